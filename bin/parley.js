@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// The `parley` command. Our sources are TypeScript run directly by Node's type
+// stripping (Node >= 22.18 unflagged); older 22.x needs the flag, so re-exec.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const main = fileURLToPath(new URL('../electron/cli/main.ts', import.meta.url));
+const [major] = process.versions.node.split('.').map(Number);
+if (major < 22) {
+  process.stderr.write(`parley: Node ${process.versions.node} is too old; Parley needs Node 22.12 or newer (24 recommended).\n`);
+  process.exit(2);
+}
+if (process.features?.typescript) {
+  await import(main);
+} else {
+  const r = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', main, ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}

@@ -1,0 +1,31 @@
+/**
+ * Time source injected into every state machine with timers (SIP transactions,
+ * registration refresh, RTCP intervals, jitter buffer). Production uses
+ * `systemClock`; tests use `FakeClock` (tests/helpers/fake-clock.ts) so that
+ * Timer B firing after 64*T1 is a deterministic step, not a 32 s wait.
+ */
+export interface TimerHandle {
+  readonly id: number;
+}
+
+export interface Clock {
+  /** Milliseconds, monotonic. */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle | undefined): void;
+}
+
+let nextId = 1;
+
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, ms);
+    // Timers of a protocol engine must never keep a CLI process alive by themselves.
+    t.unref?.();
+    return Object.assign({ id: nextId++ }, { t });
+  },
+  clearTimeout(handle) {
+    if (handle) clearTimeout((handle as TimerHandle & { t: NodeJS.Timeout }).t);
+  },
+};
