@@ -1,0 +1,139 @@
+/**
+ * Command-line parsing for `parley`. An account can come entirely from flags
+ * (no config file needed); every flag is validated here so that the rest of
+ * the CLI only sees well-formed options, and a mistake gets a message that
+ * says what is wrong and what to try.
+ */
+import { parseArgs } from 'node:util';
+
+export const commands = ['register', 'call', 'listen', 'echo', 'accounts', 'web', 'help'] as const;
+export type CommandName = (typeof commands)[number];
+
+export interface CliOptions {
+  command: CommandName;
+  positionals: string[];
+  aor?: string;
+  aliases: string[];
+  user?: string;
+  password?: string;
+  displayName?: string;
+  proxy?: string;
+  transport: 'udp' | 'tcp' | 'tls';
+  bind?: { host: string; port: number };
+  tone?: number;
+  play?: string;
+  record?: string;
+  duration?: number;
+  autoAnswer: boolean;
+  port?: number;
+  open: boolean;
+  json: boolean;
+  account?: string;
+  identity?: string;
+  codecs?: string[];
+  srtp?: 'off' | 'optional' | 'mandatory';
+  dataDir?: string;
+  verbose: boolean;
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const options = {
+  aor: { type: 'string' },
+  alias: { type: 'string', multiple: true },
+  user: { type: 'string' },
+  password: { type: 'string' },
+  'display-name': { type: 'string' },
+  proxy: { type: 'string' },
+  transport: { type: 'string' },
+  bind: { type: 'string' },
+  tone: { type: 'string' },
+  play: { type: 'string' },
+  record: { type: 'string' },
+  duration: { type: 'string' },
+  'auto-answer': { type: 'boolean' },
+  port: { type: 'string' },
+  'no-open': { type: 'boolean' },
+  json: { type: 'boolean' },
+  account: { type: 'string' },
+  identity: { type: 'string' },
+  codecs: { type: 'string' },
+  srtp: { type: 'string' },
+  'data-dir': { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function positiveNumber(name: string, text: string | undefined, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0 || n > max) throw new UsageError(`--${name} wants a number between 0 and ${max}, not "${text}"`);
+  return n;
+}
+
+function port(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${name}: "${text}" is not a port number (0–65535)`);
+  return n;
+}
+
+/** host:port, [v6]:port, or a bare host (port 0 = any free port). */
+export function parseHostPort(name: string, text: string): { host: string; port: number } {
+  const v6 = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(text);
+  if (v6) return { host: v6[1]!, port: v6[2] ? port(name, v6[2]) : 0 };
+  const m = /^([A-Za-z0-9.-]+)(?::(\d+))?$/.exec(text);
+  if (!m) throw new UsageError(`--${name}: "${text}" is not HOST:PORT (IPv6 as [::1]:5060)`);
+  return { host: m[1]!, port: m[2] ? port(name, m[2]) : 0 };
+}
+
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/\. To specify.*$/s, ''));
+  }
+  const v = parsed.values;
+  const [first, ...rest] = parsed.positionals;
+  const command = (v.help || first === undefined ? 'help' : first) as CommandName;
+  if (!commands.includes(command)) throw new UsageError(`unknown command "${first}"; try: ${commands.join(', ')}`);
+  const transport = (v.transport ?? 'udp').toLowerCase();
+  if (transport !== 'udp' && transport !== 'tcp' && transport !== 'tls') {
+    throw new UsageError(`--transport must be udp, tcp or tls, not "${v.transport}"`);
+  }
+  const srtp = v.srtp?.toLowerCase();
+  if (srtp !== undefined && srtp !== 'off' && srtp !== 'optional' && srtp !== 'mandatory') {
+    throw new UsageError(`--srtp must be off, optional or mandatory, not "${v.srtp}"`);
+  }
+  const tone = positiveNumber('tone', v.tone, 20000);
+  if (tone !== undefined && v.play) throw new UsageError('--tone and --play are two audio sources; pick one');
+  if (command === 'call' && rest.length !== 1) throw new UsageError('parley call wants exactly one target, e.g. parley call sip:alice@example.com');
+  return {
+    command,
+    positionals: rest,
+    aor: v.aor,
+    aliases: v.alias ?? [],
+    user: v.user,
+    password: v.password ?? env.PARLEY_PASSWORD,
+    displayName: v['display-name'],
+    proxy: v.proxy,
+    transport,
+    bind: v.bind ? parseHostPort('bind', v.bind) : undefined,
+    tone,
+    play: v.play,
+    record: v.record,
+    duration: positiveNumber('duration', v.duration, 7 * 24 * 3600),
+    autoAnswer: v['auto-answer'] ?? false,
+    port: v.port !== undefined ? port('port', v.port) : undefined,
+    open: !(v['no-open'] ?? false),
+    json: v.json ?? false,
+    account: v.account,
+    identity: v.identity,
+    codecs: v.codecs ? v.codecs.split(',').map((c) => c.trim()).filter(Boolean) : undefined,
+    srtp: srtp as CliOptions['srtp'],
+    dataDir: v['data-dir'],
+    verbose: v.verbose ?? false,
+  };
+}
