@@ -1,0 +1,62 @@
+/**
+ * Application settings: one typed value per key, with defaults. The store
+ * keeps only what the user changed; everything else reads as the default, so
+ * adding a setting needs no migration.
+ */
+import { z } from 'zod';
+import { DEFAULT_NUMBERING_PLAN, type NumberingPlan } from './phone-number.ts';
+
+const deviceId = z.string().min(1).max(512).nullable();
+
+export const numberingPlanSchema: z.ZodType<NumberingPlan> = z.strictObject({
+  countryCode: z.string().regex(/^(|[1-9][0-9]{0,2})$/, 'is not a country calling code (1 to 3 digits, or empty)'),
+  trunkPrefix: z.string().regex(/^[0-9]{0,2}$/, 'is not a trunk prefix (up to 2 digits)'),
+  internationalPrefix: z.string().regex(/^[0-9]{0,4}$/, 'is not an international prefix (up to 4 digits)'),
+  minMatchDigits: z.int().min(6).max(15),
+});
+
+export const SETTING_SCHEMAS = {
+  /** Device ids as the renderer's enumerateDevices() gives them; null = the system default. */
+  audioInputDeviceId: deviceId,
+  audioOutputDeviceId: deviceId,
+  ringDeviceId: deviceId,
+  echoCancellation: z.boolean(),
+  noiseSuppression: z.boolean(),
+  autoGainControl: z.boolean(),
+  /** A ringtone name from resources/ringtones or a file path. */
+  ringtone: z.string().min(1).max(1024),
+  theme: z.enum(['system', 'light', 'dark']),
+  /** What a clicked sip:/tel: link does: fill the dial field, or dial at once. */
+  linkAction: z.enum(['fill', 'dial']),
+  startMinimized: z.boolean(),
+  startAtLogin: z.boolean(),
+  /** Do not disturb: incoming calls are declined (486) without ringing. */
+  dnd: z.boolean(),
+  /** How numbers are compared for caller ID and alias matching (phone-number.ts). */
+  numberingPlan: numberingPlanSchema,
+} as const;
+
+export type SettingKey = keyof typeof SETTING_SCHEMAS;
+export type Settings = { [K in SettingKey]: z.output<(typeof SETTING_SCHEMAS)[K]> };
+
+export const SETTINGS_DEFAULTS: Readonly<Settings> = Object.freeze({
+  audioInputDeviceId: null,
+  audioOutputDeviceId: null,
+  ringDeviceId: null,
+  echoCancellation: true,
+  noiseSuppression: true,
+  autoGainControl: true,
+  ringtone: 'default',
+  theme: 'system',
+  linkAction: 'fill',
+  startMinimized: false,
+  startAtLogin: false,
+  dnd: false,
+  numberingPlan: DEFAULT_NUMBERING_PLAN,
+});
+
+export const SETTING_KEYS = Object.keys(SETTING_SCHEMAS) as SettingKey[];
+
+export function isSettingKey(key: unknown): key is SettingKey {
+  return typeof key === 'string' && Object.hasOwn(SETTING_SCHEMAS, key);
+}

@@ -1,0 +1,197 @@
+/**
+ * Accounts in the store: the `accounts` row plus the ordered `account_aliases`
+ * rows, always written together in one transaction. Input is validated with
+ * account.ts's schema (StoreError 'invalid' names the field). Passwords go to
+ * the SecretStore; the row keeps only `secretRef`.
+ */
+import { randomUUID } from 'node:crypto';
+import { ACCOUNT_DEFAULTS, accountSettingsSchema, type Account, type AccountInput, type AccountPatch, type AccountSettings } from '../account.ts';
+import { accountSecretRef, MAX_SECRET_VALUE, type SecretStore } from './secret-store.ts';
+import type { Row, Store } from './store.ts';
+import { StoreError } from './store-error.ts';
+import { nullableString, plainInput, readJson, requireId, validate } from './validate.ts';
+
+const COLUMNS = `id, display_name, aor, auth_user, secret_ref, registrar, outbound_proxy, transport, codecs, srtp, dtmf,
+  auto_answer, enabled, identity_rules, register_expires, p_preferred_identity`;
+
+export class AccountsRepository {
+  readonly #store: Store;
+  readonly #secrets: SecretStore | undefined;
+
+  constructor(store: Store, secrets?: SecretStore) {
+    this.#store = store;
+    this.#secrets = secrets;
+  }
+
+  /** All accounts in display order. */
+  list(): Account[] {
+    const aliases = new Map<string, string[]>();
+    for (const r of this.#store.all('SELECT account_id, uri FROM account_aliases ORDER BY account_id, position')) {
+      const id = String(r.account_id);
+      aliases.set(id, [...(aliases.get(id) ?? []), String(r.uri)]);
+    }
+    return this.#store.all(`SELECT ${COLUMNS} FROM accounts ORDER BY position, id`).map((r) => this.#fromRow(r, aliases.get(String(r.id)) ?? []));
+  }
+
+  get(id: string): Account | undefined {
+    requireId(id, 'account');
+    const row = this.#store.get(`SELECT ${COLUMNS} FROM accounts WHERE id = ?`, id);
+    if (!row) return undefined;
+    const aliases = this.#store.all('SELECT uri FROM account_aliases WHERE account_id = ? ORDER BY position', id).map((r) => String(r.uri));
+    return this.#fromRow(row, aliases);
+  }
+
+  /** Like get, but a missing account is StoreError 'not-found'. */
+  require(id: string): Account {
+    const account = this.get(id);
+    if (!account) throw new StoreError('not-found', `no account with id ${id}`);
+    return account;
+  }
+
+  add(input: AccountInput): Account {
+    const settings = validate(accountSettingsSchema, { ...ACCOUNT_DEFAULTS, ...plainInput(input, 'account') }, 'account');
+    const id = randomUUID();
+    this.#store.transaction(() => {
+      const position = Number(this.#store.get('SELECT coalesce(max(position), -1) + 1 AS p FROM accounts')?.p ?? 0);
+      this.#store.run(
+        `INSERT INTO accounts (${COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        id,
+        ...this.#values(settings),
+        position,
+      );
+      this.#writeAliases(id, settings.aliases);
+    });
+    return { id, ...settings };
+  }
+
+  /** Applies `patch` over the stored account; the result must be a valid account as a whole. */
+  update(id: string, patch: AccountPatch): Account {
+    return this.#store.transaction(() => {
+      const { id: _, ...current } = this.require(id);
+      const settings = validate(accountSettingsSchema, { ...current, ...plainInput(patch, 'account') }, 'account');
+      this.#store.run(
+        `UPDATE accounts SET display_name = ?, aor = ?, auth_user = ?, secret_ref = ?, registrar = ?, outbound_proxy = ?, transport = ?,
+           codecs = ?, srtp = ?, dtmf = ?, auto_answer = ?, enabled = ?, identity_rules = ?, register_expires = ?, p_preferred_identity = ?
+         WHERE id = ?`,
+        ...this.#values(settings),
+        id,
+      );
+      this.#store.run('DELETE FROM account_aliases WHERE account_id = ?', id);
+      this.#writeAliases(id, settings.aliases);
+      return { id, ...settings };
+    });
+  }
+
+  /**
+   * Deletes the account (its aliases go with it; history and messages keep
+   * their rows with the account cleared). Returns what was removed, so the
+   * caller can delete the secret; `removeWithSecret` does both.
+   */
+  remove(id: string): Account {
+    return this.#store.transaction(() => {
+      const account = this.require(id);
+      this.#store.run('DELETE FROM accounts WHERE id = ?', id);
+      return account;
+    });
+  }
+
+  async removeWithSecret(id: string): Promise<Account> {
+    const account = this.remove(id);
+    if (account.secretRef && this.#secrets) await this.#secrets.delete(account.secretRef);
+    return account;
+  }
+
+  /** Sets the display order; `ids` must be exactly the stored accounts' ids. */
+  reorder(ids: readonly string[]): void {
+    this.#store.transaction(() => {
+      const stored = new Set(this.#store.all('SELECT id FROM accounts').map((r) => String(r.id)));
+      if (!Array.isArray(ids) || ids.length !== stored.size || new Set(ids).size !== ids.length || !ids.every((id) => stored.has(id))) {
+        throw new StoreError('invalid', 'account order: must list every account exactly once', { issues: [{ path: '', message: 'must list every account exactly once' }] });
+      }
+      ids.forEach((id, position) => this.#store.run('UPDATE accounts SET position = ? WHERE id = ?', position, id));
+    });
+  }
+
+  /**
+   * Stores the password in the SecretStore and points the account at it;
+   * null forgets it. The password itself never reaches the database.
+   */
+  async setPassword(id: string, password: string | null): Promise<Account> {
+    const secrets = this.#requireSecrets();
+    const account = this.require(id);
+    if (password === null) {
+      if (account.secretRef) await secrets.delete(account.secretRef);
+      return account.secretRef ? this.update(id, { secretRef: null }) : account;
+    }
+    if (typeof password !== 'string' || password.length > MAX_SECRET_VALUE) {
+      throw new StoreError('invalid', 'password: must be a string of at most 4096 characters', { issues: [{ path: 'password', message: 'must be a string of at most 4096 characters' }] });
+    }
+    const ref = account.secretRef ?? accountSecretRef(id);
+    await secrets.set(ref, password);
+    if (account.secretRef === ref) return account;
+    try {
+      return this.update(id, { secretRef: ref });
+    } catch (e) {
+      await secrets.delete(ref); // the account went away meanwhile: leave no orphan secret
+      throw e;
+    }
+  }
+
+  async getPassword(id: string): Promise<string | undefined> {
+    const secrets = this.#requireSecrets();
+    const account = this.require(id);
+    return account.secretRef ? secrets.get(account.secretRef) : undefined;
+  }
+
+  #requireSecrets(): SecretStore {
+    if (!this.#secrets) throw new Error('AccountsRepository was built without a SecretStore');
+    return this.#secrets;
+  }
+
+  #writeAliases(id: string, aliases: readonly string[]): void {
+    aliases.forEach((uri, position) => this.#store.run('INSERT INTO account_aliases (account_id, position, uri) VALUES (?, ?, ?)', id, position, uri));
+  }
+
+  #values(s: AccountSettings): (string | number | null)[] {
+    return [
+      s.displayName,
+      s.aor,
+      s.authUser,
+      s.secretRef,
+      s.registrar,
+      s.outboundProxy,
+      s.transport,
+      JSON.stringify(s.codecs),
+      s.srtp,
+      s.dtmf,
+      s.autoAnswer ? 1 : 0,
+      s.enabled ? 1 : 0,
+      JSON.stringify(s.identityRules),
+      s.registerExpires,
+      s.pPreferredIdentity ? 1 : 0,
+    ];
+  }
+
+  #fromRow(r: Row, aliases: string[]): Account {
+    const what = `account ${String(r.id)}`;
+    return {
+      id: String(r.id),
+      displayName: String(r.display_name),
+      aor: String(r.aor),
+      aliases,
+      authUser: nullableString(r.auth_user),
+      secretRef: nullableString(r.secret_ref),
+      registrar: nullableString(r.registrar),
+      outboundProxy: nullableString(r.outbound_proxy),
+      transport: String(r.transport) as Account['transport'],
+      codecs: readJson(r.codecs, what) as string[],
+      srtp: String(r.srtp) as Account['srtp'],
+      dtmf: String(r.dtmf) as Account['dtmf'],
+      autoAnswer: r.auto_answer === 1,
+      enabled: r.enabled === 1,
+      identityRules: readJson(r.identity_rules, what) as Account['identityRules'],
+      registerExpires: Number(r.register_expires),
+      pPreferredIdentity: r.p_preferred_identity === 1,
+    };
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The schema, as an append-only list of steps. Step i (1-based) moves the
+ * database from `PRAGMA user_version` i-1 to i; the Store applies each in its
+ * own transaction together with the version bump, so a crash or a failing step
+ * leaves the previous version intact. Never edit a released step: add one.
+ *
+ * Conventions: STRICT tables; times are integer milliseconds since the Unix
+ * epoch (wall clock, for people, not the monotonic Clock); lists that keep an
+ * order (aliases, contact entries) live in child tables with a `position`;
+ * small structured values (codec order, identity rules, call quality) are JSON
+ * text, validated by the repositories on the way in and out.
+ */
+export interface Migration {
+  /** What the step does, for logs. */
+  readonly description: string;
+  /** One or more SQL statements, executed with `exec`. */
+  readonly sql: string;
+}
+
+/** 'PRLY': marks the file as Parley's so we never adopt another program's database. */
+export const PARLEY_APPLICATION_ID = 0x50524c59;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    description: 'accounts with ordered aliases, settings, contacts with entries, call history',
+    sql: `
+      PRAGMA application_id = ${PARLEY_APPLICATION_ID};
+
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY NOT NULL,
+        value TEXT NOT NULL                       -- JSON
+      ) STRICT;
+
+      CREATE TABLE accounts (
+        id                   TEXT PRIMARY KEY NOT NULL,
+        position             INTEGER NOT NULL,   -- display order
+        display_name         TEXT NOT NULL,
+        aor                  TEXT NOT NULL,
+        auth_user            TEXT,
+        secret_ref           TEXT,               -- a SecretStore reference, never the password
+        registrar            TEXT,
+        outbound_proxy       TEXT,
+        transport            TEXT NOT NULL CHECK (transport IN ('udp', 'tcp', 'tls')),
+        codecs               TEXT NOT NULL,      -- JSON array, preference order
+        srtp                 TEXT NOT NULL CHECK (srtp IN ('off', 'optional', 'mandatory')),
+        dtmf                 TEXT NOT NULL CHECK (dtmf IN ('rfc4733', 'info')),
+        auto_answer          INTEGER NOT NULL CHECK (auto_answer IN (0, 1)),
+        enabled              INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+        identity_rules       TEXT NOT NULL,      -- JSON array of IdentityRule
+        register_expires     INTEGER NOT NULL,
+        p_preferred_identity INTEGER NOT NULL CHECK (p_preferred_identity IN (0, 1))
+      ) STRICT;
+
+      CREATE TABLE account_aliases (
+        account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        position   INTEGER NOT NULL,
+        uri        TEXT NOT NULL,
+        PRIMARY KEY (account_id, position)
+      ) STRICT;
+
+      CREATE TABLE contacts (
+        id       TEXT PRIMARY KEY NOT NULL,
+        name     TEXT NOT NULL,
+        favorite INTEGER NOT NULL CHECK (favorite IN (0, 1))
+      ) STRICT;
+      CREATE INDEX contacts_name ON contacts(name COLLATE NOCASE);
+
+      CREATE TABLE contact_entries (
+        contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+        kind       TEXT NOT NULL CHECK (kind IN ('sip', 'tel')),
+        position   INTEGER NOT NULL,
+        label      TEXT NOT NULL,
+        value      TEXT NOT NULL,
+        PRIMARY KEY (contact_id, kind, position)
+      ) STRICT;
+
+      CREATE TABLE history (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- ids are never reused
+        direction   TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        peer_uri    TEXT NOT NULL,
+        peer_name   TEXT,
+        contact_id  TEXT REFERENCES contacts(id) ON DELETE SET NULL,
+        local_alias TEXT,
+        account_id  TEXT REFERENCES accounts(id) ON DELETE SET NULL,
+        started_at  INTEGER NOT NULL,
+        answered_at INTEGER,
+        ended_at    INTEGER,
+        result_code INTEGER,
+        reason      TEXT,
+        quality     TEXT                                -- JSON CallQuality
+      ) STRICT;
+      CREATE INDEX history_started ON history(started_at);
+      -- Foreign-key actions scan the child table without these.
+      CREATE INDEX history_contact ON history(contact_id);
+      CREATE INDEX history_account ON history(account_id);
+    `,
+  },
+  {
+    description: 'SIP MESSAGE store; history keeps the Call-ID',
+    sql: `
+      ALTER TABLE history ADD COLUMN call_id TEXT;
+      CREATE INDEX history_call_id ON history(call_id);
+
+      CREATE TABLE messages (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        direction    TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        peer_uri     TEXT NOT NULL,
+        body         TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        timestamp    INTEGER NOT NULL,
+        account_id   TEXT REFERENCES accounts(id) ON DELETE SET NULL,
+        status       TEXT NOT NULL CHECK (status IN ('received', 'pending', 'sent', 'failed'))
+      ) STRICT;
+      CREATE INDEX messages_peer ON messages(peer_uri, timestamp);
+      CREATE INDEX messages_account ON messages(account_id);
+    `,
+  },
+];
+
+export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,46 @@
+/**
+ * The phone model's data in one handle: the database and its repositories,
+ * opened together from the user data folder. The host chooses where passwords
+ * go (the desktop app: safeStorage; the CLI: FileSecretStore or memory), so
+ * `secrets` has no default — a forgotten choice must not silently write a file.
+ */
+import type { Logger } from '../../shared/logger.ts';
+import { nullLogger } from '../../shared/logger.ts';
+import { AccountsRepository } from './accounts-repository.ts';
+import { ContactsRepository } from './contacts-repository.ts';
+import { HistoryRepository } from './history-repository.ts';
+import { MessagesRepository } from './messages-repository.ts';
+import type { SecretStore } from './secret-store.ts';
+import { SettingsRepository } from './settings-repository.ts';
+import { Store, type StoreOptions } from './store.ts';
+
+export interface PhoneStoreOptions extends StoreOptions {
+  secrets: SecretStore;
+}
+
+export interface PhoneStore {
+  readonly store: Store;
+  readonly secrets: SecretStore;
+  readonly accounts: AccountsRepository;
+  readonly contacts: ContactsRepository;
+  readonly history: HistoryRepository;
+  readonly messages: MessagesRepository;
+  readonly settings: SettingsRepository;
+  close(): void;
+}
+
+/** Opens parley.db in `dataDir`; throws StoreError ('corrupt', 'too-new', 'locked', …). */
+export function openPhoneStore(dataDir: string, options: PhoneStoreOptions): PhoneStore {
+  const logger: Logger = options.logger ?? nullLogger;
+  const store = Store.open(dataDir, options);
+  return {
+    store,
+    secrets: options.secrets,
+    accounts: new AccountsRepository(store, options.secrets),
+    contacts: new ContactsRepository(store),
+    history: new HistoryRepository(store),
+    messages: new MessagesRepository(store),
+    settings: new SettingsRepository(store, logger),
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,75 @@
+import { after, afterEach, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Store } from '../../../../electron/phone/store/store.ts';
+import { MessagesRepository } from '../../../../electron/phone/store/messages-repository.ts';
+import { AccountsRepository } from '../../../../electron/phone/store/accounts-repository.ts';
+import type { TextMessageInput } from '../../../../electron/phone/text-message.ts';
+import { removeTempDirs, tempDir } from '../temp-dir.ts';
+import { expectStoreError } from './expect-store-error.ts';
+
+after(removeTempDirs);
+
+let store: Store;
+let messages: MessagesRepository;
+let accountId: string;
+beforeEach(() => {
+  store = Store.open(tempDir());
+  messages = new MessagesRepository(store);
+  accountId = new AccountsRepository(store).add({ aor: 'sip:johndoe@sipA.test' }).id;
+});
+afterEach(() => store.close());
+
+test('incoming messages are received; outgoing ones pending until their outcome', () => {
+  const got = messages.add({ direction: 'in', peerUri: 'sip:bob@sipB.test', body: 'Olá! 👋', timestamp: 1000, accountId });
+  assert.deepEqual(got, { id: got.id, direction: 'in', peerUri: 'sip:bob@sipB.test', body: 'Olá! 👋', contentType: 'text/plain', timestamp: 1000, accountId, status: 'received' });
+  const sent = messages.add({ direction: 'out', peerUri: 'sip:bob@sipB.test', body: 'hi', timestamp: 2000, accountId, contentType: 'text/plain;charset=UTF-8' });
+  assert.equal(sent.status, 'pending');
+  assert.equal(messages.setStatus(sent.id, 'sent').status, 'sent');
+  assert.equal(messages.get(sent.id)?.status, 'sent');
+  expectStoreError(() => messages.setStatus(got.id, 'sent'), 'invalid', 'status');
+  expectStoreError(() => messages.setStatus(sent.id, 'received'), 'invalid', 'status');
+  expectStoreError(() => messages.setStatus(sent.id + 100, 'failed'), 'not-found');
+});
+
+test('list per peer (newest first, paged) and conversations', () => {
+  const m = (peerUri: string, timestamp: number, direction: 'in' | 'out' = 'in') => messages.add({ direction, peerUri, body: `${peerUri}@${timestamp}`, timestamp });
+  const b1 = m('sip:bob@x.test', 1);
+  const c1 = m('sip:carol@x.test', 2);
+  const b2 = m('sip:bob@x.test', 3, 'out');
+  const b3 = m('sip:bob@x.test', 4);
+  assert.deepEqual(messages.list({ peerUri: 'sip:bob@x.test' }).map((x) => x.id), [b3.id, b2.id, b1.id]);
+  assert.deepEqual(messages.list({ peerUri: 'sip:bob@x.test', limit: 1, beforeId: b3.id }).map((x) => x.id), [b2.id]);
+  assert.deepEqual(
+    messages.conversations().map((c) => [c.peerUri, c.last.id, c.count]),
+    [
+      ['sip:bob@x.test', b3.id, 3],
+      ['sip:carol@x.test', c1.id, 1],
+    ],
+  );
+  assert.equal(messages.removeConversation('sip:bob@x.test'), 3);
+  assert.deepEqual(messages.list().map((x) => x.id), [c1.id]);
+  messages.remove(c1.id);
+  expectStoreError(() => messages.remove(c1.id), 'not-found');
+});
+
+test('invalid messages are refused with the field named', () => {
+  const base: TextMessageInput = { direction: 'in', peerUri: 'sip:a@x.test', body: 'x', timestamp: 1 };
+  const cases: [unknown, string][] = [
+    [{ ...base, body: 'x'.repeat(65_537) }, 'body'],
+    [{ ...base, body: 7 }, 'body'],
+    [{ ...base, peerUri: '' }, 'peerUri'],
+    [{ ...base, contentType: 'text' }, 'contentType'],
+    [{ ...base, timestamp: -1 }, 'timestamp'],
+    [{ ...base, status: 'sent' }, 'status'],
+    [{ ...base, direction: 'out', status: 'received' }, 'status'],
+    [{ ...base, accountId: 'nobody' }, 'accountId'],
+  ];
+  for (const [input, path] of cases) expectStoreError(() => messages.add(input as TextMessageInput), 'invalid', path);
+  assert.deepEqual(messages.list(), []);
+});
+
+test('deleting the account keeps its messages, unlinked', () => {
+  const msg = messages.add({ direction: 'in', peerUri: 'sip:a@x.test', body: 'x', timestamp: 1, accountId });
+  new AccountsRepository(store).remove(accountId);
+  assert.equal(messages.get(msg.id)?.accountId, null);
+});
