@@ -1,0 +1,185 @@
+/**
+ * The TCP and TLS socket plumbing shared by both stream transports
+ * (RFC 3261 §18, RFC 5246 via node:tls): a listener that accepts connections,
+ * and `connectStream` that opens one. TLS verifies the peer's certificate by
+ * default (RFC 5922 §7.2: the name checked is the SIP domain, passed as
+ * `serverName`, which also goes out as SNI, RFC 6066 §3).
+ */
+import { connect as netConnect, createServer as createNetServer, isIP } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { checkServerIdentity, connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
+import type { Clock, TimerHandle } from '../../shared/clock.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { normalizeAddress } from './address.ts';
+import type { Endpoint } from './transport.ts';
+import { toTransportError, TransportError } from './transport-error.ts';
+
+type Pem = string | Buffer | Array<string | Buffer>;
+
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** Server side of TLS: our certificate, and optionally client-certificate checks (mutual TLS). */
+export interface TlsServerOptions {
+  key: Pem;
+  cert: Pem;
+  /** CAs that client certificates must chain to (only with requestCert). */
+  ca?: Pem;
+  requestCert?: boolean;
+  /** With requestCert: refuse clients without a valid certificate (default true). */
+  rejectUnauthorized?: boolean;
+}
+
+/** Client side of TLS for the connections we open. */
+export interface TlsClientOptions {
+  /** Trusted CAs (default: Node's bundled roots). */
+  ca?: Pem;
+  /** Our client certificate and key, for servers that ask for one. */
+  cert?: Pem;
+  key?: Pem;
+  /** Default true. False disables certificate checks: for lab use only. */
+  rejectUnauthorized?: boolean;
+}
+
+export interface StreamListenOptions {
+  protocol: 'tcp' | 'tls';
+  address: string;
+  port: number;
+  tls?: TlsServerOptions;
+  ipv6Only?: boolean;
+  maxConnections?: number;
+}
+
+export class StreamListener {
+  readonly protocol: 'tcp' | 'tls';
+  readonly local: Endpoint;
+  readonly #server: Server;
+  /** Every accepted socket, including TLS ones still in their handshake, so close() can end them all. */
+  readonly #sockets: Set<Socket>;
+  #closed = false;
+
+  private constructor(server: Server, protocol: 'tcp' | 'tls', local: Endpoint, sockets: Set<Socket>) {
+    this.#server = server;
+    this.protocol = protocol;
+    this.local = local;
+    this.#sockets = sockets;
+  }
+
+  /** Binds and listens; `onSocket` gets each accepted socket (for TLS: after a good handshake). */
+  static listen(options: StreamListenOptions, onSocket: (socket: Socket) => void, logger: Logger): Promise<StreamListener> {
+    const { protocol } = options;
+    let server: Server;
+    if (protocol === 'tls') {
+      if (!options.tls) return Promise.reject(new Error('a TLS listener needs tls: { key, cert }'));
+      const t = options.tls;
+      const s = createTlsServer({
+        key: t.key, cert: t.cert, ca: t.ca, requestCert: t.requestCert ?? false, rejectUnauthorized: t.rejectUnauthorized ?? true,
+        // A peer that opens TCP and never finishes the handshake holds a socket: not for Node's default 120 s.
+        handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      });
+      s.on('secureConnection', (socket) => onSocket(socket));
+      // A failed handshake (bad certificate, plain TCP, garbage) must not reach 'error'.
+      s.on('tlsClientError', (err, socket) =>
+        logger.info('TLS handshake with a client failed', { remote: socket.remoteAddress, port: socket.remotePort, error: err.message }),
+      );
+      server = s;
+    } else {
+      server = createNetServer((socket) => onSocket(socket));
+    }
+    if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
+    const sockets = new Set<Socket>();
+    server.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    const requested: Endpoint = { protocol, address: options.address, port: options.port };
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => {
+        server.close();
+        reject(toTransportError(err, requested));
+      };
+      server.once('error', onError);
+      server.listen({ host: options.address, port: options.port, ipv6Only: options.ipv6Only ?? true, exclusive: true }, () => {
+        server.off('error', onError);
+        server.on('error', (err) => logger.warn('stream listener error', { protocol, error: err.message }));
+        const a = server.address();
+        const local: Endpoint =
+          a !== null && typeof a === 'object' ? { protocol, address: normalizeAddress(a.address), port: a.port } : requested;
+        resolve(new StreamListener(server, protocol, local, sockets));
+      });
+    });
+  }
+
+  /** Stops accepting and destroys every socket it accepted (server.close waits for them all). */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    const done = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const socket of this.#sockets) socket.destroy();
+    return done;
+  }
+}
+
+export interface ConnectOptions {
+  localAddress?: string;
+  tls?: TlsClientOptions;
+  timeoutMs: number;
+  clock: Clock;
+}
+
+/** Opens a TCP connection, or a TLS one that verified the peer; rejects with a TransportError. */
+export function connectStream(target: Endpoint & { protocol: 'tcp' | 'tls'; serverName?: string }, options: ConnectOptions): Promise<Socket> {
+  const endpoint: Endpoint = { protocol: target.protocol, address: target.address, port: target.port };
+  return new Promise((resolve, reject) => {
+    let done = false;
+    let timer: TimerHandle | undefined;
+    let socket: Socket;
+    const fail = (err: unknown) => {
+      if (done) return;
+      done = true;
+      options.clock.clearTimeout(timer);
+      socket.destroy();
+      reject(toTransportError(err, endpoint));
+    };
+    const ok = () => {
+      if (done) return;
+      done = true;
+      options.clock.clearTimeout(timer);
+      resolve(socket);
+    };
+    try {
+      if (target.protocol === 'tls') {
+        const t = options.tls ?? {};
+        const name = target.serverName;
+        // node:tls passes localAddress on to net.connect; @types/node omits it from ConnectionOptions.
+        const tlsOptions: ConnectionOptions & { localAddress?: string } = {
+          host: target.address,
+          port: target.port,
+          localAddress: options.localAddress,
+          // RFC 6066 §3: SNI carries host names only, never IP literals.
+          servername: name !== undefined && isIP(name) === 0 ? name : undefined,
+          ca: t.ca,
+          cert: t.cert,
+          key: t.key,
+          rejectUnauthorized: t.rejectUnauthorized ?? true,
+          checkServerIdentity: (_host, cert) => checkServerIdentity(name ?? target.address, cert),
+        };
+        socket = tlsConnect(tlsOptions);
+        socket.once('secureConnect', ok);
+      } else {
+        socket = netConnect({ host: target.address, port: target.port, localAddress: options.localAddress });
+        socket.once('connect', ok);
+      }
+    } catch (err) {
+      reject(toTransportError(err, endpoint));
+      return;
+    }
+    // Stays attached: after success the connection adds its own handler, and `fail` is then a no-op.
+    socket.on('error', fail);
+    socket.once('close', () => fail(new TransportError('closed', 'connection closed during setup', { endpoint })));
+    timer = options.clock.setTimeout(
+      () => fail(new TransportError('timeout', `no connection within ${options.timeoutMs} ms`, { endpoint })),
+      options.timeoutMs,
+    );
+  });
+}

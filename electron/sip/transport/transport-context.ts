@@ -1,0 +1,32 @@
+/**
+ * What the socket-level pieces (UdpTransport, StreamConnection) share with the
+ * TransportLayer that owns them: logging, time, the trace hook, parser limits,
+ * and the one entry point for every parsed message.
+ */
+import type { Clock } from '../../shared/clock.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { ParseLimits, SipMessage } from '../message/index.ts';
+import type { Endpoint, TraceEvent, TraceHook } from './transport.ts';
+
+export interface TransportContext {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly parseLimits?: Partial<ParseLimits>;
+  /** Every parsed message goes here (the layer adds received/rport and dispatches). */
+  deliver(message: SipMessage, source: Endpoint, local: Endpoint, connectionId?: string): void;
+  /** True when a trace hook is set (skip building trace text otherwise). */
+  readonly tracing: boolean;
+  /** Calls the trace hook if any; never throws. */
+  trace(event: Omit<TraceEvent, 'time'>): void;
+}
+
+export function createTracer(hook: TraceHook | undefined, logger: Logger): TransportContext['trace'] {
+  return (event) => {
+    if (!hook) return;
+    try {
+      hook({ ...event, time: Date.now() });
+    } catch (err) {
+      logger.error('trace hook threw', { error: String(err) });
+    }
+  };
+}
