@@ -1,0 +1,22 @@
+/** The SIP transaction layer (RFC 3261 §17, RFC 6026, RFC 3263 §4.3 failover). */
+export { TransactionLayer } from './transaction-layer.ts';
+export type { ServerTransaction, TransactionLayerOptions, TransactionLayerUser } from './transaction-layer.ts';
+export { InviteClientTransaction } from './invite-client-transaction.ts';
+export type { InviteClientState, InviteClientTransactionOptions } from './invite-client-transaction.ts';
+export { InviteServerTransaction } from './invite-server-transaction.ts';
+export type { InviteServerState, InviteServerTransactionOptions } from './invite-server-transaction.ts';
+export { NonInviteClientTransaction } from './non-invite-client-transaction.ts';
+export type { NonInviteClientState, NonInviteClientTransactionOptions } from './non-invite-client-transaction.ts';
+export { NonInviteServerTransaction } from './non-invite-server-transaction.ts';
+export type { NonInviteServerState, NonInviteServerTransactionOptions } from './non-invite-server-transaction.ts';
+export { TargetFailover, withNewBranch } from './target-failover.ts';
+export type { ClientTransaction, ClientTransactionFactory, TargetFailoverUser } from './target-failover.ts';
+export { NamedTimers, defaultTimerConfig, timerConfig, timerValues } from './timers.ts';
+export type { TimerConfig, TimerValues } from './timers.ts';
+export { MAGIC_COOKIE, assertTransition } from './transaction.ts';
+export type { ClientTransactionUser, ServerTransactionUser, TransactionContext } from './transaction.ts';
+export { clientKey, clientKeyOfResponse, isRfc3261Branch, legacyMatches, sentBy, serverKey } from './transaction-matching.ts';
+export { localFailureOf, synthesizeResponse } from './synthesized-response.ts';
+export type { LocalFailure } from './synthesized-response.ts';
+export { ackForNon2xx } from './ack-for-non-2xx.ts';
+export { cancelRequest } from './cancel-request.ts';

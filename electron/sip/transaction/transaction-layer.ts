@@ -1,0 +1,249 @@
+/**
+ * The transaction layer (RFC 3261 §17): owns every client and server
+ * transaction, demultiplexes what the transport delivers (§17.1.3, §17.2.3),
+ * and hands up what belongs to no transaction: new requests (after creating
+ * their server transaction), ACKs for 2xx (they form no transaction,
+ * §17.1.1.3 / §13.3.1.4), and responses that match no client transaction
+ * (2xx retransmissions after Timer M, §13.2.2.4).
+ */
+import { nullLogger } from '../../shared/logger.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { systemClock } from '../../shared/clock.ts';
+import type { Clock } from '../../shared/clock.ts';
+import { createResponse, cseqOf, callId, formatVia, fromOf, newBranch, toOf, topVia } from '../message/index.ts';
+import type { SipRequest, SipResponse } from '../message/index.ts';
+import type { Endpoint, IncomingMessage, SendTarget, SipTransport } from '../transport/transport.ts';
+import { InviteClientTransaction } from './invite-client-transaction.ts';
+import { InviteServerTransaction } from './invite-server-transaction.ts';
+import { NonInviteClientTransaction } from './non-invite-client-transaction.ts';
+import { NonInviteServerTransaction } from './non-invite-server-transaction.ts';
+import { TargetFailover } from './target-failover.ts';
+import type { ClientTransaction, TargetFailoverUser } from './target-failover.ts';
+import { timerConfig } from './timers.ts';
+import type { TimerConfig } from './timers.ts';
+import type { ClientTransactionUser, TransactionContext } from './transaction.ts';
+import { clientKey, clientKeyOfResponse, isRfc3261Branch, legacyMatches, serverKey } from './transaction-matching.ts';
+
+export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
+
+/** What the layer above (the dialog layer / UA core) receives. */
+export interface TransactionLayerUser {
+  /** A new request; its server transaction exists and answers through `tx.respond`. */
+  onRequest(request: SipRequest, tx: ServerTransaction, incoming: IncomingMessage): void;
+  /** An ACK for a 2xx: matched no transaction, or matched an INVITE server transaction in Accepted (RFC 6026 §7.1). */
+  onAck(ack: SipRequest, incoming: IncomingMessage): void;
+  /** A response that matched no client transaction. */
+  onStrayResponse(response: SipResponse, incoming: IncomingMessage): void;
+}
+
+export interface TransactionLayerOptions {
+  transport: SipTransport;
+  clock?: Clock;
+  timers?: Partial<TimerConfig>;
+  logger?: Logger;
+  user?: TransactionLayerUser;
+  /** INVITE server transactions send 100 Trying after this many ms of TU silence (§17.2.1); false: never. Default 200. */
+  autoTrying?: number | false;
+}
+
+export class TransactionLayer {
+  readonly context: TransactionContext;
+  readonly #autoTrying: number | false;
+  #user: TransactionLayerUser | undefined;
+  readonly #clients = new Map<string, ClientTransaction>();
+  readonly #servers = new Map<string, ServerTransaction>();
+  /** RFC 2543 server transactions: no magic cookie, matched field by field. */
+  readonly #legacy = new Set<ServerTransaction>();
+  #closed = false;
+
+  constructor(opts: TransactionLayerOptions) {
+    this.context = {
+      transport: opts.transport,
+      clock: opts.clock ?? systemClock,
+      timers: timerConfig(opts.timers),
+      logger: (opts.logger ?? nullLogger).child('transaction'),
+    };
+    this.#autoTrying = opts.autoTrying ?? 200;
+    this.#user = opts.user;
+    opts.transport.onMessage((m) => this.receive(m));
+  }
+
+  setUser(user: TransactionLayerUser): void {
+    this.#user = user;
+  }
+
+  get clientCount(): number {
+    return this.#clients.size;
+  }
+  get serverCount(): number {
+    return this.#servers.size + this.#legacy.size;
+  }
+
+  /** Sends `request` through client transactions, trying `targets` in order (RFC 3263 §4.3). */
+  sendRequest(request: SipRequest, targets: readonly SendTarget[], user: TargetFailoverUser): TargetFailover {
+    return new TargetFailover(request, targets, (req, target, txUser) => this.createClientTransaction(req, target, txUser), user).start();
+  }
+
+  /** One client transaction to one target, started. The request gets a top Via with a fresh branch if it lacks one. */
+  createClientTransaction(request: SipRequest, target: SendTarget, user: ClientTransactionUser<ClientTransaction>): ClientTransaction {
+    if (this.#closed) throw new Error('TransactionLayer: closed');
+    if (request.method === 'ACK') throw new Error('TransactionLayer: an ACK is not a transaction (use sendAck)');
+    this.#ensureBranch(request, target);
+    const branch = topVia(request).params.get('branch') as string;
+    const key = clientKey(branch, request.method);
+    if (this.#clients.has(key)) throw new Error(`TransactionLayer: branch ${branch} already used for ${request.method}`);
+    const tx: ClientTransaction =
+      request.method === 'INVITE'
+        ? new InviteClientTransaction({ ...this.context, request, target, user: user as ClientTransactionUser<InviteClientTransaction> })
+        : new NonInviteClientTransaction({ ...this.context, request, target, user: user as ClientTransactionUser<NonInviteClientTransaction> });
+    this.#clients.set(key, tx);
+    tx.onTerminated(() => this.#clients.delete(key));
+    tx.start();
+    return tx;
+  }
+
+  /** An ACK for a 2xx goes out on its own, outside any transaction (RFC 3261 §17.1.1.3, §13.2.2.4). */
+  sendAck(ack: SipRequest, target: SendTarget): Promise<Endpoint> {
+    if (ack.method !== 'ACK') throw new Error('TransactionLayer.sendAck: not an ACK');
+    this.#ensureBranch(ack, target);
+    return this.context.transport.send(ack, target);
+  }
+
+  /** A response outside any transaction (e.g. a 2xx retransmitted by the UAS core after Timer L, §13.3.1.4). */
+  sendStatelessResponse(response: SipResponse, to: IncomingMessage): Promise<void> {
+    return this.context.transport.sendResponse(response, to);
+  }
+
+  /** RFC 3261 §9.2: the INVITE server transaction a CANCEL targets (matched as if its method were INVITE). */
+  findInviteForCancel(cancel: SipRequest): InviteServerTransaction | undefined {
+    const key = serverKey(cancel, 'INVITE');
+    if (key !== undefined) {
+      const tx = this.#servers.get(key);
+      return tx instanceof InviteServerTransaction ? tx : undefined;
+    }
+    for (const tx of this.#legacy) {
+      if (tx instanceof InviteServerTransaction && legacyMatches(tx.request, undefined, cancel, 'INVITE')) return tx;
+    }
+    return undefined;
+  }
+
+  /** The transport's message handler (public for tests that inject messages directly). */
+  receive(incoming: IncomingMessage): void {
+    if (this.#closed) return;
+    try {
+      const m = incoming.message;
+      if (m.kind === 'request') this.#receiveRequest(m, incoming);
+      else this.#receiveResponse(m, incoming);
+    } catch (err) {
+      this.context.logger.error('transaction layer: handler failed', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    }
+  }
+
+  /** Ends every transaction without telling anyone (stack shutdown). */
+  close(): void {
+    this.#closed = true;
+    for (const tx of [...this.#clients.values(), ...this.#servers.values(), ...this.#legacy]) tx.abort();
+    this.#clients.clear();
+    this.#servers.clear();
+    this.#legacy.clear();
+  }
+
+  #receiveResponse(response: SipResponse, incoming: IncomingMessage): void {
+    let key: string | undefined;
+    try {
+      key = clientKeyOfResponse(response);
+    } catch (err) {
+      this.context.logger.warn('response without usable Via/CSeq dropped', { error: String(err) });
+      return;
+    }
+    const tx = key === undefined ? undefined : this.#clients.get(key);
+    if (tx) tx.receiveResponse(response);
+    else this.#user?.onStrayResponse(response, incoming);
+  }
+
+  #receiveRequest(request: SipRequest, incoming: IncomingMessage): void {
+    try {
+      // The fields every transaction and every response needs (§8.1.1); a request without them cannot be answered.
+      topVia(request);
+      callId(request);
+      fromOf(request);
+      toOf(request);
+      if (cseqOf(request).method !== request.method) {
+        // §8.2 / §20.16: the CSeq method must match the request method.
+        if (request.method !== 'ACK') void this.sendStatelessResponse(createResponse(request, 400, 'CSeq Method Mismatch'), incoming).catch(() => {});
+        return;
+      }
+    } catch (err) {
+      this.context.logger.warn('malformed request dropped', { method: request.method, error: String(err) });
+      return;
+    }
+    const existing = this.#match(request);
+    if (existing) {
+      existing.receiveRequest(request, incoming);
+      return;
+    }
+    if (request.method === 'ACK') {
+      this.#user?.onAck(request, incoming);
+      return;
+    }
+    const tx = this.#createServerTransaction(request, incoming);
+    if (!this.#user) {
+      tx.respond(createResponse(request, 503, 'Service Unavailable'));
+      return;
+    }
+    this.#user.onRequest(request, tx, incoming);
+  }
+
+  #match(request: SipRequest): ServerTransaction | undefined {
+    const key = serverKey(request);
+    if (key !== undefined) return this.#servers.get(key);
+    for (const tx of this.#legacy) {
+      const sentTag = tx instanceof InviteServerTransaction && tx.finalResponse ? tagOfResponse(tx.finalResponse) : undefined;
+      if (legacyMatches(tx.request, sentTag, request)) return tx;
+    }
+    return undefined;
+  }
+
+  #createServerTransaction(request: SipRequest, incoming: IncomingMessage): ServerTransaction {
+    const tx: ServerTransaction =
+      request.method === 'INVITE'
+        ? new InviteServerTransaction({
+            ...this.context,
+            request,
+            incoming,
+            autoTrying: this.#autoTrying,
+            passAck: (ack, ackIncoming) => this.#user?.onAck(ack, ackIncoming),
+          })
+        : new NonInviteServerTransaction({ ...this.context, request, incoming });
+    const key = serverKey(request);
+    if (key !== undefined) {
+      this.#servers.set(key, tx);
+      tx.onTerminated(() => this.#servers.delete(key));
+    } else {
+      this.#legacy.add(tx);
+      tx.onTerminated(() => this.#legacy.delete(tx));
+    }
+    return tx;
+  }
+
+  /** Gives a request a top Via with a magic-cookie branch if it has none (the transport fills in sent-by, §18.1.1). */
+  #ensureBranch(request: SipRequest, target: SendTarget): void {
+    if (!request.headers.has('Via')) {
+      const local = this.context.transport.localAddress(target.protocol);
+      const host = local?.host ?? '0.0.0.0';
+      const hostText = host.includes(':') ? `[${host}]` : host;
+      request.headers.prepend('Via', `SIP/2.0/${target.protocol.toUpperCase()} ${hostText}${local ? `:${local.port}` : ''};branch=${newBranch()}`);
+      return;
+    }
+    const via = topVia(request);
+    if (isRfc3261Branch(via.params.get('branch'))) return;
+    via.params.set('branch', newBranch());
+    const all = request.headers.getAll('Via');
+    all[0] = formatVia(via);
+    request.headers.set('Via', all);
+  }
+}
+
+function tagOfResponse(response: SipResponse): string | undefined {
+  return toOf(response).params.get('tag') ?? undefined;
+}
