@@ -1,0 +1,132 @@
+/**
+ * Codec and resampler figures: per-20 ms-frame encode/decode time and SNR on
+ * tones and on espeak-ng speech. Prints a table; not a pass/fail test.
+ *
+ *   node tests/bench/codecs.bench.ts [--frames N]
+ */
+import { defaultCodecRegistry } from '../../electron/media/codecs/codec-registry.ts';
+import { codecFrameSamples, type Codec } from '../../electron/media/codecs/codec.ts';
+import { initMedia } from '../../electron/media/audio/init-media.ts';
+import { Resampler } from '../../electron/media/audio/resampler.ts';
+import { rmsDbfs, sine, snrDb } from '../helpers/audio-analysis.ts';
+import { speechAt } from '../unit/media/codecs/speech-fixture.ts';
+
+const framesArg = process.argv.indexOf('--frames');
+const FRAMES = framesArg > 0 ? Number(process.argv[framesArg + 1]) : 1500;
+
+function loop<T>(signal: Int16Array, n: number, frames: number, fn: (frame: Int16Array, i: number) => T): T[] {
+  const out: T[] = [];
+  const count = Math.floor(signal.length / n);
+  for (let i = 0; i < frames; i++) {
+    const k = i % count;
+    out.push(fn(signal.subarray(k * n, (k + 1) * n), i));
+  }
+  return out;
+}
+
+function timeCodec(codec: Codec, signal: Int16Array): { enc: number; dec: number; bytes: number } {
+  const n = codecFrameSamples(codec);
+  const enc = codec.createEncoder();
+  const dec = codec.createDecoder();
+  const warm = loop(signal, n, 200, (f) => enc.encode(f));
+  for (const p of warm) dec.decode(p);
+  let t0 = process.hrtime.bigint();
+  const payloads = loop(signal, n, FRAMES, (f) => enc.encode(f));
+  const encNs = Number(process.hrtime.bigint() - t0);
+  t0 = process.hrtime.bigint();
+  for (const p of payloads) dec.decode(p);
+  const decNs = Number(process.hrtime.bigint() - t0);
+  enc.destroy();
+  dec.destroy();
+  const bytes = payloads.reduce((s, p) => s + p.length, 0) / payloads.length;
+  return { enc: encNs / FRAMES / 1000, dec: decNs / FRAMES / 1000, bytes };
+}
+
+function snrOf(codec: Codec, ref: Int16Array): { snr: number; dLevel: number } {
+  const n = codecFrameSamples(codec);
+  const enc = codec.createEncoder();
+  const dec = codec.createDecoder();
+  const usable = ref.subarray(0, ref.length - (ref.length % n));
+  const out = new Int16Array(usable.length);
+  for (let i = 0; i < usable.length; i += n) out.set(dec.decode(enc.encode(usable.subarray(i, i + n))), i);
+  enc.destroy();
+  dec.destroy();
+  const skip = codec.sampleRate / 10;
+  return { snr: snrDb(usable, out, { skip, maxLag: 1000 }), dLevel: rmsDbfs(out.subarray(skip)) - rmsDbfs(usable.subarray(skip)) };
+}
+
+function timeResampler(from: number, to: number, quality: number): number {
+  const r = new Resampler(from, to, { quality });
+  const n = Math.round(from / 50);
+  const x = sine(997, from, n * 50, 12000);
+  loop(x, n, 200, (f) => r.process(f));
+  const t0 = process.hrtime.bigint();
+  loop(x, n, FRAMES, (f) => r.process(f));
+  const us = Number(process.hrtime.bigint() - t0) / FRAMES / 1000;
+  r.destroy();
+  return us;
+}
+
+/** 48→16→48 kHz on five tones 300–6300 Hz (a pure 1 kHz tone comes back bit-exact, which says little). */
+function resampleRoundTripSnr(quality: number): number {
+  const down = new Resampler(48000, 16000, { quality });
+  const up = new Resampler(16000, 48000, { quality });
+  const x = new Int16Array(48000);
+  for (const hz of [300, 1013, 2500, 4100, 6300]) sine(hz, 48000, 48000, 4000).forEach((v, i) => (x[i] = x[i]! + v));
+  const y = new Int16Array(48000);
+  for (let i = 0; i < 48000; i += 960) y.set(up.process(down.process(x.subarray(i, i + 960))), i);
+  down.destroy();
+  up.destroy();
+  return snrDb(x, y, { skip: 4800, maxLag: 2000 });
+}
+
+/** 16→48→16 kHz on speech: limited by the low-pass near 8 kHz, not by the interpolation. */
+function speechRoundTripSnr(quality: number, speech: Int16Array | undefined): number {
+  if (!speech) return NaN;
+  const up = new Resampler(16000, 48000, { quality });
+  const down = new Resampler(48000, 16000, { quality });
+  const x = speech.subarray(0, speech.length - (speech.length % 320));
+  const y = new Int16Array(x.length);
+  for (let i = 0; i < x.length; i += 320) y.set(down.process(up.process(x.subarray(i, i + 320))), i);
+  up.destroy();
+  down.destroy();
+  return snrDb(x, y, { skip: 1600, maxLag: 2000 });
+}
+
+await initMedia();
+const fmt = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : String(v)).padStart(7);
+
+console.log(`Per 20 ms frame, ${FRAMES} frames (node ${process.version}, ${process.arch})`);
+console.log('codec   encode µs  decode µs  bytes/frame');
+for (const codec of defaultCodecRegistry.list()) {
+  const signal = (await speechAt(codec.sampleRate)) ?? sine(440, codec.sampleRate, codec.sampleRate, 12000);
+  const t = timeCodec(codec, signal);
+  console.log(`${codec.name.padEnd(6)} ${fmt(t.enc)}    ${fmt(t.dec)}    ${fmt(t.bytes, 0)}`);
+}
+
+console.log('\nSNR after encode/decode (delay-aligned, dB; level change in dB)');
+console.log('codec    300Hz  1013Hz   3000Hz   5000Hz   speech   speech Δlevel');
+for (const codec of defaultCodecRegistry.list()) {
+  const cells = [300, 1013, 3000, 5000].map((hz) =>
+    hz < codec.sampleRate / 2 - 500 ? fmt(snrOf(codec, sine(hz, codec.sampleRate, codec.sampleRate * 2, 10000)).snr) : '    n/a',
+  );
+  const speech = await speechAt(codec.sampleRate);
+  const s = speech ? snrOf(codec, speech) : undefined;
+  console.log(`${codec.name.padEnd(6)} ${cells.join('  ')}  ${s ? fmt(s.snr) : '    n/a'}  ${s ? fmt(s.dLevel, 2) : ''}`);
+}
+
+console.log('\nResampler (speexdsp WASM) per 20 ms frame');
+const speech16 = await speechAt(16000);
+for (const q of [3, 5, 8]) {
+  const figures = [
+    [48000, 16000],
+    [16000, 48000],
+    [48000, 8000],
+    [8000, 48000],
+    [44100, 48000],
+  ].map(([a, b]) => `${a! / 1000}→${b! / 1000}k ${timeResampler(a!, b!, q).toFixed(1)} µs`);
+  console.log(`q${q}: ${figures.join(', ')}`);
+  console.log(
+    `    48→16→48 kHz tones SNR ${resampleRoundTripSnr(q).toFixed(1)} dB, 16→48→16 kHz speech SNR ${speechRoundTripSnr(q, speech16).toFixed(1)} dB`,
+  );
+}
