@@ -1,0 +1,233 @@
+/**
+ * The commands of the control API: name → params → result. This table is the
+ * contract; `schemas.ts` validates params against it at the boundary and the
+ * compiler checks that every schema yields exactly these types.
+ *
+ * Conventions:
+ *  - Every params value is a plain object (no-parameter commands take `{}`,
+ *    or nothing at all); unknown keys are refused.
+ *  - A command that has nothing to return answers `null`; the state change it
+ *    causes arrives as events.
+ *  - In patches an absent key means "leave as is" and `null` means "clear"
+ *    (for fields that may be absent in the snapshot).
+ *
+ * Imports only types: the renderer compiles this file with DOM types and no Node.
+ */
+import type {
+  AccountSnapshot,
+  AppSnapshot,
+  AudioDevice,
+  CallSnapshot,
+  ContactAddress,
+  ContactNumber,
+  ContactSnapshot,
+  Direction,
+  DtmfMode,
+  HistoryEntry,
+  IdentityRule,
+  MessageSnapshot,
+  RegistrationSnapshot,
+  Settings,
+  SrtpMode,
+  TransportName,
+} from './snapshots.ts';
+
+export type NoParams = Record<string, never>;
+
+/** The editable fields of an account. */
+export interface AccountFields {
+  displayName: string;
+  aor: string;
+  aliases: string[];
+  /** Digest user name; null = the AOR's user part. */
+  authUser: string | null;
+  registrar: string | null;
+  outboundProxy: string | null;
+  transport: TransportName;
+  codecs: string[];
+  srtp: SrtpMode;
+  dtmf: DtmfMode;
+  autoAnswer: boolean;
+  enabled: boolean;
+  identityRules: IdentityRule[];
+  registerExpires: number;
+  usePreferredIdentity: boolean;
+}
+
+/** `accounts.add`: the AOR and whatever differs from the defaults. The password goes in, never out. */
+export type AccountInput = Partial<AccountFields> & { aor: string; password?: string };
+
+/** `accounts.update`: `password: null` removes the stored password. */
+export type AccountPatch = Partial<AccountFields> & { password?: string | null };
+
+export interface ContactFields {
+  name: string;
+  addresses: ContactAddress[];
+  numbers: ContactNumber[];
+  favorite: boolean;
+}
+
+export type ContactInput = Partial<ContactFields> & { name: string };
+export type ContactPatch = Partial<ContactFields>;
+
+export type SettingsPatch = Partial<Settings>;
+
+export interface IdParams {
+  id: string;
+}
+
+export interface AccountIdParams {
+  accountId: string;
+}
+
+export interface CallIdParams {
+  callId: string;
+}
+
+export interface DialParams {
+  /** What the user typed or clicked: a number, a name, user@host, a sip:/tel: URI. */
+  target: string;
+  /** Which account places the call; absent = the phone's default choice. */
+  accountId?: string;
+  /** Which of the account's addresses to present; absent = identity rules, then the AOR. */
+  identity?: string;
+}
+
+export interface DeclineParams {
+  callId: string;
+  /** 486 Busy Here (default) or 603 Decline (RFC 3261 §21.4.7, §21.6.2). */
+  code?: 486 | 603;
+}
+
+export interface MuteParams {
+  callId: string;
+  muted: boolean;
+}
+
+export interface DtmfParams {
+  callId: string;
+  /** 1–32 of 0-9 * # A-D (RFC 4733 §3.2 events 0–15). */
+  digits: string;
+}
+
+export interface TransferParams {
+  callId: string;
+  /** Blind transfer target (REFER, RFC 3515). */
+  target: string;
+}
+
+export interface ContactsListParams {
+  /** Matches names, addresses and numbers; absent = all contacts. */
+  query?: string;
+}
+
+export interface HistoryListParams {
+  /** At most this many entries, newest first (default chosen by the phone). */
+  limit?: number;
+  /** Only entries that started before this time (ms since epoch): the page cursor. */
+  before?: number;
+  direction?: Direction;
+  /** Only incoming calls that were never answered. */
+  missedOnly?: boolean;
+}
+
+export interface MessageSendParams {
+  accountId?: string;
+  target: string;
+  /** text/plain; at most 1300 bytes of UTF-8 (RFC 3428 §8: fits in one UDP datagram). */
+  body: string;
+}
+
+export interface MessagesListParams {
+  /** Only the conversation with this address. */
+  peer?: string;
+  limit?: number;
+  before?: number;
+}
+
+export interface UpdateParams<P> {
+  id: string;
+  changes: P;
+}
+
+/** name → { params, result }. One entry per command; keep them grouped as the UI groups them. */
+export interface Commands {
+  'accounts.list': { params: NoParams; result: AccountSnapshot[] };
+  'accounts.add': { params: AccountInput; result: AccountSnapshot };
+  'accounts.update': { params: UpdateParams<AccountPatch>; result: AccountSnapshot };
+  'accounts.remove': { params: IdParams; result: null };
+  'account.register': { params: AccountIdParams; result: RegistrationSnapshot };
+  'account.unregister': { params: AccountIdParams; result: RegistrationSnapshot };
+
+  'call.dial': { params: DialParams; result: CallSnapshot };
+  'call.answer': { params: CallIdParams; result: CallSnapshot };
+  'call.decline': { params: DeclineParams; result: null };
+  'call.hangup': { params: CallIdParams; result: null };
+  'call.hold': { params: CallIdParams; result: CallSnapshot };
+  'call.resume': { params: CallIdParams; result: CallSnapshot };
+  'call.mute': { params: MuteParams; result: CallSnapshot };
+  'call.dtmf': { params: DtmfParams; result: null };
+  'call.transfer': { params: TransferParams; result: null };
+  'calls.list': { params: NoParams; result: CallSnapshot[] };
+
+  'contacts.list': { params: ContactsListParams; result: ContactSnapshot[] };
+  'contacts.add': { params: ContactInput; result: ContactSnapshot };
+  'contacts.update': { params: UpdateParams<ContactPatch>; result: ContactSnapshot };
+  'contacts.remove': { params: IdParams; result: null };
+
+  'history.list': { params: HistoryListParams; result: HistoryEntry[] };
+  'history.clear': { params: NoParams; result: null };
+
+  'settings.get': { params: NoParams; result: Settings };
+  'settings.update': { params: SettingsPatch; result: Settings };
+
+  'messages.send': { params: MessageSendParams; result: MessageSnapshot };
+  'messages.list': { params: MessagesListParams; result: MessageSnapshot[] };
+
+  'audio.devices': { params: NoParams; result: AudioDevice[] };
+  'app.snapshot': { params: NoParams; result: AppSnapshot };
+}
+
+export type CommandName = keyof Commands;
+export type CommandParams<N extends CommandName> = Commands[N]['params'];
+export type CommandResult<N extends CommandName> = Commands[N]['result'];
+
+/** Every command name, in the order of `Commands` (for hosts that list or check them). */
+export const COMMAND_NAMES = [
+  'accounts.list',
+  'accounts.add',
+  'accounts.update',
+  'accounts.remove',
+  'account.register',
+  'account.unregister',
+  'call.dial',
+  'call.answer',
+  'call.decline',
+  'call.hangup',
+  'call.hold',
+  'call.resume',
+  'call.mute',
+  'call.dtmf',
+  'call.transfer',
+  'calls.list',
+  'contacts.list',
+  'contacts.add',
+  'contacts.update',
+  'contacts.remove',
+  'history.list',
+  'history.clear',
+  'settings.get',
+  'settings.update',
+  'messages.send',
+  'messages.list',
+  'audio.devices',
+  'app.snapshot',
+] as const satisfies readonly CommandName[];
+
+// Compile-time check that COMMAND_NAMES lists every command (a missing one makes this `never`-typed line fail).
+const allListed: Exclude<CommandName, (typeof COMMAND_NAMES)[number]> extends never ? true : false = true;
+void allListed;
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && (COMMAND_NAMES as readonly string[]).includes(name);
+}

@@ -1,0 +1,49 @@
+/**
+ * The control API contract, in one import (STYLE.md item 9): the commands,
+ * the events, the snapshot types, the result and error shapes, the WebSocket
+ * wire messages and the audio frame format. Plain data only: no class
+ * instance crosses the API.
+ *
+ * This module and everything it re-exports are free of Node and of zod, so
+ * the renderer (DOM types, no Node) may import it. Validation (schemas.ts),
+ * the dispatcher and the servers live beside it for the main process only.
+ */
+export type * from './snapshots.ts';
+export {
+  AUDIO_DEVICE_KINDS,
+  CALL_STATES,
+  DIRECTIONS,
+  DTMF_MODES,
+  LINK_ACTIONS,
+  MESSAGE_STATUSES,
+  REGISTRATION_STATES,
+  SRTP_MODES,
+  THEMES,
+  TRANSPORTS,
+} from './snapshots.ts';
+
+export type * from './commands.ts';
+export { COMMAND_NAMES, isCommandName } from './commands.ts';
+
+export type * from './events.ts';
+export { EVENT_NAMES, isEventName } from './events.ts';
+
+export type { ApiErrorCode, ApiFailure, ApiIssue, ApiResult, ApiSuccess } from './errors.ts';
+export { API_ERROR_CODES, isApiErrorCode } from './errors.ts';
+
+export type * from './wire.ts';
+export { API_PATH, PROTOCOL_VERSION, isRequestId } from './wire.ts';
+
+export type * from './audio-frames.ts';
+export {
+  AUDIO_FRAME_HEADER_BYTES,
+  AUDIO_FRAME_KINDS,
+  AUDIO_FRAME_MS,
+  AUDIO_SAMPLE_RATES,
+  MAX_AUDIO_FRAME_BYTES,
+  MIX_STREAM,
+  decodeAudioFrame,
+  encodeAudioFrame,
+  samplesPerFrame,
+  streamIdOf,
+} from './audio-frames.ts';

@@ -1,0 +1,64 @@
+/**
+ * The events the phone pushes to every connected host (DESIGN.md §4). Each
+ * carries a whole snapshot, never a diff, so a host that missed one is right
+ * again after the next; `app.snapshot` gives the starting point at connect.
+ *
+ * Imports only types: the renderer compiles this file with DOM types and no Node.
+ */
+import type {
+  AccountSnapshot,
+  CallSnapshot,
+  HistoryEntry,
+  IncomingCallSnapshot,
+  MediaStats,
+  MessageSnapshot,
+  RegistrationSnapshot,
+  Settings,
+  TraceEntry,
+} from './snapshots.ts';
+
+/** event name → data. */
+export interface Events {
+  /** A registration changed state (with the server's answer). */
+  registration: RegistrationSnapshot;
+  /** A call changed state; sent on every change, including the final 'ended'. */
+  call: CallSnapshot;
+  /** A call arrived: who calls, resolved to a contact, and which of our aliases was called. */
+  'call.incoming': IncomingCallSnapshot;
+  /** RTCP figures for a call, every few seconds while media runs. */
+  'media.stats': MediaStats;
+  /** A message arrived, or an outgoing one changed status. */
+  message: MessageSnapshot;
+  /** One SIP message sent or received (already redacted). */
+  trace: TraceEntry;
+  /** A call was added to the history (it ended). */
+  history: HistoryEntry;
+  /** Settings changed (the whole new set). */
+  settings: Settings;
+  /** The account list changed (the whole new list). */
+  accounts: AccountSnapshot[];
+}
+
+export type EventName = keyof Events;
+
+export const EVENT_NAMES = [
+  'registration',
+  'call',
+  'call.incoming',
+  'media.stats',
+  'message',
+  'trace',
+  'history',
+  'settings',
+  'accounts',
+] as const satisfies readonly EventName[];
+
+const allListed: Exclude<EventName, (typeof EVENT_NAMES)[number]> extends never ? true : false = true;
+void allListed;
+
+/** One event as it travels: `{ event: 'call', data: CallSnapshot }`. */
+export type ApiEvent = { [E in EventName]: { event: E; data: Events[E] } }[EventName];
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && (EVENT_NAMES as readonly string[]).includes(name);
+}

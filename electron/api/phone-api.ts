@@ -1,0 +1,107 @@
+/**
+ * What the API layer needs from the phone model (STYLE.md item 2: the layer
+ * that calls declares the interface; the layer below implements it). The
+ * phone wiring implements `PhoneApi`; every host reaches it only through the
+ * dispatcher, which has validated the params against `schemas.ts` first, so
+ * a method may rely on the params' shape, lengths and formats (not on their
+ * meaning: whether the account exists, the AOR parses, the identity is ours).
+ *
+ * A method either resolves with its result or throws:
+ *  - `ApiError(code, message)` for a condition the user can act on (unknown
+ *    call → 'not-found', answering an answered call → 'conflict', …);
+ *  - anything else is taken for a bug and answered as 'internal'.
+ * Methods whose result is `null` may resolve with nothing.
+ *
+ * The method names are the command names, so the dispatcher needs no table.
+ */
+import type {
+  AccountIdParams,
+  AccountInput,
+  AccountPatch,
+  CallIdParams,
+  CommandName,
+  CommandParams,
+  CommandResult,
+  ContactInput,
+  ContactPatch,
+  ContactsListParams,
+  DeclineParams,
+  DialParams,
+  DtmfParams,
+  HistoryListParams,
+  IdParams,
+  MessageSendParams,
+  MessagesListParams,
+  MuteParams,
+  NoParams,
+  SettingsPatch,
+  TransferParams,
+  UpdateParams,
+} from './commands.ts';
+import type {
+  AccountSnapshot,
+  AppSnapshot,
+  AudioDevice,
+  CallSnapshot,
+  ContactSnapshot,
+  HistoryEntry,
+  MessageSnapshot,
+  RegistrationSnapshot,
+  Settings,
+} from './snapshots.ts';
+
+/** Who sent a command: lets the phone tie a call's audio to the client that answered it. */
+export interface CommandContext {
+  host: 'ws' | 'ipc' | 'cli' | 'test';
+  /** Stable for one connection ('ws-3'); the same across the commands of one client. */
+  client: string;
+}
+
+export interface PhoneApi {
+  'accounts.list'(params: NoParams, context: CommandContext): Promise<AccountSnapshot[]>;
+  'accounts.add'(params: AccountInput, context: CommandContext): Promise<AccountSnapshot>;
+  'accounts.update'(params: UpdateParams<AccountPatch>, context: CommandContext): Promise<AccountSnapshot>;
+  'accounts.remove'(params: IdParams, context: CommandContext): Promise<null | void>;
+  'account.register'(params: AccountIdParams, context: CommandContext): Promise<RegistrationSnapshot>;
+  'account.unregister'(params: AccountIdParams, context: CommandContext): Promise<RegistrationSnapshot>;
+
+  'call.dial'(params: DialParams, context: CommandContext): Promise<CallSnapshot>;
+  'call.answer'(params: CallIdParams, context: CommandContext): Promise<CallSnapshot>;
+  'call.decline'(params: DeclineParams, context: CommandContext): Promise<null | void>;
+  'call.hangup'(params: CallIdParams, context: CommandContext): Promise<null | void>;
+  'call.hold'(params: CallIdParams, context: CommandContext): Promise<CallSnapshot>;
+  'call.resume'(params: CallIdParams, context: CommandContext): Promise<CallSnapshot>;
+  'call.mute'(params: MuteParams, context: CommandContext): Promise<CallSnapshot>;
+  'call.dtmf'(params: DtmfParams, context: CommandContext): Promise<null | void>;
+  'call.transfer'(params: TransferParams, context: CommandContext): Promise<null | void>;
+  'calls.list'(params: NoParams, context: CommandContext): Promise<CallSnapshot[]>;
+
+  'contacts.list'(params: ContactsListParams, context: CommandContext): Promise<ContactSnapshot[]>;
+  'contacts.add'(params: ContactInput, context: CommandContext): Promise<ContactSnapshot>;
+  'contacts.update'(params: UpdateParams<ContactPatch>, context: CommandContext): Promise<ContactSnapshot>;
+  'contacts.remove'(params: IdParams, context: CommandContext): Promise<null | void>;
+
+  'history.list'(params: HistoryListParams, context: CommandContext): Promise<HistoryEntry[]>;
+  'history.clear'(params: NoParams, context: CommandContext): Promise<null | void>;
+
+  'settings.get'(params: NoParams, context: CommandContext): Promise<Settings>;
+  'settings.update'(params: SettingsPatch, context: CommandContext): Promise<Settings>;
+
+  'messages.send'(params: MessageSendParams, context: CommandContext): Promise<MessageSnapshot>;
+  'messages.list'(params: MessagesListParams, context: CommandContext): Promise<MessageSnapshot[]>;
+
+  'audio.devices'(params: NoParams, context: CommandContext): Promise<AudioDevice[]>;
+  'app.snapshot'(params: NoParams, context: CommandContext): Promise<AppSnapshot>;
+}
+
+/** One handler method, as the dispatcher calls it. */
+export type PhoneApiMethod<N extends CommandName> = (
+  params: CommandParams<N>,
+  context: CommandContext,
+) => Promise<CommandResult<N> extends null ? null | void : CommandResult<N>>;
+
+// Compile-time check that PhoneApi has one method per command with the contract's types, and no others.
+const methodsMatch: { [N in CommandName]: PhoneApiMethod<N> } = {} as PhoneApi;
+const noExtraMethods: Exclude<keyof PhoneApi, CommandName> extends never ? true : false = true;
+void methodsMatch;
+void noExtraMethods;

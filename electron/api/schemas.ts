@@ -1,0 +1,274 @@
+/**
+ * Boundary validation for every command's params (DESIGN.md §4: the renderer
+ * is never trusted). The checks here are the API's own: shape (strict objects,
+ * unknown keys refused), types, bounded lengths, no control characters, and a
+ * sanity check of SIP-ish addresses. The phone model validates meaning on top
+ * (a parseable AOR, an identity that is one of the account's addresses, no
+ * address claimed twice) and reports it as `bad-request` / `conflict`.
+ *
+ * `COMMAND_SCHEMAS` is checked by the compiler against `Commands`: each schema
+ * must produce exactly that command's params type.
+ */
+import { z } from 'zod';
+import type { AccountInput, AccountPatch, CommandName, CommandParams, ContactInput, ContactPatch } from './commands.ts';
+import type { Settings } from './snapshots.ts';
+import { DIRECTIONS, DTMF_MODES, LINK_ACTIONS, SRTP_MODES, THEMES, TRANSPORTS } from './snapshots.ts';
+
+export const LIMITS = {
+  id: 128,
+  uri: 512,
+  dialTarget: 512,
+  displayName: 128,
+  contactName: 200,
+  label: 40,
+  phoneNumber: 40,
+  password: 256,
+  aliases: 32,
+  identityRules: 32,
+  codecs: 16,
+  contactEntries: 50,
+  query: 200,
+  /** RFC 3428 §8: a MESSAGE over UDP should stay under 1300 bytes. */
+  messageBodyBytes: 1300,
+  historyPage: 1000,
+  deviceId: 512,
+  ringtone: 1024,
+} as const;
+
+/** C0, DEL and C1 controls: never part of anything a person types into these fields. */
+const CONTROL = /\p{Cc}/u;
+/** Controls, invisible format characters (zero-width, bidi overrides) and whitespace: never in an address. */
+const NOT_IN_URI = /[\p{Cc}\p{Cf}\s<>"]/u;
+/** A dial string may have spaces ("+55 48 4567-8901") but nothing invisible that could hide another number. */
+const NOT_IN_TARGET = /[\p{Cc}\p{Cf}]/u;
+
+/** Free text such as a display name: trimmed, bounded, no control characters. */
+export function text(max: number, min = 0) {
+  return z
+    .string()
+    .trim()
+    .min(min, min === 1 ? 'is empty' : `needs at least ${min} characters`)
+    .max(max, `is longer than ${max} characters`)
+    .refine((s) => !CONTROL.test(s), 'contains a control character');
+}
+
+/** An opaque id as the phone hands them out. */
+export const idSchema = z
+  .string()
+  .min(1, 'is empty')
+  .max(LIMITS.id, `is longer than ${LIMITS.id} characters`)
+  .regex(/^[\x21-\x7e]+$/, 'is not an id (printable ASCII without spaces)');
+
+/**
+ * A SIP address as text: `sip:alice@example.com`, `alice@example.com`,
+ * `registrar.example.com:5061`. Only a sanity check (bounded, no control or
+ * invisible characters, no spaces or <>"); the phone parses it properly.
+ */
+export const sipUriSchema = z
+  .string()
+  .trim()
+  .min(1, 'is empty')
+  .max(LIMITS.uri, `is longer than ${LIMITS.uri} characters`)
+  .refine((s) => !NOT_IN_URI.test(s), 'is not a SIP address (it contains a space, a control or invisible character, or one of < > ")');
+
+/** What the user typed or clicked to call or message: a number, a name, an address, a name-addr. */
+export const dialTargetSchema = z
+  .string()
+  .trim()
+  .min(1, 'is empty')
+  .max(LIMITS.dialTarget, `is longer than ${LIMITS.dialTarget} characters`)
+  .refine((s) => !NOT_IN_TARGET.test(s), 'contains a control or invisible character');
+
+export const dtmfDigitsSchema = z.string().regex(/^[0-9*#A-D]{1,32}$/, 'is not 1 to 32 DTMF digits (0-9 * # A-D)');
+
+const timeSchema = z.int().min(0).max(8.64e15);
+
+function validRegex(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const identityRuleSchema = z.strictObject({
+  match: z
+    .strictObject({
+      prefix: text(32, 1).optional(),
+      regex: z.string().min(1).max(200).refine(validRegex, 'is not a valid regular expression').optional(),
+      minDigits: z.int().min(1).max(32).optional(),
+      maxDigits: z.int().min(1).max(32).optional(),
+    })
+    .refine((m) => m.prefix !== undefined || m.regex !== undefined || m.minDigits !== undefined || m.maxDigits !== undefined, 'needs prefix, regex, minDigits or maxDigits')
+    .refine((m) => m.minDigits === undefined || m.maxDigits === undefined || m.minDigits <= m.maxDigits, 'minDigits is above maxDigits'),
+  identity: sipUriSchema,
+});
+
+const codecsSchema = z
+  .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._\-/]{0,31}$/, 'is not a codec name'))
+  .min(1, 'needs at least one codec')
+  .max(LIMITS.codecs)
+  .refine((c) => new Set(c.map((x) => x.toLowerCase())).size === c.length, 'lists a codec twice');
+
+const accountFieldShape = {
+  displayName: text(LIMITS.displayName),
+  aor: sipUriSchema,
+  aliases: z.array(sipUriSchema).max(LIMITS.aliases),
+  authUser: text(128, 1).nullable(),
+  registrar: sipUriSchema.nullable(),
+  outboundProxy: sipUriSchema.nullable(),
+  transport: z.enum(TRANSPORTS),
+  codecs: codecsSchema,
+  srtp: z.enum(SRTP_MODES),
+  dtmf: z.enum(DTMF_MODES),
+  autoAnswer: z.boolean(),
+  enabled: z.boolean(),
+  identityRules: z.array(identityRuleSchema).max(LIMITS.identityRules),
+  registerExpires: z.int().min(30).max(86400),
+  usePreferredIdentity: z.boolean(),
+};
+
+// Not trimmed: leading or trailing spaces may be part of a password.
+const passwordSchema = z
+  .string()
+  .max(LIMITS.password, `is longer than ${LIMITS.password} characters`)
+  .refine((s) => !CONTROL.test(s), 'contains a control character');
+
+const optionalFields = <T extends Record<string, z.ZodType>>(shape: T) =>
+  Object.fromEntries(Object.entries(shape).map(([k, s]) => [k, s.optional()])) as { [K in keyof T]: z.ZodOptional<T[K]> };
+
+export const accountInputSchema = z.strictObject({
+  ...optionalFields(accountFieldShape),
+  aor: sipUriSchema,
+  password: passwordSchema.optional(),
+});
+
+export const accountPatchSchema = z.strictObject({
+  ...optionalFields(accountFieldShape),
+  password: passwordSchema.nullable().optional(),
+});
+
+const contactFieldShape = {
+  name: text(LIMITS.contactName, 1),
+  addresses: z.array(z.strictObject({ label: text(LIMITS.label).optional(), uri: sipUriSchema })).max(LIMITS.contactEntries),
+  numbers: z
+    .array(
+      z.strictObject({
+        label: text(LIMITS.label).optional(),
+        number: z
+          .string()
+          .trim()
+          .min(1, 'is empty')
+          .max(LIMITS.phoneNumber)
+          .regex(/^\+?[0-9\s\-.()*#]*[0-9][0-9\s\-.()*#]*$/, 'is not a telephone number (digits, an optional leading +, spaces - . ( ) * #)'),
+      }),
+    )
+    .max(LIMITS.contactEntries),
+  favorite: z.boolean(),
+};
+
+export const contactInputSchema = z.strictObject({ ...optionalFields(contactFieldShape), name: contactFieldShape.name });
+export const contactPatchSchema = z.strictObject(optionalFields(contactFieldShape));
+
+const deviceIdSchema = text(LIMITS.deviceId, 1);
+
+export const numberingPlanSchema = z.strictObject({
+  countryCode: z.string().regex(/^(|[1-9][0-9]{0,2})$/, 'is not a country calling code (1 to 3 digits, or empty)'),
+  trunkPrefix: z.string().regex(/^[0-9]{0,2}$/, 'is not a trunk prefix (up to 2 digits)'),
+  internationalPrefix: z.string().regex(/^[0-9]{0,4}$/, 'is not an international prefix (up to 4 digits)'),
+  minMatchDigits: z.int().min(6).max(15),
+});
+
+export const settingsSchema = z.strictObject({
+  audioInput: deviceIdSchema,
+  audioOutput: deviceIdSchema,
+  ringDevice: deviceIdSchema,
+  echoCancellation: z.boolean(),
+  noiseSuppression: z.boolean(),
+  autoGainControl: z.boolean(),
+  ringtone: text(LIMITS.ringtone, 1),
+  theme: z.enum(THEMES),
+  linkAction: z.enum(LINK_ACTIONS),
+  startMinimized: z.boolean(),
+  startAtLogin: z.boolean(),
+  dnd: z.boolean(),
+  numberingPlan: numberingPlanSchema,
+});
+
+export const settingsPatchSchema = settingsSchema.partial();
+
+const utf8 = new TextEncoder();
+
+/** Allows line breaks and tabs in a message, not other controls. */
+export const messageBodySchema = z
+  .string()
+  .min(1, 'is empty')
+  .max(LIMITS.messageBodyBytes, `is longer than ${LIMITS.messageBodyBytes} bytes`)
+  .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'contains a control character')
+  .refine((s) => utf8.encode(s).length <= LIMITS.messageBodyBytes, `is longer than ${LIMITS.messageBodyBytes} bytes of UTF-8`);
+
+const noParams = z.strictObject({});
+const callId = z.strictObject({ callId: idSchema });
+const accountId = z.strictObject({ accountId: idSchema });
+const byId = z.strictObject({ id: idSchema });
+
+export const COMMAND_SCHEMAS = {
+  'accounts.list': noParams,
+  'accounts.add': accountInputSchema,
+  'accounts.update': z.strictObject({ id: idSchema, changes: accountPatchSchema }),
+  'accounts.remove': byId,
+  'account.register': accountId,
+  'account.unregister': accountId,
+
+  'call.dial': z.strictObject({ target: dialTargetSchema, accountId: idSchema.optional(), identity: sipUriSchema.optional() }),
+  'call.answer': callId,
+  'call.decline': z.strictObject({ callId: idSchema, code: z.literal([486, 603]).optional() }),
+  'call.hangup': callId,
+  'call.hold': callId,
+  'call.resume': callId,
+  'call.mute': z.strictObject({ callId: idSchema, muted: z.boolean() }),
+  'call.dtmf': z.strictObject({ callId: idSchema, digits: dtmfDigitsSchema }),
+  'call.transfer': z.strictObject({ callId: idSchema, target: dialTargetSchema }),
+  'calls.list': noParams,
+
+  'contacts.list': z.strictObject({ query: text(LIMITS.query).optional() }),
+  'contacts.add': contactInputSchema,
+  'contacts.update': z.strictObject({ id: idSchema, changes: contactPatchSchema }),
+  'contacts.remove': byId,
+
+  'history.list': z.strictObject({
+    limit: z.int().min(1).max(LIMITS.historyPage).optional(),
+    before: timeSchema.optional(),
+    direction: z.enum(DIRECTIONS).optional(),
+    missedOnly: z.boolean().optional(),
+  }),
+  'history.clear': noParams,
+
+  'settings.get': noParams,
+  'settings.update': settingsPatchSchema,
+
+  'messages.send': z.strictObject({ accountId: idSchema.optional(), target: dialTargetSchema, body: messageBodySchema }),
+  'messages.list': z.strictObject({
+    peer: sipUriSchema.optional(),
+    limit: z.int().min(1).max(LIMITS.historyPage).optional(),
+    before: timeSchema.optional(),
+  }),
+
+  'audio.devices': noParams,
+  'app.snapshot': noParams,
+} satisfies { [N in CommandName]: z.ZodType<CommandParams<N>> };
+
+// Compile-time check in the other direction: each schema has exactly the keys of its params type,
+// so a field added to `Commands` and forgotten here (or the reverse) fails to type-check.
+type Keys<T> = string extends keyof T ? never : keyof T;
+type SameKeys<A, B> = [Keys<A>] extends [Keys<B>] ? ([Keys<B>] extends [Keys<A>] ? true : false) : false;
+type SchemasMatch = { [N in CommandName]: SameKeys<z.output<(typeof COMMAND_SCHEMAS)[N]>, CommandParams<N>> } & {
+  accountInput: SameKeys<z.output<typeof accountInputSchema>, AccountInput>;
+  accountPatch: SameKeys<z.output<typeof accountPatchSchema>, AccountPatch>;
+  contactInput: SameKeys<z.output<typeof contactInputSchema>, ContactInput>;
+  contactPatch: SameKeys<z.output<typeof contactPatchSchema>, ContactPatch>;
+  settings: SameKeys<z.output<typeof settingsSchema>, Settings>;
+};
+const schemasMatch: { [K in keyof SchemasMatch]: true } = {} as SchemasMatch;
+void schemasMatch;

@@ -1,0 +1,299 @@
+/**
+ * The plain-data snapshots every host sees (DESIGN.md §4, STYLE.md item 9).
+ *
+ * Rules for everything in this file:
+ *  - JSON-safe data only: strings, numbers, booleans, arrays, plain objects.
+ *    No classes, Dates, Maps or functions: a snapshot must survive
+ *    JSON.stringify (WebSocket) and structured clone (Electron IPC) unchanged.
+ *  - Times are wall-clock milliseconds since the Unix epoch (Date.now()).
+ *  - Ids are opaque strings (≤ 128 chars); the phone model may use numbers
+ *    inside, but they cross the API as strings.
+ *  - An optional field (`x?`) is simply absent when unknown; it is never sent
+ *    as `undefined` (JSON drops it anyway) nor as `null`.
+ *  - Secrets never appear: an account says `hasPassword`, and trace text is
+ *    redacted before it becomes a TraceEntry.
+ *
+ * Imports nothing: the renderer compiles this file with DOM types and no Node.
+ */
+
+export const TRANSPORTS = ['udp', 'tcp', 'tls'] as const;
+export type TransportName = (typeof TRANSPORTS)[number];
+
+export const SRTP_MODES = ['off', 'optional', 'mandatory'] as const;
+export type SrtpMode = (typeof SRTP_MODES)[number];
+
+export const DTMF_MODES = ['rfc4733', 'info'] as const;
+export type DtmfMode = (typeof DTMF_MODES)[number];
+
+export const DIRECTIONS = ['in', 'out'] as const;
+export type Direction = (typeof DIRECTIONS)[number];
+
+/** All present conditions must hold; tested against the dialled user part. */
+export interface IdentityRuleMatch {
+  prefix?: string;
+  regex?: string;
+  minDigits?: number;
+  maxDigits?: number;
+}
+
+/** "Calls matching `match` present `identity`" (one of the account's addresses). */
+export interface IdentityRule {
+  match: IdentityRuleMatch;
+  identity: string;
+}
+
+export interface AccountSnapshot {
+  id: string;
+  displayName: string;
+  /** The primary address of record, what we REGISTER (RFC 3261 §10). */
+  aor: string;
+  /** Further addresses that reach this account, in the user's order. */
+  aliases: string[];
+  /** The digest user name in effect (RFC 3261 §22): the AOR's user part unless set. */
+  authUser: string;
+  /** Whether a password is stored. The password itself never crosses the API. */
+  hasPassword: boolean;
+  /** Registrar URI; absent = the AOR's domain (RFC 3261 §10.2.6). */
+  registrar?: string;
+  outboundProxy?: string;
+  transport: TransportName;
+  /** Codec names in preference order ('opus', 'G722', 'PCMU', 'PCMA'). */
+  codecs: string[];
+  srtp: SrtpMode;
+  dtmf: DtmfMode;
+  autoAnswer: boolean;
+  enabled: boolean;
+  identityRules: IdentityRule[];
+  /** Requested registration lifetime in seconds (RFC 3261 §10.2.1.1). */
+  registerExpires: number;
+  /** Send P-Preferred-Identity (RFC 3325 §9.2) with the chosen identity. */
+  usePreferredIdentity: boolean;
+}
+
+export const REGISTRATION_STATES = ['unregistered', 'registering', 'registered', 'unregistering', 'failed'] as const;
+export type RegistrationState = (typeof REGISTRATION_STATES)[number];
+
+export interface RegistrationSnapshot {
+  accountId: string;
+  state: RegistrationState;
+  /** The last final SIP status of REGISTER (200, 403, 408…). */
+  code?: number;
+  /** The server's reason phrase, verbatim. */
+  reason?: string;
+  /** The same in words a person understands ("wrong user name or password"). */
+  words?: string;
+  /** When the binding runs out unless refreshed. */
+  expiresAt?: number;
+  /** Contacts of other devices registered to the same AOR (from the 200's Contact list). */
+  otherBindings: string[];
+}
+
+export const CALL_STATES = [
+  'dialing', // INVITE sent, nothing back yet
+  'ringing', // 180 without SDP
+  'early', // 183 / 18x with SDP: early media flows
+  'incoming', // INVITE received, we ring
+  'connecting', // answered, waiting for ACK / 200
+  'active',
+  'held', // we put the call on hold
+  'remote-held', // the peer put us on hold
+  'ending', // BYE / CANCEL sent, waiting for the answer
+  'ended',
+] as const;
+export type CallState = (typeof CALL_STATES)[number];
+
+export interface CallParty {
+  /** The peer's address (From of an incoming call, the target of an outgoing one). */
+  uri: string;
+  /** The display name the peer sent. */
+  displayName?: string;
+  /** The contact the address resolved to, if any. */
+  contactId?: string;
+  contactName?: string;
+}
+
+export interface CallSnapshot {
+  id: string;
+  accountId: string;
+  direction: Direction;
+  state: CallState;
+  remote: CallParty;
+  /** Our address in this call: the alias that was called (in) or presented (out). */
+  localIdentity: string;
+  startedAt: number;
+  answeredAt?: number;
+  endedAt?: number;
+  muted: boolean;
+  /** We hold the call (a=sendonly / inactive, RFC 3264 §8.4). */
+  held: boolean;
+  /** The SIP status that explains the state (486 on a busy end, 183 on early media…). */
+  code?: number;
+  reason?: string;
+  words?: string;
+  earlyMedia: boolean;
+  /** The negotiated codec once media runs ('opus/48000'). */
+  codec?: string;
+  /** Media is protected with SRTP. */
+  srtp: boolean;
+}
+
+/** The `call.incoming` event: the call, which of our addresses was called, and who calls. */
+export interface IncomingCallSnapshot extends CallSnapshot {
+  calledAlias: string;
+  contact?: ContactSnapshot;
+}
+
+/** RTCP-derived figures for one call (RFC 3550 §6.4), sent every few seconds. */
+export interface MediaStats {
+  callId: string;
+  packetsSent: number;
+  packetsReceived: number;
+  /** 0–100. */
+  lossPercent: number;
+  jitterMs: number;
+  rttMs?: number;
+  /** Estimated mean opinion score, 1–5. */
+  mos?: number;
+}
+
+export interface ContactAddress {
+  label?: string;
+  uri: string;
+}
+
+export interface ContactNumber {
+  label?: string;
+  /** As the user wrote it ("+55 48 4567-8901"). */
+  number: string;
+}
+
+export interface ContactSnapshot {
+  id: string;
+  name: string;
+  addresses: ContactAddress[];
+  numbers: ContactNumber[];
+  favorite: boolean;
+}
+
+export interface CallQuality {
+  mos: number;
+  lossPercent: number;
+  jitterMs: number;
+  rttMs: number;
+}
+
+export interface HistoryEntry {
+  id: string;
+  direction: Direction;
+  /** The peer's address. */
+  peer: string;
+  peerName?: string;
+  contactId?: string;
+  /** Our address that was called (in) or presented (out); absent if the call failed before one was chosen. */
+  localAlias?: string;
+  /** Absent once the account has been removed (the history keeps the call). */
+  accountId?: string;
+  startedAt: number;
+  answeredAt?: number;
+  endedAt: number;
+  /** Final SIP status (200, 486, 487…). */
+  code?: number;
+  reason?: string;
+  quality?: CallQuality;
+}
+
+export const MESSAGE_STATUSES = ['received', 'pending', 'sent', 'failed'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+/** An instant message (SIP MESSAGE, RFC 3428). `status` follows an outgoing one: pending → sent | failed. */
+export interface MessageSnapshot {
+  id: string;
+  /** Absent once the account has been removed. */
+  accountId?: string;
+  direction: Direction;
+  peer: string;
+  peerName?: string;
+  contactId?: string;
+  /** Our address it was sent from (out) or to (in), when known. */
+  localAlias?: string;
+  body: string;
+  contentType: string;
+  timestamp: number;
+  status: MessageStatus;
+  /** Final SIP status of an outgoing MESSAGE. */
+  code?: number;
+  reason?: string;
+  words?: string;
+}
+
+export const THEMES = ['system', 'light', 'dark'] as const;
+export type Theme = (typeof THEMES)[number];
+
+export const LINK_ACTIONS = ['fill', 'dial'] as const;
+export type LinkAction = (typeof LINK_ACTIONS)[number];
+
+/** How numbers are compared for caller ID and alias matching. */
+export interface NumberingPlan {
+  /** Country calling code without '+', or '' (e.g. '55'). */
+  countryCode: string;
+  /** National trunk prefix (e.g. '0'). */
+  trunkPrefix: string;
+  /** International call prefix (e.g. '00'). */
+  internationalPrefix: string;
+  /** Numbers agree when at least this many trailing digits match. */
+  minMatchDigits: number;
+}
+
+export interface Settings {
+  /** Device ids as the renderer's enumerateDevices() gives them, or 'default'. */
+  audioInput: string;
+  audioOutput: string;
+  ringDevice: string;
+  echoCancellation: boolean;
+  noiseSuppression: boolean;
+  autoGainControl: boolean;
+  /** A ringtone name from resources/ringtones, or 'default'. */
+  ringtone: string;
+  theme: Theme;
+  /** What a clicked sip:/tel: link does: fill the dial field, or dial at once. */
+  linkAction: LinkAction;
+  startMinimized: boolean;
+  startAtLogin: boolean;
+  /** Do not disturb: incoming calls are declined without ringing. */
+  dnd: boolean;
+  numberingPlan: NumberingPlan;
+}
+
+export const AUDIO_DEVICE_KINDS = ['input', 'output'] as const;
+export type AudioDeviceKind = (typeof AUDIO_DEVICE_KINDS)[number];
+
+/** An audio device the engine itself can open (file, tone, silence in the CLI). */
+export interface AudioDevice {
+  id: string;
+  label: string;
+  kind: AudioDeviceKind;
+  isDefault: boolean;
+}
+
+/** One SIP message as sent or received, for the trace view. */
+export interface TraceEntry {
+  time: number;
+  direction: Direction;
+  transport: TransportName | 'ws' | 'wss';
+  /** `host:port` of the peer. */
+  remote: string;
+  /** `host:port` of our socket. */
+  local: string;
+  /** The whole message, credentials already redacted. */
+  text: string;
+  /** The SIP Call-ID, to group a dialog's messages. */
+  callId?: string;
+}
+
+/** Everything the UI needs at connect; events keep it current afterwards. */
+export interface AppSnapshot {
+  accounts: AccountSnapshot[];
+  registrations: RegistrationSnapshot[];
+  calls: CallSnapshot[];
+  settings: Settings;
+}

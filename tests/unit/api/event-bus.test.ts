@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createEventBus } from '../../../electron/api/event-bus.ts';
+import type { ApiEvent } from '../../../electron/api/events.ts';
+import { createLogger, type LogRecord } from '../../../electron/shared/logger.ts';
+import { DEFAULT_SETTINGS } from './fake-phone.ts';
+
+const registration = { accountId: 'a1', state: 'registered' as const, code: 200, otherBindings: [] };
+
+describe('event bus', () => {
+  test('subscribers get every event in order; on() filters by name', () => {
+    const bus = createEventBus();
+    const all: ApiEvent[] = [];
+    const regs: string[] = [];
+    bus.subscribe((e) => all.push(e));
+    bus.on('registration', (r) => regs.push(r.state));
+    bus.emit('registration', registration);
+    bus.emit('settings', DEFAULT_SETTINGS);
+    bus.emit('registration', { ...registration, state: 'unregistered' });
+    assert.deepEqual(all.map((e) => e.event), ['registration', 'settings', 'registration']);
+    assert.deepEqual(regs, ['registered', 'unregistered']);
+  });
+
+  test('unsubscribe stops delivery, also during an emit', () => {
+    const bus = createEventBus();
+    const seen: string[] = [];
+    const offA = bus.subscribe(() => {
+      seen.push('a');
+      offB();
+    });
+    const offB = bus.subscribe(() => seen.push('b'));
+    bus.emit('accounts', []);
+    bus.emit('accounts', []);
+    offA();
+    bus.emit('accounts', []);
+    assert.deepEqual(seen, ['a', 'b', 'a']);
+    assert.equal(bus.listenerCount, 0);
+  });
+
+  test('a throwing listener is logged and the others still hear the event', () => {
+    const records: LogRecord[] = [];
+    const bus = createEventBus({ logger: createLogger((r) => records.push(r), 'api') });
+    const seen: string[] = [];
+    bus.subscribe(() => {
+      throw new Error('renderer gone');
+    });
+    bus.subscribe((e) => seen.push(e.event));
+    bus.emit('history', { id: 'h1', direction: 'in', peer: 'sip:b@x.test', localAlias: 'sip:a@x.test', accountId: 'a1', startedAt: 1, endedAt: 2 });
+    assert.deepEqual(seen, ['history']);
+    assert.equal(records[0]?.level, 'error');
+    assert.match(String(records[0]?.data?.error), /renderer gone/);
+  });
+});
