@@ -1,0 +1,289 @@
+/**
+ * Adaptive jitter buffer for one RTP stream, blind to what the payload is:
+ * the caller decodes `audio` frames and asks its decoder to conceal
+ * `conceal` frames (Codec decoder.conceal), and plays nothing for `silence`.
+ *
+ * The caller pulls one frame per packet duration, paced by its audio clock.
+ * Packets are ordered by extended sequence number; one packet is one frame.
+ *
+ *          push ──▶ [ ext seq → packet ] ──▶ pull (one per frame time)
+ *
+ *   buffering ──(oldest waited ≥ target delay)──▶ playing
+ *   playing:  next packet here       → audio, advance
+ *             next missing, later    → conceal, advance (lost) — or skip a
+ *               packets buffered       long gap at once
+ *             buffer empty           → conceal WITHOUT advancing (the packet
+ *                                      is probably just late: delay grows by
+ *                                      one frame), up to maxConcealFrames,
+ *                                      then silence and back to buffering
+ *   shrink:   if for a whole window (50 pulls) the buffer never fell below
+ *             2 frames and now holds more than the target, drop the oldest
+ *             frame — at most one per window, so the delay shrinks slowly.
+ *
+ * Packets arriving after their turn are `late` (dropped); a second copy of a
+ * packet is a `duplicate` (dropped). The target delay comes from DelayEstimator.
+ */
+import { DelayEstimator } from './delay-estimator.ts';
+
+export interface JitterPacket<T = Uint8Array> {
+  seq: number;
+  timestamp: number;
+  payload: T;
+  /** Local arrival time in ms (the same clock as pull's nowMs). */
+  arrivalMs: number;
+  marker?: boolean;
+}
+
+export type JitterFrame<T = Uint8Array> =
+  | { kind: 'audio'; payload: T; seq: number; timestamp: number }
+  | { kind: 'conceal' }
+  | { kind: 'silence' };
+
+export type PushResult = 'queued' | 'duplicate' | 'late' | 'reset';
+
+export interface JitterBufferOptions {
+  /** RTP clock rate of the stream. */
+  clockRate: number;
+  /** Media per packet, ms, until learned from timestamps; 20 by default. */
+  frameMs?: number;
+  minDelayMs?: number;
+  maxDelayMs?: number;
+  initialDelayMs?: number;
+  /** Underrun frames concealed before going silent (DTX, stream stopped); 5 by default. */
+  maxConcealFrames?: number;
+  /** Most packets held; the oldest is dropped beyond it. Default 500. */
+  maxPackets?: number;
+  quantile?: number;
+  windowSize?: number;
+}
+
+export interface JitterBufferStats {
+  /** Packets accepted into the buffer. */
+  received: number;
+  /** Packets that arrived after their playout slot had passed. */
+  late: number;
+  /** Frames skipped because their packet never came in time. */
+  lost: number;
+  /** Frames answered with `conceal` (lost ones and underruns). */
+  concealed: number;
+  duplicate: number;
+  /** Frames dropped to shrink the delay or on overflow. */
+  discarded: number;
+  /** Media buffered ahead of the playout point, ms. */
+  playoutDelayMs: number;
+  targetDelayMs: number;
+  bufferedFrames: number;
+  frameMs: number;
+}
+
+const SEQ_RESET_DISTANCE = 3000;
+const SHRINK_WINDOW = 50;
+
+export class JitterBuffer<T = Uint8Array> {
+  readonly #clockRate: number;
+  readonly #maxConceal: number;
+  readonly #maxPackets: number;
+  readonly #estimator: DelayEstimator;
+  readonly #packets = new Map<number, JitterPacket<T>>();
+  readonly #played = new Set<number>();
+  #frameMs: number;
+  #highest: number | undefined;
+  #lastPushed: { ext: number; timestamp: number } | undefined;
+  #next: number | undefined;
+  #playing = false;
+  #underruns = 0;
+  #minDepthInWindow = Infinity;
+  #pullsInWindow = 0;
+  #stats = { received: 0, late: 0, lost: 0, concealed: 0, duplicate: 0, discarded: 0 };
+
+  constructor(options: JitterBufferOptions) {
+    this.#clockRate = options.clockRate;
+    this.#frameMs = options.frameMs ?? 20;
+    this.#maxConceal = options.maxConcealFrames ?? 5;
+    this.#maxPackets = options.maxPackets ?? 500;
+    const minDelayMs = options.minDelayMs ?? this.#frameMs;
+    this.#estimator = new DelayEstimator({
+      clockRate: options.clockRate,
+      minDelayMs,
+      maxDelayMs: options.maxDelayMs ?? 500,
+      initialDelayMs: options.initialDelayMs ?? Math.max(minDelayMs, 3 * this.#frameMs),
+      quantile: options.quantile,
+      windowSize: options.windowSize,
+    });
+  }
+
+  get stats(): JitterBufferStats {
+    const buffered = this.#bufferedFrames();
+    return {
+      ...this.#stats,
+      playoutDelayMs: buffered * this.#frameMs,
+      targetDelayMs: this.#estimator.targetDelayMs,
+      bufferedFrames: buffered,
+      frameMs: this.#frameMs,
+    };
+  }
+
+  get targetDelayMs(): number {
+    return this.#estimator.targetDelayMs;
+  }
+
+  /** Forget the stream (new SSRC, re-INVITE); counters are kept. */
+  reset(): void {
+    this.#packets.clear();
+    this.#played.clear();
+    this.#highest = undefined;
+    this.#lastPushed = undefined;
+    this.#next = undefined;
+    this.#playing = false;
+    this.#underruns = 0;
+    this.#estimator.reset();
+  }
+
+  push(packet: JitterPacket<T>): PushResult {
+    const seq = packet.seq & 0xffff;
+    let result: PushResult = 'queued';
+    let ext = this.#extend(seq);
+    if (this.#highest !== undefined && Math.abs(ext - this.#highest) > SEQ_RESET_DISTANCE) {
+      // The sender restarted its numbering: start over rather than wait for 3000 frames.
+      this.reset();
+      ext = seq;
+      result = 'reset';
+    }
+    if (this.#next !== undefined && ext < this.#next) {
+      if (this.#played.has(ext)) {
+        this.#stats.duplicate++;
+        return 'duplicate';
+      }
+      this.#stats.late++;
+      return 'late';
+    }
+    if (this.#packets.has(ext)) {
+      this.#stats.duplicate++;
+      return 'duplicate';
+    }
+    this.#learnFrameDuration(ext, packet.timestamp);
+    this.#packets.set(ext, { ...packet, seq });
+    this.#stats.received++;
+    if (this.#highest === undefined || ext > this.#highest) this.#highest = ext;
+    this.#estimator.observe(packet.timestamp, packet.arrivalMs);
+    if (this.#packets.size > this.#maxPackets) this.#dropOldest();
+    return result;
+  }
+
+  pull(nowMs: number): JitterFrame<T> {
+    if (!this.#playing && !this.#startPlaying(nowMs)) return { kind: 'silence' };
+    const next = this.#next!;
+    const packet = this.#packets.get(next);
+    if (packet) return this.#play(next, packet);
+    if (this.#packets.size === 0) {
+      // Underrun: the packet may just be late. Conceal in place, so the delay grows by a frame.
+      if (++this.#underruns > this.#maxConceal) {
+        this.#playing = false;
+        return { kind: 'silence' };
+      }
+      this.#stats.concealed++;
+      this.#noteDepth(0);
+      return { kind: 'conceal' };
+    }
+    const oldest = this.#oldest()!;
+    if (oldest - next > this.#maxConceal) {
+      // A long gap (outage, sender skipped numbers): do not conceal frame by frame.
+      this.#stats.lost += oldest - next;
+      return this.#play(oldest, this.#packets.get(oldest)!);
+    }
+    this.#stats.lost++;
+    this.#stats.concealed++;
+    this.#next = next + 1;
+    this.#noteDepth(this.#bufferedFrames());
+    return { kind: 'conceal' };
+  }
+
+  #startPlaying(nowMs: number): boolean {
+    const oldest = this.#oldest();
+    if (oldest === undefined) return false;
+    const waited = nowMs - this.#packets.get(oldest)!.arrivalMs;
+    const spanMs = (this.#highest! - oldest + 1) * this.#frameMs;
+    const target = this.#estimator.targetDelayMs;
+    if (waited < target && spanMs < target) return false;
+    if (this.#next !== undefined && oldest > this.#next) this.#stats.lost += oldest - this.#next;
+    this.#next = oldest;
+    this.#playing = true;
+    this.#underruns = 0;
+    this.#minDepthInWindow = Infinity;
+    this.#pullsInWindow = 0;
+    return true;
+  }
+
+  #play(ext: number, packet: JitterPacket<T>): JitterFrame<T> {
+    this.#packets.delete(ext);
+    this.#markPlayed(ext);
+    this.#next = ext + 1;
+    this.#underruns = 0;
+    this.#noteDepth(this.#bufferedFrames() + 1);
+    this.#maybeShrink();
+    return { kind: 'audio', payload: packet.payload, seq: packet.seq, timestamp: packet.timestamp };
+  }
+
+  #noteDepth(depth: number): void {
+    this.#minDepthInWindow = Math.min(this.#minDepthInWindow, depth);
+    this.#pullsInWindow++;
+  }
+
+  #maybeShrink(): void {
+    if (this.#pullsInWindow < SHRINK_WINDOW) return;
+    const targetFrames = Math.max(1, Math.ceil(this.#estimator.targetDelayMs / this.#frameMs));
+    const slack = this.#minDepthInWindow >= 2;
+    this.#minDepthInWindow = Infinity;
+    this.#pullsInWindow = 0;
+    if (slack && this.#bufferedFrames() > targetFrames && this.#packets.has(this.#next!)) {
+      this.#packets.delete(this.#next!);
+      this.#markPlayed(this.#next!);
+      this.#next!++;
+      this.#stats.discarded++;
+    }
+  }
+
+  #dropOldest(): void {
+    const oldest = this.#oldest();
+    if (oldest === undefined) return;
+    this.#packets.delete(oldest);
+    this.#markPlayed(oldest);
+    if (this.#next === undefined || this.#next <= oldest) this.#next = oldest + 1;
+    this.#stats.discarded++;
+  }
+
+  #markPlayed(ext: number): void {
+    this.#played.add(ext);
+    this.#played.delete(ext - 512);
+  }
+
+  #oldest(): number | undefined {
+    let min: number | undefined;
+    for (const k of this.#packets.keys()) if (min === undefined || k < min) min = k;
+    return min;
+  }
+
+  #bufferedFrames(): number {
+    if (this.#highest === undefined || this.#packets.size === 0) return 0;
+    const from = this.#next ?? this.#oldest()!;
+    return Math.max(0, this.#highest - from + 1);
+  }
+
+  /** 16-bit sequence numbers onto one line, near the highest seen (RFC 3550 A.1 spirit). */
+  #extend(seq: number): number {
+    const ref = this.#highest;
+    if (ref === undefined) return seq;
+    let candidate = ref - (((ref % 65536) + 65536) % 65536) + seq;
+    if (candidate - ref > 32768) candidate -= 65536;
+    else if (ref - candidate > 32768) candidate += 65536;
+    return candidate;
+  }
+
+  #learnFrameDuration(ext: number, timestamp: number): void {
+    const last = this.#lastPushed;
+    this.#lastPushed = { ext, timestamp };
+    if (!last || last.ext !== ext - 1) return;
+    const ms = (((timestamp - last.timestamp) >>> 0) * 1000) / this.#clockRate;
+    if (ms >= 5 && ms <= 120) this.#frameMs = ms;
+  }
+}

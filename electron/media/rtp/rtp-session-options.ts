@@ -1,0 +1,94 @@
+/**
+ * Options, negotiated configuration, statistics and events of RtpSession
+ * (rtp-session.ts), kept apart so the session file holds behaviour only.
+ */
+import type { Logger } from '../../shared/logger.ts';
+import type { Clock } from '../../shared/clock.ts';
+import type { RtcpPacket } from '../rtcp/rtcp-packet.ts';
+import type { SrtpSessionOptions } from '../srtp/srtp-session.ts';
+import type { Endpoint } from './peer-latch.ts';
+import type { PortRange } from './port-allocator.ts';
+import type { RandomUint32 } from './random.ts';
+import type { RtpPacket } from './rtp-packet.ts';
+
+export type { Endpoint };
+
+export type StreamDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+
+export interface RtpSessionOptions {
+  /** Local address to bind: '127.0.0.1', '0.0.0.0', '::'… */
+  bindAddress: string;
+  portRange?: PortRange;
+  /** Bind RTP + 1 for RTCP too (needed unless rtcp-mux is certain). Default true. */
+  bindRtcpPort?: boolean;
+  /** RTCP CNAME (§6.5.1); a random one by default. */
+  cname?: string;
+  clock?: Clock;
+  wallClockMs?: () => number;
+  logger?: Logger;
+  random?: RandomUint32;
+  /** RTCP interval tuning, mostly for tests. */
+  rtcpMinIntervalMs?: number;
+  rtcpRandom?: () => number;
+}
+
+export interface RtpStreamConfig {
+  remoteAddress: string;
+  remotePort: number;
+  /** Defaults: remoteAddress / remotePort + 1 (ignored with rtcpMux). */
+  remoteRtcpAddress?: string;
+  remoteRtcpPort?: number;
+  rtcpMux: boolean;
+  /** Payload type and clock rate we send with. */
+  payloadType: number;
+  clockRate: number;
+  ptimeMs?: number;
+  /** Payload types we accept (codec, telephone-event, CN). */
+  receivePayloadTypes: number[];
+  /** SSRC the peer announced (a=ssrc), if any. */
+  remoteSsrc?: number;
+  direction?: StreamDirection;
+  srtp?: Omit<SrtpSessionOptions, 'maxSources'>;
+  /** For the RTCP interval; default 80 kbit/s. */
+  sessionBandwidthBps?: number;
+}
+
+export interface RtpReceiveInfo {
+  arrivalMs: number;
+  address: string;
+  port: number;
+}
+
+export interface RtpSessionStats {
+  localSsrc: number;
+  remoteSsrc?: number;
+  packetsSent: number;
+  octetsSent: number;
+  /** Valid RTP packets delivered. */
+  packetsReceived: number;
+  octetsReceived: number;
+  expected: number;
+  cumulativeLost: number;
+  jitterMs: number;
+  rttMs?: number;
+  remoteFractionLost?: number;
+  remoteCumulativeLost?: number;
+  remoteJitterMs?: number;
+  rtcpSent: number;
+  rtcpReceived: number;
+  dropped: { malformed: number; srtp: number; foreignSource: number; unexpectedPayloadType: number; notReceiving: number };
+  latchedRtp?: Endpoint;
+  latchedRtcp?: Endpoint;
+}
+
+export interface RtpSessionEvents {
+  rtp: [packet: RtpPacket, info: RtpReceiveInfo];
+  rtcp: [packets: RtcpPacket[], info: RtpReceiveInfo];
+  /** The peer left (RTCP BYE naming its source). */
+  bye: [reason: string | undefined];
+  /** We follow the peer to a source address other than its SDP's. */
+  latched: [kind: 'rtp' | 'rtcp', endpoint: Endpoint];
+  rtt: [ms: number];
+  /** A socket error (ICMP unreachable surfaces here); the session keeps going. */
+  warning: [error: Error];
+}

@@ -1,0 +1,460 @@
+/**
+ * One RTP media stream on UDP sockets (node:dgram): what a call's audio
+ * rides on once offer/answer is done.
+ *
+ * - Ports: an even RTP port from the configured range and, unless we only
+ *   ever mux, the RTCP port RTP + 1 (RFC 3550 §11); see port-allocator.ts.
+ * - Symmetric RTP (RFC 4961): we send from the port we receive on.
+ * - Latching: a peer behind NAT sends from another address than its SDP
+ *   says. The first *valid* packet — SRTP-authentic when SRTP is on, a
+ *   payload type we negotiated, the SSRC announced if one was — fixes the
+ *   peer's address; from then on we send there and ignore other sources
+ *   (a stranger cannot hijack the stream by spraying packets first unless
+ *   they are valid, and not at all once latched). RTCP latches the same way.
+ * - rtcp-mux (RFC 5761 §4): RTCP shares the RTP port, told apart by the
+ *   second octet (payload types 64–95 ↔ RTCP 192–223); otherwise RTCP goes
+ *   to the peer's RTCP port (a=rtcp, or RTP + 1).
+ * - SRTP/SRTCP via SrtpSession when keys were negotiated.
+ * - RTCP reports on the RFC 3550 §6.3 schedule; a BYE when closing (§6.6).
+ *
+ *   open() ──▶ bound ──start(config)──▶ running ──close()──▶ closed
+ *                           ▲    update(config) │
+ *                           └───────────────────┘
+ */
+import type { Socket, RemoteInfo } from 'node:dgram';
+import { EventEmitter } from 'node:events';
+import type { Clock } from '../../shared/clock.ts';
+import { systemClock } from '../../shared/clock.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { nullLogger } from '../../shared/logger.ts';
+import { RtcpIntervalScheduler } from '../rtcp/rtcp-interval.ts';
+import { RtcpError } from '../rtcp/rtcp-error.ts';
+import type { RtcpPacket } from '../rtcp/rtcp-packet.ts';
+import type {
+  RtpReceiveInfo,
+  RtpSessionEvents,
+  RtpSessionOptions,
+  RtpSessionStats,
+  RtpStreamConfig,
+  StreamDirection,
+} from './rtp-session-options.ts';
+import { parseRtcpCompound, serializeRtcpCompound } from '../rtcp/rtcp-packet.ts';
+import { RtcpReporter } from '../rtcp/rtcp-reporter.ts';
+import { SrtpSession } from '../srtp/srtp-session.ts';
+import { SrtpError } from '../srtp/srtp-error.ts';
+import type { Endpoint } from './peer-latch.ts';
+import { PeerLatch } from './peer-latch.ts';
+import { allocatePortPair } from './port-allocator.ts';
+import type { RandomUint32 } from './random.ts';
+import { cryptoRandomUint32 } from './random.ts';
+import { ReceiverStatistics } from './receiver-statistics.ts';
+import { RtpError } from './rtp-error.ts';
+import type { RtpPacket } from './rtp-packet.ts';
+import { isRtcpPacket, parseRtpPacket, serializeRtpPacket } from './rtp-packet.ts';
+import { RtpSender } from './rtp-sender.ts';
+
+export type { Endpoint, RtpReceiveInfo, RtpSessionEvents, RtpSessionOptions, RtpSessionStats, RtpStreamConfig, StreamDirection };
+
+/** Port 0 is a rejected stream; 0.0.0.0 the RFC 2543 hold (and would reach localhost on Linux). */
+function sendable(target: Endpoint): boolean {
+  return target.port > 0 && target.address !== '0.0.0.0' && target.address !== '::';
+}
+
+function rtcpEndpoint(c: RtpStreamConfig): Endpoint {
+  return c.rtcpMux
+    ? { address: c.remoteAddress, port: c.remotePort }
+    : { address: c.remoteRtcpAddress ?? c.remoteAddress, port: c.remoteRtcpPort ?? c.remotePort + 1 };
+}
+
+function sameKeys(a: RtpStreamConfig['srtp'], b: RtpStreamConfig['srtp']): boolean {
+  if (!a || !b) return a === b;
+  const eq = (x: Uint8Array, y: Uint8Array) => Buffer.compare(x, y) === 0;
+  return a.suite === b.suite && eq(a.localKey.masterKey, b.localKey.masterKey) && eq(a.localKey.masterSalt, b.localKey.masterSalt) &&
+    eq(a.remoteKey.masterKey, b.remoteKey.masterKey) && eq(a.remoteKey.masterSalt, b.remoteKey.masterSalt);
+}
+
+function receives(direction: StreamDirection): boolean {
+  return direction === 'sendrecv' || direction === 'recvonly';
+}
+
+function sends(direction: StreamDirection): boolean {
+  return direction === 'sendrecv' || direction === 'sendonly';
+}
+
+export class RtpSession extends EventEmitter<RtpSessionEvents> {
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly localRtcpPort: number | undefined;
+  readonly #rtpSocket: Socket;
+  readonly #rtcpSocket: Socket | undefined;
+  readonly #options: RtpSessionOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #random: RandomUint32;
+  readonly #cname: string;
+  #config: RtpStreamConfig | undefined;
+  #sender: RtpSender | undefined;
+  #reporter: RtcpReporter | undefined;
+  #scheduler: RtcpIntervalScheduler | undefined;
+  #srtp: SrtpSession | undefined;
+  #remoteSsrc: number | undefined;
+  #receiverStats: ReceiverStatistics | undefined;
+  #rtpPeer: PeerLatch | undefined;
+  #rtcpPeer: PeerLatch | undefined;
+  #packetsReceived = 0;
+  #octetsReceived = 0;
+  #dropped = { malformed: 0, srtp: 0, foreignSource: 0, unexpectedPayloadType: 0, notReceiving: 0 };
+  #closed = false;
+
+  private constructor(options: RtpSessionOptions, rtp: Socket, rtcp: Socket | undefined, port: number) {
+    super();
+    this.#options = options;
+    this.#rtpSocket = rtp;
+    this.#rtcpSocket = rtcp;
+    this.localAddress = options.bindAddress;
+    this.localPort = port;
+    this.localRtcpPort = rtcp ? port + 1 : undefined;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = (options.logger ?? nullLogger).child('rtp');
+    this.#random = options.random ?? cryptoRandomUint32;
+    this.#cname = options.cname ?? `parley-${this.#random().toString(16)}${this.#random().toString(16)}`;
+    rtp.on('message', (msg, rinfo) => this.#onRtpSocket(msg, rinfo));
+    rtp.on('error', (err) => this.#onSocketError(err));
+    rtcp?.on('message', (msg, rinfo) => this.#onRtcp(msg, rinfo, true));
+    rtcp?.on('error', (err) => this.#onSocketError(err));
+  }
+
+  /** Bind the stream's sockets; the ports go into our SDP. */
+  static async open(options: RtpSessionOptions): Promise<RtpSession> {
+    const ports = await allocatePortPair({
+      address: options.bindAddress,
+      range: options.portRange,
+      withRtcp: options.bindRtcpPort ?? true,
+      random: options.random,
+    });
+    return new RtpSession(options, ports.rtp, ports.rtcp, ports.port);
+  }
+
+  get sender(): RtpSender | undefined {
+    return this.#sender;
+  }
+
+  get config(): RtpStreamConfig | undefined {
+    return this.#config;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Start the stream with the negotiated parameters. */
+  start(config: RtpStreamConfig): void {
+    if (this.#closed) throw new Error('RtpSession is closed');
+    if (this.#config) {
+      this.update(config);
+      return;
+    }
+    this.#config = config;
+    this.#sender = new RtpSender({ payloadType: config.payloadType, clockRate: config.clockRate, ptimeMs: config.ptimeMs, random: this.#random });
+    this.#reporter = new RtcpReporter({ sender: this.#sender, cname: this.#cname, wallClockMs: this.#options.wallClockMs });
+    this.#srtp = config.srtp ? new SrtpSession(config.srtp) : undefined;
+    this.#remoteSsrc = config.remoteSsrc;
+    this.#rtpPeer = new PeerLatch({ address: config.remoteAddress, port: config.remotePort });
+    this.#rtcpPeer = new PeerLatch(rtcpEndpoint(config));
+    this.#scheduler = new RtcpIntervalScheduler({
+      clock: this.#clock,
+      send: () => this.#sendReport(),
+      sessionBandwidthBps: config.sessionBandwidthBps,
+      minIntervalMs: this.#options.rtcpMinIntervalMs,
+      random: this.#options.rtcpRandom,
+    });
+    this.#scheduler.start();
+  }
+
+  /**
+   * New negotiated parameters (re-INVITE: hold, resume, new address, new
+   * keys). A changed remote address forgets the latch; new SRTP keys restart
+   * the crypto state. SSRC and sequence numbering continue (RFC 3264 §8).
+   */
+  update(config: RtpStreamConfig): void {
+    const old = this.#config;
+    if (!old || !this.#sender) {
+      this.start(config);
+      return;
+    }
+    this.#config = config;
+    this.#rtpPeer!.expect({ address: config.remoteAddress, port: config.remotePort });
+    this.#rtcpPeer!.expect(rtcpEndpoint(config));
+    if (!sameKeys(old.srtp, config.srtp)) this.#srtp = config.srtp ? new SrtpSession(config.srtp) : undefined;
+    this.#sender.payloadType = config.payloadType;
+    if (config.ptimeMs !== undefined) this.#sender.setPtime(config.ptimeMs);
+    if (config.remoteSsrc !== undefined) this.#remoteSsrc = config.remoteSsrc;
+  }
+
+  /** Where RTP goes now: the latched source, else the SDP address. */
+  get remoteRtpEndpoint(): Endpoint | undefined {
+    return this.#rtpPeer?.target;
+  }
+
+  get remoteRtcpEndpoint(): Endpoint | undefined {
+    return this.#config?.rtcpMux ? this.remoteRtpEndpoint : this.#rtcpPeer?.target;
+  }
+
+  /**
+   * Send one media packet. When the stream may not send (hold, port 0,
+   * c=0.0.0.0) the timestamp still advances as silence and false is returned.
+   */
+  send(payload: Uint8Array, options: { samples?: number; marker?: boolean } = {}): boolean {
+    const sender = this.#sender;
+    if (!sender || this.#closed) return false;
+    if (!this.#maySend()) {
+      sender.skip(options.samples);
+      return false;
+    }
+    return this.#transmit(sender.next(payload, options));
+  }
+
+  /** A packet outside the media timeline, e.g. an RFC 4733 event (own PT and timestamp). */
+  sendCustom(payload: Uint8Array, options: { payloadType: number; timestamp: number; marker?: boolean }): boolean {
+    const sender = this.#sender;
+    if (!sender || this.#closed || !this.#maySend()) return false;
+    return this.#transmit(sender.custom(payload, options));
+  }
+
+  /** Silence (DTX): advance the timestamp; the next packet gets the marker bit. */
+  skip(samples?: number): void {
+    this.#sender?.skip(samples);
+  }
+
+  stats(): RtpSessionStats {
+    const s = this.#receiverStats;
+    const remote = this.#reporter?.remoteReport;
+    const out: RtpSessionStats = {
+      localSsrc: this.#sender?.ssrc ?? 0,
+      packetsSent: this.#sender?.packetCount ?? 0,
+      octetsSent: this.#sender?.octetCount ?? 0,
+      packetsReceived: this.#packetsReceived,
+      octetsReceived: this.#octetsReceived,
+      expected: s?.expected ?? 0,
+      cumulativeLost: s?.cumulativeLost ?? 0,
+      jitterMs: s?.jitterMs ?? 0,
+      rtcpSent: this.#reporter?.reportsSent ?? 0,
+      rtcpReceived: this.#reporter?.reportsReceived ?? 0,
+      dropped: { ...this.#dropped },
+    };
+    if (this.#remoteSsrc !== undefined) out.remoteSsrc = this.#remoteSsrc;
+    if (this.#reporter?.rttMs !== undefined) out.rttMs = this.#reporter.rttMs;
+    if (remote) {
+      out.remoteFractionLost = remote.fractionLost;
+      out.remoteCumulativeLost = remote.cumulativeLost;
+      out.remoteJitterMs = remote.jitterMs;
+    }
+    const latchedRtp = this.#rtpPeer?.latched;
+    const latchedRtcp = this.#rtcpPeer?.latched;
+    if (latchedRtp) out.latchedRtp = latchedRtp;
+    if (latchedRtcp) out.latchedRtcp = latchedRtcp;
+    return out;
+  }
+
+  /** Send a report now (outside the schedule); returns the compound's size. */
+  sendReportNow(): number | undefined {
+    return this.#sendReport();
+  }
+
+  /** Send RTCP BYE (if the stream ran) and close the sockets. */
+  async close(reason?: string): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#scheduler?.stop();
+    if (this.#reporter && this.#config) {
+      const packets = this.#reporter.buildReport(this.#clock.now(), reason === undefined ? {} : { reason });
+      await this.#sendRtcpBytes(serializeRtcpCompound(packets)).catch(() => undefined);
+    }
+    await Promise.all([closeSocket(this.#rtpSocket), this.#rtcpSocket ? closeSocket(this.#rtcpSocket) : undefined]);
+    this.removeAllListeners('rtp');
+  }
+
+  // ---- sending ---------------------------------------------------------------
+
+  #maySend(): boolean {
+    const c = this.#config;
+    if (!c || !sends(c.direction ?? 'sendrecv')) return false;
+    const target = this.remoteRtpEndpoint!;
+    return sendable(target);
+  }
+
+  #transmit(packet: RtpPacket): boolean {
+    let bytes: Uint8Array = serializeRtpPacket(packet);
+    if (this.#srtp) bytes = this.#srtp.protectRtp(bytes);
+    const target = this.remoteRtpEndpoint!;
+    this.#reporter?.noteRtpSent(this.#clock.now());
+    this.#udpSend(this.#rtpSocket, bytes, target);
+    return true;
+  }
+
+  #sendReport(): number | undefined {
+    const reporter = this.#reporter;
+    if (!reporter || this.#closed || !this.#config) return undefined;
+    if (this.#scheduler) this.#scheduler.weSent = reporter.sentSinceLastReport;
+    const target = this.remoteRtcpEndpoint!;
+    if (!sendable(target)) return undefined;
+    const bytes = serializeRtcpCompound(reporter.buildReport(this.#clock.now()));
+    void this.#sendRtcpBytes(bytes);
+    return bytes.length;
+  }
+
+  #sendRtcpBytes(compound: Buffer): Promise<void> {
+    const target = this.remoteRtcpEndpoint;
+    if (!target || !sendable(target)) return Promise.resolve();
+    const bytes = this.#srtp ? this.#srtp.protectRtcp(compound) : compound;
+    const socket = this.#config?.rtcpMux || !this.#rtcpSocket ? this.#rtpSocket : this.#rtcpSocket;
+    return this.#udpSend(socket, bytes, target);
+  }
+
+  #udpSend(socket: Socket, bytes: Uint8Array, target: Endpoint): Promise<void> {
+    return new Promise((resolve) => {
+      try {
+        socket.send(bytes, target.port, target.address, (err) => {
+          if (err) this.#onSocketError(err);
+          resolve();
+        });
+      } catch (err) {
+        this.#onSocketError(err as Error);
+        resolve();
+      }
+    });
+  }
+
+  // ---- receiving -------------------------------------------------------------
+
+  #onRtpSocket(msg: Buffer, rinfo: RemoteInfo): void {
+    if (isRtcpPacket(msg)) this.#onRtcp(msg, rinfo, false);
+    else this.#onRtp(msg, rinfo);
+  }
+
+  #onRtp(msg: Buffer, rinfo: RemoteInfo): void {
+    const c = this.#config;
+    const peer = this.#rtpPeer;
+    if (!c || !peer || this.#closed) return;
+    if (peer.isForeign(rinfo.address, rinfo.port)) {
+      this.#dropped.foreignSource++;
+      return;
+    }
+    let bytes: Uint8Array = msg;
+    if (this.#srtp) {
+      try {
+        bytes = this.#srtp.unprotectRtp(msg);
+      } catch (err) {
+        if (!(err instanceof SrtpError)) throw err;
+        this.#dropped.srtp++;
+        this.#log.debug('SRTP packet dropped', { code: err.code, from: `${rinfo.address}:${rinfo.port}` });
+        return;
+      }
+    }
+    let packet: RtpPacket;
+    try {
+      packet = parseRtpPacket(bytes);
+    } catch (err) {
+      if (!(err instanceof RtpError)) throw err;
+      this.#dropped.malformed++;
+      return;
+    }
+    if (!c.receivePayloadTypes.includes(packet.payloadType)) {
+      this.#dropped.unexpectedPayloadType++;
+      return;
+    }
+    if (this.#remoteSsrc !== undefined && packet.ssrc !== this.#remoteSsrc) {
+      if (!peer.latched) {
+        // Before latching, only the announced source may claim the stream.
+        this.#dropped.foreignSource++;
+        return;
+      }
+      // From the latched address, a new SSRC is the peer restarting its stream.
+      this.#log.info('remote SSRC changed', { from: this.#remoteSsrc, to: packet.ssrc });
+      this.#receiverStats = undefined;
+    }
+    if (!peer.latched) this.#latch('rtp', peer, rinfo);
+    if (this.#remoteSsrc !== packet.ssrc || !this.#receiverStats) {
+      this.#remoteSsrc = packet.ssrc;
+      this.#receiverStats = new ReceiverStatistics({ clockRate: c.clockRate });
+      this.#reporter?.setRemote(packet.ssrc, this.#receiverStats);
+    }
+    const arrivalMs = this.#clock.now();
+    this.#receiverStats.update(packet.sequenceNumber, packet.timestamp, arrivalMs);
+    if (!receives(c.direction ?? 'sendrecv')) {
+      this.#dropped.notReceiving++;
+      return;
+    }
+    this.#packetsReceived++;
+    this.#octetsReceived += packet.payload.length;
+    this.emit('rtp', packet, { arrivalMs, address: rinfo.address, port: rinfo.port });
+  }
+
+  #onRtcp(msg: Buffer, rinfo: RemoteInfo, separatePort: boolean): void {
+    const c = this.#config;
+    if (!c || this.#closed || !this.#reporter) return;
+    const ownPort = separatePort && !c.rtcpMux;
+    const peer = ownPort ? this.#rtcpPeer! : this.#rtpPeer!;
+    if (peer.isForeign(rinfo.address, rinfo.port)) {
+      this.#dropped.foreignSource++;
+      return;
+    }
+    let bytes: Uint8Array = msg;
+    if (this.#srtp) {
+      try {
+        bytes = this.#srtp.unprotectRtcp(msg);
+      } catch (err) {
+        if (!(err instanceof SrtpError)) throw err;
+        this.#dropped.srtp++;
+        return;
+      }
+    }
+    let packets: RtcpPacket[];
+    try {
+      packets = parseRtcpCompound(bytes);
+    } catch (err) {
+      if (!(err instanceof RtcpError)) throw err;
+      this.#dropped.malformed++;
+      return;
+    }
+    const first = packets[0];
+    const senderSsrc = first && (first.type === 'sr' || first.type === 'rr') ? first.ssrc : undefined;
+    if (!peer.latched) {
+      // Latch RTCP only to a report from the source we already know (or an authentic SRTCP one).
+      const known = this.#remoteSsrc !== undefined && senderSsrc === this.#remoteSsrc;
+      if (!known && !this.#srtp) {
+        this.#dropped.foreignSource++;
+        return;
+      }
+      if (ownPort) this.#latch('rtcp', peer, rinfo);
+    }
+    const arrivalMs = this.#clock.now();
+    const result = this.#reporter.handle(packets, arrivalMs);
+    this.emit('rtcp', packets, { arrivalMs, address: rinfo.address, port: rinfo.port });
+    if (result.rttMs !== undefined) this.emit('rtt', result.rttMs);
+    if (result.bye) this.emit('bye', result.bye.reason);
+  }
+
+  #latch(kind: 'rtp' | 'rtcp', peer: PeerLatch, rinfo: RemoteInfo): void {
+    const sdp = peer.target;
+    if (peer.latch(rinfo.address, rinfo.port)) {
+      this.#log.info('latched to the peer source address', { kind, sdp: `${sdp.address}:${sdp.port}`, actual: `${rinfo.address}:${rinfo.port}` });
+      this.emit('latched', kind, { address: rinfo.address, port: rinfo.port });
+    }
+  }
+
+  #onSocketError(err: Error): void {
+    this.#log.warn('RTP socket error', { message: err.message });
+    if (this.listenerCount('warning') > 0) this.emit('warning', err);
+  }
+}
+
+function closeSocket(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      socket.close(() => resolve());
+    } catch {
+      resolve();
+    }
+  });
+}

@@ -1,0 +1,194 @@
+/**
+ * Our answer to a peer's offer (RFC 3264 §6), for one audio stream.
+ *
+ * - The answer has as many m= lines as the offer; the first audio stream we
+ *   can use is accepted, every other one is rejected with port 0 (§6).
+ * - Codecs match by encoding name (case-insensitive), clock rate and
+ *   channels, static and dynamic types alike; the answer keeps the offerer's
+ *   payload type numbers (§6.1) and lists only the chosen codec (plus
+ *   telephone-event) so neither side has to guess what the other will send.
+ *   The chosen codec is the offerer's most preferred one we support, or ours
+ *   with `preferLocalOrder`.
+ * - Direction per §6.1 (media-direction.ts); c=0.0.0.0 in the offer is the
+ *   RFC 2543 hold: the offerer does not want to receive (§8.4).
+ * - SRTP per the account policy (see sdp-offer.ts); the first offered
+ *   a=crypto line we can use wins, and we answer it with the same tag and
+ *   suite and a fresh key of ours (RFC 4568 §7.1.2).
+ * - Nothing usable → SdpError 'not-acceptable' (statusCode 488).
+ */
+import type { SrtpCryptoSuite } from '../srtp/srtp-crypto-suite.ts';
+import { generateSrtpKeyMaterial } from '../srtp/srtp-crypto-suite.ts';
+import type { SdesCrypto } from './crypto-attribute.ts';
+import { formatCryptoAttribute, parseCryptoAttribute } from './crypto-attribute.ts';
+import type { LocalCodec, LocalMediaOptions } from './local-media.ts';
+import { DEFAULT_PTIME_MS } from './local-media.ts';
+import { answerDirection, directionFlags, directionFromFlags } from './media-direction.ts';
+import type { NegotiatedMedia } from './negotiated-media.ts';
+import { codecMatches, isComfortNoise, isTelephoneEvent, pickTelephoneEvent, remoteTransport } from './negotiated-media.ts';
+import type { RtpFormat } from './sdp-attributes.ts';
+import { announcedSsrc, findAttributes, hasRtcpMux, mediaDirection, packetTime, rtpFormats } from './sdp-attributes.ts';
+import { SdpError } from './sdp-error.ts';
+import { DEFAULT_SRTP_SUITES, codecAttributes, localConnection } from './sdp-offer.ts';
+import type { SdpAttribute, SdpMedia, SessionDescription } from './session-description.ts';
+import { answerEventList } from './telephone-event-range.ts';
+
+export interface AnswerOptions extends LocalMediaOptions {
+  /** Choose the codec by our order instead of the offerer's. */
+  preferLocalOrder?: boolean;
+}
+
+export interface BuiltAnswer {
+  sdp: SessionDescription;
+  negotiated: NegotiatedMedia;
+}
+
+interface Candidate {
+  index: number;
+  media: SdpMedia;
+  format: RtpFormat;
+  codec: LocalCodec;
+  telephoneEvent?: RtpFormat;
+  crypto?: SdesCrypto;
+}
+
+const RTP_PROFILES = new Set(['RTP/AVP', 'RTP/SAVP']);
+
+function chooseCodec(formats: RtpFormat[], codecs: LocalCodec[], preferLocal: boolean): { format: RtpFormat; codec: LocalCodec } | undefined {
+  const usable = formats.filter((f) => !isTelephoneEvent(f) && !isComfortNoise(f));
+  if (preferLocal) {
+    for (const codec of codecs) {
+      const format = usable.find((f) => codecMatches(f, codec));
+      if (format) return { format, codec };
+    }
+    return undefined;
+  }
+  for (const format of usable) {
+    const codec = codecs.find((c) => codecMatches(format, c));
+    if (codec) return { format, codec };
+  }
+  return undefined;
+}
+
+function chooseCrypto(media: SdpMedia, suites: readonly SrtpCryptoSuite[]): { crypto?: SdesCrypto; reason?: string } {
+  const lines = findAttributes(media.attributes, 'crypto');
+  if (lines.length === 0) return { reason: 'no a=crypto line' };
+  const reasons: string[] = [];
+  for (const line of lines) {
+    const { crypto, reason } = parseCryptoAttribute(line.value ?? '');
+    if (crypto && suites.includes(crypto.suite)) return { crypto };
+    reasons.push(reason ?? `suite ${crypto?.suite} not allowed`);
+  }
+  return { reason: `no usable a=crypto (${reasons.join('; ')})` };
+}
+
+function evaluate(offer: SessionDescription, index: number, options: AnswerOptions): Candidate | string {
+  const media = offer.media[index]!;
+  if (media.type !== 'audio') return `m=${media.type} is not audio`;
+  if (media.port === 0) return 'stream rejected by the offerer (port 0)';
+  if (!RTP_PROFILES.has(media.protocol)) return `transport ${media.protocol} is not RTP/AVP or RTP/SAVP`;
+  const formats = rtpFormats(media);
+  const chosen = chooseCodec(formats, options.codecs, options.preferLocalOrder ?? false);
+  if (!chosen) return `no common codec (offered ${formats.map((f) => `${f.name}/${f.clockRate}`).join(', ') || 'none'})`;
+  const policy = options.srtpPolicy ?? 'off';
+  const secure = media.protocol === 'RTP/SAVP';
+  let crypto: SdesCrypto | undefined;
+  if (policy === 'off') {
+    if (secure) return 'offer requires SRTP (RTP/SAVP) and SRTP is off for this account';
+  } else {
+    const found = chooseCrypto(media, options.srtpSuites ?? DEFAULT_SRTP_SUITES);
+    if (found.crypto) crypto = found.crypto;
+    else if (secure || policy === 'mandatory') return `SRTP required but ${found.reason}`;
+  }
+  const events = options.telephoneEvents ?? [];
+  const telephoneEvent = events.length > 0 ? pickTelephoneEvent(formats, chosen.format.clockRate, events.map((e) => e.clockRate)) : undefined;
+  return { index, media, ...chosen, telephoneEvent, crypto };
+}
+
+function rejected(media: SdpMedia): SdpMedia {
+  return { type: media.type, port: 0, protocol: media.protocol, formats: media.formats.slice(0, 1), bandwidths: [], attributes: [] };
+}
+
+export function buildAnswer(offer: SessionDescription, options: AnswerOptions): BuiltAnswer {
+  if (!Number.isInteger(options.port) || options.port <= 0 || options.port > 65535) {
+    throw new SdpError('syntax', `local port ${options.port} is not usable`);
+  }
+  let candidate: Candidate | undefined;
+  const reasons: string[] = [];
+  for (let i = 0; i < offer.media.length && !candidate; i++) {
+    const result = evaluate(offer, i, options);
+    if (typeof result === 'string') reasons.push(`m-line ${i}: ${result}`);
+    else candidate = result;
+  }
+  if (!candidate) {
+    throw new SdpError('not-acceptable', offer.media.length === 0 ? 'offer has no m= line' : `nothing acceptable in the offer: ${reasons.join('; ')}`);
+  }
+
+  const { media, format, codec, telephoneEvent } = candidate;
+  const rtcpMux = hasRtcpMux(media) && (options.rtcpMux ?? true);
+  const remote = remoteTransport(media, offer, rtcpMux);
+  const offered = mediaDirection(media, offer);
+  // RFC 3264 §8.4: c=0.0.0.0 means the offerer does not want to receive.
+  const effectiveOffer = remote.hold ? directionFromFlags(directionFlags(offered).send, false) : offered;
+  const direction = answerDirection(effectiveOffer, options.direction ?? 'sendrecv');
+  const localCrypto: SdesCrypto | undefined = candidate.crypto && { tag: candidate.crypto.tag, suite: candidate.crypto.suite, key: generateSrtpKeyMaterial() };
+
+  const attributes: SdpAttribute[] = codecAttributes({ ...codec, payloadType: format.payloadType });
+  if (telephoneEvent) {
+    attributes.push(...codecAttributes({ payloadType: telephoneEvent.payloadType, name: 'telephone-event', clockRate: telephoneEvent.clockRate, fmtp: answerEventList(telephoneEvent.fmtp) }));
+  }
+  if (options.ptime !== undefined) attributes.push({ name: 'ptime', value: String(options.ptime) });
+  attributes.push({ name: direction });
+  if (rtcpMux) attributes.push({ name: 'rtcp-mux' });
+  else if (options.rtcpPort !== undefined) attributes.push({ name: 'rtcp', value: String(options.rtcpPort) });
+  if (localCrypto) attributes.push({ name: 'crypto', value: formatCryptoAttribute(localCrypto) });
+
+  const accepted: SdpMedia = {
+    type: 'audio',
+    port: options.port,
+    protocol: media.protocol,
+    formats: [String(format.payloadType), ...(telephoneEvent ? [String(telephoneEvent.payloadType)] : [])],
+    bandwidths: [],
+    attributes,
+  };
+  const sdp: SessionDescription = {
+    version: 0,
+    origin: options.origin,
+    sessionName: options.sessionName ?? 'Parley',
+    emails: [],
+    phones: [],
+    connection: localConnection(options.address),
+    bandwidths: [],
+    timings: [{ start: '0', stop: '0', repeats: [] }],
+    attributes: [],
+    media: offer.media.map((m, i) => (i === candidate.index ? accepted : rejected(m))),
+  };
+
+  const negotiated: NegotiatedMedia = {
+    mediaIndex: candidate.index,
+    remoteAddress: remote.address,
+    remotePort: remote.port,
+    remoteRtcpAddress: remote.rtcpAddress,
+    remoteRtcpPort: remote.rtcpPort,
+    rtcpMux,
+    codec: {
+      name: format.name,
+      clockRate: format.clockRate,
+      channels: format.channels,
+      payloadType: format.payloadType,
+      receivePayloadType: format.payloadType,
+      remoteParameters: format.parameters,
+    },
+    direction,
+    remoteHold: !directionFlags(effectiveOffer).recv,
+    ptime: packetTime(media) ?? options.ptime ?? DEFAULT_PTIME_MS,
+  };
+  if (telephoneEvent) {
+    negotiated.telephoneEvent = { payloadType: telephoneEvent.payloadType, receivePayloadType: telephoneEvent.payloadType, clockRate: telephoneEvent.clockRate };
+  }
+  if (candidate.crypto && localCrypto) {
+    negotiated.srtp = { suite: localCrypto.suite, tag: localCrypto.tag, localKey: localCrypto.key, remoteKey: candidate.crypto.key };
+  }
+  const ssrc = announcedSsrc(media);
+  if (ssrc !== undefined) negotiated.remoteSsrc = ssrc;
+  return { sdp, negotiated };
+}

@@ -1,0 +1,224 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { JitterBuffer } from '../../../../electron/media/jitter/jitter-buffer.ts';
+import type { JitterFrame, JitterBufferOptions } from '../../../../electron/media/jitter/jitter-buffer.ts';
+import { DelayEstimator } from '../../../../electron/media/jitter/delay-estimator.ts';
+
+interface Arrival {
+  seq: number;
+  ts: number;
+  at: number;
+}
+
+/** 20 ms packets of PCMU: seq i, timestamp 160·i, sent at 20·i ms. */
+function stream(count: number, opts: { firstSeq?: number; firstTs?: number; periodMs?: number; transitMs?: number } = {}): Arrival[] {
+  const period = opts.periodMs ?? 20;
+  return Array.from({ length: count }, (_, i) => ({
+    seq: ((opts.firstSeq ?? 0) + i) & 0xffff,
+    ts: ((opts.firstTs ?? 0) + 160 * i) >>> 0,
+    at: 1000 + i * period + (opts.transitMs ?? 30),
+  }));
+}
+
+interface Run {
+  frames: JitterFrame<number>[];
+  jb: JitterBuffer<number>;
+  audio: number[];
+}
+
+/**
+ * Play a script: pushes at their arrival times, one pull every 20 ms, pushes
+ * first on ties. Stops once every packet was pushed and the buffer has played
+ * out (so the end of the stream does not count as an underrun), or after
+ * `maxPulls`.
+ */
+function run(arrivals: Arrival[], maxPulls: number, options: Partial<JitterBufferOptions> = {}, pullStart = 1000): Run {
+  const jb = new JitterBuffer<number>({ clockRate: 8000, ...options });
+  const sorted = [...arrivals].sort((a, b) => a.at - b.at);
+  const frames: JitterFrame<number>[] = [];
+  let next = 0;
+  for (let k = 0; k < maxPulls; k++) {
+    const now = pullStart + 20 * k;
+    while (next < sorted.length && sorted[next]!.at <= now) {
+      const a = sorted[next++]!;
+      jb.push({ seq: a.seq, timestamp: a.ts, payload: a.seq, arrivalMs: a.at });
+    }
+    if (next === sorted.length && jb.stats.bufferedFrames === 0 && frames.at(-1)?.kind === 'audio') break;
+    frames.push(jb.pull(now));
+  }
+  const audio = frames.flatMap((f) => (f.kind === 'audio' ? [f.payload] : []));
+  return { frames, jb, audio };
+}
+
+function kinds(frames: JitterFrame<number>[]): string {
+  return frames.map((f) => f.kind[0]).join('');
+}
+
+function assertIncreasing(audio: number[], wrap = false): void {
+  for (let i = 1; i < audio.length; i++) {
+    const step = wrap ? (audio[i]! - audio[i - 1]! + 65536) % 65536 : audio[i]! - audio[i - 1]!;
+    assert.ok(step >= 1, `order broken at ${i}: ${audio[i - 1]} → ${audio[i]}`);
+  }
+}
+
+describe('JitterBuffer: scripted arrival patterns', () => {
+  it('steady stream: silence while buffering, then every frame once, in order, nothing concealed', () => {
+    const { frames, jb, audio } = run(stream(500), 600);
+    const k = kinds(frames);
+    assert.match(k, /^s+a/); // prefetch, then audio
+    const s = jb.stats;
+    assert.deepEqual([s.lost, s.late, s.duplicate, s.concealed], [0, 0, 0, 0]);
+    assert.equal(audio.length + s.discarded, 500);
+    assertIncreasing(audio);
+    // no jitter: the target falls to the minimum (one frame) and the buffer follows it down
+    assert.equal(s.targetDelayMs, 20);
+    assert.ok(s.discarded >= 1 && s.discarded <= 3, `discarded ${s.discarded}`);
+    assert.equal(s.frameMs, 20);
+  });
+
+  it('jitter bursts: the first stall is stretched over, the target grows, later stalls cost nothing', () => {
+    // Every 2 s the network stalls 120 ms and then delivers the backlog at once.
+    const arrivals = stream(1500).map((a) => {
+      const t = a.at - 1030;
+      const phase = t % 2000;
+      return phase >= 1000 && phase < 1120 ? { ...a, at: a.at - phase + 1120 } : a;
+    });
+    const { frames, jb, audio } = run(arrivals, 1560);
+    const s = jb.stats;
+    assert.ok(s.targetDelayMs >= 100, `target ${s.targetDelayMs}`);
+    assert.equal(s.lost, 0);
+    assert.equal(s.late, 0);
+    assertIncreasing(audio);
+    // after the first stall (t ≈ 2 s) has been absorbed, no frame is concealed any more
+    const secondHalf = frames.slice(300, 1500);
+    assert.equal(secondHalf.filter((f) => f.kind === 'conceal').length, 0, kinds(secondHalf));
+    assert.ok(s.concealed > 0 && s.concealed <= 8, `concealed ${s.concealed}`);
+    assert.equal(audio.length + s.discarded, 1500);
+  });
+
+  it('reordering inside the buffer is invisible', () => {
+    const arrivals = stream(300).map((a, i) => (i % 10 === 3 ? { ...a, at: a.at + 25 } : a)); // every 10th arrives after its successor
+    const { jb, audio } = run(arrivals, 320, { initialDelayMs: 60 });
+    const s = jb.stats;
+    assert.deepEqual([s.lost, s.late, s.concealed], [0, 0, 0]);
+    assertIncreasing(audio);
+    assert.equal(audio.length + s.discarded, 300);
+  });
+
+  it('loss: each missing packet is concealed and counted lost, nothing else', () => {
+    const dropped = new Set([50, 100, 101, 170, 250]);
+    const arrivals = stream(300).filter((a) => !dropped.has(a.seq));
+    const { jb, audio } = run(arrivals, 320);
+    const s = jb.stats;
+    assert.equal(s.lost, dropped.size);
+    assert.ok(s.concealed >= dropped.size && s.concealed <= 2 * dropped.size, `concealed ${s.concealed}`);
+    assert.equal(s.late, 0);
+    assert.equal(audio.length + s.discarded, 300 - dropped.size);
+    for (const d of dropped) assert.ok(!audio.includes(d));
+    assertIncreasing(audio);
+  });
+
+  it('duplicates are dropped and counted, before and after playout', () => {
+    const base = stream(200);
+    const arrivals = [...base, ...base.map((a) => ({ ...a, at: a.at + 5 })), ...base.slice(0, 20).map((a) => ({ ...a, at: a.at + 1000 }))];
+    const { jb, audio } = run(arrivals, 230);
+    const s = jb.stats;
+    assert.equal(s.duplicate, 220);
+    assert.equal(new Set(audio).size, audio.length);
+    assert.equal(audio.length + s.discarded, 200);
+  });
+
+  it('a packet later than its turn is counted late (and its slot lost)', () => {
+    const arrivals = stream(200, { transitMs: 10 }).map((a) => (a.seq === 120 ? { ...a, at: a.at + 300 } : a));
+    const { jb, audio } = run(arrivals, 220, { maxDelayMs: 100 });
+    const s = jb.stats;
+    assert.equal(s.lost, 1);
+    assert.equal(s.late, 1);
+    assert.ok(!audio.includes(120));
+  });
+
+  it('sender clock 1 % fast: the buffer sheds frames and does not grow', () => {
+    const arrivals = stream(1500, { periodMs: 19.8 });
+    const { frames, jb } = run(arrivals, 1500);
+    const s = jb.stats;
+    assert.equal(s.lost, 0);
+    assert.ok(s.discarded >= 10, `discarded ${s.discarded}`);
+    assert.ok(s.playoutDelayMs <= 100, `delay ${s.playoutDelayMs}`);
+    assert.equal(frames.slice(100).filter((f) => f.kind !== 'audio').length, 0);
+  });
+
+  it('sender clock 1 % slow: underruns are stretched, never counted as loss', () => {
+    const arrivals = stream(1500, { periodMs: 20.2 });
+    const { jb, audio } = run(arrivals, 1530);
+    const s = jb.stats;
+    assert.deepEqual([s.lost, s.late], [0, 0]);
+    assert.ok(s.concealed >= 5 && s.concealed <= 30, `concealed ${s.concealed}`);
+    assertIncreasing(audio);
+  });
+
+  it('follows the sequence number across its wrap', () => {
+    const { jb, audio } = run(stream(100, { firstSeq: 65500, firstTs: 0xfffff000 }), 120);
+    assert.deepEqual([jb.stats.lost, jb.stats.late, jb.stats.concealed], [0, 0, 0]);
+    assertIncreasing(audio, true);
+    assert.ok(audio.includes(65535) && audio.includes(0));
+  });
+
+  it('a talkspurt gap (DTX) conceals a few frames, then goes silent, then plays the next spurt', () => {
+    const first = stream(50);
+    const second = stream(50, { firstSeq: 50, firstTs: 160 * 100 }).map((a) => ({ ...a, at: a.at + 50 * 20 + 1000 })); // 1 s later
+    const { frames, jb, audio } = run([...first, ...second], 200);
+    const k = kinds(frames);
+    assert.match(k, /a(c{1,5})s{10,}a/);
+    assert.equal(jb.stats.lost, 0);
+    assert.equal(audio.length + jb.stats.discarded, 100);
+  });
+
+  it('a long outage skips ahead at once instead of concealing frame by frame', () => {
+    const arrivals = stream(300).filter((a) => a.seq < 100 || a.seq >= 150);
+    const { frames, jb } = run(arrivals, 320);
+    assert.equal(jb.stats.lost, 50);
+    assert.ok(frames.filter((f) => f.kind === 'conceal').length <= 6);
+  });
+
+  it('a restarted sequence (new source numbering) resets instead of waiting', () => {
+    const first = stream(100);
+    const second = stream(100, { firstSeq: 30000, firstTs: 5000 }).map((a) => ({ ...a, at: a.at + 2000 }));
+    const { jb, audio } = run([...first, ...second], 260);
+    assert.ok(audio.includes(30000 + 50));
+    assert.equal(jb.stats.late, 0);
+  });
+
+  it('never holds more than maxPackets', () => {
+    const jb = new JitterBuffer<number>({ clockRate: 8000, maxPackets: 10 });
+    for (let i = 0; i < 50; i++) jb.push({ seq: i, timestamp: 160 * i, payload: i, arrivalMs: 0 });
+    assert.ok(jb.stats.bufferedFrames <= 10);
+    assert.equal(jb.stats.discarded, 40);
+  });
+
+  it('learns the frame duration from timestamps (30 ms packets)', () => {
+    const jb = new JitterBuffer<number>({ clockRate: 8000 });
+    for (let i = 0; i < 5; i++) jb.push({ seq: i, timestamp: 240 * i, payload: i, arrivalMs: 30 * i });
+    assert.equal(jb.stats.frameMs, 30);
+  });
+});
+
+describe('DelayEstimator', () => {
+  it('measures the quantile spread of relative transit and decays slowly', () => {
+    const e = new DelayEstimator({ clockRate: 8000, minDelayMs: 20, maxDelayMs: 400, initialDelayMs: 60, windowSize: 100, quantile: 0.9 });
+    for (let i = 0; i < 100; i++) e.observe(160 * i, 20 * i + (i % 10 === 0 ? 80 : 0)); // 10 % of packets 80 ms late
+    assert.equal(e.measuredJitterMs, 0); // the 90th percentile is still on time
+    const e2 = new DelayEstimator({ clockRate: 8000, minDelayMs: 20, maxDelayMs: 400, initialDelayMs: 20, windowSize: 100, quantile: 0.95 });
+    for (let i = 0; i < 100; i++) e2.observe(160 * i, 20 * i + (i % 10 === 0 ? 80 : 0));
+    assert.equal(e2.measuredJitterMs, 80);
+    assert.equal(e2.targetDelayMs, 80);
+    for (let i = 100; i < 150; i++) e2.observe(160 * i, 20 * i);
+    assert.ok(e2.targetDelayMs < 80 && e2.targetDelayMs > 60, `decays slowly: ${e2.targetDelayMs}`);
+  });
+
+  it('stays within its bounds', () => {
+    const e = new DelayEstimator({ clockRate: 8000, minDelayMs: 40, maxDelayMs: 200, initialDelayMs: 10 });
+    assert.equal(e.targetDelayMs, 40);
+    for (let i = 0; i < 50; i++) e.observe(160 * i, 20 * i + (i % 2 ? 1000 : 0));
+    assert.equal(e.targetDelayMs, 200);
+  });
+});

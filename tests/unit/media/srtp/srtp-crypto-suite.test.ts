@@ -1,0 +1,71 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeInlineKey, encodeInlineKey, generateSrtpKeyMaterial, isSrtpCryptoSuite, SRTP_SUITES } from '../../../../electron/media/srtp/srtp-crypto-suite.ts';
+import { SrtpError } from '../../../../electron/media/srtp/srtp-error.ts';
+import { SrtpSession } from '../../../../electron/media/srtp/srtp-session.ts';
+import { ReplayWindow } from '../../../../electron/media/srtp/replay-window.ts';
+import { serializeRtpPacket } from '../../../../electron/media/rtp/rtp-packet.ts';
+
+describe('SDES key material (RFC 4568 §6.1)', () => {
+  it('round-trips a 30-byte inline key as 40 base64 characters', () => {
+    const k = generateSrtpKeyMaterial();
+    const text = encodeInlineKey(k);
+    assert.match(text, /^[A-Za-z0-9+/]{40}$/);
+    const back = decodeInlineKey(text);
+    assert.deepEqual(Buffer.from(back.masterKey), Buffer.from(k.masterKey));
+    assert.deepEqual(Buffer.from(back.masterSalt), Buffer.from(k.masterSalt));
+  });
+
+  it('generates a different key each time', () => {
+    assert.notEqual(encodeInlineKey(generateSrtpKeyMaterial()), encodeInlineKey(generateSrtpKeyMaterial()));
+  });
+
+  it('refuses keys of the wrong length or alphabet', () => {
+    for (const bad of ['', 'abc', 'A'.repeat(39), 'A'.repeat(44), '!'.repeat(40), 'A'.repeat(38) + '==']) {
+      assert.throws(() => decodeInlineKey(bad), SrtpError, bad);
+    }
+  });
+
+  it('knows exactly the two suites', () => {
+    assert.ok(isSrtpCryptoSuite('AES_CM_128_HMAC_SHA1_80'));
+    assert.ok(isSrtpCryptoSuite('AES_CM_128_HMAC_SHA1_32'));
+    assert.ok(!isSrtpCryptoSuite('AEAD_AES_128_GCM'));
+    assert.ok(!isSrtpCryptoSuite('__proto__'));
+    assert.equal(SRTP_SUITES.AES_CM_128_HMAC_SHA1_32.rtpTagLength, 4);
+  });
+});
+
+describe('SrtpSession: each side protects with its key, unprotects with the peer’s', () => {
+  it('works both ways and fails with swapped keys', () => {
+    const ka = generateSrtpKeyMaterial();
+    const kb = generateSrtpKeyMaterial();
+    const a = new SrtpSession({ suite: 'AES_CM_128_HMAC_SHA1_80', localKey: ka, remoteKey: kb });
+    const b = new SrtpSession({ suite: 'AES_CM_128_HMAC_SHA1_80', localKey: kb, remoteKey: ka });
+    const pkt = serializeRtpPacket({ marker: false, payloadType: 0, sequenceNumber: 1, timestamp: 0, ssrc: 1, csrcs: [], payload: Buffer.from('x'), paddingLength: 0 });
+    assert.deepEqual(b.unprotectRtp(a.protectRtp(pkt)), pkt);
+    assert.deepEqual(a.unprotectRtp(b.protectRtp(pkt)), pkt);
+    assert.throws(() => a.unprotectRtp(a.protectRtp(pkt)), SrtpError);
+  });
+});
+
+describe('ReplayWindow', () => {
+  it('slides, marks and forgets', () => {
+    const w = new ReplayWindow();
+    assert.equal(w.check(5), 'fresh');
+    w.accept(5);
+    assert.equal(w.check(5), 'replay');
+    assert.equal(w.check(4), 'fresh');
+    w.accept(200);
+    assert.equal(w.check(5), 'too-old');
+    assert.equal(w.check(136), 'too-old'); // 64 behind
+    assert.equal(w.check(137), 'fresh'); // 63 behind: the window's last slot
+    w.accept(137);
+    assert.equal(w.check(137), 'replay');
+    assert.equal(w.check(199), 'fresh');
+    w.accept(201);
+    assert.equal(w.check(137), 'too-old'); // now 64 behind
+    assert.equal(w.check(200), 'replay');
+    w.accept(1000); // a jump larger than the window clears it
+    assert.equal(w.check(999), 'fresh');
+  });
+});
