@@ -1,0 +1,153 @@
+import { canonicalName, headerKey, isListHeader } from './header-names.ts';
+import { firstElement, splitList } from './header-split.ts';
+import type { ParsedCache } from './parsed-cache.ts';
+
+/** One header field as it sits in the message: name as written, comparison key, raw value. */
+export interface HeaderField {
+  readonly name: string;
+  readonly key: string;
+  readonly value: string;
+}
+
+function checkValue(name: string, value: string): void {
+  if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
+    throw new TypeError(`header ${name}: value must not contain CR or LF`);
+  }
+}
+
+function field(name: string, value: string): HeaderField {
+  checkValue(name, value);
+  return { name: canonicalName(name), key: headerKey(name), value };
+}
+
+/**
+ * The ordered header fields of a message (RFC 3261 §7.3). Names compare
+ * case-insensitively and compact forms equal long forms; values stay raw text
+ * and typed views (parseVia, parseNameAddr...) are built on demand. Unknown
+ * headers are kept verbatim and in order. `version` changes on every
+ * mutation, which lets the serializer reuse the received bytes of a message
+ * nobody modified.
+ */
+export class HeaderList {
+  /** The fields in order. Read freely; change only through the methods. */
+  fields: HeaderField[];
+  /** Bumped on every mutation. */
+  version = 0;
+  /** @internal typed values built by the parser (see parsed-cache.ts) */
+  parsed: ParsedCache | undefined = undefined;
+
+  constructor(init?: Iterable<readonly [string, string]>) {
+    this.fields = [];
+    if (init) for (const [n, v] of init) this.fields.push(field(n, v));
+  }
+
+  /** Wraps fields produced by the parser (already trimmed and keyed): no copying, no checks. */
+  static fromFields(fields: HeaderField[]): HeaderList {
+    const h = new HeaderList();
+    h.fields = fields;
+    return h;
+  }
+
+  /** The first field with this comparison key (see headerKey), if any. */
+  firstField(key: string): HeaderField | undefined {
+    const f = this.fields;
+    for (let i = 0; i < f.length; i++) if ((f[i] as HeaderField).key === key) return f[i];
+    return undefined;
+  }
+
+  get size(): number {
+    return this.fields.length;
+  }
+
+  /** First value; for comma-list headers (Via, Contact, Route...) the first element. */
+  get(name: string): string | undefined {
+    const key = headerKey(name);
+    const f = this.fields;
+    for (let i = 0; i < f.length; i++) {
+      const fld = f[i] as HeaderField;
+      if (fld.key === key) {
+        if (!isListHeader(key)) return fld.value;
+        const first = firstElement(fld.value);
+        if (first !== undefined) return first;
+      }
+    }
+    return undefined;
+  }
+
+  /** Every value in order, comma lists split (never for auth headers, Date or unknown headers). */
+  getAll(name: string): string[] {
+    const key = headerKey(name);
+    const list = isListHeader(key);
+    const out: string[] = [];
+    for (const fld of this.fields) {
+      if (fld.key !== key) continue;
+      if (!list) out.push(fld.value);
+      else if (fld.value.indexOf(',') < 0) {
+        if (fld.value) out.push(fld.value);
+      } else out.push(...splitList(fld.value));
+    }
+    return out;
+  }
+
+  has(name: string): boolean {
+    const key = headerKey(name);
+    for (const fld of this.fields) if (fld.key === key) return true;
+    return false;
+  }
+
+  /** Replaces every field of that name by the given value(s), at the position of the first (else at the end). */
+  set(name: string, value: string | string[]): void {
+    const key = headerKey(name);
+    const values = typeof value === 'string' ? [value] : value;
+    const added = values.map((v) => field(name, v));
+    const out: HeaderField[] = [];
+    let placed = false;
+    for (const fld of this.fields) {
+      if (fld.key !== key) out.push(fld);
+      else if (!placed) {
+        out.push(...added);
+        placed = true;
+      }
+    }
+    if (!placed) out.push(...added);
+    this.fields = out;
+    this.version++;
+  }
+
+  /** Adds a field at the end. */
+  append(name: string, value: string): void {
+    this.fields.push(field(name, value));
+    this.version++;
+  }
+
+  /** Adds a field before the first field of that name (a new top Via or Record-Route), else at the top. */
+  prepend(name: string, value: string): void {
+    const f = field(name, value);
+    const idx = this.fields.findIndex((x) => x.key === f.key);
+    this.fields.splice(idx < 0 ? 0 : idx, 0, f);
+    this.version++;
+  }
+
+  /** Removes every field of that name. */
+  remove(name: string): void {
+    const key = headerKey(name);
+    const before = this.fields.length;
+    this.fields = this.fields.filter((x) => x.key !== key);
+    if (this.fields.length !== before) this.version++;
+  }
+
+  /** [name as written (or canonical when added through this API), raw field value], in order. */
+  *entries(): IterableIterator<[string, string]> {
+    for (const fld of this.fields) yield [fld.name, fld.value];
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+
+  clone(): HeaderList {
+    const h = HeaderList.fromFields(this.fields.slice());
+    h.parsed = this.parsed;
+    return h;
+  }
+}

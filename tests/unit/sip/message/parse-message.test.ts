@@ -1,0 +1,203 @@
+/** parseMessage / serializeMessage / createResponse: framing, folding, limits, errors (RFC 3261 §7, §18.3). */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  SipParseError,
+  SipRequest,
+  SipResponse,
+  HeaderList,
+  callId,
+  createResponse,
+  cseqOf,
+  fromOf,
+  newBranch,
+  newCallId,
+  newTag,
+  parseMessage,
+  reasonPhrase,
+  serializeMessage,
+  toOf,
+  topVia,
+} from '../../../../electron/sip/message/index.ts';
+import { assertRejects } from './fixtures.ts';
+
+const lines = (...l: string[]) => l.join('\r\n');
+const head = [
+  'Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKabc',
+  'Max-Forwards: 70',
+  'From: <sip:a@example.com>;tag=f1',
+  'To: <sip:b@example.com>',
+  'Call-ID: c1@example.com',
+  'CSeq: 1 OPTIONS',
+];
+const options = (extra: string[] = [], body = '') =>
+  lines('OPTIONS sip:b@example.com SIP/2.0', ...head, ...extra, '', body);
+
+describe('parseMessage', () => {
+  test('a request and its typed accessors', () => {
+    const m = parseMessage(options(['Content-Length: 0']));
+    assert.ok(m instanceof SipRequest);
+    assert.equal(m.kind, 'request');
+    assert.equal(m.method, 'OPTIONS');
+    assert.equal(m.uri, 'sip:b@example.com');
+    assert.equal(topVia(m).params.get('branch'), 'z9hG4bKabc');
+    assert.equal(fromOf(m).params.get('tag'), 'f1');
+    assert.equal(toOf(m).params.has('tag'), false);
+    assert.equal(callId(m), 'c1@example.com');
+    assert.deepEqual(cseqOf(m), { seq: 1, method: 'OPTIONS' });
+  });
+
+  test('accessors hand out copies: changing one does not change the next', () => {
+    const m = parseMessage(options());
+    topVia(m).params.set('received', '10.0.0.1');
+    fromOf(m).params.set('tag', 'changed');
+    fromOf(m).uri.params.set('x', 'y');
+    assert.equal(topVia(m).params.has('received'), false);
+    assert.equal(fromOf(m).params.get('tag'), 'f1');
+    assert.equal(fromOf(m).uri.params.size, 0);
+    m.headers.set('From', '<sip:z@example.com>;tag=new');
+    assert.equal(fromOf(m).params.get('tag'), 'new');
+  });
+
+  test('a response; reason phrase with spaces', () => {
+    const m = parseMessage(lines('SIP/2.0 486 Busy Here Now', ...head, 'Content-Length: 0', '', ''));
+    assert.ok(m instanceof SipResponse);
+    assert.equal(m.status, 486);
+    assert.equal(m.reason, 'Busy Here Now');
+  });
+
+  test('folded lines are joined with one space; HCOLON may have LWS before it', () => {
+    const m = parseMessage(options(['Subject : first', '\t second', '   third', 'X-Empty:']));
+    assert.equal(m.headers.get('subject'), 'first second third');
+    assert.equal(m.headers.get('x-empty'), '');
+  });
+
+  test('leading CRLFs before the start line are skipped (RFC 3261 §7.5); bare LF lines accepted', () => {
+    const m = parseMessage('\r\n\r\n' + options());
+    assert.equal(m.kind, 'request');
+    const lf = parseMessage(options(['Content-Length: 3'], 'abc').replace(/\r\n/g, '\n'));
+    assert.equal(lf.body.toString(), 'abc');
+    assert.equal(callId(lf), 'c1@example.com');
+  });
+
+  test('datagram body: Content-Length bounds it; missing means the rest; larger is 400', () => {
+    assert.equal(parseMessage(options(['Content-Length: 3'], 'abcdef')).body.toString(), 'abc');
+    assert.equal(parseMessage(options([], 'abcdef')).body.toString(), 'abcdef');
+    assertRejects(() => parseMessage(options(['Content-Length: 9'], 'abc')), 400, /Content-Length/);
+    // compact form
+    assert.equal(parseMessage(options(['l: 2'], 'abc')).body.toString(), 'ab');
+  });
+
+  test('body is a view of the input Buffer (no copy)', () => {
+    const buf = Buffer.from(options(['Content-Length: 4'], 'wxyz'));
+    const m = parseMessage(buf);
+    assert.equal(m.body.buffer, buf.buffer);
+  });
+
+  test('UTF-8 in display names and values is decoded', () => {
+    const m = parseMessage(options(['Subject: Grüße 日本'], '').replace('<sip:a@example.com>', '"José Müller" <sip:a@example.com>'));
+    assert.equal(fromOf(m).displayName, 'José Müller');
+    assert.equal(m.headers.get('subject'), 'Grüße 日本');
+  });
+
+  test('errors name the defect and carry the request when it can be answered', () => {
+    const e = assertRejects(() => parseMessage(options().replace('CSeq: 1 OPTIONS', 'CSeq: x OPTIONS')), 400, /CSeq/);
+    assert.ok(e instanceof SipParseError);
+    assert.equal(e.request?.method, 'OPTIONS');
+    assert.equal(e.reason, 'Bad Request - malformed CSeq');
+    assertRejects(() => parseMessage(options().replace('Max-Forwards: 70', 'Max-Forwards: 256')), 400, /Max-Forwards/);
+    assertRejects(() => parseMessage(options().replace('Call-ID: c1@example.com', 'Call-ID: a b')), 400, /Call-ID/);
+    assertRejects(() => parseMessage(options().replace('To: <sip:b@example.com>', 'To: <sip:b@example.com')), 400, /To/);
+    assertRejects(() => parseMessage(options().replace('Max-Forwards: 70\r\n', 'Max-Forwards 70\r\n')), 400, /colon/);
+    assertRejects(() => parseMessage(options().replace('Max-Forwards: 70', 'Max Forwards: 70')), 400, /header name/);
+    assertRejects(() => parseMessage(' ' + options().slice(1)), 400);
+    assertRejects(() => parseMessage(options().slice(0, -4)), 400, /blank line/);
+    assertRejects(() => parseMessage(''), 400);
+    assertRejects(() => parseMessage(lines('SIP/2.0 99 Low', ...head, '', '')), 400, /Status-Line/);
+    assertRejects(() => parseMessage(lines('SIP/2.0 2000 OK', ...head, '', '')), 400, /Status-Line/);
+    assertRejects(() => parseMessage(lines('SIP/3.0 200 OK', ...head, '', '')), 505);
+    assertRejects(() => parseMessage(lines('OPTIONS sip:b@example.com SIP/2.1', ...head, '', '')), 505);
+  });
+
+  test('limits: header count, line length, message size (513 / 413)', () => {
+    const many = Array.from({ length: 20 }, (_, i) => `X-H${i}: ${i}`);
+    assertRejects(() => parseMessage(options(many), { maxHeaders: 10 }), 513, /header fields/);
+    assertRejects(() => parseMessage(options(['X-Long: ' + 'a'.repeat(200)]), { maxLineBytes: 100 }), 513, /too long/);
+    assertRejects(() => parseMessage(options(['Content-Length: 500'], 'x'.repeat(500)), { maxMessageBytes: 400 }), 413);
+    assertRejects(() => parseMessage(options(['X-Pad: ' + 'p'.repeat(600)]), { maxMessageBytes: 400, maxLineBytes: 1000 }), 513);
+    assert.equal(parseMessage(options(many), { maxHeaders: 30 }).headers.size, 26);
+  });
+
+  test('strings and Buffers parse the same', () => {
+    const a = parseMessage(options(['Content-Length: 2'], 'hi'));
+    const b = parseMessage(Buffer.from(options(['Content-Length: 2'], 'hi')));
+    assert.deepEqual([...a.headers.entries()], [...b.headers.entries()]);
+    assert.deepEqual(a.body, b.body);
+  });
+});
+
+describe('serializeMessage', () => {
+  test('an untouched message is written from its received bytes, Content-Length included', () => {
+    const text = options(['Content-Length: 2', 'x-odd :  spacing'], 'hi');
+    assert.equal(serializeMessage(parseMessage(text)).toString(), text);
+  });
+
+  test('a changed message is rebuilt and Content-Length follows the body', () => {
+    const m = parseMessage(options(['Content-Length: 2'], 'hi'));
+    m.headers.prepend('Via', 'SIP/2.0/TCP proxy.example.com;branch=z9hG4bKp1');
+    m.body = Buffer.from('hello');
+    const out = serializeMessage(m).toString();
+    assert.ok(out.startsWith('OPTIONS sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/TCP proxy.example.com;branch=z9hG4bKp1\r\nVia: SIP/2.0/UDP'));
+    assert.ok(out.endsWith('Content-Length: 5\r\n\r\nhello'));
+    const again = parseMessage(out);
+    assert.equal(again.headers.getAll('via').length, 2);
+    assert.equal(topVia(again).host, 'proxy.example.com');
+  });
+
+  test('changing only the body length, method, Request-URI, status or reason forces a rebuild', () => {
+    const m = parseMessage(options(['Content-Length: 2'], 'hi')) as SipRequest;
+    m.uri = 'sip:c@example.com';
+    assert.match(serializeMessage(m).toString(), /^OPTIONS sip:c@example\.com SIP\/2\.0\r\n/);
+    const r = parseMessage(lines('SIP/2.0 180 Ringing', ...head, 'Content-Length: 0', '', '')) as SipResponse;
+    r.reason = 'Ringing Loudly';
+    assert.match(serializeMessage(r).toString(), /^SIP\/2\.0 180 Ringing Loudly\r\n/);
+    const n = parseMessage(options(['Content-Length: 2'], 'hi'));
+    n.body = Buffer.from('abc');
+    assert.match(serializeMessage(n).toString(), /Content-Length: 3\r\n\r\nabc$/);
+  });
+
+  test('a message built from scratch', () => {
+    const h = new HeaderList([['Via', `SIP/2.0/UDP 127.0.0.1:5070;branch=${newBranch()}`], ['From', `<sip:a@x>;tag=${newTag()}`], ['To', '<sip:b@y>'], ['Call-ID', newCallId('x')], ['CSeq', '1 MESSAGE'], ['Max-Forwards', '70']]);
+    const req = new SipRequest('MESSAGE', 'sip:b@y', h, Buffer.from('hello'));
+    const back = parseMessage(serializeMessage(req)) as SipRequest;
+    assert.equal(back.method, 'MESSAGE');
+    assert.equal(back.body.toString(), 'hello');
+    assert.equal(back.headers.get('content-length'), '5');
+    assert.match(callId(back), /^[0-9a-f]{32}@x$/);
+    assert.match(topVia(back).params.get('branch') ?? '', /^z9hG4bK[0-9a-f]{24}$/);
+    assert.notEqual(newTag(), newTag());
+  });
+});
+
+describe('createResponse', () => {
+  test('copies Via (all, in order), From, To, Call-ID, CSeq; default reason phrase', () => {
+    const req = parseMessage(options().replace('Max-Forwards: 70', 'Via: SIP/2.0/TCP second.example.com;branch=z9hG4bK2\r\nMax-Forwards: 70')) as SipRequest;
+    const r = createResponse(req, 404);
+    assert.equal(r.kind, 'response');
+    assert.equal(r.reason, 'Not Found');
+    assert.deepEqual(r.headers.getAll('via'), req.headers.getAll('via'));
+    assert.equal(r.headers.get('from'), req.headers.get('from'));
+    assert.equal(r.headers.get('to'), req.headers.get('to'));
+    assert.equal(r.headers.get('call-id'), 'c1@example.com');
+    assert.equal(r.headers.get('cseq'), '1 OPTIONS');
+    assert.equal(r.headers.has('max-forwards'), false);
+    r.headers.set('To', `${r.headers.get('to')};tag=t9`);
+    assert.equal(req.headers.get('to'), '<sip:b@example.com>');
+    const wire = parseMessage(serializeMessage(r)) as SipResponse;
+    assert.equal(wire.status, 404);
+    assert.equal(toOf(wire).params.get('tag'), 't9');
+    assert.equal(createResponse(req, 299).reason, 'OK');
+    assert.equal(createResponse(req, 500, 'Oops').reason, 'Oops');
+    assert.equal(reasonPhrase(481), 'Call/Transaction Does Not Exist');
+  });
+});
