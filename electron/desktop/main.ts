@@ -1,0 +1,102 @@
+/**
+ * Parley's Electron main process: the lifecycle around desktop-app.ts.
+ *
+ *  - one instance per user: a second start hands its argv (a clicked
+ *    sip:/tel: link) to the running one and exits;
+ *  - links: process.argv at start, 'second-instance' argv, macOS 'open-url'
+ *    (which can fire before 'ready', so links wait for the app);
+ *  - the packaged app registers itself for sip:, sips:, tel:, callto:;
+ *  - quitting closes the engine (hang up, unregister, close the store),
+ *    bounded in time, before the process ends.
+ *
+ * Data lives in <appData>/Parley, spelled out so a development run and the
+ * packaged app agree, and apart from the `parley` CLI's own folder.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, dialog } from 'electron';
+import { createLogger, type LogRecord } from '../shared/logger.ts';
+import { registerAppScheme } from './app-protocol.ts';
+import { startedHidden } from './autostart-entry.ts';
+import { startDesktopApp, type DesktopApp } from './desktop-app.ts';
+import { findLinkInArgv, LINK_SCHEMES, parseLink, type ParsedLink } from './link-parser.ts';
+import { openedAtLogin } from './login-item.ts';
+
+const CLOSE_TIMEOUT_MS = 5000;
+
+const logger = createLogger((record: LogRecord) => {
+  // The desktop shell is not engine code: its log goes to stderr, one JSON line per record.
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
+}, 'desktop', app.isPackaged ? 'info' : 'debug');
+
+app.setName('Parley');
+app.setPath('userData', join(app.getPath('appData'), 'Parley'));
+registerAppScheme();
+
+let desktop: DesktopApp | undefined;
+let pendingLink: ParsedLink | undefined = findLinkInArgv(process.argv.slice(1));
+let closed = false;
+
+function openLink(link: ParsedLink): void {
+  if (desktop) desktop.openLink(link);
+  else pendingLink = link;
+}
+
+if (!app.requestSingleInstanceLock()) {
+  // Another Parley runs: it got our argv through 'second-instance'.
+  app.quit();
+} else {
+  app.on('second-instance', (_event, argv) => {
+    const link = findLinkInArgv(argv.slice(1));
+    if (link) openLink(link);
+    else desktop?.showWindow();
+  });
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    const result = parseLink(url);
+    if (result.ok) openLink(result.link);
+    else logger.warn('link refused', { reason: result.reason });
+  });
+  app.on('activate', () => desktop?.showWindow());
+  // The phone lives in the tray: closing the last window does not quit.
+  app.on('window-all-closed', () => {});
+  app.on('before-quit', () => desktop?.prepareQuit());
+  app.on('will-quit', (event) => {
+    if (closed || !desktop) return;
+    event.preventDefault();
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref());
+    void Promise.race([desktop.close(), timeout])
+      .catch((e: unknown) => logger.error('closing the engine failed', { error: String(e) }))
+      .finally(() => {
+        closed = true;
+        app.quit();
+      });
+  });
+
+  app.whenReady().then(async () => {
+    if (app.isPackaged) for (const scheme of LINK_SCHEMES) app.setAsDefaultProtocolClient(scheme);
+    const outDir = fileURLToPath(new URL('..', import.meta.url));
+    try {
+      desktop = await startDesktopApp({
+        paths: {
+          dataDir: app.getPath('userData'),
+          rendererDir: join(outDir, 'renderer'),
+          preload: join(outDir, 'preload', 'preload.cjs'),
+          iconDir: app.isPackaged ? join(process.resourcesPath, 'icons') : fileURLToPath(new URL('../../resources/icons', import.meta.url)),
+          appIcon: app.isPackaged ? join(process.resourcesPath, 'icons', 'parley.png') : fileURLToPath(new URL('../../resources/icons/parley.png', import.meta.url)),
+        },
+        logger,
+        startHidden: startedHidden(process.argv) || openedAtLogin(),
+        devTools: !app.isPackaged,
+        quit: () => app.quit(),
+      });
+    } catch (e) {
+      logger.error('Parley could not start', { error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+      dialog.showErrorBox('Parley could not start', e instanceof Error ? e.message : String(e));
+      app.exit(1);
+      return;
+    }
+    if (pendingLink) desktop.openLink(pendingLink);
+    pendingLink = undefined;
+  });
+}

@@ -1,0 +1,147 @@
+/**
+ * Runs the real desktop main process (electron/desktop/main.ts bundled as
+ * electron-vite does, with the real engine and store) against
+ * fake-electron.ts, plays Electron's part, and prints what happened as one
+ * JSON object on stdout. Started by main-smoke.test.ts in a child process.
+ *
+ *   node tests/unit/desktop/main-smoke-driver.ts <work dir inside the repo>
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { builtinModules, register } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { rolldown } from 'rolldown';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const work = process.argv[2]!;
+const fakeUrl = pathToFileURL(join(root, 'tests/unit/desktop/fake-electron.ts')).href;
+
+const deps = Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {});
+const bundle = await rolldown({
+  input: join(root, 'electron/desktop/main.ts'),
+  platform: 'node',
+  logLevel: 'silent',
+  external: ['electron', /^node:/, ...builtinModules, ...deps.map((d) => new RegExp(`^${d.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(/|$)`))],
+});
+mkdirSync(join(work, 'main'), { recursive: true });
+await bundle.write({ dir: join(work, 'main'), format: 'esm', entryFileNames: 'main.js', codeSplitting: false });
+await bundle.close();
+mkdirSync(join(work, 'renderer'), { recursive: true });
+writeFileSync(join(work, 'renderer', 'index.html'), '<!doctype html><title>smoke</title>');
+mkdirSync(join(work, 'appData'), { recursive: true });
+
+register(`data:text/javascript,${encodeURIComponent(`export async function resolve(s, c, n) { return s === 'electron' ? { url: ${JSON.stringify(fakeUrl)}, shortCircuit: true } : n(s, c); }`)}`);
+const fake = (await import(fakeUrl)) as typeof import('./fake-electron.ts');
+fake.control.setPath('appData', join(work, 'appData'));
+
+const out: Record<string, unknown> = {};
+const until = async (what: string, ok: () => boolean, ms = 15_000) => {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+// Started by a click on a tel: link.
+process.argv = [process.execPath, join(work, 'main', 'main.js'), '--some-chromium-switch', 'tel:+1-555-0100'];
+await import(pathToFileURL(join(work, 'main', 'main.js')).href);
+out.userData = fake.app.getPath('userData');
+out.schemes = fake.control.schemes;
+fake.control.ready();
+await until('the window', () => fake.control.windows.length === 1 && fake.ipcMain.handlers.has('parley:invoke'));
+
+const win = fake.control.windows[0]!;
+const wc = win.webContents;
+out.webPreferences = win.options.webPreferences;
+out.loadedUrl = wc.url;
+out.trayCount = fake.control.trays.length;
+
+// The app:// protocol: our page with our CSP; nothing outside the renderer folder.
+const handler = fake.control.protocolHandlers.get('app')!;
+const page = await handler(new Request('app://parley/index.html'));
+out.page = { status: page.status, csp: page.headers.get('content-security-policy'), type: page.headers.get('content-type'), body: await page.text() };
+out.traversal = (await handler(new Request('app://parley/%2e%2e/main/main.js'))).status;
+out.otherHost = (await handler(new Request('app://evil/index.html'))).status;
+out.post = (await handler(new Request('app://parley/index.html', { method: 'POST', body: 'x' }))).status;
+
+// Permissions.
+const ask = (permission: string, details: Record<string, unknown>) =>
+  new Promise<boolean>((r) => fake.control.permissionRequest!(wc, permission, r, { requestingUrl: 'app://parley/index.html', isMainFrame: true, ...details }));
+out.permissions = {
+  microphone: await ask('media', { mediaTypes: ['audio'] }),
+  camera: await ask('media', { mediaTypes: ['video'] }),
+  geolocation: await ask('geolocation', {}),
+  evilMic: await ask('media', { mediaTypes: ['audio'], requestingUrl: 'https://evil.example/' }),
+  checkSpeaker: fake.control.permissionCheck!(wc, 'speaker-selection', 'app://parley', { isMainFrame: true }),
+  checkClipboard: fake.control.permissionCheck!(wc, 'clipboard-read', 'app://parley', { isMainFrame: true }),
+};
+let cancelled: boolean | undefined;
+fake.control.beforeRequest!.listener({ url: 'https://tracker.example/x.js', resourceType: 'script' }, (r) => (cancelled = r.cancel));
+out.remoteCancelled = cancelled;
+out.remoteFilter = fake.control.beforeRequest!.filter.urls;
+
+// Navigation and window.open.
+out.windowOpen = wc.windowOpenHandler!({ url: 'https://evil.example/' }).action;
+let prevented = false;
+wc.emit('will-navigate', { url: 'https://evil.example/', preventDefault: () => (prevented = true) });
+out.navigationPrevented = prevented;
+
+// IPC from the page, and from a frame that is not ours.
+const ours = { sender: wc, senderFrame: { url: 'app://parley/index.html', parent: null } };
+const invoke = (event: unknown, cmd: string, params?: unknown) => fake.ipcMain.handlers.get('parley:invoke')!(event, cmd, params) as Promise<any>;
+const beforeSnapshot = wc.sent.length;
+const snapshot = await invoke(ours, 'app.snapshot', {});
+out.snapshotOk = snapshot.ok;
+out.evil = await invoke({ sender: wc, senderFrame: { url: 'https://evil.example/', parent: null } }, 'app.snapshot', {});
+await until('the argv link', () => wc.sent.slice(beforeSnapshot).some((s) => (s.args[0] as { event?: string })?.event === 'link.open'));
+out.argvLink = wc.sent.find((s) => (s.args[0] as { event?: string })?.event === 'link.open')?.args[0];
+
+// Do Not Disturb: the engine's settings event reaches the tray.
+const dnd = await invoke(ours, 'settings.update', { dnd: true });
+out.dndOk = dnd.ok;
+await until('the DND tray icon', () => String((fake.control.trays[0]?.image as { path?: string })?.path).endsWith('-dnd.png'));
+out.trayIcon = (fake.control.trays[0]!.image as { path: string }).path.split('/').pop();
+out.trayTooltip = fake.control.trays[0]!.tooltip;
+out.settingsEventPushed = wc.sent.some((s) => (s.args[0] as { event?: string })?.event === 'settings');
+
+// A second instance started by another link.
+const linksBefore = wc.sent.filter((s) => (s.args[0] as { event?: string })?.event === 'link.open').length;
+fake.app.emit('second-instance', {}, ['/opt/Parley/parley', 'sip:bob@example.com?subject=x'], '/');
+await until('the second-instance link', () => wc.sent.filter((s) => (s.args[0] as { event?: string })?.event === 'link.open').length > linksBefore);
+out.secondLink = wc.sent.filter((s) => (s.args[0] as { event?: string })?.event === 'link.open').at(-1)?.args[0];
+out.visibleAfterLink = win.visible;
+
+// The audio port.
+for (const l of fake.ipcMain.listeners.get('parley:audio-port-request') ?? []) l(ours);
+out.audioPort = wc.posted.map((p) => ({ channel: p.channel, transferred: p.transfer.length }));
+
+// A password goes to encrypted storage.
+// Disabled, so the engine does not try to register (no DNS, no network from a unit test).
+const added = await invoke(ours, 'accounts.add', { aor: 'sip:alice@127.0.0.1', enabled: false, password: 'pw-smoke-123' });
+out.accountAdded = added.ok ? true : added;
+try {
+  const enc = readFileSync(join(fake.app.getPath('userData'), 'secrets.enc.json'), 'utf8');
+  out.secretsFile = { exists: true, holdsPlainPassword: enc.includes('pw-smoke-123') };
+} catch {
+  out.secretsFile = { exists: false };
+}
+
+// Closing the window hides it (the phone stays in the tray); quitting closes the engine.
+let closePrevented = false;
+win.emit('close', { preventDefault: () => (closePrevented = true) });
+out.closeHides = closePrevented && !win.visible;
+fake.app.emit('before-quit');
+let quitClosePrevented = false;
+win.emit('close', { preventDefault: () => (quitClosePrevented = true) });
+out.closeOnQuitAllowed = !quitClosePrevented;
+const quitsBefore = fake.app.quitCalls;
+let willQuitPrevented = false;
+fake.app.emit('will-quit', { preventDefault: () => (willQuitPrevented = true) });
+await until('the engine to close and quit again', () => fake.app.quitCalls > quitsBefore);
+out.willQuitWaited = willQuitPrevented;
+out.exitCode = fake.app.exitCode ?? null;
+out.errors = fake.calls.filter((c) => c.what === 'dialog.showErrorBox');
+
+process.stdout.write(`${JSON.stringify(out)}\n`);
+process.exit(0);
