@@ -1,0 +1,87 @@
+/**
+ * Calls into the history (DESIGN.md §6): a row is written when the call
+ * starts — so a crash mid-call still leaves it in the list — completed when
+ * it is answered and when it ends (code, reason, quality summary from the
+ * media statistics), and announced with a 'history' event at the end.
+ *
+ * The history may only reference stored accounts and contacts (foreign
+ * keys): the built-in direct account and Echo test contact are written as
+ * no account / no contact, with the contact's name kept as the peer name.
+ */
+import type { EventBus } from '../api/event-bus.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { CallRecord } from './call-record.ts';
+import { DIRECT_ACCOUNT_ID } from './direct-account.ts';
+import type { CallQuality } from './history-entry.ts';
+import { toHistorySnapshot } from './snapshot-mappers.ts';
+import type { PhoneStore } from './store/phone-store.ts';
+
+const clip = (text: string, max: number) => text.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max);
+
+export class CallHistory {
+  readonly #store: PhoneStore;
+  readonly #events: EventBus;
+  readonly #log: Logger;
+
+  constructor(store: PhoneStore, events: EventBus, logger: Logger) {
+    this.#store = store;
+    this.#events = events;
+    this.#log = logger;
+  }
+
+  started(record: CallRecord): void {
+    this.#write(record, () => {
+      const accountId = record.accountId === DIRECT_ACCOUNT_ID || !this.#store.accounts.get(record.accountId) ? null : record.accountId;
+      const peerName = record.caller?.name ?? record.remote.displayName ?? null;
+      const entry = this.#store.history.add({
+        direction: record.direction,
+        peerUri: clip(record.remote.uri, 1024),
+        peerName: peerName === null ? null : clip(peerName, 256),
+        contactId: record.caller?.contactId ?? null,
+        localAlias: clip(record.localIdentity, 256),
+        accountId,
+        callId: clip(record.sip.id, 256),
+        startedAt: record.startedAt,
+      });
+      record.historyId = entry.id;
+    });
+  }
+
+  answered(record: CallRecord): void {
+    if (record.historyId === undefined || record.answeredAt === undefined) return;
+    const id = record.historyId;
+    this.#write(record, () => this.#store.history.update(id, { answeredAt: Math.max(record.answeredAt!, record.startedAt) }));
+  }
+
+  ended(record: CallRecord): void {
+    if (record.historyId === undefined) return;
+    const id = record.historyId;
+    this.#write(record, () => {
+      const answeredAt = record.answeredAt === undefined ? null : Math.max(record.answeredAt, record.startedAt);
+      const entry = this.#store.history.update(id, {
+        answeredAt,
+        endedAt: Math.max(record.endedAt ?? Date.now(), answeredAt ?? record.startedAt),
+        resultCode: record.outcome && record.outcome.status >= 100 && record.outcome.status <= 699 ? record.outcome.status : null,
+        reason: record.outcome ? clip(record.outcome.reason, 256) : null,
+        quality: this.#quality(record),
+      });
+      this.#events.emit('history', toHistorySnapshot(entry));
+    });
+  }
+
+  #quality(record: CallRecord): CallQuality | null {
+    const s = record.lastStats;
+    if (!s || s.packetsReceived === 0 || s.mos === null) return null;
+    const cap = (x: number) => Math.min(60_000, Math.max(0, x));
+    return { mos: Math.min(5, Math.max(1, s.mos)), loss: Math.min(1, Math.max(0, s.lossPercent / 100)), jitter: cap(s.jitterMs), rtt: s.rttMs === null ? null : cap(s.rttMs) };
+  }
+
+  #write(record: CallRecord, work: () => void): void {
+    try {
+      work();
+    } catch (e) {
+      // The call goes on without its history row; the store's trouble is logged, not thrown at the SIP layer.
+      this.#log.error('history not written', { callId: record.id, error: String(e) });
+    }
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * The phone engine: the ONE place that joins the SIP user agent, the media
+ * engine and the store (DESIGN.md §2; issue "The phone" §1, §2, §4), and
+ * implements the API's PhoneApi. Every host (desktop glue, CLI, web host,
+ * tests) starts it the same way:
+ *
+ *   const engine = await createPhoneEngine({ dataDir, secrets });
+ *   const dispatcher = createDispatcher(engine.api, { mapError: mapPhoneError });
+ *   engine.events.subscribe(...);        // registration, call, media.stats, trace…
+ *   engine.audio.onCaptureFrame(frame, client) / onPlaybackFrame(cb)
+ *   await engine.close();                // hangs up, unregisters, closes the store
+ *
+ * Start-up order: store (a damaged or newer database refuses to start, as a
+ * StoreError), media (WASM resampler), the SIP listeners (5060, or any free
+ * port when it is taken), the direct account on the bound address, the echo
+ * service on loopback, then the accounts' registrations.
+ */
+import { createEventBus, type EventBus } from '../api/event-bus.ts';
+import type { PhoneApi } from '../api/phone-api.ts';
+import type { AudioDevice, TraceEntry } from '../api/snapshots.ts';
+import { MediaEngine } from '../media/session/media-engine.ts';
+import type { SipUri } from '../sip/message/index.ts';
+import { TransportLayer } from '../sip/transport/transport-layer.ts';
+import type { Endpoint, TransportProtocol } from '../sip/transport/transport.ts';
+import { UserAgent, type AccountMatch, type SipTraceEntry } from '../sip/ua/index.ts';
+import { systemClock, type Clock } from '../shared/clock.ts';
+import { nullLogger, type Logger } from '../shared/logger.ts';
+import { AccountService } from './account-service.ts';
+import { matchAlias, type AliasMatchAccount } from './alias-match.ts';
+import { AudioRouter, type AudioDeviceFactory } from './audio-router.ts';
+import { CallService } from './call-service.ts';
+import { ContactDirectory } from './contact-directory.ts';
+import { DIRECT_ACCOUNT_ID, directAccount, hostForUri, reachableHost } from './direct-account.ts';
+import { EchoService } from './echo-service.ts';
+import { MessageService } from './message-service.ts';
+import { createPhoneApi } from './phone-engine.ts';
+import { RegistrationService } from './registration-service.ts';
+import { openPhoneStore, type PhoneStore } from './store/phone-store.ts';
+import type { SecretStore } from './store/secret-store.ts';
+
+export { mapPhoneError } from './map-phone-error.ts';
+export type { AudioDeviceFactory, CallAudioDevices } from './audio-router.ts';
+
+export interface PhoneEngineOptions {
+  dataDir: string;
+  secrets: SecretStore;
+  logger?: Logger;
+  clock?: Clock;
+  /** SIP listeners: default 0.0.0.0 and :: on 5060 (any free port if taken); tests bind 127.0.0.1 port 0. */
+  sip?: { bind?: { host: string; port: number }[]; transports?: ('udp' | 'tcp' | 'tls')[] };
+  /** Headless devices per call (CLI, tests); without it the calls use the client frames of `audio`. */
+  audio?: AudioDeviceFactory;
+}
+
+export interface EngineAudio {
+  /** A 20 ms, 48 kHz mono capture frame from a client (renderer, WebSocket). */
+  onCaptureFrame(frame: Int16Array, client: string): void;
+  /** Mixed playback frames (20 ms, 48 kHz) of every call; returns the unsubscribe function. */
+  onPlaybackFrame(cb: (frame: Int16Array) => void): () => void;
+}
+
+export interface PhoneEngine {
+  api: PhoneApi;
+  events: EventBus;
+  audio: EngineAudio;
+  close(): Promise<void>;
+}
+
+const DEFAULT_BIND = [
+  { host: '0.0.0.0', port: 5060 },
+  { host: '::', port: 5060 },
+];
+
+/** Binds every (address, transport) pair; a busy port falls back to a free one, an unusable address is skipped. */
+async function listen(ua: UserAgent, opts: PhoneEngineOptions, log: Logger): Promise<Endpoint[]> {
+  const binds = opts.sip?.bind ?? DEFAULT_BIND;
+  const transports = (opts.sip?.transports ?? ['udp', 'tcp']).filter((t): t is Exclude<TransportProtocol, 'tls'> => {
+    if (t === 'tls') log.warn('TLS listening needs a certificate, which the engine has no setting for yet; TLS is skipped');
+    return t !== 'tls';
+  });
+  const layer = ua.transport;
+  if (!(layer instanceof TransportLayer)) throw new Error('the user agent has no transport layer to listen on');
+  const bound: Endpoint[] = [];
+  for (const bind of binds) {
+    let port = bind.port;
+    for (const protocol of transports) {
+      try {
+        let endpoint: Endpoint;
+        try {
+          endpoint = await layer.listen({ protocol, address: bind.host, port });
+        } catch (e) {
+          if (port === 0) throw e;
+          log.info('SIP port busy; listening on a free port instead', { protocol, address: bind.host, port, error: String(e) });
+          endpoint = await layer.listen({ protocol, address: bind.host, port: 0 });
+        }
+        // UDP and TCP share the port number when they can (one number for people to type).
+        port = endpoint.port;
+        bound.push(endpoint);
+      } catch (e) {
+        log.warn('cannot listen', { protocol, address: bind.host, error: String(e) });
+      }
+    }
+  }
+  if (!bound.some((e) => e.protocol === 'udp')) throw new Error('the phone could not listen for SIP on any address');
+  return bound;
+}
+
+function hostPort(e: { address: string; port: number }): string {
+  return `${hostForUri(e.address)}:${e.port}`;
+}
+
+function toTrace(e: SipTraceEntry): TraceEntry {
+  const entry: TraceEntry = { time: Date.now(), direction: e.direction, transport: e.protocol, remote: hostPort(e.remote), local: hostPort(e.local), text: e.text };
+  const callId = /^(?:Call-ID|i)[ \t]*:[ \t]*(\S+)/im.exec(e.text)?.[1];
+  if (callId) entry.callId = callId;
+  return entry;
+}
+
+/** The phone's alias rules (alias-match.ts) for the UA: numbers under the user's numbering plan, contact users. */
+function phoneMatcher(store: PhoneStore, accounts: AccountService, ua: UserAgent) {
+  return (requestUri: SipUri, to: SipUri): AccountMatch | undefined => {
+    const candidates: AliasMatchAccount[] = accounts
+      .stored()
+      .filter((a) => a.enabled && ua.account(a.id))
+      .map((a) => ({ id: a.id, aor: a.aor, aliases: a.aliases, contactUser: ua.account(a.id)?.contactUser ?? null }));
+    const parts = (u: SipUri) => ({ user: u.user ?? null, host: u.host.includes(':') ? `[${u.host}]` : u.host });
+    const found = matchAlias(candidates, { requestUri: parts(requestUri), to: parts(to) }, { plan: store.settings.get('numberingPlan') });
+    return found ? { accountId: found.accountId, alias: found.alias } : undefined;
+  };
+}
+
+export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<PhoneEngine> {
+  const logger = (opts.logger ?? nullLogger).child('phone');
+  const clock = opts.clock ?? systemClock;
+  const store = openPhoneStore(opts.dataDir, { secrets: opts.secrets, logger: logger.child('store') });
+  const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+  };
+  try {
+    const events = createEventBus({ logger: logger.child('events') });
+    const accounts = new AccountService(store, events);
+    const contacts = new ContactDirectory(store);
+    const router = new AudioRouter({ clock, logger: logger.child('audio'), ...(opts.audio ? { factory: opts.audio } : {}) });
+    cleanups.push(() => router.close());
+
+    let calls: CallService | undefined;
+    let match: ((requestUri: SipUri, to: SipUri) => AccountMatch | undefined) | undefined;
+    const ua = new UserAgent({
+      listen: [],
+      media: (info) => calls!.mediaFor(info),
+      matchAccount: (requestUri, to) => match?.(requestUri, to),
+      fallbackAccountId: DIRECT_ACCOUNT_ID,
+      clock,
+      logger: logger.child('sip'),
+    });
+    match = phoneMatcher(store, accounts, ua);
+    cleanups.push(() => ua.close());
+    const endpoints = await listen(ua, opts, logger);
+    const udp = endpoints.find((e) => e.protocol === 'udp' && !e.address.includes(':')) ?? endpoints.find((e) => e.protocol === 'udp')!;
+    const sentBy = ua.transport.localAddress('udp', udp.address.includes(':') ? 6 : 4) ?? { host: reachableHost(udp.address), port: udp.port };
+    const advertised = sentBy.host;
+    accounts.setDirect(directAccount(advertised, udp.port));
+
+    const media = await MediaEngine.create({ bindAddress: udp.address, advertisedAddress: advertised, clock, logger: logger.child('media'), ticker: router.ticker });
+    cleanups.push(() => media.close());
+    const echo = await EchoService.start({ media, clock, logger });
+    cleanups.push(() => echo.close());
+    contacts.setEchoUri(echo.uri);
+
+    const messages = new MessageService({ ua, accounts, contacts, store, events, logger });
+    calls = new CallService({
+      ua, media, router, accounts, contacts, store, events, logger, rtpBind: udp.address, rtpAdvertised: advertised,
+      onDialogMessage: (record, m) => messages.inDialog(record, m),
+    });
+    const registrations = new RegistrationService({ ua, accounts, events, clock, logger });
+    ua.on('trace', (e) => events.emit('trace', toTrace(e)));
+    await registrations.start();
+    const callService = calls;
+
+    const audioDevices = (): AudioDevice[] =>
+      opts.audio
+        ? [
+            { id: 'headless-input', label: 'Headless input (provided by the host)', kind: 'input', isDefault: true },
+            { id: 'headless-output', label: 'Headless output (provided by the host)', kind: 'output', isDefault: true },
+          ]
+        : [
+            { id: 'default', label: 'Client microphone (capture frames from the connected client)', kind: 'input', isDefault: true },
+            { id: 'default', label: 'Client speaker (playback frames to the connected client)', kind: 'output', isDefault: true },
+          ];
+
+    const api = createPhoneApi({
+      store,
+      events,
+      accounts,
+      contacts,
+      audioDevices,
+      telephony: {
+        register: (id) => registrations.register(id),
+        unregister: (id) => registrations.unregister(id),
+        registrations: () => registrations.snapshots(),
+        calls: {
+          'call.dial': (p, c) => callService.dial(p, c),
+          'call.answer': (p, c) => callService.answer(p, c),
+          'call.decline': (p) => callService.decline(p),
+          'call.hangup': (p) => callService.hangup(p),
+          'call.hold': (p) => callService.hold(p),
+          'call.resume': (p) => callService.resume(p),
+          'call.mute': (p) => callService.mute(p),
+          'call.dtmf': (p) => callService.dtmf(p),
+          'call.transfer': (p) => callService.transfer(p),
+          list: () => callService.list(),
+        },
+        sendMessage: (p) => messages.send(p),
+      },
+    });
+
+    let closing: Promise<void> | undefined;
+    return {
+      api,
+      events,
+      audio: {
+        onCaptureFrame: (frame, client) => router.capture(frame, client),
+        onPlaybackFrame: (cb) => router.onPlayback(cb),
+      },
+      close() {
+        closing ??= (async () => {
+          await callService.close();
+          await registrations.close();
+          await cleanup();
+        })();
+        return closing;
+      },
+    };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The phone's implementation of the API contract's `PhoneApi` (issue "The
+ * phone" §1): one method per command, each a thin step from validated params
+ * to a service and back to a snapshot. The store-backed commands are here;
+ * registrations, calls and messages are delegated to their services, which
+ * own the SIP and media state.
+ *
+ * Every method either resolves with plain data or throws an ApiError (a
+ * condition the user can act on) or a StoreError (mapped by map-phone-error.ts).
+ */
+import type { HistoryListParams, MessagesListParams } from '../api/commands.ts';
+import type { EventBus } from '../api/event-bus.ts';
+import type { PhoneApi } from '../api/phone-api.ts';
+import type { AudioDevice, CallSnapshot, HistoryEntry as ApiHistoryEntry, MessageSnapshot, RegistrationSnapshot } from '../api/snapshots.ts';
+import type { AccountService } from './account-service.ts';
+import type { ContactDirectory } from './contact-directory.ts';
+import type { HistoryEntry } from './history-entry.ts';
+import { fromSettingsPatch, toApiSettings, toHistorySnapshot, toMessageSnapshot } from './snapshot-mappers.ts';
+import type { PhoneStore } from './store/phone-store.ts';
+import type { TextMessage } from './text-message.ts';
+
+/** What the SIP side offers the API (call-service.ts, registration-service.ts, message-service.ts). */
+export interface Telephony {
+  register(accountId: string): Promise<RegistrationSnapshot>;
+  unregister(accountId: string): Promise<RegistrationSnapshot>;
+  registrations(): RegistrationSnapshot[];
+  calls: Pick<PhoneApi, 'call.dial' | 'call.answer' | 'call.decline' | 'call.hangup' | 'call.hold' | 'call.resume' | 'call.mute' | 'call.dtmf' | 'call.transfer'> & {
+    list(): CallSnapshot[];
+  };
+  sendMessage: PhoneApi['messages.send'];
+}
+
+export interface PhoneEngineParts {
+  store: PhoneStore;
+  events: EventBus;
+  accounts: AccountService;
+  contacts: ContactDirectory;
+  telephony: Telephony;
+  audioDevices: () => AudioDevice[];
+}
+
+const DEFAULT_PAGE = 100;
+/** Rows read per step when a time cursor has to be found by scanning (ids grow with time, almost always). */
+const SCAN_STEP = 500;
+
+/**
+ * Newest first, `limit` rows that started (or were sent) before `before`.
+ * The repositories page by row id; the API pages by time, so rows are read in
+ * id order and filtered until the page is full.
+ */
+function pageByTime<T extends { id: number }>(read: (beforeId: number | undefined, limit: number) => T[], time: (row: T) => number, limit: number, before: number | undefined): T[] {
+  if (before === undefined) return read(undefined, limit);
+  const out: T[] = [];
+  let cursor: number | undefined;
+  for (;;) {
+    const rows = read(cursor, SCAN_STEP);
+    for (const row of rows) {
+      if (time(row) < before) out.push(row);
+      if (out.length === limit) return out;
+    }
+    if (rows.length < SCAN_STEP) return out;
+    cursor = rows[rows.length - 1]!.id;
+  }
+}
+
+export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
+  const { store, events, accounts, contacts, telephony } = parts;
+
+  const historyList = (p: HistoryListParams): ApiHistoryEntry[] => {
+    const read = (beforeId: number | undefined, limit: number): HistoryEntry[] =>
+      store.history.list({
+        limit,
+        ...(beforeId !== undefined ? { beforeId } : {}),
+        ...(p.direction !== undefined ? { direction: p.direction } : {}),
+        ...(p.missedOnly ? { missedOnly: true } : {}),
+      });
+    return pageByTime(read, (h) => h.startedAt, p.limit ?? DEFAULT_PAGE, p.before).map(toHistorySnapshot);
+  };
+
+  const messagesList = (p: MessagesListParams): MessageSnapshot[] => {
+    const read = (beforeId: number | undefined, limit: number): TextMessage[] =>
+      store.messages.list({ limit, ...(beforeId !== undefined ? { beforeId } : {}), ...(p.peer !== undefined ? { peerUri: p.peer } : {}) });
+    return pageByTime(read, (m) => m.timestamp, p.limit ?? DEFAULT_PAGE, p.before).map((m) => {
+      const who = contacts.resolve(m.peerUri);
+      return toMessageSnapshot(m, who ? { peerName: who.name, ...(who.contactId ? { contactId: who.contactId } : {}) } : {});
+    });
+  };
+
+  return {
+    async 'accounts.list'() {
+      return accounts.snapshots();
+    },
+    'accounts.add': (p) => accounts.add(p),
+    'accounts.update': (p) => accounts.update(p.id, p.changes),
+    async 'accounts.remove'(p) {
+      await accounts.remove(p.id);
+      return null;
+    },
+    'account.register': (p) => telephony.register(p.accountId),
+    'account.unregister': (p) => telephony.unregister(p.accountId),
+
+    'call.dial': (p, c) => telephony.calls['call.dial'](p, c),
+    'call.answer': (p, c) => telephony.calls['call.answer'](p, c),
+    'call.decline': (p, c) => telephony.calls['call.decline'](p, c),
+    'call.hangup': (p, c) => telephony.calls['call.hangup'](p, c),
+    'call.hold': (p, c) => telephony.calls['call.hold'](p, c),
+    'call.resume': (p, c) => telephony.calls['call.resume'](p, c),
+    'call.mute': (p, c) => telephony.calls['call.mute'](p, c),
+    'call.dtmf': (p, c) => telephony.calls['call.dtmf'](p, c),
+    'call.transfer': (p, c) => telephony.calls['call.transfer'](p, c),
+    async 'calls.list'() {
+      return telephony.calls.list();
+    },
+
+    async 'contacts.list'(p) {
+      return contacts.list(p.query);
+    },
+    async 'contacts.add'(p) {
+      return contacts.add(p);
+    },
+    async 'contacts.update'(p) {
+      return contacts.update(p.id, p.changes);
+    },
+    async 'contacts.remove'(p) {
+      contacts.remove(p.id);
+      return null;
+    },
+
+    async 'history.list'(p) {
+      return historyList(p);
+    },
+    async 'history.clear'() {
+      store.history.clear();
+      return null;
+    },
+
+    async 'settings.get'() {
+      return toApiSettings(store.settings.getAll());
+    },
+    async 'settings.update'(p) {
+      const patch = fromSettingsPatch(p);
+      const settings = toApiSettings(store.settings.update(patch));
+      if (patch.numberingPlan !== undefined) contacts.invalidate();
+      events.emit('settings', settings);
+      return settings;
+    },
+
+    'messages.send': (p, c) => telephony.sendMessage(p, c),
+    async 'messages.list'(p) {
+      return messagesList(p);
+    },
+
+    async 'audio.devices'() {
+      return parts.audioDevices();
+    },
+    async 'app.snapshot'() {
+      return {
+        accounts: accounts.snapshots(),
+        registrations: telephony.registrations(),
+        calls: telephony.calls.list(),
+        settings: toApiSettings(store.settings.getAll()),
+      };
+    },
+  };
+}

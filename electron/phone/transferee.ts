@@ -1,0 +1,34 @@
+/**
+ * We are asked to transfer (RFC 3515 §2.4: we are the transferee): the peer
+ * REFERs us to a new target. We accept (202), call the target from the same
+ * account and identity, report how it goes with NOTIFYs carrying a sipfrag
+ * status line (180, then 200 or the failure), and leave the old call once the
+ * new one is answered (RFC 5589 §6: the transferor usually hangs up first).
+ */
+import type { ReceivedRefer } from '../sip/ua/index.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { CallRecord } from './call-record.ts';
+
+export function followRefer(record: CallRecord, refer: ReceivedRefer, place: (target: string) => CallRecord, log: Logger): void {
+  const notify = (status: number, reason: string) => void refer.notify(status, reason).catch(() => undefined);
+  void refer.accept().catch(() => undefined);
+  let next: CallRecord;
+  try {
+    next = place(refer.referTo);
+  } catch (e) {
+    log.warn('transfer target not called', { callId: record.id, target: refer.referTo, error: String(e) });
+    notify(503, 'Service Unavailable');
+    return;
+  }
+  log.info('transferred', { from: record.id, to: next.id, target: refer.referTo });
+  next.sip.on('state', (change) => {
+    if (change.state === 'ringing' || change.state === 'early') notify(180, 'Ringing');
+    if (change.state === 'active') {
+      notify(200, 'OK');
+      void record.sip.hangup().catch(() => undefined);
+    }
+  });
+  next.sip.on('ended', (end) => {
+    if (next.answeredAt === undefined) notify(end.outcome?.status ?? 487, end.outcome?.reason ?? 'Request Terminated');
+  });
+}

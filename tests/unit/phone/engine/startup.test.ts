@@ -1,0 +1,56 @@
+/**
+ * Starting and stopping the engine: a busy SIP port falls back to a free one,
+ * UDP and TCP share the port number, a damaged database refuses to start
+ * (StoreError, for the host's dialog) without touching the file, and close()
+ * is idempotent and frees the port.
+ */
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { createPhoneEngine } from '../../../../electron/phone/engine.ts';
+import { MemorySecretStore } from '../../../../electron/phone/store/secret-store.ts';
+import { isStoreError } from '../../../../electron/phone/store/store-error.ts';
+import { removeTempDirs, tempDir } from '../temp-dir.ts';
+
+after(removeTempDirs);
+
+test('a busy port falls back to a free one; TCP listens on the UDP port; close frees it', async () => {
+  const squatter = createSocket('udp4');
+  await new Promise<void>((r) => squatter.bind(0, '127.0.0.1', r));
+  const busy = squatter.address().port;
+  try {
+    const engine = await createPhoneEngine({ dataDir: tempDir(), secrets: new MemorySecretStore(), sip: { bind: [{ host: '127.0.0.1', port: busy }], transports: ['udp', 'tcp'] } });
+    const [direct] = await engine.api['accounts.list']({}, { host: 'test', client: 't' });
+    const port = Number(/:(\d+)$/.exec(direct!.aor)![1]);
+    assert.notEqual(port, busy);
+    // TCP got the same number as UDP: connecting to it succeeds.
+    const { createConnection } = await import('node:net');
+    await new Promise<void>((resolve, reject) => {
+      const s = createConnection({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        resolve();
+      });
+      s.on('error', reject);
+    });
+    await engine.close();
+    await engine.close();
+    const probe = createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.bind(port, '127.0.0.1', () => resolve());
+    });
+    probe.close();
+  } finally {
+    squatter.close();
+  }
+});
+
+test('a damaged database is refused with a StoreError and left as it was', async () => {
+  const dir = tempDir();
+  const junk = Buffer.from('not a database '.repeat(100));
+  writeFileSync(join(dir, 'parley.db'), junk);
+  await assert.rejects(createPhoneEngine({ dataDir: dir, secrets: new MemorySecretStore(), sip: { bind: [{ host: '127.0.0.1', port: 0 }] } }), (e) => isStoreError(e, 'corrupt'));
+  assert.deepEqual(readFileSync(join(dir, 'parley.db')), junk);
+});
