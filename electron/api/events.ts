@@ -7,6 +7,8 @@
  */
 import type {
   AccountSnapshot,
+  DtmfReceived,
+  LinkOpen,
   CallSnapshot,
   HistoryEntry,
   IncomingCallSnapshot,
@@ -25,6 +27,10 @@ export interface Events {
   call: CallSnapshot;
   /** A call arrived: who calls, resolved to a contact, and which of our aliases was called. */
   'call.incoming': IncomingCallSnapshot;
+  /** A DTMF digit received on a call (RFC 4733 or SIP INFO). */
+  'call.dtmf': DtmfReceived;
+  /** A sip:/sips:/tel:/callto: link opened from outside (desktop): fill the dialer or dial it. */
+  'link.open': LinkOpen;
   /** RTCP figures for a call, every few seconds while media runs. */
   'media.stats': MediaStats;
   /** A message arrived, or an outgoing one changed status. */
@@ -45,6 +51,8 @@ export const EVENT_NAMES = [
   'registration',
   'call',
   'call.incoming',
+  'call.dtmf',
+  'link.open',
   'media.stats',
   'message',
   'trace',

@@ -193,6 +193,7 @@ export const settingsSchema = z.strictObject({
   startMinimized: z.boolean(),
   startAtLogin: z.boolean(),
   dnd: z.boolean(),
+  focusOnIncomingCall: z.boolean(),
   numberingPlan: numberingPlanSchema,
 });
 

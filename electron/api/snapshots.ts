@@ -261,7 +261,25 @@ export interface Settings {
   startAtLogin: boolean;
   /** Do not disturb: incoming calls are declined without ringing. */
   dnd: boolean;
+  /** Raise the window on an incoming call (off: no focus stealing). */
+  focusOnIncomingCall: boolean;
   numberingPlan: NumberingPlan;
+}
+
+/** A DTMF digit the other side sent. */
+export interface DtmfReceived {
+  callId: string;
+  digit: string;
+  durationMs: number;
+  via: 'rfc4733' | 'info';
+}
+
+/** A link handed to the app (command line, second instance, OS). */
+export interface LinkOpen {
+  /** The dial target as parsed from the link (sip:, sips: or tel: URI). */
+  target: string;
+  /** What to do with it, from the linkAction setting. */
+  action: LinkAction;
 }
 
 export const AUDIO_DEVICE_KINDS = ['input', 'output'] as const;

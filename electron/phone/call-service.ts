@@ -309,7 +309,7 @@ export class CallService {
       this.#emit(record);
     });
     sip.on('reoffer', () => this.#emit(record));
-    sip.on('dtmf', (tone) => this.#log.info('dtmf received', { callId: record.id, digit: tone.digit, durationMs: tone.durationMs, via: 'info' }));
+    sip.on('dtmf', (tone) => this.#dtmfReceived(record, tone, 'info'));
     sip.on('transfer', (progress) => {
       if (progress.outcome) record.outcome = progress.outcome;
       this.#emit(record);
@@ -325,7 +325,7 @@ export class CallService {
     const session = record.session;
     session.on('negotiated', () => queueMicrotask(() => this.#maybeStartMedia(record)));
     session.on('remote-hold', () => this.#emit(record));
-    session.on('dtmf', (tone) => this.#log.info('dtmf received', { callId: record.id, digit: tone.digit, durationMs: tone.durationMs, via: 'rfc4733' }));
+    session.on('dtmf', (tone) => this.#dtmfReceived(record, tone, 'rfc4733'));
     session.on('stats', (stats) => this.#stats(record, stats));
     session.on('error', (err) => this.#log.warn('media error', { callId: record.id, error: err.message }));
   }
@@ -397,6 +397,12 @@ export class CallService {
   }
 
   /** A 'call' event, once the call has been shown (a call refused under do-not-disturb never is). */
+  #dtmfReceived(record: CallRecord, tone: { digit: string; durationMs: number }, via: 'rfc4733' | 'info'): void {
+    // The log line stays: tests and diagnostics read it; the event is what the UI shows.
+    this.#log.info('dtmf received', { callId: record.id, digit: tone.digit, durationMs: tone.durationMs, via });
+    this.#d.events.emit('call.dtmf', { callId: record.id, digit: tone.digit, durationMs: tone.durationMs, via });
+  }
+
   #emit(record: CallRecord): void {
     if (record.announced) this.#d.events.emit('call', record.snapshot());
   }

@@ -32,6 +32,8 @@ export const SETTING_SCHEMAS = {
   startAtLogin: z.boolean(),
   /** Do not disturb: incoming calls are declined (486) without ringing. */
   dnd: z.boolean(),
+  /** Raise the window on an incoming call (off by default: no focus stealing). */
+  focusOnIncomingCall: z.boolean(),
   /** How numbers are compared for caller ID and alias matching (phone-number.ts). */
   numberingPlan: numberingPlanSchema,
 } as const;
@@ -52,6 +54,7 @@ export const SETTINGS_DEFAULTS: Readonly<Settings> = Object.freeze({
   startMinimized: false,
   startAtLogin: false,
   dnd: false,
+  focusOnIncomingCall: false,
   numberingPlan: DEFAULT_NUMBERING_PLAN,
 });
 

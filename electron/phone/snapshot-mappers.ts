@@ -190,6 +190,7 @@ export function toApiSettings(s: Settings): ApiSettings {
     startMinimized: s.startMinimized,
     startAtLogin: s.startAtLogin,
     dnd: s.dnd,
+    focusOnIncomingCall: s.focusOnIncomingCall,
     numberingPlan: { ...s.numberingPlan },
   };
 }

@@ -21,6 +21,7 @@ export const DEFAULT_SETTINGS: Settings = {
   startMinimized: false,
   startAtLogin: false,
   dnd: false,
+  focusOnIncomingCall: false,
   numberingPlan: { countryCode: '55', trunkPrefix: '0', internationalPrefix: '00', minMatchDigits: 8 },
 };
 
