@@ -44,6 +44,10 @@ export interface BaresipOptions {
   audioSourceFile?: string;
   /** Extra module_app lines (e.g. "presence.so"). */
   extraModules?: readonly string[];
+  /** config call_max_calls: concurrent calls before baresip answers 486 (default 4; load tests raise it). */
+  maxCalls?: number;
+  /** Load the sndfile filter that writes each call's audio to WAV files (default true; load tests turn it off). */
+  dumpAudio?: boolean;
   /** -v: verbose debug output. */
   verbose?: boolean;
   readyTimeoutMs?: number;
@@ -97,7 +101,7 @@ export function baresipAccountLine(a: BaresipAccount): string {
   return `${name}<${a.aor}>;${params.join(';')}${a.extra ?? ''}`;
 }
 
-function baresipConfig(o: { sipPort: number; ctrlPort: number; dnsPort: number; source: string; dumpDir: string; extra: readonly string[] }): string {
+function baresipConfig(o: { sipPort: number; ctrlPort: number; dnsPort: number; source: string; dumpDir: string; extra: readonly string[]; maxCalls: number; dumpAudio: boolean }): string {
   return [
     'poll_method epoll',
     `sip_listen 127.0.0.1:${o.sipPort}`,
@@ -106,7 +110,7 @@ function baresipConfig(o: { sipPort: number; ctrlPort: number; dnsPort: number; 
     // Any DNS lookup goes to a closed loopback port, never to the system resolver.
     `dns_server 127.0.0.1:${o.dnsPort}`,
     'call_local_timeout 120',
-    'call_max_calls 4',
+    `call_max_calls ${o.maxCalls}`,
     // baresip 1.0's aufile is a source only: play into an unconnected aubridge device and
     // dump the decoded stream with the sndfile filter instead.
     'audio_player aubridge,parley-sink',
@@ -129,7 +133,7 @@ function baresipConfig(o: { sipPort: number; ctrlPort: number; dnsPort: number; 
     'module opus.so',
     'module aufile.so',
     'module aubridge.so',
-    'module sndfile.so',
+    ...(o.dumpAudio ? ['module sndfile.so'] : []),
     'module srtp.so',
     'module_tmp uuid.so',
     'module_tmp account.so',
@@ -181,7 +185,7 @@ async function startOnce(opts: BaresipOptions): Promise<BaresipHandle> {
   const accounts = opts.accounts ?? [{ aor: 'sip:bob@127.0.0.1', regint: 0 }];
   writeFileSync(
     join(tmp.path, 'config'),
-    baresipConfig({ sipPort: port, ctrlPort: ctrl, dnsPort, source, dumpDir, extra: opts.extraModules ?? [] }),
+    baresipConfig({ sipPort: port, ctrlPort: ctrl, dnsPort, source, dumpDir, extra: opts.extraModules ?? [], maxCalls: opts.maxCalls ?? 4, dumpAudio: opts.dumpAudio ?? true }),
   );
   // Accounts are added with `uanew` once the control connection is up, so that their
   // REGISTER_OK/REGISTER_FAIL events cannot fire before anyone listens.

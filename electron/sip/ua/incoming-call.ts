@@ -1,0 +1,183 @@
+/**
+ * A call we receive (the UAS side, RFC 3261 §13.3). The UserAgent asks the
+ * media hook for an answer to the offer before it announces the call, so a
+ * call whose offer cannot be answered is refused with 488 without ringing
+ * anyone. 100 Trying is sent by the INVITE server transaction when the core
+ * is slower than 200 ms (§17.2.1); ring() sends 180, startEarlyMedia() 183
+ * with the answer; accept() the 2xx (with the answer, or with our offer when
+ * the INVITE had none, whose answer then comes in the ACK, §13.2.1);
+ * decline() 486 / 603 / any failure; a CANCEL is answered 487 by the dialog
+ * layer (§9.2).
+ *
+ *   incoming ── startEarlyMedia() ──▶ early
+ *      │  accept()                      │ accept()
+ *      └──────────────▶ connecting ◀────┘
+ *                          │ ACK
+ *                          ▼
+ *   active ── hangup() ──▶ ending ── BYE answered ──▶ ended
+ *   incoming / early ── decline(), CANCEL, BYE on the early dialog ──▶ ended
+ *   connecting ── no ACK (64*T1): BYE sent ──▶ ended
+ *   active ── BYE received, dialog gone ──▶ ended
+ */
+import type { IncomingInvite } from '../dialog/incoming-invite.ts';
+import { formatUri, fromOf, toOf } from '../message/index.ts';
+import type { NameAddr, SipRequest } from '../message/index.ts';
+import type { Account } from './account.ts';
+import { Call } from './call.ts';
+import { contentType, dialogCapabilityHeaders } from './capabilities.ts';
+import { SDP_CONTENT_TYPE } from './media-hook.ts';
+import type { MediaHook } from './media-hook.ts';
+import { outcome } from './sip-outcome.ts';
+import { familyOf } from './target-resolver.ts';
+import type { UaContext } from './ua-context.ts';
+
+export type IncomingCallState = 'incoming' | 'early' | 'connecting' | 'active' | 'ending' | 'ended';
+
+const moves: Record<IncomingCallState, readonly IncomingCallState[]> = {
+  incoming: ['early', 'connecting', 'ended'],
+  early: ['connecting', 'ended'],
+  connecting: ['active', 'ending', 'ended'],
+  active: ['ending', 'ended'],
+  ending: ['ended'],
+  ended: [],
+};
+
+export class IncomingCall extends Call<IncomingCallState> {
+  readonly direction = 'incoming' as const;
+  /** The INVITE as received (for caller-ID headers such as P-Asserted-Identity, Subject...). */
+  readonly request: SipRequest;
+  /** Which of the account's addresses was called. */
+  readonly calledAlias: string;
+  readonly #invite: IncomingInvite;
+  readonly #contact: NameAddr;
+  /** Our answer to the INVITE's offer, prepared before the call was announced. */
+  #answer: string | undefined;
+  #offeredIn2xx = false;
+  #hangupAfterAck = false;
+
+  constructor(ctx: UaContext, account: Account, invite: IncomingInvite, calledAlias: string, media: MediaHook) {
+    const from = fromOf(invite.request);
+    const remote = from.displayName !== undefined ? { uri: formatUri(from.uri), displayName: from.displayName } : { uri: formatUri(from.uri) };
+    super({ ctx, account, media, id: invite.tx.request.headers.get('Call-ID') ?? '', localIdentity: calledAlias, remote, initial: 'incoming', moves });
+    this.request = invite.request;
+    this.calledAlias = calledAlias;
+    this.#invite = invite;
+    const local = invite.tx.incoming.local;
+    this.#contact = ctx.contact(account, local.protocol, familyOf(local.address));
+    invite.onCancel = () => this.finish({ cause: 'cancelled', by: 'remote', outcome: outcome(487, 'Request Terminated') });
+    invite.onAck = (ack) => this.#acked(ack);
+    invite.onAckTimeout = () => this.finish({ cause: 'timeout', by: 'local', outcome: outcome(408, 'No ACK', 'timeout'), detail: 'no ACK for our 2xx' });
+  }
+
+  /** The address the caller dialled (To), which proxies leave as it was (§16.6). */
+  get dialled(): string {
+    return formatUri(toOf(this.request).uri);
+  }
+
+  /**
+   * Answers the offer through the media hook before the call is announced.
+   * False when the call was refused (415 / 488) or cancelled meanwhile.
+   */
+  async prepare(): Promise<boolean> {
+    const request = this.#invite.request;
+    if (request.body.length > 0) {
+      if (contentType(request) !== SDP_CONTENT_TYPE) {
+        this.#refuse(415, 'Unsupported Media Type', [['Accept', SDP_CONTENT_TYPE]]);
+        return false;
+      }
+      let result;
+      try {
+        result = await this.media.answerOffer(request.body.toString('utf8'));
+      } catch (err) {
+        this.ctx.logger.warn('answerOffer failed', { callId: this.id, error: String(err) });
+        result = { reject: 488 as const };
+      }
+      if (this.#invite.state !== 'Pending' || this.isEnded) return false;
+      if ('reject' in result) {
+        this.#refuse(488, 'Not Acceptable Here', []);
+        return false;
+      }
+      this.#answer = result.answer;
+    }
+    return this.#invite.state === 'Pending';
+  }
+
+  /** 180 Ringing (creates the early dialog, §12.1.1). */
+  ring(): void {
+    if (this.state !== 'incoming' || this.#invite.state !== 'Pending') return;
+    this.#invite.progress(180, { contact: this.#contact, headers: dialogCapabilityHeaders() });
+    this.#bindEarly();
+  }
+
+  /** 183 Session Progress with our answer: early media (RFC 3960), e.g. for an announcement. */
+  startEarlyMedia(): void {
+    if (this.state !== 'incoming' || this.#invite.state !== 'Pending') return;
+    if (this.#answer === undefined) throw new Error('startEarlyMedia: the INVITE carried no offer');
+    this.#invite.progress(183, { contact: this.#contact, headers: dialogCapabilityHeaders(), body: Buffer.from(this.#answer), contentType: SDP_CONTENT_TYPE });
+    this.#bindEarly();
+    this.earlyMedia = true;
+    this.transition('early');
+  }
+
+  /** 200 OK with the answer (or, for an INVITE without offer, with our offer). */
+  async accept(): Promise<void> {
+    // A CANCEL may have ended the call a moment before the user answered: nothing to do then.
+    if (this.isEnded) return;
+    if (this.state !== 'incoming' && this.state !== 'early') throw new Error(`accept: the call is ${this.state}`);
+    let body = this.#answer;
+    if (body === undefined) {
+      body = await this.media.createOffer();
+      this.#offeredIn2xx = true;
+      if (this.#invite.state !== 'Pending' || this.isEnded) return;
+    }
+    const dialog = this.#invite.accept({ contact: this.#contact, headers: dialogCapabilityHeaders(), body: Buffer.from(body), contentType: SDP_CONTENT_TYPE });
+    this.setDialog(dialog);
+    this.answeredAt = this.ctx.clock.now();
+    this.transition('connecting');
+  }
+
+  /** A final failure: 486 Busy Here, 603 Decline (the default), 480, 404... */
+  decline(status = 603, reason?: string): void {
+    if (this.isEnded) return;
+    if (this.state !== 'incoming' && this.state !== 'early') throw new Error(`decline: the call is ${this.state}`);
+    if (status < 300 || status > 699) throw new Error(`decline: ${status} is not a failure`);
+    this.#invite.reject(status, reason);
+    this.finish({ cause: 'rejected', by: 'local', outcome: outcome(status, reason ?? this.#invite.tx.finalResponse?.reason ?? '') });
+  }
+
+  hangup(): Promise<void> {
+    if (this.state === 'incoming' || this.state === 'early') {
+      this.decline(603);
+      return Promise.resolve();
+    }
+    if (this.state === 'connecting') {
+      // §15: no BYE before the ACK for our 2xx (or its timeout) arrives.
+      this.#hangupAfterAck = true;
+      return Promise.resolve();
+    }
+    return this.bye();
+  }
+
+  #acked(ack: SipRequest): void {
+    if (this.isEnded || this.state !== 'connecting') return;
+    this.transition('active');
+    if (this.#offeredIn2xx) {
+      if (ack.body.length === 0) {
+        void this.bye('media-failed', 'the ACK carried no answer to our offer');
+        return;
+      }
+      this.media.setAnswer(ack.body.toString('utf8')).catch((err: unknown) => void this.bye('media-failed', `unusable answer in ACK: ${String(err)}`));
+    }
+    if (this.#hangupAfterAck) void this.bye();
+  }
+
+  #bindEarly(): void {
+    const dialog = this.#invite.dialog;
+    if (dialog && !this.dialog) this.setDialog(dialog);
+  }
+
+  #refuse(status: number, reason: string, headers: [string, string][]): void {
+    this.#invite.reject(status, reason, { headers });
+    this.finish({ cause: status === 488 ? 'media-failed' : 'rejected', by: 'local', outcome: outcome(status, reason) });
+  }
+}

@@ -1,0 +1,28 @@
+/** The SIP user agent core (RFC 3261 §8, §10, §13–§15; RFC 3428, RFC 3515): accounts, registration, calls. */
+export { UserAgent } from './user-agent.ts';
+export type { UserAgentEvents, UserAgentOptions } from './user-agent.ts';
+export type { RequestOptions, RequestResult } from './out-of-dialog-client.ts';
+export { Account, parseAddress, sameAddress } from './account.ts';
+export type { AccountConfig, AccountInfo } from './account.ts';
+export { defaultAccountMatcher } from './account-matcher.ts';
+export type { AccountMatch, MatchAccount } from './account-matcher.ts';
+export { Registration } from './registration.ts';
+export type { RegistrationChange, RegistrationEvents, RegistrationState } from './registration.ts';
+export type { Binding } from './bindings.ts';
+export { Call } from './call.ts';
+export type { CallParty } from './call.ts';
+export type { CallEnd, CallEndCause, CallEvents, CallStateChange, DialogMessage, ProvisionalInfo, ReceivedDtmf, TransferProgress } from './call-events.ts';
+export { OutgoingCall } from './outgoing-call.ts';
+export type { OutgoingCallOptions, OutgoingCallState } from './outgoing-call.ts';
+export { IncomingCall } from './incoming-call.ts';
+export type { IncomingCallState } from './incoming-call.ts';
+export { ReceivedRefer } from './received-refer.ts';
+export type { ReceivedMessage } from './received-message.ts';
+export { SDP_CONTENT_TYPE, noMediaHook } from './media-hook.ts';
+export type { AnswerResult, MediaCallInfo, MediaHook, MediaHookFactory, OfferOptions } from './media-hook.ts';
+export { outcome, outcomeOf } from './sip-outcome.ts';
+export type { SipOutcome } from './sip-outcome.ts';
+export type { SipTraceEntry } from './sip-trace.ts';
+export { defaultRetryPolicy, refreshDelayMs, retryDelayMs } from './refresh-policy.ts';
+export type { RetryPolicy } from './refresh-policy.ts';
+export { describeStatus, statusInWords } from './status-reason.ts';

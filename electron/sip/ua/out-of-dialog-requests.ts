@@ -1,0 +1,80 @@
+/**
+ * The UAS core for requests outside any dialog other than INVITE and CANCEL
+ * (RFC 3261 §8.2): Require (§8.2.2.3) → 420; methods we know but do not
+ * take → 405, unknown → 501 (§8.2.1); methods that need a dialog → 481;
+ * OPTIONS → 200 with Allow/Accept/Supported (§11.2); MESSAGE → 200 and an
+ * event (RFC 3428 §7); a request for no account of ours → 404 (§8.2.2.1).
+ */
+import { callId, createResponse, formatUri, fromOf, parseUri, toOf } from '../message/index.ts';
+import type { SipRequest, SipUri } from '../message/index.ts';
+import type { ServerTransaction } from '../transaction/transaction-layer.ts';
+import type { AccountMatch } from './account-matcher.ts';
+import { DIALOG_ONLY_METHODS, addCapabilities, contentType, methodNotAllowed, unsupportedBody, unsupportedRequire } from './capabilities.ts';
+import type { ReceivedMessage } from './received-message.ts';
+
+export interface OutOfDialogDeps {
+  match(request: SipRequest): AccountMatch | undefined;
+  onMessage(message: ReceivedMessage): void;
+}
+
+/** Types a MESSAGE may carry (RFC 3428 §7: we must take text/plain). */
+const MESSAGE_TYPES: readonly string[] = ['text/plain', 'text/html', 'application/im-iscomposing+xml', 'message/cpim'];
+
+export function answerOutOfDialog(request: SipRequest, tx: ServerTransaction, deps: OutOfDialogDeps): void {
+  const refused = unsupportedRequire(request) ?? (DIALOG_ONLY_METHODS.has(request.method) ? createResponse(request, 481, 'Call/Transaction Does Not Exist') : methodNotAllowed(request));
+  if (refused) {
+    tx.respond(refused);
+    return;
+  }
+  switch (request.method) {
+    case 'OPTIONS': {
+      // A probe of the UA itself (no user part, e.g. a proxy's keep-alive) is always answered.
+      const uri = requestUri(request);
+      if (uri?.user !== undefined && !deps.match(request)) {
+        tx.respond(createResponse(request, 404, 'Not Found'));
+        return;
+      }
+      const response = addCapabilities(createResponse(request, 200, 'OK'));
+      tx.respond(response);
+      return;
+    }
+    case 'MESSAGE': {
+      const match = deps.match(request);
+      if (!match) {
+        tx.respond(createResponse(request, 404, 'Not Found'));
+        return;
+      }
+      const badBody = unsupportedBody(request, MESSAGE_TYPES);
+      if (badBody) {
+        tx.respond(badBody);
+        return;
+      }
+      tx.respond(createResponse(request, 200, 'OK'));
+      const from = fromOf(request);
+      deps.onMessage({
+        accountId: match.accountId,
+        alias: match.alias,
+        from: from.displayName !== undefined ? { uri: formatUri(from.uri), displayName: from.displayName } : { uri: formatUri(from.uri) },
+        to: formatUri(toOf(request).uri),
+        contentType: contentType(request) ?? 'text/plain',
+        body: request.body.toString('utf8'),
+        callId: callId(request),
+      });
+      return;
+    }
+    case 'REFER':
+      // RFC 3515 allows REFER outside a dialog; we only transfer the calls we are in.
+      tx.respond(createResponse(request, 403, 'Out-of-dialog REFER Not Accepted'));
+      return;
+    default:
+      tx.respond(createResponse(request, 500, 'Unexpected Request'));
+  }
+}
+
+function requestUri(request: SipRequest): SipUri | undefined {
+  try {
+    return parseUri(request.uri);
+  } catch {
+    return undefined;
+  }
+}

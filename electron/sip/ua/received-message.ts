@@ -1,0 +1,15 @@
+/** An instant message (RFC 3428) that reached one of our accounts. */
+import type { CallParty } from './call.ts';
+
+export interface ReceivedMessage {
+  accountId: string;
+  /** Which of the account's addresses it was sent to. */
+  alias: string;
+  from: CallParty;
+  /** The To URI as sent. */
+  to: string;
+  contentType: string;
+  body: string;
+  /** Call-ID of the MESSAGE (to spot retransmitted duplicates that arrive as new transactions). */
+  callId: string;
+}

@@ -1,0 +1,296 @@
+/**
+ * Registration of one account's Contact with its registrar (RFC 3261 §10):
+ * REGISTER with Expires (and ;expires, and +sip.instance when configured),
+ * one Call-ID and a rising CSeq for the account's whole life (§10.2),
+ * refreshed before the binding runs out (refresh-policy.ts), digest
+ * challenges answered once per challenge (a wrong password ends in 'failed',
+ * never a loop), 423 Interval Too Brief retried with Min-Expires (§10.2.8),
+ * other failures retried after Retry-After or the RFC 5626 §4.5 back-off.
+ *
+ *                 register()                 2xx
+ *   unregistered ───────────▶ registering ─────────▶ registered ◀──┐
+ *        ▲                     │  │  ▲                  │ refresh  │ 2xx
+ *        │                     │  │  │ timer            ▼ timer    │
+ *        │                     │  │  └──── retrying ◀── refreshing ┘
+ *        │                     │  └─ retryable ─▶ ▲ ◀── retryable ─┘│
+ *        │                     │ fatal / auth rejected              │ fatal
+ *        │                     ▼                                    ▼
+ *        │                   failed ◀────────────────────────────────
+ *        │ final answer        │ register()
+ *   unregistering ◀────────────┴── unregister() (from any state)
+ */
+import type { TimerHandle } from '../../shared/clock.ts';
+import { formatNameAddr, newCallId, newTag } from '../message/index.ts';
+import type { NameAddr, SipResponse } from '../message/index.ts';
+import { synthesizeResponse } from '../transaction/synthesized-response.ts';
+import { assertTransition } from '../transaction/transaction.ts';
+import type { SendTarget } from '../transport/transport.ts';
+import type { Account } from './account.ts';
+import { sendAuthenticated } from './authenticated-send.ts';
+import { readBindings } from './bindings.ts';
+import type { Binding } from './bindings.ts';
+import { Emitter } from './emitter.ts';
+import { defaultRetryPolicy, parseRetryAfter, refreshDelayMs, retryDelayMs } from './refresh-policy.ts';
+import type { RetryPolicy } from './refresh-policy.ts';
+import { buildRequest } from './request-builder.ts';
+import { outcomeOf } from './sip-outcome.ts';
+import type { SipOutcome } from './sip-outcome.ts';
+import { familyOf } from './target-resolver.ts';
+import type { UaContext } from './ua-context.ts';
+
+export type RegistrationState = 'unregistered' | 'registering' | 'registered' | 'refreshing' | 'retrying' | 'unregistering' | 'failed';
+
+const moves: Record<RegistrationState, readonly RegistrationState[]> = {
+  unregistered: ['registering', 'unregistering'],
+  registering: ['registered', 'retrying', 'failed', 'unregistering'],
+  registered: ['refreshing', 'unregistering'],
+  refreshing: ['registered', 'retrying', 'failed', 'unregistering'],
+  retrying: ['registering', 'unregistering'],
+  unregistering: ['unregistered', 'registering'],
+  failed: ['registering', 'unregistering'],
+};
+
+export interface RegistrationChange {
+  accountId: string;
+  state: RegistrationState;
+  previous: RegistrationState;
+  /** The answer that caused the change, if one did. */
+  outcome?: SipOutcome;
+  /** More words, e.g. the authenticator's "authentication failed for realm …: credentials rejected". */
+  detail?: string;
+  /** Clock time (ms) at which the binding lapses unless refreshed. */
+  expiresAt?: number;
+  /** Seconds the registrar granted. */
+  expires?: number;
+  /** 'retrying': clock ms until the next attempt. */
+  retryInMs?: number;
+  /** Other devices' bindings on the same AOR, from the last 2xx. */
+  otherBindings: Binding[];
+}
+
+export interface RegistrationEvents {
+  state: RegistrationChange;
+}
+
+/** Failures worth trying again later: timeouts, overload, server errors (and anything with Retry-After). */
+function retryable(status: number): boolean {
+  return status === 408 || status === 429 || status === 480 || (status >= 500 && status < 600);
+}
+
+const MAX_INTERVAL_RETRIES = 3;
+
+export class Registration extends Emitter<RegistrationEvents> {
+  readonly account: Account;
+  readonly #ctx: UaContext;
+  readonly #retry: RetryPolicy;
+  readonly #callId: string;
+  readonly #fromTag = newTag();
+  #cseq = 0;
+  #state: RegistrationState = 'unregistered';
+  #generation = 0;
+  #timer: TimerHandle | undefined;
+  #requested: number;
+  #failures = 0;
+  #intervalRetries = 0;
+  #contact: NameAddr | undefined;
+  #mayBeBound = false;
+  #outcome: SipOutcome | undefined;
+  #expiresAt: number | undefined;
+  #granted: number | undefined;
+  #others: Binding[] = [];
+  #disposed = false;
+
+  constructor(ctx: UaContext, account: Account, retry: Partial<RetryPolicy> = {}) {
+    super();
+    this.setEmitLogger(ctx.logger);
+    this.#ctx = ctx;
+    this.account = account;
+    this.#retry = { ...defaultRetryPolicy, ...retry };
+    this.#requested = account.registerExpires > 0 ? account.registerExpires : 3600;
+    this.#callId = newCallId();
+  }
+
+  get state(): RegistrationState {
+    return this.#state;
+  }
+  get lastOutcome(): SipOutcome | undefined {
+    return this.#outcome;
+  }
+  get expiresAt(): number | undefined {
+    return this.#expiresAt;
+  }
+  get grantedExpires(): number | undefined {
+    return this.#granted;
+  }
+  get otherBindings(): readonly Binding[] {
+    return this.#others;
+  }
+  get callId(): string {
+    return this.#callId;
+  }
+
+  /** Registers now (or refreshes now when registered). */
+  register(): void {
+    if (this.#disposed) throw new Error('Registration: disposed');
+    if (this.#state === 'registering' || this.#state === 'refreshing') return;
+    this.#failures = 0;
+    this.#intervalRetries = 0;
+    this.#startRegister(this.#state === 'registered' ? 'refreshing' : 'registering');
+  }
+
+  /** Removes our binding (or every binding of the AOR with `all`, §10.2.2); resolves with the registrar's answer. */
+  async unregister(opts: { all?: boolean } = {}): Promise<SipOutcome | undefined> {
+    if (this.#disposed) return undefined;
+    this.#stopTimer();
+    const generation = ++this.#generation;
+    if (!opts.all && !this.#mayBeBound) {
+      if (this.#state !== 'unregistered') {
+        this.#to('unregistering', {});
+        this.#to('unregistered', {});
+      }
+      return undefined;
+    }
+    if (this.#state !== 'unregistering') this.#to('unregistering', {});
+    const response = await this.#send(0, opts.all === true, generation);
+    if (!response || generation !== this.#generation) return undefined;
+    const result = outcomeOf(response.response);
+    this.#mayBeBound = false;
+    this.#expiresAt = undefined;
+    this.#granted = undefined;
+    if (response.response.status < 300) this.#others = readBindings(response.response, this.#contact?.uri ?? this.account.aor, this.account.instanceId).others;
+    this.#to('unregistered', { outcome: result, detail: response.authFailure?.message });
+    return result;
+  }
+
+  /** Stops timers and forgets pending answers, without sending anything (UA shutdown). */
+  dispose(): void {
+    this.#disposed = true;
+    this.#generation++;
+    this.#stopTimer();
+  }
+
+  #startRegister(state: 'registering' | 'refreshing'): void {
+    this.#stopTimer();
+    this.#to(state, {});
+    void this.#attempt(++this.#generation);
+  }
+
+  async #attempt(generation: number): Promise<void> {
+    const sent = await this.#send(this.#requested, false, generation);
+    if (!sent || generation !== this.#generation) return;
+    const { response, authFailure } = sent;
+    const status = response.status;
+    if (status >= 200 && status < 300) {
+      this.#registered(response);
+      return;
+    }
+    if (status === 423 && !authFailure) {
+      // §10.2.8: the registrar wants a longer interval; ask again with its Min-Expires.
+      const min = Number(response.headers.get('Min-Expires')?.trim());
+      if (Number.isFinite(min) && min > this.#requested && this.#intervalRetries++ < MAX_INTERVAL_RETRIES) {
+        this.#requested = min;
+        void this.#attempt(generation);
+        return;
+      }
+    }
+    const result = outcomeOf(response);
+    const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
+    if (!authFailure && (retryable(status) || retryAfter !== undefined)) {
+      this.#failures++;
+      const delay = retryDelayMs(this.#failures, retryAfter, this.#retry, this.#ctx.random);
+      this.#to('retrying', { outcome: result, retryInMs: delay });
+      this.#timer = this.#ctx.clock.setTimeout(() => {
+        this.#timer = undefined;
+        this.#startRegister('registering');
+      }, delay);
+      return;
+    }
+    this.#to('failed', { outcome: result, detail: authFailure?.message });
+  }
+
+  #registered(response: SipResponse): void {
+    const report = readBindings(response, this.#contact?.uri ?? this.account.aor, this.account.instanceId);
+    const granted = report.granted ?? this.#requested;
+    this.#others = report.others;
+    if (granted <= 0) {
+      this.#to('failed', { outcome: outcomeOf(response), detail: 'the registrar kept no binding for our contact' });
+      return;
+    }
+    this.#failures = 0;
+    this.#granted = granted;
+    this.#expiresAt = this.#ctx.clock.now() + granted * 1000;
+    this.#to('registered', { outcome: outcomeOf(response) });
+    this.#timer = this.#ctx.clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#startRegister('refreshing');
+    }, refreshDelayMs(granted));
+  }
+
+  /** One REGISTER (with its challenges answered); undefined when superseded. */
+  async #send(expires: number, all: boolean, generation: number) {
+    const account = this.account;
+    let targets: SendTarget[];
+    try {
+      targets = await this.#ctx.resolver.resolve(account.outboundProxy ?? account.registrar, account.transport);
+    } catch (err) {
+      this.#ctx.logger.info('registrar not resolved', { account: account.id, error: String(err) });
+      if (generation !== this.#generation) return undefined;
+      const request = buildRequest({ method: 'REGISTER', requestUri: account.registrar, from: account.identity(), fromTag: this.#fromTag, to: account.identity(), callId: this.#callId, cseq: this.#cseq });
+      return { response: synthesizeResponse(request, 'transport'), request };
+    }
+    if (generation !== this.#generation) return undefined;
+    const contact = this.#contactFor(targets[0]!, expires);
+    const aor: NameAddr = { uri: account.aor, params: new Map(), displayName: account.displayName };
+    const request = buildRequest({
+      method: 'REGISTER',
+      requestUri: account.registrar,
+      from: aor,
+      fromTag: this.#fromTag,
+      to: { uri: account.aor, params: new Map() },
+      callId: this.#callId,
+      cseq: ++this.#cseq,
+      routes: account.routeSet(),
+      contact: all ? undefined : contact,
+      headers: [['Expires', String(expires)]],
+      userAgent: this.#ctx.userAgent,
+    });
+    if (all) request.headers.set('Contact', '*');
+    // §22.3: reuse the realm's nonce (next nc) to spare the refresh a challenge round trip.
+    for (const f of account.authenticator.preauthorize(request)) if (f.name === 'Authorization') request.headers.append(f.name, f.value);
+    if (expires > 0) this.#mayBeBound = true;
+    this.#ctx.logger.debug('REGISTER', { account: account.id, expires, contact: all ? '*' : formatNameAddr(contact) });
+    return sendAuthenticated(request, { layer: this.#ctx.layer, targets, authenticator: account.authenticator, nextCseq: () => ++this.#cseq });
+  }
+
+  #contactFor(target: SendTarget, expires: number): NameAddr {
+    const base = this.#ctx.contact(this.account, target.protocol, familyOf(target.address));
+    const params = new Map(base.params);
+    params.set('expires', String(expires));
+    if (this.account.instanceId) params.set('+sip.instance', `"<${this.account.instanceId}>"`);
+    // Unregister the contact we registered, even if the listener changed since.
+    const uri = expires === 0 && this.#contact ? this.#contact.uri : base.uri;
+    const contact = { ...base, uri, params };
+    if (expires > 0) this.#contact = contact;
+    return contact;
+  }
+
+  #stopTimer(): void {
+    this.#ctx.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #to(state: RegistrationState, info: { outcome?: SipOutcome; detail?: string; retryInMs?: number }): void {
+    assertTransition('Registration', moves, this.#state, state);
+    const previous = this.#state;
+    this.#state = state;
+    if (info.outcome) this.#outcome = info.outcome;
+    const change: RegistrationChange = { accountId: this.account.id, state, previous, otherBindings: [...this.#others] };
+    if (info.outcome) change.outcome = info.outcome;
+    if (info.detail) change.detail = info.detail;
+    if (info.retryInMs !== undefined) change.retryInMs = info.retryInMs;
+    if (this.#expiresAt !== undefined) change.expiresAt = this.#expiresAt;
+    if (this.#granted !== undefined) change.expires = this.#granted;
+    this.#ctx.logger.info('registration', { account: this.account.id, state, previous, status: info.outcome?.status });
+    this.emit('state', change);
+  }
+}

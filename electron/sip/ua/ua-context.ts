@@ -1,0 +1,35 @@
+/**
+ * What registrations and calls need from the UserAgent that owns them: the
+ * transaction and dialog layers, time, target resolution, our Contact, and
+ * the table that routes in-dialog events to the call owning the dialog.
+ * Declared here so they do not import the UserAgent (imports flow one way).
+ */
+import type { Clock } from '../../shared/clock.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { Dialog } from '../dialog/dialog.ts';
+import type { DialogManager } from '../dialog/dialog-manager.ts';
+import type { NameAddr } from '../message/index.ts';
+import type { TransactionLayer } from '../transaction/transaction-layer.ts';
+import type { TransportProtocol } from '../transport/transport.ts';
+import type { Account } from './account.ts';
+import type { MediaHookFactory } from './media-hook.ts';
+import type { TargetResolver } from './target-resolver.ts';
+import type { DialogOwner } from './dialog-owner.ts';
+
+export interface UaContext {
+  readonly layer: TransactionLayer;
+  readonly dialogs: DialogManager;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly resolver: TargetResolver;
+  readonly random: () => number;
+  readonly media: MediaHookFactory;
+  /** User-Agent / Server header value (RFC 3261 §20.41), if any. */
+  readonly userAgent: string | undefined;
+  /** Our Contact for `account` on the listener of this protocol and address family. */
+  contact(account: Account, protocol: TransportProtocol, family: 4 | 6): NameAddr;
+  /** Routes the dialog's in-dialog requests, re-INVITEs and end to `owner`. */
+  bindDialog(dialog: Dialog, owner: DialogOwner): void;
+  /** A call ended: the UA forgets it. */
+  callEnded(call: { id: string; direction: 'outgoing' | 'incoming' }): void;
+}
