@@ -1,0 +1,38 @@
+/**
+ * The Electron preload bridge, as the renderer expects it. The desktop
+ * preload implements this interface and exposes it with
+ * `contextBridge.exposeInMainWorld('parley', bridge)`; each member should be a
+ * one-liner over ipcRenderer (STYLE.md: "preload is one-liners").
+ *
+ *   invoke(cmd, params)   → ipcRenderer.invoke('parley:api', cmd, params)
+ *                           resolves an ApiResult; never rejects (errors are results)
+ *   onEvent(listener)     → ipcRenderer.on('parley:event', (_e, ev) => listener(ev));
+ *                           returns the unsubscribe function
+ *   requestAudioPort()    → ipcRenderer.send('parley:audio-port'); main answers with a
+ *                           MessagePort, which the preload hands to the page with
+ *                           window.postMessage(AUDIO_PORT_MESSAGE, location.origin, [port]).
+ *
+ * Why the detour for the port: contextBridge cannot pass a MessagePort as a
+ * value, but window.postMessage can transfer one into the main world (the
+ * pattern Electron's MessagePort guide shows). On that port both sides post
+ * ArrayBuffers holding one audio frame each, in the same 8-byte-header format
+ * as the WebSocket's binary messages (electron/api/audio-frames.ts), so the
+ * renderer's audio code does not care which host it runs in.
+ *
+ * Types only and no DOM globals, so electron/desktop can implement it.
+ */
+import type { ApiEvent, ApiResult, CommandName, CommandParams, CommandResult } from './types.ts';
+
+/** The global the preload defines: `window.parley`. */
+export const BRIDGE_GLOBAL = 'parley';
+
+/** `event.data` of the window message that carries the audio port in `event.ports[0]`. */
+export const AUDIO_PORT_MESSAGE = 'parley:audio-port';
+
+export interface ParleyBridge {
+  /** Bumped when this interface changes incompatibly. */
+  readonly version: 1;
+  invoke<N extends CommandName>(cmd: N, params?: CommandParams<N>): Promise<ApiResult<CommandResult<N>>>;
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+  requestAudioPort(): void;
+}

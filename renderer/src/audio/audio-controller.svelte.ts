@@ -1,0 +1,230 @@
+/**
+ * The renderer as the phone's sound card (DESIGN.md §5):
+ *
+ *   getUserMedia (AEC, NS, AGC) → capture worklet → 20 ms Int16 frames → client → engine
+ *   engine → client → playback worklet (ring buffer) → output device (setSinkId)
+ *
+ * One AudioContext at 48 kHz carries both directions so the capture clock
+ * paces what we send. The views read `state`, `error` and the two levels.
+ */
+import type { ApiClient } from '../api/client.ts';
+import { isSampleRate } from '../api/audio-frame-codec.ts';
+import type { AudioFrame, Settings } from '../api/types.ts';
+import captureWorkletUrl from './capture-worklet.ts?worker&url';
+import playbackWorkletUrl from './playback-worklet.ts?worker&url';
+import { resampleLinear } from './resample.ts';
+import { routeContext } from './ringtone.ts';
+import { CAPTURE_PROCESSOR, PLAYBACK_PROCESSOR, type CaptureMessage, type PlaybackCommand, type PlaybackReport } from './worklet-scope.ts';
+
+export type AudioSettings = Pick<Settings, 'audioInput' | 'audioOutput' | 'echoCancellation' | 'noiseSuppression' | 'autoGainControl'>;
+export type AudioState = 'idle' | 'starting' | 'running' | 'failed';
+
+/** The device stream of audio-frames.ts: every call mixed. */
+const MIX_STREAM = 0;
+
+export function captureConstraints(s: AudioSettings): MediaStreamConstraints {
+  return {
+    audio: {
+      ...(s.audioInput && s.audioInput !== 'default' ? { deviceId: { exact: s.audioInput } } : {}),
+      echoCancellation: s.echoCancellation,
+      noiseSuppression: s.noiseSuppression,
+      autoGainControl: s.autoGainControl,
+      channelCount: 1,
+      sampleRate: 48000,
+    },
+    video: false,
+  };
+}
+
+function describeMediaError(e: unknown): string {
+  const name = e instanceof DOMException ? e.name : '';
+  if (name === 'NotAllowedError') return 'Parley may not use the microphone. Allow it in the browser or system settings.';
+  if (name === 'NotFoundError' || name === 'OverconstrainedError') return 'The chosen microphone is not connected.';
+  if (name === 'NotReadableError') return 'The microphone is busy in another program.';
+  return e instanceof Error ? e.message : 'The audio device could not be opened.';
+}
+
+export class AudioController {
+  state = $state<AudioState>('idle');
+  error = $state<string | undefined>(undefined);
+  /** RMS 0–1 of the last captured frame. */
+  inputLevel = $state(0);
+  /** RMS 0–1 of what was last played. */
+  outputLevel = $state(0);
+  /** Playback buffer underruns since start (shown in diagnostics). */
+  underruns = $state(0);
+  /** True while frames go to the engine; false for a settings preview. */
+  sending = $state(false);
+
+  #client: ApiClient;
+  #ctx: AudioContext | undefined;
+  #stream: MediaStream | undefined;
+  #source: MediaStreamAudioSourceNode | undefined;
+  #capture: AudioWorkletNode | undefined;
+  #playback: AudioWorkletNode | undefined;
+  #offAudio: (() => void) | undefined;
+  #sequence = 0;
+  #settings: AudioSettings | undefined;
+  #generation = 0;
+
+  constructor(client: ApiClient) {
+    this.#client = client;
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Opens the devices. `send: false` only meters the microphone (settings preview). */
+  async start(settings: AudioSettings, options: { send: boolean }): Promise<void> {
+    if (this.state === 'running' || this.state === 'starting') {
+      this.sending = this.sending || options.send;
+      return;
+    }
+    const generation = ++this.#generation;
+    this.state = 'starting';
+    this.error = undefined;
+    this.sending = options.send;
+    this.#settings = settings;
+    try {
+      const ctx = new AudioContext({ sampleRate: 48000, latencyHint: 'interactive' });
+      this.#ctx = ctx;
+      await Promise.all([ctx.audioWorklet.addModule(captureWorkletUrl), ctx.audioWorklet.addModule(playbackWorkletUrl)]);
+      await routeContext(ctx, settings.audioOutput);
+      const playback = new AudioWorkletNode(ctx, PLAYBACK_PROCESSOR, { numberOfInputs: 0, outputChannelCount: [1] });
+      playback.port.onmessage = (e: MessageEvent<PlaybackReport>) => {
+        this.outputLevel = e.data.rms;
+        this.underruns = e.data.underruns;
+      };
+      playback.connect(ctx.destination);
+      this.#playback = playback;
+      this.#offAudio = this.#client.onAudio((frame) => this.#play(frame));
+      if (generation !== this.#generation) return;
+      await this.#openCapture(settings, generation);
+      if (ctx.state === 'suspended') await ctx.resume();
+      if (generation === this.#generation) this.state = 'running';
+    } catch (e) {
+      if (generation !== this.#generation) return;
+      this.error = describeMediaError(e);
+      this.state = 'failed';
+      this.#teardown();
+    }
+  }
+
+  /**
+   * The capture node runs whether or not the microphone opens: without one it
+   * sends silence, which keeps the engine's calls paced so we still hear them.
+   */
+  async #openCapture(settings: AudioSettings, generation: number): Promise<void> {
+    const ctx = this.#ctx;
+    if (!ctx) return;
+    const rate = ctx.sampleRate;
+    if (!isSampleRate(rate)) throw new Error(`The sound card runs at ${rate} Hz, which the engine does not take.`);
+    if (!this.#capture) {
+      const capture = new AudioWorkletNode(ctx, CAPTURE_PROCESSOR, { numberOfOutputs: 0, channelCount: 1, channelCountMode: 'explicit' });
+      capture.port.onmessage = (e: MessageEvent<CaptureMessage>) => {
+        this.inputLevel = e.data.rms;
+        if (!this.sending) return;
+        const frame: AudioFrame = { kind: 'capture', sampleRate: rate, sequence: this.#sequence, stream: MIX_STREAM, samples: new Int16Array(e.data.samples) };
+        this.#sequence = (this.#sequence + 1) & 0xffff;
+        this.#client.sendAudio(frame);
+      };
+      this.#capture = capture;
+    }
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia(captureConstraints(settings));
+    } catch (e) {
+      if (generation === this.#generation) this.error = `${describeMediaError(e)} The other side hears silence.`;
+      return;
+    }
+    if (generation !== this.#generation || !this.#capture) {
+      for (const t of stream.getTracks()) t.stop();
+      return;
+    }
+    const source = ctx.createMediaStreamSource(stream);
+    source.connect(this.#capture);
+    this.#stream = stream;
+    this.#source = source;
+    this.error = undefined;
+  }
+
+  #play(frame: AudioFrame): void {
+    const node = this.#playback;
+    const ctx = this.#ctx;
+    if (!node || !ctx || frame.stream !== MIX_STREAM) return;
+    const samples = resampleLinear(frame.samples, frame.sampleRate, ctx.sampleRate);
+    const buffer = samples.slice().buffer;
+    const command: PlaybackCommand = { type: 'frame', samples: buffer };
+    node.port.postMessage(command, [buffer]);
+  }
+
+  /** New devices or processing options: the capture side reopens, the output is re-routed. */
+  async applySettings(settings: AudioSettings): Promise<void> {
+    const old = this.#settings;
+    this.#settings = settings;
+    if (!this.#ctx || this.state !== 'running' || !old) return;
+    if (old.audioOutput !== settings.audioOutput) await routeContext(this.#ctx, settings.audioOutput);
+    const captureChanged =
+      old.audioInput !== settings.audioInput ||
+      old.echoCancellation !== settings.echoCancellation ||
+      old.noiseSuppression !== settings.noiseSuppression ||
+      old.autoGainControl !== settings.autoGainControl;
+    if (!captureChanged) return;
+    this.#closeCapture();
+    try {
+      await this.#openCapture(settings, this.#generation);
+    } catch (e) {
+      this.error = describeMediaError(e);
+    }
+  }
+
+  /** A second of 440 Hz through the playback path, so the output device and meter can be checked. */
+  playTestTone(): void {
+    const ctx = this.#ctx;
+    if (!ctx || !this.#playback) return;
+    const n = Math.round(ctx.sampleRate / 50);
+    for (let f = 0; f < 50; f++) {
+      const samples = new Int16Array(n);
+      for (let i = 0; i < n; i++) {
+        const t = (f * n + i) / ctx.sampleRate;
+        const envelope = Math.min(1, t * 20, (1 - t) * 20);
+        samples[i] = Math.round(Math.sin(2 * Math.PI * 440 * t) * 8000 * envelope);
+      }
+      const command: PlaybackCommand = { type: 'frame', samples: samples.buffer };
+      // The ring holds 60 ms, so feed it at real time.
+      setTimeout(() => this.#playback?.port.postMessage(command, [samples.buffer]), f * 20);
+    }
+  }
+
+  stop(): void {
+    this.#generation++;
+    this.#teardown();
+    this.state = 'idle';
+    this.sending = false;
+    this.inputLevel = 0;
+    this.outputLevel = 0;
+  }
+
+  /** Lets go of the microphone; the capture node stays (it sends silence until a new one is connected). */
+  #closeCapture(): void {
+    this.#source?.disconnect();
+    for (const t of this.#stream?.getTracks() ?? []) t.stop();
+    this.#source = undefined;
+    this.#stream = undefined;
+  }
+
+  #teardown(): void {
+    this.#closeCapture();
+    this.#capture?.port.close();
+    this.#capture?.disconnect();
+    this.#capture = undefined;
+    this.#offAudio?.();
+    this.#offAudio = undefined;
+    this.#playback?.port.close();
+    this.#playback?.disconnect();
+    this.#playback = undefined;
+    void this.#ctx?.close().catch(() => undefined);
+    this.#ctx = undefined;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The AudioWorkletGlobalScope as the worklets use it. TypeScript's DOM lib
+ * does not describe that scope, and declaring its globals for the whole
+ * renderer would let main-thread code use `sampleRate` by mistake, so the
+ * worklets reach them through this typed view of globalThis.
+ */
+export interface WorkletProcessor {
+  readonly port: MessagePort;
+  process(inputs: Float32Array[][], outputs: Float32Array[][], parameters: Record<string, Float32Array>): boolean;
+}
+
+export interface AudioWorkletScope {
+  readonly sampleRate: number;
+  readonly currentTime: number;
+  AudioWorkletProcessor: abstract new (options?: AudioWorkletNodeOptions) => { readonly port: MessagePort };
+  registerProcessor(name: string, processor: new (options?: AudioWorkletNodeOptions) => WorkletProcessor): void;
+}
+
+export const CAPTURE_PROCESSOR = 'parley-capture';
+export const PLAYBACK_PROCESSOR = 'parley-playback';
+
+/** Capture worklet → main thread. */
+export interface CaptureMessage {
+  type: 'frame';
+  /** An Int16Array's buffer, transferred. */
+  samples: ArrayBuffer;
+  rms: number;
+  peak: number;
+}
+
+/** Main thread → playback worklet. */
+export type PlaybackCommand = { type: 'frame'; samples: ArrayBuffer } | { type: 'clear' };
+
+/** Playback worklet → main thread, a few times a second. */
+export interface PlaybackReport {
+  type: 'level';
+  rms: number;
+  peak: number;
+  buffered: number;
+  underruns: number;
+  overflows: number;
+}

@@ -1,0 +1,58 @@
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import { harness } from '../test-support/app-harness.ts';
+import { account, registration, snapshot } from '../test-support/fixtures.ts';
+import AccountEditor from './AccountEditor.svelte';
+
+describe('AccountEditor', () => {
+  it('refuses a bad address without asking the phone', async () => {
+    const h = harness(snapshot({ accounts: [], registrations: [] }));
+    render(AccountEditor, { props: { account: undefined, onsaved: () => {}, onremoved: () => {} }, context: h.context });
+    await fireEvent.input(screen.getByLabelText('SIP address (AOR)'), { target: { value: 'alice' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Add account' }));
+    expect(screen.getByText(/Write the address as user@domain/)).toBeTruthy();
+    expect(h.transport.requests).toEqual([]);
+  });
+
+  it('adds an account with aliases, a rule and a codec order', async () => {
+    const h = harness(snapshot({ accounts: [], registrations: [] }));
+    let saved: unknown;
+    h.transport.handle('accounts.add', (p) => ({ ok: true, result: account({ id: 'new', ...(p as object) }) }));
+    render(AccountEditor, { props: { account: undefined, onsaved: (a) => (saved = a.id), onremoved: () => {} }, context: h.context });
+    await fireEvent.input(screen.getByLabelText('Display name'), { target: { value: 'Ann' } });
+    await fireEvent.input(screen.getByLabelText('SIP address (AOR)'), { target: { value: 'ann@sip.example.com' } });
+    await fireEvent.input(screen.getByLabelText('Password'), { target: { value: 'pw' } });
+    await fireEvent.input(screen.getByLabelText('New alias'), { target: { value: '+15550100@sip.example.com' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Add alias' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Add rule' }));
+    await fireEvent.input(screen.getByLabelText('Rule 1: number starts with'), { target: { value: '+1' } });
+    await fireEvent.change(screen.getByLabelText('Rule 1: present this address'), { target: { value: '+15550100@sip.example.com' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Prefer PCMU more' }));
+    await fireEvent.click(screen.getByLabelText('TLS'));
+    await fireEvent.click(screen.getByRole('button', { name: 'Add account' }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.transport.requests).toHaveLength(1);
+    const params = h.transport.requests[0]!.params as Record<string, unknown>;
+    expect(params).toMatchObject({
+      displayName: 'Ann',
+      aor: 'ann@sip.example.com',
+      password: 'pw',
+      aliases: ['+15550100@sip.example.com'],
+      identityRules: [{ match: { prefix: '+1' }, identity: '+15550100@sip.example.com' }],
+      codecs: ['opus', 'PCMU', 'G722', 'PCMA'],
+      transport: 'tls',
+    });
+    expect(saved).toBe('new');
+  });
+
+  it('tests the registration of a saved account and shows the live result', async () => {
+    const h = harness();
+    h.transport.answer('account.register', registration({ state: 'failed', code: 401, reason: 'Unauthorized', words: 'wrong user name or password' }));
+    render(AccountEditor, { props: { account: h.store.accounts[0], onsaved: () => {}, onremoved: () => {} }, context: h.context });
+    expect(screen.getByTestId('account-status').textContent).toContain('Registered');
+    await fireEvent.click(screen.getByRole('button', { name: 'Test registration' }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.transport.commands()).toEqual(['account.register']);
+    expect(screen.getByTestId('account-status').textContent).toContain('Wrong user name or password (401)');
+  });
+});

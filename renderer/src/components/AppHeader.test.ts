@@ -1,0 +1,43 @@
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import { harness } from '../test-support/app-harness.ts';
+import { account, registration, snapshot } from '../test-support/fixtures.ts';
+import AppHeader from './AppHeader.svelte';
+
+describe('AppHeader registration status', () => {
+  it('shows each account’s state, and a failure with the server’s reason in words and its code', () => {
+    const h = harness(
+      snapshot({
+        accounts: [account(), account({ id: 'acc-2', displayName: 'Office', aor: 'sip:100@pbx.example.com', aliases: [] })],
+        registrations: [registration(), registration({ accountId: 'acc-2', state: 'failed', code: 403, reason: 'Forbidden', words: 'wrong user name or password' })],
+      }),
+    );
+    render(AppHeader, { context: h.context });
+    const chips = screen.getAllByTestId('registration-chip');
+    expect(chips[0]!.textContent).toContain('Registered');
+    expect(chips[1]!.textContent).toContain('Not registered: Wrong user name or password (403)');
+  });
+
+  it('retries a failed registration', async () => {
+    const h = harness(snapshot({ registrations: [registration({ state: 'failed', code: 408 })] }));
+    h.transport.answer('account.register', registration({ state: 'registering' }));
+    render(AppHeader, { context: h.context });
+    await fireEvent.click(screen.getByRole('button', { name: /Register .* again/ }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.transport.requests).toEqual([{ cmd: 'account.register', params: { accountId: 'acc-1' } }]);
+    expect(h.store.registrations['acc-1']?.state).toBe('registering');
+    expect(screen.getByTestId('registration-chip').textContent).toContain('Registering');
+  });
+
+  it('toggles do-not-disturb and cycles the theme through settings.update', async () => {
+    const h = harness();
+    h.transport.handle('settings.update', (p) => ({ ok: true, result: { ...h.store.settings, ...(p as object) } }));
+    render(AppHeader, { context: h.context });
+    await fireEvent.click(screen.getByRole('button', { name: 'Do not disturb' }));
+    await fireEvent.click(screen.getByRole('button', { name: /Theme: light/ }));
+    expect(h.transport.requests).toEqual([
+      { cmd: 'settings.update', params: { dnd: true } },
+      { cmd: 'settings.update', params: { theme: 'dark' } },
+    ]);
+  });
+});

@@ -1,0 +1,86 @@
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import { harness } from '../test-support/app-harness.ts';
+import { call, contact } from '../test-support/fixtures.ts';
+import CallCard from './CallCard.svelte';
+
+describe('CallCard', () => {
+  it('shows the contact, the state with a running timer, the codec and quality', () => {
+    const h = harness();
+    h.store.setContacts([contact()]);
+    const c = call({ answeredAt: Date.now() - 125_000, codec: 'opus/48000', srtp: true });
+    h.store.apply({ event: 'call', data: c });
+    h.store.apply({ event: 'media.stats', data: { callId: c.id, packetsSent: 100, packetsReceived: 99, lossPercent: 1, jitterMs: 12, mos: 4.1 } });
+    render(CallCard, { props: { call: c }, context: h.context });
+    expect(screen.getByRole('heading', { name: 'Alice Martin' })).toBeTruthy();
+    expect(screen.getByText('Connected')).toBeTruthy();
+    expect(screen.getByText('2:05')).toBeTruthy();
+    expect(screen.getByText('opus/48000')).toBeTruthy();
+    expect(screen.getByText('Encrypted')).toBeTruthy();
+    expect(screen.getByText(/Excellent quality: MOS 4.1/)).toBeTruthy();
+  });
+
+  it('mutes, holds, sends DTMF and transfers', async () => {
+    const h = harness();
+    const c = call();
+    h.transport
+      .answer('call.mute', call({ muted: true }))
+      .answer('call.hold', call({ held: true, state: 'held' }))
+      .answer('call.dtmf', null)
+      .answer('call.transfer', null);
+    render(CallCard, { props: { call: c }, context: h.context });
+    await fireEvent.click(screen.getByRole('button', { name: 'Mute' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Hold' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Keypad' }));
+    await fireEvent.click(screen.getByRole('button', { name: '5' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'pound' }));
+    expect(screen.getByLabelText('Tones sent').textContent).toBe('5#');
+    await fireEvent.click(screen.getByRole('button', { name: 'Transfer' }));
+    await fireEvent.input(screen.getByLabelText(/Transfer .* to/), { target: { value: ' 2002 ' } });
+    await fireEvent.submit(screen.getByLabelText(/Transfer .* to/).closest('form')!);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.transport.requests).toEqual([
+      { cmd: 'call.mute', params: { callId: 'call-1', muted: true } },
+      { cmd: 'call.hold', params: { callId: 'call-1' } },
+      { cmd: 'call.dtmf', params: { callId: 'call-1', digits: '5' } },
+      { cmd: 'call.dtmf', params: { callId: 'call-1', digits: '#' } },
+      { cmd: 'call.transfer', params: { callId: 'call-1', target: '2002' } },
+    ]);
+    expect(h.store.calls[0]?.state).toBe('held');
+  });
+
+  it('sends digits typed on the keyboard as DTMF, but not while typing in a field', async () => {
+    const h = harness();
+    h.transport.answer('call.dtmf', null);
+    render(CallCard, { props: { call: call() }, context: h.context });
+    await fireEvent.keyDown(document.body, { key: '7' });
+    await fireEvent.keyDown(document.body, { key: '#' });
+    await fireEvent.keyDown(document.body, { key: 'x' });
+    expect(screen.getByLabelText('Tones sent').textContent).toBe('7#');
+    await fireEvent.click(screen.getByRole('button', { name: 'Transfer' }));
+    await fireEvent.keyDown(screen.getByLabelText(/Transfer .* to/), { key: '5' });
+    expect(h.transport.requests.map((r) => r.params)).toEqual([
+      { callId: 'call-1', digits: '7' },
+      { callId: 'call-1', digits: '#' },
+    ]);
+  });
+
+  it('says why a call ended, with the SIP code, and offers no controls', () => {
+    const h = harness();
+    const c = call({ state: 'ended', answeredAt: undefined, endedAt: Date.now(), code: 486, reason: 'Busy Here', words: 'busy' });
+    render(CallCard, { props: { call: c }, context: h.context });
+    expect(screen.getByText('Busy (486)')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Mute' })).toBeNull();
+    expect(screen.queryByRole('button', { name: /Hang up/ })).toBeNull();
+  });
+
+  it('offers cancel (not mute or hold) while ringing', async () => {
+    const h = harness();
+    h.transport.answer('call.hangup', null);
+    const c = call({ state: 'ringing', answeredAt: undefined, code: 180, reason: 'Ringing' });
+    render(CallCard, { props: { call: c }, context: h.context });
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Mute' }).disabled).toBe(true);
+    await fireEvent.click(screen.getByRole('button', { name: /Cancel the call/ }));
+    expect(h.transport.commands()).toEqual(['call.hangup']);
+  });
+});

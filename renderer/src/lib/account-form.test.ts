@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { account } from '../test-support/fixtures.ts';
+import { accountToForm, codecList, formToFields, move, validateAccountForm } from './account-form.ts';
+
+describe('account form', () => {
+  it('round-trips an account without changing it', () => {
+    const a = account({ registrar: 'sip:reg.example.com', identityRules: [{ match: { prefix: '0', maxDigits: 11 }, identity: 'sip:45678901@sipa.example.com' }] });
+    const fields = formToFields(accountToForm(a));
+    expect(fields).toEqual({
+      displayName: 'John Doe',
+      aor: 'sip:johndoe@sipa.example.com',
+      authUser: null,
+      registrar: 'sip:reg.example.com',
+      outboundProxy: null,
+      transport: 'udp',
+      codecs: ['opus', 'PCMU'],
+      srtp: 'optional',
+      dtmf: 'rfc4733',
+      autoAnswer: false,
+      enabled: true,
+      aliases: ['sip:+554845678901@sipa.example.com', 'sip:45678901@sipa.example.com'],
+      identityRules: [{ match: { prefix: '0', maxDigits: 11 }, identity: 'sip:45678901@sipa.example.com' }],
+      registerExpires: 3600,
+      usePreferredIdentity: true,
+    });
+    expect('password' in fields).toBe(false);
+  });
+
+  it('keeps a distinct auth user, sends a typed password untrimmed, drops empty aliases', () => {
+    const form = accountToForm(account({ authUser: 'jd-auth' }));
+    expect(form.authUser).toBe('jd-auth');
+    form.password = ' secret ';
+    form.aliases.push('  ');
+    const fields = formToFields(form);
+    expect(fields.password).toBe(' secret ');
+    expect(fields.aliases).toHaveLength(2);
+    expect(fields.authUser).toBe('jd-auth');
+  });
+
+  it('lists enabled codecs first in their order, then the rest disabled', () => {
+    expect(codecList(['PCMA', 'opus'])).toEqual([
+      { name: 'PCMA', enabled: true },
+      { name: 'opus', enabled: true },
+      { name: 'G722', enabled: false },
+      { name: 'PCMU', enabled: false },
+    ]);
+  });
+
+  it('says what is wrong, field by field', () => {
+    const form = accountToForm(undefined);
+    form.aor = 'not an address';
+    form.aliases = ['ok@example.com', 'bad alias'];
+    form.registerExpires = '10';
+    form.codecs = form.codecs.map((c) => ({ ...c, enabled: false }));
+    form.identityRules = [
+      { prefix: '', regex: '(', minDigits: '', maxDigits: '', identity: 'a@b' },
+      { prefix: '', regex: '', minDigits: '', maxDigits: '', identity: 'a@b' },
+      { prefix: '', regex: '', minDigits: '9', maxDigits: '4', identity: 'a@b' },
+    ];
+    const errors = validateAccountForm(form);
+    expect(Object.keys(errors).sort()).toEqual(['aliases.1', 'aor', 'codecs', 'identityRules.0', 'identityRules.1', 'identityRules.2', 'registerExpires']);
+    expect(errors['identityRules.0']).toMatch(/regular expression/);
+    expect(errors['identityRules.2']).toMatch(/above/);
+    form.aor = 'sip:alice@example.com';
+    expect(validateAccountForm(form).aor).toBeUndefined();
+  });
+
+  it('moves list items and refuses to move past the ends', () => {
+    expect(move(['a', 'b', 'c'], 2, -1)).toEqual(['a', 'c', 'b']);
+    expect(move(['a', 'b', 'c'], 0, -1)).toEqual(['a', 'b', 'c']);
+  });
+});

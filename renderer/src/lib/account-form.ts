@@ -1,0 +1,170 @@
+/**
+ * The account editor's working copy, and the conversions between it and the
+ * API's AccountSnapshot / AccountInput / AccountPatch. Pure, for testing.
+ */
+import type { AccountInput, AccountPatch, AccountSnapshot, DtmfMode, IdentityRule, SrtpMode, TransportName } from '../api/types.ts';
+import { userPart } from './party.ts';
+
+/** The codecs the engine offers (electron/media/codecs), best first as the default order. */
+export const KNOWN_CODECS = ['opus', 'G722', 'PCMU', 'PCMA'] as const;
+
+export const CODEC_LABELS: Record<string, string> = {
+  opus: 'Opus · wideband, adapts to the network',
+  G722: 'G.722 · wideband (HD voice)',
+  PCMU: 'G.711 µ-law · narrowband, everywhere',
+  PCMA: 'G.711 A-law · narrowband, everywhere',
+};
+
+export interface RuleForm {
+  prefix: string;
+  regex: string;
+  minDigits: string;
+  maxDigits: string;
+  identity: string;
+}
+
+export interface AccountForm {
+  displayName: string;
+  aor: string;
+  /** '' = keep the stored one. */
+  password: string;
+  /** '' = the AOR's user part. */
+  authUser: string;
+  registrar: string;
+  outboundProxy: string;
+  transport: TransportName;
+  codecs: Array<{ name: string; enabled: boolean }>;
+  srtp: SrtpMode;
+  dtmf: DtmfMode;
+  autoAnswer: boolean;
+  enabled: boolean;
+  aliases: string[];
+  identityRules: RuleForm[];
+  registerExpires: string;
+  usePreferredIdentity: boolean;
+}
+
+export function codecList(enabled: readonly string[]): Array<{ name: string; enabled: boolean }> {
+  const rest = KNOWN_CODECS.filter((c) => !enabled.includes(c));
+  return [...enabled.map((name) => ({ name, enabled: true })), ...rest.map((name) => ({ name, enabled: false }))];
+}
+
+function ruleToForm(rule: IdentityRule): RuleForm {
+  return {
+    prefix: rule.match.prefix ?? '',
+    regex: rule.match.regex ?? '',
+    minDigits: rule.match.minDigits?.toString() ?? '',
+    maxDigits: rule.match.maxDigits?.toString() ?? '',
+    identity: rule.identity,
+  };
+}
+
+export function formToRule(rule: RuleForm): IdentityRule {
+  const match: IdentityRule['match'] = {};
+  if (rule.prefix.trim()) match.prefix = rule.prefix.trim();
+  if (rule.regex.trim()) match.regex = rule.regex.trim();
+  if (rule.minDigits.trim()) match.minDigits = Number(rule.minDigits);
+  if (rule.maxDigits.trim()) match.maxDigits = Number(rule.maxDigits);
+  return { match, identity: rule.identity };
+}
+
+export function accountToForm(account: AccountSnapshot | undefined): AccountForm {
+  if (!account) {
+    return {
+      displayName: '',
+      aor: '',
+      password: '',
+      authUser: '',
+      registrar: '',
+      outboundProxy: '',
+      transport: 'udp',
+      codecs: codecList(KNOWN_CODECS),
+      srtp: 'optional',
+      dtmf: 'rfc4733',
+      autoAnswer: false,
+      enabled: true,
+      aliases: [],
+      identityRules: [],
+      registerExpires: '3600',
+      usePreferredIdentity: true,
+    };
+  }
+  return {
+    displayName: account.displayName,
+    aor: account.aor,
+    password: '',
+    authUser: account.authUser === userPart(account.aor) ? '' : account.authUser,
+    registrar: account.registrar ?? '',
+    outboundProxy: account.outboundProxy ?? '',
+    transport: account.transport,
+    codecs: codecList(account.codecs),
+    srtp: account.srtp,
+    dtmf: account.dtmf,
+    autoAnswer: account.autoAnswer,
+    enabled: account.enabled,
+    aliases: account.aliases.slice(),
+    identityRules: account.identityRules.map(ruleToForm),
+    registerExpires: String(account.registerExpires),
+    usePreferredIdentity: account.usePreferredIdentity,
+  };
+}
+
+const ADDRESS = /^(sips?:)?[^\s@:;]+@[^\s@;]+(;.*)?$/i;
+
+/** Field → problem, in words; empty when the form can be saved. */
+export function validateAccountForm(form: AccountForm): Record<string, string> {
+  const errors: Record<string, string> = {};
+  if (!ADDRESS.test(form.aor.trim())) errors.aor = 'Write the address as user@domain, e.g. alice@sip.example.com.';
+  form.aliases.forEach((a, i) => {
+    if (a.trim() !== '' && !ADDRESS.test(a.trim())) errors[`aliases.${i}`] = 'An alias is an address too: user@domain.';
+  });
+  const expires = Number(form.registerExpires);
+  if (!Number.isInteger(expires) || expires < 60 || expires > 86400) errors.registerExpires = 'Between 60 and 86400 seconds.';
+  if (!form.codecs.some((c) => c.enabled)) errors.codecs = 'Enable at least one codec.';
+  form.identityRules.forEach((r, i) => {
+    if (r.regex.trim()) {
+      try {
+        new RegExp(r.regex);
+      } catch {
+        errors[`identityRules.${i}`] = 'This pattern is not a valid regular expression.';
+      }
+    }
+    for (const n of [r.minDigits, r.maxDigits]) if (n.trim() && !/^\d{1,2}$/.test(n.trim())) errors[`identityRules.${i}`] = 'Digit counts are whole numbers.';
+    if (r.minDigits.trim() && r.maxDigits.trim() && Number(r.minDigits) > Number(r.maxDigits)) errors[`identityRules.${i}`] = 'The fewest digits is above the most digits.';
+    if (!r.prefix.trim() && !r.regex.trim() && !r.minDigits.trim() && !r.maxDigits.trim()) errors[`identityRules.${i}`] = 'Give a prefix, a digit count or a pattern to match.';
+    if (!r.identity) errors[`identityRules.${i}`] = 'Choose the address this rule presents.';
+  });
+  return errors;
+}
+
+/** The fields to send: everything for a new account; for an update, the same minus an unchanged password. */
+export function formToFields(form: AccountForm): AccountInput & AccountPatch {
+  const fields: AccountInput & AccountPatch = {
+    displayName: form.displayName.trim(),
+    aor: form.aor.trim(),
+    authUser: form.authUser.trim() === '' ? null : form.authUser.trim(),
+    registrar: form.registrar.trim() === '' ? null : form.registrar.trim(),
+    outboundProxy: form.outboundProxy.trim() === '' ? null : form.outboundProxy.trim(),
+    transport: form.transport,
+    codecs: form.codecs.filter((c) => c.enabled).map((c) => c.name),
+    srtp: form.srtp,
+    dtmf: form.dtmf,
+    autoAnswer: form.autoAnswer,
+    enabled: form.enabled,
+    aliases: form.aliases.map((a) => a.trim()).filter((a) => a !== ''),
+    identityRules: form.identityRules.map(formToRule),
+    registerExpires: Number(form.registerExpires),
+    usePreferredIdentity: form.usePreferredIdentity,
+  };
+  if (form.password !== '') fields.password = form.password;
+  return fields;
+}
+
+/** Moves item `i` of a list one place up (-1) or down (+1); returns a new list. */
+export function move<T>(list: readonly T[], i: number, by: -1 | 1): T[] {
+  const j = i + by;
+  if (j < 0 || j >= list.length) return list.slice();
+  const next = list.slice();
+  [next[i], next[j]] = [next[j]!, next[i]!];
+  return next;
+}

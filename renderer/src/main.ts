@@ -1,0 +1,34 @@
+/**
+ * Starts the renderer: picks the transport (Electron bridge or the web host's
+ * WebSocket), builds the stores, and mounts the app.
+ */
+import { mount } from 'svelte';
+import { createClient } from './api/client.ts';
+import { WsTransport } from './api/ws-transport.ts';
+import App from './App.svelte';
+import { AudioController } from './audio/audio-controller.svelte.ts';
+import Fatal from './Fatal.svelte';
+import { applyTheme } from './lib/theme.ts';
+import { PhoneActions } from './stores/actions.ts';
+import { PhoneStore } from './stores/phone-store.svelte.ts';
+import { syncStore } from './stores/sync.ts';
+import { UiStore } from './stores/ui-store.svelte.ts';
+import './styles/app.css';
+
+const target = document.getElementById('app')!;
+applyTheme('system');
+const choice = createClient();
+
+if (!choice.ok) {
+  mount(Fatal, { target, props: { reason: choice.reason } });
+} else {
+  const { client } = choice;
+  const store = new PhoneStore();
+  const ui = new UiStore();
+  const actions = new PhoneActions(client, store, ui);
+  const audio = typeof AudioWorkletNode === 'function' && navigator.mediaDevices ? new AudioController(client) : undefined;
+  syncStore(store, client, { onError: (message) => ui.toast('error', message) });
+  const transport = client.transport;
+  const onretry = transport instanceof WsTransport ? () => transport.reconnectNow() : undefined;
+  mount(App, { target, props: { context: { store, ui, actions, audio }, onretry } });
+}

@@ -1,0 +1,163 @@
+/**
+ * What the user's buttons do: one API command each (sometimes two, as when
+ * answering a second call holds the first), with the result folded into the
+ * store and a failure shown as a toast in words. Views call these and never
+ * talk to the client directly.
+ */
+import type { ApiClient, CallArgs } from '../api/client.ts';
+import type {
+  AccountInput,
+  AccountPatch,
+  AccountSnapshot,
+  ApiResult,
+  CallSnapshot,
+  CommandName,
+  CommandResult,
+  ContactInput,
+  ContactPatch,
+  ContactSnapshot,
+  Settings,
+  SettingsPatch,
+} from '../api/types.ts';
+import type { PhoneStore } from './phone-store.svelte.ts';
+import type { UiStore } from './ui-store.svelte.ts';
+
+export class PhoneActions {
+  readonly client: ApiClient;
+  readonly store: PhoneStore;
+  readonly ui: UiStore;
+
+  constructor(client: ApiClient, store: PhoneStore, ui: UiStore) {
+    this.client = client;
+    this.store = store;
+    this.ui = ui;
+  }
+
+  /** Runs a command; on failure says what went wrong (prefixed with `what`) and returns undefined. */
+  async run<N extends CommandName>(what: string, name: N, ...args: CallArgs<N>): Promise<CommandResult<N> | undefined> {
+    const r: ApiResult<CommandResult<N>> = await this.client.call(name, ...args);
+    if (r.ok) return r.result;
+    this.ui.toast('error', `${what}: ${r.message}`);
+    return undefined;
+  }
+
+  #putCall(call: CallSnapshot | undefined): CallSnapshot | undefined {
+    if (call) this.store.apply({ event: 'call', data: call });
+    return call;
+  }
+
+  async dial(target: string, accountId?: string, identity?: string): Promise<CallSnapshot | undefined> {
+    const t = target.trim();
+    if (t === '') return undefined;
+    await this.#holdOthers(undefined);
+    const call = this.#putCall(await this.run('Could not call', 'call.dial', { target: t, ...(accountId ? { accountId } : {}), ...(identity ? { identity } : {}) }));
+    if (call) {
+      this.ui.focusedCallId = call.id;
+      this.ui.go('calls');
+    }
+    return call;
+  }
+
+  /** Answering while another call is up puts that one on hold first, as desk phones do. */
+  async answer(callId: string): Promise<void> {
+    await this.#holdOthers(callId);
+    const call = this.#putCall(await this.run('Could not answer', 'call.answer', { callId }));
+    if (call) {
+      this.ui.focusedCallId = call.id;
+      this.ui.go('calls');
+    }
+  }
+
+  async decline(callId: string, code: 486 | 603 = 603): Promise<void> {
+    await this.run('Could not decline', 'call.decline', { callId, code });
+  }
+
+  async hangup(callId: string): Promise<void> {
+    await this.run('Could not hang up', 'call.hangup', { callId });
+  }
+
+  async setHold(callId: string, hold: boolean): Promise<void> {
+    this.#putCall(await this.run(hold ? 'Could not hold' : 'Could not resume', hold ? 'call.hold' : 'call.resume', { callId }));
+  }
+
+  async setMute(callId: string, muted: boolean): Promise<void> {
+    this.#putCall(await this.run(muted ? 'Could not mute' : 'Could not unmute', 'call.mute', { callId, muted }));
+  }
+
+  async dtmf(callId: string, digits: string): Promise<void> {
+    await this.run('Could not send the tones', 'call.dtmf', { callId, digits });
+  }
+
+  async transfer(callId: string, target: string): Promise<boolean> {
+    const ok = (await this.run('Could not transfer', 'call.transfer', { callId, target: target.trim() })) !== undefined;
+    if (ok) this.ui.toast('success', `Transferring to ${target.trim()}`);
+    return ok;
+  }
+
+  /** Shows `callId` and makes it the one we talk on: the others go on hold, it comes off hold. */
+  async swapTo(callId: string): Promise<void> {
+    this.ui.focusedCallId = callId;
+    await this.#holdOthers(callId);
+    const call = this.store.calls.find((c) => c.id === callId);
+    if (call?.state === 'held') await this.setHold(callId, false);
+  }
+
+  async #holdOthers(keep: string | undefined): Promise<void> {
+    for (const c of this.store.calls) {
+      if (c.id !== keep && c.state === 'active') await this.setHold(c.id, true);
+    }
+  }
+
+  async saveAccount(id: string | undefined, fields: AccountInput | AccountPatch): Promise<AccountSnapshot | undefined> {
+    const account =
+      id === undefined
+        ? await this.run('Could not add the account', 'accounts.add', fields as AccountInput)
+        : await this.run('Could not save the account', 'accounts.update', { id, changes: fields as AccountPatch });
+    if (account) {
+      this.store.putAccount(account);
+      this.ui.toast('success', id === undefined ? `Added ${account.aor}` : `Saved ${account.aor}`);
+    }
+    return account;
+  }
+
+  async removeAccount(account: AccountSnapshot): Promise<boolean> {
+    const done = (await this.run('Could not remove the account', 'accounts.remove', { id: account.id })) !== undefined;
+    if (done) this.store.dropAccount(account.id);
+    return done;
+  }
+
+  async register(accountId: string): Promise<void> {
+    const r = await this.run('Could not register', 'account.register', { accountId });
+    if (r) this.store.apply({ event: 'registration', data: r });
+  }
+
+  async unregister(accountId: string): Promise<void> {
+    const r = await this.run('Could not unregister', 'account.unregister', { accountId });
+    if (r) this.store.apply({ event: 'registration', data: r });
+  }
+
+  async saveContact(id: string | undefined, fields: ContactInput | ContactPatch): Promise<ContactSnapshot | undefined> {
+    const contact =
+      id === undefined
+        ? await this.run('Could not add the contact', 'contacts.add', fields as ContactInput)
+        : await this.run('Could not save the contact', 'contacts.update', { id, changes: fields as ContactPatch });
+    if (contact) this.store.putContact(contact);
+    return contact;
+  }
+
+  async removeContact(id: string): Promise<boolean> {
+    const done = (await this.run('Could not delete the contact', 'contacts.remove', { id })) !== undefined;
+    if (done) this.store.dropContact(id);
+    return done;
+  }
+
+  async updateSettings(patch: SettingsPatch): Promise<Settings | undefined> {
+    const settings = await this.run('Could not save the settings', 'settings.update', patch);
+    if (settings) this.store.settings = settings;
+    return settings;
+  }
+
+  async clearHistory(): Promise<void> {
+    if ((await this.run('Could not clear the history', 'history.clear')) !== undefined) this.store.setHistory([]);
+  }
+}

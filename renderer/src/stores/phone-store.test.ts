@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import type { ApiEvent, IncomingCallSnapshot } from '../api/types.ts';
+import { ApiClient } from '../api/client.ts';
+import { FakeTransport } from '../test-support/fake-transport.ts';
+import { account, call, contact, historyEntry, NOW, registration, SETTINGS, snapshot } from '../test-support/fixtures.ts';
+import { PhoneStore } from './phone-store.svelte.ts';
+import { applyCall, filterHistory, pruneEndedCalls, searchContacts, sortContacts } from './reducers.ts';
+import { reloadAll, syncStore } from './sync.ts';
+
+function store() {
+  let now = NOW;
+  const scheduled: Array<() => void> = [];
+  const s = new PhoneStore({ now: () => now, schedule: (fn) => void scheduled.push(fn), endedCallKeepMs: 5000 });
+  s.loadSnapshot(snapshot());
+  return { s, advance: (ms: number) => (now += ms), runScheduled: () => scheduled.splice(0).forEach((f) => f()) };
+}
+
+describe('PhoneStore reducing events', () => {
+  it('loads the snapshot', () => {
+    const { s } = store();
+    expect(s.ready).toBe(true);
+    expect(s.accounts.map((a) => a.id)).toEqual(['acc-1']);
+    expect(s.registrations['acc-1']?.state).toBe('registered');
+    expect(s.settings?.theme).toBe('light');
+  });
+
+  it('replaces a registration by account', () => {
+    const { s } = store();
+    s.apply({ event: 'registration', data: registration({ state: 'failed', code: 403 }) });
+    expect(s.registrations['acc-1']).toMatchObject({ state: 'failed', code: 403 });
+  });
+
+  it('follows a call from dialing to ended, then drops it after the keep time', () => {
+    const { s, advance, runScheduled } = store();
+    s.apply({ event: 'call', data: call({ state: 'dialing', answeredAt: undefined }) });
+    expect(s.liveCalls.map((c) => c.state)).toEqual(['dialing']);
+    s.apply({ event: 'call', data: call({ state: 'active' }) });
+    s.apply({ event: 'media.stats', data: { callId: 'call-1', packetsSent: 10, packetsReceived: 9, lossPercent: 1, jitterMs: 3, mos: 4.2 } });
+    expect(s.calls).toHaveLength(1);
+    expect(s.stats['call-1']?.mos).toBe(4.2);
+    s.apply({ event: 'call', data: call({ state: 'ended', endedAt: NOW, code: 200 }) });
+    expect(s.liveCalls).toHaveLength(0);
+    expect(s.calls).toHaveLength(1); // still shown with its outcome
+    advance(4000);
+    runScheduled();
+    expect(s.calls).toHaveLength(1);
+    advance(2000);
+    s.pruneEnded();
+    expect(s.calls).toHaveLength(0);
+    expect(s.stats['call-1']).toBeUndefined();
+  });
+
+  it('never revives an ended call from a late event', () => {
+    const { s } = store();
+    s.apply({ event: 'call', data: call({ state: 'ended', endedAt: NOW }) });
+    s.apply({ event: 'call', data: call({ state: 'active' }) });
+    expect(s.calls[0]?.state).toBe('ended');
+  });
+
+  it('keeps which alias an incoming call was for', () => {
+    const { s } = store();
+    const incoming: IncomingCallSnapshot = { ...call({ id: 'in-1', direction: 'in', state: 'incoming', answeredAt: undefined }), calledAlias: 'sip:45678901@sipa.example.com', contact: contact() };
+    s.apply({ event: 'call.incoming', data: incoming });
+    expect(s.ringingCalls.map((c) => c.id)).toEqual(['in-1']);
+    expect(s.incoming['in-1']?.calledAlias).toBe('sip:45678901@sipa.example.com');
+    s.apply({ event: 'call', data: call({ id: 'in-1', direction: 'in', state: 'active' }) });
+    expect(s.ringingCalls).toHaveLength(0);
+    expect(s.liveCalls).toHaveLength(1);
+  });
+
+  it('replaces the account list and forgets registrations of removed accounts', () => {
+    const { s } = store();
+    s.apply({ event: 'accounts', data: [account({ id: 'acc-2', aor: 'sip:b@x' })] });
+    expect(s.accounts.map((a) => a.id)).toEqual(['acc-2']);
+    expect(s.registrations).toEqual({});
+  });
+
+  it('prepends history without duplicates, and takes new settings whole', () => {
+    const { s } = store();
+    s.setHistory([historyEntry({ id: 'old', startedAt: NOW - 10_000 })]);
+    s.apply({ event: 'history', data: historyEntry({ id: 'new', startedAt: NOW }) });
+    s.apply({ event: 'history', data: historyEntry({ id: 'new', startedAt: NOW }) });
+    expect(s.history.map((h) => h.id)).toEqual(['new', 'old']);
+    s.apply({ event: 'settings', data: { ...SETTINGS, theme: 'dark' } });
+    expect(s.settings?.theme).toBe('dark');
+  });
+
+  it('collects DTMF digits the other side sends, per call', () => {
+    const { s } = store();
+    s.apply({ event: 'call', data: call() });
+    for (const digit of ['1', '2', '#']) s.apply({ event: 'call.dtmf', data: { callId: 'call-1', digit, durationMs: 100, via: 'rfc4733' } });
+    expect(s.receivedDtmf['call-1']).toBe('12#');
+  });
+
+  it('ignores messages and trace entries (no view yet) without failing', () => {
+    const { s } = store();
+    const before = JSON.stringify({ calls: s.calls, accounts: s.accounts });
+    s.apply({ event: 'trace', data: { time: NOW, direction: 'in', transport: 'udp', remote: 'a', local: 'b', text: 'SIP/2.0 200 OK' } } as ApiEvent);
+    expect(JSON.stringify({ calls: s.calls, accounts: s.accounts })).toBe(before);
+  });
+});
+
+describe('reducers', () => {
+  it('applyCall keeps order and appends new calls', () => {
+    const a = call({ id: 'a' });
+    const b = call({ id: 'b' });
+    const list = applyCall(applyCall([], a), b);
+    expect(applyCall(list, { ...a, muted: true }).map((c) => [c.id, c.muted])).toEqual([
+      ['a', true],
+      ['b', false],
+    ]);
+  });
+
+  it('pruneEndedCalls returns the same array when nothing changes', () => {
+    const list = [call()];
+    expect(pruneEndedCalls(list, NOW, 5000)).toBe(list);
+  });
+
+  it('filters history: missed is incoming and never answered', () => {
+    const h = [
+      historyEntry({ id: 'in-ok' }),
+      historyEntry({ id: 'in-missed', answeredAt: undefined, code: 487 }),
+      historyEntry({ id: 'out-busy', direction: 'out', answeredAt: undefined, code: 486 }),
+      historyEntry({ id: 'out-ok', direction: 'out' }),
+    ];
+    expect(filterHistory(h, 'all').map((x) => x.id)).toEqual(['in-ok', 'in-missed', 'out-busy', 'out-ok']);
+    expect(filterHistory(h, 'missed').map((x) => x.id)).toEqual(['in-missed']);
+    expect(filterHistory(h, 'in').map((x) => x.id)).toEqual(['in-ok', 'in-missed']);
+    expect(filterHistory(h, 'out').map((x) => x.id)).toEqual(['out-busy', 'out-ok']);
+  });
+
+  it('searches names, addresses and number digits; favourites first', () => {
+    const list = [
+      contact({ id: 'z', name: 'Zoe', favorite: false, numbers: [{ number: '+1 555 0100' }], addresses: [] }),
+      contact({ id: 'a', name: 'alice', favorite: false }),
+      contact({ id: 'b', name: 'Bob', favorite: true, addresses: [{ uri: 'sip:bob@example.com', label: 'home' }], numbers: [] }),
+    ];
+    expect(sortContacts(list).map((c) => c.id)).toEqual(['b', 'a', 'z']);
+    expect(searchContacts(list, 'example').map((c) => c.id)).toEqual(['b', 'a']);
+    expect(searchContacts(list, '5550').map((c) => c.id)).toEqual(['z']);
+    expect(searchContacts(list, '4567 89').map((c) => c.id)).toEqual(['a']);
+    expect(searchContacts(list, 'HOME').map((c) => c.id)).toEqual(['b']);
+    expect(searchContacts(list, '  ').map((c) => c.id)).toEqual(['b', 'a', 'z']);
+  });
+});
+
+describe('sync', () => {
+  it('loads snapshot, contacts and history when the connection opens, and again after a reconnect', async () => {
+    const t = new FakeTransport()
+      .answer('app.snapshot', snapshot({ calls: [call()] }))
+      .answer('contacts.list', [contact()])
+      .answer('history.list', [historyEntry()]);
+    t.status = { state: 'connecting', attempt: 0 };
+    const s = new PhoneStore({ schedule: () => {} });
+    const stop = syncStore(s, new ApiClient(t));
+    expect(t.requests).toEqual([]);
+    t.setStatus({ state: 'open', attempt: 0 });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(t.commands().sort()).toEqual(['app.snapshot', 'contacts.list', 'history.list']);
+    expect(s.calls).toHaveLength(1);
+    expect(s.contacts[0]?.name).toBe('Alice Martin');
+    t.emit({ event: 'registration', data: registration({ state: 'registering' }) });
+    expect(s.registrations['acc-1']?.state).toBe('registering');
+    t.setStatus({ state: 'reconnecting', attempt: 1 });
+    expect(s.connection.state).toBe('reconnecting');
+    t.setStatus({ state: 'open', attempt: 0 });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(t.commands()).toHaveLength(6);
+    stop();
+    t.emit({ event: 'registration', data: registration({ state: 'failed' }) });
+    expect(s.registrations['acc-1']?.state).not.toBe('failed');
+  });
+
+  it('reports a failed snapshot', async () => {
+    const t = new FakeTransport();
+    const errors: string[] = [];
+    const ok = await reloadAll(new PhoneStore(), new ApiClient(t), { onError: (m) => errors.push(m) });
+    expect(ok).toBe(false);
+    expect(errors[0]).toMatch(/Could not load the phone's state/);
+  });
+});

@@ -1,0 +1,40 @@
+/**
+ * Keeps a PhoneStore in step with the phone: events as they come, and a full
+ * reload (app.snapshot, contacts, history) whenever the connection opens,
+ * since events missed while disconnected are not replayed.
+ */
+import type { ApiClient } from '../api/client.ts';
+import type { PhoneStore } from './phone-store.svelte.ts';
+
+export interface SyncOptions {
+  historyLimit?: number;
+  onError?: (message: string) => void;
+}
+
+export async function reloadAll(store: PhoneStore, client: ApiClient, options: SyncOptions = {}): Promise<boolean> {
+  const [snapshot, contacts, history] = await Promise.all([
+    client.call('app.snapshot'),
+    client.call('contacts.list', {}),
+    client.call('history.list', { limit: options.historyLimit ?? 300 }),
+  ]);
+  if (snapshot.ok) store.loadSnapshot(snapshot.result);
+  else options.onError?.(`Could not load the phone's state: ${snapshot.message}`);
+  if (contacts.ok) store.setContacts(contacts.result);
+  if (history.ok) store.setHistory(history.result);
+  return snapshot.ok;
+}
+
+/** Starts syncing; returns the stop function. */
+export function syncStore(store: PhoneStore, client: ApiClient, options: SyncOptions = {}): () => void {
+  const offEvents = client.onEvent((event) => store.apply(event));
+  const offStatus = client.onStatus((status) => {
+    store.connection = status;
+    if (status.state === 'open') void reloadAll(store, client, options);
+  });
+  store.connection = client.status;
+  if (client.status.state === 'open') void reloadAll(store, client, options);
+  return () => {
+    offEvents();
+    offStatus();
+  };
+}

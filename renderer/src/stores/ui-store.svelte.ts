@@ -1,0 +1,46 @@
+/** State of the window itself: which view shows, what the dial field holds, toasts and spoken announcements. */
+
+export type ViewName = 'dialpad' | 'contacts' | 'history' | 'accounts' | 'settings' | 'calls';
+
+export type ToastKind = 'info' | 'success' | 'error';
+
+export interface Toast {
+  id: number;
+  kind: ToastKind;
+  text: string;
+}
+
+export class UiStore {
+  view = $state<ViewName>('dialpad');
+  dialText = $state('');
+  /** Account and identity chosen in the dial pad's picker; undefined = automatic. */
+  dialAccountId = $state<string | undefined>(undefined);
+  dialIdentity = $state<string | undefined>(undefined);
+  /** The call the call screen shows. */
+  focusedCallId = $state<string | undefined>(undefined);
+  toasts = $state<Toast[]>([]);
+  /** Text for the ARIA live region (LiveAnnouncer). */
+  announcement = $state('');
+  #nextToast = 1;
+
+  go(view: ViewName): void {
+    this.view = view;
+  }
+
+  toast(kind: ToastKind, text: string, timeoutMs = kind === 'error' ? 8000 : 4000): number {
+    const id = this.#nextToast++;
+    this.toasts = [...this.toasts, { id, kind, text }].slice(-4);
+    if (timeoutMs > 0) setTimeout(() => this.dismiss(id), timeoutMs);
+    return id;
+  }
+
+  dismiss(id: number): void {
+    this.toasts = this.toasts.filter((t) => t.id !== id);
+  }
+
+  /** Says `text` through the live region; the same text twice is said twice. */
+  announce(text: string): void {
+    this.announcement = '';
+    queueMicrotask(() => (this.announcement = text));
+  }
+}
