@@ -33,7 +33,8 @@ export class DelayEstimator {
   readonly #quantile: number;
   readonly #windowSize: number;
   readonly #decay: number;
-  readonly #transits: number[] = [];
+  readonly #transits: number[] = []; // arrival order (the window)
+  readonly #sorted: number[] = []; // the same values, ascending
   #target: number;
   #extendedTimestamp: number | undefined;
 
@@ -53,22 +54,31 @@ export class DelayEstimator {
 
   /** The raw measure (quantile spread of relative transit) over the window. */
   get measuredJitterMs(): number {
-    if (this.#transits.length < 2) return 0;
-    const sorted = [...this.#transits].sort((a, b) => a - b);
+    const sorted = this.#sorted;
+    if (sorted.length < 2) return 0;
     const index = Math.min(sorted.length - 1, Math.ceil(this.#quantile * sorted.length) - 1);
     return sorted[index]! - sorted[0]!;
   }
 
   reset(): void {
     this.#transits.length = 0;
+    this.#sorted.length = 0;
     this.#extendedTimestamp = undefined;
   }
 
   /** Account one packet (in arrival order, duplicates excluded). */
   observe(timestamp: number, arrivalMs: number): void {
     this.#extendedTimestamp = this.#extend(timestamp >>> 0);
-    this.#transits.push(arrivalMs - (this.#extendedTimestamp * 1000) / this.#clockRate);
-    if (this.#transits.length > this.#windowSize) this.#transits.shift();
+    const transit = arrivalMs - (this.#extendedTimestamp * 1000) / this.#clockRate;
+    if (!Number.isFinite(transit)) return;
+    this.#transits.push(transit);
+    // Keep a sorted copy of the window (binary search + splice) instead of sorting it
+    // on every packet: 250 values re-sorted 50 times a second showed in call profiles.
+    this.#sorted.splice(lowerBound(this.#sorted, transit), 0, transit);
+    if (this.#transits.length > this.#windowSize) {
+      const old = this.#transits.shift()!;
+      this.#sorted.splice(lowerBound(this.#sorted, old), 1);
+    }
     if (this.#transits.length < 4) return;
     const wanted = Math.min(this.#max, Math.max(this.#min, this.measuredJitterMs));
     this.#target = wanted >= this.#target ? wanted : Math.max(wanted, this.#target - this.#decay);
@@ -83,4 +93,16 @@ export class DelayEstimator {
     else if (prev - candidate > 2 ** 31) candidate += 2 ** 32;
     return candidate;
   }
+}
+
+/** First index whose value is >= x in an ascending array. */
+function lowerBound(sorted: number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

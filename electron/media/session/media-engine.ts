@@ -1,0 +1,94 @@
+/**
+ * The media engine of a process: loads what loads asynchronously (the WASM
+ * resampler) once, holds the codec registry, the RTP port range and the one
+ * 20 ms MediaClock every headless call ticks on, and makes a MediaSession
+ * per call. The phone layer asks it for a session when a call starts and
+ * hands that session to the SIP user agent as the call's offer/answer hook
+ * (MediaOfferAnswer: createOffer / answerOffer / setAnswer).
+ */
+import type { Clock } from '../../shared/clock.ts';
+import { systemClock } from '../../shared/clock.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { nullLogger } from '../../shared/logger.ts';
+import { initMedia } from '../audio/init-media.ts';
+import type { CodecRegistry } from '../codecs/codec-registry.ts';
+import { defaultCodecRegistry } from '../codecs/codec-registry.ts';
+import type { PortRange } from '../rtp/port-allocator.ts';
+import { DEFAULT_RTP_PORT_RANGE } from '../rtp/port-allocator.ts';
+import type { FrameTicker } from './media-clock.ts';
+import { MediaClock } from './media-clock.ts';
+import type { MediaSessionOptions } from './media-session-options.ts';
+import { MediaSession } from './media-session.ts';
+
+export interface MediaEngineOptions {
+  /** Where RTP sockets bind (default '0.0.0.0'). */
+  bindAddress?: string;
+  /** The address peers reach us at, for SDP; required with a wildcard bindAddress unless each session gives one. */
+  advertisedAddress?: string;
+  portRange?: PortRange;
+  codecRegistry?: CodecRegistry;
+  clock?: Clock;
+  logger?: Logger;
+  /** What paces headless audio; a MediaClock of its own by default. */
+  ticker?: FrameTicker;
+  /** Defaults for every session (codec order, SRTP policy, ptime, devices…). */
+  sessionDefaults?: Partial<MediaSessionOptions>;
+}
+
+export class MediaEngine {
+  readonly codecs: CodecRegistry;
+  readonly ticker: FrameTicker;
+  readonly portRange: Readonly<PortRange>;
+  readonly #options: MediaEngineOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #sessions = new Set<MediaSession>();
+
+  /** Use MediaEngine.create(): it loads the WASM resampler first. */
+  private constructor(options: MediaEngineOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = options.logger ?? nullLogger;
+    this.codecs = options.codecRegistry ?? defaultCodecRegistry;
+    this.ticker = options.ticker ?? new MediaClock({ clock: this.#clock, onListenerError: (err) => this.#log.error('tick listener failed', { message: String(err) }) });
+    this.portRange = options.portRange ?? DEFAULT_RTP_PORT_RANGE;
+  }
+
+  static async create(options: MediaEngineOptions = {}): Promise<MediaEngine> {
+    await initMedia();
+    return new MediaEngine(options);
+  }
+
+  /** Sessions not yet stopped. */
+  get sessions(): readonly MediaSession[] {
+    for (const s of this.#sessions) if (s.state === 'stopped') this.#sessions.delete(s);
+    return [...this.#sessions];
+  }
+
+  /** A new call's media. Nothing is bound until its first offer or answer. */
+  createSession(options: Partial<MediaSessionOptions> = {}): MediaSession {
+    const o = this.#options;
+    const merged: MediaSessionOptions = {
+      ...o.sessionDefaults,
+      ...options,
+      bindAddress: options.bindAddress ?? o.sessionDefaults?.bindAddress ?? o.bindAddress ?? '0.0.0.0',
+      portRange: options.portRange ?? o.sessionDefaults?.portRange ?? this.portRange,
+      codecRegistry: options.codecRegistry ?? this.codecs,
+      ticker: options.ticker ?? this.ticker,
+      clock: options.clock ?? this.#clock,
+      logger: options.logger ?? this.#log.child('media'),
+    };
+    const advertised = options.advertisedAddress ?? o.sessionDefaults?.advertisedAddress ?? o.advertisedAddress;
+    if (advertised !== undefined) merged.advertisedAddress = advertised;
+    const session = new MediaSession(merged);
+    this.#sessions.add(session);
+    return session;
+  }
+
+  /** Stops every session (RTCP BYE, sockets closed). */
+  async close(): Promise<void> {
+    const sessions = [...this.#sessions];
+    this.#sessions.clear();
+    await Promise.all(sessions.map((s) => s.stop('engine closed')));
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Options, events, statistics and the SIP-facing hook of MediaSession
+ * (media-session.ts), kept apart so the session file holds behaviour only.
+ */
+import type { Clock } from '../../shared/clock.ts';
+import type { Logger } from '../../shared/logger.ts';
+import type { AudioSink, AudioSource } from '../audio/frame.ts';
+import type { CodecRegistry } from '../codecs/codec-registry.ts';
+import type { EncoderOptions } from '../codecs/codec.ts';
+import type { JitterBufferStats } from '../jitter/jitter-buffer.ts';
+import type { CallStatsSnapshot } from '../quality/call-stats.ts';
+import type { PortRange } from '../rtp/port-allocator.ts';
+import type { NegotiatedMedia } from '../sdp/negotiated-media.ts';
+import type { MediaDirection } from '../sdp/session-description.ts';
+import type { SrtpCryptoSuite, SrtpPolicy } from '../srtp/srtp-crypto-suite.ts';
+import type { DtmfToneOptions } from './dtmf-queue.ts';
+import type { FrameTicker, MediaClockStats } from './media-clock.ts';
+import type { DelayFigures } from './receive-pipeline.ts';
+
+export type { DtmfToneOptions };
+
+export interface MediaSessionOptions {
+  /** Address the RTP/RTCP sockets bind to: '127.0.0.1', '0.0.0.0', '::'… */
+  bindAddress: string;
+  /** Address written in c= and o=; defaults to bindAddress (required when that is a wildcard). */
+  advertisedAddress?: string;
+  /** RTP port range; 16384–32767 by default. */
+  portRange?: PortRange;
+  /** Codec names in preference order ('opus', 'G722', 'PCMU', 'PCMA'); default: the registry's order. */
+  codecs?: readonly string[];
+  codecRegistry?: CodecRegistry;
+  /** 'off' (RTP/AVP), 'optional' (RTP/AVP + a=crypto, best effort), 'mandatory' (RTP/SAVP). Default 'off'. */
+  srtp?: SrtpPolicy;
+  srtpSuites?: SrtpCryptoSuite[];
+  /** Packet time we ask for and send with unless the peer asks otherwise, ms (default 20). */
+  ptime?: number;
+  /** Offer and accept RFC 4733 telephone-event (default true). */
+  telephoneEvent?: boolean;
+  /** Offer RFC 5761 rtcp-mux (default true). */
+  rtcpMux?: boolean;
+  /** Microphone (or file, tone…); silence when absent. */
+  source?: AudioSource;
+  /** Speaker (or file…); received audio is dropped when absent. */
+  sink?: AudioSink;
+  /** Played to the peer while we hold (music on hold); nothing is sent on hold without it. */
+  holdSource?: AudioSource;
+  /** What paces the audio: the engine's MediaClock, or a device-driven ticker. */
+  ticker?: FrameTicker;
+  /** Monotonic time and timers (RTCP, arrival stamps); systemClock by default. */
+  clock?: Clock;
+  logger?: Logger;
+  jitter?: { minDelayMs?: number; maxDelayMs?: number; initialDelayMs?: number; maxConcealFrames?: number };
+  /** Opus encoder settings (bitrate, complexity, FEC). */
+  encoder?: EncoderOptions;
+  dtmf?: DtmfToneOptions;
+  /** How often the 'stats' event fires while the call runs, ms (default 5000; 0 = never). */
+  statsIntervalMs?: number;
+  /** RTCP minimum interval (RFC 3550 §6.2: 5000 ms); tests shorten it. */
+  rtcpMinIntervalMs?: number;
+  sessionName?: string;
+  /** o= username (default '-'). */
+  username?: string;
+}
+
+/** Our answer, or the reason we refuse the offer (send it in a 488 Not Acceptable Here). */
+export type AnswerResult = { answer: string } | { reject: 488; reason: string };
+
+/**
+ * The offer/answer hook a SIP user agent drives (RFC 3264 over RFC 3261
+ * INVITE/200/ACK): an offer for outgoing INVITEs, an answer or a 488 for
+ * incoming ones, and the peer's answer to our offer.
+ */
+export interface MediaOfferAnswer {
+  createOffer(): Promise<string>;
+  answerOffer(offerSdp: string): Promise<AnswerResult>;
+  setAnswer(answerSdp: string): Promise<void>;
+}
+
+export interface ReceivedDtmf {
+  digit: string;
+  /** RFC 4733 event code (0–15 digits, 16 flash). */
+  event: number;
+  durationMs: number;
+}
+
+export interface PacketSentInfo {
+  sequenceNumber: number;
+  timestamp: number;
+  /** When the tick read the frame from the source (clock ms). */
+  captureMs: number;
+  /** When socket.send returned for this packet. */
+  sentMs: number;
+}
+
+export type MediaSessionState = 'new' | 'negotiated' | 'running' | 'stopped';
+
+export interface MediaSessionEvents {
+  /** A digit the peer sent (RFC 4733), once per key press, when it ends. */
+  dtmf: [dtmf: ReceivedDtmf];
+  /** Periodic statistics while the call runs (statsIntervalMs), and once at stop. */
+  stats: [stats: MediaSessionStats];
+  /** Something failed in the audio path; the session keeps running. Only emitted when listened to. */
+  error: [error: Error];
+  /** The peer put us on hold (true) or took us off it (false). */
+  'remote-hold': [held: boolean];
+  /** A new offer/answer took effect. */
+  negotiated: [media: NegotiatedMedia];
+  /** The peer said RTCP BYE. */
+  'remote-bye': [reason: string | undefined];
+  /** The capture source ended; silence is sent from now on. */
+  'source-ended': [];
+  /** Every media packet sent, with its timing (for diagnostics and benchmarks). */
+  'packet-sent': [info: PacketSentInfo];
+}
+
+export interface MediaSessionStats extends CallStatsSnapshot {
+  state: MediaSessionState;
+  /** Negotiated direction (ours); undefined before negotiation. */
+  direction: MediaDirection | undefined;
+  localHold: boolean;
+  remoteHold: boolean;
+  muted: boolean;
+  /** SRTP suite in use, or null for plain RTP. */
+  srtp: SrtpCryptoSuite | null;
+  durationMs: number;
+  rtcp: { sent: number; received: number };
+  /** Datagrams dropped on receipt, by reason. */
+  dropped: { malformed: number; srtp: number; foreignSource: number; unexpectedPayloadType: number; notReceiving: number };
+  jitterBuffer: JitterBufferStats & { playoutDelay: DelayFigures; minDelayMs: number };
+  /** Arrival of a packet until its audio reaches the sink. */
+  arrivalToPlayout: DelayFigures;
+  /** The tick reading a frame until socket.send returned for its packet. */
+  captureToSend: DelayFigures;
+  frames: { decoded: number; concealed: number; silent: number };
+  dtmf: { sent: number; received: number };
+  clock: MediaClockStats | null;
+}

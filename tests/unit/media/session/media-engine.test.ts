@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MediaEngine } from '../../../../electron/media/session/media-engine.ts';
+import { MediaClock } from '../../../../electron/media/session/media-clock.ts';
+import { negotiate } from './session-fixture.ts';
+
+describe('MediaEngine', () => {
+  it('makes sessions with its defaults, binds in its port range, and stops them all on close', async () => {
+    const engine = await MediaEngine.create({
+      bindAddress: '127.0.0.1',
+      portRange: { min: 40000, max: 40999 },
+      sessionDefaults: { codecs: ['G722', 'PCMU'], srtp: 'optional' },
+    });
+    assert.ok(engine.ticker instanceof MediaClock);
+    const a = engine.createSession();
+    const b = engine.createSession({ codecs: ['PCMU'] });
+    const { offer } = await negotiate(a, b);
+    assert.match(offer, /m=audio 4\d{4} RTP\/AVP 9 0 101\r\n/);
+    assert.match(offer, /a=crypto:1 /);
+    assert.ok(a.localPort! >= 40000 && a.localPort! <= 40999 && a.localPort! % 2 === 0);
+    assert.equal(a.negotiated?.codec.name, 'PCMU');
+    a.start();
+    b.start();
+    assert.equal(engine.sessions.length, 2);
+    assert.equal((engine.ticker as MediaClock).running, true, 'one shared clock ticks for both calls');
+    await engine.close();
+    assert.equal(a.state, 'stopped');
+    assert.equal(b.state, 'stopped');
+    assert.equal(engine.sessions.length, 0);
+    assert.equal((engine.ticker as MediaClock).running, false);
+    await assert.rejects(a.createOffer(), { code: 'closed' });
+  });
+
+  it('refuses a wildcard bind without an address to advertise, and unknown codecs', async () => {
+    const engine = await MediaEngine.create();
+    assert.throws(() => engine.createSession(), /advertisedAddress/);
+    assert.throws(() => engine.createSession({ advertisedAddress: '127.0.0.1', codecs: ['speex'] }), { code: 'not-acceptable' });
+    const s = engine.createSession({ advertisedAddress: '127.0.0.1', bindAddress: '127.0.0.1' });
+    assert.match(await s.createOffer(), /c=IN IP4 127\.0\.0\.1/);
+    await engine.close();
+  });
+});
