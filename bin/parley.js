@@ -11,6 +11,9 @@ if (major < 22) {
   process.exit(2);
 }
 if (process.features?.typescript) {
+  // Cache the compiled (type-stripped) modules between runs: faster launch, less memory.
+  const { enableCompileCache } = await import('node:module');
+  enableCompileCache?.();
   await import(main);
 } else {
   const r = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', main, ...process.argv.slice(2)], { stdio: 'inherit' });

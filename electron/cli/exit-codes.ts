@@ -8,6 +8,8 @@ export const ExitCode = {
   busyOrDeclined: 5,
   network: 6,
   rejected: 7,
+  /** Stopped by Ctrl-C / SIGTERM before the outcome was known (the shell convention 128 + SIGINT). */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

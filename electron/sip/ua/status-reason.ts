@@ -4,6 +4,8 @@
  * registration badge can show as they are.
  */
 const words: Record<number, string> = {
+  200: 'answered',
+  202: 'accepted',
   300: 'the number has several possible destinations',
   301: 'the number has moved permanently',
   302: 'the call was redirected',
@@ -59,6 +61,8 @@ const words: Record<number, string> = {
 export function statusInWords(status: number): string {
   const exact = words[status];
   if (exact) return exact;
+  if (status >= 100 && status < 200) return 'in progress';
+  if (status >= 200 && status < 300) return 'succeeded';
   if (status >= 300 && status < 400) return 'the call was redirected';
   if (status >= 400 && status < 500) return 'the request failed';
   if (status >= 500 && status < 600) return 'the server failed';

@@ -37,8 +37,9 @@ function layout(options: { electron: 'installed' | 'fetchable' | 'unfetchable' |
     join(root, 'bin', 'parley.js'),
     `import { writeFileSync } from 'node:fs';
 const record = (extra) => writeFileSync(${JSON.stringify(record)}, JSON.stringify({ who: 'web', argv: process.argv.slice(2), ...extra }));
-record({});
+// Handlers first: a signal that lands right after the record is written must not find the default action.
 for (const s of ['SIGTERM', 'SIGINT']) process.on(s, () => { record({ signal: s }); process.exit(0); });
+record({});
 if (process.argv.includes('--exit-now')) process.exit(4);
 setInterval(() => {}, 1000);
 `,

@@ -17,6 +17,9 @@ test('unknown codes fall back to their class (RFC 3261 §8.1.3.2)', () => {
   assert.equal(statusInWords(599), 'the server failed');
   assert.equal(statusInWords(699), 'the call failed everywhere');
   assert.equal(statusInWords(42), 'unexpected answer 42');
+  assert.equal(statusInWords(200), 'answered');
+  assert.equal(statusInWords(204), 'succeeded');
+  assert.equal(statusInWords(183), 'in progress');
 });
 
 test('describeStatus keeps the code and the server phrase for the expert', () => {

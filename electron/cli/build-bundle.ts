@@ -1,0 +1,44 @@
+/**
+ * Builds the `parley` command into plain JavaScript: out/cli/parley.mjs plus
+ * one chunk per lazily loaded command, npm packages left as imports.
+ *
+ *   node electron/cli/build-bundle.ts
+ *
+ * Why: run from the TypeScript sources, every start pays for Node's type
+ * stripping (the swc WASM module: ~30 MB of RSS for the life of the process,
+ * and ~80 ms) and for reading some 200 files; the bundle does neither (see
+ * tests/bench/cli-launch.bench.ts for the figures). The bundle must live in
+ * out/cli/ so that paths computed from import.meta.url (renderer-build.ts:
+ * the Parley folder is two levels up) stay right, and node_modules resolves.
+ */
+import { build } from 'rolldown';
+import { join } from 'node:path';
+import { PARLEY_ROOT } from './renderer-build.ts';
+
+export const BUNDLE_DIR = join(PARLEY_ROOT, 'out', 'cli');
+export const BUNDLE_ENTRY = join(BUNDLE_DIR, 'parley.mjs');
+
+export async function buildCliBundle(): Promise<{ ms: number; entry: string }> {
+  const t0 = performance.now();
+  await build({
+    input: { parley: join(PARLEY_ROOT, 'electron', 'cli', 'main.ts') },
+    platform: 'node',
+    // Node built-ins and npm packages stay imports: WASM packages find their files next to themselves.
+    external: (id) => id.startsWith('node:') || /^(@[a-z0-9-]+\/)?[a-z0-9][a-z0-9._-]*(\/.*)?$/i.test(id),
+    logLevel: 'warn',
+    output: {
+      dir: BUNDLE_DIR,
+      format: 'esm',
+      entryFileNames: '[name].mjs',
+      chunkFileNames: 'chunks/[name]-[hash].mjs',
+      cleanDir: true,
+      comments: { legal: false, annotation: false, jsdoc: false },
+    },
+  });
+  return { ms: performance.now() - t0, entry: BUNDLE_ENTRY };
+}
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  const { ms, entry } = await buildCliBundle();
+  process.stdout.write(`built ${entry} in ${ms.toFixed(0)} ms\n`);
+}

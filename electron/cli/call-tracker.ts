@@ -1,0 +1,134 @@
+/**
+ * Follows calls through the engine's events for a command that waits on
+ * them: the newest snapshot of each call, its last RTCP figures, and the
+ * history entry written when it ended (which carries the final quality).
+ * Subscribed before a call is placed, so no event is missed even when the
+ * engine reports a state before `call.dial` has returned.
+ */
+import type { EventBus } from '../api/event-bus.ts';
+import type { CallSnapshot, HistoryEntry, MediaStats } from '../api/snapshots.ts';
+import type { QualityReport } from './output.ts';
+
+type Waiter = { id: string; match: (c: CallSnapshot) => boolean; resolve: (c: CallSnapshot | undefined) => void; timer?: NodeJS.Timeout };
+
+export function isAnswered(c: CallSnapshot): boolean {
+  return c.answeredAt !== undefined || c.state === 'active' || c.state === 'held' || c.state === 'remote-held';
+}
+
+export class CallTracker {
+  readonly #calls = new Map<string, CallSnapshot>();
+  readonly #stats = new Map<string, MediaStats>();
+  readonly #history: HistoryEntry[] = [];
+  readonly #historyListeners = new Set<(h: HistoryEntry) => void>();
+  #waiters: Waiter[] = [];
+  readonly #off: (() => void)[];
+
+  constructor(events: EventBus) {
+    this.#off = [
+      events.on('call', (c) => this.#update(c)),
+      events.on('call.incoming', (c) => this.#update(c)),
+      events.on('media.stats', (s) => void this.#stats.set(s.callId, s)),
+      events.on('history', (h) => {
+        this.#history.push(h);
+        if (this.#history.length > 100) this.#history.shift();
+        for (const l of [...this.#historyListeners]) l(h);
+      }),
+    ];
+  }
+
+  latest(id: string): CallSnapshot | undefined {
+    return this.#calls.get(id);
+  }
+
+  /** Records a snapshot a command got as a result (call.dial, call.answer), unless a newer one came by event. */
+  note(c: CallSnapshot): CallSnapshot {
+    const known = this.#calls.get(c.id);
+    if (!known) this.#update(c);
+    return this.#calls.get(c.id)!;
+  }
+
+  /** The call's newest snapshot once `match` holds (at once if it already does); undefined after `timeoutMs`. */
+  waitFor(id: string, match: (c: CallSnapshot) => boolean, timeoutMs?: number): Promise<CallSnapshot | undefined> {
+    const now = this.#calls.get(id);
+    if (now && match(now)) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const w: Waiter = { id, match, resolve };
+      if (timeoutMs !== undefined) {
+        w.timer = setTimeout(() => {
+          this.#waiters = this.#waiters.filter((x) => x !== w);
+          resolve(undefined);
+        }, timeoutMs);
+      }
+      this.#waiters.push(w);
+    });
+  }
+
+  ended(id: string, timeoutMs?: number): Promise<CallSnapshot | undefined> {
+    return this.waitFor(id, (c) => c.state === 'ended', timeoutMs);
+  }
+
+  /**
+   * The figures to print when a call has ended: from its history entry (the
+   * engine's final E-model MOS and RTCP figures), waited for briefly, else
+   * the last media.stats seen.
+   */
+  async finalQuality(call: CallSnapshot, waitMs = 1000): Promise<QualityReport> {
+    const sameCall = (h: HistoryEntry) => h.startedAt === call.startedAt && (h.direction === call.direction);
+    let entry = this.#history.find(sameCall);
+    if (!entry) {
+      entry = await new Promise<HistoryEntry | undefined>((resolve) => {
+        const timer = setTimeout(() => {
+          this.#historyListeners.delete(listener);
+          resolve(undefined);
+        }, waitMs);
+        const listener = (h: HistoryEntry) => {
+          if (!sameCall(h)) return;
+          clearTimeout(timer);
+          this.#historyListeners.delete(listener);
+          resolve(h);
+        };
+        this.#historyListeners.add(listener);
+      });
+    }
+    const stats = this.#stats.get(call.id);
+    const report: QualityReport = { callId: call.id };
+    const q = entry?.quality;
+    const mos = q?.mos ?? stats?.mos;
+    const loss = q?.lossPercent ?? stats?.lossPercent;
+    const jitter = q?.jitterMs ?? stats?.jitterMs;
+    const rtt = q?.rttMs ?? stats?.rttMs;
+    if (mos !== undefined) report.mos = mos;
+    if (loss !== undefined) report.lossPercent = loss;
+    if (jitter !== undefined) report.jitterMs = jitter;
+    if (rtt !== undefined) report.rttMs = rtt;
+    const end = call.endedAt ?? entry?.endedAt;
+    const answered = call.answeredAt ?? entry?.answeredAt;
+    if (end !== undefined && answered !== undefined) report.durationS = Math.max(0, (end - answered) / 1000);
+    if (stats) {
+      report.packetsSent = stats.packetsSent;
+      report.packetsReceived = stats.packetsReceived;
+    }
+    if (call.codec) report.codec = call.codec;
+    return report;
+  }
+
+  dispose(): void {
+    for (const off of this.#off) off();
+    for (const w of this.#waiters) {
+      if (w.timer) clearTimeout(w.timer);
+      w.resolve(undefined);
+    }
+    this.#waiters = [];
+  }
+
+  #update(c: CallSnapshot): void {
+    this.#calls.set(c.id, c);
+    const ready = this.#waiters.filter((w) => w.id === c.id && w.match(c));
+    if (ready.length === 0) return;
+    this.#waiters = this.#waiters.filter((w) => !ready.includes(w));
+    for (const w of ready) {
+      if (w.timer) clearTimeout(w.timer);
+      w.resolve(c);
+    }
+  }
+}

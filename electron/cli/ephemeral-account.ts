@@ -1,0 +1,75 @@
+/**
+ * Where a `parley` run keeps its phone, and the account a command line
+ * describes with no config file at all:
+ *
+ *   --aor … (flags account)   a fresh temporary data dir, passwords in memory;
+ *                             both gone at exit. Nothing is written to the
+ *                             user's profile by a one-off `parley call`.
+ *   --data-dir DIR            that folder: its database and its 0600
+ *                             secrets.json (FileSecretStore).
+ *   otherwise                 the default folder (~/.config/parley,
+ *                             $XDG_CONFIG_HOME honoured): the accounts
+ *                             `parley accounts add` stored.
+ *
+ * A flags account given with --data-dir selects the stored account with that
+ * AOR, so a script can say which of several it means.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AccountInput } from '../api/commands.ts';
+import { FileSecretStore } from '../phone/store/file-secret-store.ts';
+import { MemorySecretStore, type SecretStore } from '../phone/store/secret-store.ts';
+import { UsageError, type CliOptions } from './args.ts';
+import { defaultDataDir } from './data-dir.ts';
+
+export interface PhoneLocation {
+  dataDir: string;
+  secrets: SecretStore;
+  /** A temporary folder removed by cleanup(). */
+  ephemeral: boolean;
+  cleanup(): void;
+}
+
+/** True when the flags describe an account of their own (no config file needed). */
+export function hasFlagsAccount(opts: CliOptions): boolean {
+  return opts.aor !== undefined;
+}
+
+export function choosePhoneLocation(opts: CliOptions, env: NodeJS.ProcessEnv = process.env): PhoneLocation {
+  if (opts.dataDir !== undefined || !hasFlagsAccount(opts) || opts.command === 'accounts') {
+    const dataDir = opts.dataDir ?? defaultDataDir(env);
+    return { dataDir, secrets: new FileSecretStore(dataDir), ephemeral: false, cleanup: () => {} };
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-cli-'));
+  return {
+    dataDir,
+    secrets: new MemorySecretStore(),
+    ephemeral: true,
+    cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
+  };
+}
+
+/** "127.0.0.1:5060" → "sip:127.0.0.1:5060"; a sip:/sips: URI stays as it is. */
+export function asSipUri(text: string): string {
+  return /^sips?:/i.test(text) ? text : `sip:${text}`;
+}
+
+/** The account the flags describe, as `accounts.add` takes it; undefined without --aor. */
+export function accountFromFlags(opts: CliOptions): AccountInput | undefined {
+  if (opts.aor === undefined) {
+    const stray = [opts.user !== undefined && '--user', opts.aliases.length > 0 && '--alias', opts.proxy !== undefined && '--proxy'].filter(Boolean);
+    if (stray.length > 0 && opts.command !== 'accounts') throw new UsageError(`${stray.join(', ')} describe an account and need --aor (e.g. --aor sip:alice@example.com)`);
+    return undefined;
+  }
+  const input: AccountInput = { aor: asSipUri(opts.aor) };
+  if (opts.aliases.length > 0) input.aliases = opts.aliases.map(asSipUri);
+  if (opts.user !== undefined) input.authUser = opts.user;
+  if (opts.password !== undefined) input.password = opts.password;
+  if (opts.displayName !== undefined) input.displayName = opts.displayName;
+  if (opts.proxy !== undefined) input.outboundProxy = asSipUri(opts.proxy);
+  input.transport = opts.transport;
+  if (opts.codecs !== undefined) input.codecs = opts.codecs;
+  if (opts.srtp !== undefined) input.srtp = opts.srtp;
+  return input;
+}

@@ -1,0 +1,80 @@
+/** `parley help [command]`: what each command does, its flags, and the exit codes. */
+import type { CommandName } from './args.ts';
+
+const summary = `parley — a headless SIP softphone (the Parley engine without a window)
+
+Usage: parley <command> [options]
+
+Commands:
+  register            register, stay registered (--duration or until Ctrl-C), unregister
+  call <target>       call a number or address; talk for --duration once answered, then hang up
+  listen              wait for calls (--auto-answer to take them), play/record audio per call
+  echo                answer every call and send back what it hears
+  accounts add|list|remove   manage the accounts stored in the data dir
+  web                 run Parley in the browser: serves the UI on 127.0.0.1 and prints its URL
+  help [command]      this text, or the options of one command
+
+An account from flags (nothing is stored):
+  --aor sip:USER@DOMAIN       the address of record to register and call from
+  --alias sip:ADDR            another address of the account (repeatable)
+  --user NAME                 digest user name (default: the AOR's user)
+  --password PW               digest password (or the PARLEY_PASSWORD environment variable)
+  --proxy HOST[:PORT]         outbound proxy / registrar to send everything to
+  --transport udp|tcp|tls     default udp
+  --display-name NAME
+  --codecs opus,G722,PCMU,PCMA   preference order
+  --srtp off|optional|mandatory
+Or a stored account: --account ID|AOR|NAME (in --data-dir, default ~/.config/parley).
+
+Audio and timing:
+  --tone HZ | --play FILE.wav   what we send (default silence)
+  --record FILE.wav             what we hear (48 kHz mono; later calls get -2, -3…)
+  --duration SECONDS            talk time (call), or how long to run (register, listen, echo)
+  --auto-answer                 listen: answer incoming calls
+Other: --bind HOST:PORT (SIP listening address), --identity ADDR (which address a call presents),
+  --port N and --no-open (web), --json (one JSON event per line on stdout), --data-dir DIR, -v/--verbose.
+
+Exit codes: 0 ok · 1 failure · 2 usage · 3 authentication failed · 4 no answer · 5 busy/declined
+  · 6 network / server unreachable · 7 other rejection · 130 interrupted before the outcome was known.
+
+Examples:
+  parley register --aor sip:alice@example.com --password … --duration 60
+  parley call sip:+15551234@example.com --aor sip:alice@example.com --tone 440 --record heard.wav --duration 5
+  parley listen --aor sip:alice@example.com --alias sip:+15559876@example.com --auto-answer --json
+  parley call sip:bob@127.0.0.1:5062          (no server: the built-in direct account)
+  parley web`;
+
+const perCommand: Record<CommandName, string> = {
+  register: `parley register [account flags] [--duration S] [--json]
+Registers the account (or every enabled stored account), prints the server's answer, stays
+registered for --duration seconds (default: until Ctrl-C) and unregisters before it exits.
+Exit 3 when the server refuses the credentials, 6 when it cannot be reached.`,
+  call: `parley call <target> [account flags] [--identity ADDR] [--tone HZ | --play FILE] [--record FILE] [--duration S]
+Dials <target> (a number, user@host or a sip:/tel: URI) from the account, once the account
+is registered (a refused registration ends the run with exit 3 or 6). Once answered it talks
+for --duration seconds (default: until the other side hangs up,
+the --play file has played, or Ctrl-C), hangs up, and prints the call's quality (MOS, loss,
+jitter, RTT). Exit 0 answered, 3 authentication, 4 no answer, 5 busy/declined, 6 network,
+7 other rejection.`,
+  listen: `parley listen [account flags] [--auto-answer] [--tone HZ | --play FILE] [--record FILE] [--duration S]
+Registers and waits for calls; prints each incoming call with the address it was sent to
+(one of the account's aliases). With --auto-answer every call is answered with the chosen
+audio and recorded; otherwise calls ring until the caller gives up.`,
+  echo: `parley echo [account flags] [--record FILE] [--duration S]
+Registers and answers every call, sending back what it hears (an echo test line).`,
+  accounts: `parley accounts list [--data-dir DIR] [--json]
+parley accounts add --aor sip:USER@DOMAIN [--alias …] [--user …] [--password … | PARLEY_PASSWORD] [--proxy …] [--transport …]
+parley accounts remove <id|aor>
+Accounts live in the data dir (default ~/.config/parley, $XDG_CONFIG_HOME honoured); passwords
+go to its secrets.json (mode 0600) and are never printed.`,
+  web: `parley web [--port N] [--no-open] [--data-dir DIR | account flags]
+Starts the phone and serves the Parley UI to a browser on 127.0.0.1 (port 0 = any free port).
+The printed URL carries this run's access token; the browser is the sound card (microphone
+and speaker through the page). --no-open prints the URL without opening a browser.`,
+  help: `parley help [command]`,
+};
+
+export function helpText(command?: string): string {
+  if (command !== undefined && command in perCommand) return perCommand[command as CommandName];
+  return summary;
+}

@@ -1,0 +1,74 @@
+/**
+ * `parley listen`: register, then wait for calls for --duration seconds
+ * (default: until Ctrl-C). Each incoming call is printed with the address it
+ * was sent to (`calledAlias`: which of the account's aliases the caller
+ * dialled, as the engine matched it). With --auto-answer it is answered with
+ * the chosen audio (--tone, --play or silence) and recorded (--record);
+ * without, it rings until the caller gives up. When an answered call ends
+ * its quality figures are printed.
+ *
+ * `parley echo` is this loop with the echo device and auto-answer on.
+ */
+import type { CallSnapshot } from '../api/snapshots.ts';
+import { UsageError, type CliOptions } from './args.ts';
+import { loadAudio } from './call-command.ts';
+import { CallTracker, isAnswered } from './call-tracker.ts';
+import { ExitCode } from './exit-codes.ts';
+import type { Output } from './output.ts';
+import { DIRECT_ACCOUNT_ID, PhoneSession } from './phone-session.ts';
+import { sleep } from './sleep.ts';
+import type { StopSignal } from './stop-signal.ts';
+
+export interface ListenMode {
+  echo: boolean;
+  autoAnswer: boolean;
+}
+
+export async function listen(opts: CliOptions, output: Output, stop: StopSignal, mode: ListenMode): Promise<ExitCode> {
+  const name = mode.echo ? 'echo' : 'listen';
+  if (opts.positionals.length > 0) throw new UsageError(`parley ${name} takes no arguments ("${opts.positionals[0]}")`);
+  if (mode.echo && (opts.tone !== undefined || opts.play !== undefined)) throw new UsageError('parley echo sends back what it hears; --tone and --play do not apply');
+  const audio = await loadAudio(opts, mode.echo);
+  const session = await PhoneSession.open(opts, output, { audio: audio.devicesFor });
+  const tracker = new CallTracker(session.events);
+  const pending: Promise<unknown>[] = [];
+  try {
+    const registered = await Promise.race([session.registerAll(), stop.requested.then(() => undefined)]);
+    if (registered === undefined) return ExitCode.interrupted;
+
+    const addresses = session.accounts.flatMap((a) => [a.aor, ...a.aliases]);
+    const direct = session.accounts.find((a) => a.id === DIRECT_ACCOUNT_ID);
+    output.event({ event: 'listening', data: { accounts: addresses, ...(direct ? { local: direct.aor } : {}) } });
+
+    const finished = async (call: CallSnapshot) => {
+      const ended = await tracker.ended(call.id);
+      audio.release(call.id);
+      if (ended && isAnswered(ended)) {
+        output.event({ event: 'quality', data: await tracker.finalQuality(ended) });
+        const recording = audio.recordingOf(call.id);
+        if (recording) output.note(`recorded call ${call.id} to ${recording}`);
+      }
+    };
+    session.events.on('call.incoming', (call) => {
+      pending.push(finished(call));
+      if (!mode.autoAnswer) {
+        output.note('(not answering: run with --auto-answer to take calls)');
+        return;
+      }
+      session.call('call.answer', { callId: call.id }).catch((e: unknown) => output.error(`could not answer the call from ${call.remote.uri}: ${(e as Error).message}`, ExitCode.failure));
+    });
+
+    await Promise.race([opts.duration !== undefined ? sleep(opts.duration * 1000) : new Promise<void>(() => {}), stop.requested]);
+    return ExitCode.ok;
+  } finally {
+    // Hang up first (session.close), then let the per-call reports finish, bounded.
+    await session.close();
+    await Promise.race([Promise.all(pending), sleep(1500)]);
+    tracker.dispose();
+    audio.releaseAll();
+  }
+}
+
+export function run(opts: CliOptions, output: Output, stop: StopSignal): Promise<ExitCode> {
+  return listen(opts, output, stop, { echo: false, autoAnswer: opts.autoAnswer });
+}

@@ -1,0 +1,273 @@
+/**
+ * One `parley` run's phone: the engine opened where ephemeral-account.ts
+ * says, reached only through the API dispatcher (the same contract as the
+ * desktop and web hosts), its events printed by Output, and a bounded
+ * shutdown: hang up every call, unregister every account we registered,
+ * close the engine, remove a temporary data dir.
+ *
+ *   open ─▶ accounts chosen ─▶ (register) ─▶ command runs ─▶ close()
+ *                                                             │ hang up   ≤ 2 s
+ *                                                             │ unregister ≤ 3 s
+ *                                                             │ engine.close ≤ 3 s
+ */
+import type { CommandName, CommandParams, CommandResult } from '../api/commands.ts';
+import { createDispatcher, type Dispatcher } from '../api/dispatcher.ts';
+import type { ApiError } from '../api/errors.ts';
+import type { EventBus } from '../api/event-bus.ts';
+import type { Events } from '../api/events.ts';
+import type { CommandContext, PhoneApi } from '../api/phone-api.ts';
+import type { AccountSnapshot, RegistrationSnapshot } from '../api/snapshots.ts';
+import type { AudioDeviceFactory, EngineAudio } from '../phone/engine.ts';
+import { DIRECT_ACCOUNT_ID, localAddresses } from '../phone/direct-account.ts';
+import { createLogger, type Logger, type LogRecord } from '../shared/logger.ts';
+import { UsageError, type CliOptions } from './args.ts';
+import { CliError } from './cli-error.ts';
+import { accountFromFlags, choosePhoneLocation, type PhoneLocation } from './ephemeral-account.ts';
+import { ExitCode } from './exit-codes.ts';
+import { registrationAdvice } from './failure-advice.ts';
+import type { Output } from './output.ts';
+
+/** The engine's built-in account for server-less calls; it never registers. */
+export { DIRECT_ACCOUNT_ID };
+
+/**
+ * Whether the engine registers this account (phone/registration-service.ts
+ * `registers`): enabled, not the direct account, and with a registrar, given
+ * or the AOR's domain when that is not this machine.
+ */
+export function registersByItself(account: AccountSnapshot, local: ReadonlySet<string> = localAddresses()): boolean {
+  if (account.id === DIRECT_ACCOUNT_ID || !account.enabled) return false;
+  if (account.registrar !== undefined) return true;
+  const host = /^sips?:(?:[^@]*@)?(\[[^\]]+\]|[^:;>?]+)/i.exec(account.aor)?.[1];
+  if (host === undefined) return false;
+  return !local.has(host.replace(/^\[(.*)\]$/, '$1').toLowerCase());
+}
+
+const CONTEXT: CommandContext = Object.freeze({ host: 'cli', client: 'cli' }) as CommandContext;
+/** REGISTER may take a whole Timer F (64·T1 = 32 s, RFC 3261 §17.1.2.2) before it fails; allow a little more. */
+const REGISTER_TIMEOUT_MS = 40_000;
+
+export interface SessionOptions {
+  /** Per-call audio for headless commands; absent = the engine's client audio (web host). */
+  audio?: AudioDeviceFactory;
+  /**
+   * `parley accounts`: the stored data only (offline-phone.ts), no SIP, and no
+   * account chosen from the flags (they describe the account to add).
+   */
+  manageAccounts?: boolean;
+  /** Do not print the engine's events (the command prints its own results). */
+  quiet?: boolean;
+}
+
+function stderrLogger(verbose: boolean): Logger {
+  const sink = (r: LogRecord) => {
+    const data = r.data && Object.keys(r.data).length > 0 ? ` ${JSON.stringify(r.data)}` : '';
+    process.stderr.write(`parley [${r.category}] ${r.level}: ${r.message}${data}\n`);
+  };
+  return createLogger(sink, 'parley', verbose ? 'debug' : 'error');
+}
+
+export function withTimeout<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(fallback), ms);
+    work.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(fallback);
+      },
+    );
+  });
+}
+
+/** What the session needs of a phone: the engine, or the offline one for `parley accounts`. */
+export interface SessionPhone {
+  api: PhoneApi;
+  events: EventBus;
+  audio?: EngineAudio;
+  close(): Promise<void>;
+}
+
+export class PhoneSession {
+  readonly engine: SessionPhone;
+  readonly dispatcher: Dispatcher;
+  readonly events: EventBus;
+  readonly location: PhoneLocation;
+  readonly output: Output;
+  /** The accounts this run works with (the flags account, --account, or every enabled stored one). */
+  accounts: AccountSnapshot[] = [];
+  readonly #registered = new Set<string>();
+  readonly #unsubscribe: () => void;
+  #closed: Promise<void> | undefined;
+
+  private constructor(engine: SessionPhone, location: PhoneLocation, output: Output, quiet: boolean) {
+    this.engine = engine;
+    this.location = location;
+    this.output = output;
+    this.events = engine.events;
+    this.dispatcher = createDispatcher(engine.api, { mapError: (e) => mapPhoneErrorLazy(e), timeoutMs: REGISTER_TIMEOUT_MS + 5_000 });
+    this.#unsubscribe = quiet ? () => {} : engine.events.subscribe((e) => output.event(e));
+  }
+
+  static async open(opts: CliOptions, output: Output, options: SessionOptions = {}): Promise<PhoneSession> {
+    const flagsAccount = options.manageAccounts ? undefined : accountFromFlags(opts);
+    const location = choosePhoneLocation(opts);
+    output.debug(`data dir ${location.dataDir}${location.ephemeral ? ' (temporary)' : ''}`);
+    let engine: SessionPhone;
+    try {
+      // Loaded here, not at the top: `parley help` and usage errors never pay for the engine.
+      const { mapPhoneError } = await import('../phone/map-phone-error.ts');
+      mapPhoneErrorLazy = mapPhoneError;
+      if (options.manageAccounts) {
+        const { openOfflinePhone } = await import('./offline-phone.ts');
+        engine = openOfflinePhone({ dataDir: location.dataDir, secrets: location.secrets, logger: stderrLogger(opts.verbose) });
+      } else {
+        const { createPhoneEngine } = await import('../phone/engine.ts');
+        engine = await createPhoneEngine({
+          dataDir: location.dataDir,
+          secrets: location.secrets,
+          logger: stderrLogger(opts.verbose),
+          ...(opts.bind ? { sip: { bind: [opts.bind] } } : {}),
+          ...(options.audio ? { audio: options.audio } : {}),
+        });
+      }
+    } catch (e) {
+      location.cleanup();
+      const mapped = mapPhoneErrorLazy(e);
+      throw new CliError(`cannot start the phone in ${location.dataDir}: ${mapped?.message ?? (e as Error).message}`, ExitCode.failure);
+    }
+    const session = new PhoneSession(engine, location, output, options.quiet ?? false);
+    try {
+      if (!options.manageAccounts) await session.#chooseAccounts(opts, flagsAccount);
+    } catch (e) {
+      await session.close();
+      throw e;
+    }
+    return session;
+  }
+
+  /** A command through the dispatcher; a failure becomes a CliError in words. */
+  async call<N extends CommandName>(name: N, params: CommandParams<N>, exitCode: ExitCode = ExitCode.failure): Promise<CommandResult<N>> {
+    const r = await this.dispatcher.call(name, params, CONTEXT);
+    if (r.ok) return r.result;
+    const issues = r.issues?.length ? ` (${r.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')})` : '';
+    throw new CliError(`${name}: ${r.message}${issues}`, r.code === 'bad-request' ? ExitCode.usage : exitCode);
+  }
+
+  async #chooseAccounts(opts: CliOptions, flagsAccount: ReturnType<typeof accountFromFlags>): Promise<void> {
+    const all = await this.call('accounts.list', {});
+    for (const a of all) this.output.nameAccount(a.id, a.aor);
+    if (flagsAccount && this.location.ephemeral) {
+      const added = await this.call('accounts.add', flagsAccount);
+      this.output.nameAccount(added.id, added.aor);
+      this.accounts = [added];
+      return;
+    }
+    const wanted = opts.account ?? (flagsAccount ? flagsAccount.aor : undefined);
+    if (wanted !== undefined) {
+      const w = wanted.toLowerCase();
+      const found = all.find((a) => a.id === wanted || a.aor.toLowerCase() === w || a.aor.toLowerCase() === `sip:${w}` || (a.displayName !== '' && a.displayName.toLowerCase() === w));
+      if (!found) {
+        const known = all.filter((a) => a.id !== DIRECT_ACCOUNT_ID).map((a) => a.aor);
+        throw new UsageError(`no account "${wanted}" in ${this.location.dataDir}${known.length ? `; there are: ${known.join(', ')}` : '; add one with: parley accounts add --aor …'}`);
+      }
+      this.accounts = [found];
+      return;
+    }
+    this.accounts = all.filter((a) => a.enabled);
+  }
+
+  /** The chosen accounts that register with a server (not the built-in direct one, nor one whose domain is us). */
+  get registrable(): AccountSnapshot[] {
+    return this.accounts.filter((a) => registersByItself(a));
+  }
+
+  /** The first event of `name` matching `match` within `timeoutMs`, else undefined. */
+  waitFor<E extends keyof Events>(name: E, match: (data: Events[E]) => boolean, timeoutMs: number): Promise<Events[E] | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        off();
+        resolve(undefined);
+      }, timeoutMs);
+      const off = this.events.on(name, (data) => {
+        if (!match(data)) return;
+        clearTimeout(timer);
+        off();
+        resolve(data);
+      });
+    });
+  }
+
+  /** The account's registration as the phone reports it now. */
+  async registration(accountId: string): Promise<RegistrationSnapshot | undefined> {
+    const snap = await this.call('app.snapshot', {});
+    return snap.registrations.find((r) => r.accountId === accountId);
+  }
+
+  /**
+   * Waits for the account's registration to settle and returns it; a failure
+   * throws a CliError that says what to try (auth → 3, network → 6, …).
+   *
+   * The engine registers every enabled account with a registrar by itself
+   * (at start, and when one is added): we only wait for that outcome, so no
+   * second REGISTER races the first. account.register is sent only when
+   * nothing is under way (e.g. an account the engine left unregistered).
+   */
+  async register(account: AccountSnapshot): Promise<RegistrationSnapshot> {
+    if (!registersByItself(account)) {
+      throw new UsageError(`${account.aor} has no registrar to register with (its domain is this machine); give --proxy or a registrar, or call it directly`);
+    }
+    const final = (r: RegistrationSnapshot) => r.accountId === account.id && (r.state === 'registered' || r.state === 'failed');
+    const event = this.waitFor('registration', final, REGISTER_TIMEOUT_MS);
+    const started = this.waitFor('registration', (r) => r.accountId === account.id && r.state !== 'unregistered', 200);
+    this.#registered.add(account.id);
+    let result = await this.registration(account.id);
+    // The engine starts registering while it opens, before our events are printed: show a settled outcome we missed.
+    if (result !== undefined && final(result)) this.output.event({ event: 'registration', data: result });
+    if (result === undefined || result.state === 'unregistered') {
+      // Give the engine's own registration a moment to start before asking for one.
+      result = (await started) ?? (await this.call('account.register', { accountId: account.id }, ExitCode.network));
+    }
+    if (!final(result)) result = (await event) ?? result;
+    if (result.state === 'registered') return result;
+    if (result.state !== 'failed') throw new CliError(`registration of ${account.aor} got no final answer within ${REGISTER_TIMEOUT_MS / 1000} s: check --proxy and the network`, ExitCode.network);
+    const advice = registrationAdvice(account.aor, result);
+    throw new CliError(advice.message, advice.exitCode);
+  }
+
+  /** Registers every registrable account, one after another (the first failure stops the rest). */
+  async registerAll(): Promise<RegistrationSnapshot[]> {
+    const out: RegistrationSnapshot[] = [];
+    for (const a of this.registrable) out.push(await this.register(a));
+    return out;
+  }
+
+  /** Hangs up every call, unregisters what we registered, closes the engine; bounded, idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= this.#close();
+    return this.#closed;
+  }
+
+  async #close(): Promise<void> {
+    const calls = await withTimeout(this.call('calls.list', {}), 1000, []);
+    const live = calls.filter((c) => c.state !== 'ended');
+    if (live.length > 0) {
+      const ended = Promise.all(live.map((c) => this.waitFor('call', (s) => s.id === c.id && s.state === 'ended', 2000)));
+      await withTimeout(Promise.all(live.map((c) => this.call('call.hangup', { callId: c.id }).catch(() => null))), 2000, []);
+      await withTimeout(ended, 2000, []);
+    }
+    const regs = [...this.#registered];
+    if (regs.length > 0) {
+      await withTimeout(Promise.all(regs.map((id) => this.call('account.unregister', { accountId: id }).catch(() => null))), 3000, []);
+    }
+    await withTimeout(this.engine.close(), 3000, undefined);
+    this.#unsubscribe();
+    this.location.cleanup();
+  }
+}
+
+// The engine module is loaded lazily; until then no phone error can occur.
+let mapPhoneErrorLazy: (e: unknown) => ApiError | undefined = () => undefined;

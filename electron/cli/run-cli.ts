@@ -1,0 +1,73 @@
+/**
+ * The `parley` command, testable without a process: parse the command
+ * line, run one command, exit with a code a script can act on
+ * (exit-codes.ts). Each command lives in its own module, loaded only when
+ * asked for, so `parley help` and usage errors answer at once without
+ * loading the engine.
+ *
+ *   args ─▶ UsageError ─────────────────────────────▶ exit 2 + one line and a hint
+ *        ─▶ help ───────────────────────────────────▶ exit 0
+ *        ─▶ <command>.run(opts, output, stop) ─▶ code ▶ exit code
+ *                                     CliError ─────▶ its message, its code
+ *                                     anything else ─▶ exit 1 (a bug)
+ */
+import { commands, parseCli, UsageError, type CliOptions, type CommandName } from './args.ts';
+import { CliError } from './cli-error.ts';
+import { ExitCode } from './exit-codes.ts';
+import { helpText } from './help.ts';
+import { Output } from './output.ts';
+import { listenForStop, type StopSignal } from './stop-signal.ts';
+
+export type CommandRunner = (opts: CliOptions, output: Output, stop: StopSignal) => Promise<ExitCode>;
+
+const modules: Record<Exclude<CommandName, 'help'>, () => Promise<{ run: CommandRunner }>> = {
+  register: () => import('./register-command.ts'),
+  call: () => import('./call-command.ts'),
+  listen: () => import('./listen-command.ts'),
+  echo: () => import('./echo-command.ts'),
+  accounts: () => import('./accounts-command.ts'),
+  web: () => import('./web-command.ts'),
+};
+
+/** `parley call x --help` → "call"; `parley help listen` → "listen". */
+function helpTopic(argv: readonly string[], opts: CliOptions): string | undefined {
+  const named = argv.find((a) => (commands as readonly string[]).includes(a) && a !== 'help');
+  return named ?? opts.positionals[0];
+}
+
+export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let opts: CliOptions;
+  try {
+    opts = parseCli([...argv], env);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`parley: ${e.message}\nTry "parley help" for the commands and options.\n`);
+    return ExitCode.usage;
+  }
+  if (opts.command === 'help') {
+    process.stdout.write(`${helpText(helpTopic(argv, opts))}\n`);
+    return ExitCode.ok;
+  }
+  const output = new Output({ json: opts.json, verbose: opts.verbose });
+  const stop = listenForStop();
+  let code: ExitCode;
+  try {
+    const { run } = await modules[opts.command]();
+    code = await run(opts, output, stop);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      output.error(`${e.message}\nTry "parley help ${opts.command}".`, ExitCode.usage);
+      code = ExitCode.usage;
+    } else if (e instanceof CliError) {
+      output.error(e.message, e.exitCode);
+      code = e.exitCode;
+    } else {
+      output.error(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, ExitCode.failure);
+      code = ExitCode.failure;
+    }
+  } finally {
+    stop.dispose();
+  }
+  if (opts.json) output.event({ event: 'exit', data: { code } });
+  return code;
+}

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseCli, UsageError } from '../../../electron/cli/args.ts';
+import { defaultDataDir } from '../../../electron/cli/data-dir.ts';
+import { accountFromFlags, asSipUri, choosePhoneLocation } from '../../../electron/cli/ephemeral-account.ts';
+import { FileSecretStore } from '../../../electron/phone/store/file-secret-store.ts';
+import { MemorySecretStore } from '../../../electron/phone/store/secret-store.ts';
+
+test('the default data dir follows XDG_CONFIG_HOME, else ~/.config/parley', () => {
+  assert.equal(defaultDataDir({ XDG_CONFIG_HOME: '/x/cfg' }, 'linux', '/home/u'), '/x/cfg/parley');
+  assert.equal(defaultDataDir({ XDG_CONFIG_HOME: 'relative' }, 'linux', '/home/u'), '/home/u/.config/parley');
+  assert.equal(defaultDataDir({}, 'darwin', '/Users/u'), '/Users/u/.config/parley');
+  assert.equal(defaultDataDir({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32', 'C:\\Users\\u'), join('C:\\Users\\u\\AppData\\Roaming', 'parley'));
+});
+
+test('an account from flags becomes accounts.add input; the password comes from the environment', () => {
+  const opts = parseCli(['register', '--aor', 'johndoe@sipA.test', '--alias', '+554845678901@sipA.test', '--user', 'jd', '--proxy', '127.0.0.1:5060', '--transport', 'tcp', '--codecs', 'PCMU,PCMA', '--srtp', 'optional'], { PARLEY_PASSWORD: 'pw' });
+  assert.deepEqual(accountFromFlags(opts), {
+    aor: 'sip:johndoe@sipA.test',
+    aliases: ['sip:+554845678901@sipA.test'],
+    authUser: 'jd',
+    password: 'pw',
+    outboundProxy: 'sip:127.0.0.1:5060',
+    transport: 'tcp',
+    codecs: ['PCMU', 'PCMA'],
+    srtp: 'optional',
+  });
+  assert.equal(asSipUri('sips:a@b'), 'sips:a@b');
+  assert.equal(accountFromFlags(parseCli(['listen'])), undefined);
+  assert.throws(() => accountFromFlags(parseCli(['listen', '--user', 'x', '--proxy', 'p'])), (e: unknown) => e instanceof UsageError && /--user, --proxy describe an account and need --aor/.test(e.message));
+});
+
+test('flags accounts live in a temporary dir with secrets in memory; --data-dir and stored accounts in files', () => {
+  const eph = choosePhoneLocation(parseCli(['call', 'sip:x@y', '--aor', 'sip:a@b']), { XDG_CONFIG_HOME: '/nonexistent-xdg' });
+  try {
+    assert.equal(eph.ephemeral, true);
+    assert.ok(eph.secrets instanceof MemorySecretStore);
+    assert.ok(existsSync(eph.dataDir));
+  } finally {
+    eph.cleanup();
+  }
+  assert.equal(existsSync(eph.dataDir), false, 'the temporary dir is removed');
+  const dir = choosePhoneLocation(parseCli(['call', 'sip:x@y', '--aor', 'sip:a@b', '--data-dir', '/tmp/pd']), {});
+  assert.equal(dir.dataDir, '/tmp/pd');
+  assert.ok(dir.secrets instanceof FileSecretStore);
+  const stored = choosePhoneLocation(parseCli(['listen']), { XDG_CONFIG_HOME: '/cfg' });
+  assert.equal(stored.dataDir, '/cfg/parley');
+  assert.equal(stored.ephemeral, false);
+  assert.equal(choosePhoneLocation(parseCli(['accounts', 'add', '--aor', 'sip:a@b']), { XDG_CONFIG_HOME: '/cfg' }).dataDir, '/cfg/parley');
+});

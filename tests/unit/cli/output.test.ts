@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { callLine, Output, qualityLine, safeJson } from '../../../electron/cli/output.ts';
+import type { CallSnapshot, RegistrationSnapshot } from '../../../electron/api/snapshots.ts';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, streams: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) } };
+}
+
+const call: CallSnapshot = {
+  id: 'c1',
+  accountId: 'a1',
+  direction: 'out',
+  state: 'ringing',
+  remote: { uri: 'sip:bob@sipA.test' },
+  localIdentity: 'sip:alice@sipA.test',
+  startedAt: 1,
+  muted: false,
+  held: false,
+  code: 180,
+  reason: 'Ringing',
+  earlyMedia: false,
+  srtp: false,
+};
+
+test('--json writes one API-shaped object per line, and only that', () => {
+  const c = capture();
+  const o = new Output({ json: true, streams: c.streams });
+  o.event({ event: 'call', data: call });
+  o.event({ event: 'call.incoming', data: { ...call, direction: 'in', state: 'incoming', calledAlias: 'sip:+554845678901@sipA.test' } });
+  o.note('for people only');
+  o.error('authentication failed', 3);
+  assert.equal(c.out.length, 3);
+  for (const line of c.out) assert.ok(line.endsWith('\n') && !line.slice(0, -1).includes('\n'));
+  const [a, b, e] = c.out.map((l) => JSON.parse(l));
+  assert.deepEqual(a, { event: 'call', data: call });
+  assert.equal(b.event, 'call.incoming');
+  assert.equal(b.data.calledAlias, 'sip:+554845678901@sipA.test');
+  assert.deepEqual(e, { event: 'error', data: { message: 'authentication failed', exitCode: 3 } });
+  assert.deepEqual(c.err, ['parley: authentication failed\n']);
+});
+
+test('password-like keys never reach a line; hasPassword does', () => {
+  const text = safeJson({ aor: 'sip:a@b', password: 'hunter2', authPassword: 'x', nested: { secret: 's', token: 't' }, hasPassword: true });
+  assert.doesNotMatch(text, /hunter2|"x"|"s"|"t"/);
+  assert.deepEqual(JSON.parse(text), { aor: 'sip:a@b', nested: {}, hasPassword: true });
+});
+
+test('trace lines only with --verbose, redacted', () => {
+  const c = capture();
+  const trace = { time: 1, direction: 'out' as const, transport: 'udp' as const, remote: '127.0.0.1:5060', local: '127.0.0.1:5070', text: 'REGISTER sip:x SIP/2.0\r\nAuthorization: Digest username="a", response="abc"\r\n\r\n' };
+  new Output({ json: true, streams: c.streams }).event({ event: 'trace', data: trace });
+  assert.equal(c.out.length, 0);
+  new Output({ json: true, verbose: true, streams: c.streams }).event({ event: 'trace', data: trace });
+  assert.equal(c.out.length, 1);
+  assert.doesNotMatch(c.out[0]!, /response=/);
+  assert.match(c.out[0]!, /<redacted>/);
+});
+
+test('human lines name the account, the state and the server answer', () => {
+  const c = capture();
+  const o = new Output({ json: false, streams: c.streams });
+  o.nameAccount('a1', 'sip:johndoe@sipA.test');
+  const reg: RegistrationSnapshot = { accountId: 'a1', state: 'registered', code: 200, reason: 'OK', expiresAt: Date.now() + 3600_000, otherBindings: [] };
+  o.event({ event: 'registration', data: reg });
+  o.event({ event: 'registration', data: { ...reg, state: 'failed', code: 401, reason: 'Unauthorized', words: 'authentication failed' } });
+  o.event({ event: 'media.stats', data: { callId: 'c1', packetsSent: 1, packetsReceived: 1, lossPercent: 0, jitterMs: 0 } });
+  assert.match(c.out[0]!, /^registered sip:johndoe@sipA\.test \(200 OK\), expires in (3600|3599) s\n$/);
+  assert.equal(c.out[1], 'registration of sip:johndoe@sipA.test failed: authentication failed (401 Unauthorized)\n');
+  assert.equal(c.out.length, 2, 'media.stats is not shown to people without --verbose');
+  assert.equal(callLine(call), 'ringing to sip:bob@sipA.test (180 Ringing)');
+  assert.equal(callLine({ ...call, state: 'ended', code: 486, reason: 'Busy Here', words: 'busy' }), 'call to sip:bob@sipA.test ended: busy (486 Busy Here)');
+  assert.equal(qualityLine({ callId: 'c1', mos: 4.41, lossPercent: 0, jitterMs: 1.23, rttMs: 0.5, durationS: 3 }), 'call quality: MOS 4.41, loss 0.0 %, jitter 1.2 ms, RTT 0.5 ms, talk time 3.0 s');
+  assert.equal(qualityLine({ callId: 'c1' }), 'call quality: MOS –, loss – %, jitter – ms, RTT – ms');
+});
