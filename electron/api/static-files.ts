@@ -15,13 +15,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
-const CONTENT_TYPES: Record<string, string> = {
+/**
+ * Content types of the built renderer's files. The desktop's app:// handler
+ * (electron/desktop/app-url.ts) serves exactly these and answers 404 for any
+ * other extension.
+ */
+export const RENDERER_CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.ico': 'image/x-icon',
@@ -32,6 +36,12 @@ const CONTENT_TYPES: Record<string, string> = {
   '.ogg': 'audio/ogg',
   '.mp3': 'audio/mpeg',
   '.txt': 'text/plain; charset=utf-8',
+};
+
+/** The web host serves anything in its folder; source maps and the manifest get their types too. */
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  ...RENDERER_CONTENT_TYPES,
+  '.map': 'application/json; charset=utf-8',
   '.webmanifest': 'application/manifest+json',
 };
 

@@ -12,29 +12,12 @@
  * Pure (no 'electron' import): unit tests run it under plain Node.
  */
 import { extname, isAbsolute, join, relative, sep } from 'node:path';
+import { RENDERER_CONTENT_TYPES } from '../api/static-files.ts';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'parley';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 export const APP_ENTRY_URL = `${APP_ORIGIN}/index.html`;
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.webp': 'image/webp',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.wav': 'audio/wav',
-  '.ogg': 'audio/ogg',
-  '.mp3': 'audio/mpeg',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 /**
  * `scheme://host` of a URL, or undefined when it does not parse. Node's URL
@@ -86,7 +69,7 @@ export function resolveAppFile(url: string, root: string): AppFileResult {
   const file = join(root, ...segments);
   const rel = relative(root, file);
   if (rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('..')) return { ok: false, status: 403, reason: 'path escapes the app folder' };
-  const contentType = CONTENT_TYPES[extname(file).toLowerCase()];
+  const contentType = RENDERER_CONTENT_TYPES[extname(file).toLowerCase()];
   if (!contentType) return { ok: false, status: 404, reason: 'not a type the app serves' };
   return { ok: true, path: file, contentType };
 }

@@ -20,12 +20,12 @@
  * encryptStringAsync/decryptStringAsync; both are accepted, async first.
  * Pure apart from node:fs: `safeStorage` is injected, so tests use a fake.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiError } from '../api/errors.ts';
 import { DEFAULT_SECRETS_FILE } from '../phone/store/file-secret-store.ts';
 import { checkSecretArgs, type SecretStore } from '../phone/store/secret-store.ts';
+import { readSecretsFile, writeSecretsFile, type SecretsFile } from '../phone/store/secrets-file.ts';
 import { StoreError } from '../phone/store/store-error.ts';
 import { nullLogger, type Logger } from '../shared/logger.ts';
 
@@ -57,10 +57,8 @@ export interface SecretStoreStatus {
   plainTextFileLeft: boolean;
 }
 
-interface EncryptedFile {
-  version: 1;
-  secrets: Record<string, string>;
-}
+/** The secrets file's values are safeStorage ciphertexts, base64. */
+type EncryptedFile = SecretsFile;
 
 export interface SafeStorageSecretStoreOptions {
   logger?: Logger;
@@ -71,7 +69,6 @@ export interface SafeStorageSecretStoreOptions {
 export class SafeStorageSecretStore implements SecretStore {
   readonly path: string;
   readonly legacyPath: string;
-  readonly #dir: string;
   readonly #safe: SafeStorageLike;
   readonly #log: Logger;
   #available = false;
@@ -79,7 +76,6 @@ export class SafeStorageSecretStore implements SecretStore {
   #queue: Promise<unknown> = Promise.resolve();
 
   private constructor(dir: string, safe: SafeStorageLike, options: SafeStorageSecretStoreOptions) {
-    this.#dir = dir;
     this.#safe = safe;
     this.#log = (options.logger ?? nullLogger).child('secrets');
     this.path = join(dir, options.fileName ?? ENCRYPTED_SECRETS_FILE);
@@ -231,42 +227,11 @@ export class SafeStorageSecretStore implements SecretStore {
     return run;
   }
 
-  async #read(): Promise<EncryptedFile> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, secrets: Object.create(null) as Record<string, string> };
-      throw new StoreError('io', `cannot read ${this.path}: ${(e as Error).message}`, { cause: e });
-    }
-    let parsed: Partial<EncryptedFile> | null;
-    try {
-      parsed = JSON.parse(text) as Partial<EncryptedFile> | null;
-    } catch {
-      throw new StoreError('corrupt', `${this.path} is not valid JSON; the file has not been changed`);
-    }
-    const secrets = parsed?.secrets;
-    if (parsed?.version !== 1 || typeof secrets !== 'object' || secrets === null || Array.isArray(secrets) || Object.values(secrets).some((v) => typeof v !== 'string')) {
-      throw new StoreError('corrupt', `${this.path} is not a Parley secrets file; the file has not been changed`);
-    }
-    return { version: 1, secrets: Object.assign(Object.create(null) as Record<string, string>, secrets) };
+  #read(): Promise<EncryptedFile> {
+    return readSecretsFile(this.path);
   }
 
-  async #write(file: EncryptedFile): Promise<void> {
-    await mkdir(this.#dir, { recursive: true });
-    const tmp = `${this.path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      const handle = await open(tmp, 'wx', 0o600);
-      try {
-        await handle.writeFile(`${JSON.stringify(file, null, 2)}\n`, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, this.path);
-    } catch (e) {
-      await unlink(tmp).catch(() => undefined);
-      throw new StoreError('io', `cannot write ${this.path}: ${(e as Error).message}`, { cause: e });
-    }
+  #write(file: EncryptedFile): Promise<void> {
+    return writeSecretsFile(this.path, file);
   }
 }

@@ -336,21 +336,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     const c = this.#config;
     const peer = this.#rtpPeer;
     if (!c || !peer || this.#closed) return;
-    if (peer.isForeign(rinfo.address, rinfo.port)) {
-      this.#dropped.foreignSource++;
-      return;
-    }
-    let bytes: Uint8Array = msg;
-    if (this.#srtp) {
-      try {
-        bytes = this.#srtp.unprotectRtp(msg);
-      } catch (err) {
-        if (!(err instanceof SrtpError)) throw err;
-        this.#dropped.srtp++;
-        this.#log.debug('SRTP packet dropped', { code: err.code, from: `${rinfo.address}:${rinfo.port}` });
-        return;
-      }
-    }
+    const bytes = this.#admit('rtp', msg, rinfo, peer);
+    if (!bytes) return;
     let packet: RtpPacket;
     try {
       packet = parseRtpPacket(bytes);
@@ -395,20 +382,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (!c || this.#closed || !this.#reporter) return;
     const ownPort = separatePort && !c.rtcpMux;
     const peer = ownPort ? this.#rtcpPeer! : this.#rtpPeer!;
-    if (peer.isForeign(rinfo.address, rinfo.port)) {
-      this.#dropped.foreignSource++;
-      return;
-    }
-    let bytes: Uint8Array = msg;
-    if (this.#srtp) {
-      try {
-        bytes = this.#srtp.unprotectRtcp(msg);
-      } catch (err) {
-        if (!(err instanceof SrtpError)) throw err;
-        this.#dropped.srtp++;
-        return;
-      }
-    }
+    const bytes = this.#admit('rtcp', msg, rinfo, peer);
+    if (!bytes) return;
     let packets: RtcpPacket[];
     try {
       packets = parseRtcpCompound(bytes);
@@ -433,6 +408,28 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.emit('rtcp', packets, { arrivalMs, address: rinfo.address, port: rinfo.port });
     if (result.rttMs !== undefined) this.emit('rtt', result.rttMs);
     if (result.bye) this.emit('bye', result.bye.reason);
+  }
+
+  /**
+   * The first checks every received RTP and RTCP datagram passes: it comes
+   * from the peer (PeerLatch, RFC 4961), and with SRTP it authenticates
+   * (RFC 3711 §3.3, §3.4). Returns the plain packet, or undefined when it was
+   * dropped and counted.
+   */
+  #admit(kind: 'rtp' | 'rtcp', msg: Buffer, rinfo: RemoteInfo, peer: PeerLatch): Uint8Array | undefined {
+    if (peer.isForeign(rinfo.address, rinfo.port)) {
+      this.#dropped.foreignSource++;
+      return undefined;
+    }
+    if (!this.#srtp) return msg;
+    try {
+      return kind === 'rtp' ? this.#srtp.unprotectRtp(msg) : this.#srtp.unprotectRtcp(msg);
+    } catch (err) {
+      if (!(err instanceof SrtpError)) throw err;
+      this.#dropped.srtp++;
+      this.#log.debug(kind === 'rtp' ? 'SRTP packet dropped' : 'SRTCP packet dropped', { code: err.code, from: `${rinfo.address}:${rinfo.port}` });
+      return undefined;
+    }
   }
 
   #latch(kind: 'rtp' | 'rtcp', peer: PeerLatch, rinfo: RemoteInfo): void {

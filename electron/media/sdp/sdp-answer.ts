@@ -28,7 +28,7 @@ import { codecMatches, isComfortNoise, isTelephoneEvent, pickTelephoneEvent, rem
 import type { RtpFormat } from './sdp-attributes.ts';
 import { announcedSsrc, findAttributes, hasRtcpMux, mediaDirection, packetTime, rtpFormats } from './sdp-attributes.ts';
 import { SdpError } from './sdp-error.ts';
-import { DEFAULT_SRTP_SUITES, codecAttributes, localConnection } from './sdp-offer.ts';
+import { DEFAULT_SRTP_SUITES, codecAttributes, localSession } from './sdp-offer.ts';
 import type { SdpAttribute, SdpMedia, SessionDescription } from './session-description.ts';
 import { answerEventList } from './telephone-event-range.ts';
 
@@ -150,18 +150,7 @@ export function buildAnswer(offer: SessionDescription, options: AnswerOptions): 
     bandwidths: [],
     attributes,
   };
-  const sdp: SessionDescription = {
-    version: 0,
-    origin: options.origin,
-    sessionName: options.sessionName ?? 'Parley',
-    emails: [],
-    phones: [],
-    connection: localConnection(options.address),
-    bandwidths: [],
-    timings: [{ start: '0', stop: '0', repeats: [] }],
-    attributes: [],
-    media: offer.media.map((m, i) => (i === candidate.index ? accepted : rejected(m))),
-  };
+  const sdp = localSession(options, offer.media.map((m, i) => (i === candidate.index ? accepted : rejected(m))));
 
   const negotiated: NegotiatedMedia = {
     mediaIndex: candidate.index,

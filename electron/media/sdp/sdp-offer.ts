@@ -33,6 +33,22 @@ export function localConnection(address: string): SdpConnection {
   return { netType: 'IN', addressType: isIPv6(address) ? 'IP6' : 'IP4', address };
 }
 
+/** Our session level (RFC 4566 §5: v=0, o=, s=, one c= for all streams, t=0 0) around `media`; offer and answer alike. */
+export function localSession(options: Pick<LocalMediaOptions, 'origin' | 'sessionName' | 'address'>, media: SdpMedia[]): SessionDescription {
+  return {
+    version: 0,
+    origin: options.origin,
+    sessionName: options.sessionName ?? 'Parley',
+    emails: [],
+    phones: [],
+    connection: localConnection(options.address),
+    bandwidths: [],
+    timings: [{ start: '0', stop: '0', repeats: [] }],
+    attributes: [],
+    media,
+  };
+}
+
 export function codecAttributes(codec: { payloadType: number; name: string; clockRate: number; channels?: number; fmtp?: Record<string, string | number> | string }): SdpAttribute[] {
   const channels = codec.channels !== undefined && codec.channels !== 1 ? `/${codec.channels}` : '';
   const attrs: SdpAttribute[] = [{ name: 'rtpmap', value: `${codec.payloadType} ${codec.name}/${codec.clockRate}${channels}` }];
@@ -83,17 +99,5 @@ export function buildOffer(options: LocalMediaOptions): BuiltOffer {
     bandwidths: [],
     attributes,
   };
-  const sdp: SessionDescription = {
-    version: 0,
-    origin: options.origin,
-    sessionName: options.sessionName ?? 'Parley',
-    emails: [],
-    phones: [],
-    connection: localConnection(options.address),
-    bandwidths: [],
-    timings: [{ start: '0', stop: '0', repeats: [] }],
-    attributes: [],
-    media: [media],
-  };
-  return { sdp, cryptos };
+  return { sdp: localSession(options, [media]), cryptos };
 }

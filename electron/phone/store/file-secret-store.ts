@@ -3,26 +3,19 @@
  * and for hosts without an OS keychain. This is not encryption: it is the
  * same protection ssh gives ~/.ssh/id_*. The desktop app uses safeStorage.
  *
- * Writes are atomic (a 0600 temporary file, fsync, rename), so a crash leaves
- * either the old or the new file; operations run one at a time so concurrent
- * set() calls cannot lose each other's update. A file that does not parse is
- * an error ('corrupt'), never replaced by an empty one. A file that others may
- * read is tightened to 0600 and a warning logged.
+ * The file format, its checks and its atomic 0600 write are in
+ * secrets-file.ts. Operations run one at a time so concurrent set() calls
+ * cannot lose each other's update. A file that others may read is tightened
+ * to 0600 and a warning logged.
  */
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../shared/logger.ts';
 import { nullLogger } from '../../shared/logger.ts';
 import { checkSecretArgs, type SecretStore } from './secret-store.ts';
-import { StoreError } from './store-error.ts';
+import { emptySecretsFile, parseSecretsFile, readSecretsText, writeSecretsFile, type SecretsFile } from './secrets-file.ts';
 
 export const DEFAULT_SECRETS_FILE = 'secrets.json';
-
-interface SecretsFile {
-  version: 1;
-  secrets: Record<string, string>;
-}
 
 export interface FileSecretStoreOptions {
   fileName?: string;
@@ -31,12 +24,10 @@ export interface FileSecretStoreOptions {
 
 export class FileSecretStore implements SecretStore {
   readonly path: string;
-  readonly #dir: string;
   readonly #log: Logger;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(dataDir: string, options: FileSecretStoreOptions = {}) {
-    this.#dir = dataDir;
     this.path = join(dataDir, options.fileName ?? DEFAULT_SECRETS_FILE);
     this.#log = (options.logger ?? nullLogger).child('secrets');
   }
@@ -75,26 +66,10 @@ export class FileSecretStore implements SecretStore {
   }
 
   async #read(): Promise<SecretsFile> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, secrets: Object.create(null) as Record<string, string> };
-      throw new StoreError('io', `cannot read ${this.path}: ${(e as Error).message}`, { cause: e });
-    }
+    const text = await readSecretsText(this.path);
+    if (text === undefined) return emptySecretsFile();
     await this.#tighten();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // Not the parser's message: it may quote the file's content.
-      throw new StoreError('corrupt', `${this.path} is not valid JSON; the file has not been changed`);
-    }
-    const secrets = (parsed as Partial<SecretsFile> | null)?.secrets;
-    if ((parsed as Partial<SecretsFile> | null)?.version !== 1 || typeof secrets !== 'object' || secrets === null || Array.isArray(secrets) || Object.values(secrets).some((v) => typeof v !== 'string')) {
-      throw new StoreError('corrupt', `${this.path} is not a Parley secrets file; the file has not been changed`);
-    }
-    return { version: 1, secrets: Object.assign(Object.create(null) as Record<string, string>, secrets) };
+    return parseSecretsFile(this.path, text);
   }
 
   async #tighten(): Promise<void> {
@@ -106,21 +81,7 @@ export class FileSecretStore implements SecretStore {
     }
   }
 
-  async #write(file: SecretsFile): Promise<void> {
-    await mkdir(this.#dir, { recursive: true });
-    const tmp = `${this.path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      const handle = await open(tmp, 'wx', 0o600);
-      try {
-        await handle.writeFile(`${JSON.stringify(file, null, 2)}\n`, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, this.path);
-    } catch (e) {
-      await unlink(tmp).catch(() => undefined);
-      throw new StoreError('io', `cannot write ${this.path}: ${(e as Error).message}`, { cause: e });
-    }
+  #write(file: SecretsFile): Promise<void> {
+    return writeSecretsFile(this.path, file);
   }
 }

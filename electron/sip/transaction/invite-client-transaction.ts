@@ -43,6 +43,7 @@ import type { SipRequest, SipResponse } from '../message/index.ts';
 import { topVia } from '../message/index.ts';
 import type { Endpoint, SendTarget } from '../transport/transport.ts';
 import { ackForNon2xx } from './ack-for-non-2xx.ts';
+import { ClientSendPath } from './client-send-path.ts';
 import { synthesizeResponse } from './synthesized-response.ts';
 import { NamedTimers, timerValues } from './timers.ts';
 import { assertTransition } from './transaction.ts';
@@ -70,8 +71,7 @@ export class InviteClientTransaction {
   readonly branch: string;
   #state: InviteClientState = 'Calling';
   #started = false;
-  #target: SendTarget;
-  #reliable: boolean;
+  readonly #path: ClientSendPath;
   #intervalA = 0;
   #ack: SipRequest | undefined;
   #provisional = false;
@@ -84,8 +84,7 @@ export class InviteClientTransaction {
     if (opts.request.method !== 'INVITE') throw new Error('InviteClientTransaction: request is not an INVITE');
     this.request = opts.request;
     this.branch = topVia(opts.request).params.get('branch') ?? '';
-    this.#target = opts.target;
-    this.#reliable = opts.target.protocol !== 'udp';
+    this.#path = new ClientSendPath(opts.target);
     this.#ctx = opts;
     this.#user = opts.user;
     this.#timers = new NamedTimers(opts.clock);
@@ -96,10 +95,10 @@ export class InviteClientTransaction {
   }
   /** Where the INVITE went (after a UDP->TCP switch: the stream used). CANCEL goes there too (§9.1). */
   get target(): SendTarget {
-    return this.#target;
+    return this.#path.target;
   }
   get reliable(): boolean {
-    return this.#reliable;
+    return this.#path.reliable;
   }
   /** True once a provisional response arrived (RFC 3263 §4.3 failover stops there; CANCEL may be sent, §9.1). */
   get provisionalReceived(): boolean {
@@ -118,7 +117,7 @@ export class InviteClientTransaction {
   start(): void {
     if (this.#started) throw new Error('InviteClientTransaction: already started');
     this.#started = true;
-    const v = timerValues(this.#ctx.timers, this.#reliable);
+    const v = timerValues(this.#ctx.timers, this.#path.reliable);
     this.#sendInvite();
     if (v.A !== undefined) {
       this.#intervalA = v.A;
@@ -180,7 +179,7 @@ export class InviteClientTransaction {
     this.#timers.stop('timerA');
     this.#timers.stop('timerB');
     this.transition('Accepted');
-    this.#timers.start('timerM', timerValues(this.#ctx.timers, this.#reliable).M, () => this.#terminate());
+    this.#timers.start('timerM', timerValues(this.#ctx.timers, this.#path.reliable).M, () => this.#terminate());
   }
 
   #enterCompleted(response: SipResponse): void {
@@ -189,7 +188,7 @@ export class InviteClientTransaction {
     this.transition('Completed');
     this.#ack = ackForNon2xx(this.request, response);
     this.#send(this.#ack, 'ack');
-    const d = timerValues(this.#ctx.timers, this.#reliable).D;
+    const d = timerValues(this.#ctx.timers, this.#path.reliable).D;
     if (d > 0) this.#timers.start('timerD', d, () => this.#terminate());
   }
 
@@ -211,22 +210,15 @@ export class InviteClientTransaction {
   }
 
   #send(message: SipRequest, what: 'invite' | 'ack'): void {
-    this.#ctx.transport.send(message, this.#target).then(
+    this.#ctx.transport.send(message, this.#path.target).then(
       (used) => this.#sent(used),
       (err: unknown) => this.#transportError(err, what),
     );
   }
 
   #sent(used: Endpoint): void {
-    const connectionId = (used as Endpoint & { connectionId?: string }).connectionId;
-    if (used.protocol !== this.#target.protocol || connectionId !== undefined) {
-      this.#target = { ...this.#target, protocol: used.protocol, connectionId: connectionId ?? this.#target.connectionId };
-    }
-    if (!this.#reliable && used.protocol !== 'udp') {
-      // RFC 3261 §18.1.1: the transport switched to TCP for a large request; nothing to retransmit now.
-      this.#reliable = true;
-      this.#timers.stop('timerA');
-    }
+    // RFC 3261 §18.1.1: the transport switched to TCP for a large request; nothing to retransmit now.
+    if (this.#path.follow(used)) this.#timers.stop('timerA');
   }
 
   #transportError(err: unknown, what: 'invite' | 'ack'): void {

@@ -42,6 +42,7 @@
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import { topVia } from '../message/index.ts';
 import type { Endpoint, SendTarget } from '../transport/transport.ts';
+import { ClientSendPath } from './client-send-path.ts';
 import { synthesizeResponse } from './synthesized-response.ts';
 import { NamedTimers, timerValues } from './timers.ts';
 import { assertTransition } from './transaction.ts';
@@ -68,8 +69,7 @@ export class NonInviteClientTransaction {
   readonly branch: string;
   #state: NonInviteClientState = 'Trying';
   #started = false;
-  #target: SendTarget;
-  #reliable: boolean;
+  readonly #path: ClientSendPath;
   #intervalE = 0;
   #provisional = false;
   readonly #ctx: TransactionContext;
@@ -83,8 +83,7 @@ export class NonInviteClientTransaction {
     }
     this.request = opts.request;
     this.branch = topVia(opts.request).params.get('branch') ?? '';
-    this.#target = opts.target;
-    this.#reliable = opts.target.protocol !== 'udp';
+    this.#path = new ClientSendPath(opts.target);
     this.#ctx = opts;
     this.#user = opts.user;
     this.#timers = new NamedTimers(opts.clock);
@@ -94,10 +93,10 @@ export class NonInviteClientTransaction {
     return this.#state;
   }
   get target(): SendTarget {
-    return this.#target;
+    return this.#path.target;
   }
   get reliable(): boolean {
-    return this.#reliable;
+    return this.#path.reliable;
   }
   get provisionalReceived(): boolean {
     return this.#provisional;
@@ -114,7 +113,7 @@ export class NonInviteClientTransaction {
   start(): void {
     if (this.#started) throw new Error('NonInviteClientTransaction: already started');
     this.#started = true;
-    const v = timerValues(this.#ctx.timers, this.#reliable);
+    const v = timerValues(this.#ctx.timers, this.#path.reliable);
     this.#send();
     if (v.E !== undefined) {
       this.#intervalE = v.E;
@@ -134,7 +133,7 @@ export class NonInviteClientTransaction {
     this.#timers.stop('timerE');
     this.#timers.stop('timerF');
     this.transition('Completed');
-    const k = timerValues(this.#ctx.timers, this.#reliable).K;
+    const k = timerValues(this.#ctx.timers, this.#path.reliable).K;
     if (k > 0) this.#timers.start('timerK', k, () => this.#terminate());
     this.#user.onResponse(response, this);
     if (k === 0 && this.state === 'Completed') this.#terminate();
@@ -167,21 +166,15 @@ export class NonInviteClientTransaction {
   }
 
   #send(): void {
-    this.#ctx.transport.send(this.request, this.#target).then(
+    this.#ctx.transport.send(this.request, this.#path.target).then(
       (used) => this.#sent(used),
       (err: unknown) => this.#transportError(err),
     );
   }
 
   #sent(used: Endpoint): void {
-    const connectionId = (used as Endpoint & { connectionId?: string }).connectionId;
-    if (used.protocol !== this.#target.protocol || connectionId !== undefined) {
-      this.#target = { ...this.#target, protocol: used.protocol, connectionId: connectionId ?? this.#target.connectionId };
-    }
-    if (!this.#reliable && used.protocol !== 'udp') {
-      this.#reliable = true;
-      this.#timers.stop('timerE');
-    }
+    // RFC 3261 §18.1.1: the transport switched to TCP for a large request; nothing to retransmit now.
+    if (this.#path.follow(used)) this.#timers.stop('timerE');
   }
 
   #transportError(err: unknown): void {
