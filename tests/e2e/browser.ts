@@ -30,9 +30,10 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function startBrowser(options: { width?: number; height?: number } = {}): Promise<Browser> {
+/** `micWav`: a 48 kHz mono WAV the fake microphone plays (default: makeFakeMicWav's 440 Hz tone). */
+export async function startBrowser(options: { width?: number; height?: number; micWav?: string } = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'parley-chromium-'));
-  const wav = makeFakeMicWav(profile);
+  const wav = options.micWav ?? makeFakeMicWav(profile);
   const width = options.width ?? 1280;
   const height = options.height ?? 800;
   // 'goog:loggingPrefs' is missing from WebdriverIO's capability types; Chromium honours it.

@@ -35,10 +35,11 @@ describe('AccountEditor', () => {
     const params = h.transport.requests[0]!.params as Record<string, unknown>;
     expect(params).toMatchObject({
       displayName: 'Ann',
-      aor: 'ann@sip.example.com',
+      // The engine stores URIs: the scheme the user left out is added.
+      aor: 'sip:ann@sip.example.com',
       password: 'pw',
-      aliases: ['+15550100@sip.example.com'],
-      identityRules: [{ match: { prefix: '+1' }, identity: '+15550100@sip.example.com' }],
+      aliases: ['sip:+15550100@sip.example.com'],
+      identityRules: [{ match: { prefix: '+1' }, identity: 'sip:+15550100@sip.example.com' }],
       codecs: ['opus', 'PCMU', 'G722', 'PCMA'],
       transport: 'tls',
     });

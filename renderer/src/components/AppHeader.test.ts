@@ -29,6 +29,15 @@ describe('AppHeader registration status', () => {
     expect(screen.getByTestId('registration-chip').textContent).toContain('Registering');
   });
 
+  it('shows the built-in direct account without a Register button, and still invites adding an account', () => {
+    const direct = account({ id: 'direct', displayName: 'Direct (no server)', aor: 'sip:me@127.0.0.1:5070', aliases: [] });
+    const h = harness(snapshot({ accounts: [direct], registrations: [{ accountId: 'direct', state: 'unregistered', otherBindings: [] }] }));
+    render(AppHeader, { context: h.context });
+    expect(screen.getByTestId('registration-chip').textContent).toContain('Direct calls only');
+    expect(screen.queryByRole('button', { name: /Register/ })).toBeNull();
+    expect(screen.getByRole('button', { name: /Add a SIP account/ })).toBeTruthy();
+  });
+
   it('toggles do-not-disturb and cycles the theme through settings.update', async () => {
     const h = harness();
     h.transport.handle('settings.update', (p) => ({ ok: true, result: { ...h.store.settings, ...(p as object) } }));

@@ -37,6 +37,21 @@ describe('account form', () => {
     expect(fields.authUser).toBe('jd-auth');
   });
 
+  it('adds the sip: scheme people leave out, and keeps sips:', () => {
+    const form = accountToForm(undefined);
+    form.aor = ' ann@sip.example.com ';
+    form.aliases = ['+15550100@sip.example.com', 'sips:ann@secure.example.com'];
+    form.registrar = '127.0.0.1:5060';
+    form.outboundProxy = 'proxy.example.com;lr';
+    form.identityRules = [{ prefix: '+1', regex: '', minDigits: '', maxDigits: '', identity: '+15550100@sip.example.com' }];
+    const fields = formToFields(form);
+    expect(fields.aor).toBe('sip:ann@sip.example.com');
+    expect(fields.aliases).toEqual(['sip:+15550100@sip.example.com', 'sips:ann@secure.example.com']);
+    expect(fields.registrar).toBe('sip:127.0.0.1:5060');
+    expect(fields.outboundProxy).toBe('sip:proxy.example.com;lr');
+    expect(fields.identityRules).toEqual([{ match: { prefix: '+1' }, identity: 'sip:+15550100@sip.example.com' }]);
+  });
+
   it('lists enabled codecs first in their order, then the rest disabled', () => {
     expect(codecList(['PCMA', 'opus'])).toEqual([
       { name: 'PCMA', enabled: true },

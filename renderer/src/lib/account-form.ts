@@ -59,13 +59,23 @@ function ruleToForm(rule: IdentityRule): RuleForm {
   };
 }
 
+/**
+ * "alice@example.com" → "sip:alice@example.com"; a sip:/sips: URI stays as it
+ * is. The form lets people leave the scheme out (as the CLI does); the
+ * engine's account store takes only URIs with one.
+ */
+export function withSipScheme(text: string): string {
+  const t = text.trim();
+  return t === '' || /^sips?:/i.test(t) ? t : `sip:${t}`;
+}
+
 export function formToRule(rule: RuleForm): IdentityRule {
   const match: IdentityRule['match'] = {};
   if (rule.prefix.trim()) match.prefix = rule.prefix.trim();
   if (rule.regex.trim()) match.regex = rule.regex.trim();
   if (rule.minDigits.trim()) match.minDigits = Number(rule.minDigits);
   if (rule.maxDigits.trim()) match.maxDigits = Number(rule.maxDigits);
-  return { match, identity: rule.identity };
+  return { match, identity: withSipScheme(rule.identity) };
 }
 
 export function accountToForm(account: AccountSnapshot | undefined): AccountForm {
@@ -141,17 +151,17 @@ export function validateAccountForm(form: AccountForm): Record<string, string> {
 export function formToFields(form: AccountForm): AccountInput & AccountPatch {
   const fields: AccountInput & AccountPatch = {
     displayName: form.displayName.trim(),
-    aor: form.aor.trim(),
+    aor: withSipScheme(form.aor),
     authUser: form.authUser.trim() === '' ? null : form.authUser.trim(),
-    registrar: form.registrar.trim() === '' ? null : form.registrar.trim(),
-    outboundProxy: form.outboundProxy.trim() === '' ? null : form.outboundProxy.trim(),
+    registrar: form.registrar.trim() === '' ? null : withSipScheme(form.registrar),
+    outboundProxy: form.outboundProxy.trim() === '' ? null : withSipScheme(form.outboundProxy),
     transport: form.transport,
     codecs: form.codecs.filter((c) => c.enabled).map((c) => c.name),
     srtp: form.srtp,
     dtmf: form.dtmf,
     autoAnswer: form.autoAnswer,
     enabled: form.enabled,
-    aliases: form.aliases.map((a) => a.trim()).filter((a) => a !== ''),
+    aliases: form.aliases.map(withSipScheme).filter((a) => a !== ''),
     identityRules: form.identityRules.map(formToRule),
     registerExpires: Number(form.registerExpires),
     usePreferredIdentity: form.usePreferredIdentity,

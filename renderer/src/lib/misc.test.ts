@@ -81,6 +81,10 @@ describe('registration view', () => {
     expect(registrationView(account(), undefined)).toMatchObject({ tone: 'muted', label: 'Offline', canRetry: true });
     expect(registrationView(account(), registration({ state: 'registering' })).tone).toBe('warn');
   });
+  it('offers no registration for the engine’s built-in direct account', () => {
+    const direct = account({ id: 'direct', displayName: 'Direct (no server)', aor: 'sip:me@127.0.0.1:5070', aliases: [] });
+    expect(registrationView(direct, { accountId: 'direct', state: 'unregistered', otherBindings: [] })).toEqual({ tone: 'muted', label: 'Direct calls only', canRetry: false });
+  });
 });
 
 describe('quality', () => {

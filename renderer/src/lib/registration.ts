@@ -13,7 +13,21 @@ export interface RegistrationView {
   canRetry: boolean;
 }
 
+/**
+ * The engine's built-in "direct" account (electron/phone/direct-account.ts):
+ * listed while no account is stored, so that calls to and from sip:user@host
+ * work out of the box. It has no server: it never registers, and the engine
+ * refuses to change or remove it (accounts.update/remove answer not-allowed).
+ */
+export const DIRECT_ACCOUNT_ID = 'direct';
+
+export function isBuiltInAccount(account: Pick<AccountSnapshot, 'id'>): boolean {
+  return account.id === DIRECT_ACCOUNT_ID;
+}
+
 export function registrationView(account: AccountSnapshot, reg: RegistrationSnapshot | undefined): RegistrationView {
+  // Not "Offline" with a Register button: there is nothing to register with, and the engine says so if asked.
+  if (isBuiltInAccount(account)) return { tone: 'muted', label: 'Direct calls only', canRetry: false };
   if (!account.enabled) return { tone: 'muted', label: 'Disabled', canRetry: false };
   switch (reg?.state ?? 'unregistered') {
     case 'registered':
