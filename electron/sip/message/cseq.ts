@@ -1,4 +1,4 @@
-import { TOKEN, allIn, skipWs, trimEndIndex } from './chars.ts';
+import { TOKEN, skipWs, trimEndIndex } from './chars.ts';
 import { SipParseError } from './sip-parse-error.ts';
 
 /** CSeq = 1*DIGIT LWS Method (RFC 3261 §20.16); the number fits 32 bits (§8.1.1.5, RFC 4475 scalarlg). */
@@ -8,8 +8,32 @@ export interface CSeq {
 }
 
 export function parseCSeq(value: string): CSeq {
-  const end = trimEndIndex(value, 0, value.length);
-  let i = skipWs(value, 0, end);
+  const r = scanCSeq(value, 0, value.length);
+  return { seq: r, method: value.slice(scannedMethodStart, scannedMethodEnd) };
+}
+
+let scannedMethodStart = 0;
+let scannedMethodEnd = 0;
+
+/**
+ * Checks that s[start, end) holds a CSeq with the given method (what the
+ * parser does for every request; RFC 4475 mismatch01) without slicing.
+ * Returns the sequence number; throws SipParseError as parseCSeq does.
+ */
+export function checkCSeqAt(s: string, start: number, end: number, method: string | undefined): number {
+  const seq = scanCSeq(s, start, end);
+  if (method !== undefined) {
+    const n = scannedMethodEnd - scannedMethodStart;
+    let same = n === method.length;
+    for (let k = 0; same && k < n; k++) same = s.charCodeAt(scannedMethodStart + k) === method.charCodeAt(k);
+    if (!same) throw new SipParseError(400, 'CSeq method does not match the request method');
+  }
+  return seq;
+}
+
+function scanCSeq(value: string, begin: number, stop: number): number {
+  const end = trimEndIndex(value, begin, stop);
+  let i = skipWs(value, begin, end);
   const start = i;
   let seq = 0;
   while (i < end) {
@@ -21,10 +45,14 @@ export function parseCSeq(value: string): CSeq {
   if (i === start) throw new SipParseError(400, 'malformed CSeq');
   if (seq > 0xffffffff) throw new SipParseError(400, 'CSeq number out of range');
   const m = skipWs(value, i, end);
-  if (m === i) throw new SipParseError(400, 'malformed CSeq');
-  const method = value.slice(m, end);
-  if (!allIn(method, TOKEN)) throw new SipParseError(400, 'malformed CSeq method');
-  return { seq, method };
+  if (m === i || m === end) throw new SipParseError(400, 'malformed CSeq');
+  for (let k = m; k < end; k++) {
+    const c = value.charCodeAt(k);
+    if (c >= 0x80 || TOKEN[c] === 0) throw new SipParseError(400, 'malformed CSeq method');
+  }
+  scannedMethodStart = m;
+  scannedMethodEnd = end;
+  return seq;
 }
 
 export function formatCSeq(c: CSeq): string {

@@ -1,12 +1,20 @@
-import { canonicalName, headerKey, isListHeader } from './header-names.ts';
+import { displayNameOfKey, headerKey, isListHeader } from './header-names.ts';
 import { firstElement, splitList } from './header-split.ts';
-import type { ParsedCache } from './parsed-cache.ts';
 
-/** One header field as it sits in the message: name as written, comparison key, raw value. */
+/**
+ * One header field as it sits in the message: name as written, comparison
+ * key, raw value. A field read off the wire also knows its bytes (the whole
+ * line, continuation lines and CRLF included) so an edited message can be
+ * written by copying the untouched lines; src is undefined for fields made
+ * through the API.
+ */
 export interface HeaderField {
   readonly name: string;
   readonly key: string;
   readonly value: string;
+  readonly src: Buffer | undefined;
+  readonly rawStart: number;
+  readonly rawEnd: number;
 }
 
 function checkValue(name: string, value: string): void {
@@ -15,9 +23,9 @@ function checkValue(name: string, value: string): void {
   }
 }
 
-function field(name: string, value: string): HeaderField {
+function field(name: string, value: string, key = headerKey(name)): HeaderField {
   checkValue(name, value);
-  return { name: canonicalName(name), key: headerKey(name), value };
+  return { name: displayNameOfKey(key) ?? name, key, value, src: undefined, rawStart: -1, rawEnd: -1 };
 }
 
 /**
@@ -33,8 +41,6 @@ export class HeaderList {
   fields: HeaderField[];
   /** Bumped on every mutation. */
   version = 0;
-  /** @internal typed values built by the parser (see parsed-cache.ts) */
-  parsed: ParsedCache | undefined = undefined;
 
   constructor(init?: Iterable<readonly [string, string]>) {
     this.fields = [];
@@ -98,18 +104,21 @@ export class HeaderList {
   /** Replaces every field of that name by the given value(s), at the position of the first (else at the end). */
   set(name: string, value: string | string[]): void {
     const key = headerKey(name);
-    const values = typeof value === 'string' ? [value] : value;
-    const added = values.map((v) => field(name, v));
+    const added: HeaderField[] = [];
+    if (typeof value === 'string') added.push(field(name, value, key));
+    else for (const v of value) added.push(field(name, v, key));
+    const f = this.fields;
     const out: HeaderField[] = [];
     let placed = false;
-    for (const fld of this.fields) {
+    for (let i = 0; i < f.length; i++) {
+      const fld = f[i] as HeaderField;
       if (fld.key !== key) out.push(fld);
       else if (!placed) {
-        out.push(...added);
+        for (const a of added) out.push(a);
         placed = true;
       }
     }
-    if (!placed) out.push(...added);
+    if (!placed) for (const a of added) out.push(a);
     this.fields = out;
     this.version++;
   }
@@ -123,8 +132,11 @@ export class HeaderList {
   /** Adds a field before the first field of that name (a new top Via or Record-Route), else at the top. */
   prepend(name: string, value: string): void {
     const f = field(name, value);
-    const idx = this.fields.findIndex((x) => x.key === f.key);
-    this.fields.splice(idx < 0 ? 0 : idx, 0, f);
+    const fields = this.fields;
+    let idx = 0;
+    while (idx < fields.length && (fields[idx] as HeaderField).key !== f.key) idx++;
+    if (idx === fields.length) idx = 0;
+    fields.splice(idx, 0, f);
     this.version++;
   }
 
@@ -146,8 +158,6 @@ export class HeaderList {
   }
 
   clone(): HeaderList {
-    const h = HeaderList.fromFields(this.fields.slice());
-    h.parsed = this.parsed;
-    return h;
+    return HeaderList.fromFields(this.fields.slice());
   }
 }

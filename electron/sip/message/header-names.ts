@@ -38,46 +38,85 @@ const LIST_HEADERS = new Set([
   'supported', 'unsupported', 'via', 'warning',
 ]);
 
+/**
+ * The same string, internalized (V8 interns property names): keys built with
+ * toLowerCase at load time then compare with the literals in the parser by
+ * pointer instead of by content.
+ */
+function intern(s: string): string {
+  return Object.keys({ [s]: 0 })[0] as string;
+}
+
 const displayByKey = new Map<string, string>();
-/** Exact spellings seen on the wire mapped to their key, so the common case skips toLowerCase. */
-const keyBySpelling = new Map<string, string>();
 
 for (const name of CANONICAL) {
-  const key = name.toLowerCase();
+  const key = intern(name.toLowerCase());
   displayByKey.set(key, name);
-  keyBySpelling.set(name, key);
-  keyBySpelling.set(key, key);
-  keyBySpelling.set(name.toUpperCase(), key);
-}
-for (const [c, key] of Object.entries(COMPACT)) {
-  keyBySpelling.set(c, key);
-  keyBySpelling.set(c.toUpperCase(), key);
 }
 
 /**
- * Spellings bucketed by (first letter, length), so the parser maps a name it
- * just sliced off the wire with a couple of string comparisons instead of
- * hashing it (measured: hashing fresh strings dominated header parsing).
+ * Header names known to us, bucketed by (first letter, length) and matched
+ * case-insensitively with a char-code loop, so the parser identifies a name
+ * in place, without slicing or hashing a fresh string (measured: those
+ * dominated header parsing).
  */
-const buckets: ([string, string][] | undefined)[] = [];
-function bucketOf(name: string): number {
-  return ((name.charCodeAt(0) | 0x20) & 0x7f) * 32 + (name.length & 31);
-}
-for (const [spelling, key] of keyBySpelling) {
-  if (spelling.length >= 32) continue;
-  (buckets[bucketOf(spelling)] ??= []).push([spelling, key]);
+export interface NameEntry {
+  /** lower-case spelling matched against (long or compact form) */
+  lower: string;
+  key: string;
+  /** the usual spelling ("Via", "v", "Call-ID"): reused when the wire has exactly it */
+  usual: string;
+  /** which of the headers the parser checks this is (see ROLE), 0 for others */
+  role: number;
 }
 
-/** Key of a header name as written on the wire when it is a known spelling; undefined otherwise. */
-export function knownKey(name: string): string | undefined {
-  if (name.length >= 32) return undefined;
-  const b = buckets[bucketOf(name)];
-  if (b === undefined) return undefined;
+/** The headers parseMessage checks on every message, numbered for a quick dispatch. */
+export const ROLE: Record<string, number> = { via: 1, from: 2, to: 3, 'call-id': 4, cseq: 5, 'content-length': 6, 'max-forwards': 7 };
+/** Every known name; knownNameAt returns an index into it. */
+export const nameEntries: NameEntry[] = [];
+const nameBuckets: (number[] | undefined)[] = [];
+function addName(usual: string, key: string): void {
+  const lower = intern(usual.toLowerCase());
+  key = intern(key);
+  const idx = (lower.charCodeAt(0) & 0x1f) * 32 + (lower.length & 31);
+  (nameBuckets[idx] ??= []).push(nameEntries.length);
+  nameEntries.push({ lower, key, usual, role: ROLE[key] ?? 0 });
+}
+for (const name of CANONICAL) addName(name, name.toLowerCase());
+for (const [c, key] of Object.entries(COMPACT)) addName(c, key);
+
+/**
+ * The known header name at s[start, end) in any letter case: returns
+ * 2 * (index in nameEntries) + (1 when spelled exactly as `usual`), or -1.
+ */
+export function knownNameAt(s: string, start: number, end: number): number {
+  const len = end - start;
+  if (len <= 0 || len >= 32) return -1;
+  const b = nameBuckets[(s.charCodeAt(start) & 0x1f) * 32 + len];
+  if (b === undefined) return -1;
   for (let i = 0; i < b.length; i++) {
-    const e = b[i] as [string, string];
-    if (e[0] === name) return e[1];
+    const idx = b[i] as number;
+    const e = nameEntries[idx] as NameEntry;
+    const lower = e.lower;
+    const usual = e.usual;
+    let exact = 1;
+    let k = 0;
+    for (; k < len; k++) {
+      const c = s.charCodeAt(start + k);
+      if (c !== usual.charCodeAt(k)) {
+        exact = 0;
+        if ((c | 0x20) !== lower.charCodeAt(k)) break;
+      }
+    }
+    if (k === len) return idx * 2 + exact;
   }
-  return undefined;
+  return -1;
+}
+
+/** Key of a header name when it is a known one (any letter case); undefined otherwise. */
+export function knownKey(name: string): string | undefined {
+  const r = knownNameAt(name, 0, name.length);
+  return r < 0 ? undefined : (nameEntries[r >> 1] as NameEntry).key;
 }
 
 /** The comparison key of a header name: lower-case long form. */
@@ -92,6 +131,11 @@ export function headerKey(name: string): string {
 /** The spelling we write for a header we add: canonical when known, else as given. */
 export function canonicalName(name: string): string {
   return displayByKey.get(headerKey(name)) ?? name;
+}
+
+/** The canonical spelling for a key, if the header is known. */
+export function displayNameOfKey(key: string): string | undefined {
+  return displayByKey.get(key);
 }
 
 /** Whether values of this header (by key) are comma-separated lists that may be split. */

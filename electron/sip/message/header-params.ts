@@ -1,4 +1,5 @@
-import { TOKEN, skipWs } from './chars.ts';
+import { TOKEN } from './chars.ts';
+import { commonParamAt } from './param-names.ts';
 import { SipParseError } from './sip-parse-error.ts';
 
 /**
@@ -41,50 +42,59 @@ export function quote(s: string): string {
   return out + '"';
 }
 
-function isValueChar(c: number): boolean {
-  // token chars, plus ':' '[' ']' for host values (received=2001:db8::1, RFC 5118 §4.5).
-  return (c < 0x80 && TOKEN[c] === 1) || c === 0x3a || c === 0x5b || c === 0x5d;
+/** Value characters: token chars, plus ':' '[' ']' for host values (received=2001:db8::1, RFC 5118 §4.5). */
+const VALUE = (() => {
+  const t = TOKEN.slice();
+  t[0x3a] = t[0x5b] = t[0x5d] = 1;
+  return t;
+})();
+
+/** Builds the error outside the scanners, keeping them small enough for the JIT to inline their helpers. */
+function malformed(what: string, detail: string): SipParseError {
+  return new SipParseError(400, detail ? `malformed ${what} (${detail})` : `malformed ${what}`);
 }
 
 /**
- * Parses parameters from i up to end into params. Stops at end; throws on
- * anything that is not a parameter. `what` names the header in the error.
+ * Parses parameters from i up to end into params (or only checks them when
+ * params is null). Throws on anything that is not a parameter; `what` names
+ * the header in the error.
  */
 export function parseHeaderParams(
   s: string,
   i: number,
   end: number,
-  params: Map<string, string | null>,
+  params: Map<string, string | null> | null,
   what: string,
 ): void {
   for (;;) {
-    i = skipWs(s, i, end);
+    let c = 0;
+    while (i < end && ((c = s.charCodeAt(i)) === 0x20 || c === 0x09)) i++;
     if (i >= end) return;
-    if (s.charCodeAt(i) !== 0x3b) throw new SipParseError(400, `malformed ${what}`);
-    i = skipWs(s, i + 1, end);
+    if (c !== 0x3b) throw malformed(what, '');
+    i++;
+    while (i < end && ((c = s.charCodeAt(i)) === 0x20 || c === 0x09)) i++;
     const nStart = i;
-    while (i < end) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80 || TOKEN[c] === 0) break;
+    while (i < end && (c = s.charCodeAt(i)) < 0x80 && TOKEN[c] === 1) i++;
+    if (i === nStart) throw malformed(what, 'empty parameter');
+    const nEnd = i;
+    while (i < end && ((c = s.charCodeAt(i)) === 0x20 || c === 0x09)) i++;
+    let vStart = -1;
+    if (i < end && c === 0x3d) {
       i++;
-    }
-    if (i === nStart) throw new SipParseError(400, `malformed ${what} (empty parameter)`);
-    const name = s.slice(nStart, i).toLowerCase();
-    i = skipWs(s, i, end);
-    let value: string | null = null;
-    if (i < end && s.charCodeAt(i) === 0x3d) {
-      i = skipWs(s, i + 1, end);
-      const vStart = i;
-      if (i < end && s.charCodeAt(i) === 0x22) {
+      while (i < end && ((c = s.charCodeAt(i)) === 0x20 || c === 0x09)) i++;
+      vStart = i;
+      if (i < end && c === 0x22) {
         i = scanQuoted(s, i, end);
-        if (i < 0) throw new SipParseError(400, `malformed ${what} (unterminated quoted string)`);
+        if (i < 0) throw malformed(what, 'unterminated quoted string');
       } else {
-        while (i < end && isValueChar(s.charCodeAt(i))) i++;
-        if (i === vStart) throw new SipParseError(400, `malformed ${what} (empty parameter value)`);
+        while (i < end && (c = s.charCodeAt(i)) < 0x80 && VALUE[c] === 1) i++;
+        if (i === vStart) throw malformed(what, 'empty parameter value');
       }
-      value = s.slice(vStart, i);
     }
-    params.set(name, value);
+    if (params !== null) {
+      const name = commonParamAt(s, nStart, nEnd) ?? s.slice(nStart, nEnd).toLowerCase();
+      params.set(name, vStart < 0 ? null : s.slice(vStart, i));
+    }
   }
 }
 

@@ -1,6 +1,11 @@
 /**
  * The SIP message layer (RFC 3261 §7, §19, §20, §25): parse, serialize,
- * URIs, headers. Everything other layers use is exported here.
+ * URIs, headers. Everything other layers use is exported here; the contract
+ * is /work/notes/message-api.md. Beyond it: ParseLimits.deferHeaderChecks,
+ * StreamParser's onError hook (a malformed message whose framing is intact is
+ * reported there and skipped instead of failing the connection), formatHost,
+ * formatCSeq, contactExpires / contactQ, header-name helpers and the %-escape
+ * functions.
  */
 export { SipParseError } from './sip-parse-error.ts';
 export { defaultParseLimits, type ParseLimits } from './parse-limits.ts';

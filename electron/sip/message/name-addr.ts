@@ -1,7 +1,7 @@
-import { TOKEN, skipWs, trimEndIndex } from './chars.ts';
+import { TOKEN, skipWs, trimEndIndex, findChar } from './chars.ts';
 import { formatHeaderParams, parseHeaderParams, quote, scanQuoted, unquote } from './header-params.ts';
 import { SipParseError } from './sip-parse-error.ts';
-import { formatUri, parseUri, type SipUri } from './uri.ts';
+import { formatUri, parseUriRange, type SipUri } from './uri.ts';
 
 /**
  * name-addr / addr-spec values of From, To, Contact, Route, Record-Route,
@@ -25,10 +25,10 @@ function isDisplayTokens(s: string, start: number, end: number): boolean {
   return true;
 }
 
-function uriOf(text: string, what: string): SipUri {
-  if (text.length === 0) throw new SipParseError(400, `malformed ${what} (empty URI)`);
+function uriOf(s: string, start: number, end: number, what: string, build: boolean): SipUri | null {
+  if (end <= start) throw bad(what, 'empty URI');
   try {
-    return parseUri(text);
+    return parseUriRange(s, start, end, build);
   } catch (e) {
     if (e instanceof SipParseError) {
       // An unknown scheme is well-formed but not ours: 416 (RFC 3261 §8.2.2.1; RFC 4475 unksm2).
@@ -41,53 +41,69 @@ function uriOf(text: string, what: string): SipUri {
 
 /** Parses one name-addr or addr-spec; `what` names the header in errors ("From", "Contact"...). */
 export function parseNameAddr(value: string, what = 'name-addr'): NameAddr {
-  const s = value;
-  const end = trimEndIndex(s, 0, s.length);
-  let i = skipWs(s, 0, end);
+  return scanNameAddr(value, 0, value.length, what, true) as NameAddr;
+}
+
+/** Checks the name-addr or addr-spec in s[start, end) without building anything (throws what parseNameAddr throws). */
+export function checkNameAddrAt(s: string, start: number, end: number, what: string): void {
+  scanNameAddr(s, start, end, what, false);
+}
+
+function bad(what: string, detail: string): SipParseError {
+  return new SipParseError(400, `malformed ${what} (${detail})`);
+}
+
+/** addr-spec form from i: the URI ends at the first ';', the rest are header parameters. */
+function scanAddrSpec(s: string, i: number, end: number, what: string, build: boolean): NameAddr | null {
+  const semi = findChar(s, ';', 0x3b, i, end);
+  const uriEnd = semi < 0 ? end : trimEndIndex(s, i, semi);
+  for (let k = i; k < uriEnd; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 0x20 || c === 0x09 || c === 0x2c || c === 0x3f) {
+      // RFC 3261 §20.10: such a URI must be in name-addr form (RFC 4475 regbadct).
+      throw bad(what, `URI with '${s[k]}' must be enclosed in <>`);
+    }
+  }
+  const uri = uriOf(s, i, uriEnd, what, build);
+  const params = build ? new Map<string, string | null>() : null;
+  if (semi >= 0) parseHeaderParams(s, semi, end, params, what);
+  return uri !== null && params !== null ? { uri, params } : null;
+}
+
+function scanNameAddr(s: string, start: number, stop: number, what: string, build: boolean): NameAddr | null {
+  const end = trimEndIndex(s, start, stop);
+  let i = skipWs(s, start, end);
   let displayName: string | undefined;
   let lt: number;
   if (i < end && s.charCodeAt(i) === 0x22) {
     const close = scanQuoted(s, i, end);
-    if (close < 0) throw new SipParseError(400, `malformed ${what} (unterminated quoted string)`);
-    displayName = unquote(s.slice(i + 1, close - 1));
+    if (close < 0) throw bad(what, 'unterminated quoted string');
+    if (build) displayName = unquote(s.slice(i + 1, close - 1));
     lt = skipWs(s, close, end);
-    if (lt >= end || s.charCodeAt(lt) !== 0x3c) throw new SipParseError(400, `malformed ${what} (missing <URI>)`);
+    if (lt >= end || s.charCodeAt(lt) !== 0x3c) throw bad(what, 'missing <URI>');
   } else {
-    lt = s.indexOf('<', i);
-    if (lt >= 0 && !isDisplayTokens(s, i, lt)) {
+    lt = findChar(s, '<', 0x3c, i, end);
+    if (lt < 0) return scanAddrSpec(s, i, end, what, build);
+    if (!isDisplayTokens(s, i, lt)) {
       // A '<' after something that is not a display name: a URI with '<' in a
       // parameter is addr-spec; anything else is a broken display name (RFC 4475 baddn).
-      const colon = s.indexOf(':', i);
-      if (colon < 0 || colon > lt) throw new SipParseError(400, `malformed ${what} (bad display name)`);
-      lt = -1;
+      const colon = findChar(s, ':', 0x3a, i, lt);
+      if (colon < 0) throw bad(what, 'bad display name');
+      return scanAddrSpec(s, i, end, what, build);
     }
-    if (lt < 0) {
-      // addr-spec
-      const semi = s.indexOf(';', i);
-      const uriEnd = semi < 0 ? end : trimEndIndex(s, i, semi);
-      const text = s.slice(i, uriEnd);
-      for (let k = 0; k < text.length; k++) {
-        const c = text.charCodeAt(k);
-        if (c === 0x20 || c === 0x09 || c === 0x2c || c === 0x3f) {
-          // RFC 3261 §20.10: such a URI must be in name-addr form (RFC 4475 regbadct).
-          throw new SipParseError(400, `malformed ${what} (URI with '${text[k]}' must be enclosed in <>)`);
-        }
-      }
-      const params = new Map<string, string | null>();
-      const na: NameAddr = { uri: uriOf(text, what), params };
-      if (semi >= 0) parseHeaderParams(s, semi, end, params, what);
-      return na;
+    if (build) {
+      const dEnd = trimEndIndex(s, i, lt);
+      if (dEnd > i) displayName = s.slice(i, dEnd);
     }
-    const dEnd = trimEndIndex(s, i, lt);
-    if (dEnd > i) displayName = s.slice(i, dEnd);
   }
-  const gt = s.indexOf('>', lt + 1);
-  if (gt < 0) throw new SipParseError(400, `malformed ${what} (missing '>')`);
+  const gt = findChar(s, '>', 0x3e, lt + 1, end);
+  if (gt < 0) throw bad(what, "missing '>'");
   // RFC 4475 badaspec: LWS inside <> is not allowed, but being liberal here harms nothing.
   const uStart = skipWs(s, lt + 1, gt);
-  const uri = uriOf(s.slice(uStart, trimEndIndex(s, uStart, gt)), what);
-  const params = new Map<string, string | null>();
+  const uri = uriOf(s, uStart, trimEndIndex(s, uStart, gt), what, build);
+  const params = build ? new Map<string, string | null>() : null;
   parseHeaderParams(s, gt + 1, end, params, what);
+  if (uri === null || params === null) return null;
   const na: NameAddr = { uri, params };
   if (displayName !== undefined) na.displayName = displayName;
   return na;

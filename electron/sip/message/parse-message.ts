@@ -1,16 +1,15 @@
 import { isAscii } from 'node:buffer';
-import { SCHEME, TOKEN, WORD, allIn, skipWs, trimEndIndex } from './chars.ts';
-import { parseCSeq } from './cseq.ts';
+import { TOKEN, WORD, allIn, findChar, skipWs, trimEndIndex } from './chars.ts';
+import { checkCSeqAt } from './cseq.ts';
 import { HeaderList, type HeaderField } from './header-list.ts';
-import { headerKey, knownKey } from './header-names.ts';
+import { headerKey, knownNameAt, nameEntries, type NameEntry } from './header-names.ts';
 import { firstElement } from './header-split.ts';
-import { parseNameAddr } from './name-addr.ts';
+import { checkNameAddrAt } from './name-addr.ts';
 import { resolveLimits, type ParseLimits } from './parse-limits.ts';
-import type { ParsedCache } from './parsed-cache.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import { SipRequest, SipResponse, type SipMessage } from './sip-message.ts';
-import { parseUri } from './uri.ts';
-import { parseVia } from './via.ts';
+import { parseStartLine } from './start-line.ts';
+import { checkViaAt } from './via.ts';
 
 /**
  * The SIP message parser (RFC 3261 §7, §18.3, §20, §25). The message is
@@ -19,9 +18,12 @@ import { parseVia } from './via.ts';
  * Header values stay raw (typed views are built on demand), except those
  * every element needs to accept or answer a request, which are checked here
  * so a malformed one is rejected with a reason naming it (RFC 4475): top Via,
- * From, To, Call-ID, CSeq, Max-Forwards, Content-Length, Request-URI. What
- * that check parsed is kept for the accessors. The body is a view of the
- * input. A head with non-ASCII octets is decoded again as UTF-8.
+ * From, To, Call-ID, CSeq, Max-Forwards, Content-Length, Request-URI. Those
+ * checks scan the head string in place and build nothing (measured: building
+ * typed objects, not scanning, is what costs); the accessors build typed
+ * values when asked. The body is a view of the input. A head with non-ASCII
+ * octets is decoded again as UTF-8. Each header field remembers its bytes so
+ * an edited message is written by copying the lines nobody touched.
  */
 
 /** A parsed head: the message (empty body), its Content-Length (-1 when absent), where its body starts. */
@@ -30,6 +32,9 @@ export interface ParsedHead {
   contentLength: number;
   /** index in the head string just past the blank line */
   bodyStart: number;
+  /** the start line with its line end: head string indexes */
+  startLineStart: number;
+  startLineEnd: number;
 }
 
 const CR = 0x0d;
@@ -55,96 +60,18 @@ function tooLarge(what: string): SipParseError {
   return new SipParseError(513, what);
 }
 
-function isVersion(v: string): boolean {
-  return v === 'SIP/2.0' || v.toUpperCase() === 'SIP/2.0';
-}
-
-function looksLikeVersion(v: string): boolean {
-  // SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT (RFC 3261 §25.1)
-  if (v.length < 7 || v.slice(0, 4).toUpperCase() !== 'SIP/') return false;
-  const dot = v.indexOf('.', 4);
-  if (dot < 5 || dot === v.length - 1) return false;
-  for (let i = 4; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (i !== dot && (c < 0x30 || c > 0x39)) return false;
-  }
-  return true;
-}
-
-function checkRequestUri(uri: string): void {
-  const colon = uri.indexOf(':');
-  const c0 = uri.charCodeAt(0) | 0x20;
-  if (colon <= 0 || c0 < 0x61 || c0 > 0x7a || !allIn(uri.slice(0, colon), SCHEME)) {
-    throw new SipParseError(400, 'malformed Request-URI');
-  }
-  for (let i = colon + 1; i < uri.length; i++) {
-    const c = uri.charCodeAt(i);
-    // No LWS, controls, angle brackets or quotes in an absoluteURI (RFC 4475 ltgtruri, lwsruri).
-    if (c <= 0x20 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x22) {
-      throw new SipParseError(400, 'malformed Request-URI');
-    }
-  }
-  if (colon === 3 || colon === 4) {
-    const scheme = uri.slice(0, colon).toLowerCase();
-    if (scheme === 'sip' || scheme === 'sips') {
-      let parsed;
-      try {
-        parsed = parseUri(uri);
-      } catch {
-        throw new SipParseError(400, 'malformed Request-URI');
-      }
-      // Headers are not allowed in a Request-URI (RFC 3261 §19.1.1 table 1; RFC 4475 escruri).
-      if (parsed.headers.size > 0) throw new SipParseError(400, 'malformed Request-URI (contains headers)');
-    }
-  }
-}
-
 const CALL_ID = (() => {
   const t = WORD.slice();
   t[0x40] = 1;
   return t;
 })();
 
-function parseStartLine(line: string): { request?: SipRequest; response?: SipResponse; versionError?: SipParseError } {
-  // Exactly one SP between the elements (RFC 3261 §7.1; RFC 4475 lwsstart, trws).
-  if (line.startsWith('SIP/') || line.slice(0, 4).toUpperCase() === 'SIP/') {
-    const sp = line.indexOf(' ');
-    if (sp < 0) throw new SipParseError(400, 'malformed Status-Line');
-    const version = line.slice(0, sp);
-    if (!isVersion(version)) throw new SipParseError(505, `SIP version ${version.slice(0, 16)} not supported`);
-    const d0 = line.charCodeAt(sp + 1) - 0x30;
-    const d1 = line.charCodeAt(sp + 2) - 0x30;
-    const d2 = line.charCodeAt(sp + 3) - 0x30;
-    const after = line.length === sp + 4 ? 0x20 : line.charCodeAt(sp + 4);
-    if (!(d0 >= 1 && d0 <= 6 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) || after !== 0x20) {
-      throw new SipParseError(400, 'malformed Status-Line'); // RFC 4475 bigcode
-    }
-    return { response: new SipResponse(d0 * 100 + d1 * 10 + d2, line.slice(sp + 5)) };
-  }
-  const sp1 = line.indexOf(' ');
-  const sp2 = sp1 > 0 ? line.indexOf(' ', sp1 + 1) : -1;
-  if (sp2 < 0) throw new SipParseError(400, 'malformed Request-Line');
-  const method = line.slice(0, sp1);
-  if (!allIn(method, TOKEN)) throw new SipParseError(400, 'malformed Request-Line (method)');
-  const uri = line.slice(sp1 + 1, sp2);
-  if (uri.length === 0) throw new SipParseError(400, 'malformed Request-Line (extra spaces)');
-  const version = line.slice(sp2 + 1);
-  let versionError: SipParseError | undefined;
-  if (!isVersion(version)) {
-    if (!looksLikeVersion(version)) throw new SipParseError(400, 'malformed Request-Line');
-    versionError = new SipParseError(505, `SIP version ${version.slice(0, 16)} not supported`);
-  }
-  checkRequestUri(uri);
-  const request = new SipRequest(method, uri);
-  return versionError ? { request, versionError } : { request };
-}
-
 /**
  * Parses the head in s from `start`: start line, header lines, up to and
  * including the blank line. Throws SipParseError for anything malformed, and
  * SipParseError(400, 'no blank line...') when the head does not end in s.
  */
-export function parseHead(s: string, start: number, limits: ParseLimits): ParsedHead {
+export function parseHead(s: string, start: number, limits: ParseLimits, src?: Buffer, srcOffset = 0): ParsedHead {
   const n = s.length;
   let pos = start;
   while (pos < n) {
@@ -157,13 +84,20 @@ export function parseHead(s: string, start: number, limits: ParseLimits): Parsed
   let lineEnd = nl > pos && s.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
   const maxLine = limits.maxLineBytes;
   if (lineEnd - pos > maxLine) throw tooLarge('start line too long');
-  const first = parseStartLine(s.slice(pos, lineEnd));
+  const defer = limits.deferHeaderChecks === true;
+  const first = parseStartLine(s, pos, lineEnd, defer);
+  const startLineStart = pos;
   pos = nl + 1;
+  const startLineEnd = pos;
 
   // Header lines; a line starting with SP/HT continues the previous one (§7.3.1: folding = one SP).
   const fields: HeaderField[] = [];
   const maxHeaders = limits.maxHeaders;
   let bodyStart = NO_BLANK_LINE;
+  // A broken line is skipped so the rest can still be read: with Via, From, To,
+  // Call-ID and CSeq in hand the error can be answered (RFC 3261 §8.2.6).
+  let lineError: SipParseError | undefined;
+  const ess = new Essentials();
   while (pos < n) {
     nl = s.indexOf('\n', pos);
     if (nl < 0) break;
@@ -173,20 +107,37 @@ export function parseHead(s: string, start: number, limits: ParseLimits): Parsed
       break;
     }
     if (lineEnd - pos > maxLine) throw tooLarge('header line too long');
+    const lineStart = pos;
     const c0 = s.charCodeAt(pos);
-    if (c0 === 0x20 || c0 === 0x09) throw new SipParseError(400, 'malformed header (continuation line without a header)');
     const colon = s.indexOf(':', pos);
-    if (colon < 0 || colon > lineEnd) throw new SipParseError(400, 'malformed header line (no colon)');
+    if (c0 === 0x20 || c0 === 0x09 || colon < 0 || colon > lineEnd) {
+      const what = c0 === 0x20 || c0 === 0x09 ? 'continuation line without a header' : 'no colon';
+      lineError ??= new SipParseError(400, `malformed header line (${what})`);
+      pos = nl + 1;
+      continue;
+    }
     let nameEnd = colon;
     while (nameEnd > pos) {
       const c = s.charCodeAt(nameEnd - 1);
       if (c !== 0x20 && c !== 0x09) break;
       nameEnd--;
     }
-    const name = s.slice(pos, nameEnd);
-    let key = knownKey(name);
-    if (key === undefined) {
-      if (!allIn(name, TOKEN)) throw new SipParseError(400, 'malformed header name');
+    let name: string;
+    let key: string;
+    let role = 0;
+    const known = knownNameAt(s, pos, nameEnd);
+    if (known >= 0) {
+      const e = nameEntries[known >> 1] as NameEntry;
+      name = (known & 1) === 1 ? e.usual : s.slice(pos, nameEnd);
+      key = e.key;
+      role = e.role;
+    } else {
+      name = s.slice(pos, nameEnd);
+      if (!allIn(name, TOKEN)) {
+        lineError ??= new SipParseError(400, 'malformed header name');
+        pos = nl + 1;
+        continue;
+      }
       key = headerKey(name);
     }
     let vs = colon + 1;
@@ -202,6 +153,7 @@ export function parseHead(s: string, start: number, limits: ParseLimits): Parsed
       ve--;
     }
     let value = s.slice(vs, ve);
+    let folded = false;
     // Continuation lines.
     for (;;) {
       const c = s.charCodeAt(nl + 1);
@@ -214,24 +166,33 @@ export function parseHead(s: string, start: number, limits: ParseLimits): Parsed
       const ps = skipWs(s, pos, lineEnd);
       const pe = trimEndIndex(s, ps, lineEnd);
       if (pe > ps) value = value.length > 0 ? value + ' ' + s.slice(ps, pe) : s.slice(ps, pe);
+      folded = true;
     }
     if (fields.length >= maxHeaders) throw tooLarge('too many header fields');
-    fields.push({ name, key, value });
+    // Byte span of the whole field: valid when s maps one character to one octet of src.
+    const field: HeaderField = { name, key, value, src, rawStart: srcOffset + lineStart, rawEnd: srcOffset + nl + 1 };
+    fields.push(field);
+    if (role !== 0) {
+      // The checks read the head string in place (a value sliced out of it is a
+      // slower string to scan); a folded value is read as joined.
+      if (folded) ess.note(role, field, value, 0, value.length);
+      else ess.note(role, field, s, vs, ve);
+    }
     pos = nl + 1;
   }
   if (bodyStart === NO_BLANK_LINE) throw noBlankLine(n - start, limits);
 
   const headers = HeaderList.fromFields(fields);
-  const request = first.request;
-  const message: SipMessage = request ?? (first.response as SipResponse);
-  message.headers = headers;
-  if (first.versionError) {
+  const request = first.method !== '' ? new SipRequest(first.method, first.uri, headers) : undefined;
+  const message: SipMessage = request ?? new SipResponse(first.status, first.reason, headers);
+  const early = first.versionError ?? lineError;
+  if (early) {
     // 505 wins over anything else wrong (RFC 4475 badvers: its Via says SIP/7.0 too).
-    if (hasResponseHeaders(fields)) first.versionError.request = request;
-    throw first.versionError;
+    if (ess.answerable()) early.request = request;
+    throw early;
   }
-  const contentLength = validate(message, fields);
-  return { message, contentLength, bodyStart };
+  const contentLength = validate(message, ess, defer);
+  return { message, contentLength, bodyStart, startLineStart, startLineEnd };
 }
 
 function noBlankLine(size: number, limits: ParseLimits): SipParseError {
@@ -239,17 +200,82 @@ function noBlankLine(size: number, limits: ParseLimits): SipParseError {
   return new SipParseError(400, 'no blank line after the headers');
 }
 
-function hasResponseHeaders(fields: HeaderField[]): boolean {
-  let seen = 0;
-  for (const f of fields) {
-    const k = f.key;
-    if (k === 'via') seen |= 1;
-    else if (k === 'from') seen |= 2;
-    else if (k === 'to') seen |= 4;
-    else if (k === 'call-id') seen |= 8;
-    else if (k === 'cseq') seen |= 16;
+/** Where a checked header's value is: text[start, end). */
+class Span {
+  field: HeaderField;
+  text: string;
+  start: number;
+  end: number;
+  constructor(field: HeaderField, text: string, start: number, end: number) {
+    this.field = field;
+    this.text = text;
+    this.start = start;
+    this.end = end;
   }
-  return seen === 31;
+}
+
+/** The checked headers of one message, noted as the parser meets them. */
+class Essentials {
+  via: Span | undefined = undefined;
+  from: Span | undefined = undefined;
+  to: Span | undefined = undefined;
+  callId: HeaderField | undefined = undefined;
+  cseq: Span | undefined = undefined;
+  cl: HeaderField | undefined = undefined;
+  maxFwd: HeaderField | undefined = undefined;
+  /** a header that may appear once and did not (RFC 4475 multi01) */
+  dup: string | undefined = undefined;
+
+  note(role: number, f: HeaderField, text: string, start: number, end: number): void {
+    switch (role) {
+      case 1:
+        if (this.via === undefined) this.via = new Span(f, text, start, end);
+        break;
+      case 2:
+        if (this.from !== undefined) this.dup = 'From';
+        this.from = new Span(f, text, start, end);
+        break;
+      case 3:
+        if (this.to !== undefined) this.dup = 'To';
+        this.to = new Span(f, text, start, end);
+        break;
+      case 4:
+        if (this.callId !== undefined) this.dup = 'Call-ID';
+        this.callId = f;
+        break;
+      case 5:
+        if (this.cseq !== undefined) this.dup = 'CSeq';
+        this.cseq = new Span(f, text, start, end);
+        break;
+      case 6:
+        // RFC 4475 mcl01: two different lengths leave the framing unknown.
+        if (this.cl !== undefined && this.cl.value !== f.value) this.dup = 'Content-Length';
+        this.cl = f;
+        break;
+      case 7:
+        if (this.maxFwd !== undefined) this.dup = 'Max-Forwards';
+        this.maxFwd = f;
+        break;
+    }
+  }
+
+  /** Whether a response can be built (RFC 3261 §8.2.6.2 copies these). */
+  answerable(): boolean {
+    return this.via !== undefined && this.from !== undefined && this.to !== undefined && this.callId !== undefined && this.cseq !== undefined;
+  }
+}
+
+/** End of the first element of a comma list in s[start, end) (a Via value may hold several). */
+function firstElementEnd(s: string, start: number, end: number): number {
+  const comma = findChar(s, ',', 0x2c, start, end);
+  if (comma < 0) return end;
+  // Commas inside quoted strings or <...> do not count (rare in a Via: fall back to the splitter).
+  const q = findChar(s, '"', 0x22, start, comma);
+  if (q >= 0) {
+    const first = firstElement(s.slice(start, end)) ?? '';
+    return start + s.slice(start, end).indexOf(first) + first.length;
+  }
+  return comma;
 }
 
 function digits(v: string, max: number): number {
@@ -264,93 +290,53 @@ function digits(v: string, max: number): number {
   return n;
 }
 
-/** Checks the headers every element relies on; returns the Content-Length (-1 when absent). */
-function validate(message: SipMessage, fields: HeaderField[]): number {
-  let via: HeaderField | undefined;
-  let from: HeaderField | undefined;
-  let to: HeaderField | undefined;
-  let callId: HeaderField | undefined;
-  let cseq: HeaderField | undefined;
-  let cl: HeaderField | undefined;
-  let maxFwd: HeaderField | undefined;
-  let dup: string | undefined;
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i] as HeaderField;
-    switch (f.key) {
-      case 'via':
-        if (via === undefined) via = f;
-        break;
-      case 'from':
-        if (from !== undefined) dup = 'From';
-        from = f;
-        break;
-      case 'to':
-        if (to !== undefined) dup = 'To';
-        to = f;
-        break;
-      case 'call-id':
-        if (callId !== undefined) dup = 'Call-ID';
-        callId = f;
-        break;
-      case 'cseq':
-        if (cseq !== undefined) dup = 'CSeq';
-        cseq = f;
-        break;
-      case 'content-length':
-        // RFC 4475 mcl01: two different lengths leave the framing unknown.
-        if (cl !== undefined && cl.value !== f.value) dup = 'Content-Length';
-        cl = f;
-        break;
-      case 'max-forwards':
-        if (maxFwd !== undefined) dup = 'Max-Forwards';
-        maxFwd = f;
-        break;
-    }
+function failWith(e: unknown, request: SipRequest | undefined): never {
+  if (e instanceof SipParseError && e.request === undefined) {
+    throw new SipParseError(e.status, e.reason.slice(e.reason.indexOf(' - ') + 3), request);
   }
+  throw e;
+}
+
+/** Checks the headers every element relies on; returns the Content-Length (-1 when absent). */
+function validate(message: SipMessage, ess: Essentials, defer: boolean): number {
+  const { via, from, to, callId, cseq, cl, maxFwd, dup } = ess;
   const request = message.kind === 'request' ? message : undefined;
   if (via === undefined) throw new SipParseError(400, 'missing Via header');
   if (from === undefined) throw new SipParseError(400, 'missing From header');
   if (to === undefined) throw new SipParseError(400, 'missing To header');
   if (callId === undefined) throw new SipParseError(400, 'missing Call-ID header');
   if (cseq === undefined) throw new SipParseError(400, 'missing CSeq header');
-  const fail = (defect: string, status = 400): never => {
-    throw new SipParseError(status, defect, request);
-  };
   // RFC 4475 multi01: one value only for these.
-  if (dup) fail(`more than one ${dup} header`);
+  if (dup) throw new SipParseError(400, `more than one ${dup} header`, request);
 
   let contentLength = -1;
   if (cl !== undefined) {
     contentLength = digits(cl.value, Number.MAX_SAFE_INTEGER);
-    if (contentLength < 0) fail('malformed Content-Length'); // RFC 4475 ncl
+    if (contentLength < 0) throw new SipParseError(400, 'malformed Content-Length', request); // RFC 4475 ncl
   }
-  const cache: ParsedCache = {};
+  if (defer) return contentLength;
   try {
     // CSeq first: RFC 4475 scalar02 wants its error reported over Max-Forwards'.
-    const cs = parseCSeq(cseq.value);
-    if (request && cs.method !== request.method) fail('CSeq method does not match the request method');
-    cache.cseq = cs;
-    cache.cseqField = cseq;
-    if (request && maxFwd !== undefined && digits(maxFwd.value, 255) < 0) fail('malformed Max-Forwards');
-    if (!allIn(callId.value, CALL_ID)) fail('malformed Call-ID');
-    cache.via = parseVia(firstElement(via.value) ?? '');
-    cache.viaField = via;
-    cache.from = parseNameAddr(from.value, 'From');
-    cache.fromField = from;
-    cache.to = parseNameAddr(to.value, 'To');
-    cache.toField = to;
+    checkCSeqAt(cseq.text, cseq.start, cseq.end, request?.method);
+    if (request && maxFwd !== undefined && digits(maxFwd.value, 255) < 0) throw new SipParseError(400, 'malformed Max-Forwards');
+    if (!allIn(callId.value, CALL_ID)) throw new SipParseError(400, 'malformed Call-ID');
+    // Checked without building anything: the accessors build typed values on demand.
+    checkViaAt(via.text, via.start, firstElementEnd(via.text, via.start, via.end));
+    checkNameAddrAt(from.text, from.start, from.end, 'From');
+    checkNameAddrAt(to.text, to.start, to.end, 'To');
   } catch (e) {
-    if (e instanceof SipParseError && e.request === undefined) fail(e.reason.slice(e.reason.indexOf(' - ') + 3), e.status);
-    throw e;
+    failWith(e, request);
   }
-  message.headers.parsed = cache;
   return contentLength;
 }
 
 /** Remembers the received head so an unchanged message serializes without a rebuild. */
-export function attachRaw(m: SipMessage, bytes: Buffer, contentLength: number): void {
+export function attachRaw(m: SipMessage, buf: Buffer, start: number, end: number, contentLength: number, startLineEnd: number): void {
   m.raw = {
-    bytes,
+    buf,
+    start,
+    end,
+    startLineEnd,
     method: m.kind === 'request' ? m.method : '',
     uri: m.kind === 'request' ? m.uri : '',
     status: m.kind === 'response' ? m.status : 0,
@@ -375,11 +361,13 @@ export function parseMessage(data: Buffer | string, limits?: Partial<ParseLimits
   while (start < len && (buf[start] === CR || buf[start] === LF)) start++;
   // latin1: one character per octet, so string indexes are byte offsets.
   const scanLen = Math.min(len, lim.maxMessageBytes + 4);
-  let parsed = parseHead(buf.toString('latin1', 0, scanLen), start, lim);
+  let parsed = parseHead(buf.toString('latin1', 0, scanLen), start, lim, buf, 0);
   const bodyStart = parsed.bodyStart;
+  const startLineEnd = parsed.startLineEnd;
   if (bodyStart - start > lim.maxMessageBytes) throw tooLarge('message head too large');
-  if (!isAscii(buf.subarray(start, bodyStart))) {
-    // UTF-8 in the head (display names, reason phrases): decode it as such and parse again.
+  if (!isAscii(buf) && !isAscii(buf.subarray(start, bodyStart))) {
+    // UTF-8 in the head (display names, reason phrases): decode it as such and parse again
+    // (no byte spans then: string indexes no longer equal byte offsets).
     const head = buf.toString('utf8', start, bodyStart);
     parsed = parseHead(head, 0, { ...lim, maxLineBytes: lim.maxLineBytes * 4 });
   }
@@ -395,6 +383,6 @@ export function parseMessage(data: Buffer | string, limits?: Partial<ParseLimits
     throw new SipParseError(413, 'message too large', m.kind === 'request' ? m : undefined);
   }
   m.body = buf.subarray(bodyStart, bodyEnd);
-  attachRaw(m, buf.subarray(start, bodyStart), parsed.contentLength);
+  attachRaw(m, buf, start, bodyStart, parsed.contentLength, startLineEnd);
   return m;
 }

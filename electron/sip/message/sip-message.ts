@@ -9,8 +9,12 @@ const EMPTY = Buffer.alloc(0);
  * forwarding, a trace, a retransmission).
  */
 export interface RawHead {
-  /** head bytes from the start line through the blank line */
-  bytes: Buffer;
+  /** buf[start, end) holds the head bytes, start line through the blank line */
+  buf: Buffer;
+  start: number;
+  end: number;
+  /** buf[start, startLineEnd) is the start line with its CRLF */
+  startLineEnd: number;
   method: string;
   uri: string;
   status: number;

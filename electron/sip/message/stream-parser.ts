@@ -125,7 +125,9 @@ export class StreamParser {
         // Copy out: the message must not share memory with a buffer we keep reusing.
         const bytes = Buffer.from(this.buf.subarray(headStart, bodyEnd));
         m.body = bytes.subarray(bodyStart - headStart);
-        attachRaw(m, bytes.subarray(0, bodyStart - headStart), parsed.contentLength);
+        // Start line end as a byte offset (the head string may have been UTF-8).
+        const startLineEnd = bytes.indexOf(0x0a) + 1;
+        attachRaw(m, bytes, 0, bodyStart - headStart, parsed.contentLength, startLineEnd);
         items.push(m);
         this.pending = undefined;
         this.start = bodyEnd;

@@ -1,12 +1,14 @@
-import { HOST, PARAM, HNV, PASSWORD, SCHEME, TEL, USER, allIn } from './chars.ts';
+import { HOST, PARAM, HNV, PASSWORD, SCHEME, TEL, USER, allIn, findChar } from './chars.ts';
 import { escapeUri, unescapeUri } from './escape.ts';
+import { commonParamAt } from './param-names.ts';
 import { SipParseError } from './sip-parse-error.ts';
 
 /**
  * SIP, SIPS (RFC 3261 §19.1) and tel (RFC 3966) URIs. Components are kept
  * unescaped; formatUri escapes what the grammar requires. An IPv6 host is
  * stored without its brackets (RFC 3261 §25.1 IPv6reference) and formatUri
- * puts them back. Parsing is a single left-to-right scan with table lookups.
+ * puts them back. Parsing is one left-to-right scan with table lookups, over
+ * a range of a larger string (a header value) so nothing is sliced twice.
  */
 export interface SipUri {
   scheme: 'sip' | 'sips' | 'tel';
@@ -25,154 +27,189 @@ function bad(defect: string, text: string): SipParseError {
   return new SipParseError(400, `${defect} in URI "${shown.replace(/[^\x20-\x7e]/g, '?')}"`);
 }
 
-function schemeOf(text: string, colon: number): 'sip' | 'sips' | 'tel' {
-  if (colon === 3) {
-    const a = text.charCodeAt(0) | 0x20;
-    const b = text.charCodeAt(1) | 0x20;
-    const c = text.charCodeAt(2) | 0x20;
-    if (a === 0x73 && b === 0x69 && c === 0x70) return 'sip';
-    if (a === 0x74 && b === 0x65 && c === 0x6c) return 'tel';
-  } else if (colon === 4 && text.slice(0, 4).toLowerCase() === 'sips') {
-    return 'sips';
+/** Scheme of s[start, colon): sip, sips or tel; 416 for another well-formed scheme, 400 for junk. */
+function schemeAt(s: string, start: number, colon: number): 'sip' | 'sips' | 'tel' {
+  const n = colon - start;
+  if (n === 3 || n === 4) {
+    const a = s.charCodeAt(start) | 0x20;
+    const b = s.charCodeAt(start + 1) | 0x20;
+    const c = s.charCodeAt(start + 2) | 0x20;
+    if (a === 0x73 && b === 0x69 && c === 0x70) {
+      if (n === 3) return 'sip';
+      if ((s.charCodeAt(start + 3) | 0x20) === 0x73) return 'sips';
+    } else if (n === 3 && a === 0x74 && b === 0x65 && c === 0x6c) {
+      return 'tel';
+    }
   }
-  if (colon > 0 && allIn(text.slice(0, colon), SCHEME)) {
-    throw new SipParseError(416, `unsupported URI scheme "${text.slice(0, Math.min(colon, 32))}"`);
+  if (n > 0 && allIn(s.slice(start, colon), SCHEME)) {
+    throw new SipParseError(416, `unsupported URI scheme "${s.slice(start, start + Math.min(n, 32))}"`);
   }
-  throw bad('malformed scheme', text);
+  throw bad('malformed scheme', s.slice(start));
 }
 
-function isPctOr(c: number, t: Uint8Array): boolean {
-  return c === 0x25 || (c < 0x80 && t[c] === 1);
+/** Set by scan: whether the span it just scanned holds a '%' (so piece knows to unescape). */
+let sawPct = false;
+
+/** Index of the first character at or after i not in the table (a '%' counts as in). */
+function scan(s: string, i: number, end: number, t: Uint8Array): number {
+  let pct = false;
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) pct = true;
+    else if (c >= 0x80 || t[c] === 0) break;
+    i++;
+  }
+  sawPct = pct;
+  return i;
 }
 
-/** Scans the IPv6 reference starting at '[' ; returns the index after ']' or -1. */
-function scanIpv6(text: string, i: number, end: number): number {
+function piece(s: string, start: number, end: number, pct: boolean): string {
+  const v = s.slice(start, end);
+  return pct ? unescapeUri(v) : v;
+}
+
+/** Scans the IPv6 reference opening at '[' ; returns the index after ']' or -1. */
+function scanIpv6(s: string, i: number, end: number): number {
   let j = i + 1;
   let colons = 0;
   for (; j < end; j++) {
-    const c = text.charCodeAt(j);
+    const c = s.charCodeAt(j);
     if (c === 0x5d) break;
     if (c === 0x3a) colons++;
     else if (!(c === 0x2e || c === 0x25 || (c < 0x80 && HOST[c] === 1))) return -1;
   }
-  if (j >= end || colons < 2 || j === i + 1) return -1;
+  if (j >= end || colons < 2) return -1;
   return j + 1;
 }
 
-/** Parses ;name[=value] URI parameters from i; returns the index where they stop ('?' or end). */
-function parseUriParams(text: string, i: number, end: number, params: Map<string, string | null>): number {
-  while (i < end && text.charCodeAt(i) === 0x3b) {
-    i++;
-    const nameStart = i;
-    while (i < end && isPctOr(text.charCodeAt(i), PARAM)) i++;
-    if (i === nameStart) throw bad('empty parameter', text);
-    const name = unescapeUri(text.slice(nameStart, i)).toLowerCase();
-    let value: string | null = null;
-    if (i < end && text.charCodeAt(i) === 0x3d) {
-      const vStart = ++i;
-      while (i < end && isPctOr(text.charCodeAt(i), PARAM)) i++;
-      value = unescapeUri(text.slice(vStart, i));
+/** Parses ;name[=value] URI parameters from i (into params unless null); returns where they stop. */
+function parseUriParams(s: string, i: number, end: number, params: Map<string, string | null> | null): number {
+  while (i < end && s.charCodeAt(i) === 0x3b) {
+    const nameStart = ++i;
+    i = scan(s, i, end, PARAM);
+    if (i === nameStart) throw bad('empty parameter', s.slice(0, end));
+    const nameEnd = i;
+    const namePct = sawPct;
+    let vStart = -1;
+    if (i < end && s.charCodeAt(i) === 0x3d) {
+      vStart = ++i;
+      i = scan(s, i, end, PARAM);
     }
-    params.set(name, value);
+    if (params !== null) {
+      const name = (namePct ? undefined : commonParamAt(s, nameStart, nameEnd)) ?? piece(s, nameStart, nameEnd, namePct).toLowerCase();
+      params.set(name, vStart < 0 ? null : piece(s, vStart, i, sawPct));
+    }
   }
   return i;
 }
 
-function parseUriHeaders(text: string, i: number, end: number, headers: Map<string, string>): void {
+function parseUriHeaders(s: string, i: number, end: number, headers: Map<string, string> | null): void {
   // i is at '?'
   for (;;) {
-    i++;
-    const nStart = i;
-    while (i < end && isPctOr(text.charCodeAt(i), HNV)) i++;
-    if (i === nStart || i >= end || text.charCodeAt(i) !== 0x3d) throw bad('malformed header', text);
-    const name = unescapeUri(text.slice(nStart, i));
+    const nStart = ++i;
+    i = scan(s, i, end, HNV);
+    if (i === nStart || i >= end || s.charCodeAt(i) !== 0x3d) throw bad('malformed header', s.slice(0, end));
+    const nEnd = i;
+    const namePct = sawPct;
     const vStart = ++i;
-    while (i < end && isPctOr(text.charCodeAt(i), HNV)) i++;
-    headers.set(name, unescapeUri(text.slice(vStart, i)));
+    i = scan(s, i, end, HNV);
+    if (headers !== null) headers.set(piece(s, nStart, nEnd, namePct), piece(s, vStart, i, sawPct));
     if (i >= end) return;
-    if (text.charCodeAt(i) !== 0x26) throw bad('malformed header', text);
+    if (s.charCodeAt(i) !== 0x26) throw bad('malformed header', s.slice(0, end));
   }
 }
 
-function parseTel(text: string, start: number): SipUri {
-  const end = text.length;
-  let i = start;
-  while (i < end && isPctOr(text.charCodeAt(i), TEL)) i++;
-  if (i === start) throw bad('empty telephone number', text);
-  const user = unescapeUri(text.slice(start, i));
-  const params = new Map<string, string | null>();
-  i = parseUriParams(text, i, end, params);
-  if (i !== end) throw bad('unexpected character', text);
+function parseTel(s: string, start: number, end: number, build: boolean): SipUri | null {
+  const i = scan(s, start, end, TEL);
+  if (i === start) throw bad('empty telephone number', s.slice(0, end));
+  const user = build ? piece(s, start, i, sawPct) : '';
+  const params = build ? new Map<string, string | null>() : null;
+  const stop = parseUriParams(s, i, end, params);
+  if (stop !== end) throw bad('unexpected character', s.slice(0, end));
+  if (params === null) return null;
   return { scheme: 'tel', user, host: '', params, headers: new Map() };
 }
 
-export function parseUri(text: string): SipUri {
-  const colon = text.indexOf(':');
-  if (colon <= 0) throw bad('missing scheme', text);
-  const scheme = schemeOf(text, colon);
-  if (scheme === 'tel') return parseTel(text, colon + 1);
-  const end = text.length;
+/**
+ * Parses the URI in s[start, end). With build = false it only validates
+ * (nothing allocated) and returns null; it throws the same errors either way.
+ */
+export function parseUriRange(s: string, start: number, end: number, build: boolean): SipUri | null {
+  const colon = findChar(s, ':', 0x3a, start, end);
+  if (colon <= start) throw bad('missing scheme', s.slice(start, end));
+  const scheme = schemeAt(s, start, colon);
+  if (scheme === 'tel') return parseTel(s, colon + 1, end, build);
   let i = colon + 1;
-  let user: string | undefined;
-  let password: string | undefined;
-  const at = text.indexOf('@', i);
+  let userStart = -1;
+  let userEnd = -1;
+  let pwStart = -1;
+  let pwEnd = -1;
+  let userPct = false;
+  let pwPct = false;
+  const at = findChar(s, '@', 0x40, i, end);
   if (at >= 0) {
-    let j = i;
-    while (j < at && isPctOr(text.charCodeAt(j), USER)) j++;
-    if (j === i) throw bad('empty user', text);
-    user = unescapeUri(text.slice(i, j));
-    if (j < at) {
-      if (text.charCodeAt(j) !== 0x3a) throw bad('malformed user', text);
-      const p = ++j;
-      while (j < at && isPctOr(text.charCodeAt(j), PASSWORD)) j++;
-      if (j < at) throw bad('malformed password', text);
-      password = unescapeUri(text.slice(p, j));
+    userStart = i;
+    userEnd = scan(s, i, at, USER);
+    userPct = sawPct;
+    if (userEnd === i) throw bad('empty user', s.slice(start, end));
+    if (userEnd < at) {
+      if (s.charCodeAt(userEnd) !== 0x3a) throw bad('malformed user', s.slice(start, end));
+      pwStart = userEnd + 1;
+      pwEnd = scan(s, pwStart, at, PASSWORD);
+      pwPct = sawPct;
+      if (pwEnd < at) throw bad('malformed password', s.slice(start, end));
     }
     i = at + 1;
   }
-  let host: string;
-  if (text.charCodeAt(i) === 0x5b) {
-    const after = scanIpv6(text, i, end);
-    if (after < 0) throw bad('malformed IPv6 reference', text);
-    host = text.slice(i + 1, after - 1);
+  let hostStart = i;
+  let hostEnd: number;
+  if (s.charCodeAt(i) === 0x5b) {
+    const after = scanIpv6(s, i, end);
+    if (after < 0) throw bad('malformed IPv6 reference', s.slice(start, end));
+    hostStart = i + 1;
+    hostEnd = after - 1;
     i = after;
   } else {
-    const h = i;
     while (i < end) {
-      const c = text.charCodeAt(i);
+      const c = s.charCodeAt(i);
       if (c >= 0x80 || HOST[c] === 0) break;
       i++;
     }
-    if (i === h) throw bad('empty host', text);
-    host = text.slice(h, i);
+    if (i === hostStart) throw bad('empty host', s.slice(start, end));
+    hostEnd = i;
   }
-  let port: number | undefined;
-  if (i < end && text.charCodeAt(i) === 0x3a) {
+  let port = -1;
+  if (i < end && s.charCodeAt(i) === 0x3a) {
     const p = ++i;
     let v = 0;
     while (i < end) {
-      const c = text.charCodeAt(i) - 0x30;
+      const c = s.charCodeAt(i) - 0x30;
       if (c < 0 || c > 9) break;
       v = v * 10 + c;
       i++;
     }
-    if (i === p || i - p > 5 || v > 65535) throw bad('malformed port', text);
+    if (i === p || i - p > 5 || v > 65535) throw bad('malformed port', s.slice(start, end));
     port = v;
   }
-  const params = new Map<string, string | null>();
-  const headers = new Map<string, string>();
+  const params = build ? new Map<string, string | null>() : null;
+  const headers = build ? new Map<string, string>() : null;
   if (i < end) {
-    i = parseUriParams(text, i, end, params);
+    i = parseUriParams(s, i, end, params);
     if (i < end) {
-      if (text.charCodeAt(i) !== 0x3f) throw bad('unexpected character', text);
-      parseUriHeaders(text, i, end, headers);
+      if (s.charCodeAt(i) !== 0x3f) throw bad('unexpected character', s.slice(start, end));
+      parseUriHeaders(s, i, end, headers);
     }
   }
-  const uri: SipUri = { scheme, host, params, headers };
-  if (user !== undefined) uri.user = user;
-  if (password !== undefined) uri.password = password;
-  if (port !== undefined) uri.port = port;
+  if (params === null || headers === null) return null;
+  const uri: SipUri = { scheme, host: s.slice(hostStart, hostEnd), params, headers };
+  if (userStart >= 0) uri.user = piece(s, userStart, userEnd, userPct);
+  if (pwStart >= 0) uri.password = piece(s, pwStart, pwEnd, pwPct);
+  if (port >= 0) uri.port = port;
   return uri;
+}
+
+export function parseUri(text: string): SipUri {
+  return parseUriRange(text, 0, text.length, true) as SipUri;
 }
 
 export function formatHost(host: string): string {

@@ -1,4 +1,4 @@
-import { HOST, TOKEN, skipWs, trimEndIndex } from './chars.ts';
+import { HOST, TOKEN, findChar, matchAt, skipWs, trimEndIndex } from './chars.ts';
 import { formatHeaderParams, parseHeaderParams } from './header-params.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import { formatHost } from './uri.ts';
@@ -29,10 +29,24 @@ function scanToken(s: string, i: number, end: number): number {
   return i;
 }
 
+const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'SCTP', 'WS', 'WSS', 'TLS-SCTP'];
+
+function knownTransport(s: string, i: number, j: number): string | undefined {
+  for (const t of TRANSPORTS) if (t.length === j - i && matchAt(s, i, t)) return t;
+  return undefined;
+}
+
 export function parseVia(value: string): Via {
-  const s = value;
-  const end = trimEndIndex(s, 0, s.length);
-  let i = skipWs(s, 0, end);
+  return scanVia(value, 0, value.length, true) as Via;
+}
+
+/** Checks the Via value in s[start, end) without building anything (throws what parseVia throws). */
+export function checkViaAt(s: string, start: number, end: number): void {
+  scanVia(s, start, end, false);
+}
+
+/** sent-protocol with the LWS the grammar allows around '/' (RFC 4475 wsinv); returns where the transport starts. */
+function lwsSentProtocol(s: string, i: number, end: number): number {
   let j = scanToken(s, i, end);
   if (j - i !== 3 || s.slice(i, j).toUpperCase() !== 'SIP') throw malformed('protocol is not SIP');
   i = skipWs(s, j, end);
@@ -42,49 +56,69 @@ export function parseVia(value: string): Via {
   if (s.slice(i, j) !== '2.0') throw malformed('version is not 2.0');
   i = skipWs(s, j, end);
   if (s.charCodeAt(i) !== 0x2f) throw malformed('sent-protocol');
-  i = skipWs(s, i + 1, end);
-  j = scanToken(s, i, end);
-  if (j === i) throw malformed('no transport');
-  const transport = s.slice(i, j).toUpperCase();
-  i = skipWs(s, j, end);
-  if (i === j) throw malformed('no space before sent-by');
-  let host: string;
-  if (s.charCodeAt(i) === 0x5b) {
-    const close = s.indexOf(']', i);
-    if (close < 0 || close > end) throw malformed('unterminated IPv6 reference');
-    host = s.slice(i + 1, close);
-    for (let k = 0; k < host.length; k++) {
-      const c = host.charCodeAt(k);
-      if (!(c === 0x3a || c === 0x2e || c === 0x25 || (c < 0x80 && HOST[c] === 1))) throw malformed('bad IPv6 reference');
-    }
-    if (host.indexOf(':') < 0) throw malformed('bad IPv6 reference');
-    i = close + 1;
-  } else {
-    const h = i;
-    while (i < end) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80 || HOST[c] === 0) break;
-      i++;
-    }
-    if (i === h) throw malformed('no host');
-    host = s.slice(h, i);
+  return skipWs(s, i + 1, end);
+}
+
+/** The IPv6 reference opening at s[i] = '['; returns the index of its ']'. */
+function ipv6End(s: string, i: number, end: number): number {
+  const close = findChar(s, ']', 0x5d, i, end);
+  if (close < 0) throw malformed('unterminated IPv6 reference');
+  let colons = 0;
+  for (let k = i + 1; k < close; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 0x3a) colons++;
+    else if (!(c === 0x2e || c === 0x25 || (c < 0x80 && HOST[c] === 1))) throw malformed('bad IPv6 reference');
   }
-  const via: Via = { transport, host, params: new Map() };
-  let k = skipWs(s, i, end);
-  if (k < end && s.charCodeAt(k) === 0x3a) {
-    k = skipWs(s, k + 1, end);
-    let v = 0;
+  if (colons === 0) throw malformed('bad IPv6 reference');
+  return close;
+}
+
+function scanVia(s: string, start: number, stop: number, build: boolean): Via | null {
+  const end = trimEndIndex(s, start, stop);
+  let i = skipWs(s, start, end);
+  // The usual spelling first; LWS around '/' only on the slow path.
+  i = matchAt(s, i, 'SIP/2.0/') ? i + 8 : lwsSentProtocol(s, i, end);
+  const tStart = i;
+  let c = 0;
+  while (i < end && (c = s.charCodeAt(i)) < 0x80 && TOKEN[c] === 1) i++;
+  const tEnd = i;
+  if (tEnd === tStart) throw malformed('no transport');
+  while (i < end && ((c = s.charCodeAt(i)) === 0x20 || c === 0x09)) i++;
+  if (i === tEnd) throw malformed('no space before sent-by');
+  let hStart = i;
+  let hEnd: number;
+  if (c === 0x5b) {
+    hEnd = ipv6End(s, i, end);
+    hStart = i + 1;
+    i = hEnd + 1;
+  } else {
+    while (i < end && (c = s.charCodeAt(i)) < 0x80 && HOST[c] === 1) i++;
+    if (i === hStart) throw malformed('no host');
+    hEnd = i;
+  }
+  let port = -1;
+  let k = i;
+  while (k < end && ((c = s.charCodeAt(k)) === 0x20 || c === 0x09)) k++;
+  if (k < end && c === 0x3a) {
+    k++;
+    while (k < end && ((c = s.charCodeAt(k)) === 0x20 || c === 0x09)) k++;
     const p = k;
-    while (k < end) {
-      const c = s.charCodeAt(k) - 0x30;
-      if (c < 0 || c > 9) break;
+    let v = 0;
+    while (k < end && (c = s.charCodeAt(k) - 0x30) >= 0 && c <= 9) {
       v = v * 10 + c;
       k++;
     }
     if (k === p || k - p > 5 || v > 65535) throw malformed('bad port');
-    via.port = v;
+    port = v;
     i = k;
   }
+  if (!build) {
+    parseHeaderParams(s, i, end, null, 'Via');
+    return null;
+  }
+  const transport = knownTransport(s, tStart, tEnd) ?? s.slice(tStart, tEnd).toUpperCase();
+  const via: Via = { transport, host: s.slice(hStart, hEnd), params: new Map() };
+  if (port >= 0) via.port = port;
   parseHeaderParams(s, i, end, via.params, 'Via');
   return via;
 }

@@ -37,7 +37,7 @@ export async function startParleyEngine(opts: ParleyEngineOptions): Promise<Parl
   const recordings = new Map<string, string>();
   const client = await startEngineClient({
     name: opts.name,
-    dataDir: join(tmp.path),
+    dataDir: tmp.path,
     audio: (callId: string) => {
       const path = join(tmp.path, `${callId.replace(/[^\w.-]/g, '_')}.wav`);
       recordings.set(callId, path);

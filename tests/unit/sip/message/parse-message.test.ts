@@ -108,8 +108,11 @@ describe('parseMessage', () => {
     assertRejects(() => parseMessage(options().replace('Max-Forwards: 70', 'Max-Forwards: 256')), 400, /Max-Forwards/);
     assertRejects(() => parseMessage(options().replace('Call-ID: c1@example.com', 'Call-ID: a b')), 400, /Call-ID/);
     assertRejects(() => parseMessage(options().replace('To: <sip:b@example.com>', 'To: <sip:b@example.com')), 400, /To/);
-    assertRejects(() => parseMessage(options().replace('Max-Forwards: 70\r\n', 'Max-Forwards 70\r\n')), 400, /colon/);
+    const noColon = assertRejects(() => parseMessage(options().replace('Max-Forwards: 70\r\n', 'Max-Forwards 70\r\n')), 400, /colon/);
+    // The rest of the head was still read, so the 400 can be sent.
+    assert.equal(noColon.request?.headers.get('call-id'), 'c1@example.com');
     assertRejects(() => parseMessage(options().replace('Max-Forwards: 70', 'Max Forwards: 70')), 400, /header name/);
+    assert.equal(assertRejects(() => parseMessage(options().replace('Call-ID', 'Call ID')), 400).request, undefined);
     assertRejects(() => parseMessage(' ' + options().slice(1)), 400);
     assertRejects(() => parseMessage(options().slice(0, -4)), 400, /blank line/);
     assertRejects(() => parseMessage(''), 400);
@@ -126,6 +129,22 @@ describe('parseMessage', () => {
     assertRejects(() => parseMessage(options(['Content-Length: 500'], 'x'.repeat(500)), { maxMessageBytes: 400 }), 413);
     assertRejects(() => parseMessage(options(['X-Pad: ' + 'p'.repeat(600)]), { maxMessageBytes: 400, maxLineBytes: 1000 }), 513);
     assert.equal(parseMessage(options(many), { maxHeaders: 30 }).headers.size, 26);
+  });
+
+  test('deferHeaderChecks: framing and presence at parse time, values when read', () => {
+    const badFrom = options().replace('From: <sip:a@example.com>;tag=f1', 'From: "unterminated <sip:a@example.com>');
+    assertRejects(() => parseMessage(badFrom), 400, /From/);
+    const lazy = { deferHeaderChecks: true };
+    const m = parseMessage(badFrom, lazy);
+    assertRejects(() => fromOf(m), 400, /From/);
+    assert.equal(topVia(m).params.get('branch'), 'z9hG4bKabc');
+    // Still refused at once: framing, version, missing headers, limits.
+    assertRejects(() => parseMessage(options(['Content-Length: x']), lazy), 400, /Content-Length/);
+    assertRejects(() => parseMessage(options().replace('SIP/2.0\r\n', 'SIP/3.0\r\n'), lazy), 505);
+    assertRejects(() => parseMessage(options().replace(/Call-ID: .*\r\n/, ''), lazy), 400, /missing Call-ID/);
+    assertRejects(() => parseMessage(options(['X-A: 1', 'X-B: 2']), { ...lazy, maxHeaders: 7 }), 513);
+    // Unchanged messages still serialize from their bytes.
+    assert.equal(serializeMessage(m).toString(), badFrom.replace('\r\n\r\n', '\r\nContent-Length: 0\r\n\r\n'));
   });
 
   test('strings and Buffers parse the same', () => {
@@ -152,6 +171,27 @@ describe('serializeMessage', () => {
     const again = parseMessage(out);
     assert.equal(again.headers.getAll('via').length, 2);
     assert.equal(topVia(again).host, 'proxy.example.com');
+  });
+
+  test('an edited message copies its untouched lines verbatim (folding and spacing kept)', () => {
+    const text = options(['Subject: one,', '  two', 'x-odd :  spacing', 'l: 2'], 'hi');
+    const m = parseMessage(text);
+    m.headers.prepend('Via', 'SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp1');
+    m.headers.set('Max-Forwards', '69');
+    const out = serializeMessage(m).toString();
+    assert.equal(
+      out,
+      text
+        .replace('SIP/2.0\r\nVia:', 'SIP/2.0\r\nVia: SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp1\r\nVia:')
+        .replace('Max-Forwards: 70', 'Max-Forwards: 69'),
+    );
+    // Headers moved into another message still write their own bytes.
+    const other = parseMessage(lines('SIP/2.0 200 OK', ...head, 'Content-Length: 0', '', ''));
+    other.headers = m.headers.clone();
+    const again = parseMessage(serializeMessage(other));
+    assert.equal(again.headers.get('subject'), 'one, two');
+    assert.equal(again.headers.get('x-odd'), 'spacing');
+    assert.equal(again.headers.get('content-length'), '0');
   });
 
   test('changing only the body length, method, Request-URI, status or reason forces a rebuild', () => {

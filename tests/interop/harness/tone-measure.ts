@@ -1,0 +1,130 @@
+/**
+ * What one side of an interop call heard, measured from its recording: the
+ * dominant frequency, the RMS level, how long it is and how much of the
+ * answered call it covers with audio. The media tests compare these figures
+ * with the tone the other side sent (tests/helpers/audio-analysis.ts does the
+ * arithmetic; nothing here comes from engine code).
+ */
+import assert from 'node:assert/strict';
+import { activeFraction, dominantFrequency, rmsDbfs } from '../../helpers/audio-analysis.ts';
+import { readWavPcm16 } from './wav.ts';
+
+/** Audio before this is call set-up (the first packet, the jitter buffer filling): not judged. */
+export const SETUP_TRIM_MS = 100;
+/** 20 ms windows louder than this count as "audio present". */
+export const PRESENCE_THRESHOLD_DB = -50;
+
+/**
+ * Parts of the answered call a recording cannot hold, through no fault of
+ * the audio path under test:
+ *  - `heldBackMs`: audio the recorder keeps by design and never writes —
+ *    baresip's jitter buffer holds at least `jitter_buffer_delay`'s minimum
+ *    (5 packets, 100 ms in the harness config) before it decodes, so its dump
+ *    lacks the last 100 ms of every call;
+ *  - `stalledMs`: at most this much audio time lost to stalls of the test
+ *    host's event loop longer than the media clock catches up
+ *    (stall-watch.ts): Parley sends and plays nothing for such a gap, by
+ *    design (media-clock.ts re-anchors). Only what the recording really
+ *    lacks is excused, up to this bound.
+ */
+export interface Allowances {
+  heldBackMs?: number;
+  stalledMs?: number;
+}
+
+export interface HeardTone {
+  /** Where it was recorded ("baresip", "Parley"…). */
+  who: string;
+  sampleRate: number;
+  /** Length of the whole recording, s. */
+  seconds: number;
+  /** Dominant frequency after the set-up trim, Hz. */
+  hz: number;
+  /** RMS level after the set-up trim, dBFS (sox convention). */
+  levelDbfs: number;
+  /** Fraction of 20 ms windows with audio, after the set-up trim. */
+  activeFraction: number;
+  /** Seconds of audio present / (answered call − allowances − set-up trim), capped at 1. */
+  presence: number;
+  allowances: Required<Allowances>;
+  /** The whole recording, one character per 20 ms: '#' above -30 dBFS, 'o' above -50, '.' below (for failure messages). */
+  windows: string;
+}
+
+function windowMap(samples: Int16Array, rate: number): string {
+  const win = rate / 50;
+  let out = '';
+  for (let i = 0; i + win <= samples.length; i += win) {
+    const db = rmsDbfs(samples.subarray(i, i + win));
+    out += db > -30 ? '#' : db > PRESENCE_THRESHOLD_DB ? 'o' : '.';
+  }
+  return out;
+}
+
+const excused = (a: Required<Allowances>) => a.heldBackMs + a.stalledMs;
+
+export function measureTone(who: string, samples: Int16Array, sampleRate: number, answeredMs: number, allow: Allowances = {}): HeardTone {
+  const heldBackMs = allow.heldBackMs ?? 0;
+  const lacking = answeredMs - heldBackMs - (samples.length / sampleRate) * 1000;
+  const allowances = { heldBackMs, stalledMs: Math.min(allow.stalledMs ?? 0, Math.max(0, lacking)) };
+  const trimmed = samples.subarray(Math.round((sampleRate * SETUP_TRIM_MS) / 1000));
+  const active = trimmed.length > 0 ? activeFraction(trimmed, sampleRate, 20, PRESENCE_THRESHOLD_DB) : 0;
+  const audioSeconds = active * Math.floor(trimmed.length / (sampleRate / 50)) * 0.02;
+  return {
+    who,
+    sampleRate,
+    seconds: samples.length / sampleRate,
+    hz: trimmed.length >= 1600 ? dominantFrequency(trimmed, sampleRate) : 0,
+    levelDbfs: rmsDbfs(trimmed),
+    activeFraction: active,
+    presence: Math.min(1, audioSeconds / ((answeredMs - excused(allowances) - SETUP_TRIM_MS) / 1000)),
+    allowances,
+    windows: windowMap(samples, sampleRate),
+  };
+}
+
+export function measureWav(who: string, path: string, answeredMs: number, allow: Allowances = {}): HeardTone {
+  const wav = readWavPcm16(path);
+  return measureTone(who, wav.samples, wav.sampleRate, answeredMs, allow);
+}
+
+export function describeTone(h: HeardTone): string {
+  const less = [
+    ...(h.allowances.heldBackMs ? [`${h.allowances.heldBackMs} ms held back`] : []),
+    ...(h.allowances.stalledMs ? [`${h.allowances.stalledMs.toFixed(0)} ms lost to host stalls`] : []),
+  ];
+  return (
+    `${h.who} heard ${h.hz.toFixed(2)} Hz at ${h.levelDbfs.toFixed(2)} dBFS, ${h.seconds.toFixed(2)} s recorded at ${h.sampleRate} Hz, ` +
+    `active ${(h.activeFraction * 100).toFixed(1)} %, present ${(h.presence * 100).toFixed(1)} % of the answered call${less.length ? ` (less ${less.join(', ')})` : ''}`
+  );
+}
+
+export interface ToneExpectation {
+  hz: number;
+  /** RMS level the sender put out, dBFS. */
+  sentDbfs: number;
+  /** Answered call duration, ms (the recording should be about as long). */
+  answeredMs: number;
+  hzTolerance?: number;
+  levelToleranceDb?: number;
+  /** Recording length may differ from the answered call (less allowances) by this much, ms. */
+  durationToleranceMs?: number;
+  minPresence?: number;
+}
+
+/**
+ * Frequency within ±10 Hz, level within ±3 dB, length within 400 ms of the
+ * answered call (less the allowances), audio in ≥ 95 % of the 20 ms windows
+ * and for ≥ 95 % of the call (defaults).
+ */
+export function assertHeard(h: HeardTone, e: ToneExpectation): void {
+  const what = `${describeTone(h)}\n  20 ms windows: ${h.windows}`;
+  assert.ok(Math.abs(h.hz - e.hz) <= (e.hzTolerance ?? 10), `frequency: ${what}; expected ${e.hz} Hz`);
+  assert.ok(Math.abs(h.levelDbfs - e.sentDbfs) <= (e.levelToleranceDb ?? 3), `level: ${what}; sent at ${e.sentDbfs} dBFS`);
+  assert.ok(
+    Math.abs(h.seconds * 1000 + excused(h.allowances) - e.answeredMs) <= (e.durationToleranceMs ?? 400),
+    `duration: ${what}; the call was answered for ${e.answeredMs} ms`,
+  );
+  assert.ok(h.activeFraction >= (e.minPresence ?? 0.95), `active windows: ${what}`);
+  assert.ok(h.presence >= (e.minPresence ?? 0.95), `presence: ${what}`);
+}
