@@ -1,6 +1,7 @@
 /**
- * Opus (RFC 6716) in RTP (RFC 7587) through opusscript (libopus 1.4 in
- * WASM): 48 kHz mono, VOIP application, in-band FEC on by default.
+ * Opus (RFC 6716) in RTP (RFC 7587) through opusscript's libopus 1.4 WASM
+ * build (driven by opus-native.ts, not opusscript's buggy JS wrapper):
+ * 48 kHz mono, VOIP application, in-band FEC on by default.
  *
  * Concealment is libopus's PLC. opusscript decodes an empty packet as a
  * 60 ms loss (it always asks libopus for its maximum frame), so the extra
@@ -9,8 +10,8 @@
  * opusscript exposes no decode_fec flag, so FEC carried in the next packet
  * cannot be decoded here (peers still benefit from the FEC we send).
  */
-import OpusScript from 'opusscript';
 import type { Codec, Decoder, Encoder, EncoderOptions } from './codec.ts';
+import { OpusNative } from './opus-native.ts';
 
 // libopus CTL request numbers (opus_defines.h).
 const OPUS_SET_BITRATE = 4002;
@@ -38,31 +39,24 @@ export class OpusCodecError extends Error {
   override readonly name = 'OpusCodecError';
 }
 
-function toInt16(buf: Uint8Array): Int16Array {
-  if (buf.byteOffset % 2 === 0) return new Int16Array(buf.buffer, buf.byteOffset, buf.byteLength >> 1).slice();
-  const out = new Int16Array(buf.byteLength >> 1);
-  new Uint8Array(out.buffer).set(buf.subarray(0, out.length * 2));
-  return out;
-}
-
 class OpusEncoder implements Encoder {
-  #opus: OpusScript | undefined;
+  #opus: OpusNative | undefined;
 
   constructor(opts: EncoderOptions = {}) {
     const o = { ...OPUS_DEFAULTS, ...opts };
     if (o.complexity < 0 || o.complexity > 10) throw new OpusCodecError(`complexity ${o.complexity} not in 0..10`);
     if (o.bitrate < 6000 || o.bitrate > 510000) throw new OpusCodecError(`bitrate ${o.bitrate} not in 6000..510000`);
-    const opus = new OpusScript(RATE, 1, OpusScript.Application.VOIP);
+    const opus = new OpusNative();
     try {
-      opus.encoderCTL(OPUS_SET_BITRATE, Math.round(o.bitrate));
-      opus.encoderCTL(OPUS_SET_VBR, 1);
-      opus.encoderCTL(OPUS_SET_COMPLEXITY, Math.round(o.complexity));
-      opus.encoderCTL(OPUS_SET_INBAND_FEC, o.fec ? 1 : 0);
-      opus.encoderCTL(OPUS_SET_PACKET_LOSS_PERC, Math.max(0, Math.min(100, Math.round(o.packetLossPercent))));
-      opus.encoderCTL(OPUS_SET_DTX, o.dtx ? 1 : 0);
-      opus.encoderCTL(OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE);
+      opus.encoderCtl(OPUS_SET_BITRATE, Math.round(o.bitrate));
+      opus.encoderCtl(OPUS_SET_VBR, 1);
+      opus.encoderCtl(OPUS_SET_COMPLEXITY, Math.round(o.complexity));
+      opus.encoderCtl(OPUS_SET_INBAND_FEC, o.fec ? 1 : 0);
+      opus.encoderCtl(OPUS_SET_PACKET_LOSS_PERC, Math.max(0, Math.min(100, Math.round(o.packetLossPercent))));
+      opus.encoderCtl(OPUS_SET_DTX, o.dtx ? 1 : 0);
+      opus.encoderCtl(OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE);
     } catch (e) {
-      opus.delete();
+      opus.destroy();
       throw new OpusCodecError(`opus encoder setup failed: ${(e as Error).message}`);
     }
     this.#opus = opus;
@@ -72,18 +66,17 @@ class OpusEncoder implements Encoder {
     const opus = this.#opus;
     if (!opus) throw new OpusCodecError('encoder destroyed');
     if (!VALID_FRAME_SIZES.has(pcm.length)) throw new OpusCodecError(`opus cannot frame ${pcm.length} samples`);
-    const packet = opus.encode(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength), pcm.length);
-    return new Uint8Array(packet.buffer, packet.byteOffset, packet.byteLength);
+    return opus.encode(pcm);
   }
 
   destroy(): void {
-    this.#opus?.delete();
+    this.#opus?.destroy();
     this.#opus = undefined;
   }
 }
 
 class OpusDecoder implements Decoder {
-  #opus: OpusScript | undefined = new OpusScript(RATE, 1, OpusScript.Application.VOIP);
+  #opus: OpusNative | undefined = new OpusNative();
   #plc: Int16Array = new Int16Array(0);
   #lastFrame = 960;
   #errors = 0;
@@ -99,7 +92,7 @@ class OpusDecoder implements Decoder {
     if (payload.length === 0) return this.conceal(this.#lastFrame);
     let pcm: Int16Array;
     try {
-      pcm = toInt16(opus.decode(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)));
+      pcm = opus.decode(payload);
     } catch {
       // Garbage from the network must not end the call: conceal it instead.
       this.#errors++;
@@ -114,7 +107,7 @@ class OpusDecoder implements Decoder {
     const opus = this.#opus;
     if (!opus) throw new OpusCodecError('decoder destroyed');
     while (this.#plc.length < samples) {
-      const more = toInt16(opus.decode(Buffer.alloc(0)));
+      const more = opus.decode(new Uint8Array(0));
       if (more.length === 0) break;
       const joined = new Int16Array(this.#plc.length + more.length);
       joined.set(this.#plc);
@@ -128,7 +121,7 @@ class OpusDecoder implements Decoder {
   }
 
   destroy(): void {
-    this.#opus?.delete();
+    this.#opus?.destroy();
     this.#opus = undefined;
   }
 }

@@ -1,10 +1,15 @@
 /**
- * The media engine of a process: loads what loads asynchronously (the WASM
- * resampler) once, holds the codec registry, the RTP port range and the one
- * 20 ms MediaClock every headless call ticks on, and makes a MediaSession
- * per call. The phone layer asks it for a session when a call starts and
- * hands that session to the SIP user agent as the call's offer/answer hook
- * (MediaOfferAnswer: createOffer / answerOffer / setAnswer).
+ * The media engine of a process: holds the codec registry, the RTP port
+ * range and the one 20 ms MediaClock every headless call ticks on, and makes
+ * a MediaSession per call. The phone layer asks it for a session when a call
+ * starts and hands that session to the SIP user agent as the call's
+ * offer/answer hook (MediaOfferAnswer: createOffer / answerOffer / setAnswer).
+ *
+ * The media WASM (resampler, libopus: ≈ 10 MB resident) is loaded with the
+ * first call, not at start-up: an idle phone never needs it. createSession()
+ * starts the load, and the engine's sessions wait for it in their first
+ * offer or answer — the only ways to reach start(), where the pipelines that
+ * use it are built — so no frame ever waits for it (init-media.ts).
  */
 import type { Clock } from '../../shared/clock.ts';
 import { systemClock } from '../../shared/clock.ts';
@@ -18,6 +23,7 @@ import { DEFAULT_RTP_PORT_RANGE } from '../rtp/port-allocator.ts';
 import type { FrameTicker } from './media-clock.ts';
 import { MediaClock } from './media-clock.ts';
 import type { MediaSessionOptions } from './media-session-options.ts';
+import type { AnswerResult } from './media-session-options.ts';
 import { MediaSession } from './media-session.ts';
 
 export interface MediaEngineOptions {
@@ -44,7 +50,7 @@ export class MediaEngine {
   readonly #log: Logger;
   readonly #sessions = new Set<MediaSession>();
 
-  /** Use MediaEngine.create(): it loads the WASM resampler first. */
+  /** Use MediaEngine.create(). */
   private constructor(options: MediaEngineOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
@@ -54,8 +60,8 @@ export class MediaEngine {
     this.portRange = options.portRange ?? DEFAULT_RTP_PORT_RANGE;
   }
 
+  /** Loads nothing yet (the media WASM comes with the first call); async so that hosts need not change if that moves. */
   static async create(options: MediaEngineOptions = {}): Promise<MediaEngine> {
-    await initMedia();
     return new MediaEngine(options);
   }
 
@@ -80,8 +86,10 @@ export class MediaEngine {
     };
     const advertised = options.advertisedAddress ?? o.sessionDefaults?.advertisedAddress ?? o.advertisedAddress;
     if (advertised !== undefined) merged.advertisedAddress = advertised;
-    const session = new MediaSession(merged);
+    const session = new EngineSession(merged);
     this.#sessions.add(session);
+    // Start loading the media WASM now: the offer or answer a moment later then rarely waits for it.
+    initMedia().catch((err: unknown) => this.#log.error('media WASM failed to load', { message: String(err) }));
     return session;
   }
 
@@ -90,5 +98,23 @@ export class MediaEngine {
     const sessions = [...this.#sessions];
     this.#sessions.clear();
     await Promise.all(sessions.map((s) => s.stop('engine closed')));
+  }
+}
+
+/** A MediaSession whose first offer or answer waits for the media WASM (see the file comment). */
+class EngineSession extends MediaSession {
+  override async createOffer(): Promise<string> {
+    await initMedia();
+    return super.createOffer();
+  }
+
+  override async answerOffer(offerSdp: string): Promise<AnswerResult> {
+    try {
+      await initMedia();
+    } catch (err) {
+      // Same contract as MediaSession: never throws for an offer; the caller answers 488.
+      return { reject: 488, reason: `the media engine could not load: ${(err as Error).message}` };
+    }
+    return super.answerOffer(offerSdp);
   }
 }

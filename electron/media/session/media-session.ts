@@ -7,17 +7,17 @@
  *                              re-offers and answers (hold, resume) ─┘ any time
  *
  * Every 20 ms tick of the FrameTicker (DESIGN.md §5: the capture clock paces
- * sending):
- *   1. receive: jitter buffer → decode / conceal → resample → sink
- *   2. send:    source → resample → encode → RTP (→ SRTP) → socket.send
- * Receiving goes first so that nothing sits between reading the microphone
- * and handing its packet to the socket.
+ * sending) runs the call's AudioStream (audio-stream.ts): receive, then send.
  *
  * Hold: a local hold offers sendonly (RFC 3264 §8.4) and sends nothing — the
  * microphone must not reach a held party — unless a hold source (music on
  * hold) is set. The peer's hold (sendonly/inactive offer, c=0.0.0.0) is
  * answered per §6.1 and reported as 'remote-hold'. Mute sends silence, so
  * RTP keeps flowing and the peer's jitter buffer and NAT bindings stay warm.
+ *
+ * Make sessions with MediaEngine.createSession(); a session made directly
+ * needs `await initMedia()` first (the WASM resampler) and, without a
+ * ticker, runs its own MediaClock.
  */
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../../shared/clock.ts';
@@ -25,30 +25,24 @@ import { systemClock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { nullLogger } from '../../shared/logger.ts';
 import type { AudioSink, AudioSource } from '../audio/frame.ts';
-import { DEVICE_RATE, FRAME_MS, frameSamples } from '../audio/frame.ts';
 import type { CodecRegistry } from '../codecs/codec-registry.ts';
 import { defaultCodecRegistry } from '../codecs/codec-registry.ts';
 import type { Codec, EncoderOptions } from '../codecs/codec.ts';
-import { DtmfReceiver } from '../dtmf/dtmf-receiver.ts';
-import type { DtmfReceiverEvent } from '../dtmf/dtmf-receiver.ts';
-import type { RtpPacket } from '../rtp/rtp-packet.ts';
-import type { RtpReceiveInfo, RtpStreamConfig } from '../rtp/rtp-session-options.ts';
 import { RtpSession } from '../rtp/rtp-session.ts';
 import { directionFlags } from '../sdp/media-direction.ts';
 import type { NegotiatedMedia } from '../sdp/negotiated-media.ts';
 import type { MediaDirection } from '../sdp/session-description.ts';
+import type { AudioIo } from './audio-stream.ts';
+import { AudioStream } from './audio-stream.ts';
 import { DelayAccumulator } from './delay-figures.ts';
 import type { DtmfToneOptions } from './dtmf-queue.ts';
 import { DtmfQueue } from './dtmf-queue.ts';
 import { buildLocalCodecs, selectCodecs } from './local-codecs.ts';
-import type { FrameTick, FrameTicker } from './media-clock.ts';
+import type { FrameTicker } from './media-clock.ts';
 import { MediaClock } from './media-clock.ts';
 import { MediaSessionError } from './media-session-error.ts';
 import type { AnswerResult, MediaOfferAnswer, MediaSessionEvents, MediaSessionOptions, MediaSessionState, MediaSessionStats } from './media-session-options.ts';
-import { ReceivePipeline } from './receive-pipeline.ts';
 import { SdpNegotiator } from './sdp-negotiator.ts';
-import { SendPipeline } from './send-pipeline.ts';
-import { SequenceCompactor } from './sequence-compactor.ts';
 import { buildMediaSessionStats } from './session-stats.ts';
 
 const OPUS_FRAME_MS = [10, 20, 40, 60];
@@ -68,33 +62,18 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
   readonly #log: Logger;
   readonly #ticker: FrameTicker;
   readonly #negotiator: SdpNegotiator;
-  readonly #dtmfQueue = new DtmfQueue(FRAME_MS);
-  readonly #compactor = new SequenceCompactor();
-  readonly #captureToSend = new DelayAccumulator();
+  readonly #dtmfQueue: DtmfQueue;
   readonly #jitterOptions: typeof DEFAULT_JITTER;
+  /** Devices and switches the audio stream reads on every tick. */
+  readonly #io: AudioIo;
   #state: MediaSessionState = 'new';
   #rtp: RtpSession | undefined;
   #opening: Promise<RtpSession> | undefined;
   #negotiated: NegotiatedMedia | undefined;
-  #codec: Codec | undefined;
-  #streamKey = '';
-  #ptimeMs = 20;
-  #send: SendPipeline | undefined;
-  #receive: ReceivePipeline | undefined;
-  #dtmfReceiver: DtmfReceiver | undefined;
-  #dtmfReceiverRate = 0;
-  #dtmfReceived = 0;
-  #remoteSsrc: number | undefined;
+  #stream: AudioStream | undefined;
   #unsubscribe: (() => void) | undefined;
-  #source: AudioSource | undefined;
-  #sink: AudioSink | undefined;
-  #holdSource: AudioSource | undefined;
-  #muted = false;
-  #localHold = false;
   #holdBeforeOffer = false;
   #remoteHold = false;
-  #wasReceiving = false;
-  #sourceEnded = false;
   #startedMs: number | undefined;
   #stoppedMs: number | undefined;
   #ticks = 0;
@@ -107,9 +86,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? nullLogger).child('session');
     this.#ticker = options.ticker ?? new MediaClock({ clock: this.#clock });
-    this.#source = options.source;
-    this.#sink = options.sink;
-    this.#holdSource = options.holdSource;
+    this.#dtmfQueue = new DtmfQueue(this.#ticker.frameMs);
+    this.#io = { source: options.source, sink: options.sink, holdSource: options.holdSource, muted: false, localHold: false };
     this.#jitterOptions = { ...DEFAULT_JITTER, ...options.jitter };
     const advertised = options.advertisedAddress ?? options.bindAddress;
     if (advertised === '0.0.0.0' || advertised === '::') {
@@ -149,11 +127,11 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
   }
 
   get muted(): boolean {
-    return this.#muted;
+    return this.#io.muted;
   }
 
   get localHold(): boolean {
-    return this.#localHold;
+    return this.#io.localHold;
   }
 
   get remoteHold(): boolean {
@@ -166,7 +144,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
   async createOffer(): Promise<string> {
     this.#assertOpen();
     const rtp = await this.#ensureRtp();
-    this.#holdBeforeOffer = this.#localHold;
+    this.#holdBeforeOffer = this.#io.localHold;
     return this.#negotiator.createOffer({ port: rtp.localPort, direction: this.#wantedDirection() });
   }
 
@@ -196,8 +174,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     try {
       negotiated = this.#negotiator.setAnswer(answerSdp);
     } catch (err) {
-      this.#negotiator.rollback();
-      this.#localHold = this.#holdBeforeOffer;
+      this.rollback();
       throw err;
     }
     this.#apply(negotiated);
@@ -205,21 +182,22 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
 
   /** Forgets our pending offer (the re-INVITE was refused): the previous negotiation stays. */
   rollback(): void {
+    if (this.#negotiator.state !== 'have-local-offer') return;
     this.#negotiator.rollback();
-    this.#localHold = this.#holdBeforeOffer;
+    this.#io.localHold = this.#holdBeforeOffer;
   }
 
   /** Stops sending the microphone at once and returns the re-offer (a=sendonly) to send. */
   async hold(): Promise<string> {
     this.#assertOpen();
-    const before = this.#localHold;
-    this.#localHold = true;
+    const before = this.#io.localHold;
+    this.#io.localHold = true;
     try {
       const offer = await this.createOffer();
       this.#holdBeforeOffer = before;
       return offer;
     } catch (err) {
-      this.#localHold = before;
+      this.#io.localHold = before;
       throw err;
     }
   }
@@ -227,15 +205,15 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
   /** The re-offer (a=sendrecv) that takes the call off hold; audio flows again once it is answered. */
   async resume(): Promise<string> {
     this.#assertOpen();
-    const before = this.#localHold;
+    const before = this.#io.localHold;
     // The microphone goes out again at once: a sendonly stream already allows it.
-    this.#localHold = false;
+    this.#io.localHold = false;
     try {
       const offer = await this.createOffer();
       this.#holdBeforeOffer = before;
       return offer;
     } catch (err) {
-      this.#localHold = before;
+      this.#io.localHold = before;
       throw err;
     }
   }
@@ -249,8 +227,29 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     if (!this.#negotiated || !this.#rtp) throw new MediaSessionError('not-negotiated', 'start() before offer/answer completed');
     this.#state = 'running';
     this.#startedMs = this.#clock.now();
+    this.#stream = new AudioStream({
+      rtp: this.#rtp,
+      clock: this.#clock,
+      dtmfQueue: this.#dtmfQueue,
+      jitter: this.#jitterOptions,
+      hooks: {
+        dtmf: (d) => this.emit('dtmf', d),
+        sourceEnded: () => this.emit('source-ended'),
+        packetSent: () => (this.listenerCount('packet-sent') > 0 ? (info) => this.emit('packet-sent', info) : undefined),
+      },
+    });
     this.#configureStream();
-    this.#unsubscribe = this.#ticker.subscribe((tick) => this.#onTick(tick));
+    this.#unsubscribe = this.#ticker.subscribe((tick) => {
+      if (this.#state !== 'running') return;
+      try {
+        this.#stream!.tick(tick, this.#io);
+        this.#ticks++;
+        const every = Math.round((this.#options.statsIntervalMs ?? 5000) / this.#ticker.frameMs);
+        if (every > 0 && this.#ticks % every === 0) this.emit('stats', this.#buildStats());
+      } catch (err) {
+        this.#fail(err);
+      }
+    });
   }
 
   /** Ends the media: RTCP BYE, sockets closed, codecs freed. Devices stay open (the caller owns them). */
@@ -265,9 +264,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     const rtp = this.#rtp ?? (await this.#opening?.catch(() => undefined));
     await rtp?.close(reason);
     this.#finalStats = this.#buildStats();
-    this.#send?.destroy();
-    this.#receive?.destroy();
-    this.#send = this.#receive = undefined;
+    this.#stream?.destroy();
     this.emit('stats', this.#finalStats);
   }
 
@@ -293,17 +290,14 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
 
   /** Muted: silence is sent in place of the source (RTP keeps flowing). */
   setMuted(muted: boolean): void {
-    this.#muted = muted;
+    this.#io.muted = muted;
   }
 
   /** Replaces devices; `undefined` leaves one as it is, `null` removes it. */
   setDevices(devices: { source?: AudioSource | null; sink?: AudioSink | null; holdSource?: AudioSource | null }): void {
-    if (devices.source !== undefined) {
-      this.#source = devices.source ?? undefined;
-      this.#sourceEnded = false;
-    }
-    if (devices.sink !== undefined) this.#sink = devices.sink ?? undefined;
-    if (devices.holdSource !== undefined) this.#holdSource = devices.holdSource ?? undefined;
+    if (devices.source !== undefined) this.#io.source = devices.source ?? undefined;
+    if (devices.sink !== undefined) this.#io.sink = devices.sink ?? undefined;
+    if (devices.holdSource !== undefined) this.#io.holdSource = devices.holdSource ?? undefined;
   }
 
   /** Statistics now; after stop(), the final figures of the call. */
@@ -317,8 +311,10 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     if (this.#state === 'stopped') throw new MediaSessionError('closed', 'the media session was stopped');
   }
 
+  /** RFC 3264 §8.4: hold marks a sendrecv stream sendonly, and one the peer already holds (recvonly) inactive. */
   #wantedDirection(): MediaDirection {
-    return this.#localHold ? 'sendonly' : 'sendrecv';
+    if (!this.#io.localHold) return 'sendrecv';
+    return this.#remoteHold ? 'inactive' : 'sendonly';
   }
 
   #ensureRtp(): Promise<RtpSession> {
@@ -335,7 +331,14 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
         throw new MediaSessionError('closed', 'the media session was stopped');
       }
       this.#rtp = rtp;
-      rtp.on('rtp', (packet, info) => this.#onRtp(packet, info));
+      rtp.on('rtp', (packet, info) => {
+        if (this.#state !== 'running') return;
+        try {
+          this.#stream?.onRtp(packet, info);
+        } catch (err) {
+          this.#fail(err);
+        }
+      });
       rtp.on('bye', (reason) => this.emit('remote-bye', reason));
       rtp.on('warning', (err) => this.#log.warn('RTP socket warning', { message: err.message }));
       return rtp;
@@ -360,44 +363,12 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     if (wasHeld !== negotiated.remoteHold) this.emit('remote-hold', negotiated.remoteHold);
   }
 
-  /** (Re)configures the RTP stream and, when the codec changed, the pipelines. */
+  /** Hands the negotiation to the running stream (RTP, and the codec pipelines when they change). */
   #configureStream(): void {
     const n = this.#negotiated!;
     const codec = this.#registry.get(n.codec.name, n.codec.clockRate);
     if (!codec) throw new MediaSessionError('not-acceptable', `negotiated codec ${n.codec.name}/${n.codec.clockRate} is not registered`);
-    const ptime = usablePtime(codec, n.ptime);
-    const key = `${codec.name}/${codec.clockRate}/${n.codec.receivePayloadType}/${ptime}`;
-    if (key !== this.#streamKey) {
-      this.#send?.destroy();
-      this.#receive?.destroy();
-      this.#codec = codec;
-      this.#ptimeMs = ptime;
-      this.#send = new SendPipeline({ codec, inputRate: this.#source?.sampleRate ?? DEVICE_RATE, ptimeMs: ptime, encoder: this.#encoderOptions(codec, n) });
-      this.#receive = new ReceivePipeline({ codec, outputRate: this.#sink?.sampleRate ?? DEVICE_RATE, jitter: this.#jitterOptions });
-      this.#compactor.reset();
-      this.#streamKey = key;
-    }
-    const te = n.telephoneEvent;
-    if (!te) this.#dtmfReceiver = undefined;
-    else if (!this.#dtmfReceiver || this.#dtmfReceiverRate !== te.clockRate) {
-      this.#dtmfReceiver = new DtmfReceiver({ clockRate: te.clockRate });
-      this.#dtmfReceiverRate = te.clockRate;
-    }
-    const config: RtpStreamConfig = {
-      remoteAddress: n.remoteAddress,
-      remotePort: n.remotePort,
-      remoteRtcpAddress: n.remoteRtcpAddress,
-      remoteRtcpPort: n.remoteRtcpPort,
-      rtcpMux: n.rtcpMux,
-      payloadType: n.codec.payloadType,
-      clockRate: n.codec.clockRate,
-      ptimeMs: ptime,
-      receivePayloadTypes: te ? [n.codec.receivePayloadType, te.receivePayloadType] : [n.codec.receivePayloadType],
-      direction: n.direction,
-    };
-    if (n.remoteSsrc !== undefined) config.remoteSsrc = n.remoteSsrc;
-    if (n.srtp) config.srtp = { suite: n.srtp.suite, localKey: n.srtp.localKey, remoteKey: n.srtp.remoteKey };
-    this.#rtp!.start(config);
+    this.#stream!.configure(n, codec, usablePtime(codec, n.ptime), this.#encoderOptions(codec, n), this.#io);
   }
 
   #encoderOptions(codec: Codec, n: NegotiatedMedia): EncoderOptions | undefined {
@@ -409,108 +380,6 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     return { ...ours, bitrate: Math.min(ours?.bitrate ?? 32000, Math.min(510000, max)) };
   }
 
-  #onRtp(packet: RtpPacket, info: RtpReceiveInfo): void {
-    const n = this.#negotiated;
-    if (!n || this.#state !== 'running') return;
-    try {
-      if (packet.ssrc !== this.#remoteSsrc) {
-        this.#remoteSsrc = packet.ssrc;
-        this.#compactor.reset();
-      }
-      const te = n.telephoneEvent;
-      if (te && packet.payloadType === te.receivePayloadType) {
-        this.#compactor.noteEvent(packet.sequenceNumber);
-        const events = this.#dtmfReceiver?.receive({ timestamp: packet.timestamp, marker: packet.marker, payload: packet.payload }, info.arrivalMs) ?? [];
-        this.#onDtmfEvents(events);
-        return;
-      }
-      if (packet.payloadType !== n.codec.receivePayloadType) return;
-      this.#receive?.push(this.#compactor.audio(packet.sequenceNumber), packet.timestamp, packet.payload, info.arrivalMs, packet.marker);
-    } catch (err) {
-      this.#fail(err);
-    }
-  }
-
-  #onDtmfEvents(events: DtmfReceiverEvent[]): void {
-    for (const e of events) {
-      if (e.type !== 'end' || e.digit === undefined) continue;
-      this.#dtmfReceived++;
-      this.emit('dtmf', { digit: e.digit, event: e.event, durationMs: e.durationMs });
-    }
-  }
-
-  #onTick(tick: FrameTick): void {
-    if (this.#state !== 'running') return;
-    try {
-      const now = this.#clock.now();
-      if (this.#dtmfReceiver) this.#onDtmfEvents(this.#dtmfReceiver.poll(now));
-      const frameTicks = Math.round((this.#codec!.clockRate * FRAME_MS) / 1000);
-      // After a stall the clock skipped frames: keep the RTP timeline on real time.
-      if (tick.skippedFrames > 0) this.#rtp!.skip(tick.skippedFrames * frameTicks);
-      this.#receiveFrame(now);
-      this.#sendFrame(frameTicks);
-      this.#ticks++;
-      const every = Math.round((this.#options.statsIntervalMs ?? 5000) / FRAME_MS);
-      if (every > 0 && this.#ticks % every === 0) this.emit('stats', this.#buildStats());
-    } catch (err) {
-      this.#fail(err);
-    }
-  }
-
-  #receiveFrame(now: number): void {
-    const receive = this.#receive!;
-    const sink = this.#sink;
-    const receiving = directionFlags(this.#negotiated!.direction).recv;
-    if (receiving && !this.#wasReceiving) receive.reset(); // resumed: old packets are stale
-    this.#wasReceiving = receiving;
-    if (sink) receive.setOutputRate(sink.sampleRate);
-    const frame = receiving ? receive.pull(now) : new Int16Array(frameSamples(receive.outputRate));
-    sink?.write(frame);
-  }
-
-  #sendFrame(frameTicks: number): void {
-    const rtp = this.#rtp!;
-    const send = this.#send!;
-    const captureMs = this.#clock.now();
-    const source = this.#localHold ? this.#holdSource : this.#source;
-    const rate = source?.sampleRate ?? send.inputRate;
-    let frame = source ? source.read(frameSamples(rate)) : null;
-    if (frame === null) {
-      if (source && source === this.#source && !this.#sourceEnded) {
-        this.#sourceEnded = true;
-        this.emit('source-ended');
-      }
-      frame = new Int16Array(frameSamples(rate));
-    } else if (this.#muted) {
-      frame = new Int16Array(frame.length);
-    }
-    const te = this.#negotiated!.telephoneEvent;
-    if (te && this.#dtmfQueue.busy) {
-      const dtmf = this.#dtmfQueue.tick(() => rtp.sender?.nextTimestamp ?? 0, te.clockRate);
-      if (dtmf.replaceAudio) {
-        for (const p of dtmf.packets) rtp.sendCustom(p.payload, { payloadType: te.payloadType, timestamp: p.timestamp, marker: p.marker });
-        rtp.skip(frameTicks);
-        send.flush();
-        return;
-      }
-    }
-    const sending = directionFlags(this.#negotiated!.direction).send && (!this.#localHold || this.#holdSource !== undefined);
-    if (!sending) {
-      rtp.skip(frameTicks);
-      send.flush();
-      return;
-    }
-    const report = this.listenerCount('packet-sent') > 0;
-    for (const packet of send.process(frame, rate)) {
-      const seq = rtp.sender?.nextSequenceNumber ?? 0;
-      const timestamp = rtp.sender?.nextTimestamp ?? 0;
-      if (!rtp.send(packet.payload, { samples: packet.ticks })) continue;
-      const sentMs = this.#clock.now();
-      this.#captureToSend.add(sentMs - captureMs);
-      if (report) this.emit('packet-sent', { sequenceNumber: seq, timestamp, captureMs, sentMs });
-    }
-  }
-
   #fail(err: unknown): void {
     const error = err instanceof Error ? err : new Error(String(err));
     this.#log.error('media path error', { message: error.message });
@@ -519,19 +388,20 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
 
   #buildStats(): MediaSessionStats {
     const end = this.#stoppedMs ?? this.#clock.now();
+    const stream = this.#stream?.stats;
     return buildMediaSessionStats({
       state: this.#state,
       negotiated: this.#negotiated,
-      ptimeMs: this.#ptimeMs,
+      ptimeMs: stream?.ptimeMs ?? 20,
       rtp: this.#rtp?.stats(),
-      receive: this.#receive?.stats,
+      receive: stream?.receive,
       jitterMinDelayMs: this.#jitterOptions.minDelayMs,
-      localHold: this.#localHold,
+      localHold: this.#io.localHold,
       remoteHold: this.#remoteHold,
-      muted: this.#muted,
+      muted: this.#io.muted,
       durationMs: this.#startedMs === undefined ? 0 : end - this.#startedMs,
-      captureToSend: this.#captureToSend.figures,
-      dtmf: { sent: this.#dtmfQueue.digitsSent, received: this.#dtmfReceived },
+      captureToSend: stream?.captureToSend ?? new DelayAccumulator().figures,
+      dtmf: { sent: this.#dtmfQueue.digitsSent, received: stream?.dtmfReceived ?? 0 },
       clock: this.#ticker instanceof MediaClock ? this.#ticker.stats : null,
     });
   }

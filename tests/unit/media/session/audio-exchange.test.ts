@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { ToneSource } from '../../../../electron/media/devices/tone-source.ts';
 import { MediaEngine } from '../../../../electron/media/session/media-engine.ts';
 import type { SrtpPolicy } from '../../../../electron/media/srtp/srtp-crypto-suite.ts';
-import { RecordingSink, measureTone, negotiate, sineRmsDbfs, sleep } from './session-fixture.ts';
+import { RecordingSink, measureTone, negotiate, sineRmsDbfs, waitFor } from './session-fixture.ts';
 
 const TONE_DBFS = -10;
 const CALL_MS = 2000;
@@ -37,7 +37,9 @@ async function call(codec: string, srtp: SrtpPolicy) {
     const { offer, answer } = await negotiate(a, b);
     a.start();
     b.start();
-    await sleep(CALL_MS);
+    // CALL_MS of audio in each sink (on a busy machine the 20 ms ticks may run late, not fewer).
+    const frames = CALL_MS / 20;
+    await waitFor(() => heardByA.frames.length >= frames && heardByB.frames.length >= frames, CALL_MS + 4000, 'two seconds of audio');
     await Promise.all([a.stop(), b.stop()]);
     return { offer, answer, a: a.stats(), b: b.stats(), heardByA: heardByA.samples(), heardByB: heardByB.samples(), errors };
   } finally {

@@ -80,6 +80,45 @@ describe('hold and resume', () => {
     }
   });
 
+  it('a refused re-offer rolls back: hold stays as it was, and a stray answer changes nothing', async () => {
+    const { a, b } = await runningPair();
+    try {
+      const holdOffer = await a.hold();
+      assert.equal(a.localHold, true, 'the microphone stops at once');
+      a.rollback(); // e.g. the re-INVITE got 491 or 488
+      assert.equal(a.localHold, false);
+      assert.equal(a.negotiated?.direction, 'sendrecv');
+      const r = await b.answerOffer(await a.hold());
+      if ('reject' in r) assert.fail(r.reason);
+      await a.setAnswer(r.answer);
+      await assert.rejects(a.setAnswer(r.answer), { code: 'bad-state' });
+      assert.equal(a.localHold, true, 'still holding after the stray answer');
+      assert.match(holdOffer, /a=sendonly/);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  it('holding a call the peer already holds offers a=inactive (RFC 3264 §8.4)', async () => {
+    const { a, b } = await runningPair();
+    try {
+      const r1 = await b.answerOffer(await a.hold());
+      if ('reject' in r1) assert.fail(r1.reason);
+      await a.setAnswer(r1.answer);
+      const bHold = await b.hold();
+      assert.match(bHold, /^a=inactive\r$/m);
+      const r2 = await a.answerOffer(bHold);
+      if ('reject' in r2) assert.fail(r2.reason);
+      assert.match(r2.answer, /^a=inactive\r$/m);
+      await b.setAnswer(r2.answer);
+      assert.equal(a.negotiated?.direction, 'inactive');
+      assert.equal(b.negotiated?.direction, 'inactive');
+      assert.ok(a.remoteHold && b.remoteHold);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
   for (const form of ['inactive', 'c=0.0.0.0'] as const) {
     it(`answers the peer's hold by ${form} and stops sending`, async () => {
       const { a, b } = await runningPair();

@@ -1,0 +1,44 @@
+/**
+ * The media WASM (speexdsp resampler, libopus) is loaded with a call's first
+ * offer or answer, not when the engine is made (media-engine.ts): an idle
+ * phone does not carry it. This file runs in a process of its own (node
+ * --test), so nothing else has loaded the modules before.
+ */
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { describe, it } from 'node:test';
+import { resamplerReady } from '../../../../electron/media/audio/resampler.ts';
+import { MediaEngine } from '../../../../electron/media/session/media-engine.ts';
+import { RecordingSink, waitFor } from './session-fixture.ts';
+import { ToneSource } from '../../../../electron/media/devices/tone-source.ts';
+
+/** Whether opusscript has compiled its WASM module (it requires the build file on first use). */
+function opusLoaded(): boolean {
+  return Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('opusscript_native_wasm'));
+}
+
+describe('MediaEngine loads the media WASM lazily', () => {
+  it('loads nothing when made, and everything before the first call can start', async () => {
+    const engine = await MediaEngine.create({ bindAddress: '127.0.0.1' });
+    try {
+      assert.equal(resamplerReady(), false, 'no resampler before a call');
+      assert.equal(opusLoaded(), false, 'no libopus before a call');
+
+      // PCMU at 8 kHz against 48 kHz devices needs the resampler in both pipelines.
+      const sink = new RecordingSink();
+      const a = engine.createSession({ codecs: ['PCMU'], source: new ToneSource({ frequency: 1000 }) });
+      const b = engine.createSession({ codecs: ['PCMU'], sink });
+      const offer = await a.createOffer();
+      assert.equal(resamplerReady(), true, 'the first offer waited for the resampler');
+      assert.equal(opusLoaded(), true, 'and for libopus');
+      const answer = await b.answerOffer(offer);
+      if ('reject' in answer) assert.fail(answer.reason);
+      await a.setAnswer(answer.answer);
+      a.start();
+      b.start();
+      await waitFor(() => sink.frames.some((f) => f.some((x) => x !== 0)), 3000, 'resampled audio at the far end');
+    } finally {
+      await engine.close();
+    }
+  });
+});
