@@ -1,16 +1,20 @@
-import { parseCSeq, type CSeq } from './cseq.ts';
-import type { HeaderField, HeaderList } from './header-list.ts';
+import { findChar } from './chars.ts';
+import { parseCSeq, parseCSeqAt, type CSeq } from './cseq.ts';
+import { WireField, type HeaderField, type HeaderList } from './header-list.ts';
 import { firstElement } from './header-split.ts';
-import { parseNameAddr, type NameAddr } from './name-addr.ts';
+import { parseNameAddr, parseNameAddrAt, type NameAddr } from './name-addr.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import type { SipMessage } from './sip-message.ts';
-import { parseVia, type Via } from './via.ts';
+import { parseVia, parseViaAt, type Via } from './via.ts';
 
 /**
  * Typed views of the headers every layer reads, parsed from the raw value on
  * each call (so callers may change what they get). parseMessage has already
  * checked these headers of a received message; a missing or malformed one
  * (possible on a message built or changed locally) throws SipParseError(400).
+ * A field that came off the wire is read in place in the received head (a
+ * flat string scans faster than a value sliced out of it); the results are
+ * the same.
  */
 function field(h: HeaderList, key: string, name: string): HeaderField {
   const f = h.firstField(key);
@@ -19,7 +23,10 @@ function field(h: HeaderList, key: string, name: string): HeaderField {
 }
 
 export function topVia(m: SipMessage): Via {
-  const first = firstElement(field(m.headers, 'via', 'Via').value);
+  const f = field(m.headers, 'via', 'Via');
+  // A comma list takes the splitter (it drops empty elements, knows quotes).
+  if (f instanceof WireField && findChar(f.text, ',', 0x2c, f.vs, f.ve) < 0) return parseViaAt(f.text, f.vs, f.ve);
+  const first = firstElement(f.value);
   if (first === undefined) throw new SipParseError(400, 'malformed Via (empty)');
   return parseVia(first);
 }
@@ -29,13 +36,19 @@ export function callId(m: SipMessage): string {
 }
 
 export function cseqOf(m: SipMessage): CSeq {
-  return parseCSeq(field(m.headers, 'cseq', 'CSeq').value);
+  const f = field(m.headers, 'cseq', 'CSeq');
+  if (f instanceof WireField) return parseCSeqAt(f.text, f.vs, f.ve);
+  return parseCSeq(f.value);
 }
 
 export function fromOf(m: SipMessage): NameAddr {
-  return parseNameAddr(field(m.headers, 'from', 'From').value, 'From');
+  const f = field(m.headers, 'from', 'From');
+  if (f instanceof WireField) return parseNameAddrAt(f.text, f.vs, f.ve, 'From');
+  return parseNameAddr(f.value, 'From');
 }
 
 export function toOf(m: SipMessage): NameAddr {
-  return parseNameAddr(field(m.headers, 'to', 'To').value, 'To');
+  const f = field(m.headers, 'to', 'To');
+  if (f instanceof WireField) return parseNameAddrAt(f.text, f.vs, f.ve, 'To');
+  return parseNameAddr(f.value, 'To');
 }

@@ -12,6 +12,12 @@ export function parseCSeq(value: string): CSeq {
   return { seq: r, method: value.slice(scannedMethodStart, scannedMethodEnd) };
 }
 
+/** Parses the CSeq in s[start, end). */
+export function parseCSeqAt(s: string, start: number, end: number): CSeq {
+  const r = scanCSeq(s, start, end);
+  return { seq: r, method: s.slice(scannedMethodStart, scannedMethodEnd) };
+}
+
 let scannedMethodStart = 0;
 let scannedMethodEnd = 0;
 

@@ -17,6 +17,42 @@ export interface HeaderField {
   readonly rawEnd: number;
 }
 
+/**
+ * A field as the parser found it: the value is cut out of the head string
+ * only when someone reads it (a proxy forwarding a message reads few of its
+ * headers; the parser's own checks read the head in place).
+ */
+export class WireField implements HeaderField {
+  readonly name: string;
+  readonly key: string;
+  readonly src: Buffer | undefined;
+  readonly rawStart: number;
+  readonly rawEnd: number;
+  /** the value is text[vs, ve) until read; then cached in v */
+  readonly text: string;
+  readonly vs: number;
+  readonly ve: number;
+  v: string | undefined;
+
+  constructor(name: string, key: string, text: string, vs: number, ve: number, v: string | undefined, src: Buffer | undefined, rawStart: number, rawEnd: number) {
+    this.name = name;
+    this.key = key;
+    this.text = text;
+    this.vs = vs;
+    this.ve = ve;
+    this.v = v;
+    this.src = src;
+    this.rawStart = rawStart;
+    this.rawEnd = rawEnd;
+  }
+
+  get value(): string {
+    let v = this.v;
+    if (v === undefined) v = this.v = this.text.slice(this.vs, this.ve);
+    return v;
+  }
+}
+
 function checkValue(name: string, value: string): void {
   if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
     throw new TypeError(`header ${name}: value must not contain CR or LF`);

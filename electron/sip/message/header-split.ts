@@ -1,3 +1,5 @@
+import { findChar } from './chars.ts';
+
 /**
  * Splits a comma-separated header value into its elements (RFC 3261 §7.3.1),
  * ignoring commas inside quoted strings (with \-escapes) and inside <...>.
@@ -39,4 +41,17 @@ export function splitList(v: string): string[] {
 export function firstElement(v: string): string | undefined {
   if (v.indexOf(',') < 0) return v;
   return splitList(v)[0];
+}
+
+/** End of the first element of a comma list in s[start, end) (a Via value may hold several). */
+export function firstElementEnd(s: string, start: number, end: number): number {
+  const comma = findChar(s, ',', 0x2c, start, end);
+  if (comma < 0) return end;
+  // Commas inside quoted strings or <...> do not count (rare in a Via: fall back to the splitter).
+  const q = findChar(s, '"', 0x22, start, comma);
+  if (q >= 0) {
+    const first = firstElement(s.slice(start, end)) ?? '';
+    return start + s.slice(start, end).indexOf(first) + first.length;
+  }
+  return comma;
 }

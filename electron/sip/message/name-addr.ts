@@ -44,6 +44,11 @@ export function parseNameAddr(value: string, what = 'name-addr'): NameAddr {
   return scanNameAddr(value, 0, value.length, what, true) as NameAddr;
 }
 
+/** Parses the name-addr or addr-spec in s[start, end). */
+export function parseNameAddrAt(s: string, start: number, end: number, what: string): NameAddr {
+  return scanNameAddr(s, start, end, what, true) as NameAddr;
+}
+
 /** Checks the name-addr or addr-spec in s[start, end) without building anything (throws what parseNameAddr throws). */
 export function checkNameAddrAt(s: string, start: number, end: number, what: string): void {
   scanNameAddr(s, start, end, what, false);

@@ -1,9 +1,9 @@
 import { isAscii } from 'node:buffer';
-import { TOKEN, WORD, allIn, findChar, skipWs, trimEndIndex } from './chars.ts';
+import { TOKEN, WORD, allIn, skipWs, trimEndIndex } from './chars.ts';
 import { checkCSeqAt } from './cseq.ts';
-import { HeaderList, type HeaderField } from './header-list.ts';
+import { HeaderList, WireField, type HeaderField } from './header-list.ts';
 import { headerKey, knownNameAt, nameEntries, type NameEntry } from './header-names.ts';
-import { firstElement } from './header-split.ts';
+import { firstElementEnd } from './header-split.ts';
 import { checkNameAddrAt } from './name-addr.ts';
 import { resolveLimits, type ParseLimits } from './parse-limits.ts';
 import { SipParseError } from './sip-parse-error.ts';
@@ -23,7 +23,9 @@ import { checkViaAt } from './via.ts';
  * typed objects, not scanning, is what costs); the accessors build typed
  * values when asked. The body is a view of the input. A head with non-ASCII
  * octets is decoded again as UTF-8. Each header field remembers its bytes so
- * an edited message is written by copying the lines nobody touched.
+ * an edited message is written by copying the lines nobody touched, and where
+ * its value sits in the head string: the value is sliced out only when read,
+ * and the accessors (topVia, fromOf...) scan it there, in place.
  */
 
 /** A parsed head: the message (empty body), its Content-Length (-1 when absent), where its body starts. */
@@ -152,8 +154,7 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
       if (c !== 0x20 && c !== 0x09) break;
       ve--;
     }
-    let value = s.slice(vs, ve);
-    let folded = false;
+    let value: string | undefined;
     // Continuation lines.
     for (;;) {
       const c = s.charCodeAt(nl + 1);
@@ -165,18 +166,21 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
       if (lineEnd - pos > maxLine) throw tooLarge('header line too long');
       const ps = skipWs(s, pos, lineEnd);
       const pe = trimEndIndex(s, ps, lineEnd);
+      value ??= s.slice(vs, ve);
       if (pe > ps) value = value.length > 0 ? value + ' ' + s.slice(ps, pe) : s.slice(ps, pe);
-      folded = true;
     }
     if (fields.length >= maxHeaders) throw tooLarge('too many header fields');
     // Byte span of the whole field: valid when s maps one character to one octet of src.
-    const field: HeaderField = { name, key, value, src, rawStart: srcOffset + lineStart, rawEnd: srcOffset + nl + 1 };
+    // A folded value lives joined in its own string: the field scans that one.
+    const field =
+      value === undefined
+        ? new WireField(name, key, s, vs, ve, undefined, src, srcOffset + lineStart, srcOffset + nl + 1)
+        : new WireField(name, key, value, 0, value.length, value, src, srcOffset + lineStart, srcOffset + nl + 1);
     fields.push(field);
     if (role !== 0) {
       // The checks read the head string in place (a value sliced out of it is a
       // slower string to scan); a folded value is read as joined.
-      if (folded) ess.note(role, field, value, 0, value.length);
-      else ess.note(role, field, s, vs, ve);
+      ess.note(role, field);
     }
     pos = nl + 1;
   }
@@ -200,44 +204,30 @@ function noBlankLine(size: number, limits: ParseLimits): SipParseError {
   return new SipParseError(400, 'no blank line after the headers');
 }
 
-/** Where a checked header's value is: text[start, end). */
-class Span {
-  field: HeaderField;
-  text: string;
-  start: number;
-  end: number;
-  constructor(field: HeaderField, text: string, start: number, end: number) {
-    this.field = field;
-    this.text = text;
-    this.start = start;
-    this.end = end;
-  }
-}
-
 /** The checked headers of one message, noted as the parser meets them. */
 class Essentials {
-  via: Span | undefined = undefined;
-  from: Span | undefined = undefined;
-  to: Span | undefined = undefined;
-  callId: HeaderField | undefined = undefined;
-  cseq: Span | undefined = undefined;
-  cl: HeaderField | undefined = undefined;
-  maxFwd: HeaderField | undefined = undefined;
+  via: WireField | undefined = undefined;
+  from: WireField | undefined = undefined;
+  to: WireField | undefined = undefined;
+  callId: WireField | undefined = undefined;
+  cseq: WireField | undefined = undefined;
+  cl: WireField | undefined = undefined;
+  maxFwd: WireField | undefined = undefined;
   /** a header that may appear once and did not (RFC 4475 multi01) */
   dup: string | undefined = undefined;
 
-  note(role: number, f: HeaderField, text: string, start: number, end: number): void {
+  note(role: number, f: WireField): void {
     switch (role) {
       case 1:
-        if (this.via === undefined) this.via = new Span(f, text, start, end);
+        if (this.via === undefined) this.via = f;
         break;
       case 2:
         if (this.from !== undefined) this.dup = 'From';
-        this.from = new Span(f, text, start, end);
+        this.from = f;
         break;
       case 3:
         if (this.to !== undefined) this.dup = 'To';
-        this.to = new Span(f, text, start, end);
+        this.to = f;
         break;
       case 4:
         if (this.callId !== undefined) this.dup = 'Call-ID';
@@ -245,7 +235,7 @@ class Essentials {
         break;
       case 5:
         if (this.cseq !== undefined) this.dup = 'CSeq';
-        this.cseq = new Span(f, text, start, end);
+        this.cseq = f;
         break;
       case 6:
         // RFC 4475 mcl01: two different lengths leave the framing unknown.
@@ -265,23 +255,21 @@ class Essentials {
   }
 }
 
-/** End of the first element of a comma list in s[start, end) (a Via value may hold several). */
-function firstElementEnd(s: string, start: number, end: number): number {
-  const comma = findChar(s, ',', 0x2c, start, end);
-  if (comma < 0) return end;
-  // Commas inside quoted strings or <...> do not count (rare in a Via: fall back to the splitter).
-  const q = findChar(s, '"', 0x22, start, comma);
-  if (q >= 0) {
-    const first = firstElement(s.slice(start, end)) ?? '';
-    return start + s.slice(start, end).indexOf(first) + first.length;
+/** allIn over s[start, end) of the head string (a sliced-out value is slower to scan). */
+function allInAt(s: string, start: number, end: number, t: Uint8Array): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff || t[c] === 0) return false;
   }
-  return comma;
+  return true;
 }
 
-function digits(v: string, max: number): number {
-  if (v.length === 0) return -1;
+/** The decimal number in v[start, end), -1 when it is not one or exceeds max. */
+function digits(v: string, start: number, end: number, max: number): number {
+  if (end <= start) return -1;
   let n = 0;
-  for (let i = 0; i < v.length; i++) {
+  for (let i = start; i < end; i++) {
     const c = v.charCodeAt(i) - 0x30;
     if (c < 0 || c > 9) return -1;
     n = n * 10 + c;
@@ -311,19 +299,19 @@ function validate(message: SipMessage, ess: Essentials, defer: boolean): number 
 
   let contentLength = -1;
   if (cl !== undefined) {
-    contentLength = digits(cl.value, Number.MAX_SAFE_INTEGER);
+    contentLength = digits(cl.text, cl.vs, cl.ve, Number.MAX_SAFE_INTEGER);
     if (contentLength < 0) throw new SipParseError(400, 'malformed Content-Length', request); // RFC 4475 ncl
   }
   if (defer) return contentLength;
   try {
     // CSeq first: RFC 4475 scalar02 wants its error reported over Max-Forwards'.
-    checkCSeqAt(cseq.text, cseq.start, cseq.end, request?.method);
-    if (request && maxFwd !== undefined && digits(maxFwd.value, 255) < 0) throw new SipParseError(400, 'malformed Max-Forwards');
-    if (!allIn(callId.value, CALL_ID)) throw new SipParseError(400, 'malformed Call-ID');
+    checkCSeqAt(cseq.text, cseq.vs, cseq.ve, request?.method);
+    if (request && maxFwd !== undefined && digits(maxFwd.text, maxFwd.vs, maxFwd.ve, 255) < 0) throw new SipParseError(400, 'malformed Max-Forwards');
+    if (!allInAt(callId.text, callId.vs, callId.ve, CALL_ID)) throw new SipParseError(400, 'malformed Call-ID');
     // Checked without building anything: the accessors build typed values on demand.
-    checkViaAt(via.text, via.start, firstElementEnd(via.text, via.start, via.end));
-    checkNameAddrAt(from.text, from.start, from.end, 'From');
-    checkNameAddrAt(to.text, to.start, to.end, 'To');
+    checkViaAt(via.text, via.vs, firstElementEnd(via.text, via.vs, via.ve));
+    checkNameAddrAt(from.text, from.vs, from.ve, 'From');
+    checkNameAddrAt(to.text, to.vs, to.ve, 'To');
   } catch (e) {
     failWith(e, request);
   }

@@ -34,16 +34,25 @@ function checkRequestUri(s: string, start: number, end: number): void {
     const c = s.charCodeAt(i);
     if (c >= 0x80 || SCHEME[c] === 0) throw new SipParseError(400, 'malformed Request-URI');
   }
-  for (let i = colon + 1; i < end; i++) {
-    const c = s.charCodeAt(i);
-    // No LWS, controls, angle brackets or quotes in an absoluteURI (RFC 4475 ltgtruri, lwsruri).
-    if (c <= 0x20 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x22) {
-      throw new SipParseError(400, 'malformed Request-URI');
-    }
-  }
   const n = colon - start;
-  const sipLike = (n === 3 || n === 4) && c0 === 0x73 && (s.charCodeAt(start + 1) | 0x20) === 0x69 && (s.charCodeAt(start + 2) | 0x20) === 0x70;
-  if (!sipLike || (n === 4 && (s.charCodeAt(start + 3) | 0x20) !== 0x73)) return;
+  const sipLike =
+    (n === 3 || n === 4) &&
+    c0 === 0x73 &&
+    (s.charCodeAt(start + 1) | 0x20) === 0x69 &&
+    (s.charCodeAt(start + 2) | 0x20) === 0x70 &&
+    (n === 3 || (s.charCodeAt(start + 3) | 0x20) === 0x73);
+  if (!sipLike) {
+    for (let i = colon + 1; i < end; i++) {
+      const c = s.charCodeAt(i);
+      // No LWS, controls, angle brackets or quotes in an absoluteURI (RFC 4475 ltgtruri, lwsruri).
+      if (c <= 0x20 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x22) {
+        throw new SipParseError(400, 'malformed Request-URI');
+      }
+    }
+    return;
+  }
+  // A SIP or SIPS URI: the URI scanner's character tables refuse all of those
+  // (none is in any table), so the scan above would only repeat its work.
   try {
     parseUriRange(s, start, end, false);
   } catch {
@@ -86,7 +95,12 @@ export interface StartLine {
 
 /** Start line in s[pos, lineEnd) (RFC 3261 §7.1, §7.2): exactly one SP between elements (RFC 4475 lwsstart, trws). */
 export function parseStartLine(s: string, pos: number, lineEnd: number, deferUriCheck = false): StartLine {
-  if (matchAt(s, pos, 'SIP/') || s.slice(pos, pos + 4).toUpperCase() === 'SIP/') {
+  if (
+    (s.charCodeAt(pos) | 0x20) === 0x73 &&
+    (s.charCodeAt(pos + 1) | 0x20) === 0x69 &&
+    (s.charCodeAt(pos + 2) | 0x20) === 0x70 &&
+    s.charCodeAt(pos + 3) === 0x2f
+  ) {
     const sp = s.indexOf(' ', pos);
     if (sp < 0 || sp > lineEnd) throw new SipParseError(400, 'malformed Status-Line');
     if (!(sp - pos === 7 && matchAt(s, pos, 'SIP/2.0')) && !isVersion(s.slice(pos, sp))) {

@@ -40,6 +40,11 @@ export function parseVia(value: string): Via {
   return scanVia(value, 0, value.length, true) as Via;
 }
 
+/** Parses the Via value in s[start, end) (one element, no comma list). */
+export function parseViaAt(s: string, start: number, end: number): Via {
+  return scanVia(s, start, end, true) as Via;
+}
+
 /** Checks the Via value in s[start, end) without building anything (throws what parseVia throws). */
 export function checkViaAt(s: string, start: number, end: number): void {
   scanVia(s, start, end, false);
