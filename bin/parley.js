@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The `parley` command. Our sources are TypeScript run directly by Node's type
 // stripping (Node >= 22.18 unflagged); older 22.x needs the flag, so re-exec.
-import { spawnSync } from 'node:child_process';
+// V8 tuning (the young generation's size) is set in electron/cli/main.ts, not
+// here, so that the bundled build (out/cli/parley.mjs) gets it too; no flag is
+// passed by re-executing Node, which would cost a second process start.
 import { fileURLToPath } from 'node:url';
 
 const main = fileURLToPath(new URL('../electron/cli/main.ts', import.meta.url));
@@ -16,6 +18,7 @@ if (process.features?.typescript) {
   enableCompileCache?.();
   await import(main);
 } else {
+  const { spawnSync } = await import('node:child_process'); // only here: a normal start does not load it
   const r = spawnSync(process.execPath, ['--experimental-strip-types', '--no-warnings', main, ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }

@@ -26,7 +26,7 @@ export interface WebAudioBridge {
   close(): void;
 }
 
-/** Needs initMedia() done when clients may send at a rate other than 48 kHz. */
+/** Needs initResampler() (or initMedia()) done when clients may send at a rate other than 48 kHz. */
 export function createWebAudioBridge(engineAudio: EngineAudio): WebAudioBridge {
   const clients = new Map<string, ClientState>();
   const frame = frameSamples(DEVICE_RATE, AUDIO_FRAME_MS);

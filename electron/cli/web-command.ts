@@ -13,7 +13,7 @@
  * the UI keeps running so the user can fix the account there.
  */
 import { startApiServer } from '../api/ws-server.ts';
-import { initMedia } from '../media/audio/init-media.ts';
+import { initResampler } from '../media/audio/resampler.ts';
 import { UsageError, type CliOptions } from './args.ts';
 import { openBrowser } from './browser-open.ts';
 import { CliError } from './cli-error.ts';
@@ -31,7 +31,8 @@ export async function run(opts: CliOptions, output: Output, stop: StopSignal): P
   }
   const renderer = await findOrBuildRenderer((t) => process.stderr.write(`parley: ${t}\n`));
   if (!renderer.ok) output.error(`${renderer.reason}. Serving the API only.`, ExitCode.failure);
-  await initMedia();
+  // The audio bridge resamples clients' frames synchronously (web-audio-bridge.ts); codecs load with the first call.
+  await initResampler();
   const session = await PhoneSession.open(opts, output);
   const engineAudio = session.engine.audio;
   if (!engineAudio) throw new Error('the phone engine offers no client audio');

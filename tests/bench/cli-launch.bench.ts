@@ -8,9 +8,16 @@
  *                         run each); also
  *                         `parley --help` (no engine) and `node -e 0`;
  *                         baresip spawn → REGISTER_OK.
- *   idle                  one `parley listen` holding three accounts from a
+ *   idle                  `parley listen` holding three accounts from a
  *                         data dir: RSS (VmRSS) and CPU % over S s of idle,
- *                         from /proc; baresip with the same three accounts.
+ *                         from /proc, the median of K runs (after one
+ *                         unmeasured warm-up); PSS beside it, and where the
+ *                         RSS lies (the node executable's own pages, anonymous
+ *                         memory: V8 heap and WASM, malloc); baresip with the
+ *                         same three accounts. Two floors measured the same
+ *                         way: an idle `node` process, and one holding what a
+ *                         phone needs from Node's native side (a UDP socket,
+ *                         node:sqlite, node:crypto) with no Parley code.
  *
  * Three ways to run the same CLI, to show where the cost is:
  *   sources          node bin/parley.js as shipped: TypeScript stripped by
@@ -21,12 +28,17 @@
  *                    imports main.ts (no type stripping at all once warm)
  *   bundle           out/cli/parley.mjs (electron/cli/build-bundle.ts)
  *
+ * The idle variants also include the sources with V8's default young
+ * generation (NODE_OPTIONS=--max-semi-space-size=8, which main.ts leaves
+ * alone; compare with 'sources + cache'), to show what main.ts's
+ * --semi-space-growth-factor=1 saves.
+ *
  * Goals (issue "The phone" §6): launch → registered ≤ 400 ms, idle RSS ≤ 60 MB.
  * Prints figures; not a pass/fail test.
  *
- *   node tests/bench/cli-launch.bench.ts [--runs N] [--idle-seconds S]
+ *   node tests/bench/cli-launch.bench.ts [--runs N] [--idle-seconds S] [--idle-runs K]
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +53,8 @@ const arg = (name: string, def: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : def;
 };
 const RUNS = arg('--runs', 10);
-const IDLE_S = arg('--idle-seconds', 10);
+const IDLE_S = arg('--idle-seconds', 6);
+const IDLE_RUNS = arg('--idle-runs', 3);
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 const users = [
@@ -72,7 +85,43 @@ function proc(pid: number): { rssMb: number; cpuS: number } {
   return { rssMb: rssKb / 1024, cpuS: (Number(rest[11]) + Number(rest[12])) / CLK_TCK };
 }
 
-async function idle(pid: number, seconds: number): Promise<{ rssMb: number; maxRssMb: number; cpuPercent: number }> {
+interface Where {
+  pssMb: number;
+  /** Pages of the node executable itself (file-backed, shared with every other node process). */
+  exeMb: number;
+  /** Anonymous mappings: the V8 heap, WASM memories, thread stacks. */
+  anonMb: number;
+  /** The C heap (malloc). */
+  mallocMb: number;
+}
+
+/** Where a process's RSS lies, from /proc/<pid>/smaps. */
+function where(pid: number): Where {
+  const exe = process.execPath;
+  const out: Where = { pssMb: 0, exeMb: 0, anonMb: 0, mallocMb: 0 };
+  let name = '';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      name = head[1]!;
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+)/.exec(line);
+    if (rss) {
+      const mb = Number(rss[1]) / 1024;
+      if (name === exe) out.exeMb += mb;
+      else if (name === '') out.anonMb += mb;
+      else if (name === '[heap]') out.mallocMb += mb;
+    }
+    const pss = /^Pss:\s+(\d+)/.exec(line);
+    if (pss) out.pssMb += Number(pss[1]) / 1024;
+  }
+  return out;
+}
+
+type IdleFigures = { rssMb: number; maxRssMb: number; cpuPercent: number } & Where;
+
+async function idle(pid: number, seconds: number): Promise<IdleFigures> {
   const start = proc(pid);
   const t0 = performance.now();
   let maxRss = start.rssMb;
@@ -82,8 +131,32 @@ async function idle(pid: number, seconds: number): Promise<{ rssMb: number; maxR
   }
   const end = proc(pid);
   const wall = (performance.now() - t0) / 1000;
-  return { rssMb: end.rssMb, maxRssMb: maxRss, cpuPercent: ((end.cpuS - start.cpuS) / wall) * 100 };
+  return { rssMb: end.rssMb, maxRssMb: maxRss, cpuPercent: ((end.cpuS - start.cpuS) / wall) * 100, ...where(pid) };
 }
+
+/** The median of each figure over several runs. */
+function medianOf<T extends object>(runs: T[]): T {
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(runs[0]!)) out[k] = stats(runs.map((r) => (r as Record<string, number>)[k]!)).median;
+  return out as T;
+}
+
+/** A plain node process running `code`, idle-measured like parley (the floor under it). */
+async function nodeFloor(code: string, seconds: number): Promise<IdleFigures> {
+  const child = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
+  try {
+    await sleep(1500);
+    return await idle(child.pid!, seconds);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+const NODE_IDLE = 'setInterval(() => {}, 1000)';
+const NODE_NATIVE =
+  "const s = require('node:dgram').createSocket('udp4'); s.bind(0, '127.0.0.1');" +
+  " const { DatabaseSync } = require('node:sqlite'); const db = new DatabaseSync(':memory:'); db.exec('create table t (x)');" +
+  " require('node:crypto').createHash('md5').update('x').digest('hex'); setInterval(() => {}, 1000)";
 
 function timeSpawn(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
   const t0 = performance.now();
@@ -166,7 +239,7 @@ async function main(): Promise<void> {
       const r = await runParley(['accounts', 'add', '--data-dir', data, '--aor', `sip:${u.username}@${kam.domain}`, '--password', u.password, '--proxy', proxy], { env: baseEnv });
       if (r.code !== 0) throw new Error(`accounts add: ${r.stderr}`);
     }
-    const idleOf = async (v: Variant, seconds = IDLE_S) => {
+    const idleOf = async (v: Variant, seconds = IDLE_S): Promise<IdleFigures & { registeredMs: number; stopMs: number }> => {
       const listener = new ParleyProcess(['listen', '--data-dir', data, '--bind', '127.0.0.1:0', '--json'], { env: v.env, ...(v.nodeArgs ? { nodeArgs: v.nodeArgs } : {}), ...(v.bin ? { bin: v.bin } : {}) });
       try {
         const listening = await listener.waitForEvent((e) => e.event === 'listening', 15_000, 'listening');
@@ -182,12 +255,17 @@ async function main(): Promise<void> {
         listener.kill();
       }
     };
-    const idleVariants: Variant[] = [...variants, { label: 'bundle, --max-semi-space-size=1', bin: bundle.entry, env: baseEnv, nodeArgs: ['--max-semi-space-size=1'] }];
-    const idles: Awaited<ReturnType<typeof idleOf>>[] = [];
-    for (const v of idleVariants) {
-      await idleOf(v, 0); // warm-up: `listen` loads modules `register` does not (into the compile cache)
-      idles.push(await idleOf(v));
-    }
+    // A cache of its own: V8 rejects code cached under other flags, so sharing one with 'sources' would make both recompile.
+    const defaultNursery = { ...baseEnv, NODE_COMPILE_CACHE: join(tmp.path, 'compile-cache-nursery'), NODE_OPTIONS: '--max-semi-space-size=8' };
+    const idleVariants: Variant[] = [...variants, { label: "sources + cache, V8's default nursery", env: defaultNursery }];
+    for (const v of idleVariants) await idleOf(v, 0); // warm-up: `listen` loads modules `register` does not (into the compile cache)
+    const idleRuns = idleVariants.map(() => [] as Awaited<ReturnType<typeof idleOf>>[]);
+    for (let i = 0; i < IDLE_RUNS; i++) for (const [k, v] of idleVariants.entries()) idleRuns[k]!.push(await idleOf(v));
+    const idles = idleRuns.map((runs) => medianOf(runs));
+    const floors = [
+      { label: 'node, idle', figures: await nodeFloor(NODE_IDLE, IDLE_S) },
+      { label: 'node + UDP socket + sqlite + crypto', figures: await nodeFloor(NODE_NATIVE, IDLE_S) },
+    ];
 
     const b3 = await startBaresip({ accounts: users.slice(1).map((u) => ({ aor: `sip:${u.username}@${kam.domain}`, password: u.password, outbound: `sip:${proxy}`, regint: 3600 })) });
     let bareIdle: Awaited<ReturnType<typeof idle>>;
@@ -206,12 +284,16 @@ async function main(): Promise<void> {
     variants.forEach((v, i) => console.log(`  ${`register whole run, ${v.label}`.padEnd(42)}${fmt(launch[i]!.exit)}   (0.05 s registered, unregister, exit)`));
     console.log(`  ${'baresip spawn → REGISTER_OK'.padEnd(42)}${fmt(bare)}`);
     console.log(`  (bundle built in ${bundle.ms.toFixed(0)} ms)`);
-    console.log(`\nidle: three registered accounts, ${IDLE_S} s (RSS at the end and max of 1 s samples; CPU % of one core)`);
+    const whereText = (f: IdleFigures) => `PSS ${f.pssMb.toFixed(1)}; node exe ${f.exeMb.toFixed(1)}, anon ${f.anonMb.toFixed(1)}, malloc ${f.mallocMb.toFixed(1)}`;
+    console.log(`\nidle: three registered accounts, ${IDLE_S} s, median of ${IDLE_RUNS} runs (RSS at the end and max of 1 s samples, MB; CPU % of one core)`);
     idleVariants.forEach((v, i) => {
       const f = idles[i]!;
-      console.log(`  ${`parley listen, ${v.label}`.padEnd(48)}RSS ${f.rssMb.toFixed(1)} MB (max ${f.maxRssMb.toFixed(1)}), CPU ${f.cpuPercent.toFixed(2)} %, 3 registered ${f.registeredMs.toFixed(0)} ms after spawn, Ctrl-C → exit ${f.stopMs.toFixed(0)} ms   ≤ 60 MB: ${goal(f.maxRssMb <= 60)}`);
+      console.log(`  ${`parley listen, ${v.label}`.padEnd(56)}RSS ${f.rssMb.toFixed(1)} (max ${f.maxRssMb.toFixed(1)}), CPU ${f.cpuPercent.toFixed(2)} %, 3 registered ${f.registeredMs.toFixed(0)} ms after spawn, Ctrl-C → exit ${f.stopMs.toFixed(0)} ms   ≤ 60 MB: ${goal(f.maxRssMb <= 60)}`);
+      console.log(`  ${''.padEnd(56)}(${whereText(f)})`);
     });
-    console.log(`  ${'baresip'.padEnd(48)}RSS ${bareIdle.rssMb.toFixed(1)} MB (max ${bareIdle.maxRssMb.toFixed(1)}), CPU ${bareIdle.cpuPercent.toFixed(2)} %`);
+    console.log(`  ${'baresip'.padEnd(56)}RSS ${bareIdle.rssMb.toFixed(1)} (max ${bareIdle.maxRssMb.toFixed(1)}), CPU ${bareIdle.cpuPercent.toFixed(2)} %`);
+    console.log('floors (no Parley code):');
+    for (const f of floors) console.log(`  ${f.label.padEnd(56)}RSS ${f.figures.rssMb.toFixed(1)} (${whereText(f.figures)})`);
     console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   } finally {
     await kam.stop();
