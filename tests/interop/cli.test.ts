@@ -29,12 +29,17 @@ function log(text: string): void {
   process.stdout.write(`# ${text}\n`);
 }
 
-/** Measured audio of a recording: its tone, and active time against the call's talk time. */
+/** Call set-up left out of the presence measure, as in media-baresip.test.ts: the 200/ACK, the first packet and the jitter buffer's start. */
+const SETUP_S = 0.1;
+
+/** Measured audio of a recording: its tone, and active time against the call's talk time (both without the set-up). */
 function analyse(path: string, talkS: number) {
   const wav = readWavPcm16(path);
-  const seconds = wav.samples.length / wav.sampleRate;
-  const activeS = activeFraction(wav.samples, wav.sampleRate) * seconds;
-  return { rate: wav.sampleRate, seconds, hz: dominantFrequency(wav.samples, wav.sampleRate), activeS, presence: activeS / talkS };
+  const skip = Math.min(wav.samples.length, Math.round(SETUP_S * wav.sampleRate));
+  const rest = wav.samples.subarray(skip);
+  const seconds = rest.length / wav.sampleRate;
+  const activeS = activeFraction(rest, wav.sampleRate) * seconds;
+  return { rate: wav.sampleRate, seconds, hz: dominantFrequency(wav.samples, wav.sampleRate), activeS, presence: activeS / Math.max(0.001, talkS - SETUP_S) };
 }
 
 const finalCall = (e: ParleyEvent) => e.event === 'call' && e.data.state === 'ended';
