@@ -188,26 +188,21 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
   }
 
   /** Stops sending the microphone at once and returns the re-offer (a=sendonly) to send. */
-  async hold(): Promise<string> {
-    this.#assertOpen();
-    const before = this.#io.localHold;
-    this.#io.localHold = true;
-    try {
-      const offer = await this.createOffer();
-      this.#holdBeforeOffer = before;
-      return offer;
-    } catch (err) {
-      this.#io.localHold = before;
-      throw err;
-    }
+  hold(): Promise<string> {
+    return this.#reoffer(true);
   }
 
   /** The re-offer (a=sendrecv) that takes the call off hold; audio flows again once it is answered. */
-  async resume(): Promise<string> {
+  resume(): Promise<string> {
+    // The microphone goes out again at once: a sendonly stream already allows it.
+    return this.#reoffer(false);
+  }
+
+  /** Sets our hold state at once and builds the re-offer for it; a failed offer restores the state. */
+  async #reoffer(localHold: boolean): Promise<string> {
     this.#assertOpen();
     const before = this.#io.localHold;
-    // The microphone goes out again at once: a sendonly stream already allows it.
-    this.#io.localHold = false;
+    this.#io.localHold = localHold;
     try {
       const offer = await this.createOffer();
       this.#holdBeforeOffer = before;

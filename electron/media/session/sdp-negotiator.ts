@@ -84,10 +84,10 @@ export class SdpNegotiator {
     return this.#negotiated;
   }
 
-  createOffer(local: LocalStream): string {
-    this.#transition('have-local-offer');
+  /** What we offer or answer with: the session's options and this stream's port and direction. */
+  #localMedia(local: LocalStream) {
     const o = this.#options;
-    const { sdp } = buildOffer({
+    return {
       origin: this.#origin,
       sessionName: o.sessionName,
       address: o.address,
@@ -99,7 +99,12 @@ export class SdpNegotiator {
       direction: local.direction,
       srtpPolicy: o.srtpPolicy,
       srtpSuites: o.srtpSuites,
-    });
+    };
+  }
+
+  createOffer(local: LocalStream): string {
+    this.#transition('have-local-offer');
+    const { sdp } = buildOffer(this.#localMedia(local));
     this.#pendingOffer = sdp;
     return this.#stamp(sdp);
   }
@@ -111,22 +116,9 @@ export class SdpNegotiator {
       // RFC 3261 §14.2 answers this glare with 491; a media layer can only refuse.
       return { reject: 488, reason: 'an offer of ours is still waiting for its answer' };
     }
-    const o = this.#options;
     try {
       const offer = parseSdp(offerText);
-      const { sdp, negotiated } = buildAnswer(offer, {
-        origin: this.#origin,
-        sessionName: o.sessionName,
-        address: o.address,
-        port: local.port,
-        rtcpMux: o.rtcpMux,
-        codecs: o.codecs,
-        telephoneEvents: o.telephoneEvents,
-        ptime: o.ptime,
-        direction: local.direction,
-        srtpPolicy: o.srtpPolicy,
-        srtpSuites: o.srtpSuites,
-      });
+      const { sdp, negotiated } = buildAnswer(offer, this.#localMedia(local));
       this.#transition('stable');
       this.#negotiated = negotiated;
       return { answer: this.#stamp(sdp), negotiated };
