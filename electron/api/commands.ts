@@ -19,6 +19,7 @@ import type {
   AudioDevice,
   CallSnapshot,
   ContactAddress,
+  DiagnosticsCounts,
   ContactNumber,
   ContactSnapshot,
   Direction,
@@ -145,6 +146,11 @@ export interface MessagesListParams {
   before?: number;
 }
 
+export interface DiagnosticsParams {
+  /** Run a full garbage collection first (only when the process was started with --expose-gc). */
+  gc?: boolean;
+}
+
 export interface UpdateParams<P> {
   id: string;
   changes: P;
@@ -186,6 +192,7 @@ export interface Commands {
 
   'audio.devices': { params: NoParams; result: AudioDevice[] };
   'app.snapshot': { params: NoParams; result: AppSnapshot };
+  'diagnostics.counts': { params: DiagnosticsParams; result: DiagnosticsCounts };
 }
 
 export type CommandName = keyof Commands;
@@ -222,6 +229,7 @@ export const COMMAND_NAMES = [
   'messages.list',
   'audio.devices',
   'app.snapshot',
+  'diagnostics.counts',
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command (a missing one makes this `never`-typed line fail).

@@ -26,6 +26,7 @@ import type {
   ContactPatch,
   ContactsListParams,
   DeclineParams,
+  DiagnosticsParams,
   DialParams,
   DtmfParams,
   HistoryListParams,
@@ -44,6 +45,7 @@ import type {
   AudioDevice,
   CallSnapshot,
   ContactSnapshot,
+  DiagnosticsCounts,
   HistoryEntry,
   MessageSnapshot,
   RegistrationSnapshot,
@@ -92,6 +94,7 @@ export interface PhoneApi {
 
   'audio.devices'(params: NoParams, context: CommandContext): Promise<AudioDevice[]>;
   'app.snapshot'(params: NoParams, context: CommandContext): Promise<AppSnapshot>;
+  'diagnostics.counts'(params: DiagnosticsParams, context: CommandContext): Promise<DiagnosticsCounts>;
 }
 
 /** One handler method, as the dispatcher calls it. */

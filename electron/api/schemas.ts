@@ -258,6 +258,7 @@ export const COMMAND_SCHEMAS = {
 
   'audio.devices': noParams,
   'app.snapshot': noParams,
+  'diagnostics.counts': z.strictObject({ gc: z.boolean().optional() }),
 } satisfies { [N in CommandName]: z.ZodType<CommandParams<N>> };
 
 // Compile-time check in the other direction: each schema has exactly the keys of its params type,

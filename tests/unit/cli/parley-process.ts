@@ -43,8 +43,12 @@ export class ParleyProcess {
   readonly #child: ChildProcess;
   readonly #listeners = new Set<() => void>();
 
-  /** `bin`: another entry point (e.g. a bundled build) to run instead of bin/parley.js; `nodeArgs`: flags for node. */
-  constructor(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; bin?: string; nodeArgs?: readonly string[] } = {}) {
+  /**
+   * `bin`: another entry point (e.g. a bundled build) to run instead of bin/parley.js; `nodeArgs`: flags for node;
+   * `keep`: which JSON events to keep (all by default) — a soak of thousands of calls keeps only what it reads, and then
+   * stdout is not kept either.
+   */
+  constructor(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; bin?: string; nodeArgs?: readonly string[]; keep?: (event: string) => boolean } = {}) {
     this.args = args;
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.bin ?? PARLEY_BIN, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
@@ -59,14 +63,14 @@ export class ParleyProcess {
     child.stderr!.setEncoding('utf8');
     child.stdout!.on('data', (text: string) => {
       const at = performance.now() - this.startedAt;
-      this.stdout += text;
+      if (!options.keep) this.stdout += text;
       const lines = (this.#partial + text).split('\n');
       this.#partial = lines.pop()!;
       for (const line of lines) {
         if (!line.startsWith('{')) continue;
         try {
           const e = JSON.parse(line) as { event: string; data: unknown };
-          this.events.push({ event: e.event, data: e.data, at });
+          if (!options.keep || options.keep(e.event)) this.events.push({ event: e.event, data: e.data, at });
         } catch {
           // not a JSON line (human output)
         }
