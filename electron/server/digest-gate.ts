@@ -5,6 +5,11 @@
  * (RFC 8760 §2.4: the server lists its preferred algorithm first; MD5 stays
  * for the phones that know nothing else), qop=auth, nonces from the
  * NonceTracker (expiry, one use per count).
+ *
+ * Quirk: baresip 1.0 (libre 1.x, Debian 12) fails the whole registration
+ * ("Function not implemented") when any challenge names an algorithm it
+ * lacks, whatever the order; phones whose User-Agent matches
+ * `md5OnlyUserAgents` get the MD5 challenge alone.
  */
 import { createResponse, type SipRequest, type SipResponse } from '../sip/message/index.ts';
 import { createDigestChallenge, parseAlgorithm, parseCredentials, verifyDigest, type VerifyFailureReason } from '../sip/auth/index.ts';
@@ -19,13 +24,26 @@ export type AuthOutcome =
 
 export type ChallengeKind = 401 | 407;
 
+export type ServerDigestAlgorithm = 'SHA-256' | 'MD5';
+
+/** User agents that refuse a challenge list with an algorithm they do not know (see above). */
+export const md5OnlyUserAgents: readonly RegExp[] = [/^baresip v?(0|1)\./i];
+
 export class DigestGate {
   readonly #dir: SubscriberDirectory;
   readonly #nonces: NonceTracker;
+  readonly #algorithms: readonly ServerDigestAlgorithm[];
 
-  constructor(directory: SubscriberDirectory, nonces: NonceTracker) {
+  constructor(directory: SubscriberDirectory, nonces: NonceTracker, algorithms: readonly ServerDigestAlgorithm[] = ['SHA-256', 'MD5']) {
     this.#dir = directory;
     this.#nonces = nonces;
+    this.#algorithms = algorithms;
+  }
+
+  #algorithmsFor(request: SipRequest): readonly ServerDigestAlgorithm[] {
+    const ua = request.headers.get('User-Agent');
+    if (ua !== undefined && this.#algorithms.includes('MD5') && md5OnlyUserAgents.some((re) => re.test(ua))) return ['MD5'];
+    return this.#algorithms;
   }
 
   get realm(): string {
@@ -65,7 +83,7 @@ export class DigestGate {
   challenge(request: SipRequest, kind: ChallengeKind, stale = false): SipResponse {
     const response = createResponse(request, kind);
     const header = kind === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate';
-    for (const algorithm of ['SHA-256', 'MD5'] as const) {
+    for (const algorithm of this.#algorithmsFor(request)) {
       response.headers.append(header, createDigestChallenge({ realm: this.realm, nonce: this.#nonces.issue(), algorithm, qop: ['auth'], stale }));
     }
     return response;

@@ -17,7 +17,7 @@ import { SipServerLocator, type DnsResolver } from '../sip/dns/index.ts';
 import { SipParseError, type SipRequest, type SipResponse } from '../sip/message/index.ts';
 import { TransactionLayer, type ServerTransaction, type NonInviteServerTransaction } from '../sip/transaction/index.ts';
 import { TransportLayer, type Endpoint, type IncomingMessage, type TlsServerOptions, type TransportProtocol } from '../sip/transport/index.ts';
-import { DigestGate } from './digest-gate.ts';
+import { DigestGate, type ServerDigestAlgorithm } from './digest-gate.ts';
 import { GuardedTransport } from './guarded-transport.ts';
 import { localResponse } from './local-response.ts';
 import { LocationTable, type Binding, type BindingChange } from './location-table.ts';
@@ -54,6 +54,8 @@ export interface SipServerOptions {
   registrar?: Partial<RegistrarPolicy>;
   guard?: Omit<SourceGuardOptions, 'clock'>;
   nonceLifetimeMs?: number;
+  /** Challenge algorithms, preferred first; default SHA-256 then MD5 (RFC 8760). */
+  digestAlgorithms?: readonly ServerDigestAlgorithm[];
 }
 
 export interface ServerBindingEvent extends BindingChange {}
@@ -110,7 +112,7 @@ export class SipServer {
       autoTrying: false,
     });
     this.#layer = layer;
-    const gate = new DigestGate(this.directory, new NonceTracker({ clock: this.#clock, lifetimeMs: this.#o.nonceLifetimeMs }));
+    const gate = new DigestGate(this.directory, new NonceTracker({ clock: this.#clock, lifetimeMs: this.#o.nonceLifetimeMs }), this.#o.digestAlgorithms);
     this.#registrar = new Registrar({ directory: this.directory, gate, location: this.location, policy: this.#o.registrar });
     this.#proxy = new Proxy({
       layer, identity: this.identity, directory: this.directory, location: this.location, gate,
