@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS subscribers (
   username TEXT PRIMARY KEY, display_name TEXT, realm TEXT NOT NULL, ha1_md5 TEXT NOT NULL, ha1_sha256 TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS aliases (
   alias TEXT PRIMARY KEY, username TEXT NOT NULL REFERENCES subscribers(username) ON DELETE CASCADE);
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS bindings (
   aor TEXT NOT NULL, key TEXT NOT NULL, contact TEXT NOT NULL, q REAL NOT NULL, expires_at INTEGER NOT NULL,
   call_id TEXT NOT NULL, cseq INTEGER NOT NULL, instance TEXT, reg_id INTEGER,
@@ -92,6 +93,17 @@ export class ServerStore {
 
   close(): void {
     if (this.#db.isOpen) this.#db.close();
+  }
+
+  /** The domain the subscribers were added for (their digest realm). */
+  get domain(): string | undefined {
+    const row = this.#stmt("SELECT value FROM settings WHERE key = 'domain'").get() as { value: string } | undefined;
+    return row?.value;
+  }
+
+  set domain(value: string | undefined) {
+    if (value === undefined) this.#stmt("DELETE FROM settings WHERE key = 'domain'").run();
+    else this.#stmt("INSERT OR REPLACE INTO settings (key, value) VALUES ('domain', ?)").run(value);
   }
 
   // ── subscribers ─────────────────────────────────────────────────────────────

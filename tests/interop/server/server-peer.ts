@@ -23,7 +23,7 @@ export interface ServerPeer {
   close(): Promise<void>;
 }
 
-export async function startServerPeer(opts: { domain: string; users: readonly ServerUser[] } & Partial<SipServerOptions>): Promise<ServerPeer> {
+export async function startServerPeer(opts: { domain: string; users: readonly ServerUser[] } & Partial<Omit<SipServerOptions, 'users'>>): Promise<ServerPeer> {
   const { users, ...serverOptions } = opts;
   const tmp = makeTempDir('server-peer');
   const store = new ServerStore(join(tmp.path, 'server.db'));
