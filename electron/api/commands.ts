@@ -153,6 +153,22 @@ export interface MessagesListParams {
   before?: number;
 }
 
+/**
+ * Why the host thinks the network may have changed under the phone:
+ *  - 'resume': the machine woke from sleep (NAT bindings and the registrar's
+ *    view of our Contact may have expired meanwhile);
+ *  - 'unlock-screen': the session was unlocked (some systems sleep the
+ *    network while locked without a suspend);
+ *  - 'interfaces': an address appeared or went away;
+ *  - 'manual': the user asked to reconnect.
+ */
+export const NETWORK_CHANGE_REASONS = ['resume', 'unlock-screen', 'interfaces', 'manual'] as const;
+export type NetworkChangeReason = (typeof NETWORK_CHANGE_REASONS)[number];
+
+export interface NetworkChangedParams {
+  reason: NetworkChangeReason;
+}
+
 export interface UpdateParams<P> {
   id: string;
   changes: P;
@@ -194,6 +210,9 @@ export interface Commands {
 
   'audio.devices': { params: NoParams; result: AudioDevice[] };
   'app.snapshot': { params: NoParams; result: AppSnapshot };
+
+  /** The host saw a sign that the network changed (see NetworkChangeReason); the phone re-establishes what depends on it. */
+  'network.changed': { params: NetworkChangedParams; result: null };
 }
 
 export type CommandName = keyof Commands;
@@ -230,6 +249,7 @@ export const COMMAND_NAMES = [
   'messages.list',
   'audio.devices',
   'app.snapshot',
+  'network.changed',
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command (a missing one makes this `never`-typed line fail).

@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import type { AccountInput, AccountPatch, CommandName, CommandParams, ContactInput, ContactPatch } from './commands.ts';
+import { NETWORK_CHANGE_REASONS } from './commands.ts';
 import type { Settings } from './snapshots.ts';
 import { DIRECTIONS, DTMF_MODES, LINK_ACTIONS, SRTP_MODES, THEMES, TRANSPORTS } from './snapshots.ts';
 
@@ -262,6 +263,8 @@ export const COMMAND_SCHEMAS = {
 
   'audio.devices': noParams,
   'app.snapshot': noParams,
+
+  'network.changed': z.strictObject({ reason: z.enum(NETWORK_CHANGE_REASONS) }),
 } satisfies { [N in CommandName]: z.ZodType<CommandParams<N>> };
 
 // Compile-time check in the other direction: each schema has exactly the keys of its params type,

@@ -153,6 +153,22 @@ export class RegistrationService {
     return this.snapshot(accountId) ?? this.#idle(account);
   }
 
+  /**
+   * Re-registers every account that registers and is in the user agent, now
+   * and all at once (network-change.ts). Accounts whose change is still being
+   * applied are left to that change, which registers them anyway.
+   */
+  refreshAll(): string[] {
+    if (this.#closed) return [];
+    const refreshed: string[] = [];
+    for (const account of this.#accounts.stored()) {
+      if (!account.enabled || !registers(account) || this.#queues.has(account.id) || !this.#ua.account(account.id)) continue;
+      this.#ua.register(account.id);
+      refreshed.push(account.id);
+    }
+    return refreshed;
+  }
+
   /** Unregisters everything (bounded); the UA itself is closed by the engine. */
   async close(): Promise<void> {
     this.#closed = true;

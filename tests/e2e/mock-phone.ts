@@ -195,6 +195,9 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     async 'app.snapshot'() {
       return { accounts: state.accounts, registrations: state.registrations, calls: state.calls, settings: state.settings };
     },
+    async 'network.changed'() {
+      return null;
+    },
   };
 
   const log: Array<{ cmd: string; params: unknown }> = [];

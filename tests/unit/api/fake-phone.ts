@@ -237,6 +237,10 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('app.snapshot', p, c);
       return { accounts: [...accounts.values()], registrations: [], calls: [...calls.values()], settings };
     },
+    async 'network.changed'(p, c) {
+      log('network.changed', p, c);
+      return null;
+    },
     ...overrides,
   };
 
