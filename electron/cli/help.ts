@@ -21,7 +21,8 @@ An account from flags (nothing is stored):
   --aor sip:USER@DOMAIN       the address of record to register and call from
   --alias sip:ADDR            another address of the account (repeatable)
   --user NAME                 digest user name (default: the AOR's user)
-  --password PW               digest password (or the PARLEY_PASSWORD environment variable)
+  --password PW               digest password; better: the PARLEY_PASSWORD environment variable
+                              (the process list shows "parley <command>", never the password)
   --proxy HOST[:PORT]         outbound proxy / registrar to send everything to
   --transport udp|tcp|tls     default udp
   --display-name NAME
