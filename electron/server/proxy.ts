@@ -110,7 +110,7 @@ export class Proxy {
     // sip:user@our-domain, or sip:user@our-address:our-port (phones configured with the server's IP).
     const targetOurs = !hasRoute && ruri.scheme !== 'tel' && (o.directory.isOurDomain(ruri.host) || (o.identity.isOwn(ruri) && !this.#isOwnContact(ruri)));
     const from = fromOf(request).uri;
-    const fromOurs = o.directory.isOurDomain(from.host) || o.identity.servesHost(from.host);
+    const fromOurs = o.directory.isOurDomain(from.host);
     if (!(inDialog && routedToUs)) {
       if (!targetOurs && !fromOurs && !this.#isOwnContact(ruri)) return answer(403, `Forbidden (this server does not relay for other domains; it serves ${o.directory.domain})`);
       if (fromOurs || !targetOurs) {
