@@ -7,6 +7,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TransportLayer } from '../../../../electron/sip/transport/index.ts';
+import { UserAgent } from '../../../../electron/sip/ua/user-agent.ts';
+import { fixedMedia } from '../ua/ua-world.ts';
 import type { Endpoint } from '../../../../electron/sip/transport/index.ts';
 import { delay, inboxOf, rawUdp, requestText } from './helpers.ts';
 
@@ -103,4 +105,48 @@ describe('UDP: malformed requests are answered where an answer can be addressed 
       peer.close();
     }
   });
+});
+
+describe('UDP: no reflection through Via (issue finding 4)', () => {
+  const OFFER_ELSEWHERE = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n';
+
+  /** An auto-answering UA on loopback; the 2xx of an INVITE never ACKed is retransmitted (T1 = 40 ms) until Timer H. */
+  async function autoAnswering() {
+    const media = fixedMedia();
+    const ua = new UserAgent({ listen: [{ protocol: 'udp', address: '127.0.0.1', port: 0 }], media: media.factory, timers: { T1: 40 }, trace: false });
+    ua.addAccount({ id: 'bob', aor: 'sip:bob@127.0.0.1', registerExpires: 0 });
+    ua.on('incomingCall', (c) => void c.accept());
+    const [local] = await ua.start();
+    return { ua, port: local!.port };
+  }
+
+  const cases: Array<[string, (third: number) => string]> = [
+    ['Via maddr', (third) => `SIP/2.0/UDP 127.0.0.1:${third};maddr=127.0.0.1`],
+    ['preset received;rport=N', (third) => `SIP/2.0/UDP 127.0.0.1:${third};received=127.0.0.1;rport=${third}`],
+    ['sent-by port without rport', (third) => `SIP/2.0/UDP 127.0.0.1:${third}`],
+  ];
+  for (const [name, via] of cases) {
+    it(`${name}: an un-ACKed INVITE sends nothing to the third port, every answer to the sender`, async () => {
+      const { ua, port } = await autoAnswering();
+      const attacker = await rawUdp();
+      const victim = await rawUdp();
+      try {
+        const text = requestText('INVITE', {
+          via: `${via(victim.port)};branch=z9hG4bKrefl${Math.random().toString(36).slice(2)}`,
+          extra: [`Contact: <sip:x@127.0.0.1:${victim.port}>`, 'Content-Type: application/sdp'],
+          body: OFFER_ELSEWHERE,
+        });
+        await attacker.send(text, port);
+        // 200 OK, then its retransmissions at 40, 80, 160, 320, 640 ms...
+        await delay(1_300);
+        const toAttacker = attacker.inbox.items.filter((t) => t.startsWith('SIP/2.0 200')).length;
+        assert.equal(victim.inbox.items.length, 0, `datagrams at the third port: ${victim.inbox.items.length}`);
+        assert.ok(toAttacker >= 3, `2xx and retransmissions at the sender: ${toAttacker}`);
+      } finally {
+        attacker.close();
+        victim.close();
+        await ua.close();
+      }
+    });
+  }
 });
