@@ -22,5 +22,5 @@ export { chooseQop, chooseStrongest, groupByRealm, readDigestChallenges } from '
 export type { ChallengeProblem, DigestChallenge } from './digest-challenge.ts';
 export { AuthParseError, formatAuthValue, parseChallenges, parseCredentials, quote } from './auth-header-parser.ts';
 export type { AuthValue } from './auth-header-parser.ts';
-export { createDigestChallenge, newNonce, verifyDigest } from './digest-verifier.ts';
-export type { ChallengeOptions, VerifyFailureReason, VerifyOptions, VerifyResult } from './digest-verifier.ts';
+export { createDigestChallenge, DigestNonces, DigestVerifier, newNonce, verifyDigest } from './digest-verifier.ts';
+export type { ChallengeOptions, DigestNoncesOptions, DigestVerifierOptions, NonceVerdict, VerifyFailureReason, VerifyOptions, VerifyResult } from './digest-verifier.ts';
