@@ -13,12 +13,12 @@
  * 50 frames a second take.
  */
 import { performance } from 'node:perf_hooks';
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 
 const FRAME_BYTES = 8 + 960 * 2;
 const FRAMES = 20_000;
 
-async function trip(label: string, post: (port: MessagePort | import('node:worker_threads').MessagePort, frame: Uint8Array<ArrayBuffer>) => void): Promise<{ label: string; sendUs: number; tripUs: number }> {
+async function trip(label: string, post: (port: MessagePort, frame: Uint8Array<ArrayBuffer>) => void): Promise<{ label: string; sendUs: number; tripUs: number }> {
   const { port1, port2 } = new MessageChannel();
   let received = 0;
   let done!: () => void;

@@ -244,11 +244,11 @@ export class FakeRendererPort {
   constructor(main: FakePortMain) {
     this.#main = main;
   }
-  postMessage(message: unknown, transfer: Transferable[] = []) {
+  postMessage(message: unknown, transfer: ArrayBuffer[] = []) {
     if (this.closed) return;
     // The buffers are detached in the page as a real transfer does; main gets data: null.
     const cloned = structuredClone(message, { transfer });
-    this.#main.receive(transfer.some((t) => !(t instanceof FakePortMain)) ? null : cloned);
+    this.#main.receive(transfer.length > 0 ? null : cloned);
   }
   start() {}
   close() {
