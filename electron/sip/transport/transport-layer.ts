@@ -25,7 +25,7 @@ import { StreamConnection } from './stream-connection.ts';
 import { connectStream, StreamListener } from './stream-transport.ts';
 import type { TlsClientOptions, TlsServerOptions } from './stream-transport.ts';
 import type {
-  ConnectionClosedEvent, Endpoint, IncomingMessage, SendResult, SendTarget, SipTransport, TraceHook, TransportProtocol,
+  ConnectionClosedEvent, Endpoint, IncomingMessage, SendResult, SendTarget, SipTransport, TraceHook, TransportProtocol, UnreachableEvent,
 } from './transport.ts';
 import { createTracer } from './transport-context.ts';
 import type { TransportContext } from './transport-context.ts';
@@ -104,6 +104,7 @@ export class TransportLayer implements SipTransport {
   readonly #pool = new ConnectionPool();
   readonly #handlers: Array<(m: IncomingMessage) => void> = [];
   readonly #closeHandlers: Array<(e: ConnectionClosedEvent) => void> = [];
+  readonly #unreachableHandlers: Array<(e: UnreachableEvent) => void> = [];
   /** Every sent-by we stamped, for the RFC 3261 §18.1.2 check on responses. */
   readonly #sentBy = new Set<string>();
   #nextConnection = 1;
@@ -120,6 +121,7 @@ export class TransportLayer implements SipTransport {
       tracing: options.trace !== undefined,
       trace: createTracer(options.trace, this.#logger),
       deliver: (m, source, local, id) => this.#deliver(m, source, local, id),
+      unreachable: (remote, error) => this.#unreachable(remote, error),
     };
   }
 
@@ -161,6 +163,21 @@ export class TransportLayer implements SipTransport {
     this.#closeHandlers.push(handler);
   }
 
+  onUnreachable(handler: (e: UnreachableEvent) => void): void {
+    this.#unreachableHandlers.push(handler);
+  }
+
+  #unreachable(remote: Endpoint, error: TransportError): void {
+    this.#logger.info('destination unreachable (ICMP)', { remote: remote.address, port: remote.port, error: error.systemCode });
+    for (const h of this.#unreachableHandlers) {
+      try {
+        h({ remote, error });
+      } catch (err) {
+        this.#logger.error('unreachable handler threw', { error: String(err) });
+      }
+    }
+  }
+
   localAddress(protocol: TransportProtocol, family?: 4 | 6): { host: string; port: number } | undefined {
     const l = this.#listenerFor(protocol, family ?? 4) ?? (family === undefined ? this.#listenerFor(protocol, 6) : undefined);
     return l ? { ...l.sentBy } : undefined;
@@ -195,9 +212,10 @@ export class TransportLayer implements SipTransport {
           data = serializeMessage(message);
         }
       }
-    } else {
-      data = serializeMessage(message);
+      await listener.udp.sendRequest(data, address, dest.port);
+      return { protocol: 'udp', address, port: dest.port, local: { ...listener.local } };
     }
+    data = serializeMessage(message);
     await listener.udp.send(data, address, dest.port);
     return { protocol: 'udp', address, port: dest.port, local: { ...listener.local } };
   }
