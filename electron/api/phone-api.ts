@@ -34,6 +34,7 @@ import type {
   MessageSendParams,
   MessagesListParams,
   MuteParams,
+  NetworkChangedParams,
   NoParams,
   SettingsPatch,
   TransferParams,
@@ -95,6 +96,8 @@ export interface PhoneApi {
   'audio.devices'(params: NoParams, context: CommandContext): Promise<AudioDevice[]>;
   'app.snapshot'(params: NoParams, context: CommandContext): Promise<AppSnapshot>;
   'diagnostics.counts'(params: DiagnosticsParams, context: CommandContext): Promise<DiagnosticsCounts>;
+
+  'network.changed'(params: NetworkChangedParams, context: CommandContext): Promise<null | void>;
 }
 
 /** One handler method, as the dispatcher calls it. */

@@ -56,6 +56,7 @@ export function openOfflinePhone(opts: { dataDir: string; secrets: SecretStore; 
       },
       sendMessage: offline,
       diagnostics: offline,
+      networkChanged: offline,
     },
   });
   return { api, events, close: async () => store.close() };

@@ -36,6 +36,7 @@ import { readDiagnostics } from './diagnostics.ts';
 import { DIRECT_ACCOUNT_ID, directAccount, hostForUri, reachableHost } from './direct-account.ts';
 import { EchoService } from './echo-service.ts';
 import { MessageService } from './message-service.ts';
+import { handleNetworkChange } from './network-change.ts';
 import { createPhoneApi } from './phone-engine.ts';
 import { RegistrationService } from './registration-service.ts';
 import { openPhoneStore, type PhoneStore } from './store/phone-store.ts';
@@ -230,6 +231,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
             },
             p,
           ),
+        networkChanged: (p) => handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), logger: logger.child('network') }, p.reason),
       },
     });
 

@@ -85,7 +85,7 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('accounts.update', p, c);
       const account = accounts.get(p.id);
       if (!account) throw new ApiError('not-found', `no account ${p.id}`);
-      const { password, registrar, outboundProxy, authUser, ...rest } = p.changes;
+      const { password, registrar, outboundProxy, authUser, tlsCaFile: _ca, tlsPin: _pin, ...rest } = p.changes;
       const updated: AccountSnapshot = { ...account, ...rest };
       if (password !== undefined) updated.hasPassword = password !== null;
       if (authUser !== undefined) updated.authUser = authUser ?? account.aor;
@@ -241,6 +241,10 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('diagnostics.counts', p, c);
       const m = process.memoryUsage();
       return { calls: calls.size, pendingIncoming: 0, callObjectsAlive: 0, mediaSessions: 0, sipCalls: 0, dialogs: 0, transactions: 0, heapUsedBytes: m.heapUsed, rssBytes: m.rss, gcForced: false };
+    },
+    async 'network.changed'(p, c) {
+      log('network.changed', p, c);
+      return null;
     },
     ...overrides,
   };
