@@ -37,6 +37,10 @@ function helpTopic(argv: readonly string[], opts: CliOptions): string | undefine
 
 export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   hidePasswordFromProcessList(argv); // again, with the command's name (run-cli may be called without main.ts)
+  // The SIP server's commands have their own flags (server-args.ts).
+  if (argv[0] === 'serve' || argv[0] === 'users') {
+    return (await import('./server-cli.ts')).runServerCli(argv, env);
+  }
   let opts: CliOptions;
   try {
     opts = parseCli([...argv], env);

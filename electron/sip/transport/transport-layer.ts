@@ -8,8 +8,11 @@
  * (RFC 3261 §18.1.1); TCP/TLS reuse an open connection to the destination.
  * In: requests get received/rport (RFC 3261 §18.2.1, RFC 3581 §4); responses
  * whose top Via we did not write are dropped (RFC 3261 §18.1.2). Responses go
- * back on the request's connection, or to received:rport over UDP
- * (RFC 3261 §18.2.2, RFC 3581 §4).
+ * back on the request's connection, or over UDP to the packet's source
+ * (RFC 3581 §4 symmetric response routing): the Via's maddr, received and
+ * sent-by port are followed (RFC 3261 §18.2.2) only for a `trustedPeer`, so
+ * one spoofed or crafted request cannot aim our responses and their
+ * retransmissions at a third party (reflection, amplification).
  */
 import { isIP } from 'node:net';
 import type { Socket } from 'node:net';
@@ -58,6 +61,13 @@ export interface TransportLayerOptions {
   checkResponseSentBy?: boolean;
   /** SO_RCVBUF for UDP listeners (default: the OS's); raise it for servers taking bursts. */
   udpReceiveBufferBytes?: number;
+  /**
+   * Sources whose Via steers UDP responses as RFC 3261 §18.2.2 says (maddr,
+   * received, the sent-by port): e.g. a proxy we route through that listens on
+   * another port than it sends from. Default: none, every response goes to
+   * the packet's source.
+   */
+  trustedPeer?: (source: Endpoint) => boolean;
   /** Cap on connections accepted per TCP/TLS listener (default 1024). */
   maxIncomingConnections?: number;
 }
@@ -235,7 +245,8 @@ export class TransportLayer implements SipTransport {
         this.#listeners.find((l) => l.udp && l.local.port === to.local.port && sameAddress(l.local.address, to.local.address)) ??
         this.#listenerFor('udp', family);
       if (!listener?.udp) throw new TransportError('no-listener', `no UDP listener for IPv${family}`, { endpoint: to.source });
-      const dest = unreliableResponseTarget(via) ?? { address: to.source.address, port: to.source.port };
+      const source = { address: to.source.address, port: to.source.port };
+      const dest = this.#options.trustedPeer?.(to.source) === true ? (unreliableResponseTarget(via) ?? source) : source;
       await listener.udp.send(data, dest.address, dest.port);
       return;
     }
