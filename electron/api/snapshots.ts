@@ -295,6 +295,19 @@ export interface Settings {
   /** Raise the window on an incoming call (off: no focus stealing). */
   focusOnIncomingCall: boolean;
   numberingPlan: NumberingPlan;
+  /**
+   * Ring for calls made straight to this computer (not through an account's
+   * server) by callers who are not in the contacts. Off: such calls are
+   * refused without ringing (SIP scanners find every open SIP port).
+   */
+  callsFromStrangers: boolean;
+  /** The UDP ports RTP (and RTCP) may use; a firewall rule can open just these. */
+  rtpPorts: PortRange;
+}
+
+export interface PortRange {
+  min: number;
+  max: number;
 }
 
 /** A DTMF digit the other side sent. */

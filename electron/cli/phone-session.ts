@@ -133,6 +133,7 @@ export class PhoneSession {
           logger: stderrLogger(opts.verbose),
           ...(opts.bind ? { sip: { bind: [opts.bind] } } : {}),
           ...(options.audio ? { audio: options.audio } : {}),
+          ...(opts.rtpPorts ? { rtpPorts: opts.rtpPorts } : {}),
         });
       }
     } catch (e) {

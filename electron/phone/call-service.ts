@@ -54,6 +54,8 @@ export interface CallServiceDeps {
   /** Where RTP binds, and the address written in SDP. */
   rtpBind: string;
   rtpAdvertised: string;
+  /** Where RTP binds: read for each call, so a changed setting applies to the next call. */
+  rtpPorts?: () => { min: number; max: number };
   /** 'media.stats' period (default 2000 ms). */
   statsIntervalMs?: number;
   /** A MESSAGE inside a call's dialog (RFC 3428 §4). */
@@ -282,6 +284,7 @@ export class CallService {
     return this.#d.media.createSession({
       bindAddress: this.#d.rtpBind,
       advertisedAddress: this.#d.rtpAdvertised,
+      ...(this.#d.rtpPorts ? { portRange: this.#d.rtpPorts() } : {}),
       ...(codecs && codecs.length > 0 ? { codecs } : {}),
       srtp: account?.srtp ?? 'off',
       statsIntervalMs: this.#d.statsIntervalMs ?? 2000,

@@ -36,6 +36,10 @@ export const SETTING_SCHEMAS = {
   focusOnIncomingCall: z.boolean(),
   /** How numbers are compared for caller ID and alias matching (phone-number.ts). */
   numberingPlan: numberingPlanSchema,
+  /** Ring for direct calls (to this computer, not through a server) from callers not in the contacts. */
+  callsFromStrangers: z.boolean(),
+  /** Where RTP binds (port-allocator.ts): a range a firewall can open. */
+  rtpPorts: z.strictObject({ min: z.int().min(1024).max(65534), max: z.int().min(1025).max(65535) }).refine((r) => r.max > r.min, 'needs max > min'),
 } as const;
 
 export type SettingKey = keyof typeof SETTING_SCHEMAS;
@@ -56,6 +60,8 @@ export const SETTINGS_DEFAULTS: Readonly<Settings> = Object.freeze({
   dnd: false,
   focusOnIncomingCall: false,
   numberingPlan: DEFAULT_NUMBERING_PLAN,
+  callsFromStrangers: false,
+  rtpPorts: Object.freeze({ min: 16384, max: 32767 }),
 });
 
 export const SETTING_KEYS = Object.keys(SETTING_SCHEMAS) as SettingKey[];

@@ -114,5 +114,7 @@ export function mockSettings(): Settings {
     dnd: false,
     focusOnIncomingCall: false,
     numberingPlan: { countryCode: '55', trunkPrefix: '0', internationalPrefix: '00', minMatchDigits: 8 },
+    callsFromStrangers: false,
+    rtpPorts: { min: 16384, max: 32767 },
   };
 }
