@@ -50,5 +50,7 @@ export default defineConfig({
     // Two cores shared with other work: keep the pool small.
     pool: 'threads',
     maxWorkers: 2,
+    // Form tests type into many fields; on a loaded 2-core machine one took 7.6 s against the 5 s default.
+    testTimeout: 20_000,
   },
 });

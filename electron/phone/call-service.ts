@@ -36,6 +36,7 @@ import { CallRecord } from './call-record.ts';
 import type { ContactDirectory } from './contact-directory.ts';
 import { normaliseDialString } from './dial-string.ts';
 import { CallHistory } from './call-history.ts';
+import { mediaStatsDetails } from './snapshot-mappers.ts';
 import { followRefer } from './transferee.ts';
 import { chooseIdentity } from './identity.ts';
 import { sameAddressText } from './sip-address.ts';
@@ -226,7 +227,8 @@ export class CallService {
     this.#history.started(record);
     if (this.#d.store.settings.get('dnd')) {
       // Do not disturb: refused without ringing, kept in the history as a missed call.
-      call.decline(486, 'Busy Here');
+      // The reason phrase says why (RFC 3261 §21.4.24 leaves it free): the history tells it from a Busy press.
+      call.decline(486, 'Do Not Disturb');
       return;
     }
     call.ring();
@@ -352,7 +354,7 @@ export class CallService {
     };
     if (stats.rttMs !== null) s.rttMs = stats.rttMs;
     if (stats.mos !== null) s.mos = stats.mos;
-    this.#d.events.emit('media.stats', s);
+    this.#d.events.emit('media.stats', { ...s, ...mediaStatsDetails(stats) });
   }
 
   async #ended(record: CallRecord, end: CallEnd): Promise<void> {
