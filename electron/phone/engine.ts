@@ -35,6 +35,7 @@ import { ContactDirectory } from './contact-directory.ts';
 import { DIRECT_ACCOUNT_ID, directAccount, hostForUri, reachableHost } from './direct-account.ts';
 import { EchoService } from './echo-service.ts';
 import { MessageService } from './message-service.ts';
+import { handleNetworkChange } from './network-change.ts';
 import { createPhoneApi } from './phone-engine.ts';
 import { RegistrationService } from './registration-service.ts';
 import { openPhoneStore, type PhoneStore } from './store/phone-store.ts';
@@ -220,6 +221,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
           list: () => callService.list(),
         },
         sendMessage: (p) => messages.send(p),
+        networkChanged: (p) => handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), logger: logger.child('network') }, p.reason),
       },
     });
 
