@@ -144,6 +144,8 @@ export interface CallSnapshot {
   codec?: string;
   /** Media is protected with SRTP. */
   srtp: boolean;
+  /** The SIP Call-ID of the call's dialog: its messages in the `trace` events carry it. */
+  sipCallId?: string;
 }
 
 /** The `call.incoming` event: the call, which of our addresses was called, and who calls. */

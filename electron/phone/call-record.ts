@@ -132,6 +132,7 @@ export class CallRecord {
       const detail = this.sip.end?.detail;
       if (detail && s.words) s.words = `${s.words} (${detail})`;
     }
+    if (this.sip.id) s.sipCallId = this.sip.id;
     const codec = this.session.negotiated?.codec;
     if (codec) s.codec = `${codec.name}/${codec.clockRate}`;
     return s;

@@ -294,7 +294,9 @@ export class CallService {
     const sip = record.sip;
     sip.on('state', (change) => {
       if (change.outcome && change.state !== 'ended') record.outcome = change.outcome;
-      if ((change.state === 'active' || change.state === 'connecting') && record.answeredAt === undefined) {
+      // Answered means connected: an incoming call is 'connecting' until the ACK for our 200 comes (RFC 3261
+      // §13.3.1.4); a caller who gave up never sends it, and that call was never a conversation.
+      if (change.state === 'active' && record.answeredAt === undefined) {
         record.answeredAt = Date.now();
         this.#history.answered(record);
       }

@@ -87,6 +87,8 @@ describe('every view at 360×640 and 1400×900, light and dark (Chromium + mock 
         await check('accounts', size, theme, axe);
         await view('5', 'Settings');
         await check('settings', size, theme, axe);
+        await view('6', 'Diagnostics');
+        await check('diagnostics', size, theme, axe);
 
         phone.scenario.incoming({ id: `in-${theme}-${size.width}`, accountId: 'acc-home', remote: { uri: 'sip:+554845678901@gw.example.com', displayName: 'ALICE M' }, localIdentity: 'sip:45678901@sipa.example.com', calledAlias: 'sip:45678901@sipa.example.com' });
         await browser.$('[data-testid="incoming-call"]').waitForExist({ timeout: 5000 });

@@ -23,7 +23,7 @@ describe('AppHeader registration status', () => {
     const h = harness(snapshot({ registrations: [registration({ state: 'failed', code: 408 })] }));
     h.transport.answer('account.register', registration({ state: 'registering' }));
     render(AppHeader, { context: h.context });
-    await fireEvent.click(screen.getByRole('button', { name: /Register .* again/ }));
+    await fireEvent.click(screen.getByRole('button', { name: /register .* again/i }));
     await new Promise((r) => setTimeout(r, 0));
     expect(h.transport.requests).toEqual([{ cmd: 'account.register', params: { accountId: 'acc-1' } }]);
     expect(h.store.registrations['acc-1']?.state).toBe('registering');

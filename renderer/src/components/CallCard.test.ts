@@ -33,7 +33,7 @@ describe('CallCard', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Hold' }));
     await fireEvent.click(screen.getByRole('button', { name: 'Keypad' }));
     await fireEvent.click(screen.getByRole('button', { name: '5' }));
-    await fireEvent.click(screen.getByRole('button', { name: 'pound' }));
+    await fireEvent.click(screen.getByRole('button', { name: '#' }));
     expect(screen.getByLabelText('Tones sent').textContent).toBe('5#');
     await fireEvent.click(screen.getByRole('button', { name: 'Transfer' }));
     await fireEvent.input(screen.getByLabelText(/Transfer .* to/), { target: { value: ' 2002 ' } });

@@ -16,6 +16,7 @@ import type {
   MediaStats,
   RegistrationSnapshot,
   Settings,
+  TraceEntry,
 } from '../api/types.ts';
 import {
   addHistory,
@@ -53,6 +54,9 @@ export function followTransfer(t: TransferStatus, call: CallSnapshot): TransferS
 }
 
 const STATS_KEEP = 90;
+/** The trace kept for the ladders and the diagnostics bundle: 30 minutes, at most 5000 messages. */
+export const TRACE_KEEP_MS = 30 * 60_000;
+const TRACE_MAX = 5000;
 
 export interface PhoneStoreOptions {
   /** How long an ended call stays on screen with its outcome. */
@@ -80,6 +84,8 @@ export class PhoneStore {
   contacts = $state.raw<ContactSnapshot[]>([]);
   history = $state.raw<HistoryEntry[]>([]);
   settings = $state.raw<Settings | undefined>(undefined);
+  /** The SIP messages of the last TRACE_KEEP_MS (the engine's `trace` events, already redacted), oldest first. */
+  trace = $state.raw<TraceEntry[]>([]);
 
   liveCalls = $derived(this.calls.filter(isLive));
   ringingCalls = $derived(this.calls.filter((c) => c.state === 'incoming'));
@@ -138,9 +144,14 @@ export class PhoneStore {
         this.accounts = event.data;
         this.registrations = keepRegistrationsOf(this.registrations, event.data);
         break;
+      case 'trace': {
+        const cutoff = event.data.time - TRACE_KEEP_MS;
+        const kept = this.trace.length >= TRACE_MAX || (this.trace[0]?.time ?? cutoff) < cutoff ? this.trace.filter((t, i) => t.time >= cutoff && i >= this.trace.length - TRACE_MAX + 1) : this.trace;
+        this.trace = [...kept, event.data];
+        break;
+      }
       case 'message':
-      case 'trace':
-        // Messaging and the SIP trace have no view yet (DESIGN.md §8, "Next").
+        // Messaging has no view yet.
         break;
     }
   }
