@@ -149,7 +149,8 @@ describe('renderer against the real engine (Chromium + parley web + Kamailio + b
     soxTone(source, { hz: BARESIP_HZ, seconds: 60, rate: 8000, peakDbfs: -12 });
     buildRenderer(); // the page the host serves is today's renderer
     mark('renderer built');
-    kam = await startKamailio({ users: [{ username: 'johndoe', password: 'secret' }, { username: 'bob', password: 'bobpw' }], ipv6: false });
+    // Calls are challenged (407) as most providers do: the ladder of step 6 shows the challenge.
+    kam = await startKamailio({ users: [{ username: 'johndoe', password: 'secret' }, { username: 'bob', password: 'bobpw' }], ipv6: false, authenticateCalls: true });
     bare = await startBaresip({
       audioSourceFile: source,
       accounts: [
