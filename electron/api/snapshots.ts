@@ -318,6 +318,30 @@ export interface TraceEntry {
 }
 
 /** Everything the UI needs at connect; events keep it current afterwards. */
+/**
+ * What the phone holds now (`diagnostics.counts`): the figures a soak or a
+ * flood test reads to prove that nothing of a finished call stays behind.
+ */
+export interface DiagnosticsCounts {
+  /** Calls the phone follows (ringing, connecting, connected). */
+  calls: number;
+  /** Incoming INVITEs whose media was prepared but that were not announced yet. */
+  pendingIncoming: number;
+  /** Call objects made since start and not yet garbage-collected (a FinalizationRegistry count; meaningful after a forced GC). */
+  callObjectsAlive: number;
+  /** Media sessions not stopped. */
+  mediaSessions: number;
+  /** SIP calls the user agent follows, dialogs, and transactions (client + server). */
+  sipCalls: number;
+  dialogs: number;
+  transactions: number;
+  /** process.memoryUsage() figures, in bytes, read after the GC when one ran. */
+  heapUsedBytes: number;
+  rssBytes: number;
+  /** A GC was forced first (asked for, and the process runs with --expose-gc). */
+  gcForced: boolean;
+}
+
 export interface AppSnapshot {
   accounts: AccountSnapshot[];
   registrations: RegistrationSnapshot[];

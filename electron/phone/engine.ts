@@ -32,6 +32,7 @@ import { matchAlias, type AliasMatchAccount } from './alias-match.ts';
 import { AudioRouter, type AudioDeviceFactory } from './audio-router.ts';
 import { CallService } from './call-service.ts';
 import { ContactDirectory } from './contact-directory.ts';
+import { readDiagnostics } from './diagnostics.ts';
 import { DIRECT_ACCOUNT_ID, directAccount, hostForUri, reachableHost } from './direct-account.ts';
 import { EchoService } from './echo-service.ts';
 import { MessageService } from './message-service.ts';
@@ -221,6 +222,15 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
           list: () => callService.list(),
         },
         sendMessage: (p) => messages.send(p),
+        diagnostics: (p) =>
+          readDiagnostics(
+            {
+              calls: () => callService.counts(),
+              mediaSessions: () => media.sessionCount,
+              sip: () => ({ calls: ua.calls.length, dialogs: ua.dialogs.dialogs.length, transactions: ua.layer.clientCount + ua.layer.serverCount }),
+            },
+            p,
+          ),
         networkChanged: (p) => handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), logger: logger.child('network') }, p.reason),
       },
     });
