@@ -95,6 +95,26 @@ export interface RegistrationSnapshot {
   expiresAt?: number;
   /** Contacts of other devices registered to the same AOR (from the 200's Contact list). */
   otherBindings: string[];
+  /** The server certificate that was refused, when a TLS check is why it failed ("Trust this certificate" pins its fingerprint). */
+  certificate?: CertificateSnapshot;
+}
+
+/** A TLS certificate as a person judges it. */
+export interface CertificateSnapshot {
+  /** Why it was refused: 'untrusted', 'expired', 'not-yet-valid', 'wrong-host', 'pin-mismatch', 'invalid'. */
+  problem: string;
+  subject: string;
+  issuer: string;
+  /** ISO 8601. */
+  validFrom: string;
+  validTo: string;
+  /** SHA-256, upper-case hex pairs with colons: what `tlsPin` takes. */
+  fingerprint256: string;
+  /** subjectAltName ("DNS:sip.example.com, URI:sip:example.com"). */
+  names: string;
+  selfSigned: boolean;
+  /** The name it was checked against. */
+  serverName: string;
 }
 
 export const CALL_STATES = [
