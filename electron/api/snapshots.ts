@@ -166,6 +166,8 @@ export interface CallSnapshot {
   srtp: boolean;
   /** The SIP Call-ID of the call's dialog: its messages in the `trace` events carry it. */
   sipCallId?: string;
+  /** Set when the call was answered but could not go on and we ended it (e.g. the peer's SDP answer was unusable): why. */
+  failure?: string;
 }
 
 /** The `call.incoming` event: the call, which of our addresses was called, and who calls. */
