@@ -52,6 +52,14 @@ export interface AccountFields {
   identityRules: IdentityRule[];
   registerExpires: number;
   usePreferredIdentity: boolean;
+  /** Digest realms the password answers; [] = the registrar's realm learned at the first registration, else the domain. */
+  authRealms: string[];
+  /** TLS: a PEM file of extra CAs trusted for this account's servers. */
+  tlsCaFile: string | null;
+  /** TLS: only the server certificate with this SHA-256 fingerprint is accepted. */
+  tlsPin: string | null;
+  /** Send SDES keys (a=crypto) even when the signalling is not TLS on every hop (the keys travel in clear text). */
+  sdesInClear: boolean;
 }
 
 /** `accounts.add`: the AOR and whatever differs from the defaults. The password goes in, never out. */

@@ -128,6 +128,10 @@ const accountFieldShape = {
   identityRules: z.array(identityRuleSchema).max(LIMITS.identityRules),
   registerExpires: z.int().min(30).max(86400),
   usePreferredIdentity: z.boolean(),
+  authRealms: z.array(text(128, 1)).max(8),
+  tlsCaFile: text(4096, 1).nullable(),
+  tlsPin: z.string().trim().regex(/^(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/, 'is not a SHA-256 fingerprint (64 hex digits)').nullable(),
+  sdesInClear: z.boolean(),
 };
 
 // Not trimmed: leading or trailing spaces may be part of a password.

@@ -66,11 +66,15 @@ export function uaAccountConfig(account: Account, password: string | undefined, 
   if (account.displayName !== '') config.displayName = account.displayName;
   if (account.registrar !== null) config.registrar = account.registrar;
   if (account.outboundProxy !== null) config.outboundProxy = account.outboundProxy;
+  if (account.authRealms.length > 0) config.authRealms = [...account.authRealms];
+  if (account.learnedRealms.length > 0) config.learnedRealms = [...account.learnedRealms];
   return config;
 }
 
+/** Learned realms are written back by the phone itself (rememberRealms): not a change that needs a new registration. */
 function sameSipSettings(a: Account, b: Account): boolean {
-  return JSON.stringify(uaAccountConfig(a, undefined, registers(a))) === JSON.stringify(uaAccountConfig(b, undefined, registers(b)));
+  const sip = (x: Account) => JSON.stringify({ ...uaAccountConfig(x, undefined, registers(x)), learnedRealms: undefined });
+  return sip(a) === sip(b);
 }
 
 function bounded<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
@@ -227,5 +231,13 @@ export class RegistrationService {
     if (change.expiresAt !== undefined && (s.state === 'registered')) s.expiresAt = Math.round(Date.now() + (change.expiresAt - this.#clock.now()));
     this.#snapshots.set(change.accountId, s);
     this.#events.emit('registration', s);
+    if (change.state === 'registered') this.#keepRealms(change.accountId);
+  }
+
+  /** After a first successful registration the UA account knows its registrar's realm: keep it. */
+  #keepRealms(accountId: string): void {
+    const binding = this.#ua.account(accountId)?.realmBinding;
+    if (!binding || binding.source !== 'registrar' || accountId === DIRECT_ACCOUNT_ID) return;
+    void this.#accounts.rememberRealms(accountId, binding.realms).catch((e: unknown) => this.#log.warn('learned realm not stored', { accountId, error: String(e) }));
   }
 }

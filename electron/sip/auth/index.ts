@@ -13,6 +13,8 @@ export type {
   DigestAuthenticatorOptions,
 } from './digest-authenticator.ts';
 export { Credentials } from './credentials.ts';
+export { RealmBinding } from './realm-binding.ts';
+export type { RealmBindingOptions, RealmDecision } from './realm-binding.ts';
 export type { CredentialLookup, DigestCredentials } from './credentials.ts';
 export { algorithmStrength, digestHash, isSessionAlgorithm, parseAlgorithm, supportedAlgorithms } from './digest-algorithm.ts';
 export type { DigestAlgorithm } from './digest-algorithm.ts';

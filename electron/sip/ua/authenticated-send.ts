@@ -47,6 +47,7 @@ export async function sendAuthenticated(first: SipRequest, opts: AuthenticatedSe
   for (let round = 0; ; round++) {
     const sent = await sendOnce(opts.layer, request, opts.targets);
     const { response } = sent;
+    if (response.status >= 200 && response.status < 300) opts.authenticator.succeeded(sent.request);
     if ((response.status !== 401 && response.status !== 407) || round >= max) return sent;
     const answer = opts.authenticator.authorize(sent.request, response);
     if (!answer.ok) return { ...sent, authFailure: answer };
