@@ -21,6 +21,7 @@
  *                           ▲    update(config) │
  *                           └───────────────────┘
  */
+import { encodeStun, isStun, newTransactionId, StunType } from '../../net/stun/index.ts';
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../../shared/clock.ts';
@@ -191,6 +192,21 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (config.remoteSsrc !== undefined) this.#remoteSsrc = config.remoteSsrc;
   }
 
+  /**
+   * Opens the path through a NAT in front of us before the peer's media
+   * arrives: one STUN Binding request (RFC 8489; peers demultiplex or drop
+   * it, RFC 7983) from each of our sockets to the peer's RTP and RTCP
+   * addresses. A home router that sees the peer's packets first tracks them
+   * as a connection of their own and then maps our media to another public
+   * port than the one our SDP named; sent first, ours keep the port.
+   */
+  openPinholes(rtp: Endpoint, rtcp: Endpoint | undefined): void {
+    if (this.#closed) return;
+    const probe = () => encodeStun({ type: StunType.bindingRequest, transactionId: newTransactionId(), attributes: [] });
+    void this.#udpSend(this.#rtpSocket, probe(), rtp).catch(() => {});
+    if (this.#rtcpSocket && rtcp) void this.#udpSend(this.#rtcpSocket, probe(), rtcp).catch(() => {});
+  }
+
   /** Where RTP goes now: the latched source, else the SDP address. */
   get remoteRtpEndpoint(): Endpoint | undefined {
     return this.#rtpPeer?.target;
@@ -328,6 +344,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   // ---- receiving -------------------------------------------------------------
 
   #onRtpSocket(msg: Buffer, rinfo: RemoteInfo): void {
+    // RFC 7983: STUN shares the port (a peer's pinhole probe, later ICE checks); it is not media.
+    if (isStun(msg)) return;
     if (isRtcpPacket(msg)) this.#onRtcp(msg, rinfo, false);
     else this.#onRtp(msg, rinfo);
   }
