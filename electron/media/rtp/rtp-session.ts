@@ -121,7 +121,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.#cname = options.cname ?? `parley-${this.#random().toString(16)}${this.#random().toString(16)}`;
     rtp.on('message', (msg, rinfo) => this.#onRtpSocket(msg, rinfo));
     rtp.on('error', (err) => this.#onSocketError(err));
-    rtcp?.on('message', (msg, rinfo) => this.#onRtcp(msg, rinfo, true));
+    rtcp?.on('message', (msg, rinfo) => {
+      if (!isStun(msg)) this.#onRtcp(msg, rinfo, true);
+    });
     rtcp?.on('error', (err) => this.#onSocketError(err));
   }
 
