@@ -164,6 +164,8 @@ export interface CallSnapshot {
   codec?: string;
   /** Media is protected with SRTP. */
   srtp: boolean;
+  /** Set when the call was answered but could not go on and we ended it (e.g. the peer's SDP answer was unusable): why. */
+  failure?: string;
 }
 
 /** The `call.incoming` event: the call, which of our addresses was called, and who calls. */

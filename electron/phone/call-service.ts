@@ -368,7 +368,10 @@ export class CallService {
 
   async #ended(record: CallRecord, end: CallEnd): Promise<void> {
     record.endedAt = Date.now();
-    if (end.outcome) record.outcome = end.outcome;
+    // We hung up because the peer's media answer was unusable (none, m=audio 0, garbage): the call failed,
+    // whatever the BYE's 200 says — RFC 3261 §13.2.1 has the UAC end such a call; 488 is what it was.
+    if (end.cause === 'media-failed') record.outcome = outcome(488, 'Not Acceptable Here');
+    else if (end.outcome) record.outcome = end.outcome;
     // A connected call ended by the peer's BYE has no final answer of its own: it was a 200.
     else if (record.answeredAt !== undefined && (record.outcome === undefined || record.outcome.status < 200)) record.outcome = outcome(200, 'OK');
     try {
