@@ -207,6 +207,7 @@ export const settingsSchema = z.strictObject({
   numberingPlan: numberingPlanSchema,
   callsFromStrangers: z.boolean(),
   rtpPorts: rtpPortsSchema,
+  missedSeenAt: timeSchema,
 });
 
 export const settingsPatchSchema = settingsSchema.partial();
@@ -257,6 +258,7 @@ export const COMMAND_SCHEMAS = {
     missedOnly: z.boolean().optional(),
   }),
   'history.clear': noParams,
+  'history.remove': byId,
 
   'settings.get': noParams,
   'settings.update': settingsPatchSchema,

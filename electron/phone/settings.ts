@@ -40,6 +40,8 @@ export const SETTING_SCHEMAS = {
   callsFromStrangers: z.boolean(),
   /** Where RTP binds (port-allocator.ts): a range a firewall can open. */
   rtpPorts: z.strictObject({ min: z.int().min(1024).max(65534), max: z.int().min(1025).max(65535) }).refine((r) => r.max > r.min, 'needs max > min'),
+  /** Missed calls up to this time (ms since epoch) have been seen in the history; 0 = none yet. */
+  missedSeenAt: z.int().min(0).max(8.64e15),
 } as const;
 
 export type SettingKey = keyof typeof SETTING_SCHEMAS;
@@ -62,6 +64,7 @@ export const SETTINGS_DEFAULTS: Readonly<Settings> = Object.freeze({
   numberingPlan: DEFAULT_NUMBERING_PLAN,
   callsFromStrangers: false,
   rtpPorts: Object.freeze({ min: 16384, max: 32767 }),
+  missedSeenAt: 0,
 });
 
 export const SETTING_KEYS = Object.keys(SETTING_SCHEMAS) as SettingKey[];

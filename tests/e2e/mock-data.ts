@@ -116,5 +116,6 @@ export function mockSettings(): Settings {
     numberingPlan: { countryCode: '55', trunkPrefix: '0', internationalPrefix: '00', minMatchDigits: 8 },
     callsFromStrangers: false,
     rtpPorts: { min: 16384, max: 32767 },
+    missedSeenAt: 0,
   };
 }

@@ -89,6 +89,7 @@ export const SETTINGS: Settings = {
   numberingPlan: { countryCode: '55', trunkPrefix: '0', internationalPrefix: '00', minMatchDigits: 8 },
   callsFromStrangers: false,
   rtpPorts: { min: 16384, max: 32767 },
+  missedSeenAt: 0,
 };
 
 export function snapshot(over: Partial<AppSnapshot> = {}): AppSnapshot {
