@@ -36,6 +36,7 @@ import { CallRecord } from './call-record.ts';
 import type { ContactDirectory } from './contact-directory.ts';
 import { normaliseDialString } from './dial-string.ts';
 import { CallHistory } from './call-history.ts';
+import { LiveObjectCounter } from './diagnostics.ts';
 import { followRefer } from './transferee.ts';
 import { chooseIdentity } from './identity.ts';
 import { sameAddressText } from './sip-address.ts';
@@ -70,6 +71,8 @@ export class CallService {
   readonly #calls = new Map<string, CallRecord>();
   /** Sessions made for incoming INVITEs, by SIP Call-ID, until the call is announced. */
   readonly #pending = new Map<string, MediaSession>();
+  /** Every CallRecord and SIP call made, until the GC frees it (diagnostics.counts). */
+  readonly #objects = new LiveObjectCounter();
   #closed = false;
 
   constructor(deps: CallServiceDeps) {
@@ -90,6 +93,11 @@ export class CallService {
 
   list(): CallSnapshot[] {
     return [...this.#calls.values()].map((c) => c.snapshot());
+  }
+
+  /** For diagnostics.counts. */
+  counts(): { live: number; pendingIncoming: number; objectsAlive: number } {
+    return { live: this.#calls.size, pendingIncoming: this.#pending.size, objectsAlive: this.#objects.alive };
   }
 
   async dial(p: DialParams, context: CommandContext): Promise<CallSnapshot> {
@@ -289,6 +297,8 @@ export class CallService {
 
   #track(record: CallRecord): void {
     this.#calls.set(record.id, record);
+    this.#objects.track(record);
+    this.#objects.track(record.session);
     const sip = record.sip;
     sip.on('state', (change) => {
       if (change.outcome && change.state !== 'ended') record.outcome = change.outcome;
@@ -357,7 +367,10 @@ export class CallService {
 
   async #ended(record: CallRecord, end: CallEnd): Promise<void> {
     record.endedAt = Date.now();
-    if (end.outcome) record.outcome = end.outcome;
+    // We hung up because the peer's media answer was unusable (none, m=audio 0, garbage): the call failed,
+    // whatever the BYE's 200 says — RFC 3261 §13.2.1 has the UAC end such a call; 488 is what it was.
+    if (end.cause === 'media-failed') record.outcome = outcome(488, 'Not Acceptable Here');
+    else if (end.outcome) record.outcome = end.outcome;
     // A connected call ended by the peer's BYE has no final answer of its own: it was a 200.
     else if (record.answeredAt !== undefined && (record.outcome === undefined || record.outcome.status < 200)) record.outcome = outcome(200, 'OK');
     try {

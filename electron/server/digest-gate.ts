@@ -11,7 +11,8 @@
  * lacks, whatever the order; phones whose User-Agent matches
  * `md5OnlyUserAgents` get the MD5 challenge alone.
  */
-import { createResponse, type SipRequest, type SipResponse } from '../sip/message/index.ts';
+import type { SipRequest, SipResponse } from '../sip/message/index.ts';
+import { localResponse } from './local-response.ts';
 import { createDigestChallenge, parseAlgorithm, parseCredentials, verifyDigest, type VerifyFailureReason } from '../sip/auth/index.ts';
 import type { NonceTracker } from './nonce-tracker.ts';
 import type { Subscriber, SubscriberDirectory } from './subscriber-directory.ts';
@@ -81,7 +82,7 @@ export class DigestGate {
 
   /** A 401/407 answering `request`, with SHA-256 and MD5 challenges; `stale` when the last nonce expired or was replayed. */
   challenge(request: SipRequest, kind: ChallengeKind, stale = false): SipResponse {
-    const response = createResponse(request, kind);
+    const response = localResponse(request, kind);
     const header = kind === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate';
     for (const algorithm of this.#algorithmsFor(request)) {
       response.headers.append(header, createDigestChallenge({ realm: this.realm, nonce: this.#nonces.issue(), algorithm, qop: ['auth'], stale }));

@@ -107,7 +107,8 @@ export class Proxy {
 
     // Who may send it.
     const inDialog = toOf(request).params.has('tag');
-    const targetOurs = !hasRoute && ruri.scheme !== 'tel' && o.directory.isOurDomain(ruri.host);
+    // sip:user@our-domain, or sip:user@our-address:our-port (phones configured with the server's IP).
+    const targetOurs = !hasRoute && ruri.scheme !== 'tel' && (o.directory.isOurDomain(ruri.host) || (o.identity.isOwn(ruri) && !this.#isOwnContact(ruri)));
     const from = fromOf(request).uri;
     const fromOurs = o.directory.isOurDomain(from.host);
     if (!(inDialog && routedToUs)) {

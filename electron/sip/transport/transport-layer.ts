@@ -8,8 +8,11 @@
  * (RFC 3261 §18.1.1); TCP/TLS reuse an open connection to the destination.
  * In: requests get received/rport (RFC 3261 §18.2.1, RFC 3581 §4); responses
  * whose top Via we did not write are dropped (RFC 3261 §18.1.2). Responses go
- * back on the request's connection, or to received:rport over UDP
- * (RFC 3261 §18.2.2, RFC 3581 §4).
+ * back on the request's connection, or over UDP to the packet's source
+ * (RFC 3581 §4 symmetric response routing): the Via's maddr, received and
+ * sent-by port are followed (RFC 3261 §18.2.2) only for a `trustedPeer`, so
+ * one spoofed or crafted request cannot aim our responses and their
+ * retransmissions at a third party (reflection, amplification).
  */
 import { isIP } from 'node:net';
 import type { Socket } from 'node:net';
@@ -30,6 +33,7 @@ import type {
 import { createTracer } from './transport-context.ts';
 import type { TransportContext } from './transport-context.ts';
 import { TransportError } from './transport-error.ts';
+import { TlsCertificateError } from './tls-verify.ts';
 import { maxDatagram, UdpTransport } from './udp-transport.ts';
 import { addReceivedAndRport, reliableResponseTarget, stampRequestVia, unreliableResponseTarget } from './via-processing.ts';
 
@@ -57,8 +61,30 @@ export interface TransportLayerOptions {
   checkResponseSentBy?: boolean;
   /** SO_RCVBUF for UDP listeners (default: the OS's); raise it for servers taking bursts. */
   udpReceiveBufferBytes?: number;
+  /**
+   * Sources whose Via steers UDP responses as RFC 3261 §18.2.2 says (maddr,
+   * received, the sent-by port): e.g. a proxy we route through that listens on
+   * another port than it sends from. Default: none, every response goes to
+   * the packet's source. Also asked (with port 0) when a TCP/TLS connection
+   * arrives: a trusted address is exempt from the connection limits.
+   */
+  trustedPeer?: (source: Endpoint) => boolean;
   /** Cap on connections accepted per TCP/TLS listener (default 1024). */
   maxIncomingConnections?: number;
+  /** Connections one address may hold on a listener (default 16); trusted and known peers are exempt. */
+  maxConnectionsPerSource?: number;
+  /**
+   * Of maxIncomingConnections, how many only trusted peers and peers we hold
+   * a connection to (our registrar, our proxy) may take (default 32): a flood
+   * from strangers cannot lock out the server delivering our calls.
+   */
+  reservedConnections?: number;
+  /**
+   * From its first byte, a message's head must arrive within this long (its
+   * body gets as long again), and a connection a peer opens must bring its
+   * first message within it; else it closes (slowloris). Default 10 s; 0 = off.
+   */
+  messageDeadlineMs?: number;
 }
 
 export interface ListenOptions {
@@ -107,6 +133,8 @@ export class TransportLayer implements SipTransport {
   readonly #unreachableHandlers: Array<(e: UnreachableEvent) => void> = [];
   /** Every sent-by we stamped, for the RFC 3261 §18.1.2 check on responses. */
   readonly #sentBy = new Set<string>();
+  /** The last certificate refusal per server name, until a handshake with it succeeds. */
+  readonly #tlsFailures = new Map<string, TlsCertificateError>();
   #nextConnection = 1;
   #closed = false;
 
@@ -141,7 +169,10 @@ export class TransportLayer implements SipTransport {
     } else {
       const protocol = options.protocol;
       const stream = await StreamListener.listen(
-        { protocol, address, port: options.port, tls: options.tls, maxConnections: this.#options.maxIncomingConnections ?? 1024 },
+        {
+          protocol, address, port: options.port, tls: options.tls, maxConnections: this.#options.maxIncomingConnections ?? 1024,
+          admit: (remote, total, fromSource) => this.#admit(protocol, remote, total, fromSource),
+        },
         (socket) => this.#accept(socket, protocol),
         this.#logger,
       );
@@ -232,7 +263,8 @@ export class TransportLayer implements SipTransport {
         this.#listeners.find((l) => l.udp && l.local.port === to.local.port && sameAddress(l.local.address, to.local.address)) ??
         this.#listenerFor('udp', family);
       if (!listener?.udp) throw new TransportError('no-listener', `no UDP listener for IPv${family}`, { endpoint: to.source });
-      const dest = unreliableResponseTarget(via) ?? { address: to.source.address, port: to.source.port };
+      const source = { address: to.source.address, port: to.source.port };
+      const dest = this.#options.trustedPeer?.(to.source) === true ? (unreliableResponseTarget(via) ?? source) : source;
       await listener.udp.send(data, dest.address, dest.port);
       return;
     }
@@ -247,6 +279,14 @@ export class TransportLayer implements SipTransport {
     const serverName = protocol === 'tls' && familyOf(normalizeAddress(via.host)) === undefined ? via.host : undefined;
     const connection = await this.#connectionFor({ protocol, address: dest.address, port: dest.port, serverName }, family);
     await connection.write(data);
+  }
+
+  /**
+   * Why the last TLS connection to this server (SIP domain, host or IP literal) was
+   * refused, while no later one succeeded: the words and the certificate to show.
+   */
+  tlsFailure(serverName: string): TlsCertificateError | undefined {
+    return this.#tlsFailures.get(serverName.replace(/^\[(.*)\]$/, '$1').toLowerCase());
   }
 
   /** Starts RFC 5626 §4.4.1 CRLF pings on a connection (e.g. the flow a registration uses). */
@@ -322,10 +362,21 @@ export class TransportLayer implements SipTransport {
       const listener = this.#listenerFor(protocol, family);
       // Leave from the listener's address when it is a specific one, so the source matches Via.
       const localAddress = listener && !isWildcard(listener.local.address) ? listener.local.address : undefined;
-      const socket = await connectStream(
-        { protocol, address: target.address, port: target.port, serverName },
-        { localAddress, tls: this.#options.tlsClient, timeoutMs: this.#options.connectTimeoutMs ?? 10_000, clock: this.#clock },
-      );
+      const nameKey = (serverName ?? target.address).toLowerCase();
+      let socket: Socket;
+      try {
+        socket = await connectStream(
+          { protocol, address: target.address, port: target.port, serverName },
+          { localAddress, tls: this.#options.tlsClient, timeoutMs: this.#options.connectTimeoutMs ?? 10_000, clock: this.#clock },
+        );
+      } catch (err) {
+        if (err instanceof TlsCertificateError) {
+          this.#tlsFailures.set(nameKey, err);
+          this.#logger.warn('TLS certificate refused', { server: err.serverName, problem: err.problem, reason: err.message });
+        }
+        throw err;
+      }
+      if (protocol === 'tls') this.#tlsFailures.delete(nameKey);
       if (this.#closed) {
         socket.destroy();
         throw new TransportError('closed', 'transport layer is closed');
@@ -346,6 +397,23 @@ export class TransportLayer implements SipTransport {
     this.#adopt(socket, protocol, 'in', connectionKey(remote));
   }
 
+  /**
+   * Whether a new incoming connection may stay: strangers get at most
+   * maxConnectionsPerSource each and never the reserved last slots; a trusted
+   * peer, or one we opened a connection to (the registrar's flow), always may.
+   */
+  #admit(protocol: 'tcp' | 'tls', remote: string, total: number, fromSource: number): boolean {
+    const max = this.#options.maxIncomingConnections ?? 1024;
+    const perSource = this.#options.maxConnectionsPerSource ?? 16;
+    const reserved = Math.min(this.#options.reservedConnections ?? 32, Math.floor(max / 2));
+    if (fromSource < perSource && total < max - reserved) return true;
+    const known =
+      this.#options.trustedPeer?.({ protocol, address: remote, port: 0 }) === true ||
+      this.#pool.all().some((c) => c.direction === 'out' && sameAddress(c.remote.address, remote));
+    if (!known) this.#logger.debug('incoming connection refused', { protocol, remote, total, fromSource });
+    return known;
+  }
+
   #adopt(socket: Socket, protocol: 'tcp' | 'tls', direction: 'in' | 'out', key: string, serverName?: string): StreamConnection {
     const connection = new StreamConnection({
       id: `${protocol}-${this.#nextConnection++}`,
@@ -354,6 +422,7 @@ export class TransportLayer implements SipTransport {
       direction,
       ctx: this.#ctx,
       idleTimeoutMs: this.#options.idleTimeoutMs ?? 120_000,
+      messageDeadlineMs: this.#options.messageDeadlineMs ?? 10_000,
       serverName,
       onClose: (c, reason, error) => {
         this.#pool.remove(c);

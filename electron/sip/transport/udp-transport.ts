@@ -1,13 +1,13 @@
 /**
  * One bound UDP socket (RFC 3261 §18 over node:dgram), IPv4 or IPv6. Each
  * datagram is one message (RFC 3261 §18.3: Content-Length only trims); a
- * datagram the parser rejects is answered with its 400/505/513 when the
+ * datagram the parser rejects is answered (at its source) with its 400/505/513 when the
  * parser recovered the request's routing headers, otherwise dropped. Nothing
  * a peer sends can throw out of here.
  */
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket } from 'node:dgram';
-import { parseMessage, serializeMessage, topVia } from '../message/index.ts';
+import { parseMessage, serializeMessage } from '../message/index.ts';
 import type { SipMessage } from '../message/index.ts';
 import { isWildcard, normalizeAddress } from './address.ts';
 import { describeParseError, responseToMalformed } from './malformed-request.ts';
@@ -15,7 +15,6 @@ import type { Endpoint } from './transport.ts';
 import type { TransportContext } from './transport-context.ts';
 import { toTransportError, TransportError } from './transport-error.ts';
 import { UdpFlows } from './udp-flows.ts';
-import { unreliableResponseTarget } from './via-processing.ts';
 
 /** Largest UDP payload: 65,535 minus the IP and UDP headers (RFC 768; RFC 8200 for IPv6 without jumbograms). */
 export function maxDatagram(family: 4 | 6): number {
@@ -177,12 +176,8 @@ export class UdpTransport {
       return;
     }
     this.#ctx.logger.info('malformed request answered', log);
-    let target = { address: source.address, port: source.port };
-    try {
-      target = unreliableResponseTarget(topVia(response)) ?? target;
-    } catch {
-      // Keep the packet's source.
-    }
+    // Only ever to the packet's source: a malformed request is nobody's trusted flow (no maddr, no preset rport).
+    const target = { address: source.address, port: source.port };
     let data: Buffer;
     try {
       data = serializeMessage(response);
