@@ -138,6 +138,9 @@ export class CallRecord {
       const detail = this.sip.end?.detail;
       if (detail && s.words) s.words = `${s.words} (${detail})`;
     }
+    if (this.sip.id) s.sipCallId = this.sip.id;
+    const end = this.sip.end;
+    if (end?.cause === 'media-failed') s.failure = end.detail ?? 'the media could not be set up';
     const negotiated = this.session.negotiated;
     const codec = negotiated?.codec;
     if (codec) s.codec = `${codec.name}/${codec.clockRate}`;
