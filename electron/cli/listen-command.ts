@@ -33,7 +33,8 @@ export async function listen(opts: CliOptions, output: Output, stop: StopSignal,
   if (opts.positionals.length > 0) throw new UsageError(`parley ${name} takes no arguments ("${opts.positionals[0]}")`);
   if (mode.echo && (opts.tone !== undefined || opts.play !== undefined)) throw new UsageError('parley echo sends back what it hears; --tone and --play do not apply');
   const audio = await loadAudio(opts, mode.echo);
-  const session = await PhoneSession.open(opts, output, { audio: audio.devicesFor });
+  // A listener answers direct calls for any user from anyone: that is what it is for (a phone's UI would not).
+  const session = await PhoneSession.open(opts, output, { audio: audio.devicesFor, answerAnyUser: true });
   const tracker = new CallTracker(session.events);
   const onDiagnostics = () => {
     session

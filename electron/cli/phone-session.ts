@@ -58,6 +58,8 @@ export interface SessionOptions {
   manageAccounts?: boolean;
   /** Do not print the engine's events (the command prints its own results). */
   quiet?: boolean;
+  /** Answer direct calls for any user, from anyone (`parley listen`/`echo`). */
+  answerAnyUser?: boolean;
 }
 
 function stderrLogger(verbose: boolean): Logger {
@@ -136,6 +138,8 @@ export class PhoneSession {
             : {}),
           ...(options.audio ? { audio: options.audio } : {}),
           ...(opts.rtpPorts ? { rtpPorts: opts.rtpPorts } : {}),
+          ...(options.answerAnyUser ? { answerAnyUser: true } : {}),
+          ...(opts.ringTimeout !== undefined ? { ringTimeoutMs: opts.ringTimeout * 1000 } : {}),
         });
       }
     } catch (e) {

@@ -29,6 +29,7 @@ import type { MediaSession } from '../media/session/media-session.ts';
 import type { MediaSessionStats } from '../media/session/media-session-options.ts';
 import { outcome, type CallEnd, type DialogMessage, type IncomingCall, type MediaCallInfo, type MediaHook, type UserAgent } from '../sip/ua/index.ts';
 import type { Logger } from '../shared/logger.ts';
+import { systemClock, type Clock } from '../shared/clock.ts';
 import { accountDomain, type Account } from './account.ts';
 import type { AccountService } from './account-service.ts';
 import type { AudioRouter } from './audio-router.ts';
@@ -60,11 +61,17 @@ export interface CallServiceDeps {
   rtpPorts?: () => { min: number; max: number };
   /** 'media.stats' period (default 2000 ms). */
   statsIntervalMs?: number;
+  /** How long an incoming call rings unanswered before it is ended with 480 (default RING_TIMEOUT_MS). */
+  ringTimeoutMs?: number;
+  /** Timers (the ring timeout); the system clock by default. */
+  clock?: Clock;
   /** A MESSAGE inside a call's dialog (RFC 3428 §4). */
   onDialogMessage?: (record: CallRecord, message: DialogMessage) => void;
 }
 
 const DECLINE_REASONS: Record<number, string> = { 486: 'Busy Here', 603: 'Decline' };
+/** An unanswered incoming call stops ringing after this long (480): nobody is there, and a scanner's INVITE must not hold ports for ever. */
+export const RING_TIMEOUT_MS = 120_000;
 /** How long close() waits for BYEs and CANCELs to be answered. */
 const HANGUP_WAIT_MS = 2000;
 
@@ -97,6 +104,15 @@ export class CallService {
 
   list(): CallSnapshot[] {
     return [...this.#calls.values()].map((c) => c.snapshot());
+  }
+
+  /** Incoming calls not answered yet (ringing, or being prepared), in all and by source address: what call-admission.ts limits. */
+  unanswered(): { total: number; bySource: (address: string) => number } {
+    const ringing = [...this.#calls.values()].filter((r) => r.direction === 'in' && !r.ended && r.answeredAt === undefined);
+    return {
+      total: ringing.length + this.#pending.size,
+      bySource: (address) => ringing.filter((r) => r.sip.direction === 'incoming' && (r.sip as IncomingCall).source.address === address).length,
+    };
   }
 
   /** For diagnostics.counts. */
@@ -245,6 +261,7 @@ export class CallService {
       return;
     }
     call.ring();
+    this.#ringTimeout(record, call);
     record.announced = true;
     this.#emit(record);
     this.#d.events.emit('call.incoming', record.incomingSnapshot());
@@ -280,6 +297,19 @@ export class CallService {
     if (record.ended) throw gone();
     startIfNegotiated(record.session);
     return record.snapshot();
+  }
+
+  /** Ends a call nobody answers (480 Temporarily Unavailable, RFC 3261 §21.4.18), as a PBX's no-answer timer does. */
+  #ringTimeout(record: CallRecord, call: IncomingCall): void {
+    const clock = this.#d.clock ?? systemClock;
+    const timer = clock.setTimeout(() => {
+      if (record.ended || (call.state !== 'incoming' && call.state !== 'early')) return;
+      this.#log.info('nobody answered; the call stops ringing', { callId: record.id });
+      call.decline(480, 'Temporarily Unavailable');
+    }, this.#d.ringTimeoutMs ?? RING_TIMEOUT_MS);
+    call.on('state', (change) => {
+      if (change.state !== 'incoming' && change.state !== 'early') clock.clearTimeout(timer);
+    });
   }
 
   #newSession(accountId: string): MediaSession {
