@@ -6,6 +6,7 @@
  * digest credentials (§22). The password lives only inside the account's
  * authenticator; `config` is a copy without it, safe to log or show.
  */
+import { IdentityNotAllowedError } from './ua-errors.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { Credentials } from '../auth/credentials.ts';
@@ -94,7 +95,7 @@ export class Account {
     if (choice !== undefined && choice !== '') {
       const wanted = parseAddress(choice, this.aor.host);
       const found = this.addresses.find((a) => sameAddress(a, wanted));
-      if (!found) throw new Error(`account ${this.id}: ${choice} is not one of its addresses`);
+      if (!found) throw new IdentityNotAllowedError(`account ${this.id}: ${choice} is not one of its addresses`);
       uri = found;
     }
     return { displayName: this.displayName, uri: { ...uri, params: new Map(uri.params), headers: new Map() }, params: new Map() };
