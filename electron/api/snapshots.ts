@@ -135,6 +135,29 @@ export interface CallSnapshot {
   codec?: string;
   /** Media is protected with SRTP. */
   srtp: boolean;
+  /**
+   * The call commands the phone accepts for this call now; a command not in
+   * the list is refused with 'conflict'. A UI enables exactly these buttons
+   * (the keypad with 'dtmf', …). The phone always sends it; it is optional
+   * only so that test doubles and older engines need not.
+   */
+  actions?: CallAction[];
+  /** Our blind transfer of this call (RFC 3515) and its result from the NOTIFY sipfrag. */
+  transfer?: TransferSnapshot;
+}
+
+export const CALL_ACTIONS = ['answer', 'decline', 'hangup', 'hold', 'resume', 'mute', 'dtmf', 'transfer'] as const;
+export type CallAction = (typeof CALL_ACTIONS)[number];
+
+export interface TransferSnapshot {
+  /** Where the peer was asked to go. */
+  target: string;
+  /** 'trying' until the transferee reports a final answer (succeeded 2xx, failed otherwise or REFER refused). */
+  state: 'trying' | 'succeeded' | 'failed';
+  /** The status the transferee reported (sipfrag), or the REFER's own answer. */
+  code?: number;
+  reason?: string;
+  words?: string;
 }
 
 /** The `call.incoming` event: the call, which of our addresses was called, and who calls. */

@@ -37,6 +37,7 @@ import { EchoService } from './echo-service.ts';
 import { MessageService } from './message-service.ts';
 import { createPhoneApi } from './phone-engine.ts';
 import { RegistrationService } from './registration-service.ts';
+import { wallTime } from './wall-time.ts';
 import { openPhoneStore, type PhoneStore } from './store/phone-store.ts';
 import type { SecretStore } from './store/secret-store.ts';
 
@@ -116,8 +117,8 @@ function hostPort(e: { address: string; port: number }): string {
   return `${hostForUri(e.address)}:${e.port}`;
 }
 
-function toTrace(e: SipTraceEntry): TraceEntry {
-  const entry: TraceEntry = { time: Date.now(), direction: e.direction, transport: e.protocol, remote: hostPort(e.remote), local: hostPort(e.local), text: e.text };
+function toTrace(e: SipTraceEntry, time: number): TraceEntry {
+  const entry: TraceEntry = { time, direction: e.direction, transport: e.protocol, remote: hostPort(e.remote), local: hostPort(e.local), text: e.text };
   const callId = /^(?:Call-ID|i)[ \t]*:[ \t]*(\S+)/im.exec(e.text)?.[1];
   if (callId) entry.callId = callId;
   return entry;
@@ -139,6 +140,7 @@ function phoneMatcher(store: PhoneStore, accounts: AccountService, ua: UserAgent
 export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<PhoneEngine> {
   const logger = (opts.logger ?? nullLogger).child('phone');
   const clock = opts.clock ?? systemClock;
+  const now = wallTime(clock);
   const store = openPhoneStore(opts.dataDir, { secrets: opts.secrets, logger: logger.child('store') });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   const cleanup = async () => {
@@ -178,11 +180,11 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
 
     const messages = new MessageService({ ua, accounts, contacts, store, events, logger });
     calls = new CallService({
-      ua, media, router, accounts, contacts, store, events, logger, rtpBind: udp.address, rtpAdvertised: advertised,
-      onDialogMessage: (record, m) => messages.inDialog(record, m),
+      ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised,
+      onDialogMessage: (call, m) => messages.inDialog(call, m),
     });
     const registrations = new RegistrationService({ ua, accounts, events, clock, logger });
-    ua.on('trace', (e) => events.emit('trace', toTrace(e)));
+    ua.on('trace', (e) => events.emit('trace', toTrace(e, now())));
     await registrations.start();
     const callService = calls;
 
