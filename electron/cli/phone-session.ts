@@ -50,6 +50,8 @@ const REGISTER_TIMEOUT_MS = 40_000;
 export interface SessionOptions {
   /** Per-call audio for headless commands; absent = the engine's client audio (web host). */
   audio?: AudioDeviceFactory;
+  /** The phone answers every incoming call itself (its call policy: no call is held for it). */
+  autoAnswer?: boolean;
   /**
    * `parley accounts`: the stored data only (offline-phone.ts), no SIP, and no
    * account chosen from the flags (they describe the account to add).
@@ -132,6 +134,7 @@ export class PhoneSession {
           logger: stderrLogger(opts.verbose),
           ...(opts.bind ? { sip: { bind: [opts.bind] } } : {}),
           ...(options.audio ? { audio: options.audio } : {}),
+          ...(options.autoAnswer ? { autoAnswer: true } : {}),
         });
       }
     } catch (e) {

@@ -54,6 +54,8 @@ export interface CallServiceDeps {
   rtpAdvertised: string;
   /** 'media.stats' period (default 2000 ms). */
   statsIntervalMs?: number;
+  /** Every account auto-answers (the host asked for it: `parley listen --auto-answer`). */
+  autoAnswer?: boolean;
   /** A MESSAGE inside a call's dialog (RFC 3428 §4). */
   onDialogMessage?: (call: PhoneCall, message: DialogMessage) => void;
 }
@@ -214,7 +216,7 @@ export class CallService {
     this.#calls.set(call.id, call);
     const decision = decideIncoming({
       dnd: this.#d.store.settings.get('dnd'),
-      autoAnswer: this.#d.accounts.get(sip.account.id)?.autoAnswer ?? false,
+      autoAnswer: this.#d.autoAnswer === true || (this.#d.accounts.get(sip.account.id)?.autoAnswer ?? false),
       headless: this.#d.router.headless,
       others,
     });

@@ -58,6 +58,8 @@ export interface PhoneEngineOptions {
   };
   /** Headless devices per call (CLI, tests); without it the calls use the client frames of `audio`. */
   audio?: AudioDeviceFactory;
+  /** Answer every incoming call on arrival, whatever its account says (`parley listen --auto-answer`). */
+  autoAnswer?: boolean;
 }
 
 export interface EngineAudio {
@@ -180,7 +182,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
 
     const messages = new MessageService({ ua, accounts, contacts, store, events, logger });
     calls = new CallService({
-      ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised,
+      ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false,
       onDialogMessage: (call, m) => messages.inDialog(call, m),
     });
     const registrations = new RegistrationService({ ua, accounts, events, clock, logger });
