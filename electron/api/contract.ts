@@ -28,7 +28,7 @@ export { COMMAND_NAMES, isCommandName } from './commands.ts';
 export type * from './events.ts';
 export { EVENT_NAMES, isEventName } from './events.ts';
 
-export type { ApiErrorCode, ApiFailure, ApiIssue, ApiResult, ApiSuccess } from './errors.ts';
+export type { ApiErrorCode, ApiFailure, ApiIssue, ApiResult, ApiSuccess, SipStatus } from './errors.ts';
 export { API_ERROR_CODES, isApiErrorCode } from './errors.ts';
 
 export type * from './wire.ts';

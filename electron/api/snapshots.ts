@@ -222,6 +222,8 @@ export interface HistoryEntry {
   /** Final SIP status (200, 486, 487…). */
   code?: number;
   reason?: string;
+  /** The code in words ("busy", "declined"). */
+  words?: string;
   quality?: CallQuality;
 }
 

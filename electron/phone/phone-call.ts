@@ -37,6 +37,11 @@ import type { ResolvedCaller } from './contact-directory.ts';
 
 export type SipCall = OutgoingCall | IncomingCall;
 
+/** A command the peer refused: 'unavailable', with the SIP answer's code and words. */
+function refused(what: string, result: SipOutcome): ApiError {
+  return new ApiError('unavailable', `${what}: ${result.description}`, { status: { code: result.status, reason: result.reason, words: result.words } });
+}
+
 export type PhoneCallState = 'dialing' | 'ringing' | 'early' | 'incoming' | 'connecting' | 'active' | 'ending' | 'ended';
 
 const moves: Readonly<Record<PhoneCallState, readonly PhoneCallState[]>> = {
@@ -215,7 +220,7 @@ export class PhoneCall {
     if (this.held === hold && this.established) return;
     this.#require(hold ? 'hold' : 'resume', `it can be ${hold ? 'held' : 'resumed'} once connected`);
     const result = hold ? await this.sip.hold() : await this.sip.resume();
-    if (result.status >= 300) throw new ApiError('unavailable', `the other side refused to ${hold ? 'hold' : 'resume'} the call: ${result.description}`);
+    if (result.status >= 300) throw refused(`the other side refused to ${hold ? 'hold' : 'resume'} the call`, result);
   }
 
   setMuted(muted: boolean): void {
@@ -228,7 +233,7 @@ export class PhoneCall {
     this.#require('dtmf', 'digits can be sent once connected');
     const info = async () => {
       const result = await this.sip.sendDtmf(digits);
-      if (result.status >= 300) throw new ApiError('unavailable', `the other side refused the digits: ${result.description}`);
+      if (result.status >= 300) throw refused('the other side refused the digits', result);
     };
     if (viaInfo) return info();
     try {
@@ -245,7 +250,7 @@ export class PhoneCall {
     this.#transfer = { target, state: 'trying' };
     this.#emit();
     const result = await this.sip.transfer(target);
-    if (result.status >= 300) throw new ApiError('unavailable', `the other side refused the transfer: ${result.description}`);
+    if (result.status >= 300) throw refused('the other side refused the transfer', result);
   }
 
   /** The phone is closing: media stopped and devices released even if the SIP side never answers. */

@@ -14,6 +14,7 @@
  *   contact label ''                   label absent
  *   null anywhere else                 field absent (snapshots.ts: never null)
  */
+import { statusInWords } from '../sip/ua/status-reason.ts';
 import type { AccountInput as ApiAccountInput, AccountPatch as ApiAccountPatch, ContactInput as ApiContactInput, ContactPatch as ApiContactPatch, SettingsPatch } from '../api/commands.ts';
 import type {
   AccountSnapshot,
@@ -129,7 +130,10 @@ export function toHistorySnapshot(h: HistoryEntry): ApiHistoryEntry {
   if (h.localAlias !== null) s.localAlias = h.localAlias;
   if (h.accountId !== null) s.accountId = h.accountId;
   if (h.answeredAt !== null) s.answeredAt = h.answeredAt;
-  if (h.resultCode !== null) s.code = h.resultCode;
+  if (h.resultCode !== null) {
+    s.code = h.resultCode;
+    s.words = statusInWords(h.resultCode);
+  }
   if (h.reason !== null) s.reason = h.reason;
   if (h.quality !== null && h.quality.mos !== null) {
     s.quality = {

@@ -5,21 +5,15 @@ import { linkRequest } from './link-open.ts';
 import { displayAddress, findContact, partyName, userPart } from './party.ts';
 import { qualityOf } from './quality.ts';
 import { registrationView } from './registration.ts';
-import { describeOutcome, wordsForCode } from './sip-words.ts';
+import { describeOutcome } from './sip-words.ts';
 import { effectiveTheme } from './theme.ts';
 
 describe('sip words', () => {
-  it('has words for the common failures', () => {
-    expect(wordsForCode(404)).toBe('no such user');
-    expect(wordsForCode(486)).toBe('busy');
-    expect(wordsForCode(480)).toBe('not reachable now');
-    expect(wordsForCode(488)).toBe('no common codec');
-    expect(wordsForCode(499)).toBe('the request was refused');
-    expect(wordsForCode(undefined)).toBeUndefined();
-  });
-  it('puts the code after the words, and prefers the engine words', () => {
-    expect(describeOutcome(486)).toBe('Busy (486)');
+  it('puts the code after the engine words, the reason phrase standing in for missing words', () => {
+    expect(describeOutcome(486, 'busy', 'Busy Here')).toBe('Busy (486)');
     expect(describeOutcome(403, 'wrong user name or password')).toBe('Wrong user name or password (403)');
+    expect(describeOutcome(486, undefined, 'Busy Here')).toBe('Busy Here (486)');
+    expect(describeOutcome(599)).toBe('SIP 599');
     expect(describeOutcome(undefined, undefined, 'Timeout')).toBe('Timeout');
     expect(describeOutcome(undefined)).toBeUndefined();
   });
@@ -72,8 +66,9 @@ describe('registration view', () => {
     const v = registrationView(account(), registration({ state: 'failed', code: 403, reason: 'Forbidden', words: 'wrong user name or password' }));
     expect(v).toEqual({ tone: 'danger', label: 'Not registered', detail: 'Wrong user name or password (403)', canRetry: true });
   });
-  it('falls back to the code table, then to "no answer"', () => {
-    expect(registrationView(account(), registration({ state: 'failed', code: 408, reason: 'Request Timeout' })).detail).toBe('No answer from the server (408)');
+  it('shows the engine words, the reason phrase without them, then "no answer"', () => {
+    expect(registrationView(account(), registration({ state: 'failed', code: 408, reason: 'Request Timeout', words: 'no answer (the request timed out)' })).detail).toBe('No answer (the request timed out) (408)');
+    expect(registrationView(account(), registration({ state: 'failed', code: 408, reason: 'Request Timeout' })).detail).toBe('Request Timeout (408)');
     expect(registrationView(account(), { accountId: 'acc-1', state: 'failed', otherBindings: [] }).detail).toBe('The server did not answer');
   });
   it('knows disabled and not yet registered accounts', () => {
