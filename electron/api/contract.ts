@@ -1,5 +1,5 @@
 /**
- * The control API contract, in one import (STYLE.md item 9): the commands,
+ * The control API contract, in one import (docs/conventions.md item 9): the commands,
  * the events, the snapshot types, the result and error shapes, the WebSocket
  * wire messages and the audio frame format. Plain data only: no class
  * instance crosses the API.

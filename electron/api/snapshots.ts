@@ -1,5 +1,5 @@
 /**
- * The plain-data snapshots every host sees (DESIGN.md §4, STYLE.md item 9).
+ * The plain-data snapshots every host sees (docs/api.md, docs/conventions.md item 9).
  *
  * Rules for everything in this file:
  *  - JSON-safe data only: strings, numbers, booleans, arrays, plain objects.

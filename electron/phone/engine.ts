@@ -1,6 +1,6 @@
 /**
  * The phone engine: the ONE place that joins the SIP user agent, the media
- * engine and the store (DESIGN.md §2; issue "The phone" §1, §2, §4), and
+ * engine and the store (docs/architecture.md §2, §4), and
  * implements the API's PhoneApi. Every host (desktop glue, CLI, web host,
  * tests) starts it the same way:
  *

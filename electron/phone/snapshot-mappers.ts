@@ -1,5 +1,5 @@
 /**
- * The phone model ↔ the API contract's plain snapshots (STYLE.md item 9).
+ * The phone model ↔ the API contract's plain snapshots (docs/conventions.md item 9).
  * The two were written apart and differ in small ways, all settled here:
  *
  *   model                              API

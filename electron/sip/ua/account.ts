@@ -1,5 +1,5 @@
 /**
- * One SIP account of the UA (DESIGN.md §1): an address of record that is
+ * One SIP account of the UA (docs/architecture.md §1): an address of record that is
  * REGISTERed (RFC 3261 §10), aliases that reach it too, the identity a call
  * presents (From, and P-Preferred-Identity per RFC 3325 §9.2), where requests
  * go (registrar, outbound proxy as a pre-loaded Route, §8.1.2), and the

@@ -109,7 +109,7 @@ export class PhoneStore {
         break;
       case 'message':
       case 'trace':
-        // Messaging and the SIP trace have no view yet (DESIGN.md §8, "Next").
+        // Messaging and the SIP trace have no view yet (not yet in the renderer).
         break;
     }
   }
