@@ -52,6 +52,14 @@ export interface AccountFields {
   identityRules: IdentityRule[];
   registerExpires: number;
   usePreferredIdentity: boolean;
+  /** Digest realms the password answers; [] = the registrar's realm learned at the first registration, else the domain. */
+  authRealms: string[];
+  /** TLS: a PEM file of extra CAs trusted for this account's servers. */
+  tlsCaFile: string | null;
+  /** TLS: only the server certificate with this SHA-256 fingerprint is accepted. */
+  tlsPin: string | null;
+  /** Send SDES keys (a=crypto) even when the signalling is not TLS on every hop (the keys travel in clear text). */
+  sdesInClear: boolean;
 }
 
 /** `accounts.add`: the AOR and whatever differs from the defaults. The password goes in, never out. */
@@ -145,6 +153,22 @@ export interface MessagesListParams {
   before?: number;
 }
 
+/**
+ * Why the host thinks the network may have changed under the phone:
+ *  - 'resume': the machine woke from sleep (NAT bindings and the registrar's
+ *    view of our Contact may have expired meanwhile);
+ *  - 'unlock-screen': the session was unlocked (some systems sleep the
+ *    network while locked without a suspend);
+ *  - 'interfaces': an address appeared or went away;
+ *  - 'manual': the user asked to reconnect.
+ */
+export const NETWORK_CHANGE_REASONS = ['resume', 'unlock-screen', 'interfaces', 'manual'] as const;
+export type NetworkChangeReason = (typeof NETWORK_CHANGE_REASONS)[number];
+
+export interface NetworkChangedParams {
+  reason: NetworkChangeReason;
+}
+
 export interface UpdateParams<P> {
   id: string;
   changes: P;
@@ -186,6 +210,9 @@ export interface Commands {
 
   'audio.devices': { params: NoParams; result: AudioDevice[] };
   'app.snapshot': { params: NoParams; result: AppSnapshot };
+
+  /** The host saw a sign that the network changed (see NetworkChangeReason); the phone re-establishes what depends on it. */
+  'network.changed': { params: NetworkChangedParams; result: null };
 }
 
 export type CommandName = keyof Commands;
@@ -222,6 +249,7 @@ export const COMMAND_NAMES = [
   'messages.list',
   'audio.devices',
   'app.snapshot',
+  'network.changed',
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command (a missing one makes this `never`-typed line fail).

@@ -23,7 +23,7 @@ export {
 } from './snapshots.ts';
 
 export type * from './commands.ts';
-export { COMMAND_NAMES, isCommandName } from './commands.ts';
+export { COMMAND_NAMES, NETWORK_CHANGE_REASONS, isCommandName } from './commands.ts';
 
 export type * from './events.ts';
 export { EVENT_NAMES, isEventName } from './events.ts';

@@ -33,6 +33,7 @@ import type {
   MessageSendParams,
   MessagesListParams,
   MuteParams,
+  NetworkChangedParams,
   NoParams,
   SettingsPatch,
   TransferParams,
@@ -92,6 +93,8 @@ export interface PhoneApi {
 
   'audio.devices'(params: NoParams, context: CommandContext): Promise<AudioDevice[]>;
   'app.snapshot'(params: NoParams, context: CommandContext): Promise<AppSnapshot>;
+
+  'network.changed'(params: NetworkChangedParams, context: CommandContext): Promise<null | void>;
 }
 
 /** One handler method, as the dispatcher calls it. */

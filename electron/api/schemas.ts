@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import type { AccountInput, AccountPatch, CommandName, CommandParams, ContactInput, ContactPatch } from './commands.ts';
+import { NETWORK_CHANGE_REASONS } from './commands.ts';
 import type { Settings } from './snapshots.ts';
 import { DIRECTIONS, DTMF_MODES, LINK_ACTIONS, SRTP_MODES, THEMES, TRANSPORTS } from './snapshots.ts';
 
@@ -127,6 +128,10 @@ const accountFieldShape = {
   identityRules: z.array(identityRuleSchema).max(LIMITS.identityRules),
   registerExpires: z.int().min(30).max(86400),
   usePreferredIdentity: z.boolean(),
+  authRealms: z.array(text(128, 1)).max(8),
+  tlsCaFile: text(4096, 1).nullable(),
+  tlsPin: z.string().trim().regex(/^(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/, 'is not a SHA-256 fingerprint (64 hex digits)').nullable(),
+  sdesInClear: z.boolean(),
 };
 
 // Not trimmed: leading or trailing spaces may be part of a password.
@@ -258,6 +263,8 @@ export const COMMAND_SCHEMAS = {
 
   'audio.devices': noParams,
   'app.snapshot': noParams,
+
+  'network.changed': z.strictObject({ reason: z.enum(NETWORK_CHANGE_REASONS) }),
 } satisfies { [N in CommandName]: z.ZodType<CommandParams<N>> };
 
 // Compile-time check in the other direction: each schema has exactly the keys of its params type,

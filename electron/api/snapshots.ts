@@ -68,6 +68,15 @@ export interface AccountSnapshot {
   registerExpires: number;
   /** Send P-Preferred-Identity (RFC 3325 §9.2) with the chosen identity. */
   usePreferredIdentity: boolean;
+  /** Digest realms set by the user (absent or [] = learned / the domain). */
+  authRealms?: string[];
+  /** The realms the password answers today: the configured ones, else those learned at the first registration, else the domain. */
+  realmsInEffect?: string[];
+  tlsCaFile?: string;
+  /** SHA-256 fingerprint of the only server certificate accepted (upper-case hex pairs with colons). */
+  tlsPin?: string;
+  /** SDES keys are sent even without TLS on every hop (absent = false). */
+  sdesInClear?: boolean;
 }
 
 export const REGISTRATION_STATES = ['unregistered', 'registering', 'registered', 'unregistering', 'failed'] as const;

@@ -49,6 +49,15 @@ function hintFor(code: number | undefined, what: 'register' | 'call'): string {
   }
 }
 
+/**
+ * A challenge from a realm the account does not answer (sip/auth/realm-binding.ts):
+ * the password was not sent, so "check the password" would be the wrong advice.
+ */
+function foreignRealm(words: string | undefined): string | undefined {
+  return words ? /asked for the password of another realm \((?:[^()]|\([^()]*\))*\)/.exec(words)?.[0] : undefined;
+}
+const FOREIGN_HINT = 'the password was not sent; if that server is really your provider\'s, add its realm to the account (authRealms)';
+
 function withHint(text: string, hint: string): string {
   return hint ? `${text}: ${hint}` : text;
 }
@@ -63,6 +72,8 @@ export function registrationAdvice(aor: string, reg: Pick<RegistrationSnapshot, 
   const code = reg.code;
   // The engine keeps retrying a failed registration and says when; this run stops here, so that part is dropped.
   const engineWords = reg.words?.replace(/;\s*trying again in \d+ s/, '');
+  const foreign = foreignRealm(engineWords);
+  if (foreign) return { message: `registration of ${aor} failed: the server ${foreign}${answer(code, reg.reason)}: ${FOREIGN_HINT}`, exitCode: ExitCode.authFailed };
   const words = code === 401 || code === 407 ? 'authentication failed' : code === 403 ? 'the server refused the credentials' : (engineWords ?? (code !== undefined ? statusInWords(code) : 'no answer from the server'));
   const unreachable = code === undefined || code === 408 || code === 503 || code === 504;
   return {
@@ -74,6 +85,8 @@ export function registrationAdvice(aor: string, reg: Pick<RegistrationSnapshot, 
 /** A call that ended without being answered. */
 export function callAdvice(call: Pick<CallSnapshot, 'remote' | 'code' | 'reason' | 'words'>): Advice {
   const code = call.code;
+  const foreign = foreignRealm(call.words);
+  if (foreign) return { message: `call to ${call.remote.uri} failed: the other side ${foreign}${answer(code, call.reason)}: ${FOREIGN_HINT}`, exitCode: ExitCode.authFailed };
   const words = code === 401 || code === 407 ? 'authentication failed' : (call.words ?? (code !== undefined ? statusInWords(code) : 'the call could not be set up'));
   return {
     message: withHint(`call to ${call.remote.uri} failed: ${words}${answer(code, call.reason)}`, hintFor(code, 'call')),

@@ -1,5 +1,6 @@
 /** `parley help [command]`: what each command does, its flags, and the exit codes. */
 import type { CommandName } from './args.ts';
+import { serverHelp } from './server-help.ts';
 
 const summary = `parley — a headless SIP softphone (the Parley engine without a window)
 
@@ -12,13 +13,16 @@ Commands:
   echo                answer every call and send back what it hears
   accounts add|list|remove   manage the accounts stored in the data dir
   web                 run Parley in the browser: serves the UI on 127.0.0.1 and prints its URL
+  serve               be the phone system: registrar and proxy (or --redirect server) for a domain
+  users add|list|remove   manage the users (and their aliases) that parley serve serves
   help [command]      this text, or the options of one command
 
 An account from flags (nothing is stored):
   --aor sip:USER@DOMAIN       the address of record to register and call from
   --alias sip:ADDR            another address of the account (repeatable)
   --user NAME                 digest user name (default: the AOR's user)
-  --password PW               digest password (or the PARLEY_PASSWORD environment variable)
+  --password PW               digest password; better: the PARLEY_PASSWORD environment variable
+                              (the process list shows "parley <command>", never the password)
   --proxy HOST[:PORT]         outbound proxy / registrar to send everything to
   --transport udp|tcp|tls     default udp
   --display-name NAME
@@ -75,6 +79,7 @@ and speaker through the page). --no-open prints the URL without opening a browse
 };
 
 export function helpText(command?: string): string {
+  if (command !== undefined && command in serverHelp) return serverHelp[command as keyof typeof serverHelp];
   if (command !== undefined && command in perCommand) return perCommand[command as CommandName];
   return summary;
 }

@@ -28,6 +28,11 @@
 import module from 'node:module';
 import v8 from 'node:v8';
 
+// `--password X` is readable by every user in the process list (/proc/PID/cmdline):
+// rewrite it first thing (libuv overwrites argv's memory on Linux and macOS).
+// Node's own start-up, before this line, is the only moment it shows.
+if (process.argv.some((a) => a === '--password' || a.startsWith('--password='))) process.title = 'parley';
+
 if (!/semi-space/.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`)) v8.setFlagsFromString('--semi-space-growth-factor=1');
 module.enableCompileCache?.();
 const { runCli } = await import('./run-cli.ts');

@@ -55,6 +55,7 @@ export function openOfflinePhone(opts: { dataDir: string; secrets: SecretStore; 
         list: () => [],
       },
       sendMessage: offline,
+      networkChanged: offline,
     },
   });
   return { api, events, close: async () => store.close() };

@@ -36,6 +36,11 @@ function helpTopic(argv: readonly string[], opts: CliOptions): string | undefine
 }
 
 export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  hidePasswordFromProcessList(argv); // again, with the command's name (run-cli may be called without main.ts)
+  // The SIP server's commands have their own flags (server-args.ts).
+  if (argv[0] === 'serve' || argv[0] === 'users') {
+    return (await import('./server-cli.ts')).runServerCli(argv, env);
+  }
   let opts: CliOptions;
   try {
     opts = parseCli([...argv], env);
@@ -70,4 +75,17 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
   }
   if (opts.json) output.event({ event: 'exit', data: { code } });
   return code;
+}
+
+/**
+ * `--password X` on the command line is readable by every user of the machine
+ * in the process list (/proc/PID/cmdline, `ps`). Setting the title rewrites
+ * that memory on Linux and macOS (libuv's uv_set_process_title), so the list
+ * shows `parley <command>` instead. PARLEY_PASSWORD in the environment is the
+ * better way; `parley help` says so.
+ */
+function hidePasswordFromProcessList(argv: readonly string[]): void {
+  if (!argv.some((a) => a === '--password' || a.startsWith('--password='))) return;
+  const command = argv.find((a) => (commands as readonly string[]).includes(a)) ?? '';
+  process.title = `parley ${command}`.trim();
 }

@@ -110,6 +110,18 @@ export class AccountService {
     return toAccountSnapshot(account);
   }
 
+  /**
+   * Keeps the realm(s) the registrar used at the first successful registration
+   * (sip/auth/realm-binding.ts), so the binding outlives a restart. Announced
+   * like an edit; the registration service sees no SIP setting change in it.
+   */
+  async rememberRealms(id: string, realms: readonly string[]): Promise<void> {
+    const before = this.#store.accounts.get(id);
+    if (!before || JSON.stringify(before.learnedRealms) === JSON.stringify(realms)) return;
+    const account = this.#store.accounts.update(id, { learnedRealms: [...realms] });
+    await this.#changed({ kind: 'updated', account, before, passwordChanged: false });
+  }
+
   async remove(id: string): Promise<void> {
     this.#refuseDirect(id, 'removed');
     const account = await this.#store.accounts.removeWithSecret(id);

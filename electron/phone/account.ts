@@ -60,6 +60,20 @@ export interface AccountSettings {
   registerExpires: number;
   /** Send P-Preferred-Identity (RFC 3325 §9.2) with the chosen identity. */
   pPreferredIdentity: boolean;
+  /**
+   * The digest realms the password answers (RFC 3261 §22.1); [] = the realm the
+   * registrar used at the first successful registration (`learnedRealms`), else the
+   * AOR's domain. A challenge from any other realm is refused (sip/auth/realm-binding.ts).
+   */
+  authRealms: string[];
+  /** Realms learned at the first successful registration; written by the phone, not by the user. */
+  learnedRealms: string[];
+  /** TLS: a PEM file of CAs trusted for this account's servers, beside the system's. */
+  tlsCaFile: string | null;
+  /** TLS: the server certificate's SHA-256 fingerprint (hex, colons optional); when set, only that certificate is accepted. */
+  tlsPin: string | null;
+  /** Offer and accept SDES keys (a=crypto) when the signalling is not TLS on every hop: the keys then travel in clear text. */
+  sdesInClear: boolean;
 }
 
 export interface Account extends AccountSettings {
@@ -86,7 +100,20 @@ export const ACCOUNT_DEFAULTS: Readonly<Omit<AccountSettings, 'aor'>> = Object.f
   identityRules: [],
   registerExpires: 3600,
   pPreferredIdentity: false,
+  authRealms: [],
+  learnedRealms: [],
+  tlsCaFile: null,
+  tlsPin: null,
+  sdesInClear: false,
 });
+
+/** A SHA-256 certificate fingerprint as people copy it: 64 hex digits, optionally in colon-separated pairs. */
+export const SHA256_FINGERPRINT = /^(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/;
+
+/** The canonical form of a fingerprint: upper-case pairs joined by colons (what `openssl x509 -fingerprint -sha256` prints). */
+export function canonicalFingerprint(text: string): string {
+  return text.replace(/:/g, '').toUpperCase().replace(/(..)(?!$)/g, '$1:');
+}
 
 const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
 
@@ -151,6 +178,11 @@ export const accountSettingsFields = z.strictObject({
   identityRules: z.array(identityRuleSchema).max(32),
   registerExpires: z.int().min(30).max(86400),
   pPreferredIdentity: z.boolean(),
+  authRealms: z.array(z.string().min(1).max(128).regex(NO_CONTROL, 'contains a control character')).max(8),
+  learnedRealms: z.array(z.string().min(1).max(128).regex(NO_CONTROL, 'contains a control character')).max(8),
+  tlsCaFile: z.string().trim().min(1).max(4096).regex(NO_CONTROL, 'contains a control character').nullable(),
+  tlsPin: z.string().trim().regex(SHA256_FINGERPRINT, 'is not a SHA-256 fingerprint (64 hex digits)').transform(canonicalFingerprint).nullable(),
+  sdesInClear: z.boolean(),
 });
 
 /** The whole account, with the cross-field rules: distinct addresses; rule identities are ours. */

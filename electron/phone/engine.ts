@@ -35,6 +35,7 @@ import { ContactDirectory } from './contact-directory.ts';
 import { DIRECT_ACCOUNT_ID, directAccount, hostForUri, reachableHost } from './direct-account.ts';
 import { EchoService } from './echo-service.ts';
 import { MessageService } from './message-service.ts';
+import { handleNetworkChange } from './network-change.ts';
 import { createPhoneApi } from './phone-engine.ts';
 import { RegistrationService } from './registration-service.ts';
 import { wallTime } from './wall-time.ts';
@@ -180,12 +181,12 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     cleanups.push(() => echo.close());
     contacts.setEchoUri(echo.uri);
 
-    const messages = new MessageService({ ua, accounts, contacts, store, events, logger });
+    const messages = new MessageService({ ua, accounts, contacts, store, events, logger, now });
     calls = new CallService({
       ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false,
       onDialogMessage: (call, m) => messages.inDialog(call, m),
     });
-    const registrations = new RegistrationService({ ua, accounts, events, clock, logger });
+    const registrations = new RegistrationService({ ua, accounts, events, clock, logger, now });
     ua.on('trace', (e) => events.emit('trace', toTrace(e, now())));
     await registrations.start();
     const callService = calls;
@@ -224,6 +225,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
           list: () => callService.list(),
         },
         sendMessage: (p) => messages.send(p),
+        networkChanged: (p) => handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), logger: logger.child('network') }, p.reason),
       },
     });
 

@@ -406,6 +406,9 @@ export class PhoneCall {
       s.code = this.outcome.status;
       s.reason = this.outcome.reason;
       s.words = this.outcome.words;
+      // The UA's own reason beside the server's answer, e.g. "asked for the password of another realm (x)".
+      const detail = this.sip.end?.detail;
+      if (detail && s.words) s.words = `${s.words} (${detail})`;
     }
     if (this.#transfer) s.transfer = { ...this.#transfer };
     const codec = this.session.negotiated?.codec;

@@ -28,6 +28,8 @@ export interface Telephony {
     list(): CallSnapshot[];
   };
   sendMessage: PhoneApi['messages.send'];
+  /** network-change.ts: what a changed network asks of the SIP side. */
+  networkChanged: PhoneApi['network.changed'];
 }
 
 export interface PhoneEngineParts {
@@ -161,5 +163,7 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
         settings: toApiSettings(store.settings.getAll()),
       };
     },
+
+    'network.changed': (p, c) => telephony.networkChanged(p, c),
   };
 }

@@ -16,6 +16,7 @@
  * still there), retrying as failed (with the server's answer; a new attempt
  * follows on its own).
  */
+import { wallTime } from './wall-time.ts';
 import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
 import type { RegistrationSnapshot, RegistrationState as ApiRegistrationState } from '../api/snapshots.ts';
@@ -66,11 +67,15 @@ export function uaAccountConfig(account: Account, password: string | undefined, 
   if (account.displayName !== '') config.displayName = account.displayName;
   if (account.registrar !== null) config.registrar = account.registrar;
   if (account.outboundProxy !== null) config.outboundProxy = account.outboundProxy;
+  if (account.authRealms.length > 0) config.authRealms = [...account.authRealms];
+  if (account.learnedRealms.length > 0) config.learnedRealms = [...account.learnedRealms];
   return config;
 }
 
+/** Learned realms are written back by the phone itself (rememberRealms): not a change that needs a new registration. */
 function sameSipSettings(a: Account, b: Account): boolean {
-  return JSON.stringify(uaAccountConfig(a, undefined, registers(a))) === JSON.stringify(uaAccountConfig(b, undefined, registers(b)));
+  const sip = (x: Account) => JSON.stringify({ ...uaAccountConfig(x, undefined, registers(x)), learnedRealms: undefined });
+  return sip(a) === sip(b);
 }
 
 function bounded<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
@@ -95,16 +100,19 @@ export class RegistrationService {
   readonly #accounts: AccountService;
   readonly #events: EventBus;
   readonly #clock: Clock;
+  /** Wall-clock ms from the same clock (wall-time.ts). */
+  readonly #now: () => number;
   readonly #log: Logger;
   readonly #snapshots = new Map<string, RegistrationSnapshot>();
   readonly #queues = new Map<string, Promise<void>>();
   #closed = false;
 
-  constructor(deps: { ua: UserAgent; accounts: AccountService; events: EventBus; clock: Clock; logger: Logger }) {
+  constructor(deps: { ua: UserAgent; accounts: AccountService; events: EventBus; clock: Clock; logger: Logger; now?: () => number }) {
     this.#ua = deps.ua;
     this.#accounts = deps.accounts;
     this.#events = deps.events;
     this.#clock = deps.clock;
+    this.#now = deps.now ?? wallTime(deps.clock);
     this.#log = deps.logger.child('registration');
     this.#ua.on('registration', (change) => this.#onChange(change));
     this.#accounts.onChange((change) => this.#onAccountChange(change));
@@ -147,6 +155,22 @@ export class RegistrationService {
     await this.#queues.get(accountId);
     if (this.#ua.account(accountId)) await bounded(this.#ua.unregister(accountId), UNREGISTER_WAIT_MS);
     return this.snapshot(accountId) ?? this.#idle(account);
+  }
+
+  /**
+   * Re-registers every account that registers and is in the user agent, now
+   * and all at once (network-change.ts). Accounts whose change is still being
+   * applied are left to that change, which registers them anyway.
+   */
+  refreshAll(): string[] {
+    if (this.#closed) return [];
+    const refreshed: string[] = [];
+    for (const account of this.#accounts.stored()) {
+      if (!account.enabled || !registers(account) || this.#queues.has(account.id) || !this.#ua.account(account.id)) continue;
+      this.#ua.register(account.id);
+      refreshed.push(account.id);
+    }
+    return refreshed;
   }
 
   /** Unregisters everything (bounded); the UA itself is closed by the engine. */
@@ -208,8 +232,16 @@ export class RegistrationService {
       s.words = `${s.words ?? 'failed'}; trying again in ${Math.round(change.retryInMs / 1000)} s`;
     }
     if (change.detail && change.state === 'failed') s.words = `${s.words ?? 'failed'} (${change.detail})`;
-    if (change.expiresAt !== undefined && (s.state === 'registered')) s.expiresAt = Math.round(Date.now() + (change.expiresAt - this.#clock.now()));
+    if (change.expiresAt !== undefined && (s.state === 'registered')) s.expiresAt = Math.round(this.#now() + (change.expiresAt - this.#clock.now()));
     this.#snapshots.set(change.accountId, s);
     this.#events.emit('registration', s);
+    if (change.state === 'registered') this.#keepRealms(change.accountId);
+  }
+
+  /** After a first successful registration the UA account knows its registrar's realm: keep it. */
+  #keepRealms(accountId: string): void {
+    const binding = this.#ua.account(accountId)?.realmBinding;
+    if (!binding || binding.source !== 'registrar' || accountId === DIRECT_ACCOUNT_ID) return;
+    void this.#accounts.rememberRealms(accountId, binding.realms).catch((e: unknown) => this.#log.warn('learned realm not stored', { accountId, error: String(e) }));
   }
 }

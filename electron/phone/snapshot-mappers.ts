@@ -48,6 +48,11 @@ function rulesOut(rules: readonly IdentityRule[]): ApiIdentityRule[] {
   });
 }
 
+function domainRealm(aor: string): string[] {
+  const p = parseSipAddress(aor);
+  return p.ok ? [p.value.host.toLowerCase()] : [];
+}
+
 export function toAccountSnapshot(a: Account): AccountSnapshot {
   const s: AccountSnapshot = {
     id: a.id,
@@ -65,7 +70,12 @@ export function toAccountSnapshot(a: Account): AccountSnapshot {
     identityRules: rulesOut(a.identityRules),
     registerExpires: a.registerExpires,
     usePreferredIdentity: a.pPreferredIdentity,
+    authRealms: [...a.authRealms],
+    realmsInEffect: a.authRealms.length > 0 ? [...a.authRealms] : a.learnedRealms.length > 0 ? [...a.learnedRealms] : domainRealm(a.aor),
+    sdesInClear: a.sdesInClear,
   };
+  if (a.tlsCaFile !== null) s.tlsCaFile = a.tlsCaFile;
+  if (a.tlsPin !== null) s.tlsPin = a.tlsPin;
   if (a.registrar !== null) s.registrar = a.registrar;
   if (a.outboundProxy !== null) s.outboundProxy = a.outboundProxy;
   return s;

@@ -13,7 +13,9 @@ export class FakeClock implements Clock {
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const id = this.#nextId++;
-    this.#timers.set(id, { at: this.#now + Math.max(0, ms), fn, seq: this.#seq++ });
+    // As Node does: a delay above 2^31 - 1 ms does not wait at all but fires after 1 ms.
+    const delay = ms > 2_147_483_647 ? 1 : Math.max(0, ms);
+    this.#timers.set(id, { at: this.#now + delay, fn, seq: this.#seq++ });
     return { id };
   }
 

@@ -5,7 +5,9 @@
  *  - electron/media never imports electron/sip (media knows SDP, not SIP);
  *  - electron/sip never imports media, phone, api, cli or desktop (imports flow one way);
  *  - no console.* in engine code (sip, media, phone, api): use the injected logger;
- *  - renderer/ imports nothing from electron/ except electron/api types.
+ *  - renderer/ imports nothing from electron/ except electron/api types;
+ *  - electron/server (registrar, proxy) sits on electron/sip beside the phone: sip and phone
+ *    never import it, and it imports neither the phone nor the layers above.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
@@ -42,7 +44,7 @@ export function checkFile(rel: string, text: string): Finding[] {
   const findings: Finding[] = [];
   const lines = text.split('\n');
   const top = rel.split('/').slice(0, 2).join('/');
-  const engine = /^electron\/(sip|media|phone|api)\//.test(rel);
+  const engine = /^electron\/(sip|media|phone|api|server)\//.test(rel);
   lines.forEach((line, i) => {
     const m = importRe.exec(line);
     const spec = m ? (m[1] ?? m[2] ?? m[3] ?? m[4]) : undefined;
@@ -58,6 +60,12 @@ export function checkFile(rel: string, text: string): Finding[] {
       }
       if (rel.startsWith('electron/media/') && /^electron\/(phone|api|cli|desktop)\b/.test(target)) {
         add('electron/media must not import the layers above it');
+      }
+      if (/^electron\/(sip|phone|media)\//.test(rel) && /^electron\/server\b/.test(target)) {
+        add('electron/sip, media and phone must not import electron/server');
+      }
+      if (rel.startsWith('electron/server/') && /^electron\/(phone|media|api|cli|desktop)\b/.test(target)) {
+        add('electron/server imports only electron/sip and electron/shared');
       }
       if (rel.startsWith('renderer/') && target.startsWith('electron/') && !target.startsWith('electron/api/')) {
         add('renderer/ may import only electron/api');

@@ -12,7 +12,7 @@ import { StoreError } from './store-error.ts';
 import { nullableString, plainInput, readJson, requireId, validate } from './validate.ts';
 
 const COLUMNS = `id, display_name, aor, auth_user, secret_ref, registrar, outbound_proxy, transport, codecs, srtp, dtmf,
-  auto_answer, enabled, identity_rules, register_expires, p_preferred_identity`;
+  auto_answer, enabled, identity_rules, register_expires, p_preferred_identity, auth_realms, learned_realms, tls_ca_file, tls_pin, sdes_in_clear`;
 
 export class AccountsRepository {
   readonly #store: Store;
@@ -54,7 +54,7 @@ export class AccountsRepository {
     this.#store.transaction(() => {
       const position = Number(this.#store.get('SELECT coalesce(max(position), -1) + 1 AS p FROM accounts')?.p ?? 0);
       this.#store.run(
-        `INSERT INTO accounts (${COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO accounts (${COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         id,
         ...this.#values(settings),
         position,
@@ -71,7 +71,8 @@ export class AccountsRepository {
       const settings = validate(accountSettingsSchema, { ...current, ...plainInput(patch, 'account') }, 'account');
       this.#store.run(
         `UPDATE accounts SET display_name = ?, aor = ?, auth_user = ?, secret_ref = ?, registrar = ?, outbound_proxy = ?, transport = ?,
-           codecs = ?, srtp = ?, dtmf = ?, auto_answer = ?, enabled = ?, identity_rules = ?, register_expires = ?, p_preferred_identity = ?
+           codecs = ?, srtp = ?, dtmf = ?, auto_answer = ?, enabled = ?, identity_rules = ?, register_expires = ?, p_preferred_identity = ?,
+           auth_realms = ?, learned_realms = ?, tls_ca_file = ?, tls_pin = ?, sdes_in_clear = ?
          WHERE id = ?`,
         ...this.#values(settings),
         id,
@@ -169,6 +170,11 @@ export class AccountsRepository {
       JSON.stringify(s.identityRules),
       s.registerExpires,
       s.pPreferredIdentity ? 1 : 0,
+      JSON.stringify(s.authRealms),
+      JSON.stringify(s.learnedRealms),
+      s.tlsCaFile,
+      s.tlsPin,
+      s.sdesInClear ? 1 : 0,
     ];
   }
 
@@ -192,6 +198,11 @@ export class AccountsRepository {
       identityRules: readJson(r.identity_rules, what) as Account['identityRules'],
       registerExpires: Number(r.register_expires),
       pPreferredIdentity: r.p_preferred_identity === 1,
+      authRealms: readJson(r.auth_realms, what) as string[],
+      learnedRealms: readJson(r.learned_realms, what) as string[],
+      tlsCaFile: nullableString(r.tls_ca_file),
+      tlsPin: nullableString(r.tls_pin),
+      sdesInClear: r.sdes_in_clear === 1,
     };
   }
 }

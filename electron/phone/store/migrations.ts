@@ -115,6 +115,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX messages_account ON messages(account_id);
     `,
   },
+  {
+    description: 'accounts: digest realms (configured, learned), TLS trust (CA file, pinned certificate), SDES over non-TLS opt-in',
+    sql: `
+      ALTER TABLE accounts ADD COLUMN auth_realms TEXT NOT NULL DEFAULT '[]';     -- JSON string[]
+      ALTER TABLE accounts ADD COLUMN learned_realms TEXT NOT NULL DEFAULT '[]';  -- JSON string[]
+      ALTER TABLE accounts ADD COLUMN tls_ca_file TEXT;
+      ALTER TABLE accounts ADD COLUMN tls_pin TEXT;
+      ALTER TABLE accounts ADD COLUMN sdes_in_clear INTEGER NOT NULL DEFAULT 0 CHECK (sdes_in_clear IN (0, 1));
+    `,
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;

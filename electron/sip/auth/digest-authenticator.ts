@@ -27,6 +27,7 @@ import { nullLogger } from '../../shared/logger.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { formatAuthValue, parseCredentials } from './auth-header-parser.ts';
 import { Credentials } from './credentials.ts';
+import type { RealmBinding } from './realm-binding.ts';
 import type { CredentialLookup, DigestCredentials } from './credentials.ts';
 import { chooseQop, chooseStrongest, groupByRealm, readDigestChallenges } from './digest-challenge.ts';
 import type { DigestChallenge } from './digest-challenge.ts';
@@ -60,7 +61,7 @@ export interface AuthorizationField {
   realm: string;
 }
 
-export type AuthFailureReason = 'not-a-challenge' | 'no-challenge' | 'no-credentials' | 'unsupported-algorithm' | 'rejected';
+export type AuthFailureReason = 'not-a-challenge' | 'no-challenge' | 'no-credentials' | 'unsupported-algorithm' | 'rejected' | 'foreign-realm';
 
 export interface AuthFailure {
   ok: false;
@@ -92,6 +93,11 @@ export type AuthorizeResult = AuthSuccess | AuthFailure;
 
 export interface DigestAuthenticatorOptions {
   credentials: Credentials | CredentialLookup;
+  /**
+   * The realms the credentials may answer (realm-binding.ts). Without it every
+   * realm the lookup knows is answered: only for tests and single-server tools.
+   */
+  realms?: RealmBinding;
   clock?: Clock;
   logger?: Logger;
   /** cnonce generator (tests pin it to reproduce RFC examples). */
@@ -135,6 +141,7 @@ const quotedParams: ReadonlySet<string> = new Set(['username', 'realm', 'nonce',
 
 export class DigestAuthenticator {
   readonly #lookup: CredentialLookup;
+  readonly #realms: RealmBinding | undefined;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #cnonce: () => string;
@@ -146,6 +153,7 @@ export class DigestAuthenticator {
   constructor(options: DigestAuthenticatorOptions) {
     const c = options.credentials;
     this.#lookup = c instanceof Credentials ? c.lookup : c;
+    this.#realms = options.realms;
     this.#clock = options.clock ?? systemClock;
     this.#log = options.logger ?? nullLogger;
     this.#cnonce = options.cnonce ?? (() => randomBytes(12).toString('hex'));
@@ -178,6 +186,11 @@ export class DigestAuthenticator {
       if (!chosen) {
         const offered = list.map((c) => `${c.algorithmToken ?? 'MD5'}${c.qop.length ? `/qop=${c.qop.join('|')}` : ''}`);
         failures.push(fail('unsupported-algorithm', status, realm, `realm ${realm} offers only ${offered.join(', ')}, which we cannot answer`));
+        continue;
+      }
+      const binding = this.#realms?.check(realm, request.method);
+      if (binding && !binding.allowed) {
+        failures.push(fail('foreign-realm', status, realm, binding.message));
         continue;
       }
       const credentials = this.#lookup(realm);
@@ -222,7 +235,7 @@ export class DigestAuthenticator {
       this.#log.debug('answering digest challenge', { realm, kind, algorithm: chosen.algorithm, qop: entry.qop, stale: chosen.stale });
     }
 
-    const rejected = failures.find((f) => f.reason === 'rejected');
+    const rejected = failures.find((f) => f.reason === 'rejected') ?? failures.find((f) => f.reason === 'foreign-realm');
     const failure = rejected ?? (answered.size === 0 ? failures[0] : undefined);
     if (failure) {
       this.#log.info('digest authentication failed', { reason: failure.reason, realm: failure.realm, status });
@@ -258,6 +271,16 @@ export class DigestAuthenticator {
       if (this.#bump(key, entry)) out.push(this.#field(entry, request));
     }
     return out;
+  }
+
+  /**
+   * `request` (as sent, with its credentials) got a 2xx: a first registration
+   * binds the account to the realm(s) it answered (realm-binding.ts).
+   */
+  succeeded(request: AuthenticatableRequest): void {
+    if (!this.#realms) return;
+    const realms = [...priorCredentials(request).values()].map((p) => p.realm);
+    if (realms.length > 0) this.#realms.confirm(request.method, realms);
   }
 
   /** Drops cached nonces (all, or one realm's), e.g. after the user changes the password. */

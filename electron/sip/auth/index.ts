@@ -13,6 +13,8 @@ export type {
   DigestAuthenticatorOptions,
 } from './digest-authenticator.ts';
 export { Credentials } from './credentials.ts';
+export { RealmBinding } from './realm-binding.ts';
+export type { RealmBindingOptions, RealmDecision } from './realm-binding.ts';
 export type { CredentialLookup, DigestCredentials } from './credentials.ts';
 export { algorithmStrength, digestHash, isSessionAlgorithm, parseAlgorithm, supportedAlgorithms } from './digest-algorithm.ts';
 export type { DigestAlgorithm } from './digest-algorithm.ts';
@@ -22,5 +24,5 @@ export { chooseQop, chooseStrongest, groupByRealm, readDigestChallenges } from '
 export type { ChallengeProblem, DigestChallenge } from './digest-challenge.ts';
 export { AuthParseError, formatAuthValue, parseChallenges, parseCredentials, quote } from './auth-header-parser.ts';
 export type { AuthValue } from './auth-header-parser.ts';
-export { createDigestChallenge, newNonce, verifyDigest } from './digest-verifier.ts';
-export type { ChallengeOptions, VerifyFailureReason, VerifyOptions, VerifyResult } from './digest-verifier.ts';
+export { createDigestChallenge, DigestNonces, DigestVerifier, newNonce, verifyDigest } from './digest-verifier.ts';
+export type { ChallengeOptions, DigestNoncesOptions, DigestVerifierOptions, NonceVerdict, VerifyFailureReason, VerifyOptions, VerifyResult } from './digest-verifier.ts';

@@ -8,6 +8,7 @@
  *    491, while another incoming one is pending -> 500 with Retry-After (§14.2);
  *  - a CANCEL is matched to its INVITE server transaction (§9.2): 200 and a
  *    487 for the INVITE, or 481;
+ *  - a Request-URI that is not sip: or sips: -> 416 (§8.2.2.1);
  *  - an ACK for a 2xx stops that 2xx's retransmissions (§13.3.1.4);
  *  - a stray 2xx (after Timer M) is ACKed again from the dialog (§13.2.2.4).
  * Everything else goes to the DialogManagerUser (the UA core). Bodies are
@@ -30,6 +31,8 @@ import { IncomingInvite } from './incoming-invite.ts';
 import { literalTargets, nextHopUri } from './next-hop.ts';
 import { OutgoingInvite } from './outgoing-invite.ts';
 import type { OutgoingInviteHandler } from './outgoing-invite.ts';
+
+const SIP_REQUEST_URI = /^sips?:/i;
 
 /** A request of a dialog as sent, and its final response (408/503 synthesized on timeout/transport failure). */
 export interface DialogExchange {
@@ -180,6 +183,11 @@ export class DialogManager implements TransactionLayerUser {
   onRequest(request: SipRequest, tx: ServerTransaction, _incoming: IncomingMessage): void {
     if (request.method === 'CANCEL') {
       this.#cancel(request, tx);
+      return;
+    }
+    if (!SIP_REQUEST_URI.test(request.uri)) {
+      // §8.2.2.1: a UA is reached at sip:/sips: URIs; an OPTIONS or INVITE to http: or tel: is not for us.
+      tx.respond(createResponse(request, 416, 'Unsupported URI Scheme'));
       return;
     }
     const id = idOfIncomingRequest(request);

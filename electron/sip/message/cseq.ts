@@ -1,7 +1,7 @@
 import { TOKEN, skipWs, trimEndIndex } from './chars.ts';
 import { SipParseError } from './sip-parse-error.ts';
 
-/** CSeq = 1*DIGIT LWS Method (RFC 3261 §20.16); the number fits 32 bits (§8.1.1.5, RFC 4475 scalarlg). */
+/** CSeq = 1*DIGIT LWS Method (RFC 3261 §20.16); the number is below 2^31 (§8.1.1.5, RFC 4475 scalarlg). */
 export interface CSeq {
   seq: number;
   method: string;
@@ -49,7 +49,8 @@ function scanCSeq(value: string, begin: number, stop: number): number {
     i++;
   }
   if (i === start) throw new SipParseError(400, 'malformed CSeq');
-  if (seq > 0xffffffff) throw new SipParseError(400, 'CSeq number out of range');
+  // §8.1.1.5: "MUST be less than 2**31" (RFC 4475 scalarlg is far above; 2^31 … 2^32-1 is refused too).
+  if (seq > 0x7fffffff) throw new SipParseError(400, 'CSeq number out of range');
   const m = skipWs(value, i, end);
   if (m === i || m === end) throw new SipParseError(400, 'malformed CSeq');
   for (let k = m; k < end; k++) {

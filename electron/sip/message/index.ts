@@ -9,6 +9,7 @@
  */
 export { SipParseError } from './sip-parse-error.ts';
 export { defaultParseLimits, type ParseLimits } from './parse-limits.ts';
+export { clampNetworkSeconds, timerSafeMs, networkTimerBounds, MAX_TIMER_MS, type NetworkTimer, type TimerBound } from './timer-bounds.ts';
 export { reasonPhrase } from './reason-phrase.ts';
 export { parseUri, formatUri, formatHost, type SipUri } from './uri.ts';
 export { uriEquals } from './uri-equals.ts';

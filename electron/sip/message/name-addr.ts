@@ -25,6 +25,21 @@ function isDisplayTokens(s: string, start: number, end: number): boolean {
   return true;
 }
 
+/**
+ * A quoted display name holds no raw control character, NUL above all
+ * (qdtext excludes CTLs, RFC 3261 §25.1): a raw NUL cuts C strings short in
+ * peers and logs. An escaped one (quoted-pair) stays accepted, as RFC 4475
+ * §3.1.1.2 (intmeth) requires; whoever shows a name escapes its controls.
+ */
+function cleanDisplayName(s: string, start: number, end: number): boolean {
+  for (let j = start; j < end; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 0x5c) j++;
+    else if ((c < 0x20 && c !== 0x09) || c === 0x7f) return false;
+  }
+  return true;
+}
+
 function uriOf(s: string, start: number, end: number, what: string, build: boolean): SipUri | null {
   if (end <= start) throw bad(what, 'empty URI');
   try {
@@ -83,6 +98,7 @@ function scanNameAddr(s: string, start: number, stop: number, what: string, buil
   if (i < end && s.charCodeAt(i) === 0x22) {
     const close = scanQuoted(s, i, end);
     if (close < 0) throw bad(what, 'unterminated quoted string');
+    if (!cleanDisplayName(s, i + 1, close - 1)) throw bad(what, 'control character in display name');
     if (build) displayName = unquote(s.slice(i + 1, close - 1));
     lt = skipWs(s, close, end);
     if (lt >= end || s.charCodeAt(lt) !== 0x3c) throw bad(what, 'missing <URI>');

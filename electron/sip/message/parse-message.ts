@@ -108,7 +108,12 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
       bodyStart = nl + 1;
       break;
     }
-    if (lineEnd - pos > maxLine) throw tooLarge('header line too long');
+    if (lineEnd - pos > maxLine) {
+      // Skipped, not fatal: with the routing headers read, the 513 can be answered (RFC 3261 §21.5.8).
+      lineError ??= tooLarge('header line too long');
+      pos = nl + 1;
+      continue;
+    }
     const lineStart = pos;
     const c0 = s.charCodeAt(pos);
     const colon = s.indexOf(':', pos);
@@ -169,7 +174,14 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
       value ??= s.slice(vs, ve);
       if (pe > ps) value = value.length > 0 ? value + ' ' + s.slice(ps, pe) : s.slice(ps, pe);
     }
-    if (fields.length >= maxHeaders) throw tooLarge('too many header fields');
+    if (fields.length >= maxHeaders) {
+      // Past the cap only the first of each header a response copies is kept, so the 513 can be answered.
+      lineError ??= tooLarge('too many header fields');
+      if (role === 0 || ess.has(role)) {
+        pos = nl + 1;
+        continue;
+      }
+    }
     // Byte span of the whole field: valid when s maps one character to one octet of src.
     // A folded value lives joined in its own string: the field scans that one.
     const field =
@@ -189,7 +201,7 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
   const headers = HeaderList.fromFields(fields);
   const request = first.method !== '' ? new SipRequest(first.method, first.uri, headers) : undefined;
   const message: SipMessage = request ?? new SipResponse(first.status, first.reason, headers);
-  const early = first.versionError ?? lineError;
+  const early = first.versionError ?? first.uriError ?? lineError;
   if (early) {
     // 505 wins over anything else wrong (RFC 4475 badvers: its Via says SIP/7.0 too).
     if (ess.answerable()) early.request = request;
@@ -215,6 +227,12 @@ class Essentials {
   maxFwd: WireField | undefined = undefined;
   /** a header that may appear once and did not (RFC 4475 multi01) */
   dup: string | undefined = undefined;
+
+  /** Whether the header of this role was met already. */
+  has(role: number): boolean {
+    const f = [undefined, this.via, this.from, this.to, this.callId, this.cseq, this.cl, this.maxFwd][role];
+    return f !== undefined;
+  }
 
   note(role: number, f: WireField): void {
     switch (role) {

@@ -91,6 +91,8 @@ export interface StartLine {
   status: number;
   reason: string;
   versionError: SipParseError | undefined;
+  /** A malformed Request-URI: reported once the headers are read, so the 400 can be answered. */
+  uriError?: SipParseError;
 }
 
 /** Start line in s[pos, lineEnd) (RFC 3261 §7.1, §7.2): exactly one SP between elements (RFC 4475 lwsstart, trws). */
@@ -129,6 +131,16 @@ export function parseStartLine(s: string, pos: number, lineEnd: number, deferUri
       versionError = new SipParseError(505, `SIP version ${version.slice(0, 16)} not supported`);
     }
   }
-  if (!deferUriCheck) checkRequestUri(s, sp1 + 1, sp2);
-  return { method, uri: s.slice(sp1 + 1, sp2), status: 0, reason: '', versionError };
+  let uriError: SipParseError | undefined;
+  if (!deferUriCheck) {
+    try {
+      checkRequestUri(s, sp1 + 1, sp2);
+    } catch (e) {
+      if (!(e instanceof SipParseError)) throw e;
+      uriError = e;
+    }
+  }
+  const line: StartLine = { method, uri: s.slice(sp1 + 1, sp2), status: 0, reason: '', versionError };
+  if (uriError) line.uriError = uriError;
+  return line;
 }

@@ -192,6 +192,14 @@ export class InviteClientTransaction {
     if (d > 0) this.#timers.start('timerD', d, () => this.#terminate());
   }
 
+  /**
+   * The transport learned later that the INVITE cannot arrive (an ICMP
+   * unreachable for its UDP destination): the same as a failed send, §17.1.4.
+   */
+  transportFailed(err: unknown): void {
+    this.#transportError(err, 'invite');
+  }
+
   #fireTimerA(): void {
     if (this.#state !== 'Calling') return;
     this.#sendInvite();
@@ -202,7 +210,7 @@ export class InviteClientTransaction {
   #fireTimerB(): void {
     if (this.#state !== 'Calling') return;
     this.#terminate();
-    this.#user.onResponse(synthesizeResponse(this.request, 'timeout'), this);
+    this.#user.onResponse(synthesizeResponse(this.request, 'timeout', this.#path.target), this);
   }
 
   #sendInvite(): void {
@@ -225,7 +233,7 @@ export class InviteClientTransaction {
     this.#ctx.logger.warn('ict transport error', { branch: this.branch, what, error: String(err) });
     if (what === 'invite' && this.#state === 'Calling') {
       this.#terminate();
-      this.#user.onResponse(synthesizeResponse(this.request, 'transport'), this);
+      this.#user.onResponse(synthesizeResponse(this.request, 'transport', this.#path.target), this);
     } else if (what === 'ack' && this.#state === 'Completed') {
       // The final response already went up; the ACK could not leave, so there is nothing left to absorb.
       this.#terminate();

@@ -144,6 +144,14 @@ export class NonInviteClientTransaction {
     if (this.#state !== 'Terminated') this.#terminate();
   }
 
+  /**
+   * The transport learned later that the request cannot arrive (an ICMP
+   * unreachable for its UDP destination): the same as a failed send, §17.1.4.
+   */
+  transportFailed(err: unknown): void {
+    this.#transportError(err);
+  }
+
   transition(to: NonInviteClientState): void {
     assertTransition('NonInviteClientTransaction', moves, this.#state, to);
     this.#ctx.logger.debug('nict transition', { branch: this.branch, from: this.#state, to });
@@ -162,7 +170,7 @@ export class NonInviteClientTransaction {
   #fireTimerF(): void {
     if (this.#state !== 'Trying' && this.#state !== 'Proceeding') return;
     this.#terminate();
-    this.#user.onResponse(synthesizeResponse(this.request, 'timeout'), this);
+    this.#user.onResponse(synthesizeResponse(this.request, 'timeout', this.#path.target), this);
   }
 
   #send(): void {
@@ -181,7 +189,7 @@ export class NonInviteClientTransaction {
     this.#ctx.logger.warn('nict transport error', { branch: this.branch, error: String(err) });
     if (this.#state !== 'Trying' && this.#state !== 'Proceeding') return;
     this.#terminate();
-    this.#user.onResponse(synthesizeResponse(this.request, 'transport'), this);
+    this.#user.onResponse(synthesizeResponse(this.request, 'transport', this.#path.target), this);
   }
 
   #terminate(): void {

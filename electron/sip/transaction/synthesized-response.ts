@@ -6,19 +6,26 @@
  */
 import { createResponse } from '../message/index.ts';
 import type { SipRequest, SipResponse } from '../message/index.ts';
+import type { Endpoint } from '../transport/transport.ts';
 
 export type LocalFailure = 'timeout' | 'transport';
 
-const made = new WeakMap<SipResponse, LocalFailure>();
+const made = new WeakMap<SipResponse, { failure: LocalFailure; target?: Endpoint }>();
 
-export function synthesizeResponse(request: SipRequest, failure: LocalFailure): SipResponse {
+/** `target`: the next hop that did not answer, so the UI can name it ("the server at host:port is not answering"). */
+export function synthesizeResponse(request: SipRequest, failure: LocalFailure, target?: Endpoint): SipResponse {
   const response =
     failure === 'timeout' ? createResponse(request, 408, 'Request Timeout') : createResponse(request, 503, 'Service Unavailable');
-  made.set(response, failure);
+  made.set(response, target ? { failure, target: { protocol: target.protocol, address: target.address, port: target.port } } : { failure });
   return response;
 }
 
 /** 'timeout' / 'transport' for a response this stack made up, undefined for one that came from the network. */
 export function localFailureOf(response: SipResponse): LocalFailure | undefined {
-  return made.get(response);
+  return made.get(response)?.failure;
+}
+
+/** The next hop a made-up response is about, when the transaction knew it. */
+export function localFailureTarget(response: SipResponse): Endpoint | undefined {
+  return made.get(response)?.target;
 }

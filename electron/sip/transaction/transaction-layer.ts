@@ -13,7 +13,7 @@ import { systemClock } from '../../shared/clock.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { createResponse, cseqOf, callId, formatVia, fromOf, newBranch, toOf, topVia } from '../message/index.ts';
 import type { SipRequest, SipResponse } from '../message/index.ts';
-import type { Endpoint, IncomingMessage, SendTarget, SipTransport } from '../transport/transport.ts';
+import type { Endpoint, IncomingMessage, SendTarget, SipTransport, UnreachableEvent } from '../transport/transport.ts';
 import { InviteClientTransaction } from './invite-client-transaction.ts';
 import { InviteServerTransaction } from './invite-server-transaction.ts';
 import { NonInviteClientTransaction } from './non-invite-client-transaction.ts';
@@ -67,6 +67,7 @@ export class TransactionLayer {
     this.#autoTrying = opts.autoTrying ?? 200;
     this.#user = opts.user;
     opts.transport.onMessage((m) => this.receive(m));
+    opts.transport.onUnreachable?.((e) => this.#unreachable(e));
   }
 
   setUser(user: TransactionLayerUser): void {
@@ -147,6 +148,14 @@ export class TransactionLayer {
     this.#clients.clear();
     this.#servers.clear();
     this.#legacy.clear();
+  }
+
+  /** RFC 3261 §17.1.4: every client transaction waiting on a destination ICMP calls unreachable fails now (503, then RFC 3263 failover). */
+  #unreachable(e: UnreachableEvent): void {
+    for (const tx of [...this.#clients.values()]) {
+      const t = tx.target;
+      if (t.protocol === 'udp' && t.port === e.remote.port && t.address.toLowerCase() === e.remote.address.toLowerCase()) tx.transportFailed(e.error);
+    }
   }
 
   #receiveResponse(response: SipResponse, incoming: IncomingMessage): void {

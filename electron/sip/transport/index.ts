@@ -1,6 +1,6 @@
 /** The SIP transport layer (RFC 3261 §18): UDP, TCP and TLS behind one `SipTransport`. */
 export type {
-  ConnectionClosedEvent, ConnectionCloseReason, Endpoint, IncomingMessage, SendResult, SendTarget, SipTransport, TraceEvent, TraceHook,
+  ConnectionClosedEvent, ConnectionCloseReason, UnreachableEvent, Endpoint, IncomingMessage, SendResult, SendTarget, SipTransport, TraceEvent, TraceHook,
   TransportProtocol,
 } from './transport.ts';
 export { TransportError, toTransportError } from './transport-error.ts';

@@ -7,6 +7,7 @@ import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { ParseLimits, SipMessage } from '../message/index.ts';
 import type { Endpoint, TraceEvent, TraceHook } from './transport.ts';
+import type { TransportError } from './transport-error.ts';
 
 export interface TransportContext {
   readonly logger: Logger;
@@ -14,6 +15,8 @@ export interface TransportContext {
   readonly parseLimits?: Partial<ParseLimits>;
   /** Every parsed message goes here (the layer adds received/rport and dispatches). */
   deliver(message: SipMessage, source: Endpoint, local: Endpoint, connectionId?: string): void;
+  /** An ICMP error says nothing listens at `remote` (a UDP flow's connected socket reported it). */
+  unreachable(remote: Endpoint, error: TransportError): void;
   /** True when a trace hook is set (skip building trace text otherwise). */
   readonly tracing: boolean;
   /** Calls the trace hook if any; never throws. */

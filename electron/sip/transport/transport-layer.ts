@@ -8,8 +8,11 @@
  * (RFC 3261 §18.1.1); TCP/TLS reuse an open connection to the destination.
  * In: requests get received/rport (RFC 3261 §18.2.1, RFC 3581 §4); responses
  * whose top Via we did not write are dropped (RFC 3261 §18.1.2). Responses go
- * back on the request's connection, or to received:rport over UDP
- * (RFC 3261 §18.2.2, RFC 3581 §4).
+ * back on the request's connection, or over UDP to the packet's source
+ * (RFC 3581 §4 symmetric response routing): the Via's maddr, received and
+ * sent-by port are followed (RFC 3261 §18.2.2) only for a `trustedPeer`, so
+ * one spoofed or crafted request cannot aim our responses and their
+ * retransmissions at a third party (reflection, amplification).
  */
 import { isIP } from 'node:net';
 import type { Socket } from 'node:net';
@@ -25,7 +28,7 @@ import { StreamConnection } from './stream-connection.ts';
 import { connectStream, StreamListener } from './stream-transport.ts';
 import type { TlsClientOptions, TlsServerOptions } from './stream-transport.ts';
 import type {
-  ConnectionClosedEvent, Endpoint, IncomingMessage, SendResult, SendTarget, SipTransport, TraceHook, TransportProtocol,
+  ConnectionClosedEvent, Endpoint, IncomingMessage, SendResult, SendTarget, SipTransport, TraceHook, TransportProtocol, UnreachableEvent,
 } from './transport.ts';
 import { createTracer } from './transport-context.ts';
 import type { TransportContext } from './transport-context.ts';
@@ -57,6 +60,13 @@ export interface TransportLayerOptions {
   checkResponseSentBy?: boolean;
   /** SO_RCVBUF for UDP listeners (default: the OS's); raise it for servers taking bursts. */
   udpReceiveBufferBytes?: number;
+  /**
+   * Sources whose Via steers UDP responses as RFC 3261 §18.2.2 says (maddr,
+   * received, the sent-by port): e.g. a proxy we route through that listens on
+   * another port than it sends from. Default: none, every response goes to
+   * the packet's source.
+   */
+  trustedPeer?: (source: Endpoint) => boolean;
   /** Cap on connections accepted per TCP/TLS listener (default 1024). */
   maxIncomingConnections?: number;
 }
@@ -104,6 +114,7 @@ export class TransportLayer implements SipTransport {
   readonly #pool = new ConnectionPool();
   readonly #handlers: Array<(m: IncomingMessage) => void> = [];
   readonly #closeHandlers: Array<(e: ConnectionClosedEvent) => void> = [];
+  readonly #unreachableHandlers: Array<(e: UnreachableEvent) => void> = [];
   /** Every sent-by we stamped, for the RFC 3261 §18.1.2 check on responses. */
   readonly #sentBy = new Set<string>();
   #nextConnection = 1;
@@ -120,6 +131,7 @@ export class TransportLayer implements SipTransport {
       tracing: options.trace !== undefined,
       trace: createTracer(options.trace, this.#logger),
       deliver: (m, source, local, id) => this.#deliver(m, source, local, id),
+      unreachable: (remote, error) => this.#unreachable(remote, error),
     };
   }
 
@@ -161,6 +173,21 @@ export class TransportLayer implements SipTransport {
     this.#closeHandlers.push(handler);
   }
 
+  onUnreachable(handler: (e: UnreachableEvent) => void): void {
+    this.#unreachableHandlers.push(handler);
+  }
+
+  #unreachable(remote: Endpoint, error: TransportError): void {
+    this.#logger.info('destination unreachable (ICMP)', { remote: remote.address, port: remote.port, error: error.systemCode });
+    for (const h of this.#unreachableHandlers) {
+      try {
+        h({ remote, error });
+      } catch (err) {
+        this.#logger.error('unreachable handler threw', { error: String(err) });
+      }
+    }
+  }
+
   localAddress(protocol: TransportProtocol, family?: 4 | 6): { host: string; port: number } | undefined {
     const l = this.#listenerFor(protocol, family ?? 4) ?? (family === undefined ? this.#listenerFor(protocol, 6) : undefined);
     return l ? { ...l.sentBy } : undefined;
@@ -195,9 +222,10 @@ export class TransportLayer implements SipTransport {
           data = serializeMessage(message);
         }
       }
-    } else {
-      data = serializeMessage(message);
+      await listener.udp.sendRequest(data, address, dest.port);
+      return { protocol: 'udp', address, port: dest.port, local: { ...listener.local } };
     }
+    data = serializeMessage(message);
     await listener.udp.send(data, address, dest.port);
     return { protocol: 'udp', address, port: dest.port, local: { ...listener.local } };
   }
@@ -214,7 +242,8 @@ export class TransportLayer implements SipTransport {
         this.#listeners.find((l) => l.udp && l.local.port === to.local.port && sameAddress(l.local.address, to.local.address)) ??
         this.#listenerFor('udp', family);
       if (!listener?.udp) throw new TransportError('no-listener', `no UDP listener for IPv${family}`, { endpoint: to.source });
-      const dest = unreliableResponseTarget(via) ?? { address: to.source.address, port: to.source.port };
+      const source = { address: to.source.address, port: to.source.port };
+      const dest = this.#options.trustedPeer?.(to.source) === true ? (unreliableResponseTarget(via) ?? source) : source;
       await listener.udp.send(data, dest.address, dest.port);
       return;
     }

@@ -54,6 +54,13 @@ export interface SipTransport {
   sendResponse(response: SipResponse, to: IncomingMessage): Promise<void>;
   /** The handler gets every parsed message; requests already carry `received`/`rport` on their top Via. */
   onMessage(handler: (m: IncomingMessage) => void): void;
+  /**
+   * Optional: ICMP said nothing listens at a UDP destination (port or host
+   * unreachable, seen on the flow's connected socket). The transaction layer
+   * fails the client transactions waiting on it at once (RFC 3261 §8.1.3.1
+   * treats it as a transport error, i.e. a 503) instead of after Timer F.
+   */
+  onUnreachable?(handler: (e: UnreachableEvent) => void): void;
   /** sent-by for a protocol (host, port): what goes in Via and Contact. */
   localAddress(protocol: TransportProtocol, family?: 4 | 6): { host: string; port: number } | undefined;
   close(): Promise<void>;
@@ -89,4 +96,10 @@ export interface ConnectionClosedEvent {
   reason: ConnectionCloseReason;
   /** Set when the close is a failure (error, keep-alive timeout). */
   error?: TransportError;
+}
+
+/** Reported when ICMP says a UDP destination has no listener (or no route). */
+export interface UnreachableEvent {
+  remote: Endpoint;
+  error: TransportError;
 }

@@ -1,20 +1,20 @@
 /**
  * One bound UDP socket (RFC 3261 §18 over node:dgram), IPv4 or IPv6. Each
  * datagram is one message (RFC 3261 §18.3: Content-Length only trims); a
- * datagram the parser rejects is answered with its 400/505/513 when the
+ * datagram the parser rejects is answered (at its source) with its 400/505/513 when the
  * parser recovered the request's routing headers, otherwise dropped. Nothing
  * a peer sends can throw out of here.
  */
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket } from 'node:dgram';
-import { parseMessage, serializeMessage, topVia } from '../message/index.ts';
+import { parseMessage, serializeMessage } from '../message/index.ts';
 import type { SipMessage } from '../message/index.ts';
 import { isWildcard, normalizeAddress } from './address.ts';
 import { describeParseError, responseToMalformed } from './malformed-request.ts';
 import type { Endpoint } from './transport.ts';
 import type { TransportContext } from './transport-context.ts';
 import { toTransportError, TransportError } from './transport-error.ts';
-import { unreliableResponseTarget } from './via-processing.ts';
+import { UdpFlows } from './udp-flows.ts';
 
 /** Largest UDP payload: 65,535 minus the IP and UDP headers (RFC 768; RFC 8200 for IPv6 without jumbograms). */
 export function maxDatagram(family: 4 | 6): number {
@@ -32,6 +32,8 @@ export interface UdpBindOptions {
    * datagram costs ~1.3 KiB: a burst of ~160 requests overflows it).
    */
   receiveBufferBytes?: number;
+  /** Connected sockets kept for request destinations (default 32); see udp-flows.ts. */
+  maxFlows?: number;
 }
 
 /** A datagram that is only CR/LF: an RFC 5626 §4.4.1-style keep-alive some UAs send over UDP too. */
@@ -45,28 +47,42 @@ export class UdpTransport {
   readonly local: Endpoint;
   readonly #socket: Socket;
   readonly #ctx: TransportContext;
+  readonly #flows: UdpFlows;
   #closed = false;
 
-  private constructor(socket: Socket, local: Endpoint, family: 4 | 6, ctx: TransportContext) {
+  private constructor(socket: Socket, local: Endpoint, family: 4 | 6, ctx: TransportContext, options: UdpBindOptions) {
     this.#socket = socket;
     this.local = local;
     this.family = family;
     this.#ctx = ctx;
+    this.#flows = new UdpFlows({
+      family,
+      ipv6Only: options.ipv6Only ?? true,
+      local: { address: options.address, port: local.port },
+      maxFlows: options.maxFlows ?? 32,
+      onDatagram: (buf, rinfo) => this.#onDatagram(buf, rinfo),
+      onUnreachable: (remote, error) => ctx.unreachable(remote, error),
+      onError: (message, detail) => ctx.logger.warn(message, detail),
+    });
     socket.on('message', (buf, rinfo) => this.#onDatagram(buf, rinfo));
     // After bind, errors are per-send (reported through the send callback) or ICMP noise: log, never crash.
     socket.on('error', (err) => ctx.logger.warn('udp socket error', { local: local.address, port: local.port, error: err.message }));
   }
 
-  static bind(options: UdpBindOptions, ctx: TransportContext): Promise<UdpTransport> {
+  static async bind(options: UdpBindOptions, ctx: TransportContext): Promise<UdpTransport> {
+    // SO_REUSEPORT (for the flows) would let a second process share an explicit port: prove it free first.
+    if (options.port !== 0) await probeFree(options);
     return new Promise((resolve, reject) => {
       const socket =
-        options.family === 4 ? createSocket({ type: 'udp4' }) : createSocket({ type: 'udp6', ipv6Only: options.ipv6Only ?? true });
+        options.family === 4
+          ? createSocket({ type: 'udp4', reusePort: true })
+          : createSocket({ type: 'udp6', ipv6Only: options.ipv6Only ?? true, reusePort: true });
       const onError = (err: Error) => {
         socket.close();
         reject(toTransportError(err, { protocol: 'udp', address: options.address, port: options.port }));
       };
       socket.once('error', onError);
-      socket.bind({ address: options.address, port: options.port, exclusive: true }, () => {
+      socket.bind({ address: options.address, port: options.port }, () => {
         socket.off('error', onError);
         if (options.receiveBufferBytes !== undefined) {
           try {
@@ -76,7 +92,7 @@ export class UdpTransport {
           }
         }
         const a = socket.address();
-        resolve(new UdpTransport(socket, { protocol: 'udp', address: normalizeAddress(a.address), port: a.port }, options.family, ctx));
+        resolve(new UdpTransport(socket, { protocol: 'udp', address: normalizeAddress(a.address), port: a.port }, options.family, ctx, options));
       });
     });
   }
@@ -107,9 +123,28 @@ export class UdpTransport {
     });
   }
 
+  /**
+   * Sends a request on the flow (connected socket) to address:port, so that an
+   * ICMP unreachable for it reaches the layer above (TransportContext.unreachable).
+   */
+  async sendRequest(data: Buffer, address: string, port: number): Promise<void> {
+    const remote: Endpoint = { protocol: 'udp', address, port };
+    if (this.#closed) throw new TransportError('closed', 'UDP listener is closed', { endpoint: remote });
+    if (data.length > maxDatagram(this.family)) {
+      throw new TransportError('too-large', `${data.length} bytes do not fit in a UDP datagram`, { endpoint: remote });
+    }
+    await this.#flows.send(data, address, port);
+    this.#ctx.trace({ direction: 'out', protocol: 'udp', local: this.local, remote, text: data.toString('utf8') });
+  }
+
+  get flowCount(): number {
+    return this.#flows.size;
+  }
+
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
+    this.#flows.close();
     return new Promise((resolve) => {
       try {
         this.#socket.close(() => resolve());
@@ -141,12 +176,8 @@ export class UdpTransport {
       return;
     }
     this.#ctx.logger.info('malformed request answered', log);
-    let target = { address: source.address, port: source.port };
-    try {
-      target = unreliableResponseTarget(topVia(response)) ?? target;
-    } catch {
-      // Keep the packet's source.
-    }
+    // Only ever to the packet's source: a malformed request is nobody's trusted flow (no maddr, no preset rport).
+    const target = { address: source.address, port: source.port };
     let data: Buffer;
     try {
       data = serializeMessage(response);
@@ -158,4 +189,16 @@ export class UdpTransport {
       this.#ctx.logger.info('answer to a malformed request not sent', { error: String(e) }),
     );
   }
+}
+
+/** Binds and releases an exclusive socket on the port: EADDRINUSE when anyone holds it. */
+function probeFree(options: UdpBindOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = options.family === 4 ? createSocket({ type: 'udp4' }) : createSocket({ type: 'udp6', ipv6Only: options.ipv6Only ?? true });
+    probe.once('error', (err) => {
+      probe.close();
+      reject(toTransportError(err, { protocol: 'udp', address: options.address, port: options.port }));
+    });
+    probe.bind({ address: options.address, port: options.port, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }

@@ -42,20 +42,26 @@ export function stampRequestVia(message: SipMessage, protocol: TransportProtocol
  * other than the packet's source. RFC 3581 §4: an empty `rport` gets the
  * source port, and then `received` is added even when it equals sent-by.
  * Returns true when the Via changed.
+ *
+ * `received` and a valued `rport` are the server's to write, never the
+ * client's (RFC 3581 §3: the client sends `rport` empty): values a request
+ * arrives with are replaced by what the packet shows, so a preset
+ * `received=victim;rport=N` cannot steer a response (or anything that reads
+ * the Via later) to a third party.
  */
 export function addReceivedAndRport(message: SipMessage, sourceAddress: string, sourcePort: number): boolean {
   const via = topVia(message);
   const source = normalizeAddress(sourceAddress);
   let changed = false;
-  if (via.params.has('rport')) {
-    const rport = via.params.get('rport');
-    if (rport === null || rport === '') {
-      via.params.set('rport', String(sourcePort));
-      via.params.set('received', source);
-      changed = true;
-    }
+  if (via.params.has('received')) {
+    via.params.delete('received');
+    changed = true;
   }
-  if (!changed && !sameAddress(via.host, source)) {
+  if (via.params.has('rport')) {
+    via.params.set('rport', String(sourcePort));
+    via.params.set('received', source);
+    changed = true;
+  } else if (!sameAddress(via.host, source)) {
     via.params.set('received', source);
     changed = true;
   }

@@ -11,6 +11,7 @@ import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { Credentials } from '../auth/credentials.ts';
 import { DigestAuthenticator } from '../auth/digest-authenticator.ts';
+import { RealmBinding } from '../auth/realm-binding.ts';
 import { formatUri, parseUri } from '../message/index.ts';
 import type { NameAddr, SipUri } from '../message/index.ts';
 import type { TransportProtocol } from '../transport/transport.ts';
@@ -25,8 +26,14 @@ export interface AccountConfig {
   authUser?: string;
   /** Kept in memory only (inside the authenticator), never logged or traced. */
   password?: string;
-  /** Answer challenges of this realm only (RFC 3261 §22.1); default: any realm. */
-  authRealm?: string;
+  /**
+   * The realms this account's password answers (RFC 3261 §22.1). Default: the
+   * realm(s) learned at the first successful registration (`learnedRealms`),
+   * else the AOR's domain; any other realm is refused (sip/auth/realm-binding.ts).
+   */
+  authRealms?: readonly string[];
+  /** Realms learned at an earlier first registration (kept by the owner, read back from `realmBinding`). */
+  learnedRealms?: readonly string[];
   displayName?: string;
   /** Registrar URI, the REGISTER Request-URI; default the AOR's domain (§10.2.6). */
   registrar?: string;
@@ -58,6 +65,8 @@ export class Account {
   readonly usePreferredIdentity: boolean;
   readonly instanceId: string | undefined;
   readonly authenticator: DigestAuthenticator;
+  /** Which realms the password answers; after the first registration it names the registrar's realm. */
+  readonly realmBinding: RealmBinding;
   readonly config: AccountInfo;
 
   constructor(config: AccountConfig, deps: { clock: Clock; logger: Logger }) {
@@ -74,8 +83,9 @@ export class Account {
     this.instanceId = config.instanceId;
     const user = config.authUser ?? this.aor.user;
     const secret = { username: user, password: config.password ?? '' };
-    const credentials = config.authRealm !== undefined ? new Credentials({ realms: { [config.authRealm]: secret } }) : new Credentials({ default: secret });
-    this.authenticator = new DigestAuthenticator({ credentials, clock: deps.clock, logger: deps.logger.child('auth') });
+    this.realmBinding = new RealmBinding({ configured: config.authRealms, learned: config.learnedRealms, domain: this.aor.host });
+    const credentials = new Credentials({ default: secret });
+    this.authenticator = new DigestAuthenticator({ credentials, realms: this.realmBinding, clock: deps.clock, logger: deps.logger.child('auth') });
     const { password: _omitted, ...rest } = config;
     this.config = { ...rest, aliases: [...(config.aliases ?? [])], hasPassword: config.password !== undefined && config.password !== '' };
   }

@@ -2,8 +2,9 @@
  * The one place a request of ours meets a digest challenge (RFC 3261 §22.2,
  * §22.3): whatever the method — REGISTER, INVITE, re-INVITE, UPDATE, PRACK,
  * BYE, REFER, INFO, MESSAGE, OPTIONS, SUBSCRIBE — a 401 or 407 is handed to
- * the account's digest authenticator, which picks the credentials for the
- * challenge's realm and answers it, and the request goes out again (CSeq + 1,
+ * the account's digest authenticator, which answers it with the credentials
+ * bound to the challenge's realm (sip/auth/realm-binding.ts: a challenge from
+ * another realm is not answered, whatever the method), and the request goes out again (CSeq + 1,
  * new branch) through the same send path it took the first time.
  *
  *   send([]) ──401/407──▶ authorize() ──ok──▶ send(fields) ──▶ … (at most MAX_CHALLENGES)
@@ -53,6 +54,8 @@ export async function sendChallenged(authenticator: DigestAuthenticator, send: C
     if (!answer.ok) return { ...exchange, authFailure: answer };
     exchange = await send(answer.fields, exchange);
   }
+  // A 2xx to credentials we sent: a first registration binds the account to that realm (sip/auth/realm-binding.ts).
+  if (exchange.response.status >= 200 && exchange.response.status < 300) authenticator.succeeded(exchange.request);
   return exchange;
 }
 

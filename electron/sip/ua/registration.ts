@@ -6,6 +6,9 @@
  * challenges answered once per challenge (a wrong password ends in 'failed',
  * never a loop), 423 Interval Too Brief retried with Min-Expires (§10.2.8),
  * other failures retried after Retry-After or the RFC 5626 §4.5 back-off.
+ * Every interval the registrar sends is clamped (timer-bounds.ts) and at
+ * most MAX_REGISTERS_PER_MINUTE REGISTERs leave per account in any minute:
+ * an attempt with no room waits in its state until the window has some.
  *
  *                 register()                 2xx
  *   unregistered ───────────▶ registering ─────────▶ registered ◀──┐
@@ -20,7 +23,7 @@
  *   unregistering ◀────────────┴── unregister() (from any state)
  */
 import type { TimerHandle } from '../../shared/clock.ts';
-import { formatNameAddr, newCallId, newTag } from '../message/index.ts';
+import { clampNetworkSeconds, formatNameAddr, newCallId, newTag } from '../message/index.ts';
 import type { NameAddr, SipResponse } from '../message/index.ts';
 import { synthesizeResponse } from '../transaction/synthesized-response.ts';
 import { assertTransition } from '../transaction/transaction.ts';
@@ -30,7 +33,7 @@ import { sendOutsideDialog } from './challenged-request.ts';
 import { readBindings } from './bindings.ts';
 import type { Binding } from './bindings.ts';
 import { Emitter } from './emitter.ts';
-import { defaultRetryPolicy, parseRetryAfter, refreshDelayMs, retryDelayMs } from './refresh-policy.ts';
+import { defaultRetryPolicy, parseRetryAfter, RegisterBudget, refreshDelayMs, retryDelayMs } from './refresh-policy.ts';
 import type { RetryPolicy } from './refresh-policy.ts';
 import { buildRequest } from './request-builder.ts';
 import { outcomeOf } from './sip-outcome.ts';
@@ -99,6 +102,7 @@ export class Registration extends Emitter<RegistrationEvents> {
   #granted: number | undefined;
   #others: Binding[] = [];
   #disposed = false;
+  readonly #budget = new RegisterBudget();
 
   constructor(ctx: UaContext, account: Account, retry: Partial<RetryPolicy> = {}) {
     super();
@@ -176,6 +180,16 @@ export class Registration extends Emitter<RegistrationEvents> {
   }
 
   async #attempt(generation: number): Promise<void> {
+    const wait = this.#budget.delayMs(this.#ctx.clock.now());
+    if (wait > 0) {
+      // Too many REGISTERs this minute (a server answering 503 at once, a tiny Expires): hold this one back.
+      this.#ctx.logger.info('REGISTER held back by the per-minute cap', { account: this.account.id, waitMs: wait });
+      this.#timer = this.#ctx.clock.setTimeout(() => {
+        this.#timer = undefined;
+        if (generation === this.#generation) void this.#attempt(generation);
+      }, wait);
+      return;
+    }
     const sent = await this.#send(this.#requested, false, generation);
     if (!sent || generation !== this.#generation) return;
     const { response, authFailure } = sent;
@@ -186,8 +200,9 @@ export class Registration extends Emitter<RegistrationEvents> {
     }
     if (status === 423 && !authFailure) {
       // §10.2.8: the registrar wants a longer interval; ask again with its Min-Expires.
-      const min = Number(response.headers.get('Min-Expires')?.trim());
-      if (Number.isFinite(min) && min > this.#requested && this.#intervalRetries++ < MAX_INTERVAL_RETRIES) {
+      const raw = Number(response.headers.get('Min-Expires')?.trim());
+      const min = Number.isFinite(raw) ? clampNetworkSeconds('min-expires', raw) : Number.NaN;
+      if (min > this.#requested && this.#intervalRetries++ < MAX_INTERVAL_RETRIES) {
         this.#requested = min;
         void this.#attempt(generation);
         return;
@@ -210,12 +225,14 @@ export class Registration extends Emitter<RegistrationEvents> {
 
   #registered(response: SipResponse): void {
     const report = readBindings(response, this.#contact?.uri ?? this.account.aor, this.account.instanceId);
-    const granted = report.granted ?? this.#requested;
+    const offered = report.granted ?? this.#requested;
     this.#others = report.others;
-    if (granted <= 0) {
+    if (offered <= 0) {
       this.#to('failed', { outcome: outcomeOf(response), detail: 'the registrar kept no binding for our contact' });
       return;
     }
+    // A binding of 4294967295 s (or of 1 s) is refreshed as one of a day (or of 10 s).
+    const granted = clampNetworkSeconds('expires', offered);
     this.#failures = 0;
     this.#granted = granted;
     this.#expiresAt = this.#ctx.clock.now() + granted * 1000;
@@ -248,7 +265,7 @@ export class Registration extends Emitter<RegistrationEvents> {
       fromTag: this.#fromTag,
       to: { uri: account.aor, params: new Map() },
       callId: this.#callId,
-      cseq: ++this.#cseq,
+      cseq: this.#nextCseq(),
       routes: account.routeSet(),
       contact: all ? undefined : contact,
       headers: [['Expires', String(expires)]],
@@ -259,7 +276,13 @@ export class Registration extends Emitter<RegistrationEvents> {
     for (const f of account.authenticator.preauthorize(request)) if (f.name === 'Authorization') request.headers.append(f.name, f.value);
     if (expires > 0) this.#mayBeBound = true;
     this.#ctx.logger.debug('REGISTER', { account: account.id, expires, contact: all ? '*' : formatNameAddr(contact) });
-    return sendOutsideDialog(this.#ctx.layer, request, targets, account.authenticator, () => ++this.#cseq);
+    return sendOutsideDialog(this.#ctx.layer, request, targets, account.authenticator, () => this.#nextCseq());
+  }
+
+  /** The CSeq of the next REGISTER, which is counted against the per-minute cap. */
+  #nextCseq(): number {
+    this.#budget.record(this.#ctx.clock.now());
+    return ++this.#cseq;
   }
 
   #contactFor(target: SendTarget, expires: number): NameAddr {

@@ -5,7 +5,8 @@
  * RFC 3261 §8.1.3.1) rather than a server sending it.
  */
 import type { SipResponse } from '../message/index.ts';
-import { localFailureOf } from '../transaction/synthesized-response.ts';
+import { formatHostPort } from '../transport/transport-error.ts';
+import { localFailureOf, localFailureTarget } from '../transaction/synthesized-response.ts';
 import { describeStatus, statusInWords } from './status-reason.ts';
 
 export interface SipOutcome {
@@ -21,7 +22,15 @@ export interface SipOutcome {
 }
 
 export function outcomeOf(response: SipResponse): SipOutcome {
-  return outcome(response.status, response.reason, localFailureOf(response));
+  const local = localFailureOf(response);
+  const o = outcome(response.status, response.reason, local);
+  const target = localFailureTarget(response);
+  if (local && target) {
+    // Nobody sent this answer: say which server stayed silent instead of quoting a status it never sent.
+    o.words = `network error: the server at ${formatHostPort(target.address, target.port)} is not answering`;
+    o.description = `${o.words} (${response.status} "${response.reason}")`;
+  }
+  return o;
 }
 
 export function outcome(status: number, reason: string, local?: 'timeout' | 'transport'): SipOutcome {

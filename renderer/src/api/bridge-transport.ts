@@ -54,9 +54,13 @@ export class BridgeTransport implements Transport {
 
   sendAudio(frame: Uint8Array<ArrayBuffer>): void {
     if (!this.#port) return;
-    // Transfer a copy of exactly the frame's bytes (the view may share a larger buffer).
-    const copy = frame.slice().buffer;
-    this.#port.postMessage(copy, [copy]);
+    // Posted as a copy, never in the transfer list: the other end is Electron's MessagePortMain, which can
+    // take only MessagePorts in a transfer list; a transferred ArrayBuffer arrives there as `data: null`
+    // (electron/electron issue 34905), so the frame would be lost. The structured clone copies the
+    // buffer once (≈2 KB per 20 ms frame). A view into a larger buffer is cut to the frame first, or the
+    // clone would copy all of it.
+    const whole = frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength;
+    this.#port.postMessage(whole ? frame.buffer : frame.slice().buffer);
   }
 
   onAudio(listener: (frame: Uint8Array) => void): () => void {

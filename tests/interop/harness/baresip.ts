@@ -16,6 +16,8 @@ import { join } from 'node:path';
 import { freePort, portFree } from './free-port.ts';
 import { ManagedProcess, makeTempDir, sleep } from './managed-process.ts';
 import { NetstringDecoder, encodeNetstring } from './netstring.ts';
+import { loopback } from './placement.ts';
+import type { Placement } from './placement.ts';
 import { writeToneWav } from './wav.ts';
 
 export interface BaresipAccount {
@@ -51,6 +53,10 @@ export interface BaresipOptions {
   /** -v: verbose debug output. */
   verbose?: boolean;
   readyTimeoutMs?: number;
+  /** Where it runs (default: loopback); in a test namespace it listens on the placement's address. */
+  placement?: Placement;
+  /** Raw config lines appended (e.g. "module stun.so", "stun_host …"). */
+  extraConfig?: readonly string[];
 }
 
 export interface BaresipEvent {
@@ -101,12 +107,12 @@ export function baresipAccountLine(a: BaresipAccount): string {
   return `${name}<${a.aor}>;${params.join(';')}${a.extra ?? ''}`;
 }
 
-function baresipConfig(o: { sipPort: number; ctrlPort: number; dnsPort: number; source: string; dumpDir: string; extra: readonly string[]; maxCalls: number; dumpAudio: boolean }): string {
+function baresipConfig(o: { host: string; extraConfig: readonly string[]; sipPort: number; ctrlPort: number; dnsPort: number; source: string; dumpDir: string; extra: readonly string[]; maxCalls: number; dumpAudio: boolean }): string {
   return [
     'poll_method epoll',
-    `sip_listen 127.0.0.1:${o.sipPort}`,
+    `sip_listen ${o.host}:${o.sipPort}`,
     // An address, not "lo": baresip 1.0 does not resolve the interface name here.
-    'net_interface 127.0.0.1',
+    `net_interface ${o.host}`,
     // Any DNS lookup goes to a closed loopback port, never to the system resolver.
     `dns_server 127.0.0.1:${o.dnsPort}`,
     'call_local_timeout 120',
@@ -140,8 +146,9 @@ function baresipConfig(o: { sipPort: number; ctrlPort: number; dnsPort: number; 
     'module_app menu.so',
     'module_app ctrl_tcp.so',
     ...o.extra.map((m) => `module_app ${m}`),
-    `ctrl_tcp_listen 127.0.0.1:${o.ctrlPort}`,
+    `ctrl_tcp_listen ${o.host}:${o.ctrlPort}`,
     'opus_bitrate 28000',
+    ...o.extraConfig,
     '',
   ].join('\n');
 }
@@ -171,6 +178,7 @@ async function sipPortPair(exclude: Set<number>): Promise<number> {
 }
 
 async function startOnce(opts: BaresipOptions): Promise<BaresipHandle> {
+  const placement = opts.placement ?? loopback;
   const tmp = makeTempDir('baresip');
   const used = new Set<number>();
   const port = opts.sipPort ?? (await sipPortPair(used));
@@ -185,16 +193,17 @@ async function startOnce(opts: BaresipOptions): Promise<BaresipHandle> {
   const accounts = opts.accounts ?? [{ aor: 'sip:bob@127.0.0.1', regint: 0 }];
   writeFileSync(
     join(tmp.path, 'config'),
-    baresipConfig({ sipPort: port, ctrlPort: ctrl, dnsPort, source, dumpDir, extra: opts.extraModules ?? [], maxCalls: opts.maxCalls ?? 4, dumpAudio: opts.dumpAudio ?? true }),
+    baresipConfig({ host: placement.address, extraConfig: opts.extraConfig ?? [], sipPort: port, ctrlPort: ctrl, dnsPort, source, dumpDir, extra: opts.extraModules ?? [], maxCalls: opts.maxCalls ?? 4, dumpAudio: opts.dumpAudio ?? true }),
   );
   // Accounts are added with `uanew` once the control connection is up, so that their
   // REGISTER_OK/REGISTER_FAIL events cannot fire before anyone listens.
   writeFileSync(join(tmp.path, 'accounts'), '');
   writeFileSync(join(tmp.path, 'contacts'), '');
-  const proc = new ManagedProcess('baresip', ['-f', tmp.path, ...(opts.verbose ? ['-v'] : [])], { cwd: tmp.path });
+  const cmd = placement.wrap('baresip', ['-f', tmp.path, ...(opts.verbose ? ['-v'] : [])]);
+  const proc = new ManagedProcess(cmd.command, cmd.args, { cwd: tmp.path });
   let handle: BaresipHandle | undefined;
   try {
-    const socket = await connectCtrl(proc, ctrl, opts.readyTimeoutMs ?? 5000);
+    const socket = await connectCtrl(proc, placement, ctrl, opts.readyTimeoutMs ?? 5000);
     handle = makeHandle(proc, socket, { sipPort: port, ctrlPort: ctrl, dir: tmp.path, dumpDir }, tmp.remove);
     for (const a of accounts) {
       const r = await handle.command('uanew', baresipAccountLine(a));
@@ -211,22 +220,18 @@ async function startOnce(opts: BaresipOptions): Promise<BaresipHandle> {
   }
 }
 
-async function connectCtrl(proc: ManagedProcess, port: number, timeoutMs: number): Promise<net.Socket> {
+async function connectCtrl(proc: ManagedProcess, placement: Placement, port: number, timeoutMs: number): Promise<net.Socket> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!proc.running) throw new Error(`baresip exited (${JSON.stringify(proc.exitInfo)})`);
-    const s = await new Promise<net.Socket | undefined>((resolve) => {
-      const sock = net.connect({ host: '127.0.0.1', port });
-      sock.once('connect', () => resolve(sock));
-      sock.once('error', () => {
-        sock.destroy();
-        resolve(undefined);
-      });
-    });
-    if (s) return s;
+    const s = await placement.connect(port).catch(() => undefined);
+    if (s) {
+      s.resume();
+      return s;
+    }
     await sleep(50);
   }
-  throw new Error(`ctrl_tcp on 127.0.0.1:${port} not reachable within ${timeoutMs} ms`);
+  throw new Error(`ctrl_tcp on ${placement.address}:${port} not reachable within ${timeoutMs} ms`);
 }
 
 function makeHandle(

@@ -9,6 +9,8 @@ import { freePort, ipv6LoopbackAvailable } from './free-port.ts';
 import { kamailioConfig, writeKamailioDb } from './kamailio-config.ts';
 import type { KamailioAlias, KamailioConfigParams, KamailioUser, RedirectMode } from './kamailio-config.ts';
 import { ManagedProcess, groupAlive, makeTempDir, sleep } from './managed-process.ts';
+import { httpPost, loopback } from './placement.ts';
+import type { Placement } from './placement.ts';
 import { RawSipSocket, buildRequest, randomToken } from './raw-sip.ts';
 
 export type { KamailioAlias, KamailioUser, RedirectMode } from './kamailio-config.ts';
@@ -30,6 +32,10 @@ export interface KamailioOptions {
   /** Kamailio log level (default 2 = info). */
   debug?: number;
   readyTimeoutMs?: number;
+  /** Where it runs (default: loopback); in a test namespace it listens on the placement's address. */
+  placement?: Placement;
+  /** Answer STUN Binding requests on the SIP UDP port (the stun module). */
+  stun?: boolean;
 }
 
 export interface KamailioLocation {
@@ -39,6 +45,8 @@ export interface KamailioLocation {
 
 export interface KamailioHandle {
   pid: number;
+  /** The address it listens on (127.0.0.1 unless placed in a namespace). */
+  host: string;
   udpPort: number;
   tcpPort: number;
   /** [::1] UDP port, when IPv6 loopback is available. */
@@ -69,7 +77,8 @@ export function defaultAliases(domain: string): KamailioAlias[] {
 
 export async function startKamailio(opts: KamailioOptions = {}): Promise<KamailioHandle> {
   const domain = opts.domain ?? 'sipA.test';
-  const ipv6 = opts.ipv6 ?? (await ipv6LoopbackAvailable());
+  const placement = opts.placement ?? loopback;
+  const ipv6 = placement.local && (opts.ipv6 ?? (await ipv6LoopbackAvailable()));
   let lastError = '';
   // Ports are chosen free, but another process can grab one before Kamailio binds: retry.
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -79,6 +88,8 @@ export async function startKamailio(opts: KamailioOptions = {}): Promise<Kamaili
     const params: KamailioConfigParams = {
       dir: tmp.path,
       domain,
+      host: placement.address,
+      stun: opts.stun,
       udpPort: sipPort,
       tcpPort: sipPort,
       udp6Port: ipv6 ? sipPort : undefined,
@@ -98,10 +109,15 @@ export async function startKamailio(opts: KamailioOptions = {}): Promise<Kamaili
     writeFileSync(cfg, kamailioConfig(params, db));
     const started = performance.now();
     // -m/-M: small shared/private memory (MB); several instances may run at once on a 2-core box.
-    const proc = new ManagedProcess('kamailio', ['-DD', '-E', '-m', '32', '-M', '8', '-f', cfg], { cwd: tmp.path });
-    const ready = await waitReady(proc, sipPort, opts.readyTimeoutMs ?? 5000);
+    const cmd = placement.wrap('kamailio', ['-DD', '-E', '-m', '32', '-M', '8', '-f', cfg]);
+    const proc = new ManagedProcess(cmd.command, cmd.args, { cwd: tmp.path });
+    const handle = makeHandle(proc, params, placement, tmp.remove);
+    const ready = placement.local
+      ? await waitReady(proc, sipPort, opts.readyTimeoutMs ?? 5000)
+      : await waitRpcReady(proc, handle, opts.readyTimeoutMs ?? 5000);
     if (ready) {
-      return makeHandle(proc, params, tmp.remove, performance.now() - started);
+      handle.startupMs = performance.now() - started;
+      return handle;
     }
     await proc.stop();
     tmp.remove();
@@ -127,6 +143,20 @@ async function waitReady(proc: ManagedProcess, port: number, timeoutMs: number):
   }
 }
 
+/** In a namespace the harness cannot send UDP to it: poll JSON-RPC over the bridge instead (the TCP listener is up once it answers). */
+async function waitRpcReady(proc: ManagedProcess, handle: KamailioHandle, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && proc.running) {
+    try {
+      await handle.rpc('core.version');
+      return true;
+    } catch {
+      await sleep(100);
+    }
+  }
+  return false;
+}
+
 function optionsProbe(sock: RawSipSocket, port: number): string {
   return buildRequest({
     method: 'OPTIONS',
@@ -139,29 +169,25 @@ function optionsProbe(sock: RawSipSocket, port: number): string {
   });
 }
 
-function makeHandle(proc: ManagedProcess, p: KamailioConfigParams, removeDir: () => void, startupMs: number): KamailioHandle {
+function makeHandle(proc: ManagedProcess, p: KamailioConfigParams, placement: Placement, removeDir: () => void): KamailioHandle & { startupMs: number } {
   let rpcId = 0;
   const rpc = async (method: string, params: unknown[] = []): Promise<unknown> => {
-    const res = await fetch(`http://127.0.0.1:${p.tcpPort}/RPC`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', method, params, id: ++rpcId }),
-      signal: AbortSignal.timeout(3000),
-    });
-    const json = (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
+    const text = await httpPost(placement, p.tcpPort, '/RPC', JSON.stringify({ jsonrpc: '2.0', method, params, id: ++rpcId }));
+    const json = JSON.parse(text) as { result?: unknown; error?: { code: number; message: string } };
     if (json.error) throw new Error(`kamailio rpc ${method}: ${json.error.code} ${json.error.message}`);
     return json.result;
   };
   let stopped = false;
   return {
     pid: proc.pid,
+    host: placement.address,
     udpPort: p.udpPort,
     tcpPort: p.tcpPort,
     udp6Port: p.udp6Port,
     redirectPort: p.redirectPort,
     domain: p.domain,
     dir: p.dir,
-    startupMs,
+    startupMs: 0,
     logs: () => proc.output,
     rpc,
     locations: async () => parseUlDump(await rpc('ul.dump')),

@@ -85,7 +85,7 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('accounts.update', p, c);
       const account = accounts.get(p.id);
       if (!account) throw new ApiError('not-found', `no account ${p.id}`);
-      const { password, registrar, outboundProxy, authUser, ...rest } = p.changes;
+      const { password, registrar, outboundProxy, authUser, tlsCaFile: _ca, tlsPin: _pin, ...rest } = p.changes;
       const updated: AccountSnapshot = { ...account, ...rest };
       if (password !== undefined) updated.hasPassword = password !== null;
       if (authUser !== undefined) updated.authUser = authUser ?? account.aor;
@@ -236,6 +236,10 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
     async 'app.snapshot'(p, c) {
       log('app.snapshot', p, c);
       return { accounts: [...accounts.values()], registrations: [], calls: [...calls.values()], settings };
+    },
+    async 'network.changed'(p, c) {
+      log('network.changed', p, c);
+      return null;
     },
     ...overrides,
   };

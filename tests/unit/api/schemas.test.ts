@@ -9,7 +9,14 @@ const bad = (schema: { safeParse(v: unknown): { success: boolean } }, value: unk
 describe('command schemas', () => {
   test('there is one schema per command and no other', () => {
     assert.deepEqual(Object.keys(COMMAND_SCHEMAS).sort(), [...COMMAND_NAMES].sort());
-    assert.equal(COMMAND_NAMES.length, 28);
+    assert.equal(COMMAND_NAMES.length, 29);
+  });
+
+  test('network.changed takes one of the known reasons and nothing else', () => {
+    for (const reason of ['resume', 'unlock-screen', 'interfaces', 'manual']) ok(COMMAND_SCHEMAS['network.changed'], { reason });
+    bad(COMMAND_SCHEMAS['network.changed'], {});
+    bad(COMMAND_SCHEMAS['network.changed'], { reason: 'suspend' });
+    bad(COMMAND_SCHEMAS['network.changed'], { reason: 'resume', at: 1 });
   });
 
   test('every no-parameter command takes {} and refuses extra keys', () => {

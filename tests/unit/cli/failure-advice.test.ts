@@ -37,3 +37,14 @@ test('call outcomes map to the documented exit codes', () => {
   assert.match(callAdvice({ remote, code: 488 }).message, /try other --codecs/);
   assert.equal(callAdvice({ remote, code: 486, reason: 'Busy Here', words: 'busy' }).message, 'call to sip:bob@sipA.test failed: busy (486 "Busy Here"): the line is busy; try later');
 });
+
+test('a challenge from another realm says the password was not sent, not "check the password"', () => {
+  const remote = { uri: 'sip:bob@192.0.2.7' };
+  const words = 'authentication failed: check the user name and password (asked for the password of another realm (collector.example); this account answers only "sipa.test")';
+  const call = callAdvice({ remote, code: 401, reason: 'Unauthorized', words });
+  assert.equal(call.exitCode, ExitCode.authFailed);
+  assert.match(call.message, /^call to sip:bob@192\.0\.2\.7 failed: the other side asked for the password of another realm \(collector\.example\) \(401 "Unauthorized"\): the password was not sent/);
+  assert.doesNotMatch(call.message, /check --user and --password/);
+  const reg = registrationAdvice('sip:a@sipa.test', { code: 407, reason: 'Proxy Authentication Required', words: `failed (${words.slice(words.indexOf('asked'))}` });
+  assert.match(reg.message, /the server asked for the password of another realm \(collector\.example\)/);
+});

@@ -44,9 +44,15 @@ export class ParleyProcess {
   readonly #listeners = new Set<() => void>();
 
   /** `bin`: another entry point (e.g. a bundled build) to run instead of bin/parley.js; `nodeArgs`: flags for node. */
-  constructor(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; bin?: string; nodeArgs?: readonly string[] } = {}) {
+  /** `wrap`: runs node through another command (e.g. a test namespace's `ip netns exec NAME`, which execs, so the PID stays node's). */
+  constructor(
+    args: readonly string[],
+    options: { env?: NodeJS.ProcessEnv; cwd?: string; bin?: string; nodeArgs?: readonly string[]; wrap?: (command: string, args: readonly string[]) => { command: string; args: string[] } } = {},
+  ) {
     this.args = args;
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.bin ?? PARLEY_BIN, ...args], {
+    const nodeArgs = [...(options.nodeArgs ?? []), options.bin ?? PARLEY_BIN, ...args];
+    const cmd = options.wrap ? options.wrap(process.execPath, nodeArgs) : { command: process.execPath, args: nodeArgs };
+    const child = spawn(cmd.command, cmd.args, {
       cwd: options.cwd ?? REPO_ROOT,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

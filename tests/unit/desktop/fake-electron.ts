@@ -184,22 +184,97 @@ export const ipcMain = {
   },
 };
 
-class FakePortMain extends EventEmitter {
+/**
+ * Electron's MessagePortMain as it behaves (electron.d.ts: `postMessage(message, transfer?: MessagePortMain[])`):
+ * messages are structured clones delivered asynchronously as `{ data, ports }`, queued until start();
+ * the transfer list takes MessagePortMains only (transferring an ArrayBuffer from main crashes
+ * Electron, electron/electron issue 37565: here it throws). Its entangled peer may be handed to a
+ * renderer (`rendererPort`), whose web MessagePort loses the whole message when an ArrayBuffer is in
+ * its transfer list: the main side receives `data: null` (issue 34905).
+ */
+export class FakePortMain extends EventEmitter {
   posted: unknown[] = [];
   started = false;
-  postMessage(m: unknown) {
-    this.posted.push(m);
+  closed = false;
+  peer: FakePortMain | undefined;
+  /** Set when this port went to a renderer: what its peer posts goes to this web-like port. */
+  renderer: FakeRendererPort | undefined;
+  #queue: Array<{ data: unknown; ports: FakePortMain[] }> = [];
+  postMessage(message: unknown, transfer: FakePortMain[] = []) {
+    for (const t of transfer) if (!(t instanceof FakePortMain)) throw new TypeError('MessagePortMain.postMessage: only MessagePortMain objects can be transferred');
+    if (this.closed) return;
+    this.posted.push(message);
+    const data = structuredClone(message);
+    if (this.peer?.renderer) this.peer.renderer.receive(data);
+    else this.peer?.receive(data, transfer);
+  }
+  /** Delivery into this port (from its peer or from the renderer side): async, after start(). */
+  receive(data: unknown, ports: FakePortMain[] = []) {
+    if (this.closed) return;
+    this.#queue.push({ data, ports });
+    if (this.started) this.#flush();
   }
   start() {
     this.started = true;
+    this.#flush();
   }
   close() {
+    if (this.closed) return;
+    this.closed = true;
     this.emit('close');
+    if (this.peer && !this.peer.closed) this.peer.close();
+    this.renderer?.close();
+  }
+  #flush() {
+    setImmediate(() => {
+      for (const m of this.#queue.splice(0)) this.emit('message', { data: m.data, ports: m.ports });
+    });
   }
 }
+
+/**
+ * The renderer's end of a MessageChannelMain port that was posted to the page: a web MessagePort as
+ * Chromium gives it (onmessage starts it, `postMessage(message, transfer)`), joined to the main side
+ * with Electron's behaviour, including the loss of messages that transfer an ArrayBuffer.
+ */
+export class FakeRendererPort {
+  onmessage: ((e: { data: unknown }) => void) | null = null;
+  closed = false;
+  readonly #main: FakePortMain;
+  constructor(main: FakePortMain) {
+    this.#main = main;
+  }
+  postMessage(message: unknown, transfer: ArrayBuffer[] = []) {
+    if (this.closed) return;
+    // The buffers are detached in the page as a real transfer does; main gets data: null.
+    const cloned = structuredClone(message, { transfer });
+    this.#main.receive(transfer.length > 0 ? null : cloned);
+  }
+  start() {}
+  close() {
+    this.closed = true;
+  }
+  receive(data: unknown) {
+    if (this.closed) return;
+    setImmediate(() => this.onmessage?.({ data }));
+  }
+}
+
+/** Hands a MessageChannelMain port to the page (webContents.postMessage transfers it there). */
+export function rendererPort(port: unknown): FakeRendererPort {
+  if (!(port instanceof FakePortMain) || !port.peer) throw new TypeError('not a port of a fake MessageChannelMain');
+  const r = new FakeRendererPort(port.peer);
+  port.renderer = r;
+  return r;
+}
+
 export class MessageChannelMain {
   port1 = new FakePortMain();
   port2 = new FakePortMain();
+  constructor() {
+    this.port1.peer = this.port2;
+    this.port2.peer = this.port1;
+  }
 }
 
 export const safeStorage = {

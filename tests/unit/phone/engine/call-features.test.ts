@@ -200,7 +200,7 @@ describe('engine: call features', () => {
     assert.ok(bEnd.endedAt !== undefined);
     await a.waitFor('call', (x) => x.id === out.id && x.state === 'ended', 5000, 'the old call ends on A');
     const aCalls = await a.call('calls.list', {});
-    assert.equal(aCalls.length, 1);
+    assert.equal(aCalls.length, 1, JSON.stringify(aCalls.map((x) => [x.id === out.id ? "old" : x.id, x.state, x.remote.uri])));
     assert.equal(aCalls[0]!.state, 'active');
     const since = Date.now();
     await sleep(700);

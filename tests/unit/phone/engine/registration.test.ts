@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { TraceEntry } from '../../../../electron/api/snapshots.ts';
+import type { RegistrationSnapshot, TraceEntry } from '../../../../electron/api/snapshots.ts';
 import { removeTempDirs } from '../temp-dir.ts';
 import { FakeRegistrar, OTHER_DEVICE } from './fake-registrar.ts';
 import { startPhone, type TestPhone } from './engine-harness.ts';
@@ -18,7 +18,7 @@ describe('engine: registration', () => {
   let registrar: FakeRegistrar;
 
   before(async () => {
-    registrar = await FakeRegistrar.start({ bob: PASSWORD });
+    registrar = await FakeRegistrar.start({ bob: PASSWORD, carol: PASSWORD });
     phone = await startPhone('reg', 700);
   });
   after(async () => {
@@ -98,6 +98,30 @@ describe('engine: registration', () => {
     assert.equal(done.status, 'failed');
     assert.equal(done.code, 404);
     assert.equal(done.words, 'no such user');
+  });
+
+  test('network.changed refreshes every registering account at once, before any refresh timer', async () => {
+    const carol = await phone.call('accounts.add', { aor: 'sip:carol@parley.test', registrar: `sip:127.0.0.1:${registrar.port}`, password: PASSWORD, registerExpires: 120 });
+    await phone.waitFor('registration', (r) => r.accountId === carol.id && r.state === 'registered', 5000);
+    const [bob] = (await phone.call('accounts.list', {})).filter((a) => a.aor === 'sip:bob@parley.test');
+    const registersOf = (user: string) => registrar.requests.filter((r) => r.method === 'REGISTER' && (r.headers.get('From') ?? '').includes(`sip:${user}@`)).length;
+    const before = { bob: registersOf('bob'), carol: registersOf('carol') };
+    phone.reset();
+    assert.equal(await phone.call('network.changed', { reason: 'resume' }), null);
+    // Both refreshes are under way (a registration event without an answer yet) before either answer is back:
+    // sent at once, not one after the other.
+    const started = phone.events
+      .filter((e) => e.event === 'registration')
+      .map((e) => e.data as RegistrationSnapshot)
+      .filter((r) => r.code === undefined)
+      .map((r) => r.accountId);
+    assert.deepEqual(new Set(started), new Set([bob!.id, carol.id]));
+    await phone.waitFor('registration', (r) => r.accountId === bob!.id && r.state === 'registered' && r.code === 200, 5000);
+    await phone.waitFor('registration', (r) => r.accountId === carol.id && r.state === 'registered' && r.code === 200, 5000);
+    assert.ok(registersOf('bob') > before.bob, 'bob sent a REGISTER');
+    assert.ok(registersOf('carol') > before.carol, 'carol sent a REGISTER');
+    const bad = await phone.try('network.changed', { reason: 'lunch' } as never);
+    assert.equal(!bad.ok && bad.code, 'bad-request');
   });
 
   test('close unregisters', async () => {

@@ -9,6 +9,7 @@ import { CURRENT_SCHEMA_VERSION, MIGRATIONS, PARLEY_APPLICATION_ID } from '../..
 import { isStoreError } from '../../../../electron/phone/store/store-error.ts';
 import { expectStoreError } from './expect-store-error.ts';
 import { AccountsRepository } from '../../../../electron/phone/store/accounts-repository.ts';
+import { ACCOUNT_DEFAULTS } from '../../../../electron/phone/account.ts';
 import { HistoryRepository } from '../../../../electron/phone/store/history-repository.ts';
 import { MessagesRepository } from '../../../../electron/phone/store/messages-repository.ts';
 import { createLogger, type LogRecord } from '../../../../electron/shared/logger.ts';
@@ -75,7 +76,15 @@ test('a version 1 database is upgraded to the current schema with its data kept'
   let store = Store.open(dir, { migrations: MIGRATIONS.slice(0, 1) });
   assert.equal(store.schemaVersion, 1);
   assert.ok(!tables(store).includes('messages'));
-  const account = new AccountsRepository(store).add({ aor: 'sip:johndoe@sipA.test', aliases: ['sip:+554845678901@sipA.test', 'sip:45678901@sipA.test'] });
+  // Written as a version 1 build wrote it (the later columns did not exist).
+  const account = { id: 'acc-v1', ...ACCOUNT_DEFAULTS, aor: 'sip:johndoe@sipA.test', aliases: ['sip:+554845678901@sipA.test', 'sip:45678901@sipA.test'], codecs: [...ACCOUNT_DEFAULTS.codecs] };
+  store.run(
+    `INSERT INTO accounts (id, display_name, aor, auth_user, secret_ref, registrar, outbound_proxy, transport, codecs, srtp, dtmf,
+       auto_answer, enabled, identity_rules, register_expires, p_preferred_identity, position)
+     VALUES (?, '', ?, NULL, NULL, NULL, NULL, 'udp', ?, 'off', 'rfc4733', 0, 1, '[]', 3600, 0, 0)`,
+    account.id, account.aor, JSON.stringify(account.codecs),
+  );
+  account.aliases.forEach((uri, position) => store.run('INSERT INTO account_aliases (account_id, position, uri) VALUES (?, ?, ?)', account.id, position, uri));
   // Version 1 history has no call_id column: write it as a v1 build would have.
   store.run("INSERT INTO history (direction, peer_uri, started_at, account_id, result_code, reason) VALUES ('in', 'sip:bob@sipB.test', 1000, ?, 486, 'Busy Here')", account.id);
   store.run('INSERT INTO settings (key, value) VALUES (?, ?)', 'theme', '"dark"');
@@ -211,7 +220,7 @@ test('a write while another process holds the write lock is "locked", and works 
 test('a failing migration step is rolled back and the version kept', () => {
   const dir = tempDir();
   const bad = [...MIGRATIONS, { description: 'broken step', sql: 'CREATE TABLE half_done (a INTEGER); INSERT INTO no_such_table VALUES (1);' }];
-  const err = expectStoreError(() => Store.open(dir, { migrations: bad }), 'migration', undefined, /step 3 \(broken step\).*rolled back/);
+  const err = expectStoreError(() => Store.open(dir, { migrations: bad }), 'migration', undefined, new RegExp(`step ${MIGRATIONS.length + 1} \\(broken step\\).*rolled back`));
   assert.ok(err.cause);
   const store = Store.open(dir);
   assert.equal(store.schemaVersion, CURRENT_SCHEMA_VERSION);

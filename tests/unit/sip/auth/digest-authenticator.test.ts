@@ -270,6 +270,7 @@ test('qop=auth-int covers the body; preferAuthInt picks it when both are offered
     method: 'INVITE',
     body: tampered.body,
     lookup: () => ({ password: 'zanzibar' }),
+    checkNonce: () => 'ok',
   });
   assert.equal(!check.ok && check.reason, 'bad-response');
 

@@ -47,12 +47,13 @@ describe('parseCSeq', () => {
   test('number and method, leading zeros and LWS', () => {
     assert.deepEqual(parseCSeq('314159 INVITE'), { seq: 314159, method: 'INVITE' });
     assert.deepEqual(parseCSeq(' 0009   ACK '), { seq: 9, method: 'ACK' });
-    assert.deepEqual(parseCSeq('4294967295 BYE'), { seq: 4294967295, method: 'BYE' });
+    assert.deepEqual(parseCSeq('2147483647 BYE'), { seq: 2147483647, method: 'BYE' });
     assert.equal(formatCSeq({ seq: 7, method: 'OPTIONS' }), '7 OPTIONS');
   });
 
   test('out of range or malformed is 400', () => {
-    for (const bad of ['4294967296 INVITE', 'INVITE', '12', '-1 INVITE', '1 INV ITE', '1 INV"ITE']) assertRejects(() => parseCSeq(bad), 400, /CSeq/);
+    // RFC 3261 §8.1.1.5: less than 2^31.
+    for (const bad of ['2147483648 INVITE', '4294967295 BYE', '4294967296 INVITE', 'INVITE', '12', '-1 INVITE', '1 INV ITE', '1 INV"ITE']) assertRejects(() => parseCSeq(bad), 400, /CSeq/);
   });
 });
 

@@ -93,11 +93,11 @@ function baseHeaders(branch: string, tag: string, method: string, seq: number): 
 }
 
 const request = fc
-  .record({ method: token, uri: sipUri.filter((u) => u.headers.size === 0), branch: str(alnum, 1, 12), tag: token, seq: fc.nat(2 ** 31), extra: extraHeaders, body })
+  .record({ method: token, uri: sipUri.filter((u) => u.headers.size === 0), branch: str(alnum, 1, 12), tag: token, seq: fc.nat(2 ** 31 - 1), extra: extraHeaders, body })
   .map((r) => new SipRequest(r.method, formatUri(r.uri), new HeaderList([...baseHeaders(r.branch, r.tag, r.method, r.seq), ...r.extra]), r.body));
 
 const response = fc
-  .record({ status: fc.integer({ min: 100, max: 699 }), reason: fc.string({ maxLength: 20, unit: 'grapheme' }).filter((s) => !/[\r\n]/.test(s)), branch: str(alnum, 1, 12), tag: token, seq: fc.nat(2 ** 31), extra: extraHeaders, body })
+  .record({ status: fc.integer({ min: 100, max: 699 }), reason: fc.string({ maxLength: 20, unit: 'grapheme' }).filter((s) => !/[\r\n]/.test(s)), branch: str(alnum, 1, 12), tag: token, seq: fc.nat(2 ** 31 - 1), extra: extraHeaders, body })
   .map((r) => new SipResponse(r.status, r.reason, new HeaderList([...baseHeaders(r.branch, r.tag, 'INVITE', r.seq), ...r.extra]), r.body));
 
 function sameMessage(a: SipMessage, b: SipMessage): void {

@@ -113,13 +113,28 @@ describe('UDP transport, IPv4 loopback', () => {
       assert.match(viaRport, /^SIP\/2\.0 200 /);
       assert.match(viaRport, new RegExp(`rport=${sender.port}`));
 
-      // Without rport: to sent-by host:port, which is the other socket.
+      // Without rport, from a peer we do not trust: still the packet's source, never the sent-by port (reflection).
       await sender.send(requestText('OPTIONS', { via: `SIP/2.0/UDP 127.0.0.1:${other.port};branch=z9hG4bKrp2` }), bUdp.port);
       got = await bIn.next();
       await b.sendResponse(createResponse(got.message as SipRequest, 202), got);
-      const viaSentBy = await other.inbox.next(() => true, 3000, 'response at sent-by');
-      assert.match(viaSentBy, /^SIP\/2\.0 202 /);
-      assert.equal(sender.inbox.items.length, 0);
+      const atSource = await sender.inbox.next(() => true, 3000, 'response at the source');
+      assert.match(atSource, /^SIP\/2\.0 202 /);
+      assert.equal(other.inbox.items.length, 0);
+
+      // From a trusted peer (RFC 3261 §18.2.2 as written): to sent-by host:port, which is the other socket.
+      const trusting = new TransportLayer({ trustedPeer: (s) => s.port === sender.port });
+      try {
+        const tUdp = await trusting.listen({ protocol: 'udp', address: '127.0.0.1', port: 0 });
+        const tIn = inboxOf(trusting);
+        await sender.send(requestText('OPTIONS', { via: `SIP/2.0/UDP 127.0.0.1:${other.port};branch=z9hG4bKrp3` }), tUdp.port);
+        got = await tIn.next();
+        await trusting.sendResponse(createResponse(got.message as SipRequest, 203), got);
+        const viaSentBy = await other.inbox.next(() => true, 3000, 'response at sent-by');
+        assert.match(viaSentBy, /^SIP\/2\.0 203 /);
+        assert.equal(sender.inbox.items.length, 0);
+      } finally {
+        await trusting.close();
+      }
     } finally {
       sender.close();
       other.close();

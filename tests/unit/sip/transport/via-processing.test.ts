@@ -31,7 +31,10 @@ describe('addReceivedAndRport (RFC 3261 §18.2.1, RFC 3581 §4)', () => {
     ['SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1', '127.0.0.1', 4000, { received: '127.0.0.1' }],
     ['SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1', '127.0.0.1', 4000, {}],
     ['SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK1;rport', '127.0.0.1', 4000, { received: '127.0.0.1', rport: '4000' }],
-    ['SIP/2.0/UDP 127.0.0.1;rport=7;branch=z9hG4bK1', '127.0.0.1', 4000, { rport: '7' }],
+    // A client never fills rport or received itself (RFC 3581 §3): preset values are replaced by the packet's.
+    ['SIP/2.0/UDP 127.0.0.1;rport=7;branch=z9hG4bK1', '127.0.0.1', 4000, { received: '127.0.0.1', rport: '4000' }],
+    ['SIP/2.0/UDP 127.0.0.1:5060;received=127.0.0.9;rport=7;branch=z9hG4bK1', '127.0.0.1', 4000, { received: '127.0.0.1', rport: '4000' }],
+    ['SIP/2.0/UDP 127.0.0.1:5060;received=192.0.2.9;branch=z9hG4bK1', '127.0.0.1', 4000, {}],
     ['SIP/2.0/UDP host.invalid;branch=z9hG4bK1', '127.0.0.1', 4000, { received: '127.0.0.1' }],
     ['SIP/2.0/UDP [0:0:0:0:0:0:0:1]:5060;branch=z9hG4bK1', '::1', 4000, {}],
     ['SIP/2.0/UDP [::1]:5060;branch=z9hG4bK1', '::ffff:127.0.0.1', 4000, { received: '127.0.0.1' }],

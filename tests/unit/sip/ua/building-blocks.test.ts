@@ -32,7 +32,12 @@ describe('refresh policy', () => {
     assert.equal(retryDelayMs(1, undefined, defaultRetryPolicy, () => 1), 60_000);
     assert.equal(retryDelayMs(3, undefined, defaultRetryPolicy, () => 1), 240_000);
     assert.equal(retryDelayMs(20, undefined, defaultRetryPolicy, () => 1), 1_800_000);
-    assert.equal(retryDelayMs(5, 7, defaultRetryPolicy, () => 1), 7_000);
+    assert.equal(retryDelayMs(5, 17, defaultRetryPolicy, () => 1), 17_000);
+    // Clamped to 10 s … 1 h whatever the server says (timer-bounds.ts).
+    assert.equal(retryDelayMs(5, 7, defaultRetryPolicy, () => 1), 10_000);
+    assert.equal(retryDelayMs(5, 0, defaultRetryPolicy, () => 1), 10_000);
+    assert.equal(retryDelayMs(5, 4_294_967_295, defaultRetryPolicy, () => 1), 3_600_000);
+    assert.equal(retryDelayMs(1, undefined, { baseMs: 0, maxMs: 0 }, () => 0), 5_000, 'never below the floor');
     assert.equal(parseRetryAfter('120 (lunch);duration=3600'), 120);
     assert.equal(parseRetryAfter('soon'), undefined);
   });

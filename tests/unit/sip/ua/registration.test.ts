@@ -247,3 +247,84 @@ describe('Registration', () => {
     assert.deepEqual(reg.otherBindings, [{ uri: 'sip:johndoe@192.0.2.7', expires: 100, instance: 'urn:uuid:other' }]);
   });
 });
+
+describe('Registration against a hostile registrar (timers from the network are clamped)', () => {
+  const perMinute = (times: number[]) => {
+    let worst = 0;
+    for (let i = 0; i < times.length; i++) worst = Math.max(worst, times.filter((t) => t >= times[i]! && t < times[i]! + 60_000).length);
+    return worst;
+  };
+  const sendTimes = (w: ReturnType<typeof setup>['w']) => w.network.find('REGISTER').map((p) => p.time);
+
+  it('expires=4294967295 is refreshed as a one-day binding, not every millisecond', async () => {
+    const { w, server, ua, changes } = setup({ expires: 3600 });
+    registrar(server, { grant: () => 4_294_967_295 });
+    ua.register('a');
+    await w.settle();
+    await w.run(10_000, 100);
+    const in10s = server.of('REGISTER').length;
+    assert.equal(in10s, 2, `REGISTERs in 10 s: ${in10s}`);
+    assert.equal(changes.at(-1)!.expires, 86_400);
+    await w.run(600_000, 1_000);
+    assert.equal(server.of('REGISTER').length, 2, 'no refresh before the day is nearly over');
+  });
+
+  it('a registrar granting expires=1 gets at most 10 REGISTERs a minute', async () => {
+    const { w, server, ua } = setup({ expires: 3600 });
+    registrar(server, { grant: () => 1 });
+    ua.register('a');
+    await w.run(300_000, 250);
+    const worst = perMinute(sendTimes(w));
+    assert.ok(worst <= 10, `worst minute: ${worst} REGISTERs`);
+    assert.ok(server.of('REGISTER').length >= 20, 'it still refreshes');
+  });
+
+  it('503 with Retry-After: 0 is retried after the floor, at most 10 REGISTERs a minute', async () => {
+    const { w, server, ua, changes } = setup();
+    server.handle = (r, tx) => {
+      const res = createResponse(r, 503, 'Service Unavailable');
+      res.headers.set('Retry-After', '0');
+      tx.respond(res);
+    };
+    ua.register('a');
+    await w.settle();
+    assert.equal(changes.at(-1)!.state, 'retrying');
+    assert.equal(changes.at(-1)!.retryInMs, 10_000, 'Retry-After 0 becomes the 10 s floor');
+    await w.run(10_000, 50);
+    const in10s = server.of('REGISTER').length;
+    assert.ok(in10s <= 2, `REGISTERs in 10 s: ${in10s}`);
+    await w.run(600_000, 500);
+    const worst = perMinute(sendTimes(w));
+    assert.ok(worst <= 10, `worst minute: ${worst}`);
+  });
+
+  it('Retry-After: 4294967295 waits an hour, not a millisecond', async () => {
+    const { w, server, ua, changes } = setup();
+    server.handle = (r, tx) => {
+      const res = createResponse(r, 503, 'Service Unavailable');
+      res.headers.set('Retry-After', '4294967295');
+      tx.respond(res);
+    };
+    ua.register('a');
+    await w.settle();
+    assert.equal(changes.at(-1)!.retryInMs, 3_600_000);
+    await w.run(60_000, 100);
+    assert.equal(server.of('REGISTER').length, 1);
+  });
+
+  it('423 with Min-Expires: 4294967295 asks for a day at most', async () => {
+    const { w, server, ua } = setup({ expires: 60 });
+    registrar(server, {
+      before: (r) => {
+        if (Number(r.headers.get('Expires')) >= 86_400 || !r.headers.get('Authorization')) return undefined;
+        const res = createResponse(r, 423, 'Interval Too Brief');
+        res.headers.set('Min-Expires', '4294967295');
+        return res;
+      },
+    });
+    ua.register('a');
+    await w.settle();
+    assert.deepEqual(server.of('REGISTER').map(expiresOf), ['60', '60', '86400']);
+    assert.equal(ua.registration('a').state, 'registered');
+  });
+});

@@ -13,11 +13,11 @@ import type { FakeServer, World } from './ua-world.ts';
 import { phone } from './two-phones.ts';
 
 /** Sends a raw request from a FakeServer acting as a client; resolves with the final response. */
-function ask(w: World, from: FakeServer, method: string, uri: string, extra: [string, string][] = [], body?: string): Promise<SipResponse> {
+function ask(w: World, from: FakeServer, method: string, uri: string, extra: [string, string][] = [], body?: string, to = uri): Promise<SipResponse> {
   const r = new SipRequest(method, uri);
   r.headers.append('Max-Forwards', '70');
   r.headers.append('From', '<sip:probe@10.0.0.9>;tag=p1');
-  r.headers.append('To', `<${uri}>`);
+  r.headers.append('To', `<${to}>`);
   r.headers.append('Call-ID', `c-${Math.random()}`);
   r.headers.append('CSeq', `1 ${method}`);
   for (const [n, v] of extra) r.headers.append(n, v);
@@ -48,6 +48,10 @@ describe('UAS core: requests outside calls', () => {
     const probeUa = await ask(w, probe, 'OPTIONS', 'sip:10.0.0.3:5080');
     assert.equal(probeUa.status, 200, 'a keep-alive probe of the UA itself');
     assert.equal((await ask(w, probe, 'OPTIONS', 'sip:nobody@10.0.0.3:5080')).status, 404);
+    // RFC 3261 §8.2.2.1: a UA is not reached at http: or tel: (it used to answer 200).
+    assert.equal((await ask(w, probe, 'OPTIONS', 'http://10.0.0.3:5080/', [], undefined, 'sip:bob@10.0.0.3')).status, 416);
+    assert.equal((await ask(w, probe, 'OPTIONS', 'tel:+554845678901')).status, 416);
+    assert.equal((await ask(w, probe, 'MESSAGE', 'tel:+554845678901', [['Content-Type', 'text/plain']], 'hi')).status, 416);
   });
 
   it('MESSAGE: 200 and an event naming the alias it was sent to; 404 for no account; 415 for an unknown body', async () => {

@@ -1,0 +1,104 @@
+/**
+ * The server's digest authentication (RFC 3261 §22.3 as a registrar with
+ * 401/WWW-Authenticate, §22.3 + §16 as a proxy with 407/Proxy-Authenticate):
+ * one challenge per algorithm, SHA-256 first and MD5 after it
+ * (RFC 8760 §2.4: the server lists its preferred algorithm first; MD5 stays
+ * for the phones that know nothing else), qop=auth, nonces from the
+ * NonceTracker (expiry, one use per count).
+ *
+ * Quirk: baresip 1.0 (libre 1.x, Debian 12) fails the whole registration
+ * ("Function not implemented") when any challenge names an algorithm it
+ * lacks, whatever the order; phones whose User-Agent matches
+ * `md5OnlyUserAgents` get the MD5 challenge alone.
+ */
+import type { SipRequest, SipResponse } from '../sip/message/index.ts';
+import { localResponse } from './local-response.ts';
+import { createDigestChallenge, parseAlgorithm, parseCredentials, verifyDigest, type VerifyFailureReason } from '../sip/auth/index.ts';
+import type { NonceTracker } from './nonce-tracker.ts';
+import type { Subscriber, SubscriberDirectory } from './subscriber-directory.ts';
+
+export type AuthOutcome =
+  | { ok: true; subscriber: Subscriber }
+  /** No credentials for our realm: challenge. */
+  | { ok: false; reason: 'missing' }
+  | { ok: false; reason: VerifyFailureReason; username?: string };
+
+export type ChallengeKind = 401 | 407;
+
+export type ServerDigestAlgorithm = 'SHA-256' | 'MD5';
+
+/** User agents that refuse a challenge list with an algorithm they do not know (see above). */
+export const md5OnlyUserAgents: readonly RegExp[] = [/^baresip v?(0|1)\./i];
+
+export class DigestGate {
+  readonly #dir: SubscriberDirectory;
+  readonly #nonces: NonceTracker;
+  readonly #algorithms: readonly ServerDigestAlgorithm[];
+
+  constructor(directory: SubscriberDirectory, nonces: NonceTracker, algorithms: readonly ServerDigestAlgorithm[] = ['SHA-256', 'MD5']) {
+    this.#dir = directory;
+    this.#nonces = nonces;
+    this.#algorithms = algorithms;
+  }
+
+  #algorithmsFor(request: SipRequest): readonly ServerDigestAlgorithm[] {
+    const ua = request.headers.get('User-Agent');
+    if (ua !== undefined && this.#algorithms.includes('MD5') && md5OnlyUserAgents.some((re) => re.test(ua))) return ['MD5'];
+    return this.#algorithms;
+  }
+
+  get realm(): string {
+    return this.#dir.domain;
+  }
+
+  /** Checks the Authorization (401 kind) or Proxy-Authorization (407 kind) for our realm. */
+  verify(request: SipRequest, kind: ChallengeKind): AuthOutcome {
+    const header = kind === 401 ? 'Authorization' : 'Proxy-Authorization';
+    const values = request.headers.getAll(header);
+    if (values.length === 0) return { ok: false, reason: 'missing' };
+    const realm = this.realm;
+    // RFC 3261 §22.3: several credentials may be present (one per proxy on the path); ours carry our realm.
+    const ours = values.find((v) => new RegExp(`realm\\s*=\\s*"?${realm.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?`, 'i').test(v));
+    if (ours === undefined) return { ok: false, reason: 'missing' };
+    // We store H(A1) per algorithm, so the credentials' algorithm picks which one the verifier gets.
+    const family = algorithmFamily(ours);
+    const result = verifyDigest(ours, {
+      method: request.method === 'ACK' ? 'INVITE' : request.method,
+      body: request.body,
+      realm,
+      lookup: (username) => {
+        const s = this.#dir.byUsername(username);
+        if (!s || s.realm !== realm) return undefined;
+        if (family === 'MD5') return { ha1: s.ha1Md5 };
+        return family === 'SHA-256' ? { ha1: s.ha1Sha256 } : undefined;
+      },
+      checkNonce: (nonce, nc) => this.#nonces.check(nonce, nc),
+    });
+    if (!result.ok) return result;
+    const subscriber = this.#dir.byUsername(result.username);
+    if (!subscriber) return { ok: false, reason: 'unknown-user', username: result.username };
+    return { ok: true, subscriber };
+  }
+
+  /** A 401/407 answering `request`, with SHA-256 and MD5 challenges; `stale` when the last nonce expired or was replayed. */
+  challenge(request: SipRequest, kind: ChallengeKind, stale = false): SipResponse {
+    const response = localResponse(request, kind);
+    const header = kind === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate';
+    for (const algorithm of this.#algorithmsFor(request)) {
+      response.headers.append(header, createDigestChallenge({ realm: this.realm, nonce: this.#nonces.issue(), algorithm, qop: ['auth'], stale }));
+    }
+    return response;
+  }
+}
+
+/** 'MD5' for MD5 and MD5-sess, 'SHA-256' for SHA-256(-sess); anything else we hold no H(A1) for. */
+function algorithmFamily(credentials: string): 'MD5' | 'SHA-256' | undefined {
+  try {
+    const a = parseAlgorithm(parseCredentials(credentials).params.get('algorithm'));
+    if (a === 'MD5' || a === 'MD5-sess') return 'MD5';
+    if (a === 'SHA-256' || a === 'SHA-256-sess') return 'SHA-256';
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,200 @@
+/**
+ * The location table (RFC 3261 §10, §10.3): for each address of record, its
+ * bindings — contact, q, expiry, Call-ID/CSeq of the REGISTER that made it,
+ * +sip.instance / reg-id (RFC 5626 §6) and the flow it arrived on (source
+ * address, transport, TCP/TLS connection) so the proxy can reach a phone
+ * behind NAT the way it reached us. The registrar decides, this table keeps:
+ * in memory for the proxy's lookups, written through to the ServerStore so a
+ * restart keeps every binding that has not expired.
+ *
+ * Expiry uses wall-clock time (a restart must agree with the stored
+ * expiries); a sweep on the injected clock drops expired bindings and
+ * reports the change.
+ */
+import type { Clock, TimerHandle } from '../shared/clock.ts';
+import { parseUri, type SipUri } from '../sip/message/index.ts';
+import type { Endpoint } from '../sip/transport/index.ts';
+import type { ServerStore, StoredBinding } from './server-store.ts';
+
+export interface Binding {
+  aor: string;
+  key: string;
+  /** The contact URI as the phone wrote it. */
+  contact: string;
+  uri: SipUri;
+  q: number;
+  /** Wall-clock ms. */
+  expiresAt: number;
+  callId: string;
+  cseq: number;
+  instance?: string;
+  regId?: number;
+  /** Where the REGISTER came from: requests for this binding go back there (the flow). */
+  source: Endpoint;
+  /** TCP/TLS: the connection it came on, while it stays open. */
+  connectionId?: string;
+  userAgent?: string;
+}
+
+export interface BindingChange {
+  aor: string;
+  /** The AOR's bindings after the change, best q first. */
+  bindings: readonly Binding[];
+}
+
+export interface LocationTableOptions {
+  clock: Clock;
+  /** Wall-clock ms (Date.now by default): stored expiries must survive a restart. */
+  wallTime?: () => number;
+  store?: ServerStore;
+  /** How often expired bindings are swept; default 10 s. */
+  sweepMs?: number;
+}
+
+function byQ(a: Binding, b: Binding): number {
+  return b.q - a.q || b.expiresAt - a.expiresAt;
+}
+
+export class LocationTable {
+  readonly #byAor = new Map<string, Binding[]>();
+  readonly #clock: Clock;
+  readonly #wall: () => number;
+  readonly #store: ServerStore | undefined;
+  readonly #sweepMs: number;
+  readonly #listeners: Array<(c: BindingChange) => void> = [];
+  #sweep: TimerHandle | undefined;
+  #count = 0;
+
+  constructor(options: LocationTableOptions) {
+    this.#clock = options.clock;
+    this.#wall = options.wallTime ?? (() => Date.now());
+    this.#store = options.store;
+    this.#sweepMs = options.sweepMs ?? 10_000;
+  }
+
+  /** Loads the stored bindings that are still valid and starts the expiry sweep. */
+  start(): number {
+    if (this.#store) {
+      for (const s of this.#store.loadBindings(this.#wall())) {
+        let uri: SipUri;
+        try {
+          uri = parseUri(s.contact);
+        } catch {
+          continue;
+        }
+        const b: Binding = {
+          aor: s.aor, key: s.key, contact: s.contact, uri, q: s.q, expiresAt: s.expiresAt, callId: s.callId, cseq: s.cseq,
+          source: { protocol: s.sourceProtocol as Endpoint['protocol'], address: s.sourceAddress, port: s.sourcePort },
+          ...(s.instance !== undefined ? { instance: s.instance } : {}),
+          ...(s.regId !== undefined ? { regId: s.regId } : {}),
+          ...(s.userAgent !== undefined ? { userAgent: s.userAgent } : {}),
+        };
+        const list = this.#byAor.get(s.aor) ?? [];
+        list.push(b);
+        this.#byAor.set(s.aor, list);
+        this.#count++;
+      }
+      for (const list of this.#byAor.values()) list.sort(byQ);
+    }
+    this.#schedule();
+    return this.#count;
+  }
+
+  stop(): void {
+    this.#clock.clearTimeout(this.#sweep);
+    this.#sweep = undefined;
+  }
+
+  onChange(listener: (c: BindingChange) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  get now(): number {
+    return this.#wall();
+  }
+
+  /** Total bindings held. */
+  get size(): number {
+    return this.#count;
+  }
+
+  aors(): string[] {
+    return [...this.#byAor.keys()];
+  }
+
+  /** The AOR's live bindings, best q first (a copy). */
+  lookup(aor: string): Binding[] {
+    const list = this.#byAor.get(aor);
+    if (!list) return [];
+    const now = this.#wall();
+    return list.filter((b) => b.expiresAt > now);
+  }
+
+  /** The binding whose contact URI is `uri`'s host/port/user (an in-dialog request addressed to a phone's contact). */
+  findByContact(uri: SipUri): Binding | undefined {
+    for (const list of this.#byAor.values()) {
+      for (const b of list) {
+        if (b.uri.host.toLowerCase() === uri.host.toLowerCase() && b.uri.port === uri.port && b.uri.user === uri.user) return b;
+      }
+    }
+    return undefined;
+  }
+
+  /** Replaces an AOR's bindings as the registrar decided, in one store transaction, and reports the change. */
+  replace(aor: string, bindings: Binding[]): void {
+    const before = this.#byAor.get(aor) ?? [];
+    const sorted = [...bindings].sort(byQ);
+    if (sorted.length > 0) this.#byAor.set(aor, sorted);
+    else this.#byAor.delete(aor);
+    this.#count += sorted.length - before.length;
+    if (this.#store) {
+      const store = this.#store;
+      store.transaction(() => {
+        const keep = new Set(sorted.map((b) => b.key));
+        for (const b of before) if (!keep.has(b.key)) store.removeBinding(aor, b.key);
+        for (const b of sorted) store.putBinding(toStored(b));
+      });
+    }
+    this.#emit({ aor, bindings: sorted });
+  }
+
+  /** A flow failed (its TCP/TLS connection closed): forget the connection, keep the binding (RFC 5626 §5.2 lets the phone recover). */
+  forgetConnection(connectionId: string): void {
+    for (const list of this.#byAor.values()) for (const b of list) if (b.connectionId === connectionId) delete b.connectionId;
+  }
+
+  /** Drops expired bindings now (the sweep calls it). */
+  expire(): number {
+    const now = this.#wall();
+    let dropped = 0;
+    for (const [aor, list] of [...this.#byAor]) {
+      const live = list.filter((b) => b.expiresAt > now);
+      if (live.length !== list.length) {
+        dropped += list.length - live.length;
+        this.replace(aor, live);
+      }
+    }
+    return dropped;
+  }
+
+  #schedule(): void {
+    this.#sweep = this.#clock.setTimeout(() => {
+      this.expire();
+      this.#schedule();
+    }, this.#sweepMs);
+  }
+
+  #emit(change: BindingChange): void {
+    for (const l of this.#listeners) l(change);
+  }
+}
+
+function toStored(b: Binding): StoredBinding {
+  return {
+    aor: b.aor, key: b.key, contact: b.contact, q: b.q, expiresAt: b.expiresAt, callId: b.callId, cseq: b.cseq,
+    sourceProtocol: b.source.protocol, sourceAddress: b.source.address, sourcePort: b.source.port,
+    ...(b.instance !== undefined ? { instance: b.instance } : {}),
+    ...(b.regId !== undefined ? { regId: b.regId } : {}),
+    ...(b.userAgent !== undefined ? { userAgent: b.userAgent } : {}),
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * The NAT test bed: a WAN segment and home routers built from network
+ * namespaces, for the tests of calls behind NAT.
+ *
+ *            WAN 198.51.100.0/24 (bridge br0 in nat-XXXXXX-wan)
+ *   .10 Kamailio   .20 coturn   .30 public baresip   (extra addresses on br0)
+ *        │                                   │
+ *   .101 wan ┌──────────┐            .102 wan ┌──────────┐
+ *            │ router 1 │ masquerade          │ router 2 │ masquerade [fully-random]
+ *  10.1.0.1  └──────────┘            10.2.0.1 └──────────┘
+ *        │ lan                                │ lan
+ *   10.1.0.2 LAN 1 (Parley)              10.2.0.2 LAN 2 (a second phone)
+ *
+ * Each router forgets an idle UDP mapping after `udpTimeoutS` (conntrack's
+ * per-namespace nf_conntrack_udp_timeout and _stream), drops new connections
+ * from the WAN (a home router's stateful firewall), and with `symmetric`
+ * maps each destination to another public port (endpoint-dependent mapping,
+ * RFC 4787 §4.1) — what defeats server-reflexive candidates.
+ * Names are nat-<6 hex>-<role>; `teardown()` deletes every namespace (also
+ * at process exit, should a test die before its `after`).
+ */
+import { makeTempDir } from '../harness/managed-process.ts';
+import type { Placement } from '../harness/placement.ts';
+import { NsBridge } from './ns-bridge.ts';
+import { Netns, runId, vethPair } from './netns.ts';
+
+export const WAN_PREFIX = '198.51.100';
+export const WAN_HOSTS = { kamailio: `${WAN_PREFIX}.10`, coturn: `${WAN_PREFIX}.20`, baresip: `${WAN_PREFIX}.30` } as const;
+
+export interface RouterSpec {
+  /** Seconds an idle UDP mapping survives (default 30, a forgetful home router). */
+  udpTimeoutS?: number;
+  /** Endpoint-dependent mapping: a new public port per destination. */
+  symmetric?: boolean;
+  /** Drop all UDP towards the WAN (only TCP/TLS get through). */
+  blockUdp?: boolean;
+}
+
+export interface Site {
+  index: number;
+  router: Netns;
+  lan: Netns;
+  /** The router's public address on the WAN. */
+  publicAddress: string;
+  /** The LAN host's address (10.<index>.0.2). */
+  hostAddress: string;
+  /** Runs a program on the LAN host. */
+  placement: Placement;
+  /** Forgets every NAT mapping at once (a router reboot, or a flushed conntrack table). */
+  flushMappings(): void;
+  /** The router's current conntrack entries (for tests that check a mapping is gone). */
+  mappings(): string;
+}
+
+export interface NatTestbed {
+  prefix: string;
+  wan: Netns;
+  /** Runs a program on the WAN segment, listening on `address`. */
+  wanPlacement(address: string): Placement;
+  sites: Site[];
+  teardown(): Promise<void>;
+}
+
+const live = new Set<Netns>();
+let hooked = false;
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on('exit', () => {
+    for (const ns of live) ns.delete();
+  });
+}
+
+export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Promise<NatTestbed> {
+  hookExit();
+  const prefix = `nat-${runId()}`;
+  const made: Netns[] = [];
+  const create = (role: string) => {
+    const ns = Netns.create(prefix, role);
+    made.push(ns);
+    live.add(ns);
+    return ns;
+  };
+  const tmp = makeTempDir('natbed');
+  const bridges: NsBridge[] = [];
+  try {
+    const wan = create('wan');
+    wan.ip('link', 'add', 'br0', 'type', 'bridge');
+    wan.ip('link', 'set', 'br0', 'up');
+    wan.ip('addr', 'add', `${WAN_PREFIX}.1/24`, 'dev', 'br0');
+    for (const a of Object.values(WAN_HOSTS)) wan.ip('addr', 'add', `${a}/24`, 'dev', 'br0');
+    const wanBridge = await NsBridge.start(wan, tmp.path);
+    bridges.push(wanBridge);
+
+    const sites: Site[] = [];
+    for (let i = 0; i < routers.length; i++) {
+      const spec = routers[i]!;
+      const n = i + 1;
+      const router = create(`r${n}`);
+      const lan = create(`lan${n}`);
+      const publicAddress = `${WAN_PREFIX}.${100 + n}`;
+      const hostAddress = `10.${n}.0.2`;
+      vethPair({ ns: router, name: 'wan', cidr: `${publicAddress}/24` }, { ns: wan, name: `r${n}` });
+      wan.ip('link', 'set', `r${n}`, 'master', 'br0');
+      vethPair({ ns: router, name: 'lan', cidr: `10.${n}.0.1/24` }, { ns: lan, name: 'eth0', cidr: `${hostAddress}/24` });
+      lan.ip('route', 'add', 'default', 'via', `10.${n}.0.1`);
+      router.ip('route', 'add', 'default', 'via', `${WAN_PREFIX}.1`);
+      router.sysctl('net.ipv4.ip_forward', 1);
+      router.nft(routerRules(spec));
+      // Conntrack's sysctls exist in a namespace once its NAT table is loaded (above).
+      const timeout = spec.udpTimeoutS ?? 30;
+      router.sysctl('net.netfilter.nf_conntrack_udp_timeout', timeout);
+      router.sysctl('net.netfilter.nf_conntrack_udp_timeout_stream', timeout);
+      const lanBridge = await NsBridge.start(lan, tmp.path);
+      bridges.push(lanBridge);
+      sites.push({
+        index: n,
+        router,
+        lan,
+        publicAddress,
+        hostAddress,
+        placement: nsPlacement(lan, lanBridge, hostAddress),
+        flushMappings: () => flushConntrack(router),
+        mappings: () => router.exec('cat', ['/proc/net/nf_conntrack']),
+      });
+    }
+    let torn = false;
+    return {
+      prefix,
+      wan,
+      wanPlacement: (address) => nsPlacement(wan, wanBridge, address),
+      sites,
+      async teardown() {
+        if (torn) return;
+        torn = true;
+        await Promise.all(bridges.map((b) => b.stop()));
+        for (const ns of made) {
+          ns.delete();
+          live.delete(ns);
+        }
+        tmp.remove();
+      },
+    };
+  } catch (err) {
+    await Promise.all(bridges.map((b) => b.stop()));
+    for (const ns of made) {
+      ns.delete();
+      live.delete(ns);
+    }
+    tmp.remove();
+    throw err;
+  }
+}
+
+function nsPlacement(ns: Netns, bridge: NsBridge, address: string): Placement {
+  return {
+    address,
+    local: false,
+    wrap: (command, args) => ns.wrap(command, args),
+    connect: (port) => bridge.connect(address, port),
+  };
+}
+
+function routerRules(spec: RouterSpec): string {
+  const masq = spec.symmetric ? 'masquerade fully-random' : 'masquerade';
+  return `
+table ip nat {
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "wan" ${masq}
+  }
+}
+table ip filter {
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    iifname "wan" ct state new drop
+    ${spec.blockUdp ? 'oifname "wan" meta l4proto udp drop' : ''}
+  }
+}
+`;
+}
+
+/** Empties the router's connection-tracking table (`conntrack -F`, Debian package conntrack): every mapping is gone at once. */
+function flushConntrack(router: Netns): void {
+  router.exec('conntrack', ['-F']);
+}
