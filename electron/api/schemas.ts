@@ -263,6 +263,7 @@ export const COMMAND_SCHEMAS = {
 
   'audio.devices': noParams,
   'app.snapshot': noParams,
+  'diagnostics.counts': z.strictObject({ gc: z.boolean().optional() }),
 
   'network.changed': z.strictObject({ reason: z.enum(NETWORK_CHANGE_REASONS) }),
 } satisfies { [N in CommandName]: z.ZodType<CommandParams<N>> };

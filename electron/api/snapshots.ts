@@ -95,6 +95,26 @@ export interface RegistrationSnapshot {
   expiresAt?: number;
   /** Contacts of other devices registered to the same AOR (from the 200's Contact list). */
   otherBindings: string[];
+  /** The server certificate that was refused, when a TLS check is why it failed ("Trust this certificate" pins its fingerprint). */
+  certificate?: CertificateSnapshot;
+}
+
+/** A TLS certificate as a person judges it. */
+export interface CertificateSnapshot {
+  /** Why it was refused: 'untrusted', 'expired', 'not-yet-valid', 'wrong-host', 'pin-mismatch', 'invalid'. */
+  problem: string;
+  subject: string;
+  issuer: string;
+  /** ISO 8601. */
+  validFrom: string;
+  validTo: string;
+  /** SHA-256, upper-case hex pairs with colons: what `tlsPin` takes. */
+  fingerprint256: string;
+  /** subjectAltName ("DNS:sip.example.com, URI:sip:example.com"). */
+  names: string;
+  selfSigned: boolean;
+  /** The name it was checked against. */
+  serverName: string;
 }
 
 export const CALL_STATES = [
@@ -343,6 +363,30 @@ export interface TraceEntry {
 }
 
 /** Everything the UI needs at connect; events keep it current afterwards. */
+/**
+ * What the phone holds now (`diagnostics.counts`): the figures a soak or a
+ * flood test reads to prove that nothing of a finished call stays behind.
+ */
+export interface DiagnosticsCounts {
+  /** Calls the phone follows (ringing, connecting, connected). */
+  calls: number;
+  /** Incoming INVITEs whose media was prepared but that were not announced yet. */
+  pendingIncoming: number;
+  /** Call objects made since start and not yet garbage-collected (a FinalizationRegistry count; meaningful after a forced GC). */
+  callObjectsAlive: number;
+  /** Media sessions not stopped. */
+  mediaSessions: number;
+  /** SIP calls the user agent follows, dialogs, and transactions (client + server). */
+  sipCalls: number;
+  dialogs: number;
+  transactions: number;
+  /** process.memoryUsage() figures, in bytes, read after the GC when one ran. */
+  heapUsedBytes: number;
+  rssBytes: number;
+  /** A GC was forced first (asked for, and the process runs with --expose-gc). */
+  gcForced: boolean;
+}
+
 export interface AppSnapshot {
   accounts: AccountSnapshot[];
   registrations: RegistrationSnapshot[];

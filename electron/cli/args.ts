@@ -32,6 +32,10 @@ export interface CliOptions {
   identity?: string;
   codecs?: string[];
   srtp?: 'off' | 'optional' | 'mandatory';
+  /** A PEM file of CAs trusted for this account's TLS servers. */
+  tlsCa?: string;
+  /** SHA-256 fingerprint of the only server certificate accepted. */
+  tlsPin?: string;
   dataDir?: string;
   verbose: boolean;
 }
@@ -61,6 +65,8 @@ const options = {
   identity: { type: 'string' },
   codecs: { type: 'string' },
   srtp: { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'tls-pin': { type: 'string' },
   'data-dir': { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
@@ -107,6 +113,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
   if (srtp !== undefined && srtp !== 'off' && srtp !== 'optional' && srtp !== 'mandatory') {
     throw new UsageError(`--srtp must be off, optional or mandatory, not "${v.srtp}"`);
   }
+  const tlsPin = v['tls-pin']?.trim();
+  if (tlsPin !== undefined && !/^(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/.test(tlsPin)) {
+    throw new UsageError(`--tls-pin must be a SHA-256 fingerprint (64 hex digits, colons allowed), as "openssl x509 -noout -fingerprint -sha256" prints it, not "${v['tls-pin']}"`);
+  }
   const tone = positiveNumber('tone', v.tone, 20000);
   if (tone !== undefined && v.play) throw new UsageError('--tone and --play are two audio sources; pick one');
   if (command === 'call' && rest.length !== 1) throw new UsageError('parley call wants exactly one target, e.g. parley call sip:alice@example.com');
@@ -133,6 +143,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     identity: v.identity,
     codecs: v.codecs ? v.codecs.split(',').map((c) => c.trim()).filter(Boolean) : undefined,
     srtp: srtp as CliOptions['srtp'],
+    tlsCa: v['tls-ca'],
+    tlsPin,
     dataDir: v['data-dir'],
     verbose: v.verbose ?? false,
   };

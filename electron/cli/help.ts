@@ -28,6 +28,9 @@ An account from flags (nothing is stored):
   --display-name NAME
   --codecs opus,G722,PCMU,PCMA   preference order
   --srtp off|optional|mandatory
+  --tls-ca FILE               with --transport tls: also trust the CAs in this PEM file for the servers
+  --tls-pin SHA256            with --transport tls: accept only the server certificate with this SHA-256
+                              fingerprint (as "openssl x509 -noout -fingerprint -sha256" prints it), whoever signed it
 Or a stored account: --account ID|AOR|NAME (in --data-dir, default ~/.config/parley).
 
 Audio and timing:

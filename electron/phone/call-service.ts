@@ -32,6 +32,7 @@ import { callsToHold, decideIncoming, type Intent } from './call-policy.ts';
 import { CallHistory } from './call-history.ts';
 import type { ContactDirectory } from './contact-directory.ts';
 import { normaliseDialString } from './dial-string.ts';
+import { LiveObjectCounter } from './diagnostics.ts';
 import { chooseIdentity } from './identity.ts';
 import { PhoneCall, type PhoneCallEnv } from './phone-call.ts';
 import { sameAddressText } from './sip-address.ts';
@@ -71,6 +72,8 @@ export class CallService {
   readonly #calls = new Map<string, PhoneCall>();
   /** Sessions made for incoming INVITEs, by SIP Call-ID, until the call is announced. */
   readonly #pending = new Map<string, MediaSession>();
+  /** Every PhoneCall and media session made, until the GC frees it (diagnostics.counts). */
+  readonly #objects = new LiveObjectCounter();
   #closed = false;
 
   constructor(deps: CallServiceDeps) {
@@ -100,6 +103,11 @@ export class CallService {
 
   list(): CallSnapshot[] {
     return [...this.#calls.values()].map((c) => c.snapshot());
+  }
+
+  /** For diagnostics.counts. */
+  counts(): { live: number; pendingIncoming: number; objectsAlive: number } {
+    return { live: this.#calls.size, pendingIncoming: this.#pending.size, objectsAlive: this.#objects.alive };
   }
 
   async dial(p: DialParams, context: CommandContext): Promise<CallSnapshot> {
@@ -194,7 +202,7 @@ export class CallService {
       { id: randomUUID(), direction: 'out', accountId: account.id, sip, session, localIdentity: sip.localIdentity, ...(caller ? { caller } : {}), ...(client !== undefined ? { client } : {}) },
       this.#env,
     );
-    this.#calls.set(call.id, call);
+    this.#register(call);
     call.openAudio(client);
     call.announce();
     return call;
@@ -213,7 +221,7 @@ export class CallService {
       { id: randomUUID(), direction: 'in', accountId: sip.account.id, sip, session, localIdentity: sip.calledAlias, calledAlias: sip.calledAlias, ...(caller ? { caller } : {}) },
       this.#env,
     );
-    this.#calls.set(call.id, call);
+    this.#register(call);
     const decision = decideIncoming({
       dnd: this.#d.store.settings.get('dnd'),
       autoAnswer: this.#d.autoAnswer === true || (this.#d.accounts.get(sip.account.id)?.autoAnswer ?? false),
@@ -236,6 +244,12 @@ export class CallService {
     if (!call.ringingIn) throw new ApiError('conflict', `the call is ${call.apiState}; only a ringing incoming call can be answered`);
     await this.#holdFor(intent, call);
     await call.answer(client);
+  }
+
+  #register(call: PhoneCall): void {
+    this.#calls.set(call.id, call);
+    this.#objects.track(call);
+    this.#objects.track(call.session);
   }
 
   /** The peer REFERs us elsewhere (RFC 3515): we call the target from the same account and identity. */

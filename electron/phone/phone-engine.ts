@@ -28,6 +28,7 @@ export interface Telephony {
     list(): CallSnapshot[];
   };
   sendMessage: PhoneApi['messages.send'];
+  diagnostics: PhoneApi['diagnostics.counts'];
   /** network-change.ts: what a changed network asks of the SIP side. */
   networkChanged: PhoneApi['network.changed'];
 }
@@ -155,6 +156,7 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     async 'audio.devices'() {
       return parts.audioDevices();
     },
+    'diagnostics.counts': (p, c) => telephony.diagnostics(p, c),
     async 'app.snapshot'() {
       return {
         accounts: accounts.snapshots(),

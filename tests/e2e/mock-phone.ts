@@ -195,6 +195,10 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     async 'app.snapshot'() {
       return { accounts: state.accounts, registrations: state.registrations, calls: state.calls, settings: state.settings };
     },
+    async 'diagnostics.counts'() {
+      const m = process.memoryUsage();
+      return { calls: state.calls.length, pendingIncoming: 0, callObjectsAlive: 0, mediaSessions: 0, sipCalls: 0, dialogs: 0, transactions: 0, heapUsedBytes: m.heapUsed, rssBytes: m.rss, gcForced: false };
+    },
     async 'network.changed'() {
       return null;
     },

@@ -7,13 +7,15 @@
  */
 import { connect as netConnect, createServer as createNetServer, isIP } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { checkServerIdentity, connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
-import type { ConnectionOptions } from 'node:tls';
+import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import type { Clock, TimerHandle } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { normalizeAddress } from './address.ts';
 import type { Endpoint } from './transport.ts';
 import { toTransportError, TransportError } from './transport-error.ts';
+import { TlsTrust } from './tls-trust.ts';
+import { verifyServerCertificate } from './tls-verify.ts';
 
 type Pem = string | Buffer | Array<string | Buffer>;
 
@@ -32,13 +34,30 @@ export interface TlsServerOptions {
 
 /** Client side of TLS for the connections we open. */
 export interface TlsClientOptions {
-  /** Trusted CAs (default: Node's bundled roots). */
+  /**
+   * What is trusted, per server name (tls-trust.ts): system + bundled CAs, an
+   * account's CA file, pinned fingerprints. Default: system + bundled CAs, or `ca` alone when given.
+   */
+  trust?: TlsTrust;
+  /** Trusted CAs, replacing the system's (tests with their own CA). Ignored when `trust` is given. */
   ca?: Pem;
   /** Our client certificate and key, for servers that ask for one. */
   cert?: Pem;
   key?: Pem;
   /** Default true. False disables certificate checks: for lab use only. */
   rejectUnauthorized?: boolean;
+}
+
+/** The trust used when the options bring none: their `ca` alone, else the system's (made once). */
+let systemTrust: TlsTrust | undefined;
+function trustOf(t: TlsClientOptions): TlsTrust {
+  if (t.trust) return t.trust;
+  if (t.ca !== undefined) {
+    const list = (Array.isArray(t.ca) ? t.ca : [t.ca]).map((c) => c.toString());
+    return new TlsTrust({ extraCa: list, onlyExtraCa: true });
+  }
+  systemTrust ??= new TlsTrust();
+  return systemTrust;
 }
 
 export interface StreamListenOptions {
@@ -150,22 +169,36 @@ export function connectStream(target: Endpoint & { protocol: 'tcp' | 'tls'; serv
     try {
       if (target.protocol === 'tls') {
         const t = options.tls ?? {};
-        const name = target.serverName;
+        const name = target.serverName ?? target.address;
+        const trust = trustOf(t);
         // node:tls passes localAddress on to net.connect; @types/node omits it from ConnectionOptions.
         const tlsOptions: ConnectionOptions & { localAddress?: string } = {
           host: target.address,
           port: target.port,
           localAddress: options.localAddress,
           // RFC 6066 §3: SNI carries host names only, never IP literals.
-          servername: name !== undefined && isIP(name) === 0 ? name : undefined,
-          ca: t.ca,
-          cert: t.cert,
-          key: t.key,
-          rejectUnauthorized: t.rejectUnauthorized ?? true,
-          checkServerIdentity: (_host, cert) => checkServerIdentity(name ?? target.address, cert),
+          servername: isIP(name) === 0 ? name : undefined,
+          secureContext: trust.secureContext(name, { cert: t.cert, key: t.key }),
+          minVersion: 'TLSv1.2',
+          // OpenSSL verifies the chain; the decision (pins, RFC 5922 names, the words for a refusal)
+          // is ours, in verifyServerCertificate, once the handshake is done.
+          rejectUnauthorized: false,
+          // Node's own name check (RFC 6125, wildcards allowed) would mark `authorized` false before ours runs.
+          checkServerIdentity: () => undefined,
         };
-        socket = tlsConnect(tlsOptions);
-        socket.once('secureConnect', ok);
+        const tlsSocket: TLSSocket = tlsConnect(tlsOptions);
+        socket = tlsSocket;
+        tlsSocket.once('secureConnect', () => {
+          if (t.rejectUnauthorized !== false) {
+            try {
+              verifyServerCertificate(tlsSocket, name, { pins: trust.pinsFor(name) }, endpoint);
+            } catch (err) {
+              fail(err);
+              return;
+            }
+          }
+          ok();
+        });
       } else {
         socket = netConnect({ host: target.address, port: target.port, localAddress: options.localAddress });
         socket.once('connect', ok);

@@ -33,6 +33,7 @@ import type {
 import { createTracer } from './transport-context.ts';
 import type { TransportContext } from './transport-context.ts';
 import { TransportError } from './transport-error.ts';
+import { TlsCertificateError } from './tls-verify.ts';
 import { maxDatagram, UdpTransport } from './udp-transport.ts';
 import { addReceivedAndRport, reliableResponseTarget, stampRequestVia, unreliableResponseTarget } from './via-processing.ts';
 
@@ -117,6 +118,8 @@ export class TransportLayer implements SipTransport {
   readonly #unreachableHandlers: Array<(e: UnreachableEvent) => void> = [];
   /** Every sent-by we stamped, for the RFC 3261 §18.1.2 check on responses. */
   readonly #sentBy = new Set<string>();
+  /** The last certificate refusal per server name, until a handshake with it succeeds. */
+  readonly #tlsFailures = new Map<string, TlsCertificateError>();
   #nextConnection = 1;
   #closed = false;
 
@@ -260,6 +263,14 @@ export class TransportLayer implements SipTransport {
     await connection.write(data);
   }
 
+  /**
+   * Why the last TLS connection to this server (SIP domain, host or IP literal) was
+   * refused, while no later one succeeded: the words and the certificate to show.
+   */
+  tlsFailure(serverName: string): TlsCertificateError | undefined {
+    return this.#tlsFailures.get(serverName.replace(/^\[(.*)\]$/, '$1').toLowerCase());
+  }
+
   /** Starts RFC 5626 §4.4.1 CRLF pings on a connection (e.g. the flow a registration uses). */
   startKeepAlive(connectionId: string, intervalMs: number): boolean {
     const c = this.#pool.get(connectionId);
@@ -333,10 +344,21 @@ export class TransportLayer implements SipTransport {
       const listener = this.#listenerFor(protocol, family);
       // Leave from the listener's address when it is a specific one, so the source matches Via.
       const localAddress = listener && !isWildcard(listener.local.address) ? listener.local.address : undefined;
-      const socket = await connectStream(
-        { protocol, address: target.address, port: target.port, serverName },
-        { localAddress, tls: this.#options.tlsClient, timeoutMs: this.#options.connectTimeoutMs ?? 10_000, clock: this.#clock },
-      );
+      const nameKey = (serverName ?? target.address).toLowerCase();
+      let socket: Socket;
+      try {
+        socket = await connectStream(
+          { protocol, address: target.address, port: target.port, serverName },
+          { localAddress, tls: this.#options.tlsClient, timeoutMs: this.#options.connectTimeoutMs ?? 10_000, clock: this.#clock },
+        );
+      } catch (err) {
+        if (err instanceof TlsCertificateError) {
+          this.#tlsFailures.set(nameKey, err);
+          this.#logger.warn('TLS certificate refused', { server: err.serverName, problem: err.problem, reason: err.message });
+        }
+        throw err;
+      }
+      if (protocol === 'tls') this.#tlsFailures.delete(nameKey);
       if (this.#closed) {
         socket.destroy();
         throw new TransportError('closed', 'transport layer is closed');

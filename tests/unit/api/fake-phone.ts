@@ -237,6 +237,11 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('app.snapshot', p, c);
       return { accounts: [...accounts.values()], registrations: [], calls: [...calls.values()], settings };
     },
+    async 'diagnostics.counts'(p, c) {
+      log('diagnostics.counts', p, c);
+      const m = process.memoryUsage();
+      return { calls: calls.size, pendingIncoming: 0, callObjectsAlive: 0, mediaSessions: 0, sipCalls: 0, dialogs: 0, transactions: 0, heapUsedBytes: m.heapUsed, rssBytes: m.rss, gcForced: false };
+    },
     async 'network.changed'(p, c) {
       log('network.changed', p, c);
       return null;
