@@ -173,6 +173,8 @@ export interface CallSnapshot {
   actions?: CallAction[];
   /** Our blind transfer of this call (RFC 3515) and its result from the NOTIFY sipfrag. */
   transfer?: TransferSnapshot;
+  /** Set when the call was answered but could not go on and we ended it (e.g. the peer's SDP answer was unusable): why. */
+  failure?: string;
 }
 
 export const CALL_ACTIONS = ['answer', 'decline', 'hangup', 'hold', 'resume', 'mute', 'dtmf', 'transfer'] as const;

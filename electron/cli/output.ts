@@ -120,6 +120,11 @@ export class Output {
     if (this.json) this.#streams.out(`${safeJson({ event: 'error', data: { message, exitCode } })}\n`);
   }
 
+  /** Advice the user should see even in --json mode: stderr, so stdout stays clean. */
+  warn(text: string): void {
+    this.#streams.err(`parley: warning: ${terminalSafe(text)}\n`);
+  }
+
   /** A diagnostic for --verbose (stderr, so --json stdout stays clean). */
   debug(text: string): void {
     if (this.verbose) this.#streams.err(`parley: ${terminalSafe(text)}\n`);

@@ -291,7 +291,10 @@ export class PhoneCall {
   async #teardown(): Promise<void> {
     const end = this.sip.end;
     this.endedAt = this.#env.now();
-    if (end?.outcome) this.outcome = end.outcome;
+    // We hung up because the peer's media answer was unusable (none, m=audio 0, garbage): the call failed,
+    // whatever the BYE's 200 says — RFC 3261 §13.2.1 has the UAC end such a call; 488 is what it was.
+    if (end?.cause === 'media-failed') this.outcome = outcome(488, 'Not Acceptable Here');
+    else if (end?.outcome) this.outcome = end.outcome;
     // A connected call ended by a BYE has no final answer of its own: it was a 200.
     else if (this.answeredAt !== undefined && (this.outcome === undefined || this.outcome.status < 200)) this.outcome = outcome(200, 'OK');
     try {
@@ -410,6 +413,8 @@ export class PhoneCall {
       const detail = this.sip.end?.detail;
       if (detail && s.words) s.words = `${s.words} (${detail})`;
     }
+    const end = this.sip.end;
+    if (end?.cause === 'media-failed') s.failure = end.detail ?? 'the media could not be set up';
     if (this.#transfer) s.transfer = { ...this.#transfer };
     const codec = this.session.negotiated?.codec;
     if (codec) s.codec = `${codec.name}/${codec.clockRate}`;

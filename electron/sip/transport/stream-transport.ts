@@ -66,7 +66,13 @@ export interface StreamListenOptions {
   port: number;
   tls?: TlsServerOptions;
   ipv6Only?: boolean;
+  /** Hard cap on accepted connections (default 1024); see `admit`. */
   maxConnections?: number;
+  /**
+   * Asked for each new connection (TLS: before its handshake) with the number
+   * this listener holds in total and from that address; false resets it.
+   */
+  admit?: (remote: string, total: number, fromSource: number) => boolean;
 }
 
 export class StreamListener {
@@ -75,13 +81,25 @@ export class StreamListener {
   readonly #server: Server;
   /** Every accepted socket, including TLS ones still in their handshake, so close() can end them all. */
   readonly #sockets: Set<Socket>;
+  readonly #stats: { refused: number };
   #closed = false;
 
-  private constructor(server: Server, protocol: 'tcp' | 'tls', local: Endpoint, sockets: Set<Socket>) {
+  private constructor(server: Server, protocol: 'tcp' | 'tls', local: Endpoint, sockets: Set<Socket>, stats: { refused: number }) {
     this.#server = server;
     this.protocol = protocol;
     this.local = local;
     this.#sockets = sockets;
+    this.#stats = stats;
+  }
+
+  /** Connections held now (TLS: handshakes included). */
+  get connectionCount(): number {
+    return this.#sockets.size;
+  }
+
+  /** Connections reset at once because `admit` said no. */
+  get refusedCount(): number {
+    return this.#stats.refused;
   }
 
   /** Binds and listens; `onSocket` gets each accepted socket (for TLS: after a good handshake). */
@@ -103,13 +121,31 @@ export class StreamListener {
       );
       server = s;
     } else {
-      server = createNetServer((socket) => onSocket(socket));
+      // Handed on from the 'connection' handler below, once admitted.
+      server = createNetServer();
     }
     if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
     const sockets = new Set<Socket>();
+    const perSource = new Map<string, number>();
+    const stats = { refused: 0 };
     server.on('connection', (socket: Socket) => {
+      const remote = normalizeAddress(socket.remoteAddress ?? '');
+      const fromSource = perSource.get(remote) ?? 0;
+      if (options.admit && !options.admit(remote, sockets.size, fromSource)) {
+        stats.refused++;
+        socket.on('error', () => {});
+        socket.resetAndDestroy();
+        return;
+      }
       sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
+      perSource.set(remote, fromSource + 1);
+      socket.once('close', () => {
+        sockets.delete(socket);
+        const left = (perSource.get(remote) ?? 1) - 1;
+        if (left > 0) perSource.set(remote, left);
+        else perSource.delete(remote);
+      });
+      if (protocol === 'tcp') onSocket(socket);
     });
     const requested: Endpoint = { protocol, address: options.address, port: options.port };
     return new Promise((resolve, reject) => {
@@ -124,7 +160,7 @@ export class StreamListener {
         const a = server.address();
         const local: Endpoint =
           a !== null && typeof a === 'object' ? { protocol, address: normalizeAddress(a.address), port: a.port } : requested;
-        resolve(new StreamListener(server, protocol, local, sockets));
+        resolve(new StreamListener(server, protocol, local, sockets, stats));
       });
     });
   }

@@ -65,11 +65,26 @@ export interface TransportLayerOptions {
    * Sources whose Via steers UDP responses as RFC 3261 §18.2.2 says (maddr,
    * received, the sent-by port): e.g. a proxy we route through that listens on
    * another port than it sends from. Default: none, every response goes to
-   * the packet's source.
+   * the packet's source. Also asked (with port 0) when a TCP/TLS connection
+   * arrives: a trusted address is exempt from the connection limits.
    */
   trustedPeer?: (source: Endpoint) => boolean;
   /** Cap on connections accepted per TCP/TLS listener (default 1024). */
   maxIncomingConnections?: number;
+  /** Connections one address may hold on a listener (default 16); trusted and known peers are exempt. */
+  maxConnectionsPerSource?: number;
+  /**
+   * Of maxIncomingConnections, how many only trusted peers and peers we hold
+   * a connection to (our registrar, our proxy) may take (default 32): a flood
+   * from strangers cannot lock out the server delivering our calls.
+   */
+  reservedConnections?: number;
+  /**
+   * From its first byte, a message's head must arrive within this long (its
+   * body gets as long again), and a connection a peer opens must bring its
+   * first message within it; else it closes (slowloris). Default 10 s; 0 = off.
+   */
+  messageDeadlineMs?: number;
 }
 
 export interface ListenOptions {
@@ -154,7 +169,10 @@ export class TransportLayer implements SipTransport {
     } else {
       const protocol = options.protocol;
       const stream = await StreamListener.listen(
-        { protocol, address, port: options.port, tls: options.tls, maxConnections: this.#options.maxIncomingConnections ?? 1024 },
+        {
+          protocol, address, port: options.port, tls: options.tls, maxConnections: this.#options.maxIncomingConnections ?? 1024,
+          admit: (remote, total, fromSource) => this.#admit(protocol, remote, total, fromSource),
+        },
         (socket) => this.#accept(socket, protocol),
         this.#logger,
       );
@@ -379,6 +397,23 @@ export class TransportLayer implements SipTransport {
     this.#adopt(socket, protocol, 'in', connectionKey(remote));
   }
 
+  /**
+   * Whether a new incoming connection may stay: strangers get at most
+   * maxConnectionsPerSource each and never the reserved last slots; a trusted
+   * peer, or one we opened a connection to (the registrar's flow), always may.
+   */
+  #admit(protocol: 'tcp' | 'tls', remote: string, total: number, fromSource: number): boolean {
+    const max = this.#options.maxIncomingConnections ?? 1024;
+    const perSource = this.#options.maxConnectionsPerSource ?? 16;
+    const reserved = Math.min(this.#options.reservedConnections ?? 32, Math.floor(max / 2));
+    if (fromSource < perSource && total < max - reserved) return true;
+    const known =
+      this.#options.trustedPeer?.({ protocol, address: remote, port: 0 }) === true ||
+      this.#pool.all().some((c) => c.direction === 'out' && sameAddress(c.remote.address, remote));
+    if (!known) this.#logger.debug('incoming connection refused', { protocol, remote, total, fromSource });
+    return known;
+  }
+
   #adopt(socket: Socket, protocol: 'tcp' | 'tls', direction: 'in' | 'out', key: string, serverName?: string): StreamConnection {
     const connection = new StreamConnection({
       id: `${protocol}-${this.#nextConnection++}`,
@@ -387,6 +422,7 @@ export class TransportLayer implements SipTransport {
       direction,
       ctx: this.#ctx,
       idleTimeoutMs: this.#options.idleTimeoutMs ?? 120_000,
+      messageDeadlineMs: this.#options.messageDeadlineMs ?? 10_000,
       serverName,
       onClose: (c, reason, error) => {
         this.#pool.remove(c);

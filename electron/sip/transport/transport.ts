@@ -85,7 +85,8 @@ export interface TraceEvent {
 
 export type TraceHook = (event: TraceEvent) => void;
 
-export type ConnectionCloseReason = 'idle' | 'remote' | 'error' | 'framing' | 'keepalive-timeout' | 'local';
+/** 'incomplete': a message (or, on a connection a peer opened, the first one) did not arrive whole in time (slowloris). */
+export type ConnectionCloseReason = 'idle' | 'remote' | 'error' | 'framing' | 'keepalive-timeout' | 'incomplete' | 'local';
 
 /** Reported when a TCP/TLS connection goes away (e.g. an RFC 5626 flow failed). */
 export interface ConnectionClosedEvent {

@@ -231,7 +231,7 @@ export class Registration extends Emitter<RegistrationEvents> {
       this.#to('failed', { outcome: outcomeOf(response), detail: 'the registrar kept no binding for our contact' });
       return;
     }
-    // A binding of 4294967295 s (or of 1 s) is refreshed as one of a day (or of 10 s).
+    // A binding of 4294967295 s is refreshed as one of a day; a very short one is bounded by the per-minute cap.
     const granted = clampNetworkSeconds('expires', offered);
     this.#failures = 0;
     this.#granted = granted;
