@@ -265,7 +265,8 @@ export class CallService {
     const codecs = account?.codecs.filter((c) => known.get(c) !== undefined);
     return this.#d.media.createSession({
       bindAddress: this.#d.rtpBind,
-      advertisedAddress: this.#d.rtpAdvertised,
+      // Behind a NAT: the public address the registrar saw (RFC 3581), so the peer's RTP finds the router's mapping.
+      advertisedAddress: this.#d.ua.publicAddress(accountId)?.host ?? this.#d.rtpAdvertised,
       ...(codecs && codecs.length > 0 ? { codecs } : {}),
       srtp: account?.srtp ?? 'off',
       statsIntervalMs: this.#d.statsIntervalMs ?? 2000,

@@ -33,6 +33,11 @@ export interface ChallengedExchange extends Exchange {
   authFailure?: AuthFailure;
 }
 
+/** An exchange outside a dialog, with the target the last attempt went to (after RFC 3263 failover): the flow a registration keeps alive. */
+export interface TargetedExchange extends ChallengedExchange {
+  target?: SendTarget;
+}
+
 /** Challenges answered for one request at most, for every method. */
 export const MAX_CHALLENGES = 4;
 
@@ -60,11 +65,11 @@ export async function sendChallenged(authenticator: DigestAuthenticator, send: C
 }
 
 /** One non-INVITE client transaction outside a dialog, resolved with its final response. */
-export function sendOnce(layer: TransactionLayer, request: SipRequest, targets: readonly SendTarget[]): Promise<Exchange> {
+export function sendOnce(layer: TransactionLayer, request: SipRequest, targets: readonly SendTarget[]): Promise<Exchange & { target: SendTarget }> {
   return new Promise((resolve) => {
     const failover = layer.sendRequest(request, targets, {
       onResponse: (response) => {
-        if (response.status >= 200) resolve({ response, request: failover.request });
+        if (response.status >= 200) resolve({ response, request: failover.request, target: failover.transaction.target });
       },
     });
   });
@@ -75,13 +80,20 @@ export function sendOnce(layer: TransactionLayer, request: SipRequest, targets: 
  * challenges answered; `nextCseq` gives the retry's CSeq number (REGISTER keeps
  * one counter per Call-ID, §10.2), by default the previous one + 1.
  */
-export function sendOutsideDialog(
+export async function sendOutsideDialog(
   layer: TransactionLayer, first: SipRequest, targets: readonly SendTarget[], authenticator: DigestAuthenticator, nextCseq?: () => number,
-): Promise<ChallengedExchange> {
-  return sendChallenged(authenticator, (fields, previous) => {
-    if (!previous) return sendOnce(layer, first, targets);
-    return sendOnce(layer, nextRequest(previous.request, { cseq: nextCseq ? nextCseq() : cseqOf(previous.request).seq + 1, fields }), targets);
+): Promise<TargetedExchange> {
+  let target: SendTarget | undefined;
+  const once = async (request: SipRequest): Promise<Exchange> => {
+    const sent = await sendOnce(layer, request, targets);
+    target = sent.target;
+    return sent;
+  };
+  const done = await sendChallenged(authenticator, (fields, previous) => {
+    if (!previous) return once(first);
+    return once(nextRequest(previous.request, { cseq: nextCseq ? nextCseq() : cseqOf(previous.request).seq + 1, fields }));
   });
+  return target ? { ...done, target } : done;
 }
 
 /** Authorization fields as header pairs for a request's content. */
