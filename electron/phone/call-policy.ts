@@ -28,14 +28,15 @@ export interface IncomingContext {
 }
 
 export type IncomingDecision =
-  | { kind: 'refuse'; code: 486; reason: 'Busy Here'; why: 'do-not-disturb' }
+  | { kind: 'refuse'; code: 486; reason: 'Do Not Disturb'; why: 'do-not-disturb' }
   | { kind: 'ring' }
   | { kind: 'auto-answer' };
 
 export type Intent = 'answer' | 'resume' | 'dial' | 'auto-answer';
 
 export function decideIncoming(ctx: IncomingContext): IncomingDecision {
-  if (ctx.dnd) return { kind: 'refuse', code: 486, reason: 'Busy Here', why: 'do-not-disturb' };
+  // The reason phrase says why (RFC 3261 §21.4.24 leaves it free): the history tells it from a Busy press.
+  if (ctx.dnd) return { kind: 'refuse', code: 486, reason: 'Do Not Disturb', why: 'do-not-disturb' };
   if (!ctx.autoAnswer) return { kind: 'ring' };
   const busy = ctx.others.some((c) => !c.ended && (c.established || c.state === 'connecting'));
   return busy && !ctx.headless ? { kind: 'ring' } : { kind: 'auto-answer' };

@@ -13,7 +13,7 @@
  *   entering early, connecting, active:  the media starts (the SIP layer has
  *                                        applied the answer before it moves,
  *                                        so the session is negotiated here)
- *   first entering connecting or active: answered at, the history row answered
+ *   entering active:                     answered at, the history row answered
  *   entering ended:                      media stopped, audio route released,
  *                                        history row completed, 'call' sent
  *
@@ -34,6 +34,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { AudioRouter } from './audio-router.ts';
 import type { CallHistory } from './call-history.ts';
 import type { ResolvedCaller } from './contact-directory.ts';
+import { mediaStatsDetails } from './snapshot-mappers.ts';
 
 export type SipCall = OutgoingCall | IncomingCall;
 
@@ -266,7 +267,9 @@ export class PhoneCall {
     assertTransition('phone call', moves, this.#state, to);
     this.#state = to;
     if (result && to !== 'ended') this.outcome = result;
-    if ((to === 'connecting' || to === 'active') && this.answeredAt === undefined) {
+    // Answered means connected: an incoming call is 'connecting' until the ACK for our 200 comes (RFC 3261
+    // §13.3.1.4); a caller who gave up never sends it, and that call was never a conversation.
+    if (to === 'active' && this.answeredAt === undefined) {
       this.answeredAt = this.#env.now();
       this.#env.history.answered(this);
     }
@@ -361,7 +364,7 @@ export class PhoneCall {
     };
     if (stats.rttMs !== null) s.rttMs = stats.rttMs;
     if (stats.mos !== null) s.mos = stats.mos;
-    this.#env.events.emit('media.stats', s);
+    this.#env.events.emit('media.stats', { ...s, ...mediaStatsDetails(stats) });
   }
 
   #require(action: CallAction, hint: string): void {
@@ -415,6 +418,7 @@ export class PhoneCall {
     }
     const end = this.sip.end;
     if (end?.cause === 'media-failed') s.failure = end.detail ?? 'the media could not be set up';
+    if (this.sip.id) s.sipCallId = this.sip.id;
     if (this.#transfer) s.transfer = { ...this.#transfer };
     const codec = this.session.negotiated?.codec;
     if (codec) s.codec = `${codec.name}/${codec.clockRate}`;
