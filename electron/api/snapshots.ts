@@ -177,6 +177,19 @@ export interface CallSnapshot {
   sipCallId?: string;
   /** Set when the call was answered but could not go on and we ended it (e.g. the peer's SDP answer was unusable): why. */
   failure?: string;
+  /** What protects the call, in words (signalling and media), once media is negotiated. */
+  security?: CallSecurity;
+}
+
+export interface CallSecurity {
+  /** "TLS to sip.example.com", "UDP (not encrypted)". */
+  signalling: string;
+  /** "SRTP AES-256-GCM (SDES)", "not encrypted". */
+  media: string;
+  /** One line for the call screen: "Signalling: TLS to sip.example.com · Media: SRTP AES-256-GCM (SDES)" or "Not encrypted". */
+  summary: string;
+  signallingEncrypted: boolean;
+  mediaEncrypted: boolean;
 }
 
 export const CALL_ACTIONS = ['answer', 'decline', 'hangup', 'hold', 'resume', 'mute', 'dtmf', 'transfer'] as const;
@@ -246,6 +259,8 @@ export interface CallQuality {
   lossPercent: number;
   jitterMs: number;
   rttMs: number;
+  /** What protected the call (CallSecurity.summary), kept with the history. */
+  security?: string;
 }
 
 export interface HistoryEntry {

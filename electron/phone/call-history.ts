@@ -19,7 +19,7 @@ import type { PhoneStore } from './store/phone-store.ts';
 const clip = (text: string, max: number) => text.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max);
 
 /** What the history reads of a call (a PhoneCall). */
-export type HistoryCall = Pick<PhoneCall, 'id' | 'accountId' | 'direction' | 'remote' | 'caller' | 'localIdentity' | 'sip' | 'startedAt' | 'answeredAt' | 'endedAt' | 'outcome' | 'lastStats' | 'historyId'>;
+export type HistoryCall = Pick<PhoneCall, 'id' | 'accountId' | 'direction' | 'remote' | 'caller' | 'localIdentity' | 'sip' | 'startedAt' | 'answeredAt' | 'endedAt' | 'outcome' | 'lastStats' | 'historyId' | 'snapshot'>;
 
 export class CallHistory {
   readonly #store: PhoneStore;
@@ -76,7 +76,10 @@ export class CallHistory {
     const s = record.lastStats;
     if (!s || s.packetsReceived === 0 || s.mos === null) return null;
     const cap = (x: number) => Math.min(60_000, Math.max(0, x));
-    return { mos: Math.min(5, Math.max(1, s.mos)), loss: Math.min(1, Math.max(0, s.lossPercent / 100)), jitter: cap(s.jitterMs), rtt: s.rttMs === null ? null : cap(s.rttMs) };
+    const q: CallQuality = { mos: Math.min(5, Math.max(1, s.mos)), loss: Math.min(1, Math.max(0, s.lossPercent / 100)), jitter: cap(s.jitterMs), rtt: s.rttMs === null ? null : cap(s.rttMs) };
+    const security = record.snapshot().security?.summary;
+    if (security) q.security = security.slice(0, 200);
+    return q;
   }
 
   #write(record: HistoryCall, work: () => void): void {

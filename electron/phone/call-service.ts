@@ -14,6 +14,7 @@
  * Events: 'call' on every change, 'call.incoming', 'call.dtmf' for digits
  * received (RFC 4733 or INFO), 'media.stats' every statsIntervalMs.
  */
+import { insecureKeysRefusal, mediaSrtpPolicy } from './call-security.ts';
 import { randomUUID } from 'node:crypto';
 import type { CommandContext } from '../api/phone-api.ts';
 import type { CallIdParams, DeclineParams, DialParams, DtmfParams, MuteParams, TransferParams } from '../api/commands.ts';
@@ -120,6 +121,8 @@ export class CallService {
     // The echo service is on this machine: reach it directly, never through an account's proxy.
     if (p.accountId === undefined && contacts.echoUri && sameAddressText(dialled.target, contacts.echoUri) && accounts.direct) account = accounts.direct;
     if (!account.enabled) throw new ApiError('unavailable', `the account ${account.displayName || account.aor} is disabled`);
+    const insecure = insecureKeysRefusal(account, dialled.target);
+    if (insecure) throw new ApiError('not-allowed', insecure);
     const identity = chooseIdentity(account, dialled.target, p.identity);
     if (!identity.ok) throw new ApiError('not-allowed', identity.reason);
     await this.#holdFor('dial', undefined);
@@ -199,7 +202,7 @@ export class CallService {
     }
     const caller = this.#d.contacts.resolve(target);
     const call = new PhoneCall(
-      { id: randomUUID(), direction: 'out', accountId: account.id, sip, session, localIdentity: sip.localIdentity, ...(caller ? { caller } : {}), ...(client !== undefined ? { client } : {}) },
+      { id: randomUUID(), direction: 'out', accountId: account.id, account, sip, session, localIdentity: sip.localIdentity, ...(caller ? { caller } : {}), ...(client !== undefined ? { client } : {}) },
       this.#env,
     );
     this.#register(call);
@@ -218,7 +221,7 @@ export class CallService {
     const caller = this.#d.contacts.resolve(sip.remote.uri);
     const others = [...this.#calls.values()];
     const call = new PhoneCall(
-      { id: randomUUID(), direction: 'in', accountId: sip.account.id, sip, session, localIdentity: sip.calledAlias, calledAlias: sip.calledAlias, ...(caller ? { caller } : {}) },
+      { id: randomUUID(), direction: 'in', accountId: sip.account.id, account: this.#d.accounts.get(sip.account.id), sip, session, localIdentity: sip.calledAlias, calledAlias: sip.calledAlias, ...(caller ? { caller } : {}) },
       this.#env,
     );
     this.#register(call);
@@ -268,7 +271,7 @@ export class CallService {
       // Behind a NAT: the public address the registrar saw (RFC 3581), so the peer's RTP finds the router's mapping.
       advertisedAddress: this.#d.ua.publicAddress(accountId)?.host ?? this.#d.rtpAdvertised,
       ...(codecs && codecs.length > 0 ? { codecs } : {}),
-      srtp: account?.srtp ?? 'off',
+      srtp: mediaSrtpPolicy(account),
       statsIntervalMs: this.#d.statsIntervalMs ?? 2000,
       ticker: this.#d.router.ticker,
     });

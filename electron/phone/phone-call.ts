@@ -35,6 +35,8 @@ import type { AudioRouter } from './audio-router.ts';
 import type { CallHistory } from './call-history.ts';
 import type { ResolvedCaller } from './contact-directory.ts';
 import { mediaStatsDetails } from './snapshot-mappers.ts';
+import type { Account } from './account.ts';
+import { describeSecurity } from './call-security.ts';
 
 export type SipCall = OutgoingCall | IncomingCall;
 
@@ -96,6 +98,8 @@ export interface PhoneCallInit {
   caller?: ResolvedCaller;
   /** The client (CommandContext.client) whose audio the call uses. */
   client?: string;
+  /** The account's transport and servers, for the words on what protects the call. */
+  account?: Pick<Account, 'transport' | 'srtp' | 'sdesInClear' | 'outboundProxy' | 'registrar' | 'aor'> | undefined;
 }
 
 export class PhoneCall {
@@ -118,6 +122,7 @@ export class PhoneCall {
   /** The client whose audio the call uses; undefined: every client. */
   client: string | undefined;
   readonly #env: PhoneCallEnv;
+  readonly #account: PhoneCallInit['account'];
   readonly #log: Logger;
   #state: PhoneCallState;
   #audioOpen = false;
@@ -137,6 +142,7 @@ export class PhoneCall {
     this.calledAlias = init.calledAlias;
     this.caller = init.caller;
     this.client = init.client;
+    this.#account = init.account;
     this.startedAt = env.now();
     this.#env = env;
     this.#log = env.logger;
@@ -420,7 +426,9 @@ export class PhoneCall {
     if (end?.cause === 'media-failed') s.failure = end.detail ?? 'the media could not be set up';
     if (this.sip.id) s.sipCallId = this.sip.id;
     if (this.#transfer) s.transfer = { ...this.#transfer };
-    const codec = this.session.negotiated?.codec;
+    const negotiated = this.session.negotiated;
+    const codec = negotiated?.codec;
+    if (negotiated) s.security = describeSecurity(this.#account, negotiated.srtp?.suite);
     if (codec) s.codec = `${codec.name}/${codec.clockRate}`;
     return s;
   }
