@@ -20,6 +20,8 @@ export interface CliOptions {
   proxy?: string;
   transport: 'udp' | 'tcp' | 'tls';
   bind?: { host: string; port: number };
+  /** Seconds between NAT keep-alives of a registered UDP flow (0 = none). */
+  keepAlive?: number;
   tone?: number;
   play?: string;
   record?: string;
@@ -53,6 +55,7 @@ const options = {
   proxy: { type: 'string' },
   transport: { type: 'string' },
   bind: { type: 'string' },
+  keepalive: { type: 'string' },
   tone: { type: 'string' },
   play: { type: 'string' },
   record: { type: 'string' },
@@ -131,6 +134,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     proxy: v.proxy,
     transport,
     bind: v.bind ? parseHostPort('bind', v.bind) : undefined,
+    keepAlive: v.keepalive === '0' ? 0 : positiveNumber('keepalive', v.keepalive, 3600),
     tone,
     play: v.play,
     record: v.record,

@@ -131,7 +131,9 @@ export class PhoneSession {
           dataDir: location.dataDir,
           secrets: location.secrets,
           logger: stderrLogger(opts.verbose),
-          ...(opts.bind ? { sip: { bind: [opts.bind] } } : {}),
+          ...(opts.bind || opts.keepAlive !== undefined
+            ? { sip: { ...(opts.bind ? { bind: [opts.bind] } : {}), ...(opts.keepAlive !== undefined ? { keepAliveMs: opts.keepAlive * 1000 } : {}) } }
+            : {}),
           ...(options.audio ? { audio: options.audio } : {}),
         });
       }

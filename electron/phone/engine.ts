@@ -61,6 +61,8 @@ export interface PhoneEngineOptions {
     tlsExtraCa?: string[];
     /** SO_RCVBUF of the UDP listeners (the OS default otherwise); a load test raises it so bursts are not dropped. */
     udpReceiveBufferBytes?: number;
+    /** NAT keep-alive interval of registered UDP flows without a Flow-Timer (default 25 s; 0 = none). */
+    keepAliveMs?: number;
   };
   /** Headless devices per call (CLI, tests); without it the calls use the client frames of `audio`. */
   audio?: AudioDeviceFactory;
@@ -168,6 +170,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       media: (info) => calls!.mediaFor(info),
       matchAccount: (requestUri, to) => match?.(requestUri, to),
       fallbackAccountId: DIRECT_ACCOUNT_ID,
+      ...(opts.sip?.keepAliveMs !== undefined ? { keepAliveMs: opts.sip.keepAliveMs } : {}),
       transportOptions: {
         tlsClient: { trust: tlsTrust },
         ...(opts.sip?.udpReceiveBufferBytes ? { udpReceiveBufferBytes: opts.sip.udpReceiveBufferBytes } : {}),

@@ -25,6 +25,7 @@
  *                           ▲    update(config) │
  *                           └───────────────────┘
  */
+import { encodeStun, isStun, newTransactionId, StunType } from '../../net/stun/index.ts';
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
@@ -131,7 +132,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.#cname = options.cname ?? `parley-${this.#random().toString(16)}${this.#random().toString(16)}`;
     rtp.on('message', (msg, rinfo) => this.#onRtpSocket(msg, rinfo));
     rtp.on('error', (err) => this.#onSocketError(err));
-    rtcp?.on('message', (msg, rinfo) => this.#onRtcp(msg, rinfo, true));
+    rtcp?.on('message', (msg, rinfo) => {
+      if (!isStun(msg)) this.#onRtcp(msg, rinfo, true);
+    });
     rtcp?.on('error', (err) => this.#onSocketError(err));
   }
 
@@ -200,6 +203,21 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.#sender.payloadType = config.payloadType;
     if (config.ptimeMs !== undefined) this.#sender.setPtime(config.ptimeMs);
     if (config.remoteSsrc !== undefined) this.#remoteSsrc = config.remoteSsrc;
+  }
+
+  /**
+   * Opens the path through a NAT in front of us before the peer's media
+   * arrives: one STUN Binding request (RFC 8489; peers demultiplex or drop
+   * it, RFC 7983) from each of our sockets to the peer's RTP and RTCP
+   * addresses. A home router that sees the peer's packets first tracks them
+   * as a connection of their own and then maps our media to another public
+   * port than the one our SDP named; sent first, ours keep the port.
+   */
+  openPinholes(rtp: Endpoint, rtcp: Endpoint | undefined): void {
+    if (this.#closed) return;
+    const probe = () => encodeStun({ type: StunType.bindingRequest, transactionId: newTransactionId(), attributes: [] });
+    void this.#udpSend(this.#rtpSocket, probe(), rtp).catch(() => {});
+    if (this.#rtcpSocket && rtcp) void this.#udpSend(this.#rtcpSocket, probe(), rtcp).catch(() => {});
   }
 
   /** Where RTP goes now: the latched source, else the SDP address. */
@@ -349,6 +367,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   // ---- receiving -------------------------------------------------------------
 
   #onRtpSocket(msg: Buffer, rinfo: RemoteInfo): void {
+    // RFC 7983: STUN shares the port (a peer's pinhole probe, later ICE checks); it is not media.
+    if (isStun(msg)) return;
     if (isRtcpPacket(msg)) this.#onRtcp(msg, rinfo, false);
     else this.#onRtp(msg, rinfo);
   }

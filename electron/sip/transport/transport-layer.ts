@@ -131,6 +131,7 @@ export class TransportLayer implements SipTransport {
   readonly #handlers: Array<(m: IncomingMessage) => void> = [];
   readonly #closeHandlers: Array<(e: ConnectionClosedEvent) => void> = [];
   readonly #unreachableHandlers: Array<(e: UnreachableEvent) => void> = [];
+  readonly #stunHandlers: Array<(data: Buffer, source: Endpoint) => void> = [];
   /** Every sent-by we stamped, for the RFC 3261 §18.1.2 check on responses. */
   readonly #sentBy = new Set<string>();
   /** The last certificate refusal per server name, until a handshake with it succeeds. */
@@ -150,6 +151,9 @@ export class TransportLayer implements SipTransport {
       trace: createTracer(options.trace, this.#logger),
       deliver: (m, source, local, id) => this.#deliver(m, source, local, id),
       unreachable: (remote, error) => this.#unreachable(remote, error),
+      stun: (data, source) => {
+        for (const h of this.#stunHandlers) h(data, source);
+      },
     };
   }
 
@@ -196,6 +200,20 @@ export class TransportLayer implements SipTransport {
 
   onUnreachable(handler: (e: UnreachableEvent) => void): void {
     this.#unreachableHandlers.push(handler);
+  }
+
+  onStun(handler: (data: Buffer, source: Endpoint) => void): void {
+    this.#stunHandlers.push(handler);
+  }
+
+  /** A keep-alive (STUN Binding, RFC 5626 §4.4.2) on the UDP flow to `target`. */
+  async sendKeepAlive(target: Endpoint, data: Buffer): Promise<void> {
+    if (this.#closed) throw new TransportError('closed', 'transport layer is closed', { endpoint: target });
+    const address = normalizeAddress(target.address);
+    const family = familyOf(address);
+    const listener = family === undefined ? undefined : this.#listenerFor('udp', family);
+    if (!listener?.udp) throw new TransportError('no-listener', 'no UDP listener for the keep-alive', { endpoint: target });
+    await listener.udp.sendRaw(data, address, target.port);
   }
 
   #unreachable(remote: Endpoint, error: TransportError): void {
