@@ -1,6 +1,6 @@
 /**
  * The nightly-style fuzz run: a million mutated inputs per decoder (SIP
- * datagram and stream, SDP, RTP, RTCP) through tests/robustness/fuzz-engine.ts.
+ * datagram and stream, SDP, RTP, RTCP, STUN) through tests/robustness/fuzz-engine.ts.
  * Prints per target the inputs run, crashes, inputs slower than 50 ms, the
  * slowest input and the rate; exits 1 on any crash or hang.
  *

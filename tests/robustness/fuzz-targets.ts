@@ -9,7 +9,9 @@
  *  - sdp: parseSdp, then what an offer goes through: answer building and the
  *    attribute readers (rtpmap/fmtp, direction, ptime, rtcp, crypto);
  *  - rtp: parseRtpPacket and the RFC 4733 telephone-event decoder;
- *  - rtcp: parseRtcpCompound.
+ *  - rtcp: parseRtcpCompound;
+ *  - stun: decodeStun and what a Binding client or ICE reads of a message
+ *    (FINGERPRINT, MESSAGE-INTEGRITY, XOR-MAPPED-ADDRESS, ERROR-CODE).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +34,9 @@ import {
   cseqOf, fromOf, parseAuthHeader, parseContacts, parseMessage, parseNameAddr, parseUri, parseVia, serializeMessage, SipParseError, StreamParser, toOf, topVia,
 } from '../../electron/sip/message/index.ts';
 import { responseToMalformed } from '../../electron/sip/transport/malformed-request.ts';
+import {
+  decodeStun, encodeStun, errorCode, fingerprintValid, integrityValid, isStun, mappedAddress, StunAttr, StunParseError, StunType, stringAttribute, xorAddressAttribute,
+} from '../../electron/net/stun/stun-message.ts';
 import type { FuzzTarget } from './fuzz-engine.ts';
 
 const tortureDir = fileURLToPath(new URL('../fixtures/sip/torture/', import.meta.url));
@@ -222,6 +227,35 @@ export function rtcpTarget(): FuzzTarget {
   };
 }
 
+function stunSeeds(): Buffer[] {
+  const tid = Buffer.from('0123456789ab');
+  const err = Buffer.concat([Buffer.from([0, 0, 4, 1]), Buffer.from('Unauthorized')]);
+  return [
+    encodeStun({ type: StunType.bindingRequest, transactionId: tid, attributes: [] }),
+    encodeStun({ type: StunType.bindingSuccess, transactionId: tid, attributes: [xorAddressAttribute({ family: 4, address: '192.0.2.1', port: 40000 }, tid)] }),
+    encodeStun({ type: StunType.bindingSuccess, transactionId: tid, attributes: [xorAddressAttribute({ family: 6, address: '2001:db8::1', port: 5060 }, tid)] }, { integrityKey: 'pass' }),
+    encodeStun({ type: StunType.bindingError, transactionId: tid, attributes: [{ type: StunAttr.errorCode, value: err }, stringAttribute(StunAttr.username, 'a:b')] }),
+  ];
+}
+
+export function stunTarget(): FuzzTarget {
+  return {
+    name: 'stun',
+    seeds: stunSeeds(),
+    dictionary: [Buffer.from([0x21, 0x12, 0xa4, 0x42]), Buffer.from([0x00, 0x20]), Buffer.from([0x80, 0x28]), Buffer.from([0x00, 0x08]), Buffer.from([0xff, 0xff])],
+    maxBytes: 1500,
+    run: (input) => {
+      isStun(input);
+      const m = decodeStun(input);
+      fingerprintValid(input);
+      integrityValid(input, 'pass');
+      mappedAddress(m);
+      errorCode(m);
+    },
+    isExpected: (e) => e instanceof StunParseError,
+  };
+}
+
 export function allTargets(): FuzzTarget[] {
-  return [sipDatagramTarget(), sipStreamTarget(), sdpTarget(), rtpTarget(), rtcpTarget()];
+  return [sipDatagramTarget(), sipStreamTarget(), sdpTarget(), rtpTarget(), rtcpTarget(), stunTarget()];
 }

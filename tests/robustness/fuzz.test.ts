@@ -1,6 +1,6 @@
 /**
  * The fuzz suite in CI: 50,000 mutated inputs per decoder (SIP datagram and
- * stream, SDP, RTP, RTCP), none may throw anything but the decoder's own
+ * stream, SDP, RTP, RTCP, STUN), none may throw anything but the decoder's own
  * error or take more than 50 ms. Deterministic (seed 1, or FUZZ_SEED); the
  * bench (tests/bench/fuzz.bench.ts) runs a million per target.
  */
