@@ -352,6 +352,19 @@ export interface Settings {
    * seen in the History view: the missed-call badge counts only later ones, in every window.
    */
   missedSeenAt: number;
+  /**
+   * Ring for calls made straight to this computer (not through an account's
+   * server) by callers who are not in the contacts. Off: such calls are
+   * refused without ringing (SIP scanners find every open SIP port).
+   */
+  callsFromStrangers: boolean;
+  /** The UDP ports RTP (and RTCP) may use; a firewall rule can open just these. */
+  rtpPorts: PortRange;
+}
+
+export interface PortRange {
+  min: number;
+  max: number;
 }
 
 /** A DTMF digit the other side sent. */

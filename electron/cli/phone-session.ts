@@ -138,6 +138,7 @@ export class PhoneSession {
             : {}),
           ...(options.audio ? { audio: options.audio } : {}),
           ...(options.autoAnswer ? { autoAnswer: true } : {}),
+          ...(opts.rtpPorts ? { rtpPorts: opts.rtpPorts } : {}),
         });
       }
     } catch (e) {

@@ -54,6 +54,8 @@ export interface CallServiceDeps {
   /** Where RTP binds, and the address written in SDP. */
   rtpBind: string;
   rtpAdvertised: string;
+  /** Where RTP binds: read for each call, so a changed setting applies to the next call. */
+  rtpPorts?: () => { min: number; max: number };
   /** 'media.stats' period (default 2000 ms). */
   statsIntervalMs?: number;
   /** Every account auto-answers (the host asked for it: `parley listen --auto-answer`). */
@@ -270,6 +272,7 @@ export class CallService {
       bindAddress: this.#d.rtpBind,
       // Behind a NAT: the public address the registrar saw (RFC 3581), so the peer's RTP finds the router's mapping.
       advertisedAddress: this.#d.ua.publicAddress(accountId)?.host ?? this.#d.rtpAdvertised,
+      ...(this.#d.rtpPorts ? { portRange: this.#d.rtpPorts() } : {}),
       ...(codecs && codecs.length > 0 ? { codecs } : {}),
       srtp: mediaSrtpPolicy(account),
       statsIntervalMs: this.#d.statsIntervalMs ?? 2000,

@@ -65,6 +65,8 @@ export interface PhoneEngineOptions {
     /** NAT keep-alive interval of registered UDP flows without a Flow-Timer (default 25 s; 0 = none). */
     keepAliveMs?: number;
   };
+  /** RTP port range for this run (`parley --rtp-ports`), instead of the stored setting. */
+  rtpPorts?: { min: number; max: number };
   /** Headless devices per call (CLI, tests); without it the calls use the client frames of `audio`. */
   audio?: AudioDeviceFactory;
   /** Answer every incoming call on arrival, whatever its account says (`parley listen --auto-answer`). */
@@ -203,6 +205,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     const messages = new MessageService({ ua, accounts, contacts, store, events, logger, now });
     calls = new CallService({
       ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false,
+      rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
       onDialogMessage: (call, m) => messages.inDialog(call, m),
     });
     const layer = ua.transport as TransportLayer;

@@ -209,6 +209,8 @@ export function toApiSettings(s: Settings): ApiSettings {
     dnd: s.dnd,
     focusOnIncomingCall: s.focusOnIncomingCall,
     numberingPlan: { ...s.numberingPlan },
+    callsFromStrangers: s.callsFromStrangers,
+    rtpPorts: { ...s.rtpPorts },
     missedSeenAt: s.missedSeenAt,
   };
 }
