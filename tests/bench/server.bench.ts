@@ -210,6 +210,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--memory') return memoryMode();
   const seconds = Number(argv.find((a) => /^\d+$/.test(a)) ?? 5);
+  const only = argv.includes('--calls-only') ? 'calls' : argv.includes('--register-only') ? 'register' : undefined;
   const cpuArg = argv.indexOf('--cpu');
   const cpu = cpuArg >= 0 ? Number(argv[cpuArg + 1]) : cpus().length - 1;
   const tmp = makeTempDir('server-bench');
@@ -232,7 +233,7 @@ async function main(): Promise<void> {
   const rssBefore = new Map(targets.map((t) => [t.name, t.rssKb()]));
   try {
     out('registrations with digest (REGISTER, 401, REGISTER, 200):');
-    const reg = await sweep('REGISTER', targets, [250, 500, 1000, 1500, 2000, 3000, 4000], (t, rate) =>
+    const reg = only === 'calls' ? new Map<string, number>() : await sweep('REGISTER', targets, [250, 500, 1000, 1500, 2000, 3000, 4000], (t, rate) =>
       sippStep({ scenario: regScenario, remote: `127.0.0.1:${t.port}`, rate, calls: rate * seconds, seconds, tmp: tmp.path, extra: ['-inf', csv] }));
     for (const t of targets) out(`  ${t.name}: RSS ${(rssBefore.get(t.name)! / 1024).toFixed(1)} MB before, ${(t.rssKb() / 1024).toFixed(1)} MB with ${USERS} bindings`);
 
@@ -245,7 +246,8 @@ async function main(): Promise<void> {
       await registerContact(t.port, 'bob', 'builder', uasPort);
       uasByTarget.set(t.name, uas);
     }
-    const calls = await sweep('CALL', targets, [100, 250, 500, 750, 1000, 1500], (t, rate) =>
+    out(`  bob registered at both servers; the UAS processes: ${[...uasByTarget.values()].map((u) => (u.running ? 'running' : `exited ${u.output.slice(-300)}`)).join(', ')}`);
+    const calls = only === 'register' ? new Map<string, number>() : await sweep('CALL', targets, [100, 250, 500, 750, 1000, 1500], (t, rate) =>
       sippStep({ scenario: join(scenarioDir, 'uac-invite-bye.xml'), remote: `127.0.0.1:${t.port}`, rate, calls: rate * seconds, seconds, tmp: tmp.path, extra: ['-s', 'bob'] }));
     for (const uas of uasByTarget.values()) await uas.stop();
 
