@@ -19,6 +19,7 @@ import type {
   AudioDevice,
   CallSnapshot,
   ContactAddress,
+  DiagnosticsCounts,
   ContactNumber,
   ContactSnapshot,
   Direction,
@@ -153,6 +154,11 @@ export interface MessagesListParams {
   before?: number;
 }
 
+export interface DiagnosticsParams {
+  /** Run a full garbage collection first (only when the process was started with --expose-gc). */
+  gc?: boolean;
+}
+
 /**
  * Why the host thinks the network may have changed under the phone:
  *  - 'resume': the machine woke from sleep (NAT bindings and the registrar's
@@ -201,6 +207,8 @@ export interface Commands {
 
   'history.list': { params: HistoryListParams; result: HistoryEntry[] };
   'history.clear': { params: NoParams; result: null };
+  /** Deletes one entry (the id from history.list). */
+  'history.remove': { params: IdParams; result: null };
 
   'settings.get': { params: NoParams; result: Settings };
   'settings.update': { params: SettingsPatch; result: Settings };
@@ -210,6 +218,7 @@ export interface Commands {
 
   'audio.devices': { params: NoParams; result: AudioDevice[] };
   'app.snapshot': { params: NoParams; result: AppSnapshot };
+  'diagnostics.counts': { params: DiagnosticsParams; result: DiagnosticsCounts };
 
   /** The host saw a sign that the network changed (see NetworkChangeReason); the phone re-establishes what depends on it. */
   'network.changed': { params: NetworkChangedParams; result: null };
@@ -243,12 +252,14 @@ export const COMMAND_NAMES = [
   'contacts.remove',
   'history.list',
   'history.clear',
+  'history.remove',
   'settings.get',
   'settings.update',
   'messages.send',
   'messages.list',
   'audio.devices',
   'app.snapshot',
+  'diagnostics.counts',
   'network.changed',
 ] as const satisfies readonly CommandName[];
 

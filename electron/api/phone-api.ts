@@ -26,6 +26,7 @@ import type {
   ContactPatch,
   ContactsListParams,
   DeclineParams,
+  DiagnosticsParams,
   DialParams,
   DtmfParams,
   HistoryListParams,
@@ -45,6 +46,7 @@ import type {
   AudioDevice,
   CallSnapshot,
   ContactSnapshot,
+  DiagnosticsCounts,
   HistoryEntry,
   MessageSnapshot,
   RegistrationSnapshot,
@@ -84,6 +86,7 @@ export interface PhoneApi {
 
   'history.list'(params: HistoryListParams, context: CommandContext): Promise<HistoryEntry[]>;
   'history.clear'(params: NoParams, context: CommandContext): Promise<null | void>;
+  'history.remove'(params: IdParams, context: CommandContext): Promise<null | void>;
 
   'settings.get'(params: NoParams, context: CommandContext): Promise<Settings>;
   'settings.update'(params: SettingsPatch, context: CommandContext): Promise<Settings>;
@@ -93,6 +96,7 @@ export interface PhoneApi {
 
   'audio.devices'(params: NoParams, context: CommandContext): Promise<AudioDevice[]>;
   'app.snapshot'(params: NoParams, context: CommandContext): Promise<AppSnapshot>;
+  'diagnostics.counts'(params: DiagnosticsParams, context: CommandContext): Promise<DiagnosticsCounts>;
 
   'network.changed'(params: NetworkChangedParams, context: CommandContext): Promise<null | void>;
 }

@@ -95,6 +95,26 @@ export interface RegistrationSnapshot {
   expiresAt?: number;
   /** Contacts of other devices registered to the same AOR (from the 200's Contact list). */
   otherBindings: string[];
+  /** The server certificate that was refused, when a TLS check is why it failed ("Trust this certificate" pins its fingerprint). */
+  certificate?: CertificateSnapshot;
+}
+
+/** A TLS certificate as a person judges it. */
+export interface CertificateSnapshot {
+  /** Why it was refused: 'untrusted', 'expired', 'not-yet-valid', 'wrong-host', 'pin-mismatch', 'invalid'. */
+  problem: string;
+  subject: string;
+  issuer: string;
+  /** ISO 8601. */
+  validFrom: string;
+  validTo: string;
+  /** SHA-256, upper-case hex pairs with colons: what `tlsPin` takes. */
+  fingerprint256: string;
+  /** subjectAltName ("DNS:sip.example.com, URI:sip:example.com"). */
+  names: string;
+  selfSigned: boolean;
+  /** The name it was checked against. */
+  serverName: string;
 }
 
 export const CALL_STATES = [
@@ -144,6 +164,10 @@ export interface CallSnapshot {
   codec?: string;
   /** Media is protected with SRTP. */
   srtp: boolean;
+  /** The SIP Call-ID of the call's dialog: its messages in the `trace` events carry it. */
+  sipCallId?: string;
+  /** Set when the call was answered but could not go on and we ended it (e.g. the peer's SDP answer was unusable): why. */
+  failure?: string;
 }
 
 /** The `call.incoming` event: the call, which of our addresses was called, and who calls. */
@@ -163,6 +187,16 @@ export interface MediaStats {
   rttMs?: number;
   /** Estimated mean opinion score, 1–5. */
   mos?: number;
+  /** RTP payload and header bytes so far, each way (a bitrate is their change over time). */
+  bytesSent?: number;
+  bytesReceived?: number;
+  /** Loss and jitter the peer reports for what we send (its RTCP receiver report). */
+  remoteLossPercent?: number;
+  remoteJitterMs?: number;
+  /** Audio held in our jitter buffer ahead of playout, ms. */
+  jitterBufferMs?: number;
+  /** Frames filled in by concealment (lost packets and underruns) so far. */
+  concealedFrames?: number;
 }
 
 export interface ContactAddress {
@@ -273,6 +307,11 @@ export interface Settings {
   /** Raise the window on an incoming call (off: no focus stealing). */
   focusOnIncomingCall: boolean;
   numberingPlan: NumberingPlan;
+  /**
+   * Missed calls that started at or before this time (ms since epoch; 0 = never) have been
+   * seen in the History view: the missed-call badge counts only later ones, in every window.
+   */
+  missedSeenAt: number;
 }
 
 /** A DTMF digit the other side sent. */
@@ -318,6 +357,30 @@ export interface TraceEntry {
 }
 
 /** Everything the UI needs at connect; events keep it current afterwards. */
+/**
+ * What the phone holds now (`diagnostics.counts`): the figures a soak or a
+ * flood test reads to prove that nothing of a finished call stays behind.
+ */
+export interface DiagnosticsCounts {
+  /** Calls the phone follows (ringing, connecting, connected). */
+  calls: number;
+  /** Incoming INVITEs whose media was prepared but that were not announced yet. */
+  pendingIncoming: number;
+  /** Call objects made since start and not yet garbage-collected (a FinalizationRegistry count; meaningful after a forced GC). */
+  callObjectsAlive: number;
+  /** Media sessions not stopped. */
+  mediaSessions: number;
+  /** SIP calls the user agent follows, dialogs, and transactions (client + server). */
+  sipCalls: number;
+  dialogs: number;
+  transactions: number;
+  /** process.memoryUsage() figures, in bytes, read after the GC when one ran. */
+  heapUsedBytes: number;
+  rssBytes: number;
+  /** A GC was forced first (asked for, and the process runs with --expose-gc). */
+  gcForced: boolean;
+}
+
 export interface AppSnapshot {
   accounts: AccountSnapshot[];
   registrations: RegistrationSnapshot[];

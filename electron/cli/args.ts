@@ -20,6 +20,8 @@ export interface CliOptions {
   proxy?: string;
   transport: 'udp' | 'tcp' | 'tls';
   bind?: { host: string; port: number };
+  /** Seconds between NAT keep-alives of a registered UDP flow (0 = none). */
+  keepAlive?: number;
   tone?: number;
   play?: string;
   record?: string;
@@ -32,6 +34,10 @@ export interface CliOptions {
   identity?: string;
   codecs?: string[];
   srtp?: 'off' | 'optional' | 'mandatory';
+  /** A PEM file of CAs trusted for this account's TLS servers. */
+  tlsCa?: string;
+  /** SHA-256 fingerprint of the only server certificate accepted. */
+  tlsPin?: string;
   dataDir?: string;
   verbose: boolean;
 }
@@ -49,6 +55,7 @@ const options = {
   proxy: { type: 'string' },
   transport: { type: 'string' },
   bind: { type: 'string' },
+  keepalive: { type: 'string' },
   tone: { type: 'string' },
   play: { type: 'string' },
   record: { type: 'string' },
@@ -61,6 +68,8 @@ const options = {
   identity: { type: 'string' },
   codecs: { type: 'string' },
   srtp: { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'tls-pin': { type: 'string' },
   'data-dir': { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
@@ -107,6 +116,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
   if (srtp !== undefined && srtp !== 'off' && srtp !== 'optional' && srtp !== 'mandatory') {
     throw new UsageError(`--srtp must be off, optional or mandatory, not "${v.srtp}"`);
   }
+  const tlsPin = v['tls-pin']?.trim();
+  if (tlsPin !== undefined && !/^(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/.test(tlsPin)) {
+    throw new UsageError(`--tls-pin must be a SHA-256 fingerprint (64 hex digits, colons allowed), as "openssl x509 -noout -fingerprint -sha256" prints it, not "${v['tls-pin']}"`);
+  }
   const tone = positiveNumber('tone', v.tone, 20000);
   if (tone !== undefined && v.play) throw new UsageError('--tone and --play are two audio sources; pick one');
   if (command === 'call' && rest.length !== 1) throw new UsageError('parley call wants exactly one target, e.g. parley call sip:alice@example.com');
@@ -121,6 +134,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     proxy: v.proxy,
     transport,
     bind: v.bind ? parseHostPort('bind', v.bind) : undefined,
+    keepAlive: v.keepalive === '0' ? 0 : positiveNumber('keepalive', v.keepalive, 3600),
     tone,
     play: v.play,
     record: v.record,
@@ -133,6 +147,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     identity: v.identity,
     codecs: v.codecs ? v.codecs.split(',').map((c) => c.trim()).filter(Boolean) : undefined,
     srtp: srtp as CliOptions['srtp'],
+    tlsCa: v['tls-ca'],
+    tlsPin,
     dataDir: v['data-dir'],
     verbose: v.verbose ?? false,
   };

@@ -4,6 +4,7 @@
  * Ctrl-C), hang up, print the call's quality.
  *
  *   dial ─▶ ringing/early ─▶ answered ─▶ talk ─▶ hang up ─▶ quality ─▶ exit 0
+ *      │                         └─ we hung up: its SDP answer was unusable ─▶ exit 7
  *      └──────────▶ ended with a final status ─▶ advice ─▶ exit 3/4/5/6/7
  *
  * The engine registers every account that has a registrar (the one from
@@ -91,6 +92,10 @@ export async function run(opts: CliOptions, output: Output, stop: StopSignal): P
     output.event({ event: 'quality', data: await tracker.finalQuality(last) });
     const recording = audio.recordingOf(id);
     if (recording) output.note(`recorded what we heard to ${recording}`);
+    if (last.failure !== undefined) {
+      // Answered, then hung up by the engine because the media could not be set up (no or an unusable SDP answer): a failure.
+      throw new CliError(`call to ${target} failed: ${last.failure}${last.code !== undefined ? ` (${last.code})` : ''}`, ExitCode.rejected);
+    }
     return ExitCode.ok;
   } finally {
     tracker.dispose();

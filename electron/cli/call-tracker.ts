@@ -4,6 +4,10 @@
  * history entry written when it ended (which carries the final quality).
  * Subscribed before a call is placed, so no event is missed even when the
  * engine reports a state before `call.dial` has returned.
+ *
+ * A listener runs for months: what it keeps is bounded. A call's snapshot
+ * and figures stay while it lives and, once ended, among the last
+ * ENDED_KEPT ended calls (long enough to print its report), then go.
  */
 import type { EventBus } from '../api/event-bus.ts';
 import type { CallSnapshot, HistoryEntry, MediaStats } from '../api/snapshots.ts';
@@ -15,8 +19,15 @@ export function isAnswered(c: CallSnapshot): boolean {
   return c.answeredAt !== undefined || c.state === 'active' || c.state === 'held' || c.state === 'remote-held';
 }
 
+/** Ended calls whose snapshot and figures are still kept for their final report. */
+export const ENDED_KEPT = 64;
+/** Calls whose last media figures are kept (live calls are far fewer; a bound all the same). */
+const STATS_KEPT = 256;
+
 export class CallTracker {
   readonly #calls = new Map<string, CallSnapshot>();
+  /** Ids of ended calls, oldest first (a Map keeps insertion order). */
+  readonly #ended = new Map<string, true>();
   readonly #stats = new Map<string, MediaStats>();
   readonly #history: HistoryEntry[] = [];
   readonly #historyListeners = new Set<(h: HistoryEntry) => void>();
@@ -27,7 +38,13 @@ export class CallTracker {
     this.#off = [
       events.on('call', (c) => this.#update(c)),
       events.on('call.incoming', (c) => this.#update(c)),
-      events.on('media.stats', (s) => void this.#stats.set(s.callId, s)),
+      events.on('media.stats', (s) => {
+        // A late report of an ended call is not kept (it would never leave); figures of calls not seen are bounded.
+        if (this.#ended.has(s.callId)) return;
+        this.#stats.delete(s.callId);
+        this.#stats.set(s.callId, s);
+        if (this.#stats.size > STATS_KEPT) this.#stats.delete(this.#stats.keys().next().value!);
+      }),
       events.on('history', (h) => {
         this.#history.push(h);
         if (this.#history.length > 100) this.#history.shift();
@@ -38,6 +55,11 @@ export class CallTracker {
 
   latest(id: string): CallSnapshot | undefined {
     return this.#calls.get(id);
+  }
+
+  /** How many calls' snapshots are held (live ones plus the last ended ones). */
+  get size(): number {
+    return this.#calls.size;
   }
 
   /** Records a snapshot a command got as a result (call.dial, call.answer), unless a newer one came by event. */
@@ -123,6 +145,15 @@ export class CallTracker {
 
   #update(c: CallSnapshot): void {
     this.#calls.set(c.id, c);
+    if (c.state === 'ended' && !this.#ended.has(c.id)) {
+      this.#ended.set(c.id, true);
+      for (const old of this.#ended.keys()) {
+        if (this.#ended.size <= ENDED_KEPT) break;
+        this.#ended.delete(old);
+        this.#calls.delete(old);
+        this.#stats.delete(old);
+      }
+    }
     const ready = this.#waiters.filter((w) => w.id === c.id && w.match(c));
     if (ready.length === 0) return;
     this.#waiters = this.#waiters.filter((w) => !ready.includes(w));

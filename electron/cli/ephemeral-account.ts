@@ -16,7 +16,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { AccountInput } from '../api/commands.ts';
 import { FileSecretStore } from '../phone/store/file-secret-store.ts';
 import { MemorySecretStore, type SecretStore } from '../phone/store/secret-store.ts';
@@ -71,5 +71,7 @@ export function accountFromFlags(opts: CliOptions): AccountInput | undefined {
   input.transport = opts.transport;
   if (opts.codecs !== undefined) input.codecs = opts.codecs;
   if (opts.srtp !== undefined) input.srtp = opts.srtp;
+  if (opts.tlsCa !== undefined) input.tlsCaFile = resolve(opts.tlsCa);
+  if (opts.tlsPin !== undefined) input.tlsPin = opts.tlsPin;
   return input;
 }

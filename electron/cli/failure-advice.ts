@@ -68,8 +68,17 @@ function withHint(text: string, hint: string): string {
  * (408, 504, or a transport failure reported as 503) is a network problem
  * for `register` (exit 6), where for a call 408 means nobody answered (4).
  */
-export function registrationAdvice(aor: string, reg: Pick<RegistrationSnapshot, 'code' | 'reason' | 'words'>): Advice {
+export function registrationAdvice(aor: string, reg: Pick<RegistrationSnapshot, 'code' | 'reason' | 'words' | 'certificate'>): Advice {
   const code = reg.code;
+  if (reg.certificate) {
+    // A refused TLS certificate: the words say which check failed; the way out is to trust it explicitly.
+    const c = reg.certificate;
+    const words = reg.words?.replace(/;\s*trying again in \d+ s/, '') ?? 'the server certificate was refused';
+    const hint = c.problem === 'pin-mismatch'
+      ? `the server now presents ${c.fingerprint256}; if that change is expected, pass it as --tls-pin`
+      : `if you trust this certificate (${c.subject}, issued by ${c.issuer}), pass --tls-pin ${c.fingerprint256}, or its CA with --tls-ca FILE`;
+    return { message: `registration of ${aor} failed: ${words}: ${hint}`, exitCode: ExitCode.network };
+  }
   // The engine keeps retrying a failed registration and says when; this run stops here, so that part is dropped.
   const engineWords = reg.words?.replace(/;\s*trying again in \d+ s/, '');
   const foreign = foreignRealm(engineWords);

@@ -28,6 +28,9 @@ An account from flags (nothing is stored):
   --display-name NAME
   --codecs opus,G722,PCMU,PCMA   preference order
   --srtp off|optional|mandatory
+  --tls-ca FILE               with --transport tls: also trust the CAs in this PEM file for the servers
+  --tls-pin SHA256            with --transport tls: accept only the server certificate with this SHA-256
+                              fingerprint (as "openssl x509 -noout -fingerprint -sha256" prints it), whoever signed it
 Or a stored account: --account ID|AOR|NAME (in --data-dir, default ~/.config/parley).
 
 Audio and timing:
@@ -36,6 +39,7 @@ Audio and timing:
   --duration SECONDS            talk time (call), or how long to run (register, listen, echo)
   --auto-answer                 listen: answer incoming calls
 Other: --bind HOST:PORT (SIP listening address), --identity ADDR (which address a call presents),
+  --keepalive SECONDS (NAT keep-alive of the registration's UDP flow; default 25, 0 = none),
   --port N and --no-open (web), --json (one JSON event per line on stdout), --data-dir DIR, -v/--verbose.
 
 Exit codes: 0 ok · 1 failure · 2 usage · 3 authentication failed · 4 no answer · 5 busy/declined

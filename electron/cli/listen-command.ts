@@ -8,6 +8,10 @@
  * its quality figures are printed.
  *
  * `parley echo` is this loop with the echo device and auto-answer on.
+ *
+ * SIGUSR2 prints a "diagnostics" event (the API's diagnostics.counts, with a
+ * forced GC when node runs with --expose-gc): what a months-long listener
+ * holds, read by the soak and flood tests (tests/robustness/).
  */
 import type { CallSnapshot } from '../api/snapshots.ts';
 import { UsageError, type CliOptions } from './args.ts';
@@ -31,7 +35,15 @@ export async function listen(opts: CliOptions, output: Output, stop: StopSignal,
   const audio = await loadAudio(opts, mode.echo);
   const session = await PhoneSession.open(opts, output, { audio: audio.devicesFor });
   const tracker = new CallTracker(session.events);
-  const pending: Promise<unknown>[] = [];
+  const onDiagnostics = () => {
+    session
+      .call('diagnostics.counts', { gc: true })
+      .then((data) => output.event({ event: 'diagnostics', data }))
+      .catch((e: unknown) => output.debug(`diagnostics failed: ${(e as Error).message}`));
+  };
+  process.on('SIGUSR2', onDiagnostics);
+  // Reports still being written; each leaves the set when done (a listener runs for months).
+  const pending = new Set<Promise<unknown>>();
   try {
     const registered = await Promise.race([session.registerAll(), stop.requested.then(() => undefined)]);
     if (registered === undefined) return ExitCode.interrupted;
@@ -50,7 +62,10 @@ export async function listen(opts: CliOptions, output: Output, stop: StopSignal,
       }
     };
     session.events.on('call.incoming', (call) => {
-      pending.push(finished(call));
+      const report = finished(call)
+        .catch((e: unknown) => output.debug(`no report for call ${call.id}: ${(e as Error).message}`))
+        .finally(() => pending.delete(report));
+      pending.add(report);
       if (!mode.autoAnswer) {
         output.note('(not answering: run with --auto-answer to take calls)');
         return;
@@ -62,8 +77,9 @@ export async function listen(opts: CliOptions, output: Output, stop: StopSignal,
     return ExitCode.ok;
   } finally {
     // Hang up first (session.close), then let the per-call reports finish, bounded.
+    process.off('SIGUSR2', onDiagnostics);
     await session.close();
-    await Promise.race([Promise.all(pending), sleep(1500)]);
+    await Promise.race([Promise.all([...pending]), sleep(1500)]);
     tracker.dispose();
     audio.releaseAll();
   }

@@ -55,6 +55,7 @@ export function openOfflinePhone(opts: { dataDir: string; secrets: SecretStore; 
         list: () => [],
       },
       sendMessage: offline,
+      diagnostics: offline,
       networkChanged: offline,
     },
   });

@@ -9,13 +9,18 @@
  *            "web", "error" ({message, exitCode}) and "exit" ({code}).
  *            A script reads stdout line by line; nothing else goes there.
  *
+ * Text from the network (names, reasons, trace) cannot drive the terminal:
+ * control and bidi characters are shown escaped in human lines and written
+ * as \u escapes in JSON (terminal-text.ts).
+ *
  * Passwords never reach either form: snapshots carry only `hasPassword`,
  * and as a second line of defence any key that names a password or secret
  * is dropped before a line is written, and trace text is redacted.
  */
 import { redactSecrets } from '../shared/logger.ts';
 import type { ApiEvent } from '../api/events.ts';
-import type { CallSnapshot, CallQuality, IncomingCallSnapshot, MediaStats, RegistrationSnapshot, TraceEntry } from '../api/snapshots.ts';
+import type { CallSnapshot, CallQuality, DiagnosticsCounts, IncomingCallSnapshot, MediaStats, RegistrationSnapshot, TraceEntry } from '../api/snapshots.ts';
+import { jsonSafe, terminalSafe } from './terminal-text.ts';
 
 export interface OutputStreams {
   out(text: string): void;
@@ -42,15 +47,16 @@ export type CliEvent =
   | { event: 'quality'; data: QualityReport }
   | { event: 'listening'; data: { accounts: string[]; local?: string } }
   | { event: 'web'; data: { url: string; apiUrl: string } }
+  | { event: 'diagnostics'; data: DiagnosticsCounts }
   | { event: 'error'; data: { message: string; exitCode: number } }
   | { event: 'exit'; data: { code: number } };
 
 /** `password`, `authPassword`, `secret`, `token`… but not `hasPassword` (a boolean the snapshots carry). */
 const SECRET_KEY = /^(?!has)[A-Za-z_]*(password|passwd|secret|token)$/i;
 
-/** JSON with any password-like key dropped (defence in depth; snapshots never carry one). */
+/** JSON with any password-like key dropped (defence in depth; snapshots never carry one), and no character that drives a terminal. */
 export function safeJson(value: unknown): string {
-  return JSON.stringify(value, (key, v: unknown) => (SECRET_KEY.test(key) ? undefined : v));
+  return jsonSafe(JSON.stringify(value, (key, v: unknown) => (SECRET_KEY.test(key) ? undefined : v)));
 }
 
 function fixed(n: number | undefined, digits: number): string {
@@ -100,23 +106,28 @@ export class Output {
       return;
     }
     const line = this.#human(e);
-    if (line !== undefined) this.#streams.out(`${line}\n`);
+    if (line !== undefined) this.#streams.out(`${terminalSafe(line)}\n`);
   }
 
   /** A line for people only (progress, hints); nothing in --json mode. */
   note(text: string): void {
-    if (!this.json) this.#streams.out(`${text}\n`);
+    if (!this.json) this.#streams.out(`${terminalSafe(text)}\n`);
   }
 
   /** A problem: always on stderr in words; in --json mode also an "error" line on stdout. */
   error(message: string, exitCode: number): void {
-    this.#streams.err(`parley: ${message}\n`);
+    this.#streams.err(`parley: ${terminalSafe(message)}\n`);
     if (this.json) this.#streams.out(`${safeJson({ event: 'error', data: { message, exitCode } })}\n`);
+  }
+
+  /** Advice the user should see even in --json mode: stderr, so stdout stays clean. */
+  warn(text: string): void {
+    this.#streams.err(`parley: warning: ${terminalSafe(text)}\n`);
   }
 
   /** A diagnostic for --verbose (stderr, so --json stdout stays clean). */
   debug(text: string): void {
-    if (this.verbose) this.#streams.err(`parley: ${text}\n`);
+    if (this.verbose) this.#streams.err(`parley: ${terminalSafe(text)}\n`);
   }
 
   #human(e: CliEvent): string | undefined {
@@ -143,6 +154,11 @@ export class Output {
         return `listening for calls to ${e.data.accounts.join(', ')}${e.data.local ? ` (SIP on ${e.data.local})` : ''}; Ctrl-C to stop`;
       case 'web':
         return `Parley is running at ${e.data.url}\n(the link carries this run's access token; Ctrl-C to stop)`;
+      case 'diagnostics': {
+        const d = e.data;
+        const mb = (n: number) => (n / 1048576).toFixed(1);
+        return `diagnostics: ${d.calls} calls, ${d.mediaSessions} media sessions, ${d.dialogs} dialogs, ${d.transactions} transactions, ${d.callObjectsAlive} call objects alive; heap ${mb(d.heapUsedBytes)} MB, RSS ${mb(d.rssBytes)} MB${d.gcForced ? ' (after GC)' : ''}`;
+      }
       case 'error':
         return undefined;
       case 'exit':
@@ -224,5 +240,5 @@ export function qualityLine(q: QualityReport): string {
 
 function traceText(t: TraceEntry): string {
   const arrow = t.direction === 'out' ? `--> ${t.transport} to ${t.remote}` : `<-- ${t.transport} from ${t.remote}`;
-  return `${arrow}\n${redactSecrets(t.text).trimEnd()}\n`;
+  return `${arrow}\n${redactSecrets(t.text).replace(/\r\n/g, '\n').trimEnd()}\n`;
 }

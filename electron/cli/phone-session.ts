@@ -26,6 +26,7 @@ import { accountFromFlags, choosePhoneLocation, type PhoneLocation } from './eph
 import { ExitCode } from './exit-codes.ts';
 import { registrationAdvice } from './failure-advice.ts';
 import type { Output } from './output.ts';
+import { terminalSafe } from './terminal-text.ts';
 
 /** The engine's built-in account for server-less calls; it never registers. */
 export { DIRECT_ACCOUNT_ID };
@@ -62,7 +63,7 @@ export interface SessionOptions {
 function stderrLogger(verbose: boolean): Logger {
   const sink = (r: LogRecord) => {
     const data = r.data && Object.keys(r.data).length > 0 ? ` ${JSON.stringify(r.data)}` : '';
-    process.stderr.write(`parley [${r.category}] ${r.level}: ${r.message}${data}\n`);
+    process.stderr.write(terminalSafe(`parley [${r.category}] ${r.level}: ${r.message}${data}`) + '\n');
   };
   return createLogger(sink, 'parley', verbose ? 'debug' : 'error');
 }
@@ -130,7 +131,9 @@ export class PhoneSession {
           dataDir: location.dataDir,
           secrets: location.secrets,
           logger: stderrLogger(opts.verbose),
-          ...(opts.bind ? { sip: { bind: [opts.bind] } } : {}),
+          ...(opts.bind || opts.keepAlive !== undefined
+            ? { sip: { ...(opts.bind ? { bind: [opts.bind] } : {}), ...(opts.keepAlive !== undefined ? { keepAliveMs: opts.keepAlive * 1000 } : {}) } }
+            : {}),
           ...(options.audio ? { audio: options.audio } : {}),
         });
       }

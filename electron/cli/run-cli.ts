@@ -54,6 +54,10 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
     return ExitCode.ok;
   }
   const output = new Output({ json: opts.json, verbose: opts.verbose });
+  if (passwordOnCommandLine(argv)) {
+    // The title hides it from `ps` once we run, but not before (nor from the shell's history).
+    output.warn('--password on the command line can be read by other users of this machine while parley starts, and stays in your shell history; set PARLEY_PASSWORD instead');
+  }
   const stop = listenForStop();
   let code: ExitCode;
   try {
@@ -84,8 +88,12 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
  * shows `parley <command>` instead. PARLEY_PASSWORD in the environment is the
  * better way; `parley help` says so.
  */
+function passwordOnCommandLine(argv: readonly string[]): boolean {
+  return argv.some((a) => a === '--password' || a.startsWith('--password='));
+}
+
 function hidePasswordFromProcessList(argv: readonly string[]): void {
-  if (!argv.some((a) => a === '--password' || a.startsWith('--password='))) return;
+  if (!passwordOnCommandLine(argv)) return;
   const command = argv.find((a) => (commands as readonly string[]).includes(a)) ?? '';
   process.title = `parley ${command}`.trim();
 }

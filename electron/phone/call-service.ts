@@ -36,6 +36,8 @@ import { CallRecord } from './call-record.ts';
 import type { ContactDirectory } from './contact-directory.ts';
 import { normaliseDialString } from './dial-string.ts';
 import { CallHistory } from './call-history.ts';
+import { LiveObjectCounter } from './diagnostics.ts';
+import { mediaStatsDetails } from './snapshot-mappers.ts';
 import { followRefer } from './transferee.ts';
 import { chooseIdentity } from './identity.ts';
 import { sameAddressText } from './sip-address.ts';
@@ -70,6 +72,8 @@ export class CallService {
   readonly #calls = new Map<string, CallRecord>();
   /** Sessions made for incoming INVITEs, by SIP Call-ID, until the call is announced. */
   readonly #pending = new Map<string, MediaSession>();
+  /** Every CallRecord and SIP call made, until the GC frees it (diagnostics.counts). */
+  readonly #objects = new LiveObjectCounter();
   #closed = false;
 
   constructor(deps: CallServiceDeps) {
@@ -90,6 +94,11 @@ export class CallService {
 
   list(): CallSnapshot[] {
     return [...this.#calls.values()].map((c) => c.snapshot());
+  }
+
+  /** For diagnostics.counts. */
+  counts(): { live: number; pendingIncoming: number; objectsAlive: number } {
+    return { live: this.#calls.size, pendingIncoming: this.#pending.size, objectsAlive: this.#objects.alive };
   }
 
   async dial(p: DialParams, context: CommandContext): Promise<CallSnapshot> {
@@ -226,7 +235,8 @@ export class CallService {
     this.#history.started(record);
     if (this.#d.store.settings.get('dnd')) {
       // Do not disturb: refused without ringing, kept in the history as a missed call.
-      call.decline(486, 'Busy Here');
+      // The reason phrase says why (RFC 3261 §21.4.24 leaves it free): the history tells it from a Busy press.
+      call.decline(486, 'Do Not Disturb');
       return;
     }
     call.ring();
@@ -273,7 +283,8 @@ export class CallService {
     const codecs = account?.codecs.filter((c) => known.get(c) !== undefined);
     return this.#d.media.createSession({
       bindAddress: this.#d.rtpBind,
-      advertisedAddress: this.#d.rtpAdvertised,
+      // Behind a NAT: the public address the registrar saw (RFC 3581), so the peer's RTP finds the router's mapping.
+      advertisedAddress: this.#d.ua.publicAddress(accountId)?.host ?? this.#d.rtpAdvertised,
       ...(codecs && codecs.length > 0 ? { codecs } : {}),
       srtp: account?.srtp ?? 'off',
       statsIntervalMs: this.#d.statsIntervalMs ?? 2000,
@@ -289,10 +300,14 @@ export class CallService {
 
   #track(record: CallRecord): void {
     this.#calls.set(record.id, record);
+    this.#objects.track(record);
+    this.#objects.track(record.session);
     const sip = record.sip;
     sip.on('state', (change) => {
       if (change.outcome && change.state !== 'ended') record.outcome = change.outcome;
-      if ((change.state === 'active' || change.state === 'connecting') && record.answeredAt === undefined) {
+      // Answered means connected: an incoming call is 'connecting' until the ACK for our 200 comes (RFC 3261
+      // §13.3.1.4); a caller who gave up never sends it, and that call was never a conversation.
+      if (change.state === 'active' && record.answeredAt === undefined) {
         record.answeredAt = Date.now();
         this.#history.answered(record);
       }
@@ -352,12 +367,15 @@ export class CallService {
     };
     if (stats.rttMs !== null) s.rttMs = stats.rttMs;
     if (stats.mos !== null) s.mos = stats.mos;
-    this.#d.events.emit('media.stats', s);
+    this.#d.events.emit('media.stats', { ...s, ...mediaStatsDetails(stats) });
   }
 
   async #ended(record: CallRecord, end: CallEnd): Promise<void> {
     record.endedAt = Date.now();
-    if (end.outcome) record.outcome = end.outcome;
+    // We hung up because the peer's media answer was unusable (none, m=audio 0, garbage): the call failed,
+    // whatever the BYE's 200 says — RFC 3261 §13.2.1 has the UAC end such a call; 488 is what it was.
+    if (end.cause === 'media-failed') record.outcome = outcome(488, 'Not Acceptable Here');
+    else if (end.outcome) record.outcome = end.outcome;
     // A connected call ended by the peer's BYE has no final answer of its own: it was a 200.
     else if (record.answeredAt !== undefined && (record.outcome === undefined || record.outcome.status < 200)) record.outcome = outcome(200, 'OK');
     try {

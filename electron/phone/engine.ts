@@ -23,6 +23,7 @@ import type { AudioDevice, TraceEntry } from '../api/snapshots.ts';
 import { MediaEngine } from '../media/session/media-engine.ts';
 import type { SipUri } from '../sip/message/index.ts';
 import { TransportLayer } from '../sip/transport/transport-layer.ts';
+import { TlsTrust } from '../sip/transport/tls-trust.ts';
 import type { Endpoint, TransportProtocol } from '../sip/transport/transport.ts';
 import { UserAgent, type AccountMatch, type SipTraceEntry } from '../sip/ua/index.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
@@ -32,6 +33,7 @@ import { matchAlias, type AliasMatchAccount } from './alias-match.ts';
 import { AudioRouter, type AudioDeviceFactory } from './audio-router.ts';
 import { CallService } from './call-service.ts';
 import { ContactDirectory } from './contact-directory.ts';
+import { readDiagnostics } from './diagnostics.ts';
 import { DIRECT_ACCOUNT_ID, directAccount, hostForUri, reachableHost } from './direct-account.ts';
 import { EchoService } from './echo-service.ts';
 import { MessageService } from './message-service.ts';
@@ -40,6 +42,7 @@ import { createPhoneApi } from './phone-engine.ts';
 import { RegistrationService } from './registration-service.ts';
 import { openPhoneStore, type PhoneStore } from './store/phone-store.ts';
 import type { SecretStore } from './store/secret-store.ts';
+import { listenerCertificate, type ListenerCertificate } from './tls-listener-certificate.ts';
 
 export { mapPhoneError } from './map-phone-error.ts';
 export type { AudioDeviceFactory, CallAudioDevices } from './audio-router.ts';
@@ -52,9 +55,14 @@ export interface PhoneEngineOptions {
   /** SIP listeners: default 0.0.0.0 and :: on 5060 (any free port if taken); tests bind 127.0.0.1 port 0. */
   sip?: {
     bind?: { host: string; port: number }[];
+    /** Default udp, tcp and tls (TLS on the SIP port + 1: 5061 beside 5060, RFC 3261 §26.2.2 / §19.1.2). */
     transports?: ('udp' | 'tcp' | 'tls')[];
+    /** CAs trusted for every TLS server beside the system's (tests: their own CA). */
+    tlsExtraCa?: string[];
     /** SO_RCVBUF of the UDP listeners (the OS default otherwise); a load test raises it so bursts are not dropped. */
     udpReceiveBufferBytes?: number;
+    /** NAT keep-alive interval of registered UDP flows without a Flow-Timer (default 25 s; 0 = none). */
+    keepAliveMs?: number;
   };
   /** Headless devices per call (CLI, tests); without it the calls use the client frames of `audio`. */
   audio?: AudioDeviceFactory;
@@ -79,30 +87,32 @@ const DEFAULT_BIND = [
   { host: '::', port: 5060 },
 ];
 
-/** Binds every (address, transport) pair; a busy port falls back to a free one, an unusable address is skipped. */
-async function listen(ua: UserAgent, opts: PhoneEngineOptions, log: Logger): Promise<Endpoint[]> {
+/**
+ * Binds every (address, transport) pair; a busy port falls back to a free one, an unusable address is skipped.
+ * TLS listens on the SIP port + 1 (5061) with the certificate of tls-listener-certificate.ts.
+ */
+async function listen(ua: UserAgent, opts: PhoneEngineOptions, log: Logger, tlsCert: () => { cert: string; key: string }): Promise<Endpoint[]> {
   const binds = opts.sip?.bind ?? DEFAULT_BIND;
-  const transports = (opts.sip?.transports ?? ['udp', 'tcp']).filter((t): t is Exclude<TransportProtocol, 'tls'> => {
-    if (t === 'tls') log.warn('TLS listening needs a certificate, which the engine has no setting for yet; TLS is skipped');
-    return t !== 'tls';
-  });
+  const transports: TransportProtocol[] = opts.sip?.transports ?? ['udp', 'tcp', 'tls'];
   const layer = ua.transport;
   if (!(layer instanceof TransportLayer)) throw new Error('the user agent has no transport layer to listen on');
   const bound: Endpoint[] = [];
   for (const bind of binds) {
     let port = bind.port;
     for (const protocol of transports) {
+      const want = protocol === 'tls' ? (bind.port === 0 ? 0 : port + 1) : port;
+      const tls = protocol === 'tls' ? tlsCert() : undefined;
       try {
         let endpoint: Endpoint;
         try {
-          endpoint = await layer.listen({ protocol, address: bind.host, port });
+          endpoint = await layer.listen({ protocol, address: bind.host, port: want, tls });
         } catch (e) {
-          if (port === 0) throw e;
-          log.info('SIP port busy; listening on a free port instead', { protocol, address: bind.host, port, error: String(e) });
-          endpoint = await layer.listen({ protocol, address: bind.host, port: 0 });
+          if (want === 0) throw e;
+          log.info('SIP port busy; listening on a free port instead', { protocol, address: bind.host, port: want, error: String(e) });
+          endpoint = await layer.listen({ protocol, address: bind.host, port: 0, tls });
         }
         // UDP and TCP share the port number when they can (one number for people to type).
-        port = endpoint.port;
+        if (protocol !== 'tls') port = endpoint.port;
         bound.push(endpoint);
       } catch (e) {
         log.warn('cannot listen', { protocol, address: bind.host, error: String(e) });
@@ -154,18 +164,27 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
 
     let calls: CallService | undefined;
     let match: ((requestUri: SipUri, to: SipUri) => AccountMatch | undefined) | undefined;
+    const tlsTrust = new TlsTrust({ extraCa: opts.sip?.tlsExtraCa });
     const ua = new UserAgent({
       listen: [],
       media: (info) => calls!.mediaFor(info),
       matchAccount: (requestUri, to) => match?.(requestUri, to),
       fallbackAccountId: DIRECT_ACCOUNT_ID,
-      ...(opts.sip?.udpReceiveBufferBytes ? { transportOptions: { udpReceiveBufferBytes: opts.sip.udpReceiveBufferBytes } } : {}),
+      ...(opts.sip?.keepAliveMs !== undefined ? { keepAliveMs: opts.sip.keepAliveMs } : {}),
+      transportOptions: {
+        tlsClient: { trust: tlsTrust },
+        ...(opts.sip?.udpReceiveBufferBytes ? { udpReceiveBufferBytes: opts.sip.udpReceiveBufferBytes } : {}),
+      },
       clock,
       logger: logger.child('sip'),
     });
     match = phoneMatcher(store, accounts, ua);
     cleanups.push(() => ua.close());
-    const endpoints = await listen(ua, opts, logger);
+    let certificate: ListenerCertificate | undefined;
+    const endpoints = await listen(ua, opts, logger, () => {
+      certificate ??= listenerCertificate(opts.dataDir, (opts.sip?.bind ?? DEFAULT_BIND).map((b) => b.host));
+      return certificate;
+    });
     const udp = endpoints.find((e) => e.protocol === 'udp' && !e.address.includes(':')) ?? endpoints.find((e) => e.protocol === 'udp')!;
     const sentBy = ua.transport.localAddress('udp', udp.address.includes(':') ? 6 : 4) ?? { host: reachableHost(udp.address), port: udp.port };
     const advertised = sentBy.host;
@@ -182,7 +201,11 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       ua, media, router, accounts, contacts, store, events, logger, rtpBind: udp.address, rtpAdvertised: advertised,
       onDialogMessage: (record, m) => messages.inDialog(record, m),
     });
-    const registrations = new RegistrationService({ ua, accounts, events, clock, logger });
+    const layer = ua.transport as TransportLayer;
+    const registrations = new RegistrationService({
+      ua, accounts, events, clock, logger,
+      tls: { trust: tlsTrust, failure: (name) => layer.tlsFailure(name), onConnectionClosed: (h) => layer.onConnectionClosed(h) },
+    });
     ua.on('trace', (e) => events.emit('trace', toTrace(e)));
     await registrations.start();
     const callService = calls;
@@ -221,6 +244,15 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
           list: () => callService.list(),
         },
         sendMessage: (p) => messages.send(p),
+        diagnostics: (p) =>
+          readDiagnostics(
+            {
+              calls: () => callService.counts(),
+              mediaSessions: () => media.sessionCount,
+              sip: () => ({ calls: ua.calls.length, dialogs: ua.dialogs.dialogs.length, transactions: ua.layer.clientCount + ua.layer.serverCount }),
+            },
+            p,
+          ),
         networkChanged: (p) => handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), logger: logger.child('network') }, p.reason),
       },
     });

@@ -9,6 +9,7 @@
  * condition the user can act on) or a StoreError (mapped by map-phone-error.ts).
  */
 import type { HistoryListParams, MessagesListParams } from '../api/commands.ts';
+import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
 import type { PhoneApi } from '../api/phone-api.ts';
 import type { AudioDevice, CallSnapshot, HistoryEntry as ApiHistoryEntry, MessageSnapshot, RegistrationSnapshot } from '../api/snapshots.ts';
@@ -28,6 +29,7 @@ export interface Telephony {
     list(): CallSnapshot[];
   };
   sendMessage: PhoneApi['messages.send'];
+  diagnostics: PhoneApi['diagnostics.counts'];
   /** network-change.ts: what a changed network asks of the SIP side. */
   networkChanged: PhoneApi['network.changed'];
 }
@@ -135,6 +137,12 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
       store.history.clear();
       return null;
     },
+    async 'history.remove'(p) {
+      const id = Number(p.id);
+      if (!Number.isSafeInteger(id)) throw new ApiError('not-found', `no history entry with id ${p.id}`);
+      store.history.remove(id);
+      return null;
+    },
 
     async 'settings.get'() {
       return toApiSettings(store.settings.getAll());
@@ -155,6 +163,7 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     async 'audio.devices'() {
       return parts.audioDevices();
     },
+    'diagnostics.counts': (p, c) => telephony.diagnostics(p, c),
     async 'app.snapshot'() {
       return {
         accounts: accounts.snapshots(),

@@ -18,7 +18,11 @@
  */
 import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
-import type { RegistrationSnapshot, RegistrationState as ApiRegistrationState } from '../api/snapshots.ts';
+import type { CertificateSnapshot, RegistrationSnapshot, RegistrationState as ApiRegistrationState } from '../api/snapshots.ts';
+import type { TlsCertificateError } from '../sip/transport/tls-verify.ts';
+import type { TlsTrust } from '../sip/transport/tls-trust.ts';
+import type { ConnectionClosedEvent } from '../sip/transport/transport.ts';
+import { accountTlsFailure, AccountTrustError, applyAccountTrust } from './account-tls.ts';
 import type { AccountConfig } from '../sip/ua/account.ts';
 import type { RegistrationChange, RegistrationState } from '../sip/ua/registration.ts';
 import type { UserAgent } from '../sip/ua/user-agent.ts';
@@ -73,7 +77,7 @@ export function uaAccountConfig(account: Account, password: string | undefined, 
 
 /** Learned realms are written back by the phone itself (rememberRealms): not a change that needs a new registration. */
 function sameSipSettings(a: Account, b: Account): boolean {
-  const sip = (x: Account) => JSON.stringify({ ...uaAccountConfig(x, undefined, registers(x)), learnedRealms: undefined });
+  const sip = (x: Account) => JSON.stringify({ ...uaAccountConfig(x, undefined, registers(x)), learnedRealms: undefined, tls: [x.tlsCaFile, x.tlsPin] });
   return sip(a) === sip(b);
 }
 
@@ -94,6 +98,19 @@ function bounded<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   });
 }
 
+/** What the registration service needs of the transport's TLS side (engine.ts wires the TransportLayer). */
+export interface RegistrationTls {
+  trust: TlsTrust;
+  failure: (serverName: string) => TlsCertificateError | undefined;
+  onConnectionClosed: (handler: (e: ConnectionClosedEvent) => void) => void;
+}
+
+export function certificateSnapshot(e: TlsCertificateError): CertificateSnapshot | undefined {
+  const c = e.certificate;
+  if (!c) return undefined;
+  return { problem: e.problem, subject: c.subject, issuer: c.issuer, validFrom: c.validFrom, validTo: c.validTo, fingerprint256: c.fingerprint256, names: c.names, selfSigned: c.selfSigned, serverName: e.serverName };
+}
+
 export class RegistrationService {
   readonly #ua: UserAgent;
   readonly #accounts: AccountService;
@@ -104,7 +121,11 @@ export class RegistrationService {
   readonly #queues = new Map<string, Promise<void>>();
   #closed = false;
 
-  constructor(deps: { ua: UserAgent; accounts: AccountService; events: EventBus; clock: Clock; logger: Logger }) {
+  readonly #tls: RegistrationTls | undefined;
+
+  constructor(deps: { ua: UserAgent; accounts: AccountService; events: EventBus; clock: Clock; logger: Logger; tls?: RegistrationTls }) {
+    this.#tls = deps.tls;
+    deps.tls?.onConnectionClosed((e) => this.#connectionLost(e));
     this.#ua = deps.ua;
     this.#accounts = deps.accounts;
     this.#events = deps.events;
@@ -185,6 +206,17 @@ export class RegistrationService {
 
   async #install(account: Account): Promise<void> {
     const register = registers(account);
+    if (this.#tls && account.id !== DIRECT_ACCOUNT_ID) {
+      try {
+        applyAccountTrust(this.#tls.trust, account);
+      } catch (e) {
+        if (!(e instanceof AccountTrustError)) throw e;
+        this.#log.warn('account TLS trust not applied', { accountId: account.id, error: e.message });
+        this.#snapshots.set(account.id, { accountId: account.id, state: 'failed', words: e.message, otherBindings: [] });
+        this.#events.emit('registration', this.#snapshots.get(account.id)!);
+        return;
+      }
+    }
     const password = await this.#accounts.password(account);
     this.#ua.addAccount(uaAccountConfig(account, password, register));
     this.#snapshots.delete(account.id);
@@ -228,10 +260,43 @@ export class RegistrationService {
       s.words = `${s.words ?? 'failed'}; trying again in ${Math.round(change.retryInMs / 1000)} s`;
     }
     if (change.detail && change.state === 'failed') s.words = `${s.words ?? 'failed'} (${change.detail})`;
+    if ((change.state === 'failed' || change.state === 'retrying') && change.outcome?.status === 503) this.#explainTls(change.accountId, s);
     if (change.expiresAt !== undefined && (s.state === 'registered')) s.expiresAt = Math.round(Date.now() + (change.expiresAt - this.#clock.now()));
     this.#snapshots.set(change.accountId, s);
     this.#events.emit('registration', s);
     if (change.state === 'registered') this.#keepRealms(change.accountId);
+  }
+
+  /**
+   * A 503 made up by our own stack may be a refused certificate: the words say
+   * which check failed and the snapshot carries the certificate for the UI.
+   */
+  #explainTls(accountId: string, s: RegistrationSnapshot): void {
+    const account = this.#tls && this.#accounts.get(accountId);
+    if (!account || !this.#tls) return;
+    const failure = accountTlsFailure(account, this.#tls.failure);
+    if (!failure) return;
+    const retry = s.state === 'failed' && s.words?.match(/; trying again in \d+ s$/)?.[0];
+    s.words = `${failure.message}${retry ?? ''}`;
+    const certificate = certificateSnapshot(failure);
+    if (certificate) s.certificate = certificate;
+  }
+
+  /**
+   * A TCP/TLS connection closed by the server or by an error: every account
+   * registered over that transport refreshes at once (issue "Secure calls" §1),
+   * which opens a new connection, instead of staying unreachable until its
+   * next refresh.
+   */
+  #connectionLost(e: ConnectionClosedEvent): void {
+    if (this.#closed || e.reason === 'local' || e.reason === 'idle' || e.protocol === 'udp') return;
+    for (const account of this.#accounts.stored()) {
+      if (account.transport !== e.protocol || !this.#ua.account(account.id)) continue;
+      const state = this.#ua.registration(account.id).state;
+      if (state !== 'registered' && state !== 'refreshing') continue;
+      this.#log.info('connection lost: registering again now', { accountId: account.id, protocol: e.protocol, reason: e.reason });
+      this.#ua.register(account.id);
+    }
   }
 
   /** After a first successful registration the UA account knows its registrar's realm: keep it. */

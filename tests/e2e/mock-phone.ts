@@ -175,6 +175,9 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     async 'history.clear'() {
       state.history = [];
     },
+    async 'history.remove'({ id }) {
+      state.history = state.history.filter((h) => h.id !== id);
+    },
     async 'settings.get'() {
       return state.settings;
     },
@@ -194,6 +197,10 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     },
     async 'app.snapshot'() {
       return { accounts: state.accounts, registrations: state.registrations, calls: state.calls, settings: state.settings };
+    },
+    async 'diagnostics.counts'() {
+      const m = process.memoryUsage();
+      return { calls: state.calls.length, pendingIncoming: 0, callObjectsAlive: 0, mediaSessions: 0, sipCalls: 0, dialogs: 0, transactions: 0, heapUsedBytes: m.heapUsed, rssBytes: m.rss, gcForced: false };
     },
     async 'network.changed'() {
       return null;

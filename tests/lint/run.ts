@@ -4,6 +4,7 @@
  *  - only electron/desktop/ imports 'electron';
  *  - electron/media never imports electron/sip (media knows SDP, not SIP);
  *  - electron/sip never imports media, phone, api, cli or desktop (imports flow one way);
+ *  - electron/net (STUN, shared by sip and media) imports neither of them nor anything above;
  *  - no console.* in engine code (sip, media, phone, api): use the injected logger;
  *  - renderer/ imports nothing from electron/ except electron/api types;
  *  - electron/server (registrar, proxy) sits on electron/sip beside the phone: sip and phone
@@ -44,7 +45,7 @@ export function checkFile(rel: string, text: string): Finding[] {
   const findings: Finding[] = [];
   const lines = text.split('\n');
   const top = rel.split('/').slice(0, 2).join('/');
-  const engine = /^electron\/(sip|media|phone|api|server)\//.test(rel);
+  const engine = /^electron\/(sip|media|net|phone|api|server)\//.test(rel);
   lines.forEach((line, i) => {
     const m = importRe.exec(line);
     const spec = m ? (m[1] ?? m[2] ?? m[3] ?? m[4]) : undefined;
@@ -57,6 +58,9 @@ export function checkFile(rel: string, text: string): Finding[] {
       if (rel.startsWith('electron/media/') && target.startsWith('electron/sip')) add('electron/media must not import electron/sip');
       if (rel.startsWith('electron/sip/') && /^electron\/(media|phone|api|cli|desktop)\b/.test(target)) {
         add('electron/sip must not import the layers above it');
+      }
+      if (rel.startsWith('electron/net/') && /^electron\/(sip|media|phone|api|cli|desktop)\b/.test(target)) {
+        add('electron/net must not import sip, media or the layers above');
       }
       if (rel.startsWith('electron/media/') && /^electron\/(phone|api|cli|desktop)\b/.test(target)) {
         add('electron/media must not import the layers above it');

@@ -5,12 +5,16 @@
  * - Ports: an even RTP port from the configured range and, unless we only
  *   ever mux, the RTCP port RTP + 1 (RFC 3550 §11); see port-allocator.ts.
  * - Symmetric RTP (RFC 4961): we send from the port we receive on.
- * - Latching: a peer behind NAT sends from another address than its SDP
- *   says. The first *valid* packet — SRTP-authentic when SRTP is on, a
- *   payload type we negotiated, the SSRC announced if one was — fixes the
- *   peer's address; from then on we send there and ignore other sources
- *   (a stranger cannot hijack the stream by spraying packets first unless
- *   they are valid, and not at all once latched). RTCP latches the same way.
+ * - Latching (peer-latch.ts): a peer behind NAT sends from another address
+ *   than its SDP says. Only *valid* packets count — SRTP-authentic when SRTP
+ *   is on, a payload type we negotiated, the SSRC announced if one was. The
+ *   SDP's own address (or an authentic packet) latches at once and always
+ *   wins; another source must keep coming for a while before it is followed
+ *   and played, so a stranger who sprays packets first cannot take the
+ *   stream from the real peer. Until the peer has proven it is there we send
+ *   only a trickle to the SDP address (no amplifier for a forged SDP), and
+ *   never to a host name (RFC 4566 allows one in c=; we refuse it). RTCP
+ *   latches to a report from the known source or from the SDP address.
  * - rtcp-mux (RFC 5761 §4): RTCP shares the RTP port, told apart by the
  *   second octet (payload types 64–95 ↔ RTCP 192–223); otherwise RTCP goes
  *   to the peer's RTCP port (a=rtcp, or RTP + 1).
@@ -21,8 +25,10 @@
  *                           ▲    update(config) │
  *                           └───────────────────┘
  */
+import { encodeStun, isStun, newTransactionId, StunType } from '../../net/stun/index.ts';
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
 import type { Clock } from '../../shared/clock.ts';
 import { systemClock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
@@ -55,9 +61,13 @@ import { RtpSender } from './rtp-sender.ts';
 
 export type { Endpoint, RtpReceiveInfo, RtpSessionEvents, RtpSessionOptions, RtpSessionStats, RtpStreamConfig, StreamDirection };
 
-/** Port 0 is a rejected stream; 0.0.0.0 the RFC 2543 hold (and would reach localhost on Linux). */
+/**
+ * Port 0 is a rejected stream; 0.0.0.0 the RFC 2543 hold (and would reach
+ * localhost on Linux). A host name is never sent to: dgram.send() would look
+ * it up for every packet (the SDP layer refuses one; this is the backstop).
+ */
 function sendable(target: Endpoint): boolean {
-  return target.port > 0 && target.address !== '0.0.0.0' && target.address !== '::';
+  return target.port > 0 && target.address !== '0.0.0.0' && target.address !== '::' && isIP(target.address) !== 0;
 }
 
 function rtcpEndpoint(c: RtpStreamConfig): Endpoint {
@@ -102,6 +112,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   #rtpPeer: PeerLatch | undefined;
   #rtcpPeer: PeerLatch | undefined;
   #packetsReceived = 0;
+  /** Packets not sent because the peer had not yet proven it is there (PeerLatch.sendAllowed). */
+  #withheld = 0;
   #octetsReceived = 0;
   #dropped = { malformed: 0, srtp: 0, foreignSource: 0, unexpectedPayloadType: 0, notReceiving: 0 };
   #closed = false;
@@ -120,7 +132,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.#cname = options.cname ?? `parley-${this.#random().toString(16)}${this.#random().toString(16)}`;
     rtp.on('message', (msg, rinfo) => this.#onRtpSocket(msg, rinfo));
     rtp.on('error', (err) => this.#onSocketError(err));
-    rtcp?.on('message', (msg, rinfo) => this.#onRtcp(msg, rinfo, true));
+    rtcp?.on('message', (msg, rinfo) => {
+      if (!isStun(msg)) this.#onRtcp(msg, rinfo, true);
+    });
     rtcp?.on('error', (err) => this.#onSocketError(err));
   }
 
@@ -191,6 +205,21 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (config.remoteSsrc !== undefined) this.#remoteSsrc = config.remoteSsrc;
   }
 
+  /**
+   * Opens the path through a NAT in front of us before the peer's media
+   * arrives: one STUN Binding request (RFC 8489; peers demultiplex or drop
+   * it, RFC 7983) from each of our sockets to the peer's RTP and RTCP
+   * addresses. A home router that sees the peer's packets first tracks them
+   * as a connection of their own and then maps our media to another public
+   * port than the one our SDP named; sent first, ours keep the port.
+   */
+  openPinholes(rtp: Endpoint, rtcp: Endpoint | undefined): void {
+    if (this.#closed) return;
+    const probe = () => encodeStun({ type: StunType.bindingRequest, transactionId: newTransactionId(), attributes: [] });
+    void this.#udpSend(this.#rtpSocket, probe(), rtp).catch(() => {});
+    if (this.#rtcpSocket && rtcp) void this.#udpSend(this.#rtcpSocket, probe(), rtcp).catch(() => {});
+  }
+
   /** Where RTP goes now: the latched source, else the SDP address. */
   get remoteRtpEndpoint(): Endpoint | undefined {
     return this.#rtpPeer?.target;
@@ -207,7 +236,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   send(payload: Uint8Array, options: { samples?: number; marker?: boolean } = {}): boolean {
     const sender = this.#sender;
     if (!sender || this.#closed) return false;
-    if (!this.#maySend()) {
+    if (!this.#maySend() || !this.#rtpPeer!.sendAllowed()) {
+      if (this.#maySend()) this.#withheld++;
       sender.skip(options.samples);
       return false;
     }
@@ -218,7 +248,16 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   sendCustom(payload: Uint8Array, options: { payloadType: number; timestamp: number; marker?: boolean }): boolean {
     const sender = this.#sender;
     if (!sender || this.#closed || !this.#maySend()) return false;
+    if (!this.#rtpPeer!.sendAllowed()) {
+      this.#withheld++;
+      return false;
+    }
     return this.#transmit(sender.custom(payload, options));
+  }
+
+  /** Media packets held back because the peer had not yet shown it is there. */
+  get withheld(): number {
+    return this.#withheld;
   }
 
   /** Silence (DTX): advance the timestamp; the next packet gets the marker bit. */
@@ -328,6 +367,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   // ---- receiving -------------------------------------------------------------
 
   #onRtpSocket(msg: Buffer, rinfo: RemoteInfo): void {
+    // RFC 7983: STUN shares the port (a peer's pinhole probe, later ICE checks); it is not media.
+    if (isStun(msg)) return;
     if (isRtcpPacket(msg)) this.#onRtcp(msg, rinfo, false);
     else this.#onRtp(msg, rinfo);
   }
@@ -350,17 +391,25 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.#dropped.unexpectedPayloadType++;
       return;
     }
+    const fromLatched = peer.latched !== undefined && peer.latched.address === rinfo.address && peer.latched.port === rinfo.port;
+    if (this.#remoteSsrc !== undefined && packet.ssrc !== this.#remoteSsrc && !fromLatched && (!peer.latched || c.remoteSsrc !== undefined)) {
+      // Only the announced source (a=ssrc) may claim the stream; a new SSRC is believed from the latched address only.
+      this.#dropped.foreignSource++;
+      return;
+    }
+    const sdp = peer.target;
+    const { verdict, moved } = peer.offer(rinfo.address, rinfo.port, this.#srtp !== undefined);
+    if (verdict !== 'accept') {
+      // 'learning': a source other than the SDP's, not followed (nor played) until it keeps coming.
+      this.#dropped.foreignSource++;
+      return;
+    }
+    if (moved) this.#latched('rtp', sdp, rinfo);
     if (this.#remoteSsrc !== undefined && packet.ssrc !== this.#remoteSsrc) {
-      if (!peer.latched) {
-        // Before latching, only the announced source may claim the stream.
-        this.#dropped.foreignSource++;
-        return;
-      }
       // From the latched address, a new SSRC is the peer restarting its stream.
       this.#log.info('remote SSRC changed', { from: this.#remoteSsrc, to: packet.ssrc });
       this.#receiverStats = undefined;
     }
-    if (!peer.latched) this.#latch('rtp', peer, rinfo);
     if (this.#remoteSsrc !== packet.ssrc || !this.#receiverStats) {
       this.#remoteSsrc = packet.ssrc;
       this.#receiverStats = new ReceiverStatistics({ clockRate: c.clockRate });
@@ -395,13 +444,19 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     const first = packets[0];
     const senderSsrc = first && (first.type === 'sr' || first.type === 'rr') ? first.ssrc : undefined;
     if (!peer.latched) {
-      // Latch RTCP only to a report from the source we already know (or an authentic SRTCP one).
-      const known = this.#remoteSsrc !== undefined && senderSsrc === this.#remoteSsrc;
-      if (!known && !this.#srtp) {
-        this.#dropped.foreignSource++;
-        return;
+      // A report from the SDP's own address proves the peer is there (a recvonly peer sends RTCP only).
+      const sdp = peer.target;
+      if (peer.prove(rinfo.address, rinfo.port)) {
+        if (ownPort) this.#latched('rtcp', sdp, rinfo);
+      } else {
+        // Latch RTCP only to a report from the source we already know (or an authentic SRTCP one).
+        const known = this.#remoteSsrc !== undefined && senderSsrc === this.#remoteSsrc;
+        if (!known && !this.#srtp) {
+          this.#dropped.foreignSource++;
+          return;
+        }
+        if (ownPort && peer.offer(rinfo.address, rinfo.port, true).moved) this.#latched('rtcp', sdp, rinfo);
       }
-      if (ownPort) this.#latch('rtcp', peer, rinfo);
     }
     const arrivalMs = this.#clock.now();
     const result = this.#reporter.handle(packets, arrivalMs);
@@ -417,7 +472,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
    * dropped and counted.
    */
   #admit(kind: 'rtp' | 'rtcp', msg: Buffer, rinfo: RemoteInfo, peer: PeerLatch): Uint8Array | undefined {
-    if (peer.isForeign(rinfo.address, rinfo.port)) {
+    if (!peer.admits(rinfo.address, rinfo.port)) {
       this.#dropped.foreignSource++;
       return undefined;
     }
@@ -432,12 +487,16 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     }
   }
 
-  #latch(kind: 'rtp' | 'rtcp', peer: PeerLatch, rinfo: RemoteInfo): void {
-    const sdp = peer.target;
-    if (peer.latch(rinfo.address, rinfo.port)) {
-      this.#log.info('latched to the peer source address', { kind, sdp: `${sdp.address}:${sdp.port}`, actual: `${rinfo.address}:${rinfo.port}` });
-      this.emit('latched', kind, { address: rinfo.address, port: rinfo.port });
+  /** The latch moved to `rinfo` (from `before`, the previous target); told when it is not the SDP's address. */
+  #latched(kind: 'rtp' | 'rtcp', before: Endpoint, rinfo: RemoteInfo): void {
+    const sdp = this.#config && kind === 'rtp' ? { address: this.#config.remoteAddress, port: this.#config.remotePort } : before;
+    const actual = `${rinfo.address}:${rinfo.port}`;
+    if (sdp.address === rinfo.address && sdp.port === rinfo.port) {
+      if (before.address !== rinfo.address || before.port !== rinfo.port) this.#log.info('back to the SDP address: it sends now', { kind, from: `${before.address}:${before.port}`, actual });
+      return;
     }
+    this.#log.info('latched to the peer source address', { kind, sdp: `${sdp.address}:${sdp.port}`, actual });
+    this.emit('latched', kind, { address: rinfo.address, port: rinfo.port });
   }
 
   #onSocketError(err: Error): void {

@@ -2,6 +2,7 @@
  * The outcome of offer/answer for the audio stream: everything the media
  * session needs to send and receive, and nothing about SIP.
  */
+import { isIP } from 'node:net';
 import type { SrtpCryptoSuite, SrtpKeyMaterial } from '../srtp/srtp-crypto-suite.ts';
 import type { RtpFormat } from './sdp-attributes.ts';
 import { isHoldAddress, mediaConnection, rtcpAttribute } from './sdp-attributes.ts';
@@ -89,12 +90,26 @@ export interface RemoteTransport {
   hold: boolean;
 }
 
+/**
+ * An address we send media to must be an IP literal. RFC 4566 §5.7 allows a
+ * host name in c= (and a=rtcp), but no phone sends one, and resolving it
+ * would put a DNS query behind every datagram (node's dgram.send does a
+ * lookup per call) and let the SDP's author aim our RTP at whatever the name
+ * resolves to later: such an offer is refused (488) and such an answer is
+ * unusable.
+ */
+function requireIp(address: string, what: string): void {
+  if (isIP(address) === 0) throw new SdpError('not-acceptable', `${what} names a host ("${address.slice(0, 64)}"), not an IP address; media needs an address`);
+}
+
 /** Where the peer receives RTP and RTCP for one stream (RFC 3605, RFC 5761 §5.1.3). */
 export function remoteTransport(media: SdpMedia, session: SessionDescription, rtcpMux: boolean): RemoteTransport {
   const connection = mediaConnection(media, session);
   if (!connection) throw new SdpError('missing', 'active stream without a c= line');
+  requireIp(connection.address, 'c=');
   const rtcp = rtcpAttribute(media);
   const rtcpPort = rtcpMux ? media.port : (rtcp?.port ?? Math.min(65535, media.port + 1));
   const rtcpAddress = rtcpMux ? connection.address : (rtcp?.address ?? connection.address);
+  requireIp(rtcpAddress, 'a=rtcp');
   return { address: connection.address, port: media.port, rtcpAddress, rtcpPort, hold: isHoldAddress(connection.address) };
 }

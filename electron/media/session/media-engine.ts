@@ -65,10 +65,14 @@ export class MediaEngine {
     return new MediaEngine(options);
   }
 
-  /** Sessions not yet stopped. */
+  /** Sessions not yet stopped (a stopped session leaves the engine at once: nothing of a call outlives it here). */
   get sessions(): readonly MediaSession[] {
-    for (const s of this.#sessions) if (s.state === 'stopped') this.#sessions.delete(s);
     return [...this.#sessions];
+  }
+
+  /** How many sessions are live (diagnostics). */
+  get sessionCount(): number {
+    return this.#sessions.size;
   }
 
   /** A new call's media. Nothing is bound until its first offer or answer. */
@@ -86,7 +90,7 @@ export class MediaEngine {
     };
     const advertised = options.advertisedAddress ?? o.sessionDefaults?.advertisedAddress ?? o.advertisedAddress;
     if (advertised !== undefined) merged.advertisedAddress = advertised;
-    const session = new EngineSession(merged);
+    const session = new EngineSession(merged, (stopped) => this.#sessions.delete(stopped));
     this.#sessions.add(session);
     // Start loading the media WASM now: the offer or answer a moment later then rarely waits for it.
     initMedia().catch((err: unknown) => this.#log.error('media WASM failed to load', { message: String(err) }));
@@ -101,8 +105,24 @@ export class MediaEngine {
   }
 }
 
-/** A MediaSession whose first offer or answer waits for the media WASM (see the file comment). */
+/**
+ * A MediaSession whose first offer or answer waits for the media WASM (see
+ * the file comment) and that leaves the engine's set when it stops.
+ */
 class EngineSession extends MediaSession {
+  readonly #onStopped: (session: EngineSession) => void;
+
+  constructor(options: MediaSessionOptions, onStopped: (session: EngineSession) => void) {
+    super(options);
+    this.#onStopped = onStopped;
+  }
+
+  override async stop(reason?: string): Promise<void> {
+    // Out of the set first: a stop that fails half-way must not keep the call alive either.
+    this.#onStopped(this);
+    return super.stop(reason);
+  }
+
   override async createOffer(): Promise<string> {
     await initMedia();
     return super.createOffer();

@@ -349,7 +349,14 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     const wasHeld = this.#remoteHold;
     this.#negotiated = negotiated;
     this.#remoteHold = negotiated.remoteHold;
-    if (this.#state === 'new') this.#state = 'negotiated';
+    if (this.#state === 'new') {
+      this.#state = 'negotiated';
+      // Before the 200 OK (or the ACK) reaches the peer: our NAT mapping must exist before its media arrives.
+      this.#rtp?.openPinholes(
+        { address: negotiated.remoteAddress, port: negotiated.remotePort },
+        { address: negotiated.remoteRtcpAddress, port: negotiated.remoteRtcpPort },
+      );
+    }
     if (this.#state === 'running') this.#configureStream();
     if (!directionFlags(negotiated.direction).send || !negotiated.telephoneEvent) {
       this.#dtmfQueue.cancel(new MediaSessionError('dtmf-unavailable', 'the renegotiated stream no longer carries DTMF'));

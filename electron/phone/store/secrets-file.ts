@@ -58,7 +58,7 @@ export async function readSecretsFile(path: string): Promise<SecretsFile> {
 
 /** Replaces the file at `path` atomically with a 0600 one holding `file`; creates its folder. */
 export async function writeSecretsFile(path: string, file: SecretsFile): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     const handle = await open(tmp, 'wx', 0o600);

@@ -26,7 +26,7 @@
  * `transaction()` so they land whole or not at all.
  */
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementResultingChanges, type StatementSync } from 'node:sqlite';
-import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../shared/logger.ts';
 import { nullLogger } from '../../shared/logger.ts';
@@ -70,12 +70,13 @@ export class Store {
     const timeout = options.busyTimeoutMs ?? 5000;
     this.#log = (options.logger ?? nullLogger).child('store');
     try {
-      mkdirSync(dataDir, { recursive: true });
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     } catch (e) {
       throw new StoreError('io', `cannot create the data folder ${dataDir}: ${(e as Error).message}`, { cause: e });
     }
     this.path = join(dataDir, options.fileName ?? DEFAULT_DB_FILE);
     examineExisting(this.path, migrations.length, timeout);
+    keepPrivate(dataDir, this.path, this.#log);
 
     let db: DatabaseSync;
     try {
@@ -266,3 +267,35 @@ function examineExisting(path: string, supported: number, timeout: number): void
 }
 
 export { CURRENT_SCHEMA_VERSION };
+
+/**
+ * Accounts, history and messages are the user's alone: the data folder is
+ * 0700 and the database 0600 (with its -wal and -shm, which SQLite creates
+ * with the database file's mode). A database is created empty with that mode
+ * before SQLite opens it, so it never exists readable by others; an older
+ * folder or file that is more open is tightened, and the log says so. POSIX
+ * modes do not apply on Windows, where the profile folder's ACL does.
+ */
+function keepPrivate(dataDir: string, dbPath: string, log: Logger): void {
+  if (process.platform === 'win32') return;
+  const tighten = (path: string, mode: number) => {
+    try {
+      const st = statSync(path);
+      if ((st.mode & 0o077) === 0) return;
+      chmodSync(path, mode);
+      log.warn('data readable by other users; permissions tightened', { path, was: (st.mode & 0o777).toString(8), now: mode.toString(8) });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') log.warn('cannot check the permissions of the data', { path, error: String(e) });
+    }
+  };
+  tighten(dataDir, 0o700);
+  if (dbPath === ':memory:') return;
+  if (!existsSync(dbPath)) {
+    try {
+      closeSync(openSync(dbPath, 'wx', 0o600));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new StoreError('io', `cannot create ${dbPath}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  for (const path of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) tighten(path, 0o600);
+}

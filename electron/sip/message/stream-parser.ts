@@ -44,6 +44,11 @@ export class StreamParser {
     this.onError = onError;
   }
 
+  /** A head was read and its body (or the rest of a refused message) is still arriving. */
+  get awaitingBody(): boolean {
+    return this.pending !== undefined || this.discard > 0;
+  }
+
   /** Bytes received and not yet part of a returned message. */
   get buffered(): number {
     return this.end - this.start;

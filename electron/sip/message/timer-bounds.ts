@@ -23,8 +23,9 @@ export interface TimerBound {
 const DAY_S = 86_400;
 
 export const networkTimerBounds: Readonly<Record<NetworkTimer, TimerBound>> = Object.freeze({
-  // A registration binding (RFC 3261 §10.2.1): refreshed at the latest once a day, at the earliest every 10 s.
-  expires: { min: 10, max: DAY_S },
+  // A registration binding (RFC 3261 §10.2.1): refreshed at the latest once a day. Not raised: a short
+  // binding really lapses then (the caller's per-minute cap is what stops a storm of refreshes).
+  expires: { min: 1, max: DAY_S },
   // RFC 3261 §20.33: Retry-After 0 would mean "now, again and again"; an hour is the longest we stay away.
   'retry-after': { min: 10, max: 3_600 },
   // RFC 3261 §10.2.8: the interval a registrar insists on.

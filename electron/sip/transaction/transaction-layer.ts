@@ -22,7 +22,7 @@ import type { ClientTransaction, TargetFailoverUser } from './target-failover.ts
 import { timerConfig } from './timers.ts';
 import type { TimerConfig } from './timers.ts';
 import type { ClientTransactionUser, TransactionContext } from './transaction.ts';
-import { clientKey, clientKeyOfResponse, isRfc3261Branch, legacyMatches, serverKey } from './transaction-matching.ts';
+import { clientKey, clientKeyOfResponse, isRfc3261Branch, legacyKey, legacyMatches, serverKey } from './transaction-matching.ts';
 
 export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
 
@@ -52,8 +52,9 @@ export class TransactionLayer {
   #user: TransactionLayerUser | undefined;
   readonly #clients = new Map<string, ClientTransaction>();
   readonly #servers = new Map<string, ServerTransaction>();
-  /** RFC 2543 server transactions: no magic cookie, matched field by field. */
-  readonly #legacy = new Set<ServerTransaction>();
+  /** RFC 2543 server transactions (no magic cookie) by legacyKey, matched field by field within a bucket. */
+  readonly #legacy = new Map<string, Set<ServerTransaction>>();
+  #legacyCount = 0;
   #closed = false;
 
   constructor(opts: TransactionLayerOptions) {
@@ -77,7 +78,7 @@ export class TransactionLayer {
     return this.#clients.size;
   }
   get serverCount(): number {
-    return this.#servers.size + this.#legacy.size;
+    return this.#servers.size + this.#legacyCount;
   }
 
   /** Sends `request` through client transactions, trying `targets` in order (RFC 3263 §4.3). */
@@ -122,7 +123,7 @@ export class TransactionLayer {
       const tx = this.#servers.get(key);
       return tx instanceof InviteServerTransaction ? tx : undefined;
     }
-    for (const tx of this.#legacy) {
+    for (const tx of this.#legacyBucket(cancel)) {
       if (tx instanceof InviteServerTransaction && legacyMatches(tx.request, undefined, cancel, 'INVITE')) return tx;
     }
     return undefined;
@@ -143,10 +144,12 @@ export class TransactionLayer {
   /** Ends every transaction without telling anyone (stack shutdown). */
   close(): void {
     this.#closed = true;
-    for (const tx of [...this.#clients.values(), ...this.#servers.values(), ...this.#legacy]) tx.abort();
+    const legacy = [...this.#legacy.values()].flatMap((bucket) => [...bucket]);
+    for (const tx of [...this.#clients.values(), ...this.#servers.values(), ...legacy]) tx.abort();
     this.#clients.clear();
     this.#servers.clear();
     this.#legacy.clear();
+    this.#legacyCount = 0;
   }
 
   /** RFC 3261 §17.1.4: every client transaction waiting on a destination ICMP calls unreachable fails now (503, then RFC 3263 failover). */
@@ -206,7 +209,7 @@ export class TransactionLayer {
   #match(request: SipRequest): ServerTransaction | undefined {
     const key = serverKey(request);
     if (key !== undefined) return this.#servers.get(key);
-    for (const tx of this.#legacy) {
+    for (const tx of this.#legacyBucket(request)) {
       const sentTag = tx instanceof InviteServerTransaction && tx.finalResponse ? tagOfResponse(tx.finalResponse) : undefined;
       if (legacyMatches(tx.request, sentTag, request)) return tx;
     }
@@ -229,10 +232,28 @@ export class TransactionLayer {
       this.#servers.set(key, tx);
       tx.onTerminated(() => this.#servers.delete(key));
     } else {
-      this.#legacy.add(tx);
-      tx.onTerminated(() => this.#legacy.delete(tx));
+      const bucketKey = legacyKey(request);
+      let bucket = this.#legacy.get(bucketKey);
+      if (!bucket) this.#legacy.set(bucketKey, (bucket = new Set()));
+      bucket.add(tx);
+      this.#legacyCount++;
+      tx.onTerminated(() => {
+        if (!bucket.delete(tx)) return;
+        this.#legacyCount--;
+        if (bucket.size === 0 && this.#legacy.get(bucketKey) === bucket) this.#legacy.delete(bucketKey);
+      });
     }
     return tx;
+  }
+
+  /** The RFC 2543 transactions a request can match (none when its headers are unreadable). */
+  #legacyBucket(request: SipRequest): Iterable<ServerTransaction> {
+    if (this.#legacyCount === 0) return [];
+    try {
+      return this.#legacy.get(legacyKey(request)) ?? [];
+    } catch {
+      return [];
+    }
   }
 
   /** Gives a request a top Via with a magic-cookie branch if it has none (the transport fills in sent-by, §18.1.1). */

@@ -11,7 +11,12 @@
  *    it) and treat a pong missing after `pongTimeoutMs` as a failed flow;
  *  - idle close: no SIP message either way for `idleTimeoutMs` closes it
  *    (RFC 3261 §18 leaves the lifetime to the implementation; keep-alives do
- *    not count as use). A pinned connection (a registration flow) never idles out.
+ *    not count as use). A pinned connection (a registration flow) never idles out;
+ *  - a deadline per message (slowloris): from its first byte a message's head
+ *    must be complete within `messageDeadlineMs` (its body gets as long
+ *    again), and a connection a peer opened must bring its first message
+ *    within that time; else it closes as 'incomplete'. Trickling bytes never
+ *    counts as use.
  *
  *   connecting ──(connect / TLS handshake)──▶ open ──(close / error / idle / framing)──▶ closed
  */
@@ -40,6 +45,8 @@ export interface StreamConnectionOptions {
   idleTimeoutMs: number;
   /** TLS: the name the peer's certificate was verified against (outgoing only). */
   serverName?: string;
+  /** Head of a message complete within this long of its first byte; 0 = no deadline. */
+  messageDeadlineMs?: number;
   onClose(connection: StreamConnection, reason: ConnectionCloseReason, error?: TransportError): void;
 }
 
@@ -61,6 +68,10 @@ export class StreamConnection {
   #pingTimer?: TimerHandle;
   #pongTimer?: TimerHandle;
   #lingerTimer?: TimerHandle;
+  readonly #messageDeadlineMs: number;
+  #deadlineTimer?: TimerHandle;
+  /** What the armed deadline waits for. */
+  #deadlineFor: 'first' | 'head' | 'body' | undefined;
   #closeReason?: ConnectionCloseReason;
   #closeError?: TransportError;
 
@@ -74,6 +85,7 @@ export class StreamConnection {
     this.#ctx = ctx;
     this.#idleTimeoutMs = options.idleTimeoutMs;
     this.#onClose = options.onClose;
+    this.#messageDeadlineMs = options.messageDeadlineMs ?? 0;
     this.#parser = new StreamParser(ctx.parseLimits, (err) => this.#onBadMessage(err));
     this.remote = { protocol: options.protocol, address: normalizeAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 };
     this.local = { protocol: options.protocol, address: normalizeAddress(socket.localAddress ?? ''), port: socket.localPort ?? 0 };
@@ -91,6 +103,8 @@ export class StreamConnection {
     });
     socket.on('close', () => this.#finish());
     this.#touch();
+    // A connection a peer opens is for sending us something: not for holding a socket.
+    if (options.direction === 'in') this.#armDeadline('first');
     // The peer may have gone before we got the socket: 'close' will not fire again.
     if (socket.destroyed) queueMicrotask(() => this.#finish());
   }
@@ -194,8 +208,10 @@ export class StreamConnection {
       this.#onFramingError(err);
       return;
     }
+    let delivered = false;
     for (const item of items) {
       if (!this.#open) return;
+      if (item.kind !== 'keepalive-ping' && item.kind !== 'keepalive-pong') delivered = true;
       if (item.kind === 'keepalive-ping') {
         this.write(PONG, false).catch(() => {});
       } else if (item.kind === 'keepalive-pong') {
@@ -205,6 +221,44 @@ export class StreamConnection {
         this.#onMessage(item);
       }
     }
+    if (this.#open) this.#followMessage(delivered);
+  }
+
+  /** Re-arms the message deadline after a chunk: a complete message ends it, the first byte of the next starts it. */
+  #followMessage(delivered: boolean): void {
+    const partial = this.#parser.buffered > 0 || this.#parser.awaitingBody;
+    if (delivered) this.#clearDeadline();
+    if (!partial) {
+      // Keep-alives alone do not satisfy the wait for a first message.
+      if (this.#deadlineFor !== 'first') this.#clearDeadline();
+      return;
+    }
+    // From the message's first byte: its head gets the deadline, then its body as long again.
+    if (this.#deadlineTimer === undefined) this.#armDeadline('head');
+  }
+
+  #armDeadline(what: 'first' | 'head' | 'body'): void {
+    this.#clearDeadline();
+    if (this.#messageDeadlineMs <= 0 || !this.#open) return;
+    this.#deadlineFor = what;
+    this.#deadlineTimer = this.#ctx.clock.setTimeout(() => {
+      this.#deadlineTimer = undefined;
+      if (!this.#open) return;
+      // A head that arrived in time gets as long again for its body.
+      if (this.#deadlineFor !== 'body' && this.#parser.awaitingBody) {
+        this.#armDeadline('body');
+        return;
+      }
+      const waited = this.#deadlineFor === 'first' ? 'no message' : 'a message incomplete';
+      this.#ctx.logger.info('closing a connection that stalls', { id: this.id, remote: this.remote.address, port: this.remote.port, buffered: this.#parser.buffered });
+      this.close('incomplete', new TransportError('timeout', `${waited} after ${this.#messageDeadlineMs} ms`, { endpoint: this.remote }));
+    }, this.#messageDeadlineMs);
+  }
+
+  #clearDeadline(): void {
+    this.#ctx.clock.clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = undefined;
+    this.#deadlineFor = undefined;
   }
 
   #onMessage(message: SipMessage): void {
@@ -249,6 +303,7 @@ export class StreamConnection {
       data = undefined;
     }
     this.stopKeepAlive();
+    this.#clearDeadline();
     this.#ctx.clock.clearTimeout(this.#idleTimer);
     if (data) this.#socket.end(data);
     else this.#socket.end();
@@ -259,6 +314,7 @@ export class StreamConnection {
     if (!this.#open) return;
     this.#open = false;
     this.stopKeepAlive();
+    this.#clearDeadline();
     this.#ctx.clock.clearTimeout(this.#idleTimer);
     this.#ctx.clock.clearTimeout(this.#lingerTimer);
     this.#idleTimer = undefined;

@@ -7,13 +7,15 @@
  */
 import { connect as netConnect, createServer as createNetServer, isIP } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { checkServerIdentity, connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
-import type { ConnectionOptions } from 'node:tls';
+import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import type { Clock, TimerHandle } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { normalizeAddress } from './address.ts';
 import type { Endpoint } from './transport.ts';
 import { toTransportError, TransportError } from './transport-error.ts';
+import { TlsTrust } from './tls-trust.ts';
+import { verifyServerCertificate } from './tls-verify.ts';
 
 type Pem = string | Buffer | Array<string | Buffer>;
 
@@ -32,7 +34,12 @@ export interface TlsServerOptions {
 
 /** Client side of TLS for the connections we open. */
 export interface TlsClientOptions {
-  /** Trusted CAs (default: Node's bundled roots). */
+  /**
+   * What is trusted, per server name (tls-trust.ts): system + bundled CAs, an
+   * account's CA file, pinned fingerprints. Default: system + bundled CAs, or `ca` alone when given.
+   */
+  trust?: TlsTrust;
+  /** Trusted CAs, replacing the system's (tests with their own CA). Ignored when `trust` is given. */
   ca?: Pem;
   /** Our client certificate and key, for servers that ask for one. */
   cert?: Pem;
@@ -41,13 +48,31 @@ export interface TlsClientOptions {
   rejectUnauthorized?: boolean;
 }
 
+/** The trust used when the options bring none: their `ca` alone, else the system's (made once). */
+let systemTrust: TlsTrust | undefined;
+function trustOf(t: TlsClientOptions): TlsTrust {
+  if (t.trust) return t.trust;
+  if (t.ca !== undefined) {
+    const list = (Array.isArray(t.ca) ? t.ca : [t.ca]).map((c) => c.toString());
+    return new TlsTrust({ extraCa: list, onlyExtraCa: true });
+  }
+  systemTrust ??= new TlsTrust();
+  return systemTrust;
+}
+
 export interface StreamListenOptions {
   protocol: 'tcp' | 'tls';
   address: string;
   port: number;
   tls?: TlsServerOptions;
   ipv6Only?: boolean;
+  /** Hard cap on accepted connections (default 1024); see `admit`. */
   maxConnections?: number;
+  /**
+   * Asked for each new connection (TLS: before its handshake) with the number
+   * this listener holds in total and from that address; false resets it.
+   */
+  admit?: (remote: string, total: number, fromSource: number) => boolean;
 }
 
 export class StreamListener {
@@ -56,13 +81,25 @@ export class StreamListener {
   readonly #server: Server;
   /** Every accepted socket, including TLS ones still in their handshake, so close() can end them all. */
   readonly #sockets: Set<Socket>;
+  readonly #stats: { refused: number };
   #closed = false;
 
-  private constructor(server: Server, protocol: 'tcp' | 'tls', local: Endpoint, sockets: Set<Socket>) {
+  private constructor(server: Server, protocol: 'tcp' | 'tls', local: Endpoint, sockets: Set<Socket>, stats: { refused: number }) {
     this.#server = server;
     this.protocol = protocol;
     this.local = local;
     this.#sockets = sockets;
+    this.#stats = stats;
+  }
+
+  /** Connections held now (TLS: handshakes included). */
+  get connectionCount(): number {
+    return this.#sockets.size;
+  }
+
+  /** Connections reset at once because `admit` said no. */
+  get refusedCount(): number {
+    return this.#stats.refused;
   }
 
   /** Binds and listens; `onSocket` gets each accepted socket (for TLS: after a good handshake). */
@@ -84,13 +121,31 @@ export class StreamListener {
       );
       server = s;
     } else {
-      server = createNetServer((socket) => onSocket(socket));
+      // Handed on from the 'connection' handler below, once admitted.
+      server = createNetServer();
     }
     if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
     const sockets = new Set<Socket>();
+    const perSource = new Map<string, number>();
+    const stats = { refused: 0 };
     server.on('connection', (socket: Socket) => {
+      const remote = normalizeAddress(socket.remoteAddress ?? '');
+      const fromSource = perSource.get(remote) ?? 0;
+      if (options.admit && !options.admit(remote, sockets.size, fromSource)) {
+        stats.refused++;
+        socket.on('error', () => {});
+        socket.resetAndDestroy();
+        return;
+      }
       sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
+      perSource.set(remote, fromSource + 1);
+      socket.once('close', () => {
+        sockets.delete(socket);
+        const left = (perSource.get(remote) ?? 1) - 1;
+        if (left > 0) perSource.set(remote, left);
+        else perSource.delete(remote);
+      });
+      if (protocol === 'tcp') onSocket(socket);
     });
     const requested: Endpoint = { protocol, address: options.address, port: options.port };
     return new Promise((resolve, reject) => {
@@ -105,7 +160,7 @@ export class StreamListener {
         const a = server.address();
         const local: Endpoint =
           a !== null && typeof a === 'object' ? { protocol, address: normalizeAddress(a.address), port: a.port } : requested;
-        resolve(new StreamListener(server, protocol, local, sockets));
+        resolve(new StreamListener(server, protocol, local, sockets, stats));
       });
     });
   }
@@ -150,22 +205,36 @@ export function connectStream(target: Endpoint & { protocol: 'tcp' | 'tls'; serv
     try {
       if (target.protocol === 'tls') {
         const t = options.tls ?? {};
-        const name = target.serverName;
+        const name = target.serverName ?? target.address;
+        const trust = trustOf(t);
         // node:tls passes localAddress on to net.connect; @types/node omits it from ConnectionOptions.
         const tlsOptions: ConnectionOptions & { localAddress?: string } = {
           host: target.address,
           port: target.port,
           localAddress: options.localAddress,
           // RFC 6066 §3: SNI carries host names only, never IP literals.
-          servername: name !== undefined && isIP(name) === 0 ? name : undefined,
-          ca: t.ca,
-          cert: t.cert,
-          key: t.key,
-          rejectUnauthorized: t.rejectUnauthorized ?? true,
-          checkServerIdentity: (_host, cert) => checkServerIdentity(name ?? target.address, cert),
+          servername: isIP(name) === 0 ? name : undefined,
+          secureContext: trust.secureContext(name, { cert: t.cert, key: t.key }),
+          minVersion: 'TLSv1.2',
+          // OpenSSL verifies the chain; the decision (pins, RFC 5922 names, the words for a refusal)
+          // is ours, in verifyServerCertificate, once the handshake is done.
+          rejectUnauthorized: false,
+          // Node's own name check (RFC 6125, wildcards allowed) would mark `authorized` false before ours runs.
+          checkServerIdentity: () => undefined,
         };
-        socket = tlsConnect(tlsOptions);
-        socket.once('secureConnect', ok);
+        const tlsSocket: TLSSocket = tlsConnect(tlsOptions);
+        socket = tlsSocket;
+        tlsSocket.once('secureConnect', () => {
+          if (t.rejectUnauthorized !== false) {
+            try {
+              verifyServerCertificate(tlsSocket, name, { pins: trust.pinsFor(name) }, endpoint);
+            } catch (err) {
+              fail(err);
+              return;
+            }
+          }
+          ok();
+        });
       } else {
         socket = netConnect({ host: target.address, port: target.port, localAddress: options.localAddress });
         socket.once('connect', ok);

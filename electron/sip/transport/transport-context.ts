@@ -17,6 +17,8 @@ export interface TransportContext {
   deliver(message: SipMessage, source: Endpoint, local: Endpoint, connectionId?: string): void;
   /** An ICMP error says nothing listens at `remote` (a UDP flow's connected socket reported it). */
   unreachable(remote: Endpoint, error: TransportError): void;
+  /** A STUN message arrived on a SIP port (an answer to an RFC 5626 keep-alive). */
+  stun(data: Buffer, source: Endpoint, local: Endpoint): void;
   /** True when a trace hook is set (skip building trace text otherwise). */
   readonly tracing: boolean;
   /** Calls the trace hook if any; never throws. */

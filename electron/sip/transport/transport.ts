@@ -61,6 +61,10 @@ export interface SipTransport {
    * treats it as a transport error, i.e. a 503) instead of after Timer F.
    */
   onUnreachable?(handler: (e: UnreachableEvent) => void): void;
+  /** Optional: every STUN datagram received on a SIP UDP port (RFC 5626 §4.4.2 keep-alive answers). */
+  onStun?(handler: (data: Buffer, source: Endpoint) => void): void;
+  /** Optional: raw keep-alive bytes (a STUN Binding request) on the UDP flow to `target`. */
+  sendKeepAlive?(target: Endpoint, data: Buffer): Promise<void>;
   /** sent-by for a protocol (host, port): what goes in Via and Contact. */
   localAddress(protocol: TransportProtocol, family?: 4 | 6): { host: string; port: number } | undefined;
   close(): Promise<void>;
@@ -85,7 +89,8 @@ export interface TraceEvent {
 
 export type TraceHook = (event: TraceEvent) => void;
 
-export type ConnectionCloseReason = 'idle' | 'remote' | 'error' | 'framing' | 'keepalive-timeout' | 'local';
+/** 'incomplete': a message (or, on a connection a peer opened, the first one) did not arrive whole in time (slowloris). */
+export type ConnectionCloseReason = 'idle' | 'remote' | 'error' | 'framing' | 'keepalive-timeout' | 'incomplete' | 'local';
 
 /** Reported when a TCP/TLS connection goes away (e.g. an RFC 5626 flow failed). */
 export interface ConnectionClosedEvent {

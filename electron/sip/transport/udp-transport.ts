@@ -7,6 +7,7 @@
  */
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket } from 'node:dgram';
+import { isStun } from '../../net/stun/index.ts';
 import { parseMessage, serializeMessage } from '../message/index.ts';
 import type { SipMessage } from '../message/index.ts';
 import { isWildcard, normalizeAddress } from './address.ts';
@@ -137,6 +138,12 @@ export class UdpTransport {
     this.#ctx.trace({ direction: 'out', protocol: 'udp', local: this.local, remote, text: data.toString('utf8') });
   }
 
+  /** Raw bytes (a STUN keep-alive) on the flow to address:port. */
+  async sendRaw(data: Buffer, address: string, port: number): Promise<void> {
+    if (this.#closed) throw new TransportError('closed', 'UDP listener is closed', { endpoint: { protocol: 'udp', address, port } });
+    await this.#flows.send(data, address, port);
+  }
+
   get flowCount(): number {
     return this.#flows.size;
   }
@@ -157,6 +164,11 @@ export class UdpTransport {
   #onDatagram(buf: Buffer, rinfo: RemoteInfo): void {
     const source: Endpoint = { protocol: 'udp', address: normalizeAddress(rinfo.address), port: rinfo.port };
     if (buf.length === 0 || isBlank(buf)) return;
+    // RFC 5626 §4.4.2 / §8: STUN shares the SIP port; a SIP message never starts with bits 00.
+    if (isStun(buf)) {
+      this.#ctx.stun(buf, source, this.local);
+      return;
+    }
     this.#ctx.trace({ direction: 'in', protocol: 'udp', local: this.local, remote: source, text: buf.toString('utf8') });
     let message: SipMessage;
     try {

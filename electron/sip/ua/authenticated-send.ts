@@ -20,6 +20,8 @@ export interface SendResult {
   request: SipRequest;
   /** Set when a 401/407 could not be answered. */
   authFailure?: AuthFailure;
+  /** The target the last attempt went to (after RFC 3263 failover): the flow a registration keeps alive. */
+  target?: SendTarget;
 }
 
 export interface AuthenticatedSendOptions {
@@ -31,11 +33,11 @@ export interface AuthenticatedSendOptions {
   maxChallenges?: number;
 }
 
-export function sendOnce(layer: TransactionLayer, request: SipRequest, targets: readonly SendTarget[]): Promise<{ response: SipResponse; request: SipRequest }> {
+export function sendOnce(layer: TransactionLayer, request: SipRequest, targets: readonly SendTarget[]): Promise<{ response: SipResponse; request: SipRequest; target: SendTarget }> {
   return new Promise((resolve) => {
     const failover = layer.sendRequest(request, targets, {
       onResponse: (response) => {
-        if (response.status >= 200) resolve({ response, request: failover.request });
+        if (response.status >= 200) resolve({ response, request: failover.request, target: failover.transaction.target });
       },
     });
   });

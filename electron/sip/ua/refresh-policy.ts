@@ -13,7 +13,7 @@
  * knocked out together do not come back in step.
  *
  * Whatever the server says, every value is clamped first (timer-bounds.ts:
- * Expires 10 s … 1 day, Retry-After 10 s … 1 h), no retry comes sooner than
+ * Expires 1 s … 1 day, Retry-After 10 s … 1 h), no retry comes sooner than
  * MIN_RETRY_MS, and `RegisterBudget` caps the REGISTERs of one account per
  * minute, so neither `expires=4294967295` (a setTimeout overflow to 1 ms)
  * nor `503 + Retry-After: 0` can turn the phone into a REGISTER storm.

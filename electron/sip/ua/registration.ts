@@ -39,6 +39,9 @@ import { buildRequest } from './request-builder.ts';
 import { outcomeOf } from './sip-outcome.ts';
 import type { SipOutcome } from './sip-outcome.ts';
 import { familyOf } from './target-resolver.ts';
+import { FlowKeepAlive } from './flow-keepalive.ts';
+import { sameAddress, viaPublicAddress } from './public-address.ts';
+import type { PublicAddress } from './public-address.ts';
 import type { UaContext } from './ua-context.ts';
 
 export type RegistrationState = 'unregistered' | 'registering' | 'registered' | 'refreshing' | 'retrying' | 'unregistering' | 'failed';
@@ -81,6 +84,11 @@ function retryable(status: number): boolean {
 }
 
 const MAX_INTERVAL_RETRIES = 3;
+const MAX_ADDRESS_REFRESHES = 3;
+
+function sameUri(a: NameAddr, b: NameAddr): boolean {
+  return a.uri.host.toLowerCase() === b.uri.host.toLowerCase() && (a.uri.port ?? 5060) === (b.uri.port ?? 5060);
+}
 
 export class Registration extends Emitter<RegistrationEvents> {
   readonly account: Account;
@@ -103,6 +111,12 @@ export class Registration extends Emitter<RegistrationEvents> {
   #others: Binding[] = [];
   #disposed = false;
   readonly #budget = new RegisterBudget();
+  /** RFC 5626 keep-alive of the UDP flow to the registrar (and its unwatch), while registered. */
+  #keepAlive: { flow: FlowKeepAlive; unwatch: () => void } | undefined;
+  /** The Contact we registered before learning our public address: removed by the next REGISTER. */
+  #stale: NameAddr | undefined;
+  /** REGISTERs in a row sent only because our public address moved (bounded: a confused NAT must not loop). */
+  #addressRefreshes = 0;
 
   constructor(ctx: UaContext, account: Account, retry: Partial<RetryPolicy> = {}) {
     super();
@@ -147,6 +161,7 @@ export class Registration extends Emitter<RegistrationEvents> {
     if (this.#disposed) return undefined;
     this.#stopTimer();
     const generation = ++this.#generation;
+    this.#stopKeepAlive();
     if (!opts.all && !this.#mayBeBound) {
       if (this.#state !== 'unregistered') {
         this.#to('unregistering', {});
@@ -171,6 +186,12 @@ export class Registration extends Emitter<RegistrationEvents> {
     this.#disposed = true;
     this.#generation++;
     this.#stopTimer();
+    this.#stopKeepAlive();
+  }
+
+  /** Keep-alive datagrams sent on this registration's flow so far. */
+  get keepAlivesSent(): number {
+    return this.#keepAlive?.flow.sent ?? 0;
   }
 
   #startRegister(state: 'registering' | 'refreshing'): void {
@@ -195,7 +216,7 @@ export class Registration extends Emitter<RegistrationEvents> {
     const { response, authFailure } = sent;
     const status = response.status;
     if (status >= 200 && status < 300) {
-      this.#registered(response);
+      this.#registered(response, sent.target);
       return;
     }
     if (status === 423 && !authFailure) {
@@ -220,10 +241,11 @@ export class Registration extends Emitter<RegistrationEvents> {
       }, delay);
       return;
     }
+    this.#stopKeepAlive();
     this.#to('failed', { outcome: result, detail: authFailure?.message });
   }
 
-  #registered(response: SipResponse): void {
+  #registered(response: SipResponse, target: SendTarget | undefined): void {
     const report = readBindings(response, this.#contact?.uri ?? this.account.aor, this.account.instanceId);
     const offered = report.granted ?? this.#requested;
     this.#others = report.others;
@@ -231,16 +253,82 @@ export class Registration extends Emitter<RegistrationEvents> {
       this.#to('failed', { outcome: outcomeOf(response), detail: 'the registrar kept no binding for our contact' });
       return;
     }
-    // A binding of 4294967295 s (or of 1 s) is refreshed as one of a day (or of 10 s).
+    // A binding of 4294967295 s is refreshed as one of a day; a very short one is bounded by the per-minute cap.
     const granted = clampNetworkSeconds('expires', offered);
     this.#failures = 0;
     this.#granted = granted;
     this.#expiresAt = this.#ctx.clock.now() + granted * 1000;
+    this.#stale = undefined;
     this.#to('registered', { outcome: outcomeOf(response) });
+    if (target?.protocol === 'udp') {
+      this.#keepFlowAlive(target, response);
+      if (this.#learn(viaPublicAddress(response))) return;
+    }
+    this.#addressRefreshes = 0;
     this.#timer = this.#ctx.clock.setTimeout(() => {
       this.#timer = undefined;
       this.#startRegister('refreshing');
     }, refreshDelayMs(granted));
+  }
+
+  /**
+   * RFC 3581: the registrar saw us at `seen`. When that is not the address our
+   * Contact carries (a NAT between us), the Contact must carry it instead, or
+   * the registrar's requests go to a private address: register again now,
+   * removing the old Contact in the same REGISTER. True when it re-registers.
+   */
+  #learn(seen: PublicAddress | undefined): boolean {
+    if (!seen || !this.#contact) return false;
+    const local = this.#ctx.layer.context.transport.localAddress('udp', familyOf(seen.host));
+    const current = { host: this.#contact.uri.host, port: this.#contact.uri.port ?? 5060 };
+    const wanted = local && sameAddress(seen, local) ? undefined : seen;
+    if (sameAddress(wanted ?? local, current)) return false;
+    if (this.#addressRefreshes >= MAX_ADDRESS_REFRESHES) return false;
+    this.#addressRefreshes++;
+    this.#ctx.logger.info('public address learned', { account: this.account.id, seen: `${seen.host}:${seen.port}`, contact: `${current.host}:${current.port}` });
+    this.#ctx.setPublicAddress(this.account, wanted);
+    this.#stale = this.#contact;
+    this.#startRegister('refreshing');
+    return true;
+  }
+
+  /** RFC 5626 §4.4: keep the UDP flow to the registrar open (Flow-Timer honoured, §5.4). */
+  #keepFlowAlive(target: SendTarget, response: SipResponse): void {
+    const flowTimer = Number(response.headers.get('Flow-Timer')?.trim());
+    const intervalMs = Number.isFinite(flowTimer) && flowTimer > 0 ? clampNetworkSeconds('flow-timer', flowTimer) * 1000 : this.#ctx.keepAliveMs;
+    const transport = this.#ctx.layer.context.transport;
+    if (intervalMs <= 0 || !transport.sendKeepAlive) return;
+    const current = this.#keepAlive?.flow;
+    if (current && current.target.address === target.address && current.target.port === target.port) {
+      current.setInterval(intervalMs);
+      return;
+    }
+    this.#stopKeepAlive();
+    const flow = new FlowKeepAlive({
+      clock: this.#ctx.clock,
+      logger: this.#ctx.logger,
+      random: this.#ctx.random,
+      transport,
+      target: { protocol: 'udp', address: target.address, port: target.port },
+      intervalMs,
+      onMapped: (mapped) => {
+        if (this.#state === 'registered') this.#learn({ host: mapped.address, port: mapped.port });
+      },
+      // §4.4.2 / §4.5: the flow failed; a new REGISTER makes a new one (failures back off as any other).
+      onFailed: () => {
+        if (this.#state === 'registered') this.#startRegister('refreshing');
+      },
+    });
+    this.#keepAlive = { flow, unwatch: this.#ctx.watchKeepAlive(flow) };
+    // Probe at once: whether the registrar answers STUN decides how the flow is watched.
+    flow.start();
+  }
+
+  #stopKeepAlive(): void {
+    if (!this.#keepAlive) return;
+    this.#keepAlive.flow.stop();
+    this.#keepAlive.unwatch();
+    this.#keepAlive = undefined;
   }
 
   /** One REGISTER (with its challenges answered); undefined when superseded. */
@@ -272,6 +360,12 @@ export class Registration extends Emitter<RegistrationEvents> {
       userAgent: this.#ctx.userAgent,
     });
     if (all) request.headers.set('Contact', '*');
+    else if (expires > 0 && this.#stale && !sameUri(this.#stale, contact)) {
+      // RFC 3261 §10.2.2: the binding of our old (private) Contact goes in the same request.
+      const params = new Map(this.#stale.params);
+      params.set('expires', '0');
+      request.headers.append('Contact', formatNameAddr({ ...this.#stale, params }));
+    }
     // §22.3: reuse the realm's nonce (next nc) to spare the refresh a challenge round trip.
     for (const f of account.authenticator.preauthorize(request)) if (f.name === 'Authorization') request.headers.append(f.name, f.value);
     if (expires > 0) this.#mayBeBound = true;

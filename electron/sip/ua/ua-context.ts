@@ -15,6 +15,8 @@ import type { Account } from './account.ts';
 import type { MediaHookFactory } from './media-hook.ts';
 import type { TargetResolver } from './target-resolver.ts';
 import type { DialogOwner } from './dialog-owner.ts';
+import type { FlowKeepAlive } from './flow-keepalive.ts';
+import type { PublicAddress } from './public-address.ts';
 
 export interface UaContext {
   readonly layer: TransactionLayer;
@@ -26,8 +28,15 @@ export interface UaContext {
   readonly media: MediaHookFactory;
   /** User-Agent / Server header value (RFC 3261 §20.41), if any. */
   readonly userAgent: string | undefined;
-  /** Our Contact for `account` on the listener of this protocol and address family. */
+  /** Our Contact for `account` on the listener of this protocol and address family (over UDP: the public address, once learned). */
   contact(account: Account, protocol: TransportProtocol, family: 4 | 6): NameAddr;
+  /** The account's address as its registrar sees it over UDP (RFC 3581 / STUN), when it differs from ours. */
+  publicAddress(account: Account): PublicAddress | undefined;
+  setPublicAddress(account: Account, address: PublicAddress | undefined): void;
+  /** RFC 5626 keep-alive interval for UDP flows without a Flow-Timer (ms; 0 = none). */
+  readonly keepAliveMs: number;
+  /** Registers a flow keep-alive to get the STUN answers from the SIP port (returns the unregister function). */
+  watchKeepAlive(keepAlive: FlowKeepAlive): () => void;
   /** Routes the dialog's in-dialog requests, re-INVITEs and end to `owner`. */
   bindDialog(dialog: Dialog, owner: DialogOwner): void;
   /** A call ended: the UA forgets it. */

@@ -55,6 +55,9 @@ import type { SipTraceEntry } from './sip-trace.ts';
 import { TargetResolver, familyOf } from './target-resolver.ts';
 import type { ServerLocator } from './target-resolver.ts';
 import type { UaContext } from './ua-context.ts';
+import { DEFAULT_UDP_KEEPALIVE_MS } from './flow-keepalive.ts';
+import type { FlowKeepAlive } from './flow-keepalive.ts';
+import type { PublicAddress } from './public-address.ts';
 
 export interface UserAgentOptions {
   /** Listeners to bind in start() (port 0 = any free port). Default: UDP on 0.0.0.0:5060. */
@@ -80,6 +83,8 @@ export interface UserAgentOptions {
   timers?: Partial<TimerConfig>;
   /** 100 Trying after this many ms of silence on an INVITE (§17.2.1); default 200. */
   autoTrying?: number | false;
+  /** RFC 5626 keep-alive interval of registered UDP flows when the registrar sends no Flow-Timer (default 25 s; 0 = none). */
+  keepAliveMs?: number;
   clock?: Clock;
   logger?: Logger;
   random?: () => number;
@@ -111,6 +116,9 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   readonly #ownsTransport: boolean;
   #endpoints: Endpoint[] = [];
   #closed = false;
+  /** Per account: our address as the registrar sees it over UDP, when it differs from ours (NAT). */
+  readonly #public = new Map<string, PublicAddress>();
+  readonly #keepAlives = new Set<FlowKeepAlive>();
 
   constructor(options: UserAgentOptions = {}) {
     super();
@@ -140,6 +148,9 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       logger: options.logger,
     });
     this.#match = options.matchAccount ?? defaultAccountMatcher(() => this.#accounts.values());
+    this.transport.onStun?.((data, source) => {
+      for (const k of this.#keepAlives) if (k.receive(data, source)) return;
+    });
     this.#ctx = {
       layer: this.layer,
       dialogs: this.dialogs,
@@ -149,7 +160,17 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       random,
       media: options.media ?? noMediaHook,
       userAgent: options.userAgent === '' ? undefined : (options.userAgent ?? 'Parley'),
-      contact: (account, protocol, family) => this.#contact(account.contactUser, protocol, family),
+      contact: (account, protocol, family) => this.#accountContact(account, protocol, family),
+      publicAddress: (account) => this.#public.get(account.id),
+      setPublicAddress: (account, address) => {
+        if (address) this.#public.set(account.id, address);
+        else this.#public.delete(account.id);
+      },
+      keepAliveMs: options.keepAliveMs ?? DEFAULT_UDP_KEEPALIVE_MS,
+      watchKeepAlive: (keepAlive) => {
+        this.#keepAlives.add(keepAlive);
+        return () => this.#keepAlives.delete(keepAlive);
+      },
       bindDialog: (dialog, owner) => {
         if (dialog.state !== 'Terminated') this.#owners.set(dialog, owner);
       },
@@ -177,6 +198,19 @@ export class UserAgent extends Emitter<UserAgentEvents> {
 
   account(id: string): Account | undefined {
     return this.#accounts.get(id);
+  }
+
+  /** The account's public address (learned from its registrar over UDP), when it is behind a NAT. */
+  publicAddress(accountId: string): PublicAddress | undefined {
+    const a = this.#public.get(accountId);
+    return a ? { ...a } : undefined;
+  }
+
+  /** Keep-alive datagrams sent so far on every account's flow (for the traffic figure). */
+  get keepAlivesSent(): number {
+    let n = 0;
+    for (const k of this.#keepAlives) n += k.sent;
+    return n;
   }
 
   addAccount(config: AccountConfig): Account {
@@ -273,10 +307,18 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     return { uri: { scheme: 'sip', user: user || undefined, host: local.host, port: local.port, params, headers: new Map() }, params: new Map() };
   }
 
+  /** Over UDP, behind a NAT: the address the registrar saw (so requests come back through the router's mapping). */
+  #accountContact(account: Account, protocol: TransportProtocol, family: 4 | 6): NameAddr {
+    const base = this.#contact(account.contactUser, protocol, family);
+    const pub = protocol === 'udp' ? this.#public.get(account.id) : undefined;
+    if (!pub || family !== (pub.host.includes(':') ? 6 : 4)) return base;
+    return { ...base, uri: { ...base.uri, host: pub.host, port: pub.port } };
+  }
+
   #contactForRequest(request: SipRequest): NameAddr | undefined {
-    const account = this.#matchRequest(request);
-    const user = account ? this.#accounts.get(account.accountId)?.contactUser : undefined;
-    return this.#contact(user ?? '', 'udp', 4);
+    const match = this.#matchRequest(request);
+    const account = match ? this.#accounts.get(match.accountId) : undefined;
+    return account ? this.#accountContact(account, 'udp', 4) : this.#contact('', 'udp', 4);
   }
 
   #matchRequest(request: SipRequest): AccountMatch | undefined {

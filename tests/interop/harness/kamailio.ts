@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, ipv6LoopbackAvailable } from './free-port.ts';
-import { kamailioConfig, writeKamailioDb } from './kamailio-config.ts';
+import { kamailioConfig, kamailioTlsConfig, writeKamailioDb } from './kamailio-config.ts';
 import type { KamailioAlias, KamailioConfigParams, KamailioUser, RedirectMode } from './kamailio-config.ts';
 import { ManagedProcess, groupAlive, makeTempDir, sleep } from './managed-process.ts';
 import { httpPost, loopback } from './placement.ts';
@@ -34,6 +34,8 @@ export interface KamailioOptions {
   readyTimeoutMs?: number;
   /** Where it runs (default: loopback); in a test namespace it listens on the placement's address. */
   placement?: Placement;
+  /** Listen on TLS too (a free port, `tlsPort` in the handle) with this certificate and key (PEM files). */
+  tls?: { certFile: string; keyFile: string; caFile?: string };
   /** Answer STUN Binding requests on the SIP UDP port (the stun module). */
   stun?: boolean;
 }
@@ -49,6 +51,8 @@ export interface KamailioHandle {
   host: string;
   udpPort: number;
   tcpPort: number;
+  /** The TLS listener's port, when started with `tls`. */
+  tlsPort?: number;
   /** [::1] UDP port, when IPv6 loopback is available. */
   udp6Port?: number;
   redirectPort: number;
@@ -85,6 +89,7 @@ export async function startKamailio(opts: KamailioOptions = {}): Promise<Kamaili
     const tmp = makeTempDir('kamailio');
     const sipPort = await freePort(ipv6 ? ['udp4', 'tcp4', 'udp6'] : ['udp4', 'tcp4']);
     const redirectPort = await freePort(['udp4', 'tcp4'], new Set([sipPort]));
+    const tlsPort = opts.tls ? await freePort(['tcp4'], new Set([sipPort, redirectPort])) : undefined;
     const params: KamailioConfigParams = {
       dir: tmp.path,
       domain,
@@ -92,6 +97,7 @@ export async function startKamailio(opts: KamailioOptions = {}): Promise<Kamaili
       stun: opts.stun,
       udpPort: sipPort,
       tcpPort: sipPort,
+      ...(opts.tls && tlsPort ? { tls: { port: tlsPort, ...opts.tls } } : {}),
       udp6Port: ipv6 ? sipPort : undefined,
       redirectPort,
       redirect: opts.redirect ?? 'proxy',
@@ -107,6 +113,7 @@ export async function startKamailio(opts: KamailioOptions = {}): Promise<Kamaili
     const db = writeKamailioDb(params);
     const cfg = join(tmp.path, 'kamailio.cfg');
     writeFileSync(cfg, kamailioConfig(params, db));
+    if (params.tls) writeFileSync(join(tmp.path, 'tls.cfg'), kamailioTlsConfig(params.tls));
     const started = performance.now();
     // -m/-M: small shared/private memory (MB); several instances may run at once on a 2-core box.
     const cmd = placement.wrap('kamailio', ['-DD', '-E', '-m', '32', '-M', '8', '-f', cfg]);
@@ -183,6 +190,7 @@ function makeHandle(proc: ManagedProcess, p: KamailioConfigParams, placement: Pl
     host: placement.address,
     udpPort: p.udpPort,
     tcpPort: p.tcpPort,
+    tlsPort: p.tls?.port,
     udp6Port: p.udp6Port,
     redirectPort: p.redirectPort,
     domain: p.domain,

@@ -21,7 +21,7 @@ describe('NAT test bed', { skip: can.ok ? false : `network namespaces unavailabl
 
   before(async () => {
     bed = await buildNatTestbed([{ udpTimeoutS: 3 }, { udpTimeoutS: 3, symmetric: true }]);
-    const w = bed.wan.wrap(process.execPath, [probe, 'echo', WAN_HOSTS.kamailio, '7000']);
+    const w = bed.hosts.kamailio.wrap(process.execPath, [probe, 'echo', WAN_HOSTS.kamailio, '7000']);
     echo = new ManagedProcess(w.command, w.args);
     assert.ok(await echo.waitForOutput(/ready/, 5000), echo.output);
   });
@@ -45,7 +45,7 @@ describe('NAT test bed', { skip: can.ok ? false : `network namespaces unavailabl
 
   test('a symmetric router maps each destination to another public port', { timeout: 30_000 }, async () => {
     const seen = new Set<string>();
-    const w = bed.wan.wrap(process.execPath, [probe, 'echo', WAN_HOSTS.baresip, '7000']);
+    const w = bed.hosts.baresip.wrap(process.execPath, [probe, 'echo', WAN_HOSTS.baresip, '7000']);
     const echo2 = new ManagedProcess(w.command, w.args);
     try {
       assert.ok(await echo2.waitForOutput(/ready/, 5000));

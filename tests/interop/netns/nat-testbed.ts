@@ -2,8 +2,9 @@
  * The NAT test bed: a WAN segment and home routers built from network
  * namespaces, for the tests of calls behind NAT.
  *
- *            WAN 198.51.100.0/24 (bridge br0 in nat-XXXXXX-wan)
- *   .10 Kamailio   .20 coturn   .30 public baresip   (extra addresses on br0)
+ *            WAN 198.51.100.0/24 (bridge br0 in nat-XXXXXX-wan, .1)
+ *   .10 Kamailio   .20 coturn   .30 public baresip   (a namespace each: one
+ *        │          address per host, so replies leave from the address called)
  *        │                                   │
  *   .101 wan ┌──────────┐            .102 wan ┌──────────┐
  *            │ router 1 │ masquerade          │ router 2 │ masquerade [fully-random]
@@ -54,7 +55,10 @@ export interface Site {
 
 export interface NatTestbed {
   prefix: string;
+  /** The WAN segment's switch (and a plain host at .1). */
   wan: Netns;
+  /** The public hosts, by role. */
+  hosts: Record<keyof typeof WAN_HOSTS, Netns>;
   /** Runs a program on the WAN segment, listening on `address`. */
   wanPlacement(address: string): Placement;
   sites: Site[];
@@ -88,9 +92,17 @@ export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Pr
     wan.ip('link', 'add', 'br0', 'type', 'bridge');
     wan.ip('link', 'set', 'br0', 'up');
     wan.ip('addr', 'add', `${WAN_PREFIX}.1/24`, 'dev', 'br0');
-    for (const a of Object.values(WAN_HOSTS)) wan.ip('addr', 'add', `${a}/24`, 'dev', 'br0');
+    const hosts = {} as Record<keyof typeof WAN_HOSTS, Netns>;
+    for (const [role, address] of Object.entries(WAN_HOSTS) as Array<[keyof typeof WAN_HOSTS, string]>) {
+      const host = create(role);
+      vethPair({ ns: host, name: 'eth0', cidr: `${address}/24` }, { ns: wan, name: `h-${role}` });
+      wan.ip('link', 'set', `h-${role}`, 'master', 'br0');
+      hosts[role] = host;
+    }
+    // One bridge in the switch's namespace reaches every public host's control ports over the WAN segment.
     const wanBridge = await NsBridge.start(wan, tmp.path);
     bridges.push(wanBridge);
+    const byAddress = new Map<string, Netns>(Object.entries(WAN_HOSTS).map(([role, a]) => [a, hosts[role as keyof typeof WAN_HOSTS]]));
 
     const sites: Site[] = [];
     for (let i = 0; i < routers.length; i++) {
@@ -128,7 +140,8 @@ export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Pr
     return {
       prefix,
       wan,
-      wanPlacement: (address) => nsPlacement(wan, wanBridge, address),
+      hosts,
+      wanPlacement: (address) => nsPlacement(byAddress.get(address) ?? wan, wanBridge, address),
       sites,
       async teardown() {
         if (torn) return;

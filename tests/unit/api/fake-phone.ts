@@ -23,6 +23,7 @@ export const DEFAULT_SETTINGS: Settings = {
   dnd: false,
   focusOnIncomingCall: false,
   numberingPlan: { countryCode: '55', trunkPrefix: '0', internationalPrefix: '00', minMatchDigits: 8 },
+  missedSeenAt: 0,
 };
 
 export interface FakePhone extends PhoneApi {
@@ -201,6 +202,9 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
     async 'history.clear'(p, c) {
       log('history.clear', p, c);
     },
+    async 'history.remove'(p, c) {
+      log('history.remove', p, c);
+    },
     async 'settings.get'(p, c) {
       log('settings.get', p, c);
       return settings;
@@ -236,6 +240,11 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
     async 'app.snapshot'(p, c) {
       log('app.snapshot', p, c);
       return { accounts: [...accounts.values()], registrations: [], calls: [...calls.values()], settings };
+    },
+    async 'diagnostics.counts'(p, c) {
+      log('diagnostics.counts', p, c);
+      const m = process.memoryUsage();
+      return { calls: calls.size, pendingIncoming: 0, callObjectsAlive: 0, mediaSessions: 0, sipCalls: 0, dialogs: 0, transactions: 0, heapUsedBytes: m.heapUsed, rssBytes: m.rss, gcForced: false };
     },
     async 'network.changed'(p, c) {
       log('network.changed', p, c);

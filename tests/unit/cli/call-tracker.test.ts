@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEventBus } from '../../../electron/api/event-bus.ts';
 import type { CallSnapshot } from '../../../electron/api/snapshots.ts';
-import { CallTracker, isAnswered } from '../../../electron/cli/call-tracker.ts';
+import { CallTracker, ENDED_KEPT, isAnswered } from '../../../electron/cli/call-tracker.ts';
 
 const base: CallSnapshot = { id: 'c1', accountId: 'a', direction: 'out', state: 'dialing', remote: { uri: 'sip:b@x' }, localIdentity: 'sip:a@x', startedAt: 1000, muted: false, held: false, earlyMedia: false, srtp: false };
 
@@ -28,5 +28,23 @@ test('final quality comes from the history entry, else from the last media.stats
   assert.deepEqual(await q, { callId: 'c1', mos: 4.4, lossPercent: 0, jitterMs: 1.5, rttMs: 0.4, durationS: 3, packetsSent: 150, packetsReceived: 149, codec: 'PCMU/8000' });
   const other = await t.finalQuality({ ...ended, startedAt: 7 }, 20);
   assert.equal(other.mos, 4.3, 'no history entry for this call: the last RTCP figures');
+  t.dispose();
+});
+
+test('a long-running listener keeps only the last ended calls: memory stays bounded', async () => {
+  const bus = createEventBus();
+  const t = new CallTracker(bus);
+  for (let i = 0; i < 5 * ENDED_KEPT; i++) {
+    const id = `c${i}`;
+    bus.emit('call.incoming', { ...base, id, direction: 'in', state: 'incoming', calledAlias: 'sip:a@x' });
+    bus.emit('media.stats', { callId: id, packetsSent: 1, packetsReceived: 1, lossPercent: 0, jitterMs: 0 });
+    bus.emit('call', { ...base, id, direction: 'in', state: 'ended', endedAt: 2000 + i });
+    bus.emit('media.stats', { callId: id, packetsSent: 2, packetsReceived: 2, lossPercent: 0, jitterMs: 0 });
+  }
+  assert.equal(t.size, ENDED_KEPT, 'snapshots of older ended calls are let go');
+  const last = `c${5 * ENDED_KEPT - 1}`;
+  assert.equal((await t.ended(last, 10))?.id, last, 'the newest ended call is still there for its report');
+  assert.equal((await t.finalQuality(t.latest(last)!, 10)).packetsSent, 1, 'a late media.stats after the end is not taken');
+  assert.equal(t.latest('c0'), undefined);
   t.dispose();
 });

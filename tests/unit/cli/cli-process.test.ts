@@ -92,6 +92,20 @@ describe('accounts in a data dir', () => {
     assert.match(empty.stdout, /no accounts in/);
   });
 
+  test('--password on the command line draws a warning (PARLEY_PASSWORD does not); the data dir is 0700 and its files 0600', async () => {
+    const own = join(dir, 'modes');
+    const r = await runParley(['accounts', 'add', '--data-dir', own, '--aor', 'sip:carol@sipA.test', '--password', 'pw-on-the-line'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /warning: --password on the command line can be read by other users.*PARLEY_PASSWORD/);
+    assert.doesNotMatch(r.stderr + r.stdout, /pw-on-the-line/);
+    const quiet = await runParley(['accounts', 'list', '--data-dir', own], { env: { ...env, PARLEY_PASSWORD: 'pw' } });
+    assert.doesNotMatch(quiet.stderr, /warning/);
+    if (process.platform !== 'win32') {
+      assert.equal(statSync(own).mode & 0o777, 0o700);
+      for (const f of ['parley.db', 'secrets.json']) assert.equal(statSync(join(own, f)).mode & 0o777, 0o600, f);
+    }
+  });
+
   test('without --data-dir accounts live under $XDG_CONFIG_HOME/parley', async () => {
     const r = await runParley(['accounts', 'add', '--aor', 'sip:bob@sipA.test'], { env });
     assert.equal(r.code, 0, r.stderr);

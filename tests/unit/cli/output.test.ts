@@ -75,3 +75,23 @@ test('human lines name the account, the state and the server answer', () => {
   assert.equal(qualityLine({ callId: 'c1', mos: 4.41, lossPercent: 0, jitterMs: 1.23, rttMs: 0.5, durationS: 3 }), 'call quality: MOS 4.41, loss 0.0 %, jitter 1.2 ms, RTT 0.5 ms, talk time 3.0 s');
   assert.equal(qualityLine({ callId: 'c1' }), 'call quality: MOS –, loss – %, jitter – ms, RTT – ms');
 });
+
+test('names and reasons from the network cannot drive the terminal: controls and bidi overrides are shown escaped', () => {
+  const c = capture();
+  const o = new Output({ json: false, streams: c.streams });
+  // Set the window title, clear the screen, a red spoofed name, BEL, an 8-bit CSI, and a right-to-left override.
+  const hostile = '\u001b]0;pwned\u0007\u001b[2J\u001b[31mBank\u009b0m\u202egnp.exe';
+  o.event({ event: 'call.incoming', data: { ...call, direction: 'in', state: 'incoming', remote: { uri: 'sip:x@evil.test', displayName: hostile }, calledAlias: 'sip:alice@sipA.test' } });
+  o.event({ event: 'call', data: { ...call, state: 'ended', code: 480, reason: `Gone\u001b[8m${hostile}`, words: 'not reachable now' } });
+  o.note(`from ${hostile}`);
+  o.error(`refused: ${hostile}`, 7);
+  const printed = [...c.out, ...c.err].join('');
+  assert.doesNotMatch(printed, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/, JSON.stringify(printed));
+  assert.match(c.out[0]!, /\\x1B\]0;pwned\\x07\\x1B\[2J\\x1B\[31mBank\\u\{9B\}0m\\u\{202E\}gnp\.exe/, 'shown, not swallowed');
+  assert.equal(c.out.filter((l) => l.endsWith('\n')).length, c.out.length, 'our own line breaks stay');
+
+  const j = capture();
+  new Output({ json: true, streams: j.streams }).event({ event: 'call', data: { ...call, remote: { uri: 'sip:x@evil.test', displayName: hostile } } });
+  assert.doesNotMatch(j.out[0]!, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/, 'JSON escapes them too');
+  assert.equal(JSON.parse(j.out[0]!).data.remote.displayName, hostile, 'and still carries the same value');
+});

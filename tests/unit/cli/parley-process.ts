@@ -43,11 +43,22 @@ export class ParleyProcess {
   readonly #child: ChildProcess;
   readonly #listeners = new Set<() => void>();
 
-  /** `bin`: another entry point (e.g. a bundled build) to run instead of bin/parley.js; `nodeArgs`: flags for node. */
-  /** `wrap`: runs node through another command (e.g. a test namespace's `ip netns exec NAME`, which execs, so the PID stays node's). */
+  /**
+   * `bin`: another entry point (e.g. a bundled build) to run instead of bin/parley.js; `nodeArgs`: flags for node;
+   * `wrap`: runs node through another command (e.g. a test namespace's `ip netns exec NAME`, which execs, so the PID stays node's);
+   * `keep`: which JSON events to keep (all by default) — a soak of thousands of calls keeps only what it reads, and then
+   * stdout is not kept either.
+   */
   constructor(
     args: readonly string[],
-    options: { env?: NodeJS.ProcessEnv; cwd?: string; bin?: string; nodeArgs?: readonly string[]; wrap?: (command: string, args: readonly string[]) => { command: string; args: string[] } } = {},
+    options: {
+      env?: NodeJS.ProcessEnv;
+      cwd?: string;
+      bin?: string;
+      nodeArgs?: readonly string[];
+      wrap?: (command: string, args: readonly string[]) => { command: string; args: string[] };
+      keep?: (event: string) => boolean;
+    } = {},
   ) {
     this.args = args;
     const nodeArgs = [...(options.nodeArgs ?? []), options.bin ?? PARLEY_BIN, ...args];
@@ -65,14 +76,14 @@ export class ParleyProcess {
     child.stderr!.setEncoding('utf8');
     child.stdout!.on('data', (text: string) => {
       const at = performance.now() - this.startedAt;
-      this.stdout += text;
+      if (!options.keep) this.stdout += text;
       const lines = (this.#partial + text).split('\n');
       this.#partial = lines.pop()!;
       for (const line of lines) {
         if (!line.startsWith('{')) continue;
         try {
           const e = JSON.parse(line) as { event: string; data: unknown };
-          this.events.push({ event: e.event, data: e.data, at });
+          if (!options.keep || options.keep(e.event)) this.events.push({ event: e.event, data: e.data, at });
         } catch {
           // not a JSON line (human output)
         }

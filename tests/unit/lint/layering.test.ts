@@ -20,6 +20,14 @@ test('sip importing phone is a finding; sip importing shared is fine', () => {
   assert.deepEqual(checkFile('electron/sip/ua/x.ts', "import type { Clock } from '../../shared/clock.ts';\n"), []);
 });
 
+test('net (STUN) is shared by sip and media and imports neither', () => {
+  assert.deepEqual(checkFile('electron/sip/ua/x.ts', "import { isStun } from '../../net/stun/index.ts';\n"), []);
+  assert.deepEqual(checkFile('electron/media/ice/x.ts', "import { isStun } from '../../net/stun/index.ts';\n"), []);
+  assert.equal(checkFile('electron/net/stun/x.ts', "import type { Endpoint } from '../../sip/transport/transport.ts';\n").length, 1);
+  assert.equal(checkFile('electron/net/stun/x.ts', "import type { MediaSession } from '../../media/session/index.ts';\n").length, 1);
+  assert.equal(checkFile('electron/net/stun/x.ts', 'console.log(1)\n').length, 1);
+});
+
 test('console in engine is a finding unless marked', () => {
   assert.equal(checkFile('electron/sip/x.ts', 'console.log(1)\n').length, 1);
   assert.equal(checkFile('electron/sip/x.ts', 'console.log(1) // allow-console\n').length, 0);

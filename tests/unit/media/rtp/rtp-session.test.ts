@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { RtpSession } from '../../../../electron/media/rtp/rtp-session.ts';
 import type { RtpStreamConfig, RtpSessionEvents } from '../../../../electron/media/rtp/rtp-session.ts';
 import { allocatePortPair, PortAllocationError } from '../../../../electron/media/rtp/port-allocator.ts';
+import { LATCH_AFTER, UNPROVEN_BURST, UNPROVEN_EVERY } from '../../../../electron/media/rtp/peer-latch.ts';
 import { serializeRtpPacket } from '../../../../electron/media/rtp/rtp-packet.ts';
 import type { RtpPacket } from '../../../../electron/media/rtp/rtp-packet.ts';
 import { generateSrtpKeyMaterial } from '../../../../electron/media/srtp/srtp-crypto-suite.ts';
@@ -212,9 +213,10 @@ describe('RtpSession on loopback', () => {
     await delay(50);
     assert.equal(decoyGot, 1);
 
+    // A source other than the SDP's is followed only once it keeps coming (LATCH_AFTER valid packets), not on its first.
     const latched = collect(b, 'latched', 1);
     const atB = collect(b, 'rtp', 1);
-    a.send(payload(1));
+    for (let i = 0; i < LATCH_AFTER; i++) a.send(payload(1 + i));
     const [[kind, endpoint]] = await latched;
     await atB;
     assert.equal(kind, 'rtp');
@@ -230,8 +232,8 @@ describe('RtpSession on loopback', () => {
     const stranger = await rawSocket();
     stranger.send(serializeRtpPacket({ marker: false, payloadType: 0, sequenceNumber: 5, timestamp: 5, ssrc: 77, csrcs: [], payload: payload(5), paddingLength: 0 }), b.localPort, HOST);
     await delay(100);
-    assert.equal(b.stats().packetsReceived, 1);
-    assert.equal(b.stats().dropped.foreignSource, 1);
+    assert.equal(b.stats().packetsReceived, 1, 'the packets before the latch were not played');
+    assert.equal(b.stats().dropped.foreignSource, LATCH_AFTER - 1 + 1);
     assert.deepEqual(b.stats().latchedRtp, { address: HOST, port: a.localPort });
   });
 
@@ -250,8 +252,85 @@ describe('RtpSession on loopback', () => {
     const d = b.stats().dropped;
     assert.deepEqual([d.unexpectedPayloadType, d.foreignSource, d.malformed], [1, 1, 1]);
     const latched = collect(b, 'latched', 1);
-    a.send(payload(1));
+    for (let i = 0; i < LATCH_AFTER; i++) a.send(payload(1 + i));
     assert.deepEqual((await latched)[0]![1], { address: HOST, port: a.localPort });
+  });
+
+  it('a stranger who sends first does not take the stream: the SDP address wins, and re-latches after a sustained stranger', async () => {
+    const a = await open(); // the real peer, at its SDP address
+    const b = await open();
+    const stranger = await rawSocket();
+    let strangerGot = 0;
+    stranger.on('message', () => strangerGot++);
+    b.start(config({ port: a.localPort }));
+    a.start(config({ port: b.localPort }));
+    const forged = (seq: number) => serializeRtpPacket({ marker: false, payloadType: 0, sequenceNumber: seq, timestamp: seq * 160, ssrc: 0xbad, csrcs: [], payload: Buffer.alloc(160, 0x55), paddingLength: 0 });
+
+    // A few valid packets first: not played, not followed.
+    for (let i = 0; i < LATCH_AFTER - 1; i++) stranger.send(forged(i), b.localPort, HOST);
+    await delay(100);
+    assert.equal(b.stats().packetsReceived, 0, 'nothing of the stranger was played');
+    assert.equal(b.stats().latchedRtp, undefined);
+    // The real peer speaks from its SDP address: latched at once.
+    const atB = collect(b, 'rtp', 1);
+    a.send(payload(0));
+    await atB;
+    assert.deepEqual(b.stats().latchedRtp, { address: HOST, port: a.localPort });
+    for (let i = 0; i < 3 * LATCH_AFTER; i++) stranger.send(forged(100 + i), b.localPort, HOST);
+    const atA = collect(a, 'rtp', 5);
+    for (let i = 0; i < 5; i++) b.send(payload(i));
+    await atA;
+    await delay(50);
+    assert.equal(strangerGot, 0, 'nothing of ours went to the stranger');
+    assert.equal(b.stats().packetsReceived, 1, 'only the peer was played');
+
+    // A stranger that keeps coming before the peer says anything is followed (it may be the peer behind a NAT)…
+    const c = await open();
+    const d = await open(); // the real peer of c, silent at first
+    c.start(config({ port: d.localPort }));
+    d.start(config({ port: c.localPort }));
+    for (let i = 0; i < LATCH_AFTER; i++) stranger.send(forged(i), c.localPort, HOST);
+    await delay(100);
+    assert.deepEqual(c.stats().latchedRtp, { address: HOST, port: stranger.address().port });
+    // …until the SDP address starts sending: back to it, and the stranger is cut off.
+    const atC = collect(c, 'rtp', 1);
+    d.send(payload(0));
+    await atC;
+    assert.equal(c.stats().latchedRtp?.port, d.localPort, 're-latched to the SDP address');
+    strangerGot = 0;
+    const atD = collect(d, 'rtp', 3);
+    for (let i = 0; i < 3; i++) c.send(payload(i));
+    await atD;
+    await delay(50);
+    assert.equal(strangerGot, 0);
+  });
+
+  it('sends only a trickle to an SDP address that never proved it is there (no amplifier for a forged SDP)', async () => {
+    const b = await open();
+    const victim = await rawSocket();
+    let victimGot = 0;
+    victim.on('message', () => victimGot++);
+    b.start(config({ port: victim.address().port }));
+    const sent = 500; // 10 s of 20 ms audio
+    for (let i = 0; i < sent; i++) b.send(payload(i));
+    await delay(200);
+    const allowed = UNPROVEN_BURST + Math.floor((sent - UNPROVEN_BURST) / UNPROVEN_EVERY);
+    assert.equal(victimGot, allowed, `${victimGot} of ${sent} packets reached an address that never answered`);
+    assert.equal(b.withheld, sent - allowed);
+    // Once it answers from that address (RTP or RTCP), full rate.
+    victim.send(serializeRtpPacket({ marker: false, payloadType: 0, sequenceNumber: 1, timestamp: 1, ssrc: 9, csrcs: [], payload: payload(1), paddingLength: 0 }), b.localPort, HOST);
+    await delay(50);
+    victimGot = 0;
+    for (let i = 0; i < 50; i++) b.send(payload(i));
+    await delay(200);
+    assert.equal(victimGot, 50);
+  });
+
+  it('never sends to a host name (a DNS lookup per packet): the SDP layer refuses one, this is the backstop', async () => {
+    const b = await open();
+    b.start(config({ port: 40000 }, { remoteAddress: 'localhost' }));
+    assert.equal(b.send(payload(0)), false);
+    assert.equal(b.stats().packetsSent, 0);
   });
 
   it('on hold: no sending (the timestamp still runs), and an inactive stream delivers nothing', async () => {

@@ -329,3 +329,14 @@ describe('offer → answer → processAnswer, end to end through text', () => {
     assert.equal(n.remoteHold, true);
   });
 });
+
+describe('SDP addresses we send media to', () => {
+  it('refuses a host name in c= or a=rtcp (488): no DNS lookup per packet, no target that moves with DNS', () => {
+    assert488(() => buildAnswer(parseSdp(offerText(['m=audio 30000 RTP/AVP 0'], ['c=IN IP4 localhost'])), local()), /names a host/);
+    assert488(() => buildAnswer(parseSdp(offerText(['m=audio 30000 RTP/AVP 0', 'c=IN IP4 victim.example'], [])), local()), /names a host/);
+    assert488(() => buildAnswer(parseSdp(offerText(['m=audio 30000 RTP/AVP 0', 'a=rtcp:30001 IN IP4 victim.example'])), local({ rtcpMux: false })), /a=rtcp names a host/);
+    // IP literals of both families, and the RFC 2543 hold address, are fine.
+    assert.ok(buildAnswer(parseSdp(offerText(['m=audio 30000 RTP/AVP 0'], ['c=IN IP6 2001:db8::1'])), local()).negotiated);
+    assert.ok(buildAnswer(parseSdp(offerText(['m=audio 30000 RTP/AVP 0'], ['c=IN IP4 0.0.0.0'])), local()).negotiated);
+  });
+});

@@ -31,6 +31,18 @@ describe('MediaEngine', () => {
     await assert.rejects(a.createOffer(), { code: 'closed' });
   });
 
+  it('lets a stopped session go at once: the engine holds only live ones (nothing of an ended call stays)', async () => {
+    const engine = await MediaEngine.create({ bindAddress: '127.0.0.1' });
+    const sessions = Array.from({ length: 5 }, () => engine.createSession());
+    assert.equal(engine.sessionCount, 5);
+    await sessions[0]!.stop();
+    await sessions[3]!.stop('bye');
+    assert.equal(engine.sessionCount, 3, 'stopped sessions leave the engine without anyone reading `sessions`');
+    assert.deepEqual(engine.sessions, [sessions[1], sessions[2], sessions[4]]);
+    await engine.close();
+    assert.equal(engine.sessionCount, 0);
+  });
+
   it('refuses a wildcard bind without an address to advertise, and unknown codecs', async () => {
     const engine = await MediaEngine.create();
     assert.throws(() => engine.createSession(), /advertisedAddress/);

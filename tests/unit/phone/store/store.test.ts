@@ -1,7 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Store } from '../../../../electron/phone/store/store.ts';
@@ -306,4 +306,30 @@ test('a data folder that cannot be created is an io error', () => {
   const dir = tempDir();
   writeFileSync(join(dir, 'file'), 'x');
   expectStoreError(() => Store.open(join(dir, 'file', 'sub')), 'io', undefined, /data folder/);
+});
+
+test('the data is the user\'s alone: folder 0700, database, -wal and -shm 0600, even under a lax umask; older open modes are tightened', { skip: process.platform === 'win32' }, () => {
+  const old = process.umask(0o022);
+  try {
+    const dir = join(tempDir(), 'private', 'data');
+    const store = Store.open(dir);
+    store.run('CREATE TABLE IF NOT EXISTS t (x)');
+    store.run('INSERT INTO t VALUES (1)');
+    const mode = (p: string) => statSync(p).mode & 0o777;
+    assert.equal(mode(dir), 0o700);
+    for (const f of ['parley.db', 'parley.db-wal', 'parley.db-shm']) assert.equal(mode(join(dir, f)), 0o600, f);
+    store.close();
+
+    // A folder and files left open by an older version are closed up, and the log says so.
+    chmodSync(dir, 0o755);
+    chmodSync(join(dir, 'parley.db'), 0o644);
+    const records: LogRecord[] = [];
+    const again = Store.open(dir, { logger: createLogger((r) => records.push(r)) });
+    assert.equal(mode(dir), 0o700);
+    assert.equal(mode(join(dir, 'parley.db')), 0o600);
+    assert.ok(records.some((r) => r.level === 'warn' && /permissions tightened/.test(r.message)));
+    again.close();
+  } finally {
+    process.umask(old);
+  }
 });

@@ -8,7 +8,7 @@ import { SipRequest, createResponse, topVia } from '../../../../electron/sip/mes
 import type { SipResponse } from '../../../../electron/sip/message/index.ts';
 import { TransactionLayer } from '../../../../electron/sip/transaction/transaction-layer.ts';
 import type { ServerTransaction, TransactionLayerUser } from '../../../../electron/sip/transaction/transaction-layer.ts';
-import type { SendTarget } from '../../../../electron/sip/transport/transport.ts';
+import type { SendTarget, SipTransport } from '../../../../electron/sip/transport/transport.ts';
 import { request, response } from './build.ts';
 
 interface Recorder extends TransactionLayerUser {
@@ -198,6 +198,52 @@ describe('TransactionLayer', () => {
     await send(request({ branch: null, callId: 'old@x', method: 'ACK', toTag: 'legacy-tag' }));
     await flush();
     assert.equal(ist.state, 'Confirmed');
+  });
+
+  it('RFC 2543: 10,000 cookie-less OPTIONS and their retransmissions are matched in linear time', async (t) => {
+    // A transport that only counts: the time measured is the layer's, not an in-memory network's.
+    const answered: SipResponse[] = [];
+    const transport: SipTransport = {
+      send: async (_m, t) => ({ protocol: t.protocol, address: t.address, port: t.port }),
+      sendResponse: async (r) => void answered.push(r),
+      onMessage: () => {},
+      localAddress: () => ({ host: '127.0.0.2', port: 5080 }),
+      close: async () => {},
+    };
+    const clock = new FakeClock();
+    const user = recorder((req, tx) => tx.respond(response(req, 200, 'legacy')));
+    const layer = new TransactionLayer({ transport, clock, user, autoTrying: false });
+    const source = { protocol: 'udp' as const, address: '127.0.0.1', port: 5070 };
+    const N = 10_000;
+    // Same Request-URI, Via, From tag and CSeq for all: only the Call-ID tells them apart (what sipp sends).
+    const requests = Array.from({ length: N }, (_, i) => request({ method: 'OPTIONS', branch: null, callId: `legacy-${i}@x` }));
+    // Matching cost must not grow with the number of live transactions: the last 2,000 new requests (9,000 live)
+    // may cost at most 3x the first 2,000 (1,000 live); a linear scan makes it ~9x. Under a minute in any case.
+    const abortMs = 60_000;
+    const start = performance.now();
+    const batchMs: number[] = [];
+    let batchStart = start;
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < N; i++) {
+        layer.receive({ message: requests[i]!, source, local: B });
+        if ((i + 1) % 2_000 === 0) {
+          const now = performance.now();
+          if (round === 0) batchMs.push(now - batchStart);
+          batchStart = now;
+          assert.ok(now - start < abortMs, `round ${round}: only ${i + 1} requests after ${abortMs} ms`);
+        }
+      }
+    }
+    const elapsed = performance.now() - start;
+    const growth = batchMs.at(-1)! / batchMs[0]!;
+    t.diagnostic(`${2 * N} cookie-less requests matched in ${elapsed.toFixed(0)} ms; per 2,000 new: ${batchMs.map((b) => b.toFixed(0)).join(', ')} ms`);
+    assert.ok(growth < 3, `the last 2,000 cost ${growth.toFixed(1)}x the first 2,000`);
+    assert.equal(user.requests.length, N, 'every retransmission matched its transaction');
+    assert.equal(layer.serverCount, N);
+    await flush();
+    assert.equal(answered.length, 2 * N, 'each retransmission answered from its transaction');
+    clock.advance(32_000 + 1);
+    assert.equal(layer.serverCount, 0, 'Timer J ended them all');
   });
 
   it('answers a CSeq method mismatch with 400 and drops requests without the mandatory headers', async () => {

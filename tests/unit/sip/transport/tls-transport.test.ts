@@ -4,7 +4,7 @@ import { createSecureContext, createServer as createTlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { createResponse, topVia } from '../../../../electron/sip/message/index.ts';
 import type { SipRequest } from '../../../../electron/sip/message/index.ts';
-import { TransportLayer } from '../../../../electron/sip/transport/index.ts';
+import { TransportError, TransportLayer } from '../../../../electron/sip/transport/index.ts';
 import type { Endpoint } from '../../../../electron/sip/transport/index.ts';
 import { inboxOf, pki, rawTcpClient, request, until, within } from './helpers.ts';
 
@@ -64,10 +64,13 @@ describe('TLS transport with the test CA', () => {
   it("refuses a certificate from an untrusted CA with code 'tls'", async () => {
     const client = new TransportLayer(); // Node's bundled roots only
     try {
-      await assert.rejects(client.send(request('OPTIONS'), { ...v4, serverName: 'localhost' }), (err: Error & { code?: string; systemCode?: string }) => {
-        assert.equal(err.name, 'TransportError');
+      await assert.rejects(client.send(request('OPTIONS'), { ...v4, serverName: 'localhost' }), (err: Error & { code?: string; systemCode?: string; problem?: string }) => {
+        assert.ok(err instanceof TransportError);
+        assert.equal(err.name, 'TlsCertificateError');
         assert.equal(err.code, 'tls');
+        assert.equal((err as { problem?: string }).problem, 'untrusted');
         assert.equal(err.systemCode, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+        assert.match(err.message, /issued by an authority this computer does not trust/);
         return true;
       });
       assert.equal(client.connections().length, 0);

@@ -1,0 +1,158 @@
+/**
+ * Keeping a registration's UDP flow open through NAT (RFC 5626 §4.4): a
+ * STUN Binding request (§4.4.2) to the registrar's address and port, from
+ * the SIP port, every 80–100 % of the interval (§4.4.1: the registrar's
+ * Flow-Timer, else a default under a home router's ~30 s UDP timeout). The
+ * answer's XOR-MAPPED-ADDRESS is our public address: when it moves, the
+ * registration re-registers with it. A registrar that never answers STUN
+ * (no STUN on its SIP port, common without outbound support) still gets a
+ * datagram each interval — a double CRLF, which keeps the router's mapping
+ * alive — and the registration's own refreshes detect a dead server. Once
+ * the server has answered STUN, a request that goes unanswered means the
+ * flow failed (§4.4.2): the registration registers again.
+ *
+ *   start() ──▶ probing ── answer ──▶ stun ── no answer ──▶ (onFailed) stun
+ *                 │                    │ answer: onMapped
+ *                 └─ no answer ──▶ crlf (CRLF each interval)
+ *   stop() from any state ──▶ stopped
+ */
+import type { Clock, TimerHandle } from '../../shared/clock.ts';
+import type { Logger } from '../../shared/logger.ts';
+import { StunBindingClient } from '../../net/stun/index.ts';
+import type { TransportAddress } from '../../net/stun/index.ts';
+import { assertTransition } from '../transaction/transaction.ts';
+import type { Endpoint, SipTransport } from '../transport/transport.ts';
+
+export type FlowKeepAliveState = 'probing' | 'stun' | 'crlf' | 'stopped';
+
+const moves: Record<FlowKeepAliveState, readonly FlowKeepAliveState[]> = {
+  probing: ['stun', 'crlf', 'stopped'],
+  stun: ['stopped'],
+  crlf: ['stopped'],
+  stopped: [],
+};
+
+/** RFC 5626 §4.4.1 suggests 95–120 s for UDP; home routers forget UDP mappings after ~30 s, so less by default. */
+export const DEFAULT_UDP_KEEPALIVE_MS = 25_000;
+
+const CRLF = Buffer.from('\r\n\r\n');
+
+export interface FlowKeepAliveOptions {
+  clock: Clock;
+  logger: Logger;
+  random: () => number;
+  transport: SipTransport;
+  /** The registrar's UDP address and port (the flow's far end). */
+  target: Endpoint;
+  intervalMs: number;
+  /** The server saw us at this address (every STUN answer). */
+  onMapped(address: TransportAddress): void;
+  /** A STUN request to a server that used to answer got no answer: the flow is gone. */
+  onFailed(): void;
+}
+
+export class FlowKeepAlive {
+  readonly target: Endpoint;
+  #state: FlowKeepAliveState = 'probing';
+  #intervalMs: number;
+  #timer: TimerHandle | undefined;
+  readonly #stun: StunBindingClient;
+  readonly #o: FlowKeepAliveOptions;
+  /** Keep-alive datagrams sent (for the traffic figure). */
+  sent = 0;
+
+  constructor(o: FlowKeepAliveOptions) {
+    this.#o = o;
+    this.target = o.target;
+    this.#intervalMs = o.intervalMs;
+    this.#stun = new StunBindingClient(o.clock);
+  }
+
+  get state(): FlowKeepAliveState {
+    return this.#state;
+  }
+  get intervalMs(): number {
+    return this.#intervalMs;
+  }
+
+  /** First probe now (it also tells us our public address), then every interval. */
+  start(): void {
+    this.#tick();
+  }
+
+  /** A new interval (a new Flow-Timer) from the next keep-alive on. */
+  setInterval(ms: number): void {
+    this.#intervalMs = ms;
+  }
+
+  /** Feeds a STUN datagram received on the SIP port; true when it was ours. */
+  receive(data: Buffer, source: Endpoint): boolean {
+    if (source.port !== this.target.port || source.address.toLowerCase() !== this.target.address.toLowerCase()) return false;
+    return this.#stun.receive(data);
+  }
+
+  stop(): void {
+    if (this.#state === 'stopped') return;
+    this.transition('stopped');
+    this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#stun.close();
+  }
+
+  transition(to: FlowKeepAliveState): void {
+    assertTransition('FlowKeepAlive', moves, this.#state, to);
+    this.#o.logger.debug('keep-alive', { target: `${this.target.address}:${this.target.port}`, from: this.#state, to });
+    this.#state = to;
+  }
+
+  #schedule(): void {
+    if (this.#state === 'stopped') return;
+    // §4.4.1: a random 80–100 % of the interval, so phones behind one NAT do not beat in step.
+    const delay = Math.round(this.#intervalMs * (0.8 + 0.2 * this.#o.random()));
+    this.#timer = this.#o.clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#tick();
+    }, delay);
+  }
+
+  #tick(): void {
+    const send = this.#o.transport.sendKeepAlive;
+    if (this.#state === 'stopped' || !send) return;
+    if (this.#state === 'crlf') {
+      this.sent++;
+      send.call(this.#o.transport, this.target, CRLF).catch((err: unknown) => this.#o.logger.info('keep-alive not sent', { error: String(err) }));
+      this.#schedule();
+      return;
+    }
+    // A short schedule (0, 0.5, 1.5, 3.5 s, fail at 7.5 s): a keep-alive must find a dead flow well inside its interval.
+    const attempt = this.#stun.request({
+      send: (d) => {
+        this.sent++;
+        return send.call(this.#o.transport, this.target, d);
+      },
+      rtoMs: 500,
+      maxRequests: 4,
+      lastWaitRtos: 8,
+    });
+    attempt.then(
+      (r) => {
+        if (this.#state === 'stopped') return;
+        if (this.#state === 'probing') this.transition('stun');
+        if (r.mapped) this.#o.onMapped(r.mapped);
+        this.#schedule();
+      },
+      (err: unknown) => {
+        if (this.#state === 'stopped') return;
+        if (this.#state === 'probing') {
+          this.#o.logger.info('the registrar does not answer STUN on its SIP port: CRLF keep-alives instead', { error: String(err) });
+          this.transition('crlf');
+          this.#schedule();
+          return;
+        }
+        this.#o.logger.info('keep-alive unanswered: the flow failed', { error: String(err) });
+        this.#schedule();
+        this.#o.onFailed();
+      },
+    );
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Calls behind a home router (the NAT test bed): Parley on a LAN behind a
+ * masquerading router that forgets idle UDP mappings after UDP_TIMEOUT_S,
+ * Kamailio (no NAT helper, STUN answered on its SIP port) and a baresip on
+ * the WAN. Parley must learn its public address from the registrar
+ * (RFC 3581), register it, keep the mapping open (RFC 5626 keep-alives) and
+ * so still receive a call placed three router timeouts after registering;
+ * audio is measured both ways. Also: a registrar on a closed UDP port is
+ * reported as a network error in under 2 s (ICMP through the router).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startKamailio, type KamailioHandle } from '../harness/kamailio.ts';
+import { startBaresip, type BaresipHandle } from '../harness/baresip.ts';
+import { makeTempDir, sleep } from '../harness/managed-process.ts';
+import { readWavPcm16, writeToneWav } from '../harness/wav.ts';
+import { activeFraction, dominantFrequency } from '../../helpers/audio-analysis.ts';
+import { ParleyProcess } from '../../unit/cli/parley-process.ts';
+import { buildNatTestbed, WAN_HOSTS } from './nat-testbed.ts';
+import type { NatTestbed, Site } from './nat-testbed.ts';
+import { netnsAvailable } from './netns.ts';
+
+const can = netnsAvailable();
+/** The router forgets an idle UDP mapping after this long (a home router's ~30 s, scaled down with the keep-alive). */
+const UDP_TIMEOUT_S = 10;
+const KEEPALIVE_S = 8;
+const PARLEY_HZ = 600;
+const BARESIP_HZ = 440;
+
+function log(text: string): void {
+  process.stdout.write(`# ${text}\n`);
+}
+
+/** What a recording holds: the tone, when sound first came (s), and how much of the rest (bar the last 0.2 s of hang-up) carries it. */
+function heard(path: string) {
+  const wav = readWavPcm16(path);
+  const win = Math.round(0.02 * wav.sampleRate);
+  let onset = 0;
+  while (onset + win <= wav.samples.length && activeFraction(wav.samples.subarray(onset, onset + win), wav.sampleRate) === 0) onset += win;
+  const end = Math.max(onset, wav.samples.length - Math.round(0.2 * wav.sampleRate));
+  const rest = wav.samples.subarray(onset, end);
+  return {
+    hz: dominantFrequency(rest, wav.sampleRate),
+    onsetS: onset / wav.sampleRate,
+    seconds: rest.length / wav.sampleRate,
+    active: rest.length > 0 ? activeFraction(rest, wav.sampleRate) : 0,
+  };
+}
+
+describe('behind a NAT router', { skip: can.ok ? false : `network namespaces unavailable: ${can.ok ? '' : can.why}` }, () => {
+  let bed: NatTestbed;
+  let site: Site;
+  let kam: KamailioHandle;
+  let bare: BaresipHandle;
+  let tmp: { path: string; remove: () => void };
+  const procs: ParleyProcess[] = [];
+  const parley = (args: string[]) => {
+    const p = new ParleyProcess(args, { env: { XDG_CONFIG_HOME: join(tmp.path, 'xdg'), PARLEY_PASSWORD: '' }, wrap: site.placement.wrap });
+    procs.push(p);
+    return p;
+  };
+
+  before(async () => {
+    tmp = makeTempDir('nat');
+    bed = await buildNatTestbed([{ udpTimeoutS: UDP_TIMEOUT_S }]);
+    site = bed.sites[0]!;
+    kam = await startKamailio({
+      placement: bed.wanPlacement(WAN_HOSTS.kamailio),
+      stun: true,
+      users: [
+        { username: 'johndoe', password: 'secret' },
+        { username: 'bob', password: 'bobpw' },
+      ],
+    });
+    const source = join(tmp.path, 'bob.wav');
+    writeToneWav(source, { frequency: BARESIP_HZ, seconds: 30 });
+    bare = await startBaresip({
+      placement: bed.wanPlacement(WAN_HOSTS.baresip),
+      audioSourceFile: source,
+      accounts: [{ aor: `sip:bob@${kam.domain}`, password: 'bobpw', outbound: `sip:${kam.host}:${kam.udpPort}`, regint: 600, answermode: 'auto', audioCodecs: 'PCMU/8000/1' }],
+    });
+    await bare.waitForEvent((e) => e.type === 'REGISTER_OK', 10_000);
+    log(`test bed ${bed.prefix}: kamailio ${kam.host}:${kam.udpPort}, baresip ${WAN_HOSTS.baresip}, Parley ${site.hostAddress} behind ${site.publicAddress}`);
+  });
+  after(async () => {
+    for (const p of procs) p.kill();
+    await Promise.all(procs.map((p) => p.exited));
+    await bare?.stop();
+    await kam?.stop();
+    await bed?.teardown();
+    tmp?.remove();
+  });
+
+  const account = (extra: string[] = []) => [
+    '--aor', `sip:johndoe@${kam.domain}`, '--password', 'secret', '--proxy', `${kam.host}:${kam.udpPort}`,
+    '--bind', `${site.hostAddress}:5060`, '--codecs', 'PCMU', ...extra,
+  ];
+
+  test('registers its public address, keeps the mapping open and is called 3 router timeouts later: audio both ways', { timeout: 120_000 }, async () => {
+    const rec = join(tmp.path, 'parley-heard.wav');
+    const started = performance.now();
+    const listener = parley(['listen', ...account(['--keepalive', String(KEEPALIVE_S)]), '--auto-answer', '--tone', String(PARLEY_HZ), '--record', rec, '--json']);
+    await listener.waitForEvent((e) => e.event === 'listening', 20_000, 'listening');
+    // Registered twice: first with the private Contact, then (having read received/rport) with the public one.
+    const deadline = Date.now() + 10_000;
+    let contact = '';
+    while (Date.now() < deadline) {
+      const loc = (await kam.locations()).find((l) => l.aor.startsWith('johndoe'));
+      contact = loc?.contacts.map((c) => c.contact).join(', ') ?? '';
+      if (loc && loc.contacts.length === 1 && contact.includes(site.publicAddress)) break;
+      await sleep(200);
+    }
+    log(`registered after ${((performance.now() - started) / 1000).toFixed(2)} s with Contact ${contact}`);
+    assert.match(contact, new RegExp(`@${site.publicAddress.replaceAll('.', '\\.')}:\\d+`), 'the Contact carries the router address');
+    assert.equal(contact.split(',').length, 1, 'the private Contact was removed');
+
+    const waitS = Number(process.env.NAT_WAIT_S ?? 3 * UDP_TIMEOUT_S);
+    log(`waiting ${waitS} s (3 router UDP timeouts) before the call`);
+    await sleep(waitS * 1000);
+    assert.match(site.mappings(), /udp .*src=10\.1\.0\.2 dst=198\.51\.100\.10 sport=5060/, 'the keep-alives kept the mapping');
+
+    const files = bare.receivedAudioFiles();
+    const t0 = performance.now();
+    const dial = await bare.command('dial', `sip:johndoe@${kam.domain}`);
+    assert.ok(dial.ok, dial.data);
+    await listener.waitForEvent((e) => e.event === 'call' && e.data.state === 'active', 10_000, 'answered behind the NAT');
+    log(`baresip → Parley behind NAT: answered ${((performance.now() - t0) / 1000).toFixed(2)} s after dial`);
+    await sleep(2000);
+    log(`router mappings during the call:\n${site.mappings()}`);
+    await sleep(2000);
+    await bare.command('hangup');
+    await listener.waitForEvent((e) => e.event === 'call' && e.data.state === 'ended', 10_000, 'ended');
+    await bare.waitForEvent((e) => e.type === 'CALL_CLOSED', 5000);
+    await sleep(500);
+    const fresh = bare.receivedAudioFiles().filter((f) => !files.includes(f));
+    assert.equal(fresh.length, 1, 'baresip wrote what it heard');
+    const byBaresip = heard(fresh[0]!);
+    const byParley = heard(rec);
+    log(`baresip heard ${byBaresip.hz.toFixed(1)} Hz from ${byBaresip.onsetS.toFixed(2)} s, sound ${(byBaresip.active * 100).toFixed(1)} % of the next ${byBaresip.seconds.toFixed(2)} s`);
+    log(`Parley heard ${byParley.hz.toFixed(1)} Hz from ${byParley.onsetS.toFixed(2)} s, sound ${(byParley.active * 100).toFixed(1)} % of the next ${byParley.seconds.toFixed(2)} s`);
+    assert.ok(byBaresip.onsetS < 1 && byParley.onsetS < 1, 'sound within a second of the answer, both ways');
+    assert.ok(Math.abs(byBaresip.hz - PARLEY_HZ) <= 10, `baresip heard ${byBaresip.hz} Hz`);
+    assert.ok(Math.abs(byParley.hz - BARESIP_HZ) <= 10, `Parley heard ${byParley.hz} Hz`);
+    assert.ok(byBaresip.active >= 0.95, `baresip heard sound ${(byBaresip.active * 100).toFixed(1)} % of the call`);
+    assert.ok(byParley.active >= 0.95, `Parley heard sound ${(byParley.active * 100).toFixed(1)} % of the call`);
+    assert.equal((await listener.stop()).code, 0, listener.stderr);
+  });
+
+  test('a registrar on a closed UDP port: "network error" in under 2 s (ICMP back through the router)', { timeout: 60_000 }, async () => {
+    const p = parley(['register', '--aor', `sip:johndoe@${kam.domain}`, '--password', 'secret', '--proxy', `${kam.host}:${kam.udpPort + 7}`, '--bind', `${site.hostAddress}:0`, '--json']);
+    const registering = await p.waitForEvent((e) => e.event === 'registration' && e.data.state === 'registering', 20_000, 'registering');
+    const exit = await p.waitForExit(20_000);
+    const failed = p.events.find((e) => e.event === 'registration' && (e.data.state === 'failed' || e.data.state === 'retrying'));
+    assert.ok(failed, p.stdout + p.stderr);
+    const ms = failed.at - registering.at;
+    log(`closed port ${kam.host}:${kam.udpPort + 7}: ${failed.data.state} after ${ms.toFixed(0)} ms: ${failed.data.words ?? ''}`);
+    assert.equal(exit.code, 6);
+    assert.match(p.stderr, new RegExp(`network error: the server at ${kam.host.replaceAll('.', '\\.')}:${kam.udpPort + 7} is not answering`));
+    assert.ok(ms < 2000, `${ms} ms`);
+  });
+});
