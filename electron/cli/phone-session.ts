@@ -135,6 +135,7 @@ export class PhoneSession {
             ? { sip: { ...(opts.bind ? { bind: [opts.bind] } : {}), ...(opts.keepAlive !== undefined ? { keepAliveMs: opts.keepAlive * 1000 } : {}) } }
             : {}),
           ...(options.audio ? { audio: options.audio } : {}),
+          ...(opts.rtpPorts ? { rtpPorts: opts.rtpPorts } : {}),
         });
       }
     } catch (e) {

@@ -64,6 +64,8 @@ export interface PhoneEngineOptions {
     /** NAT keep-alive interval of registered UDP flows without a Flow-Timer (default 25 s; 0 = none). */
     keepAliveMs?: number;
   };
+  /** RTP port range for this run (`parley --rtp-ports`), instead of the stored setting. */
+  rtpPorts?: { min: number; max: number };
   /** Headless devices per call (CLI, tests); without it the calls use the client frames of `audio`. */
   audio?: AudioDeviceFactory;
 }
@@ -199,6 +201,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     const messages = new MessageService({ ua, accounts, contacts, store, events, logger });
     calls = new CallService({
       ua, media, router, accounts, contacts, store, events, logger, rtpBind: udp.address, rtpAdvertised: advertised,
+      rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
       onDialogMessage: (record, m) => messages.inDialog(record, m),
     });
     const layer = ua.transport as TransportLayer;
