@@ -33,7 +33,7 @@ import { sendAuthenticated } from './authenticated-send.ts';
 import { readBindings } from './bindings.ts';
 import type { Binding } from './bindings.ts';
 import { Emitter } from './emitter.ts';
-import { defaultRetryPolicy, parseRetryAfter, RegisterBudget, refreshDelayMs, retryDelayMs } from './refresh-policy.ts';
+import { defaultRetryPolicy, MAX_REGISTER_CHALLENGES, parseRetryAfter, RegisterBudget, refreshDelayMs, retryDelayMs } from './refresh-policy.ts';
 import type { RetryPolicy } from './refresh-policy.ts';
 import { buildRequest } from './request-builder.ts';
 import { outcomeOf } from './sip-outcome.ts';
@@ -370,7 +370,8 @@ export class Registration extends Emitter<RegistrationEvents> {
     for (const f of account.authenticator.preauthorize(request)) if (f.name === 'Authorization') request.headers.append(f.name, f.value);
     if (expires > 0) this.#mayBeBound = true;
     this.#ctx.logger.debug('REGISTER', { account: account.id, expires, contact: all ? '*' : formatNameAddr(contact) });
-    return sendAuthenticated(request, { layer: this.#ctx.layer, targets, authenticator: account.authenticator, nextCseq: () => this.#nextCseq() });
+    // A 401 and a 407 (a proxy before the registrar) at most: what the per-minute budget reserves for one attempt.
+    return sendAuthenticated(request, { layer: this.#ctx.layer, targets, authenticator: account.authenticator, nextCseq: () => this.#nextCseq(), maxChallenges: MAX_REGISTER_CHALLENGES });
   }
 
   /** The CSeq of the next REGISTER, which is counted against the per-minute cap. */
