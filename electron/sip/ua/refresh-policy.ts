@@ -19,6 +19,7 @@
  * nor `503 + Retry-After: 0` can turn the phone into a REGISTER storm.
  */
 import { clampNetworkSeconds, timerSafeMs } from '../message/index.ts';
+import { MAX_CHALLENGES } from './challenged-request.ts';
 
 export const REFRESH_MARGIN_S = 40;
 
@@ -61,9 +62,8 @@ export function parseRetryAfter(value: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** The most REGISTERs one attempt sends: the request and its answers to MAX_REGISTER_CHALLENGES challenges. */
-export const MAX_REGISTER_CHALLENGES = 2;
-const REGISTERS_PER_ATTEMPT = 1 + MAX_REGISTER_CHALLENGES;
+/** The most REGISTERs one attempt sends: the request and its answers to MAX_CHALLENGES challenges. */
+const REGISTERS_PER_ATTEMPT = 1 + MAX_CHALLENGES;
 
 /** At most this many REGISTERs per account in any minute (challenge answers and 423 retries included). */
 export const MAX_REGISTERS_PER_MINUTE = 10;
@@ -72,7 +72,7 @@ const WINDOW_MS = 60_000;
 /**
  * A sliding one-minute window over the REGISTERs one account sent. Before an
  * attempt the registration asks `delayMs(now)`: 0 when there is room for an
- * attempt and its answers to two challenges (3 REGISTERs), else how long
+ * attempt and its answers to every challenge it may meet, else how long
  * until there is, so the window never holds more than the maximum.
  */
 export class RegisterBudget {

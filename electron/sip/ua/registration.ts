@@ -29,11 +29,11 @@ import { synthesizeResponse } from '../transaction/synthesized-response.ts';
 import { assertTransition } from '../transaction/transaction.ts';
 import type { SendTarget } from '../transport/transport.ts';
 import type { Account } from './account.ts';
-import { sendAuthenticated } from './authenticated-send.ts';
+import { sendOutsideDialog } from './challenged-request.ts';
 import { readBindings } from './bindings.ts';
 import type { Binding } from './bindings.ts';
 import { Emitter } from './emitter.ts';
-import { defaultRetryPolicy, MAX_REGISTER_CHALLENGES, parseRetryAfter, RegisterBudget, refreshDelayMs, retryDelayMs } from './refresh-policy.ts';
+import { defaultRetryPolicy, parseRetryAfter, RegisterBudget, refreshDelayMs, retryDelayMs } from './refresh-policy.ts';
 import type { RetryPolicy } from './refresh-policy.ts';
 import { buildRequest } from './request-builder.ts';
 import { outcomeOf } from './sip-outcome.ts';
@@ -370,8 +370,7 @@ export class Registration extends Emitter<RegistrationEvents> {
     for (const f of account.authenticator.preauthorize(request)) if (f.name === 'Authorization') request.headers.append(f.name, f.value);
     if (expires > 0) this.#mayBeBound = true;
     this.#ctx.logger.debug('REGISTER', { account: account.id, expires, contact: all ? '*' : formatNameAddr(contact) });
-    // A 401 and a 407 (a proxy before the registrar) at most: what the per-minute budget reserves for one attempt.
-    return sendAuthenticated(request, { layer: this.#ctx.layer, targets, authenticator: account.authenticator, nextCseq: () => this.#nextCseq(), maxChallenges: MAX_REGISTER_CHALLENGES });
+    return sendOutsideDialog(this.#ctx.layer, request, targets, account.authenticator, () => this.#nextCseq());
   }
 
   /** The CSeq of the next REGISTER, which is counted against the per-minute cap. */
