@@ -207,6 +207,8 @@ export interface Commands {
 
   'history.list': { params: HistoryListParams; result: HistoryEntry[] };
   'history.clear': { params: NoParams; result: null };
+  /** Deletes one entry (the id from history.list). */
+  'history.remove': { params: IdParams; result: null };
 
   'settings.get': { params: NoParams; result: Settings };
   'settings.update': { params: SettingsPatch; result: Settings };
@@ -250,6 +252,7 @@ export const COMMAND_NAMES = [
   'contacts.remove',
   'history.list',
   'history.clear',
+  'history.remove',
   'settings.get',
   'settings.update',
   'messages.send',

@@ -86,6 +86,7 @@ export interface PhoneApi {
 
   'history.list'(params: HistoryListParams, context: CommandContext): Promise<HistoryEntry[]>;
   'history.clear'(params: NoParams, context: CommandContext): Promise<null | void>;
+  'history.remove'(params: IdParams, context: CommandContext): Promise<null | void>;
 
   'settings.get'(params: NoParams, context: CommandContext): Promise<Settings>;
   'settings.update'(params: SettingsPatch, context: CommandContext): Promise<Settings>;

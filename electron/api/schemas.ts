@@ -200,6 +200,7 @@ export const settingsSchema = z.strictObject({
   dnd: z.boolean(),
   focusOnIncomingCall: z.boolean(),
   numberingPlan: numberingPlanSchema,
+  missedSeenAt: timeSchema,
 });
 
 export const settingsPatchSchema = settingsSchema.partial();
@@ -250,6 +251,7 @@ export const COMMAND_SCHEMAS = {
     missedOnly: z.boolean().optional(),
   }),
   'history.clear': noParams,
+  'history.remove': byId,
 
   'settings.get': noParams,
   'settings.update': settingsPatchSchema,

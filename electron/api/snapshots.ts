@@ -164,6 +164,8 @@ export interface CallSnapshot {
   codec?: string;
   /** Media is protected with SRTP. */
   srtp: boolean;
+  /** The SIP Call-ID of the call's dialog: its messages in the `trace` events carry it. */
+  sipCallId?: string;
   /** Set when the call was answered but could not go on and we ended it (e.g. the peer's SDP answer was unusable): why. */
   failure?: string;
 }
@@ -185,6 +187,16 @@ export interface MediaStats {
   rttMs?: number;
   /** Estimated mean opinion score, 1–5. */
   mos?: number;
+  /** RTP payload and header bytes so far, each way (a bitrate is their change over time). */
+  bytesSent?: number;
+  bytesReceived?: number;
+  /** Loss and jitter the peer reports for what we send (its RTCP receiver report). */
+  remoteLossPercent?: number;
+  remoteJitterMs?: number;
+  /** Audio held in our jitter buffer ahead of playout, ms. */
+  jitterBufferMs?: number;
+  /** Frames filled in by concealment (lost packets and underruns) so far. */
+  concealedFrames?: number;
 }
 
 export interface ContactAddress {
@@ -295,6 +307,11 @@ export interface Settings {
   /** Raise the window on an incoming call (off: no focus stealing). */
   focusOnIncomingCall: boolean;
   numberingPlan: NumberingPlan;
+  /**
+   * Missed calls that started at or before this time (ms since epoch; 0 = never) have been
+   * seen in the History view: the missed-call badge counts only later ones, in every window.
+   */
+  missedSeenAt: number;
 }
 
 /** A DTMF digit the other side sent. */

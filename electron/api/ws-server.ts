@@ -165,7 +165,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split(/[?#]/, 1)[0]!;
     if (!hostHeaders.has((req.headers.host ?? '').toLowerCase())) return plain(res, 403, 'wrong Host\n');
-    if (path === API_PATH) return plain(res, 426, 'the API needs a WebSocket\n');
+    if (path === API_PATH) {
+      // A page whose WebSocket was refused asks here why: a browser hides the upgrade's 401, and a tab
+      // left open across a restart of the host holds a token that is gone (it must say so, not retry).
+      const asked = new URL(req.url ?? '/', 'http://request.invalid').searchParams.get('token');
+      return tokensEqual(asked, token) ? plain(res, 426, 'the API needs a WebSocket\n') : plain(res, 401, 'unknown token\n');
+    }
     if (!serveStatic || !path.startsWith('/')) return plain(res, 404, 'not found\n');
     serveStatic(req, res, path).catch((e: unknown) => {
       logger.warn('static file failed', { path: path.slice(0, 200), error: String(e) });

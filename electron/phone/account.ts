@@ -12,7 +12,7 @@
  * (store/secret-store.ts), so the database never holds a credential.
  */
 import { z } from 'zod';
-import { hostPortOf, parseSipAddress, sameAddress, type SipAddress } from './sip-address.ts';
+import { hostPortOf, parseSipAddress, sameAddress, sipAddressProblem, type SipAddress } from './sip-address.ts';
 
 export const TRANSPORTS = ['udp', 'tcp', 'tls'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
@@ -124,10 +124,9 @@ export function sipAddressSchema(needUser: boolean) {
     .trim()
     .min(1, 'is empty')
     .superRefine((text, ctx) => {
-      const parsed = parseSipAddress(text);
-      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason });
-      else if (needUser && parsed.value.user === null) ctx.addIssue({ code: 'custom', message: 'needs a user part (user@host)' });
-      else if (parsed.value.headers !== '') ctx.addIssue({ code: 'custom', message: 'must not carry ?headers' });
+      // The same check the renderer's forms run on each field (sip-address-syntax.ts).
+      const problem = sipAddressProblem(text, needUser);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
     });
 }
 

@@ -132,6 +132,7 @@ export class CallRecord {
       const detail = this.sip.end?.detail;
       if (detail && s.words) s.words = `${s.words} (${detail})`;
     }
+    if (this.sip.id) s.sipCallId = this.sip.id;
     const end = this.sip.end;
     if (end?.cause === 'media-failed') s.failure = end.detail ?? 'the media could not be set up';
     const codec = this.session.negotiated?.codec;

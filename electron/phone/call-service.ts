@@ -37,6 +37,7 @@ import type { ContactDirectory } from './contact-directory.ts';
 import { normaliseDialString } from './dial-string.ts';
 import { CallHistory } from './call-history.ts';
 import { LiveObjectCounter } from './diagnostics.ts';
+import { mediaStatsDetails } from './snapshot-mappers.ts';
 import { followRefer } from './transferee.ts';
 import { chooseIdentity } from './identity.ts';
 import { sameAddressText } from './sip-address.ts';
@@ -234,7 +235,8 @@ export class CallService {
     this.#history.started(record);
     if (this.#d.store.settings.get('dnd')) {
       // Do not disturb: refused without ringing, kept in the history as a missed call.
-      call.decline(486, 'Busy Here');
+      // The reason phrase says why (RFC 3261 §21.4.24 leaves it free): the history tells it from a Busy press.
+      call.decline(486, 'Do Not Disturb');
       return;
     }
     call.ring();
@@ -303,7 +305,9 @@ export class CallService {
     const sip = record.sip;
     sip.on('state', (change) => {
       if (change.outcome && change.state !== 'ended') record.outcome = change.outcome;
-      if ((change.state === 'active' || change.state === 'connecting') && record.answeredAt === undefined) {
+      // Answered means connected: an incoming call is 'connecting' until the ACK for our 200 comes (RFC 3261
+      // §13.3.1.4); a caller who gave up never sends it, and that call was never a conversation.
+      if (change.state === 'active' && record.answeredAt === undefined) {
         record.answeredAt = Date.now();
         this.#history.answered(record);
       }
@@ -363,7 +367,7 @@ export class CallService {
     };
     if (stats.rttMs !== null) s.rttMs = stats.rttMs;
     if (stats.mos !== null) s.mos = stats.mos;
-    this.#d.events.emit('media.stats', s);
+    this.#d.events.emit('media.stats', { ...s, ...mediaStatsDetails(stats) });
   }
 
   async #ended(record: CallRecord, end: CallEnd): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { sipAddressSchema } from './account.ts';
-import { parseSipAddress, sameAddress } from './sip-address.ts';
+import { parseSipAddress, PHONE_NUMBER_TEXT, sameAddress } from './sip-address.ts';
 
 export interface ContactAddress {
   label: string;
@@ -42,7 +42,7 @@ export const phoneNumberTextSchema = z
   .trim()
   .min(1, 'is empty')
   .max(40)
-  .refine((n) => /^\+?[0-9\s\-.()*#]+$/.test(n) && n.indexOf('+', 1) < 0, 'is not a telephone number (digits, an optional leading +, spaces - . ( ) * #)')
+  .refine((n) => PHONE_NUMBER_TEXT.test(n) && n.indexOf('+', 1) < 0, 'is not a telephone number (digits, an optional leading +, spaces - . ( ) * #)')
   .refine((n) => /[0-9]/.test(n), 'has no digits');
 
 export const contactFieldsSchema: z.ZodType<ContactFields> = z

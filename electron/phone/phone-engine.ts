@@ -9,6 +9,7 @@
  * condition the user can act on) or a StoreError (mapped by map-phone-error.ts).
  */
 import type { HistoryListParams, MessagesListParams } from '../api/commands.ts';
+import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
 import type { PhoneApi } from '../api/phone-api.ts';
 import type { AudioDevice, CallSnapshot, HistoryEntry as ApiHistoryEntry, MessageSnapshot, RegistrationSnapshot } from '../api/snapshots.ts';
@@ -134,6 +135,12 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     },
     async 'history.clear'() {
       store.history.clear();
+      return null;
+    },
+    async 'history.remove'(p) {
+      const id = Number(p.id);
+      if (!Number.isSafeInteger(id)) throw new ApiError('not-found', `no history entry with id ${p.id}`);
+      store.history.remove(id);
       return null;
     },
 

@@ -36,6 +36,8 @@ export const SETTING_SCHEMAS = {
   focusOnIncomingCall: z.boolean(),
   /** How numbers are compared for caller ID and alias matching (phone-number.ts). */
   numberingPlan: numberingPlanSchema,
+  /** Missed calls up to this time (ms since epoch) have been seen in the history; 0 = none yet. */
+  missedSeenAt: z.int().min(0).max(8.64e15),
 } as const;
 
 export type SettingKey = keyof typeof SETTING_SCHEMAS;
@@ -56,6 +58,7 @@ export const SETTINGS_DEFAULTS: Readonly<Settings> = Object.freeze({
   dnd: false,
   focusOnIncomingCall: false,
   numberingPlan: DEFAULT_NUMBERING_PLAN,
+  missedSeenAt: 0,
 });
 
 export const SETTING_KEYS = Object.keys(SETTING_SCHEMAS) as SettingKey[];

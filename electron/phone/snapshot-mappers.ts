@@ -16,6 +16,7 @@
  */
 import type { AccountInput as ApiAccountInput, AccountPatch as ApiAccountPatch, ContactInput as ApiContactInput, ContactPatch as ApiContactPatch, SettingsPatch } from '../api/commands.ts';
 import type {
+  MediaStats,
   AccountSnapshot,
   ContactSnapshot,
   HistoryEntry as ApiHistoryEntry,
@@ -23,6 +24,7 @@ import type {
   MessageSnapshot,
   Settings as ApiSettings,
 } from '../api/snapshots.ts';
+import type { MediaSessionStats } from '../media/session/media-session-options.ts';
 import type { Account, AccountInput, AccountPatch, IdentityRule } from './account.ts';
 import type { Contact, ContactInput, ContactPatch } from './contact.ts';
 import type { HistoryEntry } from './history-entry.ts';
@@ -202,6 +204,7 @@ export function toApiSettings(s: Settings): ApiSettings {
     dnd: s.dnd,
     focusOnIncomingCall: s.focusOnIncomingCall,
     numberingPlan: { ...s.numberingPlan },
+    missedSeenAt: s.missedSeenAt,
   };
 }
 
@@ -213,4 +216,17 @@ export function fromSettingsPatch(p: SettingsPatch): Partial<Settings> {
   }
   const { audioInput: _i, audioOutput: _o, ringDevice: _r, ...rest } = p;
   return { ...rest, ...out };
+}
+
+/** The call-details figures of a media.stats event (optional in the API: an older engine lacks them). */
+export function mediaStatsDetails(stats: MediaSessionStats): Pick<MediaStats, 'bytesSent' | 'bytesReceived' | 'remoteLossPercent' | 'remoteJitterMs' | 'jitterBufferMs' | 'concealedFrames'> {
+  const out: Pick<MediaStats, 'bytesSent' | 'bytesReceived' | 'remoteLossPercent' | 'remoteJitterMs' | 'jitterBufferMs' | 'concealedFrames'> = {
+    bytesSent: stats.bytesSent,
+    bytesReceived: stats.bytesReceived,
+    jitterBufferMs: stats.jitterBufferMs,
+    concealedFrames: stats.frames.concealed,
+  };
+  if (stats.remoteLossPercent !== null) out.remoteLossPercent = stats.remoteLossPercent;
+  if (stats.remoteJitterMs !== null) out.remoteJitterMs = stats.remoteJitterMs;
+  return out;
 }

@@ -63,3 +63,73 @@ describe('App links', () => {
     expect(h.transport.requests).toEqual([{ cmd: 'call.dial', params: { target: '+15550100' } }]);
   });
 });
+
+describe('an incoming call and the keyboard (issue 15 §1.2)', () => {
+  const ring = (h: ReturnType<typeof harness>) =>
+    h.store.apply({
+      event: 'call.incoming',
+      data: { ...call({ id: 'in-1', direction: 'in', state: 'incoming', answeredAt: undefined, remote: { uri: 'sip:bob@example.com', displayName: 'Bob' } }), calledAlias: 'sip:johndoe@sipa.example.com' },
+    });
+
+  it('takes the focus to Answer while the user types, Enter in the dial field never dials, and the focus comes back', async () => {
+    const h = harness();
+    h.transport.answer('call.dial', call({ id: 'out-1', state: 'dialing' }));
+    render(App, { props: { context: h }, context: h.context });
+    const field = screen.getByLabelText('Number or address to call') as HTMLInputElement;
+    field.focus();
+    h.ui.dialText = '2002';
+    flushSync();
+    ring(h);
+    flushSync();
+    await tick();
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: /Answer the call from Bob/ }));
+    // Back in the field (a click), Enter does not start a call while one rings: its default (submitting) is cancelled.
+    field.focus();
+    const enter = new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true });
+    field.dispatchEvent(enter);
+    expect(enter.defaultPrevented).toBe(true);
+    flushSync();
+    expect(screen.getByText(/A call is ringing: answer or decline it, or click Call to dial anyway/)).toBeTruthy();
+    expect(h.transport.commands()).not.toContain('call.dial');
+    h.store.apply({ event: 'call', data: call({ id: 'in-1', direction: 'in', state: 'ended', endedAt: Date.now(), answeredAt: undefined }) });
+    flushSync();
+    await tick();
+    expect(document.activeElement).toBe(field);
+  });
+
+  it('answers with Enter, declines with Escape, and keeps Tab inside the dialog', async () => {
+    const h = harness();
+    h.transport.answer('call.decline', null).answer('call.answer', call({ id: 'in-1', direction: 'in', state: 'connecting' }));
+    render(App, { props: { context: h }, context: h.context });
+    ring(h);
+    flushSync();
+    await tick();
+    const answer = screen.getByRole('button', { name: /Answer the call/ });
+    expect(screen.getByRole('alertdialog').getAttribute('aria-modal')).toBe('true');
+    answer.dispatchEvent(new KeyboardEvent('keydown', { key: 'Tab', bubbles: true, cancelable: true }));
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: /Decline the call/ }));
+    (document.activeElement as HTMLElement).dispatchEvent(new KeyboardEvent('keydown', { key: 'Tab', shiftKey: true, bubbles: true, cancelable: true }));
+    expect(document.activeElement).toBe(answer);
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', cancelable: true }));
+    await tick();
+    expect(h.transport.requests.at(-1)).toEqual({ cmd: 'call.decline', params: { callId: 'in-1', code: 603 } });
+    document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+    await tick();
+    expect(h.transport.commands()).toContain('call.answer');
+  });
+
+  it('uses the shortcuts chosen in Settings', async () => {
+    const h = harness();
+    h.transport.answer('call.answer', call({ id: 'in-1', direction: 'in', state: 'connecting' }));
+    h.ui.setShortcuts({ answer: 'F9', decline: 'F10' });
+    render(App, { props: { context: h }, context: h.context });
+    ring(h);
+    flushSync();
+    await tick();
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', cancelable: true }));
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'F9', cancelable: true }));
+    await tick();
+    expect(h.transport.commands()).toEqual(['call.answer']);
+    h.ui.setShortcuts({ answer: 'Enter', decline: 'Escape' });
+  });
+});

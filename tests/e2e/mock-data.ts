@@ -114,5 +114,6 @@ export function mockSettings(): Settings {
     dnd: false,
     focusOnIncomingCall: false,
     numberingPlan: { countryCode: '55', trunkPrefix: '0', internationalPrefix: '00', minMatchDigits: 8 },
+    missedSeenAt: 0,
   };
 }

@@ -175,6 +175,9 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     async 'history.clear'() {
       state.history = [];
     },
+    async 'history.remove'({ id }) {
+      state.history = state.history.filter((h) => h.id !== id);
+    },
     async 'settings.get'() {
       return state.settings;
     },

@@ -148,7 +148,7 @@ async function callScenes(phone: MockPhone, browser: WebdriverIO.Browser, theme:
   await shot('in-call', theme);
 
   await browser.$('[data-testid="call-card"]').$('button*=Keypad').click();
-  for (const key of ['1', '2', '3', 'pound']) await browser.$(`[aria-label="Send keypad tones"] button[aria-label="${key}"]`).click();
+  for (const key of ['1', '2', '3', 'pound']) await browser.$(`[aria-label="Send keypad tones"] button[data-key="${key}"]`).click();
   await shot('in-call-keypad', theme);
   await browser.$('[data-testid="call-card"]').$('button*=Transfer').click();
   await browser.keys('Front desk'.split(''));

@@ -31,6 +31,7 @@ import { readWavPcm16 } from '../interop/harness/wav.ts';
 import { activeFraction, dominantFrequency, rmsDbfs } from '../helpers/audio-analysis.ts';
 import { browserAvailable, browserLog, startBrowser, type Browser } from './browser.ts';
 import { buildRenderer, ROOT } from './build-renderer.ts';
+import { horizontalOverflow, SIZES } from './layout.ts';
 import { startWebHost, type WebHost } from './web-host.ts';
 
 const MIC_HZ = 700;
@@ -148,7 +149,8 @@ describe('renderer against the real engine (Chromium + parley web + Kamailio + b
     soxTone(source, { hz: BARESIP_HZ, seconds: 60, rate: 8000, peakDbfs: -12 });
     buildRenderer(); // the page the host serves is today's renderer
     mark('renderer built');
-    kam = await startKamailio({ users: [{ username: 'johndoe', password: 'secret' }, { username: 'bob', password: 'bobpw' }], ipv6: false });
+    // Calls are challenged (407) as most providers do: the ladder of step 6 shows the challenge.
+    kam = await startKamailio({ users: [{ username: 'johndoe', password: 'secret' }, { username: 'bob', password: 'bobpw' }], ipv6: false, authenticateCalls: true });
     bare = await startBaresip({
       audioSourceFile: source,
       accounts: [
@@ -202,13 +204,15 @@ describe('renderer against the real engine (Chromium + parley web + Kamailio + b
     await browser.$('h1=Accounts').waitForExist({ timeout: 5000 });
     // Out of the box the engine lists only its built-in direct account: no Register button for it
     // (the engine refuses), and its panel explains instead of offering an editor the engine would refuse.
+    // It is named for what it is, without the OS user name or the host and port (issue 15 §1.12).
     const direct = browser.$('[data-testid="registration-chip"]');
-    assert.match(await direct.getText(), /Direct \(no server\)\s*Direct calls only/);
+    assert.match(await direct.getText(), /This computer \(no account\)\s*Ready/);
     assert.equal(await direct.$('button.retry').isExisting(), false);
-    await browser.$('[data-testid="direct-account"]').waitForExist({ timeout: 3000 });
-    await shot('0-out-of-the-box');
-    await button('Add account').click();
+    // The header's button opens the new-account form directly, its first field focused (issue 15 §1.11).
     await browser.$('h2=New account').waitForExist({ timeout: 5000 });
+    const focused = String(await browser.execute('return document.activeElement && document.activeElement.placeholder'));
+    assert.equal(focused, 'Alice Martin', 'the Display name field has the focus');
+    await shot('0-out-of-the-box');
 
     await field('Display name').setValue('John Doe');
     await field('SIP address (AOR)').setValue(`johndoe@${kam.domain}`);
@@ -322,7 +326,10 @@ describe('renderer against the real engine (Chromium + parley web + Kamailio + b
     const incoming = await web.waitFor('call.incoming', () => true, 3000, 'call.incoming');
     assert.equal(incoming.calledAlias, `sip:${alias}`);
     await shot('3-incoming');
-    await browser.$('button[aria-label^="Answer the call"]').click();
+    // Keyboard first (issue 15 §1.2): the ringing call took the focus to Answer; Enter answers.
+    const focused = String(await browser.execute('return document.activeElement && document.activeElement.getAttribute("aria-label")'));
+    assert.match(focused, /^Answer the call/, `the focus is on Answer: ${focused}`);
+    await browser.keys('Enter');
     await baresipEvent('CALL_ESTABLISHED', from, 5000);
     await browser.waitUntil(async () => /Connected/.test(await callState()), { timeout: 5000, timeoutMsg: 'the answered call never said Connected' });
     assert.match(await browser.$('[data-testid="call-card"]').getText(), new RegExp(`to ${alias.replace(/\./g, '\\.')}`));
@@ -357,7 +364,7 @@ describe('renderer against the real engine (Chromium + parley web + Kamailio + b
     const pad = browser.$('[aria-label="Send keypad tones"]');
     await pad.waitForExist({ timeout: 3000 });
     for (const key of ['4', '2', 'pound']) {
-      await pad.$(`button[aria-label="${key}"]`).click();
+      await pad.$(`button[data-key="${key}"]`).click();
       await sleep(250); // each tone lasts ~100 ms plus its end packets
     }
     const digits = await until(
@@ -384,7 +391,7 @@ describe('renderer against the real engine (Chromium + parley web + Kamailio + b
     const entries = await until(
       'two history entries',
       async () => {
-        const els = await browser.$$('.history-view li.entry').getElements();
+        const els = await browser.$$('[data-testid="history-entry"]').getElements();
         return els.length === 2 ? els : undefined;
       },
       5000,
@@ -397,6 +404,46 @@ describe('renderer against the real engine (Chromium + parley web + Kamailio + b
     assert.match(first, /bob/i);
     await shot('5-history');
     mark('history');
+  });
+
+  it('6. shows the SIP ladder of the outgoing call in order (INVITE, 407, INVITE, 100, 180, 200, ACK, BYE, 200), a message on click', async () => {
+    const out = web.events.find((e) => e.event === 'call' && e.data.direction === 'out' && typeof e.data.sipCallId === 'string')?.data;
+    assert.ok(out, 'the engine names the outgoing call’s SIP Call-ID');
+    await browser.keys(['Alt', '6']);
+    await browser.$('h1=Diagnostics').waitForExist({ timeout: 5000 });
+    await browser.$('input[aria-label="Search SIP messages"]').setValue(String(out.sipCallId));
+    const ladder = browser.$('[data-testid="sip-ladder"]');
+    await ladder.waitForExist({ timeout: 5000 });
+    const labels = await until('the ladder’s messages', async () => {
+      const els = await browser.$$('[data-testid="ladder-message"] .label').getElements();
+      const texts: string[] = [];
+      for (const el of els) texts.push(await el.getText());
+      return texts.length >= 9 ? texts : undefined;
+    });
+    const wanted = ['INVITE', '407', 'INVITE', '100', '180', '200', 'ACK', 'BYE', '200'];
+    let at = 0;
+    for (const label of labels) if (at < wanted.length && label.split(' ')[0] === wanted[at]) at++;
+    assert.equal(at, wanted.length, `the ladder has ${wanted.join(', ')} in order: ${labels.join(' | ')}`);
+    await browser.$$('[data-testid="ladder-message"]')[1]!.click();
+    const text = await browser.$('[data-testid="sip-message"]').getText();
+    assert.match(text, /^SIP\/2\.0 407/);
+    assert.match(text, new RegExp(`Call-ID: ${String(out.sipCallId).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'i'));
+    await shot('6-ladder');
+    // Every view at a phone-sized and a desktop-sized window: nothing scrolls sideways (issue 15 §1.1).
+    const problems: string[] = [];
+    for (const size of SIZES) {
+      await browser.setWindowSize(size.width, size.height);
+      for (const [key, heading] of [['1', 'Keypad'], ['2', 'Contacts'], ['3', 'History'], ['4', 'Accounts'], ['5', 'Settings'], ['6', 'Diagnostics']] as const) {
+        await browser.keys(['Alt', key]);
+        await browser.$(`h1=${heading}`).waitForExist({ timeout: 5000 });
+        await sleep(150);
+        const problem = await horizontalOverflow(browser);
+        if (problem) problems.push(`${size.width}×${size.height} ${heading}: ${problem}`);
+        await browser.saveScreenshot(join(SHOTS, `real-6-${size.width}x${size.height}-${heading.toLowerCase()}.png`));
+      }
+    }
+    await browser.setWindowSize(1280, 800);
+    assert.deepEqual(problems, []);
   });
 
   it('logged no errors in the page', async () => {

@@ -85,7 +85,19 @@ export function createClient(win: Window = window): ClientChoice {
   const token = readToken(win.location) ?? rememberedToken(win);
   if (token) forgetTokenInUrl(win, token);
   if (!token) return { ok: false, reason: 'The address has no access token. Open Parley with the link the web host printed (it ends in #token=…).' };
-  return { ok: true, client: new ApiClient(new WsTransport({ url: apiUrlFor(win.location, token) })) };
+  return { ok: true, client: new ApiClient(new WsTransport({ url: apiUrlFor(win.location, token), probe: tokenProbe(win, token) })) };
+}
+
+/** Asks the host (plain GET /api, 401 or 426) whether it still knows our token. */
+function tokenProbe(win: Window, token: string): () => Promise<'unauthorized' | 'ok' | 'unreachable'> {
+  return async () => {
+    try {
+      const r = await win.fetch(`${win.location.origin}/api?token=${encodeURIComponent(token)}`, { cache: 'no-store' });
+      return r.status === 401 ? 'unauthorized' : 'ok';
+    } catch {
+      return 'unreachable';
+    }
+  };
 }
 
 const TOKEN_KEY = 'parley.token';

@@ -243,3 +243,51 @@ describe('backoffDelay', () => {
     expect(backoffDelay(10, opts, () => 0.999999)).toBe(15000);
   });
 });
+
+describe('WsTransport after the host restarted (issue 15 §1.6)', () => {
+  function withProbe(verdict: 'unauthorized' | 'ok' | 'unreachable') {
+    const sockets: FakeSocket[] = [];
+    const timers = new FakeTimers();
+    let probes = 0;
+    const transport = new WsTransport({
+      url: 'ws://127.0.0.1:5000/api?token=old',
+      createSocket: (url) => {
+        const s = new FakeSocket(url);
+        sockets.push(s);
+        return s;
+      },
+      timers,
+      random: () => 0.5,
+      probe: async () => {
+        probes++;
+        return verdict;
+      },
+    });
+    const statuses: ConnectionStatus[] = [];
+    transport.onStatus((s) => statuses.push(s));
+    return { transport, sockets, timers, statuses, probes: () => probes };
+  }
+
+  it('stops retrying and says why when the host no longer knows the token', async () => {
+    const r = withProbe('unauthorized');
+    r.sockets[0]!.open();
+    r.sockets[0]!.serverClose(); // the host went away: an open connection closing is retried without asking
+    expect(r.probes()).toBe(0);
+    r.timers.advance(60_000);
+    r.sockets[1]!.serverClose(); // the new host refuses the old token (401 on the upgrade, invisible to the page)
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(r.probes()).toBe(1);
+    expect(r.transport.status).toMatchObject({ state: 'closed', reason: 'restarted' });
+    r.timers.advance(600_000);
+    expect(r.sockets).toHaveLength(2);
+  });
+
+  it('keeps retrying when the host is only down', async () => {
+    const r = withProbe('unreachable');
+    r.sockets[0]!.serverClose();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(r.transport.status.state).toBe('reconnecting');
+    r.timers.advance(60_000);
+    expect(r.sockets.length).toBeGreaterThan(1);
+  });
+});

@@ -34,8 +34,19 @@ export interface Timers {
   now(): number;
 }
 
+/**
+ * Asked after a connection was refused before it opened: 'unauthorized' when
+ * the host no longer knows our token (it was restarted: a new token, a new
+ * link), so that the page stops retrying and says so.
+ */
+export type TokenProbe = () => Promise<'unauthorized' | 'ok' | 'unreachable'>;
+
+/** ConnectionStatus.reason when the host refused our token: it was restarted. */
+export const RESTARTED = 'restarted';
+
 export interface WsTransportOptions {
   url: string;
+  probe?: TokenProbe;
   createSocket?: (url: string) => SocketLike;
   timeoutMs?: number;
   backoff?: BackoffOptions;
@@ -57,7 +68,7 @@ function fail(code: ApiFailure['code'], message: string): ApiFailure {
 
 export class WsTransport implements Transport {
   readonly kind = 'ws';
-  #options: Required<Omit<WsTransportOptions, 'backoff'>> & { backoff: BackoffOptions };
+  #options: Required<Omit<WsTransportOptions, 'backoff' | 'probe'>> & { backoff: BackoffOptions; probe: TokenProbe | undefined };
   #socket: SocketLike | undefined;
   #status: ConnectionStatus = { state: 'connecting', attempt: 0 };
   #nextId = 1;
@@ -76,6 +87,7 @@ export class WsTransport implements Transport {
       backoff: options.backoff ?? DEFAULT_BACKOFF,
       timers: options.timers ?? browserTimers,
       random: options.random ?? Math.random,
+      probe: options.probe,
     };
     this.#connect();
   }
@@ -150,8 +162,10 @@ export class WsTransport implements Transport {
     }
     socket.binaryType = 'arraybuffer';
     this.#socket = socket;
+    let opened = false;
     socket.addEventListener('open', () => {
       if (this.#socket !== socket || this.#closed) return;
+      opened = true;
       this.#setStatus({ state: 'open', attempt: 0 });
     });
     socket.addEventListener('message', (event) => {
@@ -161,7 +175,16 @@ export class WsTransport implements Transport {
       if (this.#socket !== socket) return;
       this.#socket = undefined;
       this.#failPending('The connection to the phone closed');
-      if (!this.#closed) this.#scheduleReconnect('The connection to the phone closed');
+      if (this.#closed) return;
+      const probe = this.#options.probe;
+      if (opened || !probe) {
+        this.#scheduleReconnect('The connection to the phone closed');
+        return;
+      }
+      void probe().then(
+        (verdict) => this.#afterProbe(verdict),
+        () => this.#afterProbe('unreachable'),
+      );
     });
     // 'error' is always followed by 'close'; nothing to do here.
   }
@@ -174,6 +197,17 @@ export class WsTransport implements Transport {
     this.#retryTimer = timers.setTimeout(() => {
       if (!this.#closed) this.#connect();
     }, delay);
+  }
+
+  #afterProbe(verdict: 'unauthorized' | 'ok' | 'unreachable'): void {
+    if (this.#closed || this.#socket !== undefined) return;
+    if (verdict !== 'unauthorized') {
+      this.#scheduleReconnect('The connection to the phone closed');
+      return;
+    }
+    // Retrying with a token the host no longer knows would go on forever (HTTP 401 each time).
+    this.#closed = true;
+    this.#setStatus({ state: 'closed', attempt: 0, reason: RESTARTED });
   }
 
   /** Tries again now instead of waiting for the back-off timer (a "Retry now" button). */

@@ -57,3 +57,50 @@ describe('AccountEditor', () => {
     expect(screen.getByTestId('account-status').textContent).toContain('Wrong user name or password (401)');
   });
 });
+
+describe('AccountEditor field errors (issue 15 §1.3, §1.11)', () => {
+  it('checks registrar and proxy with the engine’s rules, on the field, and focuses the first bad one', async () => {
+    const h = harness(snapshot({ accounts: [], registrations: [] }));
+    render(AccountEditor, { props: { account: undefined, onsaved: () => {}, onremoved: () => {} }, context: h.context });
+    expect(document.activeElement).toBe(screen.getByLabelText('Display name'));
+    await fireEvent.input(screen.getByLabelText('SIP address (AOR)'), { target: { value: 'ann@sip.example.com' } });
+    await fireEvent.input(screen.getByLabelText(/Registrar/), { target: { value: 'pbx_1.example.com' } });
+    await fireEvent.input(screen.getByLabelText(/Outbound proxy/), { target: { value: 'proxy.example.com:99999' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Add account' }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.transport.requests).toEqual([]);
+    const registrar = screen.getByLabelText(/Registrar/);
+    expect(registrar.getAttribute('aria-invalid')).toBe('true');
+    expect(document.getElementById(registrar.getAttribute('aria-describedby')!)!.textContent).toBe('The host contains "_".');
+    expect(screen.getByText('"99999" is not a port number (1-65535).')).toBeTruthy();
+    expect(document.activeElement).toBe(registrar);
+  });
+
+  it('puts the phone’s refusal on the field instead of a toast', async () => {
+    const h = harness(snapshot({ accounts: [], registrations: [] }));
+    h.transport.handle('accounts.add', () => ({
+      ok: false,
+      code: 'bad-request',
+      message: 'invalid params for accounts.add: aliases.0: sip:ann@sip.example.com is already one of this account’s addresses',
+      issues: [{ path: 'aliases.0', message: 'sip:ann@sip.example.com is already one of this account’s addresses' }],
+    }));
+    render(AccountEditor, { props: { account: undefined, onsaved: () => {}, onremoved: () => {} }, context: h.context });
+    await fireEvent.input(screen.getByLabelText('SIP address (AOR)'), { target: { value: 'ann@sip.example.com' } });
+    await fireEvent.input(screen.getByLabelText('New alias'), { target: { value: 'ann@sip.example.com' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Add alias' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Add account' }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.ui.toasts).toEqual([]);
+    expect(screen.getByText('Sip:ann@sip.example.com is already one of this account’s addresses.')).toBeTruthy();
+    expect(document.activeElement).toBe(screen.getByLabelText('Alias 1'));
+  });
+
+  it('Cancel and Escape close a new account’s form', async () => {
+    const h = harness(snapshot({ accounts: [], registrations: [] }));
+    let cancelled = 0;
+    render(AccountEditor, { props: { account: undefined, onsaved: () => {}, onremoved: () => {}, oncancel: () => cancelled++ }, context: h.context });
+    await fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    await fireEvent.keyDown(screen.getByLabelText('Display name'), { key: 'Escape' });
+    expect(cancelled).toBe(2);
+  });
+});

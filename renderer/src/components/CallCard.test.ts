@@ -33,7 +33,7 @@ describe('CallCard', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Hold' }));
     await fireEvent.click(screen.getByRole('button', { name: 'Keypad' }));
     await fireEvent.click(screen.getByRole('button', { name: '5' }));
-    await fireEvent.click(screen.getByRole('button', { name: 'pound' }));
+    await fireEvent.click(screen.getByRole('button', { name: '#' }));
     expect(screen.getByLabelText('Tones sent').textContent).toBe('5#');
     await fireEvent.click(screen.getByRole('button', { name: 'Transfer' }));
     await fireEvent.input(screen.getByLabelText(/Transfer .* to/), { target: { value: ' 2002 ' } });
@@ -82,5 +82,87 @@ describe('CallCard', () => {
     expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Mute' }).disabled).toBe(true);
     await fireEvent.click(screen.getByRole('button', { name: /Cancel the call/ }));
     expect(h.transport.commands()).toEqual(['call.hangup']);
+  });
+});
+
+describe('CallCard (issue 15)', () => {
+  const stats = (callId: string) => ({ event: 'media.stats' as const, data: { callId, packetsSent: 100, packetsReceived: 99, lossPercent: 1, jitterMs: 12, mos: 4.4 } });
+
+  it('shows no quality before media flows or on hold, and a connecting call hangs up at once (§1.7)', async () => {
+    const h = harness();
+    h.transport.answer('call.hangup', null);
+    const c = call({ id: 'in-1', direction: 'in', state: 'connecting', answeredAt: undefined });
+    h.store.apply({ event: 'call', data: c });
+    h.store.apply(stats('in-1'));
+    const { rerender } = render(CallCard, { props: { call: c }, context: h.context });
+    expect(screen.queryByText(/MOS/)).toBeNull();
+    const held = call({ id: 'in-1', state: 'held', held: true });
+    await rerender({ call: held });
+    expect(screen.queryByText(/MOS/)).toBeNull();
+    await rerender({ call: c });
+    await fireEvent.click(screen.getByRole('button', { name: /Cancel the call|Hang up/ }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.store.calls.find((x) => x.id === 'in-1')?.state).toBe('ended');
+    // The engine's later events of that call (ACK timeout after 32 s) do not bring it back.
+    h.store.apply({ event: 'call', data: { ...c, state: 'active', answeredAt: Date.now() } });
+    expect(h.store.calls.find((x) => x.id === 'in-1')?.state).toBe('ended');
+  });
+
+  it('opens the call details from the quality indicator by keyboard (§1.14, §3)', async () => {
+    const h = harness();
+    const c = call({ codec: 'PCMU/8000', srtp: true });
+    h.store.apply({ event: 'call', data: c });
+    h.store.apply(stats(c.id));
+    h.store.apply({ event: 'media.stats', data: { ...stats(c.id).data, bytesReceived: 16_000, bytesSent: 16_000, jitterBufferMs: 40, concealedFrames: 3 } });
+    render(CallCard, { props: { call: c }, context: h.context });
+    const button = screen.getByRole('button', { name: /Show call details/ });
+    button.focus();
+    await fireEvent.click(button);
+    const details = screen.getByTestId('call-details');
+    expect(details.textContent).toContain('PCMU/8000');
+    expect(details.textContent).toContain('SRTP');
+    expect(details.textContent).toContain('Jitter buffer');
+    expect(details.textContent).toContain('Concealed frames');
+    expect(screen.getAllByRole('img', { name: /Packet loss over the last 2 reports/ })).toHaveLength(1);
+  });
+
+  it('says the server refuses the alias, not the password, when a call presenting an alias is refused (§1.4)', () => {
+    const h = harness();
+    const asAlias = call({ state: 'ended', endedAt: Date.now(), code: 407, words: 'authentication failed at the proxy: check the user name and password', localIdentity: 'sip:45678901@sipa.example.com' });
+    render(CallCard, { props: { call: asAlias }, context: h.context });
+    expect(screen.getByRole('status').textContent).toBe('The server does not let this account present 45678901@sipa.example.com (407)');
+  });
+
+  it('keeps the password words for the primary identity', () => {
+    const h = harness();
+    const asAor = call({ state: 'ended', endedAt: Date.now(), code: 407, words: 'authentication failed at the proxy: check the user name and password' });
+    render(CallCard, { props: { call: asAor }, context: h.context });
+    expect(screen.getByRole('status').textContent).toMatch(/check the user name and password \(407\)/);
+  });
+
+  it('says whether a blind transfer reached the target (§1.9)', async () => {
+    const h = harness();
+    h.transport.answer('call.transfer', null);
+    const c = call();
+    h.store.apply({ event: 'call', data: c });
+    render(CallCard, { props: { call: c }, context: h.context });
+    await h.actions.transfer(c.id, 'bob@example.com');
+    h.store.apply({ event: 'call', data: { ...c, code: 202, reason: 'Accepted' } });
+    h.store.apply({ event: 'call', data: { ...c, code: 180, reason: 'Ringing' } });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(screen.getByTestId('transfer-status').textContent).toBe('Transferring to bob@example.com…');
+    h.store.apply({ event: 'call', data: { ...c, state: 'ended', endedAt: Date.now(), code: 200, reason: 'OK' } });
+    expect(h.store.transfers[c.id]?.phase).toBe('succeeded');
+  });
+
+  it('says when the transferee could not reach the target', () => {
+    const h = harness();
+    const c = call();
+    h.store.apply({ event: 'call', data: c });
+    h.store.startTransfer(c.id, 'bob@example.com');
+    h.store.apply({ event: 'call', data: { ...c, code: 202 } });
+    h.store.apply({ event: 'call', data: { ...c, code: 486, reason: 'Busy Here', words: 'busy' } });
+    render(CallCard, { props: { call: h.store.calls[0]! }, context: h.context });
+    expect(screen.getByTestId('transfer-status').textContent).toBe('Transfer to bob@example.com failed: Busy (486)');
   });
 });

@@ -3,6 +3,7 @@
  * API's AccountSnapshot / AccountInput / AccountPatch. Pure, for testing.
  */
 import type { AccountInput, AccountPatch, AccountSnapshot, DtmfMode, IdentityRule, SrtpMode, TransportName } from '../api/types.ts';
+import { sipAddressProblem } from '../../../electron/api/sip-address-syntax.ts';
 import { userPart } from './party.ts';
 
 /** The codecs the engine offers (electron/media/codecs), best first as the default order. */
@@ -119,17 +120,43 @@ export function accountToForm(account: AccountSnapshot | undefined): AccountForm
   };
 }
 
-const ADDRESS = /^(sips?:)?[^\s@:;]+@[^\s@;]+(;.*)?$/i;
+/** The engine's own words ("the host contains \"_\"") made into a sentence for under the field. */
+function sentence(problem: string): string {
+  return `${problem.charAt(0).toUpperCase()}${problem.slice(1)}.`;
+}
 
-/** Field → problem, in words; empty when the form can be saved. */
+/**
+ * Why an address field would be refused, in the engine's rule
+ * (sip-address-syntax.ts, shared with the API), or undefined. The form lets
+ * people leave out the sip: scheme, as the engine's store does not.
+ */
+export function addressFieldProblem(text: string, needUser: boolean): string | undefined {
+  const t = text.trim();
+  if (t === '') return undefined;
+  const problem = sipAddressProblem(withSipScheme(t), needUser);
+  if (!problem) return undefined;
+  if (needUser && problem === 'needs a user part (user@host)') return 'Write the address as user@domain, e.g. alice@sip.example.com.';
+  return sentence(problem);
+}
+
+/** Field → problem, in words; empty when the form can be saved. Keys are the form's field names, in the form's order. */
 export function validateAccountForm(form: AccountForm): Record<string, string> {
   const errors: Record<string, string> = {};
-  if (!ADDRESS.test(form.aor.trim())) errors.aor = 'Write the address as user@domain, e.g. alice@sip.example.com.';
+  if (form.aor.trim() === '' || !form.aor.includes('@')) errors.aor = 'Write the address as user@domain, e.g. alice@sip.example.com.';
+  else {
+    const aor = addressFieldProblem(form.aor, true);
+    if (aor) errors.aor = aor;
+  }
   form.aliases.forEach((a, i) => {
-    if (a.trim() !== '' && !ADDRESS.test(a.trim())) errors[`aliases.${i}`] = 'An alias is an address too: user@domain.';
+    const problem = addressFieldProblem(a, true);
+    if (problem) errors[`aliases.${i}`] = `An alias is an address too: ${problem.charAt(0).toLowerCase()}${problem.slice(1)}`;
   });
+  const registrar = addressFieldProblem(form.registrar, false);
+  if (registrar) errors.registrar = registrar;
+  const proxy = addressFieldProblem(form.outboundProxy, false);
+  if (proxy) errors.outboundProxy = proxy;
   const expires = Number(form.registerExpires);
-  if (!Number.isInteger(expires) || expires < 60 || expires > 86400) errors.registerExpires = 'Between 60 and 86400 seconds.';
+  if (!Number.isInteger(expires) || expires < 30 || expires > 86400) errors.registerExpires = 'Between 30 and 86400 seconds.';
   if (!form.codecs.some((c) => c.enabled)) errors.codecs = 'Enable at least one codec.';
   form.identityRules.forEach((r, i) => {
     if (r.regex.trim()) {

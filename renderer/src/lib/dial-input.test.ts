@@ -64,3 +64,17 @@ describe('insertAtSelection', () => {
     expect(insertAtSelection('12', 5, 9, '3')).toEqual({ value: '123', caret: 3 });
   });
 });
+
+describe('dial strings the engine would refuse (issue 15 §1.10)', () => {
+  it('refuses angle brackets and spaces before Enter, with a hint', async () => {
+    const { classifyDialInput, dialInputProblem } = await import('./dial-input.ts');
+    expect(classifyDialInput('<script>')).toBe('invalid');
+    expect(dialInputProblem('<script>')).toMatch(/Remove < >/);
+    expect(classifyDialInput('foo bar')).toBe('invalid');
+    expect(dialInputProblem('foo bar')).toMatch(/no spaces/);
+    expect(classifyDialInput('12#45*')).toBe('extension');
+    expect(classifyDialInput('+55 48 4567-8901')).toBe('number');
+    expect(classifyDialInput('alice')).toBe('name');
+    expect(classifyDialInput('alice@example.com')).toBe('address');
+  });
+});

@@ -16,7 +16,7 @@
  *  - anything else (a name, user@host) is only trimmed.
  */
 
-export type DialKind = 'empty' | 'number' | 'extension' | 'address' | 'secure-address' | 'name';
+export type DialKind = 'empty' | 'number' | 'extension' | 'address' | 'secure-address' | 'name' | 'invalid';
 
 const VISUAL_SEPARATORS = /[\s\-.()/\u00a0\u2010-\u2015]/g;
 const PHONE_LIKE = /^\+?[\d\s\-.()/\u00a0\u2010-\u2015*#]+$/;
@@ -72,12 +72,34 @@ export function normalizeDialInput(raw: string): string {
   return text.replace(/\s+/g, ' ');
 }
 
+/** Characters of a user name the engine completes with the account's domain (RFC 3261 §25.1 unreserved). */
+const NAME = /^[A-Za-z0-9\-_.!~*'()]+$/;
+
+/**
+ * Why the engine would refuse what the field holds, said before the user presses
+ * Enter: angle brackets or quotes (a pasted name-addr is unwrapped on paste, so
+ * typed ones are a mistake, and the engine would silently keep only the inside),
+ * spaces inside a name or an address, other characters no SIP user part has.
+ */
+export function dialInputProblem(text: string): string | undefined {
+  const t = text.trim();
+  if (t === '') return undefined;
+  if (/[<>"]/.test(t)) return 'Remove < > and quotes: type a number, a user name or user@host';
+  if (/^\+?[\d*#\s\-.()]+$/.test(t)) return undefined;
+  if (/\s/.test(t)) return 'A name or address has no spaces: type user@host or a number';
+  if (/^sips?:/i.test(t) || t.includes('@')) return undefined;
+  if (!NAME.test(t)) return 'A user name has only letters, digits and - _ . ! ~ * \' ( )';
+  return undefined;
+}
+
 /** What the field holds, for the hint under it and for the dial button's label. */
 export function classifyDialInput(text: string): DialKind {
   const t = text.trim();
   if (t === '') return 'empty';
+  if (dialInputProblem(t)) return 'invalid';
   if (/^sips:/i.test(t)) return 'secure-address';
-  if (/^\+?[\d*#]+$/.test(t)) return t.startsWith('+') || t.replace(/[*#]/g, '').length > 6 ? 'number' : 'extension';
+  const compact = t.replace(/[\s\-.()]/g, '');
+  if (/^\+?[\d*#]+$/.test(compact)) return compact.startsWith('+') || compact.replace(/[*#]/g, '').length > 6 ? 'number' : 'extension';
   if (t.includes('@') || /^sip:/i.test(t)) return 'address';
   return 'name';
 }
@@ -89,6 +111,7 @@ export const DIAL_KIND_HINTS: Record<DialKind, string> = {
   address: 'SIP address',
   'secure-address': 'Secure SIP address: TLS on every hop',
   name: 'A user name: your server will look it up',
+  invalid: 'This cannot be dialled',
 };
 
 /** Replaces the selection [start, end) of `value` with `text`; returns the new value and caret. */

@@ -4,7 +4,7 @@ import { callAnnouncement, callStateLabel } from './announce.ts';
 import { linkRequest } from './link-open.ts';
 import { displayAddress, findContact, partyName, userPart } from './party.ts';
 import { qualityOf } from './quality.ts';
-import { registrationView } from './registration.ts';
+import { accountLabel, registrationView } from './registration.ts';
 import { describeOutcome, wordsForCode } from './sip-words.ts';
 import { effectiveTheme } from './theme.ts';
 
@@ -70,7 +70,11 @@ describe('announcements', () => {
 describe('registration view', () => {
   it('shows the server reason and offers a retry on failure', () => {
     const v = registrationView(account(), registration({ state: 'failed', code: 403, reason: 'Forbidden', words: 'wrong user name or password' }));
-    expect(v).toEqual({ tone: 'danger', label: 'Not registered', detail: 'Wrong user name or password (403)', canRetry: true });
+    // Said once and short enough for the header chip (issue 15 §1.12).
+    expect(v).toEqual({ tone: 'danger', label: 'Wrong user name or password (403)', canRetry: true });
+    const engineWords = registrationView(account(), registration({ state: 'failed', code: 401, reason: 'Unauthorized', words: 'authentication failed: check the user name and password' }));
+    expect(engineWords).toEqual({ tone: 'danger', label: 'Wrong user name or password (401)', canRetry: true });
+    expect(registrationView(account(), registration({ state: 'failed', code: 503, reason: 'Service Unavailable' }))).toMatchObject({ label: 'Not registered', detail: 'The service is unavailable (503)' });
   });
   it('falls back to the code table, then to "no answer"', () => {
     expect(registrationView(account(), registration({ state: 'failed', code: 408, reason: 'Request Timeout' })).detail).toBe('No answer from the server (408)');
@@ -83,7 +87,10 @@ describe('registration view', () => {
   });
   it('offers no registration for the engine’s built-in direct account', () => {
     const direct = account({ id: 'direct', displayName: 'Direct (no server)', aor: 'sip:me@127.0.0.1:5070', aliases: [] });
-    expect(registrationView(direct, { accountId: 'direct', state: 'unregistered', otherBindings: [] })).toEqual({ tone: 'muted', label: 'Direct calls only', canRetry: false });
+    expect(registrationView(direct, { accountId: 'direct', state: 'unregistered', otherBindings: [] })).toEqual({ tone: 'muted', label: 'Ready', canRetry: false });
+    // No OS user name, host or port, no jargon: those are in the account's details (issue 15 §1.12).
+    expect(accountLabel(direct)).toBe('This computer (no account)');
+    expect(accountLabel(account())).toBe('John Doe');
   });
 });
 
@@ -121,5 +128,13 @@ describe('link.open (desktop shell)', () => {
     expect(linkRequest({ event: 'link.open', data: { target: 42 } })).toBeUndefined();
     expect(linkRequest({ event: 'link.open', data: { target: '  ' } })).toBeUndefined();
     expect(linkRequest(null)).toBeUndefined();
+  });
+});
+
+describe('addresses shown as the user typed them (issue 15 §1.10)', () => {
+  it('decodes the user part: 12#45* is not shown as 12%2345*', () => {
+    expect(displayAddress('sip:12%2345*@sip.test;user=phone')).toBe('12#45*@sip.test');
+    expect(displayAddress('sip:alice@example.com')).toBe('alice@example.com');
+    expect(displayAddress('sip:bad%zz@example.com')).toBe('bad%zz@example.com');
   });
 });

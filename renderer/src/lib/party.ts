@@ -5,13 +5,24 @@
  */
 import type { CallParty, ContactSnapshot } from '../api/types.ts';
 
-/** "sip:alice@example.com;transport=tcp" → "alice@example.com"; "tel:+1-555" → "+1-555". */
+/**
+ * "sip:alice@example.com;transport=tcp" → "alice@example.com"; "tel:+1-555" → "+1-555";
+ * "sip:12%2345*@sip.test" → "12#45*@sip.test": the user part is shown as the user typed it,
+ * escaped only on the wire (RFC 3261 §19.1.2 requires '#' to be %23 there).
+ */
 export function displayAddress(uri: string): string {
   let text = uri.trim();
   const angle = /<([^<>]+)>/.exec(text);
   if (angle) text = angle[1]!;
   text = text.replace(/^(sip|tel):/i, '');
-  return text.split(/[;?]/, 1)[0]!;
+  const bare = text.split(/[;?]/, 1)[0]!;
+  const at = bare.lastIndexOf('@');
+  if (at < 0 || !bare.slice(0, at).includes('%')) return bare;
+  try {
+    return decodeURIComponent(bare.slice(0, at)) + bare.slice(at);
+  } catch {
+    return bare;
+  }
 }
 
 /** The user part of an address ("alice", "+5548…"), or the whole when it has none. */
@@ -27,8 +38,9 @@ function digitsOf(text: string): string {
 
 /**
  * The contact an address belongs to: same user@host (case-insensitive host),
- * or a number whose last 8 digits agree (the engine's numbering plan is
- * authoritative; this is only a fallback for views the engine did not resolve).
+ * or a number whose last 8 digits agree — for short numbers (extensions such
+ * as "200") all digits (the engine's numbering plan is authoritative; this is
+ * the fallback for entries written before the contact had that number).
  */
 export function findContact(uri: string, contacts: readonly ContactSnapshot[]): ContactSnapshot | undefined {
   const address = displayAddress(uri).replace(/^sips:/i, '').toLowerCase();
@@ -37,10 +49,11 @@ export function findContact(uri: string, contacts: readonly ContactSnapshot[]): 
   for (const c of contacts) {
     if (c.addresses.some((a) => displayAddress(a.uri).replace(/^sips:/i, '').toLowerCase() === address)) return c;
   }
-  if (digits.length >= 4) {
+  if (digits.length > 0) {
     const tail = digits.slice(-8);
     for (const c of contacts) {
-      if (c.numbers.some((n) => digitsOf(n.number).slice(-8) === tail && digitsOf(n.number).length >= Math.min(4, tail.length))) return c;
+      // slice(-8) of a short number is all of it: "200" only matches "200", never "1200".
+      if (c.numbers.some((n) => digitsOf(n.number).slice(-8) === tail)) return c;
     }
   }
   return undefined;

@@ -22,6 +22,27 @@ import type {
 import type { PhoneStore } from './phone-store.svelte.ts';
 import type { UiStore } from './ui-store.svelte.ts';
 
+/** A save the phone refused field by field: field path ("registrar", "aliases.0", "addresses.1.uri") → words. */
+export interface FieldErrors {
+  fieldErrors: Record<string, string>;
+}
+
+/**
+ * The issues of a bad-request as field errors, or undefined when there are
+ * none: `changes.` (the update command's wrapper) is dropped from the paths,
+ * and the engine's words become a sentence.
+ */
+export function fieldErrorsOf(result: ApiResult<unknown>): Record<string, string> | undefined {
+  if (result.ok || result.code !== 'bad-request' || !result.issues || result.issues.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const issue of result.issues) {
+    const path = issue.path.replace(/^changes\./, '');
+    if (path === '' || out[path]) continue;
+    out[path] = `${issue.message.charAt(0).toUpperCase()}${issue.message.slice(1)}.`;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 export class PhoneActions {
   readonly client: ApiClient;
   readonly store: PhoneStore;
@@ -73,7 +94,10 @@ export class PhoneActions {
   }
 
   async hangup(callId: string): Promise<void> {
-    await this.run('Could not hang up', 'call.hangup', { callId });
+    const connecting = this.store.calls.find((c) => c.id === callId)?.state === 'connecting';
+    const done = (await this.run('Could not hang up', 'call.hangup', { callId })) !== undefined;
+    // The engine sends the BYE once the ACK comes (or gives up after 32 s); for the user the call is over now.
+    if (done && connecting) this.store.endLocally(callId);
   }
 
   async setHold(callId: string, hold: boolean): Promise<void> {
@@ -89,8 +113,9 @@ export class PhoneActions {
   }
 
   async transfer(callId: string, target: string): Promise<boolean> {
+    this.store.startTransfer(callId, target.trim());
     const ok = (await this.run('Could not transfer', 'call.transfer', { callId, target: target.trim() })) !== undefined;
-    if (ok) this.ui.toast('success', `Transferring to ${target.trim()}`);
+    if (!ok) this.store.transfers = Object.fromEntries(Object.entries(this.store.transfers).filter(([id]) => id !== callId));
     return ok;
   }
 
@@ -108,15 +133,18 @@ export class PhoneActions {
     }
   }
 
-  async saveAccount(id: string | undefined, fields: AccountInput | AccountPatch): Promise<AccountSnapshot | undefined> {
-    const account =
-      id === undefined
-        ? await this.run('Could not add the account', 'accounts.add', fields as AccountInput)
-        : await this.run('Could not save the account', 'accounts.update', { id, changes: fields as AccountPatch });
-    if (account) {
-      this.store.putAccount(account);
-      this.ui.toast('success', id === undefined ? `Added ${account.aor}` : `Saved ${account.aor}`);
+  /** Saves an account; a refusal naming fields comes back as FieldErrors for the form to show (no toast over it). */
+  async saveAccount(id: string | undefined, fields: AccountInput | AccountPatch): Promise<AccountSnapshot | FieldErrors | undefined> {
+    const r = id === undefined ? await this.client.call('accounts.add', fields as AccountInput) : await this.client.call('accounts.update', { id, changes: fields as AccountPatch });
+    if (!r.ok) {
+      const fieldErrors = fieldErrorsOf(r);
+      if (fieldErrors) return { fieldErrors };
+      this.ui.toast('error', `${id === undefined ? 'Could not add the account' : 'Could not save the account'}: ${r.message}`);
+      return undefined;
     }
+    const account = r.result;
+    this.store.putAccount(account);
+    this.ui.toast('success', id === undefined ? `Added ${account.aor}` : `Saved ${account.aor}`);
     return account;
   }
 
@@ -136,13 +164,17 @@ export class PhoneActions {
     if (r) this.store.apply({ event: 'registration', data: r });
   }
 
-  async saveContact(id: string | undefined, fields: ContactInput | ContactPatch): Promise<ContactSnapshot | undefined> {
-    const contact =
-      id === undefined
-        ? await this.run('Could not add the contact', 'contacts.add', fields as ContactInput)
-        : await this.run('Could not save the contact', 'contacts.update', { id, changes: fields as ContactPatch });
-    if (contact) this.store.putContact(contact);
-    return contact;
+  /** Saves a contact; a refusal naming fields comes back as FieldErrors for the form to show. */
+  async saveContact(id: string | undefined, fields: ContactInput | ContactPatch): Promise<ContactSnapshot | FieldErrors | undefined> {
+    const r = id === undefined ? await this.client.call('contacts.add', fields as ContactInput) : await this.client.call('contacts.update', { id, changes: fields as ContactPatch });
+    if (!r.ok) {
+      const fieldErrors = fieldErrorsOf(r);
+      if (fieldErrors) return { fieldErrors };
+      this.ui.toast('error', `${id === undefined ? 'Could not add the contact' : 'Could not save the contact'}: ${r.message}`);
+      return undefined;
+    }
+    this.store.putContact(r.result);
+    return r.result;
   }
 
   async removeContact(id: string): Promise<boolean> {
@@ -155,6 +187,12 @@ export class PhoneActions {
     const settings = await this.run('Could not save the settings', 'settings.update', patch);
     if (settings) this.store.settings = settings;
     return settings;
+  }
+
+  async removeHistory(id: string): Promise<boolean> {
+    const done = (await this.run('Could not delete the entry', 'history.remove', { id })) !== undefined;
+    if (done) this.store.setHistory(this.store.history.filter((h) => h.id !== id));
+    return done;
   }
 
   async clearHistory(): Promise<void> {

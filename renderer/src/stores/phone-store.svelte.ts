@@ -16,6 +16,7 @@ import type {
   MediaStats,
   RegistrationSnapshot,
   Settings,
+  TraceEntry,
 } from '../api/types.ts';
 import {
   addHistory,
@@ -29,6 +30,33 @@ import {
   sortContacts,
   upsertById,
 } from './reducers.ts';
+
+/**
+ * A blind transfer (RFC 3515) as the transferor sees it: the engine puts the
+ * REFER's answer (202) and then each NOTIFY's sipfrag status in the call's
+ * code, so 'progress' starts at the 202 and a later 2xx is the transferee
+ * reaching the target (RFC 5589 §6.1), a 3xx–6xx its failure.
+ */
+export interface TransferStatus {
+  target: string;
+  phase: 'asked' | 'progress' | 'succeeded' | 'failed';
+  code?: number;
+  words?: string;
+}
+
+export function followTransfer(t: TransferStatus, call: CallSnapshot): TransferStatus {
+  if (t.phase === 'succeeded' || t.phase === 'failed' || call.code === undefined) return t;
+  const words = call.words ?? call.reason;
+  if (call.code >= 300) return { ...t, phase: 'failed', code: call.code, ...(words ? { words } : {}) };
+  if (call.code === 202 || call.code < 200) return { ...t, phase: 'progress', code: call.code };
+  if (t.phase === 'progress') return { ...t, phase: 'succeeded', code: call.code };
+  return t;
+}
+
+const STATS_KEEP = 90;
+/** The trace kept for the ladders and the diagnostics bundle: 30 minutes, at most 5000 messages. */
+export const TRACE_KEEP_MS = 30 * 60_000;
+const TRACE_MAX = 5000;
 
 export interface PhoneStoreOptions {
   /** How long an ended call stays on screen with its outcome. */
@@ -47,11 +75,17 @@ export class PhoneStore {
   /** Extra facts of incoming calls: which alias was called, the contact. */
   incoming = $state.raw<Record<string, IncomingCallSnapshot>>({});
   stats = $state.raw<Record<string, MediaStats>>({});
+  /** The last few minutes of stats per call, oldest first, for the call-details graphs. */
+  statsHistory = $state.raw<Record<string, Array<MediaStats & { at: number }>>>({});
+  /** Blind transfers asked for from here, and how they go (from the NOTIFY sipfrag the engine reports). */
+  transfers = $state.raw<Record<string, TransferStatus>>({});
   /** DTMF digits the other side sent, per call (the last 24). */
   receivedDtmf = $state.raw<Record<string, string>>({});
   contacts = $state.raw<ContactSnapshot[]>([]);
   history = $state.raw<HistoryEntry[]>([]);
   settings = $state.raw<Settings | undefined>(undefined);
+  /** The SIP messages of the last TRACE_KEEP_MS (the engine's `trace` events, already redacted), oldest first. */
+  trace = $state.raw<TraceEntry[]>([]);
 
   liveCalls = $derived(this.calls.filter(isLive));
   ringingCalls = $derived(this.calls.filter((c) => c.state === 'incoming'));
@@ -94,9 +128,12 @@ export class PhoneStore {
       case 'link.open':
         // The app shell acts on links (App.svelte); they are not phone state.
         break;
-      case 'media.stats':
-        this.stats = { ...this.stats, [event.data.callId]: event.data };
+      case 'media.stats': {
+        const id = event.data.callId;
+        this.stats = { ...this.stats, [id]: event.data };
+        this.statsHistory = { ...this.statsHistory, [id]: [...(this.statsHistory[id] ?? []), { ...event.data, at: this.#now() }].slice(-STATS_KEEP) };
         break;
+      }
       case 'history':
         this.history = addHistory(this.history, event.data);
         break;
@@ -107,16 +144,46 @@ export class PhoneStore {
         this.accounts = event.data;
         this.registrations = keepRegistrationsOf(this.registrations, event.data);
         break;
+      case 'trace': {
+        const cutoff = event.data.time - TRACE_KEEP_MS;
+        const kept = this.trace.length >= TRACE_MAX || (this.trace[0]?.time ?? cutoff) < cutoff ? this.trace.filter((t, i) => t.time >= cutoff && i >= this.trace.length - TRACE_MAX + 1) : this.trace;
+        this.trace = [...kept, event.data];
+        break;
+      }
       case 'message':
-      case 'trace':
-        // Messaging and the SIP trace have no view yet (DESIGN.md §8, "Next").
+        // Messaging has no view yet.
         break;
     }
   }
 
   #applyCall(call: CallSnapshot): void {
+    if (this.#endedHere.has(call.id) && call.state !== 'ended') return;
     this.calls = applyCall(this.calls, call);
+    const t = this.transfers[call.id];
+    if (t) {
+      const next = followTransfer(t, call);
+      if (next !== t) this.transfers = { ...this.transfers, [call.id]: next };
+    }
     if (call.state === 'ended') this.#schedule(() => this.pruneEnded(), this.#keepMs + 50);
+  }
+
+  #endedHere = new Set<string>();
+
+  /**
+   * The user hung up a call the engine cannot end yet (answered, ACK not in:
+   * RFC 3261 §15 forbids the BYE until it comes or times out): it ends on this
+   * screen now, and later events of it are ignored.
+   */
+  endLocally(callId: string): void {
+    const call = this.calls.find((c) => c.id === callId);
+    if (!call || call.state === 'ended') return;
+    this.#endedHere.add(callId);
+    this.calls = applyCall(this.calls, { ...call, state: 'ended', endedAt: this.#now() });
+    this.#schedule(() => this.pruneEnded(), this.#keepMs + 50);
+  }
+
+  startTransfer(callId: string, target: string): void {
+    this.transfers = { ...this.transfers, [callId]: { target, phase: 'asked' } };
   }
 
   /** Drops calls that ended more than endedCallKeepMs ago, with their stats. */
@@ -126,6 +193,8 @@ export class PhoneStore {
     this.calls = calls;
     const ids = new Set(calls.map((c) => c.id));
     this.stats = Object.fromEntries(Object.entries(this.stats).filter(([id]) => ids.has(id)));
+    this.statsHistory = Object.fromEntries(Object.entries(this.statsHistory).filter(([id]) => ids.has(id)));
+    this.transfers = Object.fromEntries(Object.entries(this.transfers).filter(([id]) => ids.has(id)));
     this.incoming = Object.fromEntries(Object.entries(this.incoming).filter(([id]) => ids.has(id)));
     this.receivedDtmf = Object.fromEntries(Object.entries(this.receivedDtmf).filter(([id]) => ids.has(id)));
   }

@@ -73,8 +73,33 @@ export function addHistory(history: readonly HistoryEntry[], entry: HistoryEntry
   return [entry, ...history.filter((h) => h.id !== entry.id)].sort((a, b) => b.startedAt - a.startedAt).slice(0, limit);
 }
 
+/**
+ * How a call in the history went. For an incoming call the final answer was
+ * ours, so its code says who ended it: 603 (Decline) or 486 (Busy) pressed
+ * here, 486 "Do Not Disturb" sent by the phone without ringing, 200 for a
+ * call answered whose ACK never came (the caller gave up: never connected),
+ * anything else (487 after the caller's CANCEL, 408/480) a missed call.
+ */
+export type HistoryOutcome = 'answered' | 'missed' | 'declined' | 'busy' | 'dnd' | 'not-connected' | 'failed';
+
+export function historyOutcome(entry: Pick<HistoryEntry, 'direction' | 'answeredAt' | 'code' | 'reason'>): HistoryOutcome {
+  if (entry.answeredAt !== undefined) return 'answered';
+  if (entry.direction === 'out') return 'failed';
+  if (entry.code === 603) return 'declined';
+  if (entry.code === 486) return /do not disturb/i.test(entry.reason ?? '') ? 'dnd' : 'busy';
+  if (entry.code !== undefined && entry.code >= 200 && entry.code < 300) return 'not-connected';
+  return 'missed';
+}
+
+/** Calls that rang unseen: missed, and refused by do-not-disturb (they never rang). Declined ones were seen. */
 export function isMissed(entry: HistoryEntry): boolean {
-  return entry.direction === 'in' && entry.answeredAt === undefined;
+  const o = historyOutcome(entry);
+  return o === 'missed' || o === 'dnd';
+}
+
+/** Missed calls after the last visit to History (settings.missedSeenAt, kept by the phone). */
+export function unseenMissed(history: readonly HistoryEntry[], seenAt: number): HistoryEntry[] {
+  return history.filter((h) => isMissed(h) && h.startedAt > seenAt);
 }
 
 export function filterHistory(history: readonly HistoryEntry[], filter: HistoryFilter): HistoryEntry[] {

@@ -1,6 +1,8 @@
 /** State of the window itself: which view shows, what the dial field holds, toasts and spoken announcements. */
+import type { ContactFields } from '../api/types.ts';
+import { loadShortcuts, saveShortcuts, type CallShortcuts } from '../lib/shortcuts.ts';
 
-export type ViewName = 'dialpad' | 'contacts' | 'history' | 'accounts' | 'settings' | 'calls';
+export type ViewName = 'dialpad' | 'contacts' | 'history' | 'accounts' | 'settings' | 'calls' | 'diagnostics';
 
 export type ToastKind = 'info' | 'success' | 'error';
 
@@ -21,7 +23,20 @@ export class UiStore {
   toasts = $state<Toast[]>([]);
   /** Text for the ARIA live region (LiveAnnouncer). */
   announcement = $state('');
+  /** The SIP Call-ID whose ladder the Diagnostics view opens on. */
+  ladderCallId = $state<string | undefined>(undefined);
+  /** The Accounts view opens on a new account's form (the header's "Add a SIP account"). */
+  newAccount = $state(false);
+  /** A contact to create, filled in from elsewhere (History's "Add to contacts"); the Contacts view takes it. */
+  contactDraft = $state<ContactFields | undefined>(undefined);
+  /** Keys that answer and decline a ringing call (this browser's choice). */
+  shortcuts = $state<CallShortcuts>(loadShortcuts());
   #nextToast = 1;
+
+  setShortcuts(shortcuts: CallShortcuts): void {
+    this.shortcuts = shortcuts;
+    saveShortcuts(shortcuts);
+  }
 
   go(view: ViewName): void {
     this.view = view;

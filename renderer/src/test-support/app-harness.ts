@@ -20,6 +20,7 @@ export function harness(initial: AppSnapshot = snapshot()): Harness {
   const client = new ApiClient(transport);
   const store = new PhoneStore({ schedule: () => {} });
   store.loadSnapshot(initial);
+  store.connection = transport.status;
   const ui = new UiStore();
   const actions = new PhoneActions(client, store, ui);
   const app: AppContext = { store, ui, actions };

@@ -87,6 +87,7 @@ export const SETTINGS: Settings = {
   dnd: false,
   focusOnIncomingCall: true,
   numberingPlan: { countryCode: '55', trunkPrefix: '0', internationalPrefix: '00', minMatchDigits: 8 },
+  missedSeenAt: 0,
 };
 
 export function snapshot(over: Partial<AppSnapshot> = {}): AppSnapshot {

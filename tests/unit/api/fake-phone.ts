@@ -23,6 +23,7 @@ export const DEFAULT_SETTINGS: Settings = {
   dnd: false,
   focusOnIncomingCall: false,
   numberingPlan: { countryCode: '55', trunkPrefix: '0', internationalPrefix: '00', minMatchDigits: 8 },
+  missedSeenAt: 0,
 };
 
 export interface FakePhone extends PhoneApi {
@@ -200,6 +201,9 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
     },
     async 'history.clear'(p, c) {
       log('history.clear', p, c);
+    },
+    async 'history.remove'(p, c) {
+      log('history.remove', p, c);
     },
     async 'settings.get'(p, c) {
       log('settings.get', p, c);

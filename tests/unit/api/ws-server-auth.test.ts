@@ -42,6 +42,13 @@ describe('API server: who gets in', () => {
     }
   });
 
+  test('plain GET /api says whether the token is known (a page asks after a refused upgrade): 426 or 401', async () => {
+    const url = `http://127.0.0.1:${rig.server.port}/api`;
+    assert.equal((await fetch(`${url}?token=${rig.server.token}`)).status, 426);
+    assert.equal((await fetch(`${url}?token=${'0'.repeat(64)}`)).status, 401);
+    assert.equal((await fetch(url)).status, 401);
+  });
+
   test('foreign Origin: 403, even with the right token', async () => {
     for (const origin of ['http://evil.example', 'http://127.0.0.1:1', 'null', 'file://']) {
       assert.deepEqual(await connect(rig.server.apiUrl, { origin }), { ok: false, status: 403 }, origin);

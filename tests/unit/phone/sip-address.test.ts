@@ -63,3 +63,19 @@ test('userBase drops telephone-subscriber parameters and decodes', () => {
   assert.equal(userBase('%2B1555'), '+1555');
   assert.equal(userBase('100%'), '100%'); // malformed escape kept as written
 });
+
+import { isIPv4 as nodeIsIPv4, isIPv6 as nodeIsIPv6 } from 'node:net';
+import { isIPv4 as ownIsIPv4, isIPv6 as ownIsIPv6 } from '../../../electron/api/sip-address-syntax.ts';
+
+// The address rules run in the renderer too, without node:net: their IP checks must agree with Node's.
+test('the IP literal checks agree with node:net', () => {
+  const samples = [
+    '127.0.0.1', '255.255.255.255', '256.1.1.1', '01.2.3.4', '1.2.3', '1.2.3.4.5', '0.0.0.0', '1.2.3.04',
+    '::1', '::', '1::', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7::', '::ffff:192.0.2.1', '1::2::3',
+    'fe80::1%eth0', '2001:db8::12345', '2001:db8:0:0:0:0:2:1', '::ffff:1.2.3', 'g::1', '1:2:3:4:5:6:1.2.3.4', ':1', '1:',
+  ];
+  for (const s of samples) {
+    assert.equal(ownIsIPv4(s), nodeIsIPv4(s), `isIPv4(${s})`);
+    assert.equal(ownIsIPv6(s), nodeIsIPv6(s), `isIPv6(${s})`);
+  }
+});

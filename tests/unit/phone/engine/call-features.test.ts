@@ -128,6 +128,7 @@ describe('engine: call features', () => {
       assert.equal(b.events.some((e) => e.event === 'call.incoming'), false, 'no ringing');
       const missed = await b.call('history.list', { missedOnly: true, limit: 1 });
       assert.equal(missed[0]!.code, 486);
+      assert.equal(missed[0]!.reason, 'Do Not Disturb');
     } finally {
       await b.call('settings.update', { dnd: false });
     }

@@ -154,6 +154,10 @@ describe('engine: store-backed commands', () => {
     assert.deepEqual(ok<HistoryEntry[]>(await d.dispatch('history.list', { missedOnly: true })).map((e) => e.code), [487]);
     const m = ok<{ body: string; id: string; status: string }[]>(await d.dispatch('messages.list', { peer: 'sip:y@h.test' }));
     assert.deepEqual(m.map((x) => [x.body, typeof x.id, x.status]), [['hello', 'string', 'received']]);
+    ok(await d.dispatch('history.remove', { id: h[1]!.id }));
+    assert.deepEqual(ok<HistoryEntry[]>(await d.dispatch('history.list', {})).map((e) => e.peer), ['sip:y@h.test']);
+    const gone = await d.dispatch('history.remove', { id: h[1]!.id });
+    assert.equal(!gone.ok && gone.code, 'not-found');
     ok(await d.dispatch('history.clear', {}));
     assert.deepEqual(ok<HistoryEntry[]>(await d.dispatch('history.list', {})), []);
   });

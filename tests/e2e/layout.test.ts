@@ -1,0 +1,122 @@
+/**
+ * Every view and call state at a phone-sized and a desktop-sized window, in
+ * light and dark: the page never scrolls sideways, and axe-core finds no
+ * serious or critical accessibility violation. Chromium against the real API
+ * server with the mock phone (mock-phone.ts) behind it, so that every state
+ * (two calls, a ringing call, an ended one) can be put on screen at will.
+ *
+ *   node --test tests/e2e/layout.test.ts
+ *
+ * Screenshots go to tests/e2e/screenshots/layout-WIDTHxHEIGHT-THEME-VIEW.png
+ * (gitignored) for people to look at. Skipped only when Chromium is missing.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { browserAvailable, startBrowser, type Browser } from './browser.ts';
+import { buildRenderer, RENDERER_OUT, ROOT } from './build-renderer.ts';
+import { axeSerious, horizontalOverflow, SIZES } from './layout.ts';
+import { startMockPhone, type MockPhone } from './mock-phone.ts';
+
+const missing = browserAvailable();
+const SHOTS = join(ROOT, 'tests/e2e/screenshots');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('every view at 360×640 and 1400×900, light and dark (Chromium + mock phone)', { skip: missing, timeout: 280_000 }, () => {
+  let phone: MockPhone;
+  let session: Browser;
+  let browser: WebdriverIO.Browser;
+  const overflow: string[] = [];
+  const violations = new Map<string, string[]>();
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    for (const f of readdirSync(SHOTS)) if (/^layout-.*\.png$/.test(f)) rmSync(join(SHOTS, f));
+    buildRenderer();
+    phone = await startMockPhone({ staticRoot: RENDERER_OUT });
+    session = await startBrowser();
+    browser = session.browser;
+  });
+
+  after(async () => {
+    await session?.close();
+    await phone?.close();
+  });
+
+  /** Checks the page as it is now: no sideways scroll; axe when asked; a screenshot. */
+  const check = async (where: string, size: { width: number; height: number }, theme: string, axe: boolean) => {
+    await sleep(250); // transitions settle
+    const problem = await horizontalOverflow(browser);
+    if (problem) overflow.push(`${size.width}×${size.height} ${theme} ${where}: ${problem}`);
+    await browser.saveScreenshot(join(SHOTS, `layout-${size.width}x${size.height}-${theme}-${where}.png`));
+    if (axe) for (const v of await axeSerious(browser)) violations.set(v, [...(violations.get(v) ?? []), `${theme} ${size.width} ${where}`]);
+  };
+
+  const view = async (key: string, heading: string) => {
+    await browser.keys(['Alt', key]);
+    await browser.$(`h1=${heading}`).waitForExist({ timeout: 5000 });
+  };
+
+  it('no view scrolls sideways and axe finds nothing serious', async () => {
+    for (const theme of ['light', 'dark'] as const) {
+      for (const size of SIZES) {
+        const axe = size.width === 1400 || theme === 'light';
+        phone.scenario.reset();
+        phone.scenario.setSettings({ theme });
+        await browser.setWindowSize(size.width, size.height);
+        await browser.url('about:blank');
+        await browser.url(phone.pageUrl);
+        await browser.$('[data-testid="registration-chip"]').waitForExist({ timeout: 10_000 });
+        await check('dialpad', size, theme, axe);
+        await browser.$('#dial-input').setValue('12#45*');
+        await check('dialpad-typing', size, theme, false);
+        for (let i = 0; i < 6; i++) await browser.keys('Backspace');
+
+        await view('2', 'Contacts');
+        await check('contacts', size, theme, axe);
+        await browser.$('button*=Alice Martin').click();
+        await browser.$('button*=Edit Alice').click();
+        await browser.$('h2*=Edit Alice').waitForExist({ timeout: 5000 });
+        await check('contact-editor', size, theme, axe);
+        await browser.$('button=Cancel').click();
+
+        await view('3', 'History');
+        await check('history', size, theme, axe);
+        await view('4', 'Accounts');
+        await check('accounts', size, theme, axe);
+        await view('5', 'Settings');
+        await check('settings', size, theme, axe);
+        await view('6', 'Diagnostics');
+        await check('diagnostics', size, theme, axe);
+
+        phone.scenario.incoming({ id: `in-${theme}-${size.width}`, accountId: 'acc-home', remote: { uri: 'sip:+554845678901@gw.example.com', displayName: 'ALICE M' }, localIdentity: 'sip:45678901@sipa.example.com', calledAlias: 'sip:45678901@sipa.example.com' });
+        await browser.$('[data-testid="incoming-call"]').waitForExist({ timeout: 5000 });
+        await check('incoming', size, theme, axe);
+        await browser.$('button[aria-label^="Answer the call"]').click();
+        await browser.$('[data-testid="call-card"]').waitForExist({ timeout: 5000 });
+        phone.scenario.update(`in-${theme}-${size.width}`, { state: 'active', answeredAt: Date.now() - 83_000, codec: 'PCMU/8000' });
+        phone.scenario.stats(`in-${theme}-${size.width}`, 4.2, 0.4, 9);
+        await check('in-call', size, theme, axe);
+        await browser.$('[data-testid="call-card"]').$('button*=Keypad').click();
+        await check('in-call-keypad', size, theme, false);
+        await browser.$('[data-testid="call-card"]').$('button*=Transfer').click();
+        await check('in-call-transfer', size, theme, axe);
+        await browser.$('[data-testid="call-card"]').$('button*=Transfer').click();
+
+        phone.scenario.incoming({ id: `in2-${theme}-${size.width}`, accountId: 'acc-office', remote: { uri: 'sip:1000@pbx.example.com', contactId: 'c-front', contactName: 'Front desk' }, localIdentity: 'sip:2001@pbx.example.com', calledAlias: 'sip:2001@pbx.example.com' });
+        await browser.$('[data-testid="incoming-call"]').waitForExist({ timeout: 5000 });
+        await browser.$('button[aria-label^="Answer the call"]').click();
+        await browser.$('button*=Swap').waitForExist({ timeout: 5000 });
+        await check('two-calls', size, theme, axe);
+        await view('3', 'History');
+        await check('history-during-call', size, theme, false);
+      }
+    }
+    await browser.setWindowSize(1280, 800);
+    assert.deepEqual(overflow, [], `views that scroll sideways:\n${overflow.join('\n')}`);
+    const serious = [...violations].map(([v, where]) => `${v}\n    on: ${where.join(', ')}`);
+    process.stdout.write(`# axe: ${serious.length} serious or critical violation kinds\n`);
+    assert.deepEqual(serious, [], `axe-core found:\n${serious.join('\n')}`);
+  });
+});
