@@ -18,6 +18,10 @@ import type { OutgoingCall } from '../sip/ua/outgoing-call.ts';
 import type { SipOutcome } from '../sip/ua/sip-outcome.ts';
 import type { ResolvedCaller } from './contact-directory.ts';
 
+
+/** Why a call whose peer went silent (no RTP, no RTCP) was ended, in words. */
+export const PEER_SILENT = 'the other side stopped sending audio';
+
 export type SipCall = OutgoingCall | IncomingCall;
 
 const SIP_TO_API: Record<string, CallState> = {
@@ -135,6 +139,7 @@ export class CallRecord {
     if (this.sip.id) s.sipCallId = this.sip.id;
     const end = this.sip.end;
     if (end?.cause === 'media-failed') s.failure = end.detail ?? 'the media could not be set up';
+    if (end?.cause === 'media-timeout') s.failure = end.detail ?? PEER_SILENT;
     const codec = this.session.negotiated?.codec;
     if (codec) s.codec = `${codec.name}/${codec.clockRate}`;
     return s;

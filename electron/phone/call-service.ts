@@ -32,7 +32,7 @@ import { accountDomain, type Account } from './account.ts';
 import type { AccountService } from './account-service.ts';
 import type { AudioRouter } from './audio-router.ts';
 import { mediaHookFor, startIfNegotiated } from './call-media.ts';
-import { CallRecord } from './call-record.ts';
+import { CallRecord, PEER_SILENT } from './call-record.ts';
 import type { ContactDirectory } from './contact-directory.ts';
 import { normaliseDialString } from './dial-string.ts';
 import { CallHistory } from './call-history.ts';
@@ -343,6 +343,11 @@ export class CallService {
     session.on('dtmf', (tone) => this.#dtmfReceived(record, tone, 'rfc4733'));
     session.on('stats', (stats) => this.#stats(record, stats));
     session.on('error', (err) => this.#log.warn('media error', { callId: record.id, error: err.message }));
+    // The peer vanished (no RTP, no RTCP while it should send): end the call, saying so.
+    session.on('peer-silent', (ms) => {
+      this.#log.info('peer silent: ending the call', { callId: record.id, silentMs: ms });
+      record.sip.endSilentPeer(PEER_SILENT);
+    });
   }
 
   #maybeStartMedia(record: CallRecord): void {

@@ -64,6 +64,8 @@ export interface PhoneEngineOptions {
     /** NAT keep-alive interval of registered UDP flows without a Flow-Timer (default 25 s; 0 = none). */
     keepAliveMs?: number;
   };
+  /** A call whose peer sends no RTP and no RTCP for this long (while it should) is ended (default 30 s; 0 = never). */
+  peerTimeoutMs?: number;
   /** Headless devices per call (CLI, tests); without it the calls use the client frames of `audio`. */
   audio?: AudioDeviceFactory;
 }
@@ -190,7 +192,10 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     const advertised = sentBy.host;
     accounts.setDirect(directAccount(advertised, udp.port));
 
-    const media = await MediaEngine.create({ bindAddress: udp.address, advertisedAddress: advertised, clock, logger: logger.child('media'), ticker: router.ticker });
+    const media = await MediaEngine.create({
+      bindAddress: udp.address, advertisedAddress: advertised, clock, logger: logger.child('media'), ticker: router.ticker,
+      ...(opts.peerTimeoutMs !== undefined ? { sessionDefaults: { peerTimeoutMs: opts.peerTimeoutMs } } : {}),
+    });
     cleanups.push(() => media.close());
     const echo = await EchoService.start({ media, clock, logger });
     cleanups.push(() => echo.close());
