@@ -185,6 +185,11 @@ export const numberingPlanSchema = z.strictObject({
   minMatchDigits: z.int().min(6).max(15),
 });
 
+/** An RTP port range: even start, room for at least one RTP/RTCP pair, outside the privileged ports. */
+export const rtpPortsSchema = z
+  .strictObject({ min: z.int().min(1024).max(65534), max: z.int().min(1025).max(65535) })
+  .refine((r) => r.max - r.min >= 1, 'needs room for at least one RTP/RTCP port pair (max > min)');
+
 export const settingsSchema = z.strictObject({
   audioInput: deviceIdSchema,
   audioOutput: deviceIdSchema,
@@ -200,6 +205,8 @@ export const settingsSchema = z.strictObject({
   dnd: z.boolean(),
   focusOnIncomingCall: z.boolean(),
   numberingPlan: numberingPlanSchema,
+  callsFromStrangers: z.boolean(),
+  rtpPorts: rtpPortsSchema,
   missedSeenAt: timeSchema,
 });
 

@@ -168,6 +168,19 @@ export interface CallSnapshot {
   sipCallId?: string;
   /** Set when the call was answered but could not go on and we ended it (e.g. the peer's SDP answer was unusable): why. */
   failure?: string;
+  /** What protects the call, in words (signalling and media), once media is negotiated. */
+  security?: CallSecurity;
+}
+
+export interface CallSecurity {
+  /** "TLS to sip.example.com", "UDP (not encrypted)". */
+  signalling: string;
+  /** "SRTP AES-256-GCM (SDES)", "not encrypted". */
+  media: string;
+  /** One line for the call screen: "Signalling: TLS to sip.example.com · Media: SRTP AES-256-GCM (SDES)" or "Not encrypted". */
+  summary: string;
+  signallingEncrypted: boolean;
+  mediaEncrypted: boolean;
 }
 
 /** The `call.incoming` event: the call, which of our addresses was called, and who calls. */
@@ -223,6 +236,8 @@ export interface CallQuality {
   lossPercent: number;
   jitterMs: number;
   rttMs: number;
+  /** What protected the call (CallSecurity.summary), kept with the history. */
+  security?: string;
 }
 
 export interface HistoryEntry {
@@ -312,6 +327,19 @@ export interface Settings {
    * seen in the History view: the missed-call badge counts only later ones, in every window.
    */
   missedSeenAt: number;
+  /**
+   * Ring for calls made straight to this computer (not through an account's
+   * server) by callers who are not in the contacts. Off: such calls are
+   * refused without ringing (SIP scanners find every open SIP port).
+   */
+  callsFromStrangers: boolean;
+  /** The UDP ports RTP (and RTCP) may use; a firewall rule can open just these. */
+  rtpPorts: PortRange;
+}
+
+export interface PortRange {
+  min: number;
+  max: number;
 }
 
 /** A DTMF digit the other side sent. */

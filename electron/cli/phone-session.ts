@@ -136,6 +136,7 @@ export class PhoneSession {
             : {}),
           ...(options.audio ? { audio: options.audio } : {}),
           ...(opts.rtpTimeout !== undefined ? { peerTimeoutMs: opts.rtpTimeout * 1000 } : {}),
+          ...(opts.rtpPorts ? { rtpPorts: opts.rtpPorts } : {}),
         });
       }
     } catch (e) {

@@ -84,7 +84,8 @@ export class AccountService {
   }
 
   async add(input: ApiAccountInput): Promise<AccountSnapshot> {
-    const model = fromAccountInput(input);
+    // A TLS account protects its media too unless told otherwise (issue "Secure calls" §3).
+    const model = fromAccountInput(input.transport === 'tls' && input.srtp === undefined ? { ...input, srtp: 'mandatory' } : input);
     this.#checkUnique(model.aor, model.aliases ?? [], undefined);
     let account = this.#store.accounts.add(model);
     if (input.password !== undefined) {

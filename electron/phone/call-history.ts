@@ -73,7 +73,10 @@ export class CallHistory {
     const s = record.lastStats;
     if (!s || s.packetsReceived === 0 || s.mos === null) return null;
     const cap = (x: number) => Math.min(60_000, Math.max(0, x));
-    return { mos: Math.min(5, Math.max(1, s.mos)), loss: Math.min(1, Math.max(0, s.lossPercent / 100)), jitter: cap(s.jitterMs), rtt: s.rttMs === null ? null : cap(s.rttMs) };
+    const q: CallQuality = { mos: Math.min(5, Math.max(1, s.mos)), loss: Math.min(1, Math.max(0, s.lossPercent / 100)), jitter: cap(s.jitterMs), rtt: s.rttMs === null ? null : cap(s.rttMs) };
+    const security = record.snapshot().security?.summary;
+    if (security) q.security = security.slice(0, 200);
+    return q;
   }
 
   #write(record: CallRecord, work: () => void): void {

@@ -17,6 +17,8 @@ import type { IncomingCall } from '../sip/ua/incoming-call.ts';
 import type { OutgoingCall } from '../sip/ua/outgoing-call.ts';
 import type { SipOutcome } from '../sip/ua/sip-outcome.ts';
 import type { ResolvedCaller } from './contact-directory.ts';
+import { describeSecurity } from './call-security.ts';
+import type { Account } from './account.ts';
 
 
 /** Why a call whose peer went silent (no RTP, no RTCP) was ended, in words. */
@@ -47,6 +49,8 @@ export interface CallRecordInit {
   startedAt: number;
   caller?: ResolvedCaller;
   calledAlias?: string;
+  /** The account's transport and servers, for the words on what protects the call. */
+  account?: Pick<Account, 'transport' | 'srtp' | 'sdesInClear' | 'outboundProxy' | 'registrar' | 'aor'>;
 }
 
 export class CallRecord {
@@ -60,6 +64,7 @@ export class CallRecord {
   readonly startedAt: number;
   readonly caller: ResolvedCaller | undefined;
   readonly calledAlias: string | undefined;
+  readonly #account: CallRecordInit['account'];
   answeredAt: number | undefined;
   endedAt: number | undefined;
   outcome: SipOutcome | undefined;
@@ -77,6 +82,7 @@ export class CallRecord {
     this.id = init.id;
     this.direction = init.direction;
     this.accountId = init.accountId;
+    this.#account = init.account;
     this.sip = init.sip;
     this.session = init.session;
     this.remote = init.remote;
@@ -140,8 +146,10 @@ export class CallRecord {
     const end = this.sip.end;
     if (end?.cause === 'media-failed') s.failure = end.detail ?? 'the media could not be set up';
     if (end?.cause === 'media-timeout') s.failure = end.detail ?? PEER_SILENT;
-    const codec = this.session.negotiated?.codec;
+    const negotiated = this.session.negotiated;
+    const codec = negotiated?.codec;
     if (codec) s.codec = `${codec.name}/${codec.clockRate}`;
+    if (negotiated) s.security = describeSecurity(this.#account, negotiated.srtp?.suite);
     return s;
   }
 

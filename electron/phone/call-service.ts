@@ -17,6 +17,7 @@
  * media runs. Received DTMF has no API event yet; it is logged (info,
  * 'dtmf received').
  */
+import { insecureKeysRefusal, mediaSrtpPolicy } from './call-security.ts';
 import { randomUUID } from 'node:crypto';
 import type { CommandContext } from '../api/phone-api.ts';
 import type { CallIdParams, DeclineParams, DialParams, DtmfParams, MuteParams, TransferParams } from '../api/commands.ts';
@@ -55,6 +56,8 @@ export interface CallServiceDeps {
   /** Where RTP binds, and the address written in SDP. */
   rtpBind: string;
   rtpAdvertised: string;
+  /** Where RTP binds: read for each call, so a changed setting applies to the next call. */
+  rtpPorts?: () => { min: number; max: number };
   /** 'media.stats' period (default 2000 ms). */
   statsIntervalMs?: number;
   /** A MESSAGE inside a call's dialog (RFC 3428 §4). */
@@ -111,6 +114,8 @@ export class CallService {
     // The echo service is on this machine: reach it directly, never through an account's proxy.
     if (p.accountId === undefined && contacts.echoUri && sameAddressText(dialled.target, contacts.echoUri) && accounts.direct) account = accounts.direct;
     if (!account.enabled) throw new ApiError('unavailable', `the account ${account.displayName || account.aor} is disabled`);
+    const insecure = insecureKeysRefusal(account, dialled.target);
+    if (insecure) throw new ApiError('not-allowed', insecure);
     const identity = chooseIdentity(account, dialled.target, p.identity);
     if (!identity.ok) throw new ApiError('not-allowed', identity.reason);
     const record = this.#place(account, dialled.target, identity.identity, context.client);
@@ -209,7 +214,7 @@ export class CallService {
       throw new ApiError('bad-request', `cannot call ${target}: ${(e as Error).message}`, { issues: [{ path: 'target', message: (e as Error).message }] });
     }
     const caller = this.#d.contacts.resolve(target);
-    const record = new CallRecord({ id, direction: 'out', accountId: account.id, sip, session, remote: sip.remote, localIdentity: sip.localIdentity, startedAt: Date.now(), ...(caller ? { caller } : {}) });
+    const record = new CallRecord({ id, direction: 'out', accountId: account.id, account, sip, session, remote: sip.remote, localIdentity: sip.localIdentity, startedAt: Date.now(), ...(caller ? { caller } : {}) });
     record.client = client;
     this.#openAudio(record, client);
     this.#track(record);
@@ -228,7 +233,7 @@ export class CallService {
     }
     const caller = this.#d.contacts.resolve(call.remote.uri);
     const record = new CallRecord({
-      id: randomUUID(), direction: 'in', accountId: call.account.id, sip: call, session, remote: call.remote,
+      id: randomUUID(), direction: 'in', accountId: call.account.id, account: this.#d.accounts.get(call.account.id), sip: call, session, remote: call.remote,
       localIdentity: call.calledAlias, calledAlias: call.calledAlias, startedAt: Date.now(), ...(caller ? { caller } : {}),
     });
     this.#track(record);
@@ -285,8 +290,9 @@ export class CallService {
       bindAddress: this.#d.rtpBind,
       // Behind a NAT: the public address the registrar saw (RFC 3581), so the peer's RTP finds the router's mapping.
       advertisedAddress: this.#d.ua.publicAddress(accountId)?.host ?? this.#d.rtpAdvertised,
+      ...(this.#d.rtpPorts ? { portRange: this.#d.rtpPorts() } : {}),
       ...(codecs && codecs.length > 0 ? { codecs } : {}),
-      srtp: account?.srtp ?? 'off',
+      srtp: mediaSrtpPolicy(account),
       statsIntervalMs: this.#d.statsIntervalMs ?? 2000,
       ticker: this.#d.router.ticker,
     });

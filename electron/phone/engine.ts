@@ -66,6 +66,8 @@ export interface PhoneEngineOptions {
   };
   /** A call whose peer sends no RTP and no RTCP for this long (while it should) is ended (default 30 s; 0 = never). */
   peerTimeoutMs?: number;
+  /** RTP port range for this run (`parley --rtp-ports`), instead of the stored setting. */
+  rtpPorts?: { min: number; max: number };
   /** Headless devices per call (CLI, tests); without it the calls use the client frames of `audio`. */
   audio?: AudioDeviceFactory;
 }
@@ -204,6 +206,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     const messages = new MessageService({ ua, accounts, contacts, store, events, logger });
     calls = new CallService({
       ua, media, router, accounts, contacts, store, events, logger, rtpBind: udp.address, rtpAdvertised: advertised,
+      rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
       onDialogMessage: (record, m) => messages.inDialog(record, m),
     });
     const layer = ua.transport as TransportLayer;

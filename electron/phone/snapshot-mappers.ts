@@ -149,6 +149,7 @@ export function toHistorySnapshot(h: HistoryEntry): ApiHistoryEntry {
       lossPercent: round((h.quality.loss ?? 0) * 100, 2),
       jitterMs: round(h.quality.jitter ?? 0, 2),
       rttMs: round(h.quality.rtt ?? 0, 2),
+      ...(h.quality.security !== undefined ? { security: h.quality.security } : {}),
     };
   }
   return s;
@@ -204,6 +205,8 @@ export function toApiSettings(s: Settings): ApiSettings {
     dnd: s.dnd,
     focusOnIncomingCall: s.focusOnIncomingCall,
     numberingPlan: { ...s.numberingPlan },
+    callsFromStrangers: s.callsFromStrangers,
+    rtpPorts: { ...s.rtpPorts },
     missedSeenAt: s.missedSeenAt,
   };
 }

@@ -42,6 +42,9 @@ const moves: Record<IncomingCallState, readonly IncomingCallState[]> = {
   ended: [],
 };
 
+/** Retry-After on a 486 for lack of room: long enough for a flood to pass, short enough for a person to redial. */
+const DEFAULT_RETRY_AFTER_S = 30;
+
 export class IncomingCall extends Call<IncomingCallState> {
   readonly direction = 'incoming' as const;
   /** The INVITE as received (for caller-ID headers such as P-Asserted-Identity, Subject...). */
@@ -95,6 +98,12 @@ export class IncomingCall extends Call<IncomingCallState> {
       if (this.#invite.state !== 'Pending' || this.isEnded) return false;
       if ('reject' in result) {
         this.#refuse(488, 'Not Acceptable Here', []);
+        return false;
+      }
+      if ('busy' in result) {
+        // RFC 3261 §21.4.24: busy here, try again later (§20.33 Retry-After); the phrase says why.
+        this.#refuse(486, 'Busy Here (too many calls)', [['Retry-After', String(result.retryAfterS ?? DEFAULT_RETRY_AFTER_S)]]);
+        this.ctx.logger.info('call refused: too many calls', { callId: this.id, why: result.busy });
         return false;
       }
       this.#answer = result.answer;

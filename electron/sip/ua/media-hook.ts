@@ -15,7 +15,12 @@ export interface OfferOptions {
   hold?: boolean;
 }
 
-export type AnswerResult = { answer: string } | { reject: 488 };
+/**
+ * 488 when nothing in the offer is acceptable; `busy` when the offer may be
+ * fine but there is no room for another call now (no free media port, too
+ * many calls): answered 486 Busy Here with Retry-After, never a misleading 488.
+ */
+export type AnswerResult = { answer: string } | { reject: 488 } | { busy: string; retryAfterS?: number };
 
 export interface MediaHook {
   /** A new offer: for the initial INVITE, a re-INVITE, or a 2xx to an INVITE that came without one. */

@@ -108,6 +108,12 @@ export class SessionModifier {
           this.#init.onReoffer(false);
           return;
         }
+        if ('busy' in result) {
+          // RFC 3261 §14.2: a re-INVITE we cannot take now gets 500 with Retry-After; the call goes on as it was.
+          invite.reject(500, 'Server Internal Error', { headers: [['Retry-After', '5']] });
+          this.#init.onReoffer(false);
+          return;
+        }
         invite.accept({ body: Buffer.from(result.answer), contentType: SDP_CONTENT_TYPE });
         this.#init.onReoffer(true);
         return;
