@@ -60,6 +60,8 @@ export interface SessionOptions {
   manageAccounts?: boolean;
   /** Do not print the engine's events (the command prints its own results). */
   quiet?: boolean;
+  /** Answer direct calls for any user, from anyone (`parley listen`/`echo`). */
+  answerAnyUser?: boolean;
 }
 
 function stderrLogger(verbose: boolean): Logger {
@@ -140,6 +142,8 @@ export class PhoneSession {
           ...(opts.rtpTimeout !== undefined ? { peerTimeoutMs: opts.rtpTimeout * 1000 } : {}),
           ...(options.autoAnswer ? { autoAnswer: true } : {}),
           ...(opts.rtpPorts ? { rtpPorts: opts.rtpPorts } : {}),
+          ...(options.answerAnyUser ? { answerAnyUser: true } : {}),
+          ...(opts.ringTimeout !== undefined ? { ringTimeoutMs: opts.ringTimeout * 1000 } : {}),
         });
       }
     } catch (e) {
