@@ -51,6 +51,8 @@ const REGISTER_TIMEOUT_MS = 40_000;
 export interface SessionOptions {
   /** Per-call audio for headless commands; absent = the engine's client audio (web host). */
   audio?: AudioDeviceFactory;
+  /** The phone answers every incoming call itself (its call policy: no call is held for it). */
+  autoAnswer?: boolean;
   /**
    * `parley accounts`: the stored data only (offline-phone.ts), no SIP, and no
    * account chosen from the flags (they describe the account to add).
@@ -135,6 +137,7 @@ export class PhoneSession {
             ? { sip: { ...(opts.bind ? { bind: [opts.bind] } : {}), ...(opts.keepAlive !== undefined ? { keepAliveMs: opts.keepAlive * 1000 } : {}) } }
             : {}),
           ...(options.audio ? { audio: options.audio } : {}),
+          ...(options.autoAnswer ? { autoAnswer: true } : {}),
           ...(opts.rtpPorts ? { rtpPorts: opts.rtpPorts } : {}),
         });
       }

@@ -1,6 +1,6 @@
 /**
  * The phone engine: the ONE place that joins the SIP user agent, the media
- * engine and the store (DESIGN.md §2; issue "The phone" §1, §2, §4), and
+ * engine and the store (docs/architecture.md §2, §4), and
  * implements the API's PhoneApi. Every host (desktop glue, CLI, web host,
  * tests) starts it the same way:
  *
@@ -40,6 +40,7 @@ import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
 import { createPhoneApi } from './phone-engine.ts';
 import { RegistrationService } from './registration-service.ts';
+import { wallTime } from './wall-time.ts';
 import { openPhoneStore, type PhoneStore } from './store/phone-store.ts';
 import type { SecretStore } from './store/secret-store.ts';
 import { listenerCertificate, type ListenerCertificate } from './tls-listener-certificate.ts';
@@ -68,6 +69,8 @@ export interface PhoneEngineOptions {
   rtpPorts?: { min: number; max: number };
   /** Headless devices per call (CLI, tests); without it the calls use the client frames of `audio`. */
   audio?: AudioDeviceFactory;
+  /** Answer every incoming call on arrival, whatever its account says (`parley listen --auto-answer`). */
+  autoAnswer?: boolean;
 }
 
 export interface EngineAudio {
@@ -129,8 +132,8 @@ function hostPort(e: { address: string; port: number }): string {
   return `${hostForUri(e.address)}:${e.port}`;
 }
 
-function toTrace(e: SipTraceEntry): TraceEntry {
-  const entry: TraceEntry = { time: Date.now(), direction: e.direction, transport: e.protocol, remote: hostPort(e.remote), local: hostPort(e.local), text: e.text };
+function toTrace(e: SipTraceEntry, time: number): TraceEntry {
+  const entry: TraceEntry = { time, direction: e.direction, transport: e.protocol, remote: hostPort(e.remote), local: hostPort(e.local), text: e.text };
   const callId = /^(?:Call-ID|i)[ \t]*:[ \t]*(\S+)/im.exec(e.text)?.[1];
   if (callId) entry.callId = callId;
   return entry;
@@ -152,6 +155,7 @@ function phoneMatcher(store: PhoneStore, accounts: AccountService, ua: UserAgent
 export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<PhoneEngine> {
   const logger = (opts.logger ?? nullLogger).child('phone');
   const clock = opts.clock ?? systemClock;
+  const now = wallTime(clock);
   const store = openPhoneStore(opts.dataDir, { secrets: opts.secrets, logger: logger.child('store') });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   const cleanup = async () => {
@@ -198,18 +202,18 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     cleanups.push(() => echo.close());
     contacts.setEchoUri(echo.uri);
 
-    const messages = new MessageService({ ua, accounts, contacts, store, events, logger });
+    const messages = new MessageService({ ua, accounts, contacts, store, events, logger, now });
     calls = new CallService({
-      ua, media, router, accounts, contacts, store, events, logger, rtpBind: udp.address, rtpAdvertised: advertised,
+      ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false,
       rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
-      onDialogMessage: (record, m) => messages.inDialog(record, m),
+      onDialogMessage: (call, m) => messages.inDialog(call, m),
     });
     const layer = ua.transport as TransportLayer;
     const registrations = new RegistrationService({
-      ua, accounts, events, clock, logger,
+      ua, accounts, events, clock, logger, now,
       tls: { trust: tlsTrust, failure: (name) => layer.tlsFailure(name), onConnectionClosed: (h) => layer.onConnectionClosed(h) },
     });
-    ua.on('trace', (e) => events.emit('trace', toTrace(e)));
+    ua.on('trace', (e) => events.emit('trace', toTrace(e, now())));
     await registrations.start();
     const callService = calls;
 

@@ -6,7 +6,7 @@
  *   new ──offer/answer──▶ negotiated ──start()──▶ running ──stop()──▶ stopped
  *                              re-offers and answers (hold, resume) ─┘ any time
  *
- * Every 20 ms tick of the FrameTicker (DESIGN.md §5: the capture clock paces
+ * Every 20 ms tick of the FrameTicker (docs/architecture.md §5: the capture clock paces
  * sending) runs the call's AudioStream (audio-stream.ts): receive, then send.
  *
  * Hold: a local hold offers sendonly (RFC 3264 §8.4) and sends nothing — the

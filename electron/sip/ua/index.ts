@@ -26,3 +26,5 @@ export type { SipTraceEntry } from './sip-trace.ts';
 export { defaultRetryPolicy, refreshDelayMs, retryDelayMs } from './refresh-policy.ts';
 export type { RetryPolicy } from './refresh-policy.ts';
 export { describeStatus, statusInWords } from './status-reason.ts';
+export { CallStateError, IdentityNotAllowedError, InvalidDtmfError, UaError, UnknownAccountError, UnreachableTargetError } from './ua-errors.ts';
+export { MAX_CHALLENGES, sendChallenged } from './challenged-request.ts';

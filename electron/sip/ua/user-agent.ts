@@ -9,6 +9,7 @@
  * The phone layer drives it: addAccount → register → call / incomingCall
  * events → IncomingCall.accept() ..., and renders the events.
  */
+import { UnknownAccountError } from './ua-errors.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { systemClock } from '../../shared/clock.ts';
 import { nullLogger } from '../../shared/logger.ts';
@@ -236,7 +237,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
 
   registration(accountId: string): Registration {
     const r = this.#registrations.get(accountId);
-    if (!r) throw new Error(`no account ${accountId}`);
+    if (!r) throw new UnknownAccountError(`no account ${accountId}`);
     return r;
   }
 
@@ -289,7 +290,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
 
   #account(id: string): Account {
     const a = this.#accounts.get(id);
-    if (!a) throw new Error(`no account ${id}`);
+    if (!a) throw new UnknownAccountError(`no account ${id}`);
     return a;
   }
 
