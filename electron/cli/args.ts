@@ -40,6 +40,8 @@ export interface CliOptions {
   tlsPin?: string;
   dataDir?: string;
   verbose: boolean;
+  /** --ring-timeout S: how long an unanswered incoming call rings (default 120). */
+  ringTimeout?: number;
   /** --rtp-ports MIN-MAX: where RTP binds (the stored setting otherwise). */
   rtpPorts?: { min: number; max: number };
 }
@@ -74,6 +76,7 @@ const options = {
   'tls-pin': { type: 'string' },
   'data-dir': { type: 'string' },
   'rtp-ports': { type: 'string' },
+  'ring-timeout': { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -166,5 +169,6 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     dataDir: v['data-dir'],
     verbose: v.verbose ?? false,
     ...(v['rtp-ports'] !== undefined ? { rtpPorts: parsePortRange('rtp-ports', v['rtp-ports']) } : {}),
+    ...(v['ring-timeout'] !== undefined ? { ringTimeout: positiveNumber('ring-timeout', v['ring-timeout'], 3600) } : {}),
   };
 }

@@ -60,6 +60,8 @@ export interface SessionOptions {
   manageAccounts?: boolean;
   /** Do not print the engine's events (the command prints its own results). */
   quiet?: boolean;
+  /** Answer direct calls for any user, from anyone (`parley listen`/`echo`). */
+  answerAnyUser?: boolean;
 }
 
 function stderrLogger(verbose: boolean): Logger {
@@ -139,6 +141,8 @@ export class PhoneSession {
           ...(options.audio ? { audio: options.audio } : {}),
           ...(options.autoAnswer ? { autoAnswer: true } : {}),
           ...(opts.rtpPorts ? { rtpPorts: opts.rtpPorts } : {}),
+          ...(options.answerAnyUser ? { answerAnyUser: true } : {}),
+          ...(opts.ringTimeout !== undefined ? { ringTimeoutMs: opts.ringTimeout * 1000 } : {}),
         });
       }
     } catch (e) {
