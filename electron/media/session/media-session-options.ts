@@ -63,7 +63,12 @@ export interface MediaSessionOptions {
 }
 
 /** Our answer, or the reason we refuse the offer (send it in a 488 Not Acceptable Here). */
-export type AnswerResult = { answer: string } | { reject: 488; reason: string };
+/**
+ * 488 when the offer is unacceptable; 503 with `busy` when it may be fine but
+ * we have no resources for it now (no free RTP port): the caller should say
+ * "too many calls", never "no common codec".
+ */
+export type AnswerResult = { answer: string } | { reject: 488; reason: string } | { reject: 503; reason: string; busy: true };
 
 /**
  * The offer/answer hook a SIP user agent drives (RFC 3264 over RFC 3261

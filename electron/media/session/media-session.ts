@@ -6,7 +6,7 @@
  *   new ──offer/answer──▶ negotiated ──start()──▶ running ──stop()──▶ stopped
  *                              re-offers and answers (hold, resume) ─┘ any time
  *
- * Every 20 ms tick of the FrameTicker (DESIGN.md §5: the capture clock paces
+ * Every 20 ms tick of the FrameTicker (docs/architecture.md §5: the capture clock paces
  * sending) runs the call's AudioStream (audio-stream.ts): receive, then send.
  *
  * Hold: a local hold offers sendonly (RFC 3264 §8.4) and sends nothing — the
@@ -28,6 +28,7 @@ import type { AudioSink, AudioSource } from '../audio/frame.ts';
 import type { CodecRegistry } from '../codecs/codec-registry.ts';
 import { defaultCodecRegistry } from '../codecs/codec-registry.ts';
 import type { Codec, EncoderOptions } from '../codecs/codec.ts';
+import { PortAllocationError } from '../rtp/port-allocator.ts';
 import { RtpSession } from '../rtp/rtp-session.ts';
 import { directionFlags } from '../sdp/media-direction.ts';
 import type { NegotiatedMedia } from '../sdp/negotiated-media.ts';
@@ -155,7 +156,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     try {
       rtp = await this.#ensureRtp();
     } catch (err) {
-      this.#log.error('no RTP port for the answer', { message: (err as Error).message });
+      this.#log.warn('no RTP port for the answer', { message: (err as Error).message });
+      if (err instanceof PortAllocationError) return { reject: 503, busy: true, reason: `too many calls: ${err.message}` };
       return { reject: 488, reason: `no local RTP port available: ${(err as Error).message}` };
     }
     const result = this.#negotiator.answerOffer(offerSdp, { port: rtp.localPort, direction: this.#wantedDirection() });
