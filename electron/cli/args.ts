@@ -22,6 +22,8 @@ export interface CliOptions {
   bind?: { host: string; port: number };
   /** Seconds between NAT keep-alives of a registered UDP flow (0 = none). */
   keepAlive?: number;
+  /** Seconds of silence (no RTP, no RTCP) after which a call is ended (0 = never). */
+  rtpTimeout?: number;
   tone?: number;
   play?: string;
   record?: string;
@@ -60,6 +62,7 @@ const options = {
   transport: { type: 'string' },
   bind: { type: 'string' },
   keepalive: { type: 'string' },
+  'rtp-timeout': { type: 'string' },
   tone: { type: 'string' },
   play: { type: 'string' },
   record: { type: 'string' },
@@ -152,6 +155,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     transport,
     bind: v.bind ? parseHostPort('bind', v.bind) : undefined,
     keepAlive: v.keepalive === '0' ? 0 : positiveNumber('keepalive', v.keepalive, 3600),
+    rtpTimeout: v['rtp-timeout'] === '0' ? 0 : positiveNumber('rtp-timeout', v['rtp-timeout'], 3600),
     tone,
     play: v.play,
     record: v.record,

@@ -40,6 +40,7 @@ Audio and timing:
   --auto-answer                 listen: answer incoming calls
 Other: --bind HOST:PORT (SIP listening address), --identity ADDR (which address a call presents),
   --keepalive SECONDS (NAT keep-alive of the registration's UDP flow; default 25, 0 = none),
+  --rtp-timeout SECONDS (end a call whose peer sent no RTP/RTCP that long; default 30, 0 = never),
   --port N and --no-open (web), --json (one JSON event per line on stdout), --data-dir DIR, -v/--verbose,
   --rtp-ports MIN-MAX (the UDP ports media may use, e.g. 16384-16483 for a firewall rule; default 16384-32767).
 

@@ -139,6 +139,7 @@ export class PhoneSession {
             ? { sip: { ...(opts.bind ? { bind: [opts.bind] } : {}), ...(opts.keepAlive !== undefined ? { keepAliveMs: opts.keepAlive * 1000 } : {}) } }
             : {}),
           ...(options.audio ? { audio: options.audio } : {}),
+          ...(opts.rtpTimeout !== undefined ? { peerTimeoutMs: opts.rtpTimeout * 1000 } : {}),
           ...(options.autoAnswer ? { autoAnswer: true } : {}),
           ...(opts.rtpPorts ? { rtpPorts: opts.rtpPorts } : {}),
           ...(options.answerAnyUser ? { answerAnyUser: true } : {}),

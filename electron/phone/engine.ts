@@ -66,6 +66,8 @@ export interface PhoneEngineOptions {
     /** NAT keep-alive interval of registered UDP flows without a Flow-Timer (default 25 s; 0 = none). */
     keepAliveMs?: number;
   };
+  /** A call whose peer sends no RTP and no RTCP for this long (while it should) is ended (default 30 s; 0 = never). */
+  peerTimeoutMs?: number;
   /**
    * Answer direct calls for any user at this address, from anyone (`parley
    * listen`/`echo`: that is what they are for). Default off: a call for a
@@ -220,7 +222,10 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     const advertised = sentBy.host;
     accounts.setDirect(directAccount(advertised, udp.port));
 
-    const media = await MediaEngine.create({ bindAddress: udp.address, advertisedAddress: advertised, clock, logger: logger.child('media'), ticker: router.ticker });
+    const media = await MediaEngine.create({
+      bindAddress: udp.address, advertisedAddress: advertised, clock, logger: logger.child('media'), ticker: router.ticker,
+      ...(opts.peerTimeoutMs !== undefined ? { sessionDefaults: { peerTimeoutMs: opts.peerTimeoutMs } } : {}),
+    });
     cleanups.push(() => media.close());
     const echo = await EchoService.start({ media, clock, logger });
     cleanups.push(() => echo.close());
