@@ -275,6 +275,8 @@ async function main(): Promise<void> {
   for (const t of targets) pinAll(t.pids(), cpu);
   const rssBefore = new Map(targets.map((t) => [t.name, t.rssKb()]));
   try {
+    // Warm-up, not reported: V8 compiles Parley's hot paths on first use (Kamailio is C).
+    for (const t of targets) await sippStep({ scenario: regScenario, remote: `127.0.0.1:${t.port}`, rate: 100, calls: 300, seconds: 3, tmp: tmp.path, extra: ['-inf', csv] });
     out('registrations with digest (REGISTER, 401, REGISTER, 200):');
     const reg: SweepResult = only === 'calls' ? { best: new Map(), cpuPerCall: new Map() } : await sweep('REGISTER', targets, [250, 500, 1000, 1500, 2000, 3000, 4000], (t, rate) =>
       sippStep({ scenario: regScenario, remote: `127.0.0.1:${t.port}`, rate, calls: rate * seconds, seconds, tmp: tmp.path, extra: ['-inf', csv] }));
@@ -289,6 +291,7 @@ async function main(): Promise<void> {
       await registerContact(t.port, 'bob', 'builder', uasPort);
       uasByTarget.set(t.name, uas);
     }
+    for (const t of targets) await sippStep({ scenario: join(scenarioDir, 'uac-invite-bye.xml'), remote: `127.0.0.1:${t.port}`, rate: 50, calls: 150, seconds: 3, tmp: tmp.path, extra: ['-s', 'bob'] });
     out(`  bob registered at both servers; the UAS processes: ${[...uasByTarget.values()].map((u) => (u.running ? 'running' : `exited ${u.output.slice(-300)}`)).join(', ')}`);
     const calls: SweepResult = only === 'register' ? { best: new Map(), cpuPerCall: new Map() } : await sweep('CALL', targets, [100, 250, 500, 750, 1000, 1500], (t, rate) =>
       sippStep({ scenario: join(scenarioDir, 'uac-invite-bye.xml'), remote: `127.0.0.1:${t.port}`, rate, calls: rate * seconds, seconds, tmp: tmp.path, extra: ['-s', 'bob'] }));
