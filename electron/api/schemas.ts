@@ -1,5 +1,5 @@
 /**
- * Boundary validation for every command's params (DESIGN.md §4: the renderer
+ * Boundary validation for every command's params (docs/api.md: the renderer
  * is never trusted). The checks here are the API's own: shape (strict objects,
  * unknown keys refused), types, bounded lengths, no control characters, and a
  * sanity check of SIP-ish addresses. The phone model validates meaning on top

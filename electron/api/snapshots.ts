@@ -1,5 +1,5 @@
 /**
- * The plain-data snapshots every host sees (DESIGN.md §4, STYLE.md item 9).
+ * The plain-data snapshots every host sees (docs/api.md, docs/conventions.md item 9).
  *
  * Rules for everything in this file:
  *  - JSON-safe data only: strings, numbers, booleans, arrays, plain objects.
@@ -164,6 +164,15 @@ export interface CallSnapshot {
   codec?: string;
   /** Media is protected with SRTP. */
   srtp: boolean;
+  /**
+   * The call commands the phone accepts for this call now; a command not in
+   * the list is refused with 'conflict'. A UI enables exactly these buttons
+   * (the keypad with 'dtmf', …). The phone always sends it; it is optional
+   * only so that test doubles and older engines need not.
+   */
+  actions?: CallAction[];
+  /** Our blind transfer of this call (RFC 3515) and its result from the NOTIFY sipfrag. */
+  transfer?: TransferSnapshot;
   /** The SIP Call-ID of the call's dialog: its messages in the `trace` events carry it. */
   sipCallId?: string;
   /** Set when the call was answered but could not go on and we ended it (e.g. the peer's SDP answer was unusable): why. */
@@ -181,6 +190,20 @@ export interface CallSecurity {
   summary: string;
   signallingEncrypted: boolean;
   mediaEncrypted: boolean;
+}
+
+export const CALL_ACTIONS = ['answer', 'decline', 'hangup', 'hold', 'resume', 'mute', 'dtmf', 'transfer'] as const;
+export type CallAction = (typeof CALL_ACTIONS)[number];
+
+export interface TransferSnapshot {
+  /** Where the peer was asked to go. */
+  target: string;
+  /** 'trying' until the transferee reports a final answer (succeeded 2xx, failed otherwise or REFER refused). */
+  state: 'trying' | 'succeeded' | 'failed';
+  /** The status the transferee reported (sipfrag), or the REFER's own answer. */
+  code?: number;
+  reason?: string;
+  words?: string;
 }
 
 /** The `call.incoming` event: the call, which of our addresses was called, and who calls. */
@@ -257,6 +280,8 @@ export interface HistoryEntry {
   /** Final SIP status (200, 486, 487…). */
   code?: number;
   reason?: string;
+  /** The code in words ("busy", "declined"). */
+  words?: string;
   quality?: CallQuality;
 }
 

@@ -9,7 +9,7 @@
  *   port: capture frames ════════▶ port1 'message' → decodeAudioFrame → engine capture
  *   port: playback frames ◀═══════ engine playback → encodeAudioFrame → port1.postMessage
  *
- * The renderer is never trusted (DESIGN.md §4): a command is answered only
+ * The renderer is never trusted (docs/api.md): a command is answered only
  * when it comes from our window's main frame showing our own page
  * (app://parley); anything else gets 'not-allowed' and a log line. The
  * dispatcher validates params and never rejects, so ipcRenderer.invoke

@@ -1,5 +1,5 @@
 /**
- * Account passwords for the desktop app (DESIGN.md §6): each value is
+ * Account passwords for the desktop app (docs/architecture.md §6): each value is
  * encrypted with Electron's safeStorage (macOS Keychain, Windows DPAPI,
  * libsecret/KWallet on Linux) and the ciphertexts are kept in one file in
  * the user data folder (`secrets.enc.json`, mode 0600, written atomically).

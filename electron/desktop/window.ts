@@ -1,6 +1,6 @@
 /**
  * The one Parley window and its session, locked down (Electron security
- * checklist; DESIGN.md §2: the renderer is sandboxed and untrusted):
+ * checklist; docs/architecture.md §2: the renderer is sandboxed and untrusted):
  *
  *  - webPreferences from window-options.ts, checked before use;
  *  - the page is only ever app://parley/index.html: every navigation is

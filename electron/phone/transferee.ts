@@ -7,12 +7,12 @@
  */
 import type { ReceivedRefer } from '../sip/ua/index.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { CallRecord } from './call-record.ts';
+import type { PhoneCall } from './phone-call.ts';
 
-export function followRefer(record: CallRecord, refer: ReceivedRefer, place: (target: string) => CallRecord, log: Logger): void {
+export function followRefer(record: PhoneCall, refer: ReceivedRefer, place: (target: string) => PhoneCall, log: Logger): void {
   const notify = (status: number, reason: string) => void refer.notify(status, reason).catch(() => undefined);
   void refer.accept().catch(() => undefined);
-  let next: CallRecord;
+  let next: PhoneCall;
   try {
     next = place(refer.referTo);
   } catch (e) {

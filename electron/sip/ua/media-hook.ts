@@ -2,7 +2,7 @@
  * What the UA core needs from the media engine: SDP offers and answers
  * (RFC 3264), nothing more. The SIP layer keeps SDP opaque — it carries the
  * text in INVITE/200/ACK bodies and never reads it — so `sip/` stays free of
- * media code and `media/` free of SIP (STYLE.md §2: the lower layer declares
+ * media code and `media/` free of SIP (docs/conventions.md item 2: the lower layer declares
  * the interface it needs, the layer above implements it).
  *
  * One hook serves one call (one media session), for the life of the call:

@@ -1,5 +1,5 @@
 /**
- * Only electron/desktop/ may import 'electron' (DESIGN.md §3), and within it
+ * Only electron/desktop/ may import 'electron' (docs/architecture.md §3), and within it
  * the pure modules (the ones unit tests load under plain Node) must not reach
  * 'electron' even through another file: in plain Node, require('electron')
  * would try to download Electron.
