@@ -459,15 +459,15 @@ describe('renderer against the real engine (Chromium + parley web + Kamailio + b
     const r = await bare.command('dial', `sip:johndoe@${kam.domain}`);
     assert.ok(r.ok, `baresip dial: ${r.data}`);
     await browser.$('[data-testid="incoming-call"]').waitForExist({ timeout: 10_000 });
-    await until('the page to hand the browser a play handler', async () => ((await browser.execute('return typeof (window.__media && window.__media.play)')) === 'function' ? true : undefined), 3000);
+    await until('the page to hand the browser a play handler', async () => (String(await browser.execute('return typeof (window.__media && window.__media.play)')) === 'function' ? true : undefined), 3000);
     await browser.execute('window.__media.play()');
     await baresipEvent('CALL_ESTABLISHED', from, 5000);
     await web.waitFor('call', (c) => c.direction === 'in' && c.state === 'active', 5000, 'answered by the headset', webFrom);
-    await until('a hangup handler', async () => ((await browser.execute('return typeof window.__media.hangup')) === 'function' ? true : undefined), 3000);
+    await until('a hangup handler', async () => (String(await browser.execute('return typeof window.__media.hangup')) === 'function' ? true : undefined), 3000);
     await browser.execute('window.__media.hangup()');
     await baresipEvent('CALL_CLOSED', from, 5000);
     await web.waitFor('call', (c) => c.direction === 'in' && c.state === 'ended', 5000, 'hung up by the headset', webFrom);
-    assert.equal(await browser.execute('return navigator.mediaSession.playbackState'), 'none');
+    assert.equal(String(await browser.execute('return navigator.mediaSession.playbackState')), 'none');
   });
 
   it('logged no errors in the page', async () => {
