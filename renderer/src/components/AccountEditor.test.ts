@@ -54,7 +54,7 @@ describe('AccountEditor', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Test registration' }));
     await new Promise((r) => setTimeout(r, 0));
     expect(h.transport.commands()).toEqual(['account.register']);
-    expect(screen.getByTestId('account-status').textContent).toContain('Wrong user name or password (401)');
+    expect(screen.getByTestId('account-status').textContent).toContain('Wrong password (401)');
   });
 });
 
