@@ -1,6 +1,6 @@
 /**
  * Binary WebSocket frames carrying 20 ms of audio between a browser (the web
- * host's renderer is the sound card: getUserMedia + AudioWorklet, DESIGN.md §5)
+ * host's renderer is the sound card: getUserMedia + AudioWorklet, docs/architecture.md §5)
  * and the engine. JSON never carries audio; binary messages carry only this.
  *
  *    0        1        2        3        4        5        6        7        8

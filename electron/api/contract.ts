@@ -1,5 +1,5 @@
 /**
- * The control API contract, in one import (STYLE.md item 9): the commands,
+ * The control API contract, in one import (docs/conventions.md item 9): the commands,
  * the events, the snapshot types, the result and error shapes, the WebSocket
  * wire messages and the audio frame format. Plain data only: no class
  * instance crosses the API.
@@ -28,7 +28,7 @@ export { COMMAND_NAMES, NETWORK_CHANGE_REASONS, isCommandName } from './commands
 export type * from './events.ts';
 export { EVENT_NAMES, isEventName } from './events.ts';
 
-export type { ApiErrorCode, ApiFailure, ApiIssue, ApiResult, ApiSuccess } from './errors.ts';
+export type { ApiErrorCode, ApiFailure, ApiIssue, ApiResult, ApiSuccess, SipStatus } from './errors.ts';
 export { API_ERROR_CODES, isApiErrorCode } from './errors.ts';
 
 export type * from './wire.ts';

@@ -10,7 +10,7 @@
  *                              throws anything else → internal (detail logged)
  *                              takes longer than timeoutMs → timeout
  *
- * It never rejects (STYLE.md item 6): a host can await it without try/catch.
+ * It never rejects (docs/conventions.md item 6): a host can await it without try/catch.
  * Params are never logged, since they may hold a password.
  */
 import type { Clock } from '../shared/clock.ts';

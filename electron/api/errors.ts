@@ -1,5 +1,5 @@
 /**
- * Results, not throws, across the API (STYLE.md item 6). Every command
+ * Results, not throws, across the API (docs/conventions.md item 6). Every command
  * answers an `ApiResult`; a failure carries a code a program can act on and a
  * message a person can read.
  *
@@ -49,6 +49,15 @@ export interface ApiFailure {
   message: string;
   /** For bad-request: what is wrong, field by field (at most a few). */
   issues?: ApiIssue[];
+  /** When a SIP answer is why the command failed (the peer refused the hold, the transfer…): its code and words. */
+  status?: SipStatus;
+}
+
+/** A SIP final answer as every failure and snapshot carries it: the code, the server's phrase, and words (docs/api.md, "Words"). */
+export interface SipStatus {
+  code: number;
+  reason: string;
+  words: string;
 }
 
 export type ApiResult<T> = ApiSuccess<T> | ApiFailure;
@@ -61,16 +70,20 @@ export function isApiErrorCode(code: unknown): code is ApiErrorCode {
 export class ApiError extends Error {
   readonly code: ApiErrorCode;
   readonly issues: readonly ApiIssue[];
+  readonly status: SipStatus | undefined;
 
-  constructor(code: ApiErrorCode, message: string, options: { issues?: readonly ApiIssue[]; cause?: unknown } = {}) {
+  constructor(code: ApiErrorCode, message: string, options: { issues?: readonly ApiIssue[]; cause?: unknown; status?: SipStatus } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ApiError';
     this.code = code;
     this.issues = options.issues ?? [];
+    this.status = options.status;
   }
 
   toFailure(): ApiFailure {
-    return failure(this.code, this.message, this.issues);
+    const f = failure(this.code, this.message, this.issues);
+    if (this.status) f.status = { ...this.status };
+    return f;
   }
 }
 

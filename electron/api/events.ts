@@ -1,5 +1,5 @@
 /**
- * The events the phone pushes to every connected host (DESIGN.md §4). Each
+ * The events the phone pushes to every connected host (docs/api.md). Each
  * carries a whole snapshot, never a diff, so a host that missed one is right
  * again after the next; `app.snapshot` gives the starting point at connect.
  *

@@ -1,5 +1,5 @@
 /**
- * What the API layer needs from the phone model (STYLE.md item 2: the layer
+ * What the API layer needs from the phone model (docs/conventions.md item 2: the layer
  * that calls declares the interface; the layer below implements it). The
  * phone wiring implements `PhoneApi`; every host reaches it only through the
  * dispatcher, which has validated the params against `schemas.ts` first, so

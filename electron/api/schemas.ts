@@ -1,5 +1,5 @@
 /**
- * Boundary validation for every command's params (DESIGN.md §4: the renderer
+ * Boundary validation for every command's params (docs/api.md: the renderer
  * is never trusted). The checks here are the API's own: shape (strict objects,
  * unknown keys refused), types, bounded lengths, no control characters, and a
  * sanity check of SIP-ish addresses. The phone model validates meaning on top
@@ -185,6 +185,11 @@ export const numberingPlanSchema = z.strictObject({
   minMatchDigits: z.int().min(6).max(15),
 });
 
+/** An RTP port range: even start, room for at least one RTP/RTCP pair, outside the privileged ports. */
+export const rtpPortsSchema = z
+  .strictObject({ min: z.int().min(1024).max(65534), max: z.int().min(1025).max(65535) })
+  .refine((r) => r.max - r.min >= 1, 'needs room for at least one RTP/RTCP port pair (max > min)');
+
 export const settingsSchema = z.strictObject({
   audioInput: deviceIdSchema,
   audioOutput: deviceIdSchema,
@@ -200,6 +205,8 @@ export const settingsSchema = z.strictObject({
   dnd: z.boolean(),
   focusOnIncomingCall: z.boolean(),
   numberingPlan: numberingPlanSchema,
+  callsFromStrangers: z.boolean(),
+  rtpPorts: rtpPortsSchema,
   missedSeenAt: timeSchema,
 });
 

@@ -1,5 +1,5 @@
 /**
- * The plain-data snapshots every host sees (DESIGN.md §4, STYLE.md item 9).
+ * The plain-data snapshots every host sees (docs/api.md, docs/conventions.md item 9).
  *
  * Rules for everything in this file:
  *  - JSON-safe data only: strings, numbers, booleans, arrays, plain objects.
@@ -164,10 +164,46 @@ export interface CallSnapshot {
   codec?: string;
   /** Media is protected with SRTP. */
   srtp: boolean;
+  /**
+   * The call commands the phone accepts for this call now; a command not in
+   * the list is refused with 'conflict'. A UI enables exactly these buttons
+   * (the keypad with 'dtmf', …). The phone always sends it; it is optional
+   * only so that test doubles and older engines need not.
+   */
+  actions?: CallAction[];
+  /** Our blind transfer of this call (RFC 3515) and its result from the NOTIFY sipfrag. */
+  transfer?: TransferSnapshot;
   /** The SIP Call-ID of the call's dialog: its messages in the `trace` events carry it. */
   sipCallId?: string;
   /** Set when the call was answered but could not go on and we ended it (e.g. the peer's SDP answer was unusable): why. */
   failure?: string;
+  /** What protects the call, in words (signalling and media), once media is negotiated. */
+  security?: CallSecurity;
+}
+
+export interface CallSecurity {
+  /** "TLS to sip.example.com", "UDP (not encrypted)". */
+  signalling: string;
+  /** "SRTP AES-256-GCM (SDES)", "not encrypted". */
+  media: string;
+  /** One line for the call screen: "Signalling: TLS to sip.example.com · Media: SRTP AES-256-GCM (SDES)" or "Not encrypted". */
+  summary: string;
+  signallingEncrypted: boolean;
+  mediaEncrypted: boolean;
+}
+
+export const CALL_ACTIONS = ['answer', 'decline', 'hangup', 'hold', 'resume', 'mute', 'dtmf', 'transfer'] as const;
+export type CallAction = (typeof CALL_ACTIONS)[number];
+
+export interface TransferSnapshot {
+  /** Where the peer was asked to go. */
+  target: string;
+  /** 'trying' until the transferee reports a final answer (succeeded 2xx, failed otherwise or REFER refused). */
+  state: 'trying' | 'succeeded' | 'failed';
+  /** The status the transferee reported (sipfrag), or the REFER's own answer. */
+  code?: number;
+  reason?: string;
+  words?: string;
 }
 
 /** The `call.incoming` event: the call, which of our addresses was called, and who calls. */
@@ -223,6 +259,8 @@ export interface CallQuality {
   lossPercent: number;
   jitterMs: number;
   rttMs: number;
+  /** What protected the call (CallSecurity.summary), kept with the history. */
+  security?: string;
 }
 
 export interface HistoryEntry {
@@ -242,6 +280,8 @@ export interface HistoryEntry {
   /** Final SIP status (200, 486, 487…). */
   code?: number;
   reason?: string;
+  /** The code in words ("busy", "declined"). */
+  words?: string;
   quality?: CallQuality;
 }
 
@@ -312,6 +352,19 @@ export interface Settings {
    * seen in the History view: the missed-call badge counts only later ones, in every window.
    */
   missedSeenAt: number;
+  /**
+   * Ring for calls made straight to this computer (not through an account's
+   * server) by callers who are not in the contacts. Off: such calls are
+   * refused without ringing (SIP scanners find every open SIP port).
+   */
+  callsFromStrangers: boolean;
+  /** The UDP ports RTP (and RTCP) may use; a firewall rule can open just these. */
+  rtpPorts: PortRange;
+}
+
+export interface PortRange {
+  min: number;
+  max: number;
 }
 
 /** A DTMF digit the other side sent. */
@@ -386,4 +439,18 @@ export interface AppSnapshot {
   registrations: RegistrationSnapshot[];
   calls: CallSnapshot[];
   settings: Settings;
+  /** This phone's SIP TLS listener: the certificate it presents (a peer pins its fingerprint). */
+  tls?: ListenerTlsSnapshot;
+}
+
+export interface ListenerTlsSnapshot {
+  /** SHA-256, upper-case hex pairs with colons. */
+  fingerprint256: string;
+  subject: string;
+  /** ISO 8601. */
+  validTo: string;
+  /** Made by Parley on first use (no CA vouches for it). */
+  selfSigned: boolean;
+  /** Listening ports ("0.0.0.0:5061"). */
+  listening: string[];
 }

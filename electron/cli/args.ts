@@ -22,6 +22,8 @@ export interface CliOptions {
   bind?: { host: string; port: number };
   /** Seconds between NAT keep-alives of a registered UDP flow (0 = none). */
   keepAlive?: number;
+  /** Seconds of silence (no RTP, no RTCP) after which a call is ended (0 = never). */
+  rtpTimeout?: number;
   tone?: number;
   play?: string;
   record?: string;
@@ -40,6 +42,10 @@ export interface CliOptions {
   tlsPin?: string;
   dataDir?: string;
   verbose: boolean;
+  /** --ring-timeout S: how long an unanswered incoming call rings (default 120). */
+  ringTimeout?: number;
+  /** --rtp-ports MIN-MAX: where RTP binds (the stored setting otherwise). */
+  rtpPorts?: { min: number; max: number };
 }
 
 export class UsageError extends Error {
@@ -56,6 +62,7 @@ const options = {
   transport: { type: 'string' },
   bind: { type: 'string' },
   keepalive: { type: 'string' },
+  'rtp-timeout': { type: 'string' },
   tone: { type: 'string' },
   play: { type: 'string' },
   record: { type: 'string' },
@@ -71,6 +78,8 @@ const options = {
   'tls-ca': { type: 'string' },
   'tls-pin': { type: 'string' },
   'data-dir': { type: 'string' },
+  'rtp-ports': { type: 'string' },
+  'ring-timeout': { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -95,6 +104,17 @@ export function parseHostPort(name: string, text: string): { host: string; port:
   const m = /^([A-Za-z0-9.-]+)(?::(\d+))?$/.exec(text);
   if (!m) throw new UsageError(`--${name}: "${text}" is not HOST:PORT (IPv6 as [::1]:5060)`);
   return { host: m[1]!, port: m[2] ? port(name, m[2]) : 0 };
+}
+
+/** MIN-MAX, both unprivileged ports, with room for one RTP/RTCP pair (RFC 3550 §11: an even port and the next). */
+export function parsePortRange(name: string, text: string): { min: number; max: number } {
+  const m = /^(\d{1,5})-(\d{1,5})$/.exec(text.trim());
+  const min = Number(m?.[1]);
+  const max = Number(m?.[2]);
+  if (!m || min < 1024 || max > 65535 || max <= min) {
+    throw new UsageError(`--${name} wants MIN-MAX between 1024 and 65535 with MAX > MIN (e.g. 16384-16483), not "${text}"`);
+  }
+  return { min, max };
 }
 
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOptions {
@@ -135,6 +155,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     transport,
     bind: v.bind ? parseHostPort('bind', v.bind) : undefined,
     keepAlive: v.keepalive === '0' ? 0 : positiveNumber('keepalive', v.keepalive, 3600),
+    rtpTimeout: v['rtp-timeout'] === '0' ? 0 : positiveNumber('rtp-timeout', v['rtp-timeout'], 3600),
     tone,
     play: v.play,
     record: v.record,
@@ -151,5 +172,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     tlsPin,
     dataDir: v['data-dir'],
     verbose: v.verbose ?? false,
+    ...(v['rtp-ports'] !== undefined ? { rtpPorts: parsePortRange('rtp-ports', v['rtp-ports']) } : {}),
+    ...(v['ring-timeout'] !== undefined ? { ringTimeout: positiveNumber('ring-timeout', v['ring-timeout'], 3600) } : {}),
   };
 }

@@ -40,7 +40,9 @@ Audio and timing:
   --auto-answer                 listen: answer incoming calls
 Other: --bind HOST:PORT (SIP listening address), --identity ADDR (which address a call presents),
   --keepalive SECONDS (NAT keep-alive of the registration's UDP flow; default 25, 0 = none),
-  --port N and --no-open (web), --json (one JSON event per line on stdout), --data-dir DIR, -v/--verbose.
+  --rtp-timeout SECONDS (end a call whose peer sent no RTP/RTCP that long; default 30, 0 = never),
+  --port N and --no-open (web), --json (one JSON event per line on stdout), --data-dir DIR, -v/--verbose,
+  --rtp-ports MIN-MAX (the UDP ports media may use, e.g. 16384-16483 for a firewall rule; default 16384-32767).
 
 Exit codes: 0 ok · 1 failure · 2 usage · 3 authentication failed · 4 no answer · 5 busy/declined
   · 6 network / server unreachable · 7 other rejection · 130 interrupted before the outcome was known.
@@ -63,11 +65,15 @@ is registered (a refused registration ends the run with exit 3 or 6). Once answe
 for --duration seconds (default: until the other side hangs up,
 the --play file has played, or Ctrl-C), hangs up, and prints the call's quality (MOS, loss,
 jitter, RTT). Exit 0 answered, 3 authentication, 4 no answer, 5 busy/declined, 6 network,
-7 other rejection.`,
+7 other rejection (also when the call was answered but its media could not be set up).`,
   listen: `parley listen [account flags] [--auto-answer] [--tone HZ | --play FILE] [--record FILE] [--duration S]
 Registers and waits for calls; prints each incoming call with the address it was sent to
 (one of the account's aliases). With --auto-answer every call is answered with the chosen
-audio and recorded; otherwise calls ring until the caller gives up.`,
+audio and recorded; otherwise calls ring until the caller gives up.
+It answers direct calls for any user at its address; an unanswered call rings for
+--ring-timeout seconds (default 120), then ends with 480.
+Send it SIGUSR2 (kill -USR2 PID) to print a "diagnostics" line: the calls, media sessions,
+dialogs and transactions it holds and its heap (after a GC when node runs with --expose-gc).`,
   echo: `parley echo [account flags] [--record FILE] [--duration S]
 Registers and answers every call, sending back what it hears (an echo test line).`,
   accounts: `parley accounts list [--data-dir DIR] [--json]

@@ -51,6 +51,8 @@ const REGISTER_TIMEOUT_MS = 40_000;
 export interface SessionOptions {
   /** Per-call audio for headless commands; absent = the engine's client audio (web host). */
   audio?: AudioDeviceFactory;
+  /** The phone answers every incoming call itself (its call policy: no call is held for it). */
+  autoAnswer?: boolean;
   /**
    * `parley accounts`: the stored data only (offline-phone.ts), no SIP, and no
    * account chosen from the flags (they describe the account to add).
@@ -58,6 +60,8 @@ export interface SessionOptions {
   manageAccounts?: boolean;
   /** Do not print the engine's events (the command prints its own results). */
   quiet?: boolean;
+  /** Answer direct calls for any user, from anyone (`parley listen`/`echo`). */
+  answerAnyUser?: boolean;
 }
 
 function stderrLogger(verbose: boolean): Logger {
@@ -135,6 +139,11 @@ export class PhoneSession {
             ? { sip: { ...(opts.bind ? { bind: [opts.bind] } : {}), ...(opts.keepAlive !== undefined ? { keepAliveMs: opts.keepAlive * 1000 } : {}) } }
             : {}),
           ...(options.audio ? { audio: options.audio } : {}),
+          ...(opts.rtpTimeout !== undefined ? { peerTimeoutMs: opts.rtpTimeout * 1000 } : {}),
+          ...(options.autoAnswer ? { autoAnswer: true } : {}),
+          ...(opts.rtpPorts ? { rtpPorts: opts.rtpPorts } : {}),
+          ...(options.answerAnyUser ? { answerAnyUser: true } : {}),
+          ...(opts.ringTimeout !== undefined ? { ringTimeoutMs: opts.ringTimeout * 1000 } : {}),
         });
       }
     } catch (e) {

@@ -16,6 +16,10 @@ export interface ServeOptions {
   json: boolean;
   dataDir?: string;
   verbose: boolean;
+  /** Requests per second allowed from one address (0: no limit). */
+  rateLimit?: number;
+  /** Challenge algorithms in order. */
+  digest: Array<'SHA-256' | 'MD5'>;
 }
 
 export interface UsersOptions {
@@ -51,7 +55,7 @@ export function parseServe(argv: string[]): ServeOptions {
   const p = parse(argv, {
     domain: { type: 'string' }, bind: { type: 'string', multiple: true }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
     'tls-port': { type: 'string' }, redirect: { type: 'boolean' }, users: { type: 'string' }, json: { type: 'boolean' },
-    'data-dir': { type: 'string' }, verbose: { type: 'boolean', short: 'v' },
+    'data-dir': { type: 'string' }, verbose: { type: 'boolean', short: 'v' }, 'rate-limit': { type: 'string' }, digest: { type: 'string' },
   });
   const v = p.values;
   if (p.positionals.length > 0) throw new UsageError(`parley serve takes no arguments ("${p.positionals[0]}")`);
@@ -62,9 +66,16 @@ export function parseServe(argv: string[]): ServeOptions {
   if ((v['tls-cert'] === undefined) !== (v['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   const tlsPort = v['tls-port'] !== undefined ? Number(v['tls-port']) : undefined;
   if (tlsPort !== undefined && (!Number.isInteger(tlsPort) || tlsPort < 0 || tlsPort > 65535)) throw new UsageError(`--tls-port: "${String(v['tls-port'])}" is not a port`);
+  const rateText = v['rate-limit'] as string | undefined;
+  const rateLimit = rateText !== undefined ? Number(rateText) : undefined;
+  if (rateLimit !== undefined && (!Number.isFinite(rateLimit) || rateLimit < 0)) throw new UsageError(`--rate-limit wants requests per second (0 = none), not "${rateText}"`);
+  const digest = ((v.digest as string | undefined) ?? 'sha-256,md5').split(',').map((a) => a.trim().toUpperCase());
+  if (digest.length === 0 || digest.some((a) => a !== 'SHA-256' && a !== 'MD5')) throw new UsageError(`--digest wants sha-256, md5 or both in order (sha-256,md5), not "${String(v.digest)}"`);
   return {
     domain: domainOf(v.domain as string | undefined),
     binds,
+    rateLimit,
+    digest: digest as Array<'SHA-256' | 'MD5'>,
     tlsCert: v['tls-cert'] as string | undefined,
     tlsKey: v['tls-key'] as string | undefined,
     tlsPort,

@@ -14,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import v8 from 'node:v8';
 import { createLogger } from '../shared/logger.ts';
 import { ServerStore, ServerStoreError, SipServer, hashSecrets, type Binding, type ServerListen, type SubscriberRecord } from '../server/index.ts';
 import { UsageError } from './args.ts';
@@ -159,6 +160,9 @@ function bindingJson(b: Binding, now: number): Record<string, unknown> {
 }
 
 async function serve(opts: ServeOptions, env: NodeJS.ProcessEnv): Promise<number> {
+  // main.ts keeps V8's nursery at 1 MB for an idle phone; a server allocating per request then spends
+  // a third of its time in scavenges (measured by tests/bench/server.bench.ts): let it grow again (V8's default).
+  v8.setFlagsFromString('--semi-space-growth-factor=2');
   const store = openStore(opts.dataDir, env);
   const stop = listenForStop();
   let server: SipServer | undefined;
@@ -177,7 +181,10 @@ async function serve(opts: ServeOptions, env: NodeJS.ProcessEnv): Promise<number
 
     // UDP and TCP share a port (so Via/Record-Route name one address); port 0 takes UDP's free port for TCP too.
     const listen: ServerListen[] = [];
-    server = new SipServer({ domain, listen, store, users: fromFile, redirect: opts.redirect, logger });
+    server = new SipServer({
+      domain, listen, store, users: fromFile, redirect: opts.redirect, logger, digestAlgorithms: opts.digest,
+      ...(opts.rateLimit !== undefined ? { guard: { ratePerSecond: opts.rateLimit, burst: Math.max(1, opts.rateLimit * 2) } } : {}),
+    });
     const endpoints = [];
     for (const b of opts.binds) {
       const probe = new SipServer({ domain, listen: [{ protocol: 'udp', address: b.host, port: b.port }] });

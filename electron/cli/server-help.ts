@@ -1,7 +1,7 @@
 /** `parley help serve` and `parley help users`. */
 export const serverHelp = {
   serve: `parley serve --domain DOMAIN [--bind HOST:PORT]… [--tls-cert FILE --tls-key FILE [--tls-port N]]
-             [--redirect] [--users FILE.json] [--json] [--data-dir DIR] [-v]
+             [--redirect] [--users FILE.json] [--digest LIST] [--rate-limit N] [--json] [--data-dir DIR] [-v]
 Runs Parley as the phone system of DOMAIN: a registrar (digest SHA-256/MD5, aliases, the
 registrations kept in DATA-DIR/server.db across restarts) and a stateful proxy that forks calls
 to every phone of the callee, record-routes, and finds other domains' servers by DNS
@@ -15,6 +15,8 @@ Its users say who may register and call out; callers from other domains may call
   --redirect             redirect server: 302 with the contacts in q order; never forwards
   --users FILE.json      users from a file: [{"username":"johndoe","password":"…","aliases":["+554845678901"]}]
                          (used with the stored ones; the file wins on equal names)
+  --digest LIST          challenge algorithms in order; default sha-256,md5 (md5 alone for old phones)
+  --rate-limit N         requests per second from one address before it is dropped (default 200; 0 = none)
   --json                 one JSON event per line: serving, bindings (each change), stats, error
 It prints each registration as it changes; Ctrl-C stops it. Beyond an office (hundreds of
 phones, several sites, PSTN trunks), move to Kamailio, OpenSIPS or Asterisk.

@@ -1,5 +1,5 @@
 /**
- * `parley web`: the web host (DESIGN.md §2). The engine, the API over one
+ * `parley web`: the web host (docs/architecture.md §2). The engine, the API over one
  * WebSocket on 127.0.0.1 (api/ws-server.ts: Host/Origin checks, per-run
  * token), the built renderer served from the same port, and the browser as
  * the sound card (web-audio-bridge.ts). Prints

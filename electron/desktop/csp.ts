@@ -79,3 +79,22 @@ export function checkCsp(policy: string, appOrigin = APP_ORIGIN): string[] {
   }
   return problems;
 }
+
+/**
+ * Chromium's own pages whose responses also pass through the session's
+ * onHeadersReceived: DevTools (devtools://) in a development build is one, and
+ * our CSP would break it ("Refused to load the script"). They are not content
+ * of ours; everything else gets the policy.
+ */
+const BROWSER_OWN_SCHEMES = ['devtools:', 'chrome:', 'chrome-extension:', 'chrome-untrusted:'];
+
+/** The response headers with our CSP and nosniff, or undefined to leave the response as it is. */
+export function headersWithCsp(url: string, headers: Record<string, string | string[]> | undefined, csp: string): Record<string, string | string[]> | undefined {
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0].toLowerCase();
+  if (scheme !== undefined && BROWSER_OWN_SCHEMES.includes(scheme)) return undefined;
+  const out: Record<string, string | string[]> = { ...(headers ?? {}) };
+  for (const name of Object.keys(out)) if (name.toLowerCase() === 'content-security-policy') delete out[name];
+  out['Content-Security-Policy'] = [csp];
+  out['X-Content-Type-Options'] = ['nosniff'];
+  return out;
+}

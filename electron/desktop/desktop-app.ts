@@ -1,29 +1,40 @@
 /**
  * The running desktop app, once Electron is ready: engine, window, IPC,
- * tray, notifications, links, login item. main.ts owns the process
- * lifecycle (single-instance lock, early events, quit) and calls
+ * tray, notifications, links, login item, power events. main.ts owns the
+ * process lifecycle (single-instance lock, early events, quit) and calls
  * `startDesktopApp` from 'ready'.
  *
- *   SafeStorageSecretStore ─▶ createPhoneEngine(userData) ─▶ dispatcher
- *        app:// + CSP + permissions ─▶ BrowserWindow ─▶ bindIpc (commands, events, audio port)
+ *   app:// + CSP + permissions ─▶ BrowserWindow ─▶ bindIpc ─▶ engine gate (engine-gate.ts)
+ *   tray (at once) · tray host check (tray-host.ts)
+ *   SafeStorageSecretStore ─▶ createPhoneEngine(userData) ─▶ gate opens
  *        engine events ─▶ tray (registration, DND) · notifications (call.incoming) · settings
  *        links (argv, second instance, open-url, in-page) ─▶ LinkRouter ─▶ fill | call.dial
+ *        powerMonitor resume / unlock-screen ─▶ network.changed
+ *
+ * The window and tray come up before the engine (a locked keyring holds the
+ * engine, never the window). Without a tray host (stock GNOME) closing the
+ * window minimizes it instead of hiding it, and a hidden start is a
+ * minimized one, so there is always a way back.
  */
-import { BrowserWindow, dialog, ipcMain, MessageChannelMain, safeStorage, session } from 'electron';
-import { createDispatcher, type Dispatcher } from '../api/dispatcher.ts';
+import { BrowserWindow, dialog, ipcMain, MessageChannelMain, powerMonitor, safeStorage, session } from 'electron';
 import type { Settings } from '../api/contract.ts';
-import { createPhoneEngine, mapPhoneError, type PhoneEngine } from '../phone/engine.ts';
+import { createPhoneEngine, type PhoneEngine } from '../phone/engine.ts';
 import type { Logger } from '../shared/logger.ts';
 import { serveAppProtocol } from './app-protocol.ts';
 import { buildCsp, checkCsp } from './csp.ts';
+import { gateEngine } from './engine-gate.ts';
 import { shouldFocusOnIncoming, shouldNotify, type DesktopSettings } from './incoming-call-notice.ts';
 import { bindIpc, type IpcBinding } from './ipc-binding.ts';
+import type { LinkHandlerState } from './link-handler.ts';
 import type { ParsedLink } from './link-parser.ts';
 import { LinkRouter } from './link-router.ts';
 import { applyStartAtLogin } from './login-item.ts';
 import { createCallNotifier } from './notifications.ts';
+import { watchPowerEvents } from './power-events.ts';
+import { watchRenderer } from './renderer-watch.ts';
 import { NO_ENCRYPTION_MESSAGE, SafeStorageSecretStore } from './safe-storage-secret-store.ts';
 import { createAppTray, type AppTray } from './tray.ts';
+import { detectTrayHost, type TrayHost } from './tray-host.ts';
 import { TrayStatus } from './tray-model.ts';
 import { createMainWindow, hardenSession } from './window.ts';
 
@@ -41,6 +52,11 @@ export interface DesktopAppOptions {
   startHidden: boolean;
   devTools: boolean;
   quit: () => void;
+  /** The engine could not start (a damaged database, no SIP port): main tells the user and exits. */
+  onFatal: (error: unknown) => void;
+  /** Is Parley the handler of call links, and make it so (link-handler.ts); absent in development runs. */
+  linkHandler?: { state(): LinkHandlerState; register(): LinkHandlerState };
+  trayHost?: () => Promise<TrayHost>;
 }
 
 export interface DesktopApp {
@@ -48,7 +64,10 @@ export interface DesktopApp {
   showWindow(): void;
   /** From 'before-quit': windows may close now instead of hiding to the tray. */
   prepareQuit(): void;
+  /** Closes the engine (hang up, unregister, close the store); once, however often called. */
   close(): Promise<void>;
+  /** Resolves when the engine is up (true) or failed to start (false). */
+  readonly engineReady: Promise<boolean>;
 }
 
 export async function startDesktopApp(options: DesktopAppOptions): Promise<DesktopApp> {
@@ -57,23 +76,33 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
   const cspProblems = checkCsp(csp);
   if (cspProblems.length > 0) throw new Error(`refusing to start with a weak Content-Security-Policy: ${cspProblems.join('; ')}`);
 
-  const { store: secrets, status: secretStatus } = await SafeStorageSecretStore.open(paths.dataDir, safeStorage, { logger });
-  const engine: PhoneEngine = await createPhoneEngine({ dataDir: paths.dataDir, secrets, logger });
-  const dispatcher: Dispatcher = createDispatcher(engine.api, { logger: logger.child('api'), mapError: mapPhoneError });
-  const context = { host: 'ipc', client: 'desktop-main' } as const;
-
-  const snapshot = await dispatcher.call('app.snapshot', {}, context);
-  let settings: DesktopSettings | undefined = snapshot.ok ? snapshot.result.settings : undefined;
-  const trayStatus = new TrayStatus();
-  if (snapshot.ok) trayStatus.load(snapshot.result);
-
   serveAppProtocol(session.defaultSession, paths.rendererDir, csp, logger.child('protocol'));
   hardenSession(session.defaultSession, csp, logger.child('session'));
 
-  let win: BrowserWindow | undefined;
+  const starting = (async (): Promise<PhoneEngine> => {
+    const { store: secrets, status } = await SafeStorageSecretStore.open(paths.dataDir, safeStorage, { logger });
+    if (status.encryption === 'unavailable') {
+      const extra = status.plainTextFileLeft ? '\n\nA plain-text secrets.json from the parley command was found and left as it is.' : '';
+      void dialog.showMessageBox({ type: 'warning', title: 'Passwords cannot be saved', message: 'Passwords cannot be saved', detail: NO_ENCRYPTION_MESSAGE + extra, buttons: ['OK'] });
+    }
+    return createPhoneEngine({ dataDir: paths.dataDir, secrets, logger });
+  })();
+  starting.catch((e: unknown) => options.onFatal(e));
+  const gate = gateEngine(starting, logger);
+  const { dispatcher } = gate;
+  const context = { host: 'ipc', client: 'desktop-main' } as const;
+
+  let settings: DesktopSettings | undefined;
+  const trayStatus = new TrayStatus();
   let quitting = false;
   let binding: IpcBinding | undefined;
   let tray: AppTray | undefined;
+  const trayHost = (options.trayHost ?? (() => detectTrayHost(process.platform)))();
+  let trayUsable = false;
+  void trayHost.then((host) => {
+    trayUsable = host === 'present';
+    if (!trayUsable) logger.info('no system tray host found; the window stays reachable (minimized, not hidden)', { host });
+  });
 
   const showWindow = () => {
     if (!win || win.isDestroyed()) return;
@@ -90,31 +119,47 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     logger,
   });
 
-  win = createMainWindow({ preload: paths.preload, icon: paths.appIcon, devTools: options.devTools, logger: logger.child('window'), onLink: (link) => void router.open(link) });
+  const main = createMainWindow({
+    preload: paths.preload,
+    icon: paths.appIcon,
+    devTools: options.devTools,
+    logger: logger.child('window'),
+    onLink: (link) => void router.open(link),
+    onLoadFailed: (error) => {
+      void dialog.showMessageBox({ type: 'error', title: 'Parley', message: 'Parley’s window could not load', detail: `${error.message}\n\nCalls still ring; restart Parley to get the window back.`, buttons: ['OK'] });
+    },
+  });
+  const win: BrowserWindow = main.win;
   binding = bindIpc({
     ipcMain,
     contents: win.webContents,
     dispatcher,
-    events: engine.events,
-    audio: engine.audio,
+    events: gate.events,
+    audio: gate.audio,
     createChannel: () => new MessageChannelMain(),
     logger,
     onRendererReady: () => void router.rendererReady(),
   });
-  // A reload or a crashed renderer stops listening until its next app.snapshot.
-  win.webContents.on('did-start-loading', () => router.rendererGone());
-  win.webContents.on('render-process-gone', (_e, details) => {
-    logger.error('renderer process gone', { reason: details.reason });
-    router.rendererGone();
-  });
+  watchRenderer(win.webContents, { onGone: () => router.rendererGone(), reload: () => main.load(), logger: logger.child('window') });
+
   win.once('ready-to-show', () => {
-    if (!options.startHidden && !(settings?.startMinimized ?? false)) win?.show();
+    void trayHost.then(() => {
+      if (win.isDestroyed()) return;
+      const hidden = options.startHidden || (settings?.startMinimized ?? false);
+      if (!hidden) win.show();
+      else if (!trayUsable) {
+        // No tray to come back from: a minimized window in the dock or task bar instead of none.
+        win.showInactive();
+        win.minimize();
+      }
+    });
   });
-  // Closing the window keeps the phone running in the tray (calls keep coming in); Quit ends it.
+  // Closing the window keeps the phone running (calls keep coming in); Quit ends it.
   win.on('close', (event) => {
     if (quitting) return;
     event.preventDefault();
-    win?.hide();
+    if (trayUsable) win.hide();
+    else win.minimize();
   });
 
   const notifier = createCallNotifier(paths.appIcon, {
@@ -123,19 +168,24 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     show: showWindow,
   }, logger.child('notify'));
 
+  // Electron's Tray does not throw where nothing shows it (tray-host.ts finds that out); a throw here is a real error.
   try {
     tray = createAppTray(paths.iconDir, trayStatus.model(), {
       show: showWindow,
       setDnd: (on) => void dispatcher.call('settings.update', { dnd: on }, context),
       quit: options.quit,
+      ...(options.linkHandler ? { linkHandler: options.linkHandler } : {}),
     });
   } catch (e) {
-    // Some Linux desktops have no tray; the window then is the only way in, so show it.
-    logger.warn('no system tray', { error: (e as Error).message });
-    win.once('ready-to-show', () => win?.show());
+    logger.error('the tray icon could not be made', { error: (e as Error).message });
   }
 
-  const offEvents = engine.events.subscribe((event) => {
+  const offPower = watchPowerEvents(powerMonitor, (reason) => {
+    logger.info('network may have changed; telling the engine', { reason });
+    void dispatcher.call('network.changed', { reason }, context);
+  });
+
+  const offEvents = gate.events.subscribe((event) => {
     if (trayStatus.apply(event)) tray?.update(trayStatus.model());
     if (event.event === 'call.incoming') {
       if (settings && shouldNotify(settings)) notifier.incoming(event.data);
@@ -148,12 +198,39 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       if (before?.startAtLogin !== event.data.startAtLogin) void applyStartAtLogin(event.data.startAtLogin, logger);
     }
   });
-  if (settings) void applyStartAtLogin(settings.startAtLogin, logger);
 
-  if (secretStatus.encryption === 'unavailable') {
-    const extra = secretStatus.plainTextFileLeft ? '\n\nA plain-text secrets.json from the parley command was found and left as it is.' : '';
-    void dialog.showMessageBox({ type: 'warning', title: 'Passwords cannot be saved', message: 'Passwords cannot be saved', detail: NO_ENCRYPTION_MESSAGE + extra, buttons: ['OK'] });
-  }
+  const engineReady = gate.ready.then(async (engine) => {
+    if (!engine) return false;
+    const snapshot = await dispatcher.call('app.snapshot', {}, context);
+    if (snapshot.ok) {
+      settings = snapshot.result.settings;
+      trayStatus.load(snapshot.result);
+      tray?.update(trayStatus.model());
+      void applyStartAtLogin(snapshot.result.settings.startAtLogin, logger);
+    }
+    return true;
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      quitting = true;
+      offEvents();
+      offPower();
+      notifier.closeAll();
+      binding?.dispose();
+      tray?.destroy();
+      const engine = await gate.ready;
+      await engine?.close();
+    })();
+    return closing;
+  };
+
+  // Windows: at shutdown or log-off 'will-quit' never comes, so the registrations are removed here.
+  win.on('session-end', () => {
+    logger.info('the session ends; closing the engine');
+    void close();
+  });
 
   return {
     openLink: (link) => void router.open(link),
@@ -161,13 +238,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     prepareQuit() {
       quitting = true;
     },
-    async close() {
-      quitting = true;
-      offEvents();
-      notifier.closeAll();
-      binding?.dispose();
-      tray?.destroy();
-      await engine.close();
-    },
+    close,
+    engineReady,
   };
 }

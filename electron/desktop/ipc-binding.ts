@@ -9,7 +9,7 @@
  *   port: capture frames ════════▶ port1 'message' → decodeAudioFrame → engine capture
  *   port: playback frames ◀═══════ engine playback → encodeAudioFrame → port1.postMessage
  *
- * The renderer is never trusted (DESIGN.md §4): a command is answered only
+ * The renderer is never trusted (docs/api.md): a command is answered only
  * when it comes from our window's main frame showing our own page
  * (app://parley); anything else gets 'not-allowed' and a log line. The
  * dispatcher validates params and never rejects, so ipcRenderer.invoke
@@ -104,9 +104,21 @@ export function bindIpc(options: IpcBindingOptions): IpcBinding {
   let badFrames = 0;
   let disposed = false;
 
+  // senderFrame is null once the frame navigated away or was destroyed, and its getters throw once
+  // the frame is disposed ("Render frame was disposed before WebFrameMain could be accessed"):
+  // either way the message is not from our live page.
+  const frameOrigin = (event: IpcEventLike): { origin: string | undefined; main: boolean } | undefined => {
+    try {
+      const frame = event.senderFrame;
+      return frame ? { origin: originOf(frame.url), main: frame.parent === null } : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
   const trusted = (event: IpcEventLike): boolean => {
-    const frame = event.senderFrame;
-    return event.sender.id === contents.id && frame !== null && frame.parent === null && originOf(frame.url) === appOrigin;
+    const frame = frameOrigin(event);
+    return event.sender.id === contents.id && frame !== undefined && frame.main && frame.origin === appOrigin;
   };
 
   const alive = () => !disposed && !contents.isDestroyed();
@@ -117,7 +129,7 @@ export function bindIpc(options: IpcBindingOptions): IpcBinding {
 
   ipcMain.handle(IPC.invoke, async (event, cmd, params): Promise<ApiResult<unknown>> => {
     if (!trusted(event)) {
-      log.warn('command from an untrusted sender refused', { sender: event.sender.id, origin: originOf(event.senderFrame?.url ?? '') ?? 'none' });
+      log.warn('command from an untrusted sender refused', { sender: event.sender.id, origin: frameOrigin(event)?.origin ?? 'none' });
       return failure('not-allowed', 'commands are accepted only from the Parley window');
     }
     const result = await dispatcher.dispatch(cmd, params, { host: 'ipc', client });

@@ -5,9 +5,14 @@
  *    sip:/tel: link) to the running one and exits;
  *  - links: process.argv at start, 'second-instance' argv, macOS 'open-url'
  *    (which can fire before 'ready', so links wait for the app);
- *  - the packaged app registers itself for sip:, sips:, tel:, callto:;
+ *  - the packaged app registers itself for sip:, sips:, tel:, callto: on its
+ *    first run only (link-handler.ts), and when the user asks from the tray;
+ *  - on Windows the AppUserModelID matches the installer's shortcut, or
+ *    toasts do not show (app-identity.ts);
  *  - quitting closes the engine (hang up, unregister, close the store),
- *    bounded in time, before the process ends.
+ *    bounded in time, before the process ends; on Windows shutdown or
+ *    log-off, where 'will-quit' does not come, the window's 'session-end'
+ *    does it (desktop-app.ts).
  *
  * Data lives in <appData>/Parley, spelled out so a development run and the
  * packaged app agree, and apart from the `parley` CLI's own folder.
@@ -16,10 +21,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, dialog } from 'electron';
 import { createLogger, type LogRecord } from '../shared/logger.ts';
+import { applyAppIdentity } from './app-identity.ts';
 import { registerAppScheme } from './app-protocol.ts';
 import { startedHidden } from './autostart-entry.ts';
 import { startDesktopApp, type DesktopApp } from './desktop-app.ts';
-import { findLinkInArgv, LINK_SCHEMES, parseLink, type ParsedLink } from './link-parser.ts';
+import { linkHandlerState, registerLinkHandler, registerLinkHandlerOnFirstRun } from './link-handler.ts';
+import { findLinkInArgv, parseLink, type ParsedLink } from './link-parser.ts';
 import { openedAtLogin } from './login-item.ts';
 
 const CLOSE_TIMEOUT_MS = 5000;
@@ -31,6 +38,7 @@ const logger = createLogger((record: LogRecord) => {
 
 app.setName('Parley');
 app.setPath('userData', join(app.getPath('appData'), 'Parley'));
+applyAppIdentity(app, process.platform);
 registerAppScheme();
 
 let desktop: DesktopApp | undefined;
@@ -73,8 +81,14 @@ if (!app.requestSingleInstanceLock()) {
       });
   });
 
+  const fatal = (e: unknown) => {
+    logger.error('Parley could not start', { error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    dialog.showErrorBox('Parley could not start', e instanceof Error ? e.message : String(e));
+    app.exit(1);
+  };
+
   app.whenReady().then(async () => {
-    if (app.isPackaged) for (const scheme of LINK_SCHEMES) app.setAsDefaultProtocolClient(scheme);
+    if (app.isPackaged) registerLinkHandlerOnFirstRun(app, app.getPath('userData'), logger);
     const outDir = fileURLToPath(new URL('..', import.meta.url));
     try {
       desktop = await startDesktopApp({
@@ -89,11 +103,11 @@ if (!app.requestSingleInstanceLock()) {
         startHidden: startedHidden(process.argv) || openedAtLogin(),
         devTools: !app.isPackaged,
         quit: () => app.quit(),
+        onFatal: fatal,
+        ...(app.isPackaged ? { linkHandler: { state: () => linkHandlerState(app), register: () => registerLinkHandler(app, logger) } } : {}),
       });
     } catch (e) {
-      logger.error('Parley could not start', { error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
-      dialog.showErrorBox('Parley could not start', e instanceof Error ? e.message : String(e));
-      app.exit(1);
+      fatal(e);
       return;
     }
     if (pendingLink) desktop.openLink(pendingLink);

@@ -3,6 +3,12 @@
  * incoming-call-notice.ts). One notification per ringing call; it is closed
  * when the call stops ringing (answered here or elsewhere, cancelled,
  * declined). Answer/Decline go through the dispatcher like any command.
+ *
+ * A notification can fail to show: an unsigned macOS build gets 'failed' for
+ * every one ("Notifications are not allowed for this application"), a Linux
+ * desktop may have no notification daemon. A call must not ring unseen, so a
+ * failed notice brings the window up instead, and after the first failure
+ * the window is used straight away for later calls (logged once).
  */
 import { Notification } from 'electron';
 import type { CallSnapshot, IncomingCallSnapshot } from '../api/contract.ts';
@@ -25,6 +31,7 @@ export interface CallNotifier {
 
 export function createCallNotifier(icon: string, actions: CallNotifierActions, logger: Logger): CallNotifier {
   const open = new Map<string, Notification>();
+  let failing = false;
 
   const close = (callId: string) => {
     const n = open.get(callId);
@@ -34,7 +41,11 @@ export function createCallNotifier(icon: string, actions: CallNotifierActions, l
 
   return {
     incoming(call) {
-      if (!Notification.isSupported() || open.has(call.id)) return;
+      if (open.has(call.id)) return;
+      if (failing || !Notification.isSupported()) {
+        actions.show();
+        return;
+      }
       const notice = incomingCallNotice(call, process.platform);
       const n = new Notification({
         title: notice.title,
@@ -55,7 +66,12 @@ export function createCallNotifier(icon: string, actions: CallNotifierActions, l
         } else if (command === 'decline') actions.decline(call.id);
         close(call.id);
       });
-      n.on('failed', (_event, error) => logger.warn('notification failed', { error }));
+      n.on('failed', (_event, error) => {
+        if (!failing) logger.warn('notifications fail here; incoming calls bring the window up instead', { error });
+        failing = true;
+        open.delete(call.id);
+        actions.show();
+      });
       open.set(call.id, n);
       n.show();
     },

@@ -1,6 +1,6 @@
 /**
  * The preload: exposes `window.parley` exactly as renderer/src/api/bridge.ts
- * defines it, as one-liners over fixed IPC channels (STYLE.md). The page
+ * defines it, as one-liners over fixed IPC channels (docs/architecture.md §2: the Electron glue is thin). The page
  * never gets ipcRenderer or any way to name a channel itself.
  *
  * It runs sandboxed (sandbox: true), so it is bundled into one CommonJS file

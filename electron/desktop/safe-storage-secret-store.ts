@@ -1,5 +1,5 @@
 /**
- * Account passwords for the desktop app (DESIGN.md §6): each value is
+ * Account passwords for the desktop app (docs/architecture.md §6): each value is
  * encrypted with Electron's safeStorage (macOS Keychain, Windows DPAPI,
  * libsecret/KWallet on Linux) and the ciphertexts are kept in one file in
  * the user data folder (`secrets.enc.json`, mode 0600, written atomically).
@@ -18,6 +18,11 @@
  *
  * Electron 45 deprecates the synchronous encryptString/decryptString for
  * encryptStringAsync/decryptStringAsync; both are accepted, async first.
+ * isAsyncEncryptionAvailable() is true after 'ready' whatever the keyring,
+ * so the check that counts is the backend read after it (see #init). A
+ * locked keyring holds the first async operation until the user unlocks it:
+ * `open` waits for that, so the desktop shell opens the store behind its
+ * engine gate (engine-gate.ts), never in front of the window and the tray.
  * Pure apart from node:fs: `safeStorage` is injected, so tests use a fake.
  */
 import { open, readFile, stat, unlink } from 'node:fs/promises';
@@ -136,8 +141,11 @@ export class SafeStorageSecretStore implements SecretStore {
   }
 
   async #init(): Promise<SecretStoreStatus> {
-    this.#backend = this.#safe.getSelectedStorageBackend?.();
     let available = this.#safe.isAsyncEncryptionAvailable ? await this.#safe.isAsyncEncryptionAvailable() : this.#safe.isEncryptionAvailable();
+    // Read the backend only now: before the first async operation getSelectedStorageBackend() reports
+    // the desktop's usual store, a guess; the async encryptor's start finds whether a keyring answers,
+    // and without one falls back to 'basic_text' while isAsyncEncryptionAvailable() still says true.
+    this.#backend = this.#safe.getSelectedStorageBackend?.();
     // 'basic_text' encrypts with a key every Chromium build shares: plain text in disguise.
     if (this.#backend === 'basic_text' || this.#backend === 'unknown') available = false;
     this.#available = available;

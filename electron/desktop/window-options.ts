@@ -7,7 +7,10 @@
  * workers (nodeIntegration*), the preload in its own world
  * (contextIsolation) and in the OS sandbox (sandbox), the same-origin policy
  * on (webSecurity), no mixed content, no experimental or extra Blink
- * features, no <webview>. Plus softphone needs: ringing must be audible
+ * features, no <webview>. No `disableBlinkFeatures: 'Auxclick'` (a checklist
+ * item of old): Blink has no runtime feature of that name any more, so it
+ * disabled nothing; a middle click on a link asks for a new window, which
+ * setWindowOpenHandler denies (window.ts). Plus softphone needs: ringing must be audible
  * without a click (autoplayPolicy), and a hidden window must keep its timers
  * and audio running during a call (backgroundThrottling off).
  *
@@ -30,8 +33,6 @@ export interface SecureWebPreferences {
   plugins: false;
   enableWebSQL: false;
   safeDialogs: true;
-  /** Middle-click opens links in new windows (auxclick): not wanted, even with window.open denied. */
-  disableBlinkFeatures: 'Auxclick';
   spellcheck: boolean;
   devTools: boolean;
   autoplayPolicy: 'no-user-gesture-required';
@@ -75,7 +76,6 @@ export function webPreferences(input: WindowOptionsInput): SecureWebPreferences 
     plugins: false,
     enableWebSQL: false,
     safeDialogs: true,
-    disableBlinkFeatures: 'Auxclick',
     spellcheck: false,
     devTools: input.devTools ?? false,
     autoplayPolicy: 'no-user-gesture-required',
@@ -120,6 +120,5 @@ export function checkWebPreferences(prefs: Record<string, unknown>): string[] {
   if (typeof prefs.enableBlinkFeatures === 'string' && prefs.enableBlinkFeatures !== '') problems.push('enableBlinkFeatures must not be set');
   if (typeof prefs.preload !== 'string' || prefs.preload === '') problems.push('preload must be set (the page has no other way to reach the engine)');
   if ('additionalArguments' in prefs) problems.push('additionalArguments must not be set');
-  if (typeof prefs.disableBlinkFeatures !== 'string' || !prefs.disableBlinkFeatures.split(',').includes('Auxclick')) problems.push('disableBlinkFeatures must include Auxclick');
   return problems;
 }

@@ -1,6 +1,6 @@
 /**
  * The one Parley window and its session, locked down (Electron security
- * checklist; DESIGN.md §2: the renderer is sandboxed and untrusted):
+ * checklist; docs/architecture.md §2: the renderer is sandboxed and untrusted):
  *
  *  - webPreferences from window-options.ts, checked before use;
  *  - the page is only ever app://parley/index.html: every navigation is
@@ -8,7 +8,8 @@
  *    is denied, <webview> cannot attach, downloads are cancelled;
  *  - no remote content: the session cancels http(s), ws(s) and file requests;
  *  - the CSP is sent with every response (the app:// handler, and
- *    onHeadersReceived for anything else that gets through);
+ *    onHeadersReceived for anything else that gets through), except
+ *    Chromium's own pages (DevTools in a development build);
  *  - permissions per permission-policy.ts (microphone, speaker selection,
  *    notifications; our origin only); device pickers (HID, USB, serial) refused.
  *
@@ -18,6 +19,7 @@
 import { BrowserWindow, type Session } from 'electron';
 import type { Logger } from '../shared/logger.ts';
 import { APP_ENTRY_URL, originOf } from './app-url.ts';
+import { headersWithCsp } from './csp.ts';
 import { parseLink, type ParsedLink } from './link-parser.ts';
 import { decidePermission } from './permission-policy.ts';
 import { checkWebPreferences, windowOptions, type WindowOptionsInput } from './window-options.ts';
@@ -48,11 +50,8 @@ export function hardenSession(ses: Session, csp: string, logger: Logger): void {
     callback({ cancel: true });
   });
   ses.webRequest.onHeadersReceived((details, callback) => {
-    const headers: Record<string, string | string[]> = { ...(details.responseHeaders ?? {}) };
-    for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-security-policy') delete headers[name];
-    headers['Content-Security-Policy'] = [csp];
-    headers['X-Content-Type-Options'] = ['nosniff'];
-    callback({ responseHeaders: headers });
+    const headers = headersWithCsp(details.url, details.responseHeaders, csp);
+    callback(headers ? { responseHeaders: headers } : {});
   });
   ses.on('will-download', (event) => {
     logger.warn('download cancelled');
@@ -63,9 +62,17 @@ export function hardenSession(ses: Session, csp: string, logger: Logger): void {
 export interface MainWindowInput extends WindowOptionsInput {
   logger: Logger;
   onLink: (link: ParsedLink) => void;
+  /** The page did not load (loadURL rejected): a missing or broken renderer build, a refused protocol. */
+  onLoadFailed: (error: Error) => void;
 }
 
-export function createMainWindow(input: MainWindowInput): BrowserWindow {
+export interface MainWindow {
+  win: BrowserWindow;
+  /** (Re)loads our page; a failure goes to onLoadFailed, never unhandled. */
+  load(): void;
+}
+
+export function createMainWindow(input: MainWindowInput): MainWindow {
   const options = windowOptions(input);
   const problems = checkWebPreferences(options.webPreferences as unknown as Record<string, unknown>);
   if (problems.length > 0) throw new Error(`refusing to open a window with unsafe webPreferences: ${problems.join('; ')}`);
@@ -73,7 +80,7 @@ export function createMainWindow(input: MainWindowInput): BrowserWindow {
     ...options,
     // window-options.ts is the source (checked just above); the essentials are spelled out again here,
     // where the window is made, for reviewers and for the security lint (tests/desktop/electronegativity-check.ts).
-    webPreferences: { ...options.webPreferences, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, disableBlinkFeatures: 'Auxclick' },
+    webPreferences: { ...options.webPreferences, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true },
   });
   const contents = win.webContents;
   const { logger, onLink } = input;
@@ -99,6 +106,12 @@ export function createMainWindow(input: MainWindowInput): BrowserWindow {
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
 
-  void win.loadURL(APP_ENTRY_URL);
-  return win;
+  const load = () => {
+    win.loadURL(APP_ENTRY_URL).catch((e: unknown) => {
+      logger.error('the window could not load its page', { error: e instanceof Error ? e.message : String(e) });
+      input.onLoadFailed(e instanceof Error ? e : new Error(String(e)));
+    });
+  };
+  load();
+  return { win, load };
 }

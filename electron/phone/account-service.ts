@@ -4,7 +4,7 @@
  * no account is stored and can always be dialled from and called on.
  *
  * The rules the store cannot check on one row live here: no address may
- * belong to two accounts (an incoming call must have one owner, DESIGN.md §1
+ * belong to two accounts (an incoming call must have one owner, docs/architecture.md §1
  * "Aliases"), and the direct account is neither edited nor removed. Every
  * change is announced as the whole list ('accounts' event) and to the
  * registration and call services through `onChange`.
@@ -84,7 +84,8 @@ export class AccountService {
   }
 
   async add(input: ApiAccountInput): Promise<AccountSnapshot> {
-    const model = fromAccountInput(input);
+    // A TLS account protects its media too unless told otherwise (issue "Secure calls" §3).
+    const model = fromAccountInput(input.transport === 'tls' && input.srtp === undefined ? { ...input, srtp: 'mandatory' } : input);
     this.#checkUnique(model.aor, model.aliases ?? [], undefined);
     let account = this.#store.accounts.add(model);
     if (input.password !== undefined) {

@@ -1,7 +1,7 @@
 /**
  * A SIP account as the phone model keeps it: plain data, addresses as strings.
  *
- * One subscriber may own several addresses (DESIGN.md §1, "Aliases"): the
+ * One subscriber may own several addresses (docs/architecture.md §1, "Aliases"): the
  * primary address of record `aor` (what we REGISTER, RFC 3261 §10) and
  * `aliases` in the user's order. Requests to any of them reach this account
  * (alias-match.ts); an outgoing call presents one of them as From / P-Preferred-

@@ -1,6 +1,6 @@
 /**
  * An INVITE (or MESSAGE) arrived: which of our accounts is it for, and which
- * of that account's addresses did the caller dial? (DESIGN.md §1, "Aliases".)
+ * of that account's addresses did the caller dial? (docs/architecture.md §1, "Aliases".)
  *
  * Two places carry the answer, and proxies treat them differently:
  *  - the Request-URI is rewritten on the way (RFC 3261 §16.5/§16.6): after a

@@ -1,5 +1,5 @@
 /**
- * Where each call's audio comes from and goes to (DESIGN.md §5).
+ * Where each call's audio comes from and goes to (docs/architecture.md §5).
  *
  * Headless (CLI, tests): the host gives a device factory; each call gets its
  * own source and sink from it (tone, WAV, echo…) and one MediaClock paces

@@ -1,5 +1,5 @@
 /**
- * Calls into the history (DESIGN.md §6): a row is written when the call
+ * Calls into the history (docs/architecture.md, "History"): a row is written when the call
  * starts — so a crash mid-call still leaves it in the list — completed when
  * it is answered and when it ends (code, reason, quality summary from the
  * media statistics), and announced with a 'history' event at the end.
@@ -10,13 +10,16 @@
  */
 import type { EventBus } from '../api/event-bus.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { CallRecord } from './call-record.ts';
+import type { PhoneCall } from './phone-call.ts';
 import { DIRECT_ACCOUNT_ID } from './direct-account.ts';
 import type { CallQuality } from './history-entry.ts';
 import { toHistorySnapshot } from './snapshot-mappers.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 
 const clip = (text: string, max: number) => text.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max);
+
+/** What the history reads of a call (a PhoneCall). */
+export type HistoryCall = Pick<PhoneCall, 'id' | 'accountId' | 'direction' | 'remote' | 'caller' | 'localIdentity' | 'sip' | 'startedAt' | 'answeredAt' | 'endedAt' | 'outcome' | 'lastStats' | 'historyId' | 'snapshot'>;
 
 export class CallHistory {
   readonly #store: PhoneStore;
@@ -29,7 +32,7 @@ export class CallHistory {
     this.#log = logger;
   }
 
-  started(record: CallRecord): void {
+  started(record: HistoryCall): void {
     this.#write(record, () => {
       const accountId = record.accountId === DIRECT_ACCOUNT_ID || !this.#store.accounts.get(record.accountId) ? null : record.accountId;
       const peerName = record.caller?.name ?? record.remote.displayName ?? null;
@@ -47,20 +50,20 @@ export class CallHistory {
     });
   }
 
-  answered(record: CallRecord): void {
+  answered(record: HistoryCall): void {
     if (record.historyId === undefined || record.answeredAt === undefined) return;
     const id = record.historyId;
     this.#write(record, () => this.#store.history.update(id, { answeredAt: Math.max(record.answeredAt!, record.startedAt) }));
   }
 
-  ended(record: CallRecord): void {
+  ended(record: HistoryCall): void {
     if (record.historyId === undefined) return;
     const id = record.historyId;
     this.#write(record, () => {
       const answeredAt = record.answeredAt === undefined ? null : Math.max(record.answeredAt, record.startedAt);
       const entry = this.#store.history.update(id, {
         answeredAt,
-        endedAt: Math.max(record.endedAt ?? Date.now(), answeredAt ?? record.startedAt),
+        endedAt: Math.max(record.endedAt ?? record.startedAt, answeredAt ?? record.startedAt),
         resultCode: record.outcome && record.outcome.status >= 100 && record.outcome.status <= 699 ? record.outcome.status : null,
         reason: record.outcome ? clip(record.outcome.reason, 256) : null,
         quality: this.#quality(record),
@@ -69,14 +72,17 @@ export class CallHistory {
     });
   }
 
-  #quality(record: CallRecord): CallQuality | null {
+  #quality(record: HistoryCall): CallQuality | null {
     const s = record.lastStats;
     if (!s || s.packetsReceived === 0 || s.mos === null) return null;
     const cap = (x: number) => Math.min(60_000, Math.max(0, x));
-    return { mos: Math.min(5, Math.max(1, s.mos)), loss: Math.min(1, Math.max(0, s.lossPercent / 100)), jitter: cap(s.jitterMs), rtt: s.rttMs === null ? null : cap(s.rttMs) };
+    const q: CallQuality = { mos: Math.min(5, Math.max(1, s.mos)), loss: Math.min(1, Math.max(0, s.lossPercent / 100)), jitter: cap(s.jitterMs), rtt: s.rttMs === null ? null : cap(s.rttMs) };
+    const security = record.snapshot().security?.summary;
+    if (security) q.security = security.slice(0, 200);
+    return q;
   }
 
-  #write(record: CallRecord, work: () => void): void {
+  #write(record: HistoryCall, work: () => void): void {
     try {
       work();
     } catch (e) {

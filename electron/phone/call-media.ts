@@ -17,6 +17,7 @@ export function mediaHookFor(session: MediaSession, onClose?: () => void): Media
     },
     async answerOffer(offer) {
       const result = await session.answerOffer(offer);
+      if ('busy' in result) return { busy: result.reason };
       return 'reject' in result ? { reject: 488 } : { answer: result.answer };
     },
     setAnswer: (answer) => session.setAnswer(answer),

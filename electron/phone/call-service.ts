@@ -1,22 +1,20 @@
 /**
- * Calls: the API's call commands over the SIP user agent's calls and one
- * MediaSession per call (issue "The phone" §2, as baresip's call.c joins
- * sipsess and audio). What happens where:
+ * The phone's calls as the API sees them: a registry of PhoneCalls
+ * (phone-call.ts) by API id, and one adapter per call command. The rules
+ * for several calls (call waiting, do-not-disturb, auto-answer, who is held
+ * when) are call-policy.ts's; a call's own life is its PhoneCall's.
  *
  *   dial      dial string → account domain (dial-string.ts) → identity
- *             (identity.ts: explicit, rule, primary) → UA OutgoingCall with
- *             the call's MediaSession as its offer/answer hook
- *   incoming  the UA matched the account and alias (alias-match.ts via the
- *             engine's matcher) and answered the offer; here: caller ID,
- *             do-not-disturb, 180 Ringing, 'call.incoming', auto-answer
- *   answer    call waiting: every other connected call is held first
- *   end       media stopped, devices released, history row completed,
- *             'call' (ended) and 'history' events
+ *             (identity.ts) → UA OutgoingCall with a new MediaSession as its
+ *             offer/answer hook (media-hook.ts) → PhoneCall
+ *   incoming  the UA matched the account and alias and answered the offer
+ *             (with the session made in mediaFor) → PhoneCall → policy:
+ *             refuse, ring, or auto-answer
  *
- * Events: 'call' on every change, 'media.stats' every statsIntervalMs while
- * media runs. Received DTMF has no API event yet; it is logged (info,
- * 'dtmf received').
+ * Events: 'call' on every change, 'call.incoming', 'call.dtmf' for digits
+ * received (RFC 4733 or INFO), 'media.stats' every statsIntervalMs.
  */
+import { insecureKeysRefusal, mediaSrtpPolicy } from './call-security.ts';
 import { randomUUID } from 'node:crypto';
 import type { CommandContext } from '../api/phone-api.ts';
 import type { CallIdParams, DeclineParams, DialParams, DtmfParams, MuteParams, TransferParams } from '../api/commands.ts';
@@ -25,23 +23,23 @@ import type { EventBus } from '../api/event-bus.ts';
 import type { CallSnapshot } from '../api/snapshots.ts';
 import type { MediaEngine } from '../media/session/media-engine.ts';
 import type { MediaSession } from '../media/session/media-session.ts';
-import type { MediaSessionStats } from '../media/session/media-session-options.ts';
-import { outcome, type CallEnd, type DialogMessage, type IncomingCall, type MediaCallInfo, type MediaHook, type UserAgent } from '../sip/ua/index.ts';
+import type { DialogMessage, IncomingCall, MediaCallInfo, MediaHook, ReceivedRefer, UserAgent } from '../sip/ua/index.ts';
 import type { Logger } from '../shared/logger.ts';
+import { systemClock, type Clock } from '../shared/clock.ts';
 import { accountDomain, type Account } from './account.ts';
 import type { AccountService } from './account-service.ts';
 import type { AudioRouter } from './audio-router.ts';
-import { mediaHookFor, startIfNegotiated } from './call-media.ts';
-import { CallRecord } from './call-record.ts';
+import { mediaHookFor } from './call-media.ts';
+import { callsToHold, decideIncoming, type Intent } from './call-policy.ts';
+import { CallHistory } from './call-history.ts';
 import type { ContactDirectory } from './contact-directory.ts';
 import { normaliseDialString } from './dial-string.ts';
-import { CallHistory } from './call-history.ts';
 import { LiveObjectCounter } from './diagnostics.ts';
-import { mediaStatsDetails } from './snapshot-mappers.ts';
-import { followRefer } from './transferee.ts';
 import { chooseIdentity } from './identity.ts';
+import { PhoneCall, type PhoneCallEnv } from './phone-call.ts';
 import { sameAddressText } from './sip-address.ts';
 import type { PhoneStore } from './store/phone-store.ts';
+import { followRefer } from './transferee.ts';
 
 export interface CallServiceDeps {
   ua: UserAgent;
@@ -52,34 +50,55 @@ export interface CallServiceDeps {
   store: PhoneStore;
   events: EventBus;
   logger: Logger;
+  /** Wall-clock milliseconds from the injected clock (wall-time.ts). */
+  now: () => number;
   /** Where RTP binds, and the address written in SDP. */
   rtpBind: string;
   rtpAdvertised: string;
+  /** Where RTP binds: read for each call, so a changed setting applies to the next call. */
+  rtpPorts?: () => { min: number; max: number };
   /** 'media.stats' period (default 2000 ms). */
   statsIntervalMs?: number;
+  /** Every account auto-answers (the host asked for it: `parley listen --auto-answer`). */
+  autoAnswer?: boolean;
+  /** How long an incoming call rings unanswered before it is ended with 480 (default RING_TIMEOUT_MS). */
+  ringTimeoutMs?: number;
+  /** Timers (the ring timeout); the system clock by default. */
+  clock?: Clock;
   /** A MESSAGE inside a call's dialog (RFC 3428 §4). */
-  onDialogMessage?: (record: CallRecord, message: DialogMessage) => void;
+  onDialogMessage?: (call: PhoneCall, message: DialogMessage) => void;
 }
 
 const DECLINE_REASONS: Record<number, string> = { 486: 'Busy Here', 603: 'Decline' };
+/** An unanswered incoming call stops ringing after this long (480): nobody is there, and a scanner's INVITE must not hold ports for ever. */
+export const RING_TIMEOUT_MS = 120_000;
 /** How long close() waits for BYEs and CANCELs to be answered. */
 const HANGUP_WAIT_MS = 2000;
 
 export class CallService {
   readonly #d: CallServiceDeps;
   readonly #log: Logger;
-  readonly #history: CallHistory;
-  readonly #calls = new Map<string, CallRecord>();
+  readonly #env: PhoneCallEnv;
+  readonly #calls = new Map<string, PhoneCall>();
   /** Sessions made for incoming INVITEs, by SIP Call-ID, until the call is announced. */
   readonly #pending = new Map<string, MediaSession>();
-  /** Every CallRecord and SIP call made, until the GC frees it (diagnostics.counts). */
+  /** Every PhoneCall and media session made, until the GC frees it (diagnostics.counts). */
   readonly #objects = new LiveObjectCounter();
   #closed = false;
 
   constructor(deps: CallServiceDeps) {
     this.#d = deps;
     this.#log = deps.logger.child('calls');
-    this.#history = new CallHistory(deps.store, deps.events, this.#log);
+    this.#env = {
+      router: deps.router,
+      history: new CallHistory(deps.store, deps.events, this.#log),
+      events: deps.events,
+      now: deps.now,
+      logger: this.#log,
+      ended: (call) => this.#calls.delete(call.id),
+      refer: (call, refer) => this.#referred(call, refer),
+      message: (call, m) => deps.onDialogMessage?.(call, m),
+    };
     deps.ua.on('incomingCall', (call) => this.#incoming(call));
   }
 
@@ -94,6 +113,15 @@ export class CallService {
 
   list(): CallSnapshot[] {
     return [...this.#calls.values()].map((c) => c.snapshot());
+  }
+
+  /** Incoming calls not answered yet (ringing, or being prepared), in all and by source address: what call-admission.ts limits. */
+  unanswered(): { total: number; bySource: (address: string) => number } {
+    const ringing = [...this.#calls.values()].filter((c) => c.direction === 'in' && !c.ended && c.answeredAt === undefined);
+    return {
+      total: ringing.length + this.#pending.size,
+      bySource: (address) => ringing.filter((c) => c.sip.direction === 'incoming' && c.sip.source.address === address).length,
+    };
   }
 
   /** For diagnostics.counts. */
@@ -111,170 +139,159 @@ export class CallService {
     // The echo service is on this machine: reach it directly, never through an account's proxy.
     if (p.accountId === undefined && contacts.echoUri && sameAddressText(dialled.target, contacts.echoUri) && accounts.direct) account = accounts.direct;
     if (!account.enabled) throw new ApiError('unavailable', `the account ${account.displayName || account.aor} is disabled`);
+    const insecure = insecureKeysRefusal(account, dialled.target);
+    if (insecure) throw new ApiError('not-allowed', insecure);
     const identity = chooseIdentity(account, dialled.target, p.identity);
     if (!identity.ok) throw new ApiError('not-allowed', identity.reason);
-    const record = this.#place(account, dialled.target, identity.identity, context.client);
-    return record.snapshot();
+    await this.#holdFor('dial', undefined);
+    return this.#place(account, dialled.target, identity.identity, context.client).snapshot();
   }
 
   async answer(p: CallIdParams, context: CommandContext): Promise<CallSnapshot> {
-    return this.#accept(this.#require(p.callId), context.client);
+    const call = this.#require(p.callId);
+    await this.#answer(call, context.client, 'answer');
+    return call.snapshot();
   }
 
   async decline(p: DeclineParams): Promise<void> {
-    const record = this.#require(p.callId);
-    const call = record.sip;
-    if (call.direction !== 'incoming' || (call.state !== 'incoming' && call.state !== 'early')) {
-      throw new ApiError('conflict', `the call is ${record.state}; only a ringing incoming call can be declined`);
-    }
     const code = p.code ?? 486;
-    call.decline(code, DECLINE_REASONS[code]);
+    this.#require(p.callId).decline(code, DECLINE_REASONS[code]);
   }
 
   async hangup(p: CallIdParams): Promise<void> {
-    const record = this.#require(p.callId);
-    record.sip.hangup().catch((e: unknown) => this.#log.warn('hangup failed', { callId: record.id, error: String(e) }));
+    const call = this.#require(p.callId);
+    call.hangup().catch((e: unknown) => this.#log.warn('hangup failed', { callId: call.id, error: String(e) }));
   }
 
   async hold(p: CallIdParams): Promise<CallSnapshot> {
-    const record = this.#requireEstablished(p.callId, 'held');
-    if (!record.held) await this.#modify(record, true);
-    return record.snapshot();
+    const call = this.#require(p.callId);
+    await call.hold(true);
+    return call.snapshot();
   }
 
   async resume(p: CallIdParams): Promise<CallSnapshot> {
-    const record = this.#requireEstablished(p.callId, 'resumed');
-    // One call talks at a time: taking this one off hold holds the others (as answering a waiting call does).
-    await this.#holdOthers(record);
-    if (record.held) await this.#modify(record, false);
-    return record.snapshot();
+    const call = this.#require(p.callId);
+    await this.#holdFor('resume', call);
+    await call.hold(false);
+    return call.snapshot();
   }
 
   async mute(p: MuteParams): Promise<CallSnapshot> {
-    const record = this.#require(p.callId);
-    record.session.setMuted(p.muted);
-    this.#emit(record);
-    return record.snapshot();
+    const call = this.#require(p.callId);
+    call.setMuted(p.muted);
+    return call.snapshot();
   }
 
   async dtmf(p: DtmfParams): Promise<void> {
-    const record = this.#requireEstablished(p.callId, 'sent digits');
-    const account = this.#d.accounts.get(record.accountId);
-    const viaInfo = async () => {
-      const result = await record.sip.sendDtmf(p.digits);
-      if (result.status >= 300) throw new ApiError('unavailable', `the other side refused the digits: ${result.description}`);
-    };
-    if (account?.dtmf === 'info') return viaInfo();
-    try {
-      await record.session.sendDtmf(p.digits);
-    } catch (e) {
-      // RFC 4733 needs telephone-event in the answer; a peer without it may still take SIP INFO (RFC 6086).
-      if ((e as { code?: string }).code === 'dtmf-unavailable') return viaInfo();
-      throw new ApiError('unavailable', `the digits could not be sent: ${(e as Error).message}`);
-    }
+    const call = this.#require(p.callId);
+    await call.sendDtmf(p.digits, this.#d.accounts.get(call.accountId)?.dtmf === 'info');
   }
 
   async transfer(p: TransferParams): Promise<void> {
-    const record = this.#requireEstablished(p.callId, 'transferred');
-    const account = this.#d.accounts.get(record.accountId);
+    const call = this.#require(p.callId);
+    const account = this.#d.accounts.get(call.accountId);
     const dialled = normaliseDialString(p.target, account ? { domain: accountDomain(account) } : {});
     if (!dialled.ok) throw new ApiError('bad-request', `cannot transfer to "${p.target}": ${dialled.reason}`, { issues: [{ path: 'target', message: dialled.reason }] });
-    const result = await record.sip.transfer(dialled.target);
-    if (result.status >= 300) throw new ApiError('unavailable', `the other side refused the transfer: ${result.description}`);
+    await call.transfer(dialled.target);
   }
 
   /** Hangs every call up (bounded), stops all media. */
   async close(): Promise<void> {
     this.#closed = true;
-    const records = [...this.#calls.values()];
-    await Promise.all(records.map((r) => withTimeout(r.sip.hangup(), HANGUP_WAIT_MS)));
-    await Promise.all(records.map((r) => r.session.stop('phone closed')));
-    for (const r of records) this.#d.router.release(r.id);
+    const calls = [...this.#calls.values()];
+    await Promise.all(calls.map((c) => withTimeout(c.hangup(), HANGUP_WAIT_MS)));
+    await Promise.all(calls.map((c) => c.forceStop()));
     for (const s of this.#pending.values()) await s.stop('phone closed');
     this.#pending.clear();
   }
 
   // --- placing and receiving ---
 
-  #place(account: Account, target: string, identity: string, client: string | undefined): CallRecord {
+  #place(account: Account, target: string, identity: string, client: string | undefined): PhoneCall {
     const { ua } = this.#d;
     if (!ua.account(account.id)) throw new ApiError('unavailable', `the account ${account.displayName || account.aor} is not ready yet; try again in a moment`);
     const session = this.#newSession(account.id);
-    const id = randomUUID();
     let sip;
     try {
       sip = ua.call(target, { accountId: account.id, identity, media: mediaHookFor(session) });
     } catch (e) {
       void session.stop();
-      throw new ApiError('bad-request', `cannot call ${target}: ${(e as Error).message}`, { issues: [{ path: 'target', message: (e as Error).message }] });
-    }
-    const caller = this.#d.contacts.resolve(target);
-    const record = new CallRecord({ id, direction: 'out', accountId: account.id, sip, session, remote: sip.remote, localIdentity: sip.localIdentity, startedAt: Date.now(), ...(caller ? { caller } : {}) });
-    record.client = client;
-    this.#openAudio(record, client);
-    this.#track(record);
-    this.#history.started(record);
-    record.announced = true;
-    this.#emit(record);
-    return record;
-  }
-
-  #incoming(call: IncomingCall): void {
-    const session = this.#pending.get(call.id);
-    this.#pending.delete(call.id);
-    if (!session || this.#closed) {
-      call.decline(this.#closed ? 480 : 500);
-      return;
-    }
-    const caller = this.#d.contacts.resolve(call.remote.uri);
-    const record = new CallRecord({
-      id: randomUUID(), direction: 'in', accountId: call.account.id, sip: call, session, remote: call.remote,
-      localIdentity: call.calledAlias, calledAlias: call.calledAlias, startedAt: Date.now(), ...(caller ? { caller } : {}),
-    });
-    this.#track(record);
-    this.#history.started(record);
-    if (this.#d.store.settings.get('dnd')) {
-      // Do not disturb: refused without ringing, kept in the history as a missed call.
-      // The reason phrase says why (RFC 3261 §21.4.24 leaves it free): the history tells it from a Busy press.
-      call.decline(486, 'Do Not Disturb');
-      return;
-    }
-    call.ring();
-    record.announced = true;
-    this.#emit(record);
-    this.#d.events.emit('call.incoming', record.incomingSnapshot());
-    const account = this.#d.accounts.get(call.account.id);
-    const busy = [...this.#calls.values()].some((c) => c !== record && c.established);
-    if (account?.autoAnswer && !busy) {
-      setImmediate(() => {
-        if (record.ended || call.state !== 'incoming') return;
-        this.#accept(record, undefined).catch((e: unknown) =>
-          this.#log.warn('auto-answer failed', { callId: record.id, error: String(e) }),
-        );
-      });
-    }
-  }
-
-  /** Answers a ringing call; `client` (the one that answered) speaks and hears on it, or every client when none did. */
-  async #accept(record: CallRecord, client: string | undefined): Promise<CallSnapshot> {
-    const call = record.sip;
-    if (call.direction !== 'incoming' || (call.state !== 'incoming' && call.state !== 'early')) {
-      throw new ApiError('conflict', `the call is ${record.state}; only a ringing incoming call can be answered`);
-    }
-    await this.#holdOthers(record);
-    if (!record.audioOpen) this.#openAudio(record, client);
-    this.#d.router.claim(record.id, client);
-    record.client ??= client;
-    const gone = () => new ApiError('not-found', 'the caller hung up before the call was answered');
-    try {
-      await call.accept();
-    } catch (e) {
-      if (record.ended) throw gone();
       throw e;
     }
-    if (record.ended) throw gone();
-    startIfNegotiated(record.session);
-    return record.snapshot();
+    const caller = this.#d.contacts.resolve(target);
+    const call = new PhoneCall(
+      { id: randomUUID(), direction: 'out', accountId: account.id, account, sip, session, localIdentity: sip.localIdentity, ...(caller ? { caller } : {}), ...(client !== undefined ? { client } : {}) },
+      this.#env,
+    );
+    this.#register(call);
+    call.openAudio(client);
+    call.announce();
+    return call;
+  }
+
+  #incoming(sip: IncomingCall): void {
+    const session = this.#pending.get(sip.id);
+    this.#pending.delete(sip.id);
+    if (!session || this.#closed) {
+      sip.decline(this.#closed ? 480 : 500);
+      return;
+    }
+    const caller = this.#d.contacts.resolve(sip.remote.uri);
+    const others = [...this.#calls.values()];
+    const call = new PhoneCall(
+      { id: randomUUID(), direction: 'in', accountId: sip.account.id, account: this.#d.accounts.get(sip.account.id), sip, session, localIdentity: sip.calledAlias, calledAlias: sip.calledAlias, ...(caller ? { caller } : {}) },
+      this.#env,
+    );
+    this.#register(call);
+    const decision = decideIncoming({
+      dnd: this.#d.store.settings.get('dnd'),
+      autoAnswer: this.#d.autoAnswer === true || (this.#d.accounts.get(sip.account.id)?.autoAnswer ?? false),
+      headless: this.#d.router.headless,
+      others,
+    });
+    if (decision.kind === 'refuse') {
+      // Do not disturb: refused without ringing, kept in the history as a missed call.
+      sip.decline(decision.code, decision.reason);
+      return;
+    }
+    sip.ring();
+    this.#ringTimeout(call, sip);
+    call.announce();
+    if (decision.kind === 'auto-answer') {
+      this.#answer(call, undefined, 'auto-answer').catch((e: unknown) => this.#log.warn('auto-answer failed', { callId: call.id, error: String(e) }));
+    }
+  }
+
+  /** Ends a call nobody answers (480 Temporarily Unavailable, RFC 3261 §21.4.18), as a PBX's no-answer timer does. */
+  #ringTimeout(call: PhoneCall, sip: IncomingCall): void {
+    const clock = this.#d.clock ?? systemClock;
+    const timer = clock.setTimeout(() => {
+      if (call.ended || (sip.state !== 'incoming' && sip.state !== 'early')) return;
+      this.#log.info('nobody answered; the call stops ringing', { callId: call.id });
+      sip.decline(480, 'Temporarily Unavailable');
+    }, this.#d.ringTimeoutMs ?? RING_TIMEOUT_MS);
+    sip.on('state', (change) => {
+      if (change.state !== 'incoming' && change.state !== 'early') clock.clearTimeout(timer);
+    });
+  }
+
+  async #answer(call: PhoneCall, client: string | undefined, intent: Intent): Promise<void> {
+    if (!call.ringingIn) throw new ApiError('conflict', `the call is ${call.apiState}; only a ringing incoming call can be answered`);
+    await this.#holdFor(intent, call);
+    await call.answer(client);
+  }
+
+  #register(call: PhoneCall): void {
+    this.#calls.set(call.id, call);
+    this.#objects.track(call);
+    this.#objects.track(call.session);
+  }
+
+  /** The peer REFERs us elsewhere (RFC 3515): we call the target from the same account and identity. */
+  #referred(call: PhoneCall, refer: ReceivedRefer): void {
+    const account = this.#d.accounts.get(call.accountId);
+    if (!account || this.#closed) refer.reject(603, 'Decline');
+    else followRefer(call, refer, (target) => this.#place(account, target, call.localIdentity, call.client), this.#log);
   }
 
   #newSession(accountId: string): MediaSession {
@@ -285,156 +302,29 @@ export class CallService {
       bindAddress: this.#d.rtpBind,
       // Behind a NAT: the public address the registrar saw (RFC 3581), so the peer's RTP finds the router's mapping.
       advertisedAddress: this.#d.ua.publicAddress(accountId)?.host ?? this.#d.rtpAdvertised,
+      ...(this.#d.rtpPorts ? { portRange: this.#d.rtpPorts() } : {}),
       ...(codecs && codecs.length > 0 ? { codecs } : {}),
-      srtp: account?.srtp ?? 'off',
+      srtp: mediaSrtpPolicy(account),
       statsIntervalMs: this.#d.statsIntervalMs ?? 2000,
       ticker: this.#d.router.ticker,
     });
   }
 
-  #openAudio(record: CallRecord, client: string | undefined): void {
-    const devices = this.#d.router.open(record.id, client);
-    record.session.setDevices({ source: devices.source, sink: devices.sink });
-    record.audioOpen = true;
-  }
-
-  #track(record: CallRecord): void {
-    this.#calls.set(record.id, record);
-    this.#objects.track(record);
-    this.#objects.track(record.session);
-    const sip = record.sip;
-    sip.on('state', (change) => {
-      if (change.outcome && change.state !== 'ended') record.outcome = change.outcome;
-      // Answered means connected: an incoming call is 'connecting' until the ACK for our 200 comes (RFC 3261
-      // §13.3.1.4); a caller who gave up never sends it, and that call was never a conversation.
-      if (change.state === 'active' && record.answeredAt === undefined) {
-        record.answeredAt = Date.now();
-        this.#history.answered(record);
-      }
-      if (change.state === 'ended') return; // 'ended' below does the rest
-      // The UA applies the 2xx's answer right after announcing 'active': report (and start media) once it is in.
-      queueMicrotask(() => {
-        this.#maybeStartMedia(record);
-        if (!record.ended) this.#emit(record);
-      });
-    });
-    sip.on('ended', (end) => void this.#ended(record, end));
-    sip.on('hold', ({ outcome }) => {
-      if (outcome.status >= 300) record.outcome = outcome;
-      this.#emit(record);
-    });
-    sip.on('reoffer', () => this.#emit(record));
-    sip.on('dtmf', (tone) => this.#dtmfReceived(record, tone, 'info'));
-    sip.on('transfer', (progress) => {
-      if (progress.outcome) record.outcome = progress.outcome;
-      this.#emit(record);
-      // RFC 5589 §6.1: the transfer worked, the transferor's part is done.
-      if (progress.phase === 'succeeded') void sip.hangup().catch(() => undefined);
-    });
-    sip.on('refer', (refer) => {
-      const account = this.#d.accounts.get(record.accountId);
-      if (!account || this.#closed) refer.reject(603, 'Decline');
-      else followRefer(record, refer, (target) => this.#place(account, target, record.localIdentity, record.client), this.#log);
-    });
-    sip.on('message', (m) => this.#d.onDialogMessage?.(record, m));
-    const session = record.session;
-    session.on('negotiated', () => queueMicrotask(() => this.#maybeStartMedia(record)));
-    session.on('remote-hold', () => this.#emit(record));
-    session.on('dtmf', (tone) => this.#dtmfReceived(record, tone, 'rfc4733'));
-    session.on('stats', (stats) => this.#stats(record, stats));
-    session.on('error', (err) => this.#log.warn('media error', { callId: record.id, error: err.message }));
-  }
-
-  #maybeStartMedia(record: CallRecord): void {
-    const state = record.sip.state;
-    if (record.ended || !(state === 'early' || state === 'active' || state === 'connecting')) return;
-    try {
-      startIfNegotiated(record.session);
-    } catch (e) {
-      this.#log.warn('media did not start', { callId: record.id, error: String(e) });
-    }
-  }
-
-  #stats(record: CallRecord, stats: MediaSessionStats): void {
-    record.lastStats = stats;
-    if (record.ended || stats.state !== 'running') return;
-    const s: { callId: string; packetsSent: number; packetsReceived: number; lossPercent: number; jitterMs: number; rttMs?: number; mos?: number } = {
-      callId: record.id,
-      packetsSent: stats.packetsSent,
-      packetsReceived: stats.packetsReceived,
-      lossPercent: stats.lossPercent,
-      jitterMs: stats.jitterMs,
-    };
-    if (stats.rttMs !== null) s.rttMs = stats.rttMs;
-    if (stats.mos !== null) s.mos = stats.mos;
-    this.#d.events.emit('media.stats', { ...s, ...mediaStatsDetails(stats) });
-  }
-
-  async #ended(record: CallRecord, end: CallEnd): Promise<void> {
-    record.endedAt = Date.now();
-    // We hung up because the peer's media answer was unusable (none, m=audio 0, garbage): the call failed,
-    // whatever the BYE's 200 says — RFC 3261 §13.2.1 has the UAC end such a call; 488 is what it was.
-    if (end.cause === 'media-failed') record.outcome = outcome(488, 'Not Acceptable Here');
-    else if (end.outcome) record.outcome = end.outcome;
-    // A connected call ended by the peer's BYE has no final answer of its own: it was a 200.
-    else if (record.answeredAt !== undefined && (record.outcome === undefined || record.outcome.status < 200)) record.outcome = outcome(200, 'OK');
-    try {
-      await record.session.stop(end.cause);
-      record.lastStats = record.session.stats();
-    } catch (e) {
-      this.#log.warn('media stop failed', { callId: record.id, error: String(e) });
-    }
-    this.#d.router.release(record.id);
-    this.#calls.delete(record.id);
-    this.#log.info('call ended', { callId: record.id, cause: end.cause, by: end.by, status: end.outcome?.status, detail: end.detail });
-    this.#emit(record);
-    this.#history.ended(record);
-  }
-
-  // --- helpers ---
-
-  async #holdOthers(except: CallRecord): Promise<void> {
-    for (const other of [...this.#calls.values()]) {
-      if (other === except || !other.established || other.held) continue;
+  /** Holds the calls call-policy.ts names for this intent; a call that cannot be held is logged, not fatal. */
+  async #holdFor(intent: Intent, call: PhoneCall | undefined): Promise<void> {
+    for (const other of callsToHold(intent, call, [...this.#calls.values()])) {
       try {
-        await this.#modify(other, true);
+        await other.hold(true);
       } catch (e) {
         this.#log.warn('could not hold the other call', { callId: other.id, error: String(e) });
       }
     }
   }
 
-  async #modify(record: CallRecord, hold: boolean): Promise<void> {
-    let result;
-    try {
-      result = hold ? await record.sip.hold() : await record.sip.resume();
-    } catch (e) {
-      throw new ApiError('conflict', `the call cannot be ${hold ? 'held' : 'resumed'} now: ${(e as Error).message}`);
-    }
-    if (result.status >= 300) throw new ApiError('unavailable', `the other side refused to ${hold ? 'hold' : 'resume'} the call: ${result.description}`);
-  }
-
-  /** A 'call' event, once the call has been shown (a call refused under do-not-disturb never is). */
-  #dtmfReceived(record: CallRecord, tone: { digit: string; durationMs: number }, via: 'rfc4733' | 'info'): void {
-    // The log line stays: tests and diagnostics read it; the event is what the UI shows.
-    this.#log.info('dtmf received', { callId: record.id, digit: tone.digit, durationMs: tone.durationMs, via });
-    this.#d.events.emit('call.dtmf', { callId: record.id, digit: tone.digit, durationMs: tone.durationMs, via });
-  }
-
-  #emit(record: CallRecord): void {
-    if (record.announced) this.#d.events.emit('call', record.snapshot());
-  }
-
-  #require(callId: string): CallRecord {
-    const record = this.#calls.get(callId);
-    if (!record || record.ended) throw new ApiError('not-found', `no call ${callId} (it may have ended)`);
-    return record;
-  }
-
-  #requireEstablished(callId: string, what: string): CallRecord {
-    const record = this.#require(callId);
-    if (!record.established) throw new ApiError('conflict', `the call is ${record.state}; it can be ${what} once connected`);
-    return record;
+  #require(callId: string): PhoneCall {
+    const call = this.#calls.get(callId);
+    if (!call || call.ended) throw new ApiError('not-found', `no call ${callId} (it may have ended)`);
+    return call;
   }
 
   #open(): void {

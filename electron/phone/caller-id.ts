@@ -2,7 +2,7 @@
  * Who is calling? Resolves a remote address (a From URI, a tel: URI, or a
  * number as text) to one of the user's contacts, so that every address and
  * number of a contact shows as that one person in the call window and in the
- * history (DESIGN.md §1).
+ * history (docs/architecture.md §1).
  *
  * Rules, best first (the first contact at the best level wins; `ambiguous`
  * says another contact matched equally well):

@@ -1,6 +1,6 @@
 /**
  * The audio heartbeat when a client (the renderer's AudioWorklet, a browser
- * over WebSocket) is the sound card: DESIGN.md §5 "the capture clock paces
+ * over WebSocket) is the sound card: docs/architecture.md §5 "the capture clock paces
  * sending", so every 20 ms capture frame that arrives is one tick of every
  * call. Two things keep this honest:
  *

@@ -1,6 +1,6 @@
 /**
  * The phone engine: the ONE place that joins the SIP user agent, the media
- * engine and the store (DESIGN.md §2; issue "The phone" §1, §2, §4), and
+ * engine and the store (docs/architecture.md §2, §4), and
  * implements the API's PhoneApi. Every host (desktop glue, CLI, web host,
  * tests) starts it the same way:
  *
@@ -31,6 +31,8 @@ import { nullLogger, type Logger } from '../shared/logger.ts';
 import { AccountService } from './account-service.ts';
 import { matchAlias, type AliasMatchAccount } from './alias-match.ts';
 import { AudioRouter, type AudioDeviceFactory } from './audio-router.ts';
+import { CallAdmission } from './call-admission.ts';
+import { MessageAdmission } from './message-admission.ts';
 import { CallService } from './call-service.ts';
 import { ContactDirectory } from './contact-directory.ts';
 import { readDiagnostics } from './diagnostics.ts';
@@ -40,6 +42,7 @@ import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
 import { createPhoneApi } from './phone-engine.ts';
 import { RegistrationService } from './registration-service.ts';
+import { wallTime } from './wall-time.ts';
 import { openPhoneStore, type PhoneStore } from './store/phone-store.ts';
 import type { SecretStore } from './store/secret-store.ts';
 import { listenerCertificate, type ListenerCertificate } from './tls-listener-certificate.ts';
@@ -64,8 +67,23 @@ export interface PhoneEngineOptions {
     /** NAT keep-alive interval of registered UDP flows without a Flow-Timer (default 25 s; 0 = none). */
     keepAliveMs?: number;
   };
+  /** A call whose peer sends no RTP and no RTCP for this long (while it should) is ended (default 30 s; 0 = never). */
+  peerTimeoutMs?: number;
+  /**
+   * Answer direct calls for any user at this address, from anyone (`parley
+   * listen`/`echo`: that is what they are for). Default off: a call for a
+   * user we don't have gets 404, and a direct call from a stranger rings only
+   * with the callsFromStrangers setting (call-admission.ts).
+   */
+  answerAnyUser?: boolean;
+  /** How long an unanswered incoming call rings before it ends with 480 (default 120 s). */
+  ringTimeoutMs?: number;
+  /** RTP port range for this run (`parley --rtp-ports`), instead of the stored setting. */
+  rtpPorts?: { min: number; max: number };
   /** Headless devices per call (CLI, tests); without it the calls use the client frames of `audio`. */
   audio?: AudioDeviceFactory;
+  /** Answer every incoming call on arrival, whatever its account says (`parley listen --auto-answer`). */
+  autoAnswer?: boolean;
 }
 
 export interface EngineAudio {
@@ -127,8 +145,8 @@ function hostPort(e: { address: string; port: number }): string {
   return `${hostForUri(e.address)}:${e.port}`;
 }
 
-function toTrace(e: SipTraceEntry): TraceEntry {
-  const entry: TraceEntry = { time: Date.now(), direction: e.direction, transport: e.protocol, remote: hostPort(e.remote), local: hostPort(e.local), text: e.text };
+function toTrace(e: SipTraceEntry, time: number): TraceEntry {
+  const entry: TraceEntry = { time, direction: e.direction, transport: e.protocol, remote: hostPort(e.remote), local: hostPort(e.local), text: e.text };
   const callId = /^(?:Call-ID|i)[ \t]*:[ \t]*(\S+)/im.exec(e.text)?.[1];
   if (callId) entry.callId = callId;
   return entry;
@@ -150,6 +168,7 @@ function phoneMatcher(store: PhoneStore, accounts: AccountService, ua: UserAgent
 export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<PhoneEngine> {
   const logger = (opts.logger ?? nullLogger).child('phone');
   const clock = opts.clock ?? systemClock;
+  const now = wallTime(clock);
   const store = openPhoneStore(opts.dataDir, { secrets: opts.secrets, logger: logger.child('store') });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   const cleanup = async () => {
@@ -164,12 +183,32 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
 
     let calls: CallService | undefined;
     let match: ((requestUri: SipUri, to: SipUri) => AccountMatch | undefined) | undefined;
+    const messageAdmission = new MessageAdmission({
+      clock,
+      logger: logger.child('admission'),
+      isContact: (uri) => contacts.resolve(uri)?.contactId !== undefined,
+    });
+    const admission = new CallAdmission({
+      anyUser: opts.answerAnyUser ?? false,
+      directAccountId: DIRECT_ACCOUNT_ID,
+      directUser: () => /^sips?:([^@]+)@/i.exec(accounts.direct?.aor ?? '')?.[1],
+      callsFromStrangers: () => store.settings.get('callsFromStrangers'),
+      isContact: (from) => {
+        const uri = /<([^>]+)>/.exec(from)?.[1] ?? from.split(';')[0]!.trim();
+        return contacts.resolve(uri)?.contactId !== undefined;
+      },
+      unanswered: () => calls?.unanswered() ?? { total: 0, bySource: () => 0 },
+      clock,
+      logger: logger.child('admission'),
+    });
     const tlsTrust = new TlsTrust({ extraCa: opts.sip?.tlsExtraCa });
     const ua = new UserAgent({
       listen: [],
       media: (info) => calls!.mediaFor(info),
       matchAccount: (requestUri, to) => match?.(requestUri, to),
       fallbackAccountId: DIRECT_ACCOUNT_ID,
+      admitCall: (call) => admission.admit(call),
+      admitMessage: (m) => messageAdmission.admit(m),
       ...(opts.sip?.keepAliveMs !== undefined ? { keepAliveMs: opts.sip.keepAliveMs } : {}),
       transportOptions: {
         tlsClient: { trust: tlsTrust },
@@ -190,23 +229,29 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     const advertised = sentBy.host;
     accounts.setDirect(directAccount(advertised, udp.port));
 
-    const media = await MediaEngine.create({ bindAddress: udp.address, advertisedAddress: advertised, clock, logger: logger.child('media'), ticker: router.ticker });
+    const media = await MediaEngine.create({
+      bindAddress: udp.address, advertisedAddress: advertised, clock, logger: logger.child('media'), ticker: router.ticker,
+      ...(opts.peerTimeoutMs !== undefined ? { sessionDefaults: { peerTimeoutMs: opts.peerTimeoutMs } } : {}),
+    });
     cleanups.push(() => media.close());
     const echo = await EchoService.start({ media, clock, logger });
     cleanups.push(() => echo.close());
     contacts.setEchoUri(echo.uri);
 
-    const messages = new MessageService({ ua, accounts, contacts, store, events, logger });
+    const messages = new MessageService({ ua, accounts, contacts, store, events, logger, now });
     calls = new CallService({
-      ua, media, router, accounts, contacts, store, events, logger, rtpBind: udp.address, rtpAdvertised: advertised,
-      onDialogMessage: (record, m) => messages.inDialog(record, m),
+      ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false,
+      rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
+      clock,
+      ...(opts.ringTimeoutMs !== undefined ? { ringTimeoutMs: opts.ringTimeoutMs } : {}),
+      onDialogMessage: (call, m) => messages.inDialog(call, m),
     });
     const layer = ua.transport as TransportLayer;
     const registrations = new RegistrationService({
-      ua, accounts, events, clock, logger,
+      ua, accounts, events, clock, logger, now,
       tls: { trust: tlsTrust, failure: (name) => layer.tlsFailure(name), onConnectionClosed: (h) => layer.onConnectionClosed(h) },
     });
-    ua.on('trace', (e) => events.emit('trace', toTrace(e)));
+    ua.on('trace', (e) => events.emit('trace', toTrace(e, now())));
     await registrations.start();
     const callService = calls;
 
@@ -227,6 +272,14 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       accounts,
       contacts,
       audioDevices,
+      tls: () =>
+        certificate && {
+          fingerprint256: certificate.fingerprint256,
+          subject: certificate.subject,
+          validTo: certificate.validTo,
+          selfSigned: certificate.selfSigned,
+          listening: endpoints.filter((e) => e.protocol === 'tls').map((e) => `${hostForUri(e.address)}:${e.port}`),
+        },
       telephony: {
         register: (id) => registrations.register(id),
         unregister: (id) => registrations.unregister(id),

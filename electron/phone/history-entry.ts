@@ -18,6 +18,8 @@ export interface CallQuality {
   jitter: number | null;
   /** Round-trip time in milliseconds. */
   rtt: number | null;
+  /** What protected the call, in words (call-security.ts). */
+  security?: string;
 }
 
 export interface HistoryFields {
@@ -70,6 +72,8 @@ export const callQualitySchema: z.ZodType<CallQuality> = z.strictObject({
   loss: metric(1),
   jitter: metric(60_000),
   rtt: metric(60_000),
+  /** What protected the call, in words (call-security.ts). */
+  security: z.string().max(200).optional(),
 });
 
 export const historyFieldsSchema: z.ZodType<HistoryFields> = z

@@ -22,6 +22,7 @@ import { chooseIdentity } from './identity.ts';
 import { toMessageSnapshot, type MessageExtras } from './snapshot-mappers.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 import { MAX_MESSAGE_BODY } from './text-message.ts';
+import { KEEP_BYTES, KEEP_ROWS } from './message-admission.ts';
 
 const RECENT_IDS = 200;
 
@@ -34,7 +35,11 @@ export class MessageService {
   readonly #log: Logger;
   readonly #recent: string[] = [];
 
-  constructor(deps: { ua: UserAgent; accounts: AccountService; contacts: ContactDirectory; store: PhoneStore; events: EventBus; logger: Logger }) {
+  /** Wall-clock ms from the engine's clock (wall-time.ts). */
+  readonly #now: () => number;
+
+  constructor(deps: { ua: UserAgent; accounts: AccountService; contacts: ContactDirectory; store: PhoneStore; events: EventBus; logger: Logger; now: () => number }) {
+    this.#now = deps.now;
     this.#ua = deps.ua;
     this.#accounts = deps.accounts;
     this.#contacts = deps.contacts;
@@ -57,7 +62,7 @@ export class MessageService {
       direction: 'out',
       peerUri: dialled.target,
       body: p.body,
-      timestamp: Date.now(),
+      timestamp: this.#now(),
       accountId: account.id === DIRECT_ACCOUNT_ID ? null : account.id,
     });
     const extras = this.#who(dialled.target, localAlias);
@@ -83,7 +88,7 @@ export class MessageService {
   /** A MESSAGE inside a call (RFC 3428 §4): stored like any other, from the call's peer to our address in it. */
   inDialog(call: { accountId: string; localIdentity: string; remote: { uri: string; displayName?: string }; sip: { id: string } }, m: { contentType: string; body: string }): void {
     const from = call.remote.displayName !== undefined ? { uri: call.remote.uri, displayName: call.remote.displayName } : { uri: call.remote.uri };
-    this.#received({ accountId: call.accountId, alias: call.localIdentity, from, to: call.localIdentity, contentType: m.contentType, body: m.body, callId: `${call.sip.id}/${Date.now()}/${Math.random()}` });
+    this.#received({ accountId: call.accountId, alias: call.localIdentity, from, to: call.localIdentity, contentType: m.contentType, body: m.body, callId: `${call.sip.id}/${this.#now()}/${Math.random()}` });
   }
 
   #received(m: ReceivedMessage): void {
@@ -97,12 +102,15 @@ export class MessageService {
         peerUri: m.from.uri.slice(0, 1024),
         body: m.body.slice(0, MAX_MESSAGE_BODY),
         contentType: m.contentType,
-        timestamp: Date.now(),
+        timestamp: this.#now(),
         accountId: known && known.id !== DIRECT_ACCOUNT_ID ? known.id : null,
       });
       const extras = this.#who(m.from.uri, m.alias);
       if (extras.peerName === undefined && m.from.displayName) extras.peerName = m.from.displayName;
       this.#events.emit('message', toMessageSnapshot(stored, extras));
+      // Storage quota (message-admission.ts): the oldest received messages go first.
+      const trimmed = this.#store.messages.trimReceived(KEEP_ROWS, KEEP_BYTES);
+      if (trimmed > 0) this.#log.info('oldest received messages removed (storage quota)', { removed: trimmed });
     } catch (e) {
       this.#log.error('received message not stored', { error: String(e) });
     }

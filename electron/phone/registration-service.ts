@@ -16,6 +16,7 @@
  * still there), retrying as failed (with the server's answer; a new attempt
  * follows on its own).
  */
+import { wallTime } from './wall-time.ts';
 import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
 import type { CertificateSnapshot, RegistrationSnapshot, RegistrationState as ApiRegistrationState } from '../api/snapshots.ts';
@@ -116,6 +117,8 @@ export class RegistrationService {
   readonly #accounts: AccountService;
   readonly #events: EventBus;
   readonly #clock: Clock;
+  /** Wall-clock ms from the same clock (wall-time.ts). */
+  readonly #now: () => number;
   readonly #log: Logger;
   readonly #snapshots = new Map<string, RegistrationSnapshot>();
   readonly #queues = new Map<string, Promise<void>>();
@@ -123,13 +126,14 @@ export class RegistrationService {
 
   readonly #tls: RegistrationTls | undefined;
 
-  constructor(deps: { ua: UserAgent; accounts: AccountService; events: EventBus; clock: Clock; logger: Logger; tls?: RegistrationTls }) {
+  constructor(deps: { ua: UserAgent; accounts: AccountService; events: EventBus; clock: Clock; logger: Logger; tls?: RegistrationTls; now?: () => number }) {
     this.#tls = deps.tls;
     deps.tls?.onConnectionClosed((e) => this.#connectionLost(e));
     this.#ua = deps.ua;
     this.#accounts = deps.accounts;
     this.#events = deps.events;
     this.#clock = deps.clock;
+    this.#now = deps.now ?? wallTime(deps.clock);
     this.#log = deps.logger.child('registration');
     this.#ua.on('registration', (change) => this.#onChange(change));
     this.#accounts.onChange((change) => this.#onAccountChange(change));
@@ -261,7 +265,7 @@ export class RegistrationService {
     }
     if (change.detail && change.state === 'failed') s.words = `${s.words ?? 'failed'} (${change.detail})`;
     if ((change.state === 'failed' || change.state === 'retrying') && change.outcome?.status === 503) this.#explainTls(change.accountId, s);
-    if (change.expiresAt !== undefined && (s.state === 'registered')) s.expiresAt = Math.round(Date.now() + (change.expiresAt - this.#clock.now()));
+    if (change.expiresAt !== undefined && (s.state === 'registered')) s.expiresAt = Math.round(this.#now() + (change.expiresAt - this.#clock.now()));
     this.#snapshots.set(change.accountId, s);
     this.#events.emit('registration', s);
     if (change.state === 'registered') this.#keepRealms(change.accountId);

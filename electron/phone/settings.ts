@@ -36,6 +36,10 @@ export const SETTING_SCHEMAS = {
   focusOnIncomingCall: z.boolean(),
   /** How numbers are compared for caller ID and alias matching (phone-number.ts). */
   numberingPlan: numberingPlanSchema,
+  /** Ring for direct calls (to this computer, not through a server) from callers not in the contacts. */
+  callsFromStrangers: z.boolean(),
+  /** Where RTP binds (port-allocator.ts): a range a firewall can open. */
+  rtpPorts: z.strictObject({ min: z.int().min(1024).max(65534), max: z.int().min(1025).max(65535) }).refine((r) => r.max > r.min, 'needs max > min'),
   /** Missed calls up to this time (ms since epoch) have been seen in the history; 0 = none yet. */
   missedSeenAt: z.int().min(0).max(8.64e15),
 } as const;
@@ -58,6 +62,8 @@ export const SETTINGS_DEFAULTS: Readonly<Settings> = Object.freeze({
   dnd: false,
   focusOnIncomingCall: false,
   numberingPlan: DEFAULT_NUMBERING_PLAN,
+  callsFromStrangers: false,
+  rtpPorts: Object.freeze({ min: 16384, max: 32767 }),
   missedSeenAt: 0,
 });
 

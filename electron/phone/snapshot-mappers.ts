@@ -1,5 +1,5 @@
 /**
- * The phone model ↔ the API contract's plain snapshots (STYLE.md item 9).
+ * The phone model ↔ the API contract's plain snapshots (docs/conventions.md item 9).
  * The two were written apart and differ in small ways, all settled here:
  *
  *   model                              API
@@ -14,6 +14,7 @@
  *   contact label ''                   label absent
  *   null anywhere else                 field absent (snapshots.ts: never null)
  */
+import { statusInWords } from '../sip/ua/status-reason.ts';
 import type { AccountInput as ApiAccountInput, AccountPatch as ApiAccountPatch, ContactInput as ApiContactInput, ContactPatch as ApiContactPatch, SettingsPatch } from '../api/commands.ts';
 import type {
   MediaStats,
@@ -141,7 +142,10 @@ export function toHistorySnapshot(h: HistoryEntry): ApiHistoryEntry {
   if (h.localAlias !== null) s.localAlias = h.localAlias;
   if (h.accountId !== null) s.accountId = h.accountId;
   if (h.answeredAt !== null) s.answeredAt = h.answeredAt;
-  if (h.resultCode !== null) s.code = h.resultCode;
+  if (h.resultCode !== null) {
+    s.code = h.resultCode;
+    s.words = statusInWords(h.resultCode);
+  }
   if (h.reason !== null) s.reason = h.reason;
   if (h.quality !== null && h.quality.mos !== null) {
     s.quality = {
@@ -149,6 +153,7 @@ export function toHistorySnapshot(h: HistoryEntry): ApiHistoryEntry {
       lossPercent: round((h.quality.loss ?? 0) * 100, 2),
       jitterMs: round(h.quality.jitter ?? 0, 2),
       rttMs: round(h.quality.rtt ?? 0, 2),
+      ...(h.quality.security !== undefined ? { security: h.quality.security } : {}),
     };
   }
   return s;
@@ -204,6 +209,8 @@ export function toApiSettings(s: Settings): ApiSettings {
     dnd: s.dnd,
     focusOnIncomingCall: s.focusOnIncomingCall,
     numberingPlan: { ...s.numberingPlan },
+    callsFromStrangers: s.callsFromStrangers,
+    rtpPorts: { ...s.rtpPorts },
     missedSeenAt: s.missedSeenAt,
   };
 }

@@ -10,6 +10,13 @@
  * Expiry uses wall-clock time (a restart must agree with the stored
  * expiries); a sweep on the injected clock drops expired bindings and
  * reports the change.
+ *
+ * Writes are batched: the AORs changed within `flushMs` (default 100 ms) go
+ * to the store in one transaction (one commit per REGISTER cost more than
+ * the rest of the registrar, measured by tests/bench/server.bench.ts). A
+ * crash loses at most that window; the phones' next refresh restores it.
+ * Listeners hear of a change only when the set of contacts of an AOR changed,
+ * not when a phone merely refreshed its binding.
  */
 import type { Clock, TimerHandle } from '../shared/clock.ts';
 import { parseUri, type SipUri } from '../sip/message/index.ts';
@@ -49,6 +56,8 @@ export interface LocationTableOptions {
   store?: ServerStore;
   /** How often expired bindings are swept; default 10 s. */
   sweepMs?: number;
+  /** Store writes are gathered this long; default 100 ms (0: at once). */
+  flushMs?: number;
 }
 
 function byQ(a: Binding, b: Binding): number {
@@ -63,6 +72,11 @@ export class LocationTable {
   readonly #sweepMs: number;
   readonly #listeners: Array<(c: BindingChange) => void> = [];
   #sweep: TimerHandle | undefined;
+  #flush: TimerHandle | undefined;
+  readonly #flushMs: number;
+  /** AOR → its bindings as last stored (to know which rows to delete). */
+  readonly #stored = new Map<string, Set<string>>();
+  readonly #dirty = new Set<string>();
   #count = 0;
 
   constructor(options: LocationTableOptions) {
@@ -70,6 +84,7 @@ export class LocationTable {
     this.#wall = options.wallTime ?? (() => Date.now());
     this.#store = options.store;
     this.#sweepMs = options.sweepMs ?? 10_000;
+    this.#flushMs = options.flushMs ?? 100;
   }
 
   /** Loads the stored bindings that are still valid and starts the expiry sweep. */
@@ -91,6 +106,9 @@ export class LocationTable {
         };
         const list = this.#byAor.get(s.aor) ?? [];
         list.push(b);
+        const keys = this.#stored.get(s.aor) ?? new Set<string>();
+        keys.add(s.key);
+        this.#stored.set(s.aor, keys);
         this.#byAor.set(s.aor, list);
         this.#count++;
       }
@@ -100,9 +118,11 @@ export class LocationTable {
     return this.#count;
   }
 
+  /** Stops the sweep and writes what is pending. */
   stop(): void {
     this.#clock.clearTimeout(this.#sweep);
     this.#sweep = undefined;
+    this.flush();
   }
 
   onChange(listener: (c: BindingChange) => void): void {
@@ -140,7 +160,7 @@ export class LocationTable {
     return undefined;
   }
 
-  /** Replaces an AOR's bindings as the registrar decided, in one store transaction, and reports the change. */
+  /** Replaces an AOR's bindings as the registrar decided; the store gets them with the next flush. */
   replace(aor: string, bindings: Binding[]): void {
     const before = this.#byAor.get(aor) ?? [];
     const sorted = [...bindings].sort(byQ);
@@ -148,14 +168,32 @@ export class LocationTable {
     else this.#byAor.delete(aor);
     this.#count += sorted.length - before.length;
     if (this.#store) {
-      const store = this.#store;
-      store.transaction(() => {
-        const keep = new Set(sorted.map((b) => b.key));
-        for (const b of before) if (!keep.has(b.key)) store.removeBinding(aor, b.key);
-        for (const b of sorted) store.putBinding(toStored(b));
-      });
+      this.#dirty.add(aor);
+      if (this.#flushMs <= 0) this.flush();
+      else this.#flush ??= this.#clock.setTimeout(() => this.flush(), this.#flushMs);
     }
-    this.#emit({ aor, bindings: sorted });
+    const changed = sorted.length !== before.length || sorted.some((b, i) => b.key !== before[i]?.key || b.q !== before[i]?.q);
+    if (changed) this.#emit({ aor, bindings: sorted });
+  }
+
+  /** Writes the changed AORs to the store in one transaction. */
+  flush(): void {
+    this.#clock.clearTimeout(this.#flush);
+    this.#flush = undefined;
+    const store = this.#store;
+    if (!store || this.#dirty.size === 0) return;
+    const aors = [...this.#dirty];
+    this.#dirty.clear();
+    store.transaction(() => {
+      for (const aor of aors) {
+        const now = this.#byAor.get(aor) ?? [];
+        const keep = new Set(now.map((b) => b.key));
+        for (const key of this.#stored.get(aor) ?? []) if (!keep.has(key)) store.removeBinding(aor, key);
+        for (const b of now) store.putBinding(toStored(b));
+        if (keep.size > 0) this.#stored.set(aor, keep);
+        else this.#stored.delete(aor);
+      }
+    });
   }
 
   /** A flow failed (its TCP/TLS connection closed): forget the connection, keep the binding (RFC 5626 §5.2 lets the phone recover). */
@@ -185,7 +223,13 @@ export class LocationTable {
   }
 
   #emit(change: BindingChange): void {
-    for (const l of this.#listeners) l(change);
+    for (const l of this.#listeners) {
+      try {
+        l(change);
+      } catch {
+        // a listener's failure is its own; the table stays consistent
+      }
+    }
   }
 }
 

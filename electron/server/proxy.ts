@@ -236,14 +236,22 @@ export class Proxy {
     return { request: copy, targets };
   }
 
-  /** How to reach a binding: the flow it registered on (RFC 5626 §5.3), else its contact. */
+  /**
+   * How to reach a binding. RFC 5626 flows (instance + reg-id) and TCP/TLS phones go back over the
+   * connection they registered on (§5.3: the phone may not accept new connections); a UDP phone at its
+   * Contact, unless that Contact names a private address other than the packet's source (a phone behind
+   * NAT that does not know its public address): then where the REGISTER came from.
+   */
   #flowOf(b: Binding): SendTarget[] {
     const s = b.source;
-    if (s.protocol === 'udp') return [{ protocol: 'udp', address: s.address, port: s.port }];
-    if (b.connectionId !== undefined) return [{ protocol: s.protocol, address: s.address, port: s.port, connectionId: b.connectionId }];
+    const flow = b.instance !== undefined && b.regId !== undefined;
+    if (s.protocol !== 'udp' && b.connectionId !== undefined) return [{ protocol: s.protocol, address: s.address, port: s.port, connectionId: b.connectionId }];
+    if (s.protocol === 'udp' && (flow || (isPrivate(b.uri.host) && b.uri.host !== s.address) || isIP(b.uri.host) === 0)) {
+      return [{ protocol: 'udp', address: s.address, port: s.port }];
+    }
     const transport = (b.uri.params.get('transport') ?? s.protocol).toLowerCase();
     const protocol = transport === 'tcp' || transport === 'tls' ? transport : 'udp';
-    return isIP(b.uri.host) ? [{ protocol, address: b.uri.host, port: b.uri.port ?? (protocol === 'tls' ? 5061 : 5060) }] : [];
+    return isIP(b.uri.host) ? [{ protocol, address: b.uri.host, port: b.uri.port ?? (protocol === 'tls' ? 5061 : 5060) }] : [{ protocol: s.protocol, address: s.address, port: s.port }];
   }
 
   #isOwnContact(uri: SipUri): boolean {
@@ -266,4 +274,9 @@ export class Proxy {
     const found = await this.#o.locator.locate(next);
     return found.map((t) => ({ protocol: t.protocol, address: t.address, port: t.port, serverName: t.serverName }));
   }
+}
+
+/** RFC 1918, RFC 6598 (CGNAT) and IPv6 unique-local addresses: where a phone behind NAT thinks it is. */
+function isPrivate(host: string): boolean {
+  return /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.)/.test(host) || /^f[cd][0-9a-f]{2}:/i.test(host);
 }

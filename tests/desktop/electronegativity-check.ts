@@ -42,12 +42,21 @@ export interface Finding {
 export const ACCEPTED: ReadonlyArray<{ id: string; file: RegExp; why: string }> = [
   {
     id: 'PROTOCOL_HANDLER_JS_CHECK',
-    file: /^(main\.ts|main\/main\.js)$/,
+    file: /^(main\.ts|link-handler\.ts|main\/main\.js)$/,
     why:
       'a "review the handler" finding on app.setAsDefaultProtocolClient: handling sip:, sips:, tel:, callto: is the feature. ' +
       'Reviewed: every link (argv, second-instance, open-url, in-page) goes through link-parser.ts, which refuses other schemes, ' +
       'dangerous and invisible characters and over-long input (tests/unit/desktop/link-parser.test.ts), and only ever fills the ' +
       'dial field or dials.',
+  },
+  {
+    id: 'AUXCLICK_JS_CHECK',
+    file: /^(window\.ts|main\/main\.js)$/,
+    why:
+      "asks for disableBlinkFeatures: 'Auxclick', a checklist item from when auxclick was a Blink runtime feature. Blink has " +
+      'no feature of that name any more, so the option disables nothing and only looked safe (window-options.ts). What it ' +
+      "guarded against, a middle click opening a link in a new window, is a window.open request, which window.ts's " +
+      'setWindowOpenHandler denies for every URL (tests/unit/desktop/main-smoke.test.ts: windowOpen = deny).',
   },
 ];
 

@@ -114,6 +114,8 @@ export function mockSettings(): Settings {
     dnd: false,
     focusOnIncomingCall: false,
     numberingPlan: { countryCode: '55', trunkPrefix: '0', internationalPrefix: '00', minMatchDigits: 8 },
+    callsFromStrangers: false,
+    rtpPorts: { min: 16384, max: 32767 },
     missedSeenAt: 0,
   };
 }

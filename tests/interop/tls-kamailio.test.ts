@@ -179,6 +179,9 @@ describe('SIP over TLS with Kamailio (tls module) and baresip', () => {
       await bare!.waitForEvent((e) => e.type === 'CALL_CLOSED', 5_000);
       const answered = p.events.find((e) => e.event === 'call' && e.data.state === 'active');
       assert.equal(answered?.data.srtp, true, 'the call is SRTP');
+      const security = answered?.data.security as { summary: string } | undefined;
+      assert.match(security?.summary ?? '', /^Signalling: TLS to 127\.0\.0\.1 · Media: SRTP AES-(128|256)-(GCM|CM) \(SDES\)$/);
+      log(`call screen: "${security?.summary}"`);
       const q = p.events.find((e) => e.event === 'quality')!.data;
       const ours = analyse(rec, q.durationS);
       log(`parley → baresip over TLS+SRTP: parley heard ${ours.hz.toFixed(1)} Hz ${(ours.presence * 100).toFixed(1)} %`);

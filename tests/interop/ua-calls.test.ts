@@ -57,7 +57,7 @@ describe('calls through Kamailio with sipp', () => {
       call.on('state', (s) => states.push(s.state));
       await until(() => call.state === 'active', 5000, 'answered');
       log(`INVITE→200 through Kamailio to sipp in ${(performance.now() - t0).toFixed(1)} ms`);
-      assert.deepEqual(states, ['ringing', 'active']);
+      assert.deepEqual(states, ['ringing', 'connecting', 'active']);
       const invite = john.sent(/^INVITE /)[0]!;
       assert.equal(invite.remote.port, kam.udpPort, 'sent to the outbound proxy');
       assert.match(invite.text, new RegExp(`\\r\\nRoute: <sip:127\\.0\\.0\\.1:${kam.udpPort};lr>\\r\\n`));

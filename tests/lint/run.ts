@@ -1,5 +1,5 @@
 /**
- * The project's lint: the layering rules of shared/STYLE.md, enforced by a
+ * The project's lint: the layering rules of docs/conventions.md, enforced by a
  * check that fails (exit 1) and names each offending line.
  *  - only electron/desktop/ imports 'electron';
  *  - electron/media never imports electron/sip (media knows SDP, not SIP);

@@ -1,5 +1,5 @@
 /**
- * The audio frame contract of the media engine (DESIGN.md §5): everything
+ * The audio frame contract of the media engine (docs/architecture.md §5): everything
  * between a device and a codec moves as mono 16-bit PCM frames of FRAME_MS,
  * at a rate the owner states. Devices (renderer capture/playback, WAV files,
  * tones, the mixer) run at DEVICE_RATE; codecs run at their own PCM rate and

@@ -1,5 +1,5 @@
 /**
- * The codec contract (STYLE.md example 5: codecs plug in through a
+ * The codec contract (docs/conventions.md item 5: codecs plug in through a
  * registry). A Codec describes one RTP payload format (RFC 3551 / RFC 7587)
  * and makes per-stream Encoders and Decoders; those hold the stream state
  * (ADPCM predictors, Opus internals, concealment history), so each direction

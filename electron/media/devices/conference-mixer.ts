@@ -1,5 +1,5 @@
 /**
- * A local N-way conference (the 3-way call of DESIGN.md §8): every
+ * A local N-way conference (the phone's 3-way call): every
  * participant — the local user and each call — has a source (what they
  * say) and a sink (what they hear). Each tick reads one frame from every
  * source and gives every sink the sum of all the others ("mix-minus"), so

@@ -1,6 +1,6 @@
 /**
  * The one error RTP parsing and serialization throw. Garbage from the network
- * is a catchable condition (STYLE.md §6), never a raw TypeError/RangeError:
+ * is a catchable condition (docs/conventions.md item 6), never a raw TypeError/RangeError:
  * a receive loop catches `RtpError`, counts the packet as bad and moves on.
  */
 export type RtpErrorCode =

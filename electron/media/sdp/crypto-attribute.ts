@@ -38,7 +38,7 @@ export function parseCryptoAttribute(value: string): { crypto?: SdesCrypto; reas
     if (!/^(?:2\^\d{1,2}|\d{1,15})$/.test(extra)) return { reason: `lifetime "${extra.slice(0, 20)}" is malformed` };
   }
   try {
-    return { crypto: { tag: Number(tagText), suite, key: decodeInlineKey(m[1]!) } };
+    return { crypto: { tag: Number(tagText), suite, key: decodeInlineKey(m[1]!, suite) } };
   } catch (err) {
     if (err instanceof SrtpError) return { reason: err.message };
     throw err;
@@ -46,5 +46,5 @@ export function parseCryptoAttribute(value: string): { crypto?: SdesCrypto; reas
 }
 
 export function formatCryptoAttribute(crypto: SdesCrypto): string {
-  return `${crypto.tag} ${crypto.suite} inline:${encodeInlineKey(crypto.key)}`;
+  return `${crypto.tag} ${crypto.suite} inline:${encodeInlineKey(crypto.key, crypto.suite)}`;
 }

@@ -130,7 +130,7 @@ export function buildAnswer(offer: SessionDescription, options: AnswerOptions): 
   // RFC 3264 §8.4: c=0.0.0.0 means the offerer does not want to receive.
   const effectiveOffer = remote.hold ? directionFromFlags(directionFlags(offered).send, false) : offered;
   const direction = answerDirection(effectiveOffer, options.direction ?? 'sendrecv');
-  const localCrypto: SdesCrypto | undefined = candidate.crypto && { tag: candidate.crypto.tag, suite: candidate.crypto.suite, key: generateSrtpKeyMaterial() };
+  const localCrypto: SdesCrypto | undefined = candidate.crypto && { tag: candidate.crypto.tag, suite: candidate.crypto.suite, key: generateSrtpKeyMaterial(candidate.crypto.suite) };
 
   const attributes: SdpAttribute[] = codecAttributes({ ...codec, payloadType: format.payloadType });
   if (telephoneEvent) {

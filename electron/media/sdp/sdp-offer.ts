@@ -21,7 +21,13 @@ import { SdpError } from './sdp-error.ts';
 import type { SdpAttribute, SdpConnection, SdpMedia, SessionDescription } from './session-description.ts';
 import { isIPv6 } from 'node:net';
 
-export const DEFAULT_SRTP_SUITES: readonly SrtpCryptoSuite[] = ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'];
+/**
+ * Strongest first (RFC 4568 §7.1.1: the offerer lists its preference; the answerer picks one):
+ * AES-GCM (RFC 7714), AES-256-CM (RFC 6188), then the RFC 4568 suites every peer has.
+ */
+export const DEFAULT_SRTP_SUITES: readonly SrtpCryptoSuite[] = [
+  'AEAD_AES_256_GCM', 'AEAD_AES_128_GCM', 'AES_256_CM_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32',
+];
 
 export interface BuiltOffer {
   sdp: SessionDescription;
@@ -80,7 +86,7 @@ export function buildOffer(options: LocalMediaOptions): BuiltOffer {
   const cryptos: SdesCrypto[] =
     policy === 'off'
       ? []
-      : (options.srtpSuites ?? DEFAULT_SRTP_SUITES).map((suite, i) => ({ tag: i + 1, suite, key: generateSrtpKeyMaterial() }));
+      : (options.srtpSuites ?? DEFAULT_SRTP_SUITES).map((suite, i) => ({ tag: i + 1, suite, key: generateSrtpKeyMaterial(suite) }));
 
   const attributes: SdpAttribute[] = [];
   for (const codec of options.codecs) attributes.push(...codecAttributes(codec));

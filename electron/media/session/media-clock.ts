@@ -1,5 +1,5 @@
 /**
- * The 20 ms heartbeat of headless audio (DESIGN.md §5: "the capture clock
+ * The 20 ms heartbeat of headless audio (docs/architecture.md §5: "the capture clock
  * paces sending; no drift-prone timers on the audio path").
  *
  * A naive setInterval(20) drifts: every callback is late by the event

@@ -1,5 +1,5 @@
 /**
- * What a MediaSession caller may catch (STYLE.md example 6). `statusCode`
+ * What a MediaSession caller may catch (docs/conventions.md item 6). `statusCode`
  * is the SIP answer that fits when the condition came from the peer's SDP:
  * 488 Not Acceptable Here (RFC 3261 §21.4.26) for an offer or answer we
  * cannot use.

@@ -14,7 +14,8 @@ export class AesCounterMode {
   readonly #ecb: Cipheriv;
 
   constructor(key: Uint8Array) {
-    this.#ecb = createCipheriv('aes-128-ecb', key, null);
+    // AES-128 (RFC 3711) or AES-256 (RFC 6188 §4) by the key's length.
+    this.#ecb = createCipheriv(key.length === 32 ? 'aes-256-ecb' : 'aes-128-ecb', key, null);
     this.#ecb.setAutoPadding(false);
   }
 

@@ -8,8 +8,8 @@
  * §6.3: no KDR parameter means "derive once"), so index DIV kdr is 0.
  */
 import { AesCounterMode } from './aes-cm.ts';
-import type { SrtpKeyMaterial } from './srtp-crypto-suite.ts';
-import { checkKeyMaterial } from './srtp-crypto-suite.ts';
+import type { SrtpCryptoSuite, SrtpKeyMaterial } from './srtp-crypto-suite.ts';
+import { checkKeyMaterial, SRTP_SUITES } from './srtp-crypto-suite.ts';
 
 export const LABEL_RTP_ENCRYPTION = 0x00;
 export const LABEL_RTP_AUTH = 0x01;
@@ -23,7 +23,11 @@ export function aesCmKeystream(key: Uint8Array, iv: Uint8Array, length: number):
   return new AesCounterMode(key).keystream(iv, length);
 }
 
-/** PRF_n(k_master, x) of §4.3.3 for one label, kdr = 0. */
+/**
+ * PRF_n(k_master, x) of §4.3.3 for one label, kdr = 0; AES-256 for a 32-byte
+ * master key (RFC 6188 §3, AES_256_CM_PRF). A 96-bit GCM master salt is
+ * multiplied by 2^16 (zero-padded) to the 112 bits the PRF takes (RFC 7714 §11, erratum 4938).
+ */
 export function deriveKey(master: SrtpKeyMaterial, label: number, length: number): Buffer {
   const iv = Buffer.alloc(16);
   iv.set(master.masterSalt, 0);
@@ -42,18 +46,25 @@ export interface SrtpSessionKeys {
   rtcp: SessionKeys;
 }
 
-export function deriveSessionKeys(master: SrtpKeyMaterial): SrtpSessionKeys {
-  checkKeyMaterial(master);
+/**
+ * Session keys of a suite: the cipher key as long as the master key, a 160-bit
+ * HMAC key (CM suites; GCM needs none, RFC 7714 §11), the salt 14 bytes (CM)
+ * or 12 (GCM).
+ */
+export function deriveSessionKeys(master: SrtpKeyMaterial, suite: SrtpCryptoSuite = 'AES_CM_128_HMAC_SHA1_80'): SrtpSessionKeys {
+  checkKeyMaterial(master, suite);
+  const p = SRTP_SUITES[suite];
+  const authLength = p.cipher === 'cm' ? 20 : 0;
   return {
     rtp: {
-      cipherKey: deriveKey(master, LABEL_RTP_ENCRYPTION, 16),
-      authKey: deriveKey(master, LABEL_RTP_AUTH, 20),
-      salt: deriveKey(master, LABEL_RTP_SALT, 14),
+      cipherKey: deriveKey(master, LABEL_RTP_ENCRYPTION, p.masterKeyLength),
+      authKey: deriveKey(master, LABEL_RTP_AUTH, authLength),
+      salt: deriveKey(master, LABEL_RTP_SALT, p.masterSaltLength),
     },
     rtcp: {
-      cipherKey: deriveKey(master, LABEL_RTCP_ENCRYPTION, 16),
-      authKey: deriveKey(master, LABEL_RTCP_AUTH, 20),
-      salt: deriveKey(master, LABEL_RTCP_SALT, 14),
+      cipherKey: deriveKey(master, LABEL_RTCP_ENCRYPTION, p.masterKeyLength),
+      authKey: deriveKey(master, LABEL_RTCP_AUTH, authLength),
+      salt: deriveKey(master, LABEL_RTCP_SALT, p.masterSaltLength),
     },
   };
 }

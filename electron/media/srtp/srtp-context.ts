@@ -9,6 +9,11 @@
  * SRTCP packet (§3.4): first 8 bytes clear | encrypted rest | E || 31-bit
  * SRTCP index | 80-bit tag over everything before it.
  *
+ * With an AEAD suite (AEAD_AES_*_GCM, RFC 7714 §8–§9) the payload is sealed
+ * by AES-GCM instead: RTP header as associated data, a 16-byte tag appended;
+ * SRTCP: header | sealed payload and tag | E || index, the header and the
+ * E || index word as associated data.
+ *
  * The 48-bit packet index i = 2^16 · ROC + SEQ is guessed from the sequence
  * number with the algorithm of §3.3.1 / Appendix A; the guess is committed to
  * the state only after the tag verifies.
@@ -17,6 +22,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { rtpHeaderLength } from '../rtp/rtp-packet.ts';
 import { RtpError } from '../rtp/rtp-error.ts';
 import { AesCounterMode } from './aes-cm.ts';
+import { gcmOpen, gcmRtcpIv, gcmRtpIv, gcmSeal } from './aes-gcm.ts';
 import { HmacSha1 } from './hmac-sha1.ts';
 import type { SessionKeys } from './key-derivation.ts';
 import { deriveSessionKeys, packetIv } from './key-derivation.ts';
@@ -42,12 +48,14 @@ interface RtpSourceState {
 /** The per-key crypto objects of one of the two streams (RTP or RTCP). */
 interface Transform {
   salt: Buffer;
+  /** The session encryption key (GCM keys its cipher per packet). */
+  key: Buffer;
   cipher: AesCounterMode;
   mac: HmacSha1;
 }
 
 function transform(keys: SessionKeys): Transform {
-  return { salt: keys.salt, cipher: new AesCounterMode(keys.cipherKey), mac: new HmacSha1(keys.authKey) };
+  return { salt: keys.salt, key: keys.cipherKey, cipher: new AesCounterMode(keys.cipherKey), mac: new HmacSha1(keys.authKey) };
 }
 
 interface RtcpSourceState {
@@ -73,6 +81,7 @@ export class SrtpContext {
   readonly #rtpTransform: Transform;
   readonly #rtcpTransform: Transform;
   readonly #maxSources: number;
+  readonly #gcm: boolean;
   readonly #rtp = new Map<number, RtpSourceState>();
   readonly #rtcp = new Map<number, RtcpSourceState>();
 
@@ -80,7 +89,8 @@ export class SrtpContext {
     if (!isSrtpCryptoSuite(options.suite)) throw new SrtpError('invalid-key', `unsupported SRTP suite ${String(options.suite)}`);
     this.suite = options.suite;
     this.#params = SRTP_SUITES[options.suite];
-    const keys = deriveSessionKeys(options.key);
+    const keys = deriveSessionKeys(options.key, options.suite);
+    this.#gcm = this.#params.cipher === 'gcm';
     this.#rtpTransform = transform(keys.rtp);
     this.#rtcpTransform = transform(keys.rtcp);
     this.#maxSources = options.maxSources ?? 32;
@@ -108,6 +118,10 @@ export class SrtpContext {
     }
     const roc = Math.max(0, v);
     const t = this.#rtpTransform;
+    if (this.#gcm) {
+      const header = packet.subarray(0, headerLength);
+      return Buffer.concat([header, gcmSeal(t.key, gcmRtpIv(t.salt, ssrc, roc, seq), header, packet.subarray(headerLength))]);
+    }
     const tagLength = this.#params.rtpTagLength;
     const out = Buffer.alloc(packet.length + tagLength);
     out.set(packet.subarray(0, headerLength), 0);
@@ -136,13 +150,20 @@ export class SrtpContext {
       if (verdict !== 'fresh') throw new SrtpError('replay', `SRTP packet index ${index} of SSRC ${ssrc}: ${verdict}`);
     }
     const t = this.#rtpTransform;
-    const expected = this.#rtpTag(packet.subarray(0, authLength), v).subarray(0, tagLength);
-    if (!timingSafeEqual(expected, packet.subarray(authLength))) {
-      throw new SrtpError('auth-failed', `SRTP authentication failed for packet ${seq} of SSRC ${ssrc}`);
+    let out: Buffer;
+    if (this.#gcm) {
+      const header = packet.subarray(0, headerLength);
+      const plain = gcmOpen(t.key, gcmRtpIv(t.salt, ssrc, v, seq), header, packet.subarray(headerLength), `SRTP packet ${seq} of SSRC ${ssrc}`);
+      out = Buffer.concat([header, plain]);
+    } else {
+      const expected = this.#rtpTag(packet.subarray(0, authLength), v).subarray(0, tagLength);
+      if (!timingSafeEqual(expected, packet.subarray(authLength))) {
+        throw new SrtpError('auth-failed', `SRTP authentication failed for packet ${seq} of SSRC ${ssrc}`);
+      }
+      out = Buffer.alloc(authLength);
+      out.set(packet.subarray(0, headerLength), 0);
+      out.set(t.cipher.xor(packetIv(t.salt, ssrc, index), packet.subarray(headerLength, authLength)), headerLength);
     }
-    const out = Buffer.alloc(authLength);
-    out.set(packet.subarray(0, headerLength), 0);
-    out.set(t.cipher.xor(packetIv(t.salt, ssrc, index), packet.subarray(headerLength, authLength)), headerLength);
     // Commit the guess only now that the packet is authentic (§3.3.1).
     const s = state ?? this.#newSource(this.#rtp, ssrc, { roc: v, highestSeq: seq, replay: new ReplayWindow() });
     if (v === s.roc + 1) {
@@ -168,6 +189,13 @@ export class SrtpContext {
     if (index > MAX_SRTCP_INDEX) throw new SrtpError('index-exhausted', 'SRTCP index exhausted: re-key the session');
     state.nextIndex++;
     const t = this.#rtcpTransform;
+    if (this.#gcm) {
+      const word = Buffer.alloc(4);
+      word.writeUInt32BE((0x80000000 | index) >>> 0, 0);
+      const header = packet.subarray(0, 8);
+      const sealed = gcmSeal(t.key, gcmRtcpIv(t.salt, ssrc, index), Buffer.concat([header, word]), packet.subarray(8));
+      return Buffer.concat([header, sealed, word]);
+    }
     const tagLength = this.#params.rtcpTagLength;
     const out = Buffer.alloc(packet.length + 4 + tagLength);
     out.set(packet.subarray(0, 8), 0);
@@ -184,6 +212,7 @@ export class SrtpContext {
     }
     if (packet[0]! >> 6 !== 2) throw new SrtpError('malformed', 'RTCP version is not 2');
     const view = Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength);
+    if (this.#gcm) return this.#unprotectRtcpGcm(packet, view);
     const authLength = packet.length - tagLength;
     const t = this.#rtcpTransform;
     const expected = t.mac.digest(packet.subarray(0, authLength)).subarray(0, tagLength);
@@ -205,6 +234,35 @@ export class SrtpContext {
     const body = packet.subarray(8, end);
     if (encrypted) out.set(t.cipher.xor(packetIv(t.salt, ssrc, index), body), 8);
     else out.set(body, 8);
+    const state = existing ?? this.#newSource(this.#rtcp, ssrc, { nextIndex: 0, replay: new ReplayWindow() });
+    state.replay.accept(index);
+    return out;
+  }
+
+  /** RFC 7714 §9: header | sealed payload and tag | E || index; E = 0 means authenticated only (§9.2). */
+  #unprotectRtcpGcm(packet: Uint8Array, view: Buffer): Buffer {
+    const t = this.#rtcpTransform;
+    const wordAt = packet.length - 4;
+    const word = view.readUInt32BE(wordAt);
+    const encrypted = (word & 0x80000000) !== 0;
+    const index = word & MAX_SRTCP_INDEX;
+    const ssrc = view.readUInt32BE(4);
+    const existing = this.#rtcp.get(ssrc);
+    if (existing) {
+      const verdict = existing.replay.check(index);
+      if (verdict !== 'fresh') throw new SrtpError('replay', `SRTCP index ${index} of SSRC ${ssrc}: ${verdict}`);
+    }
+    const iv = gcmRtcpIv(t.salt, ssrc, index);
+    const wordBytes = packet.subarray(wordAt);
+    let out: Buffer;
+    if (encrypted) {
+      const header = packet.subarray(0, 8);
+      out = Buffer.concat([header, gcmOpen(t.key, iv, Buffer.concat([header, wordBytes]), packet.subarray(8, wordAt), 'SRTCP packet')]);
+    } else {
+      const tagAt = wordAt - 16;
+      gcmOpen(t.key, iv, Buffer.concat([packet.subarray(0, tagAt), wordBytes]), packet.subarray(tagAt, wordAt), 'SRTCP packet');
+      out = Buffer.from(packet.subarray(0, tagAt));
+    }
     const state = existing ?? this.#newSource(this.#rtcp, ssrc, { nextIndex: 0, replay: new ReplayWindow() });
     state.replay.accept(index);
     return out;

@@ -1,6 +1,6 @@
 /**
  * Where passwords live, by reference: an account row holds `secretRef`, the
- * SecretStore holds the value (DESIGN.md §6). Implementations: in memory
+ * SecretStore holds the value (docs/architecture.md §6). Implementations: in memory
  * (tests, the CLI with a password from the environment), a 0600 JSON file
  * (file-secret-store.ts, the CLI), and later Electron's safeStorage in
  * electron/desktop. Asynchronous because OS keychains are.

@@ -1,5 +1,5 @@
 /**
- * The catchable conditions of the store (STYLE.md: typed exceptions for what a
+ * The catchable conditions of the store (docs/conventions.md: typed exceptions for what a
  * caller may handle, plain errors for bugs). The API layer turns these into
  * `{ ok: false, code, reason }` answers; the app shows 'corrupt' and 'too-new'
  * as a blocking dialog rather than starting with an empty phone book.

@@ -1,7 +1,7 @@
 /**
  * Parley's database: one SQLite file (`parley.db`) in the user data folder,
  * opened with node:sqlite (no native addon, so the same code runs in Node and
- * in Electron's main process; DESIGN.md §6).
+ * in Electron's main process; docs/architecture.md §6).
  *
  * Opening is careful because the file holds a person's contacts and history:
  *   1. an existing non-empty file must start with the SQLite header, and is

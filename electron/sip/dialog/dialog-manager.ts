@@ -16,14 +16,15 @@
  */
 import { nullLogger } from '../../shared/logger.ts';
 import type { Logger } from '../../shared/logger.ts';
-import { createResponse, cseqOf } from '../message/index.ts';
-import type { NameAddr, SipRequest, SipResponse, SipUri } from '../message/index.ts';
+import { createResponse, cseqOf, SipRequest } from '../message/index.ts';
+import type { NameAddr, SipResponse, SipUri } from '../message/index.ts';
 import { InviteServerTransaction } from '../transaction/invite-server-transaction.ts';
 import type { ServerTransaction, TransactionLayer, TransactionLayerUser } from '../transaction/transaction-layer.ts';
 import type { IncomingMessage, SendTarget } from '../transport/transport.ts';
 import { Dialog, TARGET_REFRESH_METHODS } from './dialog.ts';
 import type { RequestContent } from './dialog.ts';
 import type { AwaitingAck, DialogContext, DialogEndReason, PendingInvite } from './dialog-context.ts';
+import { DialogTerminatedError, DialogUsageError, RequestPendingError } from './dialog-errors.ts';
 import { dialogKey, idOfIncomingRequest, idOfIncomingResponse } from './dialog-id.ts';
 import type { DialogId } from './dialog-id.ts';
 import { IncomingInvite } from './incoming-invite.ts';
@@ -32,6 +33,12 @@ import { OutgoingInvite } from './outgoing-invite.ts';
 import type { OutgoingInviteHandler } from './outgoing-invite.ts';
 
 const SIP_REQUEST_URI = /^sips?:/i;
+
+/** A request of a dialog as sent, and its final response (408/503 synthesized on timeout/transport failure). */
+export interface DialogExchange {
+  request: SipRequest;
+  response: SipResponse;
+}
 
 export interface DialogManagerUser {
   /** A new INVITE outside any dialog: answer it with progress/accept/reject. */
@@ -112,8 +119,8 @@ export class DialogManager implements TransactionLayerUser {
 
   /** §14.1: a re-INVITE in a confirmed dialog (491 is retried after the back-off unless retryOnGlare is off). */
   reinvite(dialog: Dialog, content: RequestContent, handler: OutgoingInviteHandler): OutgoingInvite {
-    if (dialog.state !== 'Confirmed') throw new Error('DialogManager.reinvite: dialog not confirmed');
-    if (dialog.inviteInProgress) throw new Error(`DialogManager.reinvite: an ${dialog.inviteInProgress} INVITE is pending (§14.1)`);
+    if (dialog.state !== 'Confirmed') throw new DialogTerminatedError('re-INVITE');
+    if (dialog.inviteInProgress) throw new RequestPendingError(`an ${dialog.inviteInProgress} INVITE is pending in the dialog (§14.1)`);
     const invite = new OutgoingInvite(this.#ctx, { reinvite: { dialog, content } }, handler);
     void invite.start();
     return invite;
@@ -126,20 +133,44 @@ export class DialogManager implements TransactionLayerUser {
    * 481 or 408 end the dialog.
    */
   async request(dialog: Dialog, method: string, content: RequestContent = {}): Promise<SipResponse> {
+    return (await this.exchange(dialog, method, content)).response;
+  }
+
+  /** As request(), with the request as it was sent (a 401/407 is answered from it, §22.2). */
+  async exchange(dialog: Dialog, method: string, content: RequestContent = {}): Promise<DialogExchange> {
     if (method === 'INVITE' || method === 'ACK' || method === 'CANCEL' || method === 'BYE') {
-      throw new Error(`DialogManager.request: use ${method === 'BYE' ? 'bye' : method === 'INVITE' ? 'reinvite' : 'the invite objects'}`);
+      throw new DialogUsageError(`DialogManager.request: use ${method === 'BYE' ? 'bye' : method === 'INVITE' ? 'reinvite' : 'the invite objects'}`);
     }
-    const response = await this.#send(dialog.createRequest(method, content));
-    if (response.status >= 200 && response.status < 300 && TARGET_REFRESH_METHODS.has(method)) dialog.refreshRemoteTarget(response);
-    if ((response.status === 481 || response.status === 408) && dialog.state !== 'Terminated') this.#end(dialog, 'remote-gone');
-    return response;
+    if (dialog.state === 'Terminated') throw new DialogTerminatedError(method);
+    return this.#sendInDialog(dialog, dialog.createRequest(method, content));
+  }
+
+  /**
+   * §22.2: a request of the dialog that drew a 401/407 goes again with the
+   * credentials in `headers` and the next CSeq (§12.2.1.1). A BYE is resent
+   * even though its dialog already ended when the first one went out.
+   */
+  resend(dialog: Dialog, previous: SipRequest, headers: readonly [string, string][]): Promise<DialogExchange> {
+    const copy = new SipRequest(previous.method, previous.uri, previous.headers.clone(), previous.body);
+    const h = copy.headers;
+    for (const name of ['Via', 'Authorization', 'Proxy-Authorization']) h.remove(name);
+    const seq = dialog.state === 'Terminated' ? cseqOf(previous).seq + 1 : dialog.nextLocalSeq();
+    h.set('CSeq', `${seq} ${previous.method}`);
+    for (const [name, value] of headers) h.append(name, value);
+    return this.#sendInDialog(dialog, copy);
   }
 
   /** §15.1.1: the dialog ends as soon as the BYE is handed to its transaction; resolves with the BYE's final response. */
-  bye(dialog: Dialog, content: RequestContent = {}, reason: DialogEndReason = 'bye-sent'): Promise<SipResponse> {
+  async bye(dialog: Dialog, content: RequestContent = {}, reason: DialogEndReason = 'bye-sent'): Promise<SipResponse> {
+    return (await this.byeExchange(dialog, content, reason)).response;
+  }
+
+  /** As bye(), with the BYE as it was sent. */
+  async byeExchange(dialog: Dialog, content: RequestContent = {}, reason: DialogEndReason = 'bye-sent'): Promise<DialogExchange> {
+    if (dialog.state === 'Terminated') throw new DialogTerminatedError('BYE');
     const request = dialog.createRequest('BYE', content);
     this.#end(dialog, reason);
-    return this.#send(request);
+    return { request, response: await this.#send(request) };
   }
 
   /** Stops every retransmission and forgets every dialog, without sending anything. */
@@ -264,6 +295,14 @@ export class DialogManager implements TransactionLayerUser {
     this.#pending.delete(dialog);
     this.#logger.debug('dialog ended', { callId: dialog.id.callId, reason });
     this.#user.onDialogTerminated?.(dialog, reason);
+  }
+
+  async #sendInDialog(dialog: Dialog, request: SipRequest): Promise<DialogExchange> {
+    const method = request.method;
+    const response = await this.#send(request);
+    if (response.status >= 200 && response.status < 300 && TARGET_REFRESH_METHODS.has(method)) dialog.refreshRemoteTarget(response);
+    if ((response.status === 481 || response.status === 408) && dialog.state !== 'Terminated' && method !== 'BYE') this.#end(dialog, 'remote-gone');
+    return { request, response };
   }
 
   /** Sends a request of the dialog through a non-INVITE client transaction to the next hop's targets. */

@@ -15,6 +15,7 @@
  *
  * The body is opaque here: offers and answers are the layer above's business.
  */
+import { DialogTerminatedError } from './dialog-errors.ts';
 import { SipRequest, callId, cseqOf, formatNameAddr, formatUri, fromOf, parseContacts, parseUri, toOf } from '../message/index.ts';
 import type { NameAddr, SipMessage, SipResponse, SipUri } from '../message/index.ts';
 import { assertTransition } from '../transaction/transaction.ts';
@@ -215,7 +216,7 @@ export class Dialog {
    * layer adds one with a fresh branch and the transport fills sent-by.
    */
   createRequest(method: string, content: RequestContent = {}, cseq?: number): SipRequest {
-    if (this.#state === 'Terminated') throw new Error(`Dialog: ${method} in a terminated dialog`);
+    if (this.#state === 'Terminated') throw new DialogTerminatedError(method);
     if (method === 'ACK' || method === 'CANCEL') {
       if (cseq === undefined) throw new Error(`Dialog: ${method} needs the CSeq number of its INVITE`);
     }

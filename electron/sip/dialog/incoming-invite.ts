@@ -6,6 +6,7 @@
  * (§13.3.1.4) and ends the session with a BYE if it never does. A CANCEL
  * (matched by the DialogManager, §9.2) answers a pending INVITE with 487.
  */
+import { InviteNotPendingError } from './dialog-errors.ts';
 import { createResponse, cseqOf, formatNameAddr, newTag, toOf } from '../message/index.ts';
 import type { NameAddr, SipRequest, SipResponse } from '../message/index.ts';
 import type { InviteServerTransaction } from '../transaction/invite-server-transaction.ts';
@@ -154,7 +155,7 @@ export class IncomingInvite {
   }
 
   #mustBePending(what: string): void {
-    if (this.#state !== 'Pending') throw new Error(`IncomingInvite.${what}: already ${this.#state}`);
+    if (this.#state !== 'Pending') throw new InviteNotPendingError(`IncomingInvite.${what}: already ${this.#state}`);
   }
 
   /** §8.2.6.2 + §12.1.1: To tag, Record-Route copied (initial INVITE), Contact on 101-299. */

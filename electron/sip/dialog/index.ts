@@ -2,7 +2,8 @@
 export { Dialog, TARGET_REFRESH_METHODS } from './dialog.ts';
 export type { DialogInit, DialogRole, DialogState, RequestContent } from './dialog.ts';
 export { DialogManager } from './dialog-manager.ts';
-export type { DialogManagerOptions, DialogManagerUser } from './dialog-manager.ts';
+export type { DialogExchange, DialogManagerOptions, DialogManagerUser } from './dialog-manager.ts';
+export { DialogError, DialogTerminatedError, DialogUsageError, InviteNotPendingError, RequestPendingError } from './dialog-errors.ts';
 export type { DialogEndReason } from './dialog-context.ts';
 export { dialogKey, idOfIncomingRequest, idOfIncomingResponse } from './dialog-id.ts';
 export type { DialogId } from './dialog-id.ts';

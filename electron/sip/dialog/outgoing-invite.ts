@@ -30,6 +30,8 @@ export interface OutgoingInviteHandler {
   onAccepted?(dialog: Dialog, response: SipResponse): RequestContent | void;
   /** The final non-2xx (a server's, or a synthesized 408/503 for timeout/transport failure). */
   onRejected?(response: SipResponse): void;
+  /** The ACK for a 2xx went out (a BYE that must follow the ACK, §15, waits for this). */
+  onAcked?(dialog: Dialog): void;
   /** re-INVITE glare: a 491 came and the request will be sent again after `delayMs` (§14.1). */
   onGlareRetry?(delayMs: number, response: SipResponse): void;
 }
@@ -225,7 +227,8 @@ export class OutgoingInvite {
         entry.target = targets[0];
         return this.#ctx.layer.sendAck(ack, targets[0]);
       })
-      .catch((err: unknown) => this.#ctx.logger.warn('ACK not sent', { error: String(err) }));
+      .catch((err: unknown) => this.#ctx.logger.warn('ACK not sent', { error: String(err) }))
+      .then(() => this.#handler.onAcked?.(dialog));
   }
 
   /** A dialog that ended before its 2xx came (BYE already sent): build the ACK as if it were still open. */

@@ -100,6 +100,7 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
   // Call-ID and CSeq in hand the error can be answered (RFC 3261 §8.2.6).
   let lineError: SipParseError | undefined;
   const ess = new Essentials();
+  let nextColon = -2;
   while (pos < n) {
     nl = s.indexOf('\n', pos);
     if (nl < 0) break;
@@ -116,7 +117,10 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
     }
     const lineStart = pos;
     const c0 = s.charCodeAt(pos);
-    const colon = s.indexOf(':', pos);
+    // The next colon, remembered across lines: searching afresh from each colon-less line
+    // would rescan the rest of the head every time (quadratic; found by the fuzz suite).
+    if (nextColon !== -1 && nextColon < pos) nextColon = s.indexOf(':', pos);
+    const colon = nextColon;
     if (c0 === 0x20 || c0 === 0x09 || colon < 0 || colon > lineEnd) {
       const what = c0 === 0x20 || c0 === 0x09 ? 'continuation line without a header' : 'no colon';
       lineError ??= new SipParseError(400, `malformed header line (${what})`);

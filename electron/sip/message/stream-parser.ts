@@ -6,6 +6,9 @@ import type { SipMessage } from './sip-message.ts';
 /** RFC 5626 §4.4.1: a client sends CRLFCRLF ("ping"), the server answers CRLF ("pong"). */
 export type StreamItem = SipMessage | { kind: 'keepalive-ping' } | { kind: 'keepalive-pong' };
 
+/** Malformed messages in a row after which the stream is given up (the connection closes). */
+const MAX_MALFORMED_RUN = 16;
+
 const PING: StreamItem = Object.freeze({ kind: 'keepalive-ping' as const });
 const PONG: StreamItem = Object.freeze({ kind: 'keepalive-pong' as const });
 
@@ -19,7 +22,8 @@ const PONG: StreamItem = Object.freeze({ kind: 'keepalive-pong' as const });
  *
  * Errors: a malformed head whose framing is still known (the blank line was
  * found and Content-Length read) is reported to `onError` when given, and
- * parsing goes on with the next message; without `onError` it is thrown.
+ * parsing goes on with the next message (up to 16 in a row, then the stream
+ * is given up as below); without `onError` it is thrown.
  * Errors that lose the framing (bad Content-Length, size limits) are thrown
  * and the parser stays failed: the connection must be closed.
  */
@@ -38,6 +42,8 @@ export class StreamParser {
   private owned = false;
   /** body bytes of a rejected message still to be skipped */
   private discard = 0;
+  /** malformed messages since the last good one */
+  private malformedRun = 0;
 
   constructor(limits?: Partial<ParseLimits>, onError?: (err: SipParseError) => void) {
     this.limits = resolveLimits(limits);
@@ -134,6 +140,7 @@ export class StreamParser {
         const startLineEnd = bytes.indexOf(0x0a) + 1;
         attachRaw(m, bytes, 0, bodyStart - headStart, parsed.contentLength, startLineEnd);
         items.push(m);
+        this.malformedRun = 0;
         this.pending = undefined;
         this.start = bodyEnd;
         this.scanFrom = bodyEnd;
@@ -180,7 +187,9 @@ export class StreamParser {
         if (!(e instanceof SipParseError)) throw e;
         const skip = framingOf(head);
         if (skip < 0 || !this.onError) throw e;
-        // Framing survives: drop this message and go on.
+        // Framing survives: drop this message and go on; but a peer sending nothing else is cut off
+        // (64 KB of tiny garbage messages cost ~50 ms of parsing and error objects per read).
+        if (++this.malformedRun > MAX_MALFORMED_RUN) throw new SipParseError(400, `more than ${MAX_MALFORMED_RUN} malformed messages in a row`);
         this.start = bodyStart + skip;
         this.scanFrom = this.start;
         this.onError(e);

@@ -20,3 +20,4 @@ export { localFailureOf, synthesizeResponse } from './synthesized-response.ts';
 export type { LocalFailure } from './synthesized-response.ts';
 export { ackForNon2xx } from './ack-for-non-2xx.ts';
 export { cancelRequest } from './cancel-request.ts';
+export { TransactionLayerClosedError } from './transaction-errors.ts';

@@ -6,6 +6,7 @@
  * §17.1.1.3 / §13.3.1.4), and responses that match no client transaction
  * (2xx retransmissions after Timer M, §13.2.2.4).
  */
+import { TransactionLayerClosedError } from './transaction-errors.ts';
 import { nullLogger } from '../../shared/logger.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { systemClock } from '../../shared/clock.ts';
@@ -88,7 +89,7 @@ export class TransactionLayer {
 
   /** One client transaction to one target, started. The request gets a top Via with a fresh branch if it lacks one. */
   createClientTransaction(request: SipRequest, target: SendTarget, user: ClientTransactionUser<ClientTransaction>): ClientTransaction {
-    if (this.#closed) throw new Error('TransactionLayer: closed');
+    if (this.#closed) throw new TransactionLayerClosedError();
     if (request.method === 'ACK') throw new Error('TransactionLayer: an ACK is not a transaction (use sendAck)');
     this.#ensureBranch(request, target);
     const branch = topVia(request).params.get('branch') as string;

@@ -1,11 +1,12 @@
 /**
- * One SIP account of the UA (DESIGN.md §1): an address of record that is
+ * One SIP account of the UA (docs/architecture.md §1): an address of record that is
  * REGISTERed (RFC 3261 §10), aliases that reach it too, the identity a call
  * presents (From, and P-Preferred-Identity per RFC 3325 §9.2), where requests
  * go (registrar, outbound proxy as a pre-loaded Route, §8.1.2), and the
  * digest credentials (§22). The password lives only inside the account's
  * authenticator; `config` is a copy without it, safe to log or show.
  */
+import { IdentityNotAllowedError } from './ua-errors.ts';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { Credentials } from '../auth/credentials.ts';
@@ -104,7 +105,7 @@ export class Account {
     if (choice !== undefined && choice !== '') {
       const wanted = parseAddress(choice, this.aor.host);
       const found = this.addresses.find((a) => sameAddress(a, wanted));
-      if (!found) throw new Error(`account ${this.id}: ${choice} is not one of its addresses`);
+      if (!found) throw new IdentityNotAllowedError(`account ${this.id}: ${choice} is not one of its addresses`);
       uri = found;
     }
     return { displayName: this.displayName, uri: { ...uri, params: new Map(uri.params), headers: new Map() }, params: new Map() };

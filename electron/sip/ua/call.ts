@@ -18,6 +18,7 @@ import { assertTransition } from '../transaction/transaction.ts';
 import type { Account } from './account.ts';
 import { parseAddress } from './account.ts';
 import type { CallEnd, CallEvents } from './call-events.ts';
+import { fieldsAsHeaders, sendChallenged } from './challenged-request.ts';
 import { addCapabilities, contentType, methodNotAllowed, unsupportedRequire } from './capabilities.ts';
 import type { DialogOwner } from './dialog-owner.ts';
 import { DTMF_RELAY_TYPE, formatDtmfRelay, isDtmfDigit, parseDtmfRelay } from './dtmf-info.ts';
@@ -29,6 +30,7 @@ import { outcome, outcomeOf } from './sip-outcome.ts';
 import type { SipOutcome } from './sip-outcome.ts';
 import { SIPFRAG_TYPE, parseSipfragStatus } from './sipfrag.ts';
 import type { UaContext } from './ua-context.ts';
+import { CallStateError, InvalidDtmfError } from './ua-errors.ts';
 
 type Shared = 'active' | 'ending' | 'ended';
 
@@ -114,7 +116,7 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
   /** DTMF by INFO (application/dtmf-relay), one request per digit, in order; stops at the first failure. */
   async sendDtmf(digits: string, durationMs = 160): Promise<SipOutcome> {
     const tones = [...digits];
-    if (tones.length === 0 || !tones.every(isDtmfDigit)) throw new Error(`not DTMF digits: ${JSON.stringify(digits)}`);
+    if (tones.length === 0 || !tones.every(isDtmfDigit)) throw new InvalidDtmfError(`not DTMF digits: ${JSON.stringify(digits)}`);
     let last: SipOutcome | undefined;
     for (const digit of tones) {
       const response = await this.#request('INFO', { body: Buffer.from(formatDtmfRelay({ digit, durationMs })), contentType: DTMF_RELAY_TYPE });
@@ -128,9 +130,17 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
   async transfer(target: string): Promise<SipOutcome> {
     const uri = parseAddress(target, this.account.aor.host);
     const me = parseAddress(this.localIdentity, this.account.aor.host);
-    const response = await this.#request('REFER', { headers: [['Refer-To', `<${formatUri(uri)}>`], ['Referred-By', `<${formatUri(me)}>`]] });
+    // RFC 3515 §2.4.4: the first NOTIFY may overtake the 202; it must find the subscription already there.
+    this.#transferPending = true;
+    let response: SipResponse;
+    try {
+      response = await this.#request('REFER', { headers: [['Refer-To', `<${formatUri(uri)}>`], ['Referred-By', `<${formatUri(me)}>`]] });
+    } catch (err) {
+      this.#transferPending = false;
+      throw err;
+    }
     const result = outcomeOf(response);
-    this.#transferPending = response.status < 300;
+    if (response.status >= 300) this.#transferPending = false;
     this.emit('transfer', { phase: response.status < 300 ? 'accepted' : 'failed', outcome: result });
     return result;
   }
@@ -242,8 +252,12 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
     this.transition(shared<S>('ending'));
     let response: SipResponse | undefined;
     if (dialog.state !== 'Terminated') {
+      const { dialogs } = this.ctx;
       try {
-        response = await this.ctx.dialogs.bye(dialog);
+        const done = await sendChallenged(this.account.authenticator, (fields, previous) =>
+          previous ? dialogs.resend(dialog, previous.request, fieldsAsHeaders(fields)) : dialogs.byeExchange(dialog),
+        );
+        response = done.response;
       } catch (err) {
         this.ctx.logger.warn('BYE failed', { callId: this.id, error: String(err) });
       }
@@ -251,27 +265,39 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
     this.finish({ cause, by: 'local', outcome: response ? outcomeOf(response) : undefined, detail });
   }
 
+  /**
+   * The peer is gone (the media heard nothing from it for too long): BYE, and
+   * the call ends now rather than when the BYE's answer comes — a dead peer
+   * behind a proxy makes that answer a 408 some 32 s later, and RFC 3261
+   * §15.1.1 ends the session once the BYE is sent anyway.
+   */
+  endSilentPeer(detail: string): void {
+    const dialog = this.dialog;
+    if (this.#state !== shared<S>('active') || !dialog) return;
+    this.transition(shared<S>('ending'));
+    if (dialog.state !== 'Terminated') {
+      this.ctx.dialogs.bye(dialog).catch((err: unknown) => this.ctx.logger.info('BYE to a silent peer failed', { callId: this.id, error: String(err) }));
+    }
+    this.finish({ cause: 'media-timeout', by: 'local', detail });
+  }
+
   async #endWithBye(cause: CallEnd['cause'], detail: string): Promise<void> {
     if (this.#state === shared<S>('active')) await this.bye(cause, detail);
   }
 
   #confirmed(what: string): Dialog {
-    if (this.#state !== shared<S>('active') || !this.dialog) throw new Error(`${what}: the call is not active (${this.#state})`);
+    if (this.#state !== shared<S>('active') || !this.dialog) throw new CallStateError(what, this.#state);
     return this.dialog;
   }
 
-  /** A non-INVITE request in the dialog, answering one 401/407 (§22.2). */
+  /** A non-INVITE request in the dialog, its challenges answered (§22.2, challenged-request.ts). */
   async #request(method: string, content: { body?: Buffer; contentType?: string; headers?: [string, string][] }): Promise<SipResponse> {
     const dialog = this.#confirmed(method);
-    let response = await this.ctx.dialogs.request(dialog, method, content);
-    if ((response.status === 401 || response.status === 407) && dialog.state !== 'Terminated') {
-      const probe = dialog.createRequest(method, content, dialog.localSeq);
-      const answer = this.account.authenticator.authorize(probe, response);
-      if (answer.ok) {
-        response = await this.ctx.dialogs.request(dialog, method, { ...content, headers: [...(content.headers ?? []), ...answer.fields.map((f): [string, string] => [f.name, f.value])] });
-      }
-    }
-    return response;
+    const { dialogs } = this.ctx;
+    const done = await sendChallenged(this.account.authenticator, (fields, previous) =>
+      previous ? dialogs.resend(dialog, previous.request, fieldsAsHeaders(fields)) : dialogs.exchange(dialog, method, content),
+    );
+    return done.response;
   }
 
   #notifyReceived(request: SipRequest, tx: ServerTransaction, body: string): void {

@@ -17,6 +17,7 @@
  *   active ── hangup() ──▶ ending ── BYE answered ──▶ ended
  *   incoming / early ── decline(), CANCEL, BYE on the early dialog ──▶ ended
  *   connecting ── no ACK (64*T1): BYE sent ──▶ ended
+ *   connecting ── ACK (with the answer to our offer applied first) ──▶ active
  *   active ── BYE received, dialog gone ──▶ ended
  */
 import type { IncomingInvite } from '../dialog/incoming-invite.ts';
@@ -28,6 +29,7 @@ import { contentType, dialogCapabilityHeaders } from './capabilities.ts';
 import { SDP_CONTENT_TYPE } from './media-hook.ts';
 import type { MediaHook } from './media-hook.ts';
 import { outcome } from './sip-outcome.ts';
+import { CallStateError } from './ua-errors.ts';
 import { familyOf } from './target-resolver.ts';
 import type { UaContext } from './ua-context.ts';
 
@@ -41,6 +43,9 @@ const moves: Record<IncomingCallState, readonly IncomingCallState[]> = {
   ending: ['ended'],
   ended: [],
 };
+
+/** Retry-After on a 486 for lack of room: long enough for a flood to pass, short enough for a person to redial. */
+const DEFAULT_RETRY_AFTER_S = 30;
 
 export class IncomingCall extends Call<IncomingCallState> {
   readonly direction = 'incoming' as const;
@@ -65,8 +70,14 @@ export class IncomingCall extends Call<IncomingCallState> {
     const local = invite.tx.incoming.local;
     this.#contact = ctx.contact(account, local.protocol, familyOf(local.address));
     invite.onCancel = () => this.finish({ cause: 'cancelled', by: 'remote', outcome: outcome(487, 'Request Terminated') });
-    invite.onAck = (ack) => this.#acked(ack);
+    invite.onAck = (ack) => void this.#acked(ack);
     invite.onAckTimeout = () => this.finish({ cause: 'timeout', by: 'local', outcome: outcome(408, 'No ACK', 'timeout'), detail: 'no ACK for our 2xx' });
+  }
+
+  /** Where the INVITE came from (the packet's source address and port). */
+  get source(): { address: string; port: number } {
+    const s = this.#invite.tx.incoming.source;
+    return { address: s.address, port: s.port };
   }
 
   /** The address the caller dialled (To), which proxies leave as it was (§16.6). */
@@ -97,6 +108,12 @@ export class IncomingCall extends Call<IncomingCallState> {
         this.#refuse(488, 'Not Acceptable Here', []);
         return false;
       }
+      if ('busy' in result) {
+        // RFC 3261 §21.4.24: busy here, try again later (§20.33 Retry-After); the phrase says why.
+        this.#refuse(486, 'Busy Here (too many calls)', [['Retry-After', String(result.retryAfterS ?? DEFAULT_RETRY_AFTER_S)]]);
+        this.ctx.logger.info('call refused: too many calls', { callId: this.id, why: result.busy });
+        return false;
+      }
       this.#answer = result.answer;
     }
     return this.#invite.state === 'Pending';
@@ -112,7 +129,7 @@ export class IncomingCall extends Call<IncomingCallState> {
   /** 183 Session Progress with our answer: early media (RFC 3960), e.g. for an announcement. */
   startEarlyMedia(): void {
     if (this.state !== 'incoming' || this.#invite.state !== 'Pending') return;
-    if (this.#answer === undefined) throw new Error('startEarlyMedia: the INVITE carried no offer');
+    if (this.#answer === undefined) throw new CallStateError('early media', 'without an offer in its INVITE');
     this.#invite.progress(183, { contact: this.#contact, headers: dialogCapabilityHeaders(), body: Buffer.from(this.#answer), contentType: SDP_CONTENT_TYPE });
     this.#bindEarly();
     this.earlyMedia = true;
@@ -123,7 +140,7 @@ export class IncomingCall extends Call<IncomingCallState> {
   async accept(): Promise<void> {
     // A CANCEL may have ended the call a moment before the user answered: nothing to do then.
     if (this.isEnded) return;
-    if (this.state !== 'incoming' && this.state !== 'early') throw new Error(`accept: the call is ${this.state}`);
+    if (this.state !== 'incoming' && this.state !== 'early') throw new CallStateError('accept', this.state);
     let body = this.#answer;
     if (body === undefined) {
       body = await this.media.createOffer();
@@ -139,7 +156,7 @@ export class IncomingCall extends Call<IncomingCallState> {
   /** A final failure: 486 Busy Here, 603 Decline (the default), 480, 404... */
   decline(status = 603, reason?: string): void {
     if (this.isEnded) return;
-    if (this.state !== 'incoming' && this.state !== 'early') throw new Error(`decline: the call is ${this.state}`);
+    if (this.state !== 'incoming' && this.state !== 'early') throw new CallStateError('decline', this.state);
     if (status < 300 || status > 699) throw new Error(`decline: ${status} is not a failure`);
     this.#invite.reject(status, reason);
     this.finish({ cause: 'rejected', by: 'local', outcome: outcome(status, reason ?? this.#invite.tx.finalResponse?.reason ?? '') });
@@ -158,17 +175,27 @@ export class IncomingCall extends Call<IncomingCallState> {
     return this.bye();
   }
 
-  #acked(ack: SipRequest): void {
+  /** The ACK: with an offer of ours in the 2xx, its answer is applied first, then the call is 'active'. */
+  async #acked(ack: SipRequest): Promise<void> {
     if (this.isEnded || this.state !== 'connecting') return;
-    this.transition('active');
+    if (this.#hangupAfterAck) {
+      void this.bye();
+      return;
+    }
     if (this.#offeredIn2xx) {
       if (ack.body.length === 0) {
         void this.bye('media-failed', 'the ACK carried no answer to our offer');
         return;
       }
-      this.media.setAnswer(ack.body.toString('utf8')).catch((err: unknown) => void this.bye('media-failed', `unusable answer in ACK: ${String(err)}`));
+      try {
+        await this.media.setAnswer(ack.body.toString('utf8'));
+      } catch (err) {
+        void this.bye('media-failed', `unusable answer in ACK: ${String(err)}`);
+        return;
+      }
+      if (this.isEnded || this.state !== 'connecting') return;
     }
-    if (this.#hangupAfterAck) void this.bye();
+    this.transition('active');
   }
 
   #bindEarly(): void {

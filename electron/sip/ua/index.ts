@@ -15,6 +15,8 @@ export type { CallEnd, CallEndCause, CallEvents, CallStateChange, DialogMessage,
 export { OutgoingCall } from './outgoing-call.ts';
 export type { OutgoingCallOptions, OutgoingCallState } from './outgoing-call.ts';
 export { IncomingCall } from './incoming-call.ts';
+export type { CallRefusal, IncomingCallRequest } from './user-agent.ts';
+export { MAX_RECEIVED_MESSAGE_BYTES } from './out-of-dialog-requests.ts';
 export type { IncomingCallState } from './incoming-call.ts';
 export { ReceivedRefer } from './received-refer.ts';
 export type { ReceivedMessage } from './received-message.ts';
@@ -26,3 +28,5 @@ export type { SipTraceEntry } from './sip-trace.ts';
 export { defaultRetryPolicy, refreshDelayMs, retryDelayMs } from './refresh-policy.ts';
 export type { RetryPolicy } from './refresh-policy.ts';
 export { describeStatus, statusInWords } from './status-reason.ts';
+export { CallStateError, IdentityNotAllowedError, InvalidDtmfError, UaError, UnknownAccountError, UnreachableTargetError } from './ua-errors.ts';
+export { MAX_CHALLENGES, sendChallenged } from './challenged-request.ts';

@@ -2,7 +2,7 @@
  * What the UA core needs from the media engine: SDP offers and answers
  * (RFC 3264), nothing more. The SIP layer keeps SDP opaque — it carries the
  * text in INVITE/200/ACK bodies and never reads it — so `sip/` stays free of
- * media code and `media/` free of SIP (STYLE.md §2: the lower layer declares
+ * media code and `media/` free of SIP (docs/conventions.md item 2: the lower layer declares
  * the interface it needs, the layer above implements it).
  *
  * One hook serves one call (one media session), for the life of the call:
@@ -15,7 +15,12 @@ export interface OfferOptions {
   hold?: boolean;
 }
 
-export type AnswerResult = { answer: string } | { reject: 488 };
+/**
+ * 488 when nothing in the offer is acceptable; `busy` when the offer may be
+ * fine but there is no room for another call now (no free media port, too
+ * many calls): answered 486 Busy Here with Retry-After, never a misleading 488.
+ */
+export type AnswerResult = { answer: string } | { reject: 488 } | { busy: string; retryAfterS?: number };
 
 export interface MediaHook {
   /** A new offer: for the initial INVITE, a re-INVITE, or a 2xx to an INVITE that came without one. */

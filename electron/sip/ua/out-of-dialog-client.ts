@@ -2,12 +2,12 @@
  * A non-INVITE request of ours outside any dialog (MESSAGE, RFC 3428;
  * OPTIONS, RFC 3261 §11): built from the account (From = the chosen
  * identity, pre-loaded Route to the outbound proxy, §8.1.2), sent to the
- * RFC 3263 targets, its digest challenges answered (§22.2).
+ * RFC 3263 targets, its digest challenges answered (§22.2, challenged-request.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { SipUri } from '../message/index.ts';
 import type { Account } from './account.ts';
-import { sendAuthenticated } from './authenticated-send.ts';
+import { sendOutsideDialog } from './challenged-request.ts';
 import { buildRequest } from './request-builder.ts';
 import { outcome, outcomeOf } from './sip-outcome.ts';
 import type { SipOutcome } from './sip-outcome.ts';
@@ -48,7 +48,7 @@ export async function sendOutOfDialog(ctx: UaContext, account: Account, method: 
     body: o.body !== undefined ? { contentType: o.contentType ?? 'text/plain', content: o.body } : undefined,
     userAgent: ctx.userAgent,
   });
-  const sent = await sendAuthenticated(request, { layer: ctx.layer, targets, authenticator: account.authenticator });
+  const sent = await sendOutsideDialog(ctx.layer, request, targets, account.authenticator);
   const headers: Record<string, string[]> = {};
   for (const name of ['Allow', 'Supported', 'Accept']) {
     const values = sent.response.headers.getAll(name);

@@ -29,7 +29,7 @@ import { synthesizeResponse } from '../transaction/synthesized-response.ts';
 import { assertTransition } from '../transaction/transaction.ts';
 import type { SendTarget } from '../transport/transport.ts';
 import type { Account } from './account.ts';
-import { sendAuthenticated } from './authenticated-send.ts';
+import { sendOutsideDialog } from './challenged-request.ts';
 import { readBindings } from './bindings.ts';
 import type { Binding } from './bindings.ts';
 import { Emitter } from './emitter.ts';
@@ -370,7 +370,7 @@ export class Registration extends Emitter<RegistrationEvents> {
     for (const f of account.authenticator.preauthorize(request)) if (f.name === 'Authorization') request.headers.append(f.name, f.value);
     if (expires > 0) this.#mayBeBound = true;
     this.#ctx.logger.debug('REGISTER', { account: account.id, expires, contact: all ? '*' : formatNameAddr(contact) });
-    return sendAuthenticated(request, { layer: this.#ctx.layer, targets, authenticator: account.authenticator, nextCseq: () => this.#nextCseq() });
+    return sendOutsideDialog(this.#ctx.layer, request, targets, account.authenticator, () => this.#nextCseq());
   }
 
   /** The CSeq of the next REGISTER, which is counted against the per-minute cap. */

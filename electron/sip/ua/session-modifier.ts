@@ -3,16 +3,19 @@
  * re-INVITE with a new offer from the media hook (hold, resume), and the
  * peer's re-INVITE answered through the hook — with its offer in the INVITE,
  * or without one (we offer in the 2xx, the answer comes in the ACK, §14.2).
- * Glare (491) is retried by the dialog layer after the §14.1 back-off; one
- * 401/407 is answered with credentials.
+ * Glare (491) is retried by the dialog layer after the §14.1 back-off; a
+ * 401/407 is answered on the one challenged-request path.
  */
 import type { Dialog } from '../dialog/dialog.ts';
 import type { IncomingInvite } from '../dialog/incoming-invite.ts';
 import type { OutgoingInvite } from '../dialog/outgoing-invite.ts';
+import { RequestPendingError } from '../dialog/dialog-errors.ts';
 import type { Account } from './account.ts';
 import { SDP_CONTENT_TYPE } from './media-hook.ts';
 import type { MediaHook } from './media-hook.ts';
 import { contentType } from './capabilities.ts';
+import { fieldsAsHeaders, sendChallenged } from './challenged-request.ts';
+import type { Exchange } from './challenged-request.ts';
 import { outcomeOf } from './sip-outcome.ts';
 import type { SipOutcome } from './sip-outcome.ts';
 import type { UaContext } from './ua-context.ts';
@@ -49,47 +52,41 @@ export class SessionModifier {
     this.#pending?.abandonRetry();
   }
 
+  /**
+   * Our re-INVITE with the hook's new offer, its challenges answered
+   * (challenged-request.ts). The answer is applied before the hold state
+   * changes and 'hold' is reported: the state never runs ahead of the media.
+   */
   async modify(dialog: Dialog, hold: boolean): Promise<SipOutcome> {
-    if (dialog.inviteInProgress || this.#pending) throw new Error('a re-INVITE is already in progress');
+    if (dialog.inviteInProgress || this.#pending) throw new RequestPendingError('a re-INVITE is already in progress');
     const { ctx, media, account } = this.#init;
     const offer = await media.createOffer({ hold });
-    return new Promise<SipOutcome>((resolve, reject) => {
-      let authTried = false;
-      const send = (extra: [string, string][]) => {
-        const out = ctx.dialogs.reinvite(dialog, { body: Buffer.from(offer), contentType: SDP_CONTENT_TYPE, headers: extra }, {
-          onAccepted: (_d, response) => {
-            this.#pending = undefined;
-            const result = outcomeOf(response);
-            this.#held = hold;
-            media.setAnswer(response.body.toString('utf8')).catch((err: unknown) => this.#init.fail(`the answer to our re-INVITE is unusable: ${String(err)}`));
-            this.#init.onHold(hold, result);
-            resolve(result);
-          },
-          onRejected: (response) => {
-            this.#pending = undefined;
-            if ((response.status === 401 || response.status === 407) && !authTried && dialog.state === 'Confirmed') {
-              authTried = true;
-              const answer = account.authenticator.authorize(out.request, response);
-              if (answer.ok) {
-                send(answer.fields.map((f): [string, string] => [f.name, f.value]));
-                return;
-              }
-            }
-            media.offerRejected?.();
-            const result = outcomeOf(response);
-            this.#init.onHold(this.#held, result);
-            resolve(result);
-          },
+    const done = await sendChallenged(account.authenticator, (fields) =>
+      new Promise<Exchange>((resolve) => {
+        const out = ctx.dialogs.reinvite(dialog, { body: Buffer.from(offer), contentType: SDP_CONTENT_TYPE, headers: fieldsAsHeaders(fields) }, {
+          onAccepted: (_d, response) => resolve({ request: out.request, response }),
+          onRejected: (response) => resolve({ request: out.request, response }),
         });
         this.#pending = out;
-      };
-      try {
-        send([]);
-      } catch (err) {
-        this.#pending = undefined;
-        reject(err);
-      }
+      }),
+    ).finally(() => {
+      this.#pending = undefined;
     });
+    const result = outcomeOf(done.response);
+    if (done.response.status >= 300) {
+      media.offerRejected?.();
+      this.#init.onHold(this.#held, result);
+      return result;
+    }
+    try {
+      await media.setAnswer(done.response.body.toString('utf8'));
+    } catch (err) {
+      this.#init.fail(`the answer to our re-INVITE is unusable: ${String(err)}`);
+      return result;
+    }
+    this.#held = hold;
+    this.#init.onHold(hold, result);
+    return result;
   }
 
   /** The peer's re-INVITE (the dialog checks already passed). */
@@ -105,6 +102,12 @@ export class SessionModifier {
         if (invite.state !== 'Pending' || this.#stopped) return;
         if ('reject' in result) {
           invite.reject(488, 'Not Acceptable Here');
+          this.#init.onReoffer(false);
+          return;
+        }
+        if ('busy' in result) {
+          // RFC 3261 §14.2: a re-INVITE we cannot take now gets 500 with Retry-After; the call goes on as it was.
+          invite.reject(500, 'Server Internal Error', { headers: [['Retry-After', '5']] });
           this.#init.onReoffer(false);
           return;
         }

@@ -1,5 +1,5 @@
 /**
- * The SIP trace the UI shows (STYLE.md §7: a first-class stream, not a log
+ * The SIP trace the UI shows (docs/conventions.md item 7: a first-class stream, not a log
  * scrape): every message in and out, as it crossed the wire, with
  * credentials redacted (Authorization / Proxy-Authorization values,
  * anything named password) before it leaves the engine.

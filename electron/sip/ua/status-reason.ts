@@ -1,5 +1,5 @@
 /**
- * SIP final responses in words a person understands (DESIGN.md §1), with the
+ * SIP final responses in words a person understands (docs/architecture.md §1), with the
  * code kept for the expert. The words are short sentences a call screen or a
  * registration badge can show as they are.
  */

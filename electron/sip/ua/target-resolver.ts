@@ -5,6 +5,7 @@
  * An account's transport preference is applied as if the URI carried
  * `;transport=` (§4.1), without changing the URI that goes on the wire.
  */
+import { UnreachableTargetError } from './ua-errors.ts';
 import { isIP } from 'node:net';
 import type { SipTarget, LocatableUri } from '../dns/sip-target.ts';
 import type { SipUri } from '../message/index.ts';
@@ -29,7 +30,7 @@ export class TargetResolver {
     const usable = located.filter((t) => this.usable(t.protocol, t.address));
     if (usable.length === 0) {
       const what = located.length === 0 ? 'no server found' : `no listener for ${[...new Set(located.map((t) => t.protocol))].join('/')}`;
-      throw new Error(`cannot reach ${uri.host}: ${what}`);
+      throw new UnreachableTargetError(`cannot reach ${uri.host}: ${what}`);
     }
     return usable.map((t) => ({ protocol: t.protocol, address: t.address, port: t.port, serverName: t.serverName }));
   }

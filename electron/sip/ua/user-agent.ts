@@ -9,6 +9,7 @@
  * The phone layer drives it: addAccount → register → call / incomingCall
  * events → IncomingCall.accept() ..., and renders the events.
  */
+import { UnknownAccountError } from './ua-errors.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { systemClock } from '../../shared/clock.ts';
 import { nullLogger } from '../../shared/logger.ts';
@@ -75,6 +76,15 @@ export interface UserAgentOptions {
   matchAccount?: MatchAccount;
   /** Requests matching no account go to this one instead of 404 (a "direct IP" account that takes anything). */
   fallbackAccountId?: string;
+  /**
+   * Asked for every new INVITE that matched an account, before any media is
+   * prepared (no port bound): undefined lets it in; a refusal is answered at
+   * once (486 + Retry-After for "too many calls", 404, 403…). The phone's
+   * policy: caps, per-source limits, callers it does not take.
+   */
+  admitCall?: (call: IncomingCallRequest) => CallRefusal | undefined;
+  /** Asked for every MESSAGE outside a dialog before it is accepted: the phone's rate limits (486 + Retry-After). */
+  admitMessage?: (message: ReceivedMessage) => CallRefusal | undefined;
   /** User-Agent header (RFC 3261 §20.41); default "Parley". Empty string: none. */
   userAgent?: string;
   /** Emit 'trace' events (default true). */
@@ -88,6 +98,23 @@ export interface UserAgentOptions {
   clock?: Clock;
   logger?: Logger;
   random?: () => number;
+}
+
+export interface IncomingCallRequest {
+  accountId: string;
+  /** The account matched only as the fallback (no account or alias has the Request-URI's user). */
+  fallback: boolean;
+  /** Where the INVITE came from (the packet's source). */
+  source: Endpoint;
+  requestUri: string;
+  from: string;
+  to: string;
+}
+
+export interface CallRefusal {
+  status: number;
+  reason: string;
+  retryAfterS?: number;
 }
 
 export interface UserAgentEvents {
@@ -236,7 +263,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
 
   registration(accountId: string): Registration {
     const r = this.#registrations.get(accountId);
-    if (!r) throw new Error(`no account ${accountId}`);
+    if (!r) throw new UnknownAccountError(`no account ${accountId}`);
     return r;
   }
 
@@ -289,7 +316,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
 
   #account(id: string): Account {
     const a = this.#accounts.get(id);
-    if (!a) throw new Error(`no account ${id}`);
+    if (!a) throw new UnknownAccountError(`no account ${id}`);
     return a;
   }
 
@@ -333,7 +360,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     const found = this.#match(requestUri, to);
     if (found && this.#accounts.has(found.accountId)) return found;
     const fallback = this.#options.fallbackAccountId !== undefined ? this.#accounts.get(this.#options.fallbackAccountId) : undefined;
-    return fallback ? { accountId: fallback.id, alias: formatUri(fallback.aor) } : undefined;
+    return fallback ? { accountId: fallback.id, alias: formatUri(fallback.aor), fallback: true } : undefined;
   }
 
   #request(method: string, accountId: string, target: string, o: RequestOptions & { body?: string }): Promise<RequestResult> {
@@ -348,6 +375,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
         answerOutOfDialog(request, tx, {
           match: (r) => this.#matchRequest(r),
           onMessage: (m) => this.emit('message', m),
+          ...(this.#options.admitMessage ? { admitMessage: this.#options.admitMessage } : {}),
         }),
       onReinvite: (dialog, invite) => {
         const owner = this.#owners.get(dialog);
@@ -394,6 +422,18 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     if (this.#calls.has(callKey('incoming', id))) {
       // §8.2.2.2: the same request reached us twice by different paths (a merged request).
       refuse(482, 'Loop Detected', [], account.id);
+      return;
+    }
+    const refusal = this.#options.admitCall?.({
+      accountId: account.id,
+      fallback: match.fallback === true,
+      source: invite.tx.incoming.source,
+      requestUri: request.uri,
+      from: request.headers.get('From') ?? '',
+      to: request.headers.get('To') ?? '',
+    });
+    if (refusal) {
+      refuse(refusal.status, refusal.reason, refusal.retryAfterS !== undefined ? [['Retry-After', String(refusal.retryAfterS)]] : [], account.id);
       return;
     }
     const media = this.#ctx.media({ callId: id, accountId: account.id, direction: 'incoming' });

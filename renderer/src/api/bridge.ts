@@ -2,7 +2,7 @@
  * The Electron preload bridge, as the renderer expects it. The desktop
  * preload implements this interface and exposes it with
  * `contextBridge.exposeInMainWorld('parley', bridge)`; each member should be a
- * one-liner over ipcRenderer (STYLE.md: "preload is one-liners").
+ * one-liner over ipcRenderer (docs/architecture.md §2: the Electron glue is thin).
  *
  *   invoke(cmd, params)   → ipcRenderer.invoke('parley:api', cmd, params)
  *                           resolves an ApiResult; never rejects (errors are results)

@@ -3,7 +3,7 @@
  * (electron/api/wire.ts). Requests carry a numeric id and are matched with
  * their reply, in any order; a reply that does not come within `timeoutMs`
  * answers 'timeout', and a connection that drops answers every pending
- * request 'unavailable' (results, never throws: STYLE.md item 6).
+ * request 'unavailable' (results, never throws: docs/conventions.md item 6).
  *
  * A dropped connection is retried with exponential back-off (backoff.ts)
  * until close() is called. Events missed while away are not replayed: the

@@ -1,5 +1,5 @@
 /**
- * The renderer as the phone's sound card (DESIGN.md §5):
+ * The renderer as the phone's sound card (docs/architecture.md §5):
  *
  *   getUserMedia (AEC, NS, AGC) → capture worklet → 20 ms Int16 frames → client → engine
  *   engine → client → playback worklet (ring buffer) → output device (setSinkId)

@@ -11,7 +11,7 @@ const scope = globalThis as unknown as AudioWorkletScope;
 
 /**
  * Without a microphone (refused, unplugged) the node still runs and sends
- * silence: the engine's calls are paced by these frames (DESIGN.md §5), so
+ * silence: the engine's calls are paced by these frames (docs/architecture.md §5), so
  * stopping them would also stop what we hear.
  */
 class CaptureProcessor extends scope.AudioWorkletProcessor {

@@ -1,6 +1,6 @@
 /**
  * Cuts the capture worklet's 128-sample render quanta into the 20 ms frames
- * the engine expects (960 samples at 48 kHz; DESIGN.md §5), converting
+ * the engine expects (960 samples at 48 kHz; docs/architecture.md §5), converting
  * Web Audio's float samples to Int16 and measuring each frame's level for
  * the input meter. Pure, so it is tested without an AudioContext.
  */

@@ -1,5 +1,5 @@
 /**
- * SIP status codes in words a person understands (DESIGN.md §1). The engine
+ * SIP status codes in words a person understands (docs/api.md, "Words"). The engine
  * sends `words` with its events; this table is the fallback when it does not
  * (an older engine, a code it has no words for).
  */

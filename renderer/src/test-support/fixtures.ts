@@ -87,6 +87,8 @@ export const SETTINGS: Settings = {
   dnd: false,
   focusOnIncomingCall: true,
   numberingPlan: { countryCode: '55', trunkPrefix: '0', internationalPrefix: '00', minMatchDigits: 8 },
+  callsFromStrangers: false,
+  rtpPorts: { min: 16384, max: 32767 },
   missedSeenAt: 0,
 };
 

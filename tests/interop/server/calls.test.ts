@@ -94,9 +94,19 @@ describe('calls through parley serve (registrar + proxy)', () => {
     return path;
   }
 
-  async function measureBoth(apiCallId: string, ended: CallSnapshot, files: readonly string[]): Promise<void> {
+  /**
+   * The answered call as the wire saw it at Parley: the 2xx (or the ACK) to the BYE. On the first call of a
+   * fresh engine the snapshot's answeredAt can precede the media start by the lazy media load (logged).
+   */
+  async function measureBoth(apiCallId: string, ended: CallSnapshot, files: readonly string[], t0: number): Promise<void> {
     assert.ok(ended.answeredAt !== undefined && ended.endedAt !== undefined);
-    const answeredMs = ended.endedAt - ended.answeredAt;
+    const trace = parley.all('trace').filter((t) => t.time >= t0);
+    const answered = trace.find((t) => t.direction === 'in' && /^SIP\/2.0 200 /.test(t.text) && /^CSeq: \d+ INVITE/m.test(t.text)) ??
+      trace.find((t) => t.direction === 'in' && /^ACK /.test(t.text));
+    const bye = trace.find((t) => /^BYE /.test(t.text));
+    assert.ok(answered && bye, 'the answer and the BYE are in the trace');
+    const answeredMs = bye.time - answered.time;
+    log(`answered ${answeredMs.toFixed(0)} ms on the wire, ${(ended.endedAt - ended.answeredAt).toFixed(0)} ms in the snapshot`);
     const heardByBaresip = measureWav('baresip', await baresipRecording(files), answeredMs, { heldBackMs: BARESIP_HELD_BACK_MS });
     const heardByParley = measureWav('Parley', await parleyRecording(apiCallId), answeredMs);
     log(describeTone(heardByBaresip));
@@ -125,7 +135,7 @@ describe('calls through parley serve (registrar + proxy)', () => {
     const requests = proxy.server.stats.requests - sipBefore;
     assert.ok(requests < 20, `${requests} requests at the proxy`);
     assert.equal(proxy.server.stats.malformed, 0, 'no RTP datagram reached the SIP port');
-    await measureBoth(dialled.id, ended, files);
+    await measureBoth(dialled.id, ended, files, t0);
   });
 
   for (const alias of ['johndoe', '+554845678901', '45678901']) {
@@ -147,7 +157,7 @@ describe('calls through parley serve (registrar + proxy)', () => {
       assert.equal((await bare.command('hangup')).ok, true);
       const ended = await parley.waitFor('call', (s) => s.id === incoming.id && s.state === 'ended', 5000, 'ended by the BYE');
       await nextBaresipEvent('CALL_CLOSED', from, 5000);
-      if (alias === 'johndoe') await measureBoth(incoming.id, ended, files);
+      if (alias === 'johndoe') await measureBoth(incoming.id, ended, files, t0);
     });
   }
 

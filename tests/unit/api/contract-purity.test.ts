@@ -1,5 +1,5 @@
 /**
- * The renderer imports the contract (STYLE.md items 3 and 11: DOM types, no
+ * The renderer imports the contract (docs/conventions.md items 3 and 11: DOM types, no
  * Node), so everything reachable from contract.ts and api-client.ts must
  * import nothing but sibling files: no node:*, no zod, no ws.
  */

@@ -23,6 +23,8 @@ export const DEFAULT_SETTINGS: Settings = {
   dnd: false,
   focusOnIncomingCall: false,
   numberingPlan: { countryCode: '55', trunkPrefix: '0', internationalPrefix: '00', minMatchDigits: 8 },
+  callsFromStrangers: false,
+  rtpPorts: { min: 16384, max: 32767 },
   missedSeenAt: 0,
 };
 

@@ -50,3 +50,11 @@ test('exit codes separate auth failure, no answer, busy and network errors', () 
   assert.equal(exitCodeForStatus(503), ExitCode.network);
   assert.equal(exitCodeForStatus(404), ExitCode.rejected);
 });
+
+test('--rtp-ports MIN-MAX: unprivileged, room for one pair; anything else is a usage error that shows the form', () => {
+  assert.deepEqual(parseCli(['listen', '--rtp-ports', '16384-16483']).rtpPorts, { min: 16384, max: 16483 });
+  assert.equal(parseCli(['listen']).rtpPorts, undefined);
+  for (const bad of ['16384', '80-100', '20000-20000', '30000-20000', '1024-70000', 'a-b', '16384-']) {
+    assert.throws(() => parseCli(['listen', '--rtp-ports', bad]), /--rtp-ports wants MIN-MAX/, bad);
+  }
+});

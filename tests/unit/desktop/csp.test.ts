@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildCsp, checkCsp, DESKTOP_CSP, parseCsp } from '../../../electron/desktop/csp.ts';
+import { buildCsp, checkCsp, DESKTOP_CSP, headersWithCsp, parseCsp } from '../../../electron/desktop/csp.ts';
 
 test('our policy passes our checker and reads back as built', () => {
   const csp = buildCsp();
@@ -50,4 +50,13 @@ test('parseCsp: first directive wins, names are case-insensitive, empty parts ig
   const p = parseCsp("Script-Src 'self';; script-src *; img-src");
   assert.deepEqual(p.get('script-src'), ["'self'"]);
   assert.deepEqual(p.get('img-src'), []);
+});
+
+test('the CSP header is added to our responses, never to DevTools or other pages of Chromium itself', () => {
+  const csp = buildCsp();
+  const ours = headersWithCsp('app://parley/index.html', { 'content-security-policy': ['default-src *'], 'Content-Type': ['text/html'] }, csp)!;
+  assert.deepEqual(ours['Content-Security-Policy'], [csp]);
+  assert.equal('content-security-policy' in ours, false, 'a weaker policy from elsewhere is replaced');
+  assert.deepEqual(ours['Content-Type'], ['text/html']);
+  for (const url of ['devtools://devtools/bundled/devtools_app.html', 'chrome-extension://abc/x.js', 'chrome://gpu/']) assert.equal(headersWithCsp(url, {}, csp), undefined, url);
 });

@@ -7,6 +7,7 @@
  * 'electron' by a module resolve hook (main-smoke-driver.ts).
  */
 import { EventEmitter } from 'node:events';
+import type { HandlerDetails, IpcMain, LoginItemSettings, MessageBoxReturnValue, WindowOpenHandlerResponse } from 'electron';
 
 export const calls: Array<{ what: string; args: unknown[] }> = [];
 const record = (what: string, ...args: unknown[]) => void calls.push({ what, args });
@@ -15,8 +16,13 @@ let resolveReady!: () => void;
 const ready = new Promise<void>((r) => (resolveReady = r));
 const paths = new Map<string, string>();
 
+let isReady = false;
+
 class FakeApp extends EventEmitter {
   isPackaged = false;
+  /** Windows only in Electron: the method is absent elsewhere, so calling it there throws a TypeError. */
+  declare setAppUserModelId?: (id: string) => void;
+  readonly defaultProtocolClients = new Set<string>();
   name = 'Electron';
   quitCalls = 0;
   exitCode: number | undefined;
@@ -45,23 +51,41 @@ class FakeApp extends EventEmitter {
     this.exitCode = code;
     record('app.exit', code);
   }
-  setAsDefaultProtocolClient(scheme: string) {
-    record('setAsDefaultProtocolClient', scheme);
+  isReady() {
+    return isReady;
+  }
+  setAsDefaultProtocolClient(protocol: string) {
+    record('setAsDefaultProtocolClient', protocol);
+    if (!control.protocolRegistrationWorks) return false;
+    this.defaultProtocolClients.add(protocol);
     return true;
+  }
+  isDefaultProtocolClient(protocol: string) {
+    return this.defaultProtocolClients.has(protocol);
   }
   setLoginItemSettings(s: unknown) {
     record('setLoginItemSettings', s);
   }
-  getLoginItemSettings() {
-    return { wasOpenedAtLogin: false };
+  getLoginItemSettings(): LoginItemSettings {
+    return { openAtLogin: false, wasOpenedAtLogin: false, status: 'not-registered', executableWillLaunchAtLogin: false, launchItems: [] };
   }
 }
 
 export const app = new FakeApp();
+if (process.platform === 'win32') app.setAppUserModelId = (id: string) => void record('app.setAppUserModelId', id);
 
 export const control = {
   setPath: (name: string, value: string) => paths.set(name, value),
-  ready: () => resolveReady(),
+  ready: () => {
+    isReady = true;
+    safeStorageState.ready = true;
+    resolveReady();
+  },
+  /** false: as for an AppImage without an installed .desktop file, or another app's choice on Windows. */
+  protocolRegistrationWorks: true,
+  /** loadURL rejects with this (ERR_FILE_NOT_FOUND and the like). */
+  loadFailure: undefined as Error | undefined,
+  headersReceived: undefined as undefined | ((details: { url: string; responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders?: Record<string, string | string[]>; cancel?: boolean }) => void) => void),
   protocolHandlers: new Map<string, (req: Request) => Promise<Response>>(),
   permissionRequest: undefined as undefined | ((wc: unknown, permission: string, cb: (granted: boolean) => void, details: unknown) => void),
   permissionCheck: undefined as undefined | ((wc: unknown, permission: string, origin: string, details: unknown) => boolean),
@@ -71,11 +95,14 @@ export const control = {
   notifications: [] as FakeNotification[],
   schemes: [] as unknown[],
   encryptionAvailable: true,
+  notificationsFail: false,
 };
 
 export const protocol = {
-  registerSchemesAsPrivileged(schemes: unknown[]) {
-    control.schemes.push(...schemes);
+  registerSchemesAsPrivileged(customSchemes: unknown[]) {
+    // Electron: "This method can only be used before the ready event of the app module gets emitted."
+    if (isReady) throw new Error('protocol.registerSchemesAsPrivileged should be called before app is ready');
+    control.schemes.push(...customSchemes);
   },
 };
 
@@ -99,8 +126,8 @@ export const session = {
       onBeforeRequest(filter: { urls: string[] }, listener: NonNullable<typeof control.beforeRequest>['listener']) {
         control.beforeRequest = { filter, listener };
       },
-      onHeadersReceived(listener: unknown) {
-        record('onHeadersReceived', typeof listener);
+      onHeadersReceived(listener: NonNullable<typeof control.headersReceived>) {
+        control.headersReceived = listener;
       },
     },
     on(event: string) {
@@ -115,10 +142,29 @@ export class FakeWebContents extends EventEmitter {
   readonly id = nextId++;
   sent: Array<{ channel: string; args: unknown[] }> = [];
   posted: Array<{ channel: string; message: unknown; transfer: unknown[] }> = [];
+  /** Called by the driver with only the details it cares about. */
   windowOpenHandler: ((d: { url: string }) => { action: string }) | undefined;
   url = '';
+  destroyed = false;
+  loads = 0;
+  reloads = 0;
   isDestroyed() {
-    return false;
+    return this.destroyed;
+  }
+  reload() {
+    this.reloads++;
+    this.emit('did-start-loading');
+    this.emit('did-start-navigation', { url: this.url, isSameDocument: false, isMainFrame: true, preventDefault() {} });
+  }
+  /** Plays Electron's part for a navigation: in-page ones (#fragment, history.pushState) fire did-start-loading too. */
+  navigate(url: string, sameDocument: boolean) {
+    this.emit('did-start-loading');
+    this.emit('did-start-navigation', { url, isSameDocument: sameDocument, isMainFrame: true, preventDefault() {} });
+    if (sameDocument) this.emit('did-navigate-in-page', {}, url, true);
+  }
+  /** The renderer process died. */
+  crash(reason: 'crashed' | 'oom' | 'killed' | 'clean-exit' = 'crashed') {
+    this.emit('render-process-gone', {}, { reason, exitCode: 1 });
   }
   send(channel: string, ...args: unknown[]) {
     this.sent.push({ channel, args });
@@ -126,8 +172,8 @@ export class FakeWebContents extends EventEmitter {
   postMessage(channel: string, message: unknown, transfer: unknown[] = []) {
     this.posted.push({ channel, message, transfer });
   }
-  setWindowOpenHandler(h: (d: { url: string }) => { action: string }) {
-    this.windowOpenHandler = h;
+  setWindowOpenHandler(h: (d: HandlerDetails) => WindowOpenHandlerResponse) {
+    this.windowOpenHandler = h as unknown as (d: { url: string }) => { action: string };
   }
   getURL() {
     return this.url;
@@ -144,43 +190,64 @@ export class FakeBrowserWindow extends EventEmitter {
     this.options = options;
     control.windows.push(this);
   }
+  minimized = false;
   async loadURL(url: string) {
+    this.webContents.loads++;
+    record('loadURL', url);
+    if (control.loadFailure) throw control.loadFailure;
     this.webContents.url = url;
   }
   show() {
+    this.visible = true;
+    this.minimized = false;
+  }
+  showInactive() {
     this.visible = true;
   }
   hide() {
     this.visible = false;
   }
   focus() {}
-  isMinimized() {
-    return false;
+  isVisible() {
+    return this.visible;
   }
-  restore() {}
+  minimize() {
+    this.minimized = true;
+  }
+  isMinimized() {
+    return this.minimized;
+  }
+  restore() {
+    this.minimized = false;
+  }
   isDestroyed() {
     return this.destroyed;
   }
 }
 export const BrowserWindow = FakeBrowserWindow;
 
+/** What the driver calls: events with only the fields the app reads (see ipcEvent below). */
 type IpcListener = (event: unknown, ...args: unknown[]) => unknown;
+type RealHandler = Parameters<IpcMain['handle']>[1];
+type RealListener = Parameters<IpcMain['on']>[1];
 export const ipcMain = {
   handlers: new Map<string, IpcListener>(),
   listeners: new Map<string, IpcListener[]>(),
-  handle(channel: string, l: IpcListener) {
-    this.handlers.set(channel, l);
+  handle(channel: string, l: RealHandler) {
+    // Electron throws rather than replace a handler.
+    if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
+    this.handlers.set(channel, l as IpcListener);
   },
   removeHandler(channel: string) {
     this.handlers.delete(channel);
   },
-  on(channel: string, l: IpcListener) {
-    this.listeners.set(channel, [...(this.listeners.get(channel) ?? []), l]);
-    return this;
+  on(channel: string, l: RealListener): IpcMain {
+    this.listeners.set(channel, [...(this.listeners.get(channel) ?? []), l as IpcListener]);
+    return this as unknown as IpcMain;
   },
-  removeListener(channel: string, l: IpcListener) {
+  removeListener(channel: string, l: RealListener): IpcMain {
     this.listeners.set(channel, (this.listeners.get(channel) ?? []).filter((x) => x !== l));
-    return this;
+    return this as unknown as IpcMain;
   },
 };
 
@@ -277,13 +344,61 @@ export class MessageChannelMain {
   }
 }
 
+/**
+ * safeStorage as Electron 45 has it on Linux. `backendGuess` is what getSelectedStorageBackend() says
+ * before the async encryptor is initialised (the desktop environment's usual store); `backend` is what
+ * the first async operation finds: 'basic_text' when no keyring answers, and then everything is
+ * "encrypted" with a key compiled into Chromium while isAsyncEncryptionAvailable() still resolves true.
+ * `keyringLocked` holds async operations until `unlockKeyring()` (the keyring's unlock prompt).
+ */
+const safeStorageState = {
+  ready: false,
+  initialised: false,
+  backendGuess: 'gnome_libsecret' as 'basic_text' | 'gnome_libsecret' | 'kwallet' | 'kwallet5' | 'kwallet6' | 'unknown',
+  backend: 'gnome_libsecret' as 'basic_text' | 'gnome_libsecret' | 'kwallet' | 'kwallet5' | 'kwallet6' | 'unknown',
+  keyringLocked: false,
+  unlockWaiters: [] as Array<() => void>,
+};
+export const keyring = {
+  state: safeStorageState,
+  unlock() {
+    safeStorageState.keyringLocked = false;
+    for (const w of safeStorageState.unlockWaiters.splice(0)) w();
+  },
+};
+const asyncInit = async () => {
+  if (!safeStorageState.ready) throw new Error('safeStorage cannot be used before app is ready');
+  if (safeStorageState.keyringLocked && safeStorageState.backend !== 'basic_text') await new Promise<void>((r) => safeStorageState.unlockWaiters.push(r));
+  safeStorageState.initialised = true;
+};
+const seal = (s: string) => Buffer.concat([Buffer.from(safeStorageState.backend === 'basic_text' ? 'v10' : 'v11'), Buffer.from(s, 'utf8').map((b) => b ^ 0x42)]);
+const unseal = (b: Buffer) => Buffer.from(b.subarray(3).map((x) => x ^ 0x42)).toString('utf8');
 export const safeStorage = {
-  isEncryptionAvailable: () => control.encryptionAvailable,
-  encryptString: (s: string) => Buffer.concat([Buffer.from('fake:'), Buffer.from(s, 'utf8').map((b) => b ^ 0x42)]),
-  decryptString: (b: Buffer) => Buffer.from(b.subarray(5).map((x) => x ^ 0x42)).toString('utf8'),
-  getSelectedStorageBackend: () => 'gnome_libsecret',
+  isEncryptionAvailable: () => safeStorageState.ready && control.encryptionAvailable,
+  encryptString: (plainText: string) => seal(plainText),
+  decryptString: (encrypted: Buffer) => unseal(encrypted),
+  async isAsyncEncryptionAvailable(): Promise<boolean> {
+    if (!safeStorageState.ready) return false;
+    await asyncInit();
+    // Electron 45: true after ready, whatever the keyring (the fixed-key fallback "encrypts" too).
+    return control.encryptionAvailable;
+  },
+  async encryptStringAsync(plainText: string): Promise<Buffer> {
+    await asyncInit();
+    return seal(plainText);
+  },
+  async decryptStringAsync(encrypted: Buffer): Promise<{ shouldReEncrypt: boolean; result: string }> {
+    await asyncInit();
+    return { result: unseal(encrypted), shouldReEncrypt: false };
+  },
+  getSelectedStorageBackend(): 'basic_text' | 'gnome_libsecret' | 'kwallet' | 'kwallet5' | 'kwallet6' | 'unknown' {
+    if (!safeStorageState.ready) return 'unknown';
+    return safeStorageState.initialised ? safeStorageState.backend : safeStorageState.backendGuess;
+  },
+  setUsePlainTextEncryption(_usePlainText: boolean) {},
 };
 
+/** Electron's Tray on Linux never throws: without a StatusNotifier host it falls back silently (nothing shows on stock GNOME). */
 export class FakeTray extends EventEmitter {
   image: unknown;
   tooltip = '';
@@ -323,17 +438,48 @@ export class FakeNotification extends EventEmitter {
   }
   show() {
     this.shown = true;
+    // An unsigned macOS build: every notification fails.
+    if (control.notificationsFail) setImmediate(() => this.emit('failed', {}, 'Notifications are not allowed for this application'));
   }
   close() {}
 }
 export const Notification = FakeNotification;
 
+/** powerMonitor: 'resume', 'suspend', 'lock-screen', 'unlock-screen', … are emitted by the driver. */
+export const powerMonitor = new EventEmitter();
+
 export const dialog = {
   showErrorBox: (title: string, text: string) => record('dialog.showErrorBox', title, text),
-  showMessageBox: async (o: unknown) => {
+  showMessageBox: async (o: unknown): Promise<MessageBoxReturnValue> => {
     record('dialog.showMessageBox', o);
-    return { response: 0 };
+    return { response: 0, checkboxChecked: false };
   },
 };
 
-export default { app, protocol, session, BrowserWindow, ipcMain, MessageChannelMain, safeStorage, Tray, Menu, nativeImage, Notification, dialog };
+export default { app, protocol, session, BrowserWindow, ipcMain, MessageChannelMain, safeStorage, Tray, Menu, nativeImage, Notification, dialog, powerMonitor };
+
+/**
+ * An IpcMainEvent as Electron hands it: `senderFrame` is null when the frame navigated or was
+ * destroyed, and its getters throw once the frame is disposed ("Render frame was disposed before
+ * WebFrameMain could be accessed").
+ */
+export function ipcEvent(sender: FakeWebContents, url: string, frame: 'live' | 'null' | 'disposed' = 'live') {
+  const live = { url, parent: null, frameTreeNodeId: 1 };
+  return {
+    sender,
+    get senderFrame() {
+      if (frame === 'null') return null;
+      if (frame === 'disposed') {
+        return {
+          get url(): string {
+            throw new Error('Render frame was disposed before WebFrameMain could be accessed');
+          },
+          get parent(): null {
+            throw new Error('Render frame was disposed before WebFrameMain could be accessed');
+          },
+        };
+      }
+      return live;
+    },
+  };
+}

@@ -7,6 +7,7 @@ import { createEventBus } from '../../../electron/api/event-bus.ts';
 import type { ApiResult } from '../../../electron/api/errors.ts';
 import { bindIpc, type EngineAudio, type FrameLike, type IpcEventLike, type IpcMainLike, type PortLike, type WebContentsLike } from '../../../electron/desktop/ipc-binding.ts';
 import { IPC } from '../../../electron/desktop/ipc-channels.ts';
+import { ipcEvent } from './fake-electron.ts';
 
 type Listener = (event: IpcEventLike, ...args: unknown[]) => unknown;
 
@@ -165,6 +166,18 @@ test('commands from other frames, origins or webContents are refused', async () 
     assert.equal(!r.ok && r.code, 'not-allowed');
   }
   assert.equal(s.calls.length, 0);
+});
+
+test('a sender frame that is gone (null) or disposed (its getters throw) is refused, not thrown on', async () => {
+  const s = setup();
+  for (const frame of ['null', 'disposed'] as const) {
+    const event = ipcEvent(s.contents as never, PAGE, frame) as unknown as IpcEventLike;
+    const r = await s.ipcMain.invoke(event, 'settings.get', {});
+    assert.equal(!r.ok && r.code, 'not-allowed', frame);
+    assert.doesNotThrow(() => s.ipcMain.emit(IPC.audioPortRequest, event), frame);
+  }
+  assert.equal(s.calls.length, 0);
+  assert.equal(s.ports.length, 0);
 });
 
 test('the first successful app.snapshot tells the shell the renderer is ready', async () => {

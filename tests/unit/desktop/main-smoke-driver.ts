@@ -33,6 +33,18 @@ mkdirSync(join(work, 'appData'), { recursive: true });
 register(`data:text/javascript,${encodeURIComponent(`export async function resolve(s, c, n) { return s === 'electron' ? { url: ${JSON.stringify(fakeUrl)}, shortCircuit: true } : n(s, c); }`)}`);
 const fake = (await import(fakeUrl)) as typeof import('./fake-electron.ts');
 fake.control.setPath('appData', join(work, 'appData'));
+// The keyring is locked: its unlock prompt holds safeStorage, and so the engine, until the driver unlocks it.
+fake.keyring.state.keyringLocked = true;
+// No session bus: the tray host cannot be confirmed (as on stock GNOME), so the window must stay reachable.
+process.env.DBUS_SESSION_BUS_ADDRESS = `unix:path=${join(work, 'no-bus')}`;
+// The app's log lines (main.ts writes JSON lines to stderr), for what has no other trace.
+const logLines: string[] = [];
+const writeErr = process.stderr.write.bind(process.stderr);
+process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  logLines.push(String(chunk));
+  return (writeErr as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+}) as typeof process.stderr.write;
+const logged = (what: string) => logLines.some((l) => l.includes(what));
 
 const out: Record<string, unknown> = {};
 const until = async (what: string, ok: () => boolean, ms = 15_000) => {
@@ -56,6 +68,31 @@ const wc = win.webContents;
 out.webPreferences = win.options.webPreferences;
 out.loadedUrl = wc.url;
 out.trayCount = fake.control.trays.length;
+// Window and tray are up while the keyring is still locked; the engine waits behind the gate.
+const earlyEvent = { sender: wc, senderFrame: { url: 'app://parley/index.html', parent: null } };
+let earlySnapshot: { ok?: boolean } | undefined;
+void (fake.ipcMain.handlers.get('parley:invoke')!(earlyEvent, 'app.snapshot', {}) as Promise<{ ok: boolean }>).then((r) => (earlySnapshot = r));
+await new Promise((r) => setTimeout(r, 300));
+out.beforeUnlock = { windows: fake.control.windows.length, trays: fake.control.trays.length, engineUp: earlySnapshot !== undefined };
+out.lateSchemeThrows = (() => {
+  try {
+    fake.protocol.registerSchemesAsPrivileged([{ scheme: 'late' }]);
+    return false;
+  } catch {
+    return true;
+  }
+})();
+fake.keyring.unlock();
+await until('the engine after the unlock', () => earlySnapshot !== undefined);
+out.snapshotAfterUnlock = earlySnapshot?.ok;
+win.emit('ready-to-show');
+await new Promise((r) => setTimeout(r, 100));
+out.visibleAtStart = win.visible;
+
+// DevTools pages keep their own headers; our responses get the CSP.
+let devtoolsHeaders: unknown;
+fake.control.headersReceived!({ url: 'devtools://devtools/bundled/devtools_app.html', responseHeaders: {} }, (r) => (devtoolsHeaders = r.responseHeaders));
+out.devtoolsCsp = devtoolsHeaders === undefined ? null : devtoolsHeaders;
 
 // The app:// protocol: our page with our CSP; nothing outside the renderer folder.
 const handler = fake.control.protocolHandlers.get('app')!;
@@ -90,12 +127,14 @@ out.navigationPrevented = prevented;
 // IPC from the page, and from a frame that is not ours.
 const ours = { sender: wc, senderFrame: { url: 'app://parley/index.html', parent: null } };
 const invoke = (event: unknown, cmd: string, params?: unknown) => fake.ipcMain.handlers.get('parley:invoke')!(event, cmd, params) as Promise<any>;
-const beforeSnapshot = wc.sent.length;
+
 const snapshot = await invoke(ours, 'app.snapshot', {});
 out.snapshotOk = snapshot.ok;
 out.evil = await invoke({ sender: wc, senderFrame: { url: 'https://evil.example/', parent: null } }, 'app.snapshot', {});
-await until('the argv link', () => wc.sent.slice(beforeSnapshot).some((s) => (s.args[0] as { event?: string })?.event === 'link.open'));
+await until('the argv link', () => wc.sent.some((s) => (s.args[0] as { event?: string })?.event === 'link.open'));
 out.argvLink = wc.sent.find((s) => (s.args[0] as { event?: string })?.event === 'link.open')?.args[0];
+// The "Skip to content" link: an in-page navigation, after which no app.snapshot comes.
+wc.navigate('app://parley/index.html#main', true);
 
 // Do Not Disturb: the engine's settings event reaches the tray.
 const dnd = await invoke(ours, 'settings.update', { dnd: true });
@@ -111,6 +150,19 @@ fake.app.emit('second-instance', {}, ['/opt/Parley/parley', 'sip:bob@example.com
 await until('the second-instance link', () => wc.sent.filter((s) => (s.args[0] as { event?: string })?.event === 'link.open').length > linksBefore);
 out.secondLink = wc.sent.filter((s) => (s.args[0] as { event?: string })?.event === 'link.open').at(-1)?.args[0];
 out.visibleAfterLink = win.visible;
+out.secondLinkAfterInPage = true; // delivered although an in-page navigation came after the last app.snapshot
+
+// The renderer crashes: the page is loaded again; links wait for its app.snapshot.
+const loadsBefore = wc.loads;
+wc.crash('crashed');
+await until('the reload after the crash', () => wc.loads > loadsBefore);
+out.reloadedAfterCrash = wc.loads - loadsBefore;
+await invoke(ours, 'app.snapshot', {});
+
+// Waking from sleep: the engine refreshes its registrations (network.changed).
+fake.powerMonitor.emit('resume');
+await until('network.changed to reach the engine', () => logged('network changed: registrations refreshed'));
+out.resumeHandled = logged('"reason":"resume"');
 
 // The audio port.
 for (const l of fake.ipcMain.listeners.get('parley:audio-port-request') ?? []) l(ours);
@@ -127,10 +179,17 @@ try {
   out.secretsFile = { exists: false };
 }
 
-// Closing the window hides it (the phone stays in the tray); quitting closes the engine.
+// Closing the window keeps the phone running: with no tray host confirmed it is minimized, not hidden.
 let closePrevented = false;
+win.show();
 win.emit('close', { preventDefault: () => (closePrevented = true) });
-out.closeHides = closePrevented && !win.visible;
+out.closeKeepsReachable = { prevented: closePrevented, visible: win.visible, minimized: win.minimized };
+out.protocolRegistrations = fake.calls.filter((c) => c.what === 'setAsDefaultProtocolClient').length;
+out.appUserModelIdCalls = fake.calls.filter((c) => c.what === 'app.setAppUserModelId').length;
+// Windows shutdown or log-off: 'session-end' on the window, and no 'will-quit' may follow.
+win.emit('session-end', { reasons: ['shutdown'] });
+await until('the engine to close at session end', () => fake.calls.some((c) => c.what === 'tray.destroy') && !fake.ipcMain.handlers.has('parley:invoke'));
+out.sessionEndClosed = true;
 fake.app.emit('before-quit');
 let quitClosePrevented = false;
 win.emit('close', { preventDefault: () => (quitClosePrevented = true) });

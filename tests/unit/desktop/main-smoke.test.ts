@@ -71,10 +71,21 @@ test('the main process wires engine, window, IPC, tray, links, secrets and quit'
   assert.equal(r.trayCount, 1);
 
   assert.deepEqual(r.audioPort, [{ channel: 'parley:audio-port', transferred: 1 }]);
+  assert.deepEqual(r.secondLinkAfterInPage, true);
   assert.equal(r.accountAdded, true);
   assert.deepEqual(r.secretsFile, { exists: true, holdsPlainPassword: false });
 
-  assert.equal(r.closeHides, true);
+  assert.deepEqual(r.beforeUnlock, { windows: 1, trays: 1, engineUp: false }, 'a locked keyring holds the engine, not the window and tray');
+  assert.equal(r.snapshotAfterUnlock, true, 'the page\'s first command waited for the engine and then got its answer');
+  assert.equal(r.lateSchemeThrows, true, 'the fake refuses registerSchemesAsPrivileged after ready, as Electron does');
+  assert.equal(r.visibleAtStart, true);
+  assert.equal(r.devtoolsCsp, null, 'DevTools keeps its own headers');
+  assert.equal(r.reloadedAfterCrash, 1);
+  assert.equal(r.resumeHandled, true);
+  assert.deepEqual(r.closeKeepsReachable, { prevented: true, visible: true, minimized: true });
+  assert.equal(r.protocolRegistrations, 0, 'a development run does not register link handlers');
+  assert.equal(r.appUserModelIdCalls, process.platform === 'win32' ? 1 : 0);
+  assert.equal(r.sessionEndClosed, true);
   assert.equal(r.closeOnQuitAllowed, true);
   assert.equal(r.willQuitWaited, true);
   assert.equal(r.exitCode, null);

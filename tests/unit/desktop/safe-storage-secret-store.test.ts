@@ -195,3 +195,39 @@ test('bad references and values are refused like every SecretStore', async () =>
   assert.throws(() => store.set('r', 'x'.repeat(5000)), TypeError);
   assert.throws(() => store.get(42 as unknown as string), TypeError);
 });
+
+test('Electron 45 on Linux without a keyring: async encryption "available", the backend known only after it → refused', async () => {
+  const { control, keyring, safeStorage } = await import('./fake-electron.ts');
+  control.ready();
+  keyring.state.backendGuess = 'gnome_libsecret';
+  keyring.state.backend = 'basic_text';
+  keyring.state.initialised = false;
+  try {
+    assert.equal(safeStorage.getSelectedStorageBackend(), 'gnome_libsecret', 'the start-up guess');
+    const dir = tempDir();
+    const { store, status } = await SafeStorageSecretStore.open(dir, safeStorage);
+    assert.equal(status.encryption, 'unavailable');
+    assert.equal(status.backend, 'basic_text');
+    await assert.rejects(store.set('parley/account/a1', 'pw'), (e: unknown) => e instanceof ApiError && e.code === 'unavailable');
+    assert.equal(existsSync(join(dir, ENCRYPTED_SECRETS_FILE)), false);
+  } finally {
+    keyring.state.backend = 'gnome_libsecret';
+    keyring.state.initialised = false;
+  }
+});
+
+test('a locked keyring holds open() until it is unlocked (so the shell opens the store behind its engine gate)', async () => {
+  const { control, keyring, safeStorage } = await import('./fake-electron.ts');
+  control.ready();
+  keyring.state.keyringLocked = true;
+  keyring.state.initialised = false;
+  const opening = SafeStorageSecretStore.open(tempDir(), safeStorage);
+  let opened = false;
+  void opening.then(() => (opened = true));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(opened, false, 'still waiting for the keyring');
+  keyring.unlock();
+  const { status } = await opening;
+  assert.equal(status.encryption, 'available');
+  assert.equal(status.backend, 'gnome_libsecret');
+});

@@ -20,6 +20,8 @@ test('webPreferences are locked down', () => {
   assert.equal(p.preload, input.preload);
   assert.equal('enableBlinkFeatures' in p, false);
   assert.equal('additionalArguments' in p, false);
+  // 'Auxclick' is no Blink runtime feature any more: the option disabled nothing and only looked safe.
+  assert.equal('disableBlinkFeatures' in p, false);
   assert.deepEqual(checkWebPreferences(p as unknown as Record<string, unknown>), []);
 });
 

@@ -85,9 +85,13 @@ describe('SDP offer', () => {
     const text = serializeSdp(mandatory.sdp);
     assert.match(text, /m=audio 40000 RTP\/SAVP /);
     const lines = attr(text, 'a=crypto:');
-    assert.equal(lines.length, 2);
-    assert.match(lines[0]!, /^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:[A-Za-z0-9+/]{40}$/);
-    assert.match(lines[1]!, /^a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:[A-Za-z0-9+/]{40}$/);
+    // Strongest first: AES-256-GCM (44 bytes of key and salt), AES-128-GCM (28), AES-256-CM (46), then the RFC 4568 suites (30).
+    assert.equal(lines.length, 5);
+    assert.match(lines[0]!, /^a=crypto:1 AEAD_AES_256_GCM inline:[A-Za-z0-9+/]{59}=$/);
+    assert.match(lines[1]!, /^a=crypto:2 AEAD_AES_128_GCM inline:[A-Za-z0-9+/]{38}==$/);
+    assert.match(lines[2]!, /^a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:[A-Za-z0-9+/]{62}==$/);
+    assert.match(lines[3]!, /^a=crypto:4 AES_CM_128_HMAC_SHA1_80 inline:[A-Za-z0-9+/]{40}$/);
+    assert.match(lines[4]!, /^a=crypto:5 AES_CM_128_HMAC_SHA1_32 inline:[A-Za-z0-9+/]{40}$/);
     assert.notEqual(encodeInlineKey(mandatory.cryptos[0]!.key), encodeInlineKey(mandatory.cryptos[1]!.key));
     const optional = serializeSdp(buildOffer(local({ srtpPolicy: 'optional', srtpSuites: ['AES_CM_128_HMAC_SHA1_80'] })).sdp);
     assert.match(optional, /m=audio 40000 RTP\/AVP /);
@@ -295,7 +299,7 @@ describe('offer → answer → processAnswer, end to end through text', () => {
     assert.deepEqual([theirs.remoteAddress, theirs.remotePort], ['127.0.0.1', 40000]);
     assert.equal(encodeInlineKey(mine.srtp!.localKey), encodeInlineKey(theirs.srtp!.remoteKey));
     assert.equal(encodeInlineKey(mine.srtp!.remoteKey), encodeInlineKey(theirs.srtp!.localKey));
-    assert.equal(mine.srtp!.suite, 'AES_CM_128_HMAC_SHA1_80');
+    assert.equal(mine.srtp!.suite, 'AEAD_AES_256_GCM', 'the answerer takes the offer’s first (strongest) suite');
     assert.equal(mine.direction, 'sendrecv');
   });
 

@@ -26,10 +26,10 @@ describe('SDES key material (RFC 4568 §6.1)', () => {
     }
   });
 
-  it('knows exactly the two suites', () => {
-    assert.ok(isSrtpCryptoSuite('AES_CM_128_HMAC_SHA1_80'));
-    assert.ok(isSrtpCryptoSuite('AES_CM_128_HMAC_SHA1_32'));
-    assert.ok(!isSrtpCryptoSuite('AEAD_AES_128_GCM'));
+  it('knows exactly the five suites', () => {
+    for (const s of ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32', 'AES_256_CM_HMAC_SHA1_80', 'AEAD_AES_128_GCM', 'AEAD_AES_256_GCM']) assert.ok(isSrtpCryptoSuite(s), s);
+    assert.ok(!isSrtpCryptoSuite('AES_256_CM_HMAC_SHA1_32'));
+    assert.ok(!isSrtpCryptoSuite('F8_128_HMAC_SHA1_80'));
     assert.ok(!isSrtpCryptoSuite('__proto__'));
     assert.equal(SRTP_SUITES.AES_CM_128_HMAC_SHA1_32.rtpTagLength, 4);
   });

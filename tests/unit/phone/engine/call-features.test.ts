@@ -138,6 +138,8 @@ describe('engine: call features', () => {
     const contacts = await a.call('contacts.list', {});
     const echo = contacts.find((x) => x.name === 'Echo test')!;
     const out = await a.call('call.dial', { target: echo.addresses[0]!.uri });
+    // A failed measure must not leave the call up for the next test (the phone holds it when A dials again).
+    t.after(() => a.call('call.hangup', { callId: out.id }).catch(() => undefined));
     const active = await a.waitFor('call', (x) => x.id === out.id && x.state === 'active', 5000, 'echo answered');
     assert.equal(active.remote.contactName, 'Echo test');
     const since = Date.now();
@@ -192,11 +194,16 @@ describe('engine: call features', () => {
     assert.equal(atC.remote.uri, 'sip:alice@127.0.0.1', 'A calls C from the account of the transferred call');
     await c.waitFor('call', (x) => x.id === atC.id && x.state === 'active', 5000, 'auto-answered at C');
     const bEnd = await b.waitFor('call', (x) => x.id === inc.id && x.state === 'ended', 5000, 'B leaves after the transfer');
-    assert.ok(b.events.some((e) => e.event === 'call' && e.data.id === inc.id && e.data.code === 200), 'B saw the NOTIFY 200');
+    const trying = b.events.find((e) => e.event === 'call' && e.data.id === inc.id && e.data.transfer?.state === 'trying');
+    assert.ok(trying, 'B sees the transfer under way');
+    const result = b.events.find((e) => e.event === 'call' && e.data.id === inc.id && e.data.transfer?.state === 'succeeded');
+    assert.ok(result, 'B sees the transfer succeed');
+    assert.equal(result.event === 'call' && result.data.transfer?.code, 200, 'from the NOTIFY sipfrag 200');
+    assert.deepEqual(bEnd.transfer, { target: `sip:carol@127.0.0.1:${c.port}`, state: 'succeeded', code: 200, reason: 'OK', words: 'answered' });
     assert.ok(bEnd.endedAt !== undefined);
     await a.waitFor('call', (x) => x.id === out.id && x.state === 'ended', 5000, 'the old call ends on A');
     const aCalls = await a.call('calls.list', {});
-    assert.equal(aCalls.length, 1);
+    assert.equal(aCalls.length, 1, JSON.stringify(aCalls.map((x) => [x.id === out.id ? "old" : x.id, x.state, x.remote.uri])));
     assert.equal(aCalls[0]!.state, 'active');
     const since = Date.now();
     await sleep(700);

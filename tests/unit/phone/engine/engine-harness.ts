@@ -1,8 +1,7 @@
 /**
  * Phones for the engine tests: a real engine on 127.0.0.1 (port 0, UDP), a
  * fresh data folder, a tone as every call's microphone and a recorder as its
- * speaker, the dispatcher hosts use, every event kept, and log records kept
- * (received DTMF is only logged so far).
+ * speaker, the dispatcher hosts use, every event kept, and log records kept.
  */
 import type { AudioSink } from '../../../../electron/media/audio/frame.ts';
 import { ToneSource } from '../../../../electron/media/devices/tone-source.ts';

@@ -1,6 +1,6 @@
 /**
  * SystemDnsResolver is tested against a stub of node:dns's Resolver: no test
- * asks the machine's resolver about a made-up name (DESIGN.md §7).
+ * asks the machine's resolver about a made-up name (docs/testing.md).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -241,3 +241,27 @@ describe('createResponse', () => {
     assert.equal(reasonPhrase(481), 'Call/Transaction Does Not Exist');
   });
 });
+
+describe('parse time stays linear in hostile shapes', () => {
+  test('thousands of header lines without a colon (each used to rescan the rest of the head for one)', () => {
+    const head = 'OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\n';
+    const timeOf = (filler: string) => {
+      const text = Buffer.from(head + filler.repeat(Math.floor(60_000 / filler.length)) + 'X-Last: a:b\r\n\r\n');
+      // Best of 15 (the first runs warm the JIT up; a loaded machine adds pauses to any single one).
+      let best = Infinity;
+      for (let i = 0; i < 15; i++) {
+        const t = performance.now();
+        try {
+          parseMessage(text);
+        } catch {
+          // Refused (400): what matters is how long it took.
+        }
+        best = Math.min(best, performance.now() - t);
+      }
+      return best;
+    };
+    const normal = timeOf('X-A: 1\r\n');
+    const colonless = timeOf('CS\r\n');
+    assert.ok(colonless < Math.max(5, normal * 5), `60 KB of colon-less lines: ${colonless.toFixed(2)} ms; of headers: ${normal.toFixed(2)} ms`);
+  });
+});

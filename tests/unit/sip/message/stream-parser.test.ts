@@ -121,6 +121,18 @@ describe('StreamParser', () => {
     assertRejects(() => new StreamParser().push(Buffer.from(bad)), 400, /CSeq/);
   });
 
+  test('a peer sending only malformed messages is given up after 16 in a row (a framing error: the connection closes)', () => {
+    const errors: SipParseError[] = [];
+    const p = new StreamParser(undefined, (e) => errors.push(e));
+    const bad = (i: number) => msg(`bad${i}`).replace('CSeq: 1 MESSAGE', 'CSeq: 1 INVITE');
+    // Interleaved with good ones, malformed messages are skipped for ever.
+    for (let i = 0; i < 40; i++) assert.equal(p.push(Buffer.from(bad(i) + msg(`ok${i}`))).length, 1);
+    assert.equal(errors.length, 40);
+    const q = new StreamParser(undefined, () => {});
+    const flood = Buffer.from(Array.from({ length: 2_000 }, (_, i) => bad(i)).join(''));
+    assertRejects(() => q.push(flood), 400, /malformed messages in a row/);
+  });
+
   test('a rejected message whose body has not fully arrived is skipped as it comes', () => {
     const errors: SipParseError[] = [];
     const p = new StreamParser(undefined, (e) => errors.push(e));

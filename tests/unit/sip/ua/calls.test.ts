@@ -40,7 +40,7 @@ describe('calls between two UserAgents', () => {
     assert.equal(call.end?.cause, 'local-hangup');
     assert.equal(call.end?.outcome?.status, 200);
     assert.deepEqual(ends, [{ cause: 'remote-hangup', by: 'remote' }]);
-    assert.deepEqual(aliceStates, ['ringing', 'active', 'ending', 'ended']);
+    assert.deepEqual(aliceStates, ['ringing', 'connecting', 'active', 'ending', 'ended']);
     assert.deepEqual(bobStates, ['connecting', 'active', 'ended']);
     assert.equal(alice.media.closed + bob.media.closed, 2);
     assert.equal(alice.ua.calls.length + bob.ua.calls.length, 0);

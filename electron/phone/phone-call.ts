@@ -1,0 +1,451 @@
+/**
+ * One call as the phone has it, from the first INVITE to the history row:
+ * it owns its SIP call (sip/ua OutgoingCall or IncomingCall), its media
+ * session, its audio route (audio-router.ts) and its history row
+ * (call-history.ts), and it is the only thing that changes them. Its state
+ * follows the SIP call's, through one guarded transition() whose entry
+ * actions do the work in a fixed order:
+ *
+ *   outgoing:  dialing ─18x─▶ ringing ─18x+SDP─▶ early ─2xx─▶ connecting ─answer applied─▶ active
+ *   incoming:  incoming ─183 sent─▶ early ─answer()─▶ connecting ─ACK─▶ active
+ *   any state ─ hangup, CANCEL, BYE, failure ─▶ ending ─▶ ended
+ *
+ *   entering early, connecting, active:  the media starts (the SIP layer has
+ *                                        applied the answer before it moves,
+ *                                        so the session is negotiated here)
+ *   entering active:                     answered at, the history row answered
+ *   entering ended:                      media stopped, audio route released,
+ *                                        history row completed, 'call' sent
+ *
+ * Hold is not a state but two flags: ours (RFC 3264 §8.4, our re-INVITE
+ * was answered) and the peer's (its sendonly/inactive offer); the API state
+ * shows 'held' before 'remote-held'. What the call accepts now is one list
+ * (`actions`), used both to refuse a command and to tell the UI which
+ * buttons work (docs/architecture.md, "A call's walk through the layers").
+ */
+import type { CallAction, CallSnapshot, CallState, Direction, IncomingCallSnapshot } from '../api/snapshots.ts';
+import { ApiError } from '../api/errors.ts';
+import type { EventBus } from '../api/event-bus.ts';
+import type { MediaSession } from '../media/session/media-session.ts';
+import type { MediaSessionStats } from '../media/session/media-session-options.ts';
+import { assertTransition } from '../sip/transaction/transaction.ts';
+import { outcome, type DialogMessage, type IncomingCall, type OutgoingCall, type ReceivedRefer, type SipOutcome } from '../sip/ua/index.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { AudioRouter } from './audio-router.ts';
+import type { CallHistory } from './call-history.ts';
+import type { ResolvedCaller } from './contact-directory.ts';
+import { mediaStatsDetails } from './snapshot-mappers.ts';
+import type { Account } from './account.ts';
+import { describeSecurity } from './call-security.ts';
+
+export type SipCall = OutgoingCall | IncomingCall;
+
+/** Why a call whose peer went silent (no RTP, no RTCP) was ended, in words. */
+export const PEER_SILENT = 'the other side stopped sending audio';
+
+/** A command the peer refused: 'unavailable', with the SIP answer's code and words. */
+function refused(what: string, result: SipOutcome): ApiError {
+  return new ApiError('unavailable', `${what}: ${result.description}`, { status: { code: result.status, reason: result.reason, words: result.words } });
+}
+
+export type PhoneCallState = 'dialing' | 'ringing' | 'early' | 'incoming' | 'connecting' | 'active' | 'ending' | 'ended';
+
+const moves: Readonly<Record<PhoneCallState, readonly PhoneCallState[]>> = {
+  dialing: ['ringing', 'early', 'connecting', 'ending', 'ended'],
+  ringing: ['early', 'connecting', 'ending', 'ended'],
+  early: ['connecting', 'ending', 'ended'],
+  incoming: ['early', 'connecting', 'ended'],
+  connecting: ['active', 'ending', 'ended'],
+  active: ['ending', 'ended'],
+  ending: ['ended'],
+  ended: [],
+};
+
+/** The SIP call's state in the phone's words (cancelling is ending too). */
+const FROM_SIP: Readonly<Record<string, PhoneCallState>> = {
+  dialing: 'dialing',
+  ringing: 'ringing',
+  early: 'early',
+  incoming: 'incoming',
+  connecting: 'connecting',
+  active: 'active',
+  cancelling: 'ending',
+  ending: 'ending',
+  ended: 'ended',
+};
+
+/** What every call of the phone shares. */
+export interface PhoneCallEnv {
+  router: AudioRouter;
+  history: CallHistory;
+  events: EventBus;
+  /** Wall-clock milliseconds (epoch), read from the injected clock (wall-time.ts). */
+  now: () => number;
+  logger: Logger;
+  /** The call reached 'ended' and finished tearing down. */
+  ended: (call: PhoneCall) => void;
+  /** The peer asks us to call someone else (RFC 3515). */
+  refer: (call: PhoneCall, refer: ReceivedRefer) => void;
+  /** A MESSAGE inside the call's dialog (RFC 3428 §4). */
+  message: (call: PhoneCall, message: DialogMessage) => void;
+}
+
+export interface PhoneCallInit {
+  id: string;
+  direction: Direction;
+  accountId: string;
+  sip: SipCall;
+  session: MediaSession;
+  localIdentity: string;
+  calledAlias?: string;
+  caller?: ResolvedCaller;
+  /** The client (CommandContext.client) whose audio the call uses. */
+  client?: string;
+  /** The account's transport and servers, for the words on what protects the call. */
+  account?: Pick<Account, 'transport' | 'srtp' | 'sdesInClear' | 'outboundProxy' | 'registrar' | 'aor'> | undefined;
+}
+
+export class PhoneCall {
+  readonly id: string;
+  readonly direction: Direction;
+  readonly accountId: string;
+  readonly sip: SipCall;
+  readonly session: MediaSession;
+  readonly remote: { uri: string; displayName?: string };
+  readonly localIdentity: string;
+  readonly calledAlias: string | undefined;
+  readonly caller: ResolvedCaller | undefined;
+  readonly startedAt: number;
+  answeredAt: number | undefined;
+  endedAt: number | undefined;
+  outcome: SipOutcome | undefined;
+  historyId: number | undefined;
+  /** Statistics as they were when the call ended (or last sent). */
+  lastStats: MediaSessionStats | undefined;
+  /** The client whose audio the call uses; undefined: every client. */
+  client: string | undefined;
+  readonly #env: PhoneCallEnv;
+  readonly #account: PhoneCallInit['account'];
+  readonly #log: Logger;
+  #state: PhoneCallState;
+  #audioOpen = false;
+  /** Shown to the hosts ('call' / 'call.incoming' sent); a call refused under do-not-disturb never is. */
+  #announced = false;
+  /** Our blind transfer's result from the NOTIFY sipfrag (RFC 3515 §2.4.5), shown until the call ends. */
+  #transfer: CallSnapshot['transfer'];
+
+  constructor(init: PhoneCallInit, env: PhoneCallEnv) {
+    this.id = init.id;
+    this.direction = init.direction;
+    this.accountId = init.accountId;
+    this.sip = init.sip;
+    this.session = init.session;
+    this.remote = init.sip.remote;
+    this.localIdentity = init.localIdentity;
+    this.calledAlias = init.calledAlias;
+    this.caller = init.caller;
+    this.client = init.client;
+    this.#account = init.account;
+    this.startedAt = env.now();
+    this.#env = env;
+    this.#log = env.logger;
+    this.#state = FROM_SIP[init.sip.state] ?? 'ended';
+    this.#listen();
+    env.history.started(this);
+  }
+
+  get state(): PhoneCallState {
+    return this.#state;
+  }
+  get ended(): boolean {
+    return this.#state === 'ended';
+  }
+  /** Connected, whether held or not. */
+  get established(): boolean {
+    return this.#state === 'active';
+  }
+  get held(): boolean {
+    return this.sip.held;
+  }
+  /** Talking: connected and not held by us. */
+  get talking(): boolean {
+    return this.established && !this.held;
+  }
+  get ringingIn(): boolean {
+    return this.direction === 'in' && (this.#state === 'incoming' || this.#state === 'early');
+  }
+
+  /** What the call accepts now; every command checks this list, and the snapshot carries it. */
+  get actions(): CallAction[] {
+    const s = this.#state;
+    if (s === 'ended' || s === 'ending') return [];
+    if (this.ringingIn) return ['answer', 'decline', 'hangup'];
+    if (s !== 'active') return ['hangup', 'mute'];
+    return ['hangup', 'mute', this.held ? 'resume' : 'hold', 'dtmf', 'transfer'];
+  }
+
+  /** Shows the call to the hosts: 'call', and 'call.incoming' for a call that rings here. */
+  announce(): void {
+    this.#announced = true;
+    this.#emit();
+    if (this.ringingIn) this.#env.events.emit('call.incoming', this.incomingSnapshot());
+  }
+
+  /** Opens the call's devices (outgoing: at once; incoming: when answered). */
+  openAudio(client: string | undefined): void {
+    if (this.#audioOpen) return;
+    const devices = this.#env.router.open(this.id, client);
+    this.session.setDevices({ source: devices.source, sink: devices.sink });
+    this.#audioOpen = true;
+  }
+
+  // --- commands (the API's, through CallService and CallPolicy) ---
+
+  /** Answers a ringing call; `client` speaks and hears on it (every client when none is named). */
+  async answer(client: string | undefined): Promise<void> {
+    this.#require('answer', 'only a ringing incoming call can be answered');
+    this.openAudio(client);
+    this.#env.router.claim(this.id, client);
+    this.client ??= client;
+    const gone = () => new ApiError('not-found', 'the caller hung up before the call was answered');
+    try {
+      await (this.sip as IncomingCall).accept();
+    } catch (e) {
+      if (this.ended) throw gone();
+      throw e;
+    }
+    if (this.ended) throw gone();
+  }
+
+  decline(code: number, reason: string | undefined): void {
+    this.#require('decline', 'only a ringing incoming call can be declined');
+    (this.sip as IncomingCall).decline(code, reason);
+  }
+
+  hangup(): Promise<void> {
+    return this.sip.hangup();
+  }
+
+  async hold(hold: boolean): Promise<void> {
+    if (this.held === hold && this.established) return;
+    this.#require(hold ? 'hold' : 'resume', `it can be ${hold ? 'held' : 'resumed'} once connected`);
+    const result = hold ? await this.sip.hold() : await this.sip.resume();
+    if (result.status >= 300) throw refused(`the other side refused to ${hold ? 'hold' : 'resume'} the call`, result);
+  }
+
+  setMuted(muted: boolean): void {
+    this.session.setMuted(muted);
+    this.#emit();
+  }
+
+  /** RFC 4733 unless the account says INFO; a peer without telephone-event gets SIP INFO (RFC 6086). */
+  async sendDtmf(digits: string, viaInfo: boolean): Promise<void> {
+    this.#require('dtmf', 'digits can be sent once connected');
+    const info = async () => {
+      const result = await this.sip.sendDtmf(digits);
+      if (result.status >= 300) throw refused('the other side refused the digits', result);
+    };
+    if (viaInfo) return info();
+    try {
+      await this.session.sendDtmf(digits);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'dtmf-unavailable') return info();
+      throw new ApiError('unavailable', `the digits could not be sent: ${(e as Error).message}`);
+    }
+  }
+
+  /** Blind transfer (RFC 3515); the result comes later in the NOTIFY sipfrag, shown as `transfer` in the snapshot. */
+  async transfer(target: string): Promise<void> {
+    this.#require('transfer', 'it can be transferred once connected');
+    this.#transfer = { target, state: 'trying' };
+    this.#emit();
+    const result = await this.sip.transfer(target);
+    if (result.status >= 300) throw refused('the other side refused the transfer', result);
+  }
+
+  /** The phone is closing: media stopped and devices released even if the SIP side never answers. */
+  async forceStop(): Promise<void> {
+    await this.session.stop('phone closed').catch(() => undefined);
+    this.#env.router.release(this.id);
+  }
+
+  // --- the state machine ---
+
+  #transition(to: PhoneCallState, result?: SipOutcome): void {
+    if (to === this.#state) return;
+    assertTransition('phone call', moves, this.#state, to);
+    this.#state = to;
+    if (result && to !== 'ended') this.outcome = result;
+    // Answered means connected: an incoming call is 'connecting' until the ACK for our 200 comes (RFC 3261
+    // §13.3.1.4); a caller who gave up never sends it, and that call was never a conversation.
+    if (to === 'active' && this.answeredAt === undefined) {
+      this.answeredAt = this.#env.now();
+      this.#env.history.answered(this);
+    }
+    if (to === 'early' || to === 'connecting' || to === 'active') this.#startMedia();
+    if (to === 'ended') {
+      void this.#teardown();
+      return;
+    }
+    this.#emit();
+  }
+
+  #startMedia(): void {
+    const s = this.session.state;
+    if (s !== 'negotiated') return;
+    try {
+      this.session.start();
+    } catch (e) {
+      this.#log.warn('media did not start', { callId: this.id, error: String(e) });
+    }
+  }
+
+  async #teardown(): Promise<void> {
+    const end = this.sip.end;
+    this.endedAt = this.#env.now();
+    // We hung up because the peer's media answer was unusable (none, m=audio 0, garbage): the call failed,
+    // whatever the BYE's 200 says — RFC 3261 §13.2.1 has the UAC end such a call; 488 is what it was.
+    if (end?.cause === 'media-failed') this.outcome = outcome(488, 'Not Acceptable Here');
+    else if (end?.outcome) this.outcome = end.outcome;
+    // A connected call ended by a BYE has no final answer of its own: it was a 200.
+    else if (this.answeredAt !== undefined && (this.outcome === undefined || this.outcome.status < 200)) this.outcome = outcome(200, 'OK');
+    try {
+      await this.session.stop(end?.cause);
+      this.lastStats = this.session.stats();
+    } catch (e) {
+      this.#log.warn('media stop failed', { callId: this.id, error: String(e) });
+    }
+    this.#env.router.release(this.id);
+    this.#log.info('call ended', { callId: this.id, cause: end?.cause, by: end?.by, status: end?.outcome?.status, detail: end?.detail });
+    this.#env.ended(this);
+    this.#emit();
+    this.#env.history.ended(this);
+  }
+
+  #listen(): void {
+    const { sip, session } = this;
+    sip.on('state', (change) => this.#transition(FROM_SIP[change.state] ?? 'ended', change.outcome));
+    sip.on('hold', ({ outcome: o }) => {
+      if (o.status >= 300) this.outcome = o;
+      this.#emit();
+    });
+    sip.on('reoffer', () => this.#emit());
+    sip.on('dtmf', (tone) => this.#dtmfReceived(tone, 'info'));
+    sip.on('transfer', (progress) => {
+      const done = progress.phase === 'succeeded' || progress.phase === 'failed';
+      if (done || progress.phase === 'progress') {
+        this.#transfer = {
+          target: this.#transfer?.target ?? '',
+          state: progress.phase === 'succeeded' ? 'succeeded' : progress.phase === 'failed' ? 'failed' : 'trying',
+          ...(progress.outcome ? { code: progress.outcome.status, reason: progress.outcome.reason, words: progress.outcome.words } : {}),
+        };
+      }
+      this.#emit();
+      // RFC 5589 §6.1: the transfer worked, the transferor's part is done.
+      if (progress.phase === 'succeeded') void sip.hangup().catch(() => undefined);
+    });
+    sip.on('refer', (refer) => this.#env.refer(this, refer));
+    sip.on('message', (m) => this.#env.message(this, m));
+    session.on('negotiated', () => {
+      if (this.#state === 'early' || this.#state === 'connecting' || this.#state === 'active') this.#startMedia();
+    });
+    session.on('remote-hold', () => this.#emit());
+    session.on('dtmf', (tone) => this.#dtmfReceived(tone, 'rfc4733'));
+    session.on('stats', (stats) => this.#stats(stats));
+    session.on('error', (err) => this.#log.warn('media error', { callId: this.id, error: err.message }));
+    // The peer vanished (no RTP, no RTCP while it should send, media/session/stream-liveness.ts): end the call, saying so.
+    session.on('peer-silent', (ms) => {
+      this.#log.info('peer silent: ending the call', { callId: this.id, silentMs: ms });
+      sip.endSilentPeer(PEER_SILENT);
+    });
+  }
+
+  #dtmfReceived(tone: { digit: string; durationMs: number }, via: 'rfc4733' | 'info'): void {
+    // The log line stays for diagnostics; the event is what the UI shows.
+    this.#log.info('dtmf received', { callId: this.id, digit: tone.digit, durationMs: tone.durationMs, via });
+    this.#env.events.emit('call.dtmf', { callId: this.id, digit: tone.digit, durationMs: tone.durationMs, via });
+  }
+
+  #stats(stats: MediaSessionStats): void {
+    this.lastStats = stats;
+    if (this.ended || stats.state !== 'running') return;
+    const s: { callId: string; packetsSent: number; packetsReceived: number; lossPercent: number; jitterMs: number; rttMs?: number; mos?: number } = {
+      callId: this.id,
+      packetsSent: stats.packetsSent,
+      packetsReceived: stats.packetsReceived,
+      lossPercent: stats.lossPercent,
+      jitterMs: stats.jitterMs,
+    };
+    if (stats.rttMs !== null) s.rttMs = stats.rttMs;
+    if (stats.mos !== null) s.mos = stats.mos;
+    this.#env.events.emit('media.stats', { ...s, ...mediaStatsDetails(stats) });
+  }
+
+  #require(action: CallAction, hint: string): void {
+    if (this.ended) throw new ApiError('not-found', `no call ${this.id} (it has ended)`);
+    if (!this.actions.includes(action)) throw new ApiError('conflict', `the call is ${this.apiState}; ${hint}`);
+  }
+
+  #emit(): void {
+    if (this.#announced) this.#env.events.emit('call', this.snapshot());
+  }
+
+  // --- snapshots ---
+
+  get apiState(): CallState {
+    const s = this.#state;
+    if (s !== 'active') return s;
+    if (this.sip.held) return 'held';
+    if (this.session.remoteHold) return 'remote-held';
+    return 'active';
+  }
+
+  snapshot(): CallSnapshot {
+    const remote: CallSnapshot['remote'] = { uri: this.remote.uri };
+    if (this.remote.displayName !== undefined) remote.displayName = this.remote.displayName;
+    if (this.caller?.contactId !== undefined) remote.contactId = this.caller.contactId;
+    else if (this.caller) remote.contactId = this.caller.contact.id;
+    if (this.caller) remote.contactName = this.caller.name;
+    const s: CallSnapshot = {
+      id: this.id,
+      accountId: this.accountId,
+      direction: this.direction,
+      state: this.apiState,
+      remote,
+      localIdentity: this.localIdentity,
+      startedAt: this.startedAt,
+      muted: this.session.muted,
+      held: this.sip.held,
+      earlyMedia: this.sip.earlyMedia,
+      srtp: this.session.negotiated?.srtp !== undefined,
+      actions: this.actions,
+    };
+    if (this.answeredAt !== undefined) s.answeredAt = this.answeredAt;
+    if (this.endedAt !== undefined) s.endedAt = this.endedAt;
+    if (this.outcome) {
+      s.code = this.outcome.status;
+      s.reason = this.outcome.reason;
+      s.words = this.outcome.words;
+      // The UA's own reason beside the server's answer, e.g. "asked for the password of another realm (x)".
+      const detail = this.sip.end?.detail;
+      if (detail && s.words) s.words = `${s.words} (${detail})`;
+    }
+    const end = this.sip.end;
+    if (end?.cause === 'media-failed') s.failure = end.detail ?? 'the media could not be set up';
+    if (end?.cause === 'media-timeout') s.failure = end.detail ?? PEER_SILENT;
+    if (this.sip.id) s.sipCallId = this.sip.id;
+    if (this.#transfer) s.transfer = { ...this.#transfer };
+    const negotiated = this.session.negotiated;
+    const codec = negotiated?.codec;
+    if (negotiated) s.security = describeSecurity(this.#account, negotiated.srtp?.suite);
+    if (codec) s.codec = `${codec.name}/${codec.clockRate}`;
+    return s;
+  }
+
+  incomingSnapshot(): IncomingCallSnapshot {
+    const s: IncomingCallSnapshot = { ...this.snapshot(), calledAlias: this.calledAlias ?? this.localIdentity };
+    if (this.caller) s.contact = this.caller.contact;
+    return s;
+  }
+}
+

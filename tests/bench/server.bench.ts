@@ -1,0 +1,267 @@
+/**
+ * `parley serve` against Kamailio, same users, same SIPp load, in the same run:
+ *
+ *   node tests/bench/server.bench.ts [seconds-per-step] [--cpu N]
+ *
+ *  1. registrations/s with digest: SIPp REGISTER → 401 → REGISTER with MD5
+ *     credentials → 200, each call a different user of 2,000 (an injection
+ *     file), at rising rates;
+ *  2. proxied calls/s: SIPp UAC → server → SIPp UAS registered as bob:
+ *     INVITE, 100, 180, 200, ACK and BYE (both along the Record-Route), at
+ *     rising rates;
+ *  3. memory per 1,000 registered bindings (a SipServer in a child process
+ *     with --expose-gc: heap and RSS before and after 10,000 bindings).
+ * A rate counts when every call of the step succeeded and the step took no
+ * more than 15 % longer than asked; a failed step is run once more. Both
+ * servers are pinned to the same single CPU (taskset; --cpu, default the
+ * last one) and offered the same steps alternately. Both challenge with MD5
+ * alone (SIPp knows no other), nonce counts checked, qop=auth; Kamailio is the
+ * test harness's configuration (2 UDP children, db_text users, usrloc in memory),
+ * Parley's server writes each binding to its sqlite file.
+ * Not pass/fail: it prints the figures and the ratio to Kamailio.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startKamailio, type KamailioHandle } from '../interop/harness/kamailio.ts';
+import { freePort } from '../interop/harness/free-port.ts';
+import { ManagedProcess, makeTempDir, sleep } from '../interop/harness/managed-process.ts';
+import { RawSipSocket, buildRequest, randomToken } from '../interop/harness/raw-sip.ts';
+import { parseStats, scenarioDir } from '../interop/harness/sipp.ts';
+import { answerChallenge } from '../unit/server/server-kit.ts';
+
+const DOMAIN = 'bench.test';
+const USERS = 2000;
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+// ── memory mode (child process) ──────────────────────────────────────────────
+
+async function memoryMode(): Promise<void> {
+  const { SipServer, ServerStore } = await import('../../electron/server/index.ts');
+  const { parseUri } = await import('../../electron/sip/message/index.ts');
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with --expose-gc');
+  const tmp = makeTempDir('server-mem');
+  const store = new ServerStore(join(tmp.path, 'server.db'));
+  const server = new SipServer({ domain: DOMAIN, listen: [{ protocol: 'udp', address: '127.0.0.1', port: 0 }], store });
+  await server.start();
+  const n = 10_000;
+  const measure = () => {
+    gc();
+    gc();
+    return { heap: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss };
+  };
+  const before = measure();
+  const now = server.location.now;
+  for (let i = 0; i < n; i++) {
+    const contact = `sip:user${i}@192.0.2.${i % 250}:${5060 + (i % 1000)};transport=udp`;
+    server.location.replace(`sip:user${i}@${DOMAIN}`, [{
+      aor: `sip:user${i}@${DOMAIN}`, key: contact, contact, uri: parseUri(contact), q: 1, expiresAt: now + 3600_000,
+      callId: `${randomToken(8)}@192.0.2.${i % 250}`, cseq: 2, source: { protocol: 'udp', address: `192.0.2.${i % 250}`, port: 5060 + (i % 1000) },
+      userAgent: 'Parley bench phone 1.0',
+    }]);
+  }
+  const after = measure();
+  process.stdout.write(JSON.stringify({ bindings: n, heapPer1000: ((after.heap - before.heap) / n) * 1000, rssPer1000: ((after.rss - before.rss) / n) * 1000 }));
+  await server.close();
+  store.close();
+  tmp.remove();
+}
+
+// ── servers ──────────────────────────────────────────────────────────────────
+
+interface Target {
+  name: string;
+  port: number;
+  pids(): number[];
+  rssKb(): number;
+  stop(): Promise<void>;
+}
+
+function pinAll(pids: number[], cpu: number): void {
+  for (const pid of pids) {
+    try {
+      execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+    } catch {
+      // a worker that exited meanwhile
+    }
+  }
+}
+
+/** Every process in a process group (Kamailio forks its workers into it). */
+function groupPids(pgid: number): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid) pids.push(Number(d));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+function rssKbOf(pids: number[]): number {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      const m = /^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      kb += m ? Number(m[1]) : 0;
+    } catch {
+      // gone
+    }
+  }
+  return kb;
+}
+
+async function startParleyServe(dir: string, usersFile: string): Promise<Target> {
+  const port = await freePort(['udp4', 'tcp4']);
+  const proc = new ManagedProcess(process.execPath, [join(root, 'bin/parley.js'), 'serve', '--domain', DOMAIN, '--bind', `127.0.0.1:${port}`,
+    '--users', usersFile, '--digest', 'md5', '--rate-limit', '0', '--data-dir', dir, '--json'], { cwd: dir });
+  if (!(await proc.waitForOutput(/"event":"serving"/, 15_000))) throw new Error(`parley serve did not start:\n${proc.output}`);
+  return { name: 'parley serve', port, pids: () => [proc.pid], rssKb: () => rssKbOf([proc.pid]), stop: async () => void (await proc.stop()) };
+}
+
+async function startKamailioTarget(users: Array<{ username: string; password: string }>): Promise<{ target: Target; kam: KamailioHandle }> {
+  const kam = await startKamailio({ domain: DOMAIN, users, aliases: [], ipv6: false, algorithm: 'MD5', debug: 1 });
+  return {
+    kam,
+    target: { name: 'Kamailio', port: kam.udpPort, pids: () => groupPids(kam.pid), rssKb: () => rssKbOf(groupPids(kam.pid)), stop: () => kam.stop() },
+  };
+}
+
+// ── SIPp ─────────────────────────────────────────────────────────────────────
+
+interface StepResult {
+  ok: boolean;
+  successful: number;
+  failed: number;
+  seconds: number;
+}
+
+async function sippStep(args: { scenario: string; remote: string; rate: number; calls: number; seconds: number; extra?: string[]; tmp: string }): Promise<StepResult> {
+  const stf = join(args.tmp, `stat-${randomToken()}.csv`);
+  const localPort = await freePort(['udp4']);
+  const proc = new ManagedProcess('sipp', [
+    '-sf', args.scenario, '-i', '127.0.0.1', '-p', String(localPort), '-m', String(args.calls), '-r', String(args.rate), '-l', String(Math.max(200, args.rate * 4)),
+    '-t', 'u1', '-d', '0', '-nostdin', '-timeout', `${Math.ceil(args.seconds * 3 + 10)}s`, '-trace_stat', '-stf', stf, '-fd', '1',
+    '-key', 'domain', DOMAIN, ...(args.extra ?? []), args.remote,
+  ], { cwd: args.tmp });
+  const t0 = performance.now();
+  const exit = await proc.exited;
+  const seconds = (performance.now() - t0) / 1000;
+  let stats;
+  try {
+    stats = parseStats(readFileSync(stf, 'utf8'));
+  } catch {
+    stats = undefined;
+  }
+  const successful = stats?.successful ?? 0;
+  const failed = stats?.failed ?? args.calls;
+  return { ok: exit.code === 0 && successful === args.calls && failed === 0 && seconds <= args.seconds * 1.15 + 1, successful, failed, seconds };
+}
+
+async function registerContact(port: number, user: string, password: string, contactPort: number): Promise<void> {
+  const sock = await RawSipSocket.open(4);
+  try {
+    const callId = randomToken();
+    const req = (cseq: number, auth?: string) => buildRequest({
+      method: 'REGISTER', uri: `sip:${DOMAIN}`, from: `<sip:${user}@${DOMAIN}>;tag=${randomToken()}`, to: `<sip:${user}@${DOMAIN}>`, callId, cseq,
+      viaHostPort: sock.hostPort, contact: `<sip:${user}@127.0.0.1:${contactPort}>`, headers: ['Expires: 3600', ...(auth ? [`Authorization: ${auth}`] : [])],
+    });
+    const first = await sock.transact(req(1), port);
+    const challenge = first?.headers.get('www-authenticate');
+    if (first?.status !== 401 || !challenge) throw new Error(`REGISTER ${user}: ${first?.status}`);
+    const second = await sock.transact(req(2, answerChallenge(challenge, { username: user, password }, 'REGISTER', `sip:${DOMAIN}`)), port);
+    if (second?.status !== 200) throw new Error(`REGISTER ${user} with credentials: ${second?.status}`);
+  } finally {
+    await sock.close();
+  }
+}
+
+async function sweep(label: string, targets: Target[], rates: number[], run: (t: Target, rate: number) => Promise<StepResult>): Promise<Map<string, number>> {
+  const best = new Map<string, number>(targets.map((t) => [t.name, 0]));
+  const alive = new Set(targets.map((t) => t.name));
+  for (const rate of rates) {
+    if (alive.size === 0) break;
+    for (const t of targets) {
+      if (!alive.has(t.name)) continue;
+      let r = await run(t, rate);
+      if (!r.ok) r = await run(t, rate);
+      out(`  ${label} ${String(rate).padStart(5)}/s  ${t.name.padEnd(12)} ${r.ok ? 'ok  ' : 'FAIL'} ${r.successful} ok, ${r.failed} failed, ${r.seconds.toFixed(1)} s`);
+      if (r.ok) best.set(t.name, rate);
+      else alive.delete(t.name);
+      await sleep(1500);
+    }
+  }
+  return best;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--memory') return memoryMode();
+  const seconds = Number(argv.find((a) => /^\d+$/.test(a)) ?? 5);
+  const only = argv.includes('--calls-only') ? 'calls' : argv.includes('--register-only') ? 'register' : undefined;
+  const cpuArg = argv.indexOf('--cpu');
+  const cpu = cpuArg >= 0 ? Number(argv[cpuArg + 1]) : cpus().length - 1;
+  const tmp = makeTempDir('server-bench');
+  const users = Array.from({ length: USERS }, (_, i) => ({ username: `user${String(i).padStart(4, '0')}`, password: `pw${i}` }));
+  users.push({ username: 'bob', password: 'builder' });
+  const usersFile = join(tmp.path, 'users.json');
+  writeFileSync(usersFile, JSON.stringify(users));
+  const csv = join(tmp.path, 'users.csv');
+  // SIPp 3.6 cannot nest [field0] inside [authentication …]: the injection field carries the whole keyword.
+  writeFileSync(csv, `SEQUENTIAL\n${users.slice(0, USERS).map((u) => `${u.username};[authentication username=${u.username} password=${u.password}]`).join('\n')}\n`);
+  const regScenario = join(tmp.path, 'register-bench.xml');
+  writeFileSync(regScenario, readFileSync(join(scenarioDir, 'register-auth.xml'), 'utf8')
+    .replaceAll('[service]', '[field0]').replace('[authentication]', '[field1]').replaceAll('Expires: 60', 'Expires: 600'));
+
+  out(`server bench: ${seconds} s steps, both servers pinned to CPU ${cpu}, ${USERS} users, MD5 digest`);
+  const parley = await startParleyServe(tmp.path, usersFile);
+  const { target: kamailio } = await startKamailioTarget(users);
+  const targets = [parley, kamailio];
+  for (const t of targets) pinAll(t.pids(), cpu);
+  const rssBefore = new Map(targets.map((t) => [t.name, t.rssKb()]));
+  try {
+    out('registrations with digest (REGISTER, 401, REGISTER, 200):');
+    const reg = only === 'calls' ? new Map<string, number>() : await sweep('REGISTER', targets, [250, 500, 1000, 1500, 2000, 3000, 4000], (t, rate) =>
+      sippStep({ scenario: regScenario, remote: `127.0.0.1:${t.port}`, rate, calls: rate * seconds, seconds, tmp: tmp.path, extra: ['-inf', csv] }));
+    for (const t of targets) out(`  ${t.name}: RSS ${(rssBefore.get(t.name)! / 1024).toFixed(1)} MB before, ${(t.rssKb() / 1024).toFixed(1)} MB with ${USERS} bindings`);
+
+    out('proxied calls (INVITE, 100, 180, 200, ACK, BYE along the Record-Route):');
+    const uasByTarget = new Map<string, ManagedProcess>();
+    for (const t of targets) {
+      const uasPort = await freePort(['udp4']);
+      const uas = new ManagedProcess('sipp', ['-sf', join(scenarioDir, 'uas-answer.xml'), '-i', '127.0.0.1', '-p', String(uasPort), '-nostdin', '-t', 'u1', '-l', '10000'], { cwd: tmp.path });
+      await sleep(300);
+      await registerContact(t.port, 'bob', 'builder', uasPort);
+      uasByTarget.set(t.name, uas);
+    }
+    out(`  bob registered at both servers; the UAS processes: ${[...uasByTarget.values()].map((u) => (u.running ? 'running' : `exited ${u.output.slice(-300)}`)).join(', ')}`);
+    const calls = only === 'register' ? new Map<string, number>() : await sweep('CALL', targets, [100, 250, 500, 750, 1000, 1500], (t, rate) =>
+      sippStep({ scenario: join(scenarioDir, 'uac-invite-bye.xml'), remote: `127.0.0.1:${t.port}`, rate, calls: rate * seconds, seconds, tmp: tmp.path, extra: ['-s', 'bob'] }));
+    for (const uas of uasByTarget.values()) await uas.stop();
+
+    const mem = JSON.parse(execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--memory'], { encoding: 'utf8' })) as { heapPer1000: number; rssPer1000: number };
+    out('summary (highest rate with zero failures, one CPU each):');
+    const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
+    out(`  registrations/s: parley serve ${reg.get(parley.name)}, Kamailio ${reg.get(kamailio.name)} (${ratio(reg.get(parley.name)!, reg.get(kamailio.name)!)} Kamailio); goal ≥ 1,000`);
+    out(`  proxied calls/s: parley serve ${calls.get(parley.name)}, Kamailio ${calls.get(kamailio.name)} (${ratio(calls.get(parley.name)!, calls.get(kamailio.name)!)} Kamailio); goal ≥ 500`);
+    out(`  memory per 1,000 bindings (parley serve, in-process): heap ${(mem.heapPer1000 / 1024).toFixed(0)} KB, RSS ${(mem.rssPer1000 / 1024).toFixed(0)} KB`);
+    out('  (the top rate tried is 4,000 registrations/s and 1,500 calls/s; "≥" when a server passed it)');
+  } finally {
+    for (const t of targets) await t.stop();
+    tmp.remove();
+  }
+}
+
+await main();
