@@ -279,6 +279,14 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       accounts,
       contacts,
       audioDevices,
+      tls: () =>
+        certificate && {
+          fingerprint256: certificate.fingerprint256,
+          subject: certificate.subject,
+          validTo: certificate.validTo,
+          selfSigned: certificate.selfSigned,
+          listening: endpoints.filter((e) => e.protocol === 'tls').map((e) => `${hostForUri(e.address)}:${e.port}`),
+        },
       telephony: {
         register: (id) => registrations.register(id),
         unregister: (id) => registrations.unregister(id),
