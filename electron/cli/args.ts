@@ -22,6 +22,8 @@ export interface CliOptions {
   bind?: { host: string; port: number };
   /** Seconds between NAT keep-alives of a registered UDP flow (0 = none). */
   keepAlive?: number;
+  /** Seconds of silence (no RTP, no RTCP) after which a call is ended (0 = never). */
+  rtpTimeout?: number;
   tone?: number;
   play?: string;
   record?: string;
@@ -41,6 +43,8 @@ export interface CliOptions {
   tlsPin?: string;
   dataDir?: string;
   verbose: boolean;
+  /** --ring-timeout S: how long an unanswered incoming call rings (default 120). */
+  ringTimeout?: number;
   /** --rtp-ports MIN-MAX: where RTP binds (the stored setting otherwise). */
   rtpPorts?: { min: number; max: number };
 }
@@ -59,6 +63,7 @@ const options = {
   transport: { type: 'string' },
   bind: { type: 'string' },
   keepalive: { type: 'string' },
+  'rtp-timeout': { type: 'string' },
   tone: { type: 'string' },
   play: { type: 'string' },
   record: { type: 'string' },
@@ -76,6 +81,7 @@ const options = {
   'tls-pin': { type: 'string' },
   'data-dir': { type: 'string' },
   'rtp-ports': { type: 'string' },
+  'ring-timeout': { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -151,6 +157,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     transport,
     bind: v.bind ? parseHostPort('bind', v.bind) : undefined,
     keepAlive: v.keepalive === '0' ? 0 : positiveNumber('keepalive', v.keepalive, 3600),
+    rtpTimeout: v['rtp-timeout'] === '0' ? 0 : positiveNumber('rtp-timeout', v['rtp-timeout'], 3600),
     tone,
     play: v.play,
     record: v.record,
@@ -169,5 +176,6 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     dataDir: v['data-dir'],
     verbose: v.verbose ?? false,
     ...(v['rtp-ports'] !== undefined ? { rtpPorts: parsePortRange('rtp-ports', v['rtp-ports']) } : {}),
+    ...(v['ring-timeout'] !== undefined ? { ringTimeout: positiveNumber('ring-timeout', v['ring-timeout'], 3600) } : {}),
   };
 }

@@ -41,6 +41,7 @@ Audio and timing:
   --auto-answer                 listen: answer incoming calls
 Other: --bind HOST:PORT (SIP listening address), --identity ADDR (which address a call presents),
   --keepalive SECONDS (NAT keep-alive of the registration's UDP flow; default 25, 0 = none),
+  --rtp-timeout SECONDS (end a call whose peer sent no RTP/RTCP that long; default 30, 0 = never),
   --port N and --no-open (web), --json (one JSON event per line on stdout), --data-dir DIR, -v/--verbose,
   --rtp-ports MIN-MAX (the UDP ports media may use, e.g. 16384-16483 for a firewall rule; default 16384-32767).
 
@@ -70,6 +71,8 @@ jitter, RTT). Exit 0 answered, 3 authentication, 4 no answer, 5 busy/declined, 6
 Registers and waits for calls; prints each incoming call with the address it was sent to
 (one of the account's aliases). With --auto-answer every call is answered with the chosen
 audio and recorded; otherwise calls ring until the caller gives up.
+It answers direct calls for any user at its address; an unanswered call rings for
+--ring-timeout seconds (default 120), then ends with 480.
 Send it SIGUSR2 (kill -USR2 PID) to print a "diagnostics" line: the calls, media sessions,
 dialogs and transactions it holds and its heap (after a GC when node runs with --expose-gc).`,
   echo: `parley echo [account flags] [--record FILE] [--duration S]

@@ -33,8 +33,9 @@ export async function listen(opts: CliOptions, output: Output, stop: StopSignal,
   if (opts.positionals.length > 0) throw new UsageError(`parley ${name} takes no arguments ("${opts.positionals[0]}")`);
   if (mode.echo && (opts.tone !== undefined || opts.play !== undefined)) throw new UsageError('parley echo sends back what it hears; --tone and --play do not apply');
   const audio = await loadAudio(opts, mode.echo);
+  // A listener answers direct calls for any user from anyone: that is what it is for (a phone's UI would not).
   // Auto-answer is the phone's (call-policy.ts): it answers on arrival and never holds another call.
-  const session = await PhoneSession.open(opts, output, { audio: audio.devicesFor, autoAnswer: mode.autoAnswer });
+  const session = await PhoneSession.open(opts, output, { audio: audio.devicesFor, autoAnswer: mode.autoAnswer, answerAnyUser: true });
   const tracker = new CallTracker(session.events);
   const onDiagnostics = () => {
     session

@@ -60,6 +60,8 @@ export interface SessionOptions {
   manageAccounts?: boolean;
   /** Do not print the engine's events (the command prints its own results). */
   quiet?: boolean;
+  /** Answer direct calls for any user, from anyone (`parley listen`/`echo`). */
+  answerAnyUser?: boolean;
 }
 
 function stderrLogger(verbose: boolean): Logger {
@@ -137,8 +139,11 @@ export class PhoneSession {
             ? { sip: { ...(opts.bind ? { bind: [opts.bind] } : {}), ...(opts.keepAlive !== undefined ? { keepAliveMs: opts.keepAlive * 1000 } : {}) } }
             : {}),
           ...(options.audio ? { audio: options.audio } : {}),
+          ...(opts.rtpTimeout !== undefined ? { peerTimeoutMs: opts.rtpTimeout * 1000 } : {}),
           ...(options.autoAnswer ? { autoAnswer: true } : {}),
           ...(opts.rtpPorts ? { rtpPorts: opts.rtpPorts } : {}),
+          ...(options.answerAnyUser ? { answerAnyUser: true } : {}),
+          ...(opts.ringTimeout !== undefined ? { ringTimeoutMs: opts.ringTimeout * 1000 } : {}),
         });
       }
     } catch (e) {

@@ -9,7 +9,7 @@
  * again only when the user asks (the tray menu's "Handle call links"). The
  * tray shows whether Parley is the handler now (`isDefaultProtocolClient`).
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../shared/logger.ts';
 import { LINK_SCHEMES } from './link-parser.ts';
@@ -47,6 +47,7 @@ export function registerLinkHandlerOnFirstRun(app: ProtocolClientLike, dataDir: 
   if (existsSync(marker)) return;
   registerLinkHandler(app, logger);
   try {
+    mkdirSync(dataDir, { recursive: true });
     writeFileSync(marker, `${new Date().toISOString()}\n`, { mode: 0o600 });
   } catch (e) {
     logger.warn('could not remember that the link handler was registered', { error: String(e) });

@@ -27,6 +27,7 @@ import type { MediaEngine } from '../media/session/media-engine.ts';
 import type { MediaSession } from '../media/session/media-session.ts';
 import type { DialogMessage, IncomingCall, MediaCallInfo, MediaHook, ReceivedRefer, UserAgent } from '../sip/ua/index.ts';
 import type { Logger } from '../shared/logger.ts';
+import { systemClock, type Clock } from '../shared/clock.ts';
 import { accountDomain, type Account } from './account.ts';
 import type { AccountService } from './account-service.ts';
 import type { AudioRouter } from './audio-router.ts';
@@ -64,11 +65,17 @@ export interface CallServiceDeps {
   recordingsDir?: string;
   /** Every account auto-answers (the host asked for it: `parley listen --auto-answer`). */
   autoAnswer?: boolean;
+  /** How long an incoming call rings unanswered before it is ended with 480 (default RING_TIMEOUT_MS). */
+  ringTimeoutMs?: number;
+  /** Timers (the ring timeout); the system clock by default. */
+  clock?: Clock;
   /** A MESSAGE inside a call's dialog (RFC 3428 §4). */
   onDialogMessage?: (call: PhoneCall, message: DialogMessage) => void;
 }
 
 const DECLINE_REASONS: Record<number, string> = { 486: 'Busy Here', 603: 'Decline' };
+/** An unanswered incoming call stops ringing after this long (480): nobody is there, and a scanner's INVITE must not hold ports for ever. */
+export const RING_TIMEOUT_MS = 120_000;
 /** How long close() waits for BYEs and CANCELs to be answered. */
 const HANGUP_WAIT_MS = 2000;
 
@@ -110,6 +117,15 @@ export class CallService {
 
   list(): CallSnapshot[] {
     return [...this.#calls.values()].map((c) => c.snapshot());
+  }
+
+  /** Incoming calls not answered yet (ringing, or being prepared), in all and by source address: what call-admission.ts limits. */
+  unanswered(): { total: number; bySource: (address: string) => number } {
+    const ringing = [...this.#calls.values()].filter((c) => c.direction === 'in' && !c.ended && c.answeredAt === undefined);
+    return {
+      total: ringing.length + this.#pending.size,
+      bySource: (address) => ringing.filter((c) => c.sip.direction === 'incoming' && c.sip.source.address === address).length,
+    };
   }
 
   /** For diagnostics.counts. */
@@ -254,10 +270,24 @@ export class CallService {
       return;
     }
     sip.ring();
+    this.#ringTimeout(call, sip);
     call.announce();
     if (decision.kind === 'auto-answer') {
       this.#answer(call, undefined, 'auto-answer').catch((e: unknown) => this.#log.warn('auto-answer failed', { callId: call.id, error: String(e) }));
     }
+  }
+
+  /** Ends a call nobody answers (480 Temporarily Unavailable, RFC 3261 §21.4.18), as a PBX's no-answer timer does. */
+  #ringTimeout(call: PhoneCall, sip: IncomingCall): void {
+    const clock = this.#d.clock ?? systemClock;
+    const timer = clock.setTimeout(() => {
+      if (call.ended || (sip.state !== 'incoming' && sip.state !== 'early')) return;
+      this.#log.info('nobody answered; the call stops ringing', { callId: call.id });
+      sip.decline(480, 'Temporarily Unavailable');
+    }, this.#d.ringTimeoutMs ?? RING_TIMEOUT_MS);
+    sip.on('state', (change) => {
+      if (change.state !== 'incoming' && change.state !== 'early') clock.clearTimeout(timer);
+    });
   }
 
   async #answer(call: PhoneCall, client: string | undefined, intent: Intent): Promise<void> {

@@ -32,6 +32,7 @@ import { nullLogger, type Logger } from '../shared/logger.ts';
 import { AccountService } from './account-service.ts';
 import { matchAlias, type AliasMatchAccount } from './alias-match.ts';
 import { AudioRouter, type AudioDeviceFactory } from './audio-router.ts';
+import { CallAdmission } from './call-admission.ts';
 import { CallService } from './call-service.ts';
 import { ContactDirectory } from './contact-directory.ts';
 import { readDiagnostics } from './diagnostics.ts';
@@ -66,6 +67,17 @@ export interface PhoneEngineOptions {
     /** NAT keep-alive interval of registered UDP flows without a Flow-Timer (default 25 s; 0 = none). */
     keepAliveMs?: number;
   };
+  /** A call whose peer sends no RTP and no RTCP for this long (while it should) is ended (default 30 s; 0 = never). */
+  peerTimeoutMs?: number;
+  /**
+   * Answer direct calls for any user at this address, from anyone (`parley
+   * listen`/`echo`: that is what they are for). Default off: a call for a
+   * user we don't have gets 404, and a direct call from a stranger rings only
+   * with the callsFromStrangers setting (call-admission.ts).
+   */
+  answerAnyUser?: boolean;
+  /** How long an unanswered incoming call rings before it ends with 480 (default 120 s). */
+  ringTimeoutMs?: number;
   /** RTP port range for this run (`parley --rtp-ports`), instead of the stored setting. */
   rtpPorts?: { min: number; max: number };
   /** Headless devices per call (CLI, tests); without it the calls use the client frames of `audio`. */
@@ -171,12 +183,26 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
 
     let calls: CallService | undefined;
     let match: ((requestUri: SipUri, to: SipUri) => AccountMatch | undefined) | undefined;
+    const admission = new CallAdmission({
+      anyUser: opts.answerAnyUser ?? false,
+      directAccountId: DIRECT_ACCOUNT_ID,
+      directUser: () => /^sips?:([^@]+)@/i.exec(accounts.direct?.aor ?? '')?.[1],
+      callsFromStrangers: () => store.settings.get('callsFromStrangers'),
+      isContact: (from) => {
+        const uri = /<([^>]+)>/.exec(from)?.[1] ?? from.split(';')[0]!.trim();
+        return contacts.resolve(uri)?.contactId !== undefined;
+      },
+      unanswered: () => calls?.unanswered() ?? { total: 0, bySource: () => 0 },
+      clock,
+      logger: logger.child('admission'),
+    });
     const tlsTrust = new TlsTrust({ extraCa: opts.sip?.tlsExtraCa });
     const ua = new UserAgent({
       listen: [],
       media: (info) => calls!.mediaFor(info),
       matchAccount: (requestUri, to) => match?.(requestUri, to),
       fallbackAccountId: DIRECT_ACCOUNT_ID,
+      admitCall: (call) => admission.admit(call),
       ...(opts.sip?.keepAliveMs !== undefined ? { keepAliveMs: opts.sip.keepAliveMs } : {}),
       transportOptions: {
         tlsClient: { trust: tlsTrust },
@@ -197,7 +223,10 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     const advertised = sentBy.host;
     accounts.setDirect(directAccount(advertised, udp.port));
 
-    const media = await MediaEngine.create({ bindAddress: udp.address, advertisedAddress: advertised, clock, logger: logger.child('media'), ticker: router.ticker });
+    const media = await MediaEngine.create({
+      bindAddress: udp.address, advertisedAddress: advertised, clock, logger: logger.child('media'), ticker: router.ticker,
+      ...(opts.peerTimeoutMs !== undefined ? { sessionDefaults: { peerTimeoutMs: opts.peerTimeoutMs } } : {}),
+    });
     cleanups.push(() => media.close());
     const echo = await EchoService.start({ media, clock, logger });
     cleanups.push(() => echo.close());
@@ -207,6 +236,8 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     calls = new CallService({
       ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false, recordingsDir: join(opts.dataDir, 'recordings'),
       rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
+      clock,
+      ...(opts.ringTimeoutMs !== undefined ? { ringTimeoutMs: opts.ringTimeoutMs } : {}),
       onDialogMessage: (call, m) => messages.inDialog(call, m),
     });
     const layer = ua.transport as TransportLayer;

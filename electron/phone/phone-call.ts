@@ -41,6 +41,9 @@ import { describeSecurity } from './call-security.ts';
 
 export type SipCall = OutgoingCall | IncomingCall;
 
+/** Why a call whose peer went silent (no RTP, no RTCP) was ended, in words. */
+export const PEER_SILENT = 'the other side stopped sending audio';
+
 /** A command the peer refused: 'unavailable', with the SIP answer's code and words. */
 function refused(what: string, result: SipOutcome): ApiError {
   return new ApiError('unavailable', `${what}: ${result.description}`, { status: { code: result.status, reason: result.reason, words: result.words } });
@@ -393,6 +396,11 @@ export class PhoneCall {
     session.on('dtmf', (tone) => this.#dtmfReceived(tone, 'rfc4733'));
     session.on('stats', (stats) => this.#stats(stats));
     session.on('error', (err) => this.#log.warn('media error', { callId: this.id, error: err.message }));
+    // The peer vanished (no RTP, no RTCP while it should send, media/session/stream-liveness.ts): end the call, saying so.
+    session.on('peer-silent', (ms) => {
+      this.#log.info('peer silent: ending the call', { callId: this.id, silentMs: ms });
+      sip.endSilentPeer(PEER_SILENT);
+    });
   }
 
   #dtmfReceived(tone: { digit: string; durationMs: number }, via: 'rfc4733' | 'info'): void {
@@ -467,6 +475,7 @@ export class PhoneCall {
     }
     const end = this.sip.end;
     if (end?.cause === 'media-failed') s.failure = end.detail ?? 'the media could not be set up';
+    if (end?.cause === 'media-timeout') s.failure = end.detail ?? PEER_SILENT;
     if (this.sip.id) s.sipCallId = this.sip.id;
     if (this.#transfer) s.transfer = { ...this.#transfer };
     if (this.#recorder) s.recording = { path: this.#recorder.recorder.path, since: this.#recorder.since, layout: this.#recorder.recorder.layout };

@@ -4,7 +4,7 @@
  * Prints per target the inputs run, crashes, inputs slower than 50 ms, the
  * slowest input and the rate; exits 1 on any crash or hang.
  *
- *   node tests/bench/fuzz.bench.ts [count] [seed]     (default 1,000,000, seed from the date)
+ *   node tests/bench/fuzz.bench.ts [count] [seed] [target...]   (default 1,000,000, seed from the date, every target)
  */
 import { describeReport, fuzz } from '../robustness/fuzz-engine.ts';
 import { allTargets } from '../robustness/fuzz-targets.ts';
@@ -13,7 +13,8 @@ const count = Number(process.argv[2] ?? 1_000_000);
 const seed = Number(process.argv[3] ?? Math.floor(Date.now() / 86_400_000));
 process.stdout.write(`fuzz: ${count.toLocaleString('en-US')} inputs per target, seed ${seed}, hang limit 50 ms\n`);
 let bad = 0;
-for (const target of allTargets()) {
+const only = process.argv.slice(4);
+for (const target of allTargets().filter((t) => only.length === 0 || only.includes(t.name))) {
   const report = fuzz(target, { count, seed, hangMs: 50 });
   process.stdout.write(describeReport(report) + '\n');
   for (const f of [...report.crashes, ...report.hangs]) {

@@ -21,6 +21,9 @@ export interface EngineClientOptions {
   dataDir: string;
   /** Headless devices per call; without it the calls use the client frames of engine.audio. */
   audio?: AudioDeviceFactory;
+  /** The engine's answerAnyUser (default true here); false tests the phone's admission policy. */
+  answerAnyUser?: boolean;
+  ringTimeoutMs?: number;
 }
 
 export interface EngineClient {
@@ -49,6 +52,9 @@ export async function startEngineClient(opts: EngineClientOptions): Promise<Engi
     sip: { bind: [{ host: '127.0.0.1', port: 0 }], transports: ['udp'] },
     logger: createLogger((r) => logs.push(r), name, 'info'),
     ...(opts.audio ? { audio: opts.audio } : {}),
+    // The phones of a test call each other directly; the admission policy has tests of its own (call-admission.test.ts).
+    answerAnyUser: opts.answerAnyUser ?? true,
+    ...(opts.ringTimeoutMs !== undefined ? { ringTimeoutMs: opts.ringTimeoutMs } : {}),
   });
   const dispatcher = createDispatcher(engine.api, { mapError: mapPhoneError });
   const events: ApiEvent[] = [];

@@ -12,6 +12,7 @@ import type { Clock } from '../../electron/shared/clock.ts';
 import { formatVia, parseMessage, serializeMessage, topVia } from '../../electron/sip/message/index.ts';
 import type { SipMessage, SipResponse } from '../../electron/sip/message/index.ts';
 import { TransportError } from '../../electron/sip/transport/transport-error.ts';
+import { decodeStun, encodeStun, isStun, StunType, xorAddressAttribute } from '../../electron/net/stun/index.ts';
 import type { Endpoint, IncomingMessage, SendTarget, SipTransport, TransportProtocol } from '../../electron/sip/transport/transport.ts';
 
 export interface Packet {
@@ -35,6 +36,8 @@ export class FakeNetwork {
   /** Return true to lose the packet (it is still recorded, with dropped: true). */
   drop: (p: { from: Endpoint; to: Endpoint; message: SipMessage }) => boolean = () => false;
   readonly #nodes = new Map<string, FakeTransport>();
+  /** Public address:port → the node behind a NAT that it maps to. */
+  readonly #nat = new Map<string, FakeTransport>();
   readonly #clock: Clock | undefined;
   readonly #latency: number | undefined;
 
@@ -80,13 +83,52 @@ export class FakeNetwork {
     this.#nodes.delete(`${t.address}|${t.port}`);
   }
 
+  /** Puts `t` behind a NAT: it is seen at `address:port` (or `unmap` = the router forgot the mapping). */
+  mapNat(t: FakeTransport, address: string, port: number): void {
+    for (const [k, v] of this.#nat) if (v === t) this.#nat.delete(k);
+    this.#nat.set(`${address}|${port}`, t);
+  }
+
+  unmapNat(t: FakeTransport): void {
+    for (const [k, v] of this.#nat) if (v === t) this.#nat.delete(k);
+  }
+
+  /** Where `t`'s packets appear to come from. */
+  seenAs(t: FakeTransport, protocol: TransportProtocol): Endpoint {
+    for (const [k, v] of this.#nat) {
+      if (v !== t) continue;
+      const [address, port] = k.split('|');
+      return { protocol, address: address!, port: Number(port) };
+    }
+    return t.local(protocol);
+  }
+
+  #destination(to: Endpoint): FakeTransport | undefined {
+    return this.#nodes.get(`${to.address}|${to.port}`) ?? this.#nat.get(`${to.address}|${to.port}`);
+  }
+
+  /** A raw datagram (STUN): a node with `stunServer` answers a Binding request with the source it saw. */
+  carryRaw(data: Buffer, from: Endpoint, to: Endpoint): void {
+    this.raw.push({ from, to, data, time: this.#clock?.now() ?? 0 });
+    const dest = this.#destination(to);
+    if (!dest || this.dropRaw({ from, to })) return;
+    const deliver = () => dest.deliverRaw(data, from);
+    if (this.#clock && this.#latency !== undefined) this.#clock.setTimeout(deliver, this.#latency);
+    else queueMicrotask(deliver);
+  }
+
+  /** Return true to lose a raw datagram (a STUN keep-alive or its answer). */
+  dropRaw: (p: { from: Endpoint; to: Endpoint }) => boolean = () => false;
+  /** Every raw datagram carried (keep-alives, STUN answers). */
+  readonly raw: { from: Endpoint; to: Endpoint; data: Buffer; time: number }[] = [];
+
   /** Carries `message` from `from` to `to`; resolves false when nobody listens there. */
   carry(message: SipMessage, from: Endpoint, to: Endpoint): boolean {
     const text = serializeMessage(message).toString('utf8');
     const copy = parseMessage(text);
     const dropped = this.drop({ from, to, message: copy });
     this.packets.push({ from, to, message: copy, text, dropped, time: this.#clock?.now() ?? 0 });
-    const dest = this.#nodes.get(`${to.address}|${to.port}`);
+    const dest = this.#destination(to);
     if (!dest) return false;
     if (dropped) return true;
     const deliver = () => dest.deliver(copy, from, to);
@@ -104,8 +146,11 @@ export class FakeTransport implements SipTransport {
   readonly received: IncomingMessage[] = [];
   /** Return a TransportError code to make that send fail (the packet never leaves). */
   failSend: (message: SipMessage, target: Endpoint) => TransportError['code'] | undefined = () => undefined;
+  /** Answer STUN Binding requests (as a registrar with STUN on its SIP port does). */
+  stunServer = false;
   readonly #network: FakeNetwork;
   #handlers: ((m: IncomingMessage) => void)[] = [];
+  #stunHandlers: ((data: Buffer, source: Endpoint) => void)[] = [];
   #closed = false;
 
   constructor(network: FakeNetwork, address: string, port: number) {
@@ -131,7 +176,7 @@ export class FakeTransport implements SipTransport {
     const failure = this.failSend(message, to);
     this.sent.push({ message, target: to });
     if (failure) throw new TransportError(failure, `fake ${failure}`, { endpoint: to });
-    const listening = this.#network.carry(message, this.local(target.protocol), to);
+    const listening = this.#network.carry(message, this.#network.seenAs(this, target.protocol), to);
     if (!listening && target.protocol !== 'udp') throw new TransportError('refused', 'fake: nobody listens', { endpoint: to });
     return to;
   }
@@ -141,7 +186,28 @@ export class FakeTransport implements SipTransport {
     const failure = this.failSend(response, to.source);
     this.sent.push({ message: response, target: to.source });
     if (failure) throw new TransportError(failure, `fake ${failure}`, { endpoint: to.source });
-    this.#network.carry(response, this.local(to.source.protocol), to.source);
+    this.#network.carry(response, this.#network.seenAs(this, to.source.protocol), to.source);
+  }
+
+  onStun(handler: (data: Buffer, source: Endpoint) => void): void {
+    this.#stunHandlers.push(handler);
+  }
+
+  async sendKeepAlive(target: Endpoint, data: Buffer): Promise<void> {
+    if (this.#closed) throw new TransportError('closed', 'transport closed', { endpoint: target });
+    this.#network.carryRaw(data, this.#network.seenAs(this, 'udp'), target);
+  }
+
+  deliverRaw(data: Buffer, from: Endpoint): void {
+    if (this.#closed || !isStun(data)) return;
+    const m = decodeStun(data);
+    if (m.type === StunType.bindingRequest) {
+      if (!this.stunServer) return;
+      const answer = encodeStun({ type: StunType.bindingSuccess, transactionId: m.transactionId, attributes: [xorAddressAttribute({ family: 4, address: from.address, port: from.port }, m.transactionId)] });
+      this.#network.carryRaw(answer, this.#network.seenAs(this, 'udp'), from);
+      return;
+    }
+    for (const h of this.#stunHandlers) h(data, from);
   }
 
   onMessage(handler: (m: IncomingMessage) => void): void {

@@ -55,6 +55,12 @@ export interface MediaSessionOptions {
   dtmf?: DtmfToneOptions;
   /** How often the 'stats' event fires while the call runs, ms (default 5000; 0 = never). */
   statsIntervalMs?: number;
+  /**
+   * No RTP and no RTCP from the peer for this long, while it should be
+   * sending (sendrecv, nobody holding), fires 'peer-silent' (default 30 s;
+   * 0 = never). See stream-liveness.ts.
+   */
+  peerTimeoutMs?: number;
   /** RTCP minimum interval (RFC 3550 §6.2: 5000 ms); tests shorten it. */
   rtcpMinIntervalMs?: number;
   sessionName?: string;
@@ -110,6 +116,8 @@ export interface MediaSessionEvents {
   'remote-hold': [held: boolean];
   /** A new offer/answer took effect. */
   negotiated: [media: NegotiatedMedia];
+  /** Nothing from the peer (RTP or RTCP) for peerTimeoutMs while it should send: it is gone. */
+  'peer-silent': [silentMs: number];
   /** The peer said RTCP BYE. */
   'remote-bye': [reason: string | undefined];
   /** The capture source ended; silence is sent from now on. */

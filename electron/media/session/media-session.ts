@@ -44,6 +44,7 @@ import { MediaClock } from './media-clock.ts';
 import { MediaSessionError } from './media-session-error.ts';
 import type { AnswerResult, MediaOfferAnswer, MediaSessionEvents, MediaSessionOptions, MediaSessionState, MediaSessionStats } from './media-session-options.ts';
 import { SdpNegotiator } from './sdp-negotiator.ts';
+import { StreamLiveness } from './stream-liveness.ts';
 import { buildMediaSessionStats } from './session-stats.ts';
 
 const OPUS_FRAME_MS = [10, 20, 40, 60];
@@ -72,6 +73,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
   #opening: Promise<RtpSession> | undefined;
   #negotiated: NegotiatedMedia | undefined;
   #stream: AudioStream | undefined;
+  #liveness: StreamLiveness | undefined;
   #unsubscribe: (() => void) | undefined;
   #holdBeforeOffer = false;
   #remoteHold = false;
@@ -236,6 +238,11 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       },
     });
     this.#configureStream();
+    const timeout = this.#options.peerTimeoutMs ?? 30_000;
+    if (timeout > 0) {
+      this.#liveness = new StreamLiveness({ clock: this.#clock, timeoutMs: timeout, onSilent: (ms) => this.emit('peer-silent', ms) });
+      this.#liveness.expect(this.#negotiated.direction === 'sendrecv');
+    }
     this.#unsubscribe = this.#ticker.subscribe((tick) => {
       if (this.#state !== 'running') return;
       try {
@@ -254,6 +261,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     if (this.#state === 'stopped') return;
     this.#state = 'stopped';
     this.#stoppedMs = this.#clock.now();
+    this.#liveness?.stop();
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.#dtmfQueue.cancel(new MediaSessionError('closed', 'the call ended before the digits were sent'));
@@ -328,8 +336,10 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
         throw new MediaSessionError('closed', 'the media session was stopped');
       }
       this.#rtp = rtp;
+      rtp.on('rtcp', () => this.#liveness?.heard());
       rtp.on('rtp', (packet, info) => {
         if (this.#state !== 'running') return;
+        this.#liveness?.heard();
         try {
           this.#stream?.onRtp(packet, info);
         } catch (err) {
@@ -359,7 +369,11 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
         { address: negotiated.remoteRtcpAddress, port: negotiated.remoteRtcpPort },
       );
     }
-    if (this.#state === 'running') this.#configureStream();
+    if (this.#state === 'running') {
+      this.#configureStream();
+      // Hold or resume: only a sendrecv stream is expected to carry the peer's packets.
+      this.#liveness?.expect(negotiated.direction === 'sendrecv');
+    }
     if (!directionFlags(negotiated.direction).send || !negotiated.telephoneEvent) {
       this.#dtmfQueue.cancel(new MediaSessionError('dtmf-unavailable', 'the renegotiated stream no longer carries DTMF'));
     }

@@ -21,6 +21,8 @@ export interface AccountMatch {
   accountId: string;
   /** The account's own spelling of the address that was called. */
   alias: string;
+  /** No account has the address: the UA's fallback account took it. */
+  fallback?: boolean;
 }
 
 export type MatchAccount = (requestUri: SipUri, to: SipUri) => AccountMatch | undefined;

@@ -20,6 +20,8 @@ export type CallEndCause =
   | 'timeout'
   /** Offer/answer failed (no usable SDP answer). */
   | 'media-failed'
+  /** The media layer heard nothing from the peer for too long (it vanished): we sent BYE. */
+  | 'media-timeout'
   /** The dialog vanished (481/408 to a request in it) or the transport failed. */
   | 'network';
 

@@ -265,6 +265,22 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
     this.finish({ cause, by: 'local', outcome: response ? outcomeOf(response) : undefined, detail });
   }
 
+  /**
+   * The peer is gone (the media heard nothing from it for too long): BYE, and
+   * the call ends now rather than when the BYE's answer comes — a dead peer
+   * behind a proxy makes that answer a 408 some 32 s later, and RFC 3261
+   * §15.1.1 ends the session once the BYE is sent anyway.
+   */
+  endSilentPeer(detail: string): void {
+    const dialog = this.dialog;
+    if (this.#state !== shared<S>('active') || !dialog) return;
+    this.transition(shared<S>('ending'));
+    if (dialog.state !== 'Terminated') {
+      this.ctx.dialogs.bye(dialog).catch((err: unknown) => this.ctx.logger.info('BYE to a silent peer failed', { callId: this.id, error: String(err) }));
+    }
+    this.finish({ cause: 'media-timeout', by: 'local', detail });
+  }
+
   async #endWithBye(cause: CallEnd['cause'], detail: string): Promise<void> {
     if (this.#state === shared<S>('active')) await this.bye(cause, detail);
   }

@@ -74,6 +74,12 @@ export class IncomingCall extends Call<IncomingCallState> {
     invite.onAckTimeout = () => this.finish({ cause: 'timeout', by: 'local', outcome: outcome(408, 'No ACK', 'timeout'), detail: 'no ACK for our 2xx' });
   }
 
+  /** Where the INVITE came from (the packet's source address and port). */
+  get source(): { address: string; port: number } {
+    const s = this.#invite.tx.incoming.source;
+    return { address: s.address, port: s.port };
+  }
+
   /** The address the caller dialled (To), which proxies leave as it was (§16.6). */
   get dialled(): string {
     return formatUri(toOf(this.request).uri);

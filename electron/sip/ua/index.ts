@@ -15,6 +15,7 @@ export type { CallEnd, CallEndCause, CallEvents, CallStateChange, DialogMessage,
 export { OutgoingCall } from './outgoing-call.ts';
 export type { OutgoingCallOptions, OutgoingCallState } from './outgoing-call.ts';
 export { IncomingCall } from './incoming-call.ts';
+export type { CallRefusal, IncomingCallRequest } from './user-agent.ts';
 export type { IncomingCallState } from './incoming-call.ts';
 export { ReceivedRefer } from './received-refer.ts';
 export type { ReceivedMessage } from './received-message.ts';

@@ -19,6 +19,7 @@
  * nor `503 + Retry-After: 0` can turn the phone into a REGISTER storm.
  */
 import { clampNetworkSeconds, timerSafeMs } from '../message/index.ts';
+import { MAX_CHALLENGES } from './challenged-request.ts';
 
 export const REFRESH_MARGIN_S = 40;
 
@@ -61,6 +62,9 @@ export function parseRetryAfter(value: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** The most REGISTERs one attempt sends: the request and its answers to MAX_CHALLENGES challenges. */
+const REGISTERS_PER_ATTEMPT = 1 + MAX_CHALLENGES;
+
 /** At most this many REGISTERs per account in any minute (challenge answers and 423 retries included). */
 export const MAX_REGISTERS_PER_MINUTE = 10;
 const WINDOW_MS = 60_000;
@@ -68,14 +72,15 @@ const WINDOW_MS = 60_000;
 /**
  * A sliding one-minute window over the REGISTERs one account sent. Before an
  * attempt the registration asks `delayMs(now)`: 0 when there is room for an
- * attempt and its digest answer (2 REGISTERs), else how long until there is.
+ * attempt and its answers to every challenge it may meet, else how long
+ * until there is, so the window never holds more than the maximum.
  */
 export class RegisterBudget {
   readonly #sent: number[] = [];
   readonly #max: number;
 
   constructor(max = MAX_REGISTERS_PER_MINUTE) {
-    this.#max = Math.max(2, max);
+    this.#max = Math.max(REGISTERS_PER_ATTEMPT, max);
   }
 
   /** Records one REGISTER sent at `now`. */
@@ -93,7 +98,7 @@ export class RegisterBudget {
   /** Milliseconds to wait before an attempt may start (0: now). */
   delayMs(now: number): number {
     this.#prune(now);
-    const room = this.#max - 2;
+    const room = this.#max - REGISTERS_PER_ATTEMPT;
     if (this.#sent.length <= room) return 0;
     // The attempt may start once all but `room` of the recorded sends left the window.
     const oldestToLeave = this.#sent[this.#sent.length - room - 1]!;

@@ -76,6 +76,13 @@ export interface UserAgentOptions {
   matchAccount?: MatchAccount;
   /** Requests matching no account go to this one instead of 404 (a "direct IP" account that takes anything). */
   fallbackAccountId?: string;
+  /**
+   * Asked for every new INVITE that matched an account, before any media is
+   * prepared (no port bound): undefined lets it in; a refusal is answered at
+   * once (486 + Retry-After for "too many calls", 404, 403…). The phone's
+   * policy: caps, per-source limits, callers it does not take.
+   */
+  admitCall?: (call: IncomingCallRequest) => CallRefusal | undefined;
   /** User-Agent header (RFC 3261 §20.41); default "Parley". Empty string: none. */
   userAgent?: string;
   /** Emit 'trace' events (default true). */
@@ -89,6 +96,23 @@ export interface UserAgentOptions {
   clock?: Clock;
   logger?: Logger;
   random?: () => number;
+}
+
+export interface IncomingCallRequest {
+  accountId: string;
+  /** The account matched only as the fallback (no account or alias has the Request-URI's user). */
+  fallback: boolean;
+  /** Where the INVITE came from (the packet's source). */
+  source: Endpoint;
+  requestUri: string;
+  from: string;
+  to: string;
+}
+
+export interface CallRefusal {
+  status: number;
+  reason: string;
+  retryAfterS?: number;
 }
 
 export interface UserAgentEvents {
@@ -334,7 +358,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     const found = this.#match(requestUri, to);
     if (found && this.#accounts.has(found.accountId)) return found;
     const fallback = this.#options.fallbackAccountId !== undefined ? this.#accounts.get(this.#options.fallbackAccountId) : undefined;
-    return fallback ? { accountId: fallback.id, alias: formatUri(fallback.aor) } : undefined;
+    return fallback ? { accountId: fallback.id, alias: formatUri(fallback.aor), fallback: true } : undefined;
   }
 
   #request(method: string, accountId: string, target: string, o: RequestOptions & { body?: string }): Promise<RequestResult> {
@@ -395,6 +419,18 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     if (this.#calls.has(callKey('incoming', id))) {
       // §8.2.2.2: the same request reached us twice by different paths (a merged request).
       refuse(482, 'Loop Detected', [], account.id);
+      return;
+    }
+    const refusal = this.#options.admitCall?.({
+      accountId: account.id,
+      fallback: match.fallback === true,
+      source: invite.tx.incoming.source,
+      requestUri: request.uri,
+      from: request.headers.get('From') ?? '',
+      to: request.headers.get('To') ?? '',
+    });
+    if (refusal) {
+      refuse(refusal.status, refusal.reason, refusal.retryAfterS !== undefined ? [['Retry-After', String(refusal.retryAfterS)]] : [], account.id);
       return;
     }
     const media = this.#ctx.media({ callId: id, accountId: account.id, direction: 'incoming' });

@@ -71,6 +71,7 @@ describe('behind a NAT router', { skip: can.ok ? false : `network namespaces una
       users: [
         { username: 'johndoe', password: 'secret' },
         { username: 'bob', password: 'bobpw' },
+        { username: 'carol', password: 'carolpw' },
       ],
     });
     const source = join(tmp.path, 'bob.wav');
@@ -145,6 +146,57 @@ describe('behind a NAT router', { skip: can.ok ? false : `network namespaces una
     assert.ok(byBaresip.active >= 0.95, `baresip heard sound ${(byBaresip.active * 100).toFixed(1)} % of the call`);
     assert.ok(byParley.active >= 0.95, `Parley heard sound ${(byParley.active * 100).toFixed(1)} % of the call`);
     assert.equal((await listener.stop()).code, 0, listener.stderr);
+  });
+
+  /** A second public phone (carol) that a test may kill. */
+  async function carol(): Promise<BaresipHandle> {
+    const source = join(tmp.path, 'carol.wav');
+    writeToneWav(source, { frequency: BARESIP_HZ, seconds: 60 });
+    const b = await startBaresip({
+      placement: bed.wanPlacement(WAN_HOSTS.baresip),
+      audioSourceFile: source,
+      dumpAudio: false,
+      accounts: [{ aor: `sip:carol@${kam.domain}`, password: 'carolpw', outbound: `sip:${kam.host}:${kam.udpPort}`, regint: 600, answermode: 'auto', audioCodecs: 'PCMU/8000/1' }],
+    });
+    await b.waitForEvent((e) => e.type === 'REGISTER_OK', 10_000);
+    return b;
+  }
+
+  test('the peer killed with SIGKILL mid-call: the call ends after the RTP timeout, saying why; a held call is not ended', { timeout: 120_000 }, async () => {
+    const RTP_TIMEOUT_S = 4;
+    const peer = await carol();
+    const listener = parley(['listen', ...account(['--keepalive', String(KEEPALIVE_S), '--rtp-timeout', String(RTP_TIMEOUT_S)]), '--auto-answer', '--tone', String(PARLEY_HZ), '--json']);
+    try {
+      await listener.waitForEvent((e) => e.event === 'listening', 20_000, 'listening');
+      // Let the public Contact replace the private one before the call.
+      await sleep(1500);
+      const dial = await peer.command('dial', `sip:johndoe@${kam.domain}`);
+      assert.ok(dial.ok, dial.data);
+      await listener.waitForEvent((e) => e.event === 'call' && e.data.state === 'active', 10_000, 'answered');
+      await sleep(1000);
+      // Held: the peer puts us on hold (we go recvonly) and sends no audio for twice the timeout; the call stays.
+      const hold = await peer.command('hold');
+      assert.ok(hold.ok, hold.data);
+      await sleep(2 * RTP_TIMEOUT_S * 1000 + 1000);
+      const endedEarly = () => listener.events.some((e) => e.event === 'call' && e.data.state === 'ended');
+      assert.ok(!endedEarly(), 'a held call is not ended by the RTP timeout');
+      const resumed = await peer.command('resume');
+      assert.ok(resumed.ok, resumed.data);
+      await sleep(2000);
+      assert.ok(!endedEarly(), 'talking again after the resume');
+
+      // Then the peer dies: no BYE, no RTCP BYE, nothing.
+      const killedAt = performance.now() - listener.startedAt;
+      process.kill(peer.pid, 'SIGKILL');
+      const ended = await listener.waitForEvent((e) => e.event === 'call' && e.data.state === 'ended', 3 * RTP_TIMEOUT_S * 1000, 'ended by the RTP timeout');
+      const afterS = (ended.at - killedAt) / 1000;
+      log(`peer SIGKILLed: call ended ${afterS.toFixed(2)} s later (timeout ${RTP_TIMEOUT_S} s): ${ended.data.failure}`);
+      assert.equal(ended.data.failure, 'the other side stopped sending audio');
+      assert.ok(afterS >= RTP_TIMEOUT_S - 0.1 && afterS <= RTP_TIMEOUT_S + 1.5, `${afterS} s`);
+      assert.equal((await listener.stop()).code, 0, listener.stderr);
+    } finally {
+      await peer.stop();
+    }
   });
 
   test('a registrar on a closed UDP port: "network error" in under 2 s (ICMP back through the router)', { timeout: 60_000 }, async () => {

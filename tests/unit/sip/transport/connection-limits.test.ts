@@ -12,7 +12,7 @@ import type { Socket } from 'node:net';
 import { TransportLayer } from '../../../../electron/sip/transport/index.ts';
 import type { ConnectionClosedEvent } from '../../../../electron/sip/transport/index.ts';
 import { FakeClock } from '../../../helpers/fake-clock.ts';
-import { delay, Inbox, inboxOf, rawTcpServer, request, requestText, until, within } from './helpers.ts';
+import { delay, Inbox, inboxOf, pki, rawTcpServer, request, requestText, until, within } from './helpers.ts';
 
 /** Opens a TCP connection from `localAddress`; resolves with the socket and a flag telling whether the server reset it. */
 async function open(port: number, localAddress = '127.0.0.1'): Promise<{ socket: Socket; closed: () => boolean }> {
@@ -49,6 +49,23 @@ describe('TCP connection limits (issue finding 9)', () => {
       other.socket.write(requestText('OPTIONS', { via: 'SIP/2.0/TCP 127.0.0.2;branch=z9hG4bKother', callId: 'other-source' }));
       const got = await inbox.next((m) => m.message.headers.get('Call-ID') === 'other-source');
       assert.equal(got.source.address, '127.0.0.2');
+    } finally {
+      for (const s of sockets) s.destroy();
+      await layer.close();
+    }
+  });
+
+  it('TLS: the per-source limit applies before the handshake (raw TCP connections that never start one)', async () => {
+    const layer = new TransportLayer({ maxConnectionsPerSource: 16 });
+    const sockets: Socket[] = [];
+    try {
+      const local = await layer.listen({ protocol: 'tls', address: '127.0.0.1', port: 0, tls: { key: pki.serverKey, cert: pki.serverCert } });
+      const opened = [];
+      for (let i = 0; i < 30; i++) opened.push(await open(local.port));
+      sockets.push(...opened.map((o) => o.socket));
+      await settle();
+      const alive = opened.filter((o) => !o.closed()).length;
+      assert.equal(alive, 16, `half-open TLS connections from one address: ${alive} of 30`);
     } finally {
       for (const s of sockets) s.destroy();
       await layer.close();
