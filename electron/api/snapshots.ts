@@ -441,4 +441,18 @@ export interface AppSnapshot {
   registrations: RegistrationSnapshot[];
   calls: CallSnapshot[];
   settings: Settings;
+  /** This phone's SIP TLS listener: the certificate it presents (a peer pins its fingerprint). */
+  tls?: ListenerTlsSnapshot;
+}
+
+export interface ListenerTlsSnapshot {
+  /** SHA-256, upper-case hex pairs with colons. */
+  fingerprint256: string;
+  subject: string;
+  /** ISO 8601. */
+  validTo: string;
+  /** Made by Parley on first use (no CA vouches for it). */
+  selfSigned: boolean;
+  /** Listening ports ("0.0.0.0:5061"). */
+  listening: string[];
 }

@@ -33,6 +33,7 @@ import { AccountService } from './account-service.ts';
 import { matchAlias, type AliasMatchAccount } from './alias-match.ts';
 import { AudioRouter, type AudioDeviceFactory } from './audio-router.ts';
 import { CallAdmission } from './call-admission.ts';
+import { MessageAdmission } from './message-admission.ts';
 import { CallService } from './call-service.ts';
 import { ContactDirectory } from './contact-directory.ts';
 import { readDiagnostics } from './diagnostics.ts';
@@ -183,6 +184,11 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
 
     let calls: CallService | undefined;
     let match: ((requestUri: SipUri, to: SipUri) => AccountMatch | undefined) | undefined;
+    const messageAdmission = new MessageAdmission({
+      clock,
+      logger: logger.child('admission'),
+      isContact: (uri) => contacts.resolve(uri)?.contactId !== undefined,
+    });
     const admission = new CallAdmission({
       anyUser: opts.answerAnyUser ?? false,
       directAccountId: DIRECT_ACCOUNT_ID,
@@ -203,6 +209,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       matchAccount: (requestUri, to) => match?.(requestUri, to),
       fallbackAccountId: DIRECT_ACCOUNT_ID,
       admitCall: (call) => admission.admit(call),
+      admitMessage: (m) => messageAdmission.admit(m),
       ...(opts.sip?.keepAliveMs !== undefined ? { keepAliveMs: opts.sip.keepAliveMs } : {}),
       transportOptions: {
         tlsClient: { trust: tlsTrust },
@@ -266,6 +273,14 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       accounts,
       contacts,
       audioDevices,
+      tls: () =>
+        certificate && {
+          fingerprint256: certificate.fingerprint256,
+          subject: certificate.subject,
+          validTo: certificate.validTo,
+          selfSigned: certificate.selfSigned,
+          listening: endpoints.filter((e) => e.protocol === 'tls').map((e) => `${hostForUri(e.address)}:${e.port}`),
+        },
       telephony: {
         register: (id) => registrations.register(id),
         unregister: (id) => registrations.unregister(id),

@@ -12,7 +12,7 @@ import type { HistoryListParams, MessagesListParams } from '../api/commands.ts';
 import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
 import type { PhoneApi } from '../api/phone-api.ts';
-import type { AudioDevice, CallSnapshot, HistoryEntry as ApiHistoryEntry, MessageSnapshot, RegistrationSnapshot } from '../api/snapshots.ts';
+import type { AudioDevice, CallSnapshot, HistoryEntry as ApiHistoryEntry, MessageSnapshot, ListenerTlsSnapshot, RegistrationSnapshot } from '../api/snapshots.ts';
 import type { AccountService } from './account-service.ts';
 import type { ContactDirectory } from './contact-directory.ts';
 import type { HistoryEntry } from './history-entry.ts';
@@ -41,6 +41,8 @@ export interface PhoneEngineParts {
   contacts: ContactDirectory;
   telephony: Telephony;
   audioDevices: () => AudioDevice[];
+  /** The SIP TLS listener's certificate, once it listens. */
+  tls?: () => ListenerTlsSnapshot | undefined;
 }
 
 const DEFAULT_PAGE = 100;
@@ -171,6 +173,7 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
         registrations: telephony.registrations(),
         calls: telephony.calls.list(),
         settings: toApiSettings(store.settings.getAll()),
+        ...(parts.tls?.() ? { tls: parts.tls()! } : {}),
       };
     },
 
