@@ -18,6 +18,7 @@
  * (media-engine.ts): an idle phone is ≈ 10 MB smaller for it.
  */
 import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
 import { createEventBus, type EventBus } from '../api/event-bus.ts';
 import type { PhoneApi } from '../api/phone-api.ts';
 import type { AudioDevice, TraceEntry } from '../api/snapshots.ts';
@@ -244,7 +245,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
 
     const messages = new MessageService({ ua, accounts, contacts, store, events, logger, now });
     calls = new CallService({
-      ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false,
+      ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false, recordingsDir: join(opts.dataDir, 'recordings'),
       rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
       clock,
       ...(opts.ringTimeoutMs !== undefined ? { ringTimeoutMs: opts.ringTimeoutMs } : {}),
@@ -308,6 +309,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
           'call.mute': (p) => callService.mute(p),
           'call.dtmf': (p) => callService.dtmf(p),
           'call.transfer': (p) => callService.transfer(p),
+          'call.record': (p) => callService.record(p),
           list: () => callService.list(),
         },
         sendMessage: (p) => messages.send(p),
