@@ -173,6 +173,8 @@ export interface CallSnapshot {
   actions?: CallAction[];
   /** Our blind transfer of this call (RFC 3515) and its result from the NOTIFY sipfrag. */
   transfer?: TransferSnapshot;
+  /** The call is being recorded (call.record): into this WAV file, since then. */
+  recording?: { path: string; since: number; layout: 'mixed' | 'stereo' };
   /** The SIP Call-ID of the call's dialog: its messages in the `trace` events carry it. */
   sipCallId?: string;
   /** Set when the call was answered but could not go on and we ended it (e.g. the peer's SDP answer was unusable): why. */
@@ -192,7 +194,7 @@ export interface CallSecurity {
   mediaEncrypted: boolean;
 }
 
-export const CALL_ACTIONS = ['answer', 'decline', 'hangup', 'hold', 'resume', 'mute', 'dtmf', 'transfer'] as const;
+export const CALL_ACTIONS = ['answer', 'decline', 'hangup', 'hold', 'resume', 'mute', 'dtmf', 'transfer', 'record'] as const;
 export type CallAction = (typeof CALL_ACTIONS)[number];
 
 export interface TransferSnapshot {
@@ -439,4 +441,18 @@ export interface AppSnapshot {
   registrations: RegistrationSnapshot[];
   calls: CallSnapshot[];
   settings: Settings;
+  /** This phone's SIP TLS listener: the certificate it presents (a peer pins its fingerprint). */
+  tls?: ListenerTlsSnapshot;
+}
+
+export interface ListenerTlsSnapshot {
+  /** SHA-256, upper-case hex pairs with colons. */
+  fingerprint256: string;
+  subject: string;
+  /** ISO 8601. */
+  validTo: string;
+  /** Made by Parley on first use (no CA vouches for it). */
+  selfSigned: boolean;
+  /** Listening ports ("0.0.0.0:5061"). */
+  listening: string[];
 }

@@ -12,7 +12,7 @@ import type { HistoryListParams, MessagesListParams } from '../api/commands.ts';
 import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
 import type { PhoneApi } from '../api/phone-api.ts';
-import type { AudioDevice, CallSnapshot, HistoryEntry as ApiHistoryEntry, MessageSnapshot, RegistrationSnapshot } from '../api/snapshots.ts';
+import type { AudioDevice, CallSnapshot, HistoryEntry as ApiHistoryEntry, MessageSnapshot, ListenerTlsSnapshot, RegistrationSnapshot } from '../api/snapshots.ts';
 import type { AccountService } from './account-service.ts';
 import type { ContactDirectory } from './contact-directory.ts';
 import type { HistoryEntry } from './history-entry.ts';
@@ -25,7 +25,7 @@ export interface Telephony {
   register(accountId: string): Promise<RegistrationSnapshot>;
   unregister(accountId: string): Promise<RegistrationSnapshot>;
   registrations(): RegistrationSnapshot[];
-  calls: Pick<PhoneApi, 'call.dial' | 'call.answer' | 'call.decline' | 'call.hangup' | 'call.hold' | 'call.resume' | 'call.mute' | 'call.dtmf' | 'call.transfer'> & {
+  calls: Pick<PhoneApi, 'call.dial' | 'call.answer' | 'call.decline' | 'call.hangup' | 'call.hold' | 'call.resume' | 'call.mute' | 'call.dtmf' | 'call.transfer' | 'call.record'> & {
     list(): CallSnapshot[];
   };
   sendMessage: PhoneApi['messages.send'];
@@ -41,6 +41,8 @@ export interface PhoneEngineParts {
   contacts: ContactDirectory;
   telephony: Telephony;
   audioDevices: () => AudioDevice[];
+  /** The SIP TLS listener's certificate, once it listens. */
+  tls?: () => ListenerTlsSnapshot | undefined;
 }
 
 const DEFAULT_PAGE = 100;
@@ -112,6 +114,7 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     'call.mute': (p, c) => telephony.calls['call.mute'](p, c),
     'call.dtmf': (p, c) => telephony.calls['call.dtmf'](p, c),
     'call.transfer': (p, c) => telephony.calls['call.transfer'](p, c),
+    'call.record': (p, c) => telephony.calls['call.record'](p, c),
     async 'calls.list'() {
       return telephony.calls.list();
     },
@@ -170,6 +173,7 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
         registrations: telephony.registrations(),
         calls: telephony.calls.list(),
         settings: toApiSettings(store.settings.getAll()),
+        ...(parts.tls?.() ? { tls: parts.tls()! } : {}),
       };
     },
 

@@ -4,6 +4,8 @@
  * account and identity, report how it goes with NOTIFYs carrying a sipfrag
  * status line (180, then 200 or the failure), and leave the old call once the
  * new one is answered (RFC 5589 §6: the transferor usually hangs up first).
+ * A call that is sips: (TLS on every hop, RFC 5630) is never transferred onto
+ * a sip: target: the REFER is refused with 403 and the reason.
  */
 import type { ReceivedRefer } from '../sip/ua/index.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -11,6 +13,11 @@ import type { PhoneCall } from './phone-call.ts';
 
 export function followRefer(record: PhoneCall, refer: ReceivedRefer, place: (target: string) => PhoneCall, log: Logger): void {
   const notify = (status: number, reason: string) => void refer.notify(status, reason).catch(() => undefined);
+  if (/^sips:/i.test(record.remote.uri) && !/^<?sips:/i.test(refer.referTo.trim())) {
+    log.warn('transfer off TLS refused', { callId: record.id, target: refer.referTo });
+    refer.reject(403, 'A sips: call is not transferred to a sip: target (RFC 5630)');
+    return;
+  }
   void refer.accept().catch(() => undefined);
   let next: PhoneCall;
   try {

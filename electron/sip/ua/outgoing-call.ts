@@ -275,9 +275,11 @@ export class OutgoingCall extends Call<OutgoingCallState> {
       return;
     }
     if (status >= 300 && status < 400) {
-      const { loops } = this.#redirects.add(response);
+      const { loops, downgrades } = this.#redirects.add(response);
       if (this.#follow(sent, result)) return;
-      const why = loops.length > 0
+      const why = downgrades.length > 0
+        ? `a sips: call is never redirected off TLS (RFC 5630): refused ${this.#redirects.describe(downgrades)}`
+        : loops.length > 0
         ? `redirect loop: ${this.#redirects.describe(loops)} already tried`
         : this.#redirects.limitReached ? 'too many redirects' : 'the redirect named no usable target';
       this.finish({ cause: 'rejected', by: 'remote', outcome: result, detail: why });

@@ -5,6 +5,10 @@
  * tried twice (loop detection, "MUST NOT add any given URI to the target
  * set more than once"), and at most `maxRedirects` redirected targets are
  * tried so a chain of redirect servers cannot keep us busy.
+ *
+ * A call to a sips: URI means TLS on every hop (RFC 5630 §3): a Contact that
+ * is sip: (or names a transport other than TLS) would leave it, so it is
+ * never added — it is reported as a downgrade and the call fails saying so.
  */
 import { contactQ, formatUri, parseContacts, uriEquals } from '../message/index.ts';
 import type { NameAddr, SipResponse, SipUri } from '../message/index.ts';
@@ -13,10 +17,12 @@ export class RedirectTargets {
   readonly #maxRedirects: number;
   readonly #seen: SipUri[];
   readonly #queue: SipUri[] = [];
+  readonly #secure: boolean;
   #followed = 0;
 
   constructor(first: SipUri, maxRedirects = 5) {
     this.#seen = [first];
+    this.#secure = first.scheme === 'sips';
     this.#maxRedirects = maxRedirects;
   }
 
@@ -32,7 +38,7 @@ export class RedirectTargets {
   }
 
   /** Adds a 3xx's Contacts; returns the ones refused because they were already in the set. */
-  add(response: SipResponse): { added: SipUri[]; loops: SipUri[] } {
+  add(response: SipResponse): { added: SipUri[]; loops: SipUri[]; downgrades: SipUri[] } {
     let contacts: NameAddr[];
     try {
       const list = parseContacts(response.headers.getAll('Contact'));
@@ -46,8 +52,14 @@ export class RedirectTargets {
       .sort((a, b) => b.q - a.q || a.i - b.i);
     const added: SipUri[] = [];
     const loops: SipUri[] = [];
+    const downgrades: SipUri[] = [];
     for (const { uri } of ordered) {
       const target = withoutUriHeaders(uri);
+      const transport = target.params.get('transport')?.toLowerCase();
+      if (this.#secure && (target.scheme !== 'sips' || (transport !== undefined && transport !== 'tls'))) {
+        downgrades.push(target);
+        continue;
+      }
       if (this.#seen.some((s) => uriEquals(s, target))) {
         loops.push(target);
         continue;
@@ -56,7 +68,7 @@ export class RedirectTargets {
       this.#queue.push(target);
       added.push(target);
     }
-    return { added, loops };
+    return { added, loops, downgrades };
   }
 
   /** The next target to try, or undefined when the set is exhausted or the limit reached. */

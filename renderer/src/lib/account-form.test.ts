@@ -22,6 +22,9 @@ describe('account form', () => {
       identityRules: [{ match: { prefix: '0', maxDigits: 11 }, identity: 'sip:45678901@sipa.example.com' }],
       registerExpires: 3600,
       usePreferredIdentity: true,
+      tlsCaFile: null,
+      tlsPin: null,
+      sdesInClear: false,
     });
     expect('password' in fields).toBe(false);
   });
@@ -83,5 +86,18 @@ describe('account form', () => {
   it('moves list items and refuses to move past the ends', () => {
     expect(move(['a', 'b', 'c'], 2, -1)).toEqual(['a', 'c', 'b']);
     expect(move(['a', 'b', 'c'], 0, -1)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('TLS trust: a pinned fingerprint is checked, a CA file path kept; SDES without TLS is an explicit choice', () => {
+    const form = accountToForm(account({ transport: 'tls' }));
+    expect(form.sdesInClear).toBe(false);
+    form.tlsPin = 'not a fingerprint';
+    expect(validateAccountForm(form).tlsPin).toMatch(/SHA-256 fingerprint/);
+    form.tlsPin = 'AB:'.repeat(31) + 'AB';
+    form.tlsCaFile = ' /etc/provider-ca.pem ';
+    expect(validateAccountForm(form).tlsPin).toBeUndefined();
+    const fields = formToFields(form);
+    expect(fields.tlsPin).toBe('AB:'.repeat(31) + 'AB');
+    expect(fields.tlsCaFile).toBe('/etc/provider-ca.pem');
   });
 });

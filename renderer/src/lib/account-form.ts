@@ -43,6 +43,12 @@ export interface AccountForm {
   identityRules: RuleForm[];
   registerExpires: string;
   usePreferredIdentity: boolean;
+  /** TLS: a PEM file of CAs to trust for this account's servers ('' = the system's only). */
+  tlsCaFile: string;
+  /** TLS: the only server certificate accepted, by SHA-256 fingerprint ('' = none pinned). */
+  tlsPin: string;
+  /** Send SRTP keys over signalling that is not TLS (they travel in clear text). */
+  sdesInClear: boolean;
 }
 
 export function codecList(enabled: readonly string[]): Array<{ name: string; enabled: boolean }> {
@@ -98,6 +104,9 @@ export function accountToForm(account: AccountSnapshot | undefined): AccountForm
       identityRules: [],
       registerExpires: '3600',
       usePreferredIdentity: true,
+      tlsCaFile: '',
+      tlsPin: '',
+      sdesInClear: false,
     };
   }
   return {
@@ -117,6 +126,9 @@ export function accountToForm(account: AccountSnapshot | undefined): AccountForm
     identityRules: account.identityRules.map(ruleToForm),
     registerExpires: String(account.registerExpires),
     usePreferredIdentity: account.usePreferredIdentity,
+    tlsCaFile: account.tlsCaFile ?? '',
+    tlsPin: account.tlsPin ?? '',
+    sdesInClear: account.sdesInClear ?? false,
   };
 }
 
@@ -158,6 +170,9 @@ export function validateAccountForm(form: AccountForm): Record<string, string> {
   const expires = Number(form.registerExpires);
   if (!Number.isInteger(expires) || expires < 30 || expires > 86400) errors.registerExpires = 'Between 30 and 86400 seconds.';
   if (!form.codecs.some((c) => c.enabled)) errors.codecs = 'Enable at least one codec.';
+  if (form.tlsPin.trim() !== '' && !/^(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/.test(form.tlsPin.trim())) {
+    errors.tlsPin = 'A SHA-256 fingerprint: 64 hexadecimal digits, in pairs separated by colons or not.';
+  }
   form.identityRules.forEach((r, i) => {
     if (r.regex.trim()) {
       try {
@@ -192,6 +207,9 @@ export function formToFields(form: AccountForm): AccountInput & AccountPatch {
     identityRules: form.identityRules.map(formToRule),
     registerExpires: Number(form.registerExpires),
     usePreferredIdentity: form.usePreferredIdentity,
+    tlsCaFile: form.tlsCaFile.trim() === '' ? null : form.tlsCaFile.trim(),
+    tlsPin: form.tlsPin.trim() === '' ? null : form.tlsPin.trim(),
+    sdesInClear: form.sdesInClear,
   };
   if (form.password !== '') fields.password = form.password;
   return fields;

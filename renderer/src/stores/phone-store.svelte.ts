@@ -15,6 +15,7 @@ import type {
   IncomingCallSnapshot,
   MediaStats,
   RegistrationSnapshot,
+  ListenerTlsSnapshot,
   Settings,
   TraceEntry,
 } from '../api/types.ts';
@@ -84,6 +85,8 @@ export class PhoneStore {
   contacts = $state.raw<ContactSnapshot[]>([]);
   history = $state.raw<HistoryEntry[]>([]);
   settings = $state.raw<Settings | undefined>(undefined);
+  /** This phone's TLS listener certificate (its fingerprint is what a peer pins). */
+  tls = $state.raw<ListenerTlsSnapshot | undefined>(undefined);
   /** The SIP messages of the last TRACE_KEEP_MS (the engine's `trace` events, already redacted), oldest first. */
   trace = $state.raw<TraceEntry[]>([]);
 
@@ -105,6 +108,7 @@ export class PhoneStore {
     this.registrations = registrationsById(snapshot.registrations);
     this.calls = snapshot.calls;
     this.settings = snapshot.settings;
+    this.tls = snapshot.tls;
     const ids = new Set(snapshot.calls.map((c) => c.id));
     this.incoming = Object.fromEntries(Object.entries(this.incoming).filter(([id]) => ids.has(id)));
     this.ready = true;

@@ -68,7 +68,7 @@ function joined(frames: Int16Array[]): Int16Array {
  * (bounded) for the microphone's tone to come back. `captured()` counts the capture frames
  * that reached the engine.
  */
-async function echoThrough(t: TestContext, phone: TestPhone, transport: Transport, captured: () => number): Promise<void> {
+async function echoThrough(t: TestContext, phone: TestPhone, transport: Transport, captured: () => number, reached: Int16Array[]): Promise<void> {
   const played: Int16Array[] = [];
   transport.onAudio((bytes) => {
     const frame = decodeFrame(bytes);
@@ -106,6 +106,9 @@ async function echoThrough(t: TestContext, phone: TestPhone, transport: Transpor
     }
     t.diagnostic(`${n} capture frames sent, ${captured()} reached the engine; ${played.length} playback frames; the echoed 440 Hz at ${level.toFixed(1)} dBFS (best 0.5 s)`);
     assert.ok(captured() >= n - 25, `the capture frames reached the engine (${captured()} of ${n})`);
+  // What the engine got is the microphone itself, before any network: the 440 Hz at its -12 dBFS peak.
+  const atEngine = toneLevelDbfs(joined(reached), 48000, 440);
+  assert.ok(atEngine > -20, `the engine got the microphone's 440 Hz at ${atEngine.toFixed(1)} dBFS`);
     assert.ok(level > -25, `the microphone's 440 Hz came back from the echo at ${level.toFixed(1)} dBFS (silence: the capture frames were lost)`);
     await transport.request('call.hangup', { callId });
   } finally {
@@ -120,6 +123,8 @@ describe('desktop audio path: renderer BridgeTransport → MessagePortMain → e
   let transport: BridgeTransport;
   /** Capture frames that reached the engine. */
   let captured = 0;
+  /** The first second of capture as the engine got it. */
+  const reached: Int16Array[] = [];
 
   before(async () => {
     phone = await startPhone('desk', null);
@@ -133,6 +138,7 @@ describe('desktop audio path: renderer BridgeTransport → MessagePortMain → e
       audio: {
         onCaptureFrame: (frame, client) => {
           captured++;
+          if (reached.length < 50) reached.push(frame.slice());
           phone.engine.audio.onCaptureFrame(frame, client);
         },
         onPlaybackFrame: (cb) => phone.engine.audio.onPlaybackFrame(cb),
@@ -169,7 +175,7 @@ describe('desktop audio path: renderer BridgeTransport → MessagePortMain → e
     removeTempDirs();
   });
 
-  test('the microphone reaches the engine: a 440 Hz capture comes back from the Echo test', (t) => echoThrough(t, phone, transport, () => captured));
+  test('the microphone reaches the engine: a 440 Hz capture comes back from the Echo test', (t) => echoThrough(t, phone, transport, () => captured, reached));
 });
 
 describe('web host audio path: the same renderer audio code over WsTransport → ws-server → engine → echo → back', () => {
@@ -179,12 +185,15 @@ describe('web host audio path: the same renderer audio code over WsTransport →
   let stopPlayback = () => {};
   let closeBridge = () => {};
   let captured = 0;
+  /** The first second of capture as the engine got it. */
+  const reached: Int16Array[] = [];
 
   before(async () => {
     phone = await startPhone('web', null);
     const bridge = createWebAudioBridge({
       onCaptureFrame: (frame, client) => {
         captured++;
+        if (reached.length < 50) reached.push(frame.slice());
         phone.engine.audio.onCaptureFrame(frame, client);
       },
       onPlaybackFrame: (cb) => phone.engine.audio.onPlaybackFrame(cb),
@@ -207,5 +216,5 @@ describe('web host audio path: the same renderer audio code over WsTransport →
     removeTempDirs();
   });
 
-  test('the microphone reaches the engine: a 440 Hz capture comes back from the Echo test', (t) => echoThrough(t, phone, transport, () => captured));
+  test('the microphone reaches the engine: a 440 Hz capture comes back from the Echo test', (t) => echoThrough(t, phone, transport, () => captured, reached));
 });
