@@ -16,7 +16,9 @@
  *   calls in PER_SOURCE_WINDOW_MS
  *
  * Per-source limits apply to direct calls only: calls through an account's
- * server all come from that server. A refused source is logged once
+ * server all come from that server. A host that answers any user (`parley
+ * listen`, which sipp loads from one address) keeps the waiting caps but not
+ * the burst limit. A refused source is logged once
  * (info), then counted quietly; the table of sources is bounded.
  */
 import type { Clock } from '../shared/clock.ts';
@@ -86,7 +88,8 @@ export class CallAdmission {
       return this.#refuse(address, { status: 486, reason: 'Busy Here (too many calls)', retryAfterS: BUSY_RETRY_AFTER_S }, 'too many calls waiting');
     }
     if (direct) {
-      if (waiting.bySource(address) >= MAX_UNANSWERED_PER_SOURCE || !this.#withinBurst(address)) {
+      // The burst limit is the phone's; a host that answers any user (`parley listen`, a load target) keeps the waiting caps only.
+      if (waiting.bySource(address) >= MAX_UNANSWERED_PER_SOURCE || (!p.anyUser && !this.#withinBurst(address))) {
         return this.#refuse(address, { status: 486, reason: 'Busy Here (too many calls)', retryAfterS: BUSY_RETRY_AFTER_S }, 'too many calls from one source');
       }
     }
