@@ -125,6 +125,14 @@ export interface TransferParams {
   target: string;
 }
 
+export interface RecordParams {
+  callId: string;
+  /** Start (true) or stop (false) recording the call, both ways, into a WAV file in the phone's recordings folder. */
+  record: boolean;
+  /** 'mixed' (default): one channel, both sides at their own levels; 'stereo': left us, right the other side. */
+  layout?: 'mixed' | 'stereo';
+}
+
 export interface ContactsListParams {
   /** Matches names, addresses and numbers; absent = all contacts. */
   query?: string;
@@ -198,6 +206,7 @@ export interface Commands {
   'call.mute': { params: MuteParams; result: CallSnapshot };
   'call.dtmf': { params: DtmfParams; result: null };
   'call.transfer': { params: TransferParams; result: null };
+  'call.record': { params: RecordParams; result: CallSnapshot };
   'calls.list': { params: NoParams; result: CallSnapshot[] };
 
   'contacts.list': { params: ContactsListParams; result: ContactSnapshot[] };
@@ -245,6 +254,7 @@ export const COMMAND_NAMES = [
   'call.mute',
   'call.dtmf',
   'call.transfer',
+  'call.record',
   'calls.list',
   'contacts.list',
   'contacts.add',

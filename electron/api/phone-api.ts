@@ -37,6 +37,7 @@ import type {
   NetworkChangedParams,
   NoParams,
   SettingsPatch,
+  RecordParams,
   TransferParams,
   UpdateParams,
 } from './commands.ts';
@@ -77,6 +78,7 @@ export interface PhoneApi {
   'call.mute'(params: MuteParams, context: CommandContext): Promise<CallSnapshot>;
   'call.dtmf'(params: DtmfParams, context: CommandContext): Promise<null | void>;
   'call.transfer'(params: TransferParams, context: CommandContext): Promise<null | void>;
+  'call.record'(params: RecordParams, context: CommandContext): Promise<CallSnapshot>;
   'calls.list'(params: NoParams, context: CommandContext): Promise<CallSnapshot[]>;
 
   'contacts.list'(params: ContactsListParams, context: CommandContext): Promise<ContactSnapshot[]>;

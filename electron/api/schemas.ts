@@ -242,6 +242,7 @@ export const COMMAND_SCHEMAS = {
   'call.hold': callId,
   'call.resume': callId,
   'call.mute': z.strictObject({ callId: idSchema, muted: z.boolean() }),
+  'call.record': z.strictObject({ callId: idSchema, record: z.boolean(), layout: z.enum(['mixed', 'stereo']).optional() }),
   'call.dtmf': z.strictObject({ callId: idSchema, digits: dtmfDigitsSchema }),
   'call.transfer': z.strictObject({ callId: idSchema, target: dialTargetSchema }),
   'calls.list': noParams,

@@ -173,6 +173,8 @@ export interface CallSnapshot {
   actions?: CallAction[];
   /** Our blind transfer of this call (RFC 3515) and its result from the NOTIFY sipfrag. */
   transfer?: TransferSnapshot;
+  /** The call is being recorded (call.record): into this WAV file, since then. */
+  recording?: { path: string; since: number; layout: 'mixed' | 'stereo' };
   /** The SIP Call-ID of the call's dialog: its messages in the `trace` events carry it. */
   sipCallId?: string;
   /** Set when the call was answered but could not go on and we ended it (e.g. the peer's SDP answer was unusable): why. */
@@ -192,7 +194,7 @@ export interface CallSecurity {
   mediaEncrypted: boolean;
 }
 
-export const CALL_ACTIONS = ['answer', 'decline', 'hangup', 'hold', 'resume', 'mute', 'dtmf', 'transfer'] as const;
+export const CALL_ACTIONS = ['answer', 'decline', 'hangup', 'hold', 'resume', 'mute', 'dtmf', 'transfer', 'record'] as const;
 export type CallAction = (typeof CALL_ACTIONS)[number];
 
 export interface TransferSnapshot {

@@ -27,6 +27,7 @@ export interface CliOptions {
   tone?: number;
   play?: string;
   record?: string;
+  recordBoth?: string;
   duration?: number;
   autoAnswer: boolean;
   port?: number;
@@ -66,6 +67,7 @@ const options = {
   tone: { type: 'string' },
   play: { type: 'string' },
   record: { type: 'string' },
+  'record-both': { type: 'string' },
   duration: { type: 'string' },
   'auto-answer': { type: 'boolean' },
   port: { type: 'string' },
@@ -159,6 +161,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     tone,
     play: v.play,
     record: v.record,
+    recordBoth: v['record-both'],
     duration: positiveNumber('duration', v.duration, 7 * 24 * 3600),
     autoAnswer: v['auto-answer'] ?? false,
     port: v.port !== undefined ? port('port', v.port) : undefined,

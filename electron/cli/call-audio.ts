@@ -10,6 +10,7 @@
  * overwrites another. Each file is finalised when its call ends, and at exit
  * for any call still open, so an interrupted run still leaves playable files.
  */
+import { TwoWayRecorder } from '../media/devices/two-way-recorder.ts';
 import { extname } from 'node:path';
 import { DEVICE_RATE, type AudioSink, type AudioSource } from '../media/audio/frame.ts';
 import { EchoDevice } from '../media/devices/echo-device.ts';
@@ -28,6 +29,8 @@ export interface CallAudioOptions {
   play?: string;
   /** Where to record what we hear. */
   record?: string;
+  /** Where to record both ways, mixed (what we send and what we hear). */
+  recordBoth?: string;
   /** Send back what we hear (`parley echo`). */
   echo?: boolean;
   /** Peak level of --tone (default -10 dBFS). */
@@ -93,7 +96,9 @@ export function recordingPath(base: string, index: number): string {
 export class CallAudio {
   readonly #options: CallAudioOptions;
   readonly #wav: WavData | undefined;
-  readonly #open = new Map<string, { source: AudioSource; sink: AudioSink; recording?: WavFileSink }>();
+  readonly #open = new Map<string, { source: AudioSource; sink: AudioSink; recording?: WavFileSink; both?: TwoWayRecorder }>();
+  readonly #bothRecordings = new Map<string, string>();
+  #recordedBoth = 0;
   readonly #recordings = new Map<string, string>();
   #recorded = 0;
 
@@ -139,7 +144,15 @@ export class CallAudio {
       else source = new SilenceSource({ sampleRate: DEVICE_RATE });
       sink = recording ?? new NullSink(DEVICE_RATE);
     }
-    this.#open.set(callId, { source, sink, recording });
+    let both: TwoWayRecorder | undefined;
+    if (this.#options.recordBoth !== undefined) {
+      const path = recordingPath(this.#options.recordBoth, ++this.#recordedBoth);
+      both = new TwoWayRecorder({ path, sampleRate: DEVICE_RATE });
+      this.#bothRecordings.set(callId, path);
+      source = both.tapSource(source);
+      sink = both.tapSink(sink);
+    }
+    this.#open.set(callId, { source, sink, ...(recording ? { recording } : {}), ...(both ? { both } : {}) });
     return { source, sink };
   };
 
@@ -148,12 +161,18 @@ export class CallAudio {
     return this.#recordings.get(callId);
   }
 
+  /** Where the call is being recorded both ways (--record-both), if it is. */
+  bothRecordingOf(callId: string): string | undefined {
+    return this.#bothRecordings.get(callId);
+  }
+
   /** Finalises the call's recording and releases its devices (idempotent). */
   release(callId: string): void {
     const devices = this.#open.get(callId);
     if (!devices) return;
     this.#open.delete(callId);
     devices.recording?.close();
+    devices.both?.close();
     devices.source.close?.();
   }
 

@@ -92,6 +92,8 @@ export async function run(opts: CliOptions, output: Output, stop: StopSignal): P
     output.event({ event: 'quality', data: await tracker.finalQuality(last) });
     const recording = audio.recordingOf(id);
     if (recording) output.note(`recorded what we heard to ${recording}`);
+    const both = audio.bothRecordingOf(id);
+    if (both) output.note(`recorded both ways to ${both}`);
     if (last.failure !== undefined) {
       // Answered, then hung up by the engine because the media could not be set up (no or an unusable SDP answer): a failure.
       throw new CliError(`call to ${target} failed: ${last.failure}${last.code !== undefined ? ` (${last.code})` : ''}`, ExitCode.rejected);
@@ -105,12 +107,13 @@ export async function run(opts: CliOptions, output: Output, stop: StopSignal): P
 }
 
 export async function loadAudio(opts: CliOptions, echo = false): Promise<CallAudio> {
-  if (opts.record !== undefined) {
-    const dir = dirname(resolve(opts.record));
+  for (const file of [opts.record, opts.recordBoth]) {
+    if (file === undefined) continue;
+    const dir = dirname(resolve(file));
     try {
       accessSync(dir, constants.W_OK);
     } catch {
-      throw new UsageError(`cannot record to ${opts.record}: the folder ${dir} does not exist or is not writable`);
+      throw new UsageError(`cannot record to ${file}: the folder ${dir} does not exist or is not writable`);
     }
   }
   try {
@@ -118,6 +121,7 @@ export async function loadAudio(opts: CliOptions, echo = false): Promise<CallAud
       ...(opts.tone !== undefined ? { tone: opts.tone } : {}),
       ...(opts.play !== undefined ? { play: opts.play } : {}),
       ...(opts.record !== undefined ? { record: opts.record } : {}),
+      ...(opts.recordBoth !== undefined ? { recordBoth: opts.recordBoth } : {}),
       echo,
     });
   } catch (e) {

@@ -36,6 +36,7 @@ Or a stored account: --account ID|AOR|NAME (in --data-dir, default ~/.config/par
 Audio and timing:
   --tone HZ | --play FILE.wav   what we send (default silence)
   --record FILE.wav             what we hear (48 kHz mono; later calls get -2, -3…)
+  --record-both FILE.wav        both ways, mixed: what we send and what we hear (48 kHz mono)
   --duration SECONDS            talk time (call), or how long to run (register, listen, echo)
   --auto-answer                 listen: answer incoming calls
 Other: --bind HOST:PORT (SIP listening address), --identity ADDR (which address a call presents),

@@ -61,6 +61,8 @@ export async function listen(opts: CliOptions, output: Output, stop: StopSignal,
         output.event({ event: 'quality', data: await tracker.finalQuality(ended) });
         const recording = audio.recordingOf(call.id);
         if (recording) output.note(`recorded call ${call.id} to ${recording}`);
+        const both = audio.bothRecordingOf(call.id);
+        if (both) output.note(`recorded call ${call.id} both ways to ${both}`);
       }
     };
     session.events.on('call.incoming', (call) => {

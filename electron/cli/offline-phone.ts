@@ -52,6 +52,7 @@ export function openOfflinePhone(opts: { dataDir: string; secrets: SecretStore; 
         'call.mute': offline,
         'call.dtmf': offline,
         'call.transfer': offline,
+        'call.record': offline,
         list: () => [],
       },
       sendMessage: offline,

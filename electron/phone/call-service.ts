@@ -16,8 +16,10 @@
  */
 import { insecureKeysRefusal, mediaSrtpPolicy } from './call-security.ts';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CommandContext } from '../api/phone-api.ts';
-import type { CallIdParams, DeclineParams, DialParams, DtmfParams, MuteParams, TransferParams } from '../api/commands.ts';
+import type { CallIdParams, DeclineParams, DialParams, DtmfParams, MuteParams, RecordParams, TransferParams } from '../api/commands.ts';
 import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
 import type { CallSnapshot } from '../api/snapshots.ts';
@@ -59,6 +61,8 @@ export interface CallServiceDeps {
   rtpPorts?: () => { min: number; max: number };
   /** 'media.stats' period (default 2000 ms). */
   statsIntervalMs?: number;
+  /** Where call.record writes its files (created on first use). */
+  recordingsDir?: string;
   /** Every account auto-answers (the host asked for it: `parley listen --auto-answer`). */
   autoAnswer?: boolean;
   /** How long an incoming call rings unanswered before it is ended with 480 (default RING_TIMEOUT_MS). */
@@ -193,6 +197,17 @@ export class CallService {
     const dialled = normaliseDialString(p.target, account ? { domain: accountDomain(account) } : {});
     if (!dialled.ok) throw new ApiError('bad-request', `cannot transfer to "${p.target}": ${dialled.reason}`, { issues: [{ path: 'target', message: dialled.reason }] });
     await call.transfer(dialled.target);
+  }
+
+  /** Records a call both ways into `<recordingsDir>/<started>-<call id>.wav` (the folder is the phone's: no client names a path). */
+  async record(p: RecordParams): Promise<CallSnapshot> {
+    const call = this.#require(p.callId);
+    const dir = this.#d.recordingsDir;
+    if (!dir) throw new ApiError('unavailable', 'this phone has no recordings folder');
+    if (p.record) mkdirSync(dir, { recursive: true });
+    const stamp = new Date(call.startedAt).toISOString().replace(/[:.]/g, '-');
+    call.record(p.record, join(dir, `${stamp}-${call.id}.wav`), p.layout ?? 'mixed');
+    return call.snapshot();
   }
 
   /** Hangs every call up (bounded), stops all media. */

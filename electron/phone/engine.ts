@@ -17,6 +17,8 @@
  * libopus) is not loaded here but with the first call's offer or answer
  * (media-engine.ts): an idle phone is ≈ 10 MB smaller for it.
  */
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
 import { createEventBus, type EventBus } from '../api/event-bus.ts';
 import type { PhoneApi } from '../api/phone-api.ts';
 import type { AudioDevice, TraceEntry } from '../api/snapshots.ts';
@@ -32,6 +34,7 @@ import { AccountService } from './account-service.ts';
 import { matchAlias, type AliasMatchAccount } from './alias-match.ts';
 import { AudioRouter, type AudioDeviceFactory } from './audio-router.ts';
 import { CallAdmission } from './call-admission.ts';
+import { MessageAdmission } from './message-admission.ts';
 import { CallService } from './call-service.ts';
 import { ContactDirectory } from './contact-directory.ts';
 import { readDiagnostics } from './diagnostics.ts';
@@ -39,6 +42,7 @@ import { DIRECT_ACCOUNT_ID, directAccount, hostForUri, reachableHost } from './d
 import { EchoService } from './echo-service.ts';
 import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
+import { NetworkMonitor } from './network-monitor.ts';
 import { createPhoneApi } from './phone-engine.ts';
 import { RegistrationService } from './registration-service.ts';
 import { wallTime } from './wall-time.ts';
@@ -66,6 +70,8 @@ export interface PhoneEngineOptions {
     /** NAT keep-alive interval of registered UDP flows without a Flow-Timer (default 25 s; 0 = none). */
     keepAliveMs?: number;
   };
+  /** Poll the machine's addresses and watch for sleep, refreshing registrations on a change (default true). */
+  watchNetwork?: boolean;
   /** A call whose peer sends no RTP and no RTCP for this long (while it should) is ended (default 30 s; 0 = never). */
   peerTimeoutMs?: number;
   /**
@@ -183,6 +189,11 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
 
     let calls: CallService | undefined;
     let match: ((requestUri: SipUri, to: SipUri) => AccountMatch | undefined) | undefined;
+    const messageAdmission = new MessageAdmission({
+      clock,
+      logger: logger.child('admission'),
+      isContact: (uri) => contacts.resolve(uri)?.contactId !== undefined,
+    });
     const admission = new CallAdmission({
       anyUser: opts.answerAnyUser ?? false,
       directAccountId: DIRECT_ACCOUNT_ID,
@@ -203,6 +214,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       matchAccount: (requestUri, to) => match?.(requestUri, to),
       fallbackAccountId: DIRECT_ACCOUNT_ID,
       admitCall: (call) => admission.admit(call),
+      admitMessage: (m) => messageAdmission.admit(m),
       ...(opts.sip?.keepAliveMs !== undefined ? { keepAliveMs: opts.sip.keepAliveMs } : {}),
       transportOptions: {
         tlsClient: { trust: tlsTrust },
@@ -234,7 +246,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
 
     const messages = new MessageService({ ua, accounts, contacts, store, events, logger, now });
     calls = new CallService({
-      ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false,
+      ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false, recordingsDir: join(opts.dataDir, 'recordings'),
       rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
       clock,
       ...(opts.ringTimeoutMs !== undefined ? { ringTimeoutMs: opts.ringTimeoutMs } : {}),
@@ -247,6 +259,16 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     });
     ua.on('trace', (e) => events.emit('trace', toTrace(e, now())));
     await registrations.start();
+    // Address changes and sleep seen by the engine itself (the CLI and web host have no powerMonitor).
+    const monitor = new NetworkMonitor({
+      clock,
+      logger: logger.child('network'),
+      interfaces: () => networkInterfaces(),
+      wallNow: () => Date.now(),
+      onChange: (reason) => void handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), logger: logger.child('network') }, reason),
+    });
+    if (opts.watchNetwork ?? true) monitor.start();
+    cleanups.push(() => monitor.stop());
     const callService = calls;
 
     const audioDevices = (): AudioDevice[] =>
@@ -288,6 +310,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
           'call.mute': (p) => callService.mute(p),
           'call.dtmf': (p) => callService.dtmf(p),
           'call.transfer': (p) => callService.transfer(p),
+          'call.record': (p) => callService.record(p),
           list: () => callService.list(),
         },
         sendMessage: (p) => messages.send(p),

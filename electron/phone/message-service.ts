@@ -22,6 +22,7 @@ import { chooseIdentity } from './identity.ts';
 import { toMessageSnapshot, type MessageExtras } from './snapshot-mappers.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 import { MAX_MESSAGE_BODY } from './text-message.ts';
+import { KEEP_BYTES, KEEP_ROWS } from './message-admission.ts';
 
 const RECENT_IDS = 200;
 
@@ -107,6 +108,9 @@ export class MessageService {
       const extras = this.#who(m.from.uri, m.alias);
       if (extras.peerName === undefined && m.from.displayName) extras.peerName = m.from.displayName;
       this.#events.emit('message', toMessageSnapshot(stored, extras));
+      // Storage quota (message-admission.ts): the oldest received messages go first.
+      const trimmed = this.#store.messages.trimReceived(KEEP_ROWS, KEEP_BYTES);
+      if (trimmed > 0) this.#log.info('oldest received messages removed (storage quota)', { removed: trimmed });
     } catch (e) {
       this.#log.error('received message not stored', { error: String(e) });
     }

@@ -31,7 +31,8 @@ import type { MediaSessionStats } from '../media/session/media-session-options.t
 import { assertTransition } from '../sip/transaction/transaction.ts';
 import { outcome, type DialogMessage, type IncomingCall, type OutgoingCall, type ReceivedRefer, type SipOutcome } from '../sip/ua/index.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { AudioRouter } from './audio-router.ts';
+import type { AudioRouter, CallAudioDevices } from './audio-router.ts';
+import { TwoWayRecorder, type RecordingLayout } from '../media/devices/two-way-recorder.ts';
 import type { CallHistory } from './call-history.ts';
 import type { ResolvedCaller } from './contact-directory.ts';
 import { mediaStatsDetails } from './snapshot-mappers.ts';
@@ -128,7 +129,9 @@ export class PhoneCall {
   readonly #account: PhoneCallInit['account'];
   readonly #log: Logger;
   #state: PhoneCallState;
-  #audioOpen = false;
+  /** The devices the router gave the call (before any recording tap). */
+  #devices: CallAudioDevices | undefined;
+  #recorder: { recorder: TwoWayRecorder; since: number } | undefined;
   /** Shown to the hosts ('call' / 'call.incoming' sent); a call refused under do-not-disturb never is. */
   #announced = false;
   /** Our blind transfer's result from the NOTIFY sipfrag (RFC 3515 §2.4.5), shown until the call ends. */
@@ -181,7 +184,7 @@ export class PhoneCall {
     if (s === 'ended' || s === 'ending') return [];
     if (this.ringingIn) return ['answer', 'decline', 'hangup'];
     if (s !== 'active') return ['hangup', 'mute'];
-    return ['hangup', 'mute', this.held ? 'resume' : 'hold', 'dtmf', 'transfer'];
+    return ['hangup', 'mute', this.held ? 'resume' : 'hold', 'dtmf', 'transfer', 'record'];
   }
 
   /** Shows the call to the hosts: 'call', and 'call.incoming' for a call that rings here. */
@@ -193,10 +196,48 @@ export class PhoneCall {
 
   /** Opens the call's devices (outgoing: at once; incoming: when answered). */
   openAudio(client: string | undefined): void {
-    if (this.#audioOpen) return;
-    const devices = this.#env.router.open(this.id, client);
-    this.session.setDevices({ source: devices.source, sink: devices.sink });
-    this.#audioOpen = true;
+    if (this.#devices) return;
+    this.#devices = this.#env.router.open(this.id, client);
+    this.session.setDevices({ source: this.#devices.source, sink: this.#devices.sink });
+  }
+
+  /**
+   * Starts recording the call both ways into `path` (two-way-recorder.ts:
+   * the microphone and the speaker tapped), or stops it. The file is
+   * finalised when the recording stops or the call ends.
+   */
+  record(on: boolean, path: string, layout: RecordingLayout): void {
+    if (!on) {
+      this.#stopRecording();
+      this.#emit();
+      return;
+    }
+    this.#require('record', 'it can be recorded once connected');
+    if (this.#recorder) return;
+    const devices = this.#devices;
+    if (!devices) throw new ApiError('unavailable', 'the call has no audio devices to record');
+    let recorder: TwoWayRecorder;
+    try {
+      recorder = new TwoWayRecorder({ path, sampleRate: devices.sink.sampleRate, layout });
+      this.session.setDevices({ source: recorder.tapSource(devices.source), sink: recorder.tapSink(devices.sink) });
+    } catch (e) {
+      throw new ApiError('unavailable', `the call cannot be recorded: ${(e as Error).message}`);
+    }
+    this.#recorder = { recorder, since: this.#env.now() };
+    this.#log.info('recording', { callId: this.id, path, layout });
+    this.#emit();
+  }
+
+  #stopRecording(): void {
+    const r = this.#recorder;
+    if (!r) return;
+    this.#recorder = undefined;
+    if (this.#devices && !this.ended) this.session.setDevices({ source: this.#devices.source, sink: this.#devices.sink });
+    try {
+      r.recorder.close();
+    } catch (e) {
+      this.#log.warn('recording not finalised', { callId: this.id, error: String(e) });
+    }
   }
 
   // --- commands (the API's, through CallService and CallPolicy) ---
@@ -266,6 +307,7 @@ export class PhoneCall {
   /** The phone is closing: media stopped and devices released even if the SIP side never answers. */
   async forceStop(): Promise<void> {
     await this.session.stop('phone closed').catch(() => undefined);
+    this.#stopRecording();
     this.#env.router.release(this.id);
   }
 
@@ -315,6 +357,7 @@ export class PhoneCall {
     } catch (e) {
       this.#log.warn('media stop failed', { callId: this.id, error: String(e) });
     }
+    this.#stopRecording();
     this.#env.router.release(this.id);
     this.#log.info('call ended', { callId: this.id, cause: end?.cause, by: end?.by, status: end?.outcome?.status, detail: end?.detail });
     this.#env.ended(this);
@@ -435,6 +478,7 @@ export class PhoneCall {
     if (end?.cause === 'media-timeout') s.failure = end.detail ?? PEER_SILENT;
     if (this.sip.id) s.sipCallId = this.sip.id;
     if (this.#transfer) s.transfer = { ...this.#transfer };
+    if (this.#recorder) s.recording = { path: this.#recorder.recorder.path, since: this.#recorder.since, layout: this.#recorder.recorder.layout };
     const negotiated = this.session.negotiated;
     const codec = negotiated?.codec;
     if (negotiated) s.security = describeSecurity(this.#account, negotiated.srtp?.suite);

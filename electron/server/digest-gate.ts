@@ -4,7 +4,7 @@
  * one challenge per algorithm, SHA-256 first and MD5 after it
  * (RFC 8760 §2.4: the server lists its preferred algorithm first; MD5 stays
  * for the phones that know nothing else), qop=auth, nonces from the
- * NonceTracker (expiry, one use per count).
+ * DigestNonces of sip/auth (expiry, one use per count, no memory until used).
  *
  * Quirk: baresip 1.0 (libre 1.x, Debian 12) fails the whole registration
  * ("Function not implemented") when any challenge names an algorithm it
@@ -13,8 +13,8 @@
  */
 import type { SipRequest, SipResponse } from '../sip/message/index.ts';
 import { localResponse } from './local-response.ts';
-import { createDigestChallenge, parseAlgorithm, parseCredentials, verifyDigest, type VerifyFailureReason } from '../sip/auth/index.ts';
-import type { NonceTracker } from './nonce-tracker.ts';
+import { createDigestChallenge, parseAlgorithm, parseCredentials, verifyDigest, type DigestNonces, type VerifyFailureReason } from '../sip/auth/index.ts';
+
 import type { Subscriber, SubscriberDirectory } from './subscriber-directory.ts';
 
 export type AuthOutcome =
@@ -32,10 +32,10 @@ export const md5OnlyUserAgents: readonly RegExp[] = [/^baresip v?(0|1)\./i];
 
 export class DigestGate {
   readonly #dir: SubscriberDirectory;
-  readonly #nonces: NonceTracker;
+  readonly #nonces: DigestNonces;
   readonly #algorithms: readonly ServerDigestAlgorithm[];
 
-  constructor(directory: SubscriberDirectory, nonces: NonceTracker, algorithms: readonly ServerDigestAlgorithm[] = ['SHA-256', 'MD5']) {
+  constructor(directory: SubscriberDirectory, nonces: DigestNonces, algorithms: readonly ServerDigestAlgorithm[] = ['SHA-256', 'MD5']) {
     this.#dir = directory;
     this.#nonces = nonces;
     this.#algorithms = algorithms;

@@ -66,6 +66,8 @@ function byQ(a: Binding, b: Binding): number {
 
 export class LocationTable {
   readonly #byAor = new Map<string, Binding[]>();
+  /** contact user@host:port → binding, for requests addressed to a phone's contact (in-dialog requests). */
+  readonly #byContact = new Map<string, Binding>();
   readonly #clock: Clock;
   readonly #wall: () => number;
   readonly #store: ServerStore | undefined;
@@ -106,6 +108,7 @@ export class LocationTable {
         };
         const list = this.#byAor.get(s.aor) ?? [];
         list.push(b);
+        this.#byContact.set(contactKey(uri), b);
         const keys = this.#stored.get(s.aor) ?? new Set<string>();
         keys.add(s.key);
         this.#stored.set(s.aor, keys);
@@ -152,18 +155,16 @@ export class LocationTable {
 
   /** The binding whose contact URI is `uri`'s host/port/user (an in-dialog request addressed to a phone's contact). */
   findByContact(uri: SipUri): Binding | undefined {
-    for (const list of this.#byAor.values()) {
-      for (const b of list) {
-        if (b.uri.host.toLowerCase() === uri.host.toLowerCase() && b.uri.port === uri.port && b.uri.user === uri.user) return b;
-      }
-    }
-    return undefined;
+    const b = this.#byContact.get(contactKey(uri));
+    return b && b.expiresAt > this.#wall() ? b : undefined;
   }
 
   /** Replaces an AOR's bindings as the registrar decided; the store gets them with the next flush. */
   replace(aor: string, bindings: Binding[]): void {
     const before = this.#byAor.get(aor) ?? [];
     const sorted = [...bindings].sort(byQ);
+    for (const b of before) if (this.#byContact.get(contactKey(b.uri)) === b) this.#byContact.delete(contactKey(b.uri));
+    for (const b of sorted) this.#byContact.set(contactKey(b.uri), b);
     if (sorted.length > 0) this.#byAor.set(aor, sorted);
     else this.#byAor.delete(aor);
     this.#count += sorted.length - before.length;
@@ -231,6 +232,10 @@ export class LocationTable {
       }
     }
   }
+}
+
+function contactKey(uri: SipUri): string {
+  return `${uri.user ?? ''}@${uri.host.toLowerCase()}:${uri.port ?? ''}`;
 }
 
 function toStored(b: Binding): StoredBinding {

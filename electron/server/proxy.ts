@@ -111,9 +111,11 @@ export class Proxy {
     const targetOurs = !hasRoute && ruri.scheme !== 'tel' && (o.directory.isOurDomain(ruri.host) || (o.identity.isOwn(ruri) && !this.#isOwnContact(ruri)));
     const from = fromOf(request).uri;
     const fromOurs = o.directory.isOurDomain(from.host);
+    // A request straight to one of our phones' registered contacts is delivered like one to its user.
+    const toOurPhone = !hasRoute && this.#isOwnContact(ruri);
     if (!(inDialog && routedToUs)) {
-      if (!targetOurs && !fromOurs && !this.#isOwnContact(ruri)) return answer(403, `Forbidden (this server does not relay for other domains; it serves ${o.directory.domain})`);
-      if (fromOurs || !targetOurs) {
+      if (!targetOurs && !fromOurs && !toOurPhone) return answer(403, `Forbidden (this server does not relay for other domains; it serves ${o.directory.domain})`);
+      if (fromOurs || (!targetOurs && !toOurPhone)) {
         const auth = o.gate.verify(request, 407);
         if (!auth.ok) {
           if (auth.reason !== 'missing' && auth.reason !== 'stale-nonce' && auth.reason !== 'unknown-nonce') {

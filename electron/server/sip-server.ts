@@ -13,6 +13,7 @@
  */
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { nullLogger, type Logger, type LogRecord } from '../shared/logger.ts';
+import { DigestNonces } from '../sip/auth/index.ts';
 import { SipServerLocator, type DnsResolver } from '../sip/dns/index.ts';
 import { SipParseError, type SipRequest, type SipResponse } from '../sip/message/index.ts';
 import { TransactionLayer, type ServerTransaction, type NonInviteServerTransaction } from '../sip/transaction/index.ts';
@@ -21,7 +22,6 @@ import { DigestGate, type ServerDigestAlgorithm } from './digest-gate.ts';
 import { GuardedTransport } from './guarded-transport.ts';
 import { localResponse } from './local-response.ts';
 import { LocationTable, type Binding, type BindingChange } from './location-table.ts';
-import { NonceTracker } from './nonce-tracker.ts';
 import { Proxy } from './proxy.ts';
 import { Registrar, type RegistrarPolicy } from './registrar.ts';
 import { ServerIdentity } from './server-identity.ts';
@@ -112,7 +112,7 @@ export class SipServer {
       autoTrying: false,
     });
     this.#layer = layer;
-    const gate = new DigestGate(this.directory, new NonceTracker({ clock: this.#clock, lifetimeMs: this.#o.nonceLifetimeMs }), this.#o.digestAlgorithms);
+    const gate = new DigestGate(this.directory, new DigestNonces({ clock: this.#clock, lifetimeMs: this.#o.nonceLifetimeMs, maxTracked: 100_000 }), this.#o.digestAlgorithms);
     this.#registrar = new Registrar({ directory: this.directory, gate, location: this.location, policy: this.#o.registrar });
     this.#proxy = new Proxy({
       layer, identity: this.identity, directory: this.directory, location: this.location, gate,

@@ -148,6 +148,11 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     },
     async 'call.dtmf'() {},
     async 'call.transfer'() {},
+    async 'call.record'(p) {
+      const call = state.calls.find((c) => c.id === p.callId);
+      if (!call) throw new ApiError('not-found', `no call ${p.callId}`);
+      return call;
+    },
     async 'calls.list'() {
       return state.calls;
     },

@@ -1,6 +1,6 @@
 /**
  * Records frames into a 16-bit PCM WAV file (mono, or the mono signal on
- * both channels of a stereo file). The header is written first with the
+ * both channels of a stereo file, or interleaved stereo frames). The header is written first with the
  * streaming placeholder size 0xFFFFFFFF ("to the end of the file") and
  * finalised on close(), so an interrupted recording is still readable
  * (our reader clamps the size to the file). Writes are synchronous and
@@ -56,6 +56,17 @@ export class WavFileSink implements AudioSink {
         view.setInt16(i * 4 + 2, frame[i]!, true);
       }
     }
+    this.#pendingBytes += bytes;
+  }
+
+  /** Samples already interleaved for the file's channels (a stereo file: left, right, left, …). */
+  writeInterleaved(samples: Int16Array): void {
+    if (this.#fd === undefined) return;
+    const bytes = samples.length * 2;
+    if (this.#pendingBytes + bytes > this.#pending.length) this.#flush();
+    if (bytes > this.#pending.length) this.#pending = new Uint8Array(bytes);
+    const view = new DataView(this.#pending.buffer, this.#pendingBytes, bytes);
+    for (let i = 0; i < samples.length; i++) view.setInt16(i * 2, samples[i]!, true);
     this.#pendingBytes += bytes;
   }
 

@@ -115,6 +115,24 @@ export class MessagesRepository {
     if (this.#store.run('DELETE FROM messages WHERE id = ?', id).changes === 0) throw new StoreError('not-found', `no message with id ${id}`);
   }
 
+  /**
+   * Keeps at most `maxRows` received messages and `maxBytes` of their text,
+   * the newest; older received ones are deleted first (what we sent is never
+   * touched). Returns how many were deleted.
+   */
+  trimReceived(maxRows: number, maxBytes: number): number {
+    return this.#store.transaction(() => {
+      const byCount = Number(this.#store.run("DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE direction = 'in' ORDER BY id DESC LIMIT -1 OFFSET ?)", maxRows).changes);
+      const byBytes = Number(
+        this.#store.run(
+          "DELETE FROM messages WHERE id IN (SELECT id FROM (SELECT id, SUM(length(CAST(body AS BLOB))) OVER (ORDER BY id DESC) AS total FROM messages WHERE direction = 'in') WHERE total > ?)",
+          maxBytes,
+        ).changes,
+      );
+      return byCount + byBytes;
+    });
+  }
+
   /** Deletes a whole conversation; returns how many messages it had. */
   removeConversation(peerUri: string): number {
     return Number(this.#store.run('DELETE FROM messages WHERE peer_uri = ?', String(peerUri)).changes);

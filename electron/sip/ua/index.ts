@@ -16,6 +16,7 @@ export { OutgoingCall } from './outgoing-call.ts';
 export type { OutgoingCallOptions, OutgoingCallState } from './outgoing-call.ts';
 export { IncomingCall } from './incoming-call.ts';
 export type { CallRefusal, IncomingCallRequest } from './user-agent.ts';
+export { MAX_RECEIVED_MESSAGE_BYTES } from './out-of-dialog-requests.ts';
 export type { IncomingCallState } from './incoming-call.ts';
 export { ReceivedRefer } from './received-refer.ts';
 export type { ReceivedMessage } from './received-message.ts';

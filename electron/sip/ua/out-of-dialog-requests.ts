@@ -15,7 +15,16 @@ import type { ReceivedMessage } from './received-message.ts';
 export interface OutOfDialogDeps {
   match(request: SipRequest): AccountMatch | undefined;
   onMessage(message: ReceivedMessage): void;
+  /** Asked before a MESSAGE is accepted: a refusal (rate limit: 486 + Retry-After) is answered instead of 200. */
+  admitMessage?(message: ReceivedMessage): { status: number; reason: string; retryAfterS?: number } | undefined;
 }
+
+/**
+ * The largest MESSAGE body we take (RFC 3428 §8: a MESSAGE should fit a UDP
+ * datagram, ~1300 bytes; longer text belongs in MSRP). Larger: 413, and
+ * nothing stored (60 KB messages filled a user's disk by the hundred).
+ */
+export const MAX_RECEIVED_MESSAGE_BYTES = 4096;
 
 /** Types a MESSAGE may carry (RFC 3428 §7: we must take text/plain). */
 const MESSAGE_TYPES: readonly string[] = ['text/plain', 'text/html', 'application/im-iscomposing+xml', 'message/cpim'];
@@ -49,9 +58,13 @@ export function answerOutOfDialog(request: SipRequest, tx: ServerTransaction, de
         tx.respond(badBody);
         return;
       }
-      tx.respond(createResponse(request, 200, 'OK'));
+      if (request.body.length > MAX_RECEIVED_MESSAGE_BYTES) {
+        tx.respond(createResponse(request, 413, 'Request Entity Too Large'));
+        return;
+      }
       const from = fromOf(request);
-      deps.onMessage({
+      const source = tx.incoming.source;
+      const message: ReceivedMessage = {
         accountId: match.accountId,
         alias: match.alias,
         from: from.displayName !== undefined ? { uri: formatUri(from.uri), displayName: from.displayName } : { uri: formatUri(from.uri) },
@@ -59,7 +72,17 @@ export function answerOutOfDialog(request: SipRequest, tx: ServerTransaction, de
         contentType: contentType(request) ?? 'text/plain',
         body: request.body.toString('utf8'),
         callId: callId(request),
-      });
+        source: { address: source.address, port: source.port },
+      };
+      const refusal = deps.admitMessage?.(message);
+      if (refusal) {
+        const response = createResponse(request, refusal.status, refusal.reason);
+        if (refusal.retryAfterS !== undefined) response.headers.set('Retry-After', String(refusal.retryAfterS));
+        tx.respond(response);
+        return;
+      }
+      tx.respond(createResponse(request, 200, 'OK'));
+      deps.onMessage(message);
       return;
     }
     case 'REFER':

@@ -12,4 +12,6 @@ export interface ReceivedMessage {
   body: string;
   /** Call-ID of the MESSAGE (to spot retransmitted duplicates that arrive as new transactions). */
   callId: string;
+  /** Where the request came from (the packet's source), for per-source limits; absent inside a dialog. */
+  source?: { address: string; port: number };
 }

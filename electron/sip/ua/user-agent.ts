@@ -83,6 +83,8 @@ export interface UserAgentOptions {
    * policy: caps, per-source limits, callers it does not take.
    */
   admitCall?: (call: IncomingCallRequest) => CallRefusal | undefined;
+  /** Asked for every MESSAGE outside a dialog before it is accepted: the phone's rate limits (486 + Retry-After). */
+  admitMessage?: (message: ReceivedMessage) => CallRefusal | undefined;
   /** User-Agent header (RFC 3261 §20.41); default "Parley". Empty string: none. */
   userAgent?: string;
   /** Emit 'trace' events (default true). */
@@ -373,6 +375,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
         answerOutOfDialog(request, tx, {
           match: (r) => this.#matchRequest(r),
           onMessage: (m) => this.emit('message', m),
+          ...(this.#options.admitMessage ? { admitMessage: this.#options.admitMessage } : {}),
         }),
       onReinvite: (dialog, invite) => {
         const owner = this.#owners.get(dialog);

@@ -170,6 +170,10 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('call.transfer', p, c);
       callOf(p.callId);
     },
+    async 'call.record'(p, c) {
+      log('call.record', p, c);
+      return callOf(p.callId);
+    },
     async 'calls.list'(p, c) {
       log('calls.list', p, c);
       return [...calls.values()];

@@ -95,8 +95,11 @@ describe('static files', () => {
     assert.equal(r.headers.allow, 'GET, HEAD');
   });
 
-  test('/api over plain HTTP wants a WebSocket', async () => {
-    assert.equal((await get('/api')).status, 426);
+  test('/api over plain HTTP wants a WebSocket, and says when the token is unknown', async () => {
+    const withToken = new URL(rig.server.apiUrl);
+    assert.equal((await get(`/api${withToken.search}`)).status, 426);
+    assert.equal((await get('/api')).status, 401);
+    assert.equal((await get('/api?token=from-an-earlier-run')).status, 401);
   });
 
   test('a foreign Host header is refused (DNS rebinding)', async () => {

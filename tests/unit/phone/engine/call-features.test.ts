@@ -212,6 +212,30 @@ describe('engine: call features', () => {
     await c.waitFor('call', (x) => x.id === atC.id && x.state === 'ended', 5000);
   });
 
+  test('a blind transfer that fails: the sipfrag 486 is shown on the transferor, whose call goes on; DTMF is offered only when connected', async () => {
+    await c.call('settings.update', { dnd: true });
+    try {
+      const out = await a.call('call.dial', { target: `sip:bob@127.0.0.1:${b.port}` });
+      const ringing = await b.waitFor('call.incoming', () => true, 5000);
+      assert.deepEqual(ringing.actions, ['answer', 'decline', 'hangup'], 'no keypad while it rings');
+      const dialing = a.events.find((e) => e.event === 'call' && e.data.id === out.id);
+      assert.ok(dialing && dialing.event === 'call' && !dialing.data.actions?.includes('dtmf'), 'no keypad before the answer');
+      await b.call('call.answer', { callId: ringing.id });
+      const active = await b.waitFor('call', (x) => x.id === ringing.id && x.state === 'active', 5000, 'active');
+      assert.ok(active.actions?.includes('dtmf') && active.actions.includes('transfer') && active.actions.includes('hold'));
+      await a.waitFor('call', (x) => x.id === out.id && x.state === 'active', 5000, 'active at A');
+      await b.call('call.transfer', { callId: ringing.id, target: `sip:carol@127.0.0.1:${c.port}` });
+      const failed = await b.waitFor('call', (x) => x.id === ringing.id && x.transfer?.state === 'failed', 5000, 'the transfer fails');
+      assert.equal(failed.transfer?.code, 486);
+      assert.equal(failed.transfer?.words, 'busy');
+      assert.equal(failed.state, 'active', 'the transferor keeps the call');
+      await b.call('call.hangup', { callId: ringing.id });
+      await a.waitFor('call', (x) => x.id === out.id && x.state === 'ended', 5000, 'ended at A');
+    } finally {
+      await c.call('settings.update', { dnd: false });
+    }
+  });
+
   test('messages: A sends a MESSAGE to B’s alias; B stores it, A sees it sent', async () => {
     const sent = await a.call('messages.send', { target: `sip:2000@127.0.0.1:${b.port}`, body: 'hello, Bob' });
     assert.equal(sent.status, 'pending');

@@ -73,3 +73,17 @@ test('deleting the account keeps its messages, unlinked', () => {
   new AccountsRepository(store).remove(accountId);
   assert.equal(messages.get(msg.id)?.accountId, null);
 });
+
+test('trimReceived keeps the newest received messages within a row and a byte quota; sent ones are never touched', () => {
+  const sent = messages.add({ direction: 'out', peerUri: 'sip:me@x.test', body: 'x'.repeat(5000), timestamp: 0 });
+  for (let i = 0; i < 30; i++) messages.add({ direction: 'in', peerUri: 'sip:flood@x.test', body: `${i}:`.padEnd(1000, 'é'), timestamp: i + 1 });
+  assert.equal(messages.trimReceived(20, 1_000_000), 10, 'rows over the quota go, oldest first');
+  let left = messages.list({ peerUri: 'sip:flood@x.test', limit: 100 });
+  assert.equal(left.length, 20);
+  assert.ok(left.every((m) => Number(m.body.split(':')[0]) >= 10), 'the oldest went first');
+  // é is two bytes in UTF-8: each body is ~1,998 bytes; 10 KB keeps the newest 5.
+  assert.equal(messages.trimReceived(20, 10_000), 15);
+  left = messages.list({ peerUri: 'sip:flood@x.test', limit: 100 });
+  assert.deepEqual(left.map((m) => Number(m.body.split(':')[0])).sort((a, b) => a - b), [25, 26, 27, 28, 29]);
+  assert.ok(messages.get(sent.id), 'what we sent stays');
+});
