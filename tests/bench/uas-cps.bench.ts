@@ -226,6 +226,9 @@ async function startEngineUas(): Promise<Uas> {
     dataDir: dir.path,
     secrets: new MemorySecretStore(),
     sip: { bind: [{ host: '127.0.0.1', port: 0 }], transports: ['udp'], udpReceiveBufferBytes: UDP_RECEIVE_BUFFER },
+    // As `parley listen --auto-answer` runs it: an auto-answering host, without the per-source flood limits
+    // a ringing phone keeps (call-admission.ts) — sipp is one source offering hundreds of calls.
+    autoAnswer: true,
     audio: () => {
       devices++;
       const silence = new SilenceSource();
