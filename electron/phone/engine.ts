@@ -17,6 +17,7 @@
  * libopus) is not loaded here but with the first call's offer or answer
  * (media-engine.ts): an idle phone is ≈ 10 MB smaller for it.
  */
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { createEventBus, type EventBus } from '../api/event-bus.ts';
 import type { PhoneApi } from '../api/phone-api.ts';
@@ -41,6 +42,7 @@ import { DIRECT_ACCOUNT_ID, directAccount, hostForUri, reachableHost } from './d
 import { EchoService } from './echo-service.ts';
 import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
+import { NetworkMonitor } from './network-monitor.ts';
 import { createPhoneApi } from './phone-engine.ts';
 import { RegistrationService } from './registration-service.ts';
 import { wallTime } from './wall-time.ts';
@@ -68,6 +70,8 @@ export interface PhoneEngineOptions {
     /** NAT keep-alive interval of registered UDP flows without a Flow-Timer (default 25 s; 0 = none). */
     keepAliveMs?: number;
   };
+  /** Poll the machine's addresses and watch for sleep, refreshing registrations on a change (default true). */
+  watchNetwork?: boolean;
   /** A call whose peer sends no RTP and no RTCP for this long (while it should) is ended (default 30 s; 0 = never). */
   peerTimeoutMs?: number;
   /**
@@ -255,6 +259,16 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     });
     ua.on('trace', (e) => events.emit('trace', toTrace(e, now())));
     await registrations.start();
+    // Address changes and sleep seen by the engine itself (the CLI and web host have no powerMonitor).
+    const monitor = new NetworkMonitor({
+      clock,
+      logger: logger.child('network'),
+      interfaces: () => networkInterfaces(),
+      wallNow: () => Date.now(),
+      onChange: (reason) => void handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), logger: logger.child('network') }, reason),
+    });
+    if (opts.watchNetwork ?? true) monitor.start();
+    cleanups.push(() => monitor.stop());
     const callService = calls;
 
     const audioDevices = (): AudioDevice[] =>

@@ -23,7 +23,7 @@ const missing = browserAvailable();
 const SHOTS = join(ROOT, 'tests/e2e/screenshots');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('every view at 360×640 and 1400×900, light and dark (Chromium + mock phone)', { skip: missing, timeout: 280_000 }, () => {
+describe('every view at 360×640 and 1400×900, light and dark (Chromium + mock phone)', { skip: missing, timeout: 900_000 }, () => {
   let phone: MockPhone;
   let session: Browser;
   let browser: WebdriverIO.Browser;
@@ -58,9 +58,9 @@ describe('every view at 360×640 and 1400×900, light and dark (Chromium + mock 
     await browser.$(`h1=${heading}`).waitForExist({ timeout: 5000 });
   };
 
-  it('no view scrolls sideways and axe finds nothing serious', async () => {
-    for (const theme of ['light', 'dark'] as const) {
-      for (const size of SIZES) {
+  for (const theme of ['light', 'dark'] as const) {
+    for (const size of SIZES) {
+      it(`${size.width}×${size.height} ${theme}: every view and call state`, { timeout: 280_000 }, async () => {
         const axe = size.width === 1400 || theme === 'light';
         phone.scenario.reset();
         phone.scenario.setSettings({ theme });
@@ -100,6 +100,11 @@ describe('every view at 360×640 and 1400×900, light and dark (Chromium + mock 
         await check('in-call', size, theme, axe);
         await browser.$('[data-testid="call-card"]').$('button*=Keypad').click();
         await check('in-call-keypad', size, theme, false);
+        await browser.$('[data-testid="call-card"]').$('button*=Audio').click();
+        await check('in-call-audio', size, theme, axe);
+        await browser.$('[data-testid="call-card"] button[aria-controls^="panel-"][aria-expanded]').click();
+        await browser.$('[data-testid="call-details"]').waitForExist({ timeout: 3000 });
+        await check('in-call-details', size, theme, axe);
         await browser.$('[data-testid="call-card"]').$('button*=Transfer').click();
         await check('in-call-transfer', size, theme, axe);
         await browser.$('[data-testid="call-card"]').$('button*=Transfer').click();
@@ -111,8 +116,11 @@ describe('every view at 360×640 and 1400×900, light and dark (Chromium + mock 
         await check('two-calls', size, theme, axe);
         await view('3', 'History');
         await check('history-during-call', size, theme, false);
-      }
+      });
     }
+  }
+
+  it('no view scrolls sideways and axe finds nothing serious', async () => {
     await browser.setWindowSize(1280, 800);
     assert.deepEqual(overflow, [], `views that scroll sideways:\n${overflow.join('\n')}`);
     const serious = [...violations].map(([v, where]) => `${v}\n    on: ${where.join(', ')}`);

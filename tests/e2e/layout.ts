@@ -39,6 +39,23 @@ const OVERFLOW_PROBE = `
     sticking.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + cls + ' ends at ' + Math.round(r.right) + ' px');
   }
   if (sticking.length > 0) out.push('sticking out: ' + sticking.slice(-4).join(', '));
+  // A view scrolls inside its own box: that box must not scroll sideways either (only boxes marked
+  // data-scroll-x, such as the header's row of account chips, may).
+  for (const el of Array.from(document.body.querySelectorAll('*'))) {
+    const o = getComputedStyle(el).overflowX;
+    if ((o !== 'auto' && o !== 'scroll') || el.closest('[data-scroll-x]') || el.scrollWidth <= el.clientWidth + 1) continue;
+    let widest = '';
+    let right = 0;
+    const box = el.getBoundingClientRect();
+    for (const child of Array.from(el.querySelectorAll('*'))) {
+      const r = child.getBoundingClientRect();
+      if (r.width > 0 && r.right > right && r.right > box.right) {
+        right = r.right;
+        widest = child.tagName.toLowerCase() + (typeof child.className === 'string' && child.className.trim() ? '.' + child.className.trim().split(/\\s+/).slice(0, 2).join('.') : '');
+      }
+    }
+    out.push('a scroller scrolls sideways: ' + el.tagName.toLowerCase() + '.' + String(el.className).split(' ')[0] + ' is ' + el.scrollWidth + ' px wide in ' + el.clientWidth + ' px' + (widest ? ' (widest: ' + widest + ' to ' + Math.round(right) + ' px)' : ''));
+  }
   return out;
 `;
 

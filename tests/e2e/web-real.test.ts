@@ -446,6 +446,30 @@ describe('renderer against the real engine (Chromium + parley web + Kamailio + b
     assert.deepEqual(problems, []);
   });
 
+  it('7. a headset’s buttons (Media Session actions) answer a call and hang it up', async () => {
+    // Hardware keys cannot be pressed from WebDriver: record the handlers the page gives the browser, then run them
+    // as the browser would on a headset button (play: the call button; hangup: the hook).
+    await browser.execute(`
+      window.__media = {};
+      const set = navigator.mediaSession.setActionHandler.bind(navigator.mediaSession);
+      navigator.mediaSession.setActionHandler = (action, handler) => { window.__media[action] = handler; set(action, handler); };
+    `);
+    const from = bare.events.length;
+    const webFrom = web.events.length;
+    const r = await bare.command('dial', `sip:johndoe@${kam.domain}`);
+    assert.ok(r.ok, `baresip dial: ${r.data}`);
+    await browser.$('[data-testid="incoming-call"]').waitForExist({ timeout: 10_000 });
+    await until('the page to hand the browser a play handler', async () => (String(await browser.execute('return typeof (window.__media && window.__media.play)')) === 'function' ? true : undefined), 3000);
+    await browser.execute('window.__media.play()');
+    await baresipEvent('CALL_ESTABLISHED', from, 5000);
+    await web.waitFor('call', (c) => c.direction === 'in' && c.state === 'active', 5000, 'answered by the headset', webFrom);
+    await until('a hangup handler', async () => (String(await browser.execute('return typeof window.__media.hangup')) === 'function' ? true : undefined), 3000);
+    await browser.execute('window.__media.hangup()');
+    await baresipEvent('CALL_CLOSED', from, 5000);
+    await web.waitFor('call', (c) => c.direction === 'in' && c.state === 'ended', 5000, 'hung up by the headset', webFrom);
+    assert.equal(String(await browser.execute('return navigator.mediaSession.playbackState')), 'none');
+  });
+
   it('logged no errors in the page', async () => {
     const bad = (await browserLog(browser)).filter((e) => e.level === 'SEVERE');
     assert.deepEqual(bad, []);

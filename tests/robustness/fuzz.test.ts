@@ -25,3 +25,29 @@ describe(`fuzz: ${COUNT.toLocaleString('en-US')} inputs per decoder, seed ${seed
     });
   }
 });
+
+describe('fuzz engine', () => {
+  it('reports crashes and inputs slow every time, with the input to reproduce them', () => {
+    const target = {
+      name: 'planted',
+      seeds: [Buffer.from('hello world')],
+      dictionary: [Buffer.from('!'), Buffer.from('#')],
+      maxBytes: 256,
+      run: (input: Buffer) => {
+        if (input.includes(0x21)) throw new TypeError('planted crash');
+        if (input.includes(0x23)) {
+          const until = performance.now() + 60;
+          while (performance.now() < until);
+        }
+        if (input.length === 0) throw new RangeError('empty');
+      },
+      isExpected: (e: unknown) => e instanceof RangeError,
+    };
+    const report = fuzz(target, { count: 80, seed: 5, hangMs: 50 });
+    assert.ok(report.crashCount > 0, 'the planted crash is found');
+    assert.match(report.crashes[0]!.detail, /planted crash/);
+    assert.ok(Buffer.from(report.crashes[0]!.input, 'base64').includes(0x21));
+    assert.ok(report.hangCount > 0, 'the planted 60 ms input is found');
+    assert.ok(report.slowestMs >= 50);
+  });
+});

@@ -55,6 +55,9 @@ export class AudioController {
   underruns = $state(0);
   /** True while frames go to the engine; false for a settings preview. */
   sending = $state(false);
+  /** In-call volumes, 0–2 (1 = as captured / as received). */
+  speakerVolume = $state(1);
+  micVolume = $state(1);
 
   #client: ApiClient;
   #ctx: AudioContext | undefined;
@@ -62,6 +65,8 @@ export class AudioController {
   #source: MediaStreamAudioSourceNode | undefined;
   #capture: AudioWorkletNode | undefined;
   #playback: AudioWorkletNode | undefined;
+  #speakerGain: GainNode | undefined;
+  #micGain: GainNode | undefined;
   #offAudio: (() => void) | undefined;
   #sequence = 0;
   #settings: AudioSettings | undefined;
@@ -96,7 +101,9 @@ export class AudioController {
         this.outputLevel = e.data.rms;
         this.underruns = e.data.underruns;
       };
-      playback.connect(ctx.destination);
+      const speaker = new GainNode(ctx, { gain: this.speakerVolume });
+      playback.connect(speaker).connect(ctx.destination);
+      this.#speakerGain = speaker;
       this.#playback = playback;
       this.#offAudio = this.#client.onAudio((frame) => this.#play(frame));
       if (generation !== this.#generation) return;
@@ -143,7 +150,9 @@ export class AudioController {
       return;
     }
     const source = ctx.createMediaStreamSource(stream);
-    source.connect(this.#capture);
+    this.#micGain ??= new GainNode(ctx, { gain: this.micVolume });
+    this.#micGain.connect(this.#capture);
+    source.connect(this.#micGain);
     this.#stream = stream;
     this.#source = source;
     this.error = undefined;
@@ -179,17 +188,40 @@ export class AudioController {
     }
   }
 
+  /** Speaker (what we hear) and microphone (what we send) volume, 0–2, applied at once. */
+  setVolumes(volumes: { speaker?: number; mic?: number }): void {
+    const clamp = (v: number) => Math.max(0, Math.min(2, v));
+    if (volumes.speaker !== undefined) this.speakerVolume = clamp(volumes.speaker);
+    if (volumes.mic !== undefined) this.micVolume = clamp(volumes.mic);
+    if (this.#speakerGain) this.#speakerGain.gain.value = this.speakerVolume;
+    if (this.#micGain) this.#micGain.gain.value = this.micVolume;
+  }
+
   /** A second of 440 Hz through the playback path, so the output device and meter can be checked. */
   playTestTone(): void {
+    this.#tone(440, 1000, 8000);
+  }
+
+  /**
+   * The call-waiting tone in the earpiece (ITU-T E.180 §2.6: 400–450 Hz, a
+   * 300 ms burst), mixed into what the call plays instead of ringing aloud.
+   */
+  playCallWaitingBeep(): void {
+    this.#tone(440, 300, 5000);
+  }
+
+  #tone(hz: number, ms: number, amplitude: number): void {
     const ctx = this.#ctx;
     if (!ctx || !this.#playback) return;
     const n = Math.round(ctx.sampleRate / 50);
-    for (let f = 0; f < 50; f++) {
+    const frames = Math.round(ms / 20);
+    const seconds = ms / 1000;
+    for (let f = 0; f < frames; f++) {
       const samples = new Int16Array(n);
       for (let i = 0; i < n; i++) {
         const t = (f * n + i) / ctx.sampleRate;
-        const envelope = Math.min(1, t * 20, (1 - t) * 20);
-        samples[i] = Math.round(Math.sin(2 * Math.PI * 440 * t) * 8000 * envelope);
+        const envelope = Math.min(1, t * 50, (seconds - t) * 50);
+        samples[i] = Math.round(Math.sin(2 * Math.PI * hz * t) * amplitude * Math.max(0, envelope));
       }
       const command: PlaybackCommand = { type: 'frame', samples: samples.buffer };
       // The ring holds 60 ms, so feed it at real time.
@@ -216,6 +248,10 @@ export class AudioController {
 
   #teardown(): void {
     this.#closeCapture();
+    this.#micGain?.disconnect();
+    this.#micGain = undefined;
+    this.#speakerGain?.disconnect();
+    this.#speakerGain = undefined;
     this.#capture?.port.close();
     this.#capture?.disconnect();
     this.#capture = undefined;

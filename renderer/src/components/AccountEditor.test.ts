@@ -54,7 +54,7 @@ describe('AccountEditor', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Test registration' }));
     await new Promise((r) => setTimeout(r, 0));
     expect(h.transport.commands()).toEqual(['account.register']);
-    expect(screen.getByTestId('account-status').textContent).toContain('Wrong user name or password (401)');
+    expect(screen.getByTestId('account-status').textContent).toContain('Wrong password (401)');
   });
 });
 
@@ -102,5 +102,21 @@ describe('AccountEditor field errors (issue 15 §1.3, §1.11)', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
     await fireEvent.keyDown(screen.getByLabelText('Display name'), { key: 'Escape' });
     expect(cancelled).toBe(2);
+  });
+});
+
+describe('AccountEditor registration by hand (issue 15 §2)', () => {
+  it('unregisters and re-registers, and lists the other devices registered to the address', async () => {
+    const h = harness(snapshot({ registrations: [registration({ otherBindings: ['<sip:johndoe@192.0.2.9:5062;transport=udp>;expires=300'] })] }));
+    h.transport.answer('account.unregister', registration({ state: 'unregistered' })).answer('account.register', registration({ state: 'registering' }));
+    render(AccountEditor, { props: { account: h.store.accounts[0], onsaved: () => {}, onremoved: () => {} }, context: h.context });
+    expect(screen.getByTestId('registration-actions').textContent).toContain('Also registered from');
+    expect(screen.getByTestId('registration-actions').textContent).toContain('johndoe@192.0.2.9:5062 (udp)');
+    await fireEvent.click(screen.getByRole('button', { name: 'Unregister' }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.store.registrations['acc-1']?.state).toBe('unregistered');
+    await fireEvent.click(screen.getByRole('button', { name: 'Register' }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.transport.commands()).toEqual(['account.unregister', 'account.register']);
   });
 });

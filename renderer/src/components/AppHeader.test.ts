@@ -15,8 +15,8 @@ describe('AppHeader registration status', () => {
     render(AppHeader, { context: h.context });
     const chips = screen.getAllByTestId('registration-chip');
     expect(chips[0]!.textContent).toContain('Registered');
-    expect(chips[1]!.textContent).toContain('Wrong user name or password (403)');
-    expect(chips[1]!.textContent!.match(/password/g)).toHaveLength(1);
+    expect(chips[1]!.textContent).toContain('Wrong password (403)');
+    expect(chips[1]!.textContent!.match(/password/gi)).toHaveLength(1);
   });
 
   it('retries a failed registration', async () => {

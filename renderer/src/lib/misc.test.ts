@@ -71,9 +71,9 @@ describe('registration view', () => {
   it('shows the server reason and offers a retry on failure', () => {
     const v = registrationView(account(), registration({ state: 'failed', code: 403, reason: 'Forbidden', words: 'wrong user name or password' }));
     // Said once and short enough for the header chip (issue 15 §1.12).
-    expect(v).toEqual({ tone: 'danger', label: 'Wrong user name or password (403)', canRetry: true });
+    expect(v).toEqual({ tone: 'danger', label: 'Wrong password (403)', canRetry: true });
     const engineWords = registrationView(account(), registration({ state: 'failed', code: 401, reason: 'Unauthorized', words: 'authentication failed: check the user name and password' }));
-    expect(engineWords).toEqual({ tone: 'danger', label: 'Wrong user name or password (401)', canRetry: true });
+    expect(engineWords).toEqual({ tone: 'danger', label: 'Wrong password (401)', canRetry: true });
     expect(registrationView(account(), registration({ state: 'failed', code: 503, reason: 'Service Unavailable' }))).toMatchObject({ label: 'Not registered', detail: 'The service is unavailable (503)' });
   });
   it('falls back to the code table, then to "no answer"', () => {

@@ -50,7 +50,7 @@ export function registrationView(account: AccountSnapshot, reg: RegistrationSnap
     case 'unregistering':
       return { tone: 'muted', label: 'Signing out…', canRetry: false };
     case 'failed':
-      if (reg?.code !== undefined && AUTH_FAILED.has(reg.code)) return { tone: 'danger', label: `Wrong user name or password (${reg.code})`, canRetry: true };
+      if (reg?.code !== undefined && AUTH_FAILED.has(reg.code)) return { tone: 'danger', label: `Wrong password (${reg.code})`, canRetry: true };
       return { tone: 'danger', label: 'Not registered', detail: describeOutcome(reg?.code, reg?.words, reg?.reason) ?? 'The server did not answer', canRetry: true };
     case 'unregistered':
       return { tone: 'muted', label: 'Offline', canRetry: true };

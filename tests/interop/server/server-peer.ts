@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { ServerStore, SipServer, type SipServerOptions } from '../../../electron/server/index.ts';
+import type { TlsServerOptions } from '../../../electron/sip/transport/index.ts';
 import { freePort } from '../harness/free-port.ts';
 import { makeTempDir } from '../harness/managed-process.ts';
 
@@ -18,19 +19,22 @@ export interface ServerUser {
 export interface ServerPeer {
   server: SipServer;
   port: number;
+  /** The TLS listener's port, when asked for one. */
+  tlsPort?: number;
   domain: string;
   dir: string;
   close(): Promise<void>;
 }
 
-export async function startServerPeer(opts: { domain: string; users: readonly ServerUser[] } & Partial<Omit<SipServerOptions, 'users'>>): Promise<ServerPeer> {
-  const { users, ...serverOptions } = opts;
+export async function startServerPeer(opts: { domain: string; users: readonly ServerUser[]; tls?: TlsServerOptions } & Partial<Omit<SipServerOptions, 'users'>>): Promise<ServerPeer> {
+  const { users, tls, ...serverOptions } = opts;
   const tmp = makeTempDir('server-peer');
   const store = new ServerStore(join(tmp.path, 'server.db'));
   for (const u of users) store.putSubscriber({ username: u.username, realm: opts.domain, password: u.password, aliases: u.aliases });
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort(['udp4', 'tcp4']);
+    const tlsPort = tls ? await freePort(['tcp4'], new Set([port])) : undefined;
     const server = new SipServer({
       ...serverOptions,
       domain: opts.domain,
@@ -38,6 +42,7 @@ export async function startServerPeer(opts: { domain: string; users: readonly Se
       listen: [
         { protocol: 'udp', address: '127.0.0.1', port },
         { protocol: 'tcp', address: '127.0.0.1', port },
+        ...(tls && tlsPort !== undefined ? [{ protocol: 'tls' as const, address: '127.0.0.1', port: tlsPort, tls }] : []),
       ],
     });
     try {
@@ -48,7 +53,7 @@ export async function startServerPeer(opts: { domain: string; users: readonly Se
       continue;
     }
     return {
-      server, port, domain: opts.domain, dir: tmp.path,
+      server, port, tlsPort, domain: opts.domain, dir: tmp.path,
       async close() {
         await server.close();
         store.close();

@@ -1,0 +1,114 @@
+/**
+ * The engine noticing a network change by itself, for hosts that cannot
+ * tell it (the CLI, the web host) and for what the desktop's powerMonitor
+ * misses: every `pollMs` it reads the machine's addresses
+ * (os.networkInterfaces(), injected) and compares them with the last
+ * reading — an address that came or went is 'interfaces' — and it watches
+ * for sleep, which is 'resume': on Linux the monotonic clock (timers, the
+ * injected clock) stops during suspend while the wall clock goes on, so a
+ * tick whose wall-clock gap exceeds its monotonic gap by `jumpMs` means the
+ * machine slept; where the monotonic clock counts suspend (macOS, Windows)
+ * the tick itself comes late. Either way it calls `onChange`
+ * (network-change.ts), at most once per tick.
+ *
+ *   stopped ── start() ──▶ polling ── tick: addresses differ / clock jumped ──▶ onChange, polling
+ *      ▲                      │
+ *      └────── stop() ────────┘
+ */
+import type { NetworkInterfaceInfo } from 'node:os';
+import type { NetworkChangeReason } from '../api/commands.ts';
+import type { Clock, TimerHandle } from '../shared/clock.ts';
+import type { Logger } from '../shared/logger.ts';
+
+export interface NetworkMonitorOptions {
+  clock: Clock;
+  logger: Logger;
+  /** os.networkInterfaces, or a test's own. */
+  interfaces(): NodeJS.Dict<NetworkInterfaceInfo[]>;
+  onChange(reason: NetworkChangeReason): void;
+  /** Wall-clock time (Date.now in the engine): the one clock that runs on through a suspend. */
+  wallNow(): number;
+  /** Default 2000 ms: a change is seen within this (the 5 s re-register goal leaves the rest to the REGISTER). */
+  pollMs?: number;
+  /** A tick this much later than asked counts as a wake-up (default 5000 ms). */
+  jumpMs?: number;
+}
+
+/** The addresses that can carry calls: not loopback, not link-local IPv6; sorted, so order does not count. */
+export function addressSignature(ifaces: NodeJS.Dict<NetworkInterfaceInfo[]>): string {
+  const out: string[] = [];
+  for (const [name, list] of Object.entries(ifaces)) {
+    for (const a of list ?? []) {
+      if (a.internal || (a.family === 'IPv6' && a.address.toLowerCase().startsWith('fe80:'))) continue;
+      out.push(`${name}/${a.address}`);
+    }
+  }
+  return out.sort().join(',');
+}
+
+export class NetworkMonitor {
+  readonly #o: NetworkMonitorOptions;
+  #timer: TimerHandle | undefined;
+  #signature = '';
+  #expectedAt = 0;
+  #lastMono = 0;
+  #lastWall = 0;
+  #running = false;
+
+  constructor(o: NetworkMonitorOptions) {
+    this.#o = o;
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#signature = this.#read();
+    this.#schedule();
+  }
+
+  stop(): void {
+    this.#running = false;
+    this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #read(): string {
+    try {
+      return addressSignature(this.#o.interfaces());
+    } catch (err) {
+      this.#o.logger.warn('could not read the network interfaces', { error: String(err) });
+      return this.#signature;
+    }
+  }
+
+  #schedule(): void {
+    const poll = this.#o.pollMs ?? 2000;
+    this.#lastMono = this.#o.clock.now();
+    this.#lastWall = this.#o.wallNow();
+    this.#expectedAt = this.#lastMono + poll;
+    this.#timer = this.#o.clock.setTimeout(() => this.#tick(), poll);
+  }
+
+  #tick(): void {
+    this.#timer = undefined;
+    if (!this.#running) return;
+    const mono = this.#o.clock.now();
+    const slept = this.#o.wallNow() - this.#lastWall - (mono - this.#lastMono);
+    const late = Math.max(mono - this.#expectedAt, slept);
+    const now = this.#read();
+    const changed = now !== this.#signature;
+    this.#signature = now;
+    if (late > (this.#o.jumpMs ?? 5000)) {
+      this.#o.logger.info('clock jumped: the machine slept', { lateMs: late });
+      this.#o.onChange('resume');
+    } else if (changed) {
+      this.#o.logger.info('network addresses changed', { addresses: now });
+      this.#o.onChange('interfaces');
+    }
+    this.#schedule();
+  }
+}
