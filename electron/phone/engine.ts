@@ -196,6 +196,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     });
     const admission = new CallAdmission({
       anyUser: opts.answerAnyUser ?? false,
+      perSourceLimits: opts.autoAnswer !== true,
       directAccountId: DIRECT_ACCOUNT_ID,
       directUser: () => /^sips?:([^@]+)@/i.exec(accounts.direct?.aor ?? '')?.[1],
       callsFromStrangers: () => store.settings.get('callsFromStrangers'),
