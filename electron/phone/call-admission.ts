@@ -16,9 +16,7 @@
  *   calls in PER_SOURCE_WINDOW_MS
  *
  * Per-source limits apply to direct calls only: calls through an account's
- * server all come from that server. A host that answers any user (`parley
- * listen`, which sipp loads from one address) keeps the waiting caps but not
- * the burst limit. A refused source is logged once
+ * server all come from that server. A refused source is logged once
  * (info), then counted quietly; the table of sources is bounded.
  */
 import type { Clock } from '../shared/clock.ts';
@@ -40,6 +38,13 @@ export interface AdmissionPolicy {
   /** The direct account's id and the user part of its address (the one user a direct call may be for). */
   directAccountId: string;
   directUser: () => string | undefined;
+  /**
+   * Apply the per-source limits (default true). An auto-answering host
+   * (`parley listen --auto-answer`: an answering service, a test peer) turns
+   * them off: nobody is woken by its calls, each is answered on arrival, and
+   * a load from one source (sipp) is what it is for; MAX_UNANSWERED still holds.
+   */
+  perSourceLimits?: boolean;
   /** Ring for direct calls from callers who are not in the contacts. */
   callsFromStrangers: () => boolean;
   /** Whether the caller's address (From) is one of the contacts. */
@@ -87,9 +92,8 @@ export class CallAdmission {
     if (waiting.total >= MAX_UNANSWERED) {
       return this.#refuse(address, { status: 486, reason: 'Busy Here (too many calls)', retryAfterS: BUSY_RETRY_AFTER_S }, 'too many calls waiting');
     }
-    if (direct) {
-      // The burst limit is the phone's; a host that answers any user (`parley listen`, a load target) keeps the waiting caps only.
-      if (waiting.bySource(address) >= MAX_UNANSWERED_PER_SOURCE || (!p.anyUser && !this.#withinBurst(address))) {
+    if (direct && p.perSourceLimits !== false) {
+      if (waiting.bySource(address) >= MAX_UNANSWERED_PER_SOURCE || !this.#withinBurst(address)) {
         return this.#refuse(address, { status: 486, reason: 'Busy Here (too many calls)', retryAfterS: BUSY_RETRY_AFTER_S }, 'too many calls from one source');
       }
     }

@@ -124,8 +124,9 @@ async function listen(ua: UserAgent, opts: PhoneEngineOptions, log: Logger, tlsC
     let port = bind.port;
     for (const protocol of transports) {
       const want = protocol === 'tls' ? (bind.port === 0 ? 0 : port + 1) : port;
-      const tls = protocol === 'tls' ? tlsCert() : undefined;
       try {
+        // A certificate that cannot be read or made costs the TLS listener only, never the phone.
+        const tls = protocol === 'tls' ? tlsCert() : undefined;
         let endpoint: Endpoint;
         try {
           endpoint = await layer.listen({ protocol, address: bind.host, port: want, tls });
@@ -195,6 +196,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     });
     const admission = new CallAdmission({
       anyUser: opts.answerAnyUser ?? false,
+      perSourceLimits: opts.autoAnswer !== true,
       directAccountId: DIRECT_ACCOUNT_ID,
       directUser: () => /^sips?:([^@]+)@/i.exec(accounts.direct?.aor ?? '')?.[1],
       callsFromStrangers: () => store.settings.get('callsFromStrangers'),

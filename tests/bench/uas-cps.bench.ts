@@ -36,17 +36,16 @@
  *   Parley, full engine       the phone engine as every host runs it
  *                             (createPhoneEngine): a stored account
  *                             sip:service@127.0.0.1 with auto-answer
- *                             (phone/call-service.ts answers it), a real
+ *                             (phone/call-policy.ts answers it), a real
  *                             MediaSession per call that binds its RTP/RTCP
  *                             sockets, negotiates PCMU and starts sending
  *                             (silence source, null sink, the engine's 20 ms
  *                             clock), the call history written to the store,
  *                             the SIP trace and call events on the event bus.
- *                             It is a phone: answering a call puts the one
- *                             in progress on hold (a re-INVITE), which sipp's
- *                             scenario does not expect — when calls overlap
- *                             that, not the cost per call, ends its steps;
- *                             the re-INVITEs sent are counted and printed.
+ *                             Auto-answer never holds another call
+ *                             (call-policy.ts), so overlapping calls are
+ *                             answered side by side; the hold re-INVITEs
+ *                             sent are still counted and printed (0).
  *   baresip                   `answermode auto`, aufile/aubridge audio and no
  *                             WAV dumping: an audio stream, encoder and RTP
  *                             socket per call, like the two Parley UASes
@@ -55,8 +54,7 @@
  * tracing so it is not the bottleneck through its disk I/O.
  * Each step also reports the CPU time the UAS process used per call (from
  * /proc, all threads), and the summary compares that cost at the highest
- * rate every UAS sustained: a like-for-like figure that the full engine's
- * hold policy does not distort.
+ * rate every UAS sustained: a like-for-like figure.
  * Not a pass/fail test: it prints figures and the ratios to baresip.
  */
 import { execFileSync } from 'node:child_process';
@@ -228,6 +226,9 @@ async function startEngineUas(): Promise<Uas> {
     dataDir: dir.path,
     secrets: new MemorySecretStore(),
     sip: { bind: [{ host: '127.0.0.1', port: 0 }], transports: ['udp'], udpReceiveBufferBytes: UDP_RECEIVE_BUFFER },
+    // As `parley listen --auto-answer` runs it: an auto-answering host, without the per-source flood limits
+    // a ringing phone keeps (call-admission.ts) — sipp is one source offering hundreds of calls.
+    autoAnswer: true,
     audio: () => {
       devices++;
       const silence = new SilenceSource();

@@ -61,7 +61,7 @@ describe('renderer smoke (Chromium + mock phone)', { skip: missing, timeout: 180
       return els.length === 2 ? els : undefined;
     });
     assert.match(await chips[0]!.getText(), /John Doe\s+Registered/);
-    assert.match(await chips[1]!.getText(), /Wrong user name or password \(403\)/);
+    assert.match(await chips[1]!.getText(), /Wrong password \(403\)/);
     const url = String(await browser.getUrl());
     assert.ok(!url.includes('token='), `the token should be gone from the address bar: ${url}`);
   });

@@ -9,7 +9,7 @@
  * Why not a library: @peculiar/x509 needs a global `reflect-metadata`
  * polyfill and 4.7 MB of ASN.1 schemas; node-forge generates RSA keys in
  * JavaScript (seconds) and is 1.6 MB. One fixed certificate shape does not
- * need either; generation here takes ≈ 2 ms.
+ * need either; generation here takes ≈ 3–5 ms (measured, key pair included).
  */
 import { createHash, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -58,7 +58,8 @@ export function createSelfSignedCertificate(options: SelfSignedOptions): SelfSig
   ];
   if (san.length > 0) extensions.push(seq(oid('2.5.29.17'), octets(seq(...san))));
   const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f; // positive INTEGER, at most 20 octets (RFC 5280 §4.1.2.2)
+  // Positive and minimal (X.690 §8.3.2: no leading 0x00 unless the next bit is set): first octet 0x01–0x7f.
+  serial[0] = (serial[0]! % 0x7f) + 1;
   const tbs = seq(
     tlv(0xa0, integer(Buffer.from([2]))), // v3
     integer(serial),

@@ -127,9 +127,7 @@ describe('behind a NAT router', { skip: can.ok ? false : `network namespaces una
     assert.ok(dial.ok, dial.data);
     await listener.waitForEvent((e) => e.event === 'call' && e.data.state === 'active', 10_000, 'answered behind the NAT');
     log(`baresip → Parley behind NAT: answered ${((performance.now() - t0) / 1000).toFixed(2)} s after dial`);
-    await sleep(2000);
-    log(`router mappings during the call:\n${site.mappings()}`);
-    await sleep(2000);
+    await sleep(4000);
     await bare.command('hangup');
     await listener.waitForEvent((e) => e.event === 'call' && e.data.state === 'ended', 10_000, 'ended');
     await bare.waitForEvent((e) => e.type === 'CALL_CLOSED', 5000);
@@ -145,6 +143,21 @@ describe('behind a NAT router', { skip: can.ok ? false : `network namespaces una
     assert.ok(Math.abs(byParley.hz - BARESIP_HZ) <= 10, `Parley heard ${byParley.hz} Hz`);
     assert.ok(byBaresip.active >= 0.95, `baresip heard sound ${(byBaresip.active * 100).toFixed(1)} % of the call`);
     assert.ok(byParley.active >= 0.95, `Parley heard sound ${(byParley.active * 100).toFixed(1)} % of the call`);
+    assert.equal((await listener.stop()).code, 0, listener.stderr);
+  });
+
+  test('the control: without keep-alives the router forgets the mapping and the same call never arrives', { timeout: 120_000 }, async () => {
+    const listener = parley(['listen', ...account(['--keepalive', '0']), '--auto-answer', '--json']);
+    await listener.waitForEvent((e) => e.event === 'listening', 20_000, 'listening');
+    await sleep(1500);
+    const waitS = Number(process.env.NAT_WAIT_S ?? 3 * UDP_TIMEOUT_S);
+    await sleep(Math.max(waitS, UDP_TIMEOUT_S + 2) * 1000);
+    assert.doesNotMatch(site.mappings(), /src=10\.1\.0\.2 dst=198\.51\.100\.10 sport=5060/, 'the router forgot the idle mapping');
+    const dial = await bare.command('dial', `sip:johndoe@${kam.domain}`);
+    assert.ok(dial.ok, dial.data);
+    await sleep(5000);
+    assert.ok(!listener.events.some((e) => e.event === 'call.incoming'), 'no INVITE got through the router');
+    await bare.command('hangup').catch(() => undefined);
     assert.equal((await listener.stop()).code, 0, listener.stderr);
   });
 

@@ -13,6 +13,7 @@ import type { MediaSessionStats } from '../../../../electron/media/session/media
 import { parseRtpPacket } from '../../../../electron/media/rtp/rtp-packet.ts';
 import { ImpairmentRelay } from '../../../helpers/impairment-relay.ts';
 import type { ImpairmentOptions } from '../../../helpers/impairment-relay.ts';
+import type { SrtpCryptoSuite } from '../../../../electron/media/srtp/srtp-crypto-suite.ts';
 import { RecordingSink, measureTone, sleep } from './session-fixture.ts';
 
 let engine: MediaEngine;
@@ -25,11 +26,11 @@ after(async () => {
   await engine.close();
 });
 
-async function relayedCall(codec: string, impairments: ImpairmentOptions, ms: number, srtp: 'off' | 'mandatory' = 'off') {
+async function relayedCall(codec: string, impairments: ImpairmentOptions, ms: number, srtp: 'off' | 'mandatory' = 'off', srtpSuites?: SrtpCryptoSuite[]) {
   const relay = await ImpairmentRelay.open({ ...impairments, capture: 20 });
   const heardByB = new RecordingSink();
-  const a = engine.createSession({ codecs: [codec], srtp, source: new ToneSource({ frequency: 600 }) });
-  const b = engine.createSession({ codecs: [codec], srtp, source: new ToneSource({ frequency: 1000 }), sink: heardByB });
+  const a = engine.createSession({ codecs: [codec], srtp, srtpSuites, source: new ToneSource({ frequency: 600 }) });
+  const b = engine.createSession({ codecs: [codec], srtp, srtpSuites, source: new ToneSource({ frequency: 1000 }), sink: heardByB });
   try {
     const offer = await a.createOffer();
     const r = await b.answerOffer(relay.rewriteOffer(offer));
@@ -89,18 +90,24 @@ describe('call through an impairing relay', () => {
     assert.ok(Math.abs(m.frequencyHz - 600) <= 10);
   });
 
-  it('SRTP on the wire: payloads are not the plain G.711 of the tone and carry the 80-bit tag', async () => {
-    const r = await relayedCall('PCMU', {}, 800, 'mandatory');
-    const rtp = r.relay.aToB.captured.filter((b) => b[1]! < 192 || b[1]! > 223);
-    assert.ok(rtp.length > 5);
-    for (const datagram of rtp) {
-      assert.equal(datagram.length, 12 + 160 + 10);
-      const p = parseRtpPacket(datagram);
-      // A 600 Hz μ-law tone repeats every 40 samples; ciphertext does not.
-      const repeats = p.payload.subarray(0, 40).every((x, i) => x === p.payload[i + 40]);
-      assert.equal(repeats, false);
-    }
-    assert.equal(r.b.srtp, 'AES_CM_128_HMAC_SHA1_80');
-    assert.ok(r.b.packetsReceived > 20);
-  });
+  for (const [suite, tagBytes] of [
+    ['AEAD_AES_256_GCM', 16],
+    ['AES_CM_128_HMAC_SHA1_80', 10],
+  ] as const) {
+    it(`SRTP on the wire (${suite}): payloads are not the plain G.711 of the tone and carry the ${tagBytes * 8}-bit tag`, async () => {
+      // The default offer lists GCM first; the second case offers only the RFC 4568 suite.
+      const r = await relayedCall('PCMU', {}, 800, 'mandatory', suite === 'AEAD_AES_256_GCM' ? undefined : [suite]);
+      const rtp = r.relay.aToB.captured.filter((b) => b[1]! < 192 || b[1]! > 223);
+      assert.ok(rtp.length > 5);
+      for (const datagram of rtp) {
+        assert.equal(datagram.length, 12 + 160 + tagBytes);
+        const p = parseRtpPacket(datagram);
+        // A 600 Hz μ-law tone repeats every 40 samples; ciphertext does not.
+        const repeats = p.payload.subarray(0, 40).every((x, i) => x === p.payload[i + 40]);
+        assert.equal(repeats, false);
+      }
+      assert.equal(r.b.srtp, suite);
+      assert.ok(r.b.packetsReceived > 20);
+    });
+  }
 });

@@ -65,14 +65,14 @@ describe('SRTP policy', () => {
 
   it('optional: best effort — SRTP with a peer that has it, plain RTP with one that does not', async () => {
     for (const [peer, suite] of [
-      ['optional', 'AES_CM_128_HMAC_SHA1_80'],
-      ['mandatory', 'AES_CM_128_HMAC_SHA1_80'],
+      ['optional', 'AEAD_AES_256_GCM'],
+      ['mandatory', 'AEAD_AES_256_GCM'],
       ['off', undefined],
     ] as const) {
       const { a, b } = pair({ srtp: 'optional' }, { srtp: peer });
       try {
         const { offer } = await negotiate(a, b);
-        assert.match(offer, /RTP\/AVP .*\r\n[\s\S]*a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:/);
+        assert.match(offer, /RTP\/AVP .*\r\n[\s\S]*a=crypto:1 AEAD_AES_256_GCM inline:[\s\S]*a=crypto:4 AES_CM_128_HMAC_SHA1_80 inline:/);
         assert.equal(a.negotiated?.srtp?.suite, suite, `peer ${peer}`);
         assert.equal(b.negotiated?.srtp?.suite, suite);
       } finally {
