@@ -32,8 +32,8 @@ function wavHeader(dataBytes: number, rate: number, channels: number): Buffer {
   return h;
 }
 
-/** Samples of a 16-bit PCM WAV (first channel), walking the chunks rather than assuming 44 bytes. */
-export function readWavPcm16(path: string): { sampleRate: number; channels: number; samples: Int16Array } {
+/** Samples of one channel (the first unless told) of a 16-bit PCM WAV, walking the chunks rather than assuming 44 bytes. */
+export function readWavPcm16(path: string, channel = 0): { sampleRate: number; channels: number; samples: Int16Array } {
   const buf = readFileSync(path);
   if (buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') throw new Error(`${path}: not a WAV file`);
   let pos = 12;
@@ -51,7 +51,8 @@ export function readWavPcm16(path: string): { sampleRate: number; channels: numb
       if (size === 0 || body + size > buf.length) size = buf.length - body;
       const frames = Math.floor(size / (2 * channels));
       const samples = new Int16Array(frames);
-      for (let i = 0; i < frames; i++) samples[i] = buf.readInt16LE(body + i * 2 * channels);
+      if (channel >= channels) throw new Error(`${path}: no channel ${channel} in ${channels}`);
+      for (let i = 0; i < frames; i++) samples[i] = buf.readInt16LE(body + (i * channels + channel) * 2);
       return { sampleRate: rate, channels, samples };
     }
     pos = body + size + (size % 2);

@@ -5,36 +5,16 @@
  * channels, each side on its own channel.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { dominantFrequency, toneLevelDbfs } from '../../../helpers/audio-analysis.ts';
+import { readWavPcm16 } from '../../../interop/harness/wav.ts';
 import { removeTempDirs } from '../temp-dir.ts';
 import { sleep, startPhone, type TestPhone } from './engine-harness.ts';
 
-/** One channel of a 16-bit PCM WAV file, and the file's rate and channel count. */
+/** One channel of the recording, with the file's rate and channel count. */
 function readChannel(path: string, channel: number): { rate: number; channels: number; samples: Int16Array } {
-  const buf = readFileSync(path);
-  assert.equal(buf.toString('ascii', 0, 4), 'RIFF');
-  let pos = 12;
-  let rate = 0;
-  let channels = 1;
-  for (let chunks = 0; pos + 8 <= buf.length && chunks < 16; chunks++) {
-    const id = buf.toString('ascii', pos, pos + 4);
-    let size = buf.readUInt32LE(pos + 4);
-    const body = pos + 8;
-    if (id === 'fmt ') {
-      channels = buf.readUInt16LE(body + 2);
-      rate = buf.readUInt32LE(body + 4);
-    } else if (id === 'data') {
-      if (size === 0xffffffff || body + size > buf.length) size = buf.length - body;
-      const frames = Math.floor(size / (2 * channels));
-      const samples = new Int16Array(frames);
-      for (let i = 0; i < frames; i++) samples[i] = buf.readInt16LE(body + (i * channels + channel) * 2);
-      return { rate, channels, samples };
-    }
-    pos = body + size + (size % 2);
-  }
-  throw new Error(`${path}: no data chunk`);
+  const { sampleRate, channels, samples } = readWavPcm16(path, channel);
+  return { rate: sampleRate, channels, samples };
 }
 
 describe('engine: recording a call both ways', () => {
