@@ -119,10 +119,33 @@ export interface DtmfParams {
   digits: string;
 }
 
+/** One of `target` (blind) or `toCallId` (attended). */
 export interface TransferParams {
   callId: string;
   /** Blind transfer target (REFER, RFC 3515). */
+  target?: string;
+  /**
+   * Attended transfer (RFC 5589 §7), also "transfer to an existing call":
+   * the peer of `callId` is REFERred, with Replaces (RFC 3891), to the peer
+   * of this connected call and takes its place; both our calls then end.
+   */
+  toCallId?: string;
+}
+
+/**
+ * Call pickup (RFC 3891): an INVITE to `target` — the caller of a call
+ * ringing elsewhere — with Replaces naming that call's dialog as the caller
+ * has it (a BLF dialog-info's call-id, remote tag as toTag, local tag as
+ * fromTag). The caller's phone answers us and cancels the ringing call.
+ */
+export interface PickupParams {
   target: string;
+  sipCallId: string;
+  toTag: string;
+  fromTag: string;
+  /** Replace only a call still ringing (default true; a connected call answers 486). */
+  earlyOnly?: boolean;
+  accountId?: string;
 }
 
 export interface RecordParams {
@@ -207,6 +230,7 @@ export interface Commands {
   'call.dtmf': { params: DtmfParams; result: null };
   'call.transfer': { params: TransferParams; result: null };
   'call.record': { params: RecordParams; result: CallSnapshot };
+  'call.pickup': { params: PickupParams; result: CallSnapshot };
   'calls.list': { params: NoParams; result: CallSnapshot[] };
 
   'contacts.list': { params: ContactsListParams; result: ContactSnapshot[] };
@@ -255,6 +279,7 @@ export const COMMAND_NAMES = [
   'call.dtmf',
   'call.transfer',
   'call.record',
+  'call.pickup',
   'calls.list',
   'contacts.list',
   'contacts.add',

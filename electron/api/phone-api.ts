@@ -38,6 +38,7 @@ import type {
   NoParams,
   SettingsPatch,
   RecordParams,
+  PickupParams,
   TransferParams,
   UpdateParams,
 } from './commands.ts';
@@ -79,6 +80,7 @@ export interface PhoneApi {
   'call.dtmf'(params: DtmfParams, context: CommandContext): Promise<null | void>;
   'call.transfer'(params: TransferParams, context: CommandContext): Promise<null | void>;
   'call.record'(params: RecordParams, context: CommandContext): Promise<CallSnapshot>;
+  'call.pickup'(params: PickupParams, context: CommandContext): Promise<CallSnapshot>;
   'calls.list'(params: NoParams, context: CommandContext): Promise<CallSnapshot[]>;
 
   'contacts.list'(params: ContactsListParams, context: CommandContext): Promise<ContactSnapshot[]>;

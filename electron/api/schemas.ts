@@ -80,6 +80,9 @@ export const dialTargetSchema = z
   .max(LIMITS.dialTarget, `is longer than ${LIMITS.dialTarget} characters`)
   .refine((s) => !NOT_IN_TARGET.test(s), 'contains a control or invisible character');
 
+/** A SIP token (RFC 3261 §25.1), e.g. a dialog tag. */
+const sipTokenSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9\-.!%*_+`'~]+$/, 'is not a SIP token');
+
 export const dtmfDigitsSchema = z.string().regex(/^[0-9*#A-D]{1,32}$/, 'is not 1 to 32 DTMF digits (0-9 * # A-D)');
 
 const timeSchema = z.int().min(0).max(8.64e15);
@@ -244,7 +247,17 @@ export const COMMAND_SCHEMAS = {
   'call.mute': z.strictObject({ callId: idSchema, muted: z.boolean() }),
   'call.record': z.strictObject({ callId: idSchema, record: z.boolean(), layout: z.enum(['mixed', 'stereo']).optional() }),
   'call.dtmf': z.strictObject({ callId: idSchema, digits: dtmfDigitsSchema }),
-  'call.transfer': z.strictObject({ callId: idSchema, target: dialTargetSchema }),
+  'call.transfer': z
+    .strictObject({ callId: idSchema, target: dialTargetSchema.optional(), toCallId: idSchema.optional() })
+    .refine((p) => (p.target === undefined) !== (p.toCallId === undefined), { message: 'give either target (blind transfer) or toCallId (attended transfer)', path: ['target'] }),
+  'call.pickup': z.strictObject({
+    target: dialTargetSchema,
+    sipCallId: z.string().min(1).max(256).regex(/^[\x21-\x7e]+$/, 'a Call-ID is printable without spaces'),
+    toTag: sipTokenSchema,
+    fromTag: sipTokenSchema,
+    earlyOnly: z.boolean().optional(),
+    accountId: idSchema.optional(),
+  }),
   'calls.list': noParams,
 
   'contacts.list': z.strictObject({ query: text(LIMITS.query).optional() }),

@@ -171,8 +171,10 @@ export interface CallSnapshot {
    * only so that test doubles and older engines need not.
    */
   actions?: CallAction[];
-  /** Our blind transfer of this call (RFC 3515) and its result from the NOTIFY sipfrag. */
+  /** Our transfer of this call (RFC 3515, blind or attended) and its result from the NOTIFY sipfrag. */
   transfer?: TransferSnapshot;
+  /** This call took the place of that call (RFC 3891 Replaces: a transfer completed here, a pickup). */
+  replacedCall?: string;
   /** The call is being recorded (call.record): into this WAV file, since then. */
   recording?: { path: string; since: number; layout: 'mixed' | 'stereo' };
   /** The SIP Call-ID of the call's dialog: its messages in the `trace` events carry it. */
@@ -200,6 +202,8 @@ export type CallAction = (typeof CALL_ACTIONS)[number];
 export interface TransferSnapshot {
   /** Where the peer was asked to go. */
   target: string;
+  /** Attended transfer: the call whose peer it replaces. */
+  toCallId?: string;
   /** 'trying' until the transferee reports a final answer (succeeded 2xx, failed otherwise or REFER refused). */
   state: 'trying' | 'succeeded' | 'failed';
   /** The status the transferee reported (sipfrag), or the REFER's own answer. */

@@ -153,6 +153,9 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
       if (!call) throw new ApiError('not-found', `no call ${p.callId}`);
       return call;
     },
+    async 'call.pickup'() {
+      throw new ApiError('unavailable', 'call pickup is not part of the mock');
+    },
     async 'calls.list'() {
       return state.calls;
     },
