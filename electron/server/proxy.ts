@@ -22,6 +22,7 @@
  * changed by proxies, §16.6) and History-Info.
  */
 import { isIP } from 'node:net';
+import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import { DnsError, type SipServerLocator } from '../sip/dns/index.ts';
 import {
@@ -49,6 +50,9 @@ export interface ProxyOptions {
   guard: SourceGuard;
   stats: ServerStats;
   logger: Logger;
+  clock: Clock;
+  /** Timer C of RFC 3261 §16.8 (default 181 s). */
+  timerCMs?: number;
   /** Redirect server: answer 302 with the contacts instead of forwarding. */
   redirect?: boolean;
 }
@@ -211,6 +215,8 @@ export class Proxy {
       server: tx as InviteServerTransaction | NonInviteServerTransaction,
       layer: this.#o.layer,
       logger: this.#o.logger,
+      clock: this.#o.clock,
+      timerCMs: this.#o.timerCMs,
       onDone: () => this.#contexts.delete(tx),
     });
     this.#contexts.set(tx, context);
