@@ -12,7 +12,7 @@ import { ApiError } from '../api/errors.ts';
 import type { PhoneApi } from '../api/phone-api.ts';
 import { AccountService } from '../phone/account-service.ts';
 import { ContactDirectory } from '../phone/contact-directory.ts';
-import { createPhoneApi } from '../phone/phone-engine.ts';
+import { createPhoneApi } from '../phone/phone-api.ts';
 import { openPhoneStore } from '../phone/store/phone-store.ts';
 import type { SecretStore } from '../phone/store/secret-store.ts';
 import type { Logger } from '../shared/logger.ts';

@@ -15,7 +15,7 @@ import { createResponse, formatUri } from '../message/index.ts';
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import type { ServerTransaction } from '../transaction/transaction-layer.ts';
 import { assertTransition } from '../transaction/transaction.ts';
-import type { Account } from './account.ts';
+import type { UaAccount } from './account.ts';
 import { parseAddress } from './account.ts';
 import type { CallEnd, CallEvents } from './call-events.ts';
 import { fieldsAsHeaders, sendChallenged } from './challenged-request.ts';
@@ -43,7 +43,7 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
   /** The Call-ID: unique per call, stable across auth retries and redirects. */
   readonly id: string;
   abstract readonly direction: 'outgoing' | 'incoming';
-  readonly account: Account;
+  readonly account: UaAccount;
   /** Our address in this call: the identity presented (outgoing) or the alias called (incoming). */
   readonly localIdentity: string;
   readonly remote: CallParty;
@@ -61,7 +61,7 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
   #transferPending = false;
 
   protected constructor(init: {
-    ctx: UaContext; account: Account; id: string; localIdentity: string; remote: CallParty; media: MediaHook;
+    ctx: UaContext; account: UaAccount; id: string; localIdentity: string; remote: CallParty; media: MediaHook;
     initial: S; moves: Readonly<Record<S, readonly S[]>>;
   }) {
     super();

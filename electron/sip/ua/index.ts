@@ -2,7 +2,7 @@
 export { UserAgent } from './user-agent.ts';
 export type { UserAgentEvents, UserAgentOptions } from './user-agent.ts';
 export type { RequestOptions, RequestResult } from './out-of-dialog-client.ts';
-export { Account, parseAddress, sameAddress } from './account.ts';
+export { UaAccount, parseAddress, sameAddress } from './account.ts';
 export type { AccountConfig, AccountInfo } from './account.ts';
 export { defaultAccountMatcher } from './account-matcher.ts';
 export type { AccountMatch, MatchAccount } from './account-matcher.ts';

@@ -29,7 +29,7 @@ import type { ServerTransaction } from '../transaction/transaction-layer.ts';
 import { TransportLayer } from '../transport/transport-layer.ts';
 import type { ListenOptions, TransportLayerOptions } from '../transport/transport-layer.ts';
 import type { Endpoint, SipTransport, TransportProtocol } from '../transport/transport.ts';
-import { Account, parseAddress } from './account.ts';
+import { UaAccount, parseAddress } from './account.ts';
 import type { AccountConfig } from './account.ts';
 import { defaultAccountMatcher } from './account-matcher.ts';
 import type { AccountMatch, MatchAccount } from './account-matcher.ts';
@@ -135,7 +135,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   readonly #options: UserAgentOptions;
   readonly #ctx: UaContext;
   readonly #logger: Logger;
-  readonly #accounts = new Map<string, Account>();
+  readonly #accounts = new Map<string, UaAccount>();
   readonly #registrations = new Map<string, Registration>();
   readonly #calls = new Map<string, Call<string>>();
   readonly #owners = new Map<Dialog, DialogOwner>();
@@ -216,14 +216,14 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   get endpoints(): readonly Endpoint[] {
     return this.#endpoints;
   }
-  get accounts(): Account[] {
+  get accounts(): UaAccount[] {
     return [...this.#accounts.values()];
   }
   get calls(): Call<string>[] {
     return [...this.#calls.values()];
   }
 
-  account(id: string): Account | undefined {
+  account(id: string): UaAccount | undefined {
     return this.#accounts.get(id);
   }
 
@@ -240,9 +240,9 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     return n;
   }
 
-  addAccount(config: AccountConfig): Account {
+  addAccount(config: AccountConfig): UaAccount {
     if (this.#accounts.has(config.id)) throw new Error(`account ${config.id} exists`);
-    const account = new Account(config, { clock: this.#ctx.clock, logger: this.#logger });
+    const account = new UaAccount(config, { clock: this.#ctx.clock, logger: this.#logger });
     this.#accounts.set(account.id, account);
     const registration = new Registration(this.#ctx, account, this.#options.registrationRetry);
     registration.on('state', (change) => this.emit('registration', change));
@@ -314,13 +314,13 @@ export class UserAgent extends Emitter<UserAgentEvents> {
 
   // --- internals ---
 
-  #account(id: string): Account {
+  #account(id: string): UaAccount {
     const a = this.#accounts.get(id);
     if (!a) throw new UnknownAccountError(`no account ${id}`);
     return a;
   }
 
-  #targetUri(target: string, account: Account): SipUri {
+  #targetUri(target: string, account: UaAccount): SipUri {
     const uri = parseAddress(target, account.aor.host);
     if (uri.scheme !== 'tel') return uri;
     // RFC 3261 §19.1.6: a telephone number as a SIP URI at our own domain (the proxy routes it).
@@ -335,7 +335,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   }
 
   /** Over UDP, behind a NAT: the address the registrar saw (so requests come back through the router's mapping). */
-  #accountContact(account: Account, protocol: TransportProtocol, family: 4 | 6): NameAddr {
+  #accountContact(account: UaAccount, protocol: TransportProtocol, family: 4 | 6): NameAddr {
     const base = this.#contact(account.contactUser, protocol, family);
     const pub = protocol === 'udp' ? this.#public.get(account.id) : undefined;
     if (!pub || family !== (pub.host.includes(':') ? 6 : 4)) return base;
