@@ -34,6 +34,8 @@ import type {
   SrtpMode,
   TransportName,
 } from './snapshots.ts';
+import type { PresenceCommands } from './presence-contract.ts';
+import { PRESENCE_COMMAND_NAMES } from './presence-contract.ts';
 
 export type NoParams = Record<string, never>;
 
@@ -63,6 +65,10 @@ export interface AccountFields {
   tlsPin: string | null;
   /** Send SDES keys (a=crypto) even when the signalling is not TLS on every hop (the keys travel in clear text). */
   sdesInClear: boolean;
+  /** The voicemail number or address `mwi.dial` calls; null = the server's Message-Account. */
+  voicemail: string | null;
+  /** Directed call pickup: this prefix and the watched line's number are dialled ("*8" → "*8201"); null = INVITE with Replaces. */
+  pickupCode: string | null;
 }
 
 /** `accounts.add`: the AOR and whatever differs from the defaults. The password goes in, never out. */
@@ -215,8 +221,8 @@ export interface UpdateParams<P> {
   changes: P;
 }
 
-/** name → { params, result }. One entry per command; keep them grouped as the UI groups them. */
-export interface Commands {
+/** name → { params, result }. One entry per command; keep them grouped as the UI groups them (presence, lines and voicemail: presence-contract.ts). */
+export interface Commands extends PresenceCommands {
   'accounts.list': { params: NoParams; result: AccountSnapshot[] };
   'accounts.add': { params: AccountInput; result: AccountSnapshot };
   'accounts.update': { params: UpdateParams<AccountPatch>; result: AccountSnapshot };
@@ -315,6 +321,7 @@ export const COMMAND_NAMES = [
   'app.snapshot',
   'diagnostics.counts',
   'network.changed',
+  ...PRESENCE_COMMAND_NAMES,
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command (a missing one makes this `never`-typed line fail).

@@ -20,9 +20,11 @@ import type {
   Settings,
   TraceEntry,
 } from './snapshots.ts';
+import type { PresenceEvents } from './presence-contract.ts';
+import { PRESENCE_EVENT_NAMES } from './presence-contract.ts';
 
-/** event name → data. */
-export interface Events {
+/** event name → data (presence, watched lines and voicemail: presence-contract.ts). */
+export interface Events extends PresenceEvents {
   /** A registration changed state (with the server's answer). */
   registration: RegistrationSnapshot;
   /** A call changed state; sent on every change, including the final 'ended'. */
@@ -67,6 +69,7 @@ export const EVENT_NAMES = [
   'history',
   'settings',
   'accounts',
+  ...PRESENCE_EVENT_NAMES,
 ] as const satisfies readonly EventName[];
 
 const allListed: Exclude<EventName, (typeof EVENT_NAMES)[number]> extends never ? true : false = true;

@@ -44,6 +44,7 @@ import type {
   TransferParams,
   UpdateParams,
 } from './commands.ts';
+import type { PresenceCommands } from './presence-contract.ts';
 import type {
   AccountSnapshot,
   AppSnapshot,
@@ -65,7 +66,10 @@ export interface CommandContext {
   client: string;
 }
 
-export interface PhoneApi {
+/** The presence, watched-line and voicemail commands (presence-contract.ts), one method each. */
+export type PresenceApi = { [N in keyof PresenceCommands]: PhoneApiMethod<N> };
+
+export interface PhoneApi extends PresenceApi {
   'accounts.list'(params: NoParams, context: CommandContext): Promise<AccountSnapshot[]>;
   'accounts.add'(params: AccountInput, context: CommandContext): Promise<AccountSnapshot>;
   'accounts.update'(params: UpdateParams<AccountPatch>, context: CommandContext): Promise<AccountSnapshot>;

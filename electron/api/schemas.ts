@@ -14,6 +14,7 @@ import type { AccountInput, AccountPatch, CommandName, CommandParams, ContactInp
 import { NETWORK_CHANGE_REASONS } from './commands.ts';
 import type { Settings } from './snapshots.ts';
 import { DIRECTIONS, DTMF_MODES, LINK_ACTIONS, SRTP_MODES, THEMES, TRANSPORTS } from './snapshots.ts';
+import { presenceSchemas } from './presence-schemas.ts';
 
 export const LIMITS = {
   id: 128,
@@ -132,6 +133,8 @@ const accountFieldShape = {
   tlsCaFile: text(4096, 1).nullable(),
   tlsPin: z.string().trim().regex(/^(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/, 'is not a SHA-256 fingerprint (64 hex digits)').nullable(),
   sdesInClear: z.boolean(),
+  voicemail: dialTargetSchema.nullable(),
+  pickupCode: z.string().trim().regex(/^[0-9*#]{1,8}$/, 'is not a pickup code (1 to 8 of 0-9 * #)').nullable(),
 };
 
 // Not trimmed: leading or trailing spaces may be part of a password.
@@ -284,6 +287,8 @@ export const COMMAND_SCHEMAS = {
   'diagnostics.counts': z.strictObject({ gc: z.boolean().optional() }),
 
   'network.changed': z.strictObject({ reason: z.enum(NETWORK_CHANGE_REASONS) }),
+
+  ...presenceSchemas({ idSchema, sipUriSchema, dialTargetSchema }),
 } satisfies { [N in CommandName]: z.ZodType<CommandParams<N>> };
 
 // Compile-time check in the other direction: each schema has exactly the keys of its params type,

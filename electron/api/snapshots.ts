@@ -77,6 +77,10 @@ export interface AccountSnapshot {
   tlsPin?: string;
   /** SDES keys are sent even without TLS on every hop (absent = false). */
   sdesInClear?: boolean;
+  /** The voicemail number or address (absent = the server's Message-Account). */
+  voicemail?: string;
+  /** Directed-pickup prefix dialled before a watched line's number (absent = INVITE with Replaces). */
+  pickupCode?: string;
 }
 
 export const REGISTRATION_STATES = ['unregistered', 'registering', 'registered', 'unregistering', 'failed'] as const;

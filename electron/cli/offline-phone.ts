@@ -13,6 +13,7 @@ import type { PhoneApi } from '../api/phone-api.ts';
 import { AccountService } from '../phone/account-service.ts';
 import { ContactDirectory } from '../phone/contact-directory.ts';
 import { createPhoneApi } from '../phone/phone-api.ts';
+import { presencePlaceholder } from '../phone/presence-placeholder.ts';
 import { openPhoneStore } from '../phone/store/phone-store.ts';
 import type { SecretStore } from '../phone/store/secret-store.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -38,6 +39,7 @@ export function openOfflinePhone(opts: { dataDir: string; secrets: SecretStore; 
     accounts,
     contacts,
     audioDevices: () => [],
+    presence: presencePlaceholder(),
     telephony: {
       register: offline,
       unregister: offline,

@@ -11,7 +11,7 @@
 import type { HistoryListParams } from '../api/commands.ts';
 import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
-import type { PhoneApi } from '../api/phone-api.ts';
+import type { PhoneApi, PresenceApi } from '../api/phone-api.ts';
 import type { AudioDevice, CallSnapshot, HistoryEntry as ApiHistoryEntry, ListenerTlsSnapshot, RegistrationSnapshot } from '../api/snapshots.ts';
 import type { AccountService } from './account-service.ts';
 import type { ContactDirectory } from './contact-directory.ts';
@@ -45,6 +45,8 @@ export interface PhoneEngineParts {
   audioDevices: () => AudioDevice[];
   /** The SIP TLS listener's certificate, once it listens. */
   tls?: () => ListenerTlsSnapshot | undefined;
+  /** Presence, watched lines and voicemail (presence-contract.ts). */
+  presence: PresenceApi;
 }
 
 const DEFAULT_PAGE = 100;
@@ -175,5 +177,7 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     },
 
     'network.changed': (p, c) => telephony.networkChanged(p, c),
+
+    ...parts.presence,
   };
 }

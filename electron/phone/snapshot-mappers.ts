@@ -80,6 +80,8 @@ export function toAccountSnapshot(a: Account): AccountSnapshot {
   };
   if (a.tlsCaFile !== null) s.tlsCaFile = a.tlsCaFile;
   if (a.tlsPin !== null) s.tlsPin = a.tlsPin;
+  if (a.voicemail !== null) s.voicemail = a.voicemail;
+  if (a.pickupCode !== null) s.pickupCode = a.pickupCode;
   if (a.registrar !== null) s.registrar = a.registrar;
   if (a.outboundProxy !== null) s.outboundProxy = a.outboundProxy;
   return s;

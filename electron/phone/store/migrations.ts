@@ -126,6 +126,38 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    description: 'presence, watched lines and voicemail: voicemail number and pickup code per account; watches; watcher decisions; own status',
+    sql: `
+      ALTER TABLE accounts ADD COLUMN voicemail TEXT;
+      ALTER TABLE accounts ADD COLUMN pickup_code TEXT;
+
+      CREATE TABLE watches (
+        id          TEXT PRIMARY KEY,
+        account_id  TEXT NOT NULL,  -- no foreign key: the built-in direct account is not stored
+        target      TEXT NOT NULL,
+        presence    INTEGER NOT NULL CHECK (presence IN (0, 1)),
+        line        INTEGER NOT NULL CHECK (line IN (0, 1)),
+        position    INTEGER NOT NULL,
+        UNIQUE (account_id, target)
+      ) STRICT;
+
+      CREATE TABLE watcher_decisions (
+        account_id  TEXT NOT NULL,
+        watcher     TEXT NOT NULL,
+        decision    TEXT NOT NULL CHECK (decision IN ('allow', 'block')),
+        decided_at  INTEGER NOT NULL,
+        PRIMARY KEY (account_id, watcher)
+      ) STRICT;
+
+      -- The status the user picked (one row): kept across restarts like the DND switch.
+      CREATE TABLE own_presence (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        status  TEXT NOT NULL CHECK (status IN ('available', 'away', 'busy', 'dnd', 'offline')),
+        note    TEXT
+      ) STRICT;
+    `,
+  },
+  {
     description: 'messages: delivery states (sending, delivered, stored by the server, failed) with the SIP answer and the identity used; conversations with read marker and request/blocked state',
     sql: `
       CREATE TABLE messages_v2 (

@@ -6,6 +6,7 @@
 import { ApiError } from '../../../electron/api/errors.ts';
 import type { EventBus } from '../../../electron/api/event-bus.ts';
 import type { CommandContext, PhoneApi } from '../../../electron/api/phone-api.ts';
+import { presencePlaceholder } from '../../../electron/phone/presence-placeholder.ts';
 import type { AccountSnapshot, CallSnapshot, ContactSnapshot, Settings } from '../../../electron/api/snapshots.ts';
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -88,7 +89,7 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('accounts.update', p, c);
       const account = accounts.get(p.id);
       if (!account) throw new ApiError('not-found', `no account ${p.id}`);
-      const { password, registrar, outboundProxy, authUser, tlsCaFile: _ca, tlsPin: _pin, ...rest } = p.changes;
+      const { password, registrar, outboundProxy, authUser, tlsCaFile: _ca, tlsPin: _pin, voicemail: _vm, pickupCode: _pc, ...rest } = p.changes;
       const updated: AccountSnapshot = { ...account, ...rest };
       if (password !== undefined) updated.hasPassword = password !== null;
       if (authUser !== undefined) updated.authUser = authUser ?? account.aor;
@@ -276,6 +277,7 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('network.changed', p, c);
       return null;
     },
+    ...presencePlaceholder(),
     ...overrides,
   };
 
