@@ -232,6 +232,7 @@ const noParams = z.strictObject({});
 const callId = z.strictObject({ callId: idSchema });
 const accountId = z.strictObject({ accountId: idSchema });
 const byId = z.strictObject({ id: idSchema });
+const byPeer = z.strictObject({ peer: sipUriSchema });
 
 export const COMMAND_SCHEMAS = {
   'accounts.list': noParams,
@@ -280,12 +281,19 @@ export const COMMAND_SCHEMAS = {
   'settings.get': noParams,
   'settings.update': settingsPatchSchema,
 
-  'messages.send': z.strictObject({ accountId: idSchema.optional(), target: dialTargetSchema, body: messageBodySchema }),
+  'messages.send': z.strictObject({ accountId: idSchema.optional(), identity: sipUriSchema.optional(), target: dialTargetSchema, body: messageBodySchema }),
   'messages.list': z.strictObject({
     peer: sipUriSchema.optional(),
+    query: text(LIMITS.query).optional(),
     limit: z.int().min(1).max(LIMITS.historyPage).optional(),
     before: timeSchema.optional(),
   }),
+  'messages.conversations': z.strictObject({ query: text(LIMITS.query).optional(), limit: z.int().min(1).max(LIMITS.historyPage).optional() }),
+  'messages.read': byPeer,
+  'messages.remove': byPeer,
+  'messages.allow': byPeer,
+  'messages.block': byPeer,
+  'messages.composing': z.strictObject({ target: dialTargetSchema, accountId: idSchema.optional(), identity: sipUriSchema.optional(), active: z.boolean() }),
 
   'audio.devices': noParams,
   'app.snapshot': noParams,

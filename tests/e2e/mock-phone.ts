@@ -207,6 +207,16 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     async 'messages.list'() {
       return [];
     },
+    async 'messages.conversations'() {
+      return [];
+    },
+    async 'messages.read'() {
+      return null;
+    },
+    async 'messages.remove'() {},
+    async 'messages.allow'() {},
+    async 'messages.block'() {},
+    async 'messages.composing'() {},
     async 'audio.devices'() {
       return [];
     },

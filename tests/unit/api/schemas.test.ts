@@ -9,7 +9,7 @@ const bad = (schema: { safeParse(v: unknown): { success: boolean } }, value: unk
 describe('command schemas', () => {
   test('there is one schema per command and no other', () => {
     assert.deepEqual(Object.keys(COMMAND_SCHEMAS).sort(), [...COMMAND_NAMES].sort());
-    assert.equal(COMMAND_NAMES.length, 43);
+    assert.equal(COMMAND_NAMES.length, 49);
   });
 
   test('call.transfer takes a target (blind) or another call (attended), never both or neither; call.pickup needs the dialog', () => {
@@ -212,6 +212,22 @@ describe('command schemas', () => {
     bad(messageBodySchema, 'bell\u0007');
     ok(COMMAND_SCHEMAS['messages.send'], { target: 'sip:bob@x.test', body: 'hi' });
     bad(COMMAND_SCHEMAS['messages.send'], { target: 'sip:bob@x.test' });
+    ok(COMMAND_SCHEMAS['messages.send'], { target: 'bob', body: 'hi', identity: 'sip:+15550100@x.test' });
+    bad(COMMAND_SCHEMAS['messages.send'], { target: 'bob', body: 'hi', identity: 'sip:a b@x' });
+  });
+
+  test('conversation commands take a peer address; composing a boolean', () => {
+    for (const name of ['messages.read', 'messages.remove', 'messages.allow', 'messages.block'] as const) {
+      ok(COMMAND_SCHEMAS[name], { peer: 'sip:bob@x.test' });
+      bad(COMMAND_SCHEMAS[name], {});
+      bad(COMMAND_SCHEMAS[name], { peer: 'sip:bob@x.test\u0000' });
+      bad(COMMAND_SCHEMAS[name], { peer: 'sip:bob@x.test', extra: 1 });
+    }
+    ok(COMMAND_SCHEMAS['messages.composing'], { target: 'bob', active: true });
+    bad(COMMAND_SCHEMAS['messages.composing'], { target: 'bob', active: 'yes' });
+    ok(COMMAND_SCHEMAS['messages.conversations'], { query: 'hello', limit: 20 });
+    bad(COMMAND_SCHEMAS['messages.conversations'], { limit: 0 });
+    ok(COMMAND_SCHEMAS['messages.list'], { peer: 'sip:bob@x.test', query: 'lunch' });
   });
 
   test('dial targets accept what people type', () => {
