@@ -20,6 +20,7 @@ import type {
   Settings,
   SettingsPatch,
 } from '../api/types.ts';
+import { consultations } from './consultations.svelte.ts';
 import type { PhoneState } from './phone-state.svelte.ts';
 import type { UiStore } from './ui-store.svelte.ts';
 
@@ -116,6 +117,37 @@ export class PhoneActions {
     const ok = (await this.run('Could not transfer', 'call.transfer', { callId, target: target.trim() })) !== undefined;
     if (!ok) this.store.transfers = Object.fromEntries(Object.entries(this.store.transfers).filter(([id]) => id !== callId));
     return ok;
+  }
+
+  // --- call control: attended transfer, conference, recording (docs/api.md, "Call control") ---
+
+  /** Consultation before a transfer: calls `target` (the phone holds `callId`) and remembers which call it is for. */
+  async consult(callId: string, target: string): Promise<CallSnapshot | undefined> {
+    const call = await this.dial(target);
+    if (call) consultations.start(call.id, callId);
+    return call;
+  }
+
+  /** Attended transfer: the peer of `callId` replaces our call `toCallId` (REFER with Replaces); both our calls then end. */
+  async transferToCall(callId: string, toCallId: string): Promise<boolean> {
+    const other = this.store.calls.find((c) => c.id === toCallId);
+    this.store.startTransfer(callId, other?.remote.uri ?? toCallId);
+    const ok = (await this.run('Could not transfer', 'call.transfer', { callId, toCallId })) !== undefined;
+    if (!ok) this.store.transfers = Object.fromEntries(Object.entries(this.store.transfers).filter(([id]) => id !== callId));
+    else consultations.end(toCallId);
+    return ok;
+  }
+
+  async merge(callId: string, withCallId: string): Promise<void> {
+    this.#putCall(await this.run('Could not merge the calls', 'call.merge', { callId, withCallId }));
+  }
+
+  async split(callId: string): Promise<void> {
+    this.#putCall(await this.run('Could not take the call out of the conference', 'call.split', { callId }));
+  }
+
+  async setRecording(callId: string, record: boolean): Promise<void> {
+    this.#putCall(await this.run(record ? 'Could not record' : 'Could not stop recording', 'call.record', { callId, record }));
   }
 
   /** Shows `callId` and makes it the one we talk on: resumed, and the phone holds the others. */
