@@ -25,11 +25,16 @@ export const PRESENCE_THRESHOLD_DB = -50;
  *    host's event loop longer than the media clock catches up
  *    (stall-watch.ts): Parley sends and plays nothing for such a gap, by
  *    design (media-clock.ts re-anchors). Only what the recording really
- *    lacks is excused, up to this bound.
+ *    lacks is excused, up to this bound;
+ *  - `securingMs`: the start of the answered call before the media keys
+ *    existed (a DTLS-SRTP handshake, measured by the test from the answer to
+ *    the call's "secured" snapshot): no audio can flow then, by design. That
+ *    much of the recording's start is not judged.
  */
 export interface Allowances {
   heldBackMs?: number;
   stalledMs?: number;
+  securingMs?: number;
 }
 
 export interface HeardTone {
@@ -61,13 +66,15 @@ function windowMap(samples: Int16Array, rate: number): string {
   return out;
 }
 
+/** What the recording may lack (securingMs is not lacking: the recording holds that time, silent). */
 const excused = (a: Required<Allowances>) => a.heldBackMs + a.stalledMs;
 
 export function measureTone(who: string, samples: Int16Array, sampleRate: number, answeredMs: number, allow: Allowances = {}): HeardTone {
   const heldBackMs = allow.heldBackMs ?? 0;
   const lacking = answeredMs - heldBackMs - (samples.length / sampleRate) * 1000;
-  const allowances = { heldBackMs, stalledMs: Math.min(allow.stalledMs ?? 0, Math.max(0, lacking)) };
-  const trimmed = samples.subarray(Math.round((sampleRate * SETUP_TRIM_MS) / 1000));
+  const securingMs = Math.max(0, allow.securingMs ?? 0);
+  const allowances = { heldBackMs, stalledMs: Math.min(allow.stalledMs ?? 0, Math.max(0, lacking)), securingMs };
+  const trimmed = samples.subarray(Math.round((sampleRate * (SETUP_TRIM_MS + securingMs)) / 1000));
   const active = trimmed.length > 0 ? activeFraction(trimmed, sampleRate, 20, PRESENCE_THRESHOLD_DB) : 0;
   const audioSeconds = active * Math.floor(trimmed.length / (sampleRate / 50)) * 0.02;
   return {
@@ -77,7 +84,7 @@ export function measureTone(who: string, samples: Int16Array, sampleRate: number
     hz: trimmed.length >= 1600 ? dominantFrequency(trimmed, sampleRate) : 0,
     levelDbfs: rmsDbfs(trimmed),
     activeFraction: active,
-    presence: Math.min(1, audioSeconds / ((answeredMs - excused(allowances) - SETUP_TRIM_MS) / 1000)),
+    presence: Math.min(1, audioSeconds / ((answeredMs - excused(allowances) - SETUP_TRIM_MS - securingMs) / 1000)),
     allowances,
     windows: windowMap(samples, sampleRate),
   };
@@ -92,6 +99,7 @@ export function describeTone(h: HeardTone): string {
   const less = [
     ...(h.allowances.heldBackMs ? [`${h.allowances.heldBackMs} ms held back`] : []),
     ...(h.allowances.stalledMs ? [`${h.allowances.stalledMs.toFixed(0)} ms lost to host stalls`] : []),
+    ...(h.allowances.securingMs ? [`${h.allowances.securingMs.toFixed(0)} ms before the media keys existed`] : []),
   ];
   return (
     `${h.who} heard ${h.hz.toFixed(2)} Hz at ${h.levelDbfs.toFixed(2)} dBFS, ${h.seconds.toFixed(2)} s recorded at ${h.sampleRate} Hz, ` +
