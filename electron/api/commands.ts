@@ -207,6 +207,8 @@ export interface Commands {
   'call.dtmf': { params: DtmfParams; result: null };
   'call.transfer': { params: TransferParams; result: null };
   'call.record': { params: RecordParams; result: CallSnapshot };
+  /** Session extensions (RFC 3262 / 3960): a ringing incoming call sends early media (183 with our answer; our audio flows before the answer). */
+  'call.earlyMedia': { params: CallIdParams; result: CallSnapshot };
   'calls.list': { params: NoParams; result: CallSnapshot[] };
 
   'contacts.list': { params: ContactsListParams; result: ContactSnapshot[] };
@@ -255,6 +257,7 @@ export const COMMAND_NAMES = [
   'call.dtmf',
   'call.transfer',
   'call.record',
+  'call.earlyMedia',
   'calls.list',
   'contacts.list',
   'contacts.add',

@@ -245,6 +245,7 @@ export const COMMAND_SCHEMAS = {
   'call.record': z.strictObject({ callId: idSchema, record: z.boolean(), layout: z.enum(['mixed', 'stereo']).optional() }),
   'call.dtmf': z.strictObject({ callId: idSchema, digits: dtmfDigitsSchema }),
   'call.transfer': z.strictObject({ callId: idSchema, target: dialTargetSchema }),
+  'call.earlyMedia': z.strictObject({ callId: idSchema }),
   'calls.list': noParams,
 
   'contacts.list': z.strictObject({ query: text(LIMITS.query).optional() }),

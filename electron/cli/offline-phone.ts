@@ -53,6 +53,7 @@ export function openOfflinePhone(opts: { dataDir: string; secrets: SecretStore; 
         'call.dtmf': offline,
         'call.transfer': offline,
         'call.record': offline,
+        'call.earlyMedia': offline,
         list: () => [],
       },
       sendMessage: offline,

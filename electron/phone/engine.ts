@@ -312,6 +312,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
           'call.dtmf': (p) => callService.dtmf(p),
           'call.transfer': (p) => callService.transfer(p),
           'call.record': (p) => callService.record(p),
+          'call.earlyMedia': (p, c) => callService.earlyMedia(p, c),
           list: () => callService.list(),
         },
         sendMessage: (p) => messages.send(p),

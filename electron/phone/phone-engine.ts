@@ -25,7 +25,7 @@ export interface Telephony {
   register(accountId: string): Promise<RegistrationSnapshot>;
   unregister(accountId: string): Promise<RegistrationSnapshot>;
   registrations(): RegistrationSnapshot[];
-  calls: Pick<PhoneApi, 'call.dial' | 'call.answer' | 'call.decline' | 'call.hangup' | 'call.hold' | 'call.resume' | 'call.mute' | 'call.dtmf' | 'call.transfer' | 'call.record'> & {
+  calls: Pick<PhoneApi, 'call.dial' | 'call.answer' | 'call.decline' | 'call.hangup' | 'call.hold' | 'call.resume' | 'call.mute' | 'call.dtmf' | 'call.transfer' | 'call.record' | 'call.earlyMedia'> & {
     list(): CallSnapshot[];
   };
   sendMessage: PhoneApi['messages.send'];
@@ -115,6 +115,7 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     'call.dtmf': (p, c) => telephony.calls['call.dtmf'](p, c),
     'call.transfer': (p, c) => telephony.calls['call.transfer'](p, c),
     'call.record': (p, c) => telephony.calls['call.record'](p, c),
+    'call.earlyMedia': (p, c) => telephony.calls['call.earlyMedia'](p, c),
     async 'calls.list'() {
       return telephony.calls.list();
     },

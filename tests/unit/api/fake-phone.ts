@@ -174,6 +174,10 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('call.record', p, c);
       return callOf(p.callId);
     },
+    async 'call.earlyMedia'(p, c) {
+      log('call.earlyMedia', p, c);
+      return callOf(p.callId);
+    },
     async 'calls.list'(p, c) {
       log('calls.list', p, c);
       return [...calls.values()];
