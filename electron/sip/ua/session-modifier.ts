@@ -16,7 +16,7 @@ import type { IncomingInvite } from '../dialog/incoming-invite.ts';
 import type { SipResponse } from '../message/index.ts';
 import type { OutgoingInvite } from '../dialog/outgoing-invite.ts';
 import { RequestPendingError } from '../dialog/dialog-errors.ts';
-import type { Account } from './account.ts';
+import type { UaAccount } from './account.ts';
 import { SDP_CONTENT_TYPE } from './media-hook.ts';
 import type { MediaHook } from './media-hook.ts';
 import { contentType } from './capabilities.ts';
@@ -28,7 +28,7 @@ import type { UaContext } from './ua-context.ts';
 
 export interface SessionModifierInit {
   ctx: UaContext;
-  account: Account;
+  account: UaAccount;
   media: MediaHook;
   /** Our hold/resume re-INVITE finished. */
   onHold: (held: boolean, outcome: SipOutcome) => void;
@@ -214,20 +214,14 @@ export class SessionModifier {
   /**
    * The peer's UPDATE with an offer (RFC 3311 §5.2), answered through the
    * hook: 491 while an offer of ours is out, 488 when nothing in it is
-   * usable, 500 with Retry-After when there is no room now.
+   * usable, 500 with Retry-After when there is no room now. The caller
+   * sends the answer, then reports 'reoffer' (in that order on the wire).
    */
   async answerUpdate(offer: string): Promise<{ answer: string } | { status: number; reason: string; retryAfterS?: number }> {
     if (this.#offering || this.#pending) return { status: 491, reason: 'Request Pending' };
     const result = await this.#init.media.answerOffer(offer);
-    if ('reject' in result) {
-      this.#init.onReoffer(false);
-      return { status: 488, reason: 'Not Acceptable Here' };
-    }
-    if ('busy' in result) {
-      this.#init.onReoffer(false);
-      return { status: 500, reason: 'Server Internal Error', retryAfterS: 5 };
-    }
-    this.#init.onReoffer(true);
+    if ('reject' in result) return { status: 488, reason: 'Not Acceptable Here' };
+    if ('busy' in result) return { status: 500, reason: 'Server Internal Error', retryAfterS: 5 };
     return { answer: result.answer };
   }
 }

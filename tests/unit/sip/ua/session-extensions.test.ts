@@ -29,7 +29,7 @@ describe('100rel and PRACK (RFC 3262)', () => {
   it('the INVITE says Supported: 100rel, timer; a 183 with SDP goes reliably and is PRACKed with its RAck', async () => {
     const { w, call } = await earlyMedia();
     const invite = w.network.find('INVITE')[0]!.message;
-    assert.deepEqual(tags(invite, 'Supported'), ['100rel', 'timer']);
+    assert.ok(tags(invite, 'Supported').includes('100rel') && tags(invite, 'Supported').includes('timer'), 'Supported: 100rel, timer');
     assert.ok(tags(invite, 'Allow').includes('update') && tags(invite, 'Allow').includes('prack'));
     const p183 = w.network.packets.find((p) => isStatus(p.message, 183))!.message as SipResponse;
     assert.deepEqual(tags(p183, 'Require'), ['100rel']);
