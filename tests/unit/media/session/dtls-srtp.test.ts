@@ -17,7 +17,7 @@ import type { SrtpPolicy } from '../../../../electron/media/srtp/srtp-crypto-sui
 import { RecordingSink, measureTone, sineRmsDbfs, waitFor } from './session-fixture.ts';
 
 const TONE_DBFS = -10;
-const CALL_MS = 1500;
+const CALL_MS = 2000;
 
 let engine: MediaEngine;
 
@@ -73,7 +73,7 @@ describe('DTLS-SRTP between two sessions', () => {
         await waitFor(() => heardByA.frames.length >= fromA + frames && heardByB.frames.length >= fromB + frames, CALL_MS + 5000, 'audio');
         await Promise.all([a.stop(), b.stop()]);
         for (const [who, sink, hz, s, from] of [['A', heardByA, 1000, a.stats(), fromA], ['B', heardByB, 600, b.stats(), fromB]] as const) {
-          const m = measureTone(sink.samples().subarray(from * 960), 48000, 100);
+          const m = measureTone(sink.samples().subarray(from * 960), 48000, 200);
           assert.ok(Math.abs(m.frequencyHz - hz) <= 10, `${who} heard ${m.frequencyHz.toFixed(1)} Hz`);
           assert.ok(Math.abs(m.levelDbfs - sineRmsDbfs(TONE_DBFS)) <= 3, `${who} level ${m.levelDbfs.toFixed(2)} dBFS`);
           assert.ok(m.active >= 0.9, `${who} audio in ${(m.active * 100).toFixed(1)} %`);
