@@ -32,6 +32,8 @@ import type {
   SrtpMode,
   TransportName,
 } from './snapshots.ts';
+import type { PhoneSystemCommands } from './phone-system-api.ts';
+import { PHONE_SYSTEM_COMMAND_NAMES } from './phone-system-api.ts';
 
 export type NoParams = Record<string, never>;
 
@@ -189,7 +191,7 @@ export interface UpdateParams<P> {
 }
 
 /** name → { params, result }. One entry per command; keep them grouped as the UI groups them. */
-export interface Commands {
+export interface Commands extends PhoneSystemCommands {
   'accounts.list': { params: NoParams; result: AccountSnapshot[] };
   'accounts.add': { params: AccountInput; result: AccountSnapshot };
   'accounts.update': { params: UpdateParams<AccountPatch>; result: AccountSnapshot };
@@ -271,6 +273,7 @@ export const COMMAND_NAMES = [
   'app.snapshot',
   'diagnostics.counts',
   'network.changed',
+  ...PHONE_SYSTEM_COMMAND_NAMES,
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command (a missing one makes this `never`-typed line fail).

@@ -25,6 +25,9 @@ export {
 export type * from './commands.ts';
 export { COMMAND_NAMES, NETWORK_CHANGE_REASONS, isCommandName } from './commands.ts';
 
+export type * from './phone-system-api.ts';
+export { PHONE_SYSTEM_COMMAND_NAMES, PHONE_SYSTEM_EXPOSURES, PHONE_SYSTEM_STATES } from './phone-system-api.ts';
+
 export type * from './events.ts';
 export { EVENT_NAMES, isEventName } from './events.ts';
 

@@ -18,9 +18,10 @@ import type {
   Settings,
   TraceEntry,
 } from './snapshots.ts';
+import type { PhoneSystemEvents } from './phone-system-api.ts';
 
 /** event name → data. */
-export interface Events {
+export interface Events extends PhoneSystemEvents {
   /** A registration changed state (with the server's answer). */
   registration: RegistrationSnapshot;
   /** A call changed state; sent on every change, including the final 'ended'. */
@@ -59,6 +60,7 @@ export const EVENT_NAMES = [
   'history',
   'settings',
   'accounts',
+  'phoneSystem',
 ] as const satisfies readonly EventName[];
 
 const allListed: Exclude<EventName, (typeof EVENT_NAMES)[number]> extends never ? true : false = true;

@@ -53,6 +53,7 @@ import type {
   RegistrationSnapshot,
   Settings,
 } from './snapshots.ts';
+import type { PhoneSystemPatch, PhoneSystemSnapshot, PhoneSystemUserInput, PhoneSystemUserPatch, PhoneSystemUsernameParams } from './phone-system-api.ts';
 
 /** Who sent a command: lets the phone tie a call's audio to the client that answered it. */
 export interface CommandContext {
@@ -61,7 +62,7 @@ export interface CommandContext {
   client: string;
 }
 
-export interface PhoneApi {
+export interface PhoneApi extends PhoneSystemApi {
   'accounts.list'(params: NoParams, context: CommandContext): Promise<AccountSnapshot[]>;
   'accounts.add'(params: AccountInput, context: CommandContext): Promise<AccountSnapshot>;
   'accounts.update'(params: UpdateParams<AccountPatch>, context: CommandContext): Promise<AccountSnapshot>;
@@ -101,6 +102,15 @@ export interface PhoneApi {
   'diagnostics.counts'(params: DiagnosticsParams, context: CommandContext): Promise<DiagnosticsCounts>;
 
   'network.changed'(params: NetworkChangedParams, context: CommandContext): Promise<null | void>;
+}
+
+/** "Host a phone system on this computer" (phone-system-api.ts). */
+export interface PhoneSystemApi {
+  'phoneSystem.get'(params: NoParams, context: CommandContext): Promise<PhoneSystemSnapshot>;
+  'phoneSystem.update'(params: PhoneSystemPatch, context: CommandContext): Promise<PhoneSystemSnapshot>;
+  'phoneSystem.users.add'(params: PhoneSystemUserInput, context: CommandContext): Promise<PhoneSystemSnapshot>;
+  'phoneSystem.users.update'(params: PhoneSystemUserPatch, context: CommandContext): Promise<PhoneSystemSnapshot>;
+  'phoneSystem.users.remove'(params: PhoneSystemUsernameParams, context: CommandContext): Promise<PhoneSystemSnapshot>;
 }
 
 /** One handler method, as the dispatcher calls it. */

@@ -44,6 +44,7 @@ import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
 import { NetworkMonitor } from './network-monitor.ts';
 import { createPhoneApi } from './phone-api.ts';
+import { PhoneSystemService, type PhoneSystemFactory } from './phone-system.ts';
 import { RegistrationService } from './registration-service.ts';
 import { wallTime } from './wall-time.ts';
 import { openPhoneStore, type PhoneStore } from './store/phone-store.ts';
@@ -89,6 +90,8 @@ export interface PhoneEngineOptions {
   audio?: AudioDeviceFactory;
   /** Answer every incoming call on arrival, whatever its account says (`parley listen --auto-answer`). */
   autoAnswer?: boolean;
+  /** "Host a phone system on this computer" (phone-system.ts); hosts that offer it pass electron/server-host's. */
+  phoneSystem?: PhoneSystemFactory;
 }
 
 export interface EngineAudio {
@@ -259,6 +262,13 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       tls: { trust: tlsTrust, failure: (name) => layer.tlsFailure(name), onConnectionClosed: (h) => layer.onConnectionClosed(h) },
     });
     ua.on('trace', (e) => events.emit('trace', toTrace(e, now())));
+    const phoneSystem = new PhoneSystemService({
+      host: opts.phoneSystem?.({ dataDir: opts.dataDir, logger: logger.child('phone-system'), clock }),
+      accounts, events, clock,
+    });
+    cleanups.push(() => phoneSystem.close());
+    // Before the registrations: this Parley's own account on it registers at once.
+    await phoneSystem.start();
     await registrations.start();
     // Address changes and sleep seen by the engine itself (the CLI and web host have no powerMonitor).
     const monitor = new NetworkMonitor({
@@ -289,6 +299,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       accounts,
       contacts,
       audioDevices,
+      phoneSystem,
       tls: () =>
         certificate && {
           fingerprint256: certificate.fingerprint256,
@@ -340,6 +351,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
         closing ??= (async () => {
           await callService.close();
           await registrations.close();
+          // Cleanups run last-first: the phone system stops after this Parley unregistered from it.
           await cleanup();
         })();
         return closing;

@@ -17,6 +17,7 @@ import type { AccountService } from './account-service.ts';
 import type { ContactDirectory } from './contact-directory.ts';
 import type { HistoryEntry } from './history-entry.ts';
 import { fromSettingsPatch, toApiSettings, toHistorySnapshot, toMessageSnapshot } from './snapshot-mappers.ts';
+import type { PhoneSystemService } from './phone-system.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 import type { TextMessage } from './text-message.ts';
 
@@ -43,6 +44,7 @@ export interface PhoneEngineParts {
   audioDevices: () => AudioDevice[];
   /** The SIP TLS listener's certificate, once it listens. */
   tls?: () => ListenerTlsSnapshot | undefined;
+  phoneSystem: PhoneSystemService;
 }
 
 const DEFAULT_PAGE = 100;
@@ -178,5 +180,13 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     },
 
     'network.changed': (p, c) => telephony.networkChanged(p, c),
+
+    async 'phoneSystem.get'() {
+      return parts.phoneSystem.get();
+    },
+    'phoneSystem.update': (p) => parts.phoneSystem.update(p),
+    'phoneSystem.users.add': (p) => parts.phoneSystem.addUser(p),
+    'phoneSystem.users.update': (p) => parts.phoneSystem.updateUser(p),
+    'phoneSystem.users.remove': (p) => parts.phoneSystem.removeUser(p.username),
   };
 }

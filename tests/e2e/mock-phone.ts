@@ -13,6 +13,7 @@ import type { PhoneApi } from '../../electron/api/phone-api.ts';
 import type { AccountSnapshot, CallSnapshot, ContactSnapshot, HistoryEntry, IncomingCallSnapshot, RegistrationSnapshot, Settings } from '../../electron/api/contract.ts';
 import { startApiServer, type ApiServer } from '../../electron/api/ws-server.ts';
 import type { AudioFrame } from '../../electron/api/audio-frames.ts';
+import { mockPhoneSystem } from './mock-phone-system.ts';
 import { mockAccounts, mockContacts, mockHistory, mockRegistrations, mockSettings } from './mock-data.ts';
 
 export interface MockPhoneState {
@@ -56,6 +57,7 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     settings: mockSettings(),
   };
   const events = createEventBus();
+  const phoneSystem = mockPhoneSystem(events, now);
   const captureFrames: AudioFrame[] = [];
 
   const findCall = (id: string) => {
@@ -210,6 +212,7 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     async 'network.changed'() {
       return null;
     },
+    ...phoneSystem.api,
   };
 
   const log: Array<{ cmd: string; params: unknown }> = [];
