@@ -25,6 +25,8 @@ export interface EngineClientOptions {
   /** The engine's answerAnyUser (default true here); false tests the phone's admission policy. */
   answerAnyUser?: boolean;
   ringTimeoutMs?: number;
+  /** SIP transports to listen on (default UDP only); a TLS account needs 'tls'. */
+  transports?: ('udp' | 'tcp' | 'tls')[];
   /** "Host a phone system on this computer" (the hosts pass electron/server-host's). */
   phoneSystem?: PhoneSystemFactory;
 }
@@ -52,7 +54,7 @@ export async function startEngineClient(opts: EngineClientOptions): Promise<Engi
   const engine = await createPhoneEngine({
     dataDir: opts.dataDir,
     secrets: new MemorySecretStore(),
-    sip: { bind: [{ host: '127.0.0.1', port: 0 }], transports: ['udp'] },
+    sip: { bind: [{ host: '127.0.0.1', port: 0 }], transports: opts.transports ?? ['udp'] },
     logger: createLogger((r) => logs.push(r), name, 'info'),
     ...(opts.audio ? { audio: opts.audio } : {}),
     // The phones of a test call each other directly; the admission policy has tests of its own (call-admission.test.ts).

@@ -22,6 +22,8 @@ export interface ParleyEngineOptions {
   /** …with this peak level (dBFS; default -12, i.e. -15 dBFS RMS). */
   toneDbfs?: number;
   phoneSystem?: PhoneSystemFactory;
+  /** SIP transports (default UDP only). */
+  transports?: ('udp' | 'tcp' | 'tls')[];
 }
 
 export interface ParleyEnginePeer extends EngineClient {
@@ -41,6 +43,7 @@ export async function startParleyEngine(opts: ParleyEngineOptions): Promise<Parl
     name: opts.name,
     dataDir: tmp.path,
     ...(opts.phoneSystem ? { phoneSystem: opts.phoneSystem } : {}),
+    ...(opts.transports ? { transports: opts.transports } : {}),
     audio: (callId: string) => {
       const path = join(tmp.path, `${callId.replace(/[^\w.-]/g, '_')}.wav`);
       recordings.set(callId, path);
