@@ -10,6 +10,8 @@ import type {
   DtmfReceived,
   LinkOpen,
   CallSnapshot,
+  ComposingSnapshot,
+  ConversationSnapshot,
   HistoryEntry,
   IncomingCallSnapshot,
   MediaStats,
@@ -19,9 +21,11 @@ import type {
   TraceEntry,
 } from './snapshots.ts';
 import type { PhoneSystemEvents } from './phone-system-api.ts';
+import type { PresenceEvents } from './presence-contract.ts';
+import { PRESENCE_EVENT_NAMES } from './presence-contract.ts';
 
-/** event name → data. */
-export interface Events extends PhoneSystemEvents {
+/** event name → data (presence, watched lines and voicemail: presence-contract.ts; the phone system: phone-system-api.ts). */
+export interface Events extends PresenceEvents, PhoneSystemEvents {
   /** A registration changed state (with the server's answer). */
   registration: RegistrationSnapshot;
   /** A call changed state; sent on every change, including the final 'ended'. */
@@ -36,6 +40,10 @@ export interface Events extends PhoneSystemEvents {
   'media.stats': MediaStats;
   /** A message arrived, or an outgoing one changed status. */
   message: MessageSnapshot;
+  /** A conversation changed: a message in or out, read, allowed, blocked, removed (`removed: true`). */
+  conversation: ConversationSnapshot;
+  /** The other side of a conversation started or stopped typing (RFC 3994). */
+  'message.composing': ComposingSnapshot;
   /** One SIP message sent or received (already redacted). */
   trace: TraceEntry;
   /** A call was added to the history (it ended). */
@@ -56,10 +64,13 @@ export const EVENT_NAMES = [
   'link.open',
   'media.stats',
   'message',
+  'conversation',
+  'message.composing',
   'trace',
   'history',
   'settings',
   'accounts',
+  ...PRESENCE_EVENT_NAMES,
   'phoneSystem',
 ] as const satisfies readonly EventName[];
 

@@ -13,6 +13,7 @@ import type { PhoneApi } from '../api/phone-api.ts';
 import { AccountService } from '../phone/account-service.ts';
 import { ContactDirectory } from '../phone/contact-directory.ts';
 import { createPhoneApi } from '../phone/phone-api.ts';
+import { presencePlaceholder } from '../phone/presence-placeholder.ts';
 import { PhoneSystemService } from '../phone/phone-system.ts';
 import { systemClock } from '../shared/clock.ts';
 import { openPhoneStore } from '../phone/store/phone-store.ts';
@@ -40,6 +41,7 @@ export function openOfflinePhone(opts: { dataDir: string; secrets: SecretStore; 
     accounts,
     contacts,
     audioDevices: () => [],
+    presence: presencePlaceholder(),
     // `parley users` manages the phone system's users offline; hosting one needs `parley serve`, web or the app.
     phoneSystem: new PhoneSystemService({ host: undefined, accounts, events, clock: systemClock }),
     telephony: {
@@ -57,9 +59,21 @@ export function openOfflinePhone(opts: { dataDir: string; secrets: SecretStore; 
         'call.dtmf': offline,
         'call.transfer': offline,
         'call.record': offline,
+        'call.pickup': offline,
+        'call.merge': offline,
+        'call.split': offline,
         list: () => [],
       },
-      sendMessage: offline,
+      messages: {
+        'messages.send': offline,
+        'messages.list': offline,
+        'messages.conversations': offline,
+        'messages.read': offline,
+        'messages.remove': offline,
+        'messages.allow': offline,
+        'messages.block': offline,
+        'messages.composing': offline,
+      },
       diagnostics: offline,
       networkChanged: offline,
     },
