@@ -12,6 +12,7 @@ export type * from './snapshots.ts';
 export {
   AUDIO_DEVICE_KINDS,
   CALL_STATES,
+  CONVERSATION_STATES,
   DIRECTIONS,
   DTMF_MODES,
   LINK_ACTIONS,

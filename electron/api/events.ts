@@ -10,6 +10,8 @@ import type {
   DtmfReceived,
   LinkOpen,
   CallSnapshot,
+  ComposingSnapshot,
+  ConversationSnapshot,
   HistoryEntry,
   IncomingCallSnapshot,
   MediaStats,
@@ -37,6 +39,10 @@ export interface Events extends PresenceEvents {
   'media.stats': MediaStats;
   /** A message arrived, or an outgoing one changed status. */
   message: MessageSnapshot;
+  /** A conversation changed: a message in or out, read, allowed, blocked, removed (`removed: true`). */
+  conversation: ConversationSnapshot;
+  /** The other side of a conversation started or stopped typing (RFC 3994). */
+  'message.composing': ComposingSnapshot;
   /** One SIP message sent or received (already redacted). */
   trace: TraceEntry;
   /** A call was added to the history (it ended). */
@@ -57,6 +63,8 @@ export const EVENT_NAMES = [
   'link.open',
   'media.stats',
   'message',
+  'conversation',
+  'message.composing',
   'trace',
   'history',
   'settings',

@@ -33,11 +33,15 @@ import type {
   IdParams,
   MessageSendParams,
   MessagesListParams,
+  ComposingParams,
+  ConversationsListParams,
+  PeerParams,
   MuteParams,
   NetworkChangedParams,
   NoParams,
   SettingsPatch,
   RecordParams,
+  PickupParams,
   TransferParams,
   UpdateParams,
 } from './commands.ts';
@@ -51,6 +55,7 @@ import type {
   DiagnosticsCounts,
   HistoryEntry,
   MessageSnapshot,
+  ConversationSnapshot,
   RegistrationSnapshot,
   Settings,
 } from './snapshots.ts';
@@ -83,6 +88,7 @@ export interface PhoneApi extends PresenceApi {
   'call.dtmf'(params: DtmfParams, context: CommandContext): Promise<null | void>;
   'call.transfer'(params: TransferParams, context: CommandContext): Promise<null | void>;
   'call.record'(params: RecordParams, context: CommandContext): Promise<CallSnapshot>;
+  'call.pickup'(params: PickupParams, context: CommandContext): Promise<CallSnapshot>;
   'calls.list'(params: NoParams, context: CommandContext): Promise<CallSnapshot[]>;
 
   'contacts.list'(params: ContactsListParams, context: CommandContext): Promise<ContactSnapshot[]>;
@@ -99,6 +105,12 @@ export interface PhoneApi extends PresenceApi {
 
   'messages.send'(params: MessageSendParams, context: CommandContext): Promise<MessageSnapshot>;
   'messages.list'(params: MessagesListParams, context: CommandContext): Promise<MessageSnapshot[]>;
+  'messages.conversations'(params: ConversationsListParams, context: CommandContext): Promise<ConversationSnapshot[]>;
+  'messages.read'(params: PeerParams, context: CommandContext): Promise<ConversationSnapshot | null>;
+  'messages.remove'(params: PeerParams, context: CommandContext): Promise<null | void>;
+  'messages.allow'(params: PeerParams, context: CommandContext): Promise<null | void>;
+  'messages.block'(params: PeerParams, context: CommandContext): Promise<null | void>;
+  'messages.composing'(params: ComposingParams, context: CommandContext): Promise<null | void>;
 
   'audio.devices'(params: NoParams, context: CommandContext): Promise<AudioDevice[]>;
   'app.snapshot'(params: NoParams, context: CommandContext): Promise<AppSnapshot>;

@@ -81,6 +81,9 @@ export const dialTargetSchema = z
   .max(LIMITS.dialTarget, `is longer than ${LIMITS.dialTarget} characters`)
   .refine((s) => !NOT_IN_TARGET.test(s), 'contains a control or invisible character');
 
+/** A SIP token (RFC 3261 §25.1), e.g. a dialog tag. */
+const sipTokenSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9\-.!%*_+`'~]+$/, 'is not a SIP token');
+
 export const dtmfDigitsSchema = z.string().regex(/^[0-9*#A-D]{1,32}$/, 'is not 1 to 32 DTMF digits (0-9 * # A-D)');
 
 const timeSchema = z.int().min(0).max(8.64e15);
@@ -229,6 +232,7 @@ const noParams = z.strictObject({});
 const callId = z.strictObject({ callId: idSchema });
 const accountId = z.strictObject({ accountId: idSchema });
 const byId = z.strictObject({ id: idSchema });
+const byPeer = z.strictObject({ peer: sipUriSchema });
 
 export const COMMAND_SCHEMAS = {
   'accounts.list': noParams,
@@ -247,7 +251,17 @@ export const COMMAND_SCHEMAS = {
   'call.mute': z.strictObject({ callId: idSchema, muted: z.boolean() }),
   'call.record': z.strictObject({ callId: idSchema, record: z.boolean(), layout: z.enum(['mixed', 'stereo']).optional() }),
   'call.dtmf': z.strictObject({ callId: idSchema, digits: dtmfDigitsSchema }),
-  'call.transfer': z.strictObject({ callId: idSchema, target: dialTargetSchema }),
+  'call.transfer': z
+    .strictObject({ callId: idSchema, target: dialTargetSchema.optional(), toCallId: idSchema.optional() })
+    .refine((p) => (p.target === undefined) !== (p.toCallId === undefined), { message: 'give either target (blind transfer) or toCallId (attended transfer)', path: ['target'] }),
+  'call.pickup': z.strictObject({
+    target: dialTargetSchema,
+    sipCallId: z.string().min(1).max(256).regex(/^[\x21-\x7e]+$/, 'a Call-ID is printable without spaces'),
+    toTag: sipTokenSchema,
+    fromTag: sipTokenSchema,
+    earlyOnly: z.boolean().optional(),
+    accountId: idSchema.optional(),
+  }),
   'calls.list': noParams,
 
   'contacts.list': z.strictObject({ query: text(LIMITS.query).optional() }),
@@ -267,12 +281,19 @@ export const COMMAND_SCHEMAS = {
   'settings.get': noParams,
   'settings.update': settingsPatchSchema,
 
-  'messages.send': z.strictObject({ accountId: idSchema.optional(), target: dialTargetSchema, body: messageBodySchema }),
+  'messages.send': z.strictObject({ accountId: idSchema.optional(), identity: sipUriSchema.optional(), target: dialTargetSchema, body: messageBodySchema }),
   'messages.list': z.strictObject({
     peer: sipUriSchema.optional(),
+    query: text(LIMITS.query).optional(),
     limit: z.int().min(1).max(LIMITS.historyPage).optional(),
     before: timeSchema.optional(),
   }),
+  'messages.conversations': z.strictObject({ query: text(LIMITS.query).optional(), limit: z.int().min(1).max(LIMITS.historyPage).optional() }),
+  'messages.read': byPeer,
+  'messages.remove': byPeer,
+  'messages.allow': byPeer,
+  'messages.block': byPeer,
+  'messages.composing': z.strictObject({ target: dialTargetSchema, accountId: idSchema.optional(), identity: sipUriSchema.optional(), active: z.boolean() }),
 
   'audio.devices': noParams,
   'app.snapshot': noParams,

@@ -160,6 +160,9 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
       if (!call) throw new ApiError('not-found', `no call ${p.callId}`);
       return call;
     },
+    async 'call.pickup'() {
+      throw new ApiError('unavailable', 'call pickup is not part of the mock');
+    },
     async 'calls.list'() {
       return state.calls;
     },
@@ -204,6 +207,16 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     async 'messages.list'() {
       return [];
     },
+    async 'messages.conversations'() {
+      return [];
+    },
+    async 'messages.read'() {
+      return null;
+    },
+    async 'messages.remove'() {},
+    async 'messages.allow'() {},
+    async 'messages.block'() {},
+    async 'messages.composing'() {},
     async 'audio.devices'() {
       return [];
     },

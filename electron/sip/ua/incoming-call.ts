@@ -53,6 +53,12 @@ export class IncomingCall extends Call<IncomingCallState> {
   readonly request: SipRequest;
   /** Which of the account's addresses was called. */
   readonly calledAlias: string;
+  /**
+   * The call this one replaces (RFC 3891: an INVITE with Replaces the UA
+   * judged acceptable, replaces.ts). The layer above answers it without
+   * ringing and ends the replaced call once this one is connected.
+   */
+  replaces: Call<string> | undefined;
   readonly #invite: IncomingInvite;
   readonly #contact: NameAddr;
   /** Our answer to the INVITE's offer, prepared before the call was announced. */

@@ -116,6 +116,10 @@ export class OutgoingCall extends Call<OutgoingCallState> {
     this.#invite?.cancel();
   }
 
+  protected override earlyDialogs(): readonly Dialog[] {
+    return (this.#invite?.dialogs ?? []).filter((d) => d.state === 'Early');
+  }
+
   hangup(): Promise<void> {
     if (this.state === 'active' || this.state === 'connecting') return this.bye();
     this.cancel();

@@ -49,6 +49,7 @@ import type { ReceivedMessage } from './received-message.ts';
 import type { RetryPolicy } from './refresh-policy.ts';
 import { Registration } from './registration.ts';
 import type { RegistrationChange } from './registration.ts';
+import { judgeReplaces, replacesOf, type ReplacedDialog, type ReplacesTarget } from './replaces.ts';
 import { outcome } from './sip-outcome.ts';
 import type { SipOutcome } from './sip-outcome.ts';
 import { toTraceEntry } from './sip-trace.ts';
@@ -283,8 +284,8 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   /** Places a call from `accountId` to `target` ("sip:bob@example.com", "bob@example.com", "bob", "tel:+1…"). */
   call(target: string, options: OutgoingCallOptions & { accountId: string }): OutgoingCall {
     const account = this.#account(options.accountId);
-    const uri = this.#targetUri(target, account);
-    const call = new OutgoingCall(this.#ctx, account, uri, options);
+    const { uri, headers } = inviteHeadersOf(this.#targetUri(target, account));
+    const call = new OutgoingCall(this.#ctx, account, uri, headers.length > 0 ? { ...options, headers: [...(options.headers ?? []), ...headers] } : options);
     this.#calls.set(callKey('outgoing', call.id), call);
     call.start();
     return call;
@@ -428,6 +429,16 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     owner?.onDialogEnded(dialog, reason);
   }
 
+  /** The call whose dialog a Replaces header names (RFC 3891 §3), and how that dialog stands. */
+  #replaceable(t: ReplacesTarget): { call?: Call<string>; dialog: ReplacedDialog } {
+    for (const call of this.#calls.values()) {
+      if (call.id !== t.callId) continue;
+      const dialog = call.replaceable(t.toTag, t.fromTag);
+      if (dialog.kind !== 'none') return { call, dialog };
+    }
+    return { dialog: { kind: 'none' } };
+  }
+
   async #incomingInvite(invite: IncomingInvite): Promise<void> {
     const request = invite.request;
     const refuse = (status: number, reason: string, headers: [string, string][] = [], accountId?: string) => {
@@ -446,6 +457,21 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     if (!match || !account) {
       refuse(404, 'Not Found');
       return;
+    }
+    const replacing = replacesOf(request);
+    let replaces: Call<string> | undefined;
+    if (replacing && 'status' in replacing) {
+      refuse(replacing.status, replacing.reason, [], account.id);
+      return;
+    }
+    if (replacing) {
+      const found = this.#replaceable(replacing);
+      const verdict = judgeReplaces(replacing, found.dialog);
+      if (!verdict.accept) {
+        refuse(verdict.status, verdict.reason, [], account.id);
+        return;
+      }
+      replaces = found.call;
     }
     const id = request.headers.get('Call-ID') ?? '';
     if (this.#calls.has(callKey('incoming', id))) {
@@ -467,6 +493,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     }
     const media = this.#ctx.media({ callId: id, accountId: account.id, direction: 'incoming' });
     const call = new IncomingCall(this.#ctx, account, invite, match.alias, media);
+    call.replaces = replaces;
     this.#calls.set(callKey('incoming', id), call);
     if (!(await call.prepare())) {
       this.#calls.delete(callKey('incoming', id));
@@ -479,6 +506,20 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     }
     this.emit('incomingCall', call);
   }
+}
+
+/**
+ * RFC 3261 §19.1.5: header fields in a target URI (a REFER's Refer-To with
+ * Replaces, RFC 5589 §7) go into the INVITE, never into its Request-URI.
+ * Only Replaces is taken: a URI must not be able to set Route, From, Via…
+ */
+function inviteHeadersOf(uri: SipUri): { uri: SipUri; headers: [string, string][] } {
+  if (uri.headers.size === 0) return { uri, headers: [] };
+  const headers: [string, string][] = [];
+  for (const [name, value] of uri.headers) {
+    if (name.toLowerCase() === 'replaces') headers.push(['Replaces', value]);
+  }
+  return { uri: { ...uri, headers: new Map() }, headers };
 }
 
 /** Calls are kept by direction and Call-ID: a UA calling one of its own accounts holds both ends of one Call-ID. */

@@ -175,6 +175,10 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('call.record', p, c);
       return callOf(p.callId);
     },
+    async 'call.pickup'(p, c) {
+      log('call.pickup', p, c);
+      throw new ApiError('unavailable', 'call pickup is not part of the fake');
+    },
     async 'calls.list'(p, c) {
       log('calls.list', p, c);
       return [...calls.values()];
@@ -233,12 +237,32 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
         body: p.body,
         contentType: 'text/plain',
         timestamp: Date.now(),
-        status: 'pending',
+        status: 'sending',
       };
     },
     async 'messages.list'(p, c) {
       log('messages.list', p, c);
       return [];
+    },
+    async 'messages.conversations'(p, c) {
+      log('messages.conversations', p, c);
+      return [];
+    },
+    async 'messages.read'(p, c) {
+      log('messages.read', p, c);
+      return null;
+    },
+    async 'messages.remove'(p, c) {
+      log('messages.remove', p, c);
+    },
+    async 'messages.allow'(p, c) {
+      log('messages.allow', p, c);
+    },
+    async 'messages.block'(p, c) {
+      log('messages.block', p, c);
+    },
+    async 'messages.composing'(p, c) {
+      log('messages.composing', p, c);
     },
     async 'audio.devices'(p, c) {
       log('audio.devices', p, c);
