@@ -328,6 +328,8 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
           'call.transfer': (p) => callService.transfer(p),
           'call.record': (p) => callService.record(p),
           'call.pickup': (p, c) => callService.pickup(p, c),
+          'call.merge': (p) => callService.merge(p),
+          'call.split': (p) => callService.split(p),
           list: () => callService.list(),
         },
         messages: {

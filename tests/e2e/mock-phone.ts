@@ -163,6 +163,12 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     async 'call.pickup'() {
       throw new ApiError('unavailable', 'call pickup is not part of the mock');
     },
+    async 'call.merge'() {
+      throw new ApiError('unavailable', 'conferences are not part of the mock');
+    },
+    async 'call.split'() {
+      throw new ApiError('unavailable', 'conferences are not part of the mock');
+    },
     async 'calls.list'() {
       return state.calls;
     },
