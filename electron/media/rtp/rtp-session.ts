@@ -25,7 +25,7 @@
  *                           ▲    update(config) │
  *                           └───────────────────┘
  */
-import { encodeStun, isStun, newTransactionId, StunType } from '../../net/stun/index.ts';
+import { encodeStun, newTransactionId, StunType } from '../../net/stun/index.ts';
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
@@ -37,6 +37,7 @@ import { RtcpIntervalScheduler } from '../rtcp/rtcp-interval.ts';
 import { RtcpError } from '../rtcp/rtcp-error.ts';
 import type { RtcpPacket } from '../rtcp/rtcp-packet.ts';
 import type {
+  MediaPathHooks,
   RtpReceiveInfo,
   RtpSessionEvents,
   RtpSessionOptions,
@@ -50,6 +51,7 @@ import { SrtpSession } from '../srtp/srtp-session.ts';
 import { SrtpError } from '../srtp/srtp-error.ts';
 import type { Endpoint } from './peer-latch.ts';
 import { PeerLatch } from './peer-latch.ts';
+import { classifyMediaPacket } from './packet-demux.ts';
 import { allocatePortPair } from './port-allocator.ts';
 import type { RandomUint32 } from './random.ts';
 import { cryptoRandomUint32 } from './random.ts';
@@ -59,7 +61,7 @@ import type { RtpPacket } from './rtp-packet.ts';
 import { isRtcpPacket, parseRtpPacket, serializeRtpPacket } from './rtp-packet.ts';
 import { RtpSender } from './rtp-sender.ts';
 
-export type { Endpoint, RtpReceiveInfo, RtpSessionEvents, RtpSessionOptions, RtpSessionStats, RtpStreamConfig, StreamDirection };
+export type { Endpoint, MediaPathHooks, RtpReceiveInfo, RtpSessionEvents, RtpSessionOptions, RtpSessionStats, RtpStreamConfig, StreamDirection };
 
 /**
  * Port 0 is a rejected stream; 0.0.0.0 the RFC 2543 hold (and would reach
@@ -117,6 +119,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   #octetsReceived = 0;
   #dropped = { malformed: 0, srtp: 0, foreignSource: 0, unexpectedPayloadType: 0, notReceiving: 0 };
   #closed = false;
+  #path: MediaPathHooks | undefined;
 
   private constructor(options: RtpSessionOptions, rtp: Socket, rtcp: Socket | undefined, port: number) {
     super();
@@ -133,7 +136,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     rtp.on('message', (msg, rinfo) => this.#onRtpSocket(msg, rinfo));
     rtp.on('error', (err) => this.#onSocketError(err));
     rtcp?.on('message', (msg, rinfo) => {
-      if (!isStun(msg)) this.#onRtcp(msg, rinfo, true);
+      if (classifyMediaPacket(msg) === 'rtp') this.#onRtcp(msg, rinfo, true);
     });
     rtcp?.on('error', (err) => this.#onSocketError(err));
   }
@@ -218,6 +221,34 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     const probe = () => encodeStun({ type: StunType.bindingRequest, transactionId: newTransactionId(), attributes: [] });
     void this.#udpSend(this.#rtpSocket, probe(), rtp).catch(() => {});
     if (this.#rtcpSocket && rtcp) void this.#udpSend(this.#rtcpSocket, probe(), rtcp).catch(() => {});
+  }
+
+  /** ICE and TURN take the socket's STUN and ChannelData datagrams and may route media through a relay. */
+  setMediaPath(path: MediaPathHooks | undefined): void {
+    this.#path = path;
+  }
+
+  /** Sends a datagram (a STUN check, a TURN request) from the RTP socket. */
+  sendRaw(data: Uint8Array, target: Endpoint): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return this.#udpSend(this.#rtpSocket, data, target);
+  }
+
+  /** A media datagram that reached us another way (unwrapped from a TURN relay), as if from `from`. */
+  receiveMedia(data: Buffer, from: Endpoint): void {
+    if (this.#closed || classifyMediaPacket(data) !== 'rtp') return;
+    const rinfo = { address: from.address, port: from.port, family: from.address.includes(':') ? 'IPv6' : 'IPv4', size: data.length } as const;
+    if (isRtcpPacket(data)) this.#onRtcp(data, rinfo, false);
+    else this.#onRtp(data, rinfo);
+  }
+
+  /**
+   * ICE selected this remote address (RFC 8445 §8): media goes there at once,
+   * with no latching trickle (the check proved the peer is there). Needs rtcp-mux.
+   */
+  useRemote(endpoint: Endpoint): void {
+    this.#rtpPeer?.confirm(endpoint);
+    this.#rtcpPeer?.confirm(endpoint);
   }
 
   /** Where RTP goes now: the latched source, else the SDP address. */
@@ -327,7 +358,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (this.#srtp) bytes = this.#srtp.protectRtp(bytes);
     const target = this.remoteRtpEndpoint!;
     this.#reporter?.noteRtpSent(this.#clock.now());
-    this.#udpSend(this.#rtpSocket, bytes, target);
+    void this.#routedSend(this.#rtpSocket, bytes, target);
     return true;
   }
 
@@ -347,7 +378,14 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (!target || !sendable(target)) return Promise.resolve();
     const bytes = this.#srtp ? this.#srtp.protectRtcp(compound) : compound;
     const socket = this.#config?.rtcpMux || !this.#rtcpSocket ? this.#rtpSocket : this.#rtcpSocket;
-    return this.#udpSend(socket, bytes, target);
+    return this.#routedSend(socket, bytes, target);
+  }
+
+  /** Media from the RTP socket may take the ICE path's relay; the separate RTCP socket never does. */
+  #routedSend(socket: Socket, bytes: Uint8Array, target: Endpoint): Promise<void> {
+    if (!this.#path || socket !== this.#rtpSocket) return this.#udpSend(socket, bytes, target);
+    const routed = this.#path.route(bytes, target);
+    return this.#udpSend(socket, routed.data, routed.target);
   }
 
   #udpSend(socket: Socket, bytes: Uint8Array, target: Endpoint): Promise<void> {
@@ -367,8 +405,16 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   // ---- receiving -------------------------------------------------------------
 
   #onRtpSocket(msg: Buffer, rinfo: RemoteInfo): void {
-    // RFC 7983: STUN shares the port (a peer's pinhole probe, later ICE checks); it is not media.
-    if (isStun(msg)) return;
+    // RFC 7983: STUN (ICE checks, a peer's pinhole probe) and TURN ChannelData share the port.
+    const kind = classifyMediaPacket(msg);
+    if (kind === 'stun' || kind === 'turn-channel') {
+      this.#path?.receive(kind, msg, { address: rinfo.address, port: rinfo.port });
+      return;
+    }
+    if (kind !== 'rtp') {
+      this.#dropped.malformed++;
+      return;
+    }
     if (isRtcpPacket(msg)) this.#onRtcp(msg, rinfo, false);
     else this.#onRtp(msg, rinfo);
   }

@@ -19,6 +19,8 @@
  * - SRTP keys are fresh for every offer and answer: reusing a key after the
  *   crypto context restarts would repeat keystream (RFC 3711 §9.1).
  */
+import { applyLocalIce } from '../sdp/ice-sdp.ts';
+import type { LocalIceDescription } from '../sdp/ice-sdp.ts';
 import { createOrigin, incrementOriginVersion } from '../sdp/sdp-origin.ts';
 import type { LocalCodec, LocalTelephoneEvent } from '../sdp/local-media.ts';
 import type { NegotiatedMedia } from '../sdp/negotiated-media.ts';
@@ -58,6 +60,8 @@ export interface SdpNegotiatorOptions {
 export interface LocalStream {
   port: number;
   direction: MediaDirection;
+  /** Our ICE candidates and credentials (RFC 8839); the default candidate goes into c= and m=. */
+  ice?: LocalIceDescription;
 }
 
 export type AnswerOfferResult = { answer: string; negotiated: NegotiatedMedia } | { reject: 488; reason: string };
@@ -104,7 +108,8 @@ export class SdpNegotiator {
 
   createOffer(local: LocalStream): string {
     this.#transition('have-local-offer');
-    const { sdp } = buildOffer(this.#localMedia(local));
+    const built = buildOffer(this.#localMedia(local)).sdp;
+    const sdp = local.ice ? applyLocalIce(built, local.ice) : built;
     this.#pendingOffer = sdp;
     return this.#stamp(sdp);
   }
@@ -118,10 +123,11 @@ export class SdpNegotiator {
     }
     try {
       const offer = parseSdp(offerText);
-      const { sdp, negotiated } = buildAnswer(offer, this.#localMedia(local));
+      const built = buildAnswer(offer, this.#localMedia(local));
+      const sdp = local.ice ? applyLocalIce(built.sdp, local.ice) : built.sdp;
       this.#transition('stable');
-      this.#negotiated = negotiated;
-      return { answer: this.#stamp(sdp), negotiated };
+      this.#negotiated = built.negotiated;
+      return { answer: this.#stamp(sdp), negotiated: built.negotiated };
     } catch (err) {
       return { reject: 488, reason: describe(err, 'offer') };
     }
