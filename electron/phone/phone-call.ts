@@ -393,6 +393,7 @@ export class PhoneCall {
       if (this.#state === 'early' || this.#state === 'connecting' || this.#state === 'active') this.#startMedia();
     });
     session.on('remote-hold', () => this.#emit());
+    session.on('route', () => this.#emit());
     session.on('dtmf', (tone) => this.#dtmfReceived(tone, 'rfc4733'));
     session.on('stats', (stats) => this.#stats(stats));
     session.on('error', (err) => this.#log.warn('media error', { callId: this.id, error: err.message }));
@@ -483,6 +484,8 @@ export class PhoneCall {
     const codec = negotiated?.codec;
     if (negotiated) s.security = describeSecurity(this.#account, negotiated.srtp?.suite);
     if (codec) s.codec = `${codec.name}/${codec.clockRate}`;
+    const route = this.session.route;
+    if (route) s.mediaPath = route;
     return s;
   }
 

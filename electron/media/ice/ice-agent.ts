@@ -250,9 +250,15 @@ export class IceAgent extends EventEmitter<IceAgentEvents> {
     pair.state = 'in-progress';
     const nominate = this.#controlling;
     this.#checksSent++;
+    const name = `${pair.local.type} ${pair.local.address}:${pair.local.port} → ${pair.remote.type} ${pair.remote.address}:${pair.remote.port}`;
+    this.#log.debug('check', { pair: name, nominate });
     this.#request(pair, nominate, remote).then(
-      () => this.#succeeded(pair, nominate),
+      () => {
+        this.#log.debug('check succeeded', { pair: name });
+        this.#succeeded(pair, nominate);
+      },
       (err: unknown) => {
+        this.#log.debug('check failed', { pair: name, error: String(err) });
         if (err instanceof StunErrorResponse && err.code === 487) {
           // §7.2.5.1: role conflict: switch roles and check again.
           this.#controlling = !this.#controlling;
@@ -366,6 +372,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> {
       this.#controlling = !this.#controlling;
     }
     this.#answer(m, from, via);
+    this.#log.debug('check answered', { from: `${from.address}:${from.port}`, via, useCandidate: attribute(m, StunAttr.useCandidate) !== undefined });
     if (this.#state === 'closed' || this.#state === 'failed') return;
     if (this.#state === 'connected' && sameEndpoint(this.#selected?.remote, from)) this.#lastConsentMs = this.#o.clock.now();
     const local = this.#localFor(via);

@@ -127,6 +127,11 @@ export class IceTransport {
    */
   start(remote: RemoteIce | undefined, sdpRemote: Endpoint, controlling: boolean): void {
     if (this.#mode.kind !== 'gathered') return;
+    this.#log.debug('ICE start', {
+      peer: remote ? `${remote.candidates.length} candidate(s)${remote.lite ? ', lite' : ''}` : 'no ICE',
+      ours: this.#candidates.map((c) => `${c.type} ${c.address}:${c.port}`).join(', '),
+      controlling,
+    });
     if (remote) {
       const agent = new IceAgent({
         clock: this.#clock,
@@ -233,7 +238,12 @@ export class IceTransport {
     const turn = this.#turn;
     if (turn && sameEndpoint(turn.server, from)) {
       const got = turn.receive(kind, data);
-      if (got === 'consumed' || got === 'ignored') return;
+      if (got === 'consumed') return;
+      if (got === 'ignored') {
+        // The same server may be our STUN server too: its Binding answer is the STUN client's.
+        if (kind === 'stun') this.#stunClient.receive(data);
+        return;
+      }
       if (got.data[0] !== undefined && got.data[0] < 4) this.#agentReceive(got.data, got.peer, 'relay');
       else this.#rtp.receiveMedia(got.data, got.peer);
       return;

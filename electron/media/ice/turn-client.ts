@@ -159,6 +159,7 @@ export class TurnClient {
       if (this.#state !== 'allocated' || !this.#permissions.has(peer.address)) return;
       try {
         await this.#request(StunType.createPermissionRequest, () => [xorAddressAttribute(toTransport(peer), Buffer.alloc(12), StunAttr.xorPeerAddress)], false);
+        this.#log.debug('TURN permission', { peer: peer.address });
       } catch (err) {
         this.#log.warn('TURN permission refused', { peer: peer.address, error: describe(err) });
       }

@@ -4,7 +4,8 @@
  * candidate in c= and m= (§4.2.1.2); and the peer's, read back. A peer's
  * ICE is ignored (plain RTP) when its credentials are malformed, it lists no
  * usable candidate, or its c=/m= address is none of its candidates (an ALG
- * rewrote the SDP: "ice-mismatch", §4.2.3).
+ * rewrote the SDP: "ice-mismatch", §4.2.3), or it lists candidates for a
+ * separate RTCP component without rtcp-mux (we do ICE for one component).
  */
 import type { IceCandidate } from '../ice/candidate.ts';
 import { formatCandidate, parseCandidate } from '../ice/candidate.ts';
@@ -70,6 +71,8 @@ export function readRemoteIce(sdpText: string): RemoteIce | undefined {
     const c = parseCandidate(a.value);
     if (c) candidates.push(c);
   }
+  // We run ICE for one component (RTP with rtcp-mux); a peer that needs a second one for RTCP gets plain RTP instead.
+  if (candidates.some((c) => c.component === 2) && !m.attributes.some((a) => a.name === 'rtcp-mux')) return undefined;
   const address = m.connection?.address ?? sdp.connection?.address;
   if (!candidates.some((c) => c.component === 1 && c.address === address && c.port === m.port)) return undefined;
   return { ufrag, pwd, lite: sdp.attributes.some((a) => a.name === 'ice-lite'), candidates };

@@ -358,11 +358,12 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       clock: this.#clock,
       logger: this.#options.logger,
       rtcpMinIntervalMs: this.#options.rtcpMinIntervalMs,
-    }).then((rtp) => {
+    }).then((rtp) => this.#gatherIce(rtp)).then((rtp) => {
       if (this.#state === 'stopped') {
         void rtp.close();
         throw new MediaSessionError('closed', 'the media session was stopped');
       }
+      // Only now: whoever asks for the socket while the candidates are gathered waits for them too.
       this.#rtp = rtp;
       rtp.on('rtcp', () => this.#liveness?.heard());
       rtp.on('rtp', (packet, info) => {
@@ -376,7 +377,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       });
       rtp.on('bye', (reason) => this.emit('remote-bye', reason));
       rtp.on('warning', (err) => this.#log.warn('RTP socket warning', { message: err.message }));
-      return this.#gatherIce(rtp);
+      return rtp;
     });
     const opening = this.#opening;
     opening.catch(() => {
