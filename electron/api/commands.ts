@@ -273,6 +273,8 @@ export interface Commands extends PresenceCommands {
   'call.merge': { params: MergeParams; result: CallSnapshot };
   /** Takes the call out of its conference and holds it. */
   'call.split': { params: CallIdParams; result: CallSnapshot };
+  /** Session extensions (RFC 3262 / 3960): a ringing incoming call sends early media (183 with our answer; our audio flows before the answer). */
+  'call.earlyMedia': { params: CallIdParams; result: CallSnapshot };
   'calls.list': { params: NoParams; result: CallSnapshot[] };
 
   'contacts.list': { params: ContactsListParams; result: ContactSnapshot[] };
@@ -335,6 +337,7 @@ export const COMMAND_NAMES = [
   'call.pickup',
   'call.merge',
   'call.split',
+  'call.earlyMedia',
   'calls.list',
   'contacts.list',
   'contacts.add',

@@ -92,6 +92,7 @@ export interface PhoneApi extends PresenceApi {
   'call.pickup'(params: PickupParams, context: CommandContext): Promise<CallSnapshot>;
   'call.merge'(params: MergeParams, context: CommandContext): Promise<CallSnapshot>;
   'call.split'(params: CallIdParams, context: CommandContext): Promise<CallSnapshot>;
+  'call.earlyMedia'(params: CallIdParams, context: CommandContext): Promise<CallSnapshot>;
   'calls.list'(params: NoParams, context: CommandContext): Promise<CallSnapshot[]>;
 
   'contacts.list'(params: ContactsListParams, context: CommandContext): Promise<ContactSnapshot[]>;

@@ -264,6 +264,7 @@ export const COMMAND_SCHEMAS = {
   }),
   'call.merge': z.strictObject({ callId: idSchema, withCallId: idSchema }),
   'call.split': callId,
+  'call.earlyMedia': z.strictObject({ callId: idSchema }),
   'calls.list': noParams,
 
   'contacts.list': z.strictObject({ query: text(LIMITS.query).optional() }),

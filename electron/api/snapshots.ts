@@ -208,7 +208,7 @@ export interface CallSecurity {
   mediaEncrypted: boolean;
 }
 
-export const CALL_ACTIONS = ['answer', 'decline', 'hangup', 'hold', 'resume', 'mute', 'dtmf', 'transfer', 'record', 'merge', 'split'] as const;
+export const CALL_ACTIONS = ['answer', 'decline', 'hangup', 'hold', 'resume', 'mute', 'dtmf', 'transfer', 'record', 'merge', 'split', 'earlyMedia'] as const;
 export type CallAction = (typeof CALL_ACTIONS)[number];
 
 export interface TransferSnapshot {

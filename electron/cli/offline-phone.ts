@@ -58,6 +58,7 @@ export function openOfflinePhone(opts: { dataDir: string; secrets: SecretStore; 
         'call.pickup': offline,
         'call.merge': offline,
         'call.split': offline,
+        'call.earlyMedia': offline,
         list: () => [],
       },
       messages: {

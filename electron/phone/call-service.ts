@@ -297,6 +297,13 @@ export class CallService {
     return call.snapshot();
   }
 
+  /** A ringing incoming call sends early media (183 with our answer, RFC 3960): our audio flows before the answer (announcements). */
+  async earlyMedia(p: CallIdParams, context: CommandContext): Promise<CallSnapshot> {
+    const call = this.#require(p.callId);
+    call.sendEarlyMedia(context.client);
+    return call.snapshot();
+  }
+
   /** Hangs every call up (bounded), stops all media. */
   async close(): Promise<void> {
     this.#closed = true;

@@ -329,6 +329,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
           'call.pickup': (p, c) => callService.pickup(p, c),
           'call.merge': (p) => callService.merge(p),
           'call.split': (p) => callService.split(p),
+          'call.earlyMedia': (p, c) => callService.earlyMedia(p, c),
           list: () => callService.list(),
         },
         messages: {

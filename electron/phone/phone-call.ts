@@ -191,7 +191,7 @@ export class PhoneCall implements ConferenceLeg {
   get actions(): CallAction[] {
     const s = this.#state;
     if (s === 'ended' || s === 'ending') return [];
-    if (this.ringingIn) return ['answer', 'decline', 'hangup'];
+    if (this.ringingIn) return this.#state === 'incoming' && this.sip.direction === 'incoming' && this.sip.canSendEarlyMedia ? ['answer', 'decline', 'hangup', 'earlyMedia'] : ['answer', 'decline', 'hangup'];
     if (s !== 'active') return ['hangup', 'mute'];
     const actions: CallAction[] = ['hangup', 'mute', this.held ? 'resume' : 'hold', 'dtmf', 'transfer', 'record'];
     if (this.#env.canMerge?.(this)) actions.push('merge');
@@ -316,6 +316,14 @@ export class PhoneCall implements ConferenceLeg {
       throw e;
     }
     if (this.ended) throw gone();
+  }
+
+  /** Early media to the caller (RFC 3960): our devices open and the 183 with our answer goes out; the call is 'early'. */
+  sendEarlyMedia(client: string | undefined): void {
+    this.#require('earlyMedia', 'only a ringing incoming call with an offer can send early media');
+    this.openAudio(client);
+    this.client ??= client;
+    (this.sip as IncomingCall).startEarlyMedia();
   }
 
   decline(code: number, reason: string | undefined): void {
@@ -576,6 +584,7 @@ export class PhoneCall implements ConferenceLeg {
     const end = this.sip.end;
     if (end?.cause === 'media-failed') s.failure = end.detail ?? 'the media could not be set up';
     if (end?.cause === 'media-timeout') s.failure = end.detail ?? PEER_SILENT;
+    if (end?.cause === 'session-expired') s.failure = end.detail ?? 'the session was not refreshed in time';
     if (this.sip.id) s.sipCallId = this.sip.id;
     if (this.#transfer) s.transfer = { ...this.#transfer };
     if (this.replacedCall !== undefined) s.replacedCall = this.replacedCall;

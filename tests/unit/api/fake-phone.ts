@@ -175,6 +175,10 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('call.record', p, c);
       return callOf(p.callId);
     },
+    async 'call.earlyMedia'(p, c) {
+      log('call.earlyMedia', p, c);
+      return callOf(p.callId);
+    },
     async 'call.pickup'(p, c) {
       log('call.pickup', p, c);
       throw new ApiError('unavailable', 'call pickup is not part of the fake');

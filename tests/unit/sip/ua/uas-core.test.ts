@@ -105,9 +105,10 @@ describe('UAS core: requests outside calls', () => {
     const { w, bob, probe } = setup();
     const refused: number[] = [];
     bob.ua.on('callRefused', (r) => refused.push(r.outcome.status));
-    const inv = await ask(w, probe, 'INVITE', 'sip:bob@10.0.0.3:5080', [['Require', '100rel, timer'], ['Contact', '<sip:probe@10.0.0.9>'], ['Content-Type', 'application/sdp']], OFFER);
+    // 100rel and timer are ours (RFC 3262, RFC 4028): only the tags we lack are named.
+    const inv = await ask(w, probe, 'INVITE', 'sip:bob@10.0.0.3:5080', [['Require', '100rel, precondition, timer, foo'], ['Contact', '<sip:probe@10.0.0.9>'], ['Content-Type', 'application/sdp']], OFFER);
     assert.equal(inv.status, 420);
-    assert.deepEqual(parseTokenList(inv.headers.getAll('Unsupported')), ['100rel', 'timer']);
+    assert.deepEqual(parseTokenList(inv.headers.getAll('Unsupported')), ['precondition', 'foo']);
     assert.deepEqual(refused, [420]);
     assert.equal(bob.incoming.length, 0);
     const opt = await ask(w, probe, 'OPTIONS', 'sip:bob@10.0.0.3:5080', [['Require', 'foo']]);
