@@ -28,7 +28,7 @@ An account from flags (nothing is stored):
   --transport udp|tcp|tls     default udp
   --display-name NAME
   --codecs opus,G722,PCMU,PCMA   preference order
-  --srtp off|optional|mandatory
+  --srtp off|optional|mandatory   encrypted audio: keys by SDES over TLS, by DTLS-SRTP otherwise
   --tls-ca FILE               with --transport tls: also trust the CAs in this PEM file for the servers
   --tls-pin SHA256            with --transport tls: accept only the server certificate with this SHA-256
                               fingerprint (as "openssl x509 -noout -fingerprint -sha256" prints it), whoever signed it

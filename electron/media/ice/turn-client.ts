@@ -222,6 +222,7 @@ export class TurnClient {
    */
   receive(kind: 'stun' | 'turn-channel', data: Buffer): { peer: Endpoint; data: Buffer } | 'consumed' | 'ignored' {
     if (kind === 'turn-channel') {
+      if (data.length < 4) return 'ignored';
       const channel = this.#byNumber.get(data.readUInt16BE(0));
       const len = data.readUInt16BE(2);
       if (!channel || 4 + len > data.length) return 'ignored';

@@ -1,26 +1,23 @@
 /**
- * What arrived on a media socket, by its first byte (RFC 7983 §7, updated by
- * RFC 9443 for TURN channels): one UDP port carries RTP/RTCP, STUN (ICE
- * checks, consent, our own server-reflexive and TURN exchanges), TURN
- * ChannelData (media relayed through our TURN server) and DTLS.
+ * What a datagram on the media port is, by its first byte (RFC 7983 §7,
+ * updating RFC 5764 §5.1.2): STUN, ZRTP, DTLS, TURN ChannelData and RTP/RTCP
+ * share one port, and each protocol's handler sees only its own packets.
  *
- *   first byte   0–3    4–15   16–19   20–63   64–79          128–191
- *                STUN   -      ZRTP    DTLS    TURN channel   RTP / RTCP
+ *   first byte   0–3     4–19   20–63   64–79          128–191    anything else
+ *   protocol     STUN    ZRTP   DTLS    TURN channel   RTP/RTCP   drop
  *
- * The one place this decision is made: the RTP session asks here and hands
- * each kind to whoever reads it.
+ * RTP and RTCP are told apart afterwards by the second byte (RFC 5761 §4,
+ * rtp-packet.ts isRtcpPacket).
  */
-import { isStun } from '../../net/stun/index.ts';
-
 export type MediaPacketKind = 'stun' | 'zrtp' | 'dtls' | 'turn-channel' | 'rtp' | 'unknown';
 
-export function classifyMediaPacket(buf: Uint8Array): MediaPacketKind {
-  const b = buf[0];
+export function classifyMediaPacket(datagram: Uint8Array): MediaPacketKind {
+  const b = datagram[0];
   if (b === undefined) return 'unknown';
-  if (b <= 3) return isStun(buf) ? 'stun' : 'unknown';
-  if (b >= 16 && b <= 19) return 'zrtp';
-  if (b >= 20 && b <= 63) return 'dtls';
-  if (b >= 64 && b <= 79) return buf.length >= 4 ? 'turn-channel' : 'unknown';
+  if (b <= 3) return 'stun';
+  if (b <= 19) return 'zrtp';
+  if (b <= 63) return 'dtls';
+  if (b <= 79) return 'turn-channel';
   if (b >= 128 && b <= 191) return 'rtp';
   return 'unknown';
 }

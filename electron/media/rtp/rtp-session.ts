@@ -18,14 +18,18 @@
  * - rtcp-mux (RFC 5761 §4): RTCP shares the RTP port, told apart by the
  *   second octet (payload types 64–95 ↔ RTCP 192–223); otherwise RTCP goes
  *   to the peer's RTCP port (a=rtcp, or RTP + 1).
- * - SRTP/SRTCP via SrtpSession when keys were negotiated.
+ * - SRTP/SRTCP via SrtpSession when keys were negotiated; with DTLS-SRTP
+ *   (keys from a handshake on this port) nothing is sent or played until
+ *   they are there (RtpStreamConfig.awaitingKeys).
+ * - The port is shared (RFC 7983, packet-demux.ts): STUN is not media, DTLS
+ *   goes to the 'dtls' listener, RTP and RTCP are ours, the rest is dropped.
  * - RTCP reports on the RFC 3550 §6.3 schedule; a BYE when closing (§6.6).
  *
  *   open() ──▶ bound ──start(config)──▶ running ──close()──▶ closed
  *                           ▲    update(config) │
  *                           └───────────────────┘
  */
-import { encodeStun, newTransactionId, StunType } from '../../net/stun/index.ts';
+import { encodeStun, isStun, newTransactionId, StunType } from '../../net/stun/index.ts';
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
@@ -228,7 +232,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.#path = path;
   }
 
-  /** Sends a datagram (a STUN check, a TURN request) from the RTP socket. */
+  /** Sends a datagram (a STUN check, a TURN request) from the RTP socket, never through the relay. */
   sendRaw(data: Uint8Array, target: Endpoint): Promise<void> {
     if (this.#closed) return Promise.resolve();
     return this.#udpSend(this.#rtpSocket, data, target);
@@ -236,7 +240,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   /** A media datagram that reached us another way (unwrapped from a TURN relay), as if from `from`. */
   receiveMedia(data: Buffer, from: Endpoint): void {
-    if (this.#closed || classifyMediaPacket(data) !== 'rtp') return;
+    if (this.#closed) return;
+    const kind = classifyMediaPacket(data);
+    if (kind === 'dtls') this.emit('dtls', data, { address: from.address, port: from.port });
+    if (kind !== 'rtp') return;
     const rinfo = { address: from.address, port: from.port, family: from.address.includes(':') ? 'IPv6' : 'IPv4', size: data.length } as const;
     if (isRtcpPacket(data)) this.#onRtcp(data, rinfo, false);
     else this.#onRtp(data, rinfo);
@@ -284,6 +291,13 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       return false;
     }
     return this.#transmit(sender.custom(payload, options));
+  }
+
+  /** One datagram of another protocol sharing the port (DTLS), from our RTP socket. */
+  sendDatagram(bytes: Uint8Array, target: Endpoint): void {
+    if (this.#closed || !sendable(target)) return;
+    // Through the TURN relay when ICE chose a relayed pair, as media goes.
+    void this.#routedSend(this.#rtpSocket, bytes, target);
   }
 
   /** Media packets held back because the peer had not yet shown it is there. */
@@ -348,7 +362,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   #maySend(): boolean {
     const c = this.#config;
-    if (!c || !sends(c.direction ?? 'sendrecv')) return false;
+    if (!c || c.awaitingKeys || !sends(c.direction ?? 'sendrecv')) return false;
     const target = this.remoteRtpEndpoint!;
     return sendable(target);
   }
@@ -375,7 +389,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   #sendRtcpBytes(compound: Buffer): Promise<void> {
     const target = this.remoteRtcpEndpoint;
-    if (!target || !sendable(target)) return Promise.resolve();
+    if (!target || !sendable(target) || this.#config?.awaitingKeys) return Promise.resolve();
     const bytes = this.#srtp ? this.#srtp.protectRtcp(compound) : compound;
     const socket = this.#config?.rtcpMux || !this.#rtcpSocket ? this.#rtpSocket : this.#rtcpSocket;
     return this.#routedSend(socket, bytes, target);
@@ -405,18 +419,25 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   // ---- receiving -------------------------------------------------------------
 
   #onRtpSocket(msg: Buffer, rinfo: RemoteInfo): void {
-    // RFC 7983: STUN (ICE checks, a peer's pinhole probe) and TURN ChannelData share the port.
-    const kind = classifyMediaPacket(msg);
-    if (kind === 'stun' || kind === 'turn-channel') {
-      this.#path?.receive(kind, msg, { address: rinfo.address, port: rinfo.port });
-      return;
+    switch (classifyMediaPacket(msg)) {
+      case 'rtp':
+        if (isRtcpPacket(msg)) this.#onRtcp(msg, rinfo, false);
+        else this.#onRtp(msg, rinfo);
+        return;
+      case 'dtls':
+        if (!this.#closed) this.emit('dtls', msg, { address: rinfo.address, port: rinfo.port });
+        return;
+      case 'stun':
+        // ICE checks, consent, our STUN/TURN exchanges (a peer's pinhole probe without ICE is dropped there).
+        if (isStun(msg)) this.#path?.receive('stun', msg, { address: rinfo.address, port: rinfo.port });
+        return;
+      case 'turn-channel':
+        // Media relayed by our TURN server (RFC 8656 §12.4).
+        this.#path?.receive('turn-channel', msg, { address: rinfo.address, port: rinfo.port });
+        return;
+      default:
+        this.#dropped.malformed++;
     }
-    if (kind !== 'rtp') {
-      this.#dropped.malformed++;
-      return;
-    }
-    if (isRtcpPacket(msg)) this.#onRtcp(msg, rinfo, false);
-    else this.#onRtp(msg, rinfo);
   }
 
   #onRtp(msg: Buffer, rinfo: RemoteInfo): void {
@@ -520,6 +541,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   #admit(kind: 'rtp' | 'rtcp', msg: Buffer, rinfo: RemoteInfo, peer: PeerLatch): Uint8Array | undefined {
     if (!peer.admits(rinfo.address, rinfo.port)) {
       this.#dropped.foreignSource++;
+      return undefined;
+    }
+    if (this.#config?.awaitingKeys) {
+      this.#dropped.srtp++;
       return undefined;
     }
     if (!this.#srtp) return msg;

@@ -26,7 +26,8 @@
 import { applyLocalIce } from '../sdp/ice-sdp.ts';
 import type { LocalIceDescription } from '../sdp/ice-sdp.ts';
 import { createOrigin, incrementOriginVersion } from '../sdp/sdp-origin.ts';
-import type { LocalCodec, LocalTelephoneEvent } from '../sdp/local-media.ts';
+import type { CertificateFingerprint } from '../sdp/dtls-attributes.ts';
+import type { KeyExchange, LocalCodec, LocalTelephoneEvent } from '../sdp/local-media.ts';
 import type { NegotiatedMedia } from '../sdp/negotiated-media.ts';
 import { buildAnswer } from '../sdp/sdp-answer.ts';
 import { processAnswer } from '../sdp/sdp-answer-processing.ts';
@@ -55,6 +56,10 @@ export interface SdpNegotiatorOptions {
   ptime?: number;
   srtpPolicy: SrtpPolicy;
   srtpSuites?: SrtpCryptoSuite[];
+  keyExchange?: readonly KeyExchange[];
+  dtlsFingerprint?: CertificateFingerprint;
+  /** Our role in the current DTLS association, if one exists (re-offers and answers keep it). */
+  dtlsRole?: () => 'client' | 'server' | undefined;
   rtcpMux: boolean;
   sessionName?: string;
   username?: string;
@@ -109,6 +114,9 @@ export class SdpNegotiator {
       direction: local.direction,
       srtpPolicy: o.srtpPolicy,
       srtpSuites: o.srtpSuites,
+      keyExchange: o.keyExchange,
+      dtlsFingerprint: o.dtlsFingerprint,
+      dtlsRole: o.dtlsRole?.(),
     };
   }
 
