@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const commands = ['register', 'call', 'message', 'listen', 'echo', 'accounts', 'web', 'help'] as const;
+export const commands = ['register', 'call', 'message', 'listen', 'echo', 'watch', 'status', 'accounts', 'web', 'help'] as const;
 export type CommandName = (typeof commands)[number];
 
 export interface CliOptions {
@@ -53,11 +53,16 @@ export interface CliOptions {
   turn?: { host: string; port: number; username: string; password: string };
   /** --no-ice: plain RTP, no ICE lines in our SDP. */
   noIce: boolean;
+  /** `parley status --note TEXT`: the note published with the status. */
+  note?: string;
 }
 
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** What `parley status` publishes (the API's PRESENCE_STATUSES). */
+export const STATUSES = ['available', 'away', 'busy', 'dnd', 'offline'];
 
 const options = {
   aor: { type: 'string' },
@@ -79,6 +84,7 @@ const options = {
   port: { type: 'string' },
   'no-open': { type: 'boolean' },
   json: { type: 'boolean' },
+  note: { type: 'string' },
   account: { type: 'string' },
   identity: { type: 'string' },
   codecs: { type: 'string' },
@@ -155,6 +161,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
   if (tone !== undefined && v.play) throw new UsageError('--tone and --play are two audio sources; pick one');
   const turn = v.turn !== undefined ? parseTurn(v.turn, env.PARLEY_TURN_PASSWORD) : undefined;
   if (command === 'call' && rest.length !== 1) throw new UsageError('parley call wants exactly one target, e.g. parley call sip:alice@example.com');
+  if (command === 'watch' && (rest.length === 0 || rest.length > 100)) throw new UsageError('parley watch wants 1 to 100 targets, e.g. parley watch 201 sip:bob@example.com');
+  if (command === 'status' && (rest.length !== 1 || !STATUSES.includes(rest[0]!.toLowerCase()))) {
+    throw new UsageError(`parley status wants one of ${STATUSES.join(', ')}, e.g. parley status away --note "back at 3"`);
+  }
+  if (v.note !== undefined && command !== 'status') throw new UsageError('--note goes with parley status');
   if (command === 'message' && rest.length !== 2) throw new UsageError('parley message wants a target and the text (quoted), e.g. parley message sip:alice@example.com "on my way"');
   return {
     command,
@@ -191,6 +202,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     ...(v.stun !== undefined ? { stun: withDefaultPort(parseHostPort('stun', v.stun), 3478) } : {}),
     ...(turn ? { turn } : {}),
     noIce: v['no-ice'] ?? false,
+    ...(v.note !== undefined ? { note: v.note } : {}),
   };
 }
 
