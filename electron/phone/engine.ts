@@ -45,6 +45,7 @@ import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
 import { NetworkMonitor } from './network-monitor.ts';
 import { createPhoneApi } from './phone-api.ts';
+import { PhoneSystemService, type PhoneSystemFactory } from './phone-system.ts';
 import { createEventServices } from './event-services.ts';
 import type { NetworkChangeReason } from '../api/commands.ts';
 import { RegistrationService } from './registration-service.ts';
@@ -98,6 +99,8 @@ export interface PhoneEngineOptions {
   audio?: AudioDeviceFactory;
   /** Answer every incoming call on arrival, whatever its account says (`parley listen --auto-answer`). */
   autoAnswer?: boolean;
+  /** "Host a phone system on this computer" (phone-system.ts); hosts that offer it pass electron/server-host's. */
+  phoneSystem?: PhoneSystemFactory;
 }
 
 export interface EngineAudio {
@@ -273,6 +276,13 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       tls: { trust: tlsTrust, failure: (name) => layer.tlsFailure(name), onConnectionClosed: (h) => layer.onConnectionClosed(h) },
     });
     ua.on('trace', (e) => events.emit('trace', toTrace(e, now())));
+    const phoneSystem = new PhoneSystemService({
+      host: opts.phoneSystem?.({ dataDir: opts.dataDir, logger: logger.child('phone-system'), clock }),
+      accounts, events, clock,
+    });
+    cleanups.push(() => phoneSystem.close());
+    // Before the registrations: this Parley's own account on it registers at once.
+    await phoneSystem.start();
     const callsForEvents = calls;
     const eventServices = createEventServices({
       ua, accounts, contacts, store, events, clock, now, logger,
@@ -312,6 +322,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       contacts,
       audioDevices,
       presence: eventServices.api,
+      phoneSystem,
       tls: () =>
         certificate && {
           fingerprint256: certificate.fingerprint256,
@@ -378,6 +389,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
           // Unsubscribe and unpublish while the registrations (and their flows) are still there.
           await eventServices.close();
           await registrations.close();
+          // Cleanups run last-first: the phone system stops after this Parley unregistered from it.
           await cleanup();
         })();
         return closing;
