@@ -517,6 +517,12 @@ export class PhoneCall implements ConferenceLeg {
       if (this.#state === 'early' || this.#state === 'connecting' || this.#state === 'active') this.#startMedia();
     });
     session.on('remote-hold', () => this.#emit());
+    // DTLS-SRTP keys arrived: the security line changes from "not encrypted" to the suite.
+    session.on('secured', () => this.#emit());
+    session.on('security-failed', (words) => {
+      this.#log.warn('media could not be secured: ending the call', { callId: this.id, words });
+      sip.endMediaFailure(words);
+    });
     session.on('dtmf', (tone) => this.#dtmfReceived(tone, 'rfc4733'));
     session.on('stats', (stats) => this.#stats(stats));
     session.on('error', (err) => this.#log.warn('media error', { callId: this.id, error: err.message }));
@@ -611,7 +617,7 @@ export class PhoneCall implements ConferenceLeg {
     if (this.#recorder) s.recording = { path: this.#recorder.recorder.path, since: this.#recorder.since, layout: this.#recorder.recorder.layout };
     const negotiated = this.session.negotiated;
     const codec = negotiated?.codec;
-    if (negotiated) s.security = describeSecurity(this.#account, negotiated.srtp?.suite);
+    if (negotiated) s.security = describeSecurity(this.#account, negotiated.srtp);
     if (codec) s.codec = `${codec.name}/${codec.clockRate}`;
     return s;
   }

@@ -24,7 +24,8 @@
  *   either way ends that. A re-offer has one answer: a second is stray.
  */
 import { createOrigin, incrementOriginVersion } from '../sdp/sdp-origin.ts';
-import type { LocalCodec, LocalTelephoneEvent } from '../sdp/local-media.ts';
+import type { CertificateFingerprint } from '../sdp/dtls-attributes.ts';
+import type { KeyExchange, LocalCodec, LocalTelephoneEvent } from '../sdp/local-media.ts';
 import type { NegotiatedMedia } from '../sdp/negotiated-media.ts';
 import { buildAnswer } from '../sdp/sdp-answer.ts';
 import { processAnswer } from '../sdp/sdp-answer-processing.ts';
@@ -53,6 +54,10 @@ export interface SdpNegotiatorOptions {
   ptime?: number;
   srtpPolicy: SrtpPolicy;
   srtpSuites?: SrtpCryptoSuite[];
+  keyExchange?: readonly KeyExchange[];
+  dtlsFingerprint?: CertificateFingerprint;
+  /** Our role in the current DTLS association, if one exists (re-offers and answers keep it). */
+  dtlsRole?: () => 'client' | 'server' | undefined;
   rtcpMux: boolean;
   sessionName?: string;
   username?: string;
@@ -105,6 +110,9 @@ export class SdpNegotiator {
       direction: local.direction,
       srtpPolicy: o.srtpPolicy,
       srtpSuites: o.srtpSuites,
+      keyExchange: o.keyExchange,
+      dtlsFingerprint: o.dtlsFingerprint,
+      dtlsRole: o.dtlsRole?.(),
     };
   }
 

@@ -400,13 +400,30 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
    * §15.1.1 ends the session once the BYE is sent anyway.
    */
   endSilentPeer(detail: string): void {
+    this.#endForMedia('media-timeout', detail);
+  }
+
+  /**
+   * The media cannot be made safe (DTLS-SRTP failed, or the peer's
+   * certificate does not match its SDP fingerprint): BYE, and the call ends
+   * as 'media-failed' with the words. A call not yet answered is cancelled.
+   */
+  endMediaFailure(detail: string): void {
+    if (this.#state !== shared<S>('active')) {
+      void this.hangup().catch((err: unknown) => this.ctx.logger.info('hang-up after a media failure failed', { callId: this.id, error: String(err) }));
+      return;
+    }
+    this.#endForMedia('media-failed', detail);
+  }
+
+  #endForMedia(cause: 'media-timeout' | 'media-failed', detail: string): void {
     const dialog = this.dialog;
     if (this.#state !== shared<S>('active') || !dialog) return;
     this.transition(shared<S>('ending'));
     if (dialog.state !== 'Terminated') {
-      this.ctx.dialogs.bye(dialog).catch((err: unknown) => this.ctx.logger.info('BYE to a silent peer failed', { callId: this.id, error: String(err) }));
+      this.ctx.dialogs.bye(dialog).catch((err: unknown) => this.ctx.logger.info('BYE after a media failure failed', { callId: this.id, error: String(err) }));
     }
-    this.finish({ cause: 'media-timeout', by: 'local', detail });
+    this.finish({ cause, by: 'local', detail });
   }
 
   async #endWithBye(cause: CallEnd['cause'], detail: string): Promise<void> {
