@@ -193,6 +193,12 @@ export interface CallSnapshot {
   failure?: string;
   /** What protects the call, in words (signalling and media), once media is negotiated. */
   security?: CallSecurity;
+  /**
+   * The way the audio travels once known (ICE, RFC 8445): 'direct' (host
+   * addresses), 'stun' (through a NAT, via the public address STUN or the
+   * peer found), 'relay' (through the TURN server).
+   */
+  mediaPath?: 'direct' | 'stun' | 'relay';
   /** An incoming call forwarded to us (Diversion / History-Info): by whom, why, and the line to show ("forwarded by 100@sip.test, busy"). */
   forwardedBy?: { uri: string; reason?: string; text: string };
 }
