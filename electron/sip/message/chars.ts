@@ -107,6 +107,26 @@ export function codesOf(s: string): Uint8Array {
   return b;
 }
 
+let scratch = new Uint8Array(256);
+
+/**
+ * codesOf into one reused array, for a scan that keeps nothing of it (the
+ * string entry points: parseNameAddr, parseVia, parseUri...): no allocation.
+ * Valid until the next call.
+ */
+export function scratchCodesOf(s: string): Uint8Array {
+  const n = s.length;
+  if (n > scratch.length) scratch = new Uint8Array(Math.max(n, scratch.length * 2));
+  const b = scratch;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    b[i] = c > 0xff ? 0xff : c;
+  }
+  // Past the string: bytes in no table, so a scan that peeks one beyond its end stops there.
+  if (n < b.length) b[n] = 0;
+  return b;
+}
+
 /** skipWs over bytes. */
 export function skipWsB(b: Uint8Array, i: number, end: number): number {
   while (i < end) {

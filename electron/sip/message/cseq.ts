@@ -1,4 +1,4 @@
-import { TOKEN, codesOf, matchAtB, skipWsB, trimEndB } from './chars.ts';
+import { TOKEN, scratchCodesOf, matchAtB, skipWsB, trimEndB } from './chars.ts';
 import { SipParseError } from './sip-parse-error.ts';
 
 /** CSeq = 1*DIGIT LWS Method (RFC 3261 §20.16); the number is below 2^31 (§8.1.1.5, RFC 4475 scalarlg). */
@@ -8,7 +8,7 @@ export interface CSeq {
 }
 
 export function parseCSeq(value: string): CSeq {
-  const r = scanCSeq(codesOf(value), 0, value.length);
+  const r = scanCSeq(scratchCodesOf(value), 0, value.length);
   return { seq: r, method: value.slice(scannedMethodStart, scannedMethodEnd) };
 }
 

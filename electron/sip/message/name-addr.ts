@@ -1,4 +1,4 @@
-import { TOKEN, codesOf, findByte, skipWsB, trimEndB } from './chars.ts';
+import { TOKEN, scratchCodesOf, findByte, skipWsB, trimEndB } from './chars.ts';
 import { formatHeaderParams, parseHeaderParams, quote, scanQuotedB, unquote } from './header-params.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import { formatUri, parseUriRange, type SipUri } from './uri.ts';
@@ -56,7 +56,7 @@ function uriOf(b: Uint8Array, s: string, start: number, end: number, what: strin
 
 /** Parses one name-addr or addr-spec; `what` names the header in errors ("From", "Contact"...). */
 export function parseNameAddr(value: string, what = 'name-addr'): NameAddr {
-  return scanNameAddr(codesOf(value), value, 0, value.length, what, true) as NameAddr;
+  return scanNameAddr(scratchCodesOf(value), value, 0, value.length, what, true) as NameAddr;
 }
 
 /** Parses the name-addr or addr-spec in s[start, end) (b: its bytes, see codesOf). */

@@ -1,4 +1,4 @@
-import { HOST, PARAM, HNV, PASSWORD, SCHEME, TEL, USER, allIn, codesOf, findByte } from './chars.ts';
+import { HOST, PARAM, HNV, PASSWORD, SCHEME, TEL, USER, allIn, scratchCodesOf, findByte } from './chars.ts';
 import { escapeUri, unescapeUri } from './escape.ts';
 import { commonParamAt } from './param-names.ts';
 import { SipParseError } from './sip-parse-error.ts';
@@ -207,7 +207,7 @@ export function parseUriRange(b: Uint8Array, s: string, start: number, end: numb
 }
 
 export function parseUri(text: string): SipUri {
-  return parseUriRange(codesOf(text), text, 0, text.length, true) as SipUri;
+  return parseUriRange(scratchCodesOf(text), text, 0, text.length, true) as SipUri;
 }
 
 export function formatHost(host: string): string {

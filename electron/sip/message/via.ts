@@ -1,4 +1,4 @@
-import { HOST, TOKEN, codesOf, findByte, matchAtB, skipWsB, trimEndB } from './chars.ts';
+import { HOST, TOKEN, scratchCodesOf, findByte, matchAtB, skipWsB, trimEndB } from './chars.ts';
 import { formatHeaderParams, parseHeaderParams } from './header-params.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import { formatHost } from './uri.ts';
@@ -33,7 +33,7 @@ function knownTransport(b: Uint8Array, i: number, j: number): string | undefined
 }
 
 export function parseVia(value: string): Via {
-  return scanVia(codesOf(value), value, 0, value.length, true) as Via;
+  return scanVia(scratchCodesOf(value), value, 0, value.length, true) as Via;
 }
 
 /** Parses the Via value in s[start, end) (one element, no comma list; b: its bytes, see codesOf). */
