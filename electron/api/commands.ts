@@ -18,7 +18,9 @@ import type {
   AppSnapshot,
   AudioDevice,
   CallSnapshot,
+  ComposingSnapshot,
   ContactAddress,
+  ConversationSnapshot,
   DiagnosticsCounts,
   ContactNumber,
   ContactSnapshot,
@@ -32,6 +34,8 @@ import type {
   SrtpMode,
   TransportName,
 } from './snapshots.ts';
+import type { PresenceCommands } from './presence-contract.ts';
+import { PRESENCE_COMMAND_NAMES } from './presence-contract.ts';
 
 export type NoParams = Record<string, never>;
 
@@ -61,6 +65,10 @@ export interface AccountFields {
   tlsPin: string | null;
   /** Send SDES keys (a=crypto) even when the signalling is not TLS on every hop (the keys travel in clear text). */
   sdesInClear: boolean;
+  /** The voicemail number or address `mwi.dial` calls; null = the server's Message-Account. */
+  voicemail: string | null;
+  /** Directed call pickup: this prefix and the watched line's number are dialled ("*8" → "*8201"); null = INVITE with Replaces. */
+  pickupCode: string | null;
 }
 
 /** `accounts.add`: the AOR and whatever differs from the defaults. The password goes in, never out. */
@@ -119,10 +127,33 @@ export interface DtmfParams {
   digits: string;
 }
 
+/** One of `target` (blind) or `toCallId` (attended). */
 export interface TransferParams {
   callId: string;
   /** Blind transfer target (REFER, RFC 3515). */
+  target?: string;
+  /**
+   * Attended transfer (RFC 5589 §7), also "transfer to an existing call":
+   * the peer of `callId` is REFERred, with Replaces (RFC 3891), to the peer
+   * of this connected call and takes its place; both our calls then end.
+   */
+  toCallId?: string;
+}
+
+/**
+ * Call pickup (RFC 3891): an INVITE to `target` — the caller of a call
+ * ringing elsewhere — with Replaces naming that call's dialog as the caller
+ * has it (a BLF dialog-info's call-id, remote tag as toTag, local tag as
+ * fromTag). The caller's phone answers us and cancels the ringing call.
+ */
+export interface PickupParams {
   target: string;
+  sipCallId: string;
+  toTag: string;
+  fromTag: string;
+  /** Replace only a call still ringing (default true; a connected call answers 486). */
+  earlyOnly?: boolean;
+  accountId?: string;
 }
 
 export interface RecordParams {
@@ -148,8 +179,12 @@ export interface HistoryListParams {
   missedOnly?: boolean;
 }
 
+// ── Instant messages (RFC 3428 MESSAGE, RFC 3994 isComposing) ──────────────
+
 export interface MessageSendParams {
   accountId?: string;
+  /** Which of the account's addresses sends it (From); absent = identity rules, then the AOR. */
+  identity?: string;
   target: string;
   /** text/plain; at most 1300 bytes of UTF-8 (RFC 3428 §8: fits in one UDP datagram). */
   body: string;
@@ -158,8 +193,29 @@ export interface MessageSendParams {
 export interface MessagesListParams {
   /** Only the conversation with this address. */
   peer?: string;
+  /** Only messages whose text contains this. */
+  query?: string;
   limit?: number;
   before?: number;
+}
+
+export interface ConversationsListParams {
+  /** Only conversations whose address or some message contains this. */
+  query?: string;
+  limit?: number;
+}
+
+export interface PeerParams {
+  /** The conversation's address (ConversationSnapshot.peer). */
+  peer: string;
+}
+
+export interface ComposingParams {
+  target: string;
+  accountId?: string;
+  identity?: string;
+  /** true: we are typing (sent again every 90 s while it lasts); false: we stopped (RFC 3994 §4). */
+  active: boolean;
 }
 
 export interface DiagnosticsParams {
@@ -188,8 +244,8 @@ export interface UpdateParams<P> {
   changes: P;
 }
 
-/** name → { params, result }. One entry per command; keep them grouped as the UI groups them. */
-export interface Commands {
+/** name → { params, result }. One entry per command; keep them grouped as the UI groups them (presence, lines and voicemail: presence-contract.ts). */
+export interface Commands extends PresenceCommands {
   'accounts.list': { params: NoParams; result: AccountSnapshot[] };
   'accounts.add': { params: AccountInput; result: AccountSnapshot };
   'accounts.update': { params: UpdateParams<AccountPatch>; result: AccountSnapshot };
@@ -207,6 +263,7 @@ export interface Commands {
   'call.dtmf': { params: DtmfParams; result: null };
   'call.transfer': { params: TransferParams; result: null };
   'call.record': { params: RecordParams; result: CallSnapshot };
+  'call.pickup': { params: PickupParams; result: CallSnapshot };
   'calls.list': { params: NoParams; result: CallSnapshot[] };
 
   'contacts.list': { params: ContactsListParams; result: ContactSnapshot[] };
@@ -224,6 +281,17 @@ export interface Commands {
 
   'messages.send': { params: MessageSendParams; result: MessageSnapshot };
   'messages.list': { params: MessagesListParams; result: MessageSnapshot[] };
+  'messages.conversations': { params: ConversationsListParams; result: ConversationSnapshot[] };
+  /** Marks the conversation read (its unread count drops to 0; a 'conversation' event follows). */
+  'messages.read': { params: PeerParams; result: ConversationSnapshot | null };
+  /** Deletes the conversation's messages. */
+  'messages.remove': { params: PeerParams; result: null };
+  /** Takes a request into the conversations (or unblocks). */
+  'messages.allow': { params: PeerParams; result: null };
+  /** Refuses the peer's messages from now on (603, not stored). */
+  'messages.block': { params: PeerParams; result: null };
+  /** Tells the peer we are typing or stopped (RFC 3994). */
+  'messages.composing': { params: ComposingParams; result: null };
 
   'audio.devices': { params: NoParams; result: AudioDevice[] };
   'app.snapshot': { params: NoParams; result: AppSnapshot };
@@ -255,6 +323,7 @@ export const COMMAND_NAMES = [
   'call.dtmf',
   'call.transfer',
   'call.record',
+  'call.pickup',
   'calls.list',
   'contacts.list',
   'contacts.add',
@@ -267,10 +336,17 @@ export const COMMAND_NAMES = [
   'settings.update',
   'messages.send',
   'messages.list',
+  'messages.conversations',
+  'messages.read',
+  'messages.remove',
+  'messages.allow',
+  'messages.block',
+  'messages.composing',
   'audio.devices',
   'app.snapshot',
   'diagnostics.counts',
   'network.changed',
+  ...PRESENCE_COMMAND_NAMES,
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command (a missing one makes this `never`-typed line fail).

@@ -12,6 +12,7 @@ export type * from './snapshots.ts';
 export {
   AUDIO_DEVICE_KINDS,
   CALL_STATES,
+  CONVERSATION_STATES,
   DIRECTIONS,
   DTMF_MODES,
   LINK_ACTIONS,
@@ -24,6 +25,20 @@ export {
 
 export type * from './commands.ts';
 export { COMMAND_NAMES, NETWORK_CHANGE_REASONS, isCommandName } from './commands.ts';
+
+export type * from './presence-contract.ts';
+export {
+  LINE_DIALOG_STATES,
+  LINE_STATES,
+  PRESENCE_COMMAND_NAMES,
+  PRESENCE_EVENT_NAMES,
+  PRESENCE_STATUSES,
+  PUBLICATION_STATES,
+  SUBSCRIPTION_STATES,
+  WATCHED_STATUSES,
+  WATCHER_DECISIONS,
+  WATCHER_STATES,
+} from './presence-contract.ts';
 
 export type * from './events.ts';
 export { EVENT_NAMES, isEventName } from './events.ts';

@@ -10,6 +10,8 @@ import type {
   DtmfReceived,
   LinkOpen,
   CallSnapshot,
+  ComposingSnapshot,
+  ConversationSnapshot,
   HistoryEntry,
   IncomingCallSnapshot,
   MediaStats,
@@ -18,9 +20,11 @@ import type {
   Settings,
   TraceEntry,
 } from './snapshots.ts';
+import type { PresenceEvents } from './presence-contract.ts';
+import { PRESENCE_EVENT_NAMES } from './presence-contract.ts';
 
-/** event name → data. */
-export interface Events {
+/** event name → data (presence, watched lines and voicemail: presence-contract.ts). */
+export interface Events extends PresenceEvents {
   /** A registration changed state (with the server's answer). */
   registration: RegistrationSnapshot;
   /** A call changed state; sent on every change, including the final 'ended'. */
@@ -35,6 +39,10 @@ export interface Events {
   'media.stats': MediaStats;
   /** A message arrived, or an outgoing one changed status. */
   message: MessageSnapshot;
+  /** A conversation changed: a message in or out, read, allowed, blocked, removed (`removed: true`). */
+  conversation: ConversationSnapshot;
+  /** The other side of a conversation started or stopped typing (RFC 3994). */
+  'message.composing': ComposingSnapshot;
   /** One SIP message sent or received (already redacted). */
   trace: TraceEntry;
   /** A call was added to the history (it ended). */
@@ -55,10 +63,13 @@ export const EVENT_NAMES = [
   'link.open',
   'media.stats',
   'message',
+  'conversation',
+  'message.composing',
   'trace',
   'history',
   'settings',
   'accounts',
+  ...PRESENCE_EVENT_NAMES,
 ] as const satisfies readonly EventName[];
 
 const allListed: Exclude<EventName, (typeof EVENT_NAMES)[number]> extends never ? true : false = true;

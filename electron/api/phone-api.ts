@@ -33,14 +33,19 @@ import type {
   IdParams,
   MessageSendParams,
   MessagesListParams,
+  ComposingParams,
+  ConversationsListParams,
+  PeerParams,
   MuteParams,
   NetworkChangedParams,
   NoParams,
   SettingsPatch,
   RecordParams,
+  PickupParams,
   TransferParams,
   UpdateParams,
 } from './commands.ts';
+import type { PresenceCommands } from './presence-contract.ts';
 import type {
   AccountSnapshot,
   AppSnapshot,
@@ -50,6 +55,7 @@ import type {
   DiagnosticsCounts,
   HistoryEntry,
   MessageSnapshot,
+  ConversationSnapshot,
   RegistrationSnapshot,
   Settings,
 } from './snapshots.ts';
@@ -61,7 +67,10 @@ export interface CommandContext {
   client: string;
 }
 
-export interface PhoneApi {
+/** The presence, watched-line and voicemail commands (presence-contract.ts), one method each. */
+export type PresenceApi = { [N in keyof PresenceCommands]: PhoneApiMethod<N> };
+
+export interface PhoneApi extends PresenceApi {
   'accounts.list'(params: NoParams, context: CommandContext): Promise<AccountSnapshot[]>;
   'accounts.add'(params: AccountInput, context: CommandContext): Promise<AccountSnapshot>;
   'accounts.update'(params: UpdateParams<AccountPatch>, context: CommandContext): Promise<AccountSnapshot>;
@@ -79,6 +88,7 @@ export interface PhoneApi {
   'call.dtmf'(params: DtmfParams, context: CommandContext): Promise<null | void>;
   'call.transfer'(params: TransferParams, context: CommandContext): Promise<null | void>;
   'call.record'(params: RecordParams, context: CommandContext): Promise<CallSnapshot>;
+  'call.pickup'(params: PickupParams, context: CommandContext): Promise<CallSnapshot>;
   'calls.list'(params: NoParams, context: CommandContext): Promise<CallSnapshot[]>;
 
   'contacts.list'(params: ContactsListParams, context: CommandContext): Promise<ContactSnapshot[]>;
@@ -95,6 +105,12 @@ export interface PhoneApi {
 
   'messages.send'(params: MessageSendParams, context: CommandContext): Promise<MessageSnapshot>;
   'messages.list'(params: MessagesListParams, context: CommandContext): Promise<MessageSnapshot[]>;
+  'messages.conversations'(params: ConversationsListParams, context: CommandContext): Promise<ConversationSnapshot[]>;
+  'messages.read'(params: PeerParams, context: CommandContext): Promise<ConversationSnapshot | null>;
+  'messages.remove'(params: PeerParams, context: CommandContext): Promise<null | void>;
+  'messages.allow'(params: PeerParams, context: CommandContext): Promise<null | void>;
+  'messages.block'(params: PeerParams, context: CommandContext): Promise<null | void>;
+  'messages.composing'(params: ComposingParams, context: CommandContext): Promise<null | void>;
 
   'audio.devices'(params: NoParams, context: CommandContext): Promise<AudioDevice[]>;
   'app.snapshot'(params: NoParams, context: CommandContext): Promise<AppSnapshot>;

@@ -14,6 +14,7 @@ import type { AccountInput, AccountPatch, CommandName, CommandParams, ContactInp
 import { NETWORK_CHANGE_REASONS } from './commands.ts';
 import type { Settings } from './snapshots.ts';
 import { DIRECTIONS, DTMF_MODES, LINK_ACTIONS, SRTP_MODES, THEMES, TRANSPORTS } from './snapshots.ts';
+import { presenceSchemas } from './presence-schemas.ts';
 
 export const LIMITS = {
   id: 128,
@@ -80,6 +81,9 @@ export const dialTargetSchema = z
   .max(LIMITS.dialTarget, `is longer than ${LIMITS.dialTarget} characters`)
   .refine((s) => !NOT_IN_TARGET.test(s), 'contains a control or invisible character');
 
+/** A SIP token (RFC 3261 §25.1), e.g. a dialog tag. */
+const sipTokenSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9\-.!%*_+`'~]+$/, 'is not a SIP token');
+
 export const dtmfDigitsSchema = z.string().regex(/^[0-9*#A-D]{1,32}$/, 'is not 1 to 32 DTMF digits (0-9 * # A-D)');
 
 const timeSchema = z.int().min(0).max(8.64e15);
@@ -132,6 +136,8 @@ const accountFieldShape = {
   tlsCaFile: text(4096, 1).nullable(),
   tlsPin: z.string().trim().regex(/^(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/, 'is not a SHA-256 fingerprint (64 hex digits)').nullable(),
   sdesInClear: z.boolean(),
+  voicemail: dialTargetSchema.nullable(),
+  pickupCode: z.string().trim().regex(/^[0-9*#]{1,8}$/, 'is not a pickup code (1 to 8 of 0-9 * #)').nullable(),
 };
 
 // Not trimmed: leading or trailing spaces may be part of a password.
@@ -226,6 +232,7 @@ const noParams = z.strictObject({});
 const callId = z.strictObject({ callId: idSchema });
 const accountId = z.strictObject({ accountId: idSchema });
 const byId = z.strictObject({ id: idSchema });
+const byPeer = z.strictObject({ peer: sipUriSchema });
 
 export const COMMAND_SCHEMAS = {
   'accounts.list': noParams,
@@ -244,7 +251,17 @@ export const COMMAND_SCHEMAS = {
   'call.mute': z.strictObject({ callId: idSchema, muted: z.boolean() }),
   'call.record': z.strictObject({ callId: idSchema, record: z.boolean(), layout: z.enum(['mixed', 'stereo']).optional() }),
   'call.dtmf': z.strictObject({ callId: idSchema, digits: dtmfDigitsSchema }),
-  'call.transfer': z.strictObject({ callId: idSchema, target: dialTargetSchema }),
+  'call.transfer': z
+    .strictObject({ callId: idSchema, target: dialTargetSchema.optional(), toCallId: idSchema.optional() })
+    .refine((p) => (p.target === undefined) !== (p.toCallId === undefined), { message: 'give either target (blind transfer) or toCallId (attended transfer)', path: ['target'] }),
+  'call.pickup': z.strictObject({
+    target: dialTargetSchema,
+    sipCallId: z.string().min(1).max(256).regex(/^[\x21-\x7e]+$/, 'a Call-ID is printable without spaces'),
+    toTag: sipTokenSchema,
+    fromTag: sipTokenSchema,
+    earlyOnly: z.boolean().optional(),
+    accountId: idSchema.optional(),
+  }),
   'calls.list': noParams,
 
   'contacts.list': z.strictObject({ query: text(LIMITS.query).optional() }),
@@ -264,18 +281,27 @@ export const COMMAND_SCHEMAS = {
   'settings.get': noParams,
   'settings.update': settingsPatchSchema,
 
-  'messages.send': z.strictObject({ accountId: idSchema.optional(), target: dialTargetSchema, body: messageBodySchema }),
+  'messages.send': z.strictObject({ accountId: idSchema.optional(), identity: sipUriSchema.optional(), target: dialTargetSchema, body: messageBodySchema }),
   'messages.list': z.strictObject({
     peer: sipUriSchema.optional(),
+    query: text(LIMITS.query).optional(),
     limit: z.int().min(1).max(LIMITS.historyPage).optional(),
     before: timeSchema.optional(),
   }),
+  'messages.conversations': z.strictObject({ query: text(LIMITS.query).optional(), limit: z.int().min(1).max(LIMITS.historyPage).optional() }),
+  'messages.read': byPeer,
+  'messages.remove': byPeer,
+  'messages.allow': byPeer,
+  'messages.block': byPeer,
+  'messages.composing': z.strictObject({ target: dialTargetSchema, accountId: idSchema.optional(), identity: sipUriSchema.optional(), active: z.boolean() }),
 
   'audio.devices': noParams,
   'app.snapshot': noParams,
   'diagnostics.counts': z.strictObject({ gc: z.boolean().optional() }),
 
   'network.changed': z.strictObject({ reason: z.enum(NETWORK_CHANGE_REASONS) }),
+
+  ...presenceSchemas({ idSchema, sipUriSchema, dialTargetSchema }),
 } satisfies { [N in CommandName]: z.ZodType<CommandParams<N>> };
 
 // Compile-time check in the other direction: each schema has exactly the keys of its params type,

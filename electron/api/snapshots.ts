@@ -77,6 +77,10 @@ export interface AccountSnapshot {
   tlsPin?: string;
   /** SDES keys are sent even without TLS on every hop (absent = false). */
   sdesInClear?: boolean;
+  /** The voicemail number or address (absent = the server's Message-Account). */
+  voicemail?: string;
+  /** Directed-pickup prefix dialled before a watched line's number (absent = INVITE with Replaces). */
+  pickupCode?: string;
 }
 
 export const REGISTRATION_STATES = ['unregistered', 'registering', 'registered', 'unregistering', 'failed'] as const;
@@ -171,8 +175,10 @@ export interface CallSnapshot {
    * only so that test doubles and older engines need not.
    */
   actions?: CallAction[];
-  /** Our blind transfer of this call (RFC 3515) and its result from the NOTIFY sipfrag. */
+  /** Our transfer of this call (RFC 3515, blind or attended) and its result from the NOTIFY sipfrag. */
   transfer?: TransferSnapshot;
+  /** This call took the place of that call (RFC 3891 Replaces: a transfer completed here, a pickup). */
+  replacedCall?: string;
   /** The call is being recorded (call.record): into this WAV file, since then. */
   recording?: { path: string; since: number; layout: 'mixed' | 'stereo' };
   /** The SIP Call-ID of the call's dialog: its messages in the `trace` events carry it. */
@@ -200,6 +206,8 @@ export type CallAction = (typeof CALL_ACTIONS)[number];
 export interface TransferSnapshot {
   /** Where the peer was asked to go. */
   target: string;
+  /** Attended transfer: the call whose peer it replaces. */
+  toCallId?: string;
   /** 'trying' until the transferee reports a final answer (succeeded 2xx, failed otherwise or REFER refused). */
   state: 'trying' | 'succeeded' | 'failed';
   /** The status the transferee reported (sipfrag), or the REFER's own answer. */
@@ -287,21 +295,30 @@ export interface HistoryEntry {
   quality?: CallQuality;
 }
 
-export const MESSAGE_STATUSES = ['received', 'pending', 'sent', 'failed'] as const;
+/**
+ * An instant message's state. Incoming: 'received'. Outgoing: 'sending' until
+ * the MESSAGE's final answer: 'delivered' (2xx), 'stored' (202 Accepted: a
+ * store-and-forward server keeps it until the peer is online, RFC 3428 §7),
+ * 'failed' (with `code`, `reason` and `words`).
+ */
+export const MESSAGE_STATUSES = ['received', 'sending', 'delivered', 'stored', 'failed'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
-/** An instant message (SIP MESSAGE, RFC 3428). `status` follows an outgoing one: pending → sent | failed. */
+/** An instant message (SIP MESSAGE, RFC 3428). */
 export interface MessageSnapshot {
   id: string;
   /** Absent once the account has been removed. */
   accountId?: string;
   direction: Direction;
+  /** The other side's address (sip:user@host): the conversation's key. */
   peer: string;
   peerName?: string;
   contactId?: string;
   /** Our address it was sent from (out) or to (in), when known. */
   localAlias?: string;
+  /** The text. Received text has control characters replaced (U+FFFD); show it as text, isolated (dir=auto). */
   body: string;
+  /** How it came: text/plain, message/cpim (its text/plain part is the body), text/html (shown as its text). */
   contentType: string;
   timestamp: number;
   status: MessageStatus;
@@ -309,6 +326,38 @@ export interface MessageSnapshot {
   code?: number;
   reason?: string;
   words?: string;
+}
+
+/**
+ * 'request': a stranger (not a contact) wrote first and we have not answered:
+ * shown apart, with allow/block; 'open'; 'blocked': their MESSAGEs are refused
+ * (603) and not stored.
+ */
+export const CONVERSATION_STATES = ['request', 'open', 'blocked'] as const;
+export type ConversationState = (typeof CONVERSATION_STATES)[number];
+
+/** The messages with one peer address. */
+export interface ConversationSnapshot {
+  peer: string;
+  peerName?: string;
+  contactId?: string;
+  last: MessageSnapshot;
+  count: number;
+  /** Received messages the user has not read (messages.read). */
+  unread: number;
+  state: ConversationState;
+  /** True in the event sent when the conversation was deleted. */
+  removed?: boolean;
+}
+
+/** The other side is typing (RFC 3994 isComposing), or stopped. */
+export interface ComposingSnapshot {
+  peer: string;
+  peerName?: string;
+  accountId?: string;
+  active: boolean;
+  /** When 'active' lapses unless refreshed (the indication's refresh, default 120 s; ms since epoch). */
+  expiresAt?: number;
 }
 
 export const THEMES = ['system', 'light', 'dark'] as const;

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const commands = ['register', 'call', 'listen', 'echo', 'accounts', 'web', 'help'] as const;
+export const commands = ['register', 'call', 'message', 'listen', 'echo', 'accounts', 'web', 'help'] as const;
 export type CommandName = (typeof commands)[number];
 
 export interface CliOptions {
@@ -145,6 +145,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
   const tone = positiveNumber('tone', v.tone, 20000);
   if (tone !== undefined && v.play) throw new UsageError('--tone and --play are two audio sources; pick one');
   if (command === 'call' && rest.length !== 1) throw new UsageError('parley call wants exactly one target, e.g. parley call sip:alice@example.com');
+  if (command === 'message' && rest.length !== 2) throw new UsageError('parley message wants a target and the text (quoted), e.g. parley message sip:alice@example.com "on my way"');
   return {
     command,
     positionals: rest,

@@ -5,7 +5,7 @@
  * on (exit-codes.ts). Flag names in the hints are the CLI's own, so the
  * advice can be followed as written.
  */
-import type { CallSnapshot, RegistrationSnapshot } from '../api/snapshots.ts';
+import type { CallSnapshot, MessageSnapshot, RegistrationSnapshot } from '../api/snapshots.ts';
 import { statusInWords } from '../sip/ua/status-reason.ts';
 import { ExitCode, exitCodeForStatus } from './exit-codes.ts';
 
@@ -99,6 +99,17 @@ export function callAdvice(call: Pick<CallSnapshot, 'remote' | 'code' | 'reason'
   const words = code === 401 || code === 407 ? 'authentication failed' : (call.words ?? (code !== undefined ? statusInWords(code) : 'the call could not be set up'));
   return {
     message: withHint(`call to ${call.remote.uri} failed: ${words}${answer(code, call.reason)}`, hintFor(code, 'call')),
+    exitCode: code === undefined ? ExitCode.network : exitCodeForStatus(code),
+  };
+}
+
+/** A MESSAGE that was not delivered (a final answer outside 2xx, or none). */
+export function messageAdvice(target: string, m: Pick<MessageSnapshot, 'code' | 'reason' | 'words'>): Advice {
+  const code = m.code;
+  const words = code === 401 || code === 407 ? 'authentication failed' : (m.words ?? (code !== undefined ? statusInWords(code) : 'the message could not be sent'));
+  const hint = code === 480 || code === 404 ? 'the other side is not registered now, and the server does not store messages for later' : hintFor(code, 'call');
+  return {
+    message: withHint(`message to ${target} failed: ${words}${answer(code, m.reason)}`, hint),
     exitCode: code === undefined ? ExitCode.network : exitCodeForStatus(code),
   };
 }

@@ -9,7 +9,8 @@ Usage: parley <command> [options]
 Commands:
   register            register, stay registered (--duration or until Ctrl-C), unregister
   call <target>       call a number or address; talk for --duration once answered, then hang up
-  listen              wait for calls (--auto-answer to take them), play/record audio per call
+  message <target> <text>   send an instant message (SIP MESSAGE); exit 0 when the server answered 2xx
+  listen              wait for calls and messages (--auto-answer to take calls), play/record audio per call
   echo                answer every call and send back what it hears
   accounts add|list|remove   manage the accounts stored in the data dir
   web                 run Parley in the browser: serves the UI on 127.0.0.1 and prints its URL
@@ -52,6 +53,7 @@ Examples:
   parley register --aor sip:alice@example.com --password … --duration 60
   parley call sip:+15551234@example.com --aor sip:alice@example.com --tone 440 --record heard.wav --duration 5
   parley listen --aor sip:alice@example.com --alias sip:+15559876@example.com --auto-answer --json
+  parley message sip:bob@example.com "on my way" --aor sip:alice@example.com
   parley call sip:bob@127.0.0.1:5062          (no server: the built-in direct account)
   parley web`;
 
@@ -67,9 +69,19 @@ for --duration seconds (default: until the other side hangs up,
 the --play file has played, or Ctrl-C), hangs up, and prints the call's quality (MOS, loss,
 jitter, RTT). Exit 0 answered, 3 authentication, 4 no answer, 5 busy/declined, 6 network,
 7 other rejection (also when the call was answered but its media could not be set up).`,
+  message: `parley message <target> <text> [account flags] [--identity ADDR] [--json]
+Sends <text> (at most 1300 bytes of UTF-8, RFC 3428) to <target> (a number, user@host or a
+sip: URI) as a SIP MESSAGE from the account (registered first when it has a registrar),
+presenting --identity (one of the account's addresses) when given. Prints the outcome:
+"delivered" (2xx), "stored by the server" (202: a store-and-forward server such as Kamailio's
+msilo keeps it until the other side registers), or the failure in words with the code.
+Exit 0 on any 2xx; otherwise as for calls: 3 authentication, 4 no answer (408/480),
+5 busy/declined, 6 network, 7 other rejection.`,
   listen: `parley listen [account flags] [--auto-answer] [--tone HZ | --play FILE] [--record FILE] [--duration S]
-Registers and waits for calls; prints each incoming call with the address it was sent to
-(one of the account's aliases). With --auto-answer every call is answered with the chosen
+Registers and waits for calls and instant messages; prints each incoming call and message with
+the address it was sent to (one of the account's aliases). With --json every event is one JSON
+line: "call.incoming", "call", "message" (a MessageSnapshot: peer, body, localAlias…),
+"message.composing" (the other side is typing), and the presence and voicemail events. With --auto-answer every call is answered with the chosen
 audio and recorded; otherwise calls ring until the caller gives up.
 It answers direct calls for any user at its address; an unanswered call rings for
 --ring-timeout seconds (default 120), then ends with 480.

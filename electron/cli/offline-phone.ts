@@ -12,7 +12,8 @@ import { ApiError } from '../api/errors.ts';
 import type { PhoneApi } from '../api/phone-api.ts';
 import { AccountService } from '../phone/account-service.ts';
 import { ContactDirectory } from '../phone/contact-directory.ts';
-import { createPhoneApi } from '../phone/phone-engine.ts';
+import { createPhoneApi } from '../phone/phone-api.ts';
+import { presencePlaceholder } from '../phone/presence-placeholder.ts';
 import { openPhoneStore } from '../phone/store/phone-store.ts';
 import type { SecretStore } from '../phone/store/secret-store.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -38,6 +39,7 @@ export function openOfflinePhone(opts: { dataDir: string; secrets: SecretStore; 
     accounts,
     contacts,
     audioDevices: () => [],
+    presence: presencePlaceholder(),
     telephony: {
       register: offline,
       unregister: offline,
@@ -53,9 +55,19 @@ export function openOfflinePhone(opts: { dataDir: string; secrets: SecretStore; 
         'call.dtmf': offline,
         'call.transfer': offline,
         'call.record': offline,
+        'call.pickup': offline,
         list: () => [],
       },
-      sendMessage: offline,
+      messages: {
+        'messages.send': offline,
+        'messages.list': offline,
+        'messages.conversations': offline,
+        'messages.read': offline,
+        'messages.remove': offline,
+        'messages.allow': offline,
+        'messages.block': offline,
+        'messages.composing': offline,
+      },
       diagnostics: offline,
       networkChanged: offline,
     },

@@ -19,7 +19,7 @@
  */
 import { redactSecrets } from '../shared/logger.ts';
 import type { ApiEvent } from '../api/events.ts';
-import type { CallSnapshot, CallQuality, DiagnosticsCounts, IncomingCallSnapshot, MediaStats, RegistrationSnapshot, TraceEntry } from '../api/snapshots.ts';
+import type { CallSnapshot, CallQuality, DiagnosticsCounts, IncomingCallSnapshot, MediaStats, MessageSnapshot, RegistrationSnapshot, TraceEntry } from '../api/snapshots.ts';
 import { jsonSafe, terminalSafe } from './terminal-text.ts';
 
 export interface OutputStreams {
@@ -145,8 +145,12 @@ export class Output {
         return qualityLine(e.data);
       case 'trace':
         return traceText(e.data);
-      case 'history':
       case 'message':
+        return messageLine(e.data);
+      case 'message.composing':
+        return e.data.active ? `${e.data.peerName ?? e.data.peer} is typing…` : undefined;
+      case 'conversation':
+      case 'history':
       case 'settings':
       case 'accounts':
         return undefined;
@@ -218,6 +222,23 @@ export function callLine(c: CallSnapshot): string {
       const why = c.words ? `: ${c.words}` : '';
       return `call ${peer} ended${why}${answer}`;
     }
+  }
+}
+
+/** A received message, or the outcome of one we sent (the text itself is escaped by the caller, terminal-text.ts). */
+export function messageLine(m: MessageSnapshot): string | undefined {
+  const who = m.peerName ? `${m.peerName} <${m.peer}>` : m.peer;
+  switch (m.status) {
+    case 'received':
+      return `message from ${who}${m.localAlias ? ` to ${m.localAlias}` : ''}: ${m.body}`;
+    case 'sending':
+      return `sending message to ${who}…`;
+    case 'delivered':
+      return `message to ${who} delivered${sipAnswer(m.code, m.reason)}`;
+    case 'stored':
+      return `message to ${who} stored by the server for delivery when they are online${sipAnswer(m.code, m.reason)}`;
+    case 'failed':
+      return `message to ${who} failed: ${m.words ?? 'not sent'}${sipAnswer(m.code, m.reason)}`;
   }
 }
 

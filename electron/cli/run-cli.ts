@@ -23,6 +23,7 @@ export type CommandRunner = (opts: CliOptions, output: Output, stop: StopSignal)
 const modules: Record<Exclude<CommandName, 'help'>, () => Promise<{ run: CommandRunner }>> = {
   register: () => import('./register-command.ts'),
   call: () => import('./call-command.ts'),
+  message: () => import('./message-command.ts'),
   listen: () => import('./listen-command.ts'),
   echo: () => import('./echo-command.ts'),
   accounts: () => import('./accounts-command.ts'),

@@ -74,6 +74,10 @@ export interface AccountSettings {
   tlsPin: string | null;
   /** Offer and accept SDES keys (a=crypto) when the signalling is not TLS on every hop: the keys then travel in clear text. */
   sdesInClear: boolean;
+  /** The voicemail number or address `mwi.dial` calls (null: the server's Message-Account, RFC 3842). */
+  voicemail: string | null;
+  /** Directed-pickup prefix dialled before a watched line's number ("*8"); null: INVITE with Replaces (RFC 3891). */
+  pickupCode: string | null;
 }
 
 export interface Account extends AccountSettings {
@@ -105,6 +109,8 @@ export const ACCOUNT_DEFAULTS: Readonly<Omit<AccountSettings, 'aor'>> = Object.f
   tlsCaFile: null,
   tlsPin: null,
   sdesInClear: false,
+  voicemail: null,
+  pickupCode: null,
 });
 
 /** A SHA-256 certificate fingerprint as people copy it: 64 hex digits, optionally in colon-separated pairs. */
@@ -182,6 +188,8 @@ export const accountSettingsFields = z.strictObject({
   tlsCaFile: z.string().trim().min(1).max(4096).regex(NO_CONTROL, 'contains a control character').nullable(),
   tlsPin: z.string().trim().regex(SHA256_FINGERPRINT, 'is not a SHA-256 fingerprint (64 hex digits)').transform(canonicalFingerprint).nullable(),
   sdesInClear: z.boolean(),
+  voicemail: z.string().trim().min(1).max(512).regex(NO_CONTROL, 'contains a control character').nullable(),
+  pickupCode: z.string().trim().regex(/^[0-9*#]{1,8}$/, 'is not a pickup code (1 to 8 of 0-9 * #)').nullable(),
 });
 
 /** The whole account, with the cross-field rules: distinct addresses; rule identities are ours. */

@@ -19,13 +19,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandContext } from '../api/phone-api.ts';
-import type { CallIdParams, DeclineParams, DialParams, DtmfParams, MuteParams, RecordParams, TransferParams } from '../api/commands.ts';
+import type { CallIdParams, DeclineParams, DialParams, DtmfParams, MuteParams, PickupParams, RecordParams, TransferParams } from '../api/commands.ts';
 import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
 import type { CallSnapshot } from '../api/snapshots.ts';
 import type { MediaEngine } from '../media/session/media-engine.ts';
 import type { MediaSession } from '../media/session/media-session.ts';
-import type { DialogMessage, IncomingCall, MediaCallInfo, MediaHook, ReceivedRefer, UserAgent } from '../sip/ua/index.ts';
+import { formatReplaces, type DialogMessage, type IncomingCall, type MediaCallInfo, type MediaHook, type ReceivedRefer, type UserAgent } from '../sip/ua/index.ts';
 import type { Logger } from '../shared/logger.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { accountDomain, type Account } from './account.ts';
@@ -151,6 +151,27 @@ export class CallService {
     return this.#place(account, dialled.target, identity.identity, context.client).snapshot();
   }
 
+  /**
+   * Picks up a call ringing elsewhere (RFC 3891 call pickup): an INVITE to
+   * its caller with `Replaces: <call-id>;to-tag;from-tag;early-only`, the
+   * tags as the caller has them. The caller's phone answers ours and cancels
+   * the ringing one; a call answered meanwhile refuses (486).
+   */
+  async pickup(p: PickupParams, context: CommandContext): Promise<CallSnapshot> {
+    this.#open();
+    const { accounts } = this.#d;
+    const account = p.accountId !== undefined ? accounts.require(p.accountId) : accounts.defaultAccount();
+    if (!account) throw new ApiError('unavailable', 'no account to call from');
+    if (!account.enabled) throw new ApiError('unavailable', `the account ${account.displayName || account.aor} is disabled`);
+    const dialled = normaliseDialString(p.target, { domain: accountDomain(account) });
+    if (!dialled.ok) throw new ApiError('bad-request', `cannot pick up from "${p.target}": ${dialled.reason}`, { issues: [{ path: 'target', message: dialled.reason }] });
+    const identity = chooseIdentity(account, dialled.target, undefined);
+    if (!identity.ok) throw new ApiError('not-allowed', identity.reason);
+    const replaces = formatReplaces({ callId: p.sipCallId, toTag: p.toTag, fromTag: p.fromTag, earlyOnly: p.earlyOnly ?? true });
+    await this.#holdFor('dial', undefined);
+    return this.#place(account, dialled.target, identity.identity, context.client, [['Replaces', replaces]]).snapshot();
+  }
+
   async answer(p: CallIdParams, context: CommandContext): Promise<CallSnapshot> {
     const call = this.#require(p.callId);
     await this.#answer(call, context.client, 'answer');
@@ -193,6 +214,14 @@ export class CallService {
 
   async transfer(p: TransferParams): Promise<void> {
     const call = this.#require(p.callId);
+    if (p.toCallId !== undefined) {
+      // Attended transfer (RFC 5589 §7): the peer of `call` is REFERred to the peer of the other call, replacing it.
+      const other = this.#require(p.toCallId);
+      if (other === call) throw new ApiError('bad-request', 'a call cannot be transferred to itself', { issues: [{ path: 'toCallId', message: 'the same call' }] });
+      await call.transfer(other);
+      return;
+    }
+    if (p.target === undefined) throw new ApiError('bad-request', 'a transfer needs a target or another call', { issues: [{ path: 'target', message: 'missing' }] });
     const account = this.#d.accounts.get(call.accountId);
     const dialled = normaliseDialString(p.target, account ? { domain: accountDomain(account) } : {});
     if (!dialled.ok) throw new ApiError('bad-request', `cannot transfer to "${p.target}": ${dialled.reason}`, { issues: [{ path: 'target', message: dialled.reason }] });
@@ -222,13 +251,13 @@ export class CallService {
 
   // --- placing and receiving ---
 
-  #place(account: Account, target: string, identity: string, client: string | undefined): PhoneCall {
+  #place(account: Account, target: string, identity: string, client: string | undefined, headers: [string, string][] = []): PhoneCall {
     const { ua } = this.#d;
     if (!ua.account(account.id)) throw new ApiError('unavailable', `the account ${account.displayName || account.aor} is not ready yet; try again in a moment`);
     const session = this.#newSession(account.id);
     let sip;
     try {
-      sip = ua.call(target, { accountId: account.id, identity, media: mediaHookFor(session) });
+      sip = ua.call(target, { accountId: account.id, identity, media: mediaHookFor(session), ...(headers.length > 0 ? { headers } : {}) });
     } catch (e) {
       void session.stop();
       throw e;
@@ -253,6 +282,7 @@ export class CallService {
     }
     const caller = this.#d.contacts.resolve(sip.remote.uri);
     const others = [...this.#calls.values()];
+    const replaced = sip.replaces ? others.find((c) => c.sip === sip.replaces) : undefined;
     const call = new PhoneCall(
       { id: randomUUID(), direction: 'in', accountId: sip.account.id, account: this.#d.accounts.get(sip.account.id), sip, session, localIdentity: sip.calledAlias, calledAlias: sip.calledAlias, ...(caller ? { caller } : {}) },
       this.#env,
@@ -263,10 +293,15 @@ export class CallService {
       autoAnswer: this.#d.autoAnswer === true || (this.#d.accounts.get(sip.account.id)?.autoAnswer ?? false),
       headless: this.#d.router.headless,
       others,
+      replaces: sip.replaces !== undefined,
     });
     if (decision.kind === 'refuse') {
       // Do not disturb: refused without ringing, kept in the history as a missed call.
       sip.decline(decision.code, decision.reason);
+      return;
+    }
+    if (decision.kind === 'replace') {
+      this.#replace(call, sip, replaced);
       return;
     }
     sip.ring();
@@ -275,6 +310,30 @@ export class CallService {
     if (decision.kind === 'auto-answer') {
       this.#answer(call, undefined, 'auto-answer').catch((e: unknown) => this.#log.warn('auto-answer failed', { callId: call.id, error: String(e) }));
     }
+  }
+
+  /**
+   * RFC 3891 §3: the INVITE takes the place of one of our calls (a transfer
+   * completing at its target, a pickup of a call we placed): answered at
+   * once on the replaced call's audio, and the replaced call ended — BYE,
+   * or CANCEL while it still rings — once the new one is connected.
+   */
+  #replace(call: PhoneCall, sip: IncomingCall, replaced: PhoneCall | undefined): void {
+    const old = sip.replaces;
+    this.#log.info('call replaces another', { callId: call.id, replaced: replaced?.id, sipCallId: old?.id });
+    call.replacedCall = replaced?.id;
+    call.announce(false);
+    const endOld = () => {
+      if (replaced) void replaced.hangup().catch(() => undefined);
+      else void old?.hangup().catch(() => undefined);
+    };
+    sip.on('state', (change) => {
+      if (change.state === 'active') endOld();
+    });
+    void (async () => {
+      await this.#holdFor('answer', call, replaced ? [replaced] : []);
+      await call.answer(replaced?.client);
+    })().catch((e: unknown) => this.#log.warn('the replacing call could not be answered', { callId: call.id, error: String(e) }));
   }
 
   /** Ends a call nobody answers (480 Temporarily Unavailable, RFC 3261 §21.4.18), as a PBX's no-answer timer does. */
@@ -326,8 +385,8 @@ export class CallService {
   }
 
   /** Holds the calls call-policy.ts names for this intent; a call that cannot be held is logged, not fatal. */
-  async #holdFor(intent: Intent, call: PhoneCall | undefined): Promise<void> {
-    for (const other of callsToHold(intent, call, [...this.#calls.values()])) {
+  async #holdFor(intent: Intent, call: PhoneCall | undefined, spare: readonly PhoneCall[] = []): Promise<void> {
+    for (const other of callsToHold(intent, call, [...this.#calls.values()], spare)) {
       try {
         await other.hold(true);
       } catch (e) {

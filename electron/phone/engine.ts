@@ -43,7 +43,8 @@ import { EchoService } from './echo-service.ts';
 import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
 import { NetworkMonitor } from './network-monitor.ts';
-import { createPhoneApi } from './phone-engine.ts';
+import { createPhoneApi } from './phone-api.ts';
+import { presencePlaceholder } from './presence-placeholder.ts';
 import { RegistrationService } from './registration-service.ts';
 import { wallTime } from './wall-time.ts';
 import { openPhoneStore, type PhoneStore } from './store/phone-store.ts';
@@ -188,6 +189,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     cleanups.push(() => router.close());
 
     let calls: CallService | undefined;
+    let messageService: MessageService | undefined;
     let match: ((requestUri: SipUri, to: SipUri) => AccountMatch | undefined) | undefined;
     const messageAdmission = new MessageAdmission({
       clock,
@@ -215,7 +217,8 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       matchAccount: (requestUri, to) => match?.(requestUri, to),
       fallbackAccountId: DIRECT_ACCOUNT_ID,
       admitCall: (call) => admission.admit(call),
-      admitMessage: (m) => messageAdmission.admit(m),
+      // What the body is and whether the sender is blocked first (message-service.ts), then the rate limits.
+      admitMessage: (m) => messageService?.admit(m) ?? messageAdmission.admit(m),
       ...(opts.sip?.keepAliveMs !== undefined ? { keepAliveMs: opts.sip.keepAliveMs } : {}),
       transportOptions: {
         tlsClient: { trust: tlsTrust },
@@ -245,7 +248,9 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     cleanups.push(() => echo.close());
     contacts.setEchoUri(echo.uri);
 
-    const messages = new MessageService({ ua, accounts, contacts, store, events, logger, now });
+    const messages = new MessageService({ ua, accounts, contacts, store, events, logger, now, clock });
+    messageService = messages;
+    cleanups.push(() => messages.close());
     calls = new CallService({
       ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false, recordingsDir: join(opts.dataDir, 'recordings'),
       rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
@@ -289,6 +294,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       accounts,
       contacts,
       audioDevices,
+      presence: presencePlaceholder(),
       tls: () =>
         certificate && {
           fingerprint256: certificate.fingerprint256,
@@ -312,9 +318,19 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
           'call.dtmf': (p) => callService.dtmf(p),
           'call.transfer': (p) => callService.transfer(p),
           'call.record': (p) => callService.record(p),
+          'call.pickup': (p, c) => callService.pickup(p, c),
           list: () => callService.list(),
         },
-        sendMessage: (p) => messages.send(p),
+        messages: {
+          'messages.send': (p) => messages.send(p),
+          'messages.list': async (p) => messages.list(p),
+          'messages.conversations': async (p) => messages.conversations(p),
+          'messages.read': async (p) => messages.read(p.peer),
+          'messages.remove': async (p) => messages.remove(p.peer),
+          'messages.allow': async (p) => messages.allow(p.peer),
+          'messages.block': async (p) => messages.block(p.peer),
+          'messages.composing': async (p) => messages.composing(p),
+        },
         diagnostics: (p) =>
           readDiagnostics(
             {

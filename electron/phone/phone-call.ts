@@ -134,8 +134,12 @@ export class PhoneCall {
   #recorder: { recorder: TwoWayRecorder; since: number } | undefined;
   /** Shown to the hosts ('call' / 'call.incoming' sent); a call refused under do-not-disturb never is. */
   #announced = false;
-  /** Our blind transfer's result from the NOTIFY sipfrag (RFC 3515 §2.4.5), shown until the call ends. */
+  /** Our transfer's result from the NOTIFY sipfrag (RFC 3515 §2.4.5), shown until the call ends. */
   #transfer: CallSnapshot['transfer'];
+  /** Attended transfer: the call whose peer ours replaces; ended with ours when the transfer succeeds. */
+  #transferredTo: PhoneCall | undefined;
+  /** The API id of the call this one replaced (RFC 3891: a completed transfer, a pickup). */
+  replacedCall: string | undefined;
 
   constructor(init: PhoneCallInit, env: PhoneCallEnv) {
     this.id = init.id;
@@ -187,11 +191,14 @@ export class PhoneCall {
     return ['hangup', 'mute', this.held ? 'resume' : 'hold', 'dtmf', 'transfer', 'record'];
   }
 
-  /** Shows the call to the hosts: 'call', and 'call.incoming' for a call that rings here. */
-  announce(): void {
+  /**
+   * Shows the call to the hosts: 'call', and 'call.incoming' for a call that
+   * rings here (a call replacing one of ours never rings: `ring` false).
+   */
+  announce(ring = true): void {
     this.#announced = true;
     this.#emit();
-    if (this.ringingIn) this.#env.events.emit('call.incoming', this.incomingSnapshot());
+    if (ring && this.ringingIn) this.#env.events.emit('call.incoming', this.incomingSnapshot());
   }
 
   /** Opens the call's devices (outgoing: at once; incoming: when answered). */
@@ -295,13 +302,32 @@ export class PhoneCall {
     }
   }
 
-  /** Blind transfer (RFC 3515); the result comes later in the NOTIFY sipfrag, shown as `transfer` in the snapshot. */
-  async transfer(target: string): Promise<void> {
+  /**
+   * Blind transfer (RFC 3515) to a target, or attended transfer (RFC 5589
+   * §7) to another call: its peer replaces that call (REFER with Replaces).
+   * The result comes later in the NOTIFY sipfrag, shown as `transfer` in the
+   * snapshot; on success both calls end (the target BYEs the replaced one,
+   * and we end it too should it not).
+   */
+  async transfer(target: string | PhoneCall): Promise<void> {
     this.#require('transfer', 'it can be transferred once connected');
-    this.#transfer = { target, state: 'trying' };
+    if (typeof target !== 'string') {
+      if (!target.established) throw new ApiError('conflict', `the other call is ${target.apiState}; a call can be transferred to a connected call only`);
+      this.#transferredTo = target;
+    }
+    this.#transfer = { target: typeof target === 'string' ? target : target.remote.uri, state: 'trying', ...(typeof target === 'string' ? {} : { toCallId: target.id }) };
     this.#emit();
-    const result = await this.sip.transfer(target);
-    if (result.status >= 300) throw refused('the other side refused the transfer', result);
+    let result: SipOutcome;
+    try {
+      result = await this.sip.transfer(typeof target === 'string' ? target : target.sip);
+    } catch (e) {
+      this.#transferredTo = undefined;
+      throw e;
+    }
+    if (result.status >= 300) {
+      this.#transferredTo = undefined;
+      throw refused('the other side refused the transfer', result);
+    }
   }
 
   /** The phone is closing: media stopped and devices released even if the SIP side never answers. */
@@ -379,13 +405,19 @@ export class PhoneCall {
       if (done || progress.phase === 'progress') {
         this.#transfer = {
           target: this.#transfer?.target ?? '',
+          ...(this.#transfer?.toCallId !== undefined ? { toCallId: this.#transfer.toCallId } : {}),
           state: progress.phase === 'succeeded' ? 'succeeded' : progress.phase === 'failed' ? 'failed' : 'trying',
           ...(progress.outcome ? { code: progress.outcome.status, reason: progress.outcome.reason, words: progress.outcome.words } : {}),
         };
       }
       this.#emit();
-      // RFC 5589 §6.1: the transfer worked, the transferor's part is done.
-      if (progress.phase === 'succeeded') void sip.hangup().catch(() => undefined);
+      // RFC 5589 §6.1: the transfer worked, the transferor's part is done (§7.1: the consultation call too).
+      if (progress.phase === 'succeeded') {
+        void sip.hangup().catch(() => undefined);
+        const other = this.#transferredTo;
+        if (other && !other.ended) void other.hangup().catch(() => undefined);
+      }
+      if (progress.phase === 'failed') this.#transferredTo = undefined;
     });
     sip.on('refer', (refer) => this.#env.refer(this, refer));
     sip.on('message', (m) => this.#env.message(this, m));
@@ -478,6 +510,7 @@ export class PhoneCall {
     if (end?.cause === 'media-timeout') s.failure = end.detail ?? PEER_SILENT;
     if (this.sip.id) s.sipCallId = this.sip.id;
     if (this.#transfer) s.transfer = { ...this.#transfer };
+    if (this.replacedCall !== undefined) s.replacedCall = this.replacedCall;
     if (this.#recorder) s.recording = { path: this.#recorder.recorder.path, since: this.#recorder.since, layout: this.#recorder.recorder.layout };
     const negotiated = this.session.negotiated;
     const codec = negotiated?.codec;

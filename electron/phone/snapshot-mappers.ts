@@ -23,6 +23,7 @@ import type {
   HistoryEntry as ApiHistoryEntry,
   IdentityRule as ApiIdentityRule,
   MessageSnapshot,
+  ConversationSnapshot,
   Settings as ApiSettings,
 } from '../api/snapshots.ts';
 import type { MediaSessionStats } from '../media/session/media-session-options.ts';
@@ -32,6 +33,7 @@ import type { HistoryEntry } from './history-entry.ts';
 import type { Settings } from './settings.ts';
 import { decodeUser, parseSipAddress } from './sip-address.ts';
 import type { TextMessage } from './text-message.ts';
+import type { Conversation } from './store/messages-repository.ts';
 
 /** The user part of an AOR (%-decoded), the default digest user name (RFC 3261 §22.1). */
 export function aorUser(aor: string): string {
@@ -78,6 +80,8 @@ export function toAccountSnapshot(a: Account): AccountSnapshot {
   };
   if (a.tlsCaFile !== null) s.tlsCaFile = a.tlsCaFile;
   if (a.tlsPin !== null) s.tlsPin = a.tlsPin;
+  if (a.voicemail !== null) s.voicemail = a.voicemail;
+  if (a.pickupCode !== null) s.pickupCode = a.pickupCode;
   if (a.registrar !== null) s.registrar = a.registrar;
   if (a.outboundProxy !== null) s.outboundProxy = a.outboundProxy;
   return s;
@@ -162,9 +166,7 @@ export function toHistorySnapshot(h: HistoryEntry): ApiHistoryEntry {
 export interface MessageExtras {
   peerName?: string;
   contactId?: string;
-  localAlias?: string;
-  code?: number;
-  reason?: string;
+  /** Words for a failure that had no SIP answer at all. */
   words?: string;
 }
 
@@ -179,11 +181,22 @@ export function toMessageSnapshot(m: TextMessage, extras: MessageExtras = {}): M
     status: m.status,
   };
   if (m.accountId !== null) s.accountId = m.accountId;
-  for (const key of ['peerName', 'contactId', 'localAlias', 'reason', 'words'] as const) {
-    const v = extras[key];
-    if (v !== undefined) s[key] = v;
+  if (m.localAlias !== null) s.localAlias = m.localAlias;
+  if (extras.peerName !== undefined) s.peerName = extras.peerName;
+  if (extras.contactId !== undefined) s.contactId = extras.contactId;
+  if (m.code !== null) {
+    s.code = m.code;
+    s.words = statusInWords(m.code);
   }
-  if (extras.code !== undefined) s.code = extras.code;
+  if (m.reason !== null) s.reason = m.reason;
+  if (extras.words !== undefined) s.words = extras.words;
+  return s;
+}
+
+export function toConversationSnapshot(c: Conversation, extras: MessageExtras = {}): ConversationSnapshot {
+  const s: ConversationSnapshot = { peer: c.peerUri, last: toMessageSnapshot(c.last, extras), count: c.count, unread: c.unread, state: c.state };
+  if (extras.peerName !== undefined) s.peerName = extras.peerName;
+  if (extras.contactId !== undefined) s.contactId = extras.contactId;
   return s;
 }
 

@@ -17,11 +17,17 @@
  *          naming the alias that was called, our Via with the loop hash
  *     ─▶ ResponseContext: parallel forking, best response, CANCEL
  *
+ * Redirect mode answers requests for our users with 302 and never forwards
+ * them; what it still forwards is what a phone using it as its outbound proxy
+ * sends after following the 302 (the Request-URI is one of our phones'
+ * registered contacts) and requests inside those dialogs.
+ *
  * ACK for a 2xx is forwarded statelessly (§16.11): it belongs to no
  * transaction. The callee learns which alias was dialled from To (never
  * changed by proxies, §16.6) and History-Info.
  */
 import { isIP } from 'node:net';
+import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import { DnsError, type SipServerLocator } from '../sip/dns/index.ts';
 import {
@@ -49,6 +55,9 @@ export interface ProxyOptions {
   guard: SourceGuard;
   stats: ServerStats;
   logger: Logger;
+  clock: Clock;
+  /** Timer C of RFC 3261 §16.8 (default 181 s). */
+  timerCMs?: number;
   /** Redirect server: answer 302 with the contacts instead of forwarding. */
   redirect?: boolean;
 }
@@ -144,7 +153,9 @@ export class Proxy {
       this.#fork(tx, specs);
       return;
     }
-    if (o.redirect && !inDialog) return answer(404, `Not Found (this redirect server only knows ${o.directory.domain})`);
+    // A redirect server that is also its phones' outbound proxy sees the INVITE that follows its own 302
+    // (§8.1.3.4: the new request keeps the route set): that one goes on to the phone, like in-dialog requests.
+    if (o.redirect && !inDialog && !toOurPhone) return answer(404, `Not Found (this redirect server only knows ${o.directory.domain})`);
     // A Route to follow, a phone's contact in a dialog, or another domain (RFC 3263).
     this.#trying(request, tx);
     void this.#targetsFor(request, ruri).then(
@@ -211,6 +222,8 @@ export class Proxy {
       server: tx as InviteServerTransaction | NonInviteServerTransaction,
       layer: this.#o.layer,
       logger: this.#o.logger,
+      clock: this.#o.clock,
+      timerCMs: this.#o.timerCMs,
       onDone: () => this.#contexts.delete(tx),
     });
     this.#contexts.set(tx, context);

@@ -26,10 +26,21 @@
  * provisional; a branch without one is CANCELled when its first provisional
  * arrives (§9.1: a CANCEL may not overtake the INVITE). The 487s come back
  * from the callees and are forwarded as the best response.
+ *
+ * Timer C (§16.8), per INVITE branch: started when the branch is sent, reset
+ * by every provisional above 100; it must be longer than 3 minutes, so a
+ * phone that rings forever (or a callee that is gone after its 180) cannot
+ * hold the caller and our transaction memory for ever:
+ *
+ *   sent ──▶ [Timer C] ──1xx (101–199)──▶ [Timer C again]
+ *              │ fires, a provisional came: CANCEL the branch (§16.8), then
+ *              │   wait 64·T1 for its final; none → behave as if 408 (§9.1)
+ *              │ fires, nothing came: behave as if the branch answered 408
  */
 import { assertTransition, cancelRequest, type ClientTransaction, type InviteServerTransaction, type NonInviteServerTransaction, type TargetFailover, type TransactionLayer } from '../sip/transaction/index.ts';
 import { SipResponse, type SipRequest } from '../sip/message/index.ts';
 import type { SendTarget } from '../sip/transport/index.ts';
+import type { Clock, TimerHandle } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import { localResponse } from './local-response.ts';
 
@@ -40,6 +51,11 @@ const moves: Record<ResponseContextState, readonly ResponseContextState[]> = {
   Completed: ['Terminated'],
   Terminated: [],
 };
+
+/** §16.8: Timer C "MUST be greater than 3 minutes". */
+export const TIMER_C_MS = 181_000;
+/** §9.1: how long a CANCELled branch may take to give its final response (64·T1). */
+const CANCEL_GIVE_UP_MS = 32_000;
 
 export interface BranchSpec {
   request: SipRequest;
@@ -52,6 +68,8 @@ interface Branch {
   cancelWanted: boolean;
   cancelled: boolean;
   final?: SipResponse;
+  /** Timer C (§16.8), INVITE branches only; then the wait for the CANCELled branch's final. */
+  timer?: TimerHandle;
 }
 
 export class ResponseContext {
@@ -61,12 +79,24 @@ export class ResponseContext {
   readonly #isInvite: boolean;
   readonly #branches: Branch[] = [];
   readonly #onDone: () => void;
+  readonly #clock: Clock;
+  readonly #timerCMs: number;
   #state: ResponseContextState = 'Proceeding';
 
-  constructor(opts: { server: InviteServerTransaction | NonInviteServerTransaction; layer: TransactionLayer; logger: Logger; onDone: () => void }) {
+  constructor(opts: {
+    server: InviteServerTransaction | NonInviteServerTransaction;
+    layer: TransactionLayer;
+    logger: Logger;
+    clock: Clock;
+    /** Timer C; default TIMER_C_MS. */
+    timerCMs?: number;
+    onDone: () => void;
+  }) {
     this.server = opts.server;
     this.#layer = opts.layer;
     this.#log = opts.logger;
+    this.#clock = opts.clock;
+    this.#timerCMs = opts.timerCMs ?? TIMER_C_MS;
     this.#isInvite = opts.server.request.method === 'INVITE';
     this.#onDone = opts.onDone;
     this.server.onTerminated(() => this.#maybeDone());
@@ -94,6 +124,7 @@ export class ResponseContext {
         onResponse: (response, tx) => this.#onBranchResponse(branch, response, tx),
       });
       branch.failover.transaction.onTerminated(() => this.#maybeDone());
+      this.#startTimerC(branch);
     }
   }
 
@@ -107,12 +138,13 @@ export class ResponseContext {
     const status = response.status;
     if (status < 200) {
       branch.provisional = true;
+      if (status > 100 && !branch.cancelled) this.#startTimerC(branch);
       if (branch.cancelWanted) this.#cancelBranch(branch);
       if (status === 100 || this.#state !== 'Proceeding') return;
       this.#forward(response);
       return;
     }
-    branch.final = response;
+    this.#settle(branch, response);
     if (status < 300) {
       // §16.7 step 5: every 2xx to an INVITE goes upstream (each is its own dialog); other requests: the first final only.
       if (this.#state === 'Proceeding') this.transition('Completed');
@@ -127,6 +159,43 @@ export class ResponseContext {
       const best = bestResponse(this.#branches.map((b) => b.final as SipResponse), this.server.request);
       this.#forward(best.response, best.local);
     }
+  }
+
+  /** A branch's final response (or the 408 we act on for it): no more timers for it. */
+  #settle(branch: Branch, response: SipResponse): void {
+    branch.final = response;
+    this.#clock.clearTimeout(branch.timer);
+    branch.timer = undefined;
+  }
+
+  #startTimerC(branch: Branch): void {
+    if (!this.#isInvite) return;
+    this.#clock.clearTimeout(branch.timer);
+    branch.timer = this.#clock.setTimeout(() => this.#fireTimerC(branch), this.#timerCMs);
+  }
+
+  #fireTimerC(branch: Branch): void {
+    branch.timer = undefined;
+    if (branch.final) return;
+    this.#log.info('Timer C fired', { provisional: branch.provisional });
+    if (!branch.provisional) {
+      // §16.8: no provisional: as if the branch answered 408. Its transaction stops (Timer B would anyway).
+      branch.failover.stopFailover();
+      this.#timedOut(branch);
+      return;
+    }
+    this.#cancelBranch(branch);
+    branch.timer = this.#clock.setTimeout(() => {
+      branch.timer = undefined;
+      if (!branch.final) this.#timedOut(branch);
+    }, CANCEL_GIVE_UP_MS);
+  }
+
+  /** The branch is given up: its transaction ends and the branch counts as a 408 (§16.8, §9.1). */
+  #timedOut(branch: Branch): void {
+    const tx = branch.failover.transaction;
+    this.#onBranchResponse(branch, localResponse(branch.failover.request, 408, 'Request Timeout (no final answer, RFC 3261 Timer C)'), tx);
+    tx.abort();
   }
 
   #cancelBranch(b: Branch): void {

@@ -54,6 +54,8 @@ export interface SipServerOptions {
   registrar?: Partial<RegistrarPolicy>;
   guard?: Omit<SourceGuardOptions, 'clock'>;
   nonceLifetimeMs?: number;
+  /** Timer C of RFC 3261 §16.8 for forwarded INVITEs (default 181 s; it must exceed 3 minutes). */
+  timerCMs?: number;
   /** Challenge algorithms, preferred first; default SHA-256 then MD5 (RFC 8760). */
   digestAlgorithms?: readonly ServerDigestAlgorithm[];
 }
@@ -118,6 +120,7 @@ export class SipServer {
       layer, identity: this.identity, directory: this.directory, location: this.location, gate,
       locator: new SipServerLocator({ resolver: this.#o.resolver, clock: this.#clock, logger: this.#log.child('dns') }),
       guard: this.#guard, stats: this.stats, logger: this.#log.child('proxy'), redirect: this.#o.redirect,
+      clock: this.#clock, timerCMs: this.#o.timerCMs,
     });
     const restored = this.location.start();
     if (restored > 0) this.#log.info('location table restored', { bindings: restored });

@@ -2,11 +2,11 @@
 import { getContext, setContext } from 'svelte';
 import type { AudioController } from './audio/audio-controller.svelte.ts';
 import type { PhoneActions } from './stores/actions.ts';
-import type { PhoneStore } from './stores/phone-store.svelte.ts';
+import type { PhoneState } from './stores/phone-state.svelte.ts';
 import type { UiStore } from './stores/ui-store.svelte.ts';
 
 export interface AppContext {
-  store: PhoneStore;
+  store: PhoneState;
   ui: UiStore;
   actions: PhoneActions;
   /** Absent in tests and where Web Audio is missing. */

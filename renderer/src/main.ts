@@ -10,7 +10,7 @@ import { AudioController } from './audio/audio-controller.svelte.ts';
 import Fatal from './Fatal.svelte';
 import { applyTheme } from './lib/theme.ts';
 import { PhoneActions } from './stores/actions.ts';
-import { PhoneStore } from './stores/phone-store.svelte.ts';
+import { PhoneState } from './stores/phone-state.svelte.ts';
 import { syncStore } from './stores/sync.ts';
 import { UiStore } from './stores/ui-store.svelte.ts';
 import './styles/app.css';
@@ -23,7 +23,7 @@ if (!choice.ok) {
   mount(Fatal, { target, props: { reason: choice.reason } });
 } else {
   const { client } = choice;
-  const store = new PhoneStore();
+  const store = new PhoneState();
   const ui = new UiStore();
   const actions = new PhoneActions(client, store, ui);
   const audio = typeof AudioWorkletNode === 'function' && navigator.mediaDevices ? new AudioController(client) : undefined;

@@ -13,6 +13,7 @@ import type { PhoneApi } from '../../electron/api/phone-api.ts';
 import type { AccountSnapshot, CallSnapshot, ContactSnapshot, HistoryEntry, IncomingCallSnapshot, RegistrationSnapshot, Settings } from '../../electron/api/contract.ts';
 import { startApiServer, type ApiServer } from '../../electron/api/ws-server.ts';
 import type { AudioFrame } from '../../electron/api/audio-frames.ts';
+import { createMockPresence, type MockPresence } from './mock-presence.ts';
 import { mockAccounts, mockContacts, mockHistory, mockRegistrations, mockSettings } from './mock-data.ts';
 
 export interface MockPhoneState {
@@ -33,6 +34,8 @@ export interface MockPhone {
   /** Every command that reached the phone (after the dispatcher validated it). */
   log: Array<{ cmd: string; params: unknown }>;
   captureFrames: AudioFrame[];
+  /** Presence, watched lines, watchers and voicemail (mock-presence.ts): state and scenario hooks. */
+  presence: MockPresence;
   scenario: {
     incoming(call: Partial<IncomingCallSnapshot> & { id: string }): IncomingCallSnapshot;
     update(id: string, changes: Partial<CallSnapshot>): CallSnapshot;
@@ -73,12 +76,16 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
   const account = (id: string | undefined) => state.accounts.find((a) => a.id === id) ?? state.accounts[0]!;
   const contactFor = (uri: string) => state.contacts.find((c) => c.addresses.some((a) => a.uri === uri));
 
+  const presence = createMockPresence(events, {
+    accountId: () => state.accounts[0]!.id,
+    dial: (target, accountId) => phone['call.dial']({ target, accountId }, { host: 'test', client: 'mock' }),
+  });
   const phone: PhoneApi = {
     async 'accounts.list'() {
       return state.accounts;
     },
     async 'accounts.add'(p) {
-      const a: AccountSnapshot = { ...mockAccounts()[1]!, aliases: [], identityRules: [], ...p, id: `acc-${nextId++}`, authUser: p.authUser ?? 'user', hasPassword: p.password !== undefined, registrar: p.registrar ?? undefined, outboundProxy: p.outboundProxy ?? undefined } as AccountSnapshot;
+      const a: AccountSnapshot = { ...mockAccounts()[1]!, aliases: [], identityRules: [], ...p, id: `acc-${nextId++}`, authUser: p.authUser ?? 'user', hasPassword: p.password !== undefined, registrar: p.registrar ?? undefined, outboundProxy: p.outboundProxy ?? undefined, voicemail: p.voicemail ?? undefined, pickupCode: p.pickupCode ?? undefined } as AccountSnapshot;
       state.accounts = [...state.accounts, a];
       events.emit('accounts', state.accounts);
       return a;
@@ -86,7 +93,7 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     async 'accounts.update'({ id, changes }) {
       const old = state.accounts.find((a) => a.id === id);
       if (!old) throw new ApiError('not-found', 'no such account');
-      const { password, registrar, outboundProxy, authUser, tlsCaFile: _ca, tlsPin: _pin, ...rest } = changes;
+      const { password, registrar, outboundProxy, authUser, tlsCaFile: _ca, tlsPin: _pin, voicemail: _vm, pickupCode: _pc, ...rest } = changes;
       const a: AccountSnapshot = { ...old, ...rest, hasPassword: password === null ? false : password !== undefined || old.hasPassword, authUser: authUser ?? old.authUser };
       if (registrar !== undefined) a.registrar = registrar ?? undefined;
       if (outboundProxy !== undefined) a.outboundProxy = outboundProxy ?? undefined;
@@ -153,6 +160,9 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
       if (!call) throw new ApiError('not-found', `no call ${p.callId}`);
       return call;
     },
+    async 'call.pickup'() {
+      throw new ApiError('unavailable', 'call pickup is not part of the mock');
+    },
     async 'calls.list'() {
       return state.calls;
     },
@@ -197,6 +207,16 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     async 'messages.list'() {
       return [];
     },
+    async 'messages.conversations'() {
+      return [];
+    },
+    async 'messages.read'() {
+      return null;
+    },
+    async 'messages.remove'() {},
+    async 'messages.allow'() {},
+    async 'messages.block'() {},
+    async 'messages.composing'() {},
     async 'audio.devices'() {
       return [];
     },
@@ -210,6 +230,7 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     async 'network.changed'() {
       return null;
     },
+    ...presence.api,
   };
 
   const log: Array<{ cmd: string; params: unknown }> = [];
@@ -239,6 +260,7 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     pageUrl: `${server.origin}/#token=${server.token}`,
     log,
     captureFrames,
+    presence,
     scenario: {
       incoming(partial) {
         const a = account(partial.accountId);

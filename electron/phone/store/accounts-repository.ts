@@ -12,7 +12,7 @@ import { StoreError } from './store-error.ts';
 import { nullableString, plainInput, readJson, requireId, validate } from './validate.ts';
 
 const COLUMNS = `id, display_name, aor, auth_user, secret_ref, registrar, outbound_proxy, transport, codecs, srtp, dtmf,
-  auto_answer, enabled, identity_rules, register_expires, p_preferred_identity, auth_realms, learned_realms, tls_ca_file, tls_pin, sdes_in_clear`;
+  auto_answer, enabled, identity_rules, register_expires, p_preferred_identity, auth_realms, learned_realms, tls_ca_file, tls_pin, sdes_in_clear, voicemail, pickup_code`;
 
 export class AccountsRepository {
   readonly #store: Store;
@@ -54,7 +54,7 @@ export class AccountsRepository {
     this.#store.transaction(() => {
       const position = Number(this.#store.get('SELECT coalesce(max(position), -1) + 1 AS p FROM accounts')?.p ?? 0);
       this.#store.run(
-        `INSERT INTO accounts (${COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO accounts (${COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         id,
         ...this.#values(settings),
         position,
@@ -72,7 +72,7 @@ export class AccountsRepository {
       this.#store.run(
         `UPDATE accounts SET display_name = ?, aor = ?, auth_user = ?, secret_ref = ?, registrar = ?, outbound_proxy = ?, transport = ?,
            codecs = ?, srtp = ?, dtmf = ?, auto_answer = ?, enabled = ?, identity_rules = ?, register_expires = ?, p_preferred_identity = ?,
-           auth_realms = ?, learned_realms = ?, tls_ca_file = ?, tls_pin = ?, sdes_in_clear = ?
+           auth_realms = ?, learned_realms = ?, tls_ca_file = ?, tls_pin = ?, sdes_in_clear = ?, voicemail = ?, pickup_code = ?
          WHERE id = ?`,
         ...this.#values(settings),
         id,
@@ -175,6 +175,8 @@ export class AccountsRepository {
       s.tlsCaFile,
       s.tlsPin,
       s.sdesInClear ? 1 : 0,
+      s.voicemail,
+      s.pickupCode,
     ];
   }
 
@@ -203,6 +205,8 @@ export class AccountsRepository {
       tlsCaFile: nullableString(r.tls_ca_file),
       tlsPin: nullableString(r.tls_pin),
       sdesInClear: r.sdes_in_clear === 1,
+      voicemail: nullableString(r.voicemail),
+      pickupCode: nullableString(r.pickup_code),
     };
   }
 }

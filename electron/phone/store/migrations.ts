@@ -125,6 +125,72 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE accounts ADD COLUMN sdes_in_clear INTEGER NOT NULL DEFAULT 0 CHECK (sdes_in_clear IN (0, 1));
     `,
   },
+  {
+    description: 'presence, watched lines and voicemail: voicemail number and pickup code per account; watches; watcher decisions; own status',
+    sql: `
+      ALTER TABLE accounts ADD COLUMN voicemail TEXT;
+      ALTER TABLE accounts ADD COLUMN pickup_code TEXT;
+
+      CREATE TABLE watches (
+        id          TEXT PRIMARY KEY,
+        account_id  TEXT NOT NULL,  -- no foreign key: the built-in direct account is not stored
+        target      TEXT NOT NULL,
+        presence    INTEGER NOT NULL CHECK (presence IN (0, 1)),
+        line        INTEGER NOT NULL CHECK (line IN (0, 1)),
+        position    INTEGER NOT NULL,
+        UNIQUE (account_id, target)
+      ) STRICT;
+
+      CREATE TABLE watcher_decisions (
+        account_id  TEXT NOT NULL,
+        watcher     TEXT NOT NULL,
+        decision    TEXT NOT NULL CHECK (decision IN ('allow', 'block')),
+        decided_at  INTEGER NOT NULL,
+        PRIMARY KEY (account_id, watcher)
+      ) STRICT;
+
+      -- The status the user picked (one row): kept across restarts like the DND switch.
+      CREATE TABLE own_presence (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        status  TEXT NOT NULL CHECK (status IN ('available', 'away', 'busy', 'dnd', 'offline')),
+        note    TEXT
+      ) STRICT;
+    `,
+  },
+  {
+    description: 'messages: delivery states (sending, delivered, stored by the server, failed) with the SIP answer and the identity used; conversations with read marker and request/blocked state',
+    sql: `
+      CREATE TABLE messages_v2 (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        direction    TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        peer_uri     TEXT NOT NULL,
+        body         TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        timestamp    INTEGER NOT NULL,
+        account_id   TEXT REFERENCES accounts(id) ON DELETE SET NULL,
+        status       TEXT NOT NULL CHECK (status IN ('received', 'sending', 'delivered', 'stored', 'failed')),
+        local_alias  TEXT,                       -- our address it was sent from / to
+        code         INTEGER,                    -- final SIP status of an outgoing one
+        reason       TEXT
+      ) STRICT;
+      INSERT INTO messages_v2 (id, direction, peer_uri, body, content_type, timestamp, account_id, status)
+        SELECT id, direction, peer_uri, body, content_type, timestamp, account_id,
+               CASE status WHEN 'sent' THEN 'delivered' WHEN 'pending' THEN 'failed' ELSE status END
+          FROM messages;
+      DROP TABLE messages;
+      ALTER TABLE messages_v2 RENAME TO messages;
+      CREATE INDEX messages_peer ON messages(peer_uri, id);
+      CREATE INDEX messages_account ON messages(account_id);
+
+      CREATE TABLE conversations (
+        peer_uri   TEXT PRIMARY KEY NOT NULL,
+        -- 'request': a stranger wrote first and we have not answered; 'open'; 'blocked': refused (603)
+        state      TEXT NOT NULL CHECK (state IN ('request', 'open', 'blocked')),
+        read_upto  INTEGER NOT NULL DEFAULT 0    -- the newest message id the user has seen
+      ) STRICT;
+      INSERT INTO conversations (peer_uri, state, read_upto) SELECT peer_uri, 'open', max(id) FROM messages GROUP BY peer_uri;
+    `,
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;

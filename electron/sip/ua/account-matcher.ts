@@ -14,7 +14,7 @@
  */
 import { formatUri } from '../message/index.ts';
 import type { SipUri } from '../message/index.ts';
-import type { Account } from './account.ts';
+import type { UaAccount } from './account.ts';
 import { sameAddress } from './account.ts';
 
 export interface AccountMatch {
@@ -27,7 +27,7 @@ export interface AccountMatch {
 
 export type MatchAccount = (requestUri: SipUri, to: SipUri) => AccountMatch | undefined;
 
-export function defaultAccountMatcher(accounts: () => Iterable<Account>): MatchAccount {
+export function defaultAccountMatcher(accounts: () => Iterable<UaAccount>): MatchAccount {
   return (requestUri, to) => {
     const list = [...accounts()];
     const userOnly = (a: SipUri, b: SipUri) => a.user !== undefined && a.user === b.user;

@@ -52,7 +52,7 @@ export interface AccountConfig {
 /** The account's settings without the password. */
 export type AccountInfo = Omit<AccountConfig, 'password'> & { hasPassword: boolean };
 
-export class Account {
+export class UaAccount {
   readonly id: string;
   readonly aor: SipUri;
   /** aor first, then aliases: every address that reaches the account and that it may present. */

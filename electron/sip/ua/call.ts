@@ -12,10 +12,10 @@ import type { Dialog } from '../dialog/dialog.ts';
 import type { DialogEndReason } from '../dialog/dialog-context.ts';
 import type { IncomingInvite } from '../dialog/incoming-invite.ts';
 import { createResponse, formatUri } from '../message/index.ts';
-import type { SipRequest, SipResponse } from '../message/index.ts';
+import type { SipRequest, SipResponse, SipUri } from '../message/index.ts';
 import type { ServerTransaction } from '../transaction/transaction-layer.ts';
 import { assertTransition } from '../transaction/transaction.ts';
-import type { Account } from './account.ts';
+import type { UaAccount } from './account.ts';
 import { parseAddress } from './account.ts';
 import type { CallEnd, CallEvents } from './call-events.ts';
 import { fieldsAsHeaders, sendChallenged } from './challenged-request.ts';
@@ -25,6 +25,7 @@ import { DTMF_RELAY_TYPE, formatDtmfRelay, isDtmfDigit, parseDtmfRelay } from '.
 import { Emitter } from './emitter.ts';
 import type { MediaHook } from './media-hook.ts';
 import { ReceivedRefer } from './received-refer.ts';
+import { withReplaces, type ReplacedDialog, type ReplacesTarget } from './replaces.ts';
 import { SessionModifier } from './session-modifier.ts';
 import { outcome, outcomeOf } from './sip-outcome.ts';
 import type { SipOutcome } from './sip-outcome.ts';
@@ -43,7 +44,7 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
   /** The Call-ID: unique per call, stable across auth retries and redirects. */
   readonly id: string;
   abstract readonly direction: 'outgoing' | 'incoming';
-  readonly account: Account;
+  readonly account: UaAccount;
   /** Our address in this call: the identity presented (outgoing) or the alias called (incoming). */
   readonly localIdentity: string;
   readonly remote: CallParty;
@@ -61,7 +62,7 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
   #transferPending = false;
 
   protected constructor(init: {
-    ctx: UaContext; account: Account; id: string; localIdentity: string; remote: CallParty; media: MediaHook;
+    ctx: UaContext; account: UaAccount; id: string; localIdentity: string; remote: CallParty; media: MediaHook;
     initial: S; moves: Readonly<Record<S, readonly S[]>>;
   }) {
     super();
@@ -104,6 +105,33 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
   /** Ends the call: CANCEL or decline before the answer, BYE after. */
   abstract hangup(): Promise<void>;
 
+  /**
+   * This call's dialog with these tags, as RFC 3891 §3 judges it (replaces.ts):
+   * 'none' when it has no such dialog. `localTag` is ours, `remoteTag` the peer's.
+   */
+  replaceable(localTag: string, remoteTag: string): ReplacedDialog {
+    const dialog = this.earlyDialogs().find((d) => d.id.localTag === localTag && d.id.remoteTag === remoteTag)
+      ?? (this.dialog && this.dialog.id.localTag === localTag && this.dialog.id.remoteTag === remoteTag ? this.dialog : undefined);
+    if (!dialog) return { kind: 'none' };
+    if (this.isEnded || dialog.state === 'Terminated' || this.#state === shared<S>('ending')) return { kind: 'ended' };
+    if (dialog.state === 'Early') return { kind: 'early', initiatedHere: this.direction === 'outgoing' };
+    return { kind: 'confirmed' };
+  }
+
+  /**
+   * The dialog to name in a Replaces header sent to the peer of this call
+   * (RFC 5589 §7.1, attended transfer): its tags as the peer has them.
+   */
+  replacesForPeer(earlyOnly = false): ReplacesTarget {
+    const dialog = this.#confirmed('transfer');
+    return { callId: dialog.id.callId, toTag: dialog.id.remoteTag, fromTag: dialog.id.localTag, earlyOnly };
+  }
+
+  /** The call's early dialogs (a call we place may have several forks ringing). */
+  protected earlyDialogs(): readonly Dialog[] {
+    return this.dialog && this.dialog.state === 'Early' ? [this.dialog] : [];
+  }
+
   /** §14.1: re-INVITE with the hook's held offer; resolves with the answer to it. */
   async hold(): Promise<SipOutcome> {
     return this.#modifier.modify(this.#confirmed('hold'), true);
@@ -126,9 +154,14 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
     return last!;
   }
 
-  /** Blind transfer (RFC 3515): REFER the peer to `target`; progress arrives as 'transfer' events. */
-  async transfer(target: string): Promise<SipOutcome> {
-    const uri = parseAddress(target, this.account.aor.host);
+  /**
+   * Blind transfer (RFC 3515): REFER the peer to `target`; progress arrives
+   * as 'transfer' events. Attended transfer (RFC 5589 §7) passes the other
+   * call: the peer is REFERred to that call's remote target with a Replaces
+   * naming its dialog, so the peer's INVITE takes that call's place.
+   */
+  async transfer(target: string | Call<string>): Promise<SipOutcome> {
+    const uri = typeof target === 'string' ? parseAddress(target, this.account.aor.host) : withReplaces(target.#referTarget(), target.replacesForPeer());
     const me = parseAddress(this.localIdentity, this.account.aor.host);
     // RFC 3515 §2.4.4: the first NOTIFY may overtake the 202; it must find the subscription already there.
     this.#transferPending = true;
@@ -283,6 +316,13 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
 
   async #endWithBye(cause: CallEnd['cause'], detail: string): Promise<void> {
     if (this.#state === shared<S>('active')) await this.bye(cause, detail);
+  }
+
+  /** Where a transferee should send its INVITE to reach this call's peer: the peer's Contact (its remote target), else its address. */
+  #referTarget(): SipUri {
+    const dialog = this.#confirmed('transfer');
+    const target = dialog.remoteTarget;
+    return target ? { ...target, headers: new Map() } : parseAddress(this.remote.uri, this.account.aor.host);
   }
 
   #confirmed(what: string): Dialog {

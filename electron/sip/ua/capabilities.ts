@@ -23,8 +23,8 @@ export const DIALOG_ONLY_METHODS: ReadonlySet<string> = new Set(['BYE', 'INFO', 
 /** Bodies we understand: SDP, instant messages, transfer progress (RFC 3420), DTMF over INFO. */
 export const ACCEPTED_TYPES: readonly string[] = ['application/sdp', 'text/plain', 'message/sipfrag', 'application/dtmf-relay'];
 
-/** Option tags we support (none yet: no 100rel, replaces, timer, outbound). */
-export const SUPPORTED_OPTIONS: readonly string[] = [];
+/** Option tags we support: replaces (RFC 3891, replaces.ts). */
+export const SUPPORTED_OPTIONS: readonly string[] = ['replaces'];
 
 /** Allow (and Supported, when we have option tags) for dialog-creating messages: RFC 3261 §20.5 asks for Allow in INVITE and its 2xx. */
 export function dialogCapabilityHeaders(): [string, string][] {

@@ -23,7 +23,7 @@
 import type { IncomingInvite } from '../dialog/incoming-invite.ts';
 import { formatUri, fromOf, toOf } from '../message/index.ts';
 import type { NameAddr, SipRequest } from '../message/index.ts';
-import type { Account } from './account.ts';
+import type { UaAccount } from './account.ts';
 import { Call } from './call.ts';
 import { contentType, dialogCapabilityHeaders } from './capabilities.ts';
 import { SDP_CONTENT_TYPE } from './media-hook.ts';
@@ -53,6 +53,12 @@ export class IncomingCall extends Call<IncomingCallState> {
   readonly request: SipRequest;
   /** Which of the account's addresses was called. */
   readonly calledAlias: string;
+  /**
+   * The call this one replaces (RFC 3891: an INVITE with Replaces the UA
+   * judged acceptable, replaces.ts). The layer above answers it without
+   * ringing and ends the replaced call once this one is connected.
+   */
+  replaces: Call<string> | undefined;
   readonly #invite: IncomingInvite;
   readonly #contact: NameAddr;
   /** Our answer to the INVITE's offer, prepared before the call was announced. */
@@ -60,7 +66,7 @@ export class IncomingCall extends Call<IncomingCallState> {
   #offeredIn2xx = false;
   #hangupAfterAck = false;
 
-  constructor(ctx: UaContext, account: Account, invite: IncomingInvite, calledAlias: string, media: MediaHook) {
+  constructor(ctx: UaContext, account: UaAccount, invite: IncomingInvite, calledAlias: string, media: MediaHook) {
     const from = fromOf(invite.request);
     const remote = from.displayName !== undefined ? { uri: formatUri(from.uri), displayName: from.displayName } : { uri: formatUri(from.uri) };
     super({ ctx, account, media, id: invite.tx.request.headers.get('Call-ID') ?? '', localIdentity: calledAlias, remote, initial: 'incoming', moves });

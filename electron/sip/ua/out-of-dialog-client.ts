@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SipUri } from '../message/index.ts';
-import type { Account } from './account.ts';
+import type { UaAccount } from './account.ts';
 import { sendOutsideDialog } from './challenged-request.ts';
 import { buildRequest } from './request-builder.ts';
 import { outcome, outcomeOf } from './sip-outcome.ts';
@@ -28,7 +28,7 @@ export interface RequestResult {
   headers: Record<string, string[]>;
 }
 
-export async function sendOutOfDialog(ctx: UaContext, account: Account, method: string, target: SipUri, o: RequestOptions & { body?: string }): Promise<RequestResult> {
+export async function sendOutOfDialog(ctx: UaContext, account: UaAccount, method: string, target: SipUri, o: RequestOptions & { body?: string }): Promise<RequestResult> {
   let targets;
   try {
     targets = await ctx.resolver.resolve(account.outboundProxy ?? target, account.transport);

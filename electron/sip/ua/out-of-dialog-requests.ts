@@ -69,8 +69,10 @@ export function answerOutOfDialog(request: SipRequest, tx: ServerTransaction, de
         alias: match.alias,
         from: from.displayName !== undefined ? { uri: formatUri(from.uri), displayName: from.displayName } : { uri: formatUri(from.uri) },
         to: formatUri(toOf(request).uri),
-        contentType: contentType(request) ?? 'text/plain',
+        // With its parameters: the charset says how to read the body (RFC 3428 §9).
+        contentType: request.headers.get('Content-Type')?.trim() || 'text/plain',
         body: request.body.toString('utf8'),
+        bodyBytes: request.body,
         callId: callId(request),
         source: { address: source.address, port: source.port },
       };

@@ -35,7 +35,7 @@ import type { OutgoingInvite } from '../dialog/outgoing-invite.ts';
 import { createResponse, formatUri, newCallId, newTag } from '../message/index.ts';
 import type { SipRequest, SipResponse, SipUri } from '../message/index.ts';
 import type { SendTarget } from '../transport/transport.ts';
-import type { Account } from './account.ts';
+import type { UaAccount } from './account.ts';
 import { Call } from './call.ts';
 import { sendChallenged } from './challenged-request.ts';
 import type { Exchange } from './challenged-request.ts';
@@ -93,7 +93,7 @@ export class OutgoingCall extends Call<OutgoingCallState> {
   #cancelRequested = false;
   #earlyAnswer = false;
 
-  constructor(ctx: UaContext, account: Account, target: SipUri, options: OutgoingCallOptions = {}) {
+  constructor(ctx: UaContext, account: UaAccount, target: SipUri, options: OutgoingCallOptions = {}) {
     const identity = account.identity(options.identity);
     const id = newCallId();
     const media = options.media ?? ctx.media({ callId: id, accountId: account.id, direction: 'outgoing' });
@@ -114,6 +114,10 @@ export class OutgoingCall extends Call<OutgoingCallState> {
     this.#cancelRequested = true;
     this.transition('cancelling');
     this.#invite?.cancel();
+  }
+
+  protected override earlyDialogs(): readonly Dialog[] {
+    return (this.#invite?.dialogs ?? []).filter((d) => d.state === 'Early');
   }
 
   hangup(): Promise<void> {

@@ -10,6 +10,8 @@ export interface ReceivedMessage {
   to: string;
   contentType: string;
   body: string;
+  /** The body as received (its charset is the Content-Type's; it may not be text at all). */
+  bodyBytes: Uint8Array;
   /** Call-ID of the MESSAGE (to spot retransmitted duplicates that arrive as new transactions). */
   callId: string;
   /** Where the request came from (the packet's source), for per-source limits; absent inside a dialog. */

@@ -28,7 +28,7 @@ import type { NameAddr, SipResponse } from '../message/index.ts';
 import { synthesizeResponse } from '../transaction/synthesized-response.ts';
 import { assertTransition } from '../transaction/transaction.ts';
 import type { SendTarget } from '../transport/transport.ts';
-import type { Account } from './account.ts';
+import type { UaAccount } from './account.ts';
 import { sendOutsideDialog } from './challenged-request.ts';
 import { readBindings } from './bindings.ts';
 import type { Binding } from './bindings.ts';
@@ -91,7 +91,7 @@ function sameUri(a: NameAddr, b: NameAddr): boolean {
 }
 
 export class Registration extends Emitter<RegistrationEvents> {
-  readonly account: Account;
+  readonly account: UaAccount;
   readonly #ctx: UaContext;
   readonly #retry: RetryPolicy;
   readonly #callId: string;
@@ -118,7 +118,7 @@ export class Registration extends Emitter<RegistrationEvents> {
   /** REGISTERs in a row sent only because our public address moved (bounded: a confused NAT must not loop). */
   #addressRefreshes = 0;
 
-  constructor(ctx: UaContext, account: Account, retry: Partial<RetryPolicy> = {}) {
+  constructor(ctx: UaContext, account: UaAccount, retry: Partial<RetryPolicy> = {}) {
     super();
     this.setEmitLogger(ctx.logger);
     this.#ctx = ctx;

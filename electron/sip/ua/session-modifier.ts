@@ -10,7 +10,7 @@ import type { Dialog } from '../dialog/dialog.ts';
 import type { IncomingInvite } from '../dialog/incoming-invite.ts';
 import type { OutgoingInvite } from '../dialog/outgoing-invite.ts';
 import { RequestPendingError } from '../dialog/dialog-errors.ts';
-import type { Account } from './account.ts';
+import type { UaAccount } from './account.ts';
 import { SDP_CONTENT_TYPE } from './media-hook.ts';
 import type { MediaHook } from './media-hook.ts';
 import { contentType } from './capabilities.ts';
@@ -22,7 +22,7 @@ import type { UaContext } from './ua-context.ts';
 
 export interface SessionModifierInit {
   ctx: UaContext;
-  account: Account;
+  account: UaAccount;
   media: MediaHook;
   /** Our hold/resume re-INVITE finished. */
   onHold: (held: boolean, outcome: SipOutcome) => void;

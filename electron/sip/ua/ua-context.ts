@@ -11,7 +11,7 @@ import type { DialogManager } from '../dialog/dialog-manager.ts';
 import type { NameAddr } from '../message/index.ts';
 import type { TransactionLayer } from '../transaction/transaction-layer.ts';
 import type { TransportProtocol } from '../transport/transport.ts';
-import type { Account } from './account.ts';
+import type { UaAccount } from './account.ts';
 import type { MediaHookFactory } from './media-hook.ts';
 import type { TargetResolver } from './target-resolver.ts';
 import type { DialogOwner } from './dialog-owner.ts';
@@ -29,10 +29,10 @@ export interface UaContext {
   /** User-Agent / Server header value (RFC 3261 §20.41), if any. */
   readonly userAgent: string | undefined;
   /** Our Contact for `account` on the listener of this protocol and address family (over UDP: the public address, once learned). */
-  contact(account: Account, protocol: TransportProtocol, family: 4 | 6): NameAddr;
+  contact(account: UaAccount, protocol: TransportProtocol, family: 4 | 6): NameAddr;
   /** The account's address as its registrar sees it over UDP (RFC 3581 / STUN), when it differs from ours. */
-  publicAddress(account: Account): PublicAddress | undefined;
-  setPublicAddress(account: Account, address: PublicAddress | undefined): void;
+  publicAddress(account: UaAccount): PublicAddress | undefined;
+  setPublicAddress(account: UaAccount, address: PublicAddress | undefined): void;
   /** RFC 5626 keep-alive interval for UDP flows without a Flow-Timer (ms; 0 = none). */
   readonly keepAliveMs: number;
   /** Registers a flow keep-alive to get the STUN answers from the SIP port (returns the unregister function). */

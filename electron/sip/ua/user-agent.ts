@@ -29,7 +29,7 @@ import type { ServerTransaction } from '../transaction/transaction-layer.ts';
 import { TransportLayer } from '../transport/transport-layer.ts';
 import type { ListenOptions, TransportLayerOptions } from '../transport/transport-layer.ts';
 import type { Endpoint, SipTransport, TransportProtocol } from '../transport/transport.ts';
-import { Account, parseAddress } from './account.ts';
+import { UaAccount, parseAddress } from './account.ts';
 import type { AccountConfig } from './account.ts';
 import { defaultAccountMatcher } from './account-matcher.ts';
 import type { AccountMatch, MatchAccount } from './account-matcher.ts';
@@ -49,6 +49,7 @@ import type { ReceivedMessage } from './received-message.ts';
 import type { RetryPolicy } from './refresh-policy.ts';
 import { Registration } from './registration.ts';
 import type { RegistrationChange } from './registration.ts';
+import { judgeReplaces, replacesOf, type ReplacedDialog, type ReplacesTarget } from './replaces.ts';
 import { outcome } from './sip-outcome.ts';
 import type { SipOutcome } from './sip-outcome.ts';
 import { toTraceEntry } from './sip-trace.ts';
@@ -135,7 +136,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   readonly #options: UserAgentOptions;
   readonly #ctx: UaContext;
   readonly #logger: Logger;
-  readonly #accounts = new Map<string, Account>();
+  readonly #accounts = new Map<string, UaAccount>();
   readonly #registrations = new Map<string, Registration>();
   readonly #calls = new Map<string, Call<string>>();
   readonly #owners = new Map<Dialog, DialogOwner>();
@@ -216,14 +217,14 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   get endpoints(): readonly Endpoint[] {
     return this.#endpoints;
   }
-  get accounts(): Account[] {
+  get accounts(): UaAccount[] {
     return [...this.#accounts.values()];
   }
   get calls(): Call<string>[] {
     return [...this.#calls.values()];
   }
 
-  account(id: string): Account | undefined {
+  account(id: string): UaAccount | undefined {
     return this.#accounts.get(id);
   }
 
@@ -240,9 +241,9 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     return n;
   }
 
-  addAccount(config: AccountConfig): Account {
+  addAccount(config: AccountConfig): UaAccount {
     if (this.#accounts.has(config.id)) throw new Error(`account ${config.id} exists`);
-    const account = new Account(config, { clock: this.#ctx.clock, logger: this.#logger });
+    const account = new UaAccount(config, { clock: this.#ctx.clock, logger: this.#logger });
     this.#accounts.set(account.id, account);
     const registration = new Registration(this.#ctx, account, this.#options.registrationRetry);
     registration.on('state', (change) => this.emit('registration', change));
@@ -280,8 +281,8 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   /** Places a call from `accountId` to `target` ("sip:bob@example.com", "bob@example.com", "bob", "tel:+1…"). */
   call(target: string, options: OutgoingCallOptions & { accountId: string }): OutgoingCall {
     const account = this.#account(options.accountId);
-    const uri = this.#targetUri(target, account);
-    const call = new OutgoingCall(this.#ctx, account, uri, options);
+    const { uri, headers } = inviteHeadersOf(this.#targetUri(target, account));
+    const call = new OutgoingCall(this.#ctx, account, uri, headers.length > 0 ? { ...options, headers: [...(options.headers ?? []), ...headers] } : options);
     this.#calls.set(callKey('outgoing', call.id), call);
     call.start();
     return call;
@@ -314,13 +315,13 @@ export class UserAgent extends Emitter<UserAgentEvents> {
 
   // --- internals ---
 
-  #account(id: string): Account {
+  #account(id: string): UaAccount {
     const a = this.#accounts.get(id);
     if (!a) throw new UnknownAccountError(`no account ${id}`);
     return a;
   }
 
-  #targetUri(target: string, account: Account): SipUri {
+  #targetUri(target: string, account: UaAccount): SipUri {
     const uri = parseAddress(target, account.aor.host);
     if (uri.scheme !== 'tel') return uri;
     // RFC 3261 §19.1.6: a telephone number as a SIP URI at our own domain (the proxy routes it).
@@ -335,7 +336,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   }
 
   /** Over UDP, behind a NAT: the address the registrar saw (so requests come back through the router's mapping). */
-  #accountContact(account: Account, protocol: TransportProtocol, family: 4 | 6): NameAddr {
+  #accountContact(account: UaAccount, protocol: TransportProtocol, family: 4 | 6): NameAddr {
     const base = this.#contact(account.contactUser, protocol, family);
     const pub = protocol === 'udp' ? this.#public.get(account.id) : undefined;
     if (!pub || family !== (pub.host.includes(':') ? 6 : 4)) return base;
@@ -399,6 +400,16 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     owner?.onDialogEnded(dialog, reason);
   }
 
+  /** The call whose dialog a Replaces header names (RFC 3891 §3), and how that dialog stands. */
+  #replaceable(t: ReplacesTarget): { call?: Call<string>; dialog: ReplacedDialog } {
+    for (const call of this.#calls.values()) {
+      if (call.id !== t.callId) continue;
+      const dialog = call.replaceable(t.toTag, t.fromTag);
+      if (dialog.kind !== 'none') return { call, dialog };
+    }
+    return { dialog: { kind: 'none' } };
+  }
+
   async #incomingInvite(invite: IncomingInvite): Promise<void> {
     const request = invite.request;
     const refuse = (status: number, reason: string, headers: [string, string][] = [], accountId?: string) => {
@@ -417,6 +428,21 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     if (!match || !account) {
       refuse(404, 'Not Found');
       return;
+    }
+    const replacing = replacesOf(request);
+    let replaces: Call<string> | undefined;
+    if (replacing && 'status' in replacing) {
+      refuse(replacing.status, replacing.reason, [], account.id);
+      return;
+    }
+    if (replacing) {
+      const found = this.#replaceable(replacing);
+      const verdict = judgeReplaces(replacing, found.dialog);
+      if (!verdict.accept) {
+        refuse(verdict.status, verdict.reason, [], account.id);
+        return;
+      }
+      replaces = found.call;
     }
     const id = request.headers.get('Call-ID') ?? '';
     if (this.#calls.has(callKey('incoming', id))) {
@@ -438,6 +464,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     }
     const media = this.#ctx.media({ callId: id, accountId: account.id, direction: 'incoming' });
     const call = new IncomingCall(this.#ctx, account, invite, match.alias, media);
+    call.replaces = replaces;
     this.#calls.set(callKey('incoming', id), call);
     if (!(await call.prepare())) {
       this.#calls.delete(callKey('incoming', id));
@@ -450,6 +477,20 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     }
     this.emit('incomingCall', call);
   }
+}
+
+/**
+ * RFC 3261 §19.1.5: header fields in a target URI (a REFER's Refer-To with
+ * Replaces, RFC 5589 §7) go into the INVITE, never into its Request-URI.
+ * Only Replaces is taken: a URI must not be able to set Route, From, Via…
+ */
+function inviteHeadersOf(uri: SipUri): { uri: SipUri; headers: [string, string][] } {
+  if (uri.headers.size === 0) return { uri, headers: [] };
+  const headers: [string, string][] = [];
+  for (const [name, value] of uri.headers) {
+    if (name.toLowerCase() === 'replaces') headers.push(['Replaces', value]);
+  }
+  return { uri: { ...uri, headers: new Map() }, headers };
 }
 
 /** Calls are kept by direction and Call-ID: a UA calling one of its own accounts holds both ends of one Call-ID. */

@@ -5,11 +5,11 @@
  * the registrations, live calls, the last N minutes of history and of the SIP
  * trace (redacted again by redactTrace), and the last events of the page.
  */
-import type { PhoneStore } from '../stores/phone-store.svelte.ts';
+import type { PhoneState } from '../stores/phone-state.svelte.ts';
 import { ladderText, buildLadders, redactTrace } from './sip-ladder.ts';
 
 export interface BundleInput {
-  store: Pick<PhoneStore, 'settings' | 'accounts' | 'registrations' | 'calls' | 'history' | 'trace' | 'connection'>;
+  store: Pick<PhoneState, 'settings' | 'accounts' | 'registrations' | 'calls' | 'history' | 'trace' | 'connection'>;
   minutes: number;
   now: number;
   userAgent: string;

@@ -9,7 +9,7 @@
  *    reached the target (RFC 3515 §2.4.5, RFC 5589 §6.1).
  */
 import type { AccountSnapshot, CallSnapshot } from '../api/types.ts';
-import type { TransferStatus } from '../stores/phone-store.svelte.ts';
+import type { TransferStatus } from '../stores/phone-state.svelte.ts';
 import { displayAddress } from './party.ts';
 import { describeOutcome } from './sip-words.ts';
 

@@ -19,7 +19,7 @@ import type {
   Settings,
   SettingsPatch,
 } from '../api/types.ts';
-import type { PhoneStore } from './phone-store.svelte.ts';
+import type { PhoneState } from './phone-state.svelte.ts';
 import type { UiStore } from './ui-store.svelte.ts';
 
 /** A save the phone refused field by field: field path ("registrar", "aliases.0", "addresses.1.uri") → words. */
@@ -45,10 +45,10 @@ export function fieldErrorsOf(result: ApiResult<unknown>): Record<string, string
 
 export class PhoneActions {
   readonly client: ApiClient;
-  readonly store: PhoneStore;
+  readonly store: PhoneState;
   readonly ui: UiStore;
 
-  constructor(client: ApiClient, store: PhoneStore, ui: UiStore) {
+  constructor(client: ApiClient, store: PhoneState, ui: UiStore) {
     this.client = client;
     this.store = store;
     this.ui = ui;

@@ -1,17 +1,17 @@
 /**
- * Keeps a PhoneStore in step with the phone: events as they come, and a full
+ * Keeps a PhoneState in step with the phone: events as they come, and a full
  * reload (app.snapshot, contacts, history) whenever the connection opens,
  * since events missed while disconnected are not replayed.
  */
 import type { ApiClient } from '../api/client.ts';
-import type { PhoneStore } from './phone-store.svelte.ts';
+import type { PhoneState } from './phone-state.svelte.ts';
 
 export interface SyncOptions {
   historyLimit?: number;
   onError?: (message: string) => void;
 }
 
-export async function reloadAll(store: PhoneStore, client: ApiClient, options: SyncOptions = {}): Promise<boolean> {
+export async function reloadAll(store: PhoneState, client: ApiClient, options: SyncOptions = {}): Promise<boolean> {
   const [snapshot, contacts, history] = await Promise.all([
     client.call('app.snapshot'),
     client.call('contacts.list', {}),
@@ -25,7 +25,7 @@ export async function reloadAll(store: PhoneStore, client: ApiClient, options: S
 }
 
 /** Starts syncing; returns the stop function. */
-export function syncStore(store: PhoneStore, client: ApiClient, options: SyncOptions = {}): () => void {
+export function syncStore(store: PhoneState, client: ApiClient, options: SyncOptions = {}): () => void {
   const offEvents = client.onEvent((event) => store.apply(event));
   const offStatus = client.onStatus((status) => {
     store.connection = status;

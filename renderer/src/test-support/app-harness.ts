@@ -3,7 +3,7 @@ import { ApiClient } from '../api/client.ts';
 import type { AppSnapshot } from '../api/types.ts';
 import { APP_CONTEXT, type AppContext } from '../app-context.ts';
 import { PhoneActions } from '../stores/actions.ts';
-import { PhoneStore } from '../stores/phone-store.svelte.ts';
+import { PhoneState } from '../stores/phone-state.svelte.ts';
 import { UiStore } from '../stores/ui-store.svelte.ts';
 import { FakeTransport } from './fake-transport.ts';
 import { snapshot } from './fixtures.ts';
@@ -18,7 +18,7 @@ export interface Harness extends AppContext {
 export function harness(initial: AppSnapshot = snapshot()): Harness {
   const transport = new FakeTransport();
   const client = new ApiClient(transport);
-  const store = new PhoneStore({ schedule: () => {} });
+  const store = new PhoneState({ schedule: () => {} });
   store.loadSnapshot(initial);
   store.connection = transport.status;
   const ui = new UiStore();

@@ -179,8 +179,9 @@ export class RawSipSocket {
    * retransmitting on UDP every 500 ms like Timer E/A would (RFC 3261 §17.1.2.2).
    */
   async transact(message: string | Uint8Array, port: number, timeoutMs = 4000, host = this.host): Promise<RawSipMessage | undefined> {
-    const text = typeof message === 'string' ? message : Buffer.from(message).toString('utf8');
-    const req = parseRawSip(text);
+    // Bytes go out as they are (a test may send a body that is not UTF-8); the headers are read as latin1.
+    const text = typeof message === 'string' ? message : Buffer.from(message);
+    const req = parseRawSip(typeof text === 'string' ? text : text.toString('latin1'));
     const callId = req.headers.get('call-id');
     const cseq = req.headers.get('cseq');
     const deadline = Date.now() + timeoutMs;

@@ -4,7 +4,11 @@
  *    both at once (parallel forking); the first to answer gets the call, the
  *    other sees it cancelled (the proxy's CANCEL);
  *  - the server in redirect mode answers baresip's INVITE with 302 and
- *    johndoe's contact; baresip follows it straight to the Parley phone.
+ *    johndoe's contact; baresip follows it straight to the Parley phone;
+ *  - phones that use the redirect server as their outbound proxy (baresip and
+ *    a Parley phone): the 302 comes back through the route, the INVITE that
+ *    follows it goes through the server again (§8.1.3.4) and is forwarded to
+ *    johndoe's phone; the BYE after it too.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -114,5 +118,60 @@ describe('redirect server', () => {
     assert.equal(redirect.server.stats.forwarded, 0, 'a redirect server never forwards');
     assert.equal((await bare.command('hangup')).ok, true);
     await parley.waitFor('call', (s) => s.id === ring.id && s.state === 'ended', 5000, 'ended');
+  });
+
+  /** The callee answers the redirected INVITE, the call is up at both ends, the caller hangs up. */
+  async function answeredThroughRedirect(seen: ReadonlySet<string>, caller: string, up: () => Promise<unknown>, hangup: () => Promise<unknown>): Promise<void> {
+    const ring = await parley.waitFor('call.incoming', (i) => !seen.has(i.id), 8000, `${caller}: the redirected INVITE arrives`);
+    const inviteIn = parley.all('trace').find((t) => t.direction === 'in' && /^INVITE /.test(t.text) && t.time >= ring.startedAt - 2000);
+    assert.match(inviteIn?.text ?? '', /^INVITE sip:johndoe@127\.0\.0\.1:\d+/, 'the INVITE is addressed to the contact from the 302');
+    assert.match(inviteIn?.text ?? '', /\r\nVia: SIP\/2\.0\/UDP [^\r]*branch=z9hG4bK/, 'it came through the server (its Via on top)');
+    await parley.call('call.answer', { callId: ring.id });
+    const active = await parley.waitFor('call', (s) => s.id === ring.id && (s.state === 'active' || s.state === 'ended'), 5000, 'active');
+    assert.equal(active.state, 'active');
+    await up();
+    await hangup();
+    await parley.waitFor('call', (s) => s.id === ring.id && s.state === 'ended', 5000, 'ended by the caller\'s BYE');
+  }
+
+  test('baresip with the redirect server as outbound proxy: 302 through the route, then the INVITE through it to johndoe', { timeout: 30_000 }, async () => {
+    const ob = await startBaresip({ accounts: [{ aor: `sip:bob@${DOMAIN}`, password: 'builder', outbound: `sip:127.0.0.1:${redirect.port}`, regint: 600, audioCodecs: 'PCMU/8000/1' }] });
+    try {
+      await ob.waitForEvent((e) => e.type === 'REGISTER_OK', 8000);
+      const redirects = redirect.server.stats.redirects;
+      const forwarded = redirect.server.stats.forwarded;
+      const seen = new Set(parley.all('call.incoming').map((i) => i.id));
+      assert.equal((await ob.command('dial', `sip:johndoe@${DOMAIN}`)).ok, true);
+      await answeredThroughRedirect(seen, 'baresip', () => ob.waitForEvent((e) => e.type === 'CALL_ESTABLISHED', 3000), () => ob.command('hangup'));
+      assert.equal(redirect.server.stats.redirects, redirects + 1, 'one 302');
+      assert.ok(redirect.server.stats.forwarded >= forwarded + 2, 'the redirected INVITE and the BYE were forwarded');
+    } finally {
+      const pid = ob.pid;
+      await ob.stop();
+      assert.equal(groupAlive(pid), false);
+    }
+  });
+
+  test('a Parley phone with the redirect server as outbound proxy follows the 302 through it', { timeout: 30_000 }, async () => {
+    const caller = await startParleyEngine({ name: 'redirect-caller', toneHz: 900 });
+    try {
+      const account = await caller.call('accounts.add', {
+        aor: `sip:bob@${DOMAIN}`, password: 'builder', registrar: `sip:127.0.0.1:${redirect.port}`, outboundProxy: `sip:127.0.0.1:${redirect.port}`, codecs: ['PCMU'],
+      });
+      await caller.waitFor('registration', (r) => r.accountId === account.id && r.state === 'registered', 8000, 'bob registered');
+      const redirects = redirect.server.stats.redirects;
+      const seen = new Set(parley.all('call.incoming').map((i) => i.id));
+      const dialled = await caller.call('call.dial', { target: `sip:johndoe@${DOMAIN}`, accountId: account.id });
+      await answeredThroughRedirect(
+        seen, 'Parley',
+        () => caller.waitFor('call', (s) => s.id === dialled.id && s.state === 'active', 5000, 'the caller sees the answer'),
+        () => caller.call('call.hangup', { callId: dialled.id }),
+      );
+      assert.equal(redirect.server.stats.redirects, redirects + 1, 'one 302');
+      const redirectedOut = caller.all('trace').filter((t) => t.direction === 'out' && /^INVITE sip:johndoe@127\.0\.0\.1/.test(t.text));
+      assert.ok(redirectedOut.length >= 1 && redirectedOut.every((t) => /\r\nRoute: <sip:127\.0\.0\.1:\d+;lr>/i.test(t.text)), `the redirected INVITE keeps the outbound proxy's Route:\n${caller.trace()}`);
+    } finally {
+      await caller.close();
+    }
   });
 });

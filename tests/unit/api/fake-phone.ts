@@ -6,6 +6,7 @@
 import { ApiError } from '../../../electron/api/errors.ts';
 import type { EventBus } from '../../../electron/api/event-bus.ts';
 import type { CommandContext, PhoneApi } from '../../../electron/api/phone-api.ts';
+import { presencePlaceholder } from '../../../electron/phone/presence-placeholder.ts';
 import type { AccountSnapshot, CallSnapshot, ContactSnapshot, Settings } from '../../../electron/api/snapshots.ts';
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -88,7 +89,7 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('accounts.update', p, c);
       const account = accounts.get(p.id);
       if (!account) throw new ApiError('not-found', `no account ${p.id}`);
-      const { password, registrar, outboundProxy, authUser, tlsCaFile: _ca, tlsPin: _pin, ...rest } = p.changes;
+      const { password, registrar, outboundProxy, authUser, tlsCaFile: _ca, tlsPin: _pin, voicemail: _vm, pickupCode: _pc, ...rest } = p.changes;
       const updated: AccountSnapshot = { ...account, ...rest };
       if (password !== undefined) updated.hasPassword = password !== null;
       if (authUser !== undefined) updated.authUser = authUser ?? account.aor;
@@ -174,6 +175,10 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('call.record', p, c);
       return callOf(p.callId);
     },
+    async 'call.pickup'(p, c) {
+      log('call.pickup', p, c);
+      throw new ApiError('unavailable', 'call pickup is not part of the fake');
+    },
     async 'calls.list'(p, c) {
       log('calls.list', p, c);
       return [...calls.values()];
@@ -232,12 +237,32 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
         body: p.body,
         contentType: 'text/plain',
         timestamp: Date.now(),
-        status: 'pending',
+        status: 'sending',
       };
     },
     async 'messages.list'(p, c) {
       log('messages.list', p, c);
       return [];
+    },
+    async 'messages.conversations'(p, c) {
+      log('messages.conversations', p, c);
+      return [];
+    },
+    async 'messages.read'(p, c) {
+      log('messages.read', p, c);
+      return null;
+    },
+    async 'messages.remove'(p, c) {
+      log('messages.remove', p, c);
+    },
+    async 'messages.allow'(p, c) {
+      log('messages.allow', p, c);
+    },
+    async 'messages.block'(p, c) {
+      log('messages.block', p, c);
+    },
+    async 'messages.composing'(p, c) {
+      log('messages.composing', p, c);
     },
     async 'audio.devices'(p, c) {
       log('audio.devices', p, c);
@@ -256,6 +281,7 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('network.changed', p, c);
       return null;
     },
+    ...presencePlaceholder(),
     ...overrides,
   };
 

@@ -9,7 +9,21 @@ const bad = (schema: { safeParse(v: unknown): { success: boolean } }, value: unk
 describe('command schemas', () => {
   test('there is one schema per command and no other', () => {
     assert.deepEqual(Object.keys(COMMAND_SCHEMAS).sort(), [...COMMAND_NAMES].sort());
-    assert.equal(COMMAND_NAMES.length, 32);
+    assert.equal(COMMAND_NAMES.length, 49);
+  });
+
+  test('call.transfer takes a target (blind) or another call (attended), never both or neither; call.pickup needs the dialog', () => {
+    const t = COMMAND_SCHEMAS['call.transfer'];
+    ok(t, { callId: 'c1', target: 'sip:carol@example.com' });
+    ok(t, { callId: 'c1', toCallId: 'c2' });
+    bad(t, { callId: 'c1' });
+    bad(t, { callId: 'c1', target: 'carol', toCallId: 'c2' });
+    const p = COMMAND_SCHEMAS['call.pickup'];
+    ok(p, { target: 'sip:alice@example.com', sipCallId: 'abc@host', toTag: 'x1', fromTag: 'y-2', earlyOnly: true });
+    bad(p, { target: 'sip:alice@example.com', sipCallId: 'abc@host', toTag: 'x1' });
+    bad(p, { target: 'sip:alice@example.com', sipCallId: 'a b', toTag: 'x1', fromTag: 'y' });
+    bad(p, { target: 'sip:alice@example.com', sipCallId: 'abc', toTag: 'x;1', fromTag: 'y' });
+    bad(p, { target: 'sip:alice@example.com', sipCallId: 'abc', toTag: 'x', fromTag: 'y'.repeat(200) });
   });
 
   test('network.changed takes one of the known reasons and nothing else', () => {
@@ -198,6 +212,22 @@ describe('command schemas', () => {
     bad(messageBodySchema, 'bell\u0007');
     ok(COMMAND_SCHEMAS['messages.send'], { target: 'sip:bob@x.test', body: 'hi' });
     bad(COMMAND_SCHEMAS['messages.send'], { target: 'sip:bob@x.test' });
+    ok(COMMAND_SCHEMAS['messages.send'], { target: 'bob', body: 'hi', identity: 'sip:+15550100@x.test' });
+    bad(COMMAND_SCHEMAS['messages.send'], { target: 'bob', body: 'hi', identity: 'sip:a b@x' });
+  });
+
+  test('conversation commands take a peer address; composing a boolean', () => {
+    for (const name of ['messages.read', 'messages.remove', 'messages.allow', 'messages.block'] as const) {
+      ok(COMMAND_SCHEMAS[name], { peer: 'sip:bob@x.test' });
+      bad(COMMAND_SCHEMAS[name], {});
+      bad(COMMAND_SCHEMAS[name], { peer: 'sip:bob@x.test\u0000' });
+      bad(COMMAND_SCHEMAS[name], { peer: 'sip:bob@x.test', extra: 1 });
+    }
+    ok(COMMAND_SCHEMAS['messages.composing'], { target: 'bob', active: true });
+    bad(COMMAND_SCHEMAS['messages.composing'], { target: 'bob', active: 'yes' });
+    ok(COMMAND_SCHEMAS['messages.conversations'], { query: 'hello', limit: 20 });
+    bad(COMMAND_SCHEMAS['messages.conversations'], { limit: 0 });
+    ok(COMMAND_SCHEMAS['messages.list'], { peer: 'sip:bob@x.test', query: 'lunch' });
   });
 
   test('dial targets accept what people type', () => {

@@ -238,13 +238,13 @@ describe('engine: call features', () => {
 
   test('messages: A sends a MESSAGE to B’s alias; B stores it, A sees it sent', async () => {
     const sent = await a.call('messages.send', { target: `sip:2000@127.0.0.1:${b.port}`, body: 'hello, Bob' });
-    assert.equal(sent.status, 'pending');
+    assert.equal(sent.status, 'sending');
     const got = await b.waitFor('message', (m) => m.direction === 'in', 5000);
     assert.equal(got.body, 'hello, Bob');
     assert.equal(got.peer, 'sip:alice@127.0.0.1');
     assert.equal(got.localAlias, 'sip:2000@127.0.0.1');
-    const done = await a.waitFor('message', (m) => m.id === sent.id && m.status !== 'pending', 5000);
-    assert.equal(done.status, 'sent');
+    const done = await a.waitFor('message', (m) => m.id === sent.id && m.status !== 'sending', 5000);
+    assert.equal(done.status, 'delivered');
     assert.equal(done.code, 200);
     assert.deepEqual((await b.call('messages.list', {})).map((m) => m.body), ['hello, Bob']);
   });

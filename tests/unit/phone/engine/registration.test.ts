@@ -94,7 +94,7 @@ describe('engine: registration', () => {
     phone.reset();
     const accounts = await phone.call('accounts.list', {});
     const sent = await phone.call('messages.send', { accountId: accounts[0]!.id, target: `sip:nobody@127.0.0.1:${registrar.port}`, body: 'anyone?' });
-    const done = await phone.waitFor('message', (m) => m.id === sent.id && m.status !== 'pending', 5000);
+    const done = await phone.waitFor('message', (m) => m.id === sent.id && m.status !== 'sending', 5000);
     assert.equal(done.status, 'failed');
     assert.equal(done.code, 404);
     assert.equal(done.words, 'no such user');

@@ -19,16 +19,58 @@ beforeEach(() => {
 });
 afterEach(() => store.close());
 
-test('incoming messages are received; outgoing ones pending until their outcome', () => {
-  const got = messages.add({ direction: 'in', peerUri: 'sip:bob@sipB.test', body: 'Olá! 👋', timestamp: 1000, accountId });
-  assert.deepEqual(got, { id: got.id, direction: 'in', peerUri: 'sip:bob@sipB.test', body: 'Olá! 👋', contentType: 'text/plain', timestamp: 1000, accountId, status: 'received' });
+test('incoming messages are received; outgoing ones sending until their outcome (delivered, stored, failed with the answer)', () => {
+  const got = messages.add({ direction: 'in', peerUri: 'sip:bob@sipB.test', body: 'Olá! 👋', timestamp: 1000, accountId, localAlias: 'sip:johndoe@sipA.test' });
+  assert.deepEqual(got, {
+    id: got.id, direction: 'in', peerUri: 'sip:bob@sipB.test', body: 'Olá! 👋', contentType: 'text/plain', timestamp: 1000, accountId, status: 'received',
+    localAlias: 'sip:johndoe@sipA.test', code: null, reason: null,
+  });
   const sent = messages.add({ direction: 'out', peerUri: 'sip:bob@sipB.test', body: 'hi', timestamp: 2000, accountId, contentType: 'text/plain;charset=UTF-8' });
-  assert.equal(sent.status, 'pending');
-  assert.equal(messages.setStatus(sent.id, 'sent').status, 'sent');
-  assert.equal(messages.get(sent.id)?.status, 'sent');
-  expectStoreError(() => messages.setStatus(got.id, 'sent'), 'invalid', 'status');
-  expectStoreError(() => messages.setStatus(sent.id, 'received'), 'invalid', 'status');
-  expectStoreError(() => messages.setStatus(sent.id + 100, 'failed'), 'not-found');
+  assert.equal(sent.status, 'sending');
+  assert.equal(messages.setOutcome(sent.id, 'delivered', { code: 200, reason: 'OK' }).status, 'delivered');
+  assert.deepEqual([messages.get(sent.id)?.status, messages.get(sent.id)?.code, messages.get(sent.id)?.reason], ['delivered', 200, 'OK']);
+  const later = messages.add({ direction: 'out', peerUri: 'sip:bob@sipB.test', body: 'offline?', timestamp: 3000 });
+  messages.setOutcome(later.id, 'failed', { code: 480, reason: 'Temporarily\r\nUnavailable' });
+  assert.equal(messages.get(later.id)?.reason, 'Temporarily  Unavailable', 'no control characters from a reason phrase');
+  expectStoreError(() => messages.setOutcome(got.id, 'delivered'), 'invalid', 'status');
+  expectStoreError(() => messages.setOutcome(sent.id, 'received'), 'invalid', 'status');
+  expectStoreError(() => messages.setOutcome(sent.id + 100, 'failed'), 'not-found');
+});
+
+test('conversations: unread counts up to the read marker, requests until answered or allowed, blocked stays blocked', () => {
+  const stranger = 'sip:spam@evil.test';
+  messages.add({ direction: 'in', peerUri: 'sip:bob@x.test', body: 'one', timestamp: 1 });
+  messages.add({ direction: 'in', peerUri: 'sip:bob@x.test', body: 'two', timestamp: 2 });
+  messages.add({ direction: 'in', peerUri: stranger, body: 'buy now', timestamp: 3 }, 'request');
+  const byPeer = () => Object.fromEntries(messages.conversations().map((c) => [c.peerUri, [c.unread, c.state, c.count]]));
+  assert.deepEqual(byPeer(), { 'sip:bob@x.test': [2, 'open', 2], [stranger]: [1, 'request', 1] });
+  assert.equal(messages.unreadTotal(), 3);
+  assert.equal(messages.markRead('sip:bob@x.test'), true);
+  assert.equal(messages.markRead('sip:bob@x.test'), false, 'nothing new to mark');
+  messages.add({ direction: 'in', peerUri: 'sip:bob@x.test', body: 'three', timestamp: 4 });
+  assert.deepEqual(byPeer()['sip:bob@x.test'], [1, 'open', 3]);
+  // A second message from the stranger keeps the request; our answer opens it.
+  messages.add({ direction: 'in', peerUri: stranger, body: 'again', timestamp: 5 }, 'request');
+  assert.equal(messages.stateOf(stranger), 'request');
+  messages.add({ direction: 'out', peerUri: stranger, body: 'who is this?', timestamp: 6 });
+  assert.equal(messages.stateOf(stranger), 'open');
+  messages.setState(stranger, 'blocked');
+  assert.equal(messages.unreadTotal(), 1, 'a blocked conversation counts no unread');
+  messages.removeConversation(stranger);
+  assert.equal(messages.stateOf(stranger), 'blocked', 'deleting the messages does not unblock');
+  assert.deepEqual(messages.conversations({ search: 'three' }).map((c) => c.peerUri), ['sip:bob@x.test']);
+  assert.deepEqual(messages.conversations({ search: '100%' }), [], 'LIKE wildcards are taken literally');
+  assert.deepEqual(messages.list({ text: 'TWO' }).map((m) => m.body), ['two']);
+  expectStoreError(() => messages.setState('sip:a@x.test', 'weird' as 'open'), 'invalid', 'state');
+});
+
+test('trimRequests keeps the newest unanswered strangers and deletes the rest with their messages', () => {
+  for (let i = 0; i < 8; i++) messages.add({ direction: 'in', peerUri: `sip:s${i}@x.test`, body: `hi ${i}`, timestamp: i }, 'request');
+  messages.add({ direction: 'in', peerUri: 'sip:friend@x.test', body: 'hey', timestamp: 99 });
+  const gone = messages.trimRequests(5);
+  assert.deepEqual(gone.sort(), ['sip:s0@x.test', 'sip:s1@x.test', 'sip:s2@x.test']);
+  assert.equal(messages.conversations().length, 6);
+  assert.deepEqual(messages.list({ peerUri: 'sip:s0@x.test' }), []);
 });
 
 test('list per peer (newest first, paged) and conversations', () => {

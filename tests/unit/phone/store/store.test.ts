@@ -42,7 +42,7 @@ test('a fresh store is created at the current schema with WAL, foreign keys and 
     assert.equal(pragma(store, 'foreign_keys'), 1);
     assert.equal(pragma(store, 'synchronous'), 2); // FULL
     assert.equal(pragma(store, 'application_id'), PARLEY_APPLICATION_ID);
-    assert.deepEqual(tables(store), ['account_aliases', 'accounts', 'contact_entries', 'contacts', 'history', 'messages', 'settings']);
+    assert.deepEqual(tables(store), ['account_aliases', 'accounts', 'contact_entries', 'contacts', 'conversations', 'history', 'messages', 'own_presence', 'settings', 'watcher_decisions', 'watches']);
     assert.deepEqual(
       records.filter((r) => r.message === 'schema migrated').map((r) => [r.data?.from, r.data?.to]),
       MIGRATIONS.map((_, i) => [i, i + 1]),

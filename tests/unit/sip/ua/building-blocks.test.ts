@@ -7,7 +7,7 @@ import { toTraceEntry } from '../../../../electron/sip/ua/sip-trace.ts';
 import { formatDtmfRelay, parseDtmfRelay } from '../../../../electron/sip/ua/dtmf-info.ts';
 import { formatSipfrag, parseSipfragStatus } from '../../../../electron/sip/ua/sipfrag.ts';
 import { readBindings } from '../../../../electron/sip/ua/bindings.ts';
-import { Account, parseAddress } from '../../../../electron/sip/ua/account.ts';
+import { UaAccount, parseAddress } from '../../../../electron/sip/ua/account.ts';
 import { systemClock } from '../../../../electron/shared/clock.ts';
 import { nullLogger } from '../../../../electron/shared/logger.ts';
 
@@ -83,10 +83,10 @@ describe('trace, DTMF, sipfrag, bindings, accounts', () => {
   it('accounts parse typed addresses and keep no password in their config', () => {
     assert.equal(formatUri(parseAddress('bob', 'sipA.test')), 'sip:bob@sipA.test');
     assert.equal(formatUri(parseAddress('bob@x.test')), 'sip:bob@x.test');
-    const a = new Account({ id: 'a', aor: 'johndoe@sipA.test', password: 'pw', outboundProxy: 'sip:proxy.test', transport: 'tcp' }, { clock: systemClock, logger: nullLogger });
+    const a = new UaAccount({ id: 'a', aor: 'johndoe@sipA.test', password: 'pw', outboundProxy: 'sip:proxy.test', transport: 'tcp' }, { clock: systemClock, logger: nullLogger });
     assert.equal(formatUri(a.outboundProxy!), 'sip:proxy.test;lr;transport=tcp');
     assert.equal(formatUri(a.registrar), 'sip:sipA.test');
     assert.equal(JSON.stringify(a.config).includes('pw"'), false);
-    assert.throws(() => new Account({ id: 'x', aor: 'sip:sipA.test' }, { clock: systemClock, logger: nullLogger }), /user part/);
+    assert.throws(() => new UaAccount({ id: 'x', aor: 'sip:sipA.test' }, { clock: systemClock, logger: nullLogger }), /user part/);
   });
 });

@@ -4,7 +4,7 @@ import { SipRequest, parseTokenList } from '../../../../electron/sip/message/ind
 import type { SipResponse } from '../../../../electron/sip/message/index.ts';
 import type { ReceivedMessage } from '../../../../electron/sip/ua/received-message.ts';
 import { defaultAccountMatcher } from '../../../../electron/sip/ua/account-matcher.ts';
-import { Account } from '../../../../electron/sip/ua/account.ts';
+import { UaAccount } from '../../../../electron/sip/ua/account.ts';
 import { parseUri } from '../../../../electron/sip/message/index.ts';
 import { systemClock } from '../../../../electron/shared/clock.ts';
 import { nullLogger } from '../../../../electron/shared/logger.ts';
@@ -138,8 +138,8 @@ describe('UAS core: requests outside calls', () => {
 
   it('the default matcher: Request-URI address, then To, then user parts; an injected matcher wins; fallback account takes the rest', async () => {
     const deps = { clock: systemClock, logger: nullLogger };
-    const a = new Account({ id: 'a', aor: 'sip:johndoe@sipA.test', aliases: ['+554845678901', 'sip:45678901@sipA.test'] }, deps);
-    const b = new Account({ id: 'b', aor: 'sip:bob@sipB.test' }, deps);
+    const a = new UaAccount({ id: 'a', aor: 'sip:johndoe@sipA.test', aliases: ['+554845678901', 'sip:45678901@sipA.test'] }, deps);
+    const b = new UaAccount({ id: 'b', aor: 'sip:bob@sipB.test' }, deps);
     const match = defaultAccountMatcher(() => [a, b]);
     const m = (ruri: string, to: string) => match(parseUri(ruri), parseUri(to));
     assert.deepEqual(m('sip:johndoe@192.0.2.1:5060', 'sip:+554845678901@sipA.test'), { accountId: 'a', alias: 'sip:+554845678901@sipA.test' });

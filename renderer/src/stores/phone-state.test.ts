@@ -3,19 +3,19 @@ import type { ApiEvent, IncomingCallSnapshot } from '../api/types.ts';
 import { ApiClient } from '../api/client.ts';
 import { FakeTransport } from '../test-support/fake-transport.ts';
 import { account, call, contact, historyEntry, NOW, registration, SETTINGS, snapshot } from '../test-support/fixtures.ts';
-import { PhoneStore } from './phone-store.svelte.ts';
+import { PhoneState } from './phone-state.svelte.ts';
 import { applyCall, filterHistory, pruneEndedCalls, searchContacts, sortContacts } from './reducers.ts';
 import { reloadAll, syncStore } from './sync.ts';
 
 function store() {
   let now = NOW;
   const scheduled: Array<() => void> = [];
-  const s = new PhoneStore({ now: () => now, schedule: (fn) => void scheduled.push(fn), endedCallKeepMs: 5000 });
+  const s = new PhoneState({ now: () => now, schedule: (fn) => void scheduled.push(fn), endedCallKeepMs: 5000 });
   s.loadSnapshot(snapshot());
   return { s, advance: (ms: number) => (now += ms), runScheduled: () => scheduled.splice(0).forEach((f) => f()) };
 }
 
-describe('PhoneStore reducing events', () => {
+describe('PhoneState reducing events', () => {
   it('loads the snapshot', () => {
     const { s } = store();
     expect(s.ready).toBe(true);
@@ -151,7 +151,7 @@ describe('sync', () => {
       .answer('contacts.list', [contact()])
       .answer('history.list', [historyEntry()]);
     t.status = { state: 'connecting', attempt: 0 };
-    const s = new PhoneStore({ schedule: () => {} });
+    const s = new PhoneState({ schedule: () => {} });
     const stop = syncStore(s, new ApiClient(t));
     expect(t.requests).toEqual([]);
     t.setStatus({ state: 'open', attempt: 0 });
@@ -174,7 +174,7 @@ describe('sync', () => {
   it('reports a failed snapshot', async () => {
     const t = new FakeTransport();
     const errors: string[] = [];
-    const ok = await reloadAll(new PhoneStore(), new ApiClient(t), { onError: (m) => errors.push(m) });
+    const ok = await reloadAll(new PhoneState(), new ApiClient(t), { onError: (m) => errors.push(m) });
     expect(ok).toBe(false);
     expect(errors[0]).toMatch(/Could not load the phone's state/);
   });

@@ -59,14 +59,14 @@ const STATS_KEEP = 90;
 export const TRACE_KEEP_MS = 30 * 60_000;
 const TRACE_MAX = 5000;
 
-export interface PhoneStoreOptions {
+export interface PhoneStateOptions {
   /** How long an ended call stays on screen with its outcome. */
   endedCallKeepMs?: number;
   now?: () => number;
   schedule?: (fn: () => void, ms: number) => void;
 }
 
-export class PhoneStore {
+export class PhoneState {
   connection = $state.raw<ConnectionStatus>({ state: 'connecting', attempt: 0 });
   /** The first app.snapshot has arrived. */
   ready = $state(false);
@@ -97,7 +97,7 @@ export class PhoneStore {
   #now: () => number;
   #schedule: (fn: () => void, ms: number) => void;
 
-  constructor(options: PhoneStoreOptions = {}) {
+  constructor(options: PhoneStateOptions = {}) {
     this.#keepMs = options.endedCallKeepMs ?? 5000;
     this.#now = options.now ?? Date.now;
     this.#schedule = options.schedule ?? ((fn, ms) => void setTimeout(fn, ms));

@@ -8,27 +8,29 @@
  * Every method either resolves with plain data or throws an ApiError (a
  * condition the user can act on) or a StoreError (mapped by map-phone-error.ts).
  */
-import type { HistoryListParams, MessagesListParams } from '../api/commands.ts';
+import type { HistoryListParams } from '../api/commands.ts';
 import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
-import type { PhoneApi } from '../api/phone-api.ts';
-import type { AudioDevice, CallSnapshot, HistoryEntry as ApiHistoryEntry, MessageSnapshot, ListenerTlsSnapshot, RegistrationSnapshot } from '../api/snapshots.ts';
+import type { PhoneApi, PresenceApi } from '../api/phone-api.ts';
+import type { AudioDevice, CallSnapshot, HistoryEntry as ApiHistoryEntry, ListenerTlsSnapshot, RegistrationSnapshot } from '../api/snapshots.ts';
 import type { AccountService } from './account-service.ts';
 import type { ContactDirectory } from './contact-directory.ts';
 import type { HistoryEntry } from './history-entry.ts';
-import { fromSettingsPatch, toApiSettings, toHistorySnapshot, toMessageSnapshot } from './snapshot-mappers.ts';
+import { fromSettingsPatch, toApiSettings, toHistorySnapshot } from './snapshot-mappers.ts';
 import type { PhoneStore } from './store/phone-store.ts';
-import type { TextMessage } from './text-message.ts';
+
+type MessageCommand = 'messages.send' | 'messages.list' | 'messages.conversations' | 'messages.read' | 'messages.remove' | 'messages.allow' | 'messages.block' | 'messages.composing';
 
 /** What the SIP side offers the API (call-service.ts, registration-service.ts, message-service.ts). */
 export interface Telephony {
   register(accountId: string): Promise<RegistrationSnapshot>;
   unregister(accountId: string): Promise<RegistrationSnapshot>;
   registrations(): RegistrationSnapshot[];
-  calls: Pick<PhoneApi, 'call.dial' | 'call.answer' | 'call.decline' | 'call.hangup' | 'call.hold' | 'call.resume' | 'call.mute' | 'call.dtmf' | 'call.transfer' | 'call.record'> & {
+  calls: Pick<PhoneApi, 'call.dial' | 'call.answer' | 'call.decline' | 'call.hangup' | 'call.hold' | 'call.resume' | 'call.mute' | 'call.dtmf' | 'call.transfer' | 'call.record' | 'call.pickup'> & {
     list(): CallSnapshot[];
   };
-  sendMessage: PhoneApi['messages.send'];
+  /** message-service.ts: instant messages and their conversations. */
+  messages: Pick<PhoneApi, MessageCommand>;
   diagnostics: PhoneApi['diagnostics.counts'];
   /** network-change.ts: what a changed network asks of the SIP side. */
   networkChanged: PhoneApi['network.changed'];
@@ -43,6 +45,8 @@ export interface PhoneEngineParts {
   audioDevices: () => AudioDevice[];
   /** The SIP TLS listener's certificate, once it listens. */
   tls?: () => ListenerTlsSnapshot | undefined;
+  /** Presence, watched lines and voicemail (presence-contract.ts). */
+  presence: PresenceApi;
 }
 
 const DEFAULT_PAGE = 100;
@@ -83,15 +87,6 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     return pageByTime(read, (h) => h.startedAt, p.limit ?? DEFAULT_PAGE, p.before).map(toHistorySnapshot);
   };
 
-  const messagesList = (p: MessagesListParams): MessageSnapshot[] => {
-    const read = (beforeId: number | undefined, limit: number): TextMessage[] =>
-      store.messages.list({ limit, ...(beforeId !== undefined ? { beforeId } : {}), ...(p.peer !== undefined ? { peerUri: p.peer } : {}) });
-    return pageByTime(read, (m) => m.timestamp, p.limit ?? DEFAULT_PAGE, p.before).map((m) => {
-      const who = contacts.resolve(m.peerUri);
-      return toMessageSnapshot(m, who ? { peerName: who.name, ...(who.contactId ? { contactId: who.contactId } : {}) } : {});
-    });
-  };
-
   return {
     async 'accounts.list'() {
       return accounts.snapshots();
@@ -115,6 +110,7 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     'call.dtmf': (p, c) => telephony.calls['call.dtmf'](p, c),
     'call.transfer': (p, c) => telephony.calls['call.transfer'](p, c),
     'call.record': (p, c) => telephony.calls['call.record'](p, c),
+    'call.pickup': (p, c) => telephony.calls['call.pickup'](p, c),
     async 'calls.list'() {
       return telephony.calls.list();
     },
@@ -158,10 +154,14 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
       return settings;
     },
 
-    'messages.send': (p, c) => telephony.sendMessage(p, c),
-    async 'messages.list'(p) {
-      return messagesList(p);
-    },
+    'messages.send': (p, c) => telephony.messages['messages.send'](p, c),
+    'messages.list': (p, c) => telephony.messages['messages.list'](p, c),
+    'messages.conversations': (p, c) => telephony.messages['messages.conversations'](p, c),
+    'messages.read': (p, c) => telephony.messages['messages.read'](p, c),
+    'messages.remove': (p, c) => telephony.messages['messages.remove'](p, c),
+    'messages.allow': (p, c) => telephony.messages['messages.allow'](p, c),
+    'messages.block': (p, c) => telephony.messages['messages.block'](p, c),
+    'messages.composing': (p, c) => telephony.messages['messages.composing'](p, c),
 
     async 'audio.devices'() {
       return parts.audioDevices();
@@ -178,5 +178,7 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     },
 
     'network.changed': (p, c) => telephony.networkChanged(p, c),
+
+    ...parts.presence,
   };
 }
