@@ -140,6 +140,12 @@ export interface TransferParams {
   toCallId?: string;
 }
 
+/** Merges two connected calls into a conference with us (or adds one to the other's conference). */
+export interface MergeParams {
+  callId: string;
+  withCallId: string;
+}
+
 /**
  * Call pickup (RFC 3891): an INVITE to `target` — the caller of a call
  * ringing elsewhere — with Replaces naming that call's dialog as the caller
@@ -264,6 +270,11 @@ export interface Commands extends PresenceCommands {
   'call.transfer': { params: TransferParams; result: null };
   'call.record': { params: RecordParams; result: CallSnapshot };
   'call.pickup': { params: PickupParams; result: CallSnapshot };
+  'call.merge': { params: MergeParams; result: CallSnapshot };
+  /** Takes the call out of its conference and holds it. */
+  'call.split': { params: CallIdParams; result: CallSnapshot };
+  /** Session extensions (RFC 3262 / 3960): a ringing incoming call sends early media (183 with our answer; our audio flows before the answer). */
+  'call.earlyMedia': { params: CallIdParams; result: CallSnapshot };
   'calls.list': { params: NoParams; result: CallSnapshot[] };
 
   'contacts.list': { params: ContactsListParams; result: ContactSnapshot[] };
@@ -324,6 +335,9 @@ export const COMMAND_NAMES = [
   'call.transfer',
   'call.record',
   'call.pickup',
+  'call.merge',
+  'call.split',
+  'call.earlyMedia',
   'calls.list',
   'contacts.list',
   'contacts.add',

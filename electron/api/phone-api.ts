@@ -42,6 +42,7 @@ import type {
   SettingsPatch,
   RecordParams,
   PickupParams,
+  MergeParams,
   TransferParams,
   UpdateParams,
 } from './commands.ts';
@@ -89,6 +90,9 @@ export interface PhoneApi extends PresenceApi {
   'call.transfer'(params: TransferParams, context: CommandContext): Promise<null | void>;
   'call.record'(params: RecordParams, context: CommandContext): Promise<CallSnapshot>;
   'call.pickup'(params: PickupParams, context: CommandContext): Promise<CallSnapshot>;
+  'call.merge'(params: MergeParams, context: CommandContext): Promise<CallSnapshot>;
+  'call.split'(params: CallIdParams, context: CommandContext): Promise<CallSnapshot>;
+  'call.earlyMedia'(params: CallIdParams, context: CommandContext): Promise<CallSnapshot>;
   'calls.list'(params: NoParams, context: CommandContext): Promise<CallSnapshot[]>;
 
   'contacts.list'(params: ContactsListParams, context: CommandContext): Promise<ContactSnapshot[]>;

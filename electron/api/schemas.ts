@@ -262,6 +262,9 @@ export const COMMAND_SCHEMAS = {
     earlyOnly: z.boolean().optional(),
     accountId: idSchema.optional(),
   }),
+  'call.merge': z.strictObject({ callId: idSchema, withCallId: idSchema }),
+  'call.split': callId,
+  'call.earlyMedia': z.strictObject({ callId: idSchema }),
   'calls.list': noParams,
 
   'contacts.list': z.strictObject({ query: text(LIMITS.query).optional() }),

@@ -179,6 +179,8 @@ export interface CallSnapshot {
   transfer?: TransferSnapshot;
   /** This call took the place of that call (RFC 3891 Replaces: a transfer completed here, a pickup). */
   replacedCall?: string;
+  /** The conference (call.merge) the call is a leg of: the legs share this id. */
+  conference?: string;
   /** The call is being recorded (call.record): into this WAV file, since then. */
   recording?: { path: string; since: number; layout: 'mixed' | 'stereo' };
   /** The SIP Call-ID of the call's dialog: its messages in the `trace` events carry it. */
@@ -200,7 +202,7 @@ export interface CallSecurity {
   mediaEncrypted: boolean;
 }
 
-export const CALL_ACTIONS = ['answer', 'decline', 'hangup', 'hold', 'resume', 'mute', 'dtmf', 'transfer', 'record'] as const;
+export const CALL_ACTIONS = ['answer', 'decline', 'hangup', 'hold', 'resume', 'mute', 'dtmf', 'transfer', 'record', 'merge', 'split', 'earlyMedia'] as const;
 export type CallAction = (typeof CALL_ACTIONS)[number];
 
 export interface TransferSnapshot {

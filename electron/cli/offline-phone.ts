@@ -56,6 +56,9 @@ export function openOfflinePhone(opts: { dataDir: string; secrets: SecretStore; 
         'call.transfer': offline,
         'call.record': offline,
         'call.pickup': offline,
+        'call.merge': offline,
+        'call.split': offline,
+        'call.earlyMedia': offline,
         list: () => [],
       },
       messages: {

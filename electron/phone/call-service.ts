@@ -14,12 +14,12 @@
  * Events: 'call' on every change, 'call.incoming', 'call.dtmf' for digits
  * received (RFC 4733 or INFO), 'media.stats' every statsIntervalMs.
  */
-import { insecureKeysRefusal, mediaSrtpPolicy } from './call-security.ts';
+import { mediaKeyExchange, mediaSrtpPolicy } from './call-security.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandContext } from '../api/phone-api.ts';
-import type { CallIdParams, DeclineParams, DialParams, DtmfParams, MuteParams, PickupParams, RecordParams, TransferParams } from '../api/commands.ts';
+import type { CallIdParams, DeclineParams, DialParams, DtmfParams, MergeParams, MuteParams, PickupParams, RecordParams, TransferParams } from '../api/commands.ts';
 import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
 import type { CallSnapshot } from '../api/snapshots.ts';
@@ -39,6 +39,7 @@ import { normaliseDialString } from './dial-string.ts';
 import { LiveObjectCounter } from './diagnostics.ts';
 import { chooseIdentity } from './identity.ts';
 import { PhoneCall, type PhoneCallEnv } from './phone-call.ts';
+import { Conference, MAX_CONFERENCE_LEGS } from './conference.ts';
 import { sameAddressText } from './sip-address.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 import { followRefer } from './transferee.ts';
@@ -88,6 +89,7 @@ export class CallService {
   readonly #pending = new Map<string, MediaSession>();
   /** Every PhoneCall and media session made, until the GC frees it (diagnostics.counts). */
   readonly #objects = new LiveObjectCounter();
+  readonly #conferences = new Set<Conference>();
   #closed = false;
 
   constructor(deps: CallServiceDeps) {
@@ -102,6 +104,7 @@ export class CallService {
       ended: (call) => this.#calls.delete(call.id),
       refer: (call, refer) => this.#referred(call, refer),
       message: (call, m) => deps.onDialogMessage?.(call, m),
+      canMerge: (call) => [...this.#calls.values()].some((c) => c !== call && c.established && (c.conference === undefined || c.conference !== call.conference)),
     };
     deps.ua.on('incomingCall', (call) => this.#incoming(call));
   }
@@ -143,8 +146,6 @@ export class CallService {
     // The echo service is on this machine: reach it directly, never through an account's proxy.
     if (p.accountId === undefined && contacts.echoUri && sameAddressText(dialled.target, contacts.echoUri) && accounts.direct) account = accounts.direct;
     if (!account.enabled) throw new ApiError('unavailable', `the account ${account.displayName || account.aor} is disabled`);
-    const insecure = insecureKeysRefusal(account, dialled.target);
-    if (insecure) throw new ApiError('not-allowed', insecure);
     const identity = chooseIdentity(account, dialled.target, p.identity);
     if (!identity.ok) throw new ApiError('not-allowed', identity.reason);
     await this.#holdFor('dial', undefined);
@@ -228,6 +229,58 @@ export class CallService {
     await call.transfer(dialled.target);
   }
 
+  /**
+   * Merges two connected calls into a conference with the local user
+   * (conference.ts), or adds one to the conference the other is in. Held
+   * legs are resumed; other talking calls are held.
+   */
+  async merge(p: MergeParams): Promise<CallSnapshot> {
+    const call = this.#require(p.callId);
+    const other = this.#require(p.withCallId);
+    if (call === other) throw new ApiError('bad-request', 'a call cannot be merged with itself', { issues: [{ path: 'withCallId', message: 'the same call' }] });
+    for (const c of [call, other]) {
+      if (!c.established) throw new ApiError('conflict', `the call with ${c.remote.uri} is ${c.apiState}; only connected calls can be merged`);
+    }
+    if (call.conference && other.conference && call.conference !== other.conference) {
+      throw new ApiError('conflict', 'both calls are in conferences already; split one call off first');
+    }
+    let conference = call.conference ?? other.conference;
+    const joining = [call, other].filter((c) => c.conference === undefined);
+    if (conference && conference.legs.length + joining.length > MAX_CONFERENCE_LEGS) {
+      throw new ApiError('conflict', `a conference takes at most ${MAX_CONFERENCE_LEGS} calls`);
+    }
+    if (!conference) {
+      conference = new Conference({ ticker: this.#d.router.ticker, logger: this.#log, onDissolve: (c) => this.#conferences.delete(c) });
+      this.#conferences.add(conference);
+    }
+    // The call the user talks on first: its devices become the local user's side of the mix.
+    joining.sort((x, y) => Number(y.talking) - Number(x.talking));
+    try {
+      for (const c of joining) conference.add(c);
+    } catch (e) {
+      if (conference.legs.length < 2) conference.dissolve();
+      throw new ApiError('unavailable', `the calls cannot be merged: ${(e as Error).message}`);
+    }
+    const legs = conference.legs as PhoneCall[];
+    await this.#holdFor('resume', call, legs);
+    for (const leg of legs) {
+      if (leg.held) await leg.hold(false).catch((e: unknown) => this.#log.warn('a conference leg could not be resumed', { callId: leg.id, error: String(e) }));
+    }
+    this.#refreshAll();
+    return call.snapshot();
+  }
+
+  /** Takes a call out of its conference and holds it; the others talk on (a last one alone, as an ordinary call). */
+  async split(p: CallIdParams): Promise<CallSnapshot> {
+    const call = this.#require(p.callId);
+    const conference = call.conference;
+    if (!conference) throw new ApiError('conflict', 'the call is not in a conference');
+    conference.leave(call);
+    this.#refreshAll();
+    await call.hold(true);
+    return call.snapshot();
+  }
+
   /** Records a call both ways into `<recordingsDir>/<started>-<call id>.wav` (the folder is the phone's: no client names a path). */
   async record(p: RecordParams): Promise<CallSnapshot> {
     const call = this.#require(p.callId);
@@ -236,6 +289,13 @@ export class CallService {
     if (p.record) mkdirSync(dir, { recursive: true });
     const stamp = new Date(call.startedAt).toISOString().replace(/[:.]/g, '-');
     call.record(p.record, join(dir, `${stamp}-${call.id}.wav`), p.layout ?? 'mixed');
+    return call.snapshot();
+  }
+
+  /** A ringing incoming call sends early media (183 with our answer, RFC 3960): our audio flows before the answer (announcements). */
+  async earlyMedia(p: CallIdParams, context: CommandContext): Promise<CallSnapshot> {
+    const call = this.#require(p.callId);
+    call.sendEarlyMedia(context.client);
     return call.snapshot();
   }
 
@@ -357,6 +417,8 @@ export class CallService {
 
   #register(call: PhoneCall): void {
     this.#calls.set(call.id, call);
+    // Whether the others can be merged depends on this call too ('merge' in their actions).
+    call.sip.on('state', () => this.#refreshAll(call));
     this.#objects.track(call);
     this.#objects.track(call.session);
   }
@@ -379,6 +441,7 @@ export class CallService {
       ...(this.#d.rtpPorts ? { portRange: this.#d.rtpPorts() } : {}),
       ...(codecs && codecs.length > 0 ? { codecs } : {}),
       srtp: mediaSrtpPolicy(account),
+      keyExchange: mediaKeyExchange(account),
       statsIntervalMs: this.#d.statsIntervalMs ?? 2000,
       ticker: this.#d.router.ticker,
     });
@@ -393,6 +456,11 @@ export class CallService {
         this.#log.warn('could not hold the other call', { callId: other.id, error: String(e) });
       }
     }
+  }
+
+  /** Sends every other call's snapshot again: their actions (merge) or conference changed. */
+  #refreshAll(except?: PhoneCall): void {
+    for (const c of this.#calls.values()) if (c !== except && !c.ended) c.refresh();
   }
 
   #require(callId: string): PhoneCall {

@@ -44,7 +44,8 @@ import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
 import { NetworkMonitor } from './network-monitor.ts';
 import { createPhoneApi } from './phone-api.ts';
-import { presencePlaceholder } from './presence-placeholder.ts';
+import { createEventServices } from './event-services.ts';
+import type { NetworkChangeReason } from '../api/commands.ts';
 import { RegistrationService } from './registration-service.ts';
 import { wallTime } from './wall-time.ts';
 import { openPhoneStore, type PhoneStore } from './store/phone-store.ts';
@@ -264,6 +265,14 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       tls: { trust: tlsTrust, failure: (name) => layer.tlsFailure(name), onConnectionClosed: (h) => layer.onConnectionClosed(h) },
     });
     ua.on('trace', (e) => events.emit('trace', toTrace(e, now())));
+    const callsForEvents = calls;
+    const eventServices = createEventServices({
+      ua, accounts, contacts, store, events, clock, now, logger,
+      calls: { dial: (p, c) => callsForEvents.dial(p, c), pickup: (p, c) => callsForEvents.pickup(p, c), list: () => callsForEvents.list() },
+    });
+    cleanups.push(() => eventServices.close());
+    const networkChanged = (reason: NetworkChangeReason) =>
+      handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), refreshSubscriptions: () => eventServices.networkChanged(), logger: logger.child('network') }, reason);
     await registrations.start();
     // Address changes and sleep seen by the engine itself (the CLI and web host have no powerMonitor).
     const monitor = new NetworkMonitor({
@@ -271,7 +280,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       logger: logger.child('network'),
       interfaces: () => networkInterfaces(),
       wallNow: () => Date.now(),
-      onChange: (reason) => void handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), logger: logger.child('network') }, reason),
+      onChange: (reason) => void networkChanged(reason),
     });
     if (opts.watchNetwork ?? true) monitor.start();
     cleanups.push(() => monitor.stop());
@@ -294,7 +303,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       accounts,
       contacts,
       audioDevices,
-      presence: presencePlaceholder(),
+      presence: eventServices.api,
       tls: () =>
         certificate && {
           fingerprint256: certificate.fingerprint256,
@@ -319,6 +328,9 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
           'call.transfer': (p) => callService.transfer(p),
           'call.record': (p) => callService.record(p),
           'call.pickup': (p, c) => callService.pickup(p, c),
+          'call.merge': (p) => callService.merge(p),
+          'call.split': (p) => callService.split(p),
+          'call.earlyMedia': (p, c) => callService.earlyMedia(p, c),
           list: () => callService.list(),
         },
         messages: {
@@ -340,7 +352,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
             },
             p,
           ),
-        networkChanged: (p) => handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), logger: logger.child('network') }, p.reason),
+        networkChanged: (p) => networkChanged(p.reason),
       },
     });
 
@@ -355,6 +367,8 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       close() {
         closing ??= (async () => {
           await callService.close();
+          // Unsubscribe and unpublish while the registrations (and their flows) are still there.
+          await eventServices.close();
           await registrations.close();
           await cleanup();
         })();

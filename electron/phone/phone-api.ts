@@ -26,7 +26,7 @@ export interface Telephony {
   register(accountId: string): Promise<RegistrationSnapshot>;
   unregister(accountId: string): Promise<RegistrationSnapshot>;
   registrations(): RegistrationSnapshot[];
-  calls: Pick<PhoneApi, 'call.dial' | 'call.answer' | 'call.decline' | 'call.hangup' | 'call.hold' | 'call.resume' | 'call.mute' | 'call.dtmf' | 'call.transfer' | 'call.record' | 'call.pickup'> & {
+  calls: Pick<PhoneApi, 'call.dial' | 'call.answer' | 'call.decline' | 'call.hangup' | 'call.hold' | 'call.resume' | 'call.mute' | 'call.dtmf' | 'call.transfer' | 'call.record' | 'call.pickup' | 'call.merge' | 'call.split' | 'call.earlyMedia'> & {
     list(): CallSnapshot[];
   };
   /** message-service.ts: instant messages and their conversations. */
@@ -111,6 +111,9 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     'call.transfer': (p, c) => telephony.calls['call.transfer'](p, c),
     'call.record': (p, c) => telephony.calls['call.record'](p, c),
     'call.pickup': (p, c) => telephony.calls['call.pickup'](p, c),
+    'call.merge': (p, c) => telephony.calls['call.merge'](p, c),
+    'call.split': (p, c) => telephony.calls['call.split'](p, c),
+    'call.earlyMedia': (p, c) => telephony.calls['call.earlyMedia'](p, c),
     async 'calls.list'() {
       return telephony.calls.list();
     },

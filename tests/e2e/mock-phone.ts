@@ -160,8 +160,19 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
       if (!call) throw new ApiError('not-found', `no call ${p.callId}`);
       return call;
     },
+    async 'call.earlyMedia'(p) {
+      const call = state.calls.find((c) => c.id === p.callId);
+      if (!call) throw new ApiError('not-found', `no call ${p.callId}`);
+      return call;
+    },
     async 'call.pickup'() {
       throw new ApiError('unavailable', 'call pickup is not part of the mock');
+    },
+    async 'call.merge'() {
+      throw new ApiError('unavailable', 'conferences are not part of the mock');
+    },
+    async 'call.split'() {
+      throw new ApiError('unavailable', 'conferences are not part of the mock');
     },
     async 'calls.list'() {
       return state.calls;

@@ -49,6 +49,11 @@ export interface RtpStreamConfig {
   remoteSsrc?: number;
   direction?: StreamDirection;
   srtp?: Omit<SrtpSessionOptions, 'maxSources'>;
+  /**
+   * SRTP is agreed but its keys are not there yet (DTLS-SRTP before its
+   * handshake): nothing is sent, and nothing received is played.
+   */
+  awaitingKeys?: boolean;
   /** For the RTCP interval; default 80 kbit/s. */
   sessionBandwidthBps?: number;
 }
@@ -91,4 +96,6 @@ export interface RtpSessionEvents {
   rtt: [ms: number];
   /** A socket error (ICMP unreachable surfaces here); the session keeps going. */
   warning: [error: Error];
+  /** A DTLS datagram (RFC 7983 first byte 20–63) on the RTP port, for the DTLS-SRTP handshake. */
+  dtls: [datagram: Buffer, from: Endpoint];
 }

@@ -18,7 +18,11 @@
  * - rtcp-mux (RFC 5761 §4): RTCP shares the RTP port, told apart by the
  *   second octet (payload types 64–95 ↔ RTCP 192–223); otherwise RTCP goes
  *   to the peer's RTCP port (a=rtcp, or RTP + 1).
- * - SRTP/SRTCP via SrtpSession when keys were negotiated.
+ * - SRTP/SRTCP via SrtpSession when keys were negotiated; with DTLS-SRTP
+ *   (keys from a handshake on this port) nothing is sent or played until
+ *   they are there (RtpStreamConfig.awaitingKeys).
+ * - The port is shared (RFC 7983, packet-demux.ts): STUN is not media, DTLS
+ *   goes to the 'dtls' listener, RTP and RTCP are ours, the rest is dropped.
  * - RTCP reports on the RFC 3550 §6.3 schedule; a BYE when closing (§6.6).
  *
  *   open() ──▶ bound ──start(config)──▶ running ──close()──▶ closed
@@ -26,6 +30,7 @@
  *                           └───────────────────┘
  */
 import { encodeStun, isStun, newTransactionId, StunType } from '../../net/stun/index.ts';
+import { classifyMediaPacket } from './packet-demux.ts';
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
@@ -255,6 +260,12 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     return this.#transmit(sender.custom(payload, options));
   }
 
+  /** One datagram of another protocol sharing the port (DTLS), from our RTP socket. */
+  sendDatagram(bytes: Uint8Array, target: Endpoint): void {
+    if (this.#closed || !sendable(target)) return;
+    void this.#udpSend(this.#rtpSocket, bytes, target);
+  }
+
   /** Media packets held back because the peer had not yet shown it is there. */
   get withheld(): number {
     return this.#withheld;
@@ -317,7 +328,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   #maySend(): boolean {
     const c = this.#config;
-    if (!c || !sends(c.direction ?? 'sendrecv')) return false;
+    if (!c || c.awaitingKeys || !sends(c.direction ?? 'sendrecv')) return false;
     const target = this.remoteRtpEndpoint!;
     return sendable(target);
   }
@@ -344,7 +355,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   #sendRtcpBytes(compound: Buffer): Promise<void> {
     const target = this.remoteRtcpEndpoint;
-    if (!target || !sendable(target)) return Promise.resolve();
+    if (!target || !sendable(target) || this.#config?.awaitingKeys) return Promise.resolve();
     const bytes = this.#srtp ? this.#srtp.protectRtcp(compound) : compound;
     const socket = this.#config?.rtcpMux || !this.#rtcpSocket ? this.#rtpSocket : this.#rtcpSocket;
     return this.#udpSend(socket, bytes, target);
@@ -367,10 +378,20 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   // ---- receiving -------------------------------------------------------------
 
   #onRtpSocket(msg: Buffer, rinfo: RemoteInfo): void {
-    // RFC 7983: STUN shares the port (a peer's pinhole probe, later ICE checks); it is not media.
-    if (isStun(msg)) return;
-    if (isRtcpPacket(msg)) this.#onRtcp(msg, rinfo, false);
-    else this.#onRtp(msg, rinfo);
+    switch (classifyMediaPacket(msg)) {
+      case 'rtp':
+        if (isRtcpPacket(msg)) this.#onRtcp(msg, rinfo, false);
+        else this.#onRtp(msg, rinfo);
+        return;
+      case 'dtls':
+        if (!this.#closed) this.emit('dtls', msg, { address: rinfo.address, port: rinfo.port });
+        return;
+      case 'stun':
+        // A peer's pinhole probe (later ICE checks): not media.
+        return;
+      default:
+        this.#dropped.malformed++;
+    }
   }
 
   #onRtp(msg: Buffer, rinfo: RemoteInfo): void {
@@ -474,6 +495,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   #admit(kind: 'rtp' | 'rtcp', msg: Buffer, rinfo: RemoteInfo, peer: PeerLatch): Uint8Array | undefined {
     if (!peer.admits(rinfo.address, rinfo.port)) {
       this.#dropped.foreignSource++;
+      return undefined;
+    }
+    if (this.#config?.awaitingKeys) {
+      this.#dropped.srtp++;
       return undefined;
     }
     if (!this.#srtp) return msg;

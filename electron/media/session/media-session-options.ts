@@ -10,7 +10,9 @@ import type { EncoderOptions } from '../codecs/codec.ts';
 import type { JitterBufferStats } from '../jitter/jitter-buffer.ts';
 import type { CallStatsSnapshot } from '../quality/call-stats.ts';
 import type { PortRange } from '../rtp/port-allocator.ts';
-import type { NegotiatedMedia } from '../sdp/negotiated-media.ts';
+import type { DtlsIdentity } from '../dtls/dtls-keys.ts';
+import type { KeyExchange } from '../sdp/local-media.ts';
+import type { NegotiatedMedia, NegotiatedSrtp } from '../sdp/negotiated-media.ts';
 import type { MediaDirection } from '../sdp/session-description.ts';
 import type { SrtpCryptoSuite, SrtpPolicy } from '../srtp/srtp-crypto-suite.ts';
 import type { DtmfToneOptions } from './dtmf-queue.ts';
@@ -32,6 +34,16 @@ export interface MediaSessionOptions {
   /** 'off' (RTP/AVP), 'optional' (RTP/AVP + a=crypto, best effort), 'mandatory' (RTP/SAVP). Default 'off'. */
   srtp?: SrtpPolicy;
   srtpSuites?: SrtpCryptoSuite[];
+  /**
+   * How SRTP keys may be agreed when `srtp` asks for SRTP: 'sdes' (a=crypto,
+   * only safe over TLS signalling) and/or 'dtls' (DTLS-SRTP on the media
+   * port). Default ['sdes']; offers prefer SDES when it is allowed.
+   */
+  keyExchange?: readonly KeyExchange[];
+  /** The certificate DTLS-SRTP presents; the process's own by default (dtls-keys.ts). */
+  dtlsIdentity?: DtlsIdentity;
+  /** The DTLS handshake must finish within this (default 20 s), else the call's media failed. */
+  dtlsTimeoutMs?: number;
   /** Packet time we ask for and send with unless the peer asks otherwise, ms (default 20). */
   ptime?: number;
   /** Offer and accept RFC 4733 telephone-event (default true). */
@@ -118,6 +130,10 @@ export interface MediaSessionEvents {
   negotiated: [media: NegotiatedMedia];
   /** Nothing from the peer (RTP or RTCP) for peerTimeoutMs while it should send: it is gone. */
   'peer-silent': [silentMs: number];
+  /** DTLS-SRTP keys are in place (the handshake finished, the certificate matched): media flows encrypted now. */
+  secured: [srtp: NegotiatedSrtp, handshakeMs: number];
+  /** The media cannot be secured (DTLS-SRTP failed or the certificate did not match): end the call with these words. */
+  'security-failed': [words: string];
   /** The peer said RTCP BYE. */
   'remote-bye': [reason: string | undefined];
   /** The capture source ended; silence is sent from now on. */

@@ -15,6 +15,12 @@
  * answered per §6.1 and reported as 'remote-hold'. Mute sends silence, so
  * RTP keeps flowing and the peer's jitter buffer and NAT bindings stay warm.
  *
+ * SRTP keys come from the SDP (SDES) or, with DTLS-SRTP, from a handshake
+ * on the RTP port once the negotiation names the roles and fingerprints
+ * (dtls-srtp-keying.ts): until its keys are in place nothing is sent or
+ * played; 'secured' says when they are, 'security-failed' why they never
+ * will be (the phone ends the call with those words).
+ *
  * Make sessions with MediaEngine.createSession(); a session made directly
  * needs `await initMedia()` first (the WASM resampler) and, without a
  * ticker, runs its own MediaClock.
@@ -43,7 +49,12 @@ import type { FrameTicker } from './media-clock.ts';
 import { MediaClock } from './media-clock.ts';
 import { MediaSessionError } from './media-session-error.ts';
 import type { AnswerResult, MediaOfferAnswer, MediaSessionEvents, MediaSessionOptions, MediaSessionState, MediaSessionStats } from './media-session-options.ts';
+import type { DtlsIdentity } from '../dtls/dtls-keys.ts';
+import type { NegotiatedSrtp } from '../sdp/negotiated-media.ts';
 import { SdpNegotiator } from './sdp-negotiator.ts';
+import { processDtlsIdentity } from '../dtls/dtls-keys.ts';
+import { fingerprintOf } from '../sdp/dtls-attributes.ts';
+import { DtlsSrtpKeying } from './dtls-srtp-keying.ts';
 import { StreamLiveness } from './stream-liveness.ts';
 import { buildMediaSessionStats } from './session-stats.ts';
 
@@ -81,6 +92,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
   #stoppedMs: number | undefined;
   #ticks = 0;
   #finalStats: MediaSessionStats | undefined;
+  readonly #keying: DtlsSrtpKeying | undefined;
 
   constructor(options: MediaSessionOptions) {
     super();
@@ -97,6 +109,9 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       throw new RangeError('bound to a wildcard address: advertisedAddress must name the address peers can reach');
     }
     const local = buildLocalCodecs(selectCodecs(this.#registry, options.codecs), options.telephoneEvent ?? true);
+    const keyExchange = options.keyExchange ?? ['sdes'];
+    const identity = keyExchange.includes('dtls') && (options.srtp ?? 'off') !== 'off' ? (options.dtlsIdentity ?? processDtlsIdentity()) : undefined;
+    if (identity) this.#keying = this.#newKeying(identity);
     this.#negotiator = new SdpNegotiator({
       address: advertised,
       codecs: local.codecs,
@@ -104,6 +119,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       ptime: options.ptime,
       srtpPolicy: options.srtp ?? 'off',
       srtpSuites: options.srtpSuites,
+      keyExchange,
+      ...(identity ? { dtlsFingerprint: fingerprintOf(identity.certificate), dtlsRole: () => this.#keying?.role } : {}),
       rtcpMux: options.rtcpMux ?? true,
       sessionName: options.sessionName,
       username: options.username,
@@ -226,6 +243,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     if (!this.#negotiated || !this.#rtp) throw new MediaSessionError('not-negotiated', 'start() before offer/answer completed');
     this.#state = 'running';
     this.#startedMs = this.#clock.now();
+    this.#keying?.start();
     this.#stream = new AudioStream({
       rtp: this.#rtp,
       clock: this.#clock,
@@ -266,6 +284,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     this.#unsubscribe = undefined;
     this.#dtmfQueue.cancel(new MediaSessionError('closed', 'the call ended before the digits were sent'));
     this.#negotiator.close();
+    this.#keying?.close(); // close_notify goes out before the socket closes
     const rtp = this.#rtp ?? (await this.#opening?.catch(() => undefined));
     await rtp?.close(reason);
     this.#finalStats = this.#buildStats();
@@ -347,6 +366,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
         }
       });
       rtp.on('bye', (reason) => this.emit('remote-bye', reason));
+      rtp.on('dtls', (datagram, from) => this.#keying?.receive(datagram, from));
       rtp.on('warning', (err) => this.#log.warn('RTP socket warning', { message: err.message }));
       return rtp;
     });
@@ -359,6 +379,11 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
 
   #apply(negotiated: NegotiatedMedia): void {
     const wasHeld = this.#remoteHold;
+    if (negotiated.dtls && this.#keying) {
+      const continues = this.#keying.configure(negotiated.dtls, { address: negotiated.remoteAddress, port: negotiated.remotePort });
+      const keys = continues ? this.#keying.keys : undefined;
+      if (keys) negotiated = { ...negotiated, srtp: { ...keys, keyExchange: 'dtls', tag: 0 } };
+    }
     this.#negotiated = negotiated;
     this.#remoteHold = negotiated.remoteHold;
     if (this.#state === 'new') {
@@ -379,6 +404,30 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     }
     this.emit('negotiated', negotiated);
     if (wasHeld !== negotiated.remoteHold) this.emit('remote-hold', negotiated.remoteHold);
+  }
+
+  #newKeying(identity: DtlsIdentity): DtlsSrtpKeying {
+    return new DtlsSrtpKeying({
+      identity,
+      clock: this.#clock,
+      logger: this.#options.logger,
+      srtpSuites: this.#options.srtpSuites,
+      handshakeTimeoutMs: this.#options.dtlsTimeoutMs,
+      send: (datagram, to) => this.#rtp?.sendDatagram(datagram, to),
+      onKeys: (keys, handshakeMs) => {
+        const n = this.#negotiated;
+        if (this.#state === 'stopped' || !n?.dtls) return;
+        const srtp: NegotiatedSrtp = { ...keys, keyExchange: 'dtls', tag: 0 };
+        this.#negotiated = { ...n, srtp };
+        if (this.#state === 'running') this.#configureStream();
+        this.emit('secured', srtp, handshakeMs);
+      },
+      onFailed: (words) => {
+        if (this.#state === 'stopped') return;
+        this.#log.warn('media could not be secured', { words });
+        this.emit('security-failed', words);
+      },
+    });
   }
 
   /** Hands the negotiation to the running stream (RTP, and the codec pipelines when they change). */

@@ -175,9 +175,21 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('call.record', p, c);
       return callOf(p.callId);
     },
+    async 'call.earlyMedia'(p, c) {
+      log('call.earlyMedia', p, c);
+      return callOf(p.callId);
+    },
     async 'call.pickup'(p, c) {
       log('call.pickup', p, c);
       throw new ApiError('unavailable', 'call pickup is not part of the fake');
+    },
+    async 'call.merge'(p, c) {
+      log('call.merge', p, c);
+      return callOf(p.callId);
+    },
+    async 'call.split'(p, c) {
+      log('call.split', p, c);
+      return callOf(p.callId);
     },
     async 'calls.list'(p, c) {
       log('calls.list', p, c);
