@@ -189,6 +189,12 @@ export interface CallSnapshot {
   failure?: string;
   /** What protects the call, in words (signalling and media), once media is negotiated. */
   security?: CallSecurity;
+  /**
+   * The way the audio travels once known (ICE, RFC 8445): 'direct' (host
+   * addresses), 'stun' (through a NAT, via the public address STUN or the
+   * peer found), 'relay' (through the TURN server).
+   */
+  mediaPath?: 'direct' | 'stun' | 'relay';
 }
 
 export interface CallSecurity {

@@ -500,6 +500,7 @@ export class PhoneCall implements ConferenceLeg {
       if (this.#state === 'early' || this.#state === 'connecting' || this.#state === 'active') this.#startMedia();
     });
     session.on('remote-hold', () => this.#emit());
+    session.on('route', () => this.#emit());
     // DTLS-SRTP keys arrived: the security line changes from "not encrypted" to the suite.
     session.on('secured', () => this.#emit());
     session.on('security-failed', (words) => {
@@ -599,6 +600,8 @@ export class PhoneCall implements ConferenceLeg {
     const codec = negotiated?.codec;
     if (negotiated) s.security = describeSecurity(this.#account, negotiated.srtp);
     if (codec) s.codec = `${codec.name}/${codec.clockRate}`;
+    const route = this.session.route;
+    if (route) s.mediaPath = route;
     return s;
   }
 
