@@ -24,6 +24,8 @@ export interface EngineClientOptions {
   /** The engine's answerAnyUser (default true here); false tests the phone's admission policy. */
   answerAnyUser?: boolean;
   ringTimeoutMs?: number;
+  /** SIP transports to listen on (default UDP only). */
+  transports?: ('udp' | 'tcp' | 'tls')[];
 }
 
 export interface EngineClient {
@@ -49,7 +51,7 @@ export async function startEngineClient(opts: EngineClientOptions): Promise<Engi
   const engine = await createPhoneEngine({
     dataDir: opts.dataDir,
     secrets: new MemorySecretStore(),
-    sip: { bind: [{ host: '127.0.0.1', port: 0 }], transports: ['udp'] },
+    sip: { bind: [{ host: '127.0.0.1', port: 0 }], transports: opts.transports ?? ['udp'] },
     logger: createLogger((r) => logs.push(r), name, 'info'),
     ...(opts.audio ? { audio: opts.audio } : {}),
     // The phones of a test call each other directly; the admission policy has tests of its own (call-admission.test.ts).
