@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const commands = ['register', 'call', 'message', 'listen', 'echo', 'accounts', 'web', 'help'] as const;
+export const commands = ['register', 'call', 'message', 'listen', 'echo', 'watch', 'status', 'accounts', 'web', 'help'] as const;
 export type CommandName = (typeof commands)[number];
 
 export interface CliOptions {
@@ -47,11 +47,16 @@ export interface CliOptions {
   ringTimeout?: number;
   /** --rtp-ports MIN-MAX: where RTP binds (the stored setting otherwise). */
   rtpPorts?: { min: number; max: number };
+  /** `parley status --note TEXT`: the note published with the status. */
+  note?: string;
 }
 
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** What `parley status` publishes (the API's PRESENCE_STATUSES). */
+export const STATUSES = ['available', 'away', 'busy', 'dnd', 'offline'];
 
 const options = {
   aor: { type: 'string' },
@@ -73,6 +78,7 @@ const options = {
   port: { type: 'string' },
   'no-open': { type: 'boolean' },
   json: { type: 'boolean' },
+  note: { type: 'string' },
   account: { type: 'string' },
   identity: { type: 'string' },
   codecs: { type: 'string' },
@@ -145,6 +151,11 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
   const tone = positiveNumber('tone', v.tone, 20000);
   if (tone !== undefined && v.play) throw new UsageError('--tone and --play are two audio sources; pick one');
   if (command === 'call' && rest.length !== 1) throw new UsageError('parley call wants exactly one target, e.g. parley call sip:alice@example.com');
+  if (command === 'watch' && (rest.length === 0 || rest.length > 100)) throw new UsageError('parley watch wants 1 to 100 targets, e.g. parley watch 201 sip:bob@example.com');
+  if (command === 'status' && (rest.length !== 1 || !STATUSES.includes(rest[0]!.toLowerCase()))) {
+    throw new UsageError(`parley status wants one of ${STATUSES.join(', ')}, e.g. parley status away --note "back at 3"`);
+  }
+  if (v.note !== undefined && command !== 'status') throw new UsageError('--note goes with parley status');
   if (command === 'message' && rest.length !== 2) throw new UsageError('parley message wants a target and the text (quoted), e.g. parley message sip:alice@example.com "on my way"');
   return {
     command,
@@ -178,5 +189,6 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     verbose: v.verbose ?? false,
     ...(v['rtp-ports'] !== undefined ? { rtpPorts: parsePortRange('rtp-ports', v['rtp-ports']) } : {}),
     ...(v['ring-timeout'] !== undefined ? { ringTimeout: positiveNumber('ring-timeout', v['ring-timeout'], 3600) } : {}),
+    ...(v.note !== undefined ? { note: v.note } : {}),
   };
 }

@@ -12,6 +12,8 @@ Commands:
   message <target> <text>   send an instant message (SIP MESSAGE); exit 0 when the server answered 2xx
   listen              wait for calls and messages (--auto-answer to take calls), play/record audio per call
   echo                answer every call and send back what it hears
+  watch <target>…     watch the presence and the line (busy lamp) of each target; print every change
+  status <status>     publish your presence: available, away, busy, dnd or offline (--note TEXT)
   accounts add|list|remove   manage the accounts stored in the data dir
   web                 run Parley in the browser: serves the UI on 127.0.0.1 and prints its URL
   serve               be the phone system: registrar and proxy (or --redirect server) for a domain
@@ -54,6 +56,8 @@ Examples:
   parley call sip:+15551234@example.com --aor sip:alice@example.com --tone 440 --record heard.wav --duration 5
   parley listen --aor sip:alice@example.com --alias sip:+15559876@example.com --auto-answer --json
   parley message sip:bob@example.com "on my way" --aor sip:alice@example.com
+  parley watch 201 202 sip:carol@example.com --aor sip:alice@example.com --json
+  parley status away --note "back at 3" --aor sip:alice@example.com --duration 3600
   parley call sip:bob@127.0.0.1:5062          (no server: the built-in direct account)
   parley web`;
 
@@ -89,6 +93,20 @@ Send it SIGUSR2 (kill -USR2 PID) to print a "diagnostics" line: the calls, media
 dialogs and transactions it holds and its heap (after a GC when node runs with --expose-gc).`,
   echo: `parley echo [account flags] [--record FILE] [--duration S]
 Registers and answers every call, sending back what it hears (an echo test line).`,
+  watch: `parley watch <target>… [account flags] [--duration S] [--json]
+Subscribes (SIP SUBSCRIBE, RFC 6665) to the presence (RFC 3856) and the line state (dialog-info,
+RFC 4235: idle, ringing with who calls, in a call) of each target — a number, user@host or a
+sip: URI, as for calls — and prints every change until Ctrl-C or --duration seconds. With
+--json each change is one "watch" event (the API's WatchSnapshot: presence status, note and
+activities, the line's dialogs, each subscription's state and why). A subscription the server
+refuses is shown in words (e.g. "the event package is not supported"); one that fails for a
+while is tried again with back-off. The watches are removed when it ends.`,
+  status: `parley status available|away|busy|dnd|offline [--note TEXT] [account flags] [--duration S] [--json]
+Publishes your presence (SIP PUBLISH of a PIDF document, RFC 3903/3863) on the account's
+server, prints where it was published, keeps it fresh for --duration seconds (default: until
+Ctrl-C) and removes it when it ends. dnd is published as busy with a "dnd" activity, offline
+as closed. Exit 0 published, 3 authentication, 6 network, 7 refused (e.g. the server does not
+take PUBLISH).`,
   accounts: `parley accounts list [--data-dir DIR] [--json]
 parley accounts add --aor sip:USER@DOMAIN [--alias …] [--user …] [--password … | PARLEY_PASSWORD] [--proxy …] [--transport …]
 parley accounts remove <id|aor>

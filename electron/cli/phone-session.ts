@@ -62,6 +62,8 @@ export interface SessionOptions {
   quiet?: boolean;
   /** Answer direct calls for any user, from anyone (`parley listen`/`echo`). */
   answerAnyUser?: boolean;
+  /** Host the phone system of Settings when the user turned it on (`parley web`: the app's own phone). */
+  phoneSystem?: boolean;
 }
 
 function stderrLogger(verbose: boolean): Logger {
@@ -144,6 +146,7 @@ export class PhoneSession {
           ...(opts.rtpPorts ? { rtpPorts: opts.rtpPorts } : {}),
           ...(options.answerAnyUser ? { answerAnyUser: true } : {}),
           ...(opts.ringTimeout !== undefined ? { ringTimeoutMs: opts.ringTimeout * 1000 } : {}),
+          ...(options.phoneSystem ? { phoneSystem: (await import('../server-host/local-phone-system.ts')).localPhoneSystem } : {}),
         });
       }
     } catch (e) {

@@ -44,7 +44,9 @@ import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
 import { NetworkMonitor } from './network-monitor.ts';
 import { createPhoneApi } from './phone-api.ts';
-import { presencePlaceholder } from './presence-placeholder.ts';
+import { PhoneSystemService, type PhoneSystemFactory } from './phone-system.ts';
+import { createEventServices } from './event-services.ts';
+import type { NetworkChangeReason } from '../api/commands.ts';
 import { RegistrationService } from './registration-service.ts';
 import { wallTime } from './wall-time.ts';
 import { openPhoneStore, type PhoneStore } from './store/phone-store.ts';
@@ -90,6 +92,8 @@ export interface PhoneEngineOptions {
   audio?: AudioDeviceFactory;
   /** Answer every incoming call on arrival, whatever its account says (`parley listen --auto-answer`). */
   autoAnswer?: boolean;
+  /** "Host a phone system on this computer" (phone-system.ts); hosts that offer it pass electron/server-host's. */
+  phoneSystem?: PhoneSystemFactory;
 }
 
 export interface EngineAudio {
@@ -266,6 +270,21 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       tls: { trust: tlsTrust, failure: (name) => layer.tlsFailure(name), onConnectionClosed: (h) => layer.onConnectionClosed(h) },
     });
     ua.on('trace', (e) => events.emit('trace', toTrace(e, now())));
+    const phoneSystem = new PhoneSystemService({
+      host: opts.phoneSystem?.({ dataDir: opts.dataDir, logger: logger.child('phone-system'), clock }),
+      accounts, events, clock,
+    });
+    cleanups.push(() => phoneSystem.close());
+    // Before the registrations: this Parley's own account on it registers at once.
+    await phoneSystem.start();
+    const callsForEvents = calls;
+    const eventServices = createEventServices({
+      ua, accounts, contacts, store, events, clock, now, logger,
+      calls: { dial: (p, c) => callsForEvents.dial(p, c), pickup: (p, c) => callsForEvents.pickup(p, c), list: () => callsForEvents.list() },
+    });
+    cleanups.push(() => eventServices.close());
+    const networkChanged = (reason: NetworkChangeReason) =>
+      handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), refreshSubscriptions: () => eventServices.networkChanged(), logger: logger.child('network') }, reason);
     await registrations.start();
     // Address changes and sleep seen by the engine itself (the CLI and web host have no powerMonitor).
     const monitor = new NetworkMonitor({
@@ -273,7 +292,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       logger: logger.child('network'),
       interfaces: () => networkInterfaces(),
       wallNow: () => Date.now(),
-      onChange: (reason) => void handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), logger: logger.child('network') }, reason),
+      onChange: (reason) => void networkChanged(reason),
     });
     if (opts.watchNetwork ?? true) monitor.start();
     cleanups.push(() => monitor.stop());
@@ -296,7 +315,8 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       accounts,
       contacts,
       audioDevices,
-      presence: presencePlaceholder(),
+      presence: eventServices.api,
+      phoneSystem,
       tls: () =>
         certificate && {
           fingerprint256: certificate.fingerprint256,
@@ -345,7 +365,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
             },
             p,
           ),
-        networkChanged: (p) => handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), logger: logger.child('network') }, p.reason),
+        networkChanged: (p) => networkChanged(p.reason),
       },
     });
 
@@ -360,7 +380,10 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       close() {
         closing ??= (async () => {
           await callService.close();
+          // Unsubscribe and unpublish while the registrations (and their flows) are still there.
+          await eventServices.close();
           await registrations.close();
+          // Cleanups run last-first: the phone system stops after this Parley unregistered from it.
           await cleanup();
         })();
         return closing;

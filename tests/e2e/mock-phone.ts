@@ -14,6 +14,7 @@ import type { AccountSnapshot, CallSnapshot, ContactSnapshot, HistoryEntry, Inco
 import { startApiServer, type ApiServer } from '../../electron/api/ws-server.ts';
 import type { AudioFrame } from '../../electron/api/audio-frames.ts';
 import { createMockPresence, type MockPresence } from './mock-presence.ts';
+import { mockPhoneSystem } from './mock-phone-system.ts';
 import { mockAccounts, mockContacts, mockHistory, mockRegistrations, mockSettings } from './mock-data.ts';
 
 export interface MockPhoneState {
@@ -59,6 +60,7 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     settings: mockSettings(),
   };
   const events = createEventBus();
+  const phoneSystem = mockPhoneSystem(events, now);
   const captureFrames: AudioFrame[] = [];
 
   const findCall = (id: string) => {
@@ -242,6 +244,7 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
       return null;
     },
     ...presence.api,
+    ...phoneSystem.api,
   };
 
   const log: Array<{ cmd: string; params: unknown }> = [];

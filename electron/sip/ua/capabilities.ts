@@ -8,9 +8,10 @@ import type { SipRequest } from '../message/index.ts';
 
 /**
  * Methods we accept (INFO for DTMF, RFC 6086; REFER/NOTIFY for transfer, RFC 3515; MESSAGE, RFC 3428;
- * PRACK, RFC 3262; UPDATE, RFC 3311).
+ * PRACK, RFC 3262; UPDATE, RFC 3311; SUBSCRIBE/NOTIFY for event packages, RFC 6665 — a SUBSCRIBE for
+ * a package we do not serve is 489).
  */
-export const ALLOWED_METHODS: readonly string[] = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'MESSAGE', 'INFO', 'REFER', 'NOTIFY', 'PRACK', 'UPDATE'];
+export const ALLOWED_METHODS: readonly string[] = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'MESSAGE', 'INFO', 'REFER', 'NOTIFY', 'PRACK', 'UPDATE', 'SUBSCRIBE'];
 
 /**
  * Methods we recognize but do not allow: §8.2.1 answers those 405 (with

@@ -60,6 +60,8 @@ import type { UaContext } from './ua-context.ts';
 import { DEFAULT_UDP_KEEPALIVE_MS } from './flow-keepalive.ts';
 import type { FlowKeepAlive } from './flow-keepalive.ts';
 import type { PublicAddress } from './public-address.ts';
+import { EVENT_METHODS } from './event-hook.ts';
+import type { EventRequestHandler } from './event-hook.ts';
 
 export interface UserAgentOptions {
   /** Listeners to bind in start() (port 0 = any free port). Default: UDP on 0.0.0.0:5060. */
@@ -147,6 +149,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   /** Per account: our address as the registrar sees it over UDP, when it differs from ours (NAT). */
   readonly #public = new Map<string, PublicAddress>();
   readonly #keepAlives = new Set<FlowKeepAlive>();
+  #events: EventRequestHandler | undefined;
 
   constructor(options: UserAgentOptions = {}) {
     super();
@@ -298,6 +301,17 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     return this.#request('OPTIONS', accountId, target, { ...options, headers: [['Accept', 'application/sdp'], ...(options.headers ?? [])] });
   }
 
+  /**
+   * Plugs in the SIP event framework (sip/event): from now on it answers
+   * SUBSCRIBE, PUBLISH and NOTIFY that no dialog takes; it gets the context
+   * it sends and makes dialogs with. One handler per UA.
+   */
+  attachEvents(handler: EventRequestHandler): UaContext {
+    if (this.#events) throw new Error('an event handler is attached already');
+    this.#events = handler;
+    return this.#ctx;
+  }
+
   /** Unregisters every account (best effort, in parallel). */
   async unregisterAll(): Promise<void> {
     await Promise.all([...this.#registrations.values()].map((r) => r.unregister().catch(() => undefined)));
@@ -372,12 +386,15 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   #dialogUser(): DialogManagerUser {
     return {
       onInvite: (invite) => void this.#incomingInvite(invite),
-      onRequest: (request, tx) =>
+      onRequest: (request, tx) => {
+        if (EVENT_METHODS.has(request.method) && this.#eventRequest(request, tx)) return;
         answerOutOfDialog(request, tx, {
           match: (r) => this.#matchRequest(r),
           onMessage: (m) => this.emit('message', m),
           ...(this.#options.admitMessage ? { admitMessage: this.#options.admitMessage } : {}),
-        }),
+        });
+      },
+      onOrphanRequest: (request, tx) => EVENT_METHODS.has(request.method) && this.#eventRequest(request, tx),
       onReinvite: (dialog, invite) => {
         const owner = this.#owners.get(dialog);
         if (owner) owner.onReinvite(dialog, invite);
@@ -386,6 +403,18 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       onDialogRequest: (dialog, request, tx) => this.#dialogRequest(dialog, request, tx),
       onDialogTerminated: (dialog, reason) => this.#dialogEnded(dialog, reason),
     };
+  }
+
+  #eventRequest(request: SipRequest, tx: ServerTransaction): boolean {
+    if (!this.#events) return false;
+    if (request.method === 'SUBSCRIBE' || request.method === 'NOTIFY') {
+      const bad = unsupportedRequire(request);
+      if (bad) {
+        tx.respond(bad);
+        return true;
+      }
+    }
+    return this.#events.onEventRequest(request, tx, this.#matchRequest(request));
   }
 
   #dialogRequest(dialog: Dialog, request: SipRequest, tx: ServerTransaction): void {

@@ -89,10 +89,11 @@ describe('UAS core: requests outside calls', () => {
     assert.ok(res.headers.Allow?.some((v) => v.includes('INVITE')));
   });
 
-  it('405 with Allow for a method we know but do not take, 501 for an unknown one, 481 for a dialog-only one', async () => {
+  it('405 with Allow for a method we know but do not take, 501 for an unknown one, 481 for a dialog-only one, 489 for a SUBSCRIBE without event packages', async () => {
     const { w, probe } = setup();
-    const r405 = await ask(w, probe, 'SUBSCRIBE', 'sip:bob@10.0.0.3:5080', [['Event', 'presence']]);
+    const r405 = await ask(w, probe, 'PUBLISH', 'sip:bob@10.0.0.3:5080', [['Event', 'presence']]);
     assert.equal(r405.status, 405);
+    assert.equal((await ask(w, probe, 'SUBSCRIBE', 'sip:bob@10.0.0.3:5080', [['Event', 'presence']])).status, 489);
     assert.ok(parseTokenList(r405.headers.getAll('Allow')).includes('INVITE'));
     const r501 = await ask(w, probe, 'FROBNICATE', 'sip:bob@10.0.0.3:5080');
     assert.equal(r501.status, 501);
