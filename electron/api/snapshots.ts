@@ -191,6 +191,12 @@ export interface CallSnapshot {
   security?: CallSecurity;
   /** The server certificate that was refused, when a TLS check is why the call could not be placed (`words` say why). */
   certificate?: CertificateSnapshot;
+  /**
+   * The way the audio travels once known (ICE, RFC 8445): 'direct' (host
+   * addresses), 'stun' (through a NAT, via the public address STUN or the
+   * peer found), 'relay' (through the TURN server).
+   */
+  mediaPath?: 'direct' | 'stun' | 'relay';
 }
 
 export interface CallSecurity {

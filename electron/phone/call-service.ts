@@ -14,6 +14,7 @@
  * Events: 'call' on every change, 'call.incoming', 'call.dtmf' for digits
  * received (RFC 4733 or INFO), 'media.stats' every statsIntervalMs.
  */
+import type { IceSettings } from '../media/ice/ice-transport.ts';
 import { mediaKeyExchange, mediaSrtpPolicy } from './call-security.ts';
 import { accountTlsFailure, tlsServerNames } from './account-tls.ts';
 import type { SignallingTls } from './call-security.ts';
@@ -61,6 +62,8 @@ export interface CallServiceDeps {
   /** Where RTP binds, and the address written in SDP. */
   rtpBind: string;
   rtpAdvertised: string;
+  /** ICE servers for calls (RFC 8445); absent: plain RTP. */
+  ice?: IceSettings;
   /** Where RTP binds: read for each call, so a changed setting applies to the next call. */
   rtpPorts?: () => { min: number; max: number };
   /** 'media.stats' period (default 2000 ms). */
@@ -464,6 +467,7 @@ export class CallService {
       keyExchange: mediaKeyExchange(account),
       statsIntervalMs: this.#d.statsIntervalMs ?? 2000,
       ticker: this.#d.router.ticker,
+      ...(this.#d.ice ? { ice: this.#d.ice } : {}),
     });
   }
 

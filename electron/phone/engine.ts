@@ -17,6 +17,7 @@
  * libopus) is not loaded here but with the first call's offer or answer
  * (media-engine.ts): an idle phone is ≈ 10 MB smaller for it.
  */
+import type { IceSettings } from '../media/ice/ice-transport.ts';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { createEventBus, type EventBus } from '../api/event-bus.ts';
@@ -77,6 +78,12 @@ export interface PhoneEngineOptions {
   watchNetwork?: boolean;
   /** A call whose peer sends no RTP and no RTCP for this long (while it should) is ended (default 30 s; 0 = never). */
   peerTimeoutMs?: number;
+  /**
+   * ICE for calls (RFC 8445): STUN and TURN servers for the candidates
+   * (default: ICE with host candidates and the public address the registrar
+   * saw); false = plain RTP only.
+   */
+  ice?: IceSettings | false;
   /**
    * Answer direct calls for any user at this address, from anyone (`parley
    * listen`/`echo`: that is what they are for). Default off: a call for a
@@ -259,6 +266,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false, recordingsDir: join(opts.dataDir, 'recordings'),
       rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
       clock,
+      ...(opts.ice !== false ? { ice: opts.ice ?? {} } : {}),
       ...(opts.ringTimeoutMs !== undefined ? { ringTimeoutMs: opts.ringTimeoutMs } : {}),
       onDialogMessage: (call, m) => messages.inDialog(call, m),
       tlsFailure: (name) => (ua.transport as TransportLayer).tlsFailure(name),

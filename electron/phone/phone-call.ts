@@ -509,6 +509,7 @@ export class PhoneCall implements ConferenceLeg {
       if (this.#state === 'early' || this.#state === 'connecting' || this.#state === 'active') this.#startMedia();
     });
     session.on('remote-hold', () => this.#emit());
+    session.on('route', () => this.#emit());
     // DTLS-SRTP keys arrived: the security line changes from "not encrypted" to the suite.
     session.on('secured', () => this.#emit());
     session.on('security-failed', (words) => {
@@ -617,6 +618,8 @@ export class PhoneCall implements ConferenceLeg {
     if (this.#state !== 'ended') this.#tls = this.#env.signallingTls?.(this) ?? this.#tls;
     if (negotiated) s.security = describeSecurity(this.#account, negotiated.srtp, this.#tls);
     if (codec) s.codec = `${codec.name}/${codec.clockRate}`;
+    const route = this.session.route;
+    if (route) s.mediaPath = route;
     return s;
   }
 
