@@ -369,8 +369,10 @@ export class Registration extends Emitter<RegistrationEvents> {
       userAgent: this.#ctx.userAgent,
     });
     if (all) request.headers.set('Contact', '*');
-    else if (expires > 0 && this.#stale && !sameUri(this.#stale, contact)) {
-      // RFC 3261 §10.2.2: the binding of our old (private) Contact goes in the same request.
+    else if (expires > 0 && this.#stale && !sameUri(this.#stale, contact) && !this.account.instanceId) {
+      // RFC 3261 §10.2.2: the binding of our old (private) Contact goes in the same request. With
+      // +sip.instance the registrar replaces the binding by instance (RFC 5626 §6), and a Contact
+      // with the same instance and expires=0 would remove the new one.
       const params = new Map(this.#stale.params);
       params.set('expires', '0');
       request.headers.append('Contact', formatNameAddr({ ...this.#stale, params }));
