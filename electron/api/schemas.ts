@@ -351,6 +351,7 @@ export const COMMAND_SCHEMAS = {
   'audio.devices': noParams,
   'app.snapshot': noParams,
   'diagnostics.counts': z.strictObject({ gc: z.boolean().optional() }),
+  'diagnostics.logs': z.strictObject({ minutes: z.int().min(1).max(1440).optional() }),
 
   'network.changed': z.strictObject({ reason: z.enum(NETWORK_CHANGE_REASONS) }),
 

@@ -200,7 +200,8 @@ export class CallService {
 
   async resume(p: CallIdParams): Promise<CallSnapshot> {
     const call = this.#require(p.callId);
-    await this.#holdFor('resume', call);
+    // Resuming one leg of a conference resumes the talk: its other legs are not held.
+    await this.#holdFor('resume', call, call.conference?.legs as PhoneCall[] | undefined);
     await call.hold(false);
     return call.snapshot();
   }

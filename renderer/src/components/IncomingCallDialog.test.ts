@@ -37,15 +37,15 @@ describe('IncomingCallDialog', () => {
     ]);
   });
 
-  it('holds the call in progress before answering a second one', async () => {
+  it('answers a second call with one intent: holding the call in progress is the phone’s rule', async () => {
     const h = harness();
-    h.transport.answer('call.hold', call({ id: 'first', state: 'held', held: true })).answer('call.answer', call({ id: 'in-1', direction: 'in', state: 'connecting' }));
+    h.transport.answer('call.answer', call({ id: 'in-1', direction: 'in', state: 'connecting' }));
     h.store.apply({ event: 'call', data: call({ id: 'first', state: 'active' }) });
     h.store.apply({ event: 'call.incoming', data: incoming() });
     render(IncomingCallDialog, { context: h.context });
     await fireEvent.click(screen.getByRole('button', { name: /Answer the call/ }));
     await new Promise((r) => setTimeout(r, 0));
-    expect(h.transport.commands()).toEqual(['call.hold', 'call.answer']);
+    expect(h.transport.commands()).toEqual(['call.answer']);
     expect(h.ui.view).toBe('calls');
     expect(h.ui.focusedCallId).toBe('in-1');
   });
