@@ -112,6 +112,12 @@ export interface DialParams {
   accountId?: string;
   /** Which of the account's addresses to present; absent = identity rules, then the AOR. */
   identity?: string;
+  /**
+   * Withhold our identity (RFC 3323 / 3325): From is anonymous, `Privacy: id`
+   * asks the server not to pass our asserted identity on, and
+   * P-Preferred-Identity still tells our own server who we are.
+   */
+  privacy?: boolean;
 }
 
 export interface DeclineParams {

@@ -57,4 +57,15 @@ describe('IncomingCallDialog', () => {
     expect(screen.getByRole('heading', { name: 'Carol' })).toBeTruthy();
     expect(screen.queryByText('alias')).toBeNull();
   });
+
+  it('says the call was forwarded (by whom, why) and that the number was withheld', () => {
+    const h = harness();
+    h.store.apply({
+      event: 'call.incoming',
+      data: incoming({ contact: undefined, remote: { uri: 'sip:anonymous@anonymous.invalid', displayName: 'Anonymous', withheld: true }, forwardedBy: { uri: 'sip:100@sip.test', reason: 'user-busy', text: 'forwarded by 100@sip.test, busy' } }),
+    });
+    render(IncomingCallDialog, { context: h.context });
+    expect(screen.getByTestId('forwarded-by').textContent).toBe('forwarded by 100@sip.test, busy');
+    expect(screen.getByTestId('caller-withheld').textContent).toBe('Number withheld');
+  });
 });
