@@ -30,6 +30,7 @@ import type { ParsedLink } from './link-parser.ts';
 import { LinkRouter } from './link-router.ts';
 import { applyStartAtLogin } from './login-item.ts';
 import { createCallNotifier } from './notifications.ts';
+import { createMessageNotifier } from './message-notifier.ts';
 import { watchPowerEvents } from './power-events.ts';
 import { watchRenderer } from './renderer-watch.ts';
 import { NO_ENCRYPTION_MESSAGE, SafeStorageSecretStore } from './safe-storage-secret-store.ts';
@@ -167,6 +168,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     decline: (callId) => void dispatcher.call('call.decline', { callId }, context),
     show: showWindow,
   }, logger.child('notify'));
+  const messageNotifier = createMessageNotifier(paths.appIcon, showWindow, logger.child('notify'));
 
   // Electron's Tray does not throw where nothing shows it (tray-host.ts finds that out); a throw here is a real error.
   try {
@@ -192,6 +194,8 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       if (settings && shouldFocusOnIncoming(settings)) showWindow();
     } else if (event.event === 'call') {
       notifier.callChanged(event.data);
+    } else if (event.event === 'message') {
+      messageNotifier.received(event.data, win.isFocused(), settings?.dnd ?? false);
     } else if (event.event === 'settings') {
       const before: Settings | undefined = settings;
       settings = event.data;
@@ -218,6 +222,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       offEvents();
       offPower();
       notifier.closeAll();
+      messageNotifier.closeAll();
       binding?.dispose();
       tray?.destroy();
       const engine = await gate.ready;

@@ -66,6 +66,10 @@ export const ICONS = {
   download: ['M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4', poly(7, 10, 12, 15, 17, 10), line(12, 15, 12, 3)],
   copy: [rect(9, 9, 13, 13, 2), 'M5 15H4a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2h9a2 2 0 0 1 2 2v1'],
   activity: [poly(22, 12, 18, 12, 15, 21, 9, 3, 6, 12, 2, 12)],
+  message: ['M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z'],
+  send: [line(22, 2, 11, 13), polygon(22, 2, 15, 22, 11, 13, 2, 9)],
+  'user-x': ['M16 21v-2a4 4 0 0 0-4-4H5a4 4 0 0 0-4 4v2', circle(8.5, 7, 4), line(18, 8, 23, 13), line(23, 8, 18, 13)],
+  voicemail: [circle(5.5, 11.5, 4.5), circle(18.5, 11.5, 4.5), line(5.5, 16, 18.5, 16)],
 } as const satisfies Record<string, readonly string[]>;
 
 export type IconName = keyof typeof ICONS;
