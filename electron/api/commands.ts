@@ -36,6 +36,8 @@ import type {
 } from './snapshots.ts';
 import type { PresenceCommands } from './presence-contract.ts';
 import { PRESENCE_COMMAND_NAMES } from './presence-contract.ts';
+import type { PhoneSystemCommands } from './phone-system-api.ts';
+import { PHONE_SYSTEM_COMMAND_NAMES } from './phone-system-api.ts';
 
 export type NoParams = Record<string, never>;
 
@@ -127,10 +129,39 @@ export interface DtmfParams {
   digits: string;
 }
 
+/** One of `target` (blind) or `toCallId` (attended). */
 export interface TransferParams {
   callId: string;
   /** Blind transfer target (REFER, RFC 3515). */
+  target?: string;
+  /**
+   * Attended transfer (RFC 5589 §7), also "transfer to an existing call":
+   * the peer of `callId` is REFERred, with Replaces (RFC 3891), to the peer
+   * of this connected call and takes its place; both our calls then end.
+   */
+  toCallId?: string;
+}
+
+/** Merges two connected calls into a conference with us (or adds one to the other's conference). */
+export interface MergeParams {
+  callId: string;
+  withCallId: string;
+}
+
+/**
+ * Call pickup (RFC 3891): an INVITE to `target` — the caller of a call
+ * ringing elsewhere — with Replaces naming that call's dialog as the caller
+ * has it (a BLF dialog-info's call-id, remote tag as toTag, local tag as
+ * fromTag). The caller's phone answers us and cancels the ringing call.
+ */
+export interface PickupParams {
   target: string;
+  sipCallId: string;
+  toTag: string;
+  fromTag: string;
+  /** Replace only a call still ringing (default true; a connected call answers 486). */
+  earlyOnly?: boolean;
+  accountId?: string;
 }
 
 export interface RecordParams {
@@ -222,7 +253,7 @@ export interface UpdateParams<P> {
 }
 
 /** name → { params, result }. One entry per command; keep them grouped as the UI groups them (presence, lines and voicemail: presence-contract.ts). */
-export interface Commands extends PresenceCommands {
+export interface Commands extends PresenceCommands, PhoneSystemCommands {
   'accounts.list': { params: NoParams; result: AccountSnapshot[] };
   'accounts.add': { params: AccountInput; result: AccountSnapshot };
   'accounts.update': { params: UpdateParams<AccountPatch>; result: AccountSnapshot };
@@ -240,6 +271,12 @@ export interface Commands extends PresenceCommands {
   'call.dtmf': { params: DtmfParams; result: null };
   'call.transfer': { params: TransferParams; result: null };
   'call.record': { params: RecordParams; result: CallSnapshot };
+  'call.pickup': { params: PickupParams; result: CallSnapshot };
+  'call.merge': { params: MergeParams; result: CallSnapshot };
+  /** Takes the call out of its conference and holds it. */
+  'call.split': { params: CallIdParams; result: CallSnapshot };
+  /** Session extensions (RFC 3262 / 3960): a ringing incoming call sends early media (183 with our answer; our audio flows before the answer). */
+  'call.earlyMedia': { params: CallIdParams; result: CallSnapshot };
   'calls.list': { params: NoParams; result: CallSnapshot[] };
 
   'contacts.list': { params: ContactsListParams; result: ContactSnapshot[] };
@@ -299,6 +336,10 @@ export const COMMAND_NAMES = [
   'call.dtmf',
   'call.transfer',
   'call.record',
+  'call.pickup',
+  'call.merge',
+  'call.split',
+  'call.earlyMedia',
   'calls.list',
   'contacts.list',
   'contacts.add',
@@ -322,6 +363,7 @@ export const COMMAND_NAMES = [
   'diagnostics.counts',
   'network.changed',
   ...PRESENCE_COMMAND_NAMES,
+  ...PHONE_SYSTEM_COMMAND_NAMES,
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command (a missing one makes this `never`-typed line fail).

@@ -41,6 +41,8 @@ import type {
   NoParams,
   SettingsPatch,
   RecordParams,
+  PickupParams,
+  MergeParams,
   TransferParams,
   UpdateParams,
 } from './commands.ts';
@@ -58,6 +60,7 @@ import type {
   RegistrationSnapshot,
   Settings,
 } from './snapshots.ts';
+import type { PhoneSystemPatch, PhoneSystemSnapshot, PhoneSystemUserInput, PhoneSystemUserPatch, PhoneSystemUsernameParams } from './phone-system-api.ts';
 
 /** Who sent a command: lets the phone tie a call's audio to the client that answered it. */
 export interface CommandContext {
@@ -69,7 +72,7 @@ export interface CommandContext {
 /** The presence, watched-line and voicemail commands (presence-contract.ts), one method each. */
 export type PresenceApi = { [N in keyof PresenceCommands]: PhoneApiMethod<N> };
 
-export interface PhoneApi extends PresenceApi {
+export interface PhoneApi extends PresenceApi, PhoneSystemApi {
   'accounts.list'(params: NoParams, context: CommandContext): Promise<AccountSnapshot[]>;
   'accounts.add'(params: AccountInput, context: CommandContext): Promise<AccountSnapshot>;
   'accounts.update'(params: UpdateParams<AccountPatch>, context: CommandContext): Promise<AccountSnapshot>;
@@ -87,6 +90,10 @@ export interface PhoneApi extends PresenceApi {
   'call.dtmf'(params: DtmfParams, context: CommandContext): Promise<null | void>;
   'call.transfer'(params: TransferParams, context: CommandContext): Promise<null | void>;
   'call.record'(params: RecordParams, context: CommandContext): Promise<CallSnapshot>;
+  'call.pickup'(params: PickupParams, context: CommandContext): Promise<CallSnapshot>;
+  'call.merge'(params: MergeParams, context: CommandContext): Promise<CallSnapshot>;
+  'call.split'(params: CallIdParams, context: CommandContext): Promise<CallSnapshot>;
+  'call.earlyMedia'(params: CallIdParams, context: CommandContext): Promise<CallSnapshot>;
   'calls.list'(params: NoParams, context: CommandContext): Promise<CallSnapshot[]>;
 
   'contacts.list'(params: ContactsListParams, context: CommandContext): Promise<ContactSnapshot[]>;
@@ -115,6 +122,15 @@ export interface PhoneApi extends PresenceApi {
   'diagnostics.counts'(params: DiagnosticsParams, context: CommandContext): Promise<DiagnosticsCounts>;
 
   'network.changed'(params: NetworkChangedParams, context: CommandContext): Promise<null | void>;
+}
+
+/** "Host a phone system on this computer" (phone-system-api.ts). */
+export interface PhoneSystemApi {
+  'phoneSystem.get'(params: NoParams, context: CommandContext): Promise<PhoneSystemSnapshot>;
+  'phoneSystem.update'(params: PhoneSystemPatch, context: CommandContext): Promise<PhoneSystemSnapshot>;
+  'phoneSystem.users.add'(params: PhoneSystemUserInput, context: CommandContext): Promise<PhoneSystemSnapshot>;
+  'phoneSystem.users.update'(params: PhoneSystemUserPatch, context: CommandContext): Promise<PhoneSystemSnapshot>;
+  'phoneSystem.users.remove'(params: PhoneSystemUsernameParams, context: CommandContext): Promise<PhoneSystemSnapshot>;
 }
 
 /** One handler method, as the dispatcher calls it. */

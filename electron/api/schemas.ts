@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import type { AccountInput, AccountPatch, CommandName, CommandParams, ContactInput, ContactPatch } from './commands.ts';
 import { NETWORK_CHANGE_REASONS } from './commands.ts';
+import { PHONE_SYSTEM_EXPOSURES, type PhoneSystemCommands } from './phone-system-api.ts';
 import type { Settings } from './snapshots.ts';
 import { DIRECTIONS, DTMF_MODES, LINK_ACTIONS, SRTP_MODES, THEMES, TRANSPORTS } from './snapshots.ts';
 import { presenceSchemas } from './presence-schemas.ts';
@@ -80,6 +81,9 @@ export const dialTargetSchema = z
   .min(1, 'is empty')
   .max(LIMITS.dialTarget, `is longer than ${LIMITS.dialTarget} characters`)
   .refine((s) => !NOT_IN_TARGET.test(s), 'contains a control or invisible character');
+
+/** A SIP token (RFC 3261 §25.1), e.g. a dialog tag. */
+const sipTokenSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9\-.!%*_+`'~]+$/, 'is not a SIP token');
 
 export const dtmfDigitsSchema = z.string().regex(/^[0-9*#A-D]{1,32}$/, 'is not 1 to 32 DTMF digits (0-9 * # A-D)');
 
@@ -225,6 +229,55 @@ export const messageBodySchema = z
   .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'contains a control character')
   .refine((s) => utf8.encode(s).length <= LIMITS.messageBodyBytes, `is longer than ${LIMITS.messageBodyBytes} bytes of UTF-8`);
 
+// ── "Host a phone system on this computer" (phone-system-api.ts) ──────────────
+
+/** A user part as people type it for a phone system's users and aliases: no escapes, nothing a URI must quote. */
+export const phoneSystemUserSchema = z
+  .string()
+  .trim()
+  .min(1, 'is empty')
+  .max(64, 'is longer than 64 characters')
+  .regex(/^[A-Za-z0-9+][A-Za-z0-9._~+-]*$/, 'is not a user name (letters, digits and . _ ~ + -, starting with a letter, a digit or +)');
+
+/** A DNS name (RFC 1123) or an IPv4 address: the SIP domain of the phone system. */
+export const phoneSystemDomainSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1, 'is empty')
+  .max(253, 'is longer than 253 characters')
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, 'is not a domain name (like office.example or home.arpa)');
+
+const phoneSystemAliasesSchema = z
+  .array(phoneSystemUserSchema)
+  .max(LIMITS.aliases)
+  .refine((a) => new Set(a.map((x) => x.toLowerCase())).size === a.length, 'lists an alias twice');
+
+const PHONE_SYSTEM_SCHEMAS = {
+  'phoneSystem.get': z.strictObject({}),
+  'phoneSystem.update': z.strictObject({
+    enabled: z.boolean().optional(),
+    domain: phoneSystemDomainSchema.optional(),
+    exposure: z.enum(PHONE_SYSTEM_EXPOSURES).optional(),
+    port: z.int().min(1024, 'is below 1024 (ports under 1024 need administrator rights)').max(65535).optional(),
+    redirect: z.boolean().optional(),
+  }),
+  'phoneSystem.users.add': z.strictObject({
+    username: phoneSystemUserSchema,
+    password: passwordSchema.min(1, 'is empty'),
+    displayName: text(LIMITS.displayName).optional(),
+    aliases: phoneSystemAliasesSchema.optional(),
+    thisComputer: z.boolean().optional(),
+  }),
+  'phoneSystem.users.update': z.strictObject({
+    username: phoneSystemUserSchema,
+    password: passwordSchema.min(1, 'is empty').optional(),
+    displayName: text(LIMITS.displayName).nullable().optional(),
+    aliases: phoneSystemAliasesSchema.optional(),
+  }),
+  'phoneSystem.users.remove': z.strictObject({ username: phoneSystemUserSchema }),
+} satisfies { [N in keyof PhoneSystemCommands]: z.ZodType<CommandParams<N>> };
+
 const noParams = z.strictObject({});
 const callId = z.strictObject({ callId: idSchema });
 const accountId = z.strictObject({ accountId: idSchema });
@@ -248,7 +301,20 @@ export const COMMAND_SCHEMAS = {
   'call.mute': z.strictObject({ callId: idSchema, muted: z.boolean() }),
   'call.record': z.strictObject({ callId: idSchema, record: z.boolean(), layout: z.enum(['mixed', 'stereo']).optional() }),
   'call.dtmf': z.strictObject({ callId: idSchema, digits: dtmfDigitsSchema }),
-  'call.transfer': z.strictObject({ callId: idSchema, target: dialTargetSchema }),
+  'call.transfer': z
+    .strictObject({ callId: idSchema, target: dialTargetSchema.optional(), toCallId: idSchema.optional() })
+    .refine((p) => (p.target === undefined) !== (p.toCallId === undefined), { message: 'give either target (blind transfer) or toCallId (attended transfer)', path: ['target'] }),
+  'call.pickup': z.strictObject({
+    target: dialTargetSchema,
+    sipCallId: z.string().min(1).max(256).regex(/^[\x21-\x7e]+$/, 'a Call-ID is printable without spaces'),
+    toTag: sipTokenSchema,
+    fromTag: sipTokenSchema,
+    earlyOnly: z.boolean().optional(),
+    accountId: idSchema.optional(),
+  }),
+  'call.merge': z.strictObject({ callId: idSchema, withCallId: idSchema }),
+  'call.split': callId,
+  'call.earlyMedia': z.strictObject({ callId: idSchema }),
   'calls.list': noParams,
 
   'contacts.list': z.strictObject({ query: text(LIMITS.query).optional() }),
@@ -289,6 +355,7 @@ export const COMMAND_SCHEMAS = {
   'network.changed': z.strictObject({ reason: z.enum(NETWORK_CHANGE_REASONS) }),
 
   ...presenceSchemas({ idSchema, sipUriSchema, dialTargetSchema }),
+  ...PHONE_SYSTEM_SCHEMAS,
 } satisfies { [N in CommandName]: z.ZodType<CommandParams<N>> };
 
 // Compile-time check in the other direction: each schema has exactly the keys of its params type,

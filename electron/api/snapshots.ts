@@ -175,8 +175,12 @@ export interface CallSnapshot {
    * only so that test doubles and older engines need not.
    */
   actions?: CallAction[];
-  /** Our blind transfer of this call (RFC 3515) and its result from the NOTIFY sipfrag. */
+  /** Our transfer of this call (RFC 3515, blind or attended) and its result from the NOTIFY sipfrag. */
   transfer?: TransferSnapshot;
+  /** This call took the place of that call (RFC 3891 Replaces: a transfer completed here, a pickup). */
+  replacedCall?: string;
+  /** The conference (call.merge) the call is a leg of: the legs share this id. */
+  conference?: string;
   /** The call is being recorded (call.record): into this WAV file, since then. */
   recording?: { path: string; since: number; layout: 'mixed' | 'stereo' };
   /** The SIP Call-ID of the call's dialog: its messages in the `trace` events carry it. */
@@ -185,6 +189,12 @@ export interface CallSnapshot {
   failure?: string;
   /** What protects the call, in words (signalling and media), once media is negotiated. */
   security?: CallSecurity;
+  /**
+   * The way the audio travels once known (ICE, RFC 8445): 'direct' (host
+   * addresses), 'stun' (through a NAT, via the public address STUN or the
+   * peer found), 'relay' (through the TURN server).
+   */
+  mediaPath?: 'direct' | 'stun' | 'relay';
 }
 
 export interface CallSecurity {
@@ -198,12 +208,14 @@ export interface CallSecurity {
   mediaEncrypted: boolean;
 }
 
-export const CALL_ACTIONS = ['answer', 'decline', 'hangup', 'hold', 'resume', 'mute', 'dtmf', 'transfer', 'record'] as const;
+export const CALL_ACTIONS = ['answer', 'decline', 'hangup', 'hold', 'resume', 'mute', 'dtmf', 'transfer', 'record', 'merge', 'split', 'earlyMedia'] as const;
 export type CallAction = (typeof CALL_ACTIONS)[number];
 
 export interface TransferSnapshot {
   /** Where the peer was asked to go. */
   target: string;
+  /** Attended transfer: the call whose peer it replaces. */
+  toCallId?: string;
   /** 'trying' until the transferee reports a final answer (succeeded 2xx, failed otherwise or REFER refused). */
   state: 'trying' | 'succeeded' | 'failed';
   /** The status the transferee reported (sipfrag), or the REFER's own answer. */

@@ -12,6 +12,8 @@ Commands:
   message <target> <text>   send an instant message (SIP MESSAGE); exit 0 when the server answered 2xx
   listen              wait for calls and messages (--auto-answer to take calls), play/record audio per call
   echo                answer every call and send back what it hears
+  watch <target>…     watch the presence and the line (busy lamp) of each target; print every change
+  status <status>     publish your presence: available, away, busy, dnd or offline (--note TEXT)
   accounts add|list|remove   manage the accounts stored in the data dir
   web                 run Parley in the browser: serves the UI on 127.0.0.1 and prints its URL
   serve               be the phone system: registrar and proxy (or --redirect server) for a domain
@@ -28,7 +30,7 @@ An account from flags (nothing is stored):
   --transport udp|tcp|tls     default udp
   --display-name NAME
   --codecs opus,G722,PCMU,PCMA   preference order
-  --srtp off|optional|mandatory
+  --srtp off|optional|mandatory   encrypted audio: keys by SDES over TLS, by DTLS-SRTP otherwise
   --tls-ca FILE               with --transport tls: also trust the CAs in this PEM file for the servers
   --tls-pin SHA256            with --transport tls: accept only the server certificate with this SHA-256
                               fingerprint (as "openssl x509 -noout -fingerprint -sha256" prints it), whoever signed it
@@ -45,6 +47,8 @@ Other: --bind HOST:PORT (SIP listening address), --identity ADDR (which address 
   --rtp-timeout SECONDS (end a call whose peer sent no RTP/RTCP that long; default 30, 0 = never),
   --port N and --no-open (web), --json (one JSON event per line on stdout), --data-dir DIR, -v/--verbose,
   --rtp-ports MIN-MAX (the UDP ports media may use, e.g. 16384-16483 for a firewall rule; default 16384-32767).
+NAT and ICE (calls offer ICE by default, RFC 8445): --stun HOST:PORT (STUN server for our public media address),
+  --turn USER@HOST:PORT (TURN relay; password in PARLEY_TURN_PASSWORD), --no-ice (plain RTP only).
 
 Exit codes: 0 ok · 1 failure · 2 usage · 3 authentication failed · 4 no answer · 5 busy/declined
   · 6 network / server unreachable · 7 other rejection · 130 interrupted before the outcome was known.
@@ -54,6 +58,8 @@ Examples:
   parley call sip:+15551234@example.com --aor sip:alice@example.com --tone 440 --record heard.wav --duration 5
   parley listen --aor sip:alice@example.com --alias sip:+15559876@example.com --auto-answer --json
   parley message sip:bob@example.com "on my way" --aor sip:alice@example.com
+  parley watch 201 202 sip:carol@example.com --aor sip:alice@example.com --json
+  parley status away --note "back at 3" --aor sip:alice@example.com --duration 3600
   parley call sip:bob@127.0.0.1:5062          (no server: the built-in direct account)
   parley web`;
 
@@ -89,6 +95,20 @@ Send it SIGUSR2 (kill -USR2 PID) to print a "diagnostics" line: the calls, media
 dialogs and transactions it holds and its heap (after a GC when node runs with --expose-gc).`,
   echo: `parley echo [account flags] [--record FILE] [--duration S]
 Registers and answers every call, sending back what it hears (an echo test line).`,
+  watch: `parley watch <target>… [account flags] [--duration S] [--json]
+Subscribes (SIP SUBSCRIBE, RFC 6665) to the presence (RFC 3856) and the line state (dialog-info,
+RFC 4235: idle, ringing with who calls, in a call) of each target — a number, user@host or a
+sip: URI, as for calls — and prints every change until Ctrl-C or --duration seconds. With
+--json each change is one "watch" event (the API's WatchSnapshot: presence status, note and
+activities, the line's dialogs, each subscription's state and why). A subscription the server
+refuses is shown in words (e.g. "the event package is not supported"); one that fails for a
+while is tried again with back-off. The watches are removed when it ends.`,
+  status: `parley status available|away|busy|dnd|offline [--note TEXT] [account flags] [--duration S] [--json]
+Publishes your presence (SIP PUBLISH of a PIDF document, RFC 3903/3863) on the account's
+server, prints where it was published, keeps it fresh for --duration seconds (default: until
+Ctrl-C) and removes it when it ends. dnd is published as busy with a "dnd" activity, offline
+as closed. Exit 0 published, 3 authentication, 6 network, 7 refused (e.g. the server does not
+take PUBLISH).`,
   accounts: `parley accounts list [--data-dir DIR] [--json]
 parley accounts add --aor sip:USER@DOMAIN [--alias …] [--user …] [--password … | PARLEY_PASSWORD] [--proxy …] [--transport …]
 parley accounts remove <id|aor>

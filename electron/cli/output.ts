@@ -21,6 +21,7 @@ import { redactSecrets } from '../shared/logger.ts';
 import type { ApiEvent } from '../api/events.ts';
 import type { CallSnapshot, CallQuality, DiagnosticsCounts, IncomingCallSnapshot, MediaStats, MessageSnapshot, RegistrationSnapshot, TraceEntry } from '../api/snapshots.ts';
 import { jsonSafe, terminalSafe } from './terminal-text.ts';
+import { mwiLine, ownPresenceLine, watcherLine, watchLine } from './presence-lines.ts';
 
 export interface OutputStreams {
   out(text: string): void;
@@ -149,6 +150,15 @@ export class Output {
         return messageLine(e.data);
       case 'message.composing':
         return e.data.active ? `${e.data.peerName ?? e.data.peer} is typing…` : undefined;
+      case 'watch':
+        return watchLine(e.data);
+      case 'presence.own':
+        return ownPresenceLine(e.data);
+      case 'watcher':
+        return watcherLine(e.data);
+      case 'mwi':
+        return mwiLine(e.data, this.accountLabel(e.data.accountId));
+      case 'watch.removed':
       case 'conversation':
       case 'history':
       case 'settings':

@@ -6,14 +6,19 @@
  * with a secure transport"). An account offers and accepts a=crypto when its
  * signalling is TLS (transport tls, or a sips: target: TLS on every hop,
  * RFC 5630), or when the user opted in (`sdesInClear`: the keys then travel in
- * clear text). Otherwise 'optional' SRTP becomes plain RTP and 'mandatory'
- * refuses to place the call, saying why.
+ * clear text). DTLS-SRTP (RFC 5763) puts only certificate fingerprints in the
+ * SDP and agrees the keys by a handshake on the media port, so it is offered
+ * on any signalling where SDES is not allowed: SRTP 'optional' and
+ * 'mandatory' work over UDP and TCP too, without the keys ever being visible.
  *
  * The call screen and the history say it in words:
- *   "Signalling: TLS to sip.example.com · Media: SRTP AES-256-GCM (SDES)" or "Not encrypted".
+ *   "Signalling: TLS to sip.example.com · Media: SRTP AES-256-GCM (SDES)",
+ *   "… Media: SRTP AES-128-GCM (DTLS-SRTP)" or "Not encrypted".
  */
 import type { CallSecurity } from '../api/snapshots.ts';
-import type { SrtpCryptoSuite, SrtpPolicy } from '../media/srtp/srtp-crypto-suite.ts';
+import type { KeyExchange } from '../media/sdp/local-media.ts';
+import type { NegotiatedSrtp } from '../media/sdp/negotiated-media.ts';
+import type { SrtpPolicy } from '../media/srtp/srtp-crypto-suite.ts';
 import { SRTP_SUITE_NAMES } from '../media/srtp/srtp-crypto-suite.ts';
 import type { Account } from './account.ts';
 import { parseSipAddress } from './sip-address.ts';
@@ -29,26 +34,24 @@ export function sdesAllowed(account: SecurityAccount, target?: string): boolean 
   return account.transport === 'tls' || sipsTarget(target) || account.sdesInClear;
 }
 
-/** The SRTP policy the media session gets: the account's, or 'off' where keys would cross in clear. */
-export function mediaSrtpPolicy(account: SecurityAccount | undefined, target?: string): SrtpPolicy {
-  if (!account || account.srtp === 'off') return 'off';
-  return sdesAllowed(account, target) ? account.srtp : 'off';
+/** The SRTP policy the media session gets: the account's (DTLS-SRTP keys it where SDES may not). */
+export function mediaSrtpPolicy(account: SecurityAccount | undefined): SrtpPolicy {
+  return account?.srtp ?? 'off';
 }
 
-/** Why a call of this account must not be placed (SRTP mandatory, keys would cross in clear), or undefined. */
-export function insecureKeysRefusal(account: SecurityAccount, target?: string): string | undefined {
-  if (account.srtp !== 'mandatory' || sdesAllowed(account, target)) return undefined;
-  return `SRTP is mandatory for this account, but its signalling is ${account.transport.toUpperCase()}, not TLS: the media keys would travel in clear text. ` +
-    'Use transport TLS, or allow SDES keys over UDP/TCP in the account (sdesInClear)';
+/** How the call's SRTP keys may be agreed: SDES where it is safe (or allowed), DTLS-SRTP always. */
+export function mediaKeyExchange(account: SecurityAccount | undefined, target?: string): KeyExchange[] {
+  return account && sdesAllowed(account, target) ? ['sdes', 'dtls'] : ['dtls'];
 }
 
 /** The words for the call screen and the history. */
-export function describeSecurity(account: SecurityAccount | undefined, srtpSuite: SrtpCryptoSuite | undefined): CallSecurity {
+export function describeSecurity(account: SecurityAccount | undefined, srtp: Pick<NegotiatedSrtp, 'suite' | 'keyExchange'> | undefined): CallSecurity {
   const transport = account?.transport ?? 'udp';
   const server = serverOf(account);
   const signalling = transport === 'tls' ? `TLS${server ? ` to ${server}` : ''}` : `${transport.toUpperCase()} (not encrypted)`;
-  const media = srtpSuite ? `SRTP ${SRTP_SUITE_NAMES[srtpSuite]} (SDES${transport === 'tls' ? '' : ', keys sent in clear text'})` : 'not encrypted';
-  const encrypted = srtpSuite !== undefined;
+  const how = srtp?.keyExchange === 'dtls' ? 'DTLS-SRTP' : `SDES${transport === 'tls' ? '' : ', keys sent in clear text'}`;
+  const media = srtp ? `SRTP ${SRTP_SUITE_NAMES[srtp.suite]} (${how})` : 'not encrypted';
+  const encrypted = srtp !== undefined;
   const summary = !encrypted && transport !== 'tls' ? 'Not encrypted' : `Signalling: ${signalling} · Media: ${media}`;
   return { signalling, media, summary, mediaEncrypted: encrypted, signallingEncrypted: transport === 'tls' };
 }

@@ -14,18 +14,19 @@
  * Events: 'call' on every change, 'call.incoming', 'call.dtmf' for digits
  * received (RFC 4733 or INFO), 'media.stats' every statsIntervalMs.
  */
-import { insecureKeysRefusal, mediaSrtpPolicy } from './call-security.ts';
+import type { IceSettings } from '../media/ice/ice-transport.ts';
+import { mediaKeyExchange, mediaSrtpPolicy } from './call-security.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandContext } from '../api/phone-api.ts';
-import type { CallIdParams, DeclineParams, DialParams, DtmfParams, MuteParams, RecordParams, TransferParams } from '../api/commands.ts';
+import type { CallIdParams, DeclineParams, DialParams, DtmfParams, MergeParams, MuteParams, PickupParams, RecordParams, TransferParams } from '../api/commands.ts';
 import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
 import type { CallSnapshot } from '../api/snapshots.ts';
 import type { MediaEngine } from '../media/session/media-engine.ts';
 import type { MediaSession } from '../media/session/media-session.ts';
-import type { DialogMessage, IncomingCall, MediaCallInfo, MediaHook, ReceivedRefer, UserAgent } from '../sip/ua/index.ts';
+import { formatReplaces, type DialogMessage, type IncomingCall, type MediaCallInfo, type MediaHook, type ReceivedRefer, type UserAgent } from '../sip/ua/index.ts';
 import type { Logger } from '../shared/logger.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
 import { accountDomain, type Account } from './account.ts';
@@ -39,6 +40,7 @@ import { normaliseDialString } from './dial-string.ts';
 import { LiveObjectCounter } from './diagnostics.ts';
 import { chooseIdentity } from './identity.ts';
 import { PhoneCall, type PhoneCallEnv } from './phone-call.ts';
+import { Conference, MAX_CONFERENCE_LEGS } from './conference.ts';
 import { sameAddressText } from './sip-address.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 import { followRefer } from './transferee.ts';
@@ -57,6 +59,8 @@ export interface CallServiceDeps {
   /** Where RTP binds, and the address written in SDP. */
   rtpBind: string;
   rtpAdvertised: string;
+  /** ICE servers for calls (RFC 8445); absent: plain RTP. */
+  ice?: IceSettings;
   /** Where RTP binds: read for each call, so a changed setting applies to the next call. */
   rtpPorts?: () => { min: number; max: number };
   /** 'media.stats' period (default 2000 ms). */
@@ -88,6 +92,7 @@ export class CallService {
   readonly #pending = new Map<string, MediaSession>();
   /** Every PhoneCall and media session made, until the GC frees it (diagnostics.counts). */
   readonly #objects = new LiveObjectCounter();
+  readonly #conferences = new Set<Conference>();
   #closed = false;
 
   constructor(deps: CallServiceDeps) {
@@ -102,6 +107,7 @@ export class CallService {
       ended: (call) => this.#calls.delete(call.id),
       refer: (call, refer) => this.#referred(call, refer),
       message: (call, m) => deps.onDialogMessage?.(call, m),
+      canMerge: (call) => [...this.#calls.values()].some((c) => c !== call && c.established && (c.conference === undefined || c.conference !== call.conference)),
     };
     deps.ua.on('incomingCall', (call) => this.#incoming(call));
   }
@@ -143,12 +149,31 @@ export class CallService {
     // The echo service is on this machine: reach it directly, never through an account's proxy.
     if (p.accountId === undefined && contacts.echoUri && sameAddressText(dialled.target, contacts.echoUri) && accounts.direct) account = accounts.direct;
     if (!account.enabled) throw new ApiError('unavailable', `the account ${account.displayName || account.aor} is disabled`);
-    const insecure = insecureKeysRefusal(account, dialled.target);
-    if (insecure) throw new ApiError('not-allowed', insecure);
     const identity = chooseIdentity(account, dialled.target, p.identity);
     if (!identity.ok) throw new ApiError('not-allowed', identity.reason);
     await this.#holdFor('dial', undefined);
     return this.#place(account, dialled.target, identity.identity, context.client).snapshot();
+  }
+
+  /**
+   * Picks up a call ringing elsewhere (RFC 3891 call pickup): an INVITE to
+   * its caller with `Replaces: <call-id>;to-tag;from-tag;early-only`, the
+   * tags as the caller has them. The caller's phone answers ours and cancels
+   * the ringing one; a call answered meanwhile refuses (486).
+   */
+  async pickup(p: PickupParams, context: CommandContext): Promise<CallSnapshot> {
+    this.#open();
+    const { accounts } = this.#d;
+    const account = p.accountId !== undefined ? accounts.require(p.accountId) : accounts.defaultAccount();
+    if (!account) throw new ApiError('unavailable', 'no account to call from');
+    if (!account.enabled) throw new ApiError('unavailable', `the account ${account.displayName || account.aor} is disabled`);
+    const dialled = normaliseDialString(p.target, { domain: accountDomain(account) });
+    if (!dialled.ok) throw new ApiError('bad-request', `cannot pick up from "${p.target}": ${dialled.reason}`, { issues: [{ path: 'target', message: dialled.reason }] });
+    const identity = chooseIdentity(account, dialled.target, undefined);
+    if (!identity.ok) throw new ApiError('not-allowed', identity.reason);
+    const replaces = formatReplaces({ callId: p.sipCallId, toTag: p.toTag, fromTag: p.fromTag, earlyOnly: p.earlyOnly ?? true });
+    await this.#holdFor('dial', undefined);
+    return this.#place(account, dialled.target, identity.identity, context.client, [['Replaces', replaces]]).snapshot();
   }
 
   async answer(p: CallIdParams, context: CommandContext): Promise<CallSnapshot> {
@@ -193,10 +218,70 @@ export class CallService {
 
   async transfer(p: TransferParams): Promise<void> {
     const call = this.#require(p.callId);
+    if (p.toCallId !== undefined) {
+      // Attended transfer (RFC 5589 §7): the peer of `call` is REFERred to the peer of the other call, replacing it.
+      const other = this.#require(p.toCallId);
+      if (other === call) throw new ApiError('bad-request', 'a call cannot be transferred to itself', { issues: [{ path: 'toCallId', message: 'the same call' }] });
+      await call.transfer(other);
+      return;
+    }
+    if (p.target === undefined) throw new ApiError('bad-request', 'a transfer needs a target or another call', { issues: [{ path: 'target', message: 'missing' }] });
     const account = this.#d.accounts.get(call.accountId);
     const dialled = normaliseDialString(p.target, account ? { domain: accountDomain(account) } : {});
     if (!dialled.ok) throw new ApiError('bad-request', `cannot transfer to "${p.target}": ${dialled.reason}`, { issues: [{ path: 'target', message: dialled.reason }] });
     await call.transfer(dialled.target);
+  }
+
+  /**
+   * Merges two connected calls into a conference with the local user
+   * (conference.ts), or adds one to the conference the other is in. Held
+   * legs are resumed; other talking calls are held.
+   */
+  async merge(p: MergeParams): Promise<CallSnapshot> {
+    const call = this.#require(p.callId);
+    const other = this.#require(p.withCallId);
+    if (call === other) throw new ApiError('bad-request', 'a call cannot be merged with itself', { issues: [{ path: 'withCallId', message: 'the same call' }] });
+    for (const c of [call, other]) {
+      if (!c.established) throw new ApiError('conflict', `the call with ${c.remote.uri} is ${c.apiState}; only connected calls can be merged`);
+    }
+    if (call.conference && other.conference && call.conference !== other.conference) {
+      throw new ApiError('conflict', 'both calls are in conferences already; split one call off first');
+    }
+    let conference = call.conference ?? other.conference;
+    const joining = [call, other].filter((c) => c.conference === undefined);
+    if (conference && conference.legs.length + joining.length > MAX_CONFERENCE_LEGS) {
+      throw new ApiError('conflict', `a conference takes at most ${MAX_CONFERENCE_LEGS} calls`);
+    }
+    if (!conference) {
+      conference = new Conference({ ticker: this.#d.router.ticker, logger: this.#log, onDissolve: (c) => this.#conferences.delete(c) });
+      this.#conferences.add(conference);
+    }
+    // The call the user talks on first: its devices become the local user's side of the mix.
+    joining.sort((x, y) => Number(y.talking) - Number(x.talking));
+    try {
+      for (const c of joining) conference.add(c);
+    } catch (e) {
+      if (conference.legs.length < 2) conference.dissolve();
+      throw new ApiError('unavailable', `the calls cannot be merged: ${(e as Error).message}`);
+    }
+    const legs = conference.legs as PhoneCall[];
+    await this.#holdFor('resume', call, legs);
+    for (const leg of legs) {
+      if (leg.held) await leg.hold(false).catch((e: unknown) => this.#log.warn('a conference leg could not be resumed', { callId: leg.id, error: String(e) }));
+    }
+    this.#refreshAll();
+    return call.snapshot();
+  }
+
+  /** Takes a call out of its conference and holds it; the others talk on (a last one alone, as an ordinary call). */
+  async split(p: CallIdParams): Promise<CallSnapshot> {
+    const call = this.#require(p.callId);
+    const conference = call.conference;
+    if (!conference) throw new ApiError('conflict', 'the call is not in a conference');
+    conference.leave(call);
+    this.#refreshAll();
+    await call.hold(true);
+    return call.snapshot();
   }
 
   /** Records a call both ways into `<recordingsDir>/<started>-<call id>.wav` (the folder is the phone's: no client names a path). */
@@ -207,6 +292,13 @@ export class CallService {
     if (p.record) mkdirSync(dir, { recursive: true });
     const stamp = new Date(call.startedAt).toISOString().replace(/[:.]/g, '-');
     call.record(p.record, join(dir, `${stamp}-${call.id}.wav`), p.layout ?? 'mixed');
+    return call.snapshot();
+  }
+
+  /** A ringing incoming call sends early media (183 with our answer, RFC 3960): our audio flows before the answer (announcements). */
+  async earlyMedia(p: CallIdParams, context: CommandContext): Promise<CallSnapshot> {
+    const call = this.#require(p.callId);
+    call.sendEarlyMedia(context.client);
     return call.snapshot();
   }
 
@@ -222,13 +314,13 @@ export class CallService {
 
   // --- placing and receiving ---
 
-  #place(account: Account, target: string, identity: string, client: string | undefined): PhoneCall {
+  #place(account: Account, target: string, identity: string, client: string | undefined, headers: [string, string][] = []): PhoneCall {
     const { ua } = this.#d;
     if (!ua.account(account.id)) throw new ApiError('unavailable', `the account ${account.displayName || account.aor} is not ready yet; try again in a moment`);
     const session = this.#newSession(account.id);
     let sip;
     try {
-      sip = ua.call(target, { accountId: account.id, identity, media: mediaHookFor(session) });
+      sip = ua.call(target, { accountId: account.id, identity, media: mediaHookFor(session), ...(headers.length > 0 ? { headers } : {}) });
     } catch (e) {
       void session.stop();
       throw e;
@@ -253,6 +345,7 @@ export class CallService {
     }
     const caller = this.#d.contacts.resolve(sip.remote.uri);
     const others = [...this.#calls.values()];
+    const replaced = sip.replaces ? others.find((c) => c.sip === sip.replaces) : undefined;
     const call = new PhoneCall(
       { id: randomUUID(), direction: 'in', accountId: sip.account.id, account: this.#d.accounts.get(sip.account.id), sip, session, localIdentity: sip.calledAlias, calledAlias: sip.calledAlias, ...(caller ? { caller } : {}) },
       this.#env,
@@ -263,10 +356,15 @@ export class CallService {
       autoAnswer: this.#d.autoAnswer === true || (this.#d.accounts.get(sip.account.id)?.autoAnswer ?? false),
       headless: this.#d.router.headless,
       others,
+      replaces: sip.replaces !== undefined,
     });
     if (decision.kind === 'refuse') {
       // Do not disturb: refused without ringing, kept in the history as a missed call.
       sip.decline(decision.code, decision.reason);
+      return;
+    }
+    if (decision.kind === 'replace') {
+      this.#replace(call, sip, replaced);
       return;
     }
     sip.ring();
@@ -275,6 +373,30 @@ export class CallService {
     if (decision.kind === 'auto-answer') {
       this.#answer(call, undefined, 'auto-answer').catch((e: unknown) => this.#log.warn('auto-answer failed', { callId: call.id, error: String(e) }));
     }
+  }
+
+  /**
+   * RFC 3891 §3: the INVITE takes the place of one of our calls (a transfer
+   * completing at its target, a pickup of a call we placed): answered at
+   * once on the replaced call's audio, and the replaced call ended — BYE,
+   * or CANCEL while it still rings — once the new one is connected.
+   */
+  #replace(call: PhoneCall, sip: IncomingCall, replaced: PhoneCall | undefined): void {
+    const old = sip.replaces;
+    this.#log.info('call replaces another', { callId: call.id, replaced: replaced?.id, sipCallId: old?.id });
+    call.replacedCall = replaced?.id;
+    call.announce(false);
+    const endOld = () => {
+      if (replaced) void replaced.hangup().catch(() => undefined);
+      else void old?.hangup().catch(() => undefined);
+    };
+    sip.on('state', (change) => {
+      if (change.state === 'active') endOld();
+    });
+    void (async () => {
+      await this.#holdFor('answer', call, replaced ? [replaced] : []);
+      await call.answer(replaced?.client);
+    })().catch((e: unknown) => this.#log.warn('the replacing call could not be answered', { callId: call.id, error: String(e) }));
   }
 
   /** Ends a call nobody answers (480 Temporarily Unavailable, RFC 3261 §21.4.18), as a PBX's no-answer timer does. */
@@ -298,6 +420,8 @@ export class CallService {
 
   #register(call: PhoneCall): void {
     this.#calls.set(call.id, call);
+    // Whether the others can be merged depends on this call too ('merge' in their actions).
+    call.sip.on('state', () => this.#refreshAll(call));
     this.#objects.track(call);
     this.#objects.track(call.session);
   }
@@ -320,20 +444,27 @@ export class CallService {
       ...(this.#d.rtpPorts ? { portRange: this.#d.rtpPorts() } : {}),
       ...(codecs && codecs.length > 0 ? { codecs } : {}),
       srtp: mediaSrtpPolicy(account),
+      keyExchange: mediaKeyExchange(account),
       statsIntervalMs: this.#d.statsIntervalMs ?? 2000,
       ticker: this.#d.router.ticker,
+      ...(this.#d.ice ? { ice: this.#d.ice } : {}),
     });
   }
 
   /** Holds the calls call-policy.ts names for this intent; a call that cannot be held is logged, not fatal. */
-  async #holdFor(intent: Intent, call: PhoneCall | undefined): Promise<void> {
-    for (const other of callsToHold(intent, call, [...this.#calls.values()])) {
+  async #holdFor(intent: Intent, call: PhoneCall | undefined, spare: readonly PhoneCall[] = []): Promise<void> {
+    for (const other of callsToHold(intent, call, [...this.#calls.values()], spare)) {
       try {
         await other.hold(true);
       } catch (e) {
         this.#log.warn('could not hold the other call', { callId: other.id, error: String(e) });
       }
     }
+  }
+
+  /** Sends every other call's snapshot again: their actions (merge) or conference changed. */
+  #refreshAll(except?: PhoneCall): void {
+    for (const c of this.#calls.values()) if (c !== except && !c.ended) c.refresh();
   }
 
   #require(callId: string): PhoneCall {

@@ -17,6 +17,7 @@
  * libopus) is not loaded here but with the first call's offer or answer
  * (media-engine.ts): an idle phone is ≈ 10 MB smaller for it.
  */
+import type { IceSettings } from '../media/ice/ice-transport.ts';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { createEventBus, type EventBus } from '../api/event-bus.ts';
@@ -44,7 +45,9 @@ import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
 import { NetworkMonitor } from './network-monitor.ts';
 import { createPhoneApi } from './phone-api.ts';
-import { presencePlaceholder } from './presence-placeholder.ts';
+import { PhoneSystemService, type PhoneSystemFactory } from './phone-system.ts';
+import { createEventServices } from './event-services.ts';
+import type { NetworkChangeReason } from '../api/commands.ts';
 import { RegistrationService } from './registration-service.ts';
 import { wallTime } from './wall-time.ts';
 import { openPhoneStore, type PhoneStore } from './store/phone-store.ts';
@@ -76,6 +79,12 @@ export interface PhoneEngineOptions {
   /** A call whose peer sends no RTP and no RTCP for this long (while it should) is ended (default 30 s; 0 = never). */
   peerTimeoutMs?: number;
   /**
+   * ICE for calls (RFC 8445): STUN and TURN servers for the candidates
+   * (default: ICE with host candidates and the public address the registrar
+   * saw); false = plain RTP only.
+   */
+  ice?: IceSettings | false;
+  /**
    * Answer direct calls for any user at this address, from anyone (`parley
    * listen`/`echo`: that is what they are for). Default off: a call for a
    * user we don't have gets 404, and a direct call from a stranger rings only
@@ -90,6 +99,8 @@ export interface PhoneEngineOptions {
   audio?: AudioDeviceFactory;
   /** Answer every incoming call on arrival, whatever its account says (`parley listen --auto-answer`). */
   autoAnswer?: boolean;
+  /** "Host a phone system on this computer" (phone-system.ts); hosts that offer it pass electron/server-host's. */
+  phoneSystem?: PhoneSystemFactory;
 }
 
 export interface EngineAudio {
@@ -255,6 +266,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false, recordingsDir: join(opts.dataDir, 'recordings'),
       rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
       clock,
+      ...(opts.ice !== false ? { ice: opts.ice ?? {} } : {}),
       ...(opts.ringTimeoutMs !== undefined ? { ringTimeoutMs: opts.ringTimeoutMs } : {}),
       onDialogMessage: (call, m) => messages.inDialog(call, m),
     });
@@ -264,6 +276,21 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       tls: { trust: tlsTrust, failure: (name) => layer.tlsFailure(name), onConnectionClosed: (h) => layer.onConnectionClosed(h) },
     });
     ua.on('trace', (e) => events.emit('trace', toTrace(e, now())));
+    const phoneSystem = new PhoneSystemService({
+      host: opts.phoneSystem?.({ dataDir: opts.dataDir, logger: logger.child('phone-system'), clock }),
+      accounts, events, clock,
+    });
+    cleanups.push(() => phoneSystem.close());
+    // Before the registrations: this Parley's own account on it registers at once.
+    await phoneSystem.start();
+    const callsForEvents = calls;
+    const eventServices = createEventServices({
+      ua, accounts, contacts, store, events, clock, now, logger,
+      calls: { dial: (p, c) => callsForEvents.dial(p, c), pickup: (p, c) => callsForEvents.pickup(p, c), list: () => callsForEvents.list() },
+    });
+    cleanups.push(() => eventServices.close());
+    const networkChanged = (reason: NetworkChangeReason) =>
+      handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), refreshSubscriptions: () => eventServices.networkChanged(), logger: logger.child('network') }, reason);
     await registrations.start();
     // Address changes and sleep seen by the engine itself (the CLI and web host have no powerMonitor).
     const monitor = new NetworkMonitor({
@@ -271,7 +298,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       logger: logger.child('network'),
       interfaces: () => networkInterfaces(),
       wallNow: () => Date.now(),
-      onChange: (reason) => void handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), logger: logger.child('network') }, reason),
+      onChange: (reason) => void networkChanged(reason),
     });
     if (opts.watchNetwork ?? true) monitor.start();
     cleanups.push(() => monitor.stop());
@@ -294,7 +321,8 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       accounts,
       contacts,
       audioDevices,
-      presence: presencePlaceholder(),
+      presence: eventServices.api,
+      phoneSystem,
       tls: () =>
         certificate && {
           fingerprint256: certificate.fingerprint256,
@@ -318,6 +346,10 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
           'call.dtmf': (p) => callService.dtmf(p),
           'call.transfer': (p) => callService.transfer(p),
           'call.record': (p) => callService.record(p),
+          'call.pickup': (p, c) => callService.pickup(p, c),
+          'call.merge': (p) => callService.merge(p),
+          'call.split': (p) => callService.split(p),
+          'call.earlyMedia': (p, c) => callService.earlyMedia(p, c),
           list: () => callService.list(),
         },
         messages: {
@@ -339,7 +371,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
             },
             p,
           ),
-        networkChanged: (p) => handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), logger: logger.child('network') }, p.reason),
+        networkChanged: (p) => networkChanged(p.reason),
       },
     });
 
@@ -354,7 +386,10 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       close() {
         closing ??= (async () => {
           await callService.close();
+          // Unsubscribe and unpublish while the registrations (and their flows) are still there.
+          await eventServices.close();
           await registrations.close();
+          // Cleanups run last-first: the phone system stops after this Parley unregistered from it.
           await cleanup();
         })();
         return closing;

@@ -20,10 +20,13 @@ import type { Logger } from '../shared/logger.ts';
 export interface NetworkChangeParts {
   /** Refreshes every registering account now; returns the ids it refreshed. */
   refreshRegistrations(): string[];
+  /** Re-establishes the event subscriptions and publications (RFC 6665, RFC 3903): our Contact may have changed. */
+  refreshSubscriptions?(): void;
   logger: Logger;
 }
 
 export async function handleNetworkChange(parts: NetworkChangeParts, reason: NetworkChangeReason): Promise<void> {
   const refreshed = parts.refreshRegistrations();
+  parts.refreshSubscriptions?.();
   parts.logger.info('network changed: registrations refreshed', { reason, accounts: refreshed.length });
 }

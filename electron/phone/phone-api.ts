@@ -17,6 +17,7 @@ import type { AccountService } from './account-service.ts';
 import type { ContactDirectory } from './contact-directory.ts';
 import type { HistoryEntry } from './history-entry.ts';
 import { fromSettingsPatch, toApiSettings, toHistorySnapshot } from './snapshot-mappers.ts';
+import type { PhoneSystemService } from './phone-system.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 
 type MessageCommand = 'messages.send' | 'messages.list' | 'messages.conversations' | 'messages.read' | 'messages.remove' | 'messages.allow' | 'messages.block' | 'messages.composing';
@@ -26,7 +27,7 @@ export interface Telephony {
   register(accountId: string): Promise<RegistrationSnapshot>;
   unregister(accountId: string): Promise<RegistrationSnapshot>;
   registrations(): RegistrationSnapshot[];
-  calls: Pick<PhoneApi, 'call.dial' | 'call.answer' | 'call.decline' | 'call.hangup' | 'call.hold' | 'call.resume' | 'call.mute' | 'call.dtmf' | 'call.transfer' | 'call.record'> & {
+  calls: Pick<PhoneApi, 'call.dial' | 'call.answer' | 'call.decline' | 'call.hangup' | 'call.hold' | 'call.resume' | 'call.mute' | 'call.dtmf' | 'call.transfer' | 'call.record' | 'call.pickup' | 'call.merge' | 'call.split' | 'call.earlyMedia'> & {
     list(): CallSnapshot[];
   };
   /** message-service.ts: instant messages and their conversations. */
@@ -47,6 +48,7 @@ export interface PhoneEngineParts {
   tls?: () => ListenerTlsSnapshot | undefined;
   /** Presence, watched lines and voicemail (presence-contract.ts). */
   presence: PresenceApi;
+  phoneSystem: PhoneSystemService;
 }
 
 const DEFAULT_PAGE = 100;
@@ -110,6 +112,10 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     'call.dtmf': (p, c) => telephony.calls['call.dtmf'](p, c),
     'call.transfer': (p, c) => telephony.calls['call.transfer'](p, c),
     'call.record': (p, c) => telephony.calls['call.record'](p, c),
+    'call.pickup': (p, c) => telephony.calls['call.pickup'](p, c),
+    'call.merge': (p, c) => telephony.calls['call.merge'](p, c),
+    'call.split': (p, c) => telephony.calls['call.split'](p, c),
+    'call.earlyMedia': (p, c) => telephony.calls['call.earlyMedia'](p, c),
     async 'calls.list'() {
       return telephony.calls.list();
     },
@@ -179,5 +185,12 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     'network.changed': (p, c) => telephony.networkChanged(p, c),
 
     ...parts.presence,
+    async 'phoneSystem.get'() {
+      return parts.phoneSystem.get();
+    },
+    'phoneSystem.update': (p) => parts.phoneSystem.update(p),
+    'phoneSystem.users.add': (p) => parts.phoneSystem.addUser(p),
+    'phoneSystem.users.update': (p) => parts.phoneSystem.updateUser(p),
+    'phoneSystem.users.remove': (p) => parts.phoneSystem.removeUser(p.username),
   };
 }

@@ -38,6 +38,7 @@ import type { ResolvedCaller } from './contact-directory.ts';
 import { mediaStatsDetails } from './snapshot-mappers.ts';
 import type { Account } from './account.ts';
 import { describeSecurity } from './call-security.ts';
+import type { Conference, ConferenceLeg } from './conference.ts';
 
 export type SipCall = OutgoingCall | IncomingCall;
 
@@ -89,6 +90,8 @@ export interface PhoneCallEnv {
   refer: (call: PhoneCall, refer: ReceivedRefer) => void;
   /** A MESSAGE inside the call's dialog (RFC 3428 §4). */
   message: (call: PhoneCall, message: DialogMessage) => void;
+  /** There is another connected call this one can be merged with (call-service.ts). */
+  canMerge?: (call: PhoneCall) => boolean;
 }
 
 export interface PhoneCallInit {
@@ -106,7 +109,7 @@ export interface PhoneCallInit {
   account?: Pick<Account, 'transport' | 'srtp' | 'sdesInClear' | 'outboundProxy' | 'registrar' | 'aor'> | undefined;
 }
 
-export class PhoneCall {
+export class PhoneCall implements ConferenceLeg {
   readonly id: string;
   readonly direction: Direction;
   readonly accountId: string;
@@ -132,10 +135,16 @@ export class PhoneCall {
   /** The devices the router gave the call (before any recording tap). */
   #devices: CallAudioDevices | undefined;
   #recorder: { recorder: TwoWayRecorder; since: number } | undefined;
+  /** In a conference: the conference, and the bridges the call's media goes through instead of its own devices. */
+  #conference: { conference: Conference; devices: CallAudioDevices } | undefined;
   /** Shown to the hosts ('call' / 'call.incoming' sent); a call refused under do-not-disturb never is. */
   #announced = false;
-  /** Our blind transfer's result from the NOTIFY sipfrag (RFC 3515 §2.4.5), shown until the call ends. */
+  /** Our transfer's result from the NOTIFY sipfrag (RFC 3515 §2.4.5), shown until the call ends. */
   #transfer: CallSnapshot['transfer'];
+  /** Attended transfer: the call whose peer ours replaces; ended with ours when the transfer succeeds. */
+  #transferredTo: PhoneCall | undefined;
+  /** The API id of the call this one replaced (RFC 3891: a completed transfer, a pickup). */
+  replacedCall: string | undefined;
 
   constructor(init: PhoneCallInit, env: PhoneCallEnv) {
     this.id = init.id;
@@ -182,23 +191,73 @@ export class PhoneCall {
   get actions(): CallAction[] {
     const s = this.#state;
     if (s === 'ended' || s === 'ending') return [];
-    if (this.ringingIn) return ['answer', 'decline', 'hangup'];
+    if (this.ringingIn) return this.#state === 'incoming' && this.sip.direction === 'incoming' && this.sip.canSendEarlyMedia ? ['answer', 'decline', 'hangup', 'earlyMedia'] : ['answer', 'decline', 'hangup'];
     if (s !== 'active') return ['hangup', 'mute'];
-    return ['hangup', 'mute', this.held ? 'resume' : 'hold', 'dtmf', 'transfer', 'record'];
+    const actions: CallAction[] = ['hangup', 'mute', this.held ? 'resume' : 'hold', 'dtmf', 'transfer', 'record'];
+    if (this.#env.canMerge?.(this)) actions.push('merge');
+    if (this.#conference) actions.push('split');
+    return actions;
   }
 
-  /** Shows the call to the hosts: 'call', and 'call.incoming' for a call that rings here. */
-  announce(): void {
+  /**
+   * Shows the call to the hosts: 'call', and 'call.incoming' for a call that
+   * rings here (a call replacing one of ours never rings: `ring` false).
+   */
+  announce(ring = true): void {
     this.#announced = true;
     this.#emit();
-    if (this.ringingIn) this.#env.events.emit('call.incoming', this.incomingSnapshot());
+    if (ring && this.ringingIn) this.#env.events.emit('call.incoming', this.incomingSnapshot());
   }
 
   /** Opens the call's devices (outgoing: at once; incoming: when answered). */
   openAudio(client: string | undefined): void {
     if (this.#devices) return;
     this.#devices = this.#env.router.open(this.id, client);
-    this.session.setDevices({ source: this.#devices.source, sink: this.#devices.sink });
+    this.#applyDevices();
+  }
+
+  /** The conference the call is in (conference.ts), if any. */
+  get conference(): Conference | undefined {
+    return this.#conference?.conference;
+  }
+
+  // --- ConferenceLeg ---
+
+  ownDevices(): CallAudioDevices | undefined {
+    return this.#devices;
+  }
+
+  routeThrough(devices: CallAudioDevices | undefined, conference: Conference | undefined): void {
+    const before = this.#conference?.conference;
+    this.#conference = devices && conference ? { conference, devices } : undefined;
+    // Mute is the local user's: inside a conference the mixer's, outside the session's (never a leg's whole mix).
+    if (conference && this.session.muted) {
+      this.session.setMuted(false);
+      conference.setLocalMuted(true);
+    } else if (!conference && before?.localMuted) {
+      this.session.setMuted(true);
+    }
+    this.#applyDevices();
+    this.#emit();
+  }
+
+  /** Sends the snapshot again (a change made elsewhere: the conference's mute). */
+  refresh(): void {
+    this.#emit();
+  }
+
+  /**
+   * The session's devices: the conference's bridges or the call's own, with
+   * the recorder's taps over them when recording (in a conference a leg's
+   * two directions hold all of the parties: what its peer hears is everyone
+   * else, what it sends is its peer).
+   */
+  #applyDevices(): void {
+    if (this.ended) return;
+    const base = this.#conference?.devices ?? this.#devices;
+    if (!base) return;
+    const r = this.#recorder?.recorder;
+    this.session.setDevices(r ? { source: r.tapSource(base.source), sink: r.tapSink(base.sink) } : { source: base.source, sink: base.sink });
   }
 
   /**
@@ -214,16 +273,17 @@ export class PhoneCall {
     }
     this.#require('record', 'it can be recorded once connected');
     if (this.#recorder) return;
-    const devices = this.#devices;
+    const devices = this.#conference?.devices ?? this.#devices;
     if (!devices) throw new ApiError('unavailable', 'the call has no audio devices to record');
     let recorder: TwoWayRecorder;
     try {
       recorder = new TwoWayRecorder({ path, sampleRate: devices.sink.sampleRate, layout });
-      this.session.setDevices({ source: recorder.tapSource(devices.source), sink: recorder.tapSink(devices.sink) });
+      this.#recorder = { recorder, since: this.#env.now() };
+      this.#applyDevices();
     } catch (e) {
+      this.#recorder = undefined;
       throw new ApiError('unavailable', `the call cannot be recorded: ${(e as Error).message}`);
     }
-    this.#recorder = { recorder, since: this.#env.now() };
     this.#log.info('recording', { callId: this.id, path, layout });
     this.#emit();
   }
@@ -232,7 +292,7 @@ export class PhoneCall {
     const r = this.#recorder;
     if (!r) return;
     this.#recorder = undefined;
-    if (this.#devices && !this.ended) this.session.setDevices({ source: this.#devices.source, sink: this.#devices.sink });
+    this.#applyDevices();
     try {
       r.recorder.close();
     } catch (e) {
@@ -258,6 +318,14 @@ export class PhoneCall {
     if (this.ended) throw gone();
   }
 
+  /** Early media to the caller (RFC 3960): our devices open and the 183 with our answer goes out; the call is 'early'. */
+  sendEarlyMedia(client: string | undefined): void {
+    this.#require('earlyMedia', 'only a ringing incoming call with an offer can send early media');
+    this.openAudio(client);
+    this.client ??= client;
+    (this.sip as IncomingCall).startEarlyMedia();
+  }
+
   decline(code: number, reason: string | undefined): void {
     this.#require('decline', 'only a ringing incoming call can be declined');
     (this.sip as IncomingCall).decline(code, reason);
@@ -274,9 +342,20 @@ export class PhoneCall {
     if (result.status >= 300) throw refused(`the other side refused to ${hold ? 'hold' : 'resume'} the call`, result);
   }
 
+  /** Mutes the microphone; in a conference the local user is muted for every leg. */
   setMuted(muted: boolean): void {
+    const conference = this.#conference?.conference;
+    if (conference) {
+      conference.setLocalMuted(muted);
+      for (const leg of conference.legs) (leg as PhoneCall).refresh();
+      return;
+    }
     this.session.setMuted(muted);
     this.#emit();
+  }
+
+  get muted(): boolean {
+    return this.#conference ? this.#conference.conference.localMuted : this.session.muted;
   }
 
   /** RFC 4733 unless the account says INFO; a peer without telephone-event gets SIP INFO (RFC 6086). */
@@ -295,17 +374,37 @@ export class PhoneCall {
     }
   }
 
-  /** Blind transfer (RFC 3515); the result comes later in the NOTIFY sipfrag, shown as `transfer` in the snapshot. */
-  async transfer(target: string): Promise<void> {
+  /**
+   * Blind transfer (RFC 3515) to a target, or attended transfer (RFC 5589
+   * §7) to another call: its peer replaces that call (REFER with Replaces).
+   * The result comes later in the NOTIFY sipfrag, shown as `transfer` in the
+   * snapshot; on success both calls end (the target BYEs the replaced one,
+   * and we end it too should it not).
+   */
+  async transfer(target: string | PhoneCall): Promise<void> {
     this.#require('transfer', 'it can be transferred once connected');
-    this.#transfer = { target, state: 'trying' };
+    if (typeof target !== 'string') {
+      if (!target.established) throw new ApiError('conflict', `the other call is ${target.apiState}; a call can be transferred to a connected call only`);
+      this.#transferredTo = target;
+    }
+    this.#transfer = { target: typeof target === 'string' ? target : target.remote.uri, state: 'trying', ...(typeof target === 'string' ? {} : { toCallId: target.id }) };
     this.#emit();
-    const result = await this.sip.transfer(target);
-    if (result.status >= 300) throw refused('the other side refused the transfer', result);
+    let result: SipOutcome;
+    try {
+      result = await this.sip.transfer(typeof target === 'string' ? target : target.sip);
+    } catch (e) {
+      this.#transferredTo = undefined;
+      throw e;
+    }
+    if (result.status >= 300) {
+      this.#transferredTo = undefined;
+      throw refused('the other side refused the transfer', result);
+    }
   }
 
   /** The phone is closing: media stopped and devices released even if the SIP side never answers. */
   async forceStop(): Promise<void> {
+    this.#conference?.conference.leave(this);
     await this.session.stop('phone closed').catch(() => undefined);
     this.#stopRecording();
     this.#env.router.release(this.id);
@@ -343,6 +442,8 @@ export class PhoneCall {
   }
 
   async #teardown(): Promise<void> {
+    // Out of the conference first: the others go on (or the last one talks alone) before our devices close.
+    this.#conference?.conference.leave(this);
     const end = this.sip.end;
     this.endedAt = this.#env.now();
     // We hung up because the peer's media answer was unusable (none, m=audio 0, garbage): the call failed,
@@ -379,13 +480,19 @@ export class PhoneCall {
       if (done || progress.phase === 'progress') {
         this.#transfer = {
           target: this.#transfer?.target ?? '',
+          ...(this.#transfer?.toCallId !== undefined ? { toCallId: this.#transfer.toCallId } : {}),
           state: progress.phase === 'succeeded' ? 'succeeded' : progress.phase === 'failed' ? 'failed' : 'trying',
           ...(progress.outcome ? { code: progress.outcome.status, reason: progress.outcome.reason, words: progress.outcome.words } : {}),
         };
       }
       this.#emit();
-      // RFC 5589 §6.1: the transfer worked, the transferor's part is done.
-      if (progress.phase === 'succeeded') void sip.hangup().catch(() => undefined);
+      // RFC 5589 §6.1: the transfer worked, the transferor's part is done (§7.1: the consultation call too).
+      if (progress.phase === 'succeeded') {
+        void sip.hangup().catch(() => undefined);
+        const other = this.#transferredTo;
+        if (other && !other.ended) void other.hangup().catch(() => undefined);
+      }
+      if (progress.phase === 'failed') this.#transferredTo = undefined;
     });
     sip.on('refer', (refer) => this.#env.refer(this, refer));
     sip.on('message', (m) => this.#env.message(this, m));
@@ -393,6 +500,13 @@ export class PhoneCall {
       if (this.#state === 'early' || this.#state === 'connecting' || this.#state === 'active') this.#startMedia();
     });
     session.on('remote-hold', () => this.#emit());
+    session.on('route', () => this.#emit());
+    // DTLS-SRTP keys arrived: the security line changes from "not encrypted" to the suite.
+    session.on('secured', () => this.#emit());
+    session.on('security-failed', (words) => {
+      this.#log.warn('media could not be secured: ending the call', { callId: this.id, words });
+      sip.endMediaFailure(words);
+    });
     session.on('dtmf', (tone) => this.#dtmfReceived(tone, 'rfc4733'));
     session.on('stats', (stats) => this.#stats(stats));
     session.on('error', (err) => this.#log.warn('media error', { callId: this.id, error: err.message }));
@@ -457,7 +571,7 @@ export class PhoneCall {
       remote,
       localIdentity: this.localIdentity,
       startedAt: this.startedAt,
-      muted: this.session.muted,
+      muted: this.muted,
       held: this.sip.held,
       earlyMedia: this.sip.earlyMedia,
       srtp: this.session.negotiated?.srtp !== undefined,
@@ -476,13 +590,18 @@ export class PhoneCall {
     const end = this.sip.end;
     if (end?.cause === 'media-failed') s.failure = end.detail ?? 'the media could not be set up';
     if (end?.cause === 'media-timeout') s.failure = end.detail ?? PEER_SILENT;
+    if (end?.cause === 'session-expired') s.failure = end.detail ?? 'the session was not refreshed in time';
     if (this.sip.id) s.sipCallId = this.sip.id;
     if (this.#transfer) s.transfer = { ...this.#transfer };
+    if (this.replacedCall !== undefined) s.replacedCall = this.replacedCall;
+    if (this.#conference) s.conference = this.#conference.conference.id;
     if (this.#recorder) s.recording = { path: this.#recorder.recorder.path, since: this.#recorder.since, layout: this.#recorder.recorder.layout };
     const negotiated = this.session.negotiated;
     const codec = negotiated?.codec;
-    if (negotiated) s.security = describeSecurity(this.#account, negotiated.srtp?.suite);
+    if (negotiated) s.security = describeSecurity(this.#account, negotiated.srtp);
     if (codec) s.codec = `${codec.name}/${codec.clockRate}`;
+    const route = this.session.route;
+    if (route) s.mediaPath = route;
     return s;
   }
 

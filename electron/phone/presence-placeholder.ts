@@ -1,6 +1,6 @@
 /**
- * The presence, watched-line and voicemail commands until the event engine
- * (sip/event) is wired in: each answers 'unavailable' in words, so a client
+ * The presence, watched-line and voicemail commands of a phone without its
+ * network side (`parley accounts`): each answers 'unavailable' in words, so a client
  * built on the contract shows an honest "not available" instead of a fake
  * state. Replaced command by command as the engine lands.
  */
@@ -8,7 +8,7 @@ import type { PresenceApi } from '../api/phone-api.ts';
 import { ApiError } from '../api/errors.ts';
 
 const notYet = (what: string) => async (): Promise<never> => {
-  throw new ApiError('unavailable', `${what} is not available in this build yet`);
+  throw new ApiError('unavailable', `${what} needs a running phone (parley web, listen, watch or status)`);
 };
 
 export function presencePlaceholder(): PresenceApi {

@@ -10,7 +10,7 @@ import { X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { createSelfSignedCertificate } from '../sip/transport/tls-self-signed.ts';
+import { createSelfSignedCertificate } from '../net/x509-self-signed.ts';
 
 export interface ListenerCertificate {
   cert: string;

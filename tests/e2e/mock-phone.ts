@@ -15,6 +15,7 @@ import { startApiServer, type ApiServer } from '../../electron/api/ws-server.ts'
 import type { AudioFrame } from '../../electron/api/audio-frames.ts';
 import { createMockMessages, type MockMessages } from './mock-messages.ts';
 import { createMockPresence, type MockPresence } from './mock-presence.ts';
+import { mockPhoneSystem } from './mock-phone-system.ts';
 import { mockAccounts, mockContacts, mockHistory, mockRegistrations, mockSettings } from './mock-data.ts';
 
 export interface MockPhoneState {
@@ -62,6 +63,7 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     settings: mockSettings(),
   };
   const events = createEventBus();
+  const phoneSystem = mockPhoneSystem(events, now);
   const captureFrames: AudioFrame[] = [];
 
   const findCall = (id: string) => {
@@ -164,6 +166,20 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
       if (!call) throw new ApiError('not-found', `no call ${p.callId}`);
       return call;
     },
+    async 'call.earlyMedia'(p) {
+      const call = state.calls.find((c) => c.id === p.callId);
+      if (!call) throw new ApiError('not-found', `no call ${p.callId}`);
+      return call;
+    },
+    async 'call.pickup'() {
+      throw new ApiError('unavailable', 'call pickup is not part of the mock');
+    },
+    async 'call.merge'() {
+      throw new ApiError('unavailable', 'conferences are not part of the mock');
+    },
+    async 'call.split'() {
+      throw new ApiError('unavailable', 'conferences are not part of the mock');
+    },
     async 'calls.list'() {
       return state.calls;
     },
@@ -217,6 +233,7 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     },
     ...presence.api,
     ...messages.api,
+    ...phoneSystem.api,
   };
 
   const log: Array<{ cmd: string; params: unknown }> = [];

@@ -49,6 +49,11 @@ export interface RtpStreamConfig {
   remoteSsrc?: number;
   direction?: StreamDirection;
   srtp?: Omit<SrtpSessionOptions, 'maxSources'>;
+  /**
+   * SRTP is agreed but its keys are not there yet (DTLS-SRTP before its
+   * handshake): nothing is sent, and nothing received is played.
+   */
+  awaitingKeys?: boolean;
   /** For the RTCP interval; default 80 kbit/s. */
   sessionBandwidthBps?: number;
 }
@@ -91,4 +96,18 @@ export interface RtpSessionEvents {
   rtt: [ms: number];
   /** A socket error (ICMP unreachable surfaces here); the session keeps going. */
   warning: [error: Error];
+  /** A DTLS datagram (RFC 7983 first byte 20–63) on the RTP port, for the DTLS-SRTP handshake. */
+  dtls: [datagram: Buffer, from: Endpoint];
+}
+
+/**
+ * What carries the stream besides plain RTP (ICE, RFC 8445; TURN, RFC 8656):
+ * it reads the socket's STUN and TURN ChannelData datagrams, and may send
+ * media through a relay.
+ */
+export interface MediaPathHooks {
+  /** A STUN or TURN ChannelData datagram arrived on the RTP socket (RFC 7983 demultiplexing). */
+  receive(kind: 'stun' | 'turn-channel', data: Buffer, from: Endpoint): void;
+  /** An outgoing RTP/RTCP datagram for `target`: what to send where (a TURN relay wraps it). */
+  route(data: Uint8Array, target: Endpoint): { data: Uint8Array; target: Endpoint };
 }

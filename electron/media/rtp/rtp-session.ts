@@ -18,7 +18,11 @@
  * - rtcp-mux (RFC 5761 §4): RTCP shares the RTP port, told apart by the
  *   second octet (payload types 64–95 ↔ RTCP 192–223); otherwise RTCP goes
  *   to the peer's RTCP port (a=rtcp, or RTP + 1).
- * - SRTP/SRTCP via SrtpSession when keys were negotiated.
+ * - SRTP/SRTCP via SrtpSession when keys were negotiated; with DTLS-SRTP
+ *   (keys from a handshake on this port) nothing is sent or played until
+ *   they are there (RtpStreamConfig.awaitingKeys).
+ * - The port is shared (RFC 7983, packet-demux.ts): STUN is not media, DTLS
+ *   goes to the 'dtls' listener, RTP and RTCP are ours, the rest is dropped.
  * - RTCP reports on the RFC 3550 §6.3 schedule; a BYE when closing (§6.6).
  *
  *   open() ──▶ bound ──start(config)──▶ running ──close()──▶ closed
@@ -37,6 +41,7 @@ import { RtcpIntervalScheduler } from '../rtcp/rtcp-interval.ts';
 import { RtcpError } from '../rtcp/rtcp-error.ts';
 import type { RtcpPacket } from '../rtcp/rtcp-packet.ts';
 import type {
+  MediaPathHooks,
   RtpReceiveInfo,
   RtpSessionEvents,
   RtpSessionOptions,
@@ -50,6 +55,7 @@ import { SrtpSession } from '../srtp/srtp-session.ts';
 import { SrtpError } from '../srtp/srtp-error.ts';
 import type { Endpoint } from './peer-latch.ts';
 import { PeerLatch } from './peer-latch.ts';
+import { classifyMediaPacket } from './packet-demux.ts';
 import { allocatePortPair } from './port-allocator.ts';
 import type { RandomUint32 } from './random.ts';
 import { cryptoRandomUint32 } from './random.ts';
@@ -59,7 +65,7 @@ import type { RtpPacket } from './rtp-packet.ts';
 import { isRtcpPacket, parseRtpPacket, serializeRtpPacket } from './rtp-packet.ts';
 import { RtpSender } from './rtp-sender.ts';
 
-export type { Endpoint, RtpReceiveInfo, RtpSessionEvents, RtpSessionOptions, RtpSessionStats, RtpStreamConfig, StreamDirection };
+export type { Endpoint, MediaPathHooks, RtpReceiveInfo, RtpSessionEvents, RtpSessionOptions, RtpSessionStats, RtpStreamConfig, StreamDirection };
 
 /**
  * Port 0 is a rejected stream; 0.0.0.0 the RFC 2543 hold (and would reach
@@ -117,6 +123,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   #octetsReceived = 0;
   #dropped = { malformed: 0, srtp: 0, foreignSource: 0, unexpectedPayloadType: 0, notReceiving: 0 };
   #closed = false;
+  #path: MediaPathHooks | undefined;
 
   private constructor(options: RtpSessionOptions, rtp: Socket, rtcp: Socket | undefined, port: number) {
     super();
@@ -133,7 +140,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     rtp.on('message', (msg, rinfo) => this.#onRtpSocket(msg, rinfo));
     rtp.on('error', (err) => this.#onSocketError(err));
     rtcp?.on('message', (msg, rinfo) => {
-      if (!isStun(msg)) this.#onRtcp(msg, rinfo, true);
+      if (classifyMediaPacket(msg) === 'rtp') this.#onRtcp(msg, rinfo, true);
     });
     rtcp?.on('error', (err) => this.#onSocketError(err));
   }
@@ -220,6 +227,37 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (this.#rtcpSocket && rtcp) void this.#udpSend(this.#rtcpSocket, probe(), rtcp).catch(() => {});
   }
 
+  /** ICE and TURN take the socket's STUN and ChannelData datagrams and may route media through a relay. */
+  setMediaPath(path: MediaPathHooks | undefined): void {
+    this.#path = path;
+  }
+
+  /** Sends a datagram (a STUN check, a TURN request) from the RTP socket, never through the relay. */
+  sendRaw(data: Uint8Array, target: Endpoint): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return this.#udpSend(this.#rtpSocket, data, target);
+  }
+
+  /** A media datagram that reached us another way (unwrapped from a TURN relay), as if from `from`. */
+  receiveMedia(data: Buffer, from: Endpoint): void {
+    if (this.#closed) return;
+    const kind = classifyMediaPacket(data);
+    if (kind === 'dtls') this.emit('dtls', data, { address: from.address, port: from.port });
+    if (kind !== 'rtp') return;
+    const rinfo = { address: from.address, port: from.port, family: from.address.includes(':') ? 'IPv6' : 'IPv4', size: data.length } as const;
+    if (isRtcpPacket(data)) this.#onRtcp(data, rinfo, false);
+    else this.#onRtp(data, rinfo);
+  }
+
+  /**
+   * ICE selected this remote address (RFC 8445 §8): media goes there at once,
+   * with no latching trickle (the check proved the peer is there). Needs rtcp-mux.
+   */
+  useRemote(endpoint: Endpoint): void {
+    this.#rtpPeer?.confirm(endpoint);
+    this.#rtcpPeer?.confirm(endpoint);
+  }
+
   /** Where RTP goes now: the latched source, else the SDP address. */
   get remoteRtpEndpoint(): Endpoint | undefined {
     return this.#rtpPeer?.target;
@@ -253,6 +291,13 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       return false;
     }
     return this.#transmit(sender.custom(payload, options));
+  }
+
+  /** One datagram of another protocol sharing the port (DTLS), from our RTP socket. */
+  sendDatagram(bytes: Uint8Array, target: Endpoint): void {
+    if (this.#closed || !sendable(target)) return;
+    // Through the TURN relay when ICE chose a relayed pair, as media goes.
+    void this.#routedSend(this.#rtpSocket, bytes, target);
   }
 
   /** Media packets held back because the peer had not yet shown it is there. */
@@ -317,7 +362,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   #maySend(): boolean {
     const c = this.#config;
-    if (!c || !sends(c.direction ?? 'sendrecv')) return false;
+    if (!c || c.awaitingKeys || !sends(c.direction ?? 'sendrecv')) return false;
     const target = this.remoteRtpEndpoint!;
     return sendable(target);
   }
@@ -327,7 +372,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (this.#srtp) bytes = this.#srtp.protectRtp(bytes);
     const target = this.remoteRtpEndpoint!;
     this.#reporter?.noteRtpSent(this.#clock.now());
-    this.#udpSend(this.#rtpSocket, bytes, target);
+    void this.#routedSend(this.#rtpSocket, bytes, target);
     return true;
   }
 
@@ -344,10 +389,17 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   #sendRtcpBytes(compound: Buffer): Promise<void> {
     const target = this.remoteRtcpEndpoint;
-    if (!target || !sendable(target)) return Promise.resolve();
+    if (!target || !sendable(target) || this.#config?.awaitingKeys) return Promise.resolve();
     const bytes = this.#srtp ? this.#srtp.protectRtcp(compound) : compound;
     const socket = this.#config?.rtcpMux || !this.#rtcpSocket ? this.#rtpSocket : this.#rtcpSocket;
-    return this.#udpSend(socket, bytes, target);
+    return this.#routedSend(socket, bytes, target);
+  }
+
+  /** Media from the RTP socket may take the ICE path's relay; the separate RTCP socket never does. */
+  #routedSend(socket: Socket, bytes: Uint8Array, target: Endpoint): Promise<void> {
+    if (!this.#path || socket !== this.#rtpSocket) return this.#udpSend(socket, bytes, target);
+    const routed = this.#path.route(bytes, target);
+    return this.#udpSend(socket, routed.data, routed.target);
   }
 
   #udpSend(socket: Socket, bytes: Uint8Array, target: Endpoint): Promise<void> {
@@ -367,10 +419,25 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   // ---- receiving -------------------------------------------------------------
 
   #onRtpSocket(msg: Buffer, rinfo: RemoteInfo): void {
-    // RFC 7983: STUN shares the port (a peer's pinhole probe, later ICE checks); it is not media.
-    if (isStun(msg)) return;
-    if (isRtcpPacket(msg)) this.#onRtcp(msg, rinfo, false);
-    else this.#onRtp(msg, rinfo);
+    switch (classifyMediaPacket(msg)) {
+      case 'rtp':
+        if (isRtcpPacket(msg)) this.#onRtcp(msg, rinfo, false);
+        else this.#onRtp(msg, rinfo);
+        return;
+      case 'dtls':
+        if (!this.#closed) this.emit('dtls', msg, { address: rinfo.address, port: rinfo.port });
+        return;
+      case 'stun':
+        // ICE checks, consent, our STUN/TURN exchanges (a peer's pinhole probe without ICE is dropped there).
+        if (isStun(msg)) this.#path?.receive('stun', msg, { address: rinfo.address, port: rinfo.port });
+        return;
+      case 'turn-channel':
+        // Media relayed by our TURN server (RFC 8656 §12.4).
+        this.#path?.receive('turn-channel', msg, { address: rinfo.address, port: rinfo.port });
+        return;
+      default:
+        this.#dropped.malformed++;
+    }
   }
 
   #onRtp(msg: Buffer, rinfo: RemoteInfo): void {
@@ -474,6 +541,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   #admit(kind: 'rtp' | 'rtcp', msg: Buffer, rinfo: RemoteInfo, peer: PeerLatch): Uint8Array | undefined {
     if (!peer.admits(rinfo.address, rinfo.port)) {
       this.#dropped.foreignSource++;
+      return undefined;
+    }
+    if (this.#config?.awaitingKeys) {
+      this.#dropped.srtp++;
       return undefined;
     }
     if (!this.#srtp) return msg;

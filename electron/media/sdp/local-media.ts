@@ -5,6 +5,7 @@
  * account's SRTP policy.
  */
 import type { SrtpCryptoSuite, SrtpPolicy } from '../srtp/srtp-crypto-suite.ts';
+import type { CertificateFingerprint, SetupRole } from './dtls-attributes.ts';
 import type { MediaDirection, SdpOrigin } from './session-description.ts';
 
 export interface LocalCodec {
@@ -51,6 +52,26 @@ export interface LocalMediaOptions {
   srtpPolicy?: SrtpPolicy;
   /** Suites offered / accepted, in preference order; default both, _80 first. */
   srtpSuites?: SrtpCryptoSuite[];
+  /**
+   * How SRTP keys may be agreed, when the policy asks for SRTP: 'sdes'
+   * (a=crypto, RFC 4568: the keys ride in the SDP) and/or 'dtls'
+   * (DTLS-SRTP, RFC 5763: only certificate fingerprints ride in the SDP).
+   * Default ['sdes']. An offer uses SDES when allowed, else DTLS-SRTP.
+   */
+  keyExchange?: readonly KeyExchange[];
+  /** The fingerprint of the certificate our DTLS handshakes present (required for 'dtls'). */
+  dtlsFingerprint?: CertificateFingerprint;
+  /** Our role in an association that already exists (re-offers and answers keep it); actpass/active otherwise. */
+  dtlsRole?: 'client' | 'server';
+}
+
+export type KeyExchange = 'sdes' | 'dtls';
+
+/** a=setup for our role in an existing association, or for a new one (offer: actpass, answer: active). */
+export function ourSetup(role: 'client' | 'server' | undefined, fresh: SetupRole): SetupRole {
+  if (role === 'client') return 'active';
+  if (role === 'server') return 'passive';
+  return fresh;
 }
 
 export const DEFAULT_PTIME_MS = 20;

@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import type { SrtpCryptoSuite, SrtpKeyMaterial } from '../srtp/srtp-crypto-suite.ts';
+import type { CertificateFingerprint } from './dtls-attributes.ts';
 import type { RtpFormat } from './sdp-attributes.ts';
 import { isHoldAddress, mediaConnection, rtcpAttribute } from './sdp-attributes.ts';
 import type { LocalCodec } from './local-media.ts';
@@ -30,12 +31,21 @@ export interface NegotiatedTelephoneEvent {
 
 export interface NegotiatedSrtp {
   suite: SrtpCryptoSuite;
-  /** a=crypto tag both sides agreed on. */
+  /** How the keys were agreed: in the SDP (SDES) or by a DTLS handshake on the media port. */
+  keyExchange: 'sdes' | 'dtls';
+  /** a=crypto tag both sides agreed on (0 for DTLS-SRTP). */
   tag: number;
   /** Our key: protects what we send. */
   localKey: SrtpKeyMaterial;
   /** The peer's key: unprotects what we receive. */
   remoteKey: SrtpKeyMaterial;
+}
+
+export interface NegotiatedDtls {
+  /** Our handshake role: client (a=setup:active) sends the ClientHello. */
+  role: 'client' | 'server';
+  /** The certificate fingerprints the peer's SDP gave: its certificate must match one. */
+  remoteFingerprints: CertificateFingerprint[];
 }
 
 export interface NegotiatedMedia {
@@ -55,7 +65,13 @@ export interface NegotiatedMedia {
   remoteHold: boolean;
   /** Packet time to send with, ms. */
   ptime: number;
+  /**
+   * SRTP keys. With DTLS-SRTP they are not in the SDP: `dtls` is set and
+   * `srtp` appears once the handshake finished and the peer's certificate
+   * matched its fingerprint; until then nothing is sent or played.
+   */
   srtp?: NegotiatedSrtp;
+  dtls?: NegotiatedDtls;
   /** SSRC the peer announced with a=ssrc, if any. */
   remoteSsrc?: number;
 }

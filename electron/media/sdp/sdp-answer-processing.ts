@@ -12,6 +12,10 @@
  *   for that tag is in our own offer. An answer without crypto to an offer
  *   that required it (RTP/SAVP) is not acceptable; to a best-effort offer
  *   (RTP/AVP + a=crypto) it means plain RTP.
+ * - DTLS-SRTP: when we offered our fingerprint, an answer with its own and
+ *   a=setup active (we are the DTLS server) or passive (we are the client)
+ *   gives the handshake roles (RFC 5763 §5); actpass in an answer is
+ *   invalid. An UDP/TLS/RTP/SAVP answer without a fingerprint is unusable.
  */
 import { parseCryptoAttribute } from './crypto-attribute.ts';
 import type { SdesCrypto } from './crypto-attribute.ts';
@@ -21,6 +25,8 @@ import type { NegotiatedMedia } from './negotiated-media.ts';
 import { isComfortNoise, isTelephoneEvent, remoteTransport } from './negotiated-media.ts';
 import { announcedSsrc, findAttributes, hasRtcpMux, mediaDirection, packetTime, rtpFormats } from './sdp-attributes.ts';
 import { SdpError } from './sdp-error.ts';
+import { DTLS_PROFILES, streamFingerprints, streamSetup } from './dtls-attributes.ts';
+import type { NegotiatedDtls } from './negotiated-media.ts';
 import type { SessionDescription } from './session-description.ts';
 
 export interface ProcessAnswerOptions {
@@ -71,9 +77,21 @@ export function processAnswer(offer: SessionDescription, answer: SessionDescript
     if (offeredCryptos.length > 0) {
       const match = answeredCryptos.map((a) => ({ a, mine: offeredCryptos.find((o) => o.tag === a.tag && o.suite === a.suite) })).find((x) => x.mine);
       if (match?.mine) {
-        srtp = { suite: match.a.suite, tag: match.a.tag, localKey: match.mine.key, remoteKey: match.a.key };
+        srtp = { suite: match.a.suite, keyExchange: 'sdes', tag: match.a.tag, localKey: match.mine.key, remoteKey: match.a.key };
       } else if (ours.protocol === 'RTP/SAVP') {
         throw new SdpError('not-acceptable', `m-line ${i}: SRTP was required but the answer accepted none of our a=crypto lines`);
+      }
+    }
+
+    let dtls: NegotiatedDtls | undefined;
+    if (!srtp && findAttributes(ours.attributes, 'fingerprint').length > 0) {
+      const { fingerprints, reasons: why } = streamFingerprints(theirs, answer);
+      const setup = streamSetup(theirs, answer);
+      if (fingerprints.length > 0) {
+        if (setup !== 'active' && setup !== 'passive') throw new SdpError('invalid-answer', `m-line ${i}: a=setup:${setup ?? '?'} is not a DTLS role an answer may take`);
+        dtls = { role: setup === 'active' ? 'server' : 'client', remoteFingerprints: fingerprints };
+      } else if (DTLS_PROFILES.has(ours.protocol)) {
+        throw new SdpError('not-acceptable', `m-line ${i}: DTLS-SRTP was required but ${why[0] ?? 'the answer has no a=fingerprint'}`);
       }
     }
 
@@ -101,6 +119,7 @@ export function processAnswer(offer: SessionDescription, answer: SessionDescript
       negotiated.telephoneEvent = { payloadType: theirEvent.payloadType, receivePayloadType: ourEvent.payloadType, clockRate: theirEvent.clockRate };
     }
     if (srtp) negotiated.srtp = srtp;
+    if (dtls) negotiated.dtls = dtls;
     const ssrc = announcedSsrc(theirs);
     if (ssrc !== undefined) negotiated.remoteSsrc = ssrc;
     return negotiated;

@@ -13,15 +13,22 @@
  *   RFC 2543 hold: the offerer does not want to receive (§8.4).
  * - SRTP per the account policy (see sdp-offer.ts); the first offered
  *   a=crypto line we can use wins, and we answer it with the same tag and
- *   suite and a fresh key of ours (RFC 4568 §7.1.2).
+ *   suite and a fresh key of ours (RFC 4568 §7.1.2) — where SDES is
+ *   allowed (keyExchange). DTLS-SRTP (RFC 5763 §5) where allowed: a
+ *   UDP/TLS/RTP/SAVP offer, or an RTP/AVP/SAVP one with a=fingerprint and no
+ *   usable a=crypto, is answered with our fingerprint and a=setup:active
+ *   (we start the handshake) — passive when the offer says active.
  * - Nothing usable → SdpError 'not-acceptable' (statusCode 488).
  */
 import type { SrtpCryptoSuite } from '../srtp/srtp-crypto-suite.ts';
 import { generateSrtpKeyMaterial } from '../srtp/srtp-crypto-suite.ts';
 import type { SdesCrypto } from './crypto-attribute.ts';
 import { formatCryptoAttribute, parseCryptoAttribute } from './crypto-attribute.ts';
+import type { CertificateFingerprint } from './dtls-attributes.ts';
+import { DTLS_PROFILES, formatFingerprint, streamFingerprints, streamSetup } from './dtls-attributes.ts';
 import type { LocalCodec, LocalMediaOptions } from './local-media.ts';
-import { DEFAULT_PTIME_MS } from './local-media.ts';
+import { DEFAULT_PTIME_MS, ourSetup } from './local-media.ts';
+import type { NegotiatedDtls } from './negotiated-media.ts';
 import { answerDirection, directionFlags, directionFromFlags } from './media-direction.ts';
 import type { NegotiatedMedia } from './negotiated-media.ts';
 import { codecMatches, isComfortNoise, isTelephoneEvent, pickTelephoneEvent, remoteTransport } from './negotiated-media.ts';
@@ -49,9 +56,10 @@ interface Candidate {
   codec: LocalCodec;
   telephoneEvent?: RtpFormat;
   crypto?: SdesCrypto;
+  dtls?: NegotiatedDtls;
 }
 
-const RTP_PROFILES = new Set(['RTP/AVP', 'RTP/SAVP']);
+const RTP_PROFILES = new Set(['RTP/AVP', 'RTP/SAVP', ...DTLS_PROFILES]);
 
 function chooseCodec(formats: RtpFormat[], codecs: LocalCodec[], preferLocal: boolean): { format: RtpFormat; codec: LocalCodec } | undefined {
   const usable = formats.filter((f) => !isTelephoneEvent(f) && !isComfortNoise(f));
@@ -81,27 +89,60 @@ function chooseCrypto(media: SdpMedia, suites: readonly SrtpCryptoSuite[]): { cr
   return { reason: `no usable a=crypto (${reasons.join('; ')})` };
 }
 
+/** Our DTLS role and the peer's fingerprints, or why the offer's DTLS-SRTP cannot be followed. */
+function chooseDtls(media: SdpMedia, offer: SessionDescription, existing: 'client' | 'server' | undefined): { dtls?: NegotiatedDtls; reason?: string } {
+  const { fingerprints, reasons } = streamFingerprints(media, offer);
+  if (fingerprints.length === 0) return { reason: reasons[0] ?? 'no a=fingerprint for DTLS-SRTP' };
+  const setup = streamSetup(media, offer);
+  if (setup === undefined) return { reason: 'an a=setup value we cannot follow' };
+  if (setup === 'holdconn') return { reason: 'a=setup:holdconn (no connection wanted)' };
+  // RFC 5763 §5: the answerer of actpass is active; an existing association keeps its roles.
+  const role = setup === 'active' ? 'server' : setup === 'passive' ? 'client' : (existing ?? 'client');
+  return { dtls: { role, remoteFingerprints: fingerprints } };
+}
+
 function evaluate(offer: SessionDescription, index: number, options: AnswerOptions): Candidate | string {
   const media = offer.media[index]!;
   if (media.type !== 'audio') return `m=${media.type} is not audio`;
   if (media.port === 0) return 'stream rejected by the offerer (port 0)';
-  if (!RTP_PROFILES.has(media.protocol)) return `transport ${media.protocol} is not RTP/AVP or RTP/SAVP`;
+  if (!RTP_PROFILES.has(media.protocol)) return `transport ${media.protocol} is not RTP/AVP, RTP/SAVP or UDP/TLS/RTP/SAVP`;
   const formats = rtpFormats(media);
   const chosen = chooseCodec(formats, options.codecs, options.preferLocalOrder ?? false);
   if (!chosen) return `no common codec (offered ${formats.map((f) => `${f.name}/${f.clockRate}`).join(', ') || 'none'})`;
   const policy = options.srtpPolicy ?? 'off';
-  const secure = media.protocol === 'RTP/SAVP';
+  const dtlsProfile = DTLS_PROFILES.has(media.protocol);
+  const secure = media.protocol === 'RTP/SAVP' || dtlsProfile;
+  const keyExchange = options.keyExchange ?? ['sdes'];
+  const dtlsAllowed = keyExchange.includes('dtls') && options.dtlsFingerprint !== undefined;
   let crypto: SdesCrypto | undefined;
+  let dtls: NegotiatedDtls | undefined;
   if (policy === 'off') {
-    if (secure) return 'offer requires SRTP (RTP/SAVP) and SRTP is off for this account';
+    if (secure) return `offer requires SRTP (${media.protocol}) and SRTP is off for this account`;
+  } else if (dtlsProfile) {
+    if (!dtlsAllowed) return 'offer requires DTLS-SRTP, which this account does not use';
+    const found = chooseDtls(media, offer, options.dtlsRole);
+    if (!found.dtls) return `DTLS-SRTP offered but ${found.reason}`;
+    dtls = found.dtls;
   } else {
-    const found = chooseCrypto(media, options.srtpSuites ?? DEFAULT_SRTP_SUITES);
-    if (found.crypto) crypto = found.crypto;
-    else if (secure || policy === 'mandatory') return `SRTP required but ${found.reason}`;
+    const reasons: string[] = [];
+    if (keyExchange.includes('sdes')) {
+      const found = chooseCrypto(media, options.srtpSuites ?? DEFAULT_SRTP_SUITES);
+      if (found.crypto) crypto = found.crypto;
+      else reasons.push(found.reason!);
+    } else if (findAttributes(media.attributes, 'crypto').length > 0) {
+      reasons.push('SDES keys (a=crypto) are only accepted over TLS signalling');
+    }
+    const fingerprinted = findAttributes(media.attributes, 'fingerprint').length > 0 || findAttributes(offer.attributes, 'fingerprint').length > 0;
+    if (!crypto && dtlsAllowed && fingerprinted) {
+      const found = chooseDtls(media, offer, options.dtlsRole);
+      if (found.dtls) dtls = found.dtls;
+      else reasons.push(found.reason!);
+    }
+    if (!crypto && !dtls && (secure || policy === 'mandatory')) return `SRTP required but ${reasons.join('; ') || 'no a=crypto line'}`;
   }
   const events = options.telephoneEvents ?? [];
   const telephoneEvent = events.length > 0 ? pickTelephoneEvent(formats, chosen.format.clockRate, events.map((e) => e.clockRate)) : undefined;
-  return { index, media, ...chosen, telephoneEvent, crypto };
+  return { index, media, ...chosen, telephoneEvent, crypto, dtls };
 }
 
 function rejected(media: SdpMedia): SdpMedia {
@@ -141,6 +182,9 @@ export function buildAnswer(offer: SessionDescription, options: AnswerOptions): 
   if (rtcpMux) attributes.push({ name: 'rtcp-mux' });
   else if (options.rtcpPort !== undefined) attributes.push({ name: 'rtcp', value: String(options.rtcpPort) });
   if (localCrypto) attributes.push({ name: 'crypto', value: formatCryptoAttribute(localCrypto) });
+  if (candidate.dtls) {
+    attributes.push({ name: 'fingerprint', value: formatFingerprint(options.dtlsFingerprint as CertificateFingerprint) }, { name: 'setup', value: ourSetup(candidate.dtls.role, 'active') });
+  }
 
   const accepted: SdpMedia = {
     type: 'audio',
@@ -175,8 +219,9 @@ export function buildAnswer(offer: SessionDescription, options: AnswerOptions): 
     negotiated.telephoneEvent = { payloadType: telephoneEvent.payloadType, receivePayloadType: telephoneEvent.payloadType, clockRate: telephoneEvent.clockRate };
   }
   if (candidate.crypto && localCrypto) {
-    negotiated.srtp = { suite: localCrypto.suite, tag: localCrypto.tag, localKey: localCrypto.key, remoteKey: candidate.crypto.key };
+    negotiated.srtp = { suite: localCrypto.suite, keyExchange: 'sdes', tag: localCrypto.tag, localKey: localCrypto.key, remoteKey: candidate.crypto.key };
   }
+  if (candidate.dtls) negotiated.dtls = candidate.dtls;
   const ssrc = announcedSsrc(media);
   if (ssrc !== undefined) negotiated.remoteSsrc = ssrc;
   return { sdp, negotiated };

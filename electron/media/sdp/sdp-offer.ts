@@ -9,13 +9,23 @@
  *   mandatory → RTP/SAVP with a=crypto (a peer without SRTP must refuse)
  * Each offered suite gets its own fresh key; the keys travel in the offer,
  * so processAnswer finds ours again by the tag the answer echoes.
+ *
+ * Where SDES is not allowed (keyExchange without 'sdes': the signalling is
+ * not TLS) but DTLS-SRTP is, the offer carries our certificate fingerprint
+ * and a=setup:actpass instead (RFC 5763 §5):
+ *   optional  → RTP/AVP with a=fingerprint (a DTLS-capable peer answers in
+ *               kind; another one answers plain RTP)
+ *   mandatory → UDP/TLS/RTP/SAVP (a peer without DTLS-SRTP must refuse)
+ * One m= line has one transport, so SDES and DTLS-SRTP are not offered
+ * together; answers accept either (sdp-answer.ts).
  */
 import { generateSrtpKeyMaterial } from '../srtp/srtp-crypto-suite.ts';
 import type { SrtpCryptoSuite } from '../srtp/srtp-crypto-suite.ts';
 import type { SdesCrypto } from './crypto-attribute.ts';
 import { formatCryptoAttribute } from './crypto-attribute.ts';
+import { formatFingerprint } from './dtls-attributes.ts';
 import type { LocalCodec, LocalMediaOptions, LocalTelephoneEvent } from './local-media.ts';
-import { TELEPHONE_EVENTS } from './local-media.ts';
+import { ourSetup, TELEPHONE_EVENTS } from './local-media.ts';
 import { formatFmtpParameters } from './sdp-attributes.ts';
 import { SdpError } from './sdp-error.ts';
 import type { SdpAttribute, SdpConnection, SdpMedia, SessionDescription } from './session-description.ts';
@@ -83,10 +93,12 @@ export function buildOffer(options: LocalMediaOptions): BuiltOffer {
   if (options.codecs.length === 0) throw new SdpError('not-acceptable', 'no codec to offer');
   checkPayloadTypes(options.codecs, events);
   const policy = options.srtpPolicy ?? 'off';
-  const cryptos: SdesCrypto[] =
-    policy === 'off'
-      ? []
-      : (options.srtpSuites ?? DEFAULT_SRTP_SUITES).map((suite, i) => ({ tag: i + 1, suite, key: generateSrtpKeyMaterial(suite) }));
+  const keyExchange = options.keyExchange ?? ['sdes'];
+  const sdes = policy !== 'off' && keyExchange.includes('sdes');
+  const dtls = policy !== 'off' && !sdes && keyExchange.includes('dtls') && options.dtlsFingerprint !== undefined;
+  const cryptos: SdesCrypto[] = sdes
+    ? (options.srtpSuites ?? DEFAULT_SRTP_SUITES).map((suite, i) => ({ tag: i + 1, suite, key: generateSrtpKeyMaterial(suite) }))
+    : [];
 
   const attributes: SdpAttribute[] = [];
   for (const codec of options.codecs) attributes.push(...codecAttributes(codec));
@@ -96,11 +108,14 @@ export function buildOffer(options: LocalMediaOptions): BuiltOffer {
   if (options.rtcpPort !== undefined) attributes.push({ name: 'rtcp', value: String(options.rtcpPort) });
   if (options.rtcpMux ?? true) attributes.push({ name: 'rtcp-mux' });
   for (const c of cryptos) attributes.push({ name: 'crypto', value: formatCryptoAttribute(c) });
+  if (dtls) {
+    attributes.push({ name: 'fingerprint', value: formatFingerprint(options.dtlsFingerprint!) }, { name: 'setup', value: ourSetup(options.dtlsRole, 'actpass') });
+  }
 
   const media: SdpMedia = {
     type: 'audio',
     port: options.port,
-    protocol: policy === 'mandatory' ? 'RTP/SAVP' : 'RTP/AVP',
+    protocol: policy !== 'mandatory' || (!sdes && !dtls) ? 'RTP/AVP' : dtls ? 'UDP/TLS/RTP/SAVP' : 'RTP/SAVP',
     formats: [...options.codecs.map((c) => String(c.payloadType)), ...events.map((e) => String(e.payloadType))],
     bandwidths: [],
     attributes,

@@ -247,5 +247,6 @@ export function rtpStreamConfig(n: NegotiatedMedia, ptimeMs: number): RtpStreamC
   };
   if (n.remoteSsrc !== undefined) config.remoteSsrc = n.remoteSsrc;
   if (n.srtp) config.srtp = { suite: n.srtp.suite, localKey: n.srtp.localKey, remoteKey: n.srtp.remoteKey };
+  else if (n.dtls) config.awaitingKeys = true;
   return config;
 }

@@ -8,9 +8,12 @@ import type { AudioSink, AudioSource } from '../audio/frame.ts';
 import type { CodecRegistry } from '../codecs/codec-registry.ts';
 import type { EncoderOptions } from '../codecs/codec.ts';
 import type { JitterBufferStats } from '../jitter/jitter-buffer.ts';
+import type { IceSettings, MediaRoute } from '../ice/ice-transport.ts';
 import type { CallStatsSnapshot } from '../quality/call-stats.ts';
 import type { PortRange } from '../rtp/port-allocator.ts';
-import type { NegotiatedMedia } from '../sdp/negotiated-media.ts';
+import type { DtlsIdentity } from '../dtls/dtls-keys.ts';
+import type { KeyExchange } from '../sdp/local-media.ts';
+import type { NegotiatedMedia, NegotiatedSrtp } from '../sdp/negotiated-media.ts';
 import type { MediaDirection } from '../sdp/session-description.ts';
 import type { SrtpCryptoSuite, SrtpPolicy } from '../srtp/srtp-crypto-suite.ts';
 import type { DtmfToneOptions } from './dtmf-queue.ts';
@@ -32,6 +35,16 @@ export interface MediaSessionOptions {
   /** 'off' (RTP/AVP), 'optional' (RTP/AVP + a=crypto, best effort), 'mandatory' (RTP/SAVP). Default 'off'. */
   srtp?: SrtpPolicy;
   srtpSuites?: SrtpCryptoSuite[];
+  /**
+   * How SRTP keys may be agreed when `srtp` asks for SRTP: 'sdes' (a=crypto,
+   * only safe over TLS signalling) and/or 'dtls' (DTLS-SRTP on the media
+   * port). Default ['sdes']; offers prefer SDES when it is allowed.
+   */
+  keyExchange?: readonly KeyExchange[];
+  /** The certificate DTLS-SRTP presents; the process's own by default (dtls-keys.ts). */
+  dtlsIdentity?: DtlsIdentity;
+  /** The DTLS handshake must finish within this (default 20 s), else the call's media failed. */
+  dtlsTimeoutMs?: number;
   /** Packet time we ask for and send with unless the peer asks otherwise, ms (default 20). */
   ptime?: number;
   /** Offer and accept RFC 4733 telephone-event (default true). */
@@ -66,6 +79,12 @@ export interface MediaSessionOptions {
   sessionName?: string;
   /** o= username (default '-'). */
   username?: string;
+  /**
+   * ICE (RFC 8445) with these STUN/TURN servers: candidates in our SDP,
+   * connectivity checks with a peer that does ICE, the relay for one that
+   * does not when TURN is set. Absent: plain RTP (latching) only.
+   */
+  ice?: IceSettings;
 }
 
 /** Our answer, or the reason we refuse the offer (send it in a 488 Not Acceptable Here). */
@@ -118,12 +137,18 @@ export interface MediaSessionEvents {
   negotiated: [media: NegotiatedMedia];
   /** Nothing from the peer (RTP or RTCP) for peerTimeoutMs while it should send: it is gone. */
   'peer-silent': [silentMs: number];
+  /** DTLS-SRTP keys are in place (the handshake finished, the certificate matched): media flows encrypted now. */
+  secured: [srtp: NegotiatedSrtp, handshakeMs: number];
+  /** The media cannot be secured (DTLS-SRTP failed or the certificate did not match): end the call with these words. */
+  'security-failed': [words: string];
   /** The peer said RTCP BYE. */
   'remote-bye': [reason: string | undefined];
   /** The capture source ended; silence is sent from now on. */
   'source-ended': [];
   /** Every media packet sent, with its timing (for diagnostics and benchmarks). */
   'packet-sent': [info: PacketSentInfo];
+  /** The way the media travels now (ICE's selected pair, or the plain path): direct, via a STUN address, relayed by TURN. */
+  route: [route: MediaRoute];
 }
 
 export interface MediaSessionStats extends CallStatsSnapshot {

@@ -15,6 +15,12 @@
  * answered per §6.1 and reported as 'remote-hold'. Mute sends silence, so
  * RTP keeps flowing and the peer's jitter buffer and NAT bindings stay warm.
  *
+ * SRTP keys come from the SDP (SDES) or, with DTLS-SRTP, from a handshake
+ * on the RTP port once the negotiation names the roles and fingerprints
+ * (dtls-srtp-keying.ts): until its keys are in place nothing is sent or
+ * played; 'secured' says when they are, 'security-failed' why they never
+ * will be (the phone ends the call with those words).
+ *
  * Make sessions with MediaEngine.createSession(); a session made directly
  * needs `await initMedia()` first (the WASM resampler) and, without a
  * ticker, runs its own MediaClock.
@@ -28,7 +34,11 @@ import type { AudioSink, AudioSource } from '../audio/frame.ts';
 import type { CodecRegistry } from '../codecs/codec-registry.ts';
 import { defaultCodecRegistry } from '../codecs/codec-registry.ts';
 import type { Codec, EncoderOptions } from '../codecs/codec.ts';
+import { IceTransport } from '../ice/ice-transport.ts';
+import type { MediaRoute } from '../ice/ice-transport.ts';
 import { PortAllocationError } from '../rtp/port-allocator.ts';
+import { readRemoteIce } from '../sdp/ice-sdp.ts';
+import type { RemoteIce } from '../sdp/ice-sdp.ts';
 import { RtpSession } from '../rtp/rtp-session.ts';
 import { directionFlags } from '../sdp/media-direction.ts';
 import type { NegotiatedMedia } from '../sdp/negotiated-media.ts';
@@ -43,9 +53,15 @@ import type { FrameTicker } from './media-clock.ts';
 import { MediaClock } from './media-clock.ts';
 import { MediaSessionError } from './media-session-error.ts';
 import type { AnswerResult, MediaOfferAnswer, MediaSessionEvents, MediaSessionOptions, MediaSessionState, MediaSessionStats } from './media-session-options.ts';
+import type { DtlsIdentity } from '../dtls/dtls-keys.ts';
+import type { NegotiatedSrtp } from '../sdp/negotiated-media.ts';
 import { SdpNegotiator } from './sdp-negotiator.ts';
+import { processDtlsIdentity } from '../dtls/dtls-keys.ts';
+import { fingerprintOf } from '../sdp/dtls-attributes.ts';
+import { DtlsSrtpKeying } from './dtls-srtp-keying.ts';
 import { StreamLiveness } from './stream-liveness.ts';
 import { buildMediaSessionStats } from './session-stats.ts';
+import { hostAddresses } from './host-addresses.ts';
 
 const OPUS_FRAME_MS = [10, 20, 40, 60];
 const DEFAULT_JITTER = { minDelayMs: 20, initialDelayMs: 40, maxDelayMs: 300, maxConcealFrames: 5 };
@@ -71,6 +87,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
   #state: MediaSessionState = 'new';
   #rtp: RtpSession | undefined;
   #opening: Promise<RtpSession> | undefined;
+  #ice: IceTransport | undefined;
   #negotiated: NegotiatedMedia | undefined;
   #stream: AudioStream | undefined;
   #liveness: StreamLiveness | undefined;
@@ -81,6 +98,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
   #stoppedMs: number | undefined;
   #ticks = 0;
   #finalStats: MediaSessionStats | undefined;
+  readonly #keying: DtlsSrtpKeying | undefined;
 
   constructor(options: MediaSessionOptions) {
     super();
@@ -97,6 +115,9 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       throw new RangeError('bound to a wildcard address: advertisedAddress must name the address peers can reach');
     }
     const local = buildLocalCodecs(selectCodecs(this.#registry, options.codecs), options.telephoneEvent ?? true);
+    const keyExchange = options.keyExchange ?? ['sdes'];
+    const identity = keyExchange.includes('dtls') && (options.srtp ?? 'off') !== 'off' ? (options.dtlsIdentity ?? processDtlsIdentity()) : undefined;
+    if (identity) this.#keying = this.#newKeying(identity);
     this.#negotiator = new SdpNegotiator({
       address: advertised,
       codecs: local.codecs,
@@ -104,6 +125,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       ptime: options.ptime,
       srtpPolicy: options.srtp ?? 'off',
       srtpSuites: options.srtpSuites,
+      keyExchange,
+      ...(identity ? { dtlsFingerprint: fingerprintOf(identity.certificate), dtlsRole: () => this.#keying?.role } : {}),
       rtcpMux: options.rtcpMux ?? true,
       sessionName: options.sessionName,
       username: options.username,
@@ -122,6 +145,16 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
   /** Our RTP port once bound (after the first createOffer/answerOffer). */
   get localPort(): number | undefined {
     return this.#rtp?.localPort;
+  }
+
+  /** How the media travels (ICE's selected pair, or the plain path); undefined before it is known or without ICE. */
+  get route(): MediaRoute | undefined {
+    return this.#ice?.route;
+  }
+
+  /** The ICE side of the stream (candidates, agent), for diagnostics; undefined without ICE. */
+  get ice(): IceTransport | undefined {
+    return this.#ice;
   }
 
   /** The underlying RTP session, for diagnostics. */
@@ -148,7 +181,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     this.#assertOpen();
     const rtp = await this.#ensureRtp();
     this.#holdBeforeOffer = this.#io.localHold;
-    return this.#negotiator.createOffer({ port: rtp.localPort, direction: this.#wantedDirection() });
+    return this.#negotiator.createOffer({ port: rtp.localPort, direction: this.#wantedDirection(), ice: this.#ice?.description(true) });
   }
 
   /** Our answer to the peer's offer, or a 488 with the reason. Never throws for what the peer sent. */
@@ -162,12 +195,15 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       if (err instanceof PortAllocationError) return { reject: 503, busy: true, reason: `too many calls: ${err.message}` };
       return { reject: 488, reason: `no local RTP port available: ${(err as Error).message}` };
     }
-    const result = this.#negotiator.answerOffer(offerSdp, { port: rtp.localPort, direction: this.#wantedDirection() });
+    const remoteIce = this.#ice ? readRemoteIce(offerSdp) : undefined;
+    const ice = this.#ice?.description(remoteIce !== undefined);
+    const result = this.#negotiator.answerOffer(offerSdp, { port: rtp.localPort, direction: this.#wantedDirection(), ice });
     if ('reject' in result) {
       this.#log.info('offer refused', { reason: result.reason });
       return result;
     }
     this.#apply(result.negotiated);
+    this.#startIce(remoteIce, false);
     return { answer: result.answer };
   }
 
@@ -182,6 +218,14 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       throw err;
     }
     this.#apply(negotiated);
+    this.#startIce(this.#ice ? readRemoteIce(answerSdp) : undefined, true);
+  }
+
+  /** The first offer/answer is done: ICE checks with a peer that does ICE, else the plain (maybe relayed) path. */
+  #startIce(remote: RemoteIce | undefined, controlling: boolean): void {
+    const n = this.#negotiated;
+    if (!this.#ice || !n) return;
+    this.#ice.start(remote, { address: n.remoteAddress, port: n.remotePort }, controlling);
   }
 
   /** Forgets our pending offer (the re-INVITE was refused): the previous negotiation stays. */
@@ -226,6 +270,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     if (!this.#negotiated || !this.#rtp) throw new MediaSessionError('not-negotiated', 'start() before offer/answer completed');
     this.#state = 'running';
     this.#startedMs = this.#clock.now();
+    this.#keying?.start();
     this.#stream = new AudioStream({
       rtp: this.#rtp,
       clock: this.#clock,
@@ -266,7 +311,9 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     this.#unsubscribe = undefined;
     this.#dtmfQueue.cancel(new MediaSessionError('closed', 'the call ended before the digits were sent'));
     this.#negotiator.close();
+    this.#keying?.close(); // close_notify goes out before the socket closes
     const rtp = this.#rtp ?? (await this.#opening?.catch(() => undefined));
+    await this.#ice?.close();
     await rtp?.close(reason);
     this.#finalStats = this.#buildStats();
     this.#stream?.destroy();
@@ -330,11 +377,12 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       clock: this.#clock,
       logger: this.#options.logger,
       rtcpMinIntervalMs: this.#options.rtcpMinIntervalMs,
-    }).then((rtp) => {
+    }).then((rtp) => this.#gatherIce(rtp)).then((rtp) => {
       if (this.#state === 'stopped') {
         void rtp.close();
         throw new MediaSessionError('closed', 'the media session was stopped');
       }
+      // Only now: whoever asks for the socket while the candidates are gathered waits for them too.
       this.#rtp = rtp;
       rtp.on('rtcp', () => this.#liveness?.heard());
       rtp.on('rtp', (packet, info) => {
@@ -347,6 +395,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
         }
       });
       rtp.on('bye', (reason) => this.emit('remote-bye', reason));
+      rtp.on('dtls', (datagram, from) => this.#keying?.receive(datagram, from));
       rtp.on('warning', (err) => this.#log.warn('RTP socket warning', { message: err.message }));
       return rtp;
     });
@@ -357,8 +406,34 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     return opening;
   }
 
+  /** With ICE settings: our candidates before the first offer or answer is written (bounded by the gather timeout). */
+  async #gatherIce(rtp: RtpSession): Promise<RtpSession> {
+    const settings = this.#options.ice;
+    if (!settings) return rtp;
+    const ice = await IceTransport.gather(rtp, settings, {
+      clock: this.#clock,
+      logger: this.#options.logger,
+      hostAddresses: hostAddresses(this.#options.bindAddress, this.#options.advertisedAddress),
+      publicAddress: this.#options.advertisedAddress,
+    });
+    if (this.#state === 'stopped') {
+      await ice.close();
+      return rtp;
+    }
+    this.#ice = ice;
+    ice.on('route', (route) => this.emit('route', route));
+    // RFC 7675: consent lost ends the call as a silent peer does.
+    ice.on('consentLost', () => this.emit('peer-silent', settings.consentTimeoutMs ?? 30_000));
+    return rtp;
+  }
+
   #apply(negotiated: NegotiatedMedia): void {
     const wasHeld = this.#remoteHold;
+    if (negotiated.dtls && this.#keying) {
+      const continues = this.#keying.configure(negotiated.dtls, { address: negotiated.remoteAddress, port: negotiated.remotePort });
+      const keys = continues ? this.#keying.keys : undefined;
+      if (keys) negotiated = { ...negotiated, srtp: { ...keys, keyExchange: 'dtls', tag: 0 } };
+    }
     this.#negotiated = negotiated;
     this.#remoteHold = negotiated.remoteHold;
     if (this.#state === 'new') {
@@ -379,6 +454,30 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     }
     this.emit('negotiated', negotiated);
     if (wasHeld !== negotiated.remoteHold) this.emit('remote-hold', negotiated.remoteHold);
+  }
+
+  #newKeying(identity: DtlsIdentity): DtlsSrtpKeying {
+    return new DtlsSrtpKeying({
+      identity,
+      clock: this.#clock,
+      logger: this.#options.logger,
+      srtpSuites: this.#options.srtpSuites,
+      handshakeTimeoutMs: this.#options.dtlsTimeoutMs,
+      send: (datagram, to) => this.#rtp?.sendDatagram(datagram, to),
+      onKeys: (keys, handshakeMs) => {
+        const n = this.#negotiated;
+        if (this.#state === 'stopped' || !n?.dtls) return;
+        const srtp: NegotiatedSrtp = { ...keys, keyExchange: 'dtls', tag: 0 };
+        this.#negotiated = { ...n, srtp };
+        if (this.#state === 'running') this.#configureStream();
+        this.emit('secured', srtp, handshakeMs);
+      },
+      onFailed: (words) => {
+        if (this.#state === 'stopped') return;
+        this.#log.warn('media could not be secured', { words });
+        this.emit('security-failed', words);
+      },
+    });
   }
 
   /** Hands the negotiation to the running stream (RTP, and the codec pipelines when they change). */

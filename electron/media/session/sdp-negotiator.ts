@@ -18,9 +18,16 @@
  *   peer must never reach further than this).
  * - SRTP keys are fresh for every offer and answer: reusing a key after the
  *   crypto context restarts would repeat keystream (RFC 3711 §9.1).
+ * - The first offer may get several answers (RFC 3261 §13.2.1, §13.2.2.4):
+ *   a forked INVITE's early dialogs each answer it, and the dialog that
+ *   answers last (or the 2xx) replaces the media in stable; a new offer
+ *   either way ends that. A re-offer has one answer: a second is stray.
  */
+import { applyLocalIce } from '../sdp/ice-sdp.ts';
+import type { LocalIceDescription } from '../sdp/ice-sdp.ts';
 import { createOrigin, incrementOriginVersion } from '../sdp/sdp-origin.ts';
-import type { LocalCodec, LocalTelephoneEvent } from '../sdp/local-media.ts';
+import type { CertificateFingerprint } from '../sdp/dtls-attributes.ts';
+import type { KeyExchange, LocalCodec, LocalTelephoneEvent } from '../sdp/local-media.ts';
 import type { NegotiatedMedia } from '../sdp/negotiated-media.ts';
 import { buildAnswer } from '../sdp/sdp-answer.ts';
 import { processAnswer } from '../sdp/sdp-answer-processing.ts';
@@ -49,6 +56,10 @@ export interface SdpNegotiatorOptions {
   ptime?: number;
   srtpPolicy: SrtpPolicy;
   srtpSuites?: SrtpCryptoSuite[];
+  keyExchange?: readonly KeyExchange[];
+  dtlsFingerprint?: CertificateFingerprint;
+  /** Our role in the current DTLS association, if one exists (re-offers and answers keep it). */
+  dtlsRole?: () => 'client' | 'server' | undefined;
   rtcpMux: boolean;
   sessionName?: string;
   username?: string;
@@ -58,6 +69,8 @@ export interface SdpNegotiatorOptions {
 export interface LocalStream {
   port: number;
   direction: MediaDirection;
+  /** Our ICE candidates and credentials (RFC 8839); the default candidate goes into c= and m=. */
+  ice?: LocalIceDescription;
 }
 
 export type AnswerOfferResult = { answer: string; negotiated: NegotiatedMedia } | { reject: 488; reason: string };
@@ -68,6 +81,8 @@ export class SdpNegotiator {
   #origin: SdpOrigin;
   #lastBody: string | undefined; // our previous description without its o= line
   #pendingOffer: SessionDescription | undefined;
+  /** Our last offer once answered: another fork's answer to it may still come. */
+  #answeredOffer: SessionDescription | undefined;
   #negotiated: NegotiatedMedia | undefined;
 
   constructor(options: SdpNegotiatorOptions) {
@@ -99,12 +114,17 @@ export class SdpNegotiator {
       direction: local.direction,
       srtpPolicy: o.srtpPolicy,
       srtpSuites: o.srtpSuites,
+      keyExchange: o.keyExchange,
+      dtlsFingerprint: o.dtlsFingerprint,
+      dtlsRole: o.dtlsRole?.(),
     };
   }
 
   createOffer(local: LocalStream): string {
     this.#transition('have-local-offer');
-    const { sdp } = buildOffer(this.#localMedia(local));
+    this.#answeredOffer = undefined;
+    const built = buildOffer(this.#localMedia(local)).sdp;
+    const sdp = local.ice ? applyLocalIce(built, local.ice) : built;
     this.#pendingOffer = sdp;
     return this.#stamp(sdp);
   }
@@ -118,19 +138,25 @@ export class SdpNegotiator {
     }
     try {
       const offer = parseSdp(offerText);
-      const { sdp, negotiated } = buildAnswer(offer, this.#localMedia(local));
+      const built = buildAnswer(offer, this.#localMedia(local));
+      const sdp = local.ice ? applyLocalIce(built.sdp, local.ice) : built.sdp;
       this.#transition('stable');
-      this.#negotiated = negotiated;
-      return { answer: this.#stamp(sdp), negotiated };
+      this.#answeredOffer = undefined;
+      this.#negotiated = built.negotiated;
+      return { answer: this.#stamp(sdp), negotiated: built.negotiated };
     } catch (err) {
       return { reject: 488, reason: describe(err, 'offer') };
     }
   }
 
-  /** The peer's answer to our pending offer. Throws MediaSessionError ('not-acceptable' → 488). */
+  /**
+   * The peer's answer to our pending offer — or, in stable, another answer to
+   * the offer answered last (a fork, or the 2xx after early media). Throws
+   * MediaSessionError ('not-acceptable' → 488).
+   */
   setAnswer(answerText: string): NegotiatedMedia {
-    const offer = this.#pendingOffer;
-    if (this.#state !== 'have-local-offer' || !offer) {
+    const offer = this.#state === 'have-local-offer' ? this.#pendingOffer : this.#state === 'stable' ? this.#answeredOffer : undefined;
+    if (!offer) {
       throw new MediaSessionError('bad-state', `an answer arrived in state ${this.#state}, without an offer of ours pending`);
     }
     let negotiated: NegotiatedMedia;
@@ -139,7 +165,10 @@ export class SdpNegotiator {
     } catch (err) {
       throw new MediaSessionError('not-acceptable', describe(err, 'answer'));
     }
+    // Only the first offer of a call can be forked (its INVITE); a re-offer has one answer, and a second one is stray.
+    const initial = this.#negotiated === undefined || this.#answeredOffer !== undefined;
     this.#pendingOffer = undefined;
+    this.#answeredOffer = initial ? offer : undefined;
     this.#transition('stable');
     this.#negotiated = negotiated;
     return negotiated;

@@ -10,6 +10,7 @@ import { AccountsRepository } from './accounts-repository.ts';
 import { ContactsRepository } from './contacts-repository.ts';
 import { HistoryRepository } from './history-repository.ts';
 import { MessagesRepository } from './messages-repository.ts';
+import { PresenceRepository } from './presence-repository.ts';
 import type { SecretStore } from './secret-store.ts';
 import { SettingsRepository } from './settings-repository.ts';
 import { Store, type StoreOptions } from './store.ts';
@@ -25,6 +26,8 @@ export interface PhoneStore {
   readonly contacts: ContactsRepository;
   readonly history: HistoryRepository;
   readonly messages: MessagesRepository;
+  /** Watches, watcher decisions and our own status (presence, BLF). */
+  readonly presence: PresenceRepository;
   readonly settings: SettingsRepository;
   close(): void;
 }
@@ -40,6 +43,7 @@ export function openPhoneStore(dataDir: string, options: PhoneStoreOptions): Pho
     contacts: new ContactsRepository(store),
     history: new HistoryRepository(store),
     messages: new MessagesRepository(store),
+    presence: new PresenceRepository(store),
     settings: new SettingsRepository(store, logger),
     close: () => store.close(),
   };

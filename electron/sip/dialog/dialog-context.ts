@@ -25,6 +25,8 @@ export type DialogEndReason =
   | 'ack-timeout'
   /** §12.2.1.2: a request in the dialog got 481 or 408. */
   | 'remote-gone'
+  /** RFC 6665 §4.4.1: the subscription the dialog carried ended. */
+  | 'subscription-ended'
   | 'closed';
 
 /** A UAS 2xx waiting for its ACK (§13.3.1.4). */

@@ -49,6 +49,13 @@ export interface DialogManagerUser {
   onReinvite?(dialog: Dialog, invite: IncomingInvite): void;
   /** Another request inside a dialog (UPDATE, INFO, NOTIFY, REFER, MESSAGE, OPTIONS...). Without this handler: 501. */
   onDialogRequest?(dialog: Dialog, request: SipRequest, tx: ServerTransaction): void;
+  /**
+   * A request with a To tag that matches no dialog (RFC 6665 §4.1.2.4: a
+   * NOTIFY creates the subscriber's dialog, and may come before the
+   * SUBSCRIBE's 2xx or from a fork). True when the user answered it;
+   * otherwise it is 481.
+   */
+  onOrphanRequest?(request: SipRequest, tx: ServerTransaction): boolean;
   /** A dialog ended (after the BYE was answered, for a received BYE). */
   onDialogTerminated?(dialog: Dialog, reason: DialogEndReason): void;
 }
@@ -173,6 +180,17 @@ export class DialogManager implements TransactionLayerUser {
     return { request, response: await this.#send(request) };
   }
 
+  /** A dialog made by a usage other than INVITE (SUBSCRIBE/NOTIFY, RFC 6665 §4.1.2.4, §4.2.1): in-dialog requests now reach it. */
+  adopt(dialog: Dialog): void {
+    if (dialog.state === 'Terminated') throw new DialogTerminatedError('adopt');
+    this.#register(dialog);
+  }
+
+  /** Ends a dialog without sending anything (its subscription ended, RFC 6665 §4.4.1). */
+  release(dialog: Dialog, reason: DialogEndReason = 'closed'): void {
+    this.#end(dialog, reason);
+  }
+
   /** Stops every retransmission and forgets every dialog, without sending anything. */
   close(): void {
     for (const d of [...this.#dialogs.values()]) this.#end(d, 'closed');
@@ -203,6 +221,7 @@ export class DialogManager implements TransactionLayerUser {
     }
     const dialog = this.#dialogs.get(dialogKey(id));
     if (!dialog) {
+      if (this.#user.onOrphanRequest?.(request, tx)) return;
       tx.respond(createResponse(request, 481, 'Call/Transaction Does Not Exist'));
       return;
     }

@@ -15,3 +15,5 @@ export { glareBackoff } from './glare-backoff.ts';
 export { SuccessRetransmitter } from './success-retransmitter.ts';
 export { isLooseRouter, routeRequest, routeSetFromRecordRoute } from './route-set.ts';
 export { literalTargets, nextHopUri } from './next-hop.ts';
+export { ReliableProvisional, parseRAck, parseRSeq } from './reliable-provisional.ts';
+export type { RAck, ReliableProvisionalState } from './reliable-provisional.ts';

@@ -14,5 +14,5 @@ export type { ServerTrust, TlsCertificateInfo, TlsCertificateProblem } from './t
 export { TlsTrust, canonicalPin, systemCaCertificates } from './tls-trust.ts';
 export type { ServerTrustSettings, TlsTrustOptions } from './tls-trust.ts';
 export { checkSipIdentity, sipIdentities } from './tls-identity.ts';
-export { createSelfSignedCertificate } from './tls-self-signed.ts';
-export type { SelfSignedCertificate, SelfSignedOptions } from './tls-self-signed.ts';
+export { createSelfSignedCertificate } from '../../net/x509-self-signed.ts';
+export type { SelfSignedCertificate, SelfSignedOptions } from '../../net/x509-self-signed.ts';

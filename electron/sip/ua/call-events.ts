@@ -23,7 +23,9 @@ export type CallEndCause =
   /** The media layer heard nothing from the peer for too long (it vanished): we sent BYE. */
   | 'media-timeout'
   /** The dialog vanished (481/408 to a request in it) or the transport failed. */
-  | 'network';
+  | 'network'
+  /** RFC 4028: the session was not refreshed in time (ours failed, or the peer's never came): we sent BYE. */
+  | 'session-expired';
 
 export interface CallEnd {
   cause: CallEndCause;

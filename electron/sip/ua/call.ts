@@ -1,9 +1,11 @@
 /**
  * What outgoing and incoming calls share once a dialog exists (RFC 3261
  * §12–§15): the state machine's common end (active → ending → ended), BYE
- * either way, hold/resume and the peer's re-INVITEs through the media hook
- * (session-modifier.ts), DTMF by INFO, blind transfer by REFER with its
- * NOTIFYs (RFC 3515), MESSAGE and OPTIONS inside the dialog.
+ * either way, hold/resume and the peer's re-INVITEs and UPDATEs (RFC 3311,
+ * early dialogs too) through the media hook (session-modifier.ts), the
+ * session timer (RFC 4028, session-timer.ts), DTMF by INFO, blind transfer
+ * by REFER with its NOTIFYs (RFC 3515), MESSAGE and OPTIONS inside the
+ * dialog. PRACK (RFC 3262) goes to the subclass (the UAS matches it).
  *
  * The state union and its transition table belong to each direction
  * (OutgoingCall, IncomingCall); both end in 'active' → 'ending' → 'ended'.
@@ -12,7 +14,7 @@ import type { Dialog } from '../dialog/dialog.ts';
 import type { DialogEndReason } from '../dialog/dialog-context.ts';
 import type { IncomingInvite } from '../dialog/incoming-invite.ts';
 import { createResponse, formatUri } from '../message/index.ts';
-import type { SipRequest, SipResponse } from '../message/index.ts';
+import type { SipRequest, SipResponse, SipUri } from '../message/index.ts';
 import type { ServerTransaction } from '../transaction/transaction-layer.ts';
 import { assertTransition } from '../transaction/transaction.ts';
 import type { UaAccount } from './account.ts';
@@ -24,8 +26,14 @@ import type { DialogOwner } from './dialog-owner.ts';
 import { DTMF_RELAY_TYPE, formatDtmfRelay, isDtmfDigit, parseDtmfRelay } from './dtmf-info.ts';
 import { Emitter } from './emitter.ts';
 import type { MediaHook } from './media-hook.ts';
+import { SDP_CONTENT_TYPE } from './media-hook.ts';
 import { ReceivedRefer } from './received-refer.ts';
+import { withReplaces, type ReplacedDialog, type ReplacesTarget } from './replaces.ts';
 import { SessionModifier } from './session-modifier.ts';
+import { DEFAULT_SESSION_EXPIRES_S, MIN_SE_S, allowsMethod, answerTimerRequest, requestTimerHeaders, timerFromAnswer } from './session-expires.ts';
+import type { SessionInterval } from './session-expires.ts';
+import { SessionTimer } from './session-timer.ts';
+import type { SipMessage } from '../message/index.ts';
 import { outcome, outcomeOf } from './sip-outcome.ts';
 import type { SipOutcome } from './sip-outcome.ts';
 import { SIPFRAG_TYPE, parseSipfragStatus } from './sipfrag.ts';
@@ -56,13 +64,16 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
   protected dialog: Dialog | undefined;
   readonly #moves: Readonly<Record<S, readonly S[]>>;
   readonly #modifier: SessionModifier;
+  readonly #timer: SessionTimer;
+  /** The peer's Allow lists UPDATE: session refreshes go as UPDATE without a body (RFC 4028 §7.4). */
+  #peerAllowsUpdate = false;
   #state: S;
   #end: CallEnd | undefined;
   #transferPending = false;
 
   protected constructor(init: {
     ctx: UaContext; account: UaAccount; id: string; localIdentity: string; remote: CallParty; media: MediaHook;
-    initial: S; moves: Readonly<Record<S, readonly S[]>>;
+    initial: S; moves: Readonly<Record<S, readonly S[]>>; ownsCallId: boolean;
   }) {
     super();
     this.setEmitLogger(init.ctx.logger);
@@ -80,7 +91,23 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
       onHold: (held, result) => this.emit('hold', { held, outcome: result }),
       onReoffer: (answered) => this.emit('reoffer', { answered }),
       fail: (detail) => void this.#endWithBye('media-failed', detail),
+      headers: () => this.#refreshHeaders(),
+      modified: (response) => this.#timer.refreshed(timerFromAnswer(response)),
+      ownsCallId: init.ownsCallId,
     });
+    this.#timer = new SessionTimer({
+      clock: init.ctx.clock,
+      logger: init.ctx.logger,
+      refresh: () => this.#refreshSession(),
+      expire: (detail) => {
+        if (this.#state === shared<S>('active')) void this.bye('session-expired', detail);
+      },
+    });
+  }
+
+  /** The session interval in force (RFC 4028) and whether we refresh it; undefined without a session timer. */
+  get sessionInterval(): SessionInterval | undefined {
+    return this.#timer.interval;
   }
 
   get state(): S {
@@ -104,6 +131,33 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
   /** Ends the call: CANCEL or decline before the answer, BYE after. */
   abstract hangup(): Promise<void>;
 
+  /**
+   * This call's dialog with these tags, as RFC 3891 §3 judges it (replaces.ts):
+   * 'none' when it has no such dialog. `localTag` is ours, `remoteTag` the peer's.
+   */
+  replaceable(localTag: string, remoteTag: string): ReplacedDialog {
+    const dialog = this.earlyDialogs().find((d) => d.id.localTag === localTag && d.id.remoteTag === remoteTag)
+      ?? (this.dialog && this.dialog.id.localTag === localTag && this.dialog.id.remoteTag === remoteTag ? this.dialog : undefined);
+    if (!dialog) return { kind: 'none' };
+    if (this.isEnded || dialog.state === 'Terminated' || this.#state === shared<S>('ending')) return { kind: 'ended' };
+    if (dialog.state === 'Early') return { kind: 'early', initiatedHere: this.direction === 'outgoing' };
+    return { kind: 'confirmed' };
+  }
+
+  /**
+   * The dialog to name in a Replaces header sent to the peer of this call
+   * (RFC 5589 §7.1, attended transfer): its tags as the peer has them.
+   */
+  replacesForPeer(earlyOnly = false): ReplacesTarget {
+    const dialog = this.#confirmed('transfer');
+    return { callId: dialog.id.callId, toTag: dialog.id.remoteTag, fromTag: dialog.id.localTag, earlyOnly };
+  }
+
+  /** The call's early dialogs (a call we place may have several forks ringing). */
+  protected earlyDialogs(): readonly Dialog[] {
+    return this.dialog && this.dialog.state === 'Early' ? [this.dialog] : [];
+  }
+
   /** §14.1: re-INVITE with the hook's held offer; resolves with the answer to it. */
   async hold(): Promise<SipOutcome> {
     return this.#modifier.modify(this.#confirmed('hold'), true);
@@ -111,6 +165,18 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
 
   async resume(): Promise<SipOutcome> {
     return this.#modifier.modify(this.#confirmed('resume'), false);
+  }
+
+  /**
+   * UPDATE with a new offer (RFC 3311): holds or resumes the session in an
+   * early dialog once its first offer/answer is done, or in a confirmed one.
+   */
+  async update(hold: boolean): Promise<SipOutcome> {
+    const dialog = this.sessionDialog();
+    if (!dialog || this.isEnded || this.#state === shared<S>('ending') || this.offerPending(dialog) !== undefined) {
+      throw new CallStateError('update', this.#state);
+    }
+    return this.#modifier.modify(dialog, hold, 'UPDATE');
   }
 
   /** DTMF by INFO (application/dtmf-relay), one request per digit, in order; stops at the first failure. */
@@ -126,9 +192,14 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
     return last!;
   }
 
-  /** Blind transfer (RFC 3515): REFER the peer to `target`; progress arrives as 'transfer' events. */
-  async transfer(target: string): Promise<SipOutcome> {
-    const uri = parseAddress(target, this.account.aor.host);
+  /**
+   * Blind transfer (RFC 3515): REFER the peer to `target`; progress arrives
+   * as 'transfer' events. Attended transfer (RFC 5589 §7) passes the other
+   * call: the peer is REFERred to that call's remote target with a Replaces
+   * naming its dialog, so the peer's INVITE takes that call's place.
+   */
+  async transfer(target: string | Call<string>): Promise<SipOutcome> {
+    const uri = typeof target === 'string' ? parseAddress(target, this.account.aor.host) : withReplaces(target.#referTarget(), target.replacesForPeer());
     const me = parseAddress(this.localIdentity, this.account.aor.host);
     // RFC 3515 §2.4.4: the first NOTIFY may overtake the 202; it must find the subscription already there.
     this.#transferPending = true;
@@ -183,6 +254,12 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
         tx.respond(createResponse(request, 200, 'OK'));
         this.emit('message', { contentType: contentType(request) ?? 'text/plain', body });
         return;
+      case 'PRACK':
+        this.prackReceived(request, tx);
+        return;
+      case 'UPDATE':
+        void this.#updateReceived(dialog, request, tx);
+        return;
       case 'OPTIONS':
         tx.respond(addCapabilities(createResponse(request, 200, 'OK')));
         return;
@@ -201,11 +278,21 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
       invite.reject(491, 'Request Pending');
       return;
     }
-    void this.#modifier.answer(invite);
+    const timer = answerTimerRequest(invite.request, this.#timer.interval?.seconds ?? DEFAULT_SESSION_EXPIRES_S);
+    if ('tooSmall' in timer) {
+      invite.reject(422, 'Session Interval Too Small', { headers: [['Min-SE', String(timer.tooSmall)]] });
+      return;
+    }
+    this.notePeerAllow(invite.request);
+    void this.#modifier.answer(invite, timer.headers).then((accepted) => {
+      if (accepted) this.#timer.refreshed(timer.interval);
+    });
   }
 
   onDialogEnded(dialog: Dialog, reason: DialogEndReason): void {
     if (dialog !== this.dialog || this.isEnded) return;
+    // Our session refresh got 408/481: the session timer ends the call and says so (RFC 4028 §10).
+    if (reason === 'remote-gone' && this.#timer.state === 'refreshing') return;
     if (reason === 'bye-received') this.finish({ cause: 'remote-hangup', by: 'remote' });
     else if (reason === 'ack-timeout') this.finish({ cause: 'timeout', by: 'local', outcome: outcome(408, 'No ACK', 'timeout'), detail: 'no ACK for our 2xx' });
     else if (reason === 'remote-gone') this.finish({ cause: 'network', by: 'remote', detail: 'the dialog no longer exists at the peer' });
@@ -214,6 +301,46 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
   }
 
   // --- for the subclasses ---
+
+  /**
+   * RFC 3311 §5.2: whose offer is waiting for its answer in this dialog —
+   * 'ours' (a new offer from the peer gets 491), 'theirs' (500 with
+   * Retry-After) — or undefined when offer/answer is complete.
+   */
+  protected offerPending(dialog: Dialog): 'ours' | 'theirs' | undefined {
+    if (this.#modifier.offering || dialog.inviteInProgress === 'outgoing') return 'ours';
+    if (dialog.inviteInProgress === 'incoming') return 'theirs';
+    return undefined;
+  }
+
+  /** The dialog whose session we have: the confirmed one, or (a caller before the answer) the early one whose media plays. */
+  protected sessionDialog(): Dialog | undefined {
+    return this.dialog;
+  }
+
+  /** RFC 3262 §4: a PRACK; only a UAS that sent a reliable provisional expects one. */
+  protected prackReceived(request: SipRequest, tx: ServerTransaction): void {
+    tx.respond(createResponse(request, 481, 'Call/Transaction Does Not Exist'));
+  }
+
+  /** The session interval agreed in the INVITE's 2xx (RFC 4028 §7.2, §9) starts; undefined: no session timer. */
+  protected startSessionTimer(interval: SessionInterval | undefined): void {
+    if (interval) this.#timer.refreshed(interval);
+  }
+
+  /** Remembers whether the peer takes UPDATE (its Allow in the INVITE, an 18x or the 2xx). */
+  protected notePeerAllow(message: SipMessage): void {
+    if (message.headers.has('Allow')) this.#peerAllowsUpdate = allowsMethod(message, 'UPDATE');
+  }
+
+  /** A request in one of the call's dialogs (early ones included), its challenges answered (challenged-request.ts). */
+  protected async sendInDialog(dialog: Dialog, method: string, content: { body?: Buffer; contentType?: string; headers?: [string, string][] }): Promise<SipResponse> {
+    const { dialogs } = this.ctx;
+    const done = await sendChallenged(this.account.authenticator, (fields, previous) =>
+      previous ? dialogs.resend(dialog, previous.request, fieldsAsHeaders(fields)) : dialogs.exchange(dialog, method, content),
+    );
+    return done.response;
+  }
 
   protected transition(to: S, result?: SipOutcome): void {
     assertTransition(`${this.direction} call`, this.#moves, this.#state, to);
@@ -234,6 +361,7 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
     this.#end = end;
     this.endedAt = this.ctx.clock.now();
     this.#modifier.stop();
+    this.#timer.stop();
     this.transition(shared<S>('ended'), end.outcome);
     try {
       this.media.close?.();
@@ -272,17 +400,41 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
    * §15.1.1 ends the session once the BYE is sent anyway.
    */
   endSilentPeer(detail: string): void {
+    this.#endForMedia('media-timeout', detail);
+  }
+
+  /**
+   * The media cannot be made safe (DTLS-SRTP failed, or the peer's
+   * certificate does not match its SDP fingerprint): BYE, and the call ends
+   * as 'media-failed' with the words. A call not yet answered is cancelled.
+   */
+  endMediaFailure(detail: string): void {
+    if (this.#state !== shared<S>('active')) {
+      void this.hangup().catch((err: unknown) => this.ctx.logger.info('hang-up after a media failure failed', { callId: this.id, error: String(err) }));
+      return;
+    }
+    this.#endForMedia('media-failed', detail);
+  }
+
+  #endForMedia(cause: 'media-timeout' | 'media-failed', detail: string): void {
     const dialog = this.dialog;
     if (this.#state !== shared<S>('active') || !dialog) return;
     this.transition(shared<S>('ending'));
     if (dialog.state !== 'Terminated') {
-      this.ctx.dialogs.bye(dialog).catch((err: unknown) => this.ctx.logger.info('BYE to a silent peer failed', { callId: this.id, error: String(err) }));
+      this.ctx.dialogs.bye(dialog).catch((err: unknown) => this.ctx.logger.info('BYE after a media failure failed', { callId: this.id, error: String(err) }));
     }
-    this.finish({ cause: 'media-timeout', by: 'local', detail });
+    this.finish({ cause, by: 'local', detail });
   }
 
   async #endWithBye(cause: CallEnd['cause'], detail: string): Promise<void> {
     if (this.#state === shared<S>('active')) await this.bye(cause, detail);
+  }
+
+  /** Where a transferee should send its INVITE to reach this call's peer: the peer's Contact (its remote target), else its address. */
+  #referTarget(): SipUri {
+    const dialog = this.#confirmed('transfer');
+    const target = dialog.remoteTarget;
+    return target ? { ...target, headers: new Map() } : parseAddress(this.remote.uri, this.account.aor.host);
   }
 
   #confirmed(what: string): Dialog {
@@ -290,14 +442,75 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
     return this.dialog;
   }
 
-  /** A non-INVITE request in the dialog, its challenges answered (§22.2, challenged-request.ts). */
-  async #request(method: string, content: { body?: Buffer; contentType?: string; headers?: [string, string][] }): Promise<SipResponse> {
-    const dialog = this.#confirmed(method);
-    const { dialogs } = this.ctx;
-    const done = await sendChallenged(this.account.authenticator, (fields, previous) =>
-      previous ? dialogs.resend(dialog, previous.request, fieldsAsHeaders(fields)) : dialogs.exchange(dialog, method, content),
-    );
-    return done.response;
+  /** A non-INVITE request in the confirmed dialog, its challenges answered (§22.2, challenged-request.ts). */
+  #request(method: string, content: { body?: Buffer; contentType?: string; headers?: [string, string][] }): Promise<SipResponse> {
+    return this.sendInDialog(this.#confirmed(method), method, content);
+  }
+
+  /** RFC 4028 §7.4: our refresh, as UPDATE when the peer allows it, else as a re-INVITE. */
+  #refreshSession(): Promise<SipOutcome> {
+    const dialog = this.#confirmed('refresh');
+    return this.#modifier.refresh(dialog, this.#peerAllowsUpdate ? 'UPDATE' : 'INVITE');
+  }
+
+  /** Session-Expires and Min-SE for a re-INVITE or UPDATE of ours: the interval in force, refreshed by whoever refreshes it. */
+  #refreshHeaders(): [string, string][] {
+    const interval = this.#timer.interval;
+    if (!interval) return [];
+    // In a request of ours we are the UAC of the transaction (RFC 4028 §7.4).
+    return requestTimerHeaders(interval.seconds, MIN_SE_S, interval.local ? 'uac' : 'uas');
+  }
+
+  /** RFC 3311 §5.2: the peer's UPDATE, in an early or confirmed dialog. */
+  async #updateReceived(dialog: Dialog, request: SipRequest, tx: ServerTransaction): Promise<void> {
+    const timer = answerTimerRequest(request, this.#timer.interval?.seconds ?? DEFAULT_SESSION_EXPIRES_S);
+    if ('tooSmall' in timer) {
+      const r = createResponse(request, 422, 'Session Interval Too Small');
+      r.headers.set('Min-SE', String(timer.tooSmall));
+      tx.respond(r);
+      return;
+    }
+    this.notePeerAllow(request);
+    const confirmed = dialog.state === 'Confirmed';
+    const ok = createResponse(request, 200, 'OK');
+    if (confirmed) for (const [name, value] of timer.headers) ok.headers.append(name, value);
+    if (request.body.length === 0) {
+      tx.respond(ok);
+      if (confirmed) this.#timer.refreshed(timer.interval);
+      return;
+    }
+    if (contentType(request) !== SDP_CONTENT_TYPE) {
+      const r = createResponse(request, 415, 'Unsupported Media Type');
+      r.headers.set('Accept', SDP_CONTENT_TYPE);
+      tx.respond(r);
+      return;
+    }
+    const pending = this.offerPending(dialog);
+    if (pending) {
+      const r = pending === 'ours' ? createResponse(request, 491, 'Request Pending') : createResponse(request, 500, 'Server Internal Error');
+      if (pending === 'theirs') r.headers.set('Retry-After', String(Math.floor(this.ctx.random() * 11)));
+      tx.respond(r);
+      return;
+    }
+    let result: Awaited<ReturnType<SessionModifier['answerUpdate']>>;
+    try {
+      result = await this.#modifier.answerUpdate(request.body.toString('utf8'));
+    } catch (err) {
+      this.ctx.logger.warn('UPDATE not answered', { callId: this.id, error: String(err) });
+      result = { status: 500, reason: 'Server Internal Error' };
+    }
+    if ('answer' in result) {
+      ok.body = Buffer.from(result.answer);
+      ok.headers.set('Content-Type', SDP_CONTENT_TYPE);
+      tx.respond(ok);
+      if (confirmed) this.#timer.refreshed(timer.interval);
+      this.emit('reoffer', { answered: true });
+      return;
+    }
+    const r = createResponse(request, result.status, result.reason);
+    if (result.retryAfterS !== undefined) r.headers.set('Retry-After', String(result.retryAfterS));
+    tx.respond(r);
+    if (result.status !== 491) this.emit('reoffer', { answered: false });
   }
 
   #notifyReceived(request: SipRequest, tx: ServerTransaction, body: string): void {

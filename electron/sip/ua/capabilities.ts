@@ -6,8 +6,12 @@
 import { SipResponse, createResponse, parseTokenList } from '../message/index.ts';
 import type { SipRequest } from '../message/index.ts';
 
-/** Methods we accept (INFO for DTMF, RFC 6086; REFER/NOTIFY for transfer, RFC 3515; MESSAGE, RFC 3428). */
-export const ALLOWED_METHODS: readonly string[] = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'MESSAGE', 'INFO', 'REFER', 'NOTIFY'];
+/**
+ * Methods we accept (INFO for DTMF, RFC 6086; REFER/NOTIFY for transfer, RFC 3515; MESSAGE, RFC 3428;
+ * PRACK, RFC 3262; UPDATE, RFC 3311; SUBSCRIBE/NOTIFY for event packages, RFC 6665 — a SUBSCRIBE for
+ * a package we do not serve is 489).
+ */
+export const ALLOWED_METHODS: readonly string[] = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'MESSAGE', 'INFO', 'REFER', 'NOTIFY', 'PRACK', 'UPDATE', 'SUBSCRIBE'];
 
 /**
  * Methods we recognize but do not allow: §8.2.1 answers those 405 (with
@@ -23,8 +27,8 @@ export const DIALOG_ONLY_METHODS: ReadonlySet<string> = new Set(['BYE', 'INFO', 
 /** Bodies we understand: SDP, instant messages, transfer progress (RFC 3420), DTMF over INFO. */
 export const ACCEPTED_TYPES: readonly string[] = ['application/sdp', 'text/plain', 'message/sipfrag', 'application/dtmf-relay'];
 
-/** Option tags we support (none yet: no 100rel, replaces, timer, outbound). */
-export const SUPPORTED_OPTIONS: readonly string[] = [];
+/** Option tags we support: reliable provisionals (RFC 3262), session timers (RFC 4028), replaces (RFC 3891, replaces.ts). */
+export const SUPPORTED_OPTIONS: readonly string[] = ['100rel', 'timer', 'replaces'];
 
 /** Allow (and Supported, when we have option tags) for dialog-creating messages: RFC 3261 §20.5 asks for Allow in INVITE and its 2xx. */
 export function dialogCapabilityHeaders(): [string, string][] {

@@ -9,6 +9,14 @@
  * decline() 486 / 603 / any failure; a CANCEL is answered 487 by the dialog
  * layer (§9.2).
  *
+ * RFC 3262: when the caller requires 100rel every 18x goes reliably; when it
+ * only supports it, the 183 with our answer does (so the answer is
+ * delivered and UPDATE becomes possible, RFC 3311 §5.1). The 2xx waits for
+ * the PRACK of a reliable 18x that carried SDP, and then carries no SDP of
+ * its own (the answer was given). RFC 4028 §9: the INVITE's Session-Expires
+ * is refused with 422 below our Min-SE, else granted in the 2xx with the
+ * refresher chosen (session-expires.ts), and the timer runs from the 2xx.
+ *
  *   incoming ── startEarlyMedia() ──▶ early
  *      │  accept()                      │ accept()
  *      └──────────────▶ connecting ◀────┘
@@ -26,6 +34,12 @@ import type { NameAddr, SipRequest } from '../message/index.ts';
 import type { UaAccount } from './account.ts';
 import { Call } from './call.ts';
 import { contentType, dialogCapabilityHeaders } from './capabilities.ts';
+import type { Dialog } from '../dialog/dialog.ts';
+import { parseRAck } from '../dialog/reliable-provisional.ts';
+import { createResponse } from '../message/index.ts';
+import type { ServerTransaction } from '../transaction/transaction-layer.ts';
+import { answerTimerRequest, supportsOption } from './session-expires.ts';
+import type { SessionInterval } from './session-expires.ts';
 import { SDP_CONTENT_TYPE } from './media-hook.ts';
 import type { MediaHook } from './media-hook.ts';
 import { outcome } from './sip-outcome.ts';
@@ -53,18 +67,31 @@ export class IncomingCall extends Call<IncomingCallState> {
   readonly request: SipRequest;
   /** Which of the account's addresses was called. */
   readonly calledAlias: string;
+  /**
+   * The call this one replaces (RFC 3891: an INVITE with Replaces the UA
+   * judged acceptable, replaces.ts). The layer above answers it without
+   * ringing and ends the replaced call once this one is connected.
+   */
+  replaces: Call<string> | undefined;
   readonly #invite: IncomingInvite;
   readonly #contact: NameAddr;
   /** Our answer to the INVITE's offer, prepared before the call was announced. */
   #answer: string | undefined;
   #offeredIn2xx = false;
   #hangupAfterAck = false;
+  /** RFC 3262: the caller requires reliable provisionals, or only supports them. */
+  readonly #rel100: 'required' | 'supported' | 'none';
+  /** RFC 4028: the session interval granted in our 2xx and its headers. */
+  #timer: { interval: SessionInterval | undefined; headers: [string, string][] } = { interval: undefined, headers: [] };
 
   constructor(ctx: UaContext, account: UaAccount, invite: IncomingInvite, calledAlias: string, media: MediaHook) {
     const from = fromOf(invite.request);
     const remote = from.displayName !== undefined ? { uri: formatUri(from.uri), displayName: from.displayName } : { uri: formatUri(from.uri) };
-    super({ ctx, account, media, id: invite.tx.request.headers.get('Call-ID') ?? '', localIdentity: calledAlias, remote, initial: 'incoming', moves });
+    super({ ctx, account, media, id: invite.tx.request.headers.get('Call-ID') ?? '', localIdentity: calledAlias, remote, initial: 'incoming', moves, ownsCallId: false });
     this.request = invite.request;
+    const requires = invite.request.headers.getAll('Require').some((v) => /(^|,)\s*100rel\s*(,|$)/i.test(v));
+    this.#rel100 = requires ? 'required' : supportsOption(invite.request, '100rel') ? 'supported' : 'none';
+    this.notePeerAllow(invite.request);
     this.calledAlias = calledAlias;
     this.#invite = invite;
     const local = invite.tx.incoming.local;
@@ -72,6 +99,17 @@ export class IncomingCall extends Call<IncomingCallState> {
     invite.onCancel = () => this.finish({ cause: 'cancelled', by: 'remote', outcome: outcome(487, 'Request Terminated') });
     invite.onAck = (ack) => void this.#acked(ack);
     invite.onAckTimeout = () => this.finish({ cause: 'timeout', by: 'local', outcome: outcome(408, 'No ACK', 'timeout'), detail: 'no ACK for our 2xx' });
+    invite.onPrackTimeout = () => {
+      // RFC 3262 §3: a reliable provisional never PRACKed within 64*T1: the INVITE is rejected with a 5xx.
+      if (this.#invite.state !== 'Pending' || this.isEnded) return;
+      this.#invite.reject(500, 'Provisional Response Not Acknowledged');
+      this.finish({ cause: 'timeout', by: 'local', outcome: outcome(500, 'Provisional Response Not Acknowledged'), detail: 'the caller never acknowledged our reliable provisional response (no PRACK)' });
+    };
+  }
+
+  /** Whether the caller requires or supports reliable provisionals (RFC 3262). */
+  get reliableProvisionals(): 'required' | 'supported' | 'none' {
+    return this.#rel100;
   }
 
   /** Where the INVITE came from (the packet's source address and port). */
@@ -91,6 +129,13 @@ export class IncomingCall extends Call<IncomingCallState> {
    */
   async prepare(): Promise<boolean> {
     const request = this.#invite.request;
+    const timer = answerTimerRequest(request);
+    if ('tooSmall' in timer) {
+      // RFC 4028 §9: 422 with our Min-SE, so the caller can ask again for at least that long.
+      this.#refuse(422, 'Session Interval Too Small', [['Min-SE', String(timer.tooSmall)]]);
+      return false;
+    }
+    this.#timer = timer;
     if (request.body.length > 0) {
       if (contentType(request) !== SDP_CONTENT_TYPE) {
         this.#refuse(415, 'Unsupported Media Type', [['Accept', SDP_CONTENT_TYPE]]);
@@ -119,10 +164,15 @@ export class IncomingCall extends Call<IncomingCallState> {
     return this.#invite.state === 'Pending';
   }
 
+  /** Early media can start: still ringing, and the INVITE had an offer we answered. */
+  get canSendEarlyMedia(): boolean {
+    return this.state === 'incoming' && this.#invite.state === 'Pending' && this.#answer !== undefined;
+  }
+
   /** 180 Ringing (creates the early dialog, §12.1.1). */
   ring(): void {
     if (this.state !== 'incoming' || this.#invite.state !== 'Pending') return;
-    this.#invite.progress(180, { contact: this.#contact, headers: dialogCapabilityHeaders() });
+    this.#invite.progress(180, { contact: this.#contact, headers: dialogCapabilityHeaders(), reliable: this.#rel100 === 'required' });
     this.#bindEarly();
   }
 
@@ -130,7 +180,9 @@ export class IncomingCall extends Call<IncomingCallState> {
   startEarlyMedia(): void {
     if (this.state !== 'incoming' || this.#invite.state !== 'Pending') return;
     if (this.#answer === undefined) throw new CallStateError('early media', 'without an offer in its INVITE');
-    this.#invite.progress(183, { contact: this.#contact, headers: dialogCapabilityHeaders(), body: Buffer.from(this.#answer), contentType: SDP_CONTENT_TYPE });
+    this.#invite.progress(183, {
+      contact: this.#contact, headers: dialogCapabilityHeaders(), body: Buffer.from(this.#answer), contentType: SDP_CONTENT_TYPE, reliable: this.#rel100 !== 'none',
+    });
     this.#bindEarly();
     this.earlyMedia = true;
     this.transition('early');
@@ -141,15 +193,21 @@ export class IncomingCall extends Call<IncomingCallState> {
     // A CANCEL may have ended the call a moment before the user answered: nothing to do then.
     if (this.isEnded) return;
     if (this.state !== 'incoming' && this.state !== 'early') throw new CallStateError('accept', this.state);
-    let body = this.#answer;
-    if (body === undefined) {
+    // RFC 3262 §3: no 2xx while a reliable 18x with SDP waits for its PRACK.
+    if (!(await this.#invite.acknowledged()) || this.#invite.state !== 'Pending' || this.isEnded) return;
+    let body = this.#invite.answerAcknowledged ? undefined : this.#answer;
+    if (body === undefined && !this.#invite.answerAcknowledged) {
       body = await this.media.createOffer();
       this.#offeredIn2xx = true;
       if (this.#invite.state !== 'Pending' || this.isEnded) return;
     }
-    const dialog = this.#invite.accept({ contact: this.#contact, headers: dialogCapabilityHeaders(), body: Buffer.from(body), contentType: SDP_CONTENT_TYPE });
+    const headers = [...dialogCapabilityHeaders(), ...this.#timer.headers];
+    const dialog = this.#invite.accept(body === undefined
+      ? { contact: this.#contact, headers }
+      : { contact: this.#contact, headers, body: Buffer.from(body), contentType: SDP_CONTENT_TYPE });
     this.setDialog(dialog);
     this.answeredAt = this.ctx.clock.now();
+    this.startSessionTimer(this.#timer.interval);
     this.transition('connecting');
   }
 
@@ -196,6 +254,24 @@ export class IncomingCall extends Call<IncomingCallState> {
       if (this.isEnded || this.state !== 'connecting') return;
     }
     this.transition('active');
+  }
+
+  protected override prackReceived(request: SipRequest, tx: ServerTransaction): void {
+    const rack = parseRAck(request.headers.get('RAck'));
+    if (!rack || this.#invite.state !== 'Pending' || !this.#invite.prack(rack)) {
+      tx.respond(createResponse(request, 481, 'Call/Transaction Does Not Exist'));
+      return;
+    }
+    // An offer in the PRACK (RFC 3262 §5) is not taken: our 18x carried the answer, a new offer belongs in an UPDATE.
+    if (request.body.length > 0) this.ctx.logger.info('offer in PRACK ignored', { callId: this.id });
+    tx.respond(createResponse(request, 200, 'OK'));
+  }
+
+  protected override offerPending(dialog: Dialog): 'ours' | 'theirs' | undefined {
+    // RFC 3311 §5.2: before our answer is PRACKed (or in the 2xx) the INVITE's offer is still open.
+    if (dialog.state === 'Early' && !this.#invite.answerAcknowledged) return 'theirs';
+    if (this.state === 'connecting' && this.#offeredIn2xx) return 'ours';
+    return super.offerPending(dialog);
   }
 
   #bindEarly(): void {

@@ -19,6 +19,8 @@ export type { CallRefusal, IncomingCallRequest } from './user-agent.ts';
 export { MAX_RECEIVED_MESSAGE_BYTES } from './out-of-dialog-requests.ts';
 export type { IncomingCallState } from './incoming-call.ts';
 export { ReceivedRefer } from './received-refer.ts';
+export { formatReplaces, parseReplaces } from './replaces.ts';
+export type { ReplacesTarget } from './replaces.ts';
 export type { ReceivedMessage } from './received-message.ts';
 export { SDP_CONTENT_TYPE, noMediaHook } from './media-hook.ts';
 export type { AnswerResult, MediaCallInfo, MediaHook, MediaHookFactory, OfferOptions } from './media-hook.ts';

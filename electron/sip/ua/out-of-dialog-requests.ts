@@ -87,6 +87,10 @@ export function answerOutOfDialog(request: SipRequest, tx: ServerTransaction, de
       deps.onMessage(message);
       return;
     }
+    case 'SUBSCRIBE':
+      // RFC 6665 §4.2.1.1: no event framework serves this UA, so no package is known here.
+      tx.respond(createResponse(request, 489, 'Bad Event'));
+      return;
     case 'REFER':
       // RFC 3515 allows REFER outside a dialog; we only transfer the calls we are in.
       tx.respond(createResponse(request, 403, 'Out-of-dialog REFER Not Accepted'));

@@ -5,10 +5,18 @@
  * through the outbound proxy (pre-loaded Route, §8.1.2). 18x are progress
  * (an 18x with SDP is early media: its answer is applied, then the call is
  * 'early'), 401/407 are answered on the challenged-request path (§22.2),
- * 3xx are followed through their Contacts (redirect-targets.ts), and every
+ * 3xx are followed through their Contacts (redirect-targets.ts), a 422
+ * (RFC 4028 §7.3) is retried once with the Min-SE it names, and every
  * other final answer ends the call with its code in words. A 2xx makes the
  * call 'connecting' while the hook applies its answer; only then is it
  * 'active' (the layer above never sees 'active' before the media can run).
+ *
+ * Reliable provisionals (RFC 3262 §4): a 18x with `Require: 100rel` and the
+ * next RSeq of its dialog gets a PRACK in that early dialog (retransmissions
+ * and out-of-order ones none). Forks (§13.2.2.4): each early dialog keeps
+ * the answer its 18x carried; the latest one is what plays, and the dialog
+ * that answers wins — its 2xx answer (or, with none, its early one) is
+ * applied when it differs from what plays.
  *
  *              18x                  18x with SDP (answer applied)
  *   dialing ─────────▶ ringing ─────────────────▶ early
@@ -32,7 +40,7 @@
 import type { AuthFailure } from '../auth/digest-authenticator.ts';
 import type { Dialog } from '../dialog/dialog.ts';
 import type { OutgoingInvite } from '../dialog/outgoing-invite.ts';
-import { createResponse, formatUri, newCallId, newTag } from '../message/index.ts';
+import { createResponse, cseqOf, formatUri, newCallId, newTag, parseUri, toOf } from '../message/index.ts';
 import type { SipRequest, SipResponse, SipUri } from '../message/index.ts';
 import type { SendTarget } from '../transport/transport.ts';
 import type { UaAccount } from './account.ts';
@@ -40,6 +48,8 @@ import { Call } from './call.ts';
 import { sendChallenged } from './challenged-request.ts';
 import type { Exchange } from './challenged-request.ts';
 import { contentType, dialogCapabilityHeaders } from './capabilities.ts';
+import { parseRSeq } from '../dialog/reliable-provisional.ts';
+import { DEFAULT_SESSION_EXPIRES_S, MIN_SE_S, parseMinSe, requestTimerHeaders, timerFromAnswer } from './session-expires.ts';
 import { SDP_CONTENT_TYPE } from './media-hook.ts';
 import type { MediaHook } from './media-hook.ts';
 import { RedirectTargets } from './redirect-targets.ts';
@@ -91,13 +101,24 @@ export class OutgoingCall extends Call<OutgoingCallState> {
   #invite: OutgoingInvite | undefined;
   #offer = '';
   #cancelRequested = false;
-  #earlyAnswer = false;
+  /** The answer each early dialog's 18x carried (by To tag), and which of them was given to the hook last. */
+  readonly #earlyAnswers = new Map<string, string>();
+  #playing: { tag: string; answer: string } | undefined;
+  /** Early dialogs whose answer came in a PRACKed reliable 18x: offer/answer done there (RFC 3311 §5.1). */
+  readonly #reliableAnswer = new Set<string>();
+  /** RFC 3262 §4: the last RSeq PRACKed per early dialog (by To tag). */
+  readonly #rseq = new Map<string, number>();
+  /** The early dialogs by To tag (a forked INVITE has several). */
+  readonly #early = new Map<string, Dialog>();
+  /** RFC 4028: the interval we ask for; raised to the Min-SE of a 422. */
+  #sessionExpires = DEFAULT_SESSION_EXPIRES_S;
+  #retried422 = false;
 
   constructor(ctx: UaContext, account: UaAccount, target: SipUri, options: OutgoingCallOptions = {}) {
     const identity = account.identity(options.identity);
     const id = newCallId();
     const media = options.media ?? ctx.media({ callId: id, accountId: account.id, direction: 'outgoing' });
-    super({ ctx, account, media, id, localIdentity: formatUri(identity.uri), remote: { uri: formatUri(target) }, initial: 'dialing', moves });
+    super({ ctx, account, media, id, localIdentity: formatUri(identity.uri), remote: { uri: formatUri(target) }, initial: 'dialing', moves, ownsCallId: true });
     this.target = target;
     this.#options = options;
     this.#redirects = new RedirectTargets(target, options.maxRedirects ?? 5);
@@ -114,6 +135,10 @@ export class OutgoingCall extends Call<OutgoingCallState> {
     this.#cancelRequested = true;
     this.transition('cancelling');
     this.#invite?.cancel();
+  }
+
+  protected override earlyDialogs(): readonly Dialog[] {
+    return (this.#invite?.dialogs ?? []).filter((d) => d.state === 'Early');
   }
 
   hangup(): Promise<void> {
@@ -136,7 +161,7 @@ export class OutgoingCall extends Call<OutgoingCallState> {
    * One target: the first INVITE (`previous` undefined) or the one after a
    * redirect, its digest challenges answered on the challenged-request path.
    */
-  async #attempt(requestUri: SipUri, previous: SipRequest | undefined): Promise<void> {
+  async #attempt(requestUri: SipUri, previous: SipRequest | undefined, retryOf?: SipRequest): Promise<void> {
     const account = this.account;
     let targets: SendTarget[];
     try {
@@ -156,7 +181,9 @@ export class OutgoingCall extends Call<OutgoingCallState> {
         ? nextRequest(challenged.request, { fields })
         : previous
           ? nextRequest(previous, { requestUri, fields: [] })
-          : this.#initialInvite(targets[0]!, this.#offer);
+          : retryOf
+            ? this.#withTimerHeaders(nextRequest(retryOf, { fields: [] }))
+            : this.#initialInvite(targets[0]!, this.#offer);
       return this.#sendInvite(request, targets);
     });
     if (done.response.status >= 300) this.#rejected(done.response, done.request, done.authFailure);
@@ -187,6 +214,7 @@ export class OutgoingCall extends Call<OutgoingCallState> {
     const account = this.account;
     const identity = account.identity(this.#options.identity);
     const headers = dialogCapabilityHeaders();
+    headers.push(...requestTimerHeaders(this.#sessionExpires, MIN_SE_S));
     if (account.usePreferredIdentity) headers.push(['P-Preferred-Identity', `<${formatUri(identity.uri)}>`]);
     headers.push(...(this.#options.headers ?? []));
     return buildRequest({
@@ -205,26 +233,92 @@ export class OutgoingCall extends Call<OutgoingCallState> {
     });
   }
 
+  /** The INVITE again after a 422, asking for the larger interval (RFC 4028 §7.3). */
+  #withTimerHeaders(request: SipRequest): SipRequest {
+    request.headers.remove('Session-Expires');
+    request.headers.remove('Min-SE');
+    for (const [name, value] of requestTimerHeaders(this.#sessionExpires, this.#sessionExpires)) request.headers.append(name, value);
+    return request;
+  }
+
   #provisional(response: SipResponse, dialog: Dialog | undefined): void {
     if (this.isEnded || response.status === 100) return;
     if (dialog) this.ctx.bindDialog(dialog, this);
+    const tag = toTagOf(response);
+    const reliable = dialog ? this.#reliability(response, tag) : 'unreliable';
+    // A retransmitted reliable 18x (its PRACK is on its way) or one ahead of a missing RSeq: nothing new (§4).
+    if (reliable === 'repeat' || reliable === 'out-of-order') return;
     const sdp = response.body.length > 0 && contentType(response) === SDP_CONTENT_TYPE;
+    if (dialog) {
+      this.notePeerAllow(response);
+      this.#early.set(tag, dialog);
+    }
     this.emit('progress', { status: response.status, reason: response.reason, earlyMedia: sdp });
+    if (reliable === 'new' && dialog) void this.#prack(dialog, response, sdp ? tag : undefined);
     if (this.state === 'cancelling') return;
-    if (sdp && !this.#earlyAnswer) {
-      // RFC 3960 §3: an SDP in an unreliable 18x is the answer early media flows by; applied first, then 'early'.
-      this.#earlyAnswer = true;
+    if (sdp && !this.#earlyAnswers.has(tag)) {
+      // RFC 3960 §3: the SDP of a 18x is the answer early media flows by; applied first, then 'early'.
+      const answer = response.body.toString('utf8');
+      this.#earlyAnswers.set(tag, answer);
       this.earlyMedia = true;
-      this.media.setAnswer(response.body.toString('utf8')).then(
+      this.#applyAnswer(tag, answer).then(
         () => {
           if (this.state === 'dialing' || this.state === 'ringing') this.transition('early', outcomeOf(response));
         },
         (err: unknown) => this.ctx.logger.info('early answer unusable', { callId: this.id, error: String(err) }),
       );
-      if (this.state === 'dialing') this.transition('ringing', outcomeOf(response));
-    } else if (this.state === 'dialing') {
-      this.transition('ringing', outcomeOf(response));
     }
+    if (this.state === 'dialing') this.transition('ringing', outcomeOf(response));
+  }
+
+  /** RFC 3262 §4: is this 18x reliable, and is it the next one of its dialog? */
+  #reliability(response: SipResponse, tag: string): 'unreliable' | 'new' | 'repeat' | 'out-of-order' {
+    const required = response.headers.getAll('Require').some((v) => /(^|,)\s*100rel\s*(,|$)/i.test(v));
+    const rseq = parseRSeq(response.headers.get('RSeq'));
+    if (!required || rseq === undefined) return 'unreliable';
+    const last = this.#rseq.get(tag);
+    if (last !== undefined && rseq <= last) return 'repeat';
+    if (last !== undefined && rseq !== last + 1) return 'out-of-order';
+    this.#rseq.set(tag, rseq);
+    return 'new';
+  }
+
+  /** PRACK for a reliable 18x, in its early dialog, on the challenged-request path. */
+  async #prack(dialog: Dialog, response: SipResponse, answeredTag: string | undefined): Promise<void> {
+    const rack = `${response.headers.get('RSeq')!.trim()} ${cseqOf(response).seq} INVITE`;
+    try {
+      const r = await this.sendInDialog(dialog, 'PRACK', { headers: [['RAck', rack]] });
+      if (r.status < 300 && answeredTag !== undefined) this.#reliableAnswer.add(answeredTag);
+      if (r.status >= 300) this.ctx.logger.info('PRACK refused', { callId: this.id, status: r.status });
+    } catch (err) {
+      this.ctx.logger.info('PRACK not sent', { callId: this.id, error: String(err) });
+    }
+  }
+
+  /** Gives the hook the answer of dialog `tag` unless it is what plays already. */
+  async #applyAnswer(tag: string, answer: string): Promise<void> {
+    if (this.#playing && this.#playing.answer === answer) {
+      this.#playing = { tag, answer };
+      return;
+    }
+    const before = this.#playing;
+    this.#playing = { tag, answer };
+    try {
+      await this.media.setAnswer(answer);
+    } catch (err) {
+      this.#playing = before;
+      throw err;
+    }
+  }
+
+  protected override sessionDialog(): Dialog | undefined {
+    return this.dialog ?? (this.#playing ? this.#early.get(this.#playing.tag) : undefined);
+  }
+
+  protected override offerPending(dialog: Dialog): 'ours' | 'theirs' | undefined {
+    // RFC 3311 §5.1: in an early dialog our INVITE's offer is answered only by a reliable 18x.
+    if (dialog.state === 'Early' && !this.#reliableAnswer.has(dialog.id.remoteTag)) return 'ours';
+    return super.offerPending(dialog);
   }
 
   #accepted(dialog: Dialog, response: SipResponse): void {
@@ -240,13 +334,24 @@ export class OutgoingCall extends Call<OutgoingCallState> {
       this.#byeAfterAck.set(dialog, { cause: 'cancelled', detail: 'answered while being cancelled' });
       return;
     }
+    this.notePeerAllow(response);
+    this.startSessionTimer(timerFromAnswer(response));
     this.transition('connecting', outcomeOf(response));
-    const answer = response.body.length > 0 && contentType(response) === SDP_CONTENT_TYPE ? response.body.toString('utf8') : undefined;
+    const tag = dialog.id.remoteTag;
+    const inBody = response.body.length > 0 && contentType(response) === SDP_CONTENT_TYPE ? response.body.toString('utf8') : undefined;
+    // RFC 3262 §5 / RFC 3261 §13.2.1: the answer may have come in this dialog's 18x already; the 2xx repeats it or has none.
+    const answer = inBody ?? this.#earlyAnswers.get(tag);
     if (answer === undefined) {
       this.#byeAfterAck.set(dialog, { cause: 'media-failed', detail: 'the 2xx carried no SDP answer to our offer' });
       return;
     }
-    this.media.setAnswer(answer).then(
+    // This dialog's session is in place already (its early media plays, or an UPDATE changed it since): nothing to apply.
+    const current = this.#playing?.tag === tag && (inBody === undefined || inBody === this.#earlyAnswers.get(tag));
+    if (current) {
+      this.transition('active', outcomeOf(response));
+      return;
+    }
+    this.#applyAnswer(tag, answer).then(
       () => {
         if (this.state === 'connecting') this.transition('active', outcomeOf(response));
       },
@@ -270,6 +375,16 @@ export class OutgoingCall extends Call<OutgoingCallState> {
       return;
     }
     const status = response.status;
+    if (status === 422 && !this.#retried422) {
+      // RFC 4028 §7.3: the interval was too small for someone on the path; once more with their Min-SE.
+      const min = parseMinSe(response);
+      if (min !== undefined && min > this.#sessionExpires) {
+        this.#retried422 = true;
+        this.#sessionExpires = min;
+        void this.#attempt(parseUriOf(sent), undefined, sent);
+        return;
+      }
+    }
     if (status === 401 || status === 407) {
       this.finish({ cause: 'rejected', by: 'remote', outcome: result, detail: authFailure?.message });
       return;
@@ -298,4 +413,12 @@ export class OutgoingCall extends Call<OutgoingCallState> {
     void this.#attempt(next, sent);
     return true;
   }
+}
+
+function toTagOf(response: SipResponse): string {
+  return toOf(response).params.get('tag') ?? '';
+}
+
+function parseUriOf(request: SipRequest): SipUri {
+  return parseUri(request.uri);
 }

@@ -49,6 +49,7 @@ import type { ReceivedMessage } from './received-message.ts';
 import type { RetryPolicy } from './refresh-policy.ts';
 import { Registration } from './registration.ts';
 import type { RegistrationChange } from './registration.ts';
+import { judgeReplaces, replacesOf, type ReplacedDialog, type ReplacesTarget } from './replaces.ts';
 import { outcome } from './sip-outcome.ts';
 import type { SipOutcome } from './sip-outcome.ts';
 import { toTraceEntry } from './sip-trace.ts';
@@ -59,6 +60,8 @@ import type { UaContext } from './ua-context.ts';
 import { DEFAULT_UDP_KEEPALIVE_MS } from './flow-keepalive.ts';
 import type { FlowKeepAlive } from './flow-keepalive.ts';
 import type { PublicAddress } from './public-address.ts';
+import { EVENT_METHODS } from './event-hook.ts';
+import type { EventRequestHandler } from './event-hook.ts';
 
 export interface UserAgentOptions {
   /** Listeners to bind in start() (port 0 = any free port). Default: UDP on 0.0.0.0:5060. */
@@ -146,6 +149,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   /** Per account: our address as the registrar sees it over UDP, when it differs from ours (NAT). */
   readonly #public = new Map<string, PublicAddress>();
   readonly #keepAlives = new Set<FlowKeepAlive>();
+  #events: EventRequestHandler | undefined;
 
   constructor(options: UserAgentOptions = {}) {
     super();
@@ -280,8 +284,8 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   /** Places a call from `accountId` to `target` ("sip:bob@example.com", "bob@example.com", "bob", "tel:+1…"). */
   call(target: string, options: OutgoingCallOptions & { accountId: string }): OutgoingCall {
     const account = this.#account(options.accountId);
-    const uri = this.#targetUri(target, account);
-    const call = new OutgoingCall(this.#ctx, account, uri, options);
+    const { uri, headers } = inviteHeadersOf(this.#targetUri(target, account));
+    const call = new OutgoingCall(this.#ctx, account, uri, headers.length > 0 ? { ...options, headers: [...(options.headers ?? []), ...headers] } : options);
     this.#calls.set(callKey('outgoing', call.id), call);
     call.start();
     return call;
@@ -295,6 +299,17 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   /** OPTIONS (§11): is the peer there, and what does it support? */
   sendOptions(accountId: string, target: string, options: RequestOptions = {}): Promise<RequestResult> {
     return this.#request('OPTIONS', accountId, target, { ...options, headers: [['Accept', 'application/sdp'], ...(options.headers ?? [])] });
+  }
+
+  /**
+   * Plugs in the SIP event framework (sip/event): from now on it answers
+   * SUBSCRIBE, PUBLISH and NOTIFY that no dialog takes; it gets the context
+   * it sends and makes dialogs with. One handler per UA.
+   */
+  attachEvents(handler: EventRequestHandler): UaContext {
+    if (this.#events) throw new Error('an event handler is attached already');
+    this.#events = handler;
+    return this.#ctx;
   }
 
   /** Unregisters every account (best effort, in parallel). */
@@ -371,12 +386,15 @@ export class UserAgent extends Emitter<UserAgentEvents> {
   #dialogUser(): DialogManagerUser {
     return {
       onInvite: (invite) => void this.#incomingInvite(invite),
-      onRequest: (request, tx) =>
+      onRequest: (request, tx) => {
+        if (EVENT_METHODS.has(request.method) && this.#eventRequest(request, tx)) return;
         answerOutOfDialog(request, tx, {
           match: (r) => this.#matchRequest(r),
           onMessage: (m) => this.emit('message', m),
           ...(this.#options.admitMessage ? { admitMessage: this.#options.admitMessage } : {}),
-        }),
+        });
+      },
+      onOrphanRequest: (request, tx) => EVENT_METHODS.has(request.method) && this.#eventRequest(request, tx),
       onReinvite: (dialog, invite) => {
         const owner = this.#owners.get(dialog);
         if (owner) owner.onReinvite(dialog, invite);
@@ -385,6 +403,18 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       onDialogRequest: (dialog, request, tx) => this.#dialogRequest(dialog, request, tx),
       onDialogTerminated: (dialog, reason) => this.#dialogEnded(dialog, reason),
     };
+  }
+
+  #eventRequest(request: SipRequest, tx: ServerTransaction): boolean {
+    if (!this.#events) return false;
+    if (request.method === 'SUBSCRIBE' || request.method === 'NOTIFY') {
+      const bad = unsupportedRequire(request);
+      if (bad) {
+        tx.respond(bad);
+        return true;
+      }
+    }
+    return this.#events.onEventRequest(request, tx, this.#matchRequest(request));
   }
 
   #dialogRequest(dialog: Dialog, request: SipRequest, tx: ServerTransaction): void {
@@ -397,6 +427,16 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     const owner = this.#owners.get(dialog);
     this.#owners.delete(dialog);
     owner?.onDialogEnded(dialog, reason);
+  }
+
+  /** The call whose dialog a Replaces header names (RFC 3891 §3), and how that dialog stands. */
+  #replaceable(t: ReplacesTarget): { call?: Call<string>; dialog: ReplacedDialog } {
+    for (const call of this.#calls.values()) {
+      if (call.id !== t.callId) continue;
+      const dialog = call.replaceable(t.toTag, t.fromTag);
+      if (dialog.kind !== 'none') return { call, dialog };
+    }
+    return { dialog: { kind: 'none' } };
   }
 
   async #incomingInvite(invite: IncomingInvite): Promise<void> {
@@ -418,6 +458,21 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       refuse(404, 'Not Found');
       return;
     }
+    const replacing = replacesOf(request);
+    let replaces: Call<string> | undefined;
+    if (replacing && 'status' in replacing) {
+      refuse(replacing.status, replacing.reason, [], account.id);
+      return;
+    }
+    if (replacing) {
+      const found = this.#replaceable(replacing);
+      const verdict = judgeReplaces(replacing, found.dialog);
+      if (!verdict.accept) {
+        refuse(verdict.status, verdict.reason, [], account.id);
+        return;
+      }
+      replaces = found.call;
+    }
     const id = request.headers.get('Call-ID') ?? '';
     if (this.#calls.has(callKey('incoming', id))) {
       // §8.2.2.2: the same request reached us twice by different paths (a merged request).
@@ -438,6 +493,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     }
     const media = this.#ctx.media({ callId: id, accountId: account.id, direction: 'incoming' });
     const call = new IncomingCall(this.#ctx, account, invite, match.alias, media);
+    call.replaces = replaces;
     this.#calls.set(callKey('incoming', id), call);
     if (!(await call.prepare())) {
       this.#calls.delete(callKey('incoming', id));
@@ -450,6 +506,20 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     }
     this.emit('incomingCall', call);
   }
+}
+
+/**
+ * RFC 3261 §19.1.5: header fields in a target URI (a REFER's Refer-To with
+ * Replaces, RFC 5589 §7) go into the INVITE, never into its Request-URI.
+ * Only Replaces is taken: a URI must not be able to set Route, From, Via…
+ */
+function inviteHeadersOf(uri: SipUri): { uri: SipUri; headers: [string, string][] } {
+  if (uri.headers.size === 0) return { uri, headers: [] };
+  const headers: [string, string][] = [];
+  for (const [name, value] of uri.headers) {
+    if (name.toLowerCase() === 'replaces') headers.push(['Replaces', value]);
+  }
+  return { uri: { ...uri, headers: new Map() }, headers };
 }
 
 /** Calls are kept by direction and Call-ID: a UA calling one of its own accounts holds both ends of one Call-ID. */

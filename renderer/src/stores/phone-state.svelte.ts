@@ -16,6 +16,7 @@ import type {
   MediaStats,
   RegistrationSnapshot,
   ListenerTlsSnapshot,
+  PhoneSystemSnapshot,
   Settings,
   TraceEntry,
 } from '../api/types.ts';
@@ -89,6 +90,8 @@ export class PhoneState {
   settings = $state.raw<Settings | undefined>(undefined);
   /** This phone's TLS listener certificate (its fingerprint is what a peer pins). */
   tls = $state.raw<ListenerTlsSnapshot | undefined>(undefined);
+  /** "Host a phone system on this computer": loaded when Settings shows it, then kept by its events. */
+  phoneSystem = $state.raw<PhoneSystemSnapshot | undefined>(undefined);
   /** The SIP messages of the last TRACE_KEEP_MS (the engine's `trace` events, already redacted), oldest first. */
   trace = $state.raw<TraceEntry[]>([]);
   /** Instant messages: conversations, open threads, who is typing (messages-state.svelte.ts). */
@@ -172,6 +175,9 @@ export class PhoneState {
       case 'watcher':
       case 'mwi':
         this.presence.apply(event);
+        break;
+      case 'phoneSystem':
+        this.phoneSystem = event.data;
         break;
     }
   }

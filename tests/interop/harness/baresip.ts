@@ -57,6 +57,8 @@ export interface BaresipOptions {
   placement?: Placement;
   /** Raw config lines appended (e.g. "module stun.so", "stun_host …"). */
   extraConfig?: readonly string[];
+  /** config rtcp_mux (default false): DTLS-SRTP and ICE tests turn it on, as Parley keys and checks only the RTP port. */
+  rtcpMux?: boolean;
 }
 
 export interface BaresipEvent {
@@ -107,7 +109,7 @@ export function baresipAccountLine(a: BaresipAccount): string {
   return `${name}<${a.aor}>;${params.join(';')}${a.extra ?? ''}`;
 }
 
-function baresipConfig(o: { host: string; extraConfig: readonly string[]; sipPort: number; ctrlPort: number; dnsPort: number; source: string; dumpDir: string; extra: readonly string[]; maxCalls: number; dumpAudio: boolean }): string {
+function baresipConfig(o: { host: string; rtcpMux: boolean; extraConfig: readonly string[]; sipPort: number; ctrlPort: number; dnsPort: number; source: string; dumpDir: string; extra: readonly string[]; maxCalls: number; dumpAudio: boolean }): string {
   return [
     'poll_method epoll',
     `sip_listen ${o.host}:${o.sipPort}`,
@@ -130,7 +132,7 @@ function baresipConfig(o: { host: string; extraConfig: readonly string[]; sipPor
     'audec_format s16',
     'audio_buffer 20-160',
     'rtp_tos 184',
-    'rtcp_mux no',
+    `rtcp_mux ${o.rtcpMux ? 'yes' : 'no'}`,
     'jitter_buffer_delay 5-10',
     'rtp_stats yes',
     `module_path ${modulePath}`,
@@ -193,7 +195,7 @@ async function startOnce(opts: BaresipOptions): Promise<BaresipHandle> {
   const accounts = opts.accounts ?? [{ aor: 'sip:bob@127.0.0.1', regint: 0 }];
   writeFileSync(
     join(tmp.path, 'config'),
-    baresipConfig({ host: placement.address, extraConfig: opts.extraConfig ?? [], sipPort: port, ctrlPort: ctrl, dnsPort, source, dumpDir, extra: opts.extraModules ?? [], maxCalls: opts.maxCalls ?? 4, dumpAudio: opts.dumpAudio ?? true }),
+    baresipConfig({ host: placement.address, rtcpMux: opts.rtcpMux ?? false, extraConfig: opts.extraConfig ?? [], sipPort: port, ctrlPort: ctrl, dnsPort, source, dumpDir, extra: opts.extraModules ?? [], maxCalls: opts.maxCalls ?? 4, dumpAudio: opts.dumpAudio ?? true }),
   );
   // Accounts are added with `uanew` once the control connection is up, so that their
   // REGISTER_OK/REGISTER_FAIL events cannot fire before anyone listens.

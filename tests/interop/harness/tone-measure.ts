@@ -25,11 +25,16 @@ export const PRESENCE_THRESHOLD_DB = -50;
  *    host's event loop longer than the media clock catches up
  *    (stall-watch.ts): Parley sends and plays nothing for such a gap, by
  *    design (media-clock.ts re-anchors). Only what the recording really
- *    lacks is excused, up to this bound.
+ *    lacks is excused, up to this bound;
+ *  - `securingMs`: the start of the answered call before the media keys
+ *    existed (a DTLS-SRTP handshake, measured by the test from the answer to
+ *    the call's "secured" snapshot): no audio can flow then, by design. That
+ *    much of the recording's start is not judged.
  */
 export interface Allowances {
   heldBackMs?: number;
   stalledMs?: number;
+  securingMs?: number;
 }
 
 export interface HeardTone {
@@ -47,6 +52,8 @@ export interface HeardTone {
   /** Seconds of audio present / (answered call − allowances − set-up trim), capped at 1. */
   presence: number;
   allowances: Required<Allowances>;
+  /** Of securingMs, what the recording lacks (it started late): excused from its length. */
+  recordedLateMs: number;
   /** The whole recording, one character per 20 ms: '#' above -30 dBFS, 'o' above -50, '.' below (for failure messages). */
   windows: string;
 }
@@ -61,13 +68,17 @@ function windowMap(samples: Int16Array, rate: number): string {
   return out;
 }
 
+/** What the recording may lack (securingMs is not lacking: the recording holds that time, silent). */
 const excused = (a: Required<Allowances>) => a.heldBackMs + a.stalledMs;
 
 export function measureTone(who: string, samples: Int16Array, sampleRate: number, answeredMs: number, allow: Allowances = {}): HeardTone {
   const heldBackMs = allow.heldBackMs ?? 0;
   const lacking = answeredMs - heldBackMs - (samples.length / sampleRate) * 1000;
-  const allowances = { heldBackMs, stalledMs: Math.min(allow.stalledMs ?? 0, Math.max(0, lacking)) };
-  const trimmed = samples.subarray(Math.round((sampleRate * SETUP_TRIM_MS) / 1000));
+  const securingMs = Math.max(0, allow.securingMs ?? 0);
+  // A recorder that writes nothing before the keys exist (baresip) lacks that time; one that writes silence (Parley) holds it.
+  const recordedLateMs = Math.min(securingMs, Math.max(0, lacking));
+  const allowances = { heldBackMs, stalledMs: Math.min(allow.stalledMs ?? 0, Math.max(0, lacking - recordedLateMs)), securingMs };
+  const trimmed = samples.subarray(Math.round((sampleRate * (SETUP_TRIM_MS + securingMs - recordedLateMs)) / 1000));
   const active = trimmed.length > 0 ? activeFraction(trimmed, sampleRate, 20, PRESENCE_THRESHOLD_DB) : 0;
   const audioSeconds = active * Math.floor(trimmed.length / (sampleRate / 50)) * 0.02;
   return {
@@ -77,8 +88,9 @@ export function measureTone(who: string, samples: Int16Array, sampleRate: number
     hz: trimmed.length >= 1600 ? dominantFrequency(trimmed, sampleRate) : 0,
     levelDbfs: rmsDbfs(trimmed),
     activeFraction: active,
-    presence: Math.min(1, audioSeconds / ((answeredMs - excused(allowances) - SETUP_TRIM_MS) / 1000)),
+    presence: Math.min(1, audioSeconds / ((answeredMs - excused(allowances) - SETUP_TRIM_MS - securingMs) / 1000)),
     allowances,
+    recordedLateMs,
     windows: windowMap(samples, sampleRate),
   };
 }
@@ -92,6 +104,7 @@ export function describeTone(h: HeardTone): string {
   const less = [
     ...(h.allowances.heldBackMs ? [`${h.allowances.heldBackMs} ms held back`] : []),
     ...(h.allowances.stalledMs ? [`${h.allowances.stalledMs.toFixed(0)} ms lost to host stalls`] : []),
+    ...(h.allowances.securingMs ? [`${h.allowances.securingMs.toFixed(0)} ms before the media keys existed`] : []),
   ];
   return (
     `${h.who} heard ${h.hz.toFixed(2)} Hz at ${h.levelDbfs.toFixed(2)} dBFS, ${h.seconds.toFixed(2)} s recorded at ${h.sampleRate} Hz, ` +
@@ -122,7 +135,7 @@ export function assertHeard(h: HeardTone, e: ToneExpectation): void {
   assert.ok(Math.abs(h.hz - e.hz) <= (e.hzTolerance ?? 10), `frequency: ${what}; expected ${e.hz} Hz`);
   assert.ok(Math.abs(h.levelDbfs - e.sentDbfs) <= (e.levelToleranceDb ?? 3), `level: ${what}; sent at ${e.sentDbfs} dBFS`);
   assert.ok(
-    Math.abs(h.seconds * 1000 + excused(h.allowances) - e.answeredMs) <= (e.durationToleranceMs ?? 400),
+    Math.abs(h.seconds * 1000 + excused(h.allowances) + h.recordedLateMs - e.answeredMs) <= (e.durationToleranceMs ?? 400),
     `duration: ${what}; the call was answered for ${e.answeredMs} ms`,
   );
   assert.ok(h.activeFraction >= (e.minPresence ?? 0.95), `active windows: ${what}`);

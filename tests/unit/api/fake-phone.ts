@@ -5,7 +5,7 @@
  */
 import { ApiError } from '../../../electron/api/errors.ts';
 import type { EventBus } from '../../../electron/api/event-bus.ts';
-import type { CommandContext, PhoneApi } from '../../../electron/api/phone-api.ts';
+import type { CommandContext, PhoneApi, PhoneSystemApi } from '../../../electron/api/phone-api.ts';
 import { presencePlaceholder } from '../../../electron/phone/presence-placeholder.ts';
 import type { AccountSnapshot, CallSnapshot, ContactSnapshot, Settings } from '../../../electron/api/snapshots.ts';
 
@@ -175,6 +175,22 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('call.record', p, c);
       return callOf(p.callId);
     },
+    async 'call.earlyMedia'(p, c) {
+      log('call.earlyMedia', p, c);
+      return callOf(p.callId);
+    },
+    async 'call.pickup'(p, c) {
+      log('call.pickup', p, c);
+      throw new ApiError('unavailable', 'call pickup is not part of the fake');
+    },
+    async 'call.merge'(p, c) {
+      log('call.merge', p, c);
+      return callOf(p.callId);
+    },
+    async 'call.split'(p, c) {
+      log('call.split', p, c);
+      return callOf(p.callId);
+    },
     async 'calls.list'(p, c) {
       log('calls.list', p, c);
       return [...calls.values()];
@@ -278,6 +294,15 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       return null;
     },
     ...presencePlaceholder(),
+    ...Object.fromEntries(
+      (['phoneSystem.get', 'phoneSystem.update', 'phoneSystem.users.add', 'phoneSystem.users.update', 'phoneSystem.users.remove'] as const).map((name) => [
+        name,
+        async (p: unknown, c: CommandContext) => {
+          log(name, p, c);
+          throw new ApiError('unavailable', 'no phone system in the fake phone');
+        },
+      ]),
+    ) as unknown as PhoneSystemApi,
     ...overrides,
   };
 

@@ -9,7 +9,21 @@ const bad = (schema: { safeParse(v: unknown): { success: boolean } }, value: unk
 describe('command schemas', () => {
   test('there is one schema per command and no other', () => {
     assert.deepEqual(Object.keys(COMMAND_SCHEMAS).sort(), [...COMMAND_NAMES].sort());
-    assert.equal(COMMAND_NAMES.length, 48);
+    assert.equal(COMMAND_NAMES.length, 57);
+  });
+
+  test('call.transfer takes a target (blind) or another call (attended), never both or neither; call.pickup needs the dialog', () => {
+    const t = COMMAND_SCHEMAS['call.transfer'];
+    ok(t, { callId: 'c1', target: 'sip:carol@example.com' });
+    ok(t, { callId: 'c1', toCallId: 'c2' });
+    bad(t, { callId: 'c1' });
+    bad(t, { callId: 'c1', target: 'carol', toCallId: 'c2' });
+    const p = COMMAND_SCHEMAS['call.pickup'];
+    ok(p, { target: 'sip:alice@example.com', sipCallId: 'abc@host', toTag: 'x1', fromTag: 'y-2', earlyOnly: true });
+    bad(p, { target: 'sip:alice@example.com', sipCallId: 'abc@host', toTag: 'x1' });
+    bad(p, { target: 'sip:alice@example.com', sipCallId: 'a b', toTag: 'x1', fromTag: 'y' });
+    bad(p, { target: 'sip:alice@example.com', sipCallId: 'abc', toTag: 'x;1', fromTag: 'y' });
+    bad(p, { target: 'sip:alice@example.com', sipCallId: 'abc', toTag: 'x', fromTag: 'y'.repeat(200) });
   });
 
   test('network.changed takes one of the known reasons and nothing else', () => {

@@ -89,10 +89,11 @@ describe('UAS core: requests outside calls', () => {
     assert.ok(res.headers.Allow?.some((v) => v.includes('INVITE')));
   });
 
-  it('405 with Allow for a method we know but do not take, 501 for an unknown one, 481 for a dialog-only one', async () => {
+  it('405 with Allow for a method we know but do not take, 501 for an unknown one, 481 for a dialog-only one, 489 for a SUBSCRIBE without event packages', async () => {
     const { w, probe } = setup();
-    const r405 = await ask(w, probe, 'SUBSCRIBE', 'sip:bob@10.0.0.3:5080', [['Event', 'presence']]);
+    const r405 = await ask(w, probe, 'PUBLISH', 'sip:bob@10.0.0.3:5080', [['Event', 'presence']]);
     assert.equal(r405.status, 405);
+    assert.equal((await ask(w, probe, 'SUBSCRIBE', 'sip:bob@10.0.0.3:5080', [['Event', 'presence']])).status, 489);
     assert.ok(parseTokenList(r405.headers.getAll('Allow')).includes('INVITE'));
     const r501 = await ask(w, probe, 'FROBNICATE', 'sip:bob@10.0.0.3:5080');
     assert.equal(r501.status, 501);
@@ -105,9 +106,10 @@ describe('UAS core: requests outside calls', () => {
     const { w, bob, probe } = setup();
     const refused: number[] = [];
     bob.ua.on('callRefused', (r) => refused.push(r.outcome.status));
-    const inv = await ask(w, probe, 'INVITE', 'sip:bob@10.0.0.3:5080', [['Require', '100rel, timer'], ['Contact', '<sip:probe@10.0.0.9>'], ['Content-Type', 'application/sdp']], OFFER);
+    // 100rel and timer are ours (RFC 3262, RFC 4028): only the tags we lack are named.
+    const inv = await ask(w, probe, 'INVITE', 'sip:bob@10.0.0.3:5080', [['Require', '100rel, precondition, timer, foo'], ['Contact', '<sip:probe@10.0.0.9>'], ['Content-Type', 'application/sdp']], OFFER);
     assert.equal(inv.status, 420);
-    assert.deepEqual(parseTokenList(inv.headers.getAll('Unsupported')), ['100rel', 'timer']);
+    assert.deepEqual(parseTokenList(inv.headers.getAll('Unsupported')), ['precondition', 'foo']);
     assert.deepEqual(refused, [420]);
     assert.equal(bob.incoming.length, 0);
     const opt = await ask(w, probe, 'OPTIONS', 'sip:bob@10.0.0.3:5080', [['Require', 'foo']]);

@@ -1,5 +1,6 @@
 /**
- * A self-signed X.509 v3 certificate (RFC 5280) for our TLS listener, made
+ * A self-signed X.509 v3 certificate (RFC 5280) for our TLS listener and our
+ * DTLS-SRTP media (media/dtls/, identified by its fingerprint in SDP), made
  * with node:crypto alone: an ECDSA P-256 key (RFC 5480), the TBSCertificate
  * written in DER here (≈ 60 lines of ASN.1), signed with ecdsa-with-SHA256
  * (RFC 5758 §3.2). A peer cannot chain it to a CA: it pins its SHA-256

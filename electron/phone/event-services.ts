@@ -1,0 +1,151 @@
+/**
+ * Presence, watched lines and voicemail in the phone: the SIP event
+ * framework (sip/event's EventAgent) and the three services on top of it
+ * (presence-service.ts, watch-service.ts, mwi-service.ts), wired to what
+ * changes them:
+ *  - an account registers (first time, or again after a failure) → it
+ *    publishes, subscribes to its watcher info and message summary, and its
+ *    watches subscribe; subscriptions made before are re-established;
+ *  - the network changed → every subscription and publication again;
+ *  - a call starts or ends, the DND switch flips → the published status;
+ *  - an account is removed → its watches and decisions go with it.
+ * Implements the API's PresenceApi.
+ */
+import type { EventBus } from '../api/event-bus.ts';
+import type { PresenceApi } from '../api/phone-api.ts';
+import type { CallSnapshot, DialParams, PickupParams } from '../api/contract.ts';
+import type { CommandContext } from '../api/phone-api.ts';
+import { EventAgent } from '../sip/event/event-agent.ts';
+import type { UserAgent } from '../sip/ua/index.ts';
+import type { Clock, TimerHandle } from '../shared/clock.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { AccountService } from './account-service.ts';
+import type { ContactDirectory } from './contact-directory.ts';
+import { DIRECT_ACCOUNT_ID } from './direct-account.ts';
+import { MwiService } from './mwi-service.ts';
+import { PresenceService } from './presence-service.ts';
+import type { PhoneStore } from './store/phone-store.ts';
+import { WatchService } from './watch-service.ts';
+
+/** How long closing waits for unsubscribes and unpublishes to be answered. */
+const CLOSE_WAIT_MS = 2_000;
+
+/** Call states that make us busy (a call that only rings does not). */
+const IN_CALL = new Set(['connecting', 'active', 'held', 'remote-held']);
+
+export interface EventServicesDeps {
+  ua: UserAgent;
+  accounts: AccountService;
+  contacts: ContactDirectory;
+  store: PhoneStore;
+  events: EventBus;
+  clock: Clock;
+  now: () => number;
+  logger: Logger;
+  calls: {
+    dial(p: DialParams, c: CommandContext): Promise<CallSnapshot>;
+    pickup(p: PickupParams, c: CommandContext): Promise<CallSnapshot>;
+    list(): CallSnapshot[];
+  };
+}
+
+export interface EventServices {
+  api: PresenceApi;
+  agent: EventAgent;
+  /** The network changed: re-establish every subscription and publication. */
+  networkChanged(): void;
+  counts(): { subscriptions: number; notifiers: number; watches: number };
+  /** Unsubscribes and removes publications (best effort). */
+  close(): Promise<void>;
+}
+
+export function createEventServices(d: EventServicesDeps): EventServices {
+  const logger = d.logger.child('events');
+  const agent = new EventAgent(d.ua, { logger });
+  const inCall = () => d.calls.list().some((c) => IN_CALL.has(c.state));
+  const presence = new PresenceService({ agent, store: d.store, contacts: d.contacts, events: d.events, clock: d.clock, now: d.now, logger, inCall });
+  const watches = new WatchService({
+    agent, accounts: d.accounts, contacts: d.contacts, store: d.store, events: d.events, clock: d.clock, now: d.now, logger,
+    dial: (p, c) => d.calls.dial(p, c),
+    pickup: (p, c) => d.calls.pickup(p, c),
+    ready: (id) => d.ua.account(id) !== undefined,
+  });
+  const mwi = new MwiService({ agent, accounts: d.accounts, events: d.events, clock: d.clock, now: d.now, logger, dial: (p, c) => d.calls.dial(p, c) });
+
+  const registered = new Map<string, boolean>();
+  const offs = [
+    d.events.on('registration', (r) => {
+      const was = registered.get(r.accountId);
+      const is = r.state === 'registered';
+      registered.set(r.accountId, is);
+      if (!is || was === true) return;
+      const account = d.accounts.get(r.accountId);
+      if (!account) return;
+      if (was === false) agent.restart(account.id);
+      presence.accountReady(account);
+      mwi.accountReady(account);
+      watches.accountReady(account.id);
+    }),
+    d.events.on('call', () => presence.refresh()),
+    d.events.on('settings', () => presence.refresh()),
+  ];
+  d.accounts.onChange(async (change) => {
+    if (change.kind === 'added') {
+      watches.accountReady(change.account.id);
+      return;
+    }
+    registered.delete(change.account.id);
+    await Promise.allSettled([presence.accountGone(change.account.id), mwi.accountGone(change.account.id), watches.accountGone(change.account.id, change.kind === 'removed')]);
+    if (change.kind === 'updated') watches.accountReady(change.account.id);
+  });
+  watches.start();
+  watches.accountReady(DIRECT_ACCOUNT_ID);
+
+  const api: PresenceApi = {
+    async 'presence.set'(p) {
+      return presence.set(p);
+    },
+    async 'presence.get'() {
+      return presence.snapshot();
+    },
+    async 'watch.add'(p) {
+      return watches.add(p);
+    },
+    async 'watch.remove'(p) {
+      await watches.remove(p.id);
+      return null;
+    },
+    async 'watch.list'() {
+      return watches.list();
+    },
+    'watch.pickup': (p, c) => watches.pickup(p, c),
+    async 'watchers.list'() {
+      return presence.watchers();
+    },
+    async 'watchers.decide'(p) {
+      return presence.decide(p);
+    },
+    async 'mwi.list'() {
+      return mwi.list();
+    },
+    'mwi.dial': (p, c) => mwi.dial(p.accountId, c),
+  };
+
+  return {
+    api,
+    agent,
+    networkChanged: () => agent.restart(),
+    counts: () => ({ subscriptions: agent.subscriptionCount, notifiers: agent.notifierCount, watches: watches.count }),
+    async close() {
+      for (const off of offs) off();
+      // Unsubscribing is best effort: a peer that no longer answers must not hold the phone's exit for Timer F.
+      let timer: TimerHandle | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = d.clock.setTimeout(resolve, CLOSE_WAIT_MS);
+      });
+      await Promise.race([Promise.allSettled([watches.close(), presence.close(), mwi.close()]), bound]);
+      d.clock.clearTimeout(timer);
+      agent.close();
+    },
+  };
+}
