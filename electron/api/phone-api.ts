@@ -60,6 +60,7 @@ import type {
   RegistrationSnapshot,
   Settings,
 } from './snapshots.ts';
+import type { DiagnosticsLogsParams, EngineLogEntry } from './diagnostics-api.ts';
 import type { PhoneSystemPatch, PhoneSystemSnapshot, PhoneSystemUserInput, PhoneSystemUserPatch, PhoneSystemUsernameParams } from './phone-system-api.ts';
 
 /** Who sent a command: lets the phone tie a call's audio to the client that answered it. */
@@ -120,6 +121,7 @@ export interface PhoneApi extends PresenceApi, PhoneSystemApi {
   'audio.devices'(params: NoParams, context: CommandContext): Promise<AudioDevice[]>;
   'app.snapshot'(params: NoParams, context: CommandContext): Promise<AppSnapshot>;
   'diagnostics.counts'(params: DiagnosticsParams, context: CommandContext): Promise<DiagnosticsCounts>;
+  'diagnostics.logs'(params: DiagnosticsLogsParams, context: CommandContext): Promise<EngineLogEntry[]>;
 
   'network.changed'(params: NetworkChangedParams, context: CommandContext): Promise<null | void>;
 }

@@ -292,7 +292,7 @@ export const COMMAND_SCHEMAS = {
   'account.register': accountId,
   'account.unregister': accountId,
 
-  'call.dial': z.strictObject({ target: dialTargetSchema, accountId: idSchema.optional(), identity: sipUriSchema.optional() }),
+  'call.dial': z.strictObject({ target: dialTargetSchema, accountId: idSchema.optional(), identity: sipUriSchema.optional(), privacy: z.boolean().optional() }),
   'call.answer': callId,
   'call.decline': z.strictObject({ callId: idSchema, code: z.literal([486, 603]).optional() }),
   'call.hangup': callId,
@@ -351,6 +351,7 @@ export const COMMAND_SCHEMAS = {
   'audio.devices': noParams,
   'app.snapshot': noParams,
   'diagnostics.counts': z.strictObject({ gc: z.boolean().optional() }),
+  'diagnostics.logs': z.strictObject({ minutes: z.int().min(1).max(1440).optional() }),
 
   'network.changed': z.strictObject({ reason: z.enum(NETWORK_CHANGE_REASONS) }),
 

@@ -140,6 +140,10 @@ export interface CallParty {
   uri: string;
   /** The display name the peer sent. */
   displayName?: string;
+  /** The identity was asserted by the account's own server (P-Asserted-Identity / Remote-Party-ID, RFC 3325), not just claimed in From. */
+  verified?: boolean;
+  /** The caller asked not to be shown (Privacy, RFC 3323); `uri` is then what the server told us, or anonymous. */
+  withheld?: boolean;
   /** The contact the address resolved to, if any. */
   contactId?: string;
   contactName?: string;
@@ -195,6 +199,8 @@ export interface CallSnapshot {
    * peer found), 'relay' (through the TURN server).
    */
   mediaPath?: 'direct' | 'stun' | 'relay';
+  /** An incoming call forwarded to us (Diversion / History-Info): by whom, why, and the line to show ("forwarded by 100@sip.test, busy"). */
+  forwardedBy?: { uri: string; reason?: string; text: string };
 }
 
 export interface CallSecurity {
@@ -301,6 +307,8 @@ export interface HistoryEntry {
   /** The code in words ("busy", "declined"). */
   words?: string;
   quality?: CallQuality;
+  /** "forwarded by 100@sip.test, busy": the call reached us forwarded (Diversion / History-Info). */
+  forwardedBy?: string;
 }
 
 /**

@@ -152,7 +152,7 @@ export class CallService {
     const identity = chooseIdentity(account, dialled.target, p.identity);
     if (!identity.ok) throw new ApiError('not-allowed', identity.reason);
     await this.#holdFor('dial', undefined);
-    return this.#place(account, dialled.target, identity.identity, context.client).snapshot();
+    return this.#place(account, dialled.target, identity.identity, context.client, [], p.privacy === true).snapshot();
   }
 
   /**
@@ -200,7 +200,8 @@ export class CallService {
 
   async resume(p: CallIdParams): Promise<CallSnapshot> {
     const call = this.#require(p.callId);
-    await this.#holdFor('resume', call);
+    // Resuming one leg of a conference resumes the talk: its other legs are not held.
+    await this.#holdFor('resume', call, call.conference?.legs as PhoneCall[] | undefined);
     await call.hold(false);
     return call.snapshot();
   }
@@ -314,13 +315,13 @@ export class CallService {
 
   // --- placing and receiving ---
 
-  #place(account: Account, target: string, identity: string, client: string | undefined, headers: [string, string][] = []): PhoneCall {
+  #place(account: Account, target: string, identity: string, client: string | undefined, headers: [string, string][] = [], privacy = false): PhoneCall {
     const { ua } = this.#d;
     if (!ua.account(account.id)) throw new ApiError('unavailable', `the account ${account.displayName || account.aor} is not ready yet; try again in a moment`);
     const session = this.#newSession(account.id);
     let sip;
     try {
-      sip = ua.call(target, { accountId: account.id, identity, media: mediaHookFor(session), ...(headers.length > 0 ? { headers } : {}) });
+      sip = ua.call(target, { accountId: account.id, identity, media: mediaHookFor(session), ...(headers.length > 0 ? { headers } : {}), ...(privacy ? { privacy } : {}) });
     } catch (e) {
       void session.stop();
       throw e;
@@ -343,7 +344,8 @@ export class CallService {
       sip.decline(this.#closed ? 480 : 500);
       return;
     }
-    const caller = this.#d.contacts.resolve(sip.remote.uri);
+    // Who calls is who the account's server asserts (RFC 3325), else From; a withheld caller is not looked up.
+    const caller = sip.identity.withheld && !sip.identity.asserted ? undefined : this.#d.contacts.resolve(sip.caller.uri);
     const others = [...this.#calls.values()];
     const replaced = sip.replaces ? others.find((c) => c.sip === sip.replaces) : undefined;
     const call = new PhoneCall(

@@ -46,6 +46,7 @@ import { handleNetworkChange } from './network-change.ts';
 import { NetworkMonitor } from './network-monitor.ts';
 import { createPhoneApi } from './phone-api.ts';
 import { PhoneSystemService, type PhoneSystemFactory } from './phone-system.ts';
+import { LogRing } from './log-ring.ts';
 import { createEventServices } from './event-services.ts';
 import type { NetworkChangeReason } from '../api/commands.ts';
 import { RegistrationService } from './registration-service.ts';
@@ -184,9 +185,11 @@ function phoneMatcher(store: PhoneStore, accounts: AccountService, ua: UserAgent
 }
 
 export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<PhoneEngine> {
-  const logger = (opts.logger ?? nullLogger).child('phone');
   const clock = opts.clock ?? systemClock;
   const now = wallTime(clock);
+  // Every record also kept (redacted) for the diagnostics bundle (diagnostics.logs).
+  const logRing = new LogRing({ now });
+  const logger = logRing.tee(opts.logger ?? nullLogger).child('phone');
   const store = openPhoneStore(opts.dataDir, { secrets: opts.secrets, logger: logger.child('store') });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   const cleanup = async () => {
@@ -323,6 +326,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       audioDevices,
       presence: eventServices.api,
       phoneSystem,
+      logs: logRing,
       tls: () =>
         certificate && {
           fingerprint256: certificate.fingerprint256,

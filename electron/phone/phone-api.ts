@@ -17,6 +17,7 @@ import type { AccountService } from './account-service.ts';
 import type { ContactDirectory } from './contact-directory.ts';
 import type { HistoryEntry } from './history-entry.ts';
 import { fromSettingsPatch, toApiSettings, toHistorySnapshot } from './snapshot-mappers.ts';
+import type { LogRing } from './log-ring.ts';
 import type { PhoneSystemService } from './phone-system.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 
@@ -49,6 +50,8 @@ export interface PhoneEngineParts {
   /** Presence, watched lines and voicemail (presence-contract.ts). */
   presence: PresenceApi;
   phoneSystem: PhoneSystemService;
+  /** The engine's recent log records (diagnostics.logs); absent offline. */
+  logs?: LogRing;
 }
 
 const DEFAULT_PAGE = 100;
@@ -172,6 +175,9 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
       return parts.audioDevices();
     },
     'diagnostics.counts': (p, c) => telephony.diagnostics(p, c),
+    async 'diagnostics.logs'(p) {
+      return parts.logs?.list(p.minutes) ?? [];
+    },
     async 'app.snapshot'() {
       return {
         accounts: accounts.snapshots(),

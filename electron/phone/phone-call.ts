@@ -38,9 +38,13 @@ import type { ResolvedCaller } from './contact-directory.ts';
 import { mediaStatsDetails } from './snapshot-mappers.ts';
 import type { Account } from './account.ts';
 import { describeSecurity } from './call-security.ts';
+import { describeForwarding } from '../sip/ua/caller-identity.ts';
 import type { Conference, ConferenceLeg } from './conference.ts';
 
 export type SipCall = OutgoingCall | IncomingCall;
+
+/** RFC 3323 §4.1.1.3: how an anonymous caller is written. */
+const ANONYMOUS = Object.freeze({ uri: 'sip:anonymous@anonymous.invalid', displayName: 'Anonymous' });
 
 /** Why a call whose peer went silent (no RTP, no RTCP) was ended, in words. */
 export const PEER_SILENT = 'the other side stopped sending audio';
@@ -116,6 +120,11 @@ export class PhoneCall implements ConferenceLeg {
   readonly sip: SipCall;
   readonly session: MediaSession;
   readonly remote: { uri: string; displayName?: string };
+  /** Incoming: the caller's identity was asserted by the account's server (RFC 3325), and whether they asked to be withheld (RFC 3323). */
+  readonly verified: boolean;
+  readonly withheld: boolean;
+  /** Incoming: forwarded to us by (Diversion / History-Info, sip/ua/caller-identity.ts). */
+  readonly forwardedBy: { uri: string; reason?: string; text: string } | undefined;
   readonly localIdentity: string;
   readonly calledAlias: string | undefined;
   readonly caller: ResolvedCaller | undefined;
@@ -152,7 +161,15 @@ export class PhoneCall implements ConferenceLeg {
     this.accountId = init.accountId;
     this.sip = init.sip;
     this.session = init.session;
-    this.remote = init.sip.remote;
+    const identity = init.sip.direction === 'incoming' ? init.sip.identity : undefined;
+    this.verified = identity?.asserted !== undefined;
+    this.withheld = identity?.withheld ?? false;
+    // RFC 3323: a caller who asked for privacy is shown as anonymous, unless the account's server told us who it is.
+    this.remote = init.sip.direction !== 'incoming' ? init.sip.remote : this.withheld && !this.verified ? ANONYMOUS : init.sip.caller;
+    const forwarded = identity?.forwardedBy;
+    this.forwardedBy = forwarded
+      ? { uri: forwarded.uri, ...(forwarded.reason !== undefined ? { reason: forwarded.reason } : {}), text: describeForwarding(forwarded) }
+      : undefined;
     this.localIdentity = init.localIdentity;
     this.calledAlias = init.calledAlias;
     this.caller = init.caller;
@@ -559,6 +576,8 @@ export class PhoneCall implements ConferenceLeg {
 
   snapshot(): CallSnapshot {
     const remote: CallSnapshot['remote'] = { uri: this.remote.uri };
+    if (this.verified) remote.verified = true;
+    if (this.withheld) remote.withheld = true;
     if (this.remote.displayName !== undefined) remote.displayName = this.remote.displayName;
     if (this.caller?.contactId !== undefined) remote.contactId = this.caller.contactId;
     else if (this.caller) remote.contactId = this.caller.contact.id;
@@ -592,6 +611,7 @@ export class PhoneCall implements ConferenceLeg {
     if (end?.cause === 'media-timeout') s.failure = end.detail ?? PEER_SILENT;
     if (end?.cause === 'session-expired') s.failure = end.detail ?? 'the session was not refreshed in time';
     if (this.sip.id) s.sipCallId = this.sip.id;
+    if (this.forwardedBy) s.forwardedBy = { ...this.forwardedBy };
     if (this.#transfer) s.transfer = { ...this.#transfer };
     if (this.replacedCall !== undefined) s.replacedCall = this.replacedCall;
     if (this.#conference) s.conference = this.#conference.conference.id;

@@ -224,6 +224,12 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     async 'app.snapshot'() {
       return { accounts: state.accounts, registrations: state.registrations, calls: state.calls, settings: state.settings };
     },
+    async 'diagnostics.logs'() {
+      return [
+        { time: now - 60_000, level: 'info' as const, category: 'phone.sip.ua', message: 'registration', data: '{"account":"acc-home","state":"registered"}' },
+        { time: now - 30_000, level: 'warn' as const, category: 'phone.media', message: 'no RTP from the peer for 4 s' },
+      ];
+    },
     async 'diagnostics.counts'() {
       const m = process.memoryUsage();
       return { calls: state.calls.length, pendingIncoming: 0, callObjectsAlive: 0, mediaSessions: 0, sipCalls: 0, dialogs: 0, transactions: 0, heapUsedBytes: m.heapUsed, rssBytes: m.rss, gcForced: false };

@@ -70,6 +70,9 @@ export const ICONS = {
   send: [line(22, 2, 11, 13), polygon(22, 2, 15, 22, 11, 13, 2, 9)],
   'user-x': ['M16 21v-2a4 4 0 0 0-4-4H5a4 4 0 0 0-4 4v2', circle(8.5, 7, 4), line(18, 8, 23, 13), line(23, 8, 18, 13)],
   voicemail: [circle(5.5, 11.5, 4.5), circle(18.5, 11.5, 4.5), line(5.5, 16, 18.5, 16)],
+  record: [circle(12, 12, 9), circle(12, 12, 4)],
+  merge: ['M6 3v6a6 6 0 0 0 6 6h6', poly(15, 12, 18, 15, 15, 18), 'M6 21v-6'],
+  split: ['M12 3v6', 'M12 9l-6 6v6', 'M12 9l6 6v6'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type IconName = keyof typeof ICONS;

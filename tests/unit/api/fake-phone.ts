@@ -284,6 +284,10 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('app.snapshot', p, c);
       return { accounts: [...accounts.values()], registrations: [], calls: [...calls.values()], settings };
     },
+    async 'diagnostics.logs'(p, c) {
+      log('diagnostics.logs', p, c);
+      return [];
+    },
     async 'diagnostics.counts'(p, c) {
       log('diagnostics.counts', p, c);
       const m = process.memoryUsage();
