@@ -36,6 +36,10 @@ import type {
 } from './snapshots.ts';
 import type { PresenceCommands } from './presence-contract.ts';
 import { PRESENCE_COMMAND_NAMES } from './presence-contract.ts';
+import type { DiagnosticsCommands } from './diagnostics-api.ts';
+import { DIAGNOSTICS_COMMAND_NAMES } from './diagnostics-api.ts';
+import type { PhoneSystemCommands } from './phone-system-api.ts';
+import { PHONE_SYSTEM_COMMAND_NAMES } from './phone-system-api.ts';
 
 export type NoParams = Record<string, never>;
 
@@ -108,6 +112,12 @@ export interface DialParams {
   accountId?: string;
   /** Which of the account's addresses to present; absent = identity rules, then the AOR. */
   identity?: string;
+  /**
+   * Withhold our identity (RFC 3323 / 3325): From is anonymous, `Privacy: id`
+   * asks the server not to pass our asserted identity on, and
+   * P-Preferred-Identity still tells our own server who we are.
+   */
+  privacy?: boolean;
 }
 
 export interface DeclineParams {
@@ -251,7 +261,7 @@ export interface UpdateParams<P> {
 }
 
 /** name → { params, result }. One entry per command; keep them grouped as the UI groups them (presence, lines and voicemail: presence-contract.ts). */
-export interface Commands extends PresenceCommands {
+export interface Commands extends PresenceCommands, PhoneSystemCommands, DiagnosticsCommands {
   'accounts.list': { params: NoParams; result: AccountSnapshot[] };
   'accounts.add': { params: AccountInput; result: AccountSnapshot };
   'accounts.update': { params: UpdateParams<AccountPatch>; result: AccountSnapshot };
@@ -361,6 +371,8 @@ export const COMMAND_NAMES = [
   'diagnostics.counts',
   'network.changed',
   ...PRESENCE_COMMAND_NAMES,
+  ...PHONE_SYSTEM_COMMAND_NAMES,
+  ...DIAGNOSTICS_COMMAND_NAMES,
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command (a missing one makes this `never`-typed line fail).

@@ -40,6 +40,10 @@ export {
   WATCHER_STATES,
 } from './presence-contract.ts';
 
+export type * from './diagnostics-api.ts';
+export type * from './phone-system-api.ts';
+export { PHONE_SYSTEM_COMMAND_NAMES, PHONE_SYSTEM_EXPOSURES, PHONE_SYSTEM_STATES } from './phone-system-api.ts';
+
 export type * from './events.ts';
 export { EVENT_NAMES, isEventName } from './events.ts';
 

@@ -20,11 +20,12 @@ import type {
   Settings,
   TraceEntry,
 } from './snapshots.ts';
+import type { PhoneSystemEvents } from './phone-system-api.ts';
 import type { PresenceEvents } from './presence-contract.ts';
 import { PRESENCE_EVENT_NAMES } from './presence-contract.ts';
 
-/** event name → data (presence, watched lines and voicemail: presence-contract.ts). */
-export interface Events extends PresenceEvents {
+/** event name → data (presence, watched lines and voicemail: presence-contract.ts; the phone system: phone-system-api.ts). */
+export interface Events extends PresenceEvents, PhoneSystemEvents {
   /** A registration changed state (with the server's answer). */
   registration: RegistrationSnapshot;
   /** A call changed state; sent on every change, including the final 'ended'. */
@@ -70,6 +71,7 @@ export const EVENT_NAMES = [
   'settings',
   'accounts',
   ...PRESENCE_EVENT_NAMES,
+  'phoneSystem',
 ] as const satisfies readonly EventName[];
 
 const allListed: Exclude<EventName, (typeof EVENT_NAMES)[number]> extends never ? true : false = true;

@@ -60,6 +60,8 @@ import type {
   RegistrationSnapshot,
   Settings,
 } from './snapshots.ts';
+import type { DiagnosticsLogsParams, EngineLogEntry } from './diagnostics-api.ts';
+import type { PhoneSystemPatch, PhoneSystemSnapshot, PhoneSystemUserInput, PhoneSystemUserPatch, PhoneSystemUsernameParams } from './phone-system-api.ts';
 
 /** Who sent a command: lets the phone tie a call's audio to the client that answered it. */
 export interface CommandContext {
@@ -71,7 +73,7 @@ export interface CommandContext {
 /** The presence, watched-line and voicemail commands (presence-contract.ts), one method each. */
 export type PresenceApi = { [N in keyof PresenceCommands]: PhoneApiMethod<N> };
 
-export interface PhoneApi extends PresenceApi {
+export interface PhoneApi extends PresenceApi, PhoneSystemApi {
   'accounts.list'(params: NoParams, context: CommandContext): Promise<AccountSnapshot[]>;
   'accounts.add'(params: AccountInput, context: CommandContext): Promise<AccountSnapshot>;
   'accounts.update'(params: UpdateParams<AccountPatch>, context: CommandContext): Promise<AccountSnapshot>;
@@ -119,8 +121,18 @@ export interface PhoneApi extends PresenceApi {
   'audio.devices'(params: NoParams, context: CommandContext): Promise<AudioDevice[]>;
   'app.snapshot'(params: NoParams, context: CommandContext): Promise<AppSnapshot>;
   'diagnostics.counts'(params: DiagnosticsParams, context: CommandContext): Promise<DiagnosticsCounts>;
+  'diagnostics.logs'(params: DiagnosticsLogsParams, context: CommandContext): Promise<EngineLogEntry[]>;
 
   'network.changed'(params: NetworkChangedParams, context: CommandContext): Promise<null | void>;
+}
+
+/** "Host a phone system on this computer" (phone-system-api.ts). */
+export interface PhoneSystemApi {
+  'phoneSystem.get'(params: NoParams, context: CommandContext): Promise<PhoneSystemSnapshot>;
+  'phoneSystem.update'(params: PhoneSystemPatch, context: CommandContext): Promise<PhoneSystemSnapshot>;
+  'phoneSystem.users.add'(params: PhoneSystemUserInput, context: CommandContext): Promise<PhoneSystemSnapshot>;
+  'phoneSystem.users.update'(params: PhoneSystemUserPatch, context: CommandContext): Promise<PhoneSystemSnapshot>;
+  'phoneSystem.users.remove'(params: PhoneSystemUsernameParams, context: CommandContext): Promise<PhoneSystemSnapshot>;
 }
 
 /** One handler method, as the dispatcher calls it. */

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import type { AccountInput, AccountPatch, CommandName, CommandParams, ContactInput, ContactPatch } from './commands.ts';
 import { NETWORK_CHANGE_REASONS } from './commands.ts';
+import { PHONE_SYSTEM_EXPOSURES, type PhoneSystemCommands } from './phone-system-api.ts';
 import type { Settings } from './snapshots.ts';
 import { DIRECTIONS, DTMF_MODES, LINK_ACTIONS, SRTP_MODES, THEMES, TRANSPORTS } from './snapshots.ts';
 import { presenceSchemas } from './presence-schemas.ts';
@@ -228,6 +229,55 @@ export const messageBodySchema = z
   .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'contains a control character')
   .refine((s) => utf8.encode(s).length <= LIMITS.messageBodyBytes, `is longer than ${LIMITS.messageBodyBytes} bytes of UTF-8`);
 
+// ── "Host a phone system on this computer" (phone-system-api.ts) ──────────────
+
+/** A user part as people type it for a phone system's users and aliases: no escapes, nothing a URI must quote. */
+export const phoneSystemUserSchema = z
+  .string()
+  .trim()
+  .min(1, 'is empty')
+  .max(64, 'is longer than 64 characters')
+  .regex(/^[A-Za-z0-9+][A-Za-z0-9._~+-]*$/, 'is not a user name (letters, digits and . _ ~ + -, starting with a letter, a digit or +)');
+
+/** A DNS name (RFC 1123) or an IPv4 address: the SIP domain of the phone system. */
+export const phoneSystemDomainSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1, 'is empty')
+  .max(253, 'is longer than 253 characters')
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, 'is not a domain name (like office.example or home.arpa)');
+
+const phoneSystemAliasesSchema = z
+  .array(phoneSystemUserSchema)
+  .max(LIMITS.aliases)
+  .refine((a) => new Set(a.map((x) => x.toLowerCase())).size === a.length, 'lists an alias twice');
+
+const PHONE_SYSTEM_SCHEMAS = {
+  'phoneSystem.get': z.strictObject({}),
+  'phoneSystem.update': z.strictObject({
+    enabled: z.boolean().optional(),
+    domain: phoneSystemDomainSchema.optional(),
+    exposure: z.enum(PHONE_SYSTEM_EXPOSURES).optional(),
+    port: z.int().min(1024, 'is below 1024 (ports under 1024 need administrator rights)').max(65535).optional(),
+    redirect: z.boolean().optional(),
+  }),
+  'phoneSystem.users.add': z.strictObject({
+    username: phoneSystemUserSchema,
+    password: passwordSchema.min(1, 'is empty'),
+    displayName: text(LIMITS.displayName).optional(),
+    aliases: phoneSystemAliasesSchema.optional(),
+    thisComputer: z.boolean().optional(),
+  }),
+  'phoneSystem.users.update': z.strictObject({
+    username: phoneSystemUserSchema,
+    password: passwordSchema.min(1, 'is empty').optional(),
+    displayName: text(LIMITS.displayName).nullable().optional(),
+    aliases: phoneSystemAliasesSchema.optional(),
+  }),
+  'phoneSystem.users.remove': z.strictObject({ username: phoneSystemUserSchema }),
+} satisfies { [N in keyof PhoneSystemCommands]: z.ZodType<CommandParams<N>> };
+
 const noParams = z.strictObject({});
 const callId = z.strictObject({ callId: idSchema });
 const accountId = z.strictObject({ accountId: idSchema });
@@ -242,7 +292,7 @@ export const COMMAND_SCHEMAS = {
   'account.register': accountId,
   'account.unregister': accountId,
 
-  'call.dial': z.strictObject({ target: dialTargetSchema, accountId: idSchema.optional(), identity: sipUriSchema.optional() }),
+  'call.dial': z.strictObject({ target: dialTargetSchema, accountId: idSchema.optional(), identity: sipUriSchema.optional(), privacy: z.boolean().optional() }),
   'call.answer': callId,
   'call.decline': z.strictObject({ callId: idSchema, code: z.literal([486, 603]).optional() }),
   'call.hangup': callId,
@@ -301,10 +351,12 @@ export const COMMAND_SCHEMAS = {
   'audio.devices': noParams,
   'app.snapshot': noParams,
   'diagnostics.counts': z.strictObject({ gc: z.boolean().optional() }),
+  'diagnostics.logs': z.strictObject({ minutes: z.int().min(1).max(1440).optional() }),
 
   'network.changed': z.strictObject({ reason: z.enum(NETWORK_CHANGE_REASONS) }),
 
   ...presenceSchemas({ idSchema, sipUriSchema, dialTargetSchema }),
+  ...PHONE_SYSTEM_SCHEMAS,
 } satisfies { [N in CommandName]: z.ZodType<CommandParams<N>> };
 
 // Compile-time check in the other direction: each schema has exactly the keys of its params type,

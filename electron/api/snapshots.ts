@@ -140,6 +140,10 @@ export interface CallParty {
   uri: string;
   /** The display name the peer sent. */
   displayName?: string;
+  /** The identity was asserted by the account's own server (P-Asserted-Identity / Remote-Party-ID, RFC 3325), not just claimed in From. */
+  verified?: boolean;
+  /** The caller asked not to be shown (Privacy, RFC 3323); `uri` is then what the server told us, or anonymous. */
+  withheld?: boolean;
   /** The contact the address resolved to, if any. */
   contactId?: string;
   contactName?: string;
@@ -189,6 +193,16 @@ export interface CallSnapshot {
   failure?: string;
   /** What protects the call, in words (signalling and media), once media is negotiated. */
   security?: CallSecurity;
+  /** The server certificate that was refused, when a TLS check is why the call could not be placed (`words` say why). */
+  certificate?: CertificateSnapshot;
+  /**
+   * The way the audio travels once known (ICE, RFC 8445): 'direct' (host
+   * addresses), 'stun' (through a NAT, via the public address STUN or the
+   * peer found), 'relay' (through the TURN server).
+   */
+  mediaPath?: 'direct' | 'stun' | 'relay';
+  /** An incoming call forwarded to us (Diversion / History-Info): by whom, why, and the line to show ("forwarded by 100@sip.test, busy"). */
+  forwardedBy?: { uri: string; reason?: string; text: string };
 }
 
 export interface CallSecurity {
@@ -200,6 +214,9 @@ export interface CallSecurity {
   summary: string;
   signallingEncrypted: boolean;
   mediaEncrypted: boolean;
+  /** The TLS connection of the signalling: 'TLSv1.3' and its cipher suite ('TLS_AES_256_GCM_SHA384'), when known. */
+  tlsVersion?: string;
+  tlsCipher?: string;
 }
 
 export const CALL_ACTIONS = ['answer', 'decline', 'hangup', 'hold', 'resume', 'mute', 'dtmf', 'transfer', 'record', 'merge', 'split', 'earlyMedia'] as const;
@@ -295,6 +312,8 @@ export interface HistoryEntry {
   /** The code in words ("busy", "declined"). */
   words?: string;
   quality?: CallQuality;
+  /** "forwarded by 100@sip.test, busy": the call reached us forwarded (Diversion / History-Info). */
+  forwardedBy?: string;
 }
 
 /**

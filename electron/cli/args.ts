@@ -47,6 +47,12 @@ export interface CliOptions {
   ringTimeout?: number;
   /** --rtp-ports MIN-MAX: where RTP binds (the stored setting otherwise). */
   rtpPorts?: { min: number; max: number };
+  /** --stun HOST:PORT: STUN server for calls' server-reflexive candidates. */
+  stun?: { host: string; port: number };
+  /** --turn USER@HOST:PORT with PARLEY_TURN_PASSWORD: TURN relay for calls. */
+  turn?: { host: string; port: number; username: string; password: string };
+  /** --no-ice: plain RTP, no ICE lines in our SDP. */
+  noIce: boolean;
   /** `parley status --note TEXT`: the note published with the status. */
   note?: string;
 }
@@ -88,6 +94,9 @@ const options = {
   'data-dir': { type: 'string' },
   'rtp-ports': { type: 'string' },
   'ring-timeout': { type: 'string' },
+  stun: { type: 'string' },
+  turn: { type: 'string' },
+  'no-ice': { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -150,6 +159,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
   }
   const tone = positiveNumber('tone', v.tone, 20000);
   if (tone !== undefined && v.play) throw new UsageError('--tone and --play are two audio sources; pick one');
+  const turn = v.turn !== undefined ? parseTurn(v.turn, env.PARLEY_TURN_PASSWORD) : undefined;
   if (command === 'call' && rest.length !== 1) throw new UsageError('parley call wants exactly one target, e.g. parley call sip:alice@example.com');
   if (command === 'watch' && (rest.length === 0 || rest.length > 100)) throw new UsageError('parley watch wants 1 to 100 targets, e.g. parley watch 201 sip:bob@example.com');
   if (command === 'status' && (rest.length !== 1 || !STATUSES.includes(rest[0]!.toLowerCase()))) {
@@ -189,6 +199,22 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     verbose: v.verbose ?? false,
     ...(v['rtp-ports'] !== undefined ? { rtpPorts: parsePortRange('rtp-ports', v['rtp-ports']) } : {}),
     ...(v['ring-timeout'] !== undefined ? { ringTimeout: positiveNumber('ring-timeout', v['ring-timeout'], 3600) } : {}),
+    ...(v.stun !== undefined ? { stun: withDefaultPort(parseHostPort('stun', v.stun), 3478) } : {}),
+    ...(turn ? { turn } : {}),
+    noIce: v['no-ice'] ?? false,
     ...(v.note !== undefined ? { note: v.note } : {}),
   };
+}
+
+function withDefaultPort(hp: { host: string; port: number }, port: number): { host: string; port: number } {
+  return hp.port === 0 ? { host: hp.host, port } : hp;
+}
+
+/** USER@HOST[:PORT]; the password comes from the environment only (never on the command line, which others can read). */
+function parseTurn(text: string, password: string | undefined): NonNullable<CliOptions['turn']> {
+  const at = text.lastIndexOf('@');
+  if (at <= 0) throw new UsageError(`--turn wants USER@HOST:PORT (password in PARLEY_TURN_PASSWORD), not "${text}"`);
+  if (password === undefined || password === '') throw new UsageError('--turn needs the TURN password in the environment variable PARLEY_TURN_PASSWORD');
+  const hp = withDefaultPort(parseHostPort('turn', text.slice(at + 1)), 3478);
+  return { ...hp, username: text.slice(0, at), password };
 }

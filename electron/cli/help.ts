@@ -47,6 +47,8 @@ Other: --bind HOST:PORT (SIP listening address), --identity ADDR (which address 
   --rtp-timeout SECONDS (end a call whose peer sent no RTP/RTCP that long; default 30, 0 = never),
   --port N and --no-open (web), --json (one JSON event per line on stdout), --data-dir DIR, -v/--verbose,
   --rtp-ports MIN-MAX (the UDP ports media may use, e.g. 16384-16483 for a firewall rule; default 16384-32767).
+NAT and ICE (calls offer ICE by default, RFC 8445): --stun HOST:PORT (STUN server for our public media address),
+  --turn USER@HOST:PORT (TURN relay; password in PARLEY_TURN_PASSWORD), --no-ice (plain RTP only).
 
 Exit codes: 0 ok · 1 failure · 2 usage · 3 authentication failed · 4 no answer · 5 busy/declined
   · 6 network / server unreachable · 7 other rejection · 130 interrupted before the outcome was known.

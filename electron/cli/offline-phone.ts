@@ -14,6 +14,8 @@ import { AccountService } from '../phone/account-service.ts';
 import { ContactDirectory } from '../phone/contact-directory.ts';
 import { createPhoneApi } from '../phone/phone-api.ts';
 import { presencePlaceholder } from '../phone/presence-placeholder.ts';
+import { PhoneSystemService } from '../phone/phone-system.ts';
+import { systemClock } from '../shared/clock.ts';
 import { openPhoneStore } from '../phone/store/phone-store.ts';
 import type { SecretStore } from '../phone/store/secret-store.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -40,6 +42,8 @@ export function openOfflinePhone(opts: { dataDir: string; secrets: SecretStore; 
     contacts,
     audioDevices: () => [],
     presence: presencePlaceholder(),
+    // `parley users` manages the phone system's users offline; hosting one needs `parley serve`, web or the app.
+    phoneSystem: new PhoneSystemService({ host: undefined, accounts, events, clock: systemClock }),
     telephony: {
       register: offline,
       unregister: offline,

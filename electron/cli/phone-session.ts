@@ -10,6 +10,7 @@
  *                                                             │ unregister ≤ 3 s
  *                                                             │ engine.close ≤ 3 s
  */
+import type { IceSettings } from '../media/ice/ice-transport.ts';
 import type { CommandName, CommandParams, CommandResult } from '../api/commands.ts';
 import { createDispatcher, type Dispatcher } from '../api/dispatcher.ts';
 import type { ApiError } from '../api/errors.ts';
@@ -62,6 +63,8 @@ export interface SessionOptions {
   quiet?: boolean;
   /** Answer direct calls for any user, from anyone (`parley listen`/`echo`). */
   answerAnyUser?: boolean;
+  /** Host the phone system of Settings when the user turned it on (`parley web`: the app's own phone). */
+  phoneSystem?: boolean;
 }
 
 function stderrLogger(verbose: boolean): Logger {
@@ -144,6 +147,8 @@ export class PhoneSession {
           ...(opts.rtpPorts ? { rtpPorts: opts.rtpPorts } : {}),
           ...(options.answerAnyUser ? { answerAnyUser: true } : {}),
           ...(opts.ringTimeout !== undefined ? { ringTimeoutMs: opts.ringTimeout * 1000 } : {}),
+          ...iceOption(opts),
+          ...(options.phoneSystem ? { phoneSystem: (await import('../server-host/local-phone-system.ts')).localPhoneSystem } : {}),
         });
       }
     } catch (e) {
@@ -283,3 +288,12 @@ export class PhoneSession {
 
 // The engine module is loaded lazily; until then no phone error can occur.
 let mapPhoneErrorLazy: (e: unknown) => ApiError | undefined = () => undefined;
+
+/** --no-ice, --stun and --turn as the engine's ICE settings (STUN/TURN servers by IP address). */
+function iceOption(opts: CliOptions): { ice?: IceSettings | false } {
+  if (opts.noIce) return { ice: false };
+  const ice: IceSettings = {};
+  if (opts.stun) ice.stun = { address: opts.stun.host, port: opts.stun.port };
+  if (opts.turn) ice.turn = opts.turn;
+  return { ice };
+}

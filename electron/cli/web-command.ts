@@ -33,7 +33,7 @@ export async function run(opts: CliOptions, output: Output, stop: StopSignal): P
   if (!renderer.ok) output.error(`${renderer.reason}. Serving the API only.`, ExitCode.failure);
   // The audio bridge resamples clients' frames synchronously (web-audio-bridge.ts); codecs load with the first call.
   await initResampler();
-  const session = await PhoneSession.open(opts, output);
+  const session = await PhoneSession.open(opts, output, { phoneSystem: true });
   const engineAudio = session.engine.audio;
   if (!engineAudio) throw new Error('the phone engine offers no client audio');
   const bridge = createWebAudioBridge(engineAudio);

@@ -19,6 +19,7 @@
 import { BrowserWindow, dialog, ipcMain, MessageChannelMain, powerMonitor, safeStorage, session } from 'electron';
 import type { Settings } from '../api/contract.ts';
 import { createPhoneEngine, type PhoneEngine } from '../phone/engine.ts';
+import { localPhoneSystem } from '../server-host/local-phone-system.ts';
 import type { Logger } from '../shared/logger.ts';
 import { serveAppProtocol } from './app-protocol.ts';
 import { buildCsp, checkCsp } from './csp.ts';
@@ -85,7 +86,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       const extra = status.plainTextFileLeft ? '\n\nA plain-text secrets.json from the parley command was found and left as it is.' : '';
       void dialog.showMessageBox({ type: 'warning', title: 'Passwords cannot be saved', message: 'Passwords cannot be saved', detail: NO_ENCRYPTION_MESSAGE + extra, buttons: ['OK'] });
     }
-    return createPhoneEngine({ dataDir: paths.dataDir, secrets, logger });
+    return createPhoneEngine({ dataDir: paths.dataDir, secrets, logger, phoneSystem: localPhoneSystem });
   })();
   starting.catch((e: unknown) => options.onFatal(e));
   const gate = gateEngine(starting, logger);

@@ -19,7 +19,7 @@ import type { PhoneStore } from './store/phone-store.ts';
 const clip = (text: string, max: number) => text.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max);
 
 /** What the history reads of a call (a PhoneCall). */
-export type HistoryCall = Pick<PhoneCall, 'id' | 'accountId' | 'direction' | 'remote' | 'caller' | 'localIdentity' | 'sip' | 'startedAt' | 'answeredAt' | 'endedAt' | 'outcome' | 'lastStats' | 'historyId' | 'snapshot'>;
+export type HistoryCall = Pick<PhoneCall, 'id' | 'accountId' | 'direction' | 'remote' | 'caller' | 'localIdentity' | 'sip' | 'startedAt' | 'answeredAt' | 'endedAt' | 'outcome' | 'lastStats' | 'historyId' | 'snapshot' | 'forwardedBy'>;
 
 export class CallHistory {
   readonly #store: PhoneStore;
@@ -45,6 +45,7 @@ export class CallHistory {
         accountId,
         callId: clip(record.sip.id, 256),
         startedAt: record.startedAt,
+        forwardedBy: record.forwardedBy ? clip(record.forwardedBy.text, 512) : null,
       });
       record.historyId = entry.id;
     });

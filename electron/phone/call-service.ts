@@ -14,7 +14,11 @@
  * Events: 'call' on every change, 'call.incoming', 'call.dtmf' for digits
  * received (RFC 4733 or INFO), 'media.stats' every statsIntervalMs.
  */
+import type { IceSettings } from '../media/ice/ice-transport.ts';
 import { mediaKeyExchange, mediaSrtpPolicy } from './call-security.ts';
+import { accountTlsFailure, tlsServerNames } from './account-tls.ts';
+import type { SignallingTls } from './call-security.ts';
+import type { TlsCertificateError } from '../sip/transport/tls-verify.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,6 +62,8 @@ export interface CallServiceDeps {
   /** Where RTP binds, and the address written in SDP. */
   rtpBind: string;
   rtpAdvertised: string;
+  /** ICE servers for calls (RFC 8445); absent: plain RTP. */
+  ice?: IceSettings;
   /** Where RTP binds: read for each call, so a changed setting applies to the next call. */
   rtpPorts?: () => { min: number; max: number };
   /** 'media.stats' period (default 2000 ms). */
@@ -72,6 +78,10 @@ export interface CallServiceDeps {
   clock?: Clock;
   /** A MESSAGE inside a call's dialog (RFC 3428 §4). */
   onDialogMessage?: (call: PhoneCall, message: DialogMessage) => void;
+  /** The transport's last certificate refusal for a server name (TransportLayer.tlsFailure). */
+  tlsFailure?: (serverName: string) => TlsCertificateError | undefined;
+  /** The TLS version and cipher of an open connection to a server (TransportLayer.tlsSession). */
+  tlsSession?: (server: string) => SignallingTls | undefined;
 }
 
 const DECLINE_REASONS: Record<number, string> = { 486: 'Busy Here', 603: 'Decline' };
@@ -104,6 +114,19 @@ export class CallService {
       ended: (call) => this.#calls.delete(call.id),
       refer: (call, refer) => this.#referred(call, refer),
       message: (call, m) => deps.onDialogMessage?.(call, m),
+      tlsFailure: (call) => {
+        const account = this.#d.accounts.get(call.accountId);
+        return account && deps.tlsFailure ? accountTlsFailure(account, deps.tlsFailure, call.remote.uri) : undefined;
+      },
+      signallingTls: (call) => {
+        const account = this.#d.accounts.get(call.accountId);
+        if (!account || account.transport !== 'tls' || !deps.tlsSession) return undefined;
+        for (const name of tlsServerNames(account)) {
+          const info = deps.tlsSession(name);
+          if (info) return info;
+        }
+        return undefined;
+      },
       canMerge: (call) => [...this.#calls.values()].some((c) => c !== call && c.established && (c.conference === undefined || c.conference !== call.conference)),
     };
     deps.ua.on('incomingCall', (call) => this.#incoming(call));
@@ -149,7 +172,7 @@ export class CallService {
     const identity = chooseIdentity(account, dialled.target, p.identity);
     if (!identity.ok) throw new ApiError('not-allowed', identity.reason);
     await this.#holdFor('dial', undefined);
-    return this.#place(account, dialled.target, identity.identity, context.client).snapshot();
+    return this.#place(account, dialled.target, identity.identity, context.client, [], p.privacy === true).snapshot();
   }
 
   /**
@@ -197,7 +220,8 @@ export class CallService {
 
   async resume(p: CallIdParams): Promise<CallSnapshot> {
     const call = this.#require(p.callId);
-    await this.#holdFor('resume', call);
+    // Resuming one leg of a conference resumes the talk: its other legs are not held.
+    await this.#holdFor('resume', call, call.conference?.legs as PhoneCall[] | undefined);
     await call.hold(false);
     return call.snapshot();
   }
@@ -311,13 +335,13 @@ export class CallService {
 
   // --- placing and receiving ---
 
-  #place(account: Account, target: string, identity: string, client: string | undefined, headers: [string, string][] = []): PhoneCall {
+  #place(account: Account, target: string, identity: string, client: string | undefined, headers: [string, string][] = [], privacy = false): PhoneCall {
     const { ua } = this.#d;
     if (!ua.account(account.id)) throw new ApiError('unavailable', `the account ${account.displayName || account.aor} is not ready yet; try again in a moment`);
     const session = this.#newSession(account.id);
     let sip;
     try {
-      sip = ua.call(target, { accountId: account.id, identity, media: mediaHookFor(session), ...(headers.length > 0 ? { headers } : {}) });
+      sip = ua.call(target, { accountId: account.id, identity, media: mediaHookFor(session), ...(headers.length > 0 ? { headers } : {}), ...(privacy ? { privacy } : {}) });
     } catch (e) {
       void session.stop();
       throw e;
@@ -340,7 +364,8 @@ export class CallService {
       sip.decline(this.#closed ? 480 : 500);
       return;
     }
-    const caller = this.#d.contacts.resolve(sip.remote.uri);
+    // Who calls is who the account's server asserts (RFC 3325), else From; a withheld caller is not looked up.
+    const caller = sip.identity.withheld && !sip.identity.asserted ? undefined : this.#d.contacts.resolve(sip.caller.uri);
     const others = [...this.#calls.values()];
     const replaced = sip.replaces ? others.find((c) => c.sip === sip.replaces) : undefined;
     const call = new PhoneCall(
@@ -444,6 +469,7 @@ export class CallService {
       keyExchange: mediaKeyExchange(account),
       statsIntervalMs: this.#d.statsIntervalMs ?? 2000,
       ticker: this.#d.router.ticker,
+      ...(this.#d.ice ? { ice: this.#d.ice } : {}),
     });
   }
 

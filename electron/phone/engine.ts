@@ -17,6 +17,7 @@
  * libopus) is not loaded here but with the first call's offer or answer
  * (media-engine.ts): an idle phone is ≈ 10 MB smaller for it.
  */
+import type { IceSettings } from '../media/ice/ice-transport.ts';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { createEventBus, type EventBus } from '../api/event-bus.ts';
@@ -44,6 +45,8 @@ import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
 import { NetworkMonitor } from './network-monitor.ts';
 import { createPhoneApi } from './phone-api.ts';
+import { PhoneSystemService, type PhoneSystemFactory } from './phone-system.ts';
+import { LogRing } from './log-ring.ts';
 import { createEventServices } from './event-services.ts';
 import type { NetworkChangeReason } from '../api/commands.ts';
 import { RegistrationService } from './registration-service.ts';
@@ -77,6 +80,12 @@ export interface PhoneEngineOptions {
   /** A call whose peer sends no RTP and no RTCP for this long (while it should) is ended (default 30 s; 0 = never). */
   peerTimeoutMs?: number;
   /**
+   * ICE for calls (RFC 8445): STUN and TURN servers for the candidates
+   * (default: ICE with host candidates and the public address the registrar
+   * saw); false = plain RTP only.
+   */
+  ice?: IceSettings | false;
+  /**
    * Answer direct calls for any user at this address, from anyone (`parley
    * listen`/`echo`: that is what they are for). Default off: a call for a
    * user we don't have gets 404, and a direct call from a stranger rings only
@@ -91,6 +100,8 @@ export interface PhoneEngineOptions {
   audio?: AudioDeviceFactory;
   /** Answer every incoming call on arrival, whatever its account says (`parley listen --auto-answer`). */
   autoAnswer?: boolean;
+  /** "Host a phone system on this computer" (phone-system.ts); hosts that offer it pass electron/server-host's. */
+  phoneSystem?: PhoneSystemFactory;
 }
 
 export interface EngineAudio {
@@ -174,9 +185,11 @@ function phoneMatcher(store: PhoneStore, accounts: AccountService, ua: UserAgent
 }
 
 export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<PhoneEngine> {
-  const logger = (opts.logger ?? nullLogger).child('phone');
   const clock = opts.clock ?? systemClock;
   const now = wallTime(clock);
+  // Every record also kept (redacted) for the diagnostics bundle (diagnostics.logs).
+  const logRing = new LogRing({ now });
+  const logger = logRing.tee(opts.logger ?? nullLogger).child('phone');
   const store = openPhoneStore(opts.dataDir, { secrets: opts.secrets, logger: logger.child('store') });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   const cleanup = async () => {
@@ -256,8 +269,11 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false, recordingsDir: join(opts.dataDir, 'recordings'),
       rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
       clock,
+      ...(opts.ice !== false ? { ice: opts.ice ?? {} } : {}),
       ...(opts.ringTimeoutMs !== undefined ? { ringTimeoutMs: opts.ringTimeoutMs } : {}),
       onDialogMessage: (call, m) => messages.inDialog(call, m),
+      tlsFailure: (name) => (ua.transport as TransportLayer).tlsFailure(name),
+      tlsSession: (name) => (ua.transport as TransportLayer).tlsSession(name),
     });
     const layer = ua.transport as TransportLayer;
     const registrations = new RegistrationService({
@@ -265,6 +281,13 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       tls: { trust: tlsTrust, failure: (name) => layer.tlsFailure(name), onConnectionClosed: (h) => layer.onConnectionClosed(h) },
     });
     ua.on('trace', (e) => events.emit('trace', toTrace(e, now())));
+    const phoneSystem = new PhoneSystemService({
+      host: opts.phoneSystem?.({ dataDir: opts.dataDir, logger: logger.child('phone-system'), clock }),
+      accounts, events, clock,
+    });
+    cleanups.push(() => phoneSystem.close());
+    // Before the registrations: this Parley's own account on it registers at once.
+    await phoneSystem.start();
     const callsForEvents = calls;
     const eventServices = createEventServices({
       ua, accounts, contacts, store, events, clock, now, logger,
@@ -304,6 +327,8 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       contacts,
       audioDevices,
       presence: eventServices.api,
+      phoneSystem,
+      logs: logRing,
       tls: () =>
         certificate && {
           fingerprint256: certificate.fingerprint256,
@@ -370,6 +395,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
           // Unsubscribe and unpublish while the registrations (and their flows) are still there.
           await eventServices.close();
           await registrations.close();
+          // Cleanups run last-first: the phone system stops after this Parley unregistered from it.
           await cleanup();
         })();
         return closing;

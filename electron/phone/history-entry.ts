@@ -40,6 +40,8 @@ export interface HistoryFields {
   resultCode: number | null;
   reason: string | null;
   quality: CallQuality | null;
+  /** The call was forwarded to us: "forwarded by 100@sip.test, busy" (Diversion, History-Info). */
+  forwardedBy: string | null;
 }
 
 export interface HistoryEntry extends HistoryFields {
@@ -60,6 +62,7 @@ export const HISTORY_DEFAULTS: Readonly<Omit<HistoryFields, 'direction' | 'peerU
   resultCode: null,
   reason: null,
   quality: null,
+  forwardedBy: null,
 });
 
 // Peers come from the network: we record odd addresses rather than lose the call, but no control characters.
@@ -91,6 +94,7 @@ export const historyFieldsSchema: z.ZodType<HistoryFields> = z
     resultCode: z.int().min(100).max(699).nullable(),
     reason: text(256).nullable(),
     quality: callQualitySchema.nullable(),
+    forwardedBy: text(512).nullable(),
   })
   .superRefine((h, ctx) => {
     if (h.answeredAt !== null && h.answeredAt < h.startedAt) ctx.addIssue({ code: 'custom', path: ['answeredAt'], message: 'is before startedAt' });

@@ -17,6 +17,8 @@ import type { AccountService } from './account-service.ts';
 import type { ContactDirectory } from './contact-directory.ts';
 import type { HistoryEntry } from './history-entry.ts';
 import { fromSettingsPatch, toApiSettings, toHistorySnapshot } from './snapshot-mappers.ts';
+import type { LogRing } from './log-ring.ts';
+import type { PhoneSystemService } from './phone-system.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 
 type MessageCommand = 'messages.send' | 'messages.list' | 'messages.conversations' | 'messages.read' | 'messages.remove' | 'messages.allow' | 'messages.block' | 'messages.composing';
@@ -47,6 +49,9 @@ export interface PhoneEngineParts {
   tls?: () => ListenerTlsSnapshot | undefined;
   /** Presence, watched lines and voicemail (presence-contract.ts). */
   presence: PresenceApi;
+  phoneSystem: PhoneSystemService;
+  /** The engine's recent log records (diagnostics.logs); absent offline. */
+  logs?: LogRing;
 }
 
 const DEFAULT_PAGE = 100;
@@ -170,6 +175,9 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
       return parts.audioDevices();
     },
     'diagnostics.counts': (p, c) => telephony.diagnostics(p, c),
+    async 'diagnostics.logs'(p) {
+      return parts.logs?.list(p.minutes) ?? [];
+    },
     async 'app.snapshot'() {
       return {
         accounts: accounts.snapshots(),
@@ -183,5 +191,12 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     'network.changed': (p, c) => telephony.networkChanged(p, c),
 
     ...parts.presence,
+    async 'phoneSystem.get'() {
+      return parts.phoneSystem.get();
+    },
+    'phoneSystem.update': (p) => parts.phoneSystem.update(p),
+    'phoneSystem.users.add': (p) => parts.phoneSystem.addUser(p),
+    'phoneSystem.users.update': (p) => parts.phoneSystem.updateUser(p),
+    'phoneSystem.users.remove': (p) => parts.phoneSystem.removeUser(p.username),
   };
 }

@@ -38,9 +38,16 @@ import type { ResolvedCaller } from './contact-directory.ts';
 import { mediaStatsDetails } from './snapshot-mappers.ts';
 import type { Account } from './account.ts';
 import { describeSecurity } from './call-security.ts';
+import type { SignallingTls } from './call-security.ts';
+import { certificateSnapshot } from './account-tls.ts';
+import type { TlsCertificateError } from '../sip/transport/tls-verify.ts';
+import { describeForwarding } from '../sip/ua/caller-identity.ts';
 import type { Conference, ConferenceLeg } from './conference.ts';
 
 export type SipCall = OutgoingCall | IncomingCall;
+
+/** RFC 3323 §4.1.1.3: how an anonymous caller is written. */
+const ANONYMOUS = Object.freeze({ uri: 'sip:anonymous@anonymous.invalid', displayName: 'Anonymous' });
 
 /** Why a call whose peer went silent (no RTP, no RTCP) was ended, in words. */
 export const PEER_SILENT = 'the other side stopped sending audio';
@@ -92,6 +99,10 @@ export interface PhoneCallEnv {
   message: (call: PhoneCall, message: DialogMessage) => void;
   /** There is another connected call this one can be merged with (call-service.ts). */
   canMerge?: (call: PhoneCall) => boolean;
+  /** Why a TLS connection the call needed was refused (the certificate), if that is why it failed. */
+  tlsFailure?: (call: PhoneCall) => TlsCertificateError | undefined;
+  /** The TLS version and cipher of the connection the call's signalling uses now. */
+  signallingTls?: (call: PhoneCall) => SignallingTls | undefined;
 }
 
 export interface PhoneCallInit {
@@ -116,6 +127,11 @@ export class PhoneCall implements ConferenceLeg {
   readonly sip: SipCall;
   readonly session: MediaSession;
   readonly remote: { uri: string; displayName?: string };
+  /** Incoming: the caller's identity was asserted by the account's server (RFC 3325), and whether they asked to be withheld (RFC 3323). */
+  readonly verified: boolean;
+  readonly withheld: boolean;
+  /** Incoming: forwarded to us by (Diversion / History-Info, sip/ua/caller-identity.ts). */
+  readonly forwardedBy: { uri: string; reason?: string; text: string } | undefined;
   readonly localIdentity: string;
   readonly calledAlias: string | undefined;
   readonly caller: ResolvedCaller | undefined;
@@ -129,6 +145,8 @@ export class PhoneCall implements ConferenceLeg {
   /** The client whose audio the call uses; undefined: every client. */
   client: string | undefined;
   readonly #env: PhoneCallEnv;
+  /** The signalling's TLS version and cipher, as last seen. */
+  #tls: SignallingTls | undefined;
   readonly #account: PhoneCallInit['account'];
   readonly #log: Logger;
   #state: PhoneCallState;
@@ -152,7 +170,15 @@ export class PhoneCall implements ConferenceLeg {
     this.accountId = init.accountId;
     this.sip = init.sip;
     this.session = init.session;
-    this.remote = init.sip.remote;
+    const identity = init.sip.direction === 'incoming' ? init.sip.identity : undefined;
+    this.verified = identity?.asserted !== undefined;
+    this.withheld = identity?.withheld ?? false;
+    // RFC 3323: a caller who asked for privacy is shown as anonymous, unless the account's server told us who it is.
+    this.remote = init.sip.direction !== 'incoming' ? init.sip.remote : this.withheld && !this.verified ? ANONYMOUS : init.sip.caller;
+    const forwarded = identity?.forwardedBy;
+    this.forwardedBy = forwarded
+      ? { uri: forwarded.uri, ...(forwarded.reason !== undefined ? { reason: forwarded.reason } : {}), text: describeForwarding(forwarded) }
+      : undefined;
     this.localIdentity = init.localIdentity;
     this.calledAlias = init.calledAlias;
     this.caller = init.caller;
@@ -500,6 +526,7 @@ export class PhoneCall implements ConferenceLeg {
       if (this.#state === 'early' || this.#state === 'connecting' || this.#state === 'active') this.#startMedia();
     });
     session.on('remote-hold', () => this.#emit());
+    session.on('route', () => this.#emit());
     // DTLS-SRTP keys arrived: the security line changes from "not encrypted" to the suite.
     session.on('secured', () => this.#emit());
     session.on('security-failed', (words) => {
@@ -558,6 +585,8 @@ export class PhoneCall implements ConferenceLeg {
 
   snapshot(): CallSnapshot {
     const remote: CallSnapshot['remote'] = { uri: this.remote.uri };
+    if (this.verified) remote.verified = true;
+    if (this.withheld) remote.withheld = true;
     if (this.remote.displayName !== undefined) remote.displayName = this.remote.displayName;
     if (this.caller?.contactId !== undefined) remote.contactId = this.caller.contactId;
     else if (this.caller) remote.contactId = this.caller.contact.id;
@@ -585,20 +614,32 @@ export class PhoneCall implements ConferenceLeg {
       // The UA's own reason beside the server's answer, e.g. "asked for the password of another realm (x)".
       const detail = this.sip.end?.detail;
       if (detail && s.words) s.words = `${s.words} (${detail})`;
+      // A call that never reached the server because its certificate was refused says so, not "service unavailable".
+      const refused = this.outcome.status === 503 && this.answeredAt === undefined ? this.#env.tlsFailure?.(this) : undefined;
+      if (refused) {
+        s.words = refused.message;
+        const certificate = certificateSnapshot(refused);
+        if (certificate) s.certificate = certificate;
+      }
     }
     const end = this.sip.end;
     if (end?.cause === 'media-failed') s.failure = end.detail ?? 'the media could not be set up';
     if (end?.cause === 'media-timeout') s.failure = end.detail ?? PEER_SILENT;
     if (end?.cause === 'session-expired') s.failure = end.detail ?? 'the session was not refreshed in time';
     if (this.sip.id) s.sipCallId = this.sip.id;
+    if (this.forwardedBy) s.forwardedBy = { ...this.forwardedBy };
     if (this.#transfer) s.transfer = { ...this.#transfer };
     if (this.replacedCall !== undefined) s.replacedCall = this.replacedCall;
     if (this.#conference) s.conference = this.#conference.conference.id;
     if (this.#recorder) s.recording = { path: this.#recorder.recorder.path, since: this.#recorder.since, layout: this.#recorder.recorder.layout };
     const negotiated = this.session.negotiated;
     const codec = negotiated?.codec;
-    if (negotiated) s.security = describeSecurity(this.#account, negotiated.srtp);
+    // The connection may be gone by the time the call ends: the last one seen stays in the words (and the history).
+    if (this.#state !== 'ended') this.#tls = this.#env.signallingTls?.(this) ?? this.#tls;
+    if (negotiated) s.security = describeSecurity(this.#account, negotiated.srtp, this.#tls);
     if (codec) s.codec = `${codec.name}/${codec.clockRate}`;
+    const route = this.session.route;
+    if (route) s.mediaPath = route;
     return s;
   }
 

@@ -151,6 +151,7 @@ export function toHistorySnapshot(h: HistoryEntry): ApiHistoryEntry {
     s.words = statusInWords(h.resultCode);
   }
   if (h.reason !== null) s.reason = h.reason;
+  if (h.forwardedBy !== null) s.forwardedBy = h.forwardedBy;
   if (h.quality !== null && h.quality.mos !== null) {
     s.quality = {
       mos: round(h.quality.mos, 2),

@@ -6,3 +6,4 @@ export type { StoredBinding, SubscriberRecord } from './server-store.ts';
 export type { Binding, BindingChange } from './location-table.ts';
 export type { ServerStats } from './server-stats.ts';
 export { formatBinding } from './registrar.ts';
+export type { WatchedCall } from './call-watch.ts';

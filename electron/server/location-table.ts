@@ -68,6 +68,8 @@ export class LocationTable {
   readonly #byAor = new Map<string, Binding[]>();
   /** contact user@host:port → binding, for requests addressed to a phone's contact (in-dialog requests). */
   readonly #byContact = new Map<string, Binding>();
+  /** TCP/TLS bindings by the address their connection comes from (see findByContact). */
+  readonly #bySource = new Map<string, Binding>();
   readonly #clock: Clock;
   readonly #wall: () => number;
   readonly #store: ServerStore | undefined;
@@ -153,9 +155,14 @@ export class LocationTable {
     return list.filter((b) => b.expiresAt > now);
   }
 
-  /** The binding whose contact URI is `uri`'s host/port/user (an in-dialog request addressed to a phone's contact). */
+  /**
+   * The binding whose contact URI is `uri`'s host/port/user (an in-dialog request addressed to a phone's
+   * contact) or, for a phone on TCP/TLS, whose connection comes from `uri`'s host and port: baresip 1.0
+   * (libre) registers its listening port but writes its connection's own port in the Contact of its
+   * dialogs, where nothing listens; the request must go back over that connection (RFC 3261 §18.2.2).
+   */
   findByContact(uri: SipUri): Binding | undefined {
-    const b = this.#byContact.get(contactKey(uri));
+    const b = this.#byContact.get(contactKey(uri)) ?? this.#bySource.get(sourceKey(uri.host, uri.port));
     return b && b.expiresAt > this.#wall() ? b : undefined;
   }
 
@@ -163,8 +170,15 @@ export class LocationTable {
   replace(aor: string, bindings: Binding[]): void {
     const before = this.#byAor.get(aor) ?? [];
     const sorted = [...bindings].sort(byQ);
-    for (const b of before) if (this.#byContact.get(contactKey(b.uri)) === b) this.#byContact.delete(contactKey(b.uri));
-    for (const b of sorted) this.#byContact.set(contactKey(b.uri), b);
+    for (const b of before) {
+      if (this.#byContact.get(contactKey(b.uri)) === b) this.#byContact.delete(contactKey(b.uri));
+      const source = sourceKey(b.source.address, b.source.port);
+      if (this.#bySource.get(source) === b) this.#bySource.delete(source);
+    }
+    for (const b of sorted) {
+      this.#byContact.set(contactKey(b.uri), b);
+      if (b.source.protocol !== 'udp') this.#bySource.set(sourceKey(b.source.address, b.source.port), b);
+    }
     if (sorted.length > 0) this.#byAor.set(aor, sorted);
     else this.#byAor.delete(aor);
     this.#count += sorted.length - before.length;
@@ -232,6 +246,10 @@ export class LocationTable {
       }
     }
   }
+}
+
+function sourceKey(host: string, port: number | undefined): string {
+  return `${host.toLowerCase().replace(/^\[|\]$/g, '')}:${port ?? ''}`;
 }
 
 function contactKey(uri: SipUri): string {

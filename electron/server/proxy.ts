@@ -35,6 +35,7 @@ import {
 } from '../sip/message/index.ts';
 import type { InviteServerTransaction, NonInviteServerTransaction, ServerTransaction, TransactionLayer } from '../sip/transaction/index.ts';
 import type { IncomingMessage, SendTarget } from '../sip/transport/index.ts';
+import type { CallWatch } from './call-watch.ts';
 import type { DigestGate } from './digest-gate.ts';
 import { localResponse } from './local-response.ts';
 import type { Binding, LocationTable } from './location-table.ts';
@@ -56,6 +57,8 @@ export interface ProxyOptions {
   stats: ServerStats;
   logger: Logger;
   clock: Clock;
+  /** The calls going through, as the proxy sees them. */
+  calls: CallWatch;
   /** Timer C of RFC 3261 §16.8 (default 181 s). */
   timerCMs?: number;
   /** Redirect server: answer 302 with the contacts instead of forwarding. */
@@ -141,6 +144,7 @@ export class Proxy {
       }
     }
 
+    if (inDialog && request.method === 'BYE') o.calls.ended(request.headers.get('Call-ID') ?? '');
     const mfHeader = String(mf - 1);
     if (targetOurs && !(inDialog && routedToUs && this.#isOwnContact(ruri))) {
       const callee = o.directory.byUser(ruri.user);
@@ -218,12 +222,17 @@ export class Proxy {
   }
 
   #fork(tx: ServerTransaction, specs: BranchSpec[]): void {
+    const request = tx.request;
+    const callId = request.headers.get('Call-ID') ?? '';
+    const watched = request.method === 'INVITE' && !toOf(request).params.has('tag');
+    if (watched) this.#o.calls.ringing(callId, addressOf(fromOf(request).uri), addressOf(toOf(request).uri));
     const context = new ResponseContext({
       server: tx as InviteServerTransaction | NonInviteServerTransaction,
       layer: this.#o.layer,
       logger: this.#o.logger,
       clock: this.#o.clock,
       timerCMs: this.#o.timerCMs,
+      ...(watched ? { onFinal: (status: number) => this.#o.calls.answered(callId, status) } : {}),
       onDone: () => this.#contexts.delete(tx),
     });
     this.#contexts.set(tx, context);
@@ -294,4 +303,9 @@ export class Proxy {
 /** RFC 1918, RFC 6598 (CGNAT) and IPv6 unique-local addresses: where a phone behind NAT thinks it is. */
 function isPrivate(host: string): boolean {
   return /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.)/.test(host) || /^f[cd][0-9a-f]{2}:/i.test(host);
+}
+
+/** sip:user@host, without the parameters: how the Settings pane names the parties. */
+function addressOf(uri: SipUri): string {
+  return `${uri.scheme}:${uri.user !== undefined ? `${uri.user}@` : ''}${uri.host}`;
 }

@@ -79,6 +79,7 @@ export class ResponseContext {
   readonly #isInvite: boolean;
   readonly #branches: Branch[] = [];
   readonly #onDone: () => void;
+  #onFinal: ((status: number) => void) | undefined;
   readonly #clock: Clock;
   readonly #timerCMs: number;
   #state: ResponseContextState = 'Proceeding';
@@ -91,6 +92,8 @@ export class ResponseContext {
     /** Timer C; default TIMER_C_MS. */
     timerCMs?: number;
     onDone: () => void;
+    /** The first final response went upstream (the call watch's ringing → talking or gone). */
+    onFinal?: (status: number) => void;
   }) {
     this.server = opts.server;
     this.#layer = opts.layer;
@@ -99,6 +102,7 @@ export class ResponseContext {
     this.#timerCMs = opts.timerCMs ?? TIMER_C_MS;
     this.#isInvite = opts.server.request.method === 'INVITE';
     this.#onDone = opts.onDone;
+    this.#onFinal = opts.onFinal;
     this.server.onTerminated(() => this.#maybeDone());
   }
 
@@ -216,6 +220,11 @@ export class ResponseContext {
   /** §16.7 step 9: our Via off the top, then out on the server transaction. */
   #forward(response: SipResponse, local = false): void {
     const out = local ? response : withoutTopVia(response);
+    if (response.status >= 200 && this.#onFinal) {
+      const told = this.#onFinal;
+      this.#onFinal = undefined;
+      told(response.status);
+    }
     try {
       this.server.respond(out);
     } catch (err) {

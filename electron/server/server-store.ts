@@ -106,6 +106,16 @@ export class ServerStore {
     else this.#stmt("INSERT OR REPLACE INTO settings (key, value) VALUES ('domain', ?)").run(value);
   }
 
+  /** Another setting of the server (the phone's Settings pane keeps enabled, exposure, port, mode here). */
+  setting(key: string): string | undefined {
+    const row = this.#stmt('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.#stmt('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)').run(key, value);
+  }
+
   // ── subscribers ─────────────────────────────────────────────────────────────
 
   /** Adds or replaces a subscriber; aliases are replaced too. Throws ServerStoreError when an alias belongs to someone else. */

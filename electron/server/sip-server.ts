@@ -18,6 +18,7 @@ import { SipServerLocator, type DnsResolver } from '../sip/dns/index.ts';
 import { SipParseError, type SipRequest, type SipResponse } from '../sip/message/index.ts';
 import { TransactionLayer, type ServerTransaction, type NonInviteServerTransaction } from '../sip/transaction/index.ts';
 import { TransportLayer, type Endpoint, type IncomingMessage, type TlsServerOptions, type TransportProtocol } from '../sip/transport/index.ts';
+import { CallWatch } from './call-watch.ts';
 import { DigestGate, type ServerDigestAlgorithm } from './digest-gate.ts';
 import { GuardedTransport } from './guarded-transport.ts';
 import { localResponse } from './local-response.ts';
@@ -67,6 +68,8 @@ export class SipServer {
   readonly directory: SubscriberDirectory;
   readonly location: LocationTable;
   readonly identity: ServerIdentity;
+  /** The calls going through the proxy now. */
+  readonly calls: CallWatch;
   readonly #o: SipServerOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -85,6 +88,7 @@ export class SipServer {
     this.directory = new SubscriberDirectory(options.domain, mergeUsers(options.store?.subscribers() ?? [], options.users ?? []));
     this.identity = new ServerIdentity(options.domain);
     this.location = new LocationTable({ clock: this.#clock, wallTime: options.wallTime, store: options.store });
+    this.calls = new CallWatch({ wallTime: options.wallTime ?? (() => Date.now()) });
     this.#guard = new SourceGuard({ clock: this.#clock, ...options.guard });
     this.#transport = new TransportLayer({
       clock: this.#clock,
@@ -120,7 +124,7 @@ export class SipServer {
       layer, identity: this.identity, directory: this.directory, location: this.location, gate,
       locator: new SipServerLocator({ resolver: this.#o.resolver, clock: this.#clock, logger: this.#log.child('dns') }),
       guard: this.#guard, stats: this.stats, logger: this.#log.child('proxy'), redirect: this.#o.redirect,
-      clock: this.#clock, timerCMs: this.#o.timerCMs,
+      clock: this.#clock, timerCMs: this.#o.timerCMs, calls: this.calls,
     });
     const restored = this.location.start();
     if (restored > 0) this.#log.info('location table restored', { bindings: restored });

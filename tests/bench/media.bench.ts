@@ -17,10 +17,7 @@
  *
  *   node tests/bench/media.bench.ts [--seconds 20] [--codecs PCMU,PCMA,G722,opus] [--srtp] [--skip-baresip] [--only-calls | --no-calls]
  */
-import { fork } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { initMedia } from '../../electron/media/audio/init-media.ts';
@@ -39,6 +36,7 @@ import { SrtpSession } from '../../electron/media/srtp/srtp-session.ts';
 import { startBaresip } from '../interop/harness/baresip.ts';
 import { makeTempDir } from '../interop/harness/managed-process.ts';
 import { writeToneWav } from '../interop/harness/wav.ts';
+import { Peer, connectPeers, measureCall, runSessionsPeer, sleep } from './harness/media-peers.ts';
 
 const argValue = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -49,51 +47,11 @@ const CODECS = (argValue('--codecs') ?? 'PCMU,PCMA,G722,opus').split(',');
 const WITH_SRTP = process.argv.includes('--srtp');
 const SKIP_BARESIP = process.argv.includes('--skip-baresip');
 const FRAMES = 3000;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const SELF = new URL(import.meta.url).pathname;
 const f1 = (v: number) => v.toFixed(1);
 const f2 = (v: number) => v.toFixed(2);
 
-// ---- child mode: one Parley endpoint in its own process ------------------------------------
-
-type PeerRequest =
-  | { id: number; cmd: 'init'; codec: string; srtp: boolean; rate: number; wav: string }
-  | { id: number; cmd: 'offer' | 'start' | 'stop' }
-  | { id: number; cmd: 'answer' | 'setAnswer'; sdp: string };
-
-async function runPeer(): Promise<void> {
-  const engine = await MediaEngine.create({ bindAddress: '127.0.0.1' });
-  let session: MediaSession | undefined;
-  const reply = (id: number, body: object) => process.send!({ id, ...body });
-  process.on('disconnect', () => process.exit(0));
-  process.on('message', (m: PeerRequest) => {
-    void (async () => {
-      try {
-        if (m.cmd === 'init') {
-          session = engine.createSession({
-            codecs: [m.codec],
-            srtp: m.srtp ? 'mandatory' : 'off',
-            // Preloaded and looped, as baresip's aufile plays its file.
-            source: await openWavSource(m.wav, { sampleRate: m.rate, loop: true }),
-            sink: new NullSink(m.rate),
-            statsIntervalMs: 0,
-          });
-          reply(m.id, {});
-        } else if (m.cmd === 'offer') reply(m.id, { sdp: await session!.createOffer() });
-        else if (m.cmd === 'answer') reply(m.id, await session!.answerOffer(m.sdp));
-        else if (m.cmd === 'setAnswer') reply(m.id, { ok: await session!.setAnswer(m.sdp) });
-        else if (m.cmd === 'start') reply(m.id, { ok: session!.start() });
-        else if (m.cmd === 'stop') {
-          await session!.stop();
-          reply(m.id, { stats: session!.stats() });
-          setTimeout(() => process.exit(0), 50);
-        }
-      } catch (err) {
-        reply(m.id, { error: String(err) });
-      }
-    })();
-  });
-  process.send!({ id: 0, ready: true });
-}
+// ---- child modes ----------------------------------------------------------------------------
 
 /**
  * The floor of a Node endpoint: a process that only does what every call
@@ -123,70 +81,6 @@ async function runFloor(): Promise<void> {
     }
   });
   process.send!({ id: 0, ready: true });
-}
-
-class Peer {
-  readonly child: ChildProcess;
-  readonly #pending = new Map<number, (body: Record<string, unknown>) => void>();
-  #next = 1;
-  readonly ready: Promise<void>;
-
-  constructor(mode: '--peer' | '--floor' = '--peer') {
-    this.child = fork(new URL(import.meta.url).pathname, [mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.ready = new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('peer did not start')), 10_000);
-      this.#pending.set(0, () => (clearTimeout(t), resolve()));
-    });
-    this.child.on('message', (m: { id: number }) => {
-      const done = this.#pending.get(m.id);
-      this.#pending.delete(m.id);
-      done?.(m as Record<string, unknown>);
-    });
-  }
-
-  request(body: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`peer: no reply to ${String(body.cmd)}`)), 10_000);
-      this.#pending.set(id, (r) => {
-        clearTimeout(t);
-        if (r.error) reject(new Error(String(r.error)));
-        else resolve(r);
-      });
-      this.child.send({ id, ...body });
-    });
-  }
-
-  /** Waits a little for the child to exit by itself (after 'stop'), then kills it by PID. */
-  async kill(): Promise<void> {
-    const deadline = Date.now() + 2000;
-    while (this.child.exitCode === null && this.child.signalCode === null && Date.now() < deadline) await sleep(20);
-    if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid) process.kill(this.child.pid, 'SIGKILL');
-  }
-}
-
-// ---- CPU of a process from /proc ---------------------------------------------------------
-
-const CLK_TCK_MS = 10; // USER_HZ is 100 on Linux
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * CLK_TCK_MS;
-}
-
-/**
- * Per-process CPU % over a call of `seconds`, net of the idle rate measured
- * before it; the first 3 s of the call (JIT and WASM tier-up, buffers filling)
- * are not counted.
- */
-async function measureCall(pids: number[], idleSeconds: number, startCall: () => Promise<void>, seconds: number): Promise<number[]> {
-  const i0 = pids.map(cpuMs);
-  await sleep(idleSeconds * 1000);
-  const idle = pids.map((p, k) => (cpuMs(p) - i0[k]!) / idleSeconds);
-  await startCall();
-  await sleep(3000);
-  const c0 = pids.map(cpuMs);
-  await sleep(seconds * 1000);
-  return pids.map((p, k) => ((cpuMs(p) - c0[k]! - idle[k]! * seconds) / (seconds * 1000)) * 100);
 }
 
 // ---- 1. simulated call -------------------------------------------------------------------
@@ -336,8 +230,8 @@ async function parleyCall(codec: string, srtp: boolean, seconds: number, rate: n
   const dir = makeTempDir('media-bench');
   const wav = join(dir.path, 'tone.wav');
   writeToneWav(wav, { frequency: 600, seconds: 10, sampleRate: rate });
-  const a = new Peer();
-  const b = new Peer();
+  const a = new Peer(SELF);
+  const b = new Peer(SELF);
   try {
     await Promise.all([a.ready, b.ready]);
     await a.request({ cmd: 'init', codec, srtp, rate, wav });
@@ -346,11 +240,7 @@ async function parleyCall(codec: string, srtp: boolean, seconds: number, rate: n
       [a.child.pid!, b.child.pid!],
       3,
       async () => {
-        const offer = (await a.request({ cmd: 'offer' })).sdp as string;
-        const answer = await b.request({ cmd: 'answer', sdp: offer });
-        if (answer.reject) throw new Error(String(answer.reason));
-        await a.request({ cmd: 'setAnswer', sdp: answer.answer });
-        await Promise.all([a.request({ cmd: 'start' }), b.request({ cmd: 'start' })]);
+        await connectPeers(a, b);
         await sleep(500);
       },
       seconds,
@@ -363,8 +253,8 @@ async function parleyCall(codec: string, srtp: boolean, seconds: number, rate: n
 }
 
 async function floorCall(seconds: number): Promise<number[]> {
-  const a = new Peer('--floor');
-  const b = new Peer('--floor');
+  const a = new Peer(SELF, '--floor');
+  const b = new Peer(SELF, '--floor');
   try {
     await Promise.all([a.ready, b.ready]);
     const pa = (await a.request({ cmd: 'bind' })).port;
@@ -478,6 +368,6 @@ async function sideBySide(): Promise<void> {
   console.log('\n   Goals (issue §9): G.711 ≤ 1.0× baresip, Opus ≤ 1.5×, capture→wire ≤ 2 ms beyond the 20 ms packetization.');
 }
 
-if (process.argv.includes('--peer')) await runPeer();
+if (process.argv.includes('--peer')) await runSessionsPeer();
 else if (process.argv.includes('--floor')) await runFloor();
 else await main();

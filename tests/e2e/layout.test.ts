@@ -87,6 +87,13 @@ describe('every view at 360×640 and 1400×900, light and dark (Chromium + mock 
         await check('accounts', size, theme, axe);
         await view('5', 'Settings');
         await check('settings', size, theme, axe);
+        // The phone system pane with its confirmation open (listening beyond this computer is asked for).
+        const network = browser.$('[data-testid="phone-system"]').$('label*=My network');
+        await network.scrollIntoView();
+        await network.click();
+        await browser.$('[data-testid="phone-system"] [role="alertdialog"]').waitForExist({ timeout: 3000 });
+        await check('settings-phone-system', size, theme, axe);
+        await browser.$('[data-testid="phone-system"]').$('button=Keep it on this computer').click();
         await view('6', 'Diagnostics');
         await check('diagnostics', size, theme, axe);
 

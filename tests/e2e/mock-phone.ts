@@ -14,6 +14,7 @@ import type { AccountSnapshot, CallSnapshot, ContactSnapshot, HistoryEntry, Inco
 import { startApiServer, type ApiServer } from '../../electron/api/ws-server.ts';
 import type { AudioFrame } from '../../electron/api/audio-frames.ts';
 import { createMockPresence, type MockPresence } from './mock-presence.ts';
+import { mockPhoneSystem } from './mock-phone-system.ts';
 import { mockAccounts, mockContacts, mockHistory, mockRegistrations, mockSettings } from './mock-data.ts';
 
 export interface MockPhoneState {
@@ -59,6 +60,7 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     settings: mockSettings(),
   };
   const events = createEventBus();
+  const phoneSystem = mockPhoneSystem(events, now);
   const captureFrames: AudioFrame[] = [];
 
   const findCall = (id: string) => {
@@ -234,6 +236,12 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     async 'app.snapshot'() {
       return { accounts: state.accounts, registrations: state.registrations, calls: state.calls, settings: state.settings };
     },
+    async 'diagnostics.logs'() {
+      return [
+        { time: now - 60_000, level: 'info' as const, category: 'phone.sip.ua', message: 'registration', data: '{"account":"acc-home","state":"registered"}' },
+        { time: now - 30_000, level: 'warn' as const, category: 'phone.media', message: 'no RTP from the peer for 4 s' },
+      ];
+    },
     async 'diagnostics.counts'() {
       const m = process.memoryUsage();
       return { calls: state.calls.length, pendingIncoming: 0, callObjectsAlive: 0, mediaSessions: 0, sipCalls: 0, dialogs: 0, transactions: 0, heapUsedBytes: m.heapUsed, rssBytes: m.rss, gcForced: false };
@@ -242,6 +250,7 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
       return null;
     },
     ...presence.api,
+    ...phoneSystem.api,
   };
 
   const log: Array<{ cmd: string; params: unknown }> = [];

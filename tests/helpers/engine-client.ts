@@ -12,6 +12,7 @@ import type { ApiEvent, EventName, Events } from '../../electron/api/events.ts';
 import type { CommandName, CommandParams, CommandResult } from '../../electron/api/commands.ts';
 import type { CommandContext } from '../../electron/api/phone-api.ts';
 import { createPhoneEngine, mapPhoneError, type AudioDeviceFactory, type PhoneEngine } from '../../electron/phone/engine.ts';
+import type { PhoneSystemFactory } from '../../electron/phone/phone-system.ts';
 import { MemorySecretStore } from '../../electron/phone/store/secret-store.ts';
 import { createLogger, type LogRecord } from '../../electron/shared/logger.ts';
 
@@ -24,6 +25,10 @@ export interface EngineClientOptions {
   /** The engine's answerAnyUser (default true here); false tests the phone's admission policy. */
   answerAnyUser?: boolean;
   ringTimeoutMs?: number;
+  /** SIP transports to listen on (default UDP only); a TLS account needs 'tls'. */
+  transports?: ('udp' | 'tcp' | 'tls')[];
+  /** "Host a phone system on this computer" (the hosts pass electron/server-host's). */
+  phoneSystem?: PhoneSystemFactory;
 }
 
 export interface EngineClient {
@@ -49,12 +54,13 @@ export async function startEngineClient(opts: EngineClientOptions): Promise<Engi
   const engine = await createPhoneEngine({
     dataDir: opts.dataDir,
     secrets: new MemorySecretStore(),
-    sip: { bind: [{ host: '127.0.0.1', port: 0 }], transports: ['udp'] },
+    sip: { bind: [{ host: '127.0.0.1', port: 0 }], transports: opts.transports ?? ['udp'] },
     logger: createLogger((r) => logs.push(r), name, 'info'),
     ...(opts.audio ? { audio: opts.audio } : {}),
     // The phones of a test call each other directly; the admission policy has tests of its own (call-admission.test.ts).
     answerAnyUser: opts.answerAnyUser ?? true,
     ...(opts.ringTimeoutMs !== undefined ? { ringTimeoutMs: opts.ringTimeoutMs } : {}),
+    ...(opts.phoneSystem ? { phoneSystem: opts.phoneSystem } : {}),
   });
   const dispatcher = createDispatcher(engine.api, { mapError: mapPhoneError });
   const events: ApiEvent[] = [];

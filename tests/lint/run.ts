@@ -8,7 +8,9 @@
  *  - no console.* in engine code (sip, media, phone, api): use the injected logger;
  *  - renderer/ imports nothing from electron/ except electron/api types;
  *  - electron/server (registrar, proxy) sits on electron/sip beside the phone: sip and phone
- *    never import it, and it imports neither the phone nor the layers above.
+ *    never import it, and it imports neither the phone nor the layers above;
+ *  - electron/server-host (the phone system of Settings: server + the phone's PhoneSystemHost) is
+ *    imported only by the hosts (cli, desktop).
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
@@ -45,7 +47,7 @@ export function checkFile(rel: string, text: string): Finding[] {
   const findings: Finding[] = [];
   const lines = text.split('\n');
   const top = rel.split('/').slice(0, 2).join('/');
-  const engine = /^electron\/(sip|media|net|phone|api|server)\//.test(rel);
+  const engine = /^electron\/(sip|media|net|phone|api|server|server-host)\//.test(rel);
   lines.forEach((line, i) => {
     const m = importRe.exec(line);
     const spec = m ? (m[1] ?? m[2] ?? m[3] ?? m[4]) : undefined;
@@ -67,6 +69,9 @@ export function checkFile(rel: string, text: string): Finding[] {
       }
       if (/^electron\/(sip|phone|media)\//.test(rel) && /^electron\/server\b/.test(target)) {
         add('electron/sip, media and phone must not import electron/server');
+      }
+      if (/^electron\/server-host\b/.test(target) && !/^electron\/(cli|desktop|server-host)\//.test(rel) && rel.startsWith('electron/')) {
+        add('only the hosts (electron/cli, electron/desktop) import electron/server-host');
       }
       if (rel.startsWith('electron/server/') && /^electron\/(phone|media|api|cli|desktop)\b/.test(target)) {
         add('electron/server imports only electron/sip and electron/shared');

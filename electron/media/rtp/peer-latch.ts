@@ -125,6 +125,12 @@ export class PeerLatch {
     this.#expected = { ...expected };
   }
 
+  /** ICE proved this address (a connectivity check succeeded on it): it is the peer, now. */
+  confirm(endpoint: Endpoint): void {
+    this.#expected = { ...endpoint };
+    this.#latch(endpoint.address, endpoint.port);
+  }
+
   #latch(address: string, port: number): void {
     this.#latched = { address, port };
     this.#candidates.clear();

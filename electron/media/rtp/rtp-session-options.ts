@@ -99,3 +99,15 @@ export interface RtpSessionEvents {
   /** A DTLS datagram (RFC 7983 first byte 20–63) on the RTP port, for the DTLS-SRTP handshake. */
   dtls: [datagram: Buffer, from: Endpoint];
 }
+
+/**
+ * What carries the stream besides plain RTP (ICE, RFC 8445; TURN, RFC 8656):
+ * it reads the socket's STUN and TURN ChannelData datagrams, and may send
+ * media through a relay.
+ */
+export interface MediaPathHooks {
+  /** A STUN or TURN ChannelData datagram arrived on the RTP socket (RFC 7983 demultiplexing). */
+  receive(kind: 'stun' | 'turn-channel', data: Buffer, from: Endpoint): void;
+  /** An outgoing RTP/RTCP datagram for `target`: what to send where (a TURN relay wraps it). */
+  route(data: Uint8Array, target: Endpoint): { data: Uint8Array; target: Endpoint };
+}

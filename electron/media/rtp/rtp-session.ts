@@ -30,7 +30,6 @@
  *                           └───────────────────┘
  */
 import { encodeStun, isStun, newTransactionId, StunType } from '../../net/stun/index.ts';
-import { classifyMediaPacket } from './packet-demux.ts';
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
@@ -42,6 +41,7 @@ import { RtcpIntervalScheduler } from '../rtcp/rtcp-interval.ts';
 import { RtcpError } from '../rtcp/rtcp-error.ts';
 import type { RtcpPacket } from '../rtcp/rtcp-packet.ts';
 import type {
+  MediaPathHooks,
   RtpReceiveInfo,
   RtpSessionEvents,
   RtpSessionOptions,
@@ -55,6 +55,7 @@ import { SrtpSession } from '../srtp/srtp-session.ts';
 import { SrtpError } from '../srtp/srtp-error.ts';
 import type { Endpoint } from './peer-latch.ts';
 import { PeerLatch } from './peer-latch.ts';
+import { classifyMediaPacket } from './packet-demux.ts';
 import { allocatePortPair } from './port-allocator.ts';
 import type { RandomUint32 } from './random.ts';
 import { cryptoRandomUint32 } from './random.ts';
@@ -64,7 +65,7 @@ import type { RtpPacket } from './rtp-packet.ts';
 import { isRtcpPacket, parseRtpPacket, serializeRtpPacket } from './rtp-packet.ts';
 import { RtpSender } from './rtp-sender.ts';
 
-export type { Endpoint, RtpReceiveInfo, RtpSessionEvents, RtpSessionOptions, RtpSessionStats, RtpStreamConfig, StreamDirection };
+export type { Endpoint, MediaPathHooks, RtpReceiveInfo, RtpSessionEvents, RtpSessionOptions, RtpSessionStats, RtpStreamConfig, StreamDirection };
 
 /**
  * Port 0 is a rejected stream; 0.0.0.0 the RFC 2543 hold (and would reach
@@ -122,6 +123,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   #octetsReceived = 0;
   #dropped = { malformed: 0, srtp: 0, foreignSource: 0, unexpectedPayloadType: 0, notReceiving: 0 };
   #closed = false;
+  #path: MediaPathHooks | undefined;
 
   private constructor(options: RtpSessionOptions, rtp: Socket, rtcp: Socket | undefined, port: number) {
     super();
@@ -138,7 +140,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     rtp.on('message', (msg, rinfo) => this.#onRtpSocket(msg, rinfo));
     rtp.on('error', (err) => this.#onSocketError(err));
     rtcp?.on('message', (msg, rinfo) => {
-      if (!isStun(msg)) this.#onRtcp(msg, rinfo, true);
+      if (classifyMediaPacket(msg) === 'rtp') this.#onRtcp(msg, rinfo, true);
     });
     rtcp?.on('error', (err) => this.#onSocketError(err));
   }
@@ -225,6 +227,37 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (this.#rtcpSocket && rtcp) void this.#udpSend(this.#rtcpSocket, probe(), rtcp).catch(() => {});
   }
 
+  /** ICE and TURN take the socket's STUN and ChannelData datagrams and may route media through a relay. */
+  setMediaPath(path: MediaPathHooks | undefined): void {
+    this.#path = path;
+  }
+
+  /** Sends a datagram (a STUN check, a TURN request) from the RTP socket, never through the relay. */
+  sendRaw(data: Uint8Array, target: Endpoint): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return this.#udpSend(this.#rtpSocket, data, target);
+  }
+
+  /** A media datagram that reached us another way (unwrapped from a TURN relay), as if from `from`. */
+  receiveMedia(data: Buffer, from: Endpoint): void {
+    if (this.#closed) return;
+    const kind = classifyMediaPacket(data);
+    if (kind === 'dtls') this.emit('dtls', data, { address: from.address, port: from.port });
+    if (kind !== 'rtp') return;
+    const rinfo = { address: from.address, port: from.port, family: from.address.includes(':') ? 'IPv6' : 'IPv4', size: data.length } as const;
+    if (isRtcpPacket(data)) this.#onRtcp(data, rinfo, false);
+    else this.#onRtp(data, rinfo);
+  }
+
+  /**
+   * ICE selected this remote address (RFC 8445 §8): media goes there at once,
+   * with no latching trickle (the check proved the peer is there). Needs rtcp-mux.
+   */
+  useRemote(endpoint: Endpoint): void {
+    this.#rtpPeer?.confirm(endpoint);
+    this.#rtcpPeer?.confirm(endpoint);
+  }
+
   /** Where RTP goes now: the latched source, else the SDP address. */
   get remoteRtpEndpoint(): Endpoint | undefined {
     return this.#rtpPeer?.target;
@@ -263,7 +296,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   /** One datagram of another protocol sharing the port (DTLS), from our RTP socket. */
   sendDatagram(bytes: Uint8Array, target: Endpoint): void {
     if (this.#closed || !sendable(target)) return;
-    void this.#udpSend(this.#rtpSocket, bytes, target);
+    // Through the TURN relay when ICE chose a relayed pair, as media goes.
+    void this.#routedSend(this.#rtpSocket, bytes, target);
   }
 
   /** Media packets held back because the peer had not yet shown it is there. */
@@ -338,7 +372,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (this.#srtp) bytes = this.#srtp.protectRtp(bytes);
     const target = this.remoteRtpEndpoint!;
     this.#reporter?.noteRtpSent(this.#clock.now());
-    this.#udpSend(this.#rtpSocket, bytes, target);
+    void this.#routedSend(this.#rtpSocket, bytes, target);
     return true;
   }
 
@@ -358,7 +392,14 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (!target || !sendable(target) || this.#config?.awaitingKeys) return Promise.resolve();
     const bytes = this.#srtp ? this.#srtp.protectRtcp(compound) : compound;
     const socket = this.#config?.rtcpMux || !this.#rtcpSocket ? this.#rtpSocket : this.#rtcpSocket;
-    return this.#udpSend(socket, bytes, target);
+    return this.#routedSend(socket, bytes, target);
+  }
+
+  /** Media from the RTP socket may take the ICE path's relay; the separate RTCP socket never does. */
+  #routedSend(socket: Socket, bytes: Uint8Array, target: Endpoint): Promise<void> {
+    if (!this.#path || socket !== this.#rtpSocket) return this.#udpSend(socket, bytes, target);
+    const routed = this.#path.route(bytes, target);
+    return this.#udpSend(socket, routed.data, routed.target);
   }
 
   #udpSend(socket: Socket, bytes: Uint8Array, target: Endpoint): Promise<void> {
@@ -387,7 +428,12 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
         if (!this.#closed) this.emit('dtls', msg, { address: rinfo.address, port: rinfo.port });
         return;
       case 'stun':
-        // A peer's pinhole probe (later ICE checks): not media.
+        // ICE checks, consent, our STUN/TURN exchanges (a peer's pinhole probe without ICE is dropped there).
+        if (isStun(msg)) this.#path?.receive('stun', msg, { address: rinfo.address, port: rinfo.port });
+        return;
+      case 'turn-channel':
+        // Media relayed by our TURN server (RFC 8656 §12.4).
+        this.#path?.receive('turn-channel', msg, { address: rinfo.address, port: rinfo.port });
         return;
       default:
         this.#dropped.malformed++;

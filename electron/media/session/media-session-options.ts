@@ -8,6 +8,7 @@ import type { AudioSink, AudioSource } from '../audio/frame.ts';
 import type { CodecRegistry } from '../codecs/codec-registry.ts';
 import type { EncoderOptions } from '../codecs/codec.ts';
 import type { JitterBufferStats } from '../jitter/jitter-buffer.ts';
+import type { IceSettings, MediaRoute } from '../ice/ice-transport.ts';
 import type { CallStatsSnapshot } from '../quality/call-stats.ts';
 import type { PortRange } from '../rtp/port-allocator.ts';
 import type { DtlsIdentity } from '../dtls/dtls-keys.ts';
@@ -78,6 +79,12 @@ export interface MediaSessionOptions {
   sessionName?: string;
   /** o= username (default '-'). */
   username?: string;
+  /**
+   * ICE (RFC 8445) with these STUN/TURN servers: candidates in our SDP,
+   * connectivity checks with a peer that does ICE, the relay for one that
+   * does not when TURN is set. Absent: plain RTP (latching) only.
+   */
+  ice?: IceSettings;
 }
 
 /** Our answer, or the reason we refuse the offer (send it in a 488 Not Acceptable Here). */
@@ -140,6 +147,8 @@ export interface MediaSessionEvents {
   'source-ended': [];
   /** Every media packet sent, with its timing (for diagnostics and benchmarks). */
   'packet-sent': [info: PacketSentInfo];
+  /** The way the media travels now (ICE's selected pair, or the plain path): direct, via a STUN address, relayed by TURN. */
+  route: [route: MediaRoute];
 }
 
 export interface MediaSessionStats extends CallStatsSnapshot {

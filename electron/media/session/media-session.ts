@@ -34,7 +34,11 @@ import type { AudioSink, AudioSource } from '../audio/frame.ts';
 import type { CodecRegistry } from '../codecs/codec-registry.ts';
 import { defaultCodecRegistry } from '../codecs/codec-registry.ts';
 import type { Codec, EncoderOptions } from '../codecs/codec.ts';
+import { IceTransport } from '../ice/ice-transport.ts';
+import type { MediaRoute } from '../ice/ice-transport.ts';
 import { PortAllocationError } from '../rtp/port-allocator.ts';
+import { readRemoteIce } from '../sdp/ice-sdp.ts';
+import type { RemoteIce } from '../sdp/ice-sdp.ts';
 import { RtpSession } from '../rtp/rtp-session.ts';
 import { directionFlags } from '../sdp/media-direction.ts';
 import type { NegotiatedMedia } from '../sdp/negotiated-media.ts';
@@ -57,6 +61,7 @@ import { fingerprintOf } from '../sdp/dtls-attributes.ts';
 import { DtlsSrtpKeying } from './dtls-srtp-keying.ts';
 import { StreamLiveness } from './stream-liveness.ts';
 import { buildMediaSessionStats } from './session-stats.ts';
+import { hostAddresses } from './host-addresses.ts';
 
 const OPUS_FRAME_MS = [10, 20, 40, 60];
 const DEFAULT_JITTER = { minDelayMs: 20, initialDelayMs: 40, maxDelayMs: 300, maxConcealFrames: 5 };
@@ -82,6 +87,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
   #state: MediaSessionState = 'new';
   #rtp: RtpSession | undefined;
   #opening: Promise<RtpSession> | undefined;
+  #ice: IceTransport | undefined;
   #negotiated: NegotiatedMedia | undefined;
   #stream: AudioStream | undefined;
   #liveness: StreamLiveness | undefined;
@@ -141,6 +147,16 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     return this.#rtp?.localPort;
   }
 
+  /** How the media travels (ICE's selected pair, or the plain path); undefined before it is known or without ICE. */
+  get route(): MediaRoute | undefined {
+    return this.#ice?.route;
+  }
+
+  /** The ICE side of the stream (candidates, agent), for diagnostics; undefined without ICE. */
+  get ice(): IceTransport | undefined {
+    return this.#ice;
+  }
+
   /** The underlying RTP session, for diagnostics. */
   get rtpSession(): RtpSession | undefined {
     return this.#rtp;
@@ -165,7 +181,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     this.#assertOpen();
     const rtp = await this.#ensureRtp();
     this.#holdBeforeOffer = this.#io.localHold;
-    return this.#negotiator.createOffer({ port: rtp.localPort, direction: this.#wantedDirection() });
+    return this.#negotiator.createOffer({ port: rtp.localPort, direction: this.#wantedDirection(), ice: this.#ice?.description(true) });
   }
 
   /** Our answer to the peer's offer, or a 488 with the reason. Never throws for what the peer sent. */
@@ -179,12 +195,15 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       if (err instanceof PortAllocationError) return { reject: 503, busy: true, reason: `too many calls: ${err.message}` };
       return { reject: 488, reason: `no local RTP port available: ${(err as Error).message}` };
     }
-    const result = this.#negotiator.answerOffer(offerSdp, { port: rtp.localPort, direction: this.#wantedDirection() });
+    const remoteIce = this.#ice ? readRemoteIce(offerSdp) : undefined;
+    const ice = this.#ice?.description(remoteIce !== undefined);
+    const result = this.#negotiator.answerOffer(offerSdp, { port: rtp.localPort, direction: this.#wantedDirection(), ice });
     if ('reject' in result) {
       this.#log.info('offer refused', { reason: result.reason });
       return result;
     }
     this.#apply(result.negotiated);
+    this.#startIce(remoteIce, false);
     return { answer: result.answer };
   }
 
@@ -199,6 +218,14 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       throw err;
     }
     this.#apply(negotiated);
+    this.#startIce(this.#ice ? readRemoteIce(answerSdp) : undefined, true);
+  }
+
+  /** The first offer/answer is done: ICE checks with a peer that does ICE, else the plain (maybe relayed) path. */
+  #startIce(remote: RemoteIce | undefined, controlling: boolean): void {
+    const n = this.#negotiated;
+    if (!this.#ice || !n) return;
+    this.#ice.start(remote, { address: n.remoteAddress, port: n.remotePort }, controlling);
   }
 
   /** Forgets our pending offer (the re-INVITE was refused): the previous negotiation stays. */
@@ -286,6 +313,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     this.#negotiator.close();
     this.#keying?.close(); // close_notify goes out before the socket closes
     const rtp = this.#rtp ?? (await this.#opening?.catch(() => undefined));
+    await this.#ice?.close();
     await rtp?.close(reason);
     this.#finalStats = this.#buildStats();
     this.#stream?.destroy();
@@ -349,11 +377,12 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       clock: this.#clock,
       logger: this.#options.logger,
       rtcpMinIntervalMs: this.#options.rtcpMinIntervalMs,
-    }).then((rtp) => {
+    }).then((rtp) => this.#gatherIce(rtp)).then((rtp) => {
       if (this.#state === 'stopped') {
         void rtp.close();
         throw new MediaSessionError('closed', 'the media session was stopped');
       }
+      // Only now: whoever asks for the socket while the candidates are gathered waits for them too.
       this.#rtp = rtp;
       rtp.on('rtcp', () => this.#liveness?.heard());
       rtp.on('rtp', (packet, info) => {
@@ -375,6 +404,27 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       if (this.#opening === opening) this.#opening = undefined; // let a later call try again
     });
     return opening;
+  }
+
+  /** With ICE settings: our candidates before the first offer or answer is written (bounded by the gather timeout). */
+  async #gatherIce(rtp: RtpSession): Promise<RtpSession> {
+    const settings = this.#options.ice;
+    if (!settings) return rtp;
+    const ice = await IceTransport.gather(rtp, settings, {
+      clock: this.#clock,
+      logger: this.#options.logger,
+      hostAddresses: hostAddresses(this.#options.bindAddress, this.#options.advertisedAddress),
+      publicAddress: this.#options.advertisedAddress,
+    });
+    if (this.#state === 'stopped') {
+      await ice.close();
+      return rtp;
+    }
+    this.#ice = ice;
+    ice.on('route', (route) => this.emit('route', route));
+    // RFC 7675: consent lost ends the call as a silent peer does.
+    ice.on('consentLost', () => this.emit('peer-silent', settings.consentTimeoutMs ?? 30_000));
+    return rtp;
   }
 
   #apply(negotiated: NegotiatedMedia): void {
@@ -414,6 +464,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       srtpSuites: this.#options.srtpSuites,
       handshakeTimeoutMs: this.#options.dtlsTimeoutMs,
       send: (datagram, to) => this.#rtp?.sendDatagram(datagram, to),
+      currentPeer: () => this.#rtp?.remoteRtpEndpoint,
       onKeys: (keys, handshakeMs) => {
         const n = this.#negotiated;
         if (this.#state === 'stopped' || !n?.dtls) return;

@@ -23,6 +23,8 @@
  *   answers last (or the 2xx) replaces the media in stable; a new offer
  *   either way ends that. A re-offer has one answer: a second is stray.
  */
+import { applyLocalIce } from '../sdp/ice-sdp.ts';
+import type { LocalIceDescription } from '../sdp/ice-sdp.ts';
 import { createOrigin, incrementOriginVersion } from '../sdp/sdp-origin.ts';
 import type { CertificateFingerprint } from '../sdp/dtls-attributes.ts';
 import type { KeyExchange, LocalCodec, LocalTelephoneEvent } from '../sdp/local-media.ts';
@@ -67,6 +69,8 @@ export interface SdpNegotiatorOptions {
 export interface LocalStream {
   port: number;
   direction: MediaDirection;
+  /** Our ICE candidates and credentials (RFC 8839); the default candidate goes into c= and m=. */
+  ice?: LocalIceDescription;
 }
 
 export type AnswerOfferResult = { answer: string; negotiated: NegotiatedMedia } | { reject: 488; reason: string };
@@ -119,7 +123,8 @@ export class SdpNegotiator {
   createOffer(local: LocalStream): string {
     this.#transition('have-local-offer');
     this.#answeredOffer = undefined;
-    const { sdp } = buildOffer(this.#localMedia(local));
+    const built = buildOffer(this.#localMedia(local)).sdp;
+    const sdp = local.ice ? applyLocalIce(built, local.ice) : built;
     this.#pendingOffer = sdp;
     return this.#stamp(sdp);
   }
@@ -133,11 +138,12 @@ export class SdpNegotiator {
     }
     try {
       const offer = parseSdp(offerText);
-      const { sdp, negotiated } = buildAnswer(offer, this.#localMedia(local));
+      const built = buildAnswer(offer, this.#localMedia(local));
+      const sdp = local.ice ? applyLocalIce(built.sdp, local.ice) : built.sdp;
       this.#transition('stable');
       this.#answeredOffer = undefined;
-      this.#negotiated = negotiated;
-      return { answer: this.#stamp(sdp), negotiated };
+      this.#negotiated = built.negotiated;
+      return { answer: this.#stamp(sdp), negotiated: built.negotiated };
     } catch (err) {
       return { reject: 488, reason: describe(err, 'offer') };
     }

@@ -1,5 +1,5 @@
 /**
- * STUN Binding transactions over an unreliable transport (RFC 8489 §6.2.1):
+ * STUN request transactions (Binding, and TURN's requests) over an unreliable transport (RFC 8489 §6.2.1):
  * the request goes out at 0, RTO, 3·RTO, 7·RTO… (RTO doubling), Rc requests
  * in all, and the transaction fails Rm·RTO after the last one. Responses are
  * matched by transaction id (§6.3.3) and must carry a valid FINGERPRINT if
@@ -16,6 +16,7 @@ import {
   fingerprintValid,
   mappedAddress,
   newTransactionId,
+  responseType,
   StunType,
 } from './stun-message.ts';
 import type { StunAttribute, StunMessage, TransportAddress } from './stun-message.ts';
@@ -37,10 +38,13 @@ export class StunTimeoutError extends Error {
 
 export class StunErrorResponse extends Error {
   readonly code: number;
-  constructor(code: number, reason: string) {
+  /** The whole answer (a TURN 401/438 carries the REALM and NONCE to retry with). */
+  readonly response: StunMessage | undefined;
+  constructor(code: number, reason: string, response?: StunMessage) {
     super(`STUN error ${code} ${reason}`);
     this.name = 'StunErrorResponse';
     this.code = code;
+    this.response = response;
   }
 }
 
@@ -55,6 +59,8 @@ export interface StunRequestOptions {
   lastWaitRtos?: number;
   attributes?: StunAttribute[];
   integrityKey?: string | Buffer;
+  /** The request type (default Binding; TURN's Allocate, Refresh, CreatePermission, ChannelBind). */
+  type?: number;
 }
 
 interface Pending {
@@ -62,6 +68,7 @@ interface Pending {
   reject(err: Error): void;
   timer: TimerHandle | undefined;
   started: number;
+  type: number;
 }
 
 export class StunBindingClient {
@@ -81,12 +88,13 @@ export class StunBindingClient {
     if (this.#closed) return Promise.reject(new Error('StunBindingClient: closed'));
     const transactionId = newTransactionId();
     const key = transactionId.toString('hex');
-    const data = encodeStun({ type: StunType.bindingRequest, transactionId, attributes: opts.attributes ?? [] }, { integrityKey: opts.integrityKey });
+    const type = opts.type ?? StunType.bindingRequest;
+    const data = encodeStun({ type, transactionId, attributes: opts.attributes ?? [] }, { integrityKey: opts.integrityKey });
     const rto = opts.rtoMs ?? 500;
     const rc = opts.maxRequests ?? 7;
     const rm = opts.lastWaitRtos ?? 16;
     return new Promise<StunBindingResult>((resolve, reject) => {
-      const entry: Pending = { resolve, reject, timer: undefined, started: this.#clock.now() };
+      const entry: Pending = { resolve, reject, timer: undefined, started: this.#clock.now(), type };
       this.#pending.set(key, entry);
       const fail = (err: Error) => {
         if (this.#pending.get(key) !== entry) return;
@@ -127,13 +135,14 @@ export class StunBindingClient {
     const key = message.transactionId.toString('hex');
     const entry = this.#pending.get(key);
     if (!entry) return false;
-    if (message.type !== StunType.bindingSuccess && message.type !== StunType.bindingError) return false;
+    const error = message.type === responseType(entry.type, true);
+    if (message.type !== responseType(entry.type) && !error) return false;
     if (!fingerprintValid(buf)) return false;
     this.#pending.delete(key);
     this.#clock.clearTimeout(entry.timer);
-    if (message.type === StunType.bindingError) {
+    if (error) {
       const e = errorCode(message);
-      entry.reject(new StunErrorResponse(e?.code ?? 0, e?.reason ?? ''));
+      entry.reject(new StunErrorResponse(e?.code ?? 0, e?.reason ?? '', message));
     } else {
       entry.resolve({ mapped: mappedAddress(message), rttMs: this.#clock.now() - entry.started, response: message });
     }

@@ -17,13 +17,35 @@ import { crc32 } from 'node:zlib';
 export const MAGIC_COOKIE = 0x2112a442;
 const HEADER = 20;
 
-/** Method and class combined into the 14-bit type (RFC 8489 §5): Binding only here. */
+/** Method and class combined into the 14-bit type (RFC 8489 §5): Binding, and TURN's methods (RFC 8656 §17). */
 export const StunType = {
   bindingRequest: 0x0001,
   bindingIndication: 0x0011,
   bindingSuccess: 0x0101,
   bindingError: 0x0111,
+  allocateRequest: 0x0003,
+  refreshRequest: 0x0004,
+  sendIndication: 0x0016,
+  dataIndication: 0x0017,
+  createPermissionRequest: 0x0008,
+  channelBindRequest: 0x0009,
 } as const;
+
+/** The class bits of a type (RFC 8489 §5): request, indication, success or error response. */
+export function stunClass(type: number): 'request' | 'indication' | 'success' | 'error' {
+  const c = ((type >> 7) & 0x2) | ((type >> 4) & 0x1);
+  return c === 0 ? 'request' : c === 1 ? 'indication' : c === 2 ? 'success' : 'error';
+}
+
+/** The method bits of a type (RFC 8489 §5), without the class. */
+export function stunMethod(type: number): number {
+  return type & 0x3eef;
+}
+
+/** The success (or error) response type of a request type. */
+export function responseType(requestType: number, error = false): number {
+  return stunMethod(requestType) | (error ? 0x0110 : 0x0100);
+}
 
 export const StunAttr = {
   mappedAddress: 0x0001,
@@ -33,6 +55,12 @@ export const StunAttr = {
   unknownAttributes: 0x000a,
   realm: 0x0014,
   nonce: 0x0015,
+  channelNumber: 0x000c,
+  lifetime: 0x000d,
+  xorPeerAddress: 0x0012,
+  data: 0x0013,
+  xorRelayedAddress: 0x0016,
+  requestedTransport: 0x0019,
   xorMappedAddress: 0x0020,
   priority: 0x0024,
   useCandidate: 0x0025,
@@ -173,8 +201,21 @@ export function mappedAddress(message: StunMessage): TransportAddress | undefine
   return m ? decodeAddress(m, message.transactionId, false) : undefined;
 }
 
-export function xorAddressAttribute(addr: TransportAddress, transactionId: Buffer): StunAttribute {
-  return { type: StunAttr.xorMappedAddress, value: encodeAddress(addr, transactionId, true) };
+export function xorAddressAttribute(addr: TransportAddress, transactionId: Buffer, type: number = StunAttr.xorMappedAddress): StunAttribute {
+  return { type, value: encodeAddress(addr, transactionId, true) };
+}
+
+/** An XOR-encoded address attribute of any type (XOR-PEER-ADDRESS, XOR-RELAYED-ADDRESS: RFC 8656 §18). */
+export function xorAddress(message: StunMessage, type: number): TransportAddress | undefined {
+  const v = attribute(message, type);
+  return v ? decodeAddress(v, message.transactionId, true) : undefined;
+}
+
+/** A 32-bit attribute value (LIFETIME, PRIORITY). */
+export function uint32Attribute(type: number, value: number): StunAttribute {
+  const v = Buffer.alloc(4);
+  v.writeUInt32BE(value >>> 0);
+  return { type, value: v };
 }
 
 /** ERROR-CODE (§14.8): code and reason. */

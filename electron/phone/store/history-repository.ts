@@ -22,7 +22,7 @@ export interface HistoryQuery {
   missedOnly?: boolean;
 }
 
-const COLUMNS = 'id, direction, peer_uri, peer_name, contact_id, local_alias, account_id, call_id, started_at, answered_at, ended_at, result_code, reason, quality';
+const COLUMNS = 'id, direction, peer_uri, peer_name, contact_id, local_alias, account_id, call_id, started_at, answered_at, ended_at, result_code, reason, quality, forwarded_by';
 
 export class HistoryRepository {
   readonly #store: Store;
@@ -44,8 +44,8 @@ export class HistoryRepository {
       entries.map((h, i) => {
         this.#checkReferences(h, what(i));
         const result = this.#store.run(
-          `INSERT INTO history (direction, peer_uri, peer_name, contact_id, local_alias, account_id, call_id, started_at, answered_at, ended_at, result_code, reason, quality)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO history (direction, peer_uri, peer_name, contact_id, local_alias, account_id, call_id, started_at, answered_at, ended_at, result_code, reason, quality, forwarded_by)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           ...this.#values(h),
         );
         return { id: Number(result.lastInsertRowid), ...h };
@@ -60,7 +60,7 @@ export class HistoryRepository {
       this.#checkReferences(h, 'history entry');
       this.#store.run(
         `UPDATE history SET direction = ?, peer_uri = ?, peer_name = ?, contact_id = ?, local_alias = ?, account_id = ?, call_id = ?,
-           started_at = ?, answered_at = ?, ended_at = ?, result_code = ?, reason = ?, quality = ? WHERE id = ?`,
+           started_at = ?, answered_at = ?, ended_at = ?, result_code = ?, reason = ?, quality = ?, forwarded_by = ? WHERE id = ?`,
         ...this.#values(h),
         id,
       );
@@ -159,6 +159,7 @@ export class HistoryRepository {
       h.resultCode,
       h.reason,
       h.quality === null ? null : JSON.stringify(h.quality),
+      h.forwardedBy,
     ];
   }
 }
@@ -179,5 +180,6 @@ function fromRow(r: Row): HistoryEntry {
     resultCode: nullableNumber(r.result_code),
     reason: nullableString(r.reason),
     quality: r.quality === null ? null : (readJson(r.quality, `history entry ${String(r.id)}`) as HistoryEntry['quality']),
+    forwardedBy: nullableString(r.forwarded_by),
   };
 }

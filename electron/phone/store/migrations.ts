@@ -191,6 +191,10 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO conversations (peer_uri, state, read_upto) SELECT peer_uri, 'open', max(id) FROM messages GROUP BY peer_uri;
     `,
   },
+  {
+    description: 'history: who forwarded an incoming call to us (Diversion / History-Info), in words',
+    sql: `ALTER TABLE history ADD COLUMN forwarded_by TEXT;`,
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,4 +1,4 @@
-import { findChar } from './chars.ts';
+import { findByte } from './chars.ts';
 import { parseCSeq, parseCSeqAt, type CSeq } from './cseq.ts';
 import { WireField, type HeaderField, type HeaderList } from './header-list.ts';
 import { firstElement } from './header-split.ts';
@@ -25,7 +25,7 @@ function field(h: HeaderList, key: string, name: string): HeaderField {
 export function topVia(m: SipMessage): Via {
   const f = field(m.headers, 'via', 'Via');
   // A comma list takes the splitter (it drops empty elements, knows quotes).
-  if (f instanceof WireField && findChar(f.text, ',', 0x2c, f.vs, f.ve) < 0) return parseViaAt(f.text, f.vs, f.ve);
+  if (f instanceof WireField && findByte(f.bytes, 0x2c, f.vs, f.ve) < 0) return parseViaAt(f.bytes, f.text, f.vs, f.ve);
   const first = firstElement(f.value);
   if (first === undefined) throw new SipParseError(400, 'malformed Via (empty)');
   return parseVia(first);
@@ -37,18 +37,18 @@ export function callId(m: SipMessage): string {
 
 export function cseqOf(m: SipMessage): CSeq {
   const f = field(m.headers, 'cseq', 'CSeq');
-  if (f instanceof WireField) return parseCSeqAt(f.text, f.vs, f.ve);
+  if (f instanceof WireField) return parseCSeqAt(f.bytes, f.text, f.vs, f.ve);
   return parseCSeq(f.value);
 }
 
 export function fromOf(m: SipMessage): NameAddr {
   const f = field(m.headers, 'from', 'From');
-  if (f instanceof WireField) return parseNameAddrAt(f.text, f.vs, f.ve, 'From');
+  if (f instanceof WireField) return parseNameAddrAt(f.bytes, f.text, f.vs, f.ve, 'From');
   return parseNameAddr(f.value, 'From');
 }
 
 export function toOf(m: SipMessage): NameAddr {
   const f = field(m.headers, 'to', 'To');
-  if (f instanceof WireField) return parseNameAddrAt(f.text, f.vs, f.ve, 'To');
+  if (f instanceof WireField) return parseNameAddrAt(f.bytes, f.text, f.vs, f.ve, 'To');
   return parseNameAddr(f.value, 'To');
 }

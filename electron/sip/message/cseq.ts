@@ -1,4 +1,4 @@
-import { TOKEN, skipWs, trimEndIndex } from './chars.ts';
+import { TOKEN, scratchCodesOf, matchAtB, skipWsB, trimEndB } from './chars.ts';
 import { SipParseError } from './sip-parse-error.ts';
 
 /** CSeq = 1*DIGIT LWS Method (RFC 3261 §20.16); the number is below 2^31 (§8.1.1.5, RFC 4475 scalarlg). */
@@ -8,13 +8,13 @@ export interface CSeq {
 }
 
 export function parseCSeq(value: string): CSeq {
-  const r = scanCSeq(value, 0, value.length);
+  const r = scanCSeq(scratchCodesOf(value), 0, value.length);
   return { seq: r, method: value.slice(scannedMethodStart, scannedMethodEnd) };
 }
 
-/** Parses the CSeq in s[start, end). */
-export function parseCSeqAt(s: string, start: number, end: number): CSeq {
-  const r = scanCSeq(s, start, end);
+/** Parses the CSeq in s[start, end) (b: its bytes, see codesOf). */
+export function parseCSeqAt(b: Uint8Array, s: string, start: number, end: number): CSeq {
+  const r = scanCSeq(b, start, end);
   return { seq: r, method: s.slice(scannedMethodStart, scannedMethodEnd) };
 }
 
@@ -22,28 +22,26 @@ let scannedMethodStart = 0;
 let scannedMethodEnd = 0;
 
 /**
- * Checks that s[start, end) holds a CSeq with the given method (what the
+ * Checks that b[start, end) holds a CSeq with the given method (what the
  * parser does for every request; RFC 4475 mismatch01) without slicing.
  * Returns the sequence number; throws SipParseError as parseCSeq does.
  */
-export function checkCSeqAt(s: string, start: number, end: number, method: string | undefined): number {
-  const seq = scanCSeq(s, start, end);
+export function checkCSeqAt(b: Uint8Array, start: number, end: number, method: string | undefined): number {
+  const seq = scanCSeq(b, start, end);
   if (method !== undefined) {
     const n = scannedMethodEnd - scannedMethodStart;
-    let same = n === method.length;
-    for (let k = 0; same && k < n; k++) same = s.charCodeAt(scannedMethodStart + k) === method.charCodeAt(k);
-    if (!same) throw new SipParseError(400, 'CSeq method does not match the request method');
+    if (n !== method.length || !matchAtB(b, scannedMethodStart, method)) throw new SipParseError(400, 'CSeq method does not match the request method');
   }
   return seq;
 }
 
-function scanCSeq(value: string, begin: number, stop: number): number {
-  const end = trimEndIndex(value, begin, stop);
-  let i = skipWs(value, begin, end);
+function scanCSeq(b: Uint8Array, begin: number, stop: number): number {
+  const end = trimEndB(b, begin, stop);
+  let i = skipWsB(b, begin, end);
   const start = i;
   let seq = 0;
   while (i < end) {
-    const c = value.charCodeAt(i) - 0x30;
+    const c = (b[i] as number) - 0x30;
     if (c < 0 || c > 9) break;
     seq = seq * 10 + c;
     i++;
@@ -51,11 +49,10 @@ function scanCSeq(value: string, begin: number, stop: number): number {
   if (i === start) throw new SipParseError(400, 'malformed CSeq');
   // §8.1.1.5: "MUST be less than 2**31" (RFC 4475 scalarlg is far above; 2^31 … 2^32-1 is refused too).
   if (seq > 0x7fffffff) throw new SipParseError(400, 'CSeq number out of range');
-  const m = skipWs(value, i, end);
+  const m = skipWsB(b, i, end);
   if (m === i || m === end) throw new SipParseError(400, 'malformed CSeq');
   for (let k = m; k < end; k++) {
-    const c = value.charCodeAt(k);
-    if (c >= 0x80 || TOKEN[c] === 0) throw new SipParseError(400, 'malformed CSeq method');
+    if (TOKEN[b[k] as number] === 0) throw new SipParseError(400, 'malformed CSeq method');
   }
   scannedMethodStart = m;
   scannedMethodEnd = end;

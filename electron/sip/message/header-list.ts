@@ -30,14 +30,28 @@ export class WireField implements HeaderField {
   readonly rawEnd: number;
   /** the value is text[vs, ve) until read; then cached in v */
   readonly text: string;
+  /** text's characters as bytes, index for index (what the scanners read; see codesOf) */
+  readonly bytes: Uint8Array;
   readonly vs: number;
   readonly ve: number;
   v: string | undefined;
 
-  constructor(name: string, key: string, text: string, vs: number, ve: number, v: string | undefined, src: Buffer | undefined, rawStart: number, rawEnd: number) {
+  constructor(
+    name: string,
+    key: string,
+    text: string,
+    bytes: Uint8Array,
+    vs: number,
+    ve: number,
+    v: string | undefined,
+    src: Buffer | undefined,
+    rawStart: number,
+    rawEnd: number,
+  ) {
     this.name = name;
     this.key = key;
     this.text = text;
+    this.bytes = bytes;
     this.vs = vs;
     this.ve = ve;
     this.v = v;

@@ -19,6 +19,16 @@ export function scanQuoted(s: string, i: number, end: number): number {
   return -1;
 }
 
+/** scanQuoted over bytes. */
+export function scanQuotedB(b: Uint8Array, i: number, end: number): number {
+  for (let j = i + 1; j < end; j++) {
+    const c = b[j];
+    if (c === 0x5c) j++;
+    else if (c === 0x22) return j + 1;
+  }
+  return -1;
+}
+
 /** Removes the quoted-pair escapes of a quoted-string body. */
 export function unquote(body: string): string {
   if (body.indexOf('\\') < 0) return body;
@@ -55,11 +65,12 @@ function malformed(what: string, detail: string): SipParseError {
 }
 
 /**
- * Parses parameters from i up to end into params (or only checks them when
- * params is null). Throws on anything that is not a parameter; `what` names
- * the header in the error.
+ * Parses parameters from i up to end of s (reading its bytes b, see codesOf)
+ * into params (or only checks them when params is null). Throws on anything
+ * that is not a parameter; `what` names the header in the error.
  */
 export function parseHeaderParams(
+  b: Uint8Array,
   s: string,
   i: number,
   end: number,
@@ -68,31 +79,31 @@ export function parseHeaderParams(
 ): void {
   for (;;) {
     let c = 0;
-    while (i < end && ((c = s.charCodeAt(i)) === 0x20 || c === 0x09)) i++;
+    while (i < end && ((c = b[i] as number) === 0x20 || c === 0x09)) i++;
     if (i >= end) return;
     if (c !== 0x3b) throw malformed(what, '');
     i++;
-    while (i < end && ((c = s.charCodeAt(i)) === 0x20 || c === 0x09)) i++;
+    while (i < end && ((c = b[i] as number) === 0x20 || c === 0x09)) i++;
     const nStart = i;
-    while (i < end && (c = s.charCodeAt(i)) < 0x80 && TOKEN[c] === 1) i++;
+    while (i < end && TOKEN[b[i] as number] === 1) i++;
     if (i === nStart) throw malformed(what, 'empty parameter');
     const nEnd = i;
-    while (i < end && ((c = s.charCodeAt(i)) === 0x20 || c === 0x09)) i++;
+    while (i < end && ((c = b[i] as number) === 0x20 || c === 0x09)) i++;
     let vStart = -1;
     if (i < end && c === 0x3d) {
       i++;
-      while (i < end && ((c = s.charCodeAt(i)) === 0x20 || c === 0x09)) i++;
+      while (i < end && ((c = b[i] as number) === 0x20 || c === 0x09)) i++;
       vStart = i;
       if (i < end && c === 0x22) {
-        i = scanQuoted(s, i, end);
+        i = scanQuotedB(b, i, end);
         if (i < 0) throw malformed(what, 'unterminated quoted string');
       } else {
-        while (i < end && (c = s.charCodeAt(i)) < 0x80 && VALUE[c] === 1) i++;
+        while (i < end && VALUE[b[i] as number] === 1) i++;
         if (i === vStart) throw malformed(what, 'empty parameter value');
       }
     }
     if (params !== null) {
-      const name = commonParamAt(s, nStart, nEnd) ?? s.slice(nStart, nEnd).toLowerCase();
+      const name = commonParamAt(b, nStart, nEnd) ?? s.slice(nStart, nEnd).toLowerCase();
       params.set(name, vStart < 0 ? null : s.slice(vStart, i));
     }
   }

@@ -1,5 +1,5 @@
-import { TOKEN, skipWs, trimEndIndex, findChar } from './chars.ts';
-import { formatHeaderParams, parseHeaderParams, quote, scanQuoted, unquote } from './header-params.ts';
+import { TOKEN, scratchCodesOf, findByte, skipWsB, trimEndB } from './chars.ts';
+import { formatHeaderParams, parseHeaderParams, quote, scanQuotedB, unquote } from './header-params.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import { formatUri, parseUriRange, type SipUri } from './uri.ts';
 
@@ -16,11 +16,11 @@ export interface NameAddr {
   params: Map<string, string | null>;
 }
 
-function isDisplayTokens(s: string, start: number, end: number): boolean {
+function isDisplayTokens(b: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
+    const c = b[i] as number;
     if (c === 0x20 || c === 0x09) continue;
-    if (c >= 0x80 || TOKEN[c] === 0) return false;
+    if (TOKEN[c] === 0) return false;
   }
   return true;
 }
@@ -31,19 +31,19 @@ function isDisplayTokens(s: string, start: number, end: number): boolean {
  * peers and logs. An escaped one (quoted-pair) stays accepted, as RFC 4475
  * §3.1.1.2 (intmeth) requires; whoever shows a name escapes its controls.
  */
-function cleanDisplayName(s: string, start: number, end: number): boolean {
+function cleanDisplayName(b: Uint8Array, start: number, end: number): boolean {
   for (let j = start; j < end; j++) {
-    const c = s.charCodeAt(j);
+    const c = b[j] as number;
     if (c === 0x5c) j++;
     else if ((c < 0x20 && c !== 0x09) || c === 0x7f) return false;
   }
   return true;
 }
 
-function uriOf(s: string, start: number, end: number, what: string, build: boolean): SipUri | null {
+function uriOf(b: Uint8Array, s: string, start: number, end: number, what: string, build: boolean): SipUri | null {
   if (end <= start) throw bad(what, 'empty URI');
   try {
-    return parseUriRange(s, start, end, build);
+    return parseUriRange(b, s, start, end, build);
   } catch (e) {
     if (e instanceof SipParseError) {
       // An unknown scheme is well-formed but not ours: 416 (RFC 3261 §8.2.2.1; RFC 4475 unksm2).
@@ -56,17 +56,17 @@ function uriOf(s: string, start: number, end: number, what: string, build: boole
 
 /** Parses one name-addr or addr-spec; `what` names the header in errors ("From", "Contact"...). */
 export function parseNameAddr(value: string, what = 'name-addr'): NameAddr {
-  return scanNameAddr(value, 0, value.length, what, true) as NameAddr;
+  return scanNameAddr(scratchCodesOf(value), value, 0, value.length, what, true) as NameAddr;
 }
 
-/** Parses the name-addr or addr-spec in s[start, end). */
-export function parseNameAddrAt(s: string, start: number, end: number, what: string): NameAddr {
-  return scanNameAddr(s, start, end, what, true) as NameAddr;
+/** Parses the name-addr or addr-spec in s[start, end) (b: its bytes, see codesOf). */
+export function parseNameAddrAt(b: Uint8Array, s: string, start: number, end: number, what: string): NameAddr {
+  return scanNameAddr(b, s, start, end, what, true) as NameAddr;
 }
 
 /** Checks the name-addr or addr-spec in s[start, end) without building anything (throws what parseNameAddr throws). */
-export function checkNameAddrAt(s: string, start: number, end: number, what: string): void {
-  scanNameAddr(s, start, end, what, false);
+export function checkNameAddrAt(b: Uint8Array, s: string, start: number, end: number, what: string): void {
+  scanNameAddr(b, s, start, end, what, false);
 }
 
 function bad(what: string, detail: string): SipParseError {
@@ -74,56 +74,56 @@ function bad(what: string, detail: string): SipParseError {
 }
 
 /** addr-spec form from i: the URI ends at the first ';', the rest are header parameters. */
-function scanAddrSpec(s: string, i: number, end: number, what: string, build: boolean): NameAddr | null {
-  const semi = findChar(s, ';', 0x3b, i, end);
-  const uriEnd = semi < 0 ? end : trimEndIndex(s, i, semi);
+function scanAddrSpec(b: Uint8Array, s: string, i: number, end: number, what: string, build: boolean): NameAddr | null {
+  const semi = findByte(b, 0x3b, i, end);
+  const uriEnd = semi < 0 ? end : trimEndB(b, i, semi);
   for (let k = i; k < uriEnd; k++) {
-    const c = s.charCodeAt(k);
+    const c = b[k];
     if (c === 0x20 || c === 0x09 || c === 0x2c || c === 0x3f) {
       // RFC 3261 §20.10: such a URI must be in name-addr form (RFC 4475 regbadct).
       throw bad(what, `URI with '${s[k]}' must be enclosed in <>`);
     }
   }
-  const uri = uriOf(s, i, uriEnd, what, build);
+  const uri = uriOf(b, s, i, uriEnd, what, build);
   const params = build ? new Map<string, string | null>() : null;
-  if (semi >= 0) parseHeaderParams(s, semi, end, params, what);
+  if (semi >= 0) parseHeaderParams(b, s, semi, end, params, what);
   return uri !== null && params !== null ? { uri, params } : null;
 }
 
-function scanNameAddr(s: string, start: number, stop: number, what: string, build: boolean): NameAddr | null {
-  const end = trimEndIndex(s, start, stop);
-  let i = skipWs(s, start, end);
+function scanNameAddr(b: Uint8Array, s: string, start: number, stop: number, what: string, build: boolean): NameAddr | null {
+  const end = trimEndB(b, start, stop);
+  let i = skipWsB(b, start, end);
   let displayName: string | undefined;
   let lt: number;
-  if (i < end && s.charCodeAt(i) === 0x22) {
-    const close = scanQuoted(s, i, end);
+  if (i < end && b[i] === 0x22) {
+    const close = scanQuotedB(b, i, end);
     if (close < 0) throw bad(what, 'unterminated quoted string');
-    if (!cleanDisplayName(s, i + 1, close - 1)) throw bad(what, 'control character in display name');
+    if (!cleanDisplayName(b, i + 1, close - 1)) throw bad(what, 'control character in display name');
     if (build) displayName = unquote(s.slice(i + 1, close - 1));
-    lt = skipWs(s, close, end);
-    if (lt >= end || s.charCodeAt(lt) !== 0x3c) throw bad(what, 'missing <URI>');
+    lt = skipWsB(b, close, end);
+    if (lt >= end || b[lt] !== 0x3c) throw bad(what, 'missing <URI>');
   } else {
-    lt = findChar(s, '<', 0x3c, i, end);
-    if (lt < 0) return scanAddrSpec(s, i, end, what, build);
-    if (!isDisplayTokens(s, i, lt)) {
+    lt = findByte(b, 0x3c, i, end);
+    if (lt < 0) return scanAddrSpec(b, s, i, end, what, build);
+    if (!isDisplayTokens(b, i, lt)) {
       // A '<' after something that is not a display name: a URI with '<' in a
       // parameter is addr-spec; anything else is a broken display name (RFC 4475 baddn).
-      const colon = findChar(s, ':', 0x3a, i, lt);
+      const colon = findByte(b, 0x3a, i, lt);
       if (colon < 0) throw bad(what, 'bad display name');
-      return scanAddrSpec(s, i, end, what, build);
+      return scanAddrSpec(b, s, i, end, what, build);
     }
     if (build) {
-      const dEnd = trimEndIndex(s, i, lt);
+      const dEnd = trimEndB(b, i, lt);
       if (dEnd > i) displayName = s.slice(i, dEnd);
     }
   }
-  const gt = findChar(s, '>', 0x3e, lt + 1, end);
+  const gt = findByte(b, 0x3e, lt + 1, end);
   if (gt < 0) throw bad(what, "missing '>'");
   // RFC 4475 badaspec: LWS inside <> is not allowed, but being liberal here harms nothing.
-  const uStart = skipWs(s, lt + 1, gt);
-  const uri = uriOf(s, uStart, trimEndIndex(s, uStart, gt), what, build);
+  const uStart = skipWsB(b, lt + 1, gt);
+  const uri = uriOf(b, s, uStart, trimEndB(b, uStart, gt), what, build);
   const params = build ? new Map<string, string | null>() : null;
-  parseHeaderParams(s, gt + 1, end, params, what);
+  parseHeaderParams(b, s, gt + 1, end, params, what);
   if (uri === null || params === null) return null;
   const na: NameAddr = { uri, params };
   if (displayName !== undefined) na.displayName = displayName;

@@ -1,4 +1,4 @@
-import { matchAt } from './chars.ts';
+import { matchAtB } from './chars.ts';
 
 /**
  * Parameter names that appear in nearly every message, kept as interned
@@ -12,13 +12,13 @@ const COMMON = [
 const byLength: string[][] = [];
 for (const n of COMMON) (byLength[n.length] ??= []).push(n);
 
-/** The interned name when s[start, end) spells (in lower case) a common parameter; else undefined. */
-export function commonParamAt(s: string, start: number, end: number): string | undefined {
+/** The interned name when b[start, end) spells (in lower case) a common parameter; else undefined. */
+export function commonParamAt(b: Uint8Array, start: number, end: number): string | undefined {
   const list = byLength[end - start];
   if (list === undefined) return undefined;
   for (let i = 0; i < list.length; i++) {
     const n = list[i] as string;
-    if (matchAt(s, start, n)) return n;
+    if (matchAtB(b, start, n)) return n;
   }
   return undefined;
 }

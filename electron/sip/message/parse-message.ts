@@ -1,5 +1,5 @@
 import { isAscii } from 'node:buffer';
-import { TOKEN, WORD, allIn, skipWs, trimEndIndex } from './chars.ts';
+import { TOKEN, WORD, allIn, allInB, codesOf, skipWs, trimEndIndex } from './chars.ts';
 import { checkCSeqAt } from './cseq.ts';
 import { HeaderList, WireField, type HeaderField } from './header-list.ts';
 import { headerKey, knownNameAt, nameEntries, type NameEntry } from './header-names.ts';
@@ -75,6 +75,8 @@ const CALL_ID = (() => {
  */
 export function parseHead(s: string, start: number, limits: ParseLimits, src?: Buffer, srcOffset = 0): ParsedHead {
   const n = s.length;
+  // The bytes the scanners read: the received octets themselves when s is their latin1 decoding.
+  const b = src !== undefined && srcOffset === 0 ? src : codesOf(s);
   let pos = start;
   while (pos < n) {
     const c = s.charCodeAt(pos);
@@ -87,7 +89,7 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
   const maxLine = limits.maxLineBytes;
   if (lineEnd - pos > maxLine) throw tooLarge('start line too long');
   const defer = limits.deferHeaderChecks === true;
-  const first = parseStartLine(s, pos, lineEnd, defer);
+  const first = parseStartLine(b, s, pos, lineEnd, defer);
   const startLineStart = pos;
   pos = nl + 1;
   const startLineEnd = pos;
@@ -190,8 +192,8 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
     // A folded value lives joined in its own string: the field scans that one.
     const field =
       value === undefined
-        ? new WireField(name, key, s, vs, ve, undefined, src, srcOffset + lineStart, srcOffset + nl + 1)
-        : new WireField(name, key, value, 0, value.length, value, src, srcOffset + lineStart, srcOffset + nl + 1);
+        ? new WireField(name, key, s, b, vs, ve, undefined, src, srcOffset + lineStart, srcOffset + nl + 1)
+        : new WireField(name, key, value, codesOf(value), 0, value.length, value, src, srcOffset + lineStart, srcOffset + nl + 1);
     fields.push(field);
     if (role !== 0) {
       // The checks read the head string in place (a value sliced out of it is a
@@ -277,22 +279,12 @@ class Essentials {
   }
 }
 
-/** allIn over s[start, end) of the head string (a sliced-out value is slower to scan). */
-function allInAt(s: string, start: number, end: number, t: Uint8Array): boolean {
-  if (end <= start) return false;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0xff || t[c] === 0) return false;
-  }
-  return true;
-}
-
-/** The decimal number in v[start, end), -1 when it is not one or exceeds max. */
-function digits(v: string, start: number, end: number, max: number): number {
+/** The decimal number in b[start, end), -1 when it is not one or exceeds max. */
+function digits(b: Uint8Array, start: number, end: number, max: number): number {
   if (end <= start) return -1;
   let n = 0;
   for (let i = start; i < end; i++) {
-    const c = v.charCodeAt(i) - 0x30;
+    const c = (b[i] as number) - 0x30;
     if (c < 0 || c > 9) return -1;
     n = n * 10 + c;
     if (n > max) return -1;
@@ -321,19 +313,19 @@ function validate(message: SipMessage, ess: Essentials, defer: boolean): number 
 
   let contentLength = -1;
   if (cl !== undefined) {
-    contentLength = digits(cl.text, cl.vs, cl.ve, Number.MAX_SAFE_INTEGER);
+    contentLength = digits(cl.bytes, cl.vs, cl.ve, Number.MAX_SAFE_INTEGER);
     if (contentLength < 0) throw new SipParseError(400, 'malformed Content-Length', request); // RFC 4475 ncl
   }
   if (defer) return contentLength;
   try {
     // CSeq first: RFC 4475 scalar02 wants its error reported over Max-Forwards'.
-    checkCSeqAt(cseq.text, cseq.vs, cseq.ve, request?.method);
-    if (request && maxFwd !== undefined && digits(maxFwd.text, maxFwd.vs, maxFwd.ve, 255) < 0) throw new SipParseError(400, 'malformed Max-Forwards');
-    if (!allInAt(callId.text, callId.vs, callId.ve, CALL_ID)) throw new SipParseError(400, 'malformed Call-ID');
+    checkCSeqAt(cseq.bytes, cseq.vs, cseq.ve, request?.method);
+    if (request && maxFwd !== undefined && digits(maxFwd.bytes, maxFwd.vs, maxFwd.ve, 255) < 0) throw new SipParseError(400, 'malformed Max-Forwards');
+    if (!allInB(callId.bytes, callId.vs, callId.ve, CALL_ID)) throw new SipParseError(400, 'malformed Call-ID');
     // Checked without building anything: the accessors build typed values on demand.
-    checkViaAt(via.text, via.vs, firstElementEnd(via.text, via.vs, via.ve));
-    checkNameAddrAt(from.text, from.vs, from.ve, 'From');
-    checkNameAddrAt(to.text, to.vs, to.ve, 'To');
+    checkViaAt(via.bytes, via.text, via.vs, firstElementEnd(via.text, via.vs, via.ve));
+    checkNameAddrAt(from.bytes, from.text, from.vs, from.ve, 'From');
+    checkNameAddrAt(to.bytes, to.text, to.vs, to.ve, 'To');
   } catch (e) {
     failWith(e, request);
   }

@@ -1,4 +1,4 @@
-import { SCHEME, TOKEN, findChar, matchAt } from './chars.ts';
+import { SCHEME, TOKEN, findByte, matchAt, matchAtB } from './chars.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import { parseUriRange } from './uri.ts';
 
@@ -26,24 +26,24 @@ function looksLikeVersion(v: string): boolean {
 }
 
 /** Checks the Request-URI in s[start, end) (RFC 3261 §25.1 Request-URI = SIP-URI / SIPS-URI / absoluteURI). */
-function checkRequestUri(s: string, start: number, end: number): void {
-  const colon = findChar(s, ':', 0x3a, start, end);
-  const c0 = s.charCodeAt(start) | 0x20;
+function checkRequestUri(b: Uint8Array, s: string, start: number, end: number): void {
+  const colon = findByte(b, 0x3a, start, end);
+  const c0 = (b[start] as number) | 0x20;
   if (colon <= start || c0 < 0x61 || c0 > 0x7a) throw new SipParseError(400, 'malformed Request-URI');
   for (let i = start + 1; i < colon; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80 || SCHEME[c] === 0) throw new SipParseError(400, 'malformed Request-URI');
+    const c = b[i] as number;
+    if (SCHEME[c] === 0) throw new SipParseError(400, 'malformed Request-URI');
   }
   const n = colon - start;
   const sipLike =
     (n === 3 || n === 4) &&
     c0 === 0x73 &&
-    (s.charCodeAt(start + 1) | 0x20) === 0x69 &&
-    (s.charCodeAt(start + 2) | 0x20) === 0x70 &&
-    (n === 3 || (s.charCodeAt(start + 3) | 0x20) === 0x73);
+    ((b[start + 1] as number) | 0x20) === 0x69 &&
+    ((b[start + 2] as number) | 0x20) === 0x70 &&
+    (n === 3 || ((b[start + 3] as number) | 0x20) === 0x73);
   if (!sipLike) {
     for (let i = colon + 1; i < end; i++) {
-      const c = s.charCodeAt(i);
+      const c = b[i] as number;
       // No LWS, controls, angle brackets or quotes in an absoluteURI (RFC 4475 ltgtruri, lwsruri).
       if (c <= 0x20 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x22) {
         throw new SipParseError(400, 'malformed Request-URI');
@@ -54,14 +54,14 @@ function checkRequestUri(s: string, start: number, end: number): void {
   // A SIP or SIPS URI: the URI scanner's character tables refuse all of those
   // (none is in any table), so the scan above would only repeat its work.
   try {
-    parseUriRange(s, start, end, false);
+    parseUriRange(b, s, start, end, false);
   } catch {
     throw new SipParseError(400, 'malformed Request-URI');
   }
   // Headers are not allowed in a Request-URI (RFC 3261 §19.1.1 table 1; RFC 4475 escruri).
-  const q = findChar(s, '?', 0x3f, colon, end);
+  const q = findByte(b, 0x3f, colon, end);
   if (q >= 0) {
-    const at = findChar(s, '@', 0x40, colon, end);
+    const at = findByte(b, 0x40, colon, end);
     // A '?' before the '@' is part of the user (RFC 4475 intmeth); after it, it starts headers.
     if (at < 0 || q > at) throw new SipParseError(400, 'malformed Request-URI (contains headers)');
   }
@@ -71,11 +71,11 @@ function checkRequestUri(s: string, start: number, end: number): void {
 const METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'MESSAGE', 'INFO', 'PRACK', 'UPDATE', 'PUBLISH'];
 
 /** The method at s[start, end): an interned constant for the usual ones. */
-function methodAt(s: string, start: number, end: number): string {
+function methodAt(b: Uint8Array, s: string, start: number, end: number): string {
   const n = end - start;
   for (let i = 0; i < METHODS.length; i++) {
     const m = METHODS[i] as string;
-    if (m.length === n && matchAt(s, start, m)) return m;
+    if (m.length === n && matchAtB(b, start, m)) return m;
   }
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
@@ -96,7 +96,7 @@ export interface StartLine {
 }
 
 /** Start line in s[pos, lineEnd) (RFC 3261 §7.1, §7.2): exactly one SP between elements (RFC 4475 lwsstart, trws). */
-export function parseStartLine(s: string, pos: number, lineEnd: number, deferUriCheck = false): StartLine {
+export function parseStartLine(b: Uint8Array, s: string, pos: number, lineEnd: number, deferUriCheck = false): StartLine {
   if (
     (s.charCodeAt(pos) | 0x20) === 0x73 &&
     (s.charCodeAt(pos + 1) | 0x20) === 0x69 &&
@@ -121,7 +121,7 @@ export function parseStartLine(s: string, pos: number, lineEnd: number, deferUri
   const sp1 = s.indexOf(' ', pos);
   const sp2 = sp1 > pos && sp1 < lineEnd ? s.indexOf(' ', sp1 + 1) : -1;
   if (sp2 < 0 || sp2 > lineEnd) throw new SipParseError(400, 'malformed Request-Line');
-  const method = methodAt(s, pos, sp1);
+  const method = methodAt(b, s, pos, sp1);
   if (sp2 === sp1 + 1) throw new SipParseError(400, 'malformed Request-Line (extra spaces)');
   let versionError: SipParseError | undefined;
   if (!(lineEnd - sp2 === 8 && matchAt(s, sp2 + 1, 'SIP/2.0'))) {
@@ -134,7 +134,7 @@ export function parseStartLine(s: string, pos: number, lineEnd: number, deferUri
   let uriError: SipParseError | undefined;
   if (!deferUriCheck) {
     try {
-      checkRequestUri(s, sp1 + 1, sp2);
+      checkRequestUri(b, s, sp1 + 1, sp2);
     } catch (e) {
       if (!(e instanceof SipParseError)) throw e;
       uriError = e;

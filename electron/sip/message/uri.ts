@@ -1,4 +1,4 @@
-import { HOST, PARAM, HNV, PASSWORD, SCHEME, TEL, USER, allIn, findChar } from './chars.ts';
+import { HOST, PARAM, HNV, PASSWORD, SCHEME, TEL, USER, allIn, scratchCodesOf, findByte } from './chars.ts';
 import { escapeUri, unescapeUri } from './escape.ts';
 import { commonParamAt } from './param-names.ts';
 import { SipParseError } from './sip-parse-error.ts';
@@ -8,7 +8,8 @@ import { SipParseError } from './sip-parse-error.ts';
  * unescaped; formatUri escapes what the grammar requires. An IPv6 host is
  * stored without its brackets (RFC 3261 §25.1 IPv6reference) and formatUri
  * puts them back. Parsing is one left-to-right scan with table lookups, over
- * a range of a larger string (a header value) so nothing is sliced twice.
+ * a range of a larger string (a header value) so nothing is sliced twice;
+ * the scan reads that string's bytes (codesOf).
  */
 export interface SipUri {
   scheme: 'sip' | 'sips' | 'tel';
@@ -28,16 +29,16 @@ function bad(defect: string, text: string): SipParseError {
 }
 
 /** Scheme of s[start, colon): sip, sips or tel; 416 for another well-formed scheme, 400 for junk. */
-function schemeAt(s: string, start: number, colon: number): 'sip' | 'sips' | 'tel' {
+function schemeAt(b: Uint8Array, s: string, start: number, colon: number): 'sip' | 'sips' | 'tel' {
   const n = colon - start;
   if (n === 3 || n === 4) {
-    const a = s.charCodeAt(start) | 0x20;
-    const b = s.charCodeAt(start + 1) | 0x20;
-    const c = s.charCodeAt(start + 2) | 0x20;
-    if (a === 0x73 && b === 0x69 && c === 0x70) {
+    const x = (b[start] as number) | 0x20;
+    const y = (b[start + 1] as number) | 0x20;
+    const z = (b[start + 2] as number) | 0x20;
+    if (x === 0x73 && y === 0x69 && z === 0x70) {
       if (n === 3) return 'sip';
-      if ((s.charCodeAt(start + 3) | 0x20) === 0x73) return 'sips';
-    } else if (n === 3 && a === 0x74 && b === 0x65 && c === 0x6c) {
+      if (((b[start + 3] as number) | 0x20) === 0x73) return 'sips';
+    } else if (n === 3 && x === 0x74 && y === 0x65 && z === 0x6c) {
       return 'tel';
     }
   }
@@ -50,13 +51,13 @@ function schemeAt(s: string, start: number, colon: number): 'sip' | 'sips' | 'te
 /** Set by scan: whether the span it just scanned holds a '%' (so piece knows to unescape). */
 let sawPct = false;
 
-/** Index of the first character at or after i not in the table (a '%' counts as in). */
-function scan(s: string, i: number, end: number, t: Uint8Array): number {
+/** Index of the first byte at or after i not in the table (a '%' counts as in). */
+function scan(b: Uint8Array, i: number, end: number, t: Uint8Array): number {
   let pct = false;
   while (i < end) {
-    const c = s.charCodeAt(i);
+    const c = b[i] as number;
     if (c === 0x25) pct = true;
-    else if (c >= 0x80 || t[c] === 0) break;
+    else if (t[c] === 0) break;
     i++;
   }
   sawPct = pct;
@@ -69,76 +70,77 @@ function piece(s: string, start: number, end: number, pct: boolean): string {
 }
 
 /** Scans the IPv6 reference opening at '[' ; returns the index after ']' or -1. */
-function scanIpv6(s: string, i: number, end: number): number {
+function scanIpv6(b: Uint8Array, i: number, end: number): number {
   let j = i + 1;
   let colons = 0;
   for (; j < end; j++) {
-    const c = s.charCodeAt(j);
+    const c = b[j] as number;
     if (c === 0x5d) break;
     if (c === 0x3a) colons++;
-    else if (!(c === 0x2e || c === 0x25 || (c < 0x80 && HOST[c] === 1))) return -1;
+    else if (!(c === 0x2e || c === 0x25 || HOST[c] === 1)) return -1;
   }
   if (j >= end || colons < 2) return -1;
   return j + 1;
 }
 
 /** Parses ;name[=value] URI parameters from i (into params unless null); returns where they stop. */
-function parseUriParams(s: string, i: number, end: number, params: Map<string, string | null> | null): number {
-  while (i < end && s.charCodeAt(i) === 0x3b) {
+function parseUriParams(b: Uint8Array, s: string, i: number, end: number, params: Map<string, string | null> | null): number {
+  while (i < end && b[i] === 0x3b) {
     const nameStart = ++i;
-    i = scan(s, i, end, PARAM);
+    i = scan(b, i, end, PARAM);
     if (i === nameStart) throw bad('empty parameter', s.slice(0, end));
     const nameEnd = i;
     const namePct = sawPct;
     let vStart = -1;
-    if (i < end && s.charCodeAt(i) === 0x3d) {
+    if (i < end && b[i] === 0x3d) {
       vStart = ++i;
-      i = scan(s, i, end, PARAM);
+      i = scan(b, i, end, PARAM);
     }
     if (params !== null) {
-      const name = (namePct ? undefined : commonParamAt(s, nameStart, nameEnd)) ?? piece(s, nameStart, nameEnd, namePct).toLowerCase();
+      const name = (namePct ? undefined : commonParamAt(b, nameStart, nameEnd)) ?? piece(s, nameStart, nameEnd, namePct).toLowerCase();
       params.set(name, vStart < 0 ? null : piece(s, vStart, i, sawPct));
     }
   }
   return i;
 }
 
-function parseUriHeaders(s: string, i: number, end: number, headers: Map<string, string> | null): void {
+function parseUriHeaders(b: Uint8Array, s: string, i: number, end: number, headers: Map<string, string> | null): void {
   // i is at '?'
   for (;;) {
     const nStart = ++i;
-    i = scan(s, i, end, HNV);
-    if (i === nStart || i >= end || s.charCodeAt(i) !== 0x3d) throw bad('malformed header', s.slice(0, end));
+    i = scan(b, i, end, HNV);
+    if (i === nStart || i >= end || b[i] !== 0x3d) throw bad('malformed header', s.slice(0, end));
     const nEnd = i;
     const namePct = sawPct;
     const vStart = ++i;
-    i = scan(s, i, end, HNV);
+    i = scan(b, i, end, HNV);
     if (headers !== null) headers.set(piece(s, nStart, nEnd, namePct), piece(s, vStart, i, sawPct));
     if (i >= end) return;
-    if (s.charCodeAt(i) !== 0x26) throw bad('malformed header', s.slice(0, end));
+    if (b[i] !== 0x26) throw bad('malformed header', s.slice(0, end));
   }
 }
 
-function parseTel(s: string, start: number, end: number, build: boolean): SipUri | null {
-  const i = scan(s, start, end, TEL);
+function parseTel(b: Uint8Array, s: string, start: number, end: number, build: boolean): SipUri | null {
+  const i = scan(b, start, end, TEL);
   if (i === start) throw bad('empty telephone number', s.slice(0, end));
   const user = build ? piece(s, start, i, sawPct) : '';
   const params = build ? new Map<string, string | null>() : null;
-  const stop = parseUriParams(s, i, end, params);
+  const stop = parseUriParams(b, s, i, end, params);
   if (stop !== end) throw bad('unexpected character', s.slice(0, end));
   if (params === null) return null;
   return { scheme: 'tel', user, host: '', params, headers: new Map() };
 }
 
 /**
- * Parses the URI in s[start, end). With build = false it only validates
- * (nothing allocated) and returns null; it throws the same errors either way.
+ * Parses the URI in s[start, end), reading b (its bytes: see codesOf). With
+ * build = false it only validates (nothing allocated) and returns null; it
+ * throws the same errors either way.
  */
-export function parseUriRange(s: string, start: number, end: number, build: boolean): SipUri | null {
-  const colon = findChar(s, ':', 0x3a, start, end);
+export function parseUriRange(b: Uint8Array, s: string, start: number, end: number, build: boolean): SipUri | null {
+  const colon = findByte(b, 0x3a, start, end);
   if (colon <= start) throw bad('missing scheme', s.slice(start, end));
-  const scheme = schemeAt(s, start, colon);
-  if (scheme === 'tel') return parseTel(s, colon + 1, end, build);
+  const scheme = schemeAt(b, s, start, colon);
+  if (scheme === 'tel') return parseTel(b, s, colon + 1, end, build);
   let i = colon + 1;
   let userStart = -1;
   let userEnd = -1;
@@ -146,16 +148,16 @@ export function parseUriRange(s: string, start: number, end: number, build: bool
   let pwEnd = -1;
   let userPct = false;
   let pwPct = false;
-  const at = findChar(s, '@', 0x40, i, end);
+  const at = findByte(b, 0x40, i, end);
   if (at >= 0) {
     userStart = i;
-    userEnd = scan(s, i, at, USER);
+    userEnd = scan(b, i, at, USER);
     userPct = sawPct;
     if (userEnd === i) throw bad('empty user', s.slice(start, end));
     if (userEnd < at) {
-      if (s.charCodeAt(userEnd) !== 0x3a) throw bad('malformed user', s.slice(start, end));
+      if (b[userEnd] !== 0x3a) throw bad('malformed user', s.slice(start, end));
       pwStart = userEnd + 1;
-      pwEnd = scan(s, pwStart, at, PASSWORD);
+      pwEnd = scan(b, pwStart, at, PASSWORD);
       pwPct = sawPct;
       if (pwEnd < at) throw bad('malformed password', s.slice(start, end));
     }
@@ -163,27 +165,23 @@ export function parseUriRange(s: string, start: number, end: number, build: bool
   }
   let hostStart = i;
   let hostEnd: number;
-  if (s.charCodeAt(i) === 0x5b) {
-    const after = scanIpv6(s, i, end);
+  if (b[i] === 0x5b) {
+    const after = scanIpv6(b, i, end);
     if (after < 0) throw bad('malformed IPv6 reference', s.slice(start, end));
     hostStart = i + 1;
     hostEnd = after - 1;
     i = after;
   } else {
-    while (i < end) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80 || HOST[c] === 0) break;
-      i++;
-    }
+    while (i < end && HOST[b[i] as number] === 1) i++;
     if (i === hostStart) throw bad('empty host', s.slice(start, end));
     hostEnd = i;
   }
   let port = -1;
-  if (i < end && s.charCodeAt(i) === 0x3a) {
+  if (i < end && b[i] === 0x3a) {
     const p = ++i;
     let v = 0;
     while (i < end) {
-      const c = s.charCodeAt(i) - 0x30;
+      const c = (b[i] as number) - 0x30;
       if (c < 0 || c > 9) break;
       v = v * 10 + c;
       i++;
@@ -194,10 +192,10 @@ export function parseUriRange(s: string, start: number, end: number, build: bool
   const params = build ? new Map<string, string | null>() : null;
   const headers = build ? new Map<string, string>() : null;
   if (i < end) {
-    i = parseUriParams(s, i, end, params);
+    i = parseUriParams(b, s, i, end, params);
     if (i < end) {
-      if (s.charCodeAt(i) !== 0x3f) throw bad('unexpected character', s.slice(start, end));
-      parseUriHeaders(s, i, end, headers);
+      if (b[i] !== 0x3f) throw bad('unexpected character', s.slice(start, end));
+      parseUriHeaders(b, s, i, end, headers);
     }
   }
   if (params === null || headers === null) return null;
@@ -209,7 +207,7 @@ export function parseUriRange(s: string, start: number, end: number, build: bool
 }
 
 export function parseUri(text: string): SipUri {
-  return parseUriRange(text, 0, text.length, true) as SipUri;
+  return parseUriRange(scratchCodesOf(text), text, 0, text.length, true) as SipUri;
 }
 
 export function formatHost(host: string): string {

@@ -1,4 +1,4 @@
-import { HOST, TOKEN, findChar, matchAt, skipWs, trimEndIndex } from './chars.ts';
+import { HOST, TOKEN, scratchCodesOf, findByte, matchAtB, skipWsB, trimEndB } from './chars.ts';
 import { formatHeaderParams, parseHeaderParams } from './header-params.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import { formatHost } from './uri.ts';
@@ -20,96 +20,92 @@ function malformed(detail: string): SipParseError {
   return new SipParseError(400, `malformed Via (${detail})`);
 }
 
-function scanToken(s: string, i: number, end: number): number {
-  while (i < end) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80 || TOKEN[c] === 0) break;
-    i++;
-  }
+function scanToken(b: Uint8Array, i: number, end: number): number {
+  while (i < end && TOKEN[b[i] as number] === 1) i++;
   return i;
 }
 
 const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'SCTP', 'WS', 'WSS', 'TLS-SCTP'];
 
-function knownTransport(s: string, i: number, j: number): string | undefined {
-  for (const t of TRANSPORTS) if (t.length === j - i && matchAt(s, i, t)) return t;
+function knownTransport(b: Uint8Array, i: number, j: number): string | undefined {
+  for (const t of TRANSPORTS) if (t.length === j - i && matchAtB(b, i, t)) return t;
   return undefined;
 }
 
 export function parseVia(value: string): Via {
-  return scanVia(value, 0, value.length, true) as Via;
+  return scanVia(scratchCodesOf(value), value, 0, value.length, true) as Via;
 }
 
-/** Parses the Via value in s[start, end) (one element, no comma list). */
-export function parseViaAt(s: string, start: number, end: number): Via {
-  return scanVia(s, start, end, true) as Via;
+/** Parses the Via value in s[start, end) (one element, no comma list; b: its bytes, see codesOf). */
+export function parseViaAt(b: Uint8Array, s: string, start: number, end: number): Via {
+  return scanVia(b, s, start, end, true) as Via;
 }
 
 /** Checks the Via value in s[start, end) without building anything (throws what parseVia throws). */
-export function checkViaAt(s: string, start: number, end: number): void {
-  scanVia(s, start, end, false);
+export function checkViaAt(b: Uint8Array, s: string, start: number, end: number): void {
+  scanVia(b, s, start, end, false);
 }
 
 /** sent-protocol with the LWS the grammar allows around '/' (RFC 4475 wsinv); returns where the transport starts. */
-function lwsSentProtocol(s: string, i: number, end: number): number {
-  let j = scanToken(s, i, end);
+function lwsSentProtocol(b: Uint8Array, s: string, i: number, end: number): number {
+  let j = scanToken(b, i, end);
   if (j - i !== 3 || s.slice(i, j).toUpperCase() !== 'SIP') throw malformed('protocol is not SIP');
-  i = skipWs(s, j, end);
-  if (s.charCodeAt(i) !== 0x2f) throw malformed('sent-protocol');
-  i = skipWs(s, i + 1, end);
-  j = scanToken(s, i, end);
+  i = skipWsB(b, j, end);
+  if (b[i] !== 0x2f) throw malformed('sent-protocol');
+  i = skipWsB(b, i + 1, end);
+  j = scanToken(b, i, end);
   if (s.slice(i, j) !== '2.0') throw malformed('version is not 2.0');
-  i = skipWs(s, j, end);
-  if (s.charCodeAt(i) !== 0x2f) throw malformed('sent-protocol');
-  return skipWs(s, i + 1, end);
+  i = skipWsB(b, j, end);
+  if (b[i] !== 0x2f) throw malformed('sent-protocol');
+  return skipWsB(b, i + 1, end);
 }
 
-/** The IPv6 reference opening at s[i] = '['; returns the index of its ']'. */
-function ipv6End(s: string, i: number, end: number): number {
-  const close = findChar(s, ']', 0x5d, i, end);
+/** The IPv6 reference opening at b[i] = '['; returns the index of its ']'. */
+function ipv6End(b: Uint8Array, i: number, end: number): number {
+  const close = findByte(b, 0x5d, i, end);
   if (close < 0) throw malformed('unterminated IPv6 reference');
   let colons = 0;
   for (let k = i + 1; k < close; k++) {
-    const c = s.charCodeAt(k);
+    const c = b[k] as number;
     if (c === 0x3a) colons++;
-    else if (!(c === 0x2e || c === 0x25 || (c < 0x80 && HOST[c] === 1))) throw malformed('bad IPv6 reference');
+    else if (!(c === 0x2e || c === 0x25 || HOST[c] === 1)) throw malformed('bad IPv6 reference');
   }
   if (colons === 0) throw malformed('bad IPv6 reference');
   return close;
 }
 
-function scanVia(s: string, start: number, stop: number, build: boolean): Via | null {
-  const end = trimEndIndex(s, start, stop);
-  let i = skipWs(s, start, end);
+function scanVia(b: Uint8Array, s: string, start: number, stop: number, build: boolean): Via | null {
+  const end = trimEndB(b, start, stop);
+  let i = skipWsB(b, start, end);
   // The usual spelling first; LWS around '/' only on the slow path.
-  i = matchAt(s, i, 'SIP/2.0/') ? i + 8 : lwsSentProtocol(s, i, end);
+  i = matchAtB(b, i, 'SIP/2.0/') ? i + 8 : lwsSentProtocol(b, s, i, end);
   const tStart = i;
   let c = 0;
-  while (i < end && (c = s.charCodeAt(i)) < 0x80 && TOKEN[c] === 1) i++;
+  while (i < end && TOKEN[b[i] as number] === 1) i++;
   const tEnd = i;
   if (tEnd === tStart) throw malformed('no transport');
-  while (i < end && ((c = s.charCodeAt(i)) === 0x20 || c === 0x09)) i++;
+  while (i < end && ((c = b[i] as number) === 0x20 || c === 0x09)) i++;
   if (i === tEnd) throw malformed('no space before sent-by');
   let hStart = i;
   let hEnd: number;
   if (c === 0x5b) {
-    hEnd = ipv6End(s, i, end);
+    hEnd = ipv6End(b, i, end);
     hStart = i + 1;
     i = hEnd + 1;
   } else {
-    while (i < end && (c = s.charCodeAt(i)) < 0x80 && HOST[c] === 1) i++;
+    while (i < end && HOST[b[i] as number] === 1) i++;
     if (i === hStart) throw malformed('no host');
     hEnd = i;
   }
   let port = -1;
   let k = i;
-  while (k < end && ((c = s.charCodeAt(k)) === 0x20 || c === 0x09)) k++;
+  while (k < end && ((c = b[k] as number) === 0x20 || c === 0x09)) k++;
   if (k < end && c === 0x3a) {
     k++;
-    while (k < end && ((c = s.charCodeAt(k)) === 0x20 || c === 0x09)) k++;
+    while (k < end && ((c = b[k] as number) === 0x20 || c === 0x09)) k++;
     const p = k;
     let v = 0;
-    while (k < end && (c = s.charCodeAt(k) - 0x30) >= 0 && c <= 9) {
+    while (k < end && (c = (b[k] as number) - 0x30) >= 0 && c <= 9) {
       v = v * 10 + c;
       k++;
     }
@@ -118,13 +114,13 @@ function scanVia(s: string, start: number, stop: number, build: boolean): Via | 
     i = k;
   }
   if (!build) {
-    parseHeaderParams(s, i, end, null, 'Via');
+    parseHeaderParams(b, s, i, end, null, 'Via');
     return null;
   }
-  const transport = knownTransport(s, tStart, tEnd) ?? s.slice(tStart, tEnd).toUpperCase();
+  const transport = knownTransport(b, tStart, tEnd) ?? s.slice(tStart, tEnd).toUpperCase();
   const via: Via = { transport, host: s.slice(hStart, hEnd), params: new Map() };
   if (port >= 0) via.port = port;
-  parseHeaderParams(s, i, end, via.params, 'Via');
+  parseHeaderParams(b, s, i, end, via.params, 'Via');
   return via;
 }
 

@@ -33,12 +33,15 @@ import { formatUri, fromOf, toOf } from '../message/index.ts';
 import type { NameAddr, SipRequest } from '../message/index.ts';
 import type { UaAccount } from './account.ts';
 import { Call } from './call.ts';
+import type { CallParty } from './call.ts';
 import { contentType, dialogCapabilityHeaders } from './capabilities.ts';
 import type { Dialog } from '../dialog/dialog.ts';
 import { parseRAck } from '../dialog/reliable-provisional.ts';
 import { createResponse } from '../message/index.ts';
 import type { ServerTransaction } from '../transaction/transaction-layer.ts';
 import { answerTimerRequest, supportsOption } from './session-expires.ts';
+import { callerIdentity } from './caller-identity.ts';
+import type { CallerIdentity } from './caller-identity.ts';
 import type { SessionInterval } from './session-expires.ts';
 import { SDP_CONTENT_TYPE } from './media-hook.ts';
 import type { MediaHook } from './media-hook.ts';
@@ -67,6 +70,8 @@ export class IncomingCall extends Call<IncomingCallState> {
   readonly request: SipRequest;
   /** Which of the account's addresses was called. */
   readonly calledAlias: string;
+  /** The asserted identity (from the account's server only), privacy and forwarding (caller-identity.ts). */
+  readonly identity: CallerIdentity;
   /**
    * The call this one replaces (RFC 3891: an INVITE with Replaces the UA
    * judged acceptable, replaces.ts). The layer above answers it without
@@ -84,7 +89,7 @@ export class IncomingCall extends Call<IncomingCallState> {
   /** RFC 4028: the session interval granted in our 2xx and its headers. */
   #timer: { interval: SessionInterval | undefined; headers: [string, string][] } = { interval: undefined, headers: [] };
 
-  constructor(ctx: UaContext, account: UaAccount, invite: IncomingInvite, calledAlias: string, media: MediaHook) {
+  constructor(ctx: UaContext, account: UaAccount, invite: IncomingInvite, calledAlias: string, media: MediaHook, trusted = false) {
     const from = fromOf(invite.request);
     const remote = from.displayName !== undefined ? { uri: formatUri(from.uri), displayName: from.displayName } : { uri: formatUri(from.uri) };
     super({ ctx, account, media, id: invite.tx.request.headers.get('Call-ID') ?? '', localIdentity: calledAlias, remote, initial: 'incoming', moves, ownsCallId: false });
@@ -92,6 +97,7 @@ export class IncomingCall extends Call<IncomingCallState> {
     const requires = invite.request.headers.getAll('Require').some((v) => /(^|,)\s*100rel\s*(,|$)/i.test(v));
     this.#rel100 = requires ? 'required' : supportsOption(invite.request, '100rel') ? 'supported' : 'none';
     this.notePeerAllow(invite.request);
+    this.identity = callerIdentity(invite.request, trusted);
     this.calledAlias = calledAlias;
     this.#invite = invite;
     const local = invite.tx.incoming.local;
@@ -110,6 +116,11 @@ export class IncomingCall extends Call<IncomingCallState> {
   /** Whether the caller requires or supports reliable provisionals (RFC 3262). */
   get reliableProvisionals(): 'required' | 'supported' | 'none' {
     return this.#rel100;
+  }
+
+  /** Who calls: the identity the account's server asserted, else the From. */
+  get caller(): CallParty {
+    return this.identity.asserted ?? this.remote;
   }
 
   /** Where the INVITE came from (the packet's source address and port). */

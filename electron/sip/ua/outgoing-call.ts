@@ -82,6 +82,12 @@ export interface OutgoingCallOptions {
   maxRedirects?: number;
   /** The hook for this call; default the UA's factory. */
   media?: MediaHook;
+  /**
+   * Withhold our identity (RFC 3323 §4.1.1.3, RFC 3325 §9.3): an anonymous
+   * From, `Privacy: id`, and P-Preferred-Identity so our own server still
+   * knows (and authenticates) who calls.
+   */
+  privacy?: boolean;
 }
 
 /** Why a dialog gets a BYE once its 2xx has been ACKed (§15: never before the ACK). */
@@ -215,12 +221,14 @@ export class OutgoingCall extends Call<OutgoingCallState> {
     const identity = account.identity(this.#options.identity);
     const headers = dialogCapabilityHeaders();
     headers.push(...requestTimerHeaders(this.#sessionExpires, MIN_SE_S));
-    if (account.usePreferredIdentity) headers.push(['P-Preferred-Identity', `<${formatUri(identity.uri)}>`]);
+    const privacy = this.#options.privacy === true;
+    if (account.usePreferredIdentity || privacy) headers.push(['P-Preferred-Identity', `<${formatUri(identity.uri)}>`]);
+    if (privacy) headers.push(['Privacy', 'id']);
     headers.push(...(this.#options.headers ?? []));
     return buildRequest({
       method: 'INVITE',
       requestUri: this.target,
-      from: identity,
+      from: privacy ? ANONYMOUS_FROM : identity,
       fromTag: this.#fromTag,
       to: { uri: { ...this.target, params: new Map(), headers: new Map() }, params: new Map() },
       callId: this.id,
@@ -414,6 +422,9 @@ export class OutgoingCall extends Call<OutgoingCallState> {
     return true;
   }
 }
+
+/** RFC 3323 §4.1.1.3: the From of a caller who withholds its identity. */
+const ANONYMOUS_FROM = { uri: parseUri('sip:anonymous@anonymous.invalid'), displayName: 'Anonymous', params: new Map<string, string | null>() };
 
 function toTagOf(response: SipResponse): string {
   return toOf(response).params.get('tag') ?? '';

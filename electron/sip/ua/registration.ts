@@ -111,6 +111,7 @@ export class Registration extends Emitter<RegistrationEvents> {
   #others: Binding[] = [];
   #disposed = false;
   readonly #budget = new RegisterBudget();
+  #server: { address: string; port: number } | undefined;
   /** RFC 5626 keep-alive of the UDP flow to the registrar (and its unwatch), while registered. */
   #keepAlive: { flow: FlowKeepAlive; unwatch: () => void } | undefined;
   /** The Contact we registered before learning our public address: removed by the next REGISTER. */
@@ -126,6 +127,11 @@ export class Registration extends Emitter<RegistrationEvents> {
     this.#retry = { ...defaultRetryPolicy, ...retry };
     this.#requested = account.registerExpires > 0 ? account.registerExpires : 3600;
     this.#callId = newCallId();
+  }
+
+  /** The address our last successful REGISTER reached (the account's server as we know it: its requests are trusted, RFC 3325). */
+  get server(): { address: string; port: number } | undefined {
+    return this.#server ? { ...this.#server } : undefined;
   }
 
   get state(): RegistrationState {
@@ -259,6 +265,7 @@ export class Registration extends Emitter<RegistrationEvents> {
     this.#granted = granted;
     this.#expiresAt = this.#ctx.clock.now() + granted * 1000;
     this.#stale = undefined;
+    if (target) this.#server = { address: target.address, port: target.port };
     this.#to('registered', { outcome: outcomeOf(response) });
     if (target?.protocol === 'udp') {
       this.#keepFlowAlive(target, response);

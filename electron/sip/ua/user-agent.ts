@@ -378,6 +378,20 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     return fallback ? { accountId: fallback.id, alias: formatUri(fallback.aor), fallback: true } : undefined;
   }
 
+  /**
+   * RFC 3325 §5: the account's own server is the only one we trust to assert
+   * identities — the address and port its registration reached, or its
+   * outbound proxy when written as an IP address (port 5060 by default).
+   * A proxy sends its requests from the socket it listens on.
+   */
+  #fromAccountServer(account: UaAccount, source: Endpoint): boolean {
+    const server = this.#registrations.get(account.id)?.server;
+    if (server && server.address === source.address && server.port === source.port) return true;
+    const proxy = account.outboundProxy;
+    if (!proxy) return false;
+    return proxy.host.replace(/^\[|\]$/g, '') === source.address && (proxy.port ?? 5060) === source.port;
+  }
+
   #request(method: string, accountId: string, target: string, o: RequestOptions & { body?: string }): Promise<RequestResult> {
     const account = this.#account(accountId);
     return sendOutOfDialog(this.#ctx, account, method, this.#targetUri(target, account), o);
@@ -492,7 +506,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       return;
     }
     const media = this.#ctx.media({ callId: id, accountId: account.id, direction: 'incoming' });
-    const call = new IncomingCall(this.#ctx, account, invite, match.alias, media);
+    const call = new IncomingCall(this.#ctx, account, invite, match.alias, media, this.#fromAccountServer(account, invite.tx.incoming.source));
     call.replaces = replaces;
     this.#calls.set(callKey('incoming', id), call);
     if (!(await call.prepare())) {

@@ -37,15 +37,15 @@ describe('IncomingCallDialog', () => {
     ]);
   });
 
-  it('holds the call in progress before answering a second one', async () => {
+  it('answers a second call with one intent: holding the call in progress is the phone’s rule', async () => {
     const h = harness();
-    h.transport.answer('call.hold', call({ id: 'first', state: 'held', held: true })).answer('call.answer', call({ id: 'in-1', direction: 'in', state: 'connecting' }));
+    h.transport.answer('call.answer', call({ id: 'in-1', direction: 'in', state: 'connecting' }));
     h.store.apply({ event: 'call', data: call({ id: 'first', state: 'active' }) });
     h.store.apply({ event: 'call.incoming', data: incoming() });
     render(IncomingCallDialog, { context: h.context });
     await fireEvent.click(screen.getByRole('button', { name: /Answer the call/ }));
     await new Promise((r) => setTimeout(r, 0));
-    expect(h.transport.commands()).toEqual(['call.hold', 'call.answer']);
+    expect(h.transport.commands()).toEqual(['call.answer']);
     expect(h.ui.view).toBe('calls');
     expect(h.ui.focusedCallId).toBe('in-1');
   });
@@ -56,5 +56,16 @@ describe('IncomingCallDialog', () => {
     render(IncomingCallDialog, { context: h.context });
     expect(screen.getByRole('heading', { name: 'Carol' })).toBeTruthy();
     expect(screen.queryByText('alias')).toBeNull();
+  });
+
+  it('says the call was forwarded (by whom, why) and that the number was withheld', () => {
+    const h = harness();
+    h.store.apply({
+      event: 'call.incoming',
+      data: incoming({ contact: undefined, remote: { uri: 'sip:anonymous@anonymous.invalid', displayName: 'Anonymous', withheld: true }, forwardedBy: { uri: 'sip:100@sip.test', reason: 'user-busy', text: 'forwarded by 100@sip.test, busy' } }),
+    });
+    render(IncomingCallDialog, { context: h.context });
+    expect(screen.getByTestId('forwarded-by').textContent).toBe('forwarded by 100@sip.test, busy');
+    expect(screen.getByTestId('caller-withheld').textContent).toBe('Number withheld');
   });
 });

@@ -66,6 +66,9 @@ export const ICONS = {
   download: ['M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4', poly(7, 10, 12, 15, 17, 10), line(12, 15, 12, 3)],
   copy: [rect(9, 9, 13, 13, 2), 'M5 15H4a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2h9a2 2 0 0 1 2 2v1'],
   activity: [poly(22, 12, 18, 12, 15, 21, 9, 3, 6, 12, 2, 12)],
+  record: [circle(12, 12, 9), circle(12, 12, 4)],
+  merge: ['M6 3v6a6 6 0 0 0 6 6h6', poly(15, 12, 18, 15, 15, 18), 'M6 21v-6'],
+  split: ['M12 3v6', 'M12 9l-6 6v6', 'M12 9l6 6v6'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type IconName = keyof typeof ICONS;

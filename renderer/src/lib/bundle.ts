@@ -5,6 +5,7 @@
  * the registrations, live calls, the last N minutes of history and of the SIP
  * trace (redacted again by redactTrace), and the last events of the page.
  */
+import type { EngineLogEntry } from '../api/types.ts';
 import type { PhoneState } from '../stores/phone-state.svelte.ts';
 import { ladderText, buildLadders, redactTrace } from './sip-ladder.ts';
 
@@ -14,6 +15,8 @@ export interface BundleInput {
   now: number;
   userAgent: string;
   version?: string;
+  /** The engine's own log (diagnostics.logs, redacted by the engine); absent when it could not be read. */
+  engineLog?: readonly EngineLogEntry[];
 }
 
 export function diagnosticsBundle(input: BundleInput): string {
@@ -30,6 +33,12 @@ export function diagnosticsBundle(input: BundleInput): string {
     section('calls', json(store.calls)),
     section(`history (last ${input.minutes} min)`, json(store.history.filter((h) => h.endedAt >= since))),
     section('SIP trace', buildLadders(trace).map(ladderText).join('\n')),
+    section(
+      `engine log (last ${input.minutes} min, info and above, redacted)`,
+      input.engineLog === undefined
+        ? '(the phone did not give its log)'
+        : input.engineLog.map((e) => `${new Date(e.time).toISOString()} ${e.level.toUpperCase().padEnd(5)} [${e.category}] ${redactTrace(e.message)}${e.data ? ` ${redactTrace(e.data)}` : ''}`).join('\n'),
+    ),
   ].join('\n');
 }
 

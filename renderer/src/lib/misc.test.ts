@@ -5,20 +5,14 @@ import { linkRequest } from './link-open.ts';
 import { displayAddress, findContact, partyName, userPart } from './party.ts';
 import { qualityOf } from './quality.ts';
 import { accountLabel, registrationView } from './registration.ts';
-import { describeOutcome, wordsForCode } from './sip-words.ts';
+import { describeOutcome } from './sip-words.ts';
 import { effectiveTheme } from './theme.ts';
 
 describe('sip words', () => {
-  it('has words for the common failures', () => {
-    expect(wordsForCode(404)).toBe('no such user');
-    expect(wordsForCode(486)).toBe('busy');
-    expect(wordsForCode(480)).toBe('not reachable now');
-    expect(wordsForCode(488)).toBe('no common codec');
-    expect(wordsForCode(499)).toBe('the request was refused');
-    expect(wordsForCode(undefined)).toBeUndefined();
-  });
-  it('puts the code after the words, and prefers the engine words', () => {
-    expect(describeOutcome(486)).toBe('Busy (486)');
+  it('puts the code after the engine words; keeps no table of its own (the reason phrase without words)', () => {
+    expect(describeOutcome(486, 'busy', 'Busy Here')).toBe('Busy (486)');
+    expect(describeOutcome(486, undefined, 'Busy Here')).toBe('Busy Here (486)');
+    expect(describeOutcome(486)).toBe('SIP 486');
     expect(describeOutcome(403, 'wrong user name or password')).toBe('Wrong user name or password (403)');
     expect(describeOutcome(undefined, undefined, 'Timeout')).toBe('Timeout');
     expect(describeOutcome(undefined)).toBeUndefined();
@@ -74,10 +68,11 @@ describe('registration view', () => {
     expect(v).toEqual({ tone: 'danger', label: 'Wrong password (403)', canRetry: true });
     const engineWords = registrationView(account(), registration({ state: 'failed', code: 401, reason: 'Unauthorized', words: 'authentication failed: check the user name and password' }));
     expect(engineWords).toEqual({ tone: 'danger', label: 'Wrong password (401)', canRetry: true });
-    expect(registrationView(account(), registration({ state: 'failed', code: 503, reason: 'Service Unavailable' }))).toMatchObject({ label: 'Not registered', detail: 'The service is unavailable (503)' });
+    expect(registrationView(account(), registration({ state: 'failed', code: 503, reason: 'Service Unavailable', words: 'the service is unavailable' }))).toMatchObject({ label: 'Not registered', detail: 'The service is unavailable (503)' });
   });
-  it('falls back to the code table, then to "no answer"', () => {
-    expect(registrationView(account(), registration({ state: 'failed', code: 408, reason: 'Request Timeout' })).detail).toBe('No answer from the server (408)');
+  it('shows the engine’s words, else the reason phrase, then "no answer" (no table of its own)', () => {
+    expect(registrationView(account(), registration({ state: 'failed', code: 408, reason: 'Request Timeout', words: 'no answer from the server' })).detail).toBe('No answer from the server (408)');
+    expect(registrationView(account(), registration({ state: 'failed', code: 408, reason: 'Request Timeout' })).detail).toBe('Request Timeout (408)');
     expect(registrationView(account(), { accountId: 'acc-1', state: 'failed', otherBindings: [] }).detail).toBe('The server did not answer');
   });
   it('knows disabled and not yet registered accounts', () => {

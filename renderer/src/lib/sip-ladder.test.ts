@@ -69,5 +69,23 @@ describe('SIP ladders (issue 15 §3)', () => {
     expect(bundle).toContain('Call-ID: c1');
     expect(bundle).not.toContain('Call-ID: old');
     expect(bundle).not.toContain('0123456789abcdef');
+    expect(bundle).toContain('(the phone did not give its log)');
+  });
+
+  it('adds the engine\'s log, redacted once more', () => {
+    const bundle = diagnosticsBundle({
+      store: { settings: undefined, accounts: [], registrations: {}, calls: [], history: [], trace: [], connection: { state: 'open', attempt: 0 } },
+      minutes: 10,
+      now: T0,
+      userAgent: 'TestAgent/1.0',
+      engineLog: [
+        { time: T0 - 5000, level: 'warn', category: 'phone.sip.ua', message: 'registration failed', data: '{"status":401,"challenge":"Digest nonce=\\"n0nce\\""}' },
+        { time: T0 - 1000, level: 'info', category: 'phone.media', message: 'RTP started' },
+      ],
+    });
+    expect(bundle).toContain('===== engine log (last 10 min, info and above, redacted) =====');
+    expect(bundle).toMatch(/WARN  \[phone\.sip\.ua\] registration failed \{"status":401/);
+    expect(bundle).toContain('INFO  [phone.media] RTP started');
+    expect(bundle).not.toContain('n0nce');
   });
 });

@@ -41,7 +41,8 @@ export interface Ladder {
 /** Credentials and tokens a SIP message may carry, blanked (digest response/nonce/cnonce, bearer and URI tokens). */
 export function redactTrace(text: string): string {
   return text
-    .replace(/\b(response|nonce|cnonce|opaque)="[^"]*"/gi, '$1="…"')
+    // Also inside JSON text (a log record's data), where the quotes come escaped: nonce=\"…\".
+    .replace(/\b(response|nonce|cnonce|opaque)=(\\?)"[^"\\]*\2"/gi, '$1=$2"…$2"')
     .replace(/\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/g, '$1 …')
     .replace(/([?&;]token=)[^&;\s>"]+/gi, '$1…')
     .replace(/(password\s*[=:]\s*)\S+/gi, '$1…');

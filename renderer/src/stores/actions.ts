@@ -1,8 +1,9 @@
 /**
- * What the user's buttons do: one API command each (sometimes two, as when
- * answering a second call holds the first), with the result folded into the
- * store and a failure shown as a toast in words. Views call these and never
- * talk to the client directly.
+ * What the user's buttons do: one API command each, with the result folded
+ * into the store and a failure shown as a toast in words. Views call these
+ * and never talk to the client directly. They send intents only: what
+ * follows for the other calls (answering, dialling or resuming holds the
+ * talking call) is the phone's rule (docs/api.md), not the renderer's.
  */
 import type { ApiClient, CallArgs } from '../api/client.ts';
 import type {
@@ -19,6 +20,7 @@ import type {
   Settings,
   SettingsPatch,
 } from '../api/types.ts';
+import { consultations } from './consultations.svelte.ts';
 import type { PhoneState } from './phone-state.svelte.ts';
 import type { UiStore } from './ui-store.svelte.ts';
 
@@ -70,7 +72,6 @@ export class PhoneActions {
   async dial(target: string, accountId?: string, identity?: string): Promise<CallSnapshot | undefined> {
     const t = target.trim();
     if (t === '') return undefined;
-    await this.#holdOthers(undefined);
     const call = this.#putCall(await this.run('Could not call', 'call.dial', { target: t, ...(accountId ? { accountId } : {}), ...(identity ? { identity } : {}) }));
     if (call) {
       this.ui.focusedCallId = call.id;
@@ -79,9 +80,8 @@ export class PhoneActions {
     return call;
   }
 
-  /** Answering while another call is up puts that one on hold first, as desk phones do. */
+  /** Answers; the phone holds the call in progress first, as desk phones do. */
   async answer(callId: string): Promise<void> {
-    await this.#holdOthers(callId);
     const call = this.#putCall(await this.run('Could not answer', 'call.answer', { callId }));
     if (call) {
       this.ui.focusedCallId = call.id;
@@ -119,18 +119,42 @@ export class PhoneActions {
     return ok;
   }
 
-  /** Shows `callId` and makes it the one we talk on: the others go on hold, it comes off hold. */
-  async swapTo(callId: string): Promise<void> {
-    this.ui.focusedCallId = callId;
-    await this.#holdOthers(callId);
-    const call = this.store.calls.find((c) => c.id === callId);
-    if (call?.state === 'held') await this.setHold(callId, false);
+  // --- call control: attended transfer, conference, recording (docs/api.md, "Call control") ---
+
+  /** Consultation before a transfer: calls `target` (the phone holds `callId`) and remembers which call it is for. */
+  async consult(callId: string, target: string): Promise<CallSnapshot | undefined> {
+    const call = await this.dial(target);
+    if (call) consultations.start(call.id, callId);
+    return call;
   }
 
-  async #holdOthers(keep: string | undefined): Promise<void> {
-    for (const c of this.store.calls) {
-      if (c.id !== keep && c.state === 'active') await this.setHold(c.id, true);
-    }
+  /** Attended transfer: the peer of `callId` replaces our call `toCallId` (REFER with Replaces); both our calls then end. */
+  async transferToCall(callId: string, toCallId: string): Promise<boolean> {
+    const other = this.store.calls.find((c) => c.id === toCallId);
+    this.store.startTransfer(callId, other?.remote.uri ?? toCallId);
+    const ok = (await this.run('Could not transfer', 'call.transfer', { callId, toCallId })) !== undefined;
+    if (!ok) this.store.transfers = Object.fromEntries(Object.entries(this.store.transfers).filter(([id]) => id !== callId));
+    else consultations.end(toCallId);
+    return ok;
+  }
+
+  async merge(callId: string, withCallId: string): Promise<void> {
+    this.#putCall(await this.run('Could not merge the calls', 'call.merge', { callId, withCallId }));
+  }
+
+  async split(callId: string): Promise<void> {
+    this.#putCall(await this.run('Could not take the call out of the conference', 'call.split', { callId }));
+  }
+
+  async setRecording(callId: string, record: boolean): Promise<void> {
+    this.#putCall(await this.run(record ? 'Could not record' : 'Could not stop recording', 'call.record', { callId, record }));
+  }
+
+  /** Shows `callId` and makes it the one we talk on: resumed, and the phone holds the others. */
+  async swapTo(callId: string): Promise<void> {
+    this.ui.focusedCallId = callId;
+    const call = this.store.calls.find((c) => c.id === callId);
+    if (call?.state === 'held' || call?.state === 'active') await this.setHold(callId, false);
   }
 
   /** Saves an account; a refusal naming fields comes back as FieldErrors for the form to show (no toast over it). */

@@ -16,6 +16,7 @@ import type {
   MediaStats,
   RegistrationSnapshot,
   ListenerTlsSnapshot,
+  PhoneSystemSnapshot,
   Settings,
   TraceEntry,
 } from '../api/types.ts';
@@ -87,6 +88,8 @@ export class PhoneState {
   settings = $state.raw<Settings | undefined>(undefined);
   /** This phone's TLS listener certificate (its fingerprint is what a peer pins). */
   tls = $state.raw<ListenerTlsSnapshot | undefined>(undefined);
+  /** "Host a phone system on this computer": loaded when Settings shows it, then kept by its events. */
+  phoneSystem = $state.raw<PhoneSystemSnapshot | undefined>(undefined);
   /** The SIP messages of the last TRACE_KEEP_MS (the engine's `trace` events, already redacted), oldest first. */
   trace = $state.raw<TraceEntry[]>([]);
 
@@ -156,6 +159,9 @@ export class PhoneState {
       }
       case 'message':
         // Messaging has no view yet.
+        break;
+      case 'phoneSystem':
+        this.phoneSystem = event.data;
         break;
     }
   }

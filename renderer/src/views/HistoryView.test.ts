@@ -10,7 +10,7 @@ function setup() {
   h.store.setHistory([
     historyEntry({ id: 'answered', peer: 'sip:alice@example.com', startedAt: NOW - 1000, answeredAt: NOW - 900, endedAt: NOW - 900 + 83_000 }),
     historyEntry({ id: 'missed', peer: 'sip:carol@example.com', peerName: 'Carol', answeredAt: undefined, code: 487, startedAt: NOW - 2000 }),
-    historyEntry({ id: 'busy', direction: 'out', peer: 'sip:dave@example.com', answeredAt: undefined, code: 486, startedAt: NOW - 3000 }),
+    historyEntry({ id: 'busy', direction: 'out', peer: 'sip:dave@example.com', answeredAt: undefined, code: 486, words: 'busy', startedAt: NOW - 3000 }),
   ]);
   return h;
 }

@@ -42,6 +42,11 @@ export const LINPHONE_CALL_DOMAIN = '127.0.0.2';
 export interface LinphoneRegistrar {
   /** Its UDP port on 127.0.0.1. */
   port: number;
+  /**
+   * Both phones register and call over TLS to this port instead (the certificate names 127.0.0.1,
+   * issued by the CA in `caFile`); a TLS account makes Parley insist on SDES-SRTP, so linphonec uses it too.
+   */
+  tls?: { port: number; caFile: string };
   /** Its process, when it runs in one (checked gone after stop). */
   pid?: number;
   /** Resolves once `user` is in the location table (linphonec prints nothing when it registers). */
@@ -74,16 +79,21 @@ export function describeLinphoneCalls(title: string, startRegistrar: () => Promi
       registrar = await startRegistrar();
       const tone = join(tmp.path, 'tone-1000.wav');
       soxTone(tone, { hz: LINPHONE_HZ, seconds: 30, rate: 8000, peakDbfs: -12 });
-      lin = await startLinphonec({ user: 'lin', password: 'linpw', domain: DOMAIN, proxyPort: registrar.port, codecs: ['PCMU'], autoAnswer: true });
+      const tls = registrar.tls;
+      lin = await startLinphonec({
+        user: 'lin', password: 'linpw', domain: DOMAIN, proxyPort: registrar.port, codecs: ['PCMU'], autoAnswer: true,
+        ...(tls ? { tls: { port: tls.port, rootCa: tls.caFile }, srtp: true } : {}),
+      });
       lin.command('soundcard use files');
       lin.command(`play ${tone}`);
       await lin.waitForOutput(/Using wav files instead of soundcard/, 5000);
-      parley = await startParleyEngine({ name: 'parley', toneHz: PARLEY_HZ, toneDbfs: -12 });
+      parley = await startParleyEngine({ name: 'parley', toneHz: PARLEY_HZ, toneDbfs: -12, ...(tls ? { transports: ['udp' as const, 'tls' as const] } : {}) });
       const account = await parley.call('accounts.add', {
         aor: `sip:johndoe@${DOMAIN}`,
         password: 'secret',
-        registrar: `sip:127.0.0.1:${registrar.port}`,
-        outboundProxy: `sip:127.0.0.1:${registrar.port}`,
+        registrar: `sip:127.0.0.1:${tls?.port ?? registrar.port}`,
+        outboundProxy: `sip:127.0.0.1:${tls?.port ?? registrar.port}`,
+        ...(tls ? { transport: 'tls' as const, tlsCaFile: tls.caFile } : {}),
         codecs: ['PCMU'],
       });
       accountId = account.id;
@@ -154,7 +164,7 @@ export function describeLinphoneCalls(title: string, startRegistrar: () => Promi
       const stats: MediaStats | undefined = parley.all('media.stats').filter((s) => s.callId === apiCallId).at(-1);
       const f = (h: HeardTone) => `${h.hz.toFixed(1)} Hz ${h.levelDbfs.toFixed(1)} dBFS ${h.seconds.toFixed(2)} s ${(h.presence * 100).toFixed(1)} %`;
       matrix.push(
-        `${dir.padEnd(16)} PCMU RTP call ${(answeredMs / 1000).toFixed(2)} s | linphonec heard ${f(heardByLinphone)} | Parley heard ${f(heardByParley)} | ` +
+        `${dir.padEnd(16)} PCMU ${registrar.tls ? 'SRTP (SIP over TLS)' : 'RTP'} call ${(answeredMs / 1000).toFixed(2)} s | linphonec heard ${f(heardByLinphone)} | Parley heard ${f(heardByParley)} | ` +
           (stats ? `loss ${stats.lossPercent} % jitter ${stats.jitterMs} ms MOS ${stats.mos ?? '-'}` : 'no stats') +
           (stalls.maxStallMs > 50 ? ` | host stalls ${stalls.stalls.join('/')} ms${stalls.lostMs ? `, ${stalls.lostMs.toFixed(0)} ms excusable` : ''}` : ''),
       );
@@ -179,7 +189,8 @@ export function describeLinphoneCalls(title: string, startRegistrar: () => Promi
       const active = await parley.waitFor('call', (s) => s.id === dialled.id && (s.state === 'active' || s.state === 'ended'), 8000, 'answer');
       assert.equal(active.state, 'active', `${active.code} ${active.reason}\n${parley.trace()}\n${lin.output().slice(-2000)}`);
       assert.equal(active.codec, 'PCMU/8000');
-      assert.match(sdpOf('in', /^SIP\/2\.0 200 /, t0), /^m=audio \d+ RTP\/AVP 0 /m);
+      if (registrar.tls) assert.equal(active.srtp, true, 'SIP over TLS: the audio is SRTP');
+      assert.match(sdpOf('in', /^SIP\/2\.0 200 /, t0), /^m=audio \d+ RTP\/S?AVP 0 /m);
       await lin.waitForOutput(/Call \d+ with sip:johndoe@127\.0\.0\.2 connected/, 3000, mark);
       await sleep(TALK_MS);
       await parley.call('call.hangup', { callId: dialled.id });
@@ -198,11 +209,12 @@ export function describeLinphoneCalls(title: string, startRegistrar: () => Promi
       lin.command(`call sip:johndoe@${DOMAIN}`);
       const incoming = await parley.waitFor('call.incoming', (i) => i.startedAt >= t0 - 1000, 8000, 'call.incoming');
       assert.equal(incoming.remote.uri, `sip:lin@${DOMAIN}`);
-      assert.match(sdpOf('in', /^INVITE /, t0), /^m=audio \d+ RTP\/AVP 0[ \r]/m);
+      assert.match(sdpOf('in', /^INVITE /, t0), /^m=audio \d+ RTP\/S?AVP 0[ \r]/m);
       await parley.call('call.answer', { callId: incoming.id });
       const active = await parley.waitFor('call', (s) => s.id === incoming.id && (s.state === 'active' || s.state === 'ended'), 5000, 'active');
       assert.equal(active.state, 'active', `${active.code} ${active.reason}\n${parley.trace()}`);
       assert.equal(active.codec, 'PCMU/8000');
+      if (registrar.tls) assert.equal(active.srtp, true, 'SIP over TLS: the audio is SRTP');
       await lin.waitForOutput(/Call \d+ with sip:johndoe@127\.0\.0\.2 connected/, 3000, mark);
       await sleep(TALK_MS);
       lin.command('terminate');

@@ -42,6 +42,13 @@ export interface LinphonecOptions {
   /** Codec mime names to enable, e.g. ['PCMU']; every other audio codec is disabled. */
   codecs: readonly string[];
   autoAnswer?: boolean;
+  /**
+   * Register and call over TLS to this port of 127.0.0.1 instead of UDP to proxyPort, trusting
+   * the CA in `rootCa` (the server certificate must name 127.0.0.1).
+   */
+  tls?: { port: number; rootCa: string };
+  /** SDES-SRTP, mandatory (a TLS Parley account requires it); default none. */
+  srtp?: boolean;
   /** liblinphone log level with -d (0–6) into <dir>/linphone.log (see log()); default 0 (none). */
   debugLevel?: number;
   readyTimeoutMs?: number;
@@ -79,8 +86,8 @@ const KNOWN_CODECS: readonly [string, number, number][] = [
   ['L16', 44100, 1],
 ];
 
-function linphonerc(o: LinphonecOptions, sipPort: number, rtpPort: number, dir: string): string {
-  const proxy = `sip:127.0.0.1:${o.proxyPort};transport=udp`;
+function linphonerc(o: LinphonecOptions, sipPort: number, rtpPort: number, dir: string, tlsPort: number): string {
+  const proxy = o.tls ? `sip:127.0.0.1:${o.tls.port};transport=tls` : `sip:127.0.0.1:${o.proxyPort};transport=udp`;
   const codecs = KNOWN_CODECS.map(([mime, rate, channels], i) =>
     [`[audio_codec_${i}]`, `mime=${mime}`, `rate=${rate}`, `channels=${channels}`, `enabled=${o.codecs.includes(mime) ? 1 : 0}`, ''].join('\n'),
   );
@@ -89,13 +96,16 @@ function linphonerc(o: LinphonecOptions, sipPort: number, rtpPort: number, dir: 
     `sip_port=${sipPort}`,
     // 0 = transport off (-1 would be a random port).
     'sip_tcp_port=0',
-    'sip_tls_port=0',
+    `sip_tls_port=${o.tls ? tlsPort : 0}`,
+    // The chain is verified against the test CA; the name is not: liblinphone 5.1's mbedTLS matches the
+    // certificate's CN and DNS names only, never an IP address (its log says "CN-mismatch" for IP:127.0.0.1).
+    ...(o.tls ? [`root_ca=${o.tls.rootCa}`, 'verify_server_certs=1', 'verify_server_cn=0'] : []),
     // Contact and SDP on loopback, not the guessed address of the first interface.
     'guess_hostname=0',
-    `contact=sip:${o.user}@127.0.0.1:${sipPort}`,
+    o.tls ? `contact=sip:${o.user}@127.0.0.1:${tlsPort};transport=tls` : `contact=sip:${o.user}@127.0.0.1:${sipPort}`,
     'bind_address=127.0.0.1',
     'ipv6_enabled=0',
-    'media_encryption=none',
+    ...(o.srtp ? ['media_encryption=srtp', 'media_encryption_mandatory=1'] : ['media_encryption=none']),
     'register_only_when_network_is_up=0',
     'register_only_when_upnp_is_ok=0',
     // No GRUU: Kamailio would hand out a pub-gruu without a port as linphonec's Contact, and
@@ -170,8 +180,9 @@ export async function startLinphonec(o: LinphonecOptions): Promise<LinphonecHand
   const sipPort = await freePort(['udp4'], used);
   used.add(sipPort);
   const rtpPort = await rtpPortPair(used);
+  const tlsPort = o.tls ? await freePort(['tcp4'], used) : 0;
   const rc = join(tmp.path, 'linphonerc');
-  writeFileSync(rc, linphonerc(o, sipPort, rtpPort, tmp.path));
+  writeFileSync(rc, linphonerc(o, sipPort, rtpPort, tmp.path, tlsPort));
   try {
     execFileSync('sh', ['-c', 'command -v linphonec && command -v stdbuf'], { stdio: 'ignore', timeout: 5000 });
   } catch {

@@ -11,6 +11,7 @@ import type { TraceEntry } from '../../../electron/api/snapshots.ts';
 import { DEVICE_RATE } from '../../../electron/media/audio/frame.ts';
 import { ToneSource } from '../../../electron/media/devices/tone-source.ts';
 import { WavFileSink } from '../../../electron/media/devices/wav-file-sink.ts';
+import type { PhoneSystemFactory } from '../../../electron/phone/phone-system.ts';
 import { startEngineClient, type EngineClient } from '../../helpers/engine-client.ts';
 import { makeTempDir } from './managed-process.ts';
 
@@ -20,6 +21,9 @@ export interface ParleyEngineOptions {
   toneHz: number;
   /** …with this peak level (dBFS; default -12, i.e. -15 dBFS RMS). */
   toneDbfs?: number;
+  phoneSystem?: PhoneSystemFactory;
+  /** SIP transports (default UDP only). */
+  transports?: ('udp' | 'tcp' | 'tls')[];
 }
 
 export interface ParleyEnginePeer extends EngineClient {
@@ -38,6 +42,8 @@ export async function startParleyEngine(opts: ParleyEngineOptions): Promise<Parl
   const client = await startEngineClient({
     name: opts.name,
     dataDir: tmp.path,
+    ...(opts.phoneSystem ? { phoneSystem: opts.phoneSystem } : {}),
+    ...(opts.transports ? { transports: opts.transports } : {}),
     audio: (callId: string) => {
       const path = join(tmp.path, `${callId.replace(/[^\w.-]/g, '_')}.wav`);
       recordings.set(callId, path);

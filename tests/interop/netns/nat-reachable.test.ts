@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { startKamailio, type KamailioHandle } from '../harness/kamailio.ts';
 import { startBaresip, type BaresipHandle } from '../harness/baresip.ts';
 import { makeTempDir, sleep } from '../harness/managed-process.ts';
-import { readWavPcm16, writeToneWav } from '../harness/wav.ts';
-import { activeFraction, dominantFrequency } from '../../helpers/audio-analysis.ts';
+import { writeToneWav } from '../harness/wav.ts';
+import { heard } from './heard.ts';
 import { ParleyProcess } from '../../unit/cli/parley-process.ts';
 import { buildNatTestbed, WAN_HOSTS } from './nat-testbed.ts';
 import type { NatTestbed, Site } from './nat-testbed.ts';
@@ -30,22 +30,6 @@ const BARESIP_HZ = 440;
 
 function log(text: string): void {
   process.stdout.write(`# ${text}\n`);
-}
-
-/** What a recording holds: the tone, when sound first came (s), and how much of the rest (bar the last 0.2 s of hang-up) carries it. */
-function heard(path: string) {
-  const wav = readWavPcm16(path);
-  const win = Math.round(0.02 * wav.sampleRate);
-  let onset = 0;
-  while (onset + win <= wav.samples.length && activeFraction(wav.samples.subarray(onset, onset + win), wav.sampleRate) === 0) onset += win;
-  const end = Math.max(onset, wav.samples.length - Math.round(0.2 * wav.sampleRate));
-  const rest = wav.samples.subarray(onset, end);
-  return {
-    hz: dominantFrequency(rest, wav.sampleRate),
-    onsetS: onset / wav.sampleRate,
-    seconds: rest.length / wav.sampleRate,
-    active: rest.length > 0 ? activeFraction(rest, wav.sampleRate) : 0,
-  };
 }
 
 describe('behind a NAT router', { skip: can.ok ? false : `network namespaces unavailable: ${can.ok ? '' : can.why}` }, () => {

@@ -14,7 +14,10 @@
  *
  * Each router forgets an idle UDP mapping after `udpTimeoutS` (conntrack's
  * per-namespace nf_conntrack_udp_timeout and _stream), drops new connections
- * from the WAN (a home router's stateful firewall), and with `symmetric`
+ * from the WAN — forwarded or to itself — (a home router's stateful firewall:
+ * a dropped packet leaves no conntrack entry, so an early packet from a peer
+ * cannot take the public port our own later packets would be mapped to),
+ * and with `symmetric`
  * maps each destination to another public port (endpoint-dependent mapping,
  * RFC 4787 §4.1) — what defeats server-reflexive candidates.
  * Names are nat-<6 hex>-<role>; `teardown()` deletes every namespace (also
@@ -184,6 +187,10 @@ table ip nat {
   }
 }
 table ip filter {
+  chain input {
+    type filter hook input priority filter; policy accept;
+    iifname "wan" ct state new drop
+  }
   chain forward {
     type filter hook forward priority filter; policy accept;
     iifname "wan" ct state new drop

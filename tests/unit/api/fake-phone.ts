@@ -5,7 +5,7 @@
  */
 import { ApiError } from '../../../electron/api/errors.ts';
 import type { EventBus } from '../../../electron/api/event-bus.ts';
-import type { CommandContext, PhoneApi } from '../../../electron/api/phone-api.ts';
+import type { CommandContext, PhoneApi, PhoneSystemApi } from '../../../electron/api/phone-api.ts';
 import { presencePlaceholder } from '../../../electron/phone/presence-placeholder.ts';
 import type { AccountSnapshot, CallSnapshot, ContactSnapshot, Settings } from '../../../electron/api/snapshots.ts';
 
@@ -284,6 +284,10 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('app.snapshot', p, c);
       return { accounts: [...accounts.values()], registrations: [], calls: [...calls.values()], settings };
     },
+    async 'diagnostics.logs'(p, c) {
+      log('diagnostics.logs', p, c);
+      return [];
+    },
     async 'diagnostics.counts'(p, c) {
       log('diagnostics.counts', p, c);
       const m = process.memoryUsage();
@@ -294,6 +298,15 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       return null;
     },
     ...presencePlaceholder(),
+    ...Object.fromEntries(
+      (['phoneSystem.get', 'phoneSystem.update', 'phoneSystem.users.add', 'phoneSystem.users.update', 'phoneSystem.users.remove'] as const).map((name) => [
+        name,
+        async (p: unknown, c: CommandContext) => {
+          log(name, p, c);
+          throw new ApiError('unavailable', 'no phone system in the fake phone');
+        },
+      ]),
+    ) as unknown as PhoneSystemApi,
     ...overrides,
   };
 

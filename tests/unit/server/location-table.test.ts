@@ -55,3 +55,21 @@ test('store writes wait for the flush window; a refresh alone is no change event
   assert.equal(store.loadBindings(5_000_000)[0]!.expiresAt, 5_700_000, 'stop flushes');
   store.close();
 });
+
+test('a TCP/TLS phone is found by its contact or by the address its connection comes from (baresip writes that port in dialogs)', () => {
+  const clock = new FakeClock();
+  const table = new LocationTable({ clock, wallTime: () => 1_000_000 + clock.now() });
+  const contact = 'sip:bob-0x55@127.0.0.1:46039;transport=tls';
+  const tls: Binding = {
+    aor: 'sip:bob@d', key: contact, contact, uri: parseUri(contact), q: 1, expiresAt: 2_000_000, callId: 'c', cseq: 1,
+    source: { protocol: 'tls', address: '127.0.0.1', port: 42906 }, connectionId: 'tls-1',
+  };
+  table.replace('sip:bob@d', [tls, binding('sip:bob@d', 7009, 2_000_000)]);
+  assert.equal(table.findByContact(parseUri(contact)), tls);
+  assert.equal(table.findByContact(parseUri('sip:bob-0x55@127.0.0.1:42906;transport=tls')), tls, 'the connection\'s own port');
+  assert.equal(table.findByContact(parseUri('sip:x@127.0.0.1:7009'))?.source.protocol, 'udp');
+  assert.equal(table.findByContact(parseUri('sip:bob@127.0.0.1:7009')), undefined, 'a UDP binding is found by its contact only (user, host, port), not by its source');
+  table.replace('sip:bob@d', []);
+  assert.equal(table.findByContact(parseUri('sip:bob-0x55@127.0.0.1:42906;transport=tls')), undefined, 'gone with the binding');
+  table.stop();
+});

@@ -1,0 +1,185 @@
+/**
+ * Parley media endpoints in child processes, for the benchmarks that set
+ * their CPU beside baresip's: each child holds one MediaEngine (one 20 ms
+ * clock, one event loop) and any number of MediaSessions, driven over IPC
+ * (init, offer, answer, setAnswer, start, figures, stop). A benchmark forks
+ * itself with `--peer` and calls runSessionsPeer() in that mode; the parent
+ * drives the child through a Peer. CPU comes from /proc/<pid>/stat, so the
+ * parent's own work is never counted.
+ */
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { NullSink } from '../../../electron/media/devices/null-sink.ts';
+import { openWavSource } from '../../../electron/media/devices/wav-file-source.ts';
+import { MediaClock } from '../../../electron/media/session/media-clock.ts';
+import { MediaEngine } from '../../../electron/media/session/media-engine.ts';
+import type { MediaSession } from '../../../electron/media/session/media-session.ts';
+
+export const sleep = (ms: number): Promise<void> => new Promise<void>((r) => setTimeout(r, ms));
+
+type PeerRequest =
+  | { id: number; cmd: 'init'; codec: string; srtp: boolean; rate: number; wav: string; count?: number }
+  | { id: number; cmd: 'offer' | 'start' | 'stop' | 'figures' }
+  | { id: number; cmd: 'answer' | 'setAnswer'; sdp: string[] };
+
+/** What a peer reports about itself (cmd 'figures'). */
+export interface PeerFigures {
+  rssBytes: number;
+  sessions: number;
+  /** ticks of the engine's 20 ms clock, and those that ran more than 5 ms late */
+  ticks: number;
+  lateTicks: number;
+  maxLatenessMs: number;
+  /** RTP packets the sessions received in all (proves audio flowed both ways) */
+  packetsReceived: number;
+}
+
+/** Child side: one engine, `count` sessions (preloaded looping WAV source, null sink, as baresip's aufile). */
+export async function runSessionsPeer(): Promise<void> {
+  const engine = await MediaEngine.create({ bindAddress: '127.0.0.1' });
+  let sessions: MediaSession[] = [];
+  const reply = (id: number, body: object) => process.send?.({ id, ...body });
+  const figures = (): PeerFigures => {
+    const clock = engine.ticker instanceof MediaClock ? engine.ticker.stats : undefined;
+    let packetsReceived = 0;
+    for (const s of sessions) packetsReceived += s.stats().packetsReceived;
+    return {
+      rssBytes: process.memoryUsage.rss(),
+      sessions: sessions.length,
+      ticks: clock?.ticks ?? 0,
+      lateTicks: clock?.lateTicks ?? 0,
+      maxLatenessMs: clock?.maxLatenessMs ?? 0,
+      packetsReceived,
+    };
+  };
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', (m: PeerRequest) => {
+    void (async () => {
+      try {
+        if (m.cmd === 'init') {
+          for (let i = 0; i < (m.count ?? 1); i++) {
+            sessions.push(
+              engine.createSession({
+                codecs: [m.codec],
+                srtp: m.srtp ? 'mandatory' : 'off',
+                source: await openWavSource(m.wav, { sampleRate: m.rate, loop: true }),
+                sink: new NullSink(m.rate),
+                statsIntervalMs: 0,
+              }),
+            );
+          }
+          reply(m.id, {});
+        } else if (m.cmd === 'offer') reply(m.id, { sdp: await Promise.all(sessions.map((s) => s.createOffer())) });
+        else if (m.cmd === 'answer') {
+          const answers: string[] = [];
+          for (let i = 0; i < sessions.length; i++) {
+            const r = await (sessions[i] as MediaSession).answerOffer(m.sdp[i] as string);
+            if ('reject' in r) throw new Error(r.reason);
+            answers.push(r.answer);
+          }
+          reply(m.id, { sdp: answers });
+        } else if (m.cmd === 'setAnswer') {
+          for (let i = 0; i < sessions.length; i++) await (sessions[i] as MediaSession).setAnswer(m.sdp[i] as string);
+          reply(m.id, {});
+        } else if (m.cmd === 'start') {
+          for (const s of sessions) s.start();
+          reply(m.id, {});
+        }
+        else if (m.cmd === 'figures') reply(m.id, figures());
+        else if (m.cmd === 'stop') {
+          const f = figures();
+          await Promise.all(sessions.map((s) => s.stop()));
+          sessions = [];
+          reply(m.id, f);
+          setTimeout(() => process.exit(0), 50);
+        }
+      } catch (err) {
+        reply(m.id, { error: String(err) });
+      }
+    })();
+  });
+  process.send?.({ id: 0, ready: true });
+}
+
+/** Parent side of one child process. */
+export class Peer {
+  readonly child: ChildProcess;
+  readonly #pending = new Map<number, (body: Record<string, unknown>) => void>();
+  #next = 1;
+  readonly ready: Promise<void>;
+
+  /** Forks `modulePath` with `mode` ('--peer' runs runSessionsPeer in the child). */
+  constructor(modulePath: string, mode = '--peer') {
+    this.child = fork(modulePath, [mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.ready = new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('peer did not start')), 10_000);
+      this.#pending.set(0, () => (clearTimeout(t), resolve()));
+    });
+    this.child.on('message', (m: { id: number }) => {
+      const done = this.#pending.get(m.id);
+      this.#pending.delete(m.id);
+      done?.(m as Record<string, unknown>);
+    });
+  }
+
+  request(body: Record<string, unknown>, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`peer: no reply to ${String(body.cmd)}`)), timeoutMs);
+      this.#pending.set(id, (r) => {
+        clearTimeout(t);
+        if (r.error) reject(new Error(String(r.error)));
+        else resolve(r);
+      });
+      this.child.send({ id, ...body });
+    });
+  }
+
+  /** Waits a little for the child to exit by itself (after 'stop'), then kills it by PID. */
+  async kill(): Promise<void> {
+    const deadline = Date.now() + 2000;
+    while (this.child.exitCode === null && this.child.signalCode === null && Date.now() < deadline) await sleep(20);
+    if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid) process.kill(this.child.pid, 'SIGKILL');
+  }
+}
+
+/** Calls between two peers: a offers, b answers, both start. */
+export async function connectPeers(a: Peer, b: Peer): Promise<void> {
+  const offers = (await a.request({ cmd: 'offer' }, 60_000)).sdp as string[];
+  const answers = (await b.request({ cmd: 'answer', sdp: offers }, 60_000)).sdp as string[];
+  await a.request({ cmd: 'setAnswer', sdp: answers }, 60_000);
+  await Promise.all([a.request({ cmd: 'start' }), b.request({ cmd: 'start' })]);
+}
+
+// ---- CPU and memory of a process from /proc ------------------------------------------------
+
+const CLK_TCK_MS = 10; // USER_HZ is 100 on Linux
+
+/** utime + stime of a process, ms. */
+export function cpuMs(pid: number): number {
+  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] as string).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * CLK_TCK_MS;
+}
+
+/** VmRSS of a process, bytes. */
+export function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/**
+ * Per-process CPU % over a call of `seconds`, net of the idle rate measured
+ * before it; the first 3 s of the call (JIT and WASM tier-up, buffers filling)
+ * are not counted.
+ */
+export async function measureCall(pids: number[], idleSeconds: number, startCall: () => Promise<void>, seconds: number): Promise<number[]> {
+  const i0 = pids.map(cpuMs);
+  await sleep(idleSeconds * 1000);
+  const idle = pids.map((p, k) => (cpuMs(p) - (i0[k] as number)) / idleSeconds);
+  await startCall();
+  await sleep(3000);
+  const c0 = pids.map(cpuMs);
+  await sleep(seconds * 1000);
+  return pids.map((p, k) => ((cpuMs(p) - (c0[k] as number) - (idle[k] as number) * seconds) / (seconds * 1000)) * 100);
+}
