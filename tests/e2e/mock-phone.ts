@@ -78,6 +78,10 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     return call;
   };
   const update = (id: string, changes: Partial<CallSnapshot>) => putCall({ ...findCall(id), ...changes });
+  /** The phone's rule (call-policy.ts), which the renderer no longer applies itself: dialling, answering or resuming holds the talking call. */
+  const holdOthers = (keep: string | undefined) => {
+    for (const c of state.calls) if (c.id !== keep && c.state === 'active') update(c.id, { state: 'held', held: true });
+  };
   const account = (id: string | undefined) => state.accounts.find((a) => a.id === id) ?? state.accounts[0]!;
   const contactFor = (uri: string) => state.contacts.find((c) => c.addresses.some((a) => a.uri === uri));
 
@@ -124,6 +128,7 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     },
     async 'call.dial'({ target, accountId, identity }) {
       if (target.startsWith('900')) throw new ApiError('not-allowed', 'premium-rate numbers are barred on this account');
+      holdOthers(undefined);
       const a = account(accountId);
       const uri = target.includes('@') ? (target.startsWith('sip') ? target : `sip:${target}`) : `sip:${target.replace(/[^\d+*#]/g, '')}@${a.aor.split('@')[1]}`;
       const c = contactFor(uri);
@@ -142,6 +147,7 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
       });
     },
     async 'call.answer'({ callId }) {
+      holdOthers(callId);
       return update(callId, { state: 'active', answeredAt: Date.now(), codec: 'opus/48000', srtp: true });
     },
     async 'call.decline'({ callId, code }) {
@@ -154,6 +160,7 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
       return update(callId, { state: 'held', held: true });
     },
     async 'call.resume'({ callId }) {
+      holdOthers(callId);
       return update(callId, { state: 'active', held: false });
     },
     async 'call.mute'({ callId, muted }) {
