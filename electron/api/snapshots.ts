@@ -193,6 +193,8 @@ export interface CallSnapshot {
   failure?: string;
   /** What protects the call, in words (signalling and media), once media is negotiated. */
   security?: CallSecurity;
+  /** The server certificate that was refused, when a TLS check is why the call could not be placed (`words` say why). */
+  certificate?: CertificateSnapshot;
   /**
    * The way the audio travels once known (ICE, RFC 8445): 'direct' (host
    * addresses), 'stun' (through a NAT, via the public address STUN or the
@@ -212,6 +214,9 @@ export interface CallSecurity {
   summary: string;
   signallingEncrypted: boolean;
   mediaEncrypted: boolean;
+  /** The TLS connection of the signalling: 'TLSv1.3' and its cipher suite ('TLS_AES_256_GCM_SHA384'), when known. */
+  tlsVersion?: string;
+  tlsCipher?: string;
 }
 
 export const CALL_ACTIONS = ['answer', 'decline', 'hangup', 'hold', 'resume', 'mute', 'dtmf', 'transfer', 'record', 'merge', 'split', 'earlyMedia'] as const;

@@ -7,6 +7,7 @@
  * transport, found again for the words a registration or call ends with.
  */
 import { readFileSync } from 'node:fs';
+import type { CertificateSnapshot } from '../api/snapshots.ts';
 import type { TlsCertificateError } from '../sip/transport/tls-verify.ts';
 import type { TlsTrust } from '../sip/transport/tls-trust.ts';
 import type { Account } from './account.ts';
@@ -55,11 +56,29 @@ export function applyAccountTrust(trust: TlsTrust, account: Account, readFile: (
   for (const name of tlsServerNames(account)) trust.setServer(name, { ca, pins });
 }
 
-/** The certificate refusal behind a failure of this account, if the transport remembers one. */
-export function accountTlsFailure(account: Account, lookup: (serverName: string) => TlsCertificateError | undefined): TlsCertificateError | undefined {
-  for (const name of tlsServerNames(account)) {
+/**
+ * The certificate refusal behind a failure of this account (and, for a call,
+ * of its target's host: a sips: call goes straight there), if the transport
+ * remembers one.
+ */
+export function accountTlsFailure(
+  account: Pick<Account, 'aor' | 'registrar' | 'outboundProxy' | 'transport'>,
+  lookup: (serverName: string) => TlsCertificateError | undefined,
+  target?: string,
+): TlsCertificateError | undefined {
+  const names = tlsServerNames(account);
+  const t = target === undefined ? undefined : parseSipAddress(target);
+  if (t?.ok) names.push(t.value.host.replace(/^\[(.*)\]$/, '$1').toLowerCase());
+  for (const name of names) {
     const f = lookup(name);
     if (f) return f;
   }
   return undefined;
+}
+
+/** The refused certificate as the UI shows it ("Trust this certificate" pins its fingerprint). */
+export function certificateSnapshot(e: TlsCertificateError): CertificateSnapshot | undefined {
+  const c = e.certificate;
+  if (!c) return undefined;
+  return { problem: e.problem, subject: c.subject, issuer: c.issuer, validFrom: c.validFrom, validTo: c.validTo, fingerprint256: c.fingerprint256, names: c.names, selfSigned: c.selfSigned, serverName: e.serverName };
 }

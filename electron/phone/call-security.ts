@@ -44,16 +44,29 @@ export function mediaKeyExchange(account: SecurityAccount | undefined, target?: 
   return account && sdesAllowed(account, target) ? ['sdes', 'dtls'] : ['dtls'];
 }
 
+/** The TLS connection the call's signalling rides on, as the transport reports it. */
+export interface SignallingTls {
+  /** 'TLSv1.3' as node says it. */
+  version: string;
+  cipher: string;
+}
+
 /** The words for the call screen and the history. */
-export function describeSecurity(account: SecurityAccount | undefined, srtp: Pick<NegotiatedSrtp, 'suite' | 'keyExchange'> | undefined): CallSecurity {
+export function describeSecurity(account: SecurityAccount | undefined, srtp: Pick<NegotiatedSrtp, 'suite' | 'keyExchange'> | undefined, tls?: SignallingTls): CallSecurity {
   const transport = account?.transport ?? 'udp';
   const server = serverOf(account);
-  const signalling = transport === 'tls' ? `TLS${server ? ` to ${server}` : ''}` : `${transport.toUpperCase()} (not encrypted)`;
+  const version = tls ? ` ${tls.version.replace(/^TLSv/, '')}` : '';
+  const signalling = transport === 'tls' ? `TLS${version}${server ? ` to ${server}` : ''}` : `${transport.toUpperCase()} (not encrypted)`;
   const how = srtp?.keyExchange === 'dtls' ? 'DTLS-SRTP' : `SDES${transport === 'tls' ? '' : ', keys sent in clear text'}`;
   const media = srtp ? `SRTP ${SRTP_SUITE_NAMES[srtp.suite]} (${how})` : 'not encrypted';
   const encrypted = srtp !== undefined;
   const summary = !encrypted && transport !== 'tls' ? 'Not encrypted' : `Signalling: ${signalling} · Media: ${media}`;
-  return { signalling, media, summary, mediaEncrypted: encrypted, signallingEncrypted: transport === 'tls' };
+  const out: CallSecurity = { signalling, media, summary, mediaEncrypted: encrypted, signallingEncrypted: transport === 'tls' };
+  if (tls && transport === 'tls') {
+    out.tlsVersion = tls.version;
+    out.tlsCipher = tls.cipher;
+  }
+  return out;
 }
 
 function serverOf(account: SecurityAccount | undefined): string | undefined {

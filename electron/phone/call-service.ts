@@ -16,6 +16,9 @@
  */
 import type { IceSettings } from '../media/ice/ice-transport.ts';
 import { mediaKeyExchange, mediaSrtpPolicy } from './call-security.ts';
+import { accountTlsFailure, tlsServerNames } from './account-tls.ts';
+import type { SignallingTls } from './call-security.ts';
+import type { TlsCertificateError } from '../sip/transport/tls-verify.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,6 +78,10 @@ export interface CallServiceDeps {
   clock?: Clock;
   /** A MESSAGE inside a call's dialog (RFC 3428 §4). */
   onDialogMessage?: (call: PhoneCall, message: DialogMessage) => void;
+  /** The transport's last certificate refusal for a server name (TransportLayer.tlsFailure). */
+  tlsFailure?: (serverName: string) => TlsCertificateError | undefined;
+  /** The TLS version and cipher of an open connection to a server (TransportLayer.tlsSession). */
+  tlsSession?: (server: string) => SignallingTls | undefined;
 }
 
 const DECLINE_REASONS: Record<number, string> = { 486: 'Busy Here', 603: 'Decline' };
@@ -107,6 +114,19 @@ export class CallService {
       ended: (call) => this.#calls.delete(call.id),
       refer: (call, refer) => this.#referred(call, refer),
       message: (call, m) => deps.onDialogMessage?.(call, m),
+      tlsFailure: (call) => {
+        const account = this.#d.accounts.get(call.accountId);
+        return account && deps.tlsFailure ? accountTlsFailure(account, deps.tlsFailure, call.remote.uri) : undefined;
+      },
+      signallingTls: (call) => {
+        const account = this.#d.accounts.get(call.accountId);
+        if (!account || account.transport !== 'tls' || !deps.tlsSession) return undefined;
+        for (const name of tlsServerNames(account)) {
+          const info = deps.tlsSession(name);
+          if (info) return info;
+        }
+        return undefined;
+      },
       canMerge: (call) => [...this.#calls.values()].some((c) => c !== call && c.established && (c.conference === undefined || c.conference !== call.conference)),
     };
     deps.ua.on('incomingCall', (call) => this.#incoming(call));

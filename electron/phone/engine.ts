@@ -276,6 +276,8 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       ...(opts.ice !== false ? { ice: opts.ice ?? {} } : {}),
       ...(opts.ringTimeoutMs !== undefined ? { ringTimeoutMs: opts.ringTimeoutMs } : {}),
       onDialogMessage: (call, m) => messages.inDialog(call, m),
+      tlsFailure: (name) => (ua.transport as TransportLayer).tlsFailure(name),
+      tlsSession: (name) => (ua.transport as TransportLayer).tlsSession(name),
     });
     const layer = ua.transport as TransportLayer;
     const registrations = new RegistrationService({

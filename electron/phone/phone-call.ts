@@ -38,6 +38,9 @@ import type { ResolvedCaller } from './contact-directory.ts';
 import { mediaStatsDetails } from './snapshot-mappers.ts';
 import type { Account } from './account.ts';
 import { describeSecurity } from './call-security.ts';
+import type { SignallingTls } from './call-security.ts';
+import { certificateSnapshot } from './account-tls.ts';
+import type { TlsCertificateError } from '../sip/transport/tls-verify.ts';
 import { describeForwarding } from '../sip/ua/caller-identity.ts';
 import type { Conference, ConferenceLeg } from './conference.ts';
 
@@ -96,6 +99,10 @@ export interface PhoneCallEnv {
   message: (call: PhoneCall, message: DialogMessage) => void;
   /** There is another connected call this one can be merged with (call-service.ts). */
   canMerge?: (call: PhoneCall) => boolean;
+  /** Why a TLS connection the call needed was refused (the certificate), if that is why it failed. */
+  tlsFailure?: (call: PhoneCall) => TlsCertificateError | undefined;
+  /** The TLS version and cipher of the connection the call's signalling uses now. */
+  signallingTls?: (call: PhoneCall) => SignallingTls | undefined;
 }
 
 export interface PhoneCallInit {
@@ -138,6 +145,8 @@ export class PhoneCall implements ConferenceLeg {
   /** The client whose audio the call uses; undefined: every client. */
   client: string | undefined;
   readonly #env: PhoneCallEnv;
+  /** The signalling's TLS version and cipher, as last seen. */
+  #tls: SignallingTls | undefined;
   readonly #account: PhoneCallInit['account'];
   readonly #log: Logger;
   #state: PhoneCallState;
@@ -605,6 +614,13 @@ export class PhoneCall implements ConferenceLeg {
       // The UA's own reason beside the server's answer, e.g. "asked for the password of another realm (x)".
       const detail = this.sip.end?.detail;
       if (detail && s.words) s.words = `${s.words} (${detail})`;
+      // A call that never reached the server because its certificate was refused says so, not "service unavailable".
+      const refused = this.outcome.status === 503 && this.answeredAt === undefined ? this.#env.tlsFailure?.(this) : undefined;
+      if (refused) {
+        s.words = refused.message;
+        const certificate = certificateSnapshot(refused);
+        if (certificate) s.certificate = certificate;
+      }
     }
     const end = this.sip.end;
     if (end?.cause === 'media-failed') s.failure = end.detail ?? 'the media could not be set up';
@@ -618,7 +634,9 @@ export class PhoneCall implements ConferenceLeg {
     if (this.#recorder) s.recording = { path: this.#recorder.recorder.path, since: this.#recorder.since, layout: this.#recorder.recorder.layout };
     const negotiated = this.session.negotiated;
     const codec = negotiated?.codec;
-    if (negotiated) s.security = describeSecurity(this.#account, negotiated.srtp);
+    // The connection may be gone by the time the call ends: the last one seen stays in the words (and the history).
+    if (this.#state !== 'ended') this.#tls = this.#env.signallingTls?.(this) ?? this.#tls;
+    if (negotiated) s.security = describeSecurity(this.#account, negotiated.srtp, this.#tls);
     if (codec) s.codec = `${codec.name}/${codec.clockRate}`;
     const route = this.session.route;
     if (route) s.mediaPath = route;

@@ -19,11 +19,11 @@
 import { wallTime } from './wall-time.ts';
 import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
-import type { CertificateSnapshot, RegistrationSnapshot, RegistrationState as ApiRegistrationState } from '../api/snapshots.ts';
+import type { RegistrationSnapshot, RegistrationState as ApiRegistrationState } from '../api/snapshots.ts';
 import type { TlsCertificateError } from '../sip/transport/tls-verify.ts';
 import type { TlsTrust } from '../sip/transport/tls-trust.ts';
 import type { ConnectionClosedEvent } from '../sip/transport/transport.ts';
-import { accountTlsFailure, AccountTrustError, applyAccountTrust } from './account-tls.ts';
+import { accountTlsFailure, AccountTrustError, applyAccountTrust, certificateSnapshot } from './account-tls.ts';
 import type { AccountConfig } from '../sip/ua/account.ts';
 import type { RegistrationChange, RegistrationState } from '../sip/ua/registration.ts';
 import type { UserAgent } from '../sip/ua/user-agent.ts';
@@ -104,12 +104,6 @@ export interface RegistrationTls {
   trust: TlsTrust;
   failure: (serverName: string) => TlsCertificateError | undefined;
   onConnectionClosed: (handler: (e: ConnectionClosedEvent) => void) => void;
-}
-
-export function certificateSnapshot(e: TlsCertificateError): CertificateSnapshot | undefined {
-  const c = e.certificate;
-  if (!c) return undefined;
-  return { problem: e.problem, subject: c.subject, issuer: c.issuer, validFrom: c.validFrom, validTo: c.validTo, fingerprint256: c.fingerprint256, names: c.names, selfSigned: c.selfSigned, serverName: e.serverName };
 }
 
 export class RegistrationService {

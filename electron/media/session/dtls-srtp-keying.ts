@@ -18,9 +18,10 @@
  *   any ──close()──▶ closed (close_notify to the peer)
  *
  * Only datagrams from the peer's SDP address (any port: a NAT may move it)
- * reach the handshake; the fingerprint, not the address, is what
- * authenticates the keys. We send to the SDP endpoint as the client, and
- * answer the source of the ClientHello as the server.
+ * or from where the stream sends now (the pair ICE chose) reach the
+ * handshake; the fingerprint, not the address, is what authenticates the
+ * keys. As the client we send where the stream sends (else the SDP
+ * endpoint); as the server we answer the source of the ClientHello.
  */
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
@@ -54,6 +55,8 @@ export interface DtlsSrtpKeyingOptions {
   logger?: Logger;
   /** One datagram out of the RTP socket. */
   send: (datagram: Buffer, to: Endpoint) => void;
+  /** Where the stream sends now (latched, or the pair ICE chose), when that is known: the handshake follows it. */
+  currentPeer?: () => Endpoint | undefined;
   srtpSuites?: readonly SrtpCryptoSuite[];
   handshakeTimeoutMs?: number;
   onKeys: (keys: DtlsSrtpKeys, handshakeMs: number) => void;
@@ -120,7 +123,7 @@ export class DtlsSrtpKeying {
       handshakeTimeoutMs: this.#o.handshakeTimeoutMs,
       trustedSource: () => (this.#peer ? `${this.#peer.address}:${this.#peer.port}` : undefined),
       send: (datagram) => {
-        const to = params.role === 'client' ? this.#peer : this.#replyTo;
+        const to = params.role === 'client' ? (this.#o.currentPeer?.() ?? this.#peer) : this.#replyTo;
         if (to) this.#o.send(datagram, to);
       },
       onConnected: (info) => {
@@ -169,7 +172,7 @@ export class DtlsSrtpKeying {
       if (this.#queue.length < MAX_QUEUED) this.#queue.push({ datagram, from });
       return;
     }
-    if (from.address !== this.#peer.address) {
+    if (from.address !== this.#peer.address && from.address !== this.#o.currentPeer?.()?.address) {
       this.#foreign++;
       return;
     }

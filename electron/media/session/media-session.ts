@@ -464,6 +464,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       srtpSuites: this.#options.srtpSuites,
       handshakeTimeoutMs: this.#options.dtlsTimeoutMs,
       send: (datagram, to) => this.#rtp?.sendDatagram(datagram, to),
+      currentPeer: () => this.#rtp?.remoteRtpEndpoint,
       onKeys: (keys, handshakeMs) => {
         const n = this.#negotiated;
         if (this.#state === 'stopped' || !n?.dtls) return;

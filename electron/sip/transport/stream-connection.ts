@@ -21,6 +21,7 @@
  *   connecting ──(connect / TLS handshake)──▶ open ──(close / error / idle / framing)──▶ closed
  */
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { TimerHandle } from '../../shared/clock.ts';
 import { serializeMessage, StreamParser } from '../message/index.ts';
 import type { SipMessage, SipParseError } from '../message/index.ts';
@@ -48,6 +49,13 @@ export interface StreamConnectionOptions {
   /** Head of a message complete within this long of its first byte; 0 = no deadline. */
   messageDeadlineMs?: number;
   onClose(connection: StreamConnection, reason: ConnectionCloseReason, error?: TransportError): void;
+}
+
+export interface TlsSessionInfo {
+  /** As node reports it: 'TLSv1.2', 'TLSv1.3'. */
+  version: string;
+  /** IANA name: 'TLS_AES_256_GCM_SHA384', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'. */
+  cipher: string;
 }
 
 export class StreamConnection {
@@ -111,6 +119,16 @@ export class StreamConnection {
 
   get open(): boolean {
     return this.#open && !this.#socket.destroyed && this.#socket.writable;
+  }
+
+  /** The negotiated TLS version ('TLSv1.3') and cipher suite (IANA name) of a TLS connection. */
+  get tls(): TlsSessionInfo | undefined {
+    const socket = this.#socket;
+    if (!(socket instanceof TLSSocket)) return undefined;
+    const version = socket.getProtocol();
+    const cipher = socket.getCipher();
+    if (!version || !cipher) return undefined;
+    return { version, cipher: cipher.standardName ?? cipher.name };
   }
 
   /** A CRLF ping went out and its pong has not come back yet. */

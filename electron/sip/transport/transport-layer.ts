@@ -25,6 +25,7 @@ import type { ParseLimits, SipMessage, SipResponse } from '../message/index.ts';
 import { canonicalAddress, defaultPort, familyOf, guessAdvertisedAddress, isWildcard, normalizeAddress, sameAddress } from './address.ts';
 import { ConnectionPool, connectionKey } from './connection-pool.ts';
 import { StreamConnection } from './stream-connection.ts';
+import type { TlsSessionInfo } from './stream-connection.ts';
 import { connectStream, StreamListener } from './stream-transport.ts';
 import type { TlsClientOptions, TlsServerOptions } from './stream-transport.ts';
 import type {
@@ -305,6 +306,20 @@ export class TransportLayer implements SipTransport {
    */
   tlsFailure(serverName: string): TlsCertificateError | undefined {
     return this.#tlsFailures.get(serverName.replace(/^\[(.*)\]$/, '$1').toLowerCase());
+  }
+
+  /**
+   * The TLS version and cipher of an open connection to this server (its
+   * name as we connected to it, or its address), for the words on what
+   * protects a call.
+   */
+  tlsSession(server: string): TlsSessionInfo | undefined {
+    const name = server.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+    for (const c of this.#pool.all()) {
+      if (c.protocol !== 'tls' || !c.open) continue;
+      if (c.serverName?.toLowerCase() === name || c.remote.address === name) return c.tls;
+    }
+    return undefined;
   }
 
   /** Starts RFC 5626 §4.4.1 CRLF pings on a connection (e.g. the flow a registration uses). */

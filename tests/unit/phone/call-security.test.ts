@@ -33,4 +33,10 @@ test('the call screen words', () => {
   assert.equal(dtls.summary, 'Signalling: UDP (not encrypted) · Media: SRTP AES-128-GCM (DTLS-SRTP)');
   assert.equal(dtls.mediaEncrypted, true);
   assert.equal(describeSecurity({ ...base, transport: 'tls', srtp: 'optional' }, undefined).summary, 'Signalling: TLS to sip.example.com · Media: not encrypted');
+  const versioned = describeSecurity({ ...base, transport: 'tls', srtp: 'mandatory' }, { suite: 'AES_256_CM_HMAC_SHA1_80', keyExchange: 'sdes' }, { version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' });
+  assert.equal(versioned.summary, 'Signalling: TLS 1.3 to sip.example.com · Media: SRTP AES-256-CM (SDES)');
+  assert.equal(versioned.tlsCipher, 'TLS_AES_256_GCM_SHA384');
+  assert.equal(versioned.tlsVersion, 'TLSv1.3');
+  // A UDP account never claims a TLS connection, whatever the transport reports.
+  assert.equal(describeSecurity({ ...base, transport: 'udp', srtp: 'off' }, undefined, { version: 'TLSv1.3', cipher: 'x' }).tlsVersion, undefined);
 });
