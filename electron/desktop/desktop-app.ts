@@ -16,12 +16,13 @@
  * window minimizes it instead of hiding it, and a hidden start is a
  * minimized one, so there is always a way back.
  */
-import { BrowserWindow, dialog, ipcMain, MessageChannelMain, powerMonitor, safeStorage, session } from 'electron';
+import { BrowserWindow, dialog, globalShortcut, ipcMain, MessageChannelMain, powerMonitor, safeStorage, session } from 'electron';
 import type { Settings } from '../api/contract.ts';
 import { createPhoneEngine, type PhoneEngine } from '../phone/engine.ts';
 import { localPhoneSystem } from '../server-host/local-phone-system.ts';
 import type { Logger } from '../shared/logger.ts';
 import { serveAppProtocol } from './app-protocol.ts';
+import { CallKeys, callKeyCommand, readCallKeysConfig } from './call-keys.ts';
 import { buildCsp, checkCsp } from './csp.ts';
 import { gateEngine } from './engine-gate.ts';
 import { shouldFocusOnIncoming, shouldNotify, type DesktopSettings } from './incoming-call-notice.ts';
@@ -181,6 +182,19 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     logger.error('the tray icon could not be made', { error: (e as Error).message });
   }
 
+  // Media keys and the user's global shortcuts answer and hang up from any application (call-keys.ts).
+  const callKeys = new CallKeys({
+    shortcuts: globalShortcut,
+    logger: logger.child('keys'),
+    act: (action) =>
+      void (async () => {
+        const list = await dispatcher.call('calls.list', {}, context);
+        const target = list.ok ? callKeyCommand(list.result, action) : undefined;
+        if (target) await dispatcher.call(target.command, { callId: target.callId }, context);
+      })(),
+  });
+  callKeys.apply(readCallKeysConfig(paths.dataDir, logger));
+
   const offPower = watchPowerEvents(powerMonitor, (reason) => {
     logger.info('network may have changed; telling the engine', { reason });
     void dispatcher.call('network.changed', { reason }, context);
@@ -218,6 +232,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       quitting = true;
       offEvents();
       offPower();
+      callKeys.dispose();
       notifier.closeAll();
       binding?.dispose();
       tray?.destroy();

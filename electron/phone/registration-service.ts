@@ -57,6 +57,8 @@ export function registers(account: Account, local: ReadonlySet<string> = localAd
   return !local.has(host);
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function uaAccountConfig(account: Account, password: string | undefined, register: boolean): AccountConfig {
   const config: AccountConfig = {
     id: account.id,
@@ -65,6 +67,8 @@ export function uaAccountConfig(account: Account, password: string | undefined, 
     transport: account.transport,
     registerExpires: register ? account.registerExpires : 0,
     usePreferredIdentity: account.pPreferredIdentity,
+    // RFC 5626 §4.1: the account's id is a UUID made once per installation and account.
+    ...(UUID.test(account.id) ? { instanceId: `urn:uuid:${account.id.toLowerCase()}` } : {}),
   };
   if (account.authUser !== null) config.authUser = account.authUser;
   if (password !== undefined) config.password = password;

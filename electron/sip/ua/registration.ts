@@ -108,6 +108,8 @@ export class Registration extends Emitter<RegistrationEvents> {
   #outcome: SipOutcome | undefined;
   #expiresAt: number | undefined;
   #granted: number | undefined;
+  /** The registrar keeps our flow per RFC 5626 (Require: outbound in its 2xx): dialog-forming requests get ;ob. */
+  #outbound = false;
   #others: Binding[] = [];
   #disposed = false;
   readonly #budget = new RegisterBudget();
@@ -188,6 +190,11 @@ export class Registration extends Emitter<RegistrationEvents> {
   }
 
   /** Stops timers and forgets pending answers, without sending anything (UA shutdown). */
+  /** The registrar uses RFC 5626 outbound for our binding (its 2xx had Require: outbound). */
+  get outbound(): boolean {
+    return this.#outbound;
+  }
+
   dispose(): void {
     this.#disposed = true;
     this.#generation++;
@@ -253,6 +260,8 @@ export class Registration extends Emitter<RegistrationEvents> {
 
   #registered(response: SipResponse, target: SendTarget | undefined): void {
     const report = readBindings(response, this.#contact?.uri ?? this.account.aor, this.account.instanceId);
+    // RFC 5626 §4.2.1: a registrar that does outbound says so with Require: outbound in its 2xx.
+    this.#outbound = this.account.instanceId !== undefined && response.headers.getAll('Require').some((v) => /(^|,)\s*outbound\s*(,|$)/i.test(v));
     const offered = report.granted ?? this.#requested;
     this.#others = report.others;
     if (offered <= 0) {
@@ -363,12 +372,14 @@ export class Registration extends Emitter<RegistrationEvents> {
       cseq: this.#nextCseq(),
       routes: account.routeSet(),
       contact: all ? undefined : contact,
-      headers: [['Expires', String(expires)]],
+      headers: [['Expires', String(expires)], ...(this.account.instanceId ? [['Supported', 'outbound, path'] as [string, string]] : [])],
       userAgent: this.#ctx.userAgent,
     });
     if (all) request.headers.set('Contact', '*');
-    else if (expires > 0 && this.#stale && !sameUri(this.#stale, contact)) {
-      // RFC 3261 §10.2.2: the binding of our old (private) Contact goes in the same request.
+    else if (expires > 0 && this.#stale && !sameUri(this.#stale, contact) && !this.account.instanceId) {
+      // RFC 3261 §10.2.2: the binding of our old (private) Contact goes in the same request. With
+      // +sip.instance the registrar replaces the binding by instance (RFC 5626 §6), and a Contact
+      // with the same instance and expires=0 would remove the new one.
       const params = new Map(this.#stale.params);
       params.set('expires', '0');
       request.headers.append('Contact', formatNameAddr({ ...this.#stale, params }));
@@ -390,7 +401,11 @@ export class Registration extends Emitter<RegistrationEvents> {
     const base = this.#ctx.contact(this.account, target.protocol, familyOf(target.address));
     const params = new Map(base.params);
     params.set('expires', String(expires));
-    if (this.account.instanceId) params.set('+sip.instance', `"<${this.account.instanceId}>"`);
+    if (this.account.instanceId) {
+      // RFC 5626 §4.2: one flow per account, reg-id 1, with the installation's instance id.
+      params.set('+sip.instance', `"<${this.account.instanceId}>"`);
+      params.set('reg-id', '1');
+    }
     // Unregister the contact we registered, even if the listener changed since.
     const uri = expires === 0 && this.#contact ? this.#contact.uri : base.uri;
     const contact = { ...base, uri, params };

@@ -351,7 +351,11 @@ export class UserAgent extends Emitter<UserAgentEvents> {
 
   /** Over UDP, behind a NAT: the address the registrar saw (so requests come back through the router's mapping). */
   #accountContact(account: UaAccount, protocol: TransportProtocol, family: 4 | 6): NameAddr {
-    const base = this.#contact(account.contactUser, protocol, family);
+    const plain = this.#contact(account.contactUser, protocol, family);
+    // RFC 5626 §4.3: over an outbound flow, dialog-forming requests and their answers carry ;ob in the Contact URI.
+    const base = this.#registrations.get(account.id)?.outbound
+      ? { ...plain, uri: { ...plain.uri, params: new Map([...plain.uri.params, ['ob', null]]) } }
+      : plain;
     const pub = protocol === 'udp' ? this.#public.get(account.id) : undefined;
     if (!pub || family !== (pub.host.includes(':') ? 6 : 4)) return base;
     return { ...base, uri: { ...base.uri, host: pub.host, port: pub.port } };

@@ -4,7 +4,7 @@ import { callId, createResponse, cseqOf } from '../../../../electron/sip/message
 import type { SipRequest } from '../../../../electron/sip/message/index.ts';
 import { parseCredentials } from '../../../../electron/sip/auth/auth-header-parser.ts';
 import type { RegistrationChange } from '../../../../electron/sip/ua/registration.ts';
-import { registrar, world } from './ua-world.ts';
+import { OFFER, registrar, world } from './ua-world.ts';
 
 function setup(opts: { expires?: number; password?: string } = {}) {
   const w = world();
@@ -231,7 +231,7 @@ describe('Registration', () => {
     assert.notEqual(callId(s1.of('REGISTER')[0]!), callId(s2.of('REGISTER')[0]!));
   });
 
-  it('+sip.instance in Contact when configured; our binding is recognized by it', async () => {
+  it('+sip.instance and reg-id in Contact when configured (RFC 5626 §4.2), Supported: outbound; our binding is recognized by it', async () => {
     const w = world();
     const server = w.server('10.0.0.1', 5060);
     const ua = w.ua('10.0.0.2', 5070);
@@ -240,12 +240,35 @@ describe('Registration', () => {
     ua.register('a');
     await w.settle();
     const contact = server.of('REGISTER')[0]!.headers.get('Contact')!;
-    assert.equal(contact, '<sip:johndoe@10.0.0.2:5070>;expires=600;+sip.instance="<urn:uuid:00000000-0000-1000-8000-000a95a0e128>"');
+    assert.equal(contact, '<sip:johndoe@10.0.0.2:5070>;expires=600;+sip.instance="<urn:uuid:00000000-0000-1000-8000-000a95a0e128>";reg-id=1');
+    assert.equal(server.of('REGISTER')[0]!.headers.getAll('Supported').join(', '), 'outbound, path');
     const reg = ua.registration('a');
     assert.equal(reg.state, 'registered');
     assert.equal(reg.grantedExpires, 300);
     assert.deepEqual(reg.otherBindings, [{ uri: 'sip:johndoe@192.0.2.7', expires: 100, instance: 'urn:uuid:other' }]);
   });
+});
+
+describe('RFC 5626 outbound', () => {
+  const instanceId = 'urn:uuid:00000000-0000-1000-8000-000a95a0e128';
+  for (const supports of [true, false]) {
+    it(`a registrar ${supports ? 'that answers Require: outbound: the INVITE Contact carries ;ob' : 'without outbound: no ;ob'}`, async () => {
+      const w = world();
+      const server = w.server('10.0.0.1', 5060);
+      const ua = w.ua('10.0.0.2', 5070, { media: () => ({ createOffer: async () => OFFER, answerOffer: async () => ({ answer: OFFER }), setAnswer: async () => undefined }) });
+      ua.addAccount({ id: 'a', aor: 'sip:johndoe@sipA.test', password: 'secret', outboundProxy: 'sip:10.0.0.1', registerExpires: 600, instanceId });
+      registrar(server, { outbound: supports });
+      ua.register('a');
+      await w.settle();
+      assert.equal(ua.registration('a').state, 'registered');
+      ua.call('sip:bob@sipA.test', { accountId: 'a' });
+      await w.settle();
+      const invite = server.of('INVITE')[0]!;
+      const contact = invite.headers.get('Contact')!;
+      if (supports) assert.match(contact, /^<sip:johndoe@10\.0\.0\.2:5070;ob>/);
+      else assert.doesNotMatch(contact, /;ob/);
+    });
+  }
 });
 
 describe('Registration against a hostile registrar (timers from the network are clamped)', () => {

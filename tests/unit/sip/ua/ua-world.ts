@@ -97,6 +97,8 @@ export interface RegistrarOptions {
   others?: string[];
   /** Return a response to short-circuit (e.g. 423, 503). */
   before?: (request: SipRequest) => SipResponse | undefined;
+  /** Answer as an RFC 5626 registrar: Require: outbound when the UA's REGISTER supports it. */
+  outbound?: boolean;
 }
 
 /** A digest-protected registrar answering REGISTER like Kamailio's registrar does. */
@@ -145,6 +147,7 @@ export function registrar(server: FakeServer, opts: RegistrarOptions = {}): { no
     const contact = request.headers.get('Contact');
     if (contact && contact !== '*' && requested > 0) r.headers.append('Contact', contact.replace(/;expires=\d+/, '') + `;expires=${granted}`);
     for (const o of opts.others ?? []) r.headers.append('Contact', o);
+    if (opts.outbound && /outbound/.test(request.headers.getAll('Supported').join(','))) r.headers.set('Require', 'outbound');
     tx.respond(r);
   };
   return state;

@@ -64,7 +64,7 @@ describe('UAS core: requests outside calls', () => {
     assert.equal(got[0]!.accountId, 'bob');
     assert.equal(got[0]!.alias, 'sip:45678901@sipA.test');
     assert.equal(got[0]!.body, 'olá');
-    assert.equal(got[0]!.contentType, 'text/plain');
+    assert.equal(got[0]!.contentType, 'text/plain;charset=utf-8', 'with its parameters: the charset says how to read the body');
     assert.equal(got[0]!.from.uri, 'sip:probe@10.0.0.9');
     assert.equal((await ask(w, probe, 'MESSAGE', 'sip:carol@sipA.test', [['Content-Type', 'text/plain']], 'x')).status, 404);
     const bad = await ask(w, probe, 'MESSAGE', 'sip:bob@sipA.test', [['Content-Type', 'application/x-foo']], 'x');
