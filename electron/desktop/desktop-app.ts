@@ -32,6 +32,7 @@ import type { ParsedLink } from './link-parser.ts';
 import { LinkRouter } from './link-router.ts';
 import { applyStartAtLogin } from './login-item.ts';
 import { createCallNotifier } from './notifications.ts';
+import { createMessageNotifier } from './message-notifier.ts';
 import { watchPowerEvents } from './power-events.ts';
 import { watchRenderer } from './renderer-watch.ts';
 import { NO_ENCRYPTION_MESSAGE, SafeStorageSecretStore } from './safe-storage-secret-store.ts';
@@ -169,6 +170,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     decline: (callId) => void dispatcher.call('call.decline', { callId }, context),
     show: showWindow,
   }, logger.child('notify'));
+  const messageNotifier = createMessageNotifier(paths.appIcon, showWindow, logger.child('notify'));
 
   // Electron's Tray does not throw where nothing shows it (tray-host.ts finds that out); a throw here is a real error.
   try {
@@ -207,6 +209,8 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       if (settings && shouldFocusOnIncoming(settings)) showWindow();
     } else if (event.event === 'call') {
       notifier.callChanged(event.data);
+    } else if (event.event === 'message') {
+      messageNotifier.received(event.data, win.isFocused(), settings?.dnd ?? false);
     } else if (event.event === 'settings') {
       const before: Settings | undefined = settings;
       settings = event.data;
@@ -234,6 +238,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       offPower();
       callKeys.dispose();
       notifier.closeAll();
+      messageNotifier.closeAll();
       binding?.dispose();
       tray?.destroy();
       const engine = await gate.ready;
