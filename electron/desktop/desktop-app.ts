@@ -16,12 +16,13 @@
  * window minimizes it instead of hiding it, and a hidden start is a
  * minimized one, so there is always a way back.
  */
-import { BrowserWindow, dialog, ipcMain, MessageChannelMain, powerMonitor, safeStorage, session } from 'electron';
+import { BrowserWindow, dialog, globalShortcut, ipcMain, MessageChannelMain, powerMonitor, safeStorage, session } from 'electron';
 import type { Settings } from '../api/contract.ts';
 import { createPhoneEngine, type PhoneEngine } from '../phone/engine.ts';
 import { localPhoneSystem } from '../server-host/local-phone-system.ts';
 import type { Logger } from '../shared/logger.ts';
 import { serveAppProtocol } from './app-protocol.ts';
+import { CallKeys, callKeyCommand, readCallKeysConfig } from './call-keys.ts';
 import { buildCsp, checkCsp } from './csp.ts';
 import { gateEngine } from './engine-gate.ts';
 import { shouldFocusOnIncoming, shouldNotify, type DesktopSettings } from './incoming-call-notice.ts';
@@ -31,6 +32,7 @@ import type { ParsedLink } from './link-parser.ts';
 import { LinkRouter } from './link-router.ts';
 import { applyStartAtLogin } from './login-item.ts';
 import { createCallNotifier } from './notifications.ts';
+import { createMessageNotifier } from './message-notifier.ts';
 import { watchPowerEvents } from './power-events.ts';
 import { watchRenderer } from './renderer-watch.ts';
 import { NO_ENCRYPTION_MESSAGE, SafeStorageSecretStore } from './safe-storage-secret-store.ts';
@@ -168,6 +170,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     decline: (callId) => void dispatcher.call('call.decline', { callId }, context),
     show: showWindow,
   }, logger.child('notify'));
+  const messageNotifier = createMessageNotifier(paths.appIcon, showWindow, logger.child('notify'));
 
   // Electron's Tray does not throw where nothing shows it (tray-host.ts finds that out); a throw here is a real error.
   try {
@@ -181,6 +184,19 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     logger.error('the tray icon could not be made', { error: (e as Error).message });
   }
 
+  // Media keys and the user's global shortcuts answer and hang up from any application (call-keys.ts).
+  const callKeys = new CallKeys({
+    shortcuts: globalShortcut,
+    logger: logger.child('keys'),
+    act: (action) =>
+      void (async () => {
+        const list = await dispatcher.call('calls.list', {}, context);
+        const target = list.ok ? callKeyCommand(list.result, action) : undefined;
+        if (target) await dispatcher.call(target.command, { callId: target.callId }, context);
+      })(),
+  });
+  callKeys.apply(readCallKeysConfig(paths.dataDir, logger));
+
   const offPower = watchPowerEvents(powerMonitor, (reason) => {
     logger.info('network may have changed; telling the engine', { reason });
     void dispatcher.call('network.changed', { reason }, context);
@@ -193,6 +209,8 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       if (settings && shouldFocusOnIncoming(settings)) showWindow();
     } else if (event.event === 'call') {
       notifier.callChanged(event.data);
+    } else if (event.event === 'message') {
+      messageNotifier.received(event.data, win.isFocused(), settings?.dnd ?? false);
     } else if (event.event === 'settings') {
       const before: Settings | undefined = settings;
       settings = event.data;
@@ -218,7 +236,9 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       quitting = true;
       offEvents();
       offPower();
+      callKeys.dispose();
       notifier.closeAll();
+      messageNotifier.closeAll();
       binding?.dispose();
       tray?.destroy();
       const engine = await gate.ready;

@@ -30,6 +30,9 @@ import { WatchService } from './watch-service.ts';
 /** How long closing waits for unsubscribes and unpublishes to be answered. */
 const CLOSE_WAIT_MS = 2_000;
 
+/** Account fields whose change makes the subscriptions and publications start again. */
+const SIGNIFICANT = ['aor', 'aliases', 'authUser', 'registrar', 'outboundProxy', 'transport', 'enabled', 'authRealms', 'tlsCaFile', 'tlsPin', 'displayName'] as const;
+
 /** Call states that make us busy (a call that only rings does not). */
 const IN_CALL = new Set(['connecting', 'active', 'held', 'remote-held']);
 
@@ -94,6 +97,8 @@ export function createEventServices(d: EventServicesDeps): EventServices {
       watches.accountReady(change.account.id);
       return;
     }
+    // The phone itself updates an account after its first registration (the realms it learned): nothing to redo then.
+    if (change.kind === 'updated' && !SIGNIFICANT.some((k) => JSON.stringify(change.before[k]) !== JSON.stringify(change.account[k])) && !change.passwordChanged) return;
     registered.delete(change.account.id);
     await Promise.allSettled([presence.accountGone(change.account.id), mwi.accountGone(change.account.id), watches.accountGone(change.account.id, change.kind === 'removed')]);
     if (change.kind === 'updated') watches.accountReady(change.account.id);

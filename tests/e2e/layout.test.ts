@@ -23,6 +23,29 @@ const missing = browserAvailable();
 const SHOTS = join(ROOT, 'tests/e2e/screenshots');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Presence on screen: watched contacts with every status, a line ringing
+ * (with pickup), one busy, one idle; voicemail waiting on the first account;
+ * someone asking to watch us.
+ */
+async function presenceScene(phone: MockPhone): Promise<void> {
+  const ctx = { host: 'test', client: 'layout' } as const;
+  const add = (target: string, line = true) => phone.presence.api['watch.add']({ target, line }, ctx);
+  const alice = await add('sip:alice@example.com');
+  const bruno = await add('sip:bruno@example.com');
+  const chen = await add('sip:chen@partner.example.org', false);
+  const lena = await add('sip:lena@example.de');
+  phone.presence.scenario.presence(alice.id, 'available', 'At my desk');
+  phone.presence.scenario.presence(bruno.id, 'busy');
+  phone.presence.scenario.presence(chen.id, 'away', 'Back at 3');
+  phone.presence.scenario.presence(lena.id, 'dnd');
+  phone.presence.scenario.line(alice.id, [{ id: 'd1', state: 'early', direction: 'recipient', remote: { uri: 'sip:+15550100@gw.example.com', displayName: 'Carol Customer' } }]);
+  phone.presence.scenario.line(bruno.id, [{ id: 'd2', state: 'confirmed', direction: 'initiator', remote: { uri: 'sip:1000@pbx.example.com' } }]);
+  phone.presence.scenario.line(lena.id, []);
+  phone.presence.scenario.mwi(phone.state.accounts[0]!.id, 3, 5);
+  phone.presence.scenario.watcher(phone.state.accounts[0]!.id, 'sip:dana@example.com', 'Dana Okafor');
+}
+
 describe('every view at 360×640 and 1400×900, light and dark (Chromium + mock phone)', { skip: missing, timeout: 900_000 }, () => {
   let phone: MockPhone;
   let session: Browser;
@@ -64,11 +87,17 @@ describe('every view at 360×640 and 1400×900, light and dark (Chromium + mock 
         const axe = size.width === 1400 || theme === 'light';
         phone.scenario.reset();
         phone.scenario.setSettings({ theme });
+        await presenceScene(phone);
         await browser.setWindowSize(size.width, size.height);
         await browser.url('about:blank');
         await browser.url(phone.pageUrl);
         await browser.$('[data-testid="registration-chip"]').waitForExist({ timeout: 10_000 });
+        await browser.$('[data-testid="blf-line"]').waitForExist({ timeout: 5000 });
         await check('dialpad', size, theme, axe);
+        await browser.$('[data-testid="status-picker"]').click();
+        await browser.$('legend=My status').waitForExist({ timeout: 3000 });
+        await check('status-picker', size, theme, axe);
+        await browser.$('[data-testid="status-picker"]').click();
         await browser.$('#dial-input').setValue('12#45*');
         await check('dialpad-typing', size, theme, false);
         for (let i = 0; i < 6; i++) await browser.keys('Backspace');
@@ -96,6 +125,19 @@ describe('every view at 360×640 and 1400×900, light and dark (Chromium + mock 
         await browser.$('[data-testid="phone-system"]').$('button=Keep it on this computer').click();
         await view('6', 'Diagnostics');
         await check('diagnostics', size, theme, axe);
+        await view('7', 'Messages');
+        await check('messages', size, theme, axe);
+        await browser.$('button*=Bob Ferreira').click();
+        await browser.$('[role="log"] [data-testid="message"]').waitForExist({ timeout: 5000 });
+        phone.messages.scenario.composing('sip:+5511977776666@sipa.example.com', true);
+        await browser.$('p*=is typing').waitForExist({ timeout: 5000 });
+        await check('messages-thread', size, theme, axe);
+        phone.messages.scenario.composing('sip:+5511977776666@sipa.example.com', false);
+        if (size.width < 700) await browser.$('button[aria-label="Back to the conversations"]').click();
+        await browser.$('label*=Requests').click();
+        await browser.$('button*=Prize Desk').click();
+        await browser.$('p*=is not in your contacts').waitForExist({ timeout: 5000 });
+        await check('messages-request', size, theme, axe);
 
         phone.scenario.incoming({ id: `in-${theme}-${size.width}`, accountId: 'acc-home', remote: { uri: 'sip:+554845678901@gw.example.com', displayName: 'ALICE M' }, localIdentity: 'sip:45678901@sipa.example.com', calledAlias: 'sip:45678901@sipa.example.com' });
         await browser.$('[data-testid="incoming-call"]').waitForExist({ timeout: 5000 });

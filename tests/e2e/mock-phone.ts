@@ -13,6 +13,7 @@ import type { PhoneApi } from '../../electron/api/phone-api.ts';
 import type { AccountSnapshot, CallSnapshot, ContactSnapshot, HistoryEntry, IncomingCallSnapshot, RegistrationSnapshot, Settings } from '../../electron/api/contract.ts';
 import { startApiServer, type ApiServer } from '../../electron/api/ws-server.ts';
 import type { AudioFrame } from '../../electron/api/audio-frames.ts';
+import { createMockMessages, type MockMessages } from './mock-messages.ts';
 import { createMockPresence, type MockPresence } from './mock-presence.ts';
 import { mockPhoneSystem } from './mock-phone-system.ts';
 import { mockAccounts, mockContacts, mockHistory, mockRegistrations, mockSettings } from './mock-data.ts';
@@ -37,6 +38,8 @@ export interface MockPhone {
   captureFrames: AudioFrame[];
   /** Presence, watched lines, watchers and voicemail (mock-presence.ts): state and scenario hooks. */
   presence: MockPresence;
+  /** Instant messages (mock-messages.ts): seeded conversations and scenario hooks. */
+  messages: MockMessages;
   scenario: {
     incoming(call: Partial<IncomingCallSnapshot> & { id: string }): IncomingCallSnapshot;
     update(id: string, changes: Partial<CallSnapshot>): CallSnapshot;
@@ -78,6 +81,7 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
   const account = (id: string | undefined) => state.accounts.find((a) => a.id === id) ?? state.accounts[0]!;
   const contactFor = (uri: string) => state.contacts.find((c) => c.addresses.some((a) => a.uri === uri));
 
+  const messages = createMockMessages(events, { accountId: () => state.accounts[0]!.id, aor: () => state.accounts[0]!.aor });
   const presence = createMockPresence(events, {
     accountId: () => state.accounts[0]!.id,
     dial: (target, accountId) => phone['call.dial']({ target, accountId }, { host: 'test', client: 'mock' }),
@@ -214,22 +218,6 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
       events.emit('settings', state.settings);
       return state.settings;
     },
-    async 'messages.send'() {
-      throw new ApiError('unavailable', 'messaging is not part of the mock');
-    },
-    async 'messages.list'() {
-      return [];
-    },
-    async 'messages.conversations'() {
-      return [];
-    },
-    async 'messages.read'() {
-      return null;
-    },
-    async 'messages.remove'() {},
-    async 'messages.allow'() {},
-    async 'messages.block'() {},
-    async 'messages.composing'() {},
     async 'audio.devices'() {
       return [];
     },
@@ -250,6 +238,7 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
       return null;
     },
     ...presence.api,
+    ...messages.api,
     ...phoneSystem.api,
   };
 
@@ -281,6 +270,7 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     log,
     captureFrames,
     presence,
+    messages,
     scenario: {
       incoming(partial) {
         const a = account(partial.accountId);
@@ -313,6 +303,7 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
       reset() {
         for (const c of state.calls) events.emit('call', { ...c, state: 'ended', endedAt: Date.now() - 60_000 });
         state.calls = [];
+        messages.scenario.reset();
       },
     },
     close: () => server.close(),

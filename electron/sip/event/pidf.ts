@@ -93,21 +93,26 @@ export interface OwnPresence {
   contact?: string;
 }
 
-/** Our presence document: one tuple (basic open/closed), one person with RPID activities. */
+/**
+ * Our presence document: one tuple (basic open/closed), one person with RPID
+ * activities. The prefixes are the customary ones ("rpid", "dm", none for
+ * PIDF): baresip 1.0's presence module matches the text "<rpid:away" and
+ * "<basic>" literally, whatever the namespaces say.
+ */
 export function buildPidf(p: OwnPresence): string {
   const basic = p.status === 'offline' ? 'closed' : 'open';
   const acts: string[] = [];
-  if (p.status === 'away') acts.push('<rp:away/>');
-  if (p.status === 'busy') acts.push(p.onThePhone ? '<rp:on-the-phone/>' : '<rp:busy/>');
-  if (p.status === 'dnd') acts.push('<rp:busy/>', '<rp:other>dnd</rp:other>');
+  if (p.status === 'away') acts.push('<rpid:away/>');
+  if (p.status === 'busy') acts.push(p.onThePhone ? '<rpid:on-the-phone/>' : '<rpid:busy/>');
+  if (p.status === 'dnd') acts.push('<rpid:busy/>', '<rpid:other>dnd</rpid:other>');
   const note = p.note ? `<note>${escapeXml(p.note)}</note>` : '';
   const dmNote = p.note ? `<dm:note>${escapeXml(p.note)}</dm:note>` : '';
   const contact = p.contact ? `<contact>${escapeXml(p.contact)}</contact>` : '';
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\r\n' +
-    `<presence xmlns="${NS_PIDF}" xmlns:dm="${NS_DM}" xmlns:rp="${NS_RPID}" entity="${escapeXml(p.entity)}">\r\n` +
+    `<presence xmlns="${NS_PIDF}" xmlns:dm="${NS_DM}" xmlns:rpid="${NS_RPID}" entity="${escapeXml(p.entity)}">\r\n` +
     `<tuple id="${escapeXml(p.tupleId)}"><status><basic>${basic}</basic></status>${contact}${note}</tuple>\r\n` +
-    `<dm:person id="p-${escapeXml(p.tupleId)}">${acts.length > 0 ? `<rp:activities>${acts.join('')}</rp:activities>` : ''}${dmNote}</dm:person>\r\n` +
+    `<dm:person id="p-${escapeXml(p.tupleId)}">${acts.length > 0 ? `<rpid:activities>${acts.join('')}</rpid:activities>` : ''}${dmNote}</dm:person>\r\n` +
     '</presence>\r\n'
   );
 }

@@ -20,6 +20,7 @@ import type {
   Settings,
   SettingsPatch,
 } from '../api/types.ts';
+import { MessageActions } from './message-actions.ts';
 import { consultations } from './consultations.svelte.ts';
 import type { PhoneState } from './phone-state.svelte.ts';
 import type { UiStore } from './ui-store.svelte.ts';
@@ -50,10 +51,14 @@ export class PhoneActions {
   readonly store: PhoneState;
   readonly ui: UiStore;
 
+  /** The Messages view's commands (message-actions.ts). */
+  readonly messages: MessageActions;
+
   constructor(client: ApiClient, store: PhoneState, ui: UiStore) {
     this.client = client;
     this.store = store;
     this.ui = ui;
+    this.messages = new MessageActions(this);
   }
 
   /** Runs a command; on failure says what went wrong (prefixed with `what`) and returns undefined. */

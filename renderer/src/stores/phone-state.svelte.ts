@@ -32,6 +32,8 @@ import {
   sortContacts,
   upsertById,
 } from './reducers.ts';
+import { MessagesState } from './messages-state.svelte.ts';
+import { PresenceState } from './presence-state.svelte.ts';
 
 /**
  * A blind transfer (RFC 3515) as the transferor sees it: the engine puts the
@@ -92,6 +94,10 @@ export class PhoneState {
   phoneSystem = $state.raw<PhoneSystemSnapshot | undefined>(undefined);
   /** The SIP messages of the last TRACE_KEEP_MS (the engine's `trace` events, already redacted), oldest first. */
   trace = $state.raw<TraceEntry[]>([]);
+  /** Instant messages: conversations, open threads, who is typing (messages-state.svelte.ts). */
+  readonly messages: MessagesState;
+  /** Presence, watched lines and voicemail (presence-state.svelte.ts). */
+  readonly presence = new PresenceState();
 
   liveCalls = $derived(this.calls.filter(isLive));
   ringingCalls = $derived(this.calls.filter((c) => c.state === 'incoming'));
@@ -104,6 +110,7 @@ export class PhoneState {
     this.#keepMs = options.endedCallKeepMs ?? 5000;
     this.#now = options.now ?? Date.now;
     this.#schedule = options.schedule ?? ((fn, ms) => void setTimeout(fn, ms));
+    this.messages = new MessagesState(this.#now);
   }
 
   loadSnapshot(snapshot: AppSnapshot): void {
@@ -158,7 +165,16 @@ export class PhoneState {
         break;
       }
       case 'message':
-        // Messaging has no view yet.
+      case 'conversation':
+      case 'message.composing':
+        this.messages.apply(event);
+        break;
+      case 'presence.own':
+      case 'watch':
+      case 'watch.removed':
+      case 'watcher':
+      case 'mwi':
+        this.presence.apply(event);
         break;
       case 'phoneSystem':
         this.phoneSystem = event.data;

@@ -145,7 +145,7 @@ describe('reducers', () => {
 });
 
 describe('sync', () => {
-  it('loads snapshot, contacts and history when the connection opens, and again after a reconnect', async () => {
+  it('loads snapshot, contacts, history, conversations and presence when the connection opens, and again after a reconnect', async () => {
     const t = new FakeTransport()
       .answer('app.snapshot', snapshot({ calls: [call()] }))
       .answer('contacts.list', [contact()])
@@ -156,7 +156,9 @@ describe('sync', () => {
     expect(t.requests).toEqual([]);
     t.setStatus({ state: 'open', attempt: 0 });
     await new Promise((r) => setTimeout(r, 0));
-    expect(t.commands().sort()).toEqual(['app.snapshot', 'contacts.list', 'history.list']);
+    await new Promise((r) => setTimeout(r, 0));
+    // Presence, lines, watchers and voicemail answer 'unavailable' here (no event engine): nothing breaks.
+    expect(t.commands().sort()).toEqual(['app.snapshot', 'contacts.list', 'history.list', 'messages.conversations', 'mwi.list', 'presence.get', 'watch.list', 'watchers.list']);
     expect(s.calls).toHaveLength(1);
     expect(s.contacts[0]?.name).toBe('Alice Martin');
     t.emit({ event: 'registration', data: registration({ state: 'registering' }) });
@@ -165,7 +167,8 @@ describe('sync', () => {
     expect(s.connection.state).toBe('reconnecting');
     t.setStatus({ state: 'open', attempt: 0 });
     await new Promise((r) => setTimeout(r, 0));
-    expect(t.commands()).toHaveLength(6);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(t.commands()).toHaveLength(16);
     stop();
     t.emit({ event: 'registration', data: registration({ state: 'failed' }) });
     expect(s.registrations['acc-1']?.state).not.toBe('failed');

@@ -12,15 +12,28 @@ export interface SyncOptions {
 }
 
 export async function reloadAll(store: PhoneState, client: ApiClient, options: SyncOptions = {}): Promise<boolean> {
-  const [snapshot, contacts, history] = await Promise.all([
+  const [snapshot, contacts, history, conversations] = await Promise.all([
     client.call('app.snapshot'),
     client.call('contacts.list', {}),
     client.call('history.list', { limit: options.historyLimit ?? 300 }),
+    client.call('messages.conversations', {}),
   ]);
   if (snapshot.ok) store.loadSnapshot(snapshot.result);
   else options.onError?.(`Could not load the phone's state: ${snapshot.message}`);
   if (contacts.ok) store.setContacts(contacts.result);
   if (history.ok) store.setHistory(history.result);
+  if (conversations.ok) store.messages.setConversations(conversations.result);
+  // Presence, lines and voicemail: a phone without the event engine answers 'unavailable'; the UI then shows none.
+  const [own, watches, watchers, mwi] = await Promise.all([
+    client.call('presence.get', {}),
+    client.call('watch.list', {}),
+    client.call('watchers.list', {}),
+    client.call('mwi.list', {}),
+  ]);
+  if (own.ok) store.presence.setOwn(own.result);
+  if (watches.ok) store.presence.setWatches(watches.result);
+  if (watchers.ok) store.presence.setWatchers(watchers.result);
+  if (mwi.ok) store.presence.setMwi(mwi.result);
   return snapshot.ok;
 }
 

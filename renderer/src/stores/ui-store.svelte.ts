@@ -2,7 +2,7 @@
 import type { ContactFields } from '../api/types.ts';
 import { loadShortcuts, saveShortcuts, type CallShortcuts } from '../lib/shortcuts.ts';
 
-export type ViewName = 'dialpad' | 'contacts' | 'history' | 'accounts' | 'settings' | 'calls' | 'diagnostics';
+export type ViewName = 'dialpad' | 'contacts' | 'history' | 'accounts' | 'settings' | 'calls' | 'diagnostics' | 'messages';
 
 export type ToastKind = 'info' | 'success' | 'error';
 
@@ -31,7 +31,15 @@ export class UiStore {
   contactDraft = $state<ContactFields | undefined>(undefined);
   /** Keys that answer and decline a ringing call (this browser's choice). */
   shortcuts = $state<CallShortcuts>(loadShortcuts());
+  /** The conversation the Messages view shows (a peer address); a new one when no message exists yet. */
+  messagesPeer = $state<string | undefined>(undefined);
   #nextToast = 1;
+
+  /** Opens the Messages view on the conversation with `peer` (from a contact, History, a notification). */
+  openConversation(peer: string): void {
+    this.messagesPeer = peer;
+    this.view = 'messages';
+  }
 
   setShortcuts(shortcuts: CallShortcuts): void {
     this.shortcuts = shortcuts;

@@ -59,6 +59,14 @@ export interface BaresipOptions {
   extraConfig?: readonly string[];
   /** config rtcp_mux (default false): DTLS-SRTP and ICE tests turn it on, as Parley keys and checks only the RTP port. */
   rtcpMux?: boolean;
+  /**
+   * Contacts file lines (e.g. '<sip:alice@sipA.test>;presence=p2p' for the presence module,
+   * with extraModules contact.so and presence.so). The accounts are then written to the
+   * accounts file before start instead of `uanew` after it: the presence module subscribes
+   * its contacts at start-up and needs the account's UA by then (its REGISTER_OK may come
+   * before the control connection; check the registrar instead).
+   */
+  contacts?: readonly string[];
 }
 
 export interface BaresipEvent {
@@ -199,15 +207,15 @@ async function startOnce(opts: BaresipOptions): Promise<BaresipHandle> {
   );
   // Accounts are added with `uanew` once the control connection is up, so that their
   // REGISTER_OK/REGISTER_FAIL events cannot fire before anyone listens.
-  writeFileSync(join(tmp.path, 'accounts'), '');
-  writeFileSync(join(tmp.path, 'contacts'), '');
+  writeFileSync(join(tmp.path, 'accounts'), opts.contacts ? accounts.map((a) => `${baresipAccountLine(a)}\n`).join('') : '');
+  writeFileSync(join(tmp.path, 'contacts'), (opts.contacts ?? []).map((c) => `${c}\n`).join(''));
   const cmd = placement.wrap('baresip', ['-f', tmp.path, ...(opts.verbose ? ['-v'] : [])]);
   const proc = new ManagedProcess(cmd.command, cmd.args, { cwd: tmp.path });
   let handle: BaresipHandle | undefined;
   try {
     const socket = await connectCtrl(proc, placement, ctrl, opts.readyTimeoutMs ?? 5000);
     handle = makeHandle(proc, socket, { sipPort: port, ctrlPort: ctrl, dir: tmp.path, dumpDir }, tmp.remove);
-    for (const a of accounts) {
+    for (const a of opts.contacts ? [] : accounts) {
       const r = await handle.command('uanew', baresipAccountLine(a));
       if (!r.ok) throw new Error(`uanew ${a.aor}: ${r.data}`);
     }

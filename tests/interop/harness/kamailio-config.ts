@@ -34,6 +34,12 @@ export interface KamailioConfigParams {
   host?: string;
   /** Load the stun module: STUN Binding requests on the SIP UDP port are answered (RFC 5626 §8 keep-alives). */
   stun?: boolean;
+  /**
+   * Be a presence server (kamailio-presence-modules): PUBLISH and SUBSCRIBE for presence,
+   * presence.winfo, dialog (BLF, with pua_dialoginfo publishing the dialogs of calls it proxies)
+   * and message-summary; watchers are let in without XCAP rules (presence_xml force_active).
+   */
+  presence?: boolean;
   udpPort: number;
   tcpPort: number;
   /** Also listen on TLS at this port with this certificate (kamailio-tls-modules; its tls.cfg is written beside). */
@@ -77,7 +83,8 @@ function md5(text: string): string {
 export function writeKamailioDb(p: KamailioConfigParams): string {
   const db = join(p.dir, 'db');
   mkdirSync(db, { recursive: true });
-  writeFileSync(join(db, 'version'), 'id(int,auto) table_name(string) table_version(int) \n1:subscriber:7\n2:dbaliases:1\n');
+  writeFileSync(join(db, 'version'), `id(int,auto) table_name(string) table_version(int) \n1:subscriber:7\n2:dbaliases:1\n${p.presence ? PRESENCE_VERSIONS : ''}`);
+  if (p.presence) for (const [table, columns] of Object.entries(PRESENCE_TABLES)) writeFileSync(join(db, table), `${columns} \n`);
   const subs = p.users.map((u, i) => {
     const domain = u.domain ?? p.domain;
     const ha1 = md5(`${u.username}:${domain}:${u.password}`);
@@ -93,6 +100,41 @@ export function writeKamailioDb(p: KamailioConfigParams): string {
     `id(int,auto) alias_username(string) alias_domain(string) username(string) domain(string) \n${aliases.map((l) => `${l}\n`).join('')}`,
   );
   return db;
+}
+
+/** The presence modules' db_text tables (Kamailio 5.6 schema, /usr/share/kamailio/dbtext), empty. */
+const PRESENCE_TABLES: Record<string, string> = {
+  presentity: 'id(int,auto) username(string) domain(string) event(string) etag(string) expires(int) received_time(int) body(string) sender(string) priority(int) ruid(string,null)',
+  active_watchers:
+    'id(int,auto) presentity_uri(string) watcher_username(string) watcher_domain(string) to_user(string) to_domain(string) event(string) event_id(string,null) to_tag(string) from_tag(string) callid(string) local_cseq(int) remote_cseq(int) contact(string) record_route(string,null) expires(int) status(int) reason(string,null) version(int) socket_info(string) local_contact(string) from_user(string) from_domain(string) updated(int) updated_winfo(int) flags(int) user_agent(string,null)',
+  watchers: 'id(int,auto) presentity_uri(string) watcher_username(string) watcher_domain(string) event(string) status(int) reason(string,null) inserted_time(int)',
+  xcap: 'id(int,auto) username(string) domain(string) doc(string) doc_type(int) etag(string) source(int) doc_uri(string) port(int)',
+  pua: 'id(int,auto) pres_uri(string) pres_id(string) event(int) expires(int) desired_expires(int) flag(int) etag(string) tuple_id(string,null) watcher_uri(string) call_id(string) to_tag(string) from_tag(string) cseq(int) record_route(string,null) contact(string) remote_contact(string) version(int) extra_headers(string)',
+};
+const PRESENCE_VERSIONS = '3:presentity:5\n4:active_watchers:12\n5:watchers:3\n6:xcap:4\n7:pua:7\n';
+
+function presenceModules(host: string, port: number, dbDir: string): string {
+  return `loadmodule "dialog.so"
+loadmodule "presence.so"
+loadmodule "presence_xml.so"
+loadmodule "presence_dialoginfo.so"
+loadmodule "presence_mwi.so"
+loadmodule "pua.so"
+loadmodule "pua_dialoginfo.so"
+modparam("presence", "db_url", "text://${dbDir}")
+modparam("presence", "server_address", "sip:${host}:${port}")
+modparam("presence", "subs_db_mode", 0)
+modparam("presence_xml", "db_url", "text://${dbDir}")
+modparam("presence_xml", "force_active", 1)
+modparam("pua", "db_url", "text://${dbDir}")
+modparam("pua", "db_mode", 0)
+modparam("pua", "outbound_proxy", "sip:${host}:${port}")
+modparam("pua_dialoginfo", "include_callid", 1)
+modparam("pua_dialoginfo", "include_tags", 1)
+modparam("pua_dialoginfo", "include_localremote", 1)
+modparam("pua_dialoginfo", "callee_trying", 1)
+modparam("dialog", "dlg_flag", 4)
+`;
 }
 
 function cfgString(text: string): string {
@@ -178,7 +220,7 @@ loadmodule "auth_db.so"
 loadmodule "alias_db.so"
 loadmodule "xhttp.so"
 loadmodule "jsonrpcs.so"
-
+${p.presence ? presenceModules(host, p.udpPort, dbDir) : ''}
 modparam("jsonrpcs", "transport", 1)
 modparam("usrloc", "db_mode", 0)
 modparam("registrar", "min_expires", 1)
@@ -205,7 +247,7 @@ request_route {
   if (is_method("CANCEL")) { if (t_check_trans()) { t_relay(); } exit; }
   t_check_trans();
   remove_hf("Route");
-  if (is_method("INVITE|SUBSCRIBE")) { record_route(); }
+${p.presence ? '  if (is_method("PUBLISH|SUBSCRIBE")) { route(PRESENCE); exit; }\n  if (is_method("INVITE")) { setflag(4); }\n' : ''}  if (is_method("INVITE|SUBSCRIBE")) { record_route(); }
   if (is_method("REGISTER")) { route(REGISTRAR); exit; }
 ${
   p.authenticateCalls
@@ -236,7 +278,7 @@ ${
 }
 
 route[WITHINDLG] {
-  if (loose_route()) { t_relay(); exit; }
+${p.presence ? '  if (is_method("SUBSCRIBE") && uri == myself) { route(PRESENCE); exit; }\n' : ''}  if (loose_route()) { t_relay(); exit; }
   if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
   sl_send_reply("404", "Not Here");
   exit;
@@ -255,7 +297,19 @@ route[REGISTRAR] {
   exit;
 }
 
-route[REDIRECT] {
+${p.presence ? `route[PRESENCE] {
+${p.authenticateCalls ? `  # pua_dialoginfo's own PUBLISHes (Event: dialog) come from Kamailio itself and carry no credentials.
+  if (!has_totag() && from_uri == myself && !(is_method("PUBLISH") && $hdr(Event) == "dialog")) {
+    if (!proxy_authorize("$fd", "subscriber")) { proxy_challenge("$fd", "${flags}"); exit; }
+    consume_credentials();
+  }
+` : ''}  if (!t_newtran()) { sl_reply_error(); exit; }
+  if (is_method("PUBLISH")) { handle_publish(); t_release(); }
+  else { handle_subscribe(); t_release(); }
+  exit;
+}
+
+` : ''}route[REDIRECT] {
   if (is_method("ACK")) { exit; }
 ${redirect}
   sl_send_reply("302", "Moved Temporarily");

@@ -38,6 +38,8 @@ export interface KamailioOptions {
   tls?: { certFile: string; keyFile: string; caFile?: string };
   /** Answer STUN Binding requests on the SIP UDP port (the stun module). */
   stun?: boolean;
+  /** Be a presence server too (presence, presence_xml, presence_dialoginfo, presence_mwi, pua, pua_dialoginfo). */
+  presence?: boolean;
 }
 
 export interface KamailioLocation {
@@ -95,6 +97,7 @@ export async function startKamailio(opts: KamailioOptions = {}): Promise<Kamaili
       domain,
       host: placement.address,
       stun: opts.stun,
+      ...(opts.presence ? { presence: true } : {}),
       udpPort: sipPort,
       tcpPort: sipPort,
       ...(opts.tls && tlsPort ? { tls: { port: tlsPort, ...opts.tls } } : {}),

@@ -16,6 +16,7 @@ import type {
   App,
   BrowserWindow,
   Dialog,
+  GlobalShortcut,
   IpcMain,
   MessageChannelMain as RealMessageChannelMain,
   MessagePortMain,
@@ -60,7 +61,10 @@ const notificationStatic: typeof Fake.Notification.isSupported extends typeof No
 const protocol: AllTrue<Conforms<typeof Fake.protocol, Protocol>> = {} as Conforms<typeof Fake.protocol, Protocol>;
 const dialog: AllTrue<Conforms<typeof Fake.dialog, Dialog>> = {} as Conforms<typeof Fake.dialog, Dialog>;
 
+const shortcut: AllTrue<Conforms<typeof Fake.globalShortcut, GlobalShortcut>> = {} as Conforms<typeof Fake.globalShortcut, GlobalShortcut>;
+const shortcutExtra: [Extra<typeof Fake.globalShortcut, GlobalShortcut, 'press'>] extends [never] ? true : false = true;
+
 // safeStorage in full: a member Electron adds or changes breaks this line.
 const safeStorage: SafeStorage = {} as typeof Fake.safeStorage;
 
-void [app, appExtra, win, winExtra, contents, contentsExtra, port, channel, ipc, ipcExtra, tray, notification, notificationStatic, protocol, dialog, safeStorage];
+void [app, appExtra, win, winExtra, contents, contentsExtra, port, channel, ipc, ipcExtra, tray, notification, notificationStatic, protocol, dialog, shortcut, shortcutExtra, safeStorage];

@@ -96,6 +96,8 @@ export const control = {
   schemes: [] as unknown[],
   encryptionAvailable: true,
   notificationsFail: false,
+  /** Accelerators another program holds: globalShortcut.register answers false for them. */
+  heldShortcuts: [] as string[],
 };
 
 export const protocol = {
@@ -456,7 +458,29 @@ export const dialog = {
   },
 };
 
-export default { app, protocol, session, BrowserWindow, ipcMain, MessageChannelMain, safeStorage, Tray, Menu, nativeImage, Notification, dialog, powerMonitor };
+/** globalShortcut: register/unregister as Electron's (false when another program holds the keys: `control.heldShortcuts`); `press` is the driver's. */
+const shortcutCallbacks = new Map<string, () => void>();
+export const globalShortcut = {
+  register(accelerator: string, callback: () => void): boolean {
+    record('globalShortcut.register', accelerator);
+    if (control.heldShortcuts.includes(accelerator) || shortcutCallbacks.has(accelerator)) return false;
+    shortcutCallbacks.set(accelerator, callback);
+    return true;
+  },
+  unregister(accelerator: string): void {
+    record('globalShortcut.unregister', accelerator);
+    shortcutCallbacks.delete(accelerator);
+  },
+  isRegistered: (accelerator: string): boolean => shortcutCallbacks.has(accelerator),
+  /** Driver: the user pressed `accelerator` (false when nothing is registered for it). */
+  press(accelerator: string): boolean {
+    const cb = shortcutCallbacks.get(accelerator);
+    cb?.();
+    return cb !== undefined;
+  },
+};
+
+export default { app, protocol, session, BrowserWindow, ipcMain, MessageChannelMain, safeStorage, Tray, Menu, nativeImage, Notification, dialog, powerMonitor, globalShortcut };
 
 /**
  * An IpcMainEvent as Electron hands it: `senderFrame` is null when the frame navigated or was

@@ -1,0 +1,184 @@
+/**
+ * Presence and busy lamps, measured (issue "Presence, busy lamps…" §6), with
+ * Kamailio 5.6 as the presence server on loopback:
+ *
+ *   latency   alice (a Parley engine) changes her status N times; bob (another
+ *             engine) watches her: ms from presence.set to bob's `watch` event
+ *             (PUBLISH → Kamailio → NOTIFY → PIDF read → event). BLF: bob calls
+ *             alice N/3 times; ms from alice's side of each step (the INVITE
+ *             arriving, the answer, the hang-up) to bob's line event.
+ *             Median and p99.
+ *   scale     one engine watches W lines (presence and dialog of each: 2·W
+ *             subscriptions); after they are active, CPU and memory over an
+ *             idle minute, beside baresip 1.0 watching the same W addresses'
+ *             presence with its presence module (CPU and RSS from /proc).
+ *
+ *   node tests/bench/presence.bench.ts [--changes N] [--lines W] [--idle S]
+ * Prints figures; not a pass/fail test.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { startBaresip } from '../interop/harness/baresip.ts';
+import { startKamailio } from '../interop/harness/kamailio.ts';
+import type { KamailioHandle } from '../interop/harness/kamailio.ts';
+import { sleep } from '../interop/harness/managed-process.ts';
+import { startParleyEngine } from '../interop/harness/parley-engine.ts';
+import type { ParleyEnginePeer } from '../interop/harness/parley-engine.ts';
+
+const { values } = parseArgs({ options: { changes: { type: 'string' }, lines: { type: 'string' }, idle: { type: 'string' } } });
+const CHANGES = Number(values.changes ?? 100);
+const LINES = Number(values.lines ?? 500);
+const IDLE_S = Number(values.idle ?? 60);
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const line = (name: string, xs: number[]) => `${name}: median ${pct(xs, 50).toFixed(1)} ms, p99 ${pct(xs, 99).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (n=${xs.length})`;
+
+async function account(p: ParleyEnginePeer, kam: KamailioHandle, user: string): Promise<string> {
+  const proxy = `sip:127.0.0.1:${kam.udpPort}`;
+  const a = await p.call('accounts.add', { aor: `sip:${user}@${kam.domain}`, password: `${user}pw`, registrar: proxy, outboundProxy: proxy, codecs: ['PCMU'] });
+  await p.waitFor('registration', (r) => r.accountId === a.id && r.state === 'registered', 10_000, `${user} registered`);
+  return a.id;
+}
+
+async function latency(): Promise<void> {
+  const kam = await startKamailio({ users: [{ username: 'alice', password: 'alicepw' }, { username: 'bob', password: 'bobpw' }], aliases: [], ipv6: false, presence: true });
+  const alice = await startParleyEngine({ name: 'alice', toneHz: 600 });
+  const bob = await startParleyEngine({ name: 'bob', toneHz: 700 });
+  try {
+    await account(alice, kam, 'alice');
+    const bobId = await account(bob, kam, 'bob');
+    const w = await bob.call('watch.add', { target: `sip:alice@${kam.domain}`, accountId: bobId });
+    await bob.waitFor('watch', (x) => x.id === w.id && x.presence?.subscription.state === 'active' && x.line?.state === 'idle', 15_000, 'watch active');
+    const presence: number[] = [];
+    const statuses = ['away', 'busy', 'dnd', 'available'] as const;
+    for (let i = 0; i < CHANGES; i++) {
+      const status = statuses[i % statuses.length]!;
+      const note = `change ${i}`;
+      const t0 = performance.now();
+      const seen = bob.waitFor('watch', (x) => x.id === w.id && x.presence?.status === status && x.presence.note === note, 15_000, `change ${i}`);
+      await alice.call('presence.set', { status, note });
+      await seen;
+      presence.push(performance.now() - t0);
+    }
+    await alice.call('presence.set', { status: 'available', note: null });
+    process.stdout.write(`${line('presence change → watcher event', presence)}\n`);
+
+    // Each line event with the time it reached bob's host (a listener on the bus), so only events after an action count.
+    const lineEvents: { t: number; state: string }[] = [];
+    const off = bob.engine.events.on('watch', (x) => {
+      if (x.id === w.id && x.line) lineEvents.push({ t: performance.now(), state: x.line.state });
+    });
+    const after = async (t0: number, state: string): Promise<number> => {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const e = lineEvents.find((x) => x.t >= t0 && x.state === state);
+        if (e) return e.t - t0;
+        if (Date.now() > deadline) throw new Error(`line ${state} not seen`);
+        await sleep(5);
+      }
+    };
+    const blf: number[] = [];
+    const calls = Math.max(1, Math.round(CHANGES / 3));
+    for (let i = 0; i < calls; i++) {
+      const incoming = alice.waitFor('call.incoming', (c) => !seenCalls.has(c.id), 15_000, 'alice rings');
+      const out = await bob.call('call.dial', { target: `sip:alice@${kam.domain}`, accountId: bobId });
+      const call = await incoming;
+      seenCalls.add(call.id);
+      // From the INVITE reaching alice (her incoming event) to bob's lamp ringing.
+      const tRing = performance.now();
+      blf.push(await after(tRing, 'ringing'));
+      const tAnswer = performance.now();
+      await alice.call('call.answer', { callId: call.id });
+      blf.push(await after(tAnswer, 'busy'));
+      const tEnd = performance.now();
+      await bob.call('call.hangup', { callId: out.id });
+      blf.push(await after(tEnd, 'idle'));
+      await sleep(100);
+    }
+    off();
+    process.stdout.write(`${line('line change (ringing / answered / hung up) → watcher event', blf)}\n`);
+  } finally {
+    await Promise.allSettled([alice.close(), bob.close()]);
+    await kam.stop();
+  }
+}
+const seenCalls = new Set<string>();
+
+function procFigures(pid: number): { cpuS: number; rssMb: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return { cpuS: ticks / 100, rssMb: Number(rss ?? 0) / 1024 };
+}
+
+async function scale(): Promise<void> {
+  const kam = await startKamailio({ users: [{ username: 'watcher', password: 'watcherpw' }], aliases: [], ipv6: false, presence: true });
+  const parley = await startParleyEngine({ name: 'watcher', toneHz: 600 });
+  try {
+    const id = await account(parley, kam, 'watcher');
+    // The harness keeps every event (SIP traces included) for its waitFor: dropped before each reading, so the figures are the engine's.
+    parley.events.length = 0;
+    global.gc?.();
+    const before = process.memoryUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < LINES; i++) await parley.call('watch.add', { target: `sip:line${i}@${kam.domain}`, accountId: id });
+    const deadline = Date.now() + 120_000;
+    let active = 0;
+    while (Date.now() < deadline) {
+      const list = await parley.call('watch.list', {});
+      active = list.filter((x) => x.presence?.subscription.state === 'active' && x.line?.subscription.state === 'active').length;
+      if (active === LINES) break;
+      await sleep(500);
+    }
+    const setupS = (performance.now() - t0) / 1000;
+    await sleep(2_000);
+    global.gc?.();
+    const cpu0 = process.cpuUsage();
+    const w0 = performance.now();
+    await sleep(IDLE_S * 1000);
+    const cpu = process.cpuUsage(cpu0);
+    const wall = (performance.now() - w0) / 1000;
+    parley.events.length = 0;
+    global.gc?.();
+    const after = process.memoryUsage();
+    const counts = await parley.call('diagnostics.counts', {});
+    process.stdout.write(
+      `Parley: ${LINES} lines (${2 * LINES} subscriptions), ${active} fully active after ${setupS.toFixed(1)} s; ` +
+        `idle ${wall.toFixed(0)} s: CPU ${((100 * (cpu.user + cpu.system)) / 1e6 / wall).toFixed(2)} % of one core; ` +
+        `extra memory: heap ${((after.heapUsed - before.heapUsed) / 1048576).toFixed(1)} MB, RSS ${((after.rss - before.rss) / 1048576).toFixed(1)} MB` +
+        ` (dialogs ${counts.dialogs})\n`,
+    );
+  } finally {
+    await parley.close();
+  }
+  // baresip 1.0 watching the same addresses' presence (its presence module has no dialog package).
+  const bare = await startBaresip({
+    accounts: [{ aor: `sip:watcher@${kam.domain}`, password: 'watcherpw', outbound: `sip:127.0.0.1:${kam.udpPort};lr`, regint: 600 }],
+    extraModules: ['contact.so', 'presence.so'],
+    contacts: Array.from({ length: LINES }, (_, i) => `<sip:line${i}@${kam.domain}>;presence=p2p`),
+    dumpAudio: false,
+  });
+  try {
+    const start = procFigures(bare.pid);
+    const t0 = performance.now();
+    await sleep(15_000);
+    const subscribed = procFigures(bare.pid);
+    const w0 = performance.now();
+    await sleep(IDLE_S * 1000);
+    const end = procFigures(bare.pid);
+    const wall = (performance.now() - w0) / 1000;
+    process.stdout.write(
+      `baresip: ${LINES} presence subscriptions; start-up ${((performance.now() - t0) / 1000 - wall).toFixed(0)} s, CPU then ${(subscribed.cpuS - start.cpuS).toFixed(2)} s; ` +
+        `idle ${wall.toFixed(0)} s: CPU ${((100 * (end.cpuS - subscribed.cpuS)) / wall).toFixed(2)} % of one core; RSS ${end.rssMb.toFixed(1)} MB (${(end.rssMb - start.rssMb).toFixed(1)} MB more than at start)\n`,
+    );
+  } finally {
+    await bare.stop();
+    await kam.stop();
+  }
+}
+
+await latency();
+await scale();

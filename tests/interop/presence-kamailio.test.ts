@@ -1,0 +1,225 @@
+/**
+ * Presence, busy lamps and voicemail against Kamailio 5.6 as the presence
+ * server (kamailio-presence-modules: presence, presence_xml,
+ * presence_dialoginfo, presence_mwi, pua, pua_dialoginfo) on loopback, with
+ * PUBLISH and SUBSCRIBE challenged (407) like calls:
+ *  - Parley "alice" publishes each status; Parley "bob" watches her and sees
+ *    every change;
+ *  - Parley "bob" watches baresip's presence (published, then closed);
+ *  - BLF: bob watches alice's line while carol calls her: early (who calls),
+ *    confirmed, terminated → idle, in that order; alice shows busy meanwhile;
+ *  - MWI: a sipp scenario PUBLISHes a message summary for alice (Kamailio
+ *    NOTIFYs her subscription) and sends an unsolicited NOTIFY through it.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WatchSnapshot } from '../../electron/api/presence-contract.ts';
+import { startBaresip, startKamailio } from './harness/index.ts';
+import { startParleyEngine } from './harness/parley-engine.ts';
+import type { BaresipHandle, KamailioHandle } from './harness/index.ts';
+import type { ParleyEnginePeer } from './harness/parley-engine.ts';
+import { makeTempDir, sleep } from './harness/managed-process.ts';
+import { runSipp } from './harness/sipp.ts';
+
+const users = [
+  { username: 'alice', password: 'alicepw' },
+  { username: 'bob', password: 'bobpw' },
+  { username: 'carol', password: 'carolpw' },
+];
+
+describe('presence, BLF and MWI through Kamailio presence', { timeout: 180_000 }, () => {
+  let kam: KamailioHandle;
+  let alice: ParleyEnginePeer;
+  let bob: ParleyEnginePeer;
+  let carol: BaresipHandle;
+  let aliceId = '';
+  let bobId = '';
+  let watchId = '';
+
+  before(async () => {
+    kam = await startKamailio({ users, aliases: [], ipv6: false, presence: true, authenticateCalls: true, debug: Number(process.env.KAM_DEBUG ?? 2) });
+    const proxy = `sip:127.0.0.1:${kam.udpPort}`;
+    [alice, bob] = await Promise.all([startParleyEngine({ name: 'alice', toneHz: 600 }), startParleyEngine({ name: 'bob', toneHz: 700 })]);
+    const add = async (p: ParleyEnginePeer, user: string) => {
+      const a = await p.call('accounts.add', { aor: `sip:${user}@${kam.domain}`, password: `${user}pw`, registrar: proxy, outboundProxy: proxy, codecs: ['PCMU'] });
+      await p.waitFor('registration', (r) => r.accountId === a.id && r.state === 'registered', 10_000, `${user} registered`);
+      return a.id;
+    };
+    [aliceId, bobId] = await Promise.all([add(alice, 'alice'), add(bob, 'bob')]);
+    carol = await startBaresip({
+      accounts: [{ aor: `sip:carol@${kam.domain}`, password: 'carolpw', outbound: `${proxy};lr`, regint: 600, audioCodecs: 'PCMU/8000/1', extra: ';pubint=10' }],
+      extraModules: ['contact.so', 'presence.so'],
+      contacts: [`"Alice" <sip:alice@${kam.domain}>;presence=p2p`],
+    });
+    const deadline = Date.now() + 10_000;
+    while (!(await kam.locations()).some((l) => l.aor.startsWith('carol'))) {
+      if (Date.now() > deadline) throw new Error(`carol did not register:\n${carol.logs().slice(-2000)}`);
+      await sleep(100);
+    }
+  });
+
+  after(async () => {
+    await Promise.allSettled([alice?.close(), bob?.close(), carol?.stop()]);
+    await kam?.stop();
+  });
+
+  it('alice publishes each status (PUBLISH answered after a 407); bob sees every change', async () => {
+    const watch = await bob.call('watch.add', { target: `sip:alice@${kam.domain}`, accountId: bobId });
+    watchId = watch.id;
+    const seen = (status: string, note?: string) => (w: WatchSnapshot) => w.id === watchId && w.presence?.status === status && (note === undefined || w.presence.note === note);
+    const changes: [string, string | undefined][] = [
+      ['away', 'back at 3'],
+      ['busy', undefined],
+      ['dnd', 'in a meeting'],
+      ['offline', undefined],
+      ['available', 'hello'],
+    ];
+    const latencies: number[] = [];
+    for (const [status, note] of changes) {
+      const t0 = performance.now();
+      const own = await alice.call('presence.set', { status: status as 'away', note: note ?? null });
+      assert.equal(own.status, status);
+      await bob.waitFor('watch', seen(status, note), 15_000, `bob sees alice ${status}`).catch((e: unknown) => {
+        const last = bob.all('watch').filter((w) => w.id === watchId).at(-1);
+        throw new Error(`${String(e)}; bob's last view: ${JSON.stringify(last)}; alice: ${JSON.stringify(alice.all('presence.own').at(-1))}\n${alice.trace().slice(-3000)}`);
+      });
+      latencies.push(performance.now() - t0);
+    }
+    const own = await alice.call('presence.get', {});
+    assert.deepEqual(own.publications.map((p) => [p.accountId, p.state]), [[aliceId, 'published']]);
+    assert.ok(alice.trace().includes('407 Proxy Authentication Required'), 'the PUBLISH was challenged and answered');
+    process.stdout.write(`# presence change → bob's watch event through Kamailio: ${latencies.map((l) => l.toFixed(0)).join(', ')} ms\n`);
+  });
+
+  it("bob watches baresip's presence: open, then closed when it goes offline", async () => {
+    const w = await bob.call('watch.add', { target: `sip:carol@${kam.domain}`, accountId: bobId, line: false });
+    await bob.waitFor('watch', (x) => x.id === w.id && x.presence?.status === 'available', 30_000, 'carol available (baresip publishes every 10 s)');
+    const r = await carol.command('presence_offline');
+    assert.ok(r.ok, r.data);
+    await bob.waitFor('watch', (x) => x.id === w.id && x.presence?.status === 'offline', 20_000, 'carol offline').catch((e: unknown) => {
+      throw new Error(`${String(e)}; bob's last view: ${JSON.stringify(bob.all('watch').filter((x) => x.id === w.id).at(-1)?.presence)}\n${kam.logs().split('\n').filter((l) => /carol/.test(l)).slice(-20).join('\n')}\n${carol.logs().slice(-1500)}`);
+    });
+    await carol.command('presence_online');
+    await bob.call('watch.remove', { id: w.id });
+  });
+
+  it("BLF: bob sees alice's line go idle → early (carol calls) → confirmed → terminated (idle), and alice busy meanwhile", async () => {
+    await bob.waitFor('watch', (x) => x.id === watchId && x.line?.state === 'idle', 15_000, 'alice line idle');
+    const lineStates: string[] = [];
+    const off = bob.engine.events.on('watch', (x) => {
+      if (x.id !== watchId || !x.line) return;
+      const d = x.line.dialogs[0];
+      const s = d ? d.state : 'idle';
+      if (lineStates.at(-1) !== s) lineStates.push(s);
+    });
+    try {
+      const dialled = await carol.command('dial', `sip:alice@${kam.domain}`);
+      assert.ok(dialled.ok, dialled.data);
+      const incoming = await alice.waitFor('call.incoming', () => true, 15_000, 'alice rings');
+      // RFC 4235 early: the 180 reached the proxy (pua_dialoginfo reports trying first, on the INVITE).
+      const ringing = await bob.waitFor('watch', (x) => x.id === watchId && x.line?.state === 'ringing' && x.line.dialogs[0]?.state === 'early', 15_000, 'alice line early');
+      const rd = ringing.line!.dialogs[0]!;
+      assert.equal(rd.direction, 'recipient');
+      assert.match(rd.remote?.uri ?? '', /carol/, 'who is calling is shown');
+      assert.ok(ringing.actions.includes('pickup'));
+      await alice.call('call.answer', { callId: incoming.id });
+      await bob.waitFor('watch', (x) => x.id === watchId && x.line?.state === 'busy', 15_000, 'alice line busy').catch((e: unknown) => {
+        throw new Error(`${String(e)}; bob's last view: ${JSON.stringify(bob.all('watch').filter((w) => w.id === watchId).at(-1)?.line)}; states ${lineStates.join(',')}\n${kam.logs().split('\n').filter((l) => /dialog|dlg|INVITE|ERROR|WARN/i.test(l)).slice(-40).join('\n')}`);
+      });
+      await bob.waitFor('watch', (x) => x.id === watchId && x.presence?.status === 'busy', 15_000, 'alice busy while in a call');
+      await sleep(500);
+      await carol.command('hangup');
+      // The line's own events, in order (a waitFor would also match the idle seen before the call).
+      const idleDeadline = Date.now() + 15_000;
+      while (!(lineStates.includes('confirmed') && lineStates.at(-1) === 'idle')) {
+        if (Date.now() > idleDeadline) assert.fail(`alice's line did not become idle again: ${lineStates.join(' → ')}; alice calls ${JSON.stringify(alice.all('call').map((c) => c.state))}`);
+        await sleep(50);
+      }
+      await bob.waitFor('watch', (x) => x.id === watchId && x.presence?.status === 'available', 15_000, 'alice available after the call');
+    } finally {
+      off();
+    }
+    // Kamailio's pua_dialoginfo with callee_trying reports trying/early before confirmed.
+    const order = lineStates.filter((s) => s !== 'trying' && s !== 'proceeding');
+    // (idle was seen before the call: the first waitFor of this test.)
+    assert.deepEqual(order, ['early', 'confirmed', 'idle'], `line states seen: ${lineStates.join(' → ')}`);
+  });
+
+  it('MWI: a sipp PUBLISH of a message summary reaches alice through her subscription; an unsolicited NOTIFY too', async () => {
+    await alice.waitFor('mwi', (m) => m.accountId === aliceId && m.subscription?.state === 'active', 15_000, 'alice subscribed to her message summary');
+    const dir = makeTempDir('mwi-sipp');
+    try {
+      const scenario = join(dir.path, 'mwi-publish.xml');
+      writeFileSync(scenario, mwiScenario(kam.domain, 'publish'));
+      const run = await runSipp({ scenario, remote: `127.0.0.1:${kam.udpPort}`, service: 'alice', calls: 1, timeoutMs: 30_000 });
+      assert.equal(run.exitCode, 0, `${run.output.slice(-1500)}\n--- kamailio:\n${kam.logs().slice(-3000)}`);
+      // The unsolicited NOTIFY goes straight to alice's registered contact, as a voicemail server on the LAN sends it.
+      const contact = (await kam.locations()).find((l) => l.aor.startsWith('alice'))?.contacts[0]?.contact ?? '';
+      const port = /:(\d+)/.exec(contact.replace(/^sip:[^@]*@/, ''))?.[1];
+      assert.ok(port, `alice's contact: ${contact}`);
+      const notify = join(dir.path, 'mwi-notify.xml');
+      writeFileSync(notify, mwiScenario(kam.domain, 'notify'));
+      const run2 = await runSipp({ scenario: notify, remote: `127.0.0.1:${port}`, service: 'alice', calls: 1, timeoutMs: 30_000 });
+      assert.equal(run2.exitCode, 0, `${run2.output.slice(-1500)}\n--- alice:\n${alice.trace().slice(-3000)}`);
+    } finally {
+      dir.remove();
+    }
+    const published = await alice.waitFor('mwi', (m) => m.accountId === aliceId && m.newMessages === 2, 15_000, 'alice: 2 new messages');
+    assert.equal(published.oldMessages, 5);
+    assert.equal(published.waiting, true);
+    const unsolicited = await alice.waitFor('mwi', (m) => m.accountId === aliceId && m.newMessages === 3 && m.urgentNew === 1, 15_000, 'alice: 3 new (unsolicited)');
+    assert.equal(unsolicited.voicemail, `sip:voicemail@${kam.domain}`);
+  });
+});
+
+/**
+ * sipp as a voicemail system: PUBLISH message-summary for alice (presence_mwi
+ * stores it and NOTIFYs her subscription), then an unsolicited NOTIFY
+ * (RFC 3842 §4.4) routed by Kamailio to her registered contact.
+ */
+function mwiScenario(domain: string, part: 'publish' | 'notify'): string {
+  const publish = `  <send retrans="500"><![CDATA[
+PUBLISH sip:alice@${domain} SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:voicemail@vm.invalid>;tag=[pid]vm1
+To: <sip:alice@${domain}>
+Call-ID: [call_id]
+CSeq: 1 PUBLISH
+Max-Forwards: 70
+Event: message-summary
+Expires: 3600
+Content-Type: application/simple-message-summary
+Content-Length: [len]
+
+Messages-Waiting: yes
+Message-Account: sip:voicemail@${domain}
+Voice-Message: 2/5 (0/1)
+]]></send>
+  <recv response="200"/>
+`;
+  const notify = `  <send retrans="500"><![CDATA[
+NOTIFY sip:alice@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:voicemail@vm.invalid>;tag=[pid]vm2
+To: <sip:alice@${domain}>
+Call-ID: [call_id]
+CSeq: 1 NOTIFY
+Max-Forwards: 70
+Event: message-summary
+Subscription-State: active
+Content-Type: application/simple-message-summary
+Content-Length: [len]
+
+Messages-Waiting: yes
+Message-Account: sip:voicemail@${domain}
+Voice-Message: 3/5 (1/1)
+]]></send>
+  <recv response="200"/>
+`;
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="mwi-${part}">
+${part === 'publish' ? publish : notify}</scenario>
+`;
+}
