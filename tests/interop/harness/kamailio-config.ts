@@ -221,6 +221,8 @@ alias="${domain}"
 mpath="${modulePath}"
 ${p.tls ? `enable_tls=yes
 tcp_connection_lifetime=3605
+# RFC 5923: a Via ;alias makes the connection reusable for requests to the phone's sent-by.
+tcp_accept_aliases=yes
 ` : ''}
 ${p.stun ? 'loadmodule "stun.so"\n' : ''}${p.tls ? `loadmodule "tls.so"
 modparam("tls", "config", "${join(p.dir, 'tls.cfg')}")
