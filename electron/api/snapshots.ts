@@ -101,6 +101,12 @@ export interface RegistrationSnapshot {
   otherBindings: string[];
   /** The server certificate that was refused, when a TLS check is why it failed ("Trust this certificate" pins its fingerprint). */
   certificate?: CertificateSnapshot;
+  /**
+   * The account was registered and lost its registration (the server or the
+   * network went away): the phone is trying again on its own — "Reconnecting…",
+   * never a stale "Registered".
+   */
+  reconnecting?: boolean;
 }
 
 /** A TLS certificate as a person judges it. */

@@ -261,6 +261,8 @@ export class RegistrationService {
     if (change.state === 'retrying' && change.retryInMs !== undefined) {
       s.words = `${s.words ?? 'failed'}; trying again in ${Math.round(change.retryInMs / 1000)} s`;
     }
+    const before = this.#snapshots.get(change.accountId);
+    if (change.state === 'retrying' && (before?.state === 'registered' || before?.reconnecting)) s.reconnecting = true;
     if (change.detail && change.state === 'failed') s.words = `${s.words ?? 'failed'} (${change.detail})`;
     if ((change.state === 'failed' || change.state === 'retrying') && change.outcome?.status === 503) this.#explainTls(change.accountId, s);
     if (change.expiresAt !== undefined && (s.state === 'registered')) s.expiresAt = Math.round(this.#now() + (change.expiresAt - this.#clock.now()));

@@ -202,7 +202,7 @@ describe('SIP over TLS with Kamailio (tls module) and baresip', () => {
 
     test('baresip calls parley over TLS (parley registered over TLS, listening): SRTP both ways, tones measured', { timeout: 60_000 }, async () => {
       const rec = join(tmp.path, 'listen-heard.wav');
-      const listener = parley(['listen', ...account('johndoe', 'secret'), '--tls-ca', pki.caFile, '--srtp', 'optional', '--codecs', 'PCMU', '--auto-answer', '--tone', '1000', '--record', rec, '--json']);
+      const listener = parley(['listen', ...account('johndoe', 'secret'), '--tls-ca', pki.caFile, '--srtp', 'optional', '--codecs', 'PCMU', '--auto-answer', '--tone', '1000', '--record', rec, '--json', '--verbose']);
       await listener.waitForEvent((e) => e.event === 'listening', 15_000, 'listening');
       await listener.waitForEvent((e) => e.event === 'registration' && e.data.state === 'registered', 15_000, 'registered');
       const before = bare!.receivedAudioFiles().length;
@@ -212,6 +212,13 @@ describe('SIP over TLS with Kamailio (tls module) and baresip', () => {
       assert.equal(dial.ok, true, dial.data);
       const incoming = await listener.waitForEvent((e) => e.event === 'call.incoming', 10_000, 'call.incoming');
       assert.ok(incoming);
+      // RFC 5923: Kamailio sent the INVITE over the connection we registered on (Via ;alias), not a new one to our listener.
+      const traces = listener.events.filter((e) => e.event === 'trace').map((e) => e.data as { direction: string; local: string; text: string });
+      const register = traces.find((t) => t.direction === 'out' && /^REGISTER /.test(t.text));
+      const invite = traces.find((t) => t.direction === 'in' && /^INVITE /.test(t.text));
+      assert.match(register?.text ?? '', /^Via: SIP\/2\.0\/TLS [^\r\n]*;alias/m);
+      assert.equal(invite?.local, register?.local, `INVITE on ${invite?.local}, registered from ${register?.local}`);
+      log(`INVITE arrived on the registration's connection (${invite?.local})`);
       await waitUntil(() => bare!.events.filter((e) => e.type === 'CALL_ESTABLISHED').length > established, 10_000, 'CALL_ESTABLISHED at baresip');
       await sleep(3000);
       assert.equal((await bare!.command('hangup')).ok, true);

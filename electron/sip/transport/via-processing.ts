@@ -34,6 +34,10 @@ export function stampRequestVia(message: SipMessage, protocol: TransportProtocol
   via.port = port;
   // A retransmission or a switch to TCP re-stamps the same request: keep an rport that is already there.
   if (!via.params.has('rport')) via.params.set('rport', null);
+  // RFC 5923 §5: over a connection, `alias` asks the server to send its requests to our sent-by over this
+  // same connection (requests to a TLS-registered phone then arrive on the connection it registered on).
+  if (protocol === 'tcp' || protocol === 'tls') via.params.set('alias', null);
+  else via.params.delete('alias');
   replaceTopVia(message, via);
 }
 

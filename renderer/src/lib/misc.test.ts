@@ -70,6 +70,11 @@ describe('registration view', () => {
     expect(engineWords).toEqual({ tone: 'danger', label: 'Wrong password (401)', canRetry: true });
     expect(registrationView(account(), registration({ state: 'failed', code: 503, reason: 'Service Unavailable', words: 'the service is unavailable' }))).toMatchObject({ label: 'Not registered', detail: 'The service is unavailable (503)' });
   });
+  it('a registration that was lost and is being retried shows "Reconnecting…", not a stale "Registered" nor a failure', () => {
+    const v = registrationView(account(), registration({ state: 'failed', reconnecting: true, code: 408, reason: 'Request Timeout', words: 'no answer from the server; trying again in 4 s' }));
+    expect(v).toMatchObject({ tone: 'warn', label: 'Reconnecting…', canRetry: true });
+    expect(v.detail).toMatch(/trying again in 4 s/);
+  });
   it('shows the engine’s words, else the reason phrase, then "no answer" (no table of its own)', () => {
     expect(registrationView(account(), registration({ state: 'failed', code: 408, reason: 'Request Timeout', words: 'no answer from the server' })).detail).toBe('No answer from the server (408)');
     expect(registrationView(account(), registration({ state: 'failed', code: 408, reason: 'Request Timeout' })).detail).toBe('Request Timeout (408)');

@@ -50,6 +50,8 @@ export function registrationView(account: AccountSnapshot, reg: RegistrationSnap
     case 'unregistering':
       return { tone: 'muted', label: 'Signing out…', canRetry: false };
     case 'failed':
+      // It was registered and is trying again by itself: not a stale "Registered", not yet a failure.
+      if (reg?.reconnecting) return { tone: 'warn', label: 'Reconnecting…', detail: describeOutcome(reg.code, reg.words, reg.reason) ?? 'The server did not answer', canRetry: true };
       if (reg?.code !== undefined && AUTH_FAILED.has(reg.code)) return { tone: 'danger', label: `Wrong password (${reg.code})`, canRetry: true };
       return { tone: 'danger', label: 'Not registered', detail: describeOutcome(reg?.code, reg?.words, reg?.reason) ?? 'The server did not answer', canRetry: true };
     case 'unregistered':

@@ -330,3 +330,14 @@ function makeHandle(
     },
   };
 }
+
+/** The one recording (`*-dec.wav`) baresip dumped since `before` (its list then), waiting up to 3 s for it. */
+export async function newBaresipRecording(bare: Pick<BaresipHandle, 'receivedAudioFiles'>, before: readonly string[]): Promise<string> {
+  const deadline = Date.now() + 3000;
+  for (;;) {
+    const fresh = bare.receivedAudioFiles().filter((f) => !before.includes(f));
+    if (fresh.length === 1) return fresh[0]!;
+    if (fresh.length > 1 || Date.now() >= deadline) throw new Error(`baresip dumped ${fresh.length} new recordings`);
+    await sleep(50);
+  }
+}

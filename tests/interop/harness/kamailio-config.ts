@@ -40,6 +40,11 @@ export interface KamailioConfigParams {
    * and message-summary; watchers are let in without XCAP rules (presence_xml force_active).
    */
   presence?: boolean;
+  /**
+   * Keep MESSAGEs for subscribers who are not registered (msilo): answered 202 and
+   * delivered by the server when the subscriber next registers (RFC 3428 §6 store and forward).
+   */
+  messageStore?: boolean;
   udpPort: number;
   tcpPort: number;
   /** Also listen on TLS at this port with this certificate (kamailio-tls-modules; its tls.cfg is written beside). */
@@ -83,7 +88,8 @@ function md5(text: string): string {
 export function writeKamailioDb(p: KamailioConfigParams): string {
   const db = join(p.dir, 'db');
   mkdirSync(db, { recursive: true });
-  writeFileSync(join(db, 'version'), `id(int,auto) table_name(string) table_version(int) \n1:subscriber:7\n2:dbaliases:1\n${p.presence ? PRESENCE_VERSIONS : ''}`);
+  writeFileSync(join(db, 'version'), `id(int,auto) table_name(string) table_version(int) \n1:subscriber:7\n2:dbaliases:1\n${p.presence ? PRESENCE_VERSIONS : ''}${p.messageStore ? '40:silo:8\n' : ''}`);
+  if (p.messageStore) writeFileSync(join(db, 'silo'), `${SILO_COLUMNS} \n`);
   if (p.presence) for (const [table, columns] of Object.entries(PRESENCE_TABLES)) writeFileSync(join(db, table), `${columns} \n`);
   const subs = p.users.map((u, i) => {
     const domain = u.domain ?? p.domain;
@@ -100,6 +106,23 @@ export function writeKamailioDb(p: KamailioConfigParams): string {
     `id(int,auto) alias_username(string) alias_domain(string) username(string) domain(string) \n${aliases.map((l) => `${l}\n`).join('')}`,
   );
   return db;
+}
+
+/** msilo's db_text table (Kamailio 5.6 schema, /usr/share/kamailio/dbtext/kamailio/silo, with callid and status nullable: msilo 5.6 stores neither). */
+const SILO_COLUMNS =
+  'id(int,auto) src_addr(string) dst_addr(string) username(string) domain(string) inc_time(int) exp_time(int) snd_time(int) ctype(string) body(string,null) extra_hdrs(string,null) callid(string,null) status(int,null)';
+
+/**
+ * The stored messages go out through this Kamailio itself (outbound_proxy): it
+ * finds the subscriber's binding as for any request. They keep their sender's
+ * From, so the script does not ask for credentials what comes from its own port.
+ */
+function messageStoreModule(host: string, port: number, dbDir: string): string {
+  return `loadmodule "msilo.so"
+modparam("msilo", "db_url", "text://${dbDir}")
+modparam("msilo", "outbound_proxy", "sip:${host}:${port}")
+modparam("msilo", "use_contact", 0)
+`;
 }
 
 /** The presence modules' db_text tables (Kamailio 5.6 schema, /usr/share/kamailio/dbtext), empty. */
@@ -198,6 +221,8 @@ alias="${domain}"
 mpath="${modulePath}"
 ${p.tls ? `enable_tls=yes
 tcp_connection_lifetime=3605
+# RFC 5923: a Via ;alias makes the connection reusable for requests to the phone's sent-by.
+tcp_accept_aliases=yes
 ` : ''}
 ${p.stun ? 'loadmodule "stun.so"\n' : ''}${p.tls ? `loadmodule "tls.so"
 modparam("tls", "config", "${join(p.dir, 'tls.cfg')}")
@@ -220,7 +245,7 @@ loadmodule "auth_db.so"
 loadmodule "alias_db.so"
 loadmodule "xhttp.so"
 loadmodule "jsonrpcs.so"
-${p.presence ? presenceModules(host, p.udpPort, dbDir) : ''}
+${p.presence ? presenceModules(host, p.udpPort, dbDir) : ''}${p.messageStore ? messageStoreModule(host, p.udpPort, dbDir) : ''}
 modparam("jsonrpcs", "transport", 1)
 modparam("usrloc", "db_mode", 0)
 modparam("registrar", "min_expires", 1)
@@ -251,7 +276,7 @@ ${p.presence ? '  if (is_method("PUBLISH|SUBSCRIBE")) { route(PRESENCE); exit; }
   if (is_method("REGISTER")) { route(REGISTRAR); exit; }
 ${
   p.authenticateCalls
-    ? `  if (!is_method("ACK|PRACK|BYE") && from_uri == myself) {
+    ? `  if (!is_method("ACK|PRACK|BYE") && from_uri == myself${p.messageStore ? ` && !(src_ip == myself && $sp == ${p.udpPort})` : ''}) {
     if (!proxy_authorize("$fd", "subscriber")) {
       if ($rc == -4) { proxy_challenge("$fd", "${Number(flags) | 16}"); } else { proxy_challenge("$fd", "${flags}"); }
       exit;
@@ -263,7 +288,13 @@ ${
   if (uri == myself) {
     alias_db_lookup("dbaliases");
     if (!lookup("location")) {
-      switch ($rc) {
+      $var(rc) = $rc;
+${p.messageStore ? `      if (is_method("MESSAGE") && is_subscriber("$ru", "subscriber", 3)) {
+        t_newtran();
+        if (m_store("$ru")) { t_reply("202", "Accepted"); } else { t_reply("503", "Not Stored"); }
+        exit;
+      }
+` : ''}      switch ($var(rc)) {
         case -2: sl_send_reply("405", "Method Not Allowed"); exit;
         default: sl_send_reply("404", "Not Found"); exit;
       }
@@ -293,8 +324,8 @@ route[REGISTRAR] {
   }
   if ($au != $tU) { sl_send_reply("403", "Forbidden Auth ID"); exit; }
   consume_credentials();
-  if (!save("location")) { sl_reply_error(); }
-  exit;
+  if (!save("location")) { sl_reply_error(); exit; }
+${p.messageStore ? '  m_dump();\n' : ''}  exit;
 }
 
 ${p.presence ? `route[PRESENCE] {

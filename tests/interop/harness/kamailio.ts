@@ -40,6 +40,8 @@ export interface KamailioOptions {
   stun?: boolean;
   /** Be a presence server too (presence, presence_xml, presence_dialoginfo, presence_mwi, pua, pua_dialoginfo). */
   presence?: boolean;
+  /** Store MESSAGEs for subscribers who are offline and deliver them when they register (msilo). */
+  messageStore?: boolean;
 }
 
 export interface KamailioLocation {
@@ -98,6 +100,7 @@ export async function startKamailio(opts: KamailioOptions = {}): Promise<Kamaili
       host: placement.address,
       stun: opts.stun,
       ...(opts.presence ? { presence: true } : {}),
+      ...(opts.messageStore ? { messageStore: true } : {}),
       udpPort: sipPort,
       tcpPort: sipPort,
       ...(opts.tls && tlsPort ? { tls: { port: tlsPort, ...opts.tls } } : {}),

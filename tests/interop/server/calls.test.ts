@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { CallSnapshot } from '../../../electron/api/snapshots.ts';
-import { startBaresip, type BaresipEvent, type BaresipHandle } from '../harness/baresip.ts';
+import { newBaresipRecording, startBaresip, type BaresipEvent, type BaresipHandle } from '../harness/baresip.ts';
 import { groupAlive, makeTempDir, sleep } from '../harness/managed-process.ts';
 import { startParleyEngine, type ParleyEnginePeer } from '../harness/parley-engine.ts';
 import { soxTone } from '../harness/sox.ts';
@@ -76,16 +76,6 @@ describe('calls through parley serve (registrar + proxy)', () => {
   const nextBaresipEvent = (type: string, from: number, timeoutMs: number): Promise<BaresipEvent> =>
     bare.waitForEvent((e) => e.type === type && bare.events.indexOf(e) >= from, timeoutMs);
 
-  async function baresipRecording(before: readonly string[]): Promise<string> {
-    const deadline = Date.now() + 3000;
-    for (;;) {
-      const fresh = bare.receivedAudioFiles().filter((f) => !before.includes(f));
-      if (fresh.length === 1) return fresh[0]!;
-      assert.ok(fresh.length === 0 && Date.now() < deadline, `baresip dumped ${fresh.length} new recordings`);
-      await sleep(50);
-    }
-  }
-
   async function parleyRecording(callId: string): Promise<string> {
     const path = parley.recordings.get(callId);
     assert.ok(path);
@@ -107,7 +97,7 @@ describe('calls through parley serve (registrar + proxy)', () => {
     assert.ok(answered && bye, 'the answer and the BYE are in the trace');
     const answeredMs = bye.time - answered.time;
     log(`answered ${answeredMs.toFixed(0)} ms on the wire, ${(ended.endedAt - ended.answeredAt).toFixed(0)} ms in the snapshot`);
-    const heardByBaresip = measureWav('baresip', await baresipRecording(files), answeredMs, { heldBackMs: BARESIP_HELD_BACK_MS });
+    const heardByBaresip = measureWav('baresip', await newBaresipRecording(bare, files), answeredMs, { heldBackMs: BARESIP_HELD_BACK_MS });
     const heardByParley = measureWav('Parley', await parleyRecording(apiCallId), answeredMs);
     log(describeTone(heardByBaresip));
     log(describeTone(heardByParley));

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TestPki } from '../../helpers/test-pki.ts';
 import { ParleyProcess, runParley } from '../../unit/cli/parley-process.ts';
-import { startBaresip, type BaresipEvent, type BaresipHandle } from '../harness/baresip.ts';
+import { newBaresipRecording, startBaresip, type BaresipEvent, type BaresipHandle } from '../harness/baresip.ts';
 import { freePort } from '../harness/free-port.ts';
 import { describeLinphoneCalls, LINPHONE_CALL_DOMAIN as DOMAIN, LINPHONE_CALL_USERS } from '../harness/linphone-calls.ts';
 import { groupAlive, makeTempDir, sleep } from '../harness/managed-process.ts';
@@ -129,16 +129,6 @@ describe('Parley ↔ baresip over TLS through parley serve --tls-cert (PCMU, SDE
 
   const nextEvent = (type: string, from: number, timeoutMs: number): Promise<BaresipEvent> => bare.waitForEvent((e) => e.type === type && bare.events.indexOf(e) >= from, timeoutMs);
 
-  async function baresipRecording(before: readonly string[]): Promise<string> {
-    const deadline = Date.now() + 3000;
-    for (;;) {
-      const fresh = bare.receivedAudioFiles().filter((f) => !before.includes(f));
-      if (fresh.length === 1) return fresh[0]!;
-      assert.ok(fresh.length === 0 && Date.now() < deadline, `baresip dumped ${fresh.length} new recordings`);
-      await sleep(50);
-    }
-  }
-
   async function measure(apiCallId: string, files: readonly string[], t0: number): Promise<void> {
     const trace = parley.all('trace').filter((t) => t.time >= t0);
     const answered = trace.find((t) => t.direction === 'in' && /^SIP\/2.0 200 /.test(t.text) && /^CSeq: \d+ INVITE/m.test(t.text)) ?? trace.find((t) => t.direction === 'in' && /^ACK /.test(t.text));
@@ -150,7 +140,7 @@ describe('Parley ↔ baresip over TLS through parley serve --tls-cert (PCMU, SDE
     assert.ok(path);
     const deadline = Date.now() + 3000;
     while (readFileSync(path).readUInt32LE(40) === 0xffffffff && Date.now() < deadline) await sleep(25);
-    const heardByBaresip = measureWav('baresip', await baresipRecording(files), answeredMs, { heldBackMs: 100 });
+    const heardByBaresip = measureWav('baresip', await newBaresipRecording(bare, files), answeredMs, { heldBackMs: 100 });
     const heardByParley = measureWav('Parley', path, answeredMs);
     log(describeTone(heardByBaresip));
     log(describeTone(heardByParley));

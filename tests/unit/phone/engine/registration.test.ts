@@ -124,6 +124,17 @@ describe('engine: registration', () => {
     assert.equal(!bad.ok && bad.code, 'bad-request');
   });
 
+  test('a registrar that goes away: the lost registration is "reconnecting" (retrying by itself), not a stale "registered"', async () => {
+    const gone = await FakeRegistrar.start({ dave: PASSWORD });
+    const dave = await phone.call('accounts.add', { aor: 'sip:dave@parley.test', registrar: `sip:127.0.0.1:${gone.port}`, password: PASSWORD, registerExpires: 120 });
+    await phone.waitFor('registration', (r) => r.accountId === dave.id && r.state === 'registered', 5000);
+    await gone.close();
+    await phone.call('network.changed', { reason: 'resume' });
+    const lost = await phone.waitFor('registration', (r) => r.accountId === dave.id && r.state === 'failed', 5000);
+    assert.equal(lost.reconnecting, true, JSON.stringify(lost));
+    await phone.call('accounts.remove', { id: dave.id });
+  });
+
   test('close unregisters', async () => {
     assert.ok(registrar.bound);
     await phone.close();
