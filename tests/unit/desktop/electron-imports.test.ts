@@ -80,6 +80,7 @@ const PURE = [
   'app-identity',
   'app-url',
   'autostart-entry',
+  'call-keys',
   'csp',
   'engine-gate',
   'incoming-call-notice',
