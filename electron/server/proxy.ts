@@ -151,7 +151,16 @@ export class Proxy {
       if (!callee) return answer(404, `Not Found (${ruri.user ?? ''} is not a user of ${o.directory.domain})`);
       const bindings = o.location.lookup(callee.aor);
       if (bindings.length === 0) return answer(480, `Temporarily Unavailable (${callee.username} is not registered right now)`);
-      if (o.redirect && !inDialog) return this.#redirect(request, tx, bindings);
+      if (o.redirect && !inDialog) {
+        // A redirect server keeps no presence or message-summary state: sending a phone's
+        // PUBLISH or SUBSCRIBE back to the phones of the same user would make no sense.
+        if (request.method === 'PUBLISH' || request.method === 'SUBSCRIBE') {
+          const refusal = localResponse(request, 405, 'Method Not Allowed (a redirect server keeps no event state)');
+          refusal.headers.set('Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, REGISTER');
+          return tx.respond(refusal);
+        }
+        return this.#redirect(request, tx, bindings);
+      }
       this.#trying(request, tx);
       const specs = bindings.map((b) => this.#branchFor(request, incoming, hash, mfHeader, b.uri, this.#flowOf(b), inDialog ? undefined : request.uri));
       this.#fork(tx, specs);
