@@ -250,7 +250,10 @@ export class TransportLayer implements SipTransport {
       this.#stamp(message, 'udp', listener.sentBy);
       data = serializeMessage(message);
       const limit = this.#options.pathMtu !== undefined ? this.#options.pathMtu - 200 : UNKNOWN_MTU_LIMIT;
-      if (data.length > limit) {
+      // Only when we listen on TCP too: the dialog's later requests follow the
+      // transport this one used (a proxy record-routes with transport=tcp), and a
+      // phone without a TCP listener could not send its ACK or BYE that way.
+      if (data.length > limit && this.#listenerFor('tcp', family)) {
         // RFC 3261 §18.1.1: too close to the MTU for UDP; TCP to the same address and port.
         try {
           return await this.#sendStream(message, { protocol: 'tcp', address, port: dest.port }, family);

@@ -92,11 +92,26 @@ describe('RFC 3261 §18.1.1: big requests leave UDP for TCP', () => {
     }
   });
 
+  it('stays on UDP when it does not listen on TCP itself (the ACK and BYE could not follow a TCP route)', async () => {
+    const udpOnly = new TransportLayer({ udpFallback: false });
+    const peer = await rawUdp();
+    try {
+      await udpOnly.listen({ protocol: 'udp', address: '127.0.0.1', port: 0 });
+      const used = await udpOnly.send(request('MESSAGE', { body: 'w'.repeat(1500) }), { protocol: 'udp', address: '127.0.0.1', port: peer.port });
+      assert.equal(used.protocol, 'udp');
+      assert.match(await peer.inbox.next(() => true, 3000, 'big datagram'), /^MESSAGE /);
+    } finally {
+      peer.close();
+      await udpOnly.close();
+    }
+  });
+
   it('refuses the switch when fallback is off', async () => {
     const strict = new TransportLayer({ udpFallback: false });
     const peer = await rawUdp();
     try {
       await strict.listen({ protocol: 'udp', address: '127.0.0.1', port: 0 });
+      await strict.listen({ protocol: 'tcp', address: '127.0.0.1', port: 0 });
       await assert.rejects(strict.send(request('MESSAGE', { body: 'z'.repeat(2000) }), { protocol: 'udp', address: '127.0.0.1', port: peer.port }), {
         name: 'TransportError',
         code: 'refused',
