@@ -310,6 +310,8 @@ export class Registration extends Emitter<RegistrationEvents> {
 
   /** RFC 5626 §4.4: keep the UDP flow to the registrar open (Flow-Timer honoured, §5.4). */
   #keepFlowAlive(target: SendTarget, response: SipResponse): void {
+    // Keep-alives turned off (keepAliveMs 0, `--keepalive 0`) stay off, whatever Flow-Timer the registrar suggests.
+    if (this.#ctx.keepAliveMs <= 0) return;
     const flowTimer = Number(response.headers.get('Flow-Timer')?.trim());
     const intervalMs = Number.isFinite(flowTimer) && flowTimer > 0 ? clampNetworkSeconds('flow-timer', flowTimer) * 1000 : this.#ctx.keepAliveMs;
     const transport = this.#ctx.layer.context.transport;
