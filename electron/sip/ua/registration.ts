@@ -9,6 +9,9 @@
  * Every interval the registrar sends is clamped (timer-bounds.ts) and at
  * most MAX_REGISTERS_PER_MINUTE REGISTERs leave per account in any minute:
  * an attempt with no room waits in its state until the window has some.
+ * A 2xx whose Via shows a NAT (RFC 3581 received/rport differ from our
+ * Contact) is answered by a REGISTER with the public Contact: from
+ * `registering` without leaving it, from `registered` through `refreshing`.
  *
  *                 register()                 2xx
  *   unregistered ───────────▶ registering ─────────▶ registered ◀──┐
@@ -275,11 +278,17 @@ export class Registration extends Emitter<RegistrationEvents> {
     this.#expiresAt = this.#ctx.clock.now() + granted * 1000;
     this.#stale = undefined;
     if (target) this.#server = { address: target.address, port: target.port };
-    this.#to('registered', { outcome: outcomeOf(response) });
+    // A first registration that shows a NAT between us stays 'registering' until the
+    // Contact with the public address is bound: until then requests to us go nowhere, and
+    // whatever starts at 'registered' (subscriptions to our own address) would be routed to
+    // the private Contact.
+    const settling = this.#state === 'registering';
+    if (!settling) this.#to('registered', { outcome: outcomeOf(response) });
     if (target?.protocol === 'udp') {
       this.#keepFlowAlive(target, response);
       if (this.#learn(viaPublicAddress(response))) return;
     }
+    if (settling) this.#to('registered', { outcome: outcomeOf(response) });
     this.#addressRefreshes = 0;
     this.#timer = this.#ctx.clock.setTimeout(() => {
       this.#timer = undefined;
@@ -304,7 +313,10 @@ export class Registration extends Emitter<RegistrationEvents> {
     this.#ctx.logger.info('public address learned', { account: this.account.id, seen: `${seen.host}:${seen.port}`, contact: `${current.host}:${current.port}` });
     this.#ctx.setPublicAddress(this.account, wanted);
     this.#stale = this.#contact;
-    this.#startRegister('refreshing');
+    if (this.#state === 'registering') {
+      this.#stopTimer();
+      void this.#attempt(++this.#generation);
+    } else this.#startRegister('refreshing');
     return true;
   }
 

@@ -125,6 +125,16 @@ modparam("msilo", "use_contact", 0)
 `;
 }
 
+/**
+ * Without the presence modules, what Kamailio's stock kamailio.cfg does
+ * (route[PRESENCE] without WITH_PRESENCE): no voicemail server for
+ * message-summary, and PUBLISH is not taken ("Not here"). Without this a
+ * phone's PUBLISH to its own address was relayed to the phone itself.
+ */
+const NO_PRESENCE = `  if (is_method("SUBSCRIBE") && $hdr(Event) == "message-summary") { sl_send_reply("404", "No voicemail service"); exit; }
+  if (is_method("PUBLISH")) { sl_send_reply("404", "Not here"); exit; }
+`;
+
 /** The presence modules' db_text tables (Kamailio 5.6 schema, /usr/share/kamailio/dbtext), empty. */
 const PRESENCE_TABLES: Record<string, string> = {
   presentity: 'id(int,auto) username(string) domain(string) event(string) etag(string) expires(int) received_time(int) body(string) sender(string) priority(int) ruid(string,null)',
@@ -272,7 +282,7 @@ request_route {
   if (is_method("CANCEL")) { if (t_check_trans()) { t_relay(); } exit; }
   t_check_trans();
   remove_hf("Route");
-${p.presence ? '  if (is_method("PUBLISH|SUBSCRIBE")) { route(PRESENCE); exit; }\n  if (is_method("INVITE")) { setflag(4); }\n' : ''}  if (is_method("INVITE|SUBSCRIBE")) { record_route(); }
+${p.presence ? '  if (is_method("PUBLISH|SUBSCRIBE")) { route(PRESENCE); exit; }\n  if (is_method("INVITE")) { setflag(4); }\n' : NO_PRESENCE}  if (is_method("INVITE|SUBSCRIBE")) { record_route(); }
   if (is_method("REGISTER")) { route(REGISTRAR); exit; }
 ${
   p.authenticateCalls

@@ -42,7 +42,9 @@ describe('Registration behind a NAT', () => {
     const third = contacts(regs[2]!);
     assert.match(third[0]!, /^<sip:johndoe@203\.0\.113\.7:40000>;expires=3600$/);
     assert.match(third[1]!, /^<sip:johndoe@10\.0\.0\.2:5070>;expires=0$/);
-    assert.deepEqual(states, ['registering', 'registered', 'refreshing', 'registered']);
+    // 'registered' only once the public Contact is bound: whatever starts then (subscriptions to
+    // our own address) must not be routed to the private one.
+    assert.deepEqual(states, ['registering', 'registered']);
     assert.deepEqual(ua.publicAddress('a'), { host: PUBLIC.address, port: PUBLIC.port });
     // A refresh keeps the public Contact and lists the private one no more.
     await w.run(3600_000 / 2 + 1000, 60_000);
