@@ -9,7 +9,8 @@ const bad = (schema: { safeParse(v: unknown): { success: boolean } }, value: unk
 describe('command schemas', () => {
   test('there is one schema per command and no other', () => {
     assert.deepEqual(Object.keys(COMMAND_SCHEMAS).sort(), [...COMMAND_NAMES].sort());
-    assert.equal(COMMAND_NAMES.length, 58);
+    // No name listed twice (a count here conflicted with every branch that added a command).
+    assert.equal(new Set(COMMAND_NAMES).size, COMMAND_NAMES.length);
   });
 
   test('call.transfer takes a target (blind) or another call (attended), never both or neither; call.pickup needs the dialog', () => {
