@@ -192,7 +192,7 @@ export interface CallSnapshot {
   /** The conference (call.merge) the call is a leg of: the legs share this id. */
   conference?: string;
   /** The call is being recorded (call.record): into this WAV file, since then. */
-  recording?: { path: string; since: number; layout: 'mixed' | 'stereo' };
+  recording?: { path: string; since: number; layout: 'mixed' | 'stereo'; format: RecordingFormat };
   /** The SIP Call-ID of the call's dialog: its messages in the `trace` events carry it. */
   sipCallId?: string;
   /** Set when the call was answered but could not go on and we ended it (e.g. the peer's SDP answer was unusable): why. */
@@ -320,6 +320,21 @@ export interface HistoryEntry {
   quality?: CallQuality;
   /** "forwarded by 100@sip.test, busy": the call reached us forwarded (Diversion / History-Info). */
   forwardedBy?: string;
+  /** The files the call was recorded into (recording-api.ts opens, shows and deletes them). */
+  recordings?: RecordingLink[];
+}
+
+export const RECORDING_FORMATS = ['wav', 'opus'] as const;
+/** 'wav': 16-bit PCM; 'opus': Ogg Opus (RFC 7845), about a tenth of the size. */
+export type RecordingFormat = (typeof RECORDING_FORMATS)[number];
+
+/** One recording of a call, as its History entry lists it. */
+export interface RecordingLink {
+  /** Absolute path of the file. */
+  path: string;
+  format: RecordingFormat;
+  /** Its size; absent when the file is no longer there (moved or deleted outside Parley). */
+  bytes?: number;
 }
 
 /**
@@ -438,6 +453,10 @@ export interface Settings {
   callsFromStrangers: boolean;
   /** The UDP ports RTP (and RTCP) may use; a firewall rule can open just these. */
   rtpPorts: PortRange;
+  /** Where call.record writes its files: an absolute path, or '' for the recordings folder in Parley's data folder. */
+  recordingsFolder: string;
+  /** The format of new recordings. */
+  recordingFormat: RecordingFormat;
 }
 
 export interface PortRange {

@@ -13,6 +13,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { PhoneCall } from './phone-call.ts';
 import { DIRECT_ACCOUNT_ID } from './direct-account.ts';
 import type { CallQuality } from './history-entry.ts';
+import { recordingLinks } from './recordings.ts';
 import { toHistorySnapshot } from './snapshot-mappers.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 
@@ -69,7 +70,17 @@ export class CallHistory {
         reason: record.outcome ? clip(record.outcome.reason, 256) : null,
         quality: this.#quality(record),
       });
-      this.#events.emit('history', toHistorySnapshot(entry));
+      this.#events.emit('history', toHistorySnapshot(entry, recordingLinks));
+    });
+  }
+
+  /** The call is being recorded into `path`: its History entry links the file. */
+  recorded(record: HistoryCall, path: string): void {
+    if (record.historyId === undefined) return;
+    const id = record.historyId;
+    this.#write(record, () => {
+      const entry = this.#store.history.require(id);
+      if (!entry.recordings.includes(path)) this.#store.history.update(id, { recordings: [...entry.recordings, path] });
     });
   }
 
