@@ -75,6 +75,8 @@ export function answerOutOfDialog(request: SipRequest, tx: ServerTransaction, de
         bodyBytes: request.body,
         callId: callId(request),
         source: { address: source.address, port: source.port },
+        requestUri: request.uri,
+        ...(match.fallback === true ? { fallback: true } : {}),
       };
       const refusal = deps.admitMessage?.(message);
       if (refusal) {
