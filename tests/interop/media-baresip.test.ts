@@ -33,7 +33,7 @@ import { startKamailio, type KamailioHandle } from './harness/kamailio.ts';
 import { groupAlive, makeTempDir, sleep } from './harness/managed-process.ts';
 import { startParleyEngine, type ParleyEnginePeer } from './harness/parley-engine.ts';
 import { soxTone } from './harness/sox.ts';
-import { StallWatch, type StallReport } from './harness/stall-watch.ts';
+import { StallWatch, type StallReport } from '../helpers/stall-watch.ts';
 import { assertHeard, describeTone, measureWav, type HeardTone } from './harness/tone-measure.ts';
 
 const PARLEY_HZ = 600;
