@@ -207,8 +207,17 @@ export interface CallSnapshot {
    * peer found), 'relay' (through the TURN server).
    */
   mediaPath?: 'direct' | 'stun' | 'relay';
+  /** The ICE candidate pair the audio uses (RFC 8445 §8.1), when ICE is used and a pair works. */
+  icePair?: { local: IceCandidateEnd; remote: IceCandidateEnd };
   /** An incoming call forwarded to us (Diversion / History-Info): by whom, why, and the line to show ("forwarded by 100@sip.test, busy"). */
   forwardedBy?: { uri: string; reason?: string; text: string };
+}
+
+/** One end of an ICE candidate pair: host (an interface address), srflx/prflx (the NAT's public address), relay (TURN). */
+export interface IceCandidateEnd {
+  type: 'host' | 'srflx' | 'prflx' | 'relay';
+  address: string;
+  port: number;
 }
 
 export interface CallSecurity {

@@ -640,6 +640,8 @@ export class PhoneCall implements ConferenceLeg {
     if (codec) s.codec = `${codec.name}/${codec.clockRate}`;
     const route = this.session.route;
     if (route) s.mediaPath = route;
+    const pair = this.session.ice?.selectedPair;
+    if (pair) s.icePair = { local: { ...pair.local }, remote: { ...pair.remote } };
     return s;
   }
 
