@@ -40,6 +40,8 @@ import { PRESENCE_COMMAND_NAMES } from './presence-contract.ts';
 import type { DiagnosticsCommands } from './diagnostics-api.ts';
 import { DIAGNOSTICS_COMMAND_NAMES } from './diagnostics-api.ts';
 import type { PhoneSystemCommands } from './phone-system-api.ts';
+import type { ForwardingCommands } from './forwarding-contract.ts';
+import { FORWARDING_COMMAND_NAMES } from './forwarding-contract.ts';
 import { PHONE_SYSTEM_COMMAND_NAMES } from './phone-system-api.ts';
 import type { RecordingCommands } from './recording-api.ts';
 import { RECORDING_COMMAND_NAMES } from './recording-api.ts';
@@ -266,7 +268,7 @@ export interface UpdateParams<P> {
 }
 
 /** name → { params, result }. One entry per command; keep them grouped as the UI groups them (presence, lines and voicemail: presence-contract.ts). */
-export interface Commands extends PresenceCommands, PhoneSystemCommands, DiagnosticsCommands, RecordingCommands {
+export interface Commands extends PresenceCommands, PhoneSystemCommands, DiagnosticsCommands, ForwardingCommands, RecordingCommands {
   'accounts.list': { params: NoParams; result: AccountSnapshot[] };
   'accounts.add': { params: AccountInput; result: AccountSnapshot };
   'accounts.update': { params: UpdateParams<AccountPatch>; result: AccountSnapshot };
@@ -378,6 +380,7 @@ export const COMMAND_NAMES = [
   ...PRESENCE_COMMAND_NAMES,
   ...PHONE_SYSTEM_COMMAND_NAMES,
   ...DIAGNOSTICS_COMMAND_NAMES,
+  ...FORWARDING_COMMAND_NAMES,
   ...RECORDING_COMMAND_NAMES,
 ] as const satisfies readonly CommandName[];
 

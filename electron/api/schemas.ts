@@ -17,6 +17,7 @@ import type { Settings } from './snapshots.ts';
 import { RECORDING_FORMATS } from './snapshots.ts';
 import { DIRECTIONS, DTMF_MODES, LINK_ACTIONS, SRTP_MODES, THEMES, TRANSPORTS } from './snapshots.ts';
 import { presenceSchemas } from './presence-schemas.ts';
+import { forwardingSchemas } from './forwarding-schemas.ts';
 
 export const LIMITS = {
   id: 128,
@@ -370,6 +371,7 @@ export const COMMAND_SCHEMAS = {
 
   ...presenceSchemas({ idSchema, sipUriSchema, dialTargetSchema }),
   ...PHONE_SYSTEM_SCHEMAS,
+  ...forwardingSchemas({ idSchema, dialTargetSchema }),
   'recording.open': recordingFile,
   'recording.reveal': recordingFile,
   'recording.delete': recordingFile,

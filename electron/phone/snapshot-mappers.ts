@@ -154,6 +154,7 @@ export function toHistorySnapshot(h: HistoryEntry, links: (paths: readonly strin
   }
   if (h.reason !== null) s.reason = h.reason;
   if (h.forwardedBy !== null) s.forwardedBy = h.forwardedBy;
+  if (h.forwardedTo !== null) s.forwardedTo = h.forwardedTo;
   if (h.recordings.length > 0) s.recordings = links(h.recordings);
   if (h.quality !== null && h.quality.mos !== null) {
     s.quality = {
