@@ -45,6 +45,7 @@ import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
 import { NetworkMonitor } from './network-monitor.ts';
 import { createPhoneApi } from './phone-api.ts';
+import { ForwardingService } from './call-forwarding.ts';
 import { PhoneSystemService, type PhoneSystemFactory } from './phone-system.ts';
 import { LogRing } from './log-ring.ts';
 import { createEventServices } from './event-services.ts';
@@ -269,8 +270,9 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     const messages = new MessageService({ ua, accounts, contacts, store, events, logger, now, clock });
     messageService = messages;
     cleanups.push(() => messages.close());
+    const forwarding = new ForwardingService({ store, accounts, events });
     calls = new CallService({
-      ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false, recordingsDir: join(opts.dataDir, 'recordings'),
+      ua, media, router, accounts, contacts, store, events, logger, now, forwarding, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false, recordingsDir: join(opts.dataDir, 'recordings'),
       rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
       clock,
       ...(opts.ice !== false ? { ice: opts.ice ?? {} } : {}),
@@ -331,6 +333,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       contacts,
       audioDevices,
       presence: eventServices.api,
+      forwarding: forwarding.api,
       phoneSystem,
       logs: logRing,
       tls: () =>
