@@ -270,7 +270,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     messageService = messages;
     cleanups.push(() => messages.close());
     calls = new CallService({
-      ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false, recordingsDir: join(opts.dataDir, 'recordings'),
+      ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: () => ua.transport.localAddress('udp', udp.address.includes(':') ? 6 : 4)?.host ?? advertised, autoAnswer: opts.autoAnswer ?? false, recordingsDir: join(opts.dataDir, 'recordings'),
       rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
       clock,
       ...(opts.ice !== false ? { ice: opts.ice ?? {} } : {}),
@@ -299,7 +299,16 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     });
     cleanups.push(() => eventServices.close());
     const networkChanged = (reason: NetworkChangeReason) =>
-      handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), refreshSubscriptions: () => eventServices.networkChanged(), logger: logger.child('network') }, reason);
+      handleNetworkChange({
+        readdressTransport: () => ua.networkChanged(),
+        refreshRegistrations: () => registrations.refreshAll(),
+        refreshSubscriptions: () => eventServices.networkChanged(),
+        logger: logger.child('network'),
+      }, reason);
+    // A registration that settled (after a network change, or a NAT that mapped us anew): the account's calls follow its address.
+    cleanups.push(events.on('registration', (r) => {
+      if (r.state === 'registered') void callsForEvents.followAddress(r.accountId);
+    }));
     await registrations.start();
     // Address changes and sleep seen by the engine itself (the CLI and web host have no powerMonitor).
     const monitor = new NetworkMonitor({

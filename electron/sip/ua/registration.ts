@@ -348,6 +348,12 @@ export class Registration extends Emitter<RegistrationEvents> {
       onFailed: () => {
         if (this.#state === 'registered') this.#startRegister('refreshing');
       },
+      // The server answers again while we back off: register now rather than at the end of the wait.
+      onRecovered: () => {
+        if (this.#state !== 'retrying') return;
+        this.#ctx.logger.info('registrar back: registering without waiting out the back-off', { account: this.account.id });
+        this.#startRegister('registering');
+      },
     });
     this.#keepAlive = { flow, unwatch: this.#ctx.watchKeepAlive(flow) };
     // Probe at once: whether the registrar answers STUN decides how the flow is watched.

@@ -231,6 +231,16 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     return this.#accounts.get(id);
   }
 
+  /**
+   * The machine's addresses changed (network-change.ts): the transport guesses
+   * its sent-by again and opens new flows; the public address each account
+   * learned is kept as a hint until its next REGISTER answer says otherwise.
+   * Returns whether our own (local) address changed.
+   */
+  networkChanged(): boolean {
+    return this.transport instanceof TransportLayer ? this.transport.networkChanged() : false;
+  }
+
   /** The account's public address (learned from its registrar over UDP), when it is behind a NAT. */
   publicAddress(accountId: string): PublicAddress | undefined {
     const a = this.#public.get(accountId);

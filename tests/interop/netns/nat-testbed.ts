@@ -65,6 +65,13 @@ export interface NatTestbed {
   /** Runs a program on the WAN segment, listening on `address`. */
   wanPlacement(address: string): Placement;
   sites: Site[];
+  /**
+   * Moves `site`'s LAN host behind `to`'s router, as a laptop going from
+   * Wi-Fi to a wired network: a new link to that router (10.<100+to>.<site>.2/24)
+   * becomes the default route, then the old link is deleted — the host's
+   * address and its public address both change. Returns the new LAN address.
+   */
+  roam(site: Site, to: Site): string;
   teardown(): Promise<void>;
 }
 
@@ -146,6 +153,13 @@ export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Pr
       hosts,
       wanPlacement: (address) => nsPlacement(byAddress.get(address) ?? wan, wanBridge, address),
       sites,
+      roam(site, to) {
+        const net = `10.${100 + to.index}.${site.index}`;
+        vethPair({ ns: site.lan, name: 'eth1', cidr: `${net}.2/24` }, { ns: to.router, name: `roam${site.index}`, cidr: `${net}.1/24` });
+        site.lan.ip('route', 'replace', 'default', 'via', `${net}.1`);
+        site.lan.ip('link', 'del', 'eth0');
+        return `${net}.2`;
+      },
       async teardown() {
         if (torn) return;
         torn = true;
