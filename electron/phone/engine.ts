@@ -43,6 +43,7 @@ import { DIRECT_ACCOUNT_ID, directAccount, hostForUri, reachableHost } from './d
 import { EchoService } from './echo-service.ts';
 import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
+import { DEFAULT_STREAM_KEEPALIVE_MS } from '../sip/ua/index.ts';
 import { NetworkMonitor } from './network-monitor.ts';
 import { createPhoneApi } from './phone-api.ts';
 import { PhoneSystemService, type PhoneSystemFactory } from './phone-system.ts';
@@ -240,6 +241,9 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       ...(opts.sip?.keepAliveMs !== undefined ? { keepAliveMs: opts.sip.keepAliveMs } : {}),
       transportOptions: {
         tlsClient: { trust: tlsTrust },
+        // RFC 5626 §4.4.1 CRLF pings on the connections we open (registrar, proxy); a server that once
+        // answered one and then stops has lost our flow, and the registration registers again on a new one.
+        keepAliveIntervalMs: opts.sip?.keepAliveMs ?? DEFAULT_STREAM_KEEPALIVE_MS,
         ...(opts.sip?.udpReceiveBufferBytes ? { udpReceiveBufferBytes: opts.sip.udpReceiveBufferBytes } : {}),
       },
       clock,

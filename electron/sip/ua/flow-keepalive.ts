@@ -48,6 +48,9 @@ export const RECOVERY_PROBE_MS = 2000;
 /** RFC 5626 §4.4.1 suggests 95–120 s for UDP; home routers forget UDP mappings after ~30 s, so less by default. */
 export const DEFAULT_UDP_KEEPALIVE_MS = 25_000;
 
+/** RFC 5626 §4.4.1: CRLF pings on TCP/TLS every 95–120 s (a router keeps TCP mappings far longer than UDP ones). */
+export const DEFAULT_STREAM_KEEPALIVE_MS = 110_000;
+
 const CRLF = Buffer.from('\r\n\r\n');
 
 export interface FlowKeepAliveOptions {

@@ -366,7 +366,8 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     const base = this.#registrations.get(account.id)?.outbound
       ? { ...plain, uri: { ...plain.uri, params: new Map([...plain.uri.params, ['ob', null]]) } }
       : plain;
-    const pub = protocol === 'udp' ? this.#public.get(account.id) : undefined;
+    const learnt = this.#public.get(account.id);
+    const pub = learnt && (learnt.protocol ?? 'udp') === protocol ? learnt : undefined;
     if (!pub || family !== (pub.host.includes(':') ? 6 : 4)) return base;
     return { ...base, uri: { ...base.uri, host: pub.host, port: pub.port } };
   }

@@ -30,8 +30,14 @@ export interface NatFixture {
   servers: Array<{ stop(): Promise<unknown> }>;
   /** A Parley CLI process on `site` (its own config directory), killed at teardown. */
   parley(site: Site, args: string[], env?: Record<string, string>): ParleyProcess;
+  /** Kills Kamailio (SIGTERM to its group: every binding it kept in memory is gone); resolves once it is down. */
+  stopKamailio(): Promise<void>;
+  /** Starts Kamailio again on the same address and port; resolves when it answers (performance.now() of that). */
+  startKamailio(): Promise<number>;
   /** Polls Kamailio until `user` has exactly one Contact and it names `publicAddress`; returns it and how long it took (ms). */
   publicContact(user: string, publicAddress: string, timeoutMs?: number): Promise<{ contact: string; ms: number }>;
+  /** Polls Kamailio until `user` has exactly one Contact and it matches `pattern`. */
+  registered(user: string, pattern: RegExp, timeoutMs?: number): Promise<{ contact: string; ms: number }>;
   teardown(): Promise<void>;
 }
 
@@ -41,21 +47,36 @@ export async function startNatFixture(opts: { tag: string; routers: readonly Rou
   const procs: ParleyProcess[] = [];
   const peers: BaresipHandle[] = [];
   const servers: Array<{ stop(): Promise<unknown> }> = [];
+  const kamOptions = {
+    placement: bed.wanPlacement(WAN_HOSTS.kamailio),
+    stun: true,
+    users: opts.users.map(([username, password]) => ({ username, password })),
+  };
   let kam: KamailioHandle;
   try {
-    kam = await startKamailio({
-      placement: bed.wanPlacement(WAN_HOSTS.kamailio),
-      stun: true,
-      users: opts.users.map(([username, password]) => ({ username, password })),
-    });
+    kam = await startKamailio(kamOptions);
   } catch (err) {
     await bed.teardown();
     tmp.remove();
     throw err;
   }
+  const registered = async (user: string, pattern: RegExp, timeoutMs = 10_000): Promise<{ contact: string; ms: number }> => {
+    const t0 = performance.now();
+    const deadline = t0 + timeoutMs;
+    let contacts = '';
+    while (performance.now() < deadline) {
+      const loc = (await kam.locations().catch(() => [])).find((l) => l.aor.startsWith(user));
+      contacts = loc?.contacts.map((c) => c.contact).join(', ') ?? '';
+      if (loc && loc.contacts.length === 1 && pattern.test(contacts)) return { contact: contacts, ms: performance.now() - t0 };
+      await sleep(100);
+    }
+    assert.fail(`${user} registered as ${pattern} only within ${timeoutMs} ms; Kamailio has: ${contacts || 'nothing'}`);
+  };
   return {
     bed,
-    kam,
+    get kam() {
+      return kam;
+    },
     tmp,
     peers,
     servers,
@@ -67,18 +88,13 @@ export async function startNatFixture(opts: { tag: string; routers: readonly Rou
       procs.push(p);
       return p;
     },
-    async publicContact(user, publicAddress, timeoutMs = 10_000) {
-      const t0 = performance.now();
-      const deadline = t0 + timeoutMs;
-      let contacts = '';
-      while (performance.now() < deadline) {
-        const loc = (await kam.locations()).find((l) => l.aor.startsWith(user));
-        contacts = loc?.contacts.map((c) => c.contact).join(', ') ?? '';
-        if (loc && loc.contacts.length === 1 && contacts.includes(`@${publicAddress}:`)) return { contact: contacts, ms: performance.now() - t0 };
-        await sleep(100);
-      }
-      assert.fail(`${user} registered with ${publicAddress} only within ${timeoutMs} ms; Kamailio has: ${contacts || 'nothing'}`);
+    stopKamailio: () => kam.stop(),
+    async startKamailio() {
+      kam = await startKamailio({ ...kamOptions, port: kam.udpPort });
+      return performance.now();
     },
+    publicContact: (user, publicAddress, timeoutMs = 10_000) => registered(user, new RegExp(`@${publicAddress.replaceAll('.', '\\.')}:`), timeoutMs),
+    registered,
     async teardown() {
       for (const p of procs) p.kill();
       await Promise.all(procs.map((p) => p.exited));

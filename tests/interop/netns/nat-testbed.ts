@@ -38,6 +38,12 @@ export interface RouterSpec {
   symmetric?: boolean;
   /** Drop all UDP towards the WAN (only TCP/TLS get through). */
   blockUdp?: boolean;
+  /**
+   * A TCP segment of a connection the router does not know (after a reboot or
+   * a conntrack flush) is not taken up again (nf_conntrack_tcp_loose 0), so a
+   * flush cuts every TCP flow through it, as a rebooted home router does.
+   */
+  strictTcp?: boolean;
 }
 
 export interface Site {
@@ -133,6 +139,7 @@ export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Pr
       const timeout = spec.udpTimeoutS ?? 30;
       router.sysctl('net.netfilter.nf_conntrack_udp_timeout', timeout);
       router.sysctl('net.netfilter.nf_conntrack_udp_timeout_stream', timeout);
+      if (spec.strictTcp) router.sysctl('net.netfilter.nf_conntrack_tcp_loose', 0);
       const lanBridge = await NsBridge.start(lan, tmp.path);
       bridges.push(lanBridge);
       sites.push({
