@@ -39,6 +39,8 @@ import { PRESENCE_COMMAND_NAMES } from './presence-contract.ts';
 import type { DiagnosticsCommands } from './diagnostics-api.ts';
 import { DIAGNOSTICS_COMMAND_NAMES } from './diagnostics-api.ts';
 import type { PhoneSystemCommands } from './phone-system-api.ts';
+import type { ForwardingCommands } from './forwarding-contract.ts';
+import { FORWARDING_COMMAND_NAMES } from './forwarding-contract.ts';
 import { PHONE_SYSTEM_COMMAND_NAMES } from './phone-system-api.ts';
 
 export type NoParams = Record<string, never>;
@@ -261,7 +263,7 @@ export interface UpdateParams<P> {
 }
 
 /** name → { params, result }. One entry per command; keep them grouped as the UI groups them (presence, lines and voicemail: presence-contract.ts). */
-export interface Commands extends PresenceCommands, PhoneSystemCommands, DiagnosticsCommands {
+export interface Commands extends PresenceCommands, PhoneSystemCommands, DiagnosticsCommands, ForwardingCommands {
   'accounts.list': { params: NoParams; result: AccountSnapshot[] };
   'accounts.add': { params: AccountInput; result: AccountSnapshot };
   'accounts.update': { params: UpdateParams<AccountPatch>; result: AccountSnapshot };
@@ -373,6 +375,7 @@ export const COMMAND_NAMES = [
   ...PRESENCE_COMMAND_NAMES,
   ...PHONE_SYSTEM_COMMAND_NAMES,
   ...DIAGNOSTICS_COMMAND_NAMES,
+  ...FORWARDING_COMMAND_NAMES,
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command (a missing one makes this `never`-typed line fail).

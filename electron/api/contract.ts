@@ -44,6 +44,9 @@ export type * from './diagnostics-api.ts';
 export type * from './phone-system-api.ts';
 export { PHONE_SYSTEM_COMMAND_NAMES, PHONE_SYSTEM_EXPOSURES, PHONE_SYSTEM_STATES } from './phone-system-api.ts';
 
+export type * from './forwarding-contract.ts';
+export { FORWARD_METHODS, FORWARD_REASONS, FORWARDING_COMMAND_NAMES, MAX_FORWARD_HOPS, NO_ANSWER_DEFAULT_S, NO_ANSWER_MAX_S, NO_ANSWER_MIN_S, emptyForwardingRule, forwardsAnything } from './forwarding-contract.ts';
+
 export type * from './events.ts';
 export { EVENT_NAMES, isEventName } from './events.ts';
 

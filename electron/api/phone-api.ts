@@ -47,6 +47,7 @@ import type {
   UpdateParams,
 } from './commands.ts';
 import type { PresenceCommands } from './presence-contract.ts';
+import type { ForwardingCommands } from './forwarding-contract.ts';
 import type {
   AccountSnapshot,
   AppSnapshot,
@@ -70,10 +71,13 @@ export interface CommandContext {
   client: string;
 }
 
+/** The forwarding commands (forwarding-contract.ts), one method each. */
+export type ForwardingApi = { [N in keyof ForwardingCommands]: PhoneApiMethod<N> };
+
 /** The presence, watched-line and voicemail commands (presence-contract.ts), one method each. */
 export type PresenceApi = { [N in keyof PresenceCommands]: PhoneApiMethod<N> };
 
-export interface PhoneApi extends PresenceApi, PhoneSystemApi {
+export interface PhoneApi extends PresenceApi, PhoneSystemApi, ForwardingApi {
   'accounts.list'(params: NoParams, context: CommandContext): Promise<AccountSnapshot[]>;
   'accounts.add'(params: AccountInput, context: CommandContext): Promise<AccountSnapshot>;
   'accounts.update'(params: UpdateParams<AccountPatch>, context: CommandContext): Promise<AccountSnapshot>;

@@ -16,6 +16,7 @@ import { PHONE_SYSTEM_EXPOSURES, type PhoneSystemCommands } from './phone-system
 import type { Settings } from './snapshots.ts';
 import { DIRECTIONS, DTMF_MODES, LINK_ACTIONS, SRTP_MODES, THEMES, TRANSPORTS } from './snapshots.ts';
 import { presenceSchemas } from './presence-schemas.ts';
+import { forwardingSchemas } from './forwarding-schemas.ts';
 
 export const LIMITS = {
   id: 128,
@@ -357,6 +358,7 @@ export const COMMAND_SCHEMAS = {
 
   ...presenceSchemas({ idSchema, sipUriSchema, dialTargetSchema }),
   ...PHONE_SYSTEM_SCHEMAS,
+  ...forwardingSchemas({ idSchema, dialTargetSchema }),
 } satisfies { [N in CommandName]: z.ZodType<CommandParams<N>> };
 
 // Compile-time check in the other direction: each schema has exactly the keys of its params type,

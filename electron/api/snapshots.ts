@@ -16,6 +16,8 @@
  * Imports nothing: the renderer compiles this file with DOM types and no Node.
  */
 
+import type { CallForwardSnapshot } from './forwarding-contract.ts';
+
 export const TRANSPORTS = ['udp', 'tcp', 'tls'] as const;
 export type TransportName = (typeof TRANSPORTS)[number];
 
@@ -207,8 +209,19 @@ export interface CallSnapshot {
    * peer found), 'relay' (through the TURN server).
    */
   mediaPath?: 'direct' | 'stun' | 'relay';
+  /** The ICE candidate pair the audio uses (RFC 8445 §8.1), when ICE is used and a pair works. */
+  icePair?: { local: IceCandidateEnd; remote: IceCandidateEnd };
   /** An incoming call forwarded to us (Diversion / History-Info): by whom, why, and the line to show ("forwarded by 100@sip.test, busy"). */
   forwardedBy?: { uri: string; reason?: string; text: string };
+  /** We forwarded the call (call forwarding on the phone, forwarding-contract.ts). */
+  forwardedTo?: CallForwardSnapshot;
+}
+
+/** One end of an ICE candidate pair: host (an interface address), srflx/prflx (the NAT's public address), relay (TURN). */
+export interface IceCandidateEnd {
+  type: 'host' | 'srflx' | 'prflx' | 'relay';
+  address: string;
+  port: number;
 }
 
 export interface CallSecurity {
@@ -320,6 +333,8 @@ export interface HistoryEntry {
   quality?: CallQuality;
   /** "forwarded by 100@sip.test, busy": the call reached us forwarded (Diversion / History-Info). */
   forwardedBy?: string;
+  /** "forwarded to 200@sip.test, busy": we forwarded the call (redirected, or joined to a new call). */
+  forwardedTo?: string;
 }
 
 /**

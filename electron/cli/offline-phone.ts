@@ -7,6 +7,7 @@
  * still go through the dispatcher; calls and registrations answer
  * 'unavailable'.
  */
+import { ForwardingService } from '../phone/call-forwarding.ts';
 import { createEventBus, type EventBus } from '../api/event-bus.ts';
 import { ApiError } from '../api/errors.ts';
 import type { PhoneApi } from '../api/phone-api.ts';
@@ -42,6 +43,8 @@ export function openOfflinePhone(opts: { dataDir: string; secrets: SecretStore; 
     contacts,
     audioDevices: () => [],
     presence: presencePlaceholder(),
+    // The rules are stored settings: `parley forward` sets them offline; a running phone applies them.
+    forwarding: new ForwardingService({ store, accounts, events }).api,
     // `parley users` manages the phone system's users offline; hosting one needs `parley serve`, web or the app.
     phoneSystem: new PhoneSystemService({ host: undefined, accounts, events, clock: systemClock }),
     telephony: {

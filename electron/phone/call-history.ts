@@ -14,12 +14,13 @@ import type { PhoneCall } from './phone-call.ts';
 import { DIRECT_ACCOUNT_ID } from './direct-account.ts';
 import type { CallQuality } from './history-entry.ts';
 import { toHistorySnapshot } from './snapshot-mappers.ts';
+import { describeForward } from './forward-words.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 
 const clip = (text: string, max: number) => text.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max);
 
 /** What the history reads of a call (a PhoneCall). */
-export type HistoryCall = Pick<PhoneCall, 'id' | 'accountId' | 'direction' | 'remote' | 'caller' | 'localIdentity' | 'sip' | 'startedAt' | 'answeredAt' | 'endedAt' | 'outcome' | 'lastStats' | 'historyId' | 'snapshot' | 'forwardedBy'>;
+export type HistoryCall = Pick<PhoneCall, 'id' | 'accountId' | 'direction' | 'remote' | 'caller' | 'localIdentity' | 'sip' | 'startedAt' | 'answeredAt' | 'endedAt' | 'outcome' | 'lastStats' | 'historyId' | 'snapshot' | 'forwardedBy' | 'forwardedTo'>;
 
 export class CallHistory {
   readonly #store: PhoneStore;
@@ -68,6 +69,7 @@ export class CallHistory {
         resultCode: record.outcome && record.outcome.status >= 100 && record.outcome.status <= 699 ? record.outcome.status : null,
         reason: record.outcome ? clip(record.outcome.reason, 256) : null,
         quality: this.#quality(record),
+        forwardedTo: record.forwardedTo ? clip(describeForward(record.forwardedTo), 512) : null,
       });
       this.#events.emit('history', toHistorySnapshot(entry));
     });

@@ -46,6 +46,7 @@ import { handleNetworkChange } from './network-change.ts';
 import { DEFAULT_STREAM_KEEPALIVE_MS } from '../sip/ua/index.ts';
 import { NetworkMonitor } from './network-monitor.ts';
 import { createPhoneApi } from './phone-api.ts';
+import { ForwardingService } from './call-forwarding.ts';
 import { PhoneSystemService, type PhoneSystemFactory } from './phone-system.ts';
 import { LogRing } from './log-ring.ts';
 import { createEventServices } from './event-services.ts';
@@ -273,8 +274,9 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     const messages = new MessageService({ ua, accounts, contacts, store, events, logger, now, clock });
     messageService = messages;
     cleanups.push(() => messages.close());
+    const forwarding = new ForwardingService({ store, accounts, events });
     calls = new CallService({
-      ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: () => ua.transport.localAddress('udp', udp.address.includes(':') ? 6 : 4)?.host ?? advertised, autoAnswer: opts.autoAnswer ?? false, recordingsDir: join(opts.dataDir, 'recordings'),
+      ua, media, router, accounts, contacts, store, events, logger, now, forwarding, rtpBind: udp.address, rtpAdvertised: () => ua.transport.localAddress('udp', udp.address.includes(':') ? 6 : 4)?.host ?? advertised, autoAnswer: opts.autoAnswer ?? false, recordingsDir: join(opts.dataDir, 'recordings'),
       rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
       clock,
       ...(opts.ice !== false ? { ice: opts.ice ?? {} } : {}),
@@ -344,6 +346,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       contacts,
       audioDevices,
       presence: eventServices.api,
+      forwarding: forwarding.api,
       phoneSystem,
       logs: logRing,
       tls: () =>

@@ -42,6 +42,8 @@ export interface HistoryFields {
   quality: CallQuality | null;
   /** The call was forwarded to us: "forwarded by 100@sip.test, busy" (Diversion, History-Info). */
   forwardedBy: string | null;
+  /** We forwarded the call: "forwarded to 200@sip.test, busy" (call forwarding on the phone). */
+  forwardedTo: string | null;
 }
 
 export interface HistoryEntry extends HistoryFields {
@@ -63,6 +65,7 @@ export const HISTORY_DEFAULTS: Readonly<Omit<HistoryFields, 'direction' | 'peerU
   reason: null,
   quality: null,
   forwardedBy: null,
+  forwardedTo: null,
 });
 
 // Peers come from the network: we record odd addresses rather than lose the call, but no control characters.
@@ -95,6 +98,7 @@ export const historyFieldsSchema: z.ZodType<HistoryFields> = z
     reason: text(256).nullable(),
     quality: callQualitySchema.nullable(),
     forwardedBy: text(512).nullable(),
+    forwardedTo: text(512).nullable(),
   })
   .superRefine((h, ctx) => {
     if (h.answeredAt !== null && h.answeredAt < h.startedAt) ctx.addIssue({ code: 'custom', path: ['answeredAt'], message: 'is before startedAt' });

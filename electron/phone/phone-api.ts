@@ -11,7 +11,7 @@
 import type { HistoryListParams } from '../api/commands.ts';
 import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
-import type { PhoneApi, PresenceApi } from '../api/phone-api.ts';
+import type { ForwardingApi, PhoneApi, PresenceApi } from '../api/phone-api.ts';
 import type { AudioDevice, CallSnapshot, HistoryEntry as ApiHistoryEntry, ListenerTlsSnapshot, RegistrationSnapshot } from '../api/snapshots.ts';
 import type { AccountService } from './account-service.ts';
 import type { ContactDirectory } from './contact-directory.ts';
@@ -49,6 +49,8 @@ export interface PhoneEngineParts {
   tls?: () => ListenerTlsSnapshot | undefined;
   /** Presence, watched lines and voicemail (presence-contract.ts). */
   presence: PresenceApi;
+  /** Call forwarding (forwarding-contract.ts); absent offline (the commands then say so). */
+  forwarding?: ForwardingApi;
   phoneSystem: PhoneSystemService;
   /** The engine's recent log records (diagnostics.logs); absent offline. */
   logs?: LogRing;
@@ -191,6 +193,8 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     'network.changed': (p, c) => telephony.networkChanged(p, c),
 
     ...parts.presence,
+    'forwarding.get': (p, c) => forwardingOf(parts)['forwarding.get'](p, c),
+    'forwarding.set': (p, c) => forwardingOf(parts)['forwarding.set'](p, c),
     async 'phoneSystem.get'() {
       return parts.phoneSystem.get();
     },
@@ -199,4 +203,9 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     'phoneSystem.users.update': (p) => parts.phoneSystem.updateUser(p),
     'phoneSystem.users.remove': (p) => parts.phoneSystem.removeUser(p.username),
   };
+}
+
+function forwardingOf(parts: PhoneEngineParts): ForwardingApi {
+  if (!parts.forwarding) throw new ApiError('unavailable', 'call forwarding needs the running phone');
+  return parts.forwarding;
 }

@@ -152,6 +152,7 @@ export function toHistorySnapshot(h: HistoryEntry): ApiHistoryEntry {
   }
   if (h.reason !== null) s.reason = h.reason;
   if (h.forwardedBy !== null) s.forwardedBy = h.forwardedBy;
+  if (h.forwardedTo !== null) s.forwardedTo = h.forwardedTo;
   if (h.quality !== null && h.quality.mos !== null) {
     s.quality = {
       mos: round(h.quality.mos, 2),

@@ -195,6 +195,10 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'history: who forwarded an incoming call to us (Diversion / History-Info), in words',
     sql: `ALTER TABLE history ADD COLUMN forwarded_by TEXT;`,
   },
+  {
+    description: 'history: where we forwarded a call (call forwarding on the phone), in words',
+    sql: `ALTER TABLE history ADD COLUMN forwarded_to TEXT;`,
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;

@@ -3,6 +3,7 @@
  * command plausibly (accounts, calls, contacts, settings), typed errors where
  * the real phone would raise them, and a log of what it was called with.
  */
+import { emptyForwardingRule, forwardsAnything } from '../../../electron/api/forwarding-contract.ts';
 import { ApiError } from '../../../electron/api/errors.ts';
 import type { EventBus } from '../../../electron/api/event-bus.ts';
 import type { CommandContext, PhoneApi, PhoneSystemApi } from '../../../electron/api/phone-api.ts';
@@ -307,6 +308,15 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
         },
       ]),
     ) as unknown as PhoneSystemApi,
+    async 'forwarding.get'(p, c) {
+      log('forwarding.get', p, c);
+      return { global: emptyForwardingRule(), accounts: [], active: false };
+    },
+    async 'forwarding.set'(p, c) {
+      log('forwarding.set', p, c);
+      const global = p.accountId === undefined && p.rule ? p.rule : emptyForwardingRule();
+      return { global, accounts: [], active: forwardsAnything(global) };
+    },
     ...overrides,
   };
 
