@@ -20,8 +20,6 @@ import { accountTlsFailure, tlsServerNames } from './account-tls.ts';
 import type { SignallingTls } from './call-security.ts';
 import type { TlsCertificateError } from '../sip/transport/tls-verify.ts';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CommandContext } from '../api/phone-api.ts';
 import type { CallIdParams, DeclineParams, DialParams, DtmfParams, MergeParams, MuteParams, PickupParams, RecordParams, TransferParams } from '../api/commands.ts';
 import { ApiError } from '../api/errors.ts';
@@ -46,6 +44,7 @@ import { chooseIdentity } from './identity.ts';
 import { PhoneCall, type PhoneCallEnv } from './phone-call.ts';
 import { Conference, MAX_CONFERENCE_LEGS } from './conference.ts';
 import { sameAddressText } from './sip-address.ts';
+import type { Recordings } from './recordings.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 import { followRefer } from './transferee.ts';
 import { CallForwarder, type ForwardingService } from './call-forwarding.ts';
@@ -72,8 +71,8 @@ export interface CallServiceDeps {
   rtpPorts?: () => { min: number; max: number };
   /** 'media.stats' period (default 2000 ms). */
   statsIntervalMs?: number;
-  /** Where call.record writes its files (created on first use). */
-  recordingsDir?: string;
+  /** Where call.record writes its files, and in which format (recordings.ts). */
+  recordings?: Recordings;
   /** Every account auto-answers (the host asked for it: `parley listen --auto-answer`). */
   autoAnswer?: boolean;
   /** How long an incoming call rings unanswered before it is ended with 480 (default RING_TIMEOUT_MS). */
@@ -323,14 +322,17 @@ export class CallService {
     return call.snapshot();
   }
 
-  /** Records a call both ways into `<recordingsDir>/<started>-<call id>.wav` (the folder is the phone's: no client names a path). */
+  /** Records a call both ways into a new file of the recordings folder (recordings.ts; the folder is the phone's: no client names a path). */
   async record(p: RecordParams): Promise<CallSnapshot> {
     const call = this.#require(p.callId);
-    const dir = this.#d.recordingsDir;
-    if (!dir) throw new ApiError('unavailable', 'this phone has no recordings folder');
-    if (p.record) mkdirSync(dir, { recursive: true });
-    const stamp = new Date(call.startedAt).toISOString().replace(/[:.]/g, '-');
-    call.record(p.record, join(dir, `${stamp}-${call.id}.wav`), p.layout ?? 'mixed');
+    const recordings = this.#d.recordings;
+    if (!recordings) throw new ApiError('unavailable', 'this phone has no recordings folder');
+    if (!p.record || call.snapshot().recording) {
+      call.record(p.record, '', p.layout ?? 'mixed', 'wav');
+      return call.snapshot();
+    }
+    const format = p.format ?? recordings.format();
+    call.record(true, recordings.newFile(call, format), p.layout ?? 'mixed', format);
     return call.snapshot();
   }
 
