@@ -13,6 +13,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { PhoneCall } from './phone-call.ts';
 import { DIRECT_ACCOUNT_ID } from './direct-account.ts';
 import type { CallQuality } from './history-entry.ts';
+import { recordingLinks } from './recordings.ts';
 import { toHistorySnapshot } from './snapshot-mappers.ts';
 import { describeForward } from './forward-words.ts';
 import type { PhoneStore } from './store/phone-store.ts';
@@ -71,7 +72,17 @@ export class CallHistory {
         quality: this.#quality(record),
         forwardedTo: record.forwardedTo ? clip(describeForward(record.forwardedTo), 512) : null,
       });
-      this.#events.emit('history', toHistorySnapshot(entry));
+      this.#events.emit('history', toHistorySnapshot(entry, recordingLinks));
+    });
+  }
+
+  /** The call is being recorded into `path`: its History entry links the file. */
+  recorded(record: HistoryCall, path: string): void {
+    if (record.historyId === undefined) return;
+    const id = record.historyId;
+    this.#write(record, () => {
+      const entry = this.#store.history.require(id);
+      if (!entry.recordings.includes(path)) this.#store.history.update(id, { recordings: [...entry.recordings, path] });
     });
   }
 
