@@ -233,8 +233,8 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       matchAccount: (requestUri, to) => match?.(requestUri, to),
       fallbackAccountId: DIRECT_ACCOUNT_ID,
       admitCall: (call) => admission.admit(call),
-      // What the body is and whether the sender is blocked first (message-service.ts), then the rate limits.
-      admitMessage: (m) => messageService?.admit(m) ?? messageAdmission.admit(m),
+      // For a user we have (call-admission.ts), what the body is and whether the sender is blocked (message-service.ts), then the rate limits.
+      admitMessage: (m) => admission.forUser(m) ?? messageService?.admit(m) ?? messageAdmission.admit(m),
       ...(opts.sip?.keepAliveMs !== undefined ? { keepAliveMs: opts.sip.keepAliveMs } : {}),
       transportOptions: {
         tlsClient: { trust: tlsTrust },

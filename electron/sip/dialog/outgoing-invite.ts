@@ -8,7 +8,7 @@
  * after the §14.1 back-off.
  */
 import { isIP } from 'node:net';
-import { createResponse, cseqOf, toOf } from '../message/index.ts';
+import { createResponse, cseqOf, parseUri, toOf } from '../message/index.ts';
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import { cancelRequest } from '../transaction/cancel-request.ts';
 import { synthesizeResponse } from '../transaction/synthesized-response.ts';
@@ -19,7 +19,7 @@ import { Dialog } from './dialog.ts';
 import type { RequestContent } from './dialog.ts';
 import type { DialogContext } from './dialog-context.ts';
 import { glareBackoff } from './glare-backoff.ts';
-import { literalTargets, nextHopUri } from './next-hop.ts';
+import { literalTargets, nextHopUri, resolveNextHop, secureHops } from './next-hop.ts';
 
 export interface OutgoingInviteHandler {
   /** A provisional response; `dialog` is the early dialog it created or belongs to (101-199 with a To tag). */
@@ -102,7 +102,7 @@ export class OutgoingInvite {
     if (this.#reinvite) this.#reinvite.dialog.inviteInProgress = 'outgoing';
     let targets: SendTarget[];
     try {
-      targets = this.#presetTargets ?? (await this.#ctx.resolve(nextHopUri(this.#request)));
+      targets = this.#presetTargets ?? (await resolveNextHop(this.#request, (uri) => this.#ctx.resolve(uri)));
       if (targets.length === 0) throw new Error('no targets');
     } catch (err) {
       this.#ctx.logger.warn('INVITE target resolution failed', { error: String(err) });
@@ -239,11 +239,11 @@ export class OutgoingInvite {
     let sent: Promise<unknown>;
     if (isIP(hop.host) !== 0) {
       try {
-        sent = send(literalTargets(hop));
+        sent = send(secureHops(parseUri(ack.uri), hop, literalTargets(hop)));
       } catch (err) {
         sent = Promise.reject(err);
       }
-    } else sent = this.#ctx.resolve(hop).then(send);
+    } else sent = resolveNextHop(ack, (uri) => this.#ctx.resolve(uri)).then(send);
     sent.catch((err: unknown) => this.#ctx.logger.warn('ACK not sent', { error: String(err) })).then(() => this.#handler.onAcked?.(dialog));
   }
 

@@ -101,7 +101,7 @@ export class IncomingCall extends Call<IncomingCallState> {
     this.calledAlias = calledAlias;
     this.#invite = invite;
     const local = invite.tx.incoming.local;
-    this.#contact = ctx.contact(account, local.protocol, familyOf(local.address));
+    this.#contact = ctx.contact(account, local.protocol, familyOf(local.address), /^sips:/i.test(invite.request.uri));
     invite.onCancel = () => this.finish({ cause: 'cancelled', by: 'remote', outcome: outcome(487, 'Request Terminated') });
     invite.onAck = (ack) => void this.#acked(ack);
     invite.onAckTimeout = () => this.finish({ cause: 'timeout', by: 'local', outcome: outcome(408, 'No ACK', 'timeout'), detail: 'no ACK for our 2xx' });

@@ -171,7 +171,7 @@ export class OutgoingCall extends Call<OutgoingCallState> {
     const account = this.account;
     let targets: SendTarget[];
     try {
-      targets = await this.ctx.resolver.resolve(account.outboundProxy ?? requestUri, account.transport);
+      targets = await this.ctx.resolver.resolve(account.outboundProxy ?? requestUri, account.transport, requestUri);
     } catch (err) {
       if (this.#cancelRequested) this.finish({ cause: 'cancelled', by: 'local' });
       else this.finish({ cause: 'network', by: 'local', outcome: outcome(503, 'Service Unavailable', 'transport'), detail: String(err) });
@@ -234,7 +234,7 @@ export class OutgoingCall extends Call<OutgoingCallState> {
       callId: this.id,
       cseq: 1,
       routes: account.routeSet(),
-      contact: this.ctx.contact(account, first.protocol, familyOf(first.address)),
+      contact: this.ctx.contact(account, first.protocol, familyOf(first.address), this.target.scheme === 'sips'),
       headers,
       body: { contentType: SDP_CONTENT_TYPE, content: offer },
       userAgent: this.ctx.userAgent,
