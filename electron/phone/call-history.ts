@@ -16,13 +16,15 @@ import type { Logger } from '../shared/logger.ts';
 import type { PhoneCall } from './phone-call.ts';
 import { DIRECT_ACCOUNT_ID } from './direct-account.ts';
 import type { CallQuality } from './history-entry.ts';
+import { recordingLinks } from './recordings.ts';
 import { toHistorySnapshot } from './snapshot-mappers.ts';
+import { describeForward } from './forward-words.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 
 const clip = (text: string, max: number) => text.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max);
 
 /** What the history reads of a call (a PhoneCall). */
-export type HistoryCall = Pick<PhoneCall, 'id' | 'accountId' | 'direction' | 'remote' | 'caller' | 'localIdentity' | 'sip' | 'startedAt' | 'answeredAt' | 'endedAt' | 'outcome' | 'lastStats' | 'historyRow' | 'snapshot' | 'forwardedBy'>;
+export type HistoryCall = Pick<PhoneCall, 'id' | 'accountId' | 'direction' | 'remote' | 'caller' | 'localIdentity' | 'sip' | 'startedAt' | 'answeredAt' | 'endedAt' | 'outcome' | 'lastStats' | 'historyRow' | 'snapshot' | 'forwardedBy' | 'forwardedTo'>;
 
 export class CallHistory {
   readonly #store: PhoneStore;
@@ -70,8 +72,21 @@ export class CallHistory {
         resultCode: record.outcome && record.outcome.status >= 100 && record.outcome.status <= 699 ? record.outcome.status : null,
         reason: record.outcome ? clip(record.outcome.reason, 256) : null,
         quality: this.#quality(record),
+        forwardedTo: record.forwardedTo ? clip(describeForward(record.forwardedTo), 512) : null,
       };
-      this.#store.history.updateLater(row, patch, (entry) => this.#events.emit('history', toHistorySnapshot(entry)));
+      this.#store.history.updateLater(row, patch, (entry) => this.#events.emit('history', toHistorySnapshot(entry, recordingLinks)));
+    });
+  }
+
+  /** The call is being recorded into `path`: its History entry links the file. */
+  recorded(record: HistoryCall, path: string): void {
+    const row = record.historyRow;
+    if (row === undefined) return;
+    this.#write(record, () => {
+      this.#store.history.updateLater(row, (current) => {
+        const recordings = current.recordings ?? [];
+        return recordings.includes(path) ? {} : { recordings: [...recordings, path] };
+      });
     });
   }
 

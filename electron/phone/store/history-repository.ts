@@ -60,7 +60,11 @@ export interface HistoryRepositoryOptions {
   onWriteError?: (error: unknown) => void;
 }
 
-const COLUMNS = 'id, direction, peer_uri, peer_name, contact_id, local_alias, account_id, call_id, started_at, answered_at, ended_at, result_code, reason, quality, forwarded_by';
+const COLUMNS = 'id, direction, peer_uri, peer_name, contact_id, local_alias, account_id, call_id, started_at, answered_at, ended_at, result_code, reason, quality, forwarded_by, forwarded_to, recordings';
+const INSERT = `INSERT INTO history (direction, peer_uri, peer_name, contact_id, local_alias, account_id, call_id, started_at, answered_at, ended_at, result_code, reason, quality, forwarded_by, forwarded_to, recordings)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const UPDATE = `UPDATE history SET direction = ?, peer_uri = ?, peer_name = ?, contact_id = ?, local_alias = ?, account_id = ?, call_id = ?,
+  started_at = ?, answered_at = ?, ended_at = ?, result_code = ?, reason = ?, quality = ?, forwarded_by = ?, forwarded_to = ?, recordings = ? WHERE id = ?`;
 
 export class HistoryRepository {
   readonly #store: Store;
@@ -91,11 +95,15 @@ export class HistoryRepository {
     return row;
   }
 
-  /** Changes a row added with addLater, behind as well; `written` is told the row as written. */
-  updateLater(later: LaterRow, patch: HistoryPatch, written?: (entry: HistoryEntry) => void): void {
+  /**
+   * Changes a row added with addLater, behind as well; `written` is told the row as written. The patch may be
+   * computed from the row as it stands (with what still waits), e.g. to add to its recordings.
+   */
+  updateLater(later: LaterRow, patch: HistoryPatch | ((current: Readonly<Partial<HistoryFields>>) => HistoryPatch), written?: (entry: HistoryEntry) => void): void {
     const row = later as WaitingRow;
     if (row.dropped) return;
-    row.fields = { ...row.fields, ...plainInput(patch, 'history entry') };
+    const change = typeof patch === 'function' ? patch(row.fields as Partial<HistoryFields>) : patch;
+    row.fields = { ...row.fields, ...plainInput(change, 'history entry') };
     if (written) row.written.push(written);
     this.#wait(row);
   }
@@ -150,15 +158,13 @@ export class HistoryRepository {
     if (h.accountId !== null && !this.#store.get('SELECT 1 AS x FROM accounts WHERE id = ?', h.accountId)) h.accountId = null;
     if (row.id === undefined) {
       const result = this.#store.run(
-        `INSERT INTO history (direction, peer_uri, peer_name, contact_id, local_alias, account_id, call_id, started_at, answered_at, ended_at, result_code, reason, quality, forwarded_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        INSERT,
         ...this.#values(h),
       );
       row.id = Number(result.lastInsertRowid);
     } else {
       const result = this.#store.run(
-        `UPDATE history SET direction = ?, peer_uri = ?, peer_name = ?, contact_id = ?, local_alias = ?, account_id = ?, call_id = ?,
-           started_at = ?, answered_at = ?, ended_at = ?, result_code = ?, reason = ?, quality = ?, forwarded_by = ? WHERE id = ?`,
+        UPDATE,
         ...this.#values(h),
         row.id,
       );
@@ -181,8 +187,7 @@ export class HistoryRepository {
       entries.map((h, i) => {
         this.#checkReferences(h, what(i));
         const result = this.#store.run(
-          `INSERT INTO history (direction, peer_uri, peer_name, contact_id, local_alias, account_id, call_id, started_at, answered_at, ended_at, result_code, reason, quality, forwarded_by)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          INSERT,
           ...this.#values(h),
         );
         return { id: Number(result.lastInsertRowid), ...h };
@@ -197,8 +202,7 @@ export class HistoryRepository {
       const h = validate(historyFieldsSchema, { ...current, ...plainInput(patch, 'history entry') }, 'history entry');
       this.#checkReferences(h, 'history entry');
       this.#store.run(
-        `UPDATE history SET direction = ?, peer_uri = ?, peer_name = ?, contact_id = ?, local_alias = ?, account_id = ?, call_id = ?,
-           started_at = ?, answered_at = ?, ended_at = ?, result_code = ?, reason = ?, quality = ?, forwarded_by = ? WHERE id = ?`,
+        UPDATE,
         ...this.#values(h),
         id,
       );
@@ -305,6 +309,8 @@ export class HistoryRepository {
       h.reason,
       h.quality === null ? null : JSON.stringify(h.quality),
       h.forwardedBy,
+      h.forwardedTo,
+      h.recordings.length === 0 ? null : JSON.stringify(h.recordings),
     ];
   }
 }
@@ -326,5 +332,7 @@ function fromRow(r: Row): HistoryEntry {
     reason: nullableString(r.reason),
     quality: r.quality === null ? null : (readJson(r.quality, `history entry ${String(r.id)}`) as HistoryEntry['quality']),
     forwardedBy: nullableString(r.forwarded_by),
+    forwardedTo: nullableString(r.forwarded_to),
+    recordings: r.recordings === null ? [] : (readJson(r.recordings, `history entry ${String(r.id)}`) as string[]),
   };
 }
