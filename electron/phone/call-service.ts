@@ -34,6 +34,7 @@ import { accountDomain, type Account } from './account.ts';
 import type { AccountService } from './account-service.ts';
 import type { AudioRouter } from './audio-router.ts';
 import { mediaHookFor } from './call-media.ts';
+import { followAddress } from './call-readdress.ts';
 import { callsToHold, decideIncoming, type Intent } from './call-policy.ts';
 import { CallHistory } from './call-history.ts';
 import type { ContactDirectory } from './contact-directory.ts';
@@ -61,9 +62,9 @@ export interface CallServiceDeps {
   forwarding?: ForwardingService;
   /** Wall-clock milliseconds from the injected clock (wall-time.ts). */
   now: () => number;
-  /** Where RTP binds, and the address written in SDP. */
+  /** Where RTP binds, and the address written in SDP (read for each call: it moves with the network). */
   rtpBind: string;
-  rtpAdvertised: string;
+  rtpAdvertised: () => string;
   /** ICE servers for calls (RFC 8445); absent: plain RTP. */
   ice?: IceSettings;
   /** Where RTP binds: read for each call, so a changed setting applies to the next call. */
@@ -503,8 +504,7 @@ export class CallService {
     const codecs = account?.codecs.filter((c) => known.get(c) !== undefined);
     return this.#d.media.createSession({
       bindAddress: this.#d.rtpBind,
-      // Behind a NAT: the public address the registrar saw (RFC 3581), so the peer's RTP finds the router's mapping.
-      advertisedAddress: this.#d.ua.publicAddress(accountId)?.host ?? this.#d.rtpAdvertised,
+      advertisedAddress: this.#mediaAddress(accountId),
       ...(this.#d.rtpPorts ? { portRange: this.#d.rtpPorts() } : {}),
       ...(codecs && codecs.length > 0 ? { codecs } : {}),
       srtp: mediaSrtpPolicy(account),
@@ -513,6 +513,24 @@ export class CallService {
       ticker: this.#d.router.ticker,
       ...(this.#d.ice ? { ice: this.#d.ice } : {}),
     });
+  }
+
+  /** Behind a NAT: the public address the registrar saw (RFC 3581), so the peer's RTP finds the router's mapping. */
+  #mediaAddress(accountId: string): string {
+    return this.#d.ua.publicAddress(accountId)?.host ?? this.#d.rtpAdvertised();
+  }
+
+  /**
+   * The account's address may have moved (its registration just settled
+   * after a network change): its connected calls follow (call-readdress.ts).
+   * Resolves with how many calls sent a re-INVITE that was accepted.
+   */
+  async followAddress(accountId: string): Promise<number> {
+    if (this.#closed) return 0;
+    const address = this.#mediaAddress(accountId);
+    const moved = [...this.#calls.values()].filter((c) => c.accountId === accountId && c.established);
+    const results = await Promise.all(moved.map((c) => followAddress(c, address, this.#log)));
+    return results.filter(Boolean).length;
   }
 
   /** Holds the calls call-policy.ts names for this intent; a call that cannot be held is logged, not fatal. */

@@ -43,6 +43,7 @@ import { DIRECT_ACCOUNT_ID, directAccount, hostForUri, reachableHost } from './d
 import { EchoService } from './echo-service.ts';
 import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
+import { DEFAULT_STREAM_KEEPALIVE_MS } from '../sip/ua/index.ts';
 import { NetworkMonitor } from './network-monitor.ts';
 import { createPhoneApi } from './phone-api.ts';
 import { ForwardingService } from './call-forwarding.ts';
@@ -249,6 +250,9 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       ...(opts.sip?.keepAliveMs !== undefined ? { keepAliveMs: opts.sip.keepAliveMs } : {}),
       transportOptions: {
         tlsClient: { trust: tlsTrust },
+        // RFC 5626 §4.4.1 CRLF pings on the connections we open (registrar, proxy); a server that once
+        // answered one and then stops has lost our flow, and the registration registers again on a new one.
+        keepAliveIntervalMs: opts.sip?.keepAliveMs ?? DEFAULT_STREAM_KEEPALIVE_MS,
         ...(opts.sip?.udpReceiveBufferBytes ? { udpReceiveBufferBytes: opts.sip.udpReceiveBufferBytes } : {}),
       },
       clock,
@@ -280,7 +284,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     cleanups.push(() => messages.close());
     const forwarding = new ForwardingService({ store, accounts, events });
     calls = new CallService({
-      ua, media, router, accounts, contacts, store, events, logger, now, forwarding, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false, recordings,
+      ua, media, router, accounts, contacts, store, events, logger, now, forwarding, rtpBind: udp.address, rtpAdvertised: () => ua.transport.localAddress('udp', udp.address.includes(':') ? 6 : 4)?.host ?? advertised, autoAnswer: opts.autoAnswer ?? false, recordings,
       rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
       clock,
       ...(opts.ice !== false ? { ice: opts.ice ?? {} } : {}),
@@ -309,7 +313,16 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     });
     cleanups.push(() => eventServices.close());
     const networkChanged = (reason: NetworkChangeReason) =>
-      handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), refreshSubscriptions: () => eventServices.networkChanged(), logger: logger.child('network') }, reason);
+      handleNetworkChange({
+        readdressTransport: () => ua.networkChanged(),
+        refreshRegistrations: () => registrations.refreshAll(),
+        refreshSubscriptions: () => eventServices.networkChanged(),
+        logger: logger.child('network'),
+      }, reason);
+    // A registration that settled (after a network change, or a NAT that mapped us anew): the account's calls follow its address.
+    cleanups.push(events.on('registration', (r) => {
+      if (r.state === 'registered') void callsForEvents.followAddress(r.accountId);
+    }));
     await registrations.start();
     // Address changes and sleep seen by the engine itself (the CLI and web host have no powerMonitor).
     const monitor = new NetworkMonitor({

@@ -83,6 +83,17 @@ export class UdpFlows {
     closeQuietly(flow.socket);
   }
 
+  /**
+   * Closes every flow; the next send opens a new one. A connected socket
+   * keeps the source address chosen when it connected (even when bound to a
+   * wildcard), so after the machine's address changed its datagrams would
+   * leave from an address we no longer have (RFC 5626 §4.5: form a new flow).
+   */
+  reset(): void {
+    for (const f of this.#flows.values()) closeQuietly(f.socket);
+    this.#flows.clear();
+  }
+
   close(): void {
     this.#closed = true;
     for (const f of this.#flows.values()) closeQuietly(f.socket);
