@@ -19,13 +19,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { emptyForwardingRule } from '../../electron/api/forwarding-contract.ts';
-import { toneLevelDbfs } from '../helpers/audio-analysis.ts';
 import { startBaresip, type BaresipHandle } from './harness/baresip.ts';
 import { startKamailio, type KamailioHandle } from './harness/kamailio.ts';
 import { makeTempDir, sleep } from './harness/managed-process.ts';
 import { startParleyEngine, type ParleyEnginePeer } from './harness/parley-engine.ts';
 import { soxTone } from './harness/sox.ts';
-import { readWavPcm16 } from './harness/wav.ts';
+import { lastTwoSeconds, medianToneLevels } from './harness/tone-measure.ts';
 
 const HEARD_DBFS = -15;
 const ABSENT_DBFS = -40;
@@ -35,18 +34,8 @@ function log(text: string): void {
 }
 
 function levels(path: string, tones: number[]): Record<number, number> {
-  const w = readWavPcm16(path);
-  const end = w.samples.length - Math.round(0.2 * w.sampleRate);
-  const samples = w.samples.subarray(Math.max(0, end - 2 * w.sampleRate), end);
-  const block = Math.round(w.sampleRate / 10);
-  return Object.fromEntries(
-    tones.map((hz) => {
-      const v: number[] = [];
-      for (let i = 0; i + block <= samples.length; i += block) v.push(toneLevelDbfs(samples.subarray(i, i + block), w.sampleRate, hz));
-      v.sort((x, y) => x - y);
-      return [hz, Math.round((v[Math.floor(v.length / 2)] ?? -Infinity) * 10) / 10];
-    }),
-  );
+  const { samples, rate } = lastTwoSeconds(path);
+  return medianToneLevels(samples, rate, tones);
 }
 
 const near = (x: number | undefined) => x !== undefined && Math.abs(x - HEARD_DBFS) <= 5;
