@@ -7,6 +7,9 @@
  *    carol through Kamailio, answers bob once carol answers and joins the
  *    two calls. bob must hear carol (800 Hz) and carol bob (1000 Hz), each
  *    at its level and without Parley's own tone.
+ *  - by 302, baresip calling: bob calls johndoe, gets 302 with carol in
+ *    Contact and calls carol himself (baresip follows redirects); bob and
+ *    carol hear each other.
  *  - by 302: a second Parley, alice (400 Hz), calls johndoe; johndoe answers
  *    302 with carol in Contact and a Diversion; alice's phone follows it
  *    through Kamailio to carol. alice hears carol, carol hears alice, and
@@ -123,5 +126,25 @@ describe('call forwarding through Kamailio (baresip and Parley)', () => {
     assert.ok(near(heardByCarol[400]) && heardByCarol[600]! < ABSENT_DBFS, `carol hears alice: ${JSON.stringify(heardByCarol)}`);
     const trace = alice.events.filter((e) => e.event === 'trace').map((e) => String((e.data as { text?: string }).text ?? ''));
     assert.ok(trace.some((t) => /^INVITE sip:carol@/m.test(t) && /^Diversion: <sip:johndoe@[^>]+>;reason=unconditional;counter=1/m.test(t)), 'the redirected INVITE carries the Diversion');
+  });
+  test('by 302 with baresip calling: bob follows johndoe’s redirect to carol; each hears the other', { timeout: 90_000 }, async () => {
+    await john.call('forwarding.set', { rule: { ...emptyForwardingRule(), always: 'carol' } });
+    const carolSeen = carol.events.length;
+    const bobSeen = bob.events.length;
+    const dial = await bob.command('dial', aor('johndoe'));
+    assert.equal(dial.ok, true, dial.data);
+    await carol.waitForEvent((e) => e.type === 'CALL_ESTABLISHED' && carol.events.indexOf(e) >= carolSeen, 10_000);
+    await bob.waitForEvent((e) => e.type === 'CALL_ESTABLISHED' && bob.events.indexOf(e) >= bobSeen, 10_000);
+    const johnHistory = await john.waitFor('history', (h) => h.direction === 'in' && h.code === 302 && h.peer.includes('bob'), 5000, 'johndoe redirected bob');
+    assert.match(johnHistory.forwardedTo ?? '', /^forwarded to carol@.*, always$/);
+    await sleep(3000);
+    await bob.command('hangup');
+    await carol.waitForEvent((e) => e.type === 'CALL_CLOSED' && carol.events.indexOf(e) >= carolSeen, 10_000);
+    await sleep(500);
+    const heardByBob = levels(bob.receivedAudioFiles().at(-1)!, [600, 800, 1000]);
+    const heardByCarol = levels(carol.receivedAudioFiles().at(-1)!, [600, 800, 1000]);
+    log(`302 (baresip caller): bob heard ${JSON.stringify(heardByBob)} dBFS; carol heard ${JSON.stringify(heardByCarol)} dBFS`);
+    assert.ok(near(heardByBob[800]) && heardByBob[600]! < ABSENT_DBFS, `bob hears carol: ${JSON.stringify(heardByBob)}`);
+    assert.ok(near(heardByCarol[1000]) && heardByCarol[600]! < ABSENT_DBFS, `carol hears bob: ${JSON.stringify(heardByCarol)}`);
   });
 });
