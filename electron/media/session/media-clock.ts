@@ -12,8 +12,9 @@
  *
  *   stopped ──subscribe()──▶ running ──last unsubscribe / stop()──▶ stopped
  *
- * After a stall (GC pause, blocked loop) the missed ticks run back to back,
- * up to `maxCatchUpFrames`; beyond that the clock re-anchors and reports the
+ * After a stall (GC pause, blocked loop) the missed ticks run one per timer
+ * callback with no wait between them (so received datagrams are read between
+ * two of them, and before the first late one), up to `maxCatchUpFrames` behind; beyond that the clock re-anchors and reports the
  * frames it skipped, so a session can advance its RTP timestamps by the
  * time that passed instead of sending seconds of stale audio in a burst.
  *
@@ -25,6 +26,9 @@
 import type { Clock, TimerHandle } from '../../shared/clock.ts';
 import { systemClock } from '../../shared/clock.ts';
 import { FRAME_MS } from '../audio/frame.ts';
+
+/** A tick more than this late counts as late (and first lets pending I/O in). */
+const LATE_MS = 5;
 
 export interface FrameTick {
   /** Running tick number since the clock (re)started. */
@@ -77,6 +81,8 @@ export class MediaClock implements FrameTicker {
   #next = 0; // frames since the anchor of the next tick to run
   #index = 0;
   #pendingSkip = 0;
+  /** The late tick due now already gave way to I/O once. */
+  #yielded = false;
   #stats: MediaClockStats = { ticks: 0, lateTicks: 0, maxLatenessMs: 0, skippedFrames: 0 };
 
   constructor(options: MediaClockOptions = {}) {
@@ -112,6 +118,7 @@ export class MediaClock implements FrameTicker {
 
   #start(): void {
     this.#active = true;
+    this.#yielded = false;
     this.#anchorMs = this.#clock.now();
     this.#next = 0;
     this.#arm();
@@ -128,7 +135,7 @@ export class MediaClock implements FrameTicker {
 
   #onTimer(): void {
     this.#timer = undefined;
-    let now = this.#clock.now();
+    const now = this.#clock.now();
     const behind = Math.floor((now - this.#due(this.#next)) / this.frameMs);
     if (behind >= this.#maxCatchUp) {
       // Too far behind to catch up audibly: re-anchor on now and report the gap.
@@ -136,21 +143,34 @@ export class MediaClock implements FrameTicker {
       this.#stats.skippedFrames += behind;
       this.#anchorMs += behind * this.frameMs;
     }
-    for (let ran = 0; ran < this.#maxCatchUp && this.#due(this.#next) <= now; ran++) {
+    if (now - this.#due(this.#next) > LATE_MS && !this.#yielded) {
+      // Late (the loop was busy or the process stalled): let the event loop
+      // read what arrived meanwhile before this tick pulls from the buffers.
+      this.#yielded = true;
+      this.#arm();
+      return;
+    }
+    if (this.#due(this.#next) <= now) {
+      this.#yielded = false;
       const dueMs = this.#due(this.#next);
       this.#next++;
       this.#fire(dueMs, now);
       // The last listener left during the tick (or left and a new one restarted the clock).
       if (!this.#active || this.#timer !== undefined) return;
-      now = this.#clock.now();
+      // A catch-up tick due already: the timer below is its turn to let I/O in.
+      this.#yielded = this.#due(this.#next) <= this.#clock.now();
     }
+    // A missed tick runs next, but from a timer of its own: in between, the
+    // event loop reads the datagrams that arrived during the stall, so the
+    // catch-up ticks play them instead of concealing packets that are
+    // already in the socket's buffer.
     this.#arm();
   }
 
   #fire(dueMs: number, nowMs: number): void {
     const lateness = nowMs - dueMs;
     this.#stats.ticks++;
-    if (lateness > 5) this.#stats.lateTicks++;
+    if (lateness > LATE_MS) this.#stats.lateTicks++;
     if (lateness > this.#stats.maxLatenessMs) this.#stats.maxLatenessMs = lateness;
     const tick: FrameTick = { index: this.#index++, dueMs, nowMs, skippedFrames: this.#pendingSkip };
     this.#pendingSkip = 0;

@@ -70,6 +70,33 @@ describe('MediaClock', () => {
     assert.ok(ticks.length >= 55);
   });
 
+  it('after a stall, lets the event loop in before the late tick and between catch-up ticks (datagrams that arrived meanwhile are read first)', () => {
+    let stall = 0;
+    const clock = new LateClock(() => {
+      const s = stall;
+      stall = 0;
+      return s;
+    });
+    // Every timer callback is one turn of the event loop; I/O is read between two turns.
+    let turn = 0;
+    const inner = clock.setTimeout.bind(clock);
+    clock.setTimeout = (fn, ms) => inner(() => (turn++, fn()), ms);
+    const media = new MediaClock({ clock, maxCatchUpFrames: 10 });
+    const turns: { dueMs: number; lateMs: number; turn: number }[] = [];
+    media.subscribe((t) => turns.push({ dueMs: t.dueMs, lateMs: t.nowMs - t.dueMs, turn }));
+    clock.inner.advance(100);
+    stall = 90;
+    clock.inner.advance(400);
+    media.stop();
+    const lateOnes = turns.filter((t) => t.lateMs > 5);
+    assert.equal(lateOnes.length, 5, 'the 90 ms stall: the tick due then and four missed ones');
+    // No two ticks share a turn, and the turn whose timer fired late ran none: it only gave way.
+    assert.equal(new Set(turns.map((t) => t.turn)).size, turns.length);
+    const firstLate = lateOnes[0]!;
+    const previous = turns[turns.indexOf(firstLate) - 1]!;
+    assert.ok(firstLate.turn - previous.turn >= 2, `late tick ran in turn ${firstLate.turn}, the previous one in ${previous.turn}`);
+  });
+
   it('re-anchors after a long stall and reports the skipped frames', () => {
     let stall = 0;
     const clock = new LateClock(() => {
