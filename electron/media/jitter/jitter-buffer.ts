@@ -96,6 +96,7 @@ export interface JitterBufferStats {
 export const CALL_JITTER_DEFAULTS = { minDelayMs: 10, initialDelayMs: 20, maxDelayMs: 300, maxConcealFrames: 5 } as const;
 
 const SEQ_RESET_DISTANCE = 3000;
+const PLAYED_MEMORY = 512;
 const SHRINK_WINDOW = 50;
 
 export class JitterBuffer<T = Uint8Array> {
@@ -104,7 +105,8 @@ export class JitterBuffer<T = Uint8Array> {
   readonly #maxPackets: number;
   readonly #estimator: DelayEstimator;
   readonly #packets = new Map<number, JitterPacket<T>>();
-  readonly #played = new Set<number>();
+  /** The last 512 played extended numbers, each at its slot (ext mod 512): told a duplicate from a late packet. */
+  readonly #played = new Float64Array(PLAYED_MEMORY).fill(NaN);
   #frameMs: number;
   #highest: number | undefined;
   #lastPushed: { ext: number; timestamp: number } | undefined;
@@ -152,7 +154,7 @@ export class JitterBuffer<T = Uint8Array> {
   /** Forget the stream (new SSRC, re-INVITE); counters are kept. */
   reset(): void {
     this.#packets.clear();
-    this.#played.clear();
+    this.#played.fill(NaN);
     this.#highest = undefined;
     this.#lastPushed = undefined;
     this.#next = undefined;
@@ -172,7 +174,7 @@ export class JitterBuffer<T = Uint8Array> {
       result = 'reset';
     }
     if (this.#next !== undefined && ext < this.#next) {
-      if (this.#played.has(ext)) {
+      if (this.#played[ext & (PLAYED_MEMORY - 1)] === ext) {
         this.#stats.duplicate++;
         return 'duplicate';
       }
@@ -279,8 +281,7 @@ export class JitterBuffer<T = Uint8Array> {
   }
 
   #markPlayed(ext: number): void {
-    this.#played.add(ext);
-    this.#played.delete(ext - 512);
+    this.#played[ext & (PLAYED_MEMORY - 1)] = ext;
   }
 
   #oldest(): number | undefined {
