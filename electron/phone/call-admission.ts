@@ -6,7 +6,8 @@
  * user at night, and a flood of INVITEs would hold a port pair each.
  *
  *   calls for a user we don't have       404, unless the host answers any user
- *                                        (`parley listen`/`echo` without an account)
+ *                                        (`parley listen`/`echo` without an account);
+ *                                        MESSAGEs for such a user too (forUser)
  *   direct calls from strangers          403, unless the user turned them on
  *                                        (setting callsFromStrangers; contacts always ring)
  *   more than MAX_UNANSWERED waiting     486 Busy Here (too many calls) + Retry-After
@@ -79,11 +80,7 @@ export class CallAdmission {
     const direct = call.accountId === p.directAccountId;
     const address = call.source.address;
     if (direct && !p.anyUser) {
-      const user = userOf(call.requestUri);
-      const own = p.directUser();
-      if (call.fallback && (user === undefined || own === undefined || user.toLowerCase() !== own.toLowerCase())) {
-        return this.#refuse(address, { status: 404, reason: 'Not Found' }, 'a call for a user this phone does not have');
-      }
+      if (!this.#ownUser(call)) return this.#refuse(address, { status: 404, reason: 'Not Found' }, 'a call for a user this phone does not have');
       if (!p.callsFromStrangers() && !p.isContact(call.from)) {
         return this.#refuse(address, { status: 403, reason: 'Forbidden' }, 'a direct call from a caller not in the contacts (Settings: ring for direct calls from strangers)');
       }
@@ -98,6 +95,26 @@ export class CallAdmission {
       }
     }
     return undefined;
+  }
+
+  /**
+   * A request other than INVITE (a MESSAGE) that only the direct account
+   * took as the fallback: 404 unless it names the direct account's user (or
+   * the host answers any user) — a scanner's MESSAGE to sip:admin@ must not
+   * land in the user's conversations.
+   */
+  forUser(request: { accountId: string; fallback?: boolean; requestUri?: string; source?: { address: string } }): CallRefusal | undefined {
+    if (request.accountId !== this.#p.directAccountId || this.#p.anyUser || request.requestUri === undefined) return undefined;
+    if (this.#ownUser({ fallback: request.fallback === true, requestUri: request.requestUri })) return undefined;
+    return this.#refuse(request.source?.address ?? 'unknown', { status: 404, reason: 'Not Found' }, 'a request for a user this phone does not have');
+  }
+
+  /** Whether a request the direct account took is for its user (a match by address, or the Request-URI's user is the direct user). */
+  #ownUser(r: { fallback: boolean; requestUri: string }): boolean {
+    if (!r.fallback) return true;
+    const user = userOf(r.requestUri);
+    const own = this.#p.directUser();
+    return user !== undefined && own !== undefined && user.toLowerCase() === own.toLowerCase();
   }
 
   /** How many calls each source had refused (diagnostics, tests). */
@@ -133,7 +150,7 @@ export class CallAdmission {
     if (!r.logged) {
       // Once per source: a scanner sends thousands; the log must not become the flood.
       r.logged = true;
-      this.#p.logger.info('incoming call refused', { source: address, status: refusal.status, why });
+      this.#p.logger.info('incoming request refused', { source: address, status: refusal.status, why });
     }
     return refusal;
   }

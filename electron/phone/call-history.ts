@@ -13,13 +13,15 @@ import type { Logger } from '../shared/logger.ts';
 import type { PhoneCall } from './phone-call.ts';
 import { DIRECT_ACCOUNT_ID } from './direct-account.ts';
 import type { CallQuality } from './history-entry.ts';
+import { recordingLinks } from './recordings.ts';
 import { toHistorySnapshot } from './snapshot-mappers.ts';
+import { describeForward } from './forward-words.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 
 const clip = (text: string, max: number) => text.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max);
 
 /** What the history reads of a call (a PhoneCall). */
-export type HistoryCall = Pick<PhoneCall, 'id' | 'accountId' | 'direction' | 'remote' | 'caller' | 'localIdentity' | 'sip' | 'startedAt' | 'answeredAt' | 'endedAt' | 'outcome' | 'lastStats' | 'historyId' | 'snapshot' | 'forwardedBy'>;
+export type HistoryCall = Pick<PhoneCall, 'id' | 'accountId' | 'direction' | 'remote' | 'caller' | 'localIdentity' | 'sip' | 'startedAt' | 'answeredAt' | 'endedAt' | 'outcome' | 'lastStats' | 'historyId' | 'snapshot' | 'forwardedBy' | 'forwardedTo'>;
 
 export class CallHistory {
   readonly #store: PhoneStore;
@@ -68,8 +70,19 @@ export class CallHistory {
         resultCode: record.outcome && record.outcome.status >= 100 && record.outcome.status <= 699 ? record.outcome.status : null,
         reason: record.outcome ? clip(record.outcome.reason, 256) : null,
         quality: this.#quality(record),
+        forwardedTo: record.forwardedTo ? clip(describeForward(record.forwardedTo), 512) : null,
       });
-      this.#events.emit('history', toHistorySnapshot(entry));
+      this.#events.emit('history', toHistorySnapshot(entry, recordingLinks));
+    });
+  }
+
+  /** The call is being recorded into `path`: its History entry links the file. */
+  recorded(record: HistoryCall, path: string): void {
+    if (record.historyId === undefined) return;
+    const id = record.historyId;
+    this.#write(record, () => {
+      const entry = this.#store.history.require(id);
+      if (!entry.recordings.includes(path)) this.#store.history.update(id, { recordings: [...entry.recordings, path] });
     });
   }
 

@@ -20,8 +20,6 @@ import { accountTlsFailure, tlsServerNames } from './account-tls.ts';
 import type { SignallingTls } from './call-security.ts';
 import type { TlsCertificateError } from '../sip/transport/tls-verify.ts';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CommandContext } from '../api/phone-api.ts';
 import type { CallIdParams, DeclineParams, DialParams, DtmfParams, MergeParams, MuteParams, PickupParams, RecordParams, TransferParams } from '../api/commands.ts';
 import { ApiError } from '../api/errors.ts';
@@ -45,8 +43,10 @@ import { chooseIdentity } from './identity.ts';
 import { PhoneCall, type PhoneCallEnv } from './phone-call.ts';
 import { Conference, MAX_CONFERENCE_LEGS } from './conference.ts';
 import { sameAddressText } from './sip-address.ts';
+import type { Recordings } from './recordings.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 import { followRefer } from './transferee.ts';
+import { CallForwarder, type ForwardingService } from './call-forwarding.ts';
 
 export interface CallServiceDeps {
   ua: UserAgent;
@@ -57,6 +57,8 @@ export interface CallServiceDeps {
   store: PhoneStore;
   events: EventBus;
   logger: Logger;
+  /** Call forwarding rules (call-forwarding.ts); absent: no forwarding. */
+  forwarding?: ForwardingService;
   /** Wall-clock milliseconds from the injected clock (wall-time.ts). */
   now: () => number;
   /** Where RTP binds, and the address written in SDP. */
@@ -68,8 +70,8 @@ export interface CallServiceDeps {
   rtpPorts?: () => { min: number; max: number };
   /** 'media.stats' period (default 2000 ms). */
   statsIntervalMs?: number;
-  /** Where call.record writes its files (created on first use). */
-  recordingsDir?: string;
+  /** Where call.record writes its files, and in which format (recordings.ts). */
+  recordings?: Recordings;
   /** Every account auto-answers (the host asked for it: `parley listen --auto-answer`). */
   autoAnswer?: boolean;
   /** How long an incoming call rings unanswered before it is ended with 480 (default RING_TIMEOUT_MS). */
@@ -100,6 +102,7 @@ export class CallService {
   /** Every PhoneCall and media session made, until the GC frees it (diagnostics.counts). */
   readonly #objects = new LiveObjectCounter();
   readonly #conferences = new Set<Conference>();
+  readonly #forwarder: CallForwarder | undefined;
   #closed = false;
 
   constructor(deps: CallServiceDeps) {
@@ -129,6 +132,16 @@ export class CallService {
       },
       canMerge: (call) => [...this.#calls.values()].some((c) => c !== call && c.established && (c.conference === undefined || c.conference !== call.conference)),
     };
+    const rules = deps.forwarding;
+    this.#forwarder = rules
+      ? new CallForwarder({
+          clock: deps.clock ?? systemClock,
+          logger: this.#log,
+          accounts: deps.accounts,
+          rules,
+          placeLeg: (account, target, headers) => this.#place(account, target, chooseIdentityOr(account, target), undefined, headers, false, true),
+        })
+      : undefined;
     deps.ua.on('incomingCall', (call) => this.#incoming(call));
   }
 
@@ -204,7 +217,10 @@ export class CallService {
 
   async decline(p: DeclineParams): Promise<void> {
     const code = p.code ?? 486;
-    this.#require(p.callId).decline(code, DECLINE_REASONS[code]);
+    const call = this.#require(p.callId);
+    // Declined as busy with a busy rule on: forwarded instead (call-forwarding.ts).
+    if (this.#forwarder?.declined(call, code)) return;
+    call.decline(code, DECLINE_REASONS[code]);
   }
 
   async hangup(p: CallIdParams): Promise<void> {
@@ -305,14 +321,17 @@ export class CallService {
     return call.snapshot();
   }
 
-  /** Records a call both ways into `<recordingsDir>/<started>-<call id>.wav` (the folder is the phone's: no client names a path). */
+  /** Records a call both ways into a new file of the recordings folder (recordings.ts; the folder is the phone's: no client names a path). */
   async record(p: RecordParams): Promise<CallSnapshot> {
     const call = this.#require(p.callId);
-    const dir = this.#d.recordingsDir;
-    if (!dir) throw new ApiError('unavailable', 'this phone has no recordings folder');
-    if (p.record) mkdirSync(dir, { recursive: true });
-    const stamp = new Date(call.startedAt).toISOString().replace(/[:.]/g, '-');
-    call.record(p.record, join(dir, `${stamp}-${call.id}.wav`), p.layout ?? 'mixed');
+    const recordings = this.#d.recordings;
+    if (!recordings) throw new ApiError('unavailable', 'this phone has no recordings folder');
+    if (!p.record || call.snapshot().recording) {
+      call.record(p.record, '', p.layout ?? 'mixed', 'wav');
+      return call.snapshot();
+    }
+    const format = p.format ?? recordings.format();
+    call.record(true, recordings.newFile(call, format), p.layout ?? 'mixed', format);
     return call.snapshot();
   }
 
@@ -335,7 +354,8 @@ export class CallService {
 
   // --- placing and receiving ---
 
-  #place(account: Account, target: string, identity: string, client: string | undefined, headers: [string, string][] = [], privacy = false): PhoneCall {
+  /** `leg`: the new leg of a forwarded call (forward-bridge.ts): not shown, no history row, no devices of the user's. */
+  #place(account: Account, target: string, identity: string, client: string | undefined, headers: [string, string][] = [], privacy = false, leg = false): PhoneCall {
     const { ua } = this.#d;
     if (!ua.account(account.id)) throw new ApiError('unavailable', `the account ${account.displayName || account.aor} is not ready yet; try again in a moment`);
     const session = this.#newSession(account.id);
@@ -348,10 +368,11 @@ export class CallService {
     }
     const caller = this.#d.contacts.resolve(target);
     const call = new PhoneCall(
-      { id: randomUUID(), direction: 'out', accountId: account.id, account, sip, session, localIdentity: sip.localIdentity, ...(caller ? { caller } : {}), ...(client !== undefined ? { client } : {}) },
+      { id: randomUUID(), direction: 'out', accountId: account.id, account, sip, session, localIdentity: sip.localIdentity, ...(caller ? { caller } : {}), ...(client !== undefined ? { client } : {}), ...(leg ? { history: false } : {}) },
       this.#env,
     );
     this.#register(call);
+    if (leg) return call;
     call.openAudio(client);
     call.announce();
     return call;
@@ -373,9 +394,20 @@ export class CallService {
       this.#env,
     );
     this.#register(call);
+    const dnd = this.#d.store.settings.get('dnd');
+    const autoAnswer = this.#d.autoAnswer === true || (this.#d.accounts.get(sip.account.id)?.autoAnswer ?? false);
+    // Forwarding comes before do-not-disturb and ringing; a call replacing one of ours is never forwarded.
+    if (!sip.replaces && this.#forwarder) {
+      const busy = others.some((c) => !c.ended && (c.established || c.state === 'connecting'));
+      if (this.#forwarder.incoming(call, sip, { dnd, busy, autoAnswer })) {
+        // Forwarded by a new leg: shown as going on (not ringing here); redirected: it ended, the history keeps it.
+        if (call.forwarding) call.announce(false);
+        return;
+      }
+    }
     const decision = decideIncoming({
-      dnd: this.#d.store.settings.get('dnd'),
-      autoAnswer: this.#d.autoAnswer === true || (this.#d.accounts.get(sip.account.id)?.autoAnswer ?? false),
+      dnd,
+      autoAnswer,
       headless: this.#d.router.headless,
       others,
       replaces: sip.replaces !== undefined,
@@ -515,4 +547,10 @@ function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
       },
     );
   });
+}
+
+/** The identity a forwarding leg presents: the account's choice for the target (its AOR when no rule picks an alias). */
+function chooseIdentityOr(account: Account, target: string): string {
+  const choice = chooseIdentity(account, target, undefined);
+  return choice.ok ? choice.identity : account.aor;
 }

@@ -45,10 +45,12 @@ import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
 import { NetworkMonitor } from './network-monitor.ts';
 import { createPhoneApi } from './phone-api.ts';
+import { ForwardingService } from './call-forwarding.ts';
 import { PhoneSystemService, type PhoneSystemFactory } from './phone-system.ts';
 import { LogRing } from './log-ring.ts';
 import { createEventServices } from './event-services.ts';
 import type { NetworkChangeReason } from '../api/commands.ts';
+import { Recordings, type DesktopShell } from './recordings.ts';
 import { RegistrationService } from './registration-service.ts';
 import { wallTime } from './wall-time.ts';
 import { openPhoneStore, type PhoneStore } from './store/phone-store.ts';
@@ -96,6 +98,10 @@ export interface PhoneEngineOptions {
   ringTimeoutMs?: number;
   /** RTP port range for this run (`parley --rtp-ports`), instead of the stored setting. */
   rtpPorts?: { min: number; max: number };
+  /** Recordings folder for this run (`parley --recordings-dir`), instead of the stored setting. */
+  recordingsDir?: string;
+  /** The desktop app's shell: opens and shows recordings from the history (recordings.ts). */
+  shell?: DesktopShell;
   /** Headless devices per call (CLI, tests); without it the calls use the client frames of `audio`. */
   audio?: AudioDeviceFactory;
   /** Answer every incoming call on arrival, whatever its account says (`parley listen --auto-answer`). */
@@ -196,6 +202,11 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
   // (store/store.ts, durability test), only the last commits on power loss. A phone someone uses keeps FULL.
   const store = openPhoneStore(opts.dataDir, { secrets: opts.secrets, logger: logger.child('store'), ...(opts.autoAnswer === true ? { synchronous: 'normal' as const } : {}) });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
+  const recordings = new Recordings({
+    store, dataDir: opts.dataDir, logger: logger.child('recordings'),
+    ...(opts.recordingsDir !== undefined ? { folderOverride: opts.recordingsDir } : {}),
+    ...(opts.shell ? { shell: opts.shell } : {}),
+  });
   const cleanup = async () => {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
   };
@@ -235,8 +246,8 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       matchAccount: (requestUri, to) => match?.(requestUri, to),
       fallbackAccountId: DIRECT_ACCOUNT_ID,
       admitCall: (call) => admission.admit(call),
-      // What the body is and whether the sender is blocked first (message-service.ts), then the rate limits.
-      admitMessage: (m) => messageService?.admit(m) ?? messageAdmission.admit(m),
+      // For a user we have (call-admission.ts), what the body is and whether the sender is blocked (message-service.ts), then the rate limits.
+      admitMessage: (m) => admission.forUser(m) ?? messageService?.admit(m) ?? messageAdmission.admit(m),
       ...(opts.sip?.keepAliveMs !== undefined ? { keepAliveMs: opts.sip.keepAliveMs } : {}),
       transportOptions: {
         tlsClient: { trust: tlsTrust },
@@ -269,8 +280,9 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     const messages = new MessageService({ ua, accounts, contacts, store, events, logger, now, clock });
     messageService = messages;
     cleanups.push(() => messages.close());
+    const forwarding = new ForwardingService({ store, accounts, events });
     calls = new CallService({
-      ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false, recordingsDir: join(opts.dataDir, 'recordings'),
+      ua, media, router, accounts, contacts, store, events, logger, now, forwarding, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false, recordings,
       rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
       clock,
       ...(opts.ice !== false ? { ice: opts.ice ?? {} } : {}),
@@ -331,8 +343,10 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       contacts,
       audioDevices,
       presence: eventServices.api,
+      forwarding: forwarding.api,
       phoneSystem,
       logs: logRing,
+      recordings,
       tls: () =>
         certificate && {
           fingerprint256: certificate.fingerprint256,

@@ -7,6 +7,10 @@
  *   text/html                     → its text (tags dropped; never rendered as HTML)
  *   message/cpim (RFC 3862)       → its content, read by these same rules (one level)
  *   application/im-iscomposing+xml → a typing indication (RFC 3994), not stored
+ *   message/imdn+xml              → a disposition notification (RFC 5438) → 200, dropped:
+ *                                   we never ask for one (our messages carry no
+ *                                   imdn.Message-ID), but liblinphone sends a
+ *                                   "delivered" for every message it gets
  *   bytes that are not text in the charset, binary, unknown charset → 415
  *   empty text, a cpim or isComposing body that does not parse      → 400
  *
@@ -22,7 +26,11 @@ import { COMPOSING_TYPE, readComposing, type ComposingState } from './is-composi
 export type ReceivedContent =
   | { kind: 'text'; text: string; contentType: string }
   | { kind: 'composing'; state: ComposingState }
+  | { kind: 'receipt' }
   | { kind: 'refused'; status: 400 | 415; reason: string };
+
+/** RFC 5438 §7.2.1. */
+export const IMDN_TYPE = 'message/imdn+xml';
 
 /** A body with more than this share of control bytes is binary, whatever it claims. */
 const BINARY_SHARE = 0.1;
@@ -50,6 +58,11 @@ export function readMessageContent(contentType: string, body: Uint8Array, nested
       if (typeof decoded !== 'string') return decoded;
       const state = readComposing(decoded);
       return state ? { kind: 'composing', state } : { kind: 'refused', status: 400, reason: 'Bad Request (malformed isComposing document)' };
+    }
+    case IMDN_TYPE: {
+      const decoded = decode(body, charset);
+      if (typeof decoded !== 'string') return decoded;
+      return /<imdn[\s>]/.test(decoded) ? { kind: 'receipt' } : { kind: 'refused', status: 400, reason: 'Bad Request (malformed IMDN document)' };
     }
     default:
       return { kind: 'refused', status: 415, reason: 'Unsupported Media Type' };

@@ -212,7 +212,7 @@ export class MessageService {
 
   #received(m: ReceivedMessage): void {
     const content = readMessageContent(m.contentType, m.bodyBytes);
-    if (content.kind === 'refused') return;
+    if (content.kind === 'refused' || content.kind === 'receipt') return;
     const peer = conversationPeer(m.from.uri);
     const known = this.#accounts.get(m.accountId);
     const accountId = known && known.id !== DIRECT_ACCOUNT_ID ? known.id : undefined;

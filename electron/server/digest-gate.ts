@@ -34,6 +34,7 @@ export class DigestGate {
   readonly #dir: SubscriberDirectory;
   readonly #nonces: DigestNonces;
   readonly #algorithms: readonly ServerDigestAlgorithm[];
+  #realmRe: { realm: string; re: RegExp } | undefined;
 
   constructor(directory: SubscriberDirectory, nonces: DigestNonces, algorithms: readonly ServerDigestAlgorithm[] = ['SHA-256', 'MD5']) {
     this.#dir = directory;
@@ -47,19 +48,23 @@ export class DigestGate {
     return this.#algorithms;
   }
 
+  /** The realm= of our credentials, compiled once per realm (not once per request). */
+  #realmPattern(realm: string): RegExp {
+    if (this.#realmRe?.realm !== realm) {
+      this.#realmRe = { realm, re: new RegExp(`realm\\s*=\\s*"?${realm.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?`, 'i') };
+    }
+    return this.#realmRe.re;
+  }
+
   get realm(): string {
     return this.#dir.domain;
   }
 
   /** Checks the Authorization (401 kind) or Proxy-Authorization (407 kind) for our realm. */
   verify(request: SipRequest, kind: ChallengeKind): AuthOutcome {
-    const header = kind === 401 ? 'Authorization' : 'Proxy-Authorization';
-    const values = request.headers.getAll(header);
-    if (values.length === 0) return { ok: false, reason: 'missing' };
-    const realm = this.realm;
-    // RFC 3261 §22.3: several credentials may be present (one per proxy on the path); ours carry our realm.
-    const ours = values.find((v) => new RegExp(`realm\\s*=\\s*"?${realm.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?`, 'i').test(v));
+    const ours = this.credentials(request, kind);
     if (ours === undefined) return { ok: false, reason: 'missing' };
+    const realm = this.realm;
     // We store H(A1) per algorithm, so the credentials' algorithm picks which one the verifier gets.
     const family = algorithmFamily(ours);
     const result = verifyDigest(ours, {
@@ -78,6 +83,15 @@ export class DigestGate {
     const subscriber = this.#dir.byUsername(result.username);
     if (!subscriber) return { ok: false, reason: 'unknown-user', username: result.username };
     return { ok: true, subscriber };
+  }
+
+  /** The Authorization (401 kind) or Proxy-Authorization (407 kind) value for our realm, if any. */
+  credentials(request: SipRequest, kind: ChallengeKind): string | undefined {
+    const values = request.headers.getAll(kind === 401 ? 'Authorization' : 'Proxy-Authorization');
+    if (values.length === 0) return undefined;
+    // RFC 3261 §22.3: several credentials may be present (one per proxy on the path); ours carry our realm.
+    const re = this.#realmPattern(this.realm);
+    return values.find((v) => re.test(v));
   }
 
   /** A 401/407 answering `request`, with SHA-256 and MD5 challenges; `stale` when the last nonce expired or was replayed. */

@@ -65,15 +65,23 @@ export class Registrar {
     this.policy = { ...defaultRegistrarPolicy, ...options.policy };
   }
 
+  /**
+   * The 401 for a REGISTER without credentials that passes steps 1 and 2: the
+   * normal first round of every registration, answered without a transaction
+   * (RFC 3261 §8.2.7; a retransmission gets a fresh challenge, which commits
+   * the registrar to nothing). Undefined for anything else.
+   */
+  challengeStatelessly(request: SipRequest): SipResponse | undefined {
+    if (this.#gate.credentials(request, 401) !== undefined || !this.#ourTarget(request) || this.#unsupported(request).length > 0) return undefined;
+    return this.#gate.challenge(request, 401, false);
+  }
+
   handle(request: SipRequest, incoming: IncomingMessage): RegisterOutcome {
     const answer = (status: number, reason?: string): RegisterOutcome => ({ kind: 'answered', response: createResponse(request, status, reason) });
     // Step 1.
-    const target = parseRequestUriHost(request.uri);
-    if (target === undefined || (!this.#dir.isOurDomain(target) && isIP(target) === 0)) {
-      return answer(404, `Not Found (this registrar serves ${this.#dir.domain})`);
-    }
+    if (!this.#ourTarget(request)) return answer(404, `Not Found (this registrar serves ${this.#dir.domain})`);
     // Step 2.
-    const unsupported = parseTokenList(request.headers.getAll('Require')).filter((t) => !KNOWN_EXTENSIONS.has(t.toLowerCase()));
+    const unsupported = this.#unsupported(request);
     if (unsupported.length > 0) {
       const r = createResponse(request, 420, 'Bad Extension');
       r.headers.append('Unsupported', unsupported.join(', '));
@@ -150,6 +158,18 @@ export class Registrar {
     // RFC 5626 §6: a registrar that kept the flow says so.
     if (contacts.some((c) => c.params.has('reg-id'))) response.headers.append('Require', 'outbound');
     return { kind: 'answered', response, aor };
+  }
+
+  /** Step 1: the Request-URI names our domain or one of our addresses. */
+  #ourTarget(request: SipRequest): boolean {
+    const target = parseRequestUriHost(request.uri);
+    return target !== undefined && (this.#dir.isOurDomain(target) || isIP(target) !== 0);
+  }
+
+  /** Step 2: the Require extensions we do not know. */
+  #unsupported(request: SipRequest): string[] {
+    const require = request.headers.getAll('Require');
+    return require.length === 0 ? require : parseTokenList(require).filter((t) => !KNOWN_EXTENSIONS.has(t.toLowerCase()));
   }
 
   #ok(request: SipRequest, bindings: readonly Binding[], now: number): SipResponse {

@@ -132,6 +132,8 @@ export class SipServer {
       onRequest: (request, tx, incoming) => this.#onRequest(request, tx, incoming),
       onAck: (ack, incoming) => this.#proxy?.handleAck(ack, incoming),
       onStrayResponse: (response) => this.#log.debug('stray response dropped', { status: response.status }),
+      // The first REGISTER of each registration (no credentials yet) gets its 401 without a transaction.
+      answerStatelessly: (request) => this.#challengeStatelessly(request),
     });
     return this.#endpoints.map((e) => ({ ...e }));
   }
@@ -142,6 +144,11 @@ export class SipServer {
 
   get activeTransactions(): number {
     return this.#proxy?.activeTransactions ?? 0;
+  }
+
+  /** Server transactions alive (kept 32 s after their answer over UDP, RFC 3261 Timer J). */
+  get serverTransactions(): number {
+    return this.#layer?.serverCount ?? 0;
   }
 
   get trackedSources(): number {
@@ -165,6 +172,15 @@ export class SipServer {
     this.location.stop();
     this.#layer?.close();
     await this.#transport.close();
+  }
+
+  #challengeStatelessly(request: SipRequest): SipResponse | undefined {
+    if (request.method !== 'REGISTER') return undefined;
+    try {
+      return this.#registrar?.challengeStatelessly(request);
+    } catch {
+      return undefined; // a malformed header: the stateful path answers it (400) and counts it
+    }
   }
 
   #onRequest(request: SipRequest, tx: ServerTransaction, incoming: IncomingMessage): void {

@@ -1,7 +1,13 @@
 /**
  * `parley serve` against Kamailio, same users, same SIPp load, in the same run:
  *
- *   node tests/bench/server.bench.ts [seconds-per-step] [--cpu N]
+ *   node tests/bench/server.bench.ts [seconds-per-step] [--cpu N] [--register-only | --calls-only]
+ *        [--parley-only] [--cpu-prof DIR] [--baseline CHECKOUT]
+ *
+ * --parley-only leaves Kamailio out (no ratio: for profiling); --cpu-prof
+ * runs `parley serve` under node --cpu-prof and leaves the profile in DIR;
+ * --baseline adds the `parley serve` of another checkout (e.g. main before a
+ * change) to the same steps, for an A/B in one run.
  *
  *  1. registrations/s with digest: SIPp REGISTER → 401 → REGISTER with MD5
  *     credentials → 200, each call a different user of 2,000 (an injection
@@ -40,6 +46,13 @@ import { answerChallenge } from '../unit/server/server-kit.ts';
 
 const DOMAIN = 'bench.test';
 const USERS = 2000;
+/**
+ * SIPp's socket buffers (its default is 64 KB): on a busy machine an
+ * unpinned SIPp that is not scheduled for a few hundred ms overflowed that
+ * and the lost ACKs and BYEs left calls hanging — at 250 calls/s for
+ * Kamailio and Parley alike. 4 MB (the kernel's rmem_max here) holds seconds.
+ */
+const SIPP_BUFFER = String(4 * 1024 * 1024);
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 function out(line: string): void {
@@ -144,12 +157,13 @@ function rssKbOf(pids: number[]): number {
   return kb;
 }
 
-async function startParleyServe(dir: string, usersFile: string): Promise<Target> {
+async function startParleyServe(dir: string, usersFile: string, profileDir: string | undefined, checkout = root, name = 'parley serve'): Promise<Target> {
   const port = await freePort(['udp4', 'tcp4']);
-  const proc = new ManagedProcess(process.execPath, [join(root, 'bin/parley.js'), 'serve', '--domain', DOMAIN, '--bind', `127.0.0.1:${port}`,
+  const prof = profileDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const proc = new ManagedProcess(process.execPath, [...prof, join(checkout, 'bin/parley.js'), 'serve', '--domain', DOMAIN, '--bind', `127.0.0.1:${port}`,
     '--users', usersFile, '--digest', 'md5', '--rate-limit', '0', '--data-dir', dir, '--json'], { cwd: dir });
   if (!(await proc.waitForOutput(/"event":"serving"/, 15_000))) throw new Error(`parley serve did not start:\n${proc.output}`);
-  return { name: 'parley serve', port, pids: () => [proc.pid], rssKb: () => rssKbOf([proc.pid]), stop: async () => void (await proc.stop()) };
+  return { name, port, pids: () => [proc.pid], rssKb: () => rssKbOf([proc.pid]), stop: async () => void (await proc.stop()) };
 }
 
 async function startKamailioTarget(users: Array<{ username: string; password: string }>): Promise<{ target: Target; kam: KamailioHandle }> {
@@ -176,7 +190,7 @@ async function sippStep(args: { scenario: string; remote: string; rate: number; 
   const localPort = await freePort(['udp4']);
   const proc = new ManagedProcess('sipp', [
     '-sf', args.scenario, '-i', '127.0.0.1', '-p', String(localPort), '-m', String(args.calls), '-r', String(args.rate), '-l', String(Math.max(200, args.rate * 4)),
-    '-t', 'u1', '-d', '0', '-nostdin', '-timeout', `${Math.ceil(args.seconds * 3 + 10)}s`, '-trace_stat', '-stf', stf, '-fd', '1',
+    '-t', 'u1', '-d', '0', '-nostdin', '-buff_size', SIPP_BUFFER, '-timeout', `${Math.ceil(args.seconds * 3 + 10)}s`, '-trace_stat', '-stf', stf, '-fd', '1',
     '-key', 'domain', DOMAIN, ...(args.extra ?? []), args.remote,
   ], { cwd: args.tmp });
   const t0 = performance.now();
@@ -193,6 +207,7 @@ async function sippStep(args: { scenario: string; remote: string; rate: number; 
   }
   const successful = stats?.successful ?? 0;
   const failed = stats?.failed ?? args.calls;
+  if (process.env.SERVER_BENCH_SCREENS && successful !== args.calls) out(proc.output.slice(-4000));
   return { ok: exit.code === 0 && successful === args.calls && failed === 0 && seconds <= args.seconds * 1.15 + 1, successful, failed, seconds };
 }
 
@@ -256,6 +271,8 @@ async function main(): Promise<void> {
   const only = argv.includes('--calls-only') ? 'calls' : argv.includes('--register-only') ? 'register' : undefined;
   const cpuArg = argv.indexOf('--cpu');
   const cpu = cpuArg >= 0 ? Number(argv[cpuArg + 1]) : cpus().length - 1;
+  const profArg = argv.indexOf('--cpu-prof');
+  const profileDir = profArg >= 0 ? argv[profArg + 1] : undefined;
   const tmp = makeTempDir('server-bench');
   const users = Array.from({ length: USERS }, (_, i) => ({ username: `user${String(i).padStart(4, '0')}`, password: `pw${i}` }));
   users.push({ username: 'bob', password: 'builder' });
@@ -269,9 +286,12 @@ async function main(): Promise<void> {
     .replaceAll('[service]', '[field0]').replace('[authentication]', '[field1]').replaceAll('Expires: 60', 'Expires: 600'));
 
   out(`server bench: ${seconds} s steps, both servers pinned to CPU ${cpu}, ${USERS} users, MD5 digest`);
-  const parley = await startParleyServe(tmp.path, usersFile);
-  const { target: kamailio } = await startKamailioTarget(users);
-  const targets = [parley, kamailio];
+  const parley = await startParleyServe(tmp.path, usersFile, profileDir);
+  const kamailio = argv.includes('--parley-only') ? undefined : (await startKamailioTarget(users)).target;
+  const baseArg = argv.indexOf('--baseline');
+  const baseTmp = baseArg >= 0 ? makeTempDir('server-bench-base') : undefined;
+  const baseline = baseTmp ? await startParleyServe(baseTmp.path, usersFile, undefined, argv[baseArg + 1], 'baseline') : undefined;
+  const targets = [parley, ...(baseline ? [baseline] : []), ...(kamailio ? [kamailio] : [])];
   for (const t of targets) pinAll(t.pids(), cpu);
   const rssBefore = new Map(targets.map((t) => [t.name, t.rssKb()]));
   try {
@@ -286,7 +306,7 @@ async function main(): Promise<void> {
     const uasByTarget = new Map<string, ManagedProcess>();
     for (const t of targets) {
       const uasPort = await freePort(['udp4']);
-      const uas = new ManagedProcess('sipp', ['-sf', join(scenarioDir, 'uas-answer.xml'), '-i', '127.0.0.1', '-p', String(uasPort), '-nostdin', '-t', 'u1', '-l', '10000'], { cwd: tmp.path });
+      const uas = new ManagedProcess('sipp', ['-sf', join(scenarioDir, 'uas-answer.xml'), '-i', '127.0.0.1', '-p', String(uasPort), '-nostdin', '-buff_size', SIPP_BUFFER, '-t', 'u1', '-l', '10000'], { cwd: tmp.path });
       await sleep(300);
       await registerContact(t.port, 'bob', 'builder', uasPort);
       uasByTarget.set(t.name, uas);
@@ -295,7 +315,10 @@ async function main(): Promise<void> {
     out(`  bob registered at both servers; the UAS processes: ${[...uasByTarget.values()].map((u) => (u.running ? 'running' : `exited ${u.output.slice(-300)}`)).join(', ')}`);
     const calls: SweepResult = only === 'register' ? { best: new Map(), cpuPerCall: new Map() } : await sweep('CALL', targets, [100, 250, 500, 750, 1000, 1500], (t, rate) =>
       sippStep({ scenario: join(scenarioDir, 'uac-invite-bye.xml'), remote: `127.0.0.1:${t.port}`, rate, calls: rate * seconds, seconds, tmp: tmp.path, extra: ['-s', 'bob'] }));
-    for (const uas of uasByTarget.values()) await uas.stop();
+    for (const uas of uasByTarget.values()) {
+      await uas.stop();
+      if (process.env.SERVER_BENCH_SCREENS) out(uas.output.slice(-3000));
+    }
 
     const mem = JSON.parse(execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--memory'], { encoding: 'utf8' })) as { heapPer1000: number; rssPer1000: number };
     out('summary:');
@@ -309,9 +332,9 @@ async function main(): Promise<void> {
     for (const [label, r, goal] of [['registrations/s with digest', reg, 1000], ['proxied calls/s', calls, 500]] as const) {
       if (r.best.size === 0) continue;
       const p = r.best.get(parley.name) ?? 0;
-      const k = r.best.get(kamailio.name) ?? 0;
+      const k = kamailio ? (r.best.get(kamailio.name) ?? 0) : 0;
       const pu = perCall(r, parley.name);
-      const ku = perCall(r, kamailio.name);
+      const ku = kamailio ? perCall(r, kamailio.name) : undefined;
       out(`  ${label}: sustained on the shared machine: parley serve ${p}, Kamailio ${k} (${ratio(p, k)})`);
       out(`    CPU per call: parley serve ${pu?.toFixed(0) ?? '?'} µs, Kamailio ${ku?.toFixed(0) ?? '?'} µs → one core: parley serve ≈ ${pu ? Math.round(1e6 / pu) : '?'}/s, Kamailio ≈ ${ku ? Math.round(1e6 / ku) : '?'}/s (${ratio(ku, pu)} of Kamailio's speed); goal ≥ ${goal}`);
     }
@@ -320,6 +343,7 @@ async function main(): Promise<void> {
   } finally {
     for (const t of targets) await t.stop();
     tmp.remove();
+    baseTmp?.remove();
   }
 }
 

@@ -124,8 +124,10 @@ export class FakeNetwork {
 
   /** Carries `message` from `from` to `to`; resolves false when nobody listens there. */
   carry(message: SipMessage, from: Endpoint, to: Endpoint): boolean {
-    const text = serializeMessage(message).toString('utf8');
-    const copy = parseMessage(text);
+    // The bytes are carried (a binary body, e.g. a deflated one, survives); the text is for reading.
+    const bytes = serializeMessage(message);
+    const text = bytes.toString('utf8');
+    const copy = parseMessage(bytes);
     const dropped = this.drop({ from, to, message: copy });
     this.packets.push({ from, to, message: copy, text, dropped, time: this.#clock?.now() ?? 0 });
     const dest = this.#destination(to);

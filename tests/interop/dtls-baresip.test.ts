@@ -16,14 +16,14 @@
  */
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { CallSnapshot } from '../../electron/api/snapshots.ts';
-import { startBaresip, type BaresipHandle } from './harness/baresip.ts';
-import { startKamailio, type KamailioHandle } from './harness/kamailio.ts';
-import { groupAlive, makeTempDir, sleep } from './harness/managed-process.ts';
-import { startParleyEngine, type ParleyEnginePeer } from './harness/parley-engine.ts';
+import type { BaresipHandle } from './harness/baresip.ts';
+import { startBaresipBed, type BaresipBed } from './harness/baresip-bed.ts';
+import type { KamailioHandle } from './harness/kamailio.ts';
+import { makeTempDir, sleep } from './harness/managed-process.ts';
+import type { ParleyEnginePeer } from './harness/parley-engine.ts';
 import { soxTone } from './harness/sox.ts';
 import { assertHeard, describeTone, measureWav } from './harness/tone-measure.ts';
 
@@ -38,6 +38,7 @@ function log(text: string): void {
 }
 
 describe('DTLS-SRTP: Parley ↔ baresip (dtls_srtp) through Kamailio over UDP', () => {
+  let bed: BaresipBed;
   let kam: KamailioHandle;
   let bare: BaresipHandle;
   let parley: ParleyEnginePeer;
@@ -45,38 +46,20 @@ describe('DTLS-SRTP: Parley ↔ baresip (dtls_srtp) through Kamailio over UDP', 
   const tmp = makeTempDir('dtls-baresip');
 
   before(async () => {
-    kam = await startKamailio({ users: [{ username: 'johndoe', password: 'secret' }, { username: 'bdtls', password: 'pw' }], ipv6: false });
     const source = join(tmp.path, 'tone.wav');
     soxTone(source, { hz: BARESIP_HZ, seconds: 30, rate: 8000, channels: 1, peakDbfs: -12 });
-    bare = await startBaresip({
-      accounts: [{
-        aor: `sip:bdtls@${kam.domain}`, password: 'pw', outbound: `sip:127.0.0.1:${kam.udpPort}`, regint: 600, answermode: 'auto',
-        audioCodecs: 'PCMU/8000/1', mediaenc: 'dtls_srtp', extra: `;audio_source=aufile,${source}`,
-      }],
-      extraConfig: ['module dtls_srtp.so'],
-      rtcpMux: true,
+    bed = await startBaresipBed({
+      parleyHz: PARLEY_HZ,
+      accounts: [{ user: 'bdtls', answermode: 'auto', audioCodecs: 'PCMU/8000/1', mediaenc: 'dtls_srtp', extra: `;audio_source=aufile,${source}` }],
+      baresip: { extraConfig: ['module dtls_srtp.so'], rtcpMux: true },
+      parleyAccount: { srtp: 'mandatory' },
     });
-    parley = await startParleyEngine({ name: 'parley', toneHz: PARLEY_HZ, toneDbfs: -12 });
-    const account = await parley.call('accounts.add', {
-      aor: `sip:johndoe@${kam.domain}`,
-      password: 'secret',
-      registrar: `sip:127.0.0.1:${kam.udpPort}`,
-      outboundProxy: `sip:127.0.0.1:${kam.udpPort}`,
-      codecs: ['PCMU'],
-      srtp: 'mandatory',
-    });
-    accountId = account.id;
-    await parley.waitFor('registration', (r) => r.accountId === accountId && r.state === 'registered', 8000, 'johndoe registered');
-    await bare.waitForEvent((e) => e.type === 'REGISTER_OK', 8000);
+    ({ kam, bare, parley, accountId } = bed);
   });
 
   after(async () => {
-    await parley?.close();
-    const pids = [bare?.pid, kam?.pid];
-    await bare?.stop();
-    await kam?.stop();
+    await bed?.close();
     tmp.remove();
-    for (const pid of pids) if (pid) assert.equal(groupAlive(pid), false, `process group ${pid} is gone`);
   });
 
   function checkSdp(callId: string | undefined): string {
@@ -95,15 +78,8 @@ describe('DTLS-SRTP: Parley ↔ baresip (dtls_srtp) through Kamailio over UDP', 
   /** From the answer to the snapshot that says the media is encrypted: audio cannot flow before (tone-measure.ts securingMs). */
   async function recordings(apiCallId: string, files: readonly string[], ended: CallSnapshot, securingMs: number): Promise<void> {
     const answeredMs = ended.endedAt! - ended.answeredAt!;
-    const deadline = Date.now() + 3000;
-    let dumped: string | undefined;
-    while (!dumped && Date.now() < deadline) {
-      dumped = bare.receivedAudioFiles().find((f) => !files.includes(f));
-      if (!dumped) await sleep(50);
-    }
-    assert.ok(dumped, 'baresip dumped the call');
-    const path = parley.recordings.get(apiCallId)!;
-    while (readFileSync(path).readUInt32LE(40) === 0xffffffff && Date.now() < deadline + 3000) await sleep(25);
+    const dumped = await bed.baresipRecording(files);
+    const path = await bed.parleyRecording(apiCallId);
     log(`DTLS-SRTP set-up after the answer: ${securingMs} ms`);
     const heardByBaresip = measureWav('baresip', dumped, answeredMs, { heldBackMs: BARESIP_HELD_BACK_MS, securingMs });
     const heardByParley = measureWav('Parley', path, answeredMs, { securingMs });

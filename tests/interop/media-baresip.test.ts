@@ -24,16 +24,16 @@
  * each baresip account (one per codec × SRTP) has its own audio_source.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { CallSnapshot, MediaStats, SrtpMode } from '../../electron/api/snapshots.ts';
-import { startBaresip, type BaresipEvent, type BaresipHandle } from './harness/baresip.ts';
-import { startKamailio, type KamailioHandle } from './harness/kamailio.ts';
-import { groupAlive, makeTempDir, sleep } from './harness/managed-process.ts';
-import { startParleyEngine, type ParleyEnginePeer } from './harness/parley-engine.ts';
+import type { BaresipHandle } from './harness/baresip.ts';
+import { startBaresipBed, type BaresipBed, type BedBaresipAccount } from './harness/baresip-bed.ts';
+import type { KamailioHandle } from './harness/kamailio.ts';
+import { makeTempDir, sleep } from './harness/managed-process.ts';
+import type { ParleyEnginePeer } from './harness/parley-engine.ts';
 import { soxTone } from './harness/sox.ts';
-import { StallWatch, type StallReport } from './harness/stall-watch.ts';
+import { StallWatch, type StallReport } from '../helpers/stall-watch.ts';
 import { assertHeard, describeTone, measureWav, type HeardTone } from './harness/tone-measure.ts';
 
 const PARLEY_HZ = 600;
@@ -67,6 +67,7 @@ function log(text: string): void {
 const matrix: string[] = [];
 
 describe('Parley ↔ baresip audio through Kamailio', () => {
+  let bed: BaresipBed;
   let kam: KamailioHandle;
   let bare: BaresipHandle;
   let parley: ParleyEnginePeer;
@@ -74,79 +75,32 @@ describe('Parley ↔ baresip audio through Kamailio', () => {
   const tmp = makeTempDir('media-baresip');
 
   before(async () => {
-    const users = [{ username: 'johndoe', password: 'secret' }];
-    for (const c of CODECS) for (const s of [false, true]) users.push({ username: user(c.codec, s), password: 'pw' });
-    users.push({ username: user('PCMU', 'srtp'), password: 'pw' });
-    kam = await startKamailio({ users, ipv6: false });
-    const accounts = [];
+    const accounts: BedBaresipAccount[] = [];
     for (const c of CODECS) {
       const source = join(tmp.path, `tone-${c.codec}.wav`);
       // Longer than any call: aufile stops at the end of its file.
       soxTone(source, { hz: BARESIP_HZ, seconds: 30, rate: c.rate, channels: c.channels, peakDbfs: -12 });
       for (const enc of ['none', 'srtp-mand', ...(c.codec === 'PCMU' ? ['srtp' as const] : [])] as const) {
         accounts.push({
-          aor: `sip:${user(c.codec, enc)}@${kam.domain}`,
-          password: 'pw',
-          outbound: `sip:127.0.0.1:${kam.udpPort}`,
-          regint: 600,
-          answermode: 'auto' as const,
+          user: user(c.codec, enc),
+          answermode: 'auto',
           audioCodecs: c.baresip,
           ...(enc !== 'none' ? { mediaenc: enc } : {}),
           extra: `;audio_source=aufile,${source}`,
         });
       }
     }
-    bare = await startBaresip({ accounts });
-    parley = await startParleyEngine({ name: 'parley', toneHz: PARLEY_HZ, toneDbfs: -12 });
-    const account = await parley.call('accounts.add', {
-      aor: `sip:johndoe@${kam.domain}`,
-      password: 'secret',
-      registrar: `sip:127.0.0.1:${kam.udpPort}`,
-      outboundProxy: `sip:127.0.0.1:${kam.udpPort}`,
-      codecs: ['PCMU'],
-    });
-    accountId = account.id;
-    await parley.waitFor('registration', (r) => r.accountId === accountId && r.state === 'registered', 8000, 'johndoe registered');
-    const deadline = Date.now() + 8000;
-    while (bare.events.filter((e) => e.type === 'REGISTER_OK').length < accounts.length) {
-      if (Date.now() > deadline) throw new Error(`baresip registrations: ${bare.events.map((e) => `${e.type} ${e.accountaor}`).join(', ')}`);
-      await sleep(50);
-    }
+    bed = await startBaresipBed({ parleyHz: PARLEY_HZ, accounts });
+    ({ kam, bare, parley, accountId } = bed);
   });
 
   after(async () => {
     if (matrix.length > 0) log(`matrix:\n${matrix.map((r) => `#   ${r}`).join('\n')}`);
-    await parley?.close();
-    const pids = [bare?.pid, kam?.pid];
-    await bare?.stop();
-    await kam?.stop();
+    await bed?.close();
     tmp.remove();
-    for (const pid of pids) if (pid) assert.equal(groupAlive(pid), false, `process group ${pid} is gone`);
   });
 
-  /** Waits for the first baresip event of `type` that arrived after `from` events. */
-  async function nextBaresipEvent(type: string, from: number, timeoutMs: number): Promise<BaresipEvent> {
-    return bare.waitForEvent((e) => e.type === type && bare.events.indexOf(e) >= from, timeoutMs);
-  }
-
-  /** Parley's WAV is finalised when the call's devices are released (just after 'ended'). */
-  async function parleyRecording(callId: string): Promise<string> {
-    const path = parley.recordings.get(callId);
-    assert.ok(path, 'Parley opened devices for the call');
-    const deadline = Date.now() + 3000;
-    while (readFileSync(path).readUInt32LE(40) === 0xffffffff && Date.now() < deadline) await sleep(25);
-    return path;
-  }
-
-  async function baresipRecording(before: readonly string[]): Promise<string> {
-    const deadline = Date.now() + 3000;
-    for (;;) {
-      const fresh = bare.receivedAudioFiles().filter((f) => !before.includes(f));
-      if (fresh.length === 1) return fresh[0]!;
-      assert.ok(fresh.length === 0 && Date.now() < deadline, `baresip dumped ${fresh.length} new recordings`);
-      await sleep(50);
-    }
-  }
+  const nextBaresipEvent = (type: string, from: number, timeoutMs: number) => bed.nextBaresipEvent(type, from, timeoutMs);
 
   /** Offer and answer in Parley's SIP trace of the call: the RTP profile, and a=crypto exactly when SRTP. */
   function checkSdp(callId: string | undefined, srtp: boolean, profile = srtp ? 'RTP/SAVP' : 'RTP/AVP'): void {
@@ -199,8 +153,8 @@ describe('Parley ↔ baresip audio through Kamailio', () => {
     assert.ok(ended.answeredAt !== undefined && ended.endedAt !== undefined);
     const answeredMs = ended.endedAt - ended.answeredAt;
     const stalledMs = stalls.lostMs;
-    const heardByBaresip = measureWav('baresip', await baresipRecording(files), answeredMs, { heldBackMs: BARESIP_HELD_BACK_MS, stalledMs });
-    const heardByParley = measureWav('Parley', await parleyRecording(apiCallId), answeredMs, { stalledMs });
+    const heardByBaresip = measureWav('baresip', await bed.baresipRecording(files), answeredMs, { heldBackMs: BARESIP_HELD_BACK_MS, stalledMs });
+    const heardByParley = measureWav('Parley', await bed.parleyRecording(apiCallId), answeredMs, { stalledMs });
     const stats = parley.all('media.stats').filter((s) => s.callId === apiCallId).at(-1);
     report(dir, codec, srtp, heardByBaresip, heardByParley, stats, answeredMs, stalls);
     assertHeard(heardByBaresip, { hz: PARLEY_HZ, sentDbfs: SENT_RMS_DBFS, answeredMs });

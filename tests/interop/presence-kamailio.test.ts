@@ -6,14 +6,18 @@
  *  - Parley "alice" publishes each status; Parley "bob" watches her and sees
  *    every change;
  *  - Parley "bob" watches baresip's presence (published, then closed);
+ *  - baresip watches alice's presence (Busy, Offline, Online);
  *  - BLF: bob watches alice's line while carol calls her: early (who calls),
  *    confirmed, terminated → idle, in that order; alice shows busy meanwhile;
+ *  - BLF pickup: alice calls carol (baresip rings), bob picks the call up
+ *    from carol's watched line (INVITE with Replaces to alice through
+ *    Kamailio) and hears alice's tone;
  *  - MWI: a sipp scenario PUBLISHes a message summary for alice (Kamailio
  *    NOTIFYs her subscription) and sends an unsolicited NOTIFY through it.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WatchSnapshot } from '../../electron/api/presence-contract.ts';
 import { startBaresip, startKamailio } from './harness/index.ts';
@@ -22,6 +26,7 @@ import type { BaresipHandle, KamailioHandle } from './harness/index.ts';
 import type { ParleyEnginePeer } from './harness/parley-engine.ts';
 import { makeTempDir, sleep } from './harness/managed-process.ts';
 import { runSipp } from './harness/sipp.ts';
+import { assertHeard, describeTone, measureWav } from './harness/tone-measure.ts';
 
 const users = [
   { username: 'alice', password: 'alicepw' },
@@ -93,6 +98,26 @@ describe('presence, BLF and MWI through Kamailio presence', { timeout: 180_000 }
     process.stdout.write(`# presence change → bob's watch event through Kamailio: ${latencies.map((l) => l.toFixed(0)).join(', ')} ms\n`);
   });
 
+  it("baresip watches alice's presence through Kamailio: Online, Busy, Offline, Online as alice publishes them", async () => {
+    // carol's contact list has alice with presence=p2p: baresip subscribes (a second after it starts) to her presence
+    // at the server, which has her PUBLISH; its `contacts` command shows what it last got.
+    const seen = async () => /\u001b\[\d*m(\w+)\u001b\[;m Alice/.exec((await carol.command('contacts')).data)?.[1] ?? '?';
+    const expect = async (words: string, status?: 'busy' | 'offline' | 'available') => {
+      if (status) await alice.call('presence.set', { status, note: null });
+      const deadline = Date.now() + 15_000;
+      let last = await seen();
+      while (last !== words) {
+        if (Date.now() > deadline) assert.fail(`baresip shows alice ${last}, not ${words}:\n${carol.logs().slice(-1500)}`);
+        await sleep(100);
+        last = await seen();
+      }
+    };
+    await expect('Online');
+    await expect('Busy', 'busy');
+    await expect('Offline', 'offline');
+    await expect('Online', 'available');
+  });
+
   it("bob watches baresip's presence: open, then closed when it goes offline", async () => {
     const w = await bob.call('watch.add', { target: `sip:carol@${kam.domain}`, accountId: bobId, line: false });
     await bob.waitFor('watch', (x) => x.id === w.id && x.presence?.status === 'available', 30_000, 'carol available (baresip publishes every 10 s)');
@@ -145,6 +170,35 @@ describe('presence, BLF and MWI through Kamailio presence', { timeout: 180_000 }
     const order = lineStates.filter((s) => s !== 'trying' && s !== 'proceeding');
     // (idle was seen before the call: the first waitFor of this test.)
     assert.deepEqual(order, ['early', 'confirmed', 'idle'], `line states seen: ${lineStates.join(' → ')}`);
+  });
+
+  it("BLF pickup: alice calls carol (baresip rings); bob picks it up from carol's line with Replaces through Kamailio and hears alice", async () => {
+    const line = await bob.call('watch.add', { target: `sip:carol@${kam.domain}`, accountId: bobId, presence: false });
+    await bob.waitFor('watch', (x) => x.id === line.id && x.line?.state === 'idle', 15_000, "carol's line idle");
+    const out = await alice.call('call.dial', { target: `sip:carol@${kam.domain}`, accountId: aliceId });
+    const ringing = await bob.waitFor('watch', (x) => x.id === line.id && x.line?.state === 'ringing' && x.actions.includes('pickup') && x.line.dialogs[0]?.state === 'early', 15_000, "carol's line rings");
+    const d = ringing.line!.dialogs[0]!;
+    assert.ok(d.callId && d.localTag && d.remoteTag, `the server names the dialog for Replaces: ${JSON.stringify(d)}`);
+    assert.match(d.remote?.uri ?? '', /alice/, 'who is calling is shown');
+    const picked = await bob.call('watch.pickup', { id: line.id });
+    const talking = await bob.waitFor('call', (x) => x.id === picked.id && x.state === 'active', 15_000, 'the pickup is answered').catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${bob.trace().slice(-3000)}\n${alice.trace().slice(-3000)}`);
+    });
+    // Alice's phone takes bob's INVITE as the replacement of her call to carol (RFC 3891), and answers it at once.
+    await alice.waitFor('call', (x) => x.replacedCall === out.id && x.state === 'active', 5_000, "alice talks to bob instead of carol's line");
+    await alice.waitFor('call', (x) => x.id === out.id && x.state === 'ended', 5_000, "alice's call to carol ends (CANCEL)");
+    await carol.waitForEvent((e) => e.type === 'CALL_CLOSED', 5_000);
+    await sleep(1500);
+    await bob.call('call.hangup', { callId: picked.id });
+    await bob.waitFor('call', (x) => x.id === picked.id && x.state === 'ended', 5_000, 'bob hung up');
+    const path = bob.recordings.get(picked.id)!;
+    const deadline = Date.now() + 3000;
+    while (readFileSync(path).readUInt32LE(40) === 0xffffffff && Date.now() < deadline) await sleep(25);
+    const answeredMs = (bob.all('call').find((x) => x.id === picked.id && x.state === 'ended')?.endedAt ?? Date.now()) - (talking.answeredAt ?? 0);
+    const heard = measureWav('bob', path, answeredMs);
+    process.stdout.write(`# pickup through Kamailio: ${describeTone(heard)}\n`);
+    assertHeard(heard, { hz: 600, sentDbfs: -15, answeredMs });
+    await bob.call('watch.remove', { id: line.id });
   });
 
   it('MWI: a sipp PUBLISH of a message summary reaches alice through her subscription; an unsolicited NOTIFY too', async () => {

@@ -6,6 +6,11 @@
  * TLS, trusting the same CA). The failure cases end with their reason checked:
  * an untrusted CA, a pinned fingerprint that does not match, and a TLS server
  * that drops the connection of a registered phone (re-registered at once).
+ * sips: end to end (RFC 5630): Parley and baresip both with sips: addresses
+ * of record — sips: Contacts, Kamailio's sips: Record-Route followed, every
+ * request over TLS — and a sips: call over a UDP hop refused in words. The
+ * whole phone after a cut TLS connection: re-registered, called, calling,
+ * and a call cut in the middle ends with a BYE over the new connection.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,11 +24,14 @@ import { readWavPcm16, writeToneWav } from './harness/wav.ts';
 import { activeFraction, dominantFrequency } from '../helpers/audio-analysis.ts';
 import { TestPki } from '../helpers/test-pki.ts';
 import { ParleyProcess } from '../unit/cli/parley-process.ts';
+import { startParleyEngine } from './harness/parley-engine.ts';
 
 const users = [
   { username: 'johndoe', password: 'secret' },
   { username: 'bob', password: 'bobpw' },
   { username: 'carol', password: 'carolpw' },
+  { username: 'dave', password: 'davepw' },
+  { username: 'erin', password: 'erinpw' },
 ];
 
 function log(text: string): void {
@@ -46,6 +54,45 @@ async function waitUntil(check: () => boolean, timeoutMs: number, what: string):
     if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
     await sleep(50);
   }
+}
+
+/**
+ * A TCP relay in front of Kamailio's TLS port that a test can cut: the TLS
+ * session runs end to end through it; cut() destroys every connection (both
+ * halves), as a NAT timing out or a server restart would.
+ */
+async function startRelay(upstreamPort: number): Promise<{ port: number; sockets: Set<Socket>; connections: number; cut(): void; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  const relay: Server = createNetServer((client) => {
+    connections++;
+    const upstream = netConnect(upstreamPort, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (relay.address() as { port: number }).port,
+    sockets,
+    get connections() {
+      return connections;
+    },
+    cut: () => {
+      for (const s of [...sockets]) s.destroy();
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+    },
+  };
 }
 
 describe('SIP over TLS with Kamailio (tls module) and baresip', () => {
@@ -114,42 +161,24 @@ describe('SIP over TLS with Kamailio (tls module) and baresip', () => {
   });
 
   test('a TLS connection dropped under a registered phone is reopened and the phone re-registered at once', { timeout: 60_000 }, async () => {
-    // A TCP relay in front of Kamailio's TLS port that the test can cut (the TLS session runs end to end through it).
-    const sockets = new Set<Socket>();
-    const relay: Server = createNetServer((client) => {
-      const upstream = netConnect(kam.tlsPort!, '127.0.0.1');
-      sockets.add(client).add(upstream);
-      client.pipe(upstream).pipe(client);
-      const end = () => {
-        client.destroy();
-        upstream.destroy();
-        sockets.delete(client);
-        sockets.delete(upstream);
-      };
-      client.on('error', end).on('close', end);
-      upstream.on('error', end).on('close', end);
-    });
-    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-    const relayPort = (relay.address() as { port: number }).port;
+    const relay = await startRelay(kam.tlsPort!);
     try {
-      const args = ['--aor', `sip:carol@${kam.domain}`, '--password', 'carolpw', '--proxy', `127.0.0.1:${relayPort}`, '--transport', 'tls', '--bind', '127.0.0.1:0', '--tls-ca', pki.caFile];
+      const args = ['--aor', `sip:carol@${kam.domain}`, '--password', 'carolpw', '--proxy', `127.0.0.1:${relay.port}`, '--transport', 'tls', '--bind', '127.0.0.1:0', '--tls-ca', pki.caFile];
       const p = parley(['register', ...args, '--json', '--duration', '20']);
       await p.waitForEvent((e) => e.event === 'registration' && e.data.state === 'registered', 15_000, 'registered');
       const registeredBefore = p.events.filter((e) => e.event === 'registration' && e.data.state === 'registered').length;
-      const connections = sockets.size;
-      assert.ok(connections >= 2, 'the TLS session runs through the relay');
+      assert.ok(relay.sockets.size >= 2, 'the TLS session runs through the relay');
       const cutAt = performance.now();
-      for (const s of [...sockets]) s.destroy();
+      relay.cut();
       await waitUntil(() => p.events.filter((e) => e.event === 'registration' && e.data.state === 'registered').length > registeredBefore, 10_000, 're-registration after the drop');
       const ms = performance.now() - cutAt;
       log(`TLS connection cut → registered again over a new connection in ${ms.toFixed(0)} ms`);
       assert.ok(ms < 5000, `re-registered ${ms.toFixed(0)} ms after the drop (not at the next refresh)`);
-      assert.ok(sockets.size >= 2, 'a new TLS connection was opened');
+      assert.ok(relay.sockets.size >= 2, 'a new TLS connection was opened');
       p.signal('SIGINT');
       await p.waitForExit(15_000);
     } finally {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => relay.close(() => resolve()));
+      await relay.close();
     }
   });
 
@@ -164,10 +193,16 @@ describe('SIP over TLS with Kamailio (tls module) and baresip', () => {
       bare = await startBaresip({
         audioSourceFile: source,
         extraConfig: [`sip_cafile ${pki.caFile}`, `sip_certificate ${combined}`],
-        accounts: [{ aor: `sip:bob@${kam.domain}`, password: 'bobpw', outbound: `sip:127.0.0.1:${kam.tlsPort};transport=tls`, regint: 60, answermode: 'auto', audioCodecs: 'PCMU/8000/1', mediaenc: 'srtp-mand' }],
+        accounts: [
+          { aor: `sip:bob@${kam.domain}`, password: 'bobpw', outbound: `sip:127.0.0.1:${kam.tlsPort};transport=tls`, regint: 60, answermode: 'auto', audioCodecs: 'PCMU/8000/1', mediaenc: 'srtp-mand' },
+          // A sips: address of record (RFC 5630); baresip 1.0 cannot register through a sips: outbound URI ("Function not implemented"), so transport=tls.
+          { aor: `sips:dave@${kam.domain}`, password: 'davepw', outbound: `sip:127.0.0.1:${kam.tlsPort};transport=tls`, regint: 60, answermode: 'auto', audioCodecs: 'PCMU/8000/1', mediaenc: 'srtp-mand' },
+        ],
       });
-      const ev = await bare.waitForEvent((e) => e.type === 'REGISTER_OK' || e.type === 'REGISTER_FAIL', 8_000);
-      assert.equal(ev.type, 'REGISTER_OK', JSON.stringify(ev));
+      for (const aor of [`sip:bob@${kam.domain}`, `sips:dave@${kam.domain}`]) {
+        const ev = await bare.waitForEvent((e) => e.accountaor === aor && (e.type === 'REGISTER_OK' || e.type === 'REGISTER_FAIL'), 8_000);
+        assert.equal(ev.type, 'REGISTER_OK', JSON.stringify(ev));
+      }
     });
 
     test('parley calls baresip over TLS: SRTP both ways, tones measured', { timeout: 60_000 }, async () => {
@@ -238,6 +273,150 @@ describe('SIP over TLS with Kamailio (tls module) and baresip', () => {
       const theirs = analyse(files.at(-1)!, q.durationS);
       log(`baresip heard ${theirs.hz.toFixed(1)} Hz ${(theirs.presence * 100).toFixed(1)} %`);
       assert.ok(Math.abs(theirs.hz - 1000) <= 10, `baresip heard ${theirs.hz} Hz`);
+    });
+
+    /** The SIP trace of a CLI run (--verbose --json): direction, local endpoint and text of each message. */
+    const tracesOf = (p: ParleyProcess) => p.events.filter((e) => e.event === 'trace').map((e) => e.data as { direction: string; local: string; text: string });
+    const header = (text: string, name: string) => new RegExp(`^${name}: (.*)$`, 'im').exec(text)?.[1]?.trim();
+
+    test('sips: on both ends (RFC 5630): Parley (sips: AOR) calls sips:dave — sips: Contact, the Record-Route honoured, every request over TLS', { timeout: 60_000 }, async () => {
+      const sipsAccount = ['--aor', `sips:johndoe@${kam.domain}`, '--password', 'secret', '--proxy', proxy(), '--transport', 'tls', '--bind', '127.0.0.1:0'];
+      const closed = bare!.events.filter((e) => e.type === 'CALL_CLOSED').length;
+      const p = parley(['call', `sips:dave@${kam.domain}`, ...sipsAccount, '--tls-ca', pki.caFile, '--srtp', 'mandatory', '--codecs', 'PCMU', '--duration', '2', '--json', '--verbose']);
+      const exit = await p.waitForExit(30_000);
+      assert.equal(exit.code, 0, p.stdout + p.stderr);
+      await waitUntil(() => bare!.events.filter((e) => e.type === 'CALL_CLOSED').length > closed, 5_000, 'CALL_CLOSED at baresip');
+      const answered = p.events.find((e) => e.event === 'call' && e.data.state === 'active');
+      assert.equal(answered?.data.srtp, true, 'the call is SRTP');
+      const traces = tracesOf(p);
+      const invite = traces.find((t) => t.direction === 'out' && /^INVITE sips:dave@/.test(t.text));
+      assert.ok(invite, 'the INVITE went to sips:dave');
+      assert.match(header(invite.text, 'Contact') ?? '', /^<sips:[^>;]*@127\.0\.0\.1:\d+(;ob)?>/, 'our Contact is a sips: URI');
+      assert.doesNotMatch(header(invite.text, 'Contact') ?? '', /transport=/i);
+      const ok = traces.find((t) => t.direction === 'in' && /^SIP\/2\.0 200 /.test(t.text) && /^CSeq: \d+ INVITE/m.test(t.text));
+      const recordRoute = ok ? header(ok.text, 'Record-Route') : undefined;
+      const remoteContact = ok ? header(ok.text, 'Contact') : undefined;
+      log(`sips call: Record-Route ${recordRoute}; baresip's Contact ${remoteContact}`);
+      assert.ok(recordRoute, 'Kamailio record-routed the call');
+      const bye = traces.find((t) => t.direction === 'out' && /^BYE /.test(t.text));
+      assert.ok(bye, 'a BYE was sent');
+      assert.match(bye.text, /^Via: SIP\/2\.0\/TLS /m, 'the BYE went over TLS');
+      assert.equal(header(bye.text, 'Route'), recordRoute, 'the BYE follows the Record-Route');
+      for (const t of traces.filter((t) => t.direction === 'out' && /^[A-Z]+ /.test(t.text))) assert.match(t.text, /^Via: SIP\/2\.0\/TLS /m, `every request over TLS: ${t.text.split('\r\n')[0]}`);
+    });
+
+    test('sips: on both ends: baresip (sips:dave) calls johndoe (a sips: AOR) — Parley registered a sips: Contact and answers with one, over TLS', { timeout: 60_000 }, async () => {
+      const sipsAccount = ['--aor', `sips:johndoe@${kam.domain}`, '--password', 'secret', '--proxy', proxy(), '--transport', 'tls', '--bind', '127.0.0.1:0'];
+      const listener = parley(['listen', ...sipsAccount, '--tls-ca', pki.caFile, '--srtp', 'optional', '--codecs', 'PCMU', '--auto-answer', '--json', '--verbose']);
+      await listener.waitForEvent((e) => e.event === 'registration' && e.data.state === 'registered', 15_000, 'registered');
+      const bound = (await kam.locations()).find((l) => l.aor.startsWith('johndoe'));
+      log(`Kamailio's binding for johndoe: ${bound?.contacts.map((c) => c.contact).join(', ')}`);
+      assert.match(bound?.contacts[0]?.contact ?? '', /^sips:/, 'the binding is a sips: Contact');
+      const closed = bare!.events.filter((e) => e.type === 'CALL_CLOSED').length;
+      const established = bare!.events.filter((e) => e.type === 'CALL_ESTABLISHED').length;
+      assert.equal((await bare!.command('uafind', `sips:dave@${kam.domain}`)).ok, true);
+      // baresip 1.0's dial puts "sip:" in front of anything without "sip:" in it ("sip:sips:johndoe@…"), so it dials the
+      // sip: address; Kamailio's location lookup turns it into our registered sips: Contact, and the INVITE reaches us for sips:.
+      const dial = await bare!.command('dial', `sip:johndoe@${kam.domain}`);
+      assert.equal(dial.ok, true, dial.data);
+      await listener.waitForEvent((e) => e.event === 'call.incoming', 10_000, 'call.incoming').catch((e: unknown) => {
+        throw new Error(`${String(e)}\nbaresip: ${bare!.logs().slice(-4000)}\nkamailio: ${kam.logs().slice(-4000)}`);
+      });
+      await waitUntil(() => bare!.events.filter((e) => e.type === 'CALL_ESTABLISHED').length > established, 10_000, 'CALL_ESTABLISHED at baresip');
+      await sleep(1000);
+      assert.equal((await bare!.command('hangup')).ok, true);
+      await waitUntil(() => bare!.events.filter((e) => e.type === 'CALL_CLOSED').length > closed, 5_000, 'CALL_CLOSED at baresip');
+      await listener.waitForEvent((e) => e.event === 'call' && e.data.state === 'ended', 8_000, 'ended');
+      const traces = tracesOf(listener);
+      const invite = traces.find((t) => t.direction === 'in' && /^INVITE /.test(t.text));
+      assert.match(invite?.text ?? '', /^INVITE sips:/, 'the INVITE reached us for a sips: URI');
+      const ok = traces.find((t) => t.direction === 'out' && /^SIP\/2\.0 200 /.test(t.text) && /^CSeq: \d+ INVITE/m.test(t.text));
+      assert.match(header(ok?.text ?? '', 'Contact') ?? '', /^<sips:/, 'our 200 names a sips: Contact');
+      assert.ok(header(ok?.text ?? '', 'Record-Route'), 'the Record-Route is echoed');
+      const bye = traces.find((t) => t.direction === 'in' && /^BYE /.test(t.text));
+      assert.match(bye?.text ?? '', /^BYE sips:/, "baresip's BYE came to our sips: Contact");
+      assert.equal(bye?.local, invite?.local, 'over the TLS connection the INVITE came on');
+      assert.equal((await listener.stop()).code, 0, listener.stderr);
+    });
+
+    test('a sips: call over a UDP hop is refused before anything is sent, in words', { timeout: 30_000 }, async () => {
+      const p = parley(['call', `sips:dave@${kam.domain}`, '--aor', `sip:johndoe@${kam.domain}`, '--password', 'secret', '--proxy', `127.0.0.1:${kam.udpPort}`, '--bind', '127.0.0.1:0', '--duration', '1', '--json', '--verbose']);
+      const exit = await p.waitForExit(20_000);
+      assert.notEqual(exit.code, 0);
+      assert.match(p.stderr + p.stdout, /a sips: request is sent over TLS only \(RFC 5630\), and the next hop sip:127\.0\.0\.1:\d+ is reached over UDP/);
+      assert.equal(tracesOf(p).filter((t) => /^INVITE /.test(t.text)).length, 0, 'no INVITE left');
+      log(`refused: "${p.stderr.trim().split('\n').at(-1)}"`);
+    });
+
+    test('after the TLS connection drops, the whole phone re-registers at once, is called and calls again; a call in progress ends with a BYE over the new connection', { timeout: 90_000 }, async () => {
+      const relay = await startRelay(kam.tlsPort!);
+      const phone = await startParleyEngine({ name: 'tls-drop', toneHz: 600, transports: ['udp', 'tls'] });
+      try {
+        const account = await phone.call('accounts.add', {
+          aor: `sip:erin@${kam.domain}`, password: 'erinpw', registrar: `sip:${kam.domain}`, outboundProxy: `sip:127.0.0.1:${relay.port}`,
+          transport: 'tls', tlsCaFile: pki.caFile, codecs: ['PCMU'], srtp: 'mandatory',
+        });
+        await phone.waitFor('registration', (r) => r.accountId === account.id && r.state === 'registered', 15_000, 'erin registered over TLS');
+        /** Cuts every connection through the relay; resolves with the time to the next 'registered'. */
+        // Re-registered = a 200 to a REGISTER on a connection (local endpoint) other than those used before the cut.
+        const reRegistered = (oldLocals: Set<string>) =>
+          phone.all('trace').find((t) => t.direction === 'in' && !oldLocals.has(t.local) && /^SIP\/2\.0 200 /.test(t.text) && /^CSeq: \d+ REGISTER/m.test(t.text));
+        const cut = async (): Promise<number> => {
+          const oldLocals = new Set(phone.all('trace').map((t) => t.local));
+          const opened = relay.connections;
+          const cutAt = Date.now();
+          relay.cut();
+          await waitUntil(() => reRegistered(oldLocals) !== undefined, 10_000, 're-registration over a new connection');
+          assert.ok(relay.connections > opened, 'through the relay');
+          return reRegistered(oldLocals)!.time - cutAt;
+        };
+        const sipCall = async (placed: Promise<string>, what: string): Promise<string> => {
+          const id = await placed;
+          const active = await phone.waitFor('call', (c) => c.id === id && (c.state === 'active' || c.state === 'ended'), 10_000, `${what} answered`);
+          assert.equal(active.state, 'active', `${what}: ${active.code} ${active.reason} ${active.failure ?? ''}\n${phone.trace().slice(-3000)}`);
+          assert.equal(active.srtp, true);
+          return id;
+        };
+        const heard = async (id: string, what: string) => {
+          await waitUntil(() => (phone.all('media.stats').filter((m) => m.callId === id).at(-1)?.packetsReceived ?? 0) >= 25, 5_000, `${what}: SRTP from baresip`);
+        };
+
+        const firstMs = await cut();
+        log(`TLS cut → registered again in ${firstMs.toFixed(0)} ms`);
+        assert.ok(firstMs < 5000, `re-registered ${firstMs.toFixed(0)} ms after the drop`);
+
+        // Called: baresip (bob, TLS straight to Kamailio) calls erin; Kamailio reaches us over the new connection.
+        const closedIn = bare!.events.filter((e) => e.type === 'CALL_CLOSED').length;
+        const t0 = Date.now();
+        assert.equal((await bare!.command('dial', `sip:erin@${kam.domain}`)).ok, true);
+        const incoming = await phone.waitFor('call.incoming', (c) => c.startedAt >= t0 - 1000, 10_000, 'call.incoming after the drop');
+        const inId = await sipCall(phone.call('call.answer', { callId: incoming.id }).then(() => incoming.id), 'the incoming call');
+        await heard(inId, 'the incoming call');
+        await phone.call('call.hangup', { callId: inId });
+        await waitUntil(() => bare!.events.filter((e) => e.type === 'CALL_CLOSED').length > closedIn, 5_000, 'CALL_CLOSED at baresip (incoming call)');
+
+        // Calls: erin calls bob; the connection is cut mid-call; the call keeps its media and our BYE goes over the new connection.
+        const closedOut = bare!.events.filter((e) => e.type === 'CALL_CLOSED').length;
+        const outId = await sipCall(phone.call('call.dial', { target: `sip:bob@${kam.domain}`, accountId: account.id }).then((c) => c.id), 'the outgoing call');
+        await heard(outId, 'the outgoing call');
+        const midMs = await cut();
+        log(`TLS cut during a call → registered again in ${midMs.toFixed(0)} ms`);
+        const received = phone.all('media.stats').filter((m) => m.callId === outId).at(-1)?.packetsReceived ?? 0;
+        await waitUntil(() => (phone.all('media.stats').filter((m) => m.callId === outId).at(-1)?.packetsReceived ?? 0) >= received + 25, 5_000, 'media after the cut');
+        assert.equal(phone.all('call').filter((c) => c.id === outId).at(-1)?.state, 'active', 'the call is still up');
+        await phone.call('call.hangup', { callId: outId });
+        await waitUntil(() => bare!.events.filter((e) => e.type === 'CALL_CLOSED').length > closedOut, 5_000, 'CALL_CLOSED at baresip: our BYE arrived over the new connection');
+        const ended = await phone.waitFor('call', (c) => c.id === outId && c.state === 'ended', 5_000, 'ended');
+        const sent = (method: string) => phone.all('trace').filter((t) => t.direction === 'out' && t.text.startsWith(`${method} `) && /^To: [^\r\n]*bob@/m.test(t.text));
+        const invite = sent('INVITE').at(-1);
+        const bye = sent('BYE').at(-1);
+        assert.ok(invite && bye, 'INVITE and BYE in the trace');
+        assert.notEqual(bye.local, invite.local, `the BYE left on the new connection (${bye.local}), not the cut one (${invite.local})`);
+        log(`after the cuts: called and answered, called out, hung up over the new connection (BYE answered ${ended.code ?? '-'}); ${relay.connections} TLS connections in all`);
+      } finally {
+        await phone.close();
+        await relay.close();
+      }
     });
   });
 });

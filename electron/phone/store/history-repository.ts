@@ -22,7 +22,7 @@ export interface HistoryQuery {
   missedOnly?: boolean;
 }
 
-const COLUMNS = 'id, direction, peer_uri, peer_name, contact_id, local_alias, account_id, call_id, started_at, answered_at, ended_at, result_code, reason, quality, forwarded_by';
+const COLUMNS = 'id, direction, peer_uri, peer_name, contact_id, local_alias, account_id, call_id, started_at, answered_at, ended_at, result_code, reason, quality, forwarded_by, forwarded_to, recordings';
 
 export class HistoryRepository {
   readonly #store: Store;
@@ -44,8 +44,8 @@ export class HistoryRepository {
       entries.map((h, i) => {
         this.#checkReferences(h, what(i));
         const result = this.#store.run(
-          `INSERT INTO history (direction, peer_uri, peer_name, contact_id, local_alias, account_id, call_id, started_at, answered_at, ended_at, result_code, reason, quality, forwarded_by)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO history (direction, peer_uri, peer_name, contact_id, local_alias, account_id, call_id, started_at, answered_at, ended_at, result_code, reason, quality, forwarded_by, forwarded_to, recordings)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           ...this.#values(h),
         );
         return { id: Number(result.lastInsertRowid), ...h };
@@ -60,7 +60,7 @@ export class HistoryRepository {
       this.#checkReferences(h, 'history entry');
       this.#store.run(
         `UPDATE history SET direction = ?, peer_uri = ?, peer_name = ?, contact_id = ?, local_alias = ?, account_id = ?, call_id = ?,
-           started_at = ?, answered_at = ?, ended_at = ?, result_code = ?, reason = ?, quality = ?, forwarded_by = ? WHERE id = ?`,
+           started_at = ?, answered_at = ?, ended_at = ?, result_code = ?, reason = ?, quality = ?, forwarded_by = ?, forwarded_to = ?, recordings = ? WHERE id = ?`,
         ...this.#values(h),
         id,
       );
@@ -160,6 +160,8 @@ export class HistoryRepository {
       h.reason,
       h.quality === null ? null : JSON.stringify(h.quality),
       h.forwardedBy,
+      h.forwardedTo,
+      h.recordings.length === 0 ? null : JSON.stringify(h.recordings),
     ];
   }
 }
@@ -181,5 +183,7 @@ function fromRow(r: Row): HistoryEntry {
     reason: nullableString(r.reason),
     quality: r.quality === null ? null : (readJson(r.quality, `history entry ${String(r.id)}`) as HistoryEntry['quality']),
     forwardedBy: nullableString(r.forwarded_by),
+    forwardedTo: nullableString(r.forwarded_to),
+    recordings: r.recordings === null ? [] : (readJson(r.recordings, `history entry ${String(r.id)}`) as string[]),
   };
 }

@@ -25,5 +25,8 @@ export class RequestPendingError extends DialogError {}
 /** The incoming INVITE was answered, rejected or cancelled already. */
 export class InviteNotPendingError extends DialogError {}
 
+/** RFC 5630: a sips: request whose next hop is not TLS; the words say which hop and how it would have been reached. */
+export class InsecureHopError extends DialogError {}
+
 /** A programming mistake in using the dialog layer (a bug, not a condition): kept apart so it is never mapped to a user error. */
 export class DialogUsageError extends Error {}

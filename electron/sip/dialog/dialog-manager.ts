@@ -28,7 +28,7 @@ import { DialogTerminatedError, DialogUsageError, RequestPendingError } from './
 import { dialogKey, idOfIncomingRequest, idOfIncomingResponse } from './dialog-id.ts';
 import type { DialogId } from './dialog-id.ts';
 import { IncomingInvite } from './incoming-invite.ts';
-import { literalTargets, nextHopUri } from './next-hop.ts';
+import { literalTargets, resolveNextHop } from './next-hop.ts';
 import { OutgoingInvite } from './outgoing-invite.ts';
 import type { OutgoingInviteHandler } from './outgoing-invite.ts';
 
@@ -328,7 +328,7 @@ export class DialogManager implements TransactionLayerUser {
   async #send(request: SipRequest): Promise<SipResponse> {
     let targets: SendTarget[];
     try {
-      targets = await this.#ctx.resolve(nextHopUri(request));
+      targets = await resolveNextHop(request, (uri) => this.#ctx.resolve(uri));
       if (targets.length === 0) throw new Error('no targets');
     } catch (err) {
       this.#logger.warn('next hop not resolved', { method: request.method, error: String(err) });

@@ -3,7 +3,7 @@ export { Dialog, TARGET_REFRESH_METHODS } from './dialog.ts';
 export type { DialogInit, DialogRole, DialogState, RequestContent } from './dialog.ts';
 export { DialogManager } from './dialog-manager.ts';
 export type { DialogExchange, DialogManagerOptions, DialogManagerUser } from './dialog-manager.ts';
-export { DialogError, DialogTerminatedError, DialogUsageError, InviteNotPendingError, RequestPendingError } from './dialog-errors.ts';
+export { DialogError, DialogTerminatedError, DialogUsageError, InsecureHopError, InviteNotPendingError, RequestPendingError } from './dialog-errors.ts';
 export type { DialogEndReason } from './dialog-context.ts';
 export { dialogKey, idOfIncomingRequest, idOfIncomingResponse } from './dialog-id.ts';
 export type { DialogId } from './dialog-id.ts';
@@ -14,6 +14,6 @@ export type { OutgoingInviteHandler, OutgoingInviteInit } from './outgoing-invit
 export { glareBackoff } from './glare-backoff.ts';
 export { SuccessRetransmitter } from './success-retransmitter.ts';
 export { isLooseRouter, routeRequest, routeSetFromRecordRoute } from './route-set.ts';
-export { literalTargets, nextHopUri } from './next-hop.ts';
+export { literalTargets, nextHopUri, resolveNextHop, secureHops } from './next-hop.ts';
 export { ReliableProvisional, parseRAck, parseRSeq } from './reliable-provisional.ts';
 export type { RAck, ReliableProvisionalState } from './reliable-provisional.ts';

@@ -18,7 +18,7 @@ import { Dialog } from './dialog.ts';
 import type { RequestContent } from './dialog.ts';
 import type { DialogContext } from './dialog-context.ts';
 import { glareBackoff } from './glare-backoff.ts';
-import { nextHopUri } from './next-hop.ts';
+import { resolveNextHop } from './next-hop.ts';
 
 export interface OutgoingInviteHandler {
   /** A provisional response; `dialog` is the early dialog it created or belongs to (101-199 with a To tag). */
@@ -94,7 +94,7 @@ export class OutgoingInvite {
     if (this.#reinvite) this.#reinvite.dialog.inviteInProgress = 'outgoing';
     let targets: SendTarget[];
     try {
-      targets = this.#presetTargets ?? (await this.#ctx.resolve(nextHopUri(this.#request)));
+      targets = this.#presetTargets ?? (await resolveNextHop(this.#request, (uri) => this.#ctx.resolve(uri)));
       if (targets.length === 0) throw new Error('no targets');
     } catch (err) {
       this.#ctx.logger.warn('INVITE target resolution failed', { error: String(err) });
@@ -220,8 +220,7 @@ export class OutgoingInvite {
     }
     const entry: NonNullable<Dialog['lastAck']> = { seq: cseqOf(ack).seq, request: ack };
     dialog.lastAck = entry;
-    this.#ctx
-      .resolve(nextHopUri(ack))
+    resolveNextHop(ack, (uri) => this.#ctx.resolve(uri))
       .then((targets) => {
         if (targets.length === 0) throw new Error('no targets for ACK');
         entry.target = targets[0];

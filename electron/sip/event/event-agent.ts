@@ -266,7 +266,7 @@ export class EventAgent implements EventRequestHandler {
     response.headers.set('To', formatNameAddr({ ...to, params: toParams }));
     response.headers.set('Expires', String(granted));
     const incoming = tx.incoming;
-    const contact = this.#ctx.contact(account, incoming.local.protocol, incoming.local.address.includes(':') ? 6 : 4);
+    const contact = this.#ctx.contact(account, incoming.local.protocol, incoming.local.address.includes(':') ? 6 : 4, /^sips:/i.test(request.uri));
     response.headers.set('Contact', formatNameAddr(contact));
     const dialog = Dialog.fromUasResponse(request, response, incoming.local.protocol === 'tls', this.#ctx.random);
     dialog.localContact = contact;

@@ -231,7 +231,7 @@ export class Publication {
     const account = this.account;
     let targets;
     try {
-      targets = await this.#ctx.resolver.resolve(account.outboundProxy ?? this.#target, account.transport);
+      targets = await this.#ctx.resolver.resolve(account.outboundProxy ?? this.#target, account.transport, this.#target);
       if (targets.length === 0) throw new Error('no address');
     } catch (err) {
       this.#log.info('PUBLISH target not resolved', { error: String(err) });

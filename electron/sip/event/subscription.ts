@@ -283,7 +283,7 @@ export class Subscription implements DialogOwner {
     const account = this.account;
     let targets;
     try {
-      targets = await this.#ctx.resolver.resolve(account.outboundProxy ?? this.target, account.transport);
+      targets = await this.#ctx.resolver.resolve(account.outboundProxy ?? this.target, account.transport, this.target);
       if (targets.length === 0) throw new Error('no address');
     } catch (err) {
       if (this.#attempt !== attempt || this.#state !== 'subscribing') return;
@@ -302,7 +302,7 @@ export class Subscription implements DialogOwner {
       callId: attempt.callId,
       cseq: attempt.cseq,
       routes: account.routeSet(),
-      contact: this.#ctx.contact(account, first.protocol, familyOf(first.address)),
+      contact: this.#ctx.contact(account, first.protocol, familyOf(first.address), this.target.scheme === 'sips'),
       headers: [
         ['Event', formatEvent(this.options.event)],
         ['Expires', String(this.#expires)],

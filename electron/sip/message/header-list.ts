@@ -154,6 +154,7 @@ export class HeaderList {
   /** Replaces every field of that name by the given value(s), at the position of the first (else at the end). */
   set(name: string, value: string | string[]): void {
     const key = headerKey(name);
+    if (typeof value === 'string' && this.#setOne(key, field(name, value, key))) return;
     const added: HeaderField[] = [];
     if (typeof value === 'string') added.push(field(name, value, key));
     else for (const v of value) added.push(field(name, v, key));
@@ -171,6 +172,21 @@ export class HeaderList {
     if (!placed) for (const a of added) out.push(a);
     this.fields = out;
     this.version++;
+  }
+
+  /** set() of one value over exactly one field of that key, in place (a proxy's Max-Forwards): false when not that case. */
+  #setOne(key: string, added: HeaderField): boolean {
+    const f = this.fields;
+    let at = -1;
+    for (let i = 0; i < f.length; i++) {
+      if ((f[i] as HeaderField).key !== key) continue;
+      if (at >= 0) return false;
+      at = i;
+    }
+    if (at < 0) return false;
+    f[at] = added;
+    this.version++;
+    return true;
   }
 
   /** Adds a field at the end. */

@@ -47,6 +47,16 @@ class Pieces {
   bs: number[] = [];
   total = 0;
 
+  /** Empties it for the next message (one Pieces serves every build: it never runs reentrantly). */
+  reset(): void {
+    this.srcs.length = 0;
+    this.names.length = 0;
+    this.values.length = 0;
+    this.as.length = 0;
+    this.bs.length = 0;
+    this.total = 0;
+  }
+
   run(src: Buffer, a: number, b: number): void {
     const last = this.srcs.length - 1;
     if (last >= 0 && this.srcs[last] === src && this.bs[last] === a) {
@@ -96,9 +106,12 @@ function put(out: Buffer, off: number, s: string): number {
   return off + out.write(s, off, 'utf8');
 }
 
+const scratch = new Pieces();
+
 function build(m: SipMessage, startLineSame: boolean): Buffer {
   const body = m.body;
-  const p = new Pieces();
+  const p = scratch;
+  p.reset();
   const raw = m.raw;
   if (startLineSame && raw !== undefined) p.run(raw.buf, raw.start, raw.startLineEnd);
   else p.text(m.kind === 'request' ? `${m.method} ${m.uri} SIP/2.0\r\n` : `SIP/2.0 ${m.status} ${m.reason}\r\n`);
@@ -143,6 +156,8 @@ function build(m: SipMessage, startLineSame: boolean): Buffer {
     }
   }
   body.copy(out, off);
+  // Let go of the sources (received datagrams) until the next build.
+  p.reset();
   return out;
 }
 

@@ -35,6 +35,15 @@ export interface TransactionLayerUser {
   onAck(ack: SipRequest, incoming: IncomingMessage): void;
   /** A response that matched no client transaction. */
   onStrayResponse(response: SipResponse, incoming: IncomingMessage): void;
+  /**
+   * A new non-INVITE request, before its server transaction is made: a response
+   * returned here is sent statelessly (RFC 3261 §8.2.7) and no transaction
+   * exists; a retransmission of the request comes here again. For answers
+   * that are cheap to repeat and change nothing, such as a registrar's digest
+   * challenge (a server under load then keeps no transaction for 32 s per
+   * challenge).
+   */
+  answerStatelessly?(request: SipRequest, incoming: IncomingMessage): SipResponse | undefined;
 }
 
 export interface TransactionLayerOptions {
@@ -198,6 +207,15 @@ export class TransactionLayer {
     if (request.method === 'ACK') {
       this.#user?.onAck(request, incoming);
       return;
+    }
+    if (request.method !== 'INVITE' && this.#user?.answerStatelessly) {
+      const stateless = this.#user.answerStatelessly(request, incoming);
+      if (stateless) {
+        void this.sendStatelessResponse(stateless, incoming).catch((err: unknown) =>
+          this.context.logger.info('stateless response not sent', { status: stateless.status, error: String(err) }),
+        );
+        return;
+      }
     }
     const tx = this.#createServerTransaction(request, incoming);
     if (!this.#user) {

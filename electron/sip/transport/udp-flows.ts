@@ -26,6 +26,12 @@ export interface UdpFlowsOptions {
   local: { address: string; port: number };
   /** Most flows kept open; the least recently used one closes beyond it. */
   maxFlows: number;
+  /**
+   * SO_RCVBUF of each flow, like the listener's: the answers from a remote
+   * arrive on its flow (a proxy's busiest socket), and the OS default
+   * overflowed under a burst of calls when the process was briefly not scheduled.
+   */
+  receiveBufferBytes?: number;
   onDatagram(buf: Buffer, rinfo: RemoteInfo): void;
   onUnreachable(remote: Endpoint, error: TransportError): void;
   onError(message: string, detail: Record<string, unknown>): void;
@@ -108,6 +114,13 @@ export class UdpFlows {
       };
       socket.once('error', fail);
       socket.bind({ address: o.local.address, port: o.local.port }, () => {
+        if (o.receiveBufferBytes !== undefined) {
+          try {
+            socket.setRecvBufferSize(o.receiveBufferBytes);
+          } catch (err) {
+            o.onError('could not set the UDP receive buffer size of a flow', { remote: address, port, error: String(err) });
+          }
+        }
         socket.connect(port, address, (err?: Error) => {
           socket.off('error', fail);
           if (err) fail(err);

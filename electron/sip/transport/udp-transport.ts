@@ -7,6 +7,8 @@
  */
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import { isStun } from '../../net/stun/index.ts';
 import { parseMessage, serializeMessage } from '../message/index.ts';
 import type { SipMessage } from '../message/index.ts';
@@ -37,6 +39,17 @@ export interface UdpBindOptions {
   maxFlows?: number;
 }
 
+/**
+ * The socket's name lookup: an IP literal (every address this layer sends
+ * to) answers at once, where Node's dns.lookup defers even those to the
+ * next tick — a queued callback per datagram sent.
+ */
+function literalFirstLookup(hostname: string, options: LookupOneOptions, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const family = isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else dnsLookup(hostname, options, callback);
+}
+
 /** A datagram that is only CR/LF: an RFC 5626 §4.4.1-style keep-alive some UAs send over UDP too. */
 function isBlank(buf: Buffer): boolean {
   for (const b of buf) if (b !== 0x0d && b !== 0x0a && b !== 0x20 && b !== 0x09) return false;
@@ -61,6 +74,7 @@ export class UdpTransport {
       ipv6Only: options.ipv6Only ?? true,
       local: { address: options.address, port: local.port },
       maxFlows: options.maxFlows ?? 32,
+      ...(options.receiveBufferBytes !== undefined ? { receiveBufferBytes: options.receiveBufferBytes } : {}),
       onDatagram: (buf, rinfo) => this.#onDatagram(buf, rinfo),
       onUnreachable: (remote, error) => ctx.unreachable(remote, error),
       onError: (message, detail) => ctx.logger.warn(message, detail),
@@ -76,8 +90,8 @@ export class UdpTransport {
     return new Promise((resolve, reject) => {
       const socket =
         options.family === 4
-          ? createSocket({ type: 'udp4', reusePort: true })
-          : createSocket({ type: 'udp6', ipv6Only: options.ipv6Only ?? true, reusePort: true });
+          ? createSocket({ type: 'udp4', reusePort: true, lookup: literalFirstLookup })
+          : createSocket({ type: 'udp6', ipv6Only: options.ipv6Only ?? true, reusePort: true, lookup: literalFirstLookup });
       const onError = (err: Error) => {
         socket.close();
         reject(toTransportError(err, { protocol: 'udp', address: options.address, port: options.port }));
@@ -115,7 +129,7 @@ export class UdpTransport {
             reject(toTransportError(err, remote));
             return;
           }
-          this.#ctx.trace({ direction: 'out', protocol: 'udp', local: this.local, remote, text: data.toString('utf8') });
+          if (this.#ctx.tracing) this.#ctx.trace({ direction: 'out', protocol: 'udp', local: this.local, remote, text: data.toString('utf8') });
           resolve();
         });
       } catch (err) {
@@ -135,7 +149,7 @@ export class UdpTransport {
       throw new TransportError('too-large', `${data.length} bytes do not fit in a UDP datagram`, { endpoint: remote });
     }
     await this.#flows.send(data, address, port);
-    this.#ctx.trace({ direction: 'out', protocol: 'udp', local: this.local, remote, text: data.toString('utf8') });
+    if (this.#ctx.tracing) this.#ctx.trace({ direction: 'out', protocol: 'udp', local: this.local, remote, text: data.toString('utf8') });
   }
 
   /** Raw bytes (a STUN keep-alive) on the flow to address:port. */
@@ -169,7 +183,7 @@ export class UdpTransport {
       this.#ctx.stun(buf, source, this.local);
       return;
     }
-    this.#ctx.trace({ direction: 'in', protocol: 'udp', local: this.local, remote: source, text: buf.toString('utf8') });
+    if (this.#ctx.tracing) this.#ctx.trace({ direction: 'in', protocol: 'udp', local: this.local, remote: source, text: buf.toString('utf8') });
     let message: SipMessage;
     try {
       message = parseMessage(buf, this.#ctx.parseLimits);

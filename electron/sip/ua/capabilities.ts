@@ -3,6 +3,7 @@
  * (RFC 3261 §20.5, §20.1, §20.37), and the UAS checks that use it
  * (RFC 3261 §8.2.1 method inspection, §8.2.2.3 Require).
  */
+import { gunzipSync, inflateSync } from 'node:zlib';
 import { SipResponse, createResponse, parseTokenList } from '../message/index.ts';
 import type { SipRequest } from '../message/index.ts';
 
@@ -74,13 +75,43 @@ export function unsupportedRequire(request: SipRequest, supported: readonly stri
 }
 
 /** §8.2.3: a body we cannot read, named by Content-Type, is 415 with Accept. */
-export function unsupportedBody(request: SipRequest, accepted: readonly string[]): SipResponse | undefined {
+export function unsupportedBody(request: SipRequest, accepted: readonly string[], encodings: readonly string[] = ['identity']): SipResponse | undefined {
   if (request.body.length === 0) return undefined;
+  const encoding = contentEncoding(request);
+  if (!encodings.includes(encoding)) {
+    // §8.2.3: an encoding we do not undo → 415 with Accept-Encoding.
+    const response = createResponse(request, 415, 'Unsupported Media Type (content encoding)');
+    response.headers.set('Accept-Encoding', encodings.join(', '));
+    return response;
+  }
   const type = contentType(request);
   if (type !== undefined && accepted.includes(type)) return undefined;
   const response = createResponse(request, 415, 'Unsupported Media Type');
   response.headers.set('Accept', accepted.join(', '));
   return response;
+}
+
+/** Content-Encoding (RFC 3261 §20.12), lower-case; 'identity' when absent. */
+function contentEncoding(request: SipRequest): string {
+  return request.headers.get('Content-Encoding')?.trim().toLowerCase() || 'identity';
+}
+
+/** The encodings decodedBody undoes (liblinphone deflates its IMDN receipts). */
+export const BODY_ENCODINGS: readonly string[] = ['identity', 'deflate', 'gzip'];
+
+/**
+ * The body with its Content-Encoding undone (one of BODY_ENCODINGS), never
+ * more than maxBytes: a small compressed body cannot make us hold a large
+ * one. 'too-large' past it, 'bad' when it does not inflate.
+ */
+export function decodedBody(request: SipRequest, maxBytes: number): Buffer | 'too-large' | 'bad' {
+  const encoding = contentEncoding(request);
+  if (encoding === 'identity' || request.body.length === 0) return request.body.length > maxBytes ? 'too-large' : request.body;
+  try {
+    return encoding === 'gzip' ? gunzipSync(request.body, { maxOutputLength: maxBytes }) : inflateSync(request.body, { maxOutputLength: maxBytes });
+  } catch (e) {
+    return (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? 'too-large' : 'bad';
+  }
 }
 
 /** The media type of a message's body, lower-case, without parameters. */

@@ -31,7 +31,7 @@ export interface RequestResult {
 export async function sendOutOfDialog(ctx: UaContext, account: UaAccount, method: string, target: SipUri, o: RequestOptions & { body?: string }): Promise<RequestResult> {
   let targets;
   try {
-    targets = await ctx.resolver.resolve(account.outboundProxy ?? target, account.transport);
+    targets = await ctx.resolver.resolve(account.outboundProxy ?? target, account.transport, target);
   } catch (err) {
     return { outcome: outcome(503, 'Service Unavailable', 'transport'), detail: String(err), headers: {} };
   }

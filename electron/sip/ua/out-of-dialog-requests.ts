@@ -9,7 +9,7 @@ import { callId, createResponse, formatUri, fromOf, parseUri, toOf } from '../me
 import type { SipRequest, SipUri } from '../message/index.ts';
 import type { ServerTransaction } from '../transaction/transaction-layer.ts';
 import type { AccountMatch } from './account-matcher.ts';
-import { DIALOG_ONLY_METHODS, addCapabilities, contentType, methodNotAllowed, unsupportedBody, unsupportedRequire } from './capabilities.ts';
+import { BODY_ENCODINGS, DIALOG_ONLY_METHODS, addCapabilities, decodedBody, methodNotAllowed, unsupportedBody, unsupportedRequire } from './capabilities.ts';
 import type { ReceivedMessage } from './received-message.ts';
 
 export interface OutOfDialogDeps {
@@ -26,8 +26,8 @@ export interface OutOfDialogDeps {
  */
 export const MAX_RECEIVED_MESSAGE_BYTES = 4096;
 
-/** Types a MESSAGE may carry (RFC 3428 §7: we must take text/plain). */
-const MESSAGE_TYPES: readonly string[] = ['text/plain', 'text/html', 'application/im-iscomposing+xml', 'message/cpim'];
+/** Types a MESSAGE may carry (RFC 3428 §7: we must take text/plain); the phone decides what each holds. */
+const MESSAGE_TYPES: readonly string[] = ['text/plain', 'text/html', 'application/im-iscomposing+xml', 'message/cpim', 'message/imdn+xml'];
 
 export function answerOutOfDialog(request: SipRequest, tx: ServerTransaction, deps: OutOfDialogDeps): void {
   const refused = unsupportedRequire(request) ?? (DIALOG_ONLY_METHODS.has(request.method) ? createResponse(request, 481, 'Call/Transaction Does Not Exist') : methodNotAllowed(request));
@@ -53,13 +53,18 @@ export function answerOutOfDialog(request: SipRequest, tx: ServerTransaction, de
         tx.respond(createResponse(request, 404, 'Not Found'));
         return;
       }
-      const badBody = unsupportedBody(request, MESSAGE_TYPES);
+      const badBody = unsupportedBody(request, MESSAGE_TYPES, BODY_ENCODINGS);
       if (badBody) {
         tx.respond(badBody);
         return;
       }
-      if (request.body.length > MAX_RECEIVED_MESSAGE_BYTES) {
+      const body = decodedBody(request, MAX_RECEIVED_MESSAGE_BYTES);
+      if (body === 'too-large') {
         tx.respond(createResponse(request, 413, 'Request Entity Too Large'));
+        return;
+      }
+      if (body === 'bad') {
+        tx.respond(createResponse(request, 400, 'Bad Request (body does not inflate)'));
         return;
       }
       const from = fromOf(request);
@@ -71,10 +76,12 @@ export function answerOutOfDialog(request: SipRequest, tx: ServerTransaction, de
         to: formatUri(toOf(request).uri),
         // With its parameters: the charset says how to read the body (RFC 3428 §9).
         contentType: request.headers.get('Content-Type')?.trim() || 'text/plain',
-        body: request.body.toString('utf8'),
-        bodyBytes: request.body,
+        body: body.toString('utf8'),
+        bodyBytes: body,
         callId: callId(request),
         source: { address: source.address, port: source.port },
+        requestUri: request.uri,
+        ...(match.fallback === true ? { fallback: true } : {}),
       };
       const refusal = deps.admitMessage?.(message);
       if (refusal) {

@@ -16,4 +16,8 @@ export interface ReceivedMessage {
   callId: string;
   /** Where the request came from (the packet's source), for per-source limits; absent inside a dialog. */
   source?: { address: string; port: number };
+  /** The Request-URI as received (absent inside a dialog). */
+  requestUri?: string;
+  /** The account matched only as the UA's fallback: no account or alias has the Request-URI's user. */
+  fallback?: boolean;
 }

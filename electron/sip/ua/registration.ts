@@ -366,7 +366,7 @@ export class Registration extends Emitter<RegistrationEvents> {
     const account = this.account;
     let targets: SendTarget[];
     try {
-      targets = await this.#ctx.resolver.resolve(account.outboundProxy ?? account.registrar, account.transport);
+      targets = await this.#ctx.resolver.resolve(account.outboundProxy ?? account.registrar, account.transport, account.registrar);
     } catch (err) {
       this.#ctx.logger.info('registrar not resolved', { account: account.id, error: String(err) });
       if (generation !== this.#generation) return undefined;
@@ -412,7 +412,8 @@ export class Registration extends Emitter<RegistrationEvents> {
   }
 
   #contactFor(target: SendTarget, expires: number): NameAddr {
-    const base = this.#ctx.contact(this.account, target.protocol, familyOf(target.address));
+    // A sips: address of record (or registrar) binds a sips: Contact: calls to it reach us over TLS only (RFC 5630 §3.1.3).
+    const base = this.#ctx.contact(this.account, target.protocol, familyOf(target.address), this.account.aor.scheme === 'sips' || this.account.registrar.scheme === 'sips');
     const params = new Map(base.params);
     params.set('expires', String(expires));
     if (this.account.instanceId) {

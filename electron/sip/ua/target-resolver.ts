@@ -4,9 +4,12 @@
  * protocol and address family must exist, since Via and Contact name it.
  * An account's transport preference is applied as if the URI carried
  * `;transport=` (§4.1), without changing the URI that goes on the wire.
+ * Given the request's Request-URI, a sips: one keeps only TLS targets and
+ * refuses any other hop in words (RFC 5630, dialog/next-hop.ts secureHops).
  */
 import { UnreachableTargetError } from './ua-errors.ts';
 import { isIP } from 'node:net';
+import { secureHops } from '../dialog/next-hop.ts';
 import type { SipTarget, LocatableUri } from '../dns/sip-target.ts';
 import type { SipUri } from '../message/index.ts';
 import type { SendTarget, SipTransport, TransportProtocol } from '../transport/transport.ts';
@@ -24,15 +27,23 @@ export class TargetResolver {
     this.#transport = transport;
   }
 
-  /** Targets in the order to try; rejects when none is usable. */
-  async resolve(uri: SipUri, preferred?: TransportProtocol): Promise<SendTarget[]> {
+  /**
+   * Targets of the next hop `uri` in the order to try; rejects when none is
+   * usable, or when `requestUri` is sips: and the hop is not TLS.
+   */
+  async resolve(uri: SipUri, preferred?: TransportProtocol, requestUri?: SipUri): Promise<SendTarget[]> {
     const located = await this.#locator.locate(withPreferredTransport(uri, preferred));
     const usable = located.filter((t) => this.usable(t.protocol, t.address));
     if (usable.length === 0) {
       const what = located.length === 0 ? 'no server found' : `no listener for ${[...new Set(located.map((t) => t.protocol))].join('/')}`;
       throw new UnreachableTargetError(`cannot reach ${uri.host}: ${what}`);
     }
-    return usable.map((t) => ({ protocol: t.protocol, address: t.address, port: t.port, serverName: t.serverName }));
+    const targets = usable.map((t) => ({ protocol: t.protocol, address: t.address, port: t.port, serverName: t.serverName }));
+    try {
+      return secureHops(requestUri ?? uri, uri, targets);
+    } catch (err) {
+      throw new UnreachableTargetError(err instanceof Error ? err.message : String(err));
+    }
   }
 
   usable(protocol: TransportProtocol, address: string): boolean {

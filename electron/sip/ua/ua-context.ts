@@ -28,8 +28,13 @@ export interface UaContext {
   readonly media: MediaHookFactory;
   /** User-Agent / Server header value (RFC 3261 §20.41), if any. */
   readonly userAgent: string | undefined;
-  /** Our Contact for `account` on the listener of this protocol and address family (over UDP: the public address, once learned). */
-  contact(account: UaAccount, protocol: TransportProtocol, family: 4 | 6): NameAddr;
+  /**
+   * Our Contact for `account` on the listener of this protocol and address
+   * family (over UDP: the public address, once learned). `sips`: the request
+   * or dialog is for a sips: URI, so over TLS the Contact is a sips: URI too
+   * (RFC 5630 §3.1.3), and requests to us come back over TLS.
+   */
+  contact(account: UaAccount, protocol: TransportProtocol, family: 4 | 6, sips?: boolean): NameAddr;
   /** The account's address as its registrar sees it over UDP (RFC 3581 / STUN), when it differs from ours. */
   publicAddress(account: UaAccount): PublicAddress | undefined;
   setPublicAddress(account: UaAccount, address: PublicAddress | undefined): void;

@@ -191,7 +191,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       random,
       media: options.media ?? noMediaHook,
       userAgent: options.userAgent === '' ? undefined : (options.userAgent ?? 'Parley'),
-      contact: (account, protocol, family) => this.#accountContact(account, protocol, family),
+      contact: (account, protocol, family, sips) => this.#accountContact(account, protocol, family, sips),
       publicAddress: (account) => this.#public.get(account.id),
       setPublicAddress: (account, address) => {
         if (address) this.#public.set(account.id, address);
@@ -342,16 +342,18 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     return parseUri(`sip:${uri.user}@${account.aor.host.includes(':') ? `[${account.aor.host}]` : account.aor.host};user=phone`);
   }
 
-  #contact(user: string, protocol: TransportProtocol, family: 4 | 6): NameAddr {
+  /** sip:user@listener;transport=…, or over TLS for a sips: request sips:user@listener (RFC 5630 §3.3: no transport=tls). */
+  #contact(user: string, protocol: TransportProtocol, family: 4 | 6, sips = false): NameAddr {
     const local = this.transport.localAddress(protocol, family) ?? this.transport.localAddress(protocol) ?? { host: '127.0.0.1', port: 5060 };
+    const secure = sips && protocol === 'tls';
     const params = new Map<string, string | null>();
-    if (protocol !== 'udp') params.set('transport', protocol);
-    return { uri: { scheme: 'sip', user: user || undefined, host: local.host, port: local.port, params, headers: new Map() }, params: new Map() };
+    if (protocol !== 'udp' && !secure) params.set('transport', protocol);
+    return { uri: { scheme: secure ? 'sips' : 'sip', user: user || undefined, host: local.host, port: local.port, params, headers: new Map() }, params: new Map() };
   }
 
   /** Over UDP, behind a NAT: the address the registrar saw (so requests come back through the router's mapping). */
-  #accountContact(account: UaAccount, protocol: TransportProtocol, family: 4 | 6): NameAddr {
-    const plain = this.#contact(account.contactUser, protocol, family);
+  #accountContact(account: UaAccount, protocol: TransportProtocol, family: 4 | 6, sips = false): NameAddr {
+    const plain = this.#contact(account.contactUser, protocol, family, sips);
     // RFC 5626 §4.3: over an outbound flow, dialog-forming requests and their answers carry ;ob in the Contact URI.
     const base = this.#registrations.get(account.id)?.outbound
       ? { ...plain, uri: { ...plain.uri, params: new Map([...plain.uri.params, ['ob', null]]) } }

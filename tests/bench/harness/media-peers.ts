@@ -19,7 +19,7 @@ import type { MediaSession } from '../../../electron/media/session/media-session
 export const sleep = (ms: number): Promise<void> => new Promise<void>((r) => setTimeout(r, ms));
 
 type PeerRequest =
-  | { id: number; cmd: 'init'; codec: string; srtp: boolean; rate: number; wav: string; count?: number }
+  | { id: number; cmd: 'init'; codec: string; srtp: boolean; rate: number; wav: string; count?: number; keyExchange?: 'sdes' | 'dtls' }
   | { id: number; cmd: 'offer' | 'start' | 'stop' | 'figures' }
   | { id: number; cmd: 'answer' | 'setAnswer'; sdp: string[] };
 
@@ -63,6 +63,7 @@ export async function runSessionsPeer(): Promise<void> {
               engine.createSession({
                 codecs: [m.codec],
                 srtp: m.srtp ? 'mandatory' : 'off',
+                ...(m.keyExchange ? { keyExchange: [m.keyExchange] } : {}),
                 source: await openWavSource(m.wav, { sampleRate: m.rate, loop: true }),
                 sink: new NullSink(m.rate),
                 statsIntervalMs: 0,

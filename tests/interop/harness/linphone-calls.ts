@@ -26,7 +26,7 @@ import { startLinphonec, type LinphonecHandle } from './linphonec.ts';
 import { groupAlive, makeTempDir, sleep } from './managed-process.ts';
 import { startParleyEngine, type ParleyEnginePeer } from './parley-engine.ts';
 import { soxTone } from './sox.ts';
-import { StallWatch, type StallReport } from './stall-watch.ts';
+import { StallWatch, type StallReport } from '../../helpers/stall-watch.ts';
 import { assertHeard, describeTone, measureWav, type HeardTone } from './tone-measure.ts';
 import { readWavPcm16 } from './wav.ts';
 

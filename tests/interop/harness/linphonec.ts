@@ -94,6 +94,8 @@ function linphonerc(o: LinphonecOptions, sipPort: number, rtpPort: number, dir: 
   return [
     '[sip]',
     `sip_port=${sipPort}`,
+    // The account below is the default: without it a chat room has no route and sends its MESSAGE to the domain itself.
+    'default_proxy=0',
     // 0 = transport off (-1 would be a random port).
     'sip_tcp_port=0',
     `sip_tls_port=${o.tls ? tlsPort : 0}`,

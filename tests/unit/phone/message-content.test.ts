@@ -1,7 +1,7 @@
 /**
  * What a received MESSAGE body becomes (phone/message-content.ts, cpim.ts,
  * is-composing.ts): text in any charset TextDecoder knows, HTML as its text,
- * CPIM unwrapped, isComposing read; hostile bodies refused with 415/400 or
+ * CPIM unwrapped, isComposing read, IMDN receipts dropped; hostile bodies refused with 415/400 or
  * made safe (controls replaced, bidi kept for the UI to isolate).
  */
 import assert from 'node:assert/strict';
@@ -53,6 +53,14 @@ test('message/cpim: the content is read by the same rules; malformed or nested â
   assert.deepEqual([nested.kind, nested.kind === 'refused' && nested.status], ['refused', 415]);
   const composingInCpim = readMessageContent('message/cpim', bytes(`From: x\n\nContent-Type: application/im-iscomposing+xml\n\n${composingXml(true)}`));
   assert.deepEqual(composingInCpim, { kind: 'composing', state: { active: true, refreshS: 90 } });
+});
+
+test('an IMDN (RFC 5438) is taken and dropped, raw as liblinphone sends it or inside CPIM; one that is not an IMDN document â†’ 400', () => {
+  const imdn = '<?xml version="1.0" encoding="UTF-8"?><imdn xmlns="urn:ietf:params:xml:ns:imdn"><message-id>Xy1</message-id><datetime>2026-12-07T00:41:38Z</datetime><delivery-notification><status><delivered/></status></delivery-notification></imdn>';
+  assert.deepEqual(readMessageContent('message/imdn+xml', bytes(imdn)), { kind: 'receipt' });
+  assert.deepEqual(readMessageContent('message/cpim', bytes(`From: x\n\nContent-Type: message/imdn+xml\n\n${imdn}`)), { kind: 'receipt' });
+  const bad = readMessageContent('message/imdn+xml', bytes('hello'));
+  assert.deepEqual([bad.kind, bad.kind === 'refused' && bad.status], ['refused', 400]);
 });
 
 test('isComposing: what we write reads back; a peer cannot keep us "typing" for long or in a tight loop', () => {

@@ -35,6 +35,20 @@ describe('registrar', () => {
     }
   });
 
+  test('the challenge of a REGISTER without credentials keeps no transaction; a retransmission gets a fresh one', async () => {
+    const before = kit.server.serverTransactions;
+    const request = registerRequest(kit, {});
+    const first = await kit.client.transact(request, kit.port);
+    const again = await kit.client.transact(request, kit.port);
+    assert.equal(first?.status, 401);
+    assert.equal(again?.status, 401);
+    assert.notEqual(first!.headers.get('www-authenticate'), again!.headers.get('www-authenticate'), 'a new nonce each time (RFC 3261 §8.2.7)');
+    assert.equal(kit.server.serverTransactions, before, 'no server transaction for a challenge');
+    const { response } = await register(kit, {});
+    assert.equal(response.status, 200);
+    assert.equal(kit.server.serverTransactions, before + 1, 'the authenticated REGISTER has its transaction (its 200 is retransmitted)');
+  });
+
   test('several bindings with q, listed in the 200 best first; an alias reaches the same AOR', async () => {
     const callId = randomToken();
     const { response } = await register(kit, {

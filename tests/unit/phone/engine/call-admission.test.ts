@@ -72,7 +72,7 @@ describe('engine: who may ring the phone', () => {
     assert.equal((await invite(friend, user))?.status, 180, 'a contact rings');
     await phone.call('settings.update', { callsFromStrangers: true });
     assert.equal((await invite(stranger, user))?.status, 180, 'strangers ring once allowed');
-    const refusals = phone.logs.filter((l) => l.message === 'incoming call refused');
+    const refusals = phone.logs.filter((l) => l.message === 'incoming request refused');
     assert.equal(refusals.length, 1, 'one line per refused source address (the 404 and the 403 both came from 127.0.0.1), not per call');
   });
 

@@ -1,7 +1,8 @@
 /**
  * Received MESSAGEs cannot fill the disk (phone/message-admission.ts): a
  * body over 4 KB is refused (413), one source gets PER_SOURCE messages a
- * minute and then 486 with Retry-After, and nothing refused is stored.
+ * minute and then 486 with Retry-After, and nothing refused is stored. A
+ * MESSAGE for a user part that is not the direct account's is 404.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -28,12 +29,19 @@ after(async () => {
   removeTempDirs();
 });
 
-function message(body: string): string {
+function message(body: string, to = user): string {
   return buildRequest({
-    method: 'MESSAGE', uri: `sip:${user}@127.0.0.1:${port}`, from: `<sip:spam@${sock.hostPort}>;tag=${randomToken()}`, to: `<sip:${user}@127.0.0.1:${port}>`,
+    method: 'MESSAGE', uri: `sip:${to}@127.0.0.1:${port}`, from: `<sip:spam@${sock.hostPort}>;tag=${randomToken()}`, to: `<sip:${to}@127.0.0.1:${port}>`,
     callId: `${randomToken()}@msg`, cseq: 1, viaHostPort: sock.hostPort, body, contentType: 'text/plain',
   });
 }
+
+test('the direct account takes MESSAGEs for its own user only: 404 for another user part, nothing stored', { timeout: 30_000 }, async () => {
+  const other = await sock.transact(message('hello admin', 'admin'), port, 4000);
+  assert.equal(other?.status, 404);
+  assert.equal((await phone.call('messages.list', { limit: 10 })).length, 0);
+  assert.equal(phone.events.filter((e) => e.event === 'message').length, 0);
+});
 
 test('a MESSAGE flood: 413 for a big body, 486 + Retry-After past the per-source rate, nothing refused is stored', { timeout: 60_000 }, async () => {
   const big = await sock.transact(message('x'.repeat(60_000)), port, 4000);

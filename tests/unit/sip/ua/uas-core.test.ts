@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { SipRequest, parseTokenList } from '../../../../electron/sip/message/index.ts';
 import type { SipResponse } from '../../../../electron/sip/message/index.ts';
 import type { ReceivedMessage } from '../../../../electron/sip/ua/received-message.ts';
@@ -13,7 +14,7 @@ import type { FakeServer, World } from './ua-world.ts';
 import { phone } from './two-phones.ts';
 
 /** Sends a raw request from a FakeServer acting as a client; resolves with the final response. */
-function ask(w: World, from: FakeServer, method: string, uri: string, extra: [string, string][] = [], body?: string, to = uri): Promise<SipResponse> {
+function ask(w: World, from: FakeServer, method: string, uri: string, extra: [string, string][] = [], body?: string | Buffer, to = uri): Promise<SipResponse> {
   const r = new SipRequest(method, uri);
   r.headers.append('Max-Forwards', '70');
   r.headers.append('From', '<sip:probe@10.0.0.9>;tag=p1');
@@ -70,6 +71,24 @@ describe('UAS core: requests outside calls', () => {
     const bad = await ask(w, probe, 'MESSAGE', 'sip:bob@sipA.test', [['Content-Type', 'application/x-foo']], 'x');
     assert.equal(bad.status, 415);
     assert.match(bad.headers.get('Accept')!, /text\/plain/);
+  });
+
+  it('MESSAGE with Content-Encoding (RFC 3261 §8.2.3): deflate and gzip undone; a small body that inflates past 4 KB → 413; an unknown encoding → 415 with Accept-Encoding', async () => {
+    const { w, bob, probe } = setup();
+    const got: ReceivedMessage[] = [];
+    bob.ua.on('message', (m) => got.push(m));
+    const text = 'compressed — olá';
+    assert.equal((await ask(w, probe, 'MESSAGE', 'sip:bob@sipA.test', [['Content-Type', 'text/plain'], ['Content-Encoding', 'deflate']], deflateSync(text))).status, 200);
+    assert.equal((await ask(w, probe, 'MESSAGE', 'sip:bob@sipA.test', [['Content-Type', 'text/plain'], ['Content-Encoding', 'gzip']], gzipSync(text))).status, 200);
+    assert.deepEqual(got.map((m) => m.body), [text, text]);
+    const bomb = deflateSync(Buffer.alloc(1_000_000, 0x61));
+    assert.ok(bomb.length < 2000);
+    assert.equal((await ask(w, probe, 'MESSAGE', 'sip:bob@sipA.test', [['Content-Type', 'text/plain'], ['Content-Encoding', 'deflate']], bomb)).status, 413);
+    assert.equal((await ask(w, probe, 'MESSAGE', 'sip:bob@sipA.test', [['Content-Type', 'text/plain'], ['Content-Encoding', 'deflate']], 'not deflated')).status, 400);
+    const unknown = await ask(w, probe, 'MESSAGE', 'sip:bob@sipA.test', [['Content-Type', 'text/plain'], ['Content-Encoding', 'br']], 'x');
+    assert.equal(unknown.status, 415);
+    assert.deepEqual(parseTokenList(unknown.headers.getAll('Accept-Encoding')), ['identity', 'deflate', 'gzip']);
+    assert.equal(got.length, 2);
   });
 
   it('sendMessage / sendOptions between two UAs', async () => {
