@@ -91,9 +91,12 @@ export interface JitterBufferStats {
  * What a call's buffer starts from (MediaSession's defaults). A 10 ms floor
  * keeps arrival→playout at 10–30 ms at zero jitter (the packet's phase
  * between two pulls comes on top) while absorbing the sender's timer noise;
- * the target rises at once with measured jitter and falls back slowly.
+ * the target rises at once with measured jitter and falls back slowly. The
+ * call starts at 40 ms, as before: its first seconds (set-up's CPU churn on
+ * both sides) are when timing is worst, and starting at 20 ms made the
+ * interop calls' first second underrun on a loaded machine.
  */
-export const CALL_JITTER_DEFAULTS = { minDelayMs: 10, initialDelayMs: 20, maxDelayMs: 300, maxConcealFrames: 5 } as const;
+export const CALL_JITTER_DEFAULTS = { minDelayMs: 10, initialDelayMs: 40, maxDelayMs: 300, maxConcealFrames: 5 } as const;
 
 const SEQ_RESET_DISTANCE = 3000;
 const PLAYED_MEMORY = 512;
