@@ -17,6 +17,7 @@ export {
   DTMF_MODES,
   LINK_ACTIONS,
   MESSAGE_STATUSES,
+  RECORDING_FORMATS,
   REGISTRATION_STATES,
   SRTP_MODES,
   THEMES,
@@ -41,6 +42,8 @@ export {
 } from './presence-contract.ts';
 
 export type * from './diagnostics-api.ts';
+export type * from './recording-api.ts';
+export { RECORDING_COMMAND_NAMES } from './recording-api.ts';
 export type * from './phone-system-api.ts';
 export { PHONE_SYSTEM_COMMAND_NAMES, PHONE_SYSTEM_EXPOSURES, PHONE_SYSTEM_STATES } from './phone-system-api.ts';
 

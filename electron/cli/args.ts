@@ -4,6 +4,7 @@
  * the CLI only sees well-formed options, and a mistake gets a message that
  * says what is wrong and what to try.
  */
+import { resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 
 export const commands = ['register', 'call', 'message', 'listen', 'echo', 'watch', 'status', 'accounts', 'web', 'help'] as const;
@@ -47,6 +48,8 @@ export interface CliOptions {
   ringTimeout?: number;
   /** --rtp-ports MIN-MAX: where RTP binds (the stored setting otherwise). */
   rtpPorts?: { min: number; max: number };
+  /** --recordings-dir DIR: where call.record writes for this run (the stored setting otherwise). */
+  recordingsDir?: string;
   /** --stun HOST:PORT: STUN server for calls' server-reflexive candidates. */
   stun?: { host: string; port: number };
   /** --turn USER@HOST:PORT with PARLEY_TURN_PASSWORD: TURN relay for calls. */
@@ -93,6 +96,7 @@ const options = {
   'tls-pin': { type: 'string' },
   'data-dir': { type: 'string' },
   'rtp-ports': { type: 'string' },
+  'recordings-dir': { type: 'string' },
   'ring-timeout': { type: 'string' },
   stun: { type: 'string' },
   turn: { type: 'string' },
@@ -198,6 +202,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     dataDir: v['data-dir'],
     verbose: v.verbose ?? false,
     ...(v['rtp-ports'] !== undefined ? { rtpPorts: parsePortRange('rtp-ports', v['rtp-ports']) } : {}),
+    ...(v['recordings-dir'] !== undefined ? { recordingsDir: resolvePath(v['recordings-dir']) } : {}),
     ...(v['ring-timeout'] !== undefined ? { ringTimeout: positiveNumber('ring-timeout', v['ring-timeout'], 3600) } : {}),
     ...(v.stun !== undefined ? { stun: withDefaultPort(parseHostPort('stun', v.stun), 3478) } : {}),
     ...(turn ? { turn } : {}),

@@ -39,7 +39,10 @@ Or a stored account: --account ID|AOR|NAME (in --data-dir, default ~/.config/par
 Audio and timing:
   --tone HZ | --play FILE.wav   what we send (default silence)
   --record FILE.wav             what we hear (48 kHz mono; later calls get -2, -3…)
-  --record-both FILE.wav        both ways, mixed: what we send and what we hear (48 kHz mono)
+  --record-both FILE.wav        both ways, mixed: what we send and what we hear (48 kHz mono);
+                                FILE.opus or FILE.ogg: Ogg Opus (32 kb/s) instead of WAV
+  --recordings-dir DIR          where recordings made with the record button / call.record go
+                                (web; instead of the Settings folder, for this run)
   --duration SECONDS            talk time (call), or how long to run (register, listen, echo)
   --auto-answer                 listen: answer incoming calls
 Other: --bind HOST:PORT (SIP listening address), --identity ADDR (which address a call presents),

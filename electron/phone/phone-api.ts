@@ -17,6 +17,7 @@ import type { AccountService } from './account-service.ts';
 import type { ContactDirectory } from './contact-directory.ts';
 import type { HistoryEntry } from './history-entry.ts';
 import { fromSettingsPatch, toApiSettings, toHistorySnapshot } from './snapshot-mappers.ts';
+import { prepareRecordingsFolder, recordingLinks, type Recordings } from './recordings.ts';
 import type { LogRing } from './log-ring.ts';
 import type { PhoneSystemService } from './phone-system.ts';
 import type { PhoneStore } from './store/phone-store.ts';
@@ -54,6 +55,8 @@ export interface PhoneEngineParts {
   phoneSystem: PhoneSystemService;
   /** The engine's recent log records (diagnostics.logs); absent offline. */
   logs?: LogRing;
+  /** Recordings linked from the history (open, show, delete). */
+  recordings: Recordings;
 }
 
 const DEFAULT_PAGE = 100;
@@ -91,7 +94,7 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
         ...(p.direction !== undefined ? { direction: p.direction } : {}),
         ...(p.missedOnly ? { missedOnly: true } : {}),
       });
-    return pageByTime(read, (h) => h.startedAt, p.limit ?? DEFAULT_PAGE, p.before).map(toHistorySnapshot);
+    return pageByTime(read, (h) => h.startedAt, p.limit ?? DEFAULT_PAGE, p.before).map((h) => toHistorySnapshot(h, recordingLinks));
   };
 
   return {
@@ -158,6 +161,7 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     },
     async 'settings.update'(p) {
       const patch = fromSettingsPatch(p);
+      if (patch.recordingsFolder) prepareRecordingsFolder(patch.recordingsFolder);
       const settings = toApiSettings(store.settings.update(patch));
       if (patch.numberingPlan !== undefined) contacts.invalidate();
       events.emit('settings', settings);
@@ -195,6 +199,7 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     ...parts.presence,
     'forwarding.get': (p, c) => forwardingOf(parts)['forwarding.get'](p, c),
     'forwarding.set': (p, c) => forwardingOf(parts)['forwarding.set'](p, c),
+    ...parts.recordings.api,
     async 'phoneSystem.get'() {
       return parts.phoneSystem.get();
     },

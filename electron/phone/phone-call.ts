@@ -33,7 +33,9 @@ import { outcome, type DialogMessage, type IncomingCall, type OutgoingCall, type
 import type { Logger } from '../shared/logger.ts';
 import type { AudioRouter, CallAudioDevices } from './audio-router.ts';
 import { TwoWayRecorder, type RecordingLayout } from '../media/devices/two-way-recorder.ts';
+import type { RecordingFormat } from '../media/devices/recording-file.ts';
 import type { CallHistory } from './call-history.ts';
+import type { LaterRow } from './store/history-repository.ts';
 import type { ResolvedCaller } from './contact-directory.ts';
 import { mediaStatsDetails } from './snapshot-mappers.ts';
 import type { Account } from './account.ts';
@@ -142,7 +144,8 @@ export class PhoneCall implements ConferenceLeg {
   answeredAt: number | undefined;
   endedAt: number | undefined;
   outcome: SipOutcome | undefined;
-  historyId: number | undefined;
+  /** The call's history row (call-history.ts), written behind the call. */
+  historyRow: LaterRow | undefined;
   /** Statistics as they were when the call ended (or last sent). */
   lastStats: MediaSessionStats | undefined;
   /** The client whose audio the call uses; undefined: every client. */
@@ -320,7 +323,7 @@ export class PhoneCall implements ConferenceLeg {
    * the microphone and the speaker tapped), or stops it. The file is
    * finalised when the recording stops or the call ends.
    */
-  record(on: boolean, path: string, layout: RecordingLayout): void {
+  record(on: boolean, path: string, layout: RecordingLayout, format: RecordingFormat): void {
     if (!on) {
       this.#stopRecording();
       this.#emit();
@@ -332,14 +335,15 @@ export class PhoneCall implements ConferenceLeg {
     if (!devices) throw new ApiError('unavailable', 'the call has no audio devices to record');
     let recorder: TwoWayRecorder;
     try {
-      recorder = new TwoWayRecorder({ path, sampleRate: devices.sink.sampleRate, layout });
+      recorder = new TwoWayRecorder({ path, sampleRate: devices.sink.sampleRate, layout, format });
       this.#recorder = { recorder, since: this.#env.now() };
       this.#applyDevices();
     } catch (e) {
       this.#recorder = undefined;
       throw new ApiError('unavailable', `the call cannot be recorded: ${(e as Error).message}`);
     }
-    this.#log.info('recording', { callId: this.id, path, layout });
+    this.#log.info('recording', { callId: this.id, path, layout, format });
+    this.#env.history.recorded(this, path);
     this.#emit();
   }
 
@@ -663,7 +667,7 @@ export class PhoneCall implements ConferenceLeg {
     if (this.#transfer) s.transfer = { ...this.#transfer };
     if (this.replacedCall !== undefined) s.replacedCall = this.replacedCall;
     if (this.#conference) s.conference = this.#conference.conference.id;
-    if (this.#recorder) s.recording = { path: this.#recorder.recorder.path, since: this.#recorder.since, layout: this.#recorder.recorder.layout };
+    if (this.#recorder) s.recording = { path: this.#recorder.recorder.path, since: this.#recorder.since, layout: this.#recorder.recorder.layout, format: this.#recorder.recorder.format };
     const negotiated = this.session.negotiated;
     const codec = negotiated?.codec;
     // The connection may be gone by the time the call ends: the last one seen stays in the words (and the history).

@@ -54,6 +54,10 @@ export const SETTING_SCHEMAS = {
     global: forwardingRule,
     accounts: z.array(z.strictObject({ accountId: z.string().min(1).max(128), rule: forwardingRule })).max(MAX_FORWARDING_ACCOUNTS),
   }),
+  /** Where call.record writes (an absolute path); null = `recordings` in the data folder (recordings.ts). */
+  recordingsFolder: z.string().min(1).max(4096).regex(/^[^\u0000-\u001f\u007f]*$/, 'contains a control character').nullable(),
+  /** The format of new recordings: WAV or Ogg Opus. */
+  recordingFormat: z.enum(['wav', 'opus']),
 } as const;
 
 export type SettingKey = keyof typeof SETTING_SCHEMAS;
@@ -78,6 +82,8 @@ export const SETTINGS_DEFAULTS: Readonly<Settings> = Object.freeze({
   rtpPorts: Object.freeze({ min: 16384, max: 32767 }),
   missedSeenAt: 0,
   forwarding: Object.freeze({ global: emptyForwardingRule(), accounts: [] }),
+  recordingsFolder: null,
+  recordingFormat: 'wav',
 });
 
 export const SETTING_KEYS = Object.keys(SETTING_SCHEMAS) as SettingKey[];

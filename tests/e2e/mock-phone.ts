@@ -245,6 +245,15 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     async 'network.changed'() {
       return null;
     },
+    async 'recording.open'() {
+      return null;
+    },
+    async 'recording.reveal'() {
+      return null;
+    },
+    async 'recording.delete'() {
+      return null;
+    },
     ...presence.api,
     ...messages.api,
     ...phoneSystem.api,

@@ -101,6 +101,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
   readonly #keying: DtlsSrtpKeying | undefined;
   /** DTLS-SRTP of the RTCP port when the peer does not multiplex (RFC 5764 §4.1); idle otherwise. */
   readonly #rtcpKeying: DtlsSrtpKeying | undefined;
+  /** The address our descriptions name (options.advertisedAddress until readdress()). */
+  #advertised: string;
 
   constructor(options: MediaSessionOptions) {
     super();
@@ -116,6 +118,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     if (advertised === '0.0.0.0' || advertised === '::') {
       throw new RangeError('bound to a wildcard address: advertisedAddress must name the address peers can reach');
     }
+    this.#advertised = advertised;
     const local = buildLocalCodecs(selectCodecs(this.#registry, options.codecs), options.telephoneEvent ?? true);
     const keyExchange = options.keyExchange ?? ['sdes'];
     const identity = keyExchange.includes('dtls') && (options.srtp ?? 'off') !== 'off' ? (options.dtlsIdentity ?? processDtlsIdentity()) : undefined;
@@ -201,6 +204,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       return { reject: 488, reason: `no local RTP port available: ${(err as Error).message}` };
     }
     const remoteIce = this.#ice ? readRemoteIce(offerSdp) : undefined;
+    // The peer restarted ICE (its address moved): we gather again and check anew with its new credentials.
+    if (this.#ice?.restartedBy(remoteIce)) await this.#restartIce(rtp);
     const ice = this.#ice?.description(remoteIce !== undefined);
     const result = this.#negotiator.answerOffer(offerSdp, { port: rtp.localPort, direction: this.#wantedDirection(), ice });
     if ('reject' in result) {
@@ -231,6 +236,35 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     const n = this.#negotiated;
     if (!this.#ice || !n) return;
     this.#ice.start(remote, { address: n.remoteAddress, port: n.remotePort }, controlling);
+  }
+
+  /** The address our offers and answers name (c=, and ICE's default candidate's related address). */
+  get advertisedAddress(): string {
+    return this.#advertised;
+  }
+
+  /**
+   * Our address moved (network-change.ts): the next offer names `address`,
+   * and with ICE our candidates are gathered again now, under new
+   * credentials — the offer restarts ICE (RFC 8445 §9). The socket stays; the
+   * media keeps going the old way until the answer comes.
+   */
+  async readdress(address: string): Promise<void> {
+    this.#assertOpen();
+    if (address === '0.0.0.0' || address === '::') throw new RangeError('readdress: a wildcard is no address peers can reach');
+    this.#advertised = address;
+    this.#negotiator.setAddress(address);
+    const rtp = this.#rtp;
+    if (this.#ice && rtp) await this.#restartIce(rtp);
+  }
+
+  /** New ICE transport on the same socket: new credentials, candidates gathered again. */
+  async #restartIce(rtp: RtpSession): Promise<void> {
+    const old = this.#ice;
+    this.#ice = undefined;
+    await old?.close();
+    this.#log.info('ICE restart', { address: this.#advertised });
+    await this.#gatherIce(rtp);
   }
 
   /** Forgets our pending offer (the re-INVITE was refused): the previous negotiation stays. */
@@ -421,8 +455,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     const ice = await IceTransport.gather(rtp, settings, {
       clock: this.#clock,
       logger: this.#options.logger,
-      hostAddresses: hostAddresses(this.#options.bindAddress, this.#options.advertisedAddress),
-      publicAddress: this.#options.advertisedAddress,
+      hostAddresses: hostAddresses(this.#options.bindAddress, this.#advertised),
+      publicAddress: this.#advertised,
     });
     if (this.#state === 'stopped') {
       await ice.close();

@@ -90,6 +90,8 @@ export const SETTINGS: Settings = {
   callsFromStrangers: false,
   rtpPorts: { min: 16384, max: 32767 },
   missedSeenAt: 0,
+  recordingsFolder: '',
+  recordingFormat: 'wav',
 };
 
 export function snapshot(over: Partial<AppSnapshot> = {}): AppSnapshot {

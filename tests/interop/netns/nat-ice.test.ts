@@ -16,16 +16,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startKamailio, type KamailioHandle } from '../harness/kamailio.ts';
+import type { KamailioHandle } from '../harness/kamailio.ts';
 import { startBaresip, type BaresipHandle } from '../harness/baresip.ts';
 import { startCoturn, type CoturnHandle } from '../harness/coturn.ts';
-import { makeTempDir, sleep } from '../harness/managed-process.ts';
+import { sleep } from '../harness/managed-process.ts';
 import { writeToneWav } from '../harness/wav.ts';
-import { ParleyProcess } from '../../unit/cli/parley-process.ts';
-import { buildNatTestbed, WAN_HOSTS } from './nat-testbed.ts';
+import type { ParleyProcess } from '../../unit/cli/parley-process.ts';
+import { WAN_HOSTS } from './nat-testbed.ts';
 import type { NatTestbed, Site } from './nat-testbed.ts';
 import { netnsAvailable } from './netns.ts';
-import { describeHeard, heard } from './heard.ts';
+import { heard } from './heard.ts';
+import { assertHeardBothWays, log, startNatFixture, type NatFixture } from './nat-fixture.ts';
 
 const can = netnsAvailable();
 const PARLEY_HZ = 600;
@@ -34,61 +35,31 @@ const TALK_MS = 6000;
 /** Sound must start this soon after the answer: ICE checks through two routers (baresip starts its audio only once its checks conclude). */
 const ONSET_S = 3;
 
-function log(text: string): void {
-  process.stdout.write(`# ${text}\n`);
-}
-
 describe('ICE and TURN through NATs', { skip: can.ok ? false : `network namespaces unavailable: ${can.ok ? '' : can.why}` }, () => {
+  let fx: NatFixture;
   let bed: NatTestbed;
   let kam: KamailioHandle;
   let turn: CoturnHandle;
-  let tmp: { path: string; remove: () => void };
-  const procs: ParleyProcess[] = [];
-  const peers: BaresipHandle[] = [];
+  let tmp: { path: string };
   let parleySite: Site;
 
   before(async () => {
-    tmp = makeTempDir('natice');
-    bed = await buildNatTestbed([{ udpTimeoutS: 30 }, { udpTimeoutS: 30 }, { udpTimeoutS: 30, symmetric: true }]);
-    parleySite = bed.sites[0]!;
-    kam = await startKamailio({
-      placement: bed.wanPlacement(WAN_HOSTS.kamailio),
-      stun: true,
-      users: [
-        { username: 'johndoe', password: 'secret' },
-        { username: 'bob', password: 'bobpw' },
-        { username: 'carol', password: 'carolpw' },
-        { username: 'dave', password: 'davepw' },
-        { username: 'erin', password: 'erinpw' },
-        { username: 'frank', password: 'frankpw' },
-        { username: 'gina', password: 'ginapw' },
-        { username: 'hank', password: 'hankpw' },
-        { username: 'ivy', password: 'ivypw' },
-        { username: 'jack', password: 'jackpw' },
-        { username: 'kim', password: 'kimpw' },
-      ],
+    fx = await startNatFixture({
+      tag: 'natice',
+      routers: [{ udpTimeoutS: 30 }, { udpTimeoutS: 30 }, { udpTimeoutS: 30, symmetric: true }],
+      users: [['johndoe', 'secret'], ['bob', 'bobpw'], ['carol', 'carolpw'], ['dave', 'davepw'], ['erin', 'erinpw'], ['frank', 'frankpw'], ['gina', 'ginapw'], ['hank', 'hankpw'], ['ivy', 'ivypw'], ['jack', 'jackpw'], ['kim', 'kimpw']],
     });
+    ({ bed, kam, tmp } = fx);
+    parleySite = bed.sites[0]!;
     turn = await startCoturn(bed.wanPlacement(WAN_HOSTS.coturn));
+    fx.servers.push(turn);
     log(`test bed ${bed.prefix}: kamailio ${kam.host}:${kam.udpPort}, coturn ${turn.address}:${turn.port}`);
   });
   after(async () => {
-    for (const p of procs) p.kill();
-    await Promise.all(procs.map((p) => p.exited));
-    for (const b of peers) await b.stop();
-    await turn?.stop();
-    await kam?.stop();
-    await bed?.teardown();
-    tmp?.remove();
+    await fx?.teardown();
   });
 
-  const parley = (site: Site, args: string[]) => {
-    const p = new ParleyProcess(args, {
-      env: { XDG_CONFIG_HOME: join(tmp.path, `xdg-${site.index}-${procs.length}`), PARLEY_PASSWORD: '', PARLEY_TURN_PASSWORD: turn.password },
-      wrap: site.placement.wrap,
-    });
-    procs.push(p);
-    return p;
-  };
+  const parley = (site: Site, args: string[]) => fx.parley(site, args, { PARLEY_TURN_PASSWORD: turn.password });
   const account = (site: Site, user: string, password: string) => [
     '--aor', `sip:${user}@${kam.domain}`, '--password', password, '--proxy', `${kam.host}:${kam.udpPort}`,
     '--bind', `${site.hostAddress}:5060`, '--codecs', 'PCMU', '--keepalive', '20',
@@ -110,7 +81,7 @@ describe('ICE and TURN through NATs', { skip: can.ok ? false : `network namespac
       verbose: process.env.NAT_VERBOSE !== undefined,
       accounts: [{ aor: `sip:${user}@${kam.domain}`, password, outbound: `sip:${kam.host}:${kam.udpPort}`, regint: 600, answermode: 'auto', audioCodecs: 'PCMU/8000/1', extra: medianat, ...(dtls ? { mediaenc: 'dtls_srtp' as const } : {}) }],
     });
-    peers.push(b);
+    fx.peers.push(b);
     await b.waitForEvent((e) => e.type === 'REGISTER_OK', 10_000);
     return b;
   }
@@ -119,15 +90,7 @@ describe('ICE and TURN through NATs', { skip: can.ok ? false : `network namespac
   async function parleyListener(user: string, extra: string[], rec: string): Promise<ParleyProcess> {
     const p = parley(parleySite, ['listen', ...account(parleySite, user, `${user === 'johndoe' ? 'secret' : `${user}pw`}`), ...extra, '--auto-answer', '--tone', String(PARLEY_HZ), '--record', rec, '--json', ...(process.env.NAT_VERBOSE ? ['-v'] : [])]);
     await p.waitForEvent((e) => e.event === 'listening', 20_000, 'listening');
-    const deadline = Date.now() + 10_000;
-    let contacts = '';
-    while (Date.now() < deadline) {
-      const loc = (await kam.locations()).find((l) => l.aor.startsWith(user));
-      contacts = loc?.contacts.map((c) => c.contact).join(', ') ?? '';
-      if (loc && loc.contacts.length === 1 && contacts.includes(parleySite.publicAddress)) break;
-      await sleep(200);
-    }
-    assert.ok(contacts.includes(parleySite.publicAddress) && !contacts.includes(','), `registered with the public address only: ${contacts}`);
+    await fx.publicContact(user, parleySite.publicAddress);
     return p;
   }
 
@@ -160,14 +123,7 @@ describe('ICE and TURN through NATs', { skip: can.ok ? false : `network namespac
   }
 
   function assertBothWays(r: { byPeer: ReturnType<typeof heard>; byParley: ReturnType<typeof heard>; pathS?: number }): void {
-    log(describeHeard('the peer', r.byPeer));
-    log(describeHeard('Parley', r.byParley));
-    assert.ok(Math.abs(r.byPeer.hz - PARLEY_HZ) <= 10, `the peer heard ${r.byPeer.hz} Hz`);
-    assert.ok(Math.abs(r.byParley.hz - PEER_HZ) <= 10, `Parley heard ${r.byParley.hz} Hz`);
-    const onset = ONSET_S + (r.pathS ?? 0);
-    assert.ok(r.byPeer.onsetS < onset && r.byParley.onsetS < onset, `sound within ${ONSET_S} s of the answer (or of ICE concluding), both ways`);
-    assert.ok(r.byPeer.active >= 0.9, `the peer heard sound ${(r.byPeer.active * 100).toFixed(1)} % of the call`);
-    assert.ok(r.byParley.active >= 0.9, `Parley heard sound ${(r.byParley.active * 100).toFixed(1)} % of the call`);
+    assertHeardBothWays(r, { parleyHz: PARLEY_HZ, peerHz: PEER_HZ }, { onsetS: ONSET_S + (r.pathS ?? 0), active: 0.9 });
   }
 
   test('Parley behind NAT calls a public baresip that neither latches nor does ICE: media through the TURN relay, audio both ways', { timeout: 90_000 }, async () => {

@@ -28,6 +28,8 @@ export const DEFAULT_SETTINGS: Settings = {
   callsFromStrangers: false,
   rtpPorts: { min: 16384, max: 32767 },
   missedSeenAt: 0,
+  recordingsFolder: '',
+  recordingFormat: 'wav',
 };
 
 export interface FakePhone extends PhoneApi {
@@ -296,6 +298,18 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
     },
     async 'network.changed'(p, c) {
       log('network.changed', p, c);
+      return null;
+    },
+    async 'recording.open'(p, c) {
+      log('recording.open', p, c);
+      return null;
+    },
+    async 'recording.reveal'(p, c) {
+      log('recording.reveal', p, c);
+      return null;
+    },
+    async 'recording.delete'(p, c) {
+      log('recording.delete', p, c);
       return null;
     },
     ...presencePlaceholder(),
