@@ -34,6 +34,7 @@ import { accountDomain, type Account } from './account.ts';
 import type { AccountService } from './account-service.ts';
 import type { AudioRouter } from './audio-router.ts';
 import { mediaHookFor } from './call-media.ts';
+import { followAddress } from './call-readdress.ts';
 import { callsToHold, decideIncoming, type Intent } from './call-policy.ts';
 import { CallHistory } from './call-history.ts';
 import type { ContactDirectory } from './contact-directory.ts';
@@ -61,9 +62,9 @@ export interface CallServiceDeps {
   forwarding?: ForwardingService;
   /** Wall-clock milliseconds from the injected clock (wall-time.ts). */
   now: () => number;
-  /** Where RTP binds, and the address written in SDP. */
+  /** Where RTP binds, and the address written in SDP (read for each call: it moves with the network). */
   rtpBind: string;
-  rtpAdvertised: string;
+  rtpAdvertised: () => string;
   /** ICE servers for calls (RFC 8445); absent: plain RTP. */
   ice?: IceSettings;
   /** Where RTP binds: read for each call, so a changed setting applies to the next call. */
@@ -158,9 +159,13 @@ export class CallService {
     return [...this.#calls.values()].map((c) => c.snapshot());
   }
 
-  /** Incoming calls not answered yet (ringing, or being prepared), in all and by source address: what call-admission.ts limits. */
+  /**
+   * Incoming calls not answered yet (ringing, or being prepared), in all and by source address: what call-admission.ts
+   * limits. A call we answered (our 200 sent, its ACK on the way) waits for nobody: an auto-answering host under a
+   * load answers each call on arrival, and counting those until their ACK refused calls while nothing rang.
+   */
   unanswered(): { total: number; bySource: (address: string) => number } {
-    const ringing = [...this.#calls.values()].filter((c) => c.direction === 'in' && !c.ended && c.answeredAt === undefined);
+    const ringing = [...this.#calls.values()].filter((c) => c.ringingIn);
     return {
       total: ringing.length + this.#pending.size,
       bySource: (address) => ringing.filter((c) => c.sip.direction === 'incoming' && c.sip.source.address === address).length,
@@ -474,8 +479,14 @@ export class CallService {
 
   #register(call: PhoneCall): void {
     this.#calls.set(call.id, call);
-    // Whether the others can be merged depends on this call too ('merge' in their actions).
-    call.sip.on('state', () => this.#refreshAll(call));
+    // Whether the others can be merged ('merge' in their actions) depends on this call being connected: sent again
+    // when that changes, and only then (every state of every call re-sending every other call is n² under a load).
+    let established = call.established;
+    call.sip.on('state', () => {
+      if (call.established === established) return;
+      established = call.established;
+      this.#refreshAll(call, true);
+    });
     this.#objects.track(call);
     this.#objects.track(call.session);
   }
@@ -493,8 +504,7 @@ export class CallService {
     const codecs = account?.codecs.filter((c) => known.get(c) !== undefined);
     return this.#d.media.createSession({
       bindAddress: this.#d.rtpBind,
-      // Behind a NAT: the public address the registrar saw (RFC 3581), so the peer's RTP finds the router's mapping.
-      advertisedAddress: this.#d.ua.publicAddress(accountId)?.host ?? this.#d.rtpAdvertised,
+      advertisedAddress: this.#mediaAddress(accountId),
       ...(this.#d.rtpPorts ? { portRange: this.#d.rtpPorts() } : {}),
       ...(codecs && codecs.length > 0 ? { codecs } : {}),
       srtp: mediaSrtpPolicy(account),
@@ -503,6 +513,24 @@ export class CallService {
       ticker: this.#d.router.ticker,
       ...(this.#d.ice ? { ice: this.#d.ice } : {}),
     });
+  }
+
+  /** Behind a NAT: the public address the registrar saw (RFC 3581), so the peer's RTP finds the router's mapping. */
+  #mediaAddress(accountId: string): string {
+    return this.#d.ua.publicAddress(accountId)?.host ?? this.#d.rtpAdvertised();
+  }
+
+  /**
+   * The account's address may have moved (its registration just settled
+   * after a network change): its connected calls follow (call-readdress.ts).
+   * Resolves with how many calls sent a re-INVITE that was accepted.
+   */
+  async followAddress(accountId: string): Promise<number> {
+    if (this.#closed) return 0;
+    const address = this.#mediaAddress(accountId);
+    const moved = [...this.#calls.values()].filter((c) => c.accountId === accountId && c.established);
+    const results = await Promise.all(moved.map((c) => followAddress(c, address, this.#log)));
+    return results.filter(Boolean).length;
   }
 
   /** Holds the calls call-policy.ts names for this intent; a call that cannot be held is logged, not fatal. */
@@ -516,9 +544,9 @@ export class CallService {
     }
   }
 
-  /** Sends every other call's snapshot again: their actions (merge) or conference changed. */
-  #refreshAll(except?: PhoneCall): void {
-    for (const c of this.#calls.values()) if (c !== except && !c.ended) c.refresh();
+  /** Sends every other call's snapshot again: their actions (merge) or conference changed; `connectedOnly`: only calls that can merge. */
+  #refreshAll(except?: PhoneCall, connectedOnly = false): void {
+    for (const c of this.#calls.values()) if (c !== except && !c.ended && (!connectedOnly || c.established)) c.refresh();
   }
 
   #require(callId: string): PhoneCall {

@@ -43,6 +43,7 @@ import { DIRECT_ACCOUNT_ID, directAccount, hostForUri, reachableHost } from './d
 import { EchoService } from './echo-service.ts';
 import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
+import { DEFAULT_STREAM_KEEPALIVE_MS } from '../sip/ua/index.ts';
 import { NetworkMonitor } from './network-monitor.ts';
 import { createPhoneApi } from './phone-api.ts';
 import { ForwardingService } from './call-forwarding.ts';
@@ -196,11 +197,9 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
   // Every record also kept (redacted) for the diagnostics bundle (diagnostics.logs).
   const logRing = new LogRing({ now });
   const logger = logRing.tee(opts.logger ?? nullLogger).child('phone');
-  // An auto-answering host (`parley listen --auto-answer`, a load target) writes three history commits per call; with
-  // synchronous=FULL each one fsyncs on the event loop (≈ 7 ms a COMMIT measured under the uas-cps bench: most of the
-  // full engine's time per call). WAL with NORMAL never corrupts and loses nothing when the process dies
-  // (store/store.ts, durability test), only the last commits on power loss. A phone someone uses keeps FULL.
-  const store = openPhoneStore(opts.dataDir, { secrets: opts.secrets, logger: logger.child('store'), ...(opts.autoAnswer === true ? { synchronous: 'normal' as const } : {}) });
+  // The calls' history is written behind them (store/history-repository.ts): one commit, one fsync, for all the
+  // calls that changed within 100 ms, so even an auto-answering host under load keeps synchronous=FULL.
+  const store = openPhoneStore(opts.dataDir, { secrets: opts.secrets, logger: logger.child('store'), clock });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   const recordings = new Recordings({
     store, dataDir: opts.dataDir, logger: logger.child('recordings'),
@@ -251,6 +250,9 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       ...(opts.sip?.keepAliveMs !== undefined ? { keepAliveMs: opts.sip.keepAliveMs } : {}),
       transportOptions: {
         tlsClient: { trust: tlsTrust },
+        // RFC 5626 §4.4.1 CRLF pings on the connections we open (registrar, proxy); a server that once
+        // answered one and then stops has lost our flow, and the registration registers again on a new one.
+        keepAliveIntervalMs: opts.sip?.keepAliveMs ?? DEFAULT_STREAM_KEEPALIVE_MS,
         ...(opts.sip?.udpReceiveBufferBytes ? { udpReceiveBufferBytes: opts.sip.udpReceiveBufferBytes } : {}),
       },
       clock,
@@ -282,7 +284,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     cleanups.push(() => messages.close());
     const forwarding = new ForwardingService({ store, accounts, events });
     calls = new CallService({
-      ua, media, router, accounts, contacts, store, events, logger, now, forwarding, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false, recordings,
+      ua, media, router, accounts, contacts, store, events, logger, now, forwarding, rtpBind: udp.address, rtpAdvertised: () => ua.transport.localAddress('udp', udp.address.includes(':') ? 6 : 4)?.host ?? advertised, autoAnswer: opts.autoAnswer ?? false, recordings,
       rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
       clock,
       ...(opts.ice !== false ? { ice: opts.ice ?? {} } : {}),
@@ -307,11 +309,20 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     const callsForEvents = calls;
     const eventServices = createEventServices({
       ua, accounts, contacts, store, events, clock, now, logger,
-      calls: { dial: (p, c) => callsForEvents.dial(p, c), pickup: (p, c) => callsForEvents.pickup(p, c), list: () => callsForEvents.list() },
+      calls: { dial: (p, c) => callsForEvents.dial(p, c), pickup: (p, c) => callsForEvents.pickup(p, c) },
     });
     cleanups.push(() => eventServices.close());
     const networkChanged = (reason: NetworkChangeReason) =>
-      handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), refreshSubscriptions: () => eventServices.networkChanged(), logger: logger.child('network') }, reason);
+      handleNetworkChange({
+        readdressTransport: () => ua.networkChanged(),
+        refreshRegistrations: () => registrations.refreshAll(),
+        refreshSubscriptions: () => eventServices.networkChanged(),
+        logger: logger.child('network'),
+      }, reason);
+    // A registration that settled (after a network change, or a NAT that mapped us anew): the account's calls follow its address.
+    cleanups.push(events.on('registration', (r) => {
+      if (r.state === 'registered') void callsForEvents.followAddress(r.accountId);
+    }));
     await registrations.start();
     // Address changes and sleep seen by the engine itself (the CLI and web host have no powerMonitor).
     const monitor = new NetworkMonitor({

@@ -177,6 +177,12 @@ export class IceTransport {
     this.#setRoute(viaRelay ? 'relay' : this.#candidates.some((c) => c.type === 'srflx') ? 'stun' : 'direct', sdpRemote);
   }
 
+  /** The peer's offer carries other credentials than those we check with: it restarted ICE (RFC 8445 §9.1.1.1). */
+  restartedBy(remote: RemoteIce | undefined): boolean {
+    const ufrag = this.agent?.remoteUfrag;
+    return remote !== undefined && ufrag !== undefined && remote.ufrag !== ufrag;
+  }
+
   async close(): Promise<void> {
     if (this.#mode.kind === 'ice') this.#mode.agent.close();
     this.#mode = { kind: 'closed' };
