@@ -145,6 +145,12 @@ export class CallService {
     return [...this.#calls.values()].map((c) => c.snapshot());
   }
 
+  /** A call's SIP dialog identifiers once it has a dialog (our line's busy lamp, own-line.ts). */
+  dialogIdOf(id: string): { callId: string; localTag: string; remoteTag: string } | undefined {
+    const d = this.#calls.get(id)?.sip.dialogId;
+    return d ? { callId: d.callId, localTag: d.localTag, remoteTag: d.remoteTag } : undefined;
+  }
+
   /** Incoming calls not answered yet (ringing, or being prepared), in all and by source address: what call-admission.ts limits. */
   unanswered(): { total: number; bySource: (address: string) => number } {
     const ringing = [...this.#calls.values()].filter((c) => c.direction === 'in' && !c.ended && c.answeredAt === undefined);

@@ -295,7 +295,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     const callsForEvents = calls;
     const eventServices = createEventServices({
       ua, accounts, contacts, store, events, clock, now, logger,
-      calls: { dial: (p, c) => callsForEvents.dial(p, c), pickup: (p, c) => callsForEvents.pickup(p, c), list: () => callsForEvents.list() },
+      calls: { dial: (p, c) => callsForEvents.dial(p, c), pickup: (p, c) => callsForEvents.pickup(p, c), list: () => callsForEvents.list(), dialogIdOf: (id) => callsForEvents.dialogIdOf(id) },
     });
     cleanups.push(() => eventServices.close());
     const networkChanged = (reason: NetworkChangeReason) =>

@@ -8,6 +8,7 @@
  *    watches subscribe; subscriptions made before are re-established;
  *  - the network changed → every subscription and publication again;
  *  - a call starts or ends, the DND switch flips → the published status;
+ *  - a call changes → our own line's watchers (own-line.ts, RFC 4235);
  *  - an account is removed → its watches and decisions go with it.
  * Implements the API's PresenceApi.
  */
@@ -23,6 +24,7 @@ import type { AccountService } from './account-service.ts';
 import type { ContactDirectory } from './contact-directory.ts';
 import { DIRECT_ACCOUNT_ID } from './direct-account.ts';
 import { MwiService } from './mwi-service.ts';
+import { OwnLine } from './own-line.ts';
 import { PresenceService } from './presence-service.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 import { WatchService } from './watch-service.ts';
@@ -49,6 +51,7 @@ export interface EventServicesDeps {
     dial(p: DialParams, c: CommandContext): Promise<CallSnapshot>;
     pickup(p: PickupParams, c: CommandContext): Promise<CallSnapshot>;
     list(): CallSnapshot[];
+    dialogIdOf(callId: string): { callId: string; localTag: string; remoteTag: string } | undefined;
   };
 }
 
@@ -73,6 +76,13 @@ export function createEventServices(d: EventServicesDeps): EventServices {
     pickup: (p, c) => d.calls.pickup(p, c),
     ready: (id) => d.ua.account(id) !== undefined,
   });
+  const ownLine = new OwnLine({
+    agent,
+    authorize: (accountId, watcher) => presence.authorize(accountId, watcher),
+    aorOf: (id) => d.accounts.get(id)?.aor,
+    calls: () => d.calls.list(),
+    dialogIdOf: (id) => d.calls.dialogIdOf(id),
+  });
   const mwi = new MwiService({ agent, accounts: d.accounts, events: d.events, clock: d.clock, now: d.now, logger, dial: (p, c) => d.calls.dial(p, c) });
 
   const registered = new Map<string, boolean>();
@@ -89,7 +99,10 @@ export function createEventServices(d: EventServicesDeps): EventServices {
       mwi.accountReady(account);
       watches.accountReady(account.id);
     }),
-    d.events.on('call', () => presence.refresh()),
+    d.events.on('call', (call) => {
+      presence.refresh();
+      ownLine.callChanged(call.accountId);
+    }),
     d.events.on('settings', () => presence.refresh()),
   ];
   d.accounts.onChange(async (change) => {

@@ -144,6 +144,18 @@ export class PresenceService {
     return updated;
   }
 
+  /**
+   * Whether someone who subscribes to this phone directly may watch it (our
+   * presence, our line): contacts may without asking, anyone else waits for
+   * the user's decision (remembered), shown as a watcher request.
+   */
+  authorize(accountId: string, watcher: { uri: string; displayName?: string }): 'allow' | 'block' | 'pending' {
+    const stored = this.#d.store.presence.decision(accountId, watcher.uri);
+    const decision = stored ?? (this.#d.contacts.resolve(watcher.uri)?.contactId !== undefined ? 'allow' : undefined);
+    this.#noteWatcher(accountId, watcher.uri, watcher.displayName, 'direct', decision === 'allow' ? 'allowed' : decision === 'block' ? 'blocked' : 'pending');
+    return decision ?? 'pending';
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([...this.#accounts.keys()].map((id) => this.accountGone(id)));
   }
@@ -168,13 +180,7 @@ export class PresenceService {
   #server(): PackageServer {
     return {
       package: 'presence',
-      authorize: (accountId, watcher) => {
-        const stored = this.#d.store.presence.decision(accountId, watcher.uri);
-        // Contacts may watch without asking; anyone else waits for the user's decision.
-        const decision = stored ?? (this.#d.contacts.resolve(watcher.uri)?.contactId !== undefined ? 'allow' : undefined);
-        this.#noteWatcher(accountId, watcher.uri, watcher.displayName, 'direct', decision === 'allow' ? 'allowed' : decision === 'block' ? 'blocked' : 'pending');
-        return decision ?? 'pending';
-      },
+      authorize: (accountId, watcher) => this.authorize(accountId, watcher),
       document: (accountId) => {
         const account = this.#accounts.get(accountId)?.account;
         return this.#document(account ?? ({ id: accountId, aor: `sip:${accountId}@invalid` } as Account));

@@ -61,7 +61,8 @@ export interface PackageServer {
   readonly package: string;
   /** 'pending' keeps the subscription waiting for decide(); 'block' refuses it. */
   authorize(accountId: string, watcher: { uri: string; displayName?: string }): 'allow' | 'block' | 'pending';
-  document(accountId: string): NotifierDocument | undefined;
+  /** `sent`: how many documents this subscription got before (0 for its first: a package with versions counts from it, RFC 4235 §4.1). */
+  document(accountId: string, sent: number): NotifierDocument | undefined;
 }
 
 export interface UnsolicitedNotify {
@@ -259,6 +260,7 @@ export class EventAgent implements EventRequestHandler {
     const decision = server.authorize(account.id, watcher);
     if (decision === 'block') return refuse(603, 'Decline');
     const granted = Math.min(asked, MAX_SUBSCRIBE_EXPIRES);
+    let sent = 0;
     const response = createResponse(request, 200, 'OK');
     const to = toOf(request);
     const toParams = new Map(to.params);
@@ -278,7 +280,7 @@ export class EventAgent implements EventRequestHandler {
       expires: Math.max(granted, 1),
       state: decision === 'allow' ? 'active' : 'pending',
       watcher: watcher.uri,
-      document: () => server.document(account.id),
+      document: () => server.document(account.id, sent++),
       onEnded: (n) => {
         this.#notifiers.delete(n);
         this.#notifierSource.delete(n);
