@@ -215,6 +215,7 @@ export const settingsSchema = z.strictObject({
   callsFromStrangers: z.boolean(),
   rtpPorts: rtpPortsSchema,
   missedSeenAt: timeSchema,
+  awayAfterIdleMinutes: z.int().min(0, 'is negative').max(480, 'is more than 8 hours (480 minutes)'),
 });
 
 export const settingsPatchSchema = settingsSchema.partial();

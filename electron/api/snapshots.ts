@@ -438,6 +438,8 @@ export interface Settings {
   callsFromStrangers: boolean;
   /** The UDP ports RTP (and RTCP) may use; a firewall rule can open just these. */
   rtpPorts: PortRange;
+  /** Publish "away" after this many minutes without use of the computer; 0 = never. */
+  awayAfterIdleMinutes: number;
 }
 
 export interface PortRange {

@@ -7,7 +7,8 @@
  *    publishes, subscribes to its watcher info and message summary, and its
  *    watches subscribe; subscriptions made before are re-established;
  *  - the network changed → every subscription and publication again;
- *  - a call starts or ends, the DND switch flips → the published status;
+ *  - a call starts or ends, the DND switch flips, the user goes idle or
+ *    comes back (idle-away.ts) → the published status;
  *  - a call changes → our own line's watchers (own-line.ts, RFC 4235);
  *  - an account is removed → its watches and decisions go with it.
  * Implements the API's PresenceApi.
@@ -23,6 +24,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { AccountService } from './account-service.ts';
 import type { ContactDirectory } from './contact-directory.ts';
 import { DIRECT_ACCOUNT_ID } from './direct-account.ts';
+import { IdleAway } from './idle-away.ts';
 import { MwiService } from './mwi-service.ts';
 import { OwnLine } from './own-line.ts';
 import { PresenceService } from './presence-service.ts';
@@ -69,7 +71,9 @@ export function createEventServices(d: EventServicesDeps): EventServices {
   const logger = d.logger.child('events');
   const agent = new EventAgent(d.ua, { logger });
   const inCall = () => d.calls.list().some((c) => IN_CALL.has(c.state));
-  const presence = new PresenceService({ agent, store: d.store, contacts: d.contacts, events: d.events, clock: d.clock, now: d.now, logger, inCall });
+  let presence: PresenceService | undefined;
+  const idle = new IdleAway({ clock: d.clock, minutes: () => d.store.settings.get('awayAfterIdleMinutes'), onChange: () => presence?.refresh() });
+  presence = new PresenceService({ agent, store: d.store, contacts: d.contacts, events: d.events, clock: d.clock, now: d.now, logger, inCall, idle: () => idle.idle });
   const watches = new WatchService({
     agent, accounts: d.accounts, contacts: d.contacts, store: d.store, events: d.events, clock: d.clock, now: d.now, logger,
     dial: (p, c) => d.calls.dial(p, c),
@@ -103,7 +107,10 @@ export function createEventServices(d: EventServicesDeps): EventServices {
       presence.refresh();
       ownLine.callChanged(call.accountId);
     }),
-    d.events.on('settings', () => presence.refresh()),
+    d.events.on('settings', () => {
+      idle.settingsChanged();
+      presence.refresh();
+    }),
   ];
   d.accounts.onChange(async (change) => {
     if (change.kind === 'added') {
@@ -124,6 +131,10 @@ export function createEventServices(d: EventServicesDeps): EventServices {
       return presence.set(p);
     },
     async 'presence.get'() {
+      return presence.snapshot();
+    },
+    async 'presence.activity'(p) {
+      idle.activity(p.idleSeconds);
       return presence.snapshot();
     },
     async 'watch.add'(p) {
@@ -163,6 +174,7 @@ export function createEventServices(d: EventServicesDeps): EventServices {
       });
       await Promise.race([Promise.allSettled([watches.close(), presence.close(), mwi.close()]), bound]);
       d.clock.clearTimeout(timer);
+      idle.close();
       agent.close();
     },
   };

@@ -42,6 +42,8 @@ export const SETTING_SCHEMAS = {
   rtpPorts: z.strictObject({ min: z.int().min(1024).max(65534), max: z.int().min(1025).max(65535) }).refine((r) => r.max > r.min, 'needs max > min'),
   /** Missed calls up to this time (ms since epoch) have been seen in the history; 0 = none yet. */
   missedSeenAt: z.int().min(0).max(8.64e15),
+  /** Publish "away" after this many minutes without use of the computer (idle-away.ts); 0 = never. */
+  awayAfterIdleMinutes: z.int().min(0).max(480),
 } as const;
 
 export type SettingKey = keyof typeof SETTING_SCHEMAS;
@@ -65,6 +67,7 @@ export const SETTINGS_DEFAULTS: Readonly<Settings> = Object.freeze({
   callsFromStrangers: false,
   rtpPorts: Object.freeze({ min: 16384, max: 32767 }),
   missedSeenAt: 0,
+  awayAfterIdleMinutes: 10,
 });
 
 export const SETTING_KEYS = Object.keys(SETTING_SCHEMAS) as SettingKey[];

@@ -226,6 +226,7 @@ export function toApiSettings(s: Settings): ApiSettings {
     callsFromStrangers: s.callsFromStrangers,
     rtpPorts: { ...s.rtpPorts },
     missedSeenAt: s.missedSeenAt,
+    awayAfterIdleMinutes: s.awayAfterIdleMinutes,
   };
 }
 

@@ -117,5 +117,6 @@ export function mockSettings(): Settings {
     callsFromStrangers: false,
     rtpPorts: { min: 16384, max: 32767 },
     missedSeenAt: 0,
+    awayAfterIdleMinutes: 10,
   };
 }

@@ -137,9 +137,9 @@ export class EventAgent implements EventRequestHandler {
     p.dispose();
   }
 
-  /** The served package's document changed for `accountId`: every active watcher gets a NOTIFY. */
-  changed(pkg: string, accountId: string): void {
-    for (const n of this.#notifiers) if (n.event.package === pkg && n.account.id === accountId) n.changed();
+  /** The served package's document changed for `accountId` (absent: for every account): every active watcher gets a NOTIFY. */
+  changed(pkg: string, accountId?: string): void {
+    for (const n of this.#notifiers) if (n.event.package === pkg && (accountId === undefined || n.account.id === accountId)) n.changed();
   }
 
   /** A decision about a watcher: pending subscriptions of theirs become active or end (rejected). */

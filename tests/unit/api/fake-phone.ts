@@ -27,6 +27,7 @@ export const DEFAULT_SETTINGS: Settings = {
   callsFromStrangers: false,
   rtpPorts: { min: 16384, max: 32767 },
   missedSeenAt: 0,
+  awayAfterIdleMinutes: 10,
 };
 
 export interface FakePhone extends PhoneApi {
