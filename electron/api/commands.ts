@@ -29,6 +29,7 @@ import type {
   HistoryEntry,
   IdentityRule,
   MessageSnapshot,
+  RecordingFormat,
   RegistrationSnapshot,
   Settings,
   SrtpMode,
@@ -39,7 +40,11 @@ import { PRESENCE_COMMAND_NAMES } from './presence-contract.ts';
 import type { DiagnosticsCommands } from './diagnostics-api.ts';
 import { DIAGNOSTICS_COMMAND_NAMES } from './diagnostics-api.ts';
 import type { PhoneSystemCommands } from './phone-system-api.ts';
+import type { ForwardingCommands } from './forwarding-contract.ts';
+import { FORWARDING_COMMAND_NAMES } from './forwarding-contract.ts';
 import { PHONE_SYSTEM_COMMAND_NAMES } from './phone-system-api.ts';
+import type { RecordingCommands } from './recording-api.ts';
+import { RECORDING_COMMAND_NAMES } from './recording-api.ts';
 
 export type NoParams = Record<string, never>;
 
@@ -174,10 +179,12 @@ export interface PickupParams {
 
 export interface RecordParams {
   callId: string;
-  /** Start (true) or stop (false) recording the call, both ways, into a WAV file in the phone's recordings folder. */
+  /** Start (true) or stop (false) recording the call, both ways, into a new file in the recordings folder (setting `recordingsFolder`). */
   record: boolean;
   /** 'mixed' (default): one channel, both sides at their own levels; 'stereo': left us, right the other side. */
   layout?: 'mixed' | 'stereo';
+  /** The file's format; default: the setting `recordingFormat`. */
+  format?: RecordingFormat;
 }
 
 export interface ContactsListParams {
@@ -261,7 +268,7 @@ export interface UpdateParams<P> {
 }
 
 /** name → { params, result }. One entry per command; keep them grouped as the UI groups them (presence, lines and voicemail: presence-contract.ts). */
-export interface Commands extends PresenceCommands, PhoneSystemCommands, DiagnosticsCommands {
+export interface Commands extends PresenceCommands, PhoneSystemCommands, DiagnosticsCommands, ForwardingCommands, RecordingCommands {
   'accounts.list': { params: NoParams; result: AccountSnapshot[] };
   'accounts.add': { params: AccountInput; result: AccountSnapshot };
   'accounts.update': { params: UpdateParams<AccountPatch>; result: AccountSnapshot };
@@ -373,6 +380,8 @@ export const COMMAND_NAMES = [
   ...PRESENCE_COMMAND_NAMES,
   ...PHONE_SYSTEM_COMMAND_NAMES,
   ...DIAGNOSTICS_COMMAND_NAMES,
+  ...FORWARDING_COMMAND_NAMES,
+  ...RECORDING_COMMAND_NAMES,
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command (a missing one makes this `never`-typed line fail).

@@ -17,6 +17,7 @@ export {
   DTMF_MODES,
   LINK_ACTIONS,
   MESSAGE_STATUSES,
+  RECORDING_FORMATS,
   REGISTRATION_STATES,
   SRTP_MODES,
   THEMES,
@@ -41,8 +42,13 @@ export {
 } from './presence-contract.ts';
 
 export type * from './diagnostics-api.ts';
+export type * from './recording-api.ts';
+export { RECORDING_COMMAND_NAMES } from './recording-api.ts';
 export type * from './phone-system-api.ts';
 export { PHONE_SYSTEM_COMMAND_NAMES, PHONE_SYSTEM_EXPOSURES, PHONE_SYSTEM_STATES } from './phone-system-api.ts';
+
+export type * from './forwarding-contract.ts';
+export { FORWARD_METHODS, FORWARD_REASONS, FORWARDING_COMMAND_NAMES, MAX_FORWARD_HOPS, NO_ANSWER_DEFAULT_S, NO_ANSWER_MAX_S, NO_ANSWER_MIN_S, emptyForwardingRule, forwardsAnything } from './forwarding-contract.ts';
 
 export type * from './events.ts';
 export { EVENT_NAMES, isEventName } from './events.ts';

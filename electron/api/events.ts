@@ -21,11 +21,12 @@ import type {
   TraceEntry,
 } from './snapshots.ts';
 import type { PhoneSystemEvents } from './phone-system-api.ts';
+import type { ForwardingEvents } from './forwarding-contract.ts';
 import type { PresenceEvents } from './presence-contract.ts';
 import { PRESENCE_EVENT_NAMES } from './presence-contract.ts';
 
 /** event name → data (presence, watched lines and voicemail: presence-contract.ts; the phone system: phone-system-api.ts). */
-export interface Events extends PresenceEvents, PhoneSystemEvents {
+export interface Events extends PresenceEvents, PhoneSystemEvents, ForwardingEvents {
   /** A registration changed state (with the server's answer). */
   registration: RegistrationSnapshot;
   /** A call changed state; sent on every change, including the final 'ended'. */
@@ -72,6 +73,7 @@ export const EVENT_NAMES = [
   'accounts',
   ...PRESENCE_EVENT_NAMES,
   'phoneSystem',
+  'forwarding',
 ] as const satisfies readonly EventName[];
 
 const allListed: Exclude<EventName, (typeof EVENT_NAMES)[number]> extends never ? true : false = true;

@@ -47,6 +47,7 @@ import type {
   UpdateParams,
 } from './commands.ts';
 import type { PresenceCommands } from './presence-contract.ts';
+import type { ForwardingCommands } from './forwarding-contract.ts';
 import type {
   AccountSnapshot,
   AppSnapshot,
@@ -62,6 +63,7 @@ import type {
 } from './snapshots.ts';
 import type { DiagnosticsLogsParams, EngineLogEntry } from './diagnostics-api.ts';
 import type { PhoneSystemPatch, PhoneSystemSnapshot, PhoneSystemUserInput, PhoneSystemUserPatch, PhoneSystemUsernameParams } from './phone-system-api.ts';
+import type { RecordingCommands } from './recording-api.ts';
 
 /** Who sent a command: lets the phone tie a call's audio to the client that answered it. */
 export interface CommandContext {
@@ -70,10 +72,16 @@ export interface CommandContext {
   client: string;
 }
 
+/** The forwarding commands (forwarding-contract.ts), one method each. */
+export type ForwardingApi = { [N in keyof ForwardingCommands]: PhoneApiMethod<N> };
+
 /** The presence, watched-line and voicemail commands (presence-contract.ts), one method each. */
 export type PresenceApi = { [N in keyof PresenceCommands]: PhoneApiMethod<N> };
 
-export interface PhoneApi extends PresenceApi, PhoneSystemApi {
+/** Recordings linked from the history (recording-api.ts). */
+export type RecordingApi = { [N in keyof RecordingCommands]: PhoneApiMethod<N> };
+
+export interface PhoneApi extends PresenceApi, PhoneSystemApi, ForwardingApi, RecordingApi {
   'accounts.list'(params: NoParams, context: CommandContext): Promise<AccountSnapshot[]>;
   'accounts.add'(params: AccountInput, context: CommandContext): Promise<AccountSnapshot>;
   'accounts.update'(params: UpdateParams<AccountPatch>, context: CommandContext): Promise<AccountSnapshot>;

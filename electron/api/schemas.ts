@@ -14,8 +14,10 @@ import type { AccountInput, AccountPatch, CommandName, CommandParams, ContactInp
 import { NETWORK_CHANGE_REASONS } from './commands.ts';
 import { PHONE_SYSTEM_EXPOSURES, type PhoneSystemCommands } from './phone-system-api.ts';
 import type { Settings } from './snapshots.ts';
+import { RECORDING_FORMATS } from './snapshots.ts';
 import { DIRECTIONS, DTMF_MODES, LINK_ACTIONS, SRTP_MODES, THEMES, TRANSPORTS } from './snapshots.ts';
 import { presenceSchemas } from './presence-schemas.ts';
+import { forwardingSchemas } from './forwarding-schemas.ts';
 
 export const LIMITS = {
   id: 128,
@@ -36,6 +38,8 @@ export const LIMITS = {
   historyPage: 1000,
   deviceId: 512,
   ringtone: 1024,
+  /** A recordings folder or file: an absolute path. */
+  path: 4096,
 } as const;
 
 /** C0, DEL and C1 controls: never part of anything a person types into these fields. */
@@ -197,6 +201,13 @@ export const rtpPortsSchema = z
   .strictObject({ min: z.int().min(1024).max(65534), max: z.int().min(1025).max(65535) })
   .refine((r) => r.max - r.min >= 1, 'needs room for at least one RTP/RTCP port pair (max > min)');
 
+/** An absolute path on this computer (POSIX "/…", Windows "C:\…" or a UNC "\\server\share…"), no control characters. */
+export const absolutePathSchema = z
+  .string()
+  .max(LIMITS.path)
+  .refine((p) => !CONTROL.test(p), 'contains a control character')
+  .refine((p) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(p), 'is not an absolute path');
+
 export const settingsSchema = z.strictObject({
   audioInput: deviceIdSchema,
   audioOutput: deviceIdSchema,
@@ -215,6 +226,8 @@ export const settingsSchema = z.strictObject({
   callsFromStrangers: z.boolean(),
   rtpPorts: rtpPortsSchema,
   missedSeenAt: timeSchema,
+  recordingsFolder: z.union([z.literal(''), absolutePathSchema]),
+  recordingFormat: z.enum(RECORDING_FORMATS),
   awayAfterIdleMinutes: z.int().min(0, 'is negative').max(480, 'is more than 8 hours (480 minutes)'),
 });
 
@@ -284,6 +297,7 @@ const callId = z.strictObject({ callId: idSchema });
 const accountId = z.strictObject({ accountId: idSchema });
 const byId = z.strictObject({ id: idSchema });
 const byPeer = z.strictObject({ peer: sipUriSchema });
+const recordingFile = z.strictObject({ historyId: idSchema, path: absolutePathSchema });
 
 export const COMMAND_SCHEMAS = {
   'accounts.list': noParams,
@@ -300,7 +314,7 @@ export const COMMAND_SCHEMAS = {
   'call.hold': callId,
   'call.resume': callId,
   'call.mute': z.strictObject({ callId: idSchema, muted: z.boolean() }),
-  'call.record': z.strictObject({ callId: idSchema, record: z.boolean(), layout: z.enum(['mixed', 'stereo']).optional() }),
+  'call.record': z.strictObject({ callId: idSchema, record: z.boolean(), layout: z.enum(['mixed', 'stereo']).optional(), format: z.enum(RECORDING_FORMATS).optional() }),
   'call.dtmf': z.strictObject({ callId: idSchema, digits: dtmfDigitsSchema }),
   'call.transfer': z
     .strictObject({ callId: idSchema, target: dialTargetSchema.optional(), toCallId: idSchema.optional() })
@@ -358,6 +372,10 @@ export const COMMAND_SCHEMAS = {
 
   ...presenceSchemas({ idSchema, sipUriSchema, dialTargetSchema }),
   ...PHONE_SYSTEM_SCHEMAS,
+  ...forwardingSchemas({ idSchema, dialTargetSchema }),
+  'recording.open': recordingFile,
+  'recording.reveal': recordingFile,
+  'recording.delete': recordingFile,
 } satisfies { [N in CommandName]: z.ZodType<CommandParams<N>> };
 
 // Compile-time check in the other direction: each schema has exactly the keys of its params type,

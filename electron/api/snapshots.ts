@@ -16,6 +16,8 @@
  * Imports nothing: the renderer compiles this file with DOM types and no Node.
  */
 
+import type { CallForwardSnapshot } from './forwarding-contract.ts';
+
 export const TRANSPORTS = ['udp', 'tcp', 'tls'] as const;
 export type TransportName = (typeof TRANSPORTS)[number];
 
@@ -191,8 +193,8 @@ export interface CallSnapshot {
   replacedCall?: string;
   /** The conference (call.merge) the call is a leg of: the legs share this id. */
   conference?: string;
-  /** The call is being recorded (call.record): into this WAV file, since then. */
-  recording?: { path: string; since: number; layout: 'mixed' | 'stereo' };
+  /** The call is being recorded (call.record): into this file (WAV or Ogg Opus), since then. */
+  recording?: { path: string; since: number; layout: 'mixed' | 'stereo'; format: RecordingFormat };
   /** The SIP Call-ID of the call's dialog: its messages in the `trace` events carry it. */
   sipCallId?: string;
   /** Set when the call was answered but could not go on and we ended it (e.g. the peer's SDP answer was unusable): why. */
@@ -207,8 +209,19 @@ export interface CallSnapshot {
    * peer found), 'relay' (through the TURN server).
    */
   mediaPath?: 'direct' | 'stun' | 'relay';
+  /** The ICE candidate pair the audio uses (RFC 8445 §8.1), when ICE is used and a pair works. */
+  icePair?: { local: IceCandidateEnd; remote: IceCandidateEnd };
   /** An incoming call forwarded to us (Diversion / History-Info): by whom, why, and the line to show ("forwarded by 100@sip.test, busy"). */
   forwardedBy?: { uri: string; reason?: string; text: string };
+  /** We forwarded the call (call forwarding on the phone, forwarding-contract.ts). */
+  forwardedTo?: CallForwardSnapshot;
+}
+
+/** One end of an ICE candidate pair: host (an interface address), srflx/prflx (the NAT's public address), relay (TURN). */
+export interface IceCandidateEnd {
+  type: 'host' | 'srflx' | 'prflx' | 'relay';
+  address: string;
+  port: number;
 }
 
 export interface CallSecurity {
@@ -320,6 +333,23 @@ export interface HistoryEntry {
   quality?: CallQuality;
   /** "forwarded by 100@sip.test, busy": the call reached us forwarded (Diversion / History-Info). */
   forwardedBy?: string;
+  /** "forwarded to 200@sip.test, busy": we forwarded the call (redirected, or joined to a new call). */
+  forwardedTo?: string;
+  /** The files the call was recorded into (recording-api.ts opens, shows and deletes them). */
+  recordings?: RecordingLink[];
+}
+
+export const RECORDING_FORMATS = ['wav', 'opus'] as const;
+/** 'wav': 16-bit PCM; 'opus': Ogg Opus (RFC 7845), about a tenth of the size. */
+export type RecordingFormat = (typeof RECORDING_FORMATS)[number];
+
+/** One recording of a call, as its History entry lists it. */
+export interface RecordingLink {
+  /** Absolute path of the file. */
+  path: string;
+  format: RecordingFormat;
+  /** Its size; absent when the file is no longer there (moved or deleted outside Parley). */
+  bytes?: number;
 }
 
 /**
@@ -438,6 +468,10 @@ export interface Settings {
   callsFromStrangers: boolean;
   /** The UDP ports RTP (and RTCP) may use; a firewall rule can open just these. */
   rtpPorts: PortRange;
+  /** Where call.record writes its files: an absolute path, or '' for the recordings folder in Parley's data folder. */
+  recordingsFolder: string;
+  /** The format of new recordings. */
+  recordingFormat: RecordingFormat;
   /** Publish "away" after this many minutes without use of the computer; 0 = never. */
   awayAfterIdleMinutes: number;
 }

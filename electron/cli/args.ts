@@ -4,9 +4,11 @@
  * the CLI only sees well-formed options, and a mistake gets a message that
  * says what is wrong and what to try.
  */
+import { resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
+import { NO_ANSWER_MAX_S, NO_ANSWER_MIN_S } from '../api/forwarding-contract.ts';
 
-export const commands = ['register', 'call', 'message', 'listen', 'echo', 'watch', 'status', 'accounts', 'web', 'help'] as const;
+export const commands = ['register', 'call', 'message', 'listen', 'echo', 'watch', 'status', 'accounts', 'forward', 'web', 'help'] as const;
 export type CommandName = (typeof commands)[number];
 
 export interface CliOptions {
@@ -47,6 +49,8 @@ export interface CliOptions {
   ringTimeout?: number;
   /** --rtp-ports MIN-MAX: where RTP binds (the stored setting otherwise). */
   rtpPorts?: { min: number; max: number };
+  /** --recordings-dir DIR: where call.record writes for this run (the stored setting otherwise). */
+  recordingsDir?: string;
   /** --stun HOST:PORT: STUN server for calls' server-reflexive candidates. */
   stun?: { host: string; port: number };
   /** --turn USER@HOST:PORT with PARLEY_TURN_PASSWORD: TURN relay for calls. */
@@ -55,6 +59,10 @@ export interface CliOptions {
   noIce: boolean;
   /** `parley status --note TEXT`: the note published with the status. */
   note?: string;
+  /** `parley forward no-answer --after S`: seconds of ringing before forwarding. */
+  forwardAfter?: number;
+  /** `parley forward … --by redirect|bridge`: a 302, or a new call joined to the caller. */
+  forwardBy?: 'redirect' | 'bridge';
 }
 
 export class UsageError extends Error {
@@ -93,10 +101,13 @@ const options = {
   'tls-pin': { type: 'string' },
   'data-dir': { type: 'string' },
   'rtp-ports': { type: 'string' },
+  'recordings-dir': { type: 'string' },
   'ring-timeout': { type: 'string' },
   stun: { type: 'string' },
   turn: { type: 'string' },
   'no-ice': { type: 'boolean' },
+  after: { type: 'string' },
+  by: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -166,6 +177,12 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     throw new UsageError(`parley status wants one of ${STATUSES.join(', ')}, e.g. parley status away --note "back at 3"`);
   }
   if (v.note !== undefined && command !== 'status') throw new UsageError('--note goes with parley status');
+  if ((v.after !== undefined || v.by !== undefined) && command !== 'forward') throw new UsageError('--after and --by go with parley forward');
+  const forwardAfter = v.after !== undefined ? Number(v.after) : undefined;
+  if (forwardAfter !== undefined && !(Number.isInteger(forwardAfter) && forwardAfter >= NO_ANSWER_MIN_S && forwardAfter <= NO_ANSWER_MAX_S)) {
+    throw new UsageError(`--after wants whole seconds from ${NO_ANSWER_MIN_S} to ${NO_ANSWER_MAX_S}, not "${v.after}"`);
+  }
+  if (v.by !== undefined && v.by !== 'redirect' && v.by !== 'bridge') throw new UsageError(`--by must be redirect (a 302: the caller's side calls the target) or bridge (this phone calls the target and joins the calls), not "${v.by}"`);
   if (command === 'message' && rest.length !== 2) throw new UsageError('parley message wants a target and the text (quoted), e.g. parley message sip:alice@example.com "on my way"');
   return {
     command,
@@ -198,11 +215,14 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     dataDir: v['data-dir'],
     verbose: v.verbose ?? false,
     ...(v['rtp-ports'] !== undefined ? { rtpPorts: parsePortRange('rtp-ports', v['rtp-ports']) } : {}),
+    ...(v['recordings-dir'] !== undefined ? { recordingsDir: resolvePath(v['recordings-dir']) } : {}),
     ...(v['ring-timeout'] !== undefined ? { ringTimeout: positiveNumber('ring-timeout', v['ring-timeout'], 3600) } : {}),
     ...(v.stun !== undefined ? { stun: withDefaultPort(parseHostPort('stun', v.stun), 3478) } : {}),
     ...(turn ? { turn } : {}),
     noIce: v['no-ice'] ?? false,
     ...(v.note !== undefined ? { note: v.note } : {}),
+    ...(forwardAfter !== undefined ? { forwardAfter } : {}),
+    ...(v.by === 'redirect' || v.by === 'bridge' ? { forwardBy: v.by } : {}),
   };
 }
 

@@ -86,6 +86,9 @@ class TeeSink implements AudioSink {
   }
 }
 
+/** --record-both into a .opus or .ogg file writes Ogg Opus (ogg-opus-file.ts); anything else WAV. */
+const OPUS_FILE = /\.(opus|ogg)$/i;
+
 /** name.wav → name-2.wav for the second call. */
 export function recordingPath(base: string, index: number): string {
   if (index <= 1) return base;
@@ -147,7 +150,7 @@ export class CallAudio {
     let both: TwoWayRecorder | undefined;
     if (this.#options.recordBoth !== undefined) {
       const path = recordingPath(this.#options.recordBoth, ++this.#recordedBoth);
-      both = new TwoWayRecorder({ path, sampleRate: DEVICE_RATE });
+      both = new TwoWayRecorder({ path, sampleRate: DEVICE_RATE, format: OPUS_FILE.test(path) ? 'opus' : 'wav' });
       this.#bothRecordings.set(callId, path);
       source = both.tapSource(source);
       sink = both.tapSink(sink);

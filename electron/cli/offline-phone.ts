@@ -7,6 +7,7 @@
  * still go through the dispatcher; calls and registrations answer
  * 'unavailable'.
  */
+import { ForwardingService } from '../phone/call-forwarding.ts';
 import { createEventBus, type EventBus } from '../api/event-bus.ts';
 import { ApiError } from '../api/errors.ts';
 import type { PhoneApi } from '../api/phone-api.ts';
@@ -16,6 +17,8 @@ import { createPhoneApi } from '../phone/phone-api.ts';
 import { presencePlaceholder } from '../phone/presence-placeholder.ts';
 import { PhoneSystemService } from '../phone/phone-system.ts';
 import { systemClock } from '../shared/clock.ts';
+import { Recordings } from '../phone/recordings.ts';
+import { nullLogger } from '../shared/logger.ts';
 import { openPhoneStore } from '../phone/store/phone-store.ts';
 import type { SecretStore } from '../phone/store/secret-store.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -42,6 +45,9 @@ export function openOfflinePhone(opts: { dataDir: string; secrets: SecretStore; 
     contacts,
     audioDevices: () => [],
     presence: presencePlaceholder(),
+    // The rules are stored settings: `parley forward` sets them offline; a running phone applies them.
+    forwarding: new ForwardingService({ store, accounts, events }).api,
+    recordings: new Recordings({ store, dataDir: opts.dataDir, logger: opts.logger ?? nullLogger }),
     // `parley users` manages the phone system's users offline; hosting one needs `parley serve`, web or the app.
     phoneSystem: new PhoneSystemService({ host: undefined, accounts, events, clock: systemClock }),
     telephony: {

@@ -145,6 +145,7 @@ export class PhoneSession {
           ...(opts.rtpTimeout !== undefined ? { peerTimeoutMs: opts.rtpTimeout * 1000 } : {}),
           ...(options.autoAnswer ? { autoAnswer: true } : {}),
           ...(opts.rtpPorts ? { rtpPorts: opts.rtpPorts } : {}),
+          ...(opts.recordingsDir !== undefined ? { recordingsDir: opts.recordingsDir } : {}),
           ...(options.answerAnyUser ? { answerAnyUser: true } : {}),
           ...(opts.ringTimeout !== undefined ? { ringTimeoutMs: opts.ringTimeout * 1000 } : {}),
           ...iceOption(opts),

@@ -17,7 +17,7 @@
  * window minimizes it instead of hiding it, and a hidden start is a
  * minimized one, so there is always a way back.
  */
-import { BrowserWindow, dialog, globalShortcut, ipcMain, MessageChannelMain, powerMonitor, safeStorage, session } from 'electron';
+import { BrowserWindow, dialog, globalShortcut, ipcMain, MessageChannelMain, powerMonitor, safeStorage, session, shell } from 'electron';
 import type { Settings } from '../api/contract.ts';
 import { createPhoneEngine, type PhoneEngine } from '../phone/engine.ts';
 import { localPhoneSystem } from '../server-host/local-phone-system.ts';
@@ -90,7 +90,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       const extra = status.plainTextFileLeft ? '\n\nA plain-text secrets.json from the parley command was found and left as it is.' : '';
       void dialog.showMessageBox({ type: 'warning', title: 'Passwords cannot be saved', message: 'Passwords cannot be saved', detail: NO_ENCRYPTION_MESSAGE + extra, buttons: ['OK'] });
     }
-    return createPhoneEngine({ dataDir: paths.dataDir, secrets, logger, phoneSystem: localPhoneSystem });
+    return createPhoneEngine({ dataDir: paths.dataDir, secrets, logger, phoneSystem: localPhoneSystem, shell });
   })();
   starting.catch((e: unknown) => options.onFatal(e));
   const gate = gateEngine(starting, logger);

@@ -20,8 +20,6 @@ import { accountTlsFailure, tlsServerNames } from './account-tls.ts';
 import type { SignallingTls } from './call-security.ts';
 import type { TlsCertificateError } from '../sip/transport/tls-verify.ts';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CommandContext } from '../api/phone-api.ts';
 import type { CallIdParams, DeclineParams, DialParams, DtmfParams, MergeParams, MuteParams, PickupParams, RecordParams, TransferParams } from '../api/commands.ts';
 import { ApiError } from '../api/errors.ts';
@@ -36,6 +34,7 @@ import { accountDomain, type Account } from './account.ts';
 import type { AccountService } from './account-service.ts';
 import type { AudioRouter } from './audio-router.ts';
 import { mediaHookFor } from './call-media.ts';
+import { followAddress } from './call-readdress.ts';
 import { callsToHold, decideIncoming, type Intent } from './call-policy.ts';
 import { CallHistory } from './call-history.ts';
 import type { ContactDirectory } from './contact-directory.ts';
@@ -45,8 +44,10 @@ import { chooseIdentity } from './identity.ts';
 import { PhoneCall, type PhoneCallEnv } from './phone-call.ts';
 import { Conference, MAX_CONFERENCE_LEGS } from './conference.ts';
 import { sameAddressText } from './sip-address.ts';
+import type { Recordings } from './recordings.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 import { followRefer } from './transferee.ts';
+import { CallForwarder, type ForwardingService } from './call-forwarding.ts';
 
 export interface CallServiceDeps {
   ua: UserAgent;
@@ -57,19 +58,21 @@ export interface CallServiceDeps {
   store: PhoneStore;
   events: EventBus;
   logger: Logger;
+  /** Call forwarding rules (call-forwarding.ts); absent: no forwarding. */
+  forwarding?: ForwardingService;
   /** Wall-clock milliseconds from the injected clock (wall-time.ts). */
   now: () => number;
-  /** Where RTP binds, and the address written in SDP. */
+  /** Where RTP binds, and the address written in SDP (read for each call: it moves with the network). */
   rtpBind: string;
-  rtpAdvertised: string;
+  rtpAdvertised: () => string;
   /** ICE servers for calls (RFC 8445); absent: plain RTP. */
   ice?: IceSettings;
   /** Where RTP binds: read for each call, so a changed setting applies to the next call. */
   rtpPorts?: () => { min: number; max: number };
   /** 'media.stats' period (default 2000 ms). */
   statsIntervalMs?: number;
-  /** Where call.record writes its files (created on first use). */
-  recordingsDir?: string;
+  /** Where call.record writes its files, and in which format (recordings.ts). */
+  recordings?: Recordings;
   /** Every account auto-answers (the host asked for it: `parley listen --auto-answer`). */
   autoAnswer?: boolean;
   /** How long an incoming call rings unanswered before it is ended with 480 (default RING_TIMEOUT_MS). */
@@ -100,6 +103,7 @@ export class CallService {
   /** Every PhoneCall and media session made, until the GC frees it (diagnostics.counts). */
   readonly #objects = new LiveObjectCounter();
   readonly #conferences = new Set<Conference>();
+  readonly #forwarder: CallForwarder | undefined;
   #closed = false;
 
   constructor(deps: CallServiceDeps) {
@@ -129,6 +133,16 @@ export class CallService {
       },
       canMerge: (call) => [...this.#calls.values()].some((c) => c !== call && c.established && (c.conference === undefined || c.conference !== call.conference)),
     };
+    const rules = deps.forwarding;
+    this.#forwarder = rules
+      ? new CallForwarder({
+          clock: deps.clock ?? systemClock,
+          logger: this.#log,
+          accounts: deps.accounts,
+          rules,
+          placeLeg: (account, target, headers) => this.#place(account, target, chooseIdentityOr(account, target), undefined, headers, false, true),
+        })
+      : undefined;
     deps.ua.on('incomingCall', (call) => this.#incoming(call));
   }
 
@@ -151,9 +165,13 @@ export class CallService {
     return d ? { callId: d.callId, localTag: d.localTag, remoteTag: d.remoteTag } : undefined;
   }
 
-  /** Incoming calls not answered yet (ringing, or being prepared), in all and by source address: what call-admission.ts limits. */
+  /**
+   * Incoming calls not answered yet (ringing, or being prepared), in all and by source address: what call-admission.ts
+   * limits. A call we answered (our 200 sent, its ACK on the way) waits for nobody: an auto-answering host under a
+   * load answers each call on arrival, and counting those until their ACK refused calls while nothing rang.
+   */
   unanswered(): { total: number; bySource: (address: string) => number } {
-    const ringing = [...this.#calls.values()].filter((c) => c.direction === 'in' && !c.ended && c.answeredAt === undefined);
+    const ringing = [...this.#calls.values()].filter((c) => c.ringingIn);
     return {
       total: ringing.length + this.#pending.size,
       bySource: (address) => ringing.filter((c) => c.sip.direction === 'incoming' && c.sip.source.address === address).length,
@@ -210,7 +228,10 @@ export class CallService {
 
   async decline(p: DeclineParams): Promise<void> {
     const code = p.code ?? 486;
-    this.#require(p.callId).decline(code, DECLINE_REASONS[code]);
+    const call = this.#require(p.callId);
+    // Declined as busy with a busy rule on: forwarded instead (call-forwarding.ts).
+    if (this.#forwarder?.declined(call, code)) return;
+    call.decline(code, DECLINE_REASONS[code]);
   }
 
   async hangup(p: CallIdParams): Promise<void> {
@@ -311,14 +332,17 @@ export class CallService {
     return call.snapshot();
   }
 
-  /** Records a call both ways into `<recordingsDir>/<started>-<call id>.wav` (the folder is the phone's: no client names a path). */
+  /** Records a call both ways into a new file of the recordings folder (recordings.ts; the folder is the phone's: no client names a path). */
   async record(p: RecordParams): Promise<CallSnapshot> {
     const call = this.#require(p.callId);
-    const dir = this.#d.recordingsDir;
-    if (!dir) throw new ApiError('unavailable', 'this phone has no recordings folder');
-    if (p.record) mkdirSync(dir, { recursive: true });
-    const stamp = new Date(call.startedAt).toISOString().replace(/[:.]/g, '-');
-    call.record(p.record, join(dir, `${stamp}-${call.id}.wav`), p.layout ?? 'mixed');
+    const recordings = this.#d.recordings;
+    if (!recordings) throw new ApiError('unavailable', 'this phone has no recordings folder');
+    if (!p.record || call.snapshot().recording) {
+      call.record(p.record, '', p.layout ?? 'mixed', 'wav');
+      return call.snapshot();
+    }
+    const format = p.format ?? recordings.format();
+    call.record(true, recordings.newFile(call, format), p.layout ?? 'mixed', format);
     return call.snapshot();
   }
 
@@ -341,7 +365,8 @@ export class CallService {
 
   // --- placing and receiving ---
 
-  #place(account: Account, target: string, identity: string, client: string | undefined, headers: [string, string][] = [], privacy = false): PhoneCall {
+  /** `leg`: the new leg of a forwarded call (forward-bridge.ts): not shown, no history row, no devices of the user's. */
+  #place(account: Account, target: string, identity: string, client: string | undefined, headers: [string, string][] = [], privacy = false, leg = false): PhoneCall {
     const { ua } = this.#d;
     if (!ua.account(account.id)) throw new ApiError('unavailable', `the account ${account.displayName || account.aor} is not ready yet; try again in a moment`);
     const session = this.#newSession(account.id);
@@ -354,10 +379,11 @@ export class CallService {
     }
     const caller = this.#d.contacts.resolve(target);
     const call = new PhoneCall(
-      { id: randomUUID(), direction: 'out', accountId: account.id, account, sip, session, localIdentity: sip.localIdentity, ...(caller ? { caller } : {}), ...(client !== undefined ? { client } : {}) },
+      { id: randomUUID(), direction: 'out', accountId: account.id, account, sip, session, localIdentity: sip.localIdentity, ...(caller ? { caller } : {}), ...(client !== undefined ? { client } : {}), ...(leg ? { history: false } : {}) },
       this.#env,
     );
     this.#register(call);
+    if (leg) return call;
     call.openAudio(client);
     call.announce();
     return call;
@@ -379,9 +405,20 @@ export class CallService {
       this.#env,
     );
     this.#register(call);
+    const dnd = this.#d.store.settings.get('dnd');
+    const autoAnswer = this.#d.autoAnswer === true || (this.#d.accounts.get(sip.account.id)?.autoAnswer ?? false);
+    // Forwarding comes before do-not-disturb and ringing; a call replacing one of ours is never forwarded.
+    if (!sip.replaces && this.#forwarder) {
+      const busy = others.some((c) => !c.ended && (c.established || c.state === 'connecting'));
+      if (this.#forwarder.incoming(call, sip, { dnd, busy, autoAnswer })) {
+        // Forwarded by a new leg: shown as going on (not ringing here); redirected: it ended, the history keeps it.
+        if (call.forwarding) call.announce(false);
+        return;
+      }
+    }
     const decision = decideIncoming({
-      dnd: this.#d.store.settings.get('dnd'),
-      autoAnswer: this.#d.autoAnswer === true || (this.#d.accounts.get(sip.account.id)?.autoAnswer ?? false),
+      dnd,
+      autoAnswer,
       headless: this.#d.router.headless,
       others,
       replaces: sip.replaces !== undefined,
@@ -448,8 +485,14 @@ export class CallService {
 
   #register(call: PhoneCall): void {
     this.#calls.set(call.id, call);
-    // Whether the others can be merged depends on this call too ('merge' in their actions).
-    call.sip.on('state', () => this.#refreshAll(call));
+    // Whether the others can be merged ('merge' in their actions) depends on this call being connected: sent again
+    // when that changes, and only then (every state of every call re-sending every other call is n² under a load).
+    let established = call.established;
+    call.sip.on('state', () => {
+      if (call.established === established) return;
+      established = call.established;
+      this.#refreshAll(call, true);
+    });
     this.#objects.track(call);
     this.#objects.track(call.session);
   }
@@ -467,8 +510,7 @@ export class CallService {
     const codecs = account?.codecs.filter((c) => known.get(c) !== undefined);
     return this.#d.media.createSession({
       bindAddress: this.#d.rtpBind,
-      // Behind a NAT: the public address the registrar saw (RFC 3581), so the peer's RTP finds the router's mapping.
-      advertisedAddress: this.#d.ua.publicAddress(accountId)?.host ?? this.#d.rtpAdvertised,
+      advertisedAddress: this.#mediaAddress(accountId),
       ...(this.#d.rtpPorts ? { portRange: this.#d.rtpPorts() } : {}),
       ...(codecs && codecs.length > 0 ? { codecs } : {}),
       srtp: mediaSrtpPolicy(account),
@@ -477,6 +519,24 @@ export class CallService {
       ticker: this.#d.router.ticker,
       ...(this.#d.ice ? { ice: this.#d.ice } : {}),
     });
+  }
+
+  /** Behind a NAT: the public address the registrar saw (RFC 3581), so the peer's RTP finds the router's mapping. */
+  #mediaAddress(accountId: string): string {
+    return this.#d.ua.publicAddress(accountId)?.host ?? this.#d.rtpAdvertised();
+  }
+
+  /**
+   * The account's address may have moved (its registration just settled
+   * after a network change): its connected calls follow (call-readdress.ts).
+   * Resolves with how many calls sent a re-INVITE that was accepted.
+   */
+  async followAddress(accountId: string): Promise<number> {
+    if (this.#closed) return 0;
+    const address = this.#mediaAddress(accountId);
+    const moved = [...this.#calls.values()].filter((c) => c.accountId === accountId && c.established);
+    const results = await Promise.all(moved.map((c) => followAddress(c, address, this.#log)));
+    return results.filter(Boolean).length;
   }
 
   /** Holds the calls call-policy.ts names for this intent; a call that cannot be held is logged, not fatal. */
@@ -490,9 +550,9 @@ export class CallService {
     }
   }
 
-  /** Sends every other call's snapshot again: their actions (merge) or conference changed. */
-  #refreshAll(except?: PhoneCall): void {
-    for (const c of this.#calls.values()) if (c !== except && !c.ended) c.refresh();
+  /** Sends every other call's snapshot again: their actions (merge) or conference changed; `connectedOnly`: only calls that can merge. */
+  #refreshAll(except?: PhoneCall, connectedOnly = false): void {
+    for (const c of this.#calls.values()) if (c !== except && !c.ended && (!connectedOnly || c.established)) c.refresh();
   }
 
   #require(callId: string): PhoneCall {
@@ -521,4 +581,10 @@ function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
       },
     );
   });
+}
+
+/** The identity a forwarding leg presents: the account's choice for the target (its AOR when no rule picks an alias). */
+function chooseIdentityOr(account: Account, target: string): string {
+  const choice = chooseIdentity(account, target, undefined);
+  return choice.ok ? choice.identity : account.aor;
 }

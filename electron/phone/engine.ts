@@ -43,12 +43,15 @@ import { DIRECT_ACCOUNT_ID, directAccount, hostForUri, reachableHost } from './d
 import { EchoService } from './echo-service.ts';
 import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
+import { DEFAULT_STREAM_KEEPALIVE_MS } from '../sip/ua/index.ts';
 import { NetworkMonitor } from './network-monitor.ts';
 import { createPhoneApi } from './phone-api.ts';
+import { ForwardingService } from './call-forwarding.ts';
 import { PhoneSystemService, type PhoneSystemFactory } from './phone-system.ts';
 import { LogRing } from './log-ring.ts';
 import { createEventServices } from './event-services.ts';
 import type { NetworkChangeReason } from '../api/commands.ts';
+import { Recordings, type DesktopShell } from './recordings.ts';
 import { RegistrationService } from './registration-service.ts';
 import { wallTime } from './wall-time.ts';
 import { openPhoneStore, type PhoneStore } from './store/phone-store.ts';
@@ -96,6 +99,10 @@ export interface PhoneEngineOptions {
   ringTimeoutMs?: number;
   /** RTP port range for this run (`parley --rtp-ports`), instead of the stored setting. */
   rtpPorts?: { min: number; max: number };
+  /** Recordings folder for this run (`parley --recordings-dir`), instead of the stored setting. */
+  recordingsDir?: string;
+  /** The desktop app's shell: opens and shows recordings from the history (recordings.ts). */
+  shell?: DesktopShell;
   /** Headless devices per call (CLI, tests); without it the calls use the client frames of `audio`. */
   audio?: AudioDeviceFactory;
   /** Answer every incoming call on arrival, whatever its account says (`parley listen --auto-answer`). */
@@ -190,12 +197,15 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
   // Every record also kept (redacted) for the diagnostics bundle (diagnostics.logs).
   const logRing = new LogRing({ now });
   const logger = logRing.tee(opts.logger ?? nullLogger).child('phone');
-  // An auto-answering host (`parley listen --auto-answer`, a load target) writes three history commits per call; with
-  // synchronous=FULL each one fsyncs on the event loop (≈ 7 ms a COMMIT measured under the uas-cps bench: most of the
-  // full engine's time per call). WAL with NORMAL never corrupts and loses nothing when the process dies
-  // (store/store.ts, durability test), only the last commits on power loss. A phone someone uses keeps FULL.
-  const store = openPhoneStore(opts.dataDir, { secrets: opts.secrets, logger: logger.child('store'), ...(opts.autoAnswer === true ? { synchronous: 'normal' as const } : {}) });
+  // The calls' history is written behind them (store/history-repository.ts): one commit, one fsync, for all the
+  // calls that changed within 100 ms, so even an auto-answering host under load keeps synchronous=FULL.
+  const store = openPhoneStore(opts.dataDir, { secrets: opts.secrets, logger: logger.child('store'), clock });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
+  const recordings = new Recordings({
+    store, dataDir: opts.dataDir, logger: logger.child('recordings'),
+    ...(opts.recordingsDir !== undefined ? { folderOverride: opts.recordingsDir } : {}),
+    ...(opts.shell ? { shell: opts.shell } : {}),
+  });
   const cleanup = async () => {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
   };
@@ -240,6 +250,9 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       ...(opts.sip?.keepAliveMs !== undefined ? { keepAliveMs: opts.sip.keepAliveMs } : {}),
       transportOptions: {
         tlsClient: { trust: tlsTrust },
+        // RFC 5626 §4.4.1 CRLF pings on the connections we open (registrar, proxy); a server that once
+        // answered one and then stops has lost our flow, and the registration registers again on a new one.
+        keepAliveIntervalMs: opts.sip?.keepAliveMs ?? DEFAULT_STREAM_KEEPALIVE_MS,
         ...(opts.sip?.udpReceiveBufferBytes ? { udpReceiveBufferBytes: opts.sip.udpReceiveBufferBytes } : {}),
       },
       clock,
@@ -269,8 +282,9 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     const messages = new MessageService({ ua, accounts, contacts, store, events, logger, now, clock });
     messageService = messages;
     cleanups.push(() => messages.close());
+    const forwarding = new ForwardingService({ store, accounts, events });
     calls = new CallService({
-      ua, media, router, accounts, contacts, store, events, logger, now, rtpBind: udp.address, rtpAdvertised: advertised, autoAnswer: opts.autoAnswer ?? false, recordingsDir: join(opts.dataDir, 'recordings'),
+      ua, media, router, accounts, contacts, store, events, logger, now, forwarding, rtpBind: udp.address, rtpAdvertised: () => ua.transport.localAddress('udp', udp.address.includes(':') ? 6 : 4)?.host ?? advertised, autoAnswer: opts.autoAnswer ?? false, recordings,
       rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
       clock,
       ...(opts.ice !== false ? { ice: opts.ice ?? {} } : {}),
@@ -299,7 +313,16 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     });
     cleanups.push(() => eventServices.close());
     const networkChanged = (reason: NetworkChangeReason) =>
-      handleNetworkChange({ refreshRegistrations: () => registrations.refreshAll(), refreshSubscriptions: () => eventServices.networkChanged(), logger: logger.child('network') }, reason);
+      handleNetworkChange({
+        readdressTransport: () => ua.networkChanged(),
+        refreshRegistrations: () => registrations.refreshAll(),
+        refreshSubscriptions: () => eventServices.networkChanged(),
+        logger: logger.child('network'),
+      }, reason);
+    // A registration that settled (after a network change, or a NAT that mapped us anew): the account's calls follow its address.
+    cleanups.push(events.on('registration', (r) => {
+      if (r.state === 'registered') void callsForEvents.followAddress(r.accountId);
+    }));
     await registrations.start();
     // Address changes and sleep seen by the engine itself (the CLI and web host have no powerMonitor).
     const monitor = new NetworkMonitor({
@@ -331,8 +354,10 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       contacts,
       audioDevices,
       presence: eventServices.api,
+      forwarding: forwarding.api,
       phoneSystem,
       logs: logRing,
+      recordings,
       tls: () =>
         certificate && {
           fingerprint256: certificate.fingerprint256,

@@ -70,7 +70,10 @@ export interface EventServices {
 export function createEventServices(d: EventServicesDeps): EventServices {
   const logger = d.logger.child('events');
   const agent = new EventAgent(d.ua, { logger });
-  const inCall = () => d.calls.list().some((c) => IN_CALL.has(c.state));
+  // Busy while a call is connected: followed from the 'call' events, so the presence is looked at again only when
+  // that flips (not on every event of every call, each reading every call's snapshot and the settings).
+  const connected = new Set<string>();
+  const inCall = () => connected.size > 0;
   let presence: PresenceService | undefined;
   const idle = new IdleAway({ clock: d.clock, minutes: () => d.store.settings.get('awayAfterIdleMinutes'), onChange: () => presence?.refresh() });
   presence = new PresenceService({ agent, store: d.store, contacts: d.contacts, events: d.events, clock: d.clock, now: d.now, logger, inCall, idle: () => idle.idle });
@@ -103,9 +106,12 @@ export function createEventServices(d: EventServicesDeps): EventServices {
       mwi.accountReady(account);
       watches.accountReady(account.id);
     }),
-    d.events.on('call', (call) => {
-      presence.refresh();
-      ownLine.callChanged(call.accountId);
+    d.events.on('call', (c) => {
+      const was = connected.size > 0;
+      if (IN_CALL.has(c.state)) connected.add(c.id);
+      else connected.delete(c.id);
+      if (connected.size > 0 !== was) presence.refresh();
+      ownLine.callChanged(c.accountId);
     }),
     d.events.on('settings', () => {
       idle.settingsChanged();

@@ -42,6 +42,10 @@ export interface HistoryFields {
   quality: CallQuality | null;
   /** The call was forwarded to us: "forwarded by 100@sip.test, busy" (Diversion, History-Info). */
   forwardedBy: string | null;
+  /** We forwarded the call: "forwarded to 200@sip.test, busy" (call forwarding on the phone). */
+  forwardedTo: string | null;
+  /** The call's recordings (absolute paths, in the order they were made; recordings.ts). */
+  recordings: string[];
 }
 
 export interface HistoryEntry extends HistoryFields {
@@ -63,6 +67,8 @@ export const HISTORY_DEFAULTS: Readonly<Omit<HistoryFields, 'direction' | 'peerU
   reason: null,
   quality: null,
   forwardedBy: null,
+  forwardedTo: null,
+  recordings: [],
 });
 
 // Peers come from the network: we record odd addresses rather than lose the call, but no control characters.
@@ -95,6 +101,8 @@ export const historyFieldsSchema: z.ZodType<HistoryFields> = z
     reason: text(256).nullable(),
     quality: callQualitySchema.nullable(),
     forwardedBy: text(512).nullable(),
+    forwardedTo: text(512).nullable(),
+    recordings: z.array(text(4096).min(1)).max(100),
   })
   .superRefine((h, ctx) => {
     if (h.answeredAt !== null && h.answeredAt < h.startedAt) ctx.addIssue({ code: 'custom', path: ['answeredAt'], message: 'is before startedAt' });

@@ -13,7 +13,8 @@
  *   ending, ended                          (left out: the line is free)
  *
  * A NOTIFY goes out only when what a watcher sees changes (a mute or a
- * codec switch is no news to a busy lamp). Each subscription's documents
+ * codec switch is no news to a busy lamp); while nobody watches, a call's
+ * events cost one look at the notifiers. Each subscription's documents
  * are versioned from 0 (§4.1).
  */
 import type { CallSnapshot } from '../api/snapshots.ts';
@@ -56,8 +57,12 @@ export class OwnLine {
     });
   }
 
-  /** A call of the account changed: its watchers are told when their view changed. */
+  /** A call of the account changed: its watchers are told when their view changed (nothing is built while nobody watches). */
   callChanged(accountId: string): void {
+    if (!this.#d.agent.watched('dialog', accountId)) {
+      this.#last.delete(accountId);
+      return;
+    }
     const key = JSON.stringify(this.dialogs(accountId));
     if (this.#last.get(accountId) === key) return;
     this.#last.set(accountId, key);

@@ -11,12 +11,13 @@
 import type { HistoryListParams } from '../api/commands.ts';
 import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
-import type { PhoneApi, PresenceApi } from '../api/phone-api.ts';
+import type { ForwardingApi, PhoneApi, PresenceApi } from '../api/phone-api.ts';
 import type { AudioDevice, CallSnapshot, HistoryEntry as ApiHistoryEntry, ListenerTlsSnapshot, RegistrationSnapshot } from '../api/snapshots.ts';
 import type { AccountService } from './account-service.ts';
 import type { ContactDirectory } from './contact-directory.ts';
 import type { HistoryEntry } from './history-entry.ts';
 import { fromSettingsPatch, toApiSettings, toHistorySnapshot } from './snapshot-mappers.ts';
+import { prepareRecordingsFolder, recordingLinks, type Recordings } from './recordings.ts';
 import type { LogRing } from './log-ring.ts';
 import type { PhoneSystemService } from './phone-system.ts';
 import type { PhoneStore } from './store/phone-store.ts';
@@ -49,9 +50,13 @@ export interface PhoneEngineParts {
   tls?: () => ListenerTlsSnapshot | undefined;
   /** Presence, watched lines and voicemail (presence-contract.ts). */
   presence: PresenceApi;
+  /** Call forwarding (forwarding-contract.ts); absent offline (the commands then say so). */
+  forwarding?: ForwardingApi;
   phoneSystem: PhoneSystemService;
   /** The engine's recent log records (diagnostics.logs); absent offline. */
   logs?: LogRing;
+  /** Recordings linked from the history (open, show, delete). */
+  recordings: Recordings;
 }
 
 const DEFAULT_PAGE = 100;
@@ -89,7 +94,7 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
         ...(p.direction !== undefined ? { direction: p.direction } : {}),
         ...(p.missedOnly ? { missedOnly: true } : {}),
       });
-    return pageByTime(read, (h) => h.startedAt, p.limit ?? DEFAULT_PAGE, p.before).map(toHistorySnapshot);
+    return pageByTime(read, (h) => h.startedAt, p.limit ?? DEFAULT_PAGE, p.before).map((h) => toHistorySnapshot(h, recordingLinks));
   };
 
   return {
@@ -156,6 +161,7 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     },
     async 'settings.update'(p) {
       const patch = fromSettingsPatch(p);
+      if (patch.recordingsFolder) prepareRecordingsFolder(patch.recordingsFolder);
       const settings = toApiSettings(store.settings.update(patch));
       if (patch.numberingPlan !== undefined) contacts.invalidate();
       events.emit('settings', settings);
@@ -191,6 +197,9 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     'network.changed': (p, c) => telephony.networkChanged(p, c),
 
     ...parts.presence,
+    'forwarding.get': (p, c) => forwardingOf(parts)['forwarding.get'](p, c),
+    'forwarding.set': (p, c) => forwardingOf(parts)['forwarding.set'](p, c),
+    ...parts.recordings.api,
     async 'phoneSystem.get'() {
       return parts.phoneSystem.get();
     },
@@ -199,4 +208,9 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     'phoneSystem.users.update': (p) => parts.phoneSystem.updateUser(p),
     'phoneSystem.users.remove': (p) => parts.phoneSystem.removeUser(p.username),
   };
+}
+
+function forwardingOf(parts: PhoneEngineParts): ForwardingApi {
+  if (!parts.forwarding) throw new ApiError('unavailable', 'call forwarding needs the running phone');
+  return parts.forwarding;
 }

@@ -33,7 +33,9 @@ import { outcome, type DialogMessage, type IncomingCall, type OutgoingCall, type
 import type { Logger } from '../shared/logger.ts';
 import type { AudioRouter, CallAudioDevices } from './audio-router.ts';
 import { TwoWayRecorder, type RecordingLayout } from '../media/devices/two-way-recorder.ts';
+import type { RecordingFormat } from '../media/devices/recording-file.ts';
 import type { CallHistory } from './call-history.ts';
+import type { LaterRow } from './store/history-repository.ts';
 import type { ResolvedCaller } from './contact-directory.ts';
 import { mediaStatsDetails } from './snapshot-mappers.ts';
 import type { Account } from './account.ts';
@@ -43,6 +45,7 @@ import { certificateSnapshot } from './account-tls.ts';
 import type { TlsCertificateError } from '../sip/transport/tls-verify.ts';
 import { describeForwarding } from '../sip/ua/caller-identity.ts';
 import type { Conference, ConferenceLeg } from './conference.ts';
+import type { CallForwardSnapshot } from '../api/forwarding-contract.ts';
 
 export type SipCall = OutgoingCall | IncomingCall;
 
@@ -118,6 +121,8 @@ export interface PhoneCallInit {
   client?: string;
   /** The account's transport and servers, for the words on what protects the call. */
   account?: Pick<Account, 'transport' | 'srtp' | 'sdesInClear' | 'outboundProxy' | 'registrar' | 'aor'> | undefined;
+  /** false: no history row (the new leg of a forwarded call: the forwarded call's row tells it). */
+  history?: boolean;
 }
 
 export class PhoneCall implements ConferenceLeg {
@@ -139,7 +144,8 @@ export class PhoneCall implements ConferenceLeg {
   answeredAt: number | undefined;
   endedAt: number | undefined;
   outcome: SipOutcome | undefined;
-  historyId: number | undefined;
+  /** The call's history row (call-history.ts), written behind the call. */
+  historyRow: LaterRow | undefined;
   /** Statistics as they were when the call ended (or last sent). */
   lastStats: MediaSessionStats | undefined;
   /** The client whose audio the call uses; undefined: every client. */
@@ -163,6 +169,10 @@ export class PhoneCall implements ConferenceLeg {
   #transferredTo: PhoneCall | undefined;
   /** The API id of the call this one replaced (RFC 3891: a completed transfer, a pickup). */
   replacedCall: string | undefined;
+  /** We forward this call (call-forwarding.ts): where, why, how. */
+  #forward: CallForwardSnapshot | undefined;
+  /** Joined to another call's audio (a call forwarded by a new leg, forward-bridge.ts): the bridges instead of its own devices. */
+  #joined: CallAudioDevices | undefined;
 
   constructor(init: PhoneCallInit, env: PhoneCallEnv) {
     this.id = init.id;
@@ -189,7 +199,28 @@ export class PhoneCall implements ConferenceLeg {
     this.#log = env.logger;
     this.#state = FROM_SIP[init.sip.state] ?? 'ended';
     this.#listen();
-    env.history.started(this);
+    if (init.history !== false) env.history.started(this);
+  }
+
+  get forwardedTo(): CallForwardSnapshot | undefined {
+    return this.#forward;
+  }
+
+  /** We forward the call (or the new leg's state changed): shown in the snapshot and kept in the history. */
+  setForward(forward: CallForwardSnapshot): void {
+    this.#forward = { ...forward };
+    this.#emit();
+  }
+
+  /** Being forwarded by a new leg that still rings: the caller hears it ring, the user is not asked. */
+  get forwarding(): boolean {
+    return this.#forward?.method === 'bridge' && this.#forward.state === 'trying';
+  }
+
+  /** The call's audio goes to and comes from these (another call's, forward-bridge.ts), or its own devices again (undefined). */
+  joinAudio(devices: CallAudioDevices | undefined): void {
+    this.#joined = devices;
+    this.#applyDevices();
   }
 
   get state(): PhoneCallState {
@@ -217,6 +248,7 @@ export class PhoneCall implements ConferenceLeg {
   get actions(): CallAction[] {
     const s = this.#state;
     if (s === 'ended' || s === 'ending') return [];
+    if (this.forwarding) return ['hangup'];
     if (this.ringingIn) return this.#state === 'incoming' && this.sip.direction === 'incoming' && this.sip.canSendEarlyMedia ? ['answer', 'decline', 'hangup', 'earlyMedia'] : ['answer', 'decline', 'hangup'];
     if (s !== 'active') return ['hangup', 'mute'];
     const actions: CallAction[] = ['hangup', 'mute', this.held ? 'resume' : 'hold', 'dtmf', 'transfer', 'record'];
@@ -280,7 +312,7 @@ export class PhoneCall implements ConferenceLeg {
    */
   #applyDevices(): void {
     if (this.ended) return;
-    const base = this.#conference?.devices ?? this.#devices;
+    const base = this.#conference?.devices ?? this.#joined ?? this.#devices;
     if (!base) return;
     const r = this.#recorder?.recorder;
     this.session.setDevices(r ? { source: r.tapSource(base.source), sink: r.tapSink(base.sink) } : { source: base.source, sink: base.sink });
@@ -291,7 +323,7 @@ export class PhoneCall implements ConferenceLeg {
    * the microphone and the speaker tapped), or stops it. The file is
    * finalised when the recording stops or the call ends.
    */
-  record(on: boolean, path: string, layout: RecordingLayout): void {
+  record(on: boolean, path: string, layout: RecordingLayout, format: RecordingFormat): void {
     if (!on) {
       this.#stopRecording();
       this.#emit();
@@ -303,14 +335,15 @@ export class PhoneCall implements ConferenceLeg {
     if (!devices) throw new ApiError('unavailable', 'the call has no audio devices to record');
     let recorder: TwoWayRecorder;
     try {
-      recorder = new TwoWayRecorder({ path, sampleRate: devices.sink.sampleRate, layout });
+      recorder = new TwoWayRecorder({ path, sampleRate: devices.sink.sampleRate, layout, format });
       this.#recorder = { recorder, since: this.#env.now() };
       this.#applyDevices();
     } catch (e) {
       this.#recorder = undefined;
       throw new ApiError('unavailable', `the call cannot be recorded: ${(e as Error).message}`);
     }
-    this.#log.info('recording', { callId: this.id, path, layout });
+    this.#log.info('recording', { callId: this.id, path, layout, format });
+    this.#env.history.recorded(this, path);
     this.#emit();
   }
 
@@ -577,6 +610,8 @@ export class PhoneCall implements ConferenceLeg {
 
   get apiState(): CallState {
     const s = this.#state;
+    // A call forwarded by a new leg rings there, not here: no ringing screen for it.
+    if (this.forwarding && (s === 'incoming' || s === 'early')) return 'ringing';
     if (s !== 'active') return s;
     if (this.sip.held) return 'held';
     if (this.session.remoteHold) return 'remote-held';
@@ -628,10 +663,11 @@ export class PhoneCall implements ConferenceLeg {
     if (end?.cause === 'session-expired') s.failure = end.detail ?? 'the session was not refreshed in time';
     if (this.sip.id) s.sipCallId = this.sip.id;
     if (this.forwardedBy) s.forwardedBy = { ...this.forwardedBy };
+    if (this.#forward) s.forwardedTo = { ...this.#forward };
     if (this.#transfer) s.transfer = { ...this.#transfer };
     if (this.replacedCall !== undefined) s.replacedCall = this.replacedCall;
     if (this.#conference) s.conference = this.#conference.conference.id;
-    if (this.#recorder) s.recording = { path: this.#recorder.recorder.path, since: this.#recorder.since, layout: this.#recorder.recorder.layout };
+    if (this.#recorder) s.recording = { path: this.#recorder.recorder.path, since: this.#recorder.since, layout: this.#recorder.recorder.layout, format: this.#recorder.recorder.format };
     const negotiated = this.session.negotiated;
     const codec = negotiated?.codec;
     // The connection may be gone by the time the call ends: the last one seen stays in the words (and the history).
@@ -640,6 +676,8 @@ export class PhoneCall implements ConferenceLeg {
     if (codec) s.codec = `${codec.name}/${codec.clockRate}`;
     const route = this.session.route;
     if (route) s.mediaPath = route;
+    const pair = this.session.ice?.selectedPair;
+    if (pair) s.icePair = { local: { ...pair.local }, remote: { ...pair.remote } };
     return s;
   }
 

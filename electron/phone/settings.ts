@@ -5,6 +5,13 @@
  */
 import { z } from 'zod';
 import { DEFAULT_NUMBERING_PLAN, type NumberingPlan } from './phone-number.ts';
+import { emptyForwardingRule } from '../api/forwarding-contract.ts';
+import { forwardingRuleSchema } from '../api/forwarding-schemas.ts';
+import { dialTargetSchema } from '../api/schemas.ts';
+
+/** Accounts with a forwarding rule of their own, at most (a phone has a handful of accounts). */
+export const MAX_FORWARDING_ACCOUNTS = 64;
+const forwardingRule = forwardingRuleSchema(dialTargetSchema);
 
 const deviceId = z.string().min(1).max(512).nullable();
 
@@ -42,6 +49,15 @@ export const SETTING_SCHEMAS = {
   rtpPorts: z.strictObject({ min: z.int().min(1024).max(65534), max: z.int().min(1025).max(65535) }).refine((r) => r.max > r.min, 'needs max > min'),
   /** Missed calls up to this time (ms since epoch) have been seen in the history; 0 = none yet. */
   missedSeenAt: z.int().min(0).max(8.64e15),
+  /** Call forwarding (call-forwarding.ts): the global rule and the accounts' own; read and written by the forwarding.* commands. */
+  forwarding: z.strictObject({
+    global: forwardingRule,
+    accounts: z.array(z.strictObject({ accountId: z.string().min(1).max(128), rule: forwardingRule })).max(MAX_FORWARDING_ACCOUNTS),
+  }),
+  /** Where call.record writes (an absolute path); null = `recordings` in the data folder (recordings.ts). */
+  recordingsFolder: z.string().min(1).max(4096).regex(/^[^\u0000-\u001f\u007f]*$/, 'contains a control character').nullable(),
+  /** The format of new recordings: WAV or Ogg Opus. */
+  recordingFormat: z.enum(['wav', 'opus']),
   /** Publish "away" after this many minutes without use of the computer (idle-away.ts); 0 = never. */
   awayAfterIdleMinutes: z.int().min(0).max(480),
 } as const;
@@ -67,6 +83,9 @@ export const SETTINGS_DEFAULTS: Readonly<Settings> = Object.freeze({
   callsFromStrangers: false,
   rtpPorts: Object.freeze({ min: 16384, max: 32767 }),
   missedSeenAt: 0,
+  forwarding: Object.freeze({ global: emptyForwardingRule(), accounts: [] }),
+  recordingsFolder: null,
+  recordingFormat: 'wav',
   awayAfterIdleMinutes: 10,
 });
 

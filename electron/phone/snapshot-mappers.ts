@@ -24,6 +24,7 @@ import type {
   IdentityRule as ApiIdentityRule,
   MessageSnapshot,
   ConversationSnapshot,
+  RecordingLink,
   Settings as ApiSettings,
 } from '../api/snapshots.ts';
 import type { MediaSessionStats } from '../media/session/media-session-options.ts';
@@ -132,7 +133,8 @@ export function fromContactPatch(p: ApiContactPatch): ContactPatch {
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-export function toHistorySnapshot(h: HistoryEntry): ApiHistoryEntry {
+/** A History entry for the API; `links` describes its recordings (recordings.ts: with the files' sizes). */
+export function toHistorySnapshot(h: HistoryEntry, links: (paths: readonly string[]) => RecordingLink[]): ApiHistoryEntry {
   const s: ApiHistoryEntry = {
     id: String(h.id),
     direction: h.direction,
@@ -152,6 +154,8 @@ export function toHistorySnapshot(h: HistoryEntry): ApiHistoryEntry {
   }
   if (h.reason !== null) s.reason = h.reason;
   if (h.forwardedBy !== null) s.forwardedBy = h.forwardedBy;
+  if (h.forwardedTo !== null) s.forwardedTo = h.forwardedTo;
+  if (h.recordings.length > 0) s.recordings = links(h.recordings);
   if (h.quality !== null && h.quality.mos !== null) {
     s.quality = {
       mos: round(h.quality.mos, 2),
@@ -226,6 +230,8 @@ export function toApiSettings(s: Settings): ApiSettings {
     callsFromStrangers: s.callsFromStrangers,
     rtpPorts: { ...s.rtpPorts },
     missedSeenAt: s.missedSeenAt,
+    recordingsFolder: s.recordingsFolder ?? '',
+    recordingFormat: s.recordingFormat,
     awayAfterIdleMinutes: s.awayAfterIdleMinutes,
   };
 }
@@ -236,7 +242,8 @@ export function fromSettingsPatch(p: SettingsPatch): Partial<Settings> {
     const v = p[api];
     if (v !== undefined) out[model] = v === 'default' ? null : v;
   }
-  const { audioInput: _i, audioOutput: _o, ringDevice: _r, ...rest } = p;
+  if (p.recordingsFolder !== undefined) out.recordingsFolder = p.recordingsFolder === '' ? null : p.recordingsFolder;
+  const { audioInput: _i, audioOutput: _o, ringDevice: _r, recordingsFolder: _f, ...rest } = p;
   return { ...rest, ...out };
 }
 

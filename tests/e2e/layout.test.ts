@@ -166,7 +166,7 @@ describe('every view at 360×640 and 1400×900, light and dark (Chromium + mock 
         // Call control: both calls merged into a conference, the focused one recording (the extra controls and indicators).
         const legActions = ['hangup', 'mute', 'hold', 'dtmf', 'transfer', 'record', 'split'] as const;
         phone.scenario.update(`in-${theme}-${size.width}`, { state: 'active', held: false, conference: 'k', actions: [...legActions] });
-        phone.scenario.update(`in2-${theme}-${size.width}`, { state: 'active', answeredAt: Date.now() - 20_000, conference: 'k', actions: [...legActions], recording: { path: '/recordings/a.wav', since: Date.now() - 12_000, layout: 'mixed' } });
+        phone.scenario.update(`in2-${theme}-${size.width}`, { state: 'active', answeredAt: Date.now() - 20_000, conference: 'k', actions: [...legActions], recording: { path: '/recordings/a.wav', since: Date.now() - 12_000, layout: 'mixed', format: 'wav' } });
         await browser.$('[data-testid="recording-indicator"]').waitForExist({ timeout: 5000 });
         await check('conference-recording', size, theme, axe);
         await view('3', 'History');

@@ -117,6 +117,8 @@ export function mockSettings(): Settings {
     callsFromStrangers: false,
     rtpPorts: { min: 16384, max: 32767 },
     missedSeenAt: 0,
+    recordingsFolder: '',
+    recordingFormat: 'wav',
     awayAfterIdleMinutes: 10,
   };
 }

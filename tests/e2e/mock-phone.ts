@@ -6,6 +6,7 @@
  * methods let a test make the "network" do things (a call comes in, the far
  * end answers, RTCP figures arrive).
  */
+import { emptyForwardingRule, forwardsAnything, type ForwardingSnapshot } from '../../electron/api/forwarding-contract.ts';
 import { createDispatcher } from '../../electron/api/dispatcher.ts';
 import { ApiError } from '../../electron/api/errors.ts';
 import { createEventBus, type EventBus } from '../../electron/api/event-bus.ts';
@@ -244,10 +245,33 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     async 'network.changed'() {
       return null;
     },
+    async 'recording.open'() {
+      return null;
+    },
+    async 'recording.reveal'() {
+      return null;
+    },
+    async 'recording.delete'() {
+      return null;
+    },
     ...presence.api,
     ...messages.api,
     ...phoneSystem.api,
+    async 'forwarding.get'() {
+      return forwarding;
+    },
+    async 'forwarding.set'(p) {
+      // The rules as the phone keeps them (no loop checks: the engine's are unit-tested).
+      const accountsRules = forwarding.accounts.filter((a) => a.accountId !== p.accountId);
+      if (p.accountId !== undefined && p.rule) accountsRules.push({ accountId: p.accountId, rule: p.rule });
+      const global = p.accountId === undefined ? (p.rule ?? emptyForwardingRule()) : forwarding.global;
+      const on = [global, ...accountsRules.map((a) => a.rule)].filter(forwardsAnything);
+      forwarding = { global, accounts: accountsRules, active: on.length > 0, ...(on[0]?.always ? { summary: `All calls to ${on[0].always}` } : on.length > 0 ? { summary: 'When busy or not answered' } : {}) };
+      events.emit('forwarding', forwarding);
+      return forwarding;
+    },
   };
+  let forwarding: ForwardingSnapshot = { global: emptyForwardingRule(), accounts: [], active: false };
 
   const log: Array<{ cmd: string; params: unknown }> = [];
   const logged = new Proxy(phone, {

@@ -5,8 +5,12 @@
  * recording of the merged talk (baresip's sndfile dumps, Parley's speaker
  * WAV) must hold both other tones at their level and not its own: levels
  * are medians over 100 ms blocks (Goertzel) of the last 2 s before hang-up.
+ * The conference is also recorded through call.record (one leg, Ogg Opus:
+ * a leg's two directions carry every party) and the file decoded by the
+ * reference decoder (opus-tools' opusdec): all three tones at their level.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startBaresip, type BaresipHandle } from './harness/baresip.ts';
@@ -83,6 +87,9 @@ describe('3-way conference: Parley with two baresip (PCMU and Opus)', () => {
     log(`legs: b1 ${c1.codec}, b2 ${c2.codec}`);
     assert.equal(c1.codec, 'PCMU/8000');
     assert.equal(c2.codec, 'opus/48000');
+    const recording = (await parley.call('call.record', { callId: toB2.id, record: true, format: 'opus' })).recording;
+    assert.ok(recording, 'the conference is being recorded');
+    assert.ok(recording.path.endsWith('.opus') && recording.format === 'opus', recording.path);
     await sleep(3000);
     const before1 = b1.receivedAudioFiles().length;
     const before2 = b2.receivedAudioFiles().length;
@@ -109,5 +116,15 @@ describe('3-way conference: Parley with two baresip (PCMU and Opus)', () => {
     assert.ok(near(l1[600]!) && near(l1[800]!) && l1[1000]! < ABSENT_DBFS, `b1 hears Parley and b2 only: ${JSON.stringify(l1)}`);
     assert.ok(near(l2[600]!) && near(l2[1000]!) && l2[800]! < ABSENT_DBFS, `b2 hears Parley and b1 only: ${JSON.stringify(l2)}`);
     assert.ok(near(lp[800]!) && near(lp[1000]!) && lp[600]! < ABSENT_DBFS, `Parley hears b1 and b2 only: ${JSON.stringify(lp)}`);
+
+    // The recording, as the reference decoder plays it: the two remote parties and us, each at its level.
+    const decoded = join(tmp.path, 'conference-recording.wav');
+    execFileSync('opusdec', ['--quiet', '--rate', '48000', recording.path, decoded], { timeout: 30_000 });
+    const hr = merged(decoded);
+    const lr = levels(hr.samples, hr.rate, [600, 800, 1000]);
+    log(`call.record (Ogg Opus, opusdec) holds ${JSON.stringify(lr)} dBFS over ${(readWavPcm16(decoded).samples.length / 48000).toFixed(2)} s`);
+    assert.ok(near(lr[600]!) && near(lr[800]!) && near(lr[1000]!), `the recording holds us, b1 and b2: ${JSON.stringify(lr)}`);
+    const [entry] = await parley.call('history.list', { limit: 1 });
+    assert.deepEqual(entry?.recordings?.map((r) => r.path), [recording.path], 'the History entry links the file');
   });
 });

@@ -48,6 +48,8 @@ function opusModule(): OpusModule {
 }
 
 export const OPUS_APPLICATION_VOIP = 2048;
+/** Recordings: music and tones as well as speech. */
+export const OPUS_APPLICATION_AUDIO = 2049;
 /** The glue's MAX_FRAME_SIZE (960 × 6): the most one decode may return. */
 const MAX_FRAME_SAMPLES = 5760;
 /** RFC 6716 §3.4: at most 1275 octets per frame, three frames per packet. */
@@ -60,30 +62,41 @@ const PCM_IN_BYTES = MAX_FRAME_SAMPLES * 8;
 /** _decode writes two slots (low, high byte) per sample. */
 const PCM_OUT_BYTES = MAX_FRAME_SAMPLES * 4;
 
-/** One libopus encoder/decoder pair at 48 kHz mono, with its own correctly sized buffers. */
+/** The rates libopus encodes and decodes at (opus_encoder_create). */
+export const OPUS_NATIVE_RATES: readonly number[] = [8000, 12000, 16000, 24000, 48000];
+
+/**
+ * One libopus encoder/decoder pair, with its own correctly sized buffers:
+ * 48 kHz mono for RTP; recordings (ogg-opus-file.ts) use the devices' rate
+ * and two channels for a stereo file. Stereo PCM is interleaved (left,
+ * right, …) and frame sizes count samples per channel.
+ */
 export class OpusNative {
   readonly #m: OpusModule;
+  readonly channels: 1 | 2;
   #handler: OpusHandler | undefined;
   readonly #pcmInPtr: number;
   readonly #pcmOutPtr: number;
   readonly #packetPtr: number;
 
-  constructor(application = OPUS_APPLICATION_VOIP) {
+  constructor(application = OPUS_APPLICATION_VOIP, rate = 48000, channels: 1 | 2 = 1) {
+    if (!OPUS_NATIVE_RATES.includes(rate)) throw new RangeError(`opus cannot run at ${rate} Hz`);
     const m = opusModule();
     this.#m = m;
-    this.#handler = new m.OpusScriptHandler(48000, 1, application);
-    this.#pcmInPtr = m._malloc(PCM_IN_BYTES);
-    this.#pcmOutPtr = m._malloc(PCM_OUT_BYTES);
+    this.channels = channels;
+    this.#handler = new m.OpusScriptHandler(rate, channels, application);
+    this.#pcmInPtr = m._malloc(PCM_IN_BYTES * channels);
+    this.#pcmOutPtr = m._malloc(PCM_OUT_BYTES * channels);
     this.#packetPtr = m._malloc(MAX_PACKET_BYTES);
     // The glue reads past the bytes we write (see PCM_IN_BYTES): keep that part defined.
-    m.HEAPU8.fill(0, this.#pcmInPtr, this.#pcmInPtr + PCM_IN_BYTES);
+    m.HEAPU8.fill(0, this.#pcmInPtr, this.#pcmInPtr + PCM_IN_BYTES * channels);
   }
 
-  /** opus_encode of one frame; returns libopus's (negative) error code as a thrown Error. */
+  /** opus_encode of one frame (interleaved when stereo); returns libopus's (negative) error code as a thrown Error. */
   encode(pcm: Int16Array): Uint8Array {
     const m = this.#m;
     const h = this.#live();
-    const n = Math.min(pcm.length, MAX_FRAME_SAMPLES);
+    const n = Math.min(pcm.length, MAX_FRAME_SAMPLES * this.channels);
     const slots = m.HEAPU16;
     const at = this.#pcmInPtr >> 1;
     for (let i = 0; i < n; i++) {
@@ -91,19 +104,20 @@ export class OpusNative {
       slots[at + 2 * i] = v & 0xff;
       slots[at + 2 * i + 1] = v >> 8;
     }
-    const len = h._encode(this.#pcmInPtr, n * 2, this.#packetPtr, n);
+    const len = h._encode(this.#pcmInPtr, n * 2, this.#packetPtr, n / this.channels);
     if (len < 0) throw new Error(`opus_encode failed (${len})`);
     return m.HEAPU8.slice(this.#packetPtr, this.#packetPtr + len);
   }
 
-  /** opus_decode; an empty packet asks for 60 ms of loss concealment. */
+  /** opus_decode (interleaved when stereo); an empty packet asks for 60 ms of loss concealment. */
   decode(packet: Uint8Array): Int16Array {
     const m = this.#m;
     const h = this.#live();
     const bytes = Math.min(packet.length, MAX_PACKET_BYTES);
     m.HEAPU8.set(packet.subarray(0, bytes), this.#packetPtr);
-    const samples = h._decode(this.#packetPtr, bytes, this.#pcmOutPtr);
-    if (samples < 0) throw new Error(`opus_decode failed (${samples})`);
+    const perChannel = h._decode(this.#packetPtr, bytes, this.#pcmOutPtr);
+    if (perChannel < 0) throw new Error(`opus_decode failed (${perChannel})`);
+    const samples = perChannel * this.channels;
     const slots = m.HEAPU16;
     const at = this.#pcmOutPtr >> 1;
     const out = new Int16Array(samples);

@@ -1,5 +1,5 @@
 /**
- * Records a call both ways into one WAV file: what we send (the frames the
+ * Records a call both ways into one WAV or Ogg Opus file (recording-file.ts): what we send (the frames the
  * call reads from its source) and what we hear (the frames it writes to its
  * sink), mixed into one channel at their own levels, or as two channels
  * (left: us, right: the other side).
@@ -12,7 +12,7 @@
  * silence once more than MAX_LAG_FRAMES wait, so the file keeps real time.
  */
 import type { AudioSink, AudioSource } from '../audio/frame.ts';
-import { WavFileSink } from './wav-file-sink.ts';
+import { openRecordingFile, type RecordingFile, type RecordingFormat } from './recording-file.ts';
 
 export type RecordingLayout = 'mixed' | 'stereo';
 
@@ -21,6 +21,8 @@ export interface TwoWayRecorderOptions {
   /** The devices' rate (both taps must run at it). */
   sampleRate: number;
   layout?: RecordingLayout;
+  /** 'wav' (default) or 'opus' (Ogg Opus). */
+  format?: RecordingFormat;
 }
 
 /** Frames of ours kept waiting for the other side's before they go in against silence (200 ms). */
@@ -30,7 +32,8 @@ export class TwoWayRecorder {
   readonly path: string;
   readonly layout: RecordingLayout;
   readonly sampleRate: number;
-  readonly #file: WavFileSink;
+  readonly format: RecordingFormat;
+  readonly #file: RecordingFile;
   readonly #sent: Int16Array[] = [];
   #closed = false;
 
@@ -38,7 +41,8 @@ export class TwoWayRecorder {
     this.path = opts.path;
     this.layout = opts.layout ?? 'mixed';
     this.sampleRate = opts.sampleRate;
-    this.#file = new WavFileSink(opts.path, { sampleRate: opts.sampleRate, channels: this.layout === 'stereo' ? 2 : 1 });
+    this.format = opts.format ?? 'wav';
+    this.#file = openRecordingFile(opts.path, { format: this.format, sampleRate: opts.sampleRate, channels: this.layout === 'stereo' ? 2 : 1 });
   }
 
   /** Seconds of audio in the file so far. */

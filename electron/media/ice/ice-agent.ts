@@ -160,6 +160,11 @@ export class IceAgent extends EventEmitter<IceAgentEvents> {
     this.emit('state', to);
   }
 
+  /** The peer's ufrag once known: a new one in its offer means it restarted ICE (RFC 8445 §9). */
+  get remoteUfrag(): string | undefined {
+    return this.#remote?.ufrag;
+  }
+
   /** The peer's ufrag, pwd and candidates (its SDP): checks start. */
   setRemote(credentials: IceCredentials, candidates: readonly IceCandidate[]): void {
     if (this.#state !== 'new') return;

@@ -44,6 +44,13 @@ export interface IceSettings {
 /** The way the call's media travels, for the call details. */
 export type MediaRoute = 'direct' | 'stun' | 'relay';
 
+/** One end of the selected candidate pair, for the call details. */
+export interface IcePairEnd {
+  type: IceCandidate['type'];
+  address: string;
+  port: number;
+}
+
 export interface IceTransportEvents {
   /** The media now goes this way (ICE selected a pair, or the plain path was set). */
   route: (route: MediaRoute, remote: Endpoint) => void;
@@ -66,6 +73,7 @@ export class IceTransport {
   #mode: Mode = { kind: 'gathered' };
   #relayPeer: Endpoint | undefined;
   #route: MediaRoute | undefined;
+  #pair: { local: IcePairEnd; remote: IcePairEnd } | undefined;
   #events: Partial<IceTransportEvents> = {};
   /** The peer's checks that came before its answer (RFC 8445 §7.3: answered once we know its password). */
   readonly #early: Array<{ data: Buffer; from: Endpoint; via: IceVia }> = [];
@@ -103,6 +111,11 @@ export class IceTransport {
 
   get candidates(): readonly IceCandidate[] {
     return this.#candidates;
+  }
+
+  /** The candidate pair ICE selected (undefined without ICE or before a pair works), for the call details. */
+  get selectedPair(): { local: IcePairEnd; remote: IcePairEnd } | undefined {
+    return this.#pair;
   }
 
   /** Which way the media goes now (after start), for the call details. */
@@ -162,6 +175,12 @@ export class IceTransport {
       void this.#turn.bindChannel(sdpRemote).catch((err: unknown) => this.#log.warn('TURN channel for the peer failed', { error: String(err) }));
     }
     this.#setRoute(viaRelay ? 'relay' : this.#candidates.some((c) => c.type === 'srflx') ? 'stun' : 'direct', sdpRemote);
+  }
+
+  /** The peer's offer carries other credentials than those we check with: it restarted ICE (RFC 8445 §9.1.1.1). */
+  restartedBy(remote: RemoteIce | undefined): boolean {
+    const ufrag = this.agent?.remoteUfrag;
+    return remote !== undefined && ufrag !== undefined && remote.ufrag !== ufrag;
   }
 
   async close(): Promise<void> {
@@ -264,6 +283,10 @@ export class IceTransport {
 
   #selected(pair: IcePair): void {
     const remote = { address: pair.remote.address, port: pair.remote.port };
+    this.#pair = {
+      local: { type: pair.local.type, address: pair.local.address, port: pair.local.port },
+      remote: { type: pair.remote.type, address: pair.remote.address, port: pair.remote.port },
+    };
     this.#relayPeer = pair.local.type === 'relay' ? remote : undefined;
     if (this.#relayPeer && this.#turn) void this.#turn.bindChannel(remote).catch(() => undefined);
     this.#rtp.useRemote(remote);

@@ -40,6 +40,7 @@ import { PortAllocationError } from '../rtp/port-allocator.ts';
 import { readRemoteIce } from '../sdp/ice-sdp.ts';
 import type { RemoteIce } from '../sdp/ice-sdp.ts';
 import { RtpSession } from '../rtp/rtp-session.ts';
+import { CALL_JITTER_DEFAULTS } from '../jitter/jitter-buffer.ts';
 import { directionFlags } from '../sdp/media-direction.ts';
 import type { NegotiatedMedia } from '../sdp/negotiated-media.ts';
 import type { MediaDirection } from '../sdp/session-description.ts';
@@ -64,7 +65,7 @@ import { buildMediaSessionStats } from './session-stats.ts';
 import { hostAddresses } from './host-addresses.ts';
 
 const OPUS_FRAME_MS = [10, 20, 40, 60];
-const DEFAULT_JITTER = { minDelayMs: 20, initialDelayMs: 40, maxDelayMs: 300, maxConcealFrames: 5 };
+const DEFAULT_JITTER: { minDelayMs: number; initialDelayMs: number; maxDelayMs: number; maxConcealFrames: number } = { ...CALL_JITTER_DEFAULTS };
 
 /** A send ptime our pipeline and the codec can do, nearest to what the peer asked for. */
 function usablePtime(codec: Codec, asked: number): number {
@@ -99,6 +100,10 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
   #ticks = 0;
   #finalStats: MediaSessionStats | undefined;
   readonly #keying: DtlsSrtpKeying | undefined;
+  /** DTLS-SRTP of the RTCP port when the peer does not multiplex (RFC 5764 §4.1); idle otherwise. */
+  readonly #rtcpKeying: DtlsSrtpKeying | undefined;
+  /** The address our descriptions name (options.advertisedAddress until readdress()). */
+  #advertised: string;
 
   constructor(options: MediaSessionOptions) {
     super();
@@ -114,10 +119,14 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     if (advertised === '0.0.0.0' || advertised === '::') {
       throw new RangeError('bound to a wildcard address: advertisedAddress must name the address peers can reach');
     }
+    this.#advertised = advertised;
     const local = buildLocalCodecs(selectCodecs(this.#registry, options.codecs), options.telephoneEvent ?? true);
     const keyExchange = options.keyExchange ?? ['sdes'];
     const identity = keyExchange.includes('dtls') && (options.srtp ?? 'off') !== 'off' ? (options.dtlsIdentity ?? processDtlsIdentity()) : undefined;
-    if (identity) this.#keying = this.#newKeying(identity);
+    if (identity) {
+      this.#keying = this.#newKeying(identity, 'rtp');
+      this.#rtcpKeying = this.#newKeying(identity, 'rtcp');
+    }
     this.#negotiator = new SdpNegotiator({
       address: advertised,
       codecs: local.codecs,
@@ -196,6 +205,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       return { reject: 488, reason: `no local RTP port available: ${(err as Error).message}` };
     }
     const remoteIce = this.#ice ? readRemoteIce(offerSdp) : undefined;
+    // The peer restarted ICE (its address moved): we gather again and check anew with its new credentials.
+    if (this.#ice?.restartedBy(remoteIce)) await this.#restartIce(rtp);
     const ice = this.#ice?.description(remoteIce !== undefined);
     const result = this.#negotiator.answerOffer(offerSdp, { port: rtp.localPort, direction: this.#wantedDirection(), ice });
     if ('reject' in result) {
@@ -226,6 +237,35 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     const n = this.#negotiated;
     if (!this.#ice || !n) return;
     this.#ice.start(remote, { address: n.remoteAddress, port: n.remotePort }, controlling);
+  }
+
+  /** The address our offers and answers name (c=, and ICE's default candidate's related address). */
+  get advertisedAddress(): string {
+    return this.#advertised;
+  }
+
+  /**
+   * Our address moved (network-change.ts): the next offer names `address`,
+   * and with ICE our candidates are gathered again now, under new
+   * credentials — the offer restarts ICE (RFC 8445 §9). The socket stays; the
+   * media keeps going the old way until the answer comes.
+   */
+  async readdress(address: string): Promise<void> {
+    this.#assertOpen();
+    if (address === '0.0.0.0' || address === '::') throw new RangeError('readdress: a wildcard is no address peers can reach');
+    this.#advertised = address;
+    this.#negotiator.setAddress(address);
+    const rtp = this.#rtp;
+    if (this.#ice && rtp) await this.#restartIce(rtp);
+  }
+
+  /** New ICE transport on the same socket: new credentials, candidates gathered again. */
+  async #restartIce(rtp: RtpSession): Promise<void> {
+    const old = this.#ice;
+    this.#ice = undefined;
+    await old?.close();
+    this.#log.info('ICE restart', { address: this.#advertised });
+    await this.#gatherIce(rtp);
   }
 
   /** Forgets our pending offer (the re-INVITE was refused): the previous negotiation stays. */
@@ -271,6 +311,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     this.#state = 'running';
     this.#startedMs = this.#clock.now();
     this.#keying?.start();
+    this.#rtcpKeying?.start();
     this.#stream = new AudioStream({
       rtp: this.#rtp,
       clock: this.#clock,
@@ -312,6 +353,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     this.#dtmfQueue.cancel(new MediaSessionError('closed', 'the call ended before the digits were sent'));
     this.#negotiator.close();
     this.#keying?.close(); // close_notify goes out before the socket closes
+    this.#rtcpKeying?.close();
     const rtp = this.#rtp ?? (await this.#opening?.catch(() => undefined));
     await this.#ice?.close();
     await rtp?.close(reason);
@@ -396,6 +438,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       });
       rtp.on('bye', (reason) => this.emit('remote-bye', reason));
       rtp.on('dtls', (datagram, from) => this.#keying?.receive(datagram, from));
+      rtp.on('rtcpDtls', (datagram, from) => this.#rtcpKeying?.receive(datagram, from));
       rtp.on('warning', (err) => this.#log.warn('RTP socket warning', { message: err.message }));
       return rtp;
     });
@@ -413,8 +456,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     const ice = await IceTransport.gather(rtp, settings, {
       clock: this.#clock,
       logger: this.#options.logger,
-      hostAddresses: hostAddresses(this.#options.bindAddress, this.#options.advertisedAddress),
-      publicAddress: this.#options.advertisedAddress,
+      hostAddresses: hostAddresses(this.#options.bindAddress, this.#advertised),
+      publicAddress: this.#advertised,
     });
     if (this.#state === 'stopped') {
       await ice.close();
@@ -433,6 +476,11 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       const continues = this.#keying.configure(negotiated.dtls, { address: negotiated.remoteAddress, port: negotiated.remotePort });
       const keys = continues ? this.#keying.keys : undefined;
       if (keys) negotiated = { ...negotiated, srtp: { ...keys, keyExchange: 'dtls', tag: 0 } };
+    }
+    if (negotiated.dtls && !negotiated.rtcpMux && this.#rtcpKeying) {
+      const continues = this.#rtcpKeying.configure(negotiated.dtls, { address: negotiated.remoteRtcpAddress, port: negotiated.remoteRtcpPort });
+      const keys = continues ? this.#rtcpKeying.keys : undefined;
+      if (keys) negotiated = { ...negotiated, srtcp: { ...keys, keyExchange: 'dtls', tag: 0 } };
     }
     this.#negotiated = negotiated;
     this.#remoteHold = negotiated.remoteHold;
@@ -456,22 +504,25 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     if (wasHeld !== negotiated.remoteHold) this.emit('remote-hold', negotiated.remoteHold);
   }
 
-  #newKeying(identity: DtlsIdentity): DtlsSrtpKeying {
+  /** The DTLS-SRTP association of one component: RTP (keys for the call) or RTCP on its own port (keys for SRTCP). */
+  #newKeying(identity: DtlsIdentity, component: 'rtp' | 'rtcp'): DtlsSrtpKeying {
+    const rtcp = component === 'rtcp';
     return new DtlsSrtpKeying({
       identity,
       clock: this.#clock,
       logger: this.#options.logger,
       srtpSuites: this.#options.srtpSuites,
       handshakeTimeoutMs: this.#options.dtlsTimeoutMs,
-      send: (datagram, to) => this.#rtp?.sendDatagram(datagram, to),
-      currentPeer: () => this.#rtp?.remoteRtpEndpoint,
+      send: (datagram, to) => (rtcp ? this.#rtp?.sendRtcpDatagram(datagram, to) : this.#rtp?.sendDatagram(datagram, to)),
+      currentPeer: () => (rtcp ? this.#rtp?.remoteRtcpEndpoint : this.#rtp?.remoteRtpEndpoint),
       onKeys: (keys, handshakeMs) => {
         const n = this.#negotiated;
         if (this.#state === 'stopped' || !n?.dtls) return;
         const srtp: NegotiatedSrtp = { ...keys, keyExchange: 'dtls', tag: 0 };
-        this.#negotiated = { ...n, srtp };
+        this.#negotiated = rtcp ? { ...n, srtcp: srtp } : { ...n, srtp };
         if (this.#state === 'running') this.#configureStream();
-        this.emit('secured', srtp, handshakeMs);
+        if (rtcp) this.#log.info('RTCP port secured (its own DTLS-SRTP handshake)', { handshakeMs });
+        else this.emit('secured', srtp, handshakeMs);
       },
       onFailed: (words) => {
         if (this.#state === 'stopped') return;

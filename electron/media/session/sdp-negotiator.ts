@@ -84,9 +84,12 @@ export class SdpNegotiator {
   /** Our last offer once answered: another fork's answer to it may still come. */
   #answeredOffer: SessionDescription | undefined;
   #negotiated: NegotiatedMedia | undefined;
+  /** c= of our next description (options.address until the address moves). */
+  #address: string;
 
   constructor(options: SdpNegotiatorOptions) {
     this.#options = options;
+    this.#address = options.address;
     this.#origin = createOrigin({ address: options.address, username: options.username });
   }
 
@@ -99,13 +102,18 @@ export class SdpNegotiator {
     return this.#negotiated;
   }
 
+  /** Our address moved (another network): the next offer or answer names this one. */
+  setAddress(address: string): void {
+    this.#address = address;
+  }
+
   /** What we offer or answer with: the session's options and this stream's port and direction. */
   #localMedia(local: LocalStream) {
     const o = this.#options;
     return {
       origin: this.#origin,
       sessionName: o.sessionName,
-      address: o.address,
+      address: this.#address,
       port: local.port,
       rtcpMux: o.rtcpMux,
       codecs: o.codecs,

@@ -195,6 +195,14 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'history: who forwarded an incoming call to us (Diversion / History-Info), in words',
     sql: `ALTER TABLE history ADD COLUMN forwarded_by TEXT;`,
   },
+  {
+    description: 'history: where we forwarded a call (call forwarding on the phone), in words',
+    sql: `ALTER TABLE history ADD COLUMN forwarded_to TEXT;`,
+  },
+  {
+    description: 'history: the call\'s recordings (JSON array of file paths)',
+    sql: `ALTER TABLE history ADD COLUMN recordings TEXT;`,
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;

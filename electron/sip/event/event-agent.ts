@@ -137,6 +137,12 @@ export class EventAgent implements EventRequestHandler {
     p.dispose();
   }
 
+  /** Whether anyone watches the package of `accountId` (a notifier may skip building documents nobody reads). */
+  watched(pkg: string, accountId: string): boolean {
+    for (const n of this.#notifiers) if (n.event.package === pkg && n.account.id === accountId) return true;
+    return false;
+  }
+
   /** The served package's document changed for `accountId` (absent: for every account): every active watcher gets a NOTIFY. */
   changed(pkg: string, accountId?: string): void {
     for (const n of this.#notifiers) if (n.event.package === pkg && (accountId === undefined || n.account.id === accountId)) n.changed();

@@ -8,7 +8,10 @@
  *    answering when possible;
  *  - the RFC 5626 §4.4.1 CRLF keep-alive: a CRLFCRLF ping is answered with a
  *    CRLF pong; optionally we ping every interval (randomized to 80-100 % of
- *    it) and treat a pong missing after `pongTimeoutMs` as a failed flow;
+ *    it) and, once the server has answered a ping, treat a pong missing after
+ *    `pongTimeoutMs` as a failed flow (a server that never answers pings —
+ *    one without RFC 5626 support — still gets them: they keep a NAT's
+ *    mapping, and the flow's failures show up as its requests fail);
  *  - idle close: no SIP message either way for `idleTimeoutMs` closes it
  *    (RFC 3261 §18 leaves the lifetime to the implementation; keep-alives do
  *    not count as use). A pinned connection (a registration flow) never idles out;
@@ -75,6 +78,8 @@ export class StreamConnection {
   #idleTimer?: TimerHandle;
   #pingTimer?: TimerHandle;
   #pongTimer?: TimerHandle;
+  /** Whether the far end answers our pings: 'unknown' until the first one is answered or not. */
+  #pongs: 'unknown' | 'answered' | 'silent' = 'unknown';
   #lingerTimer?: TimerHandle;
   readonly #messageDeadlineMs: number;
   #deadlineTimer?: TimerHandle;
@@ -177,9 +182,14 @@ export class StreamConnection {
         this.#pingTimer = undefined;
         if (!this.#open) return;
         this.write(PING, false).catch(() => {});
-        if (this.#pongTimer === undefined) {
+        if (this.#pongTimer === undefined && this.#pongs !== 'silent') {
           this.#pongTimer = this.#ctx.clock.setTimeout(() => {
             this.#pongTimer = undefined;
+            if (this.#pongs === 'unknown') {
+              // Never answered: a server without RFC 5626 support. Pings go on; missing pongs mean nothing.
+              this.#pongs = 'silent';
+              return;
+            }
             this.close('keepalive-timeout', new TransportError('timeout', `no CRLF pong within ${pongTimeoutMs} ms`, { endpoint: this.remote }));
           }, pongTimeoutMs);
         }
@@ -235,6 +245,7 @@ export class StreamConnection {
       } else if (item.kind === 'keepalive-pong') {
         this.#ctx.clock.clearTimeout(this.#pongTimer);
         this.#pongTimer = undefined;
+        this.#pongs = 'answered';
       } else {
         this.#onMessage(item);
       }

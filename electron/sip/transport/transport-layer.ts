@@ -116,6 +116,8 @@ interface Listener {
   family: 4 | 6;
   local: Endpoint;
   sentBy: { host: string; port: number };
+  /** sent-by was guessed from the interfaces (a wildcard bind without `advertise`): guessed again when they change. */
+  guessed: boolean;
   udp?: UdpTransport;
   stream?: StreamListener;
 }
@@ -170,7 +172,7 @@ export class TransportLayer implements SipTransport {
         { address, port: options.port, family, receiveBufferBytes: this.#options.udpReceiveBufferBytes },
         this.#ctx,
       );
-      listener = { protocol: 'udp', family, local: udp.local, sentBy: { host: '', port: 0 }, udp };
+      listener = { protocol: 'udp', family, local: udp.local, sentBy: { host: '', port: 0 }, guessed: false, udp };
     } else {
       const protocol = options.protocol;
       const stream = await StreamListener.listen(
@@ -181,10 +183,11 @@ export class TransportLayer implements SipTransport {
         (socket) => this.#accept(socket, protocol),
         this.#logger,
       );
-      listener = { protocol, family, local: stream.local, sentBy: { host: '', port: 0 }, stream };
+      listener = { protocol, family, local: stream.local, sentBy: { host: '', port: 0 }, guessed: false, stream };
     }
     const host = options.advertise?.host ?? (isWildcard(address) ? guessAdvertisedAddress(family) : listener.local.address);
     listener.sentBy = { host, port: options.advertise?.port ?? listener.local.port };
+    listener.guessed = options.advertise?.host === undefined && isWildcard(address);
     this.#listeners.push(listener);
     this.#logger.info('listening', { protocol: listener.protocol, address: listener.local.address, port: listener.local.port });
     return { ...listener.local };
@@ -226,6 +229,26 @@ export class TransportLayer implements SipTransport {
         this.#logger.error('unreachable handler threw', { error: String(err) });
       }
     }
+  }
+
+  /**
+   * The machine's addresses changed (network-change.ts): a wildcard listener's
+   * sent-by is guessed again from the interfaces, and every UDP flow is closed
+   * (its connected socket still sends from the old source address); the next
+   * request opens a new one. Returns whether any sent-by changed.
+   */
+  networkChanged(): boolean {
+    let changed = false;
+    for (const l of this.#listeners) {
+      l.udp?.resetFlows();
+      if (!l.guessed) continue;
+      const host = guessAdvertisedAddress(l.family);
+      if (host === l.sentBy.host) continue;
+      this.#logger.info('local address changed', { protocol: l.protocol, from: l.sentBy.host, to: host });
+      l.sentBy = { ...l.sentBy, host };
+      changed = true;
+    }
+    return changed;
   }
 
   localAddress(protocol: TransportProtocol, family?: 4 | 6): { host: string; port: number } | undefined {

@@ -40,6 +40,8 @@ export interface UdpFlowsOptions {
 interface Flow {
   socket: Socket;
   ready: Promise<void>;
+  /** Bound and connected: a send goes out at once, not a promise turn later (an ACK must not wait behind the answer's work). */
+  open: boolean;
   lastUsed: number;
 }
 
@@ -62,7 +64,7 @@ export class UdpFlows {
     const remote: Endpoint = { protocol: 'udp', address, port };
     if (this.#closed) throw new TransportError('closed', 'UDP listener is closed', { endpoint: remote });
     const flow = this.#flowTo(address, port);
-    await flow.ready;
+    if (!flow.open) await flow.ready;
     await new Promise<void>((resolve, reject) => {
       try {
         flow.socket.send(data, (err) => (err ? reject(toTransportError(err, remote)) : resolve()));
@@ -79,6 +81,17 @@ export class UdpFlows {
     if (!flow) return;
     this.#flows.delete(key);
     closeQuietly(flow.socket);
+  }
+
+  /**
+   * Closes every flow; the next send opens a new one. A connected socket
+   * keeps the source address chosen when it connected (even when bound to a
+   * wildcard), so after the machine's address changed its datagrams would
+   * leave from an address we no longer have (RFC 5626 §4.5: form a new flow).
+   */
+  reset(): void {
+    for (const f of this.#flows.values()) closeQuietly(f.socket);
+    this.#flows.clear();
   }
 
   close(): void {
@@ -130,7 +143,8 @@ export class UdpFlows {
     });
     // A failed open rejects the send that waits on it; nothing else may see it unhandled.
     ready.catch(() => {});
-    const flow: Flow = { socket, ready, lastUsed: ++this.#uses };
+    const flow: Flow = { socket, ready, open: false, lastUsed: ++this.#uses };
+    ready.then(() => (flow.open = true), () => undefined);
     this.#flows.set(key, flow);
     return flow;
   }

@@ -158,6 +158,11 @@ export class UdpTransport {
     await this.#flows.send(data, address, port);
   }
 
+  /** Forgets every flow (the machine's address changed): new requests open new ones. */
+  resetFlows(): void {
+    this.#flows.reset();
+  }
+
   get flowCount(): number {
     return this.#flows.size;
   }

@@ -14,7 +14,8 @@ import type { Dialog } from '../dialog/dialog.ts';
 import type { DialogEndReason } from '../dialog/dialog-context.ts';
 import type { IncomingInvite } from '../dialog/incoming-invite.ts';
 import { createResponse, formatUri } from '../message/index.ts';
-import type { SipRequest, SipResponse, SipUri } from '../message/index.ts';
+import type { NameAddr, SipRequest, SipResponse, SipUri } from '../message/index.ts';
+import type { TransportProtocol } from '../transport/transport.ts';
 import type { ServerTransaction } from '../transaction/transaction-layer.ts';
 import { assertTransition } from '../transaction/transaction.ts';
 import type { UaAccount } from './account.ts';
@@ -37,6 +38,7 @@ import type { SipMessage } from '../message/index.ts';
 import { outcome, outcomeOf } from './sip-outcome.ts';
 import type { SipOutcome } from './sip-outcome.ts';
 import { SIPFRAG_TYPE, parseSipfragStatus } from './sipfrag.ts';
+import { familyOf } from './target-resolver.ts';
 import type { UaContext } from './ua-context.ts';
 import { CallStateError, InvalidDtmfError } from './ua-errors.ts';
 
@@ -165,6 +167,35 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
 
   async resume(): Promise<SipOutcome> {
     return this.#modifier.modify(this.#confirmed('resume'), false);
+  }
+
+  /**
+   * The account's Contact as it is now, when it is not the one this call's
+   * dialog carries (our address moved: another network, a new NAT mapping);
+   * undefined when it did not move or there is no confirmed dialog.
+   */
+  movedContact(): NameAddr | undefined {
+    const dialog = this.dialog;
+    const current = dialog?.localContact;
+    if (!dialog || !current || dialog.state !== 'Confirmed') return undefined;
+    const transport = current.uri.params.get('transport')?.toLowerCase();
+    const protocol: TransportProtocol = transport === 'tcp' || transport === 'tls' ? transport : 'udp';
+    const now = this.ctx.contact(this.account, protocol, familyOf(current.uri.host));
+    const same = now.uri.host.toLowerCase() === current.uri.host.toLowerCase() && (now.uri.port ?? 5060) === (current.uri.port ?? 5060);
+    return same ? undefined : { ...current, uri: { ...current.uri, host: now.uri.host, port: now.uri.port } };
+  }
+
+  /**
+   * Our address changed mid-call (network-change.ts): a re-INVITE — a target
+   * refresh (RFC 3261 §12.2.1.1) with the Contact as it is now — carrying the
+   * media hook's new offer (its new address; with ICE, new candidates and
+   * credentials: an ICE restart, RFC 8445 §9). The hold state stays.
+   */
+  async readdress(): Promise<SipOutcome> {
+    const dialog = this.#confirmed('readdress');
+    const moved = this.movedContact();
+    if (moved) dialog.localContact = moved;
+    return this.#modifier.modify(dialog, this.#modifier.held, 'INVITE');
   }
 
   /**
@@ -379,11 +410,13 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
     if (!dialog || this.isEnded || this.#state === shared<S>('ending')) return;
     this.transition(shared<S>('ending'));
     let response: SipResponse | undefined;
-    if (dialog.state !== 'Terminated') {
+    // A refresh that failed with 408/481 or a timeout ended the dialog; RFC 4028 §10 still wants the BYE.
+    const afterRefresh = cause === 'session-expired';
+    if (dialog.state !== 'Terminated' || afterRefresh) {
       const { dialogs } = this.ctx;
       try {
         const done = await sendChallenged(this.account.authenticator, (fields, previous) =>
-          previous ? dialogs.resend(dialog, previous.request, fieldsAsHeaders(fields)) : dialogs.byeExchange(dialog),
+          previous ? dialogs.resend(dialog, previous.request, fieldsAsHeaders(fields)) : afterRefresh ? dialogs.byeAfterRefreshFailure(dialog) : dialogs.byeExchange(dialog),
         );
         response = done.response;
       } catch (err) {

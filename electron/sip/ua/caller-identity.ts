@@ -41,6 +41,13 @@ export interface CallerIdentity {
   withheld: boolean;
   /** The call was forwarded to us (Diversion, History-Info). */
   forwardedBy?: Forwarding;
+  /**
+   * Every address that forwarded the call on its way here (Diversion and
+   * History-Info, most recent first) and how many times it was forwarded
+   * (a Diversion's counter counts several): a phone that forwards again
+   * refuses a loop and bounds the chain.
+   */
+  forwardChain: { parties: string[]; hops: number };
 }
 
 /** RFC 5806 §4 reason tokens, in words. */
@@ -141,7 +148,7 @@ export function callerIdentity(message: SipMessage, trusted: boolean): CallerIde
   const found = trusted ? assertedOf(message) : undefined;
   const fromAnonymous = isAnonymous(message.headers.get('From'));
   const withheld = fromAnonymous || privacy.some((t) => t === 'id' || t === 'user' || t === 'header') || (found?.rpidPrivacy !== undefined && found.rpidPrivacy !== 'off');
-  const identity: CallerIdentity = { withheld };
+  const identity: CallerIdentity = { withheld, forwardChain: forwardChainOf(message) };
   if (found) identity.asserted = found.party;
   let forwarded: Forwarding | undefined;
   try {
@@ -151,6 +158,24 @@ export function callerIdentity(message: SipMessage, trusted: boolean): CallerIde
   }
   if (forwarded) identity.forwardedBy = forwarded;
   return identity;
+}
+
+function forwardChainOf(message: SipMessage): { parties: string[]; hops: number } {
+  const parties: string[] = [];
+  let hops = 0;
+  for (const d of values(message, 'Diversion').map(party)) {
+    if (!d) continue;
+    parties.push(d.party.uri);
+    // RFC 5806 §4: counter = how many times the call was diverted by this entry's party.
+    const counter = Number(d.params.get('counter') ?? '1');
+    hops += Number.isSafeInteger(counter) && counter >= 1 && counter <= 100 ? counter : 1;
+  }
+  // RFC 7044: every entry but the last (us) was a target the call left.
+  const entries = values(message, 'History-Info').map(party).filter((p) => p !== undefined);
+  for (const e of entries.slice(0, -1).reverse()) {
+    if (!parties.includes(e.party.uri)) parties.push(e.party.uri);
+  }
+  return { parties, hops: Math.max(hops, entries.length - 1) };
 }
 
 /** "forwarded by 100@sip.test, busy" */

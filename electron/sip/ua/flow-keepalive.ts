@@ -9,10 +9,19 @@
  * datagram each interval — a double CRLF, which keeps the router's mapping
  * alive — and the registration's own refreshes detect a dead server. Once
  * the server has answered STUN, a request that goes unanswered means the
- * flow failed (§4.4.2): the registration registers again.
+ * flow failed (§4.4.2): the registration registers again, and — while
+ * its REGISTERs back off (RFC 5626 §4.5, refresh-policy.ts) — the flow is
+ * `lost`: a single STUN request every RECOVERY_PROBE_MS (80–100 %) asks
+ * whether the server is back. Its first answer says it is (onRecovered):
+ * the registration registers at once instead of waiting out the back-off,
+ * so a registrar that restarts is registered with again within seconds of
+ * its return, while a dead one costs one small datagram every few seconds
+ * and a REGISTER only as often as §4.5 allows.
  *
- *   start() ──▶ probing ── answer ──▶ stun ── no answer ──▶ (onFailed) stun
- *                 │                    │ answer: onMapped
+ *   start() ──▶ probing ── answer ──▶ stun ── no answer ──▶ lost (onFailed)
+ *                 │                   ▲ │ answer: onMapped     │ probe every RECOVERY_PROBE_MS
+ *                 │                   │ └──────────────────────┤
+ *                 │                   └── answer (onRecovered) ┘
  *                 └─ no answer ──▶ crlf (CRLF each interval)
  *   stop() from any state ──▶ stopped
  */
@@ -23,17 +32,24 @@ import type { TransportAddress } from '../../net/stun/index.ts';
 import { assertTransition } from '../transaction/transaction.ts';
 import type { Endpoint, SipTransport } from '../transport/transport.ts';
 
-export type FlowKeepAliveState = 'probing' | 'stun' | 'crlf' | 'stopped';
+export type FlowKeepAliveState = 'probing' | 'stun' | 'lost' | 'crlf' | 'stopped';
 
 const moves: Record<FlowKeepAliveState, readonly FlowKeepAliveState[]> = {
   probing: ['stun', 'crlf', 'stopped'],
-  stun: ['stopped'],
+  stun: ['lost', 'stopped'],
+  lost: ['stun', 'stopped'],
   crlf: ['stopped'],
   stopped: [],
 };
 
+/** How often a lost flow's server is asked (one STUN request) whether it is back. */
+export const RECOVERY_PROBE_MS = 2000;
+
 /** RFC 5626 §4.4.1 suggests 95–120 s for UDP; home routers forget UDP mappings after ~30 s, so less by default. */
 export const DEFAULT_UDP_KEEPALIVE_MS = 25_000;
+
+/** RFC 5626 §4.4.1: CRLF pings on TCP/TLS every 95–120 s (a router keeps TCP mappings far longer than UDP ones). */
+export const DEFAULT_STREAM_KEEPALIVE_MS = 110_000;
 
 const CRLF = Buffer.from('\r\n\r\n');
 
@@ -49,6 +65,8 @@ export interface FlowKeepAliveOptions {
   onMapped(address: TransportAddress): void;
   /** A STUN request to a server that used to answer got no answer: the flow is gone. */
   onFailed(): void;
+  /** The server of a lost flow answers again. */
+  onRecovered?(): void;
 }
 
 export class FlowKeepAlive {
@@ -108,7 +126,8 @@ export class FlowKeepAlive {
   #schedule(): void {
     if (this.#state === 'stopped') return;
     // §4.4.1: a random 80–100 % of the interval, so phones behind one NAT do not beat in step.
-    const delay = Math.round(this.#intervalMs * (0.8 + 0.2 * this.#o.random()));
+    const every = this.#state === 'lost' ? Math.min(RECOVERY_PROBE_MS, this.#intervalMs) : this.#intervalMs;
+    const delay = Math.round(every * (0.8 + 0.2 * this.#o.random()));
     this.#timer = this.#o.clock.setTimeout(() => {
       this.#timer = undefined;
       this.#tick();
@@ -125,24 +144,34 @@ export class FlowKeepAlive {
       return;
     }
     // A short schedule (0, 0.5, 1.5, 3.5 s, fail at 7.5 s): a keep-alive must find a dead flow well inside its interval.
+    // A lost flow's probe is one request: the next probe is its retransmission.
+    const lost = this.#state === 'lost';
     const attempt = this.#stun.request({
       send: (d) => {
         this.sent++;
         return send.call(this.#o.transport, this.target, d);
       },
       rtoMs: 500,
-      maxRequests: 4,
-      lastWaitRtos: 8,
+      maxRequests: lost ? 1 : 4,
+      lastWaitRtos: lost ? 2 : 8,
     });
     attempt.then(
       (r) => {
         if (this.#state === 'stopped') return;
-        if (this.#state === 'probing') this.transition('stun');
-        if (r.mapped) this.#o.onMapped(r.mapped);
+        const recovered = this.#state === 'lost';
+        if (this.#state === 'probing' || recovered) this.transition('stun');
+        if (recovered) {
+          this.#o.logger.info('the flow\'s server answers again', { target: `${this.target.address}:${this.target.port}` });
+          this.#o.onRecovered?.();
+        } else if (r.mapped) this.#o.onMapped(r.mapped);
         this.#schedule();
       },
       (err: unknown) => {
         if (this.#state === 'stopped') return;
+        if (this.#state === 'lost') {
+          this.#schedule();
+          return;
+        }
         if (this.#state === 'probing') {
           this.#o.logger.info('the registrar does not answer STUN on its SIP port: CRLF keep-alives instead', { error: String(err) });
           this.transition('crlf');
@@ -150,6 +179,7 @@ export class FlowKeepAlive {
           return;
         }
         this.#o.logger.info('keep-alive unanswered: the flow failed', { error: String(err) });
+        this.transition('lost');
         this.#schedule();
         this.#o.onFailed();
       },

@@ -6,7 +6,8 @@
  * is slower than 200 ms (§17.2.1); ring() sends 180, startEarlyMedia() 183
  * with the answer; accept() the 2xx (with the answer, or with our offer when
  * the INVITE had none, whose answer then comes in the ACK, §13.2.1);
- * decline() 486 / 603 / any failure; a CANCEL is answered 487 by the dialog
+ * decline() 486 / 603 / any failure; redirect() 302 with the new target in
+ * Contact (§8.3, call forwarding); a CANCEL is answered 487 by the dialog
  * layer (§9.2).
  *
  * RFC 3262: when the caller requires 100rel every 18x goes reliably; when it
@@ -23,7 +24,7 @@
  *                          │ ACK
  *                          ▼
  *   active ── hangup() ──▶ ending ── BYE answered ──▶ ended
- *   incoming / early ── decline(), CANCEL, BYE on the early dialog ──▶ ended
+ *   incoming / early ── decline(), redirect(), CANCEL, BYE on the early dialog ──▶ ended
  *   connecting ── no ACK (64*T1): BYE sent ──▶ ended
  *   connecting ── ACK (with the answer to our offer applied first) ──▶ active
  *   active ── BYE received, dialog gone ──▶ ended
@@ -229,6 +230,18 @@ export class IncomingCall extends Call<IncomingCallState> {
     if (status < 300 || status > 699) throw new Error(`decline: ${status} is not a failure`);
     this.#invite.reject(status, reason);
     this.finish({ cause: 'rejected', by: 'local', outcome: outcome(status, reason ?? this.#invite.tx.finalResponse?.reason ?? '') });
+  }
+
+  /**
+   * 302 Moved Temporarily (RFC 3261 §8.3, §21.3.3): the caller should try
+   * `target` instead (our call forwarding); `headers` say why (Diversion,
+   * RFC 5806). The caller's UA or proxy places the new call.
+   */
+  redirect(target: string, headers: [string, string][] = []): void {
+    if (this.isEnded) return;
+    if (this.state !== 'incoming' && this.state !== 'early') throw new CallStateError('redirect', this.state);
+    this.#invite.reject(302, 'Moved Temporarily', { headers: [['Contact', `<${target}>`], ...headers] });
+    this.finish({ cause: 'rejected', by: 'local', outcome: outcome(302, 'Moved Temporarily'), detail: `forwarded to ${target}` });
   }
 
   hangup(): Promise<void> {

@@ -32,3 +32,4 @@ export type { RetryPolicy } from './refresh-policy.ts';
 export { describeStatus, statusInWords } from './status-reason.ts';
 export { CallStateError, IdentityNotAllowedError, InvalidDtmfError, UaError, UnknownAccountError, UnreachableTargetError } from './ua-errors.ts';
 export { MAX_CHALLENGES, sendChallenged } from './challenged-request.ts';
+export { DEFAULT_STREAM_KEEPALIVE_MS, DEFAULT_UDP_KEEPALIVE_MS } from './flow-keepalive.ts';

@@ -40,8 +40,8 @@
 import type { AuthFailure } from '../auth/digest-authenticator.ts';
 import type { Dialog } from '../dialog/dialog.ts';
 import type { OutgoingInvite } from '../dialog/outgoing-invite.ts';
-import { createResponse, cseqOf, formatUri, newCallId, newTag, parseUri, toOf } from '../message/index.ts';
-import type { SipRequest, SipResponse, SipUri } from '../message/index.ts';
+import { SipRequest, createResponse, cseqOf, formatUri, newCallId, newTag, parseUri, toOf } from '../message/index.ts';
+import type { SipResponse, SipUri } from '../message/index.ts';
 import type { SendTarget } from '../transport/transport.ts';
 import type { UaAccount } from './account.ts';
 import { Call } from './call.ts';
@@ -399,7 +399,7 @@ export class OutgoingCall extends Call<OutgoingCallState> {
     }
     if (status >= 300 && status < 400) {
       const { loops, downgrades } = this.#redirects.add(response);
-      if (this.#follow(sent, result)) return;
+      if (this.#follow(withDiversion(sent, response), result)) return;
       const why = downgrades.length > 0
         ? `a sips: call is never redirected off TLS (RFC 5630): refused ${this.#redirects.describe(downgrades)}`
         : loops.length > 0
@@ -421,6 +421,24 @@ export class OutgoingCall extends Call<OutgoingCallState> {
     void this.#attempt(next, sent);
     return true;
   }
+}
+
+/** Diversion entries a redirected INVITE carries at most (RFC 5806 keeps one per forwarding hop). */
+const MAX_DIVERSIONS = 10;
+
+/**
+ * RFC 5806 §3: the INVITE that follows a 3xx carries the redirecting
+ * party's Diversion (topmost: the most recent) above those it had, so the
+ * new target sees who forwarded the call and why, and can bound a loop.
+ */
+function withDiversion(sent: SipRequest, response: SipResponse): SipRequest {
+  const added = response.headers.getAll('Diversion');
+  if (added.length === 0) return sent;
+  const copy = new SipRequest(sent.method, sent.uri, sent.headers.clone(), sent.body);
+  const had = copy.headers.getAll('Diversion');
+  copy.headers.remove('Diversion');
+  for (const v of [...added, ...had].slice(0, MAX_DIVERSIONS)) copy.headers.append('Diversion', v);
+  return copy;
 }
 
 /** RFC 3323 §4.1.1.3: the From of a caller who withholds its identity. */

@@ -10,7 +10,8 @@
  * most MAX_REGISTERS_PER_MINUTE REGISTERs leave per account in any minute:
  * an attempt with no room waits in its state until the window has some.
  * A 2xx whose Via shows a NAT (RFC 3581 received/rport differ from our
- * Contact) is answered by a REGISTER with the public Contact: from
+ * Contact; over TCP/TLS a `received` IP: then the connection's public end)
+ * is answered by a REGISTER with the public Contact: from
  * `registering` without leaving it, from `registered` through `refreshing`.
  *
  *                 register()                 2xx
@@ -43,7 +44,7 @@ import { outcomeOf } from './sip-outcome.ts';
 import type { SipOutcome } from './sip-outcome.ts';
 import { familyOf } from './target-resolver.ts';
 import { FlowKeepAlive } from './flow-keepalive.ts';
-import { sameAddress, viaPublicAddress } from './public-address.ts';
+import { sameAddress, viaConnectionAddress, viaPublicAddress } from './public-address.ts';
 import type { PublicAddress } from './public-address.ts';
 import type { UaContext } from './ua-context.ts';
 
@@ -287,7 +288,7 @@ export class Registration extends Emitter<RegistrationEvents> {
     if (target?.protocol === 'udp') {
       this.#keepFlowAlive(target, response);
       if (this.#learn(viaPublicAddress(response))) return;
-    }
+    } else if (target && this.#learn(viaConnectionAddress(response, target.protocol))) return;
     if (settling) this.#to('registered', { outcome: outcomeOf(response) });
     this.#addressRefreshes = 0;
     this.#timer = this.#ctx.clock.setTimeout(() => {
@@ -304,7 +305,7 @@ export class Registration extends Emitter<RegistrationEvents> {
    */
   #learn(seen: PublicAddress | undefined): boolean {
     if (!seen || !this.#contact) return false;
-    const local = this.#ctx.layer.context.transport.localAddress('udp', familyOf(seen.host));
+    const local = this.#ctx.layer.context.transport.localAddress(seen.protocol ?? 'udp', familyOf(seen.host));
     const current = { host: this.#contact.uri.host, port: this.#contact.uri.port ?? 5060 };
     const wanted = local && sameAddress(seen, local) ? undefined : seen;
     if (sameAddress(wanted ?? local, current)) return false;
@@ -347,6 +348,12 @@ export class Registration extends Emitter<RegistrationEvents> {
       // §4.4.2 / §4.5: the flow failed; a new REGISTER makes a new one (failures back off as any other).
       onFailed: () => {
         if (this.#state === 'registered') this.#startRegister('refreshing');
+      },
+      // The server answers again while we back off: register now rather than at the end of the wait.
+      onRecovered: () => {
+        if (this.#state !== 'retrying') return;
+        this.#ctx.logger.info('registrar back: registering without waiting out the back-off', { account: this.account.id });
+        this.#startRegister('registering');
       },
     });
     this.#keepAlive = { flow, unwatch: this.#ctx.watchKeepAlive(flow) };

@@ -231,6 +231,16 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     return this.#accounts.get(id);
   }
 
+  /**
+   * The machine's addresses changed (network-change.ts): the transport guesses
+   * its sent-by again and opens new flows; the public address each account
+   * learned is kept as a hint until its next REGISTER answer says otherwise.
+   * Returns whether our own (local) address changed.
+   */
+  networkChanged(): boolean {
+    return this.transport instanceof TransportLayer ? this.transport.networkChanged() : false;
+  }
+
   /** The account's public address (learned from its registrar over UDP), when it is behind a NAT. */
   publicAddress(accountId: string): PublicAddress | undefined {
     const a = this.#public.get(accountId);
@@ -358,7 +368,8 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     const base = this.#registrations.get(account.id)?.outbound
       ? { ...plain, uri: { ...plain.uri, params: new Map([...plain.uri.params, ['ob', null]]) } }
       : plain;
-    const pub = protocol === 'udp' ? this.#public.get(account.id) : undefined;
+    const learnt = this.#public.get(account.id);
+    const pub = learnt && (learnt.protocol ?? 'udp') === protocol ? learnt : undefined;
     if (!pub || family !== (pub.host.includes(':') ? 6 : 4)) return base;
     return { ...base, uri: { ...base.uri, host: pub.host, port: pub.port } };
   }

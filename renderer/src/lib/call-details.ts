@@ -3,7 +3,7 @@
  * store keeps: one value per report, and the latest as text. Bitrate is the
  * change in bytes between two reports over the time between them.
  */
-import type { MediaStats } from '../api/types.ts';
+import type { IceCandidateEnd, MediaStats } from '../api/types.ts';
 
 export interface Series {
   key: string;
@@ -47,4 +47,17 @@ export function detailSeries(samples: readonly Sample[]): Series[] {
     series.push({ key: 'concealed', label: 'Concealed frames', points: samples.map((s) => s.concealedFrames ?? 0), floor: 10, current: String(last.concealedFrames) });
   }
   return series;
+}
+
+const CANDIDATE_WORDS: Record<IceCandidateEnd['type'], string> = {
+  host: 'host',
+  srflx: 'server-reflexive',
+  prflx: 'peer-reflexive',
+  relay: 'relay',
+};
+
+/** One end of the ICE pair as the details show it: "192.0.2.1:40000 (host)", an IPv6 address in brackets. */
+export function candidateText(end: IceCandidateEnd): string {
+  const host = end.address.includes(':') ? `[${end.address}]` : end.address;
+  return `${host}:${end.port} (${CANDIDATE_WORDS[end.type]})`;
 }

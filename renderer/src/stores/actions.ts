@@ -218,6 +218,42 @@ export class PhoneActions {
     return settings;
   }
 
+  /** Saves settings typed into a field: a refusal comes back in words for the field to show (no toast over it). */
+  async saveSettingsField(patch: SettingsPatch): Promise<(FieldErrors & { message: string }) | undefined> {
+    const r = await this.client.call('settings.update', patch);
+    if (r.ok) {
+      this.store.settings = r.result;
+      return undefined;
+    }
+    return { fieldErrors: fieldErrorsOf(r) ?? {}, message: r.message };
+  }
+
+  /** Opens a call's recording in the system's player (desktop app). */
+  async openRecording(historyId: string, path: string): Promise<void> {
+    await this.run('Could not open the recording', 'recording.open', { historyId, path });
+  }
+
+  /** Shows a call's recording in its folder (desktop app). */
+  async revealRecording(historyId: string, path: string): Promise<void> {
+    await this.run('Could not show the recording', 'recording.reveal', { historyId, path });
+  }
+
+  /** Deletes a call's recording and its link from the History entry. */
+  async deleteRecording(historyId: string, path: string): Promise<boolean> {
+    const done = (await this.run('Could not delete the recording', 'recording.delete', { historyId, path })) !== undefined;
+    if (done) {
+      this.store.setHistory(
+        this.store.history.map((h) => {
+          if (h.id !== historyId || !h.recordings) return h;
+          const { recordings, ...rest } = h;
+          const left = recordings.filter((r) => r.path !== path);
+          return left.length > 0 ? { ...rest, recordings: left } : rest;
+        }),
+      );
+    }
+    return done;
+  }
+
   async removeHistory(id: string): Promise<boolean> {
     const done = (await this.run('Could not delete the entry', 'history.remove', { id })) !== undefined;
     if (done) this.store.setHistory(this.store.history.filter((h) => h.id !== id));

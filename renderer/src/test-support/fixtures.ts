@@ -91,6 +91,8 @@ export const SETTINGS: Settings = {
   awayAfterIdleMinutes: 10,
   rtpPorts: { min: 16384, max: 32767 },
   missedSeenAt: 0,
+  recordingsFolder: '',
+  recordingFormat: 'wav',
 };
 
 export function snapshot(over: Partial<AppSnapshot> = {}): AppSnapshot {

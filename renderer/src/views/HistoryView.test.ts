@@ -1,5 +1,5 @@
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { harness } from '../test-support/app-harness.ts';
 import { call, contact, historyEntry, NOW } from '../test-support/fixtures.ts';
 import HistoryView from './HistoryView.svelte';
@@ -106,5 +106,43 @@ describe('HistoryView (issue 15)', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(h.transport.requests.at(-1)).toEqual({ cmd: 'history.remove', params: { id: 'h-9' } });
     expect(h.store.history).toEqual([]);
+  });
+});
+
+describe('HistoryView: recordings (issue 11)', () => {
+  it("lists the call's recordings with format and size; play, show and delete name the entry and the file", async () => {
+    const h = harness();
+    h.store.setHistory([
+      historyEntry({
+        id: 'rec',
+        peer: 'sip:alice@example.com',
+        recordings: [
+          { path: '/home/u/rec/2026-a.wav', format: 'wav', bytes: 5_600_000 },
+          { path: '/home/u/rec/2026-a-2.opus', format: 'opus', bytes: 240_000 },
+          { path: '/home/u/rec/gone.wav', format: 'wav' },
+        ],
+      }),
+    ]);
+    for (const cmd of ['recording.open', 'recording.reveal', 'recording.delete'] as const) h.transport.answer(cmd, null);
+    render(HistoryView, { context: h.context });
+    await fireEvent.click(screen.getByRole('button', { name: /Show details/ }));
+    const items = screen.getAllByTestId('history-recording');
+    expect(items.map((i) => i.textContent?.replace(/\s+/g, ' ').trim())).toEqual([
+      expect.stringContaining('2026-a.wav WAV · 5.3 MB'),
+      expect.stringContaining('2026-a-2.opus Ogg Opus · 234 kB'),
+      expect.stringContaining('gone.wav WAV · file missing'),
+    ]);
+    // A missing file can only lose its link.
+    expect(within(items[2]!).queryByRole('button', { name: /Play/ })).toBeNull();
+    await fireEvent.click(screen.getByRole('button', { name: 'Play 2026-a-2.opus' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Show 2026-a.wav in its folder' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Delete gone.wav' }));
+    const sent = h.transport.requests.filter((r) => r.cmd.startsWith('recording.'));
+    expect(sent).toEqual([
+      { cmd: 'recording.open', params: { historyId: 'rec', path: '/home/u/rec/2026-a-2.opus' } },
+      { cmd: 'recording.reveal', params: { historyId: 'rec', path: '/home/u/rec/2026-a.wav' } },
+      { cmd: 'recording.delete', params: { historyId: 'rec', path: '/home/u/rec/gone.wav' } },
+    ]);
+    await vi.waitFor(() => expect(screen.getAllByTestId('history-recording')).toHaveLength(2));
   });
 });

@@ -19,7 +19,7 @@ import type { MediaSession } from '../../../electron/media/session/media-session
 export const sleep = (ms: number): Promise<void> => new Promise<void>((r) => setTimeout(r, ms));
 
 type PeerRequest =
-  | { id: number; cmd: 'init'; codec: string; srtp: boolean; rate: number; wav: string; count?: number }
+  | { id: number; cmd: 'init'; codec: string; srtp: boolean; rate: number; wav: string; count?: number; keyExchange?: 'sdes' | 'dtls' }
   | { id: number; cmd: 'offer' | 'start' | 'stop' | 'figures' }
   | { id: number; cmd: 'answer' | 'setAnswer'; sdp: string[] };
 
@@ -63,6 +63,7 @@ export async function runSessionsPeer(): Promise<void> {
               engine.createSession({
                 codecs: [m.codec],
                 srtp: m.srtp ? 'mandatory' : 'off',
+                ...(m.keyExchange ? { keyExchange: [m.keyExchange] } : {}),
                 source: await openWavSource(m.wav, { sampleRate: m.rate, loop: true }),
                 sink: new NullSink(m.rate),
                 statsIntervalMs: 0,
@@ -113,7 +114,7 @@ export class Peer {
   constructor(modulePath: string, mode = '--peer') {
     this.child = fork(modulePath, [mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.ready = new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('peer did not start')), 10_000);
+      const t = setTimeout(() => reject(new Error('peer did not start')), 30_000); // TypeScript stripped at start: slow on a loaded machine
       this.#pending.set(0, () => (clearTimeout(t), resolve()));
     });
     this.child.on('message', (m: { id: number }) => {

@@ -38,6 +38,8 @@ export interface KamailioOptions {
   tls?: { certFile: string; keyFile: string; caFile?: string };
   /** Answer STUN Binding requests on the SIP UDP port (the stun module). */
   stun?: boolean;
+  /** SIP port (UDP and TCP) to listen on; default a free one. A restart in a namespace passes the port it had. */
+  port?: number;
   /** Be a presence server too (presence, presence_xml, presence_dialoginfo, presence_mwi, pua, pua_dialoginfo). */
   presence?: boolean;
   /** Store MESSAGEs for subscribers who are offline and deliver them when they register (msilo). */
@@ -91,7 +93,7 @@ export async function startKamailio(opts: KamailioOptions = {}): Promise<Kamaili
   // Ports are chosen free, but another process can grab one before Kamailio binds: retry.
   for (let attempt = 0; attempt < 3; attempt++) {
     const tmp = makeTempDir('kamailio');
-    const sipPort = await freePort(ipv6 ? ['udp4', 'tcp4', 'udp6'] : ['udp4', 'tcp4']);
+    const sipPort = opts.port ?? (await freePort(ipv6 ? ['udp4', 'tcp4', 'udp6'] : ['udp4', 'tcp4']));
     const redirectPort = await freePort(['udp4', 'tcp4'], new Set([sipPort]));
     const tlsPort = opts.tls ? await freePort(['tcp4'], new Set([sipPort, redirectPort])) : undefined;
     const params: KamailioConfigParams = {

@@ -5,7 +5,9 @@
  * a symmetric one (a new public port per destination: server-reflexive
  * candidates cannot work there, only the relay); coturn and a plain public
  * baresip on the WAN. Each call measures the tones both ways, and the path
- * Parley reports (call snapshot `mediaPath`) is checked.
+ * Parley reports (call snapshot `mediaPath`) is checked. DTLS-SRTP across
+ * the NATs (UDP signalling, SRTP mandatory): Parley ↔ Parley and baresip
+ * (ice + dtls_srtp) → Parley, the handshake on the pair ICE chose.
  *
  * Kamailio has no NAT helper: a phone behind NAT is reachable only when it
  * registers its public address itself (Parley does; baresip 1.0 does not),
@@ -14,16 +16,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startKamailio, type KamailioHandle } from '../harness/kamailio.ts';
+import type { KamailioHandle } from '../harness/kamailio.ts';
 import { startBaresip, type BaresipHandle } from '../harness/baresip.ts';
 import { startCoturn, type CoturnHandle } from '../harness/coturn.ts';
-import { makeTempDir, sleep } from '../harness/managed-process.ts';
+import { sleep } from '../harness/managed-process.ts';
 import { writeToneWav } from '../harness/wav.ts';
-import { ParleyProcess } from '../../unit/cli/parley-process.ts';
-import { buildNatTestbed, WAN_HOSTS } from './nat-testbed.ts';
+import type { ParleyProcess } from '../../unit/cli/parley-process.ts';
+import { WAN_HOSTS } from './nat-testbed.ts';
 import type { NatTestbed, Site } from './nat-testbed.ts';
 import { netnsAvailable } from './netns.ts';
-import { describeHeard, heard } from './heard.ts';
+import { heard } from './heard.ts';
+import { assertHeardBothWays, log, startNatFixture, type NatFixture } from './nat-fixture.ts';
 
 const can = netnsAvailable();
 const PARLEY_HZ = 600;
@@ -32,57 +35,31 @@ const TALK_MS = 6000;
 /** Sound must start this soon after the answer: ICE checks through two routers (baresip starts its audio only once its checks conclude). */
 const ONSET_S = 3;
 
-function log(text: string): void {
-  process.stdout.write(`# ${text}\n`);
-}
-
 describe('ICE and TURN through NATs', { skip: can.ok ? false : `network namespaces unavailable: ${can.ok ? '' : can.why}` }, () => {
+  let fx: NatFixture;
   let bed: NatTestbed;
   let kam: KamailioHandle;
   let turn: CoturnHandle;
-  let tmp: { path: string; remove: () => void };
-  const procs: ParleyProcess[] = [];
-  const peers: BaresipHandle[] = [];
+  let tmp: { path: string };
   let parleySite: Site;
 
   before(async () => {
-    tmp = makeTempDir('natice');
-    bed = await buildNatTestbed([{ udpTimeoutS: 30 }, { udpTimeoutS: 30 }, { udpTimeoutS: 30, symmetric: true }]);
-    parleySite = bed.sites[0]!;
-    kam = await startKamailio({
-      placement: bed.wanPlacement(WAN_HOSTS.kamailio),
-      stun: true,
-      users: [
-        { username: 'johndoe', password: 'secret' },
-        { username: 'bob', password: 'bobpw' },
-        { username: 'carol', password: 'carolpw' },
-        { username: 'dave', password: 'davepw' },
-        { username: 'erin', password: 'erinpw' },
-        { username: 'frank', password: 'frankpw' },
-        { username: 'gina', password: 'ginapw' },
-      ],
+    fx = await startNatFixture({
+      tag: 'natice',
+      routers: [{ udpTimeoutS: 30 }, { udpTimeoutS: 30 }, { udpTimeoutS: 30, symmetric: true }],
+      users: [['johndoe', 'secret'], ['bob', 'bobpw'], ['carol', 'carolpw'], ['dave', 'davepw'], ['erin', 'erinpw'], ['frank', 'frankpw'], ['gina', 'ginapw'], ['hank', 'hankpw'], ['ivy', 'ivypw'], ['jack', 'jackpw'], ['kim', 'kimpw']],
     });
+    ({ bed, kam, tmp } = fx);
+    parleySite = bed.sites[0]!;
     turn = await startCoturn(bed.wanPlacement(WAN_HOSTS.coturn));
+    fx.servers.push(turn);
     log(`test bed ${bed.prefix}: kamailio ${kam.host}:${kam.udpPort}, coturn ${turn.address}:${turn.port}`);
   });
   after(async () => {
-    for (const p of procs) p.kill();
-    await Promise.all(procs.map((p) => p.exited));
-    for (const b of peers) await b.stop();
-    await turn?.stop();
-    await kam?.stop();
-    await bed?.teardown();
-    tmp?.remove();
+    await fx?.teardown();
   });
 
-  const parley = (site: Site, args: string[]) => {
-    const p = new ParleyProcess(args, {
-      env: { XDG_CONFIG_HOME: join(tmp.path, `xdg-${site.index}-${procs.length}`), PARLEY_PASSWORD: '', PARLEY_TURN_PASSWORD: turn.password },
-      wrap: site.placement.wrap,
-    });
-    procs.push(p);
-    return p;
-  };
+  const parley = (site: Site, args: string[]) => fx.parley(site, args, { PARLEY_TURN_PASSWORD: turn.password });
   const account = (site: Site, user: string, password: string) => [
     '--aor', `sip:${user}@${kam.domain}`, '--password', password, '--proxy', `${kam.host}:${kam.udpPort}`,
     '--bind', `${site.hostAddress}:5060`, '--codecs', 'PCMU', '--keepalive', '20',
@@ -90,7 +67,7 @@ describe('ICE and TURN through NATs', { skip: can.ok ? false : `network namespac
   const stunFlag = () => ['--stun', `${turn.address}:${turn.port}`];
   const turnFlag = () => ['--turn', `${turn.username}@${turn.address}:${turn.port}`];
 
-  async function baresipPeer(site: Site | undefined, user: string, password: string, nat: 'none' | 'stun' | 'turn'): Promise<BaresipHandle> {
+  async function baresipPeer(site: Site | undefined, user: string, password: string, nat: 'none' | 'stun' | 'turn', dtls = false): Promise<BaresipHandle> {
     const source = join(tmp.path, `${user}.wav`);
     writeToneWav(source, { frequency: PEER_HZ, seconds: 30 });
     const medianat = nat === 'none' ? '' : nat === 'stun'
@@ -99,12 +76,12 @@ describe('ICE and TURN through NATs', { skip: can.ok ? false : `network namespac
     const b = await startBaresip({
       placement: site ? site.placement : bed.wanPlacement(WAN_HOSTS.baresip),
       audioSourceFile: source,
-      extraConfig: nat === 'none' ? [] : ['module stun.so', 'module turn.so', 'module ice.so'],
+      extraConfig: [...(nat === 'none' ? [] : ['module stun.so', 'module turn.so', 'module ice.so']), ...(dtls ? ['module dtls_srtp.so'] : [])],
       rtcpMux: nat !== 'none',
       verbose: process.env.NAT_VERBOSE !== undefined,
-      accounts: [{ aor: `sip:${user}@${kam.domain}`, password, outbound: `sip:${kam.host}:${kam.udpPort}`, regint: 600, answermode: 'auto', audioCodecs: 'PCMU/8000/1', extra: medianat }],
+      accounts: [{ aor: `sip:${user}@${kam.domain}`, password, outbound: `sip:${kam.host}:${kam.udpPort}`, regint: 600, answermode: 'auto', audioCodecs: 'PCMU/8000/1', extra: medianat, ...(dtls ? { mediaenc: 'dtls_srtp' as const } : {}) }],
     });
-    peers.push(b);
+    fx.peers.push(b);
     await b.waitForEvent((e) => e.type === 'REGISTER_OK', 10_000);
     return b;
   }
@@ -113,15 +90,7 @@ describe('ICE and TURN through NATs', { skip: can.ok ? false : `network namespac
   async function parleyListener(user: string, extra: string[], rec: string): Promise<ParleyProcess> {
     const p = parley(parleySite, ['listen', ...account(parleySite, user, `${user === 'johndoe' ? 'secret' : `${user}pw`}`), ...extra, '--auto-answer', '--tone', String(PARLEY_HZ), '--record', rec, '--json', ...(process.env.NAT_VERBOSE ? ['-v'] : [])]);
     await p.waitForEvent((e) => e.event === 'listening', 20_000, 'listening');
-    const deadline = Date.now() + 10_000;
-    let contacts = '';
-    while (Date.now() < deadline) {
-      const loc = (await kam.locations()).find((l) => l.aor.startsWith(user));
-      contacts = loc?.contacts.map((c) => c.contact).join(', ') ?? '';
-      if (loc && loc.contacts.length === 1 && contacts.includes(parleySite.publicAddress)) break;
-      await sleep(200);
-    }
-    assert.ok(contacts.includes(parleySite.publicAddress) && !contacts.includes(','), `registered with the public address only: ${contacts}`);
+    await fx.publicContact(user, parleySite.publicAddress);
     return p;
   }
 
@@ -143,24 +112,18 @@ describe('ICE and TURN through NATs', { skip: can.ok ? false : `network namespac
     if (process.env.NAT_VERBOSE) log(peer.logs().split('\n').slice(-60).join('\n# '));
     if (process.env.NAT_VERBOSE) log(turn.output().split('\n').slice(-60).join('\n# '));
     const path = [...listener.events].reverse().find((e) => e.event === 'call' && e.data.id === active.data.id && e.data.mediaPath)?.data.mediaPath as string | undefined;
+    const security = [...listener.events].reverse().find((e) => e.event === 'call' && e.data.id === active.data.id && e.data.security)?.data.security as { summary: string } | undefined;
     await peer.command('hangup');
     await listener.waitForEvent((e) => e.event === 'call' && e.data.state === 'ended', 10_000, 'ended');
     await peer.waitForEvent((e) => e.type === 'CALL_CLOSED', 5000).catch(() => undefined);
     await sleep(500);
     const fresh = peer.receivedAudioFiles().filter((f) => !files.includes(f));
     assert.equal(fresh.length, 1, 'baresip wrote what it heard');
-    return { byPeer: heard(fresh[0]!), byParley: heard(rec), path, pathS };
+    return { byPeer: heard(fresh[0]!), byParley: heard(rec), path, pathS, security: security?.summary };
   }
 
   function assertBothWays(r: { byPeer: ReturnType<typeof heard>; byParley: ReturnType<typeof heard>; pathS?: number }): void {
-    log(describeHeard('the peer', r.byPeer));
-    log(describeHeard('Parley', r.byParley));
-    assert.ok(Math.abs(r.byPeer.hz - PARLEY_HZ) <= 10, `the peer heard ${r.byPeer.hz} Hz`);
-    assert.ok(Math.abs(r.byParley.hz - PEER_HZ) <= 10, `Parley heard ${r.byParley.hz} Hz`);
-    const onset = ONSET_S + (r.pathS ?? 0);
-    assert.ok(r.byPeer.onsetS < onset && r.byParley.onsetS < onset, `sound within ${ONSET_S} s of the answer (or of ICE concluding), both ways`);
-    assert.ok(r.byPeer.active >= 0.9, `the peer heard sound ${(r.byPeer.active * 100).toFixed(1)} % of the call`);
-    assert.ok(r.byParley.active >= 0.9, `Parley heard sound ${(r.byParley.active * 100).toFixed(1)} % of the call`);
+    assertHeardBothWays(r, { parleyHz: PARLEY_HZ, peerHz: PEER_HZ }, { onsetS: ONSET_S + (r.pathS ?? 0), active: 0.9 });
   }
 
   test('Parley behind NAT calls a public baresip that neither latches nor does ICE: media through the TURN relay, audio both ways', { timeout: 90_000 }, async () => {
@@ -206,9 +169,10 @@ describe('ICE and TURN through NATs', { skip: can.ok ? false : `network namespac
     await listener.waitForEvent((e) => e.event === 'call' && e.data.state === 'ended', 10_000, 'ended');
     const paths = [p, listener].map((x) => [...x.events].reverse().find((e) => e.event === 'call' && e.data.mediaPath)?.data.mediaPath as string | undefined);
     log(`media paths reported: caller ${String(paths[0])}, callee ${String(paths[1])}`);
+    const security = [p, listener].map((x) => ([...x.events].reverse().find((e) => e.event === 'call' && e.data.security)?.data.security as { summary: string } | undefined)?.summary);
     const r = { byPeer: heard(rec2), byParley: heard(rec) };
     assert.equal((await listener.stop()).code, 0, listener.stderr);
-    return { ...r, paths };
+    return { ...r, paths, security };
   }
 
   test('Parley behind NAT 2 calls Parley behind NAT 1, both with ICE: server-reflexive candidates, audio both ways', { timeout: 90_000 }, async () => {
@@ -221,5 +185,25 @@ describe('ICE and TURN through NATs', { skip: can.ok ? false : `network namespac
     const r = await parleyCallsParley(bed.sites[2]!, 'dave', 'frank', [...stunFlag(), ...turnFlag()]);
     assert.deepEqual(r.paths, ['relay', 'relay']);
     assertBothWays(r);
+  });
+
+  test('DTLS-SRTP across the NATs: Parley behind NAT 2 calls Parley behind NAT 1 over UDP signalling, ICE then the handshake on the chosen pair', { timeout: 90_000 }, async () => {
+    const r = await parleyCallsParley(bed.sites[1]!, 'hank', 'ivy', [...stunFlag(), '--srtp', 'mandatory']);
+    log(`security: caller "${String(r.security[0])}", callee "${String(r.security[1])}"`);
+    assert.deepEqual(r.paths, ['stun', 'stun']);
+    for (const s of r.security) assert.match(s ?? '', /^Signalling: UDP \(not encrypted\) · Media: SRTP \S+ \(DTLS-SRTP\)$/);
+    assertBothWays(r);
+  });
+
+  test('DTLS-SRTP across the NATs with baresip: baresip (ICE, dtls_srtp) behind NAT 2 calls Parley behind NAT 1, audio both ways', { timeout: 90_000 }, async () => {
+    const jack = await baresipPeer(bed.sites[1], 'jack', 'jackpw', 'stun', true);
+    const rec = join(tmp.path, 'dtls-parley.wav');
+    const listener = await parleyListener('kim', [...stunFlag(), '--srtp', 'mandatory'], rec);
+    const r = await baresipCallsParley(jack, 'kim', listener, rec);
+    log(`media path reported: ${String(r.path)}; security: "${String(r.security)}"`);
+    assert.equal(r.path, 'stun');
+    assert.match(r.security ?? '', /\(DTLS-SRTP\)$/);
+    assertBothWays(r);
+    assert.equal((await listener.stop()).code, 0, listener.stderr);
   });
 });

@@ -11,15 +11,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startKamailio, type KamailioHandle } from '../harness/kamailio.ts';
+import type { KamailioHandle } from '../harness/kamailio.ts';
 import { startBaresip, type BaresipHandle } from '../harness/baresip.ts';
-import { makeTempDir, sleep } from '../harness/managed-process.ts';
+import { sleep } from '../harness/managed-process.ts';
 import { writeToneWav } from '../harness/wav.ts';
 import { heard } from './heard.ts';
-import { ParleyProcess } from '../../unit/cli/parley-process.ts';
-import { buildNatTestbed, WAN_HOSTS } from './nat-testbed.ts';
+import { WAN_HOSTS } from './nat-testbed.ts';
 import type { NatTestbed, Site } from './nat-testbed.ts';
 import { netnsAvailable } from './netns.ts';
+import { log, startNatFixture, type NatFixture } from './nat-fixture.ts';
 
 const can = netnsAvailable();
 /** The router forgets an idle UDP mapping after this long (a home router's ~30 s, scaled down with the keep-alive). */
@@ -28,36 +28,19 @@ const KEEPALIVE_S = 8;
 const PARLEY_HZ = 600;
 const BARESIP_HZ = 440;
 
-function log(text: string): void {
-  process.stdout.write(`# ${text}\n`);
-}
-
 describe('behind a NAT router', { skip: can.ok ? false : `network namespaces unavailable: ${can.ok ? '' : can.why}` }, () => {
+  let fx: NatFixture;
   let bed: NatTestbed;
   let site: Site;
   let kam: KamailioHandle;
   let bare: BaresipHandle;
-  let tmp: { path: string; remove: () => void };
-  const procs: ParleyProcess[] = [];
-  const parley = (args: string[]) => {
-    const p = new ParleyProcess(args, { env: { XDG_CONFIG_HOME: join(tmp.path, 'xdg'), PARLEY_PASSWORD: '' }, wrap: site.placement.wrap });
-    procs.push(p);
-    return p;
-  };
+  let tmp: { path: string };
+  const parley = (args: string[]) => fx.parley(site, args);
 
   before(async () => {
-    tmp = makeTempDir('nat');
-    bed = await buildNatTestbed([{ udpTimeoutS: UDP_TIMEOUT_S }]);
+    fx = await startNatFixture({ tag: 'nat', routers: [{ udpTimeoutS: UDP_TIMEOUT_S }], users: [['johndoe', 'secret'], ['bob', 'bobpw'], ['carol', 'carolpw']] });
+    ({ bed, kam, tmp } = fx);
     site = bed.sites[0]!;
-    kam = await startKamailio({
-      placement: bed.wanPlacement(WAN_HOSTS.kamailio),
-      stun: true,
-      users: [
-        { username: 'johndoe', password: 'secret' },
-        { username: 'bob', password: 'bobpw' },
-        { username: 'carol', password: 'carolpw' },
-      ],
-    });
     const source = join(tmp.path, 'bob.wav');
     writeToneWav(source, { frequency: BARESIP_HZ, seconds: 30 });
     bare = await startBaresip({
@@ -65,16 +48,12 @@ describe('behind a NAT router', { skip: can.ok ? false : `network namespaces una
       audioSourceFile: source,
       accounts: [{ aor: `sip:bob@${kam.domain}`, password: 'bobpw', outbound: `sip:${kam.host}:${kam.udpPort}`, regint: 600, answermode: 'auto', audioCodecs: 'PCMU/8000/1' }],
     });
+    fx.peers.push(bare);
     await bare.waitForEvent((e) => e.type === 'REGISTER_OK', 10_000);
     log(`test bed ${bed.prefix}: kamailio ${kam.host}:${kam.udpPort}, baresip ${WAN_HOSTS.baresip}, Parley ${site.hostAddress} behind ${site.publicAddress}`);
   });
   after(async () => {
-    for (const p of procs) p.kill();
-    await Promise.all(procs.map((p) => p.exited));
-    await bare?.stop();
-    await kam?.stop();
-    await bed?.teardown();
-    tmp?.remove();
+    await fx?.teardown();
   });
 
   const account = (extra: string[] = [], port = 5060) => [
@@ -88,14 +67,7 @@ describe('behind a NAT router', { skip: can.ok ? false : `network namespaces una
     const listener = parley(['listen', ...account(['--keepalive', String(KEEPALIVE_S)]), '--auto-answer', '--tone', String(PARLEY_HZ), '--record', rec, '--json']);
     await listener.waitForEvent((e) => e.event === 'listening', 20_000, 'listening');
     // Registered twice: first with the private Contact, then (having read received/rport) with the public one.
-    const deadline = Date.now() + 10_000;
-    let contact = '';
-    while (Date.now() < deadline) {
-      const loc = (await kam.locations()).find((l) => l.aor.startsWith('johndoe'));
-      contact = loc?.contacts.map((c) => c.contact).join(', ') ?? '';
-      if (loc && loc.contacts.length === 1 && contact.includes(site.publicAddress)) break;
-      await sleep(200);
-    }
+    const { contact } = await fx.publicContact('johndoe', site.publicAddress);
     log(`registered after ${((performance.now() - started) / 1000).toFixed(2)} s with Contact ${contact}`);
     assert.match(contact, new RegExp(`@${site.publicAddress.replaceAll('.', '\\.')}:\\d+`), 'the Contact carries the router address');
     assert.equal(contact.split(',').length, 1, 'the private Contact was removed');

@@ -38,6 +38,12 @@ export interface RouterSpec {
   symmetric?: boolean;
   /** Drop all UDP towards the WAN (only TCP/TLS get through). */
   blockUdp?: boolean;
+  /**
+   * A TCP segment of a connection the router does not know (after a reboot or
+   * a conntrack flush) is not taken up again (nf_conntrack_tcp_loose 0), so a
+   * flush cuts every TCP flow through it, as a rebooted home router does.
+   */
+  strictTcp?: boolean;
 }
 
 export interface Site {
@@ -65,6 +71,13 @@ export interface NatTestbed {
   /** Runs a program on the WAN segment, listening on `address`. */
   wanPlacement(address: string): Placement;
   sites: Site[];
+  /**
+   * Moves `site`'s LAN host behind `to`'s router, as a laptop going from
+   * Wi-Fi to a wired network: a new link to that router (10.<100+to>.<site>.2/24)
+   * becomes the default route, then the old link is deleted — the host's
+   * address and its public address both change. Returns the new LAN address.
+   */
+  roam(site: Site, to: Site): string;
   teardown(): Promise<void>;
 }
 
@@ -126,6 +139,7 @@ export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Pr
       const timeout = spec.udpTimeoutS ?? 30;
       router.sysctl('net.netfilter.nf_conntrack_udp_timeout', timeout);
       router.sysctl('net.netfilter.nf_conntrack_udp_timeout_stream', timeout);
+      if (spec.strictTcp) router.sysctl('net.netfilter.nf_conntrack_tcp_loose', 0);
       const lanBridge = await NsBridge.start(lan, tmp.path);
       bridges.push(lanBridge);
       sites.push({
@@ -146,6 +160,13 @@ export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Pr
       hosts,
       wanPlacement: (address) => nsPlacement(byAddress.get(address) ?? wan, wanBridge, address),
       sites,
+      roam(site, to) {
+        const net = `10.${100 + to.index}.${site.index}`;
+        vethPair({ ns: site.lan, name: 'eth1', cidr: `${net}.2/24` }, { ns: to.router, name: `roam${site.index}`, cidr: `${net}.1/24` });
+        site.lan.ip('route', 'replace', 'default', 'via', `${net}.1`);
+        site.lan.ip('link', 'del', 'eth0');
+        return `${net}.2`;
+      },
       async teardown() {
         if (torn) return;
         torn = true;

@@ -3,6 +3,7 @@
  * command plausibly (accounts, calls, contacts, settings), typed errors where
  * the real phone would raise them, and a log of what it was called with.
  */
+import { emptyForwardingRule, forwardsAnything } from '../../../electron/api/forwarding-contract.ts';
 import { ApiError } from '../../../electron/api/errors.ts';
 import type { EventBus } from '../../../electron/api/event-bus.ts';
 import type { CommandContext, PhoneApi, PhoneSystemApi } from '../../../electron/api/phone-api.ts';
@@ -27,6 +28,8 @@ export const DEFAULT_SETTINGS: Settings = {
   callsFromStrangers: false,
   rtpPorts: { min: 16384, max: 32767 },
   missedSeenAt: 0,
+  recordingsFolder: '',
+  recordingFormat: 'wav',
   awayAfterIdleMinutes: 10,
 };
 
@@ -298,6 +301,18 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('network.changed', p, c);
       return null;
     },
+    async 'recording.open'(p, c) {
+      log('recording.open', p, c);
+      return null;
+    },
+    async 'recording.reveal'(p, c) {
+      log('recording.reveal', p, c);
+      return null;
+    },
+    async 'recording.delete'(p, c) {
+      log('recording.delete', p, c);
+      return null;
+    },
     ...presencePlaceholder(),
     ...Object.fromEntries(
       (['phoneSystem.get', 'phoneSystem.update', 'phoneSystem.users.add', 'phoneSystem.users.update', 'phoneSystem.users.remove'] as const).map((name) => [
@@ -308,6 +323,15 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
         },
       ]),
     ) as unknown as PhoneSystemApi,
+    async 'forwarding.get'(p, c) {
+      log('forwarding.get', p, c);
+      return { global: emptyForwardingRule(), accounts: [], active: false };
+    },
+    async 'forwarding.set'(p, c) {
+      log('forwarding.set', p, c);
+      const global = p.accountId === undefined && p.rule ? p.rule : emptyForwardingRule();
+      return { global, accounts: [], active: forwardsAnything(global) };
+    },
     ...overrides,
   };
 

@@ -51,6 +51,14 @@ describe('engine: two phones over loopback', () => {
     await b.waitFor('call', (c) => c.id === incoming.id && c.state === 'active', 5000, 'active on B');
     assert.equal(aActive.codec, 'PCMU/8000');
     assert.equal(aActive.code, 200);
+    // Both run ICE: the details name the selected pair, our host candidate and the peer's RTP port.
+    const withPair = await a.waitFor('call', (c) => c.id === dialled.id && c.icePair !== undefined, 5000, 'the ICE pair on A');
+    t.diagnostic(`ICE pair on A: ${JSON.stringify(withPair.icePair)}`);
+    assert.equal(withPair.icePair!.local.type, 'host');
+    assert.equal(withPair.mediaPath, 'direct');
+    const bPair = (await b.waitFor('call', (c) => c.id === incoming.id && c.icePair !== undefined, 5000, 'the ICE pair on B')).icePair!;
+    assert.deepEqual(bPair.remote.port, withPair.icePair!.local.port, "B's remote end is A's local candidate");
+    assert.deepEqual(withPair.icePair!.remote.port, bPair.local.port, "A's remote end is B's local candidate");
 
     const since = Date.now();
     await sleep(2300);

@@ -85,7 +85,27 @@ describe('RFC 5626 §4.4.1 CRLF keep-alive', () => {
     }
   });
 
-  it('reports a missing pong as a failed flow with a timeout error', async () => {
+  it('a server that never answered a ping still gets them, and its silence is no failure', async () => {
+    const clock = new FakeClock();
+    const silent = await rawTcpServer();
+    const a = new TransportLayer({ clock, idleTimeoutMs: 0, keepAliveIntervalMs: 2000, pongTimeoutMs: 10_000 });
+    const closed = new Inbox<ConnectionClosedEvent>();
+    a.onConnectionClosed(closed.push);
+    try {
+      await a.send(request('REGISTER'), { protocol: 'tcp', address: '127.0.0.1', port: silent.port });
+      await until(() => silent.data().startsWith('REGISTER '), 3000, 'request at the server');
+      const before = silent.data().length;
+      for (let i = 0; i < 10; i++) clock.advance(2000);
+      await until(() => silent.data().length >= before + 4 * 8, 3000, 'pings at the server');
+      assert.equal(closed.items.length, 0);
+      assert.equal(a.connections().length, 1);
+    } finally {
+      await a.close();
+      await silent.close();
+    }
+  });
+
+  it('a missing pong from a server that used to answer is a failed flow with a timeout error', async () => {
     const clock = new FakeClock();
     const silent = await rawTcpServer();
     const a = new TransportLayer({ clock, idleTimeoutMs: 0, keepAliveIntervalMs: 2000, pongTimeoutMs: 10_000 });
@@ -98,10 +118,15 @@ describe('RFC 5626 §4.4.1 CRLF keep-alive', () => {
       clock.advance(2000);
       await until(() => silent.data().length === before + 4, 3000, 'ping at the server');
       assert.equal(silent.data().slice(before), '\r\n\r\n');
-      // The ping went out at a random 80-100 % of the interval (t = 1600..2000), so the pong is due by 11600..12000.
-      clock.advance(9599);
+      // It answers this one, then goes silent.
+      silent.sockets[0]!.write('\r\n');
+      await until(() => a.connections()[0]?.awaitingPong === false, 3000, 'the pong');
+      clock.advance(2000);
+      await until(() => silent.data().length === before + 8, 3000, 'the second ping at the server');
+      // The ping went out at a random 80-100 % of the interval (t = 3200..4000), so the pong is due by 13200..14000.
+      clock.advance(9199);
       assert.equal(closed.items.length, 0);
-      clock.advance(401);
+      clock.advance(801);
       const ev = await closed.next(() => true, 3000, 'keep-alive failure');
       assert.equal(ev.connectionId, used.connectionId);
       assert.equal(ev.reason, 'keepalive-timeout');

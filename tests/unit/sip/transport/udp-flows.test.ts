@@ -109,6 +109,21 @@ describe('UDP flows (connected sockets per destination)', () => {
     }
   });
 
+  it('after a network change the flows are opened anew: requests still leave from the listener port both ways', async () => {
+    const bIn = inboxOf(b);
+    const aIn = inboxOf(a);
+    await a.send(request('OPTIONS'), bUdp);
+    await bIn.next();
+    // Nothing moved on loopback: an explicit bind keeps its sent-by, and says so.
+    assert.equal(a.networkChanged(), false);
+    assert.deepEqual(a.localAddress('udp'), { host: '127.0.0.1', port: aUdp.port });
+    await a.send(request('OPTIONS'), bUdp);
+    const again = await bIn.next();
+    assert.equal(again.source.port, aUdp.port, 'the new flow shares the listener port');
+    await b.send(request('MESSAGE'), aUdp);
+    assert.equal((await aIn.next()).source.port, bUdp.port, 'and the answer path is the new flow');
+  });
+
   it('an explicit port another socket holds is refused, even though flows share it', async () => {
     const other = new TransportLayer();
     try {

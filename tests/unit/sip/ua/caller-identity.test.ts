@@ -77,4 +77,11 @@ describe('trust: the account\'s server only', () => {
     assert.equal(calls[0]!.caller.displayName, 'Alice');
     assert.equal(calls[1]!.caller.uri, 'sip:claimed@evil.test', 'an untrusted PAI is ignored: From stands');
   });
+  it('the forward chain: every forwarding party, most recent first, and the hops (Diversion counters, History-Info entries)', () => {
+    const div = callerIdentity(invite([['Diversion', '<sip:100@sip.test>;reason=user-busy;counter=2, <sip:200@sip.test>;reason=no-answer']]), false).forwardChain;
+    assert.deepEqual(div, { parties: ['sip:100@sip.test', 'sip:200@sip.test'], hops: 3 });
+    const hi = callerIdentity(invite([['History-Info', '<sip:100@sip.test>;index=1, <sip:200@sip.test>;index=1.1, <sip:bob@10.0.0.3>;index=1.1.1']]), false).forwardChain;
+    assert.deepEqual(hi, { parties: ['sip:200@sip.test', 'sip:100@sip.test'], hops: 2 });
+    assert.deepEqual(callerIdentity(invite([]), false).forwardChain, { parties: [], hops: 0 });
+  });
 });

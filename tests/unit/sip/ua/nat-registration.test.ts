@@ -9,7 +9,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeStun, isStun, StunType } from '../../../../electron/net/stun/index.ts';
 import type { SipRequest } from '../../../../electron/sip/message/index.ts';
-import { registrar, world } from './ua-world.ts';
+import { fixedMedia, registrar, world } from './ua-world.ts';
+import { phone } from './two-phones.ts';
 
 const PUBLIC = { address: '203.0.113.7', port: 40000 };
 
@@ -91,6 +92,59 @@ describe('Registration behind a NAT', () => {
     assert.equal(ua.registration('a').state, 'registered');
   });
 
+  it('a failed flow backs off per RFC 5626 §4.5 while the registrar is gone, and registers within seconds of its return', async () => {
+    const { w, server, ua, stunRequests } = setup();
+    const changes: Array<{ state: string; retryInMs?: number; at: number }> = [];
+    ua.on('registration', (c) => changes.push({ state: c.state, retryInMs: c.retryInMs, at: w.clock.now() }));
+    ua.register('a');
+    await w.settle(20);
+    // The registrar dies: nothing it used to answer (SIP or STUN) is answered.
+    let down = true;
+    w.network.drop = (p) => down && p.to.address === '198.51.100.10';
+    w.network.dropRaw = (p) => down && p.to.address === '198.51.100.10';
+    const diedAt = w.clock.now();
+    await w.run(20 * 60_000, 1000);
+    const waits = changes.filter((c) => c.state === 'retrying').map((c) => c.retryInMs!);
+    // random() = 0: half of W = 30 s * 2^n, n the consecutive failures, capped at max-time 1800 s.
+    assert.deepEqual(waits.slice(0, 4), [30_000, 60_000, 120_000, 240_000], `waits ${waits.join(', ')}`);
+    const registersWhileDown = server.of('REGISTER').length;
+    // While it is down, one STUN probe every 80–100 % of 2 s (random() = 0: 1.6 s) and no faster.
+    const probes = stunRequests().filter((r) => r.time > diedAt + 40_000);
+    const gaps = probes.slice(1).map((r, i) => r.time - probes[i]!.time);
+    assert.ok(gaps.length > 100 && gaps.every((g) => g >= 1_500), `probe gaps ${Math.min(...gaps)}–${Math.max(...gaps)} ms`);
+    // It comes back in the middle of a long back-off wait: registered within a probe interval and a round trip.
+    down = false;
+    const backAt = w.clock.now();
+    await w.run(5_000, 100);
+    const registered = changes.find((c) => c.state === 'registered' && c.at > backAt);
+    assert.ok(registered, `registered after the registrar's return: ${changes.slice(-3).map((c) => c.state).join(', ')}`);
+    assert.ok(registered.at - backAt <= 2_500, `${registered.at - backAt} ms after its return`);
+    assert.ok(server.of('REGISTER').length > registersWhileDown);
+    // Back to the normal keep-alive interval once registered.
+    const before = stunRequests().length;
+    await w.run(15_000, 1000);
+    assert.ok(stunRequests().length - before <= 1, 'keep-alives at their interval again');
+  });
+
+  it('the back-off grows only with consecutive failures: a success resets it (§4.5)', async () => {
+    const { w, ua } = setup();
+    const waits: number[] = [];
+    ua.on('registration', (c) => c.state === 'retrying' && waits.push(c.retryInMs!));
+    ua.register('a');
+    await w.settle(20);
+    for (let round = 0; round < 2; round++) {
+      let down = true;
+      w.network.drop = (p) => down && p.to.address === '198.51.100.10';
+      w.network.dropRaw = (p) => down && p.to.address === '198.51.100.10';
+      await w.run(3 * 60_000, 1000);
+      down = false;
+      await w.run(5_000, 100);
+      assert.equal(ua.registration('a').state, 'registered');
+    }
+    // Each outage starts again from the first wait.
+    assert.equal(waits.filter((x) => x === 30_000).length, 2, `waits ${waits.join(', ')}`);
+  });
+
   it('a registrar that does not answer STUN gets a double CRLF every interval instead', async () => {
     const { w, ua, keepAlives } = setup({ stun: false });
     ua.register('a');
@@ -107,5 +161,43 @@ describe('Registration behind a NAT', () => {
     ua.register('a');
     await w.run(60_000, 1000);
     assert.equal(keepAlives().length, 0);
+  });
+
+  it('a call follows a new public address: re-INVITE with the new Contact, and the peer\'s requests come there', async () => {
+    const w = world();
+    const server = w.server('198.51.100.10', 5060);
+    server.transport.stunServer = true;
+    registrar(server);
+    const media = fixedMedia();
+    const ua = w.ua('10.0.0.2', 5070, { media: media.factory });
+    const node = w.network.node('10.0.0.2', 5070)!;
+    w.network.mapNat(node, PUBLIC.address, PUBLIC.port);
+    ua.addAccount({ id: 'a', aor: 'sip:johndoe@sipA.test', password: 'secret', registrar: 'sip:198.51.100.10:5060', registerExpires: 3600 });
+    const bob = phone(w, 'bob', '10.0.0.3', 5080);
+    ua.register('a');
+    await w.settle(20);
+    const call = ua.call(bob.uri, { accountId: 'a' });
+    await w.settle();
+    await bob.incoming[0]!.accept();
+    await w.settle();
+    assert.equal(call.state, 'active');
+    assert.equal(call.movedContact(), undefined, 'nothing moved yet');
+    // The router reboots: a new public port, seen by the next keep-alive, registered.
+    w.network.mapNat(node, PUBLIC.address, 40001);
+    await w.run(21_000, 1000);
+    assert.deepEqual(ua.publicAddress('a'), { host: PUBLIC.address, port: 40001 });
+    assert.equal(call.movedContact()?.uri.port, 40001);
+    const done = call.readdress();
+    await w.settle();
+    assert.equal((await done).status, 200);
+    const reinvite = w.network.packets.filter((p) => p.message.kind === 'request' && p.message.method === 'INVITE').at(-1)!;
+    assert.match(reinvite.message.headers.get('Contact')!, /@203\.0\.113\.7:40001>/);
+    assert.deepEqual(media.offers.at(-1), { hold: false }, 'a new offer, the hold state kept');
+    assert.equal(call.movedContact(), undefined);
+    await bob.incoming[0]!.hangup();
+    await w.settle();
+    const bye = w.network.packets.find((p) => p.message.kind === 'request' && p.message.method === 'BYE')!;
+    assert.equal(bye.to.port, 40001, "the peer's BYE goes to where we are now");
+    assert.equal(call.state, 'ended');
   });
 });
