@@ -78,6 +78,8 @@ export interface AccountSettings {
   voicemail: string | null;
   /** Directed-pickup prefix dialled before a watched line's number ("*8"); null: INVITE with Replaces (RFC 3891). */
   pickupCode: string | null;
+  /** Caller-ID privacy of our calls (RFC 3323/3325): 'none', 'id' or 'header' (outgoing-call.ts). */
+  privacy: 'none' | 'id' | 'header';
 }
 
 export interface Account extends AccountSettings {
@@ -111,6 +113,7 @@ export const ACCOUNT_DEFAULTS: Readonly<Omit<AccountSettings, 'aor'>> = Object.f
   sdesInClear: false,
   voicemail: null,
   pickupCode: null,
+  privacy: 'none',
 });
 
 /** A SHA-256 certificate fingerprint as people copy it: 64 hex digits, optionally in colon-separated pairs. */
@@ -190,6 +193,7 @@ export const accountSettingsFields = z.strictObject({
   sdesInClear: z.boolean(),
   voicemail: z.string().trim().min(1).max(512).regex(NO_CONTROL, 'contains a control character').nullable(),
   pickupCode: z.string().trim().regex(/^[0-9*#]{1,8}$/, 'is not a pickup code (1 to 8 of 0-9 * #)').nullable(),
+  privacy: z.enum(['none', 'id', 'header']),
 });
 
 /** The whole account, with the cross-field rules: distinct addresses; rule identities are ours. */

@@ -67,6 +67,7 @@ export function uaAccountConfig(account: Account, password: string | undefined, 
     transport: account.transport,
     registerExpires: register ? account.registerExpires : 0,
     usePreferredIdentity: account.pPreferredIdentity,
+    privacy: account.privacy,
     // RFC 5626 §4.1: the account's id is a UUID made once per installation and account.
     ...(UUID.test(account.id) ? { instanceId: `urn:uuid:${account.id.toLowerCase()}` } : {}),
   };
@@ -299,6 +300,8 @@ export class RegistrationService {
       const state = this.#ua.registration(account.id).state;
       if (state !== 'registered' && state !== 'refreshing') continue;
       this.#log.info('connection lost: registering again now', { accountId: account.id, protocol: e.protocol, reason: e.reason });
+      // A Contact naming the lost connection's public end would send the registrar's requests to a dead port.
+      this.#ua.forgetConnectionAddress(account.id);
       this.#ua.register(account.id);
     }
   }

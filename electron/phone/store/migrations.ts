@@ -203,6 +203,10 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'history: the call\'s recordings (JSON array of file paths)',
     sql: `ALTER TABLE history ADD COLUMN recordings TEXT;`,
   },
+  {
+    description: "accounts: caller-ID privacy of our calls (RFC 3323: 'none', 'id', 'header')",
+    sql: `ALTER TABLE accounts ADD COLUMN privacy TEXT NOT NULL DEFAULT 'none' CHECK (privacy IN ('none', 'id', 'header'));`,
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;

@@ -25,6 +25,7 @@ describe('account form', () => {
       tlsCaFile: null,
       tlsPin: null,
       sdesInClear: false,
+      privacy: 'none',
     });
     expect('password' in fields).toBe(false);
   });

@@ -2,7 +2,7 @@
  * The account editor's working copy, and the conversions between it and the
  * API's AccountSnapshot / AccountInput / AccountPatch. Pure, for testing.
  */
-import type { AccountInput, AccountPatch, AccountSnapshot, DtmfMode, IdentityRule, SrtpMode, TransportName } from '../api/types.ts';
+import type { AccountInput, AccountPatch, AccountSnapshot, CallerIdPrivacy, DtmfMode, IdentityRule, SrtpMode, TransportName } from '../api/types.ts';
 import { sipAddressProblem } from '../../../electron/api/sip-address-syntax.ts';
 import { userPart } from './party.ts';
 
@@ -49,6 +49,8 @@ export interface AccountForm {
   tlsPin: string;
   /** Send SRTP keys over signalling that is not TLS (they travel in clear text). */
   sdesInClear: boolean;
+  /** Caller-ID privacy of our calls (RFC 3323): 'none', 'id' or 'header'. */
+  privacy: CallerIdPrivacy;
 }
 
 export function codecList(enabled: readonly string[]): Array<{ name: string; enabled: boolean }> {
@@ -107,6 +109,7 @@ export function accountToForm(account: AccountSnapshot | undefined): AccountForm
       tlsCaFile: '',
       tlsPin: '',
       sdesInClear: false,
+      privacy: 'none',
     };
   }
   return {
@@ -129,6 +132,7 @@ export function accountToForm(account: AccountSnapshot | undefined): AccountForm
     tlsCaFile: account.tlsCaFile ?? '',
     tlsPin: account.tlsPin ?? '',
     sdesInClear: account.sdesInClear ?? false,
+    privacy: account.privacy,
   };
 }
 
@@ -210,6 +214,7 @@ export function formToFields(form: AccountForm): AccountInput & AccountPatch {
     tlsCaFile: form.tlsCaFile.trim() === '' ? null : form.tlsCaFile.trim(),
     tlsPin: form.tlsPin.trim() === '' ? null : form.tlsPin.trim(),
     sdesInClear: form.sdesInClear,
+    privacy: form.privacy,
   };
   if (form.password !== '') fields.password = form.password;
   return fields;
