@@ -78,13 +78,17 @@ export interface AccountFields {
   voicemail: string | null;
   /** Directed call pickup: this prefix and the watched line's number are dialled ("*8" → "*8201"); null = INVITE with Replaces. */
   pickupCode: string | null;
+  /** STUN server for this account's calls (our public media address), "host[:port]"; null = the phone's, if any. */
+  stunServer: string | null;
+  /** TURN server relaying this account's calls when nothing else gets through, "user@host[:port]"; its password is `turnPassword`. */
+  turnServer: string | null;
 }
 
-/** `accounts.add`: the AOR and whatever differs from the defaults. The password goes in, never out. */
-export type AccountInput = Partial<AccountFields> & { aor: string; password?: string };
+/** `accounts.add`: the AOR and whatever differs from the defaults. The passwords go in, never out. */
+export type AccountInput = Partial<AccountFields> & { aor: string; password?: string; turnPassword?: string };
 
-/** `accounts.update`: `password: null` removes the stored password. */
-export type AccountPatch = Partial<AccountFields> & { password?: string | null };
+/** `accounts.update`: `password: null` removes the stored password, `turnPassword: null` the TURN one. */
+export type AccountPatch = Partial<AccountFields> & { password?: string | null; turnPassword?: string | null };
 
 export interface ContactFields {
   name: string;

@@ -203,6 +203,14 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'history: the call\'s recordings (JSON array of file paths)',
     sql: `ALTER TABLE history ADD COLUMN recordings TEXT;`,
   },
+  {
+    description: 'accounts: STUN and TURN servers per account (the TURN password in the secret store)',
+    sql: `
+      ALTER TABLE accounts ADD COLUMN stun_server TEXT;
+      ALTER TABLE accounts ADD COLUMN turn_server TEXT;
+      ALTER TABLE accounts ADD COLUMN turn_secret_ref TEXT;
+    `,
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;
