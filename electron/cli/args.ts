@@ -6,8 +6,9 @@
  */
 import { resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
+import { NO_ANSWER_MAX_S, NO_ANSWER_MIN_S } from '../api/forwarding-contract.ts';
 
-export const commands = ['register', 'call', 'message', 'listen', 'echo', 'watch', 'status', 'accounts', 'web', 'help'] as const;
+export const commands = ['register', 'call', 'message', 'listen', 'echo', 'watch', 'status', 'accounts', 'forward', 'web', 'help'] as const;
 export type CommandName = (typeof commands)[number];
 
 export interface CliOptions {
@@ -58,6 +59,10 @@ export interface CliOptions {
   noIce: boolean;
   /** `parley status --note TEXT`: the note published with the status. */
   note?: string;
+  /** `parley forward no-answer --after S`: seconds of ringing before forwarding. */
+  forwardAfter?: number;
+  /** `parley forward … --by redirect|bridge`: a 302, or a new call joined to the caller. */
+  forwardBy?: 'redirect' | 'bridge';
 }
 
 export class UsageError extends Error {
@@ -101,6 +106,8 @@ const options = {
   stun: { type: 'string' },
   turn: { type: 'string' },
   'no-ice': { type: 'boolean' },
+  after: { type: 'string' },
+  by: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -170,6 +177,12 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     throw new UsageError(`parley status wants one of ${STATUSES.join(', ')}, e.g. parley status away --note "back at 3"`);
   }
   if (v.note !== undefined && command !== 'status') throw new UsageError('--note goes with parley status');
+  if ((v.after !== undefined || v.by !== undefined) && command !== 'forward') throw new UsageError('--after and --by go with parley forward');
+  const forwardAfter = v.after !== undefined ? Number(v.after) : undefined;
+  if (forwardAfter !== undefined && !(Number.isInteger(forwardAfter) && forwardAfter >= NO_ANSWER_MIN_S && forwardAfter <= NO_ANSWER_MAX_S)) {
+    throw new UsageError(`--after wants whole seconds from ${NO_ANSWER_MIN_S} to ${NO_ANSWER_MAX_S}, not "${v.after}"`);
+  }
+  if (v.by !== undefined && v.by !== 'redirect' && v.by !== 'bridge') throw new UsageError(`--by must be redirect (a 302: the caller's side calls the target) or bridge (this phone calls the target and joins the calls), not "${v.by}"`);
   if (command === 'message' && rest.length !== 2) throw new UsageError('parley message wants a target and the text (quoted), e.g. parley message sip:alice@example.com "on my way"');
   return {
     command,
@@ -208,6 +221,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     ...(turn ? { turn } : {}),
     noIce: v['no-ice'] ?? false,
     ...(v.note !== undefined ? { note: v.note } : {}),
+    ...(forwardAfter !== undefined ? { forwardAfter } : {}),
+    ...(v.by === 'redirect' || v.by === 'bridge' ? { forwardBy: v.by } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ Commands:
   watch <target>…     watch the presence and the line (busy lamp) of each target; print every change
   status <status>     publish your presence: available, away, busy, dnd or offline (--note TEXT)
   accounts add|list|remove   manage the accounts stored in the data dir
+  forward [always|busy|no-answer TARGET | off]   call forwarding: shown, set or turned off (listen/web apply it)
   web                 run Parley in the browser: serves the UI on 127.0.0.1 and prints its URL
   serve               be the phone system: registrar and proxy (or --redirect server) for a domain
   users add|list|remove   manage the users (and their aliases) that parley serve serves
@@ -121,6 +122,21 @@ parley accounts remove <id|aor>
 Accounts live in the data dir (default ~/.config/parley, $XDG_CONFIG_HOME honoured); passwords
 (the TURN one too) go to its secrets.json (mode 0600) and are never printed. --stun and --turn
 are the account's own servers for its calls (a host name or address; port 3478 if left out).`,
+  forward: `parley forward [--data-dir DIR] [--json]                       show the rules
+parley forward always|busy|no-answer TARGET [--after S] [--by redirect|bridge] [--account ID|AOR]
+parley forward off [always|busy|no-answer] [--account ID|AOR]
+Call forwarding, stored in the data dir; a running phone (listen, web, the app) applies it:
+  always      every call, at once, without ringing here
+  busy        while another call is up, under do-not-disturb, or when you decline (486)
+  no-answer   after ringing --after seconds (5–120, default 20)
+--by redirect (default) answers the caller with 302 and the target (the caller's phone or proxy
+calls it; RFC 3261 §8.3, with a Diversion header); --by bridge has this phone call the target and
+join the two calls once it answers. TARGET is a number (completed with the account's domain) or
+an address; one of this phone's own addresses is refused. Without --account the rule is every
+account's; with it, that account's own (off with --account and no condition: back to the global).
+  parley forward busy 200 --by bridge
+  parley forward no-answer sip:voicemail@example.com --after 15
+  parley forward off`,
   web: `parley web [--port N] [--no-open] [--data-dir DIR | account flags]
 Starts the phone and serves the Parley UI to a browser on 127.0.0.1 (port 0 = any free port).
 The printed URL carries this run's access token; the browser is the sound card (microphone

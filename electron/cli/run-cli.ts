@@ -29,6 +29,7 @@ const modules: Record<Exclude<CommandName, 'help'>, () => Promise<{ run: Command
   status: () => import('./status-command.ts'),
   echo: () => import('./echo-command.ts'),
   accounts: () => import('./accounts-command.ts'),
+  forward: () => import('./forward-command.ts'),
   web: () => import('./web-command.ts'),
 };
 

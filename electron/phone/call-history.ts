@@ -2,7 +2,10 @@
  * Calls into the history (docs/architecture.md, "History"): a row is written when the call
  * starts — so a crash mid-call still leaves it in the list — completed when
  * it is answered and when it ends (code, reason, quality summary from the
- * media statistics), and announced with a 'history' event at the end.
+ * media statistics), and announced with a 'history' event once the end is
+ * written. The writes go behind the call (store/history-repository.ts,
+ * addLater): no commit on the dial or answer path, one transaction for all
+ * the calls that changed within WRITE_BEHIND_MS.
  *
  * The history may only reference stored accounts and contacts (foreign
  * keys): the built-in direct account and Echo test contact are written as
@@ -21,7 +24,7 @@ import type { PhoneStore } from './store/phone-store.ts';
 const clip = (text: string, max: number) => text.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, max);
 
 /** What the history reads of a call (a PhoneCall). */
-export type HistoryCall = Pick<PhoneCall, 'id' | 'accountId' | 'direction' | 'remote' | 'caller' | 'localIdentity' | 'sip' | 'startedAt' | 'answeredAt' | 'endedAt' | 'outcome' | 'lastStats' | 'historyId' | 'snapshot' | 'forwardedBy' | 'forwardedTo'>;
+export type HistoryCall = Pick<PhoneCall, 'id' | 'accountId' | 'direction' | 'remote' | 'caller' | 'localIdentity' | 'sip' | 'startedAt' | 'answeredAt' | 'endedAt' | 'outcome' | 'lastStats' | 'historyRow' | 'snapshot' | 'forwardedBy' | 'forwardedTo'>;
 
 export class CallHistory {
   readonly #store: PhoneStore;
@@ -38,7 +41,7 @@ export class CallHistory {
     this.#write(record, () => {
       const accountId = record.accountId === DIRECT_ACCOUNT_ID || !this.#store.accounts.get(record.accountId) ? null : record.accountId;
       const peerName = record.caller?.name ?? record.remote.displayName ?? null;
-      const entry = this.#store.history.add({
+      record.historyRow = this.#store.history.addLater({
         direction: record.direction,
         peerUri: clip(record.remote.uri, 1024),
         peerName: peerName === null ? null : clip(peerName, 256),
@@ -49,40 +52,41 @@ export class CallHistory {
         startedAt: record.startedAt,
         forwardedBy: record.forwardedBy ? clip(record.forwardedBy.text, 512) : null,
       });
-      record.historyId = entry.id;
     });
   }
 
   answered(record: HistoryCall): void {
-    if (record.historyId === undefined || record.answeredAt === undefined) return;
-    const id = record.historyId;
-    this.#write(record, () => this.#store.history.update(id, { answeredAt: Math.max(record.answeredAt!, record.startedAt) }));
+    const row = record.historyRow;
+    if (row === undefined || record.answeredAt === undefined) return;
+    this.#write(record, () => this.#store.history.updateLater(row, { answeredAt: Math.max(record.answeredAt!, record.startedAt) }));
   }
 
   ended(record: HistoryCall): void {
-    if (record.historyId === undefined) return;
-    const id = record.historyId;
+    const row = record.historyRow;
+    if (row === undefined) return;
     this.#write(record, () => {
       const answeredAt = record.answeredAt === undefined ? null : Math.max(record.answeredAt, record.startedAt);
-      const entry = this.#store.history.update(id, {
+      const patch = {
         answeredAt,
         endedAt: Math.max(record.endedAt ?? record.startedAt, answeredAt ?? record.startedAt),
         resultCode: record.outcome && record.outcome.status >= 100 && record.outcome.status <= 699 ? record.outcome.status : null,
         reason: record.outcome ? clip(record.outcome.reason, 256) : null,
         quality: this.#quality(record),
         forwardedTo: record.forwardedTo ? clip(describeForward(record.forwardedTo), 512) : null,
-      });
-      this.#events.emit('history', toHistorySnapshot(entry, recordingLinks));
+      };
+      this.#store.history.updateLater(row, patch, (entry) => this.#events.emit('history', toHistorySnapshot(entry, recordingLinks)));
     });
   }
 
   /** The call is being recorded into `path`: its History entry links the file. */
   recorded(record: HistoryCall, path: string): void {
-    if (record.historyId === undefined) return;
-    const id = record.historyId;
+    const row = record.historyRow;
+    if (row === undefined) return;
     this.#write(record, () => {
-      const entry = this.#store.history.require(id);
-      if (!entry.recordings.includes(path)) this.#store.history.update(id, { recordings: [...entry.recordings, path] });
+      this.#store.history.updateLater(row, (current) => {
+        const recordings = current.recordings ?? [];
+        return recordings.includes(path) ? {} : { recordings: [...recordings, path] };
+      });
     });
   }
 

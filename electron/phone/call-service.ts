@@ -159,9 +159,13 @@ export class CallService {
     return [...this.#calls.values()].map((c) => c.snapshot());
   }
 
-  /** Incoming calls not answered yet (ringing, or being prepared), in all and by source address: what call-admission.ts limits. */
+  /**
+   * Incoming calls not answered yet (ringing, or being prepared), in all and by source address: what call-admission.ts
+   * limits. A call we answered (our 200 sent, its ACK on the way) waits for nobody: an auto-answering host under a
+   * load answers each call on arrival, and counting those until their ACK refused calls while nothing rang.
+   */
   unanswered(): { total: number; bySource: (address: string) => number } {
-    const ringing = [...this.#calls.values()].filter((c) => c.direction === 'in' && !c.ended && c.answeredAt === undefined);
+    const ringing = [...this.#calls.values()].filter((c) => c.ringingIn);
     return {
       total: ringing.length + this.#pending.size,
       bySource: (address) => ringing.filter((c) => c.sip.direction === 'incoming' && c.sip.source.address === address).length,
@@ -475,8 +479,14 @@ export class CallService {
 
   #register(call: PhoneCall): void {
     this.#calls.set(call.id, call);
-    // Whether the others can be merged depends on this call too ('merge' in their actions).
-    call.sip.on('state', () => this.#refreshAll(call));
+    // Whether the others can be merged ('merge' in their actions) depends on this call being connected: sent again
+    // when that changes, and only then (every state of every call re-sending every other call is n² under a load).
+    let established = call.established;
+    call.sip.on('state', () => {
+      if (call.established === established) return;
+      established = call.established;
+      this.#refreshAll(call, true);
+    });
     this.#objects.track(call);
     this.#objects.track(call.session);
   }
@@ -551,9 +561,9 @@ export class CallService {
     }
   }
 
-  /** Sends every other call's snapshot again: their actions (merge) or conference changed. */
-  #refreshAll(except?: PhoneCall): void {
-    for (const c of this.#calls.values()) if (c !== except && !c.ended) c.refresh();
+  /** Sends every other call's snapshot again: their actions (merge) or conference changed; `connectedOnly`: only calls that can merge. */
+  #refreshAll(except?: PhoneCall, connectedOnly = false): void {
+    for (const c of this.#calls.values()) if (c !== except && !c.ended && (!connectedOnly || c.established)) c.refresh();
   }
 
   #require(callId: string): PhoneCall {

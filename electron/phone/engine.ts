@@ -197,11 +197,9 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
   // Every record also kept (redacted) for the diagnostics bundle (diagnostics.logs).
   const logRing = new LogRing({ now });
   const logger = logRing.tee(opts.logger ?? nullLogger).child('phone');
-  // An auto-answering host (`parley listen --auto-answer`, a load target) writes three history commits per call; with
-  // synchronous=FULL each one fsyncs on the event loop (≈ 7 ms a COMMIT measured under the uas-cps bench: most of the
-  // full engine's time per call). WAL with NORMAL never corrupts and loses nothing when the process dies
-  // (store/store.ts, durability test), only the last commits on power loss. A phone someone uses keeps FULL.
-  const store = openPhoneStore(opts.dataDir, { secrets: opts.secrets, logger: logger.child('store'), ...(opts.autoAnswer === true ? { synchronous: 'normal' as const } : {}) });
+  // The calls' history is written behind them (store/history-repository.ts): one commit, one fsync, for all the
+  // calls that changed within 100 ms, so even an auto-answering host under load keeps synchronous=FULL.
+  const store = openPhoneStore(opts.dataDir, { secrets: opts.secrets, logger: logger.child('store'), clock });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   const recordings = new Recordings({
     store, dataDir: opts.dataDir, logger: logger.child('recordings'),
@@ -312,7 +310,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     const callsForEvents = calls;
     const eventServices = createEventServices({
       ua, accounts, contacts, store, events, clock, now, logger,
-      calls: { dial: (p, c) => callsForEvents.dial(p, c), pickup: (p, c) => callsForEvents.pickup(p, c), list: () => callsForEvents.list() },
+      calls: { dial: (p, c) => callsForEvents.dial(p, c), pickup: (p, c) => callsForEvents.pickup(p, c) },
     });
     cleanups.push(() => eventServices.close());
     const networkChanged = (reason: NetworkChangeReason) =>

@@ -48,7 +48,6 @@ export interface EventServicesDeps {
   calls: {
     dial(p: DialParams, c: CommandContext): Promise<CallSnapshot>;
     pickup(p: PickupParams, c: CommandContext): Promise<CallSnapshot>;
-    list(): CallSnapshot[];
   };
 }
 
@@ -65,7 +64,10 @@ export interface EventServices {
 export function createEventServices(d: EventServicesDeps): EventServices {
   const logger = d.logger.child('events');
   const agent = new EventAgent(d.ua, { logger });
-  const inCall = () => d.calls.list().some((c) => IN_CALL.has(c.state));
+  // Busy while a call is connected: followed from the 'call' events, so the presence is looked at again only when
+  // that flips (not on every event of every call, each reading every call's snapshot and the settings).
+  const connected = new Set<string>();
+  const inCall = () => connected.size > 0;
   const presence = new PresenceService({ agent, store: d.store, contacts: d.contacts, events: d.events, clock: d.clock, now: d.now, logger, inCall });
   const watches = new WatchService({
     agent, accounts: d.accounts, contacts: d.contacts, store: d.store, events: d.events, clock: d.clock, now: d.now, logger,
@@ -89,7 +91,12 @@ export function createEventServices(d: EventServicesDeps): EventServices {
       mwi.accountReady(account);
       watches.accountReady(account.id);
     }),
-    d.events.on('call', () => presence.refresh()),
+    d.events.on('call', (c) => {
+      const was = connected.size > 0;
+      if (IN_CALL.has(c.state)) connected.add(c.id);
+      else connected.delete(c.id);
+      if (connected.size > 0 !== was) presence.refresh();
+    }),
     d.events.on('settings', () => presence.refresh()),
   ];
   d.accounts.onChange(async (change) => {

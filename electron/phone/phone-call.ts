@@ -35,6 +35,7 @@ import type { AudioRouter, CallAudioDevices } from './audio-router.ts';
 import { TwoWayRecorder, type RecordingLayout } from '../media/devices/two-way-recorder.ts';
 import type { RecordingFormat } from '../media/devices/recording-file.ts';
 import type { CallHistory } from './call-history.ts';
+import type { LaterRow } from './store/history-repository.ts';
 import type { ResolvedCaller } from './contact-directory.ts';
 import { mediaStatsDetails } from './snapshot-mappers.ts';
 import type { Account } from './account.ts';
@@ -143,7 +144,8 @@ export class PhoneCall implements ConferenceLeg {
   answeredAt: number | undefined;
   endedAt: number | undefined;
   outcome: SipOutcome | undefined;
-  historyId: number | undefined;
+  /** The call's history row (call-history.ts), written behind the call. */
+  historyRow: LaterRow | undefined;
   /** Statistics as they were when the call ended (or last sent). */
   lastStats: MediaSessionStats | undefined;
   /** The client whose audio the call uses; undefined: every client. */

@@ -13,6 +13,10 @@
  * not judged — no audio can flow before it, by design). During the
  * second call a stranger on 127.0.0.1 sprays DTLS garbage and a forged
  * fatal alert at Parley's media port: the call and its audio carry on.
+ * All of it twice: with rtcp-mux, and with baresip's rtcp_mux off, where the
+ * RTCP port runs its own DTLS-SRTP handshake (RFC 5764 §4.1) and baresip's
+ * SRTCP reports must reach Parley authenticated (calls of 7 s: baresip
+ * reports first after about 5 s).
  */
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
@@ -37,13 +41,15 @@ function log(text: string): void {
   process.stdout.write(`# ${text}\n`);
 }
 
-describe('DTLS-SRTP: Parley ↔ baresip (dtls_srtp) through Kamailio over UDP', () => {
+for (const rtcpMux of [true, false]) describe(`DTLS-SRTP: Parley ↔ baresip (dtls_srtp, rtcp_mux ${rtcpMux ? 'yes' : 'no'}) through Kamailio over UDP`, () => {
   let bed: BaresipBed;
   let kam: KamailioHandle;
   let bare: BaresipHandle;
   let parley: ParleyEnginePeer;
   let accountId: string;
   const tmp = makeTempDir('dtls-baresip');
+  // baresip sends its first RTCP report about 5 s into a call: without rtcp-mux the calls last long enough to see its SRTCP arrive.
+  const talkMs = rtcpMux ? TALK_MS : 7000;
 
   before(async () => {
     const source = join(tmp.path, 'tone.wav');
@@ -51,7 +57,7 @@ describe('DTLS-SRTP: Parley ↔ baresip (dtls_srtp) through Kamailio over UDP', 
     bed = await startBaresipBed({
       parleyHz: PARLEY_HZ,
       accounts: [{ user: 'bdtls', answermode: 'auto', audioCodecs: 'PCMU/8000/1', mediaenc: 'dtls_srtp', extra: `;audio_source=aufile,${source}` }],
-      baresip: { extraConfig: ['module dtls_srtp.so'], rtcpMux: true },
+      baresip: { extraConfig: ['module dtls_srtp.so'], rtcpMux },
       parleyAccount: { srtp: 'mandatory' },
     });
     ({ kam, bare, parley, accountId } = bed);
@@ -72,6 +78,8 @@ describe('DTLS-SRTP: Parley ↔ baresip (dtls_srtp) through Kamailio over UDP', 
     assert.match(trace, /^a=setup:actpass/m);
     assert.match(trace, /^a=setup:(active|passive)/m);
     assert.doesNotMatch(trace, /^a=crypto:/m);
+    // Without rtcp-mux the answer has none (Parley offers it, baresip then declines): RTCP runs its own DTLS-SRTP on its own port.
+    if (!rtcpMux) assert.ok((trace.match(/^a=rtcp-mux/gm)?.length ?? 0) <= 1, `no a=rtcp-mux in the answer:\n${trace}`);
     return trace;
   }
 
@@ -81,6 +89,12 @@ describe('DTLS-SRTP: Parley ↔ baresip (dtls_srtp) through Kamailio over UDP', 
     const dumped = await bed.baresipRecording(files);
     const path = await bed.parleyRecording(apiCallId);
     log(`DTLS-SRTP set-up after the answer: ${securingMs} ms`);
+    if (!rtcpMux) {
+      // baresip's SRTCP reports reached our RTCP port and authenticated with that port's own DTLS-SRTP keys (their jitter figure).
+      const stats = parley.all('media.stats').filter((m) => m.callId === apiCallId).at(-1);
+      log(`SRTCP from baresip on the RTCP port: ${JSON.stringify({ remoteJitterMs: stats?.remoteJitterMs, remoteLossPercent: stats?.remoteLossPercent, rttMs: stats?.rttMs })}`);
+      assert.notEqual(stats?.remoteJitterMs, undefined, `SRTCP reports from baresip: ${JSON.stringify(stats)}`);
+    }
     const heardByBaresip = measureWav('baresip', dumped, answeredMs, { heldBackMs: BARESIP_HELD_BACK_MS, securingMs });
     const heardByParley = measureWav('Parley', path, answeredMs, { securingMs });
     for (const h of [heardByBaresip, heardByParley]) log(describeTone(h));
@@ -98,7 +112,7 @@ describe('DTLS-SRTP: Parley ↔ baresip (dtls_srtp) through Kamailio over UDP', 
     assert.equal(active.state, 'active', `${active.code} ${active.reason} ${active.failure}\n${parley.trace(callId)}\n${bare.logs().slice(-3000)}`);
     assert.match(active.security!.summary, /^Signalling: UDP \(not encrypted\) · Media: SRTP AES-\S+ \(DTLS-SRTP\)$/);
     log(`security line: ${active.security!.summary}`);
-    await sleep(TALK_MS);
+    await sleep(talkMs);
     await parley.call('call.hangup', { callId: dialled.id });
     const ended = await parley.waitFor('call', (s) => s.id === dialled.id && s.state === 'ended', 5000, 'ended');
     checkSdp(callId);
@@ -131,7 +145,7 @@ describe('DTLS-SRTP: Parley ↔ baresip (dtls_srtp) through Kamailio over UDP', 
       Buffer.alloc(300, 0x16),
     ];
     for (let i = 0; i < 20; i++) for (const g of garbage) stranger.send(g, port, '127.0.0.1');
-    await sleep(TALK_MS);
+    await sleep(talkMs);
     stranger.close();
     const still = parley.all('call').filter((s) => s.id === incoming.id).at(-1)!;
     assert.equal(still.state, 'active', `the call survived the garbage: ${still.failure ?? ''}`);

@@ -54,6 +54,13 @@ export interface RtpStreamConfig {
    * handshake): nothing is sent, and nothing received is played.
    */
   awaitingKeys?: boolean;
+  /**
+   * RTCP on its own port with DTLS-SRTP (no rtcp-mux): SRTCP has keys of its
+   * own, from the handshake on the RTCP port (RFC 5764 §4.1). Until they are
+   * there (`awaitingRtcpKeys`) no RTCP is sent and none received is used.
+   */
+  srtcp?: Omit<SrtpSessionOptions, 'maxSources'>;
+  awaitingRtcpKeys?: boolean;
   /** For the RTCP interval; default 80 kbit/s. */
   sessionBandwidthBps?: number;
 }
@@ -98,6 +105,8 @@ export interface RtpSessionEvents {
   warning: [error: Error];
   /** A DTLS datagram (RFC 7983 first byte 20–63) on the RTP port, for the DTLS-SRTP handshake. */
   dtls: [datagram: Buffer, from: Endpoint];
+  /** A DTLS datagram on the separate RTCP port (no rtcp-mux): the RTCP component's own handshake. */
+  rtcpDtls: [datagram: Buffer, from: Endpoint];
 }
 
 /**

@@ -20,9 +20,12 @@
  *   to the peer's RTCP port (a=rtcp, or RTP + 1).
  * - SRTP/SRTCP via SrtpSession when keys were negotiated; with DTLS-SRTP
  *   (keys from a handshake on this port) nothing is sent or played until
- *   they are there (RtpStreamConfig.awaitingKeys).
+ *   they are there (RtpStreamConfig.awaitingKeys). Without rtcp-mux the RTCP
+ *   port runs a DTLS handshake of its own and SRTCP its keys (RFC 5764 §4.1:
+ *   RtpStreamConfig.srtcp / awaitingRtcpKeys).
  * - The port is shared (RFC 7983, packet-demux.ts): STUN is not media, DTLS
- *   goes to the 'dtls' listener, RTP and RTCP are ours, the rest is dropped.
+ *   goes to the 'dtls' listener ('rtcpDtls' from the RTCP port), RTP and
+ *   RTCP are ours, the rest is dropped.
  * - RTCP reports on the RFC 3550 §6.3 schedule; a BYE when closing (§6.6).
  *
  *   open() ──▶ bound ──start(config)──▶ running ──close()──▶ closed
@@ -113,6 +116,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   #reporter: RtcpReporter | undefined;
   #scheduler: RtcpIntervalScheduler | undefined;
   #srtp: SrtpSession | undefined;
+  /** SRTCP with keys of its own (DTLS-SRTP on a separate RTCP port); else RTCP uses #srtp. */
+  #srtcp: SrtpSession | undefined;
   #remoteSsrc: number | undefined;
   #receiverStats: ReceiverStatistics | undefined;
   #rtpPeer: PeerLatch | undefined;
@@ -140,7 +145,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     rtp.on('message', (msg, rinfo) => this.#onRtpSocket(msg, rinfo));
     rtp.on('error', (err) => this.#onSocketError(err));
     rtcp?.on('message', (msg, rinfo) => {
-      if (classifyMediaPacket(msg) === 'rtp') this.#onRtcp(msg, rinfo, true);
+      const kind = classifyMediaPacket(msg);
+      if (kind === 'rtp') this.#onRtcp(msg, rinfo, true);
+      else if (kind === 'dtls' && !this.#closed) this.emit('rtcpDtls', msg, { address: rinfo.address, port: rinfo.port });
     });
     rtcp?.on('error', (err) => this.#onSocketError(err));
   }
@@ -179,6 +186,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.#sender = new RtpSender({ payloadType: config.payloadType, clockRate: config.clockRate, ptimeMs: config.ptimeMs, random: this.#random });
     this.#reporter = new RtcpReporter({ sender: this.#sender, cname: this.#cname, wallClockMs: this.#options.wallClockMs });
     this.#srtp = config.srtp ? new SrtpSession(config.srtp) : undefined;
+    this.#srtcp = config.srtcp ? new SrtpSession(config.srtcp) : undefined;
     this.#remoteSsrc = config.remoteSsrc;
     this.#rtpPeer = new PeerLatch({ address: config.remoteAddress, port: config.remotePort });
     this.#rtcpPeer = new PeerLatch(rtcpEndpoint(config));
@@ -207,6 +215,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.#rtpPeer!.expect({ address: config.remoteAddress, port: config.remotePort });
     this.#rtcpPeer!.expect(rtcpEndpoint(config));
     if (!sameKeys(old.srtp, config.srtp)) this.#srtp = config.srtp ? new SrtpSession(config.srtp) : undefined;
+    if (!sameKeys(old.srtcp, config.srtcp)) this.#srtcp = config.srtcp ? new SrtpSession(config.srtcp) : undefined;
     this.#sender.payloadType = config.payloadType;
     if (config.ptimeMs !== undefined) this.#sender.setPtime(config.ptimeMs);
     if (config.remoteSsrc !== undefined) this.#remoteSsrc = config.remoteSsrc;
@@ -291,6 +300,12 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       return false;
     }
     return this.#transmit(sender.custom(payload, options));
+  }
+
+  /** A DTLS datagram of the RTCP component, from our RTCP socket (the RTP socket when there is none). */
+  sendRtcpDatagram(bytes: Uint8Array, target: Endpoint): void {
+    if (this.#closed || !sendable(target)) return;
+    void this.#udpSend(this.#rtcpSocket ?? this.#rtpSocket, bytes, target);
   }
 
   /** One datagram of another protocol sharing the port (DTLS), from our RTP socket. */
@@ -389,8 +404,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   #sendRtcpBytes(compound: Buffer): Promise<void> {
     const target = this.remoteRtcpEndpoint;
-    if (!target || !sendable(target) || this.#config?.awaitingKeys) return Promise.resolve();
-    const bytes = this.#srtp ? this.#srtp.protectRtcp(compound) : compound;
+    if (!target || !sendable(target) || this.#config?.awaitingKeys || this.#config?.awaitingRtcpKeys) return Promise.resolve();
+    const crypto = this.#srtcp ?? this.#srtp;
+    const bytes = crypto ? crypto.protectRtcp(compound) : compound;
     const socket = this.#config?.rtcpMux || !this.#rtcpSocket ? this.#rtpSocket : this.#rtcpSocket;
     return this.#routedSend(socket, bytes, target);
   }
@@ -543,13 +559,14 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.#dropped.foreignSource++;
       return undefined;
     }
-    if (this.#config?.awaitingKeys) {
+    if (this.#config?.awaitingKeys || (kind === 'rtcp' && this.#config?.awaitingRtcpKeys)) {
       this.#dropped.srtp++;
       return undefined;
     }
-    if (!this.#srtp) return msg;
+    const crypto = kind === 'rtcp' ? (this.#srtcp ?? this.#srtp) : this.#srtp;
+    if (!crypto) return msg;
     try {
-      return kind === 'rtp' ? this.#srtp.unprotectRtp(msg) : this.#srtp.unprotectRtcp(msg);
+      return kind === 'rtp' ? crypto.unprotectRtp(msg) : crypto.unprotectRtcp(msg);
     } catch (err) {
       if (!(err instanceof SrtpError)) throw err;
       this.#dropped.srtp++;

@@ -72,6 +72,11 @@ export interface NegotiatedMedia {
    */
   srtp?: NegotiatedSrtp;
   dtls?: NegotiatedDtls;
+  /**
+   * DTLS-SRTP without rtcp-mux: SRTCP's keys, from the RTCP port's own
+   * handshake (RFC 5764 §4.1), once it finished; RTCP waits for them.
+   */
+  srtcp?: NegotiatedSrtp;
   /** SSRC the peer announced with a=ssrc, if any. */
   remoteSsrc?: number;
 }

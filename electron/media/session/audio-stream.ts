@@ -248,5 +248,10 @@ export function rtpStreamConfig(n: NegotiatedMedia, ptimeMs: number): RtpStreamC
   if (n.remoteSsrc !== undefined) config.remoteSsrc = n.remoteSsrc;
   if (n.srtp) config.srtp = { suite: n.srtp.suite, localKey: n.srtp.localKey, remoteKey: n.srtp.remoteKey };
   else if (n.dtls) config.awaitingKeys = true;
+  // DTLS-SRTP with RTCP on its own port: SRTCP is keyed by that port's handshake (RFC 5764 §4.1).
+  if (n.dtls && !n.rtcpMux) {
+    if (n.srtcp) config.srtcp = { suite: n.srtcp.suite, localKey: n.srtcp.localKey, remoteKey: n.srtcp.remoteKey };
+    else config.awaitingRtcpKeys = true;
+  }
   return config;
 }

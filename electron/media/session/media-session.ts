@@ -99,6 +99,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
   #ticks = 0;
   #finalStats: MediaSessionStats | undefined;
   readonly #keying: DtlsSrtpKeying | undefined;
+  /** DTLS-SRTP of the RTCP port when the peer does not multiplex (RFC 5764 §4.1); idle otherwise. */
+  readonly #rtcpKeying: DtlsSrtpKeying | undefined;
   /** The address our descriptions name (options.advertisedAddress until readdress()). */
   #advertised: string;
 
@@ -120,7 +122,10 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     const local = buildLocalCodecs(selectCodecs(this.#registry, options.codecs), options.telephoneEvent ?? true);
     const keyExchange = options.keyExchange ?? ['sdes'];
     const identity = keyExchange.includes('dtls') && (options.srtp ?? 'off') !== 'off' ? (options.dtlsIdentity ?? processDtlsIdentity()) : undefined;
-    if (identity) this.#keying = this.#newKeying(identity);
+    if (identity) {
+      this.#keying = this.#newKeying(identity, 'rtp');
+      this.#rtcpKeying = this.#newKeying(identity, 'rtcp');
+    }
     this.#negotiator = new SdpNegotiator({
       address: advertised,
       codecs: local.codecs,
@@ -305,6 +310,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     this.#state = 'running';
     this.#startedMs = this.#clock.now();
     this.#keying?.start();
+    this.#rtcpKeying?.start();
     this.#stream = new AudioStream({
       rtp: this.#rtp,
       clock: this.#clock,
@@ -346,6 +352,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     this.#dtmfQueue.cancel(new MediaSessionError('closed', 'the call ended before the digits were sent'));
     this.#negotiator.close();
     this.#keying?.close(); // close_notify goes out before the socket closes
+    this.#rtcpKeying?.close();
     const rtp = this.#rtp ?? (await this.#opening?.catch(() => undefined));
     await this.#ice?.close();
     await rtp?.close(reason);
@@ -430,6 +437,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       });
       rtp.on('bye', (reason) => this.emit('remote-bye', reason));
       rtp.on('dtls', (datagram, from) => this.#keying?.receive(datagram, from));
+      rtp.on('rtcpDtls', (datagram, from) => this.#rtcpKeying?.receive(datagram, from));
       rtp.on('warning', (err) => this.#log.warn('RTP socket warning', { message: err.message }));
       return rtp;
     });
@@ -468,6 +476,11 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       const keys = continues ? this.#keying.keys : undefined;
       if (keys) negotiated = { ...negotiated, srtp: { ...keys, keyExchange: 'dtls', tag: 0 } };
     }
+    if (negotiated.dtls && !negotiated.rtcpMux && this.#rtcpKeying) {
+      const continues = this.#rtcpKeying.configure(negotiated.dtls, { address: negotiated.remoteRtcpAddress, port: negotiated.remoteRtcpPort });
+      const keys = continues ? this.#rtcpKeying.keys : undefined;
+      if (keys) negotiated = { ...negotiated, srtcp: { ...keys, keyExchange: 'dtls', tag: 0 } };
+    }
     this.#negotiated = negotiated;
     this.#remoteHold = negotiated.remoteHold;
     if (this.#state === 'new') {
@@ -490,22 +503,25 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     if (wasHeld !== negotiated.remoteHold) this.emit('remote-hold', negotiated.remoteHold);
   }
 
-  #newKeying(identity: DtlsIdentity): DtlsSrtpKeying {
+  /** The DTLS-SRTP association of one component: RTP (keys for the call) or RTCP on its own port (keys for SRTCP). */
+  #newKeying(identity: DtlsIdentity, component: 'rtp' | 'rtcp'): DtlsSrtpKeying {
+    const rtcp = component === 'rtcp';
     return new DtlsSrtpKeying({
       identity,
       clock: this.#clock,
       logger: this.#options.logger,
       srtpSuites: this.#options.srtpSuites,
       handshakeTimeoutMs: this.#options.dtlsTimeoutMs,
-      send: (datagram, to) => this.#rtp?.sendDatagram(datagram, to),
-      currentPeer: () => this.#rtp?.remoteRtpEndpoint,
+      send: (datagram, to) => (rtcp ? this.#rtp?.sendRtcpDatagram(datagram, to) : this.#rtp?.sendDatagram(datagram, to)),
+      currentPeer: () => (rtcp ? this.#rtp?.remoteRtcpEndpoint : this.#rtp?.remoteRtpEndpoint),
       onKeys: (keys, handshakeMs) => {
         const n = this.#negotiated;
         if (this.#state === 'stopped' || !n?.dtls) return;
         const srtp: NegotiatedSrtp = { ...keys, keyExchange: 'dtls', tag: 0 };
-        this.#negotiated = { ...n, srtp };
+        this.#negotiated = rtcp ? { ...n, srtcp: srtp } : { ...n, srtp };
         if (this.#state === 'running') this.#configureStream();
-        this.emit('secured', srtp, handshakeMs);
+        if (rtcp) this.#log.info('RTCP port secured (its own DTLS-SRTP handshake)', { handshakeMs });
+        else this.emit('secured', srtp, handshakeMs);
       },
       onFailed: (words) => {
         if (this.#state === 'stopped') return;

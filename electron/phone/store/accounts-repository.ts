@@ -2,11 +2,15 @@
  * Accounts in the store: the `accounts` row plus the ordered `account_aliases`
  * rows, always written together in one transaction. Input is validated with
  * account.ts's schema (StoreError 'invalid' names the field). Passwords go to
- * the SecretStore; the row keeps only `secretRef`.
+ * the SecretStore; the row keeps only `secretRef`. What is read is kept
+ * (read-cache.ts) until this process writes or another one commits: the
+ * phone reads an account several times per call. The accounts handed out
+ * are frozen.
  */
 import { randomUUID } from 'node:crypto';
 import { ACCOUNT_DEFAULTS, accountSettingsSchema, type Account, type AccountInput, type AccountPatch, type AccountSettings } from '../account.ts';
 import { accountSecretRef, MAX_SECRET_VALUE, type SecretStore } from './secret-store.ts';
+import { ReadCache } from './read-cache.ts';
 import type { Row, Store } from './store.ts';
 import { StoreError } from './store-error.ts';
 import { nullableString, plainInput, readJson, requireId, validate } from './validate.ts';
@@ -18,28 +22,34 @@ const COLUMNS = `id, display_name, aor, auth_user, secret_ref, registrar, outbou
 export class AccountsRepository {
   readonly #store: Store;
   readonly #secrets: SecretStore | undefined;
+  readonly #cache: ReadCache<{ list: Account[]; byId: Map<string, Account> }>;
 
   constructor(store: Store, secrets?: SecretStore) {
     this.#store = store;
     this.#secrets = secrets;
+    this.#cache = new ReadCache(store, () => {
+      const list = this.#read();
+      return { list, byId: new Map(list.map((a) => [a.id, a])) };
+    });
   }
 
   /** All accounts in display order. */
   list(): Account[] {
+    return [...this.#cache.get().list];
+  }
+
+  get(id: string): Account | undefined {
+    requireId(id, 'account');
+    return this.#cache.get().byId.get(id);
+  }
+
+  #read(): Account[] {
     const aliases = new Map<string, string[]>();
     for (const r of this.#store.all('SELECT account_id, uri FROM account_aliases ORDER BY account_id, position')) {
       const id = String(r.account_id);
       aliases.set(id, [...(aliases.get(id) ?? []), String(r.uri)]);
     }
     return this.#store.all(`SELECT ${COLUMNS} FROM accounts ORDER BY position, id`).map((r) => this.#fromRow(r, aliases.get(String(r.id)) ?? []));
-  }
-
-  get(id: string): Account | undefined {
-    requireId(id, 'account');
-    const row = this.#store.get(`SELECT ${COLUMNS} FROM accounts WHERE id = ?`, id);
-    if (!row) return undefined;
-    const aliases = this.#store.all('SELECT uri FROM account_aliases WHERE account_id = ? ORDER BY position', id).map((r) => String(r.uri));
-    return this.#fromRow(row, aliases);
   }
 
   /** Like get, but a missing account is StoreError 'not-found'. */
@@ -52,7 +62,7 @@ export class AccountsRepository {
   add(input: AccountInput): Account {
     const settings = validate(accountSettingsSchema, { ...ACCOUNT_DEFAULTS, ...plainInput(input, 'account') }, 'account');
     const id = randomUUID();
-    this.#store.transaction(() => {
+    this.#cache.write(() => this.#store.transaction(() => {
       const position = Number(this.#store.get('SELECT coalesce(max(position), -1) + 1 AS p FROM accounts')?.p ?? 0);
       this.#store.run(
         `INSERT INTO accounts (${COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -61,13 +71,13 @@ export class AccountsRepository {
         position,
       );
       this.#writeAliases(id, settings.aliases);
-    });
+    }));
     return { id, ...settings };
   }
 
   /** Applies `patch` over the stored account; the result must be a valid account as a whole. */
   update(id: string, patch: AccountPatch): Account {
-    return this.#store.transaction(() => {
+    return this.#cache.write(() => this.#store.transaction(() => {
       const { id: _, ...current } = this.require(id);
       const settings = validate(accountSettingsSchema, { ...current, ...plainInput(patch, 'account') }, 'account');
       this.#store.run(
@@ -82,7 +92,7 @@ export class AccountsRepository {
       this.#store.run('DELETE FROM account_aliases WHERE account_id = ?', id);
       this.#writeAliases(id, settings.aliases);
       return { id, ...settings };
-    });
+    }));
   }
 
   /**
@@ -91,11 +101,11 @@ export class AccountsRepository {
    * caller can delete the secret; `removeWithSecret` does both.
    */
   remove(id: string): Account {
-    return this.#store.transaction(() => {
+    return this.#cache.write(() => this.#store.transaction(() => {
       const account = this.require(id);
       this.#store.run('DELETE FROM accounts WHERE id = ?', id);
       return account;
-    });
+    }));
   }
 
   async removeWithSecret(id: string): Promise<Account> {
@@ -107,13 +117,13 @@ export class AccountsRepository {
 
   /** Sets the display order; `ids` must be exactly the stored accounts' ids. */
   reorder(ids: readonly string[]): void {
-    this.#store.transaction(() => {
+    this.#cache.write(() => this.#store.transaction(() => {
       const stored = new Set(this.#store.all('SELECT id FROM accounts').map((r) => String(r.id)));
       if (!Array.isArray(ids) || ids.length !== stored.size || new Set(ids).size !== ids.length || !ids.every((id) => stored.has(id))) {
         throw new StoreError('invalid', 'account order: must list every account exactly once', { issues: [{ path: '', message: 'must list every account exactly once' }] });
       }
       ids.forEach((id, position) => this.#store.run('UPDATE accounts SET position = ? WHERE id = ?', position, id));
-    });
+    }));
   }
 
   /**

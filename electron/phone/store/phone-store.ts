@@ -4,6 +4,7 @@
  * go (the desktop app: safeStorage; the CLI: FileSecretStore or memory), so
  * `secrets` has no default — a forgotten choice must not silently write a file.
  */
+import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { nullLogger } from '../../shared/logger.ts';
 import { AccountsRepository } from './accounts-repository.ts';
@@ -17,6 +18,8 @@ import { Store, type StoreOptions } from './store.ts';
 
 export interface PhoneStoreOptions extends StoreOptions {
   secrets: SecretStore;
+  /** Schedules the history's write-behind (history-repository.ts); the system clock by default. */
+  clock?: Clock;
 }
 
 export interface PhoneStore {
@@ -29,6 +32,7 @@ export interface PhoneStore {
   /** Watches, watcher decisions and our own status (presence, BLF). */
   readonly presence: PresenceRepository;
   readonly settings: SettingsRepository;
+  /** Writes what waits (the history's write-behind) and closes the database. */
   close(): void;
 }
 
@@ -36,15 +40,22 @@ export interface PhoneStore {
 export function openPhoneStore(dataDir: string, options: PhoneStoreOptions): PhoneStore {
   const logger: Logger = options.logger ?? nullLogger;
   const store = Store.open(dataDir, options);
+  const history = new HistoryRepository(store, {
+    ...(options.clock ? { clock: options.clock } : {}),
+    onWriteError: (e) => logger.error('call history not written', { error: String(e) }),
+  });
   return {
     store,
     secrets: options.secrets,
     accounts: new AccountsRepository(store, options.secrets),
     contacts: new ContactsRepository(store),
-    history: new HistoryRepository(store),
+    history,
     messages: new MessagesRepository(store),
     presence: new PresenceRepository(store),
     settings: new SettingsRepository(store, logger),
-    close: () => store.close(),
+    close: () => {
+      if (store.isOpen) history.flush();
+      store.close();
+    },
   };
 }

@@ -2,11 +2,15 @@
  * Settings as key → JSON rows. Reading never fails on account of a stored
  * value: one that no longer passes its schema (written by an older build, or
  * edited by hand) reads as the default, with a warning. Writing validates.
+ * All settings are read at once and kept (read-cache.ts) until this process
+ * writes or another one commits: calls read several per call. Values are
+ * handed out as copies, as before.
  */
 import type { z } from 'zod';
 import type { Logger } from '../../shared/logger.ts';
 import { nullLogger } from '../../shared/logger.ts';
 import { SETTING_KEYS, SETTING_SCHEMAS, SETTINGS_DEFAULTS, isSettingKey, type SettingKey, type Settings } from '../settings.ts';
+import { ReadCache } from './read-cache.ts';
 import type { Store } from './store.ts';
 import { StoreError } from './store-error.ts';
 import { plainInput, validate } from './validate.ts';
@@ -14,19 +18,25 @@ import { plainInput, validate } from './validate.ts';
 export class SettingsRepository {
   readonly #store: Store;
   readonly #log: Logger;
+  readonly #cache: ReadCache<Settings>;
 
   constructor(store: Store, logger: Logger = nullLogger) {
     this.#store = store;
     this.#log = logger.child('settings');
+    this.#cache = new ReadCache(store, () => this.#read());
   }
 
   get<K extends SettingKey>(key: K): Settings[K] {
     checkKey(key);
-    const row = this.#store.get('SELECT value FROM settings WHERE key = ?', key);
-    return row ? this.#decode(key, row.value) : structuredClone(SETTINGS_DEFAULTS[key]);
+    const value = this.#cache.get()[key];
+    return typeof value === 'object' && value !== null ? structuredClone(value) : value;
   }
 
   getAll(): Settings {
+    return structuredClone(this.#cache.get());
+  }
+
+  #read(): Settings {
     const stored = new Map(this.#store.all('SELECT key, value FROM settings').map((r) => [String(r.key), r.value]));
     const out: Record<string, unknown> = {};
     for (const key of SETTING_KEYS) out[key] = stored.has(key) ? this.#decode(key, stored.get(key)) : structuredClone(SETTINGS_DEFAULTS[key]);
@@ -44,22 +54,24 @@ export class SettingsRepository {
       checkKey(key);
       return [key, JSON.stringify(validate(SETTING_SCHEMAS[key] as z.ZodType<unknown>, value, `setting ${key}`))] as const;
     });
-    this.#store.transaction(() => {
-      for (const [key, json] of rows) {
-        this.#store.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, json);
-      }
-    });
+    this.#cache.write(() =>
+      this.#store.transaction(() => {
+        for (const [key, json] of rows) {
+          this.#store.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', key, json);
+        }
+      }),
+    );
     return this.getAll();
   }
 
   /** Back to the default: one key, or all of them. */
   reset(key?: SettingKey): void {
     if (key === undefined) {
-      this.#store.run('DELETE FROM settings');
+      this.#cache.write(() => this.#store.run('DELETE FROM settings'));
       return;
     }
     checkKey(key);
-    this.#store.run('DELETE FROM settings WHERE key = ?', key);
+    this.#cache.write(() => this.#store.run('DELETE FROM settings WHERE key = ?', key));
   }
 
   #decode<K extends SettingKey>(key: K, text: unknown): Settings[K] {

@@ -106,6 +106,17 @@ export class Store {
     return this.#db.isOpen;
   }
 
+  /**
+   * `PRAGMA data_version`: changes when another connection (another process:
+   * `parley accounts add` beside a running `parley web`) committed since the
+   * last read. Our own commits leave it as it is. Repositories that keep what
+   * they read (accounts, settings) drop it when this moves; reading it is a
+   * few microseconds, no table is touched.
+   */
+  dataVersion(): number {
+    return Number(this.get('PRAGMA data_version')?.data_version ?? 0);
+  }
+
   run(sql: string, ...params: SQLInputValue[]): StatementResultingChanges {
     return this.#guard(sql, () => this.#statement(sql).run(...params));
   }

@@ -172,6 +172,16 @@ export class DialogManager implements TransactionLayerUser {
     return (await this.byeExchange(dialog, content, reason)).response;
   }
 
+  /**
+   * RFC 4028 §10: BYE after a session refresh that timed out or drew 408/481
+   * (which ended the dialog, §12.2.1.2); a dialog still up gets an ordinary BYE.
+   */
+  async byeAfterRefreshFailure(dialog: Dialog, content: RequestContent = {}): Promise<DialogExchange> {
+    if (dialog.state !== 'Terminated') return this.byeExchange(dialog, content);
+    const request = dialog.createByeAfterEnd(content);
+    return { request, response: await this.#send(request) };
+  }
+
   /** As bye(), with the BYE as it was sent. */
   async byeExchange(dialog: Dialog, content: RequestContent = {}, reason: DialogEndReason = 'bye-sent'): Promise<DialogExchange> {
     if (dialog.state === 'Terminated') throw new DialogTerminatedError('BYE');

@@ -217,6 +217,20 @@ export class Dialog {
    */
   createRequest(method: string, content: RequestContent = {}, cseq?: number): SipRequest {
     if (this.#state === 'Terminated') throw new DialogTerminatedError(method);
+    return this.#build(method, content, cseq);
+  }
+
+  /**
+   * RFC 4028 §10: the BYE of a refresher whose session refresh timed out or
+   * drew 408/481 — which ended the dialog already (§12.2.1.2) — still goes
+   * out, built from the dialog as it was: the peer may be alive and only the
+   * refresh lost, and the BYE tells it the session is over.
+   */
+  createByeAfterEnd(content: RequestContent = {}): SipRequest {
+    return this.#build('BYE', content, undefined);
+  }
+
+  #build(method: string, content: RequestContent, cseq: number | undefined): SipRequest {
     if (method === 'ACK' || method === 'CANCEL') {
       if (cseq === undefined) throw new Error(`Dialog: ${method} needs the CSeq number of its INVITE`);
     }

@@ -7,7 +7,8 @@
  * that 2xx — cancels on request (§9.1), and on 491 to a re-INVITE retries
  * after the §14.1 back-off.
  */
-import { createResponse, cseqOf, toOf } from '../message/index.ts';
+import { isIP } from 'node:net';
+import { createResponse, cseqOf, parseUri, toOf } from '../message/index.ts';
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import { cancelRequest } from '../transaction/cancel-request.ts';
 import { synthesizeResponse } from '../transaction/synthesized-response.ts';
@@ -18,16 +19,23 @@ import { Dialog } from './dialog.ts';
 import type { RequestContent } from './dialog.ts';
 import type { DialogContext } from './dialog-context.ts';
 import { glareBackoff } from './glare-backoff.ts';
-import { resolveNextHop } from './next-hop.ts';
+import { literalTargets, nextHopUri, resolveNextHop, secureHops } from './next-hop.ts';
 
 export interface OutgoingInviteHandler {
   /** A provisional response; `dialog` is the early dialog it created or belongs to (101-199 with a To tag). */
   onProvisional?(response: SipResponse, dialog: Dialog | undefined): void;
   /**
-   * A 2xx (once per dialog; retransmissions are ACKed silently). The dialog is
-   * confirmed. Return content for the ACK (e.g. the answer to an offer in the 2xx).
+   * Content for the ACK of a 2xx (e.g. the answer to an offer in the 2xx), asked for before the ACK is sent.
+   * Cheap and synchronous: the ACK waits for it.
    */
-  onAccepted?(dialog: Dialog, response: SipResponse): RequestContent | void;
+  ackContent?(dialog: Dialog, response: SipResponse): RequestContent;
+  /**
+   * A 2xx (once per dialog; retransmissions are ACKed silently). The dialog is
+   * confirmed and its ACK has been handed to the transport already: whatever
+   * the answer sets in motion (media, events) does not delay the ACK, and
+   * with it the callee's "connected" and the first audio.
+   */
+  onAccepted?(dialog: Dialog, response: SipResponse): void;
   /** The final non-2xx (a server's, or a synthesized 408/503 for timeout/transport failure). */
   onRejected?(response: SipResponse): void;
   /** The ACK for a 2xx went out (a BYE that must follow the ACK, §15, waits for this). */
@@ -206,8 +214,8 @@ export class OutgoingInvite {
     }
     if (this.#reinvite) dialog.refreshRemoteTarget(response);
     else dialog.confirmWith(response);
-    const content = this.#handler.onAccepted?.(dialog, response) ?? {};
-    this.#ack(dialog, content);
+    this.#ack(dialog, this.#handler.ackContent?.(dialog, response) ?? {});
+    this.#handler.onAccepted?.(dialog, response);
   }
 
   #ack(dialog: Dialog, content: RequestContent): void {
@@ -220,14 +228,23 @@ export class OutgoingInvite {
     }
     const entry: NonNullable<Dialog['lastAck']> = { seq: cseqOf(ack).seq, request: ack };
     dialog.lastAck = entry;
-    resolveNextHop(ack, (uri) => this.#ctx.resolve(uri))
-      .then((targets) => {
-        if (targets.length === 0) throw new Error('no targets for ACK');
-        entry.target = targets[0];
-        return this.#ctx.layer.sendAck(ack, targets[0]);
-      })
-      .catch((err: unknown) => this.#ctx.logger.warn('ACK not sent', { error: String(err) }))
-      .then(() => this.#handler.onAcked?.(dialog));
+    const send = (targets: SendTarget[]) => {
+      if (targets.length === 0) throw new Error('no targets for ACK');
+      entry.target = targets[0];
+      return this.#ctx.layer.sendAck(ack, targets[0]);
+    };
+    const hop = nextHopUri(ack);
+    // A numeric next hop (the proxy's Record-Route, the peer's Contact: nearly always) needs no RFC 3263 lookup:
+    // the ACK leaves now, before the answer is applied and the call announced, not a few promise turns later.
+    let sent: Promise<unknown>;
+    if (isIP(hop.host) !== 0) {
+      try {
+        sent = send(secureHops(parseUri(ack.uri), hop, literalTargets(hop)));
+      } catch (err) {
+        sent = Promise.reject(err);
+      }
+    } else sent = resolveNextHop(ack, (uri) => this.#ctx.resolve(uri)).then(send);
+    sent.catch((err: unknown) => this.#ctx.logger.warn('ACK not sent', { error: String(err) })).then(() => this.#handler.onAcked?.(dialog));
   }
 
   /** A dialog that ended before its 2xx came (BYE already sent): build the ACK as if it were still open. */

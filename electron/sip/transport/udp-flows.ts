@@ -40,6 +40,8 @@ export interface UdpFlowsOptions {
 interface Flow {
   socket: Socket;
   ready: Promise<void>;
+  /** Bound and connected: a send goes out at once, not a promise turn later (an ACK must not wait behind the answer's work). */
+  open: boolean;
   lastUsed: number;
 }
 
@@ -62,7 +64,7 @@ export class UdpFlows {
     const remote: Endpoint = { protocol: 'udp', address, port };
     if (this.#closed) throw new TransportError('closed', 'UDP listener is closed', { endpoint: remote });
     const flow = this.#flowTo(address, port);
-    await flow.ready;
+    if (!flow.open) await flow.ready;
     await new Promise<void>((resolve, reject) => {
       try {
         flow.socket.send(data, (err) => (err ? reject(toTransportError(err, remote)) : resolve()));
@@ -141,7 +143,8 @@ export class UdpFlows {
     });
     // A failed open rejects the send that waits on it; nothing else may see it unhandled.
     ready.catch(() => {});
-    const flow: Flow = { socket, ready, lastUsed: ++this.#uses };
+    const flow: Flow = { socket, ready, open: false, lastUsed: ++this.#uses };
+    ready.then(() => (flow.open = true), () => undefined);
     this.#flows.set(key, flow);
     return flow;
   }

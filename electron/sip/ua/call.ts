@@ -410,11 +410,13 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
     if (!dialog || this.isEnded || this.#state === shared<S>('ending')) return;
     this.transition(shared<S>('ending'));
     let response: SipResponse | undefined;
-    if (dialog.state !== 'Terminated') {
+    // A refresh that failed with 408/481 or a timeout ended the dialog; RFC 4028 §10 still wants the BYE.
+    const afterRefresh = cause === 'session-expired';
+    if (dialog.state !== 'Terminated' || afterRefresh) {
       const { dialogs } = this.ctx;
       try {
         const done = await sendChallenged(this.account.authenticator, (fields, previous) =>
-          previous ? dialogs.resend(dialog, previous.request, fieldsAsHeaders(fields)) : dialogs.byeExchange(dialog),
+          previous ? dialogs.resend(dialog, previous.request, fieldsAsHeaders(fields)) : afterRefresh ? dialogs.byeAfterRefreshFailure(dialog) : dialogs.byeExchange(dialog),
         );
         response = done.response;
       } catch (err) {

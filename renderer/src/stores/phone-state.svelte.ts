@@ -11,6 +11,7 @@ import type {
   AppSnapshot,
   CallSnapshot,
   ContactSnapshot,
+  ForwardingSnapshot,
   HistoryEntry,
   IncomingCallSnapshot,
   MediaStats,
@@ -92,6 +93,8 @@ export class PhoneState {
   tls = $state.raw<ListenerTlsSnapshot | undefined>(undefined);
   /** "Host a phone system on this computer": loaded when Settings shows it, then kept by its events. */
   phoneSystem = $state.raw<PhoneSystemSnapshot | undefined>(undefined);
+  /** Call forwarding's rules and whether any is on (the header shows it). */
+  forwarding = $state.raw<ForwardingSnapshot | undefined>(undefined);
   /** The SIP messages of the last TRACE_KEEP_MS (the engine's `trace` events, already redacted), oldest first. */
   trace = $state.raw<TraceEntry[]>([]);
   /** Instant messages: conversations, open threads, who is typing (messages-state.svelte.ts). */
@@ -178,6 +181,9 @@ export class PhoneState {
         break;
       case 'phoneSystem':
         this.phoneSystem = event.data;
+        break;
+      case 'forwarding':
+        this.forwarding = event.data;
         break;
     }
   }

@@ -158,7 +158,7 @@ describe('sync', () => {
     await new Promise((r) => setTimeout(r, 0));
     await new Promise((r) => setTimeout(r, 0));
     // Presence, lines, watchers and voicemail answer 'unavailable' here (no event engine): nothing breaks.
-    expect(t.commands().sort()).toEqual(['app.snapshot', 'contacts.list', 'history.list', 'messages.conversations', 'mwi.list', 'presence.get', 'watch.list', 'watchers.list']);
+    expect(t.commands().sort()).toEqual(['app.snapshot', 'contacts.list', 'forwarding.get', 'history.list', 'messages.conversations', 'mwi.list', 'presence.get', 'watch.list', 'watchers.list']);
     expect(s.calls).toHaveLength(1);
     expect(s.contacts[0]?.name).toBe('Alice Martin');
     t.emit({ event: 'registration', data: registration({ state: 'registering' }) });
@@ -168,7 +168,7 @@ describe('sync', () => {
     t.setStatus({ state: 'open', attempt: 0 });
     await new Promise((r) => setTimeout(r, 0));
     await new Promise((r) => setTimeout(r, 0));
-    expect(t.commands()).toHaveLength(16);
+    expect(t.commands()).toHaveLength(18);
     stop();
     t.emit({ event: 'registration', data: registration({ state: 'failed' }) });
     expect(s.registrations['acc-1']?.state).not.toBe('failed');

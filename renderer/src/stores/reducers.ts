@@ -80,9 +80,11 @@ export function addHistory(history: readonly HistoryEntry[], entry: HistoryEntry
  * call answered whose ACK never came (the caller gave up: never connected),
  * anything else (487 after the caller's CANCEL, 408/480) a missed call.
  */
-export type HistoryOutcome = 'answered' | 'missed' | 'declined' | 'busy' | 'dnd' | 'not-connected' | 'failed';
+export type HistoryOutcome = 'answered' | 'missed' | 'declined' | 'busy' | 'dnd' | 'not-connected' | 'failed' | 'forwarded';
 
-export function historyOutcome(entry: Pick<HistoryEntry, 'direction' | 'answeredAt' | 'code' | 'reason'>): HistoryOutcome {
+export function historyOutcome(entry: Pick<HistoryEntry, 'direction' | 'answeredAt' | 'code' | 'reason' | 'forwardedTo'>): HistoryOutcome {
+  // We forwarded it (302, or joined to a new call): neither missed nor a conversation of ours.
+  if (entry.forwardedTo !== undefined) return 'forwarded';
   if (entry.answeredAt !== undefined) return 'answered';
   if (entry.direction === 'out') return 'failed';
   if (entry.code === 603) return 'declined';

@@ -24,12 +24,14 @@ export async function reloadAll(store: PhoneState, client: ApiClient, options: S
   if (history.ok) store.setHistory(history.result);
   if (conversations.ok) store.messages.setConversations(conversations.result);
   // Presence, lines and voicemail: a phone without the event engine answers 'unavailable'; the UI then shows none.
-  const [own, watches, watchers, mwi] = await Promise.all([
+  const [own, watches, watchers, mwi, forwarding] = await Promise.all([
     client.call('presence.get', {}),
     client.call('watch.list', {}),
     client.call('watchers.list', {}),
     client.call('mwi.list', {}),
+    client.call('forwarding.get', {}),
   ]);
+  if (forwarding.ok) store.forwarding = forwarding.result;
   if (own.ok) store.presence.setOwn(own.result);
   if (watches.ok) store.presence.setWatches(watches.result);
   if (watchers.ok) store.presence.setWatchers(watchers.result);

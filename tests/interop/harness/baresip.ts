@@ -57,7 +57,7 @@ export interface BaresipOptions {
   placement?: Placement;
   /** Raw config lines appended (e.g. "module stun.so", "stun_host …"). */
   extraConfig?: readonly string[];
-  /** config rtcp_mux (default false): DTLS-SRTP and ICE tests turn it on, as Parley keys and checks only the RTP port. */
+  /** config rtcp_mux (default false): ICE tests turn it on (Parley runs ICE for one component); DTLS-SRTP runs both ways. */
   rtcpMux?: boolean;
   /**
    * Contacts file lines (e.g. '<sip:alice@sipA.test>;presence=p2p' for the presence module,

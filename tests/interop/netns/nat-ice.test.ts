@@ -5,7 +5,9 @@
  * a symmetric one (a new public port per destination: server-reflexive
  * candidates cannot work there, only the relay); coturn and a plain public
  * baresip on the WAN. Each call measures the tones both ways, and the path
- * Parley reports (call snapshot `mediaPath`) is checked.
+ * Parley reports (call snapshot `mediaPath`) is checked. DTLS-SRTP across
+ * the NATs (UDP signalling, SRTP mandatory): Parley ↔ Parley and baresip
+ * (ice + dtls_srtp) → Parley, the handshake on the pair ICE chose.
  *
  * Kamailio has no NAT helper: a phone behind NAT is reachable only when it
  * registers its public address itself (Parley does; baresip 1.0 does not),
@@ -45,7 +47,7 @@ describe('ICE and TURN through NATs', { skip: can.ok ? false : `network namespac
     fx = await startNatFixture({
       tag: 'natice',
       routers: [{ udpTimeoutS: 30 }, { udpTimeoutS: 30 }, { udpTimeoutS: 30, symmetric: true }],
-      users: [['johndoe', 'secret'], ['bob', 'bobpw'], ['carol', 'carolpw'], ['dave', 'davepw'], ['erin', 'erinpw'], ['frank', 'frankpw'], ['gina', 'ginapw']],
+      users: [['johndoe', 'secret'], ['bob', 'bobpw'], ['carol', 'carolpw'], ['dave', 'davepw'], ['erin', 'erinpw'], ['frank', 'frankpw'], ['gina', 'ginapw'], ['hank', 'hankpw'], ['ivy', 'ivypw'], ['jack', 'jackpw'], ['kim', 'kimpw']],
     });
     ({ bed, kam, tmp } = fx);
     parleySite = bed.sites[0]!;
@@ -65,7 +67,7 @@ describe('ICE and TURN through NATs', { skip: can.ok ? false : `network namespac
   const stunFlag = () => ['--stun', `${turn.address}:${turn.port}`];
   const turnFlag = () => ['--turn', `${turn.username}@${turn.address}:${turn.port}`];
 
-  async function baresipPeer(site: Site | undefined, user: string, password: string, nat: 'none' | 'stun' | 'turn'): Promise<BaresipHandle> {
+  async function baresipPeer(site: Site | undefined, user: string, password: string, nat: 'none' | 'stun' | 'turn', dtls = false): Promise<BaresipHandle> {
     const source = join(tmp.path, `${user}.wav`);
     writeToneWav(source, { frequency: PEER_HZ, seconds: 30 });
     const medianat = nat === 'none' ? '' : nat === 'stun'
@@ -74,10 +76,10 @@ describe('ICE and TURN through NATs', { skip: can.ok ? false : `network namespac
     const b = await startBaresip({
       placement: site ? site.placement : bed.wanPlacement(WAN_HOSTS.baresip),
       audioSourceFile: source,
-      extraConfig: nat === 'none' ? [] : ['module stun.so', 'module turn.so', 'module ice.so'],
+      extraConfig: [...(nat === 'none' ? [] : ['module stun.so', 'module turn.so', 'module ice.so']), ...(dtls ? ['module dtls_srtp.so'] : [])],
       rtcpMux: nat !== 'none',
       verbose: process.env.NAT_VERBOSE !== undefined,
-      accounts: [{ aor: `sip:${user}@${kam.domain}`, password, outbound: `sip:${kam.host}:${kam.udpPort}`, regint: 600, answermode: 'auto', audioCodecs: 'PCMU/8000/1', extra: medianat }],
+      accounts: [{ aor: `sip:${user}@${kam.domain}`, password, outbound: `sip:${kam.host}:${kam.udpPort}`, regint: 600, answermode: 'auto', audioCodecs: 'PCMU/8000/1', extra: medianat, ...(dtls ? { mediaenc: 'dtls_srtp' as const } : {}) }],
     });
     fx.peers.push(b);
     await b.waitForEvent((e) => e.type === 'REGISTER_OK', 10_000);
@@ -110,13 +112,14 @@ describe('ICE and TURN through NATs', { skip: can.ok ? false : `network namespac
     if (process.env.NAT_VERBOSE) log(peer.logs().split('\n').slice(-60).join('\n# '));
     if (process.env.NAT_VERBOSE) log(turn.output().split('\n').slice(-60).join('\n# '));
     const path = [...listener.events].reverse().find((e) => e.event === 'call' && e.data.id === active.data.id && e.data.mediaPath)?.data.mediaPath as string | undefined;
+    const security = [...listener.events].reverse().find((e) => e.event === 'call' && e.data.id === active.data.id && e.data.security)?.data.security as { summary: string } | undefined;
     await peer.command('hangup');
     await listener.waitForEvent((e) => e.event === 'call' && e.data.state === 'ended', 10_000, 'ended');
     await peer.waitForEvent((e) => e.type === 'CALL_CLOSED', 5000).catch(() => undefined);
     await sleep(500);
     const fresh = peer.receivedAudioFiles().filter((f) => !files.includes(f));
     assert.equal(fresh.length, 1, 'baresip wrote what it heard');
-    return { byPeer: heard(fresh[0]!), byParley: heard(rec), path, pathS };
+    return { byPeer: heard(fresh[0]!), byParley: heard(rec), path, pathS, security: security?.summary };
   }
 
   function assertBothWays(r: { byPeer: ReturnType<typeof heard>; byParley: ReturnType<typeof heard>; pathS?: number }): void {
@@ -166,9 +169,10 @@ describe('ICE and TURN through NATs', { skip: can.ok ? false : `network namespac
     await listener.waitForEvent((e) => e.event === 'call' && e.data.state === 'ended', 10_000, 'ended');
     const paths = [p, listener].map((x) => [...x.events].reverse().find((e) => e.event === 'call' && e.data.mediaPath)?.data.mediaPath as string | undefined);
     log(`media paths reported: caller ${String(paths[0])}, callee ${String(paths[1])}`);
+    const security = [p, listener].map((x) => ([...x.events].reverse().find((e) => e.event === 'call' && e.data.security)?.data.security as { summary: string } | undefined)?.summary);
     const r = { byPeer: heard(rec2), byParley: heard(rec) };
     assert.equal((await listener.stop()).code, 0, listener.stderr);
-    return { ...r, paths };
+    return { ...r, paths, security };
   }
 
   test('Parley behind NAT 2 calls Parley behind NAT 1, both with ICE: server-reflexive candidates, audio both ways', { timeout: 90_000 }, async () => {
@@ -181,5 +185,25 @@ describe('ICE and TURN through NATs', { skip: can.ok ? false : `network namespac
     const r = await parleyCallsParley(bed.sites[2]!, 'dave', 'frank', [...stunFlag(), ...turnFlag()]);
     assert.deepEqual(r.paths, ['relay', 'relay']);
     assertBothWays(r);
+  });
+
+  test('DTLS-SRTP across the NATs: Parley behind NAT 2 calls Parley behind NAT 1 over UDP signalling, ICE then the handshake on the chosen pair', { timeout: 90_000 }, async () => {
+    const r = await parleyCallsParley(bed.sites[1]!, 'hank', 'ivy', [...stunFlag(), '--srtp', 'mandatory']);
+    log(`security: caller "${String(r.security[0])}", callee "${String(r.security[1])}"`);
+    assert.deepEqual(r.paths, ['stun', 'stun']);
+    for (const s of r.security) assert.match(s ?? '', /^Signalling: UDP \(not encrypted\) · Media: SRTP \S+ \(DTLS-SRTP\)$/);
+    assertBothWays(r);
+  });
+
+  test('DTLS-SRTP across the NATs with baresip: baresip (ICE, dtls_srtp) behind NAT 2 calls Parley behind NAT 1, audio both ways', { timeout: 90_000 }, async () => {
+    const jack = await baresipPeer(bed.sites[1], 'jack', 'jackpw', 'stun', true);
+    const rec = join(tmp.path, 'dtls-parley.wav');
+    const listener = await parleyListener('kim', [...stunFlag(), '--srtp', 'mandatory'], rec);
+    const r = await baresipCallsParley(jack, 'kim', listener, rec);
+    log(`media path reported: ${String(r.path)}; security: "${String(r.security)}"`);
+    assert.equal(r.path, 'stun');
+    assert.match(r.security ?? '', /\(DTLS-SRTP\)$/);
+    assertBothWays(r);
+    assert.equal((await listener.stop()).code, 0, listener.stderr);
   });
 });

@@ -20,7 +20,7 @@ describe('usage', () => {
   test('--help lists every command and the exit codes', async () => {
     const r = await runParley(['--help'], { env });
     assert.equal(r.code, 0);
-    for (const c of ['register', 'call <target>', 'listen', 'echo', 'accounts add|list|remove', 'web', 'help']) assert.ok(r.stdout.includes(`  ${c}`), `mentions ${c}`);
+    for (const c of ['register', 'call <target>', 'listen', 'echo', 'accounts add|list|remove', 'forward [always|busy|no-answer TARGET | off]', 'web', 'help']) assert.ok(r.stdout.includes(`  ${c}`), `mentions ${c}`);
     assert.match(r.stdout, /3 authentication failed/);
     const per = await runParley(['call', 'sip:x@y', '--help'], { env });
     assert.equal(per.code, 0);
@@ -113,6 +113,28 @@ describe('accounts in a data dir', () => {
     const picked = await runParley(['register', '--account', 'sip:nobody@sipA.test'], { env });
     assert.equal(picked.code, 2);
     assert.match(picked.stderr, /no account "sip:nobody@sipA\.test" .*there are: sip:bob@sipA\.test/);
+  });
+});
+
+describe('parley forward', () => {
+  test('sets, shows and turns off the forwarding rules in a data dir; refuses our own address and a bad delay', async () => {
+    const data = join(dir, 'forward');
+    assert.equal((await runParley(['accounts', 'add', '--data-dir', data, '--aor', 'sip:bob@sipA.test'], { env })).code, 0);
+    const busy = await runParley(['forward', 'busy', '200', '--by', 'bridge', '--data-dir', data], { env });
+    assert.equal(busy.code, 0, busy.stderr);
+    assert.match(busy.stdout, /all accounts: busy → 200 \(by a new call\)/);
+    const own = await runParley(['forward', 'no-answer', 'bob@sipA.test', '--account', 'bob@sipA.test', '--after', '15', '--data-dir', data], { env });
+    assert.equal(own.code, 2);
+    assert.match(own.stderr, /own addresses/);
+    const acc = await runParley(['forward', 'no-answer', 'sip:vm@sipA.test', '--after', '15', '--account', 'bob@sipA.test', '--data-dir', data, '--json'], { env });
+    const snap = acc.events.find((e) => e.event === 'forwarding')!.data;
+    assert.equal(snap.active, true);
+    assert.deepEqual(snap.accounts[0].rule, { always: null, busy: '200', noAnswer: 'sip:vm@sipA.test', noAnswerAfterS: 15, method: 'bridge' });
+    assert.match((await runParley(['forward', 'no-answer', '300', '--after', '3', '--data-dir', data], { env })).stderr, /--after wants whole seconds from 5 to 120/);
+    await runParley(['forward', 'off', '--account', 'bob@sipA.test', '--data-dir', data], { env });
+    const off = await runParley(['forward', 'off', '--data-dir', data], { env });
+    assert.match(off.stdout, /^all accounts: off$/m);
+    assert.match((await runParley(['help', 'forward'], { env })).stdout, /--by redirect \(default\) answers the caller with 302/);
   });
 });
 

@@ -109,3 +109,20 @@ test('state carries across calls: frame size does not change the output', async 
   a.destroy();
   b.destroy();
 });
+
+test('a destroyed resampler’s state serves the next stream of the same rates exactly as a new one would', async () => {
+  await initResampler();
+  const x = sine(440, 8000, 1600);
+  const fresh = new Resampler(8000, 48000);
+  const first = inFrames(fresh, x, 160);
+  fresh.destroy();
+  // Same rates: the kept state, its history cleared; a different quality gets a state of its own.
+  const reused = new Resampler(8000, 48000);
+  const second = inFrames(reused, x, 160);
+  const other = new Resampler(8000, 48000, { quality: 3 });
+  assert.deepEqual(second, first, 'no history carried over from the previous stream');
+  assert.notDeepEqual(inFrames(other, x, 160), first);
+  reused.destroy();
+  other.destroy();
+  assert.throws(() => reused.process(x), ResamplerError);
+});

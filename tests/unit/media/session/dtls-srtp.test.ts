@@ -86,6 +86,38 @@ describe('DTLS-SRTP between two sessions', () => {
     });
   }
 
+  it('without rtcp-mux, the RTCP port runs a handshake of its own and SRTCP reports cross with its keys (RFC 5764 §4.1)', async () => {
+    const mk = (hz: number) =>
+      engine.createSession({ codecs: ['PCMU'], srtp: 'mandatory', keyExchange: ['dtls'], rtcpMux: false, rtcpMinIntervalMs: 300, source: new ToneSource({ frequency: hz, levelDbfs: TONE_DBFS }), sink: new RecordingSink() });
+    const a = mk(600);
+    const b = mk(1000);
+    try {
+      const offer = await a.createOffer();
+      assert.doesNotMatch(offer, /a=rtcp-mux/);
+      const securedA = secured(a);
+      const securedB = secured(b);
+      const result = await b.answerOffer(offer);
+      if ('reject' in result) assert.fail(result.reason);
+      assert.doesNotMatch(result.answer, /a=rtcp-mux/);
+      await a.setAnswer(result.answer);
+      a.start();
+      b.start();
+      await Promise.all([securedA, securedB]);
+      await waitFor(() => a.negotiated?.srtcp !== undefined && b.negotiated?.srtcp !== undefined, 5000, 'the RTCP ports keyed');
+      const [na, nb] = [a.negotiated!, b.negotiated!];
+      assert.deepEqual(na.srtcp!.localKey, nb.srtcp!.remoteKey, 'one SRTCP key each way, shared by both ends');
+      assert.deepEqual(na.srtcp!.remoteKey, nb.srtcp!.localKey);
+      assert.notDeepEqual(na.srtcp!.localKey, na.srtp!.localKey, 'the RTCP port has keys of its own, not the RTP port\'s');
+      await waitFor(() => a.stats().rtcp.received >= 2 && b.stats().rtcp.received >= 2, 5000, 'SRTCP reports both ways');
+      for (const s of [a.stats(), b.stats()]) {
+        assert.ok(s.packetsReceived >= 10, `SRTP audio received: ${s.packetsReceived}`);
+        assert.equal(s.dropped.srtp, 0, 'nothing failed to authenticate');
+      }
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
   it('ends the media in words when the certificate does not match the SDP fingerprint', async () => {
     const a = session('mandatory', 600, new RecordingSink());
     const b = session('mandatory', 1000, new RecordingSink());

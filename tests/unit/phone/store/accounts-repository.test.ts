@@ -189,3 +189,25 @@ test('without a SecretStore, password methods are a programming error', async ()
   const a = plain.add({ aor: 'sip:a@sipA.test' });
   await assert.rejects(() => plain.setPassword(a.id, 'x'), /without a SecretStore/);
 });
+
+test('what is read is kept, and read again when another connection (another process) writes', async () => {
+  accounts.add(john);
+  const first = accounts.list();
+  assert.equal(accounts.get(first[0]!.id), first[0], 'a second read is the same object: nothing was read from the file');
+  assert.throws(() => (first[0]!.aliases as string[]).push('sip:x@sipA.test'), TypeError, 'the kept account is frozen');
+  const other = Store.open(dir);
+  try {
+    const elsewhere = new AccountsRepository(other, secrets);
+    elsewhere.update(first[0]!.id, { displayName: 'Changed elsewhere' });
+    elsewhere.add({ ...john, aor: 'sip:second@sipA.test', aliases: [], identityRules: [] });
+  } finally {
+    other.close();
+  }
+  // Another process's commit lands between our turns of the event loop, which is when it is looked for.
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(accounts.get(first[0]!.id)?.displayName, 'Changed elsewhere');
+  assert.deepEqual(accounts.list().map((a) => a.aor), ['sip:johndoe@sipA.test', 'sip:second@sipA.test']);
+  // Our own write is seen at once (data_version does not move for it).
+  accounts.update(first[0]!.id, { displayName: 'Mine' });
+  assert.equal(accounts.get(first[0]!.id)?.displayName, 'Mine');
+});

@@ -1,10 +1,11 @@
 import { after, afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../../../electron/phone/store/store.ts';
-import { HistoryRepository } from '../../../../electron/phone/store/history-repository.ts';
+import { HistoryRepository, MAX_WAITING, WRITE_BEHIND_MS } from '../../../../electron/phone/store/history-repository.ts';
+import { FakeClock } from '../../../helpers/fake-clock.ts';
 import { ContactsRepository } from '../../../../electron/phone/store/contacts-repository.ts';
 import { AccountsRepository } from '../../../../electron/phone/store/accounts-repository.ts';
-import { HISTORY_DEFAULTS, isMissed, type HistoryInput } from '../../../../electron/phone/history-entry.ts';
+import { HISTORY_DEFAULTS, isMissed, type HistoryEntry, type HistoryInput } from '../../../../electron/phone/history-entry.ts';
 import { removeTempDirs, tempDir } from '../temp-dir.ts';
 import { expectStoreError } from './expect-store-error.ts';
 
@@ -118,4 +119,52 @@ test('remove, removeMany (atomic) and clear', () => {
   assert.equal(history.count(), 3);
   assert.equal(history.clear(), 3);
   assert.equal(history.count(), 0);
+});
+
+test('written behind: a call’s start, answer and end become one row WRITE_BEHIND_MS later; readers see waiting rows at once', () => {
+  const clock = new FakeClock();
+  const behind = new HistoryRepository(store, { clock });
+  const told: HistoryEntry[] = [];
+  const row = behind.addLater({ direction: 'out', peerUri: 'sip:bob@sipB.test', startedAt: T0, accountId });
+  behind.updateLater(row, { answeredAt: T0 + 100 });
+  behind.updateLater(row, { endedAt: T0 + 900, resultCode: 200, reason: 'OK' }, (e) => told.push(e));
+  assert.equal(row.id, undefined, 'nothing written yet');
+  assert.equal(behind.waiting, 1);
+  assert.equal(new HistoryRepository(store).count(), 0, 'not in the file before the write-behind');
+  clock.advance(WRITE_BEHIND_MS);
+  assert.equal(behind.waiting, 0);
+  assert.ok(row.id !== undefined);
+  assert.deepEqual(told, [{ ...HISTORY_DEFAULTS, id: row.id, direction: 'out', peerUri: 'sip:bob@sipB.test', startedAt: T0, accountId, answeredAt: T0 + 100, endedAt: T0 + 900, resultCode: 200, reason: 'OK' }]);
+  // A later change to a written row is an UPDATE, behind as well; any read writes what waits first.
+  behind.updateLater(row, { reason: 'changed' });
+  assert.equal(behind.list()[0]?.reason, 'changed');
+  assert.equal(behind.waiting, 0);
+});
+
+test('written behind: bounded (MAX_WAITING rows write at once), a removed row stays removed, a bad row does not sink the others', () => {
+  const clock = new FakeClock();
+  const errors: unknown[] = [];
+  const behind = new HistoryRepository(store, { clock, onWriteError: (e) => errors.push(e) });
+  for (let i = 0; i < MAX_WAITING; i++) behind.addLater({ direction: 'in', peerUri: `sip:${i}@sipB.test`, startedAt: T0 + i });
+  assert.equal(behind.waiting, 0, 'the bound wrote them without waiting for the clock');
+  assert.equal(new HistoryRepository(store).count(), MAX_WAITING);
+  behind.clear();
+  const gone = behind.addLater({ direction: 'in', peerUri: 'sip:gone@sipB.test', startedAt: T0 });
+  behind.flush();
+  behind.remove(gone.id!);
+  behind.updateLater(gone, { endedAt: T0 + 1 });
+  behind.addLater({ direction: 'in', peerUri: 'sip:bad@sipB.test', startedAt: -5 });
+  behind.addLater({ direction: 'in', peerUri: 'sip:good@sipB.test', startedAt: T0 });
+  clock.advance(WRITE_BEHIND_MS);
+  assert.deepEqual(behind.list().map((h) => h.peerUri), ['sip:good@sipB.test']);
+  assert.equal(errors.length, 1, 'the invalid row is reported');
+});
+
+test('written behind: a contact removed before the row is written is cleared (as ON DELETE SET NULL would)', () => {
+  const clock = new FakeClock();
+  const behind = new HistoryRepository(store, { clock });
+  const row = behind.addLater({ direction: 'in', peerUri: 'sip:bob@sipB.test', startedAt: T0, contactId });
+  new ContactsRepository(store).remove(contactId);
+  clock.advance(WRITE_BEHIND_MS);
+  assert.equal(behind.get(row.id!)?.contactId, null);
 });

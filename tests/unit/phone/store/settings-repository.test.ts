@@ -77,3 +77,17 @@ test('returned values are copies: changing them does not change the defaults', (
   assert.equal(settings.get('numberingPlan').countryCode, '');
   assert.equal(SETTINGS_DEFAULTS.numberingPlan.countryCode, '');
 });
+
+test('settings changed by another connection (another process) are read again', async () => {
+  assert.equal(settings.get('dnd'), false);
+  const other = Store.open(dir);
+  try {
+    new SettingsRepository(other).set('dnd', true);
+  } finally {
+    other.close();
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(settings.get('dnd'), true);
+  settings.set('dnd', false);
+  assert.equal(settings.get('dnd'), false);
+});

@@ -106,8 +106,8 @@ export function inviteLog(ackBody?: string): InviteLog {
     onProvisional: (response, dialog) => log.provisional.push({ response, dialog }),
     onAccepted: (dialog, response) => {
       log.accepted.push({ dialog, response });
-      return ackBody ? { body: Buffer.from(ackBody), contentType: 'application/sdp' } : undefined;
     },
+    ackContent: () => (ackBody ? { body: Buffer.from(ackBody), contentType: 'application/sdp' } : {}),
     onRejected: (response) => log.rejected.push(response),
     onGlareRetry: (delay) => log.glare.push(delay),
   };

@@ -202,12 +202,20 @@ describe('session timers (RFC 4028)', () => {
     assert.equal(call.state, 'ended');
     assert.equal(call.end?.cause, 'session-expired');
     assert.match(call.end?.detail ?? '', /session refresh failed: .*408/);
+    // RFC 4028 §10: the BYE goes out although the 408 ended the dialog (RFC 3261 §12.2.1.2), after the refresh in CSeq.
+    const byes = w.network.find('BYE', { includeDropped: true });
+    assert.ok(byes.length >= 1, 'BYE sent after the failed refresh');
+    const update = w.network.find('UPDATE', { includeDropped: true }).at(-1)!.message;
+    const seq = (m: { headers: { get(n: string): string | undefined } }) => Number(/^\d+/.exec(m.headers.get('CSeq') ?? '')?.[0]);
+    assert.equal(seq(byes[0]!.message), seq(update) + 1);
+    assert.equal(byes[0]!.message.headers.get('Call-ID'), update.headers.get('Call-ID'));
     void bob;
   });
 
   it('the side that does not refresh hangs up when no refresh came by the deadline (interval - 32 s)', async () => {
     const { w, bob, call } = await connected();
-    w.network.drop = (p) => isRequest(p.message, 'UPDATE') || isRequest(p.message, 'INVITE');
+    // The refresher vanished: its refreshes and the BYE it sends when they fail (RFC 4028 §10) are lost.
+    w.network.drop = (p) => isRequest(p.message, 'UPDATE') || isRequest(p.message, 'INVITE') || (isRequest(p.message, 'BYE') && p.to.port === 5080);
     await w.run(1_767_000, 10_000);
     assert.equal(bob.incoming[0]!.state, 'active');
     await w.run(3000, 500);
