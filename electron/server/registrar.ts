@@ -17,7 +17,7 @@
  */
 import { isIP } from 'node:net';
 import {
-  contactExpires, contactQ, createResponse, cseqOf, callId, formatUri, parseContacts, parseTokenList, toOf, uriEquals,
+  contactExpires, contactQ, createResponse, cseqOf, callId, formatUri, parseContacts, parseTokenList, toOf, topVia, uriEquals,
   type SipRequest, type SipResponse,
 } from '../sip/message/index.ts';
 import type { IncomingMessage } from '../sip/transport/index.ts';
@@ -39,6 +39,9 @@ export interface RegistrarPolicy {
 
 export const defaultRegistrarPolicy: RegistrarPolicy = { defaultExpires: 3600, minExpires: 60, maxExpires: 7200, maxBindings: 10 };
 
+/** Challenges remembered for retransmissions: a few seconds' worth at a thousand registrations a second. */
+const RECENT_CHALLENGES = 4096;
+
 const KNOWN_EXTENSIONS = new Set(['outbound', 'path', 'gruu']);
 
 export type RegisterOutcome =
@@ -57,6 +60,8 @@ export class Registrar {
   readonly #gate: DigestGate;
   readonly #location: LocationTable;
   readonly policy: RegistrarPolicy;
+  /** The last challenges sent statelessly, by branch, Call-ID and CSeq (oldest first; bounded). */
+  readonly #recentChallenges = new Map<string, SipResponse>();
 
   constructor(options: RegistrarOptions) {
     this.#dir = options.directory;
@@ -68,12 +73,21 @@ export class Registrar {
   /**
    * The 401 for a REGISTER without credentials that passes steps 1 and 2: the
    * normal first round of every registration, answered without a transaction
-   * (RFC 3261 §8.2.7; a retransmission gets a fresh challenge, which commits
-   * the registrar to nothing). Undefined for anything else.
+   * (RFC 3261 §8.2.7: a challenge commits the registrar to nothing), so none
+   * is kept 32 s per challenge; the last few thousand are remembered so a
+   * retransmission gets the same one. Undefined for anything else.
    */
   challengeStatelessly(request: SipRequest): SipResponse | undefined {
     if (this.#gate.credentials(request, 401) !== undefined || !this.#ourTarget(request) || this.#unsupported(request).length > 0) return undefined;
-    return this.#gate.challenge(request, 401, false);
+    // A retransmission gets the same challenge again, as a transaction would send (a phone,
+    // or SIPp, that already answered the first one takes an identical copy for what it is).
+    const key = `${topVia(request).params.get('branch') ?? ''}|${callId(request)}|${cseqOf(request).seq}`;
+    const recent = this.#recentChallenges.get(key);
+    if (recent) return recent;
+    const response = this.#gate.challenge(request, 401, false);
+    this.#recentChallenges.set(key, response);
+    if (this.#recentChallenges.size > RECENT_CHALLENGES) this.#recentChallenges.delete(this.#recentChallenges.keys().next().value as string);
+    return response;
   }
 
   handle(request: SipRequest, incoming: IncomingMessage): RegisterOutcome {

@@ -15,13 +15,14 @@
  *     do the same call; every process's utime+stime comes from
  *     /proc/<pid>/stat over the call minus its idle rate. Ratios per codec.
  *
- *   node tests/bench/media.bench.ts [--seconds 20] [--codecs PCMU,PCMA,G722,opus] [--srtp] [--skip-baresip] [--only-calls | --no-calls]
+ *   node tests/bench/media.bench.ts [--seconds 20] [--rounds 3] [--codecs PCMU,PCMA,G722,opus] [--srtp] [--skip-baresip] [--only-calls | --no-calls]
  */
 import { createSocket } from 'node:dgram';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { initMedia } from '../../electron/media/audio/init-media.ts';
 import { defaultCodecRegistry } from '../../electron/media/codecs/codec-registry.ts';
+import { OPUS_DEFAULTS } from '../../electron/media/codecs/opus-codec.ts';
 import { NullSink } from '../../electron/media/devices/null-sink.ts';
 import { ToneSource } from '../../electron/media/devices/tone-source.ts';
 import { openWavSource } from '../../electron/media/devices/wav-file-source.ts';
@@ -46,6 +47,7 @@ const SECONDS = Number(argValue('--seconds') ?? 20);
 const CODECS = (argValue('--codecs') ?? 'PCMU,PCMA,G722,opus').split(',');
 const WITH_SRTP = process.argv.includes('--srtp');
 const SKIP_BARESIP = process.argv.includes('--skip-baresip');
+const ROUNDS = Number(argValue('--rounds') ?? 3);
 const FRAMES = 3000;
 const SELF = new URL(import.meta.url).pathname;
 const f1 = (v: number) => v.toFixed(1);
@@ -188,11 +190,11 @@ async function latencyRun(codec: string, seconds: number): Promise<void> {
 const BARESIP_CODEC: Record<string, string> = { PCMU: 'PCMU/8000/1', PCMA: 'PCMA/8000/1', G722: 'G722/16000/1', opus: 'opus/48000/1' };
 
 /**
- * baresip's opus settings made to match ours (mono, complexity 9, in-band FEC,
+ * baresip's opus settings made to match ours (mono, our complexity, in-band FEC,
  * 10 % expected loss, 32 kbit/s). The harness has no option for extra config
  * lines, so they ride on the audio_source line as extra lines of the file.
  */
-const BARESIP_OPUS_CONFIG = ['opus_stereo no', 'opus_sprop_stereo no', 'opus_complexity 9', 'opus_inbandfec yes', 'opus_packet_loss 10', 'opus_bitrate 32000'];
+const BARESIP_OPUS_CONFIG = ['opus_stereo no', 'opus_sprop_stereo no', `opus_complexity ${OPUS_DEFAULTS.complexity}`, 'opus_inbandfec yes', 'opus_packet_loss 10', 'opus_bitrate 32000'];
 
 async function baresipCall(codec: string, srtp: boolean, seconds: number): Promise<number[]> {
   const rate = defaultCodecRegistry.get(codec)!.sampleRate; // baresip 1.0's aufile does not resample
@@ -341,23 +343,43 @@ async function simulatedAndLatency(): Promise<void> {
 }
 
 async function sideBySide(): Promise<void> {
-  console.log(`\n3. CPU per endpoint during a real-time ${SECONDS} s call, each endpoint its own process (/proc utime+stime, idle subtracted)`);
+  console.log(`\n3. CPU per endpoint during a real-time ${SECONDS} s call, each endpoint its own process (/proc utime+stime, idle subtracted); median of ${ROUNDS} rounds, baresip and Parley in alternating order`);
   console.log('   codec  SRTP   baresip (A / B)        Parley 48 kHz devices (A / B)   ratio    Parley codec-rate devices (A / B)   ratio');
+  const avg = (x: number[]) => (x[0]! + x[1]!) / 2;
+  const med = (runs: number[][]): number[] => {
+    const k = [...runs].sort((x, y) => avg(x) - avg(y));
+    return k[k.length >> 1]!;
+  };
   for (const codec of CODECS) {
     for (const srtp of WITH_SRTP ? [false, true] : [false]) {
       const rate = defaultCodecRegistry.get(codec)!.sampleRate;
-      const bare = SKIP_BARESIP ? [NaN, NaN] : await baresipCall(codec, srtp, SECONDS);
-      const ours = await parleyCall(codec, srtp, SECONDS, 48000);
-      const oursNative = rate === 48000 ? ours : await parleyCall(codec, srtp, SECONDS, rate);
-      const avg = (x: number[]) => (x[0]! + x[1]!) / 2;
+      const bareRuns: number[][] = [];
+      const oursRuns: number[][] = [];
+      const nativeRuns: number[][] = [];
+      const ratios: string[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        const steps: (() => Promise<void>)[] = [
+          async () => void bareRuns.push(SKIP_BARESIP ? [NaN, NaN] : await baresipCall(codec, srtp, SECONDS)),
+          async () => void oursRuns.push(await parleyCall(codec, srtp, SECONDS, 48000)),
+        ];
+        if (rate !== 48000) steps.push(async () => void nativeRuns.push(await parleyCall(codec, srtp, SECONDS, rate)));
+        if (r % 2 === 1) steps.reverse();
+        for (const step of steps) await step();
+        ratios.push(`${f2(avg(oursRuns[r]!) / avg(bareRuns[r]!))}×`);
+      }
+      const bare = med(bareRuns);
+      const ours = med(oursRuns);
+      const oursNative = rate === 48000 ? ours : med(nativeRuns);
       const pair = (x: number[]) => `${f2(avg(x))} % (${f2(x[0]!)} / ${f2(x[1]!)})`.padEnd(26);
       console.log(
-        `   ${codec.padEnd(6)} ${srtp ? 'on ' : 'off'}    ${pair(bare)}  ${pair(ours)}       ${f2(avg(ours) / avg(bare)).padStart(5)}×   ${pair(oursNative)}          ${f2(avg(oursNative) / avg(bare)).padStart(5)}×`,
+        `   ${codec.padEnd(6)} ${srtp ? 'on ' : 'off'}    ${pair(bare)}  ${pair(ours)}       ${f2(avg(ours) / avg(bare)).padStart(5)}×   ${pair(oursNative)}          ${f2(avg(oursNative) / avg(bare)).padStart(5)}×   (rounds: ${ratios.join(' ')})`,
       );
     }
   }
-  const floor = await floorCall(SECONDS);
-  console.log(`   Node floor (own process: 20 ms timer + one 172-byte datagram each way, no media): ${f2((floor[0]! + floor[1]!) / 2)} % (${f2(floor[0]!)} / ${f2(floor[1]!)})`);
+  const floors: number[][] = [];
+  for (let r = 0; r < ROUNDS; r++) floors.push(await floorCall(SECONDS));
+  const floor = med(floors);
+  console.log(`   Node floor (own process: 20 ms timer + one 172-byte datagram each way, no media; median of ${ROUNDS}): ${f2((floor[0]! + floor[1]!) / 2)} % (${f2(floor[0]!)} / ${f2(floor[1]!)})`);
   console.log(`   load average during the run: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (on ${cpus().length} CPUs)`);
   console.log('\n4. CPU per endpoint with several calls in one process (one engine, one 20 ms clock), 10 s, 48 kHz devices');
   for (const codec of CODECS) {

@@ -116,6 +116,22 @@ describe('every view at 360×640 and 1400×900, light and dark (Chromium + mock 
         await check('accounts', size, theme, axe);
         await view('5', 'Settings');
         await check('settings', size, theme, axe);
+        // Call forwarding turned on in its card: the header shows it (and opens Settings), the card says On.
+        const forwarding = browser.$('[data-testid="forwarding"]');
+        await forwarding.scrollIntoView();
+        await forwarding.$('label*=Forward every call').click();
+        await forwarding.$('[data-testid="forward-always"]').setValue('200');
+        await forwarding.$('label*=When not answered').click();
+        await forwarding.$('[data-testid="forward-noAnswer"]').setValue('sip:voicemail@sipa.example.com');
+        await forwarding.$('button=Save').click();
+        const indicator = browser.$('[data-testid="forwarding-indicator"]');
+        await indicator.waitForExist({ timeout: 5000 });
+        assert.match(String(await indicator.getAttribute('title')), /^Call forwarding is on: All calls to 200/);
+        await forwarding.$('[data-testid="forwarding-state"]').waitForExist({ timeout: 3000 });
+        await forwarding.scrollIntoView();
+        await check('settings-forwarding', size, theme, axe);
+        await forwarding.$('button=Turn off').click();
+        await indicator.waitForExist({ timeout: 5000, reverse: true });
         // The phone system pane with its confirmation open (listening beyond this computer is asked for).
         const network = browser.$('[data-testid="phone-system"]').$('label*=My network');
         await network.scrollIntoView();

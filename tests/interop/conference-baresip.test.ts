@@ -18,33 +18,13 @@ import { makeTempDir, sleep } from './harness/managed-process.ts';
 import { startParleyEngine, type ParleyEnginePeer } from './harness/parley-engine.ts';
 import { soxTone } from './harness/sox.ts';
 import { readWavPcm16 } from './harness/wav.ts';
-import { toneLevelDbfs } from '../helpers/audio-analysis.ts';
+import { lastTwoSeconds, medianToneLevels } from './harness/tone-measure.ts';
 
 const HEARD_DBFS = -15;
 const ABSENT_DBFS = -40;
 
 function log(text: string): void {
   process.stdout.write(`# ${text}\n`);
-}
-
-/** Median level of each tone over 100 ms blocks of `samples` (a lost frame shifts the phase; a median over blocks does not care). */
-function levels(samples: Int16Array, rate: number, tones: number[]): Record<number, number> {
-  const block = Math.round(rate / 10);
-  return Object.fromEntries(
-    tones.map((hz) => {
-      const v: number[] = [];
-      for (let i = 0; i + block <= samples.length; i += block) v.push(toneLevelDbfs(samples.subarray(i, i + block), rate, hz));
-      v.sort((x, y) => x - y);
-      return [hz, Math.round((v[Math.floor(v.length / 2)] ?? -Infinity) * 10) / 10];
-    }),
-  );
-}
-
-/** The last 2 s of a WAV file, minus its last 200 ms (jitter buffers at hang-up). */
-function merged(path: string): { samples: Int16Array; rate: number } {
-  const w = readWavPcm16(path);
-  const end = w.samples.length - Math.round(0.2 * w.sampleRate);
-  return { samples: w.samples.subarray(Math.max(0, end - 2 * w.sampleRate), end), rate: w.sampleRate };
 }
 
 describe('3-way conference: Parley with two baresip (PCMU and Opus)', () => {
@@ -105,12 +85,12 @@ describe('3-way conference: Parley with two baresip (PCMU and Opus)', () => {
     const f2 = b2.receivedAudioFiles().at(-1);
     assert.ok(f1 && f2 && before1 >= 1 && before2 >= 1, 'each baresip dumped its call');
     const ours = parley.recordings.get(toB2.id)!;
-    const h1 = merged(f1);
-    const h2 = merged(f2);
-    const hp = merged(ours);
-    const l1 = levels(h1.samples, h1.rate, [600, 800, 1000]);
-    const l2 = levels(h2.samples, h2.rate, [600, 800, 1000]);
-    const lp = levels(hp.samples, hp.rate, [600, 800, 1000]);
+    const h1 = lastTwoSeconds(f1);
+    const h2 = lastTwoSeconds(f2);
+    const hp = lastTwoSeconds(ours);
+    const l1 = medianToneLevels(h1.samples, h1.rate, [600, 800, 1000]);
+    const l2 = medianToneLevels(h2.samples, h2.rate, [600, 800, 1000]);
+    const lp = medianToneLevels(hp.samples, hp.rate, [600, 800, 1000]);
     log(`b1 (PCMU) heard ${JSON.stringify(l1)} dBFS; b2 (Opus) heard ${JSON.stringify(l2)}; Parley heard ${JSON.stringify(lp)}`);
     const near = (x: number) => Math.abs(x - HEARD_DBFS) <= 4;
     assert.ok(near(l1[600]!) && near(l1[800]!) && l1[1000]! < ABSENT_DBFS, `b1 hears Parley and b2 only: ${JSON.stringify(l1)}`);
@@ -120,8 +100,8 @@ describe('3-way conference: Parley with two baresip (PCMU and Opus)', () => {
     // The recording, as the reference decoder plays it: the two remote parties and us, each at its level.
     const decoded = join(tmp.path, 'conference-recording.wav');
     execFileSync('opusdec', ['--quiet', '--rate', '48000', recording.path, decoded], { timeout: 30_000 });
-    const hr = merged(decoded);
-    const lr = levels(hr.samples, hr.rate, [600, 800, 1000]);
+    const hr = lastTwoSeconds(decoded);
+    const lr = medianToneLevels(hr.samples, hr.rate, [600, 800, 1000]);
     log(`call.record (Ogg Opus, opusdec) holds ${JSON.stringify(lr)} dBFS over ${(readWavPcm16(decoded).samples.length / 48000).toFixed(2)} s`);
     assert.ok(near(lr[600]!) && near(lr[800]!) && near(lr[1000]!), `the recording holds us, b1 and b2: ${JSON.stringify(lr)}`);
     const [entry] = await parley.call('history.list', { limit: 1 });

@@ -16,9 +16,20 @@
  *                                      is probably just late: delay grows by
  *                                      one frame), up to maxConcealFrames,
  *                                      then silence and back to buffering
- *   shrink:   if for a whole window (50 pulls) the buffer never fell below
- *             2 frames and now holds more than the target, drop the oldest
- *             frame — at most one per window, so the delay shrinks slowly.
+ *   shrink:   if for a whole window (50 pulls) nothing underran, every
+ *             packet played would still have been in time one frame earlier,
+ *             and the earliest of them (least transit) would still have
+ *             waited the target delay and the worst hold-up of the
+ *             estimator's window (a burst every few seconds is not forgotten
+ *             between two bursts), drop the oldest frame — at most one per
+ *             window, so the delay shrinks slowly.
+ *
+ * The delay is judged in time, not in whole buffered frames: with 20 ms
+ * packets arriving at some phase between two pulls, a packet waits that
+ * phase plus whatever the target adds. Counting frames could only ever keep
+ * two of them (20–40 ms at zero jitter); waiting ≥ target before the first
+ * pull and shrinking by the measured wait keeps arrival→playout within
+ * [target, target + one frame).
  *
  * Packets arriving after their turn are `late` (dropped); a second copy of a
  * packet is a `duplicate` (dropped). The target delay comes from DelayEstimator.
@@ -76,7 +87,19 @@ export interface JitterBufferStats {
   frameMs: number;
 }
 
+/**
+ * What a call's buffer starts from (MediaSession's defaults). A 10 ms floor
+ * keeps arrival→playout at 10–30 ms at zero jitter (the packet's phase
+ * between two pulls comes on top) while absorbing the sender's timer noise;
+ * the target rises at once with measured jitter and falls back slowly. The
+ * call starts at 40 ms, as before: its first seconds (set-up's CPU churn on
+ * both sides) are when timing is worst, and starting at 20 ms made the
+ * interop calls' first second underrun on a loaded machine.
+ */
+export const CALL_JITTER_DEFAULTS = { minDelayMs: 10, initialDelayMs: 40, maxDelayMs: 300, maxConcealFrames: 5 } as const;
+
 const SEQ_RESET_DISTANCE = 3000;
+const PLAYED_MEMORY = 512;
 const SHRINK_WINDOW = 50;
 
 export class JitterBuffer<T = Uint8Array> {
@@ -85,14 +108,18 @@ export class JitterBuffer<T = Uint8Array> {
   readonly #maxPackets: number;
   readonly #estimator: DelayEstimator;
   readonly #packets = new Map<number, JitterPacket<T>>();
-  readonly #played = new Set<number>();
+  /** The last 512 played extended numbers, each at its slot (ext mod 512): told a duplicate from a late packet. */
+  readonly #played = new Float64Array(PLAYED_MEMORY).fill(NaN);
   #frameMs: number;
   #highest: number | undefined;
   #lastPushed: { ext: number; timestamp: number } | undefined;
   #next: number | undefined;
   #playing = false;
   #underruns = 0;
-  #minDepthInWindow = Infinity;
+  /** Least time a packet played in this window had waited (arrival → pull), ms; -Infinity after an underrun. */
+  #minWaitInWindow = Infinity;
+  /** Most time a packet played in this window had waited: the delay of the packets with the least transit. */
+  #maxWaitInWindow = -Infinity;
   #pullsInWindow = 0;
   #stats = { received: 0, late: 0, lost: 0, concealed: 0, duplicate: 0, discarded: 0 };
 
@@ -130,7 +157,7 @@ export class JitterBuffer<T = Uint8Array> {
   /** Forget the stream (new SSRC, re-INVITE); counters are kept. */
   reset(): void {
     this.#packets.clear();
-    this.#played.clear();
+    this.#played.fill(NaN);
     this.#highest = undefined;
     this.#lastPushed = undefined;
     this.#next = undefined;
@@ -150,7 +177,7 @@ export class JitterBuffer<T = Uint8Array> {
       result = 'reset';
     }
     if (this.#next !== undefined && ext < this.#next) {
-      if (this.#played.has(ext)) {
+      if (this.#played[ext & (PLAYED_MEMORY - 1)] === ext) {
         this.#stats.duplicate++;
         return 'duplicate';
       }
@@ -174,7 +201,7 @@ export class JitterBuffer<T = Uint8Array> {
     if (!this.#playing && !this.#startPlaying(nowMs)) return { kind: 'silence' };
     const next = this.#next!;
     const packet = this.#packets.get(next);
-    if (packet) return this.#play(next, packet);
+    if (packet) return this.#play(next, packet, nowMs);
     if (this.#packets.size === 0) {
       // Underrun: the packet may just be late. Conceal in place, so the delay grows by a frame.
       if (++this.#underruns > this.#maxConceal) {
@@ -182,19 +209,20 @@ export class JitterBuffer<T = Uint8Array> {
         return { kind: 'silence' };
       }
       this.#stats.concealed++;
-      this.#noteDepth(0);
+      this.#minWaitInWindow = -Infinity; // it came too late: no slack in this window
+      this.#pullsInWindow++;
       return { kind: 'conceal' };
     }
     const oldest = this.#oldest()!;
     if (oldest - next > this.#maxConceal) {
       // A long gap (outage, sender skipped numbers): do not conceal frame by frame.
       this.#stats.lost += oldest - next;
-      return this.#play(oldest, this.#packets.get(oldest)!);
+      return this.#play(oldest, this.#packets.get(oldest)!, nowMs);
     }
     this.#stats.lost++;
     this.#stats.concealed++;
     this.#next = next + 1;
-    this.#noteDepth(this.#bufferedFrames());
+    this.#pullsInWindow++;
     return { kind: 'conceal' };
   }
 
@@ -202,40 +230,43 @@ export class JitterBuffer<T = Uint8Array> {
     const oldest = this.#oldest();
     if (oldest === undefined) return false;
     const waited = nowMs - this.#packets.get(oldest)!.arrivalMs;
-    const spanMs = (this.#highest! - oldest + 1) * this.#frameMs;
+    // Media buffered behind the first packet: what covers its successors' jitter.
+    const aheadMs = (this.#highest! - oldest) * this.#frameMs;
     const target = this.#estimator.targetDelayMs;
-    if (waited < target && spanMs < target) return false;
+    if (waited < target && aheadMs < target) return false;
     if (this.#next !== undefined && oldest > this.#next) this.#stats.lost += oldest - this.#next;
     this.#next = oldest;
     this.#playing = true;
     this.#underruns = 0;
-    this.#minDepthInWindow = Infinity;
+    this.#minWaitInWindow = Infinity;
+    this.#maxWaitInWindow = -Infinity;
     this.#pullsInWindow = 0;
     return true;
   }
 
-  #play(ext: number, packet: JitterPacket<T>): JitterFrame<T> {
+  #play(ext: number, packet: JitterPacket<T>, nowMs: number): JitterFrame<T> {
     this.#packets.delete(ext);
     this.#markPlayed(ext);
     this.#next = ext + 1;
     this.#underruns = 0;
-    this.#noteDepth(this.#bufferedFrames() + 1);
+    const waited = nowMs - packet.arrivalMs;
+    if (waited < this.#minWaitInWindow) this.#minWaitInWindow = waited;
+    if (waited > this.#maxWaitInWindow) this.#maxWaitInWindow = waited;
+    this.#pullsInWindow++;
     this.#maybeShrink();
     return { kind: 'audio', payload: packet.payload, seq: packet.seq, timestamp: packet.timestamp };
   }
 
-  #noteDepth(depth: number): void {
-    this.#minDepthInWindow = Math.min(this.#minDepthInWindow, depth);
-    this.#pullsInWindow++;
-  }
-
   #maybeShrink(): void {
     if (this.#pullsInWindow < SHRINK_WINDOW) return;
-    const targetFrames = Math.max(1, Math.ceil(this.#estimator.targetDelayMs / this.#frameMs));
-    const slack = this.#minDepthInWindow >= 2;
-    this.#minDepthInWindow = Infinity;
+    // One frame earlier, no packet of the window would have been late, and the
+    // packets with the least transit would still have waited the target delay.
+    const keep = Math.max(this.#estimator.targetDelayMs, this.#estimator.maxSpreadMs);
+    const slack = this.#minWaitInWindow >= this.#frameMs && this.#maxWaitInWindow - this.#frameMs >= keep;
+    this.#minWaitInWindow = Infinity;
+    this.#maxWaitInWindow = -Infinity;
     this.#pullsInWindow = 0;
-    if (slack && this.#bufferedFrames() > targetFrames && this.#packets.has(this.#next!)) {
+    if (slack && this.#packets.has(this.#next!)) {
       this.#packets.delete(this.#next!);
       this.#markPlayed(this.#next!);
       this.#next!++;
@@ -253,8 +284,7 @@ export class JitterBuffer<T = Uint8Array> {
   }
 
   #markPlayed(ext: number): void {
-    this.#played.add(ext);
-    this.#played.delete(ext - 512);
+    this.#played[ext & (PLAYED_MEMORY - 1)] = ext;
   }
 
   #oldest(): number | undefined {

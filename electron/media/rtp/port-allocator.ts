@@ -6,7 +6,9 @@
  */
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { lookup as dnsLookup } from 'node:dns';
+import type { LookupOneOptions } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import type { RandomUint32 } from './random.ts';
 import { cryptoRandomUint32 } from './random.ts';
 
@@ -31,9 +33,22 @@ export class PortAllocationError extends Error {
   }
 }
 
+/**
+ * dgram resolves every destination before each send, even an IP literal
+ * (dns.lookup answers it on the next tick: a closure and a tick per media
+ * packet). Media only ever goes to literal addresses (rtp-session.ts refuses
+ * host names), so they are answered at once; anything else still goes to
+ * dns.lookup.
+ */
+function literalLookup(hostname: string, options: LookupOneOptions, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const family = isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else dnsLookup(hostname, options, callback);
+}
+
 export function bindUdpSocket(address: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: false });
+    const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: false, lookup: literalLookup });
     const onError = (err: Error) => {
       socket.close();
       reject(err);

@@ -387,9 +387,29 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (this.#srtp) bytes = this.#srtp.protectRtp(bytes);
     const target = this.remoteRtpEndpoint!;
     this.#reporter?.noteRtpSent(this.#clock.now());
-    void this.#routedSend(this.#rtpSocket, bytes, target);
+    if (this.#path) {
+      const routed = this.#path.route(bytes, target);
+      this.#sendMedia(routed.data, routed.target);
+    } else this.#sendMedia(bytes, target);
     return true;
   }
+
+  /**
+   * One media packet from the RTP socket, fire and forget: no promise and no
+   * closure per packet (50 a second per call); a failure is reported by the
+   * one shared callback as #udpSend's are.
+   */
+  #sendMedia(bytes: Uint8Array, target: Endpoint): void {
+    try {
+      this.#rtpSocket.send(bytes, target.port, target.address, this.#afterMediaSend);
+    } catch (err) {
+      this.#onSocketError(err as Error);
+    }
+  }
+
+  readonly #afterMediaSend = (err: Error | null): void => {
+    if (err) this.#onSocketError(err);
+  };
 
   #sendReport(): number | undefined {
     const reporter = this.#reporter;

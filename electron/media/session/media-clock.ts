@@ -12,8 +12,14 @@
  *
  *   stopped ──subscribe()──▶ running ──last unsubscribe / stop()──▶ stopped
  *
- * After a stall (GC pause, blocked loop) the missed ticks run back to back,
- * up to `maxCatchUpFrames`; beyond that the clock re-anchors and reports the
+ * A tick that comes more than 5 ms late first lets the event loop in (one
+ * 0 ms timer), so that the datagrams that arrived meanwhile are read before
+ * it pulls from the jitter buffers: otherwise it conceals packets that are
+ * already in the socket's buffer, and the delay grows a frame for nothing.
+ * After a stall (GC pause, blocked loop) the missed ticks then run back to
+ * back, up to `maxCatchUpFrames` (running each from its own timer, so that
+ * I/O came in between, made a starved 50-call process skip 1.5–3× more
+ * frames); beyond that the clock re-anchors and reports the
  * frames it skipped, so a session can advance its RTP timestamps by the
  * time that passed instead of sending seconds of stale audio in a burst.
  *
@@ -25,6 +31,9 @@
 import type { Clock, TimerHandle } from '../../shared/clock.ts';
 import { systemClock } from '../../shared/clock.ts';
 import { FRAME_MS } from '../audio/frame.ts';
+
+/** A tick more than this late counts as late (and first lets pending I/O in). */
+const LATE_MS = 5;
 
 export interface FrameTick {
   /** Running tick number since the clock (re)started. */
@@ -77,6 +86,8 @@ export class MediaClock implements FrameTicker {
   #next = 0; // frames since the anchor of the next tick to run
   #index = 0;
   #pendingSkip = 0;
+  /** The late tick due now already gave way to I/O once. */
+  #yielded = false;
   #stats: MediaClockStats = { ticks: 0, lateTicks: 0, maxLatenessMs: 0, skippedFrames: 0 };
 
   constructor(options: MediaClockOptions = {}) {
@@ -112,6 +123,7 @@ export class MediaClock implements FrameTicker {
 
   #start(): void {
     this.#active = true;
+    this.#yielded = false;
     this.#anchorMs = this.#clock.now();
     this.#next = 0;
     this.#arm();
@@ -136,6 +148,14 @@ export class MediaClock implements FrameTicker {
       this.#stats.skippedFrames += behind;
       this.#anchorMs += behind * this.frameMs;
     }
+    if (now - this.#due(this.#next) > LATE_MS && !this.#yielded) {
+      // Late (the loop was busy or the process stalled): let the event loop
+      // read what arrived meanwhile before this tick pulls from the buffers.
+      this.#yielded = true;
+      this.#arm();
+      return;
+    }
+    this.#yielded = false;
     for (let ran = 0; ran < this.#maxCatchUp && this.#due(this.#next) <= now; ran++) {
       const dueMs = this.#due(this.#next);
       this.#next++;
@@ -150,7 +170,7 @@ export class MediaClock implements FrameTicker {
   #fire(dueMs: number, nowMs: number): void {
     const lateness = nowMs - dueMs;
     this.#stats.ticks++;
-    if (lateness > 5) this.#stats.lateTicks++;
+    if (lateness > LATE_MS) this.#stats.lateTicks++;
     if (lateness > this.#stats.maxLatenessMs) this.#stats.maxLatenessMs = lateness;
     const tick: FrameTick = { index: this.#index++, dueMs, nowMs, skippedFrames: this.#pendingSkip };
     this.#pendingSkip = 0;

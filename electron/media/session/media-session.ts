@@ -40,6 +40,7 @@ import { PortAllocationError } from '../rtp/port-allocator.ts';
 import { readRemoteIce } from '../sdp/ice-sdp.ts';
 import type { RemoteIce } from '../sdp/ice-sdp.ts';
 import { RtpSession } from '../rtp/rtp-session.ts';
+import { CALL_JITTER_DEFAULTS } from '../jitter/jitter-buffer.ts';
 import { directionFlags } from '../sdp/media-direction.ts';
 import type { NegotiatedMedia } from '../sdp/negotiated-media.ts';
 import type { MediaDirection } from '../sdp/session-description.ts';
@@ -64,7 +65,7 @@ import { buildMediaSessionStats } from './session-stats.ts';
 import { hostAddresses } from './host-addresses.ts';
 
 const OPUS_FRAME_MS = [10, 20, 40, 60];
-const DEFAULT_JITTER = { minDelayMs: 20, initialDelayMs: 40, maxDelayMs: 300, maxConcealFrames: 5 };
+const DEFAULT_JITTER: { minDelayMs: number; initialDelayMs: number; maxDelayMs: number; maxConcealFrames: number } = { ...CALL_JITTER_DEFAULTS };
 
 /** A send ptime our pipeline and the codec can do, nearest to what the peer asked for. */
 function usablePtime(codec: Codec, asked: number): number {

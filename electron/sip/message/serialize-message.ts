@@ -32,58 +32,6 @@ export function serializeMessage(m: SipMessage): Buffer {
   return build(m, startLineSame);
 }
 
-/**
- * The head as pieces, each either a run of source bytes (src, a, b) or text:
- * a header field made through the API (name, value) or a literal (name
- * alone, value ''). Adjacent runs of one source are merged, so the output
- * takes few copies; ASCII text is written byte by byte (cheaper than a call
- * into the encoder for a few dozen bytes).
- */
-class Pieces {
-  srcs: (Buffer | undefined)[] = [];
-  names: string[] = [];
-  values: string[] = [];
-  as: number[] = [];
-  bs: number[] = [];
-  total = 0;
-
-  /** Empties it for the next message (one Pieces serves every build: it never runs reentrantly). */
-  reset(): void {
-    this.srcs.length = 0;
-    this.names.length = 0;
-    this.values.length = 0;
-    this.as.length = 0;
-    this.bs.length = 0;
-    this.total = 0;
-  }
-
-  run(src: Buffer, a: number, b: number): void {
-    const last = this.srcs.length - 1;
-    if (last >= 0 && this.srcs[last] === src && this.bs[last] === a) {
-      this.bs[last] = b;
-    } else {
-      this.srcs.push(src);
-      this.names.push('');
-      this.values.push('');
-      this.as.push(a);
-      this.bs.push(b);
-    }
-    this.total += b - a;
-  }
-
-  /** `name: value CRLF` when value is given, else name verbatim. */
-  text(name: string, value?: string): void {
-    let n = utf8Length(name);
-    if (value !== undefined) n += utf8Length(value) + 4;
-    this.srcs.push(undefined);
-    this.names.push(name);
-    this.values.push(value ?? '');
-    this.as.push(value === undefined ? 0 : 1);
-    this.bs.push(n);
-    this.total += n;
-  }
-}
-
 /** UTF-8 length of s; the usual all-ASCII case without a call into the encoder. */
 function utf8Length(s: string): number {
   const len = s.length;
@@ -106,59 +54,108 @@ function put(out: Buffer, off: number, s: string): number {
   return off + out.write(s, off, 'utf8');
 }
 
-const scratch = new Pieces();
-
+/**
+ * The head written in two passes over the fields, without building a list
+ * of pieces: the first adds up the length, the second writes. Fields that
+ * came off the wire together are copied as one run of source bytes (a proxy
+ * adding a Via and lowering Max-Forwards copies three runs); fields made
+ * through the API are written as `name: value CRLF`, ASCII byte by byte
+ * (cheaper than a call into the encoder for a few dozen bytes).
+ */
 function build(m: SipMessage, startLineSame: boolean): Buffer {
   const body = m.body;
-  const p = scratch;
-  p.reset();
   const raw = m.raw;
-  if (startLineSame && raw !== undefined) p.run(raw.buf, raw.start, raw.startLineEnd);
-  else p.text(m.kind === 'request' ? `${m.method} ${m.uri} SIP/2.0\r\n` : `SIP/2.0 ${m.status} ${m.reason}\r\n`);
-  // Consecutive fields that came off the wire together are copied as one run.
-  let wroteLength = false;
+  const copyStart = startLineSame && raw !== undefined;
+  const startLine = copyStart ? '' : m.kind === 'request' ? `${m.method} ${m.uri} SIP/2.0\r\n` : `SIP/2.0 ${m.status} ${m.reason}\r\n`;
   const fields = m.headers.fields;
+  const bodyLength = body.length;
+  // Pass 1: the length. The Content-Length field: the first one only, kept from the wire when it is right.
+  let total = copyStart ? raw.startLineEnd - raw.start : utf8Length(startLine);
+  let lengthAt = -1;
+  let lengthFromWire = false;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i] as HeaderField;
     if (f.key === 'content-length') {
-      if (wroteLength) continue;
-      wroteLength = true;
-      if (f.src === undefined || !isDecimal(f.value, body.length)) {
-        p.text(f.name, String(body.length));
+      if (lengthAt >= 0) continue;
+      lengthAt = i;
+      lengthFromWire = f.src !== undefined && isDecimal(f.value, bodyLength);
+      if (!lengthFromWire) {
+        total += utf8Length(f.name) + decimalLength(bodyLength) + 4;
         continue;
       }
     } else if (f.src === undefined) {
-      p.text(f.name, f.value);
+      total += utf8Length(f.name) + utf8Length(f.value) + 4;
       continue;
     }
-    p.run(f.src, f.rawStart, f.rawEnd);
+    total += f.rawEnd - f.rawStart;
   }
-  p.text(wroteLength ? '\r\n' : `Content-Length: ${body.length}\r\n\r\n`);
-  const out = Buffer.allocUnsafe(p.total + body.length);
+  total += lengthAt >= 0 ? 2 : 20 + decimalLength(bodyLength);
+  const out = Buffer.allocUnsafe(total + bodyLength);
+
+  // Pass 2: the bytes.
   let off = 0;
-  for (let i = 0; i < p.srcs.length; i++) {
-    const src = p.srcs[i];
-    if (src !== undefined) {
-      const a = p.as[i] as number;
-      const b = p.bs[i] as number;
-      src.copy(out, off, a, b);
-      off += b - a;
-    } else {
-      off = put(out, off, p.names[i] as string);
-      if (p.as[i] === 1) {
-        out[off] = 0x3a;
-        out[off + 1] = 0x20;
-        off = put(out, off + 2, p.values[i] as string);
-        out[off] = 0x0d;
-        out[off + 1] = 0x0a;
-        off += 2;
+  let runSrc: Buffer | undefined;
+  let runA = 0;
+  let runB = 0;
+  if (copyStart) {
+    runSrc = raw.buf;
+    runA = raw.start;
+    runB = raw.startLineEnd;
+  } else off = put(out, 0, startLine);
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i] as HeaderField;
+    const isLength = f.key === 'content-length';
+    if (isLength && i !== lengthAt) continue;
+    if (f.src !== undefined && (!isLength || lengthFromWire)) {
+      if (f.src === runSrc && f.rawStart === runB) {
+        runB = f.rawEnd;
+        continue;
       }
+      if (runSrc !== undefined) off = copyRun(out, off, runSrc, runA, runB);
+      runSrc = f.src;
+      runA = f.rawStart;
+      runB = f.rawEnd;
+      continue;
     }
+    if (runSrc !== undefined) {
+      off = copyRun(out, off, runSrc, runA, runB);
+      runSrc = undefined;
+    }
+    off = putField(out, off, f.name, isLength ? String(bodyLength) : f.value);
   }
+  if (runSrc !== undefined) off = copyRun(out, off, runSrc, runA, runB);
+  if (lengthAt < 0) off = putField(out, off, 'Content-Length', String(bodyLength));
+  out[off] = 0x0d;
+  out[off + 1] = 0x0a;
+  off += 2;
   body.copy(out, off);
-  // Let go of the sources (received datagrams) until the next build.
-  p.reset();
   return out;
+}
+
+function copyRun(out: Buffer, off: number, src: Buffer, a: number, b: number): number {
+  src.copy(out, off, a, b);
+  return off + (b - a);
+}
+
+/** `name: value CRLF` at out[off]; returns the offset after it. */
+function putField(out: Buffer, off: number, name: string, value: string): number {
+  off = put(out, off, name);
+  out[off] = 0x3a;
+  out[off + 1] = 0x20;
+  off = put(out, off + 2, value);
+  out[off] = 0x0d;
+  out[off + 1] = 0x0a;
+  return off + 2;
+}
+
+/** Digits of a non-negative integer. */
+function decimalLength(n: number): number {
+  let d = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    d++;
+  }
+  return d;
 }
 
 /** Whether v is exactly the decimal spelling of n (what String(n) would give), without building it. */

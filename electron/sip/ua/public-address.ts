@@ -35,16 +35,29 @@ export function viaPublicAddress(response: SipResponse): PublicAddress | undefin
   return { host: received || via.host, port };
 }
 
-/** Over a connection (TCP/TLS): our public end, when a NAT is between us (`received` present), else undefined. */
+/**
+ * Over a connection (TCP/TLS): our public end, when a NAT is between us, else
+ * undefined. A NAT shows as a `received` address other than our sent-by host;
+ * the port alone says nothing (a connection always leaves from an ephemeral
+ * port), and a server that adds `received` whenever rport is asked for
+ * (RFC 3581 §4 lets it; Kamailio does) names our own address there.
+ */
 export function viaConnectionAddress(response: SipResponse, protocol: TransportProtocol): PublicAddress | undefined {
   const seen = viaPublicAddress(response);
-  let received: string | null | undefined;
+  let via;
   try {
-    received = topVia(response).params.get('received');
+    via = topVia(response);
   } catch {
     return undefined;
   }
-  return seen && received ? { ...seen, protocol } : undefined;
+  const received = via.params.get('received');
+  if (!seen || !received || sameHost(received, via.host)) return undefined;
+  return { ...seen, protocol };
+}
+
+function sameHost(a: string, b: string): boolean {
+  const bare = (h: string) => h.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare(a) === bare(b);
 }
 
 export function sameAddress(a: PublicAddress | undefined, b: PublicAddress | undefined): boolean {

@@ -36,7 +36,7 @@ describe('ForwardingPane', () => {
     await fireEvent.click(screen.getByLabelText('When not answered'));
     await fireEvent.input(screen.getByTestId('forward-noAnswer'), { target: { value: 'sip:vm@example.com' } });
     await fireEvent.input(screen.getByLabelText('After (seconds)'), { target: { value: '15' } });
-    await fireEvent.click(screen.getByLabelText('Call from this phone'));
+    await fireEvent.click(screen.getByLabelText('Call from here'));
     await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     await tick();
     expect(h.transport.requests.at(-1)).toEqual({

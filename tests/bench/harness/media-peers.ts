@@ -114,7 +114,7 @@ export class Peer {
   constructor(modulePath: string, mode = '--peer') {
     this.child = fork(modulePath, [mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.ready = new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('peer did not start')), 10_000);
+      const t = setTimeout(() => reject(new Error('peer did not start')), 30_000); // TypeScript stripped at start: slow on a loaded machine
       this.#pending.set(0, () => (clearTimeout(t), resolve()));
     });
     this.child.on('message', (m: { id: number }) => {

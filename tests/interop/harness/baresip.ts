@@ -44,6 +44,8 @@ export interface BaresipOptions {
   ctrlPort?: number;
   /** WAV played into calls (aufile); default a generated 2 s 440 Hz tone at 8 kHz. */
   audioSourceFile?: string;
+  /** Another audio source than that file, as "module,device" (the echo module needs "aubridge,…"). */
+  audioSource?: string;
   /** Extra module_app lines (e.g. "presence.so"). */
   extraModules?: readonly string[];
   /** config call_max_calls: concurrent calls before baresip answers 486 (default 4; load tests raise it). */
@@ -130,7 +132,7 @@ function baresipConfig(o: { host: string; rtcpMux: boolean; extraConfig: readonl
     // baresip 1.0's aufile is a source only: play into an unconnected aubridge device and
     // dump the decoded stream with the sndfile filter instead.
     'audio_player aubridge,parley-sink',
-    `audio_source aufile,${o.source}`,
+    `audio_source ${o.source}`,
     'audio_alert aubridge,parley-alert',
     `snd_path ${o.dumpDir}`,
     'audio_level no',
@@ -203,7 +205,7 @@ async function startOnce(opts: BaresipOptions): Promise<BaresipHandle> {
   const accounts = opts.accounts ?? [{ aor: 'sip:bob@127.0.0.1', regint: 0 }];
   writeFileSync(
     join(tmp.path, 'config'),
-    baresipConfig({ host: placement.address, rtcpMux: opts.rtcpMux ?? false, extraConfig: opts.extraConfig ?? [], sipPort: port, ctrlPort: ctrl, dnsPort, source, dumpDir, extra: opts.extraModules ?? [], maxCalls: opts.maxCalls ?? 4, dumpAudio: opts.dumpAudio ?? true }),
+    baresipConfig({ host: placement.address, rtcpMux: opts.rtcpMux ?? false, extraConfig: opts.extraConfig ?? [], sipPort: port, ctrlPort: ctrl, dnsPort, source: opts.audioSource ?? `aufile,${source}`, dumpDir, extra: opts.extraModules ?? [], maxCalls: opts.maxCalls ?? 4, dumpAudio: opts.dumpAudio ?? true }),
   );
   // Accounts are added with `uanew` once the control connection is up, so that their
   // REGISTER_OK/REGISTER_FAIL events cannot fire before anyone listens.

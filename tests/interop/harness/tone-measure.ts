@@ -6,7 +6,7 @@
  * arithmetic; nothing here comes from engine code).
  */
 import assert from 'node:assert/strict';
-import { activeFraction, dominantFrequency, rmsDbfs } from '../../helpers/audio-analysis.ts';
+import { activeFraction, dominantFrequency, rmsDbfs, toneLevelDbfs } from '../../helpers/audio-analysis.ts';
 import { readWavPcm16 } from './wav.ts';
 
 /** Audio before this is call set-up (the first packet, the jitter buffer filling): not judged. */
@@ -140,4 +140,24 @@ export function assertHeard(h: HeardTone, e: ToneExpectation): void {
   );
   assert.ok(h.activeFraction >= (e.minPresence ?? 0.95), `active windows: ${what}`);
   assert.ok(h.presence >= (e.minPresence ?? 0.95), `presence: ${what}`);
+}
+
+/** Median level of each tone over 100 ms blocks of `samples` (a lost frame shifts the phase; a median over blocks does not care). */
+export function medianToneLevels(samples: Int16Array, rate: number, tones: readonly number[]): Record<number, number> {
+  const block = Math.round(rate / 10);
+  return Object.fromEntries(
+    tones.map((hz) => {
+      const v: number[] = [];
+      for (let i = 0; i + block <= samples.length; i += block) v.push(toneLevelDbfs(samples.subarray(i, i + block), rate, hz));
+      v.sort((x, y) => x - y);
+      return [hz, Math.round((v[Math.floor(v.length / 2)] ?? -Infinity) * 10) / 10];
+    }),
+  );
+}
+
+/** The last 2 s of a WAV file, minus its last 200 ms (jitter buffers at hang-up): what was heard just before it. */
+export function lastTwoSeconds(path: string): { samples: Int16Array; rate: number } {
+  const w = readWavPcm16(path);
+  const end = w.samples.length - Math.round(0.2 * w.sampleRate);
+  return { samples: w.samples.subarray(Math.max(0, end - 2 * w.sampleRate), end), rate: w.sampleRate };
 }

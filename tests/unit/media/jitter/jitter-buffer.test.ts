@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { JitterBuffer } from '../../../../electron/media/jitter/jitter-buffer.ts';
+import { CALL_JITTER_DEFAULTS, JitterBuffer } from '../../../../electron/media/jitter/jitter-buffer.ts';
 import type { JitterFrame, JitterBufferOptions } from '../../../../electron/media/jitter/jitter-buffer.ts';
 import { DelayEstimator } from '../../../../electron/media/jitter/delay-estimator.ts';
 
@@ -220,5 +220,108 @@ describe('DelayEstimator', () => {
     assert.equal(e.targetDelayMs, 40);
     for (let i = 0; i < 50; i++) e.observe(160 * i, 20 * i + (i % 2 ? 1000 : 0));
     assert.equal(e.targetDelayMs, 200);
+  });
+});
+
+/**
+ * The playout goals with a call's settings (CALL_JITTER_DEFAULTS), one minute
+ * of 20 ms packets on scripted time: pulls every 20 ms at every phase against
+ * the arrivals, transit = 30 ms + uniform [0, jitter] per packet on one path
+ * (order kept, as the impairment relay and netem do). Measured after the
+ * first 10 s: the playout delay (pull time − the earliest the packet could
+ * have arrived, send + 30 ms: the buffer's share of mouth-to-ear delay;
+ * at zero jitter it is arrival→playout), late loss (packets that came after
+ * their turn), concealed underruns.
+ */
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Packet i is sent at 1000 + 20·i ms; the network takes at least 30 ms. */
+const earliest = (i: number): number => 1000 + 20 * i + 30;
+
+function playout(jitterMs: number, phaseMs: number, seed: number): { avgWaitMs: number; maxWaitMs: number; latePercent: number; underruns: number } {
+  const random = seeded(seed);
+  const jb = new JitterBuffer<number>({ clockRate: 8000, ...CALL_JITTER_DEFAULTS });
+  const count = 3000;
+  let last = 0;
+  const arrivals = Array.from({ length: count }, (_, i) => {
+    last = Math.max(last, earliest(i) + random() * jitterMs);
+    return last;
+  });
+  let next = 0;
+  let waited = 0;
+  let played = 0;
+  let maxWait = 0;
+  let underruns = 0;
+  const settledAt = 1000 + 10_000;
+  for (let k = 0; next < count || jb.stats.bufferedFrames > 0; k++) {
+    const now = 1000 + phaseMs + 20 * k;
+    while (next < count && arrivals[next]! <= now) {
+      jb.push({ seq: next, timestamp: 160 * next, payload: next, arrivalMs: arrivals[next]! });
+      next++;
+    }
+    const frame = jb.pull(now);
+    if (now < settledAt) continue;
+    if (frame.kind === 'audio') {
+      const w = now - earliest(frame.payload);
+      waited += w;
+      maxWait = Math.max(maxWait, w);
+      played++;
+    } else if (frame.kind === 'conceal' && next < count) underruns++;
+  }
+  return { avgWaitMs: waited / played, maxWaitMs: maxWait, latePercent: (jb.stats.late / count) * 100, underruns };
+}
+
+describe('JitterBuffer: playout delay with a call\'s settings', () => {
+  it('zero network jitter (2 ms of timer noise): playout delay ≤ 30 ms at every phase, nothing late', () => {
+    for (let phase = 0; phase < 20; phase += 1.5) {
+      const r = playout(2, phase, 11 + phase);
+      if (process.env.PLAYOUT_FIGURES) process.stdout.write(`# zero jitter, phase ${phase}: ${r.avgWaitMs.toFixed(1)} ms avg, ${r.maxWaitMs.toFixed(1)} max\n`);
+      assert.ok(r.avgWaitMs <= 30, `phase ${phase}: average wait ${r.avgWaitMs.toFixed(1)} ms`);
+      assert.ok(r.maxWaitMs < 35, `phase ${phase}: max wait ${r.maxWaitMs.toFixed(1)} ms`);
+      assert.equal(r.latePercent, 0, `phase ${phase}`);
+      assert.equal(r.underruns, 0, `phase ${phase}`);
+    }
+  });
+
+  it('30 ms of jitter: adapts to ≤ 70 ms with ≤ 1 % late loss', () => {
+    for (const [phase, seed] of [[0, 1], [7, 2], [13, 3], [19, 4]] as const) {
+      const r = playout(30, phase, seed);
+      if (process.env.PLAYOUT_FIGURES) process.stdout.write(`# 30 ms jitter, phase ${phase}: ${r.avgWaitMs.toFixed(1)} ms avg, ${r.maxWaitMs.toFixed(1)} max, ${r.latePercent.toFixed(2)} % late, ${r.underruns} underruns\n`);
+      assert.ok(r.avgWaitMs <= 70, `phase ${phase}: average wait ${r.avgWaitMs.toFixed(1)} ms`);
+      assert.ok(r.latePercent <= 1, `phase ${phase}: ${r.latePercent.toFixed(2)} % late`);
+      assert.ok(r.underruns <= 30, `phase ${phase}: ${r.underruns} underruns in 50 s`);
+    }
+  });
+
+  it('the delay follows the jitter back down when it stops', () => {
+    const random = seeded(5);
+    const jb = new JitterBuffer<number>({ clockRate: 8000, ...CALL_JITTER_DEFAULTS });
+    // 20 s with 30 ms of jitter, then 40 s with none.
+    const arrivals = Array.from({ length: 3000 }, (_, i) => earliest(i) + (i < 1000 ? random() * 30 : 0));
+    for (let i = 1; i < arrivals.length; i++) arrivals[i] = Math.max(arrivals[i]!, arrivals[i - 1]!);
+    let next = 0;
+    const waits: number[] = [];
+    for (let k = 0; k < 3010; k++) {
+      const now = 1005 + 20 * k;
+      while (next < arrivals.length && arrivals[next]! <= now) {
+        jb.push({ seq: next, timestamp: 160 * next, payload: next, arrivalMs: arrivals[next]! });
+        next++;
+      }
+      const f = jb.pull(now);
+      if (f.kind === 'audio') waits.push(now - earliest(f.payload));
+    }
+    const during = waits.slice(300, 950);
+    const after = waits.slice(-300);
+    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    assert.ok(avg(during) > 30, `with jitter ${avg(during).toFixed(1)} ms`);
+    assert.ok(avg(after) <= 30, `20 s after the jitter stopped: ${avg(after).toFixed(1)} ms`);
   });
 });

@@ -70,6 +70,34 @@ describe('MediaClock', () => {
     assert.ok(ticks.length >= 55);
   });
 
+  it('a late tick first lets the event loop in (datagrams that arrived meanwhile are read before it pulls), then catches up back to back', () => {
+    let stall = 0;
+    const clock = new LateClock(() => {
+      const s = stall;
+      stall = 0;
+      return s;
+    });
+    // Every timer callback is one turn of the event loop; I/O is read between two turns.
+    let turn = 0;
+    const inner = clock.setTimeout.bind(clock);
+    clock.setTimeout = (fn, ms) => inner(() => (turn++, fn()), ms);
+    const media = new MediaClock({ clock, maxCatchUpFrames: 10 });
+    const turns: { dueMs: number; lateMs: number; turn: number }[] = [];
+    media.subscribe((t) => turns.push({ dueMs: t.dueMs, lateMs: t.nowMs - t.dueMs, turn }));
+    clock.inner.advance(100);
+    stall = 90;
+    clock.inner.advance(400);
+    media.stop();
+    const lateOnes = turns.filter((t) => t.lateMs > 5);
+    assert.equal(lateOnes.length, 5, 'the 90 ms stall: the tick due then and four missed ones');
+    const firstLate = lateOnes[0]!;
+    const previous = turns[turns.indexOf(firstLate) - 1]!;
+    // The turn whose timer fired late ran no tick: it only gave way.
+    assert.equal(firstLate.turn - previous.turn, 2, `late tick ran in turn ${firstLate.turn}, the previous one in ${previous.turn}`);
+    assert.ok(lateOnes.every((t) => t.turn === firstLate.turn), 'the missed ticks ran back to back');
+    assert.deepEqual(turns.map((t) => t.dueMs).slice(0, 15), Array.from({ length: 15 }, (_, i) => 20 * i));
+  });
+
   it('re-anchors after a long stall and reports the skipped frames', () => {
     let stall = 0;
     const clock = new LateClock(() => {

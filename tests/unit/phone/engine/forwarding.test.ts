@@ -34,7 +34,12 @@ describe('engine: call forwarding over loopback', () => {
     await sleep(ms + 300);
     const heard = p.sinks.get(callId)!.since(since).subarray(0, Math.round((ms / 1000) * 48000));
     const hz = dominantFrequency(heard, 48000);
-    return { hz, dbfs: toneLevelDbfs(heard, 48000, hz) };
+    // The median over 100 ms blocks: a frame concealed on a loaded test host shifts the tone's phase,
+    // which one Goertzel over the whole window would count as a lower level.
+    const blocks: number[] = [];
+    for (let i = 0; i + 4800 <= heard.length; i += 4800) blocks.push(toneLevelDbfs(heard.subarray(i, i + 4800), 48000, hz));
+    blocks.sort((x, y) => x - y);
+    return { hz, dbfs: blocks[Math.floor(blocks.length / 2)] ?? -Infinity };
   }
 
   test('a rule naming our own address is refused; the snapshot says what is on', async () => {
