@@ -301,6 +301,8 @@ export class RegistrationService {
       const state = this.#ua.registration(account.id).state;
       if (state !== 'registered' && state !== 'refreshing') continue;
       this.#log.info('connection lost: registering again now', { accountId: account.id, protocol: e.protocol, reason: e.reason });
+      // A Contact naming the lost connection's public end would send the registrar's requests to a dead port.
+      this.#ua.forgetConnectionAddress(account.id);
       this.#ua.register(account.id);
     }
   }

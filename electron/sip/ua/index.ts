@@ -30,6 +30,6 @@ export type { SipTraceEntry } from './sip-trace.ts';
 export { defaultRetryPolicy, refreshDelayMs, retryDelayMs } from './refresh-policy.ts';
 export type { RetryPolicy } from './refresh-policy.ts';
 export { describeStatus, statusInWords } from './status-reason.ts';
-export { CallStateError, IdentityNotAllowedError, InvalidDtmfError, UaError, UnknownAccountError, UnreachableTargetError } from './ua-errors.ts';
+export { CallStateError, IdentityNotAllowedError, InsecureTargetError, InvalidDtmfError, UaError, UnknownAccountError, UnreachableTargetError } from './ua-errors.ts';
 export { MAX_CHALLENGES, sendChallenged } from './challenged-request.ts';
 export { DEFAULT_STREAM_KEEPALIVE_MS, DEFAULT_UDP_KEEPALIVE_MS } from './flow-keepalive.ts';

@@ -30,6 +30,7 @@ import type { TimerHandle } from '../../shared/clock.ts';
 import { clampNetworkSeconds, formatNameAddr, newCallId, newTag } from '../message/index.ts';
 import type { NameAddr, SipResponse } from '../message/index.ts';
 import { synthesizeResponse } from '../transaction/synthesized-response.ts';
+import { InsecureTargetError } from './ua-errors.ts';
 import { assertTransition } from '../transaction/transaction.ts';
 import type { SendTarget } from '../transport/transport.ts';
 import type { UaAccount } from './account.ts';
@@ -230,6 +231,11 @@ export class Registration extends Emitter<RegistrationEvents> {
     }
     const sent = await this.#send(this.#requested, false, generation);
     if (!sent || generation !== this.#generation) return;
+    if ('refused' in sent && typeof sent.refused === 'string') {
+      this.#stopKeepAlive();
+      this.#to('failed', { outcome: outcomeOf(sent.response), detail: sent.refused });
+      return;
+    }
     const { response, authFailure } = sent;
     const status = response.status;
     if (status >= 200 && status < 300) {
@@ -378,7 +384,9 @@ export class Registration extends Emitter<RegistrationEvents> {
       this.#ctx.logger.info('registrar not resolved', { account: account.id, error: String(err) });
       if (generation !== this.#generation) return undefined;
       const request = buildRequest({ method: 'REGISTER', requestUri: account.registrar, from: account.identity(), fromTag: this.#fromTag, to: account.identity(), callId: this.#callId, cseq: this.#cseq });
-      return { response: synthesizeResponse(request, 'transport'), request };
+      // A sips: account behind a non-TLS hop is a setting to change: failed, in words, not retried.
+      const refused = err instanceof InsecureTargetError ? err.message : undefined;
+      return { response: synthesizeResponse(request, 'transport'), request, ...(refused ? { refused } : {}) };
     }
     if (generation !== this.#generation) return undefined;
     const contact = this.#contactFor(targets[0]!, expires);

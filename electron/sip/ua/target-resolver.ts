@@ -7,7 +7,7 @@
  * Given the request's Request-URI, a sips: one keeps only TLS targets and
  * refuses any other hop in words (RFC 5630, dialog/next-hop.ts secureHops).
  */
-import { UnreachableTargetError } from './ua-errors.ts';
+import { InsecureTargetError, UnreachableTargetError } from './ua-errors.ts';
 import { isIP } from 'node:net';
 import { secureHops } from '../dialog/next-hop.ts';
 import type { SipTarget, LocatableUri } from '../dns/sip-target.ts';
@@ -42,7 +42,7 @@ export class TargetResolver {
     try {
       return secureHops(requestUri ?? uri, uri, targets);
     } catch (err) {
-      throw new UnreachableTargetError(err instanceof Error ? err.message : String(err));
+      throw new InsecureTargetError(err instanceof Error ? err.message : String(err));
     }
   }
 

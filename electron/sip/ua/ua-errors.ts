@@ -30,3 +30,6 @@ export class IdentityNotAllowedError extends UaError {}
 
 /** No server or listener can reach the target (RFC 3263 found nothing usable). */
 export class UnreachableTargetError extends UaError {}
+
+/** A sips: request whose next hop is not TLS (RFC 5630): a setting to change, not a network to wait for. */
+export class InsecureTargetError extends UnreachableTargetError {}

@@ -247,6 +247,17 @@ export class UserAgent extends Emitter<UserAgentEvents> {
     return a ? { ...a } : undefined;
   }
 
+  /**
+   * The TCP/TLS connection whose public end the account's Contact names is
+   * gone: forget that end (it was the old connection's), so the next REGISTER
+   * names our listener and learns the new connection's end from its answer.
+   * A learnt UDP address stays (it belongs to the host, not to a connection).
+   */
+  forgetConnectionAddress(accountId: string): void {
+    const learnt = this.#public.get(accountId);
+    if (learnt && (learnt.protocol ?? 'udp') !== 'udp') this.#public.delete(accountId);
+  }
+
   /** Keep-alive datagrams sent so far on every account's flow (for the traffic figure). */
   get keepAlivesSent(): number {
     let n = 0;

@@ -11,6 +11,7 @@ import { parseNameAddr, parseUri } from '../../../../electron/sip/message/index.
 import type { SipRequest, SipResponse } from '../../../../electron/sip/message/index.ts';
 import type { SendTarget } from '../../../../electron/sip/transport/transport.ts';
 import { TargetResolver } from '../../../../electron/sip/ua/target-resolver.ts';
+import { InsecureTargetError, UnreachableTargetError } from '../../../../electron/sip/ua/ua-errors.ts';
 import { twoPhones } from './two-phones.ts';
 import { FakeServer, registrar, world } from './ua-world.ts';
 
@@ -34,10 +35,13 @@ describe('secureHops (RFC 5630 §3.1.3)', () => {
         e.message.includes('the next hop sip:10.0.0.9:5060;transport=udp is reached over UDP'),
     );
   });
-  it('TargetResolver applies it when given the Request-URI, as an UnreachableTargetError with the same words', async () => {
+  it('TargetResolver applies it when given the Request-URI, as an InsecureTargetError (an UnreachableTargetError) with the same words', async () => {
     const resolver = new TargetResolver({ locate: async () => [{ protocol: 'udp', address: '10.0.0.9', port: 5060, serverName: '10.0.0.9' }] }, { localAddress: () => ({ host: '10.0.0.2', port: 5070 }) });
     assert.equal((await resolver.resolve(parseUri('sip:10.0.0.9'), undefined, parseUri('sip:bob@example.com'))).length, 1);
-    await assert.rejects(resolver.resolve(parseUri('sip:10.0.0.9'), undefined, parseUri('sips:bob@example.com')), /UnreachableTargetError: a sips: request is sent over TLS only/);
+    await assert.rejects(
+      resolver.resolve(parseUri('sip:10.0.0.9'), undefined, parseUri('sips:bob@example.com')),
+      (e: unknown) => e instanceof InsecureTargetError && e instanceof UnreachableTargetError && /^a sips: request is sent over TLS only/.test(e.message),
+    );
   });
 });
 
@@ -76,6 +80,21 @@ describe('sips: calls between two UserAgents', () => {
     assert.equal(call.end?.outcome?.status, 503);
     assert.match(call.end?.detail ?? '', /a sips: request is sent over TLS only \(RFC 5630\), and the next hop sip:10\.0\.0\.9:5060;transport=udp is reached over UDP/);
     assert.equal(w.network.find('INVITE').length, 0, 'no INVITE left');
+  });
+
+  it('a sips: account behind a UDP outbound proxy fails to register in words, sends nothing and does not retry', async () => {
+    const w = world();
+    const ua = w.ua('10.0.0.2', 5070, {});
+    ua.addAccount({ id: 'j', aor: 'sips:johndoe@sipA.test', password: 'secret', outboundProxy: 'sip:10.0.0.9:5060;transport=udp', registerExpires: 600 });
+    const changes: { state: string; detail?: string }[] = [];
+    ua.on('registration', (c) => changes.push({ state: c.state, ...(c.detail ? { detail: c.detail } : {}) }));
+    ua.register('j');
+    await w.settle();
+    assert.equal(ua.registration('j').state, 'failed');
+    assert.match(changes.at(-1)?.detail ?? '', /a sips: request is sent over TLS only \(RFC 5630\), and the next hop sip:10\.0\.0\.9:5060;transport=udp is reached over UDP/);
+    assert.equal(w.network.find('REGISTER').length, 0);
+    await w.run(600_000, 10_000);
+    assert.equal(w.network.find('REGISTER').length, 0, 'not retried');
   });
 
   it('a sips: address of record registers a sips: Contact', async () => {
