@@ -29,6 +29,7 @@ import type {
   HistoryEntry,
   IdentityRule,
   MessageSnapshot,
+  CallerIdPrivacy,
   RecordingFormat,
   RegistrationSnapshot,
   Settings,
@@ -78,6 +79,8 @@ export interface AccountFields {
   voicemail: string | null;
   /** Directed call pickup: this prefix and the watched line's number are dialled ("*8" → "*8201"); null = INVITE with Replaces. */
   pickupCode: string | null;
+  /** Caller-ID privacy of our calls: 'none', 'id' or 'header' (RFC 3323/3325; snapshots.ts). */
+  privacy: CallerIdPrivacy;
   /** STUN server for this account's calls (our public media address), "host[:port]"; null = the phone's, if any. */
   stunServer: string | null;
   /** TURN server relaying this account's calls when nothing else gets through, "user@host[:port]"; its password is `turnPassword`. */

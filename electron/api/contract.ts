@@ -11,6 +11,7 @@
 export type * from './snapshots.ts';
 export {
   AUDIO_DEVICE_KINDS,
+  CALLER_ID_PRIVACY,
   CALL_STATES,
   CONVERSATION_STATES,
   DIRECTIONS,

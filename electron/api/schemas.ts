@@ -15,7 +15,7 @@ import type { AccountInput, AccountPatch, CommandName, CommandParams, ContactInp
 import { NETWORK_CHANGE_REASONS } from './commands.ts';
 import { PHONE_SYSTEM_EXPOSURES, type PhoneSystemCommands } from './phone-system-api.ts';
 import type { Settings } from './snapshots.ts';
-import { RECORDING_FORMATS } from './snapshots.ts';
+import { CALLER_ID_PRIVACY, RECORDING_FORMATS } from './snapshots.ts';
 import { DIRECTIONS, DTMF_MODES, LINK_ACTIONS, SRTP_MODES, THEMES, TRANSPORTS } from './snapshots.ts';
 import { presenceSchemas } from './presence-schemas.ts';
 import { forwardingSchemas } from './forwarding-schemas.ts';
@@ -147,6 +147,7 @@ const accountFieldShape = {
   sdesInClear: z.boolean(),
   voicemail: dialTargetSchema.nullable(),
   pickupCode: z.string().trim().regex(/^[0-9*#]{1,8}$/, 'is not a pickup code (1 to 8 of 0-9 * #)').nullable(),
+  privacy: z.enum(CALLER_ID_PRIVACY),
   stunServer: stunServerSchema.nullable(),
   turnServer: turnServerSchema.nullable(),
 };

@@ -26,6 +26,13 @@ export type SrtpMode = (typeof SRTP_MODES)[number];
 
 export const DTMF_MODES = ['rfc4733', 'info'] as const;
 export type DtmfMode = (typeof DTMF_MODES)[number];
+/**
+ * Who sees our identity on calls (RFC 3323, 3325): 'none' — everyone; 'id' — From is anonymous and
+ * `Privacy: id` asks our server to keep the identity it asserts away from the callee; 'header' —
+ * also `Privacy: header` (the server hides Via, Contact…) and no User-Agent.
+ */
+export const CALLER_ID_PRIVACY = ['none', 'id', 'header'] as const;
+export type CallerIdPrivacy = (typeof CALLER_ID_PRIVACY)[number];
 
 export const DIRECTIONS = ['in', 'out'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
@@ -88,6 +95,8 @@ export interface AccountSnapshot {
   voicemail?: string;
   /** Directed-pickup prefix dialled before a watched line's number (absent = INVITE with Replaces). */
   pickupCode?: string;
+  /** Caller-ID privacy of our calls (call.dial's `privacy` overrides it for one call). */
+  privacy: CallerIdPrivacy;
 }
 
 export const REGISTRATION_STATES = ['unregistered', 'registering', 'registered', 'unregistering', 'failed'] as const;

@@ -39,6 +39,8 @@ export interface CliOptions {
   identity?: string;
   codecs?: string[];
   srtp?: 'off' | 'optional' | 'mandatory';
+  /** --privacy none|id|header: caller-ID privacy of the account's calls (RFC 3323). */
+  privacy?: 'none' | 'id' | 'header';
   /** A PEM file of CAs trusted for this account's TLS servers. */
   tlsCa?: string;
   /** SHA-256 fingerprint of the only server certificate accepted. */
@@ -97,6 +99,7 @@ const options = {
   identity: { type: 'string' },
   codecs: { type: 'string' },
   srtp: { type: 'string' },
+  privacy: { type: 'string' },
   'tls-ca': { type: 'string' },
   'tls-pin': { type: 'string' },
   'data-dir': { type: 'string' },
@@ -160,6 +163,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
   if (transport !== 'udp' && transport !== 'tcp' && transport !== 'tls') {
     throw new UsageError(`--transport must be udp, tcp or tls, not "${v.transport}"`);
   }
+  const privacy = v.privacy?.toLowerCase();
+  if (privacy !== undefined && privacy !== 'none' && privacy !== 'id' && privacy !== 'header') {
+    throw new UsageError(`--privacy must be none, id or header, not "${v.privacy}"`);
+  }
   const srtp = v.srtp?.toLowerCase();
   if (srtp !== undefined && srtp !== 'off' && srtp !== 'optional' && srtp !== 'mandatory') {
     throw new UsageError(`--srtp must be off, optional or mandatory, not "${v.srtp}"`);
@@ -210,6 +217,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     identity: v.identity,
     codecs: v.codecs ? v.codecs.split(',').map((c) => c.trim()).filter(Boolean) : undefined,
     srtp: srtp as CliOptions['srtp'],
+    ...(privacy !== undefined ? { privacy: privacy as NonNullable<CliOptions['privacy']> } : {}),
     tlsCa: v['tls-ca'],
     tlsPin,
     dataDir: v['data-dir'],

@@ -71,6 +71,7 @@ export function accountFromFlags(opts: CliOptions): AccountInput | undefined {
   input.transport = opts.transport;
   if (opts.codecs !== undefined) input.codecs = opts.codecs;
   if (opts.srtp !== undefined) input.srtp = opts.srtp;
+  if (opts.privacy !== undefined) input.privacy = opts.privacy;
   if (opts.tlsCa !== undefined) input.tlsCaFile = resolve(opts.tlsCa);
   if (opts.tlsPin !== undefined) input.tlsPin = opts.tlsPin;
   // The account's own STUN/TURN servers (stored with it by `parley accounts add`); the TURN password is kept as a secret.

@@ -32,6 +32,8 @@ An account from flags (nothing is stored):
   --display-name NAME
   --codecs opus,G722,PCMU,PCMA   preference order
   --srtp off|optional|mandatory   encrypted audio: keys by SDES over TLS, by DTLS-SRTP otherwise
+  --privacy none|id|header    caller ID on our calls: shown (default); withheld (anonymous From,
+                              Privacy: id); withheld and the server asked to hide headers too
   --tls-ca FILE               with --transport tls: also trust the CAs in this PEM file for the servers
   --tls-pin SHA256            with --transport tls: accept only the server certificate with this SHA-256
                               fingerprint (as "openssl x509 -noout -fingerprint -sha256" prints it), whoever signed it

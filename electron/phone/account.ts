@@ -80,6 +80,8 @@ export interface AccountSettings {
   voicemail: string | null;
   /** Directed-pickup prefix dialled before a watched line's number ("*8"); null: INVITE with Replaces (RFC 3891). */
   pickupCode: string | null;
+  /** Caller-ID privacy of our calls (RFC 3323/3325): 'none', 'id' or 'header' (outgoing-call.ts). */
+  privacy: 'none' | 'id' | 'header';
   /** STUN server (RFC 8489) for this account's calls, "host:port" (port 3478 if left out); null: the phone's, if any. */
   stunServer: string | null;
   /** TURN server (RFC 8656) for this account's calls, "user@host:port"; its password is in the SecretStore (`turnSecretRef`). */
@@ -118,6 +120,7 @@ export const ACCOUNT_DEFAULTS: Readonly<Omit<AccountSettings, 'aor'>> = Object.f
   sdesInClear: false,
   voicemail: null,
   pickupCode: null,
+  privacy: 'none',
   stunServer: null,
   turnServer: null,
   turnSecretRef: null,
@@ -201,6 +204,7 @@ export const accountSettingsFields = z.strictObject({
   sdesInClear: z.boolean(),
   voicemail: z.string().trim().min(1).max(512).regex(NO_CONTROL, 'contains a control character').nullable(),
   pickupCode: z.string().trim().regex(/^[0-9*#]{1,8}$/, 'is not a pickup code (1 to 8 of 0-9 * #)').nullable(),
+  privacy: z.enum(['none', 'id', 'header']),
   stunServer: stunServerSchema.nullable(),
   turnServer: turnServerSchema.nullable(),
   turnSecretRef: z.string().min(1).max(200).nullable(),

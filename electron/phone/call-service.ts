@@ -140,7 +140,7 @@ export class CallService {
           logger: this.#log,
           accounts: deps.accounts,
           rules,
-          placeLeg: (account, target, headers) => this.#place(account, target, chooseIdentityOr(account, target), undefined, headers, false, true),
+          placeLeg: (account, target, headers) => this.#place(account, target, chooseIdentityOr(account, target), undefined, headers, undefined, true),
         })
       : undefined;
     deps.ua.on('incomingCall', (call) => this.#incoming(call));
@@ -190,7 +190,7 @@ export class CallService {
     const identity = chooseIdentity(account, dialled.target, p.identity);
     if (!identity.ok) throw new ApiError('not-allowed', identity.reason);
     await this.#holdFor('dial', undefined);
-    return this.#place(account, dialled.target, identity.identity, context.client, [], p.privacy === true).snapshot();
+    return this.#place(account, dialled.target, identity.identity, context.client, [], p.privacy).snapshot();
   }
 
   /**
@@ -360,13 +360,14 @@ export class CallService {
   // --- placing and receiving ---
 
   /** `leg`: the new leg of a forwarded call (forward-bridge.ts): not shown, no history row, no devices of the user's. */
-  #place(account: Account, target: string, identity: string, client: string | undefined, headers: [string, string][] = [], privacy = false, leg = false): PhoneCall {
+  /** `privacy` undefined: the account's caller-ID privacy (outgoing-call.ts). */
+  #place(account: Account, target: string, identity: string, client: string | undefined, headers: [string, string][] = [], privacy: boolean | undefined = undefined, leg = false): PhoneCall {
     const { ua } = this.#d;
     if (!ua.account(account.id)) throw new ApiError('unavailable', `the account ${account.displayName || account.aor} is not ready yet; try again in a moment`);
     const session = this.#newSession(account.id);
     let sip;
     try {
-      sip = ua.call(target, { accountId: account.id, identity, media: mediaHookFor(session), ...(headers.length > 0 ? { headers } : {}), ...(privacy ? { privacy } : {}) });
+      sip = ua.call(target, { accountId: account.id, identity, media: mediaHookFor(session), ...(headers.length > 0 ? { headers } : {}), ...(privacy !== undefined ? { privacy } : {}) });
     } catch (e) {
       void session.stop();
       throw e;

@@ -67,6 +67,7 @@ export function uaAccountConfig(account: Account, password: string | undefined, 
     transport: account.transport,
     registerExpires: register ? account.registerExpires : 0,
     usePreferredIdentity: account.pPreferredIdentity,
+    privacy: account.privacy,
     // RFC 5626 §4.1: the account's id is a UUID made once per installation and account.
     ...(UUID.test(account.id) ? { instanceId: `urn:uuid:${account.id.toLowerCase()}` } : {}),
   };

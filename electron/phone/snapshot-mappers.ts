@@ -78,6 +78,7 @@ export function toAccountSnapshot(a: Account): AccountSnapshot {
     authRealms: [...a.authRealms],
     realmsInEffect: a.authRealms.length > 0 ? [...a.authRealms] : a.learnedRealms.length > 0 ? [...a.learnedRealms] : domainRealm(a.aor),
     sdesInClear: a.sdesInClear,
+    privacy: a.privacy,
   };
   if (a.tlsCaFile !== null) s.tlsCaFile = a.tlsCaFile;
   if (a.tlsPin !== null) s.tlsPin = a.tlsPin;

@@ -26,6 +26,7 @@ export function mockAccounts(): AccountSnapshot[] {
       ],
       registerExpires: 3600,
       usePreferredIdentity: true,
+      privacy: 'none',
       outboundProxy: 'sip:edge.sipa.example.com;lr',
     },
     {
@@ -44,6 +45,7 @@ export function mockAccounts(): AccountSnapshot[] {
       identityRules: [],
       registerExpires: 600,
       usePreferredIdentity: false,
+      privacy: 'none',
     },
   ];
 }

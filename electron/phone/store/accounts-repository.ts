@@ -16,7 +16,7 @@ import { StoreError } from './store-error.ts';
 import { nullableString, plainInput, readJson, requireId, validate } from './validate.ts';
 
 const COLUMNS = `id, display_name, aor, auth_user, secret_ref, registrar, outbound_proxy, transport, codecs, srtp, dtmf,
-  auto_answer, enabled, identity_rules, register_expires, p_preferred_identity, auth_realms, learned_realms, tls_ca_file, tls_pin, sdes_in_clear, voicemail, pickup_code,
+  auto_answer, enabled, identity_rules, register_expires, p_preferred_identity, auth_realms, learned_realms, tls_ca_file, tls_pin, sdes_in_clear, voicemail, pickup_code, privacy,
   stun_server, turn_server, turn_secret_ref`;
 
 export class AccountsRepository {
@@ -65,7 +65,7 @@ export class AccountsRepository {
     this.#cache.write(() => this.#store.transaction(() => {
       const position = Number(this.#store.get('SELECT coalesce(max(position), -1) + 1 AS p FROM accounts')?.p ?? 0);
       this.#store.run(
-        `INSERT INTO accounts (${COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO accounts (${COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         id,
         ...this.#values(settings),
         position,
@@ -83,7 +83,7 @@ export class AccountsRepository {
       this.#store.run(
         `UPDATE accounts SET display_name = ?, aor = ?, auth_user = ?, secret_ref = ?, registrar = ?, outbound_proxy = ?, transport = ?,
            codecs = ?, srtp = ?, dtmf = ?, auto_answer = ?, enabled = ?, identity_rules = ?, register_expires = ?, p_preferred_identity = ?,
-           auth_realms = ?, learned_realms = ?, tls_ca_file = ?, tls_pin = ?, sdes_in_clear = ?, voicemail = ?, pickup_code = ?,
+           auth_realms = ?, learned_realms = ?, tls_ca_file = ?, tls_pin = ?, sdes_in_clear = ?, voicemail = ?, pickup_code = ?, privacy = ?,
            stun_server = ?, turn_server = ?, turn_secret_ref = ?
          WHERE id = ?`,
         ...this.#values(settings),
@@ -218,6 +218,7 @@ export class AccountsRepository {
       s.sdesInClear ? 1 : 0,
       s.voicemail,
       s.pickupCode,
+      s.privacy,
       s.stunServer,
       s.turnServer,
       s.turnSecretRef,
@@ -251,6 +252,7 @@ export class AccountsRepository {
       sdesInClear: r.sdes_in_clear === 1,
       voicemail: nullableString(r.voicemail),
       pickupCode: nullableString(r.pickup_code),
+      privacy: String(r.privacy) as Account['privacy'],
       stunServer: nullableString(r.stun_server),
       turnServer: nullableString(r.turn_server),
       turnSecretRef: nullableString(r.turn_secret_ref),

@@ -204,6 +204,10 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `ALTER TABLE history ADD COLUMN recordings TEXT;`,
   },
   {
+    description: "accounts: caller-ID privacy of our calls (RFC 3323: 'none', 'id', 'header')",
+    sql: `ALTER TABLE accounts ADD COLUMN privacy TEXT NOT NULL DEFAULT 'none' CHECK (privacy IN ('none', 'id', 'header'));`,
+  },
+  {
     description: 'accounts: STUN and TURN servers per account (the TURN password in the secret store)',
     sql: `
       ALTER TABLE accounts ADD COLUMN stun_server TEXT;

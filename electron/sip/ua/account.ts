@@ -45,6 +45,8 @@ export interface AccountConfig {
   registerExpires?: number;
   /** Send P-Preferred-Identity with the chosen identity (RFC 3325 §9.2). */
   usePreferredIdentity?: boolean;
+  /** Caller-ID privacy of the account's calls (RFC 3323/3325, outgoing-call.ts); default 'none'. */
+  privacy?: 'none' | 'id' | 'header';
   /** RFC 5626 §4.1 instance id ("urn:uuid:..."), sent as +sip.instance in Contact. */
   instanceId?: string;
 }
@@ -63,6 +65,7 @@ export class UaAccount {
   readonly outboundProxy: SipUri | undefined;
   readonly registerExpires: number;
   readonly usePreferredIdentity: boolean;
+  readonly privacy: 'none' | 'id' | 'header';
   readonly instanceId: string | undefined;
   readonly authenticator: DigestAuthenticator;
   /** Which realms the password answers; after the first registration it names the registrar's realm. */
@@ -80,6 +83,7 @@ export class UaAccount {
     this.outboundProxy = config.outboundProxy ? withTransport(looseRoute(parseAddress(config.outboundProxy)), this.transport) : undefined;
     this.registerExpires = config.registerExpires ?? 3600;
     this.usePreferredIdentity = config.usePreferredIdentity ?? false;
+    this.privacy = config.privacy ?? 'none';
     this.instanceId = config.instanceId;
     const user = config.authUser ?? this.aor.user;
     const secret = { username: user, password: config.password ?? '' };

@@ -85,7 +85,8 @@ export interface OutgoingCallOptions {
   /**
    * Withhold our identity (RFC 3323 §4.1.1.3, RFC 3325 §9.3): an anonymous
    * From, `Privacy: id`, and P-Preferred-Identity so our own server still
-   * knows (and authenticates) who calls.
+   * knows (and authenticates) who calls. Absent: the account's `privacy`;
+   * true: at least 'id'; false: shown for this call.
    */
   privacy?: boolean;
 }
@@ -221,9 +222,16 @@ export class OutgoingCall extends Call<OutgoingCallState> {
     const identity = account.identity(this.#options.identity);
     const headers = dialogCapabilityHeaders();
     headers.push(...requestTimerHeaders(this.#sessionExpires, MIN_SE_S));
-    const privacy = this.#options.privacy === true;
+    const asked = this.#options.privacy;
+    const level = asked === false ? 'none' : asked === true && account.privacy === 'none' ? 'id' : account.privacy;
+    const privacy = level !== 'none';
     if (account.usePreferredIdentity || privacy) headers.push(['P-Preferred-Identity', `<${formatUri(identity.uri)}>`]);
-    if (privacy) headers.push(['Privacy', 'id']);
+    // RFC 3323 §4.2: 'header' asks the privacy service to hide the headers that reveal us too; §4.1 the UA
+    // leaves out what it can itself (User-Agent).
+    if (privacy) headers.push(['Privacy', level === 'header' ? 'header;id' : 'id']);
+    const contact = this.ctx.contact(account, first.protocol, familyOf(first.address), this.target.scheme === 'sips');
+    // §4.1: nor does our Contact name us (in-dialog requests find the call by its dialog, not the user part).
+    if (privacy) contact.uri = { ...contact.uri, user: undefined };
     headers.push(...(this.#options.headers ?? []));
     return buildRequest({
       method: 'INVITE',
@@ -234,10 +242,10 @@ export class OutgoingCall extends Call<OutgoingCallState> {
       callId: this.id,
       cseq: 1,
       routes: account.routeSet(),
-      contact: this.ctx.contact(account, first.protocol, familyOf(first.address), this.target.scheme === 'sips'),
+      contact,
       headers,
       body: { contentType: SDP_CONTENT_TYPE, content: offer },
-      userAgent: this.ctx.userAgent,
+      ...(level === 'header' ? {} : { userAgent: this.ctx.userAgent }),
     });
   }
 

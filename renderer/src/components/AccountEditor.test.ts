@@ -29,6 +29,8 @@ describe('AccountEditor', () => {
     await fireEvent.change(screen.getByLabelText('Rule 1: present this address'), { target: { value: '+15550100@sip.example.com' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Prefer PCMU more' }));
     await fireEvent.click(screen.getByLabelText('TLS'));
+    await fireEvent.click(screen.getByLabelText('Withheld'));
+    expect(screen.getByText(/Calls go out as anonymous \(Privacy: id\)/)).toBeTruthy();
     await fireEvent.click(screen.getByRole('button', { name: 'Add account' }));
     await new Promise((r) => setTimeout(r, 0));
     expect(h.transport.requests).toHaveLength(1);
@@ -42,6 +44,7 @@ describe('AccountEditor', () => {
       identityRules: [{ match: { prefix: '+1' }, identity: 'sip:+15550100@sip.example.com' }],
       codecs: ['opus', 'PCMU', 'G722', 'PCMA'],
       transport: 'tls',
+      privacy: 'id',
     });
     expect(saved).toBe('new');
   });

@@ -25,6 +25,7 @@ describe('account form', () => {
       tlsCaFile: null,
       tlsPin: null,
       sdesInClear: false,
+      privacy: 'none',
       stunServer: null,
       turnServer: null,
     });

@@ -2,7 +2,7 @@
  * The account editor's working copy, and the conversions between it and the
  * API's AccountSnapshot / AccountInput / AccountPatch. Pure, for testing.
  */
-import type { AccountInput, AccountPatch, AccountSnapshot, DtmfMode, IdentityRule, SrtpMode, TransportName } from '../api/types.ts';
+import type { AccountInput, AccountPatch, AccountSnapshot, CallerIdPrivacy, DtmfMode, IdentityRule, SrtpMode, TransportName } from '../api/types.ts';
 import { sipAddressProblem } from '../../../electron/api/sip-address-syntax.ts';
 import { stunServerProblem, turnServerProblem } from '../../../electron/api/server-address-syntax.ts';
 import { userPart } from './party.ts';
@@ -50,6 +50,8 @@ export interface AccountForm {
   tlsPin: string;
   /** Send SRTP keys over signalling that is not TLS (they travel in clear text). */
   sdesInClear: boolean;
+  /** Caller-ID privacy of our calls (RFC 3323): 'none', 'id' or 'header'. */
+  privacy: CallerIdPrivacy;
   /** STUN server "host:port" for this account's calls ('' = none of its own). */
   stunServer: string;
   /** TURN server "user@host:port" ('' = none). */
@@ -114,6 +116,7 @@ export function accountToForm(account: AccountSnapshot | undefined): AccountForm
       tlsCaFile: '',
       tlsPin: '',
       sdesInClear: false,
+      privacy: 'none',
       stunServer: '',
       turnServer: '',
       turnPassword: '',
@@ -139,6 +142,7 @@ export function accountToForm(account: AccountSnapshot | undefined): AccountForm
     tlsCaFile: account.tlsCaFile ?? '',
     tlsPin: account.tlsPin ?? '',
     sdesInClear: account.sdesInClear ?? false,
+    privacy: account.privacy,
     stunServer: account.stunServer ?? '',
     turnServer: account.turnServer ?? '',
     turnPassword: '',
@@ -225,6 +229,7 @@ export function formToFields(form: AccountForm): AccountInput & AccountPatch {
     tlsCaFile: form.tlsCaFile.trim() === '' ? null : form.tlsCaFile.trim(),
     tlsPin: form.tlsPin.trim() === '' ? null : form.tlsPin.trim(),
     sdesInClear: form.sdesInClear,
+    privacy: form.privacy,
     stunServer: form.stunServer.trim() === '' ? null : form.stunServer.trim(),
     turnServer: form.turnServer.trim() === '' ? null : form.turnServer.trim(),
   };

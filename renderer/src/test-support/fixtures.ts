@@ -20,6 +20,7 @@ export function account(over: Partial<AccountSnapshot> = {}): AccountSnapshot {
     identityRules: [],
     registerExpires: 3600,
     usePreferredIdentity: true,
+    privacy: 'none',
     ...over,
   };
 }

@@ -63,6 +63,13 @@ export interface KamailioConfigParams {
   qop: 'auth' | 'none';
   /** Challenge requests from local users other than REGISTER with 407 (proxy_authorize). */
   authenticateCalls: boolean;
+  /**
+   * With authenticateCalls: be a trust domain (RFC 3325) — an INVITE loses the P-Asserted-Identity and
+   * P-Preferred-Identity its caller wrote and gets `P-Asserted-Identity: "<user> (verified)" <sip:user@domain>`
+   * of the authenticated user, unless it asks for privacy (Privacy: id, header or user, RFC 3323): then
+   * no identity leaves, as a privacy service does towards a callee outside the trust domain.
+   */
+  assertIdentity?: boolean;
   /** auth nonce_expire, seconds. */
   nonceExpire: number;
   /** Check nonce-count replay (auth module nonce_count=1). */
@@ -193,6 +200,8 @@ require_certificate = no
 
 export function kamailioConfig(p: KamailioConfigParams, dbDir: string): string {
   const flags = p.qop === 'auth' ? '1' : '0';
+  // A trust domain authenticates anonymous callers too (RFC 3325 §9.3: by their P-Preferred-Identity), in its own realm.
+  const realm = p.assertIdentity ? p.domain : '$fd';
   const host = p.host ?? '127.0.0.1';
   const domain = cfgString(p.domain);
   let redirect: string;
@@ -286,12 +295,19 @@ ${p.presence ? '  if (is_method("PUBLISH|SUBSCRIBE")) { route(PRESENCE); exit; }
   if (is_method("REGISTER")) { route(REGISTRAR); exit; }
 ${
   p.authenticateCalls
-    ? `  if (!is_method("ACK|PRACK|BYE") && from_uri == myself${p.messageStore ? ` && !(src_ip == myself && $sp == ${p.udpPort})` : ''}) {
-    if (!proxy_authorize("$fd", "subscriber")) {
-      if ($rc == -4) { proxy_challenge("$fd", "${Number(flags) | 16}"); } else { proxy_challenge("$fd", "${flags}"); }
+    ? `  if (!is_method("ACK|PRACK|BYE") && (from_uri == myself${p.assertIdentity ? ' || $fd == "anonymous.invalid"' : ''})${p.messageStore ? ` && !(src_ip == myself && $sp == ${p.udpPort})` : ''}) {
+    if (!proxy_authorize("${realm}", "subscriber")) {
+      if ($rc == -4) { proxy_challenge("${realm}", "${Number(flags) | 16}"); } else { proxy_challenge("${realm}", "${flags}"); }
       exit;
     }
-    consume_credentials();
+    consume_credentials();${p.assertIdentity ? `
+    if (is_method("INVITE")) {
+      remove_hf("P-Asserted-Identity");
+      remove_hf("P-Preferred-Identity");
+      if (!($hdr(Privacy) =~ "(^|[;, ])(id|header|user)([;, ]|$)")) {
+        append_hf("P-Asserted-Identity: \\"$au (verified)\\" <sip:$au@${p.domain}>\\r\\n");
+      }
+    }` : ''}
   }`
     : ''
 }

@@ -25,6 +25,8 @@ export interface KamailioOptions {
   /** 'auth' (default) or 'none'; Kamailio 5.6 cannot verify auth-int (see kamailio-config.ts). */
   qop?: 'auth' | 'none';
   authenticateCalls?: boolean;
+  /** Assert the authenticated caller's identity (RFC 3325) and honour Privacy (kamailio-config.ts). */
+  assertIdentity?: boolean;
   nonceExpire?: number;
   checkNonceCount?: boolean;
   /** Listen on [::1] UDP too (default: when IPv6 loopback works). */
@@ -112,6 +114,7 @@ export async function startKamailio(opts: KamailioOptions = {}): Promise<Kamaili
       algorithm: opts.algorithm ?? 'MD5',
       qop: opts.qop ?? 'auth',
       authenticateCalls: opts.authenticateCalls ?? false,
+      ...(opts.assertIdentity ? { assertIdentity: true } : {}),
       nonceExpire: opts.nonceExpire ?? 300,
       checkNonceCount: opts.checkNonceCount ?? true,
       debug: opts.debug ?? 2,

@@ -83,6 +83,7 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
         identityRules: p.identityRules ?? [],
         registerExpires: p.registerExpires ?? 3600,
         usePreferredIdentity: p.usePreferredIdentity ?? false,
+        privacy: p.privacy ?? 'none',
       };
       accounts.set(account.id, account);
       bus?.emit('accounts', [...accounts.values()]);

@@ -7,7 +7,7 @@ import type { AccountSnapshot } from '../../../electron/api/snapshots.ts';
 
 const base: AccountSnapshot = {
   id: 'a1', displayName: '', aor: 'sip:alice@sipA.test', aliases: [], authUser: 'alice', hasPassword: true, transport: 'udp',
-  codecs: ['PCMU'], srtp: 'off', dtmf: 'rfc4733', autoAnswer: false, enabled: true, identityRules: [], registerExpires: 3600, usePreferredIdentity: false,
+  codecs: ['PCMU'], srtp: 'off', dtmf: 'rfc4733', autoAnswer: false, enabled: true, identityRules: [], registerExpires: 3600, usePreferredIdentity: false, privacy: 'none',
 };
 
 test('which accounts the engine registers by itself', () => {
