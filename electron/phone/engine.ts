@@ -212,6 +212,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
   try {
     const events = createEventBus({ logger: logger.child('events') });
     const accounts = new AccountService(store, events);
+    await accounts.loadTurnPasswords();
     const contacts = new ContactDirectory(store);
     const router = new AudioRouter({ clock, logger: logger.child('audio'), ...(opts.audio ? { factory: opts.audio } : {}) });
     cleanups.push(() => router.close());
