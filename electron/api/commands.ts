@@ -81,13 +81,17 @@ export interface AccountFields {
   pickupCode: string | null;
   /** Caller-ID privacy of our calls: 'none', 'id' or 'header' (RFC 3323/3325; snapshots.ts). */
   privacy: CallerIdPrivacy;
+  /** STUN server for this account's calls (our public media address), "host[:port]"; null = the phone's, if any. */
+  stunServer: string | null;
+  /** TURN server relaying this account's calls when nothing else gets through, "user@host[:port]"; its password is `turnPassword`. */
+  turnServer: string | null;
 }
 
-/** `accounts.add`: the AOR and whatever differs from the defaults. The password goes in, never out. */
-export type AccountInput = Partial<AccountFields> & { aor: string; password?: string };
+/** `accounts.add`: the AOR and whatever differs from the defaults. The passwords go in, never out. */
+export type AccountInput = Partial<AccountFields> & { aor: string; password?: string; turnPassword?: string };
 
-/** `accounts.update`: `password: null` removes the stored password. */
-export type AccountPatch = Partial<AccountFields> & { password?: string | null };
+/** `accounts.update`: `password: null` removes the stored password, `turnPassword: null` the TURN one. */
+export type AccountPatch = Partial<AccountFields> & { password?: string | null; turnPassword?: string | null };
 
 export interface ContactFields {
   name: string;

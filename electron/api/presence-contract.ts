@@ -123,8 +123,10 @@ export interface PublicationSnapshot {
 export interface OwnPresenceSnapshot {
   /** What the user picked. */
   status: PresenceStatus;
-  /** What is published: 'busy' while in a call, 'dnd' while do-not-disturb is on, else `status`. */
+  /** What is published: 'busy' while in a call, 'dnd' while do-not-disturb is on, 'away' while idle (below), else `status`. */
   effective: PresenceStatus;
+  /** Nobody has used the computer for the awayAfterIdleMinutes setting: an `available` status is published as `away`. */
+  idle?: boolean;
   note?: string;
   /** One per registered account with a server. */
   publications: PublicationSnapshot[];
@@ -172,6 +174,11 @@ export interface PresenceSetParams {
   note?: string | null;
 }
 
+export interface PresenceActivityParams {
+  /** How long ago a client last saw the user (keyboard, mouse): 0 = just now. */
+  idleSeconds: number;
+}
+
 export interface WatchAddParams {
   /** A number, user@host or SIP URI, as for call.dial. */
   target: string;
@@ -207,6 +214,8 @@ export interface PresenceCommands {
   /** Publishes our status (and note) on every account; answers what was published where. */
   'presence.set': { params: PresenceSetParams; result: OwnPresenceSnapshot };
   'presence.get': { params: NoParams; result: OwnPresenceSnapshot };
+  /** A client saw the user (away after idle, phone/idle-away.ts): the desktop reports the system's idle time, a window its own input. */
+  'presence.activity': { params: PresenceActivityParams; result: OwnPresenceSnapshot };
   /** Starts watching an address (kept across restarts); an address already watched answers its watch. */
   'watch.add': { params: WatchAddParams; result: WatchSnapshot };
   'watch.remove': { params: WatchIdParams; result: null };
@@ -224,6 +233,7 @@ export interface PresenceCommands {
 export const PRESENCE_COMMAND_NAMES = [
   'presence.set',
   'presence.get',
+  'presence.activity',
   'watch.add',
   'watch.remove',
   'watch.list',

@@ -29,6 +29,7 @@ export function presenceSchemas(f: FieldSchemas) {
   return {
     'presence.set': z.strictObject({ status: z.enum(PRESENCE_STATUSES), note: note.nullable().optional() }),
     'presence.get': noParams,
+    'presence.activity': z.strictObject({ idleSeconds: z.number().min(0).max(31 * 86_400) }),
     'watch.add': z.strictObject({
       target: f.dialTargetSchema,
       accountId: f.idSchema.optional(),

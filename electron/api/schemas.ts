@@ -9,6 +9,7 @@
  * `COMMAND_SCHEMAS` is checked by the compiler against `Commands`: each schema
  * must produce exactly that command's params type.
  */
+import { stunServerProblem, turnServerProblem } from './server-address-syntax.ts';
 import { z } from 'zod';
 import type { AccountInput, AccountPatch, CommandName, CommandParams, ContactInput, ContactPatch } from './commands.ts';
 import { NETWORK_CHANGE_REASONS } from './commands.ts';
@@ -121,6 +122,9 @@ const codecsSchema = z
   .max(LIMITS.codecs)
   .refine((c) => new Set(c.map((x) => x.toLowerCase())).size === c.length, 'lists a codec twice');
 
+export const stunServerSchema = z.string().trim().refine((t) => stunServerProblem(t) === undefined, 'is not host:port (e.g. stun.example.org:3478)');
+export const turnServerSchema = z.string().trim().refine((t) => turnServerProblem(t) === undefined, 'is not user@host:port (e.g. alice@turn.example.org:3478)');
+
 const accountFieldShape = {
   displayName: text(LIMITS.displayName),
   aor: sipUriSchema,
@@ -144,6 +148,8 @@ const accountFieldShape = {
   voicemail: dialTargetSchema.nullable(),
   pickupCode: z.string().trim().regex(/^[0-9*#]{1,8}$/, 'is not a pickup code (1 to 8 of 0-9 * #)').nullable(),
   privacy: z.enum(CALLER_ID_PRIVACY),
+  stunServer: stunServerSchema.nullable(),
+  turnServer: turnServerSchema.nullable(),
 };
 
 // Not trimmed: leading or trailing spaces may be part of a password.
@@ -159,11 +165,13 @@ export const accountInputSchema = z.strictObject({
   ...optionalFields(accountFieldShape),
   aor: sipUriSchema,
   password: passwordSchema.optional(),
+  turnPassword: passwordSchema.optional(),
 });
 
 export const accountPatchSchema = z.strictObject({
   ...optionalFields(accountFieldShape),
   password: passwordSchema.nullable().optional(),
+  turnPassword: passwordSchema.nullable().optional(),
 });
 
 const contactFieldShape = {
@@ -229,6 +237,7 @@ export const settingsSchema = z.strictObject({
   missedSeenAt: timeSchema,
   recordingsFolder: z.union([z.literal(''), absolutePathSchema]),
   recordingFormat: z.enum(RECORDING_FORMATS),
+  awayAfterIdleMinutes: z.int().min(0, 'is negative').max(480, 'is more than 8 hours (480 minutes)'),
 });
 
 export const settingsPatchSchema = settingsSchema.partial();

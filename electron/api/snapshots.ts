@@ -62,6 +62,11 @@ export interface AccountSnapshot {
   authUser: string;
   /** Whether a password is stored. The password itself never crosses the API. */
   hasPassword: boolean;
+  /** STUN server for the account's calls ("host[:port]"). */
+  stunServer?: string;
+  /** TURN server for the account's calls ("user@host[:port]"), and (true) that its password is stored. */
+  turnServer?: string;
+  hasTurnPassword?: boolean;
   /** Registrar URI; absent = the AOR's domain (RFC 3261 §10.2.6). */
   registrar?: string;
   outboundProxy?: string;
@@ -118,6 +123,12 @@ export interface RegistrationSnapshot {
    * never a stale "Registered".
    */
   reconnecting?: boolean;
+  /**
+   * Our address as the registrar sees it ("host:port", from the Via of its
+   * answers, RFC 3581, or the STUN keep-alive's mapped address) when a NAT
+   * stands between us and it; absent when it sees our own address.
+   */
+  publicAddress?: string;
 }
 
 /** A TLS certificate as a person judges it. */
@@ -481,6 +492,8 @@ export interface Settings {
   recordingsFolder: string;
   /** The format of new recordings. */
   recordingFormat: RecordingFormat;
+  /** Publish "away" after this many minutes without use of the computer; 0 = never. */
+  awayAfterIdleMinutes: number;
 }
 
 export interface PortRange {

@@ -17,6 +17,10 @@ function describe(a: AccountSnapshot): string {
   lines.push(`    user:      ${a.authUser}  password: ${a.hasPassword ? 'stored' : 'none'}`);
   const route = [a.outboundProxy && `proxy ${a.outboundProxy}`, a.registrar && `registrar ${a.registrar}`].filter(Boolean).join(', ');
   lines.push(`    transport: ${a.transport}${route ? `, ${route}` : ''}; codecs ${a.codecs.join(',')}; SRTP ${a.srtp}`);
+  if (a.stunServer || a.turnServer) {
+    const turn = a.turnServer ? `TURN ${a.turnServer} (password ${a.hasTurnPassword === true ? 'stored' : 'none'})` : '';
+    lines.push(`    NAT:       ${[a.stunServer && `STUN ${a.stunServer}`, turn].filter(Boolean).join(', ')}`);
+  }
   return lines.join('\n');
 }
 

@@ -74,5 +74,15 @@ export function accountFromFlags(opts: CliOptions): AccountInput | undefined {
   if (opts.privacy !== undefined) input.privacy = opts.privacy;
   if (opts.tlsCa !== undefined) input.tlsCaFile = resolve(opts.tlsCa);
   if (opts.tlsPin !== undefined) input.tlsPin = opts.tlsPin;
+  // The account's own STUN/TURN servers (stored with it by `parley accounts add`); the TURN password is kept as a secret.
+  if (opts.stun !== undefined) input.stunServer = serverText(opts.stun);
+  if (opts.turn !== undefined) {
+    input.turnServer = `${opts.turn.username}@${serverText(opts.turn)}`;
+    input.turnPassword = opts.turn.password;
+  }
   return input;
+}
+
+function serverText(s: { host: string; port: number }): string {
+  return `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`;
 }

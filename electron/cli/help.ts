@@ -54,7 +54,9 @@ Other: --bind HOST:PORT (SIP listening address), --identity ADDR (which address 
   --port N and --no-open (web), --json (one JSON event per line on stdout), --data-dir DIR, -v/--verbose,
   --rtp-ports MIN-MAX (the UDP ports media may use, e.g. 16384-16483 for a firewall rule; default 16384-32767).
 NAT and ICE (calls offer ICE by default, RFC 8445): --stun HOST:PORT (STUN server for our public media address),
-  --turn USER@HOST:PORT (TURN relay; password in PARLEY_TURN_PASSWORD), --no-ice (plain RTP only).
+  --turn USER@HOST:PORT (TURN relay; password in PARLEY_TURN_PASSWORD), --no-ice (plain RTP only). With account
+  flags they are that account's servers (kept with it by \`parley accounts add\`). Behind a NAT the "registered"
+  line says your public address as the registrar sees it.
 
 Exit codes: 0 ok · 1 failure · 2 usage · 3 authentication failed · 4 no answer · 5 busy/declined
   · 6 network / server unreachable · 7 other rejection · 130 interrupted before the outcome was known.
@@ -117,9 +119,11 @@ as closed. Exit 0 published, 3 authentication, 6 network, 7 refused (e.g. the se
 take PUBLISH).`,
   accounts: `parley accounts list [--data-dir DIR] [--json]
 parley accounts add --aor sip:USER@DOMAIN [--alias …] [--user …] [--password … | PARLEY_PASSWORD] [--proxy …] [--transport …]
+    [--stun HOST:PORT] [--turn USER@HOST:PORT with PARLEY_TURN_PASSWORD]
 parley accounts remove <id|aor>
 Accounts live in the data dir (default ~/.config/parley, $XDG_CONFIG_HOME honoured); passwords
-go to its secrets.json (mode 0600) and are never printed.`,
+(the TURN one too) go to its secrets.json (mode 0600) and are never printed. --stun and --turn
+are the account's own servers for its calls (a host name or address; port 3478 if left out).`,
   forward: `parley forward [--data-dir DIR] [--json]                       show the rules
 parley forward always|busy|no-answer TARGET [--after S] [--by redirect|bridge] [--account ID|AOR]
 parley forward off [always|busy|no-answer] [--account ID|AOR]

@@ -186,7 +186,8 @@ export class Output {
       case 'registered': {
         const left = r.expiresAt !== undefined ? `, expires in ${Math.max(0, Math.round((r.expiresAt - Date.now()) / 1000))} s` : '';
         const others = r.otherBindings.length > 0 ? `; ${r.otherBindings.length} other device(s) registered too` : '';
-        return `registered ${who}${sipAnswer(r.code, r.reason)}${left}${others}`;
+        const seen = r.publicAddress ? `; your public address is ${r.publicAddress} (a NAT is between you and the server)` : '';
+        return `registered ${who}${sipAnswer(r.code, r.reason)}${left}${others}${seen}`;
       }
       case 'failed':
         return `registration of ${who} failed: ${r.words ?? 'no answer'}${sipAnswer(r.code, r.reason)}`;

@@ -290,10 +290,14 @@ export class PhoneSession {
 // The engine module is loaded lazily; until then no phone error can occur.
 let mapPhoneErrorLazy: (e: unknown) => ApiError | undefined = () => undefined;
 
-/** --no-ice, --stun and --turn as the engine's ICE settings (STUN/TURN servers by IP address). */
+/**
+ * --no-ice, and --stun and --turn as the phone's ICE servers when no account
+ * is named by flags; with --aor they are that account's own (accountFromFlags).
+ */
 function iceOption(opts: CliOptions): { ice?: IceSettings | false } {
   if (opts.noIce) return { ice: false };
   const ice: IceSettings = {};
+  if (opts.aor !== undefined) return { ice };
   if (opts.stun) ice.stun = { address: opts.stun.host, port: opts.stun.port };
   if (opts.turn) ice.turn = opts.turn;
   return { ice };

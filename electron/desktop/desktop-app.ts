@@ -10,6 +10,7 @@
  *        engine events ─▶ tray (registration, DND) · notifications (call.incoming) · settings
  *        links (argv, second instance, open-url, in-page) ─▶ LinkRouter ─▶ fill | call.dial
  *        powerMonitor resume / unlock-screen ─▶ network.changed
+ *        powerMonitor system idle time (30 s) ─▶ presence.activity (away after idle)
  *
  * The window and tray come up before the engine (a locked keyring holds the
  * engine, never the window). Without a tray host (stock GNOME) closing the
@@ -34,6 +35,7 @@ import { applyStartAtLogin } from './login-item.ts';
 import { createCallNotifier } from './notifications.ts';
 import { createMessageNotifier } from './message-notifier.ts';
 import { watchPowerEvents } from './power-events.ts';
+import { reportSystemIdle } from './system-idle.ts';
 import { watchRenderer } from './renderer-watch.ts';
 import { NO_ENCRYPTION_MESSAGE, SafeStorageSecretStore } from './safe-storage-secret-store.ts';
 import { createAppTray, type AppTray } from './tray.ts';
@@ -170,7 +172,14 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     decline: (callId) => void dispatcher.call('call.decline', { callId }, context),
     show: showWindow,
   }, logger.child('notify'));
-  const messageNotifier = createMessageNotifier(paths.appIcon, showWindow, logger.child('notify'));
+  const messageNotifier = createMessageNotifier(
+    paths.appIcon,
+    (peer) => {
+      showWindow();
+      binding?.send({ event: 'conversation.open', data: { peer } });
+    },
+    logger.child('notify'),
+  );
 
   // Electron's Tray does not throw where nothing shows it (tray-host.ts finds that out); a throw here is a real error.
   try {
@@ -201,6 +210,9 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     logger.info('network may have changed; telling the engine', { reason });
     void dispatcher.call('network.changed', { reason }, context);
   });
+
+  // Away after idle: the system's idle time, every half-minute (system-idle.ts).
+  const offIdle = reportSystemIdle(powerMonitor, (idleSeconds) => void dispatcher.call('presence.activity', { idleSeconds }, context));
 
   const offEvents = gate.events.subscribe((event) => {
     if (trayStatus.apply(event)) tray?.update(trayStatus.model());
@@ -236,6 +248,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       quitting = true;
       offEvents();
       offPower();
+      offIdle();
       callKeys.dispose();
       notifier.closeAll();
       messageNotifier.closeAll();

@@ -29,4 +29,10 @@ export interface LinkOpenEvent {
   data: { target: string; action: 'fill' };
 }
 
-export type DesktopEvent = ApiEvent | LinkOpenEvent;
+/** A message notification was clicked: the renderer opens this conversation (message-notifier.ts). */
+export interface ConversationOpenEvent {
+  event: 'conversation.open';
+  data: { peer: string };
+}
+
+export type DesktopEvent = ApiEvent | LinkOpenEvent | ConversationOpenEvent;

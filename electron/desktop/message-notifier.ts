@@ -4,7 +4,7 @@
  * Text comes from the network: it is shown as plain text, clipped, without
  * control or bidi characters (incoming-call-notice.ts cleanText). A click
  * brings the window up on the Messages view (the page keeps the unread
- * count). Nothing while Do Not Disturb is on, for our own messages, or when
+ * count) on that message's conversation. Nothing while Do Not Disturb is on, for our own messages, or when
  * notifications fail here (logged once); at most one per conversation at a
  * time, replaced by the newest.
  */
@@ -18,30 +18,31 @@ export interface MessageNotifier {
   closeAll(): void;
 }
 
-export function createMessageNotifier(icon: string, show: () => void, logger: Logger): MessageNotifier {
-  const open = new Map<string, Notification>();
+/** `open`: brings the window up on the conversation with `peer`. */
+export function createMessageNotifier(icon: string, open: (peer: string) => void, logger: Logger): MessageNotifier {
+  const shown = new Map<string, Notification>();
   let failing = false;
   return {
     received(m, windowFocused, dnd) {
       const notice = messageNotice(m);
       if (!notice || windowFocused || dnd || failing || !Notification.isSupported()) return;
-      open.get(m.peer)?.close();
+      shown.get(m.peer)?.close();
       const n = new Notification({ title: notice.title, body: notice.body, icon, silent: false });
       n.on('click', () => {
-        open.delete(m.peer);
-        show();
+        shown.delete(m.peer);
+        open(m.peer);
       });
       n.on('failed', (_event, error) => {
         if (!failing) logger.warn('message notifications fail here; the window shows the unread count', { error });
         failing = true;
-        open.delete(m.peer);
+        shown.delete(m.peer);
       });
-      open.set(m.peer, n);
+      shown.set(m.peer, n);
       n.show();
     },
     closeAll() {
-      for (const n of open.values()) n.close();
-      open.clear();
+      for (const n of shown.values()) n.close();
+      shown.clear();
     },
   };
 }

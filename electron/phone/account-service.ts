@@ -29,6 +29,8 @@ export class AccountService {
   readonly #events: EventBus;
   #direct: Account | undefined;
   readonly #listeners: ((change: AccountChange) => void | Promise<void>)[] = [];
+  /** TURN passwords by account id, read from the secret store: never logged, never in a snapshot. */
+  readonly #turnPasswords = new Map<string, string>();
 
   constructor(store: PhoneStore, events: EventBus) {
     this.#store = store;
@@ -83,14 +85,36 @@ export class AccountService {
     return this.#store.secrets.get(account.secretRef);
   }
 
+  /** The account's TURN password (kept in memory once read: a call's media is set up synchronously). */
+  turnPassword(accountId: string): string | undefined {
+    return this.#turnPasswords.get(accountId);
+  }
+
+  /** Reads every stored account's TURN password from the secret store (at start). */
+  async loadTurnPasswords(): Promise<void> {
+    for (const a of this.stored()) {
+      if (!a.turnSecretRef) continue;
+      const pw = await this.#store.secrets.get(a.turnSecretRef).catch(() => undefined);
+      if (pw !== undefined) this.#turnPasswords.set(a.id, pw);
+    }
+  }
+
+  async #setTurnPassword(id: string, password: string | null): Promise<Account> {
+    const account = await this.#store.accounts.setTurnPassword(id, password);
+    if (password === null) this.#turnPasswords.delete(id);
+    else this.#turnPasswords.set(id, password);
+    return account;
+  }
+
   async add(input: ApiAccountInput): Promise<AccountSnapshot> {
     // A TLS account protects its media too unless told otherwise (issue "Secure calls" §3).
     const model = fromAccountInput(input.transport === 'tls' && input.srtp === undefined ? { ...input, srtp: 'mandatory' } : input);
     this.#checkUnique(model.aor, model.aliases ?? [], undefined);
     let account = this.#store.accounts.add(model);
-    if (input.password !== undefined) {
+    if (input.password !== undefined || input.turnPassword !== undefined) {
       try {
-        account = await this.#store.accounts.setPassword(account.id, input.password);
+        if (input.password !== undefined) account = await this.#store.accounts.setPassword(account.id, input.password);
+        if (input.turnPassword !== undefined) account = await this.#setTurnPassword(account.id, input.turnPassword);
       } catch (e) {
         await this.#store.accounts.removeWithSecret(account.id).catch(() => undefined);
         throw e;
@@ -107,6 +131,7 @@ export class AccountService {
     this.#checkUnique(model.aor ?? before.aor, model.aliases ?? before.aliases, id);
     let account = Object.keys(model).length > 0 ? this.#store.accounts.update(id, model) : before;
     if (patch.password !== undefined) account = await this.#store.accounts.setPassword(id, patch.password);
+    if (patch.turnPassword !== undefined) account = await this.#setTurnPassword(id, patch.turnPassword);
     await this.#changed({ kind: 'updated', account, before, passwordChanged: patch.password !== undefined });
     return toAccountSnapshot(account);
   }
@@ -126,6 +151,7 @@ export class AccountService {
   async remove(id: string): Promise<void> {
     this.#refuseDirect(id, 'removed');
     const account = await this.#store.accounts.removeWithSecret(id);
+    this.#turnPasswords.delete(id);
     await this.#changed({ kind: 'removed', account });
   }
 

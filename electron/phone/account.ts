@@ -12,6 +12,8 @@
  * (store/secret-store.ts), so the database never holds a credential.
  */
 import { z } from 'zod';
+import { stunServerSchema, turnServerSchema } from '../api/schemas.ts';
+export { parseServerAddress, parseTurnServer } from '../api/server-address-syntax.ts';
 import { hostPortOf, parseSipAddress, sameAddress, sipAddressProblem, type SipAddress } from './sip-address.ts';
 
 export const TRANSPORTS = ['udp', 'tcp', 'tls'] as const;
@@ -80,6 +82,11 @@ export interface AccountSettings {
   pickupCode: string | null;
   /** Caller-ID privacy of our calls (RFC 3323/3325): 'none', 'id' or 'header' (outgoing-call.ts). */
   privacy: 'none' | 'id' | 'header';
+  /** STUN server (RFC 8489) for this account's calls, "host:port" (port 3478 if left out); null: the phone's, if any. */
+  stunServer: string | null;
+  /** TURN server (RFC 8656) for this account's calls, "user@host:port"; its password is in the SecretStore (`turnSecretRef`). */
+  turnServer: string | null;
+  turnSecretRef: string | null;
 }
 
 export interface Account extends AccountSettings {
@@ -114,7 +121,11 @@ export const ACCOUNT_DEFAULTS: Readonly<Omit<AccountSettings, 'aor'>> = Object.f
   voicemail: null,
   pickupCode: null,
   privacy: 'none',
+  stunServer: null,
+  turnServer: null,
+  turnSecretRef: null,
 });
+
 
 /** A SHA-256 certificate fingerprint as people copy it: 64 hex digits, optionally in colon-separated pairs. */
 export const SHA256_FINGERPRINT = /^(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/;
@@ -194,6 +205,9 @@ export const accountSettingsFields = z.strictObject({
   voicemail: z.string().trim().min(1).max(512).regex(NO_CONTROL, 'contains a control character').nullable(),
   pickupCode: z.string().trim().regex(/^[0-9*#]{1,8}$/, 'is not a pickup code (1 to 8 of 0-9 * #)').nullable(),
   privacy: z.enum(['none', 'id', 'header']),
+  stunServer: stunServerSchema.nullable(),
+  turnServer: turnServerSchema.nullable(),
+  turnSecretRef: z.string().min(1).max(200).nullable(),
 });
 
 /** The whole account, with the cross-field rules: distinct addresses; rule identities are ours. */

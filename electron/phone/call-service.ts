@@ -30,7 +30,7 @@ import type { MediaSession } from '../media/session/media-session.ts';
 import { formatReplaces, type DialogMessage, type IncomingCall, type MediaCallInfo, type MediaHook, type ReceivedRefer, type UserAgent } from '../sip/ua/index.ts';
 import type { Logger } from '../shared/logger.ts';
 import { systemClock, type Clock } from '../shared/clock.ts';
-import { accountDomain, type Account } from './account.ts';
+import { accountDomain, parseServerAddress, parseTurnServer, type Account } from './account.ts';
 import type { AccountService } from './account-service.ts';
 import type { AudioRouter } from './audio-router.ts';
 import { mediaHookFor } from './call-media.ts';
@@ -157,6 +157,12 @@ export class CallService {
 
   list(): CallSnapshot[] {
     return [...this.#calls.values()].map((c) => c.snapshot());
+  }
+
+  /** A call's SIP dialog identifiers once it has a dialog (our line's busy lamp, own-line.ts). */
+  dialogIdOf(id: string): { callId: string; localTag: string; remoteTag: string } | undefined {
+    const d = this.#calls.get(id)?.sip.dialogId;
+    return d ? { callId: d.callId, localTag: d.localTag, remoteTag: d.remoteTag } : undefined;
   }
 
   /**
@@ -512,8 +518,25 @@ export class CallService {
       keyExchange: mediaKeyExchange(account),
       statsIntervalMs: this.#d.statsIntervalMs ?? 2000,
       ticker: this.#d.router.ticker,
-      ...(this.#d.ice ? { ice: this.#d.ice } : {}),
+      ...(this.#d.ice ? { ice: this.#iceFor(this.#d.ice, account) } : {}),
     });
+  }
+
+  /** The phone's ICE servers, with the account's own STUN and TURN servers in their place when it names them. */
+  #iceFor(phone: IceSettings, account: Account | undefined): IceSettings {
+    if (!account?.stunServer && !account?.turnServer) return phone;
+    const ice: IceSettings = { ...phone };
+    try {
+      if (account.stunServer) {
+        const stun = parseServerAddress(account.stunServer);
+        ice.stun = { address: stun.host, port: stun.port };
+      }
+      if (account.turnServer) ice.turn = { ...parseTurnServer(account.turnServer), password: this.#d.accounts.turnPassword(account.id) ?? '' };
+    } catch (e) {
+      this.#log.warn('the account\'s STUN/TURN server is unusable; the phone\'s are used', { accountId: account.id, error: String(e) });
+      return phone;
+    }
+    return ice;
   }
 
   /** Behind a NAT: the public address the registrar saw (RFC 3581), so the peer's RTP finds the router's mapping. */

@@ -212,6 +212,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
   try {
     const events = createEventBus({ logger: logger.child('events') });
     const accounts = new AccountService(store, events);
+    await accounts.loadTurnPasswords();
     const contacts = new ContactDirectory(store);
     const router = new AudioRouter({ clock, logger: logger.child('audio'), ...(opts.audio ? { factory: opts.audio } : {}) });
     cleanups.push(() => router.close());
@@ -309,7 +310,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     const callsForEvents = calls;
     const eventServices = createEventServices({
       ua, accounts, contacts, store, events, clock, now, logger,
-      calls: { dial: (p, c) => callsForEvents.dial(p, c), pickup: (p, c) => callsForEvents.pickup(p, c) },
+      calls: { dial: (p, c) => callsForEvents.dial(p, c), pickup: (p, c) => callsForEvents.pickup(p, c), list: () => callsForEvents.list(), dialogIdOf: (id) => callsForEvents.dialogIdOf(id) },
     });
     cleanups.push(() => eventServices.close());
     const networkChanged = (reason: NetworkChangeReason) =>

@@ -7,7 +7,9 @@
  *    publishes, subscribes to its watcher info and message summary, and its
  *    watches subscribe; subscriptions made before are re-established;
  *  - the network changed → every subscription and publication again;
- *  - a call starts or ends, the DND switch flips → the published status;
+ *  - a call starts or ends, the DND switch flips, the user goes idle or
+ *    comes back (idle-away.ts) → the published status;
+ *  - a call changes → our own line's watchers (own-line.ts, RFC 4235);
  *  - an account is removed → its watches and decisions go with it.
  * Implements the API's PresenceApi.
  */
@@ -22,7 +24,9 @@ import type { Logger } from '../shared/logger.ts';
 import type { AccountService } from './account-service.ts';
 import type { ContactDirectory } from './contact-directory.ts';
 import { DIRECT_ACCOUNT_ID } from './direct-account.ts';
+import { IdleAway } from './idle-away.ts';
 import { MwiService } from './mwi-service.ts';
+import { OwnLine } from './own-line.ts';
 import { PresenceService } from './presence-service.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 import { WatchService } from './watch-service.ts';
@@ -48,6 +52,8 @@ export interface EventServicesDeps {
   calls: {
     dial(p: DialParams, c: CommandContext): Promise<CallSnapshot>;
     pickup(p: PickupParams, c: CommandContext): Promise<CallSnapshot>;
+    list(): CallSnapshot[];
+    dialogIdOf(callId: string): { callId: string; localTag: string; remoteTag: string } | undefined;
   };
 }
 
@@ -68,12 +74,21 @@ export function createEventServices(d: EventServicesDeps): EventServices {
   // that flips (not on every event of every call, each reading every call's snapshot and the settings).
   const connected = new Set<string>();
   const inCall = () => connected.size > 0;
-  const presence = new PresenceService({ agent, store: d.store, contacts: d.contacts, events: d.events, clock: d.clock, now: d.now, logger, inCall });
+  let presence: PresenceService | undefined;
+  const idle = new IdleAway({ clock: d.clock, minutes: () => d.store.settings.get('awayAfterIdleMinutes'), onChange: () => presence?.refresh() });
+  presence = new PresenceService({ agent, store: d.store, contacts: d.contacts, events: d.events, clock: d.clock, now: d.now, logger, inCall, idle: () => idle.idle });
   const watches = new WatchService({
     agent, accounts: d.accounts, contacts: d.contacts, store: d.store, events: d.events, clock: d.clock, now: d.now, logger,
     dial: (p, c) => d.calls.dial(p, c),
     pickup: (p, c) => d.calls.pickup(p, c),
     ready: (id) => d.ua.account(id) !== undefined,
+  });
+  const ownLine = new OwnLine({
+    agent,
+    authorize: (accountId, watcher) => presence.authorize(accountId, watcher),
+    aorOf: (id) => d.accounts.get(id)?.aor,
+    calls: () => d.calls.list(),
+    dialogIdOf: (id) => d.calls.dialogIdOf(id),
   });
   const mwi = new MwiService({ agent, accounts: d.accounts, events: d.events, clock: d.clock, now: d.now, logger, dial: (p, c) => d.calls.dial(p, c) });
 
@@ -96,8 +111,12 @@ export function createEventServices(d: EventServicesDeps): EventServices {
       if (IN_CALL.has(c.state)) connected.add(c.id);
       else connected.delete(c.id);
       if (connected.size > 0 !== was) presence.refresh();
+      ownLine.callChanged(c.accountId);
     }),
-    d.events.on('settings', () => presence.refresh()),
+    d.events.on('settings', () => {
+      idle.settingsChanged();
+      presence.refresh();
+    }),
   ];
   d.accounts.onChange(async (change) => {
     if (change.kind === 'added') {
@@ -118,6 +137,10 @@ export function createEventServices(d: EventServicesDeps): EventServices {
       return presence.set(p);
     },
     async 'presence.get'() {
+      return presence.snapshot();
+    },
+    async 'presence.activity'(p) {
+      idle.activity(p.idleSeconds);
       return presence.snapshot();
     },
     async 'watch.add'(p) {
@@ -157,6 +180,7 @@ export function createEventServices(d: EventServicesDeps): EventServices {
       });
       await Promise.race([Promise.allSettled([watches.close(), presence.close(), mwi.close()]), bound]);
       d.clock.clearTimeout(timer);
+      idle.close();
       agent.close();
     },
   };

@@ -15,6 +15,8 @@ export function presencePlaceholder(): PresenceApi {
   return {
     'presence.set': notYet('publishing presence'),
     'presence.get': notYet('presence'),
+    // Nobody is away in a process without a phone: use is noted where a phone runs.
+    'presence.activity': notYet('presence'),
     'watch.add': notYet('watching presence and lines'),
     'watch.remove': notYet('watching presence and lines'),
     'watch.list': async () => [],

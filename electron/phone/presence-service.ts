@@ -46,6 +46,8 @@ export interface PresenceServiceDeps {
   logger: Logger;
   /** Whether a call is up (ringing calls excluded): published as busy. */
   inCall: () => boolean;
+  /** Whether nobody has used the computer for a while (idle-away.ts): available is published as away. */
+  idle: () => boolean;
 }
 
 export class PresenceService {
@@ -110,7 +112,8 @@ export class PresenceService {
     if (key === this.#lastEffective) return;
     this.#lastEffective = key;
     for (const entry of this.#accounts.values()) entry.publication.publish(this.#document(entry.account));
-    for (const id of [DIRECT_ACCOUNT_ID, ...this.#accounts.keys()]) this.#d.agent.changed('presence', id);
+    // Every account's direct watchers: the status is the phone's, whether or not the account publishes it.
+    this.#d.agent.changed('presence');
     this.#emit();
   }
 
@@ -118,11 +121,13 @@ export class PresenceService {
     if (this.#status === 'offline') return 'offline';
     if (this.#d.store.settings.get('dnd')) return 'dnd';
     if (this.#d.inCall() && (this.#status === 'available' || this.#status === 'away')) return 'busy';
+    if (this.#status === 'available' && this.#d.idle()) return 'away';
     return this.#status;
   }
 
   snapshot(): OwnPresenceSnapshot {
     const s: OwnPresenceSnapshot = { status: this.#status, effective: this.effective(), publications: [...this.#accounts.values()].map((e) => this.#publication(e)) };
+    if (this.#d.idle()) s.idle = true;
     if (this.#note !== undefined) s.note = this.#note;
     return s;
   }
@@ -142,6 +147,18 @@ export class PresenceService {
     list!.set(key!, updated);
     this.#d.events.emit('watcher', updated);
     return updated;
+  }
+
+  /**
+   * Whether someone who subscribes to this phone directly may watch it (our
+   * presence, our line): contacts may without asking, anyone else waits for
+   * the user's decision (remembered), shown as a watcher request.
+   */
+  authorize(accountId: string, watcher: { uri: string; displayName?: string }): 'allow' | 'block' | 'pending' {
+    const stored = this.#d.store.presence.decision(accountId, watcher.uri);
+    const decision = stored ?? (this.#d.contacts.resolve(watcher.uri)?.contactId !== undefined ? 'allow' : undefined);
+    this.#noteWatcher(accountId, watcher.uri, watcher.displayName, 'direct', decision === 'allow' ? 'allowed' : decision === 'block' ? 'blocked' : 'pending');
+    return decision ?? 'pending';
   }
 
   async close(): Promise<void> {
@@ -168,13 +185,7 @@ export class PresenceService {
   #server(): PackageServer {
     return {
       package: 'presence',
-      authorize: (accountId, watcher) => {
-        const stored = this.#d.store.presence.decision(accountId, watcher.uri);
-        // Contacts may watch without asking; anyone else waits for the user's decision.
-        const decision = stored ?? (this.#d.contacts.resolve(watcher.uri)?.contactId !== undefined ? 'allow' : undefined);
-        this.#noteWatcher(accountId, watcher.uri, watcher.displayName, 'direct', decision === 'allow' ? 'allowed' : decision === 'block' ? 'blocked' : 'pending');
-        return decision ?? 'pending';
-      },
+      authorize: (accountId, watcher) => this.authorize(accountId, watcher),
       document: (accountId) => {
         const account = this.#accounts.get(accountId)?.account;
         return this.#document(account ?? ({ id: accountId, aor: `sip:${accountId}@invalid` } as Account));

@@ -267,6 +267,8 @@ export class RegistrationService {
     if (change.detail && change.state === 'failed') s.words = `${s.words ?? 'failed'} (${change.detail})`;
     if ((change.state === 'failed' || change.state === 'retrying') && change.outcome?.status === 503) this.#explainTls(change.accountId, s);
     if (change.expiresAt !== undefined && (s.state === 'registered')) s.expiresAt = Math.round(this.#now() + (change.expiresAt - this.#clock.now()));
+    const seen = this.#ua.publicAddress(change.accountId);
+    if (seen) s.publicAddress = seen.host.includes(':') ? `[${seen.host}]:${seen.port}` : `${seen.host}:${seen.port}`;
     this.#snapshots.set(change.accountId, s);
     this.#events.emit('registration', s);
     if (change.state === 'registered') this.#keepRealms(change.accountId);

@@ -58,6 +58,8 @@ export const SETTING_SCHEMAS = {
   recordingsFolder: z.string().min(1).max(4096).regex(/^[^\u0000-\u001f\u007f]*$/, 'contains a control character').nullable(),
   /** The format of new recordings: WAV or Ogg Opus. */
   recordingFormat: z.enum(['wav', 'opus']),
+  /** Publish "away" after this many minutes without use of the computer (idle-away.ts); 0 = never. */
+  awayAfterIdleMinutes: z.int().min(0).max(480),
 } as const;
 
 export type SettingKey = keyof typeof SETTING_SCHEMAS;
@@ -84,6 +86,7 @@ export const SETTINGS_DEFAULTS: Readonly<Settings> = Object.freeze({
   forwarding: Object.freeze({ global: emptyForwardingRule(), accounts: [] }),
   recordingsFolder: null,
   recordingFormat: 'wav',
+  awayAfterIdleMinutes: 10,
 });
 
 export const SETTING_KEYS = Object.keys(SETTING_SCHEMAS) as SettingKey[];

@@ -84,6 +84,9 @@ export function toAccountSnapshot(a: Account): AccountSnapshot {
   if (a.tlsPin !== null) s.tlsPin = a.tlsPin;
   if (a.voicemail !== null) s.voicemail = a.voicemail;
   if (a.pickupCode !== null) s.pickupCode = a.pickupCode;
+  if (a.stunServer !== null) s.stunServer = a.stunServer;
+  if (a.turnServer !== null) s.turnServer = a.turnServer;
+  if (a.turnSecretRef !== null) s.hasTurnPassword = true;
   if (a.registrar !== null) s.registrar = a.registrar;
   if (a.outboundProxy !== null) s.outboundProxy = a.outboundProxy;
   return s;
@@ -91,7 +94,7 @@ export function toAccountSnapshot(a: Account): AccountSnapshot {
 
 /** API account fields → model fields; the password is taken apart by the caller. */
 function accountFieldsIn(p: ApiAccountPatch): AccountPatch {
-  const { password: _password, usePreferredIdentity, ...rest } = p;
+  const { password: _password, turnPassword: _turnPassword, usePreferredIdentity, ...rest } = p;
   const out: AccountPatch = { ...rest };
   if (usePreferredIdentity !== undefined) out.pPreferredIdentity = usePreferredIdentity;
   return out;
@@ -233,6 +236,7 @@ export function toApiSettings(s: Settings): ApiSettings {
     missedSeenAt: s.missedSeenAt,
     recordingsFolder: s.recordingsFolder ?? '',
     recordingFormat: s.recordingFormat,
+    awayAfterIdleMinutes: s.awayAfterIdleMinutes,
   };
 }
 

@@ -60,7 +60,8 @@ describe('App links', () => {
     render(App, { props: { context: h }, context: h.context });
     h.transport.emit({ event: 'link.open', data: { target: 'tel:+1-555-0100', action: 'dial' } });
     await tick();
-    expect(h.transport.requests).toEqual([{ cmd: 'call.dial', params: { target: '+15550100' } }]);
+    // (The page also reports that someone opened it: presence.activity, away after idle.)
+    expect(h.transport.requests.filter((r) => r.cmd !== 'presence.activity')).toEqual([{ cmd: 'call.dial', params: { target: '+15550100' } }]);
   });
 });
 
@@ -129,7 +130,18 @@ describe('an incoming call and the keyboard (issue 15 §1.2)', () => {
     window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', cancelable: true }));
     window.dispatchEvent(new KeyboardEvent('keydown', { key: 'F9', cancelable: true }));
     await tick();
-    expect(h.transport.commands()).toEqual(['call.answer']);
+    expect(h.transport.commands().filter((c) => c !== 'presence.activity')).toEqual(['call.answer']);
     h.ui.setShortcuts({ answer: 'Enter', decline: 'Escape' });
+  });
+});
+
+describe('away after idle', () => {
+  it('the page reports use when opened and on input, at most once per half-minute', async () => {
+    const h = harness();
+    render(App, { props: { context: h }, context: h.context });
+    await tick();
+    expect(h.transport.requests.filter((r) => r.cmd === 'presence.activity')).toEqual([{ cmd: 'presence.activity', params: { idleSeconds: 0 } }]);
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'a' }));
+    expect(h.transport.commands().filter((c) => c === 'presence.activity').length).toBe(1);
   });
 });

@@ -121,5 +121,6 @@ export function mockSettings(): Settings {
     missedSeenAt: 0,
     recordingsFolder: '',
     recordingFormat: 'wav',
+    awayAfterIdleMinutes: 10,
   };
 }

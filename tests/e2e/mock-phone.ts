@@ -104,7 +104,7 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     async 'accounts.update'({ id, changes }) {
       const old = state.accounts.find((a) => a.id === id);
       if (!old) throw new ApiError('not-found', 'no such account');
-      const { password, registrar, outboundProxy, authUser, tlsCaFile: _ca, tlsPin: _pin, voicemail: _vm, pickupCode: _pc, ...rest } = changes;
+      const { password, registrar, outboundProxy, authUser, tlsCaFile: _ca, tlsPin: _pin, voicemail: _vm, pickupCode: _pc, stunServer: _stun, turnServer: _turn, turnPassword: _tp, ...rest } = changes;
       const a: AccountSnapshot = { ...old, ...rest, hasPassword: password === null ? false : password !== undefined || old.hasPassword, authUser: authUser ?? old.authUser };
       if (registrar !== undefined) a.registrar = registrar ?? undefined;
       if (outboundProxy !== undefined) a.outboundProxy = outboundProxy ?? undefined;

@@ -24,6 +24,8 @@ export interface MockPresenceState {
   watches: WatchSnapshot[];
   watchers: WatcherSnapshot[];
   mwi: MwiSnapshot[];
+  /** presence.activity reports received (the page reports use of it). */
+  activity: number;
 }
 
 export interface MockPresence {
@@ -49,6 +51,7 @@ export function createMockPresence(events: EventBus, opts: { accountId: () => st
     watches: [],
     watchers: [],
     mwi: [],
+    activity: 0,
   };
   let next = 1;
   const watch = (id: string) => {
@@ -75,6 +78,10 @@ export function createMockPresence(events: EventBus, opts: { accountId: () => st
       return setOwn(p.status, p.note);
     },
     async 'presence.get'() {
+      return state.own;
+    },
+    async 'presence.activity'() {
+      state.activity += 1;
       return state.own;
     },
     async 'watch.add'(p) {

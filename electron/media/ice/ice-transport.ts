@@ -13,6 +13,7 @@
  * Default candidate (RFC 8445 §5.1.4): relay, else server-reflexive, else
  * host — the one a peer without ICE can reach best.
  */
+import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Clock } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
@@ -208,26 +209,35 @@ export class IceTransport {
     const s = this.#settings;
     const baseEndpoint = { address: base, port: this.#rtp.localPort };
     const work: Array<Promise<void>> = [];
-    if (s.stun && isIP(s.stun.address) !== 0) {
-      const stun = s.stun;
-      work.push(this.#stunClient.request({ send: (bytes) => this.#rtp.sendRaw(bytes, stun), rtoMs: 250, maxRequests: 4, lastWaitRtos: 4 }).then(
-        (r) => {
-          if (r.mapped) this.#add('srflx', r.mapped.address, r.mapped.port, baseEndpoint, `${stun.address}:${stun.port}`);
-        },
-        (err: unknown) => this.#log.warn('STUN server did not give our public address', { server: `${stun.address}:${stun.port}`, error: String(err) }),
-      ));
+    if (s.stun) {
+      const named = s.stun;
+      work.push(this.#resolve(named.address).then((address) => {
+        if (address === undefined) return;
+        const stun = { address, port: named.port };
+        return this.#stunClient.request({ send: (bytes) => this.#rtp.sendRaw(bytes, stun), rtoMs: 250, maxRequests: 4, lastWaitRtos: 4 }).then(
+          (r) => {
+            if (r.mapped) this.#add('srflx', r.mapped.address, r.mapped.port, baseEndpoint, `${stun.address}:${stun.port}`);
+          },
+          (err: unknown) => this.#log.warn('STUN server did not give our public address', { server: `${named.address}:${named.port}`, error: String(err) }),
+        );
+      }));
     }
-    if (s.turn && isIP(s.turn.host) !== 0) {
-      const turn = new TurnClient({ server: s.turn, clock: this.#clock, logger: this.#log, send: (bytes, to) => this.#rtp.sendRaw(bytes, to) });
-      this.#turn = turn;
-      work.push(turn.allocate().then(
-        (a) => {
-          const server = `${s.turn!.host}:${s.turn!.port}`;
-          if (a.mapped) this.#add('srflx', a.mapped.address, a.mapped.port, baseEndpoint, server);
-          this.#add('relay', a.relayed.address, a.relayed.port, a.mapped ? { address: a.mapped.address, port: a.mapped.port } : baseEndpoint, server);
-        },
-        (err: unknown) => this.#log.warn('no TURN relay', { server: `${s.turn!.host}:${s.turn!.port}`, error: (err as Error).message }),
-      ));
+    if (s.turn) {
+      const named = s.turn;
+      work.push(this.#resolve(named.host).then((host) => {
+        if (host === undefined) return;
+        const server = { ...named, host };
+        const turn = new TurnClient({ server, clock: this.#clock, logger: this.#log, send: (bytes, to) => this.#rtp.sendRaw(bytes, to) });
+        this.#turn = turn;
+        return turn.allocate().then(
+          (a) => {
+            const label = `${host}:${named.port}`;
+            if (a.mapped) this.#add('srflx', a.mapped.address, a.mapped.port, baseEndpoint, label);
+            this.#add('relay', a.relayed.address, a.relayed.port, a.mapped ? { address: a.mapped.address, port: a.mapped.port } : baseEndpoint, label);
+          },
+          (err: unknown) => this.#log.warn('no TURN relay', { server: `${named.host}:${named.port}`, error: (err as Error).message }),
+        );
+      }));
     }
     if (work.length === 0) return;
     let timer: ReturnType<Clock['setTimeout']> | undefined;
@@ -239,6 +249,17 @@ export class IceTransport {
     ]);
     this.#clock.clearTimeout(timer);
     this.#candidates.sort((a, b) => b.priority - a.priority);
+  }
+
+  /** A server named by host name is looked up (DNS A/AAAA, in the family of our socket); undefined, logged, when it cannot be. */
+  async #resolve(host: string): Promise<string | undefined> {
+    if (isIP(host) !== 0) return host;
+    try {
+      return (await lookup(host, { family: this.#rtp.localAddress.includes(':') ? 6 : 4 })).address;
+    } catch (err) {
+      this.#log.warn('STUN/TURN server name not found', { server: host, error: String(err) });
+      return undefined;
+    }
   }
 
   // ---- the socket ---------------------------------------------------------------

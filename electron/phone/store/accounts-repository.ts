@@ -16,7 +16,8 @@ import { StoreError } from './store-error.ts';
 import { nullableString, plainInput, readJson, requireId, validate } from './validate.ts';
 
 const COLUMNS = `id, display_name, aor, auth_user, secret_ref, registrar, outbound_proxy, transport, codecs, srtp, dtmf,
-  auto_answer, enabled, identity_rules, register_expires, p_preferred_identity, auth_realms, learned_realms, tls_ca_file, tls_pin, sdes_in_clear, voicemail, pickup_code, privacy`;
+  auto_answer, enabled, identity_rules, register_expires, p_preferred_identity, auth_realms, learned_realms, tls_ca_file, tls_pin, sdes_in_clear, voicemail, pickup_code, privacy,
+  stun_server, turn_server, turn_secret_ref`;
 
 export class AccountsRepository {
   readonly #store: Store;
@@ -64,7 +65,7 @@ export class AccountsRepository {
     this.#cache.write(() => this.#store.transaction(() => {
       const position = Number(this.#store.get('SELECT coalesce(max(position), -1) + 1 AS p FROM accounts')?.p ?? 0);
       this.#store.run(
-        `INSERT INTO accounts (${COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO accounts (${COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         id,
         ...this.#values(settings),
         position,
@@ -82,7 +83,8 @@ export class AccountsRepository {
       this.#store.run(
         `UPDATE accounts SET display_name = ?, aor = ?, auth_user = ?, secret_ref = ?, registrar = ?, outbound_proxy = ?, transport = ?,
            codecs = ?, srtp = ?, dtmf = ?, auto_answer = ?, enabled = ?, identity_rules = ?, register_expires = ?, p_preferred_identity = ?,
-           auth_realms = ?, learned_realms = ?, tls_ca_file = ?, tls_pin = ?, sdes_in_clear = ?, voicemail = ?, pickup_code = ?, privacy = ?
+           auth_realms = ?, learned_realms = ?, tls_ca_file = ?, tls_pin = ?, sdes_in_clear = ?, voicemail = ?, pickup_code = ?, privacy = ?,
+           stun_server = ?, turn_server = ?, turn_secret_ref = ?
          WHERE id = ?`,
         ...this.#values(settings),
         id,
@@ -109,6 +111,7 @@ export class AccountsRepository {
   async removeWithSecret(id: string): Promise<Account> {
     const account = this.remove(id);
     if (account.secretRef && this.#secrets) await this.#secrets.delete(account.secretRef);
+    if (account.turnSecretRef && this.#secrets) await this.#secrets.delete(account.turnSecretRef);
     return account;
   }
 
@@ -146,6 +149,34 @@ export class AccountsRepository {
       await secrets.delete(ref); // the account went away meanwhile: leave no orphan secret
       throw e;
     }
+  }
+
+  /** The TURN server's password (RFC 8656 long-term credential) in the SecretStore; null removes it. */
+  async setTurnPassword(id: string, password: string | null): Promise<Account> {
+    const secrets = this.#requireSecrets();
+    const account = this.require(id);
+    if (password === null) {
+      if (account.turnSecretRef) await secrets.delete(account.turnSecretRef);
+      return account.turnSecretRef ? this.update(id, { turnSecretRef: null }) : account;
+    }
+    if (typeof password !== 'string' || password.length > MAX_SECRET_VALUE) {
+      throw new StoreError('invalid', 'turnPassword: must be a string of at most 4096 characters', { issues: [{ path: 'turnPassword', message: 'must be a string of at most 4096 characters' }] });
+    }
+    const ref = account.turnSecretRef ?? `${accountSecretRef(id)}/turn`;
+    await secrets.set(ref, password);
+    if (account.turnSecretRef === ref) return account;
+    try {
+      return this.update(id, { turnSecretRef: ref });
+    } catch (e) {
+      await secrets.delete(ref);
+      throw e;
+    }
+  }
+
+  async getTurnPassword(id: string): Promise<string | undefined> {
+    const secrets = this.#requireSecrets();
+    const account = this.require(id);
+    return account.turnSecretRef ? secrets.get(account.turnSecretRef) : undefined;
   }
 
   async getPassword(id: string): Promise<string | undefined> {
@@ -188,6 +219,9 @@ export class AccountsRepository {
       s.voicemail,
       s.pickupCode,
       s.privacy,
+      s.stunServer,
+      s.turnServer,
+      s.turnSecretRef,
     ];
   }
 
@@ -219,6 +253,9 @@ export class AccountsRepository {
       voicemail: nullableString(r.voicemail),
       pickupCode: nullableString(r.pickup_code),
       privacy: String(r.privacy) as Account['privacy'],
+      stunServer: nullableString(r.stun_server),
+      turnServer: nullableString(r.turn_server),
+      turnSecretRef: nullableString(r.turn_secret_ref),
     };
   }
 }

@@ -207,6 +207,14 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "accounts: caller-ID privacy of our calls (RFC 3323: 'none', 'id', 'header')",
     sql: `ALTER TABLE accounts ADD COLUMN privacy TEXT NOT NULL DEFAULT 'none' CHECK (privacy IN ('none', 'id', 'header'));`,
   },
+  {
+    description: 'accounts: STUN and TURN servers per account (the TURN password in the secret store)',
+    sql: `
+      ALTER TABLE accounts ADD COLUMN stun_server TEXT;
+      ALTER TABLE accounts ADD COLUMN turn_server TEXT;
+      ALTER TABLE accounts ADD COLUMN turn_secret_ref TEXT;
+    `,
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS.length;

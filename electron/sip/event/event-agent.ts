@@ -61,7 +61,8 @@ export interface PackageServer {
   readonly package: string;
   /** 'pending' keeps the subscription waiting for decide(); 'block' refuses it. */
   authorize(accountId: string, watcher: { uri: string; displayName?: string }): 'allow' | 'block' | 'pending';
-  document(accountId: string): NotifierDocument | undefined;
+  /** `sent`: how many documents this subscription got before (0 for its first: a package with versions counts from it, RFC 4235 §4.1). */
+  document(accountId: string, sent: number): NotifierDocument | undefined;
 }
 
 export interface UnsolicitedNotify {
@@ -136,9 +137,15 @@ export class EventAgent implements EventRequestHandler {
     p.dispose();
   }
 
-  /** The served package's document changed for `accountId`: every active watcher gets a NOTIFY. */
-  changed(pkg: string, accountId: string): void {
-    for (const n of this.#notifiers) if (n.event.package === pkg && n.account.id === accountId) n.changed();
+  /** Whether anyone watches the package of `accountId` (a notifier may skip building documents nobody reads). */
+  watched(pkg: string, accountId: string): boolean {
+    for (const n of this.#notifiers) if (n.event.package === pkg && n.account.id === accountId) return true;
+    return false;
+  }
+
+  /** The served package's document changed for `accountId` (absent: for every account): every active watcher gets a NOTIFY. */
+  changed(pkg: string, accountId?: string): void {
+    for (const n of this.#notifiers) if (n.event.package === pkg && (accountId === undefined || n.account.id === accountId)) n.changed();
   }
 
   /** A decision about a watcher: pending subscriptions of theirs become active or end (rejected). */
@@ -259,6 +266,7 @@ export class EventAgent implements EventRequestHandler {
     const decision = server.authorize(account.id, watcher);
     if (decision === 'block') return refuse(603, 'Decline');
     const granted = Math.min(asked, MAX_SUBSCRIBE_EXPIRES);
+    let sent = 0;
     const response = createResponse(request, 200, 'OK');
     const to = toOf(request);
     const toParams = new Map(to.params);
@@ -278,7 +286,7 @@ export class EventAgent implements EventRequestHandler {
       expires: Math.max(granted, 1),
       state: decision === 'allow' ? 'active' : 'pending',
       watcher: watcher.uri,
-      document: () => server.document(account.id),
+      document: () => server.document(account.id, sent++),
       onEnded: (n) => {
         this.#notifiers.delete(n);
         this.#notifierSource.delete(n);

@@ -61,6 +61,32 @@ describe('AccountEditor', () => {
   });
 });
 
+describe('AccountEditor: network and NAT', () => {
+  it('shows the public address the server sees, and saves the account\'s STUN and TURN servers with the TURN password', async () => {
+    const h = harness(snapshot({ registrations: [registration({ state: 'registered', publicAddress: '198.51.100.101:5060' })] }));
+    let sent: Record<string, unknown> | undefined;
+    h.transport.handle('accounts.update', (p) => {
+      sent = (p as { changes: Record<string, unknown> }).changes;
+      return { ok: true, result: h.store.accounts[0] };
+    });
+    render(AccountEditor, { props: { account: h.store.accounts[0], onsaved: () => {}, onremoved: () => {} }, context: h.context });
+    expect(screen.getByTestId('public-address').textContent).toContain('198.51.100.101:5060');
+    expect(screen.queryByLabelText('TURN password')).toBeNull();
+    await fireEvent.input(screen.getByLabelText(/STUN server/), { target: { value: 'stun.example.org' } });
+    await fireEvent.input(screen.getByLabelText(/TURN server/), { target: { value: 'ann@turn.example.org:3478' } });
+    await fireEvent.input(screen.getByLabelText('TURN password'), { target: { value: 'relay pw' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(sent).toMatchObject({ stunServer: 'stun.example.org', turnServer: 'ann@turn.example.org:3478', turnPassword: 'relay pw' });
+  });
+
+  it('says so when no NAT is between the phone and its server', () => {
+    const h = harness(snapshot({ registrations: [registration({ state: 'registered' })] }));
+    render(AccountEditor, { props: { account: h.store.accounts[0], onsaved: () => {}, onremoved: () => {} }, context: h.context });
+    expect(screen.getByTestId('public-address').textContent).toMatch(/no NAT/);
+  });
+});
+
 describe('AccountEditor field errors (issue 15 §1.3, §1.11)', () => {
   it('checks registrar and proxy with the engine’s rules, on the field, and focuses the first bad one', async () => {
     const h = harness(snapshot({ accounts: [], registrations: [] }));

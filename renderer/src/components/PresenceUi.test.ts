@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { MwiSnapshot, WatchSnapshot } from '../api/types.ts';
 import { lineWords, voicemailWords } from '../lib/presence.ts';
 import { harness } from '../test-support/app-harness.ts';
-import { call, contact } from '../test-support/fixtures.ts';
+import { call, contact, SETTINGS } from '../test-support/fixtures.ts';
 import BlfPanel from './BlfPanel.svelte';
+import PresenceSettings from './PresenceSettings.svelte';
 import StatusPicker from './StatusPicker.svelte';
+import Toasts from './Toasts.svelte';
 import VoicemailIndicator from './VoicemailIndicator.svelte';
 
 function watch(over: Partial<WatchSnapshot> = {}): WatchSnapshot {
@@ -74,5 +76,41 @@ describe('own status and voicemail in the header', () => {
     expect(lineWords(watch({ line: { subscription: { state: 'terminated', reason: 'not allowed to watch' }, state: 'unknown', dialogs: [] } }))).toBe('Not watched: not allowed to watch');
     expect(lineWords(watch({ line: { subscription: { state: 'pending' }, state: 'unknown', dialogs: [] } }))).toBe('Waiting for permission');
     expect(lineWords(watch({ line: { subscription: { state: 'active' }, state: 'ringing', dialogs: [{ id: 'x', state: 'early', direction: 'initiator', remote: { uri: 'sip:z@y' } }] } }))).toBe('Calling z@y');
+  });
+});
+
+describe('away after idle', () => {
+  it('says why away is shown while the picked status is available', async () => {
+    const h = harness();
+    h.store.presence.setOwn({ status: 'available', effective: 'away', idle: true, publications: [] });
+    render(StatusPicker, { context: h.context });
+    await fireEvent.click(screen.getByTestId('status-picker'));
+    expect(screen.getByText(/Shown as away now: nobody has used this computer for a while/)).toBeTruthy();
+  });
+
+  it('the Presence settings turn it off (0) and set the minutes', async () => {
+    const h = harness();
+    h.store.settings = SETTINGS;
+    h.transport.answer('settings.update', { ...SETTINGS, awayAfterIdleMinutes: 25 });
+    render(PresenceSettings, { context: h.context });
+    const minutes = screen.getByLabelText('After this many minutes without use') as HTMLInputElement;
+    expect(minutes.value).toBe('10');
+    await fireEvent.change(minutes, { target: { value: '25' } });
+    await waitFor(() => expect(h.transport.requests.find((r) => r.cmd === 'settings.update')?.params).toEqual({ awayAfterIdleMinutes: 25 }));
+    h.transport.answer('settings.update', { ...SETTINGS, awayAfterIdleMinutes: 0 });
+    await fireEvent.click(screen.getByLabelText('Show me as away when I am not at the computer'));
+    await waitFor(() => expect(h.transport.requests.filter((r) => r.cmd === 'settings.update').at(-1)?.params).toEqual({ awayAfterIdleMinutes: 0 }));
+  });
+});
+
+describe('a message notice', () => {
+  it('its Open button shows the conversation and closes the notice', async () => {
+    const h = harness();
+    h.ui.toast('info', 'Message from Bob: hi', 0, { label: 'Open', run: () => h.ui.openConversation('sip:bob@example.com') });
+    render(Toasts, { context: h.context });
+    await fireEvent.click(screen.getByRole('button', { name: 'Open' }));
+    expect(h.ui.view).toBe('messages');
+    expect(h.ui.messagesPeer).toBe('sip:bob@example.com');
+    expect(h.ui.toasts).toEqual([]);
   });
 });

@@ -26,6 +26,8 @@ describe('account form', () => {
       tlsPin: null,
       sdesInClear: false,
       privacy: 'none',
+      stunServer: null,
+      turnServer: null,
     });
     expect('password' in fields).toBe(false);
   });
@@ -100,5 +102,26 @@ describe('account form', () => {
     const fields = formToFields(form);
     expect(fields.tlsPin).toBe('AB:'.repeat(31) + 'AB');
     expect(fields.tlsCaFile).toBe('/etc/provider-ca.pem');
+  });
+
+  it('STUN and TURN servers: checked as the engine checks them; the TURN password goes only when typed', () => {
+    const form = accountToForm(account({ stunServer: 'stun.example.org:3478', turnServer: 'alice@turn.example.org', hasTurnPassword: true }));
+    expect(form.turnPassword).toBe('');
+    let fields = formToFields(form);
+    expect(fields.stunServer).toBe('stun.example.org:3478');
+    expect(fields.turnServer).toBe('alice@turn.example.org');
+    expect('turnPassword' in fields).toBe(false);
+    form.turnPassword = ' pw ';
+    fields = formToFields(form);
+    expect(fields.turnPassword).toBe(' pw ');
+    form.stunServer = 'stun:stun.example.org';
+    form.turnServer = 'turn.example.org:3478';
+    const errors = validateAccountForm(form);
+    expect(errors.stunServer).toMatch(/host:port/);
+    expect(errors.turnServer).toMatch(/user@host:port/);
+    form.stunServer = ' ';
+    form.turnServer = '';
+    expect(validateAccountForm(form).stunServer).toBeUndefined();
+    expect(formToFields(form).stunServer).toBeNull();
   });
 });

@@ -4,6 +4,7 @@
  */
 import type { AccountInput, AccountPatch, AccountSnapshot, CallerIdPrivacy, DtmfMode, IdentityRule, SrtpMode, TransportName } from '../api/types.ts';
 import { sipAddressProblem } from '../../../electron/api/sip-address-syntax.ts';
+import { stunServerProblem, turnServerProblem } from '../../../electron/api/server-address-syntax.ts';
 import { userPart } from './party.ts';
 
 /** The codecs the engine offers (electron/media/codecs), best first as the default order. */
@@ -51,6 +52,12 @@ export interface AccountForm {
   sdesInClear: boolean;
   /** Caller-ID privacy of our calls (RFC 3323): 'none', 'id' or 'header'. */
   privacy: CallerIdPrivacy;
+  /** STUN server "host:port" for this account's calls ('' = none of its own). */
+  stunServer: string;
+  /** TURN server "user@host:port" ('' = none). */
+  turnServer: string;
+  /** '' = keep the stored TURN password. */
+  turnPassword: string;
 }
 
 export function codecList(enabled: readonly string[]): Array<{ name: string; enabled: boolean }> {
@@ -110,6 +117,9 @@ export function accountToForm(account: AccountSnapshot | undefined): AccountForm
       tlsPin: '',
       sdesInClear: false,
       privacy: 'none',
+      stunServer: '',
+      turnServer: '',
+      turnPassword: '',
     };
   }
   return {
@@ -133,6 +143,9 @@ export function accountToForm(account: AccountSnapshot | undefined): AccountForm
     tlsPin: account.tlsPin ?? '',
     sdesInClear: account.sdesInClear ?? false,
     privacy: account.privacy,
+    stunServer: account.stunServer ?? '',
+    turnServer: account.turnServer ?? '',
+    turnPassword: '',
   };
 }
 
@@ -177,6 +190,8 @@ export function validateAccountForm(form: AccountForm): Record<string, string> {
   if (form.tlsPin.trim() !== '' && !/^(?:[0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/.test(form.tlsPin.trim())) {
     errors.tlsPin = 'A SHA-256 fingerprint: 64 hexadecimal digits, in pairs separated by colons or not.';
   }
+  if (form.stunServer.trim() !== '' && stunServerProblem(form.stunServer)) errors.stunServer = 'A STUN server is host:port, e.g. stun.example.org:3478 (port 3478 if left out).';
+  if (form.turnServer.trim() !== '' && turnServerProblem(form.turnServer)) errors.turnServer = 'A TURN server is user@host:port, e.g. alice@turn.example.org:3478.';
   form.identityRules.forEach((r, i) => {
     if (r.regex.trim()) {
       try {
@@ -215,8 +230,11 @@ export function formToFields(form: AccountForm): AccountInput & AccountPatch {
     tlsPin: form.tlsPin.trim() === '' ? null : form.tlsPin.trim(),
     sdesInClear: form.sdesInClear,
     privacy: form.privacy,
+    stunServer: form.stunServer.trim() === '' ? null : form.stunServer.trim(),
+    turnServer: form.turnServer.trim() === '' ? null : form.turnServer.trim(),
   };
   if (form.password !== '') fields.password = form.password;
+  if (form.turnPassword !== '') fields.turnPassword = form.turnPassword;
   return fields;
 }
 

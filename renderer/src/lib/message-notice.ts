@@ -15,6 +15,19 @@ export function noticeText(text: string, max = MAX): string {
   return t.length <= max ? t : `${t.slice(0, max - 1)}…`;
 }
 
+/**
+ * The desktop's `conversation.open` event (a message notification was
+ * clicked): the peer whose conversation to show. Checked here because it
+ * comes from another process: a sip:/sips:/tel: address of bounded length.
+ */
+export function conversationRequest(event: unknown): string | undefined {
+  if (typeof event !== 'object' || event === null) return undefined;
+  const e = event as { event?: unknown; data?: { peer?: unknown } };
+  if (e.event !== 'conversation.open' || typeof e.data?.peer !== 'string') return undefined;
+  const peer = e.data.peer;
+  return peer.length <= 1024 && /^(sips?|tel):[^\s\u0000-\u001f]+$/i.test(peer) ? peer : undefined;
+}
+
 export function messageNotice(m: MessageSnapshot, c: ConversationSnapshot | undefined, contacts: readonly ContactSnapshot[], onScreen: boolean): string | undefined {
   if (m.direction !== 'in' || onScreen || c?.state === 'blocked') return undefined;
   const who = noticeText(conversationName(c ?? m, contacts), 40);

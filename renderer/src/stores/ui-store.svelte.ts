@@ -10,6 +10,8 @@ export interface Toast {
   id: number;
   kind: ToastKind;
   text: string;
+  /** A button on the toast (a message's "Open"): runs, then the toast goes. */
+  action?: { label: string; run: () => void };
 }
 
 export class UiStore {
@@ -50,9 +52,9 @@ export class UiStore {
     this.view = view;
   }
 
-  toast(kind: ToastKind, text: string, timeoutMs = kind === 'error' ? 8000 : 4000): number {
+  toast(kind: ToastKind, text: string, timeoutMs = kind === 'error' ? 8000 : 4000, action?: Toast['action']): number {
     const id = this.#nextToast++;
-    this.toasts = [...this.toasts, { id, kind, text }].slice(-4);
+    this.toasts = [...this.toasts, { id, kind, text, ...(action ? { action } : {}) }].slice(-4);
     if (timeoutMs > 0) setTimeout(() => this.dismiss(id), timeoutMs);
     return id;
   }

@@ -89,6 +89,7 @@ export const SETTINGS: Settings = {
   focusOnIncomingCall: true,
   numberingPlan: { countryCode: '55', trunkPrefix: '0', internationalPrefix: '00', minMatchDigits: 8 },
   callsFromStrangers: false,
+  awayAfterIdleMinutes: 10,
   rtpPorts: { min: 16384, max: 32767 },
   missedSeenAt: 0,
   recordingsFolder: '',

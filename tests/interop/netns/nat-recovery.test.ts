@@ -106,6 +106,9 @@ describe('recovery on the NAT test bed', { skip: can.ok ? false : `network names
     t.after(() => parley.stop());
     await parley.waitForEvent((e) => e.event === 'listening', 20_000, 'listening');
     await fx.publicContact('johndoe', home.publicAddress);
+    // What Settings shows as "your public address": the registration snapshot says it.
+    const seen = await parley.waitForEvent((e) => e.event === 'registration' && e.data.state === 'registered' && e.data.publicAddress !== undefined, 5000, 'the public address');
+    assert.equal(seen.data.publicAddress, `${home.publicAddress}:5064`);
     const stoppedAt = performance.now() - parley.startedAt;
     await fx.stopKamailio();
     let readyAt: number | undefined;

@@ -30,6 +30,7 @@ export const DEFAULT_SETTINGS: Settings = {
   missedSeenAt: 0,
   recordingsFolder: '',
   recordingFormat: 'wav',
+  awayAfterIdleMinutes: 10,
 };
 
 export interface FakePhone extends PhoneApi {
@@ -93,7 +94,7 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('accounts.update', p, c);
       const account = accounts.get(p.id);
       if (!account) throw new ApiError('not-found', `no account ${p.id}`);
-      const { password, registrar, outboundProxy, authUser, tlsCaFile: _ca, tlsPin: _pin, voicemail: _vm, pickupCode: _pc, ...rest } = p.changes;
+      const { password, registrar, outboundProxy, authUser, tlsCaFile: _ca, tlsPin: _pin, voicemail: _vm, pickupCode: _pc, stunServer: _stun, turnServer: _turn, turnPassword: _tp, ...rest } = p.changes;
       const updated: AccountSnapshot = { ...account, ...rest };
       if (password !== undefined) updated.hasPassword = password !== null;
       if (authUser !== undefined) updated.authUser = authUser ?? account.aor;

@@ -2,7 +2,7 @@
  * The OS notification for a message (electron/desktop/message-notifier.ts)
  * against the fake Electron: only for received messages while the window is
  * in the background and DND is off; text cleaned of control and bidi
- * characters; a click brings the window up; after a failure, none is tried.
+ * characters; a click opens its conversation; after a failure, none is tried.
  */
 import assert from 'node:assert/strict';
 import { register } from 'node:module';
@@ -29,8 +29,8 @@ test('shown only in the background without DND; a click shows the window; a fail
   const fakeUrl = pathToFileURL(join(import.meta.dirname, 'fake-electron.ts')).href;
   register(`data:text/javascript,${encodeURIComponent(`export async function resolve(s, c, n) { return s === 'electron' ? { url: ${JSON.stringify(fakeUrl)}, shortCircuit: true } : n(s, c); }`)}`);
   const { createMessageNotifier } = await import('../../../electron/desktop/message-notifier.ts');
-  let shown = 0;
-  const notifier = createMessageNotifier('/icon.png', () => void shown++, nullLogger);
+  const opened: string[] = [];
+  const notifier = createMessageNotifier('/icon.png', (peer) => void opened.push(peer), nullLogger);
   const before = control.notifications.length;
   notifier.received(msg(), true, false);
   notifier.received(msg(), false, true);
@@ -41,7 +41,7 @@ test('shown only in the background without DND; a click shows the window; a fail
   const n = control.notifications.at(-1) as FakeNotification;
   assert.equal(n.shown, true);
   n.emit('click');
-  assert.equal(shown, 1);
+  assert.deepEqual(opened, ['sip:bob@example.com'], 'a click opens that conversation');
   control.notificationsFail = true;
   notifier.received(msg({ id: '2' }), false, false);
   await new Promise((r) => setImmediate(r));

@@ -90,6 +90,29 @@ describe('engine: store-backed commands', () => {
     assert.equal(!r5.ok && r5.code, 'not-allowed');
   });
 
+  test('accounts: STUN and TURN servers per account, validated; the TURN password is kept as a secret and never comes back', async () => {
+    const added = ok<AccountSnapshot>(
+      await d.dispatch('accounts.add', {
+        aor: 'sip:nat@sipa.test', enabled: false, stunServer: 'stun.example.org', turnServer: 'alice@[2001:db8::7]:3479', turnPassword: 'relay secret',
+      }),
+    );
+    assert.equal(added.stunServer, 'stun.example.org');
+    assert.equal(added.turnServer, 'alice@[2001:db8::7]:3479');
+    assert.equal(added.hasTurnPassword, true);
+    assert.equal(added.hasPassword, false, 'the TURN password is not the SIP one');
+    assert.equal(JSON.stringify(added).includes('relay secret'), false, 'the TURN password never comes back');
+    assert.equal(secrets.size, 1);
+    for (const [field, value] of [['stunServer', 'stun:stun.example.org'], ['stunServer', 'host:99999'], ['turnServer', 'turn.example.org:3478'], ['turnServer', 'a b@turn.example.org']] as const) {
+      const r = await d.dispatch('accounts.update', { id: added.id, changes: { [field]: value } });
+      assert.equal(!r.ok && r.code, 'bad-request', `${field} ${value}`);
+      assert.deepEqual(!r.ok && r.issues?.map((i) => i.path), [`changes.${field}`]);
+    }
+    const cleared = ok<AccountSnapshot>(await d.dispatch('accounts.update', { id: added.id, changes: { turnServer: null, turnPassword: null, stunServer: null } }));
+    assert.equal('stunServer' in cleared || 'turnServer' in cleared || 'hasTurnPassword' in cleared, false);
+    assert.equal(secrets.size, 0, 'the TURN password is gone with it');
+    ok(await d.dispatch('accounts.remove', { id: added.id }));
+  });
+
   test('accounts: an address another account has is a conflict', async () => {
     const a = ok<AccountSnapshot>(await d.dispatch('accounts.add', { aor: 'sip:alice@sipa.test', aliases: ['sip:100@sipa.test'], enabled: false }));
     const r = await d.dispatch('accounts.add', { aor: 'sip:bob@sipa.test', aliases: ['sip:100@SIPA.test'], enabled: false });

@@ -39,6 +39,8 @@ const john: AccountInput = {
   autoAnswer: true,
   identityRules: [{ match: { prefix: '+' }, identity: 'sip:+554845678901@sipA.test' }, { match: { minDigits: 8, maxDigits: 8 }, identity: 'sip:45678901@sipA.test' }],
   registerExpires: 600,
+  stunServer: 'stun.sipA.test:3478',
+  turnServer: 'john@turn.sipA.test',
   pPreferredIdentity: true,
 };
 
@@ -54,7 +56,7 @@ test('add fills defaults and get/list read the same account back', () => {
 test('every field round-trips, aliases keep their order', () => {
   const a = accounts.add(john);
   const back = accounts.require(a.id);
-  assert.deepEqual(back, { id: a.id, secretRef: null, enabled: true, authRealms: [], learnedRealms: [], tlsCaFile: null, tlsPin: null, sdesInClear: false, voicemail: null, pickupCode: null, privacy: 'none', ...john });
+  assert.deepEqual(back, { id: a.id, secretRef: null, enabled: true, authRealms: [], learnedRealms: [], tlsCaFile: null, tlsPin: null, sdesInClear: false, voicemail: null, pickupCode: null, privacy: 'none', turnSecretRef: null, ...john });
   assert.deepEqual(accountAddresses(back), ['sip:johndoe@sipA.test', 'sip:+554845678901@sipA.test', 'sip:45678901@sipA.test']);
   assert.equal(accountDomain(back), 'sipA.test');
 });
