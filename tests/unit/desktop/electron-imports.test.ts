@@ -94,6 +94,7 @@ const PURE = [
   'power-events',
   'renderer-watch',
   'safe-storage-secret-store',
+  'system-idle',
   'tray-host',
   'tray-model',
   'window-options',

@@ -23,6 +23,7 @@ import type {
   Notification,
   Protocol,
   SafeStorage,
+  Shell,
   Tray,
   WebContents,
 } from 'electron';
@@ -64,7 +65,9 @@ const dialog: AllTrue<Conforms<typeof Fake.dialog, Dialog>> = {} as Conforms<typ
 const shortcut: AllTrue<Conforms<typeof Fake.globalShortcut, GlobalShortcut>> = {} as Conforms<typeof Fake.globalShortcut, GlobalShortcut>;
 const shortcutExtra: [Extra<typeof Fake.globalShortcut, GlobalShortcut, 'press'>] extends [never] ? true : false = true;
 
+const shell: AllTrue<Conforms<typeof Fake.shell, Shell>> = {} as Conforms<typeof Fake.shell, Shell>;
+
 // safeStorage in full: a member Electron adds or changes breaks this line.
 const safeStorage: SafeStorage = {} as typeof Fake.safeStorage;
 
-void [app, appExtra, win, winExtra, contents, contentsExtra, port, channel, ipc, ipcExtra, tray, notification, notificationStatic, protocol, dialog, shortcut, shortcutExtra, safeStorage];
+void [app, appExtra, win, winExtra, contents, contentsExtra, port, channel, ipc, ipcExtra, tray, notification, notificationStatic, protocol, dialog, shortcut, shortcutExtra, shell, safeStorage];

@@ -480,7 +480,16 @@ export const globalShortcut = {
   },
 };
 
-export default { app, protocol, session, BrowserWindow, ipcMain, MessageChannelMain, safeStorage, Tray, Menu, nativeImage, Notification, dialog, powerMonitor, globalShortcut };
+/** shell: what the History's recording links open and show (recordings.ts); recorded, nothing opened. */
+export const shell = {
+  openPath: async (path: string): Promise<string> => {
+    record('shell.openPath', path);
+    return '';
+  },
+  showItemInFolder: (path: string): void => record('shell.showItemInFolder', path),
+};
+
+export default { app, protocol, session, BrowserWindow, ipcMain, MessageChannelMain, safeStorage, Tray, Menu, nativeImage, Notification, dialog, powerMonitor, globalShortcut, shell };
 
 /**
  * An IpcMainEvent as Electron hands it: `senderFrame` is null when the frame navigated or was

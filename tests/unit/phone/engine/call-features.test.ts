@@ -150,8 +150,10 @@ describe('engine: call features', () => {
     t.diagnostic(`echo: A hears ${f.toFixed(1)} Hz at ${level.toFixed(1)} dBFS (sent at -15 dBFS RMS), codec ${active.codec}`);
     assert.ok(Math.abs(f - 600) < 5, `echo came back at ${f} Hz`);
     assert.ok(level > -25, `echo level ${level} dBFS`);
+    // This call's entry: a history event not seen before the hang-up (waitFor also looks at past events).
+    const earlier = new Set(a.events.filter((e) => e.event === 'history').map((e) => e.data));
     await a.call('call.hangup', { callId: out.id });
-    const h = await a.waitFor('history', () => true, 5000);
+    const h = await a.waitFor('history', (x) => !earlier.has(x) && x.direction === 'out' && x.answeredAt !== undefined, 5000, 'the echo call in history');
     assert.equal(h.peerName, 'Echo test');
     assert.equal(h.contactId, undefined, 'the built-in contact is not a stored one');
   });
