@@ -20,13 +20,18 @@ export interface PublicAddress {
   protocol?: TransportProtocol;
 }
 
-export function viaPublicAddress(response: SipResponse): PublicAddress | undefined {
-  let via;
+/** The answer's top Via, or undefined when it has none we can read. */
+function readTopVia(response: SipResponse): ReturnType<typeof topVia> | undefined {
   try {
-    via = topVia(response);
+    return topVia(response);
   } catch {
     return undefined;
   }
+}
+
+export function viaPublicAddress(response: SipResponse): PublicAddress | undefined {
+  const via = readTopVia(response);
+  if (!via) return undefined;
   const received = via.params.get('received');
   const rport = via.params.get('rport');
   if (!received && !rport) return undefined;
@@ -44,14 +49,9 @@ export function viaPublicAddress(response: SipResponse): PublicAddress | undefin
  */
 export function viaConnectionAddress(response: SipResponse, protocol: TransportProtocol): PublicAddress | undefined {
   const seen = viaPublicAddress(response);
-  let via;
-  try {
-    via = topVia(response);
-  } catch {
-    return undefined;
-  }
-  const received = via.params.get('received');
-  if (!seen || !received || sameHost(received, via.host)) return undefined;
+  const via = readTopVia(response);
+  const received = via?.params.get('received');
+  if (!via || !seen || !received || sameHost(received, via.host)) return undefined;
   return { ...seen, protocol };
 }
 
