@@ -115,12 +115,9 @@ export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Pr
       wan.ip('link', 'set', `h-${role}`, 'master', 'br0');
       hosts[role] = host;
     }
-    // One bridge in the switch's namespace reaches every public host's control ports over the WAN segment.
-    const wanBridge = await NsBridge.start(wan, tmp.path);
-    bridges.push(wanBridge);
     const byAddress = new Map<string, Netns>(Object.entries(WAN_HOSTS).map(([role, a]) => [a, hosts[role as keyof typeof WAN_HOSTS]]));
 
-    const sites: Site[] = [];
+    const built: Array<Omit<Site, 'placement'>> = [];
     for (let i = 0; i < routers.length; i++) {
       const spec = routers[i]!;
       const n = i + 1;
@@ -140,19 +137,24 @@ export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Pr
       router.sysctl('net.netfilter.nf_conntrack_udp_timeout', timeout);
       router.sysctl('net.netfilter.nf_conntrack_udp_timeout_stream', timeout);
       if (spec.strictTcp) router.sysctl('net.netfilter.nf_conntrack_tcp_loose', 0);
-      const lanBridge = await NsBridge.start(lan, tmp.path);
-      bridges.push(lanBridge);
-      sites.push({
+      built.push({
         index: n,
         router,
         lan,
         publicAddress,
         hostAddress,
-        placement: nsPlacement(lan, lanBridge, hostAddress),
         flushMappings: () => flushConntrack(router),
         mappings: () => router.exec('cat', ['/proc/net/nf_conntrack']),
       });
     }
+    // One bridge in the switch's namespace reaches every public host's control ports over the WAN segment; one per LAN
+    // reaches its host. Started side by side (each is a Node process: its start-up is most of a bed's build time).
+    const started = await Promise.allSettled([wan, ...built.map((s) => s.lan)].map((ns) => NsBridge.start(ns, tmp.path)));
+    for (const r of started) if (r.status === 'fulfilled') bridges.push(r.value);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [wanBridge, ...lanBridges] = bridges as [NsBridge, ...NsBridge[]];
+    const sites: Site[] = built.map((s, i) => ({ ...s, placement: nsPlacement(s.lan, lanBridges[i]!, s.hostAddress) }));
     let torn = false;
     return {
       prefix,
