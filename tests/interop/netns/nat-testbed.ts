@@ -56,6 +56,8 @@ export interface Site {
   hostAddress: string;
   /** Runs a program on the LAN host. */
   placement: Placement;
+  /** Runs a program on the LAN host listening on another of its addresses (127.0.0.1: a control port that survives a roam). */
+  placementAt(address: string): Placement;
   /** Forgets every NAT mapping at once (a router reboot, or a flushed conntrack table). */
   flushMappings(): void;
   /** The router's current conntrack entries (for tests that check a mapping is gone). */
@@ -117,7 +119,7 @@ export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Pr
     }
     const byAddress = new Map<string, Netns>(Object.entries(WAN_HOSTS).map(([role, a]) => [a, hosts[role as keyof typeof WAN_HOSTS]]));
 
-    const built: Array<Omit<Site, 'placement'>> = [];
+    const built: Array<Omit<Site, 'placement' | 'placementAt'>> = [];
     for (let i = 0; i < routers.length; i++) {
       const spec = routers[i]!;
       const n = i + 1;
@@ -137,6 +139,8 @@ export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Pr
       router.sysctl('net.netfilter.nf_conntrack_udp_timeout', timeout);
       router.sysctl('net.netfilter.nf_conntrack_udp_timeout_stream', timeout);
       if (spec.strictTcp) router.sysctl('net.netfilter.nf_conntrack_tcp_loose', 0);
+      // Packet and byte counts per mapping (mappings() shows them): what a phone's keep-alives cost, measured.
+      router.sysctl('net.netfilter.nf_conntrack_acct', 1);
       built.push({
         index: n,
         router,
@@ -154,7 +158,11 @@ export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Pr
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const [wanBridge, ...lanBridges] = bridges as [NsBridge, ...NsBridge[]];
-    const sites: Site[] = built.map((s, i) => ({ ...s, placement: nsPlacement(s.lan, lanBridges[i]!, s.hostAddress) }));
+    const sites: Site[] = built.map((s, i) => ({
+      ...s,
+      placement: nsPlacement(s.lan, lanBridges[i]!, s.hostAddress),
+      placementAt: (address) => nsPlacement(s.lan, lanBridges[i]!, address),
+    }));
     let torn = false;
     return {
       prefix,
