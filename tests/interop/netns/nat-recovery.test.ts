@@ -130,7 +130,7 @@ describe('recovery on the NAT test bed', { concurrency: true, skip: can.ok ? fal
     const rec = join(fx.tmp.path, 'restart-parley.wav');
     const parley = listener(fx, home, ['--bind', `${home.hostAddress}:5064`, '--keepalive', '2'], rec);
     t.after(() => parley.stop());
-    await parley.waitForEvent((e) => e.event === 'listening', 20_000, 'listening');
+    await parley.waitForEvent((e) => e.event === 'listening', 30_000, 'listening');
     await fx.publicContact('johndoe', home.publicAddress);
     // What Settings shows as "your public address": the registration snapshot says it.
     const seen = await parley.waitForEvent((e) => e.event === 'registration' && e.data.state === 'registered' && e.data.publicAddress !== undefined, 5000, 'the public address');
@@ -165,7 +165,7 @@ describe('recovery on the NAT test bed', { concurrency: true, skip: can.ok ? fal
     const rec = join(fx.tmp.path, 'tcp-parley.wav');
     const parley = listener(fx, home, ['--transport', 'tcp', '--bind', `${home.hostAddress}:5066`, '--keepalive', '2'], rec);
     t.after(() => parley.stop());
-    await parley.waitForEvent((e) => e.event === 'listening', 20_000, 'listening');
+    await parley.waitForEvent((e) => e.event === 'listening', 30_000, 'listening');
     // No NAT helper in Kamailio: Parley registers its connection's public end (received/rport), where Kamailio finds the connection.
     const publicTcp = new RegExp(`@${home.publicAddress.replaceAll('.', '\\.')}:\\d+;transport=tcp`, 'i');
     const before = await fx.registered('johndoe', publicTcp);
@@ -194,7 +194,7 @@ describe('recovery on the NAT test bed', { concurrency: true, skip: can.ok ? fal
     const rec = join(fx.tmp.path, 'roam-parley.wav');
     const parley = listener(fx, home, ['--bind', '0.0.0.0:5060', '--keepalive', '20'], rec);
     t.after(() => parley.stop());
-    await parley.waitForEvent((e) => e.event === 'listening', 20_000, 'listening');
+    await parley.waitForEvent((e) => e.event === 'listening', 30_000, 'listening');
     await fx.publicContact('johndoe', home.publicAddress);
     const bob = await peer(fx, 'bob');
     let reregisteredMs = 0;
@@ -221,7 +221,7 @@ describe('recovery on the NAT test bed', { concurrency: true, skip: can.ok ? fal
     const rec = join(fx.tmp.path, 'ice-callee.wav');
     const callee = listener(fx, home, ['--bind', '0.0.0.0:5060', '--keepalive', '20', '-v'], rec);
     t.after(() => callee.stop());
-    await callee.waitForEvent((e) => e.event === 'listening', 20_000, 'listening');
+    await callee.waitForEvent((e) => e.event === 'listening', 30_000, 'listening');
     await fx.publicContact('johndoe', home.publicAddress);
     // The public Parley (ICE is on by default) calls; the call lasts long enough for the move, the restart and 6 s after.
     const TALK_S = 14;
@@ -249,10 +249,11 @@ describe('recovery on the NAT test bed', { concurrency: true, skip: can.ok ? fal
     assert.ok(ms <= REREGISTER_MS, `registered again ${ms.toFixed(0)} ms after the move (goal ${REREGISTER_MS} ms)`);
     assert.ok(restarts(callee) >= 1 && restarts(caller) >= 1, 'the re-INVITE restarted ICE on both sides');
     // After the move each side selected a pair through the new router: the callee from its new LAN address, the caller towards the new public one.
+    const iceLog = (p: ParleyProcess) => p.stderr.split('\n').filter((l) => /\.ice\b|ICE|re-addressed|media route/.test(l)).slice(-30).join('\n');
     const callerAfter = icePairs(caller, movedAt - caller.startedAt);
     const calleeAfter = icePairs(callee, movedAt - callee.startedAt);
-    assert.ok(callerAfter.some((p) => p.split(' → ')[1]!.includes(` ${work!.publicAddress}:`)), `the caller's pair after the move goes to ${work!.publicAddress}: ${callerAfter.join(' | ')}`);
-    assert.ok(calleeAfter.some((p) => p.startsWith(`host ${lanAddress}:`)), `the callee's pair after the move starts at ${lanAddress}: ${calleeAfter.join(' | ')}`);
+    assert.ok(callerAfter.some((p) => p.split(' → ')[1]!.includes(` ${work!.publicAddress}:`)), `the caller's pair after the move goes to ${work!.publicAddress}: ${callerAfter.join(' | ')}\n${iceLog(caller)}`);
+    assert.ok(calleeAfter.some((p) => p.startsWith(`host ${lanAddress}:`)), `the callee's pair after the move starts at ${lanAddress}: ${calleeAfter.join(' | ')}\n${iceLog(callee)}`);
     const r = { byPeer: heard(rec2), byParley: heard(rec) };
     assertHeardBothWays(r, { parleyHz: PARLEY_HZ, peerHz: PEER_HZ }, { onsetS: 1, active: 0.5 }, say);
     assertAudioBack('the caller', rec2, say);

@@ -105,6 +105,7 @@ export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Pr
   };
   const tmp = makeTempDir('natbed');
   const bridges: NsBridge[] = [];
+  let torn = false;
   try {
     const wan = create('wan');
     wan.ip('link', 'add', 'br0', 'type', 'bridge');
@@ -151,24 +152,32 @@ export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Pr
         mappings: () => router.exec('cat', ['/proc/net/nf_conntrack']),
       });
     }
-    // One bridge in the switch's namespace reaches every public host's control ports over the WAN segment; one per LAN
-    // reaches its host. Started side by side (each is a Node process: its start-up is most of a bed's build time).
-    const started = await Promise.allSettled([wan, ...built.map((s) => s.lan)].map((ns) => NsBridge.start(ns, tmp.path)));
-    for (const r of started) if (r.status === 'fulfilled') bridges.push(r.value);
-    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    const [wanBridge, ...lanBridges] = bridges as [NsBridge, ...NsBridge[]];
-    const sites: Site[] = built.map((s, i) => ({
-      ...s,
-      placement: nsPlacement(s.lan, lanBridges[i]!, s.hostAddress),
-      placementAt: (address) => nsPlacement(s.lan, lanBridges[i]!, address),
-    }));
-    let torn = false;
+    // One bridge in the switch's namespace reaches every public host's control ports over the WAN segment (Kamailio's
+    // RPC needs it at once); a LAN's bridge starts when something first connects there (many tests run only Parley
+    // on a LAN, which speaks on stdout). Each bridge is a Node process: their start-up is most of a bed's build time,
+    // and four beds built side by side on a loaded machine took over 20 s with every bridge started up front.
+    const wanBridge = await NsBridge.start(wan, tmp.path);
+    bridges.push(wanBridge);
+    const lazyBridge = (ns: Netns): (() => Promise<NsBridge>) => {
+      let starting: Promise<NsBridge> | undefined;
+      return () => {
+        starting ??= NsBridge.start(ns, tmp.path).then((b) => {
+          if (torn) void b.stop();
+          else bridges.push(b);
+          return b;
+        });
+        return starting;
+      };
+    };
+    const sites: Site[] = built.map((s) => {
+      const bridge = lazyBridge(s.lan);
+      return { ...s, placement: nsPlacement(s.lan, bridge, s.hostAddress), placementAt: (address) => nsPlacement(s.lan, bridge, address) };
+    });
     return {
       prefix,
       wan,
       hosts,
-      wanPlacement: (address) => nsPlacement(byAddress.get(address) ?? wan, wanBridge, address),
+      wanPlacement: (address) => nsPlacement(byAddress.get(address) ?? wan, async () => wanBridge, address),
       sites,
       roam(site, to) {
         const net = `10.${100 + to.index}.${site.index}`;
@@ -199,12 +208,12 @@ export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Pr
   }
 }
 
-function nsPlacement(ns: Netns, bridge: NsBridge, address: string): Placement {
+function nsPlacement(ns: Netns, bridge: () => Promise<NsBridge>, address: string): Placement {
   return {
     address,
     local: false,
     wrap: (command, args) => ns.wrap(command, args),
-    connect: (port) => bridge.connect(address, port),
+    connect: async (port) => (await bridge()).connect(address, port),
   };
 }
 
