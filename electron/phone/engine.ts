@@ -145,8 +145,9 @@ async function listen(ua: UserAgent, opts: PhoneEngineOptions, log: Logger, tlsC
     for (const protocol of transports) {
       const want = protocol === 'tls' ? (bind.port === 0 ? 0 : port + 1) : port;
       try {
-        // A certificate that cannot be read or made costs the TLS listener only, never the phone.
-        const tls = protocol === 'tls' ? tlsCert() : undefined;
+        // The certificate is read (or made) when the first TLS client connects: an idle phone
+        // never loads node:tls for it. One that cannot be read or made costs that client only.
+        const tls = protocol === 'tls' ? tlsCert : undefined;
         let endpoint: Endpoint;
         try {
           endpoint = await layer.listen({ protocol, address: bind.host, port: want, tls });
@@ -262,10 +263,11 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     match = phoneMatcher(store, accounts, ua);
     cleanups.push(() => ua.close());
     let certificate: ListenerCertificate | undefined;
-    const endpoints = await listen(ua, opts, logger, () => {
+    const tlsCert = (): ListenerCertificate => {
       certificate ??= listenerCertificate(opts.dataDir, (opts.sip?.bind ?? DEFAULT_BIND).map((b) => b.host));
       return certificate;
-    });
+    };
+    const endpoints = await listen(ua, opts, logger, tlsCert);
     const udp = endpoints.find((e) => e.protocol === 'udp' && !e.address.includes(':')) ?? endpoints.find((e) => e.protocol === 'udp')!;
     const sentBy = ua.transport.localAddress('udp', udp.address.includes(':') ? 6 : 4) ?? { host: reachableHost(udp.address), port: udp.port };
     const advertised = sentBy.host;
@@ -359,14 +361,17 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       phoneSystem,
       logs: logRing,
       recordings,
-      tls: () =>
-        certificate && {
-          fingerprint256: certificate.fingerprint256,
-          subject: certificate.subject,
-          validTo: certificate.validTo,
-          selfSigned: certificate.selfSigned,
-          listening: endpoints.filter((e) => e.protocol === 'tls').map((e) => `${hostForUri(e.address)}:${e.port}`),
-        },
+      tls: () => {
+        const listening = endpoints.filter((e) => e.protocol === 'tls').map((e) => `${hostForUri(e.address)}:${e.port}`);
+        if (listening.length === 0) return undefined;
+        try {
+          const c = tlsCert();
+          return { fingerprint256: c.fingerprint256, subject: c.subject, validTo: c.validTo, selfSigned: c.selfSigned, listening };
+        } catch (e) {
+          logger.warn('our TLS certificate cannot be read or made', { error: String(e) });
+          return undefined;
+        }
+      },
       telephony: {
         register: (id) => registrations.register(id),
         unregister: (id) => registrations.unregister(id),

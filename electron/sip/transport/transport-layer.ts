@@ -94,7 +94,8 @@ export interface ListenOptions {
   address: string;
   /** 0 picks a free port; `listen` resolves with the real one. */
   port: number;
-  tls?: TlsServerOptions;
+  /** Our certificate; a function is asked only when the first TLS client connects. */
+  tls?: TlsServerOptions | (() => TlsServerOptions);
   /** sent-by to put in Via/Contact when it differs from the bound address (wildcard bind, NAT). */
   advertise?: { host: string; port?: number };
 }
