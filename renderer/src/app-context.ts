@@ -11,6 +11,8 @@ export interface AppContext {
   actions: PhoneActions;
   /** Absent in tests and where Web Audio is missing. */
   audio?: AudioController;
+  /** Which host runs the page: the desktop app (Electron bridge) or a browser on the web host; absent = web. */
+  host?: 'desktop' | 'web';
 }
 
 export const APP_CONTEXT = Symbol('parley.app');

@@ -4,6 +4,7 @@
  */
 import { mount } from 'svelte';
 import { createClient } from './api/client.ts';
+import { BridgeTransport } from './api/bridge-transport.ts';
 import { WsTransport } from './api/ws-transport.ts';
 import App from './App.svelte';
 import { AudioController } from './audio/audio-controller.svelte.ts';
@@ -30,5 +31,5 @@ if (!choice.ok) {
   syncStore(store, client, { onError: (message) => ui.toast('error', message) });
   const transport = client.transport;
   const onretry = transport instanceof WsTransport ? () => transport.reconnectNow() : undefined;
-  mount(App, { target, props: { context: { store, ui, actions, audio }, onretry } });
+  mount(App, { target, props: { context: { store, ui, actions, audio, host: transport instanceof BridgeTransport ? 'desktop' : 'web' }, onretry } });
 }

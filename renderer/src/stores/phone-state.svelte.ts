@@ -12,6 +12,7 @@ import type {
   CallSnapshot,
   ContactSnapshot,
   ForwardingSnapshot,
+  GlobalShortcutsStatus,
   HistoryEntry,
   IncomingCallSnapshot,
   MediaStats,
@@ -91,6 +92,8 @@ export class PhoneState {
   settings = $state.raw<Settings | undefined>(undefined);
   /** This phone's TLS listener certificate (its fingerprint is what a peer pins). */
   tls = $state.raw<ListenerTlsSnapshot | undefined>(undefined);
+  /** The desktop app's global shortcuts as registered (its `shortcuts.status` event); undefined in the web host. */
+  shortcutsStatus = $state.raw<GlobalShortcutsStatus | undefined>(undefined);
   /** "Host a phone system on this computer": loaded when Settings shows it, then kept by its events. */
   phoneSystem = $state.raw<PhoneSystemSnapshot | undefined>(undefined);
   /** Call forwarding's rules and whether any is on (the header shows it). */
@@ -184,6 +187,9 @@ export class PhoneState {
         break;
       case 'forwarding':
         this.forwarding = event.data;
+        break;
+      case 'shortcuts.status':
+        this.shortcutsStatus = event.data;
         break;
     }
   }
