@@ -50,12 +50,14 @@ class FakeHidDevice implements HidDeviceLike {
   readonly sent: { reportId: number; bytes: number[] }[] = [];
   readonly listeners = new Set<(e: { reportId: number; data: DataView }) => void>();
   forgotten = false;
-  constructor(
-    readonly collections: HidCollectionLike[],
-    readonly productName = 'Fake Headset',
-    readonly vendorId = 0x1234,
-    readonly productId = 0x5678,
-  ) {}
+  readonly collections: HidCollectionLike[];
+  readonly productName: string;
+  readonly vendorId = 0x1234;
+  readonly productId = 0x5678;
+  constructor(collections: HidCollectionLike[], productName = 'Fake Headset') {
+    this.collections = collections;
+    this.productName = productName;
+  }
   async open() {
     this.opened = true;
   }
@@ -115,13 +117,13 @@ describe('the report descriptor (HIDDevice.collections)', () => {
     const a = telephonyLayout(HEADSET_A)!;
     const input = (id: number, bytes: number[]) => Object.fromEntries([...readTelephonyInput(a, id, new DataView(new Uint8Array(bytes).buffer))].map(([u, v]) => [u.toString(16), v]));
     expect(input(2, [0b0101])).toEqual({ b0020: 1, b0097: 0, b002f: 1, b0021: 0 });
-    expect(input(1, [0b11])).toEqual({}, 'the consumer-control report is not ours');
+    expect(input(1, [0b11]), 'the consumer-control report is not ours').toEqual({});
     const b = telephonyLayout(HEADSET_B)!;
     const inputB = (bytes: number[]) => Object.fromEntries([...readTelephonyInput(b, 5, new DataView(new Uint8Array(bytes).buffer))].map(([u, v]) => [u.toString(16), v]));
-    expect(inputB([0x7f, 0x02, 0b01])).toEqual({ b0026: 0, b0023: 1, b0024: 0, b0020: 1, b002f: 0 }, 'array index 2 is Hold; vendor byte skipped');
+    expect(inputB([0x7f, 0x02, 0b01]), 'array index 2 is Hold; vendor byte skipped').toEqual({ b0026: 0, b0023: 1, b0024: 0, b0020: 1, b002f: 0 });
     expect(inputB([0x00, 0x01, 0b10])).toEqual({ b0026: 1, b0023: 0, b0024: 0, b0020: 0, b002f: 1 });
     const lamps = (on: number[]) => telephonyOutputReports(b, new Map(on.map((u) => [u, true]))).map((r) => [r.reportId, ...r.data]);
-    expect(lamps([USAGE.ledOffHook, USAGE.ledMute])).toEqual([[9, 0, 0b011]], 'the volume byte left at 0, Mute bit 0, Off-Hook bit 1');
+    expect(lamps([USAGE.ledOffHook, USAGE.ledMute]), 'the volume byte left at 0, Mute bit 0, Off-Hook bit 1').toEqual([[9, 0, 0b011]]);
     expect(lamps([USAGE.ledRing])).toEqual([[9, 0, 0b100]]);
   });
 
@@ -154,7 +156,7 @@ describe('buttons → intents, calls → lamps (a fake HIDDevice)', () => {
     expect(device.sent.at(-2)).toEqual({ reportId: 2, bytes: [0b0001] });
     const count = device.sent.length;
     await phone.update([talking('r')]);
-    expect(device.sent.length).toBe(count, 'nothing changed: nothing sent');
+    expect(device.sent.length, 'nothing changed: nothing sent').toBe(count);
     device.press(2, [0b0101]); // mute pressed (still off hook)
     device.press(2, [0b0001]); // released
     expect(intents.at(-1)).toEqual({ kind: 'mute', callId: 'r', muted: true });
@@ -168,7 +170,7 @@ describe('buttons → intents, calls → lamps (a fake HIDDevice)', () => {
     expect(intents.at(-1)).toEqual({ kind: 'hangup', callId: 'r' });
     await phone.stop();
     device.press(2, [0b0001]);
-    expect(intents).toHaveLength(4, 'stopped: reports are not listened to');
+    expect(intents, 'stopped: reports are not listened to').toHaveLength(4);
   });
 
   it('the other layout: Drop and Hold from an array, the hook switch in a nested collection', async () => {
@@ -192,7 +194,7 @@ describe('buttons → intents, calls → lamps (a fake HIDDevice)', () => {
   it('line busy declines a ringing call; a mute press without a call does nothing', () => {
     expect(hidIntents(new Map(), new Map([[USAGE.lineBusyTone, 1]]), [ringing()])).toEqual([{ kind: 'decline', callId: 'r' }]);
     expect(hidIntents(new Map(), new Map([[USAGE.phoneMute, 1]]), [])).toEqual([]);
-    expect(hidIntents(new Map([[USAGE.hookSwitch, 1]]), new Map([[USAGE.hookSwitch, 1]]), [ringing()])).toEqual([], 'no edge, no intent');
+    expect(hidIntents(new Map([[USAGE.hookSwitch, 1]]), new Map([[USAGE.hookSwitch, 1]]), [ringing()]), 'no edge, no intent').toEqual([]);
     const done: string[] = [];
     const controls = { answer: (id: string) => done.push(`answer ${id}`), decline: (id: string) => done.push(`decline ${id}`), hangup: (id: string) => done.push(`hangup ${id}`), setMute: (id: string, m: boolean) => done.push(`mute ${id} ${m}`), setHold: (id: string, h: boolean) => done.push(`hold ${id} ${h}`) };
     for (const i of [{ kind: 'resume', callId: 'a' }, { kind: 'mute', callId: 'a', muted: false }] as HidIntent[]) runHidIntent(i, controls);
