@@ -63,14 +63,22 @@ function hears(who: string, path: string, hz: number, stalledMs: number): string
 }
 
 /**
- * Talks on the final call for TALK_MS, then hangs up; returns the audio time that stalls of this
- * process took from it (stall-watch.ts: Parley sends and plays nothing then), excused in the measure.
+ * Talks on the final call for TALK_MS, then hangs up. A stall of this process that Parley's media
+ * clock skipped (stall-watch.ts: nothing is sent or played then) spoils the stretch measured, so the
+ * talk goes on for another TALK_MS, at most twice; returns what the last stretch lost all the same,
+ * excused in the measure as the media tests do.
  */
 async function talkThen(hangUp: () => Promise<unknown>): Promise<number> {
-  const watch = new StallWatch().start();
-  await sleep(TALK_MS);
+  let lost = 0;
+  for (let stretch = 0; stretch < 3; stretch++) {
+    const watch = new StallWatch().start();
+    await sleep(TALK_MS);
+    lost = watch.stop().lostMs;
+    if (lost === 0) break;
+    log(`host stalled ${lost.toFixed(0)} ms: talking on`);
+  }
   await hangUp();
-  return watch.stop().lostMs;
+  return lost;
 }
 
 describe('call transfer with baresip and linphonec', () => {
