@@ -43,6 +43,8 @@ export interface TransportLayerOptions {
   clock?: Clock;
   /** Raw text of every message in and out. The transport redacts nothing: the hook's owner must. */
   trace?: TraceHook;
+  /** Whether the hook wants the messages now (default: always); while it does not, their text is not even made. */
+  tracing?: () => boolean;
   /** Close a TCP/TLS connection after this long without a SIP message (default 120 s; 0 = never). */
   idleTimeoutMs?: number;
   /** Give up opening a TCP/TLS connection after this long (default 10 s). */
@@ -151,7 +153,9 @@ export class TransportLayer implements SipTransport {
       logger: this.#logger,
       clock: this.#clock,
       parseLimits: options.parseLimits,
-      tracing: options.trace !== undefined,
+      get tracing() {
+        return options.trace !== undefined && (options.tracing?.() ?? true);
+      },
       trace: createTracer(options.trace, this.#logger),
       deliver: (m, source, local, id) => this.#deliver(m, source, local, id),
       unreachable: (remote, error) => this.#unreachable(remote, error),

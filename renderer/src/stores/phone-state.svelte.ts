@@ -38,10 +38,13 @@ import { MessagesState } from './messages-state.svelte.ts';
 import { PresenceState } from './presence-state.svelte.ts';
 
 /**
- * A blind transfer (RFC 3515) as the transferor sees it: the engine puts the
- * REFER's answer (202) and then each NOTIFY's sipfrag status in the call's
- * code, so 'progress' starts at the 202 and a later 2xx is the transferee
- * reaching the target (RFC 5589 §6.1), a 3xx–6xx its failure.
+ * Our transfer of a call (RFC 3515 blind, RFC 5589 attended) as the
+ * transferor sees it: asked from here, then what the engine reports in the
+ * call's `transfer` — the REFER's answer and each NOTIFY's sipfrag status
+ * (RFC 3515 §2.4.5): 'progress' while the transferee tries, 'succeeded' when
+ * it reached the target (RFC 5589 §6.1), 'failed' with the status in words.
+ * The call's own code is not the transfer's: after a transfer the call ends
+ * with whatever its BYE got (a 481 when the peer's BYE crossed ours).
  */
 export interface TransferStatus {
   target: string;
@@ -51,12 +54,13 @@ export interface TransferStatus {
 }
 
 export function followTransfer(t: TransferStatus, call: CallSnapshot): TransferStatus {
-  if (t.phase === 'succeeded' || t.phase === 'failed' || call.code === undefined) return t;
-  const words = call.words ?? call.reason;
-  if (call.code >= 300) return { ...t, phase: 'failed', code: call.code, ...(words ? { words } : {}) };
-  if (call.code === 202 || call.code < 200) return { ...t, phase: 'progress', code: call.code };
-  if (t.phase === 'progress') return { ...t, phase: 'succeeded', code: call.code };
-  return t;
+  const reported = call.transfer;
+  if (t.phase === 'succeeded' || t.phase === 'failed' || !reported) return t;
+  const code = reported.code !== undefined ? { code: reported.code } : {};
+  const words = reported.words ?? reported.reason;
+  if (reported.state === 'succeeded') return { ...t, phase: 'succeeded', ...code };
+  if (reported.state === 'failed') return { ...t, phase: 'failed', ...code, ...(words ? { words } : {}) };
+  return reported.code !== undefined && reported.code !== t.code ? { ...t, phase: 'progress', ...code } : t;
 }
 
 const STATS_KEEP = 90;
