@@ -3,7 +3,7 @@
  * 800 Hz) and a third phone that is baresip 1.0.0 or linphonec 5.1 (both
  * Debian 12, 1000 Hz). Every role is taken by Parley and by the peer where
  * the peer can; the final call is measured at both ends (Goertzel medians
- * over 100 ms blocks of its last 1.5 s before hang-up): each hears the
+ * over 100 ms blocks of the 1.1 s before its last 200 ms): each hears the
  * other's tone at the sent -15 dBFS RMS ±3 dB and no other tone — not its
  * own, not the transferor's (< -40 dBFS).
  *
@@ -49,9 +49,9 @@ import { assertHearsOnly } from './harness/tone-measure.ts';
 const HZ = { a: 600, b: 800, peer: 1000 } as const;
 const TONES = [HZ.a, HZ.b, HZ.peer];
 const SENT_DBFS = -15;
-/** Talk on the final call; the measure takes its last 1.5 s less 200 ms. */
-const TALK_MS = 1800;
-const MEASURED_S = 1.5;
+/** Talk on the final call; the measure takes the 1.1 s before its last 200 ms (jitter buffers at hang-up). */
+const TALK_MS = 1400;
+const MEASURED_S = 1.1;
 
 function log(text: string): void {
   process.stdout.write(`# ${text}\n`);
