@@ -51,6 +51,9 @@ export { PHONE_SYSTEM_COMMAND_NAMES, PHONE_SYSTEM_EXPOSURES, PHONE_SYSTEM_STATES
 export type * from './forwarding-contract.ts';
 export { FORWARD_METHODS, FORWARD_REASONS, FORWARDING_COMMAND_NAMES, MAX_FORWARD_HOPS, NO_ANSWER_DEFAULT_S, NO_ANSWER_MAX_S, NO_ANSWER_MIN_S, emptyForwardingRule, forwardsAnything } from './forwarding-contract.ts';
 
+export type * from './global-shortcuts.ts';
+export { DEFAULT_GLOBAL_SHORTCUTS, GLOBAL_SHORTCUT_ACTIONS, GLOBAL_SHORTCUT_LABELS, MEDIA_KEY_ACCELERATORS } from './global-shortcuts.ts';
+
 export type * from './events.ts';
 export { EVENT_NAMES, isEventName } from './events.ts';
 

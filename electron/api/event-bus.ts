@@ -12,46 +12,68 @@ import type { ApiEvent, EventName, Events } from './events.ts';
 
 export type EventListener = (event: ApiEvent) => void;
 
+export interface SubscribeOptions {
+  /** Events this listener does not want (a CLI that prints no SIP trace: 'trace'). */
+  except?: readonly EventName[];
+}
+
 export interface EventBus {
   emit<E extends EventName>(event: E, data: Events[E]): void;
-  /** Every event; returns the unsubscribe function. */
-  subscribe(listener: EventListener): () => void;
+  /** Every event (but `except`); returns the unsubscribe function. */
+  subscribe(listener: EventListener, options?: SubscribeOptions): () => void;
   /** One kind of event; returns the unsubscribe function. */
   on<E extends EventName>(event: E, listener: (data: Events[E]) => void): () => void;
+  /**
+   * Whether any listener would receive `event` now: an event nobody takes
+   * need not be made (the SIP trace, a formatted copy of every message).
+   */
+  wants(event: EventName): boolean;
   readonly listenerCount: number;
+}
+
+interface Entry {
+  listener: EventListener;
+  /** Only this event (on), or every event but these (subscribe). */
+  only?: EventName;
+  except?: ReadonlySet<EventName>;
 }
 
 export function createEventBus(options: { logger?: Logger } = {}): EventBus {
   const logger = options.logger ?? nullLogger;
-  let listeners: EventListener[] = [];
+  let entries: Entry[] = [];
 
-  const subscribe = (listener: EventListener): (() => void) => {
+  const add = (entry: Entry): (() => void) => {
     // Copy on write: a listener that unsubscribes (or subscribes) during emit does not disturb the loop.
-    listeners = [...listeners, listener];
+    entries = [...entries, entry];
     return () => {
-      listeners = listeners.filter((l) => l !== listener);
+      entries = entries.filter((e) => e !== entry);
     };
   };
+  const takes = (entry: Entry, event: EventName) => (entry.only === undefined ? !entry.except?.has(event) : entry.only === event);
 
   return {
     emit(event, data) {
       const message = { event, data } as ApiEvent;
-      for (const listener of listeners) {
+      for (const entry of entries) {
+        if (!takes(entry, event)) continue;
         try {
-          listener(message);
+          entry.listener(message);
         } catch (e) {
           logger.error('event listener failed', { event, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
         }
       }
     },
-    subscribe,
+    subscribe(listener, o) {
+      return add(o?.except && o.except.length > 0 ? { listener, except: new Set(o.except) } : { listener });
+    },
     on(event, listener) {
-      return subscribe((message) => {
-        if (message.event === event) listener(message.data as Events[typeof event]);
-      });
+      return add({ only: event, listener: (message) => listener(message.data as Events[typeof event]) });
+    },
+    wants(event) {
+      return entries.some((e) => takes(e, event));
     },
     get listenerCount() {
-      return listeners.length;
+      return entries.length;
     },
   };
 }

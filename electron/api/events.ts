@@ -20,6 +20,7 @@ import type {
   Settings,
   TraceEntry,
 } from './snapshots.ts';
+import type { GlobalShortcutsStatus } from './global-shortcuts.ts';
 import type { PhoneSystemEvents } from './phone-system-api.ts';
 import type { ForwardingEvents } from './forwarding-contract.ts';
 import type { PresenceEvents } from './presence-contract.ts';
@@ -53,6 +54,8 @@ export interface Events extends PresenceEvents, PhoneSystemEvents, ForwardingEve
   settings: Settings;
   /** The account list changed (the whole new list). */
   accounts: AccountSnapshot[];
+  /** The desktop app (re)registered the global shortcuts: which it holds and which it could not take (desktop only). */
+  'shortcuts.status': GlobalShortcutsStatus;
 }
 
 export type EventName = keyof Events;
@@ -74,6 +77,7 @@ export const EVENT_NAMES = [
   ...PRESENCE_EVENT_NAMES,
   'phoneSystem',
   'forwarding',
+  'shortcuts.status',
 ] as const satisfies readonly EventName[];
 
 const allListed: Exclude<EventName, (typeof EVENT_NAMES)[number]> extends never ? true : false = true;

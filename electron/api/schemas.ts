@@ -19,6 +19,7 @@ import { CALLER_ID_PRIVACY, RECORDING_FORMATS } from './snapshots.ts';
 import { DIRECTIONS, DTMF_MODES, LINK_ACTIONS, SRTP_MODES, THEMES, TRANSPORTS } from './snapshots.ts';
 import { presenceSchemas } from './presence-schemas.ts';
 import { forwardingSchemas } from './forwarding-schemas.ts';
+import { globalShortcutsSchema } from './global-shortcuts-schema.ts';
 
 export const LIMITS = {
   id: 128,
@@ -238,6 +239,7 @@ export const settingsSchema = z.strictObject({
   recordingsFolder: z.union([z.literal(''), absolutePathSchema]),
   recordingFormat: z.enum(RECORDING_FORMATS),
   awayAfterIdleMinutes: z.int().min(0, 'is negative').max(480, 'is more than 8 hours (480 minutes)'),
+  globalShortcuts: globalShortcutsSchema,
 });
 
 export const settingsPatchSchema = settingsSchema.partial();

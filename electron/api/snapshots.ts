@@ -17,6 +17,7 @@
  */
 
 import type { CallForwardSnapshot } from './forwarding-contract.ts';
+import type { GlobalShortcuts } from './global-shortcuts.ts';
 
 export const TRANSPORTS = ['udp', 'tcp', 'tls'] as const;
 export type TransportName = (typeof TRANSPORTS)[number];
@@ -494,6 +495,8 @@ export interface Settings {
   recordingFormat: RecordingFormat;
   /** Publish "away" after this many minutes without use of the computer; 0 = never. */
   awayAfterIdleMinutes: number;
+  /** Keys that answer, hang up, mute, hold or show Parley from any program (desktop app only; global-shortcuts.ts). */
+  globalShortcuts: GlobalShortcuts;
 }
 
 export interface PortRange {

@@ -341,10 +341,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return clients.size;
     },
     sendAudio(frame, clientId) {
-      const bytes = encodeAudioFrame(frame);
+      // Encoded once, and only when a client takes it: with no page attached a call's frames cost nothing here.
+      let bytes: Uint8Array | undefined;
       let sent = 0;
       for (const client of clientId === undefined ? clients.values() : [clients.get(clientId)].filter((c) => c !== undefined)) {
         if (client.ws.readyState !== WebSocket.OPEN || client.ws.bufferedAmount > limits.maxBufferedBytes / 8) continue;
+        bytes ??= encodeAudioFrame(frame);
         client.ws.send(bytes);
         sent++;
       }

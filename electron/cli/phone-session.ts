@@ -117,7 +117,8 @@ export class PhoneSession {
     this.output = output;
     this.events = engine.events;
     this.dispatcher = createDispatcher(engine.api, { mapError: (e) => mapPhoneErrorLazy(e), timeoutMs: REGISTER_TIMEOUT_MS + 5_000 });
-    this.#unsubscribe = quiet ? () => {} : engine.events.subscribe((e) => output.event(e));
+    // Without --verbose the SIP trace is not printed: not asked for, so the engine does not make it.
+    this.#unsubscribe = quiet ? () => {} : engine.events.subscribe((e) => output.event(e), output.verbose ? {} : { except: ['trace'] });
   }
 
   static async open(opts: CliOptions, output: Output, options: SessionOptions = {}): Promise<PhoneSession> {

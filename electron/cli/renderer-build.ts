@@ -6,10 +6,23 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const PARLEY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * The Parley folder: the nearest folder above this module that holds
+ * package.json. Not a fixed '../../': from the sources this module is
+ * electron/cli/, but in the bundle (out/cli/parley.mjs) it is one of
+ * out/cli/chunks/, where '../../' is out/ and the web UI was looked for in
+ * out/out/renderer (found by the web-interactive bench: the bundled
+ * `parley web` served the API only).
+ */
+export function parleyRootFrom(moduleDir: string): string {
+  for (let dir = moduleDir, i = 0; i < 5; i++, dir = dirname(dir)) if (existsSync(join(dir, 'package.json'))) return dir;
+  return join(moduleDir, '..', '..');
+}
+
+export const PARLEY_ROOT = parleyRootFrom(dirname(fileURLToPath(import.meta.url)));
 const BUILD_TIMEOUT_MS = 300_000;
 
 export type RendererLookup = { ok: true; root: string; built: boolean } | { ok: false; reason: string };

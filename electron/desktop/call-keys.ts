@@ -1,24 +1,28 @@
 /**
- * Answer and hang up from the keyboard while Parley is in the background:
- * the keyboard's (and Bluetooth headsets') media keys, and global shortcuts
- * the user chooses, registered with Electron's globalShortcut. Inside the
- * window the renderer has its own keys (Media Session handlers, configurable
- * answer/decline shortcuts); these work from any application.
+ * Answer, hang up, mute, hold and bring Parley forward from the keyboard
+ * while Parley is in the background: the keyboard's (and Bluetooth
+ * headsets') media keys, and global shortcuts the user chooses in Settings,
+ * registered with Electron's globalShortcut. Inside the window the renderer
+ * has its own keys (Media Session handlers, answer/decline shortcuts); these
+ * work from any application.
  *
  *   MediaPlayPause (headset button) ── a call rings? answer it : hang up the call in progress
  *   MediaStop ──────────────────────── hang up (or decline the ringing call)
- *   answer shortcut ────────────────── answer the ringing call
- *   hang-up shortcut ───────────────── hang up, or decline the ringing call
+ *   answer ─────────────────────────── answer the ringing call
+ *   hangup ─────────────────────────── hang up, or decline the ringing call
+ *   mute ───────────────────────────── mute / unmute the call in progress
+ *   hold ───────────────────────────── hold the call in progress / resume the held one
+ *   show ───────────────────────────── bring the window to the front (desktop-app.ts)
  *
- * The shortcuts are off until the user sets them (a global shortcut takes
- * the keys from every other program); they are read from
- * `desktop-shortcuts.json` in the data folder:
- *   { "mediaKeys": true, "answer": "CommandOrControl+Alt+A", "hangup": "CommandOrControl+Alt+H" }
- * An accelerator another program holds is reported, not fatal.
+ * The keys come from the engine's `globalShortcuts` setting (typed and
+ * validated by the API: electron/api/global-shortcuts.ts), applied at start
+ * and again whenever the setting changes. The shortcuts are off until the
+ * user sets them (a global shortcut takes the keys from every other
+ * program). A key another program holds, or one Electron refuses, is reported
+ * back in words (`shortcuts.status`), never fatal.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { CallSnapshot } from '../api/contract.ts';
+import type { CallSnapshot, GlobalShortcutAction, GlobalShortcutRefusal, GlobalShortcuts, GlobalShortcutsStatus } from '../api/contract.ts';
+import { GLOBAL_SHORTCUT_ACTIONS, MEDIA_KEY_ACCELERATORS } from '../api/global-shortcuts.ts';
 import type { Logger } from '../shared/logger.ts';
 
 /** The part of Electron's globalShortcut used here. */
@@ -27,43 +31,41 @@ export interface GlobalShortcutLike {
   unregister(accelerator: string): void;
 }
 
-export interface CallKeysConfig {
-  /** The media keys (play/pause, stop) answer and hang up; default true. */
-  mediaKeys: boolean;
-  /** Electron accelerators, or null for none (the default). */
-  answer: string | null;
-  hangup: string | null;
-}
+export type CallKeyAction = 'toggle' | GlobalShortcutAction;
 
-export const CALL_KEYS_DEFAULTS: Readonly<CallKeysConfig> = Object.freeze({ mediaKeys: true, answer: null, hangup: null });
+export type CallKeyCommand =
+  | { command: 'call.answer' | 'call.decline' | 'call.hangup' | 'call.hold' | 'call.resume'; params: { callId: string } }
+  | { command: 'call.mute'; params: { callId: string; muted: boolean } };
 
-export type CallKeyAction = 'toggle' | 'answer' | 'hangup';
-
-/** Which command a key means now: the ringing incoming call first, else the call in progress. */
-export function callKeyCommand(calls: readonly CallSnapshot[], action: CallKeyAction): { command: 'call.answer' | 'call.decline' | 'call.hangup'; callId: string } | undefined {
+/** Which command a key means now: the ringing incoming call first, else the call in progress. `show` is no call command. */
+export function callKeyCommand(calls: readonly CallSnapshot[], action: CallKeyAction): CallKeyCommand | undefined {
   const ringing = calls.find((c) => c.direction === 'in' && c.state === 'incoming');
-  const talking = calls.find((c) => c.state === 'active' && !c.held) ?? calls.find((c) => c.state !== 'ended' && c.state !== 'incoming');
-  if (action === 'answer') return ringing ? { command: 'call.answer', callId: ringing.id } : undefined;
-  if (action === 'toggle') {
-    if (ringing) return { command: 'call.answer', callId: ringing.id };
-    return talking ? { command: 'call.hangup', callId: talking.id } : undefined;
+  const talking = calls.find((c) => c.state === 'active' && !c.held) ?? calls.find((c) => c.state !== 'ended' && c.state !== 'incoming' && c.state !== 'held' && c.state !== 'ending');
+  const held = calls.find((c) => c.state === 'held');
+  const on = (command: 'call.answer' | 'call.decline' | 'call.hangup' | 'call.hold' | 'call.resume', call: CallSnapshot | undefined): CallKeyCommand | undefined =>
+    call ? { command, params: { callId: call.id } } : undefined;
+  switch (action) {
+    case 'answer':
+      return on('call.answer', ringing);
+    case 'toggle':
+      return ringing ? on('call.answer', ringing) : on('call.hangup', talking ?? held);
+    case 'hangup':
+      return talking ?? held ? on('call.hangup', talking ?? held) : on('call.decline', ringing);
+    case 'mute': {
+      const call = talking ?? held;
+      return call ? { command: 'call.mute', params: { callId: call.id, muted: !call.muted } } : undefined;
+    }
+    case 'hold':
+      return talking ? on('call.hold', talking) : on('call.resume', held);
+    case 'show':
+      return undefined;
   }
-  if (talking) return { command: 'call.hangup', callId: talking.id };
-  return ringing ? { command: 'call.decline', callId: ringing.id } : undefined;
 }
 
-/** Reads desktop-shortcuts.json; absent or unreadable → the defaults (a bad file is logged, never fatal). */
-export function readCallKeysConfig(dataDir: string, logger: Logger): CallKeysConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(join(dataDir, 'desktop-shortcuts.json'), 'utf8'));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') logger.warn('desktop-shortcuts.json ignored', { error: (e as Error).message });
-    return { ...CALL_KEYS_DEFAULTS };
-  }
-  const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  const accel = (v: unknown) => (typeof v === 'string' && /^[\w+]{1,64}$/.test(v) ? v : null);
-  return { mediaKeys: o.mediaKeys !== false, answer: accel(o.answer), hangup: accel(o.hangup) };
+function refusalWords(accelerator: string, reason: GlobalShortcutRefusal['reason']): string {
+  return reason === 'held'
+    ? `${accelerator} is taken by another program or the desktop: choose other keys, or free them there`
+    : `${accelerator} could not be made a global shortcut on this system: choose other keys`;
 }
 
 export class CallKeys {
@@ -71,6 +73,8 @@ export class CallKeys {
   readonly #act: (action: CallKeyAction) => void;
   readonly #log: Logger;
   #registered: string[] = [];
+  #status: GlobalShortcutsStatus = { registered: [], refused: [] };
+  #applied = '';
 
   constructor(options: { shortcuts: GlobalShortcutLike; act: (action: CallKeyAction) => void; logger: Logger }) {
     this.#shortcuts = options.shortcuts;
@@ -78,31 +82,47 @@ export class CallKeys {
     this.#log = options.logger;
   }
 
-  /** Registers what `config` asks for (after dropping the previous set); returns the accelerators that were refused. */
-  apply(config: CallKeysConfig): string[] {
+  /** What the last apply() registered and refused. */
+  get status(): GlobalShortcutsStatus {
+    return structuredClone(this.#status);
+  }
+
+  /**
+   * Registers what `config` asks for, after giving back the previous set.
+   * The same config again changes nothing and returns undefined (a settings
+   * event for another key must not unregister and re-register the keys);
+   * otherwise the new status.
+   */
+  apply(config: GlobalShortcuts): GlobalShortcutsStatus | undefined {
+    const key = JSON.stringify(config);
+    if (key === this.#applied) return undefined;
     this.dispose();
-    const wanted: [string, CallKeyAction][] = [
-      ...(config.mediaKeys ? ([['MediaPlayPause', 'toggle'], ['MediaStop', 'hangup']] as [string, CallKeyAction][]) : []),
-      ...(config.answer ? ([[config.answer, 'answer']] as [string, CallKeyAction][]) : []),
-      ...(config.hangup ? ([[config.hangup, 'hangup']] as [string, CallKeyAction][]) : []),
-    ];
-    const refused: string[] = [];
-    for (const [accelerator, action] of wanted) {
-      let ok = false;
+    this.#applied = key;
+    const wanted: [string, CallKeyAction, GlobalShortcutRefusal['action']][] = [];
+    if (config.mediaKeys) wanted.push([MEDIA_KEY_ACCELERATORS[0], 'toggle', 'mediaKeys'], [MEDIA_KEY_ACCELERATORS[1], 'hangup', 'mediaKeys']);
+    for (const action of GLOBAL_SHORTCUT_ACTIONS) if (config[action] !== '') wanted.push([config[action], action, action]);
+    const refused: GlobalShortcutRefusal[] = [];
+    for (const [accelerator, action, field] of wanted) {
+      let reason: GlobalShortcutRefusal['reason'] | undefined;
       try {
-        ok = this.#shortcuts.register(accelerator, () => this.#act(action));
+        // Electron answers false when another program holds the keys, and throws on an accelerator it cannot parse.
+        if (!this.#shortcuts.register(accelerator, () => this.#act(action))) reason = 'held';
       } catch (e) {
+        reason = 'invalid';
         this.#log.warn('not a shortcut', { accelerator, error: (e as Error).message });
       }
-      if (ok) this.#registered.push(accelerator);
-      else refused.push(accelerator);
+      if (reason) refused.push({ action: field, accelerator, reason, words: refusalWords(accelerator, reason) });
+      else this.#registered.push(accelerator);
     }
-    if (refused.length > 0) this.#log.warn('shortcuts held by another program (or not available here)', { refused });
-    return refused;
+    if (refused.length > 0) this.#log.warn('global shortcuts refused', { refused: refused.map((r) => `${r.accelerator} (${r.reason})`) });
+    this.#status = { registered: [...this.#registered], refused };
+    return this.status;
   }
 
   dispose(): void {
     for (const a of this.#registered) this.#shortcuts.unregister(a);
     this.#registered = [];
+    this.#applied = '';
+    this.#status = { registered: [], refused: [] };
   }
 }

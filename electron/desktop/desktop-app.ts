@@ -9,6 +9,7 @@
  *   SafeStorageSecretStore ─▶ createPhoneEngine(userData) ─▶ gate opens
  *        engine events ─▶ tray (registration, DND) · notifications (call.incoming) · settings
  *        links (argv, second instance, open-url, in-page) ─▶ LinkRouter ─▶ fill | call.dial
+ *        settings.globalShortcuts ─▶ globalShortcut (global-shortcuts-host.ts) ─▶ shortcuts.status
  *        powerMonitor resume / unlock-screen ─▶ network.changed
  *        powerMonitor system idle time (30 s) ─▶ presence.activity (away after idle)
  *
@@ -23,9 +24,9 @@ import { createPhoneEngine, type PhoneEngine } from '../phone/engine.ts';
 import { localPhoneSystem } from '../server-host/local-phone-system.ts';
 import type { Logger } from '../shared/logger.ts';
 import { serveAppProtocol } from './app-protocol.ts';
-import { CallKeys, callKeyCommand, readCallKeysConfig } from './call-keys.ts';
 import { buildCsp, checkCsp } from './csp.ts';
 import { gateEngine } from './engine-gate.ts';
+import { hostGlobalShortcuts } from './global-shortcuts-host.ts';
 import { shouldFocusOnIncoming, shouldNotify, type DesktopSettings } from './incoming-call-notice.ts';
 import { bindIpc, type IpcBinding } from './ipc-binding.ts';
 import type { LinkHandlerState } from './link-handler.ts';
@@ -143,7 +144,10 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     audio: gate.audio,
     createChannel: () => new MessageChannelMain(),
     logger,
-    onRendererReady: () => void router.rendererReady(),
+    onRendererReady: () => {
+      void router.rendererReady();
+      shortcuts.rendererReady();
+    },
   });
   watchRenderer(win.webContents, { onGone: () => router.rendererGone(), reload: () => main.load(), logger: logger.child('window') });
 
@@ -193,18 +197,15 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     logger.error('the tray icon could not be made', { error: (e as Error).message });
   }
 
-  // Media keys and the user's global shortcuts answer and hang up from any application (call-keys.ts).
-  const callKeys = new CallKeys({
+  // Media keys and the user's global shortcuts (the globalShortcuts setting) work from any application.
+  const shortcuts = hostGlobalShortcuts({
     shortcuts: globalShortcut,
+    dispatcher,
+    dataDir: paths.dataDir,
     logger: logger.child('keys'),
-    act: (action) =>
-      void (async () => {
-        const list = await dispatcher.call('calls.list', {}, context);
-        const target = list.ok ? callKeyCommand(list.result, action) : undefined;
-        if (target) await dispatcher.call(target.command, { callId: target.callId }, context);
-      })(),
+    showWindow,
+    report: (status) => binding?.send({ event: 'shortcuts.status', data: status }),
   });
-  callKeys.apply(readCallKeysConfig(paths.dataDir, logger));
 
   const offPower = watchPowerEvents(powerMonitor, (reason) => {
     logger.info('network may have changed; telling the engine', { reason });
@@ -227,6 +228,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       const before: Settings | undefined = settings;
       settings = event.data;
       if (before?.startAtLogin !== event.data.startAtLogin) void applyStartAtLogin(event.data.startAtLogin, logger);
+      shortcuts.settingsChanged(event.data);
     }
   });
 
@@ -238,6 +240,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       trayStatus.load(snapshot.result);
       tray?.update(trayStatus.model());
       void applyStartAtLogin(snapshot.result.settings.startAtLogin, logger);
+      await shortcuts.start(snapshot.result.settings);
     }
     return true;
   });
@@ -249,7 +252,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       offEvents();
       offPower();
       offIdle();
-      callKeys.dispose();
+      shortcuts.dispose();
       notifier.closeAll();
       messageNotifier.closeAll();
       binding?.dispose();

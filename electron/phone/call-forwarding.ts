@@ -96,8 +96,8 @@ export class ForwardingService {
   }
 
   /** The rule an account's calls follow: its own, or the global one. */
-  ruleFor(accountId: string): ForwardingRule {
-    const f = this.#store.settings.get('forwarding');
+  ruleFor(accountId: string): Readonly<ForwardingRule> {
+    const f = this.#store.settings.peek('forwarding');
     return f.accounts.find((a) => a.accountId === accountId)?.rule ?? f.global;
   }
 

@@ -12,7 +12,7 @@ import { ApiError } from '../api/errors.ts';
 import type { ContactSnapshot } from '../api/snapshots.ts';
 import { CallerIdResolver } from './caller-id.ts';
 import type { Contact } from './contact.ts';
-import { parseSipAddress, sameAddress } from './sip-address.ts';
+import { parseSipAddress, sameAddress, type SipAddress } from './sip-address.ts';
 import { fromContactInput, fromContactPatch, toContactSnapshot } from './snapshot-mappers.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 
@@ -30,6 +30,8 @@ export class ContactDirectory {
   readonly #store: PhoneStore;
   #resolver: CallerIdResolver | undefined;
   #echoUri: string | undefined;
+  /** The echo service's address, parsed once: every call's caller or target is compared with it. */
+  #echoAddress: SipAddress | undefined;
 
   constructor(store: PhoneStore) {
     this.#store = store;
@@ -37,6 +39,8 @@ export class ContactDirectory {
 
   setEchoUri(uri: string | undefined): void {
     this.#echoUri = uri;
+    const parsed = uri === undefined ? undefined : parseSipAddress(uri);
+    this.#echoAddress = parsed?.ok ? parsed.value : undefined;
   }
 
   get echoUri(): string | undefined {
@@ -82,8 +86,8 @@ export class ContactDirectory {
 
   /** Who is `remote` (a From URI, a target)? */
   resolve(remote: string): ResolvedCaller | undefined {
-    const echo = this.echoContact();
-    if (echo && isSame(remote, echo.addresses[0]!.uri)) return { name: echo.name, contact: toContactSnapshot(echo) };
+    const echo = this.#echoAddress && isSame(remote, this.#echoAddress) ? this.echoContact() : undefined;
+    if (echo) return { name: echo.name, contact: toContactSnapshot(echo) };
     this.#resolver ??= new CallerIdResolver(this.#store.contacts.list(), this.#store.settings.get('numberingPlan'));
     const match = this.#resolver.resolve(remote);
     if (!match) return undefined;
@@ -97,8 +101,7 @@ export class ContactDirectory {
   }
 }
 
-function isSame(a: string, b: string): boolean {
+function isSame(a: string, b: SipAddress): boolean {
   const pa = parseSipAddress(a.replace(/^.*<([^<>]*)>.*$/, '$1'));
-  const pb = parseSipAddress(b);
-  return pa.ok && pb.ok && sameAddress(pa.value, pb.value);
+  return pa.ok && sameAddress(pa.value, b);
 }

@@ -145,8 +145,9 @@ async function listen(ua: UserAgent, opts: PhoneEngineOptions, log: Logger, tlsC
     for (const protocol of transports) {
       const want = protocol === 'tls' ? (bind.port === 0 ? 0 : port + 1) : port;
       try {
-        // A certificate that cannot be read or made costs the TLS listener only, never the phone.
-        const tls = protocol === 'tls' ? tlsCert() : undefined;
+        // The certificate is read (or made) when the first TLS client connects: an idle phone
+        // never loads node:tls for it. One that cannot be read or made costs that client only.
+        const tls = protocol === 'tls' ? tlsCert : undefined;
         let endpoint: Endpoint;
         try {
           endpoint = await layer.listen({ protocol, address: bind.host, port: want, tls });
@@ -181,12 +182,13 @@ function toTrace(e: SipTraceEntry, time: number): TraceEntry {
 /** The phone's alias rules (alias-match.ts) for the UA: numbers under the user's numbering plan, contact users. */
 function phoneMatcher(store: PhoneStore, accounts: AccountService, ua: UserAgent) {
   return (requestUri: SipUri, to: SipUri): AccountMatch | undefined => {
-    const candidates: AliasMatchAccount[] = accounts
-      .stored()
-      .filter((a) => a.enabled && ua.account(a.id))
-      .map((a) => ({ id: a.id, aor: a.aor, aliases: a.aliases, contactUser: ua.account(a.id)?.contactUser ?? null }));
+    const candidates: AliasMatchAccount[] = [];
+    for (const a of accounts.stored()) {
+      const registered = a.enabled ? ua.account(a.id) : undefined;
+      if (registered) candidates.push({ id: a.id, aor: a.aor, aliases: a.aliases, contactUser: registered.contactUser ?? null });
+    }
     const parts = (u: SipUri) => ({ user: u.user ?? null, host: u.host.includes(':') ? `[${u.host}]` : u.host });
-    const found = matchAlias(candidates, { requestUri: parts(requestUri), to: parts(to) }, { plan: store.settings.get('numberingPlan') });
+    const found = matchAlias(candidates, { requestUri: parts(requestUri), to: parts(to) }, { plan: store.settings.peek('numberingPlan') });
     return found ? { accountId: found.accountId, alias: found.alias } : undefined;
   };
 }
@@ -249,6 +251,8 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       // For a user we have (call-admission.ts), what the body is and whether the sender is blocked (message-service.ts), then the rate limits.
       admitMessage: (m) => admission.forUser(m) ?? messageService?.admit(m) ?? messageAdmission.admit(m),
       ...(opts.sip?.keepAliveMs !== undefined ? { keepAliveMs: opts.sip.keepAliveMs } : {}),
+      // The SIP trace is made only while a host takes 'trace' events (the UI's ladder; `parley listen` without --verbose does not).
+      traceWanted: () => events.wants('trace'),
       transportOptions: {
         tlsClient: { trust: tlsTrust },
         // RFC 5626 §4.4.1 CRLF pings on the connections we open (registrar, proxy); a server that once
@@ -262,10 +266,11 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     match = phoneMatcher(store, accounts, ua);
     cleanups.push(() => ua.close());
     let certificate: ListenerCertificate | undefined;
-    const endpoints = await listen(ua, opts, logger, () => {
+    const tlsCert = (): ListenerCertificate => {
       certificate ??= listenerCertificate(opts.dataDir, (opts.sip?.bind ?? DEFAULT_BIND).map((b) => b.host));
       return certificate;
-    });
+    };
+    const endpoints = await listen(ua, opts, logger, tlsCert);
     const udp = endpoints.find((e) => e.protocol === 'udp' && !e.address.includes(':')) ?? endpoints.find((e) => e.protocol === 'udp')!;
     const sentBy = ua.transport.localAddress('udp', udp.address.includes(':') ? 6 : 4) ?? { host: reachableHost(udp.address), port: udp.port };
     const advertised = sentBy.host;
@@ -286,7 +291,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     const forwarding = new ForwardingService({ store, accounts, events });
     calls = new CallService({
       ua, media, router, accounts, contacts, store, events, logger, now, forwarding, rtpBind: udp.address, rtpAdvertised: () => ua.transport.localAddress('udp', udp.address.includes(':') ? 6 : 4)?.host ?? advertised, autoAnswer: opts.autoAnswer ?? false, recordings,
-      rtpPorts: () => opts.rtpPorts ?? store.settings.get('rtpPorts'),
+      rtpPorts: () => opts.rtpPorts ?? store.settings.peek('rtpPorts'),
       clock,
       ...(opts.ice !== false ? { ice: opts.ice ?? {} } : {}),
       ...(opts.ringTimeoutMs !== undefined ? { ringTimeoutMs: opts.ringTimeoutMs } : {}),
@@ -359,14 +364,17 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       phoneSystem,
       logs: logRing,
       recordings,
-      tls: () =>
-        certificate && {
-          fingerprint256: certificate.fingerprint256,
-          subject: certificate.subject,
-          validTo: certificate.validTo,
-          selfSigned: certificate.selfSigned,
-          listening: endpoints.filter((e) => e.protocol === 'tls').map((e) => `${hostForUri(e.address)}:${e.port}`),
-        },
+      tls: () => {
+        const listening = endpoints.filter((e) => e.protocol === 'tls').map((e) => `${hostForUri(e.address)}:${e.port}`);
+        if (listening.length === 0) return undefined;
+        try {
+          const c = tlsCert();
+          return { fingerprint256: c.fingerprint256, subject: c.subject, validTo: c.validTo, selfSigned: c.selfSigned, listening };
+        } catch (e) {
+          logger.warn('our TLS certificate cannot be read or made', { error: String(e) });
+          return undefined;
+        }
+      },
       telephony: {
         register: (id) => registrations.register(id),
         unregister: (id) => registrations.unregister(id),

@@ -56,8 +56,13 @@ const ANONYMOUS = Object.freeze({ uri: 'sip:anonymous@anonymous.invalid', displa
 export const PEER_SILENT = 'the other side stopped sending audio';
 
 /** A command the peer refused: 'unavailable', with the SIP answer's code and words. */
-function refused(what: string, result: SipOutcome): ApiError {
-  return new ApiError('unavailable', `${what}: ${result.description}`, { status: { code: result.status, reason: result.reason, words: result.words } });
+/**
+ * An in-call request that failed, as an API error carrying the outcome's
+ * words: `what` the peer refused — or, for an answer this stack made up
+ * (no answer, a sips: hop that is not TLS), what could not be done.
+ */
+function refused(what: { refused: string; failed: string }, result: SipOutcome): ApiError {
+  return new ApiError('unavailable', `${result.local ? what.failed : what.refused}: ${result.description}`, { status: { code: result.status, reason: result.reason, words: result.words } });
 }
 
 export type PhoneCallState = 'dialing' | 'ringing' | 'early' | 'incoming' | 'connecting' | 'active' | 'ending' | 'ended';
@@ -398,7 +403,7 @@ export class PhoneCall implements ConferenceLeg {
     if (this.held === hold && this.established) return;
     this.#require(hold ? 'hold' : 'resume', `it can be ${hold ? 'held' : 'resumed'} once connected`);
     const result = hold ? await this.sip.hold() : await this.sip.resume();
-    if (result.status >= 300) throw refused(`the other side refused to ${hold ? 'hold' : 'resume'} the call`, result);
+    if (result.status >= 300) throw refused({ refused: `the other side refused to ${hold ? 'hold' : 'resume'} the call`, failed: `the call could not be ${hold ? 'held' : 'resumed'}` }, result);
   }
 
   /** Mutes the microphone; in a conference the local user is muted for every leg. */
@@ -422,7 +427,7 @@ export class PhoneCall implements ConferenceLeg {
     this.#require('dtmf', 'digits can be sent once connected');
     const info = async () => {
       const result = await this.sip.sendDtmf(digits);
-      if (result.status >= 300) throw refused('the other side refused the digits', result);
+      if (result.status >= 300) throw refused({ refused: 'the other side refused the digits', failed: 'the digits could not be sent' }, result);
     };
     if (viaInfo) return info();
     try {
@@ -457,7 +462,7 @@ export class PhoneCall implements ConferenceLeg {
     }
     if (result.status >= 300) {
       this.#transferredTo = undefined;
-      throw refused('the other side refused the transfer', result);
+      throw refused({ refused: 'the other side refused the transfer', failed: 'the transfer could not be asked for' }, result);
     }
   }
 

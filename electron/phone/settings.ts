@@ -8,6 +8,8 @@ import { DEFAULT_NUMBERING_PLAN, type NumberingPlan } from './phone-number.ts';
 import { emptyForwardingRule } from '../api/forwarding-contract.ts';
 import { forwardingRuleSchema } from '../api/forwarding-schemas.ts';
 import { dialTargetSchema } from '../api/schemas.ts';
+import { DEFAULT_GLOBAL_SHORTCUTS } from '../api/global-shortcuts.ts';
+import { globalShortcutsSchema } from '../api/global-shortcuts-schema.ts';
 
 /** Accounts with a forwarding rule of their own, at most (a phone has a handful of accounts). */
 export const MAX_FORWARDING_ACCOUNTS = 64;
@@ -60,6 +62,8 @@ export const SETTING_SCHEMAS = {
   recordingFormat: z.enum(['wav', 'opus']),
   /** Publish "away" after this many minutes without use of the computer (idle-away.ts); 0 = never. */
   awayAfterIdleMinutes: z.int().min(0).max(480),
+  /** Keys that answer, hang up, mute… from any program (the desktop app registers them: electron/desktop/call-keys.ts). */
+  globalShortcuts: globalShortcutsSchema,
 } as const;
 
 export type SettingKey = keyof typeof SETTING_SCHEMAS;
@@ -87,6 +91,7 @@ export const SETTINGS_DEFAULTS: Readonly<Settings> = Object.freeze({
   recordingsFolder: null,
   recordingFormat: 'wav',
   awayAfterIdleMinutes: 10,
+  globalShortcuts: DEFAULT_GLOBAL_SHORTCUTS,
 });
 
 export const SETTING_KEYS = Object.keys(SETTING_SCHEMAS) as SettingKey[];

@@ -237,6 +237,7 @@ export function toApiSettings(s: Settings): ApiSettings {
     recordingsFolder: s.recordingsFolder ?? '',
     recordingFormat: s.recordingFormat,
     awayAfterIdleMinutes: s.awayAfterIdleMinutes,
+    globalShortcuts: { ...s.globalShortcuts },
   };
 }
 

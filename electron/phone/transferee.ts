@@ -3,7 +3,8 @@
  * REFERs us to a new target. We accept (202), call the target from the same
  * account and identity, report how it goes with NOTIFYs carrying a sipfrag
  * status line (180, then 200 or the failure), and leave the old call once the
- * new one is answered (RFC 5589 §6: the transferor usually hangs up first).
+ * new one is answered and the final NOTIFY has its answer (RFC 5589 §6: the
+ * transferor usually hangs up first).
  * A call that is sips: (TLS on every hop, RFC 5630) is never transferred onto
  * a sip: target: the REFER is refused with 403 and the reason.
  */
@@ -31,8 +32,14 @@ export function followRefer(record: PhoneCall, refer: ReceivedRefer, place: (tar
   next.sip.on('state', (change) => {
     if (change.state === 'ringing' || change.state === 'early') notify(180, 'Ringing');
     if (change.state === 'active') {
-      notify(200, 'OK');
-      void record.sip.hangup().catch(() => undefined);
+      // Leave once the final NOTIFY is answered: a BYE sent beside it can overtake it, and the transferor,
+      // its dialog gone, would answer it 481 and never learn the transfer worked. Usually the transferor
+      // hangs up on the NOTIFY first (RFC 5589 §6.1) and there is nothing left to end.
+      void refer
+        .notify(200, 'OK')
+        .catch(() => undefined)
+        .then(() => record.sip.hangup())
+        .catch(() => undefined);
     }
   });
   next.sip.on('ended', (end) => {

@@ -44,8 +44,14 @@ export function createLogger(sink: LogSink, category = 'parley', minLevel: LogLe
 /** A logger that drops everything; the default where none is injected. */
 export const nullLogger: Logger = createLogger(() => {}, 'null', 'error');
 
+/** False when redactSecrets has nothing to redact in `text` (most SIP messages): it comes back as it is, unscanned. */
+export function mayHoldSecret(text: string): boolean {
+  return /authorization|password/i.test(text);
+}
+
 /** Redact credentials from SIP text before it is logged or traced. */
 export function redactSecrets(text: string): string {
+  if (!mayHoldSecret(text)) return text;
   return text
     .replace(/^((?:Proxy-)?Authorization\s*:\s*\S+\s).*$/gim, '$1<redacted>')
     .replace(/(\bpassword\s*[=:]\s*)("[^"]*"|\S+)/gi, '$1<redacted>');

@@ -4,10 +4,13 @@
  */
 import { mount } from 'svelte';
 import { createClient } from './api/client.ts';
+import { BridgeTransport } from './api/bridge-transport.ts';
 import { WsTransport } from './api/ws-transport.ts';
 import App from './App.svelte';
 import { AudioController } from './audio/audio-controller.svelte.ts';
 import Fatal from './Fatal.svelte';
+import { HidHeadset, type HidLike } from './lib/hid-headset.svelte.ts';
+import { runHidIntent } from './lib/hid-telephony.ts';
 import { applyTheme } from './lib/theme.ts';
 import { PhoneActions } from './stores/actions.ts';
 import { PhoneState } from './stores/phone-state.svelte.ts';
@@ -30,5 +33,19 @@ if (!choice.ok) {
   syncStore(store, client, { onError: (message) => ui.toast('error', message) });
   const transport = client.transport;
   const onretry = transport instanceof WsTransport ? () => transport.reconnectNow() : undefined;
-  mount(App, { target, props: { context: { store, ui, actions, audio }, onretry } });
+  // A telephony headset's buttons and lamps (WebHID; Chromium has it, other browsers do not).
+  const hid = (navigator as Navigator & { hid?: HidLike }).hid;
+  const headset = hid
+    ? new HidHeadset(hid, (intent) =>
+        runHidIntent(intent, {
+          answer: (id) => void actions.answer(id),
+          decline: (id) => void actions.decline(id),
+          hangup: (id) => void actions.hangup(id),
+          setMute: (id, muted) => void actions.setMute(id, muted),
+          setHold: (id, hold) => void actions.setHold(id, hold),
+        }),
+      )
+    : undefined;
+  const host = transport instanceof BridgeTransport ? 'desktop' : 'web';
+  mount(App, { target, props: { context: { store, ui, actions, audio, host, ...(headset ? { headset } : {}) }, onretry } });
 }

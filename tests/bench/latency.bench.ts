@@ -35,20 +35,21 @@
  * Needs dumpcap (Wireshark) able to capture on the loopback interface (root
  * or the capture capability); without it only the engine-only part runs.
  */
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { initMedia } from '../../electron/media/audio/init-media.ts';
 import { Resampler } from '../../electron/media/audio/resampler.ts';
 import type { AudioSink, AudioSource } from '../../electron/media/audio/frame.ts';
-import { decodeUlaw } from '../../electron/media/codecs/g711.ts';
 import { MediaEngine } from '../../electron/media/session/media-engine.ts';
 import { startBaresip } from '../interop/harness/baresip.ts';
 import type { BaresipHandle } from '../interop/harness/baresip.ts';
-import { freePort, portFree } from '../interop/harness/free-port.ts';
-import { ManagedProcess, makeTempDir, sleep } from '../interop/harness/managed-process.ts';
+import { makeTempDir, sleep } from '../interop/harness/managed-process.ts';
 import { ParleyProcess } from '../unit/cli/parley-process.ts';
+import { browserAvailable, startBrowser, type Browser } from '../e2e/browser.ts';
+import { buildRenderer } from '../e2e/build-renderer.ts';
+import { startWebHost, type WebHost } from '../e2e/web-host.ts';
+import { clearTap, collectTap, installTap, openWithoutCsp } from './harness/renderer-tap.ts';
+import { Capture, RATE, baresipEcho, clickTrain, delayMs, f1, freeEvenPortPair, detectClicksMs, median, pairClicks, sendSpreadMs, turnaroundMs, wireClicks, writeWav, type EchoLine } from './harness/click-latency.ts';
 
 const argValue = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
@@ -56,224 +57,7 @@ const argValue = (name: string): string | undefined => {
 };
 const SECONDS = Number(argValue('--seconds') ?? 12);
 const ROUNDS = Number(argValue('--rounds') ?? 3);
-const RATE = 8000;
-const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '–');
-const median = (xs: number[]): number => {
-  const s = xs.filter(Number.isFinite).sort((x, y) => x - y);
-  if (s.length === 0) return NaN;
-  return s.length % 2 === 1 ? (s[s.length >> 1] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-};
-
-// ---- the click train -----------------------------------------------------------------------
-
-/** Click onsets (samples) at irregular 300–700 ms intervals, so no lag below 700 ms matches a wrong click. */
-function clickOnsets(seconds: number, rate: number): number[] {
-  const out: number[] = [];
-  let seed = 12345;
-  let t = Math.round(0.5 * rate);
-  while (t < (seconds - 0.5) * rate) {
-    out.push(t);
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    t += Math.round((0.3 + 0.4 * (seed / 2 ** 32)) * rate);
-  }
-  return out;
-}
-
-/** A 4 ms burst of 1 kHz under a Hann window: short, band-limited (survives G.711 and resampling). */
-function clickTrain(seconds: number, rate: number): Int16Array {
-  const x = new Int16Array(Math.round(seconds * rate));
-  const len = Math.round(0.004 * rate);
-  for (const onset of clickOnsets(seconds, rate)) {
-    for (let i = 0; i < len; i++) {
-      const w = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (len - 1));
-      x[onset + i] = Math.round(20000 * w * Math.sin((2 * Math.PI * 1000 * i) / rate));
-    }
-  }
-  return x;
-}
-
-function writeWav(path: string, samples: Int16Array, rate: number): void {
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'ascii');
-  h.writeUInt32LE(36 + samples.length * 2, 4);
-  h.write('WAVEfmt ', 8, 'ascii');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'ascii');
-  h.writeUInt32LE(samples.length * 2, 40);
-  writeFileSync(path, Buffer.concat([h, Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength)]));
-}
-
-// ---- delay by cross-correlation ------------------------------------------------------------
-
-/** Energy per 1 ms bin. */
-function envelope(x: Float64Array | Int16Array, rate: number): Float64Array {
-  const bin = rate / 1000;
-  const out = new Float64Array(Math.floor(x.length / bin));
-  for (let b = 0; b < out.length; b++) {
-    let e = 0;
-    for (let i = b * bin; i < (b + 1) * bin; i++) e += (x[i] as number) * (x[i] as number);
-    out[b] = e;
-  }
-  return out;
-}
-
-/**
- * The lag (ms, with sample resolution) at which `y` best matches `x` delayed:
- * first on 1 ms energy envelopes over [minMs, maxMs], then sample by sample
- * within ±2 ms of that on the signals themselves.
- */
-function delayMs(x: Float64Array | Int16Array, y: Float64Array | Int16Array, rate: number, minMs: number, maxMs: number): number {
-  const ex = envelope(x, rate);
-  const ey = envelope(y, rate);
-  let best = NaN;
-  let bestScore = -Infinity;
-  for (let lag = Math.max(0, minMs); lag <= maxMs; lag++) {
-    let s = 0;
-    for (let i = 0; i + lag < ey.length && i < ex.length; i++) s += (ex[i] as number) * (ey[i + lag] as number);
-    if (s > bestScore) {
-      bestScore = s;
-      best = lag;
-    }
-  }
-  if (!Number.isFinite(best) || bestScore <= 0) return NaN;
-  const per = rate / 1000;
-  let fine = best * per;
-  let fineScore = -Infinity;
-  for (let lag = Math.max(0, (best - 2) * per); lag <= (best + 2) * per; lag++) {
-    let s = 0;
-    for (let i = 0; i + lag < y.length && i < x.length; i++) s += Math.abs((x[i] as number) * (y[i + lag] as number));
-    if (s > fineScore) {
-      fineScore = s;
-      fine = lag;
-    }
-  }
-  return (fine / rate) * 1000;
-}
-
-// ---- the capture -----------------------------------------------------------------------------
-
-interface WirePacket {
-  atMs: number;
-  srcPort: number;
-  dstPort: number;
-  payload: Buffer;
-}
-
-/** UDP datagrams of a classic pcap file (Ethernet or Linux cooked link layer, IPv4). */
-function readPcap(path: string): WirePacket[] {
-  const b = readFileSync(path);
-  if (b.length < 24) return [];
-  const magic = b.readUInt32LE(0);
-  const nanos = magic === 0xa1b23c4d;
-  if (magic !== 0xa1b2c3d4 && !nanos) throw new Error(`${path}: not a little-endian pcap file`);
-  const link = b.readUInt32LE(20);
-  const l2 = link === 1 ? 14 : link === 113 ? 16 : link === 0 ? 4 : -1;
-  if (l2 < 0) throw new Error(`${path}: link type ${link} not handled`);
-  const out: WirePacket[] = [];
-  for (let o = 24; o + 16 <= b.length; ) {
-    const atMs = b.readUInt32LE(o) * 1000 + b.readUInt32LE(o + 4) / (nanos ? 1e6 : 1e3);
-    const len = b.readUInt32LE(o + 8);
-    const p = o + 16;
-    o = p + len;
-    const ip = p + l2;
-    if (ip + 28 > b.length || b[ip]! >> 4 !== 4 || b[ip + 9] !== 17) continue;
-    const udp = ip + (b[ip]! & 0x0f) * 4;
-    out.push({ atMs, srcPort: b.readUInt16BE(udp), dstPort: b.readUInt16BE(udp + 2), payload: b.subarray(udp + 8, Math.min(o, b.length)) });
-  }
-  return out;
-}
-
-/**
- * One direction's PCMU RTP as a signal on the capture's time line: sample i
- * is at `startMs + i / 8 ms`, where the packet with the least transit sets
- * the mapping and every sample is placed when it was spoken (its packet's
- * departure minus one ptime).
- */
-function rebuild(packets: WirePacket[]): { startMs: number; samples: Int16Array } | undefined {
-  const rtp = packets.filter((p) => p.payload.length > 12 && p.payload[0]! >> 6 === 2 && (p.payload[1]! & 0x7f) === 0);
-  if (rtp.length < 50) return undefined;
-  const ts0 = rtp[0]!.payload.readUInt32BE(4);
-  let anchor = Infinity;
-  let end = 0;
-  for (const p of rtp) {
-    const rel = (p.payload.readUInt32BE(4) - ts0) | 0;
-    const n = p.payload.length - 12;
-    // The packet left once its last sample was spoken: rel + n samples after the stream's origin.
-    anchor = Math.min(anchor, p.atMs - ((rel + n) / RATE) * 1000);
-    end = Math.max(end, rel + n);
-  }
-  const samples = new Int16Array(end);
-  for (const p of rtp) {
-    const rel = (p.payload.readUInt32BE(4) - ts0) | 0;
-    if (rel >= 0) samples.set(decodeUlaw(p.payload.subarray(12)), rel);
-  }
-  return { startMs: anchor, samples };
-}
-
-/** E's turnaround: the echo stream against the stream sent to E, both on the wire's clock. */
-function turnaroundMs(packets: WirePacket[], driverPort: number): number {
-  const toE = rebuild(packets.filter((p) => p.srcPort === driverPort));
-  const fromE = rebuild(packets.filter((p) => p.dstPort === driverPort));
-  if (!toE || !fromE) return NaN;
-  // Put both on one grid starting at the stream sent to E.
-  const shift = Math.round(((fromE.startMs - toE.startMs) / 1000) * RATE);
-  const y = new Float64Array(fromE.samples.length + Math.max(0, shift));
-  for (let i = 0; i < fromE.samples.length; i++) if (i + shift >= 0) y[i + shift] = fromE.samples[i] as number;
-  return delayMs(toE.samples, y, RATE, 0, 680);
-}
-
-class Capture {
-  readonly #proc: ManagedProcess;
-  readonly file: string;
-
-  private constructor(proc: ManagedProcess, file: string) {
-    this.#proc = proc;
-    this.file = file;
-  }
-
-  static available(): boolean {
-    return spawnSync('dumpcap', ['-v'], { stdio: 'ignore' }).status === 0 && process.getuid?.() === 0;
-  }
-
-  /** dumpcap on loopback for one UDP port, classic pcap format. */
-  static async start(dir: string, port: number): Promise<Capture> {
-    const file = join(dir, `rtp-${port}.pcap`);
-    const proc = new ManagedProcess('dumpcap', ['-q', '-i', 'lo', '-f', `udp port ${port}`, '-P', '-w', file]);
-    const ok = await proc.waitForOutput(/Capturing on/i, 5000);
-    // dumpcap -q still says it started on stderr; give the filter a moment either way.
-    await sleep(ok ? 100 : 1000);
-    return new Capture(proc, file);
-  }
-
-  async stop(): Promise<WirePacket[]> {
-    await sleep(200);
-    await this.#proc.stop(3000);
-    return readPcap(this.file);
-  }
-}
-
-// ---- the echo lines ---------------------------------------------------------------------------
-
-interface EchoLine {
-  uri: string;
-  stop(): Promise<void>;
-}
-
-async function baresipEcho(): Promise<EchoLine> {
-  const b = await startBaresip({
-    accounts: [{ aor: 'sip:echo@127.0.0.1', regint: 0, answermode: 'manual', audioCodecs: 'PCMU/8000/1' }],
-    extraModules: ['echo.so'],
-    audioSource: 'aubridge,echo',
-    dumpAudio: false,
-  });
-  return { uri: `sip:echo@127.0.0.1:${b.sipPort}`, stop: () => b.stop() };
-}
+const RENDERER = !process.argv.includes('--no-renderer');
 
 async function parleyEcho(dir: string): Promise<EchoLine> {
   const p = new ParleyProcess(['echo', '--bind', '127.0.0.1:0', '--codecs', 'PCMU', '--json'], {
@@ -290,7 +74,13 @@ async function parleyEcho(dir: string): Promise<EchoLine> {
 }
 
 /** The driver (baresip, the click train on aufile) calls `line` for SECONDS; returns E's turnaround. */
-async function echoRound(wav: string, dir: string, line: EchoLine): Promise<number> {
+interface EchoFigures {
+  turnaroundMs: number;
+  /** How unevenly the driver's packets left (see sendSpreadMs), p99. */
+  driverSpreadMs: number;
+}
+
+async function echoRound(wav: string, dir: string, line: EchoLine): Promise<EchoFigures> {
   const rtpPort = await freeEvenPortPair();
   let driver: BaresipHandle | undefined;
   let capture: Capture | undefined;
@@ -309,7 +99,7 @@ async function echoRound(wav: string, dir: string, line: EchoLine): Promise<numb
     await driver.command('hangup');
     const packets = await capture.stop();
     capture = undefined;
-    return turnaroundMs(packets, rtpPort);
+    return { turnaroundMs: turnaroundMs(packets, rtpPort), driverSpreadMs: sendSpreadMs(packets.filter((p) => p.srcPort === rtpPort)).p99 };
   } finally {
     await capture?.stop().catch(() => undefined);
     await driver?.stop();
@@ -317,14 +107,139 @@ async function echoRound(wav: string, dir: string, line: EchoLine): Promise<numb
   }
 }
 
-/** An even UDP port whose successor is free too (baresip binds RTCP on RTP + 1). */
-async function freeEvenPortPair(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const p = await freePort(['udp4']);
-    const even = p % 2 === 0 ? p : p + 1;
-    if ((await portFree('udp4', even)) && (await portFree('udp4', even + 1))) return even;
+// ---- through the renderer: Chromium's fake microphone → page → engine, and back to the speaker ----
+
+/** The fake microphone's file, which Chromium loops. */
+const MIC_TRAIN_S = 120;
+
+/** The page of a `parley web` host in Chromium, its microphone the click train, its audio graph tapped. */
+interface RendererPage {
+  web: WebHost;
+  session: Browser;
+  close(): Promise<void>;
+}
+
+async function openRendererPage(dir: string): Promise<RendererPage> {
+  const mic = join(dir, 'clicks-48k.wav');
+  // Chromium loops the file; the irregular click spacing keeps a loop from matching a wrong click.
+  writeWav(mic, clickTrain(MIC_TRAIN_S, 48000), 48000);
+  buildRenderer();
+  const web = await startWebHost({ dataDir: join(dir, 'parley-web') });
+  let session: Browser | undefined;
+  try {
+    session = await startBrowser({ micWav: mic });
+    await openWithoutCsp(session, web.url);
+    await session.browser.keys(['Alt', '1']);
+    await session.browser.$('#dial-input').waitForExist({ timeout: 20_000 });
+    await installTap(session);
+  } catch (e) {
+    await session?.close();
+    await web.stop();
+    throw e;
   }
-  throw new Error('no free RTP port pair');
+  const s = session;
+  return {
+    web,
+    session: s,
+    async close() {
+      await s.close();
+      await web.stop();
+    },
+  };
+}
+
+/** Medians over the clicks of one call (each click seen in all four recordings). */
+interface RendererFigures {
+  clicks: number;
+  /** Mic tap → speaker tap, through the engine, baresip's echo and back (the AudioContext's clock). */
+  roundTripMs: number;
+  /** baresip echo's own turnaround on the wire (its packet in → its packet out), in the same call. */
+  echoMs: number;
+  /** Parley's one way, click by click: the round trip less the echo's turnaround (median, 90th percentile). */
+  oneWayMs: number;
+  oneWayP90Ms: number;
+  /** Its halves, the taps put on the wire's clock: mouth → the packet leaving (frame filling counted), the packet arriving → ear. */
+  sendMs: number;
+  receiveMs: number;
+  tapGaps: number;
+  outputLatencyMs: number;
+  renderJitterMs: number;
+  /** How unevenly the engine's packets to the echo line left (sendSpreadMs), p99: the renderer's capture frames pace them. */
+  sendSpreadMs: number;
+  /** The page's playback ring buffer, ms held (median). */
+  ringMs: number;
+  /** The engine's jitter buffer for the call (its last media.stats: the mean over the call). */
+  jitterBufferMs: number;
+}
+
+/** The page calls baresip's echo line; the taps and a capture of E's RTP give the round trip and its halves. */
+async function rendererRound(page: RendererPage, dir: string): Promise<RendererFigures> {
+  const rtpPort = await freeEvenPortPair();
+  const echo = await baresipEcho({ rtpPort });
+  let capture: Capture | undefined;
+  const b = page.session.browser;
+  try {
+    capture = await Capture.start(dir, rtpPort);
+    const from = page.web.events.length;
+    await b.keys(['Alt', '1']);
+    const dial = b.$('#dial-input');
+    await dial.waitForExist({ timeout: 5000 });
+    await dial.click();
+    await dial.setValue(echo.uri.replace(/^sip:/, ''));
+    await b.keys('Enter');
+    const call = await page.web.waitFor('call', (c) => c.direction === 'out' && c.state === 'active', 15_000, 'the call to the echo line answered', from);
+    await sleep(2000); // the page's audio opens once the call carries media
+    await clearTap(page.session);
+    await sleep(SECONDS * 1000);
+    const tap = await collectTap(page.session);
+    await b.$('button[aria-label^="Hang up"]').click();
+    await page.web.waitFor('call', (c) => c.id === call.id && c.state === 'ended', 5000, 'the call to end', from);
+    const packets = await capture.stop();
+    capture = undefined;
+    // Click by click (the echo line's delay changes during a call, so whole-call correlations would not subtract).
+    const ctx0 = (tap.startFrame / tap.sampleRate) * 1000;
+    const inCtx = (x: Int16Array) => detectClicksMs(x, RATE).map((t) => ctx0 + t);
+    const micMs = inCtx(tap.mic);
+    const outMs = inCtx(tap.out);
+    const toE = wireClicks(packets.filter((p) => p.dstPort === rtpPort));
+    const fromE = wireClicks(packets.filter((p) => p.srcPort === rtpPort));
+    // mic → packet to the echo → the echo's packet → speaker, each link paired on its own clocks.
+    const link = (a: number[], b: number[]) => new Map(pairClicks(a, b));
+    const toWire = link(micMs, toE.mediaMs);
+    const echoed = link(toE.mediaMs, fromE.mediaMs);
+    const heard = link(fromE.mediaMs, outMs);
+    const rows: { round: number; echo: number; send: number; receive: number }[] = [];
+    for (const [i, j] of toWire) {
+      const k = echoed.get(j);
+      const l = k === undefined ? undefined : heard.get(k);
+      if (k === undefined || l === undefined) continue;
+      const m = micMs[i] as number;
+      const o = outMs[l] as number;
+      const w1 = toE.wireMs[j] as number;
+      const w2 = fromE.wireMs[k] as number;
+      rows.push({ round: o - m, echo: w2 - w1, send: w1 - (m + tap.wallMinusContextMs), receive: o + tap.wallMinusContextMs - w2 });
+    }
+    if (rows.length < 3) throw new Error(`only ${rows.length} clicks followed through (mic ${micMs.length}, to the echo ${toE.mediaMs.length}, back ${fromE.mediaMs.length}, speaker ${outMs.length})`);
+    const med = (f: (r: (typeof rows)[number]) => number) => median(rows.map(f));
+    return {
+      clicks: rows.length,
+      roundTripMs: med((r) => r.round),
+      echoMs: med((r) => r.echo),
+      oneWayMs: med((r) => r.round - r.echo),
+      oneWayP90Ms: rows.map((r) => r.round - r.echo).sort((x, y) => x - y)[Math.floor(0.9 * (rows.length - 1))] as number,
+      sendMs: med((r) => r.send),
+      receiveMs: med((r) => r.receive),
+      tapGaps: tap.gaps,
+      outputLatencyMs: tap.outputLatencyMs,
+      renderJitterMs: tap.renderJitterMs,
+      sendSpreadMs: sendSpreadMs(packets.filter((p) => p.dstPort === rtpPort)).p99,
+      ringMs: tap.ringMs,
+      jitterBufferMs: Number(page.web.events.filter((e, i) => i >= from && e.event === 'media.stats' && e.data.callId === call.id).at(-1)?.data.jitterBufferMs ?? NaN),
+    };
+  } finally {
+    await capture?.stop().catch(() => undefined);
+    await echo.stop();
+  }
 }
 
 // ---- engine only: where Parley's milliseconds go ------------------------------------------------
@@ -455,20 +370,51 @@ async function main(): Promise<void> {
     if (!Capture.available()) console.log('\n(dumpcap cannot capture on loopback here: the echo turnaround vs baresip is skipped)');
     else {
       console.log('\n1. Echo turnaround on the wire (= the echo line\'s one-way mouth-to-ear delay), median over the clicks');
-      const bare: number[] = [];
-      const ours: number[] = [];
-      for (let r = 0; r < ROUNDS; r++) {
-        const order: [number[], () => Promise<EchoLine>][] = [
-          [bare, () => baresipEcho()],
-          [ours, () => parleyEcho(dir.path)],
-        ];
-        if (r % 2 === 1) order.reverse();
-        for (const [into, open] of order) into.push(await echoRound(wav, dir.path, await open()));
-        console.log(`  round ${r + 1}: baresip ${f1(bare[r] as number)} ms   Parley (parley echo) ${f1(ours[r] as number)} ms   load ${f1(loadavg()[0] as number)}`);
+      const why = !RENDERER ? '--no-renderer' : browserAvailable();
+      if (why) console.log(`  (the renderer path is skipped: ${why})`);
+      const page = why ? undefined : await openRendererPage(dir.path);
+      const bare: EchoFigures[] = [];
+      const ours: EchoFigures[] = [];
+      const web: RendererFigures[] = [];
+      try {
+        for (let r = 0; r < ROUNDS; r++) {
+          const order: (() => Promise<void>)[] = [
+            async () => void bare.push(await echoRound(wav, dir.path, await baresipEcho())),
+            async () => void ours.push(await echoRound(wav, dir.path, await parleyEcho(dir.path))),
+          ];
+          if (page) order.push(async () => void web.push(await rendererRound(page, dir.path)));
+          if (r % 2 === 1) order.reverse();
+          for (const step of order) await step();
+          const w = web[r];
+          const inPage = w ? `   Parley web (renderer + engine) ${f1(w.oneWayMs)} ms, p90 ${f1(w.oneWayP90Ms)} (${w.clicks} clicks; round trip ${f1(w.roundTripMs)} − baresip echo ${f1(w.echoMs)}; mouth→wire ${f1(w.sendMs)} + wire→ear ${f1(w.receiveMs)}, engine jitter buffer ${f1(w.jitterBufferMs)} ms, page playback ring ${f1(w.ringMs)} ms, render clock spread ${f1(w.renderJitterMs)} ms, its packets' send spread p99 ${f1(w.sendSpreadMs)} ms${w.tapGaps ? `; ${w.tapGaps} tap gaps` : ''})` : '';
+          console.log(
+            `  round ${r + 1}: baresip ${f1(bare[r]!.turnaroundMs)} ms   Parley engine (parley echo) ${f1(ours[r]!.turnaroundMs)} ms${inPage}   ` +
+              `(the baresip driver's send spread p99 ${f1(bare[r]!.driverSpreadMs)} ms)   load ${f1(loadavg()[0] as number)}`,
+          );
+        }
+      } finally {
+        await page?.close();
       }
-      const b = median(bare);
-      const p = median(ours);
-      console.log(`  median: baresip 1.0 ${f1(b)} ms, Parley ${f1(p)} ms; Parley − baresip ${f1(p - b)} ms (goal ≤ +10 ms: ${p - b <= 10 ? 'met' : 'NOT met'})`);
+      const b = median(bare.map((e) => e.turnaroundMs));
+      const p = median(ours.map((e) => e.turnaroundMs));
+      console.log(`  median: baresip 1.0 ${f1(b)} ms, Parley engine ${f1(p)} ms; Parley − baresip ${f1(p - b)} ms (goal ≤ +10 ms: ${p - b <= 10 ? 'met' : 'NOT met'})`);
+      if (web.length > 0) {
+        const m = (k: (w: RendererFigures) => number) => median(web.map(k));
+        const oneWay = m((w) => w.oneWayMs);
+        console.log(
+          `  Parley web, renderer + engine (Chromium's capture worklet input → the playback worklet's output, one way): ${f1(oneWay)} ms; ` +
+            `Parley web − baresip ${f1(oneWay - b)} ms (goal ≤ +10 ms: ${oneWay - b <= 10 ? 'met' : 'NOT met'}); renderer + engine share ≤ 60 ms: ${oneWay <= 60 ? 'met' : 'NOT met'}`,
+        );
+        console.log(
+          `    split on the wire: mouth → wire ${f1(m((w) => w.sendMs))} ms (from the capture worklet's input to the packet leaving: frame filling, worklet → page → WebSocket → engine, encoding), ` +
+            `wire → ear ${f1(m((w) => w.receiveMs))} ms (jitter buffer ${f1(m((w) => w.jitterBufferMs))} ms, decoding, engine → WebSocket → page → playback ring ${f1(m((w) => w.ringMs))} ms); ` +
+            `the renderer's share beyond the engine-only path: ${f1(oneWay - p)} ms; page output latency ${f1(m((w) => w.outputLatencyMs))} ms not counted`,
+        );
+        console.log(
+          `    not in Parley's share: baresip's echo held the page's audio ${f1(m((w) => w.echoMs) - b)} ms longer than the baresip driver's ` +
+            `(its jitter buffer absorbs our send spread p99 ${f1(m((w) => w.sendSpreadMs))} ms vs the driver's ${f1(median(bare.map((e) => e.driverSpreadMs)))} ms)`,
+        );
+      }
     }
 
     console.log('\n2. Engine only, one way (two sessions in this process, 48 kHz devices, the clicks read by the capture side against what the playback side was given)');

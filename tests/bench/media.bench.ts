@@ -15,7 +15,13 @@
  *     do the same call; every process's utime+stime comes from
  *     /proc/<pid>/stat over the call minus its idle rate. Ratios per codec.
  *
- *   node tests/bench/media.bench.ts [--seconds 20] [--rounds 3] [--codecs PCMU,PCMA,G722,opus] [--srtp] [--skip-baresip] [--only-calls | --no-calls]
+ *     The Node floors beside them: processes that only wake every 20 ms on a
+ *     drift-corrected timer (and, in the second, send one RTP-sized datagram
+ *     to each other): what any Node endpoint pays before any media work.
+ *     With --pin N every measured process (all its threads) runs on CPU N
+ *     only; use --seconds 60 or more for the floor's small figures.
+ *
+ *   node tests/bench/media.bench.ts [--seconds 20] [--rounds 3] [--codecs PCMU,PCMA,G722,opus] [--srtp] [--skip-baresip] [--only-calls | --no-calls] [--pin CPU]
  */
 import { createSocket } from 'node:dgram';
 import { cpus, loadavg } from 'node:os';
@@ -48,6 +54,7 @@ const CODECS = (argValue('--codecs') ?? 'PCMU,PCMA,G722,opus').split(',');
 const WITH_SRTP = process.argv.includes('--srtp');
 const SKIP_BARESIP = process.argv.includes('--skip-baresip');
 const ROUNDS = Number(argValue('--rounds') ?? 3);
+const PIN = argValue('--pin') === undefined ? undefined : Number(argValue('--pin'));
 const FRAMES = 3000;
 const SELF = new URL(import.meta.url).pathname;
 const f1 = (v: number) => v.toFixed(1);
@@ -58,7 +65,8 @@ const f2 = (v: number) => v.toFixed(2);
 /**
  * The floor of a Node endpoint: a process that only does what every call
  * must — wake every 20 ms on a drift-corrected timer, send one RTP-sized
- * datagram, receive the peer's — and nothing else.
+ * datagram, receive the peer's — and nothing else. Told `timerOnly`, it only
+ * wakes (the datagrams' share is the difference).
  */
 async function runFloor(): Promise<void> {
   const socket = createSocket('udp4');
@@ -66,13 +74,15 @@ async function runFloor(): Promise<void> {
   socket.on('message', () => {});
   const datagram = Buffer.alloc(172);
   process.on('disconnect', () => process.exit(0));
-  process.on('message', (m: { id: number; cmd: string; port?: number }) => {
+  let timerOnly = false;
+  process.on('message', (m: { id: number; cmd: string; port?: number; timerOnly?: boolean }) => {
     if (m.cmd === 'bind') process.send!({ id: m.id, port: socket.address().port });
     else if (m.cmd === 'start') {
+      timerOnly = m.timerOnly === true;
       const t0 = performance.now();
       let n = 0;
       const tick = () => {
-        socket.send(datagram, m.port!, '127.0.0.1');
+        if (!timerOnly) socket.send(datagram, m.port!, '127.0.0.1');
         setTimeout(tick, Math.max(0, t0 + ++n * 20 - performance.now()));
       };
       tick();
@@ -220,6 +230,7 @@ async function baresipCall(codec: string, srtp: boolean, seconds: number): Promi
         await sleep(500); // both audio pipelines up
       },
       seconds,
+      PIN,
     );
   } finally {
     await alice.stop();
@@ -246,6 +257,7 @@ async function parleyCall(codec: string, srtp: boolean, seconds: number, rate: n
         await sleep(500);
       },
       seconds,
+      PIN,
     );
   } finally {
     await Promise.allSettled([a.request({ cmd: 'stop' }), b.request({ cmd: 'stop' })]);
@@ -254,7 +266,7 @@ async function parleyCall(codec: string, srtp: boolean, seconds: number, rate: n
   }
 }
 
-async function floorCall(seconds: number): Promise<number[]> {
+async function floorCall(seconds: number, timerOnly = false): Promise<number[]> {
   const a = new Peer(SELF, '--floor');
   const b = new Peer(SELF, '--floor');
   try {
@@ -265,9 +277,10 @@ async function floorCall(seconds: number): Promise<number[]> {
       [a.child.pid!, b.child.pid!],
       3,
       async () => {
-        await Promise.all([a.request({ cmd: 'start', port: pb }), b.request({ cmd: 'start', port: pa })]);
+        await Promise.all([a.request({ cmd: 'start', port: pb, timerOnly }), b.request({ cmd: 'start', port: pa, timerOnly })]);
       },
       seconds,
+      PIN,
     );
   } finally {
     await Promise.allSettled([a.request({ cmd: 'stop' }), b.request({ cmd: 'stop' })]);
@@ -377,9 +390,16 @@ async function sideBySide(): Promise<void> {
     }
   }
   const floors: number[][] = [];
-  for (let r = 0; r < ROUNDS; r++) floors.push(await floorCall(SECONDS));
+  const timerFloors: number[][] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    floors.push(await floorCall(SECONDS));
+    timerFloors.push(await floorCall(SECONDS, true));
+  }
   const floor = med(floors);
-  console.log(`   Node floor (own process: 20 ms timer + one 172-byte datagram each way, no media; median of ${ROUNDS}): ${f2((floor[0]! + floor[1]!) / 2)} % (${f2(floor[0]!)} / ${f2(floor[1]!)})`);
+  const timerFloor = med(timerFloors);
+  console.log(`   Node floor (own process: 20 ms timer + one 172-byte datagram each way, no media; median of ${ROUNDS}): ${f2(avg(floor))} % (${f2(floor[0]!)} / ${f2(floor[1]!)})`);
+  console.log(`   Node floor, the 20 ms timer alone (no socket): ${f2(avg(timerFloor))} % (${f2(timerFloor[0]!)} / ${f2(timerFloor[1]!)}); the datagrams' share ${f2(avg(floor) - avg(timerFloor))} %`);
+  console.log(`   ${PIN === undefined ? 'not pinned' : `every measured process pinned to CPU ${PIN}`}; ${SECONDS} s per measurement`);
   console.log(`   load average during the run: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (on ${cpus().length} CPUs)`);
   console.log('\n4. CPU per endpoint with several calls in one process (one engine, one 20 ms clock), 10 s, 48 kHz devices');
   for (const codec of CODECS) {

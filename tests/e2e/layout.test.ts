@@ -20,6 +20,35 @@ import { axeSerious, horizontalOverflow, SIZES } from './layout.ts';
 import { startMockPhone, type MockPhone } from './mock-phone.ts';
 
 const missing = browserAvailable();
+
+/** The desktop preload's `window.parley` (renderer/src/api/bridge.ts), played over the web host's WebSocket for the layout check. */
+const DESKTOP_BRIDGE = `(() => {
+  const token = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (!token) return;
+  const ws = new WebSocket('ws://' + location.host + '/api?token=' + encodeURIComponent(token));
+  const waiting = new Map();
+  const listeners = new Set();
+  const queue = [];
+  let next = 1;
+  ws.onopen = () => { for (const m of queue.splice(0)) ws.send(m); };
+  ws.onmessage = (e) => {
+    if (typeof e.data !== 'string') return;
+    const m = JSON.parse(e.data);
+    if (m.id !== undefined && waiting.has(m.id)) { waiting.get(m.id)(m); waiting.delete(m.id); return; }
+    if (m.event && m.event !== 'hello' && m.event !== 'error') for (const l of listeners) l(m);
+  };
+  window.parley = {
+    version: 1,
+    invoke: (cmd, params) => new Promise((resolve) => {
+      const id = next++;
+      waiting.set(id, (m) => { const { id: _id, ...rest } = m; resolve(rest); });
+      const text = JSON.stringify({ id, cmd, params: params ?? {} });
+      if (ws.readyState === 1) ws.send(text); else queue.push(text);
+    }),
+    onEvent: (l) => { listeners.add(l); return () => listeners.delete(l); },
+    requestAudioPort: () => {},
+  };
+})();`;
 const SHOTS = join(ROOT, 'tests/e2e/screenshots');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -190,6 +219,45 @@ describe('every view at 360×640 and 1400×900, light and dark (Chromium + mock 
       });
     }
   }
+
+  /**
+   * The desktop app's Settings › Global shortcuts (Electron only; the web host explains instead). Chromium
+   * plays the desktop window: a stand-in for the preload's `window.parley` (bridge.ts) over the web host's
+   * WebSocket is put in the page before its scripts run, so the renderer takes the desktop path.
+   */
+  it('the desktop window: global shortcuts captured from real key presses, a clash on its field', { timeout: 120_000 }, async () => {
+    const { identifier } = (await browser.sendCommandAndGetResult('Page.addScriptToEvaluateOnNewDocument', { source: DESKTOP_BRIDGE })) as { identifier: string };
+    try {
+      // Two of the four size × theme pairs keep the CI time down (~10 s each under load); the other two were looked at when it was built.
+      for (const [theme, size] of [['light', SIZES[0]], ['dark', SIZES[1]]] as const) {
+        {
+          phone.scenario.reset();
+          phone.scenario.setSettings({ theme, globalShortcuts: { mediaKeys: true, answer: 'Ctrl+Alt+A', hangup: '', mute: '', hold: '', show: '' } });
+          await browser.setWindowSize(size.width, size.height);
+          await browser.url('about:blank');
+          await browser.url(phone.pageUrl);
+          await browser.$('[data-testid="registration-chip"]').waitForExist({ timeout: 10_000 });
+          await view('5', 'Settings');
+          const card = browser.$('[data-testid="global-shortcuts"]');
+          await card.scrollIntoView();
+          const hangup = card.$('[data-testid="shortcut-gs-hangup"]');
+          await hangup.click();
+          await browser.keys(['Control', 'Alt', 'h']);
+          await browser.waitUntil(async () => phone.state.settings.globalShortcuts.hangup === 'Ctrl+Alt+H', { timeout: 5000, timeoutMsg: 'Ctrl+Alt+H was not saved' });
+          // The same keys for another action: refused on that field, not saved.
+          const mute = card.$('[data-testid="shortcut-gs-mute"]');
+          await mute.click();
+          await browser.keys(['Control', 'Alt', 'a']);
+          await card.$('#gs-mute-err').waitForExist({ timeout: 3000 });
+          assert.match(await card.$('#gs-mute-err').getText(), /already the shortcut to answer/);
+          await card.scrollIntoView();
+          await check('settings-global-shortcuts', size, theme, true);
+        }
+      }
+    } finally {
+      await browser.sendCommandAndGetResult('Page.removeScriptToEvaluateOnNewDocument', { identifier });
+    }
+  });
 
   it('no view scrolls sideways and axe finds nothing serious', async () => {
     await browser.setWindowSize(1280, 800);

@@ -3,6 +3,7 @@
  * (one with aliases and registered, one failing with 403), a handful of
  * contacts with several addresses and numbers, and a day of history.
  */
+import { DEFAULT_GLOBAL_SHORTCUTS } from '../../electron/api/global-shortcuts.ts';
 import type { AccountSnapshot, ContactSnapshot, HistoryEntry, RegistrationSnapshot, Settings } from '../../electron/api/contract.ts';
 
 export function mockAccounts(): AccountSnapshot[] {
@@ -122,5 +123,6 @@ export function mockSettings(): Settings {
     recordingsFolder: '',
     recordingFormat: 'wav',
     awayAfterIdleMinutes: 10,
+    globalShortcuts: { ...DEFAULT_GLOBAL_SHORTCUTS },
   };
 }

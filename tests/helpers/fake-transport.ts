@@ -9,7 +9,7 @@
  * reject with a TransportError (e.g. connection refused).
  */
 import type { Clock } from '../../electron/shared/clock.ts';
-import { formatVia, parseMessage, serializeMessage, topVia } from '../../electron/sip/message/index.ts';
+import { copyVia, formatVia, parseMessage, serializeMessage, topVia } from '../../electron/sip/message/index.ts';
 import type { SipMessage, SipResponse } from '../../electron/sip/message/index.ts';
 import { TransportError } from '../../electron/sip/transport/transport-error.ts';
 import { decodeStun, encodeStun, isStun, StunType, xorAddressAttribute } from '../../electron/net/stun/index.ts';
@@ -166,7 +166,7 @@ export class FakeTransport implements SipTransport {
     if (this.#closed) throw new TransportError('closed', 'transport closed', { endpoint: to });
     if (message.kind === 'request') {
       // As the real transport (RFC 3261 §18.1.1, RFC 3581 §3): it stamps the Via of the request object it is given.
-      const via = topVia(message);
+      const via = copyVia(topVia(message));
       via.transport = target.protocol.toUpperCase();
       via.host = this.address;
       via.port = this.port;
@@ -236,7 +236,7 @@ export class FakeTransport implements SipTransport {
     if (this.#closed) return;
     if (message.kind === 'request') {
       // RFC 3261 §18.2.1 / RFC 3581 §4, as the real transport does on the way in.
-      const via = topVia(message);
+      const via = copyVia(topVia(message));
       const rport = via.params.get('rport');
       if (via.params.has('rport') && (rport === null || rport === '')) {
         via.params.set('rport', String(from.port));

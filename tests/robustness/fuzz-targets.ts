@@ -31,7 +31,7 @@ import { parseSdp } from '../../electron/media/sdp/sdp-parser.ts';
 import { serializeSdp } from '../../electron/media/sdp/sdp-serializer.ts';
 import { DigestVerifier } from '../../electron/sip/auth/digest-verifier.ts';
 import {
-  cseqOf, fromOf, parseAuthHeader, parseContacts, parseMessage, parseNameAddr, parseUri, parseVia, serializeMessage, SipParseError, StreamParser, toOf, topVia,
+  checkMessage, cseqOf, fromOf, parseAuthHeader, parseContacts, parseMessage, parseNameAddr, parseUri, parseVia, serializeMessage, SipParseError, StreamParser, toOf, topVia,
 } from '../../electron/sip/message/index.ts';
 import { responseToMalformed } from '../../electron/sip/transport/malformed-request.ts';
 import {
@@ -119,6 +119,7 @@ const sipSeeds = (): Buffer[] => [
 function exerciseSip(input: Buffer, verifier: DigestVerifier): void {
   try {
     const m = parseMessage(input);
+    checkMessage(m);
     topVia(m);
     fromOf(m);
     toOf(m);

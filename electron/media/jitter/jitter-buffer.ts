@@ -154,6 +154,16 @@ export class JitterBuffer<T = Uint8Array> {
     return this.#estimator.targetDelayMs;
   }
 
+  /** Media per packet, ms (stats.frameMs without building the stats: read on every pull). */
+  get frameMs(): number {
+    return this.#frameMs;
+  }
+
+  /** Media buffered ahead of the playout point, ms (stats.playoutDelayMs, likewise). */
+  get playoutDelayMs(): number {
+    return this.#bufferedFrames() * this.#frameMs;
+  }
+
   /** Forget the stream (new SSRC, re-INVITE); counters are kept. */
   reset(): void {
     this.#packets.clear();

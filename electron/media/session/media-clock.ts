@@ -8,7 +8,8 @@
  * underruns. Here tick n is due at t0 + n × frameMs on the monotonic clock
  * (performance.now); each timer is armed for the *next due time* minus now,
  * so lateness never accumulates — a late tick only shortens the wait for
- * the following one.
+ * the following one. A timer that fires up to 1 ms early (Node's timers
+ * count whole milliseconds) runs its tick then, rather than arming another.
  *
  *   stopped ──subscribe()──▶ running ──last unsubscribe / stop()──▶ stopped
  *
@@ -34,6 +35,14 @@ import { FRAME_MS } from '../audio/frame.ts';
 
 /** A tick more than this late counts as late (and first lets pending I/O in). */
 const LATE_MS = 5;
+/**
+ * Node's timers count whole milliseconds of the event loop's clock, read at
+ * the start of the loop's turn, so a timer fires up to 1 ms before the time
+ * asked for. A tick whose timer comes that early runs at once: waiting out
+ * the rest would take a second timer (a wake-up of the process) for most
+ * ticks — measured 1.8 timers per tick before, 1.0 after.
+ */
+const EARLY_MS = 1;
 
 export interface FrameTick {
   /** Running tick number since the clock (re)started. */
@@ -156,7 +165,7 @@ export class MediaClock implements FrameTicker {
       return;
     }
     this.#yielded = false;
-    for (let ran = 0; ran < this.#maxCatchUp && this.#due(this.#next) <= now; ran++) {
+    for (let ran = 0; ran < this.#maxCatchUp && this.#due(this.#next) <= now + EARLY_MS; ran++) {
       const dueMs = this.#due(this.#next);
       this.#next++;
       this.#fire(dueMs, now);

@@ -103,8 +103,7 @@ export class ReceivePipeline {
     for (let i = 0; i < MAX_PULLS_PER_FRAME && this.#fifo.length < this.#outFrame; i++) {
       const buffered = this.#fifo.length;
       const frame = this.#jitter.pull(nowMs);
-      const jb = this.#jitter.stats;
-      const packetSamples = frameSamples(this.codec.sampleRate, jb.frameMs);
+      const packetSamples = frameSamples(this.codec.sampleRate, this.#jitter.frameMs);
       let pcm: Int16Array;
       if (frame.kind === 'audio') {
         pcm = this.#decoder.decode(frame.payload.payload);
@@ -116,7 +115,7 @@ export class ReceivePipeline {
       } else {
         pcm = new Int16Array(packetSamples);
       }
-      if (frame.kind !== 'silence') this.#playoutDelay.add(jb.playoutDelayMs);
+      if (frame.kind !== 'silence') this.#playoutDelay.add(this.#jitter.playoutDelayMs);
       const out = this.#resampler.process(pcm);
       if (buffered === 0 && out.length === this.#outFrame) {
         // The common case (20 ms packets, exact rate ratio): no copy through the FIFO.

@@ -32,6 +32,17 @@ export class SettingsRepository {
     return typeof value === 'object' && value !== null ? structuredClone(value) : value;
   }
 
+  /**
+   * The value itself, not a copy: frozen (read-cache.ts), for readers on a
+   * call's path that only look (the forwarding rule, the numbering plan, the
+   * RTP ports) — a copy per INVITE of what did not change is most of what
+   * reading a setting costs.
+   */
+  peek<K extends SettingKey>(key: K): Readonly<Settings[K]> {
+    checkKey(key);
+    return this.#cache.get()[key];
+  }
+
   getAll(): Settings {
     return structuredClone(this.#cache.get());
   }

@@ -19,12 +19,13 @@ import type { Logger } from '../../shared/logger.ts';
 import { createResponse, cseqOf, SipRequest } from '../message/index.ts';
 import type { NameAddr, SipResponse, SipUri } from '../message/index.ts';
 import { InviteServerTransaction } from '../transaction/invite-server-transaction.ts';
+import { refusedLocally } from '../transaction/synthesized-response.ts';
 import type { ServerTransaction, TransactionLayer, TransactionLayerUser } from '../transaction/transaction-layer.ts';
 import type { IncomingMessage, SendTarget } from '../transport/transport.ts';
 import { Dialog, TARGET_REFRESH_METHODS } from './dialog.ts';
 import type { RequestContent } from './dialog.ts';
 import type { AwaitingAck, DialogContext, DialogEndReason, PendingInvite } from './dialog-context.ts';
-import { DialogTerminatedError, DialogUsageError, RequestPendingError } from './dialog-errors.ts';
+import { DialogTerminatedError, DialogUsageError, InsecureHopError, RequestPendingError } from './dialog-errors.ts';
 import { dialogKey, idOfIncomingRequest, idOfIncomingResponse } from './dialog-id.ts';
 import type { DialogId } from './dialog-id.ts';
 import { IncomingInvite } from './incoming-invite.ts';
@@ -342,7 +343,8 @@ export class DialogManager implements TransactionLayerUser {
       if (targets.length === 0) throw new Error('no targets');
     } catch (err) {
       this.#logger.warn('next hop not resolved', { method: request.method, error: String(err) });
-      return createResponse(request, 503, 'Service Unavailable');
+      // RFC 5630 refused the hop: the user is told why, not just "unavailable".
+      return err instanceof InsecureHopError ? refusedLocally(request, err.message) : createResponse(request, 503, 'Service Unavailable');
     }
     return new Promise<SipResponse>((resolve) => {
       this.#layer.sendRequest(request, targets, {

@@ -260,8 +260,7 @@ export class IncomingInvite {
     if (status > 100) {
       const to = toOf(response);
       if (!to.params.has('tag')) {
-        to.params.set('tag', this.#localTag);
-        h.set('To', formatNameAddr(to));
+        h.set('To', formatNameAddr({ ...to, params: new Map(to.params).set('tag', this.#localTag) }));
       }
     }
     if (status > 100 && status < 300) {

@@ -11,13 +11,14 @@ import { isIP } from 'node:net';
 import { createResponse, cseqOf, parseUri, toOf } from '../message/index.ts';
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import { cancelRequest } from '../transaction/cancel-request.ts';
-import { synthesizeResponse } from '../transaction/synthesized-response.ts';
+import { refusedLocally, synthesizeResponse } from '../transaction/synthesized-response.ts';
 import type { ClientTransaction, TargetFailover } from '../transaction/target-failover.ts';
 import type { TimerHandle } from '../../shared/clock.ts';
 import type { SendTarget } from '../transport/transport.ts';
 import { Dialog } from './dialog.ts';
 import type { RequestContent } from './dialog.ts';
 import type { DialogContext } from './dialog-context.ts';
+import { InsecureHopError } from './dialog-errors.ts';
 import { glareBackoff } from './glare-backoff.ts';
 import { literalTargets, nextHopUri, resolveNextHop, secureHops } from './next-hop.ts';
 
@@ -106,7 +107,7 @@ export class OutgoingInvite {
       if (targets.length === 0) throw new Error('no targets');
     } catch (err) {
       this.#ctx.logger.warn('INVITE target resolution failed', { error: String(err) });
-      this.#finish(synthesizeResponse(this.#request, 'transport'));
+      this.#finish(err instanceof InsecureHopError ? refusedLocally(this.#request, err.message) : synthesizeResponse(this.#request, 'transport'));
       return;
     }
     if (this.#cancelRequested) {

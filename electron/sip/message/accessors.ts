@@ -1,54 +1,61 @@
 import { findByte } from './chars.ts';
-import { parseCSeq, parseCSeqAt, type CSeq } from './cseq.ts';
-import { WireField, type HeaderField, type HeaderList } from './header-list.ts';
+import { parseCSeqAt, type CSeq } from './cseq.ts';
+import type { HeaderList, TypedBuilder } from './header-list.ts';
 import { firstElement } from './header-split.ts';
-import { parseNameAddr, parseNameAddrAt, type NameAddr } from './name-addr.ts';
+import { parseNameAddrAt, type NameAddr } from './name-addr.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import type { SipMessage } from './sip-message.ts';
 import { parseVia, parseViaAt, type Via } from './via.ts';
 
 /**
- * Typed views of the headers every layer reads, parsed from the raw value on
- * each call (so callers may change what they get). parseMessage has already
- * checked these headers of a received message; a missing or malformed one
- * (possible on a message built or changed locally) throws SipParseError(400).
- * A field that came off the wire is read in place in the received head (a
- * flat string scans faster than a value sliced out of it); the results are
- * the same.
+ * Typed views of the headers every layer reads. Each is built from the raw
+ * value the first time it is asked for (in place, in the received head when
+ * the field came off the wire) and kept until that header field is replaced,
+ * so the transport, the transaction layer and the dialog layer share one
+ * parse. The result is shared: read it, never change it; to change a header,
+ * build a new value (e.g. a copy of the Via) and set the header. A missing
+ * or malformed header throws SipParseError(400) on every read; checkMessage
+ * reads these for a received message before it is delivered.
  */
-function field(h: HeaderList, key: string, name: string): HeaderField {
-  const f = h.firstField(key);
-  if (f === undefined) throw new SipParseError(400, `missing ${name} header`);
-  return f;
+function typed<T>(h: HeaderList, key: string, name: string, build: TypedBuilder<T>): T {
+  const t = h.typedFirst(key, build);
+  if (t === undefined) throw new SipParseError(400, `missing ${name} header`);
+  return t;
 }
 
-export function topVia(m: SipMessage): Via {
-  const f = field(m.headers, 'via', 'Via');
+const buildTopVia: TypedBuilder<Via> = (b, s, start, end) => {
   // A comma list takes the splitter (it drops empty elements, knows quotes).
-  if (f instanceof WireField && findByte(f.bytes, 0x2c, f.vs, f.ve) < 0) return parseViaAt(f.bytes, f.text, f.vs, f.ve);
-  const first = firstElement(f.value);
+  if (findByte(b, 0x2c, start, end) < 0) return parseViaAt(b, s, start, end);
+  const first = firstElement(s.slice(start, end));
   if (first === undefined) throw new SipParseError(400, 'malformed Via (empty)');
   return parseVia(first);
+};
+const buildCSeq: TypedBuilder<CSeq> = (b, s, start, end) => parseCSeqAt(b, s, start, end);
+const buildFrom: TypedBuilder<NameAddr> = (b, s, start, end) => parseNameAddrAt(b, s, start, end, 'From');
+const buildTo: TypedBuilder<NameAddr> = (b, s, start, end) => parseNameAddrAt(b, s, start, end, 'To');
+
+/** The top Via (the first element of the first Via field). Shared: copy it to change it. */
+export function topVia(m: SipMessage): Via {
+  return typed(m.headers, 'via', 'Via', buildTopVia);
 }
 
 export function callId(m: SipMessage): string {
-  return field(m.headers, 'call-id', 'Call-ID').value;
+  const v = m.headers.firstValue('call-id');
+  if (v === undefined) throw new SipParseError(400, 'missing Call-ID header');
+  return v;
 }
 
+/** Shared: copy it to change it. */
 export function cseqOf(m: SipMessage): CSeq {
-  const f = field(m.headers, 'cseq', 'CSeq');
-  if (f instanceof WireField) return parseCSeqAt(f.bytes, f.text, f.vs, f.ve);
-  return parseCSeq(f.value);
+  return typed(m.headers, 'cseq', 'CSeq', buildCSeq);
 }
 
+/** Shared: copy it (and its Maps) to change it. */
 export function fromOf(m: SipMessage): NameAddr {
-  const f = field(m.headers, 'from', 'From');
-  if (f instanceof WireField) return parseNameAddrAt(f.bytes, f.text, f.vs, f.ve, 'From');
-  return parseNameAddr(f.value, 'From');
+  return typed(m.headers, 'from', 'From', buildFrom);
 }
 
+/** Shared: copy it (and its Maps) to change it. */
 export function toOf(m: SipMessage): NameAddr {
-  const f = field(m.headers, 'to', 'To');
-  if (f instanceof WireField) return parseNameAddrAt(f.bytes, f.text, f.vs, f.ve, 'To');
-  return parseNameAddr(f.value, 'To');
+  return typed(m.headers, 'to', 'To', buildTo);
 }

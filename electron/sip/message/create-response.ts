@@ -1,4 +1,4 @@
-import { HeaderList, type HeaderField } from './header-list.ts';
+import { HeaderList, freshField, type HeaderField } from './header-list.ts';
 import { reasonPhrase } from './reason-phrase.ts';
 import { SipResponse, type SipRequest } from './sip-message.ts';
 
@@ -11,8 +11,8 @@ const COPIED = new Set(['via', 'from', 'to', 'call-id', 'cseq']);
  */
 export function createResponse(req: SipRequest, status: number, reason?: string): SipResponse {
   const fields: HeaderField[] = [];
-  for (const f of req.headers.fields) if (COPIED.has(f.key)) fields.push(f);
+  for (const f of req.headers.fields) if (COPIED.has(f.key)) fields.push(freshField(f));
   // Timestamp is echoed in responses (RFC 3261 §8.2.6.1).
-  for (const f of req.headers.fields) if (f.key === 'timestamp') fields.push(f);
+  for (const f of req.headers.fields) if (f.key === 'timestamp') fields.push(freshField(f));
   return new SipResponse(status, reason ?? reasonPhrase(status), HeaderList.fromFields(fields));
 }

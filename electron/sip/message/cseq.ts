@@ -1,4 +1,4 @@
-import { TOKEN, scratchCodesOf, matchAtB, skipWsB, trimEndB } from './chars.ts';
+import { TOKEN, scratchCodesOf, skipWsB, trimEndB } from './chars.ts';
 import { SipParseError } from './sip-parse-error.ts';
 
 /** CSeq = 1*DIGIT LWS Method (RFC 3261 §20.16); the number is below 2^31 (§8.1.1.5, RFC 4475 scalarlg). */
@@ -20,20 +20,6 @@ export function parseCSeqAt(b: Uint8Array, s: string, start: number, end: number
 
 let scannedMethodStart = 0;
 let scannedMethodEnd = 0;
-
-/**
- * Checks that b[start, end) holds a CSeq with the given method (what the
- * parser does for every request; RFC 4475 mismatch01) without slicing.
- * Returns the sequence number; throws SipParseError as parseCSeq does.
- */
-export function checkCSeqAt(b: Uint8Array, start: number, end: number, method: string | undefined): number {
-  const seq = scanCSeq(b, start, end);
-  if (method !== undefined) {
-    const n = scannedMethodEnd - scannedMethodStart;
-    if (n !== method.length || !matchAtB(b, scannedMethodStart, method)) throw new SipParseError(400, 'CSeq method does not match the request method');
-  }
-  return seq;
-}
 
 function scanCSeq(b: Uint8Array, begin: number, stop: number): number {
   const end = trimEndB(b, begin, stop);

@@ -1,12 +1,12 @@
+import { scratchCodesOf } from './chars.ts';
 import { displayNameOfKey, headerKey, isListHeader } from './header-names.ts';
 import { firstElement, splitList } from './header-split.ts';
 
 /**
- * One header field as it sits in the message: name as written, comparison
- * key, raw value. A field read off the wire also knows its bytes (the whole
- * line, continuation lines and CRLF included) so an edited message can be
- * written by copying the untouched lines; src is undefined for fields made
- * through the API.
+ * One header field: name as written, comparison key, raw value. A field read
+ * off the wire also knows its bytes (the whole line, continuation lines and
+ * CRLF included) so an edited message is written by copying the untouched
+ * lines; src is undefined for fields made through the API.
  */
 export interface HeaderField {
   readonly name: string;
@@ -17,54 +17,87 @@ export interface HeaderField {
   readonly rawEnd: number;
 }
 
-/**
- * A field as the parser found it: the value is cut out of the head string
- * only when someone reads it (a proxy forwarding a message reads few of its
- * headers; the parser's own checks read the head in place).
- */
-export class WireField implements HeaderField {
-  readonly name: string;
-  readonly key: string;
-  readonly src: Buffer | undefined;
-  readonly rawStart: number;
-  readonly rawEnd: number;
-  /** the value is text[vs, ve) until read; then cached in v */
-  readonly text: string;
-  /** text's characters as bytes, index for index (what the scanners read; see codesOf) */
-  readonly bytes: Uint8Array;
-  readonly vs: number;
-  readonly ve: number;
-  v: string | undefined;
+/** A field as this module makes them: with room for the typed value built from it (see typedFirst). */
+interface OwnField extends HeaderField {
+  typed: unknown;
+}
 
-  constructor(
-    name: string,
-    key: string,
-    text: string,
-    bytes: Uint8Array,
-    vs: number,
-    ve: number,
-    v: string | undefined,
-    src: Buffer | undefined,
-    rawStart: number,
-    rawEnd: number,
-  ) {
-    this.name = name;
-    this.key = key;
+/**
+ * The received head the wire fields of one message read: text is the head
+ * decoded (latin1: when src is set, text index + srcOffset is a byte offset
+ * of src) and bytes mirrors it for the scanners (see codesOf).
+ */
+export class WireHead {
+  readonly text: string;
+  readonly bytes: Uint8Array;
+  readonly src: Buffer | undefined;
+  readonly srcOffset: number;
+
+  constructor(text: string, bytes: Uint8Array, src: Buffer | undefined, srcOffset: number) {
     this.text = text;
     this.bytes = bytes;
+    this.src = src;
+    this.srcOffset = srcOffset;
+  }
+}
+
+/**
+ * A field as the parser found it: positions in the head, nothing sliced.
+ * The name and value are cut out of the head string only when someone reads
+ * them (a proxy forwarding a message reads few of its headers); a folded
+ * value (continuation lines) is kept joined in v, with vs = -1.
+ */
+export class WireField implements OwnField {
+  readonly key: string;
+  readonly head: WireHead;
+  /** the line: text[start, end), end past its LF; the name ends at nameEnd, the value is text[vs, ve) */
+  readonly start: number;
+  readonly nameEnd: number;
+  readonly vs: number;
+  readonly ve: number;
+  readonly end: number;
+  v: string | undefined;
+  typed: unknown = undefined;
+
+  constructor(key: string, head: WireHead, start: number, nameEnd: number, vs: number, ve: number, end: number, v: string | undefined) {
+    this.key = key;
+    this.head = head;
+    this.start = start;
+    this.nameEnd = nameEnd;
     this.vs = vs;
     this.ve = ve;
+    this.end = end;
     this.v = v;
-    this.src = src;
-    this.rawStart = rawStart;
-    this.rawEnd = rawEnd;
+  }
+
+  get name(): string {
+    return this.head.text.slice(this.start, this.nameEnd);
   }
 
   get value(): string {
     let v = this.v;
-    if (v === undefined) v = this.v = this.text.slice(this.vs, this.ve);
+    if (v === undefined) v = this.v = this.head.text.slice(this.vs, this.ve);
     return v;
   }
+
+  get src(): Buffer | undefined {
+    return this.head.src;
+  }
+
+  get rawStart(): number {
+    return this.head.src === undefined ? -1 : this.head.srcOffset + this.start;
+  }
+
+  get rawEnd(): number {
+    return this.head.src === undefined ? -1 : this.head.srcOffset + this.end;
+  }
+}
+
+/** The same field without the typed value built from it (each list builds its own). */
+export function freshField(f: HeaderField): HeaderField {
+  if (f instanceof WireField) return new WireField(f.key, f.head, f.start, f.nameEnd, f.vs, f.ve, f.end, f.v);
+  if ('typed' in f) return { name: f.name, key: f.key, value: f.value, src: f.src, rawStart: f.rawStart, rawEnd: f.rawEnd, typed: undefined } as OwnField;
+  return f;
 }
 
 function checkValue(name: string, value: string): void {
@@ -75,8 +108,12 @@ function checkValue(name: string, value: string): void {
 
 function field(name: string, value: string, key = headerKey(name)): HeaderField {
   checkValue(name, value);
-  return { name: displayNameOfKey(key) ?? name, key, value, src: undefined, rawStart: -1, rawEnd: -1 };
+  const f: OwnField = { name: displayNameOfKey(key) ?? name, key, value, src: undefined, rawStart: -1, rawEnd: -1, typed: undefined };
+  return f;
 }
+
+/** Builds a typed value from a header value in s[start, end), reading its bytes b (see codesOf). */
+export type TypedBuilder<T> = (b: Uint8Array, s: string, start: number, end: number) => T;
 
 /**
  * The ordered header fields of a message (RFC 3261 §7.3). Names compare
@@ -97,7 +134,7 @@ export class HeaderList {
     if (init) for (const [n, v] of init) this.fields.push(field(n, v));
   }
 
-  /** Wraps fields produced by the parser (already trimmed and keyed): no copying, no checks. */
+  /** Wraps fields produced by the parser or taken from another list: no copying, no checks. */
   static fromFields(fields: HeaderField[]): HeaderList {
     const h = new HeaderList();
     h.fields = fields;
@@ -109,6 +146,34 @@ export class HeaderList {
     const f = this.fields;
     for (let i = 0; i < f.length; i++) if ((f[i] as HeaderField).key === key) return f[i];
     return undefined;
+  }
+
+  /** The raw value of the first field with this comparison key, if any. */
+  firstValue(key: string): string | undefined {
+    return this.firstField(key)?.value;
+  }
+
+  /**
+   * @internal The typed value of the first field with this key, built by
+   * `build` the first time (reading the value in place in the received head
+   * when the field came off the wire) and kept with the field, so it lasts
+   * until that field is replaced; undefined when there is no such field.
+   * What build throws is not kept: the next read throws again. The value is
+   * shared by every reader of this list (a clone builds its own): never
+   * change it.
+   */
+  typedFirst<T>(key: string, build: TypedBuilder<T>): T | undefined {
+    const f = this.firstField(key) as OwnField | undefined;
+    if (f === undefined) return undefined;
+    let t = f.typed as T | undefined;
+    if (t !== undefined) return t;
+    if (f instanceof WireField && f.vs >= 0) t = build(f.head.bytes, f.head.text, f.vs, f.ve);
+    else {
+      const v = f.value;
+      t = build(scratchCodesOf(v), v, 0, v.length);
+    }
+    f.typed = t;
+    return t;
   }
 
   get size(): number {
@@ -137,10 +202,11 @@ export class HeaderList {
     const out: string[] = [];
     for (const fld of this.fields) {
       if (fld.key !== key) continue;
-      if (!list) out.push(fld.value);
-      else if (fld.value.indexOf(',') < 0) {
-        if (fld.value) out.push(fld.value);
-      } else out.push(...splitList(fld.value));
+      const v = fld.value;
+      if (!list) out.push(v);
+      else if (v.indexOf(',') < 0) {
+        if (v) out.push(v);
+      } else out.push(...splitList(v));
     }
     return out;
   }
@@ -223,7 +289,8 @@ export class HeaderList {
     return this.entries();
   }
 
+  /** A list of its own with the same fields (typed values are built afresh for it). */
   clone(): HeaderList {
-    return HeaderList.fromFields(this.fields.slice());
+    return HeaderList.fromFields(this.fields.map(freshField));
   }
 }

@@ -40,10 +40,10 @@ function cleanDisplayName(b: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
-function uriOf(b: Uint8Array, s: string, start: number, end: number, what: string, build: boolean): SipUri | null {
+function uriOf(b: Uint8Array, s: string, start: number, end: number, what: string): SipUri {
   if (end <= start) throw bad(what, 'empty URI');
   try {
-    return parseUriRange(b, s, start, end, build);
+    return parseUriRange(b, s, start, end, true) as SipUri;
   } catch (e) {
     if (e instanceof SipParseError) {
       // An unknown scheme is well-formed but not ours: 416 (RFC 3261 §8.2.2.1; RFC 4475 unksm2).
@@ -56,17 +56,12 @@ function uriOf(b: Uint8Array, s: string, start: number, end: number, what: strin
 
 /** Parses one name-addr or addr-spec; `what` names the header in errors ("From", "Contact"...). */
 export function parseNameAddr(value: string, what = 'name-addr'): NameAddr {
-  return scanNameAddr(scratchCodesOf(value), value, 0, value.length, what, true) as NameAddr;
+  return scanNameAddr(scratchCodesOf(value), value, 0, value.length, what);
 }
 
 /** Parses the name-addr or addr-spec in s[start, end) (b: its bytes, see codesOf). */
 export function parseNameAddrAt(b: Uint8Array, s: string, start: number, end: number, what: string): NameAddr {
-  return scanNameAddr(b, s, start, end, what, true) as NameAddr;
-}
-
-/** Checks the name-addr or addr-spec in s[start, end) without building anything (throws what parseNameAddr throws). */
-export function checkNameAddrAt(b: Uint8Array, s: string, start: number, end: number, what: string): void {
-  scanNameAddr(b, s, start, end, what, false);
+  return scanNameAddr(b, s, start, end, what);
 }
 
 function bad(what: string, detail: string): SipParseError {
@@ -74,7 +69,7 @@ function bad(what: string, detail: string): SipParseError {
 }
 
 /** addr-spec form from i: the URI ends at the first ';', the rest are header parameters. */
-function scanAddrSpec(b: Uint8Array, s: string, i: number, end: number, what: string, build: boolean): NameAddr | null {
+function scanAddrSpec(b: Uint8Array, s: string, i: number, end: number, what: string): NameAddr {
   const semi = findByte(b, 0x3b, i, end);
   const uriEnd = semi < 0 ? end : trimEndB(b, i, semi);
   for (let k = i; k < uriEnd; k++) {
@@ -84,13 +79,13 @@ function scanAddrSpec(b: Uint8Array, s: string, i: number, end: number, what: st
       throw bad(what, `URI with '${s[k]}' must be enclosed in <>`);
     }
   }
-  const uri = uriOf(b, s, i, uriEnd, what, build);
-  const params = build ? new Map<string, string | null>() : null;
+  const uri = uriOf(b, s, i, uriEnd, what);
+  const params = new Map<string, string | null>();
   if (semi >= 0) parseHeaderParams(b, s, semi, end, params, what);
-  return uri !== null && params !== null ? { uri, params } : null;
+  return { uri, params };
 }
 
-function scanNameAddr(b: Uint8Array, s: string, start: number, stop: number, what: string, build: boolean): NameAddr | null {
+function scanNameAddr(b: Uint8Array, s: string, start: number, stop: number, what: string): NameAddr {
   const end = trimEndB(b, start, stop);
   let i = skipWsB(b, start, end);
   let displayName: string | undefined;
@@ -99,32 +94,29 @@ function scanNameAddr(b: Uint8Array, s: string, start: number, stop: number, wha
     const close = scanQuotedB(b, i, end);
     if (close < 0) throw bad(what, 'unterminated quoted string');
     if (!cleanDisplayName(b, i + 1, close - 1)) throw bad(what, 'control character in display name');
-    if (build) displayName = unquote(s.slice(i + 1, close - 1));
+    displayName = unquote(s.slice(i + 1, close - 1));
     lt = skipWsB(b, close, end);
     if (lt >= end || b[lt] !== 0x3c) throw bad(what, 'missing <URI>');
   } else {
     lt = findByte(b, 0x3c, i, end);
-    if (lt < 0) return scanAddrSpec(b, s, i, end, what, build);
+    if (lt < 0) return scanAddrSpec(b, s, i, end, what);
     if (!isDisplayTokens(b, i, lt)) {
       // A '<' after something that is not a display name: a URI with '<' in a
       // parameter is addr-spec; anything else is a broken display name (RFC 4475 baddn).
       const colon = findByte(b, 0x3a, i, lt);
       if (colon < 0) throw bad(what, 'bad display name');
-      return scanAddrSpec(b, s, i, end, what, build);
+      return scanAddrSpec(b, s, i, end, what);
     }
-    if (build) {
-      const dEnd = trimEndB(b, i, lt);
-      if (dEnd > i) displayName = s.slice(i, dEnd);
-    }
+    const dEnd = trimEndB(b, i, lt);
+    if (dEnd > i) displayName = s.slice(i, dEnd);
   }
   const gt = findByte(b, 0x3e, lt + 1, end);
   if (gt < 0) throw bad(what, "missing '>'");
   // RFC 4475 badaspec: LWS inside <> is not allowed, but being liberal here harms nothing.
   const uStart = skipWsB(b, lt + 1, gt);
-  const uri = uriOf(b, s, uStart, trimEndB(b, uStart, gt), what, build);
-  const params = build ? new Map<string, string | null>() : null;
+  const uri = uriOf(b, s, uStart, trimEndB(b, uStart, gt), what);
+  const params = new Map<string, string | null>();
   parseHeaderParams(b, s, gt + 1, end, params, what);
-  if (uri === null || params === null) return null;
   const na: NameAddr = { uri, params };
   if (displayName !== undefined) na.displayName = displayName;
   return na;

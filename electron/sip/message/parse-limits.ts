@@ -10,17 +10,6 @@ export interface ParseLimits {
   maxHeaders: number;
   /** One line of the head (start line or header line): longer is 513. */
   maxLineBytes: number;
-  /**
-   * Off (the default): parseMessage checks the Request-URI and the values of
-   * Via (top), From, To, CSeq, Call-ID and Max-Forwards, so a malformed
-   * request is refused at once with a reason naming the defect (RFC 4475).
-   * On: parseMessage checks only the start line, the framing (Content-Length)
-   * and that Via, From, To, Call-ID and CSeq are present; a malformed value
-   * is reported when it is read (topVia, fromOf, toOf, cseqOf... throw
-   * SipParseError). About twice as fast; meant for a proxy that forwards
-   * most messages untouched, at the price of finding errors later.
-   */
-  deferHeaderChecks?: boolean;
 }
 
 export const defaultParseLimits: ParseLimits = Object.freeze({
@@ -39,6 +28,5 @@ export function resolveLimits(limits?: Partial<ParseLimits>): ParseLimits {
     maxMessageBytes: limits.maxMessageBytes ?? defaultParseLimits.maxMessageBytes,
     maxHeaders: limits.maxHeaders ?? defaultParseLimits.maxHeaders,
     maxLineBytes: limits.maxLineBytes ?? defaultParseLimits.maxLineBytes,
-    deferHeaderChecks: limits.deferHeaderChecks === true,
   };
 }

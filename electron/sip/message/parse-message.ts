@@ -1,33 +1,28 @@
 import { isAscii } from 'node:buffer';
-import { TOKEN, WORD, allIn, allInB, codesOf, skipWs, trimEndIndex } from './chars.ts';
-import { checkCSeqAt } from './cseq.ts';
-import { HeaderList, WireField, type HeaderField } from './header-list.ts';
+import { TOKEN, allIn, codesOf, skipWs, trimEndIndex } from './chars.ts';
+import { HeaderList, WireField, WireHead } from './header-list.ts';
 import { headerKey, knownNameAt, nameEntries, type NameEntry } from './header-names.ts';
-import { firstElementEnd } from './header-split.ts';
-import { checkNameAddrAt } from './name-addr.ts';
 import { resolveLimits, type ParseLimits } from './parse-limits.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import { SipRequest, SipResponse, type SipMessage } from './sip-message.ts';
 import { parseStartLine } from './start-line.ts';
-import { checkViaAt } from './via.ts';
 
 /**
- * The SIP message parser (RFC 3261 §7, §18.3, §20, §25). The message is
+ * The SIP message parser (RFC 3261 §7, §18.3, §20, §25). The head is
  * decoded once (latin1, so a character index is a byte index) and cut into
  * lines with indexOf; the blank line ending the head is found on the way.
- * Header values stay raw (typed views are built on demand), except those
- * every element needs to accept or answer a request, which are checked here
- * so a malformed one is rejected with a reason naming it (RFC 4475): top Via,
- * From, To, Call-ID, CSeq, Max-Forwards, Content-Length, Request-URI. Those
- * checks scan the head string in place and build nothing (measured: building
- * typed objects, not scanning, is what costs); the accessors build typed
- * values when asked. The body is a view of the input. A head with non-ASCII
- * octets is decoded again as UTF-8. Each header field remembers its bytes so
- * an edited message is written by copying the lines nobody touched, and where
- * its value sits in the head string: the value is sliced out only when read,
- * and the accessors (topVia, fromOf...) scan it there, in place.
+ * Parsing builds one small object per header line recording where its name
+ * and value sit in the head (WireField; nothing is sliced) and checks what must hold before anything
+ * else can be trusted: the start line (a malformed one is refused, a bad
+ * Request-URI answered 400), the size limits, that Via, From, To, Call-ID and
+ * CSeq are present and not repeated, and the Content-Length that frames the
+ * body. Header values are read, checked and typed when first asked for (the
+ * accessors topVia, fromOf... keep what they build); checkMessage reads the
+ * ones a transaction needs, as the transports do before delivering a message,
+ * so a malformed one is still answered 400 naming it (RFC 4475). The body is
+ * a view of the input. A head with non-ASCII octets is decoded again as
+ * UTF-8. An edited message is written by copying the lines nobody touched.
  */
-
 /** A parsed head: the message (empty body), its Content-Length (-1 when absent), where its body starts. */
 export interface ParsedHead {
   message: SipMessage;
@@ -62,12 +57,6 @@ function tooLarge(what: string): SipParseError {
   return new SipParseError(513, what);
 }
 
-const CALL_ID = (() => {
-  const t = WORD.slice();
-  t[0x40] = 1;
-  return t;
-})();
-
 /**
  * Parses the head in s from `start`: start line, header lines, up to and
  * including the blank line. Throws SipParseError for anything malformed, and
@@ -88,14 +77,14 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
   let lineEnd = nl > pos && s.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
   const maxLine = limits.maxLineBytes;
   if (lineEnd - pos > maxLine) throw tooLarge('start line too long');
-  const defer = limits.deferHeaderChecks === true;
-  const first = parseStartLine(b, s, pos, lineEnd, defer);
+  const first = parseStartLine(b, s, pos, lineEnd);
   const startLineStart = pos;
   pos = nl + 1;
   const startLineEnd = pos;
 
   // Header lines; a line starting with SP/HT continues the previous one (§7.3.1: folding = one SP).
-  const fields: HeaderField[] = [];
+  const wire = new WireHead(s, b, src, srcOffset);
+  const fields: WireField[] = [];
   const maxHeaders = limits.maxHeaders;
   let bodyStart = NO_BLANK_LINE;
   // A broken line is skipped so the rest can still be read: with Via, From, To,
@@ -135,17 +124,15 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
       if (c !== 0x20 && c !== 0x09) break;
       nameEnd--;
     }
-    let name: string;
     let key: string;
     let role = 0;
     const known = knownNameAt(s, pos, nameEnd);
     if (known >= 0) {
       const e = nameEntries[known >> 1] as NameEntry;
-      name = (known & 1) === 1 ? e.usual : s.slice(pos, nameEnd);
       key = e.key;
       role = e.role;
     } else {
-      name = s.slice(pos, nameEnd);
+      const name = s.slice(pos, nameEnd);
       if (!allIn(name, TOKEN)) {
         lineError ??= new SipParseError(400, 'malformed header name');
         pos = nl + 1;
@@ -188,18 +175,10 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
         continue;
       }
     }
-    // Byte span of the whole field: valid when s maps one character to one octet of src.
-    // A folded value lives joined in its own string: the field scans that one.
-    const field =
-      value === undefined
-        ? new WireField(name, key, s, b, vs, ve, undefined, src, srcOffset + lineStart, srcOffset + nl + 1)
-        : new WireField(name, key, value, codesOf(value), 0, value.length, value, src, srcOffset + lineStart, srcOffset + nl + 1);
+    // A folded value is kept joined: the field reads that one.
+    const field = value === undefined ? new WireField(key, wire, lineStart, nameEnd, vs, ve, nl + 1, undefined) : new WireField(key, wire, lineStart, nameEnd, -1, -1, nl + 1, value);
     fields.push(field);
-    if (role !== 0) {
-      // The checks read the head string in place (a value sliced out of it is a
-      // slower string to scan); a folded value is read as joined.
-      ess.note(role, field);
-    }
+    if (role !== 0) ess.note(role, field);
     pos = nl + 1;
   }
   if (bodyStart === NO_BLANK_LINE) throw noBlankLine(n - start, limits);
@@ -213,7 +192,7 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
     if (ess.answerable()) early.request = request;
     throw early;
   }
-  const contentLength = validate(message, ess, defer);
+  const contentLength = validate(message, ess);
   return { message, contentLength, bodyStart, startLineStart, startLineEnd };
 }
 
@@ -222,7 +201,7 @@ function noBlankLine(size: number, limits: ParseLimits): SipParseError {
   return new SipParseError(400, 'no blank line after the headers');
 }
 
-/** The checked headers of one message, noted as the parser meets them. */
+/** The headers the parser looks at, noted as it meets them. */
 class Essentials {
   via: WireField | undefined = undefined;
   from: WireField | undefined = undefined;
@@ -292,43 +271,29 @@ function digits(b: Uint8Array, start: number, end: number, max: number): number 
   return n;
 }
 
-function failWith(e: unknown, request: SipRequest | undefined): never {
-  if (e instanceof SipParseError && e.request === undefined) {
-    throw new SipParseError(e.status, e.reason.slice(e.reason.indexOf(' - ') + 3), request);
-  }
-  throw e;
-}
-
-/** Checks the headers every element relies on; returns the Content-Length (-1 when absent). */
-function validate(message: SipMessage, ess: Essentials, defer: boolean): number {
-  const { via, from, to, callId, cseq, cl, maxFwd, dup } = ess;
+/**
+ * What parsing checks of the headers: the ones a transaction needs are
+ * there, once (RFC 4475 multi01), and the Content-Length frames the body.
+ * Their values are checked when read (checkMessage). Returns the
+ * Content-Length (-1 when absent).
+ */
+function validate(message: SipMessage, ess: Essentials): number {
+  const { via, from, to, callId, cseq, cl, dup } = ess;
   const request = message.kind === 'request' ? message : undefined;
   if (via === undefined) throw new SipParseError(400, 'missing Via header');
   if (from === undefined) throw new SipParseError(400, 'missing From header');
   if (to === undefined) throw new SipParseError(400, 'missing To header');
   if (callId === undefined) throw new SipParseError(400, 'missing Call-ID header');
   if (cseq === undefined) throw new SipParseError(400, 'missing CSeq header');
-  // RFC 4475 multi01: one value only for these.
   if (dup) throw new SipParseError(400, `more than one ${dup} header`, request);
-
-  let contentLength = -1;
-  if (cl !== undefined) {
-    contentLength = digits(cl.bytes, cl.vs, cl.ve, Number.MAX_SAFE_INTEGER);
-    if (contentLength < 0) throw new SipParseError(400, 'malformed Content-Length', request); // RFC 4475 ncl
+  if (cl === undefined) return -1;
+  let contentLength: number;
+  if (cl.vs >= 0) contentLength = digits(cl.head.bytes, cl.vs, cl.ve, Number.MAX_SAFE_INTEGER);
+  else {
+    const v = cl.value;
+    contentLength = digits(codesOf(v), 0, v.length, Number.MAX_SAFE_INTEGER);
   }
-  if (defer) return contentLength;
-  try {
-    // CSeq first: RFC 4475 scalar02 wants its error reported over Max-Forwards'.
-    checkCSeqAt(cseq.bytes, cseq.vs, cseq.ve, request?.method);
-    if (request && maxFwd !== undefined && digits(maxFwd.bytes, maxFwd.vs, maxFwd.ve, 255) < 0) throw new SipParseError(400, 'malformed Max-Forwards');
-    if (!allInB(callId.bytes, callId.vs, callId.ve, CALL_ID)) throw new SipParseError(400, 'malformed Call-ID');
-    // Checked without building anything: the accessors build typed values on demand.
-    checkViaAt(via.bytes, via.text, via.vs, firstElementEnd(via.text, via.vs, via.ve));
-    checkNameAddrAt(from.bytes, from.text, from.vs, from.ve, 'From');
-    checkNameAddrAt(to.bytes, to.text, to.vs, to.ve, 'To');
-  } catch (e) {
-    failWith(e, request);
-  }
+  if (contentLength < 0) throw new SipParseError(400, 'malformed Content-Length', request); // RFC 4475 ncl
   return contentLength;
 }
 

@@ -96,7 +96,7 @@ export interface StartLine {
 }
 
 /** Start line in s[pos, lineEnd) (RFC 3261 §7.1, §7.2): exactly one SP between elements (RFC 4475 lwsstart, trws). */
-export function parseStartLine(b: Uint8Array, s: string, pos: number, lineEnd: number, deferUriCheck = false): StartLine {
+export function parseStartLine(b: Uint8Array, s: string, pos: number, lineEnd: number): StartLine {
   if (
     (s.charCodeAt(pos) | 0x20) === 0x73 &&
     (s.charCodeAt(pos + 1) | 0x20) === 0x69 &&
@@ -132,13 +132,11 @@ export function parseStartLine(b: Uint8Array, s: string, pos: number, lineEnd: n
     }
   }
   let uriError: SipParseError | undefined;
-  if (!deferUriCheck) {
-    try {
-      checkRequestUri(b, s, sp1 + 1, sp2);
-    } catch (e) {
-      if (!(e instanceof SipParseError)) throw e;
-      uriError = e;
-    }
+  try {
+    checkRequestUri(b, s, sp1 + 1, sp2);
+  } catch (e) {
+    if (!(e instanceof SipParseError)) throw e;
+    uriError = e;
   }
   const line: StartLine = { method, uri: s.slice(sp1 + 1, sp2), status: 0, reason: '', versionError };
   if (uriError) line.uriError = uriError;

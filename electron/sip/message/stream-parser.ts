@@ -1,3 +1,4 @@
+import { checkMessage } from './check-message.ts';
 import { findBodyStart, parseHead, attachRaw, type ParsedHead } from './parse-message.ts';
 import { resolveLimits, type ParseLimits } from './parse-limits.ts';
 import { SipParseError } from './sip-parse-error.ts';
@@ -20,8 +21,9 @@ const PONG: StreamItem = Object.freeze({ kind: 'keepalive-pong' as const });
  * stopped, so a peer trickling bytes costs linear time. CRLFs between
  * messages are RFC 5626 keep-alives.
  *
- * Errors: a malformed head whose framing is still known (the blank line was
- * found and Content-Length read) is reported to `onError` when given, and
+ * Every message returned has passed checkMessage (the header values a
+ * transaction needs). Errors: a malformed head or header value whose framing
+ * is still known (the blank line was found and Content-Length read) is reported to `onError` when given, and
  * parsing goes on with the next message (up to 16 in a row, then the stream
  * is given up as below); without `onError` it is thrown.
  * Errors that lose the framing (bad Content-Length, size limits) are thrown
@@ -183,6 +185,8 @@ export class StreamParser {
       let parsed: ParsedHead;
       try {
         parsed = parseHead(head, 0, lim);
+        // The header values a transaction needs, read now: a malformed one is skipped like a malformed head.
+        checkMessage(parsed.message);
       } catch (e) {
         if (!(e instanceof SipParseError)) throw e;
         const skip = framingOf(head);

@@ -33,17 +33,12 @@ function knownTransport(b: Uint8Array, i: number, j: number): string | undefined
 }
 
 export function parseVia(value: string): Via {
-  return scanVia(scratchCodesOf(value), value, 0, value.length, true) as Via;
+  return scanVia(scratchCodesOf(value), value, 0, value.length);
 }
 
 /** Parses the Via value in s[start, end) (one element, no comma list; b: its bytes, see codesOf). */
 export function parseViaAt(b: Uint8Array, s: string, start: number, end: number): Via {
-  return scanVia(b, s, start, end, true) as Via;
-}
-
-/** Checks the Via value in s[start, end) without building anything (throws what parseVia throws). */
-export function checkViaAt(b: Uint8Array, s: string, start: number, end: number): void {
-  scanVia(b, s, start, end, false);
+  return scanVia(b, s, start, end);
 }
 
 /** sent-protocol with the LWS the grammar allows around '/' (RFC 4475 wsinv); returns where the transport starts. */
@@ -74,7 +69,7 @@ function ipv6End(b: Uint8Array, i: number, end: number): number {
   return close;
 }
 
-function scanVia(b: Uint8Array, s: string, start: number, stop: number, build: boolean): Via | null {
+function scanVia(b: Uint8Array, s: string, start: number, stop: number): Via {
   const end = trimEndB(b, start, stop);
   let i = skipWsB(b, start, end);
   // The usual spelling first; LWS around '/' only on the slow path.
@@ -113,15 +108,16 @@ function scanVia(b: Uint8Array, s: string, start: number, stop: number, build: b
     port = v;
     i = k;
   }
-  if (!build) {
-    parseHeaderParams(b, s, i, end, null, 'Via');
-    return null;
-  }
   const transport = knownTransport(b, tStart, tEnd) ?? s.slice(tStart, tEnd).toUpperCase();
   const via: Via = { transport, host: s.slice(hStart, hEnd), params: new Map() };
   if (port >= 0) via.port = port;
   parseHeaderParams(b, s, i, end, via.params, 'Via');
   return via;
+}
+
+/** A Via of its own to change (topVia's is shared). */
+export function copyVia(v: Via): Via {
+  return { ...v, params: new Map(v.params) };
 }
 
 export function formatVia(v: Via): string {

@@ -5,7 +5,7 @@
  * as a new transaction (a new Via branch, same CSeq). The RFC machines know
  * nothing of this; they see one target each.
  */
-import { SipRequest, formatVia, newBranch, topVia } from '../message/index.ts';
+import { SipRequest, copyVia, formatVia, newBranch, topVia } from '../message/index.ts';
 import type { SipResponse } from '../message/index.ts';
 import type { SendTarget } from '../transport/transport.ts';
 import type { InviteClientTransaction } from './invite-client-transaction.ts';
@@ -103,7 +103,7 @@ export class TargetFailover {
 /** A copy of `request` as a new transaction: same everything, a fresh top Via branch. */
 export function withNewBranch(request: SipRequest): SipRequest {
   const copy = new SipRequest(request.method, request.uri, request.headers.clone(), request.body);
-  const via = topVia(copy);
+  const via = copyVia(topVia(copy));
   via.params.set('branch', newBranch());
   const all = copy.headers.getAll('Via');
   all[0] = formatVia(via);

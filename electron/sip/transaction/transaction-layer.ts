@@ -11,7 +11,7 @@ import { nullLogger } from '../../shared/logger.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { systemClock } from '../../shared/clock.ts';
 import type { Clock } from '../../shared/clock.ts';
-import { createResponse, cseqOf, callId, formatVia, fromOf, newBranch, toOf, topVia } from '../message/index.ts';
+import { copyVia, createResponse, cseqOf, callId, formatVia, fromOf, newBranch, toOf, topVia } from '../message/index.ts';
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import type { Endpoint, IncomingMessage, SendTarget, SipTransport, UnreachableEvent } from '../transport/transport.ts';
 import { InviteClientTransaction } from './invite-client-transaction.ts';
@@ -284,7 +284,7 @@ export class TransactionLayer {
       request.headers.prepend('Via', `SIP/2.0/${target.protocol.toUpperCase()} ${hostText}${local ? `:${local.port}` : ''};branch=${newBranch()}`);
       return;
     }
-    const via = topVia(request);
+    const via = copyVia(topVia(request));
     if (isRfc3261Branch(via.params.get('branch'))) return;
     via.params.set('branch', newBranch());
     const all = request.headers.getAll('Via');

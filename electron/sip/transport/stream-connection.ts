@@ -24,7 +24,7 @@
  *   connecting ──(connect / TLS handshake)──▶ open ──(close / error / idle / framing)──▶ closed
  */
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { TimerHandle } from '../../shared/clock.ts';
 import { serializeMessage, StreamParser } from '../message/index.ts';
 import type { SipMessage, SipParseError } from '../message/index.ts';
@@ -38,6 +38,11 @@ const PING = Buffer.from('\r\n\r\n');
 const PONG = Buffer.from('\r\n');
 /** After a framing error we half-close and give the peer this long to read our 400 before we destroy. */
 const LINGER_MS = 2000;
+
+/** A TLSSocket says so (`encrypted: true`); checked without loading node:tls for plain TCP. */
+function isTlsSocket(socket: Socket): socket is TLSSocket {
+  return (socket as Partial<TLSSocket>).encrypted === true;
+}
 
 export interface StreamConnectionOptions {
   id: string;
@@ -128,8 +133,8 @@ export class StreamConnection {
 
   /** The negotiated TLS version ('TLSv1.3') and cipher suite (IANA name) of a TLS connection. */
   get tls(): TlsSessionInfo | undefined {
+    if (!isTlsSocket(this.#socket)) return undefined;
     const socket = this.#socket;
-    if (!(socket instanceof TLSSocket)) return undefined;
     const version = socket.getProtocol();
     const cipher = socket.getCipher();
     if (!version || !cipher) return undefined;

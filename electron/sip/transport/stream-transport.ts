@@ -7,8 +7,7 @@
  */
 import { connect as netConnect, createServer as createNetServer, isIP } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
-import type { ConnectionOptions, TLSSocket } from 'node:tls';
+import type { ConnectionOptions, Server as TlsServer, TLSSocket } from 'node:tls';
 import type { Clock, TimerHandle } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { normalizeAddress } from './address.ts';
@@ -20,6 +19,15 @@ import { verifyServerCertificate } from './tls-verify.ts';
 type Pem = string | Buffer | Array<string | Buffer>;
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/**
+ * node:tls, loaded when the first TLS connection is made or accepted: an idle
+ * phone without a TLS account never pays for it (≈ 3 MB of RSS and its
+ * start-up time; OpenSSL's contexts come on top).
+ */
+export function nodeTls(): typeof import('node:tls') {
+  return process.getBuiltinModule('node:tls');
+}
 
 /** Server side of TLS: our certificate, and optionally client-certificate checks (mutual TLS). */
 export interface TlsServerOptions {
@@ -64,7 +72,8 @@ export interface StreamListenOptions {
   protocol: 'tcp' | 'tls';
   address: string;
   port: number;
-  tls?: TlsServerOptions;
+  /** Our certificate; a function is asked only when the first TLS client connects (it may make the certificate). */
+  tls?: TlsServerOptions | (() => TlsServerOptions);
   ipv6Only?: boolean;
   /** Hard cap on accepted connections (default 1024); see `admit`. */
   maxConnections?: number;
@@ -105,25 +114,36 @@ export class StreamListener {
   /** Binds and listens; `onSocket` gets each accepted socket (for TLS: after a good handshake). */
   static listen(options: StreamListenOptions, onSocket: (socket: Socket) => void, logger: Logger): Promise<StreamListener> {
     const { protocol } = options;
-    let server: Server;
-    if (protocol === 'tls') {
-      if (!options.tls) return Promise.reject(new Error('a TLS listener needs tls: { key, cert }'));
-      const t = options.tls;
-      const s = createTlsServer({
-        key: t.key, cert: t.cert, ca: t.ca, requestCert: t.requestCert ?? false, rejectUnauthorized: t.rejectUnauthorized ?? true,
-        // A peer that opens TCP and never finishes the handshake holds a socket: not for Node's default 120 s.
-        handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-      });
-      s.on('secureConnection', (socket) => onSocket(socket));
-      // A failed handshake (bad certificate, plain TCP, garbage) must not reach 'error'.
-      s.on('tlsClientError', (err, socket) =>
-        logger.info('TLS handshake with a client failed', { remote: socket.remoteAddress, port: socket.remotePort, error: err.message }),
-      );
-      server = s;
-    } else {
-      // Handed on from the 'connection' handler below, once admitted.
-      server = createNetServer();
-    }
+    const tlsOptions = options.tls;
+    if (protocol === 'tls' && !tlsOptions) return Promise.reject(new Error('a TLS listener needs tls: { key, cert }'));
+    // TLS: the TCP server below admits each connection, then hands it to a
+    // tls.Server that never listens itself (made at the first client, with the
+    // certificate asked for then), which runs the handshake.
+    let tlsServer: TlsServer | undefined;
+    const handshake = (socket: Socket): void => {
+      try {
+        if (!tlsServer) {
+          const t = typeof tlsOptions === 'function' ? tlsOptions() : tlsOptions!;
+          const s = nodeTls().createServer({
+            key: t.key, cert: t.cert, ca: t.ca, requestCert: t.requestCert ?? false, rejectUnauthorized: t.rejectUnauthorized ?? true,
+            // A peer that opens TCP and never finishes the handshake holds a socket: not for Node's default 120 s.
+            handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+          });
+          s.on('secureConnection', (tlsSocket) => onSocket(tlsSocket));
+          // A failed handshake (bad certificate, plain TCP, garbage) must not reach 'error'.
+          s.on('tlsClientError', (err, tlsSocket) =>
+            logger.info('TLS handshake with a client failed', { remote: tlsSocket.remoteAddress, port: tlsSocket.remotePort, error: err.message }),
+          );
+          tlsServer = s;
+        }
+        tlsServer.emit('connection', socket);
+      } catch (err) {
+        logger.warn('cannot accept a TLS client: our certificate is not usable', { error: err instanceof Error ? err.message : String(err) });
+        socket.destroy();
+      }
+    };
+    // Handed on from the 'connection' handler below, once admitted.
+    const server: Server = createNetServer();
     if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
     const sockets = new Set<Socket>();
     const perSource = new Map<string, number>();
@@ -146,6 +166,7 @@ export class StreamListener {
         else perSource.delete(remote);
       });
       if (protocol === 'tcp') onSocket(socket);
+      else handshake(socket);
     });
     const requested: Endpoint = { protocol, address: options.address, port: options.port };
     return new Promise((resolve, reject) => {
@@ -222,7 +243,7 @@ export function connectStream(target: Endpoint & { protocol: 'tcp' | 'tls'; serv
           // Node's own name check (RFC 6125, wildcards allowed) would mark `authorized` false before ours runs.
           checkServerIdentity: () => undefined,
         };
-        const tlsSocket: TLSSocket = tlsConnect(tlsOptions);
+        const tlsSocket: TLSSocket = nodeTls().connect(tlsOptions);
         socket = tlsSocket;
         tlsSocket.once('secureConnect', () => {
           if (t.rejectUnauthorized !== false) {

@@ -10,7 +10,10 @@
  * (`tls.getCACertificates('system')`, Node ≥ 22.15); older Node falls back
  * to the bundled list alone.
  */
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
+
+/** node:tls on first use (stream-transport.ts says why). */
+const nodeTls = (): typeof tls => process.getBuiltinModule('node:tls');
 
 export interface ServerTrustSettings {
   /** Extra CA certificates (PEM text) for this server. */
@@ -31,8 +34,9 @@ let defaultRoots: readonly string[] | undefined;
 /** System CAs + Node's bundled roots, read once. */
 export function systemCaCertificates(): readonly string[] {
   if (defaultRoots) return defaultRoots;
-  const get = (tls as { getCACertificates?: (type?: string) => string[] }).getCACertificates;
-  const roots = new Set<string>(tls.rootCertificates);
+  const module = nodeTls();
+  const get = (module as { getCACertificates?: (type?: string) => string[] }).getCACertificates;
+  const roots = new Set<string>(module.rootCertificates);
   if (typeof get === 'function') {
     for (const type of ['bundled', 'system', 'extra']) {
       try {
@@ -92,7 +96,7 @@ export class TlsTrust {
     const key = keyOf(serverName);
     const cached = client?.cert === undefined ? this.#contexts.get(key) : undefined;
     if (cached) return cached;
-    const context = tls.createSecureContext({ ca: this.forServer(serverName).ca, cert: client?.cert, key: client?.key, minVersion: 'TLSv1.2' });
+    const context = nodeTls().createSecureContext({ ca: this.forServer(serverName).ca, cert: client?.cert, key: client?.key, minVersion: 'TLSv1.2' });
     if (client?.cert === undefined) this.#contexts.set(key, context);
     return context;
   }

@@ -43,6 +43,8 @@ export interface TransportLayerOptions {
   clock?: Clock;
   /** Raw text of every message in and out. The transport redacts nothing: the hook's owner must. */
   trace?: TraceHook;
+  /** Whether the hook wants the messages now (default: always); while it does not, their text is not even made. */
+  tracing?: () => boolean;
   /** Close a TCP/TLS connection after this long without a SIP message (default 120 s; 0 = never). */
   idleTimeoutMs?: number;
   /** Give up opening a TCP/TLS connection after this long (default 10 s). */
@@ -94,7 +96,8 @@ export interface ListenOptions {
   address: string;
   /** 0 picks a free port; `listen` resolves with the real one. */
   port: number;
-  tls?: TlsServerOptions;
+  /** Our certificate; a function is asked only when the first TLS client connects. */
+  tls?: TlsServerOptions | (() => TlsServerOptions);
   /** sent-by to put in Via/Contact when it differs from the bound address (wildcard bind, NAT). */
   advertise?: { host: string; port?: number };
 }
@@ -150,7 +153,9 @@ export class TransportLayer implements SipTransport {
       logger: this.#logger,
       clock: this.#clock,
       parseLimits: options.parseLimits,
-      tracing: options.trace !== undefined,
+      get tracing() {
+        return options.trace !== undefined && (options.tracing?.() ?? true);
+      },
       trace: createTracer(options.trace, this.#logger),
       deliver: (m, source, local, id) => this.#deliver(m, source, local, id),
       unreachable: (remote, error) => this.#unreachable(remote, error),

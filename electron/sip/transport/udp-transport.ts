@@ -10,7 +10,7 @@ import type { RemoteInfo, Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { isStun } from '../../net/stun/index.ts';
-import { parseMessage, serializeMessage } from '../message/index.ts';
+import { checkMessage, parseMessage, serializeMessage } from '../message/index.ts';
 import type { SipMessage } from '../message/index.ts';
 import { isWildcard, normalizeAddress } from './address.ts';
 import { describeParseError, responseToMalformed } from './malformed-request.ts';
@@ -192,6 +192,7 @@ export class UdpTransport {
     let message: SipMessage;
     try {
       message = parseMessage(buf, this.#ctx.parseLimits);
+      checkMessage(message);
     } catch (err) {
       this.#onMalformed(err, source, buf.length);
       return;

@@ -4,7 +4,7 @@
  * (RFC 3261 §18.2.1, RFC 3581 §4), and where a response goes
  * (RFC 3261 §18.2.2, RFC 3581 §4).
  */
-import { formatVia, topVia } from '../message/index.ts';
+import { copyVia, formatVia, topVia } from '../message/index.ts';
 import type { SipMessage, Via } from '../message/index.ts';
 import { defaultPort, familyOf, normalizeAddress, sameAddress } from './address.ts';
 import type { TransportProtocol } from './transport.ts';
@@ -28,7 +28,7 @@ export function replaceTopVia(message: SipMessage, via: Via): void {
  * later CANCEL, RFC 3261 §9.1) sees the Via that went on the wire.
  */
 export function stampRequestVia(message: SipMessage, protocol: TransportProtocol, host: string, port: number): void {
-  const via = topVia(message);
+  const via = copyVia(topVia(message));
   via.transport = protocol.toUpperCase();
   via.host = host;
   via.port = port;
@@ -54,7 +54,7 @@ export function stampRequestVia(message: SipMessage, protocol: TransportProtocol
  * the Via later) to a third party.
  */
 export function addReceivedAndRport(message: SipMessage, sourceAddress: string, sourcePort: number): boolean {
-  const via = topVia(message);
+  const via = copyVia(topVia(message));
   const source = normalizeAddress(sourceAddress);
   let changed = false;
   if (via.params.has('received')) {

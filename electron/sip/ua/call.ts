@@ -423,7 +423,10 @@ export abstract class Call<S extends string> extends Emitter<CallEvents<S>> impl
         this.ctx.logger.warn('BYE failed', { callId: this.id, error: String(err) });
       }
     }
-    this.finish({ cause, by: 'local', outcome: response ? outcomeOf(response) : undefined, detail });
+    // A 481 says the peer had already ended the dialog: its BYE crossed ours (both hung up at once, as
+    // transferor and transferee do after a transfer, RFC 5589 §6) — the call ended, nothing failed.
+    const crossed = response?.status === 481;
+    this.finish({ cause, by: 'local', outcome: response && !crossed ? outcomeOf(response) : undefined, detail });
   }
 
   /**

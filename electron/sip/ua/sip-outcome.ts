@@ -6,7 +6,7 @@
  */
 import type { SipResponse } from '../message/index.ts';
 import { formatHostPort } from '../transport/transport-error.ts';
-import { localFailureOf, localFailureTarget } from '../transaction/synthesized-response.ts';
+import { localFailureOf, localFailureTarget, localFailureWhy } from '../transaction/synthesized-response.ts';
 import { describeStatus, statusInWords } from './status-reason.ts';
 
 export interface SipOutcome {
@@ -25,7 +25,12 @@ export function outcomeOf(response: SipResponse): SipOutcome {
   const local = localFailureOf(response);
   const o = outcome(response.status, response.reason, local);
   const target = localFailureTarget(response);
-  if (local && target) {
+  const why = localFailureWhy(response);
+  if (why) {
+    // Not sent at all (a sips: request over a hop that is not TLS): the reason is the words.
+    o.words = why;
+    o.description = `${why} (${response.status} "${response.reason}")`;
+  } else if (local && target) {
     // Nobody sent this answer: say which server stayed silent instead of quoting a status it never sent.
     o.words = `network error: the server at ${formatHostPort(target.address, target.port)} is not answering`;
     o.description = `${o.words} (${response.status} "${response.reason}")`;

@@ -4,7 +4,7 @@
  * credentials redacted (Authorization / Proxy-Authorization values,
  * anything named password) before it leaves the engine.
  */
-import { redactSecrets } from '../../shared/logger.ts';
+import { mayHoldSecret, redactSecrets } from '../../shared/logger.ts';
 import type { Endpoint, TraceEvent, TransportProtocol } from '../transport/transport.ts';
 
 export interface SipTraceEntry {
@@ -21,8 +21,9 @@ export interface SipTraceEntry {
 }
 
 export function toTraceEntry(event: TraceEvent): SipTraceEntry {
-  // Line by line: redactSecrets' patterns end at a line end, and SIP lines end in CRLF.
-  const text = event.text.split('\r\n').map(redactSecrets).join('\r\n');
+  // Line by line: redactSecrets' patterns end at a line end, and SIP lines end in CRLF. A message that names no
+  // credential (every one but a REGISTER or request with Authorization) comes back unchanged, so it is not split.
+  const text = mayHoldSecret(event.text) ? event.text.split('\r\n').map(redactSecrets).join('\r\n') : event.text;
   const end = text.indexOf('\r\n');
   return {
     direction: event.direction,

@@ -69,7 +69,7 @@ export interface UserAgentOptions {
   /** Use this transport instead of creating a TransportLayer (tests: an in-memory one). */
   transport?: SipTransport;
   /** For the TransportLayer the UA creates (TLS trust, keep-alives, MTU...). */
-  transportOptions?: Omit<TransportLayerOptions, 'trace' | 'clock' | 'logger'>;
+  transportOptions?: Omit<TransportLayerOptions, 'trace' | 'tracing' | 'clock' | 'logger'>;
   /** RFC 3263 server location; default a SipServerLocator over `dnsResolver` (or the system resolver). */
   locator?: ServerLocator;
   dnsResolver?: DnsResolver;
@@ -92,6 +92,11 @@ export interface UserAgentOptions {
   userAgent?: string;
   /** Emit 'trace' events (default true). */
   trace?: boolean;
+  /**
+   * While this says false, no 'trace' events are made (the engine: while no
+   * host listens to its SIP trace); a 'trace' listener alone is asked otherwise.
+   */
+  traceWanted?: () => boolean;
   registrationRetry?: Partial<RetryPolicy>;
   timers?: Partial<TimerConfig>;
   /** 100 Trying after this many ms of silence on an INVITE (§17.2.1); default 200. */
@@ -164,7 +169,8 @@ export class UserAgent extends Emitter<UserAgentEvents> {
         ...options.transportOptions,
         clock,
         logger: options.logger,
-        trace: options.trace === false ? undefined : (e) => this.listenerCount('trace') > 0 && this.emit('trace', toTraceEntry(e)),
+        trace: options.trace === false ? undefined : (e) => this.emit('trace', toTraceEntry(e)),
+        tracing: () => this.listenerCount('trace') > 0 && (options.traceWanted?.() ?? true),
       });
     this.layer = new TransactionLayer({ transport: this.transport, clock, logger: options.logger, timers: options.timers, autoTrying: options.autoTrying });
     const locator = options.locator ?? new SipServerLocator({ resolver: options.dnsResolver, clock, logger: options.logger });

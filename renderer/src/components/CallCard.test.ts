@@ -140,19 +140,25 @@ describe('CallCard (issue 15)', () => {
     expect(screen.getByRole('status').textContent).toMatch(/check the user name and password \(407\)/);
   });
 
-  it('says whether a blind transfer reached the target (§1.9)', async () => {
+  it('says whether a blind transfer reached the target (§1.9), from the call’s transfer the engine reports', async () => {
     const h = harness();
     h.transport.answer('call.transfer', null);
     const c = call();
     h.store.apply({ event: 'call', data: c });
     render(CallCard, { props: { call: c }, context: h.context });
     await h.actions.transfer(c.id, 'bob@example.com');
-    h.store.apply({ event: 'call', data: { ...c, code: 202, reason: 'Accepted' } });
-    h.store.apply({ event: 'call', data: { ...c, code: 180, reason: 'Ringing' } });
+    const to = { target: 'sip:bob@example.com' };
+    h.store.apply({ event: 'call', data: { ...c, held: true, transfer: { ...to, state: 'trying' } } });
+    h.store.apply({ event: 'call', data: { ...c, held: true, transfer: { ...to, state: 'trying', code: 100, reason: 'Trying' } } });
     await new Promise((r) => setTimeout(r, 0));
+    expect(h.store.transfers[c.id]?.phase).toBe('progress');
     expect(screen.getByTestId('transfer-status').textContent).toBe('Transferring to bob@example.com…');
-    h.store.apply({ event: 'call', data: { ...c, state: 'ended', endedAt: Date.now(), code: 200, reason: 'OK' } });
+    h.store.apply({ event: 'call', data: { ...c, held: true, transfer: { ...to, state: 'succeeded', code: 200, reason: 'OK' } } });
+    // Transferor and transferee both hung up (RFC 5589 §6.1): our BYE got 481, which is the call's code, not the transfer's.
+    h.store.apply({ event: 'call', data: { ...c, state: 'ended', endedAt: Date.now(), code: 481, reason: 'Call/Transaction Does Not Exist', transfer: { ...to, state: 'succeeded', code: 200, reason: 'OK' } } });
+    await new Promise((r) => setTimeout(r, 0));
     expect(h.store.transfers[c.id]?.phase).toBe('succeeded');
+    expect(screen.getByTestId('transfer-status').textContent).toBe('Transferred to bob@example.com');
   });
 
   it('says when the transferee could not reach the target', () => {
@@ -160,9 +166,21 @@ describe('CallCard (issue 15)', () => {
     const c = call();
     h.store.apply({ event: 'call', data: c });
     h.store.startTransfer(c.id, 'bob@example.com');
-    h.store.apply({ event: 'call', data: { ...c, code: 202 } });
-    h.store.apply({ event: 'call', data: { ...c, code: 486, reason: 'Busy Here', words: 'busy' } });
+    h.store.apply({ event: 'call', data: { ...c, transfer: { target: 'sip:bob@example.com', state: 'trying', code: 100 } } });
+    h.store.apply({ event: 'call', data: { ...c, transfer: { target: 'sip:bob@example.com', state: 'failed', code: 486, reason: 'Busy Here', words: 'busy' } } });
     render(CallCard, { props: { call: h.store.calls[0]! }, context: h.context });
     expect(screen.getByTestId('transfer-status').textContent).toBe('Transfer to bob@example.com failed: Busy (486)');
+  });
+
+  it('an attended transfer the transferee’s phone cannot follow says so and the call goes on', () => {
+    const h = harness();
+    const c = call();
+    h.store.apply({ event: 'call', data: c });
+    h.store.startTransfer(c.id, 'sip:carol@example.com');
+    const to = { target: 'sip:carol@example.com', toCallId: 'consult' };
+    h.store.apply({ event: 'call', data: { ...c, held: true, transfer: { ...to, state: 'failed', code: 400, reason: 'Bad Request - malformed Request-URI (contains headers)', words: 'the server did not understand the request' } } });
+    render(CallCard, { props: { call: h.store.calls[0]! }, context: h.context });
+    expect(screen.getByTestId('transfer-status').textContent).toMatch(/^Transfer to carol@example\.com failed: .*\(400\)$/);
+    expect(h.store.calls[0]!.state).toBe('active');
   });
 });

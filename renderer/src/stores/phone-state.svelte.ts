@@ -12,6 +12,7 @@ import type {
   CallSnapshot,
   ContactSnapshot,
   ForwardingSnapshot,
+  GlobalShortcutsStatus,
   HistoryEntry,
   IncomingCallSnapshot,
   MediaStats,
@@ -37,10 +38,13 @@ import { MessagesState } from './messages-state.svelte.ts';
 import { PresenceState } from './presence-state.svelte.ts';
 
 /**
- * A blind transfer (RFC 3515) as the transferor sees it: the engine puts the
- * REFER's answer (202) and then each NOTIFY's sipfrag status in the call's
- * code, so 'progress' starts at the 202 and a later 2xx is the transferee
- * reaching the target (RFC 5589 §6.1), a 3xx–6xx its failure.
+ * Our transfer of a call (RFC 3515 blind, RFC 5589 attended) as the
+ * transferor sees it: asked from here, then what the engine reports in the
+ * call's `transfer` — the REFER's answer and each NOTIFY's sipfrag status
+ * (RFC 3515 §2.4.5): 'progress' while the transferee tries, 'succeeded' when
+ * it reached the target (RFC 5589 §6.1), 'failed' with the status in words.
+ * The call's own code is not the transfer's: after a transfer the call ends
+ * with whatever its BYE got (a 481 when the peer's BYE crossed ours).
  */
 export interface TransferStatus {
   target: string;
@@ -50,12 +54,13 @@ export interface TransferStatus {
 }
 
 export function followTransfer(t: TransferStatus, call: CallSnapshot): TransferStatus {
-  if (t.phase === 'succeeded' || t.phase === 'failed' || call.code === undefined) return t;
-  const words = call.words ?? call.reason;
-  if (call.code >= 300) return { ...t, phase: 'failed', code: call.code, ...(words ? { words } : {}) };
-  if (call.code === 202 || call.code < 200) return { ...t, phase: 'progress', code: call.code };
-  if (t.phase === 'progress') return { ...t, phase: 'succeeded', code: call.code };
-  return t;
+  const reported = call.transfer;
+  if (t.phase === 'succeeded' || t.phase === 'failed' || !reported) return t;
+  const code = reported.code !== undefined ? { code: reported.code } : {};
+  const words = reported.words ?? reported.reason;
+  if (reported.state === 'succeeded') return { ...t, phase: 'succeeded', ...code };
+  if (reported.state === 'failed') return { ...t, phase: 'failed', ...code, ...(words ? { words } : {}) };
+  return reported.code !== undefined && reported.code !== t.code ? { ...t, phase: 'progress', ...code } : t;
 }
 
 const STATS_KEEP = 90;
@@ -91,6 +96,8 @@ export class PhoneState {
   settings = $state.raw<Settings | undefined>(undefined);
   /** This phone's TLS listener certificate (its fingerprint is what a peer pins). */
   tls = $state.raw<ListenerTlsSnapshot | undefined>(undefined);
+  /** The desktop app's global shortcuts as registered (its `shortcuts.status` event); undefined in the web host. */
+  shortcutsStatus = $state.raw<GlobalShortcutsStatus | undefined>(undefined);
   /** "Host a phone system on this computer": loaded when Settings shows it, then kept by its events. */
   phoneSystem = $state.raw<PhoneSystemSnapshot | undefined>(undefined);
   /** Call forwarding's rules and whether any is on (the header shows it). */
@@ -184,6 +191,9 @@ export class PhoneState {
         break;
       case 'forwarding':
         this.forwarding = event.data;
+        break;
+      case 'shortcuts.status':
+        this.shortcutsStatus = event.data;
         break;
     }
   }

@@ -1,5 +1,6 @@
 /** Small canned snapshots for the renderer's unit and component tests. */
 import type { AccountSnapshot, AppSnapshot, CallSnapshot, ContactSnapshot, HistoryEntry, RegistrationSnapshot, Settings } from '../api/types.ts';
+import { DEFAULT_GLOBAL_SHORTCUTS } from '../../../electron/api/global-shortcuts.ts';
 
 export const NOW = Date.UTC(2026, 10, 24, 15, 0, 0);
 
@@ -90,6 +91,7 @@ export const SETTINGS: Settings = {
   numberingPlan: { countryCode: '55', trunkPrefix: '0', internationalPrefix: '00', minMatchDigits: 8 },
   callsFromStrangers: false,
   awayAfterIdleMinutes: 10,
+  globalShortcuts: { ...DEFAULT_GLOBAL_SHORTCUTS },
   rtpPorts: { min: 16384, max: 32767 },
   missedSeenAt: 0,
   recordingsFolder: '',

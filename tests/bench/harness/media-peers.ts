@@ -7,7 +7,7 @@
  * drives the child through a Peer. CPU comes from /proc/<pid>/stat, so the
  * parent's own work is never counted.
  */
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { NullSink } from '../../../electron/media/devices/null-sink.ts';
@@ -170,11 +170,25 @@ export function rssBytes(pid: number): number {
 }
 
 /**
+ * Pins processes, every thread of them, to one CPU (taskset): the
+ * scheduler then never moves them between CPUs during a measurement, so
+ * each run pays the same cache and wake-up costs. Threads made later
+ * inherit the pinning.
+ */
+export function pinToCpu(pids: number[], cpu: number): void {
+  for (const pid of pids) {
+    const r = spawnSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore', timeout: 5000 });
+    if (r.status !== 0) throw new Error(`taskset could not pin ${pid} to CPU ${cpu}`);
+  }
+}
+
+/**
  * Per-process CPU % over a call of `seconds`, net of the idle rate measured
  * before it; the first 3 s of the call (JIT and WASM tier-up, buffers filling)
- * are not counted.
+ * are not counted. With `pinCpu` the processes run on that CPU only.
  */
-export async function measureCall(pids: number[], idleSeconds: number, startCall: () => Promise<void>, seconds: number): Promise<number[]> {
+export async function measureCall(pids: number[], idleSeconds: number, startCall: () => Promise<void>, seconds: number, pinCpu?: number): Promise<number[]> {
+  if (pinCpu !== undefined) pinToCpu(pids, pinCpu);
   const i0 = pids.map(cpuMs);
   await sleep(idleSeconds * 1000);
   const idle = pids.map((p, k) => (cpuMs(p) - (i0[k] as number)) / idleSeconds);

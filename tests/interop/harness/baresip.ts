@@ -343,3 +343,13 @@ export async function newBaresipRecording(bare: Pick<BaresipHandle, 'receivedAud
     await sleep(50);
   }
 }
+
+/**
+ * sndfile names its dumps by the wall-clock second (dump-<Y-m-d-H-M-S>-dec.wav): two calls whose audio
+ * starts in the same second share one file. Resolves once a new second has begun, so that a call
+ * started after this is dumped apart from the calls started before it.
+ */
+export async function nextDumpSecond(): Promise<void> {
+  const second = Math.floor(Date.now() / 1000);
+  while (Math.floor(Date.now() / 1000) === second) await sleep(Math.max(1, 1000 - (Date.now() % 1000)));
+}

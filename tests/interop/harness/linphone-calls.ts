@@ -18,11 +18,11 @@
  * ≥ 95 % of it after 100 ms of set-up.
  */
 import assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { CallSnapshot, MediaStats } from '../../../electron/api/snapshots.ts';
-import { startLinphonec, type LinphonecHandle } from './linphonec.ts';
+import { finishedRecording, startLinphonec, type LinphonecHandle } from './linphonec.ts';
 import { groupAlive, makeTempDir, sleep } from './managed-process.ts';
 import { startParleyEngine, type ParleyEnginePeer } from './parley-engine.ts';
 import { soxTone } from './sox.ts';
@@ -119,27 +119,6 @@ export function describeLinphoneCalls(title: string, startRegistrar: () => Promi
       return path;
     }
 
-    /** linphonec writes the WAV header when the call's stream stops: wait until it parses and stops growing. */
-    async function linphoneRecording(path: string): Promise<string> {
-      const deadline = Date.now() + 5000;
-      let last = -1;
-      for (;;) {
-        if (existsSync(path)) {
-          const size = statSync(path).size;
-          let ok = false;
-          try {
-            ok = readWavPcm16(path).samples.length > 0;
-          } catch {
-            ok = false;
-          }
-          if (ok && size === last) return path;
-          last = size;
-        }
-        if (Date.now() > deadline) throw new Error(`linphonec's recording ${path} is not complete\n${lin.output().slice(-2000)}`);
-        await sleep(100);
-      }
-    }
-
     async function parleyRecording(callId: string): Promise<string> {
       const path = parley.recordings.get(callId);
       assert.ok(path, 'Parley opened devices for the call');
@@ -159,7 +138,7 @@ export function describeLinphoneCalls(title: string, startRegistrar: () => Promi
       assert.ok(ended.answeredAt !== undefined && ended.endedAt !== undefined);
       const answeredMs = ended.endedAt - ended.answeredAt;
       const stalledMs = stalls.lostMs;
-      const heardByLinphone = measureWav('linphonec', await linphoneRecording(linPath), answeredMs, { stalledMs });
+      const heardByLinphone = measureWav('linphonec', await finishedRecording(lin, linPath), answeredMs, { stalledMs });
       const heardByParley = measureWav('Parley', await parleyRecording(apiCallId), answeredMs, { stalledMs });
       const stats: MediaStats | undefined = parley.all('media.stats').filter((s) => s.callId === apiCallId).at(-1);
       const f = (h: HeardTone) => `${h.hz.toFixed(1)} Hz ${h.levelDbfs.toFixed(1)} dBFS ${h.seconds.toFixed(2)} s ${(h.presence * 100).toFixed(1)} %`;

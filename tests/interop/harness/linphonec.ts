@@ -26,19 +26,23 @@
  * without a port as Contact, which the harness config cannot route.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, portFree } from './free-port.ts';
 import { ManagedProcess, makeTempDir, sleep } from './managed-process.ts';
+import { readWavPcm16 } from './wav.ts';
 
 export interface LinphonecOptions {
   /** User part of the account; the AOR is sip:<user>@<domain>. */
   user: string;
   password: string;
-  /** Must be an IP literal (no DNS). */
+  /** Must be an IP literal (no DNS); unused without a proxy. */
   domain: string;
-  /** Kamailio's UDP port on 127.0.0.1: registrar, outbound proxy (reg_route). */
-  proxyPort: number;
+  /**
+   * Kamailio's UDP port on 127.0.0.1: registrar, outbound proxy (reg_route). Without it linphonec
+   * has no account: it calls SIP URIs directly and is reached at sip:<user>@127.0.0.1:<sipPort>.
+   */
+  proxyPort?: number;
   /** Codec mime names to enable, e.g. ['PCMU']; every other audio codec is disabled. */
   codecs: readonly string[];
   autoAnswer?: boolean;
@@ -87,6 +91,7 @@ const KNOWN_CODECS: readonly [string, number, number][] = [
 ];
 
 function linphonerc(o: LinphonecOptions, sipPort: number, rtpPort: number, dir: string, tlsPort: number): string {
+  const account = o.proxyPort !== undefined || o.tls !== undefined;
   const proxy = o.tls ? `sip:127.0.0.1:${o.tls.port};transport=tls` : `sip:127.0.0.1:${o.proxyPort};transport=udp`;
   const codecs = KNOWN_CODECS.map(([mime, rate, channels], i) =>
     [`[audio_codec_${i}]`, `mime=${mime}`, `rate=${rate}`, `channels=${channels}`, `enabled=${o.codecs.includes(mime) ? 1 : 0}`, ''].join('\n'),
@@ -95,7 +100,7 @@ function linphonerc(o: LinphonecOptions, sipPort: number, rtpPort: number, dir: 
     '[sip]',
     `sip_port=${sipPort}`,
     // The account below is the default: without it a chat room has no route and sends its MESSAGE to the domain itself.
-    'default_proxy=0',
+    ...(account ? ['default_proxy=0'] : []),
     // 0 = transport off (-1 would be a random port).
     'sip_tcp_port=0',
     `sip_tls_port=${o.tls ? tlsPort : 0}`,
@@ -147,21 +152,25 @@ function linphonerc(o: LinphonecOptions, sipPort: number, rtpPort: number, dir: 
     `user_certificates_path=${dir}/certs`,
     'version_check_url_root=',
     '',
-    '[proxy_0]',
-    `reg_proxy=<${proxy}>`,
-    `reg_route=<${proxy};lr>`,
-    `reg_identity=sip:${o.user}@${o.domain}`,
-    'reg_expires=600',
-    'reg_sendregister=1',
-    'publish=0',
-    'dial_escape_plus=0',
-    '',
-    '[auth_info_0]',
-    `username=${o.user}`,
-    `passwd=${o.password}`,
-    `realm=${o.domain}`,
-    `domain=${o.domain}`,
-    '',
+    ...(account
+      ? [
+          '[proxy_0]',
+          `reg_proxy=<${proxy}>`,
+          `reg_route=<${proxy};lr>`,
+          `reg_identity=sip:${o.user}@${o.domain}`,
+          'reg_expires=600',
+          'reg_sendregister=1',
+          'publish=0',
+          'dial_escape_plus=0',
+          '',
+          '[auth_info_0]',
+          `username=${o.user}`,
+          `passwd=${o.password}`,
+          `realm=${o.domain}`,
+          `domain=${o.domain}`,
+          '',
+        ]
+      : []),
     ...codecs,
   ].join('\n');
 }
@@ -208,7 +217,7 @@ export async function startLinphonec(o: LinphonecOptions): Promise<LinphonecHand
     sipPort,
     rtpPort,
     dir: tmp.path,
-    aor: `sip:${o.user}@${o.domain}`,
+    aor: o.proxyPort !== undefined || o.tls ? `sip:${o.user}@${o.domain}` : `sip:${o.user}@127.0.0.1:${sipPort}`,
     command(line) {
       if (stopped) throw new Error('linphonec was stopped');
       writeSync(fd, `${line}\n`);
@@ -252,5 +261,26 @@ export async function startLinphonec(o: LinphonecOptions): Promise<LinphonecHand
   } catch (e) {
     await handle.stop();
     throw e;
+  }
+}
+
+/** linphonec writes the WAV header when the call's stream stops: resolves with `path` once it parses and stops growing. */
+export async function finishedRecording(lin: Pick<LinphonecHandle, 'output'>, path: string): Promise<string> {
+  const deadline = Date.now() + 5000;
+  let last = -1;
+  for (;;) {
+    if (existsSync(path)) {
+      const size = statSync(path).size;
+      let ok = false;
+      try {
+        ok = readWavPcm16(path).samples.length > 0;
+      } catch {
+        ok = false;
+      }
+      if (ok && size === last) return path;
+      last = size;
+    }
+    if (Date.now() > deadline) throw new Error(`linphonec's recording ${path} is not complete\n${lin.output().slice(-2000)}`);
+    await sleep(100);
   }
 }

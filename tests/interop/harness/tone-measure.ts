@@ -155,9 +155,42 @@ export function medianToneLevels(samples: Int16Array, rate: number, tones: reado
   );
 }
 
-/** The last 2 s of a WAV file, minus its last 200 ms (jitter buffers at hang-up): what was heard just before it. */
-export function lastTwoSeconds(path: string): { samples: Int16Array; rate: number } {
+/** The last `seconds` of a WAV file, minus its last 200 ms (jitter buffers at hang-up): what was heard just before it. */
+export function lastSeconds(path: string, seconds: number): { samples: Int16Array; rate: number } {
   const w = readWavPcm16(path);
   const end = w.samples.length - Math.round(0.2 * w.sampleRate);
-  return { samples: w.samples.subarray(Math.max(0, end - 2 * w.sampleRate), end), rate: w.sampleRate };
+  return { samples: w.samples.subarray(Math.max(0, end - Math.round(seconds * w.sampleRate)), end), rate: w.sampleRate };
+}
+
+export const lastTwoSeconds = (path: string) => lastSeconds(path, 2);
+
+export interface OnlyToneExpectation {
+  /** The tone this party must hear… */
+  hz: number;
+  /** …at this RMS level (what the sender put out, dBFS) ±3 dB; */
+  sentDbfs: number;
+  /** every other of these (its own, a party no longer in the call) below -40 dBFS. */
+  tones: readonly number[];
+  /** The stretch measured: the recording's last `seconds`, less its last 200 ms. */
+  seconds: number;
+  /**
+   * Audio time the recording may lack, ms: stalls of the test host's event loop that Parley's media
+   * clock skipped (StallWatch's lostMs, see `Allowances.stalledMs`). The stretch shrinks by as much.
+   */
+  stalledMs?: number;
+}
+
+/**
+ * That a recording ends with one party's tone and nobody else's: the
+ * median level of each tone over 100 ms blocks of its last seconds. Returns
+ * the levels as text for the test log.
+ */
+export function assertHearsOnly(who: string, path: string, e: OnlyToneExpectation): string {
+  const { samples, rate } = lastSeconds(path, e.seconds);
+  const levels = medianToneLevels(samples, rate, e.tones);
+  const text = `${who} heard ${e.tones.map((t) => `${t} Hz ${levels[t]} dBFS`).join(', ')} (${(samples.length / rate).toFixed(2)} s measured of ${(readWavPcm16(path).samples.length / rate).toFixed(2)} s${e.stalledMs ? `; host stalls ${e.stalledMs.toFixed(0)} ms` : ''})`;
+  assert.ok(samples.length >= (e.seconds - (e.stalledMs ?? 0) / 1000 - 0.05) * rate, `${text}: the recording is too short`);
+  assert.ok(Math.abs(levels[e.hz]! - e.sentDbfs) <= 3, `${text}; expected ${e.hz} Hz at ${e.sentDbfs} dBFS ±3 dB`);
+  for (const t of e.tones) if (t !== e.hz) assert.ok(levels[t]! < -40, `${text}; ${t} Hz must be absent (< -40 dBFS)`);
+  return text;
 }

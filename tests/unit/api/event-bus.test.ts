@@ -37,6 +37,27 @@ describe('event bus', () => {
     assert.equal(bus.listenerCount, 0);
   });
 
+  test('subscribe(except) leaves those events out; wants() says whether anybody takes an event now', () => {
+    const bus = createEventBus();
+    assert.equal(bus.wants('trace'), false, 'nobody listens yet');
+    const seen: string[] = [];
+    const offAll = bus.subscribe((e) => seen.push(e.event), { except: ['trace'] });
+    assert.equal(bus.wants('trace'), false);
+    assert.equal(bus.wants('accounts'), true);
+    bus.emit('trace', { time: 1, direction: 'in', transport: 'udp', remote: '127.0.0.1:5060', local: '127.0.0.1:5070', text: 'OPTIONS sip:a SIP/2.0' });
+    bus.emit('accounts', []);
+    assert.deepEqual(seen, ['accounts']);
+    const offTrace = bus.on('trace', () => seen.push('trace via on'));
+    assert.equal(bus.wants('trace'), true);
+    assert.equal(bus.wants('history'), true, 'the subscriber takes it');
+    offAll();
+    assert.equal(bus.wants('history'), false, 'only the trace listener is left');
+    bus.emit('trace', { time: 2, direction: 'out', transport: 'udp', remote: '127.0.0.1:5060', local: '127.0.0.1:5070', text: 'SIP/2.0 200 OK' });
+    assert.deepEqual(seen, ['accounts', 'trace via on']);
+    offTrace();
+    assert.equal(bus.listenerCount, 0);
+  });
+
   test('a throwing listener is logged and the others still hear the event', () => {
     const records: LogRecord[] = [];
     const bus = createEventBus({ logger: createLogger((r) => records.push(r), 'api') });

@@ -3,6 +3,7 @@
  * command plausibly (accounts, calls, contacts, settings), typed errors where
  * the real phone would raise them, and a log of what it was called with.
  */
+import { DEFAULT_GLOBAL_SHORTCUTS } from '../../../electron/api/global-shortcuts.ts';
 import { emptyForwardingRule, forwardsAnything } from '../../../electron/api/forwarding-contract.ts';
 import { ApiError } from '../../../electron/api/errors.ts';
 import type { EventBus } from '../../../electron/api/event-bus.ts';
@@ -31,6 +32,7 @@ export const DEFAULT_SETTINGS: Settings = {
   recordingsFolder: '',
   recordingFormat: 'wav',
   awayAfterIdleMinutes: 10,
+  globalShortcuts: { ...DEFAULT_GLOBAL_SHORTCUTS },
 };
 
 export interface FakePhone extends PhoneApi {

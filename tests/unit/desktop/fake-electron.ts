@@ -458,11 +458,25 @@ export const dialog = {
   },
 };
 
-/** globalShortcut: register/unregister as Electron's (false when another program holds the keys: `control.heldShortcuts`); `press` is the driver's. */
+/**
+ * Electron throws "Error processing argument … conversion failure" for a string its accelerator parser
+ * does not take: a coarse copy of that parser (modifiers, then one key name), independent of
+ * electron/api/global-shortcuts.ts so that the two check each other.
+ */
+const ACCEL_MODIFIER = /^(command|cmd|control|ctrl|commandorcontrol|cmdorctrl|alt|option|altgr|shift|super|meta)$/i;
+const ACCEL_KEY = /^([a-z0-9]|f([1-9]|1[0-9]|2[0-4])|plus|space|tab|backspace|delete|insert|return|enter|up|down|left|right|home|end|pageup|pagedown|escape|esc|media(playpause|stop|nexttrack|previoustrack)|volume(up|down|mute)|printscreen|num[0-9]|num(dec|add|sub|mult|div)|[-=,./;`\[\]\\])$/i;
+function acceleratorParses(accelerator: string): boolean {
+  const parts = accelerator.split('+');
+  const key = parts.pop() ?? '';
+  return parts.every((p) => ACCEL_MODIFIER.test(p)) && ACCEL_KEY.test(key);
+}
+
+/** globalShortcut: register/unregister as Electron's (false when another program holds the keys: `control.heldShortcuts`; throws on a string that is no accelerator); `press` is the driver's. */
 const shortcutCallbacks = new Map<string, () => void>();
 export const globalShortcut = {
   register(accelerator: string, callback: () => void): boolean {
     record('globalShortcut.register', accelerator);
+    if (!acceleratorParses(accelerator)) throw new TypeError(`Error processing argument at index 0, conversion failure from ${accelerator}`);
     if (control.heldShortcuts.includes(accelerator) || shortcutCallbacks.has(accelerator)) return false;
     shortcutCallbacks.set(accelerator, callback);
     return true;

@@ -144,6 +144,17 @@ out.trayIcon = (fake.control.trays[0]!.image as { path: string }).path.split('/'
 out.trayTooltip = fake.control.trays[0]!.tooltip;
 out.settingsEventPushed = wc.sent.some((s) => (s.args[0] as { event?: string })?.event === 'settings');
 
+// Global shortcuts chosen in Settings: registered from the engine's setting, one another program holds reported to the window.
+fake.control.heldShortcuts = ['Ctrl+Alt+H'];
+const keysSet = await invoke(ours, 'settings.update', { globalShortcuts: { mediaKeys: true, answer: 'ctrl+alt+a', hangup: 'Ctrl+Alt+H', mute: '', hold: '', show: 'Super+F9' } });
+out.shortcutsSaved = keysSet.ok ? keysSet.result.globalShortcuts : keysSet;
+const shortcutStatus = () => wc.sent.filter((s) => (s.args[0] as { event?: string })?.event === 'shortcuts.status').at(-1)?.args[0] as { data: { registered: string[]; refused: { action: string; reason: string }[] } } | undefined;
+await until('the shortcuts status', () => shortcutStatus()?.data.registered.includes('Ctrl+Alt+A') === true);
+out.shortcutStatus = { registered: shortcutStatus()!.data.registered, refused: shortcutStatus()!.data.refused.map((r) => `${r.action} ${r.reason}`) };
+win.hide();
+out.showKey = fake.globalShortcut.press('Super+F9') && win.visible;
+fake.control.heldShortcuts = [];
+
 // A second instance started by another link.
 const linksBefore = wc.sent.filter((s) => (s.args[0] as { event?: string })?.event === 'link.open').length;
 fake.app.emit('second-instance', {}, ['/opt/Parley/parley', 'sip:bob@example.com?subject=x'], '/');

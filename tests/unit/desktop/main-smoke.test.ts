@@ -69,6 +69,9 @@ test('the main process wires engine, window, IPC, tray, links, secrets and quit'
   assert.match(r.trayTooltip, /do not disturb/);
   assert.equal(r.settingsEventPushed, true);
   assert.equal(r.trayCount, 1);
+  assert.deepEqual(r.shortcutsSaved, { mediaKeys: true, answer: 'Ctrl+Alt+A', hangup: 'Ctrl+Alt+H', mute: '', hold: '', show: 'Super+F9' }, 'validated and written the one way');
+  assert.deepEqual(r.shortcutStatus, { registered: ['MediaPlayPause', 'MediaStop', 'Ctrl+Alt+A', 'Super+F9'], refused: ['hangup held'] });
+  assert.equal(r.showKey, true, 'the show key brought the window back');
 
   assert.deepEqual(r.audioPort, [{ channel: 'parley:audio-port', transferred: 1 }]);
   assert.deepEqual(r.secondLinkAfterInPage, true);

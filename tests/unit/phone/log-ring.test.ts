@@ -32,3 +32,15 @@ test('passwords, digest values and Authorization headers never reach the ring', 
   for (const secret of ['hunter2', 'hunter3', 'k1', 'abcdef', '"n1', 'r1\\']) assert.equal(all.includes(secret), false, `${secret} leaked: ${all}`);
   assert.match(all, /<redacted>/);
 });
+
+test('a record that names nothing secret is kept as written; one that does is still redacted, however deep', () => {
+  const ring = new LogRing({ now: () => 0 });
+  const log = ring.tee(createLogger(() => {}));
+  log.info('call ended', { callId: 'c1', status: 200, detail: 'BYE from the peer' });
+  log.info('nested', { outer: { inner: [{ authToken: 't0p' }] } });
+  log.info('digest', { line: 'Digest response="abc", realm="x"' });
+  const [plain, nested, digest] = ring.list();
+  assert.equal(plain!.data, '{"callId":"c1","status":200,"detail":"BYE from the peer"}');
+  assert.equal(nested!.data?.includes('t0p'), false, nested!.data);
+  assert.equal(digest!.data?.includes('abc'), false, digest!.data);
+});

@@ -50,6 +50,26 @@ describe('MediaClock', () => {
     assert.equal(clock.inner.pending, 0, 'no timer left behind');
   });
 
+  it('runs a tick whose timer fires up to 1 ms early (Node counts whole milliseconds) instead of arming a second timer', () => {
+    let n = 0;
+    let timers = 0;
+    const clock = new LateClock(() => {
+      timers++;
+      return [-0.9, -0.4, 0, -1][n++ % 4]!;
+    });
+    const media = new MediaClock({ clock });
+    const ticks: FrameTick[] = [];
+    const stop = media.subscribe((t) => ticks.push(t));
+    clock.inner.advance(10_000);
+    stop();
+    assert.ok(ticks.length >= 500 && ticks.length <= 501, `${ticks.length} ticks in 10 s`);
+    ticks.forEach((t, i) => {
+      assert.equal(t.dueMs, i * 20, 'still no drift');
+      assert.ok(t.nowMs - t.dueMs >= -1.0001 && t.nowMs - t.dueMs <= 0, `tick ${i} ran ${t.nowMs - t.dueMs} ms from its due time`);
+    });
+    assert.ok(timers <= ticks.length + 1, `one timer per tick: ${timers} timers for ${ticks.length} ticks`);
+  });
+
   it('runs missed ticks back to back after a short stall', () => {
     let stall = 0;
     const clock = new LateClock(() => {

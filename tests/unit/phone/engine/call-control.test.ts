@@ -59,7 +59,15 @@ describe('engine: attended transfer and Replaces', () => {
     assert.equal(done.transfer?.state, 'succeeded');
     assert.equal(done.transfer?.toCallId, bc.out.id);
     await b.waitFor('call', (x) => x.id === bc.out.id && x.state === 'ended', 5000, 'B’s consultation call ends');
-    await a.waitFor('call', (x) => x.id === ab.out.id && x.state === 'ended', 5000, 'A’s old call ends');
+    const aOld = await a.waitFor('call', (x) => x.id === ab.out.id && x.state === 'ended', 5000, 'A’s old call ends');
+    // A, the transferee, leaves only once B has its final NOTIFY: a BYE beside it can overtake it, and B,
+    // its dialog gone, would answer the NOTIFY 481 and never learn the transfer worked (RFC 5589 §6.1).
+    const trace = a.events.flatMap((e) => (e.event === 'trace' && e.data.callId === aOld.sipCallId ? [e.data] : []));
+    const notified = trace.findIndex((t) => t.direction === 'out' && /^NOTIFY /.test(t.text) && /\r\n\r\nSIP\/2\.0 200 /.test(t.text));
+    const answered = trace.findIndex((t, i) => i > notified && t.direction === 'in' && /^SIP\/2\.0 200 /.test(t.text) && /^CSeq: \d+ NOTIFY\r?$/m.test(t.text));
+    const bye = trace.findIndex((t) => t.direction === 'out' && /^BYE /.test(t.text));
+    assert.ok(notified >= 0 && answered > notified, `A's final NOTIFY was answered:\n${trace.map((t) => t.text.split('\r\n')[0]).join('\n')}`);
+    assert.ok(bye < 0 || bye > answered, `A's BYE waited for the NOTIFY's answer:\n${trace.map((t) => `${t.direction} ${t.text.split('\r\n')[0]}`).join('\n')}`);
     const aCalls = await a.call('calls.list', {});
     assert.equal(aCalls.length, 1);
     assert.equal(aCalls[0]!.state, 'active');

@@ -91,3 +91,15 @@ test('settings changed by another connection (another process) are read again', 
   settings.set('dnd', false);
   assert.equal(settings.get('dnd'), false);
 });
+
+test('peek hands out the kept value itself, frozen, and a write is seen at once', () => {
+  const plan = settings.peek('numberingPlan');
+  assert.deepEqual(plan, SETTINGS_DEFAULTS.numberingPlan);
+  assert.equal(settings.peek('numberingPlan'), plan, 'no copy per read');
+  assert.throws(() => {
+    (plan as { countryCode: string }).countryCode = '99';
+  }, TypeError);
+  assert.deepEqual(settings.get('numberingPlan'), SETTINGS_DEFAULTS.numberingPlan);
+  settings.set('rtpPorts', { min: 20000, max: 20999 });
+  assert.deepEqual(settings.peek('rtpPorts'), { min: 20000, max: 20999 });
+});

@@ -30,8 +30,7 @@ function invite(uri = 'sips:bob@b.example', extra: string[] = []): SipRequest {
 function answer(req: SipRequest, status: number, tag: string, contact = '<sips:bob@192.0.2.2:5061>'): SipResponse {
   const r = createResponse(req, status);
   const to = toOf(r);
-  to.params.set('tag', tag);
-  r.headers.set('To', formatNameAddr(to));
+  r.headers.set('To', formatNameAddr({ ...to, params: new Map(to.params).set('tag', tag) }));
   r.headers.append('Contact', contact);
   for (const rr of req.headers.getAll('Record-Route')) r.headers.append('Record-Route', rr);
   return r;

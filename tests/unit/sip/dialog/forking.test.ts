@@ -21,8 +21,7 @@ function forkingProxy(w: World) {
     if (!invite || invite.message.kind !== 'request') throw new Error('no INVITE yet');
     const r = createResponse(invite.message, status);
     const to = toOf(r);
-    to.params.set('tag', tag);
-    r.headers.set('To', formatNameAddr(to));
+    r.headers.set('To', formatNameAddr({ ...to, params: new Map(to.params).set('tag', tag) }));
     r.headers.append('Contact', `<sip:${tag}@${contactHost}:5060>`);
     void proxy.sendResponse(r, invite);
   };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { SipParseError } from '../../../../electron/sip/message/index.ts';
+import { SipParseError, checkMessage, parseMessage, type ParseLimits, type SipMessage } from '../../../../electron/sip/message/index.ts';
 
 const dir = fileURLToPath(new URL('../../../fixtures/sip/torture/', import.meta.url));
 
@@ -22,4 +22,11 @@ export function assertRejects(fn: () => unknown, status: number, about?: RegExp)
   assert.equal(caught.status, status, caught.reason);
   if (about) assert.match(caught.reason, about);
   return caught;
+}
+
+/** What a transport does with received bytes before delivering them: parseMessage, then checkMessage. */
+export function receive(data: Buffer | string, limits?: Partial<ParseLimits>): SipMessage {
+  const m = parseMessage(data, limits);
+  checkMessage(m);
+  return m;
 }

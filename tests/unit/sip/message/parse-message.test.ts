@@ -7,8 +7,11 @@ import {
   SipResponse,
   HeaderList,
   callId,
+  checkMessage,
+  copyVia,
   createResponse,
   cseqOf,
+  formatVia,
   fromOf,
   newBranch,
   newCallId,
@@ -19,7 +22,7 @@ import {
   toOf,
   topVia,
 } from '../../../../electron/sip/message/index.ts';
-import { assertRejects } from './fixtures.ts';
+import { assertRejects, receive } from './fixtures.ts';
 
 const lines = (...l: string[]) => l.join('\r\n');
 const head = [
@@ -47,16 +50,25 @@ describe('parseMessage', () => {
     assert.deepEqual(cseqOf(m), { seq: 1, method: 'OPTIONS' });
   });
 
-  test('accessors hand out copies: changing one does not change the next', () => {
+  test('accessors build once and keep the value until the header changes; a clone or a response builds its own', () => {
     const m = parseMessage(options());
-    topVia(m).params.set('received', '10.0.0.1');
-    fromOf(m).params.set('tag', 'changed');
-    fromOf(m).uri.params.set('x', 'y');
-    assert.equal(topVia(m).params.has('received'), false);
-    assert.equal(fromOf(m).params.get('tag'), 'f1');
-    assert.equal(fromOf(m).uri.params.size, 0);
+    const via = topVia(m);
+    assert.equal(topVia(m), via);
+    assert.equal(fromOf(m), fromOf(m));
+    assert.equal(cseqOf(m), cseqOf(m));
+    // To change one: a copy, written back.
+    const changed = copyVia(via);
+    changed.params.set('received', '10.0.0.1');
+    assert.equal(via.params.has('received'), false);
+    m.headers.set('Via', formatVia(changed));
+    assert.equal(topVia(m).params.get('received'), '10.0.0.1');
     m.headers.set('From', '<sip:z@example.com>;tag=new');
     assert.equal(fromOf(m).params.get('tag'), 'new');
+    const copy = m.headers.clone();
+    assert.notEqual(fromOf(new SipRequest('OPTIONS', 'sip:b@example.com', copy)), fromOf(m));
+    assert.deepEqual(fromOf(new SipRequest('OPTIONS', 'sip:b@example.com', copy)), fromOf(m));
+    const r = createResponse(m as SipRequest, 200);
+    assert.notEqual(toOf(r), toOf(m));
   });
 
   test('a response; reason phrase with spaces', () => {
@@ -101,13 +113,13 @@ describe('parseMessage', () => {
   });
 
   test('errors name the defect and carry the request when it can be answered', () => {
-    const e = assertRejects(() => parseMessage(options().replace('CSeq: 1 OPTIONS', 'CSeq: x OPTIONS')), 400, /CSeq/);
+    const e = assertRejects(() => receive(options().replace('CSeq: 1 OPTIONS', 'CSeq: x OPTIONS')), 400, /CSeq/);
     assert.ok(e instanceof SipParseError);
     assert.equal(e.request?.method, 'OPTIONS');
     assert.equal(e.reason, 'Bad Request - malformed CSeq');
-    assertRejects(() => parseMessage(options().replace('Max-Forwards: 70', 'Max-Forwards: 256')), 400, /Max-Forwards/);
-    assertRejects(() => parseMessage(options().replace('Call-ID: c1@example.com', 'Call-ID: a b')), 400, /Call-ID/);
-    assertRejects(() => parseMessage(options().replace('To: <sip:b@example.com>', 'To: <sip:b@example.com')), 400, /To/);
+    assertRejects(() => receive(options().replace('Max-Forwards: 70', 'Max-Forwards: 256')), 400, /Max-Forwards/);
+    assertRejects(() => receive(options().replace('Call-ID: c1@example.com', 'Call-ID: a b')), 400, /Call-ID/);
+    assertRejects(() => receive(options().replace('To: <sip:b@example.com>', 'To: <sip:b@example.com')), 400, /To/);
     const noColon = assertRejects(() => parseMessage(options().replace('Max-Forwards: 70\r\n', 'Max-Forwards 70\r\n')), 400, /colon/);
     // The rest of the head was still read, so the 400 can be sent.
     assert.equal(noColon.request?.headers.get('call-id'), 'c1@example.com');
@@ -131,19 +143,26 @@ describe('parseMessage', () => {
     assert.equal(parseMessage(options(many), { maxHeaders: 30 }).headers.size, 26);
   });
 
-  test('deferHeaderChecks: framing and presence at parse time, values when read', () => {
+  test('framing and presence at parse time; header values when read, or by checkMessage (what the transports run)', () => {
     const badFrom = options().replace('From: <sip:a@example.com>;tag=f1', 'From: "unterminated <sip:a@example.com>');
-    assertRejects(() => parseMessage(badFrom), 400, /From/);
-    const lazy = { deferHeaderChecks: true };
-    const m = parseMessage(badFrom, lazy);
+    const m = parseMessage(badFrom);
+    // Read lazily: the same 400 naming the header, every time it is read; other headers read fine.
+    assertRejects(() => fromOf(m), 400, /From/);
     assertRejects(() => fromOf(m), 400, /From/);
     assert.equal(topVia(m).params.get('branch'), 'z9hG4bKabc');
-    // Still refused at once: framing, version, missing headers, limits.
-    assertRejects(() => parseMessage(options(['Content-Length: x']), lazy), 400, /Content-Length/);
-    assertRejects(() => parseMessage(options().replace('SIP/2.0\r\n', 'SIP/3.0\r\n'), lazy), 505);
-    assertRejects(() => parseMessage(options().replace(/Call-ID: .*\r\n/, ''), lazy), 400, /missing Call-ID/);
-    assertRejects(() => parseMessage(options(['X-A: 1', 'X-B: 2']), { ...lazy, maxHeaders: 7 }), 513);
-    // Unchanged messages still serialize from their bytes.
+    // checkMessage: the 400 with the request attached, so the transport can answer it.
+    const e = assertRejects(() => checkMessage(m), 400, /From.*unterminated/);
+    assert.equal(e.request, m);
+    // A response cannot be answered: no request attached.
+    const badResponse = parseMessage(lines('SIP/2.0 200 OK', ...head.map((l) => l.replace('CSeq: 1 OPTIONS', 'CSeq: x OPTIONS')), '', ''));
+    assert.equal(assertRejects(() => checkMessage(badResponse), 400, /CSeq/).request, undefined);
+    // Still refused at once: framing, version, missing headers, limits, the Request-URI.
+    assertRejects(() => parseMessage(options(['Content-Length: x'])), 400, /Content-Length/);
+    assertRejects(() => parseMessage(options().replace('SIP/2.0\r\n', 'SIP/3.0\r\n')), 505);
+    assertRejects(() => parseMessage(options().replace(/Call-ID: .*\r\n/, '')), 400, /missing Call-ID/);
+    assertRejects(() => parseMessage(options(['X-A: 1', 'X-B: 2']), { maxHeaders: 7 }), 513);
+    assertRejects(() => parseMessage(options().replace('sip:b@example.com', 'sip:b@exa mple.com')), 400);
+    // A malformed header nobody reads costs nothing later: the message still serializes from its bytes.
     assert.equal(serializeMessage(m).toString(), badFrom.replace('\r\n\r\n', '\r\nContent-Length: 0\r\n\r\n'));
   });
 

@@ -12,7 +12,6 @@ import {
   fromOf,
   parseAuthHeader,
   parseContacts,
-  parseMessage,
   parseTokenList,
   parseUri,
   parseVia,
@@ -21,9 +20,9 @@ import {
   topVia,
   type SipRequest,
 } from '../../../../electron/sip/message/index.ts';
-import { assertRejects, fixture } from './fixtures.ts';
+import { assertRejects, fixture, receive } from './fixtures.ts';
 
-const parse = (name: string) => () => parseMessage(fixture(name));
+const parse = (name: string) => () => receive(fixture(name));
 
 describe('RFC 4475 §3.1.2 invalid messages', () => {
   test('3.1.2.1 badinv01: extraneous ;;,;,, in Via is a 400 naming Via, answerable', () => {
@@ -42,13 +41,13 @@ describe('RFC 4475 §3.1.2 invalid messages', () => {
   test('3.1.2.3 ncl: negative Content-Length is a 400', () => {
     assertRejects(parse('ncl'), 400, /Content-Length/);
     const five = fixture('ncl').toString('latin1').replace('Content-Length: -999', 'Content-Length: five');
-    assertRejects(() => parseMessage(Buffer.from(five, 'latin1')), 400, /Content-Length/);
+    assertRejects(() => receive(Buffer.from(five, 'latin1')), 400, /Content-Length/);
   });
 
   test('3.1.2.4 scalar02: CSeq beyond 2**32-1 is a 400 (Max-Forwards 300 would be too)', () => {
     assertRejects(parse('scalar02'), 400, /CSeq/);
     const onlyMf = fixture('scalar02').toString().replace('36893488147419103232', '5');
-    assertRejects(() => parseMessage(onlyMf), 400, /Max-Forwards/);
+    assertRejects(() => receive(onlyMf), 400, /Max-Forwards/);
   });
 
   test('3.1.2.5 scalarlg: a response with an out-of-range CSeq is rejected (dropped)', () => {
@@ -82,18 +81,18 @@ describe('RFC 4475 §3.1.2 invalid messages', () => {
   });
 
   test('3.1.2.12 baddate: a non-GMT Date is accepted (we do not interpret Date) and kept verbatim', () => {
-    const m = parseMessage(fixture('baddate'));
+    const m = receive(fixture('baddate'));
     assert.equal(m.headers.get('Date'), 'Fri, 01 Jan 2010 16:00:00 EST');
     assert.deepEqual(m.headers.getAll('Date'), ['Fri, 01 Jan 2010 16:00:00 EST']);
   });
 
   test('3.1.2.13 regbadct: Contact URI with ? outside <> is accepted by the parser, rejected by parseContacts', () => {
-    const m = parseMessage(fixture('regbadct'));
+    const m = receive(fixture('regbadct'));
     assertRejects(() => parseContacts(m.headers.getAll('Contact')), 400, /Contact.*<>/);
   });
 
   test('3.1.2.14 badaspec: LWS inside <> in To is accepted (liberal), display names with commas quoted', () => {
-    const m = parseMessage(fixture('badaspec'));
+    const m = receive(fixture('badaspec'));
     assert.equal(toOf(m).uri.user, 't.watson');
     assert.equal(toOf(m).displayName, 'Watson, Thomas');
     assert.equal(fromOf(m).displayName, 'Bell, Alexander');
@@ -125,7 +124,7 @@ describe('RFC 4475 §3.1.2 invalid messages', () => {
 
 describe('RFC 4475 §3.2–3.4 transaction, application and compatibility tests', () => {
   test('3.2.1 badbranch: bare magic cookie branch parses', () => {
-    const m = parseMessage(fixture('badbranch'));
+    const m = receive(fixture('badbranch'));
     assert.equal(topVia(m).params.get('branch'), 'z9hG4bK');
   });
 
@@ -135,13 +134,13 @@ describe('RFC 4475 §3.2–3.4 transaction, application and compatibility tests'
   });
 
   test('3.3.2 unkscm: unknown Request-URI scheme parses; the URI layer answers 416', () => {
-    const m = parseMessage(fixture('unkscm')) as SipRequest;
+    const m = receive(fixture('unkscm')) as SipRequest;
     assert.equal(m.uri, 'nobodyKnowsThisScheme:totallyopaquecontent');
     assertRejects(() => parseUri(m.uri), 416);
   });
 
   test('3.3.3 novelsc: novel scheme with // parses', () => {
-    const m = parseMessage(fixture('novelsc')) as SipRequest;
+    const m = receive(fixture('novelsc')) as SipRequest;
     assert.equal(m.uri, 'soap.beep://192.0.2.103:3002');
   });
 
@@ -151,19 +150,19 @@ describe('RFC 4475 §3.2–3.4 transaction, application and compatibility tests'
   });
 
   test('3.3.5 bext01: unknown Require / Proxy-Require options are listed', () => {
-    const m = parseMessage(fixture('bext01'));
+    const m = receive(fixture('bext01'));
     assert.deepEqual(parseTokenList(m.headers.getAll('Require')), ['nothingSupportsThis', 'nothingSupportsThisEither']);
     assert.deepEqual(parseTokenList(m.headers.getAll('Proxy-Require')), ['noProxiesSupportThis', 'norDoAnyProxiesSupportThis']);
   });
 
   test('3.3.6 invut: unknown body type is framed and kept', () => {
-    const m = parseMessage(fixture('invut'));
+    const m = receive(fixture('invut'));
     assert.equal(m.headers.get('Content-Type'), 'application/unknownformat');
     assert.equal(m.body.toString(), '<audio>\r\n <pcmu port="443"/>\r\n</audio>\r\n');
   });
 
   test('3.3.7 regaut01: unknown authorization scheme parses', () => {
-    const m = parseMessage(fixture('regaut01'));
+    const m = receive(fixture('regaut01'));
     const a = parseAuthHeader(m.headers.get('Authorization') ?? '');
     assert.equal(a.scheme, 'NoOneKnowsThisScheme');
     assert.equal(a.params.get('opaque-data'), 'here');
@@ -178,17 +177,17 @@ describe('RFC 4475 §3.2–3.4 transaction, application and compatibility tests'
   });
 
   test('3.3.10 bcast: response whose second Via is a broadcast address parses', () => {
-    const m = parseMessage(fixture('bcast'));
+    const m = receive(fixture('bcast'));
     assert.equal(parseVia(m.headers.getAll('Via')[1] ?? '').host, '255.255.255.255');
   });
 
   test('3.3.11 zeromf: Max-Forwards 0 parses (the proxy answers 483)', () => {
-    const m = parseMessage(fixture('zeromf'));
+    const m = receive(fixture('zeromf'));
     assert.equal(m.headers.get('Max-Forwards'), '0');
   });
 
   test('3.3.12 cparam01: addr-spec Contact parameters belong to the header', () => {
-    const m = parseMessage(fixture('cparam01'));
+    const m = receive(fixture('cparam01'));
     const [c] = parseContacts(m.headers.getAll('Contact')) as Exclude<ReturnType<typeof parseContacts>, '*'>;
     assert.equal(c?.params.get('unknownparam'), null);
     assert.equal(c?.uri.params.size, 0);
@@ -196,26 +195,26 @@ describe('RFC 4475 §3.2–3.4 transaction, application and compatibility tests'
   });
 
   test('3.3.13 cparam02: name-addr Contact parameters inside <> belong to the URI', () => {
-    const m = parseMessage(fixture('cparam02'));
+    const m = receive(fixture('cparam02'));
     const [c] = parseContacts(m.headers.getAll('Contact')) as Exclude<ReturnType<typeof parseContacts>, '*'>;
     assert.equal(c?.uri.params.get('unknownparam'), null);
     assert.equal(c?.params.size, 0);
   });
 
   test('3.3.14 regescrt: escaped Route header in a Contact URI is unescaped', () => {
-    const m = parseMessage(fixture('regescrt'));
+    const m = receive(fixture('regescrt'));
     const [c] = parseContacts(m.headers.getAll('m')) as Exclude<ReturnType<typeof parseContacts>, '*'>;
     assert.equal(c?.uri.headers.get('Route'), '<sip:sip.example.com>');
   });
 
   test('3.3.15 sdp01: Accept of an unknown type parses with its SDP body', () => {
-    const m = parseMessage(fixture('sdp01'));
+    const m = receive(fixture('sdp01'));
     assert.equal(m.headers.get('Accept'), 'text/nobodyKnowsThis');
     assert.equal(m.body.length, 150);
   });
 
   test('3.4.1 inv2543: RFC 2543 INVITE (no branch, no tag, no Content-Length) parses; body is the rest', () => {
-    const m = parseMessage(fixture('inv2543'));
+    const m = receive(fixture('inv2543'));
     assert.equal(topVia(m).params.has('branch'), false);
     assert.equal(fromOf(m).params.has('tag'), false);
     // addr-spec form: ;user=phone is a header parameter, not a URI one (RFC 3261 §20.10).

@@ -11,7 +11,6 @@ import {
   formatUri,
   fromOf,
   parseContacts,
-  parseMessage,
   parseNameAddr,
   parseUri,
   parseVia,
@@ -22,16 +21,16 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../../../../electron/sip/message/index.ts';
-import { fixture } from './fixtures.ts';
+import { fixture, receive } from './fixtures.ts';
 
 function request(name: string): SipRequest {
-  const m = parseMessage(fixture(name));
+  const m = receive(fixture(name));
   assert.equal(m.kind, 'request');
   return m as SipRequest;
 }
 
 function response(name: string): SipResponse {
-  const m = parseMessage(fixture(name));
+  const m = receive(fixture(name));
   assert.equal(m.kind, 'response');
   return m as SipResponse;
 }
@@ -237,7 +236,7 @@ describe('RFC 4475 §3.1.1 valid messages', () => {
     assert.deepEqual(serializeMessage(m), fixture('unreason'));
     // A rebuilt head writes the same UTF-8 reason phrase.
     m.headers.append('X-Touched', '1');
-    const again = parseMessage(serializeMessage(m)) as SipResponse;
+    const again = receive(serializeMessage(m)) as SipResponse;
     assert.equal(again.reason, m.reason);
   });
 
@@ -251,12 +250,12 @@ describe('RFC 4475 §3.1.1 valid messages', () => {
   test('every valid message serializes back to its own bytes and re-parses to the same fields', () => {
     for (const name of ['wsinv', 'intmeth', 'esc01', 'escnull', 'esc02', 'lwsdisp', 'longreq', 'semiuri', 'transports', 'mpart01', 'unreason', 'noreason']) {
       const raw = fixture(name);
-      const m = parseMessage(raw);
+      const m = receive(raw);
       const out = serializeMessage(m);
       assert.deepEqual(out, raw, name);
       // Force a rebuild and compare the typed view.
       m.headers.append('X-Rebuilt', 'yes');
-      const again = parseMessage(serializeMessage(m));
+      const again = receive(serializeMessage(m));
       assert.deepEqual(topVia(again), topVia(m), name);
       assert.deepEqual(fromOf(again), fromOf(m), name);
       assert.deepEqual(toOf(again), toOf(m), name);

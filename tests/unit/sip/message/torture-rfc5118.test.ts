@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import {
   formatUri,
   parseContacts,
-  parseMessage,
   parseUri,
   parseVia,
   serializeMessage,
@@ -12,9 +11,9 @@ import {
   topVia,
   type SipRequest,
 } from '../../../../electron/sip/message/index.ts';
-import { assertRejects, fixture } from './fixtures.ts';
+import { assertRejects, fixture, receive } from './fixtures.ts';
 
-const request = (name: string) => parseMessage(fixture(name)) as SipRequest;
+const request = (name: string) => receive(fixture(name)) as SipRequest;
 
 describe('RFC 5118 IPv6 torture tests', () => {
   test('4.1 ipv6-good: IPv6 references in Request-URI, Via and Contact', () => {
@@ -31,7 +30,7 @@ describe('RFC 5118 IPv6 torture tests', () => {
   });
 
   test('4.2 ipv6-bad: IPv6 address without brackets in the Request-URI is a 400', () => {
-    assertRejects(() => parseMessage(fixture('ipv6-bad')), 400, /Request-URI/);
+    assertRejects(() => receive(fixture('ipv6-bad')), 400, /Request-URI/);
   });
 
   test('4.3 port-ambiguous: [2001:db8::10:5070] is an address with no port', () => {

@@ -51,8 +51,7 @@ export function response(req: SipRequest, status: number, toTag?: string): SipRe
   const r = createResponse(req, status);
   if (toTag) {
     const to = toOf(r);
-    to.params.set('tag', toTag);
-    r.headers.set('To', formatNameAddr(to));
+    r.headers.set('To', formatNameAddr({ ...to, params: new Map(to.params).set('tag', toTag) }));
   }
   return r;
 }

@@ -68,6 +68,25 @@ describe('UDP transport, IPv4 loopback', () => {
     assert.ok(traces.some((t) => t.direction === 'in' && t.text.startsWith('SIP/2.0 200')), 'incoming response traced');
   });
 
+  it('while tracing() says no, nothing is traced; the next message after it says yes is', async () => {
+    let wanted = false;
+    const seen: TraceEvent[] = [];
+    const c = new TransportLayer({ trace: (e) => seen.push(e), tracing: () => wanted });
+    try {
+      await c.listen({ protocol: 'udp', address: '127.0.0.1', port: 0 });
+      const bIn = inboxOf(b);
+      await c.send(request('OPTIONS'), bUdp);
+      await bIn.next();
+      assert.equal(seen.length, 0, 'not wanted: no trace event, no text made');
+      wanted = true;
+      await c.send(request('OPTIONS'), bUdp);
+      await bIn.next();
+      assert.equal(seen.filter((t) => t.direction === 'out' && t.text.startsWith('OPTIONS ')).length, 1);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('adds received/rport to requests as RFC 3261 §18.2.1 and RFC 3581 §4 say', async () => {
     const peer = await rawUdp();
     const bIn = inboxOf(b);

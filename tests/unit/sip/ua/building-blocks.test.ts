@@ -63,6 +63,12 @@ describe('trace, DTMF, sipfrag, bindings, accounts', () => {
     const e = toTraceEntry({ direction: 'out', protocol: 'udp', local: { protocol: 'udp', address: '127.0.0.1', port: 1 }, remote: { protocol: 'udp', address: '127.0.0.1', port: 2 }, text, time: 5 });
     assert.equal(e.text, 'REGISTER sip:a SIP/2.0\r\nAuthorization: Digest <redacted>\r\nProxy-Authorization: Digest <redacted>\r\nCSeq: 2 REGISTER\r\n\r\n');
     assert.equal(e.summary, 'REGISTER sip:a SIP/2.0');
+    // A message without credentials (most of a call's) is the text as it crossed the wire, the same string.
+    const plain = 'SIP/2.0 180 Ringing\r\nCall-ID: c1\r\nContent-Length: 0\r\n\r\n';
+    const p = toTraceEntry({ direction: 'out', protocol: 'udp', local: { protocol: 'udp', address: '127.0.0.1', port: 1 }, remote: { protocol: 'udp', address: '127.0.0.1', port: 2 }, text: plain, time: 5 });
+    assert.equal(p.text, plain);
+    const q = toTraceEntry({ direction: 'out', protocol: 'udp', local: { protocol: 'udp', address: '127.0.0.1', port: 1 }, remote: { protocol: 'udp', address: '127.0.0.1', port: 2 }, text: 'MESSAGE sip:a SIP/2.0\r\nX-Login: password=hunter2\r\n\r\n', time: 5 });
+    assert.equal(q.text, 'MESSAGE sip:a SIP/2.0\r\nX-Login: password=<redacted>\r\n\r\n');
   });
   it('dtmf-relay and sipfrag round trips', () => {
     assert.deepEqual(parseDtmfRelay(formatDtmfRelay({ digit: '#', durationMs: 100 })), { digit: '#', durationMs: 100 });

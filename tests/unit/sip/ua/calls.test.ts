@@ -47,6 +47,24 @@ describe('calls between two UserAgents', () => {
     assert.deepEqual(w.logs.filter((l) => l.level === 'error'), []);
   });
 
+  it('both hang up at once (crossing BYEs, as transferor and transferee after a transfer): each call ends as a hang-up, not with the 481 its BYE may get', async () => {
+    const { w, alice, bob } = twoPhones();
+    const call = alice.ua.call(bob.uri, { accountId: 'alice' });
+    await w.settle();
+    const inc = bob.incoming[0]!;
+    await inc.accept();
+    await w.settle();
+    const done = Promise.all([call.hangup(), inc.hangup()]);
+    await w.settle();
+    await done;
+    assert.equal(w.network.find('BYE').length, 2, 'both sent BYE');
+    for (const end of [call.end, inc.end]) {
+      assert.ok(end && (end.cause === 'local-hangup' || end.cause === 'remote-hangup'), JSON.stringify(end));
+      assert.notEqual(end.outcome?.status, 481, `a crossing BYE's 481 is no failure: ${JSON.stringify(end)}`);
+    }
+    assert.equal(alice.ua.calls.length + bob.ua.calls.length, 0);
+  });
+
   it('the callee hangs up', async () => {
     const { w, alice, bob } = twoPhones();
     const call = alice.ua.call(bob.uri, { accountId: 'alice' });

@@ -7,13 +7,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { InsecureHopError, secureHops } from '../../../../electron/sip/dialog/index.ts';
-import { parseNameAddr, parseUri } from '../../../../electron/sip/message/index.ts';
+import { createResponse, parseNameAddr, parseUri } from '../../../../electron/sip/message/index.ts';
 import type { SipRequest, SipResponse } from '../../../../electron/sip/message/index.ts';
 import type { SendTarget } from '../../../../electron/sip/transport/transport.ts';
 import { TargetResolver } from '../../../../electron/sip/ua/target-resolver.ts';
 import { InsecureTargetError, UnreachableTargetError } from '../../../../electron/sip/ua/ua-errors.ts';
 import { twoPhones } from './two-phones.ts';
-import { FakeServer, registrar, world } from './ua-world.ts';
+import { ANSWER, FakeServer, fixedMedia, registrar, world } from './ua-world.ts';
 
 const udp: SendTarget = { protocol: 'udp', address: '10.0.0.9', port: 5060 };
 const tls: SendTarget = { protocol: 'tls', address: '10.0.0.9', port: 5061 };
@@ -80,6 +80,40 @@ describe('sips: calls between two UserAgents', () => {
     assert.equal(call.end?.outcome?.status, 503);
     assert.match(call.end?.detail ?? '', /a sips: request is sent over TLS only \(RFC 5630\), and the next hop sip:10\.0\.0\.9:5060;transport=udp is reached over UDP/);
     assert.equal(w.network.find('INVITE').length, 0, 'no INVITE left');
+  });
+
+  it('inside a sips: call whose route has a UDP hop, hold, INFO, REFER and BYE are not sent, and each says why in words (not a plain 503)', async () => {
+    const w = world();
+    const media = fixedMedia();
+    const ua = w.ua('10.0.0.2', 5070, { media: media.factory });
+    ua.addAccount({ id: 'alice', aor: 'sip:alice@sipA.test', registerExpires: 0 });
+    // Bob answers through a proxy that Record-Routes itself as a UDP hop: the dialog's route breaks RFC 5630.
+    const bob = new FakeServer(w, '10.0.0.3', 5080);
+    bob.handle = (r, tx) => {
+      if (r.method !== 'INVITE') return tx.respond(createResponse(r, 200, 'OK'));
+      const ok = createResponse(r, 200, 'OK');
+      ok.headers.set('To', `${r.headers.get('To')};tag=bob`);
+      ok.headers.set('Record-Route', '<sip:10.0.0.9:5060;transport=udp;lr>');
+      ok.headers.set('Contact', '<sips:bob@10.0.0.3:5080>');
+      ok.headers.set('Content-Type', 'application/sdp');
+      ok.body = Buffer.from(ANSWER);
+      tx.respond(ok);
+    };
+    const call = ua.call('sips:bob@10.0.0.3:5080', { accountId: 'alice' });
+    await w.settle();
+    assert.equal(call.state, 'active', `${JSON.stringify(bob.requests.map((r) => r.method))} ${JSON.stringify(w.logs.slice(-5))}`);
+    const why = /^a sips: request is sent over TLS only \(RFC 5630\), and the next hop sip:10\.0\.0\.9:5060;transport=udp is reached over UDP/;
+    const results = [await call.hold(), await call.sendDtmf('1'), await call.transfer('sips:carol@10.0.0.4')];
+    for (const r of results) {
+      assert.equal(r.status, 503);
+      assert.match(r.words, why, JSON.stringify(r));
+      assert.match(r.description, /\(503 "Service Unavailable"\)$/);
+    }
+    await call.hangup();
+    await w.settle();
+    assert.equal(call.state, 'ended');
+    assert.match(call.end?.outcome?.words ?? '', why, 'the hang-up says why no BYE left');
+    assert.deepEqual(bob.requests.map((r) => r.method), ['INVITE'], 'nothing else reached the UDP hop or bob');
   });
 
   it('a sips: account behind a UDP outbound proxy fails to register in words, sends nothing and does not retry', async () => {

@@ -1,0 +1,208 @@
+/**
+ * The web UI's start: from spawning `parley web` to the page being usable in
+ * Chromium — a favourite's call button enabled (the contacts arrived) and the
+ * header chip saying "Registered" (the account registered with Kamailio on
+ * loopback and the page heard it). Issue 17 §4's goal: ≤ 800 ms.
+ *
+ *   t0           spawn of `parley web --no-open --port 0 --data-dir D --json`
+ *   host up      its {"event":"web"} line (engine, store, API server, renderer found)
+ *   navigation   Chromium asked for the page (WebDriver, at once)
+ *   DOM ready    DOMContentLoaded (the bundle parsed)
+ *   call button  a favourite's call button enabled
+ *   registered   the chip says Registered           ← interactive = the later of the two
+ *
+ * The page's moments are taken inside the page (a probe put in before its
+ * scripts run, through the DevTools protocol), on the same wall clock as t0.
+ * Three ways to run the host, taken in turn: the sources as shipped
+ * (bin/parley.js, Node's type stripping, compile cache warm), the bundle
+ * (out/cli/parley.mjs), and a floor measured the same way: a few lines of
+ * Node serving one static page with a call button and "Registered" in it
+ * (what Node and Chromium cost with no Parley at all). Medians of N runs
+ * after one unmeasured warm-up each; the load average beside them.
+ *
+ *   node tests/bench/web-interactive.bench.ts [--runs N]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { createApiClient } from '../../electron/api/api-client.ts';
+import { buildCliBundle } from '../../electron/cli/build-bundle.ts';
+import { browserAvailable, startBrowser } from '../e2e/browser.ts';
+import { buildRenderer, ROOT } from '../e2e/build-renderer.ts';
+import { startKamailio } from '../interop/harness/kamailio.ts';
+import { makeTempDir, sleep } from '../interop/harness/managed-process.ts';
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const RUNS = Math.max(3, arg('--runs', 5));
+const GOAL_MS = 800;
+
+/** Put in every page before its scripts: notes when the page became usable (epoch ms, the clock t0 is on). */
+const PROBE = `(() => {
+  const marks = (window.__parleyMarks = { nav: performance.timeOrigin });
+  document.addEventListener('DOMContentLoaded', () => (marks.dom = Date.now()));
+  const look = () => {
+    if (!marks.call && document.querySelector('button.fav:not([disabled]), button[data-bench-call]:not([disabled])')) marks.call = Date.now();
+    const chip = document.querySelector('[data-testid="registration-chip"]');
+    if (!marks.registered && chip && /Registered/.test(chip.textContent || '')) marks.registered = Date.now();
+    if (marks.call && marks.registered) observer.disconnect();
+  };
+  const observer = new MutationObserver(look);
+  observer.observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
+})();`;
+
+/** The floor: Node serving one page that is usable as soon as it is parsed. */
+const FLOOR_SERVER = `
+const http = require('node:http');
+const page = '<!doctype html><html><head><meta charset="utf-8"><title>floor</title></head><body>' +
+  '<div data-testid="registration-chip">Floor Registered</div><button class="fav" data-bench-call>Call</button></body></html>';
+const server = http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }); res.end(page); });
+server.listen(0, '127.0.0.1', () => process.stdout.write(JSON.stringify({ event: 'web', data: { url: 'http://127.0.0.1:' + server.address().port + '/' } }) + '\\n'));
+`;
+
+interface Marks {
+  nav: number;
+  dom?: number;
+  call?: number;
+  registered?: number;
+}
+
+interface Run {
+  hostUp: number;
+  nav: number;
+  dom: number;
+  call: number;
+  registered: number;
+  interactive: number;
+}
+
+type Variant = { name: string; command: string[] };
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** Spawns `command`, resolves with the URL of its first {"event":"web"} line and the child. */
+function startHost(command: string[], t0: number): Promise<{ child: ChildProcess; url: string; at: number }> {
+  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  let err = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no web line within 20 s; stderr: ${err.slice(-800)}`)), 20_000);
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      for (const line of out.split('\n').slice(0, -1)) {
+        try {
+          const e = JSON.parse(line) as { event?: string; data?: { url?: string } };
+          if (e.event === 'web' && e.data?.url) {
+            clearTimeout(timer);
+            resolve({ child, url: e.data.url, at: Date.now() - t0 });
+            return;
+          }
+        } catch {
+          // not JSON: not ours
+        }
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`host exited (${code}) before its web line; stderr: ${err.slice(-800)}`)));
+  });
+}
+
+async function stopHost(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  process.kill(-child.pid, 'SIGTERM');
+  const killed = await Promise.race([gone.then(() => true), sleep(5000).then(() => false)]);
+  if (!killed) process.kill(-child.pid, 'SIGKILL');
+}
+
+async function main(): Promise<void> {
+  const missing = browserAvailable();
+  if (missing) {
+    process.stdout.write(`web-interactive: skipped (${missing})\n`);
+    return;
+  }
+  buildRenderer();
+  const bundle = await buildCliBundle();
+  const kam = await startKamailio({ users: [{ username: 'johndoe', password: 'secret' }] });
+  const dataDir = makeTempDir('web-interactive');
+  const floorFile = join(dataDir.path, 'floor.cjs');
+  writeFileSync(floorFile, FLOOR_SERVER);
+  const session = await startBrowser({ width: 1280, height: 800 });
+  const browser = session.browser;
+  try {
+    await browser.sendCommandAndGetResult('Page.addScriptToEvaluateOnNewDocument', { source: PROBE });
+    const host = ['web', '--no-open', '--port', '0', '--data-dir', dataDir.path, '--json'];
+    const variants: Variant[] = [
+      { name: 'parley web (sources)', command: [process.execPath, join(ROOT, 'bin/parley.js'), ...host] },
+      { name: 'parley web (bundle)', command: [process.execPath, bundle.entry, ...host] },
+      { name: 'floor: node + one page', command: [process.execPath, floorFile] },
+    ];
+
+    // The data dir: one account on Kamailio and a favourite contact, added through the API of a first run.
+    {
+      const first = await startHost(variants[0]!.command, Date.now());
+      const apiUrl = first.url.replace(/^http/, 'ws').replace(/\/#token=(.*)$/, '/api?token=$1');
+      const ws = new WebSocket(apiUrl);
+      await new Promise<void>((resolve, reject) => {
+        ws.addEventListener('open', () => resolve());
+        ws.addEventListener('error', () => reject(new Error('the API socket did not open')));
+      });
+      const api = createApiClient(ws);
+      const added = await api.call('accounts.add', { aor: `sip:johndoe@${kam.domain}`, password: 'secret', outboundProxy: `sip:127.0.0.1:${kam.udpPort}`, displayName: 'John Doe' });
+      if (!added.ok) throw new Error(`accounts.add: ${added.message}`);
+      const contact = await api.call('contacts.add', { name: 'Alice', addresses: [{ label: 'work', uri: `sip:alice@${kam.domain}` }], favorite: true });
+      if (!contact.ok) throw new Error(`contacts.add: ${contact.message}`);
+      api.close();
+      await stopHost(first.child);
+    }
+
+    const runs = new Map<string, Run[]>(variants.map((v) => [v.name, []]));
+    for (let round = 0; round <= RUNS; round++) {
+      // Alternate the order so that neither variant always follows the other.
+      const order = round % 2 === 0 ? variants : [...variants].reverse();
+      for (const v of order) {
+        await browser.url('about:blank');
+        const t0 = Date.now();
+        const started = await startHost(v.command, t0);
+        try {
+          await browser.url(started.url);
+          await browser.waitUntil(async () => {
+            const m = (await browser.execute('return window.__parleyMarks || null')) as unknown as Marks | null;
+            return m?.call !== undefined && m.registered !== undefined;
+          }, { timeout: 15_000, interval: 25, timeoutMsg: `${v.name}: the page did not become usable within 15 s` });
+          const m = (await browser.execute('return window.__parleyMarks')) as unknown as Marks;
+          const rel = (x: number | undefined) => (x ?? NaN) - t0;
+          const run: Run = { hostUp: started.at, nav: rel(m.nav), dom: rel(m.dom), call: rel(m.call), registered: rel(m.registered), interactive: Math.max(rel(m.call), rel(m.registered)) };
+          if (round > 0) runs.get(v.name)!.push(run);
+        } finally {
+          await stopHost(started.child);
+        }
+        await sleep(200);
+      }
+    }
+
+    const load = loadavg().map((l) => l.toFixed(1)).join(' ');
+    process.stdout.write(`\nweb UI interactive after \`parley web\` starts, Chromium ${RUNS} runs each (median ms from spawn; load ${load}, ${process.env.NODE_COMPILE_CACHE ? 'NODE_COMPILE_CACHE set' : 'compile cache as main.ts sets it'})\n`);
+    process.stdout.write(`${'variant'.padEnd(26)}${['host up', 'navigate', 'DOM ready', 'call btn', 'registered', 'interactive'].map((h) => h.padStart(12)).join('')}\n`);
+    const floor = median(runs.get(variants[2]!.name)!.map((r) => r.interactive));
+    for (const v of variants) {
+      const rs = runs.get(v.name)!;
+      const cols = (['hostUp', 'nav', 'dom', 'call', 'registered', 'interactive'] as const).map((k) => median(rs.map((r) => r[k])).toFixed(0).padStart(12)).join('');
+      const mine = median(rs.map((r) => r.interactive));
+      const extra = v === variants[2] ? '' : `   ${(mine / floor).toFixed(2)}× the floor; goal ≤ ${GOAL_MS} ms: ${mine <= GOAL_MS ? 'met' : 'NOT met'} (min ${Math.min(...rs.map((r) => r.interactive)).toFixed(0)}, max ${Math.max(...rs.map((r) => r.interactive)).toFixed(0)})`;
+      process.stdout.write(`${v.name.padEnd(26)}${cols}${extra}\n`);
+    }
+  } finally {
+    await session.close();
+    await kam.stop();
+    dataDir.remove();
+  }
+}
+
+await main();
