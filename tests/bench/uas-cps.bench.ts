@@ -2,9 +2,12 @@
  * Calls per second Parley sustains as an auto-answering UAS, side by side
  * with baresip in the same run.
  *
- *   node tests/bench/uas-cps.bench.ts [seconds-per-step] [max-rate] [--only a,b]
+ *   node tests/bench/uas-cps.bench.ts [seconds-per-step] [max-rate] [--only a,b] [--baseline CHECKOUT]
  *
- *   --only   a subset of the UASes: parley-sig, parley-media, parley-engine, baresip
+ *   --only       a subset of the UASes: parley-sig, parley-media, parley-engine, baresip
+ *   --baseline   adds the full engine of another checkout (e.g. main before a
+ *                change, `git archive` into a folder with node_modules beside
+ *                it) as one more UAS, "engine (baseline)": an A/B in one run
  *
  * Each Parley UAS runs in a node process of its own (this file with
  * `--serve <name>`), like baresip, so they share no event loop; before each
@@ -61,6 +64,7 @@
  * Not a pass/fail test: it prints figures and the ratios to baresip.
  */
 import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDispatcher } from '../../electron/api/dispatcher.ts';
 import type { CommandContext } from '../../electron/api/phone-api.ts';
@@ -79,7 +83,10 @@ import { settle, sippStep, stepLine, sustained, type StepResult } from './harnes
 
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt > 0 ? new Set(process.argv[onlyAt + 1]!.split(',')) : undefined;
-const positional = process.argv.slice(2).filter((a, i, all) => a !== '--only' && all[i - 1] !== '--only');
+const baselineAt = process.argv.indexOf('--baseline');
+const baseline = baselineAt > 0 ? process.argv[baselineAt + 1] : undefined;
+const flags = new Set(['--only', '--baseline']);
+const positional = process.argv.slice(2).filter((a, i, all) => !flags.has(a) && !flags.has(all[i - 1]!));
 const secondsPerStep = Number(positional[0] ?? 4);
 const maxRate = Number(positional[1] ?? 6400);
 const rates = [50, 100, 200, 300, 400, 600, 800, 1000, 1200, 1600, 2000, 2400, 3200, 4000, 4800, 6400].filter((r) => r <= maxRate);
@@ -208,9 +215,9 @@ async function startEngineUas(): Promise<Uas> {
   };
 }
 
-const names = { 'parley-sig': 'Parley, signalling only', 'parley-media': 'Parley, UA + media', 'parley-engine': 'Parley, full engine', baresip: 'baresip' } as const;
+const names = { 'parley-sig': 'Parley, signalling only', 'parley-media': 'Parley, UA + media', 'parley-engine': 'Parley, full engine', 'engine-baseline': 'engine (baseline)', baresip: 'baresip' } as const;
 type Name = keyof typeof names;
-const starters: Record<Exclude<Name, 'baresip'>, () => Promise<Uas>> = {
+const starters: Record<Exclude<Name, 'baresip' | 'engine-baseline'>, () => Promise<Uas>> = {
   'parley-sig': startSignallingOnlyUas,
   'parley-media': startMediaUas,
   'parley-engine': startEngineUas,
@@ -221,7 +228,7 @@ const starters: Record<Exclude<Name, 'baresip'>, () => Promise<Uas>> = {
  * the variants neither share an event loop nor leave work behind for each
  * other. Prints {"port"} when listening and {"report"} when stopped (SIGTERM).
  */
-async function serve(name: Exclude<Name, 'baresip'>): Promise<void> {
+async function serve(name: Exclude<Name, 'baresip' | 'engine-baseline'>): Promise<void> {
   const uas = await starters[name]();
   process.stdout.write(`${JSON.stringify({ port: uas.port })}\n`);
   process.once('SIGTERM', () => {
@@ -240,7 +247,9 @@ interface Running {
 }
 
 async function startParleyProcess(name: Exclude<Name, 'baresip'>): Promise<Running> {
-  const proc = new ManagedProcess(process.execPath, [fileURLToPath(import.meta.url), '--serve', name]);
+  // The baseline is the other checkout's copy of this file serving its own engine.
+  const file = name === 'engine-baseline' ? join(resolve(baseline!), 'tests/bench/uas-cps.bench.ts') : fileURLToPath(import.meta.url);
+  const proc = new ManagedProcess(process.execPath, [file, '--serve', name === 'engine-baseline' ? 'parley-engine' : name]);
   if (!(await proc.waitForOutput(/\{"port":\d+\}/, 20_000))) {
     await proc.stop(1000);
     throw new Error(`${name} did not start:\n${proc.output}`);
@@ -258,7 +267,7 @@ async function startParleyProcess(name: Exclude<Name, 'baresip'>): Promise<Runni
 }
 
 async function main(): Promise<void> {
-  const wanted = (Object.keys(names) as Name[]).filter((n) => !only || only.has(n));
+  const wanted = (Object.keys(names) as Name[]).filter((n) => (n === 'engine-baseline' ? baseline !== undefined : !only || only.has(n)));
   const uases = new Map<Name, Running>();
   const best = new Map<Name, StepResult>();
   const done = new Set<Name>();
@@ -333,5 +342,5 @@ async function main(): Promise<void> {
 }
 
 const serveAt = process.argv.indexOf('--serve');
-if (serveAt > 0) await serve(process.argv[serveAt + 1] as Exclude<Name, 'baresip'>);
+if (serveAt > 0) await serve(process.argv[serveAt + 1] as Exclude<Name, 'baresip' | 'engine-baseline'>);
 else await main();
