@@ -64,59 +64,90 @@ export interface NameEntry {
   /** lower-case spelling matched against (long or compact form) */
   lower: string;
   key: string;
-  /** the usual spelling ("Via", "v", "Call-ID"): reused when the wire has exactly it */
-  usual: string;
   /** which of the headers the parser checks this is (see ROLE), 0 for others */
   role: number;
 }
 
 /** The headers parseMessage checks on every message, numbered for a quick dispatch. */
 export const ROLE: Record<string, number> = { via: 1, from: 2, to: 3, 'call-id': 4, cseq: 5, 'content-length': 6, 'max-forwards': 7 };
-/** Every known name; knownNameAt returns an index into it. */
+/** Every known name; knownNameAtB returns an index into it. */
 export const nameEntries: NameEntry[] = [];
 const nameBuckets: (number[] | undefined)[] = [];
-function addName(usual: string, key: string): void {
-  const lower = intern(usual.toLowerCase());
+function addName(spelling: string, key: string): void {
+  const lower = intern(spelling.toLowerCase());
   key = intern(key);
   const idx = (lower.charCodeAt(0) & 0x1f) * 32 + (lower.length & 31);
   (nameBuckets[idx] ??= []).push(nameEntries.length);
-  nameEntries.push({ lower, key, usual, role: ROLE[key] ?? 0 });
+  nameEntries.push({ lower, key, role: ROLE[key] ?? 0 });
 }
 for (const name of CANONICAL) addName(name, name.toLowerCase());
 for (const [c, key] of Object.entries(COMPACT)) addName(c, key);
 
-/**
- * The known header name at s[start, end) in any letter case: returns
- * 2 * (index in nameEntries) + (1 when spelled exactly as `usual`), or -1.
- */
-export function knownNameAt(s: string, start: number, end: number): number {
+/** Letter case folded: A-Z to a-z, every other byte itself (a name with CR is not one with '-'). */
+const FOLD = (() => {
+  const t = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) t[c] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
+  return t;
+})();
+/** Every entry's lower-case spelling, back to back: entry i at lowerAt[i]. */
+const LOWER = new Uint8Array(nameEntries.reduce((n, e) => n + e.lower.length, 0));
+const lowerAt: number[] = [];
+{
+  let off = 0;
+  for (const e of nameEntries) {
+    lowerAt.push(off);
+    for (let k = 0; k < e.lower.length; k++) LOWER[off++] = e.lower.charCodeAt(k);
+  }
+}
+
+/** The known header name in b[start, end) in any letter case: its index in nameEntries, or -1. */
+export function knownNameAtB(b: Uint8Array, start: number, end: number): number {
   const len = end - start;
   if (len <= 0 || len >= 32) return -1;
-  const b = nameBuckets[(s.charCodeAt(start) & 0x1f) * 32 + len];
-  if (b === undefined) return -1;
-  for (let i = 0; i < b.length; i++) {
-    const idx = b[i] as number;
-    const e = nameEntries[idx] as NameEntry;
-    const lower = e.lower;
-    const usual = e.usual;
-    let exact = 1;
-    let k = 0;
-    for (; k < len; k++) {
-      const c = s.charCodeAt(start + k);
-      if (c !== usual.charCodeAt(k)) {
-        exact = 0;
-        if ((c | 0x20) !== lower.charCodeAt(k)) break;
-      }
-    }
-    if (k === len) return idx * 2 + exact;
+  const bucket = nameBuckets[((b[start] as number) & 0x1f) * 32 + len];
+  if (bucket === undefined) return -1;
+  for (let i = 0; i < bucket.length; i++) {
+    const idx = bucket[i] as number;
+    const off = (lowerAt[idx] as number) - start;
+    let k = start;
+    while (k < end && FOLD[b[k] as number] === LOWER[off + k]) k++;
+    if (k === end) return idx;
   }
   return -1;
 }
 
+/** knownNameAtB over the characters of s[start, end). */
+function knownNameAt(s: string, start: number, end: number): number {
+  const len = end - start;
+  if (len <= 0 || len >= 32) return -1;
+  const bucket = nameBuckets[(s.charCodeAt(start) & 0x1f) * 32 + len];
+  if (bucket === undefined) return -1;
+  for (let i = 0; i < bucket.length; i++) {
+    const idx = bucket[i] as number;
+    const off = (lowerAt[idx] as number) - start;
+    let k = start;
+    for (; k < end; k++) {
+      const c = s.charCodeAt(k);
+      if (c > 0xff || FOLD[c] !== LOWER[off + k]) break;
+    }
+    if (k === end) return idx;
+  }
+  return -1;
+}
+
+/** Keys of the known names the API was asked about, by spelling (bounded: known names only). */
+const keyBySpelling = new Map<string, string>();
+
 /** Key of a header name when it is a known one (any letter case); undefined otherwise. */
 export function knownKey(name: string): string | undefined {
+  const cached = keyBySpelling.get(name);
+  if (cached !== undefined) return cached;
   const r = knownNameAt(name, 0, name.length);
-  return r < 0 ? undefined : (nameEntries[r >> 1] as NameEntry).key;
+  if (r < 0) return undefined;
+  const key = (nameEntries[r] as NameEntry).key;
+  // Letter-case variants of known names are finite but many: keep the first few hundred.
+  if (keyBySpelling.size < 512) keyBySpelling.set(name, key);
+  return key;
 }
 
 /** The comparison key of a header name: lower-case long form. */

@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer';
 import { TOKEN, allIn, codesOf, skipWs, trimEndIndex } from './chars.ts';
 import { HeaderList, WireField, WireHead } from './header-list.ts';
-import { headerKey, knownNameAt, nameEntries, type NameEntry } from './header-names.ts';
+import { headerKey, knownNameAtB, nameEntries, type NameEntry } from './header-names.ts';
 import { resolveLimits, type ParseLimits } from './parse-limits.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import { SipRequest, SipResponse, type SipMessage } from './sip-message.ts';
@@ -126,9 +126,9 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
     }
     let key: string;
     let role = 0;
-    const known = knownNameAt(s, pos, nameEnd);
+    const known = knownNameAtB(b, pos, nameEnd);
     if (known >= 0) {
-      const e = nameEntries[known >> 1] as NameEntry;
+      const e = nameEntries[known] as NameEntry;
       key = e.key;
       role = e.role;
     } else {

@@ -227,9 +227,12 @@ export function formatUri(uri: SipUri): string {
     s += formatHost(uri.host);
     if (uri.port !== undefined) s += ':' + uri.port;
   }
-  for (const [k, v] of uri.params) {
-    s += ';' + escapeUri(k, PARAM);
-    if (v !== null) s += '=' + escapeUri(v, PARAM);
+  // Most URIs have no parameters: no iterator then.
+  if (uri.params.size > 0) {
+    for (const [k, v] of uri.params) {
+      s += ';' + escapeUri(k, PARAM);
+      if (v !== null) s += '=' + escapeUri(v, PARAM);
+    }
   }
   if (uri.scheme !== 'tel' && uri.headers.size > 0) {
     let sep = '?';

@@ -125,6 +125,9 @@ describe('parseMessage', () => {
     assert.equal(noColon.request?.headers.get('call-id'), 'c1@example.com');
     assertRejects(() => parseMessage(options().replace('Max-Forwards: 70', 'Max Forwards: 70')), 400, /header name/);
     assert.equal(assertRejects(() => parseMessage(options().replace('Call-ID', 'Call ID')), 400).request, undefined);
+    // Header names match known ones letter for letter, case folded for letters only: a CR is not a '-'.
+    assert.equal(assertRejects(() => parseMessage(options().replace('Call-ID', 'Call\rID')), 400, /header name/).request, undefined);
+    assert.equal(parseMessage(options().replace('Call-ID', 'cALL-id')).headers.get('call-id'), 'c1@example.com');
     assertRejects(() => parseMessage(' ' + options().slice(1)), 400);
     assertRejects(() => parseMessage(options().slice(0, -4)), 400, /blank line/);
     assertRejects(() => parseMessage(''), 400);
