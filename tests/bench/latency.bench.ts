@@ -20,20 +20,32 @@
  *   E = `parley echo` (the CLI: SIP, engine, 48 kHz device frames through
  *       the echo device).
  *
+ * And through the renderer: the page of `parley web` in Chromium (its fake
+ * microphone plays the clicks) calls baresip's echo line from the dialpad.
+ * A tap on the page's audio graph (harness/renderer-tap.ts) records the
+ * capture worklet's input and the playback worklet's output on the
+ * AudioContext's clock; click by click, the round trip less the echo line's
+ * own turnaround (from the capture of its RTP) is Parley's renderer + engine
+ * one-way delay, as between two Parley pages (goal ≤ baresip + 10 ms, and
+ * ≤ 60 ms), split at the wire with the engine's jitter buffer and the page's
+ * playback ring beside it.
+ *
  * Then where Parley's milliseconds go, engine only: two MediaSessions in this
  * process (a click source, a sink that notes when each frame is played)
  * carry the same clicks; the sink's times against the source's give the
  * one-way delay, split into packetisation, capture → send, the socket,
  * arrival → playout (jitter buffer) and the resamplers' filter delay.
  *
- * Each round runs both echo lines, in alternating order; printed: per round
+ * Each round runs the echo lines in alternating order; printed: per round
  * the median turnaround over the clicks, then the medians over the rounds,
  * the difference (goal: Parley ≤ baresip + 10 ms at zero jitter) and the load.
  *
- *   node tests/bench/latency.bench.ts [--seconds 12] [--rounds 3]
+ *   node tests/bench/latency.bench.ts [--seconds 12] [--rounds 3] [--no-renderer]
  *
  * Needs dumpcap (Wireshark) able to capture on the loopback interface (root
  * or the capture capability); without it only the engine-only part runs.
+ * The renderer round needs Chromium and chromedriver (skipped, saying so,
+ * without them) and builds the renderer first.
  */
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
