@@ -162,8 +162,8 @@ export class Proxy {
         return this.#redirect(request, tx, bindings);
       }
       this.#trying(request, tx);
-      const specs = bindings.map((b) => this.#branchFor(request, incoming, hash, mfHeader, b.uri, this.#flowOf(b), inDialog ? undefined : request.uri));
-      this.#fork(tx, specs);
+      const specs = bindings.map((b) => this.#branchFor(request, incoming, inDialog, hash, mfHeader, b.uri, this.#flowOf(b), inDialog ? undefined : request.uri));
+      this.#fork(tx, specs, inDialog);
       return;
     }
     // A redirect server that is also its phones' outbound proxy sees the INVITE that follows its own 302
@@ -174,7 +174,7 @@ export class Proxy {
     void this.#targetsFor(request, ruri).then(
       (targets) => {
         if (targets.length === 0) return answer(404, `Not Found (no SIP server found for ${this.#nextHopUri(request, ruri).host})`);
-        this.#fork(tx, [this.#branchFor(request, incoming, hash, mfHeader, undefined, targets, undefined)]);
+        this.#fork(tx, [this.#branchFor(request, incoming, inDialog, hash, mfHeader, undefined, targets, undefined)], inDialog);
       },
       (err: unknown) => {
         o.logger.info('no next hop', { uri: request.uri, error: String(err) });
@@ -230,10 +230,10 @@ export class Proxy {
     tx.respond(r);
   }
 
-  #fork(tx: ServerTransaction, specs: BranchSpec[]): void {
+  #fork(tx: ServerTransaction, specs: BranchSpec[], inDialog: boolean): void {
     const request = tx.request;
     const callId = request.headers.get('Call-ID') ?? '';
-    const watched = request.method === 'INVITE' && !toOf(request).params.has('tag');
+    const watched = request.method === 'INVITE' && !inDialog;
     if (watched) this.#o.calls.ringing(callId, addressOf(fromOf(request).uri), addressOf(toOf(request).uri));
     const context = new ResponseContext({
       server: tx as InviteServerTransaction | NonInviteServerTransaction,
@@ -250,10 +250,9 @@ export class Proxy {
   }
 
   /** §16.6 steps 1–8 for one target. `retargetedFrom`: the address that was called, for History-Info. */
-  #branchFor(request: SipRequest, incoming: IncomingMessage, hash: string, mf: string, uri: SipUri | undefined, targets: readonly SendTarget[], retargetedFrom: string | undefined): BranchSpec {
+  #branchFor(request: SipRequest, incoming: IncomingMessage, inDialog: boolean, hash: string, mf: string, uri: SipUri | undefined, targets: readonly SendTarget[], retargetedFrom: string | undefined): BranchSpec {
     const copy = new SipRequest(request.method, uri ? formatUri(uri) : request.uri, request.headers.clone(), request.body);
     copy.headers.set('Max-Forwards', mf);
-    const inDialog = toOf(request).params.has('tag');
     if (DIALOG_CREATING.has(request.method) && !inDialog) {
       const inRr = this.#o.identity.recordRoute(incoming.source.protocol);
       const outRr = this.#o.identity.recordRoute(targets[0]?.protocol ?? incoming.source.protocol);

@@ -39,8 +39,8 @@ export interface RegistrarPolicy {
 
 export const defaultRegistrarPolicy: RegistrarPolicy = { defaultExpires: 3600, minExpires: 60, maxExpires: 7200, maxBindings: 10 };
 
-/** Challenges remembered for retransmissions: a few seconds' worth at a thousand registrations a second. */
-const RECENT_CHALLENGES = 4096;
+/** Answers remembered for retransmissions: a few seconds' worth at a thousand registrations a second (two REGISTERs each). */
+const RECENT_ANSWERS = 8192;
 
 const KNOWN_EXTENSIONS = new Set(['outbound', 'path', 'gruu']);
 
@@ -60,8 +60,8 @@ export class Registrar {
   readonly #gate: DigestGate;
   readonly #location: LocationTable;
   readonly policy: RegistrarPolicy;
-  /** The last challenges sent statelessly, by branch, Call-ID and CSeq (oldest first; bounded). */
-  readonly #recentChallenges = new Map<string, SipResponse>();
+  /** The last answers, by branch, Call-ID and CSeq (oldest first; bounded). */
+  readonly #recent = new Map<string, SipResponse>();
 
   constructor(options: RegistrarOptions) {
     this.#dir = options.directory;
@@ -71,23 +71,25 @@ export class Registrar {
   }
 
   /**
-   * The 401 for a REGISTER without credentials that passes steps 1 and 2: the
-   * normal first round of every registration, answered without a transaction
-   * (RFC 3261 §8.2.7: a challenge commits the registrar to nothing), so none
-   * is kept 32 s per challenge; the last few thousand are remembered so a
-   * retransmission gets the same one. Undefined for anything else.
+   * Every REGISTER is answered without a transaction (RFC 3261 §8.2.7, as
+   * Kamailio's registrar does): a transaction would keep the request and its
+   * answer 32 s (Timer J) for the sole purpose of answering a retransmission,
+   * which at a thousand registrations a second is tens of thousands of objects
+   * the garbage collector walks again and again. Instead the last few thousand
+   * answers are remembered by branch, Call-ID and CSeq, and a retransmission
+   * gets the same answer again (the same nonce for a challenge, the same 200)
+   * without being handled twice. One older than that is handled again: its
+   * nonce count was used, so it gets a fresh challenge (stale=true) and the
+   * phone answers that; nothing is applied twice.
    */
-  challengeStatelessly(request: SipRequest): SipResponse | undefined {
-    if (this.#gate.credentials(request, 401) !== undefined || !this.#ourTarget(request) || this.#unsupported(request).length > 0) return undefined;
-    // A retransmission gets the same challenge again, as a transaction would send (a phone,
-    // or SIPp, that already answered the first one takes an identical copy for what it is).
+  answer(request: SipRequest, incoming: IncomingMessage): RegisterOutcome | { kind: 'repeated'; response: SipResponse } {
     const key = `${topVia(request).params.get('branch') ?? ''}|${callId(request)}|${cseqOf(request).seq}`;
-    const recent = this.#recentChallenges.get(key);
-    if (recent) return recent;
-    const response = this.#gate.challenge(request, 401, false);
-    this.#recentChallenges.set(key, response);
-    if (this.#recentChallenges.size > RECENT_CHALLENGES) this.#recentChallenges.delete(this.#recentChallenges.keys().next().value as string);
-    return response;
+    const recent = this.#recent.get(key);
+    if (recent) return { kind: 'repeated', response: recent };
+    const outcome = this.handle(request, incoming);
+    this.#recent.set(key, outcome.response);
+    if (this.#recent.size > RECENT_ANSWERS) this.#recent.delete(this.#recent.keys().next().value as string);
+    return outcome;
   }
 
   handle(request: SipRequest, incoming: IncomingMessage): RegisterOutcome {

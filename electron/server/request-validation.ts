@@ -13,7 +13,6 @@
  *    last Route becomes the Request-URI; then every Route on top that names
  *    us is taken off (with a double Record-Route there are two).
  */
-import { createHash } from 'node:crypto';
 import { fromOf, parseNameAddr, parseTokenList, parseUri, parseVia, toOf, callId, cseqOf, type SipRequest, type SipUri } from '../sip/message/index.ts';
 import type { ServerIdentity } from './server-identity.ts';
 
@@ -27,15 +26,32 @@ export function maxForwards(request: SipRequest): number {
 }
 
 export function loopHash(request: SipRequest): string {
-  const h = createHash('sha1');
-  h.update(request.uri).update('|');
-  h.update(fromOf(request).params.get('tag') ?? '').update('|');
-  h.update(toOf(request).params.get('tag') ?? '').update('|');
-  h.update(callId(request)).update('|');
-  h.update(String(cseqOf(request).seq)).update('|');
-  h.update(request.headers.getAll('Route').join(',')).update('|');
-  h.update(request.headers.getAll('Proxy-Require').join(','));
-  return h.digest('hex').slice(0, 12);
+  const fields = [
+    request.uri,
+    fromOf(request).params.get('tag') ?? '',
+    toOf(request).params.get('tag') ?? '',
+    callId(request),
+    String(cseqOf(request).seq),
+    request.headers.getAll('Route').join(','),
+    request.headers.getAll('Proxy-Require').join(','),
+  ].join('|');
+  return hash48(fields);
+}
+
+/**
+ * 48 bits of two FNV-1a hashes (different offsets) as 12 hex digits. Loop detection needs a
+ * value that changes when the request does, not a cryptographic one; SHA-1 through node:crypto
+ * (an object, a native call and a hex string per forwarded request) was 4 % of a proxied call.
+ */
+function hash48(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + ((b >>> 0) & 0xffff).toString(16).padStart(4, '0');
 }
 
 /** True when one of our Vias below the top carries this request's hash: it has been here in this very form. */

@@ -14,8 +14,10 @@ export interface ServerStats {
   redirects: number;
   loops: number;
   tooManyHops: number;
+  /** New requests dropped because too many were already waiting to be handled (the server is behind). */
+  overloaded: number;
 }
 
 export function emptyStats(): ServerStats {
-  return { requests: 0, malformed: 0, rateLimited: 0, blocked: 0, authFailures: 0, registrations: 0, forwarded: 0, redirects: 0, loops: 0, tooManyHops: 0 };
+  return { requests: 0, malformed: 0, rateLimited: 0, blocked: 0, authFailures: 0, registrations: 0, forwarded: 0, redirects: 0, loops: 0, tooManyHops: 0, overloaded: 0 };
 }

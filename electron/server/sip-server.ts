@@ -4,7 +4,8 @@
  * classic SIP architecture. It owns the sockets, the transaction layer, the
  * location table and the subscriber directory, and dispatches each request:
  *
- *   REGISTER ─▶ Registrar (§10.3)          CANCEL ─▶ Proxy.handleCancel (§16.10)
+ *   REGISTER ─▶ Registrar (§10.3, no       CANCEL ─▶ Proxy.handleCancel (§16.10)
+ *               transaction, §8.2.7)
  *   ACK (2xx) ─▶ Proxy.handleAck (§16.11)  others ─▶ Proxy.handleRequest (§16)
  *
  * Requests the parser rejects are answered 400 by the transport and counted
@@ -108,7 +109,7 @@ export class SipServer {
       this.identity.addListener({ protocol: l.protocol, local, advertised });
     }
     this.#transport.onConnectionClosed((e) => this.location.forgetConnection(e.connectionId));
-    const guarded = new GuardedTransport(this.#transport, this.#guard, this.stats);
+    const guarded = new GuardedTransport(this.#transport, this.#guard, this.stats, { clock: this.#clock });
     const layer = new TransactionLayer({
       transport: guarded,
       clock: this.#clock,
@@ -132,8 +133,8 @@ export class SipServer {
       onRequest: (request, tx, incoming) => this.#onRequest(request, tx, incoming),
       onAck: (ack, incoming) => this.#proxy?.handleAck(ack, incoming),
       onStrayResponse: (response) => this.#log.debug('stray response dropped', { status: response.status }),
-      // The first REGISTER of each registration (no credentials yet) gets its 401 without a transaction.
-      answerStatelessly: (request) => this.#challengeStatelessly(request),
+      // REGISTERs are answered without a transaction (the registrar remembers its last answers for retransmissions).
+      answerStatelessly: (request, incoming) => this.#answerStatelessly(request, incoming),
     });
     return this.#endpoints.map((e) => ({ ...e }));
   }
@@ -174,46 +175,48 @@ export class SipServer {
     await this.#transport.close();
   }
 
-  #challengeStatelessly(request: SipRequest): SipResponse | undefined {
+  /** Every REGISTER, answered without a transaction (Registrar.answer says why); other requests go on to #onRequest. */
+  #answerStatelessly(request: SipRequest, incoming: IncomingMessage): SipResponse | undefined {
     if (request.method !== 'REGISTER') return undefined;
     try {
-      return this.#registrar?.challengeStatelessly(request);
-    } catch {
-      return undefined; // a malformed header: the stateful path answers it (400) and counts it
+      const outcome = (this.#registrar as Registrar).answer(request, incoming);
+      if (outcome.kind === 'auth-failed') {
+        this.stats.authFailures++;
+        if (this.#guard.authFailed(incoming.source.address)) this.#log.warn('source blocked after failed passwords', { source: incoming.source.address });
+      } else if (outcome.kind === 'answered' && outcome.aor !== undefined) {
+        this.stats.registrations++;
+        this.#guard.authSucceeded(incoming.source.address);
+      }
+      return outcome.response;
+    } catch (err) {
+      return this.#failed(request, err);
     }
   }
 
   #onRequest(request: SipRequest, tx: ServerTransaction, incoming: IncomingMessage): void {
     try {
-      if (request.method === 'REGISTER') {
-        const outcome = (this.#registrar as Registrar).handle(request, incoming);
-        if (outcome.kind === 'auth-failed') {
-          this.stats.authFailures++;
-          if (this.#guard.authFailed(incoming.source.address)) this.#log.warn('source blocked after failed passwords', { source: incoming.source.address });
-        } else if (outcome.aor !== undefined) {
-          this.stats.registrations++;
-          this.#guard.authSucceeded(incoming.source.address);
-        }
-        tx.respond(outcome.response);
-        return;
-      }
       if (request.method === 'CANCEL') {
         (this.#proxy as Proxy).handleCancel(request, tx as NonInviteServerTransaction);
         return;
       }
       (this.#proxy as Proxy).handleRequest(request, tx, incoming);
     } catch (err) {
-      // A header the parser left for later (Contact, Route...) may still be malformed: 400, counted.
-      const parse = err instanceof SipParseError;
-      if (parse) this.stats.malformed++;
-      else this.#log.error('request handling failed', { method: request.method, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-      const response: SipResponse = parse ? localResponse(request, 400, `Bad Request (${err.reason})`) : localResponse(request, 500, 'Server Internal Error');
       try {
-        tx.respond(response);
+        tx.respond(this.#failed(request, err));
       } catch {
         this.#log.debug('no answer possible', { method: request.method });
       }
     }
+  }
+
+  /** A header the parser left for later (Contact, Route...) may still be malformed: 400, counted; anything else is our bug: 500, logged. */
+  #failed(request: SipRequest, err: unknown): SipResponse {
+    if (err instanceof SipParseError) {
+      this.stats.malformed++;
+      return localResponse(request, 400, `Bad Request (${err.reason})`);
+    }
+    this.#log.error('request handling failed', { method: request.method, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    return localResponse(request, 500, 'Server Internal Error');
   }
 }
 

@@ -40,8 +40,9 @@ export interface TransactionLayerUser {
    * returned here is sent statelessly (RFC 3261 §8.2.7) and no transaction
    * exists; a retransmission of the request comes here again. For answers
    * that are cheap to repeat and change nothing, such as a registrar's digest
-   * challenge (a server under load then keeps no transaction for 32 s per
-   * challenge).
+   * challenge, or whose retransmissions the user recognises itself (the
+   * server's registrar remembers its last answers): a server under load then
+   * keeps no transaction for 32 s per request.
    */
   answerStatelessly?(request: SipRequest, incoming: IncomingMessage): SipResponse | undefined;
 }

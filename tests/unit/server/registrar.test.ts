@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { randomToken } from '../../interop/harness/raw-sip.ts';
-import { DOMAIN, register, registerRequest, startKit, type Kit } from './server-kit.ts';
+import { DOMAIN, answerChallenge, register, registerRequest, startKit, type Kit } from './server-kit.ts';
 
 describe('registrar', () => {
   let kit: Kit;
@@ -35,9 +35,10 @@ describe('registrar', () => {
     }
   });
 
-  test('the challenge of a REGISTER without credentials keeps no transaction; a retransmission gets the same one', async () => {
+  test('REGISTERs keep no transaction; a retransmission gets the same challenge, and the same 200 without counting twice', async () => {
     const before = kit.server.serverTransactions;
-    const request = registerRequest(kit, {});
+    const callId = randomToken();
+    const request = registerRequest(kit, { callId });
     const first = await kit.client.transact(request, kit.port);
     const again = await kit.client.transact(request, kit.port);
     const other = await kit.client.transact(registerRequest(kit, {}), kit.port);
@@ -46,9 +47,17 @@ describe('registrar', () => {
     assert.equal(first!.headers.get('www-authenticate'), again!.headers.get('www-authenticate'), 'the retransmission gets the same nonce');
     assert.notEqual(first!.headers.get('www-authenticate'), other!.headers.get('www-authenticate'), 'another REGISTER gets a new one');
     assert.equal(kit.server.serverTransactions, before, 'no server transaction for a challenge (RFC 3261 §8.2.7)');
-    const { response } = await register(kit, {});
-    assert.equal(response.status, 200);
-    assert.equal(kit.server.serverTransactions, before + 1, 'the authenticated REGISTER has its transaction (its 200 is retransmitted)');
+    const challenge = first!.headers.getAll('www-authenticate').find((v) => v.includes('algorithm=SHA-256')) as string;
+    const authorization = answerChallenge(challenge, { username: 'johndoe', password: 'secret' }, 'REGISTER', `sip:${DOMAIN}`);
+    const authenticated = registerRequest(kit, { callId, cseq: 2, headers: [`Authorization: ${authorization}`] });
+    const registrations = kit.server.stats.registrations;
+    const ok = await kit.client.transact(authenticated, kit.port);
+    const okAgain = await kit.client.transact(authenticated, kit.port);
+    assert.equal(ok?.status, 200);
+    assert.equal(okAgain?.status, 200, 'the retransmission is not taken for a replayed nonce count');
+    assert.equal(okAgain!.headers.get('to'), ok!.headers.get('to'), 'the same 200 (same To tag)');
+    assert.equal(kit.server.stats.registrations, registrations + 1, 'handled once');
+    assert.equal(kit.server.serverTransactions, before, 'no server transaction for the authenticated REGISTER either');
   });
 
   test('several bindings with q, listed in the 200 best first; an alias reaches the same AOR', async () => {
