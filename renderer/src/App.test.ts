@@ -38,8 +38,9 @@ describe('App', () => {
     render(App, { props: { context: h }, context: h.context });
     window.dispatchEvent(new KeyboardEvent('keydown', { key: '3', altKey: true }));
     flushSync();
-    expect(screen.getByRole('heading', { name: 'History' })).toBeTruthy();
-  });
+    // History is its own chunk (LazyView): it shows once loaded.
+    expect(await screen.findByRole('heading', { name: 'History' }, { timeout: 15_000 })).toBeTruthy();
+  }, 20_000);
 });
 
 describe('App links', () => {

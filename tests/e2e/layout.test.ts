@@ -228,8 +228,9 @@ describe('every view at 360×640 and 1400×900, light and dark (Chromium + mock 
   it('the desktop window: global shortcuts captured from real key presses, a clash on its field', { timeout: 120_000 }, async () => {
     const { identifier } = (await browser.sendCommandAndGetResult('Page.addScriptToEvaluateOnNewDocument', { source: DESKTOP_BRIDGE })) as { identifier: string };
     try {
-      // Two of the four size × theme pairs keep the CI time down (~10 s each under load); the other two were looked at when it was built.
-      for (const [theme, size] of [['light', SIZES[0]], ['dark', SIZES[1]]] as const) {
+      // One size × theme pair (the narrow one, where things overflow) keeps the CI time down (≈ 18 s under load 20);
+      // all four were looked at when it was built (add them here to see them again).
+      for (const [theme, size] of [['light', SIZES[0]]] as const) {
         {
           phone.scenario.reset();
           phone.scenario.setSettings({ theme, globalShortcuts: { mediaKeys: true, answer: 'Ctrl+Alt+A', hangup: '', mute: '', hold: '', show: '' } });
