@@ -8,24 +8,29 @@
  *             alice N/3 times; ms from alice's side of each step (the INVITE
  *             arriving, the answer, the hang-up) to bob's line event.
  *             Median and p99.
- *   scale     one engine watches W lines (presence and dialog of each: 2·W
- *             subscriptions); after they are active, CPU and memory over an
- *             idle minute, beside baresip 1.0 watching the same W addresses'
- *             presence with its presence module (CPU and RSS from /proc).
+ *   scale     a `parley web` host (its own process, as people run it) watches
+ *             W lines (presence and dialog of each: 2·W subscriptions);
+ *             after they are active, CPU over an idle minute and the RSS
+ *             added over the registered idle phone (both from /proc), and
+ *             the live heap after a full GC; beside baresip 1.0 watching the
+ *             same W addresses' presence with its presence module.
  *
- *   node tests/bench/presence.bench.ts [--changes N] [--lines W] [--idle S]
+ *   node tests/bench/presence.bench.ts [--changes N] [--lines W] [--idle S] [--only latency|scale]
  * Prints figures; not a pass/fail test.
  */
 import { readFileSync } from 'node:fs';
+import { createApiClient } from '../../electron/api/api-client.ts';
+import type { ApiResult } from '../../electron/api/errors.ts';
 import { parseArgs } from 'node:util';
 import { startBaresip } from '../interop/harness/baresip.ts';
 import { startKamailio } from '../interop/harness/kamailio.ts';
 import type { KamailioHandle } from '../interop/harness/kamailio.ts';
-import { sleep } from '../interop/harness/managed-process.ts';
+import { makeTempDir, sleep } from '../interop/harness/managed-process.ts';
 import { startParleyEngine } from '../interop/harness/parley-engine.ts';
 import type { ParleyEnginePeer } from '../interop/harness/parley-engine.ts';
+import { startWebHost } from '../e2e/web-host.ts';
 
-const { values } = parseArgs({ options: { changes: { type: 'string' }, lines: { type: 'string' }, idle: { type: 'string' } } });
+const { values } = parseArgs({ options: { changes: { type: 'string' }, lines: { type: 'string' }, idle: { type: 'string' }, only: { type: 'string' } } });
 const CHANGES = Number(values.changes ?? 100);
 const LINES = Number(values.lines ?? 500);
 const IDLE_S = Number(values.idle ?? 60);
@@ -114,47 +119,66 @@ function procFigures(pid: number): { cpuS: number; rssMb: number } {
   return { cpuS: ticks / 100, rssMb: Number(rss ?? 0) / 1024 };
 }
 
-async function scale(): Promise<void> {
-  const kam = await startKamailio({ users: [{ username: 'watcher', password: 'watcherpw' }], aliases: [], ipv6: false, presence: true });
-  const parley = await startParleyEngine({ name: 'watcher', toneHz: 600 });
+/**
+ * Parley as people run it, in a process of its own like baresip: the real
+ * `parley web` host (the CLI's V8 settings, its API server, its store), with
+ * --expose-gc so diagnostics.counts can read the heap after a full GC. RSS
+ * and CPU from /proc: once registered and idle (the base), then after the W
+ * lines are active and an idle minute. RSS is read before the forced GC.
+ */
+async function scaleParley(kam: KamailioHandle): Promise<void> {
+  const tmp = makeTempDir('presence-bench');
+  const web = await startWebHost({ dataDir: tmp.path, env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --expose-gc`.trim() } });
+  const ws = new WebSocket(String(web.events.find((e) => e.event === 'web')!.data.apiUrl));
   try {
-    const id = await account(parley, kam, 'watcher');
-    // The harness keeps every event (SIP traces included) for its waitFor: dropped before each reading, so the figures are the engine's.
-    parley.events.length = 0;
-    global.gc?.();
-    const before = process.memoryUsage();
+    await new Promise<void>((resolve, reject) => {
+      ws.addEventListener('open', () => resolve());
+      ws.addEventListener('error', () => reject(new Error('the API WebSocket did not open')));
+    });
+    const api = createApiClient(ws, { timeoutMs: 60_000 });
+    const ok = async <T>(r: Promise<ApiResult<T>>): Promise<T> => {
+      const x = await r;
+      if (!x.ok) throw new Error(`${x.code}: ${x.message}`);
+      return x.result;
+    };
+    const proxy = `sip:127.0.0.1:${kam.udpPort}`;
+    const account = await ok(api.call('accounts.add', { aor: `sip:watcher@${kam.domain}`, password: 'watcherpw', registrar: proxy, outboundProxy: proxy, codecs: ['PCMU'] }));
+    await web.waitFor('registration', (r) => r.accountId === account.id && r.state === 'registered', 15_000, 'registered');
+    await sleep(IDLE_S * 1000);
+    const base = procFigures(web.pid);
+    const heap0 = await ok(api.call('diagnostics.counts', { gc: true }));
     const t0 = performance.now();
-    for (let i = 0; i < LINES; i++) await parley.call('watch.add', { target: `sip:line${i}@${kam.domain}`, accountId: id });
-    const deadline = Date.now() + 120_000;
+    for (let i = 0; i < LINES; i++) await ok(api.call('watch.add', { target: `sip:line${i}@${kam.domain}`, accountId: account.id }));
+    const deadline = Date.now() + 180_000;
     let active = 0;
     while (Date.now() < deadline) {
-      const list = await parley.call('watch.list', {});
+      const list = await ok(api.call('watch.list'));
       active = list.filter((x) => x.presence?.subscription.state === 'active' && x.line?.subscription.state === 'active').length;
       if (active === LINES) break;
       await sleep(500);
     }
     const setupS = (performance.now() - t0) / 1000;
-    await sleep(2_000);
-    global.gc?.();
-    const cpu0 = process.cpuUsage();
-    const w0 = performance.now();
+    const busy = procFigures(web.pid);
     await sleep(IDLE_S * 1000);
-    const cpu = process.cpuUsage(cpu0);
-    const wall = (performance.now() - w0) / 1000;
-    parley.events.length = 0;
-    global.gc?.();
-    const after = process.memoryUsage();
-    const counts = await parley.call('diagnostics.counts', {});
+    const end = procFigures(web.pid);
+    const heap1 = await ok(api.call('diagnostics.counts', { gc: true }));
+    const extraRss = end.rssMb - base.rssMb;
+    const extraHeap = (heap1.heapUsedBytes - heap0.heapUsedBytes) / 1048576;
     process.stdout.write(
-      `Parley: ${LINES} lines (${2 * LINES} subscriptions), ${active} fully active after ${setupS.toFixed(1)} s; ` +
-        `idle ${wall.toFixed(0)} s: CPU ${((100 * (cpu.user + cpu.system)) / 1e6 / wall).toFixed(2)} % of one core; ` +
-        `extra memory: heap ${((after.heapUsed - before.heapUsed) / 1048576).toFixed(1)} MB, RSS ${((after.rss - before.rss) / 1048576).toFixed(1)} MB` +
-        ` (dialogs ${counts.dialogs})\n`,
+      `Parley (parley web): ${LINES} lines (${2 * LINES} subscriptions, ${heap1.dialogs} dialogs), ${active} fully active after ${setupS.toFixed(1)} s (CPU then ${(busy.cpuS - base.cpuS).toFixed(2)} s); ` +
+        `idle ${IDLE_S} s: CPU ${((100 * (end.cpuS - busy.cpuS)) / IDLE_S).toFixed(2)} % of one core; ` +
+        `RSS ${end.rssMb.toFixed(1)} MB (+${extraRss.toFixed(1)} MB over the registered idle phone, ${((extraRss * 1024) / LINES).toFixed(1)} KB per line); ` +
+        `live heap after a full GC +${extraHeap.toFixed(1)} MB (${((heap1.heapUsedBytes - heap0.heapUsedBytes) / (2 * LINES)).toFixed(0)} bytes per subscription)${heap1.gcForced ? '' : ' (no GC forced)'}\n`,
     );
   } finally {
-    await parley.close();
+    ws.close();
+    await web.stop();
+    tmp.remove();
   }
-  // baresip 1.0 watching the same addresses' presence (its presence module has no dialog package).
+}
+
+/** baresip 1.0 watching the same addresses' presence (its presence module has no dialog package). */
+async function scaleBaresip(kam: KamailioHandle): Promise<void> {
   const bare = await startBaresip({
     accounts: [{ aor: `sip:watcher@${kam.domain}`, password: 'watcherpw', outbound: `sip:127.0.0.1:${kam.udpPort};lr`, regint: 600 }],
     extraModules: ['contact.so', 'presence.so'],
@@ -176,9 +200,18 @@ async function scale(): Promise<void> {
     );
   } finally {
     await bare.stop();
+  }
+}
+
+async function scale(): Promise<void> {
+  const kam = await startKamailio({ users: [{ username: 'watcher', password: 'watcherpw' }], aliases: [], ipv6: false, presence: true });
+  try {
+    await scaleParley(kam);
+    await scaleBaresip(kam);
+  } finally {
     await kam.stop();
   }
 }
 
-await latency();
-await scale();
+if (values.only !== 'scale') await latency();
+if (values.only !== 'latency') await scale();

@@ -29,7 +29,8 @@ export interface WebHost {
   stop(): Promise<void>;
 }
 
-export async function startWebHost(options: { dataDir: string; readyTimeoutMs?: number }): Promise<WebHost> {
+/** `env`: added to this process's environment (e.g. NODE_OPTIONS for a benchmark). */
+export async function startWebHost(options: { dataDir: string; readyTimeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<WebHost> {
   const events: WebHostEvent[] = [];
   let partial = '';
   const proc = new ManagedProcess(
@@ -37,6 +38,7 @@ export async function startWebHost(options: { dataDir: string; readyTimeoutMs?: 
     [join(ROOT, 'bin/parley.js'), 'web', '--no-open', '--port', '0', '--bind', '127.0.0.1:0', '--data-dir', options.dataDir, '--json'],
     {
       cwd: ROOT,
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
       onOutput(text, stream) {
         if (stream !== 'stdout') return;
         partial += text;

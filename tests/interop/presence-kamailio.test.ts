@@ -13,7 +13,9 @@
  *    from carol's watched line (INVITE with Replaces to alice through
  *    Kamailio) and hears alice's tone;
  *  - MWI: a sipp scenario PUBLISHes a message summary for alice (Kamailio
- *    NOTIFYs her subscription) and sends an unsolicited NOTIFY through it.
+ *    NOTIFYs her subscription) and sends an unsolicited NOTIFY through it;
+ *  - MWI through the CLI: `parley listen --json` (dave) and `parley listen`
+ *    (erin, lines for people) print the voicemail counts of both NOTIFYs.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,12 +29,15 @@ import type { ParleyEnginePeer } from './harness/parley-engine.ts';
 import { makeTempDir, sleep } from './harness/managed-process.ts';
 import { runSipp } from './harness/sipp.ts';
 import { assertHeard, describeTone, measureWav } from './harness/tone-measure.ts';
+import { ParleyProcess } from '../unit/cli/parley-process.ts';
 import { StallWatch } from '../helpers/stall-watch.ts';
 
 const users = [
   { username: 'alice', password: 'alicepw' },
   { username: 'bob', password: 'bobpw' },
   { username: 'carol', password: 'carolpw' },
+  { username: 'dave', password: 'davepw' },
+  { username: 'erin', password: 'erinpw' },
 ];
 
 describe('presence, BLF and MWI through Kamailio presence', { timeout: 180_000 }, () => {
@@ -207,42 +212,92 @@ describe('presence, BLF and MWI through Kamailio presence', { timeout: 180_000 }
 
   it('MWI: a sipp PUBLISH of a message summary reaches alice through her subscription; an unsolicited NOTIFY too', async () => {
     await alice.waitFor('mwi', (m) => m.accountId === aliceId && m.subscription?.state === 'active', 15_000, 'alice subscribed to her message summary');
-    const dir = makeTempDir('mwi-sipp');
-    try {
-      const scenario = join(dir.path, 'mwi-publish.xml');
-      writeFileSync(scenario, mwiScenario(kam.domain, 'publish'));
-      const run = await runSipp({ scenario, remote: `127.0.0.1:${kam.udpPort}`, service: 'alice', calls: 1, timeoutMs: 30_000 });
-      assert.equal(run.exitCode, 0, `${run.output.slice(-1500)}\n--- kamailio:\n${kam.logs().slice(-3000)}`);
-      // The unsolicited NOTIFY goes straight to alice's registered contact, as a voicemail server on the LAN sends it.
-      const contact = (await kam.locations()).find((l) => l.aor.startsWith('alice'))?.contacts[0]?.contact ?? '';
-      const port = /:(\d+)/.exec(contact.replace(/^sip:[^@]*@/, ''))?.[1];
-      assert.ok(port, `alice's contact: ${contact}`);
-      const notify = join(dir.path, 'mwi-notify.xml');
-      writeFileSync(notify, mwiScenario(kam.domain, 'notify'));
-      const run2 = await runSipp({ scenario: notify, remote: `127.0.0.1:${port}`, service: 'alice', calls: 1, timeoutMs: 30_000 });
-      assert.equal(run2.exitCode, 0, `${run2.output.slice(-1500)}\n--- alice:\n${alice.trace().slice(-3000)}`);
-    } finally {
-      dir.remove();
-    }
+    await sendVoicemail(kam, 'alice', 'publish', () => alice.trace().slice(-3000));
+    await sendVoicemail(kam, 'alice', 'notify', () => alice.trace().slice(-3000));
     const published = await alice.waitFor('mwi', (m) => m.accountId === aliceId && m.newMessages === 2, 15_000, 'alice: 2 new messages');
     assert.equal(published.oldMessages, 5);
     assert.equal(published.waiting, true);
     const unsolicited = await alice.waitFor('mwi', (m) => m.accountId === aliceId && m.newMessages === 3 && m.urgentNew === 1, 15_000, 'alice: 3 new (unsolicited)');
     assert.equal(unsolicited.voicemail, `sip:voicemail@${kam.domain}`);
   });
+
+  it('MWI through the CLI: `parley listen --json` and `parley listen` print the voicemail counts of a subscribed and an unsolicited NOTIFY', async () => {
+    const dir = makeTempDir('mwi-cli');
+    const listen = (user: string, json: boolean) =>
+      new ParleyProcess(
+        ['listen', '--aor', `sip:${user}@${kam.domain}`, '--proxy', `127.0.0.1:${kam.udpPort}`, '--bind', '127.0.0.1:0', ...(json ? ['--json'] : [])],
+        { env: { XDG_CONFIG_HOME: join(dir.path, user), PARLEY_PASSWORD: `${user}pw` } },
+      );
+    const dave = listen('dave', true);
+    const erin = listen('erin', false);
+    const humanLine = async (p: ParleyProcess, pattern: RegExp, what: string) => {
+      const deadline = Date.now() + 20_000;
+      while (!pattern.test(p.stdout)) {
+        if (Date.now() > deadline || !p.running) assert.fail(`erin's listener did not print ${what}:\n${p.stdout}\n${p.stderr}`);
+        await sleep(50);
+      }
+    };
+    try {
+      // Registered, and subscribed to its own message summary (Kamailio's presence_mwi answers with an empty NOTIFY).
+      await dave.waitForEvent((e) => e.event === 'mwi' && e.data.subscription?.state === 'active', 20_000, "dave's message-summary subscription active");
+      await humanLine(erin, /listening for calls to sip:erin@/, 'listening');
+      await sendVoicemail(kam, 'dave', 'publish', () => dave.stdout.slice(-2000));
+      await sendVoicemail(kam, 'erin', 'publish', () => erin.stdout.slice(-2000));
+      const published = await dave.waitForEvent((e) => e.event === 'mwi' && e.data.newMessages === 2, 15_000, 'the count of the PUBLISHed summary');
+      assert.equal(published.data.oldMessages, 5);
+      assert.equal(published.data.waiting, true);
+      assert.equal(published.data.subscription?.state, 'active', 'it came through the subscription');
+      await humanLine(erin, /voicemail for [^\n]*: 2 new, 5 old \(urgent 0\/1\); voicemail: sip:voicemail@/, '"2 new, 5 old"');
+
+      await sendVoicemail(kam, 'dave', 'notify', () => dave.stdout.slice(-2000));
+      await sendVoicemail(kam, 'erin', 'notify', () => erin.stdout.slice(-2000));
+      const unsolicited = await dave.waitForEvent((e) => e.event === 'mwi' && e.data.newMessages === 3, 15_000, 'the count of the unsolicited NOTIFY');
+      assert.deepEqual(
+        [unsolicited.data.accountId, unsolicited.data.oldMessages, unsolicited.data.urgentNew, unsolicited.data.urgentOld, unsolicited.data.voicemail],
+        [published.data.accountId, 5, 1, 1, `sip:voicemail@${kam.domain}`],
+      );
+      await humanLine(erin, /voicemail for [^\n]*: 3 new, 5 old \(urgent 1\/1\); voicemail: sip:voicemail@/, '"3 new, 5 old (urgent 1/1)"');
+      process.stdout.write(`# parley listen: ${erin.stdout.split('\n').filter((l) => l.startsWith('voicemail')).join(' | ')}\n`);
+    } finally {
+      await Promise.allSettled([dave.stop(), erin.stop()]);
+      dir.remove();
+    }
+    assert.equal((await dave.exited).code, 0, dave.stderr);
+  });
 });
 
 /**
- * sipp as a voicemail system: PUBLISH message-summary for alice (presence_mwi
- * stores it and NOTIFYs her subscription), then an unsolicited NOTIFY
- * (RFC 3842 §4.4) routed by Kamailio to her registered contact.
+ * sipp as a voicemail system for `user`: 'publish' PUBLISHes a message
+ * summary (2 new, 5 old) to Kamailio, whose presence_mwi NOTIFYs the user's
+ * subscription; 'notify' sends an unsolicited NOTIFY (3 new, 1 urgent;
+ * RFC 3842 §4.4) straight to the user's registered contact, as a voicemail
+ * server on the LAN does.
  */
-function mwiScenario(domain: string, part: 'publish' | 'notify'): string {
+async function sendVoicemail(kam: KamailioHandle, user: string, part: 'publish' | 'notify', context: () => string): Promise<void> {
+  const dir = makeTempDir('mwi-sipp');
+  try {
+    let remote = `127.0.0.1:${kam.udpPort}`;
+    if (part === 'notify') {
+      const contact = (await kam.locations()).find((l) => l.aor.startsWith(`${user}@`) || l.aor === user)?.contacts[0]?.contact ?? '';
+      const port = /:(\d+)/.exec(contact.replace(/^sip:[^@]*@/, ''))?.[1];
+      assert.ok(port, `${user}'s contact: ${contact}`);
+      remote = `127.0.0.1:${port}`;
+    }
+    const scenario = join(dir.path, `mwi-${part}.xml`);
+    writeFileSync(scenario, mwiScenario(kam.domain, user, part));
+    const run = await runSipp({ scenario, remote, service: user, calls: 1, timeoutMs: 30_000 });
+    assert.equal(run.exitCode, 0, `${run.output.slice(-1500)}\n--- kamailio:\n${kam.logs().slice(-2000)}\n--- ${user}:\n${context()}`);
+  } finally {
+    dir.remove();
+  }
+}
+
+function mwiScenario(domain: string, user: string, part: 'publish' | 'notify'): string {
   const publish = `  <send retrans="500"><![CDATA[
-PUBLISH sip:alice@${domain} SIP/2.0
+PUBLISH sip:${user}@${domain} SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:voicemail@vm.invalid>;tag=[pid]vm1
-To: <sip:alice@${domain}>
+To: <sip:${user}@${domain}>
 Call-ID: [call_id]
 CSeq: 1 PUBLISH
 Max-Forwards: 70
@@ -258,10 +313,10 @@ Voice-Message: 2/5 (0/1)
   <recv response="200"/>
 `;
   const notify = `  <send retrans="500"><![CDATA[
-NOTIFY sip:alice@[remote_ip]:[remote_port] SIP/2.0
+NOTIFY sip:${user}@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:voicemail@vm.invalid>;tag=[pid]vm2
-To: <sip:alice@${domain}>
+To: <sip:${user}@${domain}>
 Call-ID: [call_id]
 CSeq: 1 NOTIFY
 Max-Forwards: 70

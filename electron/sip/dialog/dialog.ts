@@ -16,6 +16,7 @@
  * The body is opaque here: offers and answers are the layer above's business.
  */
 import { DialogTerminatedError } from './dialog-errors.ts';
+import { compactNameAddr, compactUri } from './compact-address.ts';
 import { SipRequest, callId, cseqOf, formatNameAddr, formatUri, fromOf, parseContacts, parseUri, toOf } from '../message/index.ts';
 import type { NameAddr, SipMessage, SipResponse, SipUri } from '../message/index.ts';
 import { assertTransition } from '../transaction/transaction.ts';
@@ -64,7 +65,6 @@ export class Dialog {
   /** Local URI with display name, without the tag (§12.1: the From of the UAC / To of the UAS). */
   readonly localParty: NameAddr;
   readonly remoteParty: NameAddr;
-  localContact: NameAddr | undefined;
   /** §14.1/§14.2: an INVITE transaction in this dialog without a final response yet, and which side sent it. */
   inviteInProgress: 'outgoing' | 'incoming' | undefined;
   /** UAC: the last ACK for a 2xx (§13.2.2.4), resent for every retransmission of that 2xx. */
@@ -74,20 +74,22 @@ export class Dialog {
   #remoteSeq: number | undefined;
   #remoteTarget: SipUri;
   #routeSet: NameAddr[];
+  #localContact: NameAddr | undefined;
   readonly #random: () => number;
 
   constructor(init: DialogInit) {
     this.role = init.role;
     this.id = init.id;
     this.secure = init.secure;
-    this.localParty = withoutTag(init.localParty);
-    this.remoteParty = withoutTag(init.remoteParty);
-    this.localContact = init.localContact;
+    // Kept compactly (compact-address.ts): a dialog lives for hours, a watched line has two.
+    this.localParty = compactNameAddr(withoutTag(init.localParty));
+    this.remoteParty = compactNameAddr(withoutTag(init.remoteParty));
+    this.#localContact = init.localContact && compactNameAddr(init.localContact);
     this.#state = init.state;
     this.#localSeq = init.localSeq;
     this.#remoteSeq = init.remoteSeq;
-    this.#remoteTarget = init.remoteTarget;
-    this.#routeSet = init.routeSet;
+    this.#remoteTarget = compactUri(init.remoteTarget);
+    this.#routeSet = init.routeSet.map(compactNameAddr);
     this.#random = init.random ?? Math.random;
   }
 
@@ -137,6 +139,14 @@ export class Dialog {
     });
   }
 
+  /** Our Contact in this dialog (§12.1.1/§12.1.2); a target refresh of ours may change it. */
+  get localContact(): NameAddr | undefined {
+    return this.#localContact;
+  }
+  set localContact(contact: NameAddr | undefined) {
+    this.#localContact = contact && compactNameAddr(contact);
+  }
+
   get state(): DialogState {
     return this.#state;
   }
@@ -172,7 +182,7 @@ export class Dialog {
     if (this.role !== 'uac') throw new Error('Dialog.confirmWith: UAC only (the UAS uses confirm())');
     if (this.#state === 'Early') {
       this.transition('Confirmed');
-      this.#routeSet = routeSetFromRecordRoute(response, 'uac');
+      this.#routeSet = routeSetFromRecordRoute(response, 'uac').map(compactNameAddr);
     }
     this.refreshRemoteTarget(response);
   }
@@ -185,7 +195,7 @@ export class Dialog {
   /** §12.2.1.2 / §12.2.2: a target refresh request or its 2xx replaces the remote target with its Contact. */
   refreshRemoteTarget(message: SipMessage): void {
     const uri = contactUri(message);
-    if (uri) this.#remoteTarget = uri;
+    if (uri) this.#remoteTarget = compactUri(uri);
   }
 
   /**

@@ -35,7 +35,7 @@ import type { NotifierDocument } from './notifier-subscription.ts';
 import { Publication } from './publication.ts';
 import type { PublicationOptions, PublicationView } from './publication.ts';
 import { Subscription } from './subscription.ts';
-import type { SubscriptionHandler, SubscriptionOptions } from './subscription.ts';
+import type { SubscriptionHandler, SubscriptionOptions, SubscriptionRegistry } from './subscription.ts';
 
 export const EVENT_LIMITS = {
   /** Subscriptions to us, in all. */
@@ -83,6 +83,11 @@ export class EventAgent implements EventRequestHandler {
   readonly #notifierSource = new Map<NotifierSubscription, string>();
   readonly #servers = new Map<string, PackageServer>();
   readonly #unsolicited = new Map<string, (n: UnsolicitedNotify) => void>();
+  /** Shared by every subscription (one object, not two closures each). */
+  readonly #registry: SubscriptionRegistry = {
+    expect: (callId, fromTag, s) => this.#expected.set(expectKey(callId, fromTag), s),
+    forget: (callId, fromTag) => this.#expected.delete(expectKey(callId, fromTag)),
+  };
 
   constructor(host: EventHost, options: { logger?: Logger } = {}) {
     this.#host = host;
@@ -110,10 +115,7 @@ export class EventAgent implements EventRequestHandler {
   subscribe(accountId: string, target: SipUri, options: SubscriptionOptions, handler: SubscriptionHandler): Subscription {
     const account = this.#account(accountId);
     if (this.#subscriptions.size >= EVENT_LIMITS.subscriptions) throw new EventLimitError(`at most ${EVENT_LIMITS.subscriptions} subscriptions`);
-    const subscription = new Subscription(this.#ctx, account, target, options, handler, {
-      expect: (callId, fromTag, s) => this.#expected.set(expectKey(callId, fromTag), s),
-      forget: (callId, fromTag) => this.#expected.delete(expectKey(callId, fromTag)),
-    });
+    const subscription = new Subscription(this.#ctx, account, target, options, handler, this.#registry);
     this.#subscriptions.add(subscription);
     subscription.start();
     return subscription;

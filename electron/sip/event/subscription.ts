@@ -26,6 +26,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../../shared/clock.ts';
 import type { Logger } from '../../shared/logger.ts';
+import { compactNameAddr } from '../dialog/compact-address.ts';
 import { Dialog } from '../dialog/dialog.ts';
 import type { IncomingInvite } from '../dialog/incoming-invite.ts';
 import { routeSetFromRecordRoute } from '../dialog/route-set.ts';
@@ -110,7 +111,19 @@ interface Attempt {
   callId: string;
   fromTag: string;
   cseq: number;
-  request?: SipRequest;
+  /** Our From (with its tag) and Contact as the SUBSCRIBE carried them, for the dialogs its NOTIFYs create (not the whole request: it would be kept for the subscription's life). */
+  local?: { from: NameAddr; contact: NameAddr | undefined };
+}
+
+/** One logger per UA for all its subscriptions (a child logger is a handful of closures; 1,000 subscriptions are common). */
+const loggers = new WeakMap<Logger, Logger>();
+function subscriptionLogger(parent: Logger): Logger {
+  let log = loggers.get(parent);
+  if (!log) {
+    log = parent.child('subscription');
+    loggers.set(parent, log);
+  }
+  return log;
 }
 
 interface Fork {
@@ -132,8 +145,8 @@ export class Subscription implements DialogOwner {
   readonly #handler: SubscriptionHandler;
   readonly #registry: SubscriptionRegistry;
   readonly #forks = new Map<string, Fork>();
-  /** Remote tags of forks that ended: their late NOTIFYs are 481, not new forks. */
-  readonly #ended = new Set<string>();
+  /** Remote tags of forks that ended: their late NOTIFYs are 481, not new forks (made when the first ends). */
+  #ended: Set<string> | undefined;
   #attempt: Attempt | undefined;
   #timerN: TimerHandle | undefined;
   #retry: TimerHandle | undefined;
@@ -144,7 +157,7 @@ export class Subscription implements DialogOwner {
   constructor(ctx: UaContext, account: UaAccount, target: SipUri, options: SubscriptionOptions, handler: SubscriptionHandler, registry: SubscriptionRegistry) {
     this.#ctx = ctx;
     this.#clock = ctx.clock;
-    this.#log = ctx.logger.child('subscription');
+    this.#log = subscriptionLogger(ctx.logger);
     this.account = account;
     this.target = target;
     this.options = options;
@@ -203,7 +216,7 @@ export class Subscription implements DialogOwner {
   /** A NOTIFY that names this subscription's Call-ID and From tag but no dialog we know (RFC 6665 §4.1.2.4). */
   notifyWithoutDialog(request: SipRequest, tx: ServerTransaction): void {
     const remoteTag = fromOf(request).params.get('tag') ?? '';
-    if (this.#state === 'closed' || this.#state === 'unsubscribing' || this.#ended.has(remoteTag) || remoteTag === '') {
+    if (this.#state === 'closed' || this.#state === 'unsubscribing' || this.#ended?.has(remoteTag) === true || remoteTag === '') {
       tx.respond(createResponse(request, 481, 'Subscription Does Not Exist'));
       return;
     }
@@ -311,7 +324,8 @@ export class Subscription implements DialogOwner {
       ],
       userAgent: this.#ctx.userAgent,
     });
-    attempt.request = request;
+    const contact = contactOf(request);
+    attempt.local = { from: compactNameAddr(fromOf(request)), contact: contact && compactNameAddr(contact) };
     // Timer N (§4.1.2.4): an attempt without any NOTIFY within 64×T1 has failed.
     this.#clock.clearTimeout(this.#timerN);
     this.#timerN = this.#clock.setTimeout(() => this.#timerNFired(attempt), 64 * this.#ctx.layer.context.timers.T1);
@@ -366,7 +380,7 @@ export class Subscription implements DialogOwner {
 
   #dialogFromNotify(request: SipRequest): Dialog | undefined {
     const attempt = this.#attempt;
-    if (!attempt?.request) return undefined;
+    if (!attempt?.local) return undefined;
     let contact: NameAddr | undefined;
     try {
       const list = parseContacts(request.headers.getAll('Contact'));
@@ -375,7 +389,7 @@ export class Subscription implements DialogOwner {
       contact = undefined;
     }
     if (!contact) return undefined;
-    const ours = fromOf(attempt.request);
+    const ours = attempt.local.from;
     const notifier = fromOf(request);
     return new Dialog({
       role: 'uac',
@@ -389,7 +403,7 @@ export class Subscription implements DialogOwner {
       localSeq: attempt.cseq,
       remoteSeq: cseqOf(request).seq,
       secure: false,
-      localContact: contactOf(attempt.request),
+      localContact: attempt.local.contact,
       random: this.#ctx.random,
     });
   }
@@ -504,6 +518,7 @@ export class Subscription implements DialogOwner {
     if (!fork) return;
     this.#clock.clearTimeout(fork.refresh);
     this.#forks.delete(tag);
+    this.#ended ??= new Set();
     this.#ended.add(tag);
     if (this.#ended.size > 64) this.#ended.delete(this.#ended.values().next().value!);
     if (release && fork.dialog.state !== 'Terminated') this.#ctx.dialogs.release(fork.dialog, 'subscription-ended');
