@@ -43,8 +43,11 @@ describe('parley listen --auto-answer under sipp -l 5 -r 10', () => {
     assert.equal(r.stats?.failed, 0, r.errors);
     assert.equal(r.stats?.successful, CALLS);
     assert.doesNotMatch(r.messages, /^INVITE sip:sipp@/m, 'the phone sent no re-INVITE (nothing was held)');
-    const ended = listener.events.filter((e) => e.event === 'call' && e.data.state === 'ended');
-    assert.equal(ended.length, CALLS, 'the listener reports every call ended');
+    // sipp is done when the last BYE is answered; the listener prints that call's 'ended' once its media has
+    // stopped, a moment later, and this process reads the line later still: wait for it (bounded) before counting.
+    const endedCount = () => listener.events.filter((e) => e.event === 'call' && e.data.state === 'ended').length;
+    await listener.waitForEvent(() => endedCount() >= CALLS, 10_000, `${CALLS} 'ended' call events`).catch(() => undefined);
+    assert.equal(endedCount(), CALLS, 'the listener reports every call ended');
     const stopped = await listener.stop();
     assert.equal(stopped.code, 0, listener.stderr);
   });

@@ -57,6 +57,12 @@ export interface BaresipOptions {
   readyTimeoutMs?: number;
   /** Where it runs (default: loopback); in a test namespace it listens on the placement's address. */
   placement?: Placement;
+  /**
+   * Where SIP and media listen when not on the placement's address (its control port stays there): '0.0.0.0'
+   * listens on every interface and names no net_interface, so baresip takes the default route's source address,
+   * as a desktop install does (a host that changes its address keeps its sockets).
+   */
+  sipAddress?: string;
   /** Raw config lines appended (e.g. "module stun.so", "stun_host …"). */
   extraConfig?: readonly string[];
   /** config rtcp_mux (default false): ICE tests turn it on (Parley runs ICE for one component); DTLS-SRTP runs both ways. */
@@ -119,12 +125,12 @@ export function baresipAccountLine(a: BaresipAccount): string {
   return `${name}<${a.aor}>;${params.join(';')}${a.extra ?? ''}`;
 }
 
-function baresipConfig(o: { host: string; rtcpMux: boolean; extraConfig: readonly string[]; sipPort: number; ctrlPort: number; dnsPort: number; source: string; dumpDir: string; extra: readonly string[]; maxCalls: number; dumpAudio: boolean }): string {
+function baresipConfig(o: { host: string; sipAddress: string; rtcpMux: boolean; extraConfig: readonly string[]; sipPort: number; ctrlPort: number; dnsPort: number; source: string; dumpDir: string; extra: readonly string[]; maxCalls: number; dumpAudio: boolean }): string {
   return [
     'poll_method epoll',
-    `sip_listen ${o.host}:${o.sipPort}`,
+    `sip_listen ${o.sipAddress}:${o.sipPort}`,
     // An address, not "lo": baresip 1.0 does not resolve the interface name here.
-    `net_interface ${o.host}`,
+    ...(o.sipAddress === '0.0.0.0' ? [] : [`net_interface ${o.sipAddress}`]),
     // Any DNS lookup goes to a closed loopback port, never to the system resolver.
     `dns_server 127.0.0.1:${o.dnsPort}`,
     'call_local_timeout 120',
@@ -205,7 +211,7 @@ async function startOnce(opts: BaresipOptions): Promise<BaresipHandle> {
   const accounts = opts.accounts ?? [{ aor: 'sip:bob@127.0.0.1', regint: 0 }];
   writeFileSync(
     join(tmp.path, 'config'),
-    baresipConfig({ host: placement.address, rtcpMux: opts.rtcpMux ?? false, extraConfig: opts.extraConfig ?? [], sipPort: port, ctrlPort: ctrl, dnsPort, source: opts.audioSource ?? `aufile,${source}`, dumpDir, extra: opts.extraModules ?? [], maxCalls: opts.maxCalls ?? 4, dumpAudio: opts.dumpAudio ?? true }),
+    baresipConfig({ host: placement.address, sipAddress: opts.sipAddress ?? placement.address, rtcpMux: opts.rtcpMux ?? false, extraConfig: opts.extraConfig ?? [], sipPort: port, ctrlPort: ctrl, dnsPort, source: opts.audioSource ?? `aufile,${source}`, dumpDir, extra: opts.extraModules ?? [], maxCalls: opts.maxCalls ?? 4, dumpAudio: opts.dumpAudio ?? true }),
   );
   // Accounts are added with `uanew` once the control connection is up, so that their
   // REGISTER_OK/REGISTER_FAIL events cannot fire before anyone listens.

@@ -135,6 +135,10 @@ export class ManagedProcess {
       if (!this.running) return pattern.test(this.#output);
       await sleep(25);
     }
+    // The deadline may have passed while the event loop was blocked (a test's synchronous commands, e.g. `ip` building
+    // network namespaces): output that arrived meanwhile is read in the loop's poll phase, which a timer callback comes
+    // before. One turn through it (setImmediate runs after the poll) before the last look.
+    await new Promise((resolve) => setImmediate(resolve));
     return pattern.test(this.#output);
   }
 

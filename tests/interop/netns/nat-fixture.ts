@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startKamailio, type KamailioHandle } from '../harness/kamailio.ts';
 import type { BaresipHandle } from '../harness/baresip.ts';
+import type { Placement } from '../harness/placement.ts';
 import { makeTempDir, sleep } from '../harness/managed-process.ts';
 import { ParleyProcess } from '../../unit/cli/parley-process.ts';
 import { buildNatTestbed, WAN_HOSTS } from './nat-testbed.ts';
@@ -28,8 +29,8 @@ export interface NatFixture {
   peers: BaresipHandle[];
   /** Servers to stop at teardown, after the peers (push yours: coturn). */
   servers: Array<{ stop(): Promise<unknown> }>;
-  /** A Parley CLI process on `site` (its own config directory), killed at teardown. */
-  parley(site: Site, args: string[], env?: Record<string, string>): ParleyProcess;
+  /** A Parley CLI process on `site`'s LAN host, or on a WAN host (a placement), with its own config directory; killed at teardown. */
+  parley(where: Site | Placement, args: string[], env?: Record<string, string>): ParleyProcess;
   /** Kills Kamailio (SIGTERM to its group: every binding it kept in memory is gone); resolves once it is down. */
   stopKamailio(): Promise<void>;
   /** Starts Kamailio again on the same address and port; resolves when it answers (performance.now() of that). */
@@ -80,10 +81,11 @@ export async function startNatFixture(opts: { tag: string; routers: readonly Rou
     tmp,
     peers,
     servers,
-    parley(site, args, env = {}) {
+    parley(where, args, env = {}) {
+      const placement = 'placement' in where ? where.placement : where;
       const p = new ParleyProcess(args, {
-        env: { XDG_CONFIG_HOME: join(tmp.path, `xdg-${site.index}-${procs.length}`), PARLEY_PASSWORD: '', ...env },
-        wrap: site.placement.wrap,
+        env: { XDG_CONFIG_HOME: join(tmp.path, `xdg-${placement.address}-${procs.length}`), PARLEY_PASSWORD: '', ...env },
+        wrap: placement.wrap,
       });
       procs.push(p);
       return p;
@@ -107,10 +109,10 @@ export async function startNatFixture(opts: { tag: string; routers: readonly Rou
   };
 }
 
-/** Each side heard the other's tone, from soon after the answer and for most of the call. */
-export function assertHeardBothWays(r: { byPeer: Heard; byParley: Heard }, tones: { parleyHz: number; peerHz: number }, within: { onsetS: number; active: number }): void {
-  log(describeHeard('the peer', r.byPeer));
-  log(describeHeard('Parley', r.byParley));
+/** Each side heard the other's tone, from soon after the answer and for most of the call (`say`: where the figures go; cases run side by side give their own). */
+export function assertHeardBothWays(r: { byPeer: Heard; byParley: Heard }, tones: { parleyHz: number; peerHz: number }, within: { onsetS: number; active: number }, say: (text: string) => void = log): void {
+  say(describeHeard('the peer', r.byPeer));
+  say(describeHeard('Parley', r.byParley));
   assert.ok(Math.abs(r.byPeer.hz - tones.parleyHz) <= 10, `the peer heard ${r.byPeer.hz} Hz`);
   assert.ok(Math.abs(r.byParley.hz - tones.peerHz) <= 10, `Parley heard ${r.byParley.hz} Hz`);
   assert.ok(r.byPeer.onsetS < within.onsetS && r.byParley.onsetS < within.onsetS, `sound within ${within.onsetS} s, both ways`);

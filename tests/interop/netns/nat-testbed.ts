@@ -56,6 +56,8 @@ export interface Site {
   hostAddress: string;
   /** Runs a program on the LAN host. */
   placement: Placement;
+  /** Runs a program on the LAN host listening on another of its addresses (127.0.0.1: a control port that survives a roam). */
+  placementAt(address: string): Placement;
   /** Forgets every NAT mapping at once (a router reboot, or a flushed conntrack table). */
   flushMappings(): void;
   /** The router's current conntrack entries (for tests that check a mapping is gone). */
@@ -103,6 +105,7 @@ export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Pr
   };
   const tmp = makeTempDir('natbed');
   const bridges: NsBridge[] = [];
+  let torn = false;
   try {
     const wan = create('wan');
     wan.ip('link', 'add', 'br0', 'type', 'bridge');
@@ -115,12 +118,9 @@ export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Pr
       wan.ip('link', 'set', `h-${role}`, 'master', 'br0');
       hosts[role] = host;
     }
-    // One bridge in the switch's namespace reaches every public host's control ports over the WAN segment.
-    const wanBridge = await NsBridge.start(wan, tmp.path);
-    bridges.push(wanBridge);
     const byAddress = new Map<string, Netns>(Object.entries(WAN_HOSTS).map(([role, a]) => [a, hosts[role as keyof typeof WAN_HOSTS]]));
 
-    const sites: Site[] = [];
+    const built: Array<Omit<Site, 'placement' | 'placementAt'>> = [];
     for (let i = 0; i < routers.length; i++) {
       const spec = routers[i]!;
       const n = i + 1;
@@ -140,25 +140,44 @@ export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Pr
       router.sysctl('net.netfilter.nf_conntrack_udp_timeout', timeout);
       router.sysctl('net.netfilter.nf_conntrack_udp_timeout_stream', timeout);
       if (spec.strictTcp) router.sysctl('net.netfilter.nf_conntrack_tcp_loose', 0);
-      const lanBridge = await NsBridge.start(lan, tmp.path);
-      bridges.push(lanBridge);
-      sites.push({
+      // Packet and byte counts per mapping (mappings() shows them): what a phone's keep-alives cost, measured.
+      router.sysctl('net.netfilter.nf_conntrack_acct', 1);
+      built.push({
         index: n,
         router,
         lan,
         publicAddress,
         hostAddress,
-        placement: nsPlacement(lan, lanBridge, hostAddress),
         flushMappings: () => flushConntrack(router),
         mappings: () => router.exec('cat', ['/proc/net/nf_conntrack']),
       });
     }
-    let torn = false;
+    // One bridge in the switch's namespace reaches every public host's control ports over the WAN segment (Kamailio's
+    // RPC needs it at once); a LAN's bridge starts when something first connects there (many tests run only Parley
+    // on a LAN, which speaks on stdout). Each bridge is a Node process: their start-up is most of a bed's build time,
+    // and four beds built side by side on a loaded machine took over 20 s with every bridge started up front.
+    const wanBridge = await NsBridge.start(wan, tmp.path);
+    bridges.push(wanBridge);
+    const lazyBridge = (ns: Netns): (() => Promise<NsBridge>) => {
+      let starting: Promise<NsBridge> | undefined;
+      return () => {
+        starting ??= NsBridge.start(ns, tmp.path).then((b) => {
+          if (torn) void b.stop();
+          else bridges.push(b);
+          return b;
+        });
+        return starting;
+      };
+    };
+    const sites: Site[] = built.map((s) => {
+      const bridge = lazyBridge(s.lan);
+      return { ...s, placement: nsPlacement(s.lan, bridge, s.hostAddress), placementAt: (address) => nsPlacement(s.lan, bridge, address) };
+    });
     return {
       prefix,
       wan,
       hosts,
-      wanPlacement: (address) => nsPlacement(byAddress.get(address) ?? wan, wanBridge, address),
+      wanPlacement: (address) => nsPlacement(byAddress.get(address) ?? wan, async () => wanBridge, address),
       sites,
       roam(site, to) {
         const net = `10.${100 + to.index}.${site.index}`;
@@ -189,12 +208,12 @@ export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Pr
   }
 }
 
-function nsPlacement(ns: Netns, bridge: NsBridge, address: string): Placement {
+function nsPlacement(ns: Netns, bridge: () => Promise<NsBridge>, address: string): Placement {
   return {
     address,
     local: false,
     wrap: (command, args) => ns.wrap(command, args),
-    connect: (port) => bridge.connect(address, port),
+    connect: async (port) => (await bridge()).connect(address, port),
   };
 }
 

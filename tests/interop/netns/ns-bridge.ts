@@ -19,11 +19,12 @@ export class NsBridge {
     this.#proc = proc;
   }
 
-  static async start(ns: Netns, dir: string): Promise<NsBridge> {
+  /** `readyMs` bounds the start: a Node process on a loaded machine (test beds built side by side) may need seconds. */
+  static async start(ns: Netns, dir: string, readyMs = 20_000): Promise<NsBridge> {
     const path = join(dir, `${ns.name}.sock`);
     const w = ns.wrap(process.execPath, [serverScript, path]);
     const proc = new ManagedProcess(w.command, w.args);
-    if (!(await proc.waitForOutput(/^ready$/m, 5000))) {
+    if (!(await proc.waitForOutput(/^ready$/m, readyMs))) {
       await proc.stop(500);
       throw new Error(`ns bridge in ${ns.name} did not start: ${proc.output.slice(-1000)}`);
     }
