@@ -8,6 +8,9 @@
  *             alice N/3 times; ms from alice's side of each step (the INVITE
  *             arriving, the answer, the hang-up) to bob's line event.
  *             Median and p99.
+ *   page      the same, to what the page SHOWS: a `parley web` host watching
+ *             Bob, its page in Chromium; ms from Bob's action to the frame
+ *             that shows it (his contact card; his lamp in the Lines panel).
  *   scale     a `parley web` host (its own process, as people run it) watches
  *             W lines (presence and dialog of each: 2·W subscriptions);
  *             after they are active, CPU over an idle minute and the RSS
@@ -15,7 +18,7 @@
  *             the live heap after a full GC; beside baresip 1.0 watching the
  *             same W addresses' presence with its presence module.
  *
- *   node tests/bench/presence.bench.ts [--changes N] [--lines W] [--idle S] [--only latency|scale]
+ *   node tests/bench/presence.bench.ts [--changes N] [--lines W] [--idle S] [--only latency|page|scale]
  * Prints figures; not a pass/fail test.
  */
 import { readFileSync } from 'node:fs';
@@ -28,6 +31,9 @@ import type { KamailioHandle } from '../interop/harness/kamailio.ts';
 import { makeTempDir, sleep } from '../interop/harness/managed-process.ts';
 import { startParleyEngine } from '../interop/harness/parley-engine.ts';
 import type { ParleyEnginePeer } from '../interop/harness/parley-engine.ts';
+import { browserAvailable, startBrowser, type Browser } from '../e2e/browser.ts';
+import { buildRenderer } from '../e2e/build-renderer.ts';
+import { shownAfter, watchProbes } from '../e2e/page-changes.ts';
 import { startWebHost } from '../e2e/web-host.ts';
 
 const { values } = parseArgs({ options: { changes: { type: 'string' }, lines: { type: 'string' }, idle: { type: 'string' }, only: { type: 'string' } } });
@@ -81,7 +87,7 @@ async function latency(): Promise<void> {
       for (;;) {
         const e = lineEvents.find((x) => x.t >= t0 && x.state === state);
         if (e) return e.t - t0;
-        if (Date.now() > deadline) throw new Error(`line ${state} not seen`);
+        if (Date.now() > deadline) throw new Error(`line ${state} not seen (${lineEvents.length} line events: ${lineEvents.slice(-4).map((e) => e.state).join(",")})`);
         await sleep(5);
       }
     };
@@ -111,6 +117,87 @@ async function latency(): Promise<void> {
   }
 }
 const seenCalls = new Set<string>();
+
+/**
+ * The same changes to the page: a `parley web` host (alice) with Bob as a
+ * watched contact, its page open in Chromium (WebdriverIO, as the e2e
+ * tests); ms from Bob's action to the animation frame that shows it
+ * (tests/e2e/page-changes.ts): his status and note on his contact card,
+ * then his lamp in the Lines panel as Carol calls him.
+ */
+async function toThePage(): Promise<void> {
+  const missing = browserAvailable();
+  if (missing) {
+    process.stdout.write(`page: not measured: ${missing}\n`);
+    return;
+  }
+  buildRenderer();
+  const kam = await startKamailio({ users: ['alice', 'bob', 'carol'].map((u) => ({ username: u, password: `${u}pw` })), aliases: [], ipv6: false, presence: true });
+  const tmp = makeTempDir('presence-bench-page');
+  const [web, bob, carol] = await Promise.all([startWebHost({ dataDir: tmp.path }), startParleyEngine({ name: 'bob', toneHz: 600 }), startParleyEngine({ name: 'carol', toneHz: 700 })]);
+  const ws = new WebSocket(String(web.events.find((e) => e.event === 'web')!.data.apiUrl));
+  let session: Browser | undefined;
+  try {
+    const [, carolId] = await Promise.all([account(bob, kam, 'bob'), account(carol, kam, 'carol')]);
+    await new Promise<void>((resolve, reject) => {
+      ws.addEventListener('open', () => resolve());
+      ws.addEventListener('error', () => reject(new Error('the API WebSocket did not open')));
+    });
+    const api = createApiClient(ws, { timeoutMs: 30_000 });
+    const proxy = `sip:127.0.0.1:${kam.udpPort}`;
+    const added = await api.call('accounts.add', { aor: `sip:alice@${kam.domain}`, password: 'alicepw', registrar: proxy, outboundProxy: proxy, codecs: ['PCMU'] });
+    if (!added.ok) throw new Error(added.message);
+    await web.waitFor('registration', (r) => r.accountId === added.result.id && r.state === 'registered', 15_000, 'alice registered');
+    await api.call('contacts.add', { name: 'Bob Lamp', addresses: [{ uri: `sip:bob@${kam.domain}` }] });
+    await api.call('watch.add', { target: `sip:bob@${kam.domain}` });
+    session = await startBrowser({ width: 1100, height: 760 });
+    const browser = session.browser;
+    await browser.url(web.url);
+    await browser.$('[data-testid="status-picker"]').waitForExist({ timeout: 20_000 });
+    await browser.keys(['Alt', '2']);
+    await browser.$('button.contact*=Bob Lamp').click();
+    await browser.$('[data-testid="contact-presence"]').waitForExist({ timeout: 15_000 });
+    await watchProbes(browser, { words: '[data-testid="contact-presence"]' });
+    const words: Record<string, string> = { away: 'Away', busy: 'Busy', dnd: 'Do not disturb', available: 'Available' };
+    const presence: number[] = [];
+    for (let i = 0; i < CHANGES; i++) {
+      const status = (['away', 'busy', 'dnd', 'available'] as const)[i % 4]!;
+      const t0 = Date.now();
+      await bob.call('presence.set', { status, note: `change ${i}` });
+      presence.push(await shownAfter(browser, 'words', t0, (v) => v === `|${words[status]} · change ${i}`));
+    }
+    process.stdout.write(`${line('page: presence change → shown on the contact card', presence)}\n`);
+
+    await browser.keys(['Alt', '1']);
+    await browser.$('[data-testid="blf-line"][data-state="idle"]').waitForExist({ timeout: 15_000 });
+    await watchProbes(browser, { lamp: '[data-testid="blf-line"]' });
+    const lamp: number[] = [];
+    const calls = Math.max(1, Math.round(CHANGES / 3));
+    const seen = new Set<string>();
+    for (let i = 0; i < calls; i++) {
+      let t0 = Date.now();
+      const out = await carol.call('call.dial', { target: `sip:bob@${kam.domain}`, accountId: carolId });
+      const ringing = await bob.waitFor('call.incoming', (c) => !seen.has(c.id), 15_000, 'bob rings');
+      seen.add(ringing.id);
+      lamp.push(await shownAfter(browser, 'lamp', t0, (v) => v.startsWith('ringing|')));
+      t0 = Date.now();
+      await bob.call('call.answer', { callId: ringing.id });
+      lamp.push(await shownAfter(browser, 'lamp', t0, (v) => v.startsWith('busy|')));
+      t0 = Date.now();
+      await carol.call('call.hangup', { callId: out.id });
+      lamp.push(await shownAfter(browser, 'lamp', t0, (v) => v.startsWith('idle|')));
+      await sleep(100);
+    }
+    process.stdout.write(`${line('page: line change (dialled / answered / hung up) → shown in the Lines panel', lamp)}\n`);
+  } finally {
+    ws.close();
+    await session?.close();
+    await Promise.allSettled([web.stop(), bob.close(), carol.close()]);
+    tmp.remove();
+    await kam.stop();
+  }
+}
+
 
 function procFigures(pid: number): { cpuS: number; rssMb: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -213,5 +300,7 @@ async function scale(): Promise<void> {
   }
 }
 
-if (values.only !== 'scale') await latency();
-if (values.only !== 'latency') await scale();
+const only = values.only;
+if (only === undefined || only === 'latency') await latency();
+if (only === undefined || only === 'page') await toThePage();
+if (only === undefined || only === 'scale') await scale();
