@@ -1,6 +1,6 @@
 /**
  * Starts Debian's Chromium through WebdriverIO 9 with nothing downloaded
- * (shared/LIBRARIES.md: chromedriver from /usr/bin, no browserVersion), a
+ * (chromedriver from /usr/bin and no browserVersion, so nothing is fetched), a
  * fresh profile, and a fake microphone that plays a WAV file.
  */
 import { spawnSync } from 'node:child_process';
