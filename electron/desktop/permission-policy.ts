@@ -6,14 +6,16 @@
  * handler (queries: enumerateDevices labels, setSinkId, Notification.permission)
  * call `decidePermission`.
  *
- * A softphone needs exactly three:
+ * A softphone needs exactly four:
  *   media              the microphone: audio only; a request that also asks
  *                      for the camera (or for the screen) is refused whole
  *   speaker-selection  HTMLMediaElement/AudioContext setSinkId (the output device)
  *   notifications      the page may show a notification (the main process
  *                      shows the incoming-call ones itself)
+ *   hid                WebHID, for a telephony headset's buttons and lamps
+ *                      (which devices: hid-devices.ts, telephony ones only)
  * and only for our own page (app://parley), in its main frame. Everything
- * else (geolocation, clipboard, HID, serial, USB, MIDI, pointer lock,
+ * else (geolocation, clipboard, serial, USB, MIDI, pointer lock,
  * fullscreen, openExternal…) is refused.
  *
  * Pure: `details` is the subset of Electron's PermissionRequest /
@@ -21,7 +23,7 @@
  */
 import { APP_ORIGIN, originOf } from './app-url.ts';
 
-export const GRANTED_PERMISSIONS = ['media', 'speaker-selection', 'notifications'] as const;
+export const GRANTED_PERMISSIONS = ['media', 'speaker-selection', 'notifications', 'hid'] as const;
 export type GrantedPermission = (typeof GRANTED_PERMISSIONS)[number];
 
 export interface PermissionDetails {

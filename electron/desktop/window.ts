@@ -11,15 +11,18 @@
  *    onHeadersReceived for anything else that gets through), except
  *    Chromium's own pages (DevTools in a development build);
  *  - permissions per permission-policy.ts (microphone, speaker selection,
- *    notifications; our origin only); device pickers (HID, USB, serial) refused.
+ *    notifications, WebHID; our origin only); of the devices, telephony HID
+ *    devices only (hid-devices.ts: a headset, never a keyboard), picked in a
+ *    dialog when several are connected; USB and serial refused.
  *
  * A sip:/tel: link clicked inside the page (a message body, a contact's
  * note) is not navigated to but handed to `onLink`, as a link from the OS.
  */
-import { BrowserWindow, type Session } from 'electron';
+import { BrowserWindow, dialog, type Session } from 'electron';
 import type { Logger } from '../shared/logger.ts';
-import { APP_ENTRY_URL, originOf } from './app-url.ts';
+import { APP_ENTRY_URL, APP_ORIGIN, originOf } from './app-url.ts';
 import { headersWithCsp } from './csp.ts';
+import { chooseHidDevice, decideDevicePermission } from './hid-devices.ts';
 import { parseLink, type ParsedLink } from './link-parser.ts';
 import { decidePermission } from './permission-policy.ts';
 import { checkWebPreferences, windowOptions, type WindowOptionsInput } from './window-options.ts';
@@ -44,7 +47,23 @@ export function hardenSession(ses: Session, csp: string, logger: Logger): void {
       isMainFrame: details.isMainFrame,
     }),
   );
-  ses.setDevicePermissionHandler(() => false);
+  ses.setDevicePermissionHandler((details) => decideDevicePermission(details));
+  ses.on('select-hid-device', (event, details, callback) => {
+    event.preventDefault();
+    const ours = details.frame === null || originOf(details.frame.url) === APP_ORIGIN;
+    if (!ours) return callback(null);
+    const ask = async (names: string[]): Promise<number | undefined> => {
+      const r = await dialog.showMessageBox({ type: 'question', title: 'Pair a headset', message: 'Which headset should Parley use?', buttons: [...names, 'Cancel'], cancelId: names.length, defaultId: 0, noLink: true });
+      return r.response < names.length ? r.response : undefined;
+    };
+    chooseHidDevice(details.deviceList, ask).then(
+      (id) => callback(id),
+      (err: unknown) => {
+        logger.warn('headset choice failed', { error: err instanceof Error ? err.message : String(err) });
+        callback(null);
+      },
+    );
+  });
   ses.webRequest.onBeforeRequest({ urls: REMOTE_PATTERNS }, (details, callback) => {
     logger.warn('remote request cancelled', { origin: originOf(details.url) ?? 'unknown', type: details.resourceType });
     callback({ cancel: true });

@@ -84,6 +84,7 @@ const PURE = [
   'csp',
   'engine-gate',
   'global-shortcuts-host',
+  'hid-devices',
   'incoming-call-notice',
   'message-notice',
   'ipc-binding',

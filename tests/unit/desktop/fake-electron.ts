@@ -98,6 +98,11 @@ export const control = {
   notificationsFail: false,
   /** Accelerators another program holds: globalShortcut.register answers false for them. */
   heldShortcuts: [] as string[],
+  devicePermission: undefined as ((details: { deviceType: string; origin: string; device: unknown }) => boolean) | undefined,
+  /** session.on listeners by event ('select-hid-device', …), for the driver to call as Electron would. */
+  sessionListeners: new Map<string, (...args: never[]) => void>(),
+  /** What the next dialog.showMessageBox answers (Electron: the index of the button clicked). */
+  messageBoxResponse: 0,
 };
 
 export const protocol = {
@@ -121,8 +126,8 @@ export const session = {
     setPermissionCheckHandler(h: typeof control.permissionCheck) {
       control.permissionCheck = h;
     },
-    setDevicePermissionHandler(h: unknown) {
-      record('setDevicePermissionHandler', typeof h);
+    setDevicePermissionHandler(h: typeof control.devicePermission) {
+      control.devicePermission = h;
     },
     webRequest: {
       onBeforeRequest(filter: { urls: string[] }, listener: NonNullable<typeof control.beforeRequest>['listener']) {
@@ -132,8 +137,9 @@ export const session = {
         control.headersReceived = listener;
       },
     },
-    on(event: string) {
+    on(event: string, listener: (...args: never[]) => void) {
       record('session.on', event);
+      control.sessionListeners.set(event, listener);
     },
   },
 };
@@ -454,7 +460,7 @@ export const dialog = {
   showErrorBox: (title: string, text: string) => record('dialog.showErrorBox', title, text),
   showMessageBox: async (o: unknown): Promise<MessageBoxReturnValue> => {
     record('dialog.showMessageBox', o);
-    return { response: 0, checkboxChecked: false };
+    return { response: control.messageBoxResponse, checkboxChecked: false };
   },
 };
 

@@ -113,6 +113,31 @@ out.permissions = {
   checkSpeaker: fake.control.permissionCheck!(wc, 'speaker-selection', 'app://parley', { isMainFrame: true }),
   checkClipboard: fake.control.permissionCheck!(wc, 'clipboard-read', 'app://parley', { isMainFrame: true }),
 };
+// WebHID: a telephony headset for our page only; a pairing picks one (a dialog when there are several).
+const headset = { deviceId: 'h1', name: 'Desk headset', vendorId: 1, productId: 2, collections: [{ usagePage: 0x0b, usage: 5, type: 1, children: [], inputReports: [], outputReports: [], featureReports: [] }] };
+const headset2 = { ...headset, deviceId: 'h2', name: 'Other headset' };
+const keyboard = { ...headset, deviceId: 'k1', name: 'Keyboard', collections: [{ ...headset.collections[0]!, usagePage: 0x01, usage: 6 }] };
+const select = (deviceList: unknown[]) =>
+  new Promise<string | null | undefined>((r) => {
+    let prevented = false;
+    (fake.control.sessionListeners.get('select-hid-device') as unknown as (e: unknown, d: unknown, cb: (id?: string | null) => void) => void)(
+      { preventDefault: () => (prevented = true) },
+      { deviceList, frame: { url: 'app://parley/index.html' } },
+      (id) => r(prevented ? id : 'not prevented'),
+    );
+  });
+fake.control.messageBoxResponse = 1;
+out.hid = {
+  check: fake.control.permissionCheck!(wc, 'hid', 'app://parley', { isMainFrame: true }),
+  headset: fake.control.devicePermission!({ deviceType: 'hid', origin: 'app://parley', device: headset }),
+  keyboard: fake.control.devicePermission!({ deviceType: 'hid', origin: 'app://parley', device: keyboard }),
+  evilOrigin: fake.control.devicePermission!({ deviceType: 'hid', origin: 'https://evil.example', device: headset }),
+  usb: fake.control.devicePermission!({ deviceType: 'usb', origin: 'app://parley', device: headset }),
+  onlyHeadset: await select([keyboard, headset]),
+  none: await select([keyboard]),
+  pickedSecond: await select([headset, keyboard, headset2]),
+};
+fake.control.messageBoxResponse = 0;
 let cancelled: boolean | undefined;
 fake.control.beforeRequest!.listener({ url: 'https://tracker.example/x.js', resourceType: 'script' }, (r) => (cancelled = r.cancel));
 out.remoteCancelled = cancelled;

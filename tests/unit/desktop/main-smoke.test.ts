@@ -53,6 +53,7 @@ test('the main process wires engine, window, IPC, tray, links, secrets and quit'
   assert.notEqual(r.traversal, 200, 'the main bundle next to the renderer folder is not served');
 
   assert.deepEqual(r.permissions, { microphone: true, camera: false, geolocation: false, evilMic: false, checkSpeaker: true, checkClipboard: false });
+  assert.deepEqual(r.hid, { check: true, headset: true, keyboard: false, evilOrigin: false, usb: false, onlyHeadset: 'h1', none: null, pickedSecond: 'h2' });
   assert.equal(r.remoteCancelled, true);
   assert.ok(r.remoteFilter.includes('https://*/*') && r.remoteFilter.includes('file://*/*'));
   assert.equal(r.windowOpen, 'deny');

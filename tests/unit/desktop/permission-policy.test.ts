@@ -19,14 +19,16 @@ test('the camera, or audio+video together, is refused', () => {
   assert.equal(decidePermission('media', APP, {}), false, 'a media check that names no kind is not the microphone');
 });
 
-test('speaker-selection and notifications are granted to our page', () => {
+test('speaker-selection, notifications and WebHID are granted to our page', () => {
   assert.equal(decidePermission('speaker-selection', PAGE, { requestingUrl: PAGE, isMainFrame: true }), true);
   assert.equal(decidePermission('notifications', APP, { securityOrigin: APP }), true);
-  assert.deepEqual([...GRANTED_PERMISSIONS].sort(), ['media', 'notifications', 'speaker-selection']);
+  assert.equal(decidePermission('hid', APP, { securityOrigin: APP, isMainFrame: true }), true);
+  assert.equal(decidePermission('hid', 'https://evil.example', { isMainFrame: true }), false);
+  assert.deepEqual([...GRANTED_PERMISSIONS].sort(), ['hid', 'media', 'notifications', 'speaker-selection']);
 });
 
 test('every other permission is refused, even for our page', () => {
-  for (const p of ['geolocation', 'clipboard-read', 'clipboard-sanitized-write', 'display-capture', 'hid', 'serial', 'usb', 'midi', 'midiSysex', 'pointerLock', 'fullscreen', 'openExternal', 'idle-detection', 'window-management', 'unknown', '', 'MEDIA']) {
+  for (const p of ['geolocation', 'clipboard-read', 'clipboard-sanitized-write', 'display-capture', 'serial', 'usb', 'midi', 'midiSysex', 'pointerLock', 'fullscreen', 'openExternal', 'idle-detection', 'window-management', 'unknown', '', 'MEDIA']) {
     assert.equal(decidePermission(p, PAGE, { mediaTypes: ['audio'] }), false, p);
   }
 });
