@@ -43,6 +43,15 @@ if (!choice.ok) {
           hangup: (id) => void actions.hangup(id),
           setMute: (id, muted) => void actions.setMute(id, muted),
           setHold: (id, hold) => void actions.setHold(id, hold),
+          redial: () => {
+            const last = store.history.find((e) => e.direction === 'out');
+            if (!last) {
+              ui.toast('info', 'Redial: no number dialled yet');
+              return;
+            }
+            const account = last.accountId ? store.accountById(last.accountId) : undefined;
+            void actions.dial(last.peer, account?.id, account && last.localAlias ? last.localAlias : undefined);
+          },
         }),
       )
     : undefined;

@@ -189,6 +189,13 @@ describe('buttons → intents, calls → lamps (a fake HIDDevice)', () => {
     await phone.update([talking('t')]);
     device.press(5, [0, 0x01, 0b01]); // Drop
     expect(intents.at(-1)).toEqual({ kind: 'hangup', callId: 't' });
+    device.press(5, [0, 0x00, 0b01]);
+    device.press(5, [0, 0x03, 0b01]); // Redial during a call: nothing
+    expect(intents).toHaveLength(3);
+    await phone.update([]);
+    device.press(5, [0, 0x00, 0b01]);
+    device.press(5, [0, 0x03, 0b01]); // Redial with no call: dial again
+    expect(intents.at(-1)).toEqual({ kind: 'redial' });
   });
 
   it('line busy declines a ringing call; a mute press without a call does nothing', () => {
@@ -196,9 +203,9 @@ describe('buttons → intents, calls → lamps (a fake HIDDevice)', () => {
     expect(hidIntents(new Map(), new Map([[USAGE.phoneMute, 1]]), [])).toEqual([]);
     expect(hidIntents(new Map([[USAGE.hookSwitch, 1]]), new Map([[USAGE.hookSwitch, 1]]), [ringing()]), 'no edge, no intent').toEqual([]);
     const done: string[] = [];
-    const controls = { answer: (id: string) => done.push(`answer ${id}`), decline: (id: string) => done.push(`decline ${id}`), hangup: (id: string) => done.push(`hangup ${id}`), setMute: (id: string, m: boolean) => done.push(`mute ${id} ${m}`), setHold: (id: string, h: boolean) => done.push(`hold ${id} ${h}`) };
-    for (const i of [{ kind: 'resume', callId: 'a' }, { kind: 'mute', callId: 'a', muted: false }] as HidIntent[]) runHidIntent(i, controls);
-    expect(done).toEqual(['hold a false', 'mute a false']);
+    const controls = { answer: (id: string) => done.push(`answer ${id}`), decline: (id: string) => done.push(`decline ${id}`), hangup: (id: string) => done.push(`hangup ${id}`), setMute: (id: string, m: boolean) => done.push(`mute ${id} ${m}`), setHold: (id: string, h: boolean) => done.push(`hold ${id} ${h}`), redial: () => done.push('redial') };
+    for (const i of [{ kind: 'resume', callId: 'a' }, { kind: 'mute', callId: 'a', muted: false }, { kind: 'redial' }] as HidIntent[]) runHidIntent(i, controls);
+    expect(done).toEqual(['hold a false', 'mute a false', 'redial']);
   });
 
   it('a lamp report that fails is said in words, and sent again next time', async () => {

@@ -11,6 +11,7 @@
  *   Hold pressed                ────────────────▶ hold / resume
  *   Drop pressed                ────────────────▶ hang up (or decline)
  *   Line Busy Tone pressed      ────────────────▶ decline the ringing call (a headset's "reject")
+ *   Redial pressed              ────────────────▶ call the last number dialled (when no call is up or ringing)
  *
  *   calls ─▶ lamps out: Off-Hook (a call of ours is up), Ring and Ringer (a call rings),
  *                       Mute (the call in progress is muted), Hold (a call is held)
@@ -43,7 +44,8 @@ export interface HidDeviceLike {
 
 export type HidIntent =
   | { kind: 'answer' | 'decline' | 'hangup' | 'hold' | 'resume'; callId: string }
-  | { kind: 'mute'; callId: string; muted: boolean };
+  | { kind: 'mute'; callId: string; muted: boolean }
+  | { kind: 'redial' };
 
 /** The call in progress (the focused one first), the ringing one, the held one. */
 function roles(calls: readonly CallSnapshot[], focusedId: string | undefined) {
@@ -80,7 +82,8 @@ export function hidIntents(before: ReadonlyMap<number, number>, after: ReadonlyM
     if (current) out.push({ kind: 'hangup', callId: current.id });
     else if (ringing) out.push({ kind: 'decline', callId: ringing.id });
   }
-  if (rose(USAGE.lineBusyTone) && ringing && !out.some((i) => i.callId === ringing.id)) out.push({ kind: 'decline', callId: ringing.id });
+  if (rose(USAGE.lineBusyTone) && ringing && !out.some((i) => 'callId' in i && i.callId === ringing.id)) out.push({ kind: 'decline', callId: ringing.id });
+  if (rose(USAGE.redial) && !current && !ringing) out.push({ kind: 'redial' });
   return out;
 }
 
@@ -166,6 +169,8 @@ export interface HidCallControls {
   hangup(callId: string): void;
   setMute(callId: string, muted: boolean): void;
   setHold(callId: string, hold: boolean): void;
+  /** Dial the last outgoing call's address again, as the one presented then. */
+  redial(): void;
 }
 
 export function runHidIntent(intent: HidIntent, controls: HidCallControls): void {
@@ -181,5 +186,7 @@ export function runHidIntent(intent: HidIntent, controls: HidCallControls): void
     case 'hold':
     case 'resume':
       return controls.setHold(intent.callId, intent.kind === 'hold');
+    case 'redial':
+      return controls.redial();
   }
 }
