@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { browserAvailable, startBrowser, type Browser } from './browser.ts';
 import { buildRenderer, RENDERER_OUT, ROOT } from './build-renderer.ts';
-import { axeSerious, horizontalOverflow, SIZES } from './layout.ts';
+import { axeSerious, clippedHistoryOutcomes, horizontalOverflow, SIZES } from './layout.ts';
 import { startMockPhone, type MockPhone } from './mock-phone.ts';
 
 const missing = browserAvailable();
@@ -102,11 +102,7 @@ describe('every view at 360×640 and 1400×900, light and dark (Chromium + mock 
     const problem = await horizontalOverflow(browser);
     if (problem) overflow.push(`${size.width}×${size.height} ${theme} ${where}: ${problem}`);
     // A call's outcome in History ("Missed", "Declined"…) is never cut: the address beside it gives way.
-    const clipped = await browser.execute(() =>
-      [...document.querySelectorAll<HTMLElement>('[data-testid="history-outcome"]')]
-        .filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > e.parentElement!.getBoundingClientRect().right + 1)
-        .map((e) => e.textContent ?? ''),
-    );
+    const clipped = await clippedHistoryOutcomes(browser);
     if (clipped.length > 0) overflow.push(`${size.width}×${size.height} ${theme} ${where}: History outcome cut: ${clipped.join(', ')}`);
     await browser.saveScreenshot(join(SHOTS, `layout-${size.width}x${size.height}-${theme}-${where}.png`));
     if (axe) for (const v of await axeSerious(browser)) violations.set(v, [...(violations.get(v) ?? []), `${theme} ${size.width} ${where}`]);

@@ -74,6 +74,15 @@ export async function horizontalOverflow(browser: WebdriverIO.Browser): Promise<
   return found.length > 0 ? found.join('; ') : undefined;
 }
 
+const CLIPPED_OUTCOMES = `return [...document.querySelectorAll('[data-testid="history-outcome"]')]
+  .filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > e.parentElement.getBoundingClientRect().right + 1)
+  .map((e) => e.textContent || '');`;
+
+/** History outcomes ("Missed", "Declined"…) on the page that are cut; [] when none (or no History shown). */
+export async function clippedHistoryOutcomes(browser: WebdriverIO.Browser): Promise<string[]> {
+  return (await browser.execute(CLIPPED_OUTCOMES)) as unknown as string[];
+}
+
 let axeSource: string | undefined;
 
 /** axe-core's serious and critical violations on the page now (WCAG 2.1 A/AA rules), one line each. */
