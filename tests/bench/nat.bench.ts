@@ -240,7 +240,7 @@ async function contactOf(w: World, user: string): Promise<string> {
 }
 
 function describe(h: Heard | undefined): string {
-  return h ? `${h.hz.toFixed(0)} Hz ${(h.active * 100).toFixed(0)} %` : 'nothing';
+  return h ? `${h.hz.toFixed(0)} Hz ${(h.active * 100).toFixed(0)} % from ${h.onsetS.toFixed(1)} s` : 'nothing';
 }
 
 /** Both sides heard the other's tone from soon after the answer and for most of the call. */

@@ -130,8 +130,20 @@ export class IceTransport {
 
   /** Our SDP lines; `attributes` false for an answer to an offer without ICE. */
   description(attributes: boolean): LocalIceDescription {
-    const def = this.#candidates.find((c) => c.type === 'relay') ?? this.#candidates.find((c) => c.type === 'srflx') ?? this.#candidates[0]!;
+    // Once ICE has selected a pair, later offers and answers name the candidate the peer
+    // reaches us at as the default (RFC 8839): a peer that sends to the c= line after its
+    // re-INVITE (baresip 1.0 does) must not be sent to our relay when the pair it chose was
+    // our server-reflexive one. Our end of a pair is its base (the host socket); unless the
+    // peer's end is a host candidate too (same network), the peer sees our reflexive address.
+    const def = this.#pairDefault() ?? this.#candidates.find((c) => c.type === 'relay') ?? this.#candidates.find((c) => c.type === 'srflx') ?? this.#candidates[0]!;
     return { ufrag: this.#credentials.ufrag, pwd: this.#credentials.pwd, candidates: this.#candidates, defaultAddress: def.address, defaultPort: def.port, attributes };
+  }
+
+  #pairDefault(): { address: string; port: number } | undefined {
+    const pair = this.#pair;
+    if (!pair) return undefined;
+    if (pair.local.type === 'relay' || pair.remote.type === 'host') return pair.local;
+    return this.#candidates.find((c) => c.type === 'srflx') ?? pair.local;
   }
 
   /**

@@ -3,7 +3,8 @@
  * the new address and restarts ICE (RFC 8445 §9: new ufrag and pwd, the
  * candidates gathered again); the peer's session sees the new credentials in
  * the offer and restarts too; the checks run again and the audio goes on.
- * Two real sessions on loopback with ICE (no STUN/TURN servers).
+ * A later offer that does not restart gets an answer naming the selected
+ * pair's local candidate as the default. Two real sessions on loopback with ICE (no STUN/TURN servers).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -57,6 +58,17 @@ describe('ICE restart when our address moves', () => {
       };
       assert.ok(Math.abs(measureTone(tail(heardByA, 50), 48000, 200).frequencyHz - 1000) <= 10, 'A hears B after the restart');
       assert.ok(Math.abs(measureTone(tail(heardByB, 50), 48000, 200).frequencyHz - 600) <= 10, 'B hears A after the restart');
+
+      // A later offer that does not restart ICE: A's answer names the selected pair's local
+      // candidate as its default (c=, m= port), not its server-reflexive 127.0.0.3.
+      const selected = a.ice!.agent!.selected!;
+      assert.equal(selected.local.type, 'host');
+      const again = await b.createOffer();
+      const second = await a.answerOffer(again);
+      if ('reject' in second) assert.fail(second.reason);
+      assert.equal(a.ice?.agent?.selected, selected, 'no restart: the same pair');
+      assert.match(second.answer, new RegExp(`c=IN IP4 ${selected.local.address.replace(/\./g, '\\.')}\r?\n`), 'c= is the selected local candidate');
+      assert.match(second.answer, new RegExp(`m=audio ${selected.local.port} `), 'm= port is the selected local candidate');
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }
