@@ -13,9 +13,9 @@
  * It never rejects (docs/conventions.md item 6): a host can await it without try/catch.
  * Params are never logged, since they may hold a password.
  */
-import type { Clock } from '../shared/clock.ts';
-import { systemClock } from '../shared/clock.ts';
-import { nullLogger, type Logger } from '../shared/logger.ts';
+import type { Clock } from '../common/clock.ts';
+import { systemClock } from '../common/clock.ts';
+import { nullLogger, type Logger } from '../common/logger.ts';
 import { isCommandName, type CommandName, type CommandParams, type CommandResult } from './commands.ts';
 import { ApiError, failure, success, type ApiFailure, type ApiIssue, type ApiResult } from './errors.ts';
 import type { CommandContext, PhoneApi } from './phone-api.ts';

@@ -7,7 +7,7 @@
  * Event data must be plain (see snapshots.ts); the bus does not copy it, so
  * the phone must not mutate a snapshot after emitting it.
  */
-import { nullLogger, type Logger } from '../shared/logger.ts';
+import { nullLogger, type Logger } from '../common/logger.ts';
 import type { ApiEvent, EventName, Events } from './events.ts';
 
 export type EventListener = (event: ApiEvent) => void;

@@ -28,7 +28,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import { nullLogger, type Logger } from '../shared/logger.ts';
+import { nullLogger, type Logger } from '../common/logger.ts';
 import { decodeAudioFrame, encodeAudioFrame, MAX_AUDIO_FRAME_BYTES, type AudioFrame } from './audio-frames.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { ApiErrorCode } from './errors.ts';

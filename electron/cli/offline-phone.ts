@@ -16,12 +16,12 @@ import { ContactDirectory } from '../phone/contact-directory.ts';
 import { createPhoneApi } from '../phone/phone-api.ts';
 import { presencePlaceholder } from '../phone/presence-placeholder.ts';
 import { PhoneSystemService } from '../phone/phone-system.ts';
-import { systemClock } from '../shared/clock.ts';
+import { systemClock } from '../common/clock.ts';
 import { Recordings } from '../phone/recordings.ts';
-import { nullLogger } from '../shared/logger.ts';
+import { nullLogger } from '../common/logger.ts';
 import { openPhoneStore } from '../phone/store/phone-store.ts';
 import type { SecretStore } from '../phone/store/secret-store.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 
 export interface OfflinePhone {
   api: PhoneApi;

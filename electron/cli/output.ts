@@ -17,7 +17,7 @@
  * and as a second line of defence any key that names a password or secret
  * is dropped before a line is written, and trace text is redacted.
  */
-import { redactSecrets } from '../shared/logger.ts';
+import { redactSecrets } from '../common/logger.ts';
 import type { ApiEvent } from '../api/events.ts';
 import type { CallSnapshot, CallQuality, DiagnosticsCounts, IncomingCallSnapshot, MediaStats, MessageSnapshot, RegistrationSnapshot, TraceEntry } from '../api/snapshots.ts';
 import { jsonSafe, terminalSafe } from './terminal-text.ts';

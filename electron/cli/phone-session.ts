@@ -20,7 +20,7 @@ import type { CommandContext, PhoneApi } from '../api/phone-api.ts';
 import type { AccountSnapshot, RegistrationSnapshot } from '../api/snapshots.ts';
 import type { AudioDeviceFactory, EngineAudio } from '../phone/engine.ts';
 import { DIRECT_ACCOUNT_ID, localAddresses } from '../phone/direct-account.ts';
-import { createLogger, type Logger, type LogRecord } from '../shared/logger.ts';
+import { createLogger, type Logger, type LogRecord } from '../common/logger.ts';
 import { UsageError, type CliOptions } from './args.ts';
 import { CliError } from './cli-error.ts';
 import { accountFromFlags, choosePhoneLocation, type PhoneLocation } from './ephemeral-account.ts';

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
-import { createLogger } from '../shared/logger.ts';
+import { createLogger } from '../common/logger.ts';
 import { ServerStore, ServerStoreError, SipServer, hashSecrets, type Binding, type ServerListen, type SubscriberRecord } from '../server/index.ts';
 import { UsageError } from './args.ts';
 import { CliError } from './cli-error.ts';

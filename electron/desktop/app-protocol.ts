@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { protocol, type Session } from 'electron';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 import { APP_SCHEME, resolveAppFile } from './app-url.ts';
 
 /** Must run before app 'ready' (Electron registers scheme privileges at startup). */

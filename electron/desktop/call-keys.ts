@@ -23,7 +23,7 @@
  */
 import type { CallSnapshot, GlobalShortcutAction, GlobalShortcutRefusal, GlobalShortcuts, GlobalShortcutsStatus } from '../api/contract.ts';
 import { GLOBAL_SHORTCUT_ACTIONS, MEDIA_KEY_ACCELERATORS } from '../api/global-shortcuts.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 
 /** The part of Electron's globalShortcut used here. */
 export interface GlobalShortcutLike {

@@ -22,7 +22,7 @@ import { BrowserWindow, dialog, globalShortcut, ipcMain, MessageChannelMain, pow
 import type { Settings } from '../api/contract.ts';
 import { createPhoneEngine, type PhoneEngine } from '../phone/engine.ts';
 import { localPhoneSystem } from '../server-host/local-phone-system.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 import { serveAppProtocol } from './app-protocol.ts';
 import { buildCsp, checkCsp } from './csp.ts';
 import { gateEngine } from './engine-gate.ts';

@@ -17,7 +17,7 @@ import { failure } from '../api/errors.ts';
 import { createEventBus, type EventBus } from '../api/event-bus.ts';
 import type { PhoneEngine } from '../phone/engine.ts';
 import { mapPhoneError } from '../phone/engine.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 import type { EngineAudio } from './ipc-binding.ts';
 
 export interface EngineGate {

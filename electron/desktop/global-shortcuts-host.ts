@@ -10,7 +10,7 @@
 import type { Dispatcher } from '../api/dispatcher.ts';
 import type { GlobalShortcutsStatus, Settings } from '../api/contract.ts';
 import { DEFAULT_GLOBAL_SHORTCUTS } from '../api/global-shortcuts.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 import { CallKeys, callKeyCommand, type GlobalShortcutLike } from './call-keys.ts';
 import { readLegacyShortcuts, retireLegacyShortcuts } from './legacy-shortcuts-file.ts';
 

@@ -23,7 +23,7 @@ import { decodeAudioFrame, encodeAudioFrame, MAX_AUDIO_FRAME_BYTES, MIX_STREAM, 
 import type { Dispatcher } from '../api/dispatcher.ts';
 import { failure, type ApiResult } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
-import { nullLogger, type Logger } from '../shared/logger.ts';
+import { nullLogger, type Logger } from '../common/logger.ts';
 import { APP_ORIGIN, originOf } from './app-url.ts';
 import { IPC, type DesktopEvent } from './ipc-channels.ts';
 

@@ -10,7 +10,7 @@
 import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GlobalShortcuts } from '../api/contract.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 
 export const LEGACY_SHORTCUTS_FILE = 'desktop-shortcuts.json';
 

@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 import { LINK_SCHEMES } from './link-parser.ts';
 
 export const LINK_HANDLER_MARKER = 'link-handler-registered';

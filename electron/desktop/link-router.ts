@@ -12,7 +12,7 @@
  * The user clicked it, so the window comes to the front either way.
  */
 import type { ApiResult, LinkAction } from '../api/contract.ts';
-import { nullLogger, type Logger } from '../shared/logger.ts';
+import { nullLogger, type Logger } from '../common/logger.ts';
 import type { LinkOpenEvent } from './ipc-channels.ts';
 import type { ParsedLink } from './link-parser.ts';
 

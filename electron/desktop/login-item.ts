@@ -8,7 +8,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import { app } from 'electron';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 import { autostartDesktopEntry, autostartPath, HIDDEN_FLAG, launchCommand } from './autostart-entry.ts';
 
 export async function applyStartAtLogin(enabled: boolean, logger: Logger): Promise<void> {

@@ -20,7 +20,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, dialog } from 'electron';
-import { createLogger, type LogRecord } from '../shared/logger.ts';
+import { createLogger, type LogRecord } from '../common/logger.ts';
 import { applyAppIdentity } from './app-identity.ts';
 import { registerAppScheme } from './app-protocol.ts';
 import { startedHidden } from './autostart-entry.ts';

@@ -10,7 +10,7 @@
  */
 import { Notification } from 'electron';
 import type { MessageSnapshot } from '../api/contract.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 import { messageNotice } from './message-notice.ts';
 
 export interface MessageNotifier {

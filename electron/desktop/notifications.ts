@@ -12,7 +12,7 @@
  */
 import { Notification } from 'electron';
 import type { CallSnapshot, IncomingCallSnapshot } from '../api/contract.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 import { incomingCallNotice } from './incoming-call-notice.ts';
 
 export interface CallNotifierActions {

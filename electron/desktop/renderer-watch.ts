@@ -15,7 +15,7 @@
  *
  * Structural types (no 'electron' import): Electron's WebContents fits.
  */
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 
 export const MAX_RELOADS = 3;
 export const RELOAD_WINDOW_MS = 60_000;

@@ -32,7 +32,7 @@ import { DEFAULT_SECRETS_FILE } from '../phone/store/file-secret-store.ts';
 import { checkSecretArgs, type SecretStore } from '../phone/store/secret-store.ts';
 import { readSecretsFile, writeSecretsFile, type SecretsFile } from '../phone/store/secrets-file.ts';
 import { StoreError } from '../phone/store/store-error.ts';
-import { nullLogger, type Logger } from '../shared/logger.ts';
+import { nullLogger, type Logger } from '../common/logger.ts';
 
 export interface SafeStorageLike {
   isEncryptionAvailable(): boolean;

@@ -19,7 +19,7 @@
  * note) is not navigated to but handed to `onLink`, as a link from the OS.
  */
 import { BrowserWindow, dialog, type Session } from 'electron';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 import { APP_ENTRY_URL, APP_ORIGIN, originOf } from './app-url.ts';
 import { headersWithCsp } from './csp.ts';
 import { chooseHidDevice, decideDevicePermission } from './hid-devices.ts';

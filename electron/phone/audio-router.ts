@@ -18,8 +18,8 @@ import { DEVICE_RATE, frameSamples } from '../media/audio/frame.ts';
 import { FrameBridge } from '../media/devices/frame-bridge.ts';
 import { Mixer, type MixerInput } from '../media/devices/mixer.ts';
 import { MediaClock, type FrameTicker } from '../media/session/media-clock.ts';
-import type { Clock } from '../shared/clock.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Clock } from '../common/clock.ts';
+import type { Logger } from '../common/logger.ts';
 import { CaptureTicker } from './capture-ticker.ts';
 
 export interface CallAudioDevices {

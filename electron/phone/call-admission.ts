@@ -20,8 +20,8 @@
  * server all come from that server. A refused source is logged once
  * (info), then counted quietly; the table of sources is bounded.
  */
-import type { Clock } from '../shared/clock.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Clock } from '../common/clock.ts';
+import type { Logger } from '../common/logger.ts';
 import type { CallRefusal, IncomingCallRequest } from '../sip/ua/index.ts';
 
 /** Calls ringing or being set up, not yet answered: a person answers one at a time. */

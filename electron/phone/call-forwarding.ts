@@ -33,8 +33,8 @@ import {
   type ForwardingSnapshot,
 } from '../api/forwarding-contract.ts';
 import { sameAddressText } from '../api/sip-address-syntax.ts';
-import type { Clock } from '../shared/clock.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Clock } from '../common/clock.ts';
+import type { Logger } from '../common/logger.ts';
 import type { IncomingCall } from '../sip/ua/index.ts';
 import { accountDomain, type Account } from './account.ts';
 import type { AccountService } from './account-service.ts';

@@ -12,7 +12,7 @@
  * no account / no contact, with the contact's name kept as the peer name.
  */
 import type { EventBus } from '../api/event-bus.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 import type { PhoneCall } from './phone-call.ts';
 import { DIRECT_ACCOUNT_ID } from './direct-account.ts';
 import type { CallQuality } from './history-entry.ts';

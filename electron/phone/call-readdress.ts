@@ -18,7 +18,7 @@
  * A call changing its session already (hold, a peer's re-INVITE) is left as
  * it is: the next registration refresh or network change tries again.
  */
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 import type { PhoneCall } from './phone-call.ts';
 
 /** True when the call sent a re-INVITE with our new address and the peer accepted it. */

@@ -14,7 +14,7 @@
  * what they received) `afterTick` runs: the router mixes the calls into one
  * playback frame there.
  */
-import type { Clock } from '../shared/clock.ts';
+import type { Clock } from '../common/clock.ts';
 import { FRAME_MS } from '../media/audio/frame.ts';
 import { MediaClock, type FrameTick, type FrameTickListener, type FrameTicker } from '../media/session/media-clock.ts';
 

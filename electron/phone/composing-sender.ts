@@ -13,7 +13,7 @@
  *
  * At most MAX_PEERS peers are tracked (a client cannot make us hold timers without bound).
  */
-import type { Clock, TimerHandle } from '../shared/clock.ts';
+import type { Clock, TimerHandle } from '../common/clock.ts';
 import { IDLE_TIMEOUT_MS, REFRESH_S } from './is-composing.ts';
 
 const MAX_PEERS = 32;

@@ -30,7 +30,7 @@ import { DEVICE_RATE } from '../media/audio/frame.ts';
 import { ConferenceMixer } from '../media/devices/conference-mixer.ts';
 import { FrameBridge } from '../media/devices/frame-bridge.ts';
 import type { FrameTicker } from '../media/session/media-clock.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 import type { CallAudioDevices } from './audio-router.ts';
 
 /** Calls in one conference at most (the local user besides): a 3-way call is two. */

@@ -16,8 +16,8 @@ import type { MediaSession } from '../media/session/media-session.ts';
 import { MediaClock } from '../media/session/media-clock.ts';
 import { EchoDevice } from '../media/devices/echo-device.ts';
 import { UserAgent, type IncomingCall } from '../sip/ua/index.ts';
-import type { Clock } from '../shared/clock.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Clock } from '../common/clock.ts';
+import type { Logger } from '../common/logger.ts';
 import { mediaHookFor, startIfNegotiated } from './call-media.ts';
 
 export const ECHO_USER = 'echo';

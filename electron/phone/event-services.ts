@@ -19,8 +19,8 @@ import type { CallSnapshot, DialParams, PickupParams } from '../api/contract.ts'
 import type { CommandContext } from '../api/phone-api.ts';
 import { EventAgent } from '../sip/event/event-agent.ts';
 import type { UserAgent } from '../sip/ua/index.ts';
-import type { Clock, TimerHandle } from '../shared/clock.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Clock, TimerHandle } from '../common/clock.ts';
+import type { Logger } from '../common/logger.ts';
 import type { AccountService } from './account-service.ts';
 import type { ContactDirectory } from './contact-directory.ts';
 import { DIRECT_ACCOUNT_ID } from './direct-account.ts';

@@ -18,7 +18,7 @@
  * The caller hanging up (or the user ending the forward) ends the leg.
  */
 import { FrameBridge } from '../media/devices/frame-bridge.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 import type { PhoneCall } from './phone-call.ts';
 
 /** Each direction buffers at most this much (the two sessions tick on one clock: a frame or two waits). */

@@ -11,7 +11,7 @@
  * leaves the user idle. With no client reporting at all (the CLI, a
  * headless host) nothing ever goes away.
  */
-import type { Clock, TimerHandle } from '../shared/clock.ts';
+import type { Clock, TimerHandle } from '../common/clock.ts';
 
 /** How often a client that can read the system's idle time reports it. */
 export const IDLE_POLL_MS = 30_000;

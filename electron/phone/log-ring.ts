@@ -6,7 +6,7 @@
  * authorization is replaced — so nothing kept here can leak a credential.
  */
 import type { EngineLogEntry } from '../api/diagnostics-api.ts';
-import { redactSecrets, type Logger, type LogRecord } from '../shared/logger.ts';
+import { redactSecrets, type Logger, type LogRecord } from '../common/logger.ts';
 
 const SECRET_KEY = /pass(word)?|secret|authorization|token|ha1|nonce|cnonce/i;
 

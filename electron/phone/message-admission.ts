@@ -13,8 +13,8 @@
  * Contacts are only counted per source (a friend's burst is not a flood of
  * strangers). A refused source is logged once.
  */
-import type { Clock } from '../shared/clock.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Clock } from '../common/clock.ts';
+import type { Logger } from '../common/logger.ts';
 import type { CallRefusal, ReceivedMessage } from '../sip/ua/index.ts';
 
 export const PER_SOURCE = 20;

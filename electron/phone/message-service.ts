@@ -21,9 +21,9 @@ import type { ComposingParams, ConversationsListParams, MessageSendParams, Messa
 import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
 import type { ConversationSnapshot, MessageSnapshot } from '../api/snapshots.ts';
-import type { Clock } from '../shared/clock.ts';
+import type { Clock } from '../common/clock.ts';
 import type { CallRefusal, ReceivedMessage, UserAgent } from '../sip/ua/index.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 import { accountDomain, type Account } from './account.ts';
 import type { AccountService } from './account-service.ts';
 import { ComposingSender } from './composing-sender.ts';

@@ -14,8 +14,8 @@ import { MAX_SUMMARY_BYTES, MESSAGE_SUMMARY_TYPE, parseMessageSummary } from '..
 import type { MessageSummary } from '../sip/event/message-summary.ts';
 import type { Subscription, SubscriptionView } from '../sip/event/subscription.ts';
 import { parseUri } from '../sip/message/index.ts';
-import type { Clock } from '../shared/clock.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Clock } from '../common/clock.ts';
+import type { Logger } from '../common/logger.ts';
 import { toSubscriptionSnapshot } from './subscription-snapshot.ts';
 import type { Account } from './account.ts';
 import type { AccountService } from './account-service.ts';

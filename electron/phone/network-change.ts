@@ -17,7 +17,7 @@
  * before it would name an address the registrar has not confirmed.
  */
 import type { NetworkChangeReason } from '../api/commands.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 
 export interface NetworkChangeParts {
   /** The transport reads the machine's addresses again and opens new flows; true when our local address changed. */

@@ -17,8 +17,8 @@
  */
 import type { NetworkInterfaceInfo } from 'node:os';
 import type { NetworkChangeReason } from '../api/commands.ts';
-import type { Clock, TimerHandle } from '../shared/clock.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Clock, TimerHandle } from '../common/clock.ts';
+import type { Logger } from '../common/logger.ts';
 
 export interface NetworkMonitorOptions {
   clock: Clock;

@@ -30,7 +30,7 @@ import type { MediaSession } from '../media/session/media-session.ts';
 import type { MediaSessionStats } from '../media/session/media-session-options.ts';
 import { assertTransition } from '../sip/transaction/transaction.ts';
 import { outcome, type DialogMessage, type IncomingCall, type OutgoingCall, type ReceivedRefer, type SipOutcome } from '../sip/ua/index.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 import type { AudioRouter, CallAudioDevices } from './audio-router.ts';
 import { TwoWayRecorder, type RecordingLayout } from '../media/devices/two-way-recorder.ts';
 import type { RecordingFormat } from '../media/devices/recording-file.ts';

@@ -13,8 +13,8 @@
 import { ApiError } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
 import type { PhoneSystemPatch, PhoneSystemSnapshot, PhoneSystemUserInput, PhoneSystemUserPatch } from '../api/phone-system-api.ts';
-import type { Clock, TimerHandle } from '../shared/clock.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Clock, TimerHandle } from '../common/clock.ts';
+import type { Logger } from '../common/logger.ts';
 import type { AccountService } from './account-service.ts';
 
 /** The snapshot as the host knows it: `thisComputer` is the phone's to fill in. */

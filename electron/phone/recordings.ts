@@ -24,7 +24,7 @@ import type { RecordingFileParams } from '../api/recording-api.ts';
 import type { RecordingApi } from '../api/phone-api.ts';
 import { ApiError } from '../api/errors.ts';
 import type { RecordingFormat, RecordingLink } from '../api/snapshots.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 import { RECORDING_EXTENSIONS } from '../media/devices/recording-file.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 

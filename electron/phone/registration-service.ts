@@ -27,8 +27,8 @@ import { accountTlsFailure, AccountTrustError, applyAccountTrust, certificateSna
 import type { AccountConfig } from '../sip/ua/account.ts';
 import type { RegistrationChange, RegistrationState } from '../sip/ua/registration.ts';
 import type { UserAgent } from '../sip/ua/user-agent.ts';
-import type { Clock } from '../shared/clock.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Clock } from '../common/clock.ts';
+import type { Logger } from '../common/logger.ts';
 import type { Account } from './account.ts';
 import type { AccountChange, AccountService } from './account-service.ts';
 import { DIRECT_ACCOUNT_ID, localAddresses } from './direct-account.ts';

@@ -1,7 +1,7 @@
 /** A sip-level subscription view as the API shows it: times moved from the monotonic clock to wall-clock ms. */
 import type { SubscriptionSnapshot } from '../api/presence-contract.ts';
 import type { SubscriptionView } from '../sip/event/subscription.ts';
-import type { Clock } from '../shared/clock.ts';
+import type { Clock } from '../common/clock.ts';
 
 export function toSubscriptionSnapshot(view: SubscriptionView, clock: Clock, now: () => number): SubscriptionSnapshot {
   const s: SubscriptionSnapshot = { state: view.state };

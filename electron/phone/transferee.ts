@@ -9,7 +9,7 @@
  * a sip: target: the REFER is refused with 403 and the reason.
  */
 import type { ReceivedRefer } from '../sip/ua/index.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Logger } from '../common/logger.ts';
 import type { PhoneCall } from './phone-call.ts';
 
 export function followRefer(record: PhoneCall, refer: ReceivedRefer, place: (target: string) => PhoneCall, log: Logger): void {

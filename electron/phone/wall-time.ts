@@ -5,7 +5,7 @@
  * elapsed milliseconds. So a call's startedAt, answeredAt and endedAt come
  * from the same clock as the SIP timers, and a fake clock moves them all.
  */
-import type { Clock } from '../shared/clock.ts';
+import type { Clock } from '../common/clock.ts';
 
 export function wallTime(clock: Clock, epochAtStart: number = Date.now()): () => number {
   const start = clock.now();

@@ -24,8 +24,8 @@ import type { PhoneSystemHost, PhoneSystemHostSnapshot } from '../phone/phone-sy
 import { ServerStore, ServerStoreError, SipServer, hashSecrets, type Binding } from '../server/index.ts';
 import { assertTransition } from '../sip/transaction/index.ts';
 import { TransportError } from '../sip/transport/index.ts';
-import type { Clock } from '../shared/clock.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Clock } from '../common/clock.ts';
+import type { Logger } from '../common/logger.ts';
 
 export const PHONE_SYSTEM_DEFAULTS: Readonly<PhoneSystemSettings> = Object.freeze({
   enabled: false,

@@ -24,7 +24,7 @@
  * The queue is bounded: beyond `maxQueued` new requests are dropped like a
  * full socket buffer would (their senders retransmit).
  */
-import type { Clock } from '../shared/clock.ts';
+import type { Clock } from '../common/clock.ts';
 import type { Endpoint, IncomingMessage, SipTransport, TransportProtocol } from '../sip/transport/index.ts';
 import { toOf, type SipMessage, type SipResponse } from '../sip/message/index.ts';
 import type { ServerStats } from './server-stats.ts';

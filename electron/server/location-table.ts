@@ -18,7 +18,7 @@
  * Listeners hear of a change only when the set of contacts of an AOR changed,
  * not when a phone merely refreshed its binding.
  */
-import type { Clock, TimerHandle } from '../shared/clock.ts';
+import type { Clock, TimerHandle } from '../common/clock.ts';
 import { parseUri, type SipUri } from '../sip/message/index.ts';
 import type { Endpoint } from '../sip/transport/index.ts';
 import type { ServerStore, StoredBinding } from './server-store.ts';

@@ -27,8 +27,8 @@
  * changed by proxies, §16.6) and History-Info.
  */
 import { isIP } from 'node:net';
-import type { Clock } from '../shared/clock.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Clock } from '../common/clock.ts';
+import type { Logger } from '../common/logger.ts';
 import { DnsError, type SipServerLocator } from '../sip/dns/index.ts';
 import {
   SipRequest, formatUri, fromOf, parseNameAddr, parseUri, toOf, type SipUri,

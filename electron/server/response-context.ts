@@ -40,8 +40,8 @@
 import { assertTransition, cancelRequest, type ClientTransaction, type InviteServerTransaction, type NonInviteServerTransaction, type TargetFailover, type TransactionLayer } from '../sip/transaction/index.ts';
 import { SipResponse, type SipRequest } from '../sip/message/index.ts';
 import type { SendTarget } from '../sip/transport/index.ts';
-import type { Clock, TimerHandle } from '../shared/clock.ts';
-import type { Logger } from '../shared/logger.ts';
+import type { Clock, TimerHandle } from '../common/clock.ts';
+import type { Logger } from '../common/logger.ts';
 import { localResponse } from './local-response.ts';
 
 export type ResponseContextState = 'Proceeding' | 'Completed' | 'Terminated';

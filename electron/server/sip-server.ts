@@ -12,8 +12,8 @@
  * here; floods and password guessing are held off per source before a
  * transaction exists (GuardedTransport, SourceGuard).
  */
-import { systemClock, type Clock } from '../shared/clock.ts';
-import { nullLogger, type Logger, type LogRecord } from '../shared/logger.ts';
+import { systemClock, type Clock } from '../common/clock.ts';
+import { nullLogger, type Logger, type LogRecord } from '../common/logger.ts';
 import { DigestNonces } from '../sip/auth/index.ts';
 import { SipServerLocator, type DnsResolver } from '../sip/dns/index.ts';
 import { SipParseError, type SipRequest, type SipResponse } from '../sip/message/index.ts';

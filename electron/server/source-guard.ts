@@ -11,7 +11,7 @@
  * iterates in insertion order; an entry is re-inserted when touched), so a
  * spoofed-source flood cannot grow memory.
  */
-import type { Clock } from '../shared/clock.ts';
+import type { Clock } from '../common/clock.ts';
 
 export interface SourceGuardOptions {
   clock: Clock;

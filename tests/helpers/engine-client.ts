@@ -14,7 +14,7 @@ import type { CommandContext } from '../../electron/api/phone-api.ts';
 import { createPhoneEngine, mapPhoneError, type AudioDeviceFactory, type PhoneEngine } from '../../electron/phone/engine.ts';
 import type { PhoneSystemFactory } from '../../electron/phone/phone-system.ts';
 import { MemorySecretStore } from '../../electron/phone/store/secret-store.ts';
-import { createLogger, type LogRecord } from '../../electron/shared/logger.ts';
+import { createLogger, type LogRecord } from '../../electron/common/logger.ts';
 
 export interface EngineClientOptions {
   /** Logger name, client id (`<name>-ui`) and the prefix of failure messages. */

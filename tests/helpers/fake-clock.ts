@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../electron/shared/clock.ts';
+import type { Clock, TimerHandle } from '../../electron/common/clock.ts';
 
 /** A deterministic clock: time moves only when a test calls `advance`. */
 export class FakeClock implements Clock {

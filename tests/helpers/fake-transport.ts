@@ -8,7 +8,7 @@
  * injected clock. `drop` decides per packet (loss); `failSend` makes `send`
  * reject with a TransportError (e.g. connection refused).
  */
-import type { Clock } from '../../electron/shared/clock.ts';
+import type { Clock } from '../../electron/common/clock.ts';
 import { copyVia, formatVia, parseMessage, serializeMessage, topVia } from '../../electron/sip/message/index.ts';
 import type { SipMessage, SipResponse } from '../../electron/sip/message/index.ts';
 import { TransportError } from '../../electron/sip/transport/transport-error.ts';

@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { DtlsConnection } from '../../electron/media/dtls/dtls-connection.ts';
 import type { DtlsConnected, DtlsRole } from '../../electron/media/dtls/dtls-connection.ts';
 import { createDtlsIdentity } from '../../electron/media/dtls/dtls-keys.ts';
-import { systemClock } from '../../electron/shared/clock.ts';
+import { systemClock } from '../../electron/common/clock.ts';
 import { freePort } from './harness/free-port.ts';
 import { makeTempDir, ManagedProcess } from './harness/managed-process.ts';
 

@@ -14,7 +14,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { systemClock, type Clock } from '../../electron/shared/clock.ts';
+import { systemClock, type Clock } from '../../electron/common/clock.ts';
 import { startSipp } from './harness/sipp.ts';
 import { log, startParley, until, type ParleyPeer } from './parley-peer.ts';
 

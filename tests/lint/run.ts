@@ -74,7 +74,7 @@ export function checkFile(rel: string, text: string): Finding[] {
         add('only the hosts (electron/cli, electron/desktop) import electron/server-host');
       }
       if (rel.startsWith('electron/server/') && /^electron\/(phone|media|api|cli|desktop)\b/.test(target)) {
-        add('electron/server imports only electron/sip and electron/shared');
+        add('electron/server imports only electron/sip and electron/common');
       }
       if (rel.startsWith('renderer/') && target.startsWith('electron/') && !target.startsWith('electron/api/')) {
         add('renderer/ may import only electron/api');

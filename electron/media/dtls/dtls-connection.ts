@@ -27,9 +27,9 @@
  *   any ─fault / fatal alert / timeout─▶ failed      connected ─close_notify / close()─▶ closed
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Clock, TimerHandle } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
-import { nullLogger } from '../../shared/logger.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
+import { nullLogger } from '../../common/logger.ts';
 import { alertWords, DtlsAlert, DtlsError } from './dtls-error.ts';
 import type { DtlsIdentity, EphemeralKey } from './dtls-keys.ts';
 import { ephemeralKey, signWith, verifySignature } from './dtls-keys.ts';

@@ -28,9 +28,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { Clock, TimerHandle } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
-import { nullLogger } from '../../shared/logger.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
+import { nullLogger } from '../../common/logger.ts';
 import {
   attribute, decodeStun, encodeStun, fingerprintValid, integrityValid, StunAttr, StunBindingClient, StunErrorResponse, StunType, stunClass,
   stringAttribute, uint32Attribute, xorAddressAttribute,

@@ -15,9 +15,9 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { Clock } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
-import { nullLogger } from '../../shared/logger.ts';
+import type { Clock } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
+import { nullLogger } from '../../common/logger.ts';
 import { StunAttr, StunBindingClient, decodeStun, attribute } from '../../net/stun/index.ts';
 import type { Endpoint } from '../rtp/peer-latch.ts';
 import type { RtpSession } from '../rtp/rtp-session.ts';

@@ -23,9 +23,9 @@
  * Timers run on the injected clock.
  */
 import { createHash } from 'node:crypto';
-import type { Clock, TimerHandle } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
-import { nullLogger } from '../../shared/logger.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
+import { nullLogger } from '../../common/logger.ts';
 import {
   attribute, decodeStun, encodeStun, mappedAddress, newTransactionId, StunAttr, StunBindingClient, StunErrorResponse, StunType,
   stringAttribute, uint32Attribute, xorAddress, xorAddressAttribute,

@@ -10,7 +10,7 @@
  * reconsideration", §6.3.6). With two members (a call) T_d is the 5 s minimum
  * and T lands between 2.05 s and 6.16 s, 4.1 s on average.
  */
-import type { Clock, TimerHandle } from '../../shared/clock.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
 
 export interface RtcpIntervalOptions {
   clock: Clock;

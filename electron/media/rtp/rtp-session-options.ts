@@ -2,8 +2,8 @@
  * Options, negotiated configuration, statistics and events of RtpSession
  * (rtp-session.ts), kept apart so the session file holds behaviour only.
  */
-import type { Logger } from '../../shared/logger.ts';
-import type { Clock } from '../../shared/clock.ts';
+import type { Logger } from '../../common/logger.ts';
+import type { Clock } from '../../common/clock.ts';
 import type { RtcpPacket } from '../rtcp/rtcp-packet.ts';
 import type { SrtpSessionOptions } from '../srtp/srtp-session.ts';
 import type { Endpoint } from './peer-latch.ts';

@@ -36,10 +36,10 @@ import { encodeStun, isStun, newTransactionId, StunType } from '../../net/stun/i
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
-import type { Clock } from '../../shared/clock.ts';
-import { systemClock } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
-import { nullLogger } from '../../shared/logger.ts';
+import type { Clock } from '../../common/clock.ts';
+import { systemClock } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
+import { nullLogger } from '../../common/logger.ts';
 import { RtcpIntervalScheduler } from '../rtcp/rtcp-interval.ts';
 import { RtcpError } from '../rtcp/rtcp-error.ts';
 import type { RtcpPacket } from '../rtcp/rtcp-packet.ts';

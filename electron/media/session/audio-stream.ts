@@ -12,7 +12,7 @@
  * frame whether or not a packet goes out (hold, DTMF, a stall the clock
  * skipped), so the peer's jitter buffer sees real time (RFC 3550 §5.1).
  */
-import type { Clock } from '../../shared/clock.ts';
+import type { Clock } from '../../common/clock.ts';
 import type { AudioSink, AudioSource } from '../audio/frame.ts';
 import { DEVICE_RATE, FRAME_MS, frameSamples } from '../audio/frame.ts';
 import type { Codec, EncoderOptions } from '../codecs/codec.ts';

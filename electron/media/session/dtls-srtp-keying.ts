@@ -23,9 +23,9 @@
  * keys. As the client we send where the stream sends (else the SDP
  * endpoint); as the server we answer the source of the ClientHello.
  */
-import type { Clock } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
-import { nullLogger } from '../../shared/logger.ts';
+import type { Clock } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
+import { nullLogger } from '../../common/logger.ts';
 import { DtlsConnection } from '../dtls/dtls-connection.ts';
 import type { DtlsError } from '../dtls/dtls-error.ts';
 import { DtlsAlert } from '../dtls/dtls-error.ts';

@@ -29,8 +29,8 @@
  * each frame; one MediaClock per engine serves every headless call, so all
  * calls of a conference tick together.
  */
-import type { Clock, TimerHandle } from '../../shared/clock.ts';
-import { systemClock } from '../../shared/clock.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
+import { systemClock } from '../../common/clock.ts';
 import { FRAME_MS } from '../audio/frame.ts';
 
 /** A tick more than this late counts as late (and first lets pending I/O in). */

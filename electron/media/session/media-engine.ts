@@ -11,10 +11,10 @@
  * offer or answer — the only ways to reach start(), where the pipelines that
  * use it are built — so no frame ever waits for it (init-media.ts).
  */
-import type { Clock } from '../../shared/clock.ts';
-import { systemClock } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
-import { nullLogger } from '../../shared/logger.ts';
+import type { Clock } from '../../common/clock.ts';
+import { systemClock } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
+import { nullLogger } from '../../common/logger.ts';
 import { initMedia } from '../audio/init-media.ts';
 import type { CodecRegistry } from '../codecs/codec-registry.ts';
 import { defaultCodecRegistry } from '../codecs/codec-registry.ts';

@@ -2,8 +2,8 @@
  * Options, events, statistics and the SIP-facing hook of MediaSession
  * (media-session.ts), kept apart so the session file holds behaviour only.
  */
-import type { Clock } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
+import type { Clock } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
 import type { AudioSink, AudioSource } from '../audio/frame.ts';
 import type { CodecRegistry } from '../codecs/codec-registry.ts';
 import type { EncoderOptions } from '../codecs/codec.ts';

@@ -26,10 +26,10 @@
  * ticker, runs its own MediaClock.
  */
 import { EventEmitter } from 'node:events';
-import type { Clock } from '../../shared/clock.ts';
-import { systemClock } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
-import { nullLogger } from '../../shared/logger.ts';
+import type { Clock } from '../../common/clock.ts';
+import { systemClock } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
+import { nullLogger } from '../../common/logger.ts';
 import type { AudioSink, AudioSource } from '../audio/frame.ts';
 import type { CodecRegistry } from '../codecs/codec-registry.ts';
 import { defaultCodecRegistry } from '../codecs/codec-registry.ts';

@@ -14,7 +14,7 @@
  *
  * One timer, re-armed lazily: packets only record their time.
  */
-import type { Clock, TimerHandle } from '../../shared/clock.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
 
 export type StreamLivenessState = 'idle' | 'watching' | 'silent' | 'stopped';
 

@@ -8,7 +8,7 @@
  * client serves a SIP flow (RFC 5626 keep-alives) or an RTP socket (ICE).
  * Timers run on the injected clock.
  */
-import type { Clock, TimerHandle } from '../../shared/clock.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
 import {
   decodeStun,
   encodeStun,

@@ -10,8 +10,8 @@
  */
 import { chmod, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../../shared/logger.ts';
-import { nullLogger } from '../../shared/logger.ts';
+import type { Logger } from '../../common/logger.ts';
+import { nullLogger } from '../../common/logger.ts';
 import { checkSecretArgs, type SecretStore } from './secret-store.ts';
 import { emptySecretsFile, parseSecretsFile, readSecretsText, writeSecretsFile, type SecretsFile } from './secrets-file.ts';
 

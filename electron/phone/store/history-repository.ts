@@ -14,8 +14,8 @@
  * other write here (so every reader sees them), and on close. A crash loses
  * at most the last WRITE_BEHIND_MS of call changes; a clean shutdown none.
  */
-import type { Clock, TimerHandle } from '../../shared/clock.ts';
-import { systemClock } from '../../shared/clock.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
+import { systemClock } from '../../common/clock.ts';
 import { HISTORY_DEFAULTS, historyFieldsSchema, type CallDirection, type HistoryEntry, type HistoryFields, type HistoryInput, type HistoryPatch } from '../history-entry.ts';
 import type { Row, Store } from './store.ts';
 import { StoreError } from './store-error.ts';

@@ -4,9 +4,9 @@
  * go (the desktop app: safeStorage; the CLI: FileSecretStore or memory), so
  * `secrets` has no default — a forgotten choice must not silently write a file.
  */
-import type { Clock } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
-import { nullLogger } from '../../shared/logger.ts';
+import type { Clock } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
+import { nullLogger } from '../../common/logger.ts';
 import { AccountsRepository } from './accounts-repository.ts';
 import { ContactsRepository } from './contacts-repository.ts';
 import { HistoryRepository } from './history-repository.ts';

@@ -7,8 +7,8 @@
  * handed out as copies, as before.
  */
 import type { z } from 'zod';
-import type { Logger } from '../../shared/logger.ts';
-import { nullLogger } from '../../shared/logger.ts';
+import type { Logger } from '../../common/logger.ts';
+import { nullLogger } from '../../common/logger.ts';
 import { SETTING_KEYS, SETTING_SCHEMAS, SETTINGS_DEFAULTS, isSettingKey, type SettingKey, type Settings } from '../settings.ts';
 import { ReadCache } from './read-cache.ts';
 import type { Store } from './store.ts';

@@ -28,8 +28,8 @@
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementResultingChanges, type StatementSync } from 'node:sqlite';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../../shared/logger.ts';
-import { nullLogger } from '../../shared/logger.ts';
+import type { Logger } from '../../common/logger.ts';
+import { nullLogger } from '../../common/logger.ts';
 import { CURRENT_SCHEMA_VERSION, MIGRATIONS, PARLEY_APPLICATION_ID, type Migration } from './migrations.ts';
 import { StoreError, fromSqliteError } from './store-error.ts';
 

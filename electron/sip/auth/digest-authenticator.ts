@@ -21,10 +21,10 @@
  *                           └── failure: no-credentials / unsupported-algorithm / no-challenge
  */
 import { randomBytes } from 'node:crypto';
-import { systemClock } from '../../shared/clock.ts';
-import type { Clock } from '../../shared/clock.ts';
-import { nullLogger } from '../../shared/logger.ts';
-import type { Logger } from '../../shared/logger.ts';
+import { systemClock } from '../../common/clock.ts';
+import type { Clock } from '../../common/clock.ts';
+import { nullLogger } from '../../common/logger.ts';
+import type { Logger } from '../../common/logger.ts';
 import { formatAuthValue, parseCredentials } from './auth-header-parser.ts';
 import { Credentials } from './credentials.ts';
 import type { RealmBinding } from './realm-binding.ts';

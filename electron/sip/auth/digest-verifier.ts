@@ -19,7 +19,7 @@
  * matched, so a forged attempt never consumes a nonce-count.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../../shared/clock.ts';
+import type { Clock } from '../../common/clock.ts';
 import { formatAuthValue, parseCredentials } from './auth-header-parser.ts';
 import { parseAlgorithm } from './digest-algorithm.ts';
 import type { DigestAlgorithm } from './digest-algorithm.ts';

@@ -4,8 +4,8 @@
  * resolution, and the dialog table. Declared here so they do not import the
  * manager (imports flow one way).
  */
-import type { Clock } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
+import type { Clock } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
 import type { NameAddr, SipRequest, SipUri } from '../message/index.ts';
 import type { TimerConfig } from '../transaction/timers.ts';
 import type { TransactionLayer } from '../transaction/transaction-layer.ts';

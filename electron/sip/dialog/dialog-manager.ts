@@ -14,8 +14,8 @@
  * Everything else goes to the DialogManagerUser (the UA core). Bodies are
  * opaque: offer/answer is the user's job.
  */
-import { nullLogger } from '../../shared/logger.ts';
-import type { Logger } from '../../shared/logger.ts';
+import { nullLogger } from '../../common/logger.ts';
+import type { Logger } from '../../common/logger.ts';
 import { createResponse, cseqOf, SipRequest } from '../message/index.ts';
 import type { NameAddr, SipResponse, SipUri } from '../message/index.ts';
 import { InviteServerTransaction } from '../transaction/invite-server-transaction.ts';

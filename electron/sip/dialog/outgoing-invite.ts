@@ -13,7 +13,7 @@ import type { SipRequest, SipResponse } from '../message/index.ts';
 import { cancelRequest } from '../transaction/cancel-request.ts';
 import { refusedLocally, synthesizeResponse } from '../transaction/synthesized-response.ts';
 import type { ClientTransaction, TargetFailover } from '../transaction/target-failover.ts';
-import type { TimerHandle } from '../../shared/clock.ts';
+import type { TimerHandle } from '../../common/clock.ts';
 import type { SendTarget } from '../transport/transport.ts';
 import { Dialog } from './dialog.ts';
 import type { RequestContent } from './dialog.ts';

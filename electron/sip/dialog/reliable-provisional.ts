@@ -13,7 +13,7 @@
  *              ├── 64*T1 without a PRACK ──▶ abandoned (onGiveUp: reject 5xx)
  *              └── stop() (a final response went out, CANCEL) ──▶ stopped
  */
-import type { Clock } from '../../shared/clock.ts';
+import type { Clock } from '../../common/clock.ts';
 import { assertTransition } from '../transaction/transaction.ts';
 import { NamedTimers } from '../transaction/timers.ts';
 import type { TimerConfig } from '../transaction/timers.ts';

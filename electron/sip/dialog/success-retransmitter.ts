@@ -6,7 +6,7 @@
  * ACK (like Timer H) the core gives up and ends the session with a BYE. This
  * runs over reliable transports too: a proxy downstream may use UDP.
  */
-import type { Clock } from '../../shared/clock.ts';
+import type { Clock } from '../../common/clock.ts';
 import { NamedTimers } from '../transaction/timers.ts';
 import type { TimerConfig } from '../transaction/timers.ts';
 

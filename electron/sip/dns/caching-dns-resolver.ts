@@ -5,8 +5,8 @@
  * and shares one lookup among callers asking the same question at once.
  * Failures are never cached: the next request asks again.
  */
-import { systemClock } from '../../shared/clock.ts';
-import type { Clock } from '../../shared/clock.ts';
+import { systemClock } from '../../common/clock.ts';
+import type { Clock } from '../../common/clock.ts';
 import { normalizeDnsName } from './dns-records.ts';
 import type { DnsRecordMap, DnsRecordType, DnsResolver } from './dns-records.ts';
 

@@ -10,7 +10,7 @@ import { createSocket } from 'node:dgram';
 import { connect, isIPv6 } from 'node:net';
 import { decode } from 'dns-packet';
 import type { DecodedPacket } from 'dns-packet';
-import type { Clock, TimerHandle } from '../../shared/clock.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
 import { DnsError } from './dns-error.ts';
 import { normalizeDnsName } from './dns-records.ts';
 import type { DnsRecordType } from './dns-records.ts';

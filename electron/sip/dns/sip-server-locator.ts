@@ -23,9 +23,9 @@
  * the domain has no servers.
  */
 import { isIP } from 'node:net';
-import type { Clock } from '../../shared/clock.ts';
-import { nullLogger } from '../../shared/logger.ts';
-import type { Logger } from '../../shared/logger.ts';
+import type { Clock } from '../../common/clock.ts';
+import { nullLogger } from '../../common/logger.ts';
+import type { Logger } from '../../common/logger.ts';
 import { CachingDnsResolver } from './caching-dns-resolver.ts';
 import { DnsError } from './dns-error.ts';
 import { normalizeDnsName } from './dns-records.ts';

@@ -12,10 +12,10 @@
 import { randomInt } from 'node:crypto';
 import { encode, RECURSION_DESIRED } from 'dns-packet';
 import type { Answer } from 'dns-packet';
-import { systemClock } from '../../shared/clock.ts';
-import type { Clock } from '../../shared/clock.ts';
-import { nullLogger } from '../../shared/logger.ts';
-import type { Logger } from '../../shared/logger.ts';
+import { systemClock } from '../../common/clock.ts';
+import type { Clock } from '../../common/clock.ts';
+import { nullLogger } from '../../common/logger.ts';
+import type { Logger } from '../../common/logger.ts';
 import { DnsError } from './dns-error.ts';
 import type { DnsErrorCode } from './dns-error.ts';
 import { tcpExchange, udpExchange } from './dns-exchange.ts';

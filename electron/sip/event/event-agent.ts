@@ -18,8 +18,8 @@
  * subscriptions in all and per source address, forks per subscription,
  * body sizes of NOTIFYs; the subscriptions we make are bounded too.
  */
-import { nullLogger } from '../../shared/logger.ts';
-import type { Logger } from '../../shared/logger.ts';
+import { nullLogger } from '../../common/logger.ts';
+import type { Logger } from '../../common/logger.ts';
 import { Dialog } from '../dialog/dialog.ts';
 import { createResponse, formatNameAddr, formatUri, fromOf, newTag, parseContacts, toOf } from '../message/index.ts';
 import type { SipRequest, SipUri } from '../message/index.ts';

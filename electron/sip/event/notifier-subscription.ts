@@ -14,8 +14,8 @@
  * Pending NOTIFYs carry no document (the watcher may not see it yet,
  * §4.2.1.3); terminated ones say why (rejected, timeout, noresource).
  */
-import type { Clock, TimerHandle } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
 import type { Dialog } from '../dialog/dialog.ts';
 import type { IncomingInvite } from '../dialog/incoming-invite.ts';
 import { createResponse, formatNameAddr } from '../message/index.ts';

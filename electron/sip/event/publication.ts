@@ -20,8 +20,8 @@
  * challenged-request path.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock, TimerHandle } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
 import type { SipUri } from '../message/index.ts';
 import { assertTransition } from '../transaction/transaction.ts';
 import type { UaAccount } from '../ua/account.ts';

@@ -24,8 +24,8 @@
  * (§4.1.3). Timer N (64×T1) ends an attempt that gets no NOTIFY.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock, TimerHandle } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
 import { compactNameAddr } from '../dialog/compact-address.ts';
 import { Dialog } from '../dialog/dialog.ts';
 import type { IncomingInvite } from '../dialog/incoming-invite.ts';

@@ -7,7 +7,7 @@
  * "absorb retransmissions" waits D, I, J, K are zero: nothing is retransmitted
  * there, so there is nothing to absorb.
  */
-import type { Clock, TimerHandle } from '../../shared/clock.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
 
 export interface TimerConfig {
   /** RTT estimate, default 500 ms (RFC 3261 §17.1.1.1). */

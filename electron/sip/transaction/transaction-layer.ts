@@ -7,10 +7,10 @@
  * (2xx retransmissions after Timer M, §13.2.2.4).
  */
 import { TransactionLayerClosedError } from './transaction-errors.ts';
-import { nullLogger } from '../../shared/logger.ts';
-import type { Logger } from '../../shared/logger.ts';
-import { systemClock } from '../../shared/clock.ts';
-import type { Clock } from '../../shared/clock.ts';
+import { nullLogger } from '../../common/logger.ts';
+import type { Logger } from '../../common/logger.ts';
+import { systemClock } from '../../common/clock.ts';
+import type { Clock } from '../../common/clock.ts';
 import { copyVia, createResponse, cseqOf, callId, formatVia, fromOf, newBranch, toOf, topVia } from '../message/index.ts';
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import type { Endpoint, IncomingMessage, SendTarget, SipTransport, UnreachableEvent } from '../transport/transport.ts';

@@ -4,8 +4,8 @@
  * transaction user (TU, RFC 3261 §17 "the layer above"), and the guard every
  * `transition()` uses to refuse a move its diagram does not draw.
  */
-import type { Clock } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
+import type { Clock } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
 import type { SipResponse } from '../message/index.ts';
 import type { SipTransport } from '../transport/transport.ts';
 import type { TimerConfig } from './timers.ts';

@@ -25,7 +25,7 @@
  */
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { TimerHandle } from '../../shared/clock.ts';
+import type { TimerHandle } from '../../common/clock.ts';
 import { serializeMessage, StreamParser } from '../message/index.ts';
 import type { SipMessage, SipParseError } from '../message/index.ts';
 import { normalizeAddress } from './address.ts';

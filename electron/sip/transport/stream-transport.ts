@@ -8,8 +8,8 @@
 import { connect as netConnect, createServer as createNetServer, isIP } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import type { ConnectionOptions, Server as TlsServer, TLSSocket } from 'node:tls';
-import type { Clock, TimerHandle } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
 import { normalizeAddress } from './address.ts';
 import type { Endpoint } from './transport.ts';
 import { toTransportError, TransportError } from './transport-error.ts';

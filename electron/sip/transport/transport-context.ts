@@ -3,8 +3,8 @@
  * TransportLayer that owns them: logging, time, the trace hook, parser limits,
  * and the one entry point for every parsed message.
  */
-import type { Clock } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
+import type { Clock } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
 import type { ParseLimits, SipMessage } from '../message/index.ts';
 import type { Endpoint, TraceEvent, TraceHook } from './transport.ts';
 import type { TransportError } from './transport-error.ts';

@@ -16,10 +16,10 @@
  */
 import { isIP } from 'node:net';
 import type { Socket } from 'node:net';
-import { systemClock } from '../../shared/clock.ts';
-import type { Clock } from '../../shared/clock.ts';
-import { nullLogger } from '../../shared/logger.ts';
-import type { Logger } from '../../shared/logger.ts';
+import { systemClock } from '../../common/clock.ts';
+import type { Clock } from '../../common/clock.ts';
+import { nullLogger } from '../../common/logger.ts';
+import type { Logger } from '../../common/logger.ts';
 import { serializeMessage, topVia } from '../message/index.ts';
 import type { ParseLimits, SipMessage, SipResponse } from '../message/index.ts';
 import { canonicalAddress, defaultPort, familyOf, guessAdvertisedAddress, isWildcard, normalizeAddress, sameAddress } from './address.ts';

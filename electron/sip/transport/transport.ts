@@ -74,7 +74,7 @@ export interface SipTransport {
  * One message (or keep-alive) crossing the wire, for the UI's SIP trace.
  * `text` is exactly what was sent or received (for stream input: the message
  * as framed, re-serialized): the transport redacts NOTHING. Whoever stores or
- * shows it must redact credentials first (`redactSecrets` in shared/logger.ts).
+ * shows it must redact credentials first (`redactSecrets` in electron/common/logger.ts).
  */
 export interface TraceEvent {
   direction: 'in' | 'out';

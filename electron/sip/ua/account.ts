@@ -7,8 +7,8 @@
  * authenticator; `config` is a copy without it, safe to log or show.
  */
 import { IdentityNotAllowedError } from './ua-errors.ts';
-import type { Clock } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
+import type { Clock } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
 import { Credentials } from '../auth/credentials.ts';
 import { DigestAuthenticator } from '../auth/digest-authenticator.ts';
 import { RealmBinding } from '../auth/realm-binding.ts';

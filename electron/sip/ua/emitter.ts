@@ -4,8 +4,8 @@
  * throws is logged and skipped: a bug in the layer above must not break a
  * SIP state machine half-way through a transition.
  */
-import { nullLogger } from '../../shared/logger.ts';
-import type { Logger } from '../../shared/logger.ts';
+import { nullLogger } from '../../common/logger.ts';
+import type { Logger } from '../../common/logger.ts';
 
 type Listener<T> = (payload: T) => void;
 

@@ -25,8 +25,8 @@
  *                 └─ no answer ──▶ crlf (CRLF each interval)
  *   stop() from any state ──▶ stopped
  */
-import type { Clock, TimerHandle } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
 import { StunBindingClient } from '../../net/stun/index.ts';
 import type { TransportAddress } from '../../net/stun/index.ts';
 import { assertTransition } from '../transaction/transaction.ts';

@@ -26,7 +26,7 @@
  *        │ final answer        │ register()
  *   unregistering ◀────────────┴── unregister() (from any state)
  */
-import type { TimerHandle } from '../../shared/clock.ts';
+import type { TimerHandle } from '../../common/clock.ts';
 import { clampNetworkSeconds, formatNameAddr, newCallId, newTag } from '../message/index.ts';
 import type { NameAddr, SipResponse } from '../message/index.ts';
 import { synthesizeResponse } from '../transaction/synthesized-response.ts';

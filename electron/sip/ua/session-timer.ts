@@ -16,8 +16,8 @@
  *   refreshing ── other failure ──▶ waiting (retried before the deadline)
  *   any ── stop() ──▶ stopped
  */
-import type { Clock, TimerHandle } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
+import type { Clock, TimerHandle } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
 import { timerSafeMs } from '../message/index.ts';
 import { assertTransition } from '../transaction/transaction.ts';
 import type { SessionInterval } from './session-expires.ts';

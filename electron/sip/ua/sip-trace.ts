@@ -4,7 +4,7 @@
  * credentials redacted (Authorization / Proxy-Authorization values,
  * anything named password) before it leaves the engine.
  */
-import { mayHoldSecret, redactSecrets } from '../../shared/logger.ts';
+import { mayHoldSecret, redactSecrets } from '../../common/logger.ts';
 import type { Endpoint, TraceEvent, TransportProtocol } from '../transport/transport.ts';
 
 export interface SipTraceEntry {

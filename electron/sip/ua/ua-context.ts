@@ -4,8 +4,8 @@
  * the table that routes in-dialog events to the call owning the dialog.
  * Declared here so they do not import the UserAgent (imports flow one way).
  */
-import type { Clock } from '../../shared/clock.ts';
-import type { Logger } from '../../shared/logger.ts';
+import type { Clock } from '../../common/clock.ts';
+import type { Logger } from '../../common/logger.ts';
 import type { Dialog } from '../dialog/dialog.ts';
 import type { DialogManager } from '../dialog/dialog-manager.ts';
 import type { NameAddr } from '../message/index.ts';

@@ -10,10 +10,10 @@
  * events → IncomingCall.accept() ..., and renders the events.
  */
 import { UnknownAccountError } from './ua-errors.ts';
-import type { Clock } from '../../shared/clock.ts';
-import { systemClock } from '../../shared/clock.ts';
-import { nullLogger } from '../../shared/logger.ts';
-import type { Logger } from '../../shared/logger.ts';
+import type { Clock } from '../../common/clock.ts';
+import { systemClock } from '../../common/clock.ts';
+import { nullLogger } from '../../common/logger.ts';
+import type { Logger } from '../../common/logger.ts';
 import type { Dialog } from '../dialog/dialog.ts';
 import type { DialogEndReason } from '../dialog/dialog-context.ts';
 import { DialogManager } from '../dialog/dialog-manager.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createDispatcher } from '../../../electron/api/dispatcher.ts';
 import { ApiError } from '../../../electron/api/errors.ts';
-import { createLogger, type LogRecord } from '../../../electron/shared/logger.ts';
+import { createLogger, type LogRecord } from '../../../electron/common/logger.ts';
 import { FakeClock } from '../../helpers/fake-clock.ts';
 import { createFakePhone, ringIn } from './fake-phone.ts';
 

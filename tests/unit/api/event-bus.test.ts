@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createEventBus } from '../../../electron/api/event-bus.ts';
 import type { ApiEvent } from '../../../electron/api/events.ts';
-import { createLogger, type LogRecord } from '../../../electron/shared/logger.ts';
+import { createLogger, type LogRecord } from '../../../electron/common/logger.ts';
 import { DEFAULT_SETTINGS } from './fake-phone.ts';
 
 const registration = { accountId: 'a1', state: 'registered' as const, code: 200, otherBindings: [] };

@@ -17,7 +17,7 @@ import { createEventBus } from '../../../electron/api/event-bus.ts';
 import { DEFAULT_GLOBAL_SHORTCUTS } from '../../../electron/api/global-shortcuts.ts';
 import { CallKeys, callKeyCommand, type CallKeyAction } from '../../../electron/desktop/call-keys.ts';
 import { hostGlobalShortcuts } from '../../../electron/desktop/global-shortcuts-host.ts';
-import { createLogger, nullLogger, type LogRecord } from '../../../electron/shared/logger.ts';
+import { createLogger, nullLogger, type LogRecord } from '../../../electron/common/logger.ts';
 import { createFakePhone, ringIn } from '../api/fake-phone.ts';
 import { makeTempDir } from '../../interop/harness/managed-process.ts';
 import { control, globalShortcut } from './fake-electron.ts';

@@ -8,7 +8,7 @@ import { register } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { nullLogger } from '../../../electron/shared/logger.ts';
+import { nullLogger } from '../../../electron/common/logger.ts';
 import { control, FakeTray, FakeWebContents, ipcMain, MessageChannelMain, protocol, rendererPort } from './fake-electron.ts';
 
 const tick = () => new Promise((r) => setImmediate(r));

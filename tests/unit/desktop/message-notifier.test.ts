@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { MessageSnapshot } from '../../../electron/api/contract.ts';
 import { messageNotice } from '../../../electron/desktop/message-notice.ts';
-import { nullLogger } from '../../../electron/shared/logger.ts';
+import { nullLogger } from '../../../electron/common/logger.ts';
 import { control, type FakeNotification } from './fake-electron.ts';
 
 const msg = (over: Partial<MessageSnapshot> = {}): MessageSnapshot => ({

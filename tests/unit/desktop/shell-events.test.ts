@@ -19,7 +19,7 @@ import { LinkRouter } from '../../../electron/desktop/link-router.ts';
 import { watchPowerEvents } from '../../../electron/desktop/power-events.ts';
 import { MAX_RELOADS, watchRenderer } from '../../../electron/desktop/renderer-watch.ts';
 import { detectTrayHost, NAME_HAS_OWNER_ARGS } from '../../../electron/desktop/tray-host.ts';
-import { nullLogger } from '../../../electron/shared/logger.ts';
+import { nullLogger } from '../../../electron/common/logger.ts';
 import { app, control, FakeWebContents, powerMonitor } from './fake-electron.ts';
 
 const dirs: string[] = [];

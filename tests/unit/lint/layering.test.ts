@@ -17,7 +17,7 @@ test('media importing sip is a finding', () => {
 
 test('sip importing phone is a finding; sip importing shared is fine', () => {
   assert.equal(checkFile('electron/sip/ua/x.ts', "import type { A } from '../../phone/a.ts';\n").length, 1);
-  assert.deepEqual(checkFile('electron/sip/ua/x.ts', "import type { Clock } from '../../shared/clock.ts';\n"), []);
+  assert.deepEqual(checkFile('electron/sip/ua/x.ts', "import type { Clock } from '../../common/clock.ts';\n"), []);
 });
 
 test('net (STUN) is shared by sip and media and imports neither', () => {

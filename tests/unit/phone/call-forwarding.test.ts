@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
 import { emptyForwardingRule, MAX_FORWARD_HOPS, type ForwardingRule } from '../../../electron/api/forwarding-contract.ts';
-import { nullLogger } from '../../../electron/shared/logger.ts';
+import { nullLogger } from '../../../electron/common/logger.ts';
 import { CallForwarder, decideForward, forwardLoop } from '../../../electron/phone/call-forwarding.ts';
 import type { PhoneCall } from '../../../electron/phone/phone-call.ts';
 import type { IncomingCall } from '../../../electron/sip/ua/index.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AudioSink, AudioSource } from '../../../electron/media/audio/frame.ts';
 import type { FrameTick, FrameTicker, FrameTickListener } from '../../../electron/media/session/media-clock.ts';
-import { nullLogger } from '../../../electron/shared/logger.ts';
+import { nullLogger } from '../../../electron/common/logger.ts';
 import type { CallAudioDevices } from '../../../electron/phone/audio-router.ts';
 import { Conference, MAX_CONFERENCE_LEGS, type ConferenceLeg } from '../../../electron/phone/conference.ts';
 

@@ -32,7 +32,7 @@ import { buildPidf, parsePidf, PIDF_TYPE, type PersonStatus } from '../../../ele
 import type { ReceivedNotify } from '../../../electron/sip/event/subscription.ts';
 import { createResponse, parseUri, SipRequest, type SipResponse } from '../../../electron/sip/message/index.ts';
 import type { UserAgent } from '../../../electron/sip/ua/user-agent.ts';
-import { nullLogger } from '../../../electron/shared/logger.ts';
+import { nullLogger } from '../../../electron/common/logger.ts';
 import { fixedMedia, world, type FakeServer, type World } from '../sip/ua/ua-world.ts';
 import { removeTempDirs, tempDir } from './temp-dir.ts';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LogRing } from '../../../electron/phone/log-ring.ts';
-import { createLogger, type LogRecord } from '../../../electron/shared/logger.ts';
+import { createLogger, type LogRecord } from '../../../electron/common/logger.ts';
 
 test('tee keeps info and above of every child, the host still gets everything; bounded; by minutes', () => {
   let now = 1_000_000;

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NetworkInterfaceInfo } from 'node:os';
 import { addressSignature, NetworkMonitor } from '../../../electron/phone/network-monitor.ts';
-import { nullLogger } from '../../../electron/shared/logger.ts';
+import { nullLogger } from '../../../electron/common/logger.ts';
 import { FakeClock } from '../../helpers/fake-clock.ts';
 
 const v4 = (address: string, internal = false): NetworkInterfaceInfo =>

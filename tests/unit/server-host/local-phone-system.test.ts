@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { test } from 'node:test';
 import { LocalPhoneSystem } from '../../../electron/server-host/local-phone-system.ts';
-import { systemClock } from '../../../electron/shared/clock.ts';
-import { nullLogger } from '../../../electron/shared/logger.ts';
+import { systemClock } from '../../../electron/common/clock.ts';
+import { nullLogger } from '../../../electron/common/logger.ts';
 import { freePort, portBound } from '../../interop/harness/free-port.ts';
 import { makeTempDir } from '../../interop/harness/managed-process.ts';
 

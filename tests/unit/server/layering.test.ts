@@ -11,6 +11,6 @@ test('sip or phone importing server is a finding', () => {
 test('server importing phone or cli is a finding; sip and shared are fine', () => {
   assert.equal(checkFile('electron/server/x.ts', "import { Store } from '../phone/store/store.ts';\n").length, 1);
   assert.equal(checkFile('electron/server/x.ts', "import { run } from '../cli/run-cli.ts';\n").length, 1);
-  assert.deepEqual(checkFile('electron/server/x.ts', "import { TransactionLayer } from '../sip/transaction/index.ts';\nimport type { Clock } from '../shared/clock.ts';\n"), []);
+  assert.deepEqual(checkFile('electron/server/x.ts', "import { TransactionLayer } from '../sip/transaction/index.ts';\nimport type { Clock } from '../common/clock.ts';\n"), []);
   assert.equal(checkFile('electron/server/x.ts', 'console.log(1)\n').length, 1, 'no console in the server either');
 });

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Clock, TimerHandle } from '../../../../electron/shared/clock.ts';
+import type { Clock, TimerHandle } from '../../../../electron/common/clock.ts';
 import { MediaClock } from '../../../../electron/media/session/media-clock.ts';
 import type { FrameTick } from '../../../../electron/media/session/media-clock.ts';
 import { FakeClock } from '../../../helpers/fake-clock.ts';

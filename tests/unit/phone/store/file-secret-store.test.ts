@@ -4,7 +4,7 @@ import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { FileSecretStore } from '../../../../electron/phone/store/file-secret-store.ts';
 import { MemorySecretStore, type SecretStore } from '../../../../electron/phone/store/secret-store.ts';
-import { createLogger, type LogRecord } from '../../../../electron/shared/logger.ts';
+import { createLogger, type LogRecord } from '../../../../electron/common/logger.ts';
 import { removeTempDirs, tempDir } from '../temp-dir.ts';
 import { expectStoreErrorAsync } from './expect-store-error.ts';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Store } from '../../../../electron/phone/store/store.ts';
 import { SettingsRepository } from '../../../../electron/phone/store/settings-repository.ts';
 import { SETTINGS_DEFAULTS, type Settings } from '../../../../electron/phone/settings.ts';
-import { createLogger, type LogRecord } from '../../../../electron/shared/logger.ts';
+import { createLogger, type LogRecord } from '../../../../electron/common/logger.ts';
 import { removeTempDirs, tempDir } from '../temp-dir.ts';
 import { expectStoreError } from './expect-store-error.ts';
 

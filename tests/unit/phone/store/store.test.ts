@@ -12,7 +12,7 @@ import { AccountsRepository } from '../../../../electron/phone/store/accounts-re
 import { ACCOUNT_DEFAULTS } from '../../../../electron/phone/account.ts';
 import { HistoryRepository } from '../../../../electron/phone/store/history-repository.ts';
 import { MessagesRepository } from '../../../../electron/phone/store/messages-repository.ts';
-import { createLogger, type LogRecord } from '../../../../electron/shared/logger.ts';
+import { createLogger, type LogRecord } from '../../../../electron/common/logger.ts';
 import { removeTempDirs, tempDir } from '../temp-dir.ts';
 
 after(removeTempDirs);

@@ -1,8 +1,8 @@
 /** Two user agents (alice, bob) with a transaction layer and a DialogManager each, joined by the fake network on a FakeClock. */
 import { FakeClock } from '../../../helpers/fake-clock.ts';
 import { FakeNetwork, FakeTransport } from '../../../helpers/fake-transport.ts';
-import { createLogger } from '../../../../electron/shared/logger.ts';
-import type { LogRecord } from '../../../../electron/shared/logger.ts';
+import { createLogger } from '../../../../electron/common/logger.ts';
+import type { LogRecord } from '../../../../electron/common/logger.ts';
 import { SipRequest, parseNameAddr } from '../../../../electron/sip/message/index.ts';
 import type { SipResponse } from '../../../../electron/sip/message/index.ts';
 import { TransactionLayer } from '../../../../electron/sip/transaction/transaction-layer.ts';

@@ -1,8 +1,8 @@
 /** Test helpers for the transaction layer specs: requests, responses and a machine harness on a FakeClock. */
 import { FakeClock } from '../../../helpers/fake-clock.ts';
 import { FakeNetwork, FakeTransport } from '../../../helpers/fake-transport.ts';
-import { createLogger } from '../../../../electron/shared/logger.ts';
-import type { LogRecord, Logger } from '../../../../electron/shared/logger.ts';
+import { createLogger } from '../../../../electron/common/logger.ts';
+import type { LogRecord, Logger } from '../../../../electron/common/logger.ts';
 import { createResponse, formatNameAddr, parseMessage, toOf } from '../../../../electron/sip/message/index.ts';
 import type { SipRequest, SipResponse } from '../../../../electron/sip/message/index.ts';
 import type { IncomingMessage, TransportProtocol } from '../../../../electron/sip/transport/transport.ts';

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createResponse, parseMessage, topVia } from '../../../../electron/sip/message/index.ts';
 import type { SipRequest } from '../../../../electron/sip/message/index.ts';
-import { createLogger } from '../../../../electron/shared/logger.ts';
+import { createLogger } from '../../../../electron/common/logger.ts';
 import { TransportLayer } from '../../../../electron/sip/transport/index.ts';
 import type { Endpoint, TraceEvent } from '../../../../electron/sip/transport/index.ts';
 import { inboxOf, rawUdp, request, requestText } from './helpers.ts';

@@ -8,8 +8,8 @@ import { formatDtmfRelay, parseDtmfRelay } from '../../../../electron/sip/ua/dtm
 import { formatSipfrag, parseSipfragStatus } from '../../../../electron/sip/ua/sipfrag.ts';
 import { readBindings } from '../../../../electron/sip/ua/bindings.ts';
 import { UaAccount, parseAddress } from '../../../../electron/sip/ua/account.ts';
-import { systemClock } from '../../../../electron/shared/clock.ts';
-import { nullLogger } from '../../../../electron/shared/logger.ts';
+import { systemClock } from '../../../../electron/common/clock.ts';
+import { nullLogger } from '../../../../electron/common/logger.ts';
 
 function response302(...contacts: string[]) {
   const r = new SipRequest('INVITE', 'sip:a@b');

@@ -5,8 +5,8 @@
 import { FakeClock } from '../../../helpers/fake-clock.ts';
 import { FakeNetwork, flush } from '../../../helpers/fake-transport.ts';
 import type { FakeTransport } from '../../../helpers/fake-transport.ts';
-import { createLogger } from '../../../../electron/shared/logger.ts';
-import type { LogRecord } from '../../../../electron/shared/logger.ts';
+import { createLogger } from '../../../../electron/common/logger.ts';
+import type { LogRecord } from '../../../../electron/common/logger.ts';
 import { createDigestChallenge, verifyDigest } from '../../../../electron/sip/auth/digest-verifier.ts';
 import { createResponse } from '../../../../electron/sip/message/index.ts';
 import type { SipRequest, SipResponse } from '../../../../electron/sip/message/index.ts';

@@ -7,8 +7,8 @@ import type { ReceivedMessage } from '../../../../electron/sip/ua/received-messa
 import { defaultAccountMatcher } from '../../../../electron/sip/ua/account-matcher.ts';
 import { UaAccount } from '../../../../electron/sip/ua/account.ts';
 import { parseUri } from '../../../../electron/sip/message/index.ts';
-import { systemClock } from '../../../../electron/shared/clock.ts';
-import { nullLogger } from '../../../../electron/shared/logger.ts';
+import { systemClock } from '../../../../electron/common/clock.ts';
+import { nullLogger } from '../../../../electron/common/logger.ts';
 import { OFFER, world } from './ua-world.ts';
 import type { FakeServer, World } from './ua-world.ts';
 import { phone } from './two-phones.ts';
