@@ -39,9 +39,8 @@ export function decideDevicePermission(details: { deviceType: string; origin: st
  * names and answers an index, or undefined for Cancel).
  */
 export async function chooseHidDevice(list: readonly HidDeviceInfo[], ask: (names: string[]) => Promise<number | undefined>): Promise<string | null> {
-  // One physical headset shows one entry per HID interface: offer each name once.
-  const seen = new Set<string>();
-  const candidates = list.filter((d) => isTelephonyDevice(d) && !seen.has(d.deviceId) && seen.add(d.deviceId));
+  // One physical headset shows one entry per HID interface: offer each device once.
+  const candidates = [...new Map(list.filter(isTelephonyDevice).map((d) => [d.deviceId, d])).values()];
   if (candidates.length === 0) return null;
   if (candidates.length === 1) return candidates[0]!.deviceId;
   const i = await ask(candidates.map((d) => d.name || 'Unnamed headset'));

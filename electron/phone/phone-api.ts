@@ -185,12 +185,13 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
       return parts.logs?.list(p.minutes) ?? [];
     },
     async 'app.snapshot'() {
+      const tls = parts.tls?.();
       return {
         accounts: accounts.snapshots(),
         registrations: telephony.registrations(),
         calls: telephony.calls.list(),
         settings: toApiSettings(store.settings.getAll()),
-        ...(parts.tls?.() ? { tls: parts.tls()! } : {}),
+        ...(tls ? { tls } : {}),
       };
     },
 
