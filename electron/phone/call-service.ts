@@ -502,7 +502,7 @@ export class CallService {
   #referred(call: PhoneCall, refer: ReceivedRefer): void {
     const account = this.#d.accounts.get(call.accountId);
     if (!account || this.#closed) refer.reject(603, 'Decline');
-    else followRefer(call, refer, (target) => this.#place(account, target, call.localIdentity, call.client), this.#log);
+    else followRefer(call, refer, (target) => this.#place(account, target, call.localIdentity, call.client), this.#log, this.#d.clock ?? systemClock);
   }
 
   #newSession(accountId: string): MediaSession {
