@@ -183,6 +183,11 @@ export class CallService {
     return { live: this.#calls.size, pendingIncoming: this.#pending.size, objectsAlive: this.#objects.alive };
   }
 
+  /** What counts the call objects alive (diagnostics waits for its reports after a forced GC). */
+  get objectCounter(): LiveObjectCounter {
+    return this.#objects;
+  }
+
   async dial(p: DialParams, context: CommandContext): Promise<CallSnapshot> {
     this.#open();
     const { accounts, contacts } = this.#d;
