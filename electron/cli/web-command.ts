@@ -13,10 +13,11 @@
  * the UI keeps running so the user can fix the account there.
  *
  * The page comes first: the server is up and the URL printed (and the browser
- * opened) before the engine starts, which then starts beside the browser
- * loading the UI; the page says "Starting the phone…" and its commands wait
- * for the engine (starting-phone.ts). Measured by
- * tests/bench/web-interactive.bench.ts.
+ * opened) before the engine starts; the engine starts when the page has
+ * loaded (its first command) or after a second, so that the page's files do
+ * not wait behind the engine's start on Node's one thread. Meanwhile the page
+ * says "Starting the phone…" and its commands wait for the engine
+ * (starting-phone.ts). Measured by tests/bench/web-interactive.bench.ts.
  */
 import { startApiServer } from '../api/ws-server.ts';
 import { initResampler } from '../media/audio/resampler.ts';
@@ -28,8 +29,12 @@ import type { Output } from './output.ts';
 import type { PhoneSession } from './phone-session.ts';
 import { findOrBuildRenderer } from './renderer-build.ts';
 import type { StopSignal } from './stop-signal.ts';
+import { sleep } from './sleep.ts';
 import { startingPhone } from './starting-phone.ts';
 import { createWebAudioBridge, type WebAudioBridge } from './web-audio-bridge.ts';
+
+/** How long the engine waits for the page to load before it starts anyway (nobody may open the page). */
+const PAGE_FIRST_MS = 1000;
 
 export async function run(opts: CliOptions, output: Output, stop: StopSignal): Promise<ExitCode> {
   if (opts.positionals.length > 0) throw new UsageError(`parley web takes no arguments ("${opts.positionals[0]}")`);
@@ -63,7 +68,10 @@ export async function run(opts: CliOptions, output: Output, stop: StopSignal): P
     const opening = renderer.ok && opts.open ? openBrowser(url) : undefined;
     try {
       // The audio bridge resamples clients' frames synchronously (web-audio-bridge.ts); codecs load with the first call.
-      // Loaded only now: the session brings the API's validation and the engine, which the URL need not wait for.
+      // The engine starts once the page has loaded (its first command) or after PAGE_FIRST_MS, whichever
+      // comes first: loading the engine holds Node's only thread for a while, and the page's files would
+      // wait behind it. Loaded only now: the session brings the API's validation and the engine.
+      await Promise.race([phone.asked, sleep(PAGE_FIRST_MS)]);
       const { PhoneSession } = await import('./phone-session.ts');
       [, session] = await Promise.all([initResampler(), PhoneSession.open(opts, output, { phoneSystem: true })]);
     } catch (e) {
