@@ -187,6 +187,11 @@ export class Proxy {
   handleCancel(cancel: SipRequest, tx: NonInviteServerTransaction): void {
     const invite = this.#o.layer.findInviteForCancel(cancel);
     const context = invite ? this.#contexts.get(invite) : undefined;
+    if (!invite && this.#o.layer.inviteAccepted(cancel)) {
+      // §9.2: the INVITE was answered 2xx (its transaction is a record now); the CANCEL changes nothing.
+      tx.respond(localResponse(cancel, 200));
+      return;
+    }
     if (!invite || !context) {
       tx.respond(localResponse(cancel, 481, 'Call/Transaction Does Not Exist'));
       return;

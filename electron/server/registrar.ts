@@ -17,7 +17,7 @@
  */
 import { isIP } from 'node:net';
 import {
-  contactExpires, contactQ, createResponse, cseqOf, callId, formatUri, parseContacts, parseTokenList, toOf, topVia, uriEquals,
+  contactExpires, contactQ, createResponse, cseqOf, callId, formatUri, parseContacts, parseMessage, parseTokenList, serializeMessage, toOf, topVia, uriEquals,
   type SipRequest, type SipResponse,
 } from '../sip/message/index.ts';
 import type { IncomingMessage } from '../sip/transport/index.ts';
@@ -60,8 +60,12 @@ export class Registrar {
   readonly #gate: DigestGate;
   readonly #location: LocationTable;
   readonly policy: RegistrarPolicy;
-  /** The last answers, by branch, Call-ID and CSeq (oldest first; bounded). */
-  readonly #recent = new Map<string, SipResponse>();
+  /**
+   * The last answers, by branch, Call-ID and CSeq (oldest first; bounded), as the bytes sent (latin1
+   * text): a response object would hold its request's datagram and parsed head, thousands of them
+   * old enough for the collector to copy and mark again and again.
+   */
+  readonly #recent = new Map<string, string>();
 
   constructor(options: RegistrarOptions) {
     this.#dir = options.directory;
@@ -85,9 +89,9 @@ export class Registrar {
   answer(request: SipRequest, incoming: IncomingMessage): RegisterOutcome | { kind: 'repeated'; response: SipResponse } {
     const key = `${topVia(request).params.get('branch') ?? ''}|${callId(request)}|${cseqOf(request).seq}`;
     const recent = this.#recent.get(key);
-    if (recent) return { kind: 'repeated', response: recent };
+    if (recent !== undefined) return { kind: 'repeated', response: parseMessage(Buffer.from(recent, 'latin1')) as SipResponse };
     const outcome = this.handle(request, incoming);
-    this.#recent.set(key, outcome.response);
+    this.#recent.set(key, serializeMessage(outcome.response).toString('latin1'));
     if (this.#recent.size > RECENT_ANSWERS) this.#recent.delete(this.#recent.keys().next().value as string);
     return outcome;
   }
