@@ -23,7 +23,7 @@ import {
 import type { IncomingMessage } from '../sip/transport/index.ts';
 import type { DigestGate } from './digest-gate.ts';
 import { addToTag } from './local-response.ts';
-import type { Binding, LocationTable } from './location-table.ts';
+import { bindingUri, type Binding, type LocationTable } from './location-table.ts';
 import type { SubscriberDirectory } from './subscriber-directory.ts';
 
 export interface RegistrarPolicy {
@@ -156,12 +156,12 @@ export class Registrar {
       const regIdText = c.params.get('reg-id');
       const regId = regIdText !== undefined && regIdText !== null && /^[0-9]{1,9}$/.test(regIdText) ? Number(regIdText) : undefined;
       const key = instance !== undefined && regId !== undefined ? `${instance}|${regId}` : formatUri(c.uri);
-      const existing = bindings.find((b) => b.key === key || (instance === undefined && uriEquals(b.uri, c.uri)));
+      const existing = bindings.find((b) => b.key === key || (instance === undefined && uriEquals(bindingUri(b), c.uri)));
       if (existing && existing.callId === id && seq <= existing.cseq) return answer(500, 'Server Internal Error (out-of-order REGISTER)');
       bindings = bindings.filter((b) => b !== existing);
       if (expires === 0) continue;
       const binding: Binding = {
-        aor, key, contact: formatUri(c.uri), uri: c.uri, q: contactQ(c) ?? 1, expiresAt: now + expires * 1000, callId: id, cseq: seq,
+        aor, key, contact: formatUri(c.uri), q: contactQ(c) ?? 1, expiresAt: now + expires * 1000, callId: id, cseq: seq,
         source: { ...incoming.source },
         ...(incoming.connectionId !== undefined ? { connectionId: incoming.connectionId } : {}),
         ...(instance !== undefined ? { instance } : {}),

@@ -63,7 +63,6 @@ function out(line: string): void {
 
 async function memoryMode(): Promise<void> {
   const { SipServer, ServerStore } = await import('../../electron/server/index.ts');
-  const { parseUri } = await import('../../electron/sip/message/index.ts');
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
   const tmp = makeTempDir('server-mem');
@@ -81,7 +80,7 @@ async function memoryMode(): Promise<void> {
   for (let i = 0; i < n; i++) {
     const contact = `sip:user${i}@192.0.2.${i % 250}:${5060 + (i % 1000)};transport=udp`;
     server.location.replace(`sip:user${i}@${DOMAIN}`, [{
-      aor: `sip:user${i}@${DOMAIN}`, key: contact, contact, uri: parseUri(contact), q: 1, expiresAt: now + 3600_000,
+      aor: `sip:user${i}@${DOMAIN}`, key: contact, contact, q: 1, expiresAt: now + 3600_000,
       callId: `${randomToken(8)}@192.0.2.${i % 250}`, cseq: 2, source: { protocol: 'udp', address: `192.0.2.${i % 250}`, port: 5060 + (i % 1000) },
       userAgent: 'Parley bench phone 1.0',
     }]);
