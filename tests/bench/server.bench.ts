@@ -2,7 +2,7 @@
  * `parley serve` against Kamailio, same users, same SIPp load, in the same run:
  *
  *   node tests/bench/server.bench.ts [seconds-per-step] [--cpu N] [--register-only | --calls-only]
- *        [--parley-only] [--cpu-prof DIR] [--baseline CHECKOUT]
+ *        [--parley-only] [--cpu-prof DIR] [--baseline CHECKOUT] [--steady SECONDS]
  *
  * --parley-only leaves Kamailio out (no ratio: for profiling); --cpu-prof
  * runs `parley serve` under node --cpu-prof and leaves the profile in DIR;
@@ -16,7 +16,10 @@
  *     INVITE, 100, 180, 200, ACK and BYE (both along the Record-Route), at
  *     rising rates;
  *  3. memory per 1,000 registered bindings (a SipServer in a child process
- *     with --expose-gc: heap and RSS before and after 10,000 bindings).
+ *     with --expose-gc: heap and RSS before and after 10,000 bindings);
+ *  4. with --steady SECONDS (e.g. 45): proxied calls at 200/s for that long,
+ *     each server in turn: CPU per call and RSS once RFC 3261's 64·T1 of
+ *     finished transactions (32 s) is all there, which 5 s steps do not reach.
  * A rate counts when every call of the step succeeded and the step took no
  * more than 15 % longer than asked; a failed step is run once more. Both
  * servers are pinned to the same single CPU (taskset; --cpu, default the
@@ -314,6 +317,18 @@ async function main(): Promise<void> {
     out(`  bob registered at both servers; the UAS processes: ${[...uasByTarget.values()].map((u) => (u.running ? 'running' : `exited ${u.output.slice(-300)}`)).join(', ')}`);
     const calls: SweepResult = only === 'register' ? { best: new Map(), cpuPerCall: new Map() } : await sweep('CALL', targets, [100, 250, 500, 750, 1000, 1500], (t, rate) =>
       sippStep({ scenario: join(scenarioDir, 'uac-invite-bye.xml'), remote: `127.0.0.1:${t.port}`, rate, calls: rate * seconds, seconds, tmp: tmp.path, extra: ['-s', 'bob'] }));
+    const steadyArg = argv.indexOf('--steady');
+    if (steadyArg >= 0) {
+      const steadySeconds = Number(argv[steadyArg + 1] ?? 45);
+      out(`steady calls: 200/s for ${steadySeconds} s each (finished transactions of the last 32 s all kept):`);
+      for (const t of targets) {
+        const c0 = cpuSecondsOf(t.pids());
+        const r = await sippStep({ scenario: join(scenarioDir, 'uac-invite-bye.xml'), remote: `127.0.0.1:${t.port}`, rate: 200, calls: 200 * steadySeconds, seconds: steadySeconds, tmp: tmp.path, extra: ['-s', 'bob'] });
+        const cpu = cpuSecondsOf(t.pids()) - c0;
+        out(`  ${t.name.padEnd(12)} ${r.ok ? 'ok  ' : 'FAIL'} ${r.successful} ok, ${r.failed} failed, ${r.seconds.toFixed(1)} s, server CPU ${cpu.toFixed(2)} s = ${r.successful > 0 ? ((cpu / r.successful) * 1e6).toFixed(0) : '?'} µs each, RSS ${(t.rssKb() / 1024).toFixed(0)} MB at the end`);
+        await sleep(1500);
+      }
+    }
     for (const uas of uasByTarget.values()) {
       await uas.stop();
       if (process.env.SERVER_BENCH_SCREENS) out(uas.output.slice(-3000));

@@ -70,7 +70,7 @@ export class LingerRecords {
   #timer: TimerHandle | undefined;
   #sweepAt = Infinity;
 
-  constructor(clock: Clock, max = 500_000) {
+  constructor(clock: Clock, max = 200_000) {
     this.#clock = clock;
     this.#max = max;
   }
