@@ -7,15 +7,19 @@
  *
  * The media WASM (resampler, libopus: ≈ 10 MB resident) is loaded with the
  * first call, not at start-up: an idle phone never needs it. createSession()
- * starts the load, and the engine's sessions wait for it in their first
- * offer or answer — the only ways to reach start(), where the pipelines that
- * use it are built — so no frame ever waits for it (init-media.ts).
+ * starts the load, and the engine's sessions wait for it before they apply
+ * the peer's answer or answer its offer — the only ways to reach start(),
+ * where the pipelines that use it are built — so no frame ever waits for it
+ * (init-media.ts). Our own offer does not wait: it names codecs only, and the
+ * INVITE goes out while the WASM compiles (the answer comes a round trip
+ * later). Once loaded, nothing waits at all: the answer is applied in the
+ * same turn it arrives.
  */
 import type { Clock } from '../../common/clock.ts';
 import { systemClock } from '../../common/clock.ts';
 import type { Logger } from '../../common/logger.ts';
 import { nullLogger } from '../../common/logger.ts';
-import { initMedia } from '../audio/init-media.ts';
+import { initMedia, mediaLoaded } from '../audio/init-media.ts';
 import type { CodecRegistry } from '../codecs/codec-registry.ts';
 import { defaultCodecRegistry } from '../codecs/codec-registry.ts';
 import type { PortRange } from '../rtp/port-allocator.ts';
@@ -123,17 +127,19 @@ class EngineSession extends MediaSession {
     return super.stop(reason);
   }
 
-  override async createOffer(): Promise<string> {
-    await initMedia();
-    return super.createOffer();
+  override async setAnswer(answerSdp: string): Promise<void> {
+    if (!mediaLoaded()) await initMedia();
+    return super.setAnswer(answerSdp);
   }
 
   override async answerOffer(offerSdp: string): Promise<AnswerResult> {
-    try {
-      await initMedia();
-    } catch (err) {
-      // Same contract as MediaSession: never throws for an offer; the caller answers 488.
-      return { reject: 488, reason: `the media engine could not load: ${(err as Error).message}` };
+    if (!mediaLoaded()) {
+      try {
+        await initMedia();
+      } catch (err) {
+        // Same contract as MediaSession: never throws for an offer; the caller answers 488.
+        return { reject: 488, reason: `the media engine could not load: ${(err as Error).message}` };
+      }
     }
     return super.answerOffer(offerSdp);
   }
