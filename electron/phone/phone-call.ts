@@ -178,6 +178,8 @@ export class PhoneCall implements ConferenceLeg {
   #conference: { conference: Conference; devices: CallAudioDevices } | undefined;
   /** Shown to the hosts ('call' / 'call.incoming' sent); a call refused under do-not-disturb never is. */
   #announced = false;
+  /** Snapshots sent (or due) so far: #emitSoon skips its own when another went meanwhile. */
+  #emitted = 0;
   /** An outgoing call's showing, until its INVITE is sent (showWhenSent). */
   #pendingShow: (() => void) | undefined;
   #shown: Promise<void> = Promise.resolve();
@@ -611,7 +613,9 @@ export class PhoneCall implements ConferenceLeg {
       if (this.#state === 'early' || this.#state === 'connecting' || this.#state === 'active') this.#startMedia();
     });
     session.on('remote-hold', () => this.#emit());
-    session.on('route', () => this.#emit());
+    // The media path is known (ICE's pair, or the plain path once the answer is applied: then the state change that
+    // follows in the same turn carries it): sent with the next snapshot, on its own only if none goes in this turn.
+    session.on('route', () => this.#emitSoon());
     // DTLS-SRTP keys arrived: the security line changes from "not encrypted" to the suite.
     session.on('secured', () => this.#emit());
     session.on('security-failed', (words) => {
@@ -655,7 +659,16 @@ export class PhoneCall implements ConferenceLeg {
   }
 
   #emit(): void {
+    this.#emitted++;
     if (this.#announced) this.#env.events.emit('call', this.snapshot());
+  }
+
+  /** A snapshot at the end of this turn, unless one is sent before then. */
+  #emitSoon(): void {
+    const before = this.#emitted;
+    queueMicrotask(() => {
+      if (this.#emitted === before) this.#emit();
+    });
   }
 
   // --- snapshots ---
