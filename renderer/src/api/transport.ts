@@ -4,6 +4,7 @@
  * preload bridge (bridge-transport.ts).
  */
 import type { ApiEvent, ApiResult } from './types.ts';
+import type { AudioPorts } from './worker-socket.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -27,6 +28,14 @@ export interface Transport {
   /** One encoded audio frame (audio-frame-codec.ts); dropped when not connected. */
   sendAudio(frame: Uint8Array<ArrayBuffer>): void;
   onAudio(listener: (frame: Uint8Array) => void): () => void;
+  /**
+   * Takes the audio worklets' ends of two channels and carries encoded frames
+   * between them and the engine off the page's main thread (capture frames
+   * in, playback frames out). False when this transport cannot: the page
+   * then uses sendAudio and onAudio.
+   */
+  connectAudio?(ports: AudioPorts): boolean;
+  disconnectAudio?(): void;
   close(): void;
 }
 
