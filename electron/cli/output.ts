@@ -81,6 +81,14 @@ export class Output {
   readonly #streams: OutputStreams;
   /** accountId → AOR, for human lines about registrations. */
   readonly #accounts = new Map<string, string>();
+  /**
+   * The last human line of each state-like subject (an account's voicemail,
+   * a watched address, our own status): its event comes again when only
+   * what the line does not show changed (the subscription's expiry after a
+   * refresh), and a person wants to see news once. One entry per account or
+   * watch; a removed watch's is dropped.
+   */
+  readonly #shown = new Map<string, string>();
 
   constructor(options: OutputOptions) {
     this.json = options.json;
@@ -100,6 +108,7 @@ export class Output {
   event(e: CliEvent): void {
     if (e.event === 'accounts') for (const a of e.data) this.nameAccount(a.id, a.aor);
     if (e.event === 'trace' && !this.verbose) return;
+    if (e.event === 'watch.removed') this.#shown.delete(`watch ${e.data.id}`);
     if (e.event === 'media.stats' && !this.verbose && !this.json) return;
     if (this.json) {
       const data = e.event === 'trace' ? { ...e.data, text: redactSecrets(e.data.text) } : e.data;
@@ -107,7 +116,13 @@ export class Output {
       return;
     }
     const line = this.#human(e);
-    if (line !== undefined) this.#streams.out(`${terminalSafe(line)}\n`);
+    if (line === undefined) return;
+    const subject = e.event === 'mwi' ? `mwi ${e.data.accountId}` : e.event === 'watch' ? `watch ${e.data.id}` : e.event === 'presence.own' ? 'presence.own' : undefined;
+    if (subject !== undefined) {
+      if (this.#shown.get(subject) === line) return;
+      this.#shown.set(subject, line);
+    }
+    this.#streams.out(`${terminalSafe(line)}\n`);
   }
 
   /** A line for people only (progress, hints); nothing in --json mode. */

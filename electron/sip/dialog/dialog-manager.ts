@@ -59,6 +59,12 @@ export interface DialogManagerUser {
   onOrphanRequest?(request: SipRequest, tx: ServerTransaction): boolean;
   /** A dialog ended (after the BYE was answered, for a received BYE). */
   onDialogTerminated?(dialog: Dialog, reason: DialogEndReason): void;
+  /**
+   * A request of the dialog was refused as out of order (500, §12.2.2): a
+   * notifier whose NOTIFYs crossed on the way may have told us something
+   * we could not take, and its owner may ask for the state again.
+   */
+  onOutOfOrderRequest?(dialog: Dialog, request: SipRequest): void;
 }
 
 export interface DialogManagerOptions {
@@ -238,6 +244,7 @@ export class DialogManager implements TransactionLayerUser {
     }
     if (!dialog.acceptRemoteSeq(request)) {
       tx.respond(createResponse(request, 500, 'CSeq Out of Order'));
+      this.#user.onOutOfOrderRequest?.(dialog, request);
       return;
     }
     if (request.method === 'BYE') this.#byeReceived(dialog, request, tx);

@@ -40,8 +40,11 @@ export function parseDialogInfo(body: string | Buffer): DialogInfoDocument {
   if (root.ns !== NS_DIALOG_INFO || root.local !== 'dialog-info') throw new Error('not a dialog-info document');
   const version = Number(root.attrs.get('version') ?? '0');
   if (!Number.isSafeInteger(version) || version < 0) throw new Error('dialog-info without a valid version');
-  const dialogs: DialogInfoDialog[] = [];
-  for (const d of childrenOf(root, NS_DIALOG_INFO, 'dialog').slice(0, MAX_LINE_DIALOGS * 2)) {
+  // Every <dialog> is read (the XML reader bounds the document): a server that aggregates publications
+  // (Kamailio's presence_dialoginfo) lists the calls that ended before the one ringing now, so the
+  // live dialogs may come after dozens of terminated ones.
+  const byId = new Map<string, DialogInfoDialog>();
+  for (const d of childrenOf(root, NS_DIALOG_INFO, 'dialog')) {
     const id = d.attrs.get('id');
     const stateText = childOf(d, NS_DIALOG_INFO, 'state')?.text.trim().toLowerCase();
     const state = STATES.find((s) => s === stateText);
@@ -59,12 +62,26 @@ export function parseDialogInfo(body: string | Buffer): DialogInfoDocument {
     if (remote) dialog.remote = remote;
     const local = party(childOf(d, NS_DIALOG_INFO, 'local'));
     if (local) dialog.local = local;
-    dialogs.push(dialog);
+    const seen = byId.get(dialog.id);
+    byId.set(dialog.id, seen ? merged(seen, dialog) : dialog);
   }
-  const doc: DialogInfoDocument = { version, full: (root.attrs.get('state') ?? 'full') !== 'partial', dialogs };
+  const doc: DialogInfoDocument = { version, full: (root.attrs.get('state') ?? 'full') !== 'partial', dialogs: [...byId.values()] };
   const entity = root.attrs.get('entity');
   if (entity) doc.entity = cleanText(entity, 512);
   return doc;
+}
+
+/**
+ * One dialog listed twice in a document: a server that merges several
+ * publications for it (Kamailio's presence_dialoginfo with pua_dialoginfo's
+ * callee_trying: a "Trying" one and the call's own) lists both in no
+ * particular order. A dialog only moves forward (§3.7.1: trying → proceeding
+ * → early → confirmed → terminated), so the furthest state is the present
+ * one; what it does not say is taken from the other.
+ */
+function merged(a: DialogInfoDialog, b: DialogInfoDialog): DialogInfoDialog {
+  const [ahead, behind] = STATES.indexOf(b.state) >= STATES.indexOf(a.state) ? [b, a] : [a, b];
+  return { ...behind, ...ahead };
 }
 
 function party(el: XmlElement | undefined): { uri: string; displayName?: string } | undefined {
@@ -79,27 +96,55 @@ function party(el: XmlElement | undefined): { uri: string; displayName?: string 
   return out;
 }
 
+/** Ended dialogs remembered from partial documents (full ones bound the list by what they still list). */
+const MAX_ENDED = 256;
+
 /**
  * The line as the watcher keeps it: the dialogs of the last full document,
  * changed by partial ones (§4.1.2); terminated dialogs leave the list.
+ *
+ * A dialog only moves forward (§3.7.1), and a notifier that merges several
+ * publications of one call can go on listing a stale copy of it: Kamailio
+ * (pua_dialoginfo publishing through its own presence server) sometimes
+ * makes two publications of one call — its PUBLISH for "early" leaves
+ * before the answer to the one for "Trying" brings the ETag — and the
+ * hang-up ends only one of them; the other stays "Trying" or "early" for
+ * its 12-hour lifetime after the ended one expires (11 s). So a dialog seen
+ * terminated stays ended while the notifier still lists it, and a dialog
+ * never goes back to an earlier state (a reordered "early" after
+ * "confirmed").
  */
 export class LineView {
   #version = -1;
   #dialogs = new Map<string, DialogInfoDialog>();
+  /** Ids seen terminated (insertion order: oldest first). */
+  #ended = new Set<string>();
 
   /** Applies a document; false when it is older than what we have (ignored). */
   apply(doc: DialogInfoDocument): boolean {
     if (this.#version >= 0 && doc.version < this.#version && !doc.full) return false;
     this.#version = doc.version;
-    if (doc.full) this.#dialogs = new Map();
+    const before = this.#dialogs;
+    if (doc.full) {
+      this.#dialogs = new Map();
+      // Forget ended dialogs the notifier no longer lists (this bounds the set by the document).
+      const listed = new Set(doc.dialogs.map((d) => d.id));
+      for (const id of this.#ended) if (!listed.has(id)) this.#ended.delete(id);
+    }
     for (const d of doc.dialogs) {
-      if (d.state === 'terminated') this.#dialogs.delete(d.id);
-      else if (this.#dialogs.has(d.id) || this.#dialogs.size < MAX_LINE_DIALOGS) this.#dialogs.set(d.id, d);
+      if (d.state === 'terminated' || this.#ended.has(d.id)) {
+        this.#dialogs.delete(d.id);
+        this.#remember(d.id);
+        continue;
+      }
+      const known = before.get(d.id);
+      const present = known && STATES.indexOf(known.state) > STATES.indexOf(d.state) ? { ...d, state: known.state } : d;
+      if (this.#dialogs.has(d.id) || this.#dialogs.size < MAX_LINE_DIALOGS) this.#dialogs.set(d.id, present);
     }
     return true;
   }
 
-  /** A new subscription starts again from its first (full) document. */
+  /** A new subscription starts again from its first (full) document; ended dialogs stay ended. */
   reset(): void {
     this.#version = -1;
     this.#dialogs = new Map();
@@ -107,6 +152,12 @@ export class LineView {
 
   get dialogs(): DialogInfoDialog[] {
     return [...this.#dialogs.values()];
+  }
+
+  #remember(id: string): void {
+    if (this.#ended.has(id)) return;
+    this.#ended.add(id);
+    if (this.#ended.size > MAX_ENDED) this.#ended.delete(this.#ended.values().next().value as string);
   }
 }
 

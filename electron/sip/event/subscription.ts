@@ -21,7 +21,9 @@
  *
  * `waiting` retries after the server's retry-after or the RFC 5626 §4.5
  * back-off (refresh-policy.ts); `deactivated`/`timeout` resubscribe at once
- * (§4.1.3). Timer N (64×T1) ends an attempt that gets no NOTIFY.
+ * (§4.1.3). Timer N (64×T1) ends an attempt that gets no NOTIFY. A NOTIFY
+ * refused as out of order (500) refreshes its fork at once (subscribed →
+ * subscribed), at most once per RESYNC_GAP_MS, to be sent the current state.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../../common/clock.ts';
@@ -132,7 +134,12 @@ interface Fork {
   expiresAt: number | undefined;
   refresh: TimerHandle | undefined;
   refreshing: boolean;
+  /** Clock ms of the last refresh sent because a NOTIFY was refused as out of order. */
+  resyncAt?: number;
 }
+
+/** At most one state-asking refresh per fork in this time, whatever a notifier sends. */
+export const RESYNC_GAP_MS = 2_000;
 
 export class Subscription implements DialogOwner {
   readonly account: UaAccount;
@@ -247,6 +254,24 @@ export class Subscription implements DialogOwner {
 
   onReinvite(_dialog: Dialog, invite: IncomingInvite): void {
     invite.reject(405, 'Method Not Allowed');
+  }
+
+  /**
+   * A NOTIFY refused as out of order (500): the notifier's NOTIFYs crossed,
+   * and the one we refused may carry the newer state (Kamailio builds two
+   * NOTIFYs of one subscription in two workers; the one built first can
+   * leave second with the higher CSeq). A refresh makes the notifier send
+   * its current state (RFC 6665 §4.2.1.2) instead of leaving a stale one
+   * shown until the next change.
+   */
+  onOutOfOrder(dialog: Dialog, request: SipRequest): void {
+    if (request.method !== 'NOTIFY' || this.#state !== 'subscribed') return;
+    const fork = this.#forks.get(dialog.id.remoteTag);
+    if (!fork || fork.dialog !== dialog) return;
+    const now = this.#clock.now();
+    if (fork.resyncAt !== undefined && now - fork.resyncAt < RESYNC_GAP_MS) return;
+    fork.resyncAt = now;
+    void this.#refresh(fork, this.#expires, false);
   }
 
   onDialogEnded(dialog: Dialog): void {

@@ -12,4 +12,6 @@ export interface DialogOwner {
   onDialogRequest(dialog: Dialog, request: SipRequest, tx: ServerTransaction): void;
   onReinvite(dialog: Dialog, invite: IncomingInvite): void;
   onDialogEnded(dialog: Dialog, reason: DialogEndReason): void;
+  /** A request of the dialog was refused with 500 as out of order (RFC 3261 §12.2.2). */
+  onOutOfOrder?(dialog: Dialog, request: SipRequest): void;
 }

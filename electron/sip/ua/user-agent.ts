@@ -450,6 +450,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
       },
       onDialogRequest: (dialog, request, tx) => this.#dialogRequest(dialog, request, tx),
       onDialogTerminated: (dialog, reason) => this.#dialogEnded(dialog, reason),
+      onOutOfOrderRequest: (dialog, request) => this.#owners.get(dialog)?.onOutOfOrder?.(dialog, request),
     };
   }
 

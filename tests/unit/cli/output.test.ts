@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { callLine, Output, qualityLine, safeJson } from '../../../electron/cli/output.ts';
 import type { CallSnapshot, RegistrationSnapshot } from '../../../electron/api/snapshots.ts';
+import type { MwiSnapshot, WatchSnapshot } from '../../../electron/api/presence-contract.ts';
 
 function capture() {
   const out: string[] = [];
@@ -94,4 +95,32 @@ test('names and reasons from the network cannot drive the terminal: controls and
   new Output({ json: true, streams: j.streams }).event({ event: 'call', data: { ...call, remote: { uri: 'sip:x@evil.test', displayName: hostile } } });
   assert.doesNotMatch(j.out[0]!, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/, 'JSON escapes them too');
   assert.equal(JSON.parse(j.out[0]!).data.remote.displayName, hostile, 'and still carries the same value');
+});
+
+test('a voicemail or watched-line event that changes only what the line does not show (the subscription expiry) prints no second line; --json keeps every event', () => {
+  const mwi: MwiSnapshot = { accountId: 'a1', waiting: true, newMessages: 2, oldMessages: 5, urgentNew: 0, urgentOld: 1, voicemail: 'sip:voicemail@sipA.test', subscription: { state: 'active', expiresAt: 1_000 } };
+  const watch: WatchSnapshot = { id: 'w1', accountId: 'a1', target: 'sip:bob@sipA.test', actions: ['call'], line: { subscription: { state: 'active', expiresAt: 1_000 }, state: 'idle', dialogs: [] } };
+  const c = capture();
+  const o = new Output({ json: false, streams: c.streams });
+  o.nameAccount('a1', 'sip:erin@sipA.test');
+  o.event({ event: 'mwi', data: mwi });
+  o.event({ event: 'mwi', data: { ...mwi, subscription: { state: 'active', expiresAt: 4_600 } } });
+  o.event({ event: 'mwi', data: { ...mwi, newMessages: 3 } });
+  o.event({ event: 'mwi', data: { ...mwi, accountId: 'a2' } });
+  o.event({ event: 'watch', data: watch });
+  o.event({ event: 'watch', data: { ...watch, line: { ...watch.line!, subscription: { state: 'active', expiresAt: 4_600 } } } });
+  o.event({ event: 'watch.removed', data: { id: 'w1' } });
+  o.event({ event: 'watch', data: watch });
+  assert.deepEqual(c.out, [
+    'voicemail for sip:erin@sipA.test: 2 new, 5 old (urgent 0/1); voicemail: sip:voicemail@sipA.test\n',
+    'voicemail for sip:erin@sipA.test: 3 new, 5 old (urgent 0/1); voicemail: sip:voicemail@sipA.test\n',
+    'voicemail for account a2: 2 new, 5 old (urgent 0/1); voicemail: sip:voicemail@sipA.test\n',
+    'sip:bob@sipA.test: line idle\n',
+    'sip:bob@sipA.test: line idle\n',
+  ]);
+  const j = capture();
+  const oj = new Output({ json: true, streams: j.streams });
+  oj.event({ event: 'mwi', data: mwi });
+  oj.event({ event: 'mwi', data: { ...mwi, subscription: { state: 'active', expiresAt: 4_600 } } });
+  assert.equal(j.out.length, 2);
 });

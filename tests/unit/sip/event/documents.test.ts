@@ -56,7 +56,7 @@ describe('event documents', () => {
     assert.equal(line.dialogs[0]!.state, 'confirmed');
     assert.equal(line.apply(parseDialogInfo('<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="2" state="partial" entity="e"><dialog id="d1"><state>early</state></dialog></dialog-info>')), false);
     line.apply(parseDialogInfo('<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="5" state="partial" entity="e"><dialog id="d1"><state>terminated</state></dialog></dialog-info>'));
-    assert.deepEqual(line.dialogs, []);
+    assert.equal(line.dialogs.length, 0);
     const ours = parseDialogInfo(buildDialogInfo('sip:me@x', 7, [{ id: 'c1', state: 'confirmed', direction: 'initiator', callId: 'k', localTag: 'a', remoteTag: 'b', remote: { uri: 'sip:you@x', displayName: 'You' } }]));
     assert.equal(ours.version, 7);
     assert.equal(ours.dialogs[0]!.remote?.displayName, 'You');
@@ -65,6 +65,50 @@ describe('event documents', () => {
     const big = new LineView();
     big.apply(parseDialogInfo(many));
     assert.equal(big.dialogs.length, 16);
+  });
+
+  it('dialog-info as Kamailio aggregates it: the live call after dozens of ended ones, and listed twice in no set order', () => {
+    // presence_dialoginfo merges every publication of the line it still holds: the calls that ended in the last
+    // minutes (terminated), then the current call twice — pua_dialoginfo's callee_trying "Trying" and the call's own
+    // publication — in either order. The lamp must show the call's furthest state: busy once it is answered.
+    const dialog = (id: string, state: string, target: string) =>
+      `<dialog id="${id}" call-id="c-${id}" direction="recipient"><state>${state}</state><remote><identity>sip:bob@sipA.test</identity><target uri="${target}"/></remote></dialog>`;
+    const ended = Array.from({ length: 40 }, (_, i) => dialog(`old${i}`, 'terminated', 'sip:bob@127.0.0.1:5060')).join('\n');
+    const doc = (version: number, live: string) =>
+      `<?xml version="1.0"?>\n<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="${version}" state="full" entity="sip:alice@sipA.test">\n${ended}\n${live}\n</dialog-info>`;
+    const line = new LineView();
+    assert.ok(line.apply(parseDialogInfo(doc(140, dialog('now', 'Trying', 'sip:bob@sipA.test')))));
+    assert.deepEqual(line.dialogs.map((d) => [d.id, d.state]), [['now', 'trying']], 'ringing: the live call is seen behind 40 ended ones');
+    assert.ok(line.apply(parseDialogInfo(doc(141, dialog('now', 'confirmed', 'sip:bob@127.0.0.1:5060') + dialog('now', 'Trying', 'sip:bob@sipA.test')))));
+    assert.deepEqual(line.dialogs.map((d) => [d.id, d.state]), [['now', 'confirmed']], 'answered, listed before its Trying twin');
+    assert.ok(line.apply(parseDialogInfo(doc(142, dialog('now', 'Trying', 'sip:bob@sipA.test') + dialog('now', 'confirmed', 'sip:bob@127.0.0.1:5060')))));
+    assert.deepEqual(line.dialogs.map((d) => [d.id, d.state]), [['now', 'confirmed']], 'answered, listed after its Trying twin');
+    assert.ok(line.apply(parseDialogInfo(doc(143, dialog('now', 'terminated', 'sip:bob@127.0.0.1:5060') + dialog('now', 'Trying', 'sip:bob@sipA.test')))));
+    assert.equal(line.dialogs.length, 0, 'hung up: idle');
+    // Two publications of one call (Kamailio sends the "early" PUBLISH before the "Trying" one's ETag is back): the
+    // hang-up ends one; 11 s later that one expires and the other is listed alone, "early", for its 12-hour life.
+    assert.ok(line.apply(parseDialogInfo(doc(144, dialog('two', 'Trying', 'sip:bob@sipA.test') + dialog('two', 'early', 'sip:bob@127.0.0.1:5060')))));
+    assert.deepEqual(line.dialogs.map((d) => [d.id, d.state]), [['two', 'early']]);
+    assert.ok(line.apply(parseDialogInfo(doc(145, dialog('two', 'confirmed', 'sip:bob@sipA.test') + dialog('two', 'early', 'sip:bob@127.0.0.1:5060')))));
+    assert.deepEqual(line.dialogs.map((d) => [d.id, d.state]), [['two', 'confirmed']]);
+    assert.ok(line.apply(parseDialogInfo(doc(146, dialog('two', 'confirmed', 'sip:bob@sipA.test') + dialog('two', 'terminated', 'sip:bob@127.0.0.1:5060')))));
+    assert.equal(line.dialogs.length, 0);
+    assert.ok(line.apply(parseDialogInfo(doc(147, dialog('two', 'early', 'sip:bob@sipA.test') + dialog('next', 'early', 'sip:bob@127.0.0.1:5060')))));
+    assert.deepEqual(line.dialogs.map((d) => [d.id, d.state]), [['next', 'early']], 'the stale copy of the ended call stays ended');
+    line.reset();
+    assert.ok(line.apply(parseDialogInfo(doc(1, dialog('two', 'early', 'sip:bob@sipA.test')))));
+    assert.equal(line.dialogs.length, 0, 'and after a new subscription too');
+    // A reordered publication: "early" listed after the call was seen answered does not take the lamp back.
+    assert.ok(line.apply(parseDialogInfo(doc(2, dialog('next', 'confirmed', 'sip:bob@sipA.test')))));
+    assert.ok(line.apply(parseDialogInfo(doc(3, dialog('next', 'early', 'sip:bob@sipA.test')))));
+    assert.deepEqual(line.dialogs.map((d) => [d.id, d.state]), [['next', 'confirmed']]);
+    // Ended dialogs are forgotten once the notifier stops listing them (the memory is bounded by the document).
+    assert.ok(line.apply(parseDialogInfo(doc(4, ''))));
+    assert.ok(line.apply(parseDialogInfo('<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="5" entity="e"><dialog id="two"><state>early</state></dialog></dialog-info>')));
+    assert.deepEqual(line.dialogs.map((d) => [d.id, d.state]), [['two', 'early']]);
+    // What one twin tells and the other does not is kept (the tags Replaces needs).
+    const twins = parseDialogInfo('<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="1" entity="e"><dialog id="d" local-tag="l" remote-tag="r"><state>early</state></dialog><dialog id="d" call-id="k"><state>trying</state></dialog></dialog-info>');
+    assert.deepEqual(twins.dialogs, [{ id: 'd', state: 'early', localTag: 'l', remoteTag: 'r', callId: 'k' }]);
   });
 
   it('message-summary: counts, urgent counts, account; other classes summed when there is no voice line', () => {

@@ -219,6 +219,72 @@ describe('RFC 6665 subscriptions between two phones', () => {
     assert.equal(a.views.at(-1)?.state, 'active');
   });
 
+  it('a NOTIFY refused as out of order (500) makes the watcher ask for the current state at once, at most every 2 s', async () => {
+    // Kamailio builds two NOTIFYs of one subscription in two workers: the one built first (stale) can leave last with
+    // the higher CSeq. We must refuse the lower CSeq (RFC 3261 §12.2.2) — and then refresh, so the notifier sends what
+    // it holds now instead of the stale state staying on the lamp until the next change.
+    const w = world();
+    const alice = phone(w, 'alice', '10.0.0.2', 5070);
+    await alice.ua.removeAccount('alice');
+    alice.ua.addAccount({ id: 'alice', aor: 'sip:alice@sipA.test', password: 'pw', registerExpires: 0, outboundProxy: 'sip:10.0.0.9:5060' });
+    const server = w.server('10.0.0.9', 5060);
+    let status: PersonStatus = 'available';
+    let cseq = 0;
+    let sub: SipRequest | undefined;
+    const notify = (seq: number, s: PersonStatus) => {
+      const n = new SipRequest('NOTIFY', 'sip:alice@10.0.0.2:5070');
+      n.headers.append('Max-Forwards', '70');
+      n.headers.append('From', '<sip:bob@sipA.test>;tag=n1');
+      n.headers.append('To', sub!.headers.get('From')!);
+      n.headers.append('Call-ID', sub!.headers.get('Call-ID')!);
+      n.headers.append('CSeq', `${seq} NOTIFY`);
+      n.headers.append('Contact', '<sip:bob@10.0.0.9:5060>');
+      n.headers.append('Event', 'presence');
+      n.headers.append('Subscription-State', 'active;expires=600');
+      n.headers.append('Content-Type', PIDF_TYPE);
+      n.body = Buffer.from(buildPidf({ entity: 'sip:bob@sipA.test', status: s, tupleId: 't' }));
+      const answered = new Promise<number>((resolve) => server.layer.sendRequest(n, [{ protocol: 'udp', address: '10.0.0.2', port: 5070 }], { onResponse: (r) => resolve(r.status) }));
+      return answered;
+    };
+    server.handle = (request, tx) => {
+      const ok = createResponse(request, 200, 'OK');
+      if (request.method === 'SUBSCRIBE') {
+        sub ??= request;
+        if (!request.headers.get('To')!.includes('tag=')) ok.headers.set('To', `${request.headers.get('To')};tag=n1`);
+        ok.headers.set('Expires', '600');
+        ok.headers.set('Contact', '<sip:bob@10.0.0.9:5060>');
+      }
+      tx.respond(ok);
+      if (request.method === 'SUBSCRIBE') void notify(++cseq, status);
+    };
+    const events = new EventAgent(alice.ua);
+    const a = watch(events, 'alice', 'sip:bob@sipA.test');
+    await w.settle(20);
+    assert.deepEqual(a.statuses(), ['available']);
+    // The notifier's state moves to busy; its NOTIFYs cross: the stale one (available) has the higher CSeq.
+    status = 'busy';
+    cseq += 2;
+    const stale = notify(cseq, 'available');
+    await w.settle(20);
+    const refused = notify(cseq - 1, 'busy');
+    await w.settle(20);
+    assert.equal(await stale, 200);
+    assert.equal(await refused, 500);
+    assert.equal(server.of('SUBSCRIBE').length, 2, 'the refusal drew a refresh at once (the timer would wait 560 s)');
+    assert.deepEqual(a.statuses(), ['available', 'available', 'busy'], 'and the refresh brought the current state');
+    // A notifier that keeps crossing its NOTIFYs does not make us SUBSCRIBE for each.
+    for (let i = 0; i < 5; i++) {
+      const late = notify(1, 'away');
+      await w.settle(5);
+      assert.equal(await late, 500);
+    }
+    assert.equal(server.of('SUBSCRIBE').length, 2, 'at most one such refresh per 2 s');
+    await w.run(2_500, 500);
+    assert.equal(await notify(1, 'away'), 500);
+    await w.settle(20);
+    assert.equal(server.of('SUBSCRIBE').length, 3);
+  });
+
   it('bounds what a remote party can make us keep: subscriptions to us per source, and NOTIFY bodies', async () => {
     const w = world();
     const bob = phone(w, 'bob', '10.0.0.3', 5080);
