@@ -9,10 +9,10 @@
 import { decodeFrame, encodeFrame } from './audio-frame-codec.ts';
 import type { ParleyBridge } from './bridge.ts';
 import { BridgeTransport } from './bridge-transport.ts';
-import type { ConnectionStatus, Transport } from './transport.ts';
+import type { AudioPorts, ConnectionStatus, Transport } from './transport.ts';
 import type { ApiEvent, ApiResult, AudioFrame, CommandName, CommandParams, CommandResult, EventName, Events } from './types.ts';
 import { WsTransport } from './ws-transport.ts';
-import { SocketWorker, type AudioPorts } from './worker-socket.ts';
+import { SocketWorker } from './worker-socket.ts';
 
 export type CallArgs<N extends CommandName> = {} extends CommandParams<N> ? [params?: CommandParams<N>] : [params: CommandParams<N>];
 

@@ -4,7 +4,6 @@
  * preload bridge (bridge-transport.ts).
  */
 import type { ApiEvent, ApiResult } from './types.ts';
-import type { AudioPorts } from './worker-socket.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -16,6 +15,12 @@ export interface ConnectionStatus {
   retryAt?: number;
   /** Why the connection is not open, in words. */
   reason?: string;
+}
+
+/** The audio worklets' ends of two channels to a transport that relays audio (Transport.connectAudio). */
+export interface AudioPorts {
+  capture: MessagePort;
+  playback: MessagePort;
 }
 
 export interface Transport {

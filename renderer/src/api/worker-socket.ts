@@ -9,8 +9,9 @@
  * ordinary WebSocket on the page, with audio through the page as before.
  */
 import type { FromRelay, ToRelay } from './socket-relay.ts';
+import type { AudioPorts } from './transport.ts';
 import socketWorkerUrl from './socket-worker.ts?worker&url';
-import type { SocketLike } from './ws-transport.ts';
+import type { SocketHost, SocketLike } from './ws-transport.ts';
 
 /** The part of a Worker used here (tests pass a fake). */
 export interface WorkerLike {
@@ -18,12 +19,6 @@ export interface WorkerLike {
   addEventListener(type: 'message', listener: (event: MessageEvent<FromRelay>) => void): void;
   addEventListener(type: 'error', listener: (event: Event) => void): void;
   terminate(): void;
-}
-
-/** The audio worklets' ends of the two channels to the socket. */
-export interface AudioPorts {
-  capture: MessagePort;
-  playback: MessagePort;
 }
 
 const CONNECTING = 0;
@@ -86,7 +81,7 @@ class RelayedSocket implements SocketLike {
   }
 }
 
-export class SocketWorker {
+export class SocketWorker implements SocketHost {
   readonly #worker: WorkerLike;
   readonly #sockets = new Map<number, RelayedSocket>();
   #nextId = 1;

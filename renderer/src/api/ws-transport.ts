@@ -19,9 +19,17 @@
  *   any ──close()──▶ closed
  */
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
-import { isArrayBuffer, listenerSet, type ConnectionStatus, type Transport } from './transport.ts';
+import { isArrayBuffer, listenerSet, type AudioPorts, type ConnectionStatus, type Transport } from './transport.ts';
 import type { ApiEvent, ApiFailure, ApiResult } from './types.ts';
-import type { AudioPorts, SocketWorker } from './worker-socket.ts';
+
+/** Where the sockets live when not on the page: SocketWorker (worker-socket.ts), a Worker that relays audio too. */
+export interface SocketHost {
+  createSocket(url: string): SocketLike;
+  /** False when it cannot relay (audio then goes through the page). */
+  connectAudio(ports: AudioPorts): boolean;
+  disconnectAudio(): void;
+  terminate(): void;
+}
 
 /** The part of the browser's WebSocket this transport uses (tests pass a fake). */
 export interface SocketLike {
@@ -58,7 +66,7 @@ export interface WsTransportOptions {
   timers?: Timers;
   random?: () => number;
   /** Holds the sockets in a Worker (createSocket is then ignored). */
-  worker?: SocketWorker;
+  worker?: SocketHost;
 }
 
 const OPEN = 1;
@@ -76,7 +84,7 @@ function fail(code: ApiFailure['code'], message: string): ApiFailure {
 export class WsTransport implements Transport {
   readonly kind = 'ws';
   #options: Required<Omit<WsTransportOptions, 'backoff' | 'probe' | 'worker'>> & { backoff: BackoffOptions; probe: TokenProbe | undefined };
-  readonly #worker: SocketWorker | undefined;
+  readonly #worker: SocketHost | undefined;
   #socket: SocketLike | undefined;
   #status: ConnectionStatus = { state: 'connecting', attempt: 0 };
   #nextId = 1;
