@@ -183,6 +183,11 @@ export class CallService {
     return { live: this.#calls.size, pendingIncoming: this.#pending.size, objectsAlive: this.#objects.alive };
   }
 
+  /** What counts the call objects alive (diagnostics waits for its reports after a forced GC). */
+  get objectCounter(): LiveObjectCounter {
+    return this.#objects;
+  }
+
   async dial(p: DialParams, context: CommandContext): Promise<CallSnapshot> {
     this.#open();
     const { accounts, contacts } = this.#d;
@@ -502,7 +507,7 @@ export class CallService {
   #referred(call: PhoneCall, refer: ReceivedRefer): void {
     const account = this.#d.accounts.get(call.accountId);
     if (!account || this.#closed) refer.reject(603, 'Decline');
-    else followRefer(call, refer, (target) => this.#place(account, target, call.localIdentity, call.client), this.#log);
+    else followRefer(call, refer, (target) => this.#place(account, target, call.localIdentity, call.client), this.#log, this.#d.clock ?? systemClock);
   }
 
   #newSession(accountId: string): MediaSession {
