@@ -20,7 +20,8 @@ export interface CliOptions {
   password?: string;
   displayName?: string;
   proxy?: string;
-  transport: 'udp' | 'tcp' | 'tls';
+  /** --transport; absent: UDP (an account's default). */
+  transport?: 'udp' | 'tcp' | 'tls';
   bind?: { host: string; port: number };
   /** Seconds between NAT keep-alives of a registered UDP flow (0 = none). */
   keepAlive?: number;
@@ -159,8 +160,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
   const [first, ...rest] = parsed.positionals;
   const command = (v.help || first === undefined ? 'help' : first) as CommandName;
   if (!commands.includes(command)) throw new UsageError(`unknown command "${first}"; try: ${commands.join(', ')}`);
-  const transport = (v.transport ?? 'udp').toLowerCase();
-  if (transport !== 'udp' && transport !== 'tcp' && transport !== 'tls') {
+  const transport = v.transport?.toLowerCase();
+  if (transport !== undefined && transport !== 'udp' && transport !== 'tcp' && transport !== 'tls') {
     throw new UsageError(`--transport must be udp, tcp or tls, not "${v.transport}"`);
   }
   const privacy = v.privacy?.toLowerCase();
@@ -200,7 +201,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     password: v.password ?? env.PARLEY_PASSWORD,
     displayName: v['display-name'],
     proxy: v.proxy,
-    transport,
+    ...(transport !== undefined ? { transport } : {}),
     bind: v.bind ? parseHostPort('bind', v.bind) : undefined,
     keepAlive: v.keepalive === '0' ? 0 : positiveNumber('keepalive', v.keepalive, 3600),
     rtpTimeout: v['rtp-timeout'] === '0' ? 0 : positiveNumber('rtp-timeout', v['rtp-timeout'], 3600),
@@ -215,7 +216,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     json: v.json ?? false,
     account: v.account,
     identity: v.identity,
-    codecs: v.codecs ? v.codecs.split(',').map((c) => c.trim()).filter(Boolean) : undefined,
+    ...(v.codecs !== undefined ? { codecs: parseCodecs(v.codecs) } : {}),
     srtp: srtp as CliOptions['srtp'],
     ...(privacy !== undefined ? { privacy: privacy as NonNullable<CliOptions['privacy']> } : {}),
     tlsCa: v['tls-ca'],
@@ -232,6 +233,25 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     ...(forwardAfter !== undefined ? { forwardAfter } : {}),
     ...(v.by === 'redirect' || v.by === 'bridge' ? { forwardBy: v.by } : {}),
   };
+}
+
+/**
+ * The codecs the media engine has (media/codecs/codec-registry.ts, its default order; a
+ * unit test keeps the two lists equal). Kept here so usage errors never load the codecs.
+ */
+export const CODEC_NAMES = ['opus', 'G722', 'PCMU', 'PCMA'] as const;
+
+/** --codecs opus,PCMU: known names (any case, RFC 4855 §3), each once; an unknown one is refused, never left out. */
+function parseCodecs(text: string): string[] {
+  const out: string[] = [];
+  for (const item of text.split(',').map((c) => c.trim()).filter(Boolean)) {
+    const name = CODEC_NAMES.find((c) => c.toLowerCase() === item.toLowerCase());
+    if (name === undefined) throw new UsageError(`--codecs: "${item}" is not a codec Parley has; pick from ${CODEC_NAMES.join(', ')} (in preference order, e.g. --codecs PCMU,PCMA)`);
+    if (out.includes(name)) throw new UsageError(`--codecs lists ${name} twice`);
+    out.push(name);
+  }
+  if (out.length === 0) throw new UsageError(`--codecs wants at least one of ${CODEC_NAMES.join(', ')}`);
+  return out;
 }
 
 function withDefaultPort(hp: { host: string; port: number }, port: number): { host: string; port: number } {

@@ -18,6 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AccountInput } from '../api/commands.ts';
+import type { DirectAccountSettings } from '../phone/direct-account.ts';
 import { FileSecretStore } from '../phone/store/file-secret-store.ts';
 import { MemorySecretStore, type SecretStore } from '../phone/store/secret-store.ts';
 import { UsageError, type CliOptions } from './args.ts';
@@ -55,6 +56,32 @@ export function asSipUri(text: string): string {
   return /^sips?:/i.test(text) ? text : `sip:${text}`;
 }
 
+/**
+ * The account settings the flags give (--codecs, --srtp, --privacy,
+ * --transport, --display-name, --tls-ca, --tls-pin), with the flags' names.
+ * With --aor they are the new account's; without, the built-in direct
+ * account's for this run (PhoneSession refuses them when the run uses a
+ * stored account instead: that one keeps its own, and a flag is never
+ * silently dropped).
+ */
+export function accountSettingsFromFlags(opts: CliOptions): { flags: string[]; settings: DirectAccountSettings } {
+  const settings: DirectAccountSettings = {};
+  const flags: string[] = [];
+  const set = <K extends keyof DirectAccountSettings>(flag: string, key: K, value: DirectAccountSettings[K] | undefined) => {
+    if (value === undefined) return;
+    settings[key] = value;
+    flags.push(flag);
+  };
+  set('--display-name', 'displayName', opts.displayName);
+  set('--transport', 'transport', opts.transport);
+  set('--codecs', 'codecs', opts.codecs);
+  set('--srtp', 'srtp', opts.srtp);
+  set('--privacy', 'privacy', opts.privacy);
+  set('--tls-ca', 'tlsCaFile', opts.tlsCa !== undefined ? resolve(opts.tlsCa) : undefined);
+  set('--tls-pin', 'tlsPin', opts.tlsPin);
+  return { flags, settings };
+}
+
 /** The account the flags describe, as `accounts.add` takes it; undefined without --aor. */
 export function accountFromFlags(opts: CliOptions): AccountInput | undefined {
   if (opts.aor === undefined) {
@@ -62,18 +89,11 @@ export function accountFromFlags(opts: CliOptions): AccountInput | undefined {
     if (stray.length > 0 && opts.command !== 'accounts') throw new UsageError(`${stray.join(', ')} describe an account and need --aor (e.g. --aor sip:alice@example.com)`);
     return undefined;
   }
-  const input: AccountInput = { aor: asSipUri(opts.aor) };
+  const input: AccountInput = { aor: asSipUri(opts.aor), transport: 'udp', ...accountSettingsFromFlags(opts).settings };
   if (opts.aliases.length > 0) input.aliases = opts.aliases.map(asSipUri);
   if (opts.user !== undefined) input.authUser = opts.user;
   if (opts.password !== undefined) input.password = opts.password;
-  if (opts.displayName !== undefined) input.displayName = opts.displayName;
   if (opts.proxy !== undefined) input.outboundProxy = asSipUri(opts.proxy);
-  input.transport = opts.transport;
-  if (opts.codecs !== undefined) input.codecs = opts.codecs;
-  if (opts.srtp !== undefined) input.srtp = opts.srtp;
-  if (opts.privacy !== undefined) input.privacy = opts.privacy;
-  if (opts.tlsCa !== undefined) input.tlsCaFile = resolve(opts.tlsCa);
-  if (opts.tlsPin !== undefined) input.tlsPin = opts.tlsPin;
   // The account's own STUN/TURN servers (stored with it by `parley accounts add`); the TURN password is kept as a secret.
   if (opts.stun !== undefined) input.stunServer = serverText(opts.stun);
   if (opts.turn !== undefined) {

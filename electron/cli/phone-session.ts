@@ -23,7 +23,7 @@ import { DIRECT_ACCOUNT_ID, localAddresses } from '../phone/direct-account.ts';
 import { createLogger, type Logger, type LogRecord } from '../common/logger.ts';
 import { UsageError, type CliOptions } from './args.ts';
 import { CliError } from './cli-error.ts';
-import { accountFromFlags, choosePhoneLocation, type PhoneLocation } from './ephemeral-account.ts';
+import { accountFromFlags, accountSettingsFromFlags, choosePhoneLocation, type PhoneLocation } from './ephemeral-account.ts';
 import { ExitCode } from './exit-codes.ts';
 import { registrationAdvice } from './failure-advice.ts';
 import type { Output } from './output.ts';
@@ -146,6 +146,8 @@ export class PhoneSession {
           ...(opts.rtpTimeout !== undefined ? { peerTimeoutMs: opts.rtpTimeout * 1000 } : {}),
           ...(options.autoAnswer ? { autoAnswer: true } : {}),
           ...(opts.rtpPorts ? { rtpPorts: opts.rtpPorts } : {}),
+          // Without --aor the account flags are the built-in direct account's (#chooseAccounts refuses them for a stored one).
+          ...(flagsAccount === undefined ? { direct: accountSettingsFromFlags(opts).settings } : {}),
           ...(opts.recordingsDir !== undefined ? { recordingsDir: opts.recordingsDir } : {}),
           ...(options.answerAnyUser ? { answerAnyUser: true } : {}),
           ...(opts.ringTimeout !== undefined ? { ringTimeoutMs: opts.ringTimeout * 1000 } : {}),
@@ -185,6 +187,20 @@ export class PhoneSession {
       this.accounts = [added];
       return;
     }
+    this.accounts = this.#storedAccounts(opts, flagsAccount, all);
+    // --codecs and the like apply to a flags account or the direct one; a stored account keeps its own: say so, never drop them.
+    const stored = this.accounts.filter((a) => a.id !== DIRECT_ACCOUNT_ID);
+    const { flags } = accountSettingsFromFlags(opts);
+    if (flags.length > 0 && stored.length > 0) {
+      throw new UsageError(
+        `${flags.join(', ')} ${flags.length === 1 ? 'sets' : 'set'} up an account from flags (with --aor, no --data-dir) or the built-in direct one; ` +
+          `this run uses the stored ${stored.map((a) => a.aor).join(', ')} (in ${this.location.dataDir}), which keeps its own settings: ` +
+          'change it in the app, or run with --aor and no --data-dir',
+      );
+    }
+  }
+
+  #storedAccounts(opts: CliOptions, flagsAccount: ReturnType<typeof accountFromFlags>, all: AccountSnapshot[]): AccountSnapshot[] {
     const wanted = opts.account ?? (flagsAccount ? flagsAccount.aor : undefined);
     if (wanted !== undefined) {
       const w = wanted.toLowerCase();
@@ -193,10 +209,9 @@ export class PhoneSession {
         const known = all.filter((a) => a.id !== DIRECT_ACCOUNT_ID).map((a) => a.aor);
         throw new UsageError(`no account "${wanted}" in ${this.location.dataDir}${known.length ? `; there are: ${known.join(', ')}` : '; add one with: parley accounts add --aor …'}`);
       }
-      this.accounts = [found];
-      return;
+      return [found];
     }
-    this.accounts = all.filter((a) => a.enabled);
+    return all.filter((a) => a.enabled);
   }
 
   /** The chosen accounts that register with a server (not the built-in direct one, nor one whose domain is us). */

@@ -8,7 +8,7 @@
  * rewrite it to our AOR).
  */
 import { networkInterfaces, userInfo } from 'node:os';
-import { ACCOUNT_DEFAULTS, type Account } from './account.ts';
+import { ACCOUNT_DEFAULTS, type Account, type AccountSettings } from './account.ts';
 
 export const DIRECT_ACCOUNT_ID = 'direct';
 
@@ -52,7 +52,14 @@ export function localAddresses(): Set<string> {
   return out;
 }
 
-export function directAccount(host: string, port: number, user: string = osUserName()): Account {
+/**
+ * What a host may set on the direct account for one run (`parley call
+ * --codecs PCMU` with no --aor): the media and caller-ID choices an account
+ * carries. Its address, registrar and credentials stay the built-in ones.
+ */
+export type DirectAccountSettings = Partial<Pick<AccountSettings, 'codecs' | 'srtp' | 'privacy' | 'transport' | 'displayName' | 'tlsCaFile' | 'tlsPin'>>;
+
+export function directAccount(host: string, port: number, user: string = osUserName(), settings: DirectAccountSettings = {}): Account {
   const hostPort = port === 5060 ? hostForUri(host) : `${hostForUri(host)}:${port}`;
   return {
     ...ACCOUNT_DEFAULTS,
@@ -60,7 +67,8 @@ export function directAccount(host: string, port: number, user: string = osUserN
     displayName: 'Direct (no server)',
     aor: `sip:${user}@${hostPort}`,
     aliases: [],
-    codecs: [...ACCOUNT_DEFAULTS.codecs],
     identityRules: [],
+    ...settings,
+    codecs: [...(settings.codecs ?? ACCOUNT_DEFAULTS.codecs)],
   };
 }

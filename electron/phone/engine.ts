@@ -39,7 +39,7 @@ import { MessageAdmission } from './message-admission.ts';
 import { CallService } from './call-service.ts';
 import { ContactDirectory } from './contact-directory.ts';
 import { readDiagnostics } from './diagnostics.ts';
-import { DIRECT_ACCOUNT_ID, directAccount, hostForUri, reachableHost } from './direct-account.ts';
+import { DIRECT_ACCOUNT_ID, directAccount, hostForUri, reachableHost, type DirectAccountSettings } from './direct-account.ts';
 import { EchoService } from './echo-service.ts';
 import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
@@ -99,6 +99,8 @@ export interface PhoneEngineOptions {
   ringTimeoutMs?: number;
   /** RTP port range for this run (`parley --rtp-ports`), instead of the stored setting. */
   rtpPorts?: { min: number; max: number };
+  /** The built-in direct account's codecs, SRTP, privacy… for this run (`parley call --codecs PCMU` without --aor). */
+  direct?: DirectAccountSettings;
   /** Recordings folder for this run (`parley --recordings-dir`), instead of the stored setting. */
   recordingsDir?: string;
   /** The desktop app's shell: opens and shows recordings from the history (recordings.ts). */
@@ -274,7 +276,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     const udp = endpoints.find((e) => e.protocol === 'udp' && !e.address.includes(':')) ?? endpoints.find((e) => e.protocol === 'udp')!;
     const sentBy = ua.transport.localAddress('udp', udp.address.includes(':') ? 6 : 4) ?? { host: reachableHost(udp.address), port: udp.port };
     const advertised = sentBy.host;
-    accounts.setDirect(directAccount(advertised, udp.port));
+    accounts.setDirect(directAccount(advertised, udp.port, undefined, opts.direct));
 
     const media = await MediaEngine.create({
       bindAddress: udp.address, advertisedAddress: advertised, clock, logger: logger.child('media'), ticker: router.ticker,

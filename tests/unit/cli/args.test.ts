@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCli, parseHostPort, UsageError } from '../../../electron/cli/args.ts';
+import { CODEC_NAMES, parseCli, parseHostPort, UsageError } from '../../../electron/cli/args.ts';
+import { createDefaultCodecRegistry } from '../../../electron/media/codecs/codec-registry.ts';
 import { exitCodeForStatus, ExitCode } from '../../../electron/cli/exit-codes.ts';
 
 test('an account from flags, with repeatable aliases and the password from the environment', () => {
@@ -56,5 +57,15 @@ test('--rtp-ports MIN-MAX: unprivileged, room for one pair; anything else is a u
   assert.equal(parseCli(['listen']).rtpPorts, undefined);
   for (const bad of ['16384', '80-100', '20000-20000', '30000-20000', '1024-70000', 'a-b', '16384-']) {
     assert.throws(() => parseCli(['listen', '--rtp-ports', bad]), /--rtp-ports wants MIN-MAX/, bad);
+  }
+});
+
+test('--codecs takes the codecs the media engine has, in any case, each once; anything else is refused', () => {
+  assert.deepEqual([...CODEC_NAMES], createDefaultCodecRegistry().list().map((c) => c.name), 'the CLI knows the registry\'s codecs');
+  assert.deepEqual(parseCli(['call', 'x', '--codecs', ' pcmu, Opus ,g722']).codecs, ['PCMU', 'opus', 'G722']);
+  assert.equal(parseCli(['call', 'x']).codecs, undefined);
+  assert.equal(parseCli(['call', 'x']).transport, undefined, 'no --transport: the account default, not a given flag');
+  for (const [value, words] of [['G729', /"G729" is not a codec Parley has; pick from opus, G722, PCMU, PCMA/], ['PCMU,pcmu', /lists PCMU twice/], [',', /at least one of/]] as const) {
+    assert.throws(() => parseCli(['call', 'x', '--codecs', value]), (e: unknown) => e instanceof UsageError && words.test(e.message), value);
   }
 });

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCli, UsageError } from '../../../electron/cli/args.ts';
 import { defaultDataDir } from '../../../electron/cli/data-dir.ts';
-import { accountFromFlags, asSipUri, choosePhoneLocation } from '../../../electron/cli/ephemeral-account.ts';
+import { accountFromFlags, accountSettingsFromFlags, asSipUri, choosePhoneLocation } from '../../../electron/cli/ephemeral-account.ts';
 import { FileSecretStore } from '../../../electron/phone/store/file-secret-store.ts';
 import { MemorySecretStore } from '../../../electron/phone/store/secret-store.ts';
 
@@ -29,6 +29,12 @@ test('an account from flags becomes accounts.add input; the password comes from 
   });
   assert.equal(asSipUri('sips:a@b'), 'sips:a@b');
   assert.equal(accountFromFlags(parseCli(['listen'])), undefined);
+  // Without --aor the same flags are the direct account's for the run (PhoneSession passes them to the engine).
+  assert.deepEqual(accountSettingsFromFlags(parseCli(['call', 'sip:x@y', '--codecs', 'PCMA', '--srtp', 'mandatory', '--transport', 'tcp', '--privacy', 'id'])), {
+    flags: ['--transport', '--codecs', '--srtp', '--privacy'],
+    settings: { transport: 'tcp', codecs: ['PCMA'], srtp: 'mandatory', privacy: 'id' },
+  });
+  assert.deepEqual(accountSettingsFromFlags(parseCli(['listen'])), { flags: [], settings: {} });
   assert.throws(() => accountFromFlags(parseCli(['listen', '--user', 'x', '--proxy', 'p'])), (e: unknown) => e instanceof UsageError && /--user, --proxy describe an account and need --aor/.test(e.message));
 });
 

@@ -1,0 +1,71 @@
+/**
+ * Account flags without --aor: `parley call` and `parley listen` use the
+ * built-in direct account, and --codecs, --srtp and --transport are that
+ * account's for the run — two real processes on loopback. A run that uses a
+ * stored account refuses them (exit 2, in words) instead of dropping them.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ParleyProcess, runParley, type ParleyEvent } from './parley-process.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'parley-direct-flags-'));
+// Hermetic: no run may read or write the real ~/.config/parley.
+const env = { XDG_CONFIG_HOME: join(dir, 'xdg'), PARLEY_PASSWORD: '' };
+const procs: ParleyProcess[] = [];
+after(async () => {
+  for (const p of procs) p.kill();
+  await Promise.all(procs.map((p) => p.exited));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The first traced message in `direction` whose start line matches, with its transport. */
+function traced(events: ParleyEvent[], direction: 'in' | 'out', start: RegExp): { transport: string; text: string } | undefined {
+  const e = events.find((x) => x.event === 'trace' && x.data.direction === direction && start.test(x.data.text));
+  return e ? { transport: e.data.transport, text: e.data.text } : undefined;
+}
+
+describe('account flags on the direct account', { concurrency: true }, () => {
+  test('--codecs, --srtp and --transport are honoured by both the caller and the listener', { timeout: 30_000 }, async () => {
+    const listener = new ParleyProcess(['listen', '--auto-answer', '--bind', '127.0.0.1:0', '--codecs', 'PCMA', '--srtp', 'optional', '--json'], { env });
+    procs.push(listener);
+    const listening = await listener.waitForEvent((e) => e.event === 'listening', 15_000, 'listening');
+    const local = String(listening.data.local);
+    const caller = await runParley(
+      ['call', local, '--bind', '127.0.0.1:0', '--codecs', 'pcmu,PCMA', '--srtp', 'mandatory', '--transport', 'tcp', '--duration', '0.5', '--json', '-v'],
+      { env, timeoutMs: 20_000 },
+    );
+    assert.equal(caller.code, 0, caller.stdout + caller.stderr);
+    // Our offer: PCMU then PCMA only (0 8, and telephone-event), keyed for SRTP (SAVP), over TCP.
+    const offer = traced(caller.events, 'out', /^INVITE /);
+    assert.ok(offer, 'the INVITE is traced');
+    assert.equal(offer.transport, 'tcp');
+    const media = /^m=audio \d+ (\S+) ([\d ]+)$/m.exec(offer.text);
+    assert.ok(media, offer.text);
+    assert.match(media[1]!, /SAVP/, 'an SRTP offer');
+    assert.deepEqual(media[2]!.split(' ').slice(0, 2), ['0', '8'], 'PCMU, then PCMA');
+    assert.doesNotMatch(offer.text, /^a=rtpmap:\d+ (?:opus|G722)\//im, 'nothing else offered');
+    // The listener took only PCMA (its --codecs) and accepted the SRTP offer (its --srtp; off would refuse it, 488).
+    const calls = caller.events.filter((e) => e.event === 'call').map((e) => e.data);
+    const active = calls.findLast((c) => c.codec !== undefined);
+    assert.ok(active, `a call snapshot with a codec: ${JSON.stringify(calls)}`);
+    assert.equal(active.codec, 'PCMA/8000');
+    assert.equal(active.srtp, true, JSON.stringify(calls.map((c) => [c.state, c.codec, c.srtp, c.security])));
+    process.stdout.write(`# direct flags: caller ran ${caller.at.toFixed(0)} ms\n`);
+    assert.equal((await listener.stop()).code, 0, listener.stderr);
+  });
+
+  test('a run that uses a stored account refuses them, in words', { timeout: 30_000 }, async () => {
+    const data = join(dir, 'data');
+    const add = await runParley(['accounts', 'add', '--data-dir', data, '--aor', 'sip:alice@127.0.0.1'], { env });
+    assert.equal(add.code, 0, add.stderr);
+    const refused = await runParley(['call', 'sip:bob@127.0.0.1:9', '--data-dir', data, '--bind', '127.0.0.1:0', '--codecs', 'PCMU', '--srtp', 'optional'], { env, timeoutMs: 20_000 });
+    assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /--codecs, --srtp set up an account from flags \(with --aor, no --data-dir\) or the built-in direct one; this run uses the stored sip:alice@127\.0\.0\.1/);
+    const unknown = await runParley(['call', 'sip:bob@127.0.0.1:9', '--codecs', 'PCMU,G729'], { env });
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /--codecs: "G729" is not a codec Parley has; pick from opus, G722, PCMU, PCMA/);
+  });
+});
