@@ -25,10 +25,10 @@ export function forwardingRuleSchema(dialTargetSchema: z.ZodType<string>) {
   });
 }
 
+/** Functions that build each command's schema (schemas.ts builds them at first use). */
 export function forwardingSchemas(f: ForwardingFieldSchemas) {
-  const rule = forwardingRuleSchema(f.dialTargetSchema);
   return {
-    'forwarding.get': z.strictObject({}),
-    'forwarding.set': z.strictObject({ accountId: f.idSchema.optional(), rule: rule.nullable() }),
-  } satisfies { [N in keyof ForwardingCommands]: z.ZodType<ForwardingCommands[N]['params']> };
+    'forwarding.get': () => z.strictObject({}),
+    'forwarding.set': () => z.strictObject({ accountId: f.idSchema.optional(), rule: forwardingRuleSchema(f.dialTargetSchema).nullable() }),
+  } satisfies { [N in keyof ForwardingCommands]: () => z.ZodType<ForwardingCommands[N]['params']> };
 }

@@ -11,6 +11,12 @@ export interface TimerHandle {
 export interface Clock {
   /** Milliseconds, monotonic. */
   now(): number;
+  /**
+   * Milliseconds since the epoch, what the API's timestamps are (wall-time.ts). The system clock reads the real
+   * wall clock (it follows NTP and keeps counting through a laptop's sleep, which the monotonic clock does not);
+   * a clock without it (a test's fake clock) gives its start-up epoch plus its own elapsed time.
+   */
+  wallNow?(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle | undefined): void;
 }
@@ -19,6 +25,7 @@ let nextId = 1;
 
 export const systemClock: Clock = {
   now: () => performance.now(),
+  wallNow: () => Date.now(),
   setTimeout(fn, ms) {
     const t = setTimeout(fn, ms);
     // Timers of a protocol engine must never keep a CLI process alive by themselves.

@@ -21,8 +21,24 @@
 import type { Logger } from '../common/logger.ts';
 import type { PhoneCall } from './phone-call.ts';
 
-/** True when the call sent a re-INVITE with our new address and the peer accepted it. */
-export async function followAddress(call: PhoneCall, address: string, log: Logger): Promise<boolean> {
+/** Each call's follow in progress: a registration settling again while it runs waits for it (see followAddress). */
+const following = new WeakMap<PhoneCall, Promise<boolean>>();
+
+/**
+ * True when the call sent a re-INVITE with our new address and the peer
+ * accepted it. One at a time per call: a move settles in two registrations
+ * (the REGISTER from the new address, then the one naming the public address
+ * it learned), and a second follow started while the first one's ICE restart
+ * gathered would restart again under the first one's re-INVITE. Waiting, it
+ * finds the call already moved and does nothing.
+ */
+export function followAddress(call: PhoneCall, address: string, log: Logger): Promise<boolean> {
+  const next = (following.get(call) ?? Promise.resolve(false)).then(() => follow(call, address, log));
+  following.set(call, next);
+  return next;
+}
+
+async function follow(call: PhoneCall, address: string, log: Logger): Promise<boolean> {
   if (!call.established || call.ended) return false;
   const contact = call.sip.movedContact();
   if (!contact && call.session.advertisedAddress === address) return false;

@@ -410,6 +410,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
           readDiagnostics(
             {
               calls: () => callService.counts(),
+              counters: () => [callService.objectCounter],
               mediaSessions: () => media.sessionCount,
               sip: () => ({ calls: ua.calls.length, dialogs: ua.dialogs.dialogs.length, transactions: ua.layer.clientCount + ua.layer.serverCount }),
             },

@@ -33,7 +33,7 @@ import { sleep } from '../interop/harness/managed-process.ts';
 import { writeToneWav } from '../interop/harness/wav.ts';
 import type { ParleyEvent, ParleyProcess } from '../unit/cli/parley-process.ts';
 import { gaps, heard, type Heard } from '../interop/netns/heard.ts';
-import { startNatFixture, type NatFixture } from '../interop/netns/nat-fixture.ts';
+import { icePairs, iceRestarts, startNatFixture, type NatFixture } from '../interop/netns/nat-fixture.ts';
 import { WAN_HOSTS, type RouterSpec, type Site } from '../interop/netns/nat-testbed.ts';
 import { netnsAvailable } from '../interop/netns/netns.ts';
 import { recordingPath } from '../../electron/cli/call-audio.ts';
@@ -97,6 +97,8 @@ interface Subject {
   heard(): string | undefined;
   /** Its last words (Parley: the last stderr line and exit; baresip: its last event), to say why a call failed. */
   lastWords(): string;
+  /** What it says of ICE in the call (a Parley: restarts and pairs). */
+  note?(): string;
   stop(): Promise<void>;
 }
 
@@ -147,6 +149,7 @@ async function subject(w: World, column: Column, site: Site, user: string, o: Su
       },
       heard: () => rec,
       lastWords: () => `${p.stderr.trim().split('\n').at(-1) ?? ''}${p.running ? '' : ' (exited)'}`,
+      note: () => `${iceRestarts(p)} ICE restart(s), pairs ${icePairs(p).join(' | ') || 'none'}`,
       stop: async () => {
         await p.stop();
       },
@@ -205,14 +208,21 @@ async function subject(w: World, column: Column, site: Site, user: string, o: Su
   return s;
 }
 
-/** A public baresip on the WAN (no NAT module: it neither latches nor does ICE), auto-answering with PEER_HZ. */
-async function publicPhone(w: World, user: string): Promise<BaresipHandle> {
+/**
+ * A public baresip on the WAN, auto-answering with PEER_HZ: without a NAT module (it neither latches nor does ICE),
+ * or with `ice` its ice module (candidates from coturn, rtcp-mux).
+ */
+async function publicPhone(w: World, user: string, ice = false): Promise<BaresipHandle> {
   const source = join(w.fx.tmp.path, `${user}-tone.wav`);
   writeToneWav(source, { frequency: PEER_HZ, seconds: 120 });
+  const nat = ice ? `;medianat=ice;stunserver="turn:${w.turn.address}:${w.turn.port}";stunuser=${w.turn.username};stunpass=${w.turn.password}` : '';
   const b = await startBaresip({
+    verbose: ice && process.env.NAT_VERBOSE !== undefined,
     placement: w.fx.bed.wanPlacement(WAN_HOSTS.baresip),
     audioSourceFile: source,
-    accounts: [{ aor: `sip:${user}@${w.fx.kam.domain}`, password: `${user}pw`, outbound: `sip:${w.fx.kam.host}:${w.fx.kam.udpPort}`, regint: 600, answermode: 'auto', audioCodecs: 'PCMU/8000/1' }],
+    rtcpMux: ice,
+    extraConfig: ice ? ['module stun.so', 'module turn.so', 'module ice.so'] : [],
+    accounts: [{ aor: `sip:${user}@${w.fx.kam.domain}`, password: `${user}pw`, outbound: `sip:${w.fx.kam.host}:${w.fx.kam.udpPort}`, regint: 600, answermode: 'auto', audioCodecs: 'PCMU/8000/1', extra: nat }],
   });
   w.fx.peers.push(b);
   await b.waitForEvent((e) => e.type === 'REGISTER_OK', 10_000);
@@ -284,24 +294,46 @@ async function publicCalls(w: World, pub: BaresipHandle, s: Subject, talkMs: num
   return { ok: v.ok, text: `answered ${(setupMs / 1000).toFixed(2)} s; ${v.text}` };
 }
 
+/** A public phone that answers: what it heard in the call that ends next, and that end. */
+interface Answerer {
+  /** Its recording of the call it answered last (after the call), given its recordings before it. */
+  heardSince(before: string[]): string | undefined;
+  recordings(): string[];
+  closed(timeoutMs: number): Promise<unknown>;
+  /** What it says of ICE in the call (a Parley: restarts and pairs). */
+  note?(): string;
+}
+
+function baresipAnswerer(pub: BaresipHandle): Answerer {
+  return {
+    recordings: () => pub.receivedAudioFiles(),
+    heardSince: (before) => pub.receivedAudioFiles().filter((f) => !before.includes(f)).at(-1),
+    closed: async (ms) => {
+      await pub.waitForEvent((e) => e.type === 'CALL_CLOSED', ms).catch(() => undefined);
+      if (process.env.NAT_VERBOSE) out(`# the public baresip: ${pub.logs().split('\n').filter((l) => !/^\[|audio=/.test(l)).slice(-80).join('\n# ')}`);
+    },
+  };
+}
+
 /** `s` (a caller subject, dialing) is answered by the public phone `pub` (`files`: its recordings before the call); the audio both ways. */
-async function subjectCallsPublic(s: Subject, pub: BaresipHandle, files: string[], talkMs: number, during?: () => Promise<string>): Promise<Cell & { ours?: string; theirs?: string; callS: number }> {
-  if (!(await s.answered(20_000))) {
+async function subjectCallsPublic(s: Subject, pub: Answerer, files: string[], talkMs: number, during?: () => Promise<string>, onsetS = 3): Promise<Cell & { ours?: string; theirs?: string; callS: number }> {
+  // A Parley caller's CLI starts, registers and dials first: at a load of 20 on two cores that took over 20 s.
+  if (!(await s.answered(40_000))) {
     const why = s.lastWords();
     await s.hangup();
-    return { ok: false, text: `not answered within 20 s: ${why}`, callS: 0 };
+    return { ok: false, text: `not answered within 40 s: ${why}`, callS: 0 };
   }
   const answeredAt = performance.now();
   await sleep(talkMs);
   const note = (await during?.()) ?? '';
   const callS = (performance.now() - answeredAt) / 1000;
   await s.hangup();
-  await pub.waitForEvent((e) => e.type === 'CALL_CLOSED', 10_000).catch(() => undefined);
+  await pub.closed(10_000);
   await s.ended(5000);
   await sleep(500);
-  const theirs = pub.receivedAudioFiles().filter((f) => !files.includes(f)).at(-1);
+  const theirs = pub.heardSince(files);
   const ours = s.heard();
-  const v = audioVerdict(ours, theirs, { us: PEER_HZ, them: SUBJECT_HZ });
+  const v = audioVerdict(ours, theirs, { us: PEER_HZ, them: SUBJECT_HZ }, onsetS);
   return { ok: v.ok, text: `${note}${v.text}`, ours, theirs, callS };
 }
 
@@ -368,8 +400,8 @@ const ROWS: Array<{ id: string; scenario: string; run(): Promise<Row> }> = [
       try {
         const pubs = await Promise.all(COLUMNS.map((c) => publicPhone(w, `p${c}`)));
         return await perColumn(async (c) => {
-          const pub = pubs[COLUMNS.indexOf(c)]!;
-          const files = pub.receivedAudioFiles();
+          const pub = baresipAnswerer(pubs[COLUMNS.indexOf(c)]!);
+          const files = pub.recordings();
           const s = await subject(w, c, w.home[c], `s${c}`, { role: { call: `sip:p${c}@${w.fx.kam.domain}`, talkS: 6 }, parleyNat: 'turn' });
           return subjectCallsPublic(s, pub, files, 6000);
         });
@@ -393,6 +425,8 @@ const ROWS: Array<{ id: string; scenario: string; run(): Promise<Row> }> = [
           return await twoSubjects(w, async () => caller, s);
         });
       } finally {
+        // What coturn said of the allocations (ended, and why; a send error on a relay socket ends one).
+        if (process.env.NAT_VERBOSE) out(`# coturn: ${w.turn.output().split('\n').filter((l) => /closed|udp send|error/i.test(l)).join('\n# coturn: ')}`);
         await w.fx.teardown();
       }
     },
@@ -495,38 +529,17 @@ const ROWS: Array<{ id: string; scenario: string; run(): Promise<Row> }> = [
   {
     id: 'H',
     scenario: 'address change mid-call: the laptop moves to another router (new LAN and public address); registered again ≤ 5 s, audio back',
-    async run() {
-      const w = await world('natb-h', { udpTimeoutS: 30 }, [{ udpTimeoutS: 30 }]);
-      try {
-        const work = w.extra[0]!;
-        const pubs = await Promise.all(COLUMNS.map((c) => publicPhone(w, `p${c}`)));
-        return await perColumn(async (c) => {
-          const pub = pubs[COLUMNS.indexOf(c)]!;
-          const files = pub.receivedAudioFiles();
-          const s = await subject(w, c, w.home[c], `s${c}`, { role: { call: `sip:p${c}@${w.fx.kam.domain}`, talkS: 20 } });
-          let again: number | undefined;
-          const cell = await subjectCallsPublic(s, pub, files, 4000, async () => {
-            // Registered again: Kamailio's binding no longer names the address the phone had before the move.
-            const before = await contactOf(w, s.user);
-            const oldHosts = [...before.matchAll(/@([\d.]+):/g)].map((m) => m[1]!);
-            const movedAt = performance.now();
-            w.fx.bed.roam(w.home[c], work);
-            // Ten seconds after the move, to hear whether the audio came back; the binding watched meanwhile.
-            while (performance.now() - movedAt < 10_000) {
-              const now = await contactOf(w, s.user);
-              if (now !== '' && !oldHosts.some((h) => now.includes(`@${h}:`)) && again === undefined) again = performance.now() - movedAt;
-              await sleep(100);
-            }
-            return `registered again: ${again === undefined ? 'no (10 s)' : `${(again / 1000).toFixed(1)} s`} (${await contactOf(w, s.user) || 'no binding'}); `;
-          });
-          const mine = recovery(cell.ours, cell.callS);
-          const theirs = recovery(cell.theirs, cell.callS);
-          return { ok: again !== undefined && again <= 5000 && mine.ok && theirs.ok && cell.ok, text: `${cell.text}; after the move: ours ${mine.text}, theirs ${theirs.text}` };
-        });
-      } finally {
-        await w.fx.teardown();
-      }
-    },
+    run: () => roamRow('H', 'baresip'),
+  },
+  {
+    id: 'H2',
+    scenario: 'the same in a call with ICE on both sides (a public Parley): ICE restart',
+    run: () => roamRow('H2', 'parley'),
+  },
+  {
+    id: 'H3',
+    scenario: 'the same with a public baresip doing ICE (its ice module) as the peer: ICE restart',
+    run: () => roamRow('H3', 'baresip-ice'),
   },
   {
     id: 'I',
@@ -589,6 +602,69 @@ const ROWS: Array<{ id: string; scenario: string; run(): Promise<Row> }> = [
     },
   },
 ];
+
+/**
+ * A baresip answering with ICE starts its audio only once every pair of its check list has succeeded or failed;
+ * its pairs to our private host candidate fail only by timing out (≈ 6.5 s after the answer): the first sound of
+ * those calls is judged against this, the row being about what happens after the move.
+ */
+const BARESIP_ICE_ANSWER_ONSET_S = 8;
+
+/** Who answers in the address-change rows: a public baresip without ICE, a public Parley (ICE), a public baresip with its ice module. */
+type RoamPeer = 'baresip' | 'parley' | 'baresip-ice';
+
+/** A public Parley (`parley listen`, ICE on by default) on the WAN host, auto-answering with PEER_HZ and recording each call. */
+async function publicParley(w: World, user: string, port: number): Promise<Answerer> {
+  const rec = join(w.fx.tmp.path, `${user}-public.wav`);
+  const p = w.fx.parley(w.fx.bed.wanPlacement(WAN_HOSTS.baresip), ['listen', '--aor', `sip:${user}@${w.fx.kam.domain}`, '--password', `${user}pw`,
+    '--proxy', `${w.fx.kam.host}:${w.fx.kam.udpPort}`, '--bind', `${WAN_HOSTS.baresip}:${port}`, '--codecs', 'PCMU', '--auto-answer', '--tone', String(PEER_HZ), '--record', rec, '--json', '-v']);
+  await p.waitForEvent((e) => e.event === 'registration' && e.data.state === 'registered', 20_000);
+  const answered = () => [...new Set(p.events.filter((e) => e.event === 'call' && e.data.state === 'active').map((e) => String(e.data.id)))];
+  return {
+    recordings: () => answered().map((_, i) => recordingPath(rec, i + 1)),
+    heardSince: (before) => answered().map((_, i) => recordingPath(rec, i + 1)).filter((f) => !before.includes(f)).at(-1),
+    closed: (ms) => p.waitForEvent((e) => e.event === 'call' && e.data.state === 'ended' && e.data.id === answered().at(-1), ms).catch(() => undefined),
+    note: () => `the public Parley: ${iceRestarts(p)} ICE restart(s), pairs ${icePairs(p).join(' | ') || 'none'}`,
+  };
+}
+
+/**
+ * Row H and its ICE variants: the subject calls a public phone (`peer`) and, 4 s into the call, moves behind the
+ * other router (new LAN and public address); registered again within 5 s, and the audio comes back both ways.
+ */
+async function roamRow(id: string, peer: RoamPeer): Promise<Row> {
+  const w = await world(`natb-${id.toLowerCase()}`, { udpTimeoutS: 30 }, [{ udpTimeoutS: 30 }]);
+  try {
+    const work = w.extra[0]!;
+    const pubs = await Promise.all(COLUMNS.map((c, i) => (peer === 'parley' ? publicParley(w, `p${c}`, 5070 + 2 * i) : publicPhone(w, `p${c}`, peer === 'baresip-ice').then(baresipAnswerer))));
+    return await perColumn(async (c) => {
+      const pub = pubs[COLUMNS.indexOf(c)]!;
+      const files = pub.recordings();
+      const s = await subject(w, c, w.home[c], `s${c}`, { role: { call: `sip:p${c}@${w.fx.kam.domain}`, talkS: 20 }, parleyExtra: peer === 'baresip' ? [] : ['-v'] });
+      let again: number | undefined;
+      const cell = await subjectCallsPublic(s, pub, files, 4000, async () => {
+        // Registered again: Kamailio's binding no longer names the address the phone had before the move.
+        const before = await contactOf(w, s.user);
+        const oldHosts = [...before.matchAll(/@([\d.]+):/g)].map((m) => m[1]!);
+        const movedAt = performance.now();
+        w.fx.bed.roam(w.home[c], work);
+        // Ten seconds after the move, to hear whether the audio came back; the binding watched meanwhile.
+        while (performance.now() - movedAt < 10_000) {
+          const now = await contactOf(w, s.user);
+          if (now !== '' && !oldHosts.some((h) => now.includes(`@${h}:`)) && again === undefined) again = performance.now() - movedAt;
+          await sleep(100);
+        }
+        return `registered again: ${again === undefined ? 'no (10 s)' : `${(again / 1000).toFixed(1)} s`} (${await contactOf(w, s.user) || 'no binding'}); `;
+      }, peer === 'baresip-ice' ? BARESIP_ICE_ANSWER_ONSET_S : 3);
+      const mine = recovery(cell.ours, cell.callS);
+      const theirs = recovery(cell.theirs, cell.callS);
+      const notes = [s.note?.(), pub.note?.()].filter((n) => n).join('; ');
+      return { ok: again !== undefined && again <= 5000 && mine.ok && theirs.ok && cell.ok, text: `${cell.text}; after the move: ours ${mine.text}, theirs ${theirs.text}${notes ? `; ${notes}` : ''}` };
+    });
+  } finally {
+    await w.fx.teardown();
+  }
+}
 
 /** The caller (a subject listening, or a Parley `call` that dials as it starts) calls `callee`; the audio both ways. */
 async function twoSubjects(w: World, makeCaller: () => Promise<Subject>, callee: Subject): Promise<Cell> {

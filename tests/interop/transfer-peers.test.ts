@@ -107,8 +107,8 @@ describe('call transfer with baresip and linphonec', () => {
   });
 
   /**
-   * Answers the next call to `p` (one not offered before now). By event, not by time: the API's
-   * timestamps come from the monotonic clock and drift from Date.now() (wall-time.ts).
+   * Answers the next call to `p` (one not offered before now), told apart by the events already seen
+   * rather than by comparing timestamps.
    */
   function answerNext(p: ParleyEnginePeer): Promise<CallSnapshot> {
     const offered = new Set(p.all('call.incoming').map((c) => c.id));

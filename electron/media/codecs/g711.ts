@@ -1,8 +1,10 @@
 /**
  * ITU-T G.711 μ-law and A-law companding, table-driven.
  *
- * The tables are computed once at load from the Recommendation's segment
- * rules (8 segments of 16 steps, step size doubling per segment):
+ * The tables are computed at the first use (not at load: an idle phone
+ * never encodes, and a 24,576-step loop at load made V8 optimise the whole
+ * bundled module's top level, pulling its optimising compiler into memory)
+ * from the Recommendation's segment rules (8 segments of 16 steps, step size doubling per segment):
  *  - μ-law works on 14-bit magnitudes with a bias of 33 (0x21 in 14-bit,
  *    0x84 in 16-bit scale); codes are sent inverted, so 0xFF is +0 and 0x7F
  *    is -0; 0x80 decodes to +32124 (8031 in 14 bits), 0x00 to -32124.
@@ -70,57 +72,73 @@ function alawDecode(code: number): number {
   return a & 0x80 ? t : -t;
 }
 
-const ULAW_ENC = new Uint8Array(1 << 14); // indexed by (sample >> 2) & 0x3fff
-const ALAW_ENC = new Uint8Array(1 << 13); // indexed by (sample >> 3) & 0x1fff
-const ULAW_DEC = new Int16Array(256);
-const ALAW_DEC = new Int16Array(256);
-for (let i = 0; i < 1 << 14; i++) ULAW_ENC[i] = ulawEncode14(i >= 1 << 13 ? i - (1 << 14) : i);
-for (let i = 0; i < 1 << 13; i++) ALAW_ENC[i] = alawEncode13(i >= 1 << 12 ? i - (1 << 13) : i);
-for (let c = 0; c < 256; c++) {
-  ULAW_DEC[c] = ulawDecode(c);
-  ALAW_DEC[c] = alawDecode(c);
+interface Tables {
+  /** μ-law codes indexed by (sample >> 2) & 0x3fff. */
+  ulawEnc: Uint8Array;
+  /** A-law codes indexed by (sample >> 3) & 0x1fff. */
+  alawEnc: Uint8Array;
+  ulawDec: Int16Array;
+  alawDec: Int16Array;
+}
+
+let built: Tables | undefined;
+
+function buildTables(): Tables {
+  const t: Tables = { ulawEnc: new Uint8Array(1 << 14), alawEnc: new Uint8Array(1 << 13), ulawDec: new Int16Array(256), alawDec: new Int16Array(256) };
+  for (let i = 0; i < 1 << 14; i++) t.ulawEnc[i] = ulawEncode14(i >= 1 << 13 ? i - (1 << 14) : i);
+  for (let i = 0; i < 1 << 13; i++) t.alawEnc[i] = alawEncode13(i >= 1 << 12 ? i - (1 << 13) : i);
+  for (let c = 0; c < 256; c++) {
+    t.ulawDec[c] = ulawDecode(c);
+    t.alawDec[c] = alawDecode(c);
+  }
+  built = t;
+  return t;
 }
 
 /** μ-law code of one 16-bit sample. */
 export function linearToUlaw(sample: number): number {
-  return ULAW_ENC[(sample >> 2) & 0x3fff]!;
+  return (built ?? buildTables()).ulawEnc[(sample >> 2) & 0x3fff]!;
 }
 
 /** 16-bit sample of one μ-law code. */
 export function ulawToLinear(code: number): number {
-  return ULAW_DEC[code & 0xff]!;
+  return (built ?? buildTables()).ulawDec[code & 0xff]!;
 }
 
 /** A-law code of one 16-bit sample. */
 export function linearToAlaw(sample: number): number {
-  return ALAW_ENC[(sample >> 3) & 0x1fff]!;
+  return (built ?? buildTables()).alawEnc[(sample >> 3) & 0x1fff]!;
 }
 
 /** 16-bit sample of one A-law code. */
 export function alawToLinear(code: number): number {
-  return ALAW_DEC[code & 0xff]!;
+  return (built ?? buildTables()).alawDec[code & 0xff]!;
 }
 
 export function encodeUlaw(pcm: Int16Array): Uint8Array {
+  const table = (built ?? buildTables()).ulawEnc;
   const out = new Uint8Array(pcm.length);
-  for (let i = 0; i < pcm.length; i++) out[i] = ULAW_ENC[(pcm[i]! >> 2) & 0x3fff]!;
+  for (let i = 0; i < pcm.length; i++) out[i] = table[(pcm[i]! >> 2) & 0x3fff]!;
   return out;
 }
 
 export function decodeUlaw(payload: Uint8Array): Int16Array {
+  const table = (built ?? buildTables()).ulawDec;
   const out = new Int16Array(payload.length);
-  for (let i = 0; i < payload.length; i++) out[i] = ULAW_DEC[payload[i]!]!;
+  for (let i = 0; i < payload.length; i++) out[i] = table[payload[i]!]!;
   return out;
 }
 
 export function encodeAlaw(pcm: Int16Array): Uint8Array {
+  const table = (built ?? buildTables()).alawEnc;
   const out = new Uint8Array(pcm.length);
-  for (let i = 0; i < pcm.length; i++) out[i] = ALAW_ENC[(pcm[i]! >> 3) & 0x1fff]!;
+  for (let i = 0; i < pcm.length; i++) out[i] = table[(pcm[i]! >> 3) & 0x1fff]!;
   return out;
 }
 
 export function decodeAlaw(payload: Uint8Array): Int16Array {
+  const table = (built ?? buildTables()).alawDec;
   const out = new Int16Array(payload.length);
-  for (let i = 0; i < payload.length; i++) out[i] = ALAW_DEC[payload[i]!]!;
+  for (let i = 0; i < payload.length; i++) out[i] = table[payload[i]!]!;
   return out;
 }

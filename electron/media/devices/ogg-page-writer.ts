@@ -12,20 +12,25 @@
  *   page: "OggS" | 0 | flags | granule (i64 LE) | serial | sequence | CRC | n | table | data
  */
 
-const CRC_TABLE = (() => {
+/** Built at the first page written, not at load (an idle phone records nothing; see codecs/g711.ts). */
+let crcTable: Uint32Array | undefined;
+
+function buildCrcTable(): Uint32Array {
   const t = new Uint32Array(256);
   for (let i = 0; i < 256; i++) {
     let r = i << 24;
     for (let k = 0; k < 8; k++) r = r & 0x80000000 ? (r << 1) ^ 0x04c11db7 : r << 1;
     t[i] = r >>> 0;
   }
+  crcTable = t;
   return t;
-})();
+}
 
 /** Ogg's CRC-32 of `bytes` (the page with its CRC field zeroed). */
 export function oggCrc(bytes: Uint8Array): number {
+  const table = crcTable ?? buildCrcTable();
   let crc = 0;
-  for (let i = 0; i < bytes.length; i++) crc = ((crc << 8) ^ CRC_TABLE[((crc >>> 24) ^ bytes[i]!) & 0xff]!) >>> 0;
+  for (let i = 0; i < bytes.length; i++) crc = ((crc << 8) ^ table[((crc >>> 24) ^ bytes[i]!) & 0xff]!) >>> 0;
   return crc;
 }
 

@@ -9,6 +9,7 @@
  * on what a peer sent: a line that does not read is ignored.
  */
 import { isIP } from 'node:net';
+import { addressScope } from '../../common/address-scope.ts';
 import type { Endpoint } from '../rtp/peer-latch.ts';
 
 export type CandidateType = 'host' | 'srflx' | 'prflx' | 'relay';
@@ -83,4 +84,17 @@ export function endpointOf(c: { address: string; port: number }): Endpoint {
 
 export function sameEndpoint(a: { address: string; port: number } | undefined, b: { address: string; port: number } | undefined): boolean {
   return a !== undefined && b !== undefined && a.address === b.address && a.port === b.port;
+}
+
+/**
+ * Whether our relay can reach the peer's candidate: a relay on a public
+ * address cannot reach a private, link-local or loopback address (the
+ * Internet does not route them), and asking it to try may cost us the
+ * allocation — coturn ends an allocation whose relay socket gets a hard send
+ * error (no route, or an ICMP unreachable a router sent back for an earlier
+ * packet), which takes every pair through the relay with it. A relay on a
+ * private address (a TURN server inside a company network) may reach them.
+ */
+export function relayReaches(relay: { address: string }, remote: { address: string }): boolean {
+  return addressScope(relay.address) !== 'public' || addressScope(remote.address) === 'public';
 }

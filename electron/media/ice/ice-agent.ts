@@ -12,8 +12,9 @@
  *                         failed ◀────────────────────────┘
  *
  * - Pairs: our host and relay candidates (a server-reflexive one checks
- *   from its host base, §6.1.2.4) × the peer's candidates of component 1,
- *   ordered by pair priority (§6.1.2.3); one check every Ta = 20 ms,
+ *   from its host base, §6.1.2.4) × the peer's candidates of component 1
+ *   (not a public relay × a private address: relayReaches), ordered by pair
+ *   priority (§6.1.2.3); one check every Ta = 20 ms,
  *   triggered checks first (§7.3.1.4). At most MAX_REMOTE remote candidates
  *   and MAX_PAIRS pairs: a peer's SDP cannot make us send more.
  * - Nomination: aggressive when controlling (USE-CANDIDATE on every check;
@@ -38,7 +39,7 @@ import {
 import type { StunAttribute, StunMessage } from '../../net/stun/index.ts';
 import type { Endpoint } from '../rtp/peer-latch.ts';
 import type { IceCandidate } from './candidate.ts';
-import { candidatePriority, foundationOf, pairPriority, sameEndpoint } from './candidate.ts';
+import { candidatePriority, foundationOf, pairPriority, relayReaches, sameEndpoint } from './candidate.ts';
 
 export type IceState = 'new' | 'checking' | 'connected' | 'failed' | 'closed';
 
@@ -221,6 +222,7 @@ export class IceAgent extends EventEmitter<IceAgentEvents> {
     for (const local of this.#o.candidates) {
       if (local.type === 'srflx' || local.type === 'prflx') continue; // checked from its base (§6.1.2.4)
       if (local.address.includes(':') !== c.address.includes(':')) continue;
+      if (local.type === 'relay' && !relayReaches(local, c)) continue;
       this.#addPair(local, c);
     }
     return c;

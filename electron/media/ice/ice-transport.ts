@@ -23,7 +23,7 @@ import type { Endpoint } from '../rtp/peer-latch.ts';
 import type { RtpSession } from '../rtp/rtp-session.ts';
 import type { LocalIceDescription, RemoteIce } from '../sdp/ice-sdp.ts';
 import type { IceCandidate } from './candidate.ts';
-import { candidatePriority, foundationOf, sameEndpoint } from './candidate.ts';
+import { candidatePriority, foundationOf, relayReaches, sameEndpoint } from './candidate.ts';
 import type { IcePair, IceVia } from './ice-agent.ts';
 import { IceAgent, newIceCredentials } from './ice-agent.ts';
 import type { TurnServer } from './turn-client.ts';
@@ -174,9 +174,12 @@ export class IceTransport {
       agent.on('state', (state) => {
         if (state === 'failed' && !agent.selected) this.#log.warn('ICE failed: media goes to the SDP address', { remote: `${sdpRemote.address}:${sdpRemote.port}` });
       });
-      // Our relay lets through only the peers it was told of (RFC 8656 §9): every candidate of the peer's.
+      // Our relay lets through only the peers it was told of (RFC 8656 §9): every candidate of the peer's it can reach.
       const turn = this.#turn;
-      if (turn?.state === 'allocated') for (const c of remote.candidates) void turn.permit(c).catch(() => undefined);
+      const relayed = turn?.allocation?.relayed;
+      if (turn?.state === 'allocated' && relayed) {
+        for (const c of remote.candidates) if (relayReaches(relayed, c)) void turn.permit(c).catch(() => undefined);
+      }
       agent.setRemote({ ufrag: remote.ufrag, pwd: remote.pwd }, remote.candidates);
       for (const e of this.#early.splice(0)) agent.receive(e.data, e.from, e.via);
       return;

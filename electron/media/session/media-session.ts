@@ -89,6 +89,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
   #rtp: RtpSession | undefined;
   #opening: Promise<RtpSession> | undefined;
   #ice: IceTransport | undefined;
+  /** An ICE restart under way (the old transport closed, candidates gathered anew): offers and answers wait for it. */
+  #iceRestart: Promise<void> | undefined;
   #negotiated: NegotiatedMedia | undefined;
   #stream: AudioStream | undefined;
   #liveness: StreamLiveness | undefined;
@@ -189,6 +191,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
   async createOffer(): Promise<string> {
     this.#assertOpen();
     const rtp = await this.#ensureRtp();
+    await this.#iceRestart?.catch(() => undefined);
     this.#holdBeforeOffer = this.#io.localHold;
     return this.#negotiator.createOffer({ port: rtp.localPort, direction: this.#wantedDirection(), ice: this.#ice?.description(true) });
   }
@@ -204,6 +207,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       if (err instanceof PortAllocationError) return { reject: 503, busy: true, reason: `too many calls: ${err.message}` };
       return { reject: 488, reason: `no local RTP port available: ${(err as Error).message}` };
     }
+    await this.#iceRestart?.catch(() => undefined);
     const remoteIce = this.#ice ? readRemoteIce(offerSdp) : undefined;
     // The peer restarted ICE (its address moved): we gather again and check anew with its new credentials.
     if (this.#ice?.restartedBy(remoteIce)) await this.#restartIce(rtp);
@@ -256,16 +260,30 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     this.#advertised = address;
     this.#negotiator.setAddress(address);
     const rtp = this.#rtp;
-    if (this.#ice && rtp) await this.#restartIce(rtp);
+    if ((this.#ice || this.#iceRestart) && rtp) await this.#restartIce(rtp);
   }
 
-  /** New ICE transport on the same socket: new credentials, candidates gathered again. */
-  async #restartIce(rtp: RtpSession): Promise<void> {
-    const old = this.#ice;
-    this.#ice = undefined;
-    await old?.close();
-    this.#log.info('ICE restart', { address: this.#advertised });
-    await this.#gatherIce(rtp);
+  /**
+   * New ICE transport on the same socket: new credentials, candidates
+   * gathered again. Restarts run one after another, and an offer or answer
+   * written meanwhile waits for them: while one gathers there is no
+   * transport, and an offer made then would carry no ICE at all (a second
+   * readdress while the first gathered did just that: the peer kept its old
+   * pair and never checked our new candidates).
+   */
+  #restartIce(rtp: RtpSession): Promise<void> {
+    const restart = (this.#iceRestart?.catch(() => undefined) ?? Promise.resolve()).then(async () => {
+      const old = this.#ice;
+      this.#ice = undefined;
+      await old?.close();
+      this.#log.info('ICE restart', { address: this.#advertised });
+      await this.#gatherIce(rtp);
+    });
+    const tracked: Promise<void> = restart.finally(() => {
+      if (this.#iceRestart === tracked) this.#iceRestart = undefined;
+    });
+    this.#iceRestart = tracked;
+    return tracked;
   }
 
   /** Forgets our pending offer (the re-INVITE was refused): the previous negotiation stays. */
@@ -416,6 +434,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     this.#opening ??= RtpSession.open({
       bindAddress: this.#options.bindAddress,
       portRange: this.#options.portRange,
+      allocatePorts: this.#options.allocatePorts,
       clock: this.#clock,
       logger: this.#options.logger,
       rtcpMinIntervalMs: this.#options.rtcpMinIntervalMs,

@@ -119,3 +119,20 @@ export function assertHeardBothWays(r: { byPeer: Heard; byParley: Heard }, tones
   assert.ok(r.byPeer.active >= within.active, `the peer heard sound ${(r.byPeer.active * 100).toFixed(1)} % of the call`);
   assert.ok(r.byParley.active >= within.active, `Parley heard sound ${(r.byParley.active * 100).toFixed(1)} % of the call`);
 }
+
+/** The ICE pair a Parley's call snapshots named, in order (each change once; `since`: ms after it started). */
+export function icePairs(p: ParleyProcess, since = 0): string[] {
+  const seen: string[] = [];
+  for (const e of p.events) {
+    if (e.at < since || e.event !== 'call' || !e.data.icePair) continue;
+    const { local, remote } = e.data.icePair as { local: { type: string; address: string; port: number }; remote: { type: string; address: string; port: number } };
+    const text = `${local.type} ${local.address}:${local.port} → ${remote.type} ${remote.address}:${remote.port}`;
+    if (seen.at(-1) !== text) seen.push(text);
+  }
+  return seen;
+}
+
+/** How many times a Parley (run with -v) logged an ICE restart. */
+export function iceRestarts(p: ParleyProcess): number {
+  return p.stderr.split('\n').filter((l) => l.includes('ICE restart')).length;
+}

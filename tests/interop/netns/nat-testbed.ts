@@ -12,6 +12,9 @@
  *        │ lan                                │ lan
  *   10.1.0.2 LAN 1 (Parley)              10.2.0.2 LAN 2 (a second phone)
  *
+ * The public hosts route everything else to the switch (.1), which forwards
+ * nothing: a packet to a private address is dropped there without an error,
+ * as on the Internet.
  * Each router forgets an idle UDP mapping after `udpTimeoutS` (conntrack's
  * per-namespace nf_conntrack_udp_timeout and _stream), drops new connections
  * from the WAN — forwarded or to itself — (a home router's stateful firewall:
@@ -116,6 +119,11 @@ export async function buildNatTestbed(routers: readonly RouterSpec[] = [{}]): Pr
       const host = create(role);
       vethPair({ ns: host, name: 'eth0', cidr: `${address}/24` }, { ns: wan, name: `h-${role}` });
       wan.ip('link', 'set', `h-${role}`, 'master', 'br0');
+      // A server on the Internet has a default route; the switch forwards nothing, so a packet a server sends to a
+      // private address (a peer's host candidate relayed by coturn) is dropped on the way, silently, as the Internet
+      // does. Without the route the send fails at once (ENETUNREACH), and coturn ends an allocation whose relay
+      // socket gets such an error: the peer's relay would die in the first second of ICE checks.
+      host.ip('route', 'add', 'default', 'via', `${WAN_PREFIX}.1`);
       hosts[role] = host;
     }
     const byAddress = new Map<string, Netns>(Object.entries(WAN_HOSTS).map(([role, a]) => [a, hosts[role as keyof typeof WAN_HOSTS]]));

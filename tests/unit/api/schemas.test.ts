@@ -13,6 +13,20 @@ describe('command schemas', () => {
     assert.equal(new Set(COMMAND_NAMES).size, COMMAND_NAMES.length);
   });
 
+  test('each schema is built when first read, then the same one is kept (and the table cannot be changed)', () => {
+    const before = Object.getOwnPropertyDescriptor(COMMAND_SCHEMAS, 'call.merge');
+    assert.equal(typeof before?.get, 'function', 'not built before it is read');
+    const first = COMMAND_SCHEMAS['call.merge'];
+    assert.equal(COMMAND_SCHEMAS['call.merge'], first);
+    const after = Object.getOwnPropertyDescriptor(COMMAND_SCHEMAS, 'call.merge');
+    assert.equal(after?.get, undefined);
+    assert.equal(after?.writable, false);
+    ok(first, { callId: 'c1', withCallId: 'c2' });
+    bad(first, { callId: 'c1', withCallId: 'c2', extra: 1 });
+    // Every entry builds (a builder that throws would only show at its command's first use).
+    for (const name of COMMAND_NAMES) assert.equal(typeof COMMAND_SCHEMAS[name].safeParse, 'function', name);
+  });
+
   test('call.transfer takes a target (blind) or another call (attended), never both or neither; call.pickup needs the dialog', () => {
     const t = COMMAND_SCHEMAS['call.transfer'];
     ok(t, { callId: 'c1', target: 'sip:carol@example.com' });

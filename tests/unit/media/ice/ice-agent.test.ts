@@ -13,6 +13,7 @@ import type { IceCandidate } from '../../../../electron/media/ice/candidate.ts';
 import { candidatePriority, formatCandidate, parseCandidate, pairPriority } from '../../../../electron/media/ice/candidate.ts';
 import { encodeStun, newTransactionId, StunAttr, StunType, stringAttribute } from '../../../../electron/net/stun/index.ts';
 import type { Endpoint } from '../../../../electron/media/rtp/peer-latch.ts';
+import { addressScope } from '../../../../electron/common/address-scope.ts';
 
 const host = (address: string, port: number): IceCandidate => ({ foundation: 'h' + port, component: 1, priority: candidatePriority('host'), address, port, type: 'host' });
 const srflx = (address: string, port: number, base: IceCandidate): IceCandidate => ({
@@ -152,6 +153,31 @@ describe('ICE agent', () => {
     agent.receive(good, { address: '10.0.0.9', port: 9 }, 'direct');
     assert.equal(out.length, 1, 'a proper check is answered');
     agent.close();
+  });
+
+  test('a relay on a public address is not paired with the peer\'s private, link-local or loopback candidates', () => {
+    const clock = new FakeClock();
+    const relayed = (address: string): IceCandidate => ({ foundation: 'r', component: 1, priority: candidatePriority('relay'), address, port: 49152, type: 'relay' });
+    const ours = [host('10.1.0.2', 4000), relayed('198.51.100.20')];
+    const theirs = [host('10.2.0.2', 5000), host('169.254.7.7', 5001), host('fd00::2', 5002), srflx('198.51.100.102', 5000, host('10.2.0.2', 5000)), relayed('203.0.113.9')];
+    const agent = new IceAgent({ clock, controlling: false, candidates: ours, send: () => undefined });
+    agent.setRemote({ ufrag: 'peer', pwd: 'peer-password-peer-password' }, theirs);
+    const names = agent.pairs.map((p) => `${p.local.type} → ${p.remote.address}`).sort();
+    assert.deepEqual(names, ['host → 10.2.0.2', 'host → 169.254.7.7', 'host → 198.51.100.102', 'host → 203.0.113.9', 'relay → 198.51.100.102', 'relay → 203.0.113.9']);
+    agent.close();
+    // A TURN server inside a private network (a relayed address of its own there) may reach the peer's private address.
+    const inside = new IceAgent({ clock, controlling: false, candidates: [relayed('10.9.0.1')], send: () => undefined });
+    inside.setRemote({ ufrag: 'peer', pwd: 'peer-password-peer-password' }, [host('10.2.0.2', 5000)]);
+    assert.equal(inside.pairs.length, 1);
+    inside.close();
+  });
+
+  test('address scopes', () => {
+    const scopes = ['127.0.0.3', '::1', '169.254.1.1', 'fe80::1', '10.1.0.2', '172.16.0.1', '172.31.255.1', '192.168.1.1', '100.64.0.1', 'fd12::1', '::ffff:10.0.0.1',
+      '172.32.0.1', '100.128.0.1', '198.51.100.20', '2001:db8::1', '::ffff:8.8.8.8'].map((a) => `${a} ${addressScope(a)}`);
+    assert.deepEqual(scopes, ['127.0.0.3 loopback', '::1 loopback', '169.254.1.1 link-local', 'fe80::1 link-local', '10.1.0.2 private', '172.16.0.1 private', '172.31.255.1 private',
+      '192.168.1.1 private', '100.64.0.1 private', 'fd12::1 private', '::ffff:10.0.0.1 private', '172.32.0.1 public', '100.128.0.1 public', '198.51.100.20 public', '2001:db8::1 public',
+      '::ffff:8.8.8.8 public']);
   });
 
   test('candidate lines: round trip, and lines we do not use are skipped', () => {

@@ -4,9 +4,12 @@
  * candidates gathered again); the peer's session sees the new credentials in
  * the offer and restarts too; the checks run again and the audio goes on.
  * A later offer that does not restart gets an answer naming the selected
- * pair's local candidate as the default. Two real sessions on loopback with ICE (no STUN/TURN servers).
+ * pair's local candidate as the default. A second move while the first
+ * restart still gathers gets an offer with ICE. Two real sessions on
+ * loopback with ICE (a STUN server that never answers in the last case).
  */
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import { ToneSource } from '../../../../electron/media/devices/tone-source.ts';
 import { MediaEngine } from '../../../../electron/media/session/media-engine.ts';
@@ -71,6 +74,37 @@ describe('ICE restart when our address moves', () => {
       assert.match(second.answer, new RegExp(`m=audio ${selected.local.port} `), 'm= port is the selected local candidate');
     } finally {
       await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  it('a second move while the first restart still gathers: the restarts run in turn and the offer waits for them, with ICE', async () => {
+    // A STUN server that never answers: each gathering lasts the gather timeout, as behind a slow network.
+    const silent = createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    const stun = { address: '127.0.0.1', port: silent.address().port };
+    const a = engine.createSession({ codecs: ['PCMU'], ice: { stun, gatherTimeoutMs: 300 }, source: new ToneSource({ frequency: 600, levelDbfs: -10 }), sink: new RecordingSink() });
+    const b = engine.createSession({ codecs: ['PCMU'], ice: {}, source: new ToneSource({ frequency: 1000, levelDbfs: -10 }), sink: new RecordingSink() });
+    try {
+      const first = await negotiate(a, b);
+      a.start();
+      b.start();
+      await waitFor(() => a.route !== undefined && b.route !== undefined, 5000, 'ICE to select a pair');
+      // Two registrations settle one after the other: the second readdress comes while the first gathers, and
+      // its re-INVITE's offer is written at once. Before, that offer had no ICE (no transport while gathering).
+      const moving = a.readdress('127.0.0.3');
+      await a.readdress('127.0.0.3');
+      const offer = await a.createOffer();
+      await moving;
+      assert.match(offer, /a=ice-ufrag:/, 'the offer carries ICE');
+      assert.notEqual(ufrag(offer), ufrag(first.offer), 'new credentials');
+      assert.match(offer, /a=candidate:\S+ 1 UDP \d+ 127\.0\.0\.3 \d+ typ srflx/, 'the new address as a candidate');
+      const result = await b.answerOffer(offer);
+      if ('reject' in result) assert.fail(result.reason);
+      await a.setAnswer(result.answer);
+      await waitFor(() => a.ice?.agent?.selected !== undefined && b.ice?.agent?.selected !== undefined, 5000, 'ICE to select a pair after the moves');
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+      silent.close();
     }
   });
 });
