@@ -11,12 +11,45 @@
  * out/cli/ so that paths computed from import.meta.url (renderer-build.ts:
  * the Parley folder is two levels up) stay right, and node_modules resolves.
  */
-import { build } from 'rolldown';
+import { build, type Plugin } from 'rolldown';
 import { join } from 'node:path';
 import { PARLEY_ROOT } from './renderer-build.ts';
 
 export const BUNDLE_DIR = join(PARLEY_ROOT, 'out', 'cli');
 export const BUNDLE_ENTRY = join(BUNDLE_DIR, 'parley.mjs');
+
+const BUILTIN_PREFIX = '\0builtin:';
+
+/**
+ * Node's built-ins are taken with `process.getBuiltinModule()` instead of
+ * being imported as ES modules. Importing a built-in as an ES module makes
+ * Node read every export of it to build the module namespace, the lazily
+ * loaded ones included: `node:http` then loads undici and http2 (98 more
+ * internal modules instead of 32), `node:fs` fs/promises and the streams
+ * (30 instead of 0), `node:crypto` WebCrypto (39), `node:util` 35 — memory
+ * and start-up time for things Parley never calls. Each `import { x } from
+ * 'node:fs'` becomes a module exporting the built-in's plain values (its
+ * functions and constants; a getter is never read, so a name only a getter
+ * gives is a build error here rather than a silent cost).
+ */
+const builtinsWithoutNamespace: Plugin = {
+  name: 'parley:builtins-without-namespace',
+  resolveId(id) {
+    return id.startsWith('node:') ? { id: `${BUILTIN_PREFIX}${id}`, moduleSideEffects: false } : null;
+  },
+  load(id) {
+    if (!id.startsWith(BUILTIN_PREFIX)) return null;
+    const name = id.slice(BUILTIN_PREFIX.length);
+    const builtin = process.getBuiltinModule(name) as Record<string, unknown> | undefined;
+    if (!builtin) throw new Error(`${name} is not a Node built-in`);
+    const names = Object.keys(builtin).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
+    return [
+      `const builtin = process.getBuiltinModule(${JSON.stringify(name)});`,
+      'export default builtin;',
+      ...names.map((k) => `export const ${k} = /* @__PURE__ */ (() => builtin.${k})();`),
+    ].join('\n');
+  },
+};
 
 export async function buildCliBundle(): Promise<{ ms: number; entry: string }> {
   const t0 = performance.now();
@@ -26,7 +59,8 @@ export async function buildCliBundle(): Promise<{ ms: number; entry: string }> {
     // Node built-ins and npm packages stay imports (WASM packages find their files next to themselves),
     // except zod: its entry imports all of its ~50 message locales, of which we use one; bundled, the
     // rest are tree-shaken away (fewer modules to load and keep: less start-up time and memory).
-    external: (id) => id.startsWith('node:') || (/^(@[a-z0-9-]+\/)?[a-z0-9][a-z0-9._-]*(\/.*)?$/i.test(id) && !/^zod(\/|$)/.test(id)),
+    plugins: [builtinsWithoutNamespace],
+    external: (id) => (/^(@[a-z0-9-]+\/)?[a-z0-9][a-z0-9._-]*(\/.*)?$/i.test(id) && !/^zod(\/|$)/.test(id)),
     logLevel: 'warn',
     output: {
       dir: BUNDLE_DIR,

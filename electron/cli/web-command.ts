@@ -11,6 +11,13 @@
  * (the token still changes every run). Accounts given by flags, or stored in
  * the data dir, are registered in the background: a refusal is reported but
  * the UI keeps running so the user can fix the account there.
+ *
+ * The page comes first: the server is up and the URL printed (and the browser
+ * opened) before the engine starts; the engine starts when the page has
+ * loaded (its first command) or after a second, so that the page's files do
+ * not wait behind the engine's start on Node's one thread. Meanwhile the page
+ * says "Starting the phone…" and its commands wait for the engine
+ * (starting-phone.ts). Measured by tests/bench/web-interactive.bench.ts.
  */
 import { startApiServer } from '../api/ws-server.ts';
 import { initResampler } from '../media/audio/resampler.ts';
@@ -19,10 +26,15 @@ import { openBrowser } from './browser-open.ts';
 import { CliError } from './cli-error.ts';
 import { ExitCode } from './exit-codes.ts';
 import type { Output } from './output.ts';
-import { PhoneSession } from './phone-session.ts';
+import type { PhoneSession } from './phone-session.ts';
 import { findOrBuildRenderer } from './renderer-build.ts';
 import type { StopSignal } from './stop-signal.ts';
-import { createWebAudioBridge } from './web-audio-bridge.ts';
+import { sleep } from './sleep.ts';
+import { startingPhone } from './starting-phone.ts';
+import { createWebAudioBridge, type WebAudioBridge } from './web-audio-bridge.ts';
+
+/** How long the engine waits for the page to load before it starts anyway (nobody may open the page). */
+const PAGE_FIRST_MS = 1000;
 
 export async function run(opts: CliOptions, output: Output, stop: StopSignal): Promise<ExitCode> {
   if (opts.positionals.length > 0) throw new UsageError(`parley web takes no arguments ("${opts.positionals[0]}")`);
@@ -31,44 +43,58 @@ export async function run(opts: CliOptions, output: Output, stop: StopSignal): P
   }
   const renderer = await findOrBuildRenderer((t) => process.stderr.write(`parley: ${t}\n`));
   if (!renderer.ok) output.error(`${renderer.reason}. Serving the API only.`, ExitCode.failure);
-  // The audio bridge resamples clients' frames synchronously (web-audio-bridge.ts); codecs load with the first call.
-  await initResampler();
-  const session = await PhoneSession.open(opts, output, { phoneSystem: true });
-  const engineAudio = session.engine.audio;
-  if (!engineAudio) throw new Error('the phone engine offers no client audio');
-  const bridge = createWebAudioBridge(engineAudio);
-  let server: Awaited<ReturnType<typeof startApiServer>> | undefined;
+  // The page first, the phone beside it (starting-phone.ts): the browser loads the UI while the engine starts.
+  const phone = startingPhone();
+  let server: Awaited<ReturnType<typeof startApiServer>>;
+  try {
+    server = await startApiServer({
+      dispatcher: phone.dispatcher,
+      events: phone.events,
+      host: '127.0.0.1',
+      port: opts.port ?? 0,
+      ...(renderer.ok ? { staticRoot: renderer.root } : {}),
+      audio: phone.audio,
+    });
+  } catch (e) {
+    const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    throw new CliError(inUse ? `port ${opts.port} on 127.0.0.1 is in use: pick another --port, or --port 0 for any free one` : `cannot start the web server: ${(e as Error).message}`, ExitCode.failure);
+  }
+  let session: PhoneSession | undefined;
+  let bridge: WebAudioBridge | undefined;
   let stopPlayback = () => {};
   try {
-    try {
-      server = await startApiServer({
-        dispatcher: session.dispatcher,
-        events: session.events,
-        host: '127.0.0.1',
-        port: opts.port ?? 0,
-        ...(renderer.ok ? { staticRoot: renderer.root } : {}),
-        audio: bridge.hook,
-      });
-    } catch (e) {
-      const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
-      throw new CliError(inUse ? `port ${opts.port} on 127.0.0.1 is in use: pick another --port, or --port 0 for any free one` : `cannot start the web server: ${(e as Error).message}`, ExitCode.failure);
-    }
-    const live = server;
-    stopPlayback = bridge.startPlayback((frame) => live.sendAudio(frame));
     const url = `${server.origin}/#token=${server.token}`;
     output.event({ event: 'web', data: { url, apiUrl: server.apiUrl } });
-    if (opts.open && renderer.ok) {
-      if (!(await openBrowser(url))) output.note('(no browser could be opened here; open the URL above yourself)');
+    const opening = renderer.ok && opts.open ? openBrowser(url) : undefined;
+    try {
+      // The audio bridge resamples clients' frames synchronously (web-audio-bridge.ts); codecs load with the first call.
+      // The engine starts once the page has loaded (its first command) or after PAGE_FIRST_MS, whichever
+      // comes first: loading the engine holds Node's only thread for a while, and the page's files would
+      // wait behind it. Loaded only now: the session brings the API's validation and the engine.
+      await Promise.race([phone.asked, sleep(PAGE_FIRST_MS)]);
+      const { PhoneSession } = await import('./phone-session.ts');
+      [, session] = await Promise.all([initResampler(), PhoneSession.open(opts, output, { phoneSystem: true })]);
+    } catch (e) {
+      phone.failed(e instanceof Error ? e.message : String(e));
+      throw e;
     }
+    const engineAudio = session.engine.audio;
+    if (!engineAudio) throw new Error('the phone engine offers no client audio');
+    bridge = createWebAudioBridge(engineAudio);
+    const live = server;
+    stopPlayback = bridge.startPlayback((frame) => live.sendAudio(frame));
+    phone.started({ dispatcher: session.dispatcher, events: session.events, audio: bridge.hook });
+    if (opening && !(await opening)) output.note('(no browser could be opened here; open the URL above yourself)');
     for (const account of session.registrable) {
       session.register(account).catch((e: unknown) => output.error((e as Error).message, e instanceof CliError ? e.exitCode : ExitCode.failure));
     }
     await stop.requested;
     return ExitCode.ok;
   } finally {
+    phone.failed('the web host is stopping');
     stopPlayback();
-    await server?.close();
-    bridge.close();
-    await session.close();
+    await server.close();
+    bridge?.close();
+    await session?.close();
   }
 }

@@ -25,9 +25,9 @@
 import { createRequire } from 'node:module';
 import {
   checkMessage,
+  contactsOf,
   formatUri,
   fromOf,
-  parseContacts,
   parseMessage,
   serializeMessage,
   toOf,
@@ -148,7 +148,7 @@ interface Fields {
 
 function parley(buf: Buffer, parsed?: SipMessage): [SipMessage, Fields] {
   const m = parsed ?? parseMessage(buf);
-  const contacts = parseContacts(m.headers.getAll('contact'));
+  const contacts = contactsOf(m);
   const f: Fields = {
     first: m.kind === 'request' ? m.method : String(m.status),
     ruri: m.kind === 'request' ? m.uri : '',

@@ -194,7 +194,8 @@ describe('parley CLI with Kamailio', () => {
     await listener.waitForEvent((e) => e.event === 'listening', 15_000, 'listening');
     const web = parley(['web', '--no-open', '--json', ...account('bob', 'bobpw')]);
     const { apiUrl } = (await web.waitForEvent((e) => e.event === 'web', 80_000, 'the web URL')).data;
-    await web.waitForEvent((e) => e.event === 'registration' && e.data.state === 'registered', 10_000, 'bob registered');
+    // The URL comes before the engine has started (parley web serves the page first): allow for the start.
+    await web.waitForEvent((e) => e.event === 'registration' && e.data.state === 'registered', 40_000, 'bob registered');
 
     const ws = new WebSocket(apiUrl);
     const played: number[] = [];

@@ -1,7 +1,8 @@
-import { findByte } from './chars.ts';
+import { findByte, skipWsB, trimEndB } from './chars.ts';
+import { parseContacts, type ContactList } from './contact.ts';
 import { parseCSeqAt, type CSeq } from './cseq.ts';
-import type { HeaderList, TypedBuilder } from './header-list.ts';
-import { firstElement } from './header-split.ts';
+import type { HeaderField, HeaderList, TypedBuilder } from './header-list.ts';
+import { firstElement, splitList } from './header-split.ts';
 import { parseNameAddrAt, type NameAddr } from './name-addr.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import type { SipMessage } from './sip-message.ts';
@@ -31,8 +32,8 @@ const buildTopVia: TypedBuilder<Via> = (b, s, start, end) => {
   return parseVia(first);
 };
 const buildCSeq: TypedBuilder<CSeq> = (b, s, start, end) => parseCSeqAt(b, s, start, end);
-const buildFrom: TypedBuilder<NameAddr> = (b, s, start, end) => parseNameAddrAt(b, s, start, end, 'From');
-const buildTo: TypedBuilder<NameAddr> = (b, s, start, end) => parseNameAddrAt(b, s, start, end, 'To');
+const buildFrom: TypedBuilder<NameAddr> = (b, s, start, end) => parseNameAddrAt(b, s, start, end, 'From', true);
+const buildTo: TypedBuilder<NameAddr> = (b, s, start, end) => parseNameAddrAt(b, s, start, end, 'To', true);
 
 /** The top Via (the first element of the first Via field). Shared: copy it to change it. */
 export function topVia(m: SipMessage): Via {
@@ -58,4 +59,30 @@ export function fromOf(m: SipMessage): NameAddr {
 /** Shared: copy it (and its Maps) to change it. */
 export function toOf(m: SipMessage): NameAddr {
   return typed(m.headers, 'to', 'To', buildTo);
+}
+
+const buildContacts: TypedBuilder<ContactList> = (b, s, start, end) => {
+  const a = skipWsB(b, start, end);
+  const z = trimEndB(b, a, end);
+  if (z === a) return [];
+  if (z - a === 1 && b[a] === 0x2a) return '*';
+  // A comma (a list, or one inside a quoted name or a URI parameter) takes the splitter.
+  if (findByte(b, 0x2c, a, z) < 0) return [parseNameAddrAt(b, s, a, z, 'Contact', true)];
+  return parseContacts(splitList(s.slice(a, z)));
+};
+
+/**
+ * The Contact values of a message (what parseContacts(headers.getAll('Contact'))
+ * gives: '*', or the name-addrs in order; [] when there is none). With one
+ * Contact field, the usual case, it is read in place and kept like the
+ * other typed views. Shared: read it, never change it (nor its Maps).
+ */
+export function contactsOf(m: SipMessage): ContactList {
+  const h = m.headers;
+  const fields = h.fields;
+  let count = 0;
+  for (let i = 0; i < fields.length; i++) if ((fields[i] as HeaderField).key === 'contact') count++;
+  if (count === 0) return [];
+  if (count === 1) return h.typedFirst('contact', buildContacts) as ContactList;
+  return parseContacts(h.getAll('contact'));
 }

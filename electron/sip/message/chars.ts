@@ -147,14 +147,14 @@ export function trimEndB(b: Uint8Array, start: number, end: number): number {
   return end;
 }
 
-/** Index of byte c in b[from, end), or -1. */
+/**
+ * Index of byte c in b[from, end), or -1. A loop, always: Buffer's indexOf
+ * is a call into C++ that costs more than scanning a header value, and it
+ * would search on past `end` through the rest of the message.
+ */
 export function findByte(b: Uint8Array, c: number, from: number, end: number): number {
-  if (end - from <= 48) {
-    for (let i = from; i < end; i++) if (b[i] === c) return i;
-    return -1;
-  }
-  const i = b.indexOf(c, from);
-  return i >= 0 && i < end ? i : -1;
+  for (let i = from; i < end; i++) if (b[i] === c) return i;
+  return -1;
 }
 
 /** Whether b holds the ASCII literal lit at pos. */

@@ -1,5 +1,5 @@
 import { scratchCodesOf } from './chars.ts';
-import { displayNameOfKey, headerKey, isListHeader } from './header-names.ts';
+import { nameInfo, type NameInfo } from './header-names.ts';
 import { firstElement, splitList } from './header-split.ts';
 
 /**
@@ -24,20 +24,18 @@ interface OwnField extends HeaderField {
 
 /**
  * The received head the wire fields of one message read: text is the head
- * decoded (latin1: when src is set, text index + srcOffset is a byte offset
- * of src) and bytes mirrors it for the scanners (see codesOf).
+ * decoded and bytes mirrors it for the scanners (see codesOf). When src is
+ * set, text is src's latin1 decoding, so a text index is a byte offset of src.
  */
 export class WireHead {
   readonly text: string;
   readonly bytes: Uint8Array;
   readonly src: Buffer | undefined;
-  readonly srcOffset: number;
 
-  constructor(text: string, bytes: Uint8Array, src: Buffer | undefined, srcOffset: number) {
+  constructor(text: string, bytes: Uint8Array, src: Buffer | undefined) {
     this.text = text;
     this.bytes = bytes;
     this.src = src;
-    this.srcOffset = srcOffset;
   }
 }
 
@@ -85,31 +83,74 @@ export class WireField implements OwnField {
   }
 
   get rawStart(): number {
-    return this.head.src === undefined ? -1 : this.head.srcOffset + this.start;
+    return this.head.src === undefined ? -1 : this.start;
   }
 
   get rawEnd(): number {
-    return this.head.src === undefined ? -1 : this.head.srcOffset + this.end;
+    return this.head.src === undefined ? -1 : this.end;
+  }
+}
+
+/**
+ * A field made through the API (or copied from one): `name: value` written
+ * on serialization. `ascii` says the line is all ASCII, so its length on
+ * the wire is name.length + value.length + 4 (found with the CR/LF check).
+ */
+export class MadeField implements OwnField {
+  readonly name: string;
+  readonly key: string;
+  readonly value: string;
+  readonly ascii: boolean;
+  typed: unknown = undefined;
+
+  constructor(name: string, key: string, value: string, ascii: boolean) {
+    this.name = name;
+    this.key = key;
+    this.value = value;
+    this.ascii = ascii;
+  }
+
+  get src(): undefined {
+    return undefined;
+  }
+
+  get rawStart(): number {
+    return -1;
+  }
+
+  get rawEnd(): number {
+    return -1;
   }
 }
 
 /** The same field without the typed value built from it (each list builds its own). */
 export function freshField(f: HeaderField): HeaderField {
   if (f instanceof WireField) return new WireField(f.key, f.head, f.start, f.nameEnd, f.vs, f.ve, f.end, f.v);
-  if ('typed' in f) return { name: f.name, key: f.key, value: f.value, src: f.src, rawStart: f.rawStart, rawEnd: f.rawEnd, typed: undefined } as OwnField;
+  if (f instanceof MadeField) return new MadeField(f.name, f.key, f.value, f.ascii);
   return f;
 }
 
-function checkValue(name: string, value: string): void {
-  if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
-    throw new TypeError(`header ${name}: value must not contain CR or LF`);
+/** Whether s is all ASCII; throws when it holds CR or LF (a header value cannot). */
+function checkValue(name: string, value: string): boolean {
+  let ascii = true;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20) {
+      if (c === 0x0a || c === 0x0d) throw new TypeError(`header ${name}: value must not contain CR or LF`);
+    } else if (c >= 0x80) ascii = false;
   }
+  return ascii;
 }
 
-function field(name: string, value: string, key = headerKey(name)): HeaderField {
-  checkValue(name, value);
-  const f: OwnField = { name: displayNameOfKey(key) ?? name, key, value, src: undefined, rawStart: -1, rawEnd: -1, typed: undefined };
-  return f;
+function isAsciiName(name: string): boolean {
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
+function field(name: string, value: string, info: NameInfo = nameInfo(name)): MadeField {
+  const ascii = checkValue(name, value);
+  const display = info.display;
+  return new MadeField(display, info.key, value, ascii && isAsciiName(display));
 }
 
 /** Builds a typed value from a header value in s[start, end), reading its bytes b (see codesOf). */
@@ -182,12 +223,13 @@ export class HeaderList {
 
   /** First value; for comma-list headers (Via, Contact, Route...) the first element. */
   get(name: string): string | undefined {
-    const key = headerKey(name);
+    const info = nameInfo(name);
+    const key = info.key;
     const f = this.fields;
     for (let i = 0; i < f.length; i++) {
       const fld = f[i] as HeaderField;
       if (fld.key === key) {
-        if (!isListHeader(key)) return fld.value;
+        if (!info.list) return fld.value;
         const first = firstElement(fld.value);
         if (first !== undefined) return first;
       }
@@ -197,10 +239,13 @@ export class HeaderList {
 
   /** Every value in order, comma lists split (never for auth headers, Date or unknown headers). */
   getAll(name: string): string[] {
-    const key = headerKey(name);
-    const list = isListHeader(key);
+    const info = nameInfo(name);
+    const key = info.key;
+    const list = info.list;
     const out: string[] = [];
-    for (const fld of this.fields) {
+    const f = this.fields;
+    for (let i = 0; i < f.length; i++) {
+      const fld = f[i] as HeaderField;
       if (fld.key !== key) continue;
       const v = fld.value;
       if (!list) out.push(v);
@@ -212,18 +257,17 @@ export class HeaderList {
   }
 
   has(name: string): boolean {
-    const key = headerKey(name);
-    for (const fld of this.fields) if (fld.key === key) return true;
-    return false;
+    return this.firstField(nameInfo(name).key) !== undefined;
   }
 
   /** Replaces every field of that name by the given value(s), at the position of the first (else at the end). */
   set(name: string, value: string | string[]): void {
-    const key = headerKey(name);
-    if (typeof value === 'string' && this.#setOne(key, field(name, value, key))) return;
+    const info = nameInfo(name);
+    const key = info.key;
+    if (typeof value === 'string' && this.#setOne(key, field(name, value, info))) return;
     const added: HeaderField[] = [];
-    if (typeof value === 'string') added.push(field(name, value, key));
-    else for (const v of value) added.push(field(name, v, key));
+    if (typeof value === 'string') added.push(field(name, value, info));
+    else for (const v of value) added.push(field(name, v, info));
     const f = this.fields;
     const out: HeaderField[] = [];
     let placed = false;
@@ -265,16 +309,20 @@ export class HeaderList {
   prepend(name: string, value: string): void {
     const f = field(name, value);
     const fields = this.fields;
+    const n = fields.length;
     let idx = 0;
-    while (idx < fields.length && (fields[idx] as HeaderField).key !== f.key) idx++;
-    if (idx === fields.length) idx = 0;
-    fields.splice(idx, 0, f);
+    while (idx < n && (fields[idx] as HeaderField).key !== f.key) idx++;
+    if (idx === n) idx = 0;
+    // Moved by hand: cheaper than splice for a head's dozen fields.
+    fields.push(f);
+    for (let i = n; i > idx; i--) fields[i] = fields[i - 1] as HeaderField;
+    fields[idx] = f;
     this.version++;
   }
 
   /** Removes every field of that name. */
   remove(name: string): void {
-    const key = headerKey(name);
+    const key = nameInfo(name).key;
     const before = this.fields.length;
     this.fields = this.fields.filter((x) => x.key !== key);
     if (this.fields.length !== before) this.version++;

@@ -135,28 +135,52 @@ function knownNameAt(s: string, start: number, end: number): number {
   return -1;
 }
 
-/** Keys of the known names the API was asked about, by spelling (bounded: known names only). */
-const keyBySpelling = new Map<string, string>();
+/**
+ * What the API needs to know of a header name it is given: the comparison
+ * key, the spelling to write and whether the values are comma lists. Found
+ * once per spelling and kept (bounded), so HeaderList's get / set / prepend
+ * pay one Map lookup for a name like 'Via' or 'Max-Forwards'.
+ */
+export interface NameInfo {
+  readonly key: string;
+  /** the spelling written for a field added through the API */
+  readonly display: string;
+  readonly list: boolean;
+}
 
-/** Key of a header name when it is a known one (any letter case); undefined otherwise. */
-export function knownKey(name: string): string | undefined {
-  const cached = keyBySpelling.get(name);
+const infoBySpelling = new Map<string, NameInfo>();
+const infoByKey = new Map<string, NameInfo>();
+
+function infoOfKey(key: string, spelling: string): NameInfo {
+  let info = infoByKey.get(key);
+  if (info === undefined) {
+    info = { key, display: displayByKey.get(key) ?? spelling, list: LIST_HEADERS.has(key) };
+    // Known names only are kept by key: an unknown one's display is the spelling it came with.
+    if (displayByKey.has(key)) infoByKey.set(key, info);
+  }
+  return info;
+}
+
+/** The NameInfo of a header name as given to the API (any letter case, compact or long form). */
+export function nameInfo(name: string): NameInfo {
+  const cached = infoBySpelling.get(name);
   if (cached !== undefined) return cached;
   const r = knownNameAt(name, 0, name.length);
-  if (r < 0) return undefined;
-  const key = (nameEntries[r] as NameEntry).key;
-  // Letter-case variants of known names are finite but many: keep the first few hundred.
-  if (keyBySpelling.size < 512) keyBySpelling.set(name, key);
-  return key;
+  let info: NameInfo;
+  if (r >= 0) info = infoOfKey((nameEntries[r] as NameEntry).key, name);
+  else {
+    const lower = name.toLowerCase();
+    const key = lower.length === 1 ? (COMPACT[lower] ?? lower) : lower;
+    info = { key, display: displayByKey.get(key) ?? name, list: LIST_HEADERS.has(key) };
+  }
+  // The spellings a program uses are few; a peer's are not (letter-case variants, unknown names): keep the first few hundred.
+  if (infoBySpelling.size < 512) infoBySpelling.set(name, info);
+  return info;
 }
 
 /** The comparison key of a header name: lower-case long form. */
 export function headerKey(name: string): string {
-  const k = knownKey(name);
-  if (k !== undefined) return k;
-  const lower = name.toLowerCase();
-  if (lower.length === 1) return COMPACT[lower] ?? lower;
-  return lower;
+  return nameInfo(name).key;
 }
 
 /** The spelling we write for a header we add: canonical when known, else as given. */

@@ -20,10 +20,11 @@ export { parseContacts, contactExpires, contactQ, type ContactList } from './con
 export { parseAuthHeader, formatAuthHeader, type AuthHeader } from './auth-header.ts';
 export { parseTokenList } from './token-list.ts';
 export { HeaderList, type HeaderField } from './header-list.ts';
+export { EMPTY_HEADERS, EMPTY_PARAMS } from './frozen-empty.ts';
 export { headerKey, canonicalName, isListHeader } from './header-names.ts';
 export { splitList } from './header-split.ts';
 export { SipRequest, SipResponse, type SipMessage } from './sip-message.ts';
-export { topVia, callId, cseqOf, fromOf, toOf } from './accessors.ts';
+export { topVia, callId, cseqOf, fromOf, toOf, contactsOf } from './accessors.ts';
 export { parseMessage } from './parse-message.ts';
 export { checkMessage } from './check-message.ts';
 export { serializeMessage } from './serialize-message.ts';

@@ -1,4 +1,5 @@
 import { TOKEN, scratchCodesOf, findByte, skipWsB, trimEndB } from './chars.ts';
+import { EMPTY_PARAMS } from './frozen-empty.ts';
 import { formatHeaderParams, parseHeaderParams, quote, scanQuotedB, unquote } from './header-params.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import { formatUri, parseUriRange, type SipUri } from './uri.ts';
@@ -40,10 +41,10 @@ function cleanDisplayName(b: Uint8Array, start: number, end: number): boolean {
   return true;
 }
 
-function uriOf(b: Uint8Array, s: string, start: number, end: number, what: string): SipUri {
+function uriOf(b: Uint8Array, s: string, start: number, end: number, what: string, shared: boolean): SipUri {
   if (end <= start) throw bad(what, 'empty URI');
   try {
-    return parseUriRange(b, s, start, end, true) as SipUri;
+    return parseUriRange(b, s, start, end, true, shared) as SipUri;
   } catch (e) {
     if (e instanceof SipParseError) {
       // An unknown scheme is well-formed but not ours: 416 (RFC 3261 §8.2.2.1; RFC 4475 unksm2).
@@ -56,12 +57,24 @@ function uriOf(b: Uint8Array, s: string, start: number, end: number, what: strin
 
 /** Parses one name-addr or addr-spec; `what` names the header in errors ("From", "Contact"...). */
 export function parseNameAddr(value: string, what = 'name-addr'): NameAddr {
-  return scanNameAddr(scratchCodesOf(value), value, 0, value.length, what);
+  return scanNameAddr(scratchCodesOf(value), value, 0, value.length, what, false);
 }
 
-/** Parses the name-addr or addr-spec in s[start, end) (b: its bytes, see codesOf). */
-export function parseNameAddrAt(b: Uint8Array, s: string, start: number, end: number, what: string): NameAddr {
-  return scanNameAddr(b, s, start, end, what);
+/**
+ * Parses the name-addr or addr-spec in s[start, end) (b: its bytes, see
+ * codesOf). A `shared` one (kept by an accessor, read-only) gets the shared
+ * EMPTY_PARAMS / EMPTY_HEADERS for the Maps it has nothing in.
+ */
+export function parseNameAddrAt(b: Uint8Array, s: string, start: number, end: number, what: string, shared = false): NameAddr {
+  return scanNameAddr(b, s, start, end, what, shared);
+}
+
+/** The header parameters from i on into a Map of their own, or the shared empty one when there are none. */
+function nameAddrParams(b: Uint8Array, s: string, i: number, end: number, what: string, shared: boolean): Map<string, string | null> {
+  if (shared && skipWsB(b, i, end) >= end) return EMPTY_PARAMS;
+  const params = new Map<string, string | null>();
+  parseHeaderParams(b, s, i, end, params, what);
+  return params;
 }
 
 function bad(what: string, detail: string): SipParseError {
@@ -69,7 +82,7 @@ function bad(what: string, detail: string): SipParseError {
 }
 
 /** addr-spec form from i: the URI ends at the first ';', the rest are header parameters. */
-function scanAddrSpec(b: Uint8Array, s: string, i: number, end: number, what: string): NameAddr {
+function scanAddrSpec(b: Uint8Array, s: string, i: number, end: number, what: string, shared: boolean): NameAddr {
   const semi = findByte(b, 0x3b, i, end);
   const uriEnd = semi < 0 ? end : trimEndB(b, i, semi);
   for (let k = i; k < uriEnd; k++) {
@@ -79,13 +92,12 @@ function scanAddrSpec(b: Uint8Array, s: string, i: number, end: number, what: st
       throw bad(what, `URI with '${s[k]}' must be enclosed in <>`);
     }
   }
-  const uri = uriOf(b, s, i, uriEnd, what);
-  const params = new Map<string, string | null>();
-  if (semi >= 0) parseHeaderParams(b, s, semi, end, params, what);
+  const uri = uriOf(b, s, i, uriEnd, what, shared);
+  const params = semi >= 0 ? nameAddrParams(b, s, semi, end, what, shared) : shared ? EMPTY_PARAMS : new Map<string, string | null>();
   return { uri, params };
 }
 
-function scanNameAddr(b: Uint8Array, s: string, start: number, stop: number, what: string): NameAddr {
+function scanNameAddr(b: Uint8Array, s: string, start: number, stop: number, what: string, shared: boolean): NameAddr {
   const end = trimEndB(b, start, stop);
   let i = skipWsB(b, start, end);
   let displayName: string | undefined;
@@ -99,13 +111,13 @@ function scanNameAddr(b: Uint8Array, s: string, start: number, stop: number, wha
     if (lt >= end || b[lt] !== 0x3c) throw bad(what, 'missing <URI>');
   } else {
     lt = findByte(b, 0x3c, i, end);
-    if (lt < 0) return scanAddrSpec(b, s, i, end, what);
+    if (lt < 0) return scanAddrSpec(b, s, i, end, what, shared);
     if (!isDisplayTokens(b, i, lt)) {
       // A '<' after something that is not a display name: a URI with '<' in a
       // parameter is addr-spec; anything else is a broken display name (RFC 4475 baddn).
       const colon = findByte(b, 0x3a, i, lt);
       if (colon < 0) throw bad(what, 'bad display name');
-      return scanAddrSpec(b, s, i, end, what);
+      return scanAddrSpec(b, s, i, end, what, shared);
     }
     const dEnd = trimEndB(b, i, lt);
     if (dEnd > i) displayName = s.slice(i, dEnd);
@@ -114,9 +126,8 @@ function scanNameAddr(b: Uint8Array, s: string, start: number, stop: number, wha
   if (gt < 0) throw bad(what, "missing '>'");
   // RFC 4475 badaspec: LWS inside <> is not allowed, but being liberal here harms nothing.
   const uStart = skipWsB(b, lt + 1, gt);
-  const uri = uriOf(b, s, uStart, trimEndB(b, uStart, gt), what);
-  const params = new Map<string, string | null>();
-  parseHeaderParams(b, s, gt + 1, end, params, what);
+  const uri = uriOf(b, s, uStart, trimEndB(b, uStart, gt), what, shared);
+  const params = nameAddrParams(b, s, gt + 1, end, what, shared);
   const na: NameAddr = { uri, params };
   if (displayName !== undefined) na.displayName = displayName;
   return na;

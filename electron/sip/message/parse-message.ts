@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer';
-import { TOKEN, allIn, codesOf, skipWs, trimEndIndex } from './chars.ts';
+import { TOKEN, codesOf, skipWs, trimEndIndex } from './chars.ts';
 import { HeaderList, WireField, WireHead } from './header-list.ts';
-import { headerKey, knownNameAtB, nameEntries, type NameEntry } from './header-names.ts';
+import { knownNameAtB, nameEntries, type NameEntry } from './header-names.ts';
 import { resolveLimits, type ParseLimits } from './parse-limits.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import { SipRequest, SipResponse, type SipMessage } from './sip-message.ts';
@@ -62,10 +62,10 @@ function tooLarge(what: string): SipParseError {
  * including the blank line. Throws SipParseError for anything malformed, and
  * SipParseError(400, 'no blank line...') when the head does not end in s.
  */
-export function parseHead(s: string, start: number, limits: ParseLimits, src?: Buffer, srcOffset = 0): ParsedHead {
+export function parseHead(s: string, start: number, limits: ParseLimits, src?: Buffer): ParsedHead {
   const n = s.length;
   // The bytes the scanners read: the received octets themselves when s is their latin1 decoding.
-  const b = src !== undefined && srcOffset === 0 ? src : codesOf(s);
+  const b = src !== undefined ? src : codesOf(s);
   let pos = start;
   while (pos < n) {
     const c = s.charCodeAt(pos);
@@ -83,7 +83,7 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
   const startLineEnd = pos;
 
   // Header lines; a line starting with SP/HT continues the previous one (§7.3.1: folding = one SP).
-  const wire = new WireHead(s, b, src, srcOffset);
+  const wire = new WireHead(s, b, src);
   const fields: WireField[] = [];
   const maxHeaders = limits.maxHeaders;
   let bodyStart = NO_BLANK_LINE;
@@ -91,7 +91,6 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
   // Call-ID and CSeq in hand the error can be answered (RFC 3261 §8.2.6).
   let lineError: SipParseError | undefined;
   const ess = new Essentials();
-  let nextColon = -2;
   while (pos < n) {
     nl = s.indexOf('\n', pos);
     if (nl < 0) break;
@@ -107,23 +106,18 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
       continue;
     }
     const lineStart = pos;
-    const c0 = s.charCodeAt(pos);
-    // The next colon, remembered across lines: searching afresh from each colon-less line
-    // would rescan the rest of the head every time (quadratic; found by the fuzz suite).
-    if (nextColon !== -1 && nextColon < pos) nextColon = s.indexOf(':', pos);
-    const colon = nextColon;
-    if (c0 === 0x20 || c0 === 0x09 || colon < 0 || colon > lineEnd) {
-      const what = c0 === 0x20 || c0 === 0x09 ? 'continuation line without a header' : 'no colon';
-      lineError ??= new SipParseError(400, `malformed header line (${what})`);
+    // field-name = token, then LWS, then ':' (RFC 3261 §7.3.1), read in one pass over the bytes.
+    let k = pos;
+    while (k < lineEnd && TOKEN[b[k] as number] === 1) k++;
+    const nameEnd = k;
+    let c = 0;
+    while (k < lineEnd && ((c = b[k] as number) === 0x20 || c === 0x09)) k++;
+    if (nameEnd === pos || k === lineEnd || c !== 0x3a) {
+      lineError ??= new SipParseError(400, lineDefect(b, pos, lineEnd));
       pos = nl + 1;
       continue;
     }
-    let nameEnd = colon;
-    while (nameEnd > pos) {
-      const c = s.charCodeAt(nameEnd - 1);
-      if (c !== 0x20 && c !== 0x09) break;
-      nameEnd--;
-    }
+    const colon = k;
     let key: string;
     let role = 0;
     const known = knownNameAtB(b, pos, nameEnd);
@@ -132,26 +126,13 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
       key = e.key;
       role = e.role;
     } else {
-      const name = s.slice(pos, nameEnd);
-      if (!allIn(name, TOKEN)) {
-        lineError ??= new SipParseError(400, 'malformed header name');
-        pos = nl + 1;
-        continue;
-      }
-      key = headerKey(name);
+      // Every compact form is a known name: an unknown one's key is its lower-case spelling.
+      key = s.slice(pos, nameEnd).toLowerCase();
     }
     let vs = colon + 1;
-    while (vs < lineEnd) {
-      const c = s.charCodeAt(vs);
-      if (c !== 0x20 && c !== 0x09) break;
-      vs++;
-    }
+    while (vs < lineEnd && ((c = b[vs] as number) === 0x20 || c === 0x09)) vs++;
     let ve = lineEnd;
-    while (ve > vs) {
-      const c = s.charCodeAt(ve - 1);
-      if (c !== 0x20 && c !== 0x09) break;
-      ve--;
-    }
+    while (ve > vs && ((c = b[ve - 1] as number) === 0x20 || c === 0x09)) ve--;
     let value: string | undefined;
     // Continuation lines.
     for (;;) {
@@ -194,6 +175,14 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
   }
   const contentLength = validate(message, ess);
   return { message, contentLength, bodyStart, startLineStart, startLineEnd };
+}
+
+/** What is wrong with a header line that is not `token LWS ":" ...` (b[start, end): the line). */
+function lineDefect(b: Uint8Array, start: number, end: number): string {
+  const c0 = b[start];
+  if (c0 === 0x20 || c0 === 0x09) return 'malformed header line (continuation line without a header)';
+  for (let i = start; i < end; i++) if (b[i] === 0x3a) return 'malformed header name';
+  return 'malformed header line (no colon)';
 }
 
 function noBlankLine(size: number, limits: ParseLimits): SipParseError {
@@ -328,7 +317,7 @@ export function parseMessage(data: Buffer | string, limits?: Partial<ParseLimits
   while (start < len && (buf[start] === CR || buf[start] === LF)) start++;
   // latin1: one character per octet, so string indexes are byte offsets.
   const scanLen = Math.min(len, lim.maxMessageBytes + 4);
-  let parsed = parseHead(buf.toString('latin1', 0, scanLen), start, lim, buf, 0);
+  let parsed = parseHead(buf.toString('latin1', 0, scanLen), start, lim, buf);
   const bodyStart = parsed.bodyStart;
   const startLineEnd = parsed.startLineEnd;
   if (bodyStart - start > lim.maxMessageBytes) throw tooLarge('message head too large');

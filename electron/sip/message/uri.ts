@@ -1,5 +1,6 @@
 import { HOST, PARAM, HNV, PASSWORD, SCHEME, TEL, USER, allIn, scratchCodesOf, findByte } from './chars.ts';
 import { escapeUri, unescapeUri } from './escape.ts';
+import { EMPTY_HEADERS, EMPTY_PARAMS } from './frozen-empty.ts';
 import { commonParamAt } from './param-names.ts';
 import { SipParseError } from './sip-parse-error.ts';
 
@@ -134,9 +135,10 @@ function parseTel(b: Uint8Array, s: string, start: number, end: number, build: b
 /**
  * Parses the URI in s[start, end), reading b (its bytes: see codesOf). With
  * build = false it only validates (nothing allocated) and returns null; it
- * throws the same errors either way.
+ * throws the same errors either way. A `shared` URI (one an accessor keeps)
+ * gets the read-only EMPTY_PARAMS / EMPTY_HEADERS when it has none.
  */
-export function parseUriRange(b: Uint8Array, s: string, start: number, end: number, build: boolean): SipUri | null {
+export function parseUriRange(b: Uint8Array, s: string, start: number, end: number, build: boolean, shared = false): SipUri | null {
   const colon = findByte(b, 0x3a, start, end);
   if (colon <= start) throw bad('missing scheme', s.slice(start, end));
   const scheme = schemeAt(b, s, start, colon);
@@ -189,8 +191,12 @@ export function parseUriRange(b: Uint8Array, s: string, start: number, end: numb
     if (i === p || i - p > 5 || v > 65535) throw bad('malformed port', s.slice(start, end));
     port = v;
   }
-  const params = build ? new Map<string, string | null>() : null;
-  const headers = build ? new Map<string, string>() : null;
+  let params: Map<string, string | null> | null = null;
+  let headers: Map<string, string> | null = null;
+  if (build) {
+    params = shared && (i >= end || b[i] !== 0x3b) ? EMPTY_PARAMS : new Map();
+    headers = shared && (i >= end || findByte(b, 0x3f, i, end) < 0) ? EMPTY_HEADERS : new Map();
+  }
   if (i < end) {
     i = parseUriParams(b, s, i, end, params);
     if (i < end) {

@@ -5,7 +5,7 @@
  * the lifetime granted. The others are other devices on the same AOR, kept
  * so the UI can say "also registered from …".
  */
-import { contactExpires, formatUri, parseContacts } from '../message/index.ts';
+import { contactExpires, contactsOf, formatUri } from '../message/index.ts';
 import type { NameAddr, SipResponse, SipUri } from '../message/index.ts';
 
 export interface Binding {
@@ -27,7 +27,7 @@ export interface BindingReport {
 export function readBindings(response: SipResponse, ours: SipUri, instanceId?: string): BindingReport {
   let contacts: NameAddr[] = [];
   try {
-    const list = parseContacts(response.headers.getAll('Contact'));
+    const list = contactsOf(response);
     if (list !== '*') contacts = list;
   } catch {
     contacts = [];

@@ -156,8 +156,9 @@ describe('parley web', () => {
       // The API answers over the WebSocket with the same contract as every host.
       const ws = new WebSocket(apiUrl);
       const messages: any[] = [];
+      // The URL is printed before the engine has started (the page loads meanwhile): the first reply waits for it.
       const reply = new Promise<any>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no reply')), 5000);
+        const timer = setTimeout(() => reject(new Error('no reply')), 60_000);
         ws.on('message', (d) => {
           const m = JSON.parse(String(d));
           messages.push(m);

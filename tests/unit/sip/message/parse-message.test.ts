@@ -8,6 +8,7 @@ import {
   HeaderList,
   callId,
   checkMessage,
+  contactsOf,
   copyVia,
   createResponse,
   cseqOf,
@@ -16,6 +17,7 @@ import {
   newBranch,
   newCallId,
   newTag,
+  parseContacts,
   parseMessage,
   reasonPhrase,
   serializeMessage,
@@ -35,6 +37,10 @@ const head = [
 ];
 const options = (extra: string[] = [], body = '') =>
   lines('OPTIONS sip:b@example.com SIP/2.0', ...head, ...extra, '', body);
+
+/** Maps as entry lists: a kept view's empty Maps are the shared read-only one, a fresh parse's are its own. */
+const plain = (x: unknown): unknown =>
+  x instanceof Map ? [...x].map(plain) : Array.isArray(x) ? x.map(plain) : x !== null && typeof x === 'object' ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, plain(v)])) : x;
 
 describe('parseMessage', () => {
   test('a request and its typed accessors', () => {
@@ -69,6 +75,37 @@ describe('parseMessage', () => {
     assert.deepEqual(fromOf(new SipRequest('OPTIONS', 'sip:b@example.com', copy)), fromOf(m));
     const r = createResponse(m as SipRequest, 200);
     assert.notEqual(toOf(r), toOf(m));
+  });
+
+  test('contactsOf reads what parseContacts(getAll) reads, in place for one field, and keeps it', () => {
+    const cases: string[][] = [
+      [],
+      ['Contact: <sip:a@192.0.2.1:5060;transport=tcp>;expires=60;+sip.instance="<urn:uuid:1>"'],
+      ['Contact: *'],
+      ['Contact:  '],
+      ['m: sip:a@192.0.2.1;q=0.5'],
+      ['Contact: "Doe, John" <sip:j@a.example.com;x=1>;q=0.5, <sip:k@b.example.com>'],
+      ['Contact: <sip:a@x>', 'Contact: <sip:b@y>;q=0.1'],
+    ];
+    for (const extra of cases) {
+      const m = parseMessage(options(extra));
+      const got = contactsOf(m);
+      assert.deepEqual(plain(got), plain(parseContacts(m.headers.getAll('contact'))), extra.join(' | '));
+      if (extra.length === 1) assert.equal(contactsOf(m), got, 'kept');
+    }
+    const m = parseMessage(options(['Contact: <sip:a@x>']));
+    assert.equal((contactsOf(m) as { uri: { host: string } }[])[0]?.uri.host, 'x');
+    m.headers.append('Contact', '<sip:b@y>');
+    assert.equal(contactsOf(m).length, 2, 'a second field is seen');
+    // A kept view is read-only: its empty Maps refuse changes instead of leaking them into every other address.
+    const from = fromOf(parseMessage(options()));
+    assert.throws(() => from.uri.headers.set('x', 'y'), TypeError);
+    assert.equal(from.params.get('tag'), 'f1');
+    for (const bad of [['Contact: *, <sip:a@x>'], ['Contact: <sip:a@x'], ['Contact: <foo>']]) {
+      const mb = parseMessage(options(bad));
+      assert.throws(() => contactsOf(mb), SipParseError, bad[0]);
+      assert.throws(() => parseContacts(mb.headers.getAll('contact')), SipParseError, bad[0]);
+    }
   });
 
   test('a response; reason phrase with spaces', () => {
