@@ -10,7 +10,7 @@ import type { EncoderOptions } from '../codecs/codec.ts';
 import type { JitterBufferStats } from '../jitter/jitter-buffer.ts';
 import type { IceSettings, MediaRoute } from '../ice/ice-transport.ts';
 import type { CallStatsSnapshot } from '../quality/call-stats.ts';
-import type { PortRange } from '../rtp/port-allocator.ts';
+import type { PortPairAllocator, PortRange } from '../rtp/port-allocator.ts';
 import type { DtlsIdentity } from '../dtls/dtls-keys.ts';
 import type { KeyExchange } from '../sdp/local-media.ts';
 import type { NegotiatedMedia, NegotiatedSrtp } from '../sdp/negotiated-media.ts';
@@ -29,6 +29,8 @@ export interface MediaSessionOptions {
   advertisedAddress?: string;
   /** RTP port range; 16384–32767 by default. */
   portRange?: PortRange;
+  /** What binds the RTP/RTCP ports (the engine's SparePortPair); bound on the first offer or answer by default. */
+  allocatePorts?: PortPairAllocator;
   /** Codec names in preference order ('opus', 'G722', 'PCMU', 'PCMA'); default: the registry's order. */
   codecs?: readonly string[];
   codecRegistry?: CodecRegistry;
@@ -169,7 +171,8 @@ export interface MediaSessionStats extends CallStatsSnapshot {
   arrivalToPlayout: DelayFigures;
   /** The tick reading a frame until socket.send returned for its packet. */
   captureToSend: DelayFigures;
-  frames: { decoded: number; concealed: number; silent: number };
+  /** Device frames by what filled them; `shed`: quiet decoded frames skipped to shrink the playout delay. */
+  frames: { decoded: number; concealed: number; silent: number; shed: number };
   dtmf: { sent: number; received: number };
   clock: MediaClockStats | null;
 }
