@@ -54,7 +54,8 @@ export interface SignallingTls {
 /** The words for the call screen and the history. */
 export function describeSecurity(account: SecurityAccount | undefined, srtp: Pick<NegotiatedSrtp, 'suite' | 'keyExchange'> | undefined, tls?: SignallingTls): CallSecurity {
   const transport = account?.transport ?? 'udp';
-  const server = serverOf(account);
+  // Named only for TLS: every snapshot of every call comes here, and parsing the account's addresses is not free.
+  const server = transport === 'tls' ? serverOf(account) : undefined;
   const version = tls ? ` ${tls.version.replace(/^TLSv/, '')}` : '';
   const signalling = transport === 'tls' ? `TLS${version}${server ? ` to ${server}` : ''}` : `${transport.toUpperCase()} (not encrypted)`;
   const how = srtp?.keyExchange === 'dtls' ? 'DTLS-SRTP' : `SDES${transport === 'tls' ? '' : ', keys sent in clear text'}`;

@@ -201,7 +201,10 @@ export class CallService {
     const identity = chooseIdentity(account, dialled.target, p.identity);
     if (!identity.ok) throw new ApiError('not-allowed', identity.reason);
     await this.#holdFor('dial', undefined);
-    return this.#place(account, dialled.target, identity.identity, context.client, [], p.privacy).snapshot();
+    const call = this.#place(account, dialled.target, identity.identity, context.client, [], p.privacy);
+    // The INVITE first; the reply (and the 'call' event before it) after.
+    await call.shown;
+    return call.snapshot();
   }
 
   /**
@@ -222,7 +225,9 @@ export class CallService {
     if (!identity.ok) throw new ApiError('not-allowed', identity.reason);
     const replaces = formatReplaces({ callId: p.sipCallId, toTag: p.toTag, fromTag: p.fromTag, earlyOnly: p.earlyOnly ?? true });
     await this.#holdFor('dial', undefined);
-    return this.#place(account, dialled.target, identity.identity, context.client, [['Replaces', replaces]]).snapshot();
+    const call = this.#place(account, dialled.target, identity.identity, context.client, [['Replaces', replaces]]);
+    await call.shown;
+    return call.snapshot();
   }
 
   async answer(p: CallIdParams, context: CommandContext): Promise<CallSnapshot> {
@@ -383,15 +388,15 @@ export class CallService {
       void session.stop();
       throw e;
     }
-    const caller = this.#d.contacts.resolve(target);
     const call = new PhoneCall(
-      { id: randomUUID(), direction: 'out', accountId: account.id, account, sip, session, localIdentity: sip.localIdentity, ...(caller ? { caller } : {}), ...(client !== undefined ? { client } : {}), ...(leg ? { history: false } : {}) },
+      { id: randomUUID(), direction: 'out', accountId: account.id, account, sip, session, localIdentity: sip.localIdentity, ...(client !== undefined ? { client } : {}), ...(leg ? { history: false } : { showLater: true }) },
       this.#env,
     );
     this.#register(call);
-    if (leg) return call;
-    call.openAudio(client);
-    call.announce();
+    // A forwarding leg is never shown (no event, no devices of the user's, no history row).
+    if (leg) call.caller = this.#d.contacts.resolve(target);
+    // Everything else the phone does for a new call waits until the INVITE is on its way (phone-call.ts).
+    else call.showWhenSent(sip.sent, this.#d.clock ?? systemClock, () => this.#d.contacts.resolve(target));
     return call;
   }
 

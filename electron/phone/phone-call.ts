@@ -17,6 +17,12 @@
  *   entering ended:                      media stopped, audio route released,
  *                                        history row completed, 'call' sent
  *
+ * An outgoing call is shown to the hosts (its 'call' event, its devices
+ * opened, its caller-ID match and history row) once its INVITE is with the
+ * transport (showWhenSent): none of that sits between the user's dial and
+ * the INVITE. Hosts still see 'dialing' first: a change of state shows the
+ * call before it moves on.
+ *
  * Hold is not a state but two flags: ours (RFC 3264 §8.4, our re-INVITE
  * was answered) and the peer's (its sendonly/inactive offer); the API state
  * shows 'held' before 'remote-held'. What the call accepts now is one list
@@ -31,6 +37,7 @@ import type { MediaSessionStats } from '../media/session/media-session-options.t
 import { assertTransition } from '../sip/transaction/transaction.ts';
 import { outcome, type DialogMessage, type IncomingCall, type OutgoingCall, type ReceivedRefer, type SipOutcome } from '../sip/ua/index.ts';
 import type { Logger } from '../common/logger.ts';
+import type { Clock, TimerHandle } from '../common/clock.ts';
 import type { AudioRouter, CallAudioDevices } from './audio-router.ts';
 import { TwoWayRecorder, type RecordingLayout } from '../media/devices/two-way-recorder.ts';
 import type { RecordingFormat } from '../media/devices/recording-file.ts';
@@ -128,6 +135,8 @@ export interface PhoneCallInit {
   account?: Pick<Account, 'transport' | 'srtp' | 'sdesInClear' | 'outboundProxy' | 'registrar' | 'aor'> | undefined;
   /** false: no history row (the new leg of a forwarded call: the forwarded call's row tells it). */
   history?: boolean;
+  /** The caller-ID match and history row wait for showWhenSent (an outgoing call). */
+  showLater?: boolean;
 }
 
 export class PhoneCall implements ConferenceLeg {
@@ -144,7 +153,8 @@ export class PhoneCall implements ConferenceLeg {
   readonly forwardedBy: { uri: string; reason?: string; text: string } | undefined;
   readonly localIdentity: string;
   readonly calledAlias: string | undefined;
-  readonly caller: ResolvedCaller | undefined;
+  /** The contact the remote party is (set once; an outgoing call's when it is shown). */
+  caller: ResolvedCaller | undefined;
   readonly startedAt: number;
   answeredAt: number | undefined;
   endedAt: number | undefined;
@@ -168,6 +178,11 @@ export class PhoneCall implements ConferenceLeg {
   #conference: { conference: Conference; devices: CallAudioDevices } | undefined;
   /** Shown to the hosts ('call' / 'call.incoming' sent); a call refused under do-not-disturb never is. */
   #announced = false;
+  /** Snapshots sent (or due) so far: #emitSoon skips its own when another went meanwhile. */
+  #emitted = 0;
+  /** An outgoing call's showing, until its INVITE is sent (showWhenSent). */
+  #pendingShow: (() => void) | undefined;
+  #shown: Promise<void> = Promise.resolve();
   /** Our transfer's result from the NOTIFY sipfrag (RFC 3515 §2.4.5), shown until the call ends. */
   #transfer: CallSnapshot['transfer'];
   /** Attended transfer: the call whose peer ours replaces; ended with ours when the transfer succeeds. */
@@ -204,7 +219,39 @@ export class PhoneCall implements ConferenceLeg {
     this.#log = env.logger;
     this.#state = FROM_SIP[init.sip.state] ?? 'ended';
     this.#listen();
-    if (init.history !== false) env.history.started(this);
+    if (init.history !== false && init.showLater !== true) env.history.started(this);
+  }
+
+  /**
+   * Shows an outgoing call once its INVITE is with the transport (`sent`):
+   * the caller-ID match (`identify`), the history row, the devices and the
+   * 'call' event. An INVITE waiting for a DNS lookup does not hold the call
+   * back — it is shown after a 0 ms timer of `clock` all the same — and a
+   * change of state shows it first, so hosts still see 'dialing' before
+   * anything else.
+   */
+  showWhenSent(sent: Promise<void>, clock: Clock, identify: () => ResolvedCaller | undefined): void {
+    let timer: TimerHandle | undefined;
+    this.#shown = new Promise<void>((resolve) => {
+      const show = () => {
+        if (this.#pendingShow !== show) return;
+        this.#pendingShow = undefined;
+        clock.clearTimeout(timer);
+        this.caller = identify();
+        this.#env.history.started(this);
+        this.openAudio(this.client);
+        this.announce();
+        resolve();
+      };
+      this.#pendingShow = show;
+      timer = clock.setTimeout(show, 0);
+      void sent.then(show);
+    });
+  }
+
+  /** Settles once the call has been shown (at once, but for an outgoing call whose INVITE is on its way: showWhenSent). */
+  get shown(): Promise<void> {
+    return this.#shown;
   }
 
   get forwardedTo(): CallForwardSnapshot | undefined {
@@ -477,6 +524,8 @@ export class PhoneCall implements ConferenceLeg {
   // --- the state machine ---
 
   #transition(to: PhoneCallState, result?: SipOutcome): void {
+    // Not shown yet (its INVITE failed before it was sent): shown as it was, then the change.
+    this.#pendingShow?.();
     if (to === this.#state) return;
     assertTransition('phone call', moves, this.#state, to);
     this.#state = to;
@@ -564,7 +613,9 @@ export class PhoneCall implements ConferenceLeg {
       if (this.#state === 'early' || this.#state === 'connecting' || this.#state === 'active') this.#startMedia();
     });
     session.on('remote-hold', () => this.#emit());
-    session.on('route', () => this.#emit());
+    // The media path is known (ICE's pair, or the plain path once the answer is applied: then the state change that
+    // follows in the same turn carries it): sent with the next snapshot, on its own only if none goes in this turn.
+    session.on('route', () => this.#emitSoon());
     // DTLS-SRTP keys arrived: the security line changes from "not encrypted" to the suite.
     session.on('secured', () => this.#emit());
     session.on('security-failed', (words) => {
@@ -608,7 +659,16 @@ export class PhoneCall implements ConferenceLeg {
   }
 
   #emit(): void {
+    this.#emitted++;
     if (this.#announced) this.#env.events.emit('call', this.snapshot());
+  }
+
+  /** A snapshot at the end of this turn, unless one is sent before then. */
+  #emitSoon(): void {
+    const before = this.#emitted;
+    queueMicrotask(() => {
+      if (this.#emitted === before) this.#emit();
+    });
   }
 
   // --- snapshots ---

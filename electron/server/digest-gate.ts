@@ -13,7 +13,7 @@
  */
 import type { SipRequest, SipResponse } from '../sip/message/index.ts';
 import { localResponse } from './local-response.ts';
-import { createDigestChallenge, parseAlgorithm, parseCredentials, verifyDigest, type DigestNonces, type VerifyFailureReason } from '../sip/auth/index.ts';
+import { createDigestChallenge, verifyDigest, type DigestNonces, type VerifyFailureReason } from '../sip/auth/index.ts';
 
 import type { Subscriber, SubscriberDirectory } from './subscriber-directory.ts';
 
@@ -65,17 +65,16 @@ export class DigestGate {
     const ours = this.credentials(request, kind);
     if (ours === undefined) return { ok: false, reason: 'missing' };
     const realm = this.realm;
-    // We store H(A1) per algorithm, so the credentials' algorithm picks which one the verifier gets.
-    const family = algorithmFamily(ours);
     const result = verifyDigest(ours, {
       method: request.method === 'ACK' ? 'INVITE' : request.method,
       body: request.body,
       realm,
-      lookup: (username) => {
+      // We store H(A1) per algorithm (computed once, when the user was added): the credentials' algorithm picks one.
+      lookup: (username, _realm, algorithm) => {
         const s = this.#dir.byUsername(username);
         if (!s || s.realm !== realm) return undefined;
-        if (family === 'MD5') return { ha1: s.ha1Md5 };
-        return family === 'SHA-256' ? { ha1: s.ha1Sha256 } : undefined;
+        if (algorithm === 'MD5' || algorithm === 'MD5-sess') return { ha1: s.ha1Md5 };
+        return algorithm === 'SHA-256' || algorithm === 'SHA-256-sess' ? { ha1: s.ha1Sha256 } : undefined;
       },
       checkNonce: (nonce, nc) => this.#nonces.check(nonce, nc),
     });
@@ -103,16 +102,4 @@ export class DigestGate {
     }
     return response;
   }
-}
-
-/** 'MD5' for MD5 and MD5-sess, 'SHA-256' for SHA-256(-sess); anything else we hold no H(A1) for. */
-function algorithmFamily(credentials: string): 'MD5' | 'SHA-256' | undefined {
-  try {
-    const a = parseAlgorithm(parseCredentials(credentials).params.get('algorithm'));
-    if (a === 'MD5' || a === 'MD5-sess') return 'MD5';
-    if (a === 'SHA-256' || a === 'SHA-256-sess') return 'SHA-256';
-  } catch {
-    return undefined;
-  }
-  return undefined;
 }

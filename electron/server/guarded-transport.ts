@@ -3,7 +3,7 @@
  * TransportLayer, with requests from a source over its rate or blocked after
  * failed passwords dropped before a transaction exists for them (a flood
  * must not cost memory per request). Responses always pass: they answer
- * requests we sent.
+ * requests we sent, and so do ICMP unreachable reports (onUnreachable).
  *
  * Work in progress goes first. What arrives is sorted in two:
  *   - responses, ACKs and requests inside a dialog (To tag) finish calls and
@@ -25,7 +25,7 @@
  * full socket buffer would (their senders retransmit).
  */
 import type { Clock } from '../common/clock.ts';
-import type { Endpoint, IncomingMessage, SipTransport, TransportProtocol } from '../sip/transport/index.ts';
+import type { Endpoint, IncomingMessage, SipTransport, TransportProtocol, UnreachableEvent } from '../sip/transport/index.ts';
 import { toOf, type SipMessage, type SipResponse } from '../sip/message/index.ts';
 import type { ServerStats } from './server-stats.ts';
 import type { SourceGuard } from './source-guard.ts';
@@ -99,6 +99,11 @@ export class GuardedTransport implements SipTransport {
       }
       handler(m);
     });
+  }
+
+  /** ICMP unreachable (a phone gone from its registered address): straight to the transaction layer, which fails the branch at once. */
+  onUnreachable(handler: (e: UnreachableEvent) => void): void {
+    this.#inner.onUnreachable?.(handler);
   }
 
   localAddress(protocol: TransportProtocol, family?: 4 | 6): { host: string; port: number } | undefined {

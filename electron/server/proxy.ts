@@ -38,7 +38,7 @@ import type { IncomingMessage, SendTarget } from '../sip/transport/index.ts';
 import type { CallWatch } from './call-watch.ts';
 import type { DigestGate } from './digest-gate.ts';
 import { localResponse } from './local-response.ts';
-import type { Binding, LocationTable } from './location-table.ts';
+import { bindingUri, type Binding, type LocationTable } from './location-table.ts';
 import { BRANCH_PREFIX, isLoop, loopHash, maxForwards, preprocessRoute, unsupportedProxyRequire } from './request-validation.ts';
 import { ResponseContext, type BranchSpec } from './response-context.ts';
 import type { ServerIdentity } from './server-identity.ts';
@@ -162,7 +162,10 @@ export class Proxy {
         return this.#redirect(request, tx, bindings);
       }
       this.#trying(request, tx);
-      const specs = bindings.map((b) => this.#branchFor(request, incoming, inDialog, hash, mfHeader, b.uri, this.#flowOf(b), inDialog ? undefined : request.uri));
+      const specs = bindings.map((b) => {
+        const uri = bindingUri(b);
+        return this.#branchFor(request, incoming, inDialog, hash, mfHeader, uri, this.#flowOf(b, uri), inDialog ? undefined : request.uri);
+      });
       this.#fork(tx, specs, inDialog);
       return;
     }
@@ -187,6 +190,11 @@ export class Proxy {
   handleCancel(cancel: SipRequest, tx: NonInviteServerTransaction): void {
     const invite = this.#o.layer.findInviteForCancel(cancel);
     const context = invite ? this.#contexts.get(invite) : undefined;
+    if (!invite && this.#o.layer.inviteAccepted(cancel)) {
+      // §9.2: the INVITE was answered 2xx (its transaction is a record now); the CANCEL changes nothing.
+      tx.respond(localResponse(cancel, 200));
+      return;
+    }
     if (!invite || !context) {
       tx.respond(localResponse(cancel, 481, 'Call/Transaction Does Not Exist'));
       return;
@@ -274,16 +282,16 @@ export class Proxy {
    * Contact, unless that Contact names a private address other than the packet's source (a phone behind
    * NAT that does not know its public address): then where the REGISTER came from.
    */
-  #flowOf(b: Binding): SendTarget[] {
+  #flowOf(b: Binding, uri = bindingUri(b)): SendTarget[] {
     const s = b.source;
     const flow = b.instance !== undefined && b.regId !== undefined;
     if (s.protocol !== 'udp' && b.connectionId !== undefined) return [{ protocol: s.protocol, address: s.address, port: s.port, connectionId: b.connectionId }];
-    if (s.protocol === 'udp' && (flow || (isPrivate(b.uri.host) && b.uri.host !== s.address) || isIP(b.uri.host) === 0)) {
+    if (s.protocol === 'udp' && (flow || (isPrivate(uri.host) && uri.host !== s.address) || isIP(uri.host) === 0)) {
       return [{ protocol: 'udp', address: s.address, port: s.port }];
     }
-    const transport = (b.uri.params.get('transport') ?? s.protocol).toLowerCase();
+    const transport = (uri.params.get('transport') ?? s.protocol).toLowerCase();
     const protocol = transport === 'tcp' || transport === 'tls' ? transport : 'udp';
-    return isIP(b.uri.host) ? [{ protocol, address: b.uri.host, port: b.uri.port ?? (protocol === 'tls' ? 5061 : 5060) }] : [{ protocol: s.protocol, address: s.address, port: s.port }];
+    return isIP(uri.host) ? [{ protocol, address: uri.host, port: uri.port ?? (protocol === 'tls' ? 5061 : 5060) }] : [{ protocol: s.protocol, address: s.address, port: s.port }];
   }
 
   #isOwnContact(uri: SipUri): boolean {

@@ -17,13 +17,13 @@
  */
 import { isIP } from 'node:net';
 import {
-  contactExpires, contactQ, createResponse, cseqOf, callId, formatUri, parseContacts, parseTokenList, toOf, topVia, uriEquals,
+  contactExpires, contactQ, createResponse, cseqOf, callId, formatUri, parseContacts, parseMessage, parseTokenList, serializeMessage, toOf, topVia, uriEquals,
   type SipRequest, type SipResponse,
 } from '../sip/message/index.ts';
 import type { IncomingMessage } from '../sip/transport/index.ts';
 import type { DigestGate } from './digest-gate.ts';
 import { addToTag } from './local-response.ts';
-import type { Binding, LocationTable } from './location-table.ts';
+import { bindingUri, type Binding, type LocationTable } from './location-table.ts';
 import type { SubscriberDirectory } from './subscriber-directory.ts';
 
 export interface RegistrarPolicy {
@@ -60,8 +60,12 @@ export class Registrar {
   readonly #gate: DigestGate;
   readonly #location: LocationTable;
   readonly policy: RegistrarPolicy;
-  /** The last answers, by branch, Call-ID and CSeq (oldest first; bounded). */
-  readonly #recent = new Map<string, SipResponse>();
+  /**
+   * The last answers, by branch, Call-ID and CSeq (oldest first; bounded), as the bytes sent (latin1
+   * text): a response object would hold its request's datagram and parsed head, thousands of them
+   * old enough for the collector to copy and mark again and again.
+   */
+  readonly #recent = new Map<string, string>();
 
   constructor(options: RegistrarOptions) {
     this.#dir = options.directory;
@@ -85,9 +89,9 @@ export class Registrar {
   answer(request: SipRequest, incoming: IncomingMessage): RegisterOutcome | { kind: 'repeated'; response: SipResponse } {
     const key = `${topVia(request).params.get('branch') ?? ''}|${callId(request)}|${cseqOf(request).seq}`;
     const recent = this.#recent.get(key);
-    if (recent) return { kind: 'repeated', response: recent };
+    if (recent !== undefined) return { kind: 'repeated', response: parseMessage(Buffer.from(recent, 'latin1')) as SipResponse };
     const outcome = this.handle(request, incoming);
-    this.#recent.set(key, outcome.response);
+    this.#recent.set(key, serializeMessage(outcome.response).toString('latin1'));
     if (this.#recent.size > RECENT_ANSWERS) this.#recent.delete(this.#recent.keys().next().value as string);
     return outcome;
   }
@@ -152,12 +156,12 @@ export class Registrar {
       const regIdText = c.params.get('reg-id');
       const regId = regIdText !== undefined && regIdText !== null && /^[0-9]{1,9}$/.test(regIdText) ? Number(regIdText) : undefined;
       const key = instance !== undefined && regId !== undefined ? `${instance}|${regId}` : formatUri(c.uri);
-      const existing = bindings.find((b) => b.key === key || (instance === undefined && uriEquals(b.uri, c.uri)));
+      const existing = bindings.find((b) => b.key === key || (instance === undefined && uriEquals(bindingUri(b), c.uri)));
       if (existing && existing.callId === id && seq <= existing.cseq) return answer(500, 'Server Internal Error (out-of-order REGISTER)');
       bindings = bindings.filter((b) => b !== existing);
       if (expires === 0) continue;
       const binding: Binding = {
-        aor, key, contact: formatUri(c.uri), uri: c.uri, q: contactQ(c) ?? 1, expiresAt: now + expires * 1000, callId: id, cseq: seq,
+        aor, key, contact: formatUri(c.uri), q: contactQ(c) ?? 1, expiresAt: now + expires * 1000, callId: id, cseq: seq,
         source: { ...incoming.source },
         ...(incoming.connectionId !== undefined ? { connectionId: incoming.connectionId } : {}),
         ...(instance !== undefined ? { instance } : {}),

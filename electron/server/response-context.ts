@@ -126,6 +126,7 @@ export class ResponseContext {
       this.#branches.push(branch);
       branch.failover = this.#layer.sendRequest(spec.request, spec.targets, {
         onResponse: (response, tx) => this.#onBranchResponse(branch, response, tx),
+        ...(this.#isInvite ? { laterSuccess: () => this.#laterSuccess() } : {}),
       });
       branch.failover.transaction.onTerminated(() => this.#maybeDone());
       this.#startTimerC(branch);
@@ -217,6 +218,23 @@ export class ResponseContext {
     }
   }
 
+  /**
+   * A branch answered 2xx and its transaction leaves a record (the layer keeps records): what the
+   * record does with the callee's retransmitted 2xx until Timer M. Each went upstream through this
+   * context (§16.7 step 5); this handler does the same holding only where upstream is, so the
+   * context, its requests and transactions are freed now instead of in 32 s.
+   */
+  #laterSuccess(): (response: SipResponse) => void {
+    const layer = this.#layer;
+    const log = this.#log;
+    const { source, local, connectionId } = this.server.incoming;
+    const upstream = { source, local, ...(connectionId !== undefined ? { connectionId } : {}) };
+    return (response) => {
+      const out = withoutTopVia(response);
+      layer.sendStatelessResponse(out, { message: out, ...upstream }).catch((err: unknown) => log.info('2xx retransmission not forwarded', { error: String(err) }));
+    };
+  }
+
   /** §16.7 step 9: our Via off the top, then out on the server transaction. */
   #forward(response: SipResponse, local = false): void {
     const out = local ? response : withoutTopVia(response);
@@ -226,6 +244,11 @@ export class ResponseContext {
       told(response.status);
     }
     try {
+      if (this.#isInvite && this.server.state === 'Terminated' && response.status >= 200 && response.status < 300) {
+        // A later 2xx (another fork) after the INVITE transaction left its record: sent as Accepted would have (RFC 6026 §7.1).
+        this.#layer.sendStatelessResponse(out, this.server.incoming).catch((err: unknown) => this.#log.info('2xx not forwarded', { error: String(err) }));
+        return;
+      }
       this.server.respond(out);
     } catch (err) {
       this.#log.warn('response not forwarded', { status: response.status, error: String(err) });

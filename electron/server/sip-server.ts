@@ -117,6 +117,8 @@ export class SipServer {
         if (r.message === 'malformed request dropped') this.stats.malformed++;
       }),
       autoTrying: false,
+      // Finished transactions leave compact records for their 32 s of retransmissions (linger-records.ts).
+      lingerRecords: true,
     });
     this.#layer = layer;
     const gate = new DigestGate(this.directory, new DigestNonces({ clock: this.#clock, lifetimeMs: this.#o.nonceLifetimeMs, maxTracked: 100_000 }), this.#o.digestAlgorithms);
@@ -147,9 +149,14 @@ export class SipServer {
     return this.#proxy?.activeTransactions ?? 0;
   }
 
-  /** Server transactions alive (kept 32 s after their answer over UDP, RFC 3261 Timer J). */
+  /** Server transactions alive (once answered, a compact record stands for each: see `transactionRecords`). */
   get serverTransactions(): number {
     return this.#layer?.serverCount ?? 0;
+  }
+
+  /** Records of finished transactions absorbing retransmissions (RFC 3261 Timers J, K, L, M). */
+  get transactionRecords(): number {
+    return this.#layer?.recordCount ?? 0;
   }
 
   get trackedSources(): number {

@@ -2,7 +2,7 @@
  * `parley serve` against Kamailio, same users, same SIPp load, in the same run:
  *
  *   node tests/bench/server.bench.ts [seconds-per-step] [--cpu N] [--register-only | --calls-only]
- *        [--parley-only] [--cpu-prof DIR] [--baseline CHECKOUT]
+ *        [--parley-only] [--cpu-prof DIR] [--baseline CHECKOUT] [--steady SECONDS]
  *
  * --parley-only leaves Kamailio out (no ratio: for profiling); --cpu-prof
  * runs `parley serve` under node --cpu-prof and leaves the profile in DIR;
@@ -16,7 +16,10 @@
  *     INVITE, 100, 180, 200, ACK and BYE (both along the Record-Route), at
  *     rising rates;
  *  3. memory per 1,000 registered bindings (a SipServer in a child process
- *     with --expose-gc: heap and RSS before and after 10,000 bindings).
+ *     with --expose-gc: heap and RSS before and after 10,000 bindings);
+ *  4. with --steady SECONDS (e.g. 45): proxied calls at 200/s for that long,
+ *     each server in turn: CPU per call and RSS once RFC 3261's 64·T1 of
+ *     finished transactions (32 s) is all there, which 5 s steps do not reach.
  * A rate counts when every call of the step succeeded and the step took no
  * more than 15 % longer than asked; a failed step is run once more. Both
  * servers are pinned to the same single CPU (taskset; --cpu, default the
@@ -63,7 +66,6 @@ function out(line: string): void {
 
 async function memoryMode(): Promise<void> {
   const { SipServer, ServerStore } = await import('../../electron/server/index.ts');
-  const { parseUri } = await import('../../electron/sip/message/index.ts');
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
   const tmp = makeTempDir('server-mem');
@@ -81,7 +83,7 @@ async function memoryMode(): Promise<void> {
   for (let i = 0; i < n; i++) {
     const contact = `sip:user${i}@192.0.2.${i % 250}:${5060 + (i % 1000)};transport=udp`;
     server.location.replace(`sip:user${i}@${DOMAIN}`, [{
-      aor: `sip:user${i}@${DOMAIN}`, key: contact, contact, uri: parseUri(contact), q: 1, expiresAt: now + 3600_000,
+      aor: `sip:user${i}@${DOMAIN}`, key: contact, contact, q: 1, expiresAt: now + 3600_000,
       callId: `${randomToken(8)}@192.0.2.${i % 250}`, cseq: 2, source: { protocol: 'udp', address: `192.0.2.${i % 250}`, port: 5060 + (i % 1000) },
       userAgent: 'Parley bench phone 1.0',
     }]);
@@ -315,6 +317,18 @@ async function main(): Promise<void> {
     out(`  bob registered at both servers; the UAS processes: ${[...uasByTarget.values()].map((u) => (u.running ? 'running' : `exited ${u.output.slice(-300)}`)).join(', ')}`);
     const calls: SweepResult = only === 'register' ? { best: new Map(), cpuPerCall: new Map() } : await sweep('CALL', targets, [100, 250, 500, 750, 1000, 1500], (t, rate) =>
       sippStep({ scenario: join(scenarioDir, 'uac-invite-bye.xml'), remote: `127.0.0.1:${t.port}`, rate, calls: rate * seconds, seconds, tmp: tmp.path, extra: ['-s', 'bob'] }));
+    const steadyArg = argv.indexOf('--steady');
+    if (steadyArg >= 0) {
+      const steadySeconds = Number(argv[steadyArg + 1] ?? 45);
+      out(`steady calls: 200/s for ${steadySeconds} s each (finished transactions of the last 32 s all kept):`);
+      for (const t of targets) {
+        const c0 = cpuSecondsOf(t.pids());
+        const r = await sippStep({ scenario: join(scenarioDir, 'uac-invite-bye.xml'), remote: `127.0.0.1:${t.port}`, rate: 200, calls: 200 * steadySeconds, seconds: steadySeconds, tmp: tmp.path, extra: ['-s', 'bob'] });
+        const cpu = cpuSecondsOf(t.pids()) - c0;
+        out(`  ${t.name.padEnd(12)} ${r.ok ? 'ok  ' : 'FAIL'} ${r.successful} ok, ${r.failed} failed, ${r.seconds.toFixed(1)} s, server CPU ${cpu.toFixed(2)} s = ${r.successful > 0 ? ((cpu / r.successful) * 1e6).toFixed(0) : '?'} µs each, RSS ${(t.rssKb() / 1024).toFixed(0)} MB at the end`);
+        await sleep(1500);
+      }
+    }
     for (const uas of uasByTarget.values()) {
       await uas.stop();
       if (process.env.SERVER_BENCH_SCREENS) out(uas.output.slice(-3000));

@@ -20,9 +20,11 @@
  * stamps baresip's events, so its own work after the INVITE (the 180, the
  * 200, media start, the history) made the callee's events look late. The
  * dial moment: baresip's 'dial' command sent on ctrl_tcp; the engine's
- * call.dial sent on its pipe; the CLI's 'dialing' state printed by
- * `parley call --json` (its launch and registration, spawn → dialing, are
- * left out and printed apart). Every moment is read on this process's clock
+ * call.dial sent on its pipe; for the CLI the 'registration' line
+ * `parley call --json` prints when its account is registered, after which it
+ * dials at once (its 'dialing' line comes only once the INVITE is sent; its
+ * launch and registration, spawn → registered, are left out and printed
+ * apart). Every moment is read on this process's clock
  * as the event arrives (a pipe or a loopback TCP hop late, alike for all).
  * Median and p99 of N calls each. Goal: Parley ≤ baresip. Not measured
  * here: the callee's audio arriving at a Parley caller (the CLI prints no
@@ -209,7 +211,8 @@ async function main(): Promise<void> {
         { env: { XDG_CONFIG_HOME: join(tmp.path, 'xdg'), PARLEY_PASSWORD: '' } },
       );
       try {
-        const dial = await p.waitForEvent((e) => e.event === 'call' && e.data.state === 'dialing', 20_000, 'dialing');
+        // `parley call` dials as soon as its account is registered: that line is the dial moment (its 'dialing' line comes after the INVITE).
+        const dial = await p.waitForEvent((e) => e.event === 'registration' && e.data.state === 'registered', 20_000, 'registered');
         const dialAt = p.startedAt + dial.at;
         const ring = await until('Parley ringing', 10_000, after(bobSeen, b0, 'CALL_REMOTE_SDP'));
         const up = await p.waitForEvent((e) => e.event === 'call' && e.data.state === 'active', 10_000, 'active');
@@ -270,7 +273,7 @@ async function main(): Promise<void> {
       if (xs.length === 0 || bare.length === 0) continue;
       console.log(`  ratio Parley ${name} / baresip (medians): ringing ${ratio(xs, 'ringMs')}×, answered ${ratio(xs, 'answerMs')}×, heard ${ratio(xs, 'heardMs')}× (goal ≤ 1.0×)`);
     }
-    if (launch.length > 0) console.log(`  Parley CLI spawn → dialing (launch + registration, not in the figures above): median ${f0(pct(launch, 50))} ms, p99 ${f0(pct(launch, 99))} ms`);
+    if (launch.length > 0) console.log(`  Parley CLI spawn → registered (launch + registration, not in the figures above): median ${f0(pct(launch, 50))} ms, p99 ${f0(pct(launch, 99))} ms`);
     console.log(`  load average: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   } finally {
     await engine?.close();

@@ -12,12 +12,19 @@ import { opusCodec } from '../codecs/opus-codec.ts';
 import { initResampler } from './resampler.ts';
 
 let loading: Promise<void> | undefined;
+let loaded = false;
+
+/** True once initMedia() has finished: a caller may then skip the await (and its turn of the promise queue). */
+export function mediaLoaded(): boolean {
+  return loaded;
+}
 
 export function initMedia(): Promise<void> {
   loading ??= (async () => {
     await initResampler();
     // A throwaway decoder makes opusscript instantiate its module now, off the audio path.
     opusCodec.createDecoder().destroy();
+    loaded = true;
   })().catch((e: unknown) => {
     loading = undefined; // let the next call try again
     throw e;

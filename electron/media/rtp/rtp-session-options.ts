@@ -7,7 +7,7 @@ import type { Clock } from '../../common/clock.ts';
 import type { RtcpPacket } from '../rtcp/rtcp-packet.ts';
 import type { SrtpSessionOptions } from '../srtp/srtp-session.ts';
 import type { Endpoint } from './peer-latch.ts';
-import type { PortRange } from './port-allocator.ts';
+import type { PortPairAllocator, PortRange } from './port-allocator.ts';
 import type { RandomUint32 } from './random.ts';
 import type { RtpPacket } from './rtp-packet.ts';
 
@@ -21,6 +21,8 @@ export interface RtpSessionOptions {
   portRange?: PortRange;
   /** Bind RTP + 1 for RTCP too (needed unless rtcp-mux is certain). Default true. */
   bindRtcpPort?: boolean;
+  /** What binds the ports (a SparePortPair's allocate); allocatePortPair by default. */
+  allocatePorts?: PortPairAllocator;
   /** RTCP CNAME (§6.5.1); a random one by default. */
   cname?: string;
   clock?: Clock;

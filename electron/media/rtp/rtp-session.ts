@@ -154,7 +154,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
 
   /** Bind the stream's sockets; the ports go into our SDP. */
   static async open(options: RtpSessionOptions): Promise<RtpSession> {
-    const ports = await allocatePortPair({
+    const ports = await (options.allocatePorts ?? allocatePortPair)({
       address: options.bindAddress,
       range: options.portRange,
       withRtcp: options.bindRtcpPort ?? true,

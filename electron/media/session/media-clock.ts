@@ -13,6 +13,11 @@
  *
  *   stopped ──subscribe()──▶ running ──last unsubscribe / stop()──▶ stopped
  *
+ * A stopped clock starts with tick 0 due at once, and runs it inside the
+ * subscribe() that starts it: a call's first packet leaves as its media
+ * starts, not a timer (a few ms, tens under a load) later. A listener that
+ * joins a running clock gets its next tick.
+ *
  * A tick that comes more than 5 ms late first lets the event loop in (one
  * 0 ms timer), so that the datagrams that arrived meanwhile are read before
  * it pulls from the jitter buffers: otherwise it conceals packets that are
@@ -135,7 +140,7 @@ export class MediaClock implements FrameTicker {
     this.#yielded = false;
     this.#anchorMs = this.#clock.now();
     this.#next = 0;
-    this.#arm();
+    this.#onTimer();
   }
 
   #due(frame: number): number {

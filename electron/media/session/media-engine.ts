@@ -7,19 +7,25 @@
  *
  * The media WASM (resampler, libopus: ≈ 10 MB resident) is loaded with the
  * first call, not at start-up: an idle phone never needs it. createSession()
- * starts the load, and the engine's sessions wait for it in their first
- * offer or answer — the only ways to reach start(), where the pipelines that
- * use it are built — so no frame ever waits for it (init-media.ts).
+ * starts the load, and the engine's sessions wait for it before they apply
+ * the peer's answer or answer its offer — the only ways to reach start(),
+ * where the pipelines that use it are built — so no frame ever waits for it
+ * (init-media.ts). A session's ports come from the engine's SparePortPair:
+ * bound a second after the previous call took its pair, so a call's offer or
+ * answer does not bind sockets on its set-up path. Our own offer does not wait: it names codecs only, and the
+ * INVITE goes out while the WASM compiles (the answer comes a round trip
+ * later). Once loaded, nothing waits at all: the answer is applied in the
+ * same turn it arrives.
  */
 import type { Clock } from '../../common/clock.ts';
 import { systemClock } from '../../common/clock.ts';
 import type { Logger } from '../../common/logger.ts';
 import { nullLogger } from '../../common/logger.ts';
-import { initMedia } from '../audio/init-media.ts';
+import { initMedia, mediaLoaded } from '../audio/init-media.ts';
 import type { CodecRegistry } from '../codecs/codec-registry.ts';
 import { defaultCodecRegistry } from '../codecs/codec-registry.ts';
 import type { PortRange } from '../rtp/port-allocator.ts';
-import { DEFAULT_RTP_PORT_RANGE } from '../rtp/port-allocator.ts';
+import { DEFAULT_RTP_PORT_RANGE, SparePortPair } from '../rtp/port-allocator.ts';
 import type { FrameTicker } from './media-clock.ts';
 import { MediaClock } from './media-clock.ts';
 import type { MediaSessionOptions } from './media-session-options.ts';
@@ -49,6 +55,7 @@ export class MediaEngine {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #sessions = new Set<MediaSession>();
+  readonly #ports: SparePortPair;
 
   /** Use MediaEngine.create(). */
   private constructor(options: MediaEngineOptions) {
@@ -58,6 +65,7 @@ export class MediaEngine {
     this.codecs = options.codecRegistry ?? defaultCodecRegistry;
     this.ticker = options.ticker ?? new MediaClock({ clock: this.#clock, onListenerError: (err) => this.#log.error('tick listener failed', { message: String(err) }) });
     this.portRange = options.portRange ?? DEFAULT_RTP_PORT_RANGE;
+    this.#ports = new SparePortPair(this.#clock);
   }
 
   /** Loads nothing yet (the media WASM comes with the first call); async so that hosts need not change if that moves. */
@@ -84,6 +92,7 @@ export class MediaEngine {
       bindAddress: options.bindAddress ?? o.sessionDefaults?.bindAddress ?? o.bindAddress ?? '0.0.0.0',
       portRange: options.portRange ?? o.sessionDefaults?.portRange ?? this.portRange,
       codecRegistry: options.codecRegistry ?? this.codecs,
+      allocatePorts: options.allocatePorts ?? this.#ports.allocate,
       ticker: options.ticker ?? this.ticker,
       clock: options.clock ?? this.#clock,
       logger: options.logger ?? this.#log.child('media'),
@@ -99,6 +108,7 @@ export class MediaEngine {
 
   /** Stops every session (RTCP BYE, sockets closed). */
   async close(): Promise<void> {
+    this.#ports.close();
     const sessions = [...this.#sessions];
     this.#sessions.clear();
     await Promise.all(sessions.map((s) => s.stop('engine closed')));
@@ -123,17 +133,19 @@ class EngineSession extends MediaSession {
     return super.stop(reason);
   }
 
-  override async createOffer(): Promise<string> {
-    await initMedia();
-    return super.createOffer();
+  override async setAnswer(answerSdp: string): Promise<void> {
+    if (!mediaLoaded()) await initMedia();
+    return super.setAnswer(answerSdp);
   }
 
   override async answerOffer(offerSdp: string): Promise<AnswerResult> {
-    try {
-      await initMedia();
-    } catch (err) {
-      // Same contract as MediaSession: never throws for an offer; the caller answers 488.
-      return { reject: 488, reason: `the media engine could not load: ${(err as Error).message}` };
+    if (!mediaLoaded()) {
+      try {
+        await initMedia();
+      } catch (err) {
+        // Same contract as MediaSession: never throws for an offer; the caller answers 488.
+        return { reject: 488, reason: `the media engine could not load: ${(err as Error).message}` };
+      }
     }
     return super.answerOffer(offerSdp);
   }

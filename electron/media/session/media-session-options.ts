@@ -10,7 +10,7 @@ import type { EncoderOptions } from '../codecs/codec.ts';
 import type { JitterBufferStats } from '../jitter/jitter-buffer.ts';
 import type { IceSettings, MediaRoute } from '../ice/ice-transport.ts';
 import type { CallStatsSnapshot } from '../quality/call-stats.ts';
-import type { PortRange } from '../rtp/port-allocator.ts';
+import type { PortPairAllocator, PortRange } from '../rtp/port-allocator.ts';
 import type { DtlsIdentity } from '../dtls/dtls-keys.ts';
 import type { KeyExchange } from '../sdp/local-media.ts';
 import type { NegotiatedMedia, NegotiatedSrtp } from '../sdp/negotiated-media.ts';
@@ -29,6 +29,8 @@ export interface MediaSessionOptions {
   advertisedAddress?: string;
   /** RTP port range; 16384–32767 by default. */
   portRange?: PortRange;
+  /** What binds the RTP/RTCP ports (the engine's SparePortPair); bound on the first offer or answer by default. */
+  allocatePorts?: PortPairAllocator;
   /** Codec names in preference order ('opus', 'G722', 'PCMU', 'PCMA'); default: the registry's order. */
   codecs?: readonly string[];
   codecRegistry?: CodecRegistry;

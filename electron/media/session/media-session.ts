@@ -434,6 +434,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
     this.#opening ??= RtpSession.open({
       bindAddress: this.#options.bindAddress,
       portRange: this.#options.portRange,
+      allocatePorts: this.#options.allocatePorts,
       clock: this.#clock,
       logger: this.#options.logger,
       rtcpMinIntervalMs: this.#options.rtcpMinIntervalMs,

@@ -11,8 +11,12 @@
  * INVITE and its answer. Their rows are written WRITE_BEHIND_MS later, all
  * waiting rows in one transaction (a short call's start, answer and end
  * become one INSERT), at once when MAX_WAITING rows wait, before any read or
- * other write here (so every reader sees them), and on close. A crash loses
- * at most the last WRITE_BEHIND_MS of call changes; a clean shutdown none.
+ * other write here (so every reader sees them), and on close. That commit is
+ * not fsynced (store.ts, `fsync: false`): it still blocks the event loop —
+ * the calls' — but for a write(2), not for the disk. A crash of the process
+ * loses at most the last WRITE_BEHIND_MS of call changes, a clean shutdown
+ * none; a power loss may lose the rows written since the last fsynced commit
+ * or checkpoint (the file is never corrupted).
  */
 import type { Clock, TimerHandle } from '../../common/clock.ts';
 import { systemClock } from '../../common/clock.ts';
@@ -122,16 +126,19 @@ export class HistoryRepository {
     this.#waiting.clear();
     const done: [WaitingRow, HistoryEntry][] = [];
     try {
-      this.#store.transaction(() => {
-        for (const row of rows) {
-          try {
-            const entry = this.#store.transaction(() => this.#writeRow(row));
-            if (entry) done.push([row, entry]);
-          } catch (e) {
-            this.#onWriteError(e);
+      this.#store.transaction(
+        () => {
+          for (const row of rows) {
+            try {
+              const entry = this.#store.transaction(() => this.#writeRow(row));
+              if (entry) done.push([row, entry]);
+            } catch (e) {
+              this.#onWriteError(e);
+            }
           }
-        }
-      });
+        },
+        { fsync: false },
+      );
     } catch (e) {
       this.#onWriteError(e);
       return;

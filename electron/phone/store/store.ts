@@ -19,7 +19,11 @@
  * at either synchronous level. The levels differ on power loss / OS crash:
  * NORMAL may lose the last commits (never corrupt), FULL fsyncs the WAL at
  * every commit. We default to FULL: a phone writes a few rows per call, so
- * one fsync per transaction costs nothing a person would notice.
+ * one fsync per transaction costs nothing a person would notice — except on
+ * the event loop that carries the calls: the history written behind them
+ * commits with `{ fsync: false }` (NORMAL for that commit alone), which a
+ * process crash loses nothing of either, and which the next FULL commit or
+ * checkpoint makes durable on the disk too.
  *
  * All SQLite errors leave as StoreError (store-error.ts). The API is
  * synchronous like DatabaseSync itself; writes of several rows go through
@@ -58,6 +62,7 @@ export class Store {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
   readonly #log: Logger;
+  readonly #synchronous: SynchronousMode;
   #savepoints = 0;
 
   /** Opens (creating if needed) the database in `dataDir`. Throws StoreError. */
@@ -69,6 +74,7 @@ export class Store {
     const migrations = options.migrations ?? MIGRATIONS;
     const timeout = options.busyTimeoutMs ?? 5000;
     this.#log = (options.logger ?? nullLogger).child('store');
+    this.#synchronous = options.synchronous ?? 'full';
     try {
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     } catch (e) {
@@ -88,7 +94,7 @@ export class Store {
     try {
       const mode = db.prepare('PRAGMA journal_mode = WAL').get()?.journal_mode;
       if (mode !== 'wal') throw new StoreError('io', `cannot switch ${this.path} to WAL (journal mode is ${String(mode)})`);
-      db.exec(`PRAGMA synchronous = ${(options.synchronous ?? 'full').toUpperCase()}`);
+      db.exec(`PRAGMA synchronous = ${this.#synchronous.toUpperCase()}`);
       db.exec('PRAGMA foreign_keys = ON');
       this.#migrate(migrations);
     } catch (e) {
@@ -134,9 +140,19 @@ export class Store {
    * so a busy database fails at the start, not halfway), COMMIT on return,
    * ROLLBACK on throw. Nested calls become savepoints. `fn` must be
    * synchronous: a Promise would commit before its work was done.
+   * `fsync: false`: this commit is written to the WAL but not fsynced
+   * (synchronous=NORMAL for it; see the durability note above).
    */
-  transaction<T>(fn: () => T): T {
+  transaction<T>(fn: () => T, options: { fsync?: boolean } = {}): T {
     const db = this.#db;
+    if (options.fsync === false && this.#synchronous === 'full' && !db.isTransaction) {
+      db.exec('PRAGMA synchronous = NORMAL');
+      try {
+        return this.transaction(fn);
+      } finally {
+        db.exec('PRAGMA synchronous = FULL');
+      }
+    }
     if (db.isTransaction) {
       const name = `parley_sp${++this.#savepoints}`;
       db.exec(`SAVEPOINT ${name}`);

@@ -3,7 +3,7 @@
  * MD5 and MD5-sess (RFC 2617), SHA-256, SHA-512-256 and their -sess forms.
  * The "-sess" variants fold the nonce and cnonce into A1 (RFC 7616 §3.4.2).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export type DigestAlgorithm = 'MD5' | 'MD5-sess' | 'SHA-256' | 'SHA-256-sess' | 'SHA-512-256' | 'SHA-512-256-sess';
 
@@ -53,5 +53,6 @@ export function isSessionAlgorithm(algorithm: DigestAlgorithm): boolean {
 
 /** H(data) as lower-case hex (RFC 7616 §3.4: "H(data)" is the hex of the hash). Strings are UTF-8. */
 export function digestHash(algorithm: DigestAlgorithm, data: string | Uint8Array): string {
-  return createHash(info(algorithm).hash).update(data).digest('hex');
+  // The one-shot hash: no Hash object per call (a registrar computes two per REGISTER).
+  return hash(info(algorithm).hash, data, 'hex');
 }

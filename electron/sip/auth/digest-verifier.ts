@@ -18,7 +18,7 @@
  * registrar's own table). `checkNonce` is consulted only once the response
  * matched, so a forged attempt never consumes a nonce-count.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../common/clock.ts';
 import { formatAuthValue, parseCredentials } from './auth-header-parser.ts';
 import { parseAlgorithm } from './digest-algorithm.ts';
@@ -68,8 +68,8 @@ export interface VerifyOptions {
   realm?: string;
   /** When given, the digest-uri must equal it (RFC 7616 §3.4.6 asks servers to check it). */
   requestUri?: string;
-  /** The password (or stored H(A1) for the credentials' algorithm) of a user, or undefined when unknown. */
-  lookup: (username: string, realm: string) => { password: string } | { ha1: string } | undefined;
+  /** The password (or stored H(A1) for the credentials' `algorithm`) of a user, or undefined when unknown. */
+  lookup: (username: string, realm: string, algorithm: DigestAlgorithm) => { password: string } | { ha1: string } | undefined;
   /** For userhash=true: the user names to try (RFC 7616 §3.4.4 — the server maps the hash back). */
   usernames?: () => Iterable<string>;
   /**
@@ -118,7 +118,7 @@ export function verifyDigest(credentialsValue: string, options: VerifyOptions): 
     if (found === undefined) return { ok: false, reason: 'unknown-user' };
     username = found;
   }
-  const secret = options.lookup(username, realm);
+  const secret = options.lookup(username, realm, algorithm);
   if (!secret) return { ok: false, reason: 'unknown-user', username };
 
   const nc = ncText !== undefined ? parseInt(ncText, 16) : undefined;
@@ -183,6 +183,9 @@ export class DigestNonces {
   readonly #lifetimeMs: number;
   readonly #maxTracked: number;
   readonly #key = randomBytes(32);
+  /** Random bytes for nonces, drawn 4 KB at a time (one randomBytes call per nonce cost more than the rest of a challenge). */
+  readonly #random = Buffer.alloc(4096);
+  #randomAt = 4096;
   readonly #tracked = new Map<string, Tracked>();
   /** Nonces issued at or before this clock time are stale (their counts were forgotten). */
   #forgottenUpTo = Number.NEGATIVE_INFINITY;
@@ -197,7 +200,12 @@ export class DigestNonces {
   issue(): string {
     const body = Buffer.alloc(16);
     body.writeDoubleBE(this.#clock.now(), 0);
-    randomBytes(8).copy(body, 8);
+    if (this.#randomAt >= this.#random.length) {
+      randomFillSync(this.#random);
+      this.#randomAt = 0;
+    }
+    this.#random.copy(body, 8, this.#randomAt, this.#randomAt + 8);
+    this.#randomAt += 8;
     return Buffer.concat([body, this.#mac(body)]).toString('base64url');
   }
 

@@ -14,7 +14,7 @@ export type { ClientTransaction, ClientTransactionFactory, TargetFailoverUser } 
 export { NamedTimers, defaultTimerConfig, timerConfig, timerValues } from './timers.ts';
 export type { TimerConfig, TimerValues } from './timers.ts';
 export { MAGIC_COOKIE, assertTransition } from './transaction.ts';
-export type { ClientTransactionUser, ServerTransactionUser, TransactionContext } from './transaction.ts';
+export type { ClientTransactionUser, LingerRecord, ServerTransactionUser, TransactionContext } from './transaction.ts';
 export { clientKey, clientKeyOfResponse, isRfc3261Branch, legacyMatches, sentBy, serverKey } from './transaction-matching.ts';
 export { localFailureOf, synthesizeResponse } from './synthesized-response.ts';
 export type { LocalFailure } from './synthesized-response.ts';

@@ -38,6 +38,9 @@
  * `abort()` (Calling/Proceeding -> Terminated, TU not told) exists for RFC 3261
  * §9.1: a UAC that got no final response 64*T1 after its CANCEL destroys the
  * transaction. Over a reliable transport Timer A is never started and D is 0.
+ * On a layer that keeps records (TransactionContext.retire), a TU that gives
+ * a lighter handler for later 2xx (laterSuccess, a proxy) lets Accepted end
+ * at once: the record hands those 2xx to the handler until Timer M.
  */
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import { topVia } from '../message/index.ts';
@@ -142,6 +145,7 @@ export class InviteClientTransaction {
         } else if (s < 300) {
           this.#enterAccepted();
           this.#user.onResponse(response, this);
+          this.#offerRecord();
         } else {
           this.#enterCompleted(response);
           this.#user.onResponse(response, this);
@@ -180,6 +184,13 @@ export class InviteClientTransaction {
     this.#timers.stop('timerB');
     this.transition('Accepted');
     this.#timers.start('timerM', timerValues(this.#ctx.timers, this.#path.reliable).M, () => this.#terminate());
+  }
+
+  /** A layer that keeps records, and a TU with a lighter handler for later 2xx: the record forwards them for Timer M. */
+  #offerRecord(): void {
+    if (this.#state !== 'Accepted' || !this.#ctx.retire) return;
+    const later = this.#user.laterSuccess?.(this);
+    if (later && this.#ctx.retire({ kind: 'forward', later }, timerValues(this.#ctx.timers, this.#path.reliable).M)) this.#terminate();
   }
 
   #enterCompleted(response: SipResponse): void {

@@ -40,6 +40,11 @@
  * Over a reliable transport Timer G is never started and I is 0 (Confirmed is
  * left at once). Timers H and L are 64*T1 on every transport. A transport
  * error in Accepted is reported to the TU, which keeps retransmitting its 2xx.
+ * A layer that keeps records (TransactionContext.retire) takes Accepted over
+ * at once: for Timer L its record absorbs the retransmitted INVITEs and
+ * hands ACKs to the TU, and the transaction is Terminated; a TU with more
+ * 2xx to send (retransmissions, other forks) sends them statelessly
+ * (TransactionLayer.sendStatelessResponse), which is all Accepted did.
  */
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import { topVia } from '../message/index.ts';
@@ -132,7 +137,9 @@ export class InviteServerTransaction {
         } else if (s < 300) {
           this.#final = response;
           this.transition('Accepted');
-          this.#timers.start('timerL', timerValues(this.#ctx.timers, this.reliable).L, () => this.#terminate());
+          const l = timerValues(this.#ctx.timers, this.reliable).L;
+          if (this.#ctx.retire?.({ kind: 'accepted' }, l)) this.#terminate();
+          else this.#timers.start('timerL', l, () => this.#terminate());
         } else {
           this.#final = response;
           this.transition('Completed');

@@ -38,6 +38,9 @@
  *
  * Timer E doubles from T1 up to T2 in Trying and runs at T2 in Proceeding
  * (§17.1.2.2); it is not started over a reliable transport, where K is 0.
+ * A layer that keeps records (TransactionContext.retire) absorbs the
+ * response retransmissions of Completed itself, for Timer K: the
+ * transaction ends as soon as the TU has its final response.
  */
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import { topVia } from '../message/index.ts';
@@ -136,7 +139,8 @@ export class NonInviteClientTransaction {
     const k = timerValues(this.#ctx.timers, this.#path.reliable).K;
     if (k > 0) this.#timers.start('timerK', k, () => this.#terminate());
     this.#user.onResponse(response, this);
-    if (k === 0 && this.state === 'Completed') this.#terminate();
+    if (this.state !== 'Completed') return;
+    if (k === 0 || this.#ctx.retire?.({ kind: 'absorb' }, k)) this.#terminate();
   }
 
   /** Ends the transaction at once without telling the TU (stack shutdown). */

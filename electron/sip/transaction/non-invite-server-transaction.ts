@@ -39,6 +39,10 @@
  *                            +-----------+
  *
  * Timer J is 64*T1 over an unreliable transport and 0 over a reliable one.
+ * A layer that keeps records (TransactionContext.retire) takes Completed
+ * over at once: the final response, kept as a record for Timer J, answers
+ * the retransmitted requests, and the transaction (its request, the TU) is
+ * Terminated and freed without waiting 32 s.
  */
 import type { SipRequest, SipResponse } from '../message/index.ts';
 import { topVia } from '../message/index.ts';
@@ -115,7 +119,7 @@ export class NonInviteServerTransaction {
     }
     this.transition('Completed');
     const j = timerValues(this.#ctx.timers, this.reliable).J;
-    if (j > 0) this.#timers.start('timerJ', j, () => this.#terminate());
+    if (j > 0 && !this.#ctx.retire?.({ kind: 'resend', response, to: this.incoming }, j)) this.#timers.start('timerJ', j, () => this.#terminate());
     else this.#terminate();
   }
 

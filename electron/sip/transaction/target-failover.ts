@@ -27,6 +27,8 @@ export interface TargetFailoverUser {
   onResponse(response: SipResponse, tx: ClientTransaction, failover: TargetFailover): void;
   /** Optional: the attempt to `failed` ended with `response`, the request now goes to `next`. */
   onRetry?(response: SipResponse, failed: SendTarget, next: SendTarget): void;
+  /** Optional: ClientTransactionUser.laterSuccess for the current attempt's transaction. */
+  laterSuccess?(tx: ClientTransaction): ((response: SipResponse) => void) | undefined;
 }
 
 export class TargetFailover {
@@ -74,8 +76,10 @@ export class TargetFailover {
   }
 
   #attempt(): void {
+    const user = this.#user;
     const tx = this.#create(this.#request, this.#targets[this.#index], {
       onResponse: (response, from) => this.#onResponse(response, from),
+      ...(user.laterSuccess ? { laterSuccess: (from: ClientTransaction) => (from === this.#tx ? user.laterSuccess?.(from) : undefined) } : {}),
     });
     this.#tx = tx;
   }

@@ -22,8 +22,9 @@ import { TargetFailover } from './target-failover.ts';
 import type { ClientTransaction, TargetFailoverUser } from './target-failover.ts';
 import { timerConfig } from './timers.ts';
 import type { TimerConfig } from './timers.ts';
-import type { ClientTransactionUser, TransactionContext } from './transaction.ts';
+import type { ClientTransactionUser, LingerRecord, TransactionContext } from './transaction.ts';
 import { clientKey, clientKeyOfResponse, isRfc3261Branch, legacyKey, legacyMatches, serverKey } from './transaction-matching.ts';
+import { LingerRecords, resendOf } from './linger-records.ts';
 
 export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
 
@@ -55,6 +56,13 @@ export interface TransactionLayerOptions {
   user?: TransactionLayerUser;
   /** INVITE server transactions send 100 Trying after this many ms of TU silence (§17.2.1); false: never. Default 200. */
   autoTrying?: number | false;
+  /**
+   * Finished transactions leave a compact record that absorbs and answers
+   * retransmissions for the rest of their timer instead of lingering whole
+   * (linger-records.ts); for a server under load. Default false: a phone's
+   * TU sees each transaction to the end of its timers.
+   */
+  lingerRecords?: boolean;
 }
 
 export class TransactionLayer {
@@ -66,6 +74,9 @@ export class TransactionLayer {
   /** RFC 2543 server transactions (no magic cookie) by legacyKey, matched field by field within a bucket. */
   readonly #legacy = new Map<string, Set<ServerTransaction>>();
   #legacyCount = 0;
+  /** Records of finished server transactions (by serverKey) and client ones (by clientKey), when kept. */
+  readonly #serverRecords: LingerRecords | undefined;
+  readonly #clientRecords: LingerRecords | undefined;
   #closed = false;
 
   constructor(opts: TransactionLayerOptions) {
@@ -77,6 +88,10 @@ export class TransactionLayer {
     };
     this.#autoTrying = opts.autoTrying ?? 200;
     this.#user = opts.user;
+    if (opts.lingerRecords) {
+      this.#serverRecords = new LingerRecords(this.context.clock);
+      this.#clientRecords = new LingerRecords(this.context.clock);
+    }
     opts.transport.onMessage((m) => this.receive(m));
     opts.transport.onUnreachable?.((e) => this.#unreachable(e));
   }
@@ -90,6 +105,10 @@ export class TransactionLayer {
   }
   get serverCount(): number {
     return this.#servers.size + this.#legacyCount;
+  }
+  /** Records finished transactions left (lingerRecords), server and client. */
+  get recordCount(): number {
+    return (this.#serverRecords?.size ?? 0) + (this.#clientRecords?.size ?? 0);
   }
 
   /** Sends `request` through client transactions, trying `targets` in order (RFC 3263 §4.3). */
@@ -105,10 +124,12 @@ export class TransactionLayer {
     const branch = topVia(request).params.get('branch') as string;
     const key = clientKey(branch, request.method);
     if (this.#clients.has(key)) throw new Error(`TransactionLayer: branch ${branch} already used for ${request.method}`);
+    const records = this.#clientRecords;
+    const context = records ? { ...this.context, retire: (r: LingerRecord, ms: number) => records.keep(key, r, ms) } : this.context;
     const tx: ClientTransaction =
       request.method === 'INVITE'
-        ? new InviteClientTransaction({ ...this.context, request, target, user: user as ClientTransactionUser<InviteClientTransaction> })
-        : new NonInviteClientTransaction({ ...this.context, request, target, user: user as ClientTransactionUser<NonInviteClientTransaction> });
+        ? new InviteClientTransaction({ ...context, request, target, user: user as ClientTransactionUser<InviteClientTransaction> })
+        : new NonInviteClientTransaction({ ...context, request, target, user: user as ClientTransactionUser<NonInviteClientTransaction> });
     this.#clients.set(key, tx);
     tx.onTerminated(() => this.#clients.delete(key));
     tx.start();
@@ -140,6 +161,12 @@ export class TransactionLayer {
     return undefined;
   }
 
+  /** A CANCEL's INVITE was answered 2xx and its transaction left a record (lingerRecords): the CANCEL has no effect (§9.2: 200). */
+  inviteAccepted(cancel: SipRequest): boolean {
+    const key = this.#serverRecords ? serverKey(cancel, 'INVITE') : undefined;
+    return key !== undefined && this.#serverRecords?.get(key)?.kind === 'accepted';
+  }
+
   /** The transport's message handler (public for tests that inject messages directly). */
   receive(incoming: IncomingMessage): void {
     if (this.#closed) return;
@@ -161,6 +188,8 @@ export class TransactionLayer {
     this.#servers.clear();
     this.#legacy.clear();
     this.#legacyCount = 0;
+    this.#serverRecords?.clear();
+    this.#clientRecords?.clear();
   }
 
   /** RFC 3261 §17.1.4: every client transaction waiting on a destination ICMP calls unreachable fails now (503, then RFC 3263 failover). */
@@ -180,8 +209,17 @@ export class TransactionLayer {
       return;
     }
     const tx = key === undefined ? undefined : this.#clients.get(key);
-    if (tx) tx.receiveResponse(response);
-    else this.#user?.onStrayResponse(response, incoming);
+    if (tx) {
+      tx.receiveResponse(response);
+      return;
+    }
+    const record = key === undefined ? undefined : this.#clientRecords?.get(key);
+    if (record) {
+      // 'forward' (ICT Accepted): 2xx to the TU's handler, anything else absorbed (RFC 6026 §7.2); 'absorb' (NICT Completed).
+      if (record.kind === 'forward' && response.status >= 200 && response.status < 300) record.later(response);
+      return;
+    }
+    this.#user?.onStrayResponse(response, incoming);
   }
 
   #receiveRequest(request: SipRequest, incoming: IncomingMessage): void {
@@ -205,6 +243,7 @@ export class TransactionLayer {
       existing.receiveRequest(request, incoming);
       return;
     }
+    if (this.#serverRecords && this.#answerFromRecord(request, incoming)) return;
     if (request.method === 'ACK') {
       this.#user?.onAck(request, incoming);
       return;
@@ -226,6 +265,22 @@ export class TransactionLayer {
     this.#user.onRequest(request, tx, incoming);
   }
 
+  /** A retransmission of a request whose transaction left a record: answered (or absorbed) as that transaction would have. */
+  #answerFromRecord(request: SipRequest, incoming: IncomingMessage): boolean {
+    const key = serverKey(request);
+    const record = key === undefined ? undefined : this.#serverRecords?.get(key);
+    if (!record) return false;
+    if (record.kind === 'resend') {
+      const again = resendOf(record);
+      void this.context.transport.sendResponse(again.response, again.to).catch((err: unknown) =>
+        this.context.logger.info('retransmitted response not sent', { status: again.response.status, error: String(err) }),
+      );
+    } else if (record.kind === 'accepted' && request.method === 'ACK') {
+      this.#user?.onAck(request, incoming);
+    }
+    return true;
+  }
+
   #match(request: SipRequest): ServerTransaction | undefined {
     const key = serverKey(request);
     if (key !== undefined) return this.#servers.get(key);
@@ -237,17 +292,19 @@ export class TransactionLayer {
   }
 
   #createServerTransaction(request: SipRequest, incoming: IncomingMessage): ServerTransaction {
+    const key = serverKey(request);
+    const records = this.#serverRecords;
+    const context = records && key !== undefined ? { ...this.context, retire: (r: LingerRecord, ms: number) => records.keep(key, r, ms) } : this.context;
     const tx: ServerTransaction =
       request.method === 'INVITE'
         ? new InviteServerTransaction({
-            ...this.context,
+            ...context,
             request,
             incoming,
             autoTrying: this.#autoTrying,
             passAck: (ack, ackIncoming) => this.#user?.onAck(ack, ackIncoming),
           })
-        : new NonInviteServerTransaction({ ...this.context, request, incoming });
-    const key = serverKey(request);
+        : new NonInviteServerTransaction({ ...context, request, incoming });
     if (key !== undefined) {
       this.#servers.set(key, tx);
       tx.onTerminated(() => this.#servers.delete(key));

@@ -7,7 +7,7 @@
 import type { Clock } from '../../common/clock.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { SipResponse } from '../message/index.ts';
-import type { SipTransport } from '../transport/transport.ts';
+import type { IncomingMessage, SipTransport } from '../transport/transport.ts';
 import type { TimerConfig } from './timers.ts';
 
 export interface TransactionContext {
@@ -15,11 +15,46 @@ export interface TransactionContext {
   clock: Clock;
   timers: TimerConfig;
   logger: Logger;
+  /**
+   * Given by a layer that keeps compact records of finished transactions
+   * (`TransactionLayerOptions.lingerRecords`, a server under load): offered
+   * what a transaction still needs once its only job left is absorbing
+   * retransmissions, for the `ms` its timer (J, K, L or M) would have run.
+   * Taken (true): the transaction ends now and the record answers for it on
+   * the wire exactly as it would have; refused or absent: it lingers itself.
+   */
+  retire?: (record: LingerRecord, ms: number) => boolean;
 }
+
+/**
+ * What a finished transaction leaves behind in a layer that keeps records
+ * (see linger-records.ts):
+ *   resend   — non-INVITE server, Completed (Timer J): a retransmitted request
+ *              gets `response` again, sent where the request came from;
+ *   accepted — INVITE server, Accepted (Timer L, RFC 6026): a retransmitted
+ *              INVITE is absorbed, an ACK goes to the TU like any 2xx ACK;
+ *   forward  — INVITE client, Accepted (Timer M): each 2xx the callee
+ *              retransmits goes to `later`, a handler the TU made that holds
+ *              far less than the TU itself (a proxy: where to send it upstream);
+ *   absorb   — non-INVITE client, Completed (Timer K): response
+ *              retransmissions are absorbed.
+ */
+export type LingerRecord =
+  | { kind: 'resend'; response: SipResponse; to: IncomingMessage }
+  | { kind: 'accepted' }
+  | { kind: 'forward'; later: (response: SipResponse) => void }
+  | { kind: 'absorb' };
 
 /** The TU of a client transaction. Timeouts arrive as a synthesized 408, transport failures as a synthesized 503 (RFC 3261 §8.1.3.1). */
 export interface ClientTransactionUser<Tx = unknown> {
   onResponse(response: SipResponse, tx: Tx): void;
+  /**
+   * Optional, INVITE only, asked when the transaction reaches Accepted on a
+   * layer that keeps records: a handler for the 2xx retransmissions still to
+   * come (until Timer M) that does not hold this TU. None: the transaction
+   * stays, and they come to onResponse.
+   */
+  laterSuccess?(tx: Tx): ((response: SipResponse) => void) | undefined;
 }
 
 /** The TU of a server transaction (set by whoever handles the request; every member optional). */

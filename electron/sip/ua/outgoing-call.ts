@@ -10,6 +10,13 @@
  * other final answer ends the call with its code in words. A 2xx makes the
  * call 'connecting' while the hook applies its answer; only then is it
  * 'active' (the layer above never sees 'active' before the media can run).
+ * The 2xx's answer is given to the hook before the call moves to
+ * 'connecting', so that the layer above starts the media — the first RTP
+ * packet — before it does its bookkeeping for the new state.
+ *
+ * `sent` settles once the first INVITE is with the transport (or the call
+ * ended before it could be sent): the phone shows the call and writes its
+ * history after that, not between the user's dial and the INVITE.
  *
  * Reliable provisionals (RFC 3262 §4): a 18x with `Require: 100rel` and the
  * next RSeq of its dialog gets a PRACK in that early dialog (retransmissions
@@ -120,6 +127,11 @@ export class OutgoingCall extends Call<OutgoingCallState> {
   /** RFC 4028: the interval we ask for; raised to the Min-SE of a 422. */
   #sessionExpires = DEFAULT_SESSION_EXPIRES_S;
   #retried422 = false;
+  #markSent!: () => void;
+  /** Settles once the first INVITE is with the transport, or the call ended before it was sent. */
+  readonly sent = new Promise<void>((resolve) => {
+    this.#markSent = resolve;
+  });
 
   constructor(ctx: UaContext, account: UaAccount, target: SipUri, options: OutgoingCallOptions = {}) {
     const identity = account.identity(options.identity);
@@ -134,6 +146,11 @@ export class OutgoingCall extends Call<OutgoingCallState> {
   /** Sends the INVITE (called by the UserAgent once listeners know the call). */
   start(): void {
     void this.#start();
+  }
+
+  protected override finish(end: CallEnd): void {
+    super.finish(end);
+    this.#markSent();
   }
 
   /** Cancels a call not answered yet (§9.1); after the answer use hangup(). */
@@ -214,6 +231,7 @@ export class OutgoingCall extends Call<OutgoingCallState> {
         targets,
       );
       this.#invite = invite;
+      this.#markSent();
     });
   }
 
@@ -352,22 +370,24 @@ export class OutgoingCall extends Call<OutgoingCallState> {
     }
     this.notePeerAllow(response);
     this.startSessionTimer(timerFromAnswer(response));
-    this.transition('connecting', outcomeOf(response));
     const tag = dialog.id.remoteTag;
     const inBody = response.body.length > 0 && contentType(response) === SDP_CONTENT_TYPE ? response.body.toString('utf8') : undefined;
     // RFC 3262 §5 / RFC 3261 §13.2.1: the answer may have come in this dialog's 18x already; the 2xx repeats it or has none.
     const answer = inBody ?? this.#earlyAnswers.get(tag);
+    // This dialog's session is in place already (its early media plays, or an UPDATE changed it since): nothing to apply.
+    const current = answer !== undefined && this.#playing?.tag === tag && (inBody === undefined || inBody === this.#earlyAnswers.get(tag));
+    // The answer goes to the hook first (its synchronous part negotiates the session): 'connecting' then starts the media.
+    const applied = answer === undefined || current ? undefined : this.#applyAnswer(tag, answer);
+    this.transition('connecting', outcomeOf(response));
     if (answer === undefined) {
       this.#byeAfterAck.set(dialog, { cause: 'media-failed', detail: 'the 2xx carried no SDP answer to our offer' });
       return;
     }
-    // This dialog's session is in place already (its early media plays, or an UPDATE changed it since): nothing to apply.
-    const current = this.#playing?.tag === tag && (inBody === undefined || inBody === this.#earlyAnswers.get(tag));
-    if (current) {
+    if (!applied) {
       this.transition('active', outcomeOf(response));
       return;
     }
-    this.#applyAnswer(tag, answer).then(
+    applied.then(
       () => {
         if (this.state === 'connecting') this.transition('active', outcomeOf(response));
       },

@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { parseUri } from '../../../electron/sip/message/index.ts';
 import { runSipp, startSipp } from '../harness/sipp.ts';
 import { startServerPeer, type ServerPeer } from './server-peer.ts';
 
@@ -35,7 +34,7 @@ describe('parley serve against SIPp', () => {
   function bindBob(port: number): void {
     const contact = `sip:bob@127.0.0.1:${port}`;
     proxy.server.location.replace(`sip:bob@${DOMAIN}`, [{
-      aor: `sip:bob@${DOMAIN}`, key: contact, contact, uri: parseUri(contact), q: 1, expiresAt: proxy.server.location.now + 60_000,
+      aor: `sip:bob@${DOMAIN}`, key: contact, contact, q: 1, expiresAt: proxy.server.location.now + 60_000,
       callId: 'test', cseq: 1, source: { protocol: 'udp', address: '127.0.0.1', port },
     }]);
   }

@@ -17,7 +17,7 @@ import { emptyStats } from '../../../electron/server/server-stats.ts';
 import { SourceGuard } from '../../../electron/server/source-guard.ts';
 import { TransactionLayer } from '../../../electron/sip/transaction/index.ts';
 import type { SipMessage } from '../../../electron/sip/message/index.ts';
-import type { Endpoint } from '../../../electron/sip/transport/index.ts';
+import { TransportError, type Endpoint, type SipTransport, type UnreachableEvent } from '../../../electron/sip/transport/index.ts';
 import { harness, request, response } from '../sip/transaction/build.ts';
 
 const CALLER: Endpoint = { protocol: 'udp', address: '127.0.0.1', port: 5070 };
@@ -102,6 +102,32 @@ describe('GuardedTransport: work in progress first', () => {
     runLoop();
     assert.equal(seen.length, 6);
     assert.equal(stats.requests, 9);
+  });
+
+  test('ICMP unreachable reaches the transaction layer: a branch to a phone that is gone fails at once with 503, not after Timer B', async () => {
+    const h = harness();
+    let report: ((e: UnreachableEvent) => void) | undefined;
+    // The FakeTransport with the real transport's ICMP report (TransportLayer.onUnreachable, from the UDP flow's connected socket).
+    const t = h.transport;
+    const inner: SipTransport = {
+      send: (m, target) => t.send(m, target),
+      sendResponse: (r, to) => t.sendResponse(r, to),
+      onMessage: (handler) => t.onMessage(handler),
+      localAddress: (protocol) => t.localAddress(protocol),
+      close: () => t.close(),
+      onUnreachable: (handler) => void (report = handler),
+    };
+    const guarded = new GuardedTransport(inner, new SourceGuard({ clock: h.clock, ratePerSecond: 0 }), emptyStats(), { clock: h.clock, defer: (fn) => fn() });
+    const layer = new TransactionLayer({ transport: guarded, clock: h.clock, autoTrying: false, user: { onRequest: () => {}, onAck: () => {}, onStrayResponse: () => {} } });
+    assert.ok(report, 'the layer subscribed through the guard');
+    const statuses: number[] = [];
+    layer.createClientTransaction(request({ uri: 'sip:bob@127.0.0.3:5090', branch: null }), CALLEE, { onResponse: (r) => statuses.push(r.status) });
+    await Promise.resolve();
+    report({ remote: { ...CALLEE }, error: new TransportError('refused', 'port unreachable', { endpoint: CALLEE }) });
+    assert.deepEqual(statuses, [503], 'RFC 3261 §8.1.3.1: a transport error is a 503, at once');
+    assert.equal(layer.clientCount, 0);
+    h.clock.advance(32_000);
+    assert.deepEqual(statuses, [503], 'nothing more after Timer B');
   });
 });
 

@@ -8,7 +8,7 @@ import { FakeClock } from '../../helpers/fake-clock.ts';
 
 function binding(aor: string, port: number, expiresAt: number): Binding {
   const contact = `sip:x@127.0.0.1:${port}`;
-  return { aor, key: contact, contact, uri: parseUri(contact), q: 1, expiresAt, callId: 'c', cseq: 1, source: { protocol: 'udp', address: '127.0.0.1', port } };
+  return { aor, key: contact, contact, q: 1, expiresAt, callId: 'c', cseq: 1, source: { protocol: 'udp', address: '127.0.0.1', port } };
 }
 
 test('expired bindings are swept with a change event, and a reload skips them', () => {
@@ -61,7 +61,7 @@ test('a TCP/TLS phone is found by its contact or by the address its connection c
   const table = new LocationTable({ clock, wallTime: () => 1_000_000 + clock.now() });
   const contact = 'sip:bob-0x55@127.0.0.1:46039;transport=tls';
   const tls: Binding = {
-    aor: 'sip:bob@d', key: contact, contact, uri: parseUri(contact), q: 1, expiresAt: 2_000_000, callId: 'c', cseq: 1,
+    aor: 'sip:bob@d', key: contact, contact, q: 1, expiresAt: 2_000_000, callId: 'c', cseq: 1,
     source: { protocol: 'tls', address: '127.0.0.1', port: 42906 }, connectionId: 'tls-1',
   };
   table.replace('sip:bob@d', [tls, binding('sip:bob@d', 7009, 2_000_000)]);

@@ -141,6 +141,27 @@ describe('MediaClock', () => {
     media.stop();
   });
 
+  it('runs tick 0 inside the subscribe() that starts it (a first packet waits for no timer); a listener joining a running clock gets the next tick', () => {
+    const clock = new FakeClock();
+    const media = new MediaClock({ clock });
+    clock.advance(7);
+    const first: FrameTick[] = [];
+    const off1 = media.subscribe((t) => first.push(t));
+    assert.equal(first.length, 1, 'tick 0 ran before subscribe() returned');
+    assert.deepEqual([first[0]!.index, first[0]!.dueMs, first[0]!.nowMs], [0, 7, 7]);
+    assert.equal(clock.pending, 1, 'tick 1 armed');
+    clock.advance(5);
+    const second: number[] = [];
+    const off2 = media.subscribe((t) => second.push(t.dueMs));
+    assert.deepEqual(second, [], 'no extra tick for a listener joining a running clock');
+    clock.advance(15);
+    assert.deepEqual(second, [27]);
+    assert.deepEqual(first.map((t) => t.dueMs), [7, 27], 'still on the first time line');
+    off1();
+    off2();
+    assert.equal(media.running, false);
+  });
+
   it('survives a throwing listener and stops with its last listener', () => {
     const clock = new FakeClock();
     const errors: unknown[] = [];
@@ -149,15 +170,16 @@ describe('MediaClock', () => {
     const off1 = media.subscribe(() => {
       throw new Error('boom');
     });
+    // The second listener joins after tick 0, which ran as the first one subscribed.
     const off2 = media.subscribe(() => calls++);
     clock.advance(100);
-    assert.equal(calls, 6);
+    assert.equal(calls, 5);
     assert.equal(errors.length, 6);
     off1();
     off2();
     assert.equal(media.running, false);
     clock.advance(100);
-    assert.equal(calls, 6);
+    assert.equal(calls, 5);
     // A new listener starts a fresh time line.
     const dues: number[] = [];
     media.subscribe((t) => dues.push(t.dueMs));

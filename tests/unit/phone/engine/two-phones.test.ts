@@ -120,13 +120,22 @@ describe('engine: two phones over loopback', () => {
     const inc = await b.waitFor('call.incoming', () => true, 5000);
     await b.call('call.answer', { callId: inc.id });
     await a.waitFor('call', (c) => c.id === out.id && c.state === 'active', 5000);
+    // B hears A first: silence while held must not be silence that was there all along.
+    const sink = b.sinks.get(inc.id)!;
+    for (const deadline = Date.now() + 5000; toneLevelDbfs(sink.last(200), 48000, 600) < -25; await sleep(20)) {
+      assert.ok(Date.now() < deadline, 'B never heard A before the hold');
+    }
 
     const held = await a.call('call.hold', { callId: out.id });
     assert.equal(held.state, 'held');
     assert.equal(held.held, true);
     await b.waitFor('call', (c) => c.id === inc.id && c.state === 'remote-held', 5000, 'remote-held on B');
-    await sleep(300);
-    const quiet = b.sinks.get(inc.id)!.last(600);
+    // What was on the way and in B's jitter buffer (at most its 300 ms) plays out; after that nothing of A.
+    await sleep(350);
+    const since = Date.now();
+    await sleep(350);
+    const quiet = sink.since(since);
+    assert.ok(quiet.length >= 48000 * 0.25, `B played only ${quiet.length} samples in 350 ms`);
     const heldLevel = toneLevelDbfs(quiet, 48000, 600);
     assert.ok(heldLevel < -60, `B still hears A at ${heldLevel} dBFS while held`);
 

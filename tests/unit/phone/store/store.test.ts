@@ -53,6 +53,23 @@ test('a fresh store is created at the current schema with WAL, foreign keys and 
   assert.ok(existsSync(join(dir, 'parley.db')));
 });
 
+test('a transaction with fsync: false commits at synchronous NORMAL and leaves the store at FULL (also when it throws)', () => {
+  const store = Store.open(tempDir());
+  try {
+    const seen = store.transaction(() => pragma(store, 'synchronous'), { fsync: false });
+    assert.equal(seen, 1, 'NORMAL inside');
+    assert.equal(pragma(store, 'synchronous'), 2, 'FULL again after');
+    assert.throws(() => store.transaction(() => {
+      throw new Error('boom');
+    }, { fsync: false }), /boom/);
+    assert.equal(pragma(store, 'synchronous'), 2, 'FULL again after a rollback');
+    // Nested inside an fsynced transaction it is a savepoint of that one: the outer commit decides.
+    assert.equal(store.transaction(() => store.transaction(() => pragma(store, 'synchronous'), { fsync: false })), 2);
+  } finally {
+    store.close();
+  }
+});
+
 test('synchronous NORMAL can be chosen', () => {
   const store = Store.open(tempDir(), { synchronous: 'normal' });
   assert.equal(pragma(store, 'synchronous'), 1);
