@@ -26,13 +26,25 @@
  * launch and registration, spawn → registered, are left out and printed
  * apart). Every moment is read on this process's clock
  * as the event arrives (a pipe or a loopback TCP hop late, alike for all).
+ * The web UI (`--only …,web`): a `parley web` host with the same account,
+ * its page in Chromium (fake microphone); each call is typed on the dialpad
+ * and dialled with Enter. The dial moment is that keydown, stamped inside
+ * the page (a capture listener runs before the page's own), 'answered' the
+ * moment the call card says Connected (a MutationObserver in the page);
+ * both on the wall clock (Date.now()) as the bench's own stamps of baresip's
+ * events: the click → WebSocket → API → INVITE path a user's dial takes.
  * Median and p99 of N calls each. Goal: Parley ≤ baresip. Not measured
  * here: the callee's audio arriving at a Parley caller (the CLI prints no
- * event for it), and the web UI's dial.
+ * event for it).
  *
- *   node tests/bench/setup-time.bench.ts [--calls 50] [--only baresip,cli,engine]
+ *   node tests/bench/setup-time.bench.ts [--calls 50] [--only baresip,cli,engine,web]
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { createApiClient, type ApiClient } from '../../electron/api/api-client.ts';
+import { browserAvailable, startBrowser, type Browser } from '../e2e/browser.ts';
+import { buildRenderer } from '../e2e/build-renderer.ts';
+import { startWebHost, type WebHost } from '../e2e/web-host.ts';
+import { soxTone } from '../interop/harness/sox.ts';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,11 +148,59 @@ interface Setup {
   heardMs: number;
 }
 
-/** When each baresip event arrived, on this process's clock. */
-function stamp(b: BaresipHandle): { type: string; at: number }[] {
-  const seen: { type: string; at: number }[] = [];
-  b.onEvent((e) => seen.push({ type: e.type, at: performance.now() }));
+/** When each baresip event arrived, on this process's clock (`at`) and on the wall clock the page stamps with (`wall`). */
+function stamp(b: BaresipHandle): { type: string; at: number; wall: number }[] {
+  const seen: { type: string; at: number; wall: number }[] = [];
+  b.onEvent((e) => seen.push({ type: e.type, at: performance.now(), wall: Date.now() }));
   return seen;
+}
+
+/** Put in the page: the dial moment (Enter's keydown, before the page's own handlers) and when the call card first says Connected. */
+const WEB_PROBE = `(() => {
+  if (window.__setupProbe) return;
+  window.__setupProbe = true;
+  document.addEventListener('keydown', (e) => { if (e.key === 'Enter' && window.__dialAt === 0) window.__dialAt = Date.now(); }, true);
+  const look = () => {
+    const state = document.querySelector('[data-testid="call-card"] p.state');
+    if (window.__dialAt > 0 && window.__connectedAt === 0 && state && /Connected/.test(state.textContent || '')) window.__connectedAt = Date.now();
+  };
+  new MutationObserver(look).observe(document, { childList: true, subtree: true, characterData: true });
+})();`;
+
+interface WebCaller {
+  web: WebHost;
+  api: ApiClient;
+  session: Browser;
+  close(): Promise<void>;
+}
+
+/** `parley web` with alice's account registered at Kamailio, its page open in Chromium on the dialpad. */
+async function startWebCaller(kamDomain: string, proxy: string, dir: string): Promise<WebCaller> {
+  buildRenderer();
+  const web = await startWebHost({ dataDir: join(dir, 'web-data') });
+  const ws = new WebSocket(web.url.replace(/^http/, 'ws').replace(/\/#token=(.*)$/, '/api?token=$1'));
+  await new Promise<void>((resolve, reject) => {
+    ws.addEventListener('open', () => resolve());
+    ws.addEventListener('error', () => reject(new Error('the API socket did not open')));
+  });
+  const api = createApiClient(ws);
+  const added = await api.call('accounts.add', { aor: `sip:alice@${kamDomain}`, password: 'alicepw', registrar: proxy, outboundProxy: proxy, codecs: ['PCMU'] });
+  if (!added.ok) throw new Error(`accounts.add: ${added.message}`);
+  await web.waitFor('registration', (d) => d.state === 'registered', 10_000, 'the web host registered');
+  const mic = join(dir, 'mic.wav');
+  soxTone(mic, { hz: 700, seconds: 20, rate: 48000, peakDbfs: -12 });
+  const session = await startBrowser({ micWav: mic });
+  await session.browser.url(web.url);
+  return {
+    web,
+    api,
+    session,
+    async close() {
+      api.close();
+      await session.close();
+      await web.stop();
+    },
+  };
 }
 
 let diag = (): string => '';
@@ -169,6 +229,10 @@ async function main(): Promise<void> {
   let bob: BaresipHandle | undefined;
   let carol: BaresipHandle | undefined;
   let engine: EngineProcess | undefined;
+  let webCaller: WebCaller | undefined;
+  const wantWeb = !ONLY || ONLY.includes('web');
+  const noBrowser = wantWeb ? browserAvailable() : undefined;
+  if (noBrowser) console.log(`web UI: skipped (${noBrowser})`);
   try {
     engine = await startEngineProcess();
     const engineSeen = engine.seen;
@@ -179,14 +243,16 @@ async function main(): Promise<void> {
     await bob.waitForEvent((e) => e.type === 'REGISTER_OK', 10_000);
     await carol.waitForEvent((e) => e.type === 'REGISTER_OK', 10_000);
     diag = () => `; bob: ${bob?.events.map((e) => e.type).join(' ')}; carol: ${carol?.events.map((e) => e.type).join(' ')}`;
+    if (wantWeb && !noBrowser) webCaller = await startWebCaller(kam.domain, proxy, tmp.path);
     const bobSeen = stamp(bob);
     const carolSeen = stamp(carol);
     const target = `sip:bob@${kam.domain}`;
-    const after = (seen: { type: string; at: number }[], from: number, type: string) => () => seen.slice(from).find((e) => e.type === type);
+    const after = (seen: { type: string; at: number; wall: number }[], from: number, type: string) => () => seen.slice(from).find((e) => e.type === type);
 
     const bare: Setup[] = [];
     const ours: Setup[] = [];
     const warm: Setup[] = [];
+    const page: Setup[] = [];
     const launch: number[] = [];
     console.log(`Call set-up through Kamailio on loopback, ${CALLS} calls each, PCMU, callee baresip (auto-answer); node ${process.version}`);
 
@@ -245,11 +311,39 @@ async function main(): Promise<void> {
       await until('engine call closed at baresip', 10_000, after(bobSeen, b0, 'CALL_CLOSED'));
     };
 
+    const webCall = async (): Promise<void> => {
+      const w = webCaller as WebCaller;
+      const browser = w.session.browser;
+      const b0 = bobSeen.length;
+      await browser.execute(WEB_PROBE);
+      await browser.execute('window.__dialAt = 0; window.__connectedAt = 0;');
+      await browser.keys(['Alt', '1']);
+      const input = browser.$('#dial-input');
+      await input.waitForExist({ timeout: 5000 });
+      await input.setValue(`bob@${kam.domain}`);
+      await browser.keys('Enter');
+      const ring = await until('web ringing', 10_000, after(bobSeen, b0, 'CALL_REMOTE_SDP'));
+      const heard = await until('web audio at the callee', 10_000, after(bobSeen, b0, 'CALL_RTPESTAB'));
+      let marks: { dialAt: number; connectedAt: number } = { dialAt: 0, connectedAt: 0 };
+      const deadline = Date.now() + 10_000;
+      while (marks.connectedAt === 0 && Date.now() < deadline) {
+        marks = (await browser.execute('return { dialAt: window.__dialAt, connectedAt: window.__connectedAt }')) as unknown as typeof marks;
+        if (marks.connectedAt === 0) await sleep(20);
+      }
+      if (marks.dialAt === 0 || marks.connectedAt === 0) throw new Error(`the page did not say Connected (${JSON.stringify(marks)})${diag()}`);
+      page.push({ ringMs: ring.wall - marks.dialAt, answerMs: marks.connectedAt - marks.dialAt, heardMs: heard.wall - marks.dialAt });
+      const calls = await w.api.call('calls.list', {});
+      if (!calls.ok) throw new Error(`calls.list: ${calls.message}`);
+      for (const c of calls.result) await w.api.call('call.hangup', { callId: c.id });
+      await until('web call closed at baresip', 10_000, after(bobSeen, b0, 'CALL_CLOSED'));
+    };
+
     // One unmeasured call each first (caches, JIT, Kamailio's location lookups).
     const variants = [
       ['baresip', baresipCall],
       ['cli', parleyCall],
       ['engine', engineCall],
+      ...(webCaller ? [['web', webCall]] : []),
     ]
       .filter(([name]) => !ONLY || ONLY.includes(name as string))
       .map(([, v]) => v as () => Promise<void>);
@@ -257,6 +351,7 @@ async function main(): Promise<void> {
     bare.length = 0;
     ours.length = 0;
     warm.length = 0;
+    page.length = 0;
     launch.length = 0;
     for (let i = 0; i < CALLS; i++) {
       // Each in turn, the order rotating from call to call.
@@ -268,14 +363,16 @@ async function main(): Promise<void> {
     if (bare.length > 0) console.log(row('baresip 1.0', bare));
     if (ours.length > 0) console.log(row('Parley CLI', ours));
     if (warm.length > 0) console.log(row('Parley engine', warm));
+    if (page.length > 0) console.log(row('Parley web UI', page));
     const ratio = (xs: Setup[], k: keyof Setup) => (pct(xs.map((x) => x[k]), 50) / pct(bare.map((x) => x[k]), 50)).toFixed(2);
-    for (const [name, xs] of [['CLI', ours], ['engine', warm]] as const) {
+    for (const [name, xs] of [['CLI', ours], ['engine', warm], ['web UI', page]] as const) {
       if (xs.length === 0 || bare.length === 0) continue;
       console.log(`  ratio Parley ${name} / baresip (medians): ringing ${ratio(xs, 'ringMs')}×, answered ${ratio(xs, 'answerMs')}×, heard ${ratio(xs, 'heardMs')}× (goal ≤ 1.0×)`);
     }
     if (launch.length > 0) console.log(`  Parley CLI spawn → registered (launch + registration, not in the figures above): median ${f0(pct(launch, 50))} ms, p99 ${f0(pct(launch, 99))} ms`);
     console.log(`  load average: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   } finally {
+    await webCaller?.close();
     await engine?.close();
     await carol?.stop();
     await bob?.stop();
