@@ -37,7 +37,11 @@
  * here: the callee's audio arriving at a Parley caller (the CLI prints no
  * event for it).
  *
- *   node tests/bench/setup-time.bench.ts [--calls 50] [--only baresip,cli,engine,web]
+ *   node tests/bench/setup-time.bench.ts [--calls 50] [--only baresip,cli,engine,web] [--baseline CHECKOUT]
+ *
+ * `--baseline`: the engine of another checkout (this file's --serve-engine
+ * there; e.g. main before a change, with node_modules beside it) dialled
+ * the same way, as one more caller, "engine (baseline)": an A/B in one run.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createApiClient, type ApiClient } from '../../electron/api/api-client.ts';
@@ -61,6 +65,7 @@ const argValue = (name: string): string | undefined => {
 };
 const CALLS = Number(argValue('--calls') ?? 50);
 const ONLY = argValue('--only')?.split(',');
+const BASELINE = argValue('--baseline');
 
 /** What the engine process sends: a command's reply, or one of its 'call' / 'registration' events. */
 type EngineEvent = { event: 'call'; data: { id: string; state: string } } | { event: 'registration'; data: { accountId: string; state: string } };
@@ -97,8 +102,10 @@ interface EngineProcess {
   close(): Promise<void>;
 }
 
-async function startEngineProcess(): Promise<EngineProcess> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve-engine'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** `checkout`: another checkout's copy of this file serves the engine (--baseline). */
+async function startEngineProcess(checkout?: string): Promise<EngineProcess> {
+  const script = checkout ? join(checkout, 'tests/bench/setup-time.bench.ts') : fileURLToPath(import.meta.url);
+  const child: ChildProcess = fork(script, ['--serve-engine'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...(checkout ? { cwd: checkout } : {}) });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const seen: EngineProcess['seen'] = [];
   let next = 1;
@@ -140,6 +147,7 @@ const users = [
   { username: 'alice', password: 'alicepw' },
   { username: 'bob', password: 'bobpw' },
   { username: 'carol', password: 'carolpw' },
+  { username: 'dave', password: 'davepw' },
 ];
 
 interface Setup {
@@ -229,15 +237,22 @@ async function main(): Promise<void> {
   let bob: BaresipHandle | undefined;
   let carol: BaresipHandle | undefined;
   let engine: EngineProcess | undefined;
+  let baseline: EngineProcess | undefined;
   let webCaller: WebCaller | undefined;
   const wantWeb = !ONLY || ONLY.includes('web');
   const noBrowser = wantWeb ? browserAvailable() : undefined;
   if (noBrowser) console.log(`web UI: skipped (${noBrowser})`);
   try {
+    /** An engine process with the user's account registered (alice; dave for the baseline). */
+    const registeredEngine = async (e: EngineProcess, user: string) => {
+      const added = await e.call('accounts.add', { aor: `sip:${user}@${kam.domain}`, password: `${user}pw`, registrar: proxy, outboundProxy: proxy, codecs: ['PCMU'] });
+      await until(`${user} registered`, 10_000, () => e.seen.find((x) => x.message.event === 'registration' && x.message.data.accountId === added.id && x.message.data.state === 'registered'));
+      return added;
+    };
     engine = await startEngineProcess();
-    const engineSeen = engine.seen;
-    const account = await engine.call('accounts.add', { aor: `sip:alice@${kam.domain}`, password: 'alicepw', registrar: proxy, outboundProxy: proxy, codecs: ['PCMU'] });
-    await until('alice registered', 10_000, () => engineSeen.find((e) => e.message.event === 'registration' && e.message.data.accountId === account.id && e.message.data.state === 'registered'));
+    const account = await registeredEngine(engine, 'alice');
+    if (BASELINE) baseline = await startEngineProcess(BASELINE);
+    const baselineAccount = baseline ? await registeredEngine(baseline, 'dave') : undefined;
     bob = await startBaresip({ accounts: [bareAccount('bob', { answermode: 'auto' })], dumpAudio: false });
     carol = await startBaresip({ accounts: [bareAccount('carol', {})], dumpAudio: false });
     await bob.waitForEvent((e) => e.type === 'REGISTER_OK', 10_000);
@@ -253,6 +268,7 @@ async function main(): Promise<void> {
     const ours: Setup[] = [];
     const warm: Setup[] = [];
     const page: Setup[] = [];
+    const based: Setup[] = [];
     const launch: number[] = [];
     console.log(`Call set-up through Kamailio on loopback, ${CALLS} calls each, PCMU, callee baresip (auto-answer); node ${process.version}`);
 
@@ -294,19 +310,19 @@ async function main(): Promise<void> {
       }
     };
 
-    const engineCall = async (): Promise<void> => {
-      const e = engine as EngineProcess;
+    const engineCall = (e: EngineProcess, accountId: string, into: Setup[]) => async (): Promise<void> => {
+      const engineSeen = e.seen;
       const b0 = bobSeen.length;
       const e0 = engineSeen.length;
       const t0 = performance.now();
-      const dialled = await e.call('call.dial', { target, accountId: account.id });
+      const dialled = await e.call('call.dial', { target, accountId });
       const ring = await until('engine ringing', 10_000, after(bobSeen, b0, 'CALL_REMOTE_SDP'));
       const up = await until('engine call answered', 10_000, () =>
         engineSeen.slice(e0).find((x) => x.message.event === 'call' && x.message.data.id === dialled.id && (x.message.data.state === 'active' || x.message.data.state === 'ended')),
       );
       if (up.message.event === 'call' && up.message.data.state === 'ended') throw new Error(`the engine's call ended unanswered${diag()}`);
       const heard = await until('engine audio at the callee', 10_000, after(bobSeen, b0, 'CALL_RTPESTAB'));
-      warm.push({ ringMs: ring.at - t0, answerMs: up.at - t0, heardMs: heard.at - t0 });
+      into.push({ ringMs: ring.at - t0, answerMs: up.at - t0, heardMs: heard.at - t0 });
       await e.call('call.hangup', { callId: dialled.id });
       await until('engine call closed at baresip', 10_000, after(bobSeen, b0, 'CALL_CLOSED'));
     };
@@ -342,7 +358,8 @@ async function main(): Promise<void> {
     const variants = [
       ['baresip', baresipCall],
       ['cli', parleyCall],
-      ['engine', engineCall],
+      ['engine', engineCall(engine, account.id, warm)],
+      ...(baseline && baselineAccount ? [['engine', engineCall(baseline, baselineAccount.id, based)]] : []),
       ...(webCaller ? [['web', webCall]] : []),
     ]
       .filter(([name]) => !ONLY || ONLY.includes(name as string))
@@ -352,6 +369,7 @@ async function main(): Promise<void> {
     ours.length = 0;
     warm.length = 0;
     page.length = 0;
+    based.length = 0;
     launch.length = 0;
     for (let i = 0; i < CALLS; i++) {
       // Each in turn, the order rotating from call to call.
@@ -363,9 +381,10 @@ async function main(): Promise<void> {
     if (bare.length > 0) console.log(row('baresip 1.0', bare));
     if (ours.length > 0) console.log(row('Parley CLI', ours));
     if (warm.length > 0) console.log(row('Parley engine', warm));
+    if (based.length > 0) console.log(row('engine (baseline)', based));
     if (page.length > 0) console.log(row('Parley web UI', page));
     const ratio = (xs: Setup[], k: keyof Setup) => (pct(xs.map((x) => x[k]), 50) / pct(bare.map((x) => x[k]), 50)).toFixed(2);
-    for (const [name, xs] of [['CLI', ours], ['engine', warm], ['web UI', page]] as const) {
+    for (const [name, xs] of [['CLI', ours], ['engine', warm], ['engine (baseline)', based], ['web UI', page]] as const) {
       if (xs.length === 0 || bare.length === 0) continue;
       console.log(`  ratio Parley ${name} / baresip (medians): ringing ${ratio(xs, 'ringMs')}×, answered ${ratio(xs, 'answerMs')}×, heard ${ratio(xs, 'heardMs')}× (goal ≤ 1.0×)`);
     }
@@ -373,6 +392,7 @@ async function main(): Promise<void> {
     console.log(`  load average: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   } finally {
     await webCaller?.close();
+    await baseline?.close();
     await engine?.close();
     await carol?.stop();
     await bob?.stop();
