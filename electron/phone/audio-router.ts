@@ -75,7 +75,7 @@ export class AudioRouter {
       const devices = this.#factory(callId);
       route = { callId, client, source: devices.source, sink: devices.sink };
     } else {
-      const capture = new FrameBridge({ sampleRate: DEVICE_RATE, maxBufferMs: CAPTURE_BUFFER_MS });
+      const capture = new FrameBridge({ sampleRate: DEVICE_RATE, maxBufferMs: CAPTURE_BUFFER_MS, newestOnly: true });
       const playback = new FrameBridge({ sampleRate: DEVICE_RATE, maxBufferMs: PLAYBACK_BUFFER_MS });
       route = { callId, client, source: capture, sink: playback, capture, playback, mixerInput: this.#mixer.add(playback) };
     }

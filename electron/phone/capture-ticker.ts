@@ -9,12 +9,17 @@
  *    client takes over when the pacing one has been silent for a while;
  *  - a client may send no capture at all (no microphone, permission denied):
  *    then a MediaClock ticks instead, so the far end's voice still plays.
+ *    That clock runs only while no capture comes: while a client paces, one
+ *    watchdog timer every FALLBACK_AFTER_MS checks that it still does. (A
+ *    fallback clock left running beside the capture woke the process 50
+ *    times a second for nothing — each wake-up of a Node process costs more
+ *    than a frame's media work.)
  *
  * After each tick's listeners (the media sessions, which have just written
  * what they received) `afterTick` runs: the router mixes the calls into one
  * playback frame there.
  */
-import type { Clock } from '../common/clock.ts';
+import type { Clock, TimerHandle } from '../common/clock.ts';
 import { FRAME_MS } from '../media/audio/frame.ts';
 import { MediaClock, type FrameTick, type FrameTickListener, type FrameTicker } from '../media/session/media-clock.ts';
 
@@ -35,6 +40,7 @@ export class CaptureTicker implements FrameTicker {
   readonly #listeners = new Set<FrameTickListener>();
   readonly #afterTick: () => void;
   #stopFallback: (() => void) | undefined;
+  #watchdog: TimerHandle | undefined;
   #pacer: string | undefined;
   #lastCaptureMs = -Infinity;
   #index = 0;
@@ -52,15 +58,13 @@ export class CaptureTicker implements FrameTicker {
 
   subscribe(listener: FrameTickListener): () => void {
     this.#listeners.add(listener);
-    this.#stopFallback ??= this.#fallback.subscribe((tick) => {
-      if (this.#clock.now() - this.#lastCaptureMs >= FALLBACK_AFTER_MS) this.#fire(tick.dueMs, tick.skippedFrames);
-    });
+    if (this.#listeners.size === 1) this.#watch();
     return () => {
-      this.#listeners.delete(listener);
-      if (this.#listeners.size === 0) {
-        this.#stopFallback?.();
-        this.#stopFallback = undefined;
-      }
+      if (!this.#listeners.delete(listener) || this.#listeners.size > 0) return;
+      this.#stopFallback?.();
+      this.#stopFallback = undefined;
+      this.#clock.clearTimeout(this.#watchdog);
+      this.#watchdog = undefined;
     };
   }
 
@@ -72,7 +76,28 @@ export class CaptureTicker implements FrameTicker {
       this.#pacer = client;
     }
     this.#lastCaptureMs = now;
-    if (this.#listeners.size > 0) this.#fire(now, 0);
+    if (this.#listeners.size === 0) return;
+    if (this.#stopFallback) {
+      // The capture paces again: the fallback clock stops, the watchdog takes over.
+      this.#stopFallback();
+      this.#stopFallback = undefined;
+      this.#watch();
+    }
+    this.#fire(now, 0);
+  }
+
+  /** With listeners: the fallback clock once no capture came for FALLBACK_AFTER_MS, else a check when that would be. */
+  #watch(): void {
+    this.#clock.clearTimeout(this.#watchdog);
+    this.#watchdog = undefined;
+    const silentMs = this.#clock.now() - this.#lastCaptureMs;
+    if (silentMs < FALLBACK_AFTER_MS) {
+      this.#watchdog = this.#clock.setTimeout(() => this.#watch(), FALLBACK_AFTER_MS - silentMs);
+      return;
+    }
+    this.#stopFallback ??= this.#fallback.subscribe((tick) => {
+      if (this.#clock.now() - this.#lastCaptureMs >= FALLBACK_AFTER_MS) this.#fire(tick.dueMs, tick.skippedFrames);
+    });
   }
 
   #fire(dueMs: number, skippedFrames: number): void {

@@ -216,7 +216,7 @@ try {
   const native = buildNativeOpus(tmp.path);
   if (!native) console.log('  (no gcc or libopus.so.0 here: native figures skipped)');
   console.log('  complexity   WASM enc   dec   enc+dec     native enc   dec   enc+dec     ratio');
-  for (const complexity of [0, 5, 8, 9, 10]) {
+  for (const complexity of [0, 5, OPUS_DEFAULTS.complexity, 8, 9, 10].filter((c, i, all) => all.indexOf(c) === i)) {
     const used = complexity === OPUS_DEFAULTS.complexity ? ' (ours)' : '';
     const w = wasmOpus(speech48, complexity);
     let n = { enc: NaN, dec: NaN };

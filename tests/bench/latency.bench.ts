@@ -40,7 +40,11 @@
  * the median turnaround over the clicks, then the medians over the rounds,
  * the difference (goal: Parley ≤ baresip + 10 ms at zero jitter) and the load.
  *
- *   node tests/bench/latency.bench.ts [--seconds 12] [--rounds 3] [--no-renderer]
+ *   node tests/bench/latency.bench.ts [--seconds 12] [--rounds 3] [--no-renderer] [--compare-page]
+ *
+ * --compare-page adds a second page, the same build with its Worker
+ * constructor taken away, so its audio goes through the page's main thread
+ * (as before the socket Worker): the two side by side in the same rounds.
  *
  * Needs dumpcap (Wireshark) able to capture on the loopback interface (root
  * or the capture capability); without it only the engine-only part runs.
@@ -70,6 +74,8 @@ const argValue = (name: string): string | undefined => {
 const SECONDS = Number(argValue('--seconds') ?? 12);
 const ROUNDS = Number(argValue('--rounds') ?? 3);
 const RENDERER = !process.argv.includes('--no-renderer');
+/** Also a second page whose audio goes through its main thread (no socket Worker), in the same rounds. */
+const COMPARE_PAGE = process.argv.includes('--compare-page');
 
 async function parleyEcho(dir: string): Promise<EchoLine> {
   const p = new ParleyProcess(['echo', '--bind', '127.0.0.1:0', '--codecs', 'PCMU', '--json'], {
@@ -131,16 +137,16 @@ interface RendererPage {
   close(): Promise<void>;
 }
 
-async function openRendererPage(dir: string): Promise<RendererPage> {
+async function openRendererPage(dir: string, opts: { withoutWorkers?: boolean } = {}): Promise<RendererPage> {
   const mic = join(dir, 'clicks-48k.wav');
   // Chromium loops the file; the irregular click spacing keeps a loop from matching a wrong click.
   writeWav(mic, clickTrain(MIC_TRAIN_S, 48000), 48000);
   buildRenderer();
-  const web = await startWebHost({ dataDir: join(dir, 'parley-web') });
+  const web = await startWebHost({ dataDir: join(dir, opts.withoutWorkers ? 'parley-web-page' : 'parley-web') });
   let session: Browser | undefined;
   try {
     session = await startBrowser({ micWav: mic });
-    await openWithoutCsp(session, web.url);
+    await openWithoutCsp(session, web.url, opts);
     await session.browser.keys(['Alt', '1']);
     await session.browser.$('#dial-input').waitForExist({ timeout: 20_000 });
     await installTap(session);
@@ -180,6 +186,8 @@ interface RendererFigures {
   sendSpreadMs: number;
   /** The page's playback ring buffer, ms held (median). */
   ringMs: number;
+  /** How the page's audio went: 'relay' (worklets ↔ the socket's Worker) or 'page' (through the main thread). */
+  audioVia: string;
   /** The engine's jitter buffer for the call (its last media.stats: the mean over the call). */
   jitterBufferMs: number;
 }
@@ -246,6 +254,7 @@ async function rendererRound(page: RendererPage, dir: string): Promise<RendererF
       renderJitterMs: tap.renderJitterMs,
       sendSpreadMs: sendSpreadMs(packets.filter((p) => p.dstPort === rtpPort)).p99,
       ringMs: tap.ringMs,
+      audioVia: tap.captureFrames > 0 ? `page (${tap.captureFrames} frames through the main thread)` : tap.captureLevels > 0 ? 'relay (worklets ↔ the socket Worker)' : 'unknown',
       jitterBufferMs: Number(page.web.events.filter((e, i) => i >= from && e.event === 'media.stats' && e.data.callId === call.id).at(-1)?.data.jitterBufferMs ?? NaN),
     };
   } finally {
@@ -385,9 +394,18 @@ async function main(): Promise<void> {
       const why = !RENDERER ? '--no-renderer' : browserAvailable();
       if (why) console.log(`  (the renderer path is skipped: ${why})`);
       const page = why ? undefined : await openRendererPage(dir.path);
+      const viaPage = why || !COMPARE_PAGE ? undefined : await openRendererPage(dir.path, { withoutWorkers: true }).catch(async (e: unknown) => {
+        await page?.close();
+        throw e;
+      });
       const bare: EchoFigures[] = [];
       const ours: EchoFigures[] = [];
       const web: RendererFigures[] = [];
+      const webViaPage: RendererFigures[] = [];
+      const describeWeb = (label: string, w: RendererFigures | undefined) =>
+        w
+          ? `   ${label} ${f1(w.oneWayMs)} ms, p90 ${f1(w.oneWayP90Ms)} (${w.clicks} clicks; round trip ${f1(w.roundTripMs)} − baresip echo ${f1(w.echoMs)}; mouth→wire ${f1(w.sendMs)} + wire→ear ${f1(w.receiveMs)}, engine jitter buffer ${f1(w.jitterBufferMs)} ms, page playback ring ${f1(w.ringMs)} ms, render clock spread ${f1(w.renderJitterMs)} ms, its packets' send spread p99 ${f1(w.sendSpreadMs)} ms, audio via ${w.audioVia}${w.tapGaps ? `; ${w.tapGaps} tap gaps` : ''})`
+          : '';
       try {
         for (let r = 0; r < ROUNDS; r++) {
           const order: (() => Promise<void>)[] = [
@@ -395,10 +413,10 @@ async function main(): Promise<void> {
             async () => void ours.push(await echoRound(wav, dir.path, await parleyEcho(dir.path))),
           ];
           if (page) order.push(async () => void web.push(await rendererRound(page, dir.path)));
+          if (viaPage) order.push(async () => void webViaPage.push(await rendererRound(viaPage, dir.path)));
           if (r % 2 === 1) order.reverse();
           for (const step of order) await step();
-          const w = web[r];
-          const inPage = w ? `   Parley web (renderer + engine) ${f1(w.oneWayMs)} ms, p90 ${f1(w.oneWayP90Ms)} (${w.clicks} clicks; round trip ${f1(w.roundTripMs)} − baresip echo ${f1(w.echoMs)}; mouth→wire ${f1(w.sendMs)} + wire→ear ${f1(w.receiveMs)}, engine jitter buffer ${f1(w.jitterBufferMs)} ms, page playback ring ${f1(w.ringMs)} ms, render clock spread ${f1(w.renderJitterMs)} ms, its packets' send spread p99 ${f1(w.sendSpreadMs)} ms${w.tapGaps ? `; ${w.tapGaps} tap gaps` : ''})` : '';
+          const inPage = describeWeb('Parley web (renderer + engine)', web[r]) + describeWeb('Parley web with audio through the page (no Worker)', webViaPage[r]);
           console.log(
             `  round ${r + 1}: baresip ${f1(bare[r]!.turnaroundMs)} ms   Parley engine (parley echo) ${f1(ours[r]!.turnaroundMs)} ms${inPage}   ` +
               `(the baresip driver's send spread p99 ${f1(bare[r]!.driverSpreadMs)} ms)   load ${f1(loadavg()[0] as number)}`,
@@ -406,6 +424,7 @@ async function main(): Promise<void> {
         }
       } finally {
         await page?.close();
+        await viaPage?.close();
       }
       const b = median(bare.map((e) => e.turnaroundMs));
       const p = median(ours.map((e) => e.turnaroundMs));
@@ -422,6 +441,13 @@ async function main(): Promise<void> {
             `wire → ear ${f1(m((w) => w.receiveMs))} ms (jitter buffer ${f1(m((w) => w.jitterBufferMs))} ms, decoding, engine → WebSocket → page → playback ring ${f1(m((w) => w.ringMs))} ms); ` +
             `the renderer's share beyond the engine-only path: ${f1(oneWay - p)} ms; page output latency ${f1(m((w) => w.outputLatencyMs))} ms not counted`,
         );
+        if (webViaPage.length > 0) {
+          const v = (k: (w: RendererFigures) => number) => median(webViaPage.map(k));
+          console.log(
+            `    the same page with its audio through the main thread (no socket Worker), same rounds: ${f1(v((w) => w.oneWayMs))} ms ` +
+              `(mouth → wire ${f1(v((w) => w.sendMs))}, wire → ear ${f1(v((w) => w.receiveMs))}, engine jitter buffer ${f1(v((w) => w.jitterBufferMs))}, ring ${f1(v((w) => w.ringMs))}, send spread p99 ${f1(v((w) => w.sendSpreadMs))} ms)`,
+          );
+        }
         console.log(
           `    not in Parley's share: baresip's echo held the page's audio ${f1(m((w) => w.echoMs) - b)} ms longer than the baresip driver's ` +
             `(its jitter buffer absorbs our send spread p99 ${f1(m((w) => w.sendSpreadMs))} ms vs the driver's ${f1(median(bare.map((e) => e.driverSpreadMs)))} ms)`,

@@ -17,11 +17,14 @@
  *
  *     The Node floors beside them: processes that only wake every 20 ms on a
  *     drift-corrected timer (and, in the second, send one RTP-sized datagram
- *     to each other): what any Node endpoint pays before any media work.
+ *     to each other): what any Node endpoint pays before any media work; and
+ *     its parts: a process that only receives one datagram per 20 ms, and
+ *     one that answers each in the same wake-up (one wake-up per frame, as
+ *     if our sends rode on the peer's packets: what that would save).
  *     With --pin N every measured process (all its threads) runs on CPU N
  *     only; use --seconds 60 or more for the floor's small figures.
  *
- *   node tests/bench/media.bench.ts [--seconds 20] [--rounds 3] [--codecs PCMU,PCMA,G722,opus] [--srtp] [--skip-baresip] [--only-calls | --no-calls] [--pin CPU]
+ *   node tests/bench/media.bench.ts [--seconds 20] [--rounds 3] [--codecs PCMU,PCMA,G722,opus] [--srtp] [--skip-baresip] [--only-calls | --no-calls] [--only-floors] [--pin CPU]
  */
 import { createSocket } from 'node:dgram';
 import { cpus, loadavg } from 'node:os';
@@ -55,6 +58,7 @@ const WITH_SRTP = process.argv.includes('--srtp');
 const SKIP_BARESIP = process.argv.includes('--skip-baresip');
 const ROUNDS = Number(argValue('--rounds') ?? 3);
 const PIN = argValue('--pin') === undefined ? undefined : Number(argValue('--pin'));
+const ONLY_FLOORS = process.argv.includes('--only-floors');
 const FRAMES = 3000;
 const SELF = new URL(import.meta.url).pathname;
 const f1 = (v: number) => v.toFixed(1);
@@ -65,27 +69,38 @@ const f2 = (v: number) => v.toFixed(2);
 /**
  * The floor of a Node endpoint: a process that only does what every call
  * must — wake every 20 ms on a drift-corrected timer, send one RTP-sized
- * datagram, receive the peer's — and nothing else. Told `timerOnly`, it only
- * wakes (the datagrams' share is the difference).
+ * datagram, receive the peer's — and nothing else. Its parts, by mode:
+ * 'timer' only wakes; 'recv' only receives (no timer: one wake-up per
+ * datagram); 'reply' sends one datagram back for each it receives, in the
+ * same wake-up (no timer: what a call would cost if its sends rode on the
+ * peer's packets).
  */
+type FloorMode = 'full' | 'timer' | 'recv' | 'reply';
+
 async function runFloor(): Promise<void> {
   const socket = createSocket('udp4');
   await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-  socket.on('message', () => {});
   const datagram = Buffer.alloc(172);
+  let peerPort = 0;
+  let mode: FloorMode = 'full';
+  socket.on('message', () => {
+    if (mode === 'reply' && peerPort !== 0) socket.send(datagram, peerPort, '127.0.0.1');
+  });
   process.on('disconnect', () => process.exit(0));
-  let timerOnly = false;
-  process.on('message', (m: { id: number; cmd: string; port?: number; timerOnly?: boolean }) => {
+  process.on('message', (m: { id: number; cmd: string; port?: number; mode?: FloorMode }) => {
     if (m.cmd === 'bind') process.send!({ id: m.id, port: socket.address().port });
     else if (m.cmd === 'start') {
-      timerOnly = m.timerOnly === true;
-      const t0 = performance.now();
-      let n = 0;
-      const tick = () => {
-        if (!timerOnly) socket.send(datagram, m.port!, '127.0.0.1');
-        setTimeout(tick, Math.max(0, t0 + ++n * 20 - performance.now()));
-      };
-      tick();
+      mode = m.mode ?? 'full';
+      peerPort = m.port!;
+      if (mode === 'full' || mode === 'timer') {
+        const t0 = performance.now();
+        let n = 0;
+        const tick = () => {
+          if (mode === 'full') socket.send(datagram, peerPort, '127.0.0.1');
+          setTimeout(tick, Math.max(0, t0 + ++n * 20 - performance.now()));
+        };
+        tick();
+      }
       process.send!({ id: m.id });
     } else if (m.cmd === 'stop') {
       process.send!({ id: m.id });
@@ -266,7 +281,8 @@ async function parleyCall(codec: string, srtp: boolean, seconds: number, rate: n
   }
 }
 
-async function floorCall(seconds: number, timerOnly = false): Promise<number[]> {
+/** Two floor processes in modes `modes` (A sends to B, B to A), each its CPU %. */
+async function floorCall(seconds: number, modes: [FloorMode, FloorMode]): Promise<number[]> {
   const a = new Peer(SELF, '--floor');
   const b = new Peer(SELF, '--floor');
   try {
@@ -277,7 +293,9 @@ async function floorCall(seconds: number, timerOnly = false): Promise<number[]> 
       [a.child.pid!, b.child.pid!],
       3,
       async () => {
-        await Promise.all([a.request({ cmd: 'start', port: pb, timerOnly }), b.request({ cmd: 'start', port: pa, timerOnly })]);
+        // The one that only answers first, so that it is ready for the first datagram.
+        await b.request({ cmd: 'start', port: pa, mode: modes[1] });
+        await a.request({ cmd: 'start', port: pb, mode: modes[0] });
       },
       seconds,
       PIN,
@@ -327,7 +345,7 @@ async function concurrentCalls(codec: string, calls: number, seconds: number): P
 async function main(): Promise<void> {
   await initMedia();
   console.log(`Media engine benchmark (node ${process.version}, ${process.arch})\n`);
-  if (!process.argv.includes('--only-calls')) await simulatedAndLatency();
+  if (!process.argv.includes('--only-calls') && !ONLY_FLOORS) await simulatedAndLatency();
   if (!process.argv.includes('--no-calls')) await sideBySide();
 }
 
@@ -363,7 +381,7 @@ async function sideBySide(): Promise<void> {
     const k = [...runs].sort((x, y) => avg(x) - avg(y));
     return k[k.length >> 1]!;
   };
-  for (const codec of CODECS) {
+  for (const codec of ONLY_FLOORS ? [] : CODECS) {
     for (const srtp of WITH_SRTP ? [false, true] : [false]) {
       const rate = defaultCodecRegistry.get(codec)!.sampleRate;
       const bareRuns: number[][] = [];
@@ -391,23 +409,31 @@ async function sideBySide(): Promise<void> {
   }
   const floors: number[][] = [];
   const timerFloors: number[][] = [];
+  const recvFloors: number[][] = [];
+  const replyFloors: number[][] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    floors.push(await floorCall(SECONDS));
-    timerFloors.push(await floorCall(SECONDS, true));
+    floors.push(await floorCall(SECONDS, ['full', 'full']));
+    timerFloors.push(await floorCall(SECONDS, ['timer', 'timer']));
+    // B's figure: one datagram received per 20 ms (A's timer sends it), alone or answered in the same wake-up.
+    recvFloors.push((await floorCall(SECONDS, ['full', 'recv'])).slice(1));
+    replyFloors.push((await floorCall(SECONDS, ['full', 'reply'])).slice(1));
   }
   const floor = med(floors);
   const timerFloor = med(timerFloors);
+  const one = (runs: number[][]) => [...runs.map((x) => x[0]!)].sort((x, y) => x - y)[runs.length >> 1]!;
   console.log(`   Node floor (own process: 20 ms timer + one 172-byte datagram each way, no media; median of ${ROUNDS}): ${f2(avg(floor))} % (${f2(floor[0]!)} / ${f2(floor[1]!)})`);
   console.log(`   Node floor, the 20 ms timer alone (no socket): ${f2(avg(timerFloor))} % (${f2(timerFloor[0]!)} / ${f2(timerFloor[1]!)}); the datagrams' share ${f2(avg(floor) - avg(timerFloor))} %`);
+  console.log(`   Node floor, receiving one datagram per 20 ms (no timer): ${f2(one(recvFloors))} %; answering each in the same wake-up (one wake-up per frame instead of two): ${f2(one(replyFloors))} %`);
   console.log(`   ${PIN === undefined ? 'not pinned' : `every measured process pinned to CPU ${PIN}`}; ${SECONDS} s per measurement`);
   console.log(`   load average during the run: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (on ${cpus().length} CPUs)`);
+  if (ONLY_FLOORS) return;
   console.log('\n4. CPU per endpoint with several calls in one process (one engine, one 20 ms clock), 10 s, 48 kHz devices');
   for (const codec of CODECS) {
     const cells: string[] = [];
     for (const n of [1, 10]) cells.push(`${n} call${n > 1 ? 's' : ' '}: ${f2(await concurrentCalls(codec, n, 10))} %`);
     console.log(`   ${codec.padEnd(6)} ${cells.join('   ')}`);
   }
-  console.log('\n   Goals (issue §9): G.711 ≤ 1.0× baresip, Opus ≤ 1.5×, capture→wire ≤ 2 ms beyond the 20 ms packetization.');
+  console.log('\n   Goals: G.711 ≤ 1.0× baresip, Opus ≤ 1.2× (issue "Fast where the user feels it" §3), capture→wire ≤ 2 ms beyond the 20 ms packetization.');
 }
 
 if (process.argv.includes('--peer')) await runSessionsPeer();

@@ -12,17 +12,33 @@ export interface FrameBridgeOptions {
   sampleRate?: number;
   /** Most audio held before the oldest is dropped (default 500 ms). */
   maxBufferMs?: number;
+  /**
+   * Live capture: a read takes the newest audio and drops anything older
+   * (counted in `stale`). The writer ticks its reader once per frame, so
+   * more than a frame waiting means frames came while nobody read them (the
+   * call on hold, media not started yet): kept, they would delay everything
+   * said from then on by as much, for the rest of the call.
+   */
+  newestOnly?: boolean;
 }
 
 export class FrameBridge implements AudioSink, AudioSource {
   readonly sampleRate: number;
   readonly #fifo: SampleFifo;
+  readonly #newestOnly: boolean;
   #underruns = 0;
+  #stale = 0;
   #closed = false;
 
   constructor(opts: FrameBridgeOptions = {}) {
     this.sampleRate = opts.sampleRate ?? DEVICE_RATE;
     this.#fifo = new SampleFifo(Math.max(1, Math.round(((opts.maxBufferMs ?? 500) * this.sampleRate) / 1000)));
+    this.#newestOnly = opts.newestOnly ?? false;
+  }
+
+  /** Samples skipped by reads because newer audio was waiting (newestOnly). */
+  get stale(): number {
+    return this.#stale;
   }
 
   /** Samples waiting to be read. */
@@ -47,6 +63,11 @@ export class FrameBridge implements AudioSink, AudioSource {
   /** Buffered audio, padded with silence; null once closed and drained. */
   read(n: number): Int16Array | null {
     if (this.#closed && this.#fifo.length === 0) return null;
+    if (this.#newestOnly && this.#fifo.length > n) {
+      const old = this.#fifo.length - n;
+      this.#fifo.shift(old);
+      this.#stale += old;
+    }
     const { samples, available } = this.#fifo.shift(n);
     if (available < n && !this.#closed) this.#underruns++;
     return samples;

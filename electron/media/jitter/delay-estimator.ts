@@ -60,12 +60,6 @@ export class DelayEstimator {
     return sorted[index]! - sorted[0]!;
   }
 
-  /** The whole spread of relative transit over the window (the most any packet of it was held up), ms. */
-  get maxSpreadMs(): number {
-    const sorted = this.#sorted;
-    return sorted.length < 2 ? 0 : sorted[sorted.length - 1]! - sorted[0]!;
-  }
-
   reset(): void {
     this.#transits.length = 0;
     this.#sorted.length = 0;

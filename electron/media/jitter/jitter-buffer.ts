@@ -16,13 +16,17 @@
  *                                      is probably just late: delay grows by
  *                                      one frame), up to maxConcealFrames,
  *                                      then silence and back to buffering
- *   shrink:   if for a whole window (50 pulls) nothing underran, every
- *             packet played would still have been in time one frame earlier,
- *             and the earliest of them (least transit) would still have
- *             waited the target delay and the worst hold-up of the
- *             estimator's window (a burst every few seconds is not forgotten
- *             between two bursts), drop the oldest frame — at most one per
- *             window, so the delay shrinks slowly.
+ *   shrink:   over the last 50 played packets (a sliding window), if none
+ *             underran, every one of them would still have been in time one
+ *             frame earlier, and the earliest of them (least transit) would
+ *             still have waited the target delay (a robust quantile of the
+ *             estimator's 5 s window: one late burst does not hold the delay
+ *             up), the delay may shed a frame. The caller sheds at once when
+ *             the frame it just decoded is quiet (`excessFrames`,
+ *             `shedPlayed`: silence is compressed inaudibly, a frame per
+ *             pull); when the room has lasted 25 pulls (half a second of
+ *             speech), the buffer drops a frame itself, so speech is cut
+ *             at most twice a second.
  *
  * The delay is judged in time, not in whole buffered frames: with 20 ms
  * packets arriving at some phase between two pulls, a packet waits that
@@ -100,7 +104,10 @@ export const CALL_JITTER_DEFAULTS = { minDelayMs: 10, initialDelayMs: 40, maxDel
 
 const SEQ_RESET_DISTANCE = 3000;
 const PLAYED_MEMORY = 512;
+/** Played packets the shrink rule looks back on. */
 const SHRINK_WINDOW = 50;
+/** Pulls in a row with room to shrink before the buffer drops a frame on its own (the caller did not shed a quiet one). */
+const SHRINK_EVERY = 25;
 
 export class JitterBuffer<T = Uint8Array> {
   readonly #clockRate: number;
@@ -116,11 +123,15 @@ export class JitterBuffer<T = Uint8Array> {
   #next: number | undefined;
   #playing = false;
   #underruns = 0;
-  /** Least time a packet played in this window had waited (arrival → pull), ms; -Infinity after an underrun. */
-  #minWaitInWindow = Infinity;
-  /** Most time a packet played in this window had waited: the delay of the packets with the least transit. */
-  #maxWaitInWindow = -Infinity;
-  #pullsInWindow = 0;
+  /**
+   * How long each of the last SHRINK_WINDOW played packets waited (arrival →
+   * pull), ms, stored plus `#shedMs` at the time (so a shed frame lowers them
+   * all at once); -Infinity marks an underrun.
+   */
+  readonly #waits = new Float64Array(SHRINK_WINDOW).fill(-Infinity);
+  #waitCount = 0;
+  #shedMs = 0;
+  #excessPulls = 0;
   #stats = { received: 0, late: 0, lost: 0, concealed: 0, duplicate: 0, discarded: 0 };
 
   constructor(options: JitterBufferOptions) {
@@ -219,8 +230,7 @@ export class JitterBuffer<T = Uint8Array> {
         return { kind: 'silence' };
       }
       this.#stats.concealed++;
-      this.#minWaitInWindow = -Infinity; // it came too late: no slack in this window
-      this.#pullsInWindow++;
+      this.#noteWait(-Infinity); // it came too late: no slack in this window
       return { kind: 'conceal' };
     }
     const oldest = this.#oldest()!;
@@ -232,7 +242,6 @@ export class JitterBuffer<T = Uint8Array> {
     this.#stats.lost++;
     this.#stats.concealed++;
     this.#next = next + 1;
-    this.#pullsInWindow++;
     return { kind: 'conceal' };
   }
 
@@ -248,9 +257,9 @@ export class JitterBuffer<T = Uint8Array> {
     this.#next = oldest;
     this.#playing = true;
     this.#underruns = 0;
-    this.#minWaitInWindow = Infinity;
-    this.#maxWaitInWindow = -Infinity;
-    this.#pullsInWindow = 0;
+    this.#waits.fill(-Infinity);
+    this.#waitCount = 0;
+    this.#excessPulls = 0;
     return true;
   }
 
@@ -259,29 +268,54 @@ export class JitterBuffer<T = Uint8Array> {
     this.#markPlayed(ext);
     this.#next = ext + 1;
     this.#underruns = 0;
-    const waited = nowMs - packet.arrivalMs;
-    if (waited < this.#minWaitInWindow) this.#minWaitInWindow = waited;
-    if (waited > this.#maxWaitInWindow) this.#maxWaitInWindow = waited;
-    this.#pullsInWindow++;
-    this.#maybeShrink();
+    this.#noteWait(nowMs - packet.arrivalMs);
+    // The caller sheds a quiet frame first; only when the room has lasted SHRINK_EVERY pulls does the buffer drop one itself.
+    this.#excessPulls = this.excessFrames > 0 ? this.#excessPulls + 1 : 0;
+    if (this.#excessPulls >= SHRINK_EVERY && this.#packets.has(this.#next)) {
+      this.#packets.delete(this.#next);
+      this.#markPlayed(this.#next);
+      this.#next++;
+      this.#shed();
+    }
     return { kind: 'audio', payload: packet.payload, seq: packet.seq, timestamp: packet.timestamp };
   }
 
-  #maybeShrink(): void {
-    if (this.#pullsInWindow < SHRINK_WINDOW) return;
-    // One frame earlier, no packet of the window would have been late, and the
-    // packets with the least transit would still have waited the target delay.
-    const keep = Math.max(this.#estimator.targetDelayMs, this.#estimator.maxSpreadMs);
-    const slack = this.#minWaitInWindow >= this.#frameMs && this.#maxWaitInWindow - this.#frameMs >= keep;
-    this.#minWaitInWindow = Infinity;
-    this.#maxWaitInWindow = -Infinity;
-    this.#pullsInWindow = 0;
-    if (slack && this.#packets.has(this.#next!)) {
-      this.#packets.delete(this.#next!);
-      this.#markPlayed(this.#next!);
-      this.#next!++;
-      this.#stats.discarded++;
+  /**
+   * Whole frames the delay could shrink by now (0 or 1: one at a time, the
+   * window judging again after each): over the last SHRINK_WINDOW played
+   * packets none underran, each would still have been in time a frame
+   * earlier, and the ones with the least transit would still have waited
+   * the target delay.
+   */
+  get excessFrames(): number {
+    if (!this.#playing || this.#waitCount < SHRINK_WINDOW) return 0;
+    let min = Infinity;
+    let max = -Infinity;
+    for (const w of this.#waits) {
+      if (w < min) min = w;
+      if (w > max) max = w;
     }
+    min -= this.#shedMs;
+    max -= this.#shedMs;
+    return min >= this.#frameMs && max - this.#frameMs >= this.#estimator.targetDelayMs ? 1 : 0;
+  }
+
+  /**
+   * The caller threw away the frame it just pulled to shrink the delay (it
+   * was quiet: excessFrames said there was room) and pulls the next at once.
+   */
+  shedPlayed(): void {
+    this.#shed();
+  }
+
+  #shed(): void {
+    this.#stats.discarded++;
+    this.#shedMs += this.#frameMs;
+    this.#excessPulls = 0;
+  }
+
+  #noteWait(waited: number): void {
+    this.#waits[this.#waitCount++ % SHRINK_WINDOW] = waited + this.#shedMs;
   }
 
   #dropOldest(): void {

@@ -171,7 +171,8 @@ export interface MediaSessionStats extends CallStatsSnapshot {
   arrivalToPlayout: DelayFigures;
   /** The tick reading a frame until socket.send returned for its packet. */
   captureToSend: DelayFigures;
-  frames: { decoded: number; concealed: number; silent: number };
+  /** Device frames by what filled them; `shed`: quiet decoded frames skipped to shrink the playout delay. */
+  frames: { decoded: number; concealed: number; silent: number; shed: number };
   dtmf: { sent: number; received: number };
   clock: MediaClockStats | null;
 }

@@ -8,7 +8,11 @@
  * pull() is called once per device frame (the call's 20 ms tick) and asks
  * the jitter buffer for another packet only when the FIFO holds less than a
  * frame, so the buffer is pulled once per packet duration whatever the
- * peer's ptime. Each played packet's time from arrival to the device is
+ * peer's ptime. When the buffer has more delay than it needs (after a late
+ * burst, or when the jitter died down) and the frame just decoded is quiet
+ * (below −50 dBFS: a pause), that frame is not played and the next one is
+ * pulled at once: silence is compressed, one frame per pull, so the delay
+ * comes down within a pause instead of by cutting speech. Each played packet's time from arrival to the device is
  * measured: that is the receive side's share of mouth-to-ear delay.
  */
 import { frameSamples } from '../audio/frame.ts';
@@ -40,12 +44,20 @@ export interface ReceivePipelineStats {
   arrivalToPlayout: DelayFigures;
   /** The jitter buffer's playout delay (media buffered ahead), sampled every pull while playing. */
   playoutDelay: DelayFigures;
-  /** Device frames that held decoded, concealed or silent audio. */
-  frames: { decoded: number; concealed: number; silent: number };
+  /** Device frames that held decoded, concealed or silent audio; quiet decoded frames shed to shrink the delay. */
+  frames: { decoded: number; concealed: number; silent: number; shed: number };
 }
 
 /** Most packets fetched for one device frame: a guard against decoders that return nothing. */
 const MAX_PULLS_PER_FRAME = 8;
+/** A decoded frame whose RMS is below this (−50 dBFS) is a pause that may be shed to shrink the delay. */
+const QUIET_RMS = 32768 * 10 ** (-50 / 20);
+
+function quiet(pcm: Int16Array): boolean {
+  let sum = 0;
+  for (let i = 0; i < pcm.length; i++) sum += pcm[i]! * pcm[i]!;
+  return sum < QUIET_RMS * QUIET_RMS * pcm.length;
+}
 
 export class ReceivePipeline {
   readonly codec: Codec;
@@ -57,7 +69,7 @@ export class ReceivePipeline {
   #outFrame: number;
   readonly #arrivalToPlayout = new DelayAccumulator();
   readonly #playoutDelay = new DelayAccumulator();
-  readonly #frames = { decoded: 0, concealed: 0, silent: 0 };
+  readonly #frames = { decoded: 0, concealed: 0, silent: 0, shed: 0 };
   #destroyed = false;
 
   /** Needs the WASM resampler loaded (initMedia) when the rates differ. */
@@ -100,6 +112,7 @@ export class ReceivePipeline {
   pull(nowMs: number): Int16Array {
     if (this.#destroyed) return new Int16Array(this.#outFrame);
     let kind: 'decoded' | 'concealed' | 'silent' = 'silent';
+    let shed = false;
     for (let i = 0; i < MAX_PULLS_PER_FRAME && this.#fifo.length < this.#outFrame; i++) {
       const buffered = this.#fifo.length;
       const frame = this.#jitter.pull(nowMs);
@@ -107,6 +120,12 @@ export class ReceivePipeline {
       let pcm: Int16Array;
       if (frame.kind === 'audio') {
         pcm = this.#decoder.decode(frame.payload.payload);
+        if (!shed && this.#jitter.excessFrames > 0 && quiet(pcm)) {
+          shed = true;
+          this.#jitter.shedPlayed();
+          this.#frames.shed++;
+          continue;
+        }
         this.#arrivalToPlayout.add(nowMs - frame.payload.arrivalMs + (buffered * 1000) / this.#outputRate);
         kind = 'decoded';
       } else if (frame.kind === 'conceal') {

@@ -80,7 +80,7 @@ export function buildMediaSessionStats(p: SessionStatsParts): MediaSessionStats 
     jitterBuffer: { ...jb, playoutDelay: playout, minDelayMs: p.jitterMinDelayMs },
     arrivalToPlayout: p.receive?.arrivalToPlayout ?? NO_DELAY,
     captureToSend: p.captureToSend,
-    frames: p.receive?.frames ?? { decoded: 0, concealed: 0, silent: 0 },
+    frames: p.receive?.frames ?? { decoded: 0, concealed: 0, silent: 0, shed: 0 },
     dtmf: { ...p.dtmf },
     clock: p.clock,
   };

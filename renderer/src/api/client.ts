@@ -9,9 +9,10 @@
 import { decodeFrame, encodeFrame } from './audio-frame-codec.ts';
 import type { ParleyBridge } from './bridge.ts';
 import { BridgeTransport } from './bridge-transport.ts';
-import type { ConnectionStatus, Transport } from './transport.ts';
+import type { AudioPorts, ConnectionStatus, Transport } from './transport.ts';
 import type { ApiEvent, ApiResult, AudioFrame, CommandName, CommandParams, CommandResult, EventName, Events } from './types.ts';
 import { WsTransport } from './ws-transport.ts';
+import { SocketWorker } from './worker-socket.ts';
 
 export type CallArgs<N extends CommandName> = {} extends CommandParams<N> ? [params?: CommandParams<N>] : [params: CommandParams<N>];
 
@@ -46,6 +47,15 @@ export class ApiClient {
 
   sendAudio(frame: AudioFrame): void {
     this.transport.sendAudio(encodeFrame(frame));
+  }
+
+  /** Audio straight between the worklets and the engine (Transport.connectAudio); false: use sendAudio/onAudio. */
+  connectAudio(ports: AudioPorts): boolean {
+    return this.transport.connectAudio?.(ports) ?? false;
+  }
+
+  disconnectAudio(): void {
+    this.transport.disconnectAudio?.();
   }
 
   /** Playback frames from the engine; malformed ones are dropped. */
@@ -85,7 +95,7 @@ export function createClient(win: Window = window): ClientChoice {
   const token = readToken(win.location) ?? rememberedToken(win);
   if (token) forgetTokenInUrl(win, token);
   if (!token) return { ok: false, reason: 'The address has no access token. Open Parley with the link the web host printed (it ends in #token=…).' };
-  return { ok: true, client: new ApiClient(new WsTransport({ url: apiUrlFor(win.location, token), probe: tokenProbe(win, token) })) };
+  return { ok: true, client: new ApiClient(new WsTransport({ url: apiUrlFor(win.location, token), probe: tokenProbe(win, token), worker: SocketWorker.start(win) })) };
 }
 
 /** Asks the host (plain GET /api, 401 or 426) whether it still knows our token. */

@@ -17,6 +17,12 @@ export interface ConnectionStatus {
   reason?: string;
 }
 
+/** The audio worklets' ends of two channels to a transport that relays audio (Transport.connectAudio). */
+export interface AudioPorts {
+  capture: MessagePort;
+  playback: MessagePort;
+}
+
 export interface Transport {
   readonly kind: 'ws' | 'bridge';
   readonly status: ConnectionStatus;
@@ -27,6 +33,14 @@ export interface Transport {
   /** One encoded audio frame (audio-frame-codec.ts); dropped when not connected. */
   sendAudio(frame: Uint8Array<ArrayBuffer>): void;
   onAudio(listener: (frame: Uint8Array) => void): () => void;
+  /**
+   * Takes the audio worklets' ends of two channels and carries encoded frames
+   * between them and the engine off the page's main thread (capture frames
+   * in, playback frames out). False when this transport cannot: the page
+   * then uses sendAudio and onAudio.
+   */
+  connectAudio?(ports: AudioPorts): boolean;
+  disconnectAudio?(): void;
   close(): void;
 }
 

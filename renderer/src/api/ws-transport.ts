@@ -5,6 +5,10 @@
  * answers 'timeout', and a connection that drops answers every pending
  * request 'unavailable' (results, never throws: docs/conventions.md item 6).
  *
+ * With a SocketWorker (worker-socket.ts) the WebSocket itself lives in a
+ * Worker and the audio worklets' ports can be handed to it (connectAudio),
+ * so audio frames do not pass through the page's main thread.
+ *
  * A dropped connection is retried with exponential back-off (backoff.ts)
  * until close() is called. Events missed while away are not replayed: the
  * store reloads app.snapshot when the status turns 'open' again.
@@ -15,8 +19,17 @@
  *   any ──close()──▶ closed
  */
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
-import { isArrayBuffer, listenerSet, type ConnectionStatus, type Transport } from './transport.ts';
+import { isArrayBuffer, listenerSet, type AudioPorts, type ConnectionStatus, type Transport } from './transport.ts';
 import type { ApiEvent, ApiFailure, ApiResult } from './types.ts';
+
+/** Where the sockets live when not on the page: SocketWorker (worker-socket.ts), a Worker that relays audio too. */
+export interface SocketHost {
+  createSocket(url: string): SocketLike;
+  /** False when it cannot relay (audio then goes through the page). */
+  connectAudio(ports: AudioPorts): boolean;
+  disconnectAudio(): void;
+  terminate(): void;
+}
 
 /** The part of the browser's WebSocket this transport uses (tests pass a fake). */
 export interface SocketLike {
@@ -52,6 +65,8 @@ export interface WsTransportOptions {
   backoff?: BackoffOptions;
   timers?: Timers;
   random?: () => number;
+  /** Holds the sockets in a Worker (createSocket is then ignored). */
+  worker?: SocketHost;
 }
 
 const OPEN = 1;
@@ -68,7 +83,8 @@ function fail(code: ApiFailure['code'], message: string): ApiFailure {
 
 export class WsTransport implements Transport {
   readonly kind = 'ws';
-  #options: Required<Omit<WsTransportOptions, 'backoff' | 'probe'>> & { backoff: BackoffOptions; probe: TokenProbe | undefined };
+  #options: Required<Omit<WsTransportOptions, 'backoff' | 'probe' | 'worker'>> & { backoff: BackoffOptions; probe: TokenProbe | undefined };
+  readonly #worker: SocketHost | undefined;
   #socket: SocketLike | undefined;
   #status: ConnectionStatus = { state: 'connecting', attempt: 0 };
   #nextId = 1;
@@ -80,9 +96,11 @@ export class WsTransport implements Transport {
   #audio = listenerSet<[Uint8Array]>();
 
   constructor(options: WsTransportOptions) {
+    const worker = options.worker;
+    this.#worker = worker;
     this.#options = {
       url: options.url,
-      createSocket: options.createSocket ?? ((url) => new WebSocket(url)),
+      createSocket: worker ? (url) => worker.createSocket(url) : (options.createSocket ?? ((url) => new WebSocket(url))),
       timeoutMs: options.timeoutMs ?? 15_000,
       backoff: options.backoff ?? DEFAULT_BACKOFF,
       timers: options.timers ?? browserTimers,
@@ -136,11 +154,22 @@ export class WsTransport implements Transport {
     return this.#audio.add(listener);
   }
 
+  connectAudio(ports: AudioPorts): boolean {
+    return this.#worker?.connectAudio(ports) ?? false;
+  }
+
+  disconnectAudio(): void {
+    this.#worker?.disconnectAudio();
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#options.timers.clearTimeout(this.#retryTimer);
     this.#socket?.close(1000, 'bye');
+    // Long enough for the close handshake to leave the Worker.
+    const worker = this.#worker;
+    if (worker) this.#options.timers.setTimeout(() => worker.terminate(), 1000);
     this.#failPending('The connection to the phone was closed');
     this.#setStatus({ state: 'closed', attempt: 0, reason: 'closed' });
   }

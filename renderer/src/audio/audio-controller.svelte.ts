@@ -4,6 +4,10 @@
  *   getUserMedia (AEC, NS, AGC) → capture worklet → 20 ms Int16 frames → client → engine
  *   engine → client → playback worklet (ring buffer) → output device (setSinkId)
  *
+ * When the transport can relay audio off the main thread (the web host's
+ * socket in a Worker: worker-socket.ts), the worklets get MessagePorts to it
+ * and frames never pass through the page; the page then only hears levels.
+ *
  * One AudioContext at 48 kHz carries both directions so the capture clock
  * paces what we send. The views read `state`, `error` and the two levels.
  */
@@ -14,13 +18,10 @@ import captureWorkletUrl from './capture-worklet.ts?worker&url';
 import playbackWorkletUrl from './playback-worklet.ts?worker&url';
 import { resampleLinear } from './resample.ts';
 import { routeContext } from './ringtone.ts';
-import { CAPTURE_PROCESSOR, PLAYBACK_PROCESSOR, type CaptureMessage, type PlaybackCommand, type PlaybackReport } from './worklet-scope.ts';
+import { CAPTURE_PROCESSOR, MIX_STREAM, PLAYBACK_PROCESSOR, type CaptureCommand, type CaptureMessage, type PlaybackCommand, type PlaybackReport } from './worklet-scope.ts';
 
 export type AudioSettings = Pick<Settings, 'audioInput' | 'audioOutput' | 'echoCancellation' | 'noiseSuppression' | 'autoGainControl'>;
 export type AudioState = 'idle' | 'starting' | 'running' | 'failed';
-
-/** The device stream of audio-frames.ts: every call mixed. */
-const MIX_STREAM = 0;
 
 export function captureConstraints(s: AudioSettings): MediaStreamConstraints {
   return {
@@ -71,6 +72,8 @@ export class AudioController {
   #sequence = 0;
   #settings: AudioSettings | undefined;
   #generation = 0;
+  /** True once the worklets' frames go straight to the transport (connectAudio). */
+  #direct = false;
 
   constructor(client: ApiClient) {
     this.#client = client;
@@ -83,13 +86,13 @@ export class AudioController {
   /** Opens the devices. `send: false` only meters the microphone (settings preview). */
   async start(settings: AudioSettings, options: { send: boolean }): Promise<void> {
     if (this.state === 'running' || this.state === 'starting') {
-      this.sending = this.sending || options.send;
+      this.#setSending(this.sending || options.send);
       return;
     }
     const generation = ++this.#generation;
     this.state = 'starting';
     this.error = undefined;
-    this.sending = options.send;
+    this.#setSending(options.send);
     this.#settings = settings;
     try {
       const ctx = new AudioContext({ sampleRate: 48000, latencyHint: 'interactive' });
@@ -108,6 +111,7 @@ export class AudioController {
       this.#offAudio = this.#client.onAudio((frame) => this.#play(frame));
       if (generation !== this.#generation) return;
       await this.#openCapture(settings, generation);
+      if (generation === this.#generation) this.#connectDirect();
       if (ctx.state === 'suspended') await ctx.resume();
       if (generation === this.#generation) this.state = 'running';
     } catch (e) {
@@ -130,9 +134,10 @@ export class AudioController {
     if (!this.#capture) {
       const capture = new AudioWorkletNode(ctx, CAPTURE_PROCESSOR, { numberOfOutputs: 0, channelCount: 1, channelCountMode: 'explicit' });
       capture.port.onmessage = (e: MessageEvent<CaptureMessage>) => {
-        this.inputLevel = e.data.rms;
-        if (!this.sending) return;
-        const frame: AudioFrame = { kind: 'capture', sampleRate: rate, sequence: this.#sequence, stream: MIX_STREAM, samples: new Int16Array(e.data.samples) };
+        const message = e.data;
+        this.inputLevel = message.rms;
+        if (message.type !== 'frame' || !this.sending) return;
+        const frame: AudioFrame = { kind: 'capture', sampleRate: rate, sequence: this.#sequence, stream: MIX_STREAM, samples: new Int16Array(message.samples) };
         this.#sequence = (this.#sequence + 1) & 0xffff;
         this.#client.sendAudio(frame);
       };
@@ -156,6 +161,30 @@ export class AudioController {
     this.#stream = stream;
     this.#source = source;
     this.error = undefined;
+  }
+
+  /** Hands the worklets a channel each to the transport's relay, when it has one. */
+  #connectDirect(): void {
+    const capture = this.#capture;
+    const playback = this.#playback;
+    if (this.#direct || !capture || !playback) return;
+    const up = new MessageChannel();
+    const down = new MessageChannel();
+    if (!this.#client.connectAudio({ capture: up.port2, playback: down.port2 })) {
+      for (const port of [up.port1, up.port2, down.port1, down.port2]) port.close();
+      return;
+    }
+    const connectCapture: CaptureCommand = { type: 'connect', port: up.port1, sending: this.sending };
+    capture.port.postMessage(connectCapture, [up.port1]);
+    const connectPlayback: PlaybackCommand = { type: 'connect', port: down.port1 };
+    playback.port.postMessage(connectPlayback, [down.port1]);
+    this.#direct = true;
+  }
+
+  #setSending(on: boolean): void {
+    this.sending = on;
+    const command: CaptureCommand = { type: 'sending', on };
+    this.#capture?.port.postMessage(command);
   }
 
   #play(frame: AudioFrame): void {
@@ -224,7 +253,7 @@ export class AudioController {
         samples[i] = Math.round(Math.sin(2 * Math.PI * hz * t) * amplitude * Math.max(0, envelope));
       }
       const command: PlaybackCommand = { type: 'frame', samples: samples.buffer };
-      // The ring holds 60 ms, so feed it at real time.
+      // The ring holds 100 ms, so feed it at real time.
       setTimeout(() => this.#playback?.port.postMessage(command, [samples.buffer]), f * 20);
     }
   }
@@ -233,7 +262,7 @@ export class AudioController {
     this.#generation++;
     this.#teardown();
     this.state = 'idle';
-    this.sending = false;
+    this.#setSending(false);
     this.inputLevel = 0;
     this.outputLevel = 0;
   }
@@ -247,6 +276,8 @@ export class AudioController {
   }
 
   #teardown(): void {
+    if (this.#direct) this.#client.disconnectAudio();
+    this.#direct = false;
     this.#closeCapture();
     this.#micGain?.disconnect();
     this.#micGain = undefined;

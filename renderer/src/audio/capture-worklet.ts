@@ -1,13 +1,23 @@
 /**
  * Runs on the audio thread: microphone samples (after the browser's echo
- * cancellation and noise suppression) → 20 ms Int16 frames → main thread,
- * which sends them to the engine. Only the first channel is used: the
- * engine's audio is mono.
+ * cancellation and noise suppression) → 20 ms Int16 frames. Only the first
+ * channel is used: the engine's audio is mono.
+ *
+ * Where the frames go: once the page has connected a port to the
+ * transport's relay (CaptureCommand 'connect'), each frame is encoded here
+ * and posted straight to it — the main thread only hears the level, ten
+ * times a second; before that (or with a transport that cannot relay), each
+ * frame goes to the main thread, which sends it.
  */
+import { encodeFrame } from '../api/audio-frame-codec.ts';
+import type { AudioSampleRate } from '../api/types.ts';
 import { FrameChunker } from './frame-chunker.ts';
-import { CAPTURE_PROCESSOR, type AudioWorkletScope, type CaptureMessage } from './worklet-scope.ts';
+import { CAPTURE_PROCESSOR, MIX_STREAM, type AudioWorkletScope, type CaptureCommand, type CaptureMessage } from './worklet-scope.ts';
 
 const scope = globalThis as unknown as AudioWorkletScope;
+
+/** Frames between two level reports to the main thread once frames go straight to the relay. */
+const LEVEL_EVERY = 5;
 
 /**
  * Without a microphone (refused, unplugged) the node still runs and sends
@@ -17,12 +27,40 @@ const scope = globalThis as unknown as AudioWorkletScope;
 class CaptureProcessor extends scope.AudioWorkletProcessor {
   #chunker = new FrameChunker(Math.round((scope.sampleRate * 20) / 1000));
   #silence = new Float32Array(128);
+  #relay: MessagePort | undefined;
+  #sending = false;
+  #sequence = 0;
+  #frames = 0;
+
+  constructor(options?: AudioWorkletNodeOptions) {
+    super(options);
+    this.port.onmessage = (event: MessageEvent<CaptureCommand>) => {
+      const command = event.data;
+      if (command.type === 'connect') {
+        this.#relay = command.port;
+        this.#sending = command.sending;
+      } else if (command.type === 'sending') this.#sending = command.on;
+    };
+  }
 
   process(inputs: Float32Array[][]): boolean {
     const channel = inputs[0]?.[0] ?? this.#silence;
     this.#chunker.push(channel, (frame, level) => {
-      const message: CaptureMessage = { type: 'frame', samples: frame.buffer as ArrayBuffer, rms: level.rms, peak: level.peak };
-      this.port.postMessage(message, [frame.buffer as ArrayBuffer]);
+      const relay = this.#relay;
+      if (!relay) {
+        const message: CaptureMessage = { type: 'frame', samples: frame.buffer as ArrayBuffer, rms: level.rms, peak: level.peak };
+        this.port.postMessage(message, [frame.buffer as ArrayBuffer]);
+        return;
+      }
+      if (this.#sending) {
+        const bytes = encodeFrame({ kind: 'capture', sampleRate: scope.sampleRate as AudioSampleRate, sequence: this.#sequence, stream: MIX_STREAM, samples: frame });
+        this.#sequence = (this.#sequence + 1) & 0xffff;
+        relay.postMessage(bytes.buffer, [bytes.buffer]);
+      }
+      if (++this.#frames % LEVEL_EVERY === 0) {
+        const message: CaptureMessage = { type: 'level', rms: level.rms, peak: level.peak };
+        this.port.postMessage(message);
+      }
     });
     return true;
   }

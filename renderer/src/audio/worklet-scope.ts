@@ -19,17 +19,32 @@ export interface AudioWorkletScope {
 export const CAPTURE_PROCESSOR = 'parley-capture';
 export const PLAYBACK_PROCESSOR = 'parley-playback';
 
-/** Capture worklet → main thread. */
-export interface CaptureMessage {
-  type: 'frame';
-  /** An Int16Array's buffer, transferred. */
-  samples: ArrayBuffer;
-  rms: number;
-  peak: number;
-}
+/** The device stream of electron/api/audio-frames.ts that carries every call mixed. */
+export const MIX_STREAM = 0;
 
-/** Main thread → playback worklet. */
-export type PlaybackCommand = { type: 'frame'; samples: ArrayBuffer } | { type: 'clear' };
+/**
+ * Main thread → capture worklet. `connect`: from now on encoded frames go to
+ * `port` (the transport's relay, off the main thread) while `sending`, and
+ * only the level comes to the main thread.
+ */
+export type CaptureCommand = { type: 'connect'; port: MessagePort; sending: boolean } | { type: 'sending'; on: boolean };
+
+/** Capture worklet → main thread: each frame (until connected), or the level about ten times a second. */
+export type CaptureMessage =
+  | {
+      type: 'frame';
+      /** An Int16Array's buffer, transferred. */
+      samples: ArrayBuffer;
+      rms: number;
+      peak: number;
+    }
+  | { type: 'level'; rms: number; peak: number };
+
+/**
+ * Main thread → playback worklet. `connect`: encoded playback frames
+ * (audio-frame-codec.ts) arrive on `port` straight from the transport's relay.
+ */
+export type PlaybackCommand = { type: 'frame'; samples: ArrayBuffer } | { type: 'clear' } | { type: 'connect'; port: MessagePort };
 
 /** Playback worklet → main thread, a few times a second. */
 export interface PlaybackReport {

@@ -15,11 +15,12 @@ import { openWavSource } from '../../../electron/media/devices/wav-file-source.t
 import { MediaClock } from '../../../electron/media/session/media-clock.ts';
 import { MediaEngine } from '../../../electron/media/session/media-engine.ts';
 import type { MediaSession } from '../../../electron/media/session/media-session.ts';
+import type { SrtpCryptoSuite } from '../../../electron/media/srtp/srtp-crypto-suite.ts';
 
 export const sleep = (ms: number): Promise<void> => new Promise<void>((r) => setTimeout(r, ms));
 
 type PeerRequest =
-  | { id: number; cmd: 'init'; codec: string; srtp: boolean; rate: number; wav: string; count?: number; keyExchange?: 'sdes' | 'dtls' }
+  | { id: number; cmd: 'init'; codec: string; srtp: boolean; rate: number; wav: string; count?: number; keyExchange?: 'sdes' | 'dtls'; srtpSuites?: SrtpCryptoSuite[] }
   | { id: number; cmd: 'offer' | 'start' | 'stop' | 'figures' }
   | { id: number; cmd: 'answer' | 'setAnswer'; sdp: string[] };
 
@@ -64,6 +65,7 @@ export async function runSessionsPeer(): Promise<void> {
                 codecs: [m.codec],
                 srtp: m.srtp ? 'mandatory' : 'off',
                 ...(m.keyExchange ? { keyExchange: [m.keyExchange] } : {}),
+                ...(m.srtpSuites ? { srtpSuites: m.srtpSuites } : {}),
                 source: await openWavSource(m.wav, { sampleRate: m.rate, loop: true }),
                 sink: new NullSink(m.rate),
                 statsIntervalMs: 0,

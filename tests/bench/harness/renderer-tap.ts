@@ -49,7 +49,7 @@ const RECORDER = 'class BenchTap extends AudioWorkletProcessor {' +
   '   return true; } }' +
   ' registerProcessor("bench-tap", BenchTap);';
 const url = URL.createObjectURL(new Blob([RECORDER], { type: 'text/javascript' }));
-const state = { chunks: [], mapping: [], ring: [], ctx: undefined, tap: undefined, errors: [] };
+const state = { chunks: [], mapping: [], ring: [], ctx: undefined, tap: undefined, errors: [], capture: { frame: 0, level: 0 } };
 window.__benchTap = state;
 const contexts = new Map();
 const OrigContext = window.AudioContext;
@@ -64,7 +64,11 @@ window.AudioContext = class extends OrigContext {
 window.AudioWorkletNode = class extends OrigNode {
   constructor(ctx, name, options) {
     super(ctx, name, options);
-    if (name === 'parley-capture') this.__benchKind = 'capture';
+    if (name === 'parley-capture') {
+      this.__benchKind = 'capture';
+      // What the capture worklet tells the page: every frame (audio through the main thread) or only levels (relayed).
+      this.port.addEventListener('message', (e) => { if (e.data && (e.data.type === 'frame' || e.data.type === 'level')) state.capture[e.data.type]++; });
+    }
     if (name === 'parley-playback') {
       this.__benchKind = 'playback';
       // The playback worklet's own reports (beside the app's handler): how much its ring buffer holds.
@@ -115,6 +119,7 @@ const b64 = (a) => { const u = new Uint8Array(a.buffer); let t = ''; for (let i 
 const gaps = chunks.filter((c, i) => i > 0 && c.start !== chunks[i - 1].start + 4800).length;
 return {
   startFrame: chunks[0].start, sampleRate: s.ctx.sampleRate, mic: b64(mic), out: b64(out), gaps,
+  captureFrames: s.capture.frame, captureLevels: s.capture.level,
   mapping: s.mapping.slice(), ringMs: ring.length ? ring[ring.length >> 1] : NaN, outputLatencyMs: (s.ctx.outputLatency || 0) * 1000, baseLatencyMs: (s.ctx.baseLatency || 0) * 1000,
 };
 `;
@@ -140,19 +145,34 @@ export interface TapRecording {
   baseLatencyMs: number;
   /** The playback worklet's ring buffer, ms held (the median of its ~10 reports a second). */
   ringMs: number;
+  /**
+   * Messages from the capture worklet to the page since the clear: frames
+   * (the page sends them on) and level reports (frames went straight to the
+   * transport's relay, off the main thread).
+   */
+  captureFrames: number;
+  captureLevels: number;
 }
 
-/** Turns CSP off for this test session (chromedriver's CDP bridge), then (re)loads `url`. */
-export async function openWithoutCsp(session: Browser, url: string): Promise<void> {
+/**
+ * Turns CSP off for this test session (chromedriver's CDP bridge), then (re)loads `url`.
+ * `withoutWorkers`: the page finds no Worker constructor, so its audio goes
+ * through the main thread as it did before the socket Worker (a comparison).
+ */
+export async function openWithoutCsp(session: Browser, url: string, opts: { withoutWorkers?: boolean } = {}): Promise<void> {
   const b = session.browser;
   const o = b.options as { protocol?: string; hostname?: string; port?: number; path?: string };
   const base = `${o.protocol ?? 'http'}://${o.hostname ?? '127.0.0.1'}:${o.port}${(o.path ?? '/').replace(/\/$/, '')}`;
-  const r = await fetch(`${base}/session/${b.sessionId}/goog/cdp/execute`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ cmd: 'Page.setBypassCSP', params: { enabled: true } }),
-  });
-  if (!r.ok) throw new Error(`chromedriver refused Page.setBypassCSP: ${r.status} ${await r.text()}`);
+  const cdp = async (cmd: string, params: Record<string, unknown>) => {
+    const r = await fetch(`${base}/session/${b.sessionId}/goog/cdp/execute`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ cmd, params }),
+    });
+    if (!r.ok) throw new Error(`chromedriver refused ${cmd}: ${r.status} ${await r.text()}`);
+  };
+  await cdp('Page.setBypassCSP', { enabled: true });
+  if (opts.withoutWorkers) await cdp('Page.addScriptToEvaluateOnNewDocument', { source: 'window.Worker = undefined;' });
   await b.url(url);
 }
 
@@ -164,7 +184,7 @@ export async function installTap(session: Browser): Promise<void> {
 
 /** Forgets what the tap recorded so far (the call's start). */
 export async function clearTap(session: Browser): Promise<void> {
-  await session.browser.execute('if (window.__benchTap) { window.__benchTap.chunks.length = 0; window.__benchTap.ring.length = 0; }');
+  await session.browser.execute('if (window.__benchTap) { window.__benchTap.chunks.length = 0; window.__benchTap.ring.length = 0; window.__benchTap.capture = { frame: 0, level: 0 }; }');
 }
 
 /** What the tap recorded since the last clear. */
@@ -186,6 +206,8 @@ export async function collectTap(session: Browser): Promise<TapRecording> {
     renderJitterMs: offsets.length > 0 ? Math.max(...offsets) - Math.min(...offsets) : NaN,
     outputLatencyMs: Number(r.outputLatencyMs),
     ringMs: Number(r.ringMs),
+    captureFrames: Number(r.captureFrames),
+    captureLevels: Number(r.captureLevels),
     baseLatencyMs: Number(r.baseLatencyMs),
   };
 }

@@ -27,6 +27,23 @@ test('bridge: bounded, drops oldest on overrun; close drains then ends', () => {
   assert.equal(b.read(160), null);
 });
 
+test('bridge, newest only (live capture): frames that waited while nobody read are skipped, not played late', () => {
+  const b = new FrameBridge({ sampleRate: 8000, maxBufferMs: 200, newestOnly: true });
+  // The call was on hold (or its media not started) for 5 frames: nobody read them.
+  for (let i = 1; i <= 5; i++) b.write(new Int16Array(160).fill(i));
+  // Then each frame is written and read at once: the read takes the newest, every time.
+  b.write(new Int16Array(160).fill(6));
+  assert.ok(b.read(160)!.every((v) => v === 6));
+  b.write(new Int16Array(160).fill(7));
+  assert.ok(b.read(160)!.every((v) => v === 7));
+  assert.equal(b.stale, 5 * 160);
+  assert.equal(b.buffered, 0);
+  // An ordinary bridge would have played the backlog, 100 ms late for the rest of the call.
+  const old = new FrameBridge({ sampleRate: 8000, maxBufferMs: 200 });
+  for (let i = 1; i <= 6; i++) old.write(new Int16Array(160).fill(i));
+  assert.ok(old.read(160)!.every((v) => v === 1));
+});
+
 test('echo device returns what it receives, after the set delay', () => {
   const echo = new EchoDevice({ sampleRate: 16000, delayMs: 100 });
   const tone = new ToneSource({ frequency: 600, sampleRate: 16000 });

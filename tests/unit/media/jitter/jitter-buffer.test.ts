@@ -76,8 +76,10 @@ describe('JitterBuffer: scripted arrival patterns', () => {
     assert.equal(s.frameMs, 20);
   });
 
-  it('jitter bursts: the first stall is stretched over, the target grows, later stalls cost nothing', () => {
-    // Every 2 s the network stalls 120 ms and then delivers the backlog at once.
+  it('jitter bursts: the target grows to cover most of each stall; later stalls cost at most two stretched frames, never loss', () => {
+    // Every 2 s the network stalls 120 ms and then delivers the backlog at once: 6 % of the packets are held
+    // 20–120 ms. The target (98th percentile of the spread) covers all but the worst of them (1 %), which is
+    // stretched over (concealed in place: nothing lost, nothing late) rather than holding the delay up for all.
     const arrivals = stream(1500).map((a) => {
       const t = a.at - 1030;
       const phase = t % 2000;
@@ -89,11 +91,46 @@ describe('JitterBuffer: scripted arrival patterns', () => {
     assert.equal(s.lost, 0);
     assert.equal(s.late, 0);
     assertIncreasing(audio);
-    // after the first stall (t ≈ 2 s) has been absorbed, no frame is concealed any more
+    // after the first stall (t ≈ 2 s) has been absorbed, each of the ~12 later stalls conceals at most 2 frames
     const secondHalf = frames.slice(300, 1500);
-    assert.equal(secondHalf.filter((f) => f.kind === 'conceal').length, 0, kinds(secondHalf));
-    assert.ok(s.concealed > 0 && s.concealed <= 8, `concealed ${s.concealed}`);
+    const stretched = kinds(secondHalf).match(/c+/g) ?? [];
+    assert.ok(stretched.every((run) => run.length <= 2), kinds(secondHalf));
+    assert.ok(stretched.length <= 13, `${stretched.length} stretches`);
     assert.equal(audio.length + s.discarded, 1500);
+  });
+
+  it('a rare stall (100 ms every 6 s) does not hold the delay up: it is back to ≤ 30 ms within 4 s, speech cut at most twice a second', () => {
+    // The sender (or the network) stalls for 100 ms and then sends the backlog at once, every 6 s.
+    const arrivals = stream(1500).map((a) => {
+      const phase = (a.at - 1030) % 6000;
+      return phase >= 3000 && phase < 3100 ? { ...a, at: a.at - phase + 3100 } : a;
+    });
+    const jb = new JitterBuffer<number>({ clockRate: 8000, ...CALL_JITTER_DEFAULTS });
+    const sorted = [...arrivals].sort((a, b) => a.at - b.at);
+    let next = 0;
+    const waits: { at: number; wait: number; seq: number }[] = [];
+    for (let k = 0; k < 1500; k++) {
+      const now = 1005 + 20 * k;
+      while (next < sorted.length && sorted[next]!.at <= now) {
+        const a = sorted[next++]!;
+        jb.push({ seq: a.seq, timestamp: a.ts, payload: a.seq, arrivalMs: a.at });
+      }
+      const f = jb.pull(now);
+      if (f.kind === 'audio') waits.push({ at: now, wait: now - (1030 + 20 * f.payload), seq: f.payload });
+    }
+    // From 4 s after each stall (at 1030 + 3000 + 6000 j) until the next one, the buffer's delay is ≤ 30 ms. The
+    // buffer alone cannot tell speech from silence: it drops one frame per half second (the receive pipeline
+    // sheds quiet frames faster: receive-pipeline.test.ts).
+    const settled = waits.filter((w) => (w.at - 1030 - 3000) % 6000 >= 4000 && w.at > 4000);
+    const high = settled.filter((w) => w.wait > 30);
+    assert.ok(settled.length > 300, `${settled.length} frames judged`);
+    // Dropped frames (the next payload played skips one): one at a time, at least half a second apart.
+    const drops = waits.flatMap((w, i) => (i > 0 && w.seq - waits[i - 1]!.seq > 1 ? [w.at] : []));
+    assert.ok(drops.length >= 4, `${drops.length} frames dropped`);
+    assert.ok(waits.every((w, i) => i === 0 || w.seq - waits[i - 1]!.seq <= 2), 'one frame at a time');
+    assert.ok(drops.every((t, i) => i === 0 || t - drops[i - 1]! >= 500), `drops at ${drops.join(', ')}`);
+    assert.equal(high.length, 0, `frames played > 30 ms after their earliest arrival: ${high.slice(0, 5).map((w) => `${w.wait} ms at ${w.at}`).join(', ')}`);
+    assert.equal(jb.stats.lost, 0);
   });
 
   it('reordering inside the buffer is invisible', () => {

@@ -5,10 +5,30 @@ import fc from 'fast-check';
 import { AesCounterMode } from '../../../../electron/media/srtp/aes-cm.ts';
 import { HmacSha1 } from '../../../../electron/media/srtp/hmac-sha1.ts';
 
-describe('HmacSha1 (kept key schedule)', () => {
+describe('HmacSha1 (kept key schedule, SHA-1 in JavaScript)', () => {
   it('gives the RFC 2202 test case 2 MAC', () => {
     const mac = new HmacSha1(Buffer.from('Jefe'));
     assert.equal(mac.digest(Buffer.from('what do ya want '), Buffer.from('for nothing?')).toString('hex'), 'effcdf6ae5eb2fa2d27416d5f184df9c259a7c79');
+  });
+
+  it('gives the RFC 2202 MACs of cases 1, 3 and 6 (a key longer than a block, hashed first)', () => {
+    assert.equal(new HmacSha1(Buffer.alloc(20, 0x0b)).digest(Buffer.from('Hi There')).toString('hex'), 'b617318655057264e28bc0b6fb378c8ef146be00');
+    assert.equal(new HmacSha1(Buffer.alloc(20, 0xaa)).digest(Buffer.alloc(50, 0xdd)).toString('hex'), '125d7342b9ac11cd91a39af48aa17b4f63f175d3');
+    const long = new HmacSha1(Buffer.alloc(80, 0xaa));
+    assert.equal(long.digest(Buffer.from('Test Using Larger Than Block-Size Key - Hash Key First')).toString('hex'), 'aa4ae5e15272d00e95705637ce8a3b55ed402112');
+  });
+
+  it('equals createHmac at every length around the padding boundaries and for long messages split anywhere', () => {
+    const key = randomBytes(20);
+    const mac = new HmacSha1(key);
+    for (let n = 0; n <= 200; n++) {
+      const m = randomBytes(n);
+      assert.deepEqual(mac.digest(m), createHmac('sha1', key).update(m).digest(), `${n} bytes`);
+    }
+    const big = randomBytes(5000);
+    for (const cut of [0, 1, 55, 56, 63, 64, 65, 1000, 4999, 5000]) {
+      assert.deepEqual(mac.digest(big.subarray(0, cut), big.subarray(cut)), createHmac('sha1', key).update(big).digest(), `cut at ${cut}`);
+    }
   });
 
   it('equals createHmac for random keys (including > 64 bytes) and messages, reused many times', () => {

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { SocketRelay, type FromRelay, type RelaySocket, type ToRelay } from './socket-relay.ts';
+import { SocketWorker, type WorkerLike } from './worker-socket.ts';
+import { WsTransport } from './ws-transport.ts';
+
+/** A socket on the "host" side, driven by the test. */
+class HostSocket implements RelaySocket {
+  readyState = 0;
+  bufferedAmount = 0;
+  binaryType: BinaryType = 'blob';
+  readonly sent: Array<string | ArrayBuffer> = [];
+  readonly #listeners = new Map<string, Array<(e: { data: unknown }) => void>>();
+  send(data: string | ArrayBuffer): void {
+    this.sent.push(data);
+  }
+  close(): void {
+    this.fire('close');
+  }
+  addEventListener(type: string, listener: (e: { data: unknown }) => void): void {
+    this.#listeners.set(type, [...(this.#listeners.get(type) ?? []), listener]);
+  }
+  fire(type: string, data?: unknown): void {
+    if (type === 'open') this.readyState = 1;
+    if (type === 'close') this.readyState = 3;
+    for (const l of this.#listeners.get(type) ?? []) l({ data });
+  }
+}
+
+/** A Worker running the relay in this thread, messages passed on the next turn as a real Worker would. */
+class InlineWorker implements WorkerLike {
+  readonly sockets: HostSocket[] = [];
+  readonly toRelay: ToRelay[] = [];
+  terminated = false;
+  readonly #listeners = new Map<string, Array<(e: never) => void>>();
+  readonly relay = new SocketRelay({
+    post: (m: FromRelay) => queueMicrotask(() => this.#fire('message', new MessageEvent('message', { data: m }))),
+    createSocket: () => {
+      const s = new HostSocket();
+      this.sockets.push(s);
+      return s;
+    },
+  });
+  postMessage(message: ToRelay): void {
+    this.toRelay.push(message);
+    queueMicrotask(() => this.relay.handle(message));
+  }
+  addEventListener(type: string, listener: (e: never) => void): void {
+    this.#listeners.set(type, [...(this.#listeners.get(type) ?? []), listener]);
+  }
+  terminate(): void {
+    this.terminated = true;
+  }
+  fireError(): void {
+    this.#fire('error', new Event('error'));
+  }
+  #fire(type: string, event: Event): void {
+    for (const l of this.#listeners.get(type) ?? []) (l as (e: Event) => void)(event);
+  }
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe('WsTransport over a SocketWorker', () => {
+  it('requests and events travel through the Worker; audio ports are handed to it', async () => {
+    const worker = new InlineWorker();
+    const transport = new WsTransport({ url: 'ws://127.0.0.1:9/api?token=t', worker: new SocketWorker(worker) });
+    await tick();
+    const host = worker.sockets[0]!;
+    host.fire('open');
+    await tick();
+    expect(transport.status.state).toBe('open');
+    const events: unknown[] = [];
+    transport.onEvent((e) => events.push(e));
+    const reply = transport.request('app.snapshot', undefined);
+    await tick();
+    expect(JSON.parse(host.sent[0] as string)).toEqual({ id: 1, cmd: 'app.snapshot' });
+    host.fire('message', JSON.stringify({ id: 1, ok: true, data: { n: 1 } }));
+    host.fire('message', JSON.stringify({ event: 'call', data: { id: 'c1' } }));
+    expect(await reply).toEqual({ ok: true, data: { n: 1 } });
+    expect(events).toEqual([{ event: 'call', data: { id: 'c1' } }]);
+
+    // Before the worklets connect, playback frames reach the page's listeners.
+    const heard: number[] = [];
+    transport.onAudio((f) => heard.push(f[3]!));
+    host.fire('message', new Uint8Array([2, 5, 0, 7, 0, 0, 0, 0]).buffer);
+    await tick();
+    expect(heard).toEqual([7]);
+    const up = new MessageChannel();
+    const down = new MessageChannel();
+    expect(transport.connectAudio({ capture: up.port2, playback: down.port2 })).toBe(true);
+    expect(worker.toRelay.at(-1)).toMatchObject({ type: 'audio' });
+    transport.disconnectAudio();
+    expect(worker.toRelay.at(-1)).toEqual({ type: 'audio' });
+    up.port1.close();
+    down.port1.close();
+    transport.close();
+  });
+
+  it('a Worker that fails to load closes its pending socket and stops relaying (audio stays on the page)', () => {
+    const worker = new InlineWorker();
+    const sw = new SocketWorker(worker);
+    const closed: string[] = [];
+    const s = sw.createSocket('ws://127.0.0.1:9/api');
+    s.addEventListener('close', () => closed.push('closed'));
+    worker.fireError();
+    expect(closed).toEqual(['closed']);
+    expect(s.readyState).toBe(3);
+    expect(sw.relaying).toBe(false);
+    const up = new MessageChannel();
+    const down = new MessageChannel();
+    expect(sw.connectAudio({ capture: up.port2, playback: down.port2 })).toBe(false);
+    for (const p of [up.port1, up.port2, down.port1, down.port2]) p.close();
+  });
+});
