@@ -28,9 +28,8 @@ const BUILTIN_PREFIX = '\0builtin:';
  * internal modules instead of 32), `node:fs` fs/promises and the streams
  * (30 instead of 0), `node:crypto` WebCrypto (39), `node:util` 35 — memory
  * and start-up time for things Parley never calls. Each `import { x } from
- * 'node:fs'` becomes a module exporting the built-in's plain values (its
- * functions and constants; a getter is never read, so a name only a getter
- * gives is a build error here rather than a silent cost).
+ * 'node:fs'` becomes a module that reads only the names imported (unused
+ * ones are tree-shaken).
  */
 const builtinsWithoutNamespace: Plugin = {
   name: 'parley:builtins-without-namespace',
@@ -43,8 +42,9 @@ const builtinsWithoutNamespace: Plugin = {
     const builtin = process.getBuiltinModule(name) as Record<string, unknown> | undefined;
     if (!builtin) throw new Error(`${name} is not a Node built-in`);
     const names = Object.keys(builtin).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
+    const spec = JSON.stringify(name);
     return [
-      `const builtin = process.getBuiltinModule(${JSON.stringify(name)});`,
+      `const builtin = process.getBuiltinModule(${spec});`,
       'export default builtin;',
       ...names.map((k) => `export const ${k} = /* @__PURE__ */ (() => builtin.${k})();`),
     ].join('\n');

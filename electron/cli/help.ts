@@ -142,7 +142,9 @@ account's; with it, that account's own (off with --account and no condition: bac
   web: `parley web [--port N] [--no-open] [--data-dir DIR | account flags]
 Starts the phone and serves the Parley UI to a browser on 127.0.0.1 (port 0 = any free port).
 The printed URL carries this run's access token; the browser is the sound card (microphone
-and speaker through the page). --no-open prints the URL without opening a browser.`,
+and speaker through the page). --no-open prints the URL without opening a browser.
+The URL comes first: the phone starts when the page has loaded (or after a second), and the
+page says "Starting the phone…" until it is up.`,
   help: `parley help [command]`,
 };
 

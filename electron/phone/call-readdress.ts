@@ -26,11 +26,13 @@ const following = new WeakMap<PhoneCall, Promise<boolean>>();
 
 /**
  * True when the call sent a re-INVITE with our new address and the peer
- * accepted it. One at a time per call: a move settles in two registrations
- * (the REGISTER from the new address, then the one naming the public address
- * it learned), and a second follow started while the first one's ICE restart
- * gathered would restart again under the first one's re-INVITE. Waiting, it
- * finds the call already moved and does nothing.
+ * accepted it. One at a time per call: the registration may settle again
+ * while a follow runs (a refresh that ended before the network changed
+ * again, a keep-alive answer showing a new mapping), and a second follow
+ * started while the first one's ICE restart gathered would restart again
+ * under the first one's re-INVITE: the peer's answer then met credentials
+ * it had never seen. Waiting, it finds the call moved already, or follows
+ * the newer address.
  */
 export function followAddress(call: PhoneCall, address: string, log: Logger): Promise<boolean> {
   const next = (following.get(call) ?? Promise.resolve(false)).then(() => follow(call, address, log));

@@ -618,7 +618,7 @@ async function publicParley(w: World, user: string, port: number): Promise<Answe
   const rec = join(w.fx.tmp.path, `${user}-public.wav`);
   const p = w.fx.parley(w.fx.bed.wanPlacement(WAN_HOSTS.baresip), ['listen', '--aor', `sip:${user}@${w.fx.kam.domain}`, '--password', `${user}pw`,
     '--proxy', `${w.fx.kam.host}:${w.fx.kam.udpPort}`, '--bind', `${WAN_HOSTS.baresip}:${port}`, '--codecs', 'PCMU', '--auto-answer', '--tone', String(PEER_HZ), '--record', rec, '--json', '-v']);
-  await p.waitForEvent((e) => e.event === 'registration' && e.data.state === 'registered', 20_000);
+  await p.waitForEvent((e) => e.event === 'registration' && e.data.state === 'registered', 40_000);
   const answered = () => [...new Set(p.events.filter((e) => e.event === 'call' && e.data.state === 'active').map((e) => String(e.data.id)))];
   return {
     recordings: () => answered().map((_, i) => recordingPath(rec, i + 1)),

@@ -338,7 +338,8 @@ export function parseMessage(data: Buffer | string, limits?: Partial<ParseLimits
   if (bodyEnd - start > lim.maxMessageBytes) {
     throw new SipParseError(413, 'message too large', m.kind === 'request' ? m : undefined);
   }
-  m.body = buf.subarray(bodyStart, bodyEnd);
+  // No body: the message keeps its shared empty one (a view costs a TypedArray).
+  if (bodyEnd > bodyStart) m.body = buf.subarray(bodyStart, bodyEnd);
   attachRaw(m, buf, start, bodyStart, parsed.contentLength, startLineEnd);
   return m;
 }

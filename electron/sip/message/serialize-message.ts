@@ -26,7 +26,7 @@ export function serializeMessage(m: SipMessage): Buffer {
       return out;
     }
     src.copy(out, 0, raw.start, raw.end);
-    body.copy(out, headLen);
+    if (body.length > 0) body.copy(out, headLen);
     return out;
   }
   return build(m, startLineSame);
@@ -153,8 +153,7 @@ function build(m: SipMessage, startLineSame: boolean): Buffer {
       runSrc === raw.buf &&
       runB === raw.end - 2 &&
       runSrc[runB] === 0x0d &&
-      body.buffer === runSrc.buffer &&
-      body.byteOffset === runSrc.byteOffset + raw.end
+      (bodyLength === 0 || (body.buffer === runSrc.buffer && body.byteOffset === runSrc.byteOffset + raw.end))
     ) {
       runSrc.copy(out, off, runA, raw.end + bodyLength);
       return out;

@@ -285,17 +285,17 @@ export class Registration extends Emitter<RegistrationEvents> {
     this.#expiresAt = this.#ctx.clock.now() + granted * 1000;
     this.#stale = undefined;
     if (target) this.#server = { address: target.address, port: target.port };
-    // A first registration that shows a NAT between us stays 'registering' until the
-    // Contact with the public address is bound: until then requests to us go nowhere, and
-    // whatever starts at 'registered' (subscriptions to our own address) would be routed to
-    // the private Contact.
-    const settling = this.#state === 'registering';
-    if (!settling) this.#to('registered', { outcome: outcomeOf(response) });
+    // A registration that shows a NAT between us (or, refreshed after a network change, a
+    // new public address) stays 'registering' or 'refreshing' until the Contact with the
+    // public address is bound: until then requests to us go nowhere, whatever starts at
+    // 'registered' (subscriptions to our own address) would be routed to the old Contact,
+    // and calls that follow our address (call-readdress.ts) would re-INVITE naming the old
+    // public address, then again with the new one.
     if (target?.protocol === 'udp') {
       this.#keepFlowAlive(target, response);
       if (this.#learn(viaPublicAddress(response))) return;
     } else if (target && this.#learn(viaConnectionAddress(response, target.protocol))) return;
-    if (settling) this.#to('registered', { outcome: outcomeOf(response) });
+    this.#to('registered', { outcome: outcomeOf(response) });
     this.#addressRefreshes = 0;
     this.#timer = this.#ctx.clock.setTimeout(() => {
       this.#timer = undefined;
@@ -320,7 +320,7 @@ export class Registration extends Emitter<RegistrationEvents> {
     this.#ctx.logger.info('public address learned', { account: this.account.id, seen: `${seen.host}:${seen.port}`, contact: `${current.host}:${current.port}` });
     this.#ctx.setPublicAddress(this.account, wanted);
     this.#stale = this.#contact;
-    if (this.#state === 'registering') {
+    if (this.#state === 'registering' || this.#state === 'refreshing') {
       this.#stopTimer();
       void this.#attempt(++this.#generation);
     } else this.#startRegister('refreshing');

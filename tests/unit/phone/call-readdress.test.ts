@@ -1,6 +1,6 @@
 /**
- * A call follows our moved address (call-readdress.ts) once per move: a move
- * settles in two registrations close together, and the second follow waits
+ * A call follows our moved address (call-readdress.ts) once per move: when
+ * the registration settles twice close together, the second follow waits
  * for the first instead of restarting ICE under its re-INVITE.
  */
 import assert from 'node:assert/strict';
@@ -37,7 +37,7 @@ function fakeCall() {
 }
 
 describe('a call follows our moved address', () => {
-  test('two registrations settling one after the other: one ICE restart, one re-INVITE', async () => {
+  test('the registration settling twice in a row: one ICE restart, one re-INVITE', async () => {
     const { call, state } = fakeCall();
     const results = await Promise.all([followAddress(call, '198.51.100.102', nullLogger), followAddress(call, '198.51.100.102', nullLogger)]);
     assert.deepEqual(results, [true, false], 'the second found the call already moved');

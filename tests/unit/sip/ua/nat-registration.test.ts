@@ -81,6 +81,24 @@ describe('Registration behind a NAT', () => {
     assert.deepEqual(ua.publicAddress('a'), { host: PUBLIC.address, port: 40001 });
   });
 
+  it('a refresh whose answer shows a new public address (another network) is registered only once the new Contact is bound', async () => {
+    const { w, server, ua, uaTransport, states } = setup();
+    ua.register('a');
+    await w.settle(20);
+    // The laptop is behind another router now: the refresh (a network change asks for one) is seen from there.
+    w.network.mapNat(uaTransport, '203.0.113.8', 41000);
+    const seen: string[] = [];
+    ua.on('registration', (c) => seen.push(`${c.state} ${ua.publicAddress('a')?.host ?? '-'}`));
+    const before = server.of('REGISTER').length;
+    states.length = 0;
+    ua.register('a');
+    await w.settle(20);
+    assert.equal(server.of('REGISTER').length, before + 2, 'the refresh, then the REGISTER with the new public Contact');
+    assert.match(contacts(server.of('REGISTER').at(-1)!)[0]!, /203\.0\.113\.8:41000>;expires=3600/);
+    // Not 'registered' in between with the old address: calls following our address would re-INVITE naming it.
+    assert.deepEqual(seen, ['refreshing 203.0.113.7', 'registered 203.0.113.8']);
+  });
+
   it('a keep-alive left unanswered by a registrar that used to answer means the flow failed: register again', async () => {
     const { w, server, ua } = setup();
     ua.register('a');
