@@ -24,6 +24,22 @@
  * heap is sized before any JS runs; set here it is ignored, measured),
  * while the growth factor is read each time V8 considers growing the
  * nursery. A semi-space flag given by the user (NODE_OPTIONS, node …) wins.
+ *
+ * V8's memory saver mode is on for the phone: a burst of work (1,000
+ * subscriptions made at start, 500 watched lines) grows the heap, and in a
+ * plain Node process V8's memory reducer — the idle-time GC that gives the
+ * heap back — never runs: it judges the allocation rate "high" even in a
+ * process that only wakes once a second (--trace-memory-reducer: "high
+ * alloc, foreground" every 8 s, for ever), so the heap stays at its peak.
+ * In memory saver mode it runs (two GCs 8 s after the last full one) and
+ * the heap grows less eagerly. Measured with tests/bench/presence.bench.ts
+ * (`parley web` watching 500 lines, RSS over the registered idle phone):
+ * +25…29 MB without, +13…18 MB with; the memory reducer's GCs cost
+ * ≈ 0.3 s of CPU once after the burst. A two-ended loopback call's CPU
+ * (media.bench.ts, PCMU and Opus) and the per-frame media work are the
+ * same within the noise. `parley serve` turns it off again (a server's
+ * throughput wins over its footprint); a memory-saver flag of the user's
+ * wins.
  */
 import module from 'node:module';
 import v8 from 'node:v8';
@@ -33,7 +49,9 @@ import v8 from 'node:v8';
 // Node's own start-up, before this line, is the only moment it shows.
 if (process.argv.some((a) => a === '--password' || a.startsWith('--password='))) process.title = 'parley';
 
-if (!/semi-space/.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`)) v8.setFlagsFromString('--semi-space-growth-factor=1');
+const givenFlags = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
+if (!/semi-space/.test(givenFlags)) v8.setFlagsFromString('--semi-space-growth-factor=1');
+if (!/memory-saver/.test(givenFlags)) v8.setFlagsFromString('--memory-saver-mode');
 module.enableCompileCache?.();
 const { runCli } = await import('./run-cli.ts');
 const { ExitCode } = await import('./exit-codes.ts');

@@ -265,7 +265,10 @@ const SERVER_SEMI_SPACE_MB = 16;
  * semi-space flag of the user's (NODE_OPTIONS, node …) wins.
  */
 function serverNursery(): { dispose(): void } {
-  if (/semi-space/.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`)) return { dispose: () => {} };
+  const given = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
+  // main.ts turns V8's memory saver on for the phone; a server keeps V8's throughput-first heap.
+  if (!/memory-saver/.test(given)) v8.setFlagsFromString('--no-memory-saver-mode');
+  if (/semi-space/.test(given)) return { dispose: () => {} };
   const target = SERVER_SEMI_SPACE_MB * 2 * 1024 * 1024; // the new space is two semi-spaces
   let growing = true;
   v8.setFlagsFromString('--semi-space-growth-factor=2');

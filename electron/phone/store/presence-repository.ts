@@ -29,17 +29,13 @@ export class PresenceRepository {
   }
 
   watches(): StoredWatch[] {
-    return this.#store.all('SELECT id, account_id, target, presence, line FROM watches ORDER BY position, id').map((r) => ({
-      id: String(r.id),
-      accountId: String(r.account_id),
-      target: String(r.target),
-      presence: r.presence === 1,
-      line: r.line === 1,
-    }));
+    return this.#store.all('SELECT id, account_id, target, presence, line FROM watches ORDER BY position, id').map(storedWatch);
   }
 
+  /** By the UNIQUE (account_id, target) index: adding the 500th watch does not read the other 499. */
   findWatch(accountId: string, target: string): StoredWatch | undefined {
-    return this.watches().find((w) => w.accountId === accountId && w.target === target);
+    const r = this.#store.get('SELECT id, account_id, target, presence, line FROM watches WHERE account_id = ? AND target = ?', accountId, target);
+    return r && storedWatch(r);
   }
 
   /** Adds a watch (or widens an existing one to what is asked); the watch as stored. */
@@ -92,4 +88,8 @@ export class PresenceRepository {
   setOwnStatus(status: OwnStatus, note: string | null): void {
     this.#store.run('INSERT INTO own_presence (id, status, note) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, note = excluded.note', status, note);
   }
+}
+
+function storedWatch(r: Record<string, unknown>): StoredWatch {
+  return { id: String(r.id), accountId: String(r.account_id), target: String(r.target), presence: r.presence === 1, line: r.line === 1 };
 }

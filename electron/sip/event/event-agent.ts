@@ -34,6 +34,7 @@ import { MAX_SUBSCRIBE_EXPIRES, MIN_SUBSCRIBE_EXPIRES, NotifierSubscription } fr
 import type { NotifierDocument } from './notifier-subscription.ts';
 import { Publication } from './publication.ts';
 import type { PublicationOptions, PublicationView } from './publication.ts';
+import { SubscribeWindow } from './subscribe-window.ts';
 import { Subscription } from './subscription.ts';
 import type { SubscriptionHandler, SubscriptionOptions, SubscriptionRegistry } from './subscription.ts';
 
@@ -47,6 +48,9 @@ export const EVENT_LIMITS = {
   /** The largest NOTIFY body we read (a dialog-info of a busy line, a merged PIDF). */
   notifyBodyBytes: 65_536,
 } as const;
+
+/** Out-of-dialog SUBSCRIBEs of one UA out at once (subscribe-window.ts): 1,000 subscriptions start a few at a time. */
+export const SUBSCRIBES_IN_FLIGHT = 16;
 
 export class EventLimitError extends Error {}
 
@@ -84,9 +88,11 @@ export class EventAgent implements EventRequestHandler {
   readonly #servers = new Map<string, PackageServer>();
   readonly #unsolicited = new Map<string, (n: UnsolicitedNotify) => void>();
   /** Shared by every subscription (one object, not two closures each). */
+  readonly #window = new SubscribeWindow(SUBSCRIBES_IN_FLIGHT);
   readonly #registry: SubscriptionRegistry = {
     expect: (callId, fromTag, s) => this.#expected.set(expectKey(callId, fromTag), s),
     forget: (callId, fromTag) => this.#expected.delete(expectKey(callId, fromTag)),
+    turn: () => this.#window.turn(),
   };
 
   constructor(host: EventHost, options: { logger?: Logger } = {}) {

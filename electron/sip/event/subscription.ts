@@ -19,6 +19,9 @@
  *                        │  └──────────────────────────────── waiting / subscribing
  *       stop() from any state ──▶ unsubscribing ──▶ closed
  *
+ * In `subscribing` an attempt first waits for its turn: at most
+ * SUBSCRIBES_IN_FLIGHT out-of-dialog SUBSCRIBEs of the UA are out at once
+ * (subscribe-window.ts), so 1,000 subscriptions start a few at a time.
  * `waiting` retries after the server's retry-after or the RFC 5626 §4.5
  * back-off (refresh-policy.ts); `deactivated`/`timeout` resubscribe at once
  * (§4.1.3). Timer N (64×T1) ends an attempt that gets no NOTIFY. A NOTIFY
@@ -107,6 +110,8 @@ export interface SubscriptionOptions {
 export interface SubscriptionRegistry {
   expect(callId: string, fromTag: string, subscription: Subscription): void;
   forget(callId: string, fromTag: string): void;
+  /** Waits for a turn to send an out-of-dialog SUBSCRIBE (subscribe-window.ts); the function it gives ends the turn. */
+  turn(): Promise<() => void>;
 }
 
 interface Attempt {
@@ -318,6 +323,17 @@ export class Subscription implements DialogOwner {
     this.#attempt = attempt;
     this.#registry.expect(attempt.callId, attempt.fromTag, this);
     if (this.#view.state !== 'subscribing') this.#setView({ state: 'subscribing' });
+    const leave = await this.#registry.turn();
+    try {
+      if (this.#attempt !== attempt || this.#state !== 'subscribing') return;
+      await this.#send(attempt, intervalRetries);
+    } finally {
+      leave();
+    }
+  }
+
+  /** One attempt's SUBSCRIBE, sent in its turn, and what its final answer means. */
+  async #send(attempt: Attempt, intervalRetries: number): Promise<void> {
     const account = this.account;
     let targets;
     try {

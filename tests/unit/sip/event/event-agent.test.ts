@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventAgent, EVENT_LIMITS } from '../../../../electron/sip/event/event-agent.ts';
+import { EventAgent, EVENT_LIMITS, SUBSCRIBES_IN_FLIGHT } from '../../../../electron/sip/event/event-agent.ts';
 import type { PackageServer } from '../../../../electron/sip/event/event-agent.ts';
 import { buildPidf, parsePidf, PIDF_TYPE } from '../../../../electron/sip/event/pidf.ts';
 import type { PersonStatus } from '../../../../electron/sip/event/pidf.ts';
@@ -283,6 +283,54 @@ describe('RFC 6665 subscriptions between two phones', () => {
     assert.equal(await notify(1, 'away'), 500);
     await w.settle(20);
     assert.equal(server.of('SUBSCRIBE').length, 3);
+  });
+
+  it('200 subscriptions start a few at a time: at most SUBSCRIBES_IN_FLIGHT SUBSCRIBEs wait for an answer, in order, and all become active', async () => {
+    const w = world();
+    const alice = phone(w, 'alice', '10.0.0.2', 5070);
+    await alice.ua.removeAccount('alice');
+    alice.ua.addAccount({ id: 'alice', aor: 'sip:alice@sipA.test', password: 'pw', registerExpires: 0, outboundProxy: 'sip:10.0.0.9:5060' });
+    const server = w.server('10.0.0.9', 5060);
+    const unanswered: { request: SipRequest; tx: Parameters<NonNullable<typeof server.handle>>[1] }[] = [];
+    let seq = 0;
+    server.handle = (request, tx) => {
+      if (request.method === 'SUBSCRIBE') unanswered.push({ request, tx });
+      else tx.respond(createResponse(request, 200, 'OK'));
+    };
+    const answer = (request: SipRequest, tx: (typeof unanswered)[number]['tx']) => {
+      const ok = createResponse(request, 200, 'OK');
+      const tag = `n${++seq}`;
+      ok.headers.set('To', `${request.headers.get('To')};tag=${tag}`);
+      ok.headers.set('Expires', '3600');
+      ok.headers.set('Contact', '<sip:pres@10.0.0.9:5060>');
+      tx.respond(ok);
+      const n = new SipRequest('NOTIFY', 'sip:alice@10.0.0.2:5070');
+      n.headers.append('Max-Forwards', '70');
+      n.headers.append('From', `${request.headers.get('To')};tag=${tag}`);
+      n.headers.append('To', request.headers.get('From')!);
+      n.headers.append('Call-ID', request.headers.get('Call-ID')!);
+      n.headers.append('CSeq', '1 NOTIFY');
+      n.headers.append('Contact', '<sip:pres@10.0.0.9:5060>');
+      n.headers.append('Event', 'presence');
+      n.headers.append('Subscription-State', 'active;expires=3600');
+      server.layer.sendRequest(n, [{ protocol: 'udp', address: '10.0.0.2', port: 5070 }], { onResponse: () => {} });
+    };
+    const events = new EventAgent(alice.ua);
+    const subs = Array.from({ length: 200 }, (_, i) => watch(events, 'alice', `sip:line${i}@sipA.test`, 3600));
+    let most = 0;
+    const order: string[] = [];
+    for (let round = 0; round < 200 && subs.some((s) => s.sub.state !== 'subscribed'); round++) {
+      await w.settle(4);
+      most = Math.max(most, unanswered.length);
+      for (const { request, tx } of unanswered.splice(0)) {
+        order.push(request.uri);
+        answer(request, tx);
+      }
+    }
+    assert.equal(subs.filter((s) => s.views.at(-1)?.state === 'active').length, 200, 'every subscription became active');
+    assert.equal(most, SUBSCRIBES_IN_FLIGHT, `at most ${SUBSCRIBES_IN_FLIGHT} SUBSCRIBEs out at once (saw ${most})`);
+    assert.deepEqual(order.slice(0, 3), ['sip:line0@sipA.test', 'sip:line1@sipA.test', 'sip:line2@sipA.test'], 'in the order they were asked for');
+    assert.equal(server.of('SUBSCRIBE').length, 200, 'none was sent twice (no retransmission: none waited long)');
   });
 
   it('bounds what a remote party can make us keep: subscriptions to us per source, and NOTIFY bodies', async () => {
