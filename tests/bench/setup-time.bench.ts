@@ -26,13 +26,29 @@
  * launch and registration, spawn → registered, are left out and printed
  * apart). Every moment is read on this process's clock
  * as the event arrives (a pipe or a loopback TCP hop late, alike for all).
+ * The web UI (`--only …,web`): a `parley web` host with the same account,
+ * its page in Chromium (fake microphone); each call is typed on the dialpad
+ * and dialled with Enter. The dial moment is that keydown, stamped inside
+ * the page (a capture listener runs before the page's own), 'answered' the
+ * moment the call card says Connected (a MutationObserver in the page);
+ * both on the wall clock (Date.now()) as the bench's own stamps of baresip's
+ * events: the click → WebSocket → API → INVITE path a user's dial takes.
  * Median and p99 of N calls each. Goal: Parley ≤ baresip. Not measured
  * here: the callee's audio arriving at a Parley caller (the CLI prints no
- * event for it), and the web UI's dial.
+ * event for it).
  *
- *   node tests/bench/setup-time.bench.ts [--calls 50] [--only baresip,cli,engine]
+ *   node tests/bench/setup-time.bench.ts [--calls 50] [--only baresip,cli,engine,web] [--baseline CHECKOUT]
+ *
+ * `--baseline`: the engine of another checkout (this file's --serve-engine
+ * there; e.g. main before a change, with node_modules beside it) dialled
+ * the same way, as one more caller, "engine (baseline)": an A/B in one run.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { createApiClient, type ApiClient } from '../../electron/api/api-client.ts';
+import { browserAvailable, startBrowser, type Browser } from '../e2e/browser.ts';
+import { buildRenderer } from '../e2e/build-renderer.ts';
+import { startWebHost, type WebHost } from '../e2e/web-host.ts';
+import { soxTone } from '../interop/harness/sox.ts';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +65,7 @@ const argValue = (name: string): string | undefined => {
 };
 const CALLS = Number(argValue('--calls') ?? 50);
 const ONLY = argValue('--only')?.split(',');
+const BASELINE = argValue('--baseline');
 
 /** What the engine process sends: a command's reply, or one of its 'call' / 'registration' events. */
 type EngineEvent = { event: 'call'; data: { id: string; state: string } } | { event: 'registration'; data: { accountId: string; state: string } };
@@ -85,8 +102,10 @@ interface EngineProcess {
   close(): Promise<void>;
 }
 
-async function startEngineProcess(): Promise<EngineProcess> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve-engine'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** `checkout`: another checkout's copy of this file serves the engine (--baseline). */
+async function startEngineProcess(checkout?: string): Promise<EngineProcess> {
+  const script = checkout ? join(checkout, 'tests/bench/setup-time.bench.ts') : fileURLToPath(import.meta.url);
+  const child: ChildProcess = fork(script, ['--serve-engine'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...(checkout ? { cwd: checkout } : {}) });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const seen: EngineProcess['seen'] = [];
   let next = 1;
@@ -128,6 +147,7 @@ const users = [
   { username: 'alice', password: 'alicepw' },
   { username: 'bob', password: 'bobpw' },
   { username: 'carol', password: 'carolpw' },
+  { username: 'dave', password: 'davepw' },
 ];
 
 interface Setup {
@@ -136,11 +156,59 @@ interface Setup {
   heardMs: number;
 }
 
-/** When each baresip event arrived, on this process's clock. */
-function stamp(b: BaresipHandle): { type: string; at: number }[] {
-  const seen: { type: string; at: number }[] = [];
-  b.onEvent((e) => seen.push({ type: e.type, at: performance.now() }));
+/** When each baresip event arrived, on this process's clock (`at`) and on the wall clock the page stamps with (`wall`). */
+function stamp(b: BaresipHandle): { type: string; at: number; wall: number }[] {
+  const seen: { type: string; at: number; wall: number }[] = [];
+  b.onEvent((e) => seen.push({ type: e.type, at: performance.now(), wall: Date.now() }));
   return seen;
+}
+
+/** Put in the page: the dial moment (Enter's keydown, before the page's own handlers) and when the call card first says Connected. */
+const WEB_PROBE = `(() => {
+  if (window.__setupProbe) return;
+  window.__setupProbe = true;
+  document.addEventListener('keydown', (e) => { if (e.key === 'Enter' && window.__dialAt === 0) window.__dialAt = Date.now(); }, true);
+  const look = () => {
+    const state = document.querySelector('[data-testid="call-card"] p.state');
+    if (window.__dialAt > 0 && window.__connectedAt === 0 && state && /Connected/.test(state.textContent || '')) window.__connectedAt = Date.now();
+  };
+  new MutationObserver(look).observe(document, { childList: true, subtree: true, characterData: true });
+})();`;
+
+interface WebCaller {
+  web: WebHost;
+  api: ApiClient;
+  session: Browser;
+  close(): Promise<void>;
+}
+
+/** `parley web` with alice's account registered at Kamailio, its page open in Chromium on the dialpad. */
+async function startWebCaller(kamDomain: string, proxy: string, dir: string): Promise<WebCaller> {
+  buildRenderer();
+  const web = await startWebHost({ dataDir: join(dir, 'web-data') });
+  const ws = new WebSocket(web.url.replace(/^http/, 'ws').replace(/\/#token=(.*)$/, '/api?token=$1'));
+  await new Promise<void>((resolve, reject) => {
+    ws.addEventListener('open', () => resolve());
+    ws.addEventListener('error', () => reject(new Error('the API socket did not open')));
+  });
+  const api = createApiClient(ws);
+  const added = await api.call('accounts.add', { aor: `sip:alice@${kamDomain}`, password: 'alicepw', registrar: proxy, outboundProxy: proxy, codecs: ['PCMU'] });
+  if (!added.ok) throw new Error(`accounts.add: ${added.message}`);
+  await web.waitFor('registration', (d) => d.state === 'registered', 10_000, 'the web host registered');
+  const mic = join(dir, 'mic.wav');
+  soxTone(mic, { hz: 700, seconds: 20, rate: 48000, peakDbfs: -12 });
+  const session = await startBrowser({ micWav: mic });
+  await session.browser.url(web.url);
+  return {
+    web,
+    api,
+    session,
+    async close() {
+      api.close();
+      await session.close();
+      await web.stop();
+    },
+  };
 }
 
 let diag = (): string => '';
@@ -169,24 +237,38 @@ async function main(): Promise<void> {
   let bob: BaresipHandle | undefined;
   let carol: BaresipHandle | undefined;
   let engine: EngineProcess | undefined;
+  let baseline: EngineProcess | undefined;
+  let webCaller: WebCaller | undefined;
+  const wantWeb = !ONLY || ONLY.includes('web');
+  const noBrowser = wantWeb ? browserAvailable() : undefined;
+  if (noBrowser) console.log(`web UI: skipped (${noBrowser})`);
   try {
+    /** An engine process with the user's account registered (alice; dave for the baseline). */
+    const registeredEngine = async (e: EngineProcess, user: string) => {
+      const added = await e.call('accounts.add', { aor: `sip:${user}@${kam.domain}`, password: `${user}pw`, registrar: proxy, outboundProxy: proxy, codecs: ['PCMU'] });
+      await until(`${user} registered`, 10_000, () => e.seen.find((x) => x.message.event === 'registration' && x.message.data.accountId === added.id && x.message.data.state === 'registered'));
+      return added;
+    };
     engine = await startEngineProcess();
-    const engineSeen = engine.seen;
-    const account = await engine.call('accounts.add', { aor: `sip:alice@${kam.domain}`, password: 'alicepw', registrar: proxy, outboundProxy: proxy, codecs: ['PCMU'] });
-    await until('alice registered', 10_000, () => engineSeen.find((e) => e.message.event === 'registration' && e.message.data.accountId === account.id && e.message.data.state === 'registered'));
+    const account = await registeredEngine(engine, 'alice');
+    if (BASELINE) baseline = await startEngineProcess(BASELINE);
+    const baselineAccount = baseline ? await registeredEngine(baseline, 'dave') : undefined;
     bob = await startBaresip({ accounts: [bareAccount('bob', { answermode: 'auto' })], dumpAudio: false });
     carol = await startBaresip({ accounts: [bareAccount('carol', {})], dumpAudio: false });
     await bob.waitForEvent((e) => e.type === 'REGISTER_OK', 10_000);
     await carol.waitForEvent((e) => e.type === 'REGISTER_OK', 10_000);
     diag = () => `; bob: ${bob?.events.map((e) => e.type).join(' ')}; carol: ${carol?.events.map((e) => e.type).join(' ')}`;
+    if (wantWeb && !noBrowser) webCaller = await startWebCaller(kam.domain, proxy, tmp.path);
     const bobSeen = stamp(bob);
     const carolSeen = stamp(carol);
     const target = `sip:bob@${kam.domain}`;
-    const after = (seen: { type: string; at: number }[], from: number, type: string) => () => seen.slice(from).find((e) => e.type === type);
+    const after = (seen: { type: string; at: number; wall: number }[], from: number, type: string) => () => seen.slice(from).find((e) => e.type === type);
 
     const bare: Setup[] = [];
     const ours: Setup[] = [];
     const warm: Setup[] = [];
+    const page: Setup[] = [];
+    const based: Setup[] = [];
     const launch: number[] = [];
     console.log(`Call set-up through Kamailio on loopback, ${CALLS} calls each, PCMU, callee baresip (auto-answer); node ${process.version}`);
 
@@ -228,28 +310,57 @@ async function main(): Promise<void> {
       }
     };
 
-    const engineCall = async (): Promise<void> => {
-      const e = engine as EngineProcess;
+    const engineCall = (e: EngineProcess, accountId: string, into: Setup[]) => async (): Promise<void> => {
+      const engineSeen = e.seen;
       const b0 = bobSeen.length;
       const e0 = engineSeen.length;
       const t0 = performance.now();
-      const dialled = await e.call('call.dial', { target, accountId: account.id });
+      const dialled = await e.call('call.dial', { target, accountId });
       const ring = await until('engine ringing', 10_000, after(bobSeen, b0, 'CALL_REMOTE_SDP'));
       const up = await until('engine call answered', 10_000, () =>
         engineSeen.slice(e0).find((x) => x.message.event === 'call' && x.message.data.id === dialled.id && (x.message.data.state === 'active' || x.message.data.state === 'ended')),
       );
       if (up.message.event === 'call' && up.message.data.state === 'ended') throw new Error(`the engine's call ended unanswered${diag()}`);
       const heard = await until('engine audio at the callee', 10_000, after(bobSeen, b0, 'CALL_RTPESTAB'));
-      warm.push({ ringMs: ring.at - t0, answerMs: up.at - t0, heardMs: heard.at - t0 });
+      into.push({ ringMs: ring.at - t0, answerMs: up.at - t0, heardMs: heard.at - t0 });
       await e.call('call.hangup', { callId: dialled.id });
       await until('engine call closed at baresip', 10_000, after(bobSeen, b0, 'CALL_CLOSED'));
+    };
+
+    const webCall = async (): Promise<void> => {
+      const w = webCaller as WebCaller;
+      const browser = w.session.browser;
+      const b0 = bobSeen.length;
+      await browser.execute(WEB_PROBE);
+      await browser.execute('window.__dialAt = 0; window.__connectedAt = 0;');
+      await browser.keys(['Alt', '1']);
+      const input = browser.$('#dial-input');
+      await input.waitForExist({ timeout: 5000 });
+      await input.setValue(`bob@${kam.domain}`);
+      await browser.keys('Enter');
+      const ring = await until('web ringing', 10_000, after(bobSeen, b0, 'CALL_REMOTE_SDP'));
+      const heard = await until('web audio at the callee', 10_000, after(bobSeen, b0, 'CALL_RTPESTAB'));
+      let marks: { dialAt: number; connectedAt: number } = { dialAt: 0, connectedAt: 0 };
+      const deadline = Date.now() + 10_000;
+      while (marks.connectedAt === 0 && Date.now() < deadline) {
+        marks = (await browser.execute('return { dialAt: window.__dialAt, connectedAt: window.__connectedAt }')) as unknown as typeof marks;
+        if (marks.connectedAt === 0) await sleep(20);
+      }
+      if (marks.dialAt === 0 || marks.connectedAt === 0) throw new Error(`the page did not say Connected (${JSON.stringify(marks)})${diag()}`);
+      page.push({ ringMs: ring.wall - marks.dialAt, answerMs: marks.connectedAt - marks.dialAt, heardMs: heard.wall - marks.dialAt });
+      const calls = await w.api.call('calls.list', {});
+      if (!calls.ok) throw new Error(`calls.list: ${calls.message}`);
+      for (const c of calls.result) await w.api.call('call.hangup', { callId: c.id });
+      await until('web call closed at baresip', 10_000, after(bobSeen, b0, 'CALL_CLOSED'));
     };
 
     // One unmeasured call each first (caches, JIT, Kamailio's location lookups).
     const variants = [
       ['baresip', baresipCall],
       ['cli', parleyCall],
-      ['engine', engineCall],
+      ['engine', engineCall(engine, account.id, warm)],
+      ...(baseline && baselineAccount ? [['engine', engineCall(baseline, baselineAccount.id, based)]] : []),
+      ...(webCaller ? [['web', webCall]] : []),
     ]
       .filter(([name]) => !ONLY || ONLY.includes(name as string))
       .map(([, v]) => v as () => Promise<void>);
@@ -257,6 +368,8 @@ async function main(): Promise<void> {
     bare.length = 0;
     ours.length = 0;
     warm.length = 0;
+    page.length = 0;
+    based.length = 0;
     launch.length = 0;
     for (let i = 0; i < CALLS; i++) {
       // Each in turn, the order rotating from call to call.
@@ -268,14 +381,18 @@ async function main(): Promise<void> {
     if (bare.length > 0) console.log(row('baresip 1.0', bare));
     if (ours.length > 0) console.log(row('Parley CLI', ours));
     if (warm.length > 0) console.log(row('Parley engine', warm));
+    if (based.length > 0) console.log(row('engine (baseline)', based));
+    if (page.length > 0) console.log(row('Parley web UI', page));
     const ratio = (xs: Setup[], k: keyof Setup) => (pct(xs.map((x) => x[k]), 50) / pct(bare.map((x) => x[k]), 50)).toFixed(2);
-    for (const [name, xs] of [['CLI', ours], ['engine', warm]] as const) {
+    for (const [name, xs] of [['CLI', ours], ['engine', warm], ['engine (baseline)', based], ['web UI', page]] as const) {
       if (xs.length === 0 || bare.length === 0) continue;
       console.log(`  ratio Parley ${name} / baresip (medians): ringing ${ratio(xs, 'ringMs')}×, answered ${ratio(xs, 'answerMs')}×, heard ${ratio(xs, 'heardMs')}× (goal ≤ 1.0×)`);
     }
     if (launch.length > 0) console.log(`  Parley CLI spawn → registered (launch + registration, not in the figures above): median ${f0(pct(launch, 50))} ms, p99 ${f0(pct(launch, 99))} ms`);
     console.log(`  load average: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   } finally {
+    await webCaller?.close();
+    await baseline?.close();
     await engine?.close();
     await carol?.stop();
     await bob?.stop();
