@@ -48,6 +48,15 @@ function ask(w: World, from: FakeServer, method: string, uri: string, extra: [st
   return done;
 }
 
+/** Alice's phone sending everything to a scripted server at 10.0.0.9:5060 (her outbound proxy). */
+async function aliceBehindProxy() {
+  const w = world();
+  const alice = phone(w, 'alice', '10.0.0.2', 5070);
+  await alice.ua.removeAccount('alice');
+  alice.ua.addAccount({ id: 'alice', aor: 'sip:alice@sipA.test', password: 'pw', registerExpires: 0, outboundProxy: 'sip:10.0.0.9:5060' });
+  return { w, alice, server: w.server('10.0.0.9', 5060) };
+}
+
 describe('RFC 6665 subscriptions between two phones', () => {
   it('subscribe, NOTIFY on each change, refresh before expiry, unsubscribe with Expires: 0', async () => {
     const { w, alice, bob } = twoPhones();
@@ -223,11 +232,7 @@ describe('RFC 6665 subscriptions between two phones', () => {
     // Kamailio builds two NOTIFYs of one subscription in two workers: the one built first (stale) can leave last with
     // the higher CSeq. We must refuse the lower CSeq (RFC 3261 §12.2.2) — and then refresh, so the notifier sends what
     // it holds now instead of the stale state staying on the lamp until the next change.
-    const w = world();
-    const alice = phone(w, 'alice', '10.0.0.2', 5070);
-    await alice.ua.removeAccount('alice');
-    alice.ua.addAccount({ id: 'alice', aor: 'sip:alice@sipA.test', password: 'pw', registerExpires: 0, outboundProxy: 'sip:10.0.0.9:5060' });
-    const server = w.server('10.0.0.9', 5060);
+    const { w, alice, server } = await aliceBehindProxy();
     let status: PersonStatus = 'available';
     let cseq = 0;
     let sub: SipRequest | undefined;
@@ -286,11 +291,7 @@ describe('RFC 6665 subscriptions between two phones', () => {
   });
 
   it('200 subscriptions start a few at a time: at most SUBSCRIBES_IN_FLIGHT SUBSCRIBEs wait for an answer, in order, and all become active', async () => {
-    const w = world();
-    const alice = phone(w, 'alice', '10.0.0.2', 5070);
-    await alice.ua.removeAccount('alice');
-    alice.ua.addAccount({ id: 'alice', aor: 'sip:alice@sipA.test', password: 'pw', registerExpires: 0, outboundProxy: 'sip:10.0.0.9:5060' });
-    const server = w.server('10.0.0.9', 5060);
+    const { w, alice, server } = await aliceBehindProxy();
     const unanswered: { request: SipRequest; tx: Parameters<NonNullable<typeof server.handle>>[1] }[] = [];
     let seq = 0;
     server.handle = (request, tx) => {
