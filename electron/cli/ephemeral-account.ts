@@ -82,6 +82,25 @@ export function accountSettingsFromFlags(opts: CliOptions): { flags: string[]; s
   return { flags, settings };
 }
 
+/**
+ * The flags that describe the account itself, which a run using a stored
+ * account cannot apply (it keeps its own): the settings above, and with
+ * --aor (which then only selects the stored account) its addresses,
+ * credentials' user, proxy and STUN/TURN servers too. Without --aor
+ * --stun/--turn are the phone's, not an account's.
+ */
+export function accountDescribingFlags(opts: CliOptions): string[] {
+  const own: string[] = [];
+  if (opts.aor !== undefined) {
+    if (opts.aliases.length > 0) own.push('--alias');
+    if (opts.user !== undefined) own.push('--user');
+    if (opts.proxy !== undefined) own.push('--proxy');
+    if (opts.stun !== undefined) own.push('--stun');
+    if (opts.turn !== undefined) own.push('--turn');
+  }
+  return [...own, ...accountSettingsFromFlags(opts).flags];
+}
+
 /** The account the flags describe, as `accounts.add` takes it; undefined without --aor. */
 export function accountFromFlags(opts: CliOptions): AccountInput | undefined {
   if (opts.aor === undefined) {

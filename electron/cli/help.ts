@@ -38,8 +38,9 @@ An account from flags (nothing is stored):
   --tls-pin SHA256            with --transport tls: accept only the server certificate with this SHA-256
                               fingerprint (as "openssl x509 -noout -fingerprint -sha256" prints it), whoever signed it
 Without --aor, --transport, --display-name, --codecs, --srtp, --privacy, --tls-ca and --tls-pin are the
-built-in direct account's for this run (calls with no server); a run that uses a stored account refuses
-them (it keeps its own settings).
+built-in direct account's for this run (calls with no server). A run that uses a stored account (--account,
+--data-dir, or accounts stored in the default folder) refuses them, and --alias, --user, --proxy, --stun and
+--turn beside an --aor that selects it: it keeps its own settings.
 Or a stored account: --account ID|AOR|NAME (in --data-dir, default ~/.config/parley).
 
 Audio and timing:

@@ -23,7 +23,7 @@ import { DIRECT_ACCOUNT_ID, localAddresses } from '../phone/direct-account.ts';
 import { createLogger, type Logger, type LogRecord } from '../common/logger.ts';
 import { UsageError, type CliOptions } from './args.ts';
 import { CliError } from './cli-error.ts';
-import { accountFromFlags, accountSettingsFromFlags, choosePhoneLocation, type PhoneLocation } from './ephemeral-account.ts';
+import { accountDescribingFlags, accountFromFlags, accountSettingsFromFlags, choosePhoneLocation, type PhoneLocation } from './ephemeral-account.ts';
 import { ExitCode } from './exit-codes.ts';
 import { registrationAdvice } from './failure-advice.ts';
 import type { Output } from './output.ts';
@@ -190,10 +190,10 @@ export class PhoneSession {
     this.accounts = this.#storedAccounts(opts, flagsAccount, all);
     // --codecs and the like apply to a flags account or the direct one; a stored account keeps its own: say so, never drop them.
     const stored = this.accounts.filter((a) => a.id !== DIRECT_ACCOUNT_ID);
-    const { flags } = accountSettingsFromFlags(opts);
+    const flags = accountDescribingFlags(opts);
     if (flags.length > 0 && stored.length > 0) {
       throw new UsageError(
-        `${flags.join(', ')} ${flags.length === 1 ? 'sets' : 'set'} up an account from flags (with --aor, no --data-dir) or the built-in direct one; ` +
+        `${flags.join(', ')} ${flags.length === 1 ? 'describes' : 'describe'} an account from flags (with --aor, no --data-dir) or the built-in direct one; ` +
           `this run uses the stored ${stored.map((a) => a.aor).join(', ')} (in ${this.location.dataDir}), which keeps its own settings: ` +
           'change it in the app, or run with --aor and no --data-dir',
       );

@@ -63,7 +63,11 @@ describe('account flags on the direct account', { concurrency: true }, () => {
     assert.equal(add.code, 0, add.stderr);
     const refused = await runParley(['call', 'sip:bob@127.0.0.1:9', '--data-dir', data, '--bind', '127.0.0.1:0', '--codecs', 'PCMU', '--srtp', 'optional'], { env, timeoutMs: 20_000 });
     assert.equal(refused.code, 2, refused.stdout + refused.stderr);
-    assert.match(refused.stderr, /--codecs, --srtp set up an account from flags \(with --aor, no --data-dir\) or the built-in direct one; this run uses the stored sip:alice@127\.0\.0\.1/);
+    assert.match(refused.stderr, /--codecs, --srtp describe an account from flags \(with --aor, no --data-dir\) or the built-in direct one; this run uses the stored sip:alice@127\.0\.0\.1/);
+    // --aor with --data-dir selects the stored account by its address: its proxy is not replaced either.
+    const selected = await runParley(['call', 'sip:bob@127.0.0.1:9', '--data-dir', data, '--aor', 'sip:alice@127.0.0.1', '--proxy', '127.0.0.1:9', '--bind', '127.0.0.1:0'], { env, timeoutMs: 20_000 });
+    assert.equal(selected.code, 2, selected.stdout + selected.stderr);
+    assert.match(selected.stderr, /--proxy describes an account from flags .* this run uses the stored sip:alice@127\.0\.0\.1/);
     const unknown = await runParley(['call', 'sip:bob@127.0.0.1:9', '--codecs', 'PCMU,G729'], { env });
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /--codecs: "G729" is not a codec Parley has; pick from opus, G722, PCMU, PCMA/);
