@@ -1,29 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_BUFFERED_BYTES, SocketRelay, type FromRelay, type RelaySocket } from './socket-relay.ts';
+import { FakeSocket } from './fake-relay-socket.ts';
+import { MAX_BUFFERED_BYTES, SocketRelay, type FromRelay } from './socket-relay.ts';
 
-class FakeSocket implements RelaySocket {
-  readyState = 0;
-  bufferedAmount = 0;
-  binaryType: BinaryType = 'blob';
-  readonly sent: Array<string | ArrayBuffer> = [];
-  closedWith: number | undefined;
-  readonly #listeners = new Map<string, Array<(e: { data: unknown }) => void>>();
-  send(data: string | ArrayBuffer): void {
-    this.sent.push(data);
-  }
-  close(code?: number): void {
-    this.closedWith = code;
-    this.fire('close');
-  }
-  addEventListener(type: string, listener: (e: { data: unknown }) => void): void {
-    this.#listeners.set(type, [...(this.#listeners.get(type) ?? []), listener]);
-  }
-  fire(type: string, data?: unknown): void {
-    if (type === 'open') this.readyState = 1;
-    if (type === 'close') this.readyState = 3;
-    for (const l of this.#listeners.get(type) ?? []) l({ data });
-  }
-}
 
 function setup() {
   const posted: FromRelay[] = [];

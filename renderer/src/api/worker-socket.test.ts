@@ -1,41 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { SocketRelay, type FromRelay, type RelaySocket, type ToRelay } from './socket-relay.ts';
+import { FakeSocket } from './fake-relay-socket.ts';
+import { SocketRelay, type FromRelay, type ToRelay } from './socket-relay.ts';
 import { SocketWorker, type WorkerLike } from './worker-socket.ts';
 import { WsTransport } from './ws-transport.ts';
 
-/** A socket on the "host" side, driven by the test. */
-class HostSocket implements RelaySocket {
-  readyState = 0;
-  bufferedAmount = 0;
-  binaryType: BinaryType = 'blob';
-  readonly sent: Array<string | ArrayBuffer> = [];
-  readonly #listeners = new Map<string, Array<(e: { data: unknown }) => void>>();
-  send(data: string | ArrayBuffer): void {
-    this.sent.push(data);
-  }
-  close(): void {
-    this.fire('close');
-  }
-  addEventListener(type: string, listener: (e: { data: unknown }) => void): void {
-    this.#listeners.set(type, [...(this.#listeners.get(type) ?? []), listener]);
-  }
-  fire(type: string, data?: unknown): void {
-    if (type === 'open') this.readyState = 1;
-    if (type === 'close') this.readyState = 3;
-    for (const l of this.#listeners.get(type) ?? []) l({ data });
-  }
-}
 
 /** A Worker running the relay in this thread, messages passed on the next turn as a real Worker would. */
 class InlineWorker implements WorkerLike {
-  readonly sockets: HostSocket[] = [];
+  readonly sockets: FakeSocket[] = [];
   readonly toRelay: ToRelay[] = [];
   terminated = false;
   readonly #listeners = new Map<string, Array<(e: never) => void>>();
   readonly relay = new SocketRelay({
     post: (m: FromRelay) => queueMicrotask(() => this.#fire('message', new MessageEvent('message', { data: m }))),
     createSocket: () => {
-      const s = new HostSocket();
+      const s = new FakeSocket();
       this.sockets.push(s);
       return s;
     },

@@ -32,16 +32,22 @@ function fakeRefer(answer: 'never' | 'at once') {
   return { notified, asRefer: refer as unknown as ReceivedRefer };
 }
 
+/** A transfer in progress: the old call, the new one to the target, the REFER answered as `answer` says. */
+function transfer(answer: 'never' | 'at once') {
+  const clock = new FakeClock();
+  const old = fakeCall('sip:bob@example.test');
+  const next = fakeCall('sip:carol@example.test');
+  const refer = fakeRefer(answer);
+  followRefer(old.asCall, refer.asRefer, () => next.asCall, nullLogger, clock);
+  return { clock, old, next, refer };
+}
+
 async function turn(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
 }
 
 test('the old call is left as soon as the transferor answers the final NOTIFY', async () => {
-  const clock = new FakeClock();
-  const old = fakeCall('sip:bob@example.test');
-  const next = fakeCall('sip:carol@example.test');
-  const refer = fakeRefer('at once');
-  followRefer(old.asCall, refer.asRefer, () => next.asCall, nullLogger, clock);
+  const { clock, old, next, refer } = transfer('at once');
   next.sip.emit('state', { state: 'ringing' });
   next.sip.emit('state', { state: 'active' });
   await turn();
@@ -55,10 +61,7 @@ test('the old call is left as soon as the transferor answers the final NOTIFY', 
 });
 
 test('a transferor that never answers the final NOTIFY does not keep the old call up beyond the bound', async () => {
-  const clock = new FakeClock();
-  const old = fakeCall('sip:bob@example.test');
-  const next = fakeCall('sip:carol@example.test');
-  followRefer(old.asCall, fakeRefer('never').asRefer, () => next.asCall, nullLogger, clock);
+  const { clock, old, next } = transfer('never');
   next.sip.emit('state', { state: 'active' });
   await turn();
   clock.advance(FINAL_NOTIFY_WAIT_MS - 1);
@@ -70,10 +73,7 @@ test('a transferor that never answers the final NOTIFY does not keep the old cal
 });
 
 test('an old call the transferor already ended is not hung up again', async () => {
-  const clock = new FakeClock();
-  const old = fakeCall('sip:bob@example.test');
-  const next = fakeCall('sip:carol@example.test');
-  followRefer(old.asCall, fakeRefer('never').asRefer, () => next.asCall, nullLogger, clock);
+  const { clock, old, next } = transfer('never');
   next.sip.emit('state', { state: 'active' });
   old.call.ended = true;
   clock.advance(FINAL_NOTIFY_WAIT_MS);
