@@ -30,10 +30,11 @@ function traced(events: ParleyEvent[], direction: 'in' | 'out', start: RegExp): 
 }
 
 describe('account flags on the direct account', { concurrency: true }, () => {
-  test('--codecs, --srtp, --transport, --display-name and --privacy are honoured by both the caller and the listener', { timeout: 60_000 }, async () => {
+  test('--codecs, --srtp, --transport, --display-name and --privacy are honoured by both the caller and the listener', { timeout: 90_000 }, async () => {
     const listener = new ParleyProcess(['listen', '--auto-answer', '--bind', '127.0.0.1:0', '--codecs', 'PCMA', '--srtp', 'optional', '--json'], { env });
     procs.push(listener);
-    const listening = await listener.waitForEvent((e) => e.event === 'listening', 15_000, 'listening');
+    // A process's start takes over 15 s at load 20 on 2 cores (the other tests of this file start theirs meanwhile).
+    const listening = await listener.waitForEvent((e) => e.event === 'listening', 40_000, 'listening');
     const local = String(listening.data.local);
     const caller = await runParley(
       ['call', local, '--bind', '127.0.0.1:0', '--codecs', 'pcmu,PCMA', '--srtp', 'mandatory', '--transport', 'tcp', '--duration', '0.5', '--json', '-v'],
@@ -91,7 +92,7 @@ describe('account flags on the direct account', { concurrency: true }, () => {
     assert.doesNotMatch(fromEnv.stderr, /--password/);
   });
 
-  test('a run that uses a stored account refuses them, in words', { timeout: 30_000 }, async () => {
+  test('a run that uses a stored account refuses them, in words', { timeout: 60_000 }, async () => {
     const data = join(dir, 'data');
     const add = await runParley(['accounts', 'add', '--data-dir', data, '--aor', 'sip:alice@127.0.0.1'], { env });
     assert.equal(add.code, 0, add.stderr);
