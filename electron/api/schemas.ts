@@ -408,6 +408,7 @@ const COMMAND_SCHEMA_BUILDERS = {
   'recording.open': recordingFile,
   'recording.reveal': recordingFile,
   'recording.delete': recordingFile,
+  'trace.follow': () => z.strictObject({ on: z.boolean() }),
 } satisfies { [N in CommandName]: () => z.ZodType<CommandParams<N>> };
 
 /** A table whose entries are built the first time they are read, then kept. */

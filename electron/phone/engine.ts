@@ -41,6 +41,7 @@ import { CallService } from './call-service.ts';
 import { ContactDirectory } from './contact-directory.ts';
 import { readDiagnostics } from './diagnostics.ts';
 import { DIRECT_ACCOUNT_ID, directAccount, hostForUri, reachableHost, type DirectAccountSettings } from './direct-account.ts';
+import { applyDirectTrust } from './account-tls.ts';
 import { EchoService } from './echo-service.ts';
 import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
@@ -280,7 +281,10 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     const udp = endpoints.find((e) => e.protocol === 'udp' && !e.address.includes(':')) ?? endpoints.find((e) => e.protocol === 'udp')!;
     const sentBy = ua.transport.localAddress('udp', udp.address.includes(':') ? 6 : 4) ?? { host: reachableHost(udp.address), port: udp.port };
     const advertised = sentBy.host;
-    accounts.setDirect(directAccount(advertised, udp.port, undefined, opts.direct));
+    const direct = directAccount(advertised, udp.port, undefined, opts.direct);
+    accounts.setDirect(direct);
+    // Its calls go straight to their peers: its CA file and pin (a CLI run's --tls-ca/--tls-pin) hold for every TLS peer.
+    if (direct.tlsCaFile !== null || direct.tlsPin !== null) applyDirectTrust(tlsTrust, direct);
 
     const media = await MediaEngine.create({
       bindAddress: udp.address, advertisedAddress: advertised, clock, logger: logger.child('media'), ticker: router.ticker,

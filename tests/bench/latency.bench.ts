@@ -128,8 +128,9 @@ function descendants(): { pid: number; name: string; policy: number; priority: n
   return [...info].filter(([pid]) => ours(pid)).map(([pid, i]) => ({ pid, ...i }));
 }
 
-/** SCHED_FIFO is policy 1 (sched.h). */
+/** SCHED_FIFO is policy 1, SCHED_RR 2 (sched.h); Chromium gives its audio threads SCHED_RR. */
 const SCHED_FIFO = 1;
+const realTimePolicy = (policy: number): boolean => policy === SCHED_FIFO || policy === 2;
 
 /**
  * Chromium's threads that carry a call's audio besides the ones Chromium
@@ -184,8 +185,7 @@ function raiseToRealTime(): void {
   for (const d of descendants()) {
     if (d.name.startsWith('chrom') && !chromiumAudioProcess(d.pid)) {
       for (const t of threadsOf(d.pid)) {
-        // SCHED_OTHER is policy 0: a thread Chromium left ordinary is raised only on the audio path.
-        if (t.policy !== 0 || CHROMIUM_AUDIO_PATH.test(t.name)) chrt(['-f', '-p', String(RT_PRIORITY), String(t.tid)]);
+        if (realTimePolicy(t.policy) || CHROMIUM_AUDIO_PATH.test(t.name)) chrt(['-f', '-p', String(RT_PRIORITY), String(t.tid)]);
       }
       continue;
     }
@@ -205,7 +205,7 @@ function realTimeDescendants(): { fifo: number; all: number; others: string[] } 
   const others: string[] = [];
   for (const d of descendants()) {
     if (d.name.startsWith('chrom') && !chromiumAudioProcess(d.pid)) {
-      for (const t of threadsOf(d.pid).filter((x) => x.policy !== 0 || CHROMIUM_AUDIO_PATH.test(x.name))) {
+      for (const t of threadsOf(d.pid).filter((x) => realTimePolicy(x.policy) || CHROMIUM_AUDIO_PATH.test(x.name))) {
         all++;
         if (t.policy === SCHED_FIFO) fifo++;
         else others.push(`chromium ${t.name}`);
@@ -230,7 +230,8 @@ async function parleyEcho(dir: string): Promise<EchoLine> {
   const p = new ParleyProcess(['echo', '--bind', '127.0.0.1:0', '--codecs', 'PCMU', '--json'], {
     env: { ...process.env, XDG_CONFIG_HOME: join(dir, 'xdg'), PARLEY_PASSWORD: '' },
   });
-  const listening = await p.waitForEvent((e) => e.event === 'listening', 20_000, 'listening');
+  // Bounded, but generous: at the load this bench is for, a Node start can take tens of seconds.
+  const listening = await p.waitForEvent((e) => e.event === 'listening', 60_000, 'listening');
   const local = String(listening.data.local ?? '');
   return {
     uri: local.replace(/^sip:[^@]*@/, 'sip:echo@'),
