@@ -9,8 +9,7 @@
  * Every answer carries a strict Content-Security-Policy (the renderer loads
  * only its own scripts, and connects only to this server) and nosniff.
  */
-import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { createReadStream, readFileSync, realpathSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -75,6 +74,9 @@ export function securityHeaders(csp: string): Record<string, string> {
   };
 }
 
+/** Files up to this size are read and sent in one go (the built UI's largest is ≈ 180 kB); larger ones are streamed. */
+const READ_AT_ONCE_BYTES = 1024 * 1024;
+
 export type StaticHandler = (req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<void>;
 
 /** The checked path segments of a request path, or the status to answer. */
@@ -98,8 +100,8 @@ export function safeSegments(pathname: string): { ok: true; segments: string[] }
 }
 
 export async function createStaticHandler(root: string, csp: string): Promise<StaticHandler> {
-  const realRoot = await realpath(root);
-  if (!(await stat(realRoot)).isDirectory()) throw new Error(`staticRoot ${root} is not a folder`);
+  const realRoot = realpathSync(root);
+  if (!statSync(realRoot).isDirectory()) throw new Error(`staticRoot ${root} is not a folder`);
   const headers = securityHeaders(csp);
 
   const answer = (res: ServerResponse, status: number, text: string) => {
@@ -107,21 +109,30 @@ export async function createStaticHandler(root: string, csp: string): Promise<St
     res.end(text);
   };
 
-  /** Resolves to a regular file inside the root, or undefined. */
-  const locate = async (segments: string[]): Promise<{ path: string; size: number } | undefined | 'outside'> => {
+  /**
+   * Resolves to a regular file inside the root, or undefined. Synchronous on
+   * purpose, like the read below: the web host serves its page while the
+   * engine starts on the same thread (cli/web-command.ts), and each
+   * asynchronous step of a request waits for a turn of the event loop —
+   * four steps behind a busy start cost the page hundreds of milliseconds.
+   * The files are the built UI's, on a local disk and small.
+   */
+  const locate = (segments: string[]): { path: string; size: number } | undefined | 'outside' => {
     let candidate = join(realRoot, ...segments);
     let real: string;
+    let info: ReturnType<typeof statSync>;
     try {
-      real = await realpath(candidate);
-      if ((await stat(real)).isDirectory()) {
+      real = realpathSync(candidate);
+      info = statSync(real);
+      if (info.isDirectory()) {
         candidate = join(real, 'index.html');
-        real = await realpath(candidate);
+        real = realpathSync(candidate);
+        info = statSync(real);
       }
     } catch {
       return undefined;
     }
     if (real !== realRoot && !real.startsWith(realRoot + sep)) return 'outside';
-    const info = await stat(real);
     return info.isFile() ? { path: real, size: info.size } : undefined;
   };
 
@@ -132,16 +143,26 @@ export async function createStaticHandler(root: string, csp: string): Promise<St
     }
     const checked = safeSegments(pathname);
     if (!checked.ok) return answer(res, checked.status, checked.status === 404 ? 'not found\n' : 'refused\n');
-    const file = await locate(checked.segments);
+    const file = locate(checked.segments);
     if (file === 'outside') return answer(res, 403, 'refused\n');
     if (!file) return answer(res, 404, 'not found\n');
+    // A small file is read at once (one step, see locate); a larger one is streamed.
+    let body: Buffer | undefined;
+    if (req.method === 'GET' && file.size <= READ_AT_ONCE_BYTES) {
+      try {
+        body = readFileSync(file.path);
+      } catch {
+        return answer(res, 404, 'not found\n');
+      }
+    }
     res.writeHead(200, {
       ...headers,
       'Content-Type': CONTENT_TYPES[extname(file.path).toLowerCase()] ?? 'application/octet-stream',
-      'Content-Length': file.size,
+      'Content-Length': body?.length ?? file.size,
       'Cache-Control': 'no-cache',
     });
     if (req.method === 'HEAD') return void res.end();
+    if (body) return void res.end(body);
     try {
       await pipeline(createReadStream(file.path), res);
     } catch {

@@ -6,9 +6,12 @@
  * sources are TypeScript, and without the cache every start strips the types
  * of ~200 files again (swc in WASM: tens of MB of memory that are never
  * given back, and a good part of the start-up time). With it, later starts
- * read the stripped, compiled code from disk (os.tmpdir()/node-compile-cache;
- * NODE_DISABLE_COMPILE_CACHE=1 turns it off). Only this small file is
- * stripped on every start, which is why it imports nothing else statically.
+ * read the stripped, compiled code from disk, in a folder private to the user
+ * (bin/compile-cache.js says where, and why not Node's shared default;
+ * NODE_DISABLE_COMPILE_CACHE=1 turns it off). bin/parley.js switches it on
+ * before importing this file; run directly (`node electron/cli/main.ts`),
+ * only this small file is stripped on every start, which is why it imports
+ * nothing else of ours statically but that plain-JavaScript helper.
  *
  * V8's young generation is kept at its initial size (1 MB semi-spaces)
  * instead of growing to 8 MB ones: loading ~300 modules at start-up, where
@@ -41,8 +44,8 @@
  * throughput wins over its footprint); a memory-saver flag of the user's
  * wins.
  */
-import module from 'node:module';
 import v8 from 'node:v8';
+import { enablePrivateCompileCache } from '../../bin/compile-cache.js';
 
 // `--password X` is readable by every user in the process list (/proc/PID/cmdline):
 // rewrite it first thing (libuv overwrites argv's memory on Linux and macOS).
@@ -52,7 +55,7 @@ if (process.argv.some((a) => a === '--password' || a.startsWith('--password=')))
 const givenFlags = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
 if (!/semi-space/.test(givenFlags)) v8.setFlagsFromString('--semi-space-growth-factor=1');
 if (!/memory-saver/.test(givenFlags)) v8.setFlagsFromString('--memory-saver-mode');
-module.enableCompileCache?.();
+enablePrivateCompileCache();
 const { runCli } = await import('./run-cli.ts');
 const { ExitCode } = await import('./exit-codes.ts');
 

@@ -29,8 +29,6 @@ export interface StartedPhone {
 }
 
 export interface StartingPhone {
-  /** Resolves when the first command arrives (a page that has loaded, or any API client). */
-  readonly asked: Promise<void>;
   readonly dispatcher: Dispatcher;
   readonly events: EventBus;
   readonly audio: AudioHook;
@@ -55,8 +53,6 @@ export function startingPhone(): StartingPhone {
   let settle!: () => void;
   const settled = new Promise<void>((resolve) => (settle = resolve));
   const pending = new Set<Pending>();
-  let ask!: () => void;
-  const asked = new Promise<void>((resolve) => (ask = resolve));
 
   const attach = (p: Pending, bus: EventBus) => {
     const unsubscribe =
@@ -93,14 +89,12 @@ export function startingPhone(): StartingPhone {
   };
 
   const dispatch: Dispatcher['dispatch'] = async (name, params, context) => {
-    ask();
     if (!phone && failedReason === undefined) await settled;
     if (phone) return phone.dispatcher.dispatch(name, params, context);
     return failure('unavailable', `the phone did not start: ${failedReason}`);
   };
 
   return {
-    asked,
     dispatcher: {
       dispatch,
       call: (name, params, context) => dispatch(name, params, context) as ReturnType<Dispatcher['call']>,

@@ -13,10 +13,14 @@
  * the UI keeps running so the user can fix the account there.
  *
  * The page comes first: the server is up and the URL printed (and the browser
- * opened) before the engine starts; the engine starts when the page has
- * loaded (its first command) or after a second, so that the page's files do
- * not wait behind the engine's start on Node's one thread. Meanwhile the page
- * says "Starting the phone…" and its commands wait for the engine
+ * opened) before the engine starts. The engine then starts at once, while the
+ * browser loads and runs the page (another process, another core): the two
+ * take about as long, so waiting for the page to ask first (as before) made
+ * the user wait for both in turn. Node has one thread, so the start runs in
+ * slices (openInSlices) with a turn of the event loop between them, and the
+ * page's files are answered in one step each (api/static-files.ts): a file
+ * asked for during the start waits for one slice at most. Until the engine is
+ * up the page says "Starting the phone…" and its commands wait for it
  * (starting-phone.ts). Measured by tests/bench/web-interactive.bench.ts.
  */
 import { startApiServer } from '../api/ws-server.ts';
@@ -29,12 +33,28 @@ import type { Output } from './output.ts';
 import type { PhoneSession } from './phone-session.ts';
 import { findOrBuildRenderer } from './renderer-build.ts';
 import type { StopSignal } from './stop-signal.ts';
-import { sleep } from './sleep.ts';
 import { startingPhone } from './starting-phone.ts';
 import { createWebAudioBridge, type WebAudioBridge } from './web-audio-bridge.ts';
 
-/** How long the engine waits for the page to load before it starts anyway (nobody may open the page). */
-const PAGE_FIRST_MS = 1000;
+/** One turn of Node's event loop: the page's requests that came in meanwhile are answered. */
+const letPageIn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Opens the phone in slices: each module load (compile and top-level run of a
+ * bundle chunk: the longest single steps of the start) is one slice, and the
+ * session's open then finds them loaded. Loaded only now: the session brings
+ * the API's validation and the engine.
+ */
+async function openInSlices(opts: CliOptions, output: Output): Promise<PhoneSession> {
+  await letPageIn();
+  const { PhoneSession } = await import('./phone-session.ts');
+  for (const load of [() => import('../phone/map-phone-error.ts'), () => import('../phone/engine.ts'), () => import('../server-host/local-phone-system.ts')]) {
+    await letPageIn();
+    await load();
+  }
+  await letPageIn();
+  return PhoneSession.open(opts, output, { phoneSystem: true });
+}
 
 export async function run(opts: CliOptions, output: Output, stop: StopSignal): Promise<ExitCode> {
   if (opts.positionals.length > 0) throw new UsageError(`parley web takes no arguments ("${opts.positionals[0]}")`);
@@ -67,13 +87,9 @@ export async function run(opts: CliOptions, output: Output, stop: StopSignal): P
     output.event({ event: 'web', data: { url, apiUrl: server.apiUrl } });
     const opening = renderer.ok && opts.open ? openBrowser(url) : undefined;
     try {
-      // The audio bridge resamples clients' frames synchronously (web-audio-bridge.ts); codecs load with the first call.
-      // The engine starts once the page has loaded (its first command) or after PAGE_FIRST_MS, whichever
-      // comes first: loading the engine holds Node's only thread for a while, and the page's files would
-      // wait behind it. Loaded only now: the session brings the API's validation and the engine.
-      await Promise.race([phone.asked, sleep(PAGE_FIRST_MS)]);
-      const { PhoneSession } = await import('./phone-session.ts');
-      [, session] = await Promise.all([initResampler(), PhoneSession.open(opts, output, { phoneSystem: true })]);
+      // The engine starts now, beside the page's loading (see the top of this file); the audio bridge
+      // resamples clients' frames synchronously (web-audio-bridge.ts), codecs load with the first call.
+      [, session] = await Promise.all([initResampler(), openInSlices(opts, output)]);
     } catch (e) {
       phone.failed(e instanceof Error ? e.message : String(e));
       throw e;

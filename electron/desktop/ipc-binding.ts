@@ -4,11 +4,15 @@
  *   renderer                       main
  *   invoke(cmd, params) ─────────▶ ipcMain.handle(IPC.invoke) → sender check → dispatcher
  *   onEvent(listener)   ◀───────── webContents.send(IPC.event, ApiEvent)   (every bus event)
- *   requestAudioPort()  ─────────▶ ipcMain.on(IPC.audioPortRequest) → MessageChannelMain
- *                       ◀───────── webContents.postMessage(IPC.audioPort, null, [port2])
- *   port: capture frames ════════▶ port1 'message' → decodeAudioFrame → engine capture
- *   port: playback frames ◀═══════ engine playback → encodeAudioFrame → port1.postMessage
+ *   requestAudioPort()  ─────────▶ ipcMain.on(IPC.audioPortRequest) → two MessageChannelMains
+ *                       ◀───────── webContents.postMessage(IPC.audioPort, null, [capture.port2, playback.port2])
+ *   capture port:  frames ═══════▶ capture.port1 'message' → decodeAudioFrame → engine capture
+ *   playback port: frames ◀══════ engine playback → encodeAudioFrame → playback.port1.postMessage
  *
+ * The page's ends go on, through the preload, to the renderer's capture and
+ * playback worklets (renderer/src/api/bridge-transport.ts), so during a call
+ * frames pass between the audio thread and this process without the page's
+ * main thread. A new request replaces (closes) the pair before it.
  * The renderer is never trusted (docs/api.md): a command is answered only
  * when it comes from our window's main frame showing our own page
  * (app://parley); anything else gets 'not-allowed' and a log line. The
@@ -99,7 +103,7 @@ export function bindIpc(options: IpcBindingOptions): IpcBinding {
   const appOrigin = options.appOrigin ?? APP_ORIGIN;
   const log = (options.logger ?? nullLogger).child('ipc');
   const client = `ipc-${contents.id}`;
-  let port: PortLike | undefined;
+  let ports: { capture: PortLike; playback: PortLike } | undefined;
   let playbackSequence = 0;
   let badFrames = 0;
   let disposed = false;
@@ -137,10 +141,11 @@ export function bindIpc(options: IpcBindingOptions): IpcBinding {
     return result;
   });
 
-  const closePort = () => {
-    const old = port;
-    port = undefined;
-    old?.close();
+  const closePorts = () => {
+    const old = ports;
+    ports = undefined;
+    old?.capture.close();
+    old?.playback.close();
   };
 
   const onCapture = (e: { data: unknown }) => {
@@ -161,19 +166,26 @@ export function bindIpc(options: IpcBindingOptions): IpcBinding {
   const onAudioPortRequest = (event: IpcEventLike) => {
     if (!trusted(event)) return log.warn('audio port request from an untrusted sender refused', { sender: event.sender.id });
     if (!audio || !options.createChannel) return log.warn('audio port requested, but this app has no audio path');
-    closePort();
-    const { port1, port2 } = options.createChannel();
-    port1.on('message', onCapture);
-    port1.on('close', () => {
-      if (port === port1) port = undefined;
-    });
-    port1.start();
-    port = port1;
-    contents.postMessage(IPC.audioPort, null, [port2 as never]);
+    closePorts();
+    const capture = options.createChannel();
+    const playback = options.createChannel();
+    const pair = { capture: capture.port1, playback: playback.port1 };
+    capture.port1.on('message', onCapture);
+    // Either end closing (the page went away) ends the pair.
+    const ended = () => {
+      if (ports === pair) closePorts();
+    };
+    capture.port1.on('close', ended);
+    playback.port1.on('close', ended);
+    capture.port1.start();
+    playback.port1.start();
+    ports = pair;
+    contents.postMessage(IPC.audioPort, null, [capture.port2 as never, playback.port2 as never]);
   };
   ipcMain.on(IPC.audioPortRequest, onAudioPortRequest);
 
   const offPlayback = audio?.onPlaybackFrame((samples) => {
+    const port = ports?.playback;
     if (!port || !alive()) return;
     const sampleRate = RATE_BY_SAMPLES.get(samples.length);
     if (sampleRate === undefined) return void (badFrames++ < 5 && log.warn('engine playback frame of unexpected length dropped', { samples: samples.length }));
@@ -195,7 +207,7 @@ export function bindIpc(options: IpcBindingOptions): IpcBinding {
       ipcMain.removeListener(IPC.audioPortRequest, onAudioPortRequest);
       offEvents();
       offPlayback?.();
-      closePort();
+      closePorts();
     },
   };
 }

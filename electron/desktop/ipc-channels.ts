@@ -12,9 +12,9 @@ export const IPC = Object.freeze({
   invoke: 'parley:invoke',
   /** main → renderer: one ApiEvent (or DesktopEvent) per message. */
   event: 'parley:event',
-  /** renderer → main: please send me an audio MessagePort (replaces any earlier one). */
+  /** renderer → main: please send me audio MessagePorts (replace any earlier ones). */
   audioPortRequest: 'parley:audio-port-request',
-  /** main → renderer: the MessagePort, in event.ports[0]. */
+  /** main → renderer: the capture port in event.ports[0], the playback port in event.ports[1]. */
   audioPort: 'parley:audio-port',
 });
 

@@ -4,10 +4,11 @@
  * never gets ipcRenderer or any way to name a channel itself.
  *
  * It runs sandboxed (sandbox: true), so it is bundled into one CommonJS file
- * that requires only 'electron'. The audio MessagePort cannot cross the
- * context bridge as a value, so it is transferred into the page with
- * window.postMessage (Electron's MessagePort guide, "main world" pattern);
- * the renderer accepts it only from its own window and with the agreed tag.
+ * that requires only 'electron'. The audio MessagePorts (capture, playback)
+ * cannot cross the context bridge as values, so they are transferred into the
+ * page with window.postMessage (Electron's MessagePort guide, "main world"
+ * pattern), which hands them on to its audio worklets; the renderer accepts
+ * them only from its own window and with the agreed tag.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { AUDIO_PORT_MESSAGE, BRIDGE_GLOBAL, type ParleyBridge } from '../../renderer/src/api/bridge.ts';

@@ -37,13 +37,23 @@
  * here: the callee's audio arriving at a Parley caller (the CLI prints no
  * event for it).
  *
- *   node tests/bench/setup-time.bench.ts [--calls 50] [--only baresip,cli,engine,web] [--baseline CHECKOUT]
+ *   node tests/bench/setup-time.bench.ts [--calls 50] [--only baresip,cli,engine,web] [--baseline CHECKOUT] [--rt [--rt-limit 180]] [--trace]
+ *
+ * `--rt`: this process and everything it starts (Kamailio, the baresips, the
+ * engine, the CLI, the web host, Chromium) at real-time priority, SCHED_FIFO
+ * 10, inherited through fork/exec, so that on a shared machine the figures
+ * measure the software rather than the queue for the CPU, both sides alike;
+ * bounded: after --rt-limit seconds everything goes back to ordinary
+ * scheduling (and the bench says so). `--trace`: where each millisecond goes
+ * (harness/setup-trace.ts): tshark on lo for the wire times, the engine's
+ * own moments, medians per stage and caller.
  *
  * `--baseline`: the engine of another checkout (this file's --serve-engine
  * there; e.g. main before a change, with node_modules beside it) dialled
  * the same way, as one more caller, "engine (baseline)": an A/B in one run.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createApiClient, type ApiClient } from '../../electron/api/api-client.ts';
 import { browserAvailable, startBrowser, type Browser } from '../e2e/browser.ts';
 import { buildRenderer } from '../e2e/build-renderer.ts';
@@ -58,6 +68,7 @@ import { startKamailio } from '../interop/harness/kamailio.ts';
 import { makeTempDir, sleep } from '../interop/harness/managed-process.ts';
 import { startParleyEngine } from '../interop/harness/parley-engine.ts';
 import { ParleyProcess } from '../unit/cli/parley-process.ts';
+import { WireTrace, monoMs, perfToMono, type TraceMoment, type TracedCall } from './harness/setup-trace.ts';
 
 const argValue = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
@@ -66,6 +77,80 @@ const argValue = (name: string): string | undefined => {
 const CALLS = Number(argValue('--calls') ?? 50);
 const ONLY = argValue('--only')?.split(',');
 const BASELINE = argValue('--baseline');
+const REALTIME = process.argv.includes('--rt');
+const TRACE = process.argv.includes('--trace');
+/** --rt: the longest the run may hold real-time priority; then every process of the run goes back to ordinary scheduling. */
+const REALTIME_LIMIT_MS = Number(argValue('--rt-limit') ?? 180) * 1000;
+
+/**
+ * --rt: SCHED_FIFO priority 10 for this process and all its threads. Every
+ * process it starts afterwards (Kamailio and its workers, both baresips, the
+ * engine, the CLI, the web host, Chromium) inherits the policy through fork
+ * and exec, so both sides run alike; the kernel's real-time throttling
+ * (sched_rt_runtime_us) still leaves the rest of the machine its share.
+ */
+function enterRealtime(): void {
+  execFileSync('chrt', ['-a', '-f', '-p', '10', String(process.pid)], { stdio: 'ignore', timeout: 5000 });
+}
+
+/** The processes under `root` (itself included), from /proc. */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const out: number[] = [];
+  const walk = (pid: number) => {
+    out.push(pid);
+    for (const c of children.get(pid) ?? []) walk(c);
+  };
+  walk(root);
+  return out;
+}
+
+/** How many threads of this run's processes run SCHED_FIFO, of how many (policy: field 41 of /proc/<pid>/task/<tid>/stat). */
+function realtimeCensus(): { processes: number; threads: number; fifo: number } {
+  let threads = 0;
+  let fifo = 0;
+  const pids = processTree(process.pid);
+  for (const pid of pids) {
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+        const policy = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
+        threads++;
+        if (policy === 1) fifo++;
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+  }
+  return { processes: pids.length, threads, fifo };
+}
+
+/** Every process of this run back to ordinary scheduling (the --rt time limit, or the end of the run). */
+function leaveRealtime(): void {
+  for (const pid of processTree(process.pid)) {
+    try {
+      execFileSync('chrt', ['-a', '-o', '-p', '0', String(pid)], { stdio: 'ignore', timeout: 5000 });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+}
 
 /** What the engine process sends: a command's reply, or one of its 'call' / 'registration' events. */
 type EngineEvent = { event: 'call'; data: { id: string; state: string } } | { event: 'registration'; data: { accountId: string; state: string } };
@@ -77,15 +162,61 @@ type EngineMessage = { reply: number; result?: unknown; error?: string } | Engin
  * API commands on the IPC channel and sending back its call and
  * registration events.
  */
+/**
+ * --trace, in the engine's process: notes when the INVITE and the ACK are
+ * handed to a socket, when its first RTP packet after an INVITE is, and when
+ * JavaScript starts on a 1xx/2xx response (dgram's 'message'): a wrapper
+ * around dgram's send and emit, for this measurement only.
+ */
+async function probeEngine(marks: TraceMoment[]): Promise<void> {
+  const dgram = await import('node:dgram');
+  const proto = dgram.Socket.prototype as unknown as { send: (...a: unknown[]) => unknown; emit: (...a: unknown[]) => boolean };
+  const { send, emit } = proto;
+  let rtpSent = true;
+  proto.send = function (this: unknown, ...a: unknown[]) {
+    const b = a[0];
+    if (Buffer.isBuffer(b)) {
+      const head = b.subarray(0, 8).toString('latin1');
+      if (head.startsWith('INVITE ') || head.startsWith('ACK ')) {
+        marks.push({ what: `engine: ${head.split(' ')[0] as string} to the socket`, at: monoMs() });
+        if (head.startsWith('INVITE ')) rtpSent = false;
+      } else if (!rtpSent && b.length >= 12 && (b[0] ?? 0) >> 6 === 2 && ((b[1] ?? 0) & 0x7f) < 64) {
+        rtpSent = true;
+        marks.push({ what: 'engine: first RTP to the socket', at: monoMs() });
+      }
+    }
+    return send.apply(this, a);
+  };
+  proto.emit = function (this: unknown, ...a: unknown[]) {
+    const b = a[1];
+    if (a[0] === 'message' && Buffer.isBuffer(b)) {
+      const head = b.subarray(0, 12).toString('latin1');
+      if (/^SIP\/2\.0 [12]\d\d$/.test(head)) marks.push({ what: `engine: ${head.slice(8)} read (JS)`, at: monoMs() });
+    }
+    return emit.apply(this, a);
+  };
+}
+
 async function serveEngine(): Promise<void> {
+  const marks: TraceMoment[] = [];
+  if (process.argv.includes('--trace')) await probeEngine(marks);
   const engine = await startParleyEngine({ name: 'setup-bench', toneHz: 600 });
   // Events after the bench hung up (the unregistration as the engine closes) have nobody to go to.
   const send = (m: EngineMessage) => {
     if (process.connected) process.send?.(m);
   };
-  engine.engine.events.on('call', (c) => send({ event: 'call', data: { id: c.id, state: c.state } }));
+  engine.engine.events.on('call', (c) => {
+    marks.push({ what: `engine: '${c.state}' event`, at: monoMs() });
+    send({ event: 'call', data: { id: c.id, state: c.state } });
+  });
   engine.engine.events.on('registration', (r) => send({ event: 'registration', data: { accountId: r.accountId, state: r.state } }));
   process.on('message', (m: { id: number; name: CommandName; params: unknown }) => {
+    // --trace: the bench takes the moments of each call after it.
+    if ((m.name as string) === 'trace.marks') {
+      send({ reply: m.id, result: marks.splice(0) });
+      return;
+    }
+    marks.push({ what: `engine: ${m.name} command in`, at: monoMs() });
     engine.call(m.name, m.params as never).then(
       (result) => send({ reply: m.id, result }),
       (e: unknown) => send({ reply: m.id, error: String(e) }),
@@ -105,7 +236,7 @@ interface EngineProcess {
 /** `checkout`: another checkout's copy of this file serves the engine (--baseline). */
 async function startEngineProcess(checkout?: string): Promise<EngineProcess> {
   const script = checkout ? join(checkout, 'tests/bench/setup-time.bench.ts') : fileURLToPath(import.meta.url);
-  const child: ChildProcess = fork(script, ['--serve-engine'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...(checkout ? { cwd: checkout } : {}) });
+  const child: ChildProcess = fork(script, ['--serve-engine', ...(TRACE && !checkout ? ['--trace'] : [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...(checkout ? { cwd: checkout } : {}) });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const seen: EngineProcess['seen'] = [];
   let next = 1;
@@ -227,9 +358,18 @@ const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
 };
-const f0 = (v: number) => v.toFixed(0);
+const f0 = (v: number) => v.toFixed(v < 100 ? 1 : 0);
 
 async function main(): Promise<void> {
+  let realtimeTimer: NodeJS.Timeout | undefined;
+  if (REALTIME) {
+    enterRealtime();
+    realtimeTimer = setTimeout(() => {
+      leaveRealtime();
+      console.log(`--rt: ${REALTIME_LIMIT_MS / 1000} s of real-time priority used up; the rest of the run is at ordinary priority and its figures are not comparable`);
+    }, REALTIME_LIMIT_MS);
+    realtimeTimer.unref();
+  }
   const kam = await startKamailio({ users, ipv6: false });
   const tmp = makeTempDir('setup-bench');
   const proxy = `sip:127.0.0.1:${kam.udpPort}`;
@@ -239,6 +379,7 @@ async function main(): Promise<void> {
   let engine: EngineProcess | undefined;
   let baseline: EngineProcess | undefined;
   let webCaller: WebCaller | undefined;
+  let wire: WireTrace | undefined;
   const wantWeb = !ONLY || ONLY.includes('web');
   const noBrowser = wantWeb ? browserAvailable() : undefined;
   if (noBrowser) console.log(`web UI: skipped (${noBrowser})`);
@@ -259,6 +400,7 @@ async function main(): Promise<void> {
     await carol.waitForEvent((e) => e.type === 'REGISTER_OK', 10_000);
     diag = () => `; bob: ${bob?.events.map((e) => e.type).join(' ')}; carol: ${carol?.events.map((e) => e.type).join(' ')}`;
     if (wantWeb && !noBrowser) webCaller = await startWebCaller(kam.domain, proxy, tmp.path);
+    if (TRACE) wire = await WireTrace.start(tmp.path);
     const bobSeen = stamp(bob);
     const carolSeen = stamp(carol);
     const target = `sip:bob@${kam.domain}`;
@@ -270,11 +412,23 @@ async function main(): Promise<void> {
     const page: Setup[] = [];
     const based: Setup[] = [];
     const launch: number[] = [];
+    /** --trace: each measured call's moments. */
+    const tracedCalls: TracedCall[] = [];
+    const traced = (caller: string, clockMark: number, dialAt: number, stamps: [string, number][], extra: TraceMoment[] = []) => {
+      if (!wire) return;
+      const dial = perfToMono(dialAt);
+      tracedCalls.push({ caller, clockMark, dial: { what: 'dial', at: dial }, moments: [...stamps.map(([what, at]) => ({ what, at: perfToMono(at) })), ...extra.filter((m) => m.at >= dial - 1)] });
+    };
     console.log(`Call set-up through Kamailio on loopback, ${CALLS} calls each, PCMU, callee baresip (auto-answer); node ${process.version}`);
+    if (REALTIME) {
+      const census = realtimeCensus();
+      console.log(`--rt: ${census.fifo} of ${census.threads} threads of the run's ${census.processes} processes at SCHED_FIFO 10 (at most ${REALTIME_LIMIT_MS / 1000} s)`);
+    }
 
     const baresipCall = async (): Promise<void> => {
       const b0 = bobSeen.length;
       const c0 = carolSeen.length;
+      const clockMark = wire?.mark() ?? 0;
       const t0 = performance.now();
       const r = await (carol as BaresipHandle).command('dial', target, 10_000);
       if (!r.ok) throw new Error(`baresip dial: ${r.data}`);
@@ -282,12 +436,14 @@ async function main(): Promise<void> {
       const up = await until('baresip established', 10_000, after(carolSeen, c0, 'CALL_ESTABLISHED'));
       const heard = await until('baresip audio at the callee', 10_000, after(bobSeen, b0, 'CALL_RTPESTAB'));
       bare.push({ ringMs: ring.at - t0, answerMs: up.at - t0, heardMs: heard.at - t0 });
+      traced('baresip', clockMark, t0, [['callee: ringing event', ring.at], ['caller: answered event', up.at], ['callee: heard event', heard.at]]);
       await (carol as BaresipHandle).command('hangup', '', 10_000);
       await until('baresip closed', 10_000, after(bobSeen, b0, 'CALL_CLOSED'));
     };
 
     const parleyCall = async (): Promise<void> => {
       const b0 = bobSeen.length;
+      const clockMark = wire?.mark() ?? 0;
       const p = new ParleyProcess(
         ['call', target, '--aor', `sip:alice@${kam.domain}`, '--password', 'alicepw', '--proxy', `127.0.0.1:${kam.udpPort}`, '--bind', '127.0.0.1:0', '--tone', '600', '--duration', '0.2', '--json'],
         { env: { XDG_CONFIG_HOME: join(tmp.path, 'xdg'), PARLEY_PASSWORD: '' } },
@@ -301,6 +457,7 @@ async function main(): Promise<void> {
         const heard = await until('Parley audio at the callee', 10_000, after(bobSeen, b0, 'CALL_RTPESTAB'));
         ours.push({ ringMs: ring.at - dialAt, answerMs: p.startedAt + up.at - dialAt, heardMs: heard.at - dialAt });
         launch.push(dial.at);
+        traced('CLI', clockMark, dialAt, [['callee: ringing event', ring.at], ['caller: answered event (its line)', p.startedAt + up.at], ['callee: heard event', heard.at]]);
         const exit = await p.waitForExit(20_000);
         if (exit.code !== 0) throw new Error(`parley call exited ${String(exit.code)}: ${p.stderr}`);
         await until('Parley call closed at baresip', 10_000, after(bobSeen, b0, 'CALL_CLOSED'));
@@ -314,6 +471,7 @@ async function main(): Promise<void> {
       const engineSeen = e.seen;
       const b0 = bobSeen.length;
       const e0 = engineSeen.length;
+      const clockMark = wire?.mark() ?? 0;
       const t0 = performance.now();
       const dialled = await e.call('call.dial', { target, accountId });
       const ring = await until('engine ringing', 10_000, after(bobSeen, b0, 'CALL_REMOTE_SDP'));
@@ -323,6 +481,10 @@ async function main(): Promise<void> {
       if (up.message.event === 'call' && up.message.data.state === 'ended') throw new Error(`the engine's call ended unanswered${diag()}`);
       const heard = await until('engine audio at the callee', 10_000, after(bobSeen, b0, 'CALL_RTPESTAB'));
       into.push({ ringMs: ring.at - t0, answerMs: up.at - t0, heardMs: heard.at - t0 });
+      if (wire) {
+        const marks = (await e.call('trace.marks' as CommandName, {} as never)) as unknown as TraceMoment[];
+        traced(e === engine ? 'engine' : 'baseline', clockMark, t0, [['callee: ringing event', ring.at], ['caller: answered event', up.at], ['callee: heard event', heard.at]], marks);
+      }
       await e.call('call.hangup', { callId: dialled.id });
       await until('engine call closed at baresip', 10_000, after(bobSeen, b0, 'CALL_CLOSED'));
     };
@@ -333,6 +495,7 @@ async function main(): Promise<void> {
       const b0 = bobSeen.length;
       await browser.execute(WEB_PROBE);
       await browser.execute('window.__dialAt = 0; window.__connectedAt = 0;');
+      const clockMark = wire?.mark() ?? 0;
       await browser.keys(['Alt', '1']);
       const input = browser.$('#dial-input');
       await input.waitForExist({ timeout: 5000 });
@@ -348,6 +511,10 @@ async function main(): Promise<void> {
       }
       if (marks.dialAt === 0 || marks.connectedAt === 0) throw new Error(`the page did not say Connected (${JSON.stringify(marks)})${diag()}`);
       page.push({ ringMs: ring.wall - marks.dialAt, answerMs: marks.connectedAt - marks.dialAt, heardMs: heard.wall - marks.dialAt });
+      if (wire) {
+        const wall = (what: string, at: number): TraceMoment => ({ what, at, wall: true });
+        tracedCalls.push({ caller: 'web UI', clockMark, dial: wall('dial', marks.dialAt), moments: [wall('callee: ringing event', ring.wall), wall('caller: page says Connected', marks.connectedAt), wall('callee: heard event', heard.wall)] });
+      }
       const calls = await w.api.call('calls.list', {});
       if (!calls.ok) throw new Error(`calls.list: ${calls.message}`);
       for (const c of calls.result) await w.api.call('call.hangup', { callId: c.id });
@@ -371,6 +538,7 @@ async function main(): Promise<void> {
     page.length = 0;
     based.length = 0;
     launch.length = 0;
+    tracedCalls.length = 0;
     for (let i = 0; i < CALLS; i++) {
       // Each in turn, the order rotating from call to call.
       for (let k = 0; k < variants.length; k++) await (variants[(i + k) % variants.length] as () => Promise<void>)();
@@ -388,9 +556,18 @@ async function main(): Promise<void> {
       if (xs.length === 0 || bare.length === 0) continue;
       console.log(`  ratio Parley ${name} / baresip (medians): ringing ${ratio(xs, 'ringMs')}×, answered ${ratio(xs, 'answerMs')}×, heard ${ratio(xs, 'heardMs')}× (goal ≤ 1.0×)`);
     }
+    if (wire) {
+      await wire.stop();
+      console.log(wire.report(tracedCalls, kam.udpPort));
+    }
     if (launch.length > 0) console.log(`  Parley CLI spawn → registered (launch + registration, not in the figures above): median ${f0(pct(launch, 50))} ms, p99 ${f0(pct(launch, 99))} ms`);
     console.log(`  load average: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   } finally {
+    await wire?.stop();
+    if (realtimeTimer) {
+      clearTimeout(realtimeTimer);
+      leaveRealtime();
+    }
     await webCaller?.close();
     await baseline?.close();
     await engine?.close();

@@ -3,10 +3,10 @@ import { parseContacts, type ContactList } from './contact.ts';
 import { parseCSeqAt, type CSeq } from './cseq.ts';
 import type { HeaderField, HeaderList, TypedBuilder } from './header-list.ts';
 import { firstElement, splitList } from './header-split.ts';
-import { parseNameAddrAt, type NameAddr } from './name-addr.ts';
+import { parseNameAddrAt, parseSoleNameAddrAt, type NameAddr } from './name-addr.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import type { SipMessage } from './sip-message.ts';
-import { parseVia, parseViaAt, type Via } from './via.ts';
+import { parseFirstViaAt, parseVia, parseViaAt, type Via } from './via.ts';
 
 /**
  * Typed views of the headers every layer reads. Each is built from the raw
@@ -25,7 +25,14 @@ function typed<T>(h: HeaderList, key: string, name: string, build: TypedBuilder<
 }
 
 const buildTopVia: TypedBuilder<Via> = (b, s, start, end) => {
-  // A comma list takes the splitter (it drops empty elements, knows quotes).
+  // Read in place up to the first ',' between elements; anything unusual (an
+  // empty first element, a defect) takes the splitter, which drops empty
+  // elements and knows quotes, and reports the defect.
+  try {
+    return parseFirstViaAt(b, s, start, end);
+  } catch {
+    // the long way below
+  }
   if (findByte(b, 0x2c, start, end) < 0) return parseViaAt(b, s, start, end);
   const first = firstElement(s.slice(start, end));
   if (first === undefined) throw new SipParseError(400, 'malformed Via (empty)');
@@ -66,7 +73,13 @@ const buildContacts: TypedBuilder<ContactList> = (b, s, start, end) => {
   const z = trimEndB(b, a, end);
   if (z === a) return [];
   if (z - a === 1 && b[a] === 0x2a) return '*';
-  // A comma (a list, or one inside a quoted name or a URI parameter) takes the splitter.
+  // One address read in place; a list (or anything unusual) takes the splitter, which reports the defect.
+  try {
+    const one = parseSoleNameAddrAt(b, s, a, z, 'Contact');
+    if (one !== undefined) return [one];
+  } catch {
+    // the long way below
+  }
   if (findByte(b, 0x2c, a, z) < 0) return [parseNameAddrAt(b, s, a, z, 'Contact', true)];
   return parseContacts(splitList(s.slice(a, z)));
 };

@@ -67,7 +67,9 @@ function malformed(what: string, detail: string): SipParseError {
 /**
  * Parses parameters from i up to end of s (reading its bytes b, see codesOf)
  * into params (or only checks them when params is null). Throws on anything
- * that is not a parameter; `what` names the header in the error.
+ * that is not a parameter; `what` names the header in the error. With
+ * `comma`, a ',' between parameters ends them (the first element of a list
+ * read in place); returns where they end.
  */
 export function parseHeaderParams(
   b: Uint8Array,
@@ -76,12 +78,16 @@ export function parseHeaderParams(
   end: number,
   params: Map<string, string | null> | null,
   what: string,
-): void {
+  comma = false,
+): number {
   for (;;) {
     let c = 0;
     while (i < end && ((c = b[i] as number) === 0x20 || c === 0x09)) i++;
-    if (i >= end) return;
-    if (c !== 0x3b) throw malformed(what, '');
+    if (i >= end) return i;
+    if (c !== 0x3b) {
+      if (comma && c === 0x2c) return i;
+      throw malformed(what, '');
+    }
     i++;
     while (i < end && ((c = b[i] as number) === 0x20 || c === 0x09)) i++;
     const nStart = i;

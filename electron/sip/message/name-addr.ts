@@ -2,7 +2,7 @@ import { TOKEN, scratchCodesOf, findByte, skipWsB, trimEndB } from './chars.ts';
 import { EMPTY_PARAMS } from './frozen-empty.ts';
 import { formatHeaderParams, parseHeaderParams, quote, scanQuotedB, unquote } from './header-params.ts';
 import { SipParseError } from './sip-parse-error.ts';
-import { formatUri, parseUriRange, type SipUri } from './uri.ts';
+import { formatUri, parseUriOpen, parseUriRange, uriStopped, type SipUri } from './uri.ts';
 
 /**
  * name-addr / addr-spec values of From, To, Contact, Route, Record-Route,
@@ -57,7 +57,7 @@ function uriOf(b: Uint8Array, s: string, start: number, end: number, what: strin
 
 /** Parses one name-addr or addr-spec; `what` names the header in errors ("From", "Contact"...). */
 export function parseNameAddr(value: string, what = 'name-addr'): NameAddr {
-  return scanNameAddr(scratchCodesOf(value), value, 0, value.length, what, false);
+  return scanNameAddr(scratchCodesOf(value), value, 0, value.length, what, false, false);
 }
 
 /**
@@ -66,15 +66,35 @@ export function parseNameAddr(value: string, what = 'name-addr'): NameAddr {
  * EMPTY_PARAMS / EMPTY_HEADERS for the Maps it has nothing in.
  */
 export function parseNameAddrAt(b: Uint8Array, s: string, start: number, end: number, what: string, shared = false): NameAddr {
-  return scanNameAddr(b, s, start, end, what, shared);
+  return scanNameAddr(b, s, start, end, what, shared, false);
 }
 
-/** The header parameters from i on into a Map of their own, or the shared empty one when there are none. */
-function nameAddrParams(b: Uint8Array, s: string, i: number, end: number, what: string, shared: boolean): Map<string, string | null> {
-  if (shared && skipWsB(b, i, end) >= end) return EMPTY_PARAMS;
+/** Where the last name-addr scanned in `comma` mode ended (its end, or a ',' after it). */
+let scanStop = 0;
+
+/**
+ * The header parameters from i on into a Map of their own, or the shared
+ * empty one when there are none; with `comma`, a ',' after them ends them
+ * (scanStop says where).
+ */
+function nameAddrParams(b: Uint8Array, s: string, i: number, end: number, what: string, shared: boolean, comma: boolean): Map<string, string | null> {
+  if (shared && skipWsB(b, i, end) >= end) {
+    scanStop = end;
+    return EMPTY_PARAMS;
+  }
   const params = new Map<string, string | null>();
-  parseHeaderParams(b, s, i, end, params, what);
+  scanStop = parseHeaderParams(b, s, i, end, params, what, comma);
   return params;
+}
+
+/**
+ * The name-addr filling s[start, end) when it is a single one (a Contact
+ * field with one address, the usual case), read in place; undefined when a
+ * ',' follows it (a list: the caller splits it). Throws on a defect.
+ */
+export function parseSoleNameAddrAt(b: Uint8Array, s: string, start: number, end: number, what: string): NameAddr | undefined {
+  const na = scanNameAddr(b, s, start, end, what, true, true);
+  return scanStop >= end ? na : undefined;
 }
 
 function bad(what: string, detail: string): SipParseError {
@@ -82,7 +102,7 @@ function bad(what: string, detail: string): SipParseError {
 }
 
 /** addr-spec form from i: the URI ends at the first ';', the rest are header parameters. */
-function scanAddrSpec(b: Uint8Array, s: string, i: number, end: number, what: string, shared: boolean): NameAddr {
+function scanAddrSpec(b: Uint8Array, s: string, i: number, end: number, what: string, shared: boolean, comma: boolean): NameAddr {
   const semi = findByte(b, 0x3b, i, end);
   const uriEnd = semi < 0 ? end : trimEndB(b, i, semi);
   for (let k = i; k < uriEnd; k++) {
@@ -93,11 +113,12 @@ function scanAddrSpec(b: Uint8Array, s: string, i: number, end: number, what: st
     }
   }
   const uri = uriOf(b, s, i, uriEnd, what, shared);
-  const params = semi >= 0 ? nameAddrParams(b, s, semi, end, what, shared) : shared ? EMPTY_PARAMS : new Map<string, string | null>();
+  scanStop = end;
+  const params = semi >= 0 ? nameAddrParams(b, s, semi, end, what, shared, comma) : shared ? EMPTY_PARAMS : new Map<string, string | null>();
   return { uri, params };
 }
 
-function scanNameAddr(b: Uint8Array, s: string, start: number, stop: number, what: string, shared: boolean): NameAddr {
+function scanNameAddr(b: Uint8Array, s: string, start: number, stop: number, what: string, shared: boolean, comma: boolean): NameAddr {
   const end = trimEndB(b, start, stop);
   let i = skipWsB(b, start, end);
   let displayName: string | undefined;
@@ -111,23 +132,36 @@ function scanNameAddr(b: Uint8Array, s: string, start: number, stop: number, wha
     if (lt >= end || b[lt] !== 0x3c) throw bad(what, 'missing <URI>');
   } else {
     lt = findByte(b, 0x3c, i, end);
-    if (lt < 0) return scanAddrSpec(b, s, i, end, what, shared);
+    if (lt < 0) return scanAddrSpec(b, s, i, end, what, shared, comma);
     if (!isDisplayTokens(b, i, lt)) {
       // A '<' after something that is not a display name: a URI with '<' in a
       // parameter is addr-spec; anything else is a broken display name (RFC 4475 baddn).
       const colon = findByte(b, 0x3a, i, lt);
       if (colon < 0) throw bad(what, 'bad display name');
-      return scanAddrSpec(b, s, i, end, what, shared);
+      return scanAddrSpec(b, s, i, end, what, shared, comma);
     }
     const dEnd = trimEndB(b, i, lt);
     if (dEnd > i) displayName = s.slice(i, dEnd);
   }
-  const gt = findByte(b, 0x3e, lt + 1, end);
-  if (gt < 0) throw bad(what, "missing '>'");
   // RFC 4475 badaspec: LWS inside <> is not allowed, but being liberal here harms nothing.
-  const uStart = skipWsB(b, lt + 1, gt);
-  const uri = uriOf(b, s, uStart, trimEndB(b, uStart, gt), what, shared);
-  const params = nameAddrParams(b, s, gt + 1, end, what, shared);
+  const uStart = skipWsB(b, lt + 1, end);
+  // The URI read up to where it stops, which must be the '>' (one pass; any
+  // other stop is read again the long way for its error).
+  let uri: SipUri | undefined;
+  let gt = -1;
+  try {
+    uri = parseUriOpen(b, s, uStart, end, shared);
+    gt = skipWsB(b, uriStopped(), end);
+    if (gt >= end || b[gt] !== 0x3e) uri = undefined;
+  } catch {
+    uri = undefined;
+  }
+  if (uri === undefined) {
+    gt = findByte(b, 0x3e, lt + 1, end);
+    if (gt < 0) throw bad(what, "missing '>'");
+    uri = uriOf(b, s, uStart, trimEndB(b, uStart, gt), what, shared);
+  }
+  const params = nameAddrParams(b, s, gt + 1, end, what, shared, comma);
   const na: NameAddr = { uri, params };
   if (displayName !== undefined) na.displayName = displayName;
   return na;

@@ -63,6 +63,17 @@ function tooLarge(what: string): SipParseError {
  * SipParseError(400, 'no blank line...') when the head does not end in s.
  */
 export function parseHead(s: string, start: number, limits: ParseLimits, src?: Buffer): ParsedHead {
+  const message = scanHead(s, start, limits, src);
+  return { message, contentLength: headContentLength, bodyStart: headBodyStart, startLineStart: headStartLineStart, startLineEnd: headStartLineEnd };
+}
+
+/** What the last scanHead found besides the message (see ParsedHead): kept here, not in an object per datagram. */
+let headContentLength = -1;
+let headBodyStart = 0;
+let headStartLineStart = 0;
+let headStartLineEnd = 0;
+
+function scanHead(s: string, start: number, limits: ParseLimits, src: Buffer | undefined): SipMessage {
   const n = s.length;
   // The bytes the scanners read: the received octets themselves when s is their latin1 decoding.
   const b = src !== undefined ? src : codesOf(s);
@@ -173,8 +184,11 @@ export function parseHead(s: string, start: number, limits: ParseLimits, src?: B
     if (ess.answerable()) early.request = request;
     throw early;
   }
-  const contentLength = validate(message, ess);
-  return { message, contentLength, bodyStart, startLineStart, startLineEnd };
+  headContentLength = validate(message, ess);
+  headBodyStart = bodyStart;
+  headStartLineStart = startLineStart;
+  headStartLineEnd = startLineEnd;
+  return message;
 }
 
 /** What is wrong with a header line that is not `token LWS ":" ...` (b[start, end): the line). */
@@ -317,20 +331,21 @@ export function parseMessage(data: Buffer | string, limits?: Partial<ParseLimits
   while (start < len && (buf[start] === CR || buf[start] === LF)) start++;
   // latin1: one character per octet, so string indexes are byte offsets.
   const scanLen = Math.min(len, lim.maxMessageBytes + 4);
-  let parsed = parseHead(buf.toString('latin1', 0, scanLen), start, lim, buf);
-  const bodyStart = parsed.bodyStart;
-  const startLineEnd = parsed.startLineEnd;
+  // latin1Slice: what toString('latin1') calls, without its argument handling.
+  let m = scanHead((buf as Buffer & LatinSlicer).latin1Slice(0, scanLen), start, lim, buf);
+  const bodyStart = headBodyStart;
+  const startLineEnd = headStartLineEnd;
   if (bodyStart - start > lim.maxMessageBytes) throw tooLarge('message head too large');
   if (!isAscii(buf) && !isAscii(buf.subarray(start, bodyStart))) {
     // UTF-8 in the head (display names, reason phrases): decode it as such and parse again
     // (no byte spans then: string indexes no longer equal byte offsets).
     const head = buf.toString('utf8', start, bodyStart);
-    parsed = parseHead(head, 0, { ...lim, maxLineBytes: lim.maxLineBytes * 4 });
+    m = scanHead(head, 0, { ...lim, maxLineBytes: lim.maxLineBytes * 4 }, undefined);
   }
-  const m = parsed.message;
+  const contentLength = headContentLength;
   let bodyEnd = len;
-  if (parsed.contentLength >= 0) {
-    bodyEnd = bodyStart + parsed.contentLength;
+  if (contentLength >= 0) {
+    bodyEnd = bodyStart + contentLength;
     if (bodyEnd > len) {
       throw new SipParseError(400, 'Content-Length larger than the datagram', m.kind === 'request' ? m : undefined);
     }
@@ -340,6 +355,11 @@ export function parseMessage(data: Buffer | string, limits?: Partial<ParseLimits
   }
   // No body: the message keeps its shared empty one (a view costs a TypedArray).
   if (bodyEnd > bodyStart) m.body = buf.subarray(bodyStart, bodyEnd);
-  attachRaw(m, buf, start, bodyStart, parsed.contentLength, startLineEnd);
+  attachRaw(m, buf, start, bodyStart, contentLength, startLineEnd);
   return m;
+}
+
+/** Node's Buffer method behind toString('latin1'). */
+interface LatinSlicer {
+  latin1Slice(start: number, end: number): string;
 }

@@ -102,11 +102,14 @@ function build(m: SipMessage, startLineSame: boolean): Buffer {
   total += lengthAt >= 0 ? 2 : 20 + decimalLength(bodyLength);
   const out = Buffer.allocUnsafe(total + bodyLength);
 
-  // Pass 2: the bytes.
+  // Pass 2: the bytes. A field that took the place of a received line of the
+  // same length joins the run around it and is written over that line once
+  // the runs are copied (a proxy's new Max-Forwards: one copy instead of two).
   let off = 0;
   let runSrc: Buffer | undefined;
   let runA = 0;
   let runB = 0;
+  let patches = 0;
   if (copyStart) {
     runSrc = raw.buf;
     runA = raw.start;
@@ -123,7 +126,22 @@ function build(m: SipMessage, startLineSame: boolean): Buffer {
       src = f.head.src;
       a = f.start;
       b = f.end;
-    } else if (!(f instanceof MadeField)) {
+    } else if (f instanceof MadeField) {
+      const old = f.replaces;
+      if (old !== undefined && !isLength && f.ascii && old.end - old.start === f.name.length + f.value.length + 4 && patches < MAX_PATCHES) {
+        // Written over the old line after the copies: its bytes stay in the run.
+        const oldSrc = old.head.src as Buffer;
+        if (runSrc !== oldSrc || runB !== old.start) {
+          if (runSrc !== undefined) off = copyRun(out, off, runSrc, runA, runB);
+          runSrc = oldSrc;
+          runA = runB = old.start;
+        }
+        patchAt[patches] = off + (old.start - runA);
+        patchField[patches++] = f;
+        runB = old.end;
+        continue;
+      }
+    } else {
       src = f.src;
       a = f.rawStart;
       b = f.rawEnd;
@@ -156,6 +174,7 @@ function build(m: SipMessage, startLineSame: boolean): Buffer {
       (bodyLength === 0 || (body.buffer === runSrc.buffer && body.byteOffset === runSrc.byteOffset + raw.end))
     ) {
       runSrc.copy(out, off, runA, raw.end + bodyLength);
+      applyPatches(out, patches);
       return out;
     }
     off = copyRun(out, off, runSrc, runA, runB);
@@ -165,13 +184,27 @@ function build(m: SipMessage, startLineSame: boolean): Buffer {
   out[off + 1] = 0x0a;
   off += 2;
   if (bodyLength > 0) body.copy(out, off);
+  applyPatches(out, patches);
   return out;
+}
+
+/** Fields written over same-length received lines in one build (more take the ordinary path). */
+const MAX_PATCHES = 8;
+const patchAt: number[] = new Array<number>(MAX_PATCHES).fill(0);
+const patchField: (MadeField | undefined)[] = new Array<MadeField | undefined>(MAX_PATCHES).fill(undefined);
+
+function applyPatches(out: Buffer, n: number): void {
+  for (let k = 0; k < n; k++) {
+    const f = patchField[k] as MadeField;
+    putField(out, patchAt[k] as number, f.name, f.value);
+    patchField[k] = undefined;
+  }
 }
 
 /** Copies src[a, b) to out[off]: a short run byte by byte (cheaper than a call into Buffer.copy). */
 function copyRun(out: Buffer, off: number, src: Buffer, a: number, b: number): number {
   const n = b - a;
-  if (n <= 64) {
+  if (n <= 32) {
     for (let k = 0; k < n; k++) out[off + k] = src[a + k] as number;
     return off + n;
   }

@@ -1,6 +1,6 @@
 import { SCHEME, TOKEN, findByte, matchAt, matchAtB } from './chars.ts';
 import { SipParseError } from './sip-parse-error.ts';
-import { parseUriRange } from './uri.ts';
+import { parseUriRange, uriHeadersSeen } from './uri.ts';
 
 /**
  * The start line (RFC 3261 §7.1 Request-Line, §7.2 Status-Line), read in
@@ -59,6 +59,7 @@ function checkRequestUri(b: Uint8Array, s: string, start: number, end: number): 
     throw new SipParseError(400, 'malformed Request-URI');
   }
   // Headers are not allowed in a Request-URI (RFC 3261 §19.1.1 table 1; RFC 4475 escruri).
+  if (!uriHeadersSeen()) return;
   const q = findByte(b, 0x3f, colon, end);
   if (q >= 0) {
     const at = findByte(b, 0x40, colon, end);

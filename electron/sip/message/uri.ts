@@ -105,8 +105,8 @@ function parseUriParams(b: Uint8Array, s: string, i: number, end: number, params
   return i;
 }
 
-function parseUriHeaders(b: Uint8Array, s: string, i: number, end: number, headers: Map<string, string> | null): void {
-  // i is at '?'
+/** Parses ?name=value&... from i (at '?'); returns where they stop (end, or in open mode any byte that is not '&'). */
+function parseUriHeaders(b: Uint8Array, s: string, i: number, end: number, headers: Map<string, string> | null, open: boolean): number {
   for (;;) {
     const nStart = ++i;
     i = scan(b, i, end, HNV);
@@ -116,21 +116,38 @@ function parseUriHeaders(b: Uint8Array, s: string, i: number, end: number, heade
     const vStart = ++i;
     i = scan(b, i, end, HNV);
     if (headers !== null) headers.set(piece(s, nStart, nEnd, namePct), piece(s, vStart, i, sawPct));
-    if (i >= end) return;
-    if (b[i] !== 0x26) throw bad('malformed header', s.slice(0, end));
+    if (i >= end) return i;
+    if (b[i] !== 0x26) {
+      if (open) return i;
+      throw bad('malformed header', s.slice(0, end));
+    }
   }
 }
 
-function parseTel(b: Uint8Array, s: string, start: number, end: number, build: boolean): SipUri | null {
+function parseTel(b: Uint8Array, s: string, start: number, end: number, build: boolean, open: boolean): SipUri | null {
   const i = scan(b, start, end, TEL);
   if (i === start) throw bad('empty telephone number', s.slice(0, end));
   const user = build ? piece(s, start, i, sawPct) : '';
   const params = build ? new Map<string, string | null>() : null;
   const stop = parseUriParams(b, s, i, end, params);
-  if (stop !== end) throw bad('unexpected character', s.slice(0, end));
+  uriStop = stop;
+  if (stop !== end && !open) throw bad('unexpected character', s.slice(0, end));
   if (params === null) return null;
   return { scheme: 'tel', user, host: '', params, headers: new Map() };
 }
+
+/** Characters a SIP URI may hold (user, password, host, port, parameters, headers): where an open scan's search for '@' stops. */
+const URI_CHARS = (() => {
+  const t = new Uint8Array(256);
+  for (const x of [USER, PASSWORD, HOST, PARAM, HNV]) for (let c = 0; c < 256; c++) t[c] |= x[c] as number;
+  t[0x3a] = t[0x40] = t[0x25] = 1;
+  return t;
+})();
+
+/** Where the last scanUri in open mode stopped (see parseUriOpen). */
+let uriStop = 0;
+/** Whether the last scanUri met URI headers ('?' after the host). */
+let uriHadHeaders = false;
 
 /**
  * Parses the URI in s[start, end), reading b (its bytes: see codesOf). With
@@ -139,10 +156,35 @@ function parseTel(b: Uint8Array, s: string, start: number, end: number, build: b
  * gets the read-only EMPTY_PARAMS / EMPTY_HEADERS when it has none.
  */
 export function parseUriRange(b: Uint8Array, s: string, start: number, end: number, build: boolean, shared = false): SipUri | null {
+  return scanUri(b, s, start, end, build, shared, false);
+}
+
+/**
+ * parseUriRange of the URI starting at s[start] and ending at the first
+ * character that cannot continue it (a name-addr's '>', a ',' or LWS) or at
+ * end; uriStopped() tells where. One pass: the caller need not find the
+ * URI's end first.
+ */
+export function parseUriOpen(b: Uint8Array, s: string, start: number, end: number, shared: boolean): SipUri {
+  return scanUri(b, s, start, end, true, shared, true) as SipUri;
+}
+
+/** Where the last parseUriOpen stopped. */
+export function uriStopped(): number {
+  return uriStop;
+}
+
+/** Whether the last URI scanned had headers ('?' after the host part). */
+export function uriHeadersSeen(): boolean {
+  return uriHadHeaders;
+}
+
+function scanUri(b: Uint8Array, s: string, start: number, end: number, build: boolean, shared: boolean, open: boolean): SipUri | null {
+  uriHadHeaders = false;
   const colon = findByte(b, 0x3a, start, end);
   if (colon <= start) throw bad('missing scheme', s.slice(start, end));
   const scheme = schemeAt(b, s, start, colon);
-  if (scheme === 'tel') return parseTel(b, s, colon + 1, end, build);
+  if (scheme === 'tel') return parseTel(b, s, colon + 1, end, build, open);
   let i = colon + 1;
   let userStart = -1;
   let userEnd = -1;
@@ -150,10 +192,20 @@ export function parseUriRange(b: Uint8Array, s: string, start: number, end: numb
   let pwEnd = -1;
   let userPct = false;
   let pwPct = false;
-  const at = findByte(b, 0x40, i, end);
+  // The user part ends at the first '@': user characters up to it (the usual
+  // URI, one pass), else the first '@' further on, if any, decides.
+  const u = scan(b, i, end, USER);
+  let at: number;
+  if (u < end && b[u] === 0x40) at = u;
+  else if (!open) at = findByte(b, 0x40, u, end);
+  else {
+    at = u;
+    while (at < end && b[at] !== 0x40 && URI_CHARS[b[at] as number] === 1) at++;
+    if (at >= end || b[at] !== 0x40) at = -1;
+  }
   if (at >= 0) {
     userStart = i;
-    userEnd = scan(b, i, at, USER);
+    userEnd = u;
     userPct = sawPct;
     if (userEnd === i) throw bad('empty user', s.slice(start, end));
     if (userEnd < at) {
@@ -195,15 +247,17 @@ export function parseUriRange(b: Uint8Array, s: string, start: number, end: numb
   let headers: Map<string, string> | null = null;
   if (build) {
     params = shared && (i >= end || b[i] !== 0x3b) ? EMPTY_PARAMS : new Map();
-    headers = shared && (i >= end || findByte(b, 0x3f, i, end) < 0) ? EMPTY_HEADERS : new Map();
+    headers = shared ? EMPTY_HEADERS : new Map();
   }
   if (i < end) {
     i = parseUriParams(b, s, i, end, params);
-    if (i < end) {
-      if (b[i] !== 0x3f) throw bad('unexpected character', s.slice(start, end));
-      parseUriHeaders(b, s, i, end, headers);
-    }
+    if (i < end && b[i] === 0x3f) {
+      uriHadHeaders = true;
+      if (headers === EMPTY_HEADERS) headers = new Map();
+      i = parseUriHeaders(b, s, i, end, headers, open);
+    } else if (i < end && !open) throw bad('unexpected character', s.slice(start, end));
   }
+  uriStop = i;
   if (params === null || headers === null) return null;
   const uri: SipUri = { scheme, host: s.slice(hostStart, hostEnd), params, headers };
   if (userStart >= 0) uri.user = piece(s, userStart, userEnd, userPct);

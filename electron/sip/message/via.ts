@@ -33,12 +33,22 @@ function knownTransport(b: Uint8Array, i: number, j: number): string | undefined
 }
 
 export function parseVia(value: string): Via {
-  return scanVia(scratchCodesOf(value), value, 0, value.length);
+  return scanVia(scratchCodesOf(value), value, 0, value.length, false);
 }
 
 /** Parses the Via value in s[start, end) (one element, no comma list; b: its bytes, see codesOf). */
 export function parseViaAt(b: Uint8Array, s: string, start: number, end: number): Via {
-  return scanVia(b, s, start, end);
+  return scanVia(b, s, start, end, false);
+}
+
+/**
+ * The first Via of the list in s[start, end), read in place up to the first
+ * ',' between elements (what splitting the list and parsing its first element
+ * gives, when the list does not start with an empty element). Throws on
+ * anything else; the caller then takes the long way.
+ */
+export function parseFirstViaAt(b: Uint8Array, s: string, start: number, end: number): Via {
+  return scanVia(b, s, start, end, true);
 }
 
 /** sent-protocol with the LWS the grammar allows around '/' (RFC 4475 wsinv); returns where the transport starts. */
@@ -69,7 +79,7 @@ function ipv6End(b: Uint8Array, i: number, end: number): number {
   return close;
 }
 
-function scanVia(b: Uint8Array, s: string, start: number, stop: number): Via {
+function scanVia(b: Uint8Array, s: string, start: number, stop: number, comma: boolean): Via {
   const end = trimEndB(b, start, stop);
   let i = skipWsB(b, start, end);
   // The usual spelling first; LWS around '/' only on the slow path.
@@ -111,7 +121,7 @@ function scanVia(b: Uint8Array, s: string, start: number, stop: number): Via {
   const transport = knownTransport(b, tStart, tEnd) ?? s.slice(tStart, tEnd).toUpperCase();
   const via: Via = { transport, host: s.slice(hStart, hEnd), params: new Map() };
   if (port >= 0) via.port = port;
-  parseHeaderParams(b, s, i, end, via.params, 'Via');
+  parseHeaderParams(b, s, i, end, via.params, 'Via', comma);
   return via;
 }
 

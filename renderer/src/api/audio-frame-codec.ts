@@ -35,6 +35,20 @@ export function encodeFrame(frame: AudioFrame): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/**
+ * An encoded frame as a port message: its own ArrayBuffer, posted as a copy
+ * and never in the transfer list, because the port's other end may be
+ * Electron's MessagePortMain, which can take only MessagePorts in a transfer
+ * list: a transferred ArrayBuffer arrives there as `data: null`
+ * (electron/electron issue 34905) and the frame would be lost. The
+ * structured clone copies ≈ 2 KB per 20 ms frame; a view into a larger
+ * buffer is cut to the frame first, or the clone would copy all of it.
+ */
+export function portMessage(frame: Uint8Array<ArrayBuffer>): ArrayBuffer {
+  const whole = frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength;
+  return whole ? frame.buffer : frame.slice().buffer;
+}
+
 export function decodeFrame(bytes: Uint8Array): AudioFrame | undefined {
   if (bytes.length < HEADER_BYTES) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -1,31 +1,42 @@
 /**
  * The Electron transport: commands and events through the preload bridge
- * (bridge.ts), audio frames through a MessagePort the preload hands over.
- * IPC inside one app does not drop, so the status is simply 'open'.
+ * (bridge.ts), audio frames through two MessagePorts the main process makes
+ * and the preload hands over (capture: page → engine, playback: engine →
+ * page). IPC inside one app does not drop, so the status is simply 'open'.
+ *
+ * While a call's audio runs, the two ports go on to the audio worklets
+ * (audioPorts), so frames pass between the audio thread and the main
+ * process without the page's main thread; disconnectAudio asks main for a
+ * fresh pair (which closes the worklets' pair) for the page's own use.
  */
+import { portMessage } from './audio-frame-codec.ts';
 import { AUDIO_PORT_MESSAGE, type ParleyBridge } from './bridge.ts';
-import { isArrayBuffer, listenerSet, type ConnectionStatus, type Transport } from './transport.ts';
+import { isArrayBuffer, listenerSet, type AudioPorts, type ConnectionStatus, type Transport } from './transport.ts';
 import type { ApiEvent, ApiResult, CommandName } from './types.ts';
 
 export class BridgeTransport implements Transport {
   readonly kind = 'bridge';
   readonly status: ConnectionStatus = { state: 'open', attempt: 0 };
   #bridge: ParleyBridge;
-  #port: MessagePort | undefined;
+  /** The pair the page uses itself (sendAudio, onAudio); undefined while the worklets hold it or before main sent one. */
+  #ports: AudioPorts | undefined;
+  /** True while the worklets hold main's last pair. */
+  #handedOver = false;
   #audio = listenerSet<[Uint8Array]>();
   #unsubscribe: Array<() => void> = [];
 
   constructor(bridge: ParleyBridge, win: Window = window) {
     this.#bridge = bridge;
     const onWindowMessage = (event: MessageEvent) => {
-      if (event.source !== win || event.data !== AUDIO_PORT_MESSAGE || !event.ports[0]) return;
-      this.#port?.close();
-      const port = event.ports[0];
-      port.onmessage = (e: MessageEvent) => {
+      const [capture, playback] = event.ports;
+      if (event.source !== win || event.data !== AUDIO_PORT_MESSAGE || !capture || !playback) return;
+      // A new pair: main has closed the one before, wherever it was.
+      this.#closePorts();
+      this.#handedOver = false;
+      playback.onmessage = (e: MessageEvent) => {
         if (isArrayBuffer(e.data)) this.#audio.emit(new Uint8Array(e.data));
       };
-      port.start();
-      this.#port = port;
+      this.#ports = { capture, playback };
     };
     win.addEventListener('message', onWindowMessage);
     this.#unsubscribe.push(() => win.removeEventListener('message', onWindowMessage));
@@ -53,23 +64,40 @@ export class BridgeTransport implements Transport {
   }
 
   sendAudio(frame: Uint8Array<ArrayBuffer>): void {
-    if (!this.#port) return;
-    // Posted as a copy, never in the transfer list: the other end is Electron's MessagePortMain, which can
-    // take only MessagePorts in a transfer list; a transferred ArrayBuffer arrives there as `data: null`
-    // (electron/electron issue 34905), so the frame would be lost. The structured clone copies the
-    // buffer once (≈2 KB per 20 ms frame). A view into a larger buffer is cut to the frame first, or the
-    // clone would copy all of it.
-    const whole = frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength;
-    this.#port.postMessage(whole ? frame.buffer : frame.slice().buffer);
+    const port = this.#ports?.capture;
+    if (!port) return;
+    port.postMessage(portMessage(frame));
   }
 
   onAudio(listener: (frame: Uint8Array) => void): () => void {
     return this.#audio.add(listener);
   }
 
+  /** Main's pair, for the worklets; undefined before main sent one (the page's path serves meanwhile). */
+  audioPorts(): AudioPorts | undefined {
+    const ports = this.#ports;
+    if (!ports || this.#handedOver) return undefined;
+    ports.playback.onmessage = null;
+    this.#ports = undefined;
+    this.#handedOver = true;
+    return ports;
+  }
+
+  disconnectAudio(): void {
+    if (!this.#handedOver) return;
+    this.#handedOver = false;
+    // Main replaces (and so closes) the worklets' pair.
+    this.#bridge.requestAudioPort();
+  }
+
   close(): void {
     for (const off of this.#unsubscribe.splice(0)) off();
-    this.#port?.close();
-    this.#port = undefined;
+    this.#closePorts();
+  }
+
+  #closePorts(): void {
+    this.#ports?.capture.close();
+    this.#ports?.playback.close();
+    this.#ports = undefined;
   }
 }

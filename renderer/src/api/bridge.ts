@@ -8,14 +8,17 @@
  *                           resolves an ApiResult; never rejects (errors are results)
  *   onEvent(listener)     → ipcRenderer.on('parley:event', (_e, ev) => listener(ev));
  *                           returns the unsubscribe function
- *   requestAudioPort()    → ipcRenderer.send('parley:audio-port'); main answers with a
- *                           MessagePort, which the preload hands to the page with
- *                           window.postMessage(AUDIO_PORT_MESSAGE, location.origin, [port]).
+ *   requestAudioPort()    → ipcRenderer.send('parley:audio-port'); main answers with two
+ *                           MessagePorts (capture, playback), which the preload hands to
+ *                           the page with window.postMessage(AUDIO_PORT_MESSAGE,
+ *                           location.origin, [capture, playback]).
  *
- * Why the detour for the port: contextBridge cannot pass a MessagePort as a
+ * Why the detour for the ports: contextBridge cannot pass a MessagePort as a
  * value, but window.postMessage can transfer one into the main world (the
- * pattern Electron's MessagePort guide shows). On that port both sides post
- * ArrayBuffers holding one audio frame each, in the same 8-byte-header format
+ * pattern Electron's MessagePort guide shows). The page passes them on to its
+ * audio worklets, so a call's frames do not wait for the page's main thread.
+ * On them the renderer posts capture frames and main posts playback frames,
+ * ArrayBuffers holding one audio frame each in the same 8-byte-header format
  * as the WebSocket's binary messages (electron/api/audio-frames.ts), so the
  * renderer's audio code does not care which host it runs in.
  *

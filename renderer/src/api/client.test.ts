@@ -92,27 +92,67 @@ describe('BridgeTransport (Electron preload)', () => {
     expect(r).toEqual({ ok: false, code: 'internal', message: 'ipc broke' });
   });
 
-  it('asks for the audio port and uses the one the preload posts', async () => {
-    const { bridge, requests } = fakeBridge();
-    // A stand-in window: jsdom's MessageEvent does not carry Node's MessagePorts.
+  /** The transport with a stand-in window (jsdom's MessageEvent does not carry Node's MessagePorts) and main's ends of a posted pair. */
+  function bridged() {
+    const fake = fakeBridge();
     let onMessage: ((e: MessageEvent) => void) | undefined;
     const win = { addEventListener: (_: string, l: (e: MessageEvent) => void) => (onMessage = l), removeEventListener: () => {} } as unknown as Window;
-    const transport = new BridgeTransport(bridge, win);
+    const transport = new BridgeTransport(fake.bridge, win);
+    /** What the preload does with the pair main posted; returns main's ends. */
+    const post = (source: unknown = win) => {
+      const capture = new MessageChannel();
+      const playback = new MessageChannel();
+      onMessage?.({ data: AUDIO_PORT_MESSAGE, source, ports: [capture.port1, playback.port1] } as unknown as MessageEvent);
+      return { capture: capture.port2, playback: playback.port2 };
+    };
+    return { ...fake, transport, post };
+  }
+  const next = (port: MessagePort) => new Promise<unknown>((resolve) => (port.onmessage = (e) => resolve(e.data)));
+
+  it('asks for the audio ports and uses the pair the preload posts', async () => {
+    const { transport, requests, post } = bridged();
     expect(requests()).toBe(1);
-    const channel = new MessageChannel();
-    onMessage?.({ data: AUDIO_PORT_MESSAGE, source: {}, ports: [channel.port1] } as unknown as MessageEvent); // another window's message: ignored
+    const stranger = post({}); // another window's message: ignored
     transport.sendAudio(Uint8Array.from([5]));
-    onMessage?.({ data: AUDIO_PORT_MESSAGE, source: win, ports: [channel.port1] } as unknown as MessageEvent);
-    const fromUs = new Promise<ArrayBuffer>((resolve) => {
-      channel.port2.onmessage = (e) => resolve(e.data as ArrayBuffer);
-    });
+    expect(transport.audioPorts()).toBeUndefined();
+    const main = post();
+    const fromUs = next(main.capture);
     transport.sendAudio(Uint8Array.from([1, 2, 3]));
-    expect([...new Uint8Array(await fromUs)]).toEqual([1, 2, 3]);
+    expect([...new Uint8Array((await fromUs) as ArrayBuffer)]).toEqual([1, 2, 3]);
     const toUs = new Promise<Uint8Array>((resolve) => transport.onAudio(resolve));
-    channel.port2.postMessage(Uint8Array.from([9, 8]).buffer);
+    main.playback.postMessage(Uint8Array.from([9, 8]).buffer);
     expect([...(await toUs)]).toEqual([9, 8]);
     transport.close();
-    channel.port2.close();
+    for (const p of [main.capture, main.playback, stranger.capture, stranger.playback]) p.close();
+  });
+
+  it('hands main\'s pair to the worklets, off the page, and asks for a fresh one when they let go', async () => {
+    const { transport, requests, post } = bridged();
+    const main = post();
+    const heard: Uint8Array[] = [];
+    transport.onAudio((f) => heard.push(f));
+    const worklets = transport.audioPorts();
+    expect(worklets).toBeDefined();
+    expect(transport.audioPorts()).toBeUndefined(); // one pair, one holder
+    // Capture: what the worklet posts reaches main; the page's own sendAudio has no port meanwhile.
+    transport.sendAudio(Uint8Array.from([7]));
+    const captured = next(main.capture);
+    worklets!.capture.postMessage(Uint8Array.from([1, 1]).buffer);
+    expect([...new Uint8Array((await captured) as ArrayBuffer)]).toEqual([1, 1]);
+    // Playback: main's frames reach the worklet's port, not the page's listeners.
+    const played = next(worklets!.playback);
+    main.playback.postMessage(Uint8Array.from([2, 2]).buffer);
+    expect([...new Uint8Array((await played) as ArrayBuffer)]).toEqual([2, 2]);
+    expect(heard).toEqual([]);
+    expect(requests()).toBe(1);
+    transport.disconnectAudio();
+    expect(requests()).toBe(2);
+    const fresh = post();
+    const toPage = new Promise<Uint8Array>((resolve) => transport.onAudio(resolve));
+    fresh.playback.postMessage(Uint8Array.from([3]).buffer);
+    expect([...(await toPage)]).toEqual([3]);
+    transport.close();
+    for (const p of [main.capture, main.playback, fresh.capture, fresh.playback, worklets!.capture, worklets!.playback]) p.close();
   });
 });
 

@@ -49,9 +49,9 @@ export class ApiClient {
     this.transport.sendAudio(encodeFrame(frame));
   }
 
-  /** Audio straight between the worklets and the engine (Transport.connectAudio); false: use sendAudio/onAudio. */
-  connectAudio(ports: AudioPorts): boolean {
-    return this.transport.connectAudio?.(ports) ?? false;
+  /** Ports for audio straight between the worklets and the engine (Transport.audioPorts); undefined: use sendAudio/onAudio. */
+  audioPorts(): AudioPorts | undefined {
+    return this.transport.audioPorts?.();
   }
 
   disconnectAudio(): void {

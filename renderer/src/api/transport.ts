@@ -17,7 +17,7 @@ export interface ConnectionStatus {
   reason?: string;
 }
 
-/** The audio worklets' ends of two channels to a transport that relays audio (Transport.connectAudio). */
+/** The audio worklets' ends of two channels to the engine's audio, off the page's main thread (Transport.audioPorts). */
 export interface AudioPorts {
   capture: MessagePort;
   playback: MessagePort;
@@ -34,12 +34,15 @@ export interface Transport {
   sendAudio(frame: Uint8Array<ArrayBuffer>): void;
   onAudio(listener: (frame: Uint8Array) => void): () => void;
   /**
-   * Takes the audio worklets' ends of two channels and carries encoded frames
-   * between them and the engine off the page's main thread (capture frames
-   * in, playback frames out). False when this transport cannot: the page
-   * then uses sendAudio and onAudio.
+   * The ends of two channels for the audio worklets: encoded capture frames
+   * posted on `capture` reach the engine, the engine's playback frames arrive
+   * on `playback`, and neither passes through the page's main thread (the web
+   * host's socket Worker, or Electron's main process directly). Undefined
+   * when this transport cannot (yet): the page then uses sendAudio and
+   * onAudio. Until disconnectAudio the page's own audio path is idle.
    */
-  connectAudio?(ports: AudioPorts): boolean;
+  audioPorts?(): AudioPorts | undefined;
+  /** The worklets' ports stop carrying audio; sendAudio and onAudio work again. */
   disconnectAudio?(): void;
   close(): void;
 }

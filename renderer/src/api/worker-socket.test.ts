@@ -64,14 +64,28 @@ describe('WsTransport over a SocketWorker', () => {
     host.fire('message', new Uint8Array([2, 5, 0, 7, 0, 0, 0, 0]).buffer);
     await tick();
     expect(heard).toEqual([7]);
-    const up = new MessageChannel();
-    const down = new MessageChannel();
-    expect(transport.connectAudio({ capture: up.port2, playback: down.port2 })).toBe(true);
-    expect(worker.toRelay.at(-1)).toMatchObject({ type: 'audio' });
+    // The worklets' ends: the Worker gets the other end of each channel.
+    const ports = transport.audioPorts();
+    expect(ports?.capture).toBeInstanceOf(MessagePort);
+    expect(ports?.playback).toBeInstanceOf(MessagePort);
+    const handed = worker.toRelay.at(-1) as { type: string; capture?: MessagePort; playback?: MessagePort };
+    expect(handed.type).toBe('audio');
+    expect(handed.capture).toBeInstanceOf(MessagePort);
+    expect(handed.playback).toBeInstanceOf(MessagePort);
+    expect(handed.capture).not.toBe(ports?.capture);
+    // What the capture worklet posts on its end leaves on the Worker's socket; playback frames come to its end.
+    const sent = host.sent.length;
+    ports!.capture.postMessage(new Uint8Array([1, 5, 0, 1]).buffer);
+    const played = new Promise<unknown>((resolve) => (ports!.playback.onmessage = (e) => resolve(e.data)));
+    await tick();
+    host.fire('message', new Uint8Array([2, 5, 0, 9, 0, 0, 0, 0]).buffer);
+    expect(new Uint8Array((await played) as ArrayBuffer)[3]).toBe(9);
+    for (let i = 0; i < 20 && host.sent.length === sent; i++) await tick();
+    expect(new Uint8Array(host.sent.at(-1) as ArrayBuffer)).toEqual(new Uint8Array([1, 5, 0, 1]));
+    expect(heard).toEqual([7]);
     transport.disconnectAudio();
     expect(worker.toRelay.at(-1)).toEqual({ type: 'audio' });
-    up.port1.close();
-    down.port1.close();
+    for (const p of [ports!.capture, ports!.playback, handed.capture!, handed.playback!]) p.close();
     transport.close();
   });
 
@@ -85,9 +99,6 @@ describe('WsTransport over a SocketWorker', () => {
     expect(closed).toEqual(['closed']);
     expect(s.readyState).toBe(3);
     expect(sw.relaying).toBe(false);
-    const up = new MessageChannel();
-    const down = new MessageChannel();
-    expect(sw.connectAudio({ capture: up.port2, playback: down.port2 })).toBe(false);
-    for (const p of [up.port1, up.port2, down.port1, down.port2]) p.close();
+    expect(sw.audioPorts()).toBeUndefined();
   });
 });

@@ -125,11 +125,17 @@ export class SocketWorker implements SocketHost {
     return socket;
   }
 
-  /** Hands the worklets' ends to the Worker; false when it is not relaying (the caller keeps audio on the page). */
-  connectAudio(ports: AudioPorts): boolean {
-    if (!this.relaying) return false;
-    this.#worker.postMessage({ type: 'audio', capture: ports.capture, playback: ports.playback }, [ports.capture, ports.playback]);
-    return true;
+  /**
+   * Two channels between the worklets and the Worker: the Worker gets one end
+   * of each, the caller the others. Undefined when it is not relaying (the
+   * caller keeps audio on the page).
+   */
+  audioPorts(): AudioPorts | undefined {
+    if (!this.relaying) return undefined;
+    const capture = new MessageChannel();
+    const playback = new MessageChannel();
+    this.#worker.postMessage({ type: 'audio', capture: capture.port2, playback: playback.port2 }, [capture.port2, playback.port2]);
+    return { capture: capture.port1, playback: playback.port1 };
   }
 
   disconnectAudio(): void {

@@ -6,7 +6,7 @@
  * request 'unavailable' (results, never throws: docs/conventions.md item 6).
  *
  * With a SocketWorker (worker-socket.ts) the WebSocket itself lives in a
- * Worker and the audio worklets' ports can be handed to it (connectAudio),
+ * Worker and the audio worklets get ports straight to it (audioPorts),
  * so audio frames do not pass through the page's main thread.
  *
  * A dropped connection is retried with exponential back-off (backoff.ts)
@@ -25,8 +25,8 @@ import type { ApiEvent, ApiFailure, ApiResult } from './types.ts';
 /** Where the sockets live when not on the page: SocketWorker (worker-socket.ts), a Worker that relays audio too. */
 export interface SocketHost {
   createSocket(url: string): SocketLike;
-  /** False when it cannot relay (audio then goes through the page). */
-  connectAudio(ports: AudioPorts): boolean;
+  /** Undefined when it cannot relay (audio then goes through the page). */
+  audioPorts(): AudioPorts | undefined;
   disconnectAudio(): void;
   terminate(): void;
 }
@@ -154,8 +154,8 @@ export class WsTransport implements Transport {
     return this.#audio.add(listener);
   }
 
-  connectAudio(ports: AudioPorts): boolean {
-    return this.#worker?.connectAudio(ports) ?? false;
+  audioPorts(): AudioPorts | undefined {
+    return this.#worker?.audioPorts();
   }
 
   disconnectAudio(): void {

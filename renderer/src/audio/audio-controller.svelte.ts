@@ -4,9 +4,11 @@
  *   getUserMedia (AEC, NS, AGC) → capture worklet → 20 ms Int16 frames → client → engine
  *   engine → client → playback worklet (ring buffer) → output device (setSinkId)
  *
- * When the transport can relay audio off the main thread (the web host's
- * socket in a Worker: worker-socket.ts), the worklets get MessagePorts to it
- * and frames never pass through the page; the page then only hears levels.
+ * When the transport can carry audio off the main thread (the web host's
+ * socket in a Worker: worker-socket.ts; Electron's main process through the
+ * ports the preload hands over: bridge-transport.ts), the worklets get
+ * MessagePorts to it and frames never pass through the page; the page then
+ * only hears levels.
  *
  * One AudioContext at 48 kHz carries both directions so the capture clock
  * paces what we send. The views read `state`, `error` and the two levels.
@@ -163,21 +165,17 @@ export class AudioController {
     this.error = undefined;
   }
 
-  /** Hands the worklets a channel each to the transport's relay, when it has one. */
+  /** Hands the worklets the transport's ports to the engine, when it has them. */
   #connectDirect(): void {
     const capture = this.#capture;
     const playback = this.#playback;
     if (this.#direct || !capture || !playback) return;
-    const up = new MessageChannel();
-    const down = new MessageChannel();
-    if (!this.#client.connectAudio({ capture: up.port2, playback: down.port2 })) {
-      for (const port of [up.port1, up.port2, down.port1, down.port2]) port.close();
-      return;
-    }
-    const connectCapture: CaptureCommand = { type: 'connect', port: up.port1, sending: this.sending };
-    capture.port.postMessage(connectCapture, [up.port1]);
-    const connectPlayback: PlaybackCommand = { type: 'connect', port: down.port1 };
-    playback.port.postMessage(connectPlayback, [down.port1]);
+    const ports = this.#client.audioPorts();
+    if (!ports) return;
+    const connectCapture: CaptureCommand = { type: 'connect', port: ports.capture, sending: this.sending };
+    capture.port.postMessage(connectCapture, [ports.capture]);
+    const connectPlayback: PlaybackCommand = { type: 'connect', port: ports.playback };
+    playback.port.postMessage(connectPlayback, [ports.playback]);
     this.#direct = true;
   }
 

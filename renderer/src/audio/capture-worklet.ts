@@ -3,13 +3,13 @@
  * cancellation and noise suppression) → 20 ms Int16 frames. Only the first
  * channel is used: the engine's audio is mono.
  *
- * Where the frames go: once the page has connected a port to the
- * transport's relay (CaptureCommand 'connect'), each frame is encoded here
- * and posted straight to it — the main thread only hears the level, ten
+ * Where the frames go: once the page has connected a port to the engine
+ * (CaptureCommand 'connect': the web host's socket Worker, or Electron's
+ * main process), each frame is encoded here and posted straight to it — the main thread only hears the level, ten
  * times a second; before that (or with a transport that cannot relay), each
  * frame goes to the main thread, which sends it.
  */
-import { encodeFrame } from '../api/audio-frame-codec.ts';
+import { encodeFrame, portMessage } from '../api/audio-frame-codec.ts';
 import type { AudioSampleRate } from '../api/types.ts';
 import { FrameChunker } from './frame-chunker.ts';
 import { CAPTURE_PROCESSOR, MIX_STREAM, type AudioWorkletScope, type CaptureCommand, type CaptureMessage } from './worklet-scope.ts';
@@ -55,7 +55,8 @@ class CaptureProcessor extends scope.AudioWorkletProcessor {
       if (this.#sending) {
         const bytes = encodeFrame({ kind: 'capture', sampleRate: scope.sampleRate as AudioSampleRate, sequence: this.#sequence, stream: MIX_STREAM, samples: frame });
         this.#sequence = (this.#sequence + 1) & 0xffff;
-        relay.postMessage(bytes.buffer, [bytes.buffer]);
+        // A copy, not a transfer: the port may lead to Electron's main process (portMessage).
+        relay.postMessage(portMessage(bytes));
       }
       if (++this.#frames % LEVEL_EVERY === 0) {
         const message: CaptureMessage = { type: 'level', rms: level.rms, peak: level.peak };

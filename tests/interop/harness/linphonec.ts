@@ -112,6 +112,8 @@ function linphonerc(o: LinphonecOptions, sipPort: number, rtpPort: number, dir: 
     o.tls ? `contact=sip:${o.user}@127.0.0.1:${tlsPort};transport=tls` : `contact=sip:${o.user}@127.0.0.1:${sipPort}`,
     'bind_address=127.0.0.1',
     'ipv6_enabled=0',
+    // liblinphone's own key; without an account it would otherwise pick an IPv6 address for its SDP.
+    ...(account ? [] : ['use_ipv6=0']),
     ...(o.srtp ? ['media_encryption=srtp', 'media_encryption_mandatory=1'] : ['media_encryption=none']),
     'register_only_when_network_is_up=0',
     'register_only_when_upnp_is_ok=0',
@@ -124,13 +126,17 @@ function linphonerc(o: LinphonecOptions, sipPort: number, rtpPort: number, dir: 
     '[net]',
     'dns_srv_enabled=0',
     'dns_search_enabled=0',
-    // No NAT traversal: no STUN server, no ICE, addresses as they are on loopback.
+    // No NAT traversal: no STUN server, no ICE, addresses as they are on loopback. Without an account
+    // liblinphone writes the first interface's address into its SDP (an IPv6 one here), so a direct
+    // call puts the "NAT address" there instead (policy 1: use it), which is loopback.
     'nat_address=127.0.0.1',
-    'firewall_policy=0',
+    `firewall_policy=${account ? 0 : 1}`,
     'mtu=1300',
     '',
     '[rtp]',
     `audio_rtp_port=${rtpPort}`,
+    // Without an account liblinphone takes its SDP address from the default route (an IPv6 one here).
+    ...(account ? [] : ['bind_address=127.0.0.1']),
     'rtcp_mux=0',
     'nortp_timeout=30',
     'audio_jitt_comp=60',

@@ -12,15 +12,10 @@ const fakePhone = () => ({ 'settings.get': async () => SETTINGS }) as unknown as
 describe('startingPhone: the web host before its engine is up', () => {
   test('a command sent before the start waits for the phone, is validated by its dispatcher, and is answered', async () => {
     const phone = startingPhone();
-    let asked = false;
-    void phone.asked.then(() => (asked = true));
-    await new Promise((r) => setTimeout(r, 5));
-    assert.equal(asked, false, 'asked before any command');
     let answered = false;
     const early = phone.dispatcher.dispatch('settings.get', {}).then((r) => ((answered = true), r));
     const bad = phone.dispatcher.dispatch('settings.get', { extra: 1 });
     await new Promise((r) => setTimeout(r, 20));
-    assert.equal(asked, true, 'the first command tells the host a client is there');
     assert.equal(answered, false, 'answered before the phone was there');
     phone.started({ dispatcher: createDispatcher(fakePhone()), events: createEventBus(), audio: { onFrame: () => {} } });
     assert.deepEqual(await early, { ok: true, result: SETTINGS });

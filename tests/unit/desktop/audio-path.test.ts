@@ -8,7 +8,10 @@
  * must come back through the same port: if the microphone does not reach the
  * engine, the far end hears silence and so does this test. The same
  * routine runs through the web host (WsTransport → ws-server), the other
- * carrier of the same renderer audio code.
+ * carrier of the same renderer audio code, and — as a call runs in the app —
+ * with the renderer's real capture and playback worklets holding the two
+ * ports main made (BridgeTransport.audioPorts), so no frame passes through
+ * the page's main thread.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test, type TestContext } from 'node:test';
@@ -18,7 +21,8 @@ import { ToneSource } from '../../../electron/media/devices/tone-source.ts';
 import { decodeFrame, encodeFrame } from '../../../renderer/src/api/audio-frame-codec.ts';
 import { AUDIO_PORT_MESSAGE, type ParleyBridge } from '../../../renderer/src/api/bridge.ts';
 import { BridgeTransport } from '../../../renderer/src/api/bridge-transport.ts';
-import type { Transport } from '../../../renderer/src/api/transport.ts';
+import type { AudioPorts, Transport } from '../../../renderer/src/api/transport.ts';
+import { CAPTURE_PROCESSOR, PLAYBACK_PROCESSOR, type CaptureCommand, type PlaybackCommand } from '../../../renderer/src/audio/worklet-scope.ts';
 import { WsTransport } from '../../../renderer/src/api/ws-transport.ts';
 import { startApiServer, type ApiServer } from '../../../electron/api/ws-server.ts';
 import { createWebAudioBridge } from '../../../electron/cli/web-audio-bridge.ts';
@@ -62,17 +66,85 @@ function joined(frames: Int16Array[]): Int16Array {
   return out;
 }
 
+/** Where the page's audio enters and leaves: 20 ms of 48 kHz microphone in, what is played out. */
+interface PageAudio {
+  capture(samples: Int16Array): void;
+  onPlayed(listener: (samples: Int16Array) => void): void;
+}
+
+/** The page's own path: sendAudio / onAudio with audio-frame-codec.ts frames. */
+function throughPage(transport: Transport): PageAudio {
+  let sequence = 0;
+  return {
+    capture: (samples) => transport.sendAudio(encodeFrame({ kind: 'capture', sampleRate: 48000, sequence: sequence++ & 0xffff, stream: 0, samples })),
+    onPlayed: (listener) =>
+      void transport.onAudio((bytes) => {
+        const frame = decodeFrame(bytes);
+        if (frame?.kind === 'playback') listener(frame.samples);
+      }),
+  };
+}
+
+/** A processor the worklet modules registered, with the scope's port as a plain object the test drives. */
+interface Processor {
+  port: { onmessage: ((e: { data: unknown }) => void) | null; postMessage(m: unknown): void };
+  process(inputs: Float32Array[][], outputs: Float32Array[][]): boolean;
+}
+
 /**
- * Through `transport` as the renderer's audio code uses it (sendAudio / onAudio with
- * audio-frame-codec.ts frames, paced like the AudioWorklet), dial the Echo test and wait
- * (bounded) for the microphone's tone to come back. `captured()` counts the capture frames
- * that reached the engine.
+ * The renderer's real capture and playback worklet modules, loaded under an
+ * AudioWorkletGlobalScope stand-in (48 kHz, registerProcessor), connected as
+ * the audio controller connects them to the transport's two ports; the
+ * render quanta (128 samples) are run as the microphone's frames come.
  */
-async function echoThrough(t: TestContext, phone: TestPhone, transport: Transport, captured: () => number, reached: Int16Array[]): Promise<void> {
+async function throughWorklets(ports: AudioPorts): Promise<PageAudio> {
+  const registered = new Map<string, new () => Processor>();
+  const scope = globalThis as unknown as Record<string, unknown>;
+  scope.sampleRate = 48000;
+  scope.currentTime = 0;
+  scope.AudioWorkletProcessor = class {
+    port = { onmessage: null, postMessage: () => undefined };
+  };
+  scope.registerProcessor = (name: string, ctor: new () => Processor) => void registered.set(name, ctor);
+  await import('../../../renderer/src/audio/capture-worklet.ts');
+  await import('../../../renderer/src/audio/playback-worklet.ts');
+  const capture = new (registered.get(CAPTURE_PROCESSOR)!)();
+  const playback = new (registered.get(PLAYBACK_PROCESSOR)!)();
+  capture.port.onmessage!({ data: { type: 'connect', port: ports.capture, sending: true } satisfies CaptureCommand });
+  playback.port.onmessage!({ data: { type: 'connect', port: ports.playback } satisfies PlaybackCommand });
+  const listeners: Array<(samples: Int16Array) => void> = [];
+  const pending: number[] = [];
+  return {
+    capture(samples) {
+      for (const x of samples) pending.push(x / 32768);
+      while (pending.length >= 128) {
+        capture.process([[Float32Array.from(pending.splice(0, 128))]], []);
+        const out = new Float32Array(128);
+        playback.process([], [[out]]);
+        const played = Int16Array.from(out, (x) => Math.round(x * 32767));
+        for (const l of listeners) l(played);
+      }
+    },
+    onPlayed: (listener) => void listeners.push(listener),
+  };
+}
+
+/**
+ * Through `transport` (commands) and `audio` (as the renderer's audio code moves it, paced
+ * like the AudioWorklet), dial the Echo test and wait (bounded) for the microphone's tone to
+ * come back. `captured()` counts the capture frames that reached the engine.
+ */
+async function echoThrough(t: TestContext, phone: TestPhone, transport: Transport, captured: () => number, reached: Int16Array[], audio: PageAudio = throughPage(transport)): Promise<void> {
   const played: Int16Array[] = [];
-  transport.onAudio((bytes) => {
-    const frame = decodeFrame(bytes);
-    if (frame?.kind === 'playback') played.push(frame.samples);
+  let carry = new Int16Array(0);
+  // Cut into 20 ms pieces whatever size the path plays in.
+  audio.onPlayed((samples) => {
+    const all = new Int16Array(carry.length + samples.length);
+    all.set(carry);
+    all.set(samples, carry.length);
+    let at = 0;
+    for (; at + 960 <= all.length; at += 960) played.push(all.slice(at, at + 960));
+    carry = all.slice(at);
   });
   const mic = new ToneSource({ frequency: 440, levelDbfs: -12 });
   const t0 = Date.now();
@@ -82,7 +154,7 @@ async function echoThrough(t: TestContext, phone: TestPhone, transport: Transpor
   // Paced like the AudioWorklet: frame n is due at t0 + 20n ms.
   const pace = () => {
     while (capturing && Date.now() >= t0 + n * 20 && n < 1000) {
-      transport.sendAudio(encodeFrame({ kind: 'capture', sampleRate: 48000, sequence: n & 0xffff, stream: 0, samples: mic.read(960)! }));
+      audio.capture(mic.read(960)!);
       n++;
     }
     if (capturing && n < 1000) timer = setTimeout(pace, Math.max(0, t0 + n * 20 - Date.now()));
@@ -158,11 +230,10 @@ describe('desktop audio path: renderer BridgeTransport → MessagePortMain → e
       onEvent: () => () => undefined,
       requestAudioPort: () => {
         for (const l of ipcMain.listeners.get(IPC.audioPortRequest) ?? []) l(ours);
-        // What preload.ts does with the port main posted: window.postMessage(AUDIO_PORT_MESSAGE, origin, [port]).
-        const posted = contents.posted.at(-1)!;
-        const port = rendererPort(posted.transfer[0]);
+        // What preload.ts does with the ports main posted: window.postMessage(AUDIO_PORT_MESSAGE, origin, [...ports]).
+        const ports = contents.posted.at(-1)!.transfer.map(rendererPort);
         queueMicrotask(() => {
-          for (const l of windowListeners) l({ source: win, data: AUDIO_PORT_MESSAGE, ports: [port] });
+          for (const l of windowListeners) l({ source: win, data: AUDIO_PORT_MESSAGE, ports });
         });
       },
     };
@@ -176,6 +247,19 @@ describe('desktop audio path: renderer BridgeTransport → MessagePortMain → e
   });
 
   test('the microphone reaches the engine: a 440 Hz capture comes back from the Echo test', (t) => echoThrough(t, phone, transport, () => captured, reached));
+
+  test('off the page: the real capture and playback worklets on the ports main made, and the 440 Hz comes back', async (t) => {
+    await sleep(50); // the ports come up asynchronously
+    const ports = transport.audioPorts();
+    assert.ok(ports, 'main sent the pair for the worklets');
+    const fromPage = captured;
+    reached.length = 0;
+    try {
+      await echoThrough(t, phone, transport, () => captured - fromPage, reached, await throughWorklets(ports));
+    } finally {
+      transport.disconnectAudio();
+    }
+  });
 });
 
 describe('web host audio path: the same renderer audio code over WsTransport → ws-server → engine → echo → back', () => {

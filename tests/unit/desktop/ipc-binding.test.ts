@@ -203,23 +203,26 @@ test('engine events and desktop events are pushed to the window, not after it is
   assert.equal(s.contents.sent.length, 2);
 });
 
-test('audio: a port per request, capture frames to the engine, playback frames back as exact ArrayBuffers', () => {
+test('audio: a capture and a playback port per request, capture frames to the engine, playback frames back as exact ArrayBuffers', () => {
   const s = setup();
   s.ipcMain.emit(IPC.audioPortRequest, s.ours());
-  assert.equal(s.ports.length, 1);
-  assert.equal(s.ports[0]!.started, true);
-  assert.deepEqual(s.contents.posted, [{ channel: IPC.audioPort, message: null, transfer: [{ transferable: 1 }] }]);
+  assert.equal(s.ports.length, 2);
+  assert.ok(s.ports.every((p) => p.started));
+  // The page's ends, capture first: the renderer hands them on to its capture and playback worklets.
+  assert.deepEqual(s.contents.posted, [{ channel: IPC.audioPort, message: null, transfer: [{ transferable: 1 }, { transferable: 2 }] }]);
+  const [capturePort, playbackPort] = s.ports as [FakePort, FakePort];
 
   const samples = new Int16Array(960).map((_, i) => i - 480);
   const capture = encodeAudioFrame({ kind: 'capture', sampleRate: 48000, sequence: 3, stream: 0, samples });
-  s.ports[0]!.deliver(capture.buffer);
+  capturePort.deliver(capture.buffer);
   assert.equal(s.captured.length, 1);
   assert.deepEqual([...s.captured[0]!.frame], [...samples]);
   assert.equal(s.captured[0]!.client, 'ipc-7');
 
   s.playback(new Int16Array(960).fill(5));
   s.playback(new Int16Array(160).fill(-5));
-  const out = s.ports[0]!.posted;
+  assert.equal(capturePort.posted.length, 0, 'playback frames go on the playback port only');
+  const out = playbackPort.posted;
   assert.equal(out.length, 2);
   assert.ok(out[0] instanceof ArrayBuffer);
   const first = decodeAudioFrame(new Uint8Array(out[0] as ArrayBuffer));
@@ -233,23 +236,34 @@ test('audio: a port per request, capture frames to the engine, playback frames b
   assert.equal(first.frame.samples[0], 5);
 });
 
-test('audio: bad frames are dropped; a new request replaces the old port', () => {
+test('audio: bad frames are dropped; a new request replaces the old pair', () => {
   const s = setup();
   s.ipcMain.emit(IPC.audioPortRequest, s.ours());
-  const port = s.ports[0]!;
-  port.deliver('not audio');
-  port.deliver(new ArrayBuffer(3));
-  port.deliver(encodeAudioFrame({ kind: 'playback', sampleRate: 8000, sequence: 0, stream: 0, samples: new Int16Array(160) }).buffer);
-  port.deliver(new ArrayBuffer(100_000));
+  const [capture, playback] = s.ports as [FakePort, FakePort];
+  capture.deliver('not audio');
+  capture.deliver(new ArrayBuffer(3));
+  capture.deliver(encodeAudioFrame({ kind: 'playback', sampleRate: 8000, sequence: 0, stream: 0, samples: new Int16Array(160) }).buffer);
+  capture.deliver(new ArrayBuffer(100_000));
   assert.equal(s.captured.length, 0);
   s.playback(new Int16Array(123));
-  assert.equal(port.posted.length, 0, 'a playback frame of no known rate is dropped');
+  assert.equal(playback.posted.length, 0, 'a playback frame of no known rate is dropped');
 
   s.ipcMain.emit(IPC.audioPortRequest, s.ours());
-  assert.equal(port.closed, true);
+  assert.equal(capture.closed, true);
+  assert.equal(playback.closed, true);
   s.playback(new Int16Array(960));
-  assert.equal(port.posted.length, 0);
-  assert.equal(s.ports[1]!.posted.length, 1);
+  assert.equal(playback.posted.length, 0);
+  assert.equal(s.ports[3]!.posted.length, 1);
+});
+
+test('audio: the page closing either end ends the pair (no frames posted into a closed port)', () => {
+  const s = setup();
+  s.ipcMain.emit(IPC.audioPortRequest, s.ours());
+  const [capture, playback] = s.ports as [FakePort, FakePort];
+  capture.close();
+  assert.equal(playback.closed, true);
+  s.playback(new Int16Array(960));
+  assert.equal(playback.posted.length, 0);
 });
 
 test('audio: requests from other senders get no port', () => {
@@ -268,7 +282,7 @@ test('dispose removes handlers, listeners, the playback hook and the port', asyn
   assert.equal(s.ipcMain.handlers.size, 0);
   assert.equal(s.ipcMain.listeners.get(IPC.audioPortRequest)?.length, 0);
   assert.equal(s.hasPlayback(), false);
-  assert.equal(s.ports[0]!.closed, true);
+  assert.ok(s.ports.length === 2 && s.ports.every((p) => p.closed));
   s.events.emit('settings', { dnd: true } as never);
   assert.equal(s.contents.sent.length, 0);
 });

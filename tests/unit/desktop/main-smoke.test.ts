@@ -74,7 +74,8 @@ test('the main process wires engine, window, IPC, tray, links, secrets and quit'
   assert.deepEqual(r.shortcutStatus, { registered: ['MediaPlayPause', 'MediaStop', 'Ctrl+Alt+A', 'Super+F9'], refused: ['hangup held'] });
   assert.equal(r.showKey, true, 'the show key brought the window back');
 
-  assert.deepEqual(r.audioPort, [{ channel: 'parley:audio-port', transferred: 1 }]);
+  // Two ports: capture and playback, for the renderer's two audio worklets.
+  assert.deepEqual(r.audioPort, [{ channel: 'parley:audio-port', transferred: 2 }]);
   assert.deepEqual(r.secondLinkAfterInPage, true);
   assert.equal(r.accountAdded, true);
   assert.deepEqual(r.secretsFile, { exists: true, holdsPlainPassword: false });

@@ -88,19 +88,21 @@ test('onEvent forwards event payloads (not the IPC event) and unsubscribes', () 
   assert.equal(got.length, 1);
 });
 
-test('requestAudioPort asks main; the port is handed to the page by window.postMessage with the agreed tag', () => {
+test('requestAudioPort asks main; the ports are handed to the page by window.postMessage with the agreed tag', () => {
   const p = load();
   p.exposed.parley.requestAudioPort();
   assert.deepEqual(p.sent, [[IPC.audioPortRequest]]);
-  const port = { fake: 'port' };
-  p.emit(IPC.audioPort, { ports: [port] });
+  const port = { fake: 'capture port' };
+  const playback = { fake: 'playback port' };
+  p.emit(IPC.audioPort, { ports: [port, playback] });
   assert.equal(p.posted.length, 1);
   assert.equal(p.posted[0]![0], AUDIO_PORT_MESSAGE);
   assert.equal(p.posted[0]![1], 'app://parley', 'posted to our own origin only, never "*"');
   // The array was made inside the VM (another realm): compare its items.
   const transfer = p.posted[0]![2] as unknown[];
-  assert.equal(transfer.length, 1);
+  assert.equal(transfer.length, 2);
   assert.equal(transfer[0], port);
+  assert.equal(transfer[1], playback);
 });
 
 test('nothing lets the page reach ipcRenderer or pick a channel', () => {

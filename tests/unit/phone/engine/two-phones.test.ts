@@ -49,6 +49,11 @@ describe('engine: two phones over loopback', () => {
     assert.ok(['connecting', 'active'].includes(answered.state));
     const aActive = await a.waitFor('call', (c) => c.id === dialled.id && c.state === 'active', 5000, 'active on A');
     await b.waitFor('call', (c) => c.id === incoming.id && c.state === 'active', 5000, 'active on B');
+    // The call's own events reach the hosts before the presence they cause (busy): the refresh and its publication
+    // wait for the end of the turn, so they no longer stand between the 200 and the call's 'active' event.
+    const busy = await a.waitFor('presence.own', (p) => p.effective === 'busy', 5000, 'busy on A');
+    const order = a.events.flatMap((e) => (e.data === busy ? ['busy'] : e.event === 'call' && (e.data as CallSnapshot).id === dialled.id ? [(e.data as CallSnapshot).state] : []));
+    assert.ok(order.indexOf('connecting') < order.indexOf('busy') && order.indexOf('active') < order.indexOf('busy'), `A's events in order: ${order.join(', ')}`);
     assert.equal(aActive.codec, 'PCMU/8000');
     assert.equal(aActive.code, 200);
     // Both run ICE: the details name the selected pair, our host candidate and the peer's RTP port.
