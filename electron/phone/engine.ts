@@ -31,6 +31,7 @@ import type { Endpoint, TransportProtocol } from '../sip/transport/transport.ts'
 import { UserAgent, type AccountMatch, type SipTraceEntry } from '../sip/ua/index.ts';
 import { systemClock, type Clock } from '../common/clock.ts';
 import { nullLogger, type Logger } from '../common/logger.ts';
+import { IdleTimers } from '../common/idle-timers.ts';
 import { AccountService } from './account-service.ts';
 import { matchAlias, type AliasMatchAccount } from './alias-match.ts';
 import { AudioRouter, type AudioDeviceFactory } from './audio-router.ts';
@@ -254,6 +255,8 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       logger: logger.child('admission'),
     });
     const tlsTrust = new TlsTrust({ extraCa: opts.sip?.tlsExtraCa });
+    // One wake-up for the idle phone's periodic work: every flow's keep-alive and the network check.
+    const idleTimers = new IdleTimers(clock);
     const ua = new UserAgent({
       listen: [],
       media: (info) => calls!.mediaFor(info),
@@ -274,6 +277,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
         ...(opts.sip?.udpReceiveBufferBytes ? { udpReceiveBufferBytes: opts.sip.udpReceiveBufferBytes } : {}),
       },
       clock,
+      idleTimers,
       logger: logger.child('sip'),
     });
     match = phoneMatcher(store, accounts, ua);
@@ -353,14 +357,18 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     // Address changes and sleep seen by the engine itself (the CLI and web host have no powerMonitor).
     const monitor = new NetworkMonitor({
       clock,
+      idleTimers,
       logger: logger.child('network'),
       interfaces: () => networkInterfaces(),
       wallNow: () => Date.now(),
       onChange: (reason) => void networkChanged(reason),
+      // A call up: checked every 2 s (a move mid-call); idle: with the keep-alives.
+      busy: () => callsForEvents.count > 0,
     });
     if (opts.watchNetwork ?? true) monitor.start();
     cleanups.push(() => monitor.stop());
     const callService = calls;
+    cleanups.push(events.on('call', () => monitor.busyChanged()));
 
     const audioDevices = (): AudioDevice[] =>
       opts.audio
