@@ -46,6 +46,8 @@ import { FORWARDING_COMMAND_NAMES } from './forwarding-contract.ts';
 import { PHONE_SYSTEM_COMMAND_NAMES } from './phone-system-api.ts';
 import type { RecordingCommands } from './recording-api.ts';
 import { RECORDING_COMMAND_NAMES } from './recording-api.ts';
+import type { ConnectionCommands } from './connection-api.ts';
+import { CONNECTION_COMMAND_NAMES } from './connection-api.ts';
 
 export type NoParams = Record<string, never>;
 
@@ -275,7 +277,7 @@ export interface UpdateParams<P> {
 }
 
 /** name → { params, result }. One entry per command; keep them grouped as the UI groups them (presence, lines and voicemail: presence-contract.ts). */
-export interface Commands extends PresenceCommands, PhoneSystemCommands, DiagnosticsCommands, ForwardingCommands, RecordingCommands {
+export interface Commands extends PresenceCommands, PhoneSystemCommands, DiagnosticsCommands, ForwardingCommands, RecordingCommands, ConnectionCommands {
   'accounts.list': { params: NoParams; result: AccountSnapshot[] };
   'accounts.add': { params: AccountInput; result: AccountSnapshot };
   'accounts.update': { params: UpdateParams<AccountPatch>; result: AccountSnapshot };
@@ -389,6 +391,7 @@ export const COMMAND_NAMES = [
   ...DIAGNOSTICS_COMMAND_NAMES,
   ...FORWARDING_COMMAND_NAMES,
   ...RECORDING_COMMAND_NAMES,
+  ...CONNECTION_COMMAND_NAMES,
 ] as const satisfies readonly CommandName[];
 
 // Compile-time check that COMMAND_NAMES lists every command (a missing one makes this `never`-typed line fail).

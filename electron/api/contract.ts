@@ -45,6 +45,8 @@ export {
 export type * from './diagnostics-api.ts';
 export type * from './recording-api.ts';
 export { RECORDING_COMMAND_NAMES } from './recording-api.ts';
+export type * from './connection-api.ts';
+export { CONNECTION_COMMAND_NAMES } from './connection-api.ts';
 export type * from './phone-system-api.ts';
 export { PHONE_SYSTEM_COMMAND_NAMES, PHONE_SYSTEM_EXPOSURES, PHONE_SYSTEM_STATES } from './phone-system-api.ts';
 

@@ -5,6 +5,8 @@
  *   dispatch(name, params)
  *     → name known?            else bad-request ("unknown command")
  *     → params valid?          else bad-request with the issues (schemas.ts)
+ *     → a connection command?  context.connection[name](params) (connection-api.ts),
+ *                              unavailable when the host gave no connection
  *     → handler[name](params)  resolves → { ok: true, result }
  *                              throws ApiError → { ok: false, code, message }
  *                              throws anything else → internal (detail logged)
@@ -20,6 +22,7 @@ import { isCommandName, type CommandName, type CommandParams, type CommandResult
 import { ApiError, failure, success, type ApiFailure, type ApiIssue, type ApiResult } from './errors.ts';
 import type { CommandContext, PhoneApi } from './phone-api.ts';
 import { COMMAND_SCHEMAS } from './schemas.ts';
+import { isConnectionCommand } from './connection-api.ts';
 
 export interface DispatcherOptions {
   logger?: Logger;
@@ -111,6 +114,11 @@ export function createDispatcher(handler: PhoneApi, options: DispatcherOptions =
       // A command without parameters may be sent with none at all.
       const parsed = COMMAND_SCHEMAS[name].safeParse(params === undefined ? {} : params);
       if (!parsed.success) return badParams(name, toIssues(parsed.error.issues));
+      if (isConnectionCommand(name)) {
+        if (!context.connection) return failure('unavailable', `${name} is not available in this host: it has no connection of its own`);
+        context.connection[name](parsed.data as CommandParams<typeof name>);
+        return success(null);
+      }
       const method = (handler as unknown as Record<string, unknown>)[name];
       if (typeof method !== 'function') return failure('unavailable', `${name} is not available in this host`);
       let work: Promise<unknown>;

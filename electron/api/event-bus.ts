@@ -15,6 +15,13 @@ export type EventListener = (event: ApiEvent) => void;
 export interface SubscribeOptions {
   /** Events this listener does not want (a CLI that prints no SIP trace: 'trace'). */
   except?: readonly EventName[];
+  /**
+   * Asked at every emit and by `wants()`: whether the listener takes this
+   * event now. For interest that changes while subscribed: a web host takes
+   * `trace` only while one of its clients follows it (connection-api.ts), a
+   * relay only what its own bus wants.
+   */
+  takes?: (event: EventName) => boolean;
 }
 
 export interface EventBus {
@@ -33,9 +40,10 @@ export interface EventBus {
 
 interface Entry {
   listener: EventListener;
-  /** Only this event (on), or every event but these (subscribe). */
+  /** Only this event (on), or every event but these (subscribe) that `takes` says yes to. */
   only?: EventName;
   except?: ReadonlySet<EventName>;
+  takes?: (event: EventName) => boolean;
 }
 
 export function createEventBus(options: { logger?: Logger } = {}): EventBus {
@@ -49,7 +57,8 @@ export function createEventBus(options: { logger?: Logger } = {}): EventBus {
       entries = entries.filter((e) => e !== entry);
     };
   };
-  const takes = (entry: Entry, event: EventName) => (entry.only === undefined ? !entry.except?.has(event) : entry.only === event);
+  const takes = (entry: Entry, event: EventName) =>
+    entry.only === undefined ? !entry.except?.has(event) && (entry.takes === undefined || entry.takes(event)) : entry.only === event;
 
   return {
     emit(event, data) {
@@ -64,7 +73,10 @@ export function createEventBus(options: { logger?: Logger } = {}): EventBus {
       }
     },
     subscribe(listener, o) {
-      return add(o?.except && o.except.length > 0 ? { listener, except: new Set(o.except) } : { listener });
+      const entry: Entry = { listener };
+      if (o?.except && o.except.length > 0) entry.except = new Set(o.except);
+      if (o?.takes) entry.takes = o.takes;
+      return add(entry);
     },
     on(event, listener) {
       return add({ only: event, listener: (message) => listener(message.data as Events[typeof event]) });

@@ -60,17 +60,27 @@ import type {
   ConversationSnapshot,
   RegistrationSnapshot,
   Settings,
+  TraceEntry,
 } from './snapshots.ts';
-import type { DiagnosticsLogsParams, EngineLogEntry } from './diagnostics-api.ts';
+import type { DiagnosticsLogsParams, DiagnosticsTraceParams, EngineLogEntry } from './diagnostics-api.ts';
 import type { PhoneSystemPatch, PhoneSystemSnapshot, PhoneSystemUserInput, PhoneSystemUserPatch, PhoneSystemUsernameParams } from './phone-system-api.ts';
 import type { RecordingCommands } from './recording-api.ts';
+import type { ConnectionCommandName, ConnectionControl } from './connection-api.ts';
 
 /** Who sent a command: lets the phone tie a call's audio to the client that answered it. */
 export interface CommandContext {
   host: 'ws' | 'ipc' | 'cli' | 'test';
   /** Stable for one connection ('ws-3'); the same across the commands of one client. */
   client: string;
+  /**
+   * The host's side of this client's connection: the dispatcher hands it the
+   * connection commands (connection-api.ts); absent, they answer `unavailable`.
+   */
+  connection?: ConnectionControl;
 }
+
+/** The commands the phone answers: all but the connection's own (connection-api.ts). */
+export type PhoneCommandName = Exclude<CommandName, ConnectionCommandName>;
 
 /** The forwarding commands (forwarding-contract.ts), one method each. */
 export type ForwardingApi = { [N in keyof ForwardingCommands]: PhoneApiMethod<N> };
@@ -130,6 +140,7 @@ export interface PhoneApi extends PresenceApi, PhoneSystemApi, ForwardingApi, Re
   'app.snapshot'(params: NoParams, context: CommandContext): Promise<AppSnapshot>;
   'diagnostics.counts'(params: DiagnosticsParams, context: CommandContext): Promise<DiagnosticsCounts>;
   'diagnostics.logs'(params: DiagnosticsLogsParams, context: CommandContext): Promise<EngineLogEntry[]>;
+  'diagnostics.trace'(params: DiagnosticsTraceParams, context: CommandContext): Promise<TraceEntry[]>;
 
   'network.changed'(params: NetworkChangedParams, context: CommandContext): Promise<null | void>;
 }
@@ -149,8 +160,8 @@ export type PhoneApiMethod<N extends CommandName> = (
   context: CommandContext,
 ) => Promise<CommandResult<N> extends null ? null | void : CommandResult<N>>;
 
-// Compile-time check that PhoneApi has one method per command with the contract's types, and no others.
-const methodsMatch: { [N in CommandName]: PhoneApiMethod<N> } = {} as PhoneApi;
-const noExtraMethods: Exclude<keyof PhoneApi, CommandName> extends never ? true : false = true;
+// Compile-time check that PhoneApi has one method per phone command with the contract's types, and no others.
+const methodsMatch: { [N in PhoneCommandName]: PhoneApiMethod<N> } = {} as PhoneApi;
+const noExtraMethods: Exclude<keyof PhoneApi, PhoneCommandName> extends never ? true : false = true;
 void methodsMatch;
 void noExtraMethods;

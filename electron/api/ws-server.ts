@@ -10,6 +10,8 @@
  *                           dispatcher validates the command and its params.
  *   commands in flight      ≤ maxInFlight per client, else 'busy' at once.
  *   binary message          an audio frame (audio-frames.ts) for the hook.
+ *   SIP trace               only to the clients that follow it (`trace.follow`,
+ *                           connection-api.ts); none at connect.
  *   slow reader             a client that lets more than maxBufferedBytes of
  *                           events pile up is disconnected (events are state;
  *                           dropping some would leave its view wrong); audio
@@ -33,6 +35,7 @@ import { decodeAudioFrame, encodeAudioFrame, MAX_AUDIO_FRAME_BYTES, type AudioFr
 import type { Dispatcher } from './dispatcher.ts';
 import type { ApiErrorCode } from './errors.ts';
 import type { EventBus } from './event-bus.ts';
+import type { ConnectionControl } from './connection-api.ts';
 import { acceptedHostHeaders, hostLiteral, isLoopbackAddress } from './loopback.ts';
 import { createStaticHandler, defaultCsp, securityHeaders, type StaticHandler } from './static-files.ts';
 import { checkToken, newToken, tokensEqual } from './token.ts';
@@ -102,6 +105,8 @@ export interface ApiServer {
 interface Client {
   id: string;
   ws: WebSocket;
+  /** This client's side of the connection commands (trace.follow). */
+  connection: ConnectionControl;
   inFlight: number;
   errorWindowStart: number;
   errorsInWindow: number;
@@ -152,6 +157,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayloadBytes, clientTracking: false });
   const clients = new Map<string, Client>();
+  /** The clients that follow the SIP trace (trace.follow): only they get `trace` events. */
+  const tracing = new Set<Client>();
   let nextClient = 1;
   let closing = false;
 
@@ -265,7 +272,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     client.inFlight++;
     dispatcher
-      .dispatch(parsed.cmd, parsed.params, { host: 'ws', client: client.id })
+      .dispatch(parsed.cmd, parsed.params, { host: 'ws', client: client.id, connection: client.connection })
       .catch((e: unknown) => {
         logger.error('dispatcher rejected', { client: client.id, error: String(e) });
         return { ok: false as const, code: 'internal' as const, message: 'internal error' };
@@ -293,7 +300,19 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const toBuffer = (data: RawData): Buffer => (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
 
   function onConnection(ws: WebSocket): void {
-    const client: Client = { id: `ws-${nextClient++}`, ws, inFlight: 0, errorWindowStart: 0, errorsInWindow: 0 };
+    const client: Client = {
+      id: `ws-${nextClient++}`,
+      ws,
+      connection: {
+        'trace.follow': ({ on }) => {
+          if (on && clients.has(client.id)) tracing.add(client);
+          else tracing.delete(client);
+        },
+      },
+      inFlight: 0,
+      errorWindowStart: 0,
+      errorsInWindow: 0,
+    };
     clients.set(client.id, client);
     logger.info('client connected', { client: client.id, clients: clients.size });
     ws.on('message', (data, isBinary) => {
@@ -307,6 +326,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     ws.on('error', (e) => logger.warn('client connection error', { client: client.id, error: e.message }));
     ws.on('close', () => {
       clients.delete(client.id);
+      tracing.delete(client);
       logger.info('client disconnected', { client: client.id, clients: clients.size });
       try {
         audio?.onClientClosed?.(client.id);
@@ -317,19 +337,24 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     sendJson(client, { event: 'hello', data: { protocol: PROTOCOL_VERSION, limits: { maxMessageBytes: limits.maxMessageBytes, maxInFlight: limits.maxInFlight } } });
   }
 
-  // ---- events to everyone ----
+  // ---- events to everyone; the SIP trace to its followers ----
 
-  const unsubscribe = events.subscribe((event) => {
-    if (clients.size === 0) return;
-    let text: string;
-    try {
-      text = JSON.stringify(event);
-    } catch (e) {
-      logger.error('event is not serializable', { event: event.event, error: String(e) });
-      return;
-    }
-    for (const client of clients.values()) sendText(client, text);
-  });
+  // While no client follows the trace this server does not take it, so the engine makes none (events.wants).
+  const unsubscribe = events.subscribe(
+    (event) => {
+      const to = event.event === 'trace' ? tracing : clients;
+      if (to.size === 0) return;
+      let text: string;
+      try {
+        text = JSON.stringify(event);
+      } catch (e) {
+        logger.error('event is not serializable', { event: event.event, error: String(e) });
+        return;
+      }
+      for (const client of to.values()) sendText(client, text);
+    },
+    { takes: (event) => event !== 'trace' || tracing.size > 0 },
+  );
 
   return {
     host,

@@ -17,7 +17,10 @@ export interface CliOptions {
   aor?: string;
   aliases: string[];
   user?: string;
+  /** --password, else PARLEY_PASSWORD. */
   password?: string;
+  /** --password was on the command line (PARLEY_PASSWORD in the environment may be set for every run; a flag is meant for this one). */
+  passwordFlag?: boolean;
   displayName?: string;
   proxy?: string;
   /** --transport; absent: UDP (an account's default). */
@@ -199,6 +202,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = {}): CliOption
     aliases: v.alias ?? [],
     user: v.user,
     password: v.password ?? env.PARLEY_PASSWORD,
+    ...(v.password !== undefined ? { passwordFlag: true } : {}),
     displayName: v['display-name'],
     proxy: v.proxy,
     ...(transport !== undefined ? { transport } : {}),

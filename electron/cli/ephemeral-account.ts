@@ -86,7 +86,8 @@ export function accountSettingsFromFlags(opts: CliOptions): { flags: string[]; s
  * The flags that describe the account itself, which a run using a stored
  * account cannot apply (it keeps its own): the settings above, and with
  * --aor (which then only selects the stored account) its addresses,
- * credentials' user, proxy and STUN/TURN servers too. Without --aor
+ * credentials' user and password (--password, not PARLEY_PASSWORD), proxy
+ * and STUN/TURN servers too. Without --aor
  * --stun/--turn are the phone's, not an account's.
  */
 export function accountDescribingFlags(opts: CliOptions): string[] {
@@ -94,6 +95,7 @@ export function accountDescribingFlags(opts: CliOptions): string[] {
   if (opts.aor !== undefined) {
     if (opts.aliases.length > 0) own.push('--alias');
     if (opts.user !== undefined) own.push('--user');
+    if (opts.passwordFlag === true) own.push('--password');
     if (opts.proxy !== undefined) own.push('--proxy');
     if (opts.stun !== undefined) own.push('--stun');
     if (opts.turn !== undefined) own.push('--turn');
@@ -104,7 +106,9 @@ export function accountDescribingFlags(opts: CliOptions): string[] {
 /** The account the flags describe, as `accounts.add` takes it; undefined without --aor. */
 export function accountFromFlags(opts: CliOptions): AccountInput | undefined {
   if (opts.aor === undefined) {
-    const stray = [opts.user !== undefined && '--user', opts.aliases.length > 0 && '--alias', opts.proxy !== undefined && '--proxy'].filter(Boolean);
+    // --password too: the direct account registers nowhere and a stored one has its own (PARLEY_PASSWORD, which may be
+    // set for every run, is not refused).
+    const stray = [opts.user !== undefined && '--user', opts.aliases.length > 0 && '--alias', opts.proxy !== undefined && '--proxy', opts.passwordFlag === true && '--password'].filter(Boolean);
     if (stray.length > 0 && opts.command !== 'accounts') throw new UsageError(`${stray.join(', ')} describe an account and need --aor (e.g. --aor sip:alice@example.com)`);
     return undefined;
   }

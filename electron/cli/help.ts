@@ -25,7 +25,7 @@ An account from flags (nothing is stored):
   --aor sip:USER@DOMAIN       the address of record to register and call from
   --alias sip:ADDR            another address of the account (repeatable)
   --user NAME                 digest user name (default: the AOR's user)
-  --password PW               digest password; better: the PARLEY_PASSWORD environment variable
+  --password PW               digest password of the --aor account; better: the PARLEY_PASSWORD environment variable
                               (the process list shows "parley <command>", never the password)
   --proxy HOST[:PORT]         outbound proxy / registrar to send everything to
   --transport udp|tcp|tls     default udp
@@ -38,9 +38,10 @@ An account from flags (nothing is stored):
   --tls-pin SHA256            with --transport tls: accept only the server certificate with this SHA-256
                               fingerprint (as "openssl x509 -noout -fingerprint -sha256" prints it), whoever signed it
 Without --aor, --transport, --display-name, --codecs, --srtp, --privacy, --tls-ca and --tls-pin are the
-built-in direct account's for this run (calls with no server). A run that uses a stored account (--account,
---data-dir, or accounts stored in the default folder) refuses them, and --alias, --user, --proxy, --stun and
---turn beside an --aor that selects it: it keeps its own settings.
+built-in direct account's for this run (calls with no server: its CA file and pin hold for every peer it
+calls over TLS); --password, --user, --alias and --proxy need --aor. A run that uses a stored account
+(--account, --data-dir, or accounts stored in the default folder) refuses them, and --alias, --user,
+--password, --proxy, --stun and --turn beside an --aor that selects it: it keeps its own settings.
 Or a stored account: --account ID|AOR|NAME (in --data-dir, default ~/.config/parley).
 
 Audio and timing:

@@ -20,6 +20,7 @@ import type { CommandContext, PhoneApi } from '../api/phone-api.ts';
 import type { AccountSnapshot, RegistrationSnapshot } from '../api/snapshots.ts';
 import type { AudioDeviceFactory, EngineAudio } from '../phone/engine.ts';
 import { DIRECT_ACCOUNT_ID, localAddresses } from '../phone/direct-account.ts';
+import { releaseCompilers } from '../../bin/v8-compilers.js';
 import { createLogger, type Logger, type LogRecord } from '../common/logger.ts';
 import { UsageError, type CliOptions } from './args.ts';
 import { CliError } from './cli-error.ts';
@@ -65,6 +66,8 @@ export interface SessionOptions {
   answerAnyUser?: boolean;
   /** Host the phone system of Settings when the user turned it on (`parley web`: the app's own phone). */
   phoneSystem?: boolean;
+  /** Keep the last half hour of SIP messages for the UI's ladders (`parley web`); headless commands do not. */
+  keepTrace?: boolean;
 }
 
 function stderrLogger(verbose: boolean): Logger {
@@ -118,7 +121,16 @@ export class PhoneSession {
     this.events = engine.events;
     this.dispatcher = createDispatcher(engine.api, { mapError: (e) => mapPhoneErrorLazy(e), timeoutMs: REGISTER_TIMEOUT_MS + 5_000 });
     // Without --verbose the SIP trace is not printed: not asked for, so the engine does not make it.
-    this.#unsubscribe = quiet ? () => {} : engine.events.subscribe((e) => output.event(e), output.verbose ? {} : { except: ['trace'] });
+    const printing = quiet ? () => {} : engine.events.subscribe((e) => output.event(e), output.verbose ? {} : { except: ['trace'] });
+    // A call is what runs hot: from its first event on, V8 compiles as usual (bin/v8-compilers.js; held while idle).
+    const firstCall = engine.events.on('call', () => {
+      releaseCompilers();
+      firstCall();
+    });
+    this.#unsubscribe = () => {
+      printing();
+      firstCall();
+    };
   }
 
   static async open(opts: CliOptions, output: Output, options: SessionOptions = {}): Promise<PhoneSession> {
@@ -150,6 +162,7 @@ export class PhoneSession {
           ...(flagsAccount === undefined ? { direct: accountSettingsFromFlags(opts).settings } : {}),
           ...(opts.recordingsDir !== undefined ? { recordingsDir: opts.recordingsDir } : {}),
           ...(options.answerAnyUser ? { answerAnyUser: true } : {}),
+          keepTrace: options.keepTrace === true,
           ...(opts.ringTimeout !== undefined ? { ringTimeoutMs: opts.ringTimeout * 1000 } : {}),
           ...iceOption(opts),
           ...(options.phoneSystem ? { phoneSystem: (await import('../server-host/local-phone-system.ts')).localPhoneSystem } : {}),

@@ -230,7 +230,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       if (before?.startAtLogin !== event.data.startAtLogin) void applyStartAtLogin(event.data.startAtLogin, logger);
       shortcuts.settingsChanged(event.data);
     }
-  });
+  }, { except: ['trace'] });
 
   const engineReady = gate.ready.then(async (engine) => {
     if (!engine) return false;

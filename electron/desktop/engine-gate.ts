@@ -7,7 +7,8 @@
  *
  *   commands  wait for the engine, then go to its dispatcher; if it never
  *             starts they are answered 'unavailable' (never left hanging);
- *   events    one bus the window subscribes to now, fed by the engine's later;
+ *   events    one bus the window subscribes to now, fed by the engine's later
+ *             with the events someone takes from it now;
  *   audio     capture frames before the engine are dropped (no call can
  *             exist yet); playback listeners are attached when it is up.
  */
@@ -40,7 +41,8 @@ export function gateEngine(starting: Promise<PhoneEngine>, logger: Logger): Engi
     (e) => {
       engine = e;
       dispatcher = createDispatcher(e.api, { logger: logger.child('api'), mapError: mapPhoneError });
-      e.events.subscribe((event) => events.emit(event.event, event.data as never));
+      // Only what someone takes from the gate: the engine makes the SIP trace only while the window follows it.
+      e.events.subscribe((event) => events.emit(event.event, event.data as never), { takes: (event) => events.wants(event) });
       e.audio.onPlaybackFrame((frame) => {
         for (const cb of playback) cb(frame);
       });

@@ -3,7 +3,8 @@
  *
  *   renderer                       main
  *   invoke(cmd, params) ─────────▶ ipcMain.handle(IPC.invoke) → sender check → dispatcher
- *   onEvent(listener)   ◀───────── webContents.send(IPC.event, ApiEvent)   (every bus event)
+ *   onEvent(listener)   ◀───────── webContents.send(IPC.event, ApiEvent)   (every bus event; `trace`
+ *                                  only while the window follows it: trace.follow)
  *   requestAudioPort()  ─────────▶ ipcMain.on(IPC.audioPortRequest) → two MessageChannelMains
  *                       ◀───────── webContents.postMessage(IPC.audioPort, null, [capture.port2, playback.port2])
  *   capture port:  frames ═══════▶ capture.port1 'message' → decodeAudioFrame → engine capture
@@ -27,6 +28,7 @@ import { decodeAudioFrame, encodeAudioFrame, MAX_AUDIO_FRAME_BYTES, MIX_STREAM, 
 import type { Dispatcher } from '../api/dispatcher.ts';
 import { failure, type ApiResult } from '../api/errors.ts';
 import type { EventBus } from '../api/event-bus.ts';
+import type { ConnectionControl } from '../api/connection-api.ts';
 import { nullLogger, type Logger } from '../common/logger.ts';
 import { APP_ORIGIN, originOf } from './app-url.ts';
 import { IPC, type DesktopEvent } from './ipc-channels.ts';
@@ -107,6 +109,13 @@ export function bindIpc(options: IpcBindingOptions): IpcBinding {
   let playbackSequence = 0;
   let badFrames = 0;
   let disposed = false;
+  /** The window follows the SIP trace (trace.follow, connection-api.ts); off until it asks. */
+  let tracing = false;
+  const connection: ConnectionControl = {
+    'trace.follow': ({ on }) => {
+      tracing = on;
+    },
+  };
 
   // senderFrame is null once the frame navigated away or was destroyed, and its getters throw once
   // the frame is disposed ("Render frame was disposed before WebFrameMain could be accessed"):
@@ -136,7 +145,7 @@ export function bindIpc(options: IpcBindingOptions): IpcBinding {
       log.warn('command from an untrusted sender refused', { sender: event.sender.id, origin: frameOrigin(event)?.origin ?? 'none' });
       return failure('not-allowed', 'commands are accepted only from the Parley window');
     }
-    const result = await dispatcher.dispatch(cmd, params, { host: 'ipc', client });
+    const result = await dispatcher.dispatch(cmd, params, { host: 'ipc', client, connection });
     if (cmd === 'app.snapshot' && result.ok) options.onRendererReady?.();
     return result;
   });
@@ -195,7 +204,7 @@ export function bindIpc(options: IpcBindingOptions): IpcBinding {
     port.postMessage(bytes.buffer);
   });
 
-  const offEvents = events.subscribe((event) => send(event));
+  const offEvents = events.subscribe((event) => send(event), { takes: (event) => event !== 'trace' || tracing });
 
   return {
     send,

@@ -41,6 +41,21 @@ export class AccountTrustError extends Error {
  * (with words) when its CA file cannot be read or holds no certificate.
  */
 export function applyAccountTrust(trust: TlsTrust, account: Account, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): void {
+  const settings = accountTrustSettings(account, readFile);
+  for (const name of tlsServerNames(account)) trust.setServer(name, settings);
+}
+
+/**
+ * The direct account has no servers: its calls go straight to each peer. Its
+ * CA file and pin (`parley call --tls-pin …` without --aor) are trusted for
+ * every peer it reaches over TLS; throws AccountTrustError like above.
+ */
+export function applyDirectTrust(trust: TlsTrust, account: Account, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): void {
+  trust.setEveryServer(accountTrustSettings(account, readFile));
+}
+
+/** The account's CA file's certificates and its pin, as the transport's trust takes them. */
+function accountTrustSettings(account: Account, readFile: (path: string) => string): { ca: string[]; pins: string[] } {
   let ca: string[] = [];
   if (account.tlsCaFile !== null) {
     let text: string;
@@ -53,7 +68,7 @@ export function applyAccountTrust(trust: TlsTrust, account: Account, readFile: (
     if (ca.length === 0) throw new AccountTrustError(`the CA file ${account.tlsCaFile} holds no PEM certificate`);
   }
   const pins = account.tlsPin !== null ? [account.tlsPin] : [];
-  for (const name of tlsServerNames(account)) trust.setServer(name, { ca, pins });
+  return { ca, pins };
 }
 
 /**

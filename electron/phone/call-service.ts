@@ -159,6 +159,11 @@ export class CallService {
     return [...this.#calls.values()].map((c) => c.snapshot());
   }
 
+  /** How many calls there are (what list() would hold, without making their snapshots). */
+  get count(): number {
+    return this.#calls.size;
+  }
+
   /** A call's SIP dialog identifiers once it has a dialog (our line's busy lamp, own-line.ts). */
   dialogIdOf(id: string): { callId: string; localTag: string; remoteTag: string } | undefined {
     const d = this.#calls.get(id)?.sip.dialogId;

@@ -31,6 +31,7 @@ import type { Endpoint, TransportProtocol } from '../sip/transport/transport.ts'
 import { UserAgent, type AccountMatch, type SipTraceEntry } from '../sip/ua/index.ts';
 import { systemClock, type Clock } from '../common/clock.ts';
 import { nullLogger, type Logger } from '../common/logger.ts';
+import { IdleTimers } from '../common/idle-timers.ts';
 import { AccountService } from './account-service.ts';
 import { matchAlias, type AliasMatchAccount } from './alias-match.ts';
 import { AudioRouter, type AudioDeviceFactory } from './audio-router.ts';
@@ -39,7 +40,9 @@ import { MessageAdmission } from './message-admission.ts';
 import { CallService } from './call-service.ts';
 import { ContactDirectory } from './contact-directory.ts';
 import { readDiagnostics } from './diagnostics.ts';
+import { TraceRing } from './trace-ring.ts';
 import { DIRECT_ACCOUNT_ID, directAccount, hostForUri, reachableHost, type DirectAccountSettings } from './direct-account.ts';
+import { applyDirectTrust } from './account-tls.ts';
 import { EchoService } from './echo-service.ts';
 import { MessageService } from './message-service.ts';
 import { handleNetworkChange } from './network-change.ts';
@@ -65,6 +68,12 @@ export interface PhoneEngineOptions {
   dataDir: string;
   secrets: SecretStore;
   logger?: Logger;
+  /**
+   * Keep the SIP messages of the last half hour for `diagnostics.trace` (a UI's ladders opened after
+   * the call). Default true; the headless CLI commands, which have no ladders, turn it off and then
+   * make the trace only while something takes 'trace' events (`--verbose`).
+   */
+  keepTrace?: boolean;
   clock?: Clock;
   /** SIP listeners: default 0.0.0.0 and :: on 5060 (any free port if taken); tests bind 127.0.0.1 port 0. */
   sip?: {
@@ -200,6 +209,8 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
   const now = wallTime(clock);
   // Every record also kept (redacted) for the diagnostics bundle (diagnostics.logs).
   const logRing = new LogRing({ now });
+  // The SIP messages of the last half hour (diagnostics.trace).
+  const traceRing = opts.keepTrace === false ? undefined : new TraceRing({ now });
   const logger = logRing.tee(opts.logger ?? nullLogger).child('phone');
   // The calls' history is written behind them (store/history-repository.ts): one commit, one fsync, for all the
   // calls that changed within 100 ms, so even an auto-answering host under load keeps synchronous=FULL.
@@ -244,6 +255,8 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       logger: logger.child('admission'),
     });
     const tlsTrust = new TlsTrust({ extraCa: opts.sip?.tlsExtraCa });
+    // One wake-up for the idle phone's periodic work: every flow's keep-alive and the network check.
+    const idleTimers = new IdleTimers(clock);
     const ua = new UserAgent({
       listen: [],
       media: (info) => calls!.mediaFor(info),
@@ -253,8 +266,9 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       // For a user we have (call-admission.ts), what the body is and whether the sender is blocked (message-service.ts), then the rate limits.
       admitMessage: (m) => admission.forUser(m) ?? messageService?.admit(m) ?? messageAdmission.admit(m),
       ...(opts.sip?.keepAliveMs !== undefined ? { keepAliveMs: opts.sip.keepAliveMs } : {}),
-      // The SIP trace is made only while a host takes 'trace' events (the UI's ladder; `parley listen` without --verbose does not).
-      traceWanted: () => events.wants('trace'),
+      // The SIP trace is made while the engine keeps it (diagnostics.trace: a ladder opened after the call) or a host takes
+      // 'trace' events (the clients that follow them, trace.follow; `parley listen --verbose`).
+      traceWanted: () => traceRing !== undefined || events.wants('trace'),
       transportOptions: {
         tlsClient: { trust: tlsTrust },
         // RFC 5626 §4.4.1 CRLF pings on the connections we open (registrar, proxy); a server that once
@@ -263,6 +277,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
         ...(opts.sip?.udpReceiveBufferBytes ? { udpReceiveBufferBytes: opts.sip.udpReceiveBufferBytes } : {}),
       },
       clock,
+      idleTimers,
       logger: logger.child('sip'),
     });
     match = phoneMatcher(store, accounts, ua);
@@ -276,7 +291,10 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     const udp = endpoints.find((e) => e.protocol === 'udp' && !e.address.includes(':')) ?? endpoints.find((e) => e.protocol === 'udp')!;
     const sentBy = ua.transport.localAddress('udp', udp.address.includes(':') ? 6 : 4) ?? { host: reachableHost(udp.address), port: udp.port };
     const advertised = sentBy.host;
-    accounts.setDirect(directAccount(advertised, udp.port, undefined, opts.direct));
+    const direct = directAccount(advertised, udp.port, undefined, opts.direct);
+    accounts.setDirect(direct);
+    // Its calls go straight to their peers: its CA file and pin (a CLI run's --tls-ca/--tls-pin) hold for every TLS peer.
+    if (direct.tlsCaFile !== null || direct.tlsPin !== null) applyDirectTrust(tlsTrust, direct);
 
     const media = await MediaEngine.create({
       bindAddress: udp.address, advertisedAddress: advertised, clock, logger: logger.child('media'), ticker: router.ticker,
@@ -306,7 +324,11 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       ua, accounts, events, clock, logger, now,
       tls: { trust: tlsTrust, failure: (name) => layer.tlsFailure(name), onConnectionClosed: (h) => layer.onConnectionClosed(h) },
     });
-    ua.on('trace', (e) => events.emit('trace', toTrace(e, now())));
+    ua.on('trace', (e) => {
+      const entry = toTrace(e, now());
+      traceRing?.add(entry);
+      if (events.wants('trace')) events.emit('trace', entry);
+    });
     const phoneSystem = new PhoneSystemService({
       host: opts.phoneSystem?.({ dataDir: opts.dataDir, logger: logger.child('phone-system'), clock }),
       accounts, events, clock,
@@ -335,14 +357,18 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     // Address changes and sleep seen by the engine itself (the CLI and web host have no powerMonitor).
     const monitor = new NetworkMonitor({
       clock,
+      idleTimers,
       logger: logger.child('network'),
       interfaces: () => networkInterfaces(),
       wallNow: () => Date.now(),
       onChange: (reason) => void networkChanged(reason),
+      // A call up: checked every 2 s (a move mid-call); idle: with the keep-alives.
+      busy: () => callsForEvents.count > 0,
     });
     if (opts.watchNetwork ?? true) monitor.start();
     cleanups.push(() => monitor.stop());
     const callService = calls;
+    cleanups.push(events.on('call', () => monitor.busyChanged()));
 
     const audioDevices = (): AudioDevice[] =>
       opts.audio
@@ -365,6 +391,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       forwarding: forwarding.api,
       phoneSystem,
       logs: logRing,
+      ...(traceRing ? { traces: traceRing } : {}),
       recordings,
       tls: () => {
         const listening = endpoints.filter((e) => e.protocol === 'tls').map((e) => `${hostForUri(e.address)}:${e.port}`);

@@ -74,8 +74,8 @@ export class GuardedTransport implements SipTransport {
     return this.#inner.send(message, target);
   }
 
-  sendResponse(response: SipResponse, to: IncomingMessage): Promise<void> {
-    return this.#inner.sendResponse(response, to);
+  sendResponse(response: SipResponse, to: IncomingMessage, bytes?: Buffer): Promise<void> {
+    return this.#inner.sendResponse(response, to, bytes);
   }
 
   onMessage(handler: (m: IncomingMessage) => void): void {

@@ -66,6 +66,8 @@ export class Registrar {
    * old enough for the collector to copy and mark again and again.
    */
   readonly #recent = new Map<string, string>();
+  #dateSecond = NaN;
+  #dateText = '';
 
   constructor(options: RegistrarOptions) {
     this.#dir = options.directory;
@@ -86,14 +88,19 @@ export class Registrar {
    * nonce count was used, so it gets a fresh challenge (stale=true) and the
    * phone answers that; nothing is applied twice.
    */
-  answer(request: SipRequest, incoming: IncomingMessage): RegisterOutcome | { kind: 'repeated'; response: SipResponse } {
+  answer(request: SipRequest, incoming: IncomingMessage): (RegisterOutcome | { kind: 'repeated'; response: SipResponse }) & { bytes: Buffer } {
     const key = `${topVia(request).params.get('branch') ?? ''}|${callId(request)}|${cseqOf(request).seq}`;
     const recent = this.#recent.get(key);
-    if (recent !== undefined) return { kind: 'repeated', response: parseMessage(Buffer.from(recent, 'latin1')) as SipResponse };
+    if (recent !== undefined) {
+      const bytes = Buffer.from(recent, 'latin1');
+      return { kind: 'repeated', response: parseMessage(bytes) as SipResponse, bytes };
+    }
     const outcome = this.handle(request, incoming);
-    this.#recent.set(key, serializeMessage(outcome.response).toString('latin1'));
+    // Serialized once: these bytes are sent and remembered.
+    const bytes = serializeMessage(outcome.response);
+    this.#recent.set(key, bytes.toString('latin1'));
     if (this.#recent.size > RECENT_ANSWERS) this.#recent.delete(this.#recent.keys().next().value as string);
-    return outcome;
+    return { ...outcome, bytes };
   }
 
   handle(request: SipRequest, incoming: IncomingMessage): RegisterOutcome {
@@ -196,8 +203,18 @@ export class Registrar {
     const r = createResponse(request, 200);
     addToTag(r);
     for (const b of bindings) r.headers.append('Contact', formatBinding(b, now));
-    r.headers.append('Date', new Date(now).toUTCString());
+    r.headers.append('Date', this.#date(now));
     return r;
+  }
+
+  /** The Date header's text (RFC 3261 §20.17: whole seconds), made once a second. */
+  #date(now: number): string {
+    const second = Math.floor(now / 1000);
+    if (second !== this.#dateSecond) {
+      this.#dateSecond = second;
+      this.#dateText = new Date(second * 1000).toUTCString();
+    }
+    return this.#dateText;
   }
 }
 

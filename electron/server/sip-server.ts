@@ -17,7 +17,7 @@ import { nullLogger, type Logger, type LogRecord } from '../common/logger.ts';
 import { DigestNonces } from '../sip/auth/index.ts';
 import { SipServerLocator, type DnsResolver } from '../sip/dns/index.ts';
 import { SipParseError, type SipRequest, type SipResponse } from '../sip/message/index.ts';
-import { TransactionLayer, type ServerTransaction, type NonInviteServerTransaction } from '../sip/transaction/index.ts';
+import { TransactionLayer, type ServerTransaction, type NonInviteServerTransaction, type StatelessAnswer } from '../sip/transaction/index.ts';
 import { TransportLayer, type Endpoint, type IncomingMessage, type TlsServerOptions, type TransportProtocol } from '../sip/transport/index.ts';
 import { CallWatch } from './call-watch.ts';
 import { DigestGate, type ServerDigestAlgorithm } from './digest-gate.ts';
@@ -183,7 +183,7 @@ export class SipServer {
   }
 
   /** Every REGISTER, answered without a transaction (Registrar.answer says why); other requests go on to #onRequest. */
-  #answerStatelessly(request: SipRequest, incoming: IncomingMessage): SipResponse | undefined {
+  #answerStatelessly(request: SipRequest, incoming: IncomingMessage): StatelessAnswer | undefined {
     if (request.method !== 'REGISTER') return undefined;
     try {
       const outcome = (this.#registrar as Registrar).answer(request, incoming);
@@ -194,9 +194,9 @@ export class SipServer {
         this.stats.registrations++;
         this.#guard.authSucceeded(incoming.source.address);
       }
-      return outcome.response;
+      return { response: outcome.response, bytes: outcome.bytes };
     } catch (err) {
-      return this.#failed(request, err);
+      return { response: this.#failed(request, err) };
     }
   }
 

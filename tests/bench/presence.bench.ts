@@ -18,7 +18,13 @@
  *             the live heap after a full GC; beside baresip 1.0 watching the
  *             same W addresses' presence with its presence module.
  *
- *   node tests/bench/presence.bench.ts [--changes N] [--lines W] [--idle S] [--only latency|page|scale]
+ *   restart   the same `parley web` host with W stored watched lines is
+ *             stopped and started again on its data folder: seconds from the
+ *             start to every one of the 2·W subscriptions active (`--runs R`
+ *             restarts; `--pcap FILE` writes the SIP between the phone and
+ *             Kamailio of the restarts with dumpcap, for tracing).
+ *
+ *   node tests/bench/presence.bench.ts [--changes N] [--lines W] [--idle S] [--runs R] [--pcap FILE] [--only latency|page|scale|restart]
  * Prints figures; not a pass/fail test.
  */
 import { readFileSync } from 'node:fs';
@@ -28,7 +34,7 @@ import { parseArgs } from 'node:util';
 import { startBaresip } from '../interop/harness/baresip.ts';
 import { startKamailio } from '../interop/harness/kamailio.ts';
 import type { KamailioHandle } from '../interop/harness/kamailio.ts';
-import { makeTempDir, sleep } from '../interop/harness/managed-process.ts';
+import { makeTempDir, ManagedProcess, sleep } from '../interop/harness/managed-process.ts';
 import { startParleyEngine } from '../interop/harness/parley-engine.ts';
 import type { ParleyEnginePeer } from '../interop/harness/parley-engine.ts';
 import { browserAvailable, startBrowser, type Browser } from '../e2e/browser.ts';
@@ -36,7 +42,7 @@ import { buildRenderer } from '../e2e/build-renderer.ts';
 import { shownAfter, watchProbes } from '../e2e/page-changes.ts';
 import { startWebHost } from '../e2e/web-host.ts';
 
-const { values } = parseArgs({ options: { changes: { type: 'string' }, lines: { type: 'string' }, idle: { type: 'string' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { changes: { type: 'string' }, lines: { type: 'string' }, idle: { type: 'string' }, only: { type: 'string' }, runs: { type: 'string' }, pcap: { type: 'string' } } });
 const CHANGES = Number(values.changes ?? 100);
 const LINES = Number(values.lines ?? 500);
 const IDLE_S = Number(values.idle ?? 60);
@@ -300,7 +306,90 @@ async function scale(): Promise<void> {
   }
 }
 
+/** Seconds until every watch of `api`'s phone has both subscriptions active (bounded: 180 s), and how many were. */
+async function allActive(api: ReturnType<typeof createApiClient>, t0: number): Promise<{ seconds: number; active: number; states: string }> {
+  const deadline = Date.now() + 180_000;
+  let active = 0;
+  let states = '';
+  while (Date.now() < deadline) {
+    const r = await api.call('watch.list');
+    if (r.ok) {
+      const subs = r.result.flatMap((x) => [x.presence?.subscription.state ?? 'none', x.line?.subscription.state ?? 'none']);
+      active = r.result.filter((x) => x.presence?.subscription.state === 'active' && x.line?.subscription.state === 'active').length;
+      const count = new Map<string, number>();
+      for (const s of subs) count.set(s, (count.get(s) ?? 0) + 1);
+      states = [...count].map(([k, v]) => `${k} ${v}`).join(', ');
+      if (active === LINES) break;
+    }
+    await sleep(250);
+  }
+  return { seconds: (performance.now() - t0) / 1000, active, states };
+}
+
+async function connect(web: Awaited<ReturnType<typeof startWebHost>>): Promise<{ api: ReturnType<typeof createApiClient>; ws: WebSocket }> {
+  const ws = new WebSocket(String(web.events.find((e) => e.event === 'web')!.data.apiUrl));
+  await new Promise<void>((resolve, reject) => {
+    ws.addEventListener('open', () => resolve());
+    ws.addEventListener('error', () => reject(new Error('the API WebSocket did not open')));
+  });
+  return { api: createApiClient(ws, { timeoutMs: 60_000 }), ws };
+}
+
+/**
+ * Restart with W stored watched lines: `parley web` is stopped (SIGTERM, as
+ * a user's Ctrl-C or a logout) and started again on the same data folder;
+ * seconds from the new process's start to all 2·W subscriptions active.
+ */
+async function restart(): Promise<void> {
+  const kam = await startKamailio({ users: [{ username: 'watcher', password: 'watcherpw' }], aliases: [], ipv6: false, presence: true });
+  const tmp = makeTempDir('presence-bench-restart');
+  const capture = values.pcap
+    ? new ManagedProcess('dumpcap', ['-q', '-i', 'lo', '-f', `udp port ${kam.udpPort}`, '-w', values.pcap], {})
+    : undefined;
+  try {
+    let web = await startWebHost({ dataDir: tmp.path });
+    let { api, ws } = await connect(web);
+    const proxy = `sip:127.0.0.1:${kam.udpPort}`;
+    const added = await api.call('accounts.add', { aor: `sip:watcher@${kam.domain}`, password: 'watcherpw', registrar: proxy, outboundProxy: proxy, codecs: ['PCMU'] });
+    if (!added.ok) throw new Error(added.message);
+    await web.waitFor('registration', (r) => r.accountId === added.result.id && r.state === 'registered', 15_000, 'registered');
+    const t0 = performance.now();
+    for (let i = 0; i < LINES; i++) {
+      const r = await api.call('watch.add', { target: `sip:line${i}@${kam.domain}`, accountId: added.result.id });
+      if (!r.ok) throw new Error(r.message);
+    }
+    const first = await allActive(api, t0);
+    process.stdout.write(`restart: ${LINES} lines added, ${first.active} fully active after ${first.seconds.toFixed(1)} s (${first.states})\n`);
+    const runs = Number(values.runs ?? 3);
+    for (let run = 1; run <= runs; run++) {
+      ws.close();
+      await web.stop();
+      const t1 = performance.now();
+      web = await startWebHost({ dataDir: tmp.path });
+      ({ api, ws } = await connect(web));
+      const again = await allActive(api, t1);
+      process.stdout.write(`restart ${run}: ${again.active} of ${LINES} fully active after ${again.seconds.toFixed(1)} s from the start of the process (${again.states}) at ${new Date().toISOString()}\n`);
+    }
+    ws.close();
+    await web.stop();
+    // What Kamailio said went wrong (its 500s to SUBSCRIBE come with an error line), counted by kind.
+    const errors = new Map<string, number>();
+    for (const l of kam.logs().split('\n')) {
+      const m = /(ERROR|WARNING|CRITICAL): (.*)$/.exec(l);
+      if (!m) continue;
+      const kind = `${m[1]}: ${m[2]!.replace(/\d+/g, 'N').slice(0, 160)}`;
+      errors.set(kind, (errors.get(kind) ?? 0) + 1);
+    }
+    for (const [kind, n] of [...errors].sort((a, b) => b[1] - a[1]).slice(0, 8)) process.stdout.write(`kamailio ${n}× ${kind}\n`);
+  } finally {
+    await capture?.stop(2000);
+    tmp.remove();
+    await kam.stop();
+  }
+}
+
 const only = values.only;
+if (only === 'restart') await restart();
 if (only === undefined || only === 'latency') await latency();
 if (only === undefined || only === 'page') await toThePage();
 if (only === undefined || only === 'scale') await scale();

@@ -12,7 +12,10 @@
  *   3. baresip calls one of our aliases; the incoming screen names it; we answer;
  *   4. hold and resume (both phones see it), DTMF from the in-call keypad
  *      (baresip reports each RFC 4733 digit as CALL_DTMF_START);
- *   5. hang up; both calls are in the History view.
+ *   5. hang up; both calls are in the History view;
+ *   6. the SIP ladders: the first call's (made before Diagnostics opened:
+ *      the engine's kept trace) and a call declined there (trace.follow,
+ *      live); a message on click.
  *
  *   node --test tests/e2e/web-real.test.ts
  *
@@ -406,11 +409,31 @@ describe('renderer against the real engine (Chromium + parley web + Kamailio + b
     mark('history');
   });
 
-  it('6. shows the SIP ladder of the outgoing call in order (INVITE, 407, INVITE, 100, 180, 200, ACK, BYE, 200), a message on click', async () => {
-    const out = web.events.find((e) => e.event === 'call' && e.data.direction === 'out' && typeof e.data.sipCallId === 'string')?.data;
-    assert.ok(out, 'the engine names the outgoing call’s SIP Call-ID');
+  it('6. shows the SIP ladders: the first call (made before Diagnostics opened, from the engine\'s kept trace) and a call declined there (followed live), a message on click', async () => {
+    // The page follows the trace only while this view is open (trace.follow); the calls of steps 2–5 come from the engine's kept half hour (diagnostics.trace).
     await browser.keys(['Alt', '6']);
     await browser.$('h1=Diagnostics').waitForExist({ timeout: 5000 });
+    const early = web.events.find((e) => e.event === 'call' && e.data.direction === 'out' && typeof e.data.sipCallId === 'string')?.data;
+    assert.ok(early, 'the engine names the first call’s SIP Call-ID');
+    await browser.$('input[aria-label="Search SIP messages"]').setValue(String(early.sipCallId));
+    await browser.$('[data-testid="sip-ladder"]').waitForExist({ timeout: 5000 });
+    const earlyLabels = await until('the first call’s ladder', async () => {
+      const els = await browser.$$('[data-testid="ladder-message"] .label').getElements();
+      const texts: string[] = [];
+      for (const el of els) texts.push(await el.getText());
+      return texts.length >= 9 ? texts : undefined;
+    });
+    const earlyWanted = ['INVITE', '407', 'INVITE', '100', '180', '200', 'ACK', 'BYE', '200'];
+    let earlyAt = 0;
+    for (const label of earlyLabels) if (earlyAt < earlyWanted.length && label.split(' ')[0] === earlyWanted[earlyAt]) earlyAt++;
+    assert.equal(earlyAt, earlyWanted.length, `the first call’s ladder has ${earlyWanted.join(', ')} in order: ${earlyLabels.join(' | ')}`);
+    const webFrom = web.events.length;
+    const r = await bare.command('dial', `sip:johndoe@${kam.domain}`);
+    assert.ok(r.ok, `baresip dial: ${r.data}`);
+    await browser.$('[data-testid="incoming-call"]').waitForExist({ timeout: 10_000 });
+    await browser.$('button.decline').click();
+    const out = await web.waitFor('call', (c) => c.direction === 'in' && c.state === 'ended' && typeof c.sipCallId === 'string', 5000, 'the declined call', webFrom);
+    assert.equal(await browser.$('h1=Diagnostics').isExisting(), true, 'declining left the page on Diagnostics');
     await browser.$('input[aria-label="Search SIP messages"]').setValue(String(out.sipCallId));
     const ladder = browser.$('[data-testid="sip-ladder"]');
     await ladder.waitForExist({ timeout: 5000 });
@@ -418,15 +441,22 @@ describe('renderer against the real engine (Chromium + parley web + Kamailio + b
       const els = await browser.$$('[data-testid="ladder-message"] .label').getElements();
       const texts: string[] = [];
       for (const el of els) texts.push(await el.getText());
-      return texts.length >= 9 ? texts : undefined;
+      return texts.at(-1)?.startsWith('ACK') ? texts : undefined;
     });
-    const wanted = ['INVITE', '407', 'INVITE', '100', '180', '200', 'ACK', 'BYE', '200'];
+    // Our 180 goes at once, so the transaction sends no 100 of its own (RFC 3261 §17.2.1).
+    const wanted = ['INVITE', '180', '603', 'ACK'];
     let at = 0;
-    for (const label of labels) if (at < wanted.length && label.split(' ')[0] === wanted[at]) at++;
+    let declined = -1;
+    labels.forEach((label, i) => {
+      if (at < wanted.length && label.split(' ')[0] === wanted[at]) {
+        if (wanted[at] === '603') declined = i;
+        at++;
+      }
+    });
     assert.equal(at, wanted.length, `the ladder has ${wanted.join(', ')} in order: ${labels.join(' | ')}`);
-    await browser.$$('[data-testid="ladder-message"]')[1]!.click();
+    await browser.$$('[data-testid="ladder-message"]')[declined]!.click();
     const text = await browser.$('[data-testid="sip-message"]').getText();
-    assert.match(text, /^SIP\/2\.0 407/);
+    assert.match(text, /^SIP\/2\.0 603/);
     assert.match(text, new RegExp(`Call-ID: ${String(out.sipCallId).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'i'));
     await shot('6-ladder');
     // Every view at a phone-sized and a desktop-sized window: nothing scrolls sideways (issue 15 §1.1).

@@ -161,6 +161,28 @@ describe('SIP over TLS with Kamailio (tls module) and baresip', () => {
     assert.ok(bad.stderr.includes(`presents ${serverFingerprint}`), bad.stderr);
   });
 
+  test('the direct account (no --aor) takes --tls-ca and --tls-pin for its calls: trusted with either, refused with neither or a wrong pin', { timeout: 60_000 }, async () => {
+    const target = `sip:nobody@127.0.0.1:${kam.tlsPort}`;
+    const direct = (extra: string[]) => parley(['call', target, '--transport', 'tls', '--bind', '127.0.0.1:0', '--duration', '0.5', '--json', '-v', ...extra]);
+    /** Kamailio's answer to our INVITE, read from our trace: it came back over the TLS connection the flags allowed. */
+    const answeredOverTls = async (p: ParleyProcess, what: string) => {
+      const e = await p.waitForEvent((x) => x.event === 'trace' && x.data.direction === 'in' && x.data.transport === 'tls' && /^SIP\/2\.0 \d{3} [^\r\n]*\r\n(?:.*\r\n)*?CSeq: \d+ INVITE/i.test(x.data.text), 20_000, what);
+      await p.waitForExit(20_000);
+      return String(e.data.text).split('\r\n', 1)[0];
+    };
+    const withCa = direct(['--tls-ca', pki.caFile]);
+    log(`direct call, --tls-ca: Kamailio answered "${await answeredOverTls(withCa, 'an answer over TLS with --tls-ca')}"`);
+    const pinned = direct(['--tls-pin', serverFingerprint]);
+    log(`direct call, --tls-pin: Kamailio answered "${await answeredOverTls(pinned, 'an answer over TLS with --tls-pin')}"`);
+    const untrusted = direct([]);
+    await untrusted.waitForExit(20_000);
+    assert.match(untrusted.stderr + untrusted.stdout, /issued by an authority this computer does not trust/);
+    const wrong = direct(['--tls-pin', 'AB:'.repeat(31) + 'AB']);
+    await wrong.waitForExit(20_000);
+    assert.match(wrong.stderr + wrong.stdout, /is not the one trusted for this account/);
+    for (const p of [untrusted, wrong]) assert.ok(!p.events.some((x) => x.event === 'trace' && x.data.direction === 'in'), 'nothing came back over a refused connection');
+  });
+
   test('a TLS connection dropped under a registered phone is reopened and the phone re-registered at once', { timeout: 60_000 }, async () => {
     const relay = await startRelay(kam.tlsPort!);
     try {

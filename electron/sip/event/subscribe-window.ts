@@ -7,8 +7,10 @@
  * later — and the phone itself holds 1,000 transactions and their garbage
  * at the same moment. A desk phone with a wall of busy lamps subscribes a
  * few at a time; so do we: at most `size` SUBSCRIBEs wait for their final
- * answer, the others queue in order. Refreshes inside a subscription's
- * dialog are not paced (their timers are spread by when each began).
+ * answer, the others queue in order. Unsubscribes (Expires: 0, when the
+ * phone stops or a watch is removed) take turns too: 1,000 of them at once
+ * are the same burst. Refreshes inside a subscription's dialog are not
+ * paced (their timers are spread by when each began).
  */
 export class SubscribeWindow {
   readonly #size: number;

@@ -21,7 +21,8 @@
  *
  * In `subscribing` an attempt first waits for its turn: at most
  * SUBSCRIBES_IN_FLIGHT out-of-dialog SUBSCRIBEs of the UA are out at once
- * (subscribe-window.ts), so 1,000 subscriptions start a few at a time.
+ * (subscribe-window.ts), so 1,000 subscriptions start a few at a time; the
+ * unsubscribes of `stop()` take the same turns, so they end a few at a time.
  * `waiting` retries after the server's retry-after or the RFC 5626 §4.5
  * back-off (refresh-policy.ts); `deactivated`/`timeout` resubscribe at once
  * (§4.1.3). Timer N (64×T1) ends an attempt that gets no NOTIFY. A NOTIFY
@@ -208,14 +209,33 @@ export class Subscription implements DialogOwner {
     for (const fork of this.#forks.values()) void this.#refresh(fork, this.#expires, true);
   }
 
-  /** Unsubscribes every fork (Expires: 0) and ends; resolves once the answers are in (or timed out). */
+  /**
+   * Unsubscribes every fork (Expires: 0) and ends; resolves once the answers
+   * are in (or timed out). Each unsubscribe waits for its turn in the UA's
+   * window like a new SUBSCRIBE: a phone that stops with 1,000 subscriptions
+   * sent them all at once, and Kamailio (out of shared memory for the burst)
+   * refused most with 500 — those subscriptions then stayed on the server for
+   * their hour, and its NOTIFYs to the exited phone were retransmitted for
+   * 32 s: the server refused the restarted phone's SUBSCRIBEs meanwhile.
+   */
   async stop(): Promise<void> {
     if (this.#state === 'closed' || this.#state === 'unsubscribing') return;
     this.#transition('unsubscribing');
     this.#clearTimers();
     const forks = [...this.#forks.values()];
-    await Promise.allSettled(forks.map((f) => this.#refresh(f, 0, false)));
-    this.#close();
+    await Promise.allSettled(
+      forks.map(async (f) => {
+        const leave = await this.#registry.turn();
+        try {
+          // Disposed while waiting (the UA closes): nothing more is sent.
+          if (this.#state === 'unsubscribing') await this.#refresh(f, 0, false);
+        } finally {
+          leave();
+        }
+      }),
+    );
+    // dispose() may have closed it while the unsubscribes waited for their turns.
+    if ((this.#state as SubscriberState) !== 'closed') this.#close();
   }
 
   /** Ends without sending anything (the UA closes). */

@@ -8,7 +8,9 @@ import type { SipMessage } from './sip-message.ts';
  * is written from its received head bytes in one copy. An edited one is
  * written by copying the runs of header lines that came off the wire
  * unchanged and formatting only the start line and fields made through the
- * API (a proxy adding a Via and lowering Max-Forwards copies three runs).
+ * API; a field set over a received line of the same length is written over
+ * that line after the copy (a proxy adding a Via and lowering Max-Forwards
+ * copies the start line and one run, and writes two lines).
  */
 export function serializeMessage(m: SipMessage): Buffer {
   const raw = m.raw;
@@ -68,9 +70,8 @@ function fieldLength(name: string, value: string): number {
 /**
  * The head written in two passes over the fields, without building a list
  * of pieces: the first adds up the length, the second writes. Fields that
- * came off the wire together are copied as one run of source bytes (a proxy
- * adding a Via and lowering Max-Forwards copies three runs, the last one
- * with the blank line and the body); fields made through the API are
+ * came off the wire together are copied as one run of source bytes (the last
+ * one with the blank line and the body); fields made through the API are
  * written as `name: value CRLF`, ASCII byte by byte (cheaper than a call
  * into the encoder for a few dozen bytes).
  */

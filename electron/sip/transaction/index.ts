@@ -1,6 +1,6 @@
 /** The SIP transaction layer (RFC 3261 §17, RFC 6026, RFC 3263 §4.3 failover). */
 export { TransactionLayer } from './transaction-layer.ts';
-export type { ServerTransaction, TransactionLayerOptions, TransactionLayerUser } from './transaction-layer.ts';
+export type { ServerTransaction, StatelessAnswer, TransactionLayerOptions, TransactionLayerUser } from './transaction-layer.ts';
 export { InviteClientTransaction } from './invite-client-transaction.ts';
 export type { InviteClientState, InviteClientTransactionOptions } from './invite-client-transaction.ts';
 export { InviteServerTransaction } from './invite-server-transaction.ts';

@@ -146,7 +146,7 @@ function compact(record: LingerRecord): StoredRecord | undefined {
   const { source, local, connectionId } = record.to;
   let text: string;
   try {
-    text = serializeMessage(record.response).toString('latin1');
+    text = (record.bytes ?? serializeMessage(record.response)).toString('latin1');
   } catch {
     return undefined;
   }
@@ -154,8 +154,9 @@ function compact(record: LingerRecord): StoredRecord | undefined {
 }
 
 /** A `resend` record's response, parsed again from its text, and where it goes. */
-export function resendOf(record: StoredRecord & { kind: 'resend' }): { response: SipResponse; to: IncomingMessage } {
-  const response = parseMessage(Buffer.from(record.text, 'latin1'));
+export function resendOf(record: StoredRecord & { kind: 'resend' }): { response: SipResponse; to: IncomingMessage; bytes: Buffer } {
+  const bytes = Buffer.from(record.text, 'latin1');
+  const response = parseMessage(bytes);
   if (response.kind !== 'response') throw new Error('LingerRecords: a kept response parsed as a request');
-  return { response, to: { message: response, ...record.to } };
+  return { response, to: { message: response, ...record.to }, bytes };
 }

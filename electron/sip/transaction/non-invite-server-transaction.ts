@@ -45,7 +45,7 @@
  * Terminated and freed without waiting 32 s.
  */
 import type { SipRequest, SipResponse } from '../message/index.ts';
-import { topVia } from '../message/index.ts';
+import { serializeMessage, topVia } from '../message/index.ts';
 import type { IncomingMessage } from '../transport/transport.ts';
 import { NamedTimers, timerValues } from './timers.ts';
 import { assertTransition } from './transaction.ts';
@@ -112,14 +112,17 @@ export class NonInviteServerTransaction {
     }
     if (this.#state === 'Completed') throw new Error(`NonInviteServerTransaction: response ${response.status} after the final one`);
     this.#last = response;
-    this.#send(response);
     if (response.status < 200) {
+      this.#send(response);
       if (this.#state === 'Trying') this.transition('Proceeding');
       return;
     }
-    this.transition('Completed');
     const j = timerValues(this.#ctx.timers, this.reliable).J;
-    if (j > 0 && !this.#ctx.retire?.({ kind: 'resend', response, to: this.incoming }, j)) this.#timers.start('timerJ', j, () => this.#terminate());
+    // A final response a record will keep is serialized once, for the wire and the record.
+    const bytes = j > 0 && this.#ctx.retire ? serializeMessage(response) : undefined;
+    this.#send(response, bytes);
+    this.transition('Completed');
+    if (j > 0 && !this.#ctx.retire?.({ kind: 'resend', response, to: this.incoming, ...(bytes ? { bytes } : {}) }, j)) this.#timers.start('timerJ', j, () => this.#terminate());
     else this.#terminate();
   }
 
@@ -138,8 +141,8 @@ export class NonInviteServerTransaction {
     this.#state = to;
   }
 
-  #send(response: SipResponse): void {
-    this.#ctx.transport.sendResponse(response, this.incoming).catch((err: unknown) => {
+  #send(response: SipResponse, bytes?: Buffer): void {
+    this.#ctx.transport.sendResponse(response, this.incoming, bytes).catch((err: unknown) => {
       this.#ctx.logger.warn('nist transport error', { branch: this.branch, error: String(err) });
       if (this.#state === 'Proceeding' || this.#state === 'Completed') {
         this.#terminate();

@@ -45,7 +45,13 @@ export interface TransactionLayerUser {
    * server's registrar remembers its last answers): a server under load then
    * keeps no transaction for 32 s per request.
    */
-  answerStatelessly?(request: SipRequest, incoming: IncomingMessage): SipResponse | undefined;
+  answerStatelessly?(request: SipRequest, incoming: IncomingMessage): StatelessAnswer | undefined;
+}
+
+/** A response sent without a transaction; `bytes` when the user serialized it already (to remember it), sent as is. */
+export interface StatelessAnswer {
+  response: SipResponse;
+  bytes?: Buffer;
 }
 
 export interface TransactionLayerOptions {
@@ -251,8 +257,8 @@ export class TransactionLayer {
     if (request.method !== 'INVITE' && this.#user?.answerStatelessly) {
       const stateless = this.#user.answerStatelessly(request, incoming);
       if (stateless) {
-        void this.sendStatelessResponse(stateless, incoming).catch((err: unknown) =>
-          this.context.logger.info('stateless response not sent', { status: stateless.status, error: String(err) }),
+        void this.context.transport.sendResponse(stateless.response, incoming, stateless.bytes).catch((err: unknown) =>
+          this.context.logger.info('stateless response not sent', { status: stateless.response.status, error: String(err) }),
         );
         return;
       }
@@ -272,7 +278,7 @@ export class TransactionLayer {
     if (!record) return false;
     if (record.kind === 'resend') {
       const again = resendOf(record);
-      void this.context.transport.sendResponse(again.response, again.to).catch((err: unknown) =>
+      void this.context.transport.sendResponse(again.response, again.to, again.bytes).catch((err: unknown) =>
         this.context.logger.info('retransmitted response not sent', { status: again.response.status, error: String(err) }),
       );
     } else if (record.kind === 'accepted' && request.method === 'ACK') {

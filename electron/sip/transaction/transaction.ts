@@ -40,7 +40,7 @@ export interface TransactionContext {
  *              retransmissions are absorbed.
  */
 export type LingerRecord =
-  | { kind: 'resend'; response: SipResponse; to: IncomingMessage }
+  | { kind: 'resend'; response: SipResponse; to: IncomingMessage; bytes?: Buffer }
   | { kind: 'accepted' }
   | { kind: 'forward'; later: (response: SipResponse) => void }
   | { kind: 'absorb' };

@@ -60,6 +60,8 @@ export class TlsTrust {
   readonly #extra: readonly string[];
   readonly #onlyExtra: boolean;
   readonly #servers = new Map<string, { ca: string[]; pins: string[] }>();
+  /** For every server without settings of its own (setEveryServer). */
+  #every: { ca: string[]; pins: string[] } | undefined;
   /** One OpenSSL context per server name: parsing ≈ 150 roots costs milliseconds, not for every connection. */
   readonly #contexts = new Map<string, tls.SecureContext>();
 
@@ -79,16 +81,27 @@ export class TlsTrust {
     this.#servers.set(key, { ca: [...(settings.ca ?? [])], pins: (settings.pins ?? []).map(canonicalPin) });
   }
 
+  /**
+   * Sets (or with undefined, clears) what is trusted for every server that
+   * has no settings of its own: a phone whose calls go straight to their
+   * peers (no server of its own) names no server in advance.
+   */
+  setEveryServer(settings: ServerTrustSettings | undefined): void {
+    this.#contexts.clear();
+    const empty = !settings || ((settings.ca?.length ?? 0) === 0 && (settings.pins?.length ?? 0) === 0);
+    this.#every = empty ? undefined : { ca: [...(settings.ca ?? [])], pins: (settings.pins ?? []).map(canonicalPin) };
+  }
+
   /** CAs for a connection to this server (handed to OpenSSL) and the pins checked after it. */
   forServer(serverName: string): { ca: string[]; pins: string[] } {
-    const own = this.#servers.get(keyOf(serverName));
+    const own = this.#servers.get(keyOf(serverName)) ?? this.#every;
     const base = this.#onlyExtra ? [] : systemCaCertificates();
     return { ca: [...base, ...this.#extra, ...(own?.ca ?? [])], pins: own?.pins ?? [] };
   }
 
   /** Pinned fingerprints for this server ([] = none: the CAs and the name decide). */
   pinsFor(serverName: string): readonly string[] {
-    return this.#servers.get(keyOf(serverName))?.pins ?? [];
+    return (this.#servers.get(keyOf(serverName)) ?? this.#every)?.pins ?? [];
   }
 
   /** The TLS context for a connection to this server (client certificate and key, when given, are ours). */

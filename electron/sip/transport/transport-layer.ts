@@ -301,10 +301,10 @@ export class TransportLayer implements SipTransport {
     return { protocol: 'udp', address, port: dest.port, local: { ...listener.local } };
   }
 
-  async sendResponse(response: SipResponse, to: IncomingMessage): Promise<void> {
+  async sendResponse(response: SipResponse, to: IncomingMessage, bytes?: Buffer): Promise<void> {
     if (this.#closed) throw new TransportError('closed', 'transport layer is closed', { endpoint: to.source });
     const via = topVia(response);
-    const data = serializeMessage(response);
+    const data = bytes ?? serializeMessage(response);
     const protocol = to.source.protocol;
     if (protocol === 'udp') {
       // RFC 3581 §4: answer from the socket the request came in on.

@@ -50,8 +50,11 @@ export interface SipTransport {
    * RFC 3261 §18.1.1). Rejects with a TransportError.
    */
   send(message: SipMessage, target: SendTarget): Promise<Endpoint>;
-  /** Sends a response back per RFC 3261 §18.2.2 / RFC 3581: same connection for TCP/TLS, else received:rport. */
-  sendResponse(response: SipResponse, to: IncomingMessage): Promise<void>;
+  /**
+   * Sends a response back per RFC 3261 §18.2.2 / RFC 3581: same connection for TCP/TLS, else received:rport.
+   * `bytes`: the response already serialized (a server that also keeps it for retransmissions), sent as is.
+   */
+  sendResponse(response: SipResponse, to: IncomingMessage, bytes?: Buffer): Promise<void>;
   /** The handler gets every parsed message; requests already carry `received`/`rport` on their top Via. */
   onMessage(handler: (m: IncomingMessage) => void): void;
   /**

@@ -25,7 +25,8 @@
  *                 └─ no answer ──▶ crlf (CRLF each interval)
  *   stop() from any state ──▶ stopped
  */
-import type { Clock, TimerHandle } from '../../common/clock.ts';
+import type { Clock } from '../../common/clock.ts';
+import type { IdleTimer, IdleTimers } from '../../common/idle-timers.ts';
 import type { Logger } from '../../common/logger.ts';
 import { StunBindingClient } from '../../net/stun/index.ts';
 import type { TransportAddress } from '../../net/stun/index.ts';
@@ -55,6 +56,12 @@ const CRLF = Buffer.from('\r\n\r\n');
 
 export interface FlowKeepAliveOptions {
   clock: Clock;
+  /**
+   * The UA's batched timers: a keep-alive is due at its random 80–100 % of the interval, and rides
+   * along from 50 % on when another flow's (or the network check's) wake-up comes first, so an idle
+   * phone with several registrations wakes once for all of them.
+   */
+  idleTimers: IdleTimers;
   logger: Logger;
   random: () => number;
   transport: SipTransport;
@@ -73,7 +80,7 @@ export class FlowKeepAlive {
   readonly target: Endpoint;
   #state: FlowKeepAliveState = 'probing';
   #intervalMs: number;
-  #timer: TimerHandle | undefined;
+  #timer: IdleTimer | undefined;
   readonly #stun: StunBindingClient;
   readonly #o: FlowKeepAliveOptions;
   /** Keep-alive datagrams sent (for the traffic figure). */
@@ -112,7 +119,7 @@ export class FlowKeepAlive {
   stop(): void {
     if (this.#state === 'stopped') return;
     this.transition('stopped');
-    this.#o.clock.clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#timer = undefined;
     this.#stun.close();
   }
@@ -125,13 +132,19 @@ export class FlowKeepAlive {
 
   #schedule(): void {
     if (this.#state === 'stopped') return;
-    // §4.4.1: a random 80–100 % of the interval, so phones behind one NAT do not beat in step.
+    // §4.4.1: a random 80–100 % of the interval, so phones behind one NAT do not beat in step. From half the
+    // interval on it goes with any other idle wake-up (a keep-alive sent early does the router no harm): the
+    // flows of several registrations fall into step within a round or two, and then wake the process once.
     const every = this.#state === 'lost' ? Math.min(RECOVERY_PROBE_MS, this.#intervalMs) : this.#intervalMs;
     const delay = Math.round(every * (0.8 + 0.2 * this.#o.random()));
-    this.#timer = this.#o.clock.setTimeout(() => {
-      this.#timer = undefined;
-      this.#tick();
-    }, delay);
+    this.#timer = this.#o.idleTimers.schedule(
+      () => {
+        this.#timer = undefined;
+        this.#tick();
+      },
+      Math.round(every / 2),
+      delay,
+    );
   }
 
   #tick(): void {

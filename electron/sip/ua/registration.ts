@@ -343,6 +343,7 @@ export class Registration extends Emitter<RegistrationEvents> {
     this.#stopKeepAlive();
     const flow = new FlowKeepAlive({
       clock: this.#ctx.clock,
+      idleTimers: this.#ctx.idleTimers,
       logger: this.#ctx.logger,
       random: this.#ctx.random,
       transport,

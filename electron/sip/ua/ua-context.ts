@@ -5,6 +5,7 @@
  * Declared here so they do not import the UserAgent (imports flow one way).
  */
 import type { Clock } from '../../common/clock.ts';
+import type { IdleTimers } from '../../common/idle-timers.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { Dialog } from '../dialog/dialog.ts';
 import type { DialogManager } from '../dialog/dialog-manager.ts';
@@ -40,6 +41,8 @@ export interface UaContext {
   setPublicAddress(account: UaAccount, address: PublicAddress | undefined): void;
   /** RFC 5626 keep-alive interval for UDP flows without a Flow-Timer (ms; 0 = none). */
   readonly keepAliveMs: number;
+  /** Batched timers of the idle phone's periodic work (flow keep-alives): one wake-up for several. */
+  readonly idleTimers: IdleTimers;
   /** Registers a flow keep-alive to get the STUN answers from the SIP port (returns the unregister function). */
   watchKeepAlive(keepAlive: FlowKeepAlive): () => void;
   /** Routes the dialog's in-dialog requests, re-INVITEs and end to `owner`. */

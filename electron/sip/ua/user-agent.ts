@@ -12,6 +12,7 @@
 import { UnknownAccountError } from './ua-errors.ts';
 import type { Clock } from '../../common/clock.ts';
 import { systemClock } from '../../common/clock.ts';
+import { IdleTimers } from '../../common/idle-timers.ts';
 import { nullLogger } from '../../common/logger.ts';
 import type { Logger } from '../../common/logger.ts';
 import type { Dialog } from '../dialog/dialog.ts';
@@ -104,6 +105,8 @@ export interface UserAgentOptions {
   /** RFC 5626 keep-alive interval of registered UDP flows when the registrar sends no Flow-Timer (default 25 s; 0 = none). */
   keepAliveMs?: number;
   clock?: Clock;
+  /** Batched timers for idle periodic work, shared with the host's own (the engine's network check); default: the UA's own. */
+  idleTimers?: IdleTimers;
   logger?: Logger;
   random?: () => number;
 }
@@ -204,6 +207,7 @@ export class UserAgent extends Emitter<UserAgentEvents> {
         else this.#public.delete(account.id);
       },
       keepAliveMs: options.keepAliveMs ?? DEFAULT_UDP_KEEPALIVE_MS,
+      idleTimers: options.idleTimers ?? new IdleTimers(clock),
       watchKeepAlive: (keepAlive) => {
         this.#keepAlives.add(keepAlive);
         return () => this.#keepAlives.delete(keepAlive);

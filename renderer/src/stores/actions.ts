@@ -20,6 +20,7 @@ import type {
   Settings,
   SettingsPatch,
 } from '../api/types.ts';
+import { TraceFollow } from './trace-follow.ts';
 import { MessageActions } from './message-actions.ts';
 import { consultations } from './consultations.svelte.ts';
 import type { PhoneState } from './phone-state.svelte.ts';
@@ -54,11 +55,15 @@ export class PhoneActions {
   /** The Messages view's commands (message-actions.ts). */
   readonly messages: MessageActions;
 
+  /** The SIP trace, followed while a view that shows it is open (trace-follow.ts). */
+  readonly trace: TraceFollow;
+
   constructor(client: ApiClient, store: PhoneState, ui: UiStore) {
     this.client = client;
     this.store = store;
     this.ui = ui;
     this.messages = new MessageActions(this);
+    this.trace = new TraceFollow(client, (entries) => store.mergeTrace(entries));
   }
 
   /** Runs a command; on failure says what went wrong (prefixed with `what`) and returns undefined. */

@@ -46,6 +46,8 @@ export interface KamailioOptions {
   presence?: boolean;
   /** Store MESSAGEs for subscribers who are offline and deliver them when they register (msilo). */
   messageStore?: boolean;
+  /** Shared memory in MB (-m; default 32): a load benchmark keeps thousands of transactions. */
+  sharedMemoryMb?: number;
 }
 
 export interface KamailioLocation {
@@ -127,7 +129,7 @@ export async function startKamailio(opts: KamailioOptions = {}): Promise<Kamaili
     if (params.tls) writeFileSync(join(tmp.path, 'tls.cfg'), kamailioTlsConfig(params.tls));
     const started = performance.now();
     // -m/-M: small shared/private memory (MB); several instances may run at once on a 2-core box.
-    const cmd = placement.wrap('kamailio', ['-DD', '-E', '-m', '32', '-M', '8', '-f', cfg]);
+    const cmd = placement.wrap('kamailio', ['-DD', '-E', '-m', String(opts.sharedMemoryMb ?? 32), '-M', '8', '-f', cfg]);
     const proc = new ManagedProcess(cmd.command, cmd.args, { cwd: tmp.path });
     const handle = makeHandle(proc, params, placement, tmp.remove);
     const ready = placement.local

@@ -149,6 +149,24 @@ describe('dispatcher', () => {
     assert.equal(!r.ok && r.code, 'unavailable');
   });
 
+  test('a connection command goes to the host\'s connection, never to the phone; without one it is unavailable', async () => {
+    const phone = createFakePhone();
+    const d = createDispatcher(phone);
+    const asked: boolean[] = [];
+    const context = { host: 'ws' as const, client: 'ws-1', connection: { 'trace.follow': ({ on }: { on: boolean }) => void asked.push(on) } };
+    assert.deepEqual(await d.dispatch('trace.follow', { on: true }, context), { ok: true, result: null });
+    assert.deepEqual(await d.dispatch('trace.follow', { on: false }, context), { ok: true, result: null });
+    assert.deepEqual(asked, [true, false]);
+    for (const bad of [{}, { on: 'yes' }, { on: 1 }, { on: true, client: 'ws-2' }, null]) {
+      const r = await d.dispatch('trace.follow', bad, context);
+      assert.equal(!r.ok && r.code, 'bad-request', JSON.stringify(bad));
+    }
+    assert.deepEqual(asked, [true, false], 'refused params reach nobody');
+    const r = await d.dispatch('trace.follow', { on: true }, { host: 'cli', client: 'local' });
+    assert.equal(!r.ok && r.code, 'unavailable');
+    assert.equal(phone.received.length, 0, 'the phone never sees connection commands');
+  });
+
   test('a handler that never settles is answered timeout (fake clock)', async () => {
     const clock = new FakeClock();
     const phone = createFakePhone(undefined, { 'app.snapshot': () => new Promise(() => {}) });

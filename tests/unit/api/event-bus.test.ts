@@ -58,6 +58,25 @@ describe('event bus', () => {
     assert.equal(bus.listenerCount, 0);
   });
 
+  test('subscribe(takes) is asked at every emit and by wants(): interest that changes while subscribed', () => {
+    const bus = createEventBus();
+    let following = false;
+    const seen: string[] = [];
+    bus.subscribe((e) => seen.push(e.event), { takes: (event) => event !== 'trace' || following });
+    const trace = (time: number) => bus.emit('trace', { time, direction: 'in', transport: 'udp', remote: '127.0.0.1:5060', local: '127.0.0.1:5070', text: 'SIP/2.0 200 OK' });
+    assert.equal(bus.wants('trace'), false);
+    assert.equal(bus.wants('accounts'), true);
+    trace(1);
+    following = true;
+    assert.equal(bus.wants('trace'), true);
+    trace(2);
+    following = false;
+    assert.equal(bus.wants('trace'), false);
+    trace(3);
+    bus.emit('accounts', []);
+    assert.deepEqual(seen, ['trace', 'accounts']);
+  });
+
   test('a throwing listener is logged and the others still hear the event', () => {
     const records: LogRecord[] = [];
     const bus = createEventBus({ logger: createLogger((r) => records.push(r), 'api') });

@@ -12,6 +12,11 @@ test('a client that stops reading is cut off; one that reads stays', async () =>
   const slow = await connectOk(rig.server);
   const fast = await connectOk(rig.server);
   try {
+    // Both follow the SIP trace (the events this test sends); a client that does not gets none.
+    for (const [id, who] of [['s', slow], ['f', fast]] as const) {
+      who.send({ id, cmd: 'trace.follow', params: { on: true } });
+      assert.equal((await who.reply(id)).ok, true);
+    }
     slow.ws.pause(); // stop reading from the TCP socket (so it will not notice being cut off either)
     const text = 'x'.repeat(64 * 1024);
     let sent = 0;

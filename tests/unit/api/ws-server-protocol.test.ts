@@ -178,11 +178,53 @@ describe('API server: protocol', () => {
       p.send({ id: 'ans', cmd: 'call.answer', params: { callId: 'c-in-1' } });
       assert.equal(((await p.reply('ans')).result as { state: string }).state, 'active');
       for (const who of [p, q]) assert.equal(((await who.event('call')).data as { state: string }).state, 'active');
-      rig.bus.emit('trace', { time: 1, direction: 'in', transport: 'udp', remote: '127.0.0.1:5060', local: '127.0.0.1:5070', text: 'SIP/2.0 200 OK\r\n\r\n' });
-      for (const who of [p, q]) assert.equal(((await who.event('trace')).data as { text: string }).text, 'SIP/2.0 200 OK\r\n\r\n');
     } finally {
       await q.close();
     }
+  });
+
+  test('the SIP trace goes only to the clients that follow it (trace.follow), and the bus wants it only then', async () => {
+    const q = await connectOk(rig.server);
+    const traceOf = (time: number) => ({ time, direction: 'in' as const, transport: 'udp' as const, remote: '127.0.0.1:5060', local: '127.0.0.1:5070', text: `SIP/2.0 200 OK\r\nCSeq: ${time} X\r\n\r\n` });
+    // An event after the traces: both clients have had everything before it once they see it.
+    const settle = async () => {
+      rig.bus.emit('accounts', []);
+      for (const who of [p, q]) await who.event('accounts');
+    };
+    const times = (who: typeof p) => who.received.filter((m) => m.kind === 'json' && m.value.event === 'trace').map((m) => ((m.value as { data: { time: number } }).data.time));
+    try {
+      assert.equal(rig.bus.wants('trace'), false, 'nobody follows: the engine makes no trace');
+      rig.bus.emit('trace', traceOf(1));
+      await settle();
+      p.send({ id: 'f1', cmd: 'trace.follow', params: { on: true } });
+      assert.deepEqual(await p.reply('f1'), { id: 'f1', ok: true, result: null });
+      assert.equal(rig.bus.wants('trace'), true);
+      rig.bus.emit('trace', traceOf(2));
+      await settle();
+      for (const [id, params] of [['b1', { on: 'yes' }], ['b2', {}], ['b3', { on: true, all: true }]] as const) {
+        q.send({ id, cmd: 'trace.follow', params });
+        assert.equal((await q.reply(id)).code, 'bad-request');
+      }
+      rig.bus.emit('trace', traceOf(3));
+      await settle();
+      p.send({ id: 'f2', cmd: 'trace.follow', params: { on: false } });
+      await p.reply('f2');
+      assert.equal(rig.bus.wants('trace'), false);
+      rig.bus.emit('trace', traceOf(4));
+      q.send({ id: 'f3', cmd: 'trace.follow', params: { on: true } });
+      await q.reply('f3');
+      rig.bus.emit('trace', traceOf(5));
+      await settle();
+      assert.deepEqual(times(p), [2, 3]);
+      assert.deepEqual(times(q), [5]);
+      assert.equal(rig.phone.received.filter((r) => r.cmd === 'trace.follow').length, 0, 'the phone never sees the command');
+    } finally {
+      await q.close();
+    }
+    // A follower that leaves stops the trace too.
+    const deadline = Date.now() + 3000;
+    while (rig.bus.wants('trace') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(rig.bus.wants('trace'), false, 'the closed follower no longer takes the trace');
   });
 
   test('the command context names the WebSocket client', async () => {

@@ -1,8 +1,10 @@
 /**
  * Account flags without --aor: `parley call` and `parley listen` use the
  * built-in direct account, and --codecs, --srtp and --transport are that
- * account's for the run — two real processes on loopback. A run that uses a
- * stored account refuses them (exit 2, in words) instead of dropping them.
+ * account's for the run, as are --display-name and --privacy (the callee sees
+ * them) — real processes on loopback. A run that uses a stored account
+ * refuses them (exit 2, in words) instead of dropping them, and --password
+ * is refused wherever no account from flags takes it.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,10 +30,11 @@ function traced(events: ParleyEvent[], direction: 'in' | 'out', start: RegExp): 
 }
 
 describe('account flags on the direct account', { concurrency: true }, () => {
-  test('--codecs, --srtp and --transport are honoured by both the caller and the listener', { timeout: 30_000 }, async () => {
+  test('--codecs, --srtp, --transport, --display-name and --privacy are honoured by both the caller and the listener', { timeout: 90_000 }, async () => {
     const listener = new ParleyProcess(['listen', '--auto-answer', '--bind', '127.0.0.1:0', '--codecs', 'PCMA', '--srtp', 'optional', '--json'], { env });
     procs.push(listener);
-    const listening = await listener.waitForEvent((e) => e.event === 'listening', 15_000, 'listening');
+    // A process's start takes over 15 s at load 20 on 2 cores (the other tests of this file start theirs meanwhile).
+    const listening = await listener.waitForEvent((e) => e.event === 'listening', 40_000, 'listening');
     const local = String(listening.data.local);
     const caller = await runParley(
       ['call', local, '--bind', '127.0.0.1:0', '--codecs', 'pcmu,PCMA', '--srtp', 'mandatory', '--transport', 'tcp', '--duration', '0.5', '--json', '-v'],
@@ -54,10 +57,42 @@ describe('account flags on the direct account', { concurrency: true }, () => {
     assert.equal(active.codec, 'PCMA/8000');
     assert.equal(active.srtp, true, JSON.stringify(calls.map((c) => [c.state, c.codec, c.srtp, c.security])));
     process.stdout.write(`# direct flags: caller ran ${caller.at.toFixed(0)} ms\n`);
+    // --display-name and --privacy: the callee sees the name, then a withheld caller.
+    const named = await runParley(['call', local, '--bind', '127.0.0.1:0', '--display-name', 'Alice Direct', '--duration', '0.3', '--json', '-v'], { env, timeoutMs: 20_000 });
+    assert.equal(named.code, 0, named.stdout + named.stderr);
+    const invite = traced(named.events, 'out', /^INVITE /);
+    assert.ok(invite, 'the INVITE is traced');
+    assert.match(invite.text, /^From: "Alice Direct" <sip:/m);
+    const first = await listener.waitForEvent((e) => e.event === 'call.incoming' && e.data.remote.displayName === 'Alice Direct', 10_000, 'the call from "Alice Direct"');
+    assert.notEqual(first.data.remote.withheld, true);
+    const withheld = await runParley(['call', local, '--bind', '127.0.0.1:0', '--display-name', 'Alice Direct', '--privacy', 'id', '--duration', '0.3', '--json', '-v'], { env, timeoutMs: 20_000 });
+    assert.equal(withheld.code, 0, withheld.stdout + withheld.stderr);
+    const anonymous = traced(withheld.events, 'out', /^INVITE /);
+    assert.ok(anonymous, 'the INVITE is traced');
+    assert.match(anonymous.text, /^From: "Anonymous" <sip:anonymous@anonymous\.invalid>/m);
+    assert.match(anonymous.text, /^Privacy: id$/m);
+    assert.doesNotMatch(anonymous.text, /Alice Direct/, 'the name is withheld too');
+    const second = await listener.waitForEvent((e) => e.event === 'call.incoming' && e.data.remote.withheld === true, 10_000, 'the withheld call');
+    assert.doesNotMatch(JSON.stringify(second.data.remote), /Alice Direct/);
     assert.equal((await listener.stop()).code, 0, listener.stderr);
   });
 
-  test('a run that uses a stored account refuses them, in words', { timeout: 30_000 }, async () => {
+  test('--password is refused where no account from flags takes it; PARLEY_PASSWORD is not', { timeout: 60_000 }, async () => {
+    const direct = await runParley(['call', 'sip:bob@127.0.0.1:9', '--bind', '127.0.0.1:0', '--password', 'secret'], { env });
+    assert.equal(direct.code, 2, direct.stdout + direct.stderr);
+    assert.match(direct.stderr, /--password describe an account and need --aor/);
+    const data = join(dir, 'data-pw');
+    assert.equal((await runParley(['accounts', 'add', '--data-dir', data, '--aor', 'sip:alice@127.0.0.1'], { env })).code, 0);
+    const stored = await runParley(['call', 'sip:bob@127.0.0.1:9', '--data-dir', data, '--aor', 'sip:alice@127.0.0.1', '--password', 'secret', '--bind', '127.0.0.1:0'], { env, timeoutMs: 20_000 });
+    assert.equal(stored.code, 2, stored.stdout + stored.stderr);
+    assert.match(stored.stderr, /--password describes an account from flags .* this run uses the stored sip:alice@127\.0\.0\.1/);
+    // The same run with the password in the environment is not refused for it (the call itself fails: nobody at port 9).
+    const fromEnv = await runParley(['call', 'sip:bob@127.0.0.1:9', '--data-dir', data, '--aor', 'sip:alice@127.0.0.1', '--bind', '127.0.0.1:0'], { env: { ...env, PARLEY_PASSWORD: 'secret' }, timeoutMs: 20_000 });
+    assert.notEqual(fromEnv.code, 2, fromEnv.stdout + fromEnv.stderr);
+    assert.doesNotMatch(fromEnv.stderr, /--password/);
+  });
+
+  test('a run that uses a stored account refuses them, in words', { timeout: 60_000 }, async () => {
     const data = join(dir, 'data');
     const add = await runParley(['accounts', 'add', '--data-dir', data, '--aor', 'sip:alice@127.0.0.1'], { env });
     assert.equal(add.code, 0, add.stderr);

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCli, UsageError } from '../../../electron/cli/args.ts';
 import { defaultDataDir } from '../../../electron/cli/data-dir.ts';
-import { accountFromFlags, accountSettingsFromFlags, asSipUri, choosePhoneLocation } from '../../../electron/cli/ephemeral-account.ts';
+import { accountFromFlags, accountDescribingFlags, accountSettingsFromFlags, asSipUri, choosePhoneLocation } from '../../../electron/cli/ephemeral-account.ts';
 import { FileSecretStore } from '../../../electron/phone/store/file-secret-store.ts';
 import { MemorySecretStore } from '../../../electron/phone/store/secret-store.ts';
 
@@ -36,6 +36,13 @@ test('an account from flags becomes accounts.add input; the password comes from 
   });
   assert.deepEqual(accountSettingsFromFlags(parseCli(['listen'])), { flags: [], settings: {} });
   assert.throws(() => accountFromFlags(parseCli(['listen', '--user', 'x', '--proxy', 'p'])), (e: unknown) => e instanceof UsageError && /--user, --proxy describe an account and need --aor/.test(e.message));
+  // --password on the command line is for an account from flags: the direct account registers nowhere, a stored one has
+  // its own; PARLEY_PASSWORD (maybe set for every run) is not refused.
+  assert.throws(() => accountFromFlags(parseCli(['call', 'sip:x@y', '--password', 'pw'])), (e: unknown) => e instanceof UsageError && /--password describe an account and need --aor/.test(e.message));
+  assert.equal(accountFromFlags(parseCli(['call', 'sip:x@y'], { PARLEY_PASSWORD: 'pw' })), undefined);
+  assert.deepEqual(accountDescribingFlags(parseCli(['call', 'sip:x@y', '--aor', 'sip:a@b', '--password', 'pw'])), ['--password']);
+  assert.deepEqual(accountDescribingFlags(parseCli(['call', 'sip:x@y', '--aor', 'sip:a@b'], { PARLEY_PASSWORD: 'pw' })), []);
+  assert.equal(accountFromFlags(parseCli(['call', 'sip:x@y', '--aor', 'sip:a@b', '--password', 'pw']))?.password, 'pw');
 });
 
 test('flags accounts live in a temporary dir with secrets in memory; --data-dir and stored accounts in files', () => {

@@ -137,7 +137,9 @@ test('commands from our page reach the dispatcher with an ipc context', async ()
   const s = setup();
   const result = await s.ipcMain.invoke(s.ours(), 'settings.get', {});
   assert.deepEqual(result, { ok: true, result: { dnd: false } });
-  assert.deepEqual(s.calls[0]?.context, { host: 'ipc', client: 'ipc-7' });
+  const { connection, ...who } = s.calls[0]!.context;
+  assert.deepEqual(who, { host: 'ipc', client: 'ipc-7' });
+  assert.equal(typeof connection?.['trace.follow'], 'function', 'the window\'s own connection commands (trace.follow)');
   assert.equal(s.binding.client, 'ipc-7');
 });
 
@@ -201,6 +203,24 @@ test('engine events and desktop events are pushed to the window, not after it is
   s.contents.destroyed = true;
   s.events.emit('settings', { dnd: false } as never);
   assert.equal(s.contents.sent.length, 2);
+});
+
+test('the SIP trace reaches the window only while it follows it (trace.follow); the bus wants it only then', async () => {
+  const s = setup();
+  const trace = (time: number) => s.events.emit('trace', { time, direction: 'in', transport: 'udp', remote: '127.0.0.1:5060', local: '127.0.0.1:5070', text: 'SIP/2.0 200 OK' });
+  const traces = () => s.contents.sent.filter((m) => (m.args[0] as { event: string }).event === 'trace').map((m) => (m.args[0] as { data: { time: number } }).data.time);
+  assert.equal(s.events.wants('trace'), false, 'the engine makes no trace for a window that did not ask');
+  assert.equal(s.events.wants('settings'), true);
+  trace(1);
+  assert.deepEqual(await s.ipcMain.invoke(s.ours(), 'trace.follow', { on: true }), { ok: true, result: null });
+  assert.equal(s.events.wants('trace'), true);
+  trace(2);
+  assert.equal((await s.ipcMain.invoke(s.ours(), 'trace.follow', { on: 'yes' })).ok, false);
+  assert.deepEqual(await s.ipcMain.invoke(s.ours(), 'trace.follow', { on: false }), { ok: true, result: null });
+  trace(3);
+  assert.deepEqual(traces(), [2]);
+  assert.equal(s.events.wants('trace'), false);
+  assert.equal(s.calls.length, 0, 'the phone never saw the command');
 });
 
 test('audio: a capture and a playback port per request, capture frames to the engine, playback frames back as exact ArrayBuffers', () => {

@@ -290,7 +290,7 @@ describe('RFC 6665 subscriptions between two phones', () => {
     assert.equal(server.of('SUBSCRIBE').length, 3);
   });
 
-  it('200 subscriptions start a few at a time: at most SUBSCRIBES_IN_FLIGHT SUBSCRIBEs wait for an answer, in order, and all become active', async () => {
+  it('200 subscriptions start a few at a time and end a few at a time: at most SUBSCRIBES_IN_FLIGHT SUBSCRIBEs wait for an answer, in order, and all become active', async () => {
     const { w, alice, server } = await aliceBehindProxy();
     const unanswered: { request: SipRequest; tx: Parameters<NonNullable<typeof server.handle>>[1] }[] = [];
     let seq = 0;
@@ -332,6 +332,24 @@ describe('RFC 6665 subscriptions between two phones', () => {
     assert.equal(most, SUBSCRIBES_IN_FLIGHT, `at most ${SUBSCRIBES_IN_FLIGHT} SUBSCRIBEs out at once (saw ${most})`);
     assert.deepEqual(order.slice(0, 3), ['sip:line0@sipA.test', 'sip:line1@sipA.test', 'sip:line2@sipA.test'], 'in the order they were asked for');
     assert.equal(server.of('SUBSCRIBE').length, 200, 'none was sent twice (no retransmission: none waited long)');
+
+    // Stopping unsubscribes the same way: a burst of 200 (or 1,000) Expires: 0 at once is what a presence server
+    // refuses (Kamailio out of shared memory: 500) — those subscriptions then live on there for their hour.
+    const stopped = events.shutdown();
+    let mostOut = 0;
+    let unsubscribes = 0;
+    for (let round = 0; round < 200 && unsubscribes < 200; round++) {
+      await w.settle(4);
+      mostOut = Math.max(mostOut, unanswered.length);
+      for (const { request, tx } of unanswered.splice(0)) {
+        assert.equal(request.headers.get('Expires'), '0');
+        unsubscribes++;
+        tx.respond(createResponse(request, 200, 'OK'));
+      }
+    }
+    await stopped;
+    assert.equal(unsubscribes, 200, 'every subscription was ended');
+    assert.equal(mostOut, SUBSCRIBES_IN_FLIGHT, `at most ${SUBSCRIBES_IN_FLIGHT} unsubscribes out at once (saw ${mostOut})`);
   });
 
   it('bounds what a remote party can make us keep: subscriptions to us per source, and NOTIFY bodies', async () => {

@@ -108,6 +108,32 @@ describe('parseMessage', () => {
     }
   });
 
+  test('the top Via, a Contact and From/To URIs read in place give what the long way gives', () => {
+    const m = parseMessage(
+      options(['Contact: "Doe, John" <sip:j@a.example.com;transport=tcp>;expires=60'])
+        .replace('Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKabc', 'Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKabc ;rport , SIP/2.0/TCP b.example.com;branch=z9hG4bK2')
+        .replace('From: <sip:a@example.com>;tag=f1', 'From: "A" < sip:a:pw@example.com:5070;user=phone?subject=hi >;tag=f1'),
+    );
+    const via = topVia(m);
+    assert.deepEqual([via.transport, via.host, via.port, [...via.params]], ['UDP', '192.0.2.1', 5060, [['branch', 'z9hG4bKabc'], ['rport', null]]]);
+    const contacts = contactsOf(m);
+    assert.ok(contacts !== '*' && contacts.length === 1);
+    assert.deepEqual(plain(contacts), plain(parseContacts(m.headers.getAll('contact'))));
+    const from = fromOf(m);
+    assert.deepEqual([from.displayName, from.uri.user, from.uri.password, from.uri.host, from.uri.port, [...from.uri.params], [...from.uri.headers], [...from.params]], [
+      'A', 'a', 'pw', 'example.com', 5070, [['user', 'phone']], [['subject', 'hi']], [['tag', 'f1']],
+    ]);
+    // A list starting with an empty element, and a '>' missing or after junk: as before.
+    const listed = parseMessage(options().replace('Via: SIP/2.0/UDP', 'Via: , SIP/2.0/UDP'));
+    assert.equal(topVia(listed).host, '192.0.2.1');
+    assertRejects(() => fromOf(parseMessage(options().replace('From: <sip:a@example.com>', 'From: <sip:a@example.com'))), 400, /From/);
+    assertRejects(() => fromOf(parseMessage(options().replace('From: <sip:a@example.com>', 'From: <sip:a@example.com x>'))), 400, /From/);
+    // Two Contact addresses in one field still give both.
+    const two = parseMessage(options(['Contact: <sip:a@x>, "B, b" <sip:b@y>;q=0.5']));
+    assert.deepEqual(plain(contactsOf(two)), plain(parseContacts(two.headers.getAll('contact'))));
+    assert.equal((contactsOf(two) as unknown[]).length, 2);
+  });
+
   test('a response; reason phrase with spaces', () => {
     const m = parseMessage(lines('SIP/2.0 486 Busy Here Now', ...head, 'Content-Length: 0', '', ''));
     assert.ok(m instanceof SipResponse);
@@ -251,6 +277,27 @@ describe('serializeMessage', () => {
     assert.equal(again.headers.get('subject'), 'one, two');
     assert.equal(again.headers.get('x-odd'), 'spacing');
     assert.equal(again.headers.get('content-length'), '0');
+  });
+
+  test('a field set over a received line is written over it when both have the same length, else in its place', () => {
+    const text = options(['Subject: abc', 'Content-Length: 2'], 'hi');
+    const expect = (m: ReturnType<typeof parseMessage>, want: string) => assert.equal(serializeMessage(m).toString(), want);
+    // Same length: copied with its neighbours, then overwritten; two of them, and a field added after.
+    let m = parseMessage(text);
+    m.headers.set('Max-Forwards', '69');
+    m.headers.set('subject', 'xyz');
+    m.headers.append('X-After', '1');
+    expect(m, text.replace('Max-Forwards: 70', 'Max-Forwards: 69').replace('Subject: abc', 'Subject: xyz').replace('Content-Length: 2\r\n', 'Content-Length: 2\r\nX-After: 1\r\n'));
+    // Other lengths: written in place, the received lines around it copied.
+    m = parseMessage(text);
+    m.headers.set('Max-Forwards', '9');
+    m.headers.set('Subject', 'longer one');
+    expect(m, text.replace('Max-Forwards: 70', 'Max-Forwards: 9').replace('Subject: abc', 'Subject: longer one'));
+    // The spelling written is the canonical one, whatever the received line had.
+    const odd = options().replace('Max-Forwards: 70', 'max-forwards: 70');
+    m = parseMessage(odd);
+    m.headers.set('max-forwards', '69');
+    expect(m, odd.replace('max-forwards: 70', 'Max-Forwards: 69').replace('\r\n\r\n', '\r\nContent-Length: 0\r\n\r\n'));
   });
 
   test('changing only the body length, method, Request-URI, status or reason forces a rebuild', () => {

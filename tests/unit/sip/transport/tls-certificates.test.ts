@@ -104,6 +104,23 @@ describe('TLS certificate decisions (openssl-made CA, real handshakes)', () => {
     assert.equal(err.problem, 'untrusted');
   });
 
+  it('every-server settings (a phone with no servers of its own) hold for any name without its own; a name\'s own settings win', async () => {
+    const port = await start(good);
+    const trust = new TlsTrust({ onlyExtraCa: true });
+    trust.setEveryServer({ ca: [pki.ca] });
+    const client = new TransportLayer({ tlsClient: { trust } });
+    try {
+      await client.send(request('OPTIONS'), { protocol: 'tls', address: '127.0.0.1', port, serverName: 'sip.example.test' });
+    } finally {
+      await client.close();
+    }
+    trust.setServer('sip.example.test', { pins: ['AB:'.repeat(31) + 'AB'] });
+    assert.equal((await refusal(trust, port, 'sip.example.test')).problem, 'pin-mismatch');
+    trust.setServer('sip.example.test', undefined);
+    trust.setEveryServer(undefined);
+    assert.equal((await refusal(trust, port, 'sip.example.test')).problem, 'untrusted');
+  });
+
   it('wrong host name: "the server\'s certificate is for …, not …"', async () => {
     const port = await start(good);
     const err = await refusal(new TlsTrust({ extraCa: [pki.ca], onlyExtraCa: true }), port, 'sip.other.test');
