@@ -29,7 +29,7 @@ export interface DiagnosticsLogsParams {
 }
 
 export interface DiagnosticsTraceParams {
-  /** Only messages of the last N minutes (default: all kept — the last 30 minutes, at most 5,000 messages). */
+  /** Only messages of the last N minutes (default: all kept — the last 30 minutes, at most 2,000 messages). */
   minutes?: number;
   /** Only the messages of this SIP Call-ID. */
   callId?: string;

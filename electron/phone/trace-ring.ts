@@ -14,9 +14,9 @@ import type { TraceEntry } from '../api/snapshots.ts';
 
 export interface TraceRingOptions {
   now: () => number;
-  /** Default 5,000 messages. */
+  /** Default 2,000 messages. */
   maxEntries?: number;
-  /** Default 4,000,000 characters of message text. */
+  /** Default 1,000,000 characters of message text (about 1 MB: the bound on what the trace adds to an idle phone with many watched lines). */
   maxChars?: number;
   /** Default 30 minutes. */
   keepMs?: number;
@@ -41,8 +41,8 @@ export class TraceRing {
 
   constructor(options: TraceRingOptions) {
     this.#now = options.now;
-    this.#maxEntries = options.maxEntries ?? 5000;
-    this.#maxChars = options.maxChars ?? 4_000_000;
+    this.#maxEntries = options.maxEntries ?? 2000;
+    this.#maxChars = options.maxChars ?? 1_000_000;
     this.#keepMs = options.keepMs ?? 30 * 60_000;
   }
 
