@@ -11,8 +11,9 @@
  *                     └────────────trace.follow {on:false}────────┘
  *
  * The SIP trace is opt-in because it is one event per SIP message: a burst
- * of 1,000 presence subscriptions is 3,000 messages to every page, and the
- * engine makes no trace at all while nobody follows it (`events.wants`).
+ * of 1,000 presence subscriptions is 3,000 messages to every page. What
+ * came before a client followed, it asks the engine for
+ * (`diagnostics.trace`, the last half hour the engine keeps).
  *
  * Imports nothing: the renderer compiles this file with DOM types and no Node.
  */

@@ -60,8 +60,9 @@ import type {
   ConversationSnapshot,
   RegistrationSnapshot,
   Settings,
+  TraceEntry,
 } from './snapshots.ts';
-import type { DiagnosticsLogsParams, EngineLogEntry } from './diagnostics-api.ts';
+import type { DiagnosticsLogsParams, DiagnosticsTraceParams, EngineLogEntry } from './diagnostics-api.ts';
 import type { PhoneSystemPatch, PhoneSystemSnapshot, PhoneSystemUserInput, PhoneSystemUserPatch, PhoneSystemUsernameParams } from './phone-system-api.ts';
 import type { RecordingCommands } from './recording-api.ts';
 import type { ConnectionCommandName, ConnectionControl } from './connection-api.ts';
@@ -139,6 +140,7 @@ export interface PhoneApi extends PresenceApi, PhoneSystemApi, ForwardingApi, Re
   'app.snapshot'(params: NoParams, context: CommandContext): Promise<AppSnapshot>;
   'diagnostics.counts'(params: DiagnosticsParams, context: CommandContext): Promise<DiagnosticsCounts>;
   'diagnostics.logs'(params: DiagnosticsLogsParams, context: CommandContext): Promise<EngineLogEntry[]>;
+  'diagnostics.trace'(params: DiagnosticsTraceParams, context: CommandContext): Promise<TraceEntry[]>;
 
   'network.changed'(params: NetworkChangedParams, context: CommandContext): Promise<null | void>;
 }

@@ -399,6 +399,7 @@ const COMMAND_SCHEMA_BUILDERS = {
   'app.snapshot': noParams,
   'diagnostics.counts': () => z.strictObject({ gc: z.boolean().optional() }),
   'diagnostics.logs': () => z.strictObject({ minutes: z.int().min(1).max(1440).optional() }),
+  'diagnostics.trace': () => z.strictObject({ minutes: z.int().min(1).max(1440).optional(), callId: z.string().min(1).max(256).optional() }),
 
   'network.changed': () => z.strictObject({ reason: z.enum(NETWORK_CHANGE_REASONS) }),
 

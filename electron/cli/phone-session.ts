@@ -66,6 +66,8 @@ export interface SessionOptions {
   answerAnyUser?: boolean;
   /** Host the phone system of Settings when the user turned it on (`parley web`: the app's own phone). */
   phoneSystem?: boolean;
+  /** Keep the last half hour of SIP messages for the UI's ladders (`parley web`); headless commands do not. */
+  keepTrace?: boolean;
 }
 
 function stderrLogger(verbose: boolean): Logger {
@@ -160,6 +162,7 @@ export class PhoneSession {
           ...(flagsAccount === undefined ? { direct: accountSettingsFromFlags(opts).settings } : {}),
           ...(opts.recordingsDir !== undefined ? { recordingsDir: opts.recordingsDir } : {}),
           ...(options.answerAnyUser ? { answerAnyUser: true } : {}),
+          keepTrace: options.keepTrace === true,
           ...(opts.ringTimeout !== undefined ? { ringTimeoutMs: opts.ringTimeout * 1000 } : {}),
           ...iceOption(opts),
           ...(options.phoneSystem ? { phoneSystem: (await import('../server-host/local-phone-system.ts')).localPhoneSystem } : {}),

@@ -53,7 +53,7 @@ async function openInSlices(opts: CliOptions, output: Output): Promise<PhoneSess
     await load();
   }
   await letPageIn();
-  return PhoneSession.open(opts, output, { phoneSystem: true });
+  return PhoneSession.open(opts, output, { phoneSystem: true, keepTrace: true });
 }
 
 export async function run(opts: CliOptions, output: Output, stop: StopSignal): Promise<ExitCode> {

@@ -40,6 +40,7 @@ import { MessageAdmission } from './message-admission.ts';
 import { CallService } from './call-service.ts';
 import { ContactDirectory } from './contact-directory.ts';
 import { readDiagnostics } from './diagnostics.ts';
+import { TraceRing } from './trace-ring.ts';
 import { DIRECT_ACCOUNT_ID, directAccount, hostForUri, reachableHost, type DirectAccountSettings } from './direct-account.ts';
 import { applyDirectTrust } from './account-tls.ts';
 import { EchoService } from './echo-service.ts';
@@ -67,6 +68,12 @@ export interface PhoneEngineOptions {
   dataDir: string;
   secrets: SecretStore;
   logger?: Logger;
+  /**
+   * Keep the SIP messages of the last half hour for `diagnostics.trace` (a UI's ladders opened after
+   * the call). Default true; the headless CLI commands, which have no ladders, turn it off and then
+   * make the trace only while something takes 'trace' events (`--verbose`).
+   */
+  keepTrace?: boolean;
   clock?: Clock;
   /** SIP listeners: default 0.0.0.0 and :: on 5060 (any free port if taken); tests bind 127.0.0.1 port 0. */
   sip?: {
@@ -202,6 +209,8 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
   const now = wallTime(clock);
   // Every record also kept (redacted) for the diagnostics bundle (diagnostics.logs).
   const logRing = new LogRing({ now });
+  // The SIP messages of the last half hour (diagnostics.trace).
+  const traceRing = opts.keepTrace === false ? undefined : new TraceRing({ now });
   const logger = logRing.tee(opts.logger ?? nullLogger).child('phone');
   // The calls' history is written behind them (store/history-repository.ts): one commit, one fsync, for all the
   // calls that changed within 100 ms, so even an auto-answering host under load keeps synchronous=FULL.
@@ -257,8 +266,9 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       // For a user we have (call-admission.ts), what the body is and whether the sender is blocked (message-service.ts), then the rate limits.
       admitMessage: (m) => admission.forUser(m) ?? messageService?.admit(m) ?? messageAdmission.admit(m),
       ...(opts.sip?.keepAliveMs !== undefined ? { keepAliveMs: opts.sip.keepAliveMs } : {}),
-      // The SIP trace is made only while a host takes 'trace' events (the UI's ladder; `parley listen` without --verbose does not).
-      traceWanted: () => events.wants('trace'),
+      // The SIP trace is made while the engine keeps it (diagnostics.trace: a ladder opened after the call) or a host takes
+      // 'trace' events (the clients that follow them, trace.follow; `parley listen --verbose`).
+      traceWanted: () => traceRing !== undefined || events.wants('trace'),
       transportOptions: {
         tlsClient: { trust: tlsTrust },
         // RFC 5626 §4.4.1 CRLF pings on the connections we open (registrar, proxy); a server that once
@@ -314,7 +324,11 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       ua, accounts, events, clock, logger, now,
       tls: { trust: tlsTrust, failure: (name) => layer.tlsFailure(name), onConnectionClosed: (h) => layer.onConnectionClosed(h) },
     });
-    ua.on('trace', (e) => events.emit('trace', toTrace(e, now())));
+    ua.on('trace', (e) => {
+      const entry = toTrace(e, now());
+      traceRing?.add(entry);
+      if (events.wants('trace')) events.emit('trace', entry);
+    });
     const phoneSystem = new PhoneSystemService({
       host: opts.phoneSystem?.({ dataDir: opts.dataDir, logger: logger.child('phone-system'), clock }),
       accounts, events, clock,
@@ -377,6 +391,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       forwarding: forwarding.api,
       phoneSystem,
       logs: logRing,
+      ...(traceRing ? { traces: traceRing } : {}),
       recordings,
       tls: () => {
         const listening = endpoints.filter((e) => e.protocol === 'tls').map((e) => `${hostForUri(e.address)}:${e.port}`);

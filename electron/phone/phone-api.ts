@@ -19,6 +19,7 @@ import type { HistoryEntry } from './history-entry.ts';
 import { fromSettingsPatch, toApiSettings, toHistorySnapshot } from './snapshot-mappers.ts';
 import { prepareRecordingsFolder, recordingLinks, type Recordings } from './recordings.ts';
 import type { LogRing } from './log-ring.ts';
+import type { TraceRing } from './trace-ring.ts';
 import type { PhoneSystemService } from './phone-system.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 
@@ -55,6 +56,8 @@ export interface PhoneEngineParts {
   phoneSystem: PhoneSystemService;
   /** The engine's recent log records (diagnostics.logs); absent offline. */
   logs?: LogRing;
+  /** The SIP messages of the last half hour (diagnostics.trace); absent offline. */
+  traces?: TraceRing;
   /** Recordings linked from the history (open, show, delete). */
   recordings: Recordings;
 }
@@ -183,6 +186,9 @@ export function createPhoneApi(parts: PhoneEngineParts): PhoneApi {
     'diagnostics.counts': (p, c) => telephony.diagnostics(p, c),
     async 'diagnostics.logs'(p) {
       return parts.logs?.list(p.minutes) ?? [];
+    },
+    async 'diagnostics.trace'(p) {
+      return parts.traces?.list(p) ?? [];
     },
     async 'app.snapshot'() {
       const tls = parts.tls?.();

@@ -21,14 +21,27 @@
  * shared: the pairs share its state, not their timing).
  * Goal: total CPU ≤ 0.8× baresip's, no late ticks > 5 ms.
  *
- *   node tests/bench/many-calls.bench.ts [--calls 50] [--seconds 20] [--rounds 3] [--no-srtp]
+ * RSS per call is the growth of the whole process, and most of it is V8's
+ * heap headroom, not the calls' state: with the allocation rate of 50 calls
+ * V8 enlarges its young generation and keeps the pages (heapTotal grows with
+ * the run's length while the live heap stays flat), so the figure depends on
+ * how long the calls ran. The live figure beside it is the growth of the
+ * live JS heap (heapUsed after a full GC) plus the memory outside it
+ * (external: WASM, Buffers) per call, what each call really holds.
+ *
+ * With --rt both sides (baresip and Parley alike) run at real-time priority
+ * (chrt -f 10) so that on a shared machine the figures measure the software,
+ * not the queue for the CPU (late ticks then measure the engine). Printed
+ * for Parley beside its CPU: its event loop's wake-ups per tick.
+ *
+ *   node tests/bench/many-calls.bench.ts [--calls 50] [--seconds 20] [--rounds 3] [--no-srtp] [--rt]
  */
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startBaresip } from '../interop/harness/baresip.ts';
 import { makeTempDir } from '../interop/harness/managed-process.ts';
 import { writeToneWav } from '../interop/harness/wav.ts';
-import { Peer, connectPeers, cpuMs, rssBytes, runSessionsPeer, sleep, type PeerFigures } from './harness/media-peers.ts';
+import { Peer, connectPeers, cpuMs, makeRealtime, rssBytes, runSessionsPeer, sleep, type PeerFigures } from './harness/media-peers.ts';
 
 const SELF = new URL(import.meta.url).pathname;
 const argValue = (name: string): string | undefined => {
@@ -39,6 +52,7 @@ const CALLS = Number(argValue('--calls') ?? 50);
 const SECONDS = Number(argValue('--seconds') ?? 20);
 const ROUNDS = Number(argValue('--rounds') ?? 3);
 const SRTP = !process.argv.includes('--no-srtp');
+const RT = process.argv.includes('--rt');
 const IDLE_S = 3;
 /** What baresip 1.0 offers first and so uses between two baresips. */
 const SUITE = 'AES_CM_128_HMAC_SHA1_80';
@@ -58,6 +72,10 @@ interface Side {
   framesDone?: number;
   /** evidence the calls carried audio: Parley packets received, baresip calls established */
   evidence: string;
+  /** Parley: live JS heap (after a full GC) + external memory growth per call, per process, bytes */
+  livePerCall?: number[];
+  /** Parley: wake-ups of the event loop per tick in the window (both processes) */
+  wakeUpsPerTick?: number;
 }
 
 /** Idle rates, then `start`, then CPU and RSS over the measured window (`window` is called as it opens and closes). */
@@ -66,6 +84,7 @@ async function measure(
   start: () => Promise<void>,
   window: (phase: 'open' | 'close') => Promise<void> = async () => {},
 ): Promise<{ cpu: number[]; rssIdle: number[]; rssCall: number[] }> {
+  if (RT) makeRealtime(pids);
   const rssIdle = pids.map(rssBytes);
   const i0 = pids.map(cpuMs);
   await sleep(IDLE_S * 1000);
@@ -114,14 +133,16 @@ async function baresipRound(wav: string): Promise<Side> {
 }
 
 async function parleyRound(wav: string): Promise<Side> {
-  const a = new Peer(SELF);
-  const b = new Peer(SELF);
+  // --expose-gc: the peers' memory figures count live objects only (a full GC first).
+  const a = new Peer(SELF, '--peer', ['--expose-gc']);
+  const b = new Peer(SELF, '--peer', ['--expose-gc']);
   try {
     await Promise.all([a.ready, b.ready]);
     const init = { cmd: 'init', codec: 'PCMU', srtp: SRTP, srtpSuites: [SUITE], rate: 8000, wav, count: CALLS };
     await Promise.all([a.request(init, 60_000), b.request(init, 60_000)]);
     const pids = [a.child.pid as number, b.child.pid as number];
-    const figures = async () => (await Promise.all([a.request({ cmd: 'figures' }), b.request({ cmd: 'figures' })])) as unknown as PeerFigures[];
+    const figures = async (gc = false) => (await Promise.all([a.request({ cmd: 'figures', gc }), b.request({ cmd: 'figures', gc })])) as unknown as PeerFigures[];
+    const idle = await figures(true);
     let opened: PeerFigures[] = [];
     let closed: PeerFigures[] = [];
     const m = await measure(
@@ -135,10 +156,15 @@ async function parleyRound(wav: string): Promise<Side> {
         else closed = await figures();
       },
     );
+    const live = (f: PeerFigures) => f.heapUsedBytes + f.externalBytes;
+    // After the CPU window: the full GC is not counted.
+    const running = await figures(true);
     const fa = closed[0] as PeerFigures;
     const fb = closed[1] as PeerFigures;
     const ran = fa.ticks + fb.ticks - (opened[0] as PeerFigures).ticks - (opened[1] as PeerFigures).ticks;
     return {
+      livePerCall: [0, 1].map((k) => (live(running[k] as PeerFigures) - live(idle[k] as PeerFigures)) / CALLS),
+      wakeUpsPerTick: (fa.wakeUps + fb.wakeUps - (opened[0] as PeerFigures).wakeUps - (opened[1] as PeerFigures).wakeUps) / ran,
       framesDone: ran / ((2 * SECONDS * 1000) / 20),
       cpu: m.cpu,
       rss: m.rssCall,
@@ -182,8 +208,10 @@ async function main(): Promise<void> {
       const b = bare[r] as Side;
       const p = ours[r] as Side;
       const tot = (s: Side) => (s.cpu[0] as number) + (s.cpu[1] as number);
+      const parley = (p: Side) =>
+        `${f1(tot(p))} % (${p.cpu.map(f1).join(' / ')}; ${p.evidence}; ${p.lateTicks} of ${p.ticks} ticks > 5 ms late, ${f1((p.framesDone ?? 0) * 100)} % of the frames due in the window ran, ${(p.wakeUpsPerTick ?? 0).toFixed(2)} wake-ups per tick)`;
       console.log(
-        `  round ${r + 1}: baresip ${f1(tot(b))} % (${b.cpu.map(f1).join(' / ')}; ${b.evidence})   Parley ${f1(tot(p))} % (${p.cpu.map(f1).join(' / ')}; ${p.evidence}; ${p.lateTicks} of ${p.ticks} ticks > 5 ms late, ${f1((p.framesDone ?? 0) * 100)} % of the frames due in the window ran)   ratio ${(tot(p) / tot(b)).toFixed(2)}×   load ${f1(loads[r] as number)}`,
+        `  round ${r + 1}: baresip ${f1(tot(b))} % (${b.cpu.map(f1).join(' / ')}; ${b.evidence})   Parley ${parley(p)}   ratio ${(tot(p) / tot(b)).toFixed(2)}×   load ${f1(loads[r] as number)}`,
       );
     }
   } finally {
@@ -196,7 +224,7 @@ async function main(): Promise<void> {
   const rss = (s: Side[]) => median(s.map((x) => ((x.rss[0] as number) + (x.rss[1] as number)) / 2));
   console.log('\n                     CPU, both processes (% of a core)   per call endpoint   RSS per process   RSS per call endpoint');
   console.log(`  baresip 1.0         ${f1(bTot).padStart(8)} %                         ${(bTot / (2 * CALLS)).toFixed(3)} %           ${mb(rss(bare))} MB           ${kb(perCall(bare))} kB`);
-  console.log(`  Parley              ${f1(pTot).padStart(8)} %                         ${(pTot / (2 * CALLS)).toFixed(3)} %           ${mb(rss(ours))} MB           ${kb(perCall(ours))} kB`);
+  console.log(`  Parley              ${f1(pTot).padStart(8)} %                         ${(pTot / (2 * CALLS)).toFixed(3)} %           ${mb(rss(ours))} MB           ${kb(perCall(ours))} kB (live: ${kb(median(ours.map((x) => ((x.livePerCall?.[0] ?? 0) + (x.livePerCall?.[1] ?? 0)) / 2)))} kB)`);
   console.log(`  ratio Parley / baresip: ${(pTot / bTot).toFixed(2)}× (median of ${ROUNDS} rounds; goal ≤ 0.8×)`);
   // A starved process skips frames (the clock re-anchors after 200 ms behind): it then did less work than due.
   const pScaled = median(ours.map((x) => tot(x) / Math.max(0.01, x.framesDone ?? 1)));
@@ -204,7 +232,7 @@ async function main(): Promise<void> {
   const late = ours.map((s) => s.lateTicks ?? 0);
   const worst = Math.max(...ours.map((s) => s.maxLatenessMs ?? 0));
   console.log(`  Parley clock: ${late.join(' / ')} ticks more than 5 ms late per round (goal 0); worst ${f1(worst)} ms`);
-  console.log(`  load average (1 min) after each round: ${loads.map(f1).join(' / ')}`);
+  console.log(`  load average (1 min) after each round: ${loads.map(f1).join(' / ')}${RT ? '; both sides at real-time priority (chrt -f 10)' : ''}`);
 }
 
 if (process.argv.includes('--peer')) await runSessionsPeer();

@@ -23,8 +23,13 @@
  *     if our sends rode on the peer's packets: what that would save).
  *     With --pin N every measured process (all its threads) runs on CPU N
  *     only; use --seconds 60 or more for the floor's small figures.
+ *     With --rt every measured process
+ *     (baresip and Parley alike) runs at real-time priority (chrt -f 10), so
+ *     that on a shared machine the figures measure the software rather than
+ *     the queue for the CPU; keep --seconds short (a run is bounded anyway).
+ *     --no-floors leaves the Node floors out.
  *
- *   node tests/bench/media.bench.ts [--seconds 20] [--rounds 3] [--codecs PCMU,PCMA,G722,opus] [--srtp] [--skip-baresip] [--only-calls | --no-calls] [--only-floors] [--pin CPU]
+ *   node tests/bench/media.bench.ts [--seconds 20] [--rounds 3] [--codecs PCMU,PCMA,G722,opus] [--srtp] [--skip-baresip] [--only-calls | --no-calls] [--only-floors | --no-floors] [--pin CPU] [--rt]
  */
 import { createSocket } from 'node:dgram';
 import { cpus, loadavg } from 'node:os';
@@ -59,6 +64,8 @@ const SKIP_BARESIP = process.argv.includes('--skip-baresip');
 const ROUNDS = Number(argValue('--rounds') ?? 3);
 const PIN = argValue('--pin') === undefined ? undefined : Number(argValue('--pin'));
 const ONLY_FLOORS = process.argv.includes('--only-floors');
+const NO_FLOORS = process.argv.includes('--no-floors');
+const RT = process.argv.includes('--rt');
 const FRAMES = 3000;
 const SELF = new URL(import.meta.url).pathname;
 const f1 = (v: number) => v.toFixed(1);
@@ -246,6 +253,7 @@ async function baresipCall(codec: string, srtp: boolean, seconds: number): Promi
       },
       seconds,
       PIN,
+      RT,
     );
   } finally {
     await alice.stop();
@@ -273,6 +281,7 @@ async function parleyCall(codec: string, srtp: boolean, seconds: number, rate: n
       },
       seconds,
       PIN,
+      RT,
     );
   } finally {
     await Promise.allSettled([a.request({ cmd: 'stop' }), b.request({ cmd: 'stop' })]);
@@ -299,6 +308,7 @@ async function floorCall(seconds: number, modes: [FloorMode, FloorMode]): Promis
       },
       seconds,
       PIN,
+      RT,
     );
   } finally {
     await Promise.allSettled([a.request({ cmd: 'stop' }), b.request({ cmd: 'stop' })]);
@@ -407,6 +417,22 @@ async function sideBySide(): Promise<void> {
       );
     }
   }
+  if (!NO_FLOORS) await nodeFloors(med);
+  console.log(`   ${PIN === undefined ? 'not pinned' : `every measured process pinned to CPU ${PIN}`}${RT ? ', at real-time priority (chrt -f 10)' : ''}; ${SECONDS} s per measurement`);
+  console.log(`   load average during the run: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (on ${cpus().length} CPUs)`);
+  if (ONLY_FLOORS || NO_FLOORS) return;
+  console.log('\n4. CPU per endpoint with several calls in one process (one engine, one 20 ms clock), 10 s, 48 kHz devices');
+  for (const codec of CODECS) {
+    const cells: string[] = [];
+    for (const n of [1, 10]) cells.push(`${n} call${n > 1 ? 's' : ' '}: ${f2(await concurrentCalls(codec, n, 10))} %`);
+    console.log(`   ${codec.padEnd(6)} ${cells.join('   ')}`);
+  }
+  console.log('\n   Goals: G.711 ≤ 1.0× baresip, Opus ≤ 1.2× (issue "Fast where the user feels it" §3), capture→wire ≤ 2 ms beyond the 20 ms packetization.');
+}
+
+/** The Node floors: what any Node endpoint pays before media work (see the file comment). */
+async function nodeFloors(med: (runs: number[][]) => number[]): Promise<void> {
+  const avg = (x: number[]) => (x[0]! + x[1]!) / 2;
   const floors: number[][] = [];
   const timerFloors: number[][] = [];
   const recvFloors: number[][] = [];
@@ -424,16 +450,6 @@ async function sideBySide(): Promise<void> {
   console.log(`   Node floor (own process: 20 ms timer + one 172-byte datagram each way, no media; median of ${ROUNDS}): ${f2(avg(floor))} % (${f2(floor[0]!)} / ${f2(floor[1]!)})`);
   console.log(`   Node floor, the 20 ms timer alone (no socket): ${f2(avg(timerFloor))} % (${f2(timerFloor[0]!)} / ${f2(timerFloor[1]!)}); the datagrams' share ${f2(avg(floor) - avg(timerFloor))} %`);
   console.log(`   Node floor, receiving one datagram per 20 ms (no timer): ${f2(one(recvFloors))} %; answering each in the same wake-up (one wake-up per frame instead of two): ${f2(one(replyFloors))} %`);
-  console.log(`   ${PIN === undefined ? 'not pinned' : `every measured process pinned to CPU ${PIN}`}; ${SECONDS} s per measurement`);
-  console.log(`   load average during the run: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (on ${cpus().length} CPUs)`);
-  if (ONLY_FLOORS) return;
-  console.log('\n4. CPU per endpoint with several calls in one process (one engine, one 20 ms clock), 10 s, 48 kHz devices');
-  for (const codec of CODECS) {
-    const cells: string[] = [];
-    for (const n of [1, 10]) cells.push(`${n} call${n > 1 ? 's' : ' '}: ${f2(await concurrentCalls(codec, n, 10))} %`);
-    console.log(`   ${codec.padEnd(6)} ${cells.join('   ')}`);
-  }
-  console.log('\n   Goals: G.711 ≤ 1.0× baresip, Opus ≤ 1.2× (issue "Fast where the user feels it" §3), capture→wire ≤ 2 ms beyond the 20 ms packetization.');
 }
 
 if (process.argv.includes('--peer')) await runSessionsPeer();

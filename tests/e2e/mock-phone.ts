@@ -232,6 +232,9 @@ export async function startMockPhone(options: { staticRoot: string; token?: stri
     async 'app.snapshot'() {
       return { accounts: state.accounts, registrations: state.registrations, calls: state.calls, settings: state.settings };
     },
+    async 'diagnostics.trace'() {
+      return [];
+    },
     async 'diagnostics.logs'() {
       return [
         { time: now - 60_000, level: 'info' as const, category: 'phone.sip.ua', message: 'registration', data: '{"account":"acc-home","state":"registered"}' },

@@ -48,6 +48,9 @@ function same(e: Endpoint | undefined, address: string, port: number): boolean {
   return e !== undefined && e.address === address && e.port === port;
 }
 
+/** offer()'s answer for a packet from the latched source. */
+const STAYS = Object.freeze({ verdict: 'accept' as LatchVerdict, moved: false });
+
 export class PeerLatch {
   #expected: Endpoint;
   #latched: Endpoint | undefined;
@@ -72,6 +75,11 @@ export class PeerLatch {
     return this.#latched !== undefined;
   }
 
+  /** The latch is on `address:port` (no copy made, unlike `latched`). */
+  isLatchedTo(address: string, port: number): boolean {
+    return same(this.#latched, address, port);
+  }
+
   /** Whether a packet from this source may be looked at before it is parsed: strangers are turned away once latched to the SDP address. */
   admits(address: string, port: number): boolean {
     if (!this.#latched) return true;
@@ -84,8 +92,8 @@ export class PeerLatch {
    * `address:port`; `authentic` when SRTP vouched for it. Returns what to do
    * with it and whether the latch moved.
    */
-  offer(address: string, port: number, authentic: boolean): { verdict: LatchVerdict; moved: boolean } {
-    if (same(this.#latched, address, port)) return { verdict: 'accept', moved: false };
+  offer(address: string, port: number, authentic: boolean): { readonly verdict: LatchVerdict; readonly moved: boolean } {
+    if (same(this.#latched, address, port)) return STAYS; // every packet of a call: no object made
     if (same(this.#expected, address, port) || authentic) {
       this.#latch(address, port);
       return { verdict: 'accept', moved: true };

@@ -35,6 +35,9 @@ export class PortAllocationError extends Error {
   }
 }
 
+let lastLiteral = '';
+let lastFamily = 0;
+
 /**
  * dgram resolves every destination before each send, even an IP literal
  * (dns.lookup answers it on the next tick: a closure and a tick per media
@@ -43,8 +46,12 @@ export class PortAllocationError extends Error {
  * dns.lookup.
  */
 function literalLookup(hostname: string, options: LookupOneOptions, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
-  const family = isIP(hostname);
-  if (family !== 0) callback(null, hostname, family);
+  // A call sends to one address 50 times a second: isIP's regular expression runs once for it.
+  if (hostname !== lastLiteral) {
+    lastLiteral = hostname;
+    lastFamily = isIP(hostname);
+  }
+  if (lastFamily !== 0) callback(null, hostname, lastFamily);
   else dnsLookup(hostname, options, callback);
 }
 

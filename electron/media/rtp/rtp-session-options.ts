@@ -32,6 +32,8 @@ export interface RtpSessionOptions {
   /** RTCP interval tuning, mostly for tests. */
   rtcpMinIntervalMs?: number;
   rtcpRandom?: () => number;
+  /** Reports are sent from pollRtcp() (called on every media tick) instead of a timer of their own. */
+  rtcpPaced?: boolean;
 }
 
 export interface RtpStreamConfig {

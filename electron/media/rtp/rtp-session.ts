@@ -129,6 +129,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   #dropped = { malformed: 0, srtp: 0, foreignSource: 0, unexpectedPayloadType: 0, notReceiving: 0 };
   #closed = false;
   #path: MediaPathHooks | undefined;
+  #checkedTarget: Endpoint | undefined;
+  #targetSendable = false;
 
   private constructor(options: RtpSessionOptions, rtp: Socket, rtcp: Socket | undefined, port: number) {
     super();
@@ -196,6 +198,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       sessionBandwidthBps: config.sessionBandwidthBps,
       minIntervalMs: this.#options.rtcpMinIntervalMs,
       random: this.#options.rtcpRandom,
+      paced: this.#options.rtcpPaced,
     });
     this.#scheduler.start();
   }
@@ -355,6 +358,11 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     return out;
   }
 
+  /** With rtcpPaced: sends the RTCP report if it is due (call on every media tick). */
+  pollRtcp(): void {
+    this.#scheduler?.poll();
+  }
+
   /** Send a report now (outside the schedule); returns the compound's size. */
   sendReportNow(): number | undefined {
     return this.#sendReport();
@@ -379,7 +387,12 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     const c = this.#config;
     if (!c || c.awaitingKeys || !sends(c.direction ?? 'sendrecv')) return false;
     const target = this.remoteRtpEndpoint!;
-    return sendable(target);
+    // The target object changes only when the latch or the SDP moves: isIP's regular expression runs once per target, not per packet.
+    if (target !== this.#checkedTarget) {
+      this.#checkedTarget = target;
+      this.#targetSendable = sendable(target);
+    }
+    return this.#targetSendable;
   }
 
   #transmit(packet: RtpPacket): boolean {
@@ -494,8 +507,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.#dropped.unexpectedPayloadType++;
       return;
     }
-    const fromLatched = peer.latched !== undefined && peer.latched.address === rinfo.address && peer.latched.port === rinfo.port;
-    if (this.#remoteSsrc !== undefined && packet.ssrc !== this.#remoteSsrc && !fromLatched && (!peer.latched || c.remoteSsrc !== undefined)) {
+    const fromLatched = peer.isLatchedTo(rinfo.address, rinfo.port);
+    if (this.#remoteSsrc !== undefined && packet.ssrc !== this.#remoteSsrc && !fromLatched && (!peer.proven || c.remoteSsrc !== undefined)) {
       // Only the announced source (a=ssrc) may claim the stream; a new SSRC is believed from the latched address only.
       this.#dropped.foreignSource++;
       return;

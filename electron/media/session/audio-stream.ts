@@ -5,6 +5,7 @@
  *
  *   tick: 1. receive  jitter buffer → decode / conceal → resample → sink
  *         2. send     source → resample → encode → RTP (→ SRTP) → socket.send
+ *         3. RTCP     the report, when its time has come (no timer of its own)
  *   packet: telephone-event → DtmfReceiver; audio → (renumbered) jitter buffer
  *
  * Receiving goes first so that nothing sits between reading the microphone
@@ -150,6 +151,7 @@ export class AudioStream {
     if (tick.skippedFrames > 0) this.#rtp.skip(tick.skippedFrames * this.#frameTicks);
     this.#receiveFrame(now, io);
     this.#sendFrame(io);
+    this.#rtp.pollRtcp();
   }
 
   get stats(): AudioStreamStats {

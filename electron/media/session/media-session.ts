@@ -438,6 +438,8 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> implements Me
       clock: this.#clock,
       logger: this.#options.logger,
       rtcpMinIntervalMs: this.#options.rtcpMinIntervalMs,
+      // The tick polls it: RTCP rides on the media's wake-ups instead of timers of its own.
+      rtcpPaced: true,
     }).then((rtp) => this.#gatherIce(rtp)).then((rtp) => {
       if (this.#state === 'stopped') {
         void rtp.close();

@@ -63,7 +63,7 @@ export class PhoneActions {
     this.store = store;
     this.ui = ui;
     this.messages = new MessageActions(this);
-    this.trace = new TraceFollow(client);
+    this.trace = new TraceFollow(client, (entries) => store.mergeTrace(entries));
   }
 
   /** Runs a command; on failure says what went wrong (prefixed with `what`) and returns undefined. */

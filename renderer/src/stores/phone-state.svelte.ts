@@ -253,6 +253,22 @@ export class PhoneState {
     this.contacts = removeById(this.contacts, id);
   }
 
+  /**
+   * Takes the engine's kept trace (diagnostics.trace) into `trace`: what the
+   * page did not have is added, what it already had (it came as an event
+   * while the request was out) is not doubled; oldest first, within the
+   * same bounds as the events.
+   */
+  mergeTrace(entries: TraceEntry[]): void {
+    const key = (t: TraceEntry) => `${t.time}\u0000${t.direction}\u0000${t.remote}\u0000${t.text}`;
+    const have = new Set(this.trace.map(key));
+    const added = entries.filter((t) => !have.has(key(t)));
+    if (added.length === 0) return;
+    const merged = [...added, ...this.trace].sort((a, b) => a.time - b.time);
+    const cutoff = (merged.at(-1)?.time ?? 0) - TRACE_KEEP_MS;
+    this.trace = merged.filter((t, i) => t.time >= cutoff && i >= merged.length - TRACE_MAX);
+  }
+
   setHistory(entries: HistoryEntry[]): void {
     this.history = entries.slice().sort((a, b) => b.startedAt - a.startedAt);
   }

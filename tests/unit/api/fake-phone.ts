@@ -295,6 +295,10 @@ export function createFakePhone(bus?: EventBus, overrides: Partial<PhoneApi> = {
       log('diagnostics.logs', p, c);
       return [];
     },
+    async 'diagnostics.trace'(p, c) {
+      log('diagnostics.trace', p, c);
+      return [];
+    },
     async 'diagnostics.counts'(p, c) {
       log('diagnostics.counts', p, c);
       const m = process.memoryUsage();

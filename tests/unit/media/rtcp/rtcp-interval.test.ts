@@ -68,4 +68,29 @@ describe('RtcpIntervalScheduler (RFC 3550 §6.3, A.7)', () => {
     assert.ok(Math.abs(s.averageRtcpSize - ((1028) / 16 + (15 / 16) * before)) < 1e-9);
     s.stop();
   });
+
+  it('paced: arms no timer; a report goes out on the first poll at or after its time, on the same schedule', () => {
+    const clock = new FakeClock();
+    const sent: number[] = [];
+    const s = new RtcpIntervalScheduler({ clock, send: () => (sent.push(clock.now()), 100), random: () => 0.5, paced: true });
+    s.start();
+    assert.equal(clock.pending, 0, 'no timer of its own');
+    assert.equal(s.running, true);
+    // The media tick: every 20 ms.
+    for (let t = 0; t < 30_000; t += 20) {
+      clock.advance(20);
+      s.poll();
+    }
+    assert.equal(clock.pending, 0);
+    const first = 2500 / COMPENSATION; // 2052 ms → the tick at 2060
+    const next = 5000 / COMPENSATION;
+    assert.ok(sent[0]! >= first && sent[0]! - first < 20, `first at ${sent[0]}`);
+    assert.ok(Math.abs(sent[1]! - sent[0]! - next) < 20, `second after ${sent[1]! - sent[0]!}`);
+    assert.equal(sent.length, 1 + Math.floor((30_000 - first) / next));
+    s.stop();
+    assert.equal(s.running, false);
+    clock.advance(10_000);
+    s.poll();
+    assert.equal(sent.length, 1 + Math.floor((30_000 - first) / next), 'nothing after stop()');
+  });
 });

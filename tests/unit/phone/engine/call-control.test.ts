@@ -124,4 +124,21 @@ describe('engine: attended transfer and Replaces', () => {
     await a.call('call.hangup', { callId: ab.out.id });
     await b.waitFor('call', (x) => x.id === ab.inc.id && x.state === 'ended', 5000);
   });
+
+  test('diagnostics.trace: the engine keeps a call\'s SIP messages, the same as its trace events, asked by Call-ID', async () => {
+    const ab = await connect(a, b, `sip:bob@127.0.0.1:${b.port}`);
+    await a.call('call.hangup', { callId: ab.out.id });
+    await b.waitFor('call', (x) => x.id === ab.inc.id && x.state === 'ended', 5000);
+    const callId = ab.out.sipCallId!;
+    const kept = await a.call('diagnostics.trace', { callId });
+    const seen = a.events.flatMap((e) => (e.event === 'trace' && e.data.callId === callId ? [e.data] : []));
+    const firstLines = (l: { direction: string; text: string }[]) => l.map((t) => `${t.direction} ${t.text.split('\r\n')[0]}`);
+    assert.ok(kept.length >= 5, `INVITE, 200, ACK, BYE, 200 at least: ${firstLines(kept).join(' | ')}`);
+    assert.deepEqual(firstLines(kept), firstLines(seen));
+    assert.match(kept[0]!.text, /^INVITE /);
+    assert.ok(kept.every((t) => t.callId === callId));
+    const all = await a.call('diagnostics.trace', {});
+    assert.ok(all.length > kept.length, 'without a Call-ID: every kept message (the registrations too)');
+    assert.deepEqual(await a.call('diagnostics.trace', { callId: 'no-such-call@x' }), []);
+  });
 });
