@@ -11,11 +11,7 @@
  * NODE_DISABLE_COMPILE_CACHE=1 turns it off). bin/parley.js switches it on
  * before importing this file; run directly (`node electron/cli/main.ts`),
  * only this small file is stripped on every start, which is why it imports
- * nothing else of ours statically but plain-JavaScript helpers.
- *
- * V8's compilers above its interpreter are held back until the phone's
- * first call (bin/v8-compilers.js: ≈ 4 MB of an idle phone's RSS went to
- * compiling functions that only the start runs hot).
+ * nothing else of ours statically but that plain-JavaScript helper.
  *
  * V8's young generation is kept at its initial size (1 MB semi-spaces)
  * instead of growing to 8 MB ones: loading ~300 modules at start-up, where
@@ -50,7 +46,6 @@
  */
 import v8 from 'node:v8';
 import { enablePrivateCompileCache } from '../../bin/compile-cache.js';
-import { holdCompilers } from '../../bin/v8-compilers.js';
 
 // `--password X` is readable by every user in the process list (/proc/PID/cmdline):
 // rewrite it first thing (libuv overwrites argv's memory on Linux and macOS).
@@ -60,7 +55,6 @@ if (process.argv.some((a) => a === '--password' || a.startsWith('--password=')))
 const givenFlags = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
 if (!/semi-space/.test(givenFlags)) v8.setFlagsFromString('--semi-space-growth-factor=1');
 if (!/memory-saver/.test(givenFlags)) v8.setFlagsFromString('--memory-saver-mode');
-holdCompilers(givenFlags);
 enablePrivateCompileCache();
 const { runCli } = await import('./run-cli.ts');
 const { ExitCode } = await import('./exit-codes.ts');

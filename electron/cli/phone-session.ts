@@ -20,7 +20,6 @@ import type { CommandContext, PhoneApi } from '../api/phone-api.ts';
 import type { AccountSnapshot, RegistrationSnapshot } from '../api/snapshots.ts';
 import type { AudioDeviceFactory, EngineAudio } from '../phone/engine.ts';
 import { DIRECT_ACCOUNT_ID, localAddresses } from '../phone/direct-account.ts';
-import { releaseCompilers } from '../../bin/v8-compilers.js';
 import { createLogger, type Logger, type LogRecord } from '../common/logger.ts';
 import { UsageError, type CliOptions } from './args.ts';
 import { CliError } from './cli-error.ts';
@@ -121,16 +120,7 @@ export class PhoneSession {
     this.events = engine.events;
     this.dispatcher = createDispatcher(engine.api, { mapError: (e) => mapPhoneErrorLazy(e), timeoutMs: REGISTER_TIMEOUT_MS + 5_000 });
     // Without --verbose the SIP trace is not printed: not asked for, so the engine does not make it.
-    const printing = quiet ? () => {} : engine.events.subscribe((e) => output.event(e), output.verbose ? {} : { except: ['trace'] });
-    // A call is what runs hot: from its first event on, V8 compiles as usual (bin/v8-compilers.js; held while idle).
-    const firstCall = engine.events.on('call', () => {
-      releaseCompilers();
-      firstCall();
-    });
-    this.#unsubscribe = () => {
-      printing();
-      firstCall();
-    };
+    this.#unsubscribe = quiet ? () => {} : engine.events.subscribe((e) => output.event(e), output.verbose ? {} : { except: ['trace'] });
   }
 
   static async open(opts: CliOptions, output: Output, options: SessionOptions = {}): Promise<PhoneSession> {

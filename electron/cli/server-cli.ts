@@ -16,7 +16,6 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
-import { releaseCompilers } from '../../bin/v8-compilers.js';
 import { createLogger } from '../common/logger.ts';
 import { ServerStore, ServerStoreError, SipServer, hashSecrets, type Binding, type ServerListen, type SubscriberRecord } from '../server/index.ts';
 import { UsageError } from './args.ts';
@@ -267,10 +266,8 @@ const SERVER_SEMI_SPACE_MB = 16;
  */
 function serverNursery(): { dispose(): void } {
   const given = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
-  // main.ts turns V8's memory saver on for the phone and holds its compilers while it starts; a server keeps
-  // V8's throughput-first heap and optimises from its first request.
+  // main.ts turns V8's memory saver on for the phone; a server keeps V8's throughput-first heap.
   if (!/memory-saver/.test(given)) v8.setFlagsFromString('--no-memory-saver-mode');
-  releaseCompilers();
   if (/semi-space/.test(given)) return { dispose: () => {} };
   const target = SERVER_SEMI_SPACE_MB * 2 * 1024 * 1024; // the new space is two semi-spaces
   let growing = true;
