@@ -68,6 +68,13 @@ const STATS_KEEP = 90;
 export const TRACE_KEEP_MS = 30 * 60_000;
 const TRACE_MAX = 5000;
 
+/** `trace` (oldest first) within the kept bounds: the last TRACE_KEEP_MS before its newest entry, at most TRACE_MAX. */
+function withinTraceBounds(trace: TraceEntry[]): TraceEntry[] {
+  const cutoff = (trace.at(-1)?.time ?? 0) - TRACE_KEEP_MS;
+  if (trace.length <= TRACE_MAX && (trace[0]?.time ?? cutoff) >= cutoff) return trace;
+  return trace.filter((t, i) => t.time >= cutoff && i >= trace.length - TRACE_MAX);
+}
+
 export interface PhoneStateOptions {
   /** How long an ended call stays on screen with its outcome. */
   endedCallKeepMs?: number;
@@ -168,12 +175,9 @@ export class PhoneState {
         this.accounts = event.data;
         this.registrations = keepRegistrationsOf(this.registrations, event.data);
         break;
-      case 'trace': {
-        const cutoff = event.data.time - TRACE_KEEP_MS;
-        const kept = this.trace.length >= TRACE_MAX || (this.trace[0]?.time ?? cutoff) < cutoff ? this.trace.filter((t, i) => t.time >= cutoff && i >= this.trace.length - TRACE_MAX + 1) : this.trace;
-        this.trace = [...kept, event.data];
+      case 'trace':
+        this.trace = withinTraceBounds([...this.trace, event.data]);
         break;
-      }
       case 'message':
       case 'conversation':
       case 'message.composing':
@@ -264,9 +268,7 @@ export class PhoneState {
     const have = new Set(this.trace.map(key));
     const added = entries.filter((t) => !have.has(key(t)));
     if (added.length === 0) return;
-    const merged = [...added, ...this.trace].sort((a, b) => a.time - b.time);
-    const cutoff = (merged.at(-1)?.time ?? 0) - TRACE_KEEP_MS;
-    this.trace = merged.filter((t, i) => t.time >= cutoff && i >= merged.length - TRACE_MAX);
+    this.trace = withinTraceBounds([...added, ...this.trace].sort((a, b) => a.time - b.time));
   }
 
   setHistory(entries: HistoryEntry[]): void {
