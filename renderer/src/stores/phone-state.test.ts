@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiEvent, IncomingCallSnapshot } from '../api/types.ts';
+import type { ApiEvent, IncomingCallSnapshot, TraceEntry } from '../api/types.ts';
 import { ApiClient } from '../api/client.ts';
 import { FakeTransport } from '../test-support/fake-transport.ts';
 import { account, call, contact, historyEntry, NOW, registration, SETTINGS, snapshot } from '../test-support/fixtures.ts';
-import { PhoneState } from './phone-state.svelte.ts';
+import { PhoneState, TRACE_KEEP_MS } from './phone-state.svelte.ts';
 import { applyCall, filterHistory, pruneEndedCalls, searchContacts, sortContacts } from './reducers.ts';
 import { reloadAll, syncStore } from './sync.ts';
 
@@ -180,5 +180,22 @@ describe('sync', () => {
     const ok = await reloadAll(new PhoneState(), new ApiClient(t), { onError: (m) => errors.push(m) });
     expect(ok).toBe(false);
     expect(errors[0]).toMatch(/Could not load the phone's state/);
+  });
+});
+
+describe('PhoneState: the kept SIP trace', () => {
+  const entry = (time: number, text: string): TraceEntry => ({ time, direction: 'in', transport: 'udp', remote: '192.0.2.7:5060', local: '192.0.2.1:5060', text });
+
+  it('keeps the last 30 minutes before the newest message and at most 5,000, from events and from a merge alike', () => {
+    const s = new PhoneState({ schedule: () => {} });
+    s.apply({ event: 'trace', data: entry(0, 'old') });
+    for (let i = 1; i <= 5001; i++) s.apply({ event: 'trace', data: entry(TRACE_KEEP_MS + i, `m${i}`) });
+    expect(s.trace.length).toBe(5000);
+    expect(s.trace[0]!.text).toBe('m2');
+    expect(s.trace.at(-1)!.text).toBe('m5001');
+    s.mergeTrace([entry(TRACE_KEEP_MS + 10_000, 'later'), entry(5, 'too old')]);
+    expect(s.trace.length).toBe(5000);
+    expect(s.trace.at(-1)!.text).toBe('later');
+    expect(s.trace.some((t) => t.text === 'too old')).toBe(false);
   });
 });
