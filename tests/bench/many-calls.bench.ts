@@ -47,7 +47,11 @@
  * LatenessTrace: GC pause, run-queue wait, the previous tick's own work,
  * other) and its GC pauses in the window.
  *
- *   node tests/bench/many-calls.bench.ts [--calls 50] [--seconds 20] [--rounds 3] [--no-srtp] [--rt] [--baseline CHECKOUT]
+ * `--node-flag F` (repeatable) hands F to node in this checkout's Parley
+ * peers only (a GC flag, say): with --baseline at a copy of the same code,
+ * an A/B of the flag.
+ *
+ *   node tests/bench/many-calls.bench.ts [--calls 50] [--seconds 20] [--rounds 3] [--no-srtp] [--rt] [--baseline CHECKOUT] [--node-flag F]
  *   node tests/bench/many-calls.bench.ts --alloc [--calls 10]
  */
 import { spawnSync } from 'node:child_process';
@@ -71,6 +75,8 @@ const SRTP = !process.argv.includes('--no-srtp');
 const RT = process.argv.includes('--rt');
 /** Another checkout whose engine runs as one more side (its copy of this file is forked as the peers): an A/B in one run. */
 const BASELINE = argValue('--baseline');
+/** Flags for node in this checkout's Parley peers only (e.g. --single-threaded-gc): with --baseline pointing at the same code, an A/B of the flag. */
+const NODE_FLAGS = process.argv.flatMap((a, i) => (a === '--node-flag' ? [process.argv[i + 1] as string] : []));
 const IDLE_S = 3;
 /** What baresip 1.0 offers first and so uses between two baresips. */
 const SUITE = 'AES_CM_128_HMAC_SHA1_80';
@@ -181,10 +187,10 @@ function latenessDelta(opened: PeerFigures[], closed: PeerFigures[]): LatenessFi
 }
 
 /** One Parley round; `module` is this file or another checkout's copy of it (--baseline). */
-async function parleyRound(wav: string, module = SELF): Promise<Side> {
+async function parleyRound(wav: string, module = SELF, nodeFlags: string[] = []): Promise<Side> {
   // --expose-gc: the peers' memory figures count live objects only (a full GC first).
-  const a = new Peer(module, '--peer', ['--expose-gc']);
-  const b = new Peer(module, '--peer', ['--expose-gc']);
+  const a = new Peer(module, '--peer', ['--expose-gc'], nodeFlags);
+  const b = new Peer(module, '--peer', ['--expose-gc'], nodeFlags);
   try {
     await Promise.all([a.ready, b.ready]);
     const init = { cmd: 'init', codec: 'PCMU', srtp: SRTP, srtpSuites: [SUITE], rate: 8000, wav, count: CALLS, traceLateness: true };
@@ -272,7 +278,7 @@ function parleySummary(name: string, ours: Side[], bTot: number): void {
 }
 
 async function main(): Promise<void> {
-  console.log(`${CALLS} simultaneous G.711 (PCMU) calls${SRTP ? ` with SRTP (SDES, ${SUITE} on both sides)` : ''} in one process per side, loopback; ${SECONDS} s measured, ${ROUNDS} rounds, node ${process.version}, ${cpus().length} CPUs${BASELINE ? `; baseline: ${BASELINE}` : ''}`);
+  console.log(`${CALLS} simultaneous G.711 (PCMU) calls${SRTP ? ` with SRTP (SDES, ${SUITE} on both sides)` : ''} in one process per side, loopback; ${SECONDS} s measured, ${ROUNDS} rounds, node ${process.version}, ${cpus().length} CPUs${BASELINE ? `; baseline: ${BASELINE}` : ''}${NODE_FLAGS.length ? `; Parley peers (not the baseline's) run node ${NODE_FLAGS.join(' ')}` : ''}`);
   const dir = makeTempDir('many-calls-bench');
   const wav = join(dir.path, 'tone.wav');
   writeToneWav(wav, { frequency: 600, seconds: SECONDS + IDLE_S + WARM_S + 30, sampleRate: 8000 });
@@ -284,7 +290,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) {
       const order: [Side[], () => Promise<Side>][] = [
         [bare, () => baresipRound(wav)],
-        [ours, () => parleyRound(wav)],
+        [ours, () => parleyRound(wav, SELF, NODE_FLAGS)],
         ...(BASELINE ? [[based, () => parleyRound(wav, join(BASELINE, 'tests/bench/many-calls.bench.ts'))] as [Side[], () => Promise<Side>]] : []),
       ];
       // Each round starts with another side: none always runs first (or last) on a machine whose load drifts.

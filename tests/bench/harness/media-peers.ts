@@ -280,9 +280,9 @@ export class Peer {
   #next = 1;
   readonly ready: Promise<void>;
 
-  /** Forks `modulePath` with `mode` ('--peer' runs runSessionsPeer in the child) and `args`. */
-  constructor(modulePath: string, mode = '--peer', args: string[] = []) {
-    this.child = fork(modulePath, [mode, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  /** Forks `modulePath` with `mode` ('--peer' runs runSessionsPeer in the child) and `args`; `nodeFlags` go to node itself. */
+  constructor(modulePath: string, mode = '--peer', args: string[] = [], nodeFlags: string[] = []) {
+    this.child = fork(modulePath, [mode, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...nodeFlags] });
     this.ready = new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('peer did not start')), 90_000); // TypeScript stripped at start: slow on a loaded machine
       this.#pending.set(0, () => (clearTimeout(t), resolve()));
