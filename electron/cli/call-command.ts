@@ -39,9 +39,10 @@ export async function run(opts: CliOptions, output: Output, stop: StopSignal): P
   if (target === undefined) throw new UsageError('parley call wants exactly one target, e.g. parley call sip:alice@example.com');
   if (opts.autoAnswer) throw new UsageError('--auto-answer is for parley listen');
   const audio = await loadAudio(opts);
-  // This command is going to call: the media WASM (resampler, libopus) loads while the
+  // This command is going to call: the resampler's WASM and the G.711 tables load while the
   // engine opens and registers, instead of between the dial and the INVITE (measured
-  // in tests/bench/setup-time.bench.ts). A failure to load is the dial's to report.
+  // in tests/bench/setup-time.bench.ts; libopus only if the call negotiates Opus,
+  // init-media.ts). A failure to load is the dial's to report.
   initMedia().catch(() => undefined);
   const session = await PhoneSession.open(opts, output, { audio: audio.devicesFor });
   const tracker = new CallTracker(session.events);

@@ -271,7 +271,9 @@ export class RegistrationService {
     if (seen) s.publicAddress = seen.host.includes(':') ? `[${seen.host}]:${seen.port}` : `${seen.host}:${seen.port}`;
     this.#snapshots.set(change.accountId, s);
     this.#events.emit('registration', s);
-    if (change.state === 'registered') this.#keepRealms(change.accountId);
+    // After this turn, as the account's presence and subscriptions (event-services.ts): a dial waiting for the
+    // registration goes before the store's write.
+    if (change.state === 'registered') setImmediate(() => this.#keepRealms(change.accountId));
   }
 
   /**
@@ -310,6 +312,7 @@ export class RegistrationService {
 
   /** After a first successful registration the UA account knows its registrar's realm: keep it. */
   #keepRealms(accountId: string): void {
+    if (this.#closed) return;
     const binding = this.#ua.account(accountId)?.realmBinding;
     if (!binding || binding.source !== 'registrar' || accountId === DIRECT_ACCOUNT_ID) return;
     void this.#accounts.rememberRealms(accountId, binding.realms).catch((e: unknown) => this.#log.warn('learned realm not stored', { accountId, error: String(e) }));

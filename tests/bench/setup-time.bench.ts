@@ -37,7 +37,7 @@
  * here: the callee's audio arriving at a Parley caller (the CLI prints no
  * event for it).
  *
- *   node tests/bench/setup-time.bench.ts [--calls 50] [--only baresip,cli,engine,web] [--baseline CHECKOUT] [--rt [--rt-limit 180]] [--trace]
+ *   node tests/bench/setup-time.bench.ts [--calls 50] [--only baresip,cli,engine,web] [--baseline CHECKOUT] [--rt [--rt-limit 180]] [--trace] [--stages] [--cpu-prof DIR]
  *
  * `--rt`: this process and everything it starts (Kamailio, the baresips, the
  * engine, the CLI, the web host, Chromium) at real-time priority, SCHED_FIFO
@@ -48,14 +48,25 @@
  * (harness/setup-trace.ts): tshark on lo for the wire times, the engine's
  * own moments, medians per stage and caller.
  *
- * `--baseline`: the engine of another checkout (this file's --serve-engine
- * there; e.g. main before a change, with node_modules beside it) dialled
- * the same way, as one more caller, "engine (baseline)": an A/B in one run.
- * With the web UI in the run, also that checkout's `parley web` and page (its
- * own renderer build, in a Chromium of its own), "web UI (baseline)".
+ * `--baseline`: the engine and the CLI of another checkout (e.g. main
+ * before a change, with node_modules beside it) as two more callers,
+ * "engine (baseline)" (that checkout's engine served by this file, with the
+ * same probe) and "CLI (baseline)" (its bin/parley.js): an A/B in one run,
+ * the callers taking turns. With the web UI in the run, also that
+ * checkout's `parley web` and page (its own renderer build, in a Chromium of
+ * its own), "web UI (baseline)".
+ *
+ * `--stages` (on with --trace, --baseline and --cpu-prof): every Parley
+ * caller notes its own moments (harness/dgram-probe.ts: dial command or, for
+ * the CLI, its registration's 200; INVITE and ACK handed to the socket; the
+ * 1xx/2xx read; the first RTP; the 'active' event) with the process's CPU
+ * time, and the bench prints each stage's median wall and CPU time per
+ * caller (engineStages): CPU time is what a loaded machine distorts least.
+ * `--cpu-prof DIR`: the engine and each CLI process run under node
+ * --cpu-prof (50 µs samples) and leave their profiles and moments in DIR.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createApiClient, type ApiClient } from '../../electron/api/api-client.ts';
 import { browserAvailable, startBrowser, type Browser } from '../e2e/browser.ts';
 import { buildRenderer } from '../e2e/build-renderer.ts';
@@ -68,9 +79,9 @@ import type { CommandName, CommandParams, CommandResult } from '../../electron/a
 import { startBaresip, type BaresipHandle } from '../interop/harness/baresip.ts';
 import { startKamailio } from '../interop/harness/kamailio.ts';
 import { makeTempDir, sleep } from '../interop/harness/managed-process.ts';
-import { startParleyEngine } from '../interop/harness/parley-engine.ts';
 import { ParleyProcess } from '../unit/cli/parley-process.ts';
-import { WireTrace, monoMs, perfToMono, type TraceMoment, type TracedCall } from './harness/setup-trace.ts';
+import { installProbe, moment } from './harness/dgram-probe.ts';
+import { WireTrace, engineStages, perfToMono, type TraceMoment, type TracedCall } from './harness/setup-trace.ts';
 
 const argValue = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
@@ -81,6 +92,16 @@ const ONLY = argValue('--only')?.split(',');
 const BASELINE = argValue('--baseline');
 const REALTIME = process.argv.includes('--rt');
 const TRACE = process.argv.includes('--trace');
+/**
+ * --stages (on with --trace and --baseline): each engine notes its own moments of every call with its process's
+ * CPU time, and the bench prints the median wall and CPU time of each stage per engine (engineStages): CPU time is
+ * what a loaded machine does not distort, so an A/B against --baseline reads there.
+ */
+const STAGES = TRACE || process.argv.includes('--stages') || argValue('--baseline') !== undefined || argValue('--cpu-prof') !== undefined;
+/** --cpu-prof DIR: the engine process runs under node --cpu-prof (50 µs samples) and leaves its profile and its moments in DIR. */
+const PROFILE_DIR = argValue('--cpu-prof');
+/** The probe a `parley call` process is started with (node --import) under --stages. */
+const PROBE = fileURLToPath(new URL('./harness/dgram-probe.ts', import.meta.url));
 /** --rt: the longest the run may hold real-time priority; then every process of the run goes back to ordinary scheduling. */
 const REALTIME_LIMIT_MS = Number(argValue('--rt-limit') ?? 180) * 1000;
 
@@ -164,67 +185,47 @@ type EngineMessage = { reply: number; result?: unknown; error?: string } | Engin
  * API commands on the IPC channel and sending back its call and
  * registration events.
  */
-/**
- * --trace, in the engine's process: notes when the INVITE and the ACK are
- * handed to a socket, when its first RTP packet after an INVITE is, and when
- * JavaScript starts on a 1xx/2xx response (dgram's 'message'): a wrapper
- * around dgram's send and emit, for this measurement only.
- */
-async function probeEngine(marks: TraceMoment[]): Promise<void> {
-  const dgram = await import('node:dgram');
-  const proto = dgram.Socket.prototype as unknown as { send: (...a: unknown[]) => unknown; emit: (...a: unknown[]) => boolean };
-  const { send, emit } = proto;
-  let rtpSent = true;
-  proto.send = function (this: unknown, ...a: unknown[]) {
-    const b = a[0];
-    if (Buffer.isBuffer(b)) {
-      const head = b.subarray(0, 8).toString('latin1');
-      if (head.startsWith('INVITE ') || head.startsWith('ACK ')) {
-        marks.push({ what: `engine: ${head.split(' ')[0] as string} to the socket`, at: monoMs() });
-        if (head.startsWith('INVITE ')) rtpSent = false;
-      } else if (!rtpSent && b.length >= 12 && (b[0] ?? 0) >> 6 === 2 && ((b[1] ?? 0) & 0x7f) < 64) {
-        rtpSent = true;
-        marks.push({ what: 'engine: first RTP to the socket', at: monoMs() });
-      }
-    }
-    return send.apply(this, a);
-  };
-  proto.emit = function (this: unknown, ...a: unknown[]) {
-    const b = a[1];
-    if (a[0] === 'message' && Buffer.isBuffer(b)) {
-      const head = b.subarray(0, 12).toString('latin1');
-      if (/^SIP\/2\.0 [12]\d\d$/.test(head)) marks.push({ what: `engine: ${head.slice(8)} read (JS)`, at: monoMs() });
-    }
-    return emit.apply(this, a);
-  };
-}
-
 async function serveEngine(): Promise<void> {
   const marks: TraceMoment[] = [];
-  if (process.argv.includes('--trace')) await probeEngine(marks);
+  if (process.argv.includes('--probe')) installProbe(marks);
+  // --engine-from: another checkout's engine (--baseline) under this file's probe, so both engines are measured alike.
+  const from = argValue('--engine-from');
+  const harness = from ? join(from, 'tests/interop/harness/parley-engine.ts') : '../interop/harness/parley-engine.ts';
+  const { startParleyEngine } = (await import(harness)) as typeof import('../interop/harness/parley-engine.ts');
+  /** --cpu-prof: every moment of the run, kept for the profile's stages (profile-stages.ts). */
+  const kept: TraceMoment[] = [];
+  const keep = PROFILE_DIR === undefined ? undefined : setInterval(() => kept.push(...marks.splice(0)), 1000);
   const engine = await startParleyEngine({ name: 'setup-bench', toneHz: 600 });
   // Events after the bench hung up (the unregistration as the engine closes) have nobody to go to.
   const send = (m: EngineMessage) => {
     if (process.connected) process.send?.(m);
   };
   engine.engine.events.on('call', (c) => {
-    marks.push({ what: `engine: '${c.state}' event`, at: monoMs() });
+    marks.push(moment(`'${c.state}' event`));
     send({ event: 'call', data: { id: c.id, state: c.state } });
   });
   engine.engine.events.on('registration', (r) => send({ event: 'registration', data: { accountId: r.accountId, state: r.state } }));
   process.on('message', (m: { id: number; name: CommandName; params: unknown }) => {
     // --trace: the bench takes the moments of each call after it.
     if ((m.name as string) === 'trace.marks') {
-      send({ reply: m.id, result: marks.splice(0) });
+      const taken = marks.splice(0);
+      kept.push(...taken);
+      send({ reply: m.id, result: taken });
       return;
     }
-    marks.push({ what: `engine: ${m.name} command in`, at: monoMs() });
+    marks.push(moment(`${m.name} command in`));
     engine.call(m.name, m.params as never).then(
       (result) => send({ reply: m.id, result }),
       (e: unknown) => send({ reply: m.id, error: String(e) }),
     );
   });
-  process.once('disconnect', () => void engine.close().finally(() => process.exit(0)));
+  process.once('disconnect', () => {
+    if (PROFILE_DIR !== undefined) {
+      clearInterval(keep);
+      writeFileSync(join(PROFILE_DIR, `marks-${process.pid}.json`), JSON.stringify([...kept, ...marks]));
+    }
+    void engine.close().finally(() => process.exit(0));
+  });
   send({ reply: 0 });
 }
 
@@ -235,10 +236,17 @@ interface EngineProcess {
   close(): Promise<void>;
 }
 
-/** `checkout`: another checkout's copy of this file serves the engine (--baseline). */
+/** `checkout`: another checkout's engine, served by this file with the same probe (--baseline). */
 async function startEngineProcess(checkout?: string): Promise<EngineProcess> {
-  const script = checkout ? join(checkout, 'tests/bench/setup-time.bench.ts') : fileURLToPath(import.meta.url);
-  const child: ChildProcess = fork(script, ['--serve-engine', ...(TRACE && !checkout ? ['--trace'] : [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...(checkout ? { cwd: checkout } : {}) });
+  const script = fileURLToPath(import.meta.url);
+  const profile = PROFILE_DIR !== undefined && !checkout ? ['--cpu-prof', PROFILE_DIR] : [];
+  const execArgv = profile.length > 0 ? [...process.execArgv, '--cpu-prof', '--cpu-prof-dir', PROFILE_DIR as string, '--cpu-prof-interval', '50'] : process.execArgv;
+  const probe = STAGES || profile.length > 0 ? ['--probe'] : [];
+  const child: ChildProcess = fork(script, ['--serve-engine', ...probe, ...profile, ...(checkout ? ['--engine-from', checkout] : [])], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv,
+    ...(checkout ? { cwd: checkout } : {}),
+  });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const seen: EngineProcess['seen'] = [];
   let next = 1;
@@ -428,8 +436,14 @@ async function main(): Promise<void> {
     const pageBased: Setup[] = [];
     const based: Setup[] = [];
     const launch: number[] = [];
+    const oursBefore: Setup[] = [];
+    const launchBefore: number[] = [];
     /** --trace: each measured call's moments. */
     const tracedCalls: TracedCall[] = [];
+    const probeDir = join(tmp.path, 'probe');
+    mkdirSync(probeDir);
+    /** --stages: each engine call's own moments. */
+    const engineMoments: { engine: string; moments: TraceMoment[] }[] = [];
     const traced = (caller: string, clockMark: number, dialAt: number, stamps: [string, number][], extra: TraceMoment[] = []) => {
       if (!wire) return;
       const dial = perfToMono(dialAt);
@@ -457,12 +471,17 @@ async function main(): Promise<void> {
       await until('baresip closed', 10_000, after(bobSeen, b0, 'CALL_CLOSED'));
     };
 
-    const parleyCall = async (): Promise<void> => {
+    /** `parley call` from this checkout, or (`bin`) from the --baseline one: its figures go to `into`. */
+    const parleyCall = (into: Setup[], launched: number[], name: string, bin?: string) => async (): Promise<void> => {
       const b0 = bobSeen.length;
       const clockMark = wire?.mark() ?? 0;
       const p = new ParleyProcess(
         ['call', target, '--aor', `sip:alice@${kam.domain}`, '--password', 'alicepw', '--proxy', `127.0.0.1:${kam.udpPort}`, '--bind', '127.0.0.1:0', '--tone', '600', '--duration', '0.2', '--json'],
-        { env: { XDG_CONFIG_HOME: join(tmp.path, 'xdg'), PARLEY_PASSWORD: '' } },
+        {
+          env: { XDG_CONFIG_HOME: join(tmp.path, 'xdg'), PARLEY_PASSWORD: '', ...(STAGES ? { SETUP_PROBE_DIR: probeDir } : {}) },
+          nodeArgs: [...(STAGES ? ['--import', PROBE] : []), ...(PROFILE_DIR !== undefined ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-interval', '50'] : [])],
+          ...(bin !== undefined ? { bin } : {}),
+        },
       );
       try {
         // `parley call` dials as soon as its account is registered: that line is the dial moment (its 'dialing' line comes after the INVITE).
@@ -471,11 +490,19 @@ async function main(): Promise<void> {
         const ring = await until('Parley ringing', 10_000, after(bobSeen, b0, 'CALL_REMOTE_SDP'));
         const up = await p.waitForEvent((e) => e.event === 'call' && e.data.state === 'active', 10_000, 'active');
         const heard = await until('Parley audio at the callee', 10_000, after(bobSeen, b0, 'CALL_RTPESTAB'));
-        ours.push({ ringMs: ring.at - dialAt, answerMs: p.startedAt + up.at - dialAt, heardMs: heard.at - dialAt });
-        launch.push(dial.at);
-        traced('CLI', clockMark, dialAt, [['callee: ringing event', ring.at], ['caller: answered event (its line)', p.startedAt + up.at], ['callee: heard event', heard.at]]);
+        into.push({ ringMs: ring.at - dialAt, answerMs: p.startedAt + up.at - dialAt, heardMs: heard.at - dialAt });
+        launched.push(dial.at);
+        traced(name, clockMark, dialAt, [['callee: ringing event', ring.at], ['caller: answered event (its line)', p.startedAt + up.at], ['callee: heard event', heard.at]]);
         const exit = await p.waitForExit(20_000);
         if (exit.code !== 0) throw new Error(`parley call exited ${String(exit.code)}: ${p.stderr}`);
+        if (STAGES) {
+          const file = join(probeDir, `marks-${p.pid}.json`);
+          const marks = JSON.parse(readFileSync(file, 'utf8')) as TraceMoment[];
+          // --cpu-prof: kept beside the process's profile (profile-stages.ts reads both).
+          if (PROFILE_DIR !== undefined) renameSync(file, join(PROFILE_DIR, `marks-${p.pid}.json`));
+          else rmSync(file);
+          engineMoments.push({ engine: name, moments: marks.slice(Math.max(0, marks.findIndex((m) => m.what.includes('200 REGISTER read')))) });
+        }
         await until('Parley call closed at baresip', 10_000, after(bobSeen, b0, 'CALL_CLOSED'));
       } finally {
         p.kill();
@@ -497,9 +524,12 @@ async function main(): Promise<void> {
       if (up.message.event === 'call' && up.message.data.state === 'ended') throw new Error(`the engine's call ended unanswered${diag()}`);
       const heard = await until('engine audio at the callee', 10_000, after(bobSeen, b0, 'CALL_RTPESTAB'));
       into.push({ ringMs: ring.at - t0, answerMs: up.at - t0, heardMs: heard.at - t0 });
-      if (wire) {
+      if (STAGES) {
         const marks = (await e.call('trace.marks' as CommandName, {} as never)) as unknown as TraceMoment[];
-        traced(e === engine ? 'engine' : 'baseline', clockMark, t0, [['callee: ringing event', ring.at], ['caller: answered event', up.at], ['callee: heard event', heard.at]], marks);
+        const name = e === engine ? 'engine' : 'baseline';
+        const dialIn = marks.findIndex((m) => m.what.includes('call.dial command in'));
+        engineMoments.push({ engine: name, moments: marks.slice(Math.max(0, dialIn)) });
+        traced(name, clockMark, t0, [['callee: ringing event', ring.at], ['caller: answered event', up.at], ['callee: heard event', heard.at]], marks.map((m) => ({ ...m, what: `engine: ${m.what}` })));
       }
       await e.call('call.hangup', { callId: dialled.id });
       await until('engine call closed at baresip', 10_000, after(bobSeen, b0, 'CALL_CLOSED'));
@@ -539,7 +569,8 @@ async function main(): Promise<void> {
     // One unmeasured call each first (caches, JIT, Kamailio's location lookups).
     const variants = [
       ['baresip', baresipCall],
-      ['cli', parleyCall],
+      ['cli', parleyCall(ours, launch, 'CLI')],
+      ...(BASELINE ? [['cli', parleyCall(oursBefore, launchBefore, 'CLI (baseline)', join(BASELINE, 'bin/parley.js'))]] : []),
       ['engine', engineCall(engine, account.id, warm)],
       ...(baseline && baselineAccount ? [['engine', engineCall(baseline, baselineAccount.id, based)]] : []),
       ...(webCaller ? [['web', webCall(webCaller, page, 'web UI')]] : []),
@@ -555,7 +586,10 @@ async function main(): Promise<void> {
     pageBased.length = 0;
     based.length = 0;
     launch.length = 0;
+    oursBefore.length = 0;
+    launchBefore.length = 0;
     tracedCalls.length = 0;
+    engineMoments.length = 0;
     for (let i = 0; i < CALLS; i++) {
       // Each in turn, the order rotating from call to call.
       for (let k = 0; k < variants.length; k++) await (variants[(i + k) % variants.length] as () => Promise<void>)();
@@ -565,20 +599,23 @@ async function main(): Promise<void> {
     console.log('\n  (median / p99)  dial → ringing             dial → answered            dial → callee hears caller');
     if (bare.length > 0) console.log(row('baresip 1.0', bare));
     if (ours.length > 0) console.log(row('Parley CLI', ours));
+    if (oursBefore.length > 0) console.log(row('CLI (baseline)', oursBefore));
     if (warm.length > 0) console.log(row('Parley engine', warm));
     if (based.length > 0) console.log(row('engine (baseline)', based));
     if (page.length > 0) console.log(row('Parley web UI', page));
     if (pageBased.length > 0) console.log(row('web (baseline)', pageBased));
     const ratio = (xs: Setup[], k: keyof Setup) => (pct(xs.map((x) => x[k]), 50) / pct(bare.map((x) => x[k]), 50)).toFixed(2);
-    for (const [name, xs] of [['CLI', ours], ['engine', warm], ['engine (baseline)', based], ['web UI', page], ['web UI (baseline)', pageBased]] as const) {
+    for (const [name, xs] of [['CLI', ours], ['CLI (baseline)', oursBefore], ['engine', warm], ['engine (baseline)', based], ['web UI', page], ['web UI (baseline)', pageBased]] as const) {
       if (xs.length === 0 || bare.length === 0) continue;
       console.log(`  ratio Parley ${name} / baresip (medians): ringing ${ratio(xs, 'ringMs')}×, answered ${ratio(xs, 'answerMs')}×, heard ${ratio(xs, 'heardMs')}× (goal ≤ 1.0×)`);
     }
+    if (engineMoments.length > 0) console.log(engineStages(engineMoments));
     if (wire) {
       await wire.stop();
       console.log(wire.report(tracedCalls, kam.udpPort));
     }
     if (launch.length > 0) console.log(`  Parley CLI spawn → registered (launch + registration, not in the figures above): median ${f0(pct(launch, 50))} ms, p99 ${f0(pct(launch, 99))} ms`);
+    if (launchBefore.length > 0) console.log(`  CLI (baseline) spawn → registered: median ${f0(pct(launchBefore, 50))} ms, p99 ${f0(pct(launchBefore, 99))} ms`);
     console.log(`  load average: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   } finally {
     await wire?.stop();

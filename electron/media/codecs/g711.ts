@@ -95,6 +95,11 @@ function buildTables(): Tables {
   return t;
 }
 
+/** Builds the tables now (once per process) instead of on the first frame (init-media.ts). */
+export function prepareG711(): void {
+  built ??= buildTables();
+}
+
 /** μ-law code of one 16-bit sample. */
 export function linearToUlaw(sample: number): number {
   return (built ?? buildTables()).ulawEnc[(sample >> 2) & 0x3fff]!;

@@ -117,7 +117,10 @@ export async function allocatePortPair(options: PortPairRequest): Promise<Alloca
   );
 }
 
-/** How long after a pair was taken the next spare one is bound (off the set-up path of the call that took it). */
+/**
+ * How long after a pair was taken the next spare one is bound at the latest (off the set-up path of the call that
+ * took it); sooner when that call's media starts or stops (SparePortPair.settled).
+ */
 export const SPARE_REFILL_MS = 1000;
 
 function samePorts(a: PortPairRequest, b: PortPairRequest): boolean {
@@ -128,14 +131,18 @@ function samePorts(a: PortPairRequest, b: PortPairRequest): boolean {
  * One port pair bound ahead of the call that will use it: a call's first
  * offer or answer takes it instead of binding two sockets on its set-up path
  * (socket() and bind() twice: ≈ 0.4 ms of the event loop under a load, issue
- * "Fast where the user feels it" §2), and the next spare pair is bound
- * SPARE_REFILL_MS later. Nothing is bound before the first call (an idle
+ * "Fast where the user feels it" §2), and the next spare pair is bound once
+ * the call that took it is set up — its media started or stopped
+ * (`settled()`, on the next turn of the timers after that) — or
+ * SPARE_REFILL_MS later, whichever comes first: a second call dialled soon
+ * after the first (a redial, a consultation call for a transfer, a
+ * conference leg) finds its pair bound too. Nothing is bound before the first call (an idle
  * phone holds no ports), and a spare pair never keeps the process alive
  * (unref'd until taken). A request for another address, range or RTCP
  * choice gets a pair bound then, as without a spare. Datagrams reaching a
  * spare socket are dropped (nobody was told its port).
  *
- *   empty ──allocate()──▶ refill armed ──SPARE_REFILL_MS──▶ spare ──allocate()──▶ refill armed …
+ *   empty ──allocate()──▶ refill armed ──SPARE_REFILL_MS, or settled() + 0 ms──▶ spare ──allocate()──▶ refill armed …
  *   any ──close()──▶ closed (the spare's sockets closed; allocate() binds directly)
  */
 export class SparePortPair {
@@ -144,6 +151,9 @@ export class SparePortPair {
   #timer: TimerHandle | undefined;
   #filling = false;
   #closed = false;
+  /** What the armed refill binds, and after how long it was armed (0: already hurried by settled()). */
+  #request: PortPairRequest | undefined;
+  #due = 0;
 
   constructor(clock: Clock = systemClock) {
     this.#clock = clock;
@@ -168,6 +178,16 @@ export class SparePortPair {
     return allocatePortPair(request);
   };
 
+  /**
+   * The call that took the last pair has its media started or stopped: a refill that is due binds on the next turn of
+   * the timers instead of waiting out SPARE_REFILL_MS (the call's own set-up work of this turn goes first).
+   */
+  settled(): void {
+    if (this.#closed || this.#timer === undefined || this.#due === 0) return;
+    this.#clock.clearTimeout(this.#timer);
+    this.#arm(0);
+  }
+
   /** Closes the spare pair, and binds no more. */
   close(): void {
     this.#closed = true;
@@ -179,10 +199,16 @@ export class SparePortPair {
 
   #refillLater(request: PortPairRequest): void {
     if (this.#closed || this.#timer !== undefined) return;
+    this.#request = request;
+    this.#arm(SPARE_REFILL_MS);
+  }
+
+  #arm(ms: number): void {
+    this.#due = ms;
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
-      void this.#fill(request);
-    }, SPARE_REFILL_MS);
+      if (this.#request) void this.#fill(this.#request);
+    }, ms);
   }
 
   async #fill(request: PortPairRequest): Promise<void> {

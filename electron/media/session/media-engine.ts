@@ -5,14 +5,16 @@
  * starts and hands that session to the SIP user agent as the call's
  * offer/answer hook (MediaOfferAnswer: createOffer / answerOffer / setAnswer).
  *
- * The media WASM (resampler, libopus: ≈ 10 MB resident) is loaded with the
- * first call, not at start-up: an idle phone never needs it. createSession()
+ * The media WASM (the resampler; libopus, ≈ 10 MB resident, only for a call
+ * that negotiates Opus) is loaded with the first call, not at start-up: an
+ * idle phone never needs it. createSession()
  * starts the load, and the engine's sessions wait for it before they apply
  * the peer's answer or answer its offer — the only ways to reach start(),
  * where the pipelines that use it are built — so no frame ever waits for it
  * (init-media.ts). A session's ports come from the engine's SparePortPair:
- * bound a second after the previous call took its pair, so a call's offer or
- * answer does not bind sockets on its set-up path. Our own offer does not wait: it names codecs only, and the
+ * bound once the call that took the previous pair has its media started (or
+ * stopped), a second after at the latest, so a call's offer or answer does
+ * not bind sockets on its set-up path. Our own offer does not wait: it names codecs only, and the
  * INVITE goes out while the WASM compiles (the answer comes a round trip
  * later). Once loaded, nothing waits at all: the answer is applied in the
  * same turn it arrives.
@@ -21,7 +23,7 @@ import type { Clock } from '../../common/clock.ts';
 import { systemClock } from '../../common/clock.ts';
 import type { Logger } from '../../common/logger.ts';
 import { nullLogger } from '../../common/logger.ts';
-import { initMedia, mediaLoaded } from '../audio/init-media.ts';
+import { initMedia, mediaLoaded, preloadOpus } from '../audio/init-media.ts';
 import type { CodecRegistry } from '../codecs/codec-registry.ts';
 import { defaultCodecRegistry } from '../codecs/codec-registry.ts';
 import type { PortRange } from '../rtp/port-allocator.ts';
@@ -99,7 +101,13 @@ export class MediaEngine {
     };
     const advertised = options.advertisedAddress ?? o.sessionDefaults?.advertisedAddress ?? o.advertisedAddress;
     if (advertised !== undefined) merged.advertisedAddress = advertised;
-    const session = new EngineSession(merged, (stopped) => this.#sessions.delete(stopped));
+    const session = new EngineSession(merged, {
+      stopped: (stopped) => {
+        this.#sessions.delete(stopped);
+        this.#ports.settled();
+      },
+      started: () => this.#ports.settled(),
+    });
     this.#sessions.add(session);
     // Start loading the media WASM now: the offer or answer a moment later then rarely waits for it.
     initMedia().catch((err: unknown) => this.#log.error('media WASM failed to load', { message: String(err) }));
@@ -120,16 +128,21 @@ export class MediaEngine {
  * the file comment) and that leaves the engine's set when it stops.
  */
 class EngineSession extends MediaSession {
-  readonly #onStopped: (session: EngineSession) => void;
+  readonly #on: { stopped: (session: EngineSession) => void; started: () => void };
 
-  constructor(options: MediaSessionOptions, onStopped: (session: EngineSession) => void) {
+  constructor(options: MediaSessionOptions, on: { stopped: (session: EngineSession) => void; started: () => void }) {
     super(options);
-    this.#onStopped = onStopped;
+    this.#on = on;
+  }
+
+  override start(): void {
+    super.start();
+    this.#on.started();
   }
 
   override async stop(reason?: string): Promise<void> {
     // Out of the set first: a stop that fails half-way must not keep the call alive either.
-    this.#onStopped(this);
+    this.#on.stopped(this);
     return super.stop(reason);
   }
 
@@ -147,6 +160,13 @@ class EngineSession extends MediaSession {
         return { reject: 488, reason: `the media engine could not load: ${(err as Error).message}` };
       }
     }
-    return super.answerOffer(offerSdp);
+    const result = await super.answerOffer(offerSdp);
+    // An incoming call rings before its media starts: libopus loads meanwhile, after this turn (init-media.ts).
+    if (this.negotiated?.codec.name.toLowerCase() === 'opus') {
+      setImmediate(() => {
+        if (this.state === 'negotiated') preloadOpus();
+      });
+    }
+    return result;
   }
 }

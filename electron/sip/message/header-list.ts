@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { scratchCodesOf } from './chars.ts';
 import { nameInfo, type NameInfo } from './header-names.ts';
 import { firstElement, splitList } from './header-split.ts';

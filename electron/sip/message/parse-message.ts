@@ -1,7 +1,7 @@
-import { isAscii } from 'node:buffer';
-import { TOKEN, codesOf, skipWs, trimEndIndex } from './chars.ts';
+import { Buffer, isAscii } from 'node:buffer';
+import { codesOf, skipWs, trimEndIndex } from './chars.ts';
 import { HeaderList, WireField, WireHead } from './header-list.ts';
-import { knownNameAtB, nameEntries, type NameEntry } from './header-names.ts';
+import { NAME_ACCEPT, NAME_COL, NAME_TRIE, NOT_TOKEN, nameEntries, type NameEntry } from './header-names.ts';
 import { resolveLimits, type ParseLimits } from './parse-limits.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import { SipRequest, SipResponse, type SipMessage } from './sip-message.ts';
@@ -117,9 +117,15 @@ function scanHead(s: string, start: number, limits: ParseLimits, src: Buffer | u
       continue;
     }
     const lineStart = pos;
-    // field-name = token, then LWS, then ':' (RFC 3261 §7.3.1), read in one pass over the bytes.
+    // field-name = token, then LWS, then ':' (RFC 3261 §7.3.1), read in one pass over the
+    // bytes that also walks the trie of known names (see NAME_TRIE).
     let k = pos;
-    while (k < lineEnd && TOKEN[b[k] as number] === 1) k++;
+    let st = 0;
+    let col = 0;
+    while (k < lineEnd && (col = NAME_COL[b[k] as number] as number) !== NOT_TOKEN) {
+      st = NAME_TRIE[(st << 5) | col] as number;
+      k++;
+    }
     const nameEnd = k;
     let c = 0;
     while (k < lineEnd && ((c = b[k] as number) === 0x20 || c === 0x09)) k++;
@@ -131,7 +137,7 @@ function scanHead(s: string, start: number, limits: ParseLimits, src: Buffer | u
     const colon = k;
     let key: string;
     let role = 0;
-    const known = knownNameAtB(b, pos, nameEnd);
+    const known = NAME_ACCEPT[st] as number;
     if (known >= 0) {
       const e = nameEntries[known] as NameEntry;
       key = e.key;
@@ -314,6 +320,7 @@ export function attachRaw(m: SipMessage, buf: Buffer, start: number, end: number
     headers: m.headers,
     version: m.headers.version,
     contentLength,
+    body: m.body,
   };
 }
 

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { MadeField, WireField, type HeaderField } from './header-list.ts';
 import type { SipMessage } from './sip-message.ts';
 
@@ -23,7 +24,7 @@ export function serializeMessage(m: SipMessage): Buffer {
     const out = Buffer.allocUnsafe(headLen + body.length);
     const src = raw.buf;
     // The body the parser left is a view just past the head: one copy then.
-    if (body.buffer === src.buffer && body.byteOffset === src.byteOffset + raw.end) {
+    if (body === raw.body) {
       src.copy(out, 0, raw.start, raw.end + body.length);
       return out;
     }
@@ -46,11 +47,12 @@ function utf8Length(s: string): number {
  * byte by byte; longer strings through the encoder, which measured cheaper
  * than a charCodeAt loop for a value of some dozen characters (and much
  * cheaper for a string built by concatenation, which charCodeAt walks piece
- * by piece).
+ * by piece). An all-ASCII string (a field made through the API knows it is)
+ * is written as latin1: the same bytes, copied without the UTF-8 conversion.
  */
-function put(out: Buffer, off: number, s: string): number {
+function put(out: Buffer, off: number, s: string, ascii: boolean): number {
   const len = s.length;
-  if (len <= 8) {
+  if (len <= 16) {
     let i = 0;
     for (; i < len; i++) {
       const c = s.charCodeAt(i);
@@ -59,7 +61,13 @@ function put(out: Buffer, off: number, s: string): number {
     }
     if (i === len) return off + len;
   }
+  if (ascii) return off + (out as Buffer & LatinWriter).latin1Write(s, off, len);
   return off + out.write(s, off, 'utf8');
+}
+
+/** Node's Buffer method behind write(s, off, 'latin1'), without its argument handling. */
+interface LatinWriter {
+  latin1Write(s: string, off: number, len: number): number;
 }
 
 /** Bytes `name: value CRLF` takes on the wire. */
@@ -115,7 +123,7 @@ function build(m: SipMessage, startLineSame: boolean): Buffer {
     runSrc = raw.buf;
     runA = raw.start;
     runB = raw.startLineEnd;
-  } else off = put(out, 0, startLine);
+  } else off = put(out, 0, startLine, false);
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i] as HeaderField;
     const isLength = f.key === 'content-length';
@@ -162,7 +170,7 @@ function build(m: SipMessage, startLineSame: boolean): Buffer {
       off = copyRun(out, off, runSrc, runA, runB);
       runSrc = undefined;
     }
-    off = putField(out, off, f.name, isLength ? String(bodyLength) : f.value);
+    off = putField(out, off, f.name, isLength ? String(bodyLength) : f.value, f instanceof MadeField && f.ascii);
   }
   if (runSrc !== undefined) {
     // The run ends at the received blank line and the body follows it there: one copy for all three.
@@ -172,7 +180,7 @@ function build(m: SipMessage, startLineSame: boolean): Buffer {
       runSrc === raw.buf &&
       runB === raw.end - 2 &&
       runSrc[runB] === 0x0d &&
-      (bodyLength === 0 || (body.buffer === runSrc.buffer && body.byteOffset === runSrc.byteOffset + raw.end))
+      (bodyLength === 0 || body === raw.body)
     ) {
       runSrc.copy(out, off, runA, raw.end + bodyLength);
       applyPatches(out, patches);
@@ -180,7 +188,7 @@ function build(m: SipMessage, startLineSame: boolean): Buffer {
     }
     off = copyRun(out, off, runSrc, runA, runB);
   }
-  if (lengthAt < 0) off = putField(out, off, 'Content-Length', String(bodyLength));
+  if (lengthAt < 0) off = putField(out, off, 'Content-Length', String(bodyLength), true);
   out[off] = 0x0d;
   out[off + 1] = 0x0a;
   off += 2;
@@ -197,7 +205,7 @@ const patchField: (MadeField | undefined)[] = new Array<MadeField | undefined>(M
 function applyPatches(out: Buffer, n: number): void {
   for (let k = 0; k < n; k++) {
     const f = patchField[k] as MadeField;
-    putField(out, patchAt[k] as number, f.name, f.value);
+    putField(out, patchAt[k] as number, f.name, f.value, true);
     patchField[k] = undefined;
   }
 }
@@ -214,11 +222,11 @@ function copyRun(out: Buffer, off: number, src: Buffer, a: number, b: number): n
 }
 
 /** `name: value CRLF` at out[off]; returns the offset after it. */
-function putField(out: Buffer, off: number, name: string, value: string): number {
-  off = put(out, off, name);
+function putField(out: Buffer, off: number, name: string, value: string, ascii: boolean): number {
+  off = put(out, off, name, ascii);
   out[off] = 0x3a;
   out[off + 1] = 0x20;
-  off = put(out, off + 2, value);
+  off = put(out, off + 2, value, ascii);
   out[off] = 0x0d;
   out[off + 1] = 0x0a;
   return off + 2;

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { HeaderList } from './header-list.ts';
 import { reasonPhrase } from './reason-phrase.ts';
 
@@ -23,6 +24,8 @@ export interface RawHead {
   version: number;
   /** Content-Length written in the head, -1 when absent */
   contentLength: number;
+  /** the body the parser set: a view of buf just past the head (compared by identity, not by reading .buffer) */
+  body: Buffer;
 }
 
 /** A SIP request (RFC 3261 §7.1). `uri` is the Request-URI text as received or to be sent. */

@@ -1,4 +1,4 @@
-import { SCHEME, TOKEN, findByte, matchAt, matchAtB } from './chars.ts';
+import { HOST, SCHEME, TOKEN, USER, findByte, matchAt, matchAtB } from './chars.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import { parseUriRange, uriHeadersSeen } from './uri.ts';
 
@@ -23,6 +23,37 @@ function looksLikeVersion(v: string): boolean {
     if (i !== dot && (c < 0x30 || c > 0x39)) return false;
   }
   return true;
+}
+
+/**
+ * Whether b[i, end) is a plain SIP URI's rest, [user "@"] host [":" port]
+ * with no escapes, password, IPv6 reference, parameters or headers: the
+ * usual Request-URI, which is then valid as it stands (the full scanner
+ * would accept it and find no headers). Anything else returns false and
+ * takes the full scanner.
+ */
+function plainSipUri(b: Uint8Array, i: number, end: number): boolean {
+  let k = i;
+  while (k < end && USER[b[k] as number] === 1) k++;
+  if (k < end && b[k] === 0x40) {
+    if (k === i) return false;
+    i = k + 1;
+  }
+  k = i;
+  while (k < end && HOST[b[k] as number] === 1) k++;
+  if (k === i) return false;
+  if (k < end && b[k] === 0x3a) {
+    const p = ++k;
+    let v = 0;
+    while (k < end) {
+      const c = (b[k] as number) - 0x30;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+      k++;
+    }
+    if (k === p || k - p > 5 || v > 65535) return false;
+  }
+  return k === end;
 }
 
 /** Checks the Request-URI in s[start, end) (RFC 3261 §25.1 Request-URI = SIP-URI / SIPS-URI / absoluteURI). */
@@ -51,6 +82,7 @@ function checkRequestUri(b: Uint8Array, s: string, start: number, end: number): 
     }
     return;
   }
+  if (plainSipUri(b, colon + 1, end)) return;
   // A SIP or SIPS URI: the URI scanner's character tables refuse all of those
   // (none is in any table), so the scan above would only repeat its work.
   try {

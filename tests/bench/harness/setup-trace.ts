@@ -30,6 +30,70 @@ export interface TraceMoment {
   what: string;
   at: number;
   wall?: boolean;
+  /** The engine's moments: its process's CPU time so far (µs, process.cpuUsage). */
+  cpu?: number;
+  /** The main thread's CPU time so far (µs, process.threadCpuUsage; up to a scheduler tick behind). */
+  mainCpu?: number;
+  /** performance.now() at this moment (the probe's first moment). */
+  perf?: number;
+}
+
+/** The stages of an engine's own moments (setup-time.bench --stages), in order: each from the first moment matching its start to the first matching its end after it. */
+const ENGINE_STAGES: [string, RegExp, RegExp][] = [
+  ['dial (CLI: registered) → INVITE to the socket', /call\.dial command in|200 REGISTER read/, /INVITE to the socket/],
+  ['INVITE → 200 read (work while waiting)', /INVITE to the socket/, /200 INVITE read/],
+  ['200 read → ACK to the socket', /200 INVITE read/, /ACK to the socket/],
+  ['ACK → first RTP to the socket', /ACK to the socket/, /first RTP to the socket/],
+  ["first RTP → 'active' event", /first RTP to the socket/, /'active' event/],
+];
+
+/**
+ * Medians per engine of each stage of its own moments, wall time and its process's CPU time (ms), and the
+ * whole dial command → 'active' CPU: what the engine's JavaScript costs on the set-up path, which load does not
+ * distort as it does the wall times. `calls`: each call's moments (those after its dial command), by engine.
+ */
+export function engineStages(calls: { engine: string; moments: TraceMoment[] }[]): string {
+  const engines = [...new Set(calls.map((c) => c.engine))];
+  const rows = new Map<string, Map<string, { wall: number[]; cpu: number[] }>>();
+  const add = (stage: string, engine: string, wall: number, cpu: number) => {
+    const byEngine = rows.get(stage) ?? new Map<string, { wall: number[]; cpu: number[] }>();
+    rows.set(stage, byEngine);
+    const cell = byEngine.get(engine) ?? { wall: [], cpu: [] };
+    byEngine.set(engine, cell);
+    cell.wall.push(wall);
+    cell.cpu.push(cpu);
+  };
+  for (const c of calls) {
+    const ms = [...c.moments].sort((a, b) => a.at - b.at);
+    let from = ms.findIndex((m) => ENGINE_STAGES[0]![1].test(m.what));
+    if (from < 0) continue;
+    const first = ms[from]!;
+    for (const [stage, , end] of ENGINE_STAGES) {
+      const to = ms.findIndex((m, i) => i > from && end.test(m.what));
+      if (to < 0) break;
+      const a = ms[from]!;
+      const b = ms[to]!;
+      add(stage, c.engine, b.at - a.at, ((b.cpu ?? NaN) - (a.cpu ?? NaN)) / 1000);
+      if (stage === ENGINE_STAGES[ENGINE_STAGES.length - 1]![0]) {
+        add('total: dial → active', c.engine, b.at - first.at, ((b.cpu ?? NaN) - (first.cpu ?? NaN)) / 1000);
+        add('  of which the main thread (±4 ms)', c.engine, b.at - first.at, ((b.mainCpu ?? NaN) - (first.mainCpu ?? NaN)) / 1000);
+      }
+      from = to;
+    }
+  }
+  const median = (xs: number[] | undefined): string => {
+    if (!xs || xs.length === 0) return '';
+    const s = [...xs].sort((a, b) => a - b);
+    return (s[Math.floor((s.length - 1) / 2)] as number).toFixed(2);
+  };
+  const lines = [
+    `  the engines' own moments, median ms per stage: wall / CPU (${calls.length} calls)`,
+    `    ${''.padEnd(44)}${engines.map((e) => e.padStart(20)).join('')}`,
+  ];
+  for (const [stage, byEngine] of rows) {
+    lines.push(`    ${stage.padEnd(44)}${engines.map((e) => `${median(byEngine.get(e)?.wall)} / ${median(byEngine.get(e)?.cpu)}`.padStart(20)).join('')}`);
+  }
+  return lines.join('\n');
 }
 
 export interface TracedCall {

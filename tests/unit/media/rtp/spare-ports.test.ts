@@ -1,8 +1,9 @@
 /**
  * SparePortPair (port-allocator.ts): a call takes a pair bound ahead of it
  * instead of binding sockets on its set-up path; the next pair is bound
- * SPARE_REFILL_MS later; a request that does not fit gets its own pair; close()
- * releases the spare. Real sockets on 127.0.0.1, timers on a fake clock.
+ * SPARE_REFILL_MS later, or on the next turn of the timers once the call that
+ * took the last pair is set up (settled()); a request that does not fit gets
+ * its own pair; close() releases the spare. Real sockets on 127.0.0.1, timers on a fake clock.
  */
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
@@ -55,6 +56,33 @@ describe('SparePortPair', () => {
       assert.equal(second.rtp.address().port, second.port, 'bound');
       assert.equal(second.rtcp!.address().port, second.port + 1, 'RTCP on the next one');
       assert.ok(second.port >= 20000 && second.port <= 20998);
+      closePair(first);
+      closePair(second);
+    } finally {
+      spare.close();
+    }
+  });
+
+  it('binds the next pair on the next turn of the timers once the call that took the last one is set up (settled)', async () => {
+    const clock = new FakeClock();
+    const spare = new SparePortPair(clock);
+    try {
+      spare.settled();
+      assert.equal(clock.pending, 0, 'nothing due: settled() arms nothing');
+      const first = await spare.allocate(request);
+      await settle();
+      assert.equal(spare.port, undefined, 'not bound in the turn of the call that took one');
+      spare.settled();
+      await settle();
+      assert.equal(spare.port, undefined, 'nor in the turn that said it was set up (a 0 ms timer)');
+      clock.advance(0);
+      await until('the next pair bound right after', () => spare.port !== undefined);
+      spare.settled();
+      assert.equal(clock.pending, 0, 'a spare ready: nothing to hurry');
+      const second = await spare.allocate(request);
+      assert.notEqual(second.port, first.port);
+      clock.advance(SPARE_REFILL_MS);
+      await until('without settled(), SPARE_REFILL_MS later as before', () => spare.port !== undefined);
       closePair(first);
       closePair(second);
     } finally {

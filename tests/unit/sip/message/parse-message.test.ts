@@ -14,16 +14,19 @@ import {
   cseqOf,
   formatVia,
   fromOf,
+  headerKey,
   newBranch,
   newCallId,
   newTag,
   parseContacts,
   parseMessage,
+  parseUri,
   reasonPhrase,
   serializeMessage,
   toOf,
   topVia,
 } from '../../../../electron/sip/message/index.ts';
+import { nameEntries } from '../../../../electron/sip/message/header-names.ts';
 import { assertRejects, receive } from './fixtures.ts';
 
 const lines = (...l: string[]) => l.join('\r\n');
@@ -132,6 +135,50 @@ describe('parseMessage', () => {
     const two = parseMessage(options(['Contact: <sip:a@x>, "B, b" <sip:b@y>;q=0.5']));
     assert.deepEqual(plain(contactsOf(two)), plain(parseContacts(two.headers.getAll('contact'))));
     assert.equal((contactsOf(two) as unknown[]).length, 2);
+  });
+
+  test('header names read with the trie of known names give what the API reads them as (any case, compact forms, near misses)', () => {
+    const spellings: string[] = [];
+    for (const e of nameEntries) {
+      const n = e.lower;
+      spellings.push(n, n.toUpperCase(), n.replace(/(^|-)([a-z])/g, (x) => x.toUpperCase()));
+      // Near misses: a prefix, one more character, a digit or '.' inside, a leading 'x-'.
+      if (n.length > 1) spellings.push(n.slice(0, -1));
+      spellings.push(n + 'a', n + '2', n + '.', 'x-' + n, n.replace('-', '_'));
+    }
+    for (const name of spellings) {
+      // A header the message has once (Via, From, To, Call-ID, CSeq, Max-Forwards) is spelled in its own line.
+      const lines = head.map((l) => (headerKey(l.slice(0, l.indexOf(':'))) === headerKey(name) ? `${name}: ${l.slice(l.indexOf(':') + 2)}` : l));
+      if (!lines.some((l) => l.startsWith(`${name}:`))) lines.push(`${name}: 0`);
+      const m = parseMessage(['OPTIONS sip:b@example.com SIP/2.0', ...lines, '', ''].join('\r\n'));
+      const f = m.headers.fields.find((x) => x.name === name);
+      assert.equal(f?.key, headerKey(name), name);
+    }
+  });
+
+  test('a plain Request-URI (checked without the URI scanner) is accepted exactly when the scanner accepts it', () => {
+    const uris = [
+      'sip:bob@host.example.com', 'sip:host', 'sip:host:5060', 'sips:alice@a.b:65535', 'sip:1.2.3.4:0', 'sip:a&=+$,/@h', 'sip:a;b@host',
+      'sip:a?b@host', 'sip:-@-', 'sip:host_1.', 'sip:host:65536', 'sip:host:123456', 'sip:host:', 'sip:@host', 'sip:bob@', 'sip:a@b@c',
+      'sip:b%40b@host', 'sip:bob:pw@host', 'sip:bob@[::1]:5060', 'sip:bob@host;transport=tcp', 'sip:bob@host?subject=x', 'sip:host:50a',
+      'sip:bo"b@host', 'sip:bob@ho<st', 'sip::5060', 'sip:host:-1',
+    ];
+    for (const uri of uris) {
+      let scanner = true;
+      try {
+        scanner = parseUri(uri).headers.size === 0;
+      } catch {
+        scanner = false;
+      }
+      let parsed = true;
+      try {
+        parseMessage(options().replace('OPTIONS sip:b@example.com', `OPTIONS ${uri}`));
+      } catch (e) {
+        assert.ok(e instanceof SipParseError && /Request-URI/.test(e.message), uri);
+        parsed = false;
+      }
+      assert.equal(parsed, scanner, uri);
+    }
   });
 
   test('a response; reason phrase with spaces', () => {
