@@ -42,7 +42,13 @@
  * (media.bench.ts, PCMU and Opus) and the per-frame media work are the
  * same within the noise. `parley serve` turns it off again (a server's
  * throughput wins over its footprint); a memory-saver flag of the user's
- * wins.
+ * wins. `parley call` and `parley echo` (one call, then exit) go without
+ * it: their heap grows through the call's set-up, and in memory saver mode
+ * that growth met the old generation's tighter limit as a full
+ * mark-compact (reduce) between the 200 and the first RTP packet, 10–27 ms
+ * of the event loop on an idle machine (setup-time.bench.ts --stages with
+ * --trace-gc; main-thread CPU from the registration to the call's 'active':
+ * 53 against 69 ms median, 5 alternating runs each, load 21).
  */
 import v8 from 'node:v8';
 import { enablePrivateCompileCache } from '../../bin/compile-cache.js';
@@ -54,7 +60,8 @@ if (process.argv.some((a) => a === '--password' || a.startsWith('--password=')))
 
 const givenFlags = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
 if (!/semi-space/.test(givenFlags)) v8.setFlagsFromString('--semi-space-growth-factor=1');
-if (!/memory-saver/.test(givenFlags)) v8.setFlagsFromString('--memory-saver-mode');
+const oneCall = process.argv[2] === 'call' || process.argv[2] === 'echo';
+if (!/memory-saver/.test(givenFlags) && !oneCall) v8.setFlagsFromString('--memory-saver-mode');
 enablePrivateCompileCache();
 const { runCli } = await import('./run-cli.ts');
 const { ExitCode } = await import('./exit-codes.ts');

@@ -34,14 +34,34 @@
  * not the queue for the CPU (late ticks then measure the engine). Printed
  * for Parley beside its CPU: its event loop's wake-ups per tick.
  *
- *   node tests/bench/many-calls.bench.ts [--calls 50] [--seconds 20] [--rounds 3] [--no-srtp] [--rt]
+ * With --alloc it measures instead, in one process, what the SRTP media path
+ * allocates per packet and per tick (harness/rtp-alloc.ts): the garbage that
+ * drives the GC.
+ *
+ * With --baseline CHECKOUT the engine of another checkout runs as a third
+ * side in every round (its own copy of this file and harness serve its
+ * peers; copy this branch's bench files there for the same figures), the
+ * sides in a rotating order: an A/B in the same run.
+ *
+ * Each Parley peer also notes why late ticks were late (media-peers.ts
+ * LatenessTrace: GC pause, run-queue wait, the previous tick's own work,
+ * other) and its GC pauses in the window.
+ *
+ * `--node-flag F` (repeatable) hands F to node in this checkout's Parley
+ * peers only (a GC flag, say): with --baseline at a copy of the same code,
+ * an A/B of the flag.
+ *
+ *   node tests/bench/many-calls.bench.ts [--calls 50] [--seconds 20] [--rounds 3] [--no-srtp] [--rt] [--baseline CHECKOUT] [--node-flag F]
+ *   node tests/bench/many-calls.bench.ts --alloc [--calls 10]
  */
+import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startBaresip } from '../interop/harness/baresip.ts';
 import { makeTempDir } from '../interop/harness/managed-process.ts';
 import { writeToneWav } from '../interop/harness/wav.ts';
-import { Peer, connectPeers, cpuMs, makeRealtime, rssBytes, runSessionsPeer, sleep, type PeerFigures } from './harness/media-peers.ts';
+import { runAllocChild } from './harness/rtp-alloc.ts';
+import { Peer, connectPeers, cpuMs, makeRealtime, rssBytes, runSessionsPeer, sleep, type LatenessFigures, type PeerFigures } from './harness/media-peers.ts';
 
 const SELF = new URL(import.meta.url).pathname;
 const argValue = (name: string): string | undefined => {
@@ -53,6 +73,10 @@ const SECONDS = Number(argValue('--seconds') ?? 20);
 const ROUNDS = Number(argValue('--rounds') ?? 3);
 const SRTP = !process.argv.includes('--no-srtp');
 const RT = process.argv.includes('--rt');
+/** Another checkout whose engine runs as one more side (its copy of this file is forked as the peers): an A/B in one run. */
+const BASELINE = argValue('--baseline');
+/** Flags for node in this checkout's Parley peers only (e.g. --single-threaded-gc): with --baseline pointing at the same code, an A/B of the flag. */
+const NODE_FLAGS = process.argv.flatMap((a, i) => (a === '--node-flag' ? [process.argv[i + 1] as string] : []));
 const IDLE_S = 3;
 /** What baresip 1.0 offers first and so uses between two baresips. */
 const SUITE = 'AES_CM_128_HMAC_SHA1_80';
@@ -76,6 +100,13 @@ interface Side {
   livePerCall?: number[];
   /** Parley: wake-ups of the event loop per tick in the window (both processes) */
   wakeUpsPerTick?: number;
+  /** Parley: preemptions (involuntary context switches) per second in the window, both processes */
+  preemptionsPerS?: number;
+  /** Parley: GC pauses and late ticks by cause in the window, both processes summed */
+  lateness?: LatenessFigures;
+  /** Parley: V8 heap size (heapTotal) at the window's end, per process, bytes, and its growth over the window */
+  heapTotal?: number[];
+  heapGrowth?: number[];
 }
 
 /** Idle rates, then `start`, then CPU and RSS over the measured window (`window` is called as it opens and closes). */
@@ -132,16 +163,41 @@ async function baresipRound(wav: string): Promise<Side> {
   }
 }
 
-async function parleyRound(wav: string): Promise<Side> {
+/** Window figures of the two peers: closed minus opened, summed. */
+function latenessDelta(opened: PeerFigures[], closed: PeerFigures[]): LatenessFigures | undefined {
+  const sum = (pick: (f: LatenessFigures) => number) =>
+    [0, 1].reduce((s, k) => s + pick(closed[k]?.lateness as LatenessFigures) - pick(opened[k]?.lateness as LatenessFigures), 0);
+  if (!closed[0]?.lateness || !opened[0]?.lateness) return undefined;
+  const kinds = new Set([0, 1].flatMap((k) => Object.keys(closed[k]?.lateness?.gcByKind ?? {})));
+  const gcByKind: LatenessFigures['gcByKind'] = {};
+  for (const kind of kinds) gcByKind[kind] = { count: sum((f) => f.gcByKind[kind]?.count ?? 0), ms: sum((f) => f.gcByKind[kind]?.ms ?? 0) };
+  const work = [0, 1].map((k) => (closed[k]?.lateness as LatenessFigures).tickWorkMs);
+  return {
+    gcCount: sum((f) => f.gcCount),
+    gcMs: sum((f) => f.gcMs),
+    gcByKind,
+    late: sum((f) => f.late),
+    lateGc: sum((f) => f.lateGc),
+    lateRunQueue: sum((f) => f.lateRunQueue),
+    lateTickWork: sum((f) => f.lateTickWork),
+    lateOther: sum((f) => f.lateOther),
+    lateMs: { gc: sum((f) => f.lateMs.gc), runQueue: sum((f) => f.lateMs.runQueue), tickWork: sum((f) => f.lateMs.tickWork), other: sum((f) => f.lateMs.other) },
+    tickWorkMs: { p50: Math.max(...work.map((w) => w.p50)), p99: Math.max(...work.map((w) => w.p99)), max: Math.max(...work.map((w) => w.max)) },
+  };
+}
+
+/** One Parley round; `module` is this file or another checkout's copy of it (--baseline). */
+async function parleyRound(wav: string, module = SELF, nodeFlags: string[] = []): Promise<Side> {
   // --expose-gc: the peers' memory figures count live objects only (a full GC first).
-  const a = new Peer(SELF, '--peer', ['--expose-gc']);
-  const b = new Peer(SELF, '--peer', ['--expose-gc']);
+  const a = new Peer(module, '--peer', ['--expose-gc'], nodeFlags);
+  const b = new Peer(module, '--peer', ['--expose-gc'], nodeFlags);
   try {
     await Promise.all([a.ready, b.ready]);
-    const init = { cmd: 'init', codec: 'PCMU', srtp: SRTP, srtpSuites: [SUITE], rate: 8000, wav, count: CALLS };
+    const init = { cmd: 'init', codec: 'PCMU', srtp: SRTP, srtpSuites: [SUITE], rate: 8000, wav, count: CALLS, traceLateness: true };
     await Promise.all([a.request(init, 60_000), b.request(init, 60_000)]);
     const pids = [a.child.pid as number, b.child.pid as number];
-    const figures = async (gc = false) => (await Promise.all([a.request({ cmd: 'figures', gc }), b.request({ cmd: 'figures', gc })])) as unknown as PeerFigures[];
+    const figures = async (gc = false, resetWork = false) =>
+      (await Promise.all([a.request({ cmd: 'figures', gc, resetWork }), b.request({ cmd: 'figures', gc, resetWork })])) as unknown as PeerFigures[];
     const idle = await figures(true);
     let opened: PeerFigures[] = [];
     let closed: PeerFigures[] = [];
@@ -152,7 +208,7 @@ async function parleyRound(wav: string): Promise<Side> {
         await sleep(500);
       },
       async (phase) => {
-        if (phase === 'open') opened = await figures();
+        if (phase === 'open') opened = await figures(false, true);
         else closed = await figures();
       },
     );
@@ -161,16 +217,22 @@ async function parleyRound(wav: string): Promise<Side> {
     const running = await figures(true);
     const fa = closed[0] as PeerFigures;
     const fb = closed[1] as PeerFigures;
-    const ran = fa.ticks + fb.ticks - (opened[0] as PeerFigures).ticks - (opened[1] as PeerFigures).ticks;
+    const oa = opened[0] as PeerFigures;
+    const ob = opened[1] as PeerFigures;
+    const ran = fa.ticks + fb.ticks - oa.ticks - ob.ticks;
     return {
+      preemptionsPerS: (fa.preemptions + fb.preemptions - oa.preemptions - ob.preemptions) / SECONDS,
+      lateness: latenessDelta(opened, closed),
+      heapTotal: [fa.heapTotalBytes, fb.heapTotalBytes],
+      heapGrowth: [fa.heapTotalBytes - oa.heapTotalBytes, fb.heapTotalBytes - ob.heapTotalBytes],
       livePerCall: [0, 1].map((k) => (live(running[k] as PeerFigures) - live(idle[k] as PeerFigures)) / CALLS),
       wakeUpsPerTick: (fa.wakeUps + fb.wakeUps - (opened[0] as PeerFigures).wakeUps - (opened[1] as PeerFigures).wakeUps) / ran,
       framesDone: ran / ((2 * SECONDS * 1000) / 20),
       cpu: m.cpu,
       rss: m.rssCall,
       memPerCall: m.rssCall.map((r, k) => (r - (m.rssIdle[k] as number)) / CALLS),
-      ticks: fa.ticks + fb.ticks,
-      lateTicks: fa.lateTicks + fb.lateTicks,
+      ticks: ran,
+      lateTicks: fa.lateTicks + fb.lateTicks - oa.lateTicks - ob.lateTicks,
       maxLatenessMs: Math.max(fa.maxLatenessMs, fb.maxLatenessMs),
       evidence: `${fa.packetsReceived + fb.packetsReceived} RTP packets received`,
     };
@@ -188,52 +250,75 @@ const f1 = (v: number) => v.toFixed(1);
 const mb = (v: number) => (v / 1048576).toFixed(1);
 const kb = (v: number) => (v / 1024).toFixed(0);
 
+/** One round's line for a Parley side. */
+function parleyLine(p: Side): string {
+  const l = p.lateness;
+  const causes = l
+    ? `; late by cause: GC ${l.lateGc}, run queue ${l.lateRunQueue}, previous tick's work ${l.lateTickWork}, other ${l.lateOther}; GC ${l.gcCount} pauses ${f1(l.gcMs)} ms (${Object.entries(l.gcByKind).map(([k, v]) => `${k} ${v.count}/${f1(v.ms)} ms`).join(', ')}); tick work p50 ${l.tickWorkMs.p50.toFixed(2)} p99 ${l.tickWorkMs.p99.toFixed(2)} max ${f1(l.tickWorkMs.max)} ms`
+    : '';
+  return `${f1(tot(p))} % (${p.cpu.map(f1).join(' / ')}; ${p.evidence}; ${p.lateTicks} of ${p.ticks} ticks > 5 ms late, worst ${f1(p.maxLatenessMs ?? 0)} ms, ${f1((p.framesDone ?? 0) * 100)} % of the frames due ran, ${(p.wakeUpsPerTick ?? 0).toFixed(2)} wake-ups per tick, ${f1(p.preemptionsPerS ?? 0)} preemptions/s${causes}; heap ${(p.heapTotal ?? []).map(mb).join(' / ')} MB, grew ${(p.heapGrowth ?? []).map(mb).join(' / ')} MB in the window)`;
+}
+
+const tot = (s: Side) => (s.cpu[0] as number) + (s.cpu[1] as number);
+
+/** The summary of one Parley side over the rounds (medians). */
+function parleySummary(name: string, ours: Side[], bTot: number): void {
+  const pTot = median(ours.map(tot));
+  const perCall = median(ours.map((x) => ((x.memPerCall[0] as number) + (x.memPerCall[1] as number)) / 2));
+  const rss = median(ours.map((x) => ((x.rss[0] as number) + (x.rss[1] as number)) / 2));
+  const live = median(ours.map((x) => ((x.livePerCall?.[0] ?? 0) + (x.livePerCall?.[1] ?? 0)) / 2));
+  console.log(`  ${name.padEnd(19)} ${f1(pTot).padStart(8)} %                         ${(pTot / (2 * CALLS)).toFixed(3)} %           ${mb(rss)} MB           ${kb(perCall)} kB (live: ${kb(live)} kB)`);
+  // A starved process skips frames (the clock re-anchors after 200 ms behind): it then did less work than due.
+  const pScaled = median(ours.map((x) => tot(x) / Math.max(0.01, x.framesDone ?? 1)));
+  const late = ours.map((s) => s.lateTicks ?? 0);
+  const worst = Math.max(...ours.map((s) => s.maxLatenessMs ?? 0));
+  const gcMs = median(ours.map((s) => s.lateness?.gcMs ?? 0));
+  const heap = median(ours.map((s) => ((s.heapTotal?.[0] ?? 0) + (s.heapTotal?.[1] ?? 0)) / 2));
+  console.log(`      ratio to baresip ${(pTot / bTot).toFixed(2)}× raw, ${(pScaled / bTot).toFixed(2)}× scaled to every frame due (${f1(pScaled)} %); late ticks ${late.join(' / ')} per round (goal 0), worst ${f1(worst)} ms; GC ${f1(gcMs)} ms in the window (both processes, median); heap ${mb(heap)} MB per process at the end`);
+}
+
 async function main(): Promise<void> {
-  console.log(`${CALLS} simultaneous G.711 (PCMU) calls${SRTP ? ` with SRTP (SDES, ${SUITE} on both sides)` : ''} in one process per side, loopback; ${SECONDS} s measured, ${ROUNDS} rounds, node ${process.version}, ${cpus().length} CPUs`);
+  console.log(`${CALLS} simultaneous G.711 (PCMU) calls${SRTP ? ` with SRTP (SDES, ${SUITE} on both sides)` : ''} in one process per side, loopback; ${SECONDS} s measured, ${ROUNDS} rounds, node ${process.version}, ${cpus().length} CPUs${BASELINE ? `; baseline: ${BASELINE}` : ''}${NODE_FLAGS.length ? `; Parley peers (not the baseline's) run node ${NODE_FLAGS.join(' ')}` : ''}`);
   const dir = makeTempDir('many-calls-bench');
   const wav = join(dir.path, 'tone.wav');
   writeToneWav(wav, { frequency: 600, seconds: SECONDS + IDLE_S + WARM_S + 30, sampleRate: 8000 });
   const bare: Side[] = [];
   const ours: Side[] = [];
+  const based: Side[] = [];
   const loads: number[] = [];
   try {
     for (let r = 0; r < ROUNDS; r++) {
       const order: [Side[], () => Promise<Side>][] = [
         [bare, () => baresipRound(wav)],
-        [ours, () => parleyRound(wav)],
+        [ours, () => parleyRound(wav, SELF, NODE_FLAGS)],
+        ...(BASELINE ? [[based, () => parleyRound(wav, join(BASELINE, 'tests/bench/many-calls.bench.ts'))] as [Side[], () => Promise<Side>]] : []),
       ];
-      if (r % 2 === 1) order.reverse();
+      // Each round starts with another side: none always runs first (or last) on a machine whose load drifts.
+      for (let k = 0; k < r % order.length; k++) order.push(order.shift() as [Side[], () => Promise<Side>]);
       for (const [into, run] of order) into.push(await run());
       loads.push(loadavg()[0] as number);
       const b = bare[r] as Side;
-      const p = ours[r] as Side;
-      const tot = (s: Side) => (s.cpu[0] as number) + (s.cpu[1] as number);
-      const parley = (p: Side) =>
-        `${f1(tot(p))} % (${p.cpu.map(f1).join(' / ')}; ${p.evidence}; ${p.lateTicks} of ${p.ticks} ticks > 5 ms late, ${f1((p.framesDone ?? 0) * 100)} % of the frames due in the window ran, ${(p.wakeUpsPerTick ?? 0).toFixed(2)} wake-ups per tick)`;
-      console.log(
-        `  round ${r + 1}: baresip ${f1(tot(b))} % (${b.cpu.map(f1).join(' / ')}; ${b.evidence})   Parley ${parley(p)}   ratio ${(tot(p) / tot(b)).toFixed(2)}×   load ${f1(loads[r] as number)}`,
-      );
+      console.log(`  round ${r + 1} (load ${f1(loads[r] as number)}): baresip ${f1(tot(b))} % (${b.cpu.map(f1).join(' / ')}; ${b.evidence})`);
+      console.log(`    Parley ${parleyLine(ours[r] as Side)}   ratio ${(tot(ours[r] as Side) / tot(b)).toFixed(2)}×`);
+      if (BASELINE) console.log(`    baseline ${parleyLine(based[r] as Side)}   ratio ${(tot(based[r] as Side) / tot(b)).toFixed(2)}×`);
     }
   } finally {
     dir.remove();
   }
-  const tot = (s: Side) => (s.cpu[0] as number) + (s.cpu[1] as number);
   const bTot = median(bare.map(tot));
-  const pTot = median(ours.map(tot));
-  const perCall = (s: Side[]) => median(s.map((x) => ((x.memPerCall[0] as number) + (x.memPerCall[1] as number)) / 2));
-  const rss = (s: Side[]) => median(s.map((x) => ((x.rss[0] as number) + (x.rss[1] as number)) / 2));
+  const perCall = median(bare.map((x) => ((x.memPerCall[0] as number) + (x.memPerCall[1] as number)) / 2));
+  const rss = median(bare.map((x) => ((x.rss[0] as number) + (x.rss[1] as number)) / 2));
   console.log('\n                     CPU, both processes (% of a core)   per call endpoint   RSS per process   RSS per call endpoint');
-  console.log(`  baresip 1.0         ${f1(bTot).padStart(8)} %                         ${(bTot / (2 * CALLS)).toFixed(3)} %           ${mb(rss(bare))} MB           ${kb(perCall(bare))} kB`);
-  console.log(`  Parley              ${f1(pTot).padStart(8)} %                         ${(pTot / (2 * CALLS)).toFixed(3)} %           ${mb(rss(ours))} MB           ${kb(perCall(ours))} kB (live: ${kb(median(ours.map((x) => ((x.livePerCall?.[0] ?? 0) + (x.livePerCall?.[1] ?? 0)) / 2)))} kB)`);
-  console.log(`  ratio Parley / baresip: ${(pTot / bTot).toFixed(2)}× (median of ${ROUNDS} rounds; goal ≤ 0.8×)`);
-  // A starved process skips frames (the clock re-anchors after 200 ms behind): it then did less work than due.
-  const pScaled = median(ours.map((x) => tot(x) / Math.max(0.01, x.framesDone ?? 1)));
-  console.log(`  Parley scaled to every frame due (CPU / share of frames that ran): ${f1(pScaled)} %, ratio ${(pScaled / bTot).toFixed(2)}×`);
-  const late = ours.map((s) => s.lateTicks ?? 0);
-  const worst = Math.max(...ours.map((s) => s.maxLatenessMs ?? 0));
-  console.log(`  Parley clock: ${late.join(' / ')} ticks more than 5 ms late per round (goal 0); worst ${f1(worst)} ms`);
+  console.log(`  baresip 1.0         ${f1(bTot).padStart(8)} %                         ${(bTot / (2 * CALLS)).toFixed(3)} %           ${mb(rss)} MB           ${kb(perCall)} kB`);
+  parleySummary('Parley', ours, bTot);
+  if (BASELINE) parleySummary('Parley (baseline)', based, bTot);
+  console.log(`  (medians of ${ROUNDS} rounds; goal ≤ 0.8× baresip and no tick > 5 ms late)`);
   console.log(`  load average (1 min) after each round: ${loads.map(f1).join(' / ')}${RT ? '; both sides at real-time priority (chrt -f 10)' : ''}`);
 }
 
 if (process.argv.includes('--peer')) await runSessionsPeer();
-else await main();
+else if (process.argv.includes('--alloc-child')) await runAllocChild(SUITE, CALLS);
+else if (process.argv.includes('--alloc')) {
+  const r = spawnSync(process.execPath, [SELF, '--alloc-child', '--calls', String(CALLS)], { stdio: 'inherit' });
+  process.exitCode = r.status ?? 1;
+} else await main();

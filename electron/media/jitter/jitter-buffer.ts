@@ -119,7 +119,9 @@ export class JitterBuffer<T = Uint8Array> {
   readonly #played = new Float64Array(PLAYED_MEMORY).fill(NaN);
   #frameMs: number;
   #highest: number | undefined;
-  #lastPushed: { ext: number; timestamp: number } | undefined;
+  /** The last packet pushed (its extended number, NaN for none, and timestamp): two numbers, no object per packet. */
+  #lastExt = NaN;
+  #lastTimestamp = 0;
   #next: number | undefined;
   #playing = false;
   #underruns = 0;
@@ -180,7 +182,7 @@ export class JitterBuffer<T = Uint8Array> {
     this.#packets.clear();
     this.#played.fill(NaN);
     this.#highest = undefined;
-    this.#lastPushed = undefined;
+    this.#lastExt = NaN;
     this.#next = undefined;
     this.#playing = false;
     this.#underruns = 0;
@@ -291,7 +293,9 @@ export class JitterBuffer<T = Uint8Array> {
     if (!this.#playing || this.#waitCount < SHRINK_WINDOW) return 0;
     let min = Infinity;
     let max = -Infinity;
-    for (const w of this.#waits) {
+    const waits = this.#waits;
+    for (let i = 0; i < waits.length; i++) {
+      const w = waits[i]!;
       if (w < min) min = w;
       if (w > max) max = w;
     }
@@ -354,10 +358,12 @@ export class JitterBuffer<T = Uint8Array> {
   }
 
   #learnFrameDuration(ext: number, timestamp: number): void {
-    const last = this.#lastPushed;
-    this.#lastPushed = { ext, timestamp };
-    if (!last || last.ext !== ext - 1) return;
-    const ms = (((timestamp - last.timestamp) >>> 0) * 1000) / this.#clockRate;
+    const follows = this.#lastExt === ext - 1;
+    const lastTimestamp = this.#lastTimestamp;
+    this.#lastExt = ext;
+    this.#lastTimestamp = timestamp;
+    if (!follows) return;
+    const ms = (((timestamp - lastTimestamp) >>> 0) * 1000) / this.#clockRate;
     if (ms >= 5 && ms <= 120) this.#frameMs = ms;
   }
 }

@@ -48,42 +48,48 @@ function asBytes(input: unknown): Uint8Array {
 
 /**
  * Length of the RTP header (fixed part, CSRCs, extension) of `bytes`, checked
- * against the buffer. SRTP uses it to find where encryption starts.
+ * against the buffer — or against its first `size` bytes (SRTP: the part
+ * before the tag, without a view made per packet). SRTP uses it to find
+ * where encryption starts.
  */
-export function rtpHeaderLength(input: Uint8Array): number {
+export function rtpHeaderLength(input: Uint8Array, size?: number): number {
   const bytes = asBytes(input);
-  if (bytes.length < RTP_FIXED_HEADER_LENGTH) {
-    throw new RtpError('truncated', `RTP packet of ${bytes.length} bytes is shorter than the 12-byte header`);
+  const limit = Math.min(size ?? bytes.length, bytes.length);
+  if (limit < RTP_FIXED_HEADER_LENGTH) {
+    throw new RtpError('truncated', `RTP packet of ${limit} bytes is shorter than the 12-byte header`);
   }
   const version = bytes[0]! >> 6;
   if (version !== RTP_VERSION) throw new RtpError('bad-version', `RTP version ${version}, expected 2`);
   const csrcCount = bytes[0]! & 0x0f;
   let length = RTP_FIXED_HEADER_LENGTH + 4 * csrcCount;
-  if (bytes.length < length) throw new RtpError('truncated', `RTP packet too short for ${csrcCount} CSRCs`);
+  if (limit < length) throw new RtpError('truncated', `RTP packet too short for ${csrcCount} CSRCs`);
   if (bytes[0]! & 0x10) {
-    if (bytes.length < length + 4) throw new RtpError('truncated', 'RTP packet too short for its header extension');
+    if (limit < length + 4) throw new RtpError('truncated', 'RTP packet too short for its header extension');
     const words = (bytes[length + 2]! << 8) | bytes[length + 3]!;
     length += 4 + 4 * words;
-    if (bytes.length < length) {
+    if (limit < length) {
       throw new RtpError('truncated', `RTP header extension of ${words} words runs past the packet end`);
     }
   }
   return length;
 }
 
+function get32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
 export function parseRtpPacket(input: Uint8Array): RtpPacket {
   const bytes = asBytes(input);
   const headerLength = rtpHeaderLength(bytes);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const b0 = bytes[0]!;
   const b1 = bytes[1]!;
   const csrcCount = b0 & 0x0f;
   const csrcs: number[] = [];
-  for (let i = 0; i < csrcCount; i++) csrcs.push(view.getUint32(12 + 4 * i));
+  for (let i = 0; i < csrcCount; i++) csrcs.push(get32(bytes, 12 + 4 * i));
   let extension: RtpHeaderExtension | undefined;
   if (b0 & 0x10) {
     const at = 12 + 4 * csrcCount;
-    extension = { profile: view.getUint16(at), data: bytes.subarray(at + 4, headerLength) };
+    extension = { profile: (bytes[at]! << 8) | bytes[at + 1]!, data: bytes.subarray(at + 4, headerLength) };
   }
   let end = bytes.length;
   let paddingLength = 0;
@@ -98,9 +104,9 @@ export function parseRtpPacket(input: Uint8Array): RtpPacket {
   return {
     marker: (b1 & 0x80) !== 0,
     payloadType: b1 & 0x7f,
-    sequenceNumber: view.getUint16(2),
-    timestamp: view.getUint32(4),
-    ssrc: view.getUint32(8),
+    sequenceNumber: (bytes[2]! << 8) | bytes[3]!,
+    timestamp: get32(bytes, 4),
+    ssrc: get32(bytes, 8),
     csrcs,
     extension,
     payload: bytes.subarray(headerLength, end),
@@ -114,13 +120,15 @@ function checkUint(value: number, bits: number, what: string): void {
   }
 }
 
-export function serializeRtpPacket(packet: RtpPacket): Buffer {
+/** Bytes serializeRtpPacket() makes of `packet` (checking its fields first). */
+export function rtpPacketLength(packet: RtpPacket): number {
   checkUint(packet.payloadType, 7, 'payload type');
   checkUint(packet.sequenceNumber, 16, 'sequence number');
   checkUint(packet.timestamp, 32, 'timestamp');
   checkUint(packet.ssrc, 32, 'SSRC');
-  if (packet.csrcs.length > 15) throw new RtpError('invalid-field', `${packet.csrcs.length} CSRCs, at most 15`);
-  packet.csrcs.forEach((c) => checkUint(c, 32, 'CSRC'));
+  const csrcs = packet.csrcs;
+  if (csrcs.length > 15) throw new RtpError('invalid-field', `${csrcs.length} CSRCs, at most 15`);
+  for (let i = 0; i < csrcs.length; i++) checkUint(csrcs[i]!, 32, 'CSRC');
   const ext = packet.extension;
   if (ext) {
     checkUint(ext.profile, 16, 'extension profile');
@@ -128,29 +136,67 @@ export function serializeRtpPacket(packet: RtpPacket): Buffer {
       throw new RtpError('invalid-field', `RTP extension of ${ext.data.length} bytes is not a whole number of 32-bit words`);
     }
   }
+  checkUint(packet.paddingLength, 8, 'padding length');
+  return 12 + 4 * csrcs.length + (ext ? 4 + ext.data.length : 0) + packet.payload.length + packet.paddingLength;
+}
+
+export function serializeRtpPacket(packet: RtpPacket): Buffer {
+  const out = Buffer.allocUnsafe(rtpPacketLength(packet));
+  writeRtpPacket(packet, out);
+  return out;
+}
+
+/**
+ * `packet` written into `out` from offset 0 (every byte of the packet's
+ * length, padding included); returns that length. The SRTP send path
+ * serializes into one kept buffer this way, the protected copy being the
+ * packet that leaves.
+ */
+export function serializeRtpPacketInto(packet: RtpPacket, out: Uint8Array): number {
+  const length = rtpPacketLength(packet);
+  if (out.length < length) throw new RtpError('invalid-input', `RTP packet of ${length} bytes does not fit ${out.length}`);
+  writeRtpPacket(packet, out);
+  return length;
+}
+
+function put16(out: Uint8Array, at: number, v: number): void {
+  out[at] = v >>> 8;
+  out[at + 1] = v & 0xff;
+}
+
+function put32(out: Uint8Array, at: number, v: number): void {
+  out[at] = v >>> 24;
+  out[at + 1] = (v >>> 16) & 0xff;
+  out[at + 2] = (v >>> 8) & 0xff;
+  out[at + 3] = v & 0xff;
+}
+
+/** Writes a checked packet (rtpPacketLength) at the start of `out`. */
+function writeRtpPacket(packet: RtpPacket, out: Uint8Array): void {
+  const ext = packet.extension;
   const padding = packet.paddingLength;
-  checkUint(padding, 8, 'padding length');
-  const headerLength = 12 + 4 * packet.csrcs.length + (ext ? 4 + ext.data.length : 0);
-  const out = Buffer.alloc(headerLength + packet.payload.length + padding);
-  out[0] = (RTP_VERSION << 6) | (padding > 0 ? 0x20 : 0) | (ext ? 0x10 : 0) | packet.csrcs.length;
+  const csrcs = packet.csrcs;
+  out[0] = (RTP_VERSION << 6) | (padding > 0 ? 0x20 : 0) | (ext ? 0x10 : 0) | csrcs.length;
   out[1] = (packet.marker ? 0x80 : 0) | packet.payloadType;
-  out.writeUInt16BE(packet.sequenceNumber, 2);
-  out.writeUInt32BE(packet.timestamp, 4);
-  out.writeUInt32BE(packet.ssrc, 8);
+  put16(out, 2, packet.sequenceNumber);
+  put32(out, 4, packet.timestamp);
+  put32(out, 8, packet.ssrc);
   let at = 12;
-  for (const c of packet.csrcs) {
-    out.writeUInt32BE(c, at);
-    at += 4;
-  }
+  for (let i = 0; i < csrcs.length; i++, at += 4) put32(out, at, csrcs[i]!);
   if (ext) {
-    out.writeUInt16BE(ext.profile, at);
-    out.writeUInt16BE(ext.data.length / 4, at + 2);
+    put16(out, at, ext.profile);
+    put16(out, at + 2, ext.data.length / 4);
     out.set(ext.data, at + 4);
     at += 4 + ext.data.length;
   }
-  out.set(packet.payload, at);
-  if (padding > 0) out[out.length - 1] = padding;
-  return out;
+  const payload = packet.payload;
+  for (let i = 0; i < payload.length; i++) out[at + i] = payload[i]!;
+  at += payload.length;
+  if (padding > 0) {
+    // RFC 3550 §5.1: padding octets, the last one counting them all.
+    out.fill(0, at, at + padding - 1);
+    out[at + padding - 1] = padding;
+  }
 }
 
 /**

@@ -99,38 +99,63 @@ export class HmacSha1 {
 
   /** The 20-byte MAC of the concatenated parts. */
   digest(...parts: Uint8Array[]): Buffer {
+    this.#begin();
+    for (const part of parts) this.#absorb(part, 0, part.length);
+    const out = Buffer.allocUnsafe(20);
+    this.#end(out, 0);
+    return out;
+  }
+
+  /**
+   * The MAC of `a[0, aLength)` followed by all of `b` (if given), its 20
+   * bytes written to `out` at `at`: the per-packet form (SRTP's packet and
+   * ROC), with no object made.
+   */
+  digestInto(out: Uint8Array, at: number, a: Uint8Array, aLength: number, b?: Uint8Array): void {
+    this.#begin();
+    this.#absorb(a, 0, aLength);
+    if (b) this.#absorb(b, 0, b.length);
+    this.#end(out, at);
+  }
+
+  #filled = 0;
+  #length = 0;
+
+  #begin(): void {
+    this.#h.set(this.#innerStart);
+    this.#filled = 0;
+    this.#length = BLOCK; // the padded key's block is hashed already
+  }
+
+  #absorb(part: Uint8Array, from: number, to: number): void {
     const h = this.#h;
     const w = this.#w;
     const block = this.#block;
-    h.set(this.#innerStart);
-    let filled = 0;
-    let length = BLOCK; // the padded key's block is hashed already
-    for (const part of parts) {
-      let at = 0;
-      length += part.length;
-      if (filled > 0) {
-        const take = Math.min(BLOCK - filled, part.length);
-        block.set(part.subarray(0, take), filled);
-        filled += take;
-        at = take;
-        if (filled < BLOCK) continue;
-        compress(h, w, block, 0);
-        filled = 0;
+    let filled = this.#filled;
+    let at = from;
+    this.#length += to - from;
+    if (filled > 0) {
+      while (filled < BLOCK && at < to) block[filled++] = part[at++]!;
+      if (filled < BLOCK) {
+        this.#filled = filled;
+        return;
       }
-      for (; at + BLOCK <= part.length; at += BLOCK) compress(h, w, part, at);
-      if (at < part.length) {
-        block.set(part.subarray(at), 0);
-        filled = part.length - at;
-      }
+      compress(h, w, block, 0);
+      filled = 0;
     }
-    this.#finish(h, filled, length);
+    for (; at + BLOCK <= to; at += BLOCK) compress(h, w, part, at);
+    while (at < to) block[filled++] = part[at++]!;
+    this.#filled = filled;
+  }
+
+  #end(out: Uint8Array, at: number): void {
+    const h = this.#h;
+    this.#finish(h, this.#filled, this.#length);
     // Outer hash: the inner digest, padded, in one block.
-    writeWords(h, block, 0);
+    writeWords(h, this.#block, 0);
     h.set(this.#outerStart);
     this.#finish(h, 20, BLOCK + 20);
-    const out = Buffer.allocUnsafe(20);
-    writeWords(h, out, 0);
-    return out;
+    writeWords(h, out, at);
   }
 
   /** Pads the `filled` bytes waiting in the block (0x80, zeros, the bit length: FIPS 180-4 §5.1.1) and compresses. */

@@ -75,7 +75,13 @@ export function deriveSessionKeys(master: SrtpKeyMaterial, suite: SrtpCryptoSuit
  */
 export function packetIv(salt: Uint8Array, ssrc: number, index: number): Buffer {
   const iv = Buffer.alloc(16);
-  iv.set(salt, 0);
+  packetIvInto(iv, salt, ssrc, index);
+  return iv;
+}
+
+/** packetIv written into `iv` (16 bytes, every one overwritten): the per-packet path keeps one and allocates nothing. */
+export function packetIvInto(iv: Uint8Array, salt: Uint8Array, ssrc: number, index: number): void {
+  for (let i = 0; i < 16; i++) iv[i] = i < salt.length ? salt[i]! : 0;
   iv[4]! ^= (ssrc >>> 24) & 0xff;
   iv[5]! ^= (ssrc >>> 16) & 0xff;
   iv[6]! ^= (ssrc >>> 8) & 0xff;
@@ -88,5 +94,4 @@ export function packetIv(salt: Uint8Array, ssrc: number, index: number): Buffer 
   iv[11]! ^= (low >>> 16) & 0xff;
   iv[12]! ^= (low >>> 8) & 0xff;
   iv[13]! ^= low & 0xff;
-  return iv;
 }

@@ -25,7 +25,7 @@ import { AesCounterMode } from './aes-cm.ts';
 import { gcmOpen, gcmRtcpIv, gcmRtpIv, gcmSeal } from './aes-gcm.ts';
 import { HmacSha1 } from './hmac-sha1.ts';
 import type { SessionKeys } from './key-derivation.ts';
-import { deriveSessionKeys, packetIv } from './key-derivation.ts';
+import { deriveSessionKeys, packetIv, packetIvInto } from './key-derivation.ts';
 import { ReplayWindow } from './replay-window.ts';
 import type { SrtpCryptoSuite, SrtpKeyMaterial, SrtpSuiteParameters } from './srtp-crypto-suite.ts';
 import { SRTP_SUITES, isSrtpCryptoSuite } from './srtp-crypto-suite.ts';
@@ -64,6 +64,10 @@ interface RtcpSourceState {
 }
 
 const MAX_ROC = 0xffffffff;
+
+function readUint32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
 const MAX_SRTCP_INDEX = 0x7fffffff;
 
 /**
@@ -84,6 +88,10 @@ export class SrtpContext {
   readonly #gcm: boolean;
   readonly #rtp = new Map<number, RtpSourceState>();
   readonly #rtcp = new Map<number, RtcpSourceState>();
+  // Scratch of the per-packet RTP path (one context serves one direction, one packet at a time).
+  readonly #iv = new Uint8Array(16);
+  readonly #tag = new Uint8Array(20);
+  readonly #roc = new Uint8Array(4);
 
   constructor(options: SrtpContextOptions) {
     if (!isSrtpCryptoSuite(options.suite)) throw new SrtpError('invalid-key', `unsupported SRTP suite ${String(options.suite)}`);
@@ -103,11 +111,12 @@ export class SrtpContext {
 
   // ---- SRTP ----------------------------------------------------------------
 
-  protectRtp(packet: Uint8Array): Buffer {
-    const headerLength = this.#headerLength(packet, packet.length);
-    const view = Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength);
-    const seq = view.readUInt16BE(2);
-    const ssrc = view.readUInt32BE(8);
+  /** The SRTP packet of `packet` (its first `length` bytes: a packet serialized into a larger kept buffer). */
+  protectRtp(packet: Uint8Array, length = packet.length): Buffer {
+    if (length > packet.length) throw new SrtpError('malformed', `packet of ${packet.length} bytes has no ${length}`);
+    const headerLength = this.#headerLength(packet, length);
+    const seq = (packet[2]! << 8) | packet[3]!;
+    const ssrc = readUint32(packet, 8);
     let state = this.#rtp.get(ssrc);
     if (!state) state = this.#newSource(this.#rtp, ssrc, { roc: 0, highestSeq: seq, replay: new ReplayWindow() });
     const v = estimateRoc(state.roc, state.highestSeq, seq);
@@ -120,13 +129,16 @@ export class SrtpContext {
     const t = this.#rtpTransform;
     if (this.#gcm) {
       const header = packet.subarray(0, headerLength);
-      return Buffer.concat([header, gcmSeal(t.key, gcmRtpIv(t.salt, ssrc, roc, seq), header, packet.subarray(headerLength))]);
+      return Buffer.concat([header, gcmSeal(t.key, gcmRtpIv(t.salt, ssrc, roc, seq), header, packet.subarray(headerLength, length))]);
     }
+    // One object per packet: the output (a slice of Node's pool), every byte of it written below.
     const tagLength = this.#params.rtpTagLength;
-    const out = Buffer.alloc(packet.length + tagLength);
-    out.set(packet.subarray(0, headerLength), 0);
-    out.set(t.cipher.xor(packetIv(t.salt, ssrc, roc * 65536 + seq), packet.subarray(headerLength)), headerLength);
-    this.#rtpTag(out.subarray(0, packet.length), roc).copy(out, packet.length, 0, tagLength);
+    const out = Buffer.allocUnsafe(length + tagLength);
+    for (let i = 0; i < headerLength; i++) out[i] = packet[i]!;
+    packetIvInto(this.#iv, t.salt, ssrc, roc * 65536 + seq);
+    t.cipher.xorInto(this.#iv, packet, headerLength, length, out, headerLength);
+    this.#rtpTag(out, length, roc);
+    for (let i = 0; i < tagLength; i++) out[length + i] = this.#tag[i]!;
     return out;
   }
 
@@ -137,9 +149,8 @@ export class SrtpContext {
     }
     const authLength = packet.length - tagLength;
     const headerLength = this.#headerLength(packet, authLength);
-    const view = Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength);
-    const seq = view.readUInt16BE(2);
-    const ssrc = view.readUInt32BE(8);
+    const seq = (packet[2]! << 8) | packet[3]!;
+    const ssrc = readUint32(packet, 8);
     const state = this.#rtp.get(ssrc);
     const v = state ? estimateRoc(state.roc, state.highestSeq, seq) : 0;
     if (v < 0) throw new SrtpError('replay', `SRTP packet ${seq} precedes the first packet of SSRC ${ssrc}`);
@@ -156,13 +167,15 @@ export class SrtpContext {
       const plain = gcmOpen(t.key, gcmRtpIv(t.salt, ssrc, v, seq), header, packet.subarray(headerLength), `SRTP packet ${seq} of SSRC ${ssrc}`);
       out = Buffer.concat([header, plain]);
     } else {
-      const expected = this.#rtpTag(packet.subarray(0, authLength), v).subarray(0, tagLength);
-      if (!timingSafeEqual(expected, packet.subarray(authLength))) {
-        throw new SrtpError('auth-failed', `SRTP authentication failed for packet ${seq} of SSRC ${ssrc}`);
-      }
-      out = Buffer.alloc(authLength);
-      out.set(packet.subarray(0, headerLength), 0);
-      out.set(t.cipher.xor(packetIv(t.salt, ssrc, index), packet.subarray(headerLength, authLength)), headerLength);
+      this.#rtpTag(packet, authLength, v);
+      // Constant time: every tag byte is compared whatever the first difference.
+      let diff = 0;
+      for (let i = 0; i < tagLength; i++) diff |= this.#tag[i]! ^ packet[authLength + i]!;
+      if (diff !== 0) throw new SrtpError('auth-failed', `SRTP authentication failed for packet ${seq} of SSRC ${ssrc}`);
+      out = Buffer.allocUnsafe(authLength);
+      for (let i = 0; i < headerLength; i++) out[i] = packet[i]!;
+      packetIvInto(this.#iv, t.salt, ssrc, index);
+      t.cipher.xorInto(this.#iv, packet, headerLength, authLength, out, headerLength);
     }
     // Commit the guess only now that the packet is authentic (§3.3.1).
     const s = state ?? this.#newSource(this.#rtp, ssrc, { roc: v, highestSeq: seq, replay: new ReplayWindow() });
@@ -273,17 +286,21 @@ export class SrtpContext {
   #headerLength(packet: Uint8Array, length: number): number {
     if (!(packet instanceof Uint8Array)) throw new SrtpError('malformed', 'packet must be a Uint8Array');
     try {
-      return rtpHeaderLength(packet.subarray(0, length));
+      return rtpHeaderLength(packet, length);
     } catch (err) {
       if (err instanceof RtpError) throw new SrtpError(err.code === 'truncated' ? 'too-short' : 'malformed', err.message);
       throw err;
     }
   }
 
-  #rtpTag(authenticated: Uint8Array, roc: number): Buffer {
-    const rocBytes = Buffer.alloc(4);
-    rocBytes.writeUInt32BE(roc >>> 0, 0);
-    return this.#rtpTransform.mac.digest(authenticated, rocBytes);
+  /** HMAC-SHA1(k_a, packet[0, length) || ROC) into #tag (§4.2). */
+  #rtpTag(packet: Uint8Array, length: number, roc: number): void {
+    const r = this.#roc;
+    r[0] = roc >>> 24;
+    r[1] = (roc >>> 16) & 0xff;
+    r[2] = (roc >>> 8) & 0xff;
+    r[3] = roc & 0xff;
+    this.#rtpTransform.mac.digestInto(this.#tag, 0, packet, length, r);
   }
 
   #newSource<T>(map: Map<number, T>, ssrc: number, state: T): T {

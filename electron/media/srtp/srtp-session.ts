@@ -26,8 +26,9 @@ export class SrtpSession {
     this.inbound = new SrtpContext({ suite: options.suite, key: options.remoteKey, maxSources: options.maxSources });
   }
 
-  protectRtp(packet: Uint8Array): Buffer {
-    return this.outbound.protectRtp(packet);
+  /** `length`: the packet's bytes at the start of `packet` (all of it by default). */
+  protectRtp(packet: Uint8Array, length = packet.length): Buffer {
+    return this.outbound.protectRtp(packet, length);
   }
 
   unprotectRtp(packet: Uint8Array): Buffer {

@@ -10,11 +10,13 @@
 import { fork, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { NullSink } from '../../../electron/media/devices/null-sink.ts';
 import { openWavSource } from '../../../electron/media/devices/wav-file-source.ts';
 import { MediaClock } from '../../../electron/media/session/media-clock.ts';
+import type { FrameTicker } from '../../../electron/media/session/media-clock.ts';
 import { MediaEngine } from '../../../electron/media/session/media-engine.ts';
 import type { MediaSession } from '../../../electron/media/session/media-session.ts';
 import type { SrtpCryptoSuite } from '../../../electron/media/srtp/srtp-crypto-suite.ts';
@@ -22,9 +24,9 @@ import type { SrtpCryptoSuite } from '../../../electron/media/srtp/srtp-crypto-s
 export const sleep = (ms: number): Promise<void> => new Promise<void>((r) => setTimeout(r, ms));
 
 type PeerRequest =
-  | { id: number; cmd: 'init'; codec: string; srtp: boolean; rate: number; wav: string; count?: number; keyExchange?: 'sdes' | 'dtls'; srtpSuites?: SrtpCryptoSuite[] }
+  | { id: number; cmd: 'init'; codec: string; srtp: boolean; rate: number; wav: string; count?: number; keyExchange?: 'sdes' | 'dtls'; srtpSuites?: SrtpCryptoSuite[]; traceLateness?: boolean }
   | { id: number; cmd: 'offer' | 'start' | 'stop' }
-  | { id: number; cmd: 'figures'; gc?: boolean }
+  | { id: number; cmd: 'figures'; gc?: boolean; resetWork?: boolean }
   | { id: number; cmd: 'answer' | 'setAnswer'; sdp: string[] };
 
 /** What a peer reports about itself (cmd 'figures'). */
@@ -44,12 +46,138 @@ export interface PeerFigures {
   packetsReceived: number;
   /** voluntary context switches of the event loop's thread (its wake-ups), in all */
   wakeUps: number;
+  /** involuntary ones (the thread was preempted while it ran), in all */
+  preemptions: number;
+  /** With `traceLateness` at init: GC pauses and the late ticks by cause, in all (see LatenessTrace). */
+  lateness?: LatenessFigures;
 }
 
-/** Voluntary context switches of this process's main thread: how often its event loop slept and woke. */
-function wakeUps(): number {
-  const m = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync('/proc/thread-self/status', 'utf8'));
-  return m ? Number(m[1]) : NaN;
+/** Late ticks (> 5 ms) by what held them up, and the GC pauses, cumulative. */
+export interface LatenessFigures {
+  gcCount: number;
+  gcMs: number;
+  /** GC pauses by kind (V8's: scavenge / minor mark-sweep / mark-compact / incremental / weak callbacks), count and ms */
+  gcByKind: Record<string, { count: number; ms: number }>;
+  late: number;
+  /** the late tick's window (due → ran) overlapped a GC pause for most of its lateness */
+  lateGc: number;
+  /** the thread waited on the CPU's run queue for most of it (/proc schedstat run_delay): starved by the machine */
+  lateRunQueue: number;
+  /** the previous tick's own work ran past this tick's due time */
+  lateTickWork: number;
+  /** none of those: the loop was busy with other callbacks (received datagrams, IPC) or the timer fired late */
+  lateOther: number;
+  /** sum of the lateness of the late ticks in each class, ms */
+  lateMs: { gc: number; runQueue: number; tickWork: number; other: number };
+  /** the work of one tick of every session (first listener to the end of the timer callback), ms: p50, p99, max */
+  tickWorkMs: { p50: number; p99: number; max: number };
+}
+
+/** Voluntary context switches of this process's main thread (how often its event loop slept and woke), and involuntary ones. */
+function contextSwitches(): { wakeUps: number; preemptions: number } {
+  const status = readFileSync('/proc/thread-self/status', 'utf8');
+  const v = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(status);
+  const n = /^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status);
+  return { wakeUps: v ? Number(v[1]) : NaN, preemptions: n ? Number(n[1]) : NaN };
+}
+
+/** Time this thread spent runnable but waiting for a CPU, ms (/proc schedstat's run_delay). */
+function runDelayMs(): number {
+  const fields = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ');
+  return Number(fields[1]) / 1e6;
+}
+
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+};
+
+/**
+ * Why the media clock's ticks came late: a listener that runs first on
+ * every tick notes when the tick was due, when it ran, when the tick's work
+ * ended and how long the thread had waited on the run queue by then; the GC
+ * pauses come from a perf_hooks observer on the same time line. Each late
+ * tick is put in the class that explains most of its lateness (the window
+ * from the previous tick's end, or its due time if that is later, to this
+ * tick's start).
+ */
+class LatenessTrace {
+  readonly #gcs: { start: number; end: number }[] = [];
+  readonly #figures: LatenessFigures = {
+    gcCount: 0,
+    gcMs: 0,
+    gcByKind: {},
+    late: 0,
+    lateGc: 0,
+    lateRunQueue: 0,
+    lateTickWork: 0,
+    lateOther: 0,
+    lateMs: { gc: 0, runQueue: 0, tickWork: 0, other: 0 },
+    tickWorkMs: { p50: 0, p99: 0, max: 0 },
+  };
+  readonly #pending: { due: number; now: number; prevEnd: number; runDelay: number }[] = [];
+  readonly #work: number[] = [];
+  #prevEnd = 0;
+  #prevRunDelay = runDelayMs();
+
+  constructor(ticker: FrameTicker) {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const kind = GC_KINDS[((e as unknown as { detail?: { kind?: number } }).detail)?.kind ?? -1] ?? 'other';
+        this.#figures.gcCount++;
+        this.#figures.gcMs += e.duration;
+        const k = (this.#figures.gcByKind[kind] ??= { count: 0, ms: 0 });
+        k.count++;
+        k.ms += e.duration;
+        this.#gcs.push({ start: e.startTime, end: e.startTime + e.duration });
+        if (this.#gcs.length > 5000) this.#gcs.splice(0, 1000);
+      }
+    }).observe({ entryTypes: ['gc'] });
+    ticker.subscribe((tick) => {
+      const runDelay = runDelayMs();
+      if (tick.nowMs - tick.dueMs > 5) {
+        this.#pending.push({ due: tick.dueMs, now: tick.nowMs, prevEnd: this.#prevEnd, runDelay: runDelay - this.#prevRunDelay });
+      }
+      this.#prevRunDelay = runDelay;
+      const start = performance.now();
+      queueMicrotask(() => {
+        this.#prevEnd = performance.now();
+        this.#work.push(this.#prevEnd - start);
+        if (this.#work.length > 20000) this.#work.splice(0, 5000);
+      });
+    });
+  }
+
+  /** The figures so far (the late ticks classified now: their GC entries have come in by then). */
+  figures(): LatenessFigures {
+    const f = this.#figures;
+    for (const t of this.#pending.splice(0)) {
+      const from = Math.max(t.due, t.prevEnd);
+      let gc = 0;
+      for (const g of this.#gcs) gc += Math.max(0, Math.min(g.end, t.now) - Math.max(g.start, from));
+      const lateness = t.now - t.due;
+      const tickWork = Math.max(0, t.prevEnd - t.due);
+      const runQueue = Math.min(t.runDelay, t.now - from);
+      const other = Math.max(0, lateness - gc - tickWork - runQueue);
+      const max = Math.max(gc, tickWork, runQueue, other);
+      f.late++;
+      if (max === gc) (f.lateGc++, (f.lateMs.gc += lateness));
+      else if (max === runQueue) (f.lateRunQueue++, (f.lateMs.runQueue += lateness));
+      else if (max === tickWork) (f.lateTickWork++, (f.lateMs.tickWork += lateness));
+      else (f.lateOther++, (f.lateMs.other += lateness));
+    }
+    const sorted = [...this.#work].sort((a, b) => a - b);
+    const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+    f.tickWorkMs = { p50: q(0.5), p99: q(0.99), max: sorted[sorted.length - 1] ?? 0 };
+    return structuredClone(f);
+  }
+
+  /** Forget the tick work durations so far (the next figures() gives the quantiles of the window since). */
+  resetWork(): void {
+    this.#work.length = 0;
+  }
 }
 
 /** A full GC before a reading of the figures that asks for one, when the peer was started with `--expose-gc` among its arguments. */
@@ -67,6 +195,7 @@ export async function runSessionsPeer(): Promise<void> {
   const gc = fullGc();
   const engine = await MediaEngine.create({ bindAddress: '127.0.0.1' });
   let sessions: MediaSession[] = [];
+  let trace: LatenessTrace | undefined;
   const reply = (id: number, body: object) => process.send?.({ id, ...body });
   const figures = (collect = false): PeerFigures => {
     const clock = engine.ticker instanceof MediaClock ? engine.ticker.stats : undefined;
@@ -85,7 +214,8 @@ export async function runSessionsPeer(): Promise<void> {
       lateTicks: clock?.lateTicks ?? 0,
       maxLatenessMs: clock?.maxLatenessMs ?? 0,
       packetsReceived,
-      wakeUps: wakeUps(),
+      ...contextSwitches(),
+      ...(trace ? { lateness: trace.figures() } : {}),
     };
   };
   process.on('disconnect', () => process.exit(0));
@@ -93,6 +223,7 @@ export async function runSessionsPeer(): Promise<void> {
     void (async () => {
       try {
         if (m.cmd === 'init') {
+          if (m.traceLateness) trace ??= new LatenessTrace(engine.ticker);
           for (let i = 0; i < (m.count ?? 1); i++) {
             sessions.push(
               engine.createSession({
@@ -123,7 +254,10 @@ export async function runSessionsPeer(): Promise<void> {
           for (const s of sessions) s.start();
           reply(m.id, {});
         }
-        else if (m.cmd === 'figures') reply(m.id, figures(m.gc));
+        else if (m.cmd === 'figures') {
+          reply(m.id, figures(m.gc));
+          if (m.resetWork) trace?.resetWork();
+        }
         else if (m.cmd === 'stop') {
           const f = figures();
           await Promise.all(sessions.map((s) => s.stop()));
@@ -146,9 +280,9 @@ export class Peer {
   #next = 1;
   readonly ready: Promise<void>;
 
-  /** Forks `modulePath` with `mode` ('--peer' runs runSessionsPeer in the child) and `args`. */
-  constructor(modulePath: string, mode = '--peer', args: string[] = []) {
-    this.child = fork(modulePath, [mode, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  /** Forks `modulePath` with `mode` ('--peer' runs runSessionsPeer in the child) and `args`; `nodeFlags` go to node itself. */
+  constructor(modulePath: string, mode = '--peer', args: string[] = [], nodeFlags: string[] = []) {
+    this.child = fork(modulePath, [mode, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...nodeFlags] });
     this.ready = new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('peer did not start')), 90_000); // TypeScript stripped at start: slow on a loaded machine
       this.#pending.set(0, () => (clearTimeout(t), resolve()));

@@ -42,6 +42,21 @@ describe('HmacSha1 (kept key schedule, SHA-1 in JavaScript)', () => {
   });
 });
 
+describe('HmacSha1.digestInto (the per-packet form)', () => {
+  it('equals createHmac over a prefix of the first part and all of the second, written at an offset', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.uint8Array({ maxLength: 400 }), fc.nat(400), fc.uint8Array({ maxLength: 8 }), (key, a, cut, b) => {
+        const mac = new HmacSha1(key);
+        const aLength = Math.min(cut, a.length);
+        const out = new Uint8Array(25);
+        mac.digestInto(out, 5, a, aLength, b);
+        assert.deepEqual(Buffer.from(out.subarray(5)), createHmac('sha1', key).update(a.subarray(0, aLength)).update(b).digest());
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('AesCounterMode (kept ECB context)', () => {
   it('equals aes-128-ctr for IVs with a zero block counter, any length, many calls on one context', () => {
     const key = randomBytes(16);
@@ -51,6 +66,24 @@ describe('AesCounterMode (kept ECB context)', () => {
         const iv = Buffer.concat([head, Buffer.alloc(2)]);
         const ctr = createCipheriv('aes-128-ctr', key, iv);
         assert.deepEqual(cm.xor(iv, data), Buffer.concat([ctr.update(data), ctr.final()]));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('xorInto equals aes-128-ctr too, into another buffer at an offset or in place, with the kept counter blocks and past them', () => {
+    const key = randomBytes(16);
+    const cm = new AesCounterMode(key);
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 14, maxLength: 14 }), fc.uint8Array({ maxLength: 1500 }), fc.nat(20), fc.boolean(), (head, data, skip, inPlace) => {
+        const iv = Buffer.concat([head, Buffer.alloc(2)]);
+        const ctr = createCipheriv('aes-128-ctr', key, iv);
+        const expected = Buffer.concat([ctr.update(data.subarray(Math.min(skip, data.length))), ctr.final()]);
+        const src = Uint8Array.from(data);
+        const dst = inPlace ? src : new Uint8Array(data.length + 3).fill(0xee);
+        const at = inPlace ? Math.min(skip, data.length) : 3;
+        cm.xorInto(iv, src, Math.min(skip, data.length), data.length, dst, at);
+        assert.deepEqual(Buffer.from(dst.subarray(at, at + expected.length)), expected);
       }),
       { numRuns: 300 },
     );

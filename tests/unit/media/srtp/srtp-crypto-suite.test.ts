@@ -69,3 +69,28 @@ describe('ReplayWindow', () => {
     assert.equal(w.check(999), 'fresh');
   });
 });
+
+describe('ReplayWindow against a set-based model', () => {
+  it('gives the verdicts of "accepted set + highest" for random index walks (shifts of every size, 32 and 64 included)', () => {
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+    for (let walk = 0; walk < 200; walk++) {
+      const w = new ReplayWindow();
+      const accepted = new Set<number>();
+      let highest = -1;
+      let index = rand(1000);
+      for (let step = 0; step < 300; step++) {
+        const jumps = [1, 2, 31, 32, 33, 63, 64, 65, 100];
+        const r = rand(4);
+        index = r === 0 ? index + (jumps[rand(jumps.length)] as number) : r === 1 ? Math.max(0, index - rand(70)) : index + rand(3);
+        const model = highest < 0 || index > highest ? 'fresh' : highest - index >= 64 ? 'too-old' : accepted.has(index) ? 'replay' : 'fresh';
+        assert.equal(w.check(index), model, `walk ${walk} step ${step} index ${index} highest ${highest}`);
+        if (model === 'fresh' && rand(3) > 0) {
+          w.accept(index);
+          accepted.add(index);
+          highest = Math.max(highest, index);
+        }
+      }
+    }
+  });
+});
