@@ -5,7 +5,7 @@
  * the phone resolves it with the account's domain and refuses one of our own
  * addresses (a loop).
  */
-import { z } from 'zod';
+import { z } from './zod.ts';
 import { FORWARD_METHODS, NO_ANSWER_MAX_S, NO_ANSWER_MIN_S, type ForwardingCommands } from './forwarding-contract.ts';
 
 export interface ForwardingFieldSchemas {

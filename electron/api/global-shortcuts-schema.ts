@@ -4,7 +4,7 @@
  * problem reported on its field's path (`globalShortcuts.answer`), and the
  * accelerators stored the one way ("ctrl+alt+a" → "Ctrl+Alt+A").
  */
-import { z } from 'zod';
+import { z } from './zod.ts';
 import { GLOBAL_SHORTCUT_ACTIONS, globalShortcutProblems, normalizeGlobalShortcuts, type GlobalShortcuts } from './global-shortcuts.ts';
 
 const accelerator = z.string().max(64, 'is longer than 64 characters');

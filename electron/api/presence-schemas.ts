@@ -4,7 +4,7 @@
  * so the two files do not import each other). Notes are free text shown to
  * other people: bounded, no control or invisible (bidi) characters.
  */
-import { z } from 'zod';
+import { z } from './zod.ts';
 import { PRESENCE_STATUSES, WATCHER_DECISIONS } from './presence-contract.ts';
 
 /** The longest note we publish (PIDF <note>): a status line, not a letter. */

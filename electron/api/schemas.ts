@@ -18,7 +18,7 @@
  * (`idSchema`, `sipUriSchema`…) are shared and built at load.
  */
 import { stunServerProblem, turnServerProblem } from './server-address-syntax.ts';
-import { z } from 'zod';
+import { z } from './zod.ts';
 import type { AccountInput, AccountPatch, CommandName, CommandParams, ContactInput, ContactPatch } from './commands.ts';
 import { NETWORK_CHANGE_REASONS } from './commands.ts';
 import { PHONE_SYSTEM_EXPOSURES, type PhoneSystemCommands } from './phone-system-api.ts';

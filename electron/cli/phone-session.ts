@@ -140,6 +140,7 @@ export class PhoneSession {
         engine = await createPhoneEngine({
           dataDir: location.dataDir,
           secrets: location.secrets,
+          throwawayData: location.ephemeral,
           logger: stderrLogger(opts.verbose),
           ...(opts.bind || opts.keepAlive !== undefined
             ? { sip: { ...(opts.bind ? { bind: [opts.bind] } : {}), ...(opts.keepAlive !== undefined ? { keepAliveMs: opts.keepAlive * 1000 } : {}) } }

@@ -11,7 +11,7 @@
  * The password is not here: `secretRef` names it in a SecretStore
  * (store/secret-store.ts), so the database never holds a credential.
  */
-import { z } from 'zod';
+import { z } from '../api/zod.ts';
 import { stunServerSchema, turnServerSchema } from '../api/schemas.ts';
 export { parseServerAddress, parseTurnServer } from '../api/server-address-syntax.ts';
 import { hostPortOf, parseSipAddress, sameAddress, sipAddressProblem, type SipAddress } from './sip-address.ts';

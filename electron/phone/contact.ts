@@ -3,7 +3,7 @@
  * each with a free label ('work', 'mobile'). All of them resolve to this one
  * contact in caller ID and history (caller-id.ts).
  */
-import { z } from 'zod';
+import { z } from '../api/zod.ts';
 import { sipAddressSchema } from './account.ts';
 import { parseSipAddress, PHONE_NUMBER_TEXT, sameAddress } from './sip-address.ts';
 

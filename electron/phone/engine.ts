@@ -66,6 +66,11 @@ export type { AudioDeviceFactory, CallAudioDevices } from './audio-router.ts';
 
 export interface PhoneEngineOptions {
   dataDir: string;
+  /**
+   * `dataDir` is a temporary folder removed when the run ends (the CLI's account from flags): the database is
+   * written without fsync (store.ts: synchronous OFF), as nothing in it outlives the process. Default false.
+   */
+  throwawayData?: boolean;
   secrets: SecretStore;
   logger?: Logger;
   /**
@@ -214,7 +219,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
   const logger = logRing.tee(opts.logger ?? nullLogger).child('phone');
   // The calls' history is written behind them (store/history-repository.ts): one commit, one fsync, for all the
   // calls that changed within 100 ms, so even an auto-answering host under load keeps synchronous=FULL.
-  const store = openPhoneStore(opts.dataDir, { secrets: opts.secrets, logger: logger.child('store'), clock });
+  const store = openPhoneStore(opts.dataDir, { secrets: opts.secrets, logger: logger.child('store'), clock, ...(opts.throwawayData === true ? { synchronous: 'off' as const } : {}) });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   const recordings = new Recordings({
     store, dataDir: opts.dataDir, logger: logger.child('recordings'),

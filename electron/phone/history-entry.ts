@@ -3,7 +3,7 @@
  * completed when it is answered and ends, so a crash mid-call still leaves the
  * call in the list. Times are wall-clock milliseconds since the Unix epoch.
  */
-import { z } from 'zod';
+import { z } from '../api/zod.ts';
 
 export const CALL_DIRECTIONS = ['in', 'out'] as const;
 export type CallDirection = (typeof CALL_DIRECTIONS)[number];

@@ -3,7 +3,7 @@
  * keeps only what the user changed; everything else reads as the default, so
  * adding a setting needs no migration.
  */
-import { z } from 'zod';
+import { z } from '../api/zod.ts';
 import { DEFAULT_NUMBERING_PLAN, type NumberingPlan } from './phone-number.ts';
 import { emptyForwardingRule } from '../api/forwarding-contract.ts';
 import { forwardingRuleSchema } from '../api/forwarding-schemas.ts';

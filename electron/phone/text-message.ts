@@ -10,7 +10,7 @@
  *
  * An incoming one is 'received'.
  */
-import { z } from 'zod';
+import { z } from '../api/zod.ts';
 import { CALL_DIRECTIONS, type CallDirection } from './history-entry.ts';
 
 export const MESSAGE_STATUSES = ['received', 'sending', 'delivered', 'stored', 'failed'] as const;

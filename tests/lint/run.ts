@@ -80,6 +80,9 @@ export function checkFile(rel: string, text: string): Finding[] {
         add('renderer/ may import only electron/api');
       }
       if (top.startsWith('electron/') && target.startsWith('tests/')) add('engine code must not import tests');
+      if (/^zod(\/|$)/.test(spec) && !/^\s*import\s+type\s/.test(line) && rel !== 'electron/api/zod.ts' && !rel.startsWith('tests/')) {
+        add("import z from electron/api/zod.ts, not 'zod' (it configures zod before any schema is built)");
+      }
     }
     if (engine && /\bconsole\.(log|debug|info|warn|error|trace)\b/.test(line) && !line.includes('// allow-console')) {
       add('no console.* in engine code: use the injected logger');

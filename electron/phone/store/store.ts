@@ -23,7 +23,11 @@
  * the event loop that carries the calls: the history written behind them
  * commits with `{ fsync: false }` (NORMAL for that commit alone), which a
  * process crash loses nothing of either, and which the next FULL commit or
- * checkpoint makes durable on the disk too.
+ * checkpoint makes durable on the disk too. A throwaway folder (a one-off
+ * `parley register --aor …`, removed at exit) opens with OFF: no fsync at all
+ * (the fresh database's schema steps alone cost ≈ 20 of them at start), and
+ * a process crash still loses nothing a later start could read, because no
+ * later start reads it.
  *
  * All SQLite errors leave as StoreError (store-error.ts). The API is
  * synchronous like DatabaseSync itself; writes of several rows go through
@@ -37,7 +41,7 @@ import { nullLogger } from '../../common/logger.ts';
 import { CURRENT_SCHEMA_VERSION, MIGRATIONS, PARLEY_APPLICATION_ID, type Migration } from './migrations.ts';
 import { StoreError, fromSqliteError } from './store-error.ts';
 
-export type SynchronousMode = 'full' | 'normal';
+export type SynchronousMode = 'full' | 'normal' | 'off';
 
 export interface StoreOptions {
   /** File name inside the data folder; default 'parley.db'. */
@@ -92,9 +96,10 @@ export class Store {
     }
     this.#db = db;
     try {
+      // The level first: switching a new file to WAL writes (and, but for OFF, syncs) it.
+      db.exec(`PRAGMA synchronous = ${this.#synchronous.toUpperCase()}`);
       const mode = db.prepare('PRAGMA journal_mode = WAL').get()?.journal_mode;
       if (mode !== 'wal') throw new StoreError('io', `cannot switch ${this.path} to WAL (journal mode is ${String(mode)})`);
-      db.exec(`PRAGMA synchronous = ${this.#synchronous.toUpperCase()}`);
       db.exec('PRAGMA foreign_keys = ON');
       this.#migrate(migrations);
     } catch (e) {

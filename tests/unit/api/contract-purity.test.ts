@@ -33,6 +33,7 @@ test('contract.ts and api-client.ts reach only plain sibling modules', () => {
 });
 
 test('the check can fail: schemas.ts and ws-server.ts are not pure', () => {
-  assert.ok(importsOf(join(apiDir, 'schemas.ts')).includes('zod'));
+  // schemas.ts takes zod through ./zod.ts (which configures it): the walk must find it there.
+  assert.ok([...reachable(join(apiDir, 'schemas.ts')).values()].flat().includes('zod'));
   assert.ok(importsOf(join(apiDir, 'ws-server.ts')).some((s) => s.startsWith('node:')));
 });

@@ -38,3 +38,13 @@ test('renderer may import only the api contract', () => {
   assert.equal(checkFile('renderer/src/a.ts', "import { x } from '../../electron/sip/a.ts';\n").length, 1);
   assert.equal(checkFile('renderer/src/a.ts', "import type { x } from '../../electron/api/contract.ts';\n").length, 0);
 });
+
+test("zod comes from electron/api/zod.ts (configured before any schema is built), types from 'zod' itself", () => {
+  const f = checkFile('electron/phone/x.ts', "import { z } from 'zod';\n");
+  assert.equal(f.length, 1);
+  assert.match(f[0]!.rule, /electron\/api\/zod\.ts/);
+  assert.equal(checkFile('renderer/src/a.ts', "import { z } from 'zod/mini';\n").length, 1);
+  assert.deepEqual(checkFile('electron/phone/x.ts', "import { z } from '../api/zod.ts';\n"), []);
+  assert.deepEqual(checkFile('electron/phone/store/x.ts', "import type { z } from 'zod';\n"), []);
+  assert.deepEqual(checkFile('electron/api/zod.ts', "import { z } from 'zod';\n"), []);
+});

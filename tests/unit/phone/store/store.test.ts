@@ -76,6 +76,20 @@ test('synchronous NORMAL can be chosen', () => {
   store.close();
 });
 
+test('synchronous OFF (a throwaway folder) holds for the whole connection, WAL and migrations included', () => {
+  const store = Store.open(tempDir(), { synchronous: 'off' });
+  try {
+    assert.equal(pragma(store, 'synchronous'), 0);
+    assert.equal(pragma(store, 'journal_mode'), 'wal');
+    assert.equal(store.schemaVersion, MIGRATIONS.length);
+    // A write-behind commit ({ fsync: false }) leaves OFF as it is (it lowers only FULL).
+    assert.equal(store.transaction(() => pragma(store, 'synchronous'), { fsync: false }), 0);
+    assert.equal(pragma(store, 'synchronous'), 0);
+  } finally {
+    store.close();
+  }
+});
+
 test('reopening keeps data and does not migrate again', () => {
   const dir = tempDir();
   let store = Store.open(dir);
