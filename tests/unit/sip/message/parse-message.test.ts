@@ -222,6 +222,25 @@ describe('parseMessage', () => {
     assert.equal(m.headers.get('subject'), 'Grüße 日本');
   });
 
+  test('octets above 0x7f in the head or the body: the head read as UTF-8 (a bad octet as U+FFFD), the body kept as sent', () => {
+    const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+    const cases: [Buffer, string, Buffer][] = [
+      [bytes(options(['Subject: plain', 'Content-Length: 0'], '')), 'plain', Buffer.from('')],
+      [bytes(options(['Subject: plain', 'Content-Length: 7'], ''), 'Grüße'), 'plain', Buffer.from('Grüße')],
+      [bytes(options(['Subject: plain', 'Content-Length: 3'], ''), [0x61, 0xff, 0x62]), 'plain', Buffer.from([0x61, 0xff, 0x62])],
+      [bytes(options(['Subject: Grüße', 'Content-Length: 3'], ''), [0x61, 0xff, 0x62]), 'Grüße', Buffer.from([0x61, 0xff, 0x62])],
+      [bytes(options([]).replace('\r\n\r\n', '\r\nSubject: a'), [0xff], '\ufffdb\r\nContent-Length: 1\r\n\r\nx'), 'a\ufffd\ufffdb', Buffer.from('x')],
+      [bytes(options([]).replace('\r\n\r\n', '\r\nSubject: '), [0xc3], '\r\nContent-Length: 0\r\n\r\n'), '\ufffd', Buffer.from('')],
+    ];
+    for (const [wire, subject, body] of cases) {
+      const m = parseMessage(wire);
+      assert.equal(m.headers.get('subject'), subject);
+      assert.ok(m.body.equals(body));
+      assert.ok(serializeMessage(m).equals(wire));
+      assert.equal(callId(m), 'c1@example.com');
+    }
+  });
+
   test('errors name the defect and carry the request when it can be answered', () => {
     const e = assertRejects(() => receive(options().replace('CSeq: 1 OPTIONS', 'CSeq: x OPTIONS')), 400, /CSeq/);
     assert.ok(e instanceof SipParseError);
