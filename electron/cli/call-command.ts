@@ -38,12 +38,13 @@ export async function run(opts: CliOptions, output: Output, stop: StopSignal): P
   const target = opts.positionals[0];
   if (target === undefined) throw new UsageError('parley call wants exactly one target, e.g. parley call sip:alice@example.com');
   if (opts.autoAnswer) throw new UsageError('--auto-answer is for parley listen');
-  const audio = await loadAudio(opts);
   // This command is going to call: the resampler's WASM and the G.711 tables load while the
-  // engine opens and registers, instead of between the dial and the INVITE (measured
-  // in tests/bench/setup-time.bench.ts; libopus only if the call negotiates Opus,
-  // init-media.ts). A failure to load is the dial's to report.
+  // audio files are read and the engine opens and registers, instead of between the dial and
+  // the INVITE or the 200 and the first RTP packet (measured in tests/bench/setup-time.bench.ts
+  // --stages; libopus only if the call negotiates Opus, init-media.ts). A failure to load is
+  // the dial's to report.
   initMedia().catch(() => undefined);
+  const audio = await loadAudio(opts);
   const session = await PhoneSession.open(opts, output, { audio: audio.devicesFor });
   const tracker = new CallTracker(session.events);
   try {

@@ -54,7 +54,8 @@ Audio and timing:
   --duration SECONDS            talk time (call), or how long to run (register, listen, echo)
   --auto-answer                 listen: answer incoming calls
 Other: --bind HOST:PORT (SIP listening address), --identity ADDR (which address a call presents),
-  --keepalive SECONDS (NAT keep-alive of the registration's UDP flow; default 25, 0 = none),
+  --keepalive SECONDS (NAT keep-alive of the registration's UDP flow, always; 0 = none; default: every 25 s where
+    a router lies between us and the registrar, none to a registrar on our own link that saw our own address),
   --rtp-timeout SECONDS (end a call whose peer sent no RTP/RTCP that long; default 30, 0 = never),
   --port N and --no-open (web), --json (one JSON event per line on stdout), --data-dir DIR, -v/--verbose,
   --rtp-ports MIN-MAX (the UDP ports media may use, e.g. 16384-16483 for a firewall rule; default 16384-32767).

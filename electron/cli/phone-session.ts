@@ -223,19 +223,26 @@ export class PhoneSession {
     return this.accounts.filter((a) => registersByItself(a));
   }
 
-  /** The first event of `name` matching `match` within `timeoutMs`, else undefined. */
-  waitFor<E extends keyof Events>(name: E, match: (data: Events[E]) => boolean, timeoutMs: number): Promise<Events[E] | undefined> {
+  /**
+   * The first event of `name` matching `match` within `timeoutMs`, else undefined; also undefined at once when
+   * `signal` aborts — a wait nobody needs any more must not leave its timer behind (a `listen` that registered
+   * would otherwise wake once more, tens of seconds later, for nothing).
+   */
+  waitFor<E extends keyof Events>(name: E, match: (data: Events[E]) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<Events[E] | undefined> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        off();
-        resolve(undefined);
-      }, timeoutMs);
-      const off = this.events.on(name, (data) => {
-        if (!match(data)) return;
+      const settle = (data: Events[E] | undefined) => {
         clearTimeout(timer);
         off();
+        signal?.removeEventListener('abort', abandon);
         resolve(data);
+      };
+      const abandon = () => settle(undefined);
+      const timer = setTimeout(abandon, timeoutMs);
+      const off = this.events.on(name, (data) => {
+        if (match(data)) settle(data);
       });
+      if (signal?.aborted) abandon();
+      else signal?.addEventListener('abort', abandon, { once: true });
     });
   }
 
@@ -259,17 +266,25 @@ export class PhoneSession {
       throw new UsageError(`${account.aor} has no registrar to register with (its domain is this machine); give --proxy or a registrar, or call it directly`);
     }
     const final = (r: RegistrationSnapshot) => r.accountId === account.id && (r.state === 'registered' || r.state === 'failed');
-    const event = this.waitFor('registration', final, REGISTER_TIMEOUT_MS);
-    const started = this.waitFor('registration', (r) => r.accountId === account.id && r.state !== 'unregistered', 200);
+    // Both waits start before the snapshot is read (an event between the two is not missed); whichever is not
+    // needed is given up when this returns.
+    const done = new AbortController();
+    const event = this.waitFor('registration', final, REGISTER_TIMEOUT_MS, done.signal);
+    const started = this.waitFor('registration', (r) => r.accountId === account.id && r.state !== 'unregistered', 200, done.signal);
     this.#registered.add(account.id);
-    let result = await this.registration(account.id);
-    // The engine starts registering while it opens, before our events are printed: show a settled outcome we missed.
-    if (result !== undefined && final(result)) this.output.event({ event: 'registration', data: result });
-    if (result === undefined || result.state === 'unregistered') {
-      // Give the engine's own registration a moment to start before asking for one.
-      result = (await started) ?? (await this.call('account.register', { accountId: account.id }, ExitCode.network));
+    let result: RegistrationSnapshot | undefined;
+    try {
+      result = await this.registration(account.id);
+      // The engine starts registering while it opens, before our events are printed: show a settled outcome we missed.
+      if (result !== undefined && final(result)) this.output.event({ event: 'registration', data: result });
+      if (result === undefined || result.state === 'unregistered') {
+        // Give the engine's own registration a moment to start before asking for one.
+        result = (await started) ?? (await this.call('account.register', { accountId: account.id }, ExitCode.network));
+      }
+      if (!final(result)) result = (await event) ?? result;
+    } finally {
+      done.abort();
     }
-    if (!final(result)) result = (await event) ?? result;
     if (result.state === 'registered') return result;
     if (result.state !== 'failed') throw new CliError(`registration of ${account.aor} got no final answer within ${REGISTER_TIMEOUT_MS / 1000} s: check --proxy and the network`, ExitCode.network);
     const advice = registrationAdvice(account.aor, result);

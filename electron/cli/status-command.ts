@@ -31,9 +31,16 @@ export async function run(opts: CliOptions, output: Output, stop: StopSignal): P
     const registered = await Promise.race([session.registerAll(), stop.requested.then(() => undefined)]);
     if (registered === undefined) return ExitCode.interrupted;
     const settled = (p: OwnPresenceSnapshot) => p.publications.length > 0 && p.publications.every((x) => x.state === 'published' || x.state === 'failed');
-    const answered = session.waitFor('presence.own', settled, PUBLISH_WAIT_MS);
-    const set = await session.call('presence.set', { status, ...(opts.note !== undefined ? { note: opts.note } : {}) });
-    const result = settled(set) ? set : ((await Promise.race([answered, stop.requested.then(() => undefined)])) ?? (await session.call('presence.get', {})));
+    // The wait is given up once the outcome is known: `status` then stays up, idle, for as long as asked.
+    const done = new AbortController();
+    const answered = session.waitFor('presence.own', settled, PUBLISH_WAIT_MS, done.signal);
+    let result: OwnPresenceSnapshot;
+    try {
+      const set = await session.call('presence.set', { status, ...(opts.note !== undefined ? { note: opts.note } : {}) });
+      result = settled(set) ? set : ((await Promise.race([answered, stop.requested.then(() => undefined)])) ?? (await session.call('presence.get', {})));
+    } finally {
+      done.abort();
+    }
     const published = result.publications.filter((x) => x.state === 'published');
     if (published.length === 0) {
       const failed = result.publications.find((x) => x.state === 'failed');

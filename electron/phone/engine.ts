@@ -89,7 +89,10 @@ export interface PhoneEngineOptions {
     tlsExtraCa?: string[];
     /** SO_RCVBUF of the UDP listeners (the OS default otherwise); a load test raises it so bursts are not dropped. */
     udpReceiveBufferBytes?: number;
-    /** NAT keep-alive interval of registered UDP flows without a Flow-Timer (default 25 s; 0 = none). */
+    /**
+     * NAT keep-alive interval of registered UDP flows without a Flow-Timer; 0 = none. Default: 25 s for the flows
+     * that need one — none to a registrar on our own link that saw our own address (sip/ua/registration.ts).
+     */
     keepAliveMs?: number;
   };
   /** Poll the machine's addresses and watch for sleep, refreshing registrations on a change (default true). */

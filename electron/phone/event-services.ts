@@ -39,6 +39,10 @@ const SIGNIFICANT = ['aor', 'aliases', 'authUser', 'registrar', 'outboundProxy',
 
 /** Call states that make us busy (a call that only rings does not). */
 const IN_CALL = new Set(['connecting', 'active', 'held', 'remote-held']);
+/** An outgoing call being set up: from the dial until it is answered or ends. */
+const SETTING_UP = new Set(['dialing', 'ringing', 'early', 'connecting']);
+/** The longest an account's presence and subscriptions wait for the calls being set up (see 'registration' below). */
+export const SETUP_WAIT_MS = 2000;
 
 export interface EventServicesDeps {
   ua: UserAgent;
@@ -110,6 +114,25 @@ export function createEventServices(d: EventServicesDeps): EventServices {
   };
 
   const registered = new Map<string, boolean>();
+  /** Outgoing calls being set up, and the work waiting for them (afterSetUp). */
+  const settingUp = new Set<string>();
+  let waiting: (() => void)[] = [];
+  let waitTimer: TimerHandle | undefined;
+  const runWaiting = () => {
+    d.clock.clearTimeout(waitTimer);
+    waitTimer = undefined;
+    const due = waiting;
+    waiting = [];
+    for (const work of due) work();
+  };
+  const afterSetUp = (work: () => void) => {
+    if (settingUp.size === 0) {
+      work();
+      return;
+    }
+    waiting.push(work);
+    waitTimer ??= d.clock.setTimeout(runWaiting, SETUP_WAIT_MS);
+  };
   const offs = [
     d.events.on('registration', (r) => {
       const was = registered.get(r.accountId);
@@ -119,17 +142,24 @@ export function createEventServices(d: EventServicesDeps): EventServices {
       // After this turn (setImmediate): what waited for the registration — a dial (`parley call` dials once its
       // account is registered), a host's own reaction — goes before the account's PUBLISH and SUBSCRIBEs
       // (setup-time.bench.ts --stages: ≈ 1.5 ms of a cold process's turn stood between the 200 and the INVITE).
+      // A call dialled then is being set up: they wait until it is answered or ends (SETUP_WAIT_MS at most), so
+      // that their messages and answers do not stand between its 200 and its ACK and first RTP packet either.
       setImmediate(() => {
         if (closed || registered.get(r.accountId) !== true) return;
-        const account = d.accounts.get(r.accountId);
-        if (!account) return;
-        if (was === false) agent.restart(account.id);
-        presence.accountReady(account);
-        mwi.accountReady(account);
-        watches.accountReady(account.id);
+        afterSetUp(() => {
+          if (closed || registered.get(r.accountId) !== true) return;
+          const account = d.accounts.get(r.accountId);
+          if (!account) return;
+          if (was === false) agent.restart(account.id);
+          presence.accountReady(account);
+          mwi.accountReady(account);
+          watches.accountReady(account.id);
+        });
       });
     }),
     d.events.on('call', (c) => {
+      if (c.direction === 'out' && SETTING_UP.has(c.state)) settingUp.add(c.id);
+      else if (settingUp.delete(c.id) && settingUp.size === 0 && waiting.length > 0) setImmediate(runWaiting);
       const was = connected.size > 0;
       if (IN_CALL.has(c.state)) connected.add(c.id);
       else connected.delete(c.id);
@@ -203,6 +233,8 @@ export function createEventServices(d: EventServicesDeps): EventServices {
     counts: () => ({ subscriptions: agent.subscriptionCount, notifiers: agent.notifierCount, watches: watches.count }),
     async close() {
       closed = true;
+      d.clock.clearTimeout(waitTimer);
+      waiting = [];
       for (const off of offs) off();
       // Unsubscribing is best effort: a peer that no longer answers must not hold the phone's exit for Timer F.
       let timer: TimerHandle | undefined;

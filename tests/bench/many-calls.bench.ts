@@ -180,8 +180,15 @@ function latenessDelta(opened: PeerFigures[], closed: PeerFigures[]): LatenessFi
     lateGc: sum((f) => f.lateGc),
     lateRunQueue: sum((f) => f.lateRunQueue),
     lateTickWork: sum((f) => f.lateTickWork),
+    lateLoopBusy: sum((f) => f.lateLoopBusy ?? 0),
     lateOther: sum((f) => f.lateOther),
-    lateMs: { gc: sum((f) => f.lateMs.gc), runQueue: sum((f) => f.lateMs.runQueue), tickWork: sum((f) => f.lateMs.tickWork), other: sum((f) => f.lateMs.other) },
+    lateMs: {
+      gc: sum((f) => f.lateMs.gc),
+      runQueue: sum((f) => f.lateMs.runQueue),
+      tickWork: sum((f) => f.lateMs.tickWork),
+      loopBusy: sum((f) => f.lateMs.loopBusy ?? 0),
+      other: sum((f) => f.lateMs.other),
+    },
     tickWorkMs: { p50: Math.max(...work.map((w) => w.p50)), p99: Math.max(...work.map((w) => w.p99)), max: Math.max(...work.map((w) => w.max)) },
   };
 }
@@ -254,7 +261,7 @@ const kb = (v: number) => (v / 1024).toFixed(0);
 function parleyLine(p: Side): string {
   const l = p.lateness;
   const causes = l
-    ? `; late by cause: GC ${l.lateGc}, run queue ${l.lateRunQueue}, previous tick's work ${l.lateTickWork}, other ${l.lateOther}; GC ${l.gcCount} pauses ${f1(l.gcMs)} ms (${Object.entries(l.gcByKind).map(([k, v]) => `${k} ${v.count}/${f1(v.ms)} ms`).join(', ')}); tick work p50 ${l.tickWorkMs.p50.toFixed(2)} p99 ${l.tickWorkMs.p99.toFixed(2)} max ${f1(l.tickWorkMs.max)} ms`
+    ? `; late by cause: GC ${l.lateGc}, run queue ${l.lateRunQueue}, previous tick's work ${l.lateTickWork}, loop busy with other callbacks ${l.lateLoopBusy}, timer late with the loop idle ${l.lateOther}; GC ${l.gcCount} pauses ${f1(l.gcMs)} ms (${Object.entries(l.gcByKind).map(([k, v]) => `${k} ${v.count}/${f1(v.ms)} ms`).join(', ')}); tick work p50 ${l.tickWorkMs.p50.toFixed(2)} p99 ${l.tickWorkMs.p99.toFixed(2)} max ${f1(l.tickWorkMs.max)} ms`
     : '';
   return `${f1(tot(p))} % (${p.cpu.map(f1).join(' / ')}; ${p.evidence}; ${p.lateTicks} of ${p.ticks} ticks > 5 ms late, worst ${f1(p.maxLatenessMs ?? 0)} ms, ${f1((p.framesDone ?? 0) * 100)} % of the frames due ran, ${(p.wakeUpsPerTick ?? 0).toFixed(2)} wake-ups per tick, ${f1(p.preemptionsPerS ?? 0)} preemptions/s${causes}; heap ${(p.heapTotal ?? []).map(mb).join(' / ')} MB, grew ${(p.heapGrowth ?? []).map(mb).join(' / ')} MB in the window)`;
 }

@@ -3,7 +3,12 @@
  * parsers of `sip` (kirm), `drachtio-sip` (eager and lazy) and SIP.js, side
  * by side in one process on the same realistic messages.
  *
- *   node tests/bench/sip-parser.bench.ts [seconds-per-parser-per-column, default 3]
+ *   node tests/bench/sip-parser.bench.ts [seconds-per-parser-per-column, default 3] [--baseline DIR]
+ *
+ * --baseline DIR adds "parley baseline": the message layer of another
+ * checkout (DIR is its electron/sip/message, e.g. main's, extracted with
+ * `git archive main electron/sip/message | tar -x -C /tmp/base`) timed in the
+ * same process and slices, for an A/B of a change on a loaded machine.
  *
  * Every parser is first checked to extract the same fields from the same
  * input (method or status, Request-URI, top Via branch, From tag, To URI,
@@ -23,19 +28,10 @@
  * Not a pass/fail test: it prints figures and ratios.
  */
 import { createRequire } from 'node:module';
-import {
-  checkMessage,
-  contactsOf,
-  formatUri,
-  fromOf,
-  parseMessage,
-  serializeMessage,
-  toOf,
-  topVia,
-  cseqOf,
-  callId,
-  type SipMessage,
-} from '../../electron/sip/message/index.ts';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as ownLayer from '../../electron/sip/message/index.ts';
+import { checkMessage, formatUri, parseMessage, serializeMessage, topVia, type SipMessage } from '../../electron/sip/message/index.ts';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -44,7 +40,14 @@ const kirm: Any = require('sip');
 const drachtio: Any = require('drachtio-sip').parser;
 const { Parser: sipjsParser }: Any = await import('sip.js/lib/core/messages/parser.js');
 
-const seconds = Number(process.argv[2] ?? 3);
+const args = process.argv.slice(2);
+const baselineAt = args.indexOf('--baseline');
+const baselineDir = baselineAt >= 0 ? args[baselineAt + 1] : undefined;
+if (baselineAt >= 0) args.splice(baselineAt, 2);
+const seconds = Number(args[0] ?? 3);
+/** The message layer the "parley" rows time, or another checkout's (--baseline). */
+type Layer = typeof ownLayer;
+const baseline: Layer | undefined = baselineDir ? await import(pathToFileURL(resolve(baselineDir, 'index.ts')).href) : undefined;
 
 // ---------------------------------------------------------------- messages
 const crlf = (lines: string[]): string => lines.join('\r\n');
@@ -146,18 +149,18 @@ interface Fields {
   bodyLength: number;
 }
 
-function parley(buf: Buffer, parsed?: SipMessage): [SipMessage, Fields] {
-  const m = parsed ?? parseMessage(buf);
-  const contacts = contactsOf(m);
+function parley(buf: Buffer, parsed?: SipMessage, L: Layer = ownLayer): [SipMessage, Fields] {
+  const m = parsed ?? L.parseMessage(buf);
+  const contacts = L.contactsOf(m);
   const f: Fields = {
     first: m.kind === 'request' ? m.method : String(m.status),
     ruri: m.kind === 'request' ? m.uri : '',
-    branch: topVia(m).params.get('branch') ?? '',
-    fromTag: fromOf(m).params.get('tag') ?? '',
-    to: formatUri(toOf(m).uri),
-    callId: callId(m),
-    cseq: cseqOf(m).seq,
-    contact: contacts === '*' || contacts.length === 0 ? '' : formatUri((contacts[0] as { uri: Parameters<typeof formatUri>[0] }).uri),
+    branch: L.topVia(m).params.get('branch') ?? '',
+    fromTag: L.fromOf(m).params.get('tag') ?? '',
+    to: L.formatUri(L.toOf(m).uri),
+    callId: L.callId(m),
+    cseq: L.cseqOf(m).seq,
+    contact: contacts === '*' || contacts.length === 0 ? '' : L.formatUri((contacts[0] as { uri: Parameters<typeof formatUri>[0] }).uri),
     bodyLength: m.body.length,
   };
   return [m, f];
@@ -275,6 +278,22 @@ const contenders: Contender[] = [
       if (mf !== undefined) h.set('Max-Forwards', String(Number(mf) - 1));
     },
   },
+  ...(baseline === undefined
+    ? []
+    : [
+        {
+          name: 'parley baseline',
+          parse: (i: number) => parley(buffers[i] as Buffer, undefined, baseline),
+          parseOnly: (i: number) => baseline.parseMessage(buffers[i] as Buffer),
+          serialize: (m: unknown) => baseline.serializeMessage(m as SipMessage),
+          modify: (m: unknown) => {
+            const h = (m as SipMessage).headers;
+            h.prepend('Via', PROXY_VIA);
+            const mf = h.get('Max-Forwards');
+            if (mf !== undefined) h.set('Max-Forwards', String(Number(mf) - 1));
+          },
+        },
+      ]),
   {
     // What the transports run on a received message: parse, then check the values a transaction needs.
     name: 'parley checked',
@@ -466,6 +485,7 @@ for (const k of Object.keys(results)) {
   const r = results[k] as Record<string, number>;
   const best = Object.entries(r).filter(([n]) => !n.startsWith('parley')).sort((a, b) => b[1] - a[1])[0] as [string, number];
   const ratio = (n: string) => ((r[n] as number) / best[1]).toFixed(2);
-  console.log(`${k}: vs fastest competitor (${best[0]}): parley ${ratio('parley')}x, parley checked ${ratio('parley checked')}x`);
+  const ab = r['parley baseline'] === undefined ? '' : `; parley / parley baseline ${((r['parley'] as number) / r['parley baseline']).toFixed(3)} (baseline ${ratio('parley baseline')}x)`;
+  console.log(`${k}: vs fastest competitor (${best[0]}): parley ${ratio('parley')}x, parley checked ${ratio('parley checked')}x${ab}`);
 }
 if (sink < 0) console.log(sink);

@@ -1,7 +1,11 @@
 /**
  * One await for what the media engine loads before a call's pipelines are
- * built: the speexdsp resampler (WASM, asynchronous) and the G.711 tables
- * (≈ 25 kB, built in one go instead of on the first frame). Hosts do not
+ * built: the speexdsp resampler (WASM, asynchronous) with a state for each
+ * way between the devices' 48 kHz and G.711's 8 kHz and G.722's 16 kHz made
+ * and run once (their filter tables built, the WASM and JavaScript of that
+ * path compiled; Resampler keeps spare states and the first call's
+ * pipelines take these), and the G.711 tables (≈ 25 kB, built in one go
+ * instead of on the first frame). Hosts do not
  * load these at start-up: MediaEngine calls this when a call's media is
  * first negotiated (its first offer or answer), which is always before
  * start() builds the pipelines that need them — the first frame never waits
@@ -20,7 +24,8 @@
  */
 import { opusCodec } from '../codecs/opus-codec.ts';
 import { prepareG711 } from '../codecs/g711.ts';
-import { initResampler } from './resampler.ts';
+import { DEVICE_RATE, frameSamples } from './frame.ts';
+import { Resampler, initResampler } from './resampler.ts';
 
 let loading: Promise<void> | undefined;
 let loaded = false;
@@ -35,6 +40,13 @@ export function initMedia(): Promise<void> {
   loading ??= (async () => {
     prepareG711();
     await initResampler();
+    for (const rate of [8000, 16000]) {
+      for (const [from, to] of [[DEVICE_RATE, rate], [rate, DEVICE_RATE]] as const) {
+        const r = new Resampler(from, to);
+        r.process(new Int16Array(frameSamples(from)));
+        r.destroy();
+      }
+    }
     loaded = true;
   })().catch((e: unknown) => {
     loading = undefined; // let the next call try again

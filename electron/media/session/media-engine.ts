@@ -109,8 +109,9 @@ export class MediaEngine {
       started: () => this.#ports.settled(),
     });
     this.#sessions.add(session);
-    // Start loading the media WASM now: the offer or answer a moment later then rarely waits for it.
-    initMedia().catch((err: unknown) => this.#log.error('media WASM failed to load', { message: String(err) }));
+    // Start loading the media WASM after this turn (its compile is synchronous, init-media.ts): a dial's INVITE goes
+    // first, and the answer a round trip later rarely waits for it.
+    if (!mediaLoaded()) setImmediate(() => void initMedia().catch((err: unknown) => this.#log.error('media WASM failed to load', { message: String(err) })));
     return session;
   }
 

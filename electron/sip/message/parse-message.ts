@@ -8,9 +8,10 @@ import { SipRequest, SipResponse, type SipMessage } from './sip-message.ts';
 import { parseStartLine } from './start-line.ts';
 
 /**
- * The SIP message parser (RFC 3261 §7, §18.3, §20, §25). The head is
- * decoded once (latin1, so a character index is a byte index) and cut into
- * lines with indexOf; the blank line ending the head is found on the way.
+ * The SIP message parser (RFC 3261 §7, §18.3, §20, §25). The message is
+ * decoded once, one character per octet so a character index is a byte index
+ * (as UTF-8, which tells whether every octet is ASCII; else latin1), and cut
+ * into lines with indexOf; the blank line ending the head is found on the way.
  * Parsing builds one small object per header line recording where its name
  * and value sit in the head (WireField; nothing is sliced) and checks what must hold before anything
  * else can be trusted: the start line (a malformed one is refused, a bad
@@ -336,14 +337,18 @@ export function parseMessage(data: Buffer | string, limits?: Partial<ParseLimits
   const len = buf.length;
   let start = 0;
   while (start < len && (buf[start] === CR || buf[start] === LF)) start++;
-  // latin1: one character per octet, so string indexes are byte offsets.
   const scanLen = Math.min(len, lim.maxMessageBytes + 4);
-  // latin1Slice: what toString('latin1') calls, without its argument handling.
-  let m = scanHead((buf as Buffer & LatinSlicer).latin1Slice(0, scanLen), start, lim, buf);
+  // Decoded as UTF-8 (utf8Slice: what toString('utf8') calls, without its argument handling): when
+  // that gives one character per octet and no U+FFFD, every octet is ASCII and string indexes are
+  // byte offsets. Else latin1 (one character per octet, whatever they are) and the head checked.
+  let text = (buf as Buffer & LatinSlicer).utf8Slice(0, scanLen);
+  const ascii = text.length === scanLen && text.indexOf('\ufffd') < 0;
+  if (!ascii) text = (buf as Buffer & LatinSlicer).latin1Slice(0, scanLen);
+  let m = scanHead(text, start, lim, buf);
   const bodyStart = headBodyStart;
   const startLineEnd = headStartLineEnd;
   if (bodyStart - start > lim.maxMessageBytes) throw tooLarge('message head too large');
-  if (!isAscii(buf) && !isAscii(buf.subarray(start, bodyStart))) {
+  if (!ascii && !isAscii(buf.subarray(start, bodyStart))) {
     // UTF-8 in the head (display names, reason phrases): decode it as such and parse again
     // (no byte spans then: string indexes no longer equal byte offsets).
     const head = buf.toString('utf8', start, bodyStart);
@@ -366,7 +371,8 @@ export function parseMessage(data: Buffer | string, limits?: Partial<ParseLimits
   return m;
 }
 
-/** Node's Buffer method behind toString('latin1'). */
+/** Node's Buffer methods behind toString('latin1') and toString('utf8'). */
 interface LatinSlicer {
   latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
 }

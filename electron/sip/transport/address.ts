@@ -3,8 +3,9 @@
  * RFC 3261 §18.2.1 needs it ("differs from the packet source address"), and
  * the default SIP ports (RFC 3261 §19.1.2).
  */
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import type { NetworkInterfaceInfo } from 'node:os';
 import type { Endpoint, TransportProtocol } from './transport.ts';
 
 export function familyOf(address: string): 4 | 6 | undefined {
@@ -77,6 +78,32 @@ export function guessAdvertisedAddress(family: 4 | 6): string {
     }
   }
   return family === 4 ? '127.0.0.1' : '::1';
+}
+
+/**
+ * Whether `address` lies in the prefix of one of this host's interfaces (its
+ * CIDR: 127.0.0.1/8, 192.168.1.20/24, 2001:db8::5/64 …): a packet to it
+ * crosses no router — so no NAT and no stateful firewall on the way —
+ * and reaches it directly on that link (loopback is a link like any other).
+ * `interfaces`: os.networkInterfaces, or a test's own.
+ */
+export function onLink(address: string, interfaces: () => NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces): boolean {
+  const target = normalizeAddress(address);
+  const family = familyOf(target);
+  if (family === undefined) return false;
+  const links = new BlockList();
+  let any = false;
+  for (const list of Object.values(interfaces())) {
+    for (const info of list ?? []) {
+      const [base, bits] = (info.cidr ?? '').split('/');
+      const prefix = Number(bits);
+      const type = info.family === 'IPv4' ? 'ipv4' : 'ipv6';
+      if (!base || !Number.isInteger(prefix) || (type === 'ipv4') !== (family === 4)) continue;
+      links.addSubnet(base.replace(/%.*$/, ''), prefix, type);
+      any = true;
+    }
+  }
+  return any && links.check(target.replace(/%.*$/, ''), family === 4 ? 'ipv4' : 'ipv6');
 }
 
 /** One spelling per address, for map keys. */

@@ -41,6 +41,19 @@ export function viaPublicAddress(response: SipResponse): PublicAddress | undefin
 }
 
 /**
+ * Over UDP: whether the answer's top Via shows a NAT between us and the
+ * server — a `received` other than our sent-by host or an `rport` other than
+ * our sent-by port (RFC 3581 §4). A server that adds neither says nothing
+ * either way: false.
+ */
+export function viaShowsNat(response: SipResponse): boolean {
+  const via = readTopVia(response);
+  const seen = viaPublicAddress(response);
+  if (!via || !seen) return false;
+  return !sameHost(seen.host, via.host) || seen.port !== (via.port ?? 5060);
+}
+
+/**
  * Over a connection (TCP/TLS): our public end, when a NAT is between us, else
  * undefined. A NAT shows as a `received` address other than our sent-by host;
  * the port alone says nothing (a connection always leaves from an ephemeral

@@ -45,7 +45,7 @@ import { outcomeOf } from './sip-outcome.ts';
 import type { SipOutcome } from './sip-outcome.ts';
 import { familyOf } from './target-resolver.ts';
 import { FlowKeepAlive } from './flow-keepalive.ts';
-import { sameAddress, viaConnectionAddress, viaPublicAddress } from './public-address.ts';
+import { sameAddress, viaConnectionAddress, viaPublicAddress, viaShowsNat } from './public-address.ts';
 import type { PublicAddress } from './public-address.ts';
 import type { UaContext } from './ua-context.ts';
 
@@ -327,14 +327,29 @@ export class Registration extends Emitter<RegistrationEvents> {
     return true;
   }
 
-  /** RFC 5626 §4.4: keep the UDP flow to the registrar open (Flow-Timer honoured, §5.4). */
+  /**
+   * RFC 5626 §4.4: keep the UDP flow to the registrar open (Flow-Timer honoured, §5.4) where it needs it. Unless
+   * an interval was chosen (then always), a flow is left alone when nothing on its way can forget it: the
+   * registrar is on one of our own links (no router between us, so neither a NAT nor a stateful firewall),
+   * its Via says it saw us at our own address and port (RFC 3581: no NAT), and it asks for no keep-alives
+   * (no Flow-Timer, no outbound: §4.4 makes them part of an outbound flow). Then a keep-alive keeps nothing
+   * open, and the idle phone need not wake for it: a dead registrar shows at the next refresh, a move of
+   * ours in the network check. Any router on the way may hold state for the flow — a NAT, which the Via
+   * shows, or a firewall, which nothing shows (an IPv6 home router's) — so off-link flows keep theirs.
+   */
   #keepFlowAlive(target: SendTarget, response: SipResponse): void {
     // Keep-alives turned off (keepAliveMs 0, `--keepalive 0`) stay off, whatever Flow-Timer the registrar suggests.
     if (this.#ctx.keepAliveMs <= 0) return;
     const flowTimer = Number(response.headers.get('Flow-Timer')?.trim());
-    const intervalMs = Number.isFinite(flowTimer) && flowTimer > 0 ? clampNetworkSeconds('flow-timer', flowTimer) * 1000 : this.#ctx.keepAliveMs;
+    const asked = Number.isFinite(flowTimer) && flowTimer > 0;
+    const intervalMs = asked ? clampNetworkSeconds('flow-timer', flowTimer) * 1000 : this.#ctx.keepAliveMs;
     const transport = this.#ctx.layer.context.transport;
     if (intervalMs <= 0 || !transport.sendKeepAlive) return;
+    if (this.#ctx.keepAliveWhenNeeded && !asked && !this.#outbound && !viaShowsNat(response) && this.#ctx.onLink(target.address)) {
+      if (this.#keepAlive) this.#ctx.logger.info('keep-alives stopped: the registrar is on our link and saw our own address', { account: this.account.id });
+      this.#stopKeepAlive();
+      return;
+    }
     const current = this.#keepAlive?.flow;
     if (current && current.target.address === target.address && current.target.port === target.port) {
       current.setInterval(intervalMs);

@@ -41,6 +41,10 @@ export interface UaContext {
   setPublicAddress(account: UaAccount, address: PublicAddress | undefined): void;
   /** RFC 5626 keep-alive interval for UDP flows without a Flow-Timer (ms; 0 = none). */
   readonly keepAliveMs: number;
+  /** The interval was not chosen: a flow is kept alive only where it needs it (registration.ts), else always. */
+  readonly keepAliveWhenNeeded: boolean;
+  /** Whether an address is on one of this host's links: no router, so no NAT or stateful firewall, on the way. */
+  onLink(address: string): boolean;
   /** Batched timers of the idle phone's periodic work (flow keep-alives): one wake-up for several. */
   readonly idleTimers: IdleTimers;
   /** Registers a flow keep-alive to get the STUN answers from the SIP port (returns the unregister function). */

@@ -27,6 +27,7 @@ import type { NameAddr, SipRequest, SipUri } from '../message/index.ts';
 import type { TimerConfig } from '../transaction/timers.ts';
 import { TransactionLayer } from '../transaction/transaction-layer.ts';
 import type { ServerTransaction } from '../transaction/transaction-layer.ts';
+import { onLink } from '../transport/address.ts';
 import { TransportLayer } from '../transport/transport-layer.ts';
 import type { ListenOptions, TransportLayerOptions } from '../transport/transport-layer.ts';
 import type { Endpoint, SipTransport, TransportProtocol } from '../transport/transport.ts';
@@ -102,8 +103,14 @@ export interface UserAgentOptions {
   timers?: Partial<TimerConfig>;
   /** 100 Trying after this many ms of silence on an INVITE (§17.2.1); default 200. */
   autoTrying?: number | false;
-  /** RFC 5626 keep-alive interval of registered UDP flows when the registrar sends no Flow-Timer (default 25 s; 0 = none). */
+  /**
+   * RFC 5626 keep-alive interval of registered UDP flows when the registrar sends no Flow-Timer. Given, every
+   * registered UDP flow is kept alive at it (0 = none); absent, a flow is kept alive every 25 s only where it
+   * needs it (registration.ts: not to a registrar on one of our own links that saw us at our own address).
+   */
   keepAliveMs?: number;
+  /** Whether an address is on one of this host's links (transport/address.ts onLink; a test's own). */
+  onLink?: (address: string) => boolean;
   clock?: Clock;
   /** Batched timers for idle periodic work, shared with the host's own (the engine's network check); default: the UA's own. */
   idleTimers?: IdleTimers;
@@ -207,6 +214,8 @@ export class UserAgent extends Emitter<UserAgentEvents> {
         else this.#public.delete(account.id);
       },
       keepAliveMs: options.keepAliveMs ?? DEFAULT_UDP_KEEPALIVE_MS,
+      keepAliveWhenNeeded: options.keepAliveMs === undefined,
+      onLink: options.onLink ?? ((address) => onLink(address)),
       idleTimers: options.idleTimers ?? new IdleTimers(clock),
       watchKeepAlive: (keepAlive) => {
         this.#keepAlives.add(keepAlive);

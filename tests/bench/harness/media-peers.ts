@@ -65,10 +65,12 @@ export interface LatenessFigures {
   lateRunQueue: number;
   /** the previous tick's own work ran past this tick's due time */
   lateTickWork: number;
-  /** none of those: the loop was busy with other callbacks (received datagrams, IPC) or the timer fired late */
+  /** none of those, and the event loop was busy (not waiting in epoll) for most of it: received datagrams, IPC */
+  lateLoopBusy: number;
+  /** none of those, and the loop was idle for most of it: the timer itself fired late */
   lateOther: number;
   /** sum of the lateness of the late ticks in each class, ms */
-  lateMs: { gc: number; runQueue: number; tickWork: number; other: number };
+  lateMs: { gc: number; runQueue: number; tickWork: number; loopBusy: number; other: number };
   /** the work of one tick of every session (first listener to the end of the timer callback), ms: p50, p99, max */
   tickWorkMs: { p50: number; p99: number; max: number };
 }
@@ -101,7 +103,9 @@ const GC_KINDS: Record<number, string> = {
  * pauses come from a perf_hooks observer on the same time line. Each late
  * tick is put in the class that explains most of its lateness (the window
  * from the previous tick's end, or its due time if that is later, to this
- * tick's start).
+ * tick's start); what GC, the run queue and the previous tick leave is the
+ * event loop's other work when the loop was active then (its utilization,
+ * perf_hooks), else the timer's own lateness.
  */
 class LatenessTrace {
   readonly #gcs: { start: number; end: number }[] = [];
@@ -113,11 +117,14 @@ class LatenessTrace {
     lateGc: 0,
     lateRunQueue: 0,
     lateTickWork: 0,
+    lateLoopBusy: 0,
     lateOther: 0,
-    lateMs: { gc: 0, runQueue: 0, tickWork: 0, other: 0 },
+    lateMs: { gc: 0, runQueue: 0, tickWork: 0, loopBusy: 0, other: 0 },
     tickWorkMs: { p50: 0, p99: 0, max: 0 },
   };
-  readonly #pending: { due: number; now: number; prevEnd: number; runDelay: number }[] = [];
+  readonly #pending: { due: number; now: number; prevEnd: number; runDelay: number; active: number }[] = [];
+  /** The event loop's utilization when the previous tick's work ended: its active time since is the loop's other work. */
+  #prevElu = performance.eventLoopUtilization();
   readonly #work: number[] = [];
   #prevEnd = 0;
   #prevRunDelay = runDelayMs();
@@ -138,12 +145,14 @@ class LatenessTrace {
     ticker.subscribe((tick) => {
       const runDelay = runDelayMs();
       if (tick.nowMs - tick.dueMs > 5) {
-        this.#pending.push({ due: tick.dueMs, now: tick.nowMs, prevEnd: this.#prevEnd, runDelay: runDelay - this.#prevRunDelay });
+        const active = performance.eventLoopUtilization(this.#prevElu).active;
+        this.#pending.push({ due: tick.dueMs, now: tick.nowMs, prevEnd: this.#prevEnd, runDelay: runDelay - this.#prevRunDelay, active });
       }
       this.#prevRunDelay = runDelay;
       const start = performance.now();
       queueMicrotask(() => {
         this.#prevEnd = performance.now();
+        this.#prevElu = performance.eventLoopUtilization();
         this.#work.push(this.#prevEnd - start);
         if (this.#work.length > 20000) this.#work.splice(0, 5000);
       });
@@ -160,12 +169,16 @@ class LatenessTrace {
       const lateness = t.now - t.due;
       const tickWork = Math.max(0, t.prevEnd - t.due);
       const runQueue = Math.min(t.runDelay, t.now - from);
-      const other = Math.max(0, lateness - gc - tickWork - runQueue);
-      const max = Math.max(gc, tickWork, runQueue, other);
+      const rest = Math.max(0, lateness - gc - tickWork - runQueue);
+      // The loop's active time since the previous tick ended, within the window, less what GC and the run queue took of it.
+      const loopBusy = Math.min(rest, Math.max(0, Math.min(t.active, t.now - from) - gc - runQueue));
+      const other = rest - loopBusy;
+      const max = Math.max(gc, tickWork, runQueue, loopBusy, other);
       f.late++;
       if (max === gc) (f.lateGc++, (f.lateMs.gc += lateness));
       else if (max === runQueue) (f.lateRunQueue++, (f.lateMs.runQueue += lateness));
       else if (max === tickWork) (f.lateTickWork++, (f.lateMs.tickWork += lateness));
+      else if (max === loopBusy) (f.lateLoopBusy++, (f.lateMs.loopBusy += lateness));
       else (f.lateOther++, (f.lateMs.other += lateness));
     }
     const sorted = [...this.#work].sort((a, b) => a - b);

@@ -46,6 +46,8 @@ interface Alloc {
   external: number;
   gcs: number;
   gcMs: number;
+  /** CPU time of the process per operation, µs (GC and the loop's I/O included) */
+  cpuUs: number;
 }
 
 /**
@@ -62,7 +64,9 @@ async function perOp(n: number, op: () => void | Promise<void>): Promise<Alloc> 
   const s0 = getHeapStatistics();
   const m0 = gcMs;
   profiler.start();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < n; i++) await op();
+  const c1 = process.cpuUsage(c0);
   const s1 = getHeapStatistics();
   const result = profiler.stop();
   let heapFreed = 0;
@@ -76,6 +80,7 @@ async function perOp(n: number, op: () => void | Promise<void>): Promise<Alloc> 
     external: (s1.external_memory - s0.external_memory + externalFreed) / n,
     gcs: result?.statistics.length ?? 0,
     gcMs: gcMs - m0,
+    cpuUs: (c1.user + c1.system) / n,
   };
 }
 
@@ -192,7 +197,7 @@ export async function runAllocChild(suite: SrtpCryptoSuite, pairs: number): Prom
   const w = await perOp(ticks, step);
   const top = await allocationSites(200, step);
   out(`  one tick of ${pairs} calls (${2 * pairs} sessions: receive + send, every packet received)  ${fmt(w)}`);
-  out(`    per session per tick (one packet out, one in): ${(w.heap / (2 * pairs)).toFixed(0)} B heap, ${(w.external / (2 * pairs)).toFixed(0)} B external; ${w.gcs} GCs, ${w.gcMs.toFixed(1)} ms of GC in ${ticks} ticks`);
+  out(`    per session per tick (one packet out, one in): ${(w.heap / (2 * pairs)).toFixed(0)} B heap, ${(w.external / (2 * pairs)).toFixed(0)} B external, ${(w.cpuUs / (2 * pairs)).toFixed(1)} µs of CPU; ${w.gcs} GCs, ${w.gcMs.toFixed(1)} ms of GC in ${ticks} ticks`);
   out(`    where (sampled allocations, collected ones included, over 200 more ticks; self bytes per session per tick):`);
   for (const [site, bytes] of top.slice(0, 25)) out(`      ${(bytes / 200 / (2 * pairs)).toFixed(0).padStart(6)} B  ${site}`);
   await Promise.all(all.map((s) => s.stop()));

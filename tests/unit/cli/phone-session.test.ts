@@ -48,3 +48,24 @@ test('a flags account in a temporary phone: chosen, reached through the dispatch
   const { existsSync } = await import('node:fs');
   assert.equal(existsSync(session.location.dataDir), false, 'the temporary data dir is removed');
 });
+
+test('a wait given up leaves no timer behind: an idle `listen` does not wake for a wait it no longer needs', { timeout: 20_000 }, async () => {
+  const output = new Output({ json: true, streams: { out: () => {}, err: () => {} } });
+  const session = await PhoneSession.open(parseCli(['listen', '--aor', 'sip:alice@127.0.0.1', '--password', 'pw', '--bind', '127.0.0.1:0']), output);
+  try {
+    const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timeouts();
+    const done = new AbortController();
+    const wait = session.waitFor('registration', () => true, 60_000, done.signal);
+    assert.equal(timeouts(), before + 1, 'the wait holds one timer');
+    done.abort();
+    assert.equal(await wait, undefined, 'an abandoned wait settles at once, with nothing');
+    assert.equal(timeouts(), before, 'and its timer is gone');
+    const aborted = new AbortController();
+    aborted.abort();
+    assert.equal(await session.waitFor('registration', () => true, 60_000, aborted.signal), undefined, 'a wait given an aborted signal does not start');
+    assert.equal(timeouts(), before);
+  } finally {
+    await session.close();
+  }
+});

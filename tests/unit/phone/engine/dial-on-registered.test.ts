@@ -3,8 +3,10 @@
  * does after it (event-services.ts, registration-service.ts): `parley call`
  * dials as soon as its account is registered, and the account's PUBLISH, its
  * SUBSCRIBEs (MWI, watcher info) and the store's write of the learned realm
- * follow after that turn, so the INVITE leaves first. Real engine, a small
- * registrar on loopback that records every request in order.
+ * follow after that turn, so the INVITE leaves first — and they wait until
+ * that call is answered or ends (SETUP_WAIT_MS at most), so that nothing of
+ * theirs stands between its 200 and its ACK. Real engine, a small registrar
+ * on loopback that records every request in order (and refuses the call).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -48,5 +50,10 @@ describe('engine: a dial made when the account is registered', () => {
     assert.ok(invite >= 0, `an INVITE was sent (${methods.join(' ')})`);
     assert.ok(methods.includes('PUBLISH') && methods.includes('SUBSCRIBE'), `the account still publishes and subscribes (${methods.join(' ')})`);
     for (const m of ['PUBLISH', 'SUBSCRIBE']) assert.ok(methods.indexOf(m) > invite, `${m} after the INVITE (${methods.join(' ')})`);
+    // The engine's own order: the call ended (the registrar refuses it) before the account's first PUBLISH left.
+    const order = phone.events.map((e) => (e.event === 'call' && e.data.state === 'ended' ? 'ended' : e.event === 'trace' && e.data.direction === 'out' ? e.data.text.split(' ')[0] : undefined));
+    const ended = order.indexOf('ended');
+    const published = order.indexOf('PUBLISH');
+    assert.ok(ended >= 0 && published > ended, `the PUBLISH waited for the call's set-up to end (${order.filter(Boolean).join(' ')})`);
   });
 });

@@ -161,7 +161,7 @@ describe('parseMessage', () => {
       'sip:bob@host.example.com', 'sip:host', 'sip:host:5060', 'sips:alice@a.b:65535', 'sip:1.2.3.4:0', 'sip:a&=+$,/@h', 'sip:a;b@host',
       'sip:a?b@host', 'sip:-@-', 'sip:host_1.', 'sip:host:65536', 'sip:host:123456', 'sip:host:', 'sip:@host', 'sip:bob@', 'sip:a@b@c',
       'sip:b%40b@host', 'sip:bob:pw@host', 'sip:bob@[::1]:5060', 'sip:bob@host;transport=tcp', 'sip:bob@host?subject=x', 'sip:host:50a',
-      'sip:bo"b@host', 'sip:bob@ho<st', 'sip::5060', 'sip:host:-1',
+      'sip:bo"b@host', 'sip:bob@ho<st', 'sip::5060', 'sip:host:-1', 'SIP:Bob@Host', 'SiPs:a@b', 'sip:', 'sips:',
     ];
     for (const uri of uris) {
       let scanner = true;
@@ -172,7 +172,8 @@ describe('parseMessage', () => {
       }
       let parsed = true;
       try {
-        parseMessage(options().replace('OPTIONS sip:b@example.com', `OPTIONS ${uri}`));
+        const m = parseMessage(options().replace('OPTIONS sip:b@example.com', `OPTIONS ${uri}`)) as SipRequest;
+        assert.deepEqual([m.method, m.uri], ['OPTIONS', uri]);
       } catch (e) {
         assert.ok(e instanceof SipParseError && /Request-URI/.test(e.message), uri);
         parsed = false;
@@ -220,6 +221,25 @@ describe('parseMessage', () => {
     const m = parseMessage(options(['Subject: Grüße 日本'], '').replace('<sip:a@example.com>', '"José Müller" <sip:a@example.com>'));
     assert.equal(fromOf(m).displayName, 'José Müller');
     assert.equal(m.headers.get('subject'), 'Grüße 日本');
+  });
+
+  test('octets above 0x7f in the head or the body: the head read as UTF-8 (a bad octet as U+FFFD), the body kept as sent', () => {
+    const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+    const cases: [Buffer, string, Buffer][] = [
+      [bytes(options(['Subject: plain', 'Content-Length: 0'], '')), 'plain', Buffer.from('')],
+      [bytes(options(['Subject: plain', 'Content-Length: 7'], ''), 'Grüße'), 'plain', Buffer.from('Grüße')],
+      [bytes(options(['Subject: plain', 'Content-Length: 3'], ''), [0x61, 0xff, 0x62]), 'plain', Buffer.from([0x61, 0xff, 0x62])],
+      [bytes(options(['Subject: Grüße', 'Content-Length: 3'], ''), [0x61, 0xff, 0x62]), 'Grüße', Buffer.from([0x61, 0xff, 0x62])],
+      [bytes(options([]).replace('\r\n\r\n', '\r\nSubject: a'), [0xff], '\ufffdb\r\nContent-Length: 1\r\n\r\nx'), 'a\ufffd\ufffdb', Buffer.from('x')],
+      [bytes(options([]).replace('\r\n\r\n', '\r\nSubject: '), [0xc3], '\r\nContent-Length: 0\r\n\r\n'), '\ufffd', Buffer.from('')],
+    ];
+    for (const [wire, subject, body] of cases) {
+      const m = parseMessage(wire);
+      assert.equal(m.headers.get('subject'), subject);
+      assert.ok(m.body.equals(body));
+      assert.ok(serializeMessage(m).equals(wire));
+      assert.equal(callId(m), 'c1@example.com');
+    }
   });
 
   test('errors name the defect and carry the request when it can be answered', () => {

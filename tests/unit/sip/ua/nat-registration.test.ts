@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeStun, isStun, StunType } from '../../../../electron/net/stun/index.ts';
 import type { SipRequest } from '../../../../electron/sip/message/index.ts';
+import { onLink } from '../../../../electron/sip/transport/address.ts';
 import { fixedMedia, registrar, world } from './ua-world.ts';
 import { phone } from './two-phones.ts';
 
@@ -217,5 +218,79 @@ describe('Registration behind a NAT', () => {
     const bye = w.network.packets.find((p) => p.message.kind === 'request' && p.message.method === 'BYE')!;
     assert.equal(bye.to.port, 40001, "the peer's BYE goes to where we are now");
     assert.equal(call.state, 'ended');
+  });
+});
+
+describe('Keep-alives only where the flow needs them (no interval chosen)', () => {
+  /** Our one interface: 10.0.0.2/24, so the registrar at 10.0.0.1 is on our link and 198.51.100.10 is not. */
+  const ourLink = (address: string) => onLink(address, () => ({ eth0: [{ address: '10.0.0.2', netmask: '255.255.255.0', family: 'IPv4', mac: '02:00:00:00:00:02', internal: false, cidr: '10.0.0.2/24' }] }));
+
+  function flow(o: { registrarAt: string; nat?: boolean; keepAliveMs?: number; flowTimer?: number; outbound?: boolean }) {
+    const w = world();
+    const server = w.server(o.registrarAt, 5060);
+    server.transport.stunServer = true;
+    registrar(server, { ...(o.flowTimer !== undefined ? { flowTimer: o.flowTimer } : {}), ...(o.outbound ? { outbound: true } : {}) });
+    const ua = w.ua('10.0.0.2', 5070, { onLink: ourLink, ...(o.keepAliveMs !== undefined ? { keepAliveMs: o.keepAliveMs } : {}) });
+    if (o.nat) w.network.mapNat(w.network.node('10.0.0.2', 5070)!, PUBLIC.address, PUBLIC.port);
+    ua.addAccount({
+      id: 'a', aor: 'sip:johndoe@sipA.test', password: 'secret', outboundProxy: `sip:${o.registrarAt}:5060`, registerExpires: 600,
+      ...(o.outbound ? { instanceId: 'urn:uuid:00000000-0000-1000-8000-000a95a0e128' } : {}),
+    });
+    const keepAlives = () => w.network.raw.filter((r) => r.to.address === o.registrarAt);
+    return { w, server, ua, keepAlives };
+  }
+
+  it('a registrar on our link that saw our own address: no keep-alive in 10 minutes, the refreshes alone keep the binding', async () => {
+    const { w, server, ua, keepAlives } = flow({ registrarAt: '10.0.0.1' });
+    ua.register('a');
+    await w.settle(20);
+    assert.equal(ua.registration('a').state, 'registered');
+    await w.run(600_000, 5000);
+    assert.equal(keepAlives().length, 0, 'no STUN probe, no CRLF');
+    assert.ok(server.of('REGISTER').length >= 4, 'the binding was refreshed before it ran out');
+    assert.equal(ua.registration('a').state, 'registered');
+  });
+
+  it('kept wherever something on the way may forget the flow, or they were asked for', async () => {
+    const cases: { name: string; o: Parameters<typeof flow>[0]; everyMs: number }[] = [
+      { name: 'a registrar beyond a router (a stateful firewall may be there; the Via cannot show one)', o: { registrarAt: '198.51.100.10' }, everyMs: 25_000 },
+      { name: 'a NAT the Via shows, even on our link', o: { registrarAt: '10.0.0.1', nat: true }, everyMs: 25_000 },
+      { name: 'an interval chosen (keepAliveMs)', o: { registrarAt: '10.0.0.1', keepAliveMs: 20_000 }, everyMs: 20_000 },
+      { name: "the registrar's Flow-Timer", o: { registrarAt: '10.0.0.1', flowTimer: 40 }, everyMs: 40_000 },
+      { name: 'an RFC 5626 outbound flow', o: { registrarAt: '10.0.0.1', outbound: true }, everyMs: 25_000 },
+    ];
+    for (const c of cases) {
+      const { w, ua, keepAlives } = flow(c.o);
+      ua.register('a');
+      await w.settle(20);
+      await w.run(10_000, 500);
+      const first = keepAlives().length;
+      assert.ok(first >= 1, `${c.name}: the flow is probed at once`);
+      // random() is 0 in this world: one keep-alive every 80 % of the interval.
+      await w.run(c.everyMs * 4, 500);
+      assert.equal(keepAlives().length - first, 5, `${c.name}: five keep-alives in four intervals (every ${c.everyMs * 0.8} ms)`);
+      assert.equal(ua.registration('a').state, 'registered', c.name);
+    }
+  });
+
+  it('stopped when a later answer shows the flow no longer needs them, started again when it does', async () => {
+    const { w, ua, keepAlives } = flow({ registrarAt: '10.0.0.1', nat: true });
+    ua.register('a');
+    await w.settle(20);
+    await w.run(30_000, 500);
+    assert.ok(keepAlives().length >= 2, 'behind the NAT: kept alive');
+    // The NAT goes away: the next keep-alive's answer names our own address, and the REGISTER it prompts is
+    // answered with a Via that shows no NAT.
+    w.network.unmapNat(w.network.node('10.0.0.2', 5070)!);
+    await w.run(60_000, 500);
+    assert.equal(ua.registration('a').state, 'registered');
+    assert.equal(ua.publicAddress('a'), undefined, 'our own address again');
+    const after = keepAlives().length;
+    await w.run(240_000, 5000);
+    assert.equal(keepAlives().length, after, 'none after the answer that shows no NAT');
+    // And back behind a NAT: the refresh's answer shows it, and the keep-alives start again.
+    w.network.mapNat(w.network.node('10.0.0.2', 5070)!, PUBLIC.address, PUBLIC.port);
+    await w.run(600_000, 5000);
+    assert.ok(keepAlives().length - after >= 10, `kept alive again (${keepAlives().length - after})`);
   });
 });

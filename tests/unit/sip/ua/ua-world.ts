@@ -99,6 +99,8 @@ export interface RegistrarOptions {
   before?: (request: SipRequest) => SipResponse | undefined;
   /** Answer as an RFC 5626 registrar: Require: outbound when the UA's REGISTER supports it. */
   outbound?: boolean;
+  /** A Flow-Timer (s) in every 2xx (RFC 5626 §5.4). */
+  flowTimer?: number;
 }
 
 /** A digest-protected registrar answering REGISTER like Kamailio's registrar does. */
@@ -148,6 +150,7 @@ export function registrar(server: FakeServer, opts: RegistrarOptions = {}): { no
     if (contact && contact !== '*' && requested > 0) r.headers.append('Contact', contact.replace(/;expires=\d+/, '') + `;expires=${granted}`);
     for (const o of opts.others ?? []) r.headers.append('Contact', o);
     if (opts.outbound && /outbound/.test(request.headers.getAll('Supported').join(','))) r.headers.set('Require', 'outbound');
+    if (opts.flowTimer !== undefined) r.headers.set('Flow-Timer', String(opts.flowTimer));
     tx.respond(r);
   };
   return state;
@@ -157,6 +160,7 @@ export interface World {
   clock: FakeClock;
   network: FakeNetwork;
   logs: LogRecord[];
+  /** A UA on the in-memory network; its registrars are off-link (a router between: keep-alives kept) unless `onLink` says otherwise. */
   ua(address: string, port: number, options?: Partial<UserAgentOptions>): UserAgent;
   server(address: string, port: number): FakeServer;
   /** Lets deliveries and promise chains run (several rounds). */
@@ -175,7 +179,7 @@ export function world(): World {
     network,
     logs,
     ua: (address, port, options = {}) =>
-      new UserAgent({ transport: network.endpoint(address, port), clock, logger, random: () => 0, autoTrying: false, ...options }),
+      new UserAgent({ transport: network.endpoint(address, port), clock, logger, random: () => 0, autoTrying: false, onLink: () => false, ...options }),
     server: (address, port) => new FakeServer(w, address, port),
     settle: async (rounds = 10) => {
       for (let i = 0; i < rounds; i++) await flush(2);
