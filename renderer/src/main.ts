@@ -9,6 +9,7 @@ import { WsTransport } from './api/ws-transport.ts';
 import App from './App.svelte';
 import { AudioController } from './audio/audio-controller.svelte.ts';
 import Fatal from './Fatal.svelte';
+import { afterUserActivation } from './lib/activity.ts';
 import { HidHeadset, type HidLike } from './lib/hid-headset.svelte.ts';
 import { runHidIntent } from './lib/hid-telephony.ts';
 import { applyTheme } from './lib/theme.ts';
@@ -57,4 +58,7 @@ if (!choice.ok) {
     : undefined;
   const host = transport instanceof BridgeTransport ? 'desktop' : 'web';
   mount(App, { target, props: { context: { store, ui, actions, audio, host, ...(headset ? { headset } : {}) }, onretry } });
+  // A call's audio context made ahead (audio-controller.svelte.ts): Electron's window may start audio at once, a browser
+  // tab after the user's first click or key.
+  if (audio) afterUserActivation(window, host === 'desktop' || navigator.userActivation?.hasBeenActive === true, () => audio.prepare());
 }

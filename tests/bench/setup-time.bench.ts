@@ -52,7 +52,9 @@
  * before a change, with node_modules beside it) as two more callers,
  * "engine (baseline)" (that checkout's engine served by this file, with the
  * same probe) and "CLI (baseline)" (its bin/parley.js): an A/B in one run,
- * the callers taking turns.
+ * the callers taking turns. With the web UI in the run, also that
+ * checkout's `parley web` and page (its own renderer build, in a Chromium of
+ * its own), "web UI (baseline)".
  *
  * `--stages` (on with --trace, --baseline and --cpu-prof): every Parley
  * caller notes its own moments (harness/dgram-probe.ts: dial command or, for
@@ -287,6 +289,7 @@ const users = [
   { username: 'bob', password: 'bobpw' },
   { username: 'carol', password: 'carolpw' },
   { username: 'dave', password: 'davepw' },
+  { username: 'erin', password: 'erinpw' },
 ];
 
 interface Setup {
@@ -321,20 +324,30 @@ interface WebCaller {
   close(): Promise<void>;
 }
 
-/** `parley web` with alice's account registered at Kamailio, its page open in Chromium on the dialpad. */
-async function startWebCaller(kamDomain: string, proxy: string, dir: string): Promise<WebCaller> {
-  buildRenderer();
-  const web = await startWebHost({ dataDir: join(dir, 'web-data') });
+/**
+ * `parley web` with `user`'s account registered at Kamailio, its page open in
+ * Chromium on the dialpad. `checkout`: that checkout's host and renderer
+ * build (its own e2e helpers, so its own paths), for --baseline.
+ */
+async function startWebCaller(kamDomain: string, proxy: string, dir: string, user = 'alice', checkout?: string): Promise<WebCaller> {
+  const helpers = checkout
+    ? {
+        build: ((await import(join(checkout, 'tests/e2e/build-renderer.ts'))) as typeof import('../e2e/build-renderer.ts')).buildRenderer,
+        start: ((await import(join(checkout, 'tests/e2e/web-host.ts'))) as typeof import('../e2e/web-host.ts')).startWebHost,
+      }
+    : { build: buildRenderer, start: startWebHost };
+  helpers.build();
+  const web = await helpers.start({ dataDir: join(dir, `web-data-${user}`) });
   const ws = new WebSocket(web.url.replace(/^http/, 'ws').replace(/\/#token=(.*)$/, '/api?token=$1'));
   await new Promise<void>((resolve, reject) => {
     ws.addEventListener('open', () => resolve());
     ws.addEventListener('error', () => reject(new Error('the API socket did not open')));
   });
   const api = createApiClient(ws);
-  const added = await api.call('accounts.add', { aor: `sip:alice@${kamDomain}`, password: 'alicepw', registrar: proxy, outboundProxy: proxy, codecs: ['PCMU'] });
+  const added = await api.call('accounts.add', { aor: `sip:${user}@${kamDomain}`, password: `${user}pw`, registrar: proxy, outboundProxy: proxy, codecs: ['PCMU'] });
   if (!added.ok) throw new Error(`accounts.add: ${added.message}`);
   await web.waitFor('registration', (d) => d.state === 'registered', 10_000, 'the web host registered');
-  const mic = join(dir, 'mic.wav');
+  const mic = join(dir, `mic-${user}.wav`);
   soxTone(mic, { hz: 700, seconds: 20, rate: 48000, peakDbfs: -12 });
   const session = await startBrowser({ micWav: mic });
   await session.browser.url(web.url);
@@ -387,6 +400,7 @@ async function main(): Promise<void> {
   let engine: EngineProcess | undefined;
   let baseline: EngineProcess | undefined;
   let webCaller: WebCaller | undefined;
+  let webBaseline: WebCaller | undefined;
   let wire: WireTrace | undefined;
   const wantWeb = !ONLY || ONLY.includes('web');
   const noBrowser = wantWeb ? browserAvailable() : undefined;
@@ -400,7 +414,7 @@ async function main(): Promise<void> {
     };
     engine = await startEngineProcess();
     const account = await registeredEngine(engine, 'alice');
-    if (BASELINE) baseline = await startEngineProcess(BASELINE);
+    if (BASELINE && (!ONLY || ONLY.includes('engine'))) baseline = await startEngineProcess(BASELINE);
     const baselineAccount = baseline ? await registeredEngine(baseline, 'dave') : undefined;
     bob = await startBaresip({ accounts: [bareAccount('bob', { answermode: 'auto' })], dumpAudio: false });
     carol = await startBaresip({ accounts: [bareAccount('carol', {})], dumpAudio: false });
@@ -408,6 +422,7 @@ async function main(): Promise<void> {
     await carol.waitForEvent((e) => e.type === 'REGISTER_OK', 10_000);
     diag = () => `; bob: ${bob?.events.map((e) => e.type).join(' ')}; carol: ${carol?.events.map((e) => e.type).join(' ')}`;
     if (wantWeb && !noBrowser) webCaller = await startWebCaller(kam.domain, proxy, tmp.path);
+    if (wantWeb && !noBrowser && BASELINE) webBaseline = await startWebCaller(kam.domain, proxy, tmp.path, 'erin', BASELINE);
     if (TRACE) wire = await WireTrace.start(tmp.path);
     const bobSeen = stamp(bob);
     const carolSeen = stamp(carol);
@@ -418,6 +433,7 @@ async function main(): Promise<void> {
     const ours: Setup[] = [];
     const warm: Setup[] = [];
     const page: Setup[] = [];
+    const pageBased: Setup[] = [];
     const based: Setup[] = [];
     const launch: number[] = [];
     const oursBefore: Setup[] = [];
@@ -519,8 +535,7 @@ async function main(): Promise<void> {
       await until('engine call closed at baresip', 10_000, after(bobSeen, b0, 'CALL_CLOSED'));
     };
 
-    const webCall = async (): Promise<void> => {
-      const w = webCaller as WebCaller;
+    const webCall = (w: WebCaller, into: Setup[], caller: string) => async (): Promise<void> => {
       const browser = w.session.browser;
       const b0 = bobSeen.length;
       await browser.execute(WEB_PROBE);
@@ -540,10 +555,10 @@ async function main(): Promise<void> {
         if (marks.connectedAt === 0) await sleep(20);
       }
       if (marks.dialAt === 0 || marks.connectedAt === 0) throw new Error(`the page did not say Connected (${JSON.stringify(marks)})${diag()}`);
-      page.push({ ringMs: ring.wall - marks.dialAt, answerMs: marks.connectedAt - marks.dialAt, heardMs: heard.wall - marks.dialAt });
+      into.push({ ringMs: ring.wall - marks.dialAt, answerMs: marks.connectedAt - marks.dialAt, heardMs: heard.wall - marks.dialAt });
       if (wire) {
         const wall = (what: string, at: number): TraceMoment => ({ what, at, wall: true });
-        tracedCalls.push({ caller: 'web UI', clockMark, dial: wall('dial', marks.dialAt), moments: [wall('callee: ringing event', ring.wall), wall('caller: page says Connected', marks.connectedAt), wall('callee: heard event', heard.wall)] });
+        tracedCalls.push({ caller, clockMark, dial: wall('dial', marks.dialAt), moments: [wall('callee: ringing event', ring.wall), wall('caller: page says Connected', marks.connectedAt), wall('callee: heard event', heard.wall)] });
       }
       const calls = await w.api.call('calls.list', {});
       if (!calls.ok) throw new Error(`calls.list: ${calls.message}`);
@@ -558,7 +573,8 @@ async function main(): Promise<void> {
       ...(BASELINE ? [['cli', parleyCall(oursBefore, launchBefore, 'CLI (baseline)', join(BASELINE, 'bin/parley.js'))]] : []),
       ['engine', engineCall(engine, account.id, warm)],
       ...(baseline && baselineAccount ? [['engine', engineCall(baseline, baselineAccount.id, based)]] : []),
-      ...(webCaller ? [['web', webCall]] : []),
+      ...(webCaller ? [['web', webCall(webCaller, page, 'web UI')]] : []),
+      ...(webBaseline ? [['web', webCall(webBaseline, pageBased, 'web UI (baseline)')]] : []),
     ]
       .filter(([name]) => !ONLY || ONLY.includes(name as string))
       .map(([, v]) => v as () => Promise<void>);
@@ -567,6 +583,7 @@ async function main(): Promise<void> {
     ours.length = 0;
     warm.length = 0;
     page.length = 0;
+    pageBased.length = 0;
     based.length = 0;
     launch.length = 0;
     oursBefore.length = 0;
@@ -586,8 +603,9 @@ async function main(): Promise<void> {
     if (warm.length > 0) console.log(row('Parley engine', warm));
     if (based.length > 0) console.log(row('engine (baseline)', based));
     if (page.length > 0) console.log(row('Parley web UI', page));
+    if (pageBased.length > 0) console.log(row('web (baseline)', pageBased));
     const ratio = (xs: Setup[], k: keyof Setup) => (pct(xs.map((x) => x[k]), 50) / pct(bare.map((x) => x[k]), 50)).toFixed(2);
-    for (const [name, xs] of [['CLI', ours], ['CLI (baseline)', oursBefore], ['engine', warm], ['engine (baseline)', based], ['web UI', page]] as const) {
+    for (const [name, xs] of [['CLI', ours], ['CLI (baseline)', oursBefore], ['engine', warm], ['engine (baseline)', based], ['web UI', page], ['web UI (baseline)', pageBased]] as const) {
       if (xs.length === 0 || bare.length === 0) continue;
       console.log(`  ratio Parley ${name} / baresip (medians): ringing ${ratio(xs, 'ringMs')}×, answered ${ratio(xs, 'answerMs')}×, heard ${ratio(xs, 'heardMs')}× (goal ≤ 1.0×)`);
     }
@@ -606,6 +624,7 @@ async function main(): Promise<void> {
       leaveRealtime();
     }
     await webCaller?.close();
+    await webBaseline?.close();
     await baseline?.close();
     await engine?.close();
     await carol?.stop();

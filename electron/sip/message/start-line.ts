@@ -26,22 +26,23 @@ function looksLikeVersion(v: string): boolean {
 }
 
 /**
- * Whether b[i, end) is a plain SIP URI's rest, [user "@"] host [":" port]
- * with no escapes, password, IPv6 reference, parameters or headers: the
- * usual Request-URI, which is then valid as it stands (the full scanner
- * would accept it and find no headers). Anything else returns false and
- * takes the full scanner.
+ * Where a plain SIP URI's rest starting at b[i] ends: [user "@"] host
+ * [":" port] with no escapes, password, IPv6 reference, parameters or
+ * headers, read up to the first byte that cannot continue it (or end); -1
+ * when what is there does not start that way. Such a Request-URI is valid
+ * as it stands (the full scanner would accept it and find no headers);
+ * anything else takes the full scanner.
  */
-function plainSipUri(b: Uint8Array, i: number, end: number): boolean {
+function plainSipUriEnd(b: Uint8Array, i: number, end: number): number {
   let k = i;
   while (k < end && USER[b[k] as number] === 1) k++;
   if (k < end && b[k] === 0x40) {
-    if (k === i) return false;
+    if (k === i) return -1;
     i = k + 1;
   }
   k = i;
   while (k < end && HOST[b[k] as number] === 1) k++;
-  if (k === i) return false;
+  if (k === i) return -1;
   if (k < end && b[k] === 0x3a) {
     const p = ++k;
     let v = 0;
@@ -51,9 +52,9 @@ function plainSipUri(b: Uint8Array, i: number, end: number): boolean {
       v = v * 10 + c;
       k++;
     }
-    if (k === p || k - p > 5 || v > 65535) return false;
+    if (k === p || k - p > 5 || v > 65535) return -1;
   }
-  return k === end;
+  return k;
 }
 
 /** Checks the Request-URI in s[start, end) (RFC 3261 §25.1 Request-URI = SIP-URI / SIPS-URI / absoluteURI). */
@@ -82,7 +83,7 @@ function checkRequestUri(b: Uint8Array, s: string, start: number, end: number): 
     }
     return;
   }
-  if (plainSipUri(b, colon + 1, end)) return;
+  if (plainSipUriEnd(b, colon + 1, end) === end) return;
   // A SIP or SIPS URI: the URI scanner's character tables refuse all of those
   // (none is in any table), so the scan above would only repeat its work.
   try {
@@ -150,6 +151,18 @@ export function parseStartLine(b: Uint8Array, s: string, pos: number, lineEnd: n
     }
     const reason = sp + 5 <= lineEnd ? s.slice(sp + 5, lineEnd) : '';
     return { method: '', uri: '', status: d0 * 100 + d1 * 10 + d2, reason, versionError: undefined };
+  }
+  // The usual Request-Line read in one pass: a method token, SP, a plain
+  // "sip:" or "sips:" URI (see plainSipUriEnd), SP, SIP/2.0. Anything else
+  // takes the general path below, which finds the spaces first.
+  let k = pos;
+  while (k < lineEnd && TOKEN[b[k] as number] === 1) k++;
+  if (k > pos && k + 5 < lineEnd && b[k] === 0x20 && ((b[k + 1] as number) | 0x20) === 0x73 && ((b[k + 2] as number) | 0x20) === 0x69 && ((b[k + 3] as number) | 0x20) === 0x70) {
+    const rest = b[k + 4] === 0x3a ? k + 5 : ((b[k + 4] as number) | 0x20) === 0x73 && b[k + 5] === 0x3a ? k + 6 : -1;
+    const e = rest < 0 ? -1 : plainSipUriEnd(b, rest, lineEnd);
+    if (e > 0 && e + 8 === lineEnd && b[e] === 0x20 && matchAtB(b, e + 1, 'SIP/2.0')) {
+      return { method: methodAt(b, s, pos, k), uri: s.slice(k + 1, e), status: 0, reason: '', versionError: undefined };
+    }
   }
   const sp1 = s.indexOf(' ', pos);
   const sp2 = sp1 > pos && sp1 < lineEnd ? s.indexOf(' ', sp1 + 1) : -1;

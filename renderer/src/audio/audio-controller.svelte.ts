@@ -12,6 +12,16 @@
  *
  * One AudioContext at 48 kHz carries both directions so the capture clock
  * paces what we send. The views read `state`, `error` and the two levels.
+ *
+ * Building that context and loading the worklets costs the page's main
+ * thread 5–11 ms (≈ 180 ms the first time), and a call's audio starts when
+ * the call connects — the moment the call card is about to say Connected.
+ * So a spare context is made ahead (`prepare`, when the page is idle; again
+ * after each call) with its worklets loaded and then suspended: a suspended
+ * context holds no audio device and runs no audio thread work. `start` takes
+ * the spare and only resumes it. Chromium lets a page start audio only after
+ * the user interacted with it (its autoplay policy), so the web page prepares
+ * after the first click or key press; Electron's window allows it at once.
  */
 import type { ApiClient } from '../api/client.ts';
 import { isSampleRate } from '../api/audio-frame-codec.ts';
@@ -24,6 +34,30 @@ import { CAPTURE_PROCESSOR, MIX_STREAM, PLAYBACK_PROCESSOR, type CaptureCommand,
 
 export type AudioSettings = Pick<Settings, 'audioInput' | 'audioOutput' | 'echoCancellation' | 'noiseSuppression' | 'autoGainControl'>;
 export type AudioState = 'idle' | 'starting' | 'running' | 'failed';
+
+/** A context with both worklets loaded, suspended, waiting for the next call. */
+interface SpareContext {
+  ctx: AudioContext;
+  ready: Promise<boolean>;
+}
+
+export interface AudioControllerOptions {
+  /** Makes the call's AudioContext (tests pass a fake). */
+  createContext?: () => AudioContext;
+  /** Runs `fn` when the page is idle (tests run it at once). */
+  whenIdle?: (fn: () => void) => void;
+}
+
+const newCallContext = (): AudioContext => new AudioContext({ sampleRate: 48000, latencyHint: 'interactive' });
+
+function browserWhenIdle(fn: () => void): void {
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(() => fn(), { timeout: 2000 });
+  else setTimeout(fn, 50);
+}
+
+async function loadWorklets(ctx: AudioContext): Promise<void> {
+  await Promise.all([ctx.audioWorklet.addModule(captureWorkletUrl), ctx.audioWorklet.addModule(playbackWorkletUrl)]);
+}
 
 export function captureConstraints(s: AudioSettings): MediaStreamConstraints {
   return {
@@ -63,6 +97,12 @@ export class AudioController {
   micVolume = $state(1);
 
   #client: ApiClient;
+  readonly #createContext: () => AudioContext;
+  readonly #whenIdle: (fn: () => void) => void;
+  /** prepare() was asked for: a spare is kept from then on (one after each call). */
+  #keepSpare = false;
+  #spare: SpareContext | undefined;
+  #spareQueued = false;
   #ctx: AudioContext | undefined;
   #stream: MediaStream | undefined;
   #source: MediaStreamAudioSourceNode | undefined;
@@ -77,8 +117,67 @@ export class AudioController {
   /** True once the worklets' frames go straight to the transport (connectAudio). */
   #direct = false;
 
-  constructor(client: ApiClient) {
+  constructor(client: ApiClient, options: AudioControllerOptions = {}) {
     this.#client = client;
+    this.#createContext = options.createContext ?? newCallContext;
+    this.#whenIdle = options.whenIdle ?? browserWhenIdle;
+  }
+
+  /**
+   * Keeps a spare context ready for the next call from now on (made when the
+   * page is idle). Call it once the page may start audio: at once in
+   * Electron, after the user's first gesture in a browser.
+   */
+  prepare(): void {
+    this.#keepSpare = true;
+    this.#queueSpare();
+  }
+
+  /** True while a spare context is kept (made or being made). */
+  get prepared(): boolean {
+    return this.#spare !== undefined;
+  }
+
+  #queueSpare(): void {
+    if (!this.#keepSpare || this.#spare || this.#spareQueued) return;
+    this.#spareQueued = true;
+    this.#whenIdle(() => {
+      this.#spareQueued = false;
+      // A call's context is running (or being started): the next spare comes when it stops.
+      if (this.#spare || this.#ctx || this.state === 'starting' || this.state === 'running') return;
+      try {
+        this.#spare = this.#makeSpare();
+      } catch {
+        // No audio here (no device, a policy): each call then tries for itself and says why.
+        this.#keepSpare = false;
+      }
+    });
+  }
+
+  #makeSpare(): SpareContext {
+    const ctx = this.#createContext();
+    const ready = (async () => {
+      // Suspended at once (a context where autoplay is allowed starts by itself): it holds no device while it waits.
+      await ctx.suspend();
+      await loadWorklets(ctx);
+      return true;
+    })().catch(() => {
+      if (this.#spare?.ctx === ctx) this.#spare = undefined;
+      void ctx.close().catch(() => undefined);
+      return false;
+    });
+    return { ctx, ready };
+  }
+
+  /** The spare context with its worklets loaded, taken for a call; else a new one, loaded here. */
+  async #takeContext(): Promise<AudioContext> {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    if (spare && (await spare.ready) && spare.ctx.state !== 'closed') return spare.ctx;
+    const ctx = this.#createContext();
+    this.#ctx = ctx;
+    await loadWorklets(ctx);
+    return ctx;
   }
 
   get running(): boolean {
@@ -97,9 +196,16 @@ export class AudioController {
     this.#setSending(options.send);
     this.#settings = settings;
     try {
-      const ctx = new AudioContext({ sampleRate: 48000, latencyHint: 'interactive' });
+      const ctx = await this.#takeContext();
+      if (generation !== this.#generation) {
+        // Stopped meanwhile: this context is nobody's.
+        if (this.#ctx === ctx) this.#ctx = undefined;
+        void ctx.close().catch(() => undefined);
+        return;
+      }
       this.#ctx = ctx;
-      await Promise.all([ctx.audioWorklet.addModule(captureWorkletUrl), ctx.audioWorklet.addModule(playbackWorkletUrl)]);
+      // A spare starts now, while the nodes are made and the microphone opens (awaited below).
+      if (ctx.state === 'suspended') void ctx.resume().catch(() => undefined);
       await routeContext(ctx, settings.audioOutput);
       const playback = new AudioWorkletNode(ctx, PLAYBACK_PROCESSOR, { numberOfInputs: 0, outputChannelCount: [1] });
       playback.port.onmessage = (e: MessageEvent<PlaybackReport>) => {
@@ -263,6 +369,7 @@ export class AudioController {
     this.#setSending(false);
     this.inputLevel = 0;
     this.outputLevel = 0;
+    this.#queueSpare();
   }
 
   /** Lets go of the microphone; the capture node stays (it sends silence until a new one is connected). */

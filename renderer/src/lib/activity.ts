@@ -36,3 +36,23 @@ export function watchActivity(target: ActivityTarget, doc: ActivityTarget & { vi
     doc.removeEventListener('visibilitychange', visible);
   };
 }
+
+/** The events that give a page "user activation" in Chromium (what its autoplay policy asks before audio may start). */
+const ACTIVATION_EVENTS = ['keydown', 'pointerdown', 'pointerup', 'touchend'] as const;
+
+/**
+ * Runs `fn` once the user has interacted with the page (at once when they
+ * already have: `navigator.userActivation`), e.g. to prepare audio that the
+ * browser would not start before.
+ */
+export function afterUserActivation(target: ActivityTarget, activated: boolean, fn: () => void): void {
+  if (activated) {
+    fn();
+    return;
+  }
+  const once = () => {
+    for (const type of ACTIVATION_EVENTS) target.removeEventListener(type, once, { capture: true });
+    fn();
+  };
+  for (const type of ACTIVATION_EVENTS) target.addEventListener(type, once, { passive: true, capture: true });
+}

@@ -47,6 +47,15 @@ export function fieldErrorsOf(result: ApiResult<unknown>): Record<string, string
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/**
+ * How long a dial waits for the phone's first word before the call screen
+ * shows it anyway: drawing the call screen at once would compete for the CPU
+ * with the dial on its way to the phone (a Worker, the browser's network
+ * process, the phone), and the phone's first event comes within a few
+ * milliseconds; under 100 ms still feels immediate.
+ */
+export const DIAL_FEEDBACK_MS = 100;
+
 export class PhoneActions {
   readonly client: ApiClient;
   readonly store: PhoneState;
@@ -68,7 +77,11 @@ export class PhoneActions {
 
   /** Runs a command; on failure says what went wrong (prefixed with `what`) and returns undefined. */
   async run<N extends CommandName>(what: string, name: N, ...args: CallArgs<N>): Promise<CommandResult<N> | undefined> {
-    const r: ApiResult<CommandResult<N>> = await this.client.call(name, ...args);
+    return this.#settled(what, this.client.call(name, ...args));
+  }
+
+  async #settled<T>(what: string, reply: Promise<ApiResult<T>>): Promise<T | undefined> {
+    const r = await reply;
     if (r.ok) return r.result;
     this.ui.toast('error', `${what}: ${r.message}`);
     return undefined;
@@ -79,14 +92,30 @@ export class PhoneActions {
     return call;
   }
 
+  /**
+   * The command leaves before anything is drawn. The call screen comes with
+   * the phone's first event of the call (the INVITE is out by then: App's
+   * "a call that starts" rule), already on that call (lib/outgoing-dial.ts),
+   * or after DIAL_FEEDBACK_MS with a provisional card if the phone is slow; the
+   * command's answer keeps the same card. A refused dial goes back where it came from.
+   */
   async dial(target: string, accountId?: string, identity?: string): Promise<CallSnapshot | undefined> {
     const t = target.trim();
     if (t === '') return undefined;
-    const call = this.#putCall(await this.run('Could not call', 'call.dial', { target: t, ...(accountId ? { accountId } : {}), ...(identity ? { identity } : {}) }));
-    if (call) {
-      this.ui.focusedCallId = call.id;
-      this.ui.go('calls');
-    }
+    const reply = this.client.call('call.dial', { target: t, ...(accountId ? { accountId } : {}), ...(identity ? { identity } : {}) });
+    const from = this.ui.view;
+    const dial = this.ui.beginDial({
+      target: t,
+      ...(accountId ? { accountId } : {}),
+      ...(identity ? { identity } : {}),
+      startedAt: Date.now(),
+      known: new Set(this.store.calls.map((c) => c.id)),
+    });
+    const feedback = setTimeout(() => this.ui.showDial(dial), DIAL_FEEDBACK_MS);
+    const call = this.#putCall(await this.#settled('Could not call', reply));
+    clearTimeout(feedback);
+    this.ui.endDial(dial, call?.id, from);
+    if (call && this.ui.dialing?.key === dial.key && this.ui.dialing.cancelled) await this.hangup(call.id);
     return call;
   }
 
@@ -104,6 +133,12 @@ export class PhoneActions {
   }
 
   async hangup(callId: string): Promise<void> {
+    const dial = this.ui.dialing;
+    if (dial?.key === callId && dial.callId === undefined) {
+      // The provisional card (the phone has not answered the dial yet): hung up as soon as the call is known.
+      this.ui.dialing = { ...dial, cancelled: true };
+      return;
+    }
     const connecting = this.store.calls.find((c) => c.id === callId)?.state === 'connecting';
     const done = (await this.run('Could not hang up', 'call.hangup', { callId })) !== undefined;
     // The engine sends the BYE once the ACK comes (or gives up after 32 s); for the user the call is over now.

@@ -1,5 +1,6 @@
 /** State of the window itself: which view shows, what the dial field holds, toasts and spoken announcements. */
 import type { ContactFields } from '../api/types.ts';
+import type { OutgoingDial } from '../lib/outgoing-dial.ts';
 import { loadShortcuts, saveShortcuts, type CallShortcuts } from '../lib/shortcuts.ts';
 
 export type ViewName = 'dialpad' | 'contacts' | 'history' | 'accounts' | 'settings' | 'calls' | 'diagnostics' | 'messages';
@@ -22,6 +23,8 @@ export class UiStore {
   dialIdentity = $state<string | undefined>(undefined);
   /** The call the call screen shows. */
   focusedCallId = $state<string | undefined>(undefined);
+  /** The newest call dialled from this page (lib/outgoing-dial.ts): shown before the phone answered the command, then its card's key. */
+  dialing = $state.raw<OutgoingDial | undefined>(undefined);
   toasts = $state<Toast[]>([]);
   /** Text for the ARIA live region (LiveAnnouncer). */
   announcement = $state('');
@@ -36,6 +39,7 @@ export class UiStore {
   /** The conversation the Messages view shows (a peer address); a new one when no message exists yet. */
   messagesPeer = $state<string | undefined>(undefined);
   #nextToast = 1;
+  #nextDial = 1;
 
   /** Opens the Messages view on the conversation with `peer` (from a contact, History, a notification). */
   openConversation(peer: string): void {
@@ -50,6 +54,37 @@ export class UiStore {
 
   go(view: ViewName): void {
     this.view = view;
+  }
+
+  /** A dial whose command has left (PhoneActions.dial): the call screen shows its call once the phone reports it, or `showDial` gives up waiting. */
+  beginDial(dial: Omit<OutgoingDial, 'key' | 'cancelled'>): OutgoingDial {
+    const started: OutgoingDial = { ...dial, key: `dial-${this.#nextDial++}`, cancelled: false };
+    this.dialing = started;
+    return started;
+  }
+
+  /** The phone is slow to report `dial`'s call: the call screen shows it already (a provisional card). */
+  showDial(dial: OutgoingDial): void {
+    if (this.dialing?.key === dial.key && this.dialing.callId === undefined) this.view = 'calls';
+  }
+
+  /** The phone answered `dial`'s command: its call (the card keeps its key), or none (the screen goes back to `from`). */
+  endDial(dial: OutgoingDial, callId: string | undefined, from: ViewName): void {
+    if (this.dialing?.key !== dial.key) return;
+    if (callId !== undefined) {
+      this.dialing = { ...this.dialing, callId };
+      this.focusedCallId = callId;
+      this.view = 'calls';
+      return;
+    }
+    this.dialing = undefined;
+    if (this.view === 'calls') this.view = from;
+  }
+
+  /** The key of `callId`'s card: the dial's own while it is the dialled call, so the card stays when the phone's snapshot replaces the provisional one. */
+  callCardKey(callId: string): string {
+    const d = this.dialing;
+    return d !== undefined && (d.key === callId || d.callId === callId) ? d.key : callId;
   }
 
   toast(kind: ToastKind, text: string, timeoutMs = kind === 'error' ? 8000 : 4000, action?: Toast['action']): number {

@@ -161,7 +161,7 @@ describe('parseMessage', () => {
       'sip:bob@host.example.com', 'sip:host', 'sip:host:5060', 'sips:alice@a.b:65535', 'sip:1.2.3.4:0', 'sip:a&=+$,/@h', 'sip:a;b@host',
       'sip:a?b@host', 'sip:-@-', 'sip:host_1.', 'sip:host:65536', 'sip:host:123456', 'sip:host:', 'sip:@host', 'sip:bob@', 'sip:a@b@c',
       'sip:b%40b@host', 'sip:bob:pw@host', 'sip:bob@[::1]:5060', 'sip:bob@host;transport=tcp', 'sip:bob@host?subject=x', 'sip:host:50a',
-      'sip:bo"b@host', 'sip:bob@ho<st', 'sip::5060', 'sip:host:-1',
+      'sip:bo"b@host', 'sip:bob@ho<st', 'sip::5060', 'sip:host:-1', 'SIP:Bob@Host', 'SiPs:a@b', 'sip:', 'sips:',
     ];
     for (const uri of uris) {
       let scanner = true;
@@ -172,7 +172,8 @@ describe('parseMessage', () => {
       }
       let parsed = true;
       try {
-        parseMessage(options().replace('OPTIONS sip:b@example.com', `OPTIONS ${uri}`));
+        const m = parseMessage(options().replace('OPTIONS sip:b@example.com', `OPTIONS ${uri}`)) as SipRequest;
+        assert.deepEqual([m.method, m.uri], ['OPTIONS', uri]);
       } catch (e) {
         assert.ok(e instanceof SipParseError && /Request-URI/.test(e.message), uri);
         parsed = false;
