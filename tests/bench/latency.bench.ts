@@ -379,9 +379,11 @@ async function openRendererPage(dir: string, opts: { withoutWorkers?: boolean } 
   try {
     session = await startBrowser({ micWav: mic });
     await openWithoutCsp(session, web.url, opts);
+    // The tap goes in before the first key: the page makes its spare call AudioContext after the user's first key
+    // or click (renderer/src/lib: made ahead, resumed by a call), and a context made before the tap is not tapped.
+    await installTap(session);
     await session.browser.keys(['Alt', '1']);
     await session.browser.$('#dial-input').waitForExist({ timeout: 20_000 });
-    await installTap(session);
   } catch (e) {
     await session?.close();
     await web.stop();
