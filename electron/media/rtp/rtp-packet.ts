@@ -74,7 +74,8 @@ export function rtpHeaderLength(input: Uint8Array, size?: number): number {
   return length;
 }
 
-function get32(bytes: Uint8Array, at: number): number {
+/** The big-endian 32-bit word at `at` (no DataView or Buffer view made: the RTP and SRTP per-packet paths). */
+export function readUint32(bytes: Uint8Array, at: number): number {
   return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }
 
@@ -85,7 +86,7 @@ export function parseRtpPacket(input: Uint8Array): RtpPacket {
   const b1 = bytes[1]!;
   const csrcCount = b0 & 0x0f;
   const csrcs: number[] = [];
-  for (let i = 0; i < csrcCount; i++) csrcs.push(get32(bytes, 12 + 4 * i));
+  for (let i = 0; i < csrcCount; i++) csrcs.push(readUint32(bytes, 12 + 4 * i));
   let extension: RtpHeaderExtension | undefined;
   if (b0 & 0x10) {
     const at = 12 + 4 * csrcCount;
@@ -105,8 +106,8 @@ export function parseRtpPacket(input: Uint8Array): RtpPacket {
     marker: (b1 & 0x80) !== 0,
     payloadType: b1 & 0x7f,
     sequenceNumber: (bytes[2]! << 8) | bytes[3]!,
-    timestamp: get32(bytes, 4),
-    ssrc: get32(bytes, 8),
+    timestamp: readUint32(bytes, 4),
+    ssrc: readUint32(bytes, 8),
     csrcs,
     extension,
     payload: bytes.subarray(headerLength, end),

@@ -35,12 +35,7 @@ export class AesCounterMode {
     const blocks = Math.ceil(length / 16);
     if (blocks > MAX_BLOCKS) throw new RangeError(`AES-CM keystream of ${length} bytes exceeds 2^16 blocks`);
     const counters = Buffer.alloc(blocks * 16);
-    for (let j = 0; j < blocks; j++) {
-      const at = j * 16;
-      counters.set(iv, at);
-      counters[at + 14] = (iv[14]! ^ (j >>> 8)) & 0xff;
-      counters[at + 15] = (iv[15]! ^ j) & 0xff;
-    }
+    fillCounters(counters, iv, blocks);
     return this.#ecb.update(counters).subarray(0, length);
   }
 
@@ -59,14 +54,7 @@ export class AesCounterMode {
       return;
     }
     const counters = (this.#views[blocks] ??= this.#counters.subarray(0, blocks * 16));
-    const iv14 = iv[14]!;
-    const iv15 = iv[15]!;
-    for (let j = 0; j < blocks; j++) {
-      const o = j * 16;
-      for (let b = 0; b < 14; b++) counters[o + b] = iv[b]!;
-      counters[o + 14] = (iv14 ^ (j >>> 8)) & 0xff;
-      counters[o + 15] = (iv15 ^ j) & 0xff;
-    }
+    fillCounters(counters, iv, blocks);
     const ks = this.#ecb.update(counters);
     for (let i = 0; i < length; i++) dst[at + i] = src[from + i]! ^ ks[i]!;
   }
@@ -76,5 +64,17 @@ export class AesCounterMode {
     const out = this.keystream(iv, data.length);
     for (let i = 0; i < out.length; i++) out[i]! ^= data[i]!;
     return out;
+  }
+}
+
+/** The counter blocks of `iv` (RFC 3711 §4.1.1: the block index XORed into its low 16 bits), `blocks` of them. */
+function fillCounters(counters: Uint8Array, iv: Uint8Array, blocks: number): void {
+  const iv14 = iv[14]!;
+  const iv15 = iv[15]!;
+  for (let j = 0; j < blocks; j++) {
+    const o = j * 16;
+    for (let b = 0; b < 14; b++) counters[o + b] = iv[b]!;
+    counters[o + 14] = (iv14 ^ (j >>> 8)) & 0xff;
+    counters[o + 15] = (iv15 ^ j) & 0xff;
   }
 }

@@ -19,7 +19,7 @@
  * the state only after the tag verifies.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { rtpHeaderLength } from '../rtp/rtp-packet.ts';
+import { readUint32, rtpHeaderLength } from '../rtp/rtp-packet.ts';
 import { RtpError } from '../rtp/rtp-error.ts';
 import { AesCounterMode } from './aes-cm.ts';
 import { gcmOpen, gcmRtcpIv, gcmRtpIv, gcmSeal } from './aes-gcm.ts';
@@ -65,9 +65,6 @@ interface RtcpSourceState {
 
 const MAX_ROC = 0xffffffff;
 
-function readUint32(bytes: Uint8Array, at: number): number {
-  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
-}
 const MAX_SRTCP_INDEX = 0x7fffffff;
 
 /**
