@@ -32,11 +32,29 @@ export class WireHead {
   readonly text: string;
   readonly bytes: Uint8Array;
   readonly src: Buffer | undefined;
+  /** where the blank line ending the header lines starts (set by the parser once it is found) */
+  end = -1;
 
   constructor(text: string, bytes: Uint8Array, src: Buffer | undefined) {
     this.text = text;
     this.bytes = bytes;
     this.src = src;
+  }
+}
+
+/**
+ * One change to a received head, in its bytes: src[at, end) is replaced by
+ * the line of `field` (undefined: removed); at === end inserts it there.
+ */
+export class WireEdit {
+  at: number;
+  end: number;
+  field: MadeField | undefined;
+
+  constructor(at: number, end: number, field: MadeField | undefined) {
+    this.at = at;
+    this.end = end;
+    this.field = field;
   }
 }
 
@@ -180,17 +198,67 @@ export class HeaderList {
   fields: HeaderField[];
   /** Bumped on every mutation. */
   version = 0;
+  /**
+   * @internal The received head these fields are the lines of, in order and
+   * back to back, while every change made since is one the serializer can
+   * apply to its bytes (a line inserted before a received one or at the end,
+   * a received line replaced or removed: `edits`, in byte order); undefined
+   * once any other change is made (the serializer then writes field by
+   * field). A proxy's Via, Max-Forwards, Route and Record-Route changes are
+   * such edits.
+   */
+  wire: WireHead | undefined = undefined;
+  /** @internal see wire */
+  edits: WireEdit[] | undefined = undefined;
 
-  constructor(init?: Iterable<readonly [string, string]>) {
-    this.fields = [];
+  constructor(init?: Iterable<readonly [string, string]>, fields?: HeaderField[]) {
+    this.fields = fields ?? [];
     if (init) for (const [n, v] of init) this.fields.push(field(n, v));
   }
 
   /** Wraps fields produced by the parser or taken from another list: no copying, no checks. */
   static fromFields(fields: HeaderField[]): HeaderList {
-    const h = new HeaderList();
-    h.fields = fields;
+    return new HeaderList(undefined, fields);
+  }
+
+  /**
+   * @internal The fields the parser read from `head`, every line of it in
+   * order (see wire).
+   */
+  static fromWire(fields: HeaderField[], head: WireHead): HeaderList {
+    const h = new HeaderList(undefined, fields);
+    if (head.src !== undefined) h.wire = head;
     return h;
+  }
+
+  /** Records a change in the received bytes (see wire), keeping the edits in byte order; an insertion at the end goes after earlier ones. */
+  #edit(at: number, end: number, f: MadeField | undefined): void {
+    const e = new WireEdit(at, end, f);
+    const edits = this.edits;
+    if (edits === undefined) {
+      this.edits = [e];
+      return;
+    }
+    // Moved by hand: cheaper than splice for a few edits.
+    let i = edits.length;
+    edits.push(e);
+    while (i > 0 && (edits[i - 1] as WireEdit).at > at) {
+      edits[i] = edits[i - 1] as WireEdit;
+      i--;
+    }
+    edits[i] = e;
+  }
+
+  /** Whether f is one of the received lines of this list's wire head. */
+  #isWireLine(f: HeaderField | undefined): f is WireField {
+    return f instanceof WireField && f.head === this.wire;
+  }
+
+  /** The edit that put the made field f in place, if any. */
+  #editOf(f: HeaderField): number {
+    const edits = this.edits;
+    if (edits !== undefined) for (let i = 0; i < edits.length; i++) if ((edits[i] as WireEdit).field === f) return i;
+    return -1;
   }
 
   /** The first field with this comparison key (see headerKey), if any. */
@@ -292,6 +360,7 @@ export class HeaderList {
     }
     if (!placed) for (const a of added) out.push(a);
     this.fields = out;
+    this.wire = undefined;
     this.version++;
   }
 
@@ -307,6 +376,16 @@ export class HeaderList {
     if (at < 0) return false;
     const old = f[at];
     if (old instanceof WireField && old.head.src !== undefined) added.replaces = old;
+    if (this.wire !== undefined) {
+      if (key === 'content-length') this.wire = undefined;
+      else if (this.#isWireLine(old)) this.#edit(old.start, old.end, added);
+      else {
+        // A field added earlier (a line of its own in the edits) replaced again.
+        const e = old === undefined ? -1 : this.#editOf(old);
+        if (e >= 0) ((this.edits as WireEdit[])[e] as WireEdit).field = added;
+        else this.wire = undefined;
+      }
+    }
     f[at] = added;
     this.version++;
     return true;
@@ -314,7 +393,13 @@ export class HeaderList {
 
   /** Adds a field at the end. */
   append(name: string, value: string): void {
-    this.fields.push(field(name, value));
+    const f = field(name, value);
+    const w = this.wire;
+    if (w !== undefined) {
+      if (f.key === 'content-length') this.wire = undefined;
+      else this.#edit(w.end, w.end, f);
+    }
+    this.fields.push(f);
     this.version++;
   }
 
@@ -326,6 +411,20 @@ export class HeaderList {
     let idx = 0;
     while (idx < n && (fields[idx] as HeaderField).key !== f.key) idx++;
     if (idx === n) idx = 0;
+    if (this.wire !== undefined) {
+      const before = fields[idx];
+      const e = before === undefined || this.#isWireLine(before) ? -1 : this.#editOf(before);
+      if (f.key === 'content-length' || before === undefined) this.wire = undefined;
+      else if (this.#isWireLine(before)) this.#edit(before.start, before.start, f);
+      else if (e >= 0) {
+        // Before a line added or set earlier: at its place, ahead of it.
+        const edits = this.edits as WireEdit[];
+        const at = (edits[e] as WireEdit).at;
+        edits.push(edits[edits.length - 1] as WireEdit);
+        for (let i = edits.length - 2; i > e; i--) edits[i] = edits[i - 1] as WireEdit;
+        edits[e] = new WireEdit(at, at, f);
+      } else this.wire = undefined;
+    }
     // Moved by hand: cheaper than splice for a head's dozen fields.
     fields.push(f);
     for (let i = n; i > idx; i--) fields[i] = fields[i - 1] as HeaderField;
@@ -337,6 +436,27 @@ export class HeaderList {
   remove(name: string): void {
     const key = nameInfo(name).key;
     const before = this.fields.length;
+    if (this.wire !== undefined) {
+      if (key === 'content-length') this.wire = undefined;
+      else {
+        for (const f of this.fields) {
+          if (f.key !== key) continue;
+          if (this.#isWireLine(f)) {
+            this.#edit(f.start, f.end, undefined);
+            continue;
+          }
+          const e = this.#editOf(f);
+          if (e < 0) {
+            this.wire = undefined;
+            break;
+          }
+          const edit = (this.edits as WireEdit[])[e] as WireEdit;
+          // An added line goes; a received line it replaced stays removed.
+          if (edit.at === edit.end) (this.edits as WireEdit[]).splice(e, 1);
+          else edit.field = undefined;
+        }
+      }
+    }
     this.fields = this.fields.filter((x) => x.key !== key);
     if (this.fields.length !== before) this.version++;
   }

@@ -109,6 +109,7 @@ function scanHead(s: string, start: number, limits: ParseLimits, src: Buffer | u
     lineEnd = nl > pos && s.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
     if (lineEnd === pos) {
       bodyStart = nl + 1;
+      wire.end = pos;
       break;
     }
     if (lineEnd - pos > maxLine) {
@@ -182,7 +183,7 @@ function scanHead(s: string, start: number, limits: ParseLimits, src: Buffer | u
   }
   if (bodyStart === NO_BLANK_LINE) throw noBlankLine(n - start, limits);
 
-  const headers = HeaderList.fromFields(fields);
+  const headers = HeaderList.fromWire(fields, wire);
   const request = first.method !== '' ? new SipRequest(first.method, first.uri, headers) : undefined;
   const message: SipMessage = request ?? new SipResponse(first.status, first.reason, headers);
   const early = first.versionError ?? first.uriError ?? lineError;

@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { MadeField, WireField, type HeaderField } from './header-list.ts';
+import { MadeField, WireEdit, WireField, type HeaderField } from './header-list.ts';
 import type { SipMessage } from './sip-message.ts';
 
 /**
@@ -32,7 +32,62 @@ export function serializeMessage(m: SipMessage): Buffer {
     if (body.length > 0) body.copy(out, headLen);
     return out;
   }
+  if (raw !== undefined && raw.headers === m.headers && m.headers.wire !== undefined && raw.contentLength === body.length) {
+    return buildEdited(m, startLineSame);
+  }
   return build(m, startLineSame);
+}
+
+/** Bytes the line of a field made through the API takes. */
+function madeLength(f: MadeField): number {
+  return f.ascii ? f.name.length + f.value.length + 4 : fieldLength(f.name, f.value);
+}
+
+/**
+ * A received message whose header lines were only edited in ways the list
+ * recorded against the received bytes (HeaderList.wire: lines inserted,
+ * replaced, removed) and whose body is as framed: the received bytes copied
+ * between the edits, the edited lines written, one pass over the edits only.
+ * A line replaced by one of the same length (a proxy's Max-Forwards) stays
+ * in the copy and is written over afterwards.
+ */
+function buildEdited(m: SipMessage, startLineSame: boolean): Buffer {
+  const raw = m.raw as NonNullable<SipMessage['raw']>;
+  const body = m.body;
+  const edits = m.headers.edits;
+  const src = raw.buf;
+  const startLine = startLineSame ? '' : m.kind === 'request' ? `${m.method} ${m.uri} SIP/2.0\r\n` : `SIP/2.0 ${m.status} ${m.reason}\r\n`;
+  const from = startLineSame ? raw.start : raw.startLineEnd;
+  let total = raw.end - from + body.length + (startLineSame ? 0 : utf8Length(startLine));
+  const n = edits === undefined ? 0 : edits.length;
+  for (let i = 0; i < n; i++) {
+    const e = (edits as WireEdit[])[i] as WireEdit;
+    total += (e.field === undefined ? 0 : madeLength(e.field)) - (e.end - e.at);
+  }
+  const out = Buffer.allocUnsafe(total);
+  let off = startLineSame ? 0 : put(out, 0, startLine, false);
+  let pos = from;
+  let patches = 0;
+  for (let i = 0; i < n; i++) {
+    const e = (edits as WireEdit[])[i] as WireEdit;
+    const f = e.field;
+    if (f !== undefined && f.ascii && e.end - e.at === f.name.length + f.value.length + 4 && patches < MAX_PATCHES) {
+      // Same length: left in the copy and written over it below.
+      patchAt[patches] = off + (e.at - pos);
+      patchField[patches++] = f;
+      continue;
+    }
+    off = copyRun(out, off, src, pos, e.at);
+    if (f !== undefined) off = putField(out, off, f.name, f.value, f.ascii);
+    pos = e.end;
+  }
+  if (body === raw.body) src.copy(out, off, pos, raw.end + body.length);
+  else {
+    off = copyRun(out, off, src, pos, raw.end);
+    if (body.length > 0) body.copy(out, off);
+  }
+  applyPatches(out, patches);
+  return out;
 }
 
 /** UTF-8 length of s; the usual all-ASCII case without a call into the encoder. */

@@ -1,6 +1,7 @@
 /** parseMessage / serializeMessage / createResponse: framing, folding, limits, errors (RFC 3261 §7, §18.3). */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   SipParseError,
   SipRequest,
@@ -25,6 +26,7 @@ import {
   serializeMessage,
   toOf,
   topVia,
+  type SipMessage,
 } from '../../../../electron/sip/message/index.ts';
 import { nameEntries } from '../../../../electron/sip/message/header-names.ts';
 import { assertRejects, receive } from './fixtures.ts';
@@ -365,6 +367,60 @@ describe('serializeMessage', () => {
     m = parseMessage(odd);
     m.headers.set('max-forwards', '69');
     expect(m, odd.replace('max-forwards: 70', 'Max-Forwards: 69').replace('\r\n\r\n', '\r\nContent-Length: 0\r\n\r\n'));
+  });
+
+  test('edits recorded against the received bytes write what the field-by-field build writes', () => {
+    // Any sequence of the list's changes: the serializer applies the ones it
+    // recorded against the received bytes (HeaderList.wire) and must write
+    // what writing the fields one by one gives (a twin with nothing recorded).
+    const text = options(['Route: <sip:p1.example.com;lr>', 'Subject: one,', '  two', 'x-odd :  spacing', 'Content-Length: 2'], 'hi');
+    const name = fc.constantFrom('Via', 'Max-Forwards', 'max-forwards', 'Route', 'Record-Route', 'Subject', 'X-New', 'x-odd', 'Content-Length', 'To');
+    const value = fc.oneof(fc.constantFrom('69', '7', 'abc', 'sip:x', 'caf\u00e9', 'SIP/2.0/UDP proxy.example.com:5060;branch=z9hG4bKp1'), fc.stringMatching(/^[a-z0-9]{1,30}$/));
+    const op = fc.oneof(
+      fc.tuple(fc.constant('prepend' as const), name, value),
+      fc.tuple(fc.constant('append' as const), name, value),
+      fc.tuple(fc.constant('set' as const), name, value),
+      fc.tuple(fc.constant('set2' as const), name, value),
+      fc.tuple(fc.constant('remove' as const), name, value),
+    );
+    const apply = (m: SipMessage, ops: [string, string, string][]): void => {
+      for (const [o, n, v] of ops) {
+        if (o === 'prepend') m.headers.prepend(n, v);
+        else if (o === 'append') m.headers.append(n, v);
+        else if (o === 'set') m.headers.set(n, v);
+        else if (o === 'set2') m.headers.set(n, [v, v]);
+        else m.headers.remove(n);
+      }
+    };
+    let recorded = 0;
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 6 }), fc.boolean(), (ops, newUri) => {
+        const m = parseMessage(text) as SipRequest;
+        const twin = parseMessage(text) as SipRequest;
+        twin.headers.wire = undefined;
+        apply(m, ops);
+        apply(twin, ops);
+        if (newUri) m.uri = twin.uri = 'sip:other@example.com';
+        if (m.headers.wire !== undefined) recorded++;
+        assert.equal(serializeMessage(m).toString(), serializeMessage(twin).toString());
+      }),
+      { numRuns: 400 },
+    );
+    // Most sequences stay recorded (a proxy's edits do): the comparison above is not vacuous.
+    assert.ok(recorded > 100, `${recorded} recorded`);
+    const m = parseMessage(text);
+    m.headers.prepend('Via', 'SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp1');
+    m.headers.set('Max-Forwards', '69');
+    m.headers.remove('Route');
+    m.headers.prepend('Record-Route', '<sip:me.example.com;lr>');
+    assert.ok(m.headers.wire !== undefined);
+    assert.equal(
+      serializeMessage(m).toString(),
+      text
+        .replace('SIP/2.0\r\nVia:', 'SIP/2.0\r\nRecord-Route: <sip:me.example.com;lr>\r\nVia: SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp1\r\nVia:')
+        .replace('Max-Forwards: 70', 'Max-Forwards: 69')
+        .replace('Route: <sip:p1.example.com;lr>\r\n', ''),
+    );
   });
 
   test('changing only the body length, method, Request-URI, status or reason forces a rebuild', () => {
