@@ -18,8 +18,8 @@ import { parseFirstViaAt, parseVia, parseViaAt, type Via } from './via.ts';
  * or malformed header throws SipParseError(400) on every read; checkMessage
  * reads these for a received message before it is delivered.
  */
-function typed<T>(h: HeaderList, key: string, name: string, build: TypedBuilder<T>): T {
-  const t = h.typedFirst(key, build);
+function typed<T>(h: HeaderList, f: HeaderField | undefined, name: string, build: TypedBuilder<T>): T {
+  const t = h.typedOf(f, build);
   if (t === undefined) throw new SipParseError(400, `missing ${name} header`);
   return t;
 }
@@ -44,28 +44,33 @@ const buildTo: TypedBuilder<NameAddr> = (b, s, start, end) => parseNameAddrAt(b,
 
 /** The top Via (the first element of the first Via field). Shared: copy it to change it. */
 export function topVia(m: SipMessage): Via {
-  return typed(m.headers, 'via', 'Via', buildTopVia);
+  const h = m.headers;
+  return typed(h, h.known !== undefined ? h.known.via : h.firstField('via'), 'Via', buildTopVia);
 }
 
 export function callId(m: SipMessage): string {
-  const v = m.headers.firstValue('call-id');
+  const h = m.headers;
+  const v = (h.known !== undefined ? h.known.callId : h.firstField('call-id'))?.value;
   if (v === undefined) throw new SipParseError(400, 'missing Call-ID header');
   return v;
 }
 
 /** Shared: copy it to change it. */
 export function cseqOf(m: SipMessage): CSeq {
-  return typed(m.headers, 'cseq', 'CSeq', buildCSeq);
+  const h = m.headers;
+  return typed(h, h.known !== undefined ? h.known.cseq : h.firstField('cseq'), 'CSeq', buildCSeq);
 }
 
 /** Shared: copy it (and its Maps) to change it. */
 export function fromOf(m: SipMessage): NameAddr {
-  return typed(m.headers, 'from', 'From', buildFrom);
+  const h = m.headers;
+  return typed(h, h.known !== undefined ? h.known.from : h.firstField('from'), 'From', buildFrom);
 }
 
 /** Shared: copy it (and its Maps) to change it. */
 export function toOf(m: SipMessage): NameAddr {
-  return typed(m.headers, 'to', 'To', buildTo);
+  const h = m.headers;
+  return typed(h, h.known !== undefined ? h.known.to : h.firstField('to'), 'To', buildTo);
 }
 
 const buildContacts: TypedBuilder<ContactList> = (b, s, start, end) => {
@@ -92,10 +97,14 @@ const buildContacts: TypedBuilder<ContactList> = (b, s, start, end) => {
  */
 export function contactsOf(m: SipMessage): ContactList {
   const h = m.headers;
-  const fields = h.fields;
+  const known = h.known;
   let count = 0;
-  for (let i = 0; i < fields.length; i++) if ((fields[i] as HeaderField).key === 'contact') count++;
+  if (known !== undefined) count = known.contacts;
+  else {
+    const fields = h.fields;
+    for (let i = 0; i < fields.length; i++) if ((fields[i] as HeaderField).key === 'contact') count++;
+  }
   if (count === 0) return [];
-  if (count === 1) return h.typedFirst('contact', buildContacts) as ContactList;
+  if (count === 1) return h.typedOf(known !== undefined ? known.contact : h.firstField('contact'), buildContacts) as ContactList;
   return parseContacts(h.getAll('contact'));
 }

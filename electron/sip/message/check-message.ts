@@ -1,5 +1,6 @@
-import { WORD, allIn } from './chars.ts';
-import { cseqOf, callId, fromOf, toOf, topVia } from './accessors.ts';
+import { WORD, allIn, allInB } from './chars.ts';
+import { cseqOf, fromOf, toOf, topVia } from './accessors.ts';
+import { WireField, type HeaderField } from './header-list.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import type { SipMessage } from './sip-message.ts';
 
@@ -22,6 +23,27 @@ function maxForwardsOk(v: string): boolean {
   return true;
 }
 
+/** maxForwardsOk of the value b[start, end) read in place. */
+function maxForwardsOkB(b: Uint8Array, start: number, end: number): boolean {
+  if (end <= start) return false;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = (b[i] as number) - 0x30;
+    if (c < 0 || c > 9) return false;
+    n = n * 10 + c;
+    if (n > 255) return false;
+  }
+  return true;
+}
+
+/** Whether a field's value checks out, read in place when it came off the wire unfolded (no string cut out for the check). */
+function valueOk(f: HeaderField, inPlace: (b: Uint8Array, start: number, end: number) => boolean, asString: (v: string) => boolean): boolean {
+  return f instanceof WireField && f.vs >= 0 ? inPlace(f.head.bytes, f.vs, f.ve) : asString(f.value);
+}
+
+const callIdOkB = (b: Uint8Array, start: number, end: number): boolean => allInB(b, start, end, CALL_ID);
+const callIdOk = (v: string): boolean => allIn(v, CALL_ID);
+
 /**
  * Reads and checks the header values every element relies on before it
  * accepts a message (RFC 3261 §8.1.1, §8.2; RFC 4475): the top Via, From, To,
@@ -39,11 +61,15 @@ export function checkMessage(m: SipMessage): void {
     // CSeq first: RFC 4475 scalar02 wants its error reported over Max-Forwards'.
     const cseq = cseqOf(m);
     if (request !== undefined && cseq.method !== request.method) throw new SipParseError(400, 'CSeq method does not match the request method');
+    const h = m.headers;
+    const known = h.known;
     if (request !== undefined) {
-      const mf = m.headers.firstValue('max-forwards');
-      if (mf !== undefined && !maxForwardsOk(mf)) throw new SipParseError(400, 'malformed Max-Forwards');
+      const mf = known !== undefined ? known.maxFwd : h.firstField('max-forwards');
+      if (mf !== undefined && !valueOk(mf, maxForwardsOkB, maxForwardsOk)) throw new SipParseError(400, 'malformed Max-Forwards');
     }
-    if (!allIn(callId(m), CALL_ID)) throw new SipParseError(400, 'malformed Call-ID');
+    const id = known !== undefined ? known.callId : h.firstField('call-id');
+    if (id === undefined) throw new SipParseError(400, 'missing Call-ID header');
+    if (!valueOk(id, callIdOkB, callIdOk)) throw new SipParseError(400, 'malformed Call-ID');
     topVia(m);
     fromOf(m);
     toOf(m);

@@ -43,6 +43,23 @@ export class WireHead {
 }
 
 /**
+ * @internal The fields of the headers every layer reads, as the parser met
+ * them (the first Via and Contact, the only From, To, Call-ID, CSeq and
+ * Max-Forwards, how many Contact fields): the accessors find them without
+ * a search while the list is unchanged.
+ */
+export interface KnownFields {
+  readonly via: WireField | undefined;
+  readonly from: WireField | undefined;
+  readonly to: WireField | undefined;
+  readonly callId: WireField | undefined;
+  readonly cseq: WireField | undefined;
+  readonly maxFwd: WireField | undefined;
+  readonly contact: WireField | undefined;
+  readonly contacts: number;
+}
+
+/**
  * One change to a received head, in its bytes: src[at, end) is replaced by
  * the line of `field` (undefined: removed); at === end inserts it there.
  */
@@ -210,6 +227,8 @@ export class HeaderList {
   wire: WireHead | undefined = undefined;
   /** @internal see wire */
   edits: WireEdit[] | undefined = undefined;
+  /** @internal what the parser noted (see KnownFields); undefined once the list changes */
+  known: KnownFields | undefined = undefined;
 
   constructor(init?: Iterable<readonly [string, string]>, fields?: HeaderField[]) {
     this.fields = fields ?? [];
@@ -225,9 +244,10 @@ export class HeaderList {
    * @internal The fields the parser read from `head`, every line of it in
    * order (see wire).
    */
-  static fromWire(fields: HeaderField[], head: WireHead): HeaderList {
+  static fromWire(fields: HeaderField[], head: WireHead, known: KnownFields): HeaderList {
     const h = new HeaderList(undefined, fields);
     if (head.src !== undefined) h.wire = head;
+    h.known = known;
     return h;
   }
 
@@ -283,7 +303,12 @@ export class HeaderList {
    * change it.
    */
   typedFirst<T>(key: string, build: TypedBuilder<T>): T | undefined {
-    const f = this.firstField(key) as OwnField | undefined;
+    return this.typedOf(this.firstField(key), build);
+  }
+
+  /** @internal typedFirst of a field of this list found already (see known). */
+  typedOf<T>(field: HeaderField | undefined, build: TypedBuilder<T>): T | undefined {
+    const f = field as OwnField | undefined;
     if (f === undefined) return undefined;
     let t = f.typed as T | undefined;
     if (t !== undefined) return t;
@@ -362,6 +387,7 @@ export class HeaderList {
     this.fields = out;
     this.wire = undefined;
     this.version++;
+    this.known = undefined;
   }
 
   /** set() of one value over exactly one field of that key, in place (a proxy's Max-Forwards): false when not that case. */
@@ -388,6 +414,7 @@ export class HeaderList {
     }
     f[at] = added;
     this.version++;
+    this.known = undefined;
     return true;
   }
 
@@ -401,6 +428,7 @@ export class HeaderList {
     }
     this.fields.push(f);
     this.version++;
+    this.known = undefined;
   }
 
   /** Adds a field before the first field of that name (a new top Via or Record-Route), else at the top. */
@@ -430,6 +458,7 @@ export class HeaderList {
     for (let i = n; i > idx; i--) fields[i] = fields[i - 1] as HeaderField;
     fields[idx] = f;
     this.version++;
+    this.known = undefined;
   }
 
   /** Removes every field of that name. */
@@ -458,7 +487,10 @@ export class HeaderList {
       }
     }
     this.fields = this.fields.filter((x) => x.key !== key);
-    if (this.fields.length !== before) this.version++;
+    if (this.fields.length !== before) {
+      this.version++;
+      this.known = undefined;
+    }
   }
 
   /** [name as written (or canonical when added through this API), raw field value], in order. */

@@ -69,8 +69,8 @@ export interface NameEntry {
   role: number;
 }
 
-/** The headers parseMessage checks on every message, numbered for a quick dispatch. */
-export const ROLE: Record<string, number> = { via: 1, from: 2, to: 3, 'call-id': 4, cseq: 5, 'content-length': 6, 'max-forwards': 7 };
+/** The headers parseMessage checks on every message (1-7) or notes for the accessors (8), numbered for a quick dispatch. */
+export const ROLE: Record<string, number> = { via: 1, from: 2, to: 3, 'call-id': 4, cseq: 5, 'content-length': 6, 'max-forwards': 7, contact: 8 };
 /** Every known name; NAME_ACCEPT and knownNameAt give an index into it. */
 export const nameEntries: NameEntry[] = [];
 const nameBuckets: (number[] | undefined)[] = [];

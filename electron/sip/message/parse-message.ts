@@ -1,6 +1,6 @@
 import { Buffer, isAscii } from 'node:buffer';
 import { codesOf, skipWs, trimEndIndex } from './chars.ts';
-import { HeaderList, WireField, WireHead } from './header-list.ts';
+import { HeaderList, WireField, WireHead, type KnownFields } from './header-list.ts';
 import { NAME_ACCEPT, NAME_COL, NAME_TRIE, NOT_TOKEN, nameEntries, type NameEntry } from './header-names.ts';
 import { resolveLimits, type ParseLimits } from './parse-limits.ts';
 import { SipParseError } from './sip-parse-error.ts';
@@ -170,7 +170,7 @@ function scanHead(s: string, start: number, limits: ParseLimits, src: Buffer | u
     if (fields.length >= maxHeaders) {
       // Past the cap only the first of each header a response copies is kept, so the 513 can be answered.
       lineError ??= tooLarge('too many header fields');
-      if (role === 0 || ess.has(role)) {
+      if (role === 0 || role === 8 || ess.has(role)) {
         pos = nl + 1;
         continue;
       }
@@ -183,7 +183,7 @@ function scanHead(s: string, start: number, limits: ParseLimits, src: Buffer | u
   }
   if (bodyStart === NO_BLANK_LINE) throw noBlankLine(n - start, limits);
 
-  const headers = HeaderList.fromWire(fields, wire);
+  const headers = HeaderList.fromWire(fields, wire, ess);
   const request = first.method !== '' ? new SipRequest(first.method, first.uri, headers) : undefined;
   const message: SipMessage = request ?? new SipResponse(first.status, first.reason, headers);
   const early = first.versionError ?? first.uriError ?? lineError;
@@ -212,8 +212,8 @@ function noBlankLine(size: number, limits: ParseLimits): SipParseError {
   return new SipParseError(400, 'no blank line after the headers');
 }
 
-/** The headers the parser looks at, noted as it meets them. */
-class Essentials {
+/** The headers the parser looks at, noted as it meets them; the list keeps them for the accessors (KnownFields). */
+class Essentials implements KnownFields {
   via: WireField | undefined = undefined;
   from: WireField | undefined = undefined;
   to: WireField | undefined = undefined;
@@ -221,6 +221,8 @@ class Essentials {
   cseq: WireField | undefined = undefined;
   cl: WireField | undefined = undefined;
   maxFwd: WireField | undefined = undefined;
+  contact: WireField | undefined = undefined;
+  contacts = 0;
   /** a header that may appear once and did not (RFC 4475 multi01) */
   dup: string | undefined = undefined;
 
@@ -259,6 +261,10 @@ class Essentials {
       case 7:
         if (this.maxFwd !== undefined) this.dup = 'Max-Forwards';
         this.maxFwd = f;
+        break;
+      case 8:
+        if (this.contact === undefined) this.contact = f;
+        this.contacts++;
         break;
     }
   }

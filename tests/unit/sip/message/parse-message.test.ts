@@ -82,6 +82,31 @@ describe('parseMessage', () => {
     assert.notEqual(toOf(r), toOf(m));
   });
 
+  test('the fields the parser noted for the accessors are not read once the list changes', () => {
+    // Each change below replaces what the parser found for an accessor: reading the noted field would give the old value.
+    const m = parseMessage(options(['Contact: <sip:a@192.0.2.1>']));
+    assert.equal(topVia(m).host, '192.0.2.1');
+    m.headers.prepend('Via', 'SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp1');
+    assert.equal(topVia(m).host, 'proxy.example.com');
+    const n = parseMessage(options(['Contact: <sip:a@192.0.2.1>']));
+    n.headers.append('Contact', '<sip:b@192.0.2.2>');
+    assert.deepEqual(plain(contactsOf(n)), plain(parseContacts(['<sip:a@192.0.2.1>', '<sip:b@192.0.2.2>'])));
+    n.headers.remove('Contact');
+    assert.deepEqual(contactsOf(n), []);
+    n.headers.set('Call-ID', 'other@example.com');
+    assert.equal(callId(n), 'other@example.com');
+    n.headers.set('CSeq', '2 OPTIONS');
+    assert.equal(cseqOf(n).seq, 2);
+    n.headers.set('To', '<sip:t@example.com>');
+    assert.equal(toOf(n).uri.user, 't');
+    // checkMessage reads the current Max-Forwards and Call-ID too.
+    n.headers.set('Max-Forwards', 'x');
+    assert.throws(() => checkMessage(n), /Max-Forwards/);
+    n.headers.set('Max-Forwards', '70');
+    n.headers.set('Call-ID', 'bad id');
+    assert.throws(() => checkMessage(n), /Call-ID/);
+  });
+
   test('contactsOf reads what parseContacts(getAll) reads, in place for one field, and keeps it', () => {
     const cases: string[][] = [
       [],
