@@ -10,6 +10,7 @@ import { X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { isoTime } from '../common/iso-time.ts';
 import { createSelfSignedCertificate } from '../net/x509-self-signed.ts';
 
 export interface ListenerCertificate {
@@ -53,7 +54,8 @@ export function listenerCertificate(dataDir: string, addresses: readonly string[
     key: readFileSync(keyFile, 'utf8'),
     fingerprint256: x.fingerprint256,
     subject: x.subject,
-    validTo: new Date(x.validTo).toISOString(),
+    // Not Date's toISOString: it would load ICU's time-zone data into an idle phone (common/iso-time.ts).
+    validTo: isoTime(Date.parse(x.validTo)),
     selfSigned: x.subject === x.issuer,
     certFile,
   };

@@ -13,7 +13,6 @@
  * Default candidate (RFC 8445 §5.1.4): relay, else server-reflexive, else
  * host — the one a peer without ICE can reach best.
  */
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Clock } from '../../common/clock.ts';
 import type { Logger } from '../../common/logger.ts';
@@ -270,7 +269,7 @@ export class IceTransport {
   async #resolve(host: string): Promise<string | undefined> {
     if (isIP(host) !== 0) return host;
     try {
-      return (await lookup(host, { family: this.#rtp.localAddress.includes(':') ? 6 : 4 })).address;
+      return (await process.getBuiltinModule('node:dns/promises').lookup(host, { family: this.#rtp.localAddress.includes(':') ? 6 : 4 })).address;
     } catch (err) {
       this.#log.warn('STUN/TURN server name not found', { server: host, error: String(err) });
       return undefined;

@@ -8,7 +8,7 @@
  * cannot lose each other's update. A file that others may read is tightened
  * to 0600 and a warning logged.
  */
-import { chmod, stat } from 'node:fs/promises';
+import { chmod, stat, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../common/logger.ts';
 import { nullLogger } from '../../common/logger.ts';
@@ -74,9 +74,10 @@ export class FileSecretStore implements SecretStore {
 
   async #tighten(): Promise<void> {
     if (process.platform === 'win32') return; // POSIX modes do not apply; the profile folder's ACL does.
-    const st = await stat(this.path);
+    // node:fs's callbacks, not fs/promises: see secrets-file.ts.
+    const st = await new Promise<Stats>((resolve, reject) => stat(this.path, (e, s) => (e ? reject(e) : resolve(s))));
     if ((st.mode & 0o077) !== 0) {
-      await chmod(this.path, 0o600);
+      await new Promise<void>((resolve, reject) => chmod(this.path, 0o600, (e) => (e ? reject(e) : resolve())));
       this.#log.warn('secrets file was readable by others; permissions set to 0600', { path: this.path, mode: (st.mode & 0o777).toString(8) });
     }
   }

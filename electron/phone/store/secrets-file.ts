@@ -10,7 +10,7 @@
  * quote the file's content, which may be a password.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { readFile } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreError } from './store-error.ts';
 
@@ -24,10 +24,20 @@ export function emptySecretsFile(): SecretsFile {
   return { version: 1, secrets: Object.create(null) as Record<string, string> };
 }
 
+/**
+ * node:fs/promises only for a write (an account added or changed): the
+ * reads every start makes use node:fs's callbacks, since loading
+ * fs/promises (its FileHandle, streams and readline) costs an idle phone
+ * ≈ 1 MB for the life of the process.
+ */
+const fsPromises = () => process.getBuiltinModule('node:fs/promises');
+
+const readText = (path: string) => new Promise<string>((resolve, reject) => readFile(path, 'utf8', (e, text) => (e ? reject(e) : resolve(text))));
+
 /** The file's text, or undefined when there is no file yet. */
 export async function readSecretsText(path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    return await readText(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new StoreError('io', `cannot read ${path}: ${(e as Error).message}`, { cause: e });
@@ -58,6 +68,7 @@ export async function readSecretsFile(path: string): Promise<SecretsFile> {
 
 /** Replaces the file at `path` atomically with a 0600 one holding `file`; creates its folder. */
 export async function writeSecretsFile(path: string, file: SecretsFile): Promise<void> {
+  const { mkdir, open, rename, unlink } = fsPromises();
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {

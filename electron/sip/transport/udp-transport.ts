@@ -7,8 +7,6 @@
  */
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket } from 'node:dgram';
-import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
-import { isIP } from 'node:net';
 import { isStun } from '../../net/stun/index.ts';
 import { checkMessage, parseMessage, serializeMessage } from '../message/index.ts';
 import type { SipMessage } from '../message/index.ts';
@@ -17,7 +15,7 @@ import { describeParseError, responseToMalformed } from './malformed-request.ts'
 import type { Endpoint } from './transport.ts';
 import type { TransportContext } from './transport-context.ts';
 import { toTransportError, TransportError } from './transport-error.ts';
-import { UdpFlows } from './udp-flows.ts';
+import { literalFirstLookup, UdpFlows } from './udp-flows.ts';
 
 /** Largest UDP payload: 65,535 minus the IP and UDP headers (RFC 768; RFC 8200 for IPv6 without jumbograms). */
 export function maxDatagram(family: 4 | 6): number {
@@ -37,17 +35,6 @@ export interface UdpBindOptions {
   receiveBufferBytes?: number;
   /** Connected sockets kept for request destinations (default 32); see udp-flows.ts. */
   maxFlows?: number;
-}
-
-/**
- * The socket's name lookup: an IP literal (every address this layer sends
- * to) answers at once, where Node's dns.lookup defers even those to the
- * next tick — a queued callback per datagram sent.
- */
-function literalFirstLookup(hostname: string, options: LookupOneOptions, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
-  const family = isIP(hostname);
-  if (family !== 0) callback(null, hostname, family);
-  else dnsLookup(hostname, options, callback);
 }
 
 /** A datagram that is only CR/LF: an RFC 5626 §4.4.1-style keep-alive some UAs send over UDP too. */
@@ -226,7 +213,7 @@ export class UdpTransport {
 /** Binds and releases an exclusive socket on the port: EADDRINUSE when anyone holds it. */
 function probeFree(options: UdpBindOptions): Promise<void> {
   return new Promise((resolve, reject) => {
-    const probe = options.family === 4 ? createSocket({ type: 'udp4' }) : createSocket({ type: 'udp6', ipv6Only: options.ipv6Only ?? true });
+    const probe = options.family === 4 ? createSocket({ type: 'udp4', lookup: literalFirstLookup }) : createSocket({ type: 'udp6', ipv6Only: options.ipv6Only ?? true, lookup: literalFirstLookup });
     probe.once('error', (err) => {
       probe.close();
       reject(toTransportError(err, { protocol: 'udp', address: options.address, port: options.port }));
