@@ -17,9 +17,11 @@
  * thread 5–11 ms (≈ 180 ms the first time), and a call's audio starts when
  * the call connects — the moment the call card is about to say Connected.
  * So a spare context is made ahead (`prepare`, when the page is idle; again
- * after each call) with its worklets loaded and then suspended: a suspended
- * context holds no audio device and runs no audio thread work. `start` takes
- * the spare and only resumes it. Chromium lets a page start audio only after
+ * after each call) with its worklets loaded, its two worklet nodes and gains
+ * built and wired (constructing an AudioWorkletNode cost the page 1–9 ms
+ * at connect), and then suspended: a suspended context holds no audio device
+ * and runs no audio thread work. `start` takes the spare, resumes it and
+ * opens the microphone. Chromium lets a page start audio only after
  * the user interacted with it (its autoplay policy), so the web page prepares
  * after the first click or key press; Electron's window allows it at once.
  */
@@ -35,10 +37,19 @@ import { CAPTURE_PROCESSOR, MIX_STREAM, PLAYBACK_PROCESSOR, type CaptureCommand,
 export type AudioSettings = Pick<Settings, 'audioInput' | 'audioOutput' | 'echoCancellation' | 'noiseSuppression' | 'autoGainControl'>;
 export type AudioState = 'idle' | 'starting' | 'running' | 'failed';
 
-/** A context with both worklets loaded, suspended, waiting for the next call. */
+/** The call's graph: playback worklet → speaker gain → output; microphone → mic gain → capture worklet. */
+interface CallNodes {
+  playback: AudioWorkletNode;
+  speaker: GainNode;
+  capture: AudioWorkletNode;
+  mic: GainNode;
+}
+
+/** A context with both worklets loaded and the call's nodes wired, suspended, waiting for the next call. */
 interface SpareContext {
   ctx: AudioContext;
-  ready: Promise<boolean>;
+  /** The nodes, once built; undefined if the spare failed. */
+  ready: Promise<CallNodes | undefined>;
 }
 
 export interface AudioControllerOptions {
@@ -57,6 +68,17 @@ function browserWhenIdle(fn: () => void): void {
 
 async function loadWorklets(ctx: AudioContext): Promise<void> {
   await Promise.all([ctx.audioWorklet.addModule(captureWorkletUrl), ctx.audioWorklet.addModule(playbackWorkletUrl)]);
+}
+
+/** The call's nodes in `ctx` (its worklets loaded), wired; the port handlers are the call's to set. */
+function buildNodes(ctx: AudioContext, volumes: { speaker: number; mic: number }): CallNodes {
+  const playback = new AudioWorkletNode(ctx, PLAYBACK_PROCESSOR, { numberOfInputs: 0, outputChannelCount: [1] });
+  const speaker = new GainNode(ctx, { gain: volumes.speaker });
+  playback.connect(speaker).connect(ctx.destination);
+  const capture = new AudioWorkletNode(ctx, CAPTURE_PROCESSOR, { numberOfOutputs: 0, channelCount: 1, channelCountMode: 'explicit' });
+  const mic = new GainNode(ctx, { gain: volumes.mic });
+  mic.connect(capture);
+  return { playback, speaker, capture, mic };
 }
 
 export function captureConstraints(s: AudioSettings): MediaStreamConstraints {
@@ -160,24 +182,29 @@ export class AudioController {
       // Suspended at once (a context where autoplay is allowed starts by itself): it holds no device while it waits.
       await ctx.suspend();
       await loadWorklets(ctx);
-      return true;
+      return buildNodes(ctx, { speaker: 1, mic: 1 });
     })().catch(() => {
       if (this.#spare?.ctx === ctx) this.#spare = undefined;
       void ctx.close().catch(() => undefined);
-      return false;
+      return undefined;
     });
     return { ctx, ready };
   }
 
-  /** The spare context with its worklets loaded, taken for a call; else a new one, loaded here. */
-  async #takeContext(): Promise<AudioContext> {
+  /** The spare context with its nodes built, taken for a call; else a new one, loaded and built here. */
+  async #takeContext(): Promise<{ ctx: AudioContext; nodes: CallNodes }> {
     const spare = this.#spare;
     this.#spare = undefined;
-    if (spare && (await spare.ready) && spare.ctx.state !== 'closed') return spare.ctx;
+    const built = spare ? await spare.ready : undefined;
+    if (spare && built && spare.ctx.state !== 'closed') {
+      built.speaker.gain.value = this.speakerVolume;
+      built.mic.gain.value = this.micVolume;
+      return { ctx: spare.ctx, nodes: built };
+    }
     const ctx = this.#createContext();
     this.#ctx = ctx;
     await loadWorklets(ctx);
-    return ctx;
+    return { ctx, nodes: buildNodes(ctx, { speaker: this.speakerVolume, mic: this.micVolume }) };
   }
 
   get running(): boolean {
@@ -196,7 +223,7 @@ export class AudioController {
     this.#setSending(options.send);
     this.#settings = settings;
     try {
-      const ctx = await this.#takeContext();
+      const { ctx, nodes } = await this.#takeContext();
       if (generation !== this.#generation) {
         // Stopped meanwhile: this context is nobody's.
         if (this.#ctx === ctx) this.#ctx = undefined;
@@ -207,15 +234,26 @@ export class AudioController {
       // A spare starts now, while the nodes are made and the microphone opens (awaited below).
       if (ctx.state === 'suspended') void ctx.resume().catch(() => undefined);
       await routeContext(ctx, settings.audioOutput);
-      const playback = new AudioWorkletNode(ctx, PLAYBACK_PROCESSOR, { numberOfInputs: 0, outputChannelCount: [1] });
+      const { playback, capture } = nodes;
+      const rate = ctx.sampleRate;
+      if (!isSampleRate(rate)) throw new Error(`The sound card runs at ${rate} Hz, which the engine does not take.`);
       playback.port.onmessage = (e: MessageEvent<PlaybackReport>) => {
         this.outputLevel = e.data.rms;
         this.underruns = e.data.underruns;
       };
-      const speaker = new GainNode(ctx, { gain: this.speakerVolume });
-      playback.connect(speaker).connect(ctx.destination);
-      this.#speakerGain = speaker;
+      this.#speakerGain = nodes.speaker;
       this.#playback = playback;
+      capture.port.onmessage = (e: MessageEvent<CaptureMessage>) => {
+        const message = e.data;
+        this.inputLevel = message.rms;
+        // Once the worklet sends by itself (connectDirect), a frame still on its way here is not sent twice.
+        if (message.type !== 'frame' || !this.sending || this.#direct) return;
+        const frame: AudioFrame = { kind: 'capture', sampleRate: rate, sequence: this.#sequence, stream: MIX_STREAM, samples: new Int16Array(message.samples) };
+        this.#sequence = (this.#sequence + 1) & 0xffff;
+        this.#client.sendAudio(frame);
+      };
+      this.#capture = capture;
+      this.#micGain = nodes.mic;
       this.#offAudio = this.#client.onAudio((frame) => this.#play(frame));
       if (generation !== this.#generation) return;
       await this.#openCapture(settings, generation);
@@ -237,20 +275,6 @@ export class AudioController {
   async #openCapture(settings: AudioSettings, generation: number): Promise<void> {
     const ctx = this.#ctx;
     if (!ctx) return;
-    const rate = ctx.sampleRate;
-    if (!isSampleRate(rate)) throw new Error(`The sound card runs at ${rate} Hz, which the engine does not take.`);
-    if (!this.#capture) {
-      const capture = new AudioWorkletNode(ctx, CAPTURE_PROCESSOR, { numberOfOutputs: 0, channelCount: 1, channelCountMode: 'explicit' });
-      capture.port.onmessage = (e: MessageEvent<CaptureMessage>) => {
-        const message = e.data;
-        this.inputLevel = message.rms;
-        if (message.type !== 'frame' || !this.sending) return;
-        const frame: AudioFrame = { kind: 'capture', sampleRate: rate, sequence: this.#sequence, stream: MIX_STREAM, samples: new Int16Array(message.samples) };
-        this.#sequence = (this.#sequence + 1) & 0xffff;
-        this.#client.sendAudio(frame);
-      };
-      this.#capture = capture;
-    }
     let stream: MediaStream;
     try {
       stream = await navigator.mediaDevices.getUserMedia(captureConstraints(settings));
@@ -263,9 +287,7 @@ export class AudioController {
       return;
     }
     const source = ctx.createMediaStreamSource(stream);
-    this.#micGain ??= new GainNode(ctx, { gain: this.micVolume });
-    this.#micGain.connect(this.#capture);
-    source.connect(this.#micGain);
+    if (this.#micGain) source.connect(this.#micGain);
     this.#stream = stream;
     this.#source = source;
     this.error = undefined;
@@ -278,7 +300,7 @@ export class AudioController {
     if (this.#direct || !capture || !playback) return;
     const ports = this.#client.audioPorts();
     if (!ports) return;
-    const connectCapture: CaptureCommand = { type: 'connect', port: ports.capture, sending: this.sending };
+    const connectCapture: CaptureCommand = { type: 'connect', port: ports.capture, sending: this.sending, sequence: this.#sequence };
     capture.port.postMessage(connectCapture, [ports.capture]);
     const connectPlayback: PlaybackCommand = { type: 'connect', port: ports.playback };
     playback.port.postMessage(connectPlayback, [ports.playback]);

@@ -28,8 +28,14 @@ class FakeContext {
   }
 }
 
+/** AudioWorkletNode and GainNode: counts how many were built and in which context's state. */
+const built: Array<{ ctx: FakeContext; state: AudioContextState }> = [];
 class FakeNode {
   readonly port = { postMessage: () => {}, close: () => {}, onmessage: null };
+  readonly gain = { value: 1 };
+  constructor(ctx: FakeContext) {
+    built.push({ ctx, state: ctx.state });
+  }
   connect<T>(next: T): T {
     return next;
   }
@@ -59,7 +65,10 @@ describe('AudioController: the call context made ahead', () => {
     vi.stubGlobal('GainNode', FakeNode);
     vi.stubGlobal('navigator', { mediaDevices: { getUserMedia: () => Promise.reject(new DOMException('no', 'NotFoundError')) } });
   });
-  afterEach(() => vi.unstubAllGlobals());
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    built.length = 0;
+  });
 
   it('makes no context before prepare(), then one when the page is idle: worklets loaded, suspended', async () => {
     const { audio, made, runIdle } = controller();
@@ -72,6 +81,20 @@ describe('AudioController: the call context made ahead', () => {
     expect(made).toHaveLength(1);
     expect(made[0]!.state).toBe('suspended');
     expect(made[0]!.modules).toHaveLength(2);
+  });
+
+  it('the spare has the call nodes built while suspended; the call builds none', async () => {
+    const { audio, made, runIdle } = controller();
+    audio.prepare();
+    runIdle();
+    await settle();
+    // Playback worklet + speaker gain, capture worklet + mic gain.
+    expect(built).toHaveLength(4);
+    expect(built.every((b) => b.ctx === made[0] && b.state === 'suspended')).toBe(true);
+    audio.setVolumes({ speaker: 0.5 });
+    await audio.start(SETTINGS, { send: true });
+    expect(audio.state).toBe('running');
+    expect(built).toHaveLength(4);
   });
 
   it('a call takes the spare and resumes it instead of building one; after the call a new spare is made', async () => {
@@ -102,6 +125,7 @@ describe('AudioController: the call context made ahead', () => {
     await audio.start(SETTINGS, { send: true });
     expect(made).toHaveLength(1);
     expect(made[0]!.modules).toHaveLength(2);
+    expect(built).toHaveLength(4);
     audio.stop();
     runIdle();
     expect(made).toHaveLength(1);

@@ -39,6 +39,7 @@ class CaptureProcessor extends scope.AudioWorkletProcessor {
       if (command.type === 'connect') {
         this.#relay = command.port;
         this.#sending = command.sending;
+        this.#sequence = command.sequence & 0xffff;
       } else if (command.type === 'sending') this.#sending = command.on;
     };
   }

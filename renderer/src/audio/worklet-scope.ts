@@ -27,7 +27,8 @@ export const MIX_STREAM = 0;
  * `port` (the transport's relay, off the main thread) while `sending`, and
  * only the level comes to the main thread.
  */
-export type CaptureCommand = { type: 'connect'; port: MessagePort; sending: boolean } | { type: 'sending'; on: boolean };
+/** `sequence` on connect: the next frame's number, so the engine sees one run of numbers when the page hands the frames over. */
+export type CaptureCommand = { type: 'connect'; port: MessagePort; sending: boolean; sequence: number } | { type: 'sending'; on: boolean };
 
 /** Capture worklet → main thread: each frame (until connected), or the level about ten times a second. */
 export type CaptureMessage =

@@ -111,6 +111,9 @@ export class PhoneActions {
       startedAt: Date.now(),
       known: new Set(this.store.calls.map((c) => c.id)),
     });
+    // Calls that already ended leave the call screen now rather than after their few seconds: the user has moved
+    // on, and the new call's screen is then one card (not a list beside it, built and laid out while the call starts).
+    this.store.pruneEnded(0);
     const feedback = setTimeout(() => this.ui.showDial(dial), DIAL_FEEDBACK_MS);
     const call = this.#putCall(await this.#settled('Could not call', reply));
     clearTimeout(feedback);

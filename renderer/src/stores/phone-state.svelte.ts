@@ -232,9 +232,9 @@ export class PhoneState {
     this.transfers = { ...this.transfers, [callId]: { target, phase: 'asked' } };
   }
 
-  /** Drops calls that ended more than endedCallKeepMs ago, with their stats. */
-  pruneEnded(): void {
-    const calls = pruneEndedCalls(this.calls, this.#now(), this.#keepMs);
+  /** Drops calls that ended more than endedCallKeepMs ago (`keepMs`: other than that), with their stats. */
+  pruneEnded(keepMs = this.#keepMs): void {
+    const calls = pruneEndedCalls(this.calls, this.#now(), keepMs);
     if (calls === this.calls) return;
     this.calls = calls;
     const ids = new Set(calls.map((c) => c.id));

@@ -32,9 +32,12 @@ describe('CallsView and a call dialled from this page', () => {
     // The command left; nothing is drawn until the phone reports the call (then App brings the call screen).
     expect(h.transport.requests.map((r) => r.cmd)).toEqual(['call.dial']);
     expect(h.ui.view).toBe('dialpad');
+    // The call that ended before leaves the screen at once: the new call's screen is its card alone, no list of calls.
+    expect(h.store.calls).toEqual([]);
     // The phone's 'dialing' event comes before its answer.
     h.store.apply({ event: 'call', data: placed() });
     render(CallsView, { context: h.context });
+    expect(screen.queryByRole('complementary', { name: 'Calls' })).toBeNull();
     const card = screen.getByTestId('call-card');
     expect(card.querySelector('p.state')?.textContent).toMatch(/Calling…/);
     expect(within(card).getByRole('heading', { level: 2 }).textContent).toBe('bob@sipa.example.com');

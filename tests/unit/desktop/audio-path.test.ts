@@ -110,7 +110,7 @@ async function throughWorklets(ports: AudioPorts): Promise<PageAudio> {
   await import('../../../renderer/src/audio/playback-worklet.ts');
   const capture = new (registered.get(CAPTURE_PROCESSOR)!)();
   const playback = new (registered.get(PLAYBACK_PROCESSOR)!)();
-  capture.port.onmessage!({ data: { type: 'connect', port: ports.capture, sending: true } satisfies CaptureCommand });
+  capture.port.onmessage!({ data: { type: 'connect', port: ports.capture, sending: true, sequence: 0 } satisfies CaptureCommand });
   playback.port.onmessage!({ data: { type: 'connect', port: ports.playback } satisfies PlaybackCommand });
   const listeners: Array<(samples: Int16Array) => void> = [];
   const pending: number[] = [];
