@@ -198,7 +198,8 @@ async function serveEngine(): Promise<void> {
   const engine = await startParleyEngine({ name: 'setup-bench', toneHz: 600 });
   // Events after the bench hung up (the unregistration as the engine closes) have nobody to go to.
   const send = (m: EngineMessage) => {
-    if (process.connected) process.send?.(m);
+    // The bench may be gone between the check and the write (EPIPE): nothing to tell it then.
+    if (process.connected) process.send?.(m, undefined, {}, () => undefined);
   };
   engine.engine.events.on('call', (c) => {
     marks.push(moment(`'${c.state}' event`));
@@ -443,7 +444,7 @@ async function main(): Promise<void> {
     const probeDir = join(tmp.path, 'probe');
     mkdirSync(probeDir);
     /** --stages: each engine call's own moments. */
-    const engineMoments: { engine: string; moments: TraceMoment[] }[] = [];
+    const engineMoments: { engine: string; moments: TraceMoment[]; bench?: TraceMoment[] }[] = [];
     const traced = (caller: string, clockMark: number, dialAt: number, stamps: [string, number][], extra: TraceMoment[] = []) => {
       if (!wire) return;
       const dial = perfToMono(dialAt);
@@ -528,7 +529,12 @@ async function main(): Promise<void> {
         const marks = (await e.call('trace.marks' as CommandName, {} as never)) as unknown as TraceMoment[];
         const name = e === engine ? 'engine' : 'baseline';
         const dialIn = marks.findIndex((m) => m.what.includes('call.dial command in'));
-        engineMoments.push({ engine: name, moments: marks.slice(Math.max(0, dialIn)) });
+        const seenHere: TraceMoment[] = [
+          { what: 'bench: dial sent', at: perfToMono(t0) },
+          { what: 'bench: callee ringing seen', at: perfToMono(ring.at) },
+          { what: "bench: 'active' seen", at: perfToMono(up.at) },
+        ];
+        engineMoments.push({ engine: name, moments: marks.slice(Math.max(0, dialIn)), bench: seenHere });
         traced(name, clockMark, t0, [['callee: ringing event', ring.at], ['caller: answered event', up.at], ['callee: heard event', heard.at]], marks.map((m) => ({ ...m, what: `engine: ${m.what}` })));
       }
       await e.call('call.hangup', { callId: dialled.id });

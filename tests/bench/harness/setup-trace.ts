@@ -47,12 +47,19 @@ const ENGINE_STAGES: [string, RegExp, RegExp][] = [
   ["first RTP → 'active' event", /first RTP to the socket/, /'active' event/],
 ];
 
+/** Wall time of the hops between the bench and a running engine: the command's way in, the INVITE's way to the callee's event, the 'active' event's way out. */
+const BENCH_HOPS: [string, ['bench' | 'engine', RegExp], ['bench' | 'engine', RegExp]][] = [
+  ['hop: bench dial sent → command in (IPC)', ['bench', /dial sent/], ['engine', /call\.dial command in/]],
+  ['hop: INVITE to the socket → callee ringing seen', ['engine', /INVITE to the socket/], ['bench', /callee ringing seen/]],
+  ["hop: 'active' event → seen by the bench (IPC)", ['engine', /'active' event/], ['bench', /'active' seen/]],
+];
+
 /**
  * Medians per engine of each stage of its own moments, wall time and its process's CPU time (ms), and the
  * whole dial command → 'active' CPU: what the engine's JavaScript costs on the set-up path, which load does not
  * distort as it does the wall times. `calls`: each call's moments (those after its dial command), by engine.
  */
-export function engineStages(calls: { engine: string; moments: TraceMoment[] }[]): string {
+export function engineStages(calls: { engine: string; moments: TraceMoment[]; bench?: TraceMoment[] }[]): string {
   const engines = [...new Set(calls.map((c) => c.engine))];
   const rows = new Map<string, Map<string, { wall: number[]; cpu: number[] }>>();
   const add = (stage: string, engine: string, wall: number, cpu: number) => {
@@ -80,10 +87,17 @@ export function engineStages(calls: { engine: string; moments: TraceMoment[] }[]
       }
       from = to;
     }
+    // The hops between the bench and the engine's own moments (a running engine's calls: the bench's moments given).
+    const at = (list: TraceMoment[] | undefined, what: RegExp) => list?.find((m) => what.test(m.what))?.at;
+    for (const [stage, a, b] of BENCH_HOPS) {
+      const from = at(a[0] === 'bench' ? c.bench : ms, a[1]);
+      const to = at(b[0] === 'bench' ? c.bench : ms, b[1]);
+      if (from !== undefined && to !== undefined) add(stage, c.engine, to - from, NaN);
+    }
   }
   const median = (xs: number[] | undefined): string => {
-    if (!xs || xs.length === 0) return '';
-    const s = [...xs].sort((a, b) => a - b);
+    const s = (xs ?? []).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+    if (s.length === 0) return '–';
     return (s[Math.floor((s.length - 1) / 2)] as number).toFixed(2);
   };
   const lines = [
