@@ -29,7 +29,7 @@ import type { MediaEngine } from '../media/session/media-engine.ts';
 import type { MediaSession } from '../media/session/media-session.ts';
 import { formatReplaces, type DialogMessage, type IncomingCall, type MediaCallInfo, type MediaHook, type ReceivedRefer, type UserAgent } from '../sip/ua/index.ts';
 import type { Logger } from '../common/logger.ts';
-import { systemClock, type Clock } from '../common/clock.ts';
+import { systemClock, type Clock, type TimerHandle } from '../common/clock.ts';
 import { accountDomain, parseServerAddress, parseTurnServer, type Account } from './account.ts';
 import type { AccountService } from './account-service.ts';
 import type { AudioRouter } from './audio-router.ts';
@@ -103,6 +103,8 @@ export class CallService {
   /** Every PhoneCall and media session made, until the GC frees it (diagnostics.counts). */
   readonly #objects = new LiveObjectCounter();
   readonly #conferences = new Set<Conference>();
+  /** The media session the next call would get, made ahead (#prepareSpare). */
+  #spare: Spare | undefined;
   readonly #forwarder: CallForwarder | undefined;
   #closed = false;
 
@@ -115,7 +117,10 @@ export class CallService {
       events: deps.events,
       now: deps.now,
       logger: this.#log,
-      ended: (call) => this.#calls.delete(call.id),
+      ended: (call) => {
+        this.#calls.delete(call.id);
+        if (call.direction === 'out') this.#prepareSpare(call.accountId);
+      },
       refer: (call, refer) => this.#referred(call, refer),
       message: (call, m) => deps.onDialogMessage?.(call, m),
       tlsFailure: (call) => {
@@ -371,6 +376,7 @@ export class CallService {
   /** Hangs every call up (bounded), stops all media. */
   async close(): Promise<void> {
     this.#closed = true;
+    await this.#takeSpare()?.session.stop();
     const calls = [...this.#calls.values()];
     await Promise.all(calls.map((c) => withTimeout(c.hangup(), HANGUP_WAIT_MS)));
     await Promise.all(calls.map((c) => c.forceStop()));
@@ -521,10 +527,23 @@ export class CallService {
   }
 
   #newSession(accountId: string): MediaSession {
+    const options = this.#sessionOptions(accountId);
+    const spare = this.#takeSpare();
+    // Made with the very options this call would get, and not yet used: the call's media (no sockets to bind, no
+    // candidates to gather on the dial's path).
+    if (spare && spare.key === spareKey(accountId, options) && spare.session.state === 'new') {
+      this.#d.media.adopt(spare.session);
+      return spare.session;
+    }
+    if (spare) void spare.session.stop();
+    return this.#d.media.createSession(options);
+  }
+
+  #sessionOptions(accountId: string): SessionOptions {
     const account = this.#d.accounts.get(accountId);
     const known = this.#d.media.codecs;
     const codecs = account?.codecs.filter((c) => known.get(c) !== undefined);
-    return this.#d.media.createSession({
+    return {
       bindAddress: this.#d.rtpBind,
       advertisedAddress: this.#mediaAddress(accountId),
       ...(this.#d.rtpPorts ? { portRange: this.#d.rtpPorts() } : {}),
@@ -534,7 +553,41 @@ export class CallService {
       statsIntervalMs: this.#d.statsIntervalMs ?? 2000,
       ticker: this.#d.router.ticker,
       ...(this.#d.ice ? { ice: this.#iceFor(this.#d.ice, account) } : {}),
+    };
+  }
+
+  /**
+   * After an outgoing call of `accountId` ends, the session its next call would get is made and prepared (its two
+   * sockets bound, ICE's host candidates gathered), kept for SPARE_KEEP_MS: a user who just called is likely to call
+   * again, and the dial then only writes the offer. Only one, and only when preparing needs no network (no STUN or
+   * TURN server: a reflexive address or a relay allocation would go stale, and a relay costs the server); a spare
+   * whose options no longer match (the account or the address changed) is stopped when a call looks for it.
+   */
+  #prepareSpare(accountId: string): void {
+    if (this.#closed || this.#spare || !this.#d.accounts.get(accountId)?.enabled) return;
+    const options = this.#sessionOptions(accountId);
+    if (options.ice?.stun || options.ice?.turn) return;
+    const session = this.#d.media.createSpare(options);
+    const clock = this.#d.clock ?? systemClock;
+    const spare: Spare = { key: spareKey(accountId, options), session, timer: clock.setTimeout(() => this.#dropSpare(spare), SPARE_KEEP_MS) };
+    this.#spare = spare;
+    session.prepare().catch((e: unknown) => {
+      this.#log.info('a spare media session could not be prepared', { error: String(e) });
+      this.#dropSpare(spare);
     });
+  }
+
+  #takeSpare(): Spare | undefined {
+    const spare = this.#spare;
+    if (!spare) return undefined;
+    this.#spare = undefined;
+    (this.#d.clock ?? systemClock).clearTimeout(spare.timer);
+    return spare;
+  }
+
+  #dropSpare(spare: Spare): void {
+    if (this.#spare !== spare) return;
+    void this.#takeSpare()?.session.stop();
   }
 
   /** The phone's ICE servers, with the account's own STUN and TURN servers in their place when it names them. */
@@ -566,6 +619,8 @@ export class CallService {
    */
   async followAddress(accountId: string): Promise<number> {
     if (this.#closed) return 0;
+    // Its host candidates were gathered on the old network.
+    void this.#takeSpare()?.session.stop();
     const address = this.#mediaAddress(accountId);
     const moved = [...this.#calls.values()].filter((c) => c.accountId === accountId && c.established);
     const results = await Promise.all(moved.map((c) => followAddress(c, address, this.#log)));
@@ -620,4 +675,22 @@ function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
 function chooseIdentityOr(account: Account, target: string): string {
   const choice = chooseIdentity(account, target, undefined);
   return choice.ok ? choice.identity : account.aor;
+}
+
+/** How long a spare media session waits for a call before it is stopped (#prepareSpare). */
+const SPARE_KEEP_MS = 60_000;
+
+type SessionOptions = Parameters<MediaEngine['createSession']>[0] & {};
+
+interface Spare {
+  /** What the session was made with (spareKey): a call takes it only if its own options are the same. */
+  key: string;
+  session: MediaSession;
+  timer: TimerHandle;
+}
+
+/** The options a session is made with, as text (the media clock left out: one per phone). */
+function spareKey(accountId: string, options: SessionOptions): string {
+  const { ticker: _ticker, ...rest } = options;
+  return JSON.stringify([accountId, rest]);
 }

@@ -92,6 +92,8 @@ export class CallerIdResolver {
   }
 
   resolve(remote: string): CallerIdMatch | undefined {
+    // No contacts: nobody to match (the remote's address is not even read).
+    if (this.#entries.length === 0) return undefined;
     const key = remoteKey(remote, this.#plan);
     let found: { level: number; match: Omit<CallerIdMatch, 'ambiguous'> } | undefined;
     let ambiguous = false;

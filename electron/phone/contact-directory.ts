@@ -12,7 +12,7 @@ import { ApiError } from '../api/errors.ts';
 import type { ContactSnapshot } from '../api/snapshots.ts';
 import { CallerIdResolver } from './caller-id.ts';
 import type { Contact } from './contact.ts';
-import { parseSipAddress, sameAddress, type SipAddress } from './sip-address.ts';
+import { hostKey, parseSipAddress, sameAddress, type SipAddress } from './sip-address.ts';
 import { fromContactInput, fromContactPatch, toContactSnapshot } from './snapshot-mappers.ts';
 import type { PhoneStore } from './store/phone-store.ts';
 
@@ -102,6 +102,8 @@ export class ContactDirectory {
 }
 
 function isSame(a: string, b: SipAddress): boolean {
+  // The same address names the same host (compared ignoring case): most never do, and are not parsed.
+  if (!a.toLowerCase().includes(hostKey(b.host))) return false;
   const pa = parseSipAddress(a.replace(/^.*<([^<>]*)>.*$/, '$1'));
   return pa.ok && sameAddress(pa.value, b);
 }

@@ -51,6 +51,8 @@ export function applyLocalIce(sdp: SessionDescription, ice: LocalIceDescription)
 
 /** The peer's ICE for its first audio stream, or undefined when it does not do ICE (or its ICE cannot be used). */
 export function readRemoteIce(sdpText: string): RemoteIce | undefined {
+  // No ICE without an ice-ufrag attribute (names are matched as written): not parsed again for the peers that do none.
+  if (!sdpText.includes('a=ice-ufrag:')) return undefined;
   let sdp: SessionDescription;
   try {
     sdp = parseSdp(sdpText);

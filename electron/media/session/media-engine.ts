@@ -57,6 +57,8 @@ export class MediaEngine {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #sessions = new Set<MediaSession>();
+  /** Sessions made ahead of a call (createSpare) until a call adopts them or they stop: not live, but closed with the engine. */
+  readonly #spares = new Set<MediaSession>();
   readonly #ports: SparePortPair;
 
   /** Use MediaEngine.create(). */
@@ -87,6 +89,29 @@ export class MediaEngine {
 
   /** A new call's media. Nothing is bound until its first offer or answer. */
   createSession(options: Partial<MediaSessionOptions> = {}): MediaSession {
+    const session = this.#make(options);
+    this.#sessions.add(session);
+    return session;
+  }
+
+  /**
+   * A session made ahead of a call that may never come (call-service.ts keeps one after a call, so that the next
+   * dial finds its sockets bound and its ICE host candidates gathered: MediaSession.prepare()). It is no call's
+   * media, and not among the live sessions (a phone without calls has none), until adopt(); stop() it if unused.
+   */
+  createSpare(options: Partial<MediaSessionOptions> = {}): MediaSession {
+    const session = this.#make(options);
+    this.#spares.add(session);
+    return session;
+  }
+
+  /** A spare (createSpare) becomes a call's media: counted among the live sessions from now on. */
+  adopt(session: MediaSession): void {
+    if (!(session instanceof EngineSession) || !this.#spares.delete(session) || session.state === 'stopped') return;
+    this.#sessions.add(session);
+  }
+
+  #make(options: Partial<MediaSessionOptions>): EngineSession {
     const o = this.#options;
     const merged: MediaSessionOptions = {
       ...o.sessionDefaults,
@@ -104,11 +129,11 @@ export class MediaEngine {
     const session = new EngineSession(merged, {
       stopped: (stopped) => {
         this.#sessions.delete(stopped);
+        this.#spares.delete(stopped);
         this.#ports.settled();
       },
       started: () => this.#ports.settled(),
     });
-    this.#sessions.add(session);
     // Start loading the media WASM after this turn (its compile is synchronous, init-media.ts): a dial's INVITE goes
     // first, and the answer a round trip later rarely waits for it.
     if (!mediaLoaded()) setImmediate(() => void initMedia().catch((err: unknown) => this.#log.error('media WASM failed to load', { message: String(err) })));
@@ -118,8 +143,9 @@ export class MediaEngine {
   /** Stops every session (RTCP BYE, sockets closed). */
   async close(): Promise<void> {
     this.#ports.close();
-    const sessions = [...this.#sessions];
+    const sessions = [...this.#sessions, ...this.#spares];
     this.#sessions.clear();
+    this.#spares.clear();
     await Promise.all(sessions.map((s) => s.stop('engine closed')));
   }
 }

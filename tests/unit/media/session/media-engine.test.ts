@@ -3,6 +3,19 @@ import { describe, it } from 'node:test';
 import { MediaEngine } from '../../../../electron/media/session/media-engine.ts';
 import { MediaClock } from '../../../../electron/media/session/media-clock.ts';
 import { negotiate } from './session-fixture.ts';
+import { createSocket } from 'node:dgram';
+
+/** Whether a UDP port of 127.0.0.1 is free (binds it for a moment). */
+function portFree(port: number): Promise<boolean> {
+  const socket = createSocket('udp4');
+  return new Promise((resolve) => {
+    socket.once('error', () => {
+      socket.close();
+      resolve(false);
+    });
+    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+  });
+}
 
 describe('MediaEngine', () => {
   it('makes sessions with its defaults, binds in its port range, and stops them all on close', async () => {
@@ -41,6 +54,32 @@ describe('MediaEngine', () => {
     assert.deepEqual(engine.sessions, [sessions[1], sessions[2], sessions[4]]);
     await engine.close();
     assert.equal(engine.sessionCount, 0);
+  });
+
+  it('makes a spare session ahead of a call: bound by prepare(), not live until adopted, closed with the engine if never used', async () => {
+    const engine = await MediaEngine.create({ bindAddress: '127.0.0.1' });
+    const spare = engine.createSpare({ codecs: ['PCMU'] });
+    await spare.prepare();
+    const port = spare.localPort!;
+    assert.ok(port > 0, 'prepare() bound the RTP socket');
+    assert.equal(await portFree(port), false, 'the port is held before any offer');
+    assert.equal(spare.state, 'new');
+    assert.equal(engine.sessionCount, 0, 'a spare is no call: not among the live sessions');
+    engine.adopt(spare);
+    assert.equal(engine.sessionCount, 1, 'adopted: a call\'s media now');
+    const peer = engine.createSession({ codecs: ['PCMU'] });
+    const { offer } = await negotiate(spare, peer);
+    assert.match(offer, new RegExp(`m=audio ${port} RTP/AVP 0 101\r\n`), 'the offer names the port bound ahead');
+    await spare.stop();
+    assert.equal(engine.sessionCount, 1);
+    engine.adopt(spare);
+    assert.equal(engine.sessionCount, 1, 'a stopped spare is not adopted');
+    const unused = engine.createSpare();
+    await unused.prepare();
+    const unusedPort = unused.localPort!;
+    await engine.close();
+    assert.equal(unused.state, 'stopped', 'the engine stops a spare nobody took');
+    assert.equal(await portFree(unusedPort), true, 'and frees its sockets');
   });
 
   it('refuses a wildcard bind without an address to advertise, and unknown codecs', async () => {
