@@ -115,6 +115,39 @@ export function parseHeaderParams(
   }
 }
 
+/**
+ * The usual parameters, `;name=value` or `;name` without LWS, from i (at
+ * ';') up to end into params, as parseHeaderParams reads them; with
+ * `comma`, a ',' after them ends them. Returns where they end, or -1 for
+ * anything else (params then holds part of them: the caller starts over the
+ * general way, which also reports a defect).
+ */
+export function plainHeaderParams(b: Uint8Array, s: string, i: number, end: number, params: Map<string, string | null>, comma: boolean): number {
+  let c = b[i] as number;
+  while (c === 0x3b) {
+    const nStart = ++i;
+    while (i < end && TOKEN[(c = b[i] as number)] === 1) i++;
+    if (i === nStart) return -1;
+    const nEnd = i;
+    let value: string | null = null;
+    if (i < end && c === 0x3d) {
+      const vStart = ++i;
+      if (i < end && b[i] === 0x22) {
+        i = scanQuotedB(b, i, end);
+        if (i < 0) return -1;
+      } else {
+        while (i < end && VALUE[b[i] as number] === 1) i++;
+        if (i === vStart) return -1;
+      }
+      value = s.slice(vStart, i);
+    }
+    params.set(commonParamAt(b, nStart, nEnd) ?? s.slice(nStart, nEnd).toLowerCase(), value);
+    if (i >= end) return i;
+    c = b[i] as number;
+  }
+  return comma && c === 0x2c ? i : -1;
+}
+
 export function formatHeaderParams(params: Map<string, string | null>): string {
   let s = '';
   for (const [k, v] of params) s += v === null ? `;${k}` : `;${k}=${v}`;

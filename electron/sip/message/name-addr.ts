@@ -1,8 +1,9 @@
-import { TOKEN, scratchCodesOf, findByte, skipWsB, trimEndB } from './chars.ts';
-import { EMPTY_PARAMS } from './frozen-empty.ts';
-import { formatHeaderParams, parseHeaderParams, quote, scanQuotedB, unquote } from './header-params.ts';
+import { HOST, PARAM, TOKEN, USER, scratchCodesOf, findByte, skipWsB, trimEndB } from './chars.ts';
+import { EMPTY_HEADERS, EMPTY_PARAMS } from './frozen-empty.ts';
+import { formatHeaderParams, parseHeaderParams, plainHeaderParams, quote, scanQuotedB, unquote } from './header-params.ts';
 import { SipParseError } from './sip-parse-error.ts';
-import { formatUri, parseUriOpen, parseUriRange, uriStopped, type SipUri } from './uri.ts';
+import { URI_CHARS, formatUri, parseUriOpen, parseUriRange, uriStopped, type SipUri } from './uri.ts';
+import { commonParamAt } from './param-names.ts';
 
 /**
  * name-addr / addr-spec values of From, To, Contact, Route, Record-Route,
@@ -118,8 +119,119 @@ function scanAddrSpec(b: Uint8Array, s: string, i: number, end: number, what: st
   return { uri, params };
 }
 
+/**
+ * The usual name-addr of a kept view (what scanNameAddr gives for it, in one
+ * function): an optional display name (tokens, or a quoted string without
+ * escapes or controls), then <sip: or sips: URI> with a plain user and host
+ * (no escapes, password, IPv6 reference or URI headers), an optional port
+ * and URI parameters, then header parameters, all without LWS inside. Sets
+ * scanStop like scanNameAddr. Undefined for anything else: the general scan
+ * then reads it (and reports a defect).
+ */
+function plainNameAddr(b: Uint8Array, s: string, i: number, end: number, comma: boolean): NameAddr | undefined {
+  let displayName: string | undefined;
+  let c = b[i] as number;
+  let lt: number;
+  if (c === 0x22) {
+    let k = i + 1;
+    while (k < end && (c = b[k] as number) !== 0x22 && c !== 0x5c && c >= 0x20 && c !== 0x7f) k++;
+    if (k >= end || c !== 0x22) return undefined;
+    displayName = s.slice(i + 1, k);
+    lt = k + 1;
+    while (lt < end && ((c = b[lt] as number) === 0x20 || c === 0x09)) lt++;
+    if (lt >= end || c !== 0x3c) return undefined;
+  } else {
+    lt = i;
+    while (lt < end && ((c = b[lt] as number) === 0x20 || c === 0x09 || TOKEN[c] === 1)) lt++;
+    if (lt >= end || c !== 0x3c) return undefined;
+    let dEnd = lt;
+    while (dEnd > i && ((c = b[dEnd - 1] as number) === 0x20 || c === 0x09)) dEnd--;
+    if (dEnd > i) displayName = s.slice(i, dEnd);
+  }
+  // sip: / sips:
+  let k = lt + 1;
+  if (k + 4 >= end || ((b[k] as number) | 0x20) !== 0x73 || ((b[k + 1] as number) | 0x20) !== 0x69 || ((b[k + 2] as number) | 0x20) !== 0x70) return undefined;
+  let scheme: 'sip' | 'sips' = 'sip';
+  k += 3;
+  if (((b[k] as number) | 0x20) === 0x73) {
+    scheme = 'sips';
+    k++;
+  }
+  if (b[k] !== 0x3a) return undefined;
+  const colon = k;
+  // user@ (user characters up to '@'), else no user: then no '@' may follow in the URI.
+  k = colon + 1;
+  while (k < end && USER[(c = b[k] as number)] === 1) k++;
+  let user: string | undefined;
+  let hostStart = colon + 1;
+  if (k < end && c === 0x40) {
+    if (k === colon + 1) return undefined;
+    user = s.slice(colon + 1, k);
+    hostStart = k + 1;
+  } else {
+    while (k < end && (c = b[k] as number) !== 0x40 && URI_CHARS[c] === 1) k++;
+    if (k < end && c === 0x40) return undefined;
+  }
+  k = hostStart;
+  while (k < end && HOST[b[k] as number] === 1) k++;
+  if (k === hostStart) return undefined;
+  const host = s.slice(hostStart, k);
+  let port = -1;
+  if (k < end && b[k] === 0x3a) {
+    const p = ++k;
+    let v = 0;
+    while (k < end && (c = (b[k] as number) - 0x30) >= 0 && c <= 9) {
+      v = v * 10 + c;
+      k++;
+    }
+    if (k === p || k - p > 5 || v > 65535) return undefined;
+    port = v;
+  }
+  let uriParams = EMPTY_PARAMS;
+  if (k < end && b[k] === 0x3b) {
+    uriParams = new Map();
+    do {
+      const n0 = ++k;
+      while (k < end && (c = b[k] as number) !== 0x25 && PARAM[c] === 1) k++;
+      if (k === n0 || c === 0x25) return undefined;
+      const n1 = k;
+      let value: string | null = null;
+      if (k < end && b[k] === 0x3d) {
+        const v0 = ++k;
+        while (k < end && (c = b[k] as number) !== 0x25 && PARAM[c] === 1) k++;
+        if (c === 0x25) return undefined;
+        value = s.slice(v0, k);
+      }
+      uriParams.set(commonParamAt(b, n0, n1) ?? s.slice(n0, n1).toLowerCase(), value);
+    } while (k < end && b[k] === 0x3b);
+  }
+  if (k >= end || b[k] !== 0x3e) return undefined;
+  // Same properties in the same order as scanUri makes them.
+  const uri: SipUri =
+    user !== undefined
+      ? port >= 0
+        ? { scheme, host, params: uriParams, headers: EMPTY_HEADERS, user, port }
+        : { scheme, host, params: uriParams, headers: EMPTY_HEADERS, user }
+      : port >= 0
+        ? { scheme, host, params: uriParams, headers: EMPTY_HEADERS, port }
+        : { scheme, host, params: uriParams, headers: EMPTY_HEADERS };
+  let params = EMPTY_PARAMS;
+  scanStop = end;
+  if (k + 1 < end) {
+    params = new Map();
+    const stop = plainHeaderParams(b, s, k + 1, end, params, comma);
+    if (stop < 0) return undefined;
+    scanStop = stop;
+  }
+  return displayName !== undefined ? { uri, params, displayName } : { uri, params };
+}
+
 function scanNameAddr(b: Uint8Array, s: string, start: number, stop: number, what: string, shared: boolean, comma: boolean): NameAddr {
   const end = trimEndB(b, start, stop);
+  if (shared) {
+    const na = plainNameAddr(b, s, skipWsB(b, start, end), end, comma);
+    if (na !== undefined) return na;
+  }
   let i = skipWsB(b, start, end);
   let displayName: string | undefined;
   let lt: number;
@@ -162,9 +274,8 @@ function scanNameAddr(b: Uint8Array, s: string, start: number, stop: number, wha
     uri = uriOf(b, s, uStart, trimEndB(b, uStart, gt), what, shared);
   }
   const params = nameAddrParams(b, s, gt + 1, end, what, shared, comma);
-  const na: NameAddr = { uri, params };
-  if (displayName !== undefined) na.displayName = displayName;
-  return na;
+  // All properties at once (see scanUri).
+  return displayName !== undefined ? { uri, params, displayName } : { uri, params };
 }
 
 export function formatNameAddr(na: NameAddr): string {

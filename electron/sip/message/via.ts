@@ -1,5 +1,5 @@
 import { HOST, TOKEN, scratchCodesOf, findByte, matchAtB, skipWsB, trimEndB } from './chars.ts';
-import { formatHeaderParams, parseHeaderParams } from './header-params.ts';
+import { formatHeaderParams, parseHeaderParams, plainHeaderParams } from './header-params.ts';
 import { SipParseError } from './sip-parse-error.ts';
 import { formatHost } from './uri.ts';
 
@@ -119,10 +119,15 @@ function scanVia(b: Uint8Array, s: string, start: number, stop: number, comma: b
     i = k;
   }
   const transport = knownTransport(b, tStart, tEnd) ?? s.slice(tStart, tEnd).toUpperCase();
-  const via: Via = { transport, host: s.slice(hStart, hEnd), params: new Map() };
-  if (port >= 0) via.port = port;
-  parseHeaderParams(b, s, i, end, via.params, 'Via', comma);
-  return via;
+  const host = s.slice(hStart, hEnd);
+  let params = new Map<string, string | null>();
+  // The usual ';name=value' run read by the plain loop; LWS or a defect the general way.
+  if (i < end && plainHeaderParams(b, s, i, end, params, comma) < 0) {
+    params = new Map();
+    parseHeaderParams(b, s, i, end, params, 'Via', comma);
+  }
+  // All properties at once (see scanUri).
+  return port >= 0 ? { transport, host, params, port } : { transport, host, params };
 }
 
 /** A Via of its own to change (topVia's is shared). */

@@ -21,6 +21,7 @@ import {
   newTag,
   parseContacts,
   parseMessage,
+  parseNameAddr,
   parseUri,
   reasonPhrase,
   serializeMessage,
@@ -29,6 +30,7 @@ import {
   type SipMessage,
 } from '../../../../electron/sip/message/index.ts';
 import { nameEntries } from '../../../../electron/sip/message/header-names.ts';
+import { parseHeaderParams, plainHeaderParams } from '../../../../electron/sip/message/header-params.ts';
 import { assertRejects, receive } from './fixtures.ts';
 
 const lines = (...l: string[]) => l.join('\r\n');
@@ -162,6 +164,60 @@ describe('parseMessage', () => {
     const two = parseMessage(options(['Contact: <sip:a@x>, "B, b" <sip:b@y>;q=0.5']));
     assert.deepEqual(plain(contactsOf(two)), plain(parseContacts(two.headers.getAll('contact'))));
     assert.equal((contactsOf(two) as unknown[]).length, 2);
+  });
+
+  test('name-addrs read by the one-function path give what the general scan gives, or its error', () => {
+    // fromOf / toOf / contactsOf read the usual shapes in one function (plainNameAddr); parseNameAddr
+    // (a string, not a kept view) always takes the general scan. Both must agree on every input.
+    const values = [
+      '<sip:a@example.com>', '<sip:a@example.com>;tag=1', '"Alice Liddell" <sip:alice@atlanta.example.com>;tag=9fx',
+      'Bob <sip:bob@biloxi.example.com>', 'Bob  Smith\t<sip:bob@b.example.com:5060;transport=TCP;lr>;expires=60;q=0.5',
+      '<SIPS:x@y.example.com:5061>', '<sip:host.example.com>', '<sip:host.example.com;lr>', '<sip:192.0.2.4:5060;maddr=10.0.0.1>',
+      '<sip:a@b>;+sip.instance="<urn:uuid:00000000-0000-1000-8000-000A95A0E128>";reg-id=1', '<sip:a@b>;Tag=X;FLAG',
+      '<sip:a@b;Transport=udp;x=>', '<sip:a@b;x>', '<sip:a:pw@b>', '<sip:a%20b@c>', '<sip:a@b;x=%41>', '<sip:[2001:db8::1]:5060>',
+      '<sip:a@b?subject=x>', '< sip:a@b >', '<sip:a@b> ;tag=1', '<sip:a@b>;tag = 1', '"quoted \\"name" <sip:a@b>', '"tab\there" <sip:a@b>',
+      '"unterminated <sip:a@b>', '<sip:a@b', '<sip:@b>', '<sip:a@>', '<sip:a@b:99999>', '<sip:a@b:>', '<sip:a@b;=x>', '<sip:a@b>;;tag=1',
+      '<sip:a@b>;tag=', '<sip:a@b>;tag="x', '<sip:a@b>,<sip:c@d>', 'sip:a@b;tag=1', 'sip:a@b', '<tel:+1-555>', '<mailto:a@b>', 'x y <sip:a@b>junk',
+      '<sip:user;par=1@host>', '<sip:a@b;p=1;p=2>', '<sip:a@b>;p=1;p=2', 'caf\u00e9 <sip:a@b>', '"caf\u00e9" <sip:a@b>',
+    ];
+    const outcome = (f: () => unknown): unknown => {
+      try {
+        return plain(f());
+      } catch (e) {
+        return e instanceof SipParseError ? `${e.status} ${e.reason}` : e;
+      }
+    };
+    for (const v of values) {
+      const m = parseMessage(options(['Contact: ' + v]).replace('To: <sip:b@example.com>', 'To: ' + v).replace('From: <sip:a@example.com>;tag=f1', 'From: ' + v));
+      assert.deepEqual(outcome(() => fromOf(m)), outcome(() => parseNameAddr(v, 'From')), v);
+      assert.deepEqual(outcome(() => toOf(m)), outcome(() => parseNameAddr(v, 'To')), v);
+      assert.deepEqual(outcome(() => contactsOf(m)), outcome(() => parseContacts(m.headers.getAll('contact'))), v);
+    }
+  });
+
+  test('header parameters read by the plain loop give what the general loop gives', () => {
+    const lists = [
+      ';branch=z9hG4bK74bf9a8c2d1e;rport', ';rport=5060;received=192.0.2.101', ';received=[2001:db8::1];Branch=X', ';tag=a;tag=b', ';a;b;c=1',
+      ';x="quoted;value"', ';x="unterminated', ';', ';;a', ';=1', ';a=', ';a=1 ', ' ;a=1', ';a = 1', ';a=1,next', ';a=1 ,next', ';a=b=c', ';a=@',
+    ];
+    for (const list of lists) {
+      for (const comma of [false, true]) {
+        const b = Buffer.from(list);
+        const s = b.toString('latin1');
+        const plainMap = new Map<string, string | null>();
+        const stop = plainHeaderParams(b, s, 0, s.length, plainMap, comma);
+        let general: unknown;
+        try {
+          const g = new Map<string, string | null>();
+          general = [parseHeaderParams(b, s, 0, s.length, g, 'X', comma), [...g]];
+        } catch (e) {
+          general = e instanceof SipParseError ? 'error' : e;
+        }
+        // -1: not the plain shape (the general loop then reads it, whatever it gives); else the same result.
+        if (stop >= 0) assert.deepEqual([stop, [...plainMap]], general, `${list} ${comma}`);
+        else assert.ok(list.includes(' ') || general === 'error', `${list} ${comma}: plain loop gave up on ${JSON.stringify(general)}`);
+      }
+    }
   });
 
   test('header names read with the trie of known names give what the API reads them as (any case, compact forms, near misses)', () => {
