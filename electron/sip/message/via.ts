@@ -28,8 +28,32 @@ function scanToken(b: Uint8Array, i: number, end: number): number {
 const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'SCTP', 'WS', 'WSS', 'TLS-SCTP'];
 
 function knownTransport(b: Uint8Array, i: number, j: number): string | undefined {
+  // The usual three by their bytes, the others by the list.
+  if (j - i === 3) {
+    const x = b[i];
+    const y = b[i + 1];
+    const z = b[i + 2];
+    if (x === 0x55 && y === 0x44 && z === 0x50) return 'UDP';
+    if (x === 0x54 && y === 0x43 && z === 0x50) return 'TCP';
+    if (x === 0x54 && y === 0x4c && z === 0x53) return 'TLS';
+  }
   for (const t of TRANSPORTS) if (t.length === j - i && matchAtB(b, i, t)) return t;
   return undefined;
+}
+
+/** Whether b holds "SIP/2.0/" at i (the usual sent-protocol spelling). */
+function sip20At(b: Uint8Array, i: number, end: number): boolean {
+  return (
+    i + 8 <= end &&
+    b[i] === 0x53 &&
+    b[i + 1] === 0x49 &&
+    b[i + 2] === 0x50 &&
+    b[i + 3] === 0x2f &&
+    b[i + 4] === 0x32 &&
+    b[i + 5] === 0x2e &&
+    b[i + 6] === 0x30 &&
+    b[i + 7] === 0x2f
+  );
 }
 
 export function parseVia(value: string): Via {
@@ -83,7 +107,7 @@ function scanVia(b: Uint8Array, s: string, start: number, stop: number, comma: b
   const end = trimEndB(b, start, stop);
   let i = skipWsB(b, start, end);
   // The usual spelling first; LWS around '/' only on the slow path.
-  i = matchAtB(b, i, 'SIP/2.0/') ? i + 8 : lwsSentProtocol(b, s, i, end);
+  i = sip20At(b, i, end) ? i + 8 : lwsSentProtocol(b, s, i, end);
   const tStart = i;
   let c = 0;
   while (i < end && TOKEN[b[i] as number] === 1) i++;
