@@ -110,6 +110,10 @@ export class PhoneSession {
   /** The accounts this run works with (the flags account, --account, or every enabled stored one). */
   accounts: AccountSnapshot[] = [];
   readonly #registered = new Set<string>();
+  /** Accounts this run added (the flags account): every registration event of theirs came after our subscription. */
+  readonly #added = new Set<string>();
+  /** The last registration event of each account since the session opened. */
+  readonly #latest = new Map<string, RegistrationSnapshot>();
   readonly #unsubscribe: () => void;
   #closed: Promise<void> | undefined;
 
@@ -120,7 +124,12 @@ export class PhoneSession {
     this.events = engine.events;
     this.dispatcher = createDispatcher(engine.api, { mapError: (e) => mapPhoneErrorLazy(e), timeoutMs: REGISTER_TIMEOUT_MS + 5_000 });
     // Without --verbose the SIP trace is not printed: not asked for, so the engine does not make it.
-    this.#unsubscribe = quiet ? () => {} : engine.events.subscribe((e) => output.event(e), output.verbose ? {} : { except: ['trace'] });
+    const printing = quiet ? () => {} : engine.events.subscribe((e) => output.event(e), output.verbose ? {} : { except: ['trace'] });
+    const following = engine.events.on('registration', (r) => this.#latest.set(r.accountId, r));
+    this.#unsubscribe = () => {
+      printing();
+      following();
+    };
   }
 
   static async open(opts: CliOptions, output: Output, options: SessionOptions = {}): Promise<PhoneSession> {
@@ -187,6 +196,7 @@ export class PhoneSession {
     for (const a of all) this.output.nameAccount(a.id, a.aor);
     if (flagsAccount && this.location.ephemeral) {
       const added = await this.call('accounts.add', flagsAccount);
+      this.#added.add(added.id);
       this.output.nameAccount(added.id, added.aor);
       this.accounts = [added];
       return;
@@ -246,8 +256,14 @@ export class PhoneSession {
     });
   }
 
-  /** The account's registration as the phone reports it now. */
+  /**
+   * The account's registration as the phone reports it now. For an account this run added, its last event says
+   * it (all of them came after we subscribed); a stored one may have started registering while the engine opened,
+   * so the phone's snapshot is asked, which also makes (or reads) the TLS listener's certificate: ≈ 10 ms a
+   * throwaway `parley register --aor …` run has no use for.
+   */
   async registration(accountId: string): Promise<RegistrationSnapshot | undefined> {
+    if (this.#added.has(accountId)) return this.#latest.get(accountId);
     const snap = await this.call('app.snapshot', {});
     return snap.registrations.find((r) => r.accountId === accountId);
   }
@@ -275,8 +291,9 @@ export class PhoneSession {
     let result: RegistrationSnapshot | undefined;
     try {
       result = await this.registration(account.id);
-      // The engine starts registering while it opens, before our events are printed: show a settled outcome we missed.
-      if (result !== undefined && final(result)) this.output.event({ event: 'registration', data: result });
+      // The engine starts registering a stored account while it opens, before our events are printed: show a settled
+      // outcome we missed (an account we added had all its events printed).
+      if (result !== undefined && final(result) && !this.#added.has(account.id)) this.output.event({ event: 'registration', data: result });
       if (result === undefined || result.state === 'unregistered') {
         // Give the engine's own registration a moment to start before asking for one.
         result = (await started) ?? (await this.call('account.register', { accountId: account.id }, ExitCode.network));

@@ -4,6 +4,7 @@ import { parseCli, UsageError } from '../../../electron/cli/args.ts';
 import { Output } from '../../../electron/cli/output.ts';
 import { PhoneSession, registersByItself, withTimeout } from '../../../electron/cli/phone-session.ts';
 import type { AccountSnapshot } from '../../../electron/api/snapshots.ts';
+import { FakeRegistrar } from '../phone/engine/fake-registrar.ts';
 
 const base: AccountSnapshot = {
   id: 'a1', displayName: '', aor: 'sip:alice@sipA.test', aliases: [], authUser: 'alice', hasPassword: true, transport: 'udp',
@@ -67,5 +68,26 @@ test('a wait given up leaves no timer behind: an idle `listen` does not wake for
     assert.equal(timeouts(), before);
   } finally {
     await session.close();
+  }
+});
+
+test('registering a flags account: its outcome printed once, and no TLS certificate made for it (no app snapshot asked)', { timeout: 20_000 }, async () => {
+  const registrar = await FakeRegistrar.start({ alice: 'pw' });
+  const lines: string[] = [];
+  const output = new Output({ json: true, streams: { out: (t) => void lines.push(t), err: () => {} } });
+  const opts = parseCli(['register', '--aor', 'sip:alice@sipA.test', '--password', 'pw', '--proxy', `127.0.0.1:${registrar.port}`, '--bind', '127.0.0.1:0']);
+  const session = await PhoneSession.open(opts, output);
+  const { existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  try {
+    const [r] = await session.registerAll();
+    assert.equal(r!.state, 'registered');
+    const registered = lines.map((l) => JSON.parse(l)).filter((e) => e.event === 'registration' && e.data.state === 'registered');
+    assert.equal(registered.length, 1, 'one registered line');
+    // The TLS listener's certificate is made when a snapshot (or a TLS client) asks for it; the run needs neither.
+    assert.equal(existsSync(join(session.location.dataDir, 'tls')), false);
+  } finally {
+    await session.close();
+    await registrar.close();
   }
 });
