@@ -20,14 +20,23 @@
  *                         node:sqlite, node:crypto) with no Parley code.
  *
  * Three ways to run the same CLI, to show where the cost is:
- *   sources          node bin/parley.js as shipped: TypeScript stripped by
- *                    Node once, then read from the compile cache
+ *   sources          node bin/parley.js with PARLEY_FROM_SOURCES=1 (what it
+ *                    runs when no current bundle is built): TypeScript
+ *                    stripped by Node once, then read from the compile cache
  *                    (bin/compile-cache.js: the user's own folder, here one
  *                    in the bench's temporary folder, warm after the warm-up)
- *   bundle           out/cli/parley.mjs (electron/cli/build-bundle.ts)
- *   bundle, empty cache   the bundle with a new, empty compile cache folder
- *                    for every run: a first start (after an install or an
- *                    upgrade), to compare with the bundle's later starts
+ *   bundle           out/cli/parley.mjs (electron/cli/build-bundle.ts; what
+ *                    bin/parley.js runs once it is built): one script with
+ *                    the V8 code cache of the command's last run
+ *                    (electron/cli/code-cache.ts), made by the warm-up run
+ *   bundle, empty cache   the bundle with a new, empty cache folder for every
+ *                    run (no compile cache, no code cache): a first start
+ *                    (after an install or an upgrade)
+ * `--baseline CHECKOUT` adds that checkout's bundle (built there with its own
+ * build-bundle.ts) as one more variant, taken in turn with the others: an
+ * A/B in one run. Beside the wall time to 'registered' the bench prints the
+ * main thread's CPU time up to that line (/proc/PID/schedstat, read as the
+ * line arrives), which a loaded machine distorts less.
  *
  * --realtime runs the bench, and so every process it starts (Kamailio,
  * Parley, baresip, the floors), at real-time round-robin priority
@@ -43,7 +52,7 @@
  * issue 17 §4: launch → registered ≤ 150 ms bundled.
  * Prints figures; not a pass/fail test.
  *
- *   node tests/bench/cli-launch.bench.ts [--runs N] [--idle-seconds S] [--idle-runs K] [--realtime]
+ *   node tests/bench/cli-launch.bench.ts [--runs N] [--idle-seconds S] [--idle-runs K] [--realtime] [--baseline CHECKOUT]
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -62,6 +71,8 @@ const arg = (name: string, def: number) => {
 const RUNS = arg('--runs', 10);
 const IDLE_S = arg('--idle-seconds', 6);
 const IDLE_RUNS = arg('--idle-runs', 3);
+const baselineAt = process.argv.indexOf('--baseline');
+const BASELINE = baselineAt > 0 ? process.argv[baselineAt + 1] : undefined;
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 const users = [
@@ -124,6 +135,11 @@ function where(pid: number): Where {
     if (pss) out.pssMb += Number(pss[1]) / 1024;
   }
   return out;
+}
+
+/** CPU time of a process's main thread so far, in ms (/proc/PID/schedstat: ns on the CPU). */
+function mainThreadCpuMs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
 }
 
 type IdleFigures = { rssMb: number; maxRssMb: number; cpuPercent: number } & Where;
@@ -200,10 +216,15 @@ async function main(): Promise<void> {
   try {
     const bundle = await buildCliBundle();
     const variants: Variant[] = [
-      { label: 'sources', env: baseEnv },
+      { label: 'sources', env: { ...baseEnv, PARLEY_FROM_SOURCES: '1' } },
       { label: 'bundle', bin: bundle.entry, env: baseEnv },
       { label: 'bundle, empty cache', bin: bundle.entry, env: baseEnv, coldCache: true },
     ];
+    if (BASELINE !== undefined) {
+      const built = spawnSync(process.execPath, [join(BASELINE, 'electron', 'cli', 'build-bundle.ts')], { cwd: BASELINE, encoding: 'utf8' });
+      if (built.status !== 0) throw new Error(`building the baseline's bundle: ${built.stderr}`);
+      variants.push({ label: 'bundle (baseline)', bin: join(BASELINE, 'out', 'cli', 'parley.mjs'), env: baseEnv });
+    }
     console.log(`Node ${process.version}, ${RUNS} runs, Kamailio on ${proxy}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (2 cores), ${realtime ? 'real-time priority (SCHED_RR 10)' : 'ordinary priority'}`);
 
     const nodeOnly = stats(Array.from({ length: RUNS }, () => timeSpawn(process.execPath, ['-e', '0'])));
@@ -212,32 +233,34 @@ async function main(): Promise<void> {
       return stats(Array.from({ length: RUNS }, () => timeSpawn(process.execPath, [v.bin ?? PARLEY_BIN, '--help'], envOf(v))));
     });
 
-    /** One `parley register` run: ms to the 'registered' line and to the exit. */
-    const launchOnce = async (v: Variant): Promise<{ registered: number; exit: number }> => {
+    /** One `parley register` run: ms to the 'registered' line and to the exit, and the main thread's CPU ms at that line. */
+    const launchOnce = async (v: Variant): Promise<{ registered: number; exit: number; cpu: number }> => {
       const p = new ParleyProcess(['register', '--aor', `sip:johndoe@${kam.domain}`, '--password', 'secret', '--proxy', proxy, '--bind', '127.0.0.1:0', '--json', '--duration', '0.05'], {
         env: envOf(v),
         ...(v.bin ? { bin: v.bin } : {}),
       });
       try {
         const reg = await p.waitForEvent((e) => e.event === 'registration' && e.data.state === 'registered', 10_000, 'registered');
+        const cpu = mainThreadCpuMs(p.pid);
         const exit = await p.waitForExit(10_000);
         if (exit.code !== 0) throw new Error(`${v.label}: exit ${exit.code}: ${p.stderr}`);
-        return { registered: reg.at, exit: exit.at };
+        return { registered: reg.at, exit: exit.at, cpu };
       } finally {
         p.kill();
       }
     };
     // Round robin, after one unmeasured warm-up each: the load of a shared machine then weighs on every variant alike.
     for (const v of variants) await launchOnce(v);
-    const samples = variants.map(() => ({ registered: [] as number[], exit: [] as number[] }));
+    const samples = variants.map(() => ({ registered: [] as number[], exit: [] as number[], cpu: [] as number[] }));
     for (let i = 0; i < RUNS; i++) {
       for (const [k, v] of variants.entries()) {
         const r = await launchOnce(v);
         samples[k]!.registered.push(r.registered);
         samples[k]!.exit.push(r.exit);
+        samples[k]!.cpu.push(r.cpu);
       }
     }
-    const launch = samples.map((x) => ({ registered: stats(x.registered), exit: stats(x.exit) }));
+    const launch = samples.map((x) => ({ registered: stats(x.registered), exit: stats(x.exit), cpu: stats(x.cpu) }));
 
     // baresip: spawn → REGISTER_OK (the harness adds its account over ctrl_tcp once it is up).
     const bareLaunch: number[] = [];
@@ -276,7 +299,7 @@ async function main(): Promise<void> {
       }
     };
     // A cache of its own: V8 rejects code cached under other flags, so sharing one with 'sources' would make both recompile.
-    const defaultNursery = { ...baseEnv, NODE_COMPILE_CACHE: join(tmp.path, 'compile-cache-nursery'), NODE_OPTIONS: '--max-semi-space-size=8' };
+    const defaultNursery = { ...baseEnv, PARLEY_FROM_SOURCES: '1', NODE_COMPILE_CACHE: join(tmp.path, 'compile-cache-nursery'), NODE_OPTIONS: '--max-semi-space-size=8' };
     const idleVariants: Variant[] = [...variants.filter((v) => !v.coldCache), { label: "sources, V8's default nursery", env: defaultNursery }];
     for (const v of idleVariants) await idleOf(v, 0); // warm-up: `listen` loads modules `register` does not (into the compile cache)
     const idleRuns = idleVariants.map(() => [] as Awaited<ReturnType<typeof idleOf>>[]);
@@ -301,6 +324,7 @@ async function main(): Promise<void> {
     console.log(`  ${'node -e 0'.padEnd(42)}${fmt(nodeOnly)}`);
     variants.forEach((v, i) => console.log(`  ${`parley --help, ${v.label}`.padEnd(42)}${fmt(help[i]!)}`));
     variants.forEach((v, i) => console.log(`  ${`register → 'registered', ${v.label}`.padEnd(42)}${fmt(launch[i]!.registered)}   ≤ 400 ms: ${goal(launch[i]!.registered.median <= 400)}, bundled ≤ 150 ms (issue 17 §4): ${goal(launch[i]!.registered.median <= 150)}`));
+    variants.forEach((v, i) => console.log(`  ${`  main-thread CPU to it, ${v.label}`.padEnd(42)}${fmt(launch[i]!.cpu)}`));
     variants.forEach((v, i) => console.log(`  ${`register whole run, ${v.label}`.padEnd(42)}${fmt(launch[i]!.exit)}   (0.05 s registered, unregister, exit)`));
     console.log(`  ${'baresip spawn → REGISTER_OK'.padEnd(42)}${fmt(bare)}`);
     console.log(`  (bundle built in ${bundle.ms.toFixed(0)} ms)`);
