@@ -736,8 +736,9 @@ export class PhoneCall implements ConferenceLeg {
     const negotiated = this.session.negotiated;
     const codec = negotiated?.codec;
     // The connection may be gone by the time the call ends: the last one seen stays in the words (and the history).
-    // Read only once there is media to describe (a ringing call's snapshots need none: no account read on their turns).
-    if (negotiated && this.#state !== 'ended') this.#tls = this.#env.signallingTls?.(this) ?? this.#tls;
+    // Read only once there is media to describe (a ringing call's snapshots need none), and only for a call placed
+    // or taken over TLS (its account's transport then; a call keeps the transport it was set up on).
+    if (negotiated && this.#state !== 'ended' && this.#account?.transport === 'tls') this.#tls = this.#env.signallingTls?.(this) ?? this.#tls;
     if (negotiated) s.security = describeSecurity(this.#account, negotiated.srtp, this.#tls);
     if (codec) s.codec = `${codec.name}/${codec.clockRate}`;
     const route = this.session.route;
