@@ -188,15 +188,10 @@ function checkValue(name: string, value: string): boolean {
   return ascii;
 }
 
-function isAsciiName(name: string): boolean {
-  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) >= 0x80) return false;
-  return true;
-}
-
 function field(name: string, value: string, info: NameInfo = nameInfo(name)): MadeField {
   const ascii = checkValue(name, value);
   const display = info.display;
-  return new MadeField(display, info.key, value, ascii && isAsciiName(display));
+  return new MadeField(display, info.key, value, ascii && info.asciiDisplay);
 }
 
 /** Builds a typed value from a header value in s[start, end), reading its bytes b (see codesOf). */

@@ -172,6 +172,13 @@ export interface NameInfo {
   /** the spelling written for a field added through the API */
   readonly display: string;
   readonly list: boolean;
+  /** whether display is all ASCII (a field written with it can be copied as latin1) */
+  readonly asciiDisplay: boolean;
+}
+
+function isAscii(name: string): boolean {
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) >= 0x80) return false;
+  return true;
 }
 
 const infoBySpelling = new Map<string, NameInfo>();
@@ -180,7 +187,8 @@ const infoByKey = new Map<string, NameInfo>();
 function infoOfKey(key: string, spelling: string): NameInfo {
   let info = infoByKey.get(key);
   if (info === undefined) {
-    info = { key, display: displayByKey.get(key) ?? spelling, list: LIST_HEADERS.has(key) };
+    const display = displayByKey.get(key) ?? spelling;
+    info = { key, display, list: LIST_HEADERS.has(key), asciiDisplay: isAscii(display) };
     // Known names only are kept by key: an unknown one's display is the spelling it came with.
     if (displayByKey.has(key)) infoByKey.set(key, info);
   }
@@ -197,7 +205,8 @@ export function nameInfo(name: string): NameInfo {
   else {
     const lower = name.toLowerCase();
     const key = lower.length === 1 ? (COMPACT[lower] ?? lower) : lower;
-    info = { key, display: displayByKey.get(key) ?? name, list: LIST_HEADERS.has(key) };
+    const display = displayByKey.get(key) ?? name;
+    info = { key, display, list: LIST_HEADERS.has(key), asciiDisplay: isAscii(display) };
   }
   // The spellings a program uses are few; a peer's are not (letter-case variants, unknown names): keep the first few hundred.
   if (infoBySpelling.size < 512) infoBySpelling.set(name, info);
