@@ -28,8 +28,9 @@
  * the token alone.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo, Socket } from 'node:net';
-import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { nullLogger, type Logger } from '../common/logger.ts';
 import { decodeAudioFrame, encodeAudioFrame, MAX_AUDIO_FRAME_BYTES, type AudioFrame } from './audio-frames.ts';
 import type { Dispatcher } from './dispatcher.ts';
@@ -99,6 +100,13 @@ export interface ApiServer {
   readonly clientCount: number;
   /** Sends a playback frame to one client or to all; returns how many got it (slow ones are skipped). */
   sendAudio(frame: AudioFrame, clientId?: string): number;
+  /**
+   * Resolves once no HTTP connection, request or upgrade has come for `quietMs`,
+   * or after `maxMs` at most. The web host's start waits on it between its
+   * steps (cli/web-command.ts), so that a page loading its files is answered
+   * in one go instead of one file per step.
+   */
+  whenQuiet(quietMs: number, maxMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -110,6 +118,50 @@ interface Client {
   inFlight: number;
   errorWindowStart: number;
   errorsInWindow: number;
+}
+
+/** WebSocket readyState values (RFC 6455 states as the WHATWG API numbers them). */
+const WS_OPEN = 1;
+const WS_CLOSED = 3;
+
+/**
+ * The WebSocket package is loaded once the server listens, not before:
+ * loading it (with the TLS, HTTPS, zlib and stream modules it takes) costs
+ * tens of milliseconds (at load 12 on two cores, `parley web` printed its
+ * URL 180 ms later with it loaded first), and no page upgrades before it has
+ * loaded and run its scripts. It loads in a turn of its own after the first
+ * HTTP request has been answered (the page's index.html: then the browser
+ * is busy for a while with the page), or at the first upgrade (a client that
+ * is not a page), or after WS_LOAD_LATEST_MS; an upgrade that comes first
+ * waits for it.
+ */
+const WS_LOAD_LATEST_MS = 1000;
+
+function webSocketServerLoader(maxPayload: number): { ready: () => Promise<WebSocketServer>; soon: () => void; close: () => Promise<void> } {
+  let loading: Promise<WebSocketServer> | undefined;
+  // require, not import(): one synchronous step. Node's ESM loader reads the package's dozen files
+  // asynchronously, a turn of the event loop each, and each turn may wait behind a step of the engine's start.
+  const ready = () =>
+    (loading ??= new Promise<WebSocketServer>((resolve) => {
+      const { WebSocketServer: Server } = createRequire(import.meta.url)('ws') as typeof import('ws');
+      resolve(new Server({ noServer: true, maxPayload, clientTracking: false }));
+    }));
+  let soon: NodeJS.Immediate | undefined;
+  const latest = setTimeout(() => void ready().catch(() => {}), WS_LOAD_LATEST_MS);
+  latest.unref();
+  return {
+    ready,
+    soon() {
+      if (loading || soon) return;
+      soon = setImmediate(() => void ready().catch(() => {}));
+    },
+    /** Stops a load not yet begun; closes the WebSocket server if there is one. */
+    async close() {
+      clearTimeout(latest);
+      if (soon) clearImmediate(soon);
+      (await loading?.catch(() => undefined))?.close();
+    },
+  };
 }
 
 function normalizeOrigin(origin: string): string {
@@ -134,6 +186,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const { dispatcher, events, audio } = options;
 
   const server: Server = createServer();
+  /** When the last HTTP connection, request or upgrade came (performance.now()); see whenQuiet. */
+  let lastHttpActivity = -Infinity;
+  const httpActivity = () => (lastHttpActivity = performance.now());
+  /** The waits of whenQuiet in progress: close() ends them. */
+  const quietWaits = new Set<() => void>();
+  server.on('connection', httpActivity);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host, port: options.port ?? 0, exclusive: true }, () => {
@@ -155,7 +213,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     throw e;
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayloadBytes, clientTracking: false });
+  const wsLoader = webSocketServerLoader(limits.maxPayloadBytes);
   const clients = new Map<string, Client>();
   /** The clients that follow the SIP trace (trace.follow): only they get `trace` events. */
   const tracing = new Set<Client>();
@@ -170,6 +228,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   };
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    httpActivity();
     const path = (req.url ?? '/').split(/[?#]/, 1)[0]!;
     if (!hostHeaders.has((req.headers.host ?? '').toLowerCase())) return plain(res, 403, 'wrong Host\n');
     if (path === API_PATH) {
@@ -179,6 +238,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return tokensEqual(asked, token) ? plain(res, 426, 'the API needs a WebSocket\n') : plain(res, 401, 'unknown token\n');
     }
     if (!serveStatic || !path.startsWith('/')) return plain(res, 404, 'not found\n');
+    wsLoader.soon();
     serveStatic(req, res, path).catch((e: unknown) => {
       logger.warn('static file failed', { path: path.slice(0, 200), error: String(e) });
       if (!res.headersSent) plain(res, 500, 'internal error\n');
@@ -193,6 +253,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // ---- the WebSocket upgrade: who gets in ----
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    httpActivity();
     socket.on('error', () => socket.destroy());
     if (closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
     let url: URL;
@@ -216,14 +277,24 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return refuseUpgrade(socket, 401, 'Unauthorized');
     }
     if (clients.size >= limits.maxClients) return refuseUpgrade(socket, 503, 'Service Unavailable');
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
+    wsLoader.ready().then(
+      (wss) => {
+        // Checked again: the server may have begun closing, or other clients come in, while the package loaded.
+        if (closing || clients.size >= limits.maxClients) return refuseUpgrade(socket, 503, 'Service Unavailable');
+        wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
+      },
+      (e: unknown) => {
+        logger.error('the WebSocket package did not load', { error: String(e) });
+        refuseUpgrade(socket, 503, 'Service Unavailable');
+      },
+    );
   });
 
   // ---- one connected client ----
 
   const sendText = (client: Client, text: string): void => {
     const { ws } = client;
-    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.readyState !== WS_OPEN) return;
     if (ws.bufferedAmount > limits.maxBufferedBytes) {
       logger.warn('client too slow, disconnecting', { client: client.id, buffered: ws.bufferedAmount });
       ws.terminate();
@@ -370,21 +441,39 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       let bytes: Uint8Array | undefined;
       let sent = 0;
       for (const client of clientId === undefined ? clients.values() : [clients.get(clientId)].filter((c) => c !== undefined)) {
-        if (client.ws.readyState !== WebSocket.OPEN || client.ws.bufferedAmount > limits.maxBufferedBytes / 8) continue;
+        if (client.ws.readyState !== WS_OPEN || client.ws.bufferedAmount > limits.maxBufferedBytes / 8) continue;
         bytes ??= encodeAudioFrame(frame);
         client.ws.send(bytes);
         sent++;
       }
       return sent;
     },
+    async whenQuiet(quietMs, maxMs) {
+      const until = performance.now() + maxMs;
+      for (;;) {
+        const now = performance.now();
+        const wait = Math.min(lastHttpActivity + quietMs, until) - now;
+        if (wait <= 0 || closing) return;
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            quietWaits.delete(done);
+            resolve();
+          };
+          const timer = setTimeout(done, wait);
+          quietWaits.add(done);
+        });
+      }
+    },
     async close() {
       if (closing) return;
       closing = true;
+      for (const done of [...quietWaits]) done();
       unsubscribe();
       const closed = [...clients.values()].map(
         (c) =>
           new Promise<void>((resolve) => {
-            if (c.ws.readyState === WebSocket.CLOSED) return resolve();
+            if (c.ws.readyState === WS_CLOSED) return resolve();
             c.ws.once('close', () => resolve());
             c.ws.close(1001, 'server shutting down');
             // A peer that does not answer the close handshake is cut off.
@@ -392,7 +481,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           }),
       );
       await Promise.all(closed);
-      wss.close();
+      await wsLoader.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -23,7 +23,7 @@
  * up the page says "Starting the phone…" and its commands wait for it
  * (starting-phone.ts). Measured by tests/bench/web-interactive.bench.ts.
  */
-import { startApiServer } from '../api/ws-server.ts';
+import { startApiServer, type ApiServer } from '../api/ws-server.ts';
 import { initResampler } from '../media/audio/resampler.ts';
 import { UsageError, type CliOptions } from './args.ts';
 import { openBrowser } from './browser-open.ts';
@@ -36,8 +36,22 @@ import type { StopSignal } from './stop-signal.ts';
 import { startingPhone } from './starting-phone.ts';
 import { createWebAudioBridge, type WebAudioBridge } from './web-audio-bridge.ts';
 
-/** One turn of Node's event loop: the page's requests that came in meanwhile are answered. */
-const letPageIn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Between two steps of the start: one turn of Node's event loop, so that the
+ * page's requests that came in meanwhile are answered, and then, while the
+ * page is asking for files, more turns until it has been quiet for
+ * PAGE_QUIET_MS (at most PAGE_WAIT_MS). A page asks for its files in a burst
+ * (the UI's chunks and style sheets, on up to six new connections: accept,
+ * then read, then answer, each a turn of the loop); with one step of the
+ * start (tens of milliseconds, a module load) between two turns, the last
+ * file of the burst came several steps late.
+ */
+const PAGE_QUIET_MS = 8;
+const PAGE_WAIT_MS = 60;
+const letPageIn = async (server: ApiServer) => {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  await server.whenQuiet(PAGE_QUIET_MS, PAGE_WAIT_MS);
+};
 
 /**
  * Opens the phone in slices: each module load (compile and top-level run of a
@@ -45,14 +59,14 @@ const letPageIn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * session's open then finds them loaded. Loaded only now: the session brings
  * the API's validation and the engine.
  */
-async function openInSlices(opts: CliOptions, output: Output): Promise<PhoneSession> {
-  await letPageIn();
+async function openInSlices(opts: CliOptions, output: Output, server: ApiServer): Promise<PhoneSession> {
+  await letPageIn(server);
   const { PhoneSession } = await import('./phone-session.ts');
   for (const load of [() => import('../phone/map-phone-error.ts'), () => import('../phone/engine.ts'), () => import('../server-host/local-phone-system.ts')]) {
-    await letPageIn();
+    await letPageIn(server);
     await load();
   }
-  await letPageIn();
+  await letPageIn(server);
   return PhoneSession.open(opts, output, { phoneSystem: true, keepTrace: true });
 }
 
@@ -65,7 +79,7 @@ export async function run(opts: CliOptions, output: Output, stop: StopSignal): P
   if (!renderer.ok) output.error(`${renderer.reason}. Serving the API only.`, ExitCode.failure);
   // The page first, the phone beside it (starting-phone.ts): the browser loads the UI while the engine starts.
   const phone = startingPhone();
-  let server: Awaited<ReturnType<typeof startApiServer>>;
+  let server: ApiServer;
   try {
     server = await startApiServer({
       dispatcher: phone.dispatcher,
@@ -89,7 +103,7 @@ export async function run(opts: CliOptions, output: Output, stop: StopSignal): P
     try {
       // The engine starts now, beside the page's loading (see the top of this file); the audio bridge
       // resamples clients' frames synchronously (web-audio-bridge.ts), codecs load with the first call.
-      [, session] = await Promise.all([initResampler(), openInSlices(opts, output)]);
+      [, session] = await Promise.all([initResampler(), openInSlices(opts, output, server)]);
     } catch (e) {
       phone.failed(e instanceof Error ? e.message : String(e));
       throw e;
