@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiEvent, IncomingCallSnapshot, TraceEntry } from '../api/types.ts';
+import type { ApiEvent, ApiResult, IncomingCallSnapshot, TraceEntry } from '../api/types.ts';
 import { ApiClient } from '../api/client.ts';
 import { FakeTransport } from '../test-support/fake-transport.ts';
 import { account, call, contact, historyEntry, NOW, registration, SETTINGS, snapshot } from '../test-support/fixtures.ts';
@@ -172,6 +172,23 @@ describe('sync', () => {
     stop();
     t.emit({ event: 'registration', data: registration({ state: 'failed' }) });
     expect(s.registrations['acc-1']?.state).not.toBe('failed');
+  });
+
+  it('an event that comes between the snapshot and the other first replies stays applied', async () => {
+    let answerHistory: (r: ApiResult<unknown>) => void = () => {};
+    const t = new FakeTransport()
+      .answer('app.snapshot', snapshot({ registrations: [registration({ state: 'registering' })] }))
+      .answer('contacts.list', [])
+      .handle('history.list', () => new Promise((resolve) => (answerHistory = resolve)));
+    const s = new PhoneState({ schedule: () => {} });
+    const stop = syncStore(s, new ApiClient(t));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(s.registrations['acc-1']?.state).toBe('registering');
+    t.emit({ event: 'registration', data: registration({ state: 'registered' }) });
+    answerHistory({ ok: true, result: [] });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(s.registrations['acc-1']?.state).toBe('registered');
+    stop();
   });
 
   it('reports a failed snapshot', async () => {

@@ -12,14 +12,18 @@ export interface SyncOptions {
 }
 
 export async function reloadAll(store: PhoneState, client: ApiClient, options: SyncOptions = {}): Promise<boolean> {
+  // The snapshot is loaded the moment its reply comes, not with the others: an event that arrives between
+  // its reply and theirs (the account registering meanwhile) is newer than it and must stay applied.
   const [snapshot, contacts, history, conversations] = await Promise.all([
-    client.call('app.snapshot'),
+    client.call('app.snapshot').then((r) => {
+      if (r.ok) store.loadSnapshot(r.result);
+      return r;
+    }),
     client.call('contacts.list', {}),
     client.call('history.list', { limit: options.historyLimit ?? 300 }),
     client.call('messages.conversations', {}),
   ]);
-  if (snapshot.ok) store.loadSnapshot(snapshot.result);
-  else options.onError?.(`Could not load the phone's state: ${snapshot.message}`);
+  if (!snapshot.ok) options.onError?.(`Could not load the phone's state: ${snapshot.message}`);
   if (contacts.ok) store.setContacts(contacts.result);
   if (history.ok) store.setHistory(history.result);
   if (conversations.ok) store.messages.setConversations(conversations.result);
