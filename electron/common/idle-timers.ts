@@ -59,11 +59,13 @@ export class IdleTimers {
       seq: this.#seq++,
       fn,
       cancel: () => {
-        if (this.#entries.delete(entry)) this.#arm();
+        // Only the timer the real one is armed for can change when it is due.
+        if (this.#entries.delete(entry) && entry.latestAt <= this.#armedAt) this.#arm();
       },
     };
     this.#entries.add(entry);
-    this.#arm();
+    // The armed timer comes first: nothing to change (the usual case, and no scan of a long list).
+    if (this.#running || entry.latestAt < this.#armedAt) this.#arm();
     return entry;
   }
 

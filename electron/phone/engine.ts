@@ -29,7 +29,7 @@ import { TransportLayer } from '../sip/transport/transport-layer.ts';
 import { TlsTrust } from '../sip/transport/tls-trust.ts';
 import type { Endpoint, TransportProtocol } from '../sip/transport/transport.ts';
 import { UserAgent, type AccountMatch, type SipTraceEntry } from '../sip/ua/index.ts';
-import { systemClock, type Clock } from '../common/clock.ts';
+import { systemClock, systemIdleTimers, type Clock } from '../common/clock.ts';
 import { nullLogger, type Logger } from '../common/logger.ts';
 import { IdleTimers } from '../common/idle-timers.ts';
 import { AccountService } from './account-service.ts';
@@ -263,8 +263,9 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       logger: logger.child('admission'),
     });
     const tlsTrust = new TlsTrust({ extraCa: opts.sip?.tlsExtraCa });
-    // One wake-up for the idle phone's periodic work: every flow's keep-alive and the network check.
-    const idleTimers = new IdleTimers(clock);
+    // One wake-up for the idle phone's periodic work: every flow's keep-alive and the network check (with the system
+    // clock, the same batch as its other long timers).
+    const idleTimers = clock === systemClock ? systemIdleTimers : new IdleTimers(clock);
     const ua = new UserAgent({
       listen: [],
       media: (info) => calls!.mediaFor(info),

@@ -14,7 +14,9 @@
  *               the resolution the goal is stated in ("0" = 0.00)
  *   µs          the sum of every thread's run time from
  *               /proc/PID/task/T/schedstat (ns; the same accounting that
- *               process.cpuUsage() reads, without the tick rounding)
+ *               process.cpuUsage() reads, without the tick rounding); the
+ *               main thread's share beside it (the rest is V8's and libuv's
+ *               worker threads: concurrent compiles, GC helpers)
  *   perf        task-clock of `perf stat -p PID` over the window, when perf
  *               is there and allowed (a cross-check of the µs)
  *   wake-ups    the main thread's voluntary context switches in the window
@@ -27,12 +29,13 @@
  *
  * Prints figures; not a pass/fail test.
  *
- *   node tests/bench/idle.bench.ts [--rounds N] [--settle S] [--window S] [--sources] [--against DIR]
+ *   node tests/bench/idle.bench.ts [--rounds N] [--settle S] [--window S] [--sources] [--against DIR|FILE.mjs]
  *
  * --sources measures `node bin/parley.js` (TypeScript from the compile cache)
  * beside the bundle (out/cli/parley.mjs, the shipped build; the default);
  * --against DIR also another checkout's sources (DIR/bin/parley.js), in the
- * same windows: a change A/B'd against main.
+ * same windows: a change A/B'd against main; --against FILE.mjs another
+ * build's entry (DIR/out/cli/parley.mjs, built in DIR beforehand).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -75,6 +78,8 @@ interface CpuReading {
   ns: number;
   /** The main thread's voluntary context switches. */
   wakes: number;
+  /** The main thread's run time, ns (the rest: V8's and libuv's worker threads). */
+  mainNs: number;
 }
 
 function readCpu(pid: number): CpuReading {
@@ -82,20 +87,24 @@ function readCpu(pid: number): CpuReading {
   // After the ")" that ends comm: state, ppid, … utime is the 12th field, stime the 13th.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   let ns = 0;
+  let mainNs = 0;
   for (const t of readdirSync(`/proc/${pid}/task`)) {
     try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+      const run = Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+      ns += run;
+      if (t === String(pid)) mainNs = run;
     } catch {
       // the thread ended between the listing and the read
     }
   }
   const status = readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
-  return { ticks: Number(rest[11]) + Number(rest[12]), ns, wakes: Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1] ?? NaN) };
+  return { ticks: Number(rest[11]) + Number(rest[12]), ns, mainNs, wakes: Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1] ?? NaN) };
 }
 
 interface WindowFigures {
   cpuS: number;
   us: number;
+  mainUs: number;
   perfUs: number;
   wakesPerMin: number;
 }
@@ -137,6 +146,7 @@ async function measure(pids: number[], seconds: number): Promise<WindowFigures[]
   return pids.map((_, i) => ({
     cpuS: (end[i]!.ticks - start[i]!.ticks) / CLK_TCK,
     us: (end[i]!.ns - start[i]!.ns) / 1000,
+    mainUs: (end[i]!.mainNs - start[i]!.mainNs) / 1000,
     perfUs: perfUs[i]!,
     wakesPerMin: (end[i]!.wakes - start[i]!.wakes) / minutes,
   }));
@@ -159,7 +169,7 @@ async function main(): Promise<void> {
     const variants = [
       { label: 'parley listen, bundle', bin: bundle.entry as string | undefined },
       ...(SOURCES ? [{ label: 'parley listen, sources', bin: undefined }] : []),
-      ...(AGAINST ? [{ label: `parley listen, ${AGAINST}`, bin: join(AGAINST, 'bin', 'parley.js') }] : []),
+      ...(AGAINST ? [{ label: `parley listen, ${AGAINST}`, bin: /\.m?js$/.test(AGAINST) ? AGAINST : join(AGAINST, 'bin', 'parley.js') }] : []),
     ];
     const data = variants.map((_, i) => join(tmp.path, `three-${i}`));
     for (const [i, dir] of data.entries()) {
@@ -207,7 +217,7 @@ async function main(): Promise<void> {
       const f = rounds[i]!;
       const col = (k: keyof WindowFigures, digits: number) => `${median(f.map((x) => x[k])).toFixed(digits)} (${range(f.map((x) => x[k]), digits)})`;
       const perf = f.some((x) => Number.isFinite(x.perfUs)) ? `, perf task-clock ${col('perfUs', 0)} µs` : '';
-      console.log(`  ${label.padEnd(36)}${col('cpuS', 2)} CPU-s, ${col('us', 0)} µs${perf}, ${col('wakesPerMin', 1)} wake-ups/min`);
+      console.log(`  ${label.padEnd(36)}${col('cpuS', 2)} CPU-s, ${col('us', 0)} µs (main thread ${col('mainUs', 0)})${perf}, ${col('wakesPerMin', 1)} wake-ups/min`);
     }
     const bareUs = median(rounds[variants.length]!.map((x) => x.us));
     for (const [i, v] of variants.entries()) {
