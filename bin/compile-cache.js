@@ -1,5 +1,5 @@
 // Node's on-disk compile cache for the `parley` command (bin/parley.js for the
-// sources, electron/cli/main.ts for them and for the bundle). With it, a start
+// sources, electron/cli/main.ts for them, electron/cli/bundle-main.ts for the bundle). With it, a start
 // reads the compiled (and, from the sources, type-stripped) code of last time
 // instead of compiling it again. Plain JavaScript: it runs before the cache,
 // so it must not need type stripping itself.

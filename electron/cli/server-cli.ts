@@ -254,7 +254,7 @@ async function serve(opts: ServeOptions, env: NodeJS.ProcessEnv): Promise<number
 const SERVER_SEMI_SPACE_MB = 16;
 
 /**
- * V8's nursery for a server. main.ts keeps it at 1 MB for an idle phone; a server allocating per
+ * V8's nursery for a server. process-setup.ts keeps it at 1 MB for an idle phone; a server allocating per
  * request then spends a third of its time in scavenges. Left to grow, V8 takes it to its 32 MB
  * maximum, which cost more than 16 MB (CPU per proxied call, server closed-loop on one pinned core:
  * 1 MB ≈ 1.1 ms, 32 MB ≈ 0.9–1.6 ms, 16 MB ≈ 0.7–0.8 ms, 8 MB ≈ 0.85–0.96 ms; the young objects of
@@ -266,7 +266,7 @@ const SERVER_SEMI_SPACE_MB = 16;
  */
 function serverNursery(): { dispose(): void } {
   const given = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
-  // main.ts turns V8's memory saver on for the phone; a server keeps V8's throughput-first heap.
+  // process-setup.ts turns V8's memory saver on for the phone; a server keeps V8's throughput-first heap.
   if (!/memory-saver/.test(given)) v8.setFlagsFromString('--no-memory-saver-mode');
   if (/semi-space/.test(given)) return { dispose: () => {} };
   const target = SERVER_SEMI_SPACE_MB * 2 * 1024 * 1024; // the new space is two semi-spaces

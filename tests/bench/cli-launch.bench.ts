@@ -44,8 +44,8 @@
  * machine busy with other work the launch times then measure the software.
  *
  * The idle variants also include the sources with V8's default young
- * generation (NODE_OPTIONS=--max-semi-space-size=8, which main.ts leaves
- * alone; compare with 'sources'), to show what main.ts's
+ * generation (NODE_OPTIONS=--max-semi-space-size=8, which process-setup.ts leaves
+ * alone; compare with 'sources'), to show what process-setup.ts's
  * --semi-space-growth-factor=1 saves.
  *
  * Goals (issue "The phone" §6): launch → registered ≤ 400 ms, idle RSS ≤ 60 MB;
