@@ -47,10 +47,14 @@ describe('CallsView and a call dialled from this page', () => {
     expect(h.ui.focusedCallId).toBe('out-1');
     expect(h.ui.view).toBe('calls');
     expect(screen.getByTestId('call-card')).toBe(card);
+    const timer = card.querySelector('p.state time');
+    expect(timer).not.toBeNull();
     h.store.apply({ event: 'call', data: placed({ state: 'active', answeredAt: Date.now(), actions: ['hangup', 'mute', 'hold'] }) });
     flushSync();
     expect(screen.getByTestId('call-card')).toBe(card);
     expect(card.querySelector('p.state')?.textContent).toMatch(/Connected/);
+    // The answer restarts the card's timer from the answer; it does not build another.
+    expect(card.querySelector('p.state time')).toBe(timer);
   });
 
   it('a phone slow to report the call: the call screen shows a provisional card, which becomes the call’s', async () => {
