@@ -46,8 +46,8 @@ import { createWebAudioBridge, type WebAudioBridge } from './web-audio-bridge.ts
  * start (tens of milliseconds, a module load) between two turns, the last
  * file of the burst came several steps late.
  */
-const PAGE_QUIET_MS = 8;
-const PAGE_WAIT_MS = 60;
+const PAGE_QUIET_MS = 4;
+const PAGE_WAIT_MS = 30;
 const letPageIn = async (server: ApiServer) => {
   await new Promise<void>((resolve) => setImmediate(resolve));
   await server.whenQuiet(PAGE_QUIET_MS, PAGE_WAIT_MS);
