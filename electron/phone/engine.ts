@@ -59,6 +59,7 @@ import { RegistrationService } from './registration-service.ts';
 import { wallTime } from './wall-time.ts';
 import { openPhoneStore, type PhoneStore } from './store/phone-store.ts';
 import type { SecretStore } from './store/secret-store.ts';
+import { StartCompaction } from './start-compaction.ts';
 import { listenerCertificate, type ListenerCertificate } from './tls-listener-certificate.ts';
 
 export { mapPhoneError } from './map-phone-error.ts';
@@ -97,6 +98,8 @@ export interface PhoneEngineOptions {
   };
   /** Poll the machine's addresses and watch for sleep, refreshing registrations on a change (default true). */
   watchNetwork?: boolean;
+  /** One memory-reducing GC once the start has settled and no call is up (start-compaction.ts; default true). */
+  compactAfterStart?: boolean;
   /** A call whose peer sends no RTP and no RTCP for this long (while it should) is ended (default 30 s; 0 = never). */
   peerTimeoutMs?: number;
   /**
@@ -378,6 +381,14 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
     cleanups.push(() => monitor.stop());
     const callService = calls;
     cleanups.push(events.on('call', () => monitor.busyChanged()));
+    // The start's garbage given back once it has settled (start-compaction.ts).
+    const compaction = new StartCompaction({ clock, busy: () => callsForEvents.count > 0, registrations: () => registrations.snapshots() });
+    if (opts.compactAfterStart ?? true) {
+      cleanups.push(events.on('registration', () => compaction.registrationChanged()));
+      cleanups.push(events.on('call', () => compaction.callsChanged()));
+      cleanups.push(() => compaction.stop());
+      compaction.start();
+    }
 
     const audioDevices = (): AudioDevice[] =>
       opts.audio
@@ -468,6 +479,7 @@ export async function createPhoneEngine(opts: PhoneEngineOptions): Promise<Phone
       },
       close() {
         closing ??= (async () => {
+          compaction.stop(); // a phone closing has no use for it
           await callService.close();
           // Unsubscribe and unpublish while the registrations (and their flows) are still there.
           await eventServices.close();

@@ -165,6 +165,7 @@ async function startEngineUas(): Promise<Uas> {
   const engine = await createPhoneEngine({
     dataDir: dir.path,
     secrets: new MemorySecretStore(),
+    compactAfterStart: false, // a process-wide GC in the bench's own process (start-compaction.ts)
     sip: { bind: [{ host: '127.0.0.1', port: 0 }], transports: ['udp'], udpReceiveBufferBytes: UDP_RECEIVE_BUFFER },
     // As `parley listen --auto-answer` runs it: an auto-answering host, without the per-source flood limits
     // a ringing phone keeps (call-admission.ts) — sipp is one source offering hundreds of calls.

@@ -54,6 +54,8 @@ export async function startEngineClient(opts: EngineClientOptions): Promise<Engi
   const engine = await createPhoneEngine({
     dataDir: opts.dataDir,
     secrets: new MemorySecretStore(),
+    // The collection after the start is process-wide: a test process holds many engines and its own heap.
+    compactAfterStart: false,
     sip: { bind: [{ host: '127.0.0.1', port: 0 }], transports: opts.transports ?? ['udp'] },
     logger: createLogger((r) => logs.push(r), name, 'info'),
     ...(opts.audio ? { audio: opts.audio } : {}),
