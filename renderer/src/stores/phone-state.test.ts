@@ -185,9 +185,23 @@ describe('sync', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(s.registrations['acc-1']?.state).toBe('registering');
     t.emit({ event: 'registration', data: registration({ state: 'registered' }) });
-    answerHistory({ ok: true, result: [] });
+    answerHistory({ ok: true, result: [historyEntry({ id: 'h-old' })] });
     await new Promise((r) => setTimeout(r, 0));
     expect(s.registrations['acc-1']?.state).toBe('registered');
+    t.emit({ event: 'history', data: historyEntry({ id: 'h-new' }) });
+    expect(s.history.map((h) => h.id).sort()).toEqual(['h-new', 'h-old']);
+    stop();
+  });
+
+  it('the contacts are loaded when their reply comes, before slower replies', async () => {
+    const t = new FakeTransport()
+      .answer('app.snapshot', snapshot())
+      .answer('contacts.list', [contact()])
+      .handle('history.list', () => new Promise(() => {}));
+    const s = new PhoneState({ schedule: () => {} });
+    const stop = syncStore(s, new ApiClient(t));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(s.contacts.map((c) => c.name)).toEqual(['Alice Martin']);
     stop();
   });
 

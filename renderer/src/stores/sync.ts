@@ -12,21 +12,19 @@ export interface SyncOptions {
 }
 
 export async function reloadAll(store: PhoneState, client: ApiClient, options: SyncOptions = {}): Promise<boolean> {
-  // The snapshot is loaded the moment its reply comes, not with the others: an event that arrives between
-  // its reply and theirs (the account registering meanwhile) is newer than it and must stay applied.
-  const [snapshot, contacts, history, conversations] = await Promise.all([
+  // Each is loaded the moment its reply comes, not when all have come: an event that arrives between one
+  // reply and the last (the account registering meanwhile, a call ending into the history) is newer than
+  // that reply and must stay applied; and the screen fills in as soon as it can (the contacts' call buttons).
+  const [snapshot] = await Promise.all([
     client.call('app.snapshot').then((r) => {
       if (r.ok) store.loadSnapshot(r.result);
       return r;
     }),
-    client.call('contacts.list', {}),
-    client.call('history.list', { limit: options.historyLimit ?? 300 }),
-    client.call('messages.conversations', {}),
+    client.call('contacts.list', {}).then((r) => r.ok && store.setContacts(r.result)),
+    client.call('history.list', { limit: options.historyLimit ?? 300 }).then((r) => r.ok && store.setHistory(r.result)),
+    client.call('messages.conversations', {}).then((r) => r.ok && store.messages.setConversations(r.result)),
   ]);
   if (!snapshot.ok) options.onError?.(`Could not load the phone's state: ${snapshot.message}`);
-  if (contacts.ok) store.setContacts(contacts.result);
-  if (history.ok) store.setHistory(history.result);
-  if (conversations.ok) store.messages.setConversations(conversations.result);
   // Presence, lines and voicemail: a phone without the event engine answers 'unavailable'; the UI then shows none.
   const [own, watches, watchers, mwi, forwarding] = await Promise.all([
     client.call('presence.get', {}),
