@@ -198,7 +198,10 @@ async function main(): Promise<void> {
         for (const p of phones) {
           await p.waitForEvent((e) => e.event === 'listening', 30_000, 'listening');
           const regs = p.events.filter((e) => e.event === 'registration' && e.data.state === 'registered');
-          if (regs.length !== 3) throw new Error(`expected 3 registrations, got ${regs.length}`);
+          const accounts = new Set(regs.map((e) => e.data.accountId as string));
+          if (accounts.size !== 3) throw new Error(`${p.args.join(' ')}: expected 3 registered accounts, got ${accounts.size}`);
+          // Seen at load 15-20 with four processes starting at once: one account said 'registered' twice by then.
+          if (regs.length !== 3) console.log(`  note: ${regs.length} 'registered' events for 3 accounts before the window (${p.args[2]})`);
         }
         await sleep(SETTLE_S * 1000);
         const load = loadavg()[0]!;
