@@ -5,7 +5,7 @@
  * wait is bounded; audio is checked by measuring the recordings (dominant
  * frequency, and how much of the talk time carries sound).
  */
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startKamailio, type KamailioHandle } from './harness/kamailio.ts';
@@ -60,6 +60,12 @@ describe('parley CLI with Kamailio', () => {
     tmp = makeTempDir('cli');
     kam = await startKamailio({ users, ipv6: false });
     log(`kamailio pid ${kam.pid} on 127.0.0.1:${kam.udpPort}`);
+  });
+  // A test that fails half-way leaves its phones running: an auto-answering `listen` would then answer the
+  // next test's call (its Ctrl-C test saw a 200 instead of ringing). Each test's leftovers are stopped
+  // (SIGINT: they unregister) before the next one starts.
+  afterEach(async () => {
+    await Promise.all(procs.filter((p) => p.running).map((p) => p.stop(3000)));
   });
   after(async () => {
     for (const p of procs) p.kill();
@@ -291,6 +297,9 @@ describe('parley CLI with baresip', () => {
     });
     const ev = await bare.waitForEvent((e) => e.type === 'REGISTER_OK' || e.type === 'REGISTER_FAIL', 5_000);
     assert.equal(ev.type, 'REGISTER_OK');
+  });
+  afterEach(async () => {
+    await Promise.all(procs.filter((p) => p.running).map((p) => p.stop(3000)));
   });
   after(async () => {
     for (const p of procs) p.kill();
