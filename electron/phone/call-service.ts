@@ -535,7 +535,8 @@ export class CallService {
       this.#d.media.adopt(spare.session);
       return spare.session;
     }
-    if (spare) void spare.session.stop();
+    // Its ports are free only once it has stopped: with a range of one pair (settings.rtpPorts) they are the call's.
+    if (spare) return this.#d.media.createSessionAfter(spare.session.stop(), options);
     return this.#d.media.createSession(options);
   }
 

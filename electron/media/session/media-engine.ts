@@ -95,6 +95,20 @@ export class MediaEngine {
   }
 
   /**
+   * A session like createSession's whose ports are bound only once `released` has settled: the session it replaces
+   * (a spare made with other options) is still closing its sockets, and in a narrow port range (a firewall's few
+   * ports) they may be the only ones.
+   */
+  createSessionAfter(released: Promise<unknown>, options: Partial<MediaSessionOptions> = {}): MediaSession {
+    const allocate = options.allocatePorts ?? this.#ports.allocate;
+    const settled = released.then(
+      () => undefined,
+      () => undefined,
+    );
+    return this.createSession({ ...options, allocatePorts: (request) => settled.then(() => allocate(request)) });
+  }
+
+  /**
    * A session made ahead of a call that may never come (call-service.ts keeps one after a call, so that the next
    * dial finds its sockets bound and its ICE host candidates gathered: MediaSession.prepare()). It is no call's
    * media, and not among the live sessions (a phone without calls has none), until adopt(); stop() it if unused.

@@ -60,3 +60,40 @@ describe('engine: the media session made ahead of the next call', () => {
     assert.equal((await a.call('diagnostics.counts', {})).mediaSessions, 0);
   });
 });
+
+describe('engine: the session made ahead with a port range of one pair', () => {
+  let a: TestPhone;
+  let b: TestPhone;
+
+  before(async () => {
+    [a, b] = await Promise.all([startPhone('spare-range-a', 600), startPhone('spare-range-b', 1000)]);
+    await b.call('accounts.add', { aor: 'sip:bob@127.0.0.1', codecs: ['PCMU'] });
+  });
+  after(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    removeTempDirs();
+  });
+
+  test('a call of another account right after a call still gets the only pair', async () => {
+    const min = 20_000 + 2 * Math.floor(Math.random() * 10_000);
+    await a.call('settings.update', { rtpPorts: { min, max: min + 1 } });
+    const first = await a.call('accounts.add', { aor: 'sip:alice@127.0.0.1', codecs: ['PCMU'] });
+    const second = await a.call('accounts.add', { aor: 'sip:carol@127.0.0.1', codecs: ['PCMU'] });
+    for (const [i, accountId] of [first.id, second.id, first.id].entries()) {
+      a.reset();
+      b.reset();
+      const out = await a.call('call.dial', { target: `sip:bob@127.0.0.1:${b.port}`, accountId });
+      const inc = await b.waitFor('call.incoming', () => true, 5000).catch((e: unknown) => {
+        throw new Error(`call ${i}: ${String(e)}; A: ${JSON.stringify(a.events.filter((x) => x.event === 'call').map((x) => x.data))}`);
+      });
+      await b.call('call.answer', { callId: inc.id });
+      await a.waitFor('call', (x) => x.id === out.id && x.state === 'active', 5000, 'active');
+      const since = Date.now();
+      await sleep(300);
+      const heard = a.sinks.get(out.id)!.since(since);
+      assert.ok(heard.length > 4800, `audio reached A (${heard.length} samples)`);
+      await a.call('call.hangup', { callId: out.id });
+      await a.waitFor('call', (x) => x.id === out.id && x.state === 'ended', 5000, 'ended at A');
+    }
+  });
+});
