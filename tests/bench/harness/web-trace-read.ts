@@ -179,15 +179,7 @@ if (samples.length > 0) {
     for (let i = 0; i < inTask.length; i++) {
       const s = inTask[i] as { ts: number; node: number };
       const w = ((inTask[i + 1]?.ts ?? task.ts + (task.dur ?? 0)) - s.ts) / 1000;
-      const n = nodes.get(s.node);
-      self.set(frameName(n), (self.get(frameName(n)) ?? 0) + w);
-      const seen = new Set<string>();
-      for (let p: PNode | undefined = n; p; p = p.parent !== undefined ? nodes.get(p.parent) : undefined) {
-        const k = frameName(p);
-        if (seen.has(k)) continue;
-        seen.add(k);
-        incl.set(k, (incl.get(k) ?? 0) + w);
-      }
+      addSample(self, incl, nodes.get(s.node), w);
     }
     console.log(`task +${ms(task.ts - t0)} (${ms(task.dur ?? 0)} ms), ${inTask.length} samples`);
     console.log(`   self: ${[...self].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(' | ')}`);
@@ -203,15 +195,20 @@ if (process.argv.includes('--functions') && samples.length > 0) {
     const w = Math.min(1, ((inWin[i + 1]?.ts ?? t1) - s.ts) / 1000);
     const n = nodes.get(s.node);
     if (n?.callFrame.functionName === '(idle)') continue;
-    self.set(frameName(n), (self.get(frameName(n)) ?? 0) + w);
-    const seen = new Set<string>();
-    for (let p: PNode | undefined = n; p; p = p.parent !== undefined ? nodes.get(p.parent) : undefined) {
-      const k = frameName(p);
-      if (seen.has(k)) continue;
-      seen.add(k);
-      incl.set(k, (incl.get(k) ?? 0) + w);
-    }
+    addSample(self, incl, n, w);
   }
   console.log(`TOTAL self: ${[...self].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([k, v]) => `${k} ${v.toFixed(2)}`).join('\n   ')}`);
   console.log(`TOTAL incl: ${[...incl].sort((a, b) => b[1] - a[1]).slice(0, 60).map(([k, v]) => `${k} ${v.toFixed(2)}`).join('\n   ')}`);
+}
+
+/** A sample's weight on its own function (self) and once on each distinct function on its stack (incl). */
+function addSample(self: Map<string, number>, incl: Map<string, number>, n: PNode | undefined, w: number): void {
+  self.set(frameName(n), (self.get(frameName(n)) ?? 0) + w);
+  const seen = new Set<string>();
+  for (let p: PNode | undefined = n; p; p = p.parent !== undefined ? nodes.get(p.parent) : undefined) {
+    const k = frameName(p);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    incl.set(k, (incl.get(k) ?? 0) + w);
+  }
 }
