@@ -561,7 +561,9 @@ export class PhoneCall implements ConferenceLeg {
     this.endedAt = this.#env.now();
     // We hung up because the peer's media answer was unusable (none, m=audio 0, garbage): the call failed,
     // whatever the BYE's 200 says — RFC 3261 §13.2.1 has the UAC end such a call; 488 is what it was.
-    if (end?.cause === 'media-failed') this.outcome = outcome(488, 'Not Acceptable Here');
+    // Its words are what failed where the stack says it (our own media made no offer: no free RTP port pair),
+    // not the code's "no common codec": no peer refused our codecs then.
+    if (end?.cause === 'media-failed') this.outcome = { ...outcome(488, 'Not Acceptable Here'), ...(end.detail ? { words: end.detail } : {}) };
     else if (end?.outcome) this.outcome = end.outcome;
     // A connected call ended by a BYE has no final answer of its own: it was a 200.
     else if (this.answeredAt !== undefined && (this.outcome === undefined || this.outcome.status < 200)) this.outcome = outcome(200, 'OK');

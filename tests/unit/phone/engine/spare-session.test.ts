@@ -64,10 +64,16 @@ describe('engine: the media session made ahead of the next call', () => {
 describe('engine: the session made ahead with a port range of one pair', () => {
   let a: TestPhone;
   let b: TestPhone;
+  let first = '';
+  let second = '';
 
   before(async () => {
     [a, b] = await Promise.all([startPhone('spare-range-a', 600), startPhone('spare-range-b', 1000)]);
     await b.call('accounts.add', { aor: 'sip:bob@127.0.0.1', codecs: ['PCMU'] });
+    const min = 20_000 + 2 * Math.floor(Math.random() * 10_000);
+    await a.call('settings.update', { rtpPorts: { min, max: min + 1 } });
+    first = (await a.call('accounts.add', { aor: 'sip:alice@127.0.0.1', codecs: ['PCMU'] })).id;
+    second = (await a.call('accounts.add', { aor: 'sip:carol@127.0.0.1', codecs: ['PCMU'] })).id;
   });
   after(async () => {
     await Promise.all([a?.close(), b?.close()]);
@@ -75,11 +81,7 @@ describe('engine: the session made ahead with a port range of one pair', () => {
   });
 
   test('a call of another account right after a call still gets the only pair', async () => {
-    const min = 20_000 + 2 * Math.floor(Math.random() * 10_000);
-    await a.call('settings.update', { rtpPorts: { min, max: min + 1 } });
-    const first = await a.call('accounts.add', { aor: 'sip:alice@127.0.0.1', codecs: ['PCMU'] });
-    const second = await a.call('accounts.add', { aor: 'sip:carol@127.0.0.1', codecs: ['PCMU'] });
-    for (const [i, accountId] of [first.id, second.id, first.id].entries()) {
+    for (const [i, accountId] of [first, second, first].entries()) {
       a.reset();
       b.reset();
       const out = await a.call('call.dial', { target: `sip:bob@127.0.0.1:${b.port}`, accountId });
@@ -95,5 +97,22 @@ describe('engine: the session made ahead with a port range of one pair', () => {
       await a.call('call.hangup', { callId: out.id });
       await a.waitFor('call', (x) => x.id === out.id && x.state === 'ended', 5000, 'ended at A');
     }
+  });
+
+  test('a call while the only pair is in use ends saying so, not "no common codec"', async () => {
+    const accountId = first;
+    a.reset();
+    b.reset();
+    const up = await a.call('call.dial', { target: `sip:bob@127.0.0.1:${b.port}`, accountId });
+    const inc = await b.waitFor('call.incoming', () => true, 5000);
+    await b.call('call.answer', { callId: inc.id });
+    await a.waitFor('call', (x) => x.id === up.id && x.state === 'active', 5000, 'active');
+    const second = await a.call('call.dial', { target: `sip:bob@127.0.0.1:${b.port}`, accountId });
+    const ended = await a.waitFor('call', (x) => x.id === second.id && x.state === 'ended', 5000, 'the second call ended');
+    assert.equal(ended.code, 488);
+    assert.match(String(ended.words), /no free RTP port pair/);
+    assert.doesNotMatch(String(ended.words), /no common codec/);
+    await a.call('call.hangup', { callId: up.id });
+    await a.waitFor('call', (x) => x.id === up.id && x.state === 'ended', 5000, 'ended at A');
   });
 });
